@@ -219,20 +219,31 @@ class KeptUploadsShell(ShellWrapper):
         info = await self.lookAt(partial)
         for remove in self._kept.kept(
                 self._where + partial, self._resumer,
-                functools.partial(self._removeKept, partial),
+                functools.partial(self._removeKept, partial,
+                                  versionOf(info)),
                 0 if info is None else info.size):
             await remove()
         await sweepDirectory(self, target[:-1])
 
-    def _removeKept(self, partial):
+    def _removeKept(self, partial, version):
         """
         Remove a partial upload L{KeptPartials} dropped (past its user's
-        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room).
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room),
+        unless it is no longer the one kept then: another process over
+        the same store (a worker of C{--workers} on C{fsspec:file://})
+        resumed it and kept it again since, newer, which this process's
+        count knew nothing of (it removed it, and its user's C{SIZE}
+        answered the file's size).
 
         @param partial: its path.
-        @return: a Deferred firing once it is removed.
+        @param version: its L{versionOf} when it was kept.
+        @return: a Deferred firing once it is removed, or left.
         """
-        return ensureDeferred(self.removeQuietly(partial))
+        return ensureDeferred(self._removeIfKept(partial, version))
+
+    async def _removeIfKept(self, partial, version):
+        if versionOf(await self.lookAt(partial)) == version:
+            await self.removeQuietly(partial)
 
     async def removeKept(self, path):
         """
