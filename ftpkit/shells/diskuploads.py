@@ -17,7 +17,13 @@ from ftpkit.errors import (
     PermissionDenied,
     RestPastEnd,
 )
-from ftpkit.shells import linkfree, shortcalls, uploadreservations, uploads
+from ftpkit.shells import (
+    linkfree,
+    partials,
+    shortcalls,
+    uploadreservations,
+    uploads,
+)
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.partialowners import recordResumer
@@ -217,12 +223,6 @@ def openNew(run, runShort, target, resumer=None):
                       resumer=resumer, targetWas=None)
 
 
-_DIRECTORY_KEPT = ("Is a directory now; your partial upload of this name"
-                   " is kept, to resume once the name is free again")
-"""The reply to a resume of a partial upload whose target's name another
-session gave a directory since (C{MKD})."""
-
-
 def _refuseDirectory(target, resumer):
     """
     Refuse a resume, or an append, of a name that is a directory, before
@@ -241,7 +241,7 @@ def _refuseDirectory(target, resumer):
         return
     if uploads.resumableSize(target, resumer=resumer) is None:
         raise IsDirectory()
-    raise IsDirectory(_DIRECTORY_KEPT)
+    raise IsDirectory(partials.DIRECTORY_KEPT)
 
 
 def _continuePartial(run, runShort, target, offset, append, resumer):

@@ -42,6 +42,31 @@ def isKept(name):
     return name.startswith(HIDDEN_START)
 
 
+class Shown:
+    """
+    The test of the names L{ftpkit.shells.keptuploads} lists: not the
+    server's own (a pure function of the name, its L{cacheKey} saying
+    so, for L{ftpkit.shells.listings.FilteredListing}).
+    """
+
+    def cacheKey(self):
+        """
+        @return: what this test depends on: nothing but the name.
+        """
+        return ("kept-uploads",)
+
+    def __call__(self, name):
+        """
+        @param name: an entry's name.
+        @return: whether it is listed.
+        """
+        return not isKept(name)
+
+
+SHOWN = Shown()
+"""The test of the names listed (L{Shown})."""
+
+
 def isRefused(path):
     """
     @param path: a tuple of segments a client named.

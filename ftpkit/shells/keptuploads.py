@@ -36,6 +36,9 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     start and the new file's rest, told C{226};
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over);
+  - a resume of a name another session made a directory since gets
+    C{550} before it takes the partial upload, which is kept as it was
+    (it received the client's bytes, then answered C{550});
   - the hidden names (L{ftpkit.shells.keptnames.HIDDEN_START}) are never
     listed, and a command naming one gets C{553} (C{550} but for a
     command naming a file to make); C{RMD} of a directory holding only
@@ -80,6 +83,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
+    SHOWN,
     isExpired,
     isKept,
     isRefused,
@@ -92,45 +96,15 @@ from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.listings import FilteredListing
+from ftpkit.shells.partials import DIRECTORY_KEPT, RESUMED, TAKEN
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 
 _log = Logger()
 
-_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
-"""The reply to a resume whose partial upload another resume took."""
-
-_RESUMED = ("File busy: another session resumes its upload; try again"
-            " later")
-"""The reply to a resume while another resume of the same upload runs."""
-
 _REPLACED = ("File busy: another upload replaces it; try again later")
 """The reply to an upload into a file in place while an upload that will
 replace it runs (L{RunningUploads})."""
-
-
-class _Shown:
-    """
-    The test of the names listed: not the server's own (a pure function
-    of the name, its L{cacheKey} saying so, for
-    L{ftpkit.shells.listings.FilteredListing}).
-    """
-
-    def cacheKey(self):
-        """
-        @return: what this test depends on: nothing but the name.
-        """
-        return ("kept-uploads",)
-
-    def __call__(self, name):
-        """
-        @param name: an entry's name.
-        @return: whether it is listed.
-        """
-        return not isKept(name)
-
-
-_shown = _Shown()
 
 
 @implementer(IFTPShellResume, IFTPShellResumeOwners)
@@ -245,20 +219,31 @@ class KeptUploadsShell(ShellWrapper):
         info = await self.lookAt(partial)
         for remove in self._kept.kept(
                 self._where + partial, self._resumer,
-                functools.partial(self._removeKept, partial),
+                functools.partial(self._removeKept, partial,
+                                  versionOf(info)),
                 0 if info is None else info.size):
             await remove()
         await sweepDirectory(self, target[:-1])
 
-    def _removeKept(self, partial):
+    def _removeKept(self, partial, version):
         """
         Remove a partial upload L{KeptPartials} dropped (past its user's
-        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room).
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room),
+        unless it is no longer the one kept then: another process over
+        the same store (a worker of C{--workers} on C{fsspec:file://})
+        resumed it and kept it again since, newer, which this process's
+        count knew nothing of (it removed it, and its user's C{SIZE}
+        answered the file's size).
 
         @param partial: its path.
-        @return: a Deferred firing once it is removed.
+        @param version: its L{versionOf} when it was kept.
+        @return: a Deferred firing once it is removed, or left.
         """
-        return ensureDeferred(self.removeQuietly(partial))
+        return ensureDeferred(self._removeIfKept(partial, version))
+
+    async def _removeIfKept(self, partial, version):
+        if versionOf(await self.lookAt(partial)) == version:
+            await self.removeQuietly(partial)
 
     async def removeKept(self, path):
         """
@@ -332,7 +317,7 @@ class KeptUploadsShell(ShellWrapper):
         held = await self.lookAt(resuming)
         if held is not None:
             if not isExpired(held.mtime, self.now(), TAKE_GRACE):
-                raise FileBusy(_RESUMED)
+                raise FileBusy(RESUMED)
             await self._touch(resuming)
             return resuming, held.size
         found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
@@ -343,7 +328,7 @@ class KeptUploadsShell(ShellWrapper):
             await self._shell.rename(found[0], resuming)
             info = await self._shell.stat(resuming)
         except NoSuchFile:
-            raise FileBusy(_TAKEN) from None
+            raise FileBusy(TAKEN) from None
         await self._touch(resuming)
         return resuming, info.size
 
@@ -390,6 +375,7 @@ class KeptUploadsShell(ShellWrapper):
 
     async def _openForWriting(self, path, offset, append):
         if offset or append:
+            await self._refuseDirectory(path)
             claimed = await self._claim(path)
             if claimed is None:
                 if self._where + path in self._running:
@@ -417,6 +403,26 @@ class KeptUploadsShell(ShellWrapper):
         return KeptWriteFile(self, inner, path, placing,
                              targetWas=versionOf(found),
                              ended=self._running.hold(self._where + path))
+
+    async def _refuseDirectory(self, path):
+        """
+        Refuse a resume, or an append, of a name that is a directory,
+        before it takes the partial upload, as the disk realm does
+        (L{ftpkit.shells.diskuploads}): taken, it received the client's
+        bytes and could not be put in place (C{550} once they were all
+        sent).
+
+        @param path: the upload's target.
+        @raise IsDirectory: when C{path} is a directory; its message says
+            that this shell's resumer's partial upload of it, if any, is
+            kept.
+        """
+        found = await self.lookAt(path)
+        if found is None or not found.isDirectory:
+            return
+        if await self._resumable(path) is None:
+            raise IsDirectory()
+        raise IsDirectory(DIRECTORY_KEPT)
 
     # The hidden names: refused, and never listed.
 
@@ -467,7 +473,7 @@ class KeptUploadsShell(ShellWrapper):
         """
         return self._refused(path) or self._shell.openListing(
             path).addCallback(
-                lambda listing: FilteredListing(listing, _shown, pure=True))
+                lambda listing: FilteredListing(listing, SHOWN, pure=True))
 
     def openForReading(self, path, offset=0):
         """

@@ -34,41 +34,112 @@ the upload that continues it (L{claimPartial}): a C{REST} checked against
 it (L{resumableSize}) just before its lifetime ended continues it, and
 does not write the target in place from that offset, mixing the two."""
 
-_TAKEN = "File busy: its partial upload was taken meanwhile; try again"
+TAKEN = "File busy: its partial upload was taken meanwhile; try again"
 """The reply to a resume that lost the partial upload it opened
-(L{claimPartial})."""
+(L{claimPartial}, and L{ftpkit.shells.keptuploads})."""
 
-_RESUMED = "File busy: another session resumes its upload; try again later"
+RESUMED = "File busy: another session resumes its upload; try again later"
 """The reply to a resume of a partial upload another resume writes now
-(L{claimPartial})."""
+(L{claimPartial}, and L{ftpkit.shells.keptuploads})."""
 
 
-def _isStale(result, target, now, lifetime):
+DIRECTORY_KEPT = ("Is a directory now; your partial upload of this name"
+                  " is kept, to resume once the name is free again")
+"""The reply to a resume of a partial upload whose target's name another
+session gave a directory since (C{MKD}), on every realm that keeps cut
+uploads (L{ftpkit.shells.diskuploads}, L{ftpkit.shells.keptuploads})."""
+
+
+def _isStale(result, target, now, lifetime, recorded=None):
     """
     @param result: the C{stat} of C{target}'s partial upload.
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
-    @return: whether it is older than C{lifetime} or than the target
-        file (which a later upload completed). The target's age is that
-        of its last change, inode change (C{st_ctime}) included: an
-        upload followed by C{MFMT} or C{SITE UTIME} (rclone, lftp's
-        C{mirror -R}, clients keeping the local file's time) set its
-        modification time back before the partial upload's, which then
-        looked newer: the resumer's C{SIZE} answered the partial upload's
-        size for the complete file, and a resume from it replaced the
-        file. A directory made at the target's name since (another
-        user's C{MKD}) does not make it stale: it was removed at the
-        owner's next C{SIZE} or resume, which the directory refused, and
-        the bytes kept were lost.
+    @param recorded: what the partial upload records of the target
+        (L{recordedTarget}), or C{None} where it records nothing.
+    @return: whether it is older than C{lifetime}, or the target file
+        changed since its upload began: its version is not the one the
+        partial upload records (L{recordTarget}), or, where it records
+        none, the file is not older than the partial upload. The
+        target's age is that of its last change, inode change
+        (C{st_ctime}) included: an upload followed by C{MFMT} or C{SITE
+        UTIME} (rclone, lftp's C{mirror -R}, clients keeping the local
+        file's time) set its modification time back before the partial
+        upload's, which then looked newer: the resumer's C{SIZE} answered
+        the partial upload's size for the complete file, and a resume
+        from it replaced the file. Ages alone did not tell a file that an
+        upload completed in the same tick of the file system's clock as
+        the cut upload was kept (a client cutting an upload and sending
+        the whole file again at once, on a fast network) from an older
+        one: the partial upload's time is this machine's clock, finer
+        than the file system's, and was ahead; its user's C{SIZE}
+        answered it for the newer file. A directory made at the target's
+        name since (another user's C{MKD}) does not make it stale: it was
+        removed at the owner's next C{SIZE} or resume, which the
+        directory refused, and the bytes kept were lost.
     """
+    if now - result.st_mtime > lifetime:
+        return True
     try:
         found = os.stat(target)
     except FileNotFoundError:
-        found = None
-    targetTime = (_changed(found) if found is not None
-                  and stat.S_ISREG(found.st_mode) else None)
-    return (now - result.st_mtime > lifetime
-            or (targetTime is not None and targetTime >= result.st_mtime))
+        return False
+    if not stat.S_ISREG(found.st_mode):
+        return False
+    if recorded is not None:
+        return targetVersion(target) != recorded
+    return _changed(found) >= result.st_mtime
+
+
+TARGET_ATTRIBUTE = b"user.ftpkit.target"
+"""The extended attribute recording the version of a partial upload's
+target when its upload began (L{recordTarget})."""
+
+
+def recordTarget(fd, version):
+    """
+    Record on a partial upload the version of its target when its upload
+    began, which tells whether the target changed since (L{_isStale}).
+    On a file system without user extended attributes nothing is
+    recorded, and its times tell.
+
+    @param fd: the partial upload's descriptor.
+    @param version: the target's L{targetVersion}, or C{None} where no
+        file was there.
+    """
+    text = b"-" if version is None else b"%d:%d:%d:%d" % version
+    try:
+        os.setxattr(fd, TARGET_ATTRIBUTE, text)
+    except OSError:
+        pass
+
+
+def recordedTarget(file):
+    """
+    @param file: a partial upload's descriptor, or its path (C{bytes}; a
+        link is not followed).
+    @return: what it records of its target (L{recordTarget}): its
+        version, L{_NOTHING_THERE} where there was no file, or C{None}
+        where nothing is recorded.
+    """
+    try:
+        if isinstance(file, int):
+            text = os.getxattr(file, TARGET_ATTRIBUTE)
+        else:
+            text = os.getxattr(file, TARGET_ATTRIBUTE, follow_symlinks=False)
+    except OSError:
+        return None
+    if text == b"-":
+        return _NOTHING_THERE
+    try:
+        return tuple(int(part) for part in text.split(b":"))
+    except ValueError:
+        return None
+
+
+_NOTHING_THERE = ()
+"""What L{recordedTarget} gives where no file was at the target: a
+version no file has."""
 
 
 def _changed(result):
@@ -97,7 +168,8 @@ def resumableSize(target, now=None, resumer=None):
         result = os.lstat(partial)
     except FileNotFoundError:
         return _resumingSize(target, resumer)
-    if _isStale(result, target, now, PARTIAL_LIFETIME):
+    if _isStale(result, target, now, PARTIAL_LIFETIME,
+                recordedTarget(partial)):
         removeSeen(partial, result)
         return None
     if not mayResume(resumerOf(partial), resumer):
@@ -182,25 +254,26 @@ def _take(fd, result, target, partial, now):
         from the offset checked against the partial upload, the target's
         bytes before it and the new ones after.
     """
-    if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
+    if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE,
+                recordedTarget(fd)):
         removeSeen(partial, result)
         return None
     if not holdTemporary(fd):
-        raise FileBusy(_TAKEN)
+        raise FileBusy(TAKEN)
     temporary = resumingPath(target)
     with heldAlone(temporary) as held:
         if not held and os.path.lexists(temporary):
             # Another resume writes it: renamed over, its end would put
             # this one in place.
-            raise FileBusy(_RESUMED)
+            raise FileBusy(RESUMED)
     try:
         os.rename(partial, temporary)
         renamed = os.lstat(temporary)
     except FileNotFoundError:
-        raise FileBusy(_TAKEN) from None
+        raise FileBusy(TAKEN) from None
     if (renamed.st_ino, renamed.st_dev) != (result.st_ino, result.st_dev):
         putBack(temporary, partial)
-        raise FileBusy(_TAKEN)
+        raise FileBusy(TAKEN)
     return temporary
 
 
@@ -222,14 +295,15 @@ def _takeOver(target, opener, now, resumer):
             os.close(fd)
             return None
         if not holdTemporary(fd):
-            raise FileBusy(_RESUMED)
+            raise FileBusy(RESUMED)
         try:
             named = os.lstat(resuming)
         except FileNotFoundError:
-            raise FileBusy(_TAKEN) from None
+            raise FileBusy(TAKEN) from None
         if (named.st_ino, named.st_dev) != (result.st_ino, result.st_dev):
-            raise FileBusy(_TAKEN)
-        if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE):
+            raise FileBusy(TAKEN)
+        if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE,
+                    recordedTarget(fd)):
             removeSeen(resuming, result)
             os.close(fd)
             return None
@@ -327,6 +401,8 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
             or targetVersion(target, directory) == targetWas):
         if fd is not None:
             recordResumer(fd, resumer)
+            if targetWas is not UNKNOWN:
+                recordTarget(fd, targetWas)
         now = time.time()
         try:
             os.utime(temporary, (now, now), dir_fd=directory,

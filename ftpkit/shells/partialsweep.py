@@ -19,6 +19,7 @@ from ftpkit.shells.uploadnames import (
     TEMPORARY_PREFIX,
     TEMPORARY_SUFFIX,
     isHidden,
+    isResuming,
     partialPath,
     targetLabel,
     targetOfTemporary,
@@ -54,9 +55,15 @@ def sweep(root, now=None, tag=None, spared=()):
     @param now: the time, in seconds [default: now].
     @param tag: only the temporary files of the process whose
         L{ftpkit.shells.uploadnames.temporaryTag} this is (a worker of
-        C{--workers} that died while the others still upload), and the
-        reservations of names nobody holds (which name no process: that
-        worker's among them), nothing else [default: every one].
+        C{--workers} that died while the others still upload), the
+        reservations of names nobody holds and the partial uploads taken
+        by resumes nobody holds
+        (L{ftpkit.shells.uploadnames.resumingPath}: they name no
+        process, that worker's among them), nothing else [default: every
+        one].
+        A dead worker's resume was left taken until the server
+        restarted: its user's C{SIZE} answered it still, after a
+        C{DELE} of its target and after a new upload of it completed.
     @param spared: the tags whose temporary files are left alone: those
         of the processes that run uploads meanwhile (a file is made, then
         held: between the two, only its tag tells it from a crashed
@@ -71,7 +78,8 @@ def sweep(root, now=None, tag=None, spared=()):
     def swept(name):
         return isHidden(name) and (
             only is None or name.startswith(only)
-            or isReservation(name)) and not _spared(name, spared)
+            or isReservation(name) or isResuming(name)) and not _spared(
+                name, spared)
 
     for directory, names in _walk(os.fsencode(root), swept):
         for name in names:

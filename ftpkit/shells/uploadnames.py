@@ -176,6 +176,15 @@ def resumingPath(target):
         TEMPORARY_PREFIX, RESUMING_TAG, targetLabel(name), TEMPORARY_SUFFIX))
 
 
+def isResuming(name):
+    """
+    @param name: a directory entry's name, C{bytes}.
+    @return: whether it is a partial upload a resume took (the name of a
+        L{resumingPath}).
+    """
+    return name.startswith(b"%s%s." % (TEMPORARY_PREFIX, RESUMING_TAG))
+
+
 def createTemporary(target, mode=NEW_FILE_MODE):
     """
     Create a new temporary upload file for C{target}, held for the upload

@@ -14,6 +14,9 @@ answered otherwise than C{--realm memory} and the fsspec realms:
     removed that cut upload (the directory was newer than it) and the
     resume got C{550}: the bytes kept were lost. It is kept: the resume
     gets C{550} saying so, and completes once the name is free again.
+    C{--realm memory} and C{fsspec:memory://}, C{fsspec:file://} took
+    the resume's bytes, then answered C{550}: they refuse it up front
+    now, as the disk realm does.
 """
 
 import ftplib
@@ -28,6 +31,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from tests.ftpclient import ftplibLogin, replyCode
+from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_hardening import hardClose
 from tests.integration.test_partialsbusy29 import TwoWorkersMixin
 from tests.scratch import readLocal, scratchDirectory, writeLocal
@@ -269,22 +273,34 @@ class DiskDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
 
 class MemoryDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
     """
-    C{--realm memory}, which kept the cut upload already. It refuses
-    the resume once its bytes are received (C{550 File exists}: the
-    directory has the name it would take), and keeps them with the cut
-    upload's, so that the next resume sends nothing more; the disk realm
-    refuses it before it starts, keeping the cut upload as it was.
+    C{--realm memory}. It refused the resume only once its bytes were
+    received (C{550 File exists}: the directory had the name it would
+    take), keeping them with the cut upload's; it refuses it before it
+    starts now, as the disk realm does, keeping the cut upload as it was.
     """
 
-    refusedText = "File exists"
+    refusedText = DiskDirectoryMadeTests.refusedText
 
-    refusedBytesKept = True
+    refusedBytesKept = False
 
     def makeRealm(self):
         """
         @return: a memory realm.
         """
         return MemoryRealm(maxBytes=None)
+
+
+class FsspecMemoryDirectoryMadeTests(MemoryMixin, MemoryDirectoryMadeTests):
+    """
+    C{--realm fsspec:memory://}, which took the resume's bytes and then
+    answered C{550} as C{--realm memory} did.
+    """
+
+
+class FsspecLocalDirectoryMadeTests(LocalMixin, MemoryDirectoryMadeTests):
+    """
+    C{--realm fsspec:file://}, likewise.
+    """
 
 
 class EmptyCutTests(LoopbackServerMixin, unittest.TestCase):

@@ -16,6 +16,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
+from ftpkit.shells.uploadlocks import holdTemporary
 from tests.integration.test_uploads import UploadRoot
 from tests.scratch import readLocal, writeLocal
 
@@ -119,6 +120,28 @@ class SweepTests(UploadRoot, unittest.TestCase):
         uploads.sweep(self.root)
         peak = tracemalloc.get_traced_memory()[1]
         self.assertLess(peak, 256 * 1024)
+
+    def test_deadWorkersResume(self):
+        """
+        With a tag (a dead worker's), a partial upload a resume took
+        (its L{uploads.resumingPath}, which names no process) becomes its
+        target's partial upload again once nobody holds it; one a running
+        resume holds stays. It stayed taken until the server restarted:
+        its user's C{SIZE} answered it after C{DELE} of the target.
+        """
+        left = uploads.resumingPath(self.path(b"f"))
+        writeLocal(left, b"half")
+        running = uploads.resumingPath(self.path(b"g"))
+        writeLocal(running, b"running")
+        fd = os.open(running, os.O_WRONLY)
+        self.addCleanup(os.close, fd)
+        self.assertTrue(holdTemporary(fd))
+        self.assertEqual(
+            uploads.sweep(self.root, tag=_FOREIGN_TAG), (1, 0))
+        self.assertEqual(sorted(os.listdir(self.root)), sorted(
+            [uploads.PARTIAL_PREFIX + b"f", os.path.basename(running),
+             b"sub"]))
+        self.assertEqual(readLocal(self.partial(b"f")), b"half")
 
     def test_oneProcessOnly(self):
         """

@@ -427,3 +427,38 @@ class SweepTreeTests(unittest.TestCase):
                          (sorted(["d", fresh, partial]), [partial, "e"], []))
         read = self.successResultOf(raw.openForReading(("d", partial)))
         self.assertEqual(self.successResultOf(read.readAt(0, 10)), b"new")
+
+
+class TwoProcessesTests(unittest.TestCase):
+    """
+    Two L{KeptUploadsShell}s over one store, each with a L{KeptPartials}
+    of its own, as the workers of C{--workers} over C{fsspec:file://}.
+    """
+
+    def cut(self, shell, path, data):
+        """
+        Upload C{data} to C{path} and cut the upload.
+        """
+        opened = self.successResultOf(shell.openForWriting(path))
+        self.successResultOf(opened.writeAt(0, data))
+        self.successResultOf(opened.abort())
+
+    def test_newerKeptElsewhereStays(self):
+        """
+        A cut upload one process kept, then resumed in the other and
+        kept again there, is not removed when the first drops it past
+        its user's most (it removed it: the bytes the resume added were
+        lost, and its user's C{SIZE} answered the file's size).
+        """
+        store = MemoryShell()
+        first, second = (
+            KeptUploadsShell(store, kept=KeptPartials(perUser=1))
+            .forResumer("alice") for _ in range(2))
+        self.cut(first, ("f",), b"half")
+        resumed = self.successResultOf(
+            second.openForWriting(("f",), 4))
+        self.successResultOf(resumed.writeAt(4, b" and more"))
+        self.successResultOf(resumed.abort())
+        self.cut(first, ("g",), b"other")
+        self.assertEqual(self.successResultOf(
+            second.resumableSize(("f",))), 13)
