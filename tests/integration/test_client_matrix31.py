@@ -9,12 +9,18 @@ out, against C{python -m ftpkit} in one process and with C{--workers 2}:
    and under C{PROT P}, over a tree with an empty file, an empty
    directory, names with blanks and a leading dash;
  - lftp cancelling a download (C{kill all}: C{ABOR}), then listing and
-   resuming it (C{get -c}) on the same session, in clear and under TLS.
+   resuming it (C{get -c}) on the same session, in clear and under TLS;
+ - Python's ftplib resuming an upload with C{storbinary("APPE name", fp,
+   rest=size)}, the C{SIZE} it read first (it got C{503}), in clear and
+   after an upload cut under TLS (kept for the resume).
 """
 
 import calendar
+import ftplib
+import io
 import os
 import shutil
+import ssl
 import subprocess
 
 from twisted.trial import unittest
@@ -233,3 +239,79 @@ class LftpKillAndResumeTests(_ServerModes, unittest.TestCase):
         Under TLS, C{--workers 2}.
         """
         self._killResume(workers=True, tls=True)
+
+
+class FtplibRestAppeTests(_ServerModes, unittest.TestCase):
+    """
+    ftplib's C{storbinary("APPE name", fp, rest=size)} after C{SIZE}.
+    """
+
+    DATA = os.urandom(2 * 1024 * 1024)
+    """What each upload brings in the end."""
+
+    def _client(self, server, tls):
+        """
+        @return: an ftplib client logged in to C{server} (under C{PROT P}
+            with C{tls}).
+        """
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            ftp = ftplib.FTP_TLS(context=context)
+        else:
+            ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", server.port, timeout=30)
+        ftp.login("u", "p")
+        if tls:
+            ftp.prot_p()
+        return ftp
+
+    def _resume(self, workers, tls):
+        """
+        Upload the first megabyte (under TLS: cut, the data connection
+        closed without its close_notify), then C{SIZE}, C{REST} of it and
+        C{APPE} of the rest, on a new session.
+        """
+        server = self.serve(workers)
+        half = len(self.DATA) // 2
+        first = self._client(server, tls)
+        first.voidcmd("TYPE I")
+        if tls:
+            connection = first.transfercmd("STOR resumed.bin")
+            connection.sendall(self.DATA[:half])
+            connection.close()
+            self.assertRaises(ftplib.error_temp, first.voidresp)
+        else:
+            first.storbinary("STOR resumed.bin", io.BytesIO(self.DATA[:half]))
+        first.quit()
+        ftp = self._client(server, tls)
+        ftp.voidcmd("TYPE I")
+        size = ftp.size("resumed.bin")
+        self.assertTrue(0 < size <= half, size)
+        reply = ftp.storbinary("APPE resumed.bin",
+                               io.BytesIO(self.DATA[size:]), rest=size)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(ftp.size("resumed.bin"), len(self.DATA))
+        ftp.quit()
+        with open(os.path.join(self.root, "resumed.bin"), "rb") as f:
+            self.assertTrue(f.read() == self.DATA, "the file differs")
+
+    def test_clear(self):
+        """
+        In clear, one process: the file ends whole.
+        """
+        self._resume(workers=False, tls=False)
+
+    def test_tlsCut(self):
+        """
+        After an upload cut under TLS, one process: the append continues
+        the kept upload, whose size C{SIZE} gave.
+        """
+        self._resume(workers=False, tls=True)
+
+    def test_workersTLSCut(self):
+        """
+        The same with C{--workers 2}.
+        """
+        self._resume(workers=True, tls=True)
