@@ -142,7 +142,7 @@ _UTIME_STAMP = r"([0-9]{12}(?:[0-9]{2})?)"
 _UTIME_THREE = re.compile(
     r"(.*?[^ ]) +%s +%s +%s +UTC *" % ((_UTIME_STAMP,) * 3),
     re.ASCII | re.IGNORECASE)
-_UTIME_ONE = re.compile(_UTIME_STAMP + r" +(.*)", re.ASCII)
+_UTIME_ONE = re.compile(r" *" + _UTIME_STAMP + r" (.*)", re.ASCII)
 
 
 def parseSiteUtimes(arg):
@@ -150,9 +150,9 @@ def parseSiteUtimes(arg):
     Parse the argument of C{SITE UTIME} (ProFTPD's mod_site_misc), in
     either form clients send, times in UTC:
     C{"YYYYMMDDhhmm[ss] path"}, or C{"path atime mtime ctime UTC"} (each
-    time C{YYYYMMDDhhmm[ss]}; FileZilla's form). Paths keep their spaces;
-    the second form is the one whose last word is C{UTC} after three
-    times.
+    time C{YYYYMMDDhhmm[ss]}; FileZilla's form). Paths keep their spaces,
+    leading ones too: one space follows the time, as in C{MFMT}; the
+    second form is the one whose last word is C{UTC} after three times.
 
     @param arg: what follows C{SITE UTIME}.
     @return: C{(accessed, modified, pathText)}: the access time to set,

@@ -241,6 +241,13 @@ public class CommonsNetDrive {
         put("restarted.bin", tail);
         emit("size", "appended", ftp.getSize("appended.bin"),
              "restarted", ftp.getSize("restarted.bin"));
+        put("resumed.bin", head);
+        ftp.setRestartOffset(Long.parseLong(ftp.getSize("resumed.bin")));
+        check("REST+APPE", ftp.appendFile("resumed.bin",
+                                          new ByteArrayInputStream(tail)));
+        emit("restappend", "size", ftp.getSize("resumed.bin"),
+             "sha256", sha256(get("resumed.bin")));
+        check("DELE resumed", ftp.deleteFile("resumed.bin"));
 
         check("RNFR/RNTO", ftp.rename("sp ace \u20ac.txt", "renamed [1].txt"));
         check("MFMT", ftp.setModificationTime("renamed [1].txt",

@@ -119,6 +119,10 @@ class CommonsNetTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(self.step(events, "size"),
                          {"step": "size", "appended": "5000000",
                           "restarted": "5000000"})
+        # setRestartOffset(SIZE) then appendFile: REST + APPE (503 before).
+        self.assertEqual(self.step(events, "restappend"),
+                         {"step": "restappend", "size": "5000000",
+                          "sha256": sha256(self.big)})
         self.assertEqual(self.step(events, "mdtm")["instant"],
                          "2020-01-02T03:04:05Z")
         empty = self.step(events, "emptylist")

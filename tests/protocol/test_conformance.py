@@ -83,6 +83,22 @@ class ConformanceTests(unittest.TestCase):
                          ["350", "503", "425", "350", "425"])
         self.assertIn("REST", replies[1])
 
+    def test_appeAtTheEndAfterRest(self):
+        """
+        C{APPE} after C{REST N} where N is the file's size asks for the
+        bytes where an append puts them, and goes on (C{425} here: no
+        data connection), as Python's C{storbinary("APPE f", fp, rest=N)}
+        and commons-net's C{setRestartOffset(N)} then C{appendFile} send
+        it after C{SIZE} (it got C{503}). N short of the size, past it, or
+        of a file that does not exist is still C{503}.
+        """
+        replies = self.replies(
+            [b"REST 10", b"APPE top.bin", b"REST 9", b"APPE top.bin",
+             b"REST 11", b"APPE top.bin", b"REST 10", b"APPE none.bin"])
+        self.assertEqual([line[:3] for line in replies],
+                         ["350", "425", "350", "503", "350", "503", "350",
+                          "503"])
+
     def test_unknownFamilyIPv4(self):
         """
         C{EPSV} or C{EPRT} naming an unknown network protocol on an IPv4

@@ -113,6 +113,28 @@ class SiteUtimeTests(unittest.TestCase):
         self.assertEqual((self.mtime("t.txt "), self.mtime("u\t")),
                          (FEB_24_2004, FEB_24_2004 + 1))
 
+    def test_leadingBlanks(self):
+        """
+        A name starting with blanks is whole in either form, as in C{MFMT}
+        and C{SITE CHMOD} (lftp's C{mirror -R} and ncftpput upload such
+        names): the blanks were taken for the separator, and C{SITE UTIME
+        200402240836  lead} got C{550} for C{lead}.
+        """
+        self.shell = MemoryShell({"/ lead": b"x", "/  two": b"y",
+                                  "/lead": b"z"})
+        self.protocol, self.transport = loggedIn(self.shell)
+        replies = _replies(
+            self.protocol, self.transport,
+            b"SITE UTIME 200402240836  lead",
+            b"SITE UTIME   two 20200101000000 20040224083601 20200101000000 "
+            b"UTC")
+        self.assertEqual(replies, [b"200 SITE UTIME command successful\r\n"]
+                         * 2)
+        self.assertEqual(
+            (self.mtime(" lead"), self.mtime("  two"),
+             self.mtime("lead") == FEB_24_2004),
+            (FEB_24_2004, FEB_24_2004 + 1, False))
+
     def test_relativeToCwd(self):
         _replies(self.protocol, self.transport, b"CWD d",
                  b"SITE UTIME 200402240836 g.txt")

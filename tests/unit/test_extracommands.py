@@ -183,6 +183,17 @@ class ParseSiteUtimeTests(SynchronousTestCase):
         self.assertEqual(parseSiteUtime("20040224083655 a  b.txt"),
                          (1077611815.0, "a  b.txt"))
 
+    def test_leadingBlanks(self):
+        """
+        One space separates a time from the path in the form with one
+        time, as in C{MFMT}: further blanks begin the name. Blanks before
+        the time are no name's.
+        """
+        self.assertEqual(parseSiteUtime("200402240836  lead"),
+                         (1077611760.0, " lead"))
+        self.assertEqual(parseSiteUtime("  200402240836 f"),
+                         (1077611760.0, "f"))
+
     def test_threeTimes(self):
         """
         C{path atime mtime ctime UTC}: the modification time is the

@@ -330,10 +330,10 @@ class SessionCommands:
     async def ftp_SITE(self, argument):
         """
         SITE CHMOD, SITE UTIME and SITE HELP. The path ends where the line
-        does, as every other command's: a name may end in blanks.
+        does, as every other command's: a name may end in blanks, and
+        begin with them (SITE UTIME's second form starts with its path).
         """
         command, _, rest = argument.lstrip(" ").partition(" ")
-        rest = rest.lstrip(" ")
         command = command.upper()
         if command == "HELP":
             offered = ["UTIME YYYYMMDDhhmm[ss] <path>", "HELP"]
@@ -343,7 +343,7 @@ class SessionCommands:
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
-            return await self._siteChmod(rest)
+            return await self._siteChmod(rest.lstrip(" "))
         if command == "UTIME":
             return await self._siteUtime(rest)
         return (500, "Unknown SITE command")

@@ -127,7 +127,8 @@ def _firstOf(operation, connection):
 
 REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
                      " offset %d: use REST and STOR to resume from it")
-"""The reply to C{APPE} after C{REST N} (L{TransferCommands.ftp_APPE})."""
+"""The reply to C{APPE} after C{REST N} where N is not the file's size
+(L{TransferCommands.ftp_APPE})."""
 
 NAMES_DIRECTORY = "File name not allowed: it names a directory"
 """The reply to C{STOR} or C{APPE} of C{"a/"} or C{"a/."}
@@ -575,16 +576,19 @@ class TransferCommands:
     async def ftp_APPE(self, argument):
         """
         Receive data appended to a file. After C{REST N} with N above 0 it
-        is refused (C{503}): an append writes at the end of what is there,
-        and N is where the client asked for its bytes; ignored (as vsftpd
-        and Pure-FTPd ignore it), they would go elsewhere, silently
-        (pyftpdlib and ProFTPD refuse it too). C{REST 0} (which FileZilla
-        sends before a transfer) asks for nothing.
+        is refused (C{503}) unless N is where the append goes, the size an
+        upload to it continues from (L{_resumeFrom}), which a client
+        resuming with C{REST} of the C{SIZE} it read then C{APPE} sends:
+        elsewhere the bytes would go where the client did not ask,
+        silently, were N ignored (as vsftpd and Pure-FTPd ignore it;
+        pyftpdlib and ProFTPD refuse it whatever N). C{REST 0} (which
+        FileZilla sends before a transfer) asks for nothing.
         """
         offset = self._takeOffset()
-        if offset:
-            return (503, REST_APPE_REFUSED % offset)
         path = self._uploadTarget(argument)
+        if offset and (not self.session.access.allows(CHANGE)
+                       or await self._resumeFrom(path) != offset):
+            return (503, REST_APPE_REFUSED % offset)
         return await self._store(path, 0, append=True)
 
     def _uploadTarget(self, argument):
