@@ -59,20 +59,11 @@ COMMANDS = [
 """The commands checked, and the shell methods they call."""
 
 
-class BrokenContractTests(LoopbackServerMixin, unittest.TestCase):
+class BrokenContractTests(ContractTestCase):
     """
-    Every command calling a shell method that breaks the contract.
+    Every command calling a shell method that breaks the contract (the
+    contract's lines collected in C{lines}, by L{ContractTestCase}).
     """
-
-    def setUp(self):
-        self.lines = []
-
-        def observe(event):
-            if event.get("log_namespace") == "ftpkit.shells.contract":
-                self.lines.append(event)
-
-        globalLogPublisher.addObserver(observe)
-        self.addCleanup(globalLogPublisher.removeObserver, observe)
 
     def check(self, how, code, said):
         """
