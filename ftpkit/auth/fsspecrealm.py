@@ -40,6 +40,7 @@ from ftpkit.auth.realms import (
     isAnonymous,
     isSafeUserName,
     noLogout,
+    shareUsage,
     wrapForUser,
 )
 from ftpkit.compat.fsspecnames import stripProtocol
@@ -292,21 +293,16 @@ class FsspecRealm:
         @raise ftpkit.errors.ServiceUnavailable: when the workers' ledger
             of the home cannot be opened.
         """
-        from ftpkit.shells.sharedquota import HomeUsages, quotaUsage
+        from ftpkit.shells.sharedquota import HomeUsages
 
         if self._usages is None:
             self._usages = HomeUsages(lambda: self.database.generation)
         usage = self._usages.find(home)
         if usage is None:
             fs, where = shell.fs, shell.fsPath(())
-            try:
-                usage = quotaUsage(f"fsspec:{self.name} {where}",
-                                   lambda: _du(fs, where), run=shell.call)
-            except OSError as e:
-                _log.error("cannot share the quota usage of {home}: {why}",
-                           home=where, why=e.strerror)
-                raise homeUnavailable() from None
-            self._usages.keep(home, usage)
+            usage = shareUsage(
+                self._usages, home, f"fsspec:{self.name} {where}",
+                lambda: _du(fs, where), _log, where, run=shell.call)
         return usage
 
     def quotaHomes(self):

@@ -135,18 +135,6 @@ def readPasswordData(path):
             f"cannot read password file {path!r}: {e.strerror}") from None
 
 
-def readPasswordFile(path):
-    """
-    Read and check a password file.
-
-    @param path: its path.
-    @return: see L{parsePasswordFile}.
-    @raise PasswordFileError: when it cannot be read, or see
-        L{parsePasswordFile}.
-    """
-    return parsePasswordFile(readPasswordData(path), path)
-
-
 @implementer(checkers.ICredentialsChecker)
 class PasswordFileChecker(ReloadingFile):
     """
@@ -173,7 +161,8 @@ class PasswordFileChecker(ReloadingFile):
         Read the file.
 
         @param filename: the password file.
-        @raise PasswordFileError: see L{readPasswordFile}.
+        @raise PasswordFileError: when it cannot be read
+            (L{readPasswordData}), or see L{parsePasswordFile}.
         """
         self.filename = filename
         ReloadingFile.__init__(self, filename, readPasswordData,

@@ -127,6 +127,39 @@ def homeUnavailable():
     return ServiceUnavailable("Home directory unavailable, try again later")
 
 
+def shareUsage(usages, key, name, measure, log, shown, run=None):
+    """
+    Make the quota usage every session of a home shares, with the other
+    workers of C{--workers} (L{ftpkit.shells.sharedquota}), for a home
+    C{usages} keeps none for; and keep it there.
+
+    @param usages: the realm's L{ftpkit.shells.sharedquota.HomeUsages}.
+    @param key: the home's key in C{usages}.
+    @param name: what the quota counts, the same in every process (see
+        L{ftpkit.shells.sharedquota.quotaUsage}).
+    @param measure: measures the home's bytes (see
+        L{ftpkit.shells.quotas.QuotaUsage}).
+    @param log: the realm's L{Logger}, for the line saying why the usage
+        could not be shared.
+    @param shown: the home as that line names it.
+    @param run: what runs C{measure} (see
+        L{ftpkit.shells.quotas.QuotaUsage}); C{None} for a thread.
+    @return: the usage.
+    @raise ServiceUnavailable: (L{homeUnavailable}) when the workers'
+        ledger of the home cannot be opened.
+    """
+    from ftpkit.shells.sharedquota import quotaUsage
+
+    try:
+        usage = (quotaUsage(name, measure) if run is None
+                 else quotaUsage(name, measure, run=run))
+    except OSError as e:
+        log.error("cannot share the quota usage of {home}: {why}",
+                  home=shown, why=e.strerror)
+        raise homeUnavailable() from None
+    return usages.keep(key, usage)
+
+
 KEPT_SHELLS = 1024
 """Most shells a L{FilesystemRealm} keeps (one per home directory)."""
 

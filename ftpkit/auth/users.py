@@ -35,6 +35,7 @@ from ftpkit.auth.realms import (
     homeUnavailable,
     isAnonymous,
     noLogout,
+    shareUsage,
     wrapForUser,
 )
 from ftpkit.auth.reloadingfile import ReloadingFile
@@ -57,7 +58,7 @@ from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable fr
     QuotaUsage,
 )
 from ftpkit.shells.quotas import diskFootprint
-from ftpkit.shells.sharedquota import HomeUsages, LoginMeasures, quotaUsage
+from ftpkit.shells.sharedquota import HomeUsages, LoginMeasures
 
 __all__ = [
     "UsersDatabase", "openUsersDatabase", "UsersChecker", "UsersRealm",
@@ -406,13 +407,8 @@ class UsersRealm:
         """
         usage = self._usages.find(home)
         if usage is None:
-            try:
-                usage = quotaUsage(home, lambda: diskFootprint(home))
-            except OSError as e:
-                _log.error("cannot share the quota usage of {home}: {why}",
-                           home=home, why=e.strerror)
-                raise homeUnavailable() from None
-            self._usages.keep(home, usage)
+            usage = shareUsage(self._usages, home, home,
+                               lambda: diskFootprint(home), _log, home)
         return usage
 
     def quotaHomes(self):

@@ -83,7 +83,7 @@ def storedLate(writeFile, description):
     """
     What to release when an upload's storage stores it (its file's
     C{close} fires) after C{ABOR} ended the wait for it with C{426}
-    (L{ftpkit.control.handlers.transfers.TransferCommands.receiveFile}):
+    (L{ftpkit.control.handlers.transferring.Transferring.receiveFile}):
     a storage that never does (a plugin's C{close} that never fires)
     held the upload's reply, the C{ABOR} and every command after it until
     the idle timeout closed the session.

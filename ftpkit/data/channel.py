@@ -23,13 +23,14 @@ from twisted.logger import Logger
 from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.data import descriptors
 from ftpkit.data.adopting import adopt, connectBack
-from ftpkit.data.connection import DataConnection, LeanConnection
+from ftpkit.data.connection import DataConnection
 from ftpkit.data.handshakes import (
     HANDSHAKE_TIMEOUT,
     PENDING_HANDSHAKES,
     HandshakeCandidates,
 )
 from ftpkit.data.hosts import normalizeHost
+from ftpkit.data.leanconnection import LeanConnection
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
 from ftpkit.data.proxied import HeaderReadings
 from ftpkit.data.refusals import RefusedListeners, logStranger

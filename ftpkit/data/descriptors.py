@@ -1,8 +1,8 @@
 """
 L{closeSocket}: closing a socket that ftpkit watches in the reactor itself,
 outside Twisted's transports (a bare data socket of
-L{ftpkit.data.connection.LeanConnection}, which the C{sendfile} writer and the splice
-receiver watch, or a passive listener).
+L{ftpkit.data.leanconnection.LeanConnection}, which the C{sendfile}
+writer and the splice receiver watch, or a passive listener).
 
 The reactor handles the events of one C{epoll_wait} as a batch. Were such
 a socket closed while one event of the batch is handled (the control

@@ -119,7 +119,7 @@ def peerEnded(sock):
 class Linger:
     """
     One socket's wait, from L{lingerOn}. It is the
-    L{ftpkit.data.connection.LeanConnection}'s C{user} meanwhile, so that
+    L{ftpkit.data.leanconnection.LeanConnection}'s C{user} meanwhile, so that
     an abort ends the wait (L{stopWaiting}, L{connectionAborted}) without
     telling its owner.
 

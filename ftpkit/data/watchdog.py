@@ -2,15 +2,18 @@
 What every kind of data connection has (L{WatchedConnection}): a watchdog
 that drops it once no byte has moved for a while, and the Deferreds of
 those waiting for its end. L{ftpkit.data.connection.DataConnection} and
-L{ftpkit.data.connection.LeanConnection} are such connections.
+L{ftpkit.data.leanconnection.LeanConnection} are such connections; both
+end a transfer's wait for their end with L{checkFinished}.
 """
 
 import fcntl
 import struct
 import termios
 
-from twisted.internet import defer
+from twisted.internet import defer, error
 from twisted.logger import Logger
+
+from ftpkit.errors import TransferAborted
 
 _QUEUED = struct.Struct("i")
 
@@ -32,6 +35,17 @@ def unacknowledged(sock):
                                           b"\0" * _QUEUED.size))[0]
     except (OSError, ValueError):
         return None
+
+
+def checkFinished(reason):
+    """
+    @param reason: why a finishing data connection ended.
+    @return: C{reason}, if it ended in order.
+    @raise TransferAborted: if it did not.
+    """
+    if not isinstance(reason, error.ConnectionDone):
+        raise TransferAborted()
+    return reason
 
 
 class WatchedConnection:

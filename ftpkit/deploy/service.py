@@ -324,7 +324,7 @@ def makeService(options, workerChannel=None):
         L{LeaveToAcceptor}), in one process a L{ListeningAnnouncement}
         and, run by C{twistd}, a L{KeepOnRotation}.
     """
-    from ftpkit.deploy.tap import makeFactory
+    from ftpkit.deploy.controlfactory import makeFactory
 
     checkers = options.get("credCheckers", [])
     if not checkers and workerChannel is None:

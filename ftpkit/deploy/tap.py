@@ -1,6 +1,8 @@
 """
 C{twistd ftpkit}: the command line (L{Options}) and the service it builds
-(L{makeService}).
+(L{makeService}; the control-channel factory and its portal are
+L{ftpkit.deploy.controlfactory}'s, whose L{makePortal} and L{makeFactory}
+are importable from here too).
 
 Every option value is checked in L{Options}: a bad one is a
 L{usage.UsageError} whose one-line message starts with the option's name,
@@ -20,11 +22,10 @@ from typing import ClassVar
 
 from twisted.cred import credentials, strcred
 from twisted.cred.checkers import FilePasswordDB
-from twisted.cred.portal import Portal
 from twisted.plugins.cred_unix import UNIXChecker
 from twisted.python import usage
 
-from ftpkit.auth.checkers import AnyOfCheckers, TextCredentialsChecker
+from ftpkit.auth.checkers import TextCredentialsChecker
 from ftpkit.auth.passwordfile import PasswordFileChecker, memoryUsersError
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
@@ -41,6 +42,10 @@ from ftpkit.deploy.cacheoptions import (
     ListingCacheOptionsMixin,
     listingCacheConfigFields,
 )
+from ftpkit.deploy.controlfactory import (  # noqa: F401 (importable from here)
+    makeFactory,
+    makePortal,
+)
 from ftpkit.deploy.endpoints import parseServerEndpoint
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
@@ -49,7 +54,6 @@ from ftpkit.deploy.limitoptions import (
 from ftpkit.deploy.onceonly import refuseRepeats
 from ftpkit.deploy.opsoptions import (
     OperationsOptionsMixin,
-    makeHub,
     operationsConfigFields,
 )
 from ftpkit.deploy.optionvalues import (
@@ -533,40 +537,6 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                     f"--workers: {where} keeps its files in one process' "
                     f"memory, and each worker would have its own; serve it "
                     f"with one process")
-
-
-def makePortal(realm, checkerList):
-    """
-    Build the portal users log in through.
-
-    @param realm: the realm giving L{ftpkit.interfaces.IFTPShell} avatars.
-    @param checkerList: the checkers from C{--auth}; a user any of them
-        accepts logs in.
-    @return: a L{Portal}: with the checkers themselves when no two share
-        a credentials interface, else with one L{AnyOfCheckers} (which
-        costs every login a few more Deferreds).
-    """
-    interfaces = [interface for checker in checkerList
-                  for interface in checker.credentialInterfaces]
-    if len(set(interfaces)) == len(interfaces):
-        return Portal(realm, checkerList)
-    return Portal(realm, [AnyOfCheckers(checkerList)])
-
-
-def makeFactory(options, limiter=None):
-    """
-    Build the control-channel factory that C{options} describe.
-
-    @param options: a parsed L{Options}.
-    @param limiter: what admits sessions (see L{ftpkit.control.server.FTPFactory}).
-    @return: an L{ftpkit.control.server.FTPFactory}.
-    """
-    from ftpkit.control.server import FTPFactory
-
-    portal = makePortal(options["realmObject"],
-                        options.get("credCheckers", []))
-    return FTPFactory(portal, config=options["config"], limiter=limiter,
-                      hub=makeHub(options["config"], options))
 
 
 def makeService(options):

@@ -10,11 +10,11 @@ become L{ftpkit.errors.FTPError}s there too (L{ftpkit.shells.fsspeccalls},
 whose names this module gives as it did when it held them). What each
 kind of store can do (directories as key prefixes, atomic uploads,
 resuming, renaming directories) is decided in one place,
-L{ftpkit.shells.fsspecbackends}.
+L{ftpkit.shells.fsspecbackends}. An fsspec entry becomes a
+L{ftpkit.fileinfo.FileInfo} in L{ftpkit.shells.fsspecentries}, whose
+L{describe} this module gives too.
 """
 
-import hashlib
-import stat
 
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -32,7 +32,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK, OTHER, FileInfo, specialOf
+from ftpkit.fileinfo import DIRECTORY, FILE
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
@@ -43,6 +43,7 @@ from ftpkit.interfaces import (
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import POOL_SIZE, defaultPool, lockFor, translateError
+from ftpkit.shells.fsspecentries import describe, kindOf
 from ftpkit.shells.fsspecfiles import (
     CommitOnCloseWriter,
     FsspecReadFile,
@@ -61,43 +62,6 @@ _log = Logger()
 
 __all__ = ["FsspecShell", "describe", "POOL_SIZE", "defaultPool", "lockFor",
            "translateError"]
-
-_KINDS = {"directory": DIRECTORY, "file": FILE, "link": LINK,
-          "other": OTHER}
-"""Our kinds of fsspec's types; C{"other"} is what C{file://} says of a
-FIFO, a socket or a device."""
-
-
-def describe(backend, fs, detail):
-    """
-    Turn an fsspec entry into a L{FileInfo}.
-
-    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend}.
-    @param fs: the filesystem.
-    @param detail: an entry of C{fs.ls(detail=True)} or C{fs.info}.
-    @return: the L{FileInfo}.
-    """
-    kind = _KINDS.get(detail.get("type"), FILE)
-    mode = detail.get("mode")
-    special = ""
-    if isinstance(mode, int):
-        if kind == OTHER:
-            special = specialOf(mode)
-        mode = stat.S_IMODE(mode)
-    else:
-        mode = 0o755 if kind == DIRECTORY else 0o644
-    name = detail.get("name", "").rstrip("/")
-    return FileInfo(
-        kind=kind,
-        size=int(detail.get("size") or 0) if kind == FILE else 0,
-        mtime=backend.mtimeOf(fs, detail),
-        mode=mode,
-        nlink=2 if kind == DIRECTORY else 1,
-        unique=hashlib.blake2b(name.encode("utf-8", "surrogateescape"),
-                               digest_size=8).hexdigest(),
-        special=special,
-    )
-
 
 @implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing)
 class FsspecShell:
@@ -265,7 +229,7 @@ class FsspecShell:
         @return: L{DIRECTORY}, L{FILE} or C{None} when nothing is there.
         """
         try:
-            return _KINDS.get(self._info(path).get("type"), FILE)
+            return kindOf(self._info(path))
         except FileNotFoundError:
             return None
 

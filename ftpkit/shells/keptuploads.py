@@ -41,7 +41,8 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     (it received the client's bytes, then answered C{550});
   - the hidden names (L{ftpkit.shells.keptnames.HIDDEN_START}) are never
     listed, and a command naming one gets C{553} (C{550} but for a
-    command naming a file to make); C{RMD} of a directory holding only
+    command naming a file to make: the base class,
+    L{ftpkit.shells.kepthidden.HidingKeptShell}); C{RMD} of a directory holding only
     partial uploads removes them with it;
   - C{DELE} of the target removes the partial uploads of it its user
     sees, and succeeds where they were all there was (L{removeFile});
@@ -69,7 +70,6 @@ from ftpkit.errors import (
     DirectoryNotEmpty,
     FileBusy,
     FTPError,
-    InvalidPath,
     IsDirectory,
     NoSuchFile,
     NotDirectory,
@@ -81,11 +81,10 @@ from ftpkit.interfaces import (
     IFTPShellResumeOwners,
 )
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
+from ftpkit.shells.kepthidden import HidingKeptShell
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
-    SHOWN,
     isExpired,
-    isKept,
     isRefused,
     partialName,
     partialNames,
@@ -95,7 +94,6 @@ from ftpkit.shells.keptnames import (
 from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
-from ftpkit.shells.listings import FilteredListing
 from ftpkit.shells.partials import DIRECTORY_KEPT, RESUMED, TAKEN
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
@@ -108,7 +106,7 @@ replace it runs (L{RunningUploads})."""
 
 
 @implementer(IFTPShellResume, IFTPShellResumeOwners)
-class KeptUploadsShell(ShellWrapper):
+class KeptUploadsShell(HidingKeptShell):
     """
     A shell whose cut uploads are kept for a resume (see the module).
 
@@ -424,93 +422,6 @@ class KeptUploadsShell(ShellWrapper):
             raise IsDirectory()
         raise IsDirectory(DIRECTORY_KEPT)
 
-    # The hidden names: refused, and never listed.
-
-    def _refused(self, *pathList):
-        """
-        @return: a Deferred failing with L{InvalidPath} when a path names
-            one of the server's own files (L{isRefused}), else C{None}.
-        """
-        if any(isRefused(path) for path in pathList):
-            return fail(InvalidPath())
-        return None
-
-    def stat(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShell.stat}.
-        """
-        return self._refused(path) or self._shell.stat(path)
-
-    def list(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShell.list}: without the hidden files.
-        """
-        return self._refused(path) or self._shell.list(path).addCallback(
-            lambda entries: [entry for entry in entries
-                             if not isKept(entry[0])])
-
-    def listNames(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellNames.listNames}: without the
-        hidden files.
-        """
-        return self._refused(path) or self._shell.listNames(
-            path).addCallback(
-                lambda names: [name for name in names if not isKept(name)])
-
-    def listSome(self, path, names):
-        """
-        See L{ftpkit.interfaces.IFTPShellListSome.listSome}: without the
-        hidden files.
-        """
-        return self._refused(path) or self._shell.listSome(
-            path, [name for name in names if not isKept(name)])
-
-    def openListing(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellStreamedListing.openListing}:
-        without the hidden files.
-        """
-        return self._refused(path) or self._shell.openListing(
-            path).addCallback(
-                lambda listing: FilteredListing(listing, SHOWN, pure=True))
-
-    def openForReading(self, path, offset=0):
-        """
-        See L{ftpkit.interfaces.IFTPShell.openForReading}.
-        """
-        return self._refused(path) or self._shell.openForReading(path,
-                                                                 offset)
-
-    def openForCreating(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellCreate.openForCreating} (provided
-        when the wrapped shell provides it): handed on; cut, it keeps
-        nothing.
-        """
-        return self._refused(path) or self._shell.openForCreating(path)
-
-    def hash(self, path, algorithm, start=0, end=None):
-        """
-        See L{ftpkit.interfaces.IFTPShellHash.hash} (provided when the
-        wrapped shell provides it).
-        """
-        return self._refused(path) or self._shell.hash(path, algorithm,
-                                                       start, end)
-
-    def available(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellAvailable.available} (provided
-        when the wrapped shell provides it).
-        """
-        return self._refused(path) or self._shell.available(path)
-
-    def makeDirectory(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShell.makeDirectory}.
-        """
-        return self._refused(path) or self._shell.makeDirectory(path)
-
     def removeFile(self, path):
         """
         See L{ftpkit.interfaces.IFTPShell.removeFile}: the partial uploads
@@ -540,45 +451,6 @@ class KeptUploadsShell(ShellWrapper):
         if not (fileGone or count):
             raise NoSuchFile()
         return HiddenEntries(count, size, fileGone) if count else None
-
-    def rename(self, fromPath, toPath):
-        """
-        See L{ftpkit.interfaces.IFTPShell.rename}.
-        """
-        return (self._refused(fromPath, toPath)
-                or self._shell.rename(fromPath, toPath))
-
-    def setModificationTime(self, path, when):
-        """
-        See L{ftpkit.interfaces.IFTPShell.setModificationTime}.
-        """
-        return self._refused(path) or self._shell.setModificationTime(
-            path, when)
-
-    def setTimes(self, path, accessed, modified):
-        """
-        See L{ftpkit.interfaces.IFTPShellTimes.setTimes} (provided when
-        the wrapped shell provides it).
-        """
-        return self._refused(path) or self._shell.setTimes(
-            path, accessed, modified)
-
-    def setPermissions(self, path, mode):
-        """
-        See L{ftpkit.interfaces.IFTPShellChmod.setPermissions} (provided
-        when the wrapped shell provides it).
-        """
-        return self._refused(path) or self._shell.setPermissions(path, mode)
-
-    def linkTargets(self, path):
-        """
-        See L{ftpkit.interfaces.IFTPShellResolve.linkTargets} (provided
-        when the wrapped shell provides it): without the hidden files.
-        """
-        return self._refused(path) or self._shell.linkTargets(
-            path).addCallback(lambda targets: {
-                name: real for name, real in targets.items()
-                if not isKept(name)})
 
     def removeDirectory(self, path):
         """

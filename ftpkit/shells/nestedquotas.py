@@ -220,6 +220,10 @@ class SharedHomes:
         """
         Know the home of a user of C{realm} who logged in (see
         L{QuotaHomes.add}); the realm must have L{join}ed.
+
+        @param realm: the realm, as given to L{join}.
+        @param home: the user's home, a tuple of segments.
+        @param limited: whether the user has a quota (bytes or files).
         """
         ref = weakref.ref(realm)
         usageOf, homes, _ = self._members[ref]

@@ -68,7 +68,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.control.handlers import transfers
+from ftpkit.control.handlers import transferring
 from ftpkit.data.movers import pacing
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.sessionstate import Session
@@ -211,7 +211,7 @@ class SessionRateTests(LoopbackServerMixin, unittest.TestCase):
         def frozen(incoming, config, serverWide, clock, *args):
             return pacing.pacerFor(incoming, config, serverWide,
                                    self.clock, *args)
-        self.patch(transfers, "pacerFor", frozen)
+        self.patch(transferring, "pacerFor", frozen)
         self.server = self.startServer(
             FilesystemRealm(self.root),
             ServerConfig(maxDownloadRate=self.RATE))

@@ -74,7 +74,7 @@ name could not be removed by its user (C{DELE} C{550}, C{SIZE} the bytes
 kept, on the disk realm and C{--realm memory}, where those bytes counted
 in the budget: C{memory:1M}, five cut uploads of 200 KB, then C{552} for
 everyone, for the 24 hours a cut upload is kept); fixed in session 30
-(C{tests/integration/test_keptdele30.py}): C{DELE} removes it on every
+(C{tests/integration/test_keptdele.py}): C{DELE} removes it on every
 realm, and C{--realm memory} drops kept cut uploads before refusing.
 """
 

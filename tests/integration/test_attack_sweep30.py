@@ -12,7 +12,7 @@ listing's batches (30 lines for 30 commands). The files a plugin's shell
 opens are held with its methods now, their lines counted with the
 session's others: ten a minute for each method, then one line counting
 the rest (L{DownloadComplaintFloodTests}; the held files alone:
-C{tests.unit.test_heldfiles30}).
+C{tests.unit.test_heldfiles}).
 
 Tried and held (C{python -m ftpkit}, one process and C{--workers 2}, the
 disk realm, C{--realm memory} and C{fsspec:file://}, scripts in the
@@ -61,7 +61,7 @@ sweep's notes):
       piles up with connections.
 
 Found here, fixed in the same session (tests/integration/
-test_keptdisk30.py): on the disk realm, a second resume of a cut upload
+test_keptdisk.py): on the disk realm, a second resume of a cut upload
 of a new file that came while the first ran got C{554} (the taken
 partial upload had a name no resume could find), not the C{450}
 C{docs/deployment.rst} promises; and a resume whose target another user

@@ -11,7 +11,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.data import connection
+from ftpkit.data import connection, leanconnection
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
@@ -65,6 +65,7 @@ class LingerClientTests(LoopbackServerMixin, unittest.TestCase):
         with open(os.path.join(self.root, "f.txt"), "wb") as f:
             f.write(b"hello\n" * 1000)
         self.patch(connection, "LINGER_TIMEOUT", 0.2)
+        self.patch(leanconnection, "LINGER_TIMEOUT", 0.2)
         self.server = self.startServer(FilesystemRealm(self.root),
                                        ServerConfig(loginFailureDelay=0))
 
@@ -109,6 +110,7 @@ class AcknowledgedClientTests(LoopbackServerMixin, unittest.TestCase):
         with open(os.path.join(self.root, "dir", "f.txt"), "wb") as f:
             f.write(b"hello\n" * 1000)
         self.patch(connection, "LINGER_TIMEOUT", 120)
+        self.patch(leanconnection, "LINGER_TIMEOUT", 120)
         self.server = self.startServer(FilesystemRealm(self.root),
                                        ServerConfig(loginFailureDelay=0))
 

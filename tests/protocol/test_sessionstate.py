@@ -20,6 +20,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.transferring import Transferring
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.server import FTPProtocol
@@ -30,8 +31,8 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
-            TransferCommands, UniqueUploadCommands, ListingCommands,
-            ChecksumCommands, SecureFxpCommands]
+            Transferring, TransferCommands, UniqueUploadCommands,
+            ListingCommands, ChecksumCommands, SecureFxpCommands]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
 session's fields it uses."""
 

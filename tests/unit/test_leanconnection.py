@@ -1,5 +1,5 @@
 """
-A L{ftpkit.data.connection.LeanConnection} with the movers: a download
+A L{ftpkit.data.leanconnection.LeanConnection} with the movers: a download
 with C{sendfile} and an upload with C{splice} over a bare socket.
 """
 

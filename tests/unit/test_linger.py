@@ -1,6 +1,6 @@
 """
 Tests for L{ftpkit.data.linger} and the lingering close of a download's
-bare connection (L{ftpkit.data.connection.LeanConnection.finish}): the
+bare connection (L{ftpkit.data.leanconnection.LeanConnection.finish}): the
 transfer is over once the client has ended its side, or after the
 linger's timeout, so that its C{226} never reaches a client that has not
 read its C{150} yet (aria2c).

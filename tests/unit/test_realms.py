@@ -8,6 +8,7 @@ from twisted.cred import checkers, error
 from twisted.cred.credentials import UsernamePassword
 from twisted.cred.portal import IRealm
 from twisted.internet import defer
+from twisted.logger import Logger
 from twisted.trial import unittest
 from zope.interface import Interface
 from zope.interface.verify import verifyObject
@@ -19,6 +20,7 @@ from ftpkit.auth.realms import (
     SharedShellRealm,
     TextCredentialsChecker,
     isSafeUserName,
+    shareUsage,
     wrapForUser,
 )
 from ftpkit.errors import (
@@ -28,6 +30,7 @@ from ftpkit.errors import (
 )
 from ftpkit.fileinfo import DIRECTORY
 from ftpkit.interfaces import IFTPShell
+from ftpkit.shells import sharedquota
 from ftpkit.shells.memory import MemoryShell
 from tests.scratch import scratchDirectory
 
@@ -418,3 +421,52 @@ class FilesystemShellSharingTests(unittest.TestCase):
         anonymous = avatar(realm, ANONYMOUS)
         self.assertIs(anonymous._shell, avatar(realm, ANONYMOUS)._shell)
         self.assertIsNot(anonymous._shell, avatar(realm, "alice"))
+
+
+class ShareUsageTests(unittest.TestCase):
+    """
+    L{shareUsage}: the quota usage a home's sessions share, made and kept
+    by the users realms and the fsspec realms alike.
+    """
+
+    def setUp(self):
+        self.usages = sharedquota.HomeUsages(lambda: 0)
+        self.made = []
+
+        def quotaUsage(name, measure, **kwargs):
+            self.made.append((name, measure, kwargs))
+            if name == "full":
+                raise OSError(28, "No space left on device")
+            return object()
+
+        self.patch(sharedquota, "quotaUsage", quotaUsage)
+
+    def test_kept(self):
+        """
+        The usage made is kept under the home's key; C{run} is given on
+        only when there is one.
+        """
+        usage = shareUsage(self.usages, ("a",), "/a", len, Logger(), "/a")
+        self.assertIs(self.usages.find(("a",)), usage)
+        other = shareUsage(self.usages, ("b",), "s3 b", len, Logger(), "b",
+                           run=id)
+        self.assertIs(self.usages.find(("b",)), other)
+        self.assertEqual(self.made, [("/a", len, {}),
+                                     ("s3 b", len, {"run": id})])
+
+    def test_unavailable(self):
+        """
+        A usage that cannot be shared (its ledger cannot be opened) fails
+        the login with L{ServiceUnavailable}, after one line in the log of
+        the realm's module naming the home as shown; nothing is kept.
+        """
+        events = []
+        log = Logger(namespace="ftpkit.auth.users", observer=events.append)
+        self.assertRaises(ServiceUnavailable, shareUsage, self.usages,
+                          ("f",), "full", len, log, "/srv/full")
+        self.assertIsNone(self.usages.find(("f",)))
+        [event] = events
+        self.assertEqual((event["log_namespace"], event["home"],
+                          event["why"]),
+                         ("ftpkit.auth.users", "/srv/full",
+                          "No space left on device"))

@@ -1,10 +1,10 @@
 """
-Tests for L{ftpkit.control.handlers.transfers.shortDownload}.
+Tests for L{ftpkit.control.handlers.transferring.shortDownload}.
 """
 
 from twisted.trial import unittest
 
-from ftpkit.control.handlers.transfers import shortDownload
+from ftpkit.control.handlers.transferring import shortDownload
 
 
 class ShortDownloadTests(unittest.TestCase):

@@ -1,7 +1,7 @@
 """
 Commands that send directory listings over a data connection: C{LIST},
 C{NLST} and C{MLSD}, batch by batch as the data connection takes them.
-They are transfers: L{ftpkit.control.handlers.transfers.TransferCommands}
+They are transfers: L{ftpkit.control.handlers.transferring.Transferring}
 opens their data connection and sends them.
 """
 

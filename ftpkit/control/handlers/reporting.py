@@ -139,7 +139,7 @@ class SessionReporting:
         """
         A data connection is open for the running command.
 
-        @param transfer: its L{ftpkit.control.handlers.transfers.Transfer}.
+        @param transfer: its L{ftpkit.control.handlers.transferring.Transfer}.
         """
         transfer.started = self.factory.reactor.seconds()
         self._reportedTransfer = transfer

@@ -3,7 +3,7 @@ STOU: an upload under a name no file has (RFC 959, with RFC 1123's
 C{FILE: name} in its preliminary reply).
 """
 
-from ftpkit.control.handlers.transfers import abortWrite
+from ftpkit.control.handlers.transferring import abortWrite
 from ftpkit.errors import AlreadyExists, NoSuchFile
 from ftpkit.interfaces import IFTPShellCreate
 from ftpkit.protocol import paths

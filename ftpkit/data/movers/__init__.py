@@ -40,7 +40,7 @@ CORKED_SIZE = 256 << 10
 Largest download whose bare socket holds partial segments back until the
 end (it comes corked, L{ftpkit.data.cork}), so that a small file's bytes
 leave with their end. A larger one streams uncorked
-(L{ftpkit.data.connection.LeanConnection.streamUncorked}):
+(L{ftpkit.data.leanconnection.LeanConnection.streamUncorked}):
 a bulk C{sendfile} into a corked socket cost more CPU per byte and moved
 fewer bytes a second (docs/benchmark-history.rst, "Corked bulk downloads").
 """
@@ -78,7 +78,7 @@ class Mover:
     it starts (what connection it got).
 
     @ivar bareSocket: the transfer can use a bare passive socket
-        (L{ftpkit.data.connection.LeanConnection}), cheaper to set up than a Twisted
+        (L{ftpkit.data.leanconnection.LeanConnection}), cheaper to set up than a Twisted
         transport.
     @cvar incoming: the bytes come from the client (an upload).
     """
@@ -140,7 +140,7 @@ class Download(Mover):
         Send the whole file over C{connection}.
 
         @param connection: a L{ftpkit.data.connection.DataConnection} or, when
-            L{bareSocket}, maybe a L{ftpkit.data.connection.LeanConnection}.
+            L{bareSocket}, maybe a L{ftpkit.data.leanconnection.LeanConnection}.
         @return: a Deferred firing with the bytes sent.
         """
         sending = self.startNow(connection)

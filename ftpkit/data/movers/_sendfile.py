@@ -55,7 +55,7 @@ class SendfileWriter(EndsOnce):
     waits on a timer for the rest.
 
     @cvar receiving: it does not receive an upload (see
-        L{ftpkit.data.connection.LeanConnection.user}).
+        L{ftpkit.data.leanconnection.LeanConnection.user}).
     @ivar registered: the reactor watches the socket for room.
     @ivar warming: a disk thread is reading the next range in.
     @ivar sent: bytes sent so far.
@@ -76,7 +76,7 @@ class SendfileWriter(EndsOnce):
         @param socketFD: the data socket's descriptor.
         @param transport: the Twisted transport owning that socket, which
             stops reading while this writer owns the descriptor, or C{None}
-            for a bare socket (L{ftpkit.data.connection.LeanConnection}).
+            for a bare socket (L{ftpkit.data.leanconnection.LeanConnection}).
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
         @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         """

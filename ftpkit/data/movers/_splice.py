@@ -234,13 +234,13 @@ def _commitAtEnd(descriptor, position, moved, why, pending=None):
 class SpliceReceiver(EndsOnce):
     """
     Moves an upload from a bare data socket
-    (L{ftpkit.data.connection.LeanConnection}) into a file: batches of
+    (L{ftpkit.data.leanconnection.LeanConnection}) into a file: batches of
     L{spliceBatch} in the file's disk threads, and, between them, waiting
     in the reactor for the socket to have more (or, when paced, for the
     pacer to allow more).
 
     @cvar receiving: it receives an upload (see
-        L{ftpkit.data.connection.LeanConnection.user}).
+        L{ftpkit.data.leanconnection.LeanConnection.user}).
     @ivar moved: bytes moved so far.
     @ivar over: the upload is over (L{done} has fired, or will fire when
         made).
@@ -260,7 +260,7 @@ class SpliceReceiver(EndsOnce):
     def __init__(self, connection, descriptor, pacer=None, limit=None,
                  control=None):
         """
-        @param connection: the L{ftpkit.data.connection.LeanConnection}.
+        @param connection: the L{ftpkit.data.leanconnection.LeanConnection}.
         @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
         @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         @param limit: the most bytes the upload may bring (one more is

@@ -30,7 +30,7 @@ from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.unit.test_throttlesummaries29 import MissingShell
+from tests.unit.test_throttlesummaries import MissingShell
 
 INTERVAL = 1.0
 """Seconds of the throttles' windows in these tests."""

@@ -33,7 +33,7 @@ from ftpkit.shells import uploads
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_hardening import hardClose
-from tests.integration.test_partialsbusy29 import TwoWorkersMixin
+from tests.integration.test_partialsbusy import TwoWorkersMixin
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 
 NEW = os.urandom(200000)

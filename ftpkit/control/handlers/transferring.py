@@ -1,0 +1,428 @@
+"""
+What every transfer goes through (L{Transferring}): its data connection,
+its pacing, a file sent or received, C{ABOR} on arrival; which the
+transfer commands (L{ftpkit.control.handlers.transfers}), C{STOU}
+(L{ftpkit.control.handlers.unique}) and the listings
+(L{ftpkit.control.handlers.listings}) use.
+"""
+
+from twisted.internet import defer
+from twisted.internet.error import ConnectionClosed
+from twisted.logger import Logger
+
+from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.coroutines import UNSETTLED, settled
+from ftpkit.control.opening import Opening, closeOpened, storedLate
+from ftpkit.control.storagewait import waitAtMost
+from ftpkit.data.movers import MOVED, Download, Upload
+from ftpkit.data.movers.pacing import pacerFor
+from ftpkit.deferreds import isDeferred
+from ftpkit.errors import FTPError, InsufficientStorage, TransferAborted
+from ftpkit.interfaces import IPartialWriteFile
+from ftpkit.shells.adapters import readFileFor, writeFileFor
+from ftpkit.shells.heldcalls import describeFailure
+from ftpkit.shells.release import release
+
+_log = Logger()
+
+
+class Transfer:
+    """
+    A transfer in progress, for STAT and ABOR.
+
+    @ivar description: what is moving, e.g. C{"RETR /a.txt"}.
+    @ivar connection: its data connection.
+    @ivar mover: its L{ftpkit.data.movers.Mover}.
+    @ivar aborted: ABOR was given.
+    @ivar started: when its data connection opened (reactor seconds).
+    """
+
+    started = 0.0
+
+    def __init__(self, description, connection, mover):
+        self.description = description
+        self.connection = connection
+        self.mover = mover
+        self.aborted = False
+
+    def bytesMoved(self):
+        """
+        @return: bytes sent or received so far.
+        """
+        return self.mover.bytesMoved
+
+    def status(self):
+        """
+        @return: a line for STAT.
+        """
+        return "%s: %d bytes transferred" % (self.description,
+                                             self.bytesMoved())
+
+    def abort(self):
+        """
+        End the data connection now: in order (a FIN) for a download, so
+        that a client still reading it sees its end, not a reset.
+        """
+        self.aborted = True
+        self.mover.abort()
+        self.connection.closeInOrder()
+
+
+def shortDownload(binary, size, sent):
+    """
+    Tell a download that ended before the size it was opened with.
+
+    @param binary: whether it was sent in C{TYPE I} (in C{TYPE A} the
+        bytes sent are not the file's).
+    @param size: the bytes it was to send, or C{None} if not known.
+    @param sent: what the file's C{send} fired with: the bytes it sent;
+        C{None}, or anything but an C{int}, when not known (Twisted's
+        C{FileSender} fires with the last byte).
+    @return: the C{451} reply of a download of a file that shrank while it
+        was sent, or C{None}.
+    """
+    if not binary or size is None or type(sent) is not int or sent >= size:
+        return None
+    return (451, "File shrank during the transfer: %d of %d bytes sent"
+            % (sent, size))
+
+
+def _firstOf(operation, connection):
+    """
+    Wait for C{operation}, failing early if the data connection ends.
+
+    @return: a Deferred firing with C{operation}'s result, or failing with
+        L{TransferAborted} if the connection ended first; C{operation}
+        itself when it is already done.
+    """
+    if operation.called:
+        return operation
+    result = defer.Deferred()
+
+    def succeeded(value):
+        if not result.called:
+            result.callback(value)
+
+    def failed(failure):
+        if not result.called:
+            result.errback(failure)
+
+    def lost(reason):
+        if not result.called:
+            result.errback(TransferAborted())
+
+    operation.addCallbacks(succeeded, failed)
+    connection.whenLost().addCallback(lost)
+    return result
+
+
+REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
+                 " the control connection's (session reuse required)")
+"""The text of the C{426} ending a transfer whose data connection the
+C{--tls-require-session-reuse} check refused."""
+
+
+def _aborted(connection):
+    """
+    @param connection: a transfer's data connection, just dropped.
+    @return: the L{TransferAborted} to end the transfer with: one saying
+        so when the TLS session reuse check refused the connection (Go
+        clients such as rclone, and ftplib, do not resume the control
+        connection's session), the generic one otherwise.
+    """
+    if getattr(connection, "tlsRefused", False):
+        return TransferAborted(REUSE_REFUSED)
+    return TransferAborted()
+
+
+def abortWrite(writeFile):
+    """
+    Release an upload's file opened after its command was aborted.
+
+    @param writeFile: an L{IWriteFile} or L{IRandomWriteFile}.
+    @return: a Deferred firing once it is aborted.
+    """
+    return writeFileFor(writeFile).abort()
+
+
+async def _endFailedUpload(writeFile, reason, whole=False):
+    """
+    An upload failed: one that was cut (the connection broke, C{ABOR}, the
+    session ended), or that wrote a whole file onto a full disk (C{452},
+    which clients retry as a resume from C{SIZE}), is aborted, which may
+    keep what it received for a resume (L{IPartialWriteFile}); any other
+    that failed for its own sake (a quota or size limit, C{552}) is
+    discarded whole where the file can tell the two apart.
+
+    @param writeFile: the L{IWriteFile}.
+    @param reason: the exception.
+    @param whole: the upload writes a whole file (C{STOR} without C{REST}).
+    """
+    transient = whole and isinstance(reason, InsufficientStorage)
+    if (isinstance(reason, FTPError)
+            and not isinstance(reason, TransferAborted)
+            and not transient
+            and IPartialWriteFile.providedBy(writeFile)):
+        await writeFile.discard()
+    else:
+        await writeFile.abort()
+
+
+class Transferring:
+    """
+    What every transfer goes through, for the commands that move data.
+
+    @ivar transfer: the running L{Transfer}, or C{None}.
+    @ivar opening: the L{Opening} a transfer command waits for before
+        its data connection, or C{None}.
+    @ivar abortedBeforeTurn: the running command waited its turn behind
+        an C{ABOR} the client sent after it
+        (L{ftpkit.control.commandqueue.CommandQueue.abortedBeforeTurn}):
+        its transfer gets no data connection.
+    """
+
+    sessionFields = frozenset(
+        ["binary", "downloadRate", "uploadRate", "rateLimits"])
+    transfer = None
+    opening = None
+    abortedBeforeTurn = False
+
+    def _pacer(self, incoming):
+        """
+        What paces a transfer (L{pacerFor} decides).
+
+        @param incoming: an upload (else a download or listing).
+        @return: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
+        """
+        session = self.session
+        return pacerFor(incoming, self.factory.config, self.factory.totalLimits,
+                        self.reactor, (session.downloadRate, session.uploadRate),
+                        session.rateLimits)
+
+    def abortTransfer(self):
+        """
+        Abort the running transfer, if any, or the wait for what its
+        command opens (L{whileOpening}) or for its data connection: the
+        session is going away (a drain's grace is over, the client left);
+        the command replies C{426}.
+        """
+        channel = self._dataChannel
+        if self.opening is not None:
+            self.opening.abort()
+        elif self.transfer is not None:
+            self.transfer.abort()
+        elif channel is not None and channel.isConnecting:
+            channel.close(TransferAborted("Transfer aborted"))
+
+    def transferState(self):
+        """
+        @return: what the session's command queue needs to know of a
+            transfer: L{ftpkit.control.commandqueue.RUNNING} while one
+            runs, L{ftpkit.control.commandqueue.WAITING} while its command
+            opens what it sends or receives or waits for its data
+            connection, else C{None}.
+        """
+        if self.transfer is not None:
+            return RUNNING
+        channel = self._dataChannel
+        if self.opening is not None or (channel is not None
+                                        and channel.isConnecting):
+            return WAITING
+        return None
+
+    def whileOpening(self, operation, release=closeOpened):
+        """
+        Wait for what a transfer command opens before its data connection
+        (L{Opening}): C{ABOR} meanwhile ends the command at once. An open
+        that gave its answer at once (a file in the kernel's cache) has
+        nothing for C{ABOR} to cut and is awaited as it is.
+
+        @param operation: a Deferred or coroutine, the open.
+        @param release: called with what the open gives if it comes after
+            an C{ABOR}.
+        @return: an awaitable of what the open gives, which raises
+            L{TransferAborted} when C{ABOR} came first.
+        """
+        if (isinstance(operation, defer.Deferred) and operation.called
+                and not operation.paused):
+            return operation
+        return self._waitOpening(operation, release)
+
+    async def _waitOpening(self, operation, release):
+        """
+        L{whileOpening} for an open still under way.
+        """
+        opening = self.opening = Opening(operation, release)
+        try:
+            return await opening.result
+        finally:
+            self.opening = None
+
+    def abortOnArrival(self):
+        """
+        C{ABOR} arrived while a transfer is underway (L{transferState}):
+        end the transfer now (its command replies C{426}), or the wait for
+        what it opens (C{426}), or drop the data connection it waits for
+        (C{425}); the C{ABOR}, queued, replies C{226} in its turn, after
+        the commands the client sent before it (L{ftp_ABOR}).
+        """
+        if self.opening is not None:
+            self.opening.abort()
+            self.dataChannel.close()
+        elif self.transfer is None:
+            self.dataChannel.close()
+        elif not self.transfer.aborted:
+            self.transfer.abort()
+
+    async def _openData(self, description, mover, opening, listing=False):
+        """
+        Get the data connection (a bare socket if the mover can use one),
+        make it the running L{Transfer} and send the C{150}: under TLS
+        as soon as a passive connection arrives, before its handshake
+        (see L{ftpkit.data.channel.DataChannel.connecting}).
+
+        @param mover: the transfer's L{ftpkit.data.movers.Mover}.
+        @param opening: the text of the C{150} reply.
+        @param listing: the transfer is a listing (see
+            L{ftpkit.control.handlers.securefxp}).
+        @return: the connection, or C{None} if clear data is refused.
+        """
+        if self.refuseClearData():
+            self.dataChannel.close()
+            return None
+        if self.abortedBeforeTurn:
+            # An ABOR came after this command while it waited its turn
+            # (ftpkit.control.commandqueue): its client will not connect.
+            self.dataChannel.close()
+            raise TransferAborted("Transfer aborted")
+        announced = []
+
+        def announce():
+            if not announced:
+                announced.append(True)
+                self.reply(150, opening)
+
+        connection = self.dataChannel.connecting(self.transferTLS(listing),
+                                                 mover.bareSocket, announce,
+                                                 mover.incoming)
+        if isDeferred(connection):
+            connection = await connection
+        self.transfer = Transfer(description, connection, mover)
+        self.reportTransferStarted(self.transfer)
+        announce()
+        return connection
+
+    def _transferEnded(self):
+        """
+        The transfer is over: the session's idle time starts again.
+        """
+        self.transfer = None
+        if not self._closed:
+            self.resetTimeout()
+
+    async def sendFile(self, readFile, binary, description, opening,
+                       leadByte=False, listing=False):
+        """
+        Send a file a shell opened (an L{IReadFile}, or an
+        L{IRandomReadFile} adapted to one) over a data connection: 150,
+        bytes, 226. A file that shrank meanwhile (truncated, or rewritten
+        in place by C{REST} + C{STOR}) ends the download early: that gets
+        451, not 226, so that the client does not take what it got for
+        the whole file (L{shortDownload}).
+
+        @param readFile: what the shell opened.
+        @param binary: TYPE I (else TYPE A, translated).
+        @param description: the transfer, as C{STAT} and the logs show it.
+        @param opening: the text of the C{150} reply.
+        @param leadByte: in TYPE A, C{readFile} starts one byte before
+            the download (L{ftpkit.data.movers.Download}).
+        @param listing: C{readFile} is a listing (see L{_openData}).
+        @return: the final reply, or C{None} if refused.
+        """
+        readFile = readFileFor(readFile)
+        mover = Download(readFile, binary, self.reactor, self._pacer(False),
+                         leadByte)
+        try:
+            connection = await self._openData(description, mover, opening,
+                                              listing)
+            if connection is None:
+                return (521, "Data connections must be protected (PROT P)")
+            try:
+                sending = mover.startNow(connection)
+                if sending is not MOVED and not isDeferred(sending):
+                    raise TypeError("%r.send gave %r, not a Deferred"
+                                    % (readFile, sending))
+                sent = (mover.bytesMoved if sending is MOVED
+                        else await _firstOf(sending, connection))
+                await connection.finish()
+            except Exception as e:
+                mover.abort()
+                if self.transfer is not None and self.transfer.aborted:
+                    # ABOR is closing the connection in order already.
+                    raise TransferAborted("Transfer aborted")
+                connection.abort()
+                # A peer gone is no storage's fault: not logged.
+                if not isinstance(e, (FTPError, ConnectionClosed,
+                                      ConnectionError)):
+                    _log.error("Sending {transfer!r} failed: {why}",
+                               transfer=description, why=describeFailure(e))
+                raise _aborted(connection)
+        finally:
+            release(readFile)
+            if self.transfer is not None:
+                self._transferEnded()
+        short = shortDownload(binary, readFile.size, sent)
+        return short if short is not None else (226, "Transfer complete")
+
+    async def receiveFile(self, writeFile, description, opening,
+                          whole=False):
+        """
+        Receive an upload into a file a shell opened (an L{IWriteFile}, or
+        an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
+        ends the wait for the storage to store it (426, L{storedLate}).
+
+        @param writeFile: what the shell opened.
+        @param description: the transfer, as C{STAT} and the logs show it.
+        @param opening: the text of the C{150} reply.
+        @param whole: it writes a whole file (L{_endFailedUpload}).
+        @return: the final reply.
+        """
+        writeFile = writeFileFor(writeFile)
+        mover = Upload(writeFile, self.session.binary, self.factory.reactor,
+                       self._pacer(True), self.factory.config.maxUploadSize,
+                       self)
+        try:
+            connection = await self._openData(description, mover, opening)
+            if connection is None:
+                await writeFile.abort()
+                return (521, "Data connections must be protected (PROT P)")
+            try:
+                receiving = mover.startNow(connection)
+                if receiving is not MOVED and settled(receiving) is UNSETTLED:
+                    await receiving
+            except BaseException as e:
+                mover.abort()
+                connection.abort()
+                if getattr(connection, "tlsRefused", False):
+                    raise _aborted(connection) from e
+                raise
+            if connection.bare:
+                connection.closeReceived()
+        except BaseException as e:
+            await waitAtMost(
+                defer.ensureDeferred(
+                    _endFailedUpload(writeFile, e, whole)),
+                self.factory.reactor, self.factory.config.dataTimeout,
+                lambda: _log.warn(
+                    "{file!r} did not end its aborted upload {transfer!r} "
+                    "within {timeout}s; replying without waiting more",
+                    file=writeFile, transfer=description,
+                    timeout=self.factory.config.dataTimeout))
+            raise
+        finally:
+            if self.transfer is not None:
+                self._transferEnded()
+        closing = writeFile.close()
+        if settled(closing) is UNSETTLED:
+            await self.whileOpening(closing, storedLate(writeFile, description))
+        return (226, "Transfer complete")
