@@ -22,6 +22,11 @@ next event, however long an idle server had none; a socket closed that
 way kept its descriptor number, taken by C{/dev/null}
 (L{ftpkit.data.descriptors}), until then.
 
+While it hands out the events of one poll, it keeps how many are left
+(L{LazyDispatch.left}, read through L{eventsLeft}): a download's
+lingering close (L{ftpkit.data.linger}) does not wait in place while the
+reactor has those to handle.
+
 Private names read (each checked, with Twisted's own C{doPoll} kept when
 one is missing):
 
@@ -116,7 +121,12 @@ class LazyDispatch:
     whose handling used it). The context stack it pushes on is the
     reactor thread's, looked up again only when the thread or the
     installed context tracker changes.
+
+    @ivar left: how many ready descriptors of the current poll are still
+        to be handled after the one being handled (0 between polls).
     """
+
+    left = 0
 
     def __init__(self, reactor):
         """
@@ -165,8 +175,11 @@ class LazyDispatch:
             stack = self._stack
         else:
             stack = self._contextStackOf(tracker, thread)
+        left = len(ready)
         if stack is None:
             for fd, event in ready:
+                left -= 1
+                self.left = left
                 selectable = selectables.get(fd)
                 if selectable is not None:
                     log.callWithLogger(selectable, handle, selectable, fd,
@@ -176,6 +189,8 @@ class LazyDispatch:
         eventContext.stack = stack
         eventContext.depth = len(stack)
         for fd, event in ready:
+            left -= 1
+            self.left = left
             selectable = selectables.get(fd)
             if selectable is None:
                 continue
@@ -192,6 +207,16 @@ class LazyDispatch:
                 raise
             except BaseException:
                 log.err(system=_systemOf(selectable))
+
+
+def eventsLeft(reactor):
+    """
+    @param reactor: a reactor (or a clock without C{doIteration}).
+    @return: how many ready descriptors of its current poll are still to
+        be handled after the one being handled, when it dispatches with
+        L{LazyDispatch}; otherwise 0.
+    """
+    return getattr(getattr(reactor, "doIteration", None), "left", 0)
 
 
 def dispatchLazily(reactor):

@@ -45,6 +45,7 @@ import termios
 import weakref
 
 from ftpkit.compat import writeSideClosed
+from ftpkit.compat.dispatch import eventsLeft
 from ftpkit.data.inplace import pollerFor
 
 LINGER_TIMEOUT = 5.0
@@ -318,9 +319,11 @@ class LingerWatcher:
         result or a signal through the reactor's waker), its next timed
         call is due, C{grace} seconds have passed (the wait is then over
         if the client has acknowledged everything, L{acknowledged}), or
-        C{timeout} seconds; not at all while its C{threadCallQueue} holds
-        calls. Without the reactor's descriptor (another reactor), the
-        socket is only read once, without waiting.
+        C{timeout} seconds. Not at all while its C{threadCallQueue} holds
+        calls, or events of its current poll are still to be handled
+        (L{eventsLeft}: with many sessions at once, most downloads end
+        so), nor without the reactor's descriptor (another reactor): the
+        socket is then only read once, without a C{poll}.
 
         @param sock: a connected, non-blocking socket, its sending side
             ended.
@@ -335,33 +338,35 @@ class LingerWatcher:
         if here is None:
             return None if peerEnded(sock) else timeout
         reactor = self._reactor
-        if reactor.threadCallQueue:
-            # Calls the reactor runs before its next poll (threads'
-            # results, or the one running this): it has work to do.
-            delay = 0
-        else:
+        delay = 0
+        if not (reactor.threadCallQueue or eventsLeft(reactor)):
+            # Otherwise the reactor has work to do: calls it runs before
+            # its next poll (threads' results, or the one running this),
+            # or events its last poll gave.
             delay = reactor.timeout()
             if delay is None or delay > timeout:
                 delay = timeout
             if grace is not None and delay > grace:
                 delay = max(grace, 0)
-        fd = sock.fileno()
-        here.register(fd, select.POLLIN)
-        try:
-            if delay <= 0:
-                ready = here.poll(0)
-            else:
+        if delay <= 0:
+            # No wait: one read tells what a poll would have.
+            if peerEnded(sock):
+                return None
+        else:
+            fd = sock.fileno()
+            here.register(fd, select.POLLIN)
+            try:
                 started = reactor.seconds()
                 ready = here.poll(delay * 1000)
                 spent = reactor.seconds() - started
                 timeout -= spent
                 if grace is not None:
                     grace -= spent
-        finally:
-            here.unregister(fd)
-        for readyFd, _events in ready:
-            if readyFd == fd and peerEnded(sock):
-                return None
+            finally:
+                here.unregister(fd)
+            for readyFd, _events in ready:
+                if readyFd == fd and peerEnded(sock):
+                    return None
         if timeout <= 0 or (grace is not None and grace <= 0
                             and acknowledged(sock)):
             return None

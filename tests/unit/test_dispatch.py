@@ -12,7 +12,7 @@ from twisted.internet import epollreactor, selectreactor
 from twisted.python import context, log
 from twisted.trial import unittest
 
-from ftpkit.compat.dispatch import LazyDispatch, dispatchLazily
+from ftpkit.compat.dispatch import LazyDispatch, dispatchLazily, eventsLeft
 from ftpkit.data.descriptors import closeSocket
 
 
@@ -237,6 +237,29 @@ class LazyDispatchTests(unittest.TestCase):
         del self.reactor.threadCallQueue[:]
         dispatch(None)
         self.assertEqual(recorder.timeouts, [0, 0, -1])
+
+    def test_eventsLeft(self):
+        """
+        While it handles the descriptors one poll gave, L{eventsLeft} tells
+        how many are still to be handled after the current one; none
+        before the poll and after it.
+        """
+        dispatchLazily(self.reactor)
+        seen = []
+        for name in ("a", "b", "c"):
+            self.reader(name,
+                        lambda: seen.append(eventsLeft(self.reactor)))
+        self.assertEqual(eventsLeft(self.reactor), 0)
+        self.reactor.doIteration(0)
+        self.assertEqual(seen, [2, 1, 0])
+        self.assertEqual(eventsLeft(self.reactor), 0)
+
+    def test_eventsLeftOtherDispatch(self):
+        """
+        A reactor that does not dispatch with L{LazyDispatch} has no
+        events known to be left.
+        """
+        self.assertEqual(eventsLeft(self.reactor), 0)
 
     def test_timedCloseFreesNumber(self):
         """

@@ -12,6 +12,7 @@ import socket
 import stat
 import threading
 import time
+from types import SimpleNamespace
 
 from twisted.internet.error import ConnectionDone
 from twisted.trial import unittest
@@ -503,6 +504,46 @@ class WaitHereTests(unittest.TestCase):
         self.client.close()
         linger.doRead()
         self.assertEqual(self.ended, [True])
+
+    def noPolls(self):
+        """
+        Make the wait in place fail the test if it polls.
+        """
+        class NoPoll:
+            def register(self, fd, events):
+                raise AssertionError("registered for a poll")
+
+        self.patch(watcherFor(self.reactor), "_here", NoPoll())
+
+    def test_eventsLeftNoPoll(self):
+        """
+        Events of the reactor's current poll still to be handled (with
+        many sessions at once, most downloads end so): the socket is read
+        once, without a C{poll}, and waits in the reactor, even with
+        nothing ready in the reactor's C{epoll} descriptor and no timed
+        call.
+        """
+        self.reactor.doIteration = SimpleNamespace(left=2)
+        self.noPolls()
+        linger = self.lingerOn()
+        self.assertIsNotNone(linger)
+        self.assertEqual(self.reactor.readers, [linger])
+        self.client.close()
+        linger.doRead()
+        self.assertEqual(self.ended, [True])
+
+    def test_eventsLeftClientDone(self):
+        """
+        Events of the reactor's current poll still to be handled, and a
+        client that has ended its side already: that one read ends the
+        wait, with nothing left in the reactor.
+        """
+        self.reactor.doIteration = SimpleNamespace(left=1)
+        self.noPolls()
+        self.client.close()
+        self.assertIsNone(self.lingerOn())
+        self.assertEqual(self.reactor.readers, [])
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
 
     def test_timedCallDue(self):
         """
