@@ -75,6 +75,7 @@ from ftpkit.deploy.realmplugins import (
 from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.stopsignals import holdQuit
+from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
@@ -430,6 +431,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         except usage.UsageError as e:
             if getattr(self, "parent", None) is None:
                 raise
+            program = os.path.basename(sys.argv[0])
+            moved = misplacedOption(str(e), self.parent, program)
+            if moved is not None:
+                e = usage.UsageError(moved)
             self.errorOutput.write(usageErrorLine(sys.argv[0], e))
             raise SystemExit(1)
         except BrokenPipeError:
@@ -480,7 +485,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         """
         self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
-        why = twistdPathError(getattr(self, "parent", None))
+        parent = getattr(self, "parent", None)
+        why = twistdPathError(parent) or twistdIdError(parent)
         if why is not None:
             raise usage.UsageError(why)
         if self["read-only"] and self["anonymous-write"]:
