@@ -11,7 +11,15 @@ Fixed:
     after C{ftpkit}) said only C{option --uid not recognized};
   - C{--listen tcp:0:interface=999.1.1.1} (an interface name that does
     not resolve), and so C{--metrics}, was a C{critical} log line and
-    exit status 1 once the start had begun, not a usage error.
+    exit status 1 once the start had begun, not a usage error;
+  - under C{--workers 2}, a C{SIGHUP} whose users file or certificate
+    could not be used logged its error once from each worker (two errors
+    for one bad file), and so its C{reloaded ...} lines when it
+    succeeded: now the acceptor logs each once, naming the workers;
+  - C{SIGUSR1} or C{SIGUSR2} while C{twistd ftpkit} loaded its options
+    (a second under load, after C{twistd} chose the subcommand) ended the
+    server silently by their default actions, C{SIGQUIT} with a core
+    dump: they are held from the moment the subcommand is chosen.
 
 Found and left:
   - C{twistd --uid nosuchuser ftpkit} and C{--gid nosuchgroup} (a I{name}
@@ -21,18 +29,34 @@ Found and left:
     C{docs/deployment.rst}).
 """
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.endpoints import interfaceError
+from ftpkit.deploy.stopsignals import QUITTING
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
+from ftpkit.ops.workerechoes import (
+    CERTIFICATE_NOT_RELOADED,
+    CERTIFICATE_RELOADED,
+    ECHO_WINDOW,
+    USERS_NOT_RELOADED,
+    USERS_RELOADED_ONE,
+)
 from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.integration.test_users import ALICE_HASH
+from tests.integration.test_workers_parity import WorkersTestCase
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
+from tests.tlssupport import makeCertificate
 from tests.unit.test_tap import parse
 
 
@@ -199,3 +223,109 @@ class InterfaceNameTests(unittest.TestCase):
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("--listen: bad endpoint 'tcp:0:interface=999.1.1.1': "
                       "interface '999.1.1.1' is no IP address", lines[0])
+
+
+class ReloadOutcomeTests(WorkersTestCase):
+    """
+    Under C{--workers 2}, a C{SIGHUP} reload's outcome is one line for
+    both workers, as it is one line in one process.
+    """
+
+    def test_failedAndDone(self):
+        """
+        A users file and a certificate made unusable: one error line each,
+        naming both workers; made good again: one C{reloaded} line each.
+        """
+        directory = scratchDirectory(self)
+        users = os.path.join(directory, "users.toml")
+        with open(users, "w") as f:
+            f.write(f'[users.alice]\npassword = "{ALICE_HASH}"\n')
+        cert, key, _ = makeCertificate(directory)
+        self.start("--tls-cert", cert, "--tls-key", key,
+                   "--log-format", "json", users=f"users:{users}")
+        good = {path: open(path).read() for path in (users, cert)}
+        for path in (users, cert):
+            with open(path, "w") as f:
+                f.write("[junk\n")
+        self.server.signal(signal.SIGHUP)
+        self.assertOncePerReload([USERS_NOT_RELOADED,
+                                  CERTIFICATE_NOT_RELOADED], 1)
+        for path, content in good.items():
+            with open(path, "w") as f:
+                f.write(content)
+        self.server.signal(signal.SIGHUP)
+        self.assertOncePerReload([USERS_RELOADED_ONE, CERTIFICATE_RELOADED],
+                                 1)
+
+    def assertOncePerReload(self, formats, count):
+        """
+        Wait for C{count} lines of each of C{formats}, then check that
+        each names both workers.
+
+        @param formats: C{log_format}s.
+        @param count: how many lines of each the log must hold.
+        """
+        def records():
+            log = list(map(json.loads, self.server.log().splitlines()))
+            found = [[record for record in log
+                      if record.get("log_format") == each]
+                     for each in formats]
+            return found if all(len(each) >= count for each in found) \
+                else None
+
+        found = self.server.waitFor(records, f"{count} x {formats}")
+        # No worker logs a line of its own later.
+        time.sleep(ECHO_WINDOW + 1)
+        self.assertEqual(records(), found)
+        workers = sorted(
+            record["pid"] for record in map(json.loads,
+                                            self.server.log().splitlines())
+            if record.get("log_format") == "worker {pid} ready")
+        for each in found:
+            self.assertEqual([sorted(record["ftpkit_workers"])
+                              for record in each], [workers] * count)
+
+
+SIGNALS_AT_OPTIONS = """\
+import os, signal, sys
+
+MODULE = "ftpkit.deploy.tap"
+
+
+def act():
+    for number in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGQUIT):
+        os.kill(os.getpid(), number)
+""" + AT_WORKER_OR_IMPORT
+"""
+A C{sitecustomize} sending its process C{SIGUSR1}, C{SIGUSR2} and
+C{SIGQUIT} as it begins to load ftpkit's options (after C{twistd} chose
+the C{ftpkit} subcommand), and a worker at its first moment.
+"""
+
+
+class SignalsWhileLoadingTests(unittest.TestCase):
+    """
+    The signals a server holds while it starts are held from the moment
+    C{twistd} picks the C{ftpkit} subcommand, before ftpkit's options
+    load (a second under load).
+    """
+
+    timeout = 120
+
+    def test_userSignalsAndQuit(self):
+        """
+        C{SIGUSR1}, C{SIGUSR2} and C{SIGQUIT} while C{twistd ftpkit}
+        loads its options end nothing (their default actions ended the
+        server, silently, or with a core dump): it listens, then
+        C{SIGQUIT}, held meanwhile, stops it with its line, status 0.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "anonymous"], twistd=True,
+            env={"PYTHONPATH": sitePath(self, SIGNALS_AT_OPTIONS)})
+        status = server.process.wait(timeout=60)
+        log = server.log()
+        self.assertEqual(status, 0, log)
+        self.assertIn("ftpkit listening on 127.0.0.1", log)
+        self.assertIn(QUITTING, log)
+        self.assertNotIn("Traceback", server.log())
