@@ -26,7 +26,26 @@ Found and left:
     C{twistd} cannot find) are still C{twistd}'s C{KeyError} traceback:
     C{twistd} looks names up as it reads its own options, before it loads
     any plugin, and no ftpkit code runs before that (documented in
-    C{docs/deployment.rst}).
+    C{docs/deployment.rst});
+  - C{SIGINT} (Ctrl-C) while C{twistd -n ftpkit} imports ftpkit's options
+    (a second under load, before they parse and install the quiet
+    handler of L{ftpkit.deploy.startinterrupt}) is still Python's
+    C{KeyboardInterrupt} traceback: the plugin, which runs first, cannot
+    see whether C{twistd} was given C{-n}, and a daemon's start keeps
+    the default (C{python -m ftpkit} is quiet from its first line);
+  - a worker's own C{SIGHUP: reloading users and certificates} line
+    stays one a worker (under the acceptor's C{reloading 2 workers}):
+    it says that worker got the word, and the signal tests read it.
+
+Tried and held: every row of L{tests.badoptions} parsed again with
+C{--workers 2} (each the same usage error); C{SIGHUP}, C{SIGUSR1},
+C{SIGUSR2}, C{SIGTERM} and C{SIGINT}, each twice 10 ms apart, 0.05 to
+2 seconds after C{twistd -n ftpkit} was started, in one process and with
+C{--workers 2} (past Python's and C{twistd}'s own start-up, under 0.8
+seconds, no process ended but by C{SIGTERM} and C{SIGINT}, no traceback
+but C{SIGINT}'s above); C{--xferlog /dev/full} (one error line, the
+transfers served); timeouts and C{--shutdown-grace} of 99999999999999
+seconds (served).
 """
 
 import json
