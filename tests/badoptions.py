@@ -136,7 +136,9 @@ ROWS = [
                     "tcp:0:interface=127.0.0.1:interface=0.0.0.0",
                     "ssl:0:privateKey={otherKey}:privateKey={key}:"
                     "certKey={cert}",
-                    "haproxy:tcp:0:backlog=5:backlog=6"]],
+                    "haproxy:tcp:0:backlog=5:backlog=6",
+                    "tcp:0:interface=999.1.1.1",
+                    "haproxy:tcp6:0:interface=nosuch.invalid"]],
     (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
     (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={dir}"], "--listen: "),
@@ -162,7 +164,8 @@ ROWS = [
                     f"tcp:0:backlog={HUGE}", NOT_UTF8, "tcp:+9102",
                     "tcp:9102:interface=",
                     "tcp:9102:interface=127.0.0.1:interface=0.0.0.0",
-                    "tcp:\u0669\u0661\u0660\u0662"]],
+                    "tcp:\u0669\u0661\u0660\u0662",
+                    "tcp:9102:interface=nosuch.invalid"]],
     # Directories.
     *[(["--root", value], "--root: ")
       for value in ["", "{missing}", "{file}", "{fifo}", "{zero}",

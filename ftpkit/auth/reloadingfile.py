@@ -17,13 +17,12 @@ from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as b
     warnExposed,
 )
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
-
-_RELOADED_ONE = "reloaded {count} user from {path}"
-"""The log format of a file reloaded, naming one user."""
-
-_RELOADED = "reloaded {count} users from {path}"
-"""The log format of a file reloaded, naming more than one user."""
-
+from ftpkit.ops.workerechoes import (
+    USERS_NOT_RELOADED,
+    USERS_RELOADED,
+    USERS_RELOADED_NONE,
+    USERS_RELOADED_ONE,
+)
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -142,8 +141,7 @@ class ReloadingFile:
 
         @param error: the C{ValueError} saying why.
         """
-        self._log.error("users file not reloaded, keeping the old users: "
-                        "{why}", why=str(error))
+        self._log.error(USERS_NOT_RELOADED, why=str(error))
 
     def warnExposed(self):
         """
@@ -170,11 +168,11 @@ class ReloadingFile:
         self.reloaded()
         users = self.users
         if users:
-            self._log.info(_RELOADED_ONE if len(users) == 1 else _RELOADED,
-                      count=len(users), path=self.path)
+            self._log.info(
+                USERS_RELOADED_ONE if len(users) == 1 else USERS_RELOADED,
+                count=len(users), path=self.path)
         else:
-            self._log.warn("reloaded {path}, which names no users: nobody can "
-                      "log in with it", count=0, path=self.path)
+            self._log.warn(USERS_RELOADED_NONE, count=0, path=self.path)
         # A worker's acceptor says it, once for them all.
         if not checkedByAcceptor():
             self.warnExposed()

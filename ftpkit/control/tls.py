@@ -34,6 +34,7 @@ from ftpkit.control.tlsfiles import (  # noqa: F401 (importable from here, as be
 from ftpkit.control.tlslayer import layerFactory
 from ftpkit.control.tlspool import ContextPool
 from ftpkit.deploy.endpoints import splitEndpoint
+from ftpkit.ops.workerechoes import CERTIFICATE_NOT_RELOADED, CERTIFICATE_RELOADED
 
 MODERN_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
 """TLS 1.2 cipher suites allowed: forward secret and AEAD only (TLS 1.3
@@ -182,13 +183,11 @@ class FTPSContextFactory:
         try:
             self.chain, self.key = self.files.reload()
         except TLSConfigurationError as e:
-            self.log.error("TLS certificate not reloaded, keeping the old "
-                           "one: {why}", why=str(e))
+            self.log.error(CERTIFICATE_NOT_RELOADED, why=str(e))
             return False
         self._contexts = ContextPool(self.makeContext)
         # The expiry as text: a datetime is no JSON (--log-format json).
-        self.log.info("reloaded the TLS certificate from {path} (valid "
-                      "until {until} UTC)", path=certPath,
+        self.log.info(CERTIFICATE_RELOADED, path=certPath,
                       until=self.chain[0].not_valid_after_utc.strftime(
                           "%Y-%m-%d %H:%M"))
         return True

@@ -23,6 +23,7 @@ from ftpkit.auth.exposedfiles import KEY, warnExposed
 from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.ops.workerechoes import CERTIFICATE_NOT_RELOADED
 
 _PUBLIC = (serialization.Encoding.DER,
            serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -227,8 +228,7 @@ class CertificateFiles:
             pair = certificateAndKeyFrom(*kept, self.certPath, self.keyPath,
                                          now=False)
             self.contents = dict(zip(self._paths(), kept))
-            log.error("TLS certificate not reloaded, keeping the old one: "
-                      "{why}", why=str(e))
+            log.error(CERTIFICATE_NOT_RELOADED, why=str(e))
             return pair
         finally:
             register(self)

@@ -5,6 +5,7 @@ values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 
 import os
 import re
+import socket
 
 from twisted.internet.interfaces import IStreamServerEndpoint
 from zope.interface import implementer
@@ -169,7 +170,7 @@ def parseServerEndpoint(description, given=None):
     if port is not None and not 0 <= port <= 65535:
         raise ValueError(f"bad endpoint {given!r}: port {port} is "
                          "not from 0 to 65535")
-    why = socketArgumentError(description)
+    why = socketArgumentError(description) or interfaceError(description)
     if why is not None:
         raise ValueError(f"bad endpoint {given!r}: {why}")
     directory = socketDirectory(description)
@@ -244,6 +245,43 @@ def socketArgumentError(description):
             mode = None
         if mode is None or mode > 0o7777:
             return f"mode {given['mode']} is not an octal mode from 0 to 7777"
+    return None
+
+
+def interfaceError(description, resolve=socket.getaddrinfo):
+    """
+    Resolve a C{tcp:} or C{tcp6:} listener's C{interface} when it is a
+    name, as C{bind} does once the server listens: a name that does not
+    resolve (C{interface=999.1.1.1}, a typo) was a C{critical} log line
+    and exit status 1 after the start had begun, rather than a usage
+    error. An address the machine does not have is still found only
+    when listening: it may be added later, or bound non-locally.
+
+    @param description: an endpoint description Twisted parsed.
+    @param resolve: L{socket.getaddrinfo}, or a stand-in for tests.
+    @return: why its C{interface} names no address, or C{None}.
+    """
+    from twisted.internet.abstract import isIPAddress, isIPv6Address
+
+    fields = splitEndpoint(description)
+    if fields[0].lower() == "haproxy":
+        fields = fields[1:]
+    if fields[0].lower() not in ("tcp", "tcp6"):
+        return None
+    placed = [field for field in fields[1:] if "=" not in field]
+    named = dict(field.partition("=")[::2] for field in fields[1:]
+                 if "=" in field)
+    interface = named.get("interface",
+                          placed[1] if len(placed) > 1 else "")
+    if not interface or isIPAddress(interface) or isIPv6Address(interface):
+        return None
+    try:
+        # Twisted binds a name as IPv4, for tcp6: as well.
+        resolve(interface, None, socket.AF_INET, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        return (f"interface {interface!r} is no IP address, and no address "
+                f"of that name was found ({why})")
     return None
 
 

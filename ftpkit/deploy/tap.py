@@ -15,7 +15,6 @@ it did when it held them.
 """
 
 import os
-import signal
 import sys
 import textwrap
 from typing import ClassVar
@@ -78,7 +77,8 @@ from ftpkit.deploy.realmplugins import (
 )
 from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
-from ftpkit.deploy.stopsignals import holdQuit
+from ftpkit.deploy.startsignals import holdStartSignals
+from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
@@ -400,7 +400,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         C{systemctl reload} right after the start ended the server), and
         C{SIGUSR2}, which ftpkit does not use, ignored for good; C{SIGUSR1}
         is blocked until the service starts (L{KeepOnRotation}), and
-        C{SIGQUIT} until the reactor runs (L{holdQuit}). Help read
+        C{SIGQUIT} until the reactor runs (L{holdStartSignals}). Help read
         through a pager or C{head} that stops reading ends the process
         quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
         help that cannot be written at all, with one line saying why.
@@ -411,20 +411,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         """
         self.argv = list(sys.argv[1:] if options is None else options)
         if getattr(self, "parent", None) is not None:
-            # The server starts: until its service handles SIGHUP
-            # (ReloadOnHangup), held, as the default action would end it.
-            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
-            # SIGUSR2 means nothing to ftpkit, and its default action
-            # would end it (twistd --debug sets its own handler later).
-            signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-            # SIGUSR1 is twistd's log rotation, whose handler it installs
-            # (with --logfile) only where the signal has none: blocked, not
-            # ignored, until the service decides (KeepOnRotation), else
-            # its default action ended a server still starting.
-            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
-            # SIGQUIT stops a running server now (StopOnce): held until
-            # then, not a core dump while it starts.
-            holdQuit()
+            # The server starts: SIGHUP, SIGUSR1 and SIGQUIT held until
+            # the service handles them, SIGUSR2 ignored (the plugin did
+            # so already, when twistd chose it; python -m ftpkit too).
+            holdStartSignals()
             if isinstance(self.parent, dict) and self.parent.get(
                     "nodaemon"):
                 # Ctrl-C while it starts: one line, not a traceback.
@@ -434,6 +424,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         except usage.UsageError as e:
             if getattr(self, "parent", None) is None:
                 raise
+            program = os.path.basename(sys.argv[0])
+            moved = misplacedOption(str(e), self.parent, program)
+            if moved is not None:
+                e = usage.UsageError(moved)
             self.errorOutput.write(usageErrorLine(sys.argv[0], e))
             raise SystemExit(1)
         except BrokenPipeError:
@@ -484,7 +478,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         """
         self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
-        why = twistdPathError(getattr(self, "parent", None))
+        parent = getattr(self, "parent", None)
+        why = twistdPathError(parent) or twistdIdError(parent)
         if why is not None:
             raise usage.UsageError(why)
         if self["read-only"] and self["anonymous-write"]:

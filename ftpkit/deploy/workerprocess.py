@@ -24,7 +24,7 @@ import signal
 from collections import Counter
 
 from twisted.internet.protocol import ProcessProtocol
-from twisted.logger import Logger, globalLogPublisher
+from twisted.logger import Logger
 
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.fdlimit import REFUSAL
@@ -108,7 +108,7 @@ class WorkerProcess(ProcessProtocol):
         from ftpkit.ops.workerlog import WorkerLogReader
 
         self.pid = transport.pid
-        self.logs = WorkerLogReader(transport.pid, globalLogPublisher)
+        self.logs = WorkerLogReader(transport.pid, self.pool.echoes)
         ProcessProtocol.makeConnection(self, transport)
 
     def readLogs(self, descriptor):

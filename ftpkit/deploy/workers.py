@@ -45,7 +45,7 @@ import sys
 
 from twisted.application import service
 from twisted.internet import defer, task
-from twisted.logger import Logger
+from twisted.logger import Logger, globalLogPublisher
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
 from ftpkit.deploy import workerrelay
@@ -78,6 +78,7 @@ from ftpkit.deploy.workerprocess import (
 )
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
+from ftpkit.ops.workerechoes import WorkerEchoes
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -172,6 +173,8 @@ class WorkerPool(Dispatcher, service.Service):
         self.argv = argv
         self.grace = config.shutdownGrace
         self.workers = []
+        # A reload's outcome, logged by each worker: one line for them all.
+        self.echoes = WorkerEchoes(globalLogPublisher, self._running, reactor)
         self.stopSignals = None
         self._restarts = Restarts(reactor)
         self._acceptors = []
@@ -366,6 +369,8 @@ class WorkerPool(Dispatcher, service.Service):
         @param reason: why it exited (its L{Failure}).
         """
         self.workers.remove(worker)
+        # It logs no more: what the others logged as it did is said now.
+        self.echoes.flush()
         cut = releaseHeld(self.reactor, worker, self.handOver)
         # A worker still starting when the signal came to every process
         # (it had no handler yet) exits at once, maybe before the
@@ -476,6 +481,14 @@ class WorkerPool(Dispatcher, service.Service):
         for worker in self.workers:
             if worker.alive and worker.ready and not worker.hung:
                 worker.ping()
+
+    def _running(self):
+        """
+        @return: the pids of the workers that run and answer, each of
+            which logs a reload's outcome (L{WorkerEchoes}).
+        """
+        return [worker.pid for worker in self.workers
+                if worker.alive and not worker.hung]
 
     def readyWorkers(self):
         """

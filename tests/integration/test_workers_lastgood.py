@@ -41,6 +41,18 @@ def recordsOf(log, logFormat):
             if record.get("log_format") == logFormat]
 
 
+def loggers(records):
+    """
+    @param records: log records of reload outcomes, which the acceptor
+        logs once for the workers that logged the same
+        (L{ftpkit.ops.workerechoes}).
+    @return: the pid of each worker that logged each, in order.
+    """
+    return [pid for record in records
+            for pid in record.get("ftpkit_workers",
+                                  [record["ftpkit_worker"]])]
+
+
 def readyPids(log):
     """
     @param log: a server's JSON log.
@@ -68,6 +80,20 @@ class LastGoodTests(WorkersTestCase):
         [newcomer] = [pid for pid in readyPids(server.log())
                       if pid not in (victim, survivor)]
         return survivor, newcomer
+
+    def waitForLoggers(self, logFormat, count):
+        """
+        Wait for the workers' lines of a reload outcome, which the
+        acceptor may hold a moment (L{ftpkit.ops.workerechoes}).
+
+        @param logFormat: the lines' C{log_format}.
+        @param count: how many workers are to have logged it.
+        @return: the pid of each worker that logged it (L{loggers}).
+        """
+        return self.server.waitFor(
+            lambda: (lambda pids: pids if len(pids) >= count else None)(
+                loggers(recordsOf(self.server.log(), logFormat))),
+            f"{count} workers logging {logFormat!r}")
 
     def loginInBoth(self, user, password, client=ftplib.FTP):
         """
@@ -105,10 +131,8 @@ class LastGoodTests(WorkersTestCase):
         survivor, newcomer = self.killOne()
         _, logins = self.loginInBoth(user, password)
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
-        log = self.server.log()
-        self.assertNotIn("exited before it was ready", log)
-        errors = [record["ftpkit_worker"]
-                  for record in recordsOf(log, NOT_RELOADED)]
+        self.assertNotIn("exited before it was ready", self.server.log())
+        errors = self.waitForLoggers(NOT_RELOADED, 2)
         self.assertEqual(sorted(errors), sorted([survivor, newcomer]))
 
     def test_usersFile(self):
@@ -146,8 +170,7 @@ class LastGoodTests(WorkersTestCase):
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
         log = self.server.log()
         self.assertNotIn("exited before it was ready", log)
-        self.assertIn(newcomer, [record["ftpkit_worker"]
-                                 for record in recordsOf(log, NOT_RELOADED)])
+        self.assertIn(newcomer, loggers(recordsOf(log, NOT_RELOADED)))
 
     def test_certificate(self):
         """
@@ -170,12 +193,9 @@ class LastGoodTests(WorkersTestCase):
         self.assertEqual(sorted(logins), sorted([survivor, newcomer]))
         for ftp in held:
             self.assertEqual(ftp.sock.getpeercert(binary_form=True), old)
-        log = self.server.log()
-        self.assertNotIn("exited before it was ready", log)
-        self.assertEqual(
-            [record["ftpkit_worker"]
-             for record in recordsOf(log, CERTIFICATE_NOT_RELOADED)],
-            [newcomer])
+        self.assertNotIn("exited before it was ready", self.server.log())
+        self.assertEqual(self.waitForLoggers(CERTIFICATE_NOT_RELOADED, 1),
+                         [newcomer])
 
     def test_transferLogGone(self):
         """
@@ -352,14 +372,16 @@ class LastGoodTests(WorkersTestCase):
             stored = [line.split()[8] for line in f if " i " in line]
         self.assertEqual(sorted(stored), ["/up0", "/up1"])
         self.server.signal(signal.SIGHUP)
+        # One line a file, naming both workers (ftpkit.ops.workerechoes).
         reloads = self.server.waitFor(
-            lambda: (lambda records: records if len(records) == 4 else None)(
+            lambda: (lambda records: records if len(
+                loggers(records)) == 4 else None)(
                 recordsOf(self.server.log(), "reloaded {count} user from "
                           "{path}")),
             "each worker reloading both files")
         self.assertEqual(
-            sorted((record["ftpkit_worker"], record["path"])
-                   for record in reloads),
+            sorted((pid, record["path"]) for record in reloads
+                   for pid in loggers([record])),
             sorted((pid, path) for pid in (survivor, newcomer)
                    for path in (users, os.path.join(etc, "passwd"))))
         log = self.server.log()

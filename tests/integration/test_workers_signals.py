@@ -88,8 +88,17 @@ class SignalTests(WorkersTestCase):
         os.replace(newCert, cert)
         os.replace(newKey, key)
         self.server.signal(signal.SIGHUP)
-        self.server.waitForLog("reloaded the TLS certificate", 2)
-        self.server.waitForLog('"reloaded {count} users from {path}"', 2)
+        # One line each, naming both workers (ftpkit.ops.workerechoes).
+        self.server.waitForLog("reloaded the TLS certificate")
+        self.server.waitForLog('"reloaded {count} users from {path}"')
+        log = self.server.log()
+        for logFormat in ["reloaded the TLS certificate from {path} (valid "
+                          "until {until} UTC)",
+                          "reloaded {count} users from {path}"]:
+            [record] = [record for record in map(json.loads,
+                                                 log.splitlines())
+                        if record.get("log_format") == logFormat]
+            self.assertEqual(len(record["ftpkit_workers"]), 2)
         new = [ftplibLogin(self, self.server.port, "bob",
                            client=ftplib.FTP_TLS(context=clientContext()))
                for _ in range(2)]

@@ -17,10 +17,11 @@ from ftpkit.interfaces import IRealmPlugin
 
 class _ServerMaker(ServiceMaker):
     """
-    The C{ftpkit} subcommand of C{twistd} (and C{twist}), which ignores
-    C{SIGHUP} from the moment it is chosen until the server's service
-    handles it (L{ftpkit.deploy.hangup.ReloadOnHangup}): its default
-    action ended a server that got it while it started (a
+    The C{ftpkit} subcommand of C{twistd} (and C{twist}), which holds
+    C{SIGHUP}, C{SIGUSR1} and C{SIGQUIT}, and ignores C{SIGUSR2}, from the
+    moment it is chosen until the server's service handles them
+    (L{ftpkit.deploy.startsignals.holdStartSignals}): their default
+    actions ended a server that got one while it started (a
     C{systemctl reload} right after the start). This is the first
     moment ftpkit's code runs in C{twistd}; before, Python and
     C{twistd} start up on their own.
@@ -31,14 +32,13 @@ class _ServerMaker(ServiceMaker):
         """
         @return: the class of the server's options,
             L{ftpkit.deploy.tap.Options} (its module loaded only now, with
-            C{SIGHUP} held first: its service reloads once it serves; and
-            plugin lookups taken over,
+            the start's signals held first: its service handles them once
+            it serves; and plugin lookups taken over,
             L{ftpkit.deploy.pluginlookups.takeOverPluginLookups}).
         """
-        import signal
+        from ftpkit.deploy.startsignals import holdStartSignals
 
-        if hasattr(signal, "SIGHUP"):
-            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+        holdStartSignals()
         # From here, a plugin module that fails to import is one line,
         # not a traceback at every lookup (--auth's, the realms').
         from ftpkit.deploy.pluginlookups import takeOverPluginLookups
