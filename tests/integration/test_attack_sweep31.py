@@ -2,8 +2,10 @@
 The thirty-first attack sweep, over real loopback sockets.
 
 A checksum of a file on disk that shrank while it was read (truncated by
-a local user, C{logrotate}'s C{copytruncate}; or a file whose size lies,
-as a C{sysfs} file's 4096 bytes for a few) was answered as if whole:
+a local user, C{logrotate}'s C{copytruncate}, another session's C{REST}
+and C{STOR}, which cuts the file where its bytes end; or a file whose
+size lies, as a C{sysfs} file's 4096 bytes for a few) was answered as if
+whole:
 C{HASH} gave C{213 SHA-256 0-4096} and the digest of the 3 bytes there
 were, C{XCRC} and C{XMD5} the digest of what they read. And a file that
 grew between C{HASH}'s look at its size and its opening (a log being
