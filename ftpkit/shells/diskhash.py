@@ -40,8 +40,8 @@ def hashStep(digest, fd, position, stop):
     while position < end:
         chunk = os.pread(fd, min(HASH_CHUNK_SIZE, end - position), position)
         if not chunk:
-            raise LocalError("File shrank during the checksum: %d of %d"
-                             " bytes left" % (position, stop))
+            raise LocalError("File shrank during the checksum: read to"
+                             " byte %d of %d" % (position, stop))
         digest.update(chunk)
         position += len(chunk)
     return position

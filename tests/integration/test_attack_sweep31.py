@@ -131,7 +131,7 @@ class ChangingFileChecksumTests(LoopbackServerMixin, unittest.TestCase):
             ["HASH log", "XCRC log", "XMD5 log"])
         self.assertEqual(
             replies,
-            ["451 File shrank during the checksum: 10 of %d bytes left"
+            ["451 File shrank during the checksum: read to byte 10 of %d"
              % (SIZE,)] * 3)
         self.assertEqual(noop, "200 NOOP ok")
 

@@ -117,6 +117,6 @@ class HashStepTests(unittest.TestCase):
         self.drain()
         failure = self.failureResultOf(hashing, LocalError)
         self.assertEqual(failure.value.message,
-                         "File shrank during the checksum: 10 of %d bytes"
-                         " left" % (stop,))
+                         "File shrank during the checksum: read to byte 10"
+                         " of %d" % (stop,))
         self.assertRaises(OSError, os.fstat, fd)
