@@ -19,6 +19,10 @@ from typing import Optional, Tuple
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
+_WITH_PORT = re.compile(r"^(?:\[[^\]]*\]|[^:\[\]]+):[0-9]+$")
+"""A name, an IPv4 address or a bracketed IPv6 address, then a port (as
+HTTP's C{Host} header has it), which RFC 7151 does not take."""
+
 DEFAULT = "default"
 """L{chooseHost}'s answer for a name the default realm serves."""
 
@@ -36,6 +40,8 @@ def parseHostName(text):
     @raise ValueError: saying why the text is no host name.
     """
     text = text.strip()
+    if _WITH_PORT.match(text):
+        raise ValueError("a host name or address, without a port")
     if text.startswith("["):
         if not text.endswith("]"):
             raise ValueError("an IPv6 address goes in brackets: [ADDRESS]")

@@ -10,6 +10,8 @@ import os
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.python.failure import Failure
 
+from ftpkit.errors import LocalError
+
 HASH_CHUNK_SIZE = 1024 * 1024
 """Bytes read per C{os.pread} when checksumming."""
 
@@ -26,14 +28,20 @@ def hashStep(digest, fd, position, stop):
     @param fd: the open file.
     @param position: where to go on from.
     @param stop: where to stop.
-    @return: where the next step goes on from: C{stop} at the end (or
-        when the file turned out shorter).
+    @return: where the next step goes on from: C{stop} at the end.
+    @raise LocalError: when the file ends before C{stop} (C{451}): it
+        shrank since it was opened (truncated by a local user, as
+        C{logrotate}'s C{copytruncate} does), or its size lied (a
+        C{sysfs} file's 4096 bytes for a few). The digest of what was
+        read went out as that of the whole range (C{HASH} named it),
+        where a download of the same file ends with C{451}.
     """
     end = min(stop, position + HASH_STEP_SIZE)
     while position < end:
         chunk = os.pread(fd, min(HASH_CHUNK_SIZE, end - position), position)
         if not chunk:
-            return stop
+            raise LocalError("File shrank during the checksum: read to"
+                             " byte %d of %d" % (position, stop))
         digest.update(chunk)
         position += len(chunk)
     return position

@@ -9,6 +9,7 @@ import os
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.trial import unittest
 
+from ftpkit.errors import LocalError
 from ftpkit.shells import diskhash
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.scratch import scratchDirectory
@@ -98,4 +99,24 @@ class HashStepTests(unittest.TestCase):
         os.fstat(fd)
         self.drain()
         self.assertEqual(self.calls, [0])
+        self.assertRaises(OSError, os.fstat, fd)
+
+    def test_shrank(self):
+        """
+        A file that ends before the range's end (truncated since it was
+        opened, or whose size lied) fails with C{451}, not the digest of
+        the bytes there were, and is closed.
+        """
+        self.bigFile("a", diskhash.HASH_STEP_SIZE * 2)
+        shell = FilesystemShell(self.root, runner=self.runner)
+        hashing = shell.hash(("a",), "sha256")
+        done, function, args = self.queued.pop(0)
+        digest, fd, stop = function(*args)
+        done.callback((digest, fd, stop))
+        os.truncate(os.path.join(self.root, "a"), 10)
+        self.drain()
+        failure = self.failureResultOf(hashing, LocalError)
+        self.assertEqual(failure.value.message,
+                         "File shrank during the checksum: read to byte 10"
+                         " of %d" % (stop,))
         self.assertRaises(OSError, os.fstat, fd)

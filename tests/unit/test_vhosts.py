@@ -50,6 +50,19 @@ class ParseHostNameTests(unittest.TestCase):
                     "[fe80::1%eth0]", "[::1%\x1b[31m x\x00]"):
             self.assertRaises(ValueError, parseHostName, bad)
 
+    def test_port(self):
+        """
+        A name or an address followed by a port (as HTTP's C{Host} has
+        it) is refused as such: it was told that an IPv6 address goes in
+        brackets, for C{ftp.example.com:21} and C{[::1]:21} alike.
+        """
+        for bad in ("ftp.example.com:21", "192.0.2.1:2121", "[::1]:21"):
+            e = self.assertRaises(ValueError, parseHostName, bad)
+            self.assertEqual(str(e), "a host name or address, without a"
+                                     " port")
+        e = self.assertRaises(ValueError, parseHostName, "2001:db8::1")
+        self.assertIn("brackets", str(e))
+
     def test_notNames(self):
         """
         Spaces, empty labels, bad characters and over-long names are

@@ -71,7 +71,10 @@ class ChecksumCommands:
         @param algorithm: a name L{ftpkit.interfaces.IFTPShellHash.hash}
             takes.
         @param start: where to start, a byte offset.
-        @param end: where to stop, or C{None} for the file's end.
+        @param end: where to stop, or C{None} for the file's end as
+            C{info} saw it (C{HASH} names that range in its reply: a file
+            that grew before the shell opened it had the digest of more
+            bytes than the range named).
         @return: C{(info, digest)}: the file's
             L{ftpkit.fileinfo.FileInfo} and the lowercase hex digest.
         @raise NotRegularFile: for anything but a regular file.
@@ -84,8 +87,9 @@ class ChecksumCommands:
         if end is not None and end > info.size:
             raise BadArgument("End (%d) exceeds the file's size (%d)"
                               % (end, info.size))
-        digest = await self.hashTurn.call(shell.hash, path, algorithm,
-                                          start, end)
+        digest = await self.hashTurn.call(
+            shell.hash, path, algorithm, start,
+            info.size if end is None else end)
         if not isHexDigest(digest):
             _log.error("{shell!r}.hash({algorithm!r}) gave {digest!r}, not"
                        " a hex digest", shell=shell, algorithm=algorithm,
