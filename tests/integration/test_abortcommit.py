@@ -50,16 +50,26 @@ class SlowCommitShell(ShellWrapper):
     """
 
     def __init__(self, shell, failing=False):
+        """
+        @param shell: the shell storing the uploads.
+        @param failing: see L{failing}.
+        """
         ShellWrapper.__init__(self, shell)
         self.committing = threading.Event()
         self.failing = failing
 
     def openForWriting(self, path, offset=0, append=False):
+        """
+        See L{IFTPShell.openForWriting}: a L{SlowCommitFile}.
+        """
         return defer.maybeDeferred(
             self._shell.openForWriting, path, offset, append).addCallback(
                 SlowCommitFile, self)
 
     def openForCreating(self, path):
+        """
+        See L{IFTPShellCreate.openForCreating}: a L{SlowCommitFile}.
+        """
         return defer.maybeDeferred(
             self._shell.openForCreating, path).addCallback(
                 SlowCommitFile, self)
@@ -71,6 +81,10 @@ class SlowCommitFile:
     """
 
     def __init__(self, opened, shell):
+        """
+        @param opened: the file the wrapped shell opened.
+        @param shell: the L{SlowCommitShell}.
+        """
         self._opened = opened
         self._shell = shell
         directlyProvides(self, providedBy(opened))
@@ -79,6 +93,12 @@ class SlowCommitFile:
         return getattr(self._opened, name)
 
     def close(self):
+        """
+        Store the file (or fail, L{SlowCommitShell.failing}) L{DELAY}
+        seconds from now.
+
+        @return: a Deferred firing then.
+        """
         self._shell.committing.set()
         closing = defer.Deferred()
 
@@ -247,6 +267,11 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
     """
 
     def afterLastByte(self, command, expected, tls=False):
+        """
+        L{abortAfterLastByte} against a new server on disk.
+
+        @return: a Deferred firing with its result.
+        """
         self.serve()
 
         def client():

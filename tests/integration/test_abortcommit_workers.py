@@ -79,6 +79,10 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
         self.server.waitForGreeting()
 
     def login(self, tls):
+        """
+        @param tls: under C{PROT P}.
+        @return: an C{ftplib} client logged in as C{alice}, C{TYPE I}.
+        """
         ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
             ftplib.FTP())
         ftp.connect("127.0.0.1", self.server.port, timeout=30)
@@ -113,6 +117,9 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
             os.path.join(self.root, "f.bin"))
 
     def assertStored(self, tls):
+        """
+        L{store}: C{226} twice, the file stored whole.
+        """
         def check(result):
             self.assertEqual(result, (["226", "226"],
                                       "213 %d" % len(PAYLOAD), len(PAYLOAD)))
@@ -131,6 +138,9 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
         return self.assertStored(True)
 
     def assertRead(self, tls):
+        """
+        C{ABOR} once C{big.bin} was read whole: C{226} twice.
+        """
         size = len(PAYLOAD) * 30
 
         def read():
