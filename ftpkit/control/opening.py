@@ -5,7 +5,9 @@ C{STOU} may take), which C{ABOR} may end: L{Opening}. A slow open (a
 realm on a slow store) must not hold an C{ABOR} back until it is done
 and the whole transfer after it; the command ends at once (C{426}) and
 what the open gives later is released (a file closed, an upload's file
-aborted, a listing closed).
+aborted, a listing closed). An upload's commit (its file's C{close},
+which stores it) is waited for the same way, but C{ABOR} gives it
+L{COMMIT_GRACE} seconds first (L{Committing}).
 """
 
 from twisted.internet import defer
@@ -15,6 +17,11 @@ from ftpkit.errors import TransferAborted
 from ftpkit.shells.heldcalls import describeFailure
 
 _log = Logger()
+
+COMMIT_GRACE = 1.5
+"""Seconds an C{ABOR} arriving while an upload is committed waits for the
+commit to end before the upload replies C{426} (L{Committing};
+C{docs/protocol.rst} says why this long)."""
 
 
 class Opening:
@@ -63,6 +70,51 @@ class Opening:
         """
         if not self.result.called:
             self.result.errback(TransferAborted("Transfer aborted"))
+
+    def abortOnArrival(self):
+        """
+        C{ABOR} arrived: end the wait (L{abort}).
+        """
+        self.abort()
+
+
+class Committing(Opening):
+    """
+    An upload's commit (its file's C{close}) a transfer command waits for
+    once every byte was received. RFC 959 answers an C{ABOR} that comes
+    after the transfer completed with C{226}: C{ABOR} waits up to
+    L{COMMIT_GRACE} seconds for the commit, so that a file the storage
+    stores meanwhile is answered C{226}, not C{426} with the file in place;
+    only a commit still under way then (a plugin whose C{close} hangs)
+    is cut, so that it cannot hold the session.
+    """
+
+    _timer = None
+
+    def __init__(self, operation, release, reactor, grace=COMMIT_GRACE):
+        """
+        @param operation: a Deferred: the file's C{close}.
+        @param release: see L{Opening.__init__}.
+        @param reactor: an L{IReactorTime} timing the grace.
+        @param grace: the seconds C{ABOR} waits.
+        """
+        self._reactor = reactor
+        self._grace = grace
+        Opening.__init__(self, operation, release)
+        self.settled.addCallback(self._stopTimer)
+
+    def _stopTimer(self, result):
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        return result
+
+    def abortOnArrival(self):
+        """
+        C{ABOR} arrived: end the wait (L{abort}) if the commit is not over
+        within the grace.
+        """
+        if self._timer is None and not self.result.called:
+            self._timer = self._reactor.callLater(self._grace, self.abort)
 
 
 def closeOpened(opened):

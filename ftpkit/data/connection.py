@@ -281,7 +281,7 @@ class DataConnection(WatchedConnection, Protocol):
             self._lingerCall = self._reactor.callLater(
                 LINGER_TIMEOUT, self.transport.closeUnanswered)
 
-    def _allSent(self):
+    def allSent(self):
         """
         @return: whether a finishing download has sent everything (the
             kernel may still hold it), and then the end of its data: in
@@ -372,7 +372,7 @@ class DataConnection(WatchedConnection, Protocol):
         waits for a client slow to read what the kernel holds, or to end
         its side, which the linger bounds.
         """
-        if self._lingerCall is not None and self._allSent():
+        if self._lingerCall is not None and self.allSent():
             return
         WatchedConnection._stalled(self)
 

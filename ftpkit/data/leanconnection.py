@@ -49,6 +49,7 @@ class LeanConnection(WatchedConnection):
     _held = False
     _waited = False
     _abortPending = False
+    _lingering = False
 
     def __init__(self, sock, reactor, timeout, currentTransfer):
         """
@@ -104,7 +105,16 @@ class LeanConnection(WatchedConnection):
             return defer.succeed(None)
         if lingering.watched:
             self._waited = True
+        self._lingering = True
         return self.whenLost().addCallback(checkFinished)
+
+    def allSent(self):
+        """
+        @return: whether a finishing download has sent everything (into
+            the kernel, which sends its end after it on L{closeInOrder}):
+            it waits for the client (L{finish}).
+        """
+        return self._lingering
 
     def closeReceived(self):
         """

@@ -190,7 +190,9 @@ class HungStoreTests(LoopbackServerMixin, unittest.TestCase):
     def test_closeNeverFires(self):
         """
         The file's C{close} does not fire: C{ABOR} gets the upload's 426
-        and its 226 (it got nothing, the client's read timed out), and the
+        once the commit's grace is over
+        (L{ftpkit.control.opening.COMMIT_GRACE}), and its 226 (it got
+        nothing, the client's read timed out), and the
         session answers C{NOOP} and C{QUIT}. When the C{close} fires at
         last, one line says that the file is in place all the same.
         """

@@ -12,7 +12,12 @@ from twisted.logger import Logger
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
-from ftpkit.control.opening import Opening, closeOpened, storedLate
+from ftpkit.control.opening import (
+    Committing,
+    Opening,
+    closeOpened,
+    storedLate,
+)
 from ftpkit.control.storagewait import waitAtMost
 from ftpkit.data.movers import MOVED, Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
@@ -35,9 +40,16 @@ class Transfer:
     @ivar mover: its L{ftpkit.data.movers.Mover}.
     @ivar aborted: ABOR was given.
     @ivar started: when its data connection opened (reactor seconds).
+    @ivar finishing: a download's or listing's every byte was handed to
+        its connection, which is closing (L{Transferring.sendFile}).
+    @ivar completed: the C{ABOR} came once the connection had sent every
+        byte and the end of the data: the transfer completed (RFC 959's
+        C{226}, not C{426}).
     """
 
     started = 0.0
+    finishing = False
+    completed = False
 
     def __init__(self, description, connection, mover):
         self.description = description
@@ -66,6 +78,16 @@ class Transfer:
         self.aborted = True
         self.mover.abort()
         self.connection.closeInOrder()
+
+    def abortOnArrival(self):
+        """
+        C{ABOR} arrived: L{abort}, the transfer being L{completed} if its
+        connection had sent everything already (the client may well have
+        read it all before it sent C{ABOR}).
+        """
+        if self.finishing and self.connection.allSent():
+            self.completed = True
+        self.abort()
 
 
 def shortDownload(binary, size, sent):
@@ -246,13 +268,15 @@ class Transferring:
         if (isinstance(operation, defer.Deferred) and operation.called
                 and not operation.paused):
             return operation
-        return self._waitOpening(operation, release)
+        return self._waitOpening(Opening(operation, release))
 
-    async def _waitOpening(self, operation, release):
+    async def _waitOpening(self, opening):
         """
-        L{whileOpening} for an open still under way.
+        L{whileOpening} for an open still under way, or an upload's commit.
+
+        @param opening: the L{Opening} (or L{Committing}).
         """
-        opening = self.opening = Opening(operation, release)
+        self.opening = opening
         try:
             return await opening.result
         finally:
@@ -261,18 +285,20 @@ class Transferring:
     def abortOnArrival(self):
         """
         C{ABOR} arrived while a transfer is underway (L{transferState}):
-        end the transfer now (its command replies C{426}), or the wait for
-        what it opens (C{426}), or drop the data connection it waits for
+        end the transfer now (its command replies C{426}, or C{226} if
+        every byte had gone: L{Transfer.abortOnArrival}), or the wait for
+        what it opens (C{426}) or for an upload's commit, after a grace
+        (L{Committing}), or drop the data connection it waits for
         (C{425}); the C{ABOR}, queued, replies C{226} in its turn, after
         the commands the client sent before it (L{ftp_ABOR}).
         """
         if self.opening is not None:
-            self.opening.abort()
+            self.opening.abortOnArrival()
             self.dataChannel.close()
         elif self.transfer is None:
             self.dataChannel.close()
         elif not self.transfer.aborted:
-            self.transfer.abort()
+            self.transfer.abortOnArrival()
 
     async def _openData(self, description, mover, opening, listing=False):
         """
@@ -354,19 +380,24 @@ class Transferring:
                                     % (readFile, sending))
                 sent = (mover.bytesMoved if sending is MOVED
                         else await _firstOf(sending, connection))
+                self.transfer.finishing = True
                 await connection.finish()
             except Exception as e:
                 mover.abort()
-                if self.transfer is not None and self.transfer.aborted:
+                transfer = self.transfer
+                if transfer is not None and transfer.aborted:
                     # ABOR is closing the connection in order already.
-                    raise TransferAborted("Transfer aborted")
-                connection.abort()
-                # A peer gone is no storage's fault: not logged.
-                if not isinstance(e, (FTPError, ConnectionClosed,
-                                      ConnectionError)):
-                    _log.error("Sending {transfer!r} failed: {why}",
-                               transfer=description, why=describeFailure(e))
-                raise _aborted(connection)
+                    if not transfer.completed:
+                        raise TransferAborted("Transfer aborted")
+                else:
+                    connection.abort()
+                    # A peer gone is no storage's fault: not logged.
+                    if not isinstance(e, (FTPError, ConnectionClosed,
+                                          ConnectionError)):
+                        _log.error("Sending {transfer!r} failed: {why}",
+                                   transfer=description,
+                                   why=describeFailure(e))
+                    raise _aborted(connection)
         finally:
             release(readFile)
             if self.transfer is not None:
@@ -379,7 +410,9 @@ class Transferring:
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
-        ends the wait for the storage to store it (426, L{storedLate}).
+        ends the wait for the storage to store it if it is not over within
+        a grace (L{Committing}: 426, L{storedLate}); within it, the upload
+        replies as the commit ends.
 
         @param writeFile: what the shell opened.
         @param description: the transfer, as C{STAT} and the logs show it.
@@ -424,5 +457,7 @@ class Transferring:
                 self._transferEnded()
         closing = writeFile.close()
         if settled(closing) is UNSETTLED:
-            await self.whileOpening(closing, storedLate(writeFile, description))
+            await self._waitOpening(Committing(
+                closing, storedLate(writeFile, description),
+                self.factory.reactor))
         return (226, "Transfer complete")

@@ -1,0 +1,163 @@
+"""
+L{tests.integration.test_abortcommit} against C{python -m ftpkit
+--workers 2} on the disk realm, in clear and under C{PROT P}: an upload
+whose commit takes 0.3 seconds (the disk shell's C{close} delayed by a
+C{sitecustomize}) gets C{226} to its C{STOR} and its C{ABOR}, the file
+in place; a download whose every byte was read before the C{ABOR}
+gets C{226} and C{226}.
+"""
+
+import ftplib
+import os
+import time
+
+from twisted.internet import threads
+from twisted.trial import unittest
+
+from tests.integration.test_abortcommit import (
+    PAYLOAD,
+    abortAfterLastByte,
+)
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.sitescripts import sitePath
+from tests.tlssupport import Certificates, clientContext
+
+SLOW_COMMIT = """\
+import os
+from zope.interface import directlyProvides, providedBy
+from twisted.internet import defer
+from ftpkit.shells import filesystem
+
+_opened = filesystem.FilesystemShell.openForWriting
+
+
+class _SlowClose:
+    def __init__(self, opened):
+        self._opened = opened
+        directlyProvides(self, providedBy(opened))
+
+    def __getattr__(self, name):
+        return getattr(self._opened, name)
+
+    def close(self):
+        from twisted.internet import reactor
+        open(os.environ["FTPKIT_TEST_COMMITTING"], "w").close()
+        closing = defer.Deferred()
+        reactor.callLater(0.3, lambda: defer.maybeDeferred(
+            self._opened.close).chainDeferred(closing))
+        return closing
+
+
+def _openForWriting(self, *args):
+    return defer.maybeDeferred(_opened, self, *args).addCallback(_SlowClose)
+
+
+filesystem.FilesystemShell.openForWriting = _openForWriting
+"""
+
+
+class WorkersAbortCommitTests(Certificates, unittest.TestCase):
+    """
+    C{ABOR} while an upload is committed, or after a download's last
+    byte, under C{--workers 2}.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.makeCertificates()
+        self.root = scratchDirectory(self)
+        self.marker = os.path.join(scratchDirectory(self), "committing")
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(PAYLOAD * 30)
+        self.server = ServerProcess(
+            self, ["--root", self.root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both, "--workers", "2"],
+            env={"PYTHONPATH": sitePath(self, SLOW_COMMIT),
+                 "FTPKIT_TEST_COMMITTING": self.marker})
+        self.server.waitForGreeting()
+
+    def login(self, tls):
+        """
+        @param tls: under C{PROT P}.
+        @return: an C{ftplib} client logged in as C{alice}, C{TYPE I}.
+        """
+        ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
+            ftplib.FTP())
+        ftp.connect("127.0.0.1", self.server.port, timeout=30)
+        ftp.login("alice", "secret")
+        if tls:
+            ftp.prot_p()
+        ftp.voidcmd("TYPE I")
+        self.addCleanup(ftp.close)
+        return ftp
+
+    def store(self, tls):
+        """
+        Upload L{PAYLOAD} as C{f.bin}, send C{ABOR} once its commit began.
+
+        @return: the two replies' codes, the C{SIZE} reply, the file's
+            size on disk.
+        """
+        ftp = self.login(tls)
+        data = ftp.transfercmd("STOR f.bin")
+        data.sendall(PAYLOAD)
+        if tls:
+            data.unwrap()
+        data.close()
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.marker):
+            if time.monotonic() > deadline:
+                raise AssertionError("the upload was never committed")
+            time.sleep(0.01)
+        ftp.putcmd("ABOR")
+        codes = [ftp.getline()[:3], ftp.getline()[:3]]
+        return codes, ftp.sendcmd("SIZE f.bin"), os.path.getsize(
+            os.path.join(self.root, "f.bin"))
+
+    def assertStored(self, tls):
+        """
+        L{store}: C{226} twice, the file stored whole.
+        """
+        def check(result):
+            self.assertEqual(result, (["226", "226"],
+                                      "213 %d" % len(PAYLOAD), len(PAYLOAD)))
+        return threads.deferToThread(self.store, tls).addCallback(check)
+
+    def test_stor(self):
+        """
+        In clear.
+        """
+        return self.assertStored(False)
+
+    def test_storTLS(self):
+        """
+        Under C{PROT P}.
+        """
+        return self.assertStored(True)
+
+    def assertRead(self, tls):
+        """
+        C{ABOR} once C{big.bin} was read whole: C{226} twice.
+        """
+        size = len(PAYLOAD) * 30
+
+        def read():
+            return abortAfterLastByte(self.login(tls), "RETR big.bin", size)
+
+        def check(result):
+            self.assertEqual(result, (["226", "226"], size))
+        return threads.deferToThread(read).addCallback(check)
+
+    def test_retr(self):
+        """
+        C{RETR} in clear.
+        """
+        return self.assertRead(False)
+
+    def test_retrTLS(self):
+        """
+        C{RETR} under C{PROT P}.
+        """
+        return self.assertRead(True)
