@@ -1,5 +1,5 @@
 // Sends a local tree up with Node's basic-ftp and fetches it back, for
-// tests/integration/test_client_matrix20.py. Usage (NODE_PATH naming where
+// tests/integration/test_clients_edgetrees.py. Usage (NODE_PATH naming where
 // basic-ftp is):
 //   node basicftp_tree.js HOST PORT SECURITY REMOTE TREE BACK
 // SECURITY: explicit or implicit. Prints "done" once every step passed;

@@ -1,9 +1,7 @@
 """
-Cells of the twenty-ninth client sweep that the other client tests leave
-out, against a server in this process (see L{tests.personas}): clients
-that act on the data connection before the server has the command it
-belongs to, in clear and under C{PROT P} with
-C{--tls-require-session-reuse}.
+Clients that act on the data connection before the server has the command
+it belongs to, against a server in this process (see L{tests.personas}),
+in clear and under C{PROT P} with C{--tls-require-session-reuse}:
 
  - a passive upload sent whole, and ended (a FIN; under TLS the client's
    close_notify first), before its C{STOR} is sent: FileZilla 3 connects

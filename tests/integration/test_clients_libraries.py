@@ -1,6 +1,6 @@
 """
-Cells of the twenty-seventh client sweep's matrix that the other client
-tests leave out, each against C{python -m ftpkit} in a child process:
+Client libraries programs reach FTP through, against C{python -m ftpkit}
+in a child process:
 
  - fsspec's C{FTPFileSystem} (what pandas and dask open C{ftp://} URLs
    with): C{makedirs}, uploads through C{open("wb")} (one C{REST n} and
@@ -15,33 +15,21 @@ tests leave out, each against C{python -m ftpkit} in a child process:
    name, an empty file, a directory named with and without its trailing
    slash (C{RETR} first, then C{CWD} and C{LIST} on its C{550}) and an
    empty one, through C{--workers 2};
- - rclone's C{rcat} (of nothing too), C{cat} with C{--offset} and
-   C{--count}, C{touch}, C{mkdir}, C{rmdir}, C{deletefile},
-   C{copyto} of odd names and C{check --download} of a file of 3 MiB,
-   over implicit FTPS on C{::1} through C{--workers 2}, and in clear
-   with C{PASV} only (C{disable_epsv});
- - wput (Debian's C{wput}, an upload-only client): a tree with an empty
-   file, a blank and a UTF-8 name, passive and active (C{-p}), and a
-   resumed upload (C{SIZE}, then C{REST} and C{STOR}), through
-   C{--workers 2}; in clear (C{--disable-tls}), as wput 0.6.2's TLS
-   uploads end without a C{close_notify} (see docs/protocol.rst);
  - ftputil (a Python library that lists with C{LIST} and parses it):
    C{makedirs}, C{upload} of an empty file and UTF-8 names, C{stat},
    C{walk}, C{synchronize_times} (the time shift it measures from a file
    it writes and lists), reads from an offset (C{REST}), C{rename},
-   C{chmod} (C{SITE CHMOD}) and C{rmtree}, through C{--workers 2};
- - a tnftp session (C{put} and C{get} of an empty file, a UTF-8 name and
-   300 KB, C{size}, C{modtime}, C{rename}, C{delete}, C{mkdir}, C{ls} and
-   C{rmdir} of an empty directory) with C{PASV} only, with C{EPRT} and
-   with C{PORT}, through C{--workers 2};
+   C{chmod} (C{SITE CHMOD}) and C{rmtree}, through C{--workers 2}; and
+   over explicit FTPS (C{PROT P}) in passive mode, and over implicit FTPS
+   on C{::1} in active mode (C{EPRT}) through C{--workers 2};
  - the JDK's own C{ftp://} URL handler (C{URL.openConnection}, what Java
    programs reach FTP through without a library): a file with a blank
    and an empty one, 300 KB, a directory with and without its slash, and
    an upload (C{;type=i}), through C{--workers 2}.
 """
 
+import ftplib
 import os
-import re
 import shutil
 import subprocess
 import urllib.request
@@ -49,8 +37,16 @@ from urllib.parse import quote
 
 from twisted.trial import unittest
 
+from tests.clientmatrix import (
+    EDGE,
+    UNICODE,
+    ClientServerMixin,
+    readBytes,
+    writeEdge,
+)
 from tests.clientscenario import DRIVERS
-from tests.integration.test_client_matrix26 import ServerMixin
+from tests.integration.test_client_threshold import readFile
+from tests.tlssupport import ImplicitFTPTLS, clientContext
 
 try:
     from fsspec.implementations.ftp import FTPFileSystem
@@ -63,14 +59,8 @@ try:
 except ImportError:  # pragma: no cover (ftputil is in the dev extra)
     ftputil = None
 
-RCLONE = shutil.which("rclone")
-WPUT = shutil.which("wput")
-TNFTP = shutil.which("tnftp")
 JAVA = shutil.which("java")
 JAVAC = shutil.which("javac")
-
-UNICODE = "f\u00efl\u00e9 \u20ac.txt"
-"""A name with blanks and two- and three-byte UTF-8 characters."""
 
 BLOCK = 65536
 """fsspec's block size: it uploads and reads ahead in blocks of it."""
@@ -97,7 +87,7 @@ def writeInPieces(fs, path, data, piece=10000):
             f.write(data[start:start + piece])
 
 
-class FsspecTests(ServerMixin, unittest.TestCase):
+class FsspecTests(ClientServerMixin, unittest.TestCase):
     """
     fsspec's C{FTPFileSystem} through a tree of edge entries.
     """
@@ -196,21 +186,13 @@ class FsspecTests(ServerMixin, unittest.TestCase):
         self.roundTrip(fsspecLogin("127.0.0.1", self.port, tls=True))
 
 
-def readBytes(path):
-    """
-    @return: the bytes of a local file.
-    """
-    with open(path, "rb") as f:
-        return f.read()
-
-
-class UrllibTests(ServerMixin, unittest.TestCase):
+class UrllibTests(ClientServerMixin, unittest.TestCase):
     """
     C{urllib.request.urlopen} of C{ftp://} URLs through C{--workers 2}.
     """
 
     def setUp(self):
-        ServerMixin.setUp(self)
+        ClientServerMixin.setUp(self)
         self.contents = {"with blank.txt": b"blank\n", UNICODE: b"unicode\n",
                          "empty.bin": b"", "big.bin": os.urandom(300001)}
         os.makedirs(os.path.join(self.root, "dir", "empty dir"))
@@ -252,168 +234,7 @@ class UrllibTests(ServerMixin, unittest.TestCase):
         self.assertIn("550", str(error))
 
 
-class RcloneMoreTests(ServerMixin, unittest.TestCase):
-    """
-    rclone's commands the round trips of
-    L{tests.integration.test_rclone} leave out.
-    """
-
-    if RCLONE is None:
-        skip = "rclone is not installed"
-
-    def setUp(self):
-        ServerMixin.setUp(self)
-        self.config = os.path.join(self.local, "rclone.conf")
-        open(self.config, "w").close()
-        self.settings = {}
-        password = self.rclone("obscure", "secret").decode().strip()
-        self.settings = {"RCLONE_FTP_USER": "alice",
-                         "RCLONE_FTP_PASS": password}
-
-    def rclone(self, *args, stdin=b""):
-        """
-        Run rclone with no config file, its C{:ftp:} remote set up by
-        C{self.settings}; it must succeed.
-
-        @param stdin: what it reads on its standard input.
-        @return: its standard output.
-        """
-        done = subprocess.run(
-            [RCLONE, "--retries", "1", "--low-level-retries", "1", *args],
-            input=stdin, capture_output=True, timeout=120,
-            env=dict(os.environ, RCLONE_CONFIG=self.config, **self.settings))
-        self.assertEqual(done.returncode, 0, (args, done.stderr))
-        return done.stdout
-
-    def commands(self):
-        """
-        Drive rclone's single-file and directory commands on the C{:ftp:}
-        remote C{self.settings} sets up.
-        """
-        self.rclone("mkdir", ":ftp:r/empty dir")
-        self.assertEqual(os.listdir(self.root), ["r"])
-        self.assertEqual(self.rclone("lsf", ":ftp:r/empty dir"), b"")
-        self.rclone("rcat", ":ftp:r/nothing.bin")
-        self.assertEqual(self.served("r", "nothing.bin"), b"")
-        streamed = os.urandom(300001)
-        self.rclone("rcat", ":ftp:r/streamed.bin", stdin=streamed)
-        self.assertTrue(self.served("r", "streamed.bin") == streamed)
-        for offset, count in ((70000, 20), (0, 1), (300000, 5)):
-            self.assertEqual(
-                self.rclone("cat", "--offset", str(offset), "--count",
-                            str(count), ":ftp:r/streamed.bin"),
-                streamed[offset:offset + count], (offset, count))
-        self.rclone("touch", ":ftp:r/touched.txt")
-        self.assertEqual(self.served("r", "touched.txt"), b"")
-        self.rclone("touch", "-t", "2019-03-04T05:06:07",
-                    ":ftp:r/streamed.bin")
-        self.assertEqual(
-            int(os.stat(os.path.join(self.root, "r", "streamed.bin"))
-                .st_mtime), 1551675967)
-        source = os.path.join(self.local, "src")
-        os.makedirs(source)
-        for name, data in ((UNICODE, b"unicode\n"),
-                           ("big.bin", os.urandom(3 << 20)),
-                           ("empty.bin", b"")):
-            with open(os.path.join(source, name), "wb") as f:
-                f.write(data)
-            self.rclone("copyto", os.path.join(source, name),
-                        ":ftp:r/copied/" + name)
-            self.assertTrue(self.served("r", "copied", name) == data, name)
-        self.rclone("check", "--download", source, ":ftp:r/copied")
-        self.rclone("deletefile", ":ftp:r/copied/big.bin")
-        self.assertEqual(sorted(os.listdir(
-            os.path.join(self.root, "r", "copied"))), ["empty.bin", UNICODE])
-        self.rclone("rmdir", ":ftp:r/empty dir")
-        self.assertFalse(os.path.exists(
-            os.path.join(self.root, "r", "empty dir")))
-
-    def test_implicitIPv6Workers(self):
-        """
-        Over implicit FTPS on C{::1}, through C{--workers 2}.
-        """
-        self.serve("--workers", "2")
-        self.needIPv6()
-        self.settings.update(
-            RCLONE_FTP_HOST="[::1]", RCLONE_FTP_PORT=str(self.implicitPort),
-            RCLONE_FTP_TLS="true", RCLONE_FTP_NO_CHECK_CERTIFICATE="true")
-        self.commands()
-
-    def test_clearPassive(self):
-        """
-        In clear, with C{PASV} only, in one process.
-        """
-        self.serve()
-        self.settings.update(
-            RCLONE_FTP_HOST="127.0.0.1", RCLONE_FTP_PORT=str(self.port),
-            RCLONE_FTP_DISABLE_EPSV="true")
-        self.commands()
-
-
-class WputTests(ServerMixin, unittest.TestCase):
-    """
-    wput's uploads through C{--workers 2}.
-    """
-
-    if WPUT is None:
-        skip = "wput is not installed"
-
-    def setUp(self):
-        ServerMixin.setUp(self)
-        self.source = os.path.join(self.local, "src")
-        self.contents = {"empty.bin": b"", "with blank.txt": b"blank\n",
-                         UNICODE: b"unicode\n",
-                         os.path.join("sub", "big.bin"): os.urandom(1 << 20)}
-        for name, data in self.contents.items():
-            path = os.path.join(self.source, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        self.serve("--workers", "2")
-
-    def wput(self, *args):
-        """
-        Run wput in the source tree, in clear (the server offers
-        C{AUTH TLS}, which wput would take), which must succeed (it exits
-        with 2 and says "Transmission of N files failed" otherwise).
-
-        @return: its output.
-        """
-        done = subprocess.run(
-            [WPUT, "--tries=1", "--disable-tls", "--binary", *args],
-            cwd=self.source, capture_output=True, timeout=120,
-            stdin=subprocess.DEVNULL)
-        self.assertEqual(done.returncode, 0, (args, done.stdout))
-        self.assertNotIn(b"Transmission of", done.stdout)
-        return done.stdout
-
-    def assertTree(self, top):
-        """
-        The source tree arrived whole in C{top}.
-        """
-        for name, data in self.contents.items():
-            self.assertTrue(self.served(top, name) == data, (top, name))
-
-    def test_uploads(self):
-        """
-        The tree, passive and active; then a resumed upload.
-        """
-        url = "ftp://alice:secret@127.0.0.1:%d/" % self.port
-        self.wput("./", url + "passive/")
-        self.assertTree("passive")
-        self.wput("--port-mode", "./", url + "active/")
-        self.assertTree("active")
-        big = self.contents[os.path.join("sub", "big.bin")]
-        with open(os.path.join(self.root, "passive", "sub", "big.bin"),
-                  "wb") as f:
-            f.write(big[:300000])
-        out = self.wput("--verbose", "sub/big.bin",
-                        url + "passive/sub/big.bin")
-        self.assertIn(b"==> REST ", out)
-        self.assertTrue(self.served("passive", "sub", "big.bin") == big)
-
-
-class FtputilTests(ServerMixin, unittest.TestCase):
+class FtputilTests(ClientServerMixin, unittest.TestCase):
     """
     ftputil's C{FTPHost} through C{--workers 2}.
     """
@@ -463,53 +284,67 @@ class FtputilTests(ServerMixin, unittest.TestCase):
         self.assertEqual(os.listdir(self.root), [])
 
 
-class TnftpSessionTests(ServerMixin, unittest.TestCase):
+class FtputilTLSTests(ClientServerMixin, unittest.TestCase):
     """
-    One tnftp session per data connection mode through C{--workers 2}.
+    ftputil over FTPS, passive and active.
     """
 
-    if TNFTP is None:
-        skip = "tnftp is not installed"
+    if ftputil is None:
+        skip = "ftputil is not installed"
 
-    def test_modes(self):
+    def roundTrip(self, host, port, passive, implicit=False):
         """
-        Each mode: every command's reply is positive, the files come back
-        whole, and the session leaves nothing behind.
+        Upload the edge files with ftputil, read them back whole and from
+        an offset, walk the tree and remove it.
+        """
+        tree = os.path.join(self.local, "tree")
+        if not os.path.isdir(tree):
+            writeEdge(tree)
+
+        class Session(ImplicitFTPTLS if implicit else ftplib.FTP_TLS):
+            def __init__(self):
+                super().__init__(context=clientContext(), timeout=30,
+                                 encoding="utf-8")
+                self.connect(host, port, 30)
+                self.login("alice", "secret")
+                self.prot_p()
+                self.set_pasv(passive)
+
+        top = "ftputil %s" % ("passive" if passive else "active")
+        got = os.path.join(self.local, "got")
+        with ftputil.FTPHost(session_factory=Session) as remote:
+            for name, size in EDGE.items():
+                remote.makedirs(os.path.dirname(top + "/" + name),
+                                exist_ok=True)
+                remote.upload(os.path.join(tree, name), top + "/" + name)
+                remote.download(top + "/" + name, got)
+                self.assertEqual(readFile(got), readFile(
+                    os.path.join(tree, name)), name)
+                self.assertEqual(remote.stat(top + "/" + name).st_size, size)
+            with remote.open(top + "/k64 plus one.bin", "rb",
+                             rest=64 << 10) as f:
+                self.assertEqual(f.read(), self.served(
+                    top, "k64 plus one.bin")[64 << 10:])
+            walked = sorted(os.path.join(directory, name)
+                            for directory, _, names in remote.walk(top)
+                            for name in names)
+            self.assertEqual(walked, sorted(top + "/" + name
+                                            for name in EDGE))
+            remote.rmtree(top)
+        self.assertEqual(os.listdir(self.root), [])
+
+    def test_passiveAndActive(self):
+        """
+        Over explicit FTPS in passive mode, then over implicit FTPS on
+        C{::1} in active mode (C{EPRT}), through C{--workers 2}.
         """
         self.serve("--workers", "2")
-        contents = {"empty.bin": b"", UNICODE: b"unicode\n",
-                    "big.bin": os.urandom(300000)}
-        for name, data in contents.items():
-            with open(os.path.join(self.local, name), "wb") as f:
-                f.write(data)
-        commands = ['put "%s"' % name for name in contents]
-        commands += ["size big.bin", "modtime big.bin"]
-        commands += ['get "%s" "back %s"' % (name, name) for name in contents]
-        commands += ["rename big.bin moved.bin", "delete moved.bin",
-                     "mkdir e", "ls e", "rmdir e", "delete empty.bin",
-                     'delete "%s"' % UNICODE, "cd ..", 'rmdir "t dir"']
-        for mode in ("epsv4 off", "passive off", "passive off\nepsv4 off"):
-            script = "\n".join(["user alice secret", "binary", mode,
-                                 'mkdir "t dir"', 'cd "t dir"', *commands,
-                                 "bye", ""])
-            done = subprocess.run(
-                [TNFTP, "-n", "-v", "127.0.0.1", str(self.port)],
-                input=script.encode("utf-8"), cwd=self.local,
-                capture_output=True, timeout=120)
-            out = done.stdout.decode("utf-8", "replace")
-            self.assertEqual(done.returncode, 0, (mode, out))
-            refused = [line for line in out.splitlines()
-                       if re.match(r"[45]\d\d[ -]", line)]
-            self.assertEqual(refused, [], (mode, out))
-            self.assertIn("big.bin\t300000", out)
-            for name, data in contents.items():
-                back = os.path.join(self.local, "back " + name)
-                self.assertTrue(readBytes(back) == data, (mode, name))
-                os.remove(back)
-            self.assertEqual(os.listdir(self.root), [], mode)
+        self.roundTrip("127.0.0.1", self.port, True)
+        if self.implicitPort is not None:
+            self.roundTrip("::1", self.implicitPort, False, implicit=True)
 
 
-class JavaURLTests(ServerMixin, unittest.TestCase):
+class JavaURLTests(ClientServerMixin, unittest.TestCase):
     """
     The JDK's C{ftp://} URL handler (C{tests/clients/JavaUrlDrive.java},
     run as a source file) through C{--workers 2}.

@@ -1,0 +1,136 @@
+"""
+A directory of 10,000 entries listed by every client, against C{python -m
+ftpkit} in a child process: curl (C{LIST}, and C{NLST} with
+C{--list-only}), lftp (C{MLSD}, then C{LIST} with C{ftp:use-mlsd off}),
+ftplib (C{NLST}, C{MLSD}, C{LIST}), wget (its kept C{.listing}), tnftp's
+C{ls}, C{ncftpls} and aioftp, through C{--workers 2} in clear on
+C{127.0.0.1}, and curl, lftp and ftplib over implicit FTPS on C{::1}.
+"""
+
+import asyncio
+import os
+import shutil
+import subprocess
+
+from twisted.trial import unittest
+
+from tests.clientmatrix import CURL, LFTP, ClientServerMixin, machineNames, run
+from tests.integration.test_client_threshold import readFile
+
+try:
+    import aioftp
+except ImportError:  # pragma: no cover (aioftp is in the dev extra)
+    aioftp = None
+
+WGET = shutil.which("wget")
+TNFTP = shutil.which("tnftp")
+NCFTPLS = shutil.which("ncftpls")
+
+MANY = 10000
+"""Entries in the large directory."""
+
+
+def writeMany(top):
+    """
+    Write L{MANY} empty files into C{top}.
+    """
+    os.makedirs(top)
+    for i in range(MANY):
+        open(os.path.join(top, "f%05d" % i), "wb").close()
+
+
+def lineCount(output):
+    """
+    @return: the lines in a client's output, C{bytes}.
+    """
+    return len(output.splitlines())
+
+
+class ManyEntriesTests(ClientServerMixin, unittest.TestCase):
+    """
+    A directory of L{MANY} entries listed by each client through
+    C{--workers 2}.
+    """
+
+    def setUp(self):
+        ClientServerMixin.setUp(self)
+        writeMany(os.path.join(self.root, "many"))
+        self.serve("--workers", "2")
+
+    def test_clear(self):
+        """
+        In clear on C{127.0.0.1}: every entry, once, from each client.
+        """
+        checked = []
+        if CURL is not None:
+            self.assertEqual(lineCount(self.curl("{url}many/").stdout), MANY)
+            self.assertEqual(lineCount(
+                self.curl("--list-only", "{url}many/").stdout), MANY)
+            checked.append("curl")
+        if LFTP is not None:
+            for settings in ("", "set ftp:use-mlsd off; "):
+                out = self.lftp(settings + "cls -1 /many").stdout
+                self.assertEqual(lineCount(out), MANY, settings)
+            checked.append("lftp")
+        client = self.ftplib()
+        self.assertEqual(len(client.nlst("many")), MANY)
+        self.assertEqual(len(machineNames(client, "many")), MANY)
+        lines = []
+        client.retrlines("LIST many", lines.append)
+        self.assertEqual(len(lines), MANY)
+        client.quit()
+        if WGET is not None:
+            run(self, [WGET, "-q", "--tries=1", "--no-remove-listing",
+                       "-O", "many.html",
+                       "ftp://alice:secret@127.0.0.1:%d/many/" % self.port],
+                cwd=self.local)
+            self.assertEqual(
+                lineCount(readFile(os.path.join(self.local, ".listing"))),
+                MANY)
+            checked.append("wget")
+        if TNFTP is not None:
+            done = subprocess.run(
+                [TNFTP, "-n", "127.0.0.1", str(self.port)],
+                input=b"user alice secret\nls many\nquit\n",
+                capture_output=True, timeout=120)
+            self.assertEqual(
+                sum(b" f" in line for line in done.stdout.splitlines()),
+                MANY, done.stderr)
+            checked.append("tnftp")
+        if NCFTPLS is not None:
+            out = run(self, [NCFTPLS, "-u", "alice", "-p", "secret", "-P",
+                             str(self.port), "-1",
+                             "ftp://127.0.0.1/many/"])
+            self.assertEqual(lineCount(out), MANY)
+            checked.append("ncftpls")
+        if aioftp is not None:
+            self.assertEqual(asyncio.run(self.aioftpCount()), MANY)
+            checked.append("aioftp")
+        if not checked:
+            raise unittest.SkipTest("no client but ftplib is installed")
+
+    async def aioftpCount(self):
+        """
+        @return: the entries aioftp lists in C{many}.
+        """
+        async with aioftp.Client.context(
+                "127.0.0.1", self.port, "alice", "secret",
+                socket_timeout=30) as client:
+            return len(await client.list("many"))
+
+    def test_implicitIPv6(self):
+        """
+        Over implicit FTPS on C{::1}: curl's C{LIST}, lftp's C{MLSD} and
+        ftplib's C{MLSD} and C{NLST}.
+        """
+        self.needIPv6()
+        if CURL is not None:
+            out = self.curl("{url}many/", implicit=True).stdout
+            self.assertEqual(lineCount(out), MANY)
+        if LFTP is not None:
+            out = self.lftp("cls -1 /many", implicit=True).stdout
+            self.assertEqual(lineCount(out), MANY)
+        client = self.ftplib(implicit=True)
+        self.assertEqual(len(machineNames(client, "many")), MANY)
+        self.assertEqual(len(client.nlst("many")), MANY)
+        client.quit()

@@ -1,0 +1,164 @@
+"""
+C{twistd}'s own options (C{--uid}, C{--gid}, C{--logfile}, C{--pidfile},
+C{--rundir}, C{--chroot}) that cannot be used, and C{twistd} options given
+after C{ftpkit}: each one line of usage error before the server starts,
+not a traceback after.
+
+Found and left (session 31's sweep of the operating surfaces):
+C{twistd --uid nosuchuser ftpkit} and C{--gid nosuchgroup} (a I{name}
+C{twistd} cannot find) are still C{twistd}'s C{KeyError} traceback:
+C{twistd} looks names up as it reads its own options, before it loads any
+plugin, and no ftpkit code runs before that (documented in
+C{docs/deployment.rst}).
+"""
+
+import os
+import subprocess
+import sys
+
+from twisted.trial import unittest
+
+from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
+from ftpkit.deploy.twistdpaths import twistdPathError
+from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
+from tests.twistdrun import runTwistd
+
+
+class TwistdIdTests(unittest.TestCase):
+    """
+    C{twistd}'s C{--uid} and C{--gid}, which it uses only once the server
+    listens, are checked with ftpkit's options.
+    """
+
+    timeout = 120
+
+    def test_ids(self):
+        """
+        A user id without a password entry is named; a group id out of the
+        kernel's range too; a group id without a group entry is accepted,
+        as the kernel and C{twistd} accept it; under C{--chroot} the user
+        is not looked up (C{twistd} looks it up in the new root).
+        """
+        def entry(uid):
+            if uid != 1000:
+                raise KeyError(uid)
+
+        for options, expected in [
+                ({"uid": 1000, "gid": 54321}, None),
+                ({"uid": None, "gid": 0}, None),
+                ({"uid": 54321, "gid": None},
+                 "--uid: no user has the id 54321 (twistd needs its entry "
+                 "in the password database for its name and groups)"),
+                ({"uid": 54321, "gid": None, "chroot": "/srv"}, None),
+                ({"uid": 1000, "gid": 2 ** 32},
+                 "--gid: 4294967296 is no group id (0 to 4294967294)"),
+                ({"uid": None, "gid": -1},
+                 "--gid: -1 is no group id (0 to 4294967294)")]:
+            self.assertEqual(twistdIdError(options, entry), expected)
+        self.assertIsNone(twistdIdError(None, entry))
+
+    def test_unknownUidProcess(self):
+        """
+        C{twistd --uid 54321 ftpkit}, with no such user, ends in one usage
+        line before the server starts, not a C{KeyError} traceback after.
+        """
+        try:
+            import pwd
+            pwd.getpwuid(54321)
+        except KeyError:
+            pass
+        else:
+            raise unittest.SkipTest("this machine has a user 54321")
+        status, lines = runTwistd(
+            self, "--uid", "54321", "ftpkit", "--listen",
+            "tcp:0:interface=127.0.0.1", "--root", scratchDirectory(self))
+        self.assertEqual((status, lines), (1, [
+            "twistd ftpkit: --uid: no user has the id 54321 (twistd needs "
+            "its entry in the password database for its name and groups) "
+            "(see --help)"]))
+
+    def test_twistdOptionAfterFtpkit(self):
+        """
+        C{twistd ftpkit --uid ftp} says C{--uid} goes before C{ftpkit}
+        (and C{python -m ftpkit}, which takes no C{twistd} option, says
+        to run C{twistd}); an option neither takes is left to the
+        parser's words.
+        """
+        twistd = {"uid": "uid", "u": "uid", "nodaemon": "nodaemon"}
+
+        class Parent:
+            synonyms = twistd
+
+        self.assertEqual(
+            misplacedOption("option --uid not recognized", Parent, "twistd"),
+            "--uid: an option of twistd itself: give it before ftpkit "
+            "(twistd --uid ... ftpkit ...)")
+        self.assertEqual(
+            misplacedOption("option -u not recognized", Parent, "ftpkit"),
+            "-u: an option of twistd, which python -m ftpkit does not "
+            "take: run twistd -n -u ... ftpkit ...")
+        self.assertIsNone(misplacedOption("option --bogus not recognized",
+                                          Parent, "twistd"))
+        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd"))
+        self.assertIsNone(misplacedOption("option --uid not recognized",
+                                          None, "twistd"))
+        status, lines = runTwistd(self, "ftpkit", "--uid", "nosuchuser")
+        self.assertEqual((status, lines), (1, [
+            "twistd ftpkit: --uid: an option of twistd itself: give it "
+            "before ftpkit (twistd --uid ... ftpkit ...) (see --help)"]))
+
+
+class TwistdPathTests(unittest.TestCase):
+    """
+    The paths of C{twistd}'s own options that cannot be used stop
+    C{twistd ftpkit} with one line.
+    """
+
+    timeout = 120
+
+    def test_missingLogDirectory(self):
+        """
+        C{twistd -n --logfile DIR/x.log ftpkit} with no C{DIR} is a usage
+        error, not a traceback.
+        """
+        missing = os.path.join(scratchDirectory(self), "gone")
+        done = subprocess.run(
+            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=",
+             "--logfile", os.path.join(missing, "x.log"), "ftpkit",
+             "--listen", "tcp:0:interface=127.0.0.1", "--root",
+             scratchDirectory(self)], capture_output=True, text=True,
+            timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        self.assertEqual(
+            (done.returncode, done.stderr.splitlines()[-1:]),
+            (1, [f"twistd ftpkit: --logfile: no directory {missing!r} for "
+                 "the log file (see --help)"]))
+        self.assertNotIn("Traceback", done.stderr + done.stdout)
+
+    def test_paths(self):
+        """
+        A missing directory for the pid file, a directory given as the log
+        file, and a missing C{--rundir} or C{--chroot} are each named; a
+        relative pid file is where C{twistd} puts it, in the directory it
+        starts in (not C{--rundir}), and under C{--chroot} only the new
+        root is checked.
+        """
+        here = scratchDirectory(self)
+        missing = os.path.join(here, "gone")
+        fine = {"logfile": None, "pidfile": "twistd.pid", "rundir": here,
+                "chroot": None}
+        self.assertIsNone(twistdPathError(fine))
+        self.assertIsNone(twistdPathError(None))
+        for changed, expected in [
+                ({"pidfile": os.path.join(missing, "x.pid")},
+                 f"--pidfile: no directory {missing!r} for the pid file"),
+                ({"logfile": here},
+                 f"--logfile: {here!r} is a directory, not a log file"),
+                ({"rundir": missing},
+                 f"--rundir: {missing!r} is not an existing directory"),
+                ({"pidfile": "gone/x.pid"},
+                 "--pidfile: no directory 'gone' for the pid file"),
+                ({"chroot": missing},
+                 f"--chroot: {missing!r} is not an existing directory"),
+                ({"chroot": here, "logfile": here}, None)]:
+            self.assertEqual(twistdPathError({**fine, **changed}), expected)
