@@ -15,13 +15,18 @@ through L{formatEventAsClassicLogText} itself, so that every line is
 exactly what C{twistd}'s observer writes.
 """
 
+from threading import RLock
+
 from twisted.logger import (
     FileLogObserver,
     formatEventAsClassicLogText,
     formatTime,
 )
 from twisted.python.compat import ioType
+from twisted.python.threadable import isInIOThread
 
+from ftpkit.compat.dispatch import LazyDispatch
+from ftpkit.compat.eventloop import afterThisTurn
 from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
 from ftpkit.ops.renderers import prepare, renderer
@@ -144,18 +149,72 @@ class TextFileLogObserver(FileLogObserver):
     Twisted's file observer through a L{ClassicTextFormatter}, which can
     also write a line whose text is made already (L{writeText}).
 
+    Given a reactor, the lines L{writeText} writes in one turn of that
+    reactor, while it runs and from its thread, are written together
+    once the turn's events are handled, before it next waits (one
+    C{write} for the turn; C{docs/benchmark.rst}, C{bench-logbatch-31}):
+    a line written any other way (L{__call__}, from another thread, while
+    the reactor does not run) first writes the lines held, and so do the
+    reactor's shutdown (after its triggers) and L{flushLines}.
+
     @ivar outFile: the file written to.
     @ivar encoding: C{None} for a text file; C{"utf-8"} for one that
         takes bytes (as C{FileLogObserver} decides).
     """
 
-    def __init__(self, outFile):
+    def __init__(self, outFile, reactor=None):
         """
         @param outFile: a writable file.
+        @param reactor: the reactor whose turns the lines of L{writeText}
+            are written at the end of, or C{None}: each at once.
         """
         FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
         self.outFile = outFile
         self.encoding = None if ioType(outFile) is str else "utf-8"
+        self._reactor = reactor
+        self._held = []
+        # A signal handler's line may come while lines are written.
+        self._lock = RLock()
+        if reactor is not None:
+            reactor.addSystemEventTrigger("after", "shutdown",
+                                          self.flushLines)
+
+    def __call__(self, event):
+        """
+        Write C{event}'s line, after the lines held.
+
+        @param event: a log event.
+        """
+        if self._held:
+            with self._lock:
+                self.flushLines()
+                FileLogObserver.__call__(self, event)
+        else:
+            FileLogObserver.__call__(self, event)
+
+    def flushLines(self):
+        """
+        Write the lines held, in one C{write}: a write or flush that raises
+        is given up, as L{writeText} gives it up.
+        """
+        with self._lock:
+            held, self._held = self._held, []
+            if held:
+                self._write("".join(held))
+
+    def _write(self, text):
+        """
+        @param text: lines to write, and flush, at once (a write or flush
+            that raises given up).
+        """
+        try:
+            if self.encoding is None:
+                self.outFile.write(text)
+            else:
+                self.outFile.write(text.encode(self.encoding))
+            self.outFile.flush()
+        except Exception:  # noqa: BLE001 (what the publisher does)
+            pass
 
     def writeText(self, text, namespace, level, when):
         """
@@ -163,7 +222,8 @@ class TextFileLogObserver(FileLogObserver):
         (no C{log_system}, no failure, nothing flattened), as the only
         observer of a publisher: a write or flush that raises is given
         up, as the publisher gives up a broken observer (it tells the
-        others, and there are none).
+        others, and there are none). Held until the end of the reactor's
+        turn when it has one.
 
         @param text: the event's formatted text.
         @param namespace: its C{log_namespace}.
@@ -179,26 +239,40 @@ class TextFileLogObserver(FileLogObserver):
             return False
         line = formatter.textLine(text, formatter.system(namespace, level),
                                   when)
-        if line:
-            try:
-                if self.encoding is None:
-                    self.outFile.write(line)
-                else:
-                    self.outFile.write(line.encode(self.encoding))
-                self.outFile.flush()
-            except Exception:  # noqa: BLE001 (what the publisher does)
-                pass
+        if not line:
+            return True
+        reactor = self._reactor
+        if reactor is None or not reactor.running or not isInIOThread():
+            if self._held:
+                with self._lock:
+                    self.flushLines()
+                    self._write(line)
+            else:
+                self._write(line)
+            return True
+        with self._lock:
+            held = self._held
+            held.append(line)
+            first = len(held) == 1
+        if first:
+            if type(getattr(reactor, "doIteration", None)) is LazyDispatch:
+                afterThisTurn(reactor, self.flushLines)
+            else:
+                # Another reactor may wait before it runs a call queued
+                # without a timed call (afterThisTurn).
+                reactor.callLater(0, self.flushLines)
         return True
 
 
-def textFileLogObserver(outFile, formats=()):
+def textFileLogObserver(outFile, formats=(), reactor=None):
     """
     @param outFile: a writable file.
     @param formats: log formats whose renderers are made now
         (L{ftpkit.ops.renderers.prepare}) rather than on their first line.
+    @param reactor: see L{TextFileLogObserver.__init__}.
     @return: an C{ILogObserver} writing each event to C{outFile} as
         C{twisted.logger.textFileLogObserver} does, through a
         L{ClassicTextFormatter} (a L{TextFileLogObserver}).
     """
     prepare(formats)
-    return TextFileLogObserver(outFile)
+    return TextFileLogObserver(outFile, reactor)
