@@ -15,15 +15,15 @@ through L{formatEventAsClassicLogText} itself, so that every line is
 exactly what C{twistd}'s observer writes.
 """
 
-from threading import RLock
+from threading import RLock, get_ident
 
 from twisted.logger import (
     FileLogObserver,
     formatEventAsClassicLogText,
     formatTime,
 )
+from twisted.python import threadable
 from twisted.python.compat import ioType
-from twisted.python.threadable import isInIOThread
 
 from ftpkit.compat.dispatch import LazyDispatch
 from ftpkit.compat.eventloop import afterThisTurn
@@ -149,13 +149,16 @@ class TextFileLogObserver(FileLogObserver):
     Twisted's file observer through a L{ClassicTextFormatter}, which can
     also write a line whose text is made already (L{writeText}).
 
-    Given a reactor, the lines L{writeText} writes in one turn of that
-    reactor, while it runs and from its thread, are written together
-    once the turn's events are handled, before it next waits (one
-    C{write} for the turn; C{docs/benchmark.rst}, C{bench-logbatch-31}):
-    a line written any other way (L{__call__}, from another thread, while
-    the reactor does not run) first writes the lines held, and so do the
-    reactor's shutdown (after its triggers) and L{flushLines}.
+    Given a reactor that hands out the events of each poll with
+    L{LazyDispatch} (the server's), a line L{writeText} writes while
+    more events of the poll are left to handle is held, and written with
+    the next line written (the one of the poll's last event, or of a
+    timed call...) or once the poll's events are handled, before the
+    reactor next waits: one C{write} for the lines of a poll
+    (C{docs/benchmark.rst}, C{bench-logbatch-31}). Any other line
+    (through L{__call__}, from another thread, after the poll) is written
+    at once, after the lines held; the reactor's shutdown (after its
+    triggers) and L{flushLines} write them too.
 
     @ivar outFile: the file written to.
     @ivar encoding: C{None} for a text file; C{"utf-8"} for one that
@@ -165,8 +168,8 @@ class TextFileLogObserver(FileLogObserver):
     def __init__(self, outFile, reactor=None):
         """
         @param outFile: a writable file.
-        @param reactor: the reactor whose turns the lines of L{writeText}
-            are written at the end of, or C{None}: each at once.
+        @param reactor: the reactor whose polls' lines are held (see
+            above), or C{None}: each line written at once.
         """
         FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
         self.outFile = outFile
@@ -222,8 +225,8 @@ class TextFileLogObserver(FileLogObserver):
         (no C{log_system}, no failure, nothing flattened), as the only
         observer of a publisher: a write or flush that raises is given
         up, as the publisher gives up a broken observer (it tells the
-        others, and there are none). Held until the end of the reactor's
-        turn when it has one.
+        others, and there are none). Held while the reactor's poll has
+        more events to hand out.
 
         @param text: the event's formatted text.
         @param namespace: its C{log_namespace}.
@@ -241,26 +244,21 @@ class TextFileLogObserver(FileLogObserver):
                                   when)
         if not line:
             return True
-        reactor = self._reactor
-        if reactor is None or not reactor.running or not isInIOThread():
-            if self._held:
-                with self._lock:
-                    self.flushLines()
-                    self._write(line)
-            else:
-                self._write(line)
-            return True
-        with self._lock:
-            held = self._held
-            held.append(line)
-            first = len(held) == 1
-        if first:
-            if type(getattr(reactor, "doIteration", None)) is LazyDispatch:
-                afterThisTurn(reactor, self.flushLines)
-            else:
-                # Another reactor may wait before it runs a call queued
-                # without a timed call (afterThisTurn).
-                reactor.callLater(0, self.flushLines)
+        dispatch = getattr(self._reactor, "doIteration", None)
+        if (type(dispatch) is LazyDispatch and dispatch.left
+                and get_ident() == threadable.ioThread):
+            with self._lock:
+                held = self._held
+                held.append(line)
+                first = len(held) == 1
+            if first:
+                afterThisTurn(self._reactor, self.flushLines)
+        elif self._held:
+            with self._lock:
+                self._held.append(line)
+                self.flushLines()
+        else:
+            self._write(line)
         return True
 
 

@@ -1,23 +1,25 @@
 """
 L{ftpkit.ops.textformat.TextFileLogObserver} given a reactor: the lines
-written straight from the events of one turn (L{ftpkit.ops.directlines})
-reach the file in one C{write} at the end of the turn, before the reactor
-next waits, in the order they and every other line were logged, and none
-is left behind by a rotation or a stop.
+written straight from the events of one poll (L{ftpkit.ops.directlines})
+reach the file in one C{write}, with the poll's last line or once its
+events are handled, before the reactor next waits, in the order they and
+every other line were logged, and none is left behind by a rotation or a
+stop.
 """
 
 import io
 import os
 import signal
+from threading import get_ident
 
 from twisted.internet import reactor as globalReactor
 from twisted.internet.task import Clock
 from twisted.logger import LogLevel, LogPublisher
-from twisted.python import logfile
+from twisted.python import logfile, threadable
 from twisted.trial import unittest
 
 from ftpkit.compat.dispatch import LazyDispatch
-from ftpkit.ops import eventlog, events, logformat, textformat
+from ftpkit.ops import eventlog, events, logformat
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.textformat import textFileLogObserver
 from tests.unit.test_directlines import variedEvents
@@ -28,9 +30,10 @@ WHEN = 1700000000.25
 
 class Turning(Clock):
     """
-    A reactor running, whose turn ends when the test says: the calls
-    queued for after the turn run then (C{threadCallQueue}, as the
-    L{LazyDispatch} of C{ftpkit}'s server runs them before it waits).
+    A reactor in the middle of handing out the events of a poll (more
+    are left), whose turn ends when the test says: the calls queued for
+    after the turn run then (C{threadCallQueue}, as the L{LazyDispatch}
+    of C{ftpkit}'s server runs them before it waits).
 
     @ivar triggers: the system event triggers added, as
         C{(phase, event, function)}.
@@ -47,6 +50,7 @@ class Turning(Clock):
         self.triggers = []
         if lazy:
             self.doIteration = LazyDispatch(self)
+            self.doIteration.left = 3
 
     def addSystemEventTrigger(self, phase, event, function):
         """
@@ -56,12 +60,15 @@ class Turning(Clock):
 
     def endTurn(self):
         """
-        Run the calls queued for after the turn, and the timed calls due.
+        Run the calls queued for after the turn, and the timed calls due;
+        then begin the next poll.
         """
+        self.doIteration.left = 0
         queue, self.threadCallQueue = self.threadCallQueue, []
         for function, args, kwargs in queue:
             function(*args, **kwargs)
         self.advance(0)
+        self.doIteration.left = 3
 
 
 class Writes(io.StringIO):
@@ -135,7 +142,7 @@ class OneWriteTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.patch(textformat, "isInIOThread", lambda: True)
+        self.patch(threadable, "ioThread", get_ident())
 
     def test_oneWrite(self):
         """
@@ -185,21 +192,31 @@ class OneWriteTests(unittest.TestCase):
         reactor.endTurn()
         self.assertEqual([text.count("\n") for text in out.writes], [3, 4])
 
+    def test_lastEvent(self):
+        """
+        The line of the poll's last event (or of a timed call, after the
+        poll) is written at once, with the lines held, in one C{write}.
+        """
+        reactor = Turning()
+        out = Writes()
+        observer = textFileLogObserver(out, reactor=reactor)
+        logged(self, observer, downloads(2)[:3])
+        reactor.doIteration.left = 0
+        logged(self, observer, downloads(2)[3:])
+        self.assertEqual(len(out.writes), 1)
+        self.assertEqual(out.getvalue().count("\n"), 4)
+        reactor.endTurn()
+        self.assertEqual(len(out.writes), 1)
+
     def test_otherReactor(self):
         """
-        A reactor that does not dispatch with L{LazyDispatch} (which may
-        wait before it runs a call queued without a timed call) writes
-        the lines at a timed call of no delay.
+        A reactor that does not dispatch with L{LazyDispatch} has each
+        line written at once.
         """
         reactor = Turning(lazy=False)
         out = Writes()
         logged(self, textFileLogObserver(out, reactor=reactor), downloads(2))
-        self.assertEqual(reactor.threadCallQueue, [])
-        self.assertEqual([call.getTime() for call in
-                          reactor.getDelayedCalls()], [0])
-        reactor.advance(0)
-        self.assertEqual(len(out.writes), 1)
-        self.assertEqual(out.getvalue().count("\n"), 4)
+        self.assertEqual(len(out.writes), 4)
 
 
 class OrderTests(unittest.TestCase):
@@ -209,8 +226,7 @@ class OrderTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.inIOThread = True
-        self.patch(textformat, "isInIOThread", lambda: self.inIOThread)
+        self.patch(threadable, "ioThread", get_ident())
         self.reactor = Turning()
         self.out = Writes()
         self.observer = textFileLogObserver(self.out, reactor=self.reactor)
@@ -238,25 +254,13 @@ class OrderTests(unittest.TestCase):
         self.assertIn("alice", texts[0])
         self.assertTrue(texts[3].startswith("logout"), texts[3])
 
-    def test_notRunning(self):
-        """
-        Once the reactor stops running (its shutdown's triggers after
-        C{crash}), each line is written at once, after the lines held.
-        """
-        logged(self, self.observer, downloads(1)[:1])
-        self.reactor.running = False
-        logged(self, self.observer, downloads(1)[1:])
-        self.assertEqual(self.out.getvalue().count("\n"), 3)
-        self.assertEqual(len(self.out.writes), 3)
-        self.assertTrue(self.lines()[0].startswith("login"))
-
     def test_otherThread(self):
         """
         A line from another thread is written at once, after the lines
         held.
         """
         logged(self, self.observer, downloads(1)[:2])
-        self.inIOThread = False
+        self.patch(threadable, "ioThread", object())
         logged(self, self.observer, downloads(1)[2:])
         self.assertEqual(self.out.getvalue().count("\n"), 3)
         self.assertTrue(self.lines()[2].startswith("logout"))
@@ -272,7 +276,7 @@ class StopTests(unittest.TestCase):
         The observer writes what it holds after the reactor's shutdown
         triggers, once the reactor has stopped turning.
         """
-        self.patch(textformat, "isInIOThread", lambda: True)
+        self.patch(threadable, "ioThread", get_ident())
         reactor = Turning()
         out = Writes()
         observer = textFileLogObserver(out, reactor=reactor)
@@ -309,7 +313,7 @@ class RotationTests(unittest.TestCase):
         first line) in the middle of a turn: the lines before it in the
         rotated file, those after it in the new one.
         """
-        self.patch(textformat, "isInIOThread", lambda: True)
+        self.patch(threadable, "ioThread", get_ident())
         directory = self.mktemp()
         os.mkdir(directory)
         path = os.path.join(directory, "ftpkit.log")
