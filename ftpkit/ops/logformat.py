@@ -42,29 +42,20 @@ def fileObserver(outFile, format):
     @param format: one of L{FORMATS}.
     @return: an C{ILogObserver} writing each event to C{outFile} in that
         format (C{json}: one object per line; C{text}: with the session
-        events' formats compiled already, and the lines written straight
-        from the events of one turn of the reactor, once one is
-        installed, written together at its end:
-        L{ftpkit.ops.textformat.TextFileLogObserver}).
+        events' formats compiled already).
     """
     if format == "json":
         return jsonFileLogObserver(outFile, recordSeparator="")
-    # Installed when imported: never install one here (a program
-    # embedding ftpkit may install its own later).
-    reactor = sys.modules.get("twisted.internet.reactor")
-    return textFileLogObserver(outFile, TEXT_FORMATS, reactor)
+    return textFileLogObserver(outFile, TEXT_FORMATS)
 
 
-def twistdLogFile(twistdOptions, before=None):
+def twistdLogFile(twistdOptions):
     """
     Open the log file C{twistd} would write to (as its own C{AppLogger}
     does), rotated on C{SIGUSR1} like C{twistd}'s.
 
     @param twistdOptions: C{twistd}'s parsed options (C{logfile},
         C{nodaemon}).
-    @param before: a list whose functions are called before each
-        rotation (an observer's C{flushLines}, for the lines it holds to
-        go to the file they were written before the rotation to).
     @return: a writable file: standard output, or a L{logfile.LogFile}.
     @raise SystemExit: for C{--logfile -} without C{--nodaemon}, as
         C{twistd} does (a daemon has no standard output).
@@ -80,20 +71,10 @@ def twistdLogFile(twistdOptions, before=None):
         def rotate(number, frame):
             from twisted.internet import reactor
 
-            reactor.callFromThread(_rotate, logFile, before or ())
+            reactor.callFromThread(logFile.rotate)
 
         signal.signal(signal.SIGUSR1, rotate)
     return logFile
-
-
-def _rotate(logFile, before):
-    """
-    @param logFile: a L{logfile.LogFile} to rotate.
-    @param before: the functions to call first.
-    """
-    for function in before:
-        function()
-    logFile.rotate()
 
 
 _twistdOptions = {}
@@ -119,10 +100,7 @@ def textTwistdObserver():
     @return: a text observer writing what and where C{twistd}'s own
         would have.
     """
-    before = []
-    observer = fileObserver(twistdLogFile(_twistdOptions, before), "text")
-    before.append(observer.flushLines)
-    return observer
+    return fileObserver(twistdLogFile(_twistdOptions), "text")
 
 
 _FACTORIES = {"json": "jsonTwistdObserver", "text": "textTwistdObserver"}

@@ -15,18 +15,13 @@ through L{formatEventAsClassicLogText} itself, so that every line is
 exactly what C{twistd}'s observer writes.
 """
 
-from threading import RLock, get_ident
-
 from twisted.logger import (
     FileLogObserver,
     formatEventAsClassicLogText,
     formatTime,
 )
-from twisted.python import threadable
 from twisted.python.compat import ioType
 
-from ftpkit.compat.dispatch import LazyDispatch
-from ftpkit.compat.eventloop import afterThisTurn
 from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
 from ftpkit.ops.renderers import prepare, renderer
@@ -149,75 +144,18 @@ class TextFileLogObserver(FileLogObserver):
     Twisted's file observer through a L{ClassicTextFormatter}, which can
     also write a line whose text is made already (L{writeText}).
 
-    Given a reactor that hands out the events of each poll with
-    L{LazyDispatch} (the server's), a line L{writeText} writes while
-    more events of the poll are left to handle is held, and written with
-    the next line written (the one of the poll's last event, or of a
-    timed call...) or once the poll's events are handled, before the
-    reactor next waits: one C{write} for the lines of a poll
-    (C{docs/benchmark.rst}, C{bench-logbatch-31}). Any other line
-    (through L{__call__}, from another thread, after the poll) is written
-    at once, after the lines held; the reactor's shutdown (after its
-    triggers) and L{flushLines} write them too.
-
     @ivar outFile: the file written to.
     @ivar encoding: C{None} for a text file; C{"utf-8"} for one that
         takes bytes (as C{FileLogObserver} decides).
     """
 
-    def __init__(self, outFile, reactor=None):
+    def __init__(self, outFile):
         """
         @param outFile: a writable file.
-        @param reactor: the reactor whose polls' lines are held (see
-            above), or C{None}: each line written at once.
         """
         FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
         self.outFile = outFile
         self.encoding = None if ioType(outFile) is str else "utf-8"
-        self._reactor = reactor
-        self._held = []
-        # A signal handler's line may come while lines are written.
-        self._lock = RLock()
-        if reactor is not None:
-            reactor.addSystemEventTrigger("after", "shutdown",
-                                          self.flushLines)
-
-    def __call__(self, event):
-        """
-        Write C{event}'s line, after the lines held.
-
-        @param event: a log event.
-        """
-        if self._held:
-            with self._lock:
-                self.flushLines()
-                FileLogObserver.__call__(self, event)
-        else:
-            FileLogObserver.__call__(self, event)
-
-    def flushLines(self):
-        """
-        Write the lines held, in one C{write}: a write or flush that raises
-        is given up, as L{writeText} gives it up.
-        """
-        with self._lock:
-            held, self._held = self._held, []
-            if held:
-                self._write("".join(held))
-
-    def _write(self, text):
-        """
-        @param text: lines to write, and flush, at once (a write or flush
-            that raises given up).
-        """
-        try:
-            if self.encoding is None:
-                self.outFile.write(text)
-            else:
-                self.outFile.write(text.encode(self.encoding))
-            self.outFile.flush()
-        except Exception:  # noqa: BLE001 (what the publisher does)
-            pass
 
     def writeText(self, text, namespace, level, when):
         """
@@ -225,8 +163,7 @@ class TextFileLogObserver(FileLogObserver):
         (no C{log_system}, no failure, nothing flattened), as the only
         observer of a publisher: a write or flush that raises is given
         up, as the publisher gives up a broken observer (it tells the
-        others, and there are none). Held while the reactor's poll has
-        more events to hand out.
+        others, and there are none).
 
         @param text: the event's formatted text.
         @param namespace: its C{log_namespace}.
@@ -242,35 +179,26 @@ class TextFileLogObserver(FileLogObserver):
             return False
         line = formatter.textLine(text, formatter.system(namespace, level),
                                   when)
-        if not line:
-            return True
-        dispatch = getattr(self._reactor, "doIteration", None)
-        if (type(dispatch) is LazyDispatch and dispatch.left
-                and get_ident() == threadable.ioThread):
-            with self._lock:
-                held = self._held
-                held.append(line)
-                first = len(held) == 1
-            if first:
-                afterThisTurn(self._reactor, self.flushLines)
-        elif self._held:
-            with self._lock:
-                self._held.append(line)
-                self.flushLines()
-        else:
-            self._write(line)
+        if line:
+            try:
+                if self.encoding is None:
+                    self.outFile.write(line)
+                else:
+                    self.outFile.write(line.encode(self.encoding))
+                self.outFile.flush()
+            except Exception:  # noqa: BLE001 (what the publisher does)
+                pass
         return True
 
 
-def textFileLogObserver(outFile, formats=(), reactor=None):
+def textFileLogObserver(outFile, formats=()):
     """
     @param outFile: a writable file.
     @param formats: log formats whose renderers are made now
         (L{ftpkit.ops.renderers.prepare}) rather than on their first line.
-    @param reactor: see L{TextFileLogObserver.__init__}.
     @return: an C{ILogObserver} writing each event to C{outFile} as
         C{twisted.logger.textFileLogObserver} does, through a
         L{ClassicTextFormatter} (a L{TextFileLogObserver}).
     """
     prepare(formats)
-    return TextFileLogObserver(outFile, reactor)
+    return TextFileLogObserver(outFile)
