@@ -24,6 +24,11 @@ their lifetime alone removes.
 
 from collections import OrderedDict
 
+NOT_RECORDED = None
+"""What L{KeptPartials.recorded} gives of a partial upload whose target
+this process did not record (it did not keep it, or kept it without
+looking at its target)."""
+
 MAX_KEPT_PER_USER = 10
 """The most cut uploads kept for one user at a time: past it, the
 oldest is dropped. A client cuts at most as many uploads at once as it
@@ -55,7 +60,7 @@ class KeptPartials:
         """
         return len(self._entries)
 
-    def kept(self, key, resumer, remove, size=0):
+    def kept(self, key, resumer, remove, size=0, target=NOT_RECORDED):
         """
         Count a partial upload as kept now (newest), replacing what was
         known under C{key}.
@@ -65,6 +70,9 @@ class KeptPartials:
         @param remove: a callable of no argument removing it (returning a
             Deferred or C{None}).
         @param size: its bytes.
+        @param target: the version of its target when its upload began
+            (L{ftpkit.shells.keptfiles.versionOf}: C{None} where no file
+            was there), or L{NOT_RECORDED}, for L{recorded}.
         @return: the C{remove} callables of the partial uploads dropped,
             oldest first, which are no longer counted (the caller removes
             them): the same user's past L{MAX_KEPT_PER_USER}, then the
@@ -72,18 +80,29 @@ class KeptPartials:
         """
         entries = self._entries
         entries.pop(key, None)
-        entries[key] = (resumer, remove, size)
-        mine = [each for each, (whose, _, _) in entries.items()
+        entries[key] = (resumer, remove, size, target)
+        mine = [each for each, (whose, *_) in entries.items()
                 if whose == resumer]
         dropped = [entries.pop(each)[1]
                    for each in mine[:max(0, len(mine) - self._perUser)]]
         if self._maxBytes is not None:
             held = sum(each[2] for each in entries.values())
             while held > self._maxBytes and len(entries) > 1:
-                _, remove, size = entries.popitem(last=False)[1]
+                _, remove, size, _ = entries.popitem(last=False)[1]
                 held -= size
                 dropped.append(remove)
         return dropped
+
+    def recorded(self, key):
+        """
+        @param key: a partial upload's path from the tree's root, a tuple.
+        @return: what was recorded of its target when it was kept
+            (L{kept}'s C{target}): a version, C{NOTHING_THERE} where no
+            file was there, or L{NOT_RECORDED} where it is not known
+            here.
+        """
+        entry = self._entries.get(key)
+        return NOT_RECORDED if entry is None else entry[3]
 
     def forget(self, key):
         """
