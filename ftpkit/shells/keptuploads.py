@@ -252,8 +252,9 @@ class KeptUploadsShell(HidingKeptShell):
     def _removeKept(self, partial, version):
         """
         Remove a partial upload L{KeptPartials} dropped (past its user's
-        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room),
-        unless it is no longer the one kept then: another process over
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room), and
+        tell L{KeptPartials.removed} what it freed, unless it is no longer
+        the one kept then: another process over
         the same store (a worker of C{--workers} on C{fsspec:file://})
         resumed it and kept it again since, newer, which this process's
         count knew nothing of (it removed it, and its user's C{SIZE}
@@ -266,8 +267,17 @@ class KeptUploadsShell(HidingKeptShell):
         return ensureDeferred(self._removeIfKept(partial, version))
 
     async def _removeIfKept(self, partial, version):
-        if versionOf(await self.lookAt(partial)) == version:
-            await self.removeQuietly(partial)
+        if version is None or versionOf(await self.lookAt(partial)) != version:
+            return
+        try:
+            await self._shell.removeFile(partial)
+        except NoSuchFile:
+            return
+        except FTPError as e:
+            _log.warn("cannot remove the hidden upload file {path}: {why}",
+                      path="/".join(partial), why=e.message)
+            return
+        self._kept.removed(self._where + partial, version[0])
 
     async def removeKept(self, path):
         """
