@@ -23,6 +23,13 @@ memory: past it, uploads get C{552} and C{MKD} C{550}. The bytes count
 each entry's key as well as its content (L{keyBytes}): the store keeps
 each file's and directory's full path, up to 4096 bytes, and long names
 held 4 times the bound in keys alone.
+
+Cut uploads kept for a resume (L{ftpkit.shells.keptuploads}, where the
+store writes in place) give way, oldest first, before that bound or a
+users file's quota refuses anything for want of room: its
+L{ftpkit.shells.permissions.PermissionShell} waits for the store to
+remove one (L{FsspecRealm._reclaimer}), and the realm counts what went in
+every quota that counted it (L{FsspecRealm._keptRemoved}).
 """
 
 import errno
@@ -113,11 +120,9 @@ class FsspecRealm:
         self._homes = set()
         # Shared by every session's KeptUploadsShell (see there).
         self._running = RunningUploads()
-        # Within a bounded store, cut uploads kept for a resume hold at
-        # most a quarter of it: its quota refuses before they could be
-        # dropped for room (they are on --realm memory).
-        self._kept = KeptPartials(
-            maxBytes=None if maxBytes is None else maxBytes // 4)
+        # Cut uploads kept for a resume give way, oldest first, before a
+        # quota refuses anything for want of room (as on --realm memory).
+        self._kept = KeptPartials(onRemoved=self._keptRemoved)
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
@@ -181,6 +186,48 @@ class FsspecRealm:
         keeper = KeptUploadsShell(self.shellAt(()), running=self._running,
                                   kept=self._kept)
         keeper.sweepTree().addCallbacks(swept, failed)
+
+    def _keptRemoved(self, key, size):
+        """
+        A cut upload dropped for room, or past its user's
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, was removed:
+        the quotas that count it (L{maxBytes}, the users file's homes
+        holding it) count what it freed, its entry and its bytes (and, for
+        L{maxBytes}, its key's), so that an upload waiting for that room
+        fits at once.
+
+        @param key: its path from the root, a tuple of segments.
+        @param size: its bytes.
+        """
+        if self._storeUsage is not None:
+            self._storeUsage.adjust(-size - keyBytes(self._storeKey(key)),
+                                    files=-1)
+        if self._usages is not None:
+            for depth in range(len(key)):
+                usage = self._usages.find(key[:depth])
+                if usage is not None:
+                    usage.adjust(-size, files=-1)
+
+    def _storeKey(self, path):
+        """
+        @param path: a tuple of segments under the root.
+        @return: the store's key for C{path} (what L{keyBytes} counts).
+        """
+        top = self.shellAt(())
+        prefix = stripProtocol(top.fs, top.fsPath(())).rstrip("/")
+        return prefix + "/" + "/".join(path)
+
+    def _reclaimer(self, home):
+        """
+        @param home: a quota's home, a tuple of segments under the root.
+        @return: what its L{ftpkit.shells.permissions.PermissionShell}
+            calls where room lacks: drops the oldest cut upload kept in
+            C{home} (L{ftpkit.shells.keptregistry.KeptPartials.dropOldestWithin}),
+            or C{None} where the store keeps none.
+        """
+        if not self._backend.writesInPlace:
+            return None
+        return lambda: self._kept.dropOldestWithin(home)
 
     def homeOf(self, avatarId):
         """
@@ -265,22 +312,15 @@ class FsspecRealm:
         if self._storeUsage is None:
             self._storeUsage = QuotaUsage(
                 lambda: _du(fs, where, withKeys=True), run=top.call)
-        prefix = stripProtocol(fs, where).rstrip("/")
-
-        def key(path):
-            """
-            @return: the store's key for C{path}, a tuple of segments
-                under the root.
-            """
-            return prefix + "/" + "/".join(path)
-
+        key = self._storeKey
         return PermissionShell(
             shell, PermissionTable(PERMISSIONS), self.maxBytes,
             self._storeUsage,
             max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home,
             entryBytes=lambda path: keyBytes(key(path)),
             entriesBelow=lambda path: top.call(
-                lambda: 1 + _du(fs, key(path)).files))
+                lambda: 1 + _du(fs, key(path)).files),
+            reclaim=self._reclaimer(()))
 
     def usageOf(self, home, shell):
         """
@@ -376,7 +416,8 @@ class FsspecRealm:
             shell = PermissionShell(shell, entry.permissions, entry.quota,
                                     usage, entry.fileQuota,
                                     neighbours=Neighbours(homes, home,
-                                                          limited))
+                                                          limited),
+                                    reclaim=self._reclaimer(home))
             readOnly = readOnly or entry.readOnly
         shell = wrapForUser(shell, isAnonymous(avatarId), readOnly,
                             self._anonymousWrite)

@@ -58,10 +58,13 @@ class KeptWriteFile:
         @param hidden: the path it is written to.
         @param resumed: whether C{hidden} is a partial upload it
             continues (given back as it is when the upload is dropped).
-        @param targetWas: the target's L{versionOf} when a new upload
-            began, or L{UNKNOWN}: once it changed, a cut upload keeps
-            nothing (another upload of it completed meanwhile, as lftp
-            makes when it starts a stalled upload again).
+        @param targetWas: the target's L{versionOf} when the upload
+            began (a resume: when it took the partial upload), or
+            L{UNKNOWN}: once it changed, a cut upload keeps nothing
+            (another upload of it completed meanwhile, as lftp makes when
+            it starts a stalled upload again), and what it keeps records
+            it (L{ftpkit.shells.keptuploads.KeptUploadsShell.keepPartial}),
+            so that a later change of the target makes it stale.
         @param ended: called once the upload ended (its file in place,
             kept or dropped), or C{None}.
         """
@@ -157,23 +160,26 @@ class KeptWriteFile:
         """
         Keep what a cut upload committed as its target's partial upload,
         for the shell's resumer; a new upload that received nothing and
-        was to make a file, or whose target changed since it began,
-        keeps nothing.
+        was to make a file, or an upload whose target changed since it
+        began, keeps nothing (as on the disk realm,
+        L{ftpkit.shells.partials.keepPartial}).
         """
         keeper = self._keeper
-        if not self._resumed:
+        if self._targetWas is not UNKNOWN:
             try:
                 size = (await keeper.wrapped.stat(self._hidden)).size
-                if self._targetWas is not UNKNOWN:
-                    now = versionOf(await keeper.lookAt(self._target))
-                    if now != self._targetWas or (
-                            size == 0 and now is None):
-                        await keeper.removeQuietly(self._hidden)
-                        return
+                now = versionOf(await keeper.lookAt(self._target))
             except FTPError:
-                await keeper.removeQuietly(self._hidden)
-                return
-        await keeper.keepPartial(self._hidden, self._target)
+                if not self._resumed:
+                    await keeper.removeQuietly(self._hidden)
+                    return
+            else:
+                if now != self._targetWas or (
+                        size == 0 and now is None and not self._resumed):
+                    await keeper.removeQuietly(self._hidden)
+                    return
+        await keeper.keepPartial(self._hidden, self._target,
+                                 self._targetWas)
 
     async def _settle(self):
         """
@@ -182,7 +188,8 @@ class KeptWriteFile:
         the upload left it), a new upload's file is removed.
         """
         if self._resumed:
-            await self._keeper.keepPartial(self._hidden, self._target)
+            await self._keeper.keepPartial(self._hidden, self._target,
+                                           self._targetWas)
         else:
             await self._keeper.removeQuietly(self._hidden)
 

@@ -5,13 +5,13 @@ kept in this process, oldest first, shared by the shells over one tree
 
   - one user holds at most L{MAX_KEPT_PER_USER} of them (keeping one more
     drops that user's oldest: L{KeptPartials.kept}), and
-  - a bounded tree (C{--realm memory:SIZE}) drops them, oldest first,
-    before an upload or C{MKD} is refused for want of room
-    (L{KeptPartials.dropOldest}), and
-  - a bounded tree that cannot drop them at that moment (an fsspec
-    realm's C{?size=}, whose quota is counted above the shell keeping
-    them) holds them within a share of its room (C{maxBytes}: keeping one
-    more drops the oldest others past it).
+  - a bounded tree drops them, oldest first, before an upload, a
+    C{MKD} or a rename is refused for want of room: C{--realm
+    memory:SIZE}'s in the step that finds room lacking
+    (L{KeptPartials.dropOldest}), an fsspec realm's quotas (C{?size=},
+    a users file's), counted above the shell keeping them, by waiting for
+    the store to remove one (L{KeptPartials.dropOldestWithin}); what a
+    removal frees is told to those quotas (C{onRemoved}).
 
 Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
@@ -23,6 +23,13 @@ their lifetime alone removes.
 """
 
 from collections import OrderedDict
+
+from twisted.internet.defer import maybeDeferred, succeed
+
+NOT_RECORDED = None
+"""What L{KeptPartials.recorded} gives of a partial upload whose target
+this process did not record (it did not keep it, or kept it without
+looking at its target)."""
 
 MAX_KEPT_PER_USER = 10
 """The most cut uploads kept for one user at a time: past it, the
@@ -39,14 +46,15 @@ class KeptPartials:
     carries who it is kept for and how to remove it.
     """
 
-    def __init__(self, perUser=MAX_KEPT_PER_USER, maxBytes=None):
+    def __init__(self, perUser=MAX_KEPT_PER_USER, onRemoved=None):
         """
         @param perUser: the most kept for one user (L{MAX_KEPT_PER_USER}).
-        @param maxBytes: the most bytes they hold together (the newest
-            aside), or C{None} for no limit.
+        @param onRemoved: called with the key and the bytes of each
+            partial upload dropped here once it is removed (L{removed}),
+            or C{None}.
         """
         self._perUser = perUser
-        self._maxBytes = maxBytes
+        self._onRemoved = onRemoved
         self._entries = OrderedDict()
 
     def __len__(self):
@@ -55,7 +63,7 @@ class KeptPartials:
         """
         return len(self._entries)
 
-    def kept(self, key, resumer, remove, size=0):
+    def kept(self, key, resumer, remove, size=0, target=NOT_RECORDED):
         """
         Count a partial upload as kept now (newest), replacing what was
         known under C{key}.
@@ -65,25 +73,32 @@ class KeptPartials:
         @param remove: a callable of no argument removing it (returning a
             Deferred or C{None}).
         @param size: its bytes.
+        @param target: the version of its target when its upload began
+            (L{ftpkit.shells.keptfiles.versionOf}, or
+            L{ftpkit.shells.partials.NOTHING_THERE} where no file was
+            there), or L{NOT_RECORDED}, for L{recorded}.
         @return: the C{remove} callables of the partial uploads dropped,
             oldest first, which are no longer counted (the caller removes
-            them): the same user's past L{MAX_KEPT_PER_USER}, then the
-            oldest others while they hold more than C{maxBytes}.
+            them): the same user's past L{MAX_KEPT_PER_USER}.
         """
         entries = self._entries
         entries.pop(key, None)
-        entries[key] = (resumer, remove, size)
-        mine = [each for each, (whose, _, _) in entries.items()
+        entries[key] = (resumer, remove, size, target)
+        mine = [each for each, (whose, *_) in entries.items()
                 if whose == resumer]
-        dropped = [entries.pop(each)[1]
-                   for each in mine[:max(0, len(mine) - self._perUser)]]
-        if self._maxBytes is not None:
-            held = sum(each[2] for each in entries.values())
-            while held > self._maxBytes and len(entries) > 1:
-                _, remove, size = entries.popitem(last=False)[1]
-                held -= size
-                dropped.append(remove)
-        return dropped
+        return [entries.pop(each)[1]
+                for each in mine[:max(0, len(mine) - self._perUser)]]
+
+    def recorded(self, key):
+        """
+        @param key: a partial upload's path from the tree's root, a tuple.
+        @return: what was recorded of its target when it was kept
+            (L{kept}'s C{target}): a version, C{NOTHING_THERE} where no
+            file was there, or L{NOT_RECORDED} where it is not known
+            here.
+        """
+        entry = self._entries.get(key)
+        return NOT_RECORDED if entry is None else entry[3]
 
     def forget(self, key):
         """
@@ -94,16 +109,47 @@ class KeptPartials:
         """
         self._entries.pop(key, None)
 
-    def oldest(self):
+    def oldest(self, within=()):
         """
         Take the oldest partial upload out of the count, to drop it for
         room.
 
-        @return: its C{remove} callable, or C{None} when none is known.
+        @param within: the path from the tree's root of the directory it
+            must be in (at any depth).
+        @return: its C{remove} callable, or C{None} when none is known
+            there.
         """
-        if not self._entries:
-            return None
-        return self._entries.popitem(last=False)[1][1]
+        depth = len(within)
+        for key, entry in self._entries.items():
+            if key[:depth] == within:
+                del self._entries[key]
+                return entry[1]
+        return None
+
+    def dropOldestWithin(self, within=()):
+        """
+        Remove the oldest partial upload in a directory, for room (an
+        fsspec realm's quota calls it, L{ftpkit.shells.quotaaccount}).
+
+        @param within: as for L{oldest}.
+        @return: a Deferred firing, once it is removed (and L{removed}
+            told), with whether there was one to remove.
+        """
+        remove = self.oldest(tuple(within))
+        if remove is None:
+            return succeed(False)
+        return maybeDeferred(remove).addCallback(lambda _: True)
+
+    def removed(self, key, size):
+        """
+        A partial upload dropped here (L{kept}, L{oldest}) was removed:
+        tell C{onRemoved}.
+
+        @param key: its path from the tree's root, a tuple.
+        @param size: its bytes.
+        """
+        if self._onRemoved is not None:
+            self._onRemoved(key, size)
 
     def dropOldest(self):
         """

@@ -35,7 +35,11 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     connection while its first upload still ran wrote the old file's
     start and the new file's rest, told C{226};
   - a new upload of the target that completes drops its resumer's partial
-    upload (it started over);
+    upload (it started over); once any upload changed the target since
+    a partial upload was kept, that partial upload no longer matches it,
+    and is removed when next looked at, as on the disk realm (one rule,
+    L{ftpkit.shells.partials.isOutdated}; what the target was is
+    recorded in L{KeptPartials});
   - a resume of a name another session made a directory since gets
     C{550} before it takes the partial upload, which is kept as it was
     (it received the client's bytes, then answered C{550});
@@ -80,7 +84,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
 )
-from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
+from ftpkit.shells.keptfiles import UNKNOWN, KeptWriteFile, versionOf
 from ftpkit.shells.kepthidden import HidingKeptShell
 from ftpkit.shells.keptnames import (
     PARTIAL_PREFIX,
@@ -91,14 +95,32 @@ from ftpkit.shells.keptnames import (
     placingName,
     resumingName,
 )
-from ftpkit.shells.keptregistry import KeptPartials
+from ftpkit.shells.keptregistry import NOT_RECORDED, KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
-from ftpkit.shells.partials import DIRECTORY_KEPT, RESUMED, TAKEN
+from ftpkit.shells.partials import (
+    DIRECTORY_KEPT,
+    NOTHING_THERE,
+    RESUMED,
+    TAKEN,
+    isOutdated,
+)
 from ftpkit.shells.shellwrapper import ShellWrapper
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 
 _log = Logger()
+
+def _recorded(targetWas):
+    """
+    @param targetWas: a target's L{versionOf} when its upload began
+        (C{None} where no file was there), or L{UNKNOWN}.
+    @return: what L{KeptPartials} records of it: L{NOT_RECORDED} for
+        L{UNKNOWN}, L{NOTHING_THERE} for no file, else the version.
+    """
+    if targetWas is UNKNOWN:
+        return NOT_RECORDED
+    return NOTHING_THERE if targetWas is None else targetWas
+
 
 _REPLACED = ("File busy: another upload replaces it; try again later")
 """The reply to an upload into a file in place while an upload that will
@@ -196,7 +218,7 @@ class KeptUploadsShell(HidingKeptShell):
             _log.warn("cannot remove the hidden upload file {path}: {why}",
                       path="/".join(path), why=e.message)
 
-    async def keepPartial(self, hidden, target):
+    async def keepPartial(self, hidden, target, targetWas=UNKNOWN):
         """
         Keep a hidden file as C{target}'s partial upload for this
         shell's resumer (replacing an older one of theirs), then remove
@@ -205,6 +227,10 @@ class KeptUploadsShell(HidingKeptShell):
 
         @param hidden: the file's path.
         @param target: the target's path.
+        @param targetWas: the target's L{versionOf} when the upload
+            began, or L{UNKNOWN}: recorded (in this process's
+            L{KeptPartials}), so that once the target changes the partial
+            upload is stale (L{_freshPartial}).
         """
         partial = target[:-1] + (partialName(target[-1], self._resumer),)
         try:
@@ -219,15 +245,16 @@ class KeptUploadsShell(HidingKeptShell):
                 self._where + partial, self._resumer,
                 functools.partial(self._removeKept, partial,
                                   versionOf(info)),
-                0 if info is None else info.size):
+                0 if info is None else info.size, _recorded(targetWas)):
             await remove()
         await sweepDirectory(self, target[:-1])
 
     def _removeKept(self, partial, version):
         """
         Remove a partial upload L{KeptPartials} dropped (past its user's
-        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room),
-        unless it is no longer the one kept then: another process over
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room), and
+        tell L{KeptPartials.removed} what it freed, unless it is no longer
+        the one kept then: another process over
         the same store (a worker of C{--workers} on C{fsspec:file://})
         resumed it and kept it again since, newer, which this process's
         count knew nothing of (it removed it, and its user's C{SIZE}
@@ -240,8 +267,17 @@ class KeptUploadsShell(HidingKeptShell):
         return ensureDeferred(self._removeIfKept(partial, version))
 
     async def _removeIfKept(self, partial, version):
-        if versionOf(await self.lookAt(partial)) == version:
-            await self.removeQuietly(partial)
+        if version is None or versionOf(await self.lookAt(partial)) != version:
+            return
+        try:
+            await self._shell.removeFile(partial)
+        except NoSuchFile:
+            return
+        except FTPError as e:
+            _log.warn("cannot remove the hidden upload file {path}: {why}",
+                      path="/".join(partial), why=e.message)
+            return
+        self._kept.removed(self._where + partial, version[0])
 
     async def removeKept(self, path):
         """
@@ -277,9 +313,14 @@ class KeptUploadsShell(HidingKeptShell):
         @param lifetime: the age past which a partial upload is not
             resumed (it is removed).
         @return: C{(path, FileInfo)} of the partial upload of C{path} this
-            shell's resumer sees (its own first), or C{None}.
+            shell's resumer sees (its own first), or C{None}. One past
+            C{lifetime}, or whose target changed since it was kept
+            (L{ftpkit.shells.partials.isOutdated}: another user's upload
+            replaced it or wrote it in place), is removed, as on the disk
+            realm: it no longer matches the file.
         """
         now = self.now()
+        target = UNKNOWN
         for name in partialNames(path[-1], self._resumer):
             partial = path[:-1] + (name,)
             try:
@@ -288,11 +329,34 @@ class KeptUploadsShell(HidingKeptShell):
                 continue
             if not info.isFile:
                 continue
-            if isExpired(info.mtime, now, lifetime):
+            if target is UNKNOWN:
+                target = await self.lookAt(path)
+            if (isExpired(info.mtime, now, lifetime)
+                    or self._outdated(partial, info, target)):
                 await self.removeKept(partial)
                 continue
             return partial, info
         return None
+
+    def _outdated(self, partial, info, target):
+        """
+        @param partial: a partial upload's path.
+        @param info: its L{ftpkit.fileinfo.FileInfo}.
+        @param target: its target's, or C{None} where nothing is.
+        @return: whether the target changed since it was kept: its
+            version is not the one this process recorded then. One this
+            process did not keep (another worker of C{--workers}, a
+            server before a restart) is not told by times, as where the
+            disk realm records nothing: a store's clock may be as coarse
+            as a second (SFTP), in which a cut upload could follow its
+            user's complete upload of the file, and dropping it then
+            would make the next resume write the new file's rest after
+            the old file's start.
+        """
+        isFile = target is not None and target.isFile
+        return isOutdated(self._kept.recorded(self._where + partial),
+                          versionOf(target) if isFile else None,
+                          None, info.mtime)
 
     async def _claim(self, path):
         """
@@ -383,15 +447,20 @@ class KeptUploadsShell(HidingKeptShell):
                     raise FileBusy(_REPLACED)
                 return await self._shell.openForWriting(path, offset, append)
             taken, size = claimed
+            # Fresh, so the target is the one it was kept against: a
+            # change of it while the resume runs makes the resume keep
+            # nothing once cut, as on the disk realm.
+            targetWas = versionOf(await self.lookAt(path))
             try:
                 if not append and offset > size:
                     raise RestPastEnd()
                 inner = await self._shell.openForWriting(taken, offset,
                                                          append)
             except BaseException:
-                await self.keepPartial(taken, path)
+                await self.keepPartial(taken, path, targetWas)
                 raise
             return KeptWriteFile(self, inner, path, taken, resumed=True,
+                                 targetWas=targetWas,
                                  ended=self._running.hold(self._where + path))
         found = await self.lookAt(path)
         if found is not None and found.isDirectory:

@@ -86,9 +86,40 @@ def _isStale(result, target, now, lifetime, recorded=None):
         return False
     if not stat.S_ISREG(found.st_mode):
         return False
+    return isOutdated(recorded, targetVersion(target), _changed(found),
+                      result.st_mtime)
+
+
+def isOutdated(recorded, current, changed, partialTime):
+    """
+    The rule of every realm that keeps cut uploads (the disk realm here,
+    the others through L{ftpkit.shells.keptuploads}): a partial upload no
+    longer matches its target, and is stale, once the target is not the
+    file its upload began on. Its resumer's C{SIZE} then answers the
+    file's size, as everyone's does, and the partial upload is removed.
+
+    @param recorded: what the partial upload records of its target when
+        its upload began: its version, L{NOTHING_THERE} (or any version
+        no file has) where no file was there, or C{None} where it
+        records nothing.
+    @param current: the version of the regular file at the target now
+        (not compared but with C{recorded}, so of the same kind), or
+        C{None} where there is none: a partial upload whose target is
+        gone, or is a directory, is not stale.
+    @param changed: when that file last changed, as the store tells, or
+        C{None} where it does not.
+    @param partialTime: when the partial upload was kept (or last
+        written), or C{None} where not known.
+    @return: whether the target changed since: its version is not the
+        one recorded, or, where none is, it changed no sooner than the
+        partial upload was kept (where both times are known).
+    """
+    if current is None:
+        return False
     if recorded is not None:
-        return targetVersion(target) != recorded
-    return _changed(found) >= result.st_mtime
+        return current != recorded
+    return (changed is not None and partialTime is not None
+            and changed >= partialTime)
 
 
 TARGET_ATTRIBUTE = b"user.ftpkit.target"
@@ -119,7 +150,7 @@ def recordedTarget(file):
     @param file: a partial upload's descriptor, or its path (C{bytes}; a
         link is not followed).
     @return: what it records of its target (L{recordTarget}): its
-        version, L{_NOTHING_THERE} where there was no file, or C{None}
+        version, L{NOTHING_THERE} where there was no file, or C{None}
         where nothing is recorded.
     """
     try:
@@ -130,14 +161,14 @@ def recordedTarget(file):
     except OSError:
         return None
     if text == b"-":
-        return _NOTHING_THERE
+        return NOTHING_THERE
     try:
         return tuple(int(part) for part in text.split(b":"))
     except ValueError:
         return None
 
 
-_NOTHING_THERE = ()
+NOTHING_THERE = ()
 """What L{recordedTarget} gives where no file was at the target: a
 version no file has."""
 

@@ -107,7 +107,7 @@ class PermissionShell(ShellWrapper):
 
     def __init__(self, shell, table, quota=None, usage=None, fileQuota=None,
                  where=(), entryBytes=None, entriesBelow=None,
-                 neighbours=None):
+                 neighbours=None, reclaim=None):
         """
         @param shell: the L{ftpkit.interfaces.IFTPShell} to wrap.
         @param table: the user's L{PermissionTable}.
@@ -130,6 +130,9 @@ class PermissionShell(ShellWrapper):
         @param neighbours: the L{ftpkit.shells.nestedquotas.Neighbours}
             to tell of each change, where other quotas may count its
             paths, or C{None}.
+        @param reclaim: drops the oldest cut upload the quota counts, for
+            room, before anything is refused for want of it, or C{None}
+            (see L{QuotaAccount}).
         """
         limited = quota is not None or fileQuota is not None
         if limited and usage is None:
@@ -139,7 +142,7 @@ class PermissionShell(ShellWrapper):
         ShellWrapper.__init__(self, shell)
         self._table = table
         self._account = (QuotaAccount(shell, usage, quota, fileQuota, where,
-                                      entryBytes, entriesBelow)
+                                      entryBytes, entriesBelow, reclaim)
                          if limited else None)
         self._changes = NestedChanges(shell, neighbours,
                                       exact=entryBytes is None)

@@ -13,6 +13,12 @@ renamed, as an upload reserves its bytes, so that two sessions renaming
 at once cannot both pass; an upload counts its bytes as they come
 (L{ftpkit.shells.quotauploads}); a download holds its file's bytes until
 it is closed (L{ftpkit.shells.quotareads}).
+
+Where the shell it counts for keeps cut uploads that may be dropped for
+room (an fsspec realm's, L{ftpkit.shells.keptregistry}), what does not
+fit asks it to drop the oldest (C{reclaim}) and tries again, until it
+fits or nothing is left to drop, before anything is refused, as
+C{--realm memory}'s own bound does.
 """
 
 from twisted.internet import defer
@@ -35,7 +41,7 @@ class QuotaAccount:
     """
 
     def __init__(self, shell, usage, quota=None, fileQuota=None, where=(),
-                 entryBytes=None, entriesBelow=None):
+                 entryBytes=None, entriesBelow=None, reclaim=None):
         """
         @param shell: the wrapped L{ftpkit.interfaces.IFTPShell}.
         @param usage: the L{ftpkit.shells.quotas.QuotaUsage} of the user's
@@ -51,7 +57,12 @@ class QuotaAccount:
         @param entriesBelow: with C{entryBytes}: gives a Deferred firing
             with the number of entries a directory's rename changes the
             keys of, from its path as C{usage}'s home names it.
+        @param reclaim: called with no argument where room lacks, removes
+            the oldest cut upload the quota counts that may be dropped
+            for room, returning a Deferred firing (once C{usage} counts
+            what it freed) with whether there was one; or C{None}.
         """
+        self._reclaim = reclaim
         self._shell = shell
         self._usage = usage
         self._quota = quota
@@ -108,7 +119,7 @@ class QuotaAccount:
             # The home could not be measured: C{550}, the one refusal
             # RFC 959 lists for MKD.
             raise DirectoryOverFileQuota(e.message) from None
-        size = self._reserveEntry(path)
+        size = yield self._roomForEntry(path)
         if size is None:
             raise DirectoryOverFileQuota()
         try:
@@ -165,9 +176,10 @@ class QuotaAccount:
             # Its key goes; its content may stay held by a download.
             added -= self._keyBytes(toPath)
         reserved = max(0, added)
-        if reserved and not usage.reserveBytes(reserved, self._quota):
-            raise QuotaExceeded("Exceeded storage allocation: the new names"
-                                " take more room than is left")
+        while reserved and not usage.reserveBytes(reserved, self._quota):
+            if not (yield self.reclaimed()):
+                raise QuotaExceeded("Exceeded storage allocation: the new"
+                                    " names take more room than is left")
         try:
             yield renaming()
         finally:
@@ -204,7 +216,7 @@ class QuotaAccount:
         oldSize = info.size if info is not None and info.isFile else 0
         kept = oldSize if append else min(offset, oldSize)
         newFile = info is None and (yield self._makesFile(path, inPlace))
-        keyBytes = self._reserveEntry(path) if newFile else 0
+        keyBytes = (yield self._roomForEntry(path)) if newFile else 0
         if keyBytes is None:
             raise FileQuotaExceeded()
         try:
@@ -217,7 +229,8 @@ class QuotaAccount:
                      if IRandomWriteFile.providedBy(writeFile)
                      else QuotaWriteFile)
         return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
-                         inPlace, newFile, self._at(path), keyBytes)
+                         inPlace, newFile, self._at(path), keyBytes,
+                         self.reclaimed if self._reclaim else None)
 
     @defer.inlineCallbacks
     def _makesFile(self, path, inPlace):
@@ -249,6 +262,30 @@ class QuotaAccount:
         if self._entryBytes is None:
             return 0
         return self._entryBytes(self._at(path))
+
+    def reclaimed(self):
+        """
+        Drop the oldest cut upload the quota counts, for room (see
+        C{reclaim}).
+
+        @return: a Deferred firing with whether one was dropped.
+        """
+        if self._reclaim is None:
+            return defer.succeed(False)
+        return self._reclaim()
+
+    @defer.inlineCallbacks
+    def _roomForEntry(self, path):
+        """
+        L{_reserveEntry}, dropping cut uploads for room
+        (L{reclaimed}) while it does not fit.
+
+        @return: a Deferred firing with what L{_reserveEntry} gives.
+        """
+        while True:
+            size = self._reserveEntry(path)
+            if size is not None or not (yield self.reclaimed()):
+                return size
 
     def _reserveEntry(self, path):
         """

@@ -82,7 +82,7 @@ class _QuotaUpload:
     """
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
-                 newFile=False, path=None, entryBytes=0):
+                 newFile=False, path=None, entryBytes=0, reclaim=None):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
@@ -102,7 +102,14 @@ class _QuotaUpload:
             its content (the key a store keeps for it), reserved with
             L{ftpkit.shells.quotas.QuotaUsage.reserveBytes} along with the
             file: stored when it is made, given back when it is not.
+        @param reclaim: called with no argument where bytes do not fit,
+            drops a cut upload the quota counts for room, returning a
+            Deferred firing with whether there was one
+            (L{ftpkit.shells.quotaaccount.QuotaAccount.reclaimed}); or
+            C{None}. Only an upload written at an offset
+            (L{QuotaRandomWriteFile}), whose writes may wait, asks it.
         """
+        self._reclaim = reclaim
         self._writeFile = writeFile
         self._usage = usage
         self._quota = quota
@@ -193,11 +200,22 @@ class _QuotaUpload:
         """
         if self.exceeded or self._finished:
             return False
+        if not self._reserve(size):
+            self.exceeded = True
+            return False
+        return True
+
+    def _reserve(self, size):
+        """
+        Count C{size} more bytes if they fit (L{admit} without its
+        refusal).
+
+        @return: whether they fit.
+        """
         limit = None
         if self._quota is not None:
             limit = self._quota + self._freed()
         if not self._usage.reserveBytes(size, limit):
-            self.exceeded = True
             return False
         self.count += size
         return True
@@ -395,10 +413,31 @@ class QuotaRandomWriteFile(_QuotaUpload):
 
     def writeAt(self, offset, data):
         """
-        See L{IRandomWriteFile.writeAt}: past the quota, the bytes are
-        dropped and the write fails with L{QuotaExceeded} (the server's
-        adapter then stops the data connection).
+        See L{IRandomWriteFile.writeAt}: past the quota, cut uploads are
+        dropped for room where the quota may drop them (C{reclaim}); then
+        the bytes are dropped and the write fails with L{QuotaExceeded}
+        (the server's adapter then stops the data connection).
         """
+        if self._reclaim is not None and not (self.exceeded
+                                              or self._finished):
+            if self._reserve(len(data)):
+                return self._writeFile.writeAt(offset, data)
+            return defer.ensureDeferred(self._writeWithRoom(offset, data))
         if self.admit(len(data)):
             return self._writeFile.writeAt(offset, data)
         return defer.fail(QuotaExceeded())
+
+    async def _writeWithRoom(self, offset, data):
+        """
+        Drop cut uploads for room until C{data} fits, then write it.
+
+        @raise QuotaExceeded: when nothing is left to drop and it does
+            not fit, or the upload ended meanwhile.
+        """
+        while not self._finished:
+            if self._reserve(len(data)):
+                return await self._writeFile.writeAt(offset, data)
+            if not await self._reclaim():
+                self.exceeded = True
+                break
+        raise QuotaExceeded()

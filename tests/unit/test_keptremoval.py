@@ -58,18 +58,36 @@ class KeptPartialsTests(unittest.TestCase):
         self.assertEqual(kept.oldest(), "ra2")
         self.assertIsNone(kept.oldest())
 
-    def test_maxBytes(self):
+    def test_oldestWithin(self):
         """
-        Past C{maxBytes}, the oldest others are dropped, whoever's; the
-        newest is kept whatever its size.
+        L{KeptPartials.oldest} takes the oldest in a directory, at any
+        depth, leaving the others.
         """
-        kept = KeptPartials(maxBytes=100)
-        self.assertEqual(kept.kept(("a",), "alice", "ra", 60), [])
-        self.assertEqual(kept.kept(("b",), "bob", "rb", 30), [])
-        self.assertEqual(kept.kept(("c",), "bob", "rc", 20), ["ra"])
-        self.assertEqual(kept.kept(("d",), "carol", "rd", 500),
-                         ["rb", "rc"])
-        self.assertEqual(len(kept), 1)
+        kept = KeptPartials()
+        kept.kept(("a", "x"), "alice", "rax")
+        kept.kept(("b", "y"), "bob", "rby")
+        kept.kept(("a", "d", "z"), "alice", "radz")
+        self.assertEqual(kept.oldest(("b",)), "rby")
+        self.assertIsNone(kept.oldest(("b",)))
+        self.assertEqual(kept.oldest(("a",)), "rax")
+        self.assertEqual(kept.oldest(), "radz")
+
+    def test_dropOldestWithin(self):
+        """
+        L{KeptPartials.dropOldestWithin} removes the oldest there, and
+        tells whether there was one, once removed; L{KeptPartials.removed}
+        tells C{onRemoved}.
+        """
+        told = []
+        kept = KeptPartials(onRemoved=lambda *args: told.append(args))
+        kept.kept(("a", "x"), None,
+                  lambda: kept.removed(("a", "x"), 5))
+        self.assertEqual(
+            [self.successResultOf(kept.dropOldestWithin(("b",))),
+             self.successResultOf(kept.dropOldestWithin(("a",))),
+             self.successResultOf(kept.dropOldestWithin())],
+            [False, True, False])
+        self.assertEqual(told, [(("a", "x"), 5)])
 
     def test_forget(self):
         """

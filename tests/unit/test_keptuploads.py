@@ -153,14 +153,17 @@ class KeptUploadsTests(unittest.TestCase):
     def test_othersSeeTheFile(self):
         """
         Bob does not see alice's partial upload: his C{REST} + C{STOR}
-        writes the file in place, and hers still continues her own.
+        writes the file in place, which her partial upload then no longer
+        matches: it is dropped, as on the disk realm, and her C{SIZE}
+        answers the file's (her partial upload was kept, and her resume
+        replaced bob's file, before session 32).
         """
         self.cut(self.alice, b"brand")
         self.assertIsNone(self.kept(self.bob))
         self.upload(self.bob, b"!", offset=len(OLD))
         self.assertEqual(self.read(), OLD + b"!")
-        self.upload(self.alice, b" new", offset=5)
-        self.assertEqual(self.read(), b"brand new")
+        self.assertIsNone(self.kept(self.alice))
+        self.assertEqual(self.stored(), ["d", "f"])
 
     def test_cutAgain(self):
         """
