@@ -142,7 +142,7 @@ class Jail:
                 break
             if statModule.S_ISLNK(result.st_mode):
                 candidate = os.path.realpath(candidate)
-                if not self.inside(candidate):
+                if not self.inside(candidate) or _leadsNowhere(candidate):
                     raise PermissionDenied()
             elif index == last:
                 found = result
@@ -209,6 +209,19 @@ class Jail:
             except OSError:
                 pass
         return linkStat
+
+
+def _leadsNowhere(real):
+    """
+    @param real: what C{os.path.realpath} gave for a symbolic link.
+    @return: whether it is a link still: C{realpath} gives up on a loop
+        of links (C{ELOOP}) and returns a link of the loop, which no
+        call following it can reach.
+    """
+    try:
+        return statModule.S_ISLNK(os.lstat(real).st_mode)
+    except OSError:
+        return False
 
 
 def _encoded(path):

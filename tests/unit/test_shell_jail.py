@@ -196,3 +196,15 @@ class WalkTests(unittest.TestCase):
         real, found = self.jail.walk(("link",), followLast=False)
         self.assertEqual(real, os.path.join(self.root, b"link"))
         self.assertIsNone(found)
+
+    def test_loop(self):
+        """
+        A link of a loop (C{realpath} gives it back unresolved) fails as a
+        link leading out does, on the way or last; not followed, it is
+        named.
+        """
+        os.symlink(b"loop", os.path.join(self.root, b"loop"))
+        self.assertRaises(PermissionDenied, self.jail.walk, ("loop",))
+        self.assertRaises(PermissionDenied, self.jail.walk, ("loop", "f"))
+        real, _ = self.jail.walk(("loop",), followLast=False)
+        self.assertEqual(real, os.path.join(self.root, b"loop"))

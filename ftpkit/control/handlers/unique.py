@@ -47,15 +47,21 @@ class UniqueUploadCommands:
         (C{550}). After C{REST N} (not 0) it answers C{503}, as C{APPE}
         does: the offset was ignored, and a client resuming an upload so
         was told C{226} for a new file holding only the rest (pyftpdlib
-        answers C{450}, ProFTPD C{550}).
+        answers C{450}, ProFTPD C{550}). A name that the suffix would
+        take past 255 bytes (or the path past its limit) ends it with
+        C{553}, as the disk realm's C{ENAMETOOLONG} did: on the memory
+        and fsspec realms it made a file that no command could name
+        again (C{550 File name too long} to its C{RETR} and C{DELE}).
         """
         offset = self._takeOffset()
         if offset:
             return (503, REST_STOU_REFUSED % offset)
         base = await self._uniqueBase(argument)
         for attempt in range(STOU_ATTEMPTS):
-            path = base if attempt == 0 else (
-                base[:-1] + ("%s.%d" % (base[-1], attempt),))
+            # Measured as a client's name is: one past 255 bytes would
+            # be a file no command could name again.
+            path = base if attempt == 0 else paths.resolve(
+                base[:-1], "%s.%d" % (base[-1], attempt))
             if await self.exists(path):
                 continue
             writeFile = await self._openUnique(path)
