@@ -592,7 +592,8 @@ class FTPProtocol(
     def stopTaking(self):
         """
         The server is stopping: run no further command (those pipelined
-        are dropped; C{ABOR} and C{STAT} still work during a transfer).
+        are dropped, but an C{ABOR}, still answered; C{ABOR} and C{STAT}
+        still work during a transfer).
 
         @return: L{whenIdle}.
         """
