@@ -284,6 +284,8 @@ class FTPProtocol(
                 waits.append(self.whenIdle())
             if opening is not None and not opening.settled.called:
                 waits.append(opening.settled)
+            if self.unsettled:
+                waits.append(self.whenSettled())
             if waits:
                 left = self.factory.leftSessions
                 if key is not None:

@@ -6,7 +6,8 @@ An idle session is told C{421} and closed at once. A session running a
 command (a transfer, most often) finishes it, gets its reply (C{226}),
 then C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
-the process ends. Those still running after the grace period
+the process ends, and the shell has answered what was cut short (an
+upload's commit after its C{ABOR}'s C{426}). Those still running after the grace period
 have their transfers aborted (or the wait of a transfer command for
 the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was); the
@@ -188,7 +189,10 @@ class Drain(service.Service):
         Let one session finish what it is doing, then close it.
 
         @return: a Deferred firing once its connection is closed (its
-            last replies sent) and its command has finished.
+            last replies sent), its command has finished, and the shell
+            has answered what was cut short (an upload's commit after its
+            C{ABOR}'s C{426}, which then stores the file or keeps it for
+            a resume).
         """
         def idle(ignored):
             self._tellAndClose(session)
@@ -196,7 +200,8 @@ class Drain(service.Service):
             # layer, or a socket's full buffer) are sent before the
             # connection ends; the process ending first would drop them.
             return defer.gatherResults([session.whenIdle(),
-                                        session.whenLost()])
+                                        session.whenLost(),
+                                        session.whenSettled()])
 
         return session.stopTaking().addCallback(idle)
 

@@ -6,7 +6,11 @@ L{tests.integration.test_abortcommit_workers}), against a real server
 C{PROT P}): the C{ABOR}, sent before the signal, is answered before the
 drain's C{421}, as one sent during the drain is. It was dropped with the
 commands pipelined behind the upload, so its client read C{226} (or
-C{426}) then C{421}, the C{421} in place of the C{ABOR}'s reply.
+C{426}) then C{421}, the C{421} in place of the C{ABOR}'s reply. And a
+commit that outlasts the C{ABOR}'s grace ends before the process does
+(L{ftpkit.ops.drain.Drain} waits for it, within the shutdown grace): the
+process ended first, the file neither replaced nor kept for a resume, its
+temporary file left behind.
 """
 
 import ftplib
@@ -123,6 +127,8 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
             self.assertNotIn("Traceback", log)
             with open(os.path.join(self.root, "old"), "rb") as f:
                 self.assertTrue(f.read() == PAYLOAD)
+            self.assertEqual(sorted(os.listdir(self.root)), ["old"])
+            return log
         return threads.deferToThread(self.abortThenStop, tls).addCallback(
             check)
 
@@ -148,3 +154,19 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
         """
         self.start(4.0)
         return self.assertAnswered(False, ["426", "226", "421"])
+
+    def test_pastGraceTLS(self):
+        """
+        Under C{PROT P}, where the commit (the file's C{close}) puts the
+        file in place: the drain waits for it, the file is in place, and
+        the log says so once.
+        """
+        self.start(4.0)
+        late = "after its ABOR was answered (426): the file is in place"
+
+        def check(log):
+            self.assertEqual(log.count(late), 1, log)
+            self.assertLess(log.index(late),
+                            log.rindex("logout from 127.0.0.1"))
+        return self.assertAnswered(True, ["426", "226", "421"]).addCallback(
+            check)

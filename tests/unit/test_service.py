@@ -279,6 +279,7 @@ class FakeSession:
         self.aborted = False
         self.stopped = False
         self.running = defer.Deferred() if busy else None
+        self.settled = defer.succeed(None)
         factory.openSessions.add(self)
 
     def isIdle(self):
@@ -318,6 +319,11 @@ class FakeSession:
     def whenLost(self):
         waiter = defer.Deferred()
         self.lost.addCallback(lambda r: waiter.callback(None))
+        return waiter
+
+    def whenSettled(self):
+        waiter = defer.Deferred()
+        self.settled.addBoth(lambda r: waiter.callback(None))
         return waiter
 
 
@@ -511,6 +517,35 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         than L{ABORT_WAIT} after the grace.
         """
         FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.assertNoResult(stopped)
+        self.clock.advance(ABORT_WAIT)
+        self.successResultOf(stopped)
+
+    def test_unsettled(self):
+        """
+        A session closed while its shell still commits an upload its
+        C{ABOR} cut short (C{426}) keeps the drain waiting until the
+        shell answers: the process ended first, the commit neither stored
+        the file nor kept it for a resume.
+        """
+        session = FakeSession(self.factory, busy=True)
+        session.settled = defer.Deferred()
+        stopped = self.drain.stopService()
+        session.finish()
+        self.assertTrue(session.closed)
+        self.assertNoResult(stopped)
+        session.settled.callback(None)
+        self.successResultOf(stopped)
+
+    def test_unsettledNeverAnswers(self):
+        """
+        A shell that never answers keeps the drain waiting no more than
+        L{ABORT_WAIT} after the grace.
+        """
+        session = FakeSession(self.factory)
+        session.settled = defer.Deferred()
         stopped = self.drain.stopService()
         self.clock.advance(30)
         self.assertNoResult(stopped)

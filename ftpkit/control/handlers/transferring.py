@@ -197,6 +197,9 @@ class Transferring:
     @ivar transfer: the running L{Transfer}, or C{None}.
     @ivar opening: the L{Opening} a transfer command waits for before
         its data connection, or C{None}.
+    @ivar unsettled: the L{Opening}s (an upload's commit among them) that
+        C{ABOR}, a drain's grace or the client leaving cut short, whose
+        shell has not answered yet (L{whenSettled}), or C{None}.
     @ivar abortedBeforeTurn: the running command waited its turn behind
         an C{ABOR} the client sent after it
         (L{ftpkit.control.commandqueue.CommandQueue.abortedBeforeTurn}):
@@ -207,6 +210,7 @@ class Transferring:
         ["binary", "downloadRate", "uploadRate", "rateLimits"])
     transfer = None
     opening = None
+    unsettled = None
     abortedBeforeTurn = False
 
     def _pacer(self, incoming):
@@ -281,6 +285,36 @@ class Transferring:
             return await opening.result
         finally:
             self.opening = None
+            if not opening.settled.called:
+                self._keepUnsettled(opening)
+
+    def _keepUnsettled(self, opening):
+        """
+        Count an open cut short among L{unsettled} until its shell answers.
+
+        @param opening: the L{Opening}.
+        """
+        if self.unsettled is None:
+            self.unsettled = set()
+        unsettled = self.unsettled
+        unsettled.add(opening)
+
+        def answered(result):
+            unsettled.discard(opening)
+            return result
+        opening.settled.addBoth(answered)
+
+    def whenSettled(self):
+        """
+        @return: a Deferred firing once the shell has answered every open
+            and commit that was cut short (L{unsettled}) and what they gave
+            is released: a drain that ended the process before let an
+            upload's commit still under way after its C{ABOR}'s C{426}
+            neither store the file nor keep it for a resume, its
+            temporary file left behind.
+        """
+        return defer.DeferredList(
+            [opening.settled for opening in self.unsettled or ()])
 
     def abortOnArrival(self):
         """
