@@ -216,7 +216,9 @@ class Drain(service.Service):
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
                           grace=f"{self._graceGiven:g}", count=len(left))
         for session in left:
-            session.abortTransfer()
+            # A download whose every byte went to the kernel is complete
+            # (226): the abort ends it in order, and its client gets it all.
+            session.abortTransfer(sentCompletes=True)
             # The transfer's own reply (426) first, whenever the abort
             # ends the command: at once for a bare data connection, on a
             # later turn of the reactor for a TLS one. The session idle is

@@ -303,8 +303,9 @@ class FakeSession:
     def reply(self, code, text):
         self.replies.append((code, text))
 
-    def abortTransfer(self):
+    def abortTransfer(self, sentCompletes=False):
         self.aborted = True
+        self.sentCompletes = sentCompletes
 
     def close(self):
         self.closed = True
@@ -381,7 +382,8 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
     def test_graceOver(self):
         """
         A session still busy when the grace is over has its transfer
-        aborted; its command not replying within L{REPLY_WAIT}, it is
+        aborted (a download whose every byte was sent counting as
+        complete); its command not replying within L{REPLY_WAIT}, it is
         closed, told C{421} once (not again when its command ends); the
         drain waits for its command to end.
         """
@@ -389,6 +391,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         stopped = self.drain.stopService()
         self.clock.advance(30)
         self.assertTrue(busy.aborted)
+        self.assertTrue(busy.sentCompletes)
         self.assertFalse(busy.closed)
         self.clock.advance(REPLY_WAIT)
         self.assertTrue(busy.closed)
@@ -404,7 +407,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         """
         busy = FakeSession(self.factory, busy=True)
 
-        def abortTransfer():
+        def abortTransfer(sentCompletes):
             busy.reply(426, "Transfer aborted")
             busy.finish()
 

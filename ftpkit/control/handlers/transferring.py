@@ -81,9 +81,11 @@ class Transfer:
 
     def abortOnArrival(self):
         """
-        C{ABOR} arrived: L{abort}, the transfer being L{completed} if its
-        connection had sent everything already (the client may well have
-        read it all before it sent C{ABOR}).
+        C{ABOR} arrived, or a drain's grace is over: L{abort}, the
+        transfer being L{completed} if its connection had sent everything
+        already (the client may well have read it all before it sent
+        C{ABOR}; L{abort} ends it in order, so a client still reading
+        gets every byte and the end of the data).
         """
         if self.finishing and self.connection.allSent():
             self.completed = True
@@ -225,18 +227,26 @@ class Transferring:
                         self.reactor, (session.downloadRate, session.uploadRate),
                         session.rateLimits)
 
-    def abortTransfer(self):
+    def abortTransfer(self, sentCompletes=False):
         """
         Abort the running transfer, if any, or the wait for what its
         command opens (L{whileOpening}) or for its data connection: the
         session is going away (a drain's grace is over, the client left);
         the command replies C{426}.
+
+        @param sentCompletes: a download or listing whose every byte and
+            end of data went to the kernel already is complete (C{226}),
+            as for an C{ABOR} (L{Transfer.abortOnArrival}): a drain's cut
+            answered C{426} to a client that then read the whole file.
         """
         channel = self._dataChannel
         if self.opening is not None:
             self.opening.abort()
         elif self.transfer is not None:
-            self.transfer.abort()
+            if sentCompletes:
+                self.transfer.abortOnArrival()
+            else:
+                self.transfer.abort()
         elif channel is not None and channel.isConnecting:
             channel.close(TransferAborted("Transfer aborted"))
 
