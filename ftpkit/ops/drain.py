@@ -7,13 +7,14 @@ command (a transfer, most often) finishes it, gets its reply (C{226}),
 then C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends, and the shell has answered what was cut short (an
-upload's commit after its C{ABOR}'s C{426}). Those still running after the grace period
-have their transfers aborted (or the wait of a transfer command for
-the file it opens or for its data connection) (an upload's
+upload's commit after its C{ABOR}'s C{426}). Those still running after
+the grace period have their transfers aborted (or the wait of a transfer
+command for the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was); the
-client gets the transfer's C{426}, in clear or under TLS, then C{421},
-once, and the session is closed (told C{421} anyway if its command has
-not replied within L{REPLY_WAIT}).
+client gets the transfer's C{426} (C{226} for a download whose every
+byte was sent), in clear or under TLS, then C{421}, once, and the session
+is closed (told C{421} anyway if its command has not replied within
+L{REPLY_WAIT}).
 L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none; the
 log then says so (L{CUTTING}, L{GRACE_CUT}), not that a grace of 0 s was
 over, or that transfers finish.
