@@ -230,9 +230,19 @@ class CommandQueue:
 
     def stop(self):
         """
-        The server is stopping: forget the waiting commands and drop those
-        arriving from now on, but for C{ABOR}, C{STAT} and C{NOOP} during
-        a transfer.
+        The server is stopping: forget the waiting commands but the
+        C{ABOR}s, and drop those arriving from now on, but for C{ABOR},
+        C{STAT} and C{NOOP} during a transfer. Every C{ABOR} the client
+        sent is answered (C{226} for one that ended a transfer on arrival,
+        L{answersAbort}) before the session's C{421}, whether it came
+        before the stop or during it: one that waited behind an upload's
+        commit (L{ftpkit.control.opening.Committing}) when the stop came
+        got no reply, its client reading the C{421} for it.
         """
         self.stopping = True
+        aborts = [command for command in self._waiting
+                  if command[0] == "ABOR"]
+        answers = self._abortsToAnswer
         self.clear()
+        self._waiting.extend(aborts)
+        self._abortsToAnswer = answers

@@ -284,6 +284,8 @@ class FTPProtocol(
                 waits.append(self.whenIdle())
             if opening is not None and not opening.settled.called:
                 waits.append(opening.settled)
+            if self.unsettled:
+                waits.append(self.whenSettled())
             if waits:
                 left = self.factory.leftSessions
                 if key is not None:
@@ -592,7 +594,8 @@ class FTPProtocol(
     def stopTaking(self):
         """
         The server is stopping: run no further command (those pipelined
-        are dropped; C{ABOR} and C{STAT} still work during a transfer).
+        are dropped, but an C{ABOR}, still answered; C{ABOR} and C{STAT}
+        still work during a transfer).
 
         @return: L{whenIdle}.
         """

@@ -6,13 +6,15 @@ An idle session is told C{421} and closed at once. A session running a
 command (a transfer, most often) finishes it, gets its reply (C{226}),
 then C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
-the process ends. Those still running after the grace period
-have their transfers aborted (or the wait of a transfer command for
-the file it opens or for its data connection) (an upload's
+the process ends, and the shell has answered what was cut short (an
+upload's commit after its C{ABOR}'s C{426}). Those still running after
+the grace period have their transfers aborted (or the wait of a transfer
+command for the file it opens or for its data connection) (an upload's
 L{ftpkit.interfaces.IWriteFile.abort} leaves the old file as it was); the
-client gets the transfer's C{426}, in clear or under TLS, then C{421},
-once, and the session is closed (told C{421} anyway if its command has
-not replied within L{REPLY_WAIT}).
+client gets the transfer's C{426} (C{226} for a download whose every
+byte was sent), in clear or under TLS, then C{421}, once, and the session
+is closed (told C{421} anyway if its command has not replied within
+L{REPLY_WAIT}).
 L{Drain.hurry} (C{SIGQUIT}) ends the grace now, or makes it none; the
 log then says so (L{CUTTING}, L{GRACE_CUT}), not that a grace of 0 s was
 over, or that transfers finish.
@@ -188,7 +190,10 @@ class Drain(service.Service):
         Let one session finish what it is doing, then close it.
 
         @return: a Deferred firing once its connection is closed (its
-            last replies sent) and its command has finished.
+            last replies sent), its command has finished, and the shell
+            has answered what was cut short (an upload's commit after its
+            C{ABOR}'s C{426}, which then stores the file or keeps it for
+            a resume).
         """
         def idle(ignored):
             self._tellAndClose(session)
@@ -196,7 +201,8 @@ class Drain(service.Service):
             # layer, or a socket's full buffer) are sent before the
             # connection ends; the process ending first would drop them.
             return defer.gatherResults([session.whenIdle(),
-                                        session.whenLost()])
+                                        session.whenLost(),
+                                        session.whenSettled()])
 
         return session.stopTaking().addCallback(idle)
 
@@ -211,7 +217,9 @@ class Drain(service.Service):
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
                           grace=f"{self._graceGiven:g}", count=len(left))
         for session in left:
-            session.abortTransfer()
+            # A download whose every byte went to the kernel is complete
+            # (226): the abort ends it in order, and its client gets it all.
+            session.abortTransfer(sentCompletes=True)
             # The transfer's own reply (426) first, whenever the abort
             # ends the command: at once for a bare data connection, on a
             # later turn of the reactor for a TLS one. The session idle is

@@ -226,6 +226,9 @@ class _BusySession:
     def whenLost(self):
         return defer.succeed(None)
 
+    def whenSettled(self):
+        return defer.succeed(None)
+
     def reply(self, code, text):
         self.replies.append(code)
 

@@ -297,25 +297,43 @@ class DrainWhileOpeningTests(unittest.TestCase):
     C{421}.
     """
 
-    def test_graceOver(self):
+    def graceOver(self, slow, command):
         """
-        C{RETR} waiting for a slow C{openForReading} when the grace is
-        over: C{426}, C{421}, the session closed and the drain done; the
-        file, once open, is closed.
+        C{command} waiting for the shell's slow C{slow} when the grace is
+        over: C{426}, C{421}, the session closed; the drain is done once
+        the file, opened late, is released (not before: the process
+        ended with an upload's file neither aborted nor kept).
+
+        @return: what was done with that file.
         """
-        shell = SlowShell({"/f.txt": b"x" * 100}, ["openForReading"])
+        shell = SlowShell({"/f.txt": b"x" * 100}, [slow])
         protocol, transport = loggedIn(shell)
         self.addCleanup(protocol.connectionLost, None)
-        protocol.dataReceived(b"EPSV\r\nRETR f.txt\r\n")
+        protocol.dataReceived(b"EPSV\r\n" + command + b"\r\n")
         clock = protocol.factory.reactor
         drained = Drain(protocol.factory, 30, clock).drain()
         clock.advance(30)
         self.assertEqual(replyCodes(transport), ["229", "426", "421"])
         self.assertTrue(transport.disconnecting)
         protocol.connectionLost(None)
+        self.assertNoResult(drained)
+        ended = openedLate(self, shell)
         self.successResultOf(drained)
-        self.assertEqual(openedLate(self, shell),
+        return ended
+
+    def test_graceOver(self):
+        """
+        C{RETR}: the file, once open, is closed.
+        """
+        self.assertEqual(self.graceOver("openForReading", b"RETR f.txt"),
                          ["close"])
+
+    def test_graceOverUpload(self):
+        """
+        C{STOR}: the upload's file, once open, is aborted.
+        """
+        self.assertEqual(self.graceOver("openForWriting", b"STOR g.txt"),
+                         ["abort"])
 
     def test_graceOverConnecting(self):
         """

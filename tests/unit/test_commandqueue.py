@@ -372,14 +372,24 @@ class AbortAnswerTests(unittest.TestCase):
         queue.clear()
         self.assertFalse(queue.answersAbort())
 
-    def test_stoppedDoNotAnswer(self):
+    def test_stoppedStillAnswer(self):
         """
-        Nor once the server stops taking commands.
+        Once the server stops taking commands, the C{ABOR}s waiting still
+        run, and one that ended a transfer on arrival answers: the others
+        waiting are forgotten (an C{ABOR} that waited for an upload's
+        commit when C{SIGTERM} came got no reply).
         """
         queue = CommandQueue(8, 1000)
+        queue.take("NOOP", "", False)
         queue.take("ABOR", "", False, ended=True)
+        queue.take("PWD", "", False)
+        queue.take("ABOR", "", False)
         queue.stop()
-        self.assertFalse(queue.answersAbort())
+        self.assertEqual([queue.next(), queue.next(), queue.next()],
+                         [("ABOR", ""), ("ABOR", ""), None])
+        self.assertFalse(queue.abortedBeforeTurn())
+        self.assertEqual([queue.answersAbort(), queue.answersAbort()],
+                         [True, False])
 
 
 class AbortedBeforeTurnTests(unittest.TestCase):

@@ -279,6 +279,7 @@ class FakeSession:
         self.aborted = False
         self.stopped = False
         self.running = defer.Deferred() if busy else None
+        self.settled = defer.succeed(None)
         factory.openSessions.add(self)
 
     def isIdle(self):
@@ -302,8 +303,9 @@ class FakeSession:
     def reply(self, code, text):
         self.replies.append((code, text))
 
-    def abortTransfer(self):
+    def abortTransfer(self, sentCompletes=False):
         self.aborted = True
+        self.sentCompletes = sentCompletes
 
     def close(self):
         self.closed = True
@@ -318,6 +320,11 @@ class FakeSession:
     def whenLost(self):
         waiter = defer.Deferred()
         self.lost.addCallback(lambda r: waiter.callback(None))
+        return waiter
+
+    def whenSettled(self):
+        waiter = defer.Deferred()
+        self.settled.addBoth(lambda r: waiter.callback(None))
         return waiter
 
 
@@ -375,7 +382,8 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
     def test_graceOver(self):
         """
         A session still busy when the grace is over has its transfer
-        aborted; its command not replying within L{REPLY_WAIT}, it is
+        aborted (a download whose every byte was sent counting as
+        complete); its command not replying within L{REPLY_WAIT}, it is
         closed, told C{421} once (not again when its command ends); the
         drain waits for its command to end.
         """
@@ -383,6 +391,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         stopped = self.drain.stopService()
         self.clock.advance(30)
         self.assertTrue(busy.aborted)
+        self.assertTrue(busy.sentCompletes)
         self.assertFalse(busy.closed)
         self.clock.advance(REPLY_WAIT)
         self.assertTrue(busy.closed)
@@ -398,7 +407,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         """
         busy = FakeSession(self.factory, busy=True)
 
-        def abortTransfer():
+        def abortTransfer(sentCompletes):
             busy.reply(426, "Transfer aborted")
             busy.finish()
 
@@ -511,6 +520,35 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         than L{ABORT_WAIT} after the grace.
         """
         FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        self.clock.advance(30)
+        self.assertNoResult(stopped)
+        self.clock.advance(ABORT_WAIT)
+        self.successResultOf(stopped)
+
+    def test_unsettled(self):
+        """
+        A session closed while its shell still commits an upload its
+        C{ABOR} cut short (C{426}) keeps the drain waiting until the
+        shell answers: the process ended first, the commit neither stored
+        the file nor kept it for a resume.
+        """
+        session = FakeSession(self.factory, busy=True)
+        session.settled = defer.Deferred()
+        stopped = self.drain.stopService()
+        session.finish()
+        self.assertTrue(session.closed)
+        self.assertNoResult(stopped)
+        session.settled.callback(None)
+        self.successResultOf(stopped)
+
+    def test_unsettledNeverAnswers(self):
+        """
+        A shell that never answers keeps the drain waiting no more than
+        L{ABORT_WAIT} after the grace.
+        """
+        session = FakeSession(self.factory)
+        session.settled = defer.Deferred()
         stopped = self.drain.stopService()
         self.clock.advance(30)
         self.assertNoResult(stopped)

@@ -81,9 +81,11 @@ class Transfer:
 
     def abortOnArrival(self):
         """
-        C{ABOR} arrived: L{abort}, the transfer being L{completed} if its
-        connection had sent everything already (the client may well have
-        read it all before it sent C{ABOR}).
+        C{ABOR} arrived, or a drain's grace is over: L{abort}, the
+        transfer being L{completed} if its connection had sent everything
+        already (the client may well have read it all before it sent
+        C{ABOR}; L{abort} ends it in order, so a client still reading
+        gets every byte and the end of the data).
         """
         if self.finishing and self.connection.allSent():
             self.completed = True
@@ -197,6 +199,9 @@ class Transferring:
     @ivar transfer: the running L{Transfer}, or C{None}.
     @ivar opening: the L{Opening} a transfer command waits for before
         its data connection, or C{None}.
+    @ivar unsettled: the L{Opening}s (an upload's commit among them) that
+        C{ABOR}, a drain's grace or the client leaving cut short, whose
+        shell has not answered yet (L{whenSettled}), or C{None}.
     @ivar abortedBeforeTurn: the running command waited its turn behind
         an C{ABOR} the client sent after it
         (L{ftpkit.control.commandqueue.CommandQueue.abortedBeforeTurn}):
@@ -207,6 +212,7 @@ class Transferring:
         ["binary", "downloadRate", "uploadRate", "rateLimits"])
     transfer = None
     opening = None
+    unsettled = None
     abortedBeforeTurn = False
 
     def _pacer(self, incoming):
@@ -221,18 +227,26 @@ class Transferring:
                         self.reactor, (session.downloadRate, session.uploadRate),
                         session.rateLimits)
 
-    def abortTransfer(self):
+    def abortTransfer(self, sentCompletes=False):
         """
         Abort the running transfer, if any, or the wait for what its
         command opens (L{whileOpening}) or for its data connection: the
         session is going away (a drain's grace is over, the client left);
         the command replies C{426}.
+
+        @param sentCompletes: a download or listing whose every byte and
+            end of data went to the kernel already is complete (C{226}),
+            as for an C{ABOR} (L{Transfer.abortOnArrival}): a drain's cut
+            answered C{426} to a client that then read the whole file.
         """
         channel = self._dataChannel
         if self.opening is not None:
             self.opening.abort()
         elif self.transfer is not None:
-            self.transfer.abort()
+            if sentCompletes:
+                self.transfer.abortOnArrival()
+            else:
+                self.transfer.abort()
         elif channel is not None and channel.isConnecting:
             channel.close(TransferAborted("Transfer aborted"))
 
@@ -281,6 +295,36 @@ class Transferring:
             return await opening.result
         finally:
             self.opening = None
+            if not opening.settled.called:
+                self._keepUnsettled(opening)
+
+    def _keepUnsettled(self, opening):
+        """
+        Count an open cut short among L{unsettled} until its shell answers.
+
+        @param opening: the L{Opening}.
+        """
+        if self.unsettled is None:
+            self.unsettled = set()
+        unsettled = self.unsettled
+        unsettled.add(opening)
+
+        def answered(result):
+            unsettled.discard(opening)
+            return result
+        opening.settled.addBoth(answered)
+
+    def whenSettled(self):
+        """
+        @return: a Deferred firing once the shell has answered every open
+            and commit that was cut short (L{unsettled}) and what they gave
+            is released: a drain that ended the process before let an
+            upload's commit still under way after its C{ABOR}'s C{426}
+            neither store the file nor keep it for a resume, its
+            temporary file left behind.
+        """
+        return defer.DeferredList(
+            [opening.settled for opening in self.unsettled or ()])
 
     def abortOnArrival(self):
         """

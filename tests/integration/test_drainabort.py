@@ -1,0 +1,172 @@
+"""
+C{SIGTERM} while an C{ABOR} waits for an upload's commit (the disk
+shell's C{close} delayed by a C{sitecustomize}, as in
+L{tests.integration.test_abortcommit_workers}), against a real server
+(C{python -m ftpkit}, one process and C{--workers 2}, in clear and under
+C{PROT P}): the C{ABOR}, sent before the signal, is answered before the
+drain's C{421}, as one sent during the drain is. It was dropped with the
+commands pipelined behind the upload, so its client read C{226} (or
+C{426}) then C{421}, the C{421} in place of the C{ABOR}'s reply. And a
+commit that outlasts the C{ABOR}'s grace ends before the process does
+(L{ftpkit.ops.drain.Drain} waits for it, within the shutdown grace): the
+process ended first, the file neither replaced nor kept for a resume, its
+temporary file left behind.
+"""
+
+import ftplib
+import os
+import signal
+import time
+
+from twisted.internet import threads
+from twisted.trial import unittest
+
+from tests.integration.test_abortcommit_workers import SLOW_COMMIT
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.sitescripts import sitePath
+from tests.tlssupport import Certificates, clientContext
+
+PAYLOAD = os.urandom(300000)
+"""What the client uploads."""
+
+DELAYED_COMMIT = SLOW_COMMIT.replace(
+    "reactor.callLater(0.3,",
+    'reactor.callLater(float(os.environ["FTPKIT_TEST_COMMIT_DELAY"]),')
+"""L{SLOW_COMMIT} with the delay of its C{close} taken from the
+environment."""
+
+
+class AbortWhileCommittingTests(Certificates, unittest.TestCase):
+    """
+    C{ABOR} during an upload's commit, then C{SIGTERM}.
+    """
+
+    timeout = 120
+
+    def start(self, delay, *extra):
+        """
+        Start a server whose uploads take C{delay} seconds to commit.
+
+        @param delay: the seconds.
+        @param extra: more options.
+        """
+        assert "0.3" not in DELAYED_COMMIT
+        self.makeCertificates()
+        self.root = scratchDirectory(self)
+        self.marker = os.path.join(scratchDirectory(self), "committing")
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"the old file")
+        self.server = ServerProcess(
+            self, ["--root", self.root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both, "--shutdown-grace", "30",
+                   *extra],
+            env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
+                 "FTPKIT_TEST_COMMITTING": self.marker,
+                 "FTPKIT_TEST_COMMIT_DELAY": str(delay)})
+        if extra:
+            self.server.waitForLog(" ready\n", 2)
+        self.server.waitForGreeting()
+
+    def login(self, tls):
+        """
+        @param tls: under C{PROT P}.
+        @return: an C{ftplib} client logged in as C{alice}, C{TYPE I}.
+        """
+        ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
+            ftplib.FTP())
+        ftp.connect("127.0.0.1", self.server.port, timeout=60)
+        self.addCleanup(ftp.close)
+        ftp.login("alice", "secret")
+        if tls:
+            ftp.prot_p()
+        ftp.voidcmd("TYPE I")
+        return ftp
+
+    def abortThenStop(self, tls):
+        """
+        Upload L{PAYLOAD} over C{old}, send C{ABOR} once its commit began,
+        then C{SIGTERM} while the C{ABOR} waits.
+
+        @return: the reply codes the client read until the server closed.
+        """
+        ftp = self.login(tls)
+        data = ftp.transfercmd("STOR old")
+        data.sendall(PAYLOAD)
+        if tls:
+            data.unwrap()
+        data.close()
+        deadline = time.monotonic() + 30
+        while not os.path.exists(self.marker):
+            if time.monotonic() > deadline:
+                raise AssertionError("the upload was never committed")
+            time.sleep(0.01)
+        ftp.putcmd("ABOR")
+        # The ABOR read (and acting) before the signal comes.
+        time.sleep(0.3)
+        self.server.signal(signal.SIGTERM)
+        codes = []
+        while True:
+            line = ftp.file.readline()
+            if not line:
+                return codes
+            codes.append(line[:3])
+
+    def assertAnswered(self, tls, codes):
+        """
+        L{abortThenStop} gives C{codes}; the server exits on the signal,
+        with one drain line (from the process or worker that has the
+        session), one transfer line and no traceback.
+        """
+        def check(got):
+            self.assertEqual(got, codes)
+            self.assertEqual(self.server.process.wait(60), -signal.SIGTERM)
+            log = self.server.log()
+            self.assertEqual(log.count("stopping: closing"), 1, log)
+            self.assertEqual(log.count("STOR from 127.0.0.1"), 1, log)
+            self.assertNotIn("Traceback", log)
+            with open(os.path.join(self.root, "old"), "rb") as f:
+                self.assertTrue(f.read() == PAYLOAD)
+            self.assertEqual(sorted(os.listdir(self.root)), ["old"])
+            return log
+        return threads.deferToThread(self.abortThenStop, tls).addCallback(
+            check)
+
+    def test_committed(self):
+        """
+        The commit ends within the C{ABOR}'s grace: C{226} for the
+        upload, C{226} for the C{ABOR}, then C{421}.
+        """
+        self.start(1.0)
+        return self.assertAnswered(False, ["226", "226", "421"])
+
+    def test_committedTLSWorkers(self):
+        """
+        The same under C{PROT P} and C{--workers 2}.
+        """
+        self.start(1.0, "--workers", "2")
+        return self.assertAnswered(True, ["226", "226", "421"])
+
+    def test_pastGrace(self):
+        """
+        The commit outlasts the C{ABOR}'s grace: C{426} for the upload,
+        C{226} for the C{ABOR}, then C{421}.
+        """
+        self.start(4.0)
+        return self.assertAnswered(False, ["426", "226", "421"])
+
+    def test_pastGraceTLS(self):
+        """
+        Under C{PROT P}, where the commit (the file's C{close}) puts the
+        file in place: the drain waits for it, the file is in place, and
+        the log says so once.
+        """
+        self.start(4.0)
+        late = "after its ABOR was answered (426): the file is in place"
+
+        def check(log):
+            self.assertEqual(log.count(late), 1, log)
+            self.assertLess(log.index(late),
+                            log.rindex("logout from 127.0.0.1"))
+        return self.assertAnswered(True, ["426", "226", "421"]).addCallback(
+            check)
