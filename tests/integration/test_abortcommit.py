@@ -266,6 +266,17 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
     C{226} for it and for the C{ABOR}.
     """
 
+    def assertCompleted(self, codes):
+        """
+        The transfer got C{226}; the C{ABOR} C{226}, or C{225} when the
+        server had ended the data connection before it came (the client
+        slow under load; RFC 959 allows either once nothing runs).
+
+        @param codes: the two replies' codes.
+        """
+        self.assertEqual(codes[0], "226")
+        self.assertIn(codes[1], ("225", "226"))
+
     def afterLastByte(self, command, expected, tls=False):
         """
         L{abortAfterLastByte} against a new server on disk.
@@ -293,7 +304,7 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
         codes, got = yield self.afterLastByte("RETR big.bin",
                                               len(self.payload))
         self.assertEqual(got, len(self.payload))
-        self.assertEqual(codes, ["226", "226"])
+        self.assertCompleted(codes)
 
     @defer.inlineCallbacks
     def test_retrTLS(self):
@@ -303,7 +314,7 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
         codes, got = yield self.afterLastByte("RETR big.bin",
                                               len(self.payload), tls=True)
         self.assertEqual(got, len(self.payload))
-        self.assertEqual(codes, ["226", "226"])
+        self.assertCompleted(codes)
 
     @defer.inlineCallbacks
     def test_nlst(self):
@@ -312,7 +323,7 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
         """
         codes, got = yield self.afterLastByte("NLST", len(b"big.bin\r\n"))
         self.assertEqual(got, len(b"big.bin\r\n"))
-        self.assertEqual(codes, ["226", "226"])
+        self.assertCompleted(codes)
 
     @defer.inlineCallbacks
     def test_nlstTLS(self):
@@ -322,4 +333,4 @@ class AbortAfterLastByteTests(FTPSTestsMixin, unittest.TestCase):
         codes, got = yield self.afterLastByte(
             "NLST", len(b"big.bin\r\n"), tls=True)
         self.assertEqual(got, len(b"big.bin\r\n"))
-        self.assertEqual(codes, ["226", "226"])
+        self.assertCompleted(codes)
