@@ -24,6 +24,7 @@ import ftplib
 import io
 import os
 import signal
+import socket
 import ssl
 import subprocess
 
@@ -272,6 +273,64 @@ class FtplibEdgesTests(EdgeServerMixin, unittest.TestCase):
         with open(os.path.join(self.root, "cut.bin"), "rb") as f:
             self.assertEqual(f.read(), PAYLOAD)
         ftp.quit()
+
+
+class RefusedBeforeCommandTests(EdgeServerMixin, unittest.TestCase):
+    """
+    Under C{--tls-require-session-reuse}, a client whose data connection
+    completes its handshake, and is refused, before its transfer command
+    arrives (curl after C{CCC} under TLS 1.3: its handshake ends on its
+    side before it sends C{RETR}).
+    """
+
+    def refusedFirst(self, server, version, command):
+        """
+        Open a passive data connection with a full handshake (no session
+        resumed), wait until the server drops it, then send C{command}.
+
+        @return: the final reply to C{command}.
+        """
+        context = clientContext()
+        context.maximum_version = version
+        ftp = ftplibLogin(self, server.port, "u", "p", host=server.host,
+                          client=ftplib.FTP_TLS(context=context),
+                          protect=True, binary=True)
+        host, port = ftp.makepasv()
+        raw = socket.create_connection((host, port), timeout=30)
+        self.addCleanup(raw.close)
+        try:
+            data = context.wrap_socket(raw, server_hostname=server.host)
+            self.addCleanup(data.close)
+            # TLS 1.3: the client's handshake ends first; the server's
+            # refusal then ends the connection.
+            self.assertEqual(data.recv(10), b"")
+        except ConnectionResetError:
+            pass  # TLS 1.2: refused within the handshake
+        server.waitForLog(REFUSED)
+        ftp.putcmd(command)
+        reply = ftp.getmultiline()
+        if reply.startswith("150 "):
+            # As when the refusal comes after the command.
+            reply = ftp.getmultiline()
+        self.assertEqual(ftp.voidcmd("NOOP")[:3], "200")
+        ftp.quit()
+        return reply
+
+    def test_refusedBeforeCommand(self):
+        """
+        The transfer command gets C{426} at once, saying why: it waited
+        for a data connection that would never come, then (60 seconds
+        later, after the client had given up) got C{425 Data connection
+        timed out}. Downloads, uploads and listings, TLS 1.2 and 1.3.
+        """
+        server = self.serve("--tls-require-session-reuse", "--tls-allow-1.3")
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            for command in ("RETR f.bin", "STOR refused.bin", "LIST"):
+                reply = self.refusedFirst(server, version, command)
+                self.assertTrue(reply.startswith("426 "), reply)
+                self.assertIn("session reuse required", reply)
+        self.assertFalse(os.path.exists(os.path.join(self.root,
+                                                     "refused.bin")))
 
 
 class CurlEdgesTests(EdgeServerMixin, unittest.TestCase):
