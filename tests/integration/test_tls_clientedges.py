@@ -12,12 +12,16 @@ on C{::1}:
    ftp}), C{ABOR} in the middle of a C{PROT P} download, and an upload
    whose client closes its data connection without a C{close_notify}
    after the last byte (C{426}, no file: docs/tls.rst);
+ - under C{--tls-require-session-reuse}, a data connection refused
+   before its transfer command arrives (C{426} at once, TLS 1.2 and 1.3);
  - curl's C{--ftp-skip-pasv-ip}, and its C{--sessionid} (the default) and
    C{--no-sessionid} under C{--tls-require-session-reuse};
  - a certificate reload (C{SIGHUP}) while sessions resuming their TLS
    session under C{--tls-require-session-reuse} (TLS 1.2 and 1.3) and a
    curl download are open;
- - lftp copying between two servers that require session reuse.
+ - lftp mirroring 0-byte files and empty directories both ways (C{PROT P}
+   and C{PROT C}, passive and active, C{ftp:prefer-epsv} on and off),
+   and copying between two servers that require session reuse.
 """
 
 import ftplib
@@ -474,11 +478,55 @@ class ReloadWithSessionsTests(EdgeServerMixin, unittest.TestCase):
         fresh.quit()
 
 
-class LftpCopyTests(EdgeServerMixin, unittest.TestCase):
+class LftpTests(EdgeServerMixin, unittest.TestCase):
     """
-    lftp copying a file between two servers (FXP) that both require
-    session reuse.
+    lftp mirroring empty files and directories, and copying a file
+    between two servers (FXP) that both require session reuse.
     """
+
+    def test_mirrorEmptyEntries(self):
+        """
+        A tree of a 0-byte file, an empty directory and one holding only
+        an empty directory, mirrored up and back through C{--workers 2}
+        on C{::1}, under C{PROT P} and C{PROT C} (C{ftp:ssl-protect-data}),
+        passive and active, with C{ftp:prefer-epsv} on and off.
+        """
+        lftp = skipUnlessBinary("lftp")
+        server = self.serve(workers=True, ipv6=True)
+        local = scratchDirectory(self)
+        tree = os.path.join(local, "tree")
+        os.makedirs(os.path.join(tree, "emptydir"))
+        os.makedirs(os.path.join(tree, "sub", "emptysub"))
+        with open(os.path.join(tree, "zero.bin"), "wb"):
+            pass
+        runs = 0
+        for protect in ("yes", "no"):
+            for epsv in ("yes", "no"):
+                for passive in ("yes", "no"):
+                    runs += 1
+                    back = os.path.join(local, "back%d" % runs)
+                    done = subprocess.run(
+                        [lftp, "-u", "u,p", "-e",
+                         "set cmd:fail-exit yes; set net:max-retries 1; "
+                         "set net:timeout 20; set ssl:verify-certificate no; "
+                         "set ftp:ssl-force yes; set mirror:set-permissions "
+                         "no; set ftp:ssl-protect-data %s; set "
+                         "ftp:prefer-epsv %s; set ftp:passive-mode %s; "
+                         "mirror -R %s /m%d; mirror /m%d %s; quit"
+                         % (protect, epsv, passive, tree, runs, runs, back),
+                         self.url(server)],
+                        capture_output=True, timeout=120,
+                        stdin=subprocess.DEVNULL, check=False)
+                    self.assertEqual(done.returncode, 0, done.stderr)
+                    served = os.path.join(self.root, "m%d" % runs)
+                    self.assertTrue(os.path.isdir(
+                        os.path.join(served, "sub", "emptysub")))
+                    for top in (served, back):
+                        self.assertEqual(os.path.getsize(
+                            os.path.join(top, "zero.bin")), 0)
+                    for directory in ("emptydir", "sub/emptysub"):
+                        self.assertEqual(
+                            os.listdir(os.path.join(back, directory)), [])
 
     def test_copyThroughClient(self):
         """
