@@ -60,8 +60,7 @@ class DataChannel:
     """The connector of an active connection under way, until it is made
     or fails."""
     _refusedListeners = None
-    """The session's L{RefusedListeners}, once it had a listener
-    refused."""
+    """The session's L{RefusedListeners}, once a listener was refused."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -447,6 +446,8 @@ class DataChannel:
             self._candidates.timeAll()
             if self._candidates:
                 self.announceOpening()
+            else:
+                self._candidates.handRefused(self)
             if self._port is not None:
                 if self._candidates.admits(self):
                     self._port.startReading()
@@ -580,8 +581,7 @@ class DataChannel:
         if self._port is not None:
             self._stopListening(release=True)
         self._active = None
-        if self._candidates:
-            self._candidates.drop()
+        self._candidates.drop()
         if self._headers is not None:
             self._headers.cancel()
         accepted, self._accepted = self._accepted, None

@@ -59,9 +59,12 @@ class HandshakeCandidates:
     @ivar timeout: seconds each has, once timed, for its handshake.
     @ivar grace: seconds each stays before it may make way, silent
         (L{EVICT_GRACE}).
+    @ivar refused: the last candidate the session's TLS policy refused
+        while no transfer waited (L{_lost}), until L{drop}; else C{None}.
     """
 
-    __slots__ = ("_reactor", "limit", "timeout", "grace", "_kept", "_wake")
+    __slots__ = ("_reactor", "limit", "timeout", "grace", "_kept", "_wake",
+                 "refused")
 
     def __init__(self, reactor, limit=PENDING_HANDSHAKES,
                  timeout=HANDSHAKE_TIMEOUT, grace=EVICT_GRACE):
@@ -77,6 +80,7 @@ class HandshakeCandidates:
         self.grace = grace
         self._kept = {}
         self._wake = None
+        self.refused = None
 
     def __len__(self):
         """
@@ -221,6 +225,22 @@ class HandshakeCandidates:
             kept.timer = self._reactor.callLater(self.timeout,
                                                  connection.abort)
 
+    def handRefused(self, channel):
+        """
+        A transfer now waits and no candidate is under way: if one was
+        refused before (L{refused}), it is the transfer's, as in L{_lost}.
+        A client whose handshake ends on its side before it sends its
+        command (curl, Python's C{ssl} under TLS 1.3) has its connection
+        refused before the command arrives; the transfer waited for
+        another until the data timeout (C{425}), its client long gone. A
+        stranger's refused connection cannot end the client's transfer
+        so: the client's own, made before its command, is there.
+
+        @param channel: the channel whose transfer waits.
+        """
+        if self.refused is not None:
+            channel.claim(self.refused)
+
     def _ended(self, ignored, connection, then):
         """
         A candidate's handshake was accepted, or it ended: forget it and
@@ -233,8 +253,10 @@ class HandshakeCandidates:
 
     def drop(self):
         """
-        Abort every candidate still in its handshake, forgetting it first.
+        Abort every candidate still in its handshake, forgetting it first,
+        and forget L{refused}.
         """
+        self.refused = None
         self._stopWaking()
         kept, self._kept = self._kept, {}
         for connection, each in kept.items():
@@ -318,6 +340,8 @@ class HandshakeCandidates:
         C{--tls-require-session-reuse}, say): the transfer ends now, saying
         why, rather than at the data timeout. A client connects before
         its transfer command, so a stranger's failure cannot end it so.
+        One refused by the session's TLS policy while no transfer waited
+        is kept for the next (L{refused}, L{handRefused}).
 
         @param channel: the channel it was a candidate of.
         @param connection: its L{ftpkit.data.connection.DataConnection}.
@@ -328,6 +352,8 @@ class HandshakeCandidates:
         if not listener.reading and not self.full:
             listener.startReading()
         if not channel.isConnecting:
+            if connection.tlsRefused:
+                self.refused = connection
             return
         if self:
             channel.announceOpening()

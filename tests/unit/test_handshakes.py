@@ -23,9 +23,12 @@ class _Candidate:
     its handshake and its end fire when the test says.
 
     @ivar peerSilent: its peer has sent nothing yet (the test says).
+    @ivar tlsRefused: the TLS policy refused its handshake (the test
+        says).
     """
 
     peerSilent = True
+    tlsRefused = False
 
     def __init__(self):
         self.secured = defer.Deferred()
@@ -393,6 +396,38 @@ class CandidateFlowTests(unittest.TestCase):
         self.take(channel)
         first.abort()
         self.assertEqual((channel.announced, channel.claimed), (3, []))
+
+    def test_refusedBeforeTransferHanded(self):
+        """
+        A candidate the TLS policy refused while no transfer waited is
+        kept (L{HandshakeCandidates.refused}) and handed to the transfer
+        that comes when no other is under way
+        (L{HandshakeCandidates.handRefused}): it ends with the refusal.
+        """
+        channel = _Channel()
+        candidate = self.take(channel)
+        candidate.tlsRefused = True
+        candidate.abort()
+        self.assertIs(self.candidates.refused, candidate)
+        channel.isConnecting = True
+        self.candidates.handRefused(channel)
+        self.assertEqual(channel.claimed, [candidate])
+
+    def test_refusedForgottenOnDrop(self):
+        """
+        L{HandshakeCandidates.drop} (the listener claimed or closed)
+        forgets a refused candidate; one that ended otherwise (garbage,
+        its timeout) was never kept: a transfer coming later waits.
+        """
+        channel = _Channel()
+        refused = self.take(channel)
+        refused.tlsRefused = True
+        refused.abort()
+        self.candidates.drop()
+        self.take(channel).abort()
+        self.candidates.handRefused(channel)
+        self.assertEqual((self.candidates.refused, channel.claimed),
+                         (None, []))
 
     def test_lostOnceDoneListening(self):
         """
