@@ -158,6 +158,12 @@ ROWS = [
      "number is missing or not a whole number ('')"),
     (["--listen", "tcp:x"], "--listen: bad endpoint 'tcp:x': a port or "
      "number is missing or not a whole number ('x')"),
+    *[(["--listen", value], f"--listen: bad endpoint '{value}': the "
+       "socket's path is empty")
+      for value in ["unix:", "unix:address=", "unix::mode=600",
+                    "haproxy:unix:"]],
+    (["--metrics", "unix:"], "--metrics: bad endpoint 'unix:': the "
+     "socket's path is empty"),
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",

@@ -78,14 +78,20 @@ def _numberError(error):
     """
     @param error: what parsing an endpoint description raised.
     @return: a reason naming the field for Python's C{int()} complaint
-        (a port missing or not a number), or C{None} for other errors.
+        (a port missing or not a number; a C{unix:} socket's C{mode}
+        empty or not octal), or C{None} for other errors.
     """
-    prefix = "invalid literal for int() with base 10: "
     text = str(error)
-    if not isinstance(error, ValueError) or not text.startswith(prefix):
+    if not isinstance(error, ValueError):
         return None
-    return (f"a port or number is missing or not a whole number "
-            f"({text[len(prefix):]})")
+    for prefix, what in [("invalid literal for int() with base 10: ",
+                          "a port or number is missing or not a whole "
+                          "number"),
+                         ("invalid literal for int() with base 8: ",
+                          "a mode is missing or not an octal number")]:
+        if text.startswith(prefix):
+            return f"{what} ({text[len(prefix):]})"
+    return None
 
 
 _PARSER_COMPLAINT = re.compile(r"^[\w.]+\(\) (.*)$")
@@ -213,8 +219,11 @@ def socketArgumentError(description):
     the server listened (a C{unix:} socket and its lock file left
     behind); the numbers Twisted reads with Python's C{int}, which took
     C{+2121}, C{2_121}, spaces and other scripts' digits as a port
-    (L{ftpkit.protocol.numbertext}); and an empty C{interface} (a
-    variable left unset), which listened on every address.
+    (L{ftpkit.protocol.numbertext}); an empty C{interface} (a
+    variable left unset), which listened on every address; and a
+    C{unix:} socket's empty path (C{unix:}, C{unix:address=}), which
+    parsed and then stopped the server as it started ("cannot listen:
+    No such file or directory").
 
     @param description: an endpoint description Twisted parsed.
     @return: why its C{port}, C{backlog}, C{mode} or C{interface} is
@@ -235,6 +244,8 @@ def socketArgumentError(description):
     if given.get("interface") == "":
         return ("interface is empty, which listens on every address "
                 "(leave it out to mean that)")
+    if given.get("address") == "":
+        return "the socket's path is empty"
     if "backlog" in given and int(given["backlog"]) > _MOST_BACKLOG:
         return (f"backlog {given['backlog']} is not from 0 to "
                 f"{_MOST_BACKLOG}")

@@ -101,6 +101,20 @@ class ParseServerEndpointTests(unittest.TestCase):
                 f"'/nonexistent/dir' for the socket")
         parseServerEndpoint("unix:" + self.mktemp())
 
+    def test_unixSocketModeNotOctal(self):
+        """
+        A C{unix:} socket's C{mode} that is empty or not octal is said to
+        be: it was Python's C{invalid literal for int() with base 8: ''}.
+        """
+        for mode in ("", "9", "x"):
+            description = f"unix:{self.mktemp()}:mode={mode}"
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: a mode is missing or not an "
+                f"octal number ({mode!r})")
+
 
 class ClientsHaveAddressesTests(unittest.TestCase):
     """
