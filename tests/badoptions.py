@@ -164,6 +164,8 @@ ROWS = [
                     "haproxy:unix:"]],
     (["--metrics", "unix:"], "--metrics: bad endpoint 'unix:': the "
      "socket's path is empty"),
+    *[([f"--{name}", "unix:{dir}/" + "s" * 108], f"--{name}: bad endpoint")
+      for name in ["listen", "metrics"]],
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",

@@ -212,6 +212,11 @@ _MOST_BACKLOG = 2 ** 31 - 1
 it to C{net.core.somaxconn})."""
 
 
+_LONGEST_SOCKET_PATH = 107
+"""The bytes of the longest path a Unix socket may be bound to (Linux's
+C{sun_path} holds 108, its terminating NUL among them)."""
+
+
 def socketArgumentError(description):
     """
     Check what Twisted leaves to the socket: a C{backlog} or a C{unix:}
@@ -221,13 +226,14 @@ def socketArgumentError(description):
     C{+2121}, C{2_121}, spaces and other scripts' digits as a port
     (L{ftpkit.protocol.numbertext}); an empty C{interface} (a
     variable left unset), which listened on every address; and a
-    C{unix:} socket's empty path (C{unix:}, C{unix:address=}), which
-    parsed and then stopped the server as it started ("cannot listen:
-    No such file or directory").
+    C{unix:} socket's empty path (C{unix:}, C{unix:address=}) or one
+    too long for a socket, which parsed and then stopped the server as
+    it started ("cannot listen: No such file or directory", "AF_UNIX
+    path too long").
 
     @param description: an endpoint description Twisted parsed.
-    @return: why its C{port}, C{backlog}, C{mode} or C{interface} is
-        bad, or C{None}.
+    @return: why its C{port}, C{backlog}, C{mode}, C{interface} or
+        C{address} is bad, or C{None}.
     """
     fields = splitEndpoint(description)
     if fields[0].lower() == "haproxy":
@@ -246,6 +252,11 @@ def socketArgumentError(description):
                 "(leave it out to mean that)")
     if given.get("address") == "":
         return "the socket's path is empty"
+    if "address" in given:
+        length = len(os.fsencode(given["address"]))
+        if length > _LONGEST_SOCKET_PATH:
+            return (f"the socket's path is {length} bytes long, past the "
+                    f"{_LONGEST_SOCKET_PATH} a Unix socket's may have")
     if "backlog" in given and int(given["backlog"]) > _MOST_BACKLOG:
         return (f"backlog {given['backlog']} is not from 0 to "
                 f"{_MOST_BACKLOG}")

@@ -101,6 +101,24 @@ class ParseServerEndpointTests(unittest.TestCase):
                 f"'/nonexistent/dir' for the socket")
         parseServerEndpoint("unix:" + self.mktemp())
 
+    def test_unixSocketPathTooLong(self):
+        """
+        A C{unix:} socket's path longer than a socket's may be (107 bytes)
+        is said to be as the options are read: the server started, then
+        stopped with C{cannot listen: ... AF_UNIX path too long}. One of
+        107 bytes parses.
+        """
+        longest = "/tmp/" + "s" * 102
+        parseServerEndpoint("unix:" + longest)
+        for description in ("unix:" + longest + "s",
+                            "haproxy:unix:address=" + longest + "s:mode=600"):
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: the socket's path is 108 "
+                f"bytes long, past the 107 a Unix socket's may have")
+
     def test_unixSocketModeNotOctal(self):
         """
         A C{unix:} socket's C{mode} that is empty or not octal is said to
