@@ -166,6 +166,9 @@ ROWS = [
      "socket's path is empty"),
     *[([f"--{name}", "unix:{dir}/" + "s" * 108], f"--{name}: bad endpoint")
       for name in ["listen", "metrics"]],
+    *[(["--listen", value], "--listen: bad endpoint")
+      for value in ["tls:", "tls:{missing}:port=0", "tls:{file}:port=0",
+                    "tls:path={missing}", "tls:127.0.0.1:0"]],
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",

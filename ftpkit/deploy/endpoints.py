@@ -183,7 +183,33 @@ def parseServerEndpoint(description, given=None):
     if directory is not None and not os.path.isdir(directory):
         raise ValueError(f"bad endpoint {given!r}: no directory "
                          f"{directory!r} for the socket")
+    certificates = certificateDirectory(description)
+    if certificates is not None and not (certificates
+                                         and os.path.isdir(certificates)):
+        raise ValueError(f"bad endpoint {given!r}: no directory "
+                         f"{certificates!r} of certificates")
     return endpoint
+
+
+def certificateDirectory(description):
+    """
+    Twisted took a directory that does not exist (C{tls:127.0.0.1:2121},
+    read as that directory and port 2121 of every address) and failed
+    every client's handshake.
+
+    @param description: an endpoint description.
+    @return: the directory of PEM files (one per host name) a C{tls:}
+        listener serves its certificates from (C{""} when it names
+        none), or C{None} for another kind of endpoint.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() != "tls":
+        return None
+    named = dict(field.partition("=")[::2] for field in fields[1:]
+                 if "=" in field)
+    placed = [field for field in fields[1:] if "=" not in field]
+    path = named.get("path", placed[0] if placed else "")
+    return fromStart(path) if path else ""
 
 
 def repeatedArgument(description):
