@@ -192,6 +192,10 @@ ROWS = [
                     "fsspec:memory://?config={fifo}",
                     "fsspec:memory://?config={zero}",
                     "fsspec:memory://?config={dir}", NOT_UTF8]],
+    *[(["--realm", value], f"--realm: {value!r} has nothing after ':'")
+      for value in ["filesystem:", "memory:", "fsspec:"]],
+    (["--vhost", "a.example=filesystem:"],
+     "--vhost: 'filesystem:' has nothing after ':'"),
     (["--workers", "2", "--realm", "memory"], "--workers: --realm memory"),
     # Checkers.
     *[(["--auth", value], "--auth: ")
