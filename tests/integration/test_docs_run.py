@@ -4,6 +4,8 @@ the test's own), and what they print compared with what the pages say:
 C{tests.integration.test_docs_commands} only parses the C{twistd} lines.
 """
 
+import ftplib
+import io
 import json
 import os
 import re
@@ -148,8 +150,6 @@ class LogFieldsPageTests(unittest.TestCase):
             "--root", base, "--auth", "anonymous",
             "--auth", "memory:alice:secret", "--log-format", "json"])
         server.waitForGreeting()
-        import ftplib
-        import io
         try:
             server.login("alice", "wrong")
         except Exception:  # noqa: BLE001 (the failed login is the point)
@@ -310,3 +310,58 @@ class QuickstartServeTests(unittest.TestCase):
             served)
         self.assertNotEqual(upload.returncode, 0)
         self.assertFalse(os.path.exists(os.path.join(served, "up.txt")))
+
+
+class VirtualHostsPageTests(unittest.TestCase):
+    """
+    C{docs/virtual-hosts.rst}'s first command.
+    """
+
+    def test_hostsAsSaid(self):
+        """
+        The page's server (its C{s3://} host's realm replaced by
+        C{fsspec:memory://}, its paths moved): C{HOST ftp.example.com}
+        gets C{220 Host ftp.example.com ready}, and alice's upload there
+        lands in C{/srv/ftp/example/alice}, as the page says; without
+        C{HOST} it lands in C{/srv/ftp/default/alice}; an unknown name
+        gets C{504 Unknown host NAME}.
+        """
+        text = readPage("virtual-hosts.rst")
+        command = " ".join(line.rstrip("\\") for line in
+                           literalBlockAfter(text, "Virtual hosts (HOST)"))
+        self.assertIn("--vhost ftp.example.org=fsspec:s3://", command)
+        self.assertIn("works in ``/srv/ftp/example/alice``",
+                      " ".join(text.split()).replace("`` ``", "``"))
+        base = scratchDirectory(self)
+        for directory in ("srv/ftp/default", "srv/ftp/example"):
+            os.makedirs(os.path.join(base, directory))
+        passwords = os.path.join(base, "ftpkit.passwd")
+        with open(passwords, "w") as f:
+            f.write("alice:secret\n")
+        os.chmod(passwords, 0o600)
+        command = (command.replace("/etc/ftpkit.passwd", passwords)
+                   .replace("/srv/", base + "/srv/")
+                   .replace("fsspec:s3://example-org/ftp", "fsspec:memory://"))
+        words = command.split()
+        server = ServerProcess(self, words[words.index("ftpkit") + 1:],
+                               twistd=True)
+        server.waitForGreeting()
+        replies = []
+        for host in [None, "ftp.example.com", "nosuch.example"]:
+            client = ftplib.FTP()
+            client.connect("127.0.0.1", server.port, timeout=30)
+            self.addCleanup(client.close)
+            if host is not None:
+                try:
+                    replies.append(client.sendcmd("HOST " + host))
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+                    continue
+            client.login("alice", "secret")
+            client.storbinary("STOR up.txt", io.BytesIO(b"x"))
+            client.quit()
+        self.assertEqual(replies, ["220 Host ftp.example.com ready",
+                                   "504 Unknown host nosuch.example"])
+        for directory in ("default", "example"):
+            self.assertTrue(os.path.isfile(os.path.join(
+                base, "srv", "ftp", directory, "alice", "up.txt")), directory)
