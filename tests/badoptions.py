@@ -158,6 +158,17 @@ ROWS = [
      "number is missing or not a whole number ('')"),
     (["--listen", "tcp:x"], "--listen: bad endpoint 'tcp:x': a port or "
      "number is missing or not a whole number ('x')"),
+    *[(["--listen", value], f"--listen: bad endpoint '{value}': the "
+       "socket's path is empty")
+      for value in ["unix:", "unix:address=", "unix::mode=600",
+                    "haproxy:unix:"]],
+    (["--metrics", "unix:"], "--metrics: bad endpoint 'unix:': the "
+     "socket's path is empty"),
+    *[([f"--{name}", "unix:{dir}/" + "s" * 108], f"--{name}: bad endpoint")
+      for name in ["listen", "metrics"]],
+    *[(["--listen", value], "--listen: bad endpoint")
+      for value in ["tls:", "tls:{missing}:port=0", "tls:{file}:port=0",
+                    "tls:path={missing}", "tls:127.0.0.1:0"]],
     (["--metrics", "tcp:2121"], "--metrics: "),
     *[(["--metrics", value], "--metrics: bad endpoint")
       for value in ["", "x", "tcp:99999", "tcp:x", "unix:{missing}/s",
@@ -181,6 +192,10 @@ ROWS = [
                     "fsspec:memory://?config={fifo}",
                     "fsspec:memory://?config={zero}",
                     "fsspec:memory://?config={dir}", NOT_UTF8]],
+    *[(["--realm", value], f"--realm: {value!r} has nothing after ':'")
+      for value in ["filesystem:", "memory:", "fsspec:"]],
+    (["--vhost", "a.example=filesystem:"],
+     "--vhost: 'filesystem:' has nothing after ':'"),
     (["--workers", "2", "--realm", "memory"], "--workers: --realm memory"),
     # Checkers.
     *[(["--auth", value], "--auth: ")

@@ -78,14 +78,20 @@ def _numberError(error):
     """
     @param error: what parsing an endpoint description raised.
     @return: a reason naming the field for Python's C{int()} complaint
-        (a port missing or not a number), or C{None} for other errors.
+        (a port missing or not a number; a C{unix:} socket's C{mode}
+        empty or not octal), or C{None} for other errors.
     """
-    prefix = "invalid literal for int() with base 10: "
     text = str(error)
-    if not isinstance(error, ValueError) or not text.startswith(prefix):
+    if not isinstance(error, ValueError):
         return None
-    return (f"a port or number is missing or not a whole number "
-            f"({text[len(prefix):]})")
+    for prefix, what in [("invalid literal for int() with base 10: ",
+                          "a port or number is missing or not a whole "
+                          "number"),
+                         ("invalid literal for int() with base 8: ",
+                          "a mode is missing or not an octal number")]:
+        if text.startswith(prefix):
+            return f"{what} ({text[len(prefix):]})"
+    return None
 
 
 _PARSER_COMPLAINT = re.compile(r"^[\w.]+\(\) (.*)$")
@@ -177,7 +183,33 @@ def parseServerEndpoint(description, given=None):
     if directory is not None and not os.path.isdir(directory):
         raise ValueError(f"bad endpoint {given!r}: no directory "
                          f"{directory!r} for the socket")
+    certificates = certificateDirectory(description)
+    if certificates is not None and not (certificates
+                                         and os.path.isdir(certificates)):
+        raise ValueError(f"bad endpoint {given!r}: no directory "
+                         f"{certificates!r} of certificates")
     return endpoint
+
+
+def certificateDirectory(description):
+    """
+    Twisted took a directory that does not exist (C{tls:127.0.0.1:2121},
+    read as that directory and port 2121 of every address) and failed
+    every client's handshake.
+
+    @param description: an endpoint description.
+    @return: the directory of PEM files (one per host name) a C{tls:}
+        listener serves its certificates from (C{""} when it names
+        none), or C{None} for another kind of endpoint.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() != "tls":
+        return None
+    named = dict(field.partition("=")[::2] for field in fields[1:]
+                 if "=" in field)
+    placed = [field for field in fields[1:] if "=" not in field]
+    path = named.get("path", placed[0] if placed else "")
+    return fromStart(path) if path else ""
 
 
 def repeatedArgument(description):
@@ -206,6 +238,11 @@ _MOST_BACKLOG = 2 ** 31 - 1
 it to C{net.core.somaxconn})."""
 
 
+_LONGEST_SOCKET_PATH = 107
+"""The bytes of the longest path a Unix socket may be bound to (Linux's
+C{sun_path} holds 108, its terminating NUL among them)."""
+
+
 def socketArgumentError(description):
     """
     Check what Twisted leaves to the socket: a C{backlog} or a C{unix:}
@@ -213,12 +250,16 @@ def socketArgumentError(description):
     the server listened (a C{unix:} socket and its lock file left
     behind); the numbers Twisted reads with Python's C{int}, which took
     C{+2121}, C{2_121}, spaces and other scripts' digits as a port
-    (L{ftpkit.protocol.numbertext}); and an empty C{interface} (a
-    variable left unset), which listened on every address.
+    (L{ftpkit.protocol.numbertext}); an empty C{interface} (a
+    variable left unset), which listened on every address; and a
+    C{unix:} socket's empty path (C{unix:}, C{unix:address=}) or one
+    too long for a socket, which parsed and then stopped the server as
+    it started ("cannot listen: No such file or directory", "AF_UNIX
+    path too long").
 
     @param description: an endpoint description Twisted parsed.
-    @return: why its C{port}, C{backlog}, C{mode} or C{interface} is
-        bad, or C{None}.
+    @return: why its C{port}, C{backlog}, C{mode}, C{interface} or
+        C{address} is bad, or C{None}.
     """
     fields = splitEndpoint(description)
     if fields[0].lower() == "haproxy":
@@ -235,6 +276,13 @@ def socketArgumentError(description):
     if given.get("interface") == "":
         return ("interface is empty, which listens on every address "
                 "(leave it out to mean that)")
+    if given.get("address") == "":
+        return "the socket's path is empty"
+    if "address" in given:
+        length = len(os.fsencode(given["address"]))
+        if length > _LONGEST_SOCKET_PATH:
+            return (f"the socket's path is {length} bytes long, past the "
+                    f"{_LONGEST_SOCKET_PATH} a Unix socket's may have")
     if "backlog" in given and int(given["backlog"]) > _MOST_BACKLOG:
         return (f"backlog {given['backlog']} is not from 0 to "
                 f"{_MOST_BACKLOG}")

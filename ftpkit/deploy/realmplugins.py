@@ -125,9 +125,12 @@ def findRealm(spec, option="--realm"):
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
     @raise usage.UsageError: when no installed realm has that name, naming
         the plugins skipped and the realm it most resembles (a misspelt
-        or miscapitalised name); or more than one, naming them.
+        or miscapitalised name); or more than one, naming them; or when
+        C{spec} has a C{:} and nothing after it (C{filesystem:$DIR} with
+        the variable unset served C{--root}, C{memory:} 256M: an empty
+        value taken as the default, which the options never do).
     """
-    name, _, argument = spec.partition(":")
+    name, colon, argument = spec.partition(":")
     failedImports, unusable = [], []
     plugins = realmPlugins(failedImports, unusable)
     for why in unusable:
@@ -145,6 +148,10 @@ def findRealm(spec, option="--realm"):
         guess = f"; did you mean {close[0]!r}?" if close else ""
         raise usage.UsageError(f"{option}: unknown realm {name!r} (installed: "
                                f"{known}{failed}){guess}")
+    if colon and not argument:
+        raise usage.UsageError(
+            f"{option}: {spec!r} has nothing after ':' (a variable left "
+            f"unset?): give {name}'s argument, or leave out the ':'")
     return plugins[name], argument
 
 

@@ -2,6 +2,8 @@
 Tests for L{ftpkit.deploy.endpoints}: C{--listen} descriptions as data.
 """
 
+import os
+
 from twisted.trial import unittest
 
 from ftpkit.deploy.endpoints import (
@@ -100,6 +102,61 @@ class ParseServerEndpointTests(unittest.TestCase):
                 f"bad endpoint {description!r}: no directory "
                 f"'/nonexistent/dir' for the socket")
         parseServerEndpoint("unix:" + self.mktemp())
+
+    def test_unixSocketPathTooLong(self):
+        """
+        A C{unix:} socket's path longer than a socket's may be (107 bytes)
+        is said to be as the options are read: the server started, then
+        stopped with C{cannot listen: ... AF_UNIX path too long}. One of
+        107 bytes parses.
+        """
+        longest = "/tmp/" + "s" * 102
+        parseServerEndpoint("unix:" + longest)
+        for description in ("unix:" + longest + "s",
+                            "haproxy:unix:address=" + longest + "s:mode=600"):
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: the socket's path is 108 "
+                f"bytes long, past the 107 a Unix socket's may have")
+
+    def test_tlsWithoutCertificates(self):
+        """
+        A C{tls:} listener (Twisted's: a directory of PEM files, one per
+        host name) whose directory does not exist is said to be as the
+        options are read: Twisted took it, and every client's handshake
+        failed (C{tls:127.0.0.1:2121} is the directory C{127.0.0.1} and
+        port 2121 of every address). One whose directory exists parses.
+        """
+        missing = self.mktemp()
+        for description, directory in [
+                (f"tls:{missing}:port=0", missing),
+                (f"tls:path={missing}:port=0", missing),
+                ("tls:", "")]:
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            shown = os.path.abspath(directory) if directory else ""
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: no directory {shown!r} "
+                f"of certificates")
+        os.mkdir(missing)
+        parseServerEndpoint(f"tls:{missing}:port=0:interface=127.0.0.1")
+
+    def test_unixSocketModeNotOctal(self):
+        """
+        A C{unix:} socket's C{mode} that is empty or not octal is said to
+        be: it was Python's C{invalid literal for int() with base 8: ''}.
+        """
+        for mode in ("", "9", "x"):
+            description = f"unix:{self.mktemp()}:mode={mode}"
+            error = self.assertRaises(ValueError, parseServerEndpoint,
+                                      description)
+            self.assertEqual(
+                str(error),
+                f"bad endpoint {description!r}: a mode is missing or not an "
+                f"octal number ({mode!r})")
 
 
 class ClientsHaveAddressesTests(unittest.TestCase):
