@@ -33,6 +33,7 @@ from ftpkit.data.linger import watcherFor
 from ftpkit.data.listenerpool import ListenerPool
 from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
+from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.shells.held import HeldUploads
 
@@ -140,6 +141,7 @@ class FTPFactory(ServerFactory):
                              for host in self.config.virtualHosts}
         self._idleWatches = {}
         self._started = False
+        self._stallSweep = None
 
     def idleWatch(self, timeout):
         """
@@ -213,8 +215,9 @@ class FTPFactory(ServerFactory):
         file of its own). Pool passive listeners (again, after
         L{stopFactory}); watch for the end of bursts (L{AfterBurst});
         keep the timers of the theft alarm, of the lingering close
-        (L{ftpkit.data.linger.LingerWatcher.hold}) and of the idle
-        timeouts (L{IdleWatch.hold}) between uses.
+        (L{ftpkit.data.linger.LingerWatcher.hold}), of the data stall
+        watchdog (L{ftpkit.data.stallsweep.StallSweep.hold}) and of the
+        idle timeouts (L{IdleWatch.hold}) between uses.
         """
         if self.config.umask is not None:
             os.umask(self.config.umask)
@@ -222,6 +225,9 @@ class FTPFactory(ServerFactory):
         self.theftAlarm.start()
         self.afterBurst.start()
         watcherFor(self.reactor).hold()
+        if self._stallSweep is None:
+            self._stallSweep = sweepFor(self.reactor, self.config.dataTimeout)
+            self._stallSweep.hold()
         if not self._started:
             self._started = True
             for watch in self._idleWatches.values():
@@ -239,6 +245,9 @@ class FTPFactory(ServerFactory):
         self.theftAlarm.stop()
         self.afterBurst.stop()
         watcherFor(self.reactor).release()
+        if self._stallSweep is not None:
+            self._stallSweep.release()
+            self._stallSweep = None
         if self._started:
             self._started = False
             for watch in self._idleWatches.values():

@@ -13,6 +13,7 @@ import termios
 from twisted.internet import defer, error
 from twisted.logger import Logger
 
+from ftpkit.data.stallsweep import sweepFor
 from ftpkit.errors import TransferAborted
 
 _QUEUED = struct.Struct("i")
@@ -58,6 +59,9 @@ class WatchedConnection:
     again only once a third of it has drained, longer than the timeout
     for a client reading slowly but steadily), and L{whenLost}.
 
+    The connections of one reactor and timeout are looked at together, by
+    one timer (L{ftpkit.data.stallsweep.StallSweep}).
+
     Subclasses set C{_reactor}, C{_timeout}, C{_currentTransfer},
     C{bytesReceived}, C{lostReason} and C{_lostWaiters}, and provide
     C{abort()} and C{_peerText()}; a bare connection its C{socket}, a
@@ -69,7 +73,7 @@ class WatchedConnection:
     log = Logger()
     bare = False
     timedOut = False
-    _watchCall = None
+    _sweep = None
 
     def whenLost(self):
         """
@@ -100,7 +104,7 @@ class WatchedConnection:
         Start the watchdog, unless it runs already or the connection has
         ended.
         """
-        if self._watchCall is None and self.lostReason is None:
+        if self._sweep is None and self.lostReason is None:
             self._startWatch()
 
     def _startWatch(self):
@@ -109,13 +113,13 @@ class WatchedConnection:
         # call fewer for a transfer that ends before it (most do).
         self._lastQueued = _UNREAD
         self._lastMovedAt = self._reactor.seconds()
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
+        self._sweep = sweepFor(self._reactor, self._timeout)
+        self._sweep.add(self)
 
     def _stopWatch(self):
-        call, self._watchCall = self._watchCall, None
-        if call is not None and call.active():
-            call.cancel()
+        sweep, self._sweep = self._sweep, None
+        if sweep is not None:
+            sweep.remove(self)
 
     def _transfer(self):
         transfer = self._currentTransfer()
@@ -142,11 +146,15 @@ class WatchedConnection:
             return self.bytesReceived
         return self.bytesReceived + transfer.bytesMoved()
 
-    def _watch(self):
-        self._watchCall = None
+    def look(self, now):
+        """
+        The watchdog's look, from its sweep: drop the connection if no
+        byte has moved for the timeout.
+
+        @param now: the reactor's time.
+        """
         moved = self._bytesMoved()
         queued = unacknowledged(self._watchedSocket())
-        now = self._reactor.seconds()
         drained = (self._lastQueued is not _UNREAD
                    and queued != self._lastQueued)
         self._lastQueued = queued
@@ -154,9 +162,6 @@ class WatchedConnection:
             self._lastMoved, self._lastMovedAt = moved, now
         elif now - self._lastMovedAt >= self._timeout:
             self._stalled()
-            return
-        self._watchCall = self._reactor.callLater(self._timeout / 4,
-                                                  self._watch)
 
     def _stalled(self):
         peer = self._peerText()
