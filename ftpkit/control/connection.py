@@ -267,17 +267,14 @@ class FTPProtocol(
                 self._dataChannel = None
             if self._loginDelay is not None:
                 self.cancelLoginDelay()
-            # Any other command still running (waiting for the shell,
-            # say) keeps the shell it started with until it ends, and an
-            # open cut short keeps it until the shell has answered and
-            # what it gave is released: the shell never works for a user
-            # already logged out, and the logout is published after
-            # what they publish (a cut upload's bytes are in it). The
-            # user has left all the same: the session counts no more for
-            # its user's limit (a shell that never answers locked the
-            # user out), as it counts no more for the address's; it
-            # counts among the user's sessions left to the shell
-            # (LeftSessions) until the shell answered.
+            # A command still running (waiting for the shell, say) keeps
+            # its shell until it ends, an open cut short until the shell
+            # answered and what it gave is released: the shell never
+            # works for a user logged out, and the logout is published
+            # after what they publish (a cut upload's bytes). The session
+            # counts no more for its user's limit (a shell that never
+            # answers locked the user out) nor its address's, but among
+            # the user's sessions left to the shell (LeftSessions).
             key = self.releaseUserSession()
             waits = []
             if self._busy is not None:

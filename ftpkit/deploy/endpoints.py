@@ -161,6 +161,13 @@ def parseServerEndpoint(description, given=None):
     if repeated is not None:
         raise ValueError(f"bad endpoint {given!r}: {repeated} given twice "
                          "(the last would replace the first)")
+    # Before Twisted's parser, which walks the directory it is given
+    # (the current one for C{tls:}) and can fail on what it finds.
+    certificates = certificateDirectory(description)
+    if certificates is not None and not (certificates
+                                         and os.path.isdir(certificates)):
+        raise ValueError(f"bad endpoint {given!r}: no directory "
+                         f"{certificates!r} of certificates")
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
@@ -183,11 +190,6 @@ def parseServerEndpoint(description, given=None):
     if directory is not None and not os.path.isdir(directory):
         raise ValueError(f"bad endpoint {given!r}: no directory "
                          f"{directory!r} for the socket")
-    certificates = certificateDirectory(description)
-    if certificates is not None and not (certificates
-                                         and os.path.isdir(certificates)):
-        raise ValueError(f"bad endpoint {given!r}: no directory "
-                         f"{certificates!r} of certificates")
     return endpoint
 
 
