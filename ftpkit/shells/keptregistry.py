@@ -17,6 +17,10 @@ Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
 next upload C{552}.
 
+Each drop it decides is one log event, C{partial-dropped} (L{logDropped}):
+the server discarding a user's bytes of its own accord is something an
+operator must be able to find (before session 32 it was silent).
+
 It knows only what this process kept since it started: a tree that
 outlives the process (C{fsspec:file://}) may hold older ones, which
 their lifetime alone removes.
@@ -25,6 +29,9 @@ their lifetime alone removes.
 from collections import OrderedDict
 
 from twisted.internet.defer import maybeDeferred, succeed
+from twisted.logger import Logger
+
+from ftpkit.protocol import paths
 
 NOT_RECORDED = None
 """What L{KeptPartials.recorded} gives of a partial upload whose target
@@ -36,6 +43,32 @@ MAX_KEPT_PER_USER = 10
 oldest is dropped. A client cuts at most as many uploads at once as it
 runs in parallel (lftp's C{mirror -R --parallel=N}), and resumes them
 before it cuts more."""
+
+PARTIAL_DROPPED = "partial-dropped"
+"""The C{ftpkit_event} of a cut upload dropped (L{logDropped})."""
+
+FOR_ROOM = "for room"
+"""The C{reason} of a drop making room for what a quota would refuse."""
+
+PAST_LIMIT = "past the user's limit"
+"""The C{reason} of a drop past L{MAX_KEPT_PER_USER}."""
+
+_log = Logger(namespace="ftpkit")
+
+
+def logDropped(key, resumer, size, reason, log=_log):
+    """
+    Log that a kept cut upload is dropped: one C{partial-dropped} event.
+
+    @param key: its path from the tree's root, a tuple.
+    @param resumer: who it was kept for, or C{None}.
+    @param size: its bytes.
+    @param reason: L{FOR_ROOM} or L{PAST_LIMIT}.
+    @param log: the L{Logger} to log with (namespace C{ftpkit}).
+    """
+    log.info("dropped the cut upload {path} of user {user!r}, "
+             "{bytes} bytes: {reason}", ftpkit_event=PARTIAL_DROPPED,
+             path=paths.toText(key), user=resumer, bytes=size, reason=reason)
 
 
 class KeptPartials:
@@ -86,8 +119,20 @@ class KeptPartials:
         entries[key] = (resumer, remove, size, target)
         mine = [each for each, (whose, *_) in entries.items()
                 if whose == resumer]
-        return [entries.pop(each)[1]
+        return [self._drop(each, PAST_LIMIT)
                 for each in mine[:max(0, len(mine) - self._perUser)]]
+
+    def _drop(self, key, reason):
+        """
+        Take a partial upload out of the count to drop it, and log so.
+
+        @param key: its path from the tree's root, a tuple.
+        @param reason: for L{logDropped}.
+        @return: its C{remove} callable.
+        """
+        resumer, remove, size, _ = self._entries.pop(key)
+        logDropped(key, resumer, size, reason)
+        return remove
 
     def recorded(self, key):
         """
@@ -120,10 +165,9 @@ class KeptPartials:
             there.
         """
         depth = len(within)
-        for key, entry in self._entries.items():
+        for key in self._entries:
             if key[:depth] == within:
-                del self._entries[key]
-                return entry[1]
+                return self._drop(key, FOR_ROOM)
         return None
 
     def dropOldestWithin(self, within=()):
