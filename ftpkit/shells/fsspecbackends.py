@@ -28,6 +28,7 @@ thread.
 """
 
 import os
+import stat as statModule
 from datetime import datetime, timezone
 from itertools import islice
 
@@ -268,7 +269,9 @@ class LocalBackend(_PosixBackend):
         See L{Backend.confine}: the real path (links resolved) must be the
         root's or below it, as in L{ftpkit.shells.filesystem} (a link out
         of the root, even the last segment, is refused: it can be neither
-        followed nor removed through FTP), and so must its directory's.
+        followed nor removed through FTP), and so must its directory's. A
+        link in a loop (C{loop -> loop}) is never followed: only a call on
+        the entry itself (C{followLast} false) may name it.
 
         @return: the real path; where C{followLast} is false, the real
             path of the directory and the last segment.
@@ -283,6 +286,8 @@ class LocalBackend(_PosixBackend):
         if not inside(real):
             raise PermissionDenied()
         if followLast:
+            if _leadsNowhere(real):
+                raise PermissionDenied()
             return real
         directory, _, name = path.rpartition("/")
         realDirectory = os.path.realpath(directory or "/")
@@ -435,3 +440,16 @@ def backendFor(fs):
     if "memory" in protocols:
         return MemoryBackend(label)
     return Backend(label)
+
+
+def _leadsNowhere(real):
+    """
+    @param real: what C{os.path.realpath} gave for a path.
+    @return: whether it is a symbolic link still: C{realpath} gives up on
+        a loop of links and returns a link of the loop, which no call
+        following it can reach.
+    """
+    try:
+        return statModule.S_ISLNK(os.lstat(real).st_mode)
+    except OSError:
+        return False
