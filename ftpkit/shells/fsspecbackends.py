@@ -267,11 +267,10 @@ class LocalBackend(_PosixBackend):
     def confine(self, root, path, followLast=True):
         """
         See L{Backend.confine}: the real path (links resolved) must be the
-        root's or below it, as in L{ftpkit.shells.filesystem} (a link out
-        of the root, even the last segment, is refused: it can be neither
-        followed nor removed through FTP), and so must its directory's. A
-        link in a loop (C{loop -> loop}) is never followed: only a call on
-        the entry itself (C{followLast} false) may name it.
+        root's or below it, as in L{ftpkit.shells.filesystem}: a link out
+        of the root, or in a loop (C{loop -> loop}), is never followed.
+        Where C{followLast} is false (the call acts on the entry itself,
+        and never follows it), only its directory's real path must be.
 
         @return: the real path; where C{followLast} is false, the real
             path of the directory and the last segment.
@@ -282,11 +281,9 @@ class LocalBackend(_PosixBackend):
             return real == realRoot or real.startswith(
                 realRoot.rstrip("/") + "/")
 
-        real = os.path.realpath(path)
-        if not inside(real):
-            raise PermissionDenied()
         if followLast:
-            if _leadsNowhere(real):
+            real = os.path.realpath(path)
+            if not inside(real) or _leadsNowhere(real):
                 raise PermissionDenied()
             return real
         directory, _, name = path.rpartition("/")

@@ -236,8 +236,9 @@ class FsspecShell:
     def _isLink(self, path):
         """
         @return: whether C{path} itself (not followed) is a symbolic link
-            that L{_kindOf} cannot describe: one in a loop, or dangling
-            inside the root (which C{DELE} removes, as on the disk realm).
+            that L{_kindOf} cannot describe: one leading out of the root,
+            in a loop, or dangling (which C{DELE} removes, as on the disk
+            realm).
         @raise PermissionDenied: when its directory leads out of the root.
         """
         try:

@@ -18,6 +18,7 @@ from twisted.trial import unittest
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_linkloops import LOOPS, _reply, loopedTree
+from tests.scratch import scratchDirectory
 
 try:
     import fsspec
@@ -103,3 +104,46 @@ class FsspecLinkLoopTests(LoopbackServerMixin, unittest.TestCase):
         replies = yield self.inThread(client)
         self.assertEqual([reply[:3] for reply in replies], ["250"] * 3)
         self.assertEqual(os.listdir(root), ["f"])
+
+
+class FsspecLinkOutRemovedTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{DELE} of a link leading out of the root removes the link, as on the
+    disk realm, and nothing it leads to (it got C{550} on C{file://}).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    @defer.inlineCallbacks
+    def test_removed(self):
+        """
+        A link to a file outside, one to a directory outside and a
+        dangling one are removed; a file through the second is not.
+        """
+        base = scratchDirectory(self)
+        root = os.path.join(base, "root")
+        outside = os.path.join(base, "outside")
+        os.makedirs(root)
+        os.makedirs(outside)
+        with open(os.path.join(outside, "secret"), "wb") as f:
+            f.write(b"secret")
+        os.symlink(os.path.join(outside, "secret"), os.path.join(root, "far"))
+        os.symlink(outside, os.path.join(root, "fardir"))
+        os.symlink(os.path.join(outside, "none"), os.path.join(root, "gone"))
+        server = self.startServer(makeFsspecRealm("file://" + root, {}),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            replies = [_reply(ftp, "DELE " + name)
+                       for name in ("far", "fardir", "gone")]
+            replies.append(_reply(ftp, "DELE fardir/secret"))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual([reply[:3] for reply in replies],
+                         ["250", "250", "250", "550"])
+        self.assertEqual(os.listdir(root), [])
+        self.assertEqual(os.listdir(outside), ["secret"])
