@@ -11,6 +11,7 @@ for the file, C{RNFR} took it and C{DELE} removed it, on every realm.
 
 import ftplib
 import io
+import os
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -130,3 +131,36 @@ class TrailingSlashTests(LoopbackServerMixin, unittest.TestCase):
             raise unittest.SkipTest("fsspec is not installed")
         return self.check(makeFsspecRealm(
             "file://" + scratchDirectory(self), {}))
+
+
+class TrailingSlashExtraTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{SITE CHMOD}, C{HASH} and the X-checksums of C{f/} on the disk realm
+    (which has both): C{550}, the file's mode left as it was (they
+    changed its mode, or answered its digest, before).
+    """
+
+    @defer.inlineCallbacks
+    def test_disk(self):
+        """
+        Each gets C{550}.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "f"), "wb") as f:
+            f.write(b"kept")
+        os.chmod(os.path.join(root, "f"), 0o600)
+        server = self.startServer(FilesystemRealm(root),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            replies = {command: _reply(ftp, command)
+                       for command in ("SITE CHMOD 644 f/", "HASH f/",
+                                       "XMD5 f/", "XCRC f/")}
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual(replies, dict.fromkeys(replies, "550"))
+        self.assertEqual(os.stat(os.path.join(root, "f")).st_mode & 0o777,
+                         0o600)
