@@ -28,6 +28,7 @@ thread.
 """
 
 import os
+import stat as statModule
 from datetime import datetime, timezone
 from itertools import islice
 
@@ -266,9 +267,10 @@ class LocalBackend(_PosixBackend):
     def confine(self, root, path, followLast=True):
         """
         See L{Backend.confine}: the real path (links resolved) must be the
-        root's or below it, as in L{ftpkit.shells.filesystem} (a link out
-        of the root, even the last segment, is refused: it can be neither
-        followed nor removed through FTP), and so must its directory's.
+        root's or below it, as in L{ftpkit.shells.filesystem}: a link out
+        of the root, or in a loop (C{loop -> loop}), is never followed.
+        Where C{followLast} is false (the call acts on the entry itself,
+        and never follows it), only its directory's real path must be.
 
         @return: the real path; where C{followLast} is false, the real
             path of the directory and the last segment.
@@ -279,10 +281,10 @@ class LocalBackend(_PosixBackend):
             return real == realRoot or real.startswith(
                 realRoot.rstrip("/") + "/")
 
-        real = os.path.realpath(path)
-        if not inside(real):
-            raise PermissionDenied()
         if followLast:
+            real = os.path.realpath(path)
+            if not inside(real) or _leadsNowhere(real):
+                raise PermissionDenied()
             return real
         directory, _, name = path.rpartition("/")
         realDirectory = os.path.realpath(directory or "/")
@@ -435,3 +437,16 @@ def backendFor(fs):
     if "memory" in protocols:
         return MemoryBackend(label)
     return Backend(label)
+
+
+def _leadsNowhere(real):
+    """
+    @param real: what C{os.path.realpath} gave for a path.
+    @return: whether it is a symbolic link still: C{realpath} gives up on
+        a loop of links and returns a link of the loop, which no call
+        following it can reach.
+    """
+    try:
+        return statModule.S_ISLNK(os.lstat(real).st_mode)
+    except OSError:
+        return False

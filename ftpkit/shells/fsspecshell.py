@@ -32,7 +32,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
@@ -233,6 +233,20 @@ class FsspecShell:
         except FileNotFoundError:
             return None
 
+    def _isLink(self, path):
+        """
+        @return: whether C{path} itself (not followed) is a symbolic link
+            that L{_kindOf} cannot describe: one leading out of the root,
+            in a loop, or dangling (which C{DELE} removes, as on the disk
+            realm).
+        @raise PermissionDenied: when its directory leads out of the root.
+        """
+        try:
+            entry = self.fs.info(self.fsPath(path, followLast=False))
+        except FileNotFoundError:
+            return False
+        return kindOf(entry) == LINK
+
     def _requireDirectory(self, path):
         """
         @raise NoSuchFile: when nothing is at C{path}.
@@ -323,7 +337,14 @@ class FsspecShell:
                                      self.fsPath(path, followLast=False))
 
     def _removeFile(self, path):
-        kind = self._kindOf(path)
+        try:
+            kind = self._kindOf(path)
+        except PermissionDenied:
+            kind = None
+            if not self._isLink(path):
+                raise
+        if kind is None and self._isLink(path):
+            kind = LINK
         if kind is None:
             raise NoSuchFile()
         if kind == DIRECTORY:

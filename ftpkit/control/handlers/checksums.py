@@ -60,7 +60,7 @@ class ChecksumCommands:
     Checksums of files, by the shell (L{ftpkit.interfaces.IFTPShellHash}).
     """
 
-    sessionFields = frozenset(["shell", "cwd"])
+    sessionFields = frozenset(["shell"])
 
     async def checksum(self, path, algorithm, start=0, end=None):
         """
@@ -111,7 +111,7 @@ class ChecksumCommands:
         Checksum a file with the algorithm C{OPTS HASH} selected.
         """
         self._requireChecksums("HASH")
-        path = paths.resolve(self.session.cwd, parseHashArgument(argument))
+        path = await self.resolveEntry(parseHashArgument(argument))
         info, digest = await self.checksum(path, self.hashAlgorithm)
         return (213, "%s 0-%d %s %s" % (HASH_NAMES[self.hashAlgorithm],
                                          info.size, digest,
@@ -123,7 +123,7 @@ class ChecksumCommands:
         """
         self._requireChecksums(verb)
         pathText, start, end = parseXArgument(verb, argument)
-        path = paths.resolve(self.session.cwd, pathText)
+        path = await self.resolveEntry(pathText)
         _, digest = await self.checksum(path, X_VERBS[verb], start, end)
         return formatXReply(digest)
 

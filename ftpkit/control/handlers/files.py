@@ -116,6 +116,26 @@ class FileCommands:
         """
         return paths.resolve(self.session.cwd, text)
 
+    async def resolveEntry(self, text):
+        """
+        Turn a client's argument naming a file (or a directory, where the
+        command takes one) into a path. Text spelt as a directory's name
+        (C{"f/"}, C{"f/."}) must name one: resolved, it names C{f}, and
+        the command would act on the file where the client named a
+        directory (a kernel answers C{ENOTDIR} for C{f/}).
+
+        @param text: the client's path argument.
+        @return: a tuple of segments.
+        @raise InvalidPath: for text that cannot name a path.
+        @raise NotDirectory: (C{550}) when text spelt as a directory's
+            name names something else.
+        """
+        path = self.resolve(text)
+        if path and text and paths.namesDirectory(text):
+            if not (await self.session.shell.stat(path)).isDirectory:
+                raise NotDirectory()
+        return path
+
     def ftp_PWD(self, argument):
         """
         Name the current directory (257).
@@ -166,7 +186,7 @@ class FileCommands:
         """
         Delete a file.
         """
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         await self.session.shell.removeFile(path)
         self.reportChange("DELE", path)
         return (250, "File removed")
@@ -176,7 +196,7 @@ class FileCommands:
         Name the file or directory the next RNTO renames: C{550} where
         the shell's rules would refuse renaming it (L{mayRename}).
         """
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         self.session.renameFrom = None
         if not path:
             raise PermissionDenied("The root cannot be renamed")
@@ -207,7 +227,7 @@ class FileCommands:
         is one (L{ftpkit.interfaces.IFTPShellResumeOwners}).
         In TYPE A only up to L{ASCII_SIZE_LIMIT}.
         """
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         shell = self.session.shell
         if self.session.binary and IFTPShellResume.providedBy(shell):
             # A cut upload waiting for its resume: what a resuming client
@@ -241,7 +261,7 @@ class FileCommands:
         C{MFMT}: C{MDTM} is a reading command in the command table, whose
         access rules apply before its handler runs.
         """
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         try:
             info = await self.session.shell.stat(path)
         except NoSuchFile:
@@ -284,7 +304,7 @@ class FileCommands:
         keeps), and the path.
         """
         changes, pathText = factchanges.parseMFF(argument)
-        path = self.resolve(pathText)
+        path = await self.resolveEntry(pathText)
         settable = self.settableFacts()
         for name, _ in changes:
             if name not in settable:
@@ -331,7 +351,7 @@ class FileCommands:
             modification time the file then has (C{None} where the shell
             does not know it).
         """
-        path = self.resolve(pathText)
+        path = await self.resolveEntry(pathText)
         shell = self.session.shell
         info = await shell.stat(path)
         if info.isDirectory:
@@ -347,7 +367,7 @@ class FileCommands:
         """
         Describe one path with MLST facts, on the control connection.
         """
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         info = await self.session.shell.stat(path)
         line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,

@@ -373,7 +373,7 @@ class SessionCommands:
             return (550, "Permission denied")
         if not IFTPShellChmod.providedBy(session.shell):
             return (502, "SITE CHMOD not available here")
-        path = paths.resolve(session.cwd, pathText)
+        path = await self.resolveEntry(pathText)
         if not path:
             # The root is every user's (and anonymous's): one user's
             # SITE CHMOD 000 / would lock them all out of it.

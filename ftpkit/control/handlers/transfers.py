@@ -74,7 +74,7 @@ class TransferCommands(Transferring):
         """
         session = self.session
         offset = self._takeOffset()
-        path = self.resolve(argument)
+        path = await self.resolveEntry(argument)
         # REST counts the file's bytes as stored. In TYPE A the file is
         # read from the byte before, for the encoder to see whether the
         # download starts inside a CRLF (whose LF it then sends alone).

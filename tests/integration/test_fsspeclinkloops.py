@@ -1,0 +1,149 @@
+"""
+Symbolic links of the root that lead nowhere, in a loop (C{loop -> loop},
+or two links to each other), on C{--realm fsspec:file://ROOT}: handled as
+the disk realm handles them (L{tests.integration.test_attack_linkloops}),
+never followed, changes refused with C{550}, removable with C{DELE}.
+
+C{os.path.realpath} gives up on a loop and returns a link of it, inside
+the root, which the fsspec local backend took for a resolved path:
+C{MFMT} changed the link's own time and answered C{213}, and C{STOR}
+replaced the link with a file.
+"""
+
+import os
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_linkloops import LOOPS, _reply, loopedTree
+from tests.scratch import scratchDirectory
+
+try:
+    import fsspec
+
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
+except ImportError:
+    fsspec = None
+
+
+def _storReply(ftp, name):
+    """
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param name: the name to upload to.
+    @return: the reply to C{STOR} of a few bytes to C{name}.
+    """
+    import io
+
+    try:
+        return ftp.storbinary("STOR " + name, io.BytesIO(b"planted"))
+    except Exception as e:  # noqa: BLE001 (ftplib's errors and socket's)
+        return str(e)
+
+
+class FsspecLinkLoopTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A real server on C{fsspec:file://} and C{ftplib}.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def serve(self):
+        """
+        @return: C{(root, server)}: the looped tree and a server of it.
+        """
+        root = loopedTree(self)
+        realm = makeFsspecRealm("file://" + root, {})
+        return root, self.startServer(realm, users={"alice": "pw"},
+                                      anonymous=False)
+
+    @defer.inlineCallbacks
+    def test_changesRefused(self):
+        """
+        C{MFMT}, C{STOR} and C{APPE} of a looping link get C{550}, and the
+        link is left as it was.
+        """
+        root, server = self.serve()
+        before = {name: (os.readlink(os.path.join(root, name)),
+                         os.lstat(os.path.join(root, name)).st_mtime)
+                  for name in LOOPS}
+
+        def client():
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            replies = {}
+            for name in LOOPS:
+                replies["MFMT", name] = _reply(
+                    ftp, "MFMT 20200101000000 " + name)
+                replies["STOR", name] = _storReply(ftp, name)
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual({key: reply[:3] for key, reply in replies.items()},
+                         {key: "550" for key in replies})
+        self.assertEqual(
+            {name: (os.readlink(os.path.join(root, name)),
+                    os.lstat(os.path.join(root, name)).st_mtime)
+             for name in LOOPS}, before)
+
+    @defer.inlineCallbacks
+    def test_removed(self):
+        """
+        C{DELE} of a looping link removes it (C{250}), and nothing else.
+        """
+        root, server = self.serve()
+
+        def client():
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            replies = [_reply(ftp, "DELE " + name) for name in LOOPS]
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual([reply[:3] for reply in replies], ["250"] * 3)
+        self.assertEqual(os.listdir(root), ["f"])
+
+
+class FsspecLinkOutRemovedTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{DELE} of a link leading out of the root removes the link, as on the
+    disk realm, and nothing it leads to (it got C{550} on C{file://}).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    @defer.inlineCallbacks
+    def test_removed(self):
+        """
+        A link to a file outside, one to a directory outside and a
+        dangling one are removed; a file through the second is not.
+        """
+        base = scratchDirectory(self)
+        root = os.path.join(base, "root")
+        outside = os.path.join(base, "outside")
+        os.makedirs(root)
+        os.makedirs(outside)
+        with open(os.path.join(outside, "secret"), "wb") as f:
+            f.write(b"secret")
+        os.symlink(os.path.join(outside, "secret"), os.path.join(root, "far"))
+        os.symlink(outside, os.path.join(root, "fardir"))
+        os.symlink(os.path.join(outside, "none"), os.path.join(root, "gone"))
+        server = self.startServer(makeFsspecRealm("file://" + root, {}),
+                                  users={"alice": "pw"}, anonymous=False)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, "alice", "pw")
+            replies = [_reply(ftp, "DELE " + name)
+                       for name in ("far", "fardir", "gone")]
+            replies.append(_reply(ftp, "DELE fardir/secret"))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual([reply[:3] for reply in replies],
+                         ["250", "250", "250", "550"])
+        self.assertEqual(os.listdir(root), [])
+        self.assertEqual(os.listdir(outside), ["secret"])
