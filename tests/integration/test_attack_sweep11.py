@@ -53,7 +53,6 @@ realms):
       server memory flat, another client's C{NOOP} under 7 ms.
 """
 
-import ftplib
 import io
 import os
 
@@ -66,94 +65,6 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import shortcalls
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-
-TRAP = b"\xff\xf4report"
-"""A name holding C{IAC IP}: once read as a Telnet command, C{report}."""
-
-
-class TelnetInNamesTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    A name holding an C{IAC} and a Telnet command byte, listed and sent
-    back as listed.
-    """
-
-    timeout = 60
-
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        self.raw = self.root.encode()
-        with open(os.path.join(self.raw, b"report"), "wb") as f:
-            f.write(b"precious")
-        self.server = self.startServer(FilesystemRealm(self.root),
-                                       ServerConfig())
-
-    def client(self):
-        """
-        @return: a logged-in ftplib client sending names as listed
-            (latin-1, C{0xff} not doubled).
-        """
-        return ftplibLogin(self, self.server.port,
-                           client=ftplib.FTP(encoding="latin-1"))
-
-    def plant(self):
-        """
-        Store L{TRAP}, its C{IAC} doubled as RFC 2640 asks.
-        """
-        ftp = self.client()
-        ftp.storbinary("STOR " + TRAP.replace(b"\xff", b"\xff\xff")
-                       .decode("latin-1"), io.BytesIO(b"trap"))
-        ftp.quit()
-
-    def listedTrap(self, ftp):
-        """
-        @return: L{TRAP} as C{ftp} lists it.
-        """
-        return [name for name in ftp.nlst()
-                if name.encode("latin-1") == TRAP][0]
-
-    def contents(self, name):
-        """
-        @return: the bytes of the file C{name} in the root, or C{None}.
-        """
-        try:
-            with open(os.path.join(self.raw, name), "rb") as f:
-                return f.read()
-        except FileNotFoundError:
-            return None
-
-    async def test_deleteListedName(self):
-        """
-        C{DELE} of the name as listed removes that file, not C{report}.
-        """
-        def run():
-            self.plant()
-            ftp = self.client()
-            return ftp.delete(self.listedTrap(ftp))
-
-        reply = await self.inThread(run)
-        self.assertTrue(reply.startswith("250"), reply)
-        self.assertEqual((self.contents(b"report"), self.contents(TRAP)),
-                         (b"precious", None))
-
-    async def test_otherVerbs(self):
-        """
-        C{RETR}, C{SIZE}, C{RNFR} and C{RNTO} of the name as listed name
-        that file too.
-        """
-        def run():
-            self.plant()
-            ftp = self.client()
-            ftp.voidcmd("TYPE I")
-            name = self.listedTrap(ftp)
-            data = []
-            ftp.retrbinary("RETR " + name, data.append)
-            size = ftp.size(name)
-            ftp.rename(name, "moved")
-            return b"".join(data), size
-
-        self.assertEqual(await self.inThread(run), (b"trap", 4))
-        self.assertEqual((self.contents(b"report"), self.contents(b"moved"),
-                          self.contents(TRAP)), (b"precious", b"trap", None))
 
 
 class CutInPlaceTests(LoopbackServerMixin, unittest.TestCase):
