@@ -41,3 +41,9 @@ class ServedRootMixin(LoopbackServerMixin):
                 client.close()
 
         return self.inThread(run)
+
+
+CLIENT_WAIT = 20
+"""Seconds an attack test's client waits for a reply or for its connection
+to end: far less than the server's data timeout, so that a connection the
+server leaves hanging shows as a timeout, not as the end of its listener."""

@@ -79,25 +79,17 @@ C{ssl:} listener, explicit TLS; C{--workers 2}; C{--tls-allow-ccc}):
 """
 
 import os
-import re
 import socket
 import time
 
 from twisted.trial import unittest
 
-from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_attack_dirrules import USERS, ProtectedTreeMixin
+from tests.attackhelpers import CLIENT_WAIT
 from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
-
-CLIENT_WAIT = 20
-"""Seconds a client here waits for a reply or for its connection to end:
-far less than the server's data timeout, so that a connection the server
-leaves hanging shows as a timeout, not as the end of its listener."""
 
 
 def connectionEnded(sock):
@@ -240,106 +232,6 @@ class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
         port, again, transfer = await self.inThread(run)
         self.assertEqual(again, port)
         self.assertEqual(transfer, (b"150", b"0123456789", b"226"))
-
-
-def permOf(line):
-    """
-    @param line: a line of C{MLSD} or of an C{MLST} reply (C{bytes}).
-    @return: C{(name, perm fact)}.
-    """
-    facts, name = line.strip().split(b" ", 1)
-    return (name.decode("utf-8"),
-            re.search(rb"perm=([a-z]*);", facts).group(1).decode("ascii"))
-
-
-class LinkFactsTests(ProtectedTreeMixin, unittest.TestCase):
-    """
-    Alice may change anything but C{/ro} (a users file's directory
-    rule); C{/rw} holds links into C{/ro}: C{link-file} (to
-    C{ro/kept.txt}), C{link-dir} (to C{ro}) and C{link-sub} (to
-    C{ro/sub}). Their C{perm} facts, and those of what is listed through
-    C{link-dir}, are those of where they lead, and C{RNFR} agrees.
-    """
-
-    EXPECTED = {
-        "rw": {"link-file": "r", "link-dir": "el", "link-sub": "el",
-               "mine.txt": "adfrw"},
-        "rw/link-dir": {".": "el", "kept.txt": "r", "sub": "el"},
-    }
-    """The C{perm} fact of the entries of each directory listed."""
-
-    def setUp(self):
-        ProtectedTreeMixin.setUp(self)
-        self.server = startUsersServer(self, self.root, USERS,
-                                       {"alice": "secret"})
-
-    def facts(self):
-        """
-        List C{rw} and C{rw/link-dir} with C{MLSD}, describe the links
-        with C{MLST}, and C{RNFR} each of them (and C{RNTO} a name that
-        is not there, which leaves it).
-
-        @return: a Deferred firing with C{(listed, described, renames)}:
-            the C{perm} fact of each entry listed in each directory, of
-            each path described, and C{RNFR}'s reply code for each path.
-        """
-        def run():
-            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
-            self.addCleanup(client.close)
-            client.login()
-            listed = {}
-            for directory in self.EXPECTED:
-                port = client.epsvPort()
-                with socket.create_connection(("127.0.0.1", port)) as data:
-                    client.command("MLSD " + directory)
-                    body = b""
-                    while chunk := data.recv(65536):
-                        body += chunk
-                client.reply()
-                listed[directory] = dict(
-                    permOf(line) for line in body.splitlines()
-                    if b"type=pdir" not in line)
-            described, renames = {}, {}
-            for name in ["link-file", "link-dir", "link-sub", "mine.txt",
-                         "link-dir/kept.txt"]:
-                path = "rw/" + name
-                described[path] = permOf(
-                    client.command("MLST " + path).split(b"\n")[1])[1]
-                renames[path] = client.command("RNFR " + path)[:3]
-                client.command("RNTO rw/never-made/x")
-            return listed, described, renames
-
-        return self.inThread(run)
-
-    async def test_factsWhereLinksLead(self):
-        """
-        C{MLSD} and C{MLST} show the letters of where a link leads, and
-        C{RNFR} is refused exactly where they hold no C{f}.
-        """
-        listed, described, renames = await self.facts()
-        self.assertEqual(listed["rw"], {".": "cdeflmp", **self.EXPECTED["rw"]})
-        self.assertEqual(listed["rw/link-dir"], self.EXPECTED["rw/link-dir"])
-        self.assertEqual(described, {
-            "rw/link-file": "r", "rw/link-dir": "el", "rw/link-sub": "el",
-            "rw/mine.txt": "adfrw", "rw/link-dir/kept.txt": "r"})
-        self.assertEqual(renames, {
-            path: b"350" if "f" in perm else b"550"
-            for path, perm in described.items()})
-
-
-class FsspecLinkFactsTests(LinkFactsTests):
-    """
-    The same, on C{--realm fsspec:file://ROOT?users=PATH}.
-    """
-
-    def setUp(self):
-        ProtectedTreeMixin.setUp(self)
-        path = os.path.join(self.root, "users.toml")
-        with open(path, "w") as f:
-            f.write(USERS)
-        self.server = self.startServer(
-            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
-            users={"alice": "secret"}, anonymous=False)
 
 
 class HalfClosedDownloadTests(LoopbackServerMixin, unittest.TestCase):
