@@ -31,8 +31,6 @@ as the C{unix} checker's has the system's.
 
 from twisted.cred import credentials, error
 from twisted.internet import defer
-from twisted.internet.testing import MemoryReactorClock
-from twisted.logger import formatEvent
 from twisted.trial import unittest
 
 from ftpkit.auth import users
@@ -44,54 +42,7 @@ from ftpkit.auth.passwordhash import (
     parseHash,
 )
 from ftpkit.auth.usersfile import UserEntry
-from ftpkit.ops import events
-from ftpkit.ops.eventlog import REFUSAL_LINES
 from tests.integration.test_users import writeText
-from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
-
-
-class TransferBeforeDataLinesTests(unittest.TestCase):
-    """
-    Transfers that fail before their data connection opens get the
-    session's refusal lines, not a line each.
-    """
-
-    def setUp(self):
-        self.clock = MemoryReactorClock()
-        self.factory = makeFactory(self.clock, loginFailureDelay=0.0)
-        self.published = []
-        self.factory.events.subscribe(self.published.append)
-
-    def test_noDataConnectionBounded(self):
-        """
-        C{REFUSAL_LINES + 50} pipelined C{RETR} of an existing file with
-        no data connection: each gets C{425} and is published as a failed
-        transfer, but the log has C{REFUSAL_LINES} of their lines and one
-        counting the 50 others, before the logout line (it had a line
-        for each).
-        """
-        logged = captureLogs(self)
-        protocol, transport = connect(self.factory)
-        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n"
-                              + b"RETR /d/f.txt\r\n" * (REFUSAL_LINES + 50))
-        self.clock.advance(0)
-        protocol.dataReceived(b"QUIT\r\n")
-        protocol.connectionLost(None)
-        self.assertEqual(replyCodes(transport).count("425"),
-                         REFUSAL_LINES + 50)
-        self.assertEqual(
-            len([event for event in self.published
-                 if event.kind == events.TRANSFER and event.beforeData]),
-            REFUSAL_LINES + 50)
-        lines = [formatEvent(event) for event in logged
-                 if event.get("ftpkit_event") in (
-                     "transfer", "refusals-not-logged", "logout")]
-        failed = ("RETR from 10.0.0.1 user 'anonymous' path '/d/f.txt': "
-                  "425, 0 bytes in 0.000 s")
-        self.assertEqual(lines[:-1], [failed] * REFUSAL_LINES + [
-            "50 more refused commands from 10.0.0.1 user 'anonymous' "
-            "not logged"])
-        self.assertTrue(lines[-1].startswith("logout from 10.0.0.1"))
 
 
 class UnknownUserCostTests(unittest.TestCase):
@@ -155,36 +106,3 @@ class UnknownUserCostTests(unittest.TestCase):
             (32, 1, 1))
         self.assertEqual(users.commonCost([]),
                          (SCRYPT_N, SCRYPT_R, SCRYPT_P))
-
-
-class TransferLogBeforeDataTests(unittest.TestCase):
-    """
-    The transfer log (C{--xferlog}) has a session's transfers that failed
-    before their data connection, as many a minute as the log has.
-    """
-
-    def test_bounded(self):
-        """
-        C{REFUSAL_LINES + 50} pipelined C{RETR} of a file with no data
-        connection: C{REFUSAL_LINES} transfer log lines, then another
-        session's get lines of their own, and so do the first session's
-        once a minute passed (it had a line for each).
-        """
-        path = self.mktemp()
-        clock = MemoryReactorClock()
-        factory = makeFactory(clock, loginFailureDelay=0.0, xferlog=path)
-        flooding, _ = connect(factory)
-        flooding.dataReceived(b"USER anonymous\r\nPASS x\r\n"
-                              + b"RETR /d/f.txt\r\n" * (REFUSAL_LINES + 50))
-        clock.advance(0)
-        other, _ = connect(factory, "10.0.0.2")
-        other.dataReceived(b"USER anonymous\r\nPASS x\r\nRETR /top.bin\r\n")
-        clock.advance(60)
-        flooding.dataReceived(b"RETR /d/f.txt\r\n")
-        clock.advance(0)
-        with open(path) as log:
-            lines = log.read().splitlines()
-        self.assertEqual(
-            [(line.split()[6], line.split()[8]) for line in lines],
-            [("10.0.0.1", "/d/f.txt")] * REFUSAL_LINES
-            + [("10.0.0.2", "/top.bin"), ("10.0.0.1", "/d/f.txt")])

@@ -58,17 +58,9 @@ user with every right, explicit TLS, C{--tls-required
 
 import socket
 
-from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.config import ServerConfig
-from ftpkit.control.peerwarnings import LINES
-from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_attack_sweep14 import TLSClient
-from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin
 
 
@@ -190,48 +182,3 @@ class ReinitializeUnderTLSTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(replies, [
             b"331 ", b"230 ", b"200 ", b"200 ", b"200 ", b"220 ", b"530 ",
             b"331 ", b"230 ", (b"150 ", b"226 ")])
-
-
-class PassiveRefusalLinesTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    A server with C{--max-passive-per-ip 1}, one session of the client
-    holding its listener, and more of its sessions each asking for one.
-    """
-
-    timeout = 60
-
-    async def test_boundedOverSessions(self):
-        """
-        25 sessions each refused one listener (C{425}) log L{LINES} lines
-        in all, not one each.
-        """
-        server = self.startServer(
-            FilesystemRealm(scratchDirectory(self)),
-            ServerConfig(loginFailureDelay=0, passivePorts=freeRange(4),
-                         maxPassivePerIP=1))
-        logged = []
-        globalLogPublisher.addObserver(logged.append)
-        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
-
-        def attack():
-            holder = RawClient(server.port)
-            try:
-                holder.login()
-                replies = [holder.command("EPSV")[:3]]
-                for _ in range(25):
-                    client = RawClient(server.port)
-                    try:
-                        client.login()
-                        replies.append(client.command("EPSV")[:3])
-                        client.command("QUIT")
-                    finally:
-                        client.close()
-                return replies
-            finally:
-                holder.close()
-
-        replies = await self.inThread(attack)
-        self.assertEqual(replies, [b"229"] + [b"425"] * 25)
-        lines = [event for event in logged
-                 if "refused passive listener" in event.get("log_format", "")]
-        self.assertEqual(len(lines), LINES)
