@@ -36,7 +36,7 @@ import os
 import socket
 import uuid
 
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
@@ -46,7 +46,6 @@ from ftpkit.shells.quotas import diskUsage
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_users import startUsersServer
-from tests.tlssupport import FTPSTestsMixin
 
 try:
     import fsspec
@@ -55,9 +54,11 @@ except ImportError:
 else:
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
 
+
 SIZE = 8 << 20
 """The file's bytes: more than the loopback connection's buffers hold,
 so that a download left unread stays open."""
+
 
 LIMIT = 12 << 20
 """The tree's limit: room for the file and an upload, not two files."""
@@ -212,35 +213,6 @@ class DiskQuotaStalledDownloadTests(FsspecStalledDownloadTests):
         return diskUsage(self.home)
 
 
-class CCCLostTests(FTPSTestsMixin, unittest.TestCase):
-    """
-    C{CCC} (with C{tlsAllowCCC}) from a client that then goes away.
-    """
-
-    @defer.inlineCallbacks
-    def test_lostDuringShutdown(self):
-        """
-        A client that closes the TCP connection after C{CCC}'s C{200},
-        without ending TLS, ends its session quietly: no error is logged.
-        """
-        server = self.serve(tlsAllowCCC=True)
-
-        def client():
-            ftp = self.connect()
-            reply = ftp.sendcmd("CCC")
-            ftp.sock.close()
-            return reply
-
-        reply = yield self.inThread(client)
-        self.assertEqual(reply[:3], "200")
-        for _ in range(250):
-            if not server.factory.sessions:
-                break
-            yield task.deferLater(server.reactor, 0.02, lambda: None)
-        self.assertEqual(server.factory.sessions, 0)
-        self.assertEqual(self.flushLoggedErrors(), [])
-
-
 SPARSE = 64 << 20
 """The size of the (sparse) file truncated while it is sent: far more
 than the loopback connection's buffers hold."""
@@ -295,4 +267,3 @@ class ShrunkDownloadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertLess(received, SPARSE)
         self.assertEqual(reply[:4], "451 ")
         self.assertIn(f"{received} of {SPARSE} bytes", reply)
-
