@@ -90,20 +90,16 @@ C{--xferlog}, C{--on-upload}, C{--metrics}, text and JSON logs):
 """
 
 import os
-import socket
 import sys
 import textwrap
 
-from twisted.internet import defer
 from twisted.trial import unittest
 
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_quota_workers import writeQuotaUser
-from tests.integration.test_attack_tls import connectRaw
 from tests.integration.test_xferlog import startServer
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, clientHello
 
 HOOK = textwrap.dedent("""
     import os, sys
@@ -113,6 +109,7 @@ HOOK = textwrap.dedent("""
 """)
 """An C{--on-upload} program writing the path it was given, in
 hexadecimal, and its arguments after the output file's."""
+
 
 HOSTILE = [
     b"$(touch pwned)", b"`id`", b"a; rm -rf x", b"'quoted' \"twice\"",
@@ -223,46 +220,3 @@ class VirtualHostQuotaTests(unittest.TestCase):
         """
         self.storeOnBoth(
             lambda users, root: f"fsspec:file://{root}?users={users}")
-
-
-class TrickledHandshakeTests(FTPSTestsMixin, unittest.TestCase):
-    """
-    A ClientHello sent a byte at a time on an implicit FTPS port never
-    completes a line: its bytes do not count as activity, and the
-    connection ends at the idle timeout as a silent one does (a client
-    keeping each of its connections alive so would hold every one of
-    its C{--max-connections-per-ip} forever).
-    """
-
-    @defer.inlineCallbacks
-    def test_closedWhileTrickling(self):
-        """
-        The server closes the connection while the client still has most
-        of its ClientHello to send.
-        """
-        hello = clientHello()
-        server = self.serveImplicit(idleTimeout=0.5, closeTimeout=0.3)
-
-        def client():
-            sock = connectRaw(server.port)
-            sock.settimeout(0.1)
-            sent = 0
-            with sock:
-                while sent < len(hello):
-                    try:
-                        sock.sendall(hello[sent:sent + 1])
-                    except OSError:
-                        return sent
-                    sent += 1
-                    try:
-                        if sock.recv(65536) == b"":
-                            return sent
-                    except socket.timeout:
-                        pass
-                    except OSError:
-                        return sent
-            return sent
-
-        sent = yield self.inThread(client)
-        self.assertLess(sent, len(hello) // 2)
-
