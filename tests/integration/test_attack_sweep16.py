@@ -96,10 +96,7 @@ import textwrap
 from twisted.trial import unittest
 
 from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_quota_workers import writeQuotaUser
 from tests.integration.test_xferlog import startServer
-from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
 
 HOOK = textwrap.dedent("""
     import os, sys
@@ -163,60 +160,3 @@ class UploadCommandNamesTests(unittest.TestCase):
 
     def test_workers(self):
         self.uploadAll("--workers", "2")
-
-
-class VirtualHostQuotaTests(unittest.TestCase):
-    """
-    A user with a 100,000-byte quota, logged in on the default host and
-    on a C{--vhost} whose realm serves the same root from the same users
-    file, in one process.
-    """
-
-    timeout = 120
-
-    def storeOnBoth(self, realm):
-        """
-        A session on each host stores a byte, then each tries 90,000
-        bytes: one fits, the other gets C{552}, and the home holds no
-        more than the quota.
-
-        @param realm: given the users file's path and the root, the
-            realm's C{--realm} and C{--vhost} value.
-        """
-        root = scratchDirectory(self)
-        users = writeQuotaUser(root)
-        spec = realm(users, root)
-        server = ServerProcess(self, [
-            "--root", root, "--realm", spec, "--auth", f"users:{users}",
-            "--vhost", f"other.example={spec}"])
-        server.waitForGreeting()
-        sessions = [RawClient(server.port), RawClient(server.port)]
-        for session in sessions:
-            self.addCleanup(session.close)
-        self.assertTrue(sessions[1].command("HOST other.example").startswith(
-            b"220"))
-        for index, session in enumerate(sessions):
-            self.assertTrue(session.login().startswith(b"230"))
-            _, _, last = session.transfer(f"STOR small{index}", b"x")
-            self.assertTrue(last.startswith(b"226"), last)
-        finals = [session.transfer(f"STOR big{index}", b"y" * 90000)[2]
-                  for index, session in enumerate(sessions)]
-        self.assertEqual(sorted(final[:3] for final in finals),
-                         [b"226", b"552"])
-        home = os.path.join(root, "alice")
-        self.assertLessEqual(
-            sum(os.path.getsize(os.path.join(home, name))
-                for name in os.listdir(home)), 100000)
-
-    def test_disk(self):
-        """
-        C{users:PATH} on both hosts.
-        """
-        self.storeOnBoth(lambda users, root: f"users:{users}")
-
-    def test_fsspec(self):
-        """
-        C{fsspec:file://ROOT?users=PATH} on both hosts.
-        """
-        self.storeOnBoth(
-            lambda users, root: f"fsspec:file://{root}?users={users}")
