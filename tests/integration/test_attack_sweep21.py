@@ -107,15 +107,13 @@ Found, not fixed:
 import ftplib
 import io
 import os
-import sys
-import urllib.request
 
 from twisted.trial import unittest
 
 from ftpkit.auth import pgadmin
 from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 
 try:
     import psycopg
@@ -185,55 +183,3 @@ class DatabaseRestartTests(unittest.TestCase):
         self.assertNotIn("Traceback", log)
         self.assertNotIn("Rollback failed", log)
         self.assertNotIn("database unavailable", log)
-
-
-_HOOK = """
-import os, sys
-import prometheus_client
-prometheus_client.Counter("hook_runs", "runs of the command").inc()
-with open(sys.argv[1] + ".new", "w") as f:
-    f.write(repr(sorted(name for name in os.environ
-                        if name in ("PROMETHEUS_MULTIPROC_DIR",
-                                    "FTPKIT_QUOTA_LEDGERS"))))
-os.rename(sys.argv[1] + ".new", sys.argv[1])
-"""
-"""An upload command counting its runs with C{prometheus_client}, and
-writing which of the server's private variables it got to its argument."""
-
-
-class UploadCommandTests(unittest.TestCase):
-    """
-    The C{--on-upload} command does not get the variables naming the
-    server's run directories.
-    """
-
-    def setUp(self):
-        if prometheus_client is None:
-            raise unittest.SkipTest("prometheus-client is not installed")
-
-    def test_privateVariables(self):
-        """
-        Under C{--workers 2} with C{--metrics}, a command using
-        C{prometheus_client} gets neither C{PROMETHEUS_MULTIPROC_DIR} nor
-        C{FTPKIT_QUOTA_LEDGERS}, and its series are not the server's.
-        """
-        hook = os.path.abspath(self.mktemp())
-        with open(hook, "w") as f:
-            f.write(_HOOK)
-        seen = os.path.abspath(self.mktemp())
-        port = freePort()
-        server = ServerProcess(self, [
-            "--workers", "2", "--auth", "anonymous", "--anonymous-write",
-            "--root", scratchDirectory(self), "--metrics",
-            f"tcp:{port}:interface=127.0.0.1",
-            "--on-upload", f"{sys.executable} {hook} {seen}"])
-        server.waitForGreeting()
-        ftp = server.login()
-        ftp.storbinary("STOR a.txt", io.BytesIO(b"x"))
-        ftp.quit()
-        server.waitFor(lambda: os.path.exists(seen), "the upload command")
-        with open(seen) as f:
-            self.assertEqual(f.read(), "[]")
-        url = f"http://127.0.0.1:{port}/metrics"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            self.assertNotIn(b"hook_runs", response.read())

@@ -75,104 +75,18 @@ import os
 
 from twisted.cred.credentials import UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
-from twisted.internet import defer, error
-from twisted.python.failure import Failure
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.checkers import TextCredentialsChecker
 from ftpkit.auth.passwordhash import SCRYPT_N, SCRYPT_P, SCRYPT_R
 from ftpkit.auth.users import UserEntry, UsersChecker, UsersDatabase
 from ftpkit.auth.usersfile import UsersFileError, parseUsersData
-from ftpkit.control.uploadhook import UploadCommand
-from ftpkit.ops import events
-from ftpkit.ops.observers import ObserverSubscription
 from ftpkit.shells.storageconfig import readConfig
-from tests.integration.test_observers import _Spawner
 from tests.loglines import LoggedLines
 
 NESTED = b"[" * 500 + b"]" * 500
 """A TOML array nested 500 deep: past the parser's recursion."""
-
-
-def upload(peer, path):
-    """
-    @param peer: the client's address.
-    @param path: the file's path.
-    @return: the L{events.Event} of a completed C{STOR}.
-    """
-    return events.Event(events.TRANSFER, peer, user="alice", command="STOR",
-                        code=226, path=path, bytes=0)
-
-
-class HookTurnsTests(unittest.TestCase):
-    """
-    The uploads' commands of C{--on-upload} run in turn by client, not
-    first come, first served.
-    """
-
-    def setUp(self):
-        self.reactor = _Spawner()
-        self.hub = events.EventHub()
-        self.hook = UploadCommand(["/bin/true"], "/srv/ftp", 1, 60.0,
-                                  reactor=self.reactor)
-        self.subscription = ObserverSubscription(self.hook)
-        self.subscription.subscribeTo(self.hub)
-
-    def runAll(self):
-        """
-        End each command as it is started, until none waits.
-
-        @return: the paths of the uploads, in the order their commands
-            ran.
-        """
-        ended = 0
-        while ended < len(self.reactor.runs):
-            run, _ = self.reactor.runs[ended]
-            ended += 1
-            run.processEnded(Failure(error.ProcessDone(0)))
-        self.assertEqual(self.subscription.pending, 0)
-        return [path for _, path in self.reactor.runs]
-
-    def test_floodDoesNotHoldOthers(self):
-        """
-        A client's 500 uploads, then another client's one: the other's
-        command runs second, after the one command already running; it
-        ran 501st.
-        """
-        flood = ["/f/%03d" % (n,) for n in range(500)]
-        for path in flood:
-            self.hub.publish(upload("192.0.2.1", path))
-        self.hub.publish(upload("198.51.100.7", "/mine.pdf"))
-        ran = self.runAll()
-        self.assertEqual(ran[:2], ["/f/000", "/mine.pdf"])
-        self.assertEqual([path for path in ran if path != "/mine.pdf"],
-                         flood)
-
-    def test_inTurn(self):
-        """
-        Clients with uploads waiting have their commands run one each in
-        turn, each client's in the order its uploads came.
-        """
-        for n in range(3):
-            self.hub.publish(upload("192.0.2.1", "/a%d" % (n,)))
-        for n in range(3):
-            self.hub.publish(upload("192.0.2.2", "/b%d" % (n,)))
-        self.assertEqual(self.runAll(),
-                         ["/a0", "/b0", "/a1", "/b1", "/a2", "/b2"])
-
-    def test_ipv6Network(self):
-        """
-        An IPv6 client is its C{/64}: uploads from many of its addresses
-        take one turn, as from one address; an IPv4 client reaching an
-        IPv6 listener is its IPv4 address.
-        """
-        for n in range(4):
-            self.hub.publish(upload("2001:db8::%x" % (n + 1,), "/v%d" % (n,)))
-        self.hub.publish(upload("::ffff:192.0.2.9", "/m0"))
-        self.hub.publish(upload("192.0.2.9", "/m1"))
-        self.hub.publish(upload("2001:db8:0:1::1", "/w0"))
-        self.assertEqual(self.runAll(),
-                         ["/v0", "/m0", "/w0", "/v1", "/m1", "/v2", "/v3"])
 
 
 class NestedFileTests(LoggedLines, unittest.TestCase):
