@@ -80,7 +80,6 @@ realm, and C{--realm memory} drops kept cut uploads before refusing.
 
 import ftplib
 import io
-import socket
 import threading
 
 from twisted.internet.defer import Deferred, succeed
@@ -210,63 +209,6 @@ class HungStoreTests(LoopbackServerMixin, unittest.TestCase):
                     if "after its ABOR" in event.get("log_format", "")]
 
         return self.abortHungStore().addCallback(storedLate)
-
-
-class ReinLoginFloodTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    A connection logs in at most ten times
-    (L{ftpkit.control.handlers.login.MAX_LOGINS}): C{REIN} after that
-    many is C{421}, and the connection is closed.
-    """
-
-    def replies(self, lines, count):
-        """
-        Send C{lines} on a new connection and read replies (blocking).
-
-        @param lines: the bytes to send.
-        @param count: the replies to read at most.
-        @return: the codes read, up to the connection's end.
-        """
-        server = self.startServer(SharedShellRealm(MemoryShell()))
-        connection = socket.create_connection(("127.0.0.1", server.port),
-                                              timeout=10)
-        self.addCleanup(connection.close)
-        reader = connection.makefile("rb")
-        reader.readline()
-        connection.sendall(lines)
-        codes = []
-        for _ in range(count):
-            line = reader.readline()
-            if not line:
-                break
-            codes.append(line[:3].decode())
-        return codes
-
-    def test_reinPastLogins(self):
-        """
-        Anonymous logins, each followed by C{REIN}: the C{REIN} after the
-        tenth login gets C{421}, and nothing comes after.
-        """
-        cycle = b"USER anonymous\r\nPASS x\r\nREIN\r\n"
-        logins = 10
-
-        def check(codes):
-            self.assertEqual(codes, ["331", "230", "220"] * (logins - 1)
-                             + ["331", "230", "421"])
-
-        return self.inThread(self.replies, cycle * (logins + 1),
-                             3 * logins + 3).addCallback(check)
-
-    def test_reinWithoutLogin(self):
-        """
-        C{REIN} of a client not logged in counts no login.
-        """
-        def check(codes):
-            self.assertEqual(codes, ["220"] * 20 + ["331", "230"])
-
-        return self.inThread(
-            self.replies, b"REIN\r\n" * 20 + b"USER anonymous\r\nPASS x\r\n",
-            22).addCallback(check)
 
 
 EVIL = "\x1b[2J\x1b[31mx\u202e"
