@@ -1,7 +1,7 @@
 """
 A file appended to (C{APPE}) by one session while a second session runs
 commands, over real loopback sockets: what the in-place writers' tests
-(L{tests.integration.test_attack_sweep6},
+(L{tests.integration.test_attack_uploads.InPlaceWritersTests},
 L{tests.integration.test_inplacereplaced}, and on the fsspec realm
 L{tests.integration.test_attack_fsspecinplace}) share. The file is on the
 disk unless a subclass serves another realm (L{AppendingTestsMixin.makeRealm}

@@ -11,7 +11,7 @@ the upload for failed though the file was there. C{ABOR} now waits up
 to L{ftpkit.control.opening.COMMIT_GRACE} for the commit: stored, the
 upload gets C{226}; failed, its error, and nothing is stored; still
 under way (a plugin whose C{close} hangs,
-L{tests.integration.test_attack_sweep29.HungStoreTests}), C{426}.
+L{tests.integration.test_attack_plugins.HungStoreTests}), C{426}.
 """
 
 import ftplib

@@ -1,8 +1,12 @@
 """
-Commands an attacker sends to make the server work much more than the
-command is worth.
+Attacks on the command parser and its replies: commands sent to make the
+server work much more than the command is worth, and names holding
+Telnet bytes (C{IAC} and a command byte, C{0xff} doubled as RFC 2640
+asks) that must come back in replies as they were named.
 """
 
+import ftplib
+import io
 import os
 import re
 import stat
@@ -15,6 +19,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.files import ASCII_SIZE_LIMIT
 from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.scratch import scratchDirectory
 
@@ -211,3 +216,156 @@ class AnnouncedSizeTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(data, b"\nb\n")
         self.assertIn(b"(3 bytes)", first)
         self.assertTold(first, data)
+
+
+TRAP = b"\xff\xf4report"
+"""A name holding C{IAC IP}: once read as a Telnet command, C{report}."""
+
+
+class TelnetInNamesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A name holding an C{IAC} and a Telnet command byte, listed and sent
+    back as listed.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.raw = self.root.encode()
+        with open(os.path.join(self.raw, b"report"), "wb") as f:
+            f.write(b"precious")
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig())
+
+    def client(self):
+        """
+        @return: a logged-in ftplib client sending names as listed
+            (latin-1, C{0xff} not doubled).
+        """
+        return ftplibLogin(self, self.server.port,
+                           client=ftplib.FTP(encoding="latin-1"))
+
+    def plant(self):
+        """
+        Store L{TRAP}, its C{IAC} doubled as RFC 2640 asks.
+        """
+        ftp = self.client()
+        ftp.storbinary("STOR " + TRAP.replace(b"\xff", b"\xff\xff")
+                       .decode("latin-1"), io.BytesIO(b"trap"))
+        ftp.quit()
+
+    def listedTrap(self, ftp):
+        """
+        @return: L{TRAP} as C{ftp} lists it.
+        """
+        return [name for name in ftp.nlst()
+                if name.encode("latin-1") == TRAP][0]
+
+    def contents(self, name):
+        """
+        @return: the bytes of the file C{name} in the root, or C{None}.
+        """
+        try:
+            with open(os.path.join(self.raw, name), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    async def test_deleteListedName(self):
+        """
+        C{DELE} of the name as listed removes that file, not C{report}.
+        """
+        def run():
+            self.plant()
+            ftp = self.client()
+            return ftp.delete(self.listedTrap(ftp))
+
+        reply = await self.inThread(run)
+        self.assertTrue(reply.startswith("250"), reply)
+        self.assertEqual((self.contents(b"report"), self.contents(TRAP)),
+                         (b"precious", None))
+
+    async def test_otherVerbs(self):
+        """
+        C{RETR}, C{SIZE}, C{RNFR} and C{RNTO} of the name as listed name
+        that file too.
+        """
+        def run():
+            self.plant()
+            ftp = self.client()
+            ftp.voidcmd("TYPE I")
+            name = self.listedTrap(ftp)
+            data = []
+            ftp.retrbinary("RETR " + name, data.append)
+            size = ftp.size(name)
+            ftp.rename(name, "moved")
+            return b"".join(data), size
+
+        self.assertEqual(await self.inThread(run), (b"trap", 4))
+        self.assertEqual((self.contents(b"report"), self.contents(b"moved"),
+                          self.contents(TRAP)), (b"precious", b"trap", None))
+
+
+NAME = b"d\xff\xf4x"
+"""A directory name holding C{IAC IP}: undoubled, read as C{dx}."""
+
+
+class DoubledInRepliesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A directory named L{NAME} on disk, named by a client that doubles
+    C{0xff} as RFC 2640 asks.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        os.mkdir(os.path.join(self.root.encode(), NAME))
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig())
+
+    def session(self, *lines):
+        """
+        Log in as alice and send C{lines}, each with C{0xff} doubled.
+
+        @return: a L{Deferred} firing with the replies to C{lines}.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                return [client.command(line.replace(b"\xff", b"\xff\xff"))
+                        for line in lines]
+            finally:
+                client.close()
+
+        return self.inThread(run)
+
+    async def test_workingDirectory(self):
+        """
+        C{CWD} to the directory, then C{PWD}: the C{250} and the C{257}
+        hold its name with C{0xff} doubled.
+        """
+        changed, current = await self.session(b"CWD " + NAME, b"PWD")
+        self.assertEqual(changed, b"250 Directory changed to /d\xff\xff\xf4x")
+        self.assertEqual(current,
+                         b'257 "/d\xff\xff\xf4x" is the current directory')
+
+    async def test_madeDirectory(self):
+        """
+        The C{257} of C{MKD} of a new directory under it doubles every
+        C{0xff} of the path.
+        """
+        [made] = await self.session(b"MKD " + NAME + b"/new\xff")
+        self.assertTrue(made.startswith(b'257 "/d\xff\xff\xf4x/new\xff\xff"'),
+                        made)
+
+    async def test_statListing(self):
+        """
+        C{STAT} of the root lists on the control connection, so the name
+        is doubled there.
+        """
+        [listing] = await self.session(b"STAT /")
+        self.assertIn(b"d\xff\xff\xf4x", listing)
+        self.assertNotIn(b"\xff", listing.replace(b"\xff\xff", b""))

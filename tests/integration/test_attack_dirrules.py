@@ -8,10 +8,14 @@ doubled slashes, C{..}, C{.}, a trailing slash, and symbolic links in a
 directory they may change that lead into one they may not.
 
 Nothing they must not change changes, and C{RNFR} of what cannot be
-renamed gets C{550}, never C{350}.
+renamed gets C{550}, never C{350}. The facts listed of a link into a
+read-only directory (C{MLSD}, C{MLST} C{perm}) are the facts of where it
+leads (L{LinkFactsTests}).
 """
 
 import os
+import re
+import socket
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -20,6 +24,7 @@ from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.attackhelpers import CLIENT_WAIT
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
@@ -318,3 +323,103 @@ class UploadOnlyTests(ProtectedTreeMixin, unittest.TestCase):
             if lines[0].startswith("RNFR"):
                 self.assertTrue(replies[0].startswith(b"550"),
                                 (lines, replies))
+
+
+def permOf(line):
+    """
+    @param line: a line of C{MLSD} or of an C{MLST} reply (C{bytes}).
+    @return: C{(name, perm fact)}.
+    """
+    facts, name = line.strip().split(b" ", 1)
+    return (name.decode("utf-8"),
+            re.search(rb"perm=([a-z]*);", facts).group(1).decode("ascii"))
+
+
+class LinkFactsTests(ProtectedTreeMixin, unittest.TestCase):
+    """
+    Alice may change anything but C{/ro} (a users file's directory
+    rule); C{/rw} holds links into C{/ro}: C{link-file} (to
+    C{ro/kept.txt}), C{link-dir} (to C{ro}) and C{link-sub} (to
+    C{ro/sub}). Their C{perm} facts, and those of what is listed through
+    C{link-dir}, are those of where they lead, and C{RNFR} agrees.
+    """
+
+    EXPECTED = {
+        "rw": {"link-file": "r", "link-dir": "el", "link-sub": "el",
+               "mine.txt": "adfrw"},
+        "rw/link-dir": {".": "el", "kept.txt": "r", "sub": "el"},
+    }
+    """The C{perm} fact of the entries of each directory listed."""
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        self.server = startUsersServer(self, self.root, USERS,
+                                       {"alice": "secret"})
+
+    def facts(self):
+        """
+        List C{rw} and C{rw/link-dir} with C{MLSD}, describe the links
+        with C{MLST}, and C{RNFR} each of them (and C{RNTO} a name that
+        is not there, which leaves it).
+
+        @return: a Deferred firing with C{(listed, described, renames)}:
+            the C{perm} fact of each entry listed in each directory, of
+            each path described, and C{RNFR}'s reply code for each path.
+        """
+        def run():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            self.addCleanup(client.close)
+            client.login()
+            listed = {}
+            for directory in self.EXPECTED:
+                port = client.epsvPort()
+                with socket.create_connection(("127.0.0.1", port)) as data:
+                    client.command("MLSD " + directory)
+                    body = b""
+                    while chunk := data.recv(65536):
+                        body += chunk
+                client.reply()
+                listed[directory] = dict(
+                    permOf(line) for line in body.splitlines()
+                    if b"type=pdir" not in line)
+            described, renames = {}, {}
+            for name in ["link-file", "link-dir", "link-sub", "mine.txt",
+                         "link-dir/kept.txt"]:
+                path = "rw/" + name
+                described[path] = permOf(
+                    client.command("MLST " + path).split(b"\n")[1])[1]
+                renames[path] = client.command("RNFR " + path)[:3]
+                client.command("RNTO rw/never-made/x")
+            return listed, described, renames
+
+        return self.inThread(run)
+
+    async def test_factsWhereLinksLead(self):
+        """
+        C{MLSD} and C{MLST} show the letters of where a link leads, and
+        C{RNFR} is refused exactly where they hold no C{f}.
+        """
+        listed, described, renames = await self.facts()
+        self.assertEqual(listed["rw"], {".": "cdeflmp", **self.EXPECTED["rw"]})
+        self.assertEqual(listed["rw/link-dir"], self.EXPECTED["rw/link-dir"])
+        self.assertEqual(described, {
+            "rw/link-file": "r", "rw/link-dir": "el", "rw/link-sub": "el",
+            "rw/mine.txt": "adfrw", "rw/link-dir/kept.txt": "r"})
+        self.assertEqual(renames, {
+            path: b"350" if "f" in perm else b"550"
+            for path, perm in described.items()})
+
+
+class FsspecLinkFactsTests(LinkFactsTests):
+    """
+    The same, on C{--realm fsspec:file://ROOT?users=PATH}.
+    """
+
+    def setUp(self):
+        ProtectedTreeMixin.setUp(self)
+        path = os.path.join(self.root, "users.toml")
+        with open(path, "w") as f:
+            f.write(USERS)
+        self.server = self.startServer(
+            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
+            users={"alice": "secret"}, anonymous=False)

@@ -1,7 +1,7 @@
 """
 Uploads written in place (C{APPE}, C{REST} and C{STOR}) on the fsspec
 realm, over real loopback sockets: the disk realm's tests of them
-(L{tests.integration.test_attack_sweep6.InPlaceWritersTests},
+(L{tests.integration.test_attack_uploads.InPlaceWritersTests},
 L{tests.integration.test_inplacereplaced.ReplacedDuringAppendTests}) run
 on C{fsspec:file://} and C{fsspec:memory://}.
 
@@ -14,23 +14,36 @@ And an C{APPE} whose file a C{STOR} or C{RNTO} replaced, or C{DELE} or a
 rename took away, meanwhile was told C{226} for bytes its path no longer
 held.
 
-And, as on the disk (L{tests.integration.test_attack_sweep4_modes}), an
+And, as on the disk (L{tests.integration.test_attack_permissions}), an
 upload written in place on C{file://} by a server running as root kept
 the file's set-user-ID and set-group-ID bits, which the kernel clears
 for other writers: the owner's program then held the uploader's bytes.
+
+Uploads refused for their size, by a full disk under C{file://}
+(L{FsspecDiskFullTests}) or by C{--max-upload-size} and the tree's limit
+under C{memory://} (L{FsspecRefusedInPlaceTests}), leave the file as it
+was, or its bytes before a resume's offset.
 """
 
+import io
+import os
 import stat
 import uuid
 
 from twisted.internet import defer
+from twisted.trial import unittest
 
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
 from tests.appending import APPENDED, ORIGINAL
+from tests.ftpclient import ftplibLogin
 from tests.integration import (
-    test_attack_sweep4_modes,
-    test_attack_sweep6,
+    test_attack_permissions,
+    test_attack_uploads,
     test_inplacereplaced,
 )
+from tests.integration.test_diskfull import FLOOD, storeFailing
+from tests.smallmounts import smallFilesystem
 
 try:
     import fsspec
@@ -103,14 +116,14 @@ class MemoryMixin:
 
 
 class LocalInPlaceWritersTests(LocalMixin,
-                               test_attack_sweep6.InPlaceWritersTests):
+                               test_attack_uploads.InPlaceWritersTests):
     """
     Two in-place writers of one file on C{file://}.
     """
 
 
 class MemoryInPlaceWritersTests(MemoryMixin,
-                                test_attack_sweep6.InPlaceWritersTests):
+                                test_attack_uploads.InPlaceWritersTests):
     """
     Two in-place writers of one file on C{memory://}.
     """
@@ -147,7 +160,7 @@ class MemoryReplacedDuringAppendTests(
 
 
 class LocalPrivilegeBitsTests(LocalMixin,
-                              test_attack_sweep4_modes.PrivilegeBitsTests):
+                              test_attack_permissions.PrivilegeBitsTests):
     """
     Programs with their set-user-ID and set-group-ID bits on, on
     C{file://}.
@@ -165,3 +178,119 @@ class LocalPrivilegeBitsTests(LocalMixin,
         self.assertEqual([self.mode("appended"), self.mode("resumed")],
                          [0o755] * 2)
         self.assertFalse(self.mode("replaced") & (stat.S_ISUID | stat.S_ISGID))
+
+
+class FsspecDiskFullTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{fsspec:file://} on a 1 MiB file system (root only) holding C{old}.
+    """
+
+    timeout = 60
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.root = smallFilesystem(self, size="1m")
+        self.old = os.path.join(self.root, "old")
+        with open(self.old, "wb") as f:
+            f.write(b"old bytes " * 300)
+        self.server = self.startServer(
+            makeFsspecRealm("file://" + self.root, {}))
+
+    def fails(self, command, rest=None):
+        """
+        Send twice the disk's size with C{command} (after C{REST rest}
+        unless C{None}).
+
+        @return: a Deferred firing with the final reply and the bytes
+            C{old} holds after.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            final = storeFailing(ftp, command, FLOOD, rest=rest)
+            with open(self.old, "rb") as f:
+                return final, f.read()
+
+        return self.inThread(run)
+
+    async def test_append(self):
+        """
+        C{APPE} leaves the file as it was before.
+        """
+        final, kept = await self.fails("APPE old")
+        self.assertEqual(final[:4], "452 ")
+        self.assertEqual(kept, b"old bytes " * 300)
+
+    async def test_resume(self):
+        """
+        C{REST 1000} and C{STOR} leave the file's bytes before the offset.
+        """
+        final, kept = await self.fails("STOR old", rest=1000)
+        self.assertEqual(final[:4], "452 ")
+        self.assertEqual(kept, (b"old bytes " * 300)[:1000])
+
+
+class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Uploads written in place (C{APPE}, C{REST} and C{STOR}) refused for
+    their size on C{fsspec:memory://} (one store per process: a root of
+    the test's own, removed afterwards), held to C{size=1M}, with
+    C{--max-upload-size} 500K.
+    """
+
+    timeout = 60
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.where = "/sweep15-" + uuid.uuid4().hex
+        self.fs = fsspec.filesystem("memory")
+        self.addCleanup(lambda: self.fs.exists(self.where)
+                        and self.fs.rm(self.where, recursive=True))
+        self.server = self.startServer(
+            makeFsspecRealm(f"memory://{self.where}?size=1M", {}),
+            ServerConfig(maxUploadSize=500000))
+
+    def refused(self, size, rest=None):
+        """
+        Store C{f} (100,000 bytes), then send C{size} bytes appended to
+        it, or from C{rest} on unless C{None}.
+
+        @return: a Deferred firing with the final reply and C{f}'s size
+            after.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            ftp.storbinary("STOR f", io.BytesIO(b"o" * 100000))
+            command = "APPE f" if rest is None else "STOR f"
+            final = storeFailing(ftp, command, size, rest=rest)
+            return final, ftp.size("f")
+
+        return self.inThread(run)
+
+    async def test_appendOverQuota(self):
+        """
+        An C{APPE} past the store's size leaves the file as it was.
+        """
+        final, size = await self.refused(400000 * 8)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 100000)
+
+    async def test_resumeOverQuota(self):
+        """
+        A resume past it leaves the bytes before its offset.
+        """
+        final, size = await self.refused(400000 * 8, rest=50000)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 50000)
+
+    async def test_appendOverLimit(self):
+        """
+        An C{APPE} past C{--max-upload-size} (within the size) leaves the
+        file as it was.
+        """
+        final, size = await self.refused(600000)
+        self.assertEqual(final[:4], "552 ")
+        self.assertEqual(size, 100000)

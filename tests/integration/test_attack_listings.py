@@ -1,9 +1,15 @@
 """
+Attacks on listings and wildcard patterns.
+
 Floods of slow shell work over real loopback sockets: many sessions of
 one client address listing a huge directory, or checksumming a big file,
 while a client at another address (C{127.0.0.2}) wants the same kind of
 work done. The other client is served in turn (L{ftpkit.control.turns}),
 not after the whole flood. Assertions are on the order things end in.
+
+Patterns are matched off the reactor thread (L{PatternThreadTests}), and
+C{STAT} of names holding characters other line splitters break at cannot
+forge listing lines (L{StatNamesTests}).
 """
 
 import ftplib
@@ -11,13 +17,17 @@ import os
 import threading
 
 from twisted.internet import defer, reactor
+from twisted.python import threadable
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.protocol import globbing
 from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor, laneRunners
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_hardening import waitFor
+from tests.scratch import scratchDirectory
 
 ENTRIES = 10000
 """Entries of the huge directory: ten batches of a streamed listing."""
@@ -235,3 +245,97 @@ class FloodTests(LoopbackServerMixin, unittest.TestCase):
         reply = yield inOwnThread(abortLoop, attacker)
         self.assertTrue(reply.startswith("200"), reply)
         self.assertEqual(self.lane.most, 1)
+
+
+class PatternThreadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory with a few files; every L{globbing.matchNames}
+    call is recorded with whether it ran in the reactor thread.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        for name in ("a.txt", "b.txt", "c.bin"):
+            with open(os.path.join(self.root, name), "wb") as f:
+                f.write(b"x")
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+        self.inReactor = []
+        matchNames = globbing.matchNames
+
+        def recording(pattern, names):
+            self.inReactor.append(threadable.isInIOThread())
+            return matchNames(pattern, names)
+
+        self.patch(globbing, "matchNames", recording)
+
+    @defer.inlineCallbacks
+    def test_matchedInThread(self):
+        """
+        C{STAT}, C{NLST} and C{LIST} with a pattern each match it in a
+        thread, and list what it matches.
+        """
+        def client():
+            ftp = ftplibLogin(self, self.server.port)
+            stat = ftp.sendcmd("STAT *.txt")
+            names = ftp.nlst("*.txt")
+            lines = []
+            ftp.retrlines("LIST ?.bin", lines.append)
+            ftp.close()
+            return stat, names, lines
+
+        stat, names, lines = yield self.inThread(client)
+        self.assertIn(" a.txt\n", stat)
+        self.assertIn(" b.txt\n", stat)
+        self.assertNotIn("c.bin", stat)
+        self.assertEqual(names, ["a.txt", "b.txt"])
+        self.assertEqual([line.split()[-1] for line in lines], ["c.bin"])
+        self.assertEqual(self.inReactor, [False] * 3)
+
+
+FORGED = "-rw-r--r--   1 u        g               9 Jan  1 00:00 forged"
+"""A listing line, as a name's tail would forge it."""
+
+
+BREAKS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
+          "\u2029"]
+"""What C{str.splitlines} breaks a line at, beside CR and LF."""
+
+
+class StatNamesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{STAT} of a directory whose names hold characters other line
+    splitters break at.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        for index, mark in enumerate(BREAKS):
+            name = "%d%s%s" % (index, mark, FORGED)
+            with open(os.path.join(self.root, name), "wb"):
+                pass
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig())
+
+    async def test_oneLineAName(self):
+        """
+        Each name is on one line of C{STAT}'s reply, whole: no line
+        of the reply is a forged entry.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port)
+            try:
+                return ftp.sendcmd("STAT .")
+            finally:
+                ftp.close()
+        reply = await self.inThread(run)
+        entries = reply.split("\n")[1:-1]
+        self.assertEqual(
+            sorted(line.split(None, 8)[-1] for line in entries),
+            sorted("%d%s%s" % (index, mark, FORGED)
+                   for index, mark in enumerate(BREAKS)))

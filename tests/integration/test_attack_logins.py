@@ -5,21 +5,58 @@ answered at once and a wrong one only after the failed-login delay, so a
 guesser hanging up as soon as an answer is late learns as much as one
 that waits, on as many connections as it may open); and a client staying
 connected without logging in past C{--login-timeout}.
+
+A name the users file or database does not have costs the check a known
+name's does (L{UnknownUserCostTests}, L{DatabaseDummyCostTests}); a users
+file or storage config nested past the TOML parser's depth is said to be
+a file that cannot be used; logins go on after the PostgreSQL of
+C{--auth pg:} restarts; and C{REIN} cannot buy a connection more than ten
+logins.
 """
 
+import ftplib
+import io
+import os
+import socket
 import time
 
-from twisted.cred import checkers, portal
+from twisted.cred import checkers, credentials, error, portal
+from twisted.cred.credentials import UsernamePassword
+from twisted.cred.error import UnauthorizedLogin
 from twisted.internet import defer, task
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.auth import pgadmin, users
+from ftpkit.auth.checkers import TextCredentialsChecker
+from ftpkit.auth.passwordhash import (
+    SCRYPT_N,
+    SCRYPT_P,
+    SCRYPT_R,
+    hashPassword,
+    parseHash,
+)
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.users import UserEntry, UsersChecker, UsersDatabase
+from ftpkit.auth.usersfile import UsersFileError, parseUsersData
 from ftpkit.config import ServerConfig
 from ftpkit.control.loginfailures import HOLD_AFTER
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.storageconfig import readConfig
 from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_users import writeText
+from tests.loglines import LoggedLines
+from tests.pgserver import PostgresServer, binaries
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+
+try:
+    import psycopg
+except ImportError:
+    psycopg = None
+
 
 GUESSERS = 16
 """Connections guessing at once from one address."""
@@ -148,3 +185,312 @@ class StayingWithoutLoginTests(LoopbackServerMixin, unittest.TestCase):
         """
         answer = yield self.stay(b"REIN")
         self.assertEqual((answer or b"")[:3], b"421", answer)
+
+
+def login(port, user, password):
+    """
+    Log in with ftplib from a connection of its own.
+
+    @return: the reply to C{PASS} (an error's text when refused).
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    try:
+        ftp.sendcmd(f"USER {user}")
+        return ftp.sendcmd(f"PASS {password}")
+    except ftplib.error_temp as e:
+        return str(e)
+    finally:
+        ftp.close()
+
+
+class DatabaseRestartTests(unittest.TestCase):
+    """
+    Logins after the PostgreSQL of C{--auth pg:DSN} restarted are served,
+    without tracebacks in the log.
+    """
+
+    def setUp(self):
+        if psycopg is None:
+            raise unittest.SkipTest("psycopg is not installed")
+        if binaries() is None:
+            raise unittest.SkipTest("PostgreSQL is not installed")
+        self.postgres = PostgresServer()
+        self.addCleanup(self.postgres.stop)
+        dsn = self.postgres.dsn
+        out = io.StringIO()
+        self.assertEqual(pgadmin.main(["--dsn", dsn, "init"], stdout=out), 0)
+        self.assertEqual(pgadmin.main(
+            ["--dsn", dsn, "add", "frank", "--password-stdin"],
+            stdin=io.StringIO("pw\n"), stdout=out), 0)
+        root = scratchDirectory(self)
+        os.makedirs(os.path.join(root, "frank"))
+        self.server = ServerProcess(self, [
+            "--root", root, "--auth", f"pg:{dsn}", "--realm", f"pg:{dsn}"])
+        self.server.waitForGreeting()
+
+    def test_loginsAfterRestart(self):
+        """
+        Once the database restarted, the next logins are answered C{230}
+        (they were C{421}, one for each connection the pool kept), and
+        nothing logs a traceback or the database as unavailable.
+        """
+        port = self.server.port
+        self.assertEqual(login(port, "frank", "pw"), "230 Login successful")
+        self.postgres.restart()
+        replies = [login(port, "frank", "pw") for _ in range(3)]
+        self.assertEqual(replies, ["230 Login successful"] * 3)
+        log = self.server.log()
+        self.assertNotIn("Traceback", log)
+        self.assertNotIn("Rollback failed", log)
+        self.assertNotIn("database unavailable", log)
+
+
+class UnknownUserCostTests(unittest.TestCase):
+    """
+    A failed login for a name a users file does not have costs the check
+    a known name's does, whatever cost the file's hashes were made at.
+    """
+
+    def checkedCosts(self, text, names):
+        """
+        @param text: a users file's text.
+        @param names: user names to log in as with a wrong password.
+        @return: the scrypt C{(n, r, p)} of each hash checked.
+        """
+        path = self.mktemp()
+        writeText(path, text)
+        checked = []
+
+        def verify(password, stored):
+            checked.append(parseHash(stored)[:3])
+            return False
+
+        self.patch(users, "verifyPassword", verify)
+        checker = users.UsersChecker(users.UsersDatabase(path),
+                                     lambda call, *args: defer.execute(
+                                         call, *args))
+        for name in names:
+            self.failureResultOf(checker.requestAvatarId(
+                credentials.UsernamePassword(name.encode(), b"wrong")),
+                error.UnauthorizedLogin)
+        return checked
+
+    def test_dummyOfTheFilesCost(self):
+        """
+        In a file whose hashes were made at C{N=32} (an operator's tool
+        of its own; C{N=2**17} in the real case), an unknown name and a
+        user without a password are checked against a hash of that cost
+        as alice is: they were checked at the default cost, C{2**14},
+        so that an unknown name was answered in a tenth of a known one's
+        time.
+        """
+        hashed = hashPassword("secret", n=32, r=1, p=1)
+        text = (f'[users.alice]\npassword = "{hashed}"\n'
+                f'[users.bob]\npassword = "{hashed}"\n'
+                '[users.carol]\n')
+        self.assertEqual(self.checkedCosts(text, ["alice", "nobody", "carol"]),
+                         [(32, 1, 1)] * 3)
+
+    def test_commonCost(self):
+        """
+        The dummy has the cost most of the hashes have; the default when
+        no user has one.
+        """
+        rare = hashPassword("x", n=16, r=1, p=1)
+        common = hashPassword("x", n=32, r=1, p=1)
+        self.assertEqual(
+            users.commonCost([UserEntry("a", rare, "a", None),
+                              UserEntry("b", common, "b", None),
+                              UserEntry("c", common, "c", None),
+                              UserEntry("d", None, "d", None)]),
+            (32, 1, 1))
+        self.assertEqual(users.commonCost([]),
+                         (SCRYPT_N, SCRYPT_R, SCRYPT_P))
+
+
+NESTED = b"[" * 500 + b"]" * 500
+"""A TOML array nested 500 deep: past the parser's recursion."""
+
+
+class NestedFileTests(LoggedLines, unittest.TestCase):
+    """
+    A users file or storage config nested deeper than the TOML parser
+    can go is a file that cannot be used, said as such.
+    """
+
+    def write(self, path, data):
+        """
+        Replace C{path} with C{data} (a new inode: a change always seen).
+        """
+        with open(path + ".new", "wb") as f:
+            f.write(data)
+        os.replace(path + ".new", path)
+
+    def test_parse(self):
+        """
+        L{parseUsersData} raises L{UsersFileError} naming the file.
+        """
+        error = self.assertRaises(
+            UsersFileError, parseUsersData,
+            b"[users.alice]\nhome = " + NESTED + b"\n", "users.toml")
+        self.assertEqual(str(error),
+                         "users.toml: not valid TOML: nested too deeply")
+
+    def test_reloadKeepsUsers(self):
+        """
+        A reload of such a file keeps the old users, with one line.
+        """
+        path = os.path.abspath(self.mktemp())
+        self.write(path, b'[users.alice]\nhome = "alice"\n')
+        database = UsersDatabase(path)
+        self.captureLog()
+        self.write(path, b"[users.bob]\nhome = " + NESTED + b"\n")
+        self.assertFalse(database.reload())
+        self.assertEqual(list(database.users), ["alice"])
+        self.assertEqual(self.lines(), [
+            "users file not reloaded, keeping the old users: "
+            f"{path}: not valid TOML: nested too deeply"])
+
+    def test_storageConfig(self):
+        """
+        A storage config likewise: L{ValueError} naming it.
+        """
+        path = os.path.abspath(self.mktemp())
+        self.write(path, b"[options]\nkey = " + NESTED + b"\n")
+        error = self.assertRaises(ValueError, readConfig, path)
+        self.assertEqual(str(error), f"{path}: not a valid TOML file")
+
+
+class _Rows:
+    """
+    A user database read at each login, as PostgreSQL's is
+    (L{ftpkit.auth.pgusers.PostgresUsers}): no C{users} to look through.
+    """
+
+    path = "PostgreSQL"
+
+    def __init__(self, entries):
+        self.entries = entries
+
+    def get(self, name):
+        """
+        @return: a Deferred firing with the entry named C{name}, or C{None}.
+        """
+        return defer.succeed(self.entries.get(name))
+
+    def reload(self):
+        """
+        Nothing to read again.
+        """
+        return False
+
+
+class DatabaseDummyCostTests(LoggedLines, unittest.TestCase):
+    """
+    The dummy hash an unknown name is checked against costs what the
+    hashes of a database read at each login cost.
+    """
+
+    def test_learnedFromLogins(self):
+        """
+        Once a login has found a hash of another cost than the default,
+        an unknown name's check has that cost; before any, the default.
+        """
+        stored = "scrypt$4096$1$1$AAAAAAAAAAAAAAAAAAAAAA==$" + "A" * 43 + "="
+        checks = []
+
+        def run(function, password, hashed, cost=None):
+            checks.append(cost)
+            return defer.succeed(False)
+
+        checker = UsersChecker(_Rows({"alice": UserEntry(
+            "alice", stored, "alice", None)}), run=run)
+
+        def login(name):
+            self.failureResultOf(checker.requestAvatarId(
+                UsernamePassword(name.encode(), b"guess")))
+
+        login("nobody")
+        login("alice")
+        login("nobody")
+        self.assertEqual(checks, [(SCRYPT_N, SCRYPT_R, SCRYPT_P), None,
+                                  (4096, 1, 1)])
+
+    def test_unknownNameChecked(self):
+        """
+        Through the wrapper the server puts around every checker, an
+        unknown name is refused after a check against the dummy (the
+        one it was given), and nothing is logged; the check raised
+        C{TypeError}, logged as the checker failing.
+        """
+        checked = []
+
+        def run(function, *args):
+            checked.append(args)
+            return defer.maybeDeferred(function, *args)
+
+        checker = TextCredentialsChecker(UsersChecker(_Rows({}), run=run))
+        self.captureLog()
+        self.failureResultOf(checker.requestAvatarId(
+            UsernamePassword(b"nobody", b"guess")), UnauthorizedLogin)
+        self.assertEqual(checked,
+                         [("guess", None, (SCRYPT_N, SCRYPT_R, SCRYPT_P))])
+        self.assertEqual(self.logged, [])
+
+
+class ReinLoginFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A connection logs in at most ten times
+    (L{ftpkit.control.handlers.login.MAX_LOGINS}): C{REIN} after that
+    many is C{421}, and the connection is closed.
+    """
+
+    def replies(self, lines, count):
+        """
+        Send C{lines} on a new connection and read replies (blocking).
+
+        @param lines: the bytes to send.
+        @param count: the replies to read at most.
+        @return: the codes read, up to the connection's end.
+        """
+        server = self.startServer(SharedShellRealm(MemoryShell()))
+        connection = socket.create_connection(("127.0.0.1", server.port),
+                                              timeout=10)
+        self.addCleanup(connection.close)
+        reader = connection.makefile("rb")
+        reader.readline()
+        connection.sendall(lines)
+        codes = []
+        for _ in range(count):
+            line = reader.readline()
+            if not line:
+                break
+            codes.append(line[:3].decode())
+        return codes
+
+    def test_reinPastLogins(self):
+        """
+        Anonymous logins, each followed by C{REIN}: the C{REIN} after the
+        tenth login gets C{421}, and nothing comes after.
+        """
+        cycle = b"USER anonymous\r\nPASS x\r\nREIN\r\n"
+        logins = 10
+
+        def check(codes):
+            self.assertEqual(codes, ["331", "230", "220"] * (logins - 1)
+                             + ["331", "230", "421"])
+
+        return self.inThread(self.replies, cycle * (logins + 1),
+                             3 * logins + 3).addCallback(check)
+
+    def test_reinWithoutLogin(self):
+        """
+        C{REIN} of a client not logged in counts no login.
+        """
+        def check(codes):
+            self.assertEqual(codes, ["220"] * 20 + ["331", "230"])
+
+        return self.inThread(
+            self.replies, b"REIN\r\n" * 20 + b"USER anonymous\r\nPASS x\r\n",
+            22).addCallback(check)

@@ -2,7 +2,9 @@
 Attacks on passive ports: one client address cannot take the whole
 passive port range (each of its sessions held a listener, so with as many
 sessions as C{--max-connections-per-ip} allows, it left other clients no
-port), and strangers filling a port's queue cannot keep the client out.
+port), and strangers filling a port's queue cannot keep the client out. Each
+C{PASV}/C{EPSV} takes one data connection: a second connection of the
+client's address to the port is ended (L{PassiveExtraConnectionTests}).
 """
 
 import os
@@ -18,6 +20,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
+from tests.attackhelpers import CLIENT_WAIT
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import waitFor
 from tests.scratch import scratchDirectory
@@ -467,3 +470,145 @@ class TheftFloodTests(LoopbackServerMixin, unittest.TestCase):
         flooded = yield self.inThread(attack)
         self.assertEqual(flooded, (b"150", b"hello\n", b"226"))
         self.assertTrue(self.server.factory.theftAlarm.sounding)
+
+
+def connectionEnded(sock):
+    """
+    Tell whether the server ended a connection it never served.
+
+    @param sock: a connected socket, with a timeout.
+    @return: C{"reset"}, C{"closed"} (an end of file), C{"data"} (the
+        server sent something) or C{"hanging"} (nothing before the
+        timeout).
+    """
+    try:
+        data = sock.recv(1)
+    except ConnectionResetError:
+        return "reset"
+    except socket.timeout:
+        return "hanging"
+    return "data" if data else "closed"
+
+
+def connectOrRefused(port):
+    """
+    Connect to C{port} on loopback.
+
+    @return: the connected socket (with a timeout of L{CLIENT_WAIT}), or
+        C{None} when the connection was refused.
+    """
+    sock = socket.socket()
+    sock.settimeout(CLIENT_WAIT)
+    try:
+        sock.connect(("127.0.0.1", port))
+    except ConnectionRefusedError:
+        sock.close()
+        return None
+    return sock
+
+
+class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    One data connection for each C{PASV}/C{EPSV}: a second connection of
+    the client's address to the port is ended (at once, or by the pool's
+    next sweep), whether it came before the transfer command or after its
+    connection was accepted.
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        with open(f"{self.root}/f.bin", "wb") as f:
+            f.write(b"0123456789")
+        # A data timeout no test waits for: a pooled listener that kept an
+        # extra connection queued would keep it that long.
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(loginFailureDelay=0, dataTimeout=3600))
+
+    def client(self):
+        """
+        @return: a logged-in L{RawClient} in C{TYPE I}, closed on cleanup.
+        """
+        client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        return client
+
+    def download(self, client, data):
+        """
+        C{RETR f.bin} over C{data}, ended by the client once read.
+
+        @return: C{(first reply code, bytes received, final reply code)}.
+        """
+        first = client.command("RETR f.bin")
+        received = b""
+        while chunk := data.recv(65536):
+            received += chunk
+        # The server waits for the client's end of the data before 226.
+        data.shutdown(socket.SHUT_WR)
+        return first[:3], received, client.reply()[:3]
+
+    async def test_secondBeforeCommand(self):
+        """
+        Two connections to the port before C{RETR}: the first carries the
+        file, the second is ended once the first is taken, and the
+        session's next transfer works.
+        """
+        def run():
+            client = self.client()
+            port = client.epsvPort()
+            first = socket.create_connection(("127.0.0.1", port))
+            second = socket.create_connection(("127.0.0.1", port))
+            second.settimeout(CLIENT_WAIT)
+            with first, second:
+                transfer = self.download(client, first)
+                ended = connectionEnded(second)
+            return transfer, ended, client.transfer("RETR f.bin")
+
+        transfer, ended, again = await self.inThread(run)
+        self.assertEqual(transfer, (b"150", b"0123456789", b"226"))
+        self.assertIn(ended, ("reset", "closed"))
+        self.assertEqual((again[1], again[2][:3]), (b"0123456789", b"226"))
+
+    async def test_secondAfterTransfer(self):
+        """
+        A connection to the port after the transfer it served: refused or
+        ended by the pool's next sweep, never kept for a later C{PASV}.
+        """
+        def run():
+            client = self.client()
+            port = client.epsvPort()
+            with socket.create_connection(("127.0.0.1", port)) as first:
+                transfer = self.download(client, first)
+            late = connectOrRefused(port)
+            if late is None:
+                return transfer, "refused"
+            with late:
+                return transfer, connectionEnded(late)
+
+        transfer, ended = await self.inThread(run)
+        self.assertEqual(transfer, (b"150", b"0123456789", b"226"))
+        self.assertIn(ended, ("refused", "reset", "closed"))
+
+    async def test_pooledListenerServesNextSession(self):
+        """
+        The port of a transfer, refusing connections meanwhile, serves
+        the next C{EPSV} the pool gives it to.
+        """
+        def run():
+            first = self.client()
+            port = first.epsvPort()
+            with socket.create_connection(("127.0.0.1", port)) as data:
+                self.download(first, data)
+            late = connectOrRefused(port)
+            if late is not None:
+                late.close()
+            second = self.client()
+            again = second.epsvPort()
+            with socket.create_connection(("127.0.0.1", again)) as data:
+                return port, again, self.download(second, data)
+
+        port, again, transfer = await self.inThread(run)
+        self.assertEqual(again, port)
+        self.assertEqual(transfer, (b"150", b"0123456789", b"226"))

@@ -5,18 +5,26 @@ passive port before the client. The server keeps listening until a
 connection completes a valid TLS handshake (one resuming the control
 connection's session, with C{tlsRequireSessionReuse}), so the stranger's
 garbage, fresh handshake or silence does not end the client's transfer
-(L{ftpkit.data.channel.DataChannel}).
+(L{ftpkit.data.channel.DataChannel}), nor is a session it resumes from
+the server's cache taken for the client's own (L{OwnSessionThiefTests}).
+No TLS context of the server's renegotiates, as a secure FXP peer asking
+for it finds (L{RenegotiationTests}).
 """
 
+import ftplib
 import io
+import select
 import socket
 import threading
 import time
 
+from OpenSSL import SSL
 from twisted.internet import task, threads
 from twisted.trial import unittest
 
+from ftpkit.control.tls import NO_RENEGOTIATION, SESSION_CACHE_SIZE
 from ftpkit.data import channel
+from ftpkit.data.tlsclient import ClientDataTLS
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_workers_parity import WorkersTestCase
 from tests.scratch import scratchDirectory
@@ -404,3 +412,232 @@ def _acceptedOn(port):
                     and inode != "0"):
                 count += 1
     return count
+
+
+def renegotiatingServer(sock, certificate, key):
+    """
+    Be the TLS server of a data connection the FTP server makes as the
+    TLS client, and ask it to renegotiate once.
+
+    @param sock: the connected socket.
+    @param certificate: the certificate file to present.
+    @param key: its key file.
+    @return: C{None} when the renegotiation was made, else the
+        L{SSL.Error} that ended it.
+    """
+    context = SSL.Context(SSL.TLS_METHOD)
+    context.set_max_proto_version(SSL.TLS1_2_VERSION)
+    context.use_certificate_file(certificate)
+    context.use_privatekey_file(key)
+    tls = SSL.Connection(context, sock)
+    tls.set_accept_state()
+    tls.do_handshake()
+    tls.send(b"first bytes")
+    sock.setblocking(False)
+    tls.renegotiate()
+    deadline = time.monotonic() + 10
+    try:
+        try:
+            tls.do_handshake()
+        except SSL.WantReadError:
+            pass
+        while tls.renegotiate_pending():
+            if time.monotonic() > deadline:
+                raise AssertionError("the renegotiation neither made nor "
+                                     "refused in 10 s")
+            select.select([sock], [], [], 1)
+            try:
+                tls.recv(65536)
+            except SSL.WantReadError:
+                pass
+    except SSL.Error as e:
+        return e
+    return None
+
+
+class RenegotiationTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    No TLS context of ftpkit's renegotiates: a secure FXP peer asking for
+    it gets an alert, not a new handshake.
+    """
+
+    def test_contextsRefuse(self):
+        """
+        A control connection's context (its data connections share it)
+        and the TLS client side of secure FXP both refuse renegotiation,
+        whatever OpenSSL's default.
+        """
+        for context in [self.factory.makeContext(),
+                        ClientDataTLS().context]:
+            self.assertTrue(context.set_options(0) & NO_RENEGOTIATION)
+
+    def test_secureFxpPeer(self):
+        """
+        After C{SSCN ON}, the TLS server of an upload's data connection
+        asks for a renegotiation: refused, and the upload does not
+        complete (C{426}).
+        """
+        self.serve()
+
+        def run():
+            ftp = ftplibLogin(self, self.server.port,
+                              client=ftplib.FTP_TLS(context=clientContext()),
+                              protect=True, binary=True)
+            ftp.sendcmd("SSCN ON")
+            host, port = ftp.makepasv()
+            ftp.putcmd("STOR up.bin")
+            with socket.create_connection((host, port)) as sock:
+                outcome = renegotiatingServer(sock, self.cert, self.key)
+                opening = ftp.getresp()
+            try:
+                final = ftp.getresp()
+            except ftplib.Error as e:
+                final = str(e)
+            ftp.close()
+            return outcome, opening, final
+
+        def check(result):
+            outcome, opening, final = result
+            self.assertEqual(opening[:3], "150")
+            self.assertIsInstance(outcome, SSL.Error)
+            self.assertIn("no renegotiation", str(outcome))
+            self.assertEqual(final[:3], "426")
+        return threads.deferToThread(run).addCallback(check)
+
+
+def _handshake(tls, sock, timeout=10):
+    """
+    Make a TLS handshake on a socket that has a timeout (non-blocking to
+    OpenSSL).
+
+    @param tls: the L{SSL.Connection} on C{sock}.
+    @param sock: the socket.
+    @param timeout: the most seconds to wait.
+    @return: whether it completed (C{False}: it failed).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            tls.do_handshake()
+        except SSL.WantReadError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no handshake in %s s" % timeout)
+            select.select([sock], [], [], left)
+        except SSL.Error:
+            return False
+        else:
+            return True
+
+
+def _strangerHandshakes(address, sessions):
+    """
+    A stranger of the client's address on its passive port: TLS 1.2
+    handshakes, each on a connection of its own, refused under
+    C{tlsRequireSessionReuse}.
+
+    @param address: the passive C{(host, port)}.
+    @param sessions: for each handshake, whether it resumes the session
+        of the one before it (the first makes a session of its own).
+    @return: the stranger's sockets.
+    """
+    context = SSL.Context(SSL.TLS_METHOD)
+    context.set_max_proto_version(SSL.TLS1_2_VERSION)
+    sockets = []
+    session = None
+    for resume in sessions:
+        sock = socket.create_connection(address, timeout=10)
+        sockets.append(sock)
+        tls = SSL.Connection(context, sock)
+        tls.set_connect_state()
+        if resume and session is not None:
+            tls.set_session(session)
+        _handshake(tls, sock)
+        session = tls.get_session()
+        if len(sockets) > 2:
+            sockets.pop(0).close()
+    return sockets
+
+
+class _StrangerFirst(ReusingFTPTLS):
+    """
+    ftplib resuming the control connection's session, with a stranger's
+    handshakes (L{_strangerHandshakes}) made on each passive port before
+    it connects.
+
+    @ivar sessions: what the stranger's handshakes resume (see
+        L{_strangerHandshakes}).
+    @ivar strangers: the stranger's sockets left open on each port.
+    """
+
+    sessions = (False, True)
+
+    def __init__(self, *args, **kwargs):
+        ReusingFTPTLS.__init__(self, *args, **kwargs)
+        self.strangers = []
+
+    def makepasv(self):
+        host, port = ReusingFTPTLS.makepasv(self)
+        self.strangers.append(_strangerHandshakes((host, port),
+                                                  self.sessions))
+        return host, port
+
+
+class OwnSessionThiefTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Under C{tlsRequireSessionReuse} a data connection must resume the
+    control connection's own session, not any session the context caches:
+    the stranger's second connection, resuming the session of its refused
+    first, took the download, and the client's connection was reset.
+    """
+
+    async def download(self, clear=False, sessions=(False, True)):
+        """
+        Download C{big.bin} with a stranger's handshakes on the passive
+        port first, and check it arrived whole, on a resumed session.
+
+        @param clear: send C{CCC} first (the data connections then resume
+            the session the control connection had).
+        @param sessions: the stranger's handshakes (L{_strangerHandshakes}).
+        """
+        self.serve(tlsRequireSessionReuse=True, tlsAllowCCC=clear)
+
+        def run():
+            client = _StrangerFirst(context=clientContext())
+            client.sessions = sessions
+            ftp = ftplibLogin(self, self.server.port, timeout=20,
+                              client=client, protect=True)
+            self.addCleanup(lambda: [sock.close() for sockets in
+                                     ftp.strangers for sock in sockets])
+            if clear:
+                ftp.pinned = ftp.sock.session
+                ftp.ccc()
+            chunks = []
+            reply = ftp.retrbinary("RETR big.bin", chunks.append)
+            return reply, b"".join(chunks), ftp
+
+        reply, data, ftp = await self.inThread(run)
+        self.assertEqual(reply[:3], "226")
+        self.assertEqual(data, self.payload)
+        self.assertEqual(ftp.reused, [True])
+
+    def test_strangerResumingItsOwn(self):
+        """
+        The stranger is refused; the client is served.
+        """
+        return self.download()
+
+    def test_afterCCC(self):
+        """
+        After C{CCC} too.
+        """
+        return self.download(clear=True)
+
+    def test_cacheFilledByStranger(self):
+        """
+        A stranger's refused handshakes, more than the context's cache
+        holds: its sessions leave the cache as they are refused, and the
+        control connection's stays (it was pushed out, and the client's
+        data connection, which could no longer resume it, was refused).
+        """
+        return self.download(sessions=[False] * (SESSION_CACHE_SIZE + 16))

@@ -2,15 +2,21 @@
 Attacks on the per-directory permissions of the users file, over real
 loopback sockets: a user with C{rename} where the default rules apply
 cannot carry a protected directory out from under its rule, nor put one
-of its own under it.
+of its own under it. Nor can an upload written into a set-user-ID
+program keep its privilege bits (L{PrivilegeBitsTests}).
 """
 
+import io
 import os
+import stat
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
@@ -118,3 +124,65 @@ class AncestorRenameTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual([reply[:3] for reply in replies[1:5]],
                          [b"350", b"250", b"350", b"250"])
         self.assertTrue(os.path.isdir(os.path.join(self.home, "yours", "ro")))
+
+
+class PrivilegeBitsTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory holding programs with their set-user-ID and
+    set-group-ID bits on (mode C{6755}), and a user who may change them.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        for name in ("replaced", "appended", "resumed"):
+            path = os.path.join(self.root, name)
+            with open(path, "wb") as f:
+                f.write(b"#!/bin/sh\n")
+            os.chmod(path, 0o6755)
+        self.server = self.startServer(
+            self.makeRealm(), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret"}, anonymous=False)
+
+    def makeRealm(self):
+        """
+        @return: the realm served: the disk under C{self.root}.
+        """
+        return FilesystemRealm(self.root)
+
+    def mode(self, name):
+        """
+        @return: the permission bits of C{name} in the root.
+        """
+        return stat.S_IMODE(os.stat(os.path.join(self.root, name)).st_mode)
+
+    def upload(self):
+        """
+        C{STOR} over C{replaced}, C{APPE} to C{appended}, C{REST} and
+        C{STOR} into C{resumed} (blocking).
+
+        @return: their final replies.
+        """
+        ftp = ftplibLogin(self, self.server.port)
+        replies = [
+            ftp.storbinary("STOR replaced", io.BytesIO(b"id\n")),
+            ftp.storbinary("APPE appended", io.BytesIO(b"id\n")),
+            ftp.storbinary("STOR resumed", io.BytesIO(b"id\n"), rest=10),
+        ]
+        ftp.close()
+        return replies
+
+    @defer.inlineCallbacks
+    def test_uploadsDropPrivilegeBits(self):
+        """
+        C{STOR} over a program, C{APPE} to one and C{REST} + C{STOR} into
+        one each leave it without those bits, its other bits kept.
+        """
+        replies = yield self.inThread(self.upload)
+        self.assertEqual([reply[:3] for reply in replies], ["226"] * 3)
+        self.assertEqual(
+            [self.mode(name) for name in ("replaced", "appended", "resumed")],
+            [0o755] * 3)
+        with open(os.path.join(self.root, "resumed"), "rb") as f:
+            self.assertEqual(f.read(), b"#!/bin/sh\nid\n")

@@ -2,6 +2,9 @@
 Resource exhaustion over real loopback sockets: floods of passive
 requests, and transfers broken every way (reset, ABOR, QUIT) while data
 moves, leave no descriptor, listener, session or temporary file behind.
+A session's small downloads one after another share its rate limit,
+rather than each starting with a fresh burst (L{SessionRateTests},
+L{SessionLimitTests}).
 """
 
 import os
@@ -9,15 +12,19 @@ import random
 import re
 import socket
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.handlers import transferring
+from ftpkit.data.movers import pacing
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.protocol.sessionstate import Session
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_hardening import hardClose, waitFor
-from tests.scratch import scratchDirectory
+from tests.scratch import scratchDirectory, writeLocal
 
 BIG = 8 << 20
 
@@ -293,3 +300,137 @@ class MemoryStalledListingTests(StalledListingTests):
         """
 
     test_namesFreedWhileSending.skip = "a disk tree's test"
+
+
+class _FrozenClock:
+    """
+    The time the session's rate limits see: it stands still until the
+    test lets it go.
+
+    @ivar now: the time given while it stands still, seconds; C{None}
+        once it goes as the reactor's does.
+    """
+
+    def __init__(self):
+        self.now = reactor.seconds()
+
+    def seconds(self):
+        """
+        @return: L{now}, or the reactor's time once let go.
+        """
+        return reactor.seconds() if self.now is None else self.now
+
+
+class SessionRateTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A session's small downloads one after another share its rate: the
+    server's rate limits see a clock that stands still, so a download
+    after one that took the session's whole burst may send nothing until
+    the test moves that clock on.
+    """
+
+    RATE = 40960
+    """The session's rate: its burst is 4 KiB, the smallest."""
+
+    def setUp(self):
+        self.root = self.mktemp()
+        os.makedirs(self.root)
+        burst = pacing.RateLimit(self.RATE, _FrozenClock()).burst
+        self.files = {}
+        for name in ("a", "b"):
+            self.files[name] = os.urandom(burst)
+            writeLocal(os.path.join(self.root, name), self.files[name])
+        self.clock = _FrozenClock()
+
+        def frozen(incoming, config, serverWide, clock, *args):
+            return pacing.pacerFor(incoming, config, serverWide,
+                                   self.clock, *args)
+        self.patch(transferring, "pacerFor", frozen)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(maxDownloadRate=self.RATE))
+
+    def downloads(self):
+        """
+        Download C{a}, which takes the burst; then start C{b} and ask
+        C{STAT} once its C{150} came; then let the clock go and read C{b}
+        (blocking).
+
+        @return: C{(C{a}, the two replies after C{b}'s 150, C{b})}.
+        """
+        ftp = ftplibLogin(self, self.server.port, binary=True)
+        first = []
+        ftp.retrbinary("RETR a", first.append)
+        connection = ftp.transfercmd("RETR b")
+        ftp.putcmd("STAT")
+        during = ftp.getmultiline()
+
+        def letGo():
+            self.clock.now = None
+        reactor.callFromThread(letGo)
+        second = []
+        while True:
+            data = connection.recv(65536)
+            if not data:
+                break
+            second.append(data)
+        connection.close()
+        replies = [during, ftp.getmultiline()]
+        ftp.quit()
+        return b"".join(first), replies, b"".join(second)
+
+    async def test_secondWaits(self):
+        """
+        C{b} sends nothing while the clock stands still (its C{STAT} says
+        0 bytes, before its C{226}), then comes whole.
+        """
+        first, replies, second = await self.inThread(self.downloads)
+        self.assertEqual(first, self.files["a"])
+        self.assertEqual(second, self.files["b"])
+        self.assertTrue(replies[0].startswith("213"), replies)
+        self.assertIn(": 0 bytes transferred", replies[0])
+        self.assertTrue(replies[1].startswith("226"), replies)
+
+
+class SessionLimitTests(unittest.SynchronousTestCase):
+    """
+    L{pacing.pacerFor} given a session's limits.
+    """
+
+    def setUp(self):
+        self.clock = _FrozenClock()
+        self.config = ServerConfig(maxDownloadRate=SessionRateTests.RATE)
+        self.wide = pacing.serverLimits(None, self.clock)
+
+    def pacer(self, session):
+        """
+        @param session: a L{Session}.
+        @return: the pacer of a download of C{session}.
+        """
+        return pacing.pacerFor(False, self.config, self.wide, self.clock,
+                               (None, None), session.rateLimits)
+
+    def test_sharedBySession(self):
+        """
+        A session's second download gets nothing of a burst its first
+        took, at the same moment; a new session (as after C{REIN}) has a
+        limit of its own.
+        """
+        session = Session()
+        first = self.pacer(session)
+        self.assertEqual(first.allowance(1 << 20), 4096)
+        first.spent(4096)
+        self.assertEqual(self.pacer(session).allowance(1 << 20), 0)
+        self.assertEqual(self.pacer(Session()).allowance(1 << 20), 4096)
+
+    def test_userRate(self):
+        """
+        A rate other than the one the session's limit has (a user's own)
+        gets a limit of its own.
+        """
+        session = Session()
+        self.pacer(session).spent(4096)
+        pacer = pacing.pacerFor(False, self.config, self.wide, self.clock,
+                                (8192, None), session.rateLimits)
+        self.assertEqual(pacer.allowance(1 << 20), 4096)
+        self.assertEqual(session.rateLimits[False].rate, 8192)

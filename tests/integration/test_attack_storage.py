@@ -1,12 +1,17 @@
 """
 Attacks on storage over real loopback sockets: a user held to a quota
-cannot fill the disk with one upload.
+cannot fill the disk with one upload. The storages of the examples and
+the fsspec realm hold against writers racing each other: the SQLite
+example's uploads written after a file's first bytes and its names that
+are not UTF-8, and a directory renamed while an upload writes into it.
 """
 
 import ftplib
+import io
 import os
 import socket
 import time
+import uuid
 
 from twisted.cred import portal
 from twisted.internet import defer
@@ -16,14 +21,25 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_jail import RawClient
+from tests.integration.test_examples import _loadExample
 from tests.integration.test_hardening import hardClose, waitFor
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import largestUpload
+
+try:
+    import fsspec
+
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
+except ImportError:
+    fsspec = None
+
 
 QUOTA = 64 * 1024
 
@@ -289,3 +305,219 @@ class HashLaneTests(unittest.TestCase):
             return defer.gatherResults(hashes)
 
         return waitFor(lambda: answered, timeout=5).addCallback(check)
+
+
+def _reply(call, *args):
+    """
+    @return: what C{call(*args)} answered, or the error it raised, as
+        text.
+    """
+    try:
+        return call(*args)
+    except ftplib.all_errors as e:
+        return str(e)
+
+
+class SQLiteInPlaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Uploads written after a file's first bytes (C{APPE}, C{REST} and
+    C{STOR}) into the SQLite example, while another session changes the
+    file.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        self.server = self.startServer(SharedShellRealm(shell))
+
+    def race(self, first, meanwhile, rest=None):
+        """
+        Store C{f} (10 bytes), start C{first} on it in one session
+        (after C{REST rest} unless C{None}), sending 1,000 C{A} bytes, run
+        C{meanwhile(other)} in a second session, then end the first
+        upload.
+
+        @return: a Deferred firing with the first upload's final reply,
+            what C{meanwhile} returned, and the file's bytes after.
+        """
+        def run():
+            one = ftplibLogin(self, self.server.port)
+            other = ftplibLogin(self, self.server.port)
+            one.storbinary("STOR f", io.BytesIO(b"0123456789"))
+            one.voidcmd("TYPE I")
+            data = one.transfercmd(first, rest)
+            data.sendall(b"A" * 1000)
+            happened = meanwhile(other)
+            data.close()
+            ended = _reply(one.voidresp)
+            kept = []
+            other.retrbinary("RETR f", kept.append)
+            return ended, happened, b"".join(kept)
+
+        return self.inThread(run)
+
+    async def test_twoAppends(self):
+        """
+        Of two C{APPE}s at once, the one ending second gets C{450}; the
+        first one's bytes stay.
+        """
+        ended, happened, kept = await self.race("APPE f", lambda other: _reply(
+            other.storbinary, "APPE f", io.BytesIO(b"B" * 1000)))
+        self.assertEqual(happened[:4], "226 ")
+        self.assertEqual(ended[:4], "450 ")
+        self.assertEqual(kept, b"0123456789" + b"B" * 1000)
+
+    async def test_appendToReplaced(self):
+        """
+        An C{APPE} whose file was removed and stored again meanwhile (the
+        new file may get the old one's row) gets C{450}; the new file
+        stays as stored.
+        """
+        def replace(other):
+            other.delete("f")
+            return _reply(other.storbinary, "STOR f", io.BytesIO(b"new"))
+
+        ended, happened, kept = await self.race("APPE f", replace)
+        self.assertEqual(happened[:4], "226 ")
+        self.assertEqual(ended[:4], "450 ")
+        self.assertEqual(kept, b"new")
+
+    async def test_resumeReplaced(self):
+        """
+        A resume (C{REST 5}, C{STOR}) whose file another C{STOR} replaced
+        meanwhile gets C{450}; the new file stays as stored.
+        """
+        ended, happened, kept = await self.race("STOR f", lambda other: _reply(
+            other.storbinary, "STOR f", io.BytesIO(b"B" * 20)), rest=5)
+        self.assertEqual(happened[:4], "226 ")
+        self.assertEqual(ended[:4], "450 ")
+        self.assertEqual(kept, b"B" * 20)
+
+
+class SQLiteNamesTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    Names that are not UTF-8, given to the SQLite example.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        self.server = self.startServer(SharedShellRealm(shell))
+
+    async def test_notUTF8(self):
+        """
+        Each command naming one is refused as a name not allowed
+        (C{550}; C{553} for an upload, before its data), nothing logged
+        as an error.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                replies = [client.command(verb + b" bad\xffname")
+                           for verb in (b"MKD", b"CWD", b"SIZE", b"DELE",
+                                        b"MDTM", b"MLST", b"RMD", b"RNFR")]
+                replies.append(client.transfer(b"STOR x\xfe")[0])
+                return replies
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual(replies, [b"550 File name not UTF-8"] * 8
+                         + [b"553 File name not UTF-8"])
+
+
+class RenamedWhileUploadedMixin:
+    """
+    A directory renamed while an upload writes into it, on an fsspec
+    realm (L{makeRealm}, L{leftovers}).
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.server = self.startServer(self.makeRealm())
+
+    async def test_renameRefused(self):
+        """
+        The rename gets C{450} while the upload runs, and C{250} once it
+        ended; the upload is complete, and no temporary file is left.
+        """
+        def run():
+            one = ftplibLogin(self, self.server.port)
+            other = ftplibLogin(self, self.server.port)
+            one.mkd("d")
+            one.voidcmd("TYPE I")
+            data = one.transfercmd("STOR d/x")
+            data.sendall(b"A" * 100000)
+            during = _reply(other.sendcmd, "RNFR d"), _reply(
+                other.sendcmd, "RNTO e")
+            data.close()
+            ended = _reply(one.voidresp)
+            after = _reply(other.sendcmd, "RNFR d"), _reply(
+                other.sendcmd, "RNTO e")
+            return during, ended, after, _reply(other.sendcmd, "SIZE e/x")
+
+        during, ended, after, size = await self.inThread(run)
+        self.assertEqual(during[0][:4], "350 ")
+        self.assertEqual(during[1][:4], "450 ")
+        self.assertEqual(ended[:4], "226 ")
+        self.assertEqual([reply[:4] for reply in after], ["350 ", "250 "])
+        self.assertEqual(size, "213 100000")
+        self.assertEqual(self.leftovers(), [])
+
+
+class LocalRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                        unittest.TestCase):
+    """
+    On C{fsspec:file://}.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def makeRealm(self):
+        """
+        @return: the realm of a scratch root.
+        """
+        self.root = scratchDirectory(self)
+        return makeFsspecRealm("file://" + self.root, {})
+
+    def leftovers(self):
+        """
+        @return: the names of temporary files under the root.
+        """
+        return [name for _, _, names in os.walk(self.root)
+                for name in names if name.startswith(".ftpkit-upload")]
+
+
+class MemoryRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                         unittest.TestCase):
+    """
+    On C{fsspec:memory://} (one store per process: a root of the test's
+    own, removed afterwards).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def makeRealm(self):
+        """
+        @return: the realm of a fresh root of the process's store.
+        """
+        self.where = "/sweep15-" + uuid.uuid4().hex
+        self.fs = fsspec.filesystem("memory")
+        self.addCleanup(lambda: self.fs.exists(self.where)
+                        and self.fs.rm(self.where, recursive=True))
+        return makeFsspecRealm("memory://" + self.where, {})
+
+    def leftovers(self):
+        """
+        @return: the keys of temporary files under the root.
+        """
+        return [name for name in self.fs.find(self.where)
+                if "/.ftpkit-upload" in name]

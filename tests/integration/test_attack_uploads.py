@@ -5,8 +5,14 @@ has; an anonymous upload, which may only create) never does, even when
 another upload of that name completes while it runs. Both used to check
 the name when they started and rename over it when they ended, so the
 later one replaced the earlier, and both clients got C{226}.
+
+A file appended to by one session while another writes it in place keeps
+both writers' bytes (L{InPlaceWritersTests}), and a cut upload of a long
+name is kept for its resumer (L{LongNameResumeTests}).
 """
 
+import ftplib
+import io
 import os
 import signal
 import socket
@@ -17,10 +23,15 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import uploads
 from ftpkit.shells.uploadreservations import reservationName
+from tests.appending import APPENDED, ORIGINAL, AppendingTestsMixin
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_workers import READY
-from tests.scratch import scratchDirectory
+from tests.integration.test_hardening import hardClose
+from tests.integration.test_uploads import UploadRoot
+from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess, childrenOf
 
 try:
@@ -322,3 +333,137 @@ class DeadWorkerReservationTests(unittest.TestCase):
         self.assertEqual((opening.split(b"FILE: ")[-1], final[:3]),
                          (b"f", b"226"))
         self.assertEqual(os.listdir(os.path.join(self.root, "d")), ["f"])
+
+
+class InPlaceWritersTests(AppendingTestsMixin, unittest.TestCase):
+    """
+    A file on the disk appended to by one session while another writes
+    it in place.
+    """
+
+    @defer.inlineCallbacks
+    def test_secondAppendBusy(self):
+        """
+        A second C{APPE} while the first runs gets C{450}; the first's
+        bytes are all that is added.
+        """
+        replies, final = yield self.inThread(self.duringAppend, "APPE f")
+        self.assertEqual(replies[0][:4], "450 ")
+        self.assertEqual(final[:4], "226 ")
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
+
+    @defer.inlineCallbacks
+    def test_resumeInPlaceBusy(self):
+        """
+        C{REST} and C{STOR} writing the file in place while an C{APPE}
+        runs gets C{450}.
+        """
+        replies, final = yield self.inThread(
+            self.duringAppend, "REST 5", "STOR f")
+        self.assertEqual(replies[1][:4], "450 ")
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
+
+    @defer.inlineCallbacks
+    def test_freeAfterward(self):
+        """
+        Once the first upload ended, the file may be appended to again.
+        """
+        def appendLater():
+            self.duringAppend()
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            return ftp.storbinary("APPE f", io.BytesIO(b"B"))
+
+        reply = yield self.inThread(appendLater)
+        self.assertEqual(reply[:4], "226 ")
+        self.assertEqual(self.read()[-1:], b"B")
+
+
+LONG = "名" * 80
+"""A name of 240 bytes in UTF-8: one past the longest that
+C{.ftpkit-partial.NAME} can follow."""
+
+
+OLD = b"old bytes " * 300
+"""What the file the uploads replace held before."""
+
+
+class LongNameResumeTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
+    """
+    A cut upload of a long name is kept for its resumer, whose resume
+    then makes the new file whole.
+    """
+
+    def setUp(self):
+        self.makeRoot()
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0))
+        self.target = self.path(LONG.encode())
+        writeLocal(self.target, OLD)
+
+    def cutThenResume(self, new):
+        """
+        Send half of C{new} over the long-named file and cut the upload
+        (a reset), then resume it as curl's C{-C - -T} and lftp do: ask
+        C{SIZE}, and send the rest from there (blocking).
+
+        @return: C{(cut reply, SIZE answer)}.
+        """
+        ftp = ftplibLogin(self, self.server.port, binary=True)
+        connection = ftp.transfercmd("STOR " + LONG)
+        connection.sendall(new[:len(new) // 2])
+        hardClose(connection)
+        try:
+            cut = ftp.voidresp()
+        except ftplib.Error as e:
+            cut = str(e)
+        kept = ftp.size(LONG)
+        ftp.storbinary("STOR " + LONG, io.BytesIO(new[kept:]),
+                       rest=kept or None)
+        ftp.quit()
+        return cut[:3], kept
+
+    async def test_cutKept(self):
+        """
+        C{SIZE} answers what the cut upload kept, not the old file's size,
+        and the resumed file is the new one; no hidden file is left.
+        """
+        new = os.urandom(200000)
+        cut, kept = await self.inThread(self.cutThenResume, new)
+        self.assertEqual(cut, "426")
+        self.assertLessEqual(kept, len(new) // 2)
+        self.assertEqual(readLocal(self.target), new)
+        self.assertEqual(os.listdir(self.root), [LONG.encode()])
+
+    def test_crashSwept(self):
+        """
+        A crashed upload's temporary file of a long name becomes its
+        partial upload at the next start's sweep, which its resume then
+        continues.
+        """
+        crashed = self.path(uploads.temporaryName(LONG.encode()))
+        writeLocal(crashed, b"half")
+        self.assertEqual(uploads.sweep(self.root), (1, 0))
+        self.assertEqual(readLocal(uploads.partialPath(self.target)), b"half")
+        self.assertEqual(uploads.resumableSize(self.target), 4)
+
+    def test_labels(self):
+        """
+        A long name's label fits in a hidden file's name, is what its
+        temporary files name, is its own label (the sweep finds the
+        partial upload from the temporary file's), is hidden, and differs
+        for two names; a name of 200 bytes is its own.
+        """
+        for name in (LONG.encode(), b"x" * 201, b"x" * 255):
+            label = uploads.targetLabel(name)
+            self.assertNotEqual(label, name)
+            self.assertLessEqual(len(uploads.partialPath(label)), 255)
+            temporary = uploads.temporaryName(name)
+            self.assertLessEqual(len(temporary), 255)
+            self.assertEqual(uploads.targetOfTemporary(temporary), label)
+            self.assertEqual(uploads.targetLabel(label), label)
+            self.assertTrue(uploads.isHidden(label))
+            self.assertNotEqual(uploads.targetLabel(name + b"x"), label)
+        short = b"x" * 200
+        self.assertEqual(uploads.targetLabel(short), short)
+        self.assertEqual(uploads.targetOfTemporary(
+            uploads.temporaryName(short)), short)

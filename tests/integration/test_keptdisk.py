@@ -26,21 +26,25 @@ import os
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
+from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
+from tests.cutuploads import (
+    HALF,
+    NEW,
+    DiskRealmMixin,
+    MemoryRealmMixin,
+    TwoUsersMixin,
+    cut,
+    fetch,
+    resumeFromSize,
+)
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_hardening import hardClose
 from tests.integration.test_partialsbusy import TwoWorkersMixin
 from tests.scratch import readLocal, scratchDirectory, writeLocal
-
-NEW = os.urandom(200000)
-"""What the uploads of the new name C{n} send."""
-
-HALF = len(NEW) // 2
-"""Where the first upload is cut."""
 
 
 class SecondResumeMixin:
@@ -64,12 +68,9 @@ class SecondResumeMixin:
         @return: the reply to the C{STOR}.
         """
         ftp = self.login()
-        connection = ftp.transfercmd("STOR n")
-        connection.sendall(NEW[:HALF])
-        hardClose(connection)
-        cut = replyCode(ftp.voidresp)
+        reply = cut(ftp, "n")
         ftp.quit()
-        return cut
+        return reply
 
     def whileResuming(self):
         """
@@ -148,11 +149,9 @@ class SecondResumeTests(SecondResumeMixin, LoopbackServerMixin,
         writeLocal(os.path.join(self.root, ".ftpkit-upload.resuming.n.tmp"),
                    NEW[:HALF])
         ftp = self.login()
-        size = ftp.size("n")
-        done = replyCode(lambda: ftp.storbinary(
-            "STOR n", io.BytesIO(NEW[size:]), rest=size))
+        result = resumeFromSize(ftp, "n")
         ftp.quit()
-        return size, done
+        return result
 
     async def test_crashedResumeTakenOver(self):
         """
@@ -185,21 +184,13 @@ class WorkersSecondResumeTests(TwoWorkersMixin, SecondResumeMixin,
     sessions = 3
 
 
-class DirectoryMadeMixin(LoopbackServerMixin):
+class DirectoryMadeMixin(TwoUsersMixin):
     """
     Alice's cut upload of C{n} is kept; bob makes a directory C{n}.
     Subclasses say which realm (L{makeRealm}), what the refused resume's
     reply says (C{refusedText}), and whether the bytes it sent are kept
     with the cut upload's (C{refusedBytesKept}).
     """
-
-    timeout = 120
-
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        self.port = self.startServer(
-            self.makeRealm(), ServerConfig(loginFailureDelay=0),
-            users={"alice": "secret", "bob": "pw"}, anonymous=False).port
 
     def directoryMade(self):
         """
@@ -209,12 +200,9 @@ class DirectoryMadeMixin(LoopbackServerMixin):
 
         @return: the replies and sizes, in that order.
         """
-        alice = ftplibLogin(self, self.port, binary=True)
-        connection = alice.transfercmd("STOR n")
-        connection.sendall(NEW[:HALF])
-        hardClose(connection)
-        cut = replyCode(alice.voidresp)
-        bob = ftplibLogin(self, self.port, "bob", "pw", binary=True)
+        alice = self.login()
+        cutReply = cut(alice, "n")
+        bob = self.login("bob", "pw")
         made = replyCode(lambda: bob.sendcmd("MKD n"))
         try:
             size = alice.sendcmd("SIZE n")
@@ -226,13 +214,9 @@ class DirectoryMadeMixin(LoopbackServerMixin):
         except ftplib.Error as e:
             refused = str(e)
         removed = replyCode(lambda: bob.rmd("n"))
-        sizeAfter = alice.size("n")
-        done = replyCode(lambda: alice.storbinary(
-            "STOR n", io.BytesIO(NEW[sizeAfter:]), rest=sizeAfter))
-        received = io.BytesIO()
-        alice.retrbinary("RETR n", received.write)
-        self.received = received.getvalue()
-        return cut, made, size, refused, removed, sizeAfter, done
+        sizeAfter, done = resumeFromSize(alice, "n")
+        self.received = fetch(alice, "n")
+        return cutReply, made, size, refused, removed, sizeAfter, done
 
     async def test_resumeRefusedKeepsUpload(self):
         """
@@ -255,7 +239,8 @@ class DirectoryMadeMixin(LoopbackServerMixin):
         self.assertTrue(self.received == NEW, "n is not the new file")
 
 
-class DiskDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
+class DiskDirectoryMadeTests(DiskRealmMixin, DirectoryMadeMixin,
+                             unittest.TestCase):
     """
     The disk realm.
     """
@@ -264,14 +249,9 @@ class DiskDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
 
     refusedBytesKept = False
 
-    def makeRealm(self):
-        """
-        @return: a disk realm on the root.
-        """
-        return FilesystemRealm(self.root)
 
-
-class MemoryDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
+class MemoryDirectoryMadeTests(MemoryRealmMixin, DirectoryMadeMixin,
+                               unittest.TestCase):
     """
     C{--realm memory}. It refused the resume only once its bytes were
     received (C{550 File exists}: the directory had the name it would
@@ -282,12 +262,6 @@ class MemoryDirectoryMadeTests(DirectoryMadeMixin, unittest.TestCase):
     refusedText = DiskDirectoryMadeTests.refusedText
 
     refusedBytesKept = False
-
-    def makeRealm(self):
-        """
-        @return: a memory realm.
-        """
-        return MemoryRealm(maxBytes=None)
 
 
 class FsspecMemoryDirectoryMadeTests(MemoryMixin, MemoryDirectoryMadeTests):

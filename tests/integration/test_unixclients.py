@@ -6,7 +6,8 @@ Every client of a Unix socket was named C{unknown}, one name for all of
 them, and every per-address limit counted them as one client: one local
 user holding C{--max-connections-per-ip} sessions kept every other local
 user out with C{421}, and its failed logins held everybody's logins
-(found, not fixed, by L{tests.integration.test_attack_sweep22}). Each
+(found, not fixed, by the 22nd attack sweep:
+L{tests.integration.test_attack_listeners.UnixClientTests}). Each
 local user now counts as a client of its own, and the log names it.
 """
 

@@ -9,7 +9,6 @@ until the server restarted. The sweep gives it back now: the bytes the
 killed resume had written are resumable, C{DELE} removes them.
 """
 
-import io
 import os
 import signal
 
@@ -17,18 +16,12 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from ftpkit.shells import uploads
+from tests.cutuploads import HALF, NEW, cut, resumeFromSize
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_uploads import holderOf
 from tests.integration.test_attack_workers import READY
-from tests.integration.test_hardening import hardClose
 from tests.scratch import readLocal, scratchDirectory
 from tests.serverprocess import ServerProcess, childrenOf
-
-NEW = os.urandom(200000)
-"""What the uploads of C{n} send."""
-
-HALF = len(NEW) // 2
-"""Where the first upload is cut."""
 
 MORE = 1000
 """What the killed resume sends."""
@@ -62,10 +55,7 @@ class DeadResumeTests(unittest.TestCase):
         back (blocking).
         """
         ftp = self.login()
-        connection = ftp.transfercmd("STOR n")
-        connection.sendall(NEW[:HALF])
-        hardClose(connection)
-        self.assertEqual(replyCode(ftp.voidresp), "426")
+        self.assertEqual(cut(ftp, "n"), "426")
         ftp.quit()
         ftp = self.login()
         kept = ftp.size("n")
@@ -118,11 +108,9 @@ class DeadResumeTests(unittest.TestCase):
         """
         self.killResume()
         ftp = self.login()
-        size = ftp.size("n")
-        done = replyCode(lambda: ftp.storbinary(
-            "STOR n", io.BytesIO(NEW[size:]), rest=size))
+        result = resumeFromSize(ftp, "n")
         ftp.quit()
-        return size, done
+        return result
 
     async def test_resumable(self):
         """

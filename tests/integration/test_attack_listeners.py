@@ -1,116 +1,9 @@
 """
-The twenty-second attack sweep, over real loopback sockets.
-
-A C{haproxy:unix:} listener (a balancer on the node reaching the server
-through a Unix socket of a C{mode} only its user may use, which
-C{docs/scale-out.rst} recommends over trusting the loopback addresses
-every local user can bind) dropped every session whose PROXY header
-named its client: the session took the balancer's address for its
-passive data connections from the socket's peer
-(C{transport.getPeer().host}), which a Unix socket's address does not
-have, so the header's arrival raised C{AttributeError}; the client got
-no greeting, its connection was closed, and the log had a traceback for
-it. Only headers naming no client (C{LOCAL}, C{UNKNOWN}: the balancer's
-health checks) were served, so a deployment's checks passed while no
-client could log in. Such a balancer now has no address
-(L{ftpkit.control.proxied.ProxiedProtocol.proxyHost} is C{None}), and the
-session is served (L{UnixBalancerTests}).
-
-A client of a C{unix:} listener (and of a C{haproxy:unix:} one whose
-header names no client) has no address, which a session names
-C{unknown}: its C{PASV} and C{EPSV} were answered, then its own data
-connection was refused as a stranger's and logged as "possible port
-theft", its transfer waiting the data timeout for C{425}; its C{PORT}
-and C{EPRT} naming the unspecified address (the client itself) were
-taken as naming C{unknown}, and the server looked that name up in the
-DNS (a query to the resolver, seen with C{strace}) and connected to
-whatever it named. Such a client's data connections are now refused at
-once: C{425} and C{501} (L{UnixClientTests}).
-
-After C{AUTH TLS} on a C{haproxy:tcp:} listener, the session's data
-connections were given a TLS context of their own, not the control
-connection's: the session's transport, the PROXY wrapper, declares its
-transport's interfaces when the connection is made, so it never declared
-C{ISSLTransport} once C{AUTH TLS} had put TLS under it, and
-L{ftpkit.data.tls.dataChannelTLS} took it for a connection in clear. No
-data connection could resume the control connection's TLS session: with
-C{--tls-require-session-reuse} every C{PROT P} transfer was refused
-(C{426}, "no session reuse" logged), and without it a context was made
-(certificate and key loaded) for every transfer. The control connection's
-TLS is now found through its C{getHandle}
-(L{ftpkit.data.tls.controlConnection}; L{ProxiedSessionReuseTests}).
-
-A session's passive listener on a C{haproxy:} listener read the PROXY
-header of every connection from the balancer's address, with no bound
-on how many at once, each for up to the data timeout: a local user (the
-balancer's address is loopback by default, which any of them can connect
-from) who opened 12,000 silent connections to a session's passive port in
-3.3 s had the server hold 3,565 more descriptors, and once they closed,
-3,696 log lines, one each (the control listener bounds its waiting
-headers and throttles these lines). It now reads at most
-L{ftpkit.data.proxied.READINGS} at once, giving up the oldest whose
-header has not come (L{ProxiedHeaderFloodTests.test_clientQueuedFirst}:
-not the client's, accepted unread among the connections a transfer
-command takes from the queue at once), and logs
-the refusals through the server's L{ftpkit.control.peerwarnings}
-(L{ProxiedHeaderFloodTests}).
-
-Tried and held (C{python -m ftpkit}, anonymous and memory users, explicit
-TLS; C{haproxy:tcp:}, C{haproxy:ssl:} with and without C{--workers 2},
-C{haproxy:unix:}, C{unix:}, C{--metrics unix:}):
-    - command lines of 8,189 to 8,193 bytes over C{AUTH TLS}, each split
-      over two TLS records mid-line: up to 8,191 bytes before the CRLF
-      C{200}, from 8,192 C{500} and closed, as in clear;
-    - 30,000 one-byte TLS records (a C{NOOP} every six): 0.12 s of server
-      CPU, 0.11 s of the client's (no amplification);
-    - C{SSCN ON} and C{PORT}: a peer that accepts the server's data
-      connection and never answers its ClientHello, or trickles a
-      ServerHello a byte every 2 s: C{426} after 10 s and 12 s (the
-      handshake timeout, in the TLS client's role too);
-    - a passive data connection made and never used by a transfer
-      command, its session kept busy with C{NOOP}s: open for as long as
-      the session (45 s against C{--data-timeout 10}), one descriptor and
-      128 KB of kernel receive buffer at most however much the client
-      sends into it (C{ss -tm}: C{rb131072});
-    - C{PORT} to the server's own control port from a client on the
-      server's host: the server's data connection becomes a session of
-      its own, running the commands of the file sent (only a client
-      sharing the server's address can name it: elsewhere it is a foreign
-      address, C{501});
-    - after login: C{HOST} C{503}, C{USER} C{530}, C{PASS} C{503},
-      C{ACCT} C{202}; C{SITE CHMOD} of C{/} and C{.}, C{RNFR} of C{/},
-      C{.}, C{..}, C{DELE}/C{RMD} of C{/}, C{.}, C{..}: C{550}; C{RNTO} of
-      a directory into itself C{553}; C{STAT --}, C{STAT -lR}, C{MLST -a}
-      (a name), C{MLST /..}: no traceback;
-    - C{haproxy:ssl:} (one process and C{--workers 2}): a PROXY header,
-      implicit TLS, C{PROT P} listings through the balancer with their own
-      header: C{226}; C{haproxy:tcp:} with C{AUTH TLS}: C{HOST} sent in
-      clear against another SNI C{530}, under TLS C{504} (the fourteenth
-      sweep's check holds behind a balancer);
-    - C{--metrics unix:}: served, C{Host} not checked (no browser
-      reaches a Unix socket);
-    - once fixed: C{haproxy:unix:} with C{AUTH TLS}, C{PROT P} and a
-      passive listing from the node: C{226}; C{haproxy:tcp:} with
-      C{--tls-require-session-reuse}, under C{--workers 2} (four
-      sessions) and with C{--tls-allow-1.3} (TLS 1.3, three uploads and
-      listings): every data connection resumed and served; PROXY headers
-      naming C{192.0.2.9} and C{::ffff:192.0.2.9} against C{--deny-from
-      192.0.2.0/24}, one process and C{--workers 2}: C{421}.
-
-C{CCC} behind a C{haproxy:tcp:} listener was refused with C{534} "CCC
-is not possible on this connection (implicit TLS)", though its TLS was
-explicit: L{ftpkit.control.ccc} looked for the TLS layer on the
-session's transport, the PROXY wrapper, and C{AUTH TLS} had put it under
-the wrapper. It now looks through such a wrapper
-(L{ftpkit.control.ccc.tlsUnder}), and the connection goes on in clear
-(L{ProxiedCCCTests}).
-
-Found, not fixed: every client of a C{unix:} listener counts as the one
-address C{unknown} for the per-address limits, so one local client's
-failed logins delay every other's, and 32 sessions
-(C{--max-connections-per-ip}) fill the listener, as clients behind any
-proxy that sends no PROXY header share its address. (Fixed since:
-each local user counts apart, L{tests.integration.test_unixclients}.)
+Attacks on listeners other than plain TCP: C{unix:} and
+C{haproxy:unix:} sockets, C{haproxy:tcp:} behind a balancer any local
+user can reach (PROXY headers flooding it, TLS session reuse and C{CCC}
+through it), and an implicit FTPS port fed a ClientHello a byte at a
+time.
 """
 
 import ftplib
@@ -123,12 +16,61 @@ import ssl
 import tempfile
 import time
 
-from twisted.internet import threads
+from twisted.internet import defer, threads
 from twisted.trial import unittest
 
+from tests.integration.test_attack_tls import connectRaw
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import Certificates, ReusingFTPTLS, clientContext
+from tests.tlssupport import (
+    Certificates,
+    FTPSTestsMixin,
+    ReusingFTPTLS,
+    clientContext,
+    clientHello,
+)
+
+
+class TrickledHandshakeTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A ClientHello sent a byte at a time on an implicit FTPS port never
+    completes a line: its bytes do not count as activity, and the
+    connection ends at the idle timeout as a silent one does (a client
+    keeping each of its connections alive so would hold every one of
+    its C{--max-connections-per-ip} forever).
+    """
+
+    @defer.inlineCallbacks
+    def test_closedWhileTrickling(self):
+        """
+        The server closes the connection while the client still has most
+        of its ClientHello to send.
+        """
+        hello = clientHello()
+        server = self.serveImplicit(idleTimeout=0.5, closeTimeout=0.3)
+
+        def client():
+            sock = connectRaw(server.port)
+            sock.settimeout(0.1)
+            sent = 0
+            with sock:
+                while sent < len(hello):
+                    try:
+                        sock.sendall(hello[sent:sent + 1])
+                    except OSError:
+                        return sent
+                    sent += 1
+                    try:
+                        if sock.recv(65536) == b"":
+                            return sent
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        return sent
+            return sent
+
+        sent = yield self.inThread(client)
+        self.assertLess(sent, len(hello) // 2)
 
 
 def _unixSocketPath(testCase):

@@ -1,100 +1,35 @@
 """
-The twenty-ninth attack sweep, over real loopback sockets.
-
-A storage plugin whose upload file never stores what it received (its
-C{close} never fires) held the upload's reply for ever: the transfer
-was over, so its C{ABOR} waited its turn behind the upload, and so did
-every command after it (C{QUIT} too), until the idle timeout closed the
-session. C{ABOR} now ends that wait: the upload gets C{426}, the
-C{ABOR} C{226}, and the session goes on (L{HungStoreTests}).
-
-A client that knows a password, or any client where anonymous logins
-are open, logged in and out on one connection as fast as it could send
-C{USER}, C{PASS} and C{REIN}: 3,000 logins in 4.6 seconds (647 a second;
-369 a second one connection after another), two log lines each (567 KB),
-and no firewall limit on new connections saw them (C{docs/logging.rst}
-has the firewall bound the logins a client can log). A connection now
-logs in at most ten times: C{REIN} after the tenth is C{421}, and the
-connection is closed (L{ReinLoginFloodTests}).
-
-The lines saying how a storage plugin failed wrote the path a client
-chose as it was, where the log's event lines quote it with its control
-characters escaped: a client naming a file C{ESC[2J...} (a terminal's
-escape sequences) had them run on the terminal of an operator reading
-the log, whenever the plugin's exception text held the path, and in the
-line of a download whose C{send} broke. Those lines escape what is not
-printable now (L{LogInjectionTests}). And those lines were one for each
-command: a plugin letting C{FileNotFoundError} out for a missing file
-had a line logged for every C{SIZE} a client sent (50 for 50); a session
-gets ten a minute for each method now (L{ComplaintFloodTests}).
-
-Tried and held (C{python -m ftpkit}, one process and C{--workers 2},
-scripts in the sweep's notes):
-    - refused logins (C{--max-sessions-per-user 1}): 330 from ten IPv4
-      loopback addresses and C{::1} in 0.1 s logged 110 lines, and 11
-      counting the rest a minute later; under C{--workers 2}, 135 lines
-      and 11 counting the other 195;
-    - a C{unix:} listener, root and uid 65534: C{--max-connections-per-ip
-      3} counted for each user (the fourth of each C{421}), the log naming
-      C{unix-uid-0} and C{unix-uid-65534}; C{PASV}, C{EPSV} C{425},
-      C{PORT} C{501}, C{EPRT |2|} C{522};
-    - C{RETR} of an 8 MiB file grown by 4 MiB (C{APPE}) while sent: 8 MiB
-      announced and sent, C{226}, on the disk realm, C{--realm memory} and
-      C{fsspec:file://}, in clear and under C{PROT P}, C{TYPE I} and
-      C{TYPE A};
-    - names of 201, 239 and 255 bytes (and 85 CJK characters) cut, then
-      resumed from C{SIZE} on another connection: whole, hidden names not
-      listed, on the disk realm (one process and C{--workers 2}),
-      C{--realm memory} and C{fsspec:file://} under C{--workers 2}; the
-      hidden names given by a client: C{STOR} C{553}, C{SIZE}, C{RETR},
-      C{DELE}, C{RNFR}, C{MLST}, C{CWD}, C{MKD}, C{MFMT}, C{HASH} C{550},
-      C{RNTO} C{553}; no listing, C{STAT -R} or wildcard shows one;
-    - escape sequences, U+2028, NEL, VT, FF, U+202E and C1 controls in
-      C{USER}, C{HOST} and paths: none raw in the text or JSON log, nor in
-      the transfer log;
-    - a key every local user may read: one warning (C{--tls-cert}, an
-      C{ssl:} listener's C{privateKey}, C{--workers 2}); mode 0640: none;
-    - 40 connections from one address: 32 greeted, 8 C{421}; a 200 KB
-      line: C{500} and closed; 870,000 pipelined C{NOOP} never read: the
-      server's memory flat, another client's login 2 ms; 200 C{PASV}: one
-      listener at a time; 30 connections sending a line a byte a second;
-      C{AUTH TLS} then bytes that are not TLS: an alert; no traceback;
-    - a C{PROT P} upload ended by a FIN without C{close_notify}, explicit
-      and implicit FTPS, one process and C{--workers 2}: C{426}, the file
-      as it was; under C{--tls-required} before C{AUTH}: C{USER} C{530},
-      C{PROT} and C{PBSZ} C{503}, C{CCC} C{530}.
-
-Found, not fixed (C{docs/security.rst} says why): C{PORT} to another
-listener of the server, or to a passive port another session of the same
-address waits on, is accepted (vsftpd's and ProFTPD's rules; that client
-can connect there itself); 1,200 passwords guessed against one user from
-200 loopback addresses, each logged, nothing holding them per user name
-(a hold per name is a lockout anyone could cause). A cut upload of a new
-name could not be removed by its user (C{DELE} C{550}, C{SIZE} the bytes
-kept, on the disk realm and C{--realm memory}, where those bytes counted
-in the budget: C{memory:1M}, five cut uploads of 200 KB, then C{552} for
-everyone, for the 24 hours a cut upload is kept); fixed in session 30
-(C{tests/integration/test_keptdele.py}): C{DELE} removes it on every
-realm, and C{--realm memory} drops kept cut uploads before refusing.
+Attacks through a storage plugin's failures: what a client can make a
+plugin (a shell from outside ftpkit) do wrong must not become the
+client's weapon. An upload whose storage hangs does not take the session
+with it (C{ABOR} ends the wait); a path the client chose, echoed in a
+plugin's error, is escaped in the log; and a command or transfer a
+plugin answers against its contract, repeated, gets a few lines a minute
+logged, not one each.
 """
 
 import ftplib
 import io
-import socket
 import threading
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet import reactor, task
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import formatEvent
 from twisted.trial import unittest
 from zope.interface import implementer
 
-from ftpkit.interfaces import IRandomWriteFile
+from ftpkit.interfaces import (
+    IDirectoryListing,
+    IRandomReadFile,
+    IRandomWriteFile,
+    IReadFile,
+)
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
-from ftpkit.shells.contract import COMPLAINTS_NOT_LOGGED
+from ftpkit.shells.contract import COMPLAINT_LINES, COMPLAINTS_NOT_LOGGED
 from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin21 import BrokenSenderFile, logged
+from tests.integration.test_plugin21 import BrokenSenderFile, errors, logged
 
 
 class HungStoreShell(MemoryShell):
@@ -210,63 +145,6 @@ class HungStoreTests(LoopbackServerMixin, unittest.TestCase):
                     if "after its ABOR" in event.get("log_format", "")]
 
         return self.abortHungStore().addCallback(storedLate)
-
-
-class ReinLoginFloodTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    A connection logs in at most ten times
-    (L{ftpkit.control.handlers.login.MAX_LOGINS}): C{REIN} after that
-    many is C{421}, and the connection is closed.
-    """
-
-    def replies(self, lines, count):
-        """
-        Send C{lines} on a new connection and read replies (blocking).
-
-        @param lines: the bytes to send.
-        @param count: the replies to read at most.
-        @return: the codes read, up to the connection's end.
-        """
-        server = self.startServer(SharedShellRealm(MemoryShell()))
-        connection = socket.create_connection(("127.0.0.1", server.port),
-                                              timeout=10)
-        self.addCleanup(connection.close)
-        reader = connection.makefile("rb")
-        reader.readline()
-        connection.sendall(lines)
-        codes = []
-        for _ in range(count):
-            line = reader.readline()
-            if not line:
-                break
-            codes.append(line[:3].decode())
-        return codes
-
-    def test_reinPastLogins(self):
-        """
-        Anonymous logins, each followed by C{REIN}: the C{REIN} after the
-        tenth login gets C{421}, and nothing comes after.
-        """
-        cycle = b"USER anonymous\r\nPASS x\r\nREIN\r\n"
-        logins = 10
-
-        def check(codes):
-            self.assertEqual(codes, ["331", "230", "220"] * (logins - 1)
-                             + ["331", "230", "421"])
-
-        return self.inThread(self.replies, cycle * (logins + 1),
-                             3 * logins + 3).addCallback(check)
-
-    def test_reinWithoutLogin(self):
-        """
-        C{REIN} of a client not logged in counts no login.
-        """
-        def check(codes):
-            self.assertEqual(codes, ["220"] * 20 + ["331", "230"])
-
-        return self.inThread(
-            self.replies, b"REIN\r\n" * 20 + b"USER anonymous\r\nPASS x\r\n",
-            22).addCallback(check)
 
 
 EVIL = "\x1b[2J\x1b[31mx\u202e"
@@ -400,3 +278,241 @@ class ComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(len(lines), 10)
 
         return self.inThread(client).addCallback(check)
+
+
+TIMES = 30
+"""How many transfers a flooding client asks for."""
+
+
+@implementer(IRandomReadFile)
+class BrokenRandomFile:
+    """
+    An L{IRandomReadFile} of ten bytes that breaks as C{how} says.
+    """
+
+    size = 10
+
+    def __init__(self, how):
+        """
+        @param how: C{"readAt"} (its reads fail) or C{"close"} (its
+            C{close} raises).
+        """
+        self._how = how
+
+    def readAt(self, offset, length):
+        """
+        @return: the bytes, or a failed Deferred.
+        """
+        if self._how == "readAt":
+            return fail(RuntimeError("readAt broke"))
+        return succeed(b"x" * min(length, self.size - offset))
+
+    def close(self):
+        """
+        @raise RuntimeError: when told to.
+        """
+        if self._how == "close":
+            raise RuntimeError("close broke")
+
+
+@implementer(IReadFile)
+class RaisingSenderFile:
+    """
+    An L{IReadFile} whose C{send} raises.
+    """
+
+    size = 10
+
+    def send(self, consumer):
+        """
+        @raise RuntimeError: always.
+        """
+        raise RuntimeError("send broke")
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+@implementer(IRandomWriteFile)
+class FailingWriteFile:
+    """
+    An L{IRandomWriteFile} whose writes fail.
+    """
+
+    def writeAt(self, offset, data):
+        """
+        @return: a failed Deferred.
+        """
+        return fail(RuntimeError("writeAt broke"))
+
+    def close(self):
+        """
+        @return: a fired Deferred.
+        """
+        return succeed(None)
+
+    def abort(self):
+        """
+        @return: a fired Deferred.
+        """
+        return succeed(None)
+
+
+@implementer(IDirectoryListing)
+class FailingListing:
+    """
+    A listing whose batches fail.
+    """
+
+    def nextBatch(self):
+        """
+        @return: a failed Deferred.
+        """
+        return fail(RuntimeError("nextBatch broke"))
+
+    def close(self):
+        """
+        Nothing to release.
+        """
+
+
+class BrokenFilesShell(MemoryShell):
+    """
+    A L{MemoryShell} (from outside ftpkit, as the test's module is) whose
+    files break as C{how} says.
+    """
+
+    def __init__(self, how):
+        """
+        @param how: C{"readAt"}, C{"close"}, C{"send"}, C{"writeAt"} or
+            C{"nextBatch"} (its listings').
+        """
+        MemoryShell.__init__(self)
+        self.how = how
+
+    def openForReading(self, path, offset=0):
+        """
+        @return: a L{RaisingSenderFile} or a L{BrokenRandomFile}.
+        """
+        if self.how == "send":
+            return succeed(RaisingSenderFile())
+        return succeed(BrokenRandomFile(self.how))
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        @return: a L{FailingWriteFile}.
+        """
+        return succeed(FailingWriteFile())
+
+    def openListing(self, path):
+        """
+        @return: a L{FailingListing}.
+        """
+        return succeed(FailingListing())
+
+
+def transfer(ftp, command):
+    """
+    Run one transfer, whatever its reply.
+
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param command: C{"RETR f"}, C{"STOR f"} or C{"LIST"}.
+    @return: the final reply's code.
+    """
+    try:
+        if command == "LIST":
+            return ftp.retrlines(command, lambda line: None)[:3]
+        if command.startswith("RETR"):
+            return ftp.retrbinary(command, io.BytesIO().write)[:3]
+        return ftp.storbinary(command, io.BytesIO(b"y" * 100))[:3]
+    except ftplib.Error as error:
+        return str(error)[:3]
+    except OSError:
+        # The data connection was reset: the reply follows.
+        try:
+            return ftp.getresp()[:3]
+        except ftplib.Error as error:
+            return str(error)[:3]
+
+
+class DownloadComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client repeating a transfer whose plugin file breaks has ten lines a
+    minute logged for each method, then, at its logout, one counting the
+    others.
+    """
+
+    async def flood(self, how, command, said):
+        """
+        Run L{TIMES} transfers on one session, then C{QUIT}.
+
+        @param how: see L{BrokenFilesShell}.
+        @param command: the transfer's command.
+        @param said: the text of the lines counted.
+        @return: the replies' codes.
+        """
+        server = self.startServer(SharedShellRealm(BrokenFilesShell(how)))
+        events = logged(self)
+
+        def client():
+            ftp = ftplibLogin(self, server.port, timeout=10)
+            codes = {transfer(ftp, command) for _ in range(TIMES)}
+            ftp.quit()
+            return codes
+
+        codes = await self.inThread(client)
+        for _ in range(100):
+            counts = [event for event in events
+                      if event.get("ftpkit_event") == COMPLAINTS_NOT_LOGGED]
+            if counts:
+                break
+            await task.deferLater(reactor, 0.05, lambda: None)
+        lines = [formatEvent(event) for event in errors(events)]
+        self.assertEqual(len([line for line in lines if said in line]),
+                         COMPLAINT_LINES, lines)
+        self.assertEqual([(event["method"], event["count"])
+                          for event in counts],
+                         [(how, TIMES - COMPLAINT_LINES)])
+        return codes
+
+    async def test_readAtFails(self):
+        """
+        C{RETR} of a file whose reads fail: C{451} or C{426} each time,
+        ten C{Reading ... failed} lines.
+        """
+        codes = await self.flood("readAt", "RETR f", "readAt broke")
+        self.assertLessEqual(codes, {"426", "451"})
+
+    async def test_sendRaises(self):
+        """
+        C{RETR} of a file whose C{send} raises: C{426} each time, ten
+        lines.
+        """
+        codes = await self.flood("send", "RETR f", "send broke")
+        self.assertEqual(codes, {"426"})
+
+    async def test_closeFails(self):
+        """
+        C{RETR} of a file whose C{close} raises: the download whole
+        (C{226}), ten lines.
+        """
+        codes = await self.flood("close", "RETR f", "close broke")
+        self.assertEqual(codes, {"226"})
+
+    async def test_writeAtFails(self):
+        """
+        C{STOR} into a file whose writes fail: C{451} each time, ten
+        lines.
+        """
+        codes = await self.flood("writeAt", "STOR f", "writeAt broke")
+        self.assertEqual(codes, {"451"})
+
+    async def test_listingFails(self):
+        """
+        C{LIST} of a listing whose batches fail: C{426} each time, ten
+        lines.
+        """
+        codes = await self.flood("nextBatch", "LIST", "nextBatch broke")
+        self.assertEqual(codes, {"426"})

@@ -1,13 +1,8 @@
 """
-The fourth attack sweep, over real loopback sockets: a small upload over a
-large file must not stall every session while the file's blocks are freed.
-
-A small upload's commit runs at once, in the reactor thread, on a local
-file system (L{ftpkit.shells.shortcalls}); its rename over the file it
-replaces frees that file's blocks in the call itself, about a second for
-a few GiB on ext4, during which no other session was served. Such a
-commit, a cut upload kept over a large partial upload, and an open
-removing a large stale partial upload, now run in a disk thread.
+Attacks on the reactor thread: uploads that make the disk work for long
+in one call (freeing a large file's blocks when a small upload replaces
+it, cutting a large file when one is written in place) must not stall
+every other session; those calls run in a disk thread.
 """
 
 import io
@@ -42,6 +37,7 @@ def _fullPath(path, directory):
     if directory is None:
         return path
     return os.path.join(os.fsencode(os.readlink("/proc/self/fd/%d" % directory)), path)
+
 
 class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
     """
@@ -255,3 +251,47 @@ class FreeingLargeFileTests(LoopbackServerMixin, unittest.TestCase):
         yield self.inThread(self.session, "A", client)
         self.assertEqual(os.path.getsize(partial), 1)
         self.assertEqual(self.freed, [False])
+
+
+class CutInPlaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A large file, and a small upload written into it in place. Every
+    C{os.ftruncate} is recorded with the length of the file it cuts and
+    whether it ran in the reactor thread.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.big = os.path.join(self.root, "big")
+        with open(self.big, "wb") as f:
+            f.write(b"\1" * (shortcalls.FREES_LITTLE + (1 << 20)))
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig())
+        self.cuts = []
+        truncate = os.ftruncate
+
+        def recording(fd, length):
+            self.cuts.append((os.fstat(fd).st_size, length,
+                              threadable.isInIOThread()))
+            return truncate(fd, length)
+
+        self.patch(os, "ftruncate", recording)
+
+    async def test_cutOffReactor(self):
+        """
+        C{REST 10} and a one-byte C{STOR} leave 11 bytes, cut in a disk
+        thread.
+        """
+        def run():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            return ftp.storbinary("STOR big", io.BytesIO(b"z"), rest=10)
+
+        reply = await self.inThread(run)
+        self.assertTrue(reply.startswith("226"), reply)
+        with open(self.big, "rb") as f:
+            self.assertEqual(f.read(), b"\1" * 10 + b"z")
+        large = [inReactor for size, length, inReactor in self.cuts
+                 if size > shortcalls.FREES_LITTLE and length == 11]
+        self.assertEqual(large, [False])

@@ -10,90 +10,39 @@ after a cut left its user's C{SIZE} answering the cut upload (see
 L{tests.unit.test_partialstale31}).
 """
 
-import ftplib
 import io
-import os
 
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
-from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin, replyCode
+from tests.cutuploads import (
+    HALF,
+    NEW,
+    DiskRealmMixin,
+    MemoryRealmMixin,
+    TwoUsersMixin,
+    cut,
+    fetch,
+    resumeFromSize,
+    sizeOf,
+)
+from tests.ftpclient import replyCode
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_hardening import hardClose
-from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin
 
-NEW = os.urandom(200000)
-"""What the uploads send."""
 
-HALF = len(NEW) // 2
-"""Where an upload is cut."""
-
-
-def cut(ftp, name, size=HALF):
-    """
-    Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
-    data connection (blocking).
-
-    @return: the reply to the C{STOR}.
-    """
-    connection = ftp.transfercmd("STOR " + name)
-    if size:
-        connection.sendall(NEW[:size])
-    hardClose(connection)
-    return replyCode(ftp.voidresp)
-
-
-def sizeOf(ftp, name):
-    """
-    @return: C{SIZE name}'s answer, a number, or its reply code when it
-        is not C{213}.
-    """
-    try:
-        return int(ftp.sendcmd("SIZE " + name)[4:])
-    except ftplib.error_perm as e:
-        return str(e)[:3]
-
-
-def fetch(ftp, name):
-    """
-    @return: C{name}'s bytes (C{RETR}).
-    """
-    received = io.BytesIO()
-    ftp.retrbinary("RETR " + name, received.write)
-    return received.getvalue()
-
-
-class EdgesMixin(LoopbackServerMixin):
+class EdgesMixin(TwoUsersMixin):
     """
     alice and bob on an empty root; subclasses say which realm
     (C{makeRealm}).
     """
-
-    timeout = 120
-
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        self.port = self.startServer(
-            self.makeRealm(), ServerConfig(loginFailureDelay=0),
-            users={"alice": "secret", "bob": "pw"}, anonymous=False).port
-
-    def login(self, user="alice", password="secret"):
-        """
-        @return: a new session of C{user}'s, in C{TYPE I}.
-        """
-        return ftplibLogin(self, self.port, user, password, binary=True)
 
     def restPastEnd(self):
         ftp = self.login()
         cut(ftp, "f")
         past = replyCode(lambda: ftp.storbinary(
             "STOR f", io.BytesIO(NEW[HALF + 1000:]), rest=HALF + 1000))
-        after = sizeOf(ftp, "f")
-        done = replyCode(lambda: ftp.storbinary(
-            "STOR f", io.BytesIO(NEW[after:]), rest=after))
+        after, done = resumeFromSize(ftp, "f")
         return past, after, done, fetch(ftp, "f") == NEW
 
     async def test_restPastEnd(self):
@@ -195,28 +144,16 @@ class EdgesMixin(LoopbackServerMixin):
                          (("426", "426"), "550", 0, 3, ["old"]))
 
 
-class DiskEdgesTests(EdgesMixin, unittest.TestCase):
+class DiskEdgesTests(DiskRealmMixin, EdgesMixin, unittest.TestCase):
     """
     The disk realm.
     """
 
-    def makeRealm(self):
-        """
-        @return: a disk realm on the root.
-        """
-        return FilesystemRealm(self.root)
 
-
-class MemoryEdgesTests(EdgesMixin, unittest.TestCase):
+class MemoryEdgesTests(MemoryRealmMixin, EdgesMixin, unittest.TestCase):
     """
     C{--realm memory}.
     """
-
-    def makeRealm(self):
-        """
-        @return: a memory realm.
-        """
-        return MemoryRealm(maxBytes=None)
 
 
 class FsspecMemoryEdgesTests(MemoryMixin, MemoryEdgesTests):
@@ -250,14 +187,9 @@ class TLSCutMixin(FTPSTestsMixin):
         ftp = self.connect()
         ftp.prot_p()
         ftp.voidcmd("TYPE I")
-        connection = ftp.transfercmd("STOR t")
-        connection.sendall(NEW[:HALF])
         # A reset, without TLS's close_notify.
-        hardClose(connection)
-        cutReply = replyCode(ftp.voidresp)
-        kept = sizeOf(ftp, "t")
-        done = replyCode(lambda: ftp.storbinary(
-            "STOR t", io.BytesIO(NEW[kept:]), rest=kept))
+        cutReply = cut(ftp, "t")
+        kept, done = resumeFromSize(ftp, "t")
         whole = fetch(ftp, "t") == NEW
         ftp.quit()
         return cutReply[:1], 0 < kept <= HALF, done, whole
@@ -272,26 +204,13 @@ class TLSCutMixin(FTPSTestsMixin):
                          ("4", True, "226", True))
 
 
-class DiskTLSCutTests(TLSCutMixin, unittest.TestCase):
+class DiskTLSCutTests(DiskRealmMixin, TLSCutMixin, unittest.TestCase):
     """
     The disk realm.
     """
 
-    def makeRealm(self):
-        """
-        @return: a disk realm on the root.
-        """
-        return FilesystemRealm(self.root)
 
-
-class MemoryTLSCutTests(TLSCutMixin, unittest.TestCase):
+class MemoryTLSCutTests(MemoryRealmMixin, TLSCutMixin, unittest.TestCase):
     """
     C{--realm memory}.
     """
-
-    def makeRealm(self):
-        """
-        @return: a memory realm.
-        """
-        return MemoryRealm(maxBytes=None)
-

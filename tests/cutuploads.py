@@ -1,0 +1,127 @@
+"""
+Cut uploads and their resumes over ftplib, as the tests of kept partial
+uploads make them (C{tests/integration/test_kept*.py}): an upload cut by
+a reset of its data connection, C{SIZE} of what was kept, a resume from
+there, and servers of two users on the realms that keep cut uploads.
+"""
+
+import ftplib
+import io
+import os
+
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
+from ftpkit.config import ServerConfig
+from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin, replyCode
+from tests.integration.test_hardening import hardClose
+from tests.scratch import scratchDirectory
+
+NEW = os.urandom(200000)
+"""What the uploads send."""
+
+HALF = len(NEW) // 2
+"""Where an upload is cut."""
+
+
+def cut(ftp, name, size=HALF):
+    """
+    Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
+    data connection (blocking).
+
+    @param ftp: a logged-in C{ftplib.FTP} in C{TYPE I}.
+    @param name: the file to upload.
+    @param size: how many bytes to send before the reset.
+    @return: the reply code to the C{STOR}.
+    """
+    connection = ftp.transfercmd("STOR " + name)
+    if size:
+        connection.sendall(NEW[:size])
+    hardClose(connection)
+    return replyCode(ftp.voidresp)
+
+
+def resumeFromSize(ftp, name):
+    """
+    Ask C{SIZE name} and resume the upload of L{NEW} from there
+    (C{REST} + C{STOR}; blocking).
+
+    @param ftp: a logged-in C{ftplib.FTP} in C{TYPE I}.
+    @param name: the file to resume.
+    @return: C{(SIZE's answer, the resume's reply code)}.
+    """
+    size = ftp.size(name)
+    done = replyCode(lambda: ftp.storbinary(
+        "STOR " + name, io.BytesIO(NEW[size:]), rest=size))
+    return size, done
+
+
+def sizeOf(ftp, name):
+    """
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param name: the file to ask about.
+    @return: C{SIZE name}'s answer, a number, or its reply code when it
+        is not C{213}.
+    """
+    try:
+        return int(ftp.sendcmd("SIZE " + name)[4:])
+    except ftplib.error_perm as e:
+        return str(e)[:3]
+
+
+def fetch(ftp, name):
+    """
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param name: the file to download.
+    @return: C{name}'s bytes (C{RETR}).
+    """
+    received = io.BytesIO()
+    ftp.retrbinary("RETR " + name, received.write)
+    return received.getvalue()
+
+
+class TwoUsersMixin(LoopbackServerMixin):
+    """
+    A server of alice (password C{secret}) and bob (C{pw}) on an empty
+    scratch root (C{self.root}, port C{self.port}); subclasses say which
+    realm (C{makeRealm}).
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.port = self.startServer(
+            self.makeRealm(), ServerConfig(loginFailureDelay=0),
+            users={"alice": "secret", "bob": "pw"}, anonymous=False).port
+
+    def login(self, user="alice", password="secret"):
+        """
+        @param user: who logs in.
+        @param password: their password.
+        @return: a new session of C{user}'s, in C{TYPE I}.
+        """
+        return ftplibLogin(self, self.port, user, password, binary=True)
+
+
+class DiskRealmMixin:
+    """
+    Serves the disk realm on C{self.root}.
+    """
+
+    def makeRealm(self):
+        """
+        @return: a disk realm on the root.
+        """
+        return FilesystemRealm(self.root)
+
+
+class MemoryRealmMixin:
+    """
+    Serves C{--realm memory}.
+    """
+
+    def makeRealm(self):
+        """
+        @return: a memory realm.
+        """
+        return MemoryRealm(maxBytes=None)
