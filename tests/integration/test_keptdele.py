@@ -312,8 +312,8 @@ class MemoryBudgetTests(MemoryTests):
 
 class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
     """
-    On C{fsspec:memory://?size=}, whose quota refuses before cut uploads
-    could be dropped for room: they hold at most a quarter of it
+    On C{fsspec:memory://?size=}, whose quota drops the oldest cut
+    uploads for room before it refuses
     (L{ftpkit.shells.keptregistry.KeptPartials}).
     """
 
@@ -348,11 +348,11 @@ class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
         ftp.quit()
         return cuts, stored, sizes
 
-    async def test_keptWithinQuarter(self):
+    async def test_droppedForRoom(self):
         """
-        Five cut uploads of 190 KB keep the newest two (a quarter of the
-        store, the newest aside), and bob's upload of 190 KB fits
-        (C{552} before).
+        Five cut uploads of 190 KB fill most of the 1 MB store; bob's
+        upload of 190 KB fits (C{552} before) once the oldest is dropped,
+        and the newest stays.
         """
         cuts, stored, sizes = await self.inThread(self.fillSession)
         self.assertEqual(cuts, ["426"] * 5)
