@@ -17,7 +17,8 @@ Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
 next upload C{552}.
 
-Each drop it decides is one log event, C{partial-dropped} (L{logDropped}):
+Each drop it decides is one log event, C{partial-dropped} (L{logDropped};
+the shells log so too the ones they find expired or outdated):
 the server discarding a user's bytes of its own accord is something an
 operator must be able to find (before session 32 it was silent).
 
@@ -53,6 +54,14 @@ FOR_ROOM = "for room"
 PAST_LIMIT = "past the user's limit"
 """The C{reason} of a drop past L{MAX_KEPT_PER_USER}."""
 
+EXPIRED = "expired"
+"""The C{reason} of a drop past its lifetime
+(L{ftpkit.shells.uploadnames.PARTIAL_LIFETIME})."""
+
+FILE_CHANGED = "the file changed"
+"""The C{reason} of a drop whose target another upload replaced or wrote
+since it was kept (L{ftpkit.shells.partials.isOutdated})."""
+
 _log = Logger(namespace="ftpkit")
 
 
@@ -63,7 +72,8 @@ def logDropped(key, resumer, size, reason, log=_log):
     @param key: its path from the tree's root, a tuple.
     @param resumer: who it was kept for, or C{None}.
     @param size: its bytes.
-    @param reason: L{FOR_ROOM} or L{PAST_LIMIT}.
+    @param reason: L{FOR_ROOM}, L{PAST_LIMIT}, L{EXPIRED} or
+        L{FILE_CHANGED}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
     log.info("dropped the cut upload {path} of user {user!r}, "
@@ -151,8 +161,10 @@ class KeptPartials:
         if it was known.
 
         @param key: its path from the tree's root, a tuple.
+        @return: who it was kept for, or C{None} where it was not known.
         """
-        self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
+        return None if entry is None else entry[0]
 
     def oldest(self, within=()):
         """
