@@ -31,6 +31,7 @@ from collections import OrderedDict
 
 from twisted.internet.defer import maybeDeferred, succeed
 from twisted.logger import Logger
+from twisted.python import threadable
 
 from ftpkit.protocol import paths
 
@@ -79,6 +80,22 @@ def logDropped(key, resumer, size, reason, log=_log):
     log.info("dropped the cut upload {path} of user {user!r}, "
              "{bytes} bytes: {reason}", ftpkit_event=PARTIAL_DROPPED,
              path=paths.toText(key), user=resumer, bytes=size, reason=reason)
+
+
+def logDroppedFrom(reactor, key, resumer, size, reason):
+    """
+    L{logDropped} from any thread (a disk thread finds a partial upload
+    stale: L{ftpkit.shells.partials.staleReason}): at once in the
+    reactor's (or where none ran yet), else handed to it, whose log
+    observers are not thread-safe.
+
+    @param reactor: an L{twisted.internet.interfaces.IReactorFromThreads}.
+    @param key: as for L{logDropped}, and so are the others.
+    """
+    if threadable.ioThread is None or threadable.isInIOThread():
+        logDropped(key, resumer, size, reason)
+    else:
+        reactor.callFromThread(logDropped, key, resumer, size, reason)
 
 
 class KeptPartials:

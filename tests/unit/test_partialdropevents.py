@@ -7,15 +7,29 @@ were silent, and a user whose resume found nothing left the operator no
 line to find why.
 """
 
+import os
+import time
+
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
+from twisted.python import threadable
 from twisted.trial import unittest
 
+from ftpkit.shells import partials, uploads
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.keptnames import partialName
-from ftpkit.shells.keptregistry import EXPIRED, FILE_CHANGED, PARTIAL_DROPPED
+from ftpkit.shells.keptregistry import (
+    EXPIRED,
+    FILE_CHANGED,
+    PARTIAL_DROPPED,
+    logDropped,
+    logDroppedFrom,
+)
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.uploadnames import PARTIAL_LIFETIME
 from tests.integration.test_plugin21 import logged
+from tests.scratch import scratchDirectory, writeLocal
 
 
 def dropped(events):
@@ -115,3 +129,116 @@ class KeptStaleTests(unittest.TestCase):
         self.successResultOf(opened.writeAt(5, b"!"))
         self.successResultOf(opened.close())
         self.assertEqual(dropped(self.events), [])
+
+
+class DiskStaleTests(unittest.TestCase):
+    """
+    alice's cut upload of C{f} kept by the disk realm
+    (L{ftpkit.shells.partials.keepPartial}), found stale by her C{SIZE}
+    or resume through a L{FilesystemShell}.
+    """
+
+    def setUp(self):
+        self.events = logged(self)
+        self.root = os.fsencode(scratchDirectory(self))
+        self.target = os.path.join(self.root, b"f")
+        writeLocal(self.target, b"old file")
+        try:
+            os.setxattr(self.target, b"user.ftpkit.probe", b"-")
+        except OSError:
+            raise unittest.SkipTest("no user extended attributes here")
+        self.alice = FilesystemShell(
+            self.root, runner=maybeDeferred).forResumer("alice")
+        temporary = os.path.join(self.root, uploads.temporaryName(b"f"))
+        writeLocal(temporary, b"half!")
+        fd = os.open(temporary, os.O_WRONLY)
+        try:
+            partials.keepPartial(temporary, self.target, 5, fd=fd,
+                                 resumer="alice",
+                                 targetWas=uploads.targetVersion(self.target))
+        finally:
+            os.close(fd)
+        self.partial = os.fsdecode(
+            os.path.basename(uploads.partialPath(self.target)))
+
+    def replaceFile(self):
+        """
+        Another upload replaces C{f}.
+        """
+        other = os.path.join(self.root, b"other")
+        writeLocal(other, b"bob's whole file")
+        os.replace(other, self.target)
+
+    def age(self):
+        """
+        Age the partial upload past its lifetime.
+        """
+        past = time.time() - PARTIAL_LIFETIME - 10
+        os.utime(uploads.partialPath(self.target), (past, past))
+
+    def test_fileChangedSize(self):
+        """
+        Its file replaced, alice's C{SIZE} drops it: one event; her next
+        finds nothing, and logs nothing.
+        """
+        self.replaceFile()
+        self.assertIsNone(
+            self.successResultOf(self.alice.resumableSize(("f",))))
+        self.assertIsNone(
+            self.successResultOf(self.alice.resumableSize(("f",))))
+        self.assertEqual(dropped(self.events), [
+            ("/" + self.partial, "alice", 5, FILE_CHANGED)])
+
+    def test_expiredSize(self):
+        """
+        Past its lifetime, alice's C{SIZE} drops it: one event.
+        """
+        self.age()
+        self.assertIsNone(
+            self.successResultOf(self.alice.resumableSize(("f",))))
+        self.assertEqual(dropped(self.events), [
+            ("/" + self.partial, "alice", 5, EXPIRED)])
+
+    def test_fileChangedResume(self):
+        """
+        Its file replaced, alice's resume (C{REST 5}, C{STOR}) drops it
+        (and writes the file in place): one event.
+        """
+        self.replaceFile()
+        opened = self.successResultOf(self.alice.openForWriting(("f",), 5))
+        self.successResultOf(opened.close())
+        self.assertEqual(dropped(self.events), [
+            ("/" + self.partial, "alice", 5, FILE_CHANGED)])
+
+    def test_freshNotLogged(self):
+        """
+        A partial upload still fresh is answered, and nothing logged.
+        """
+        self.assertEqual(
+            self.successResultOf(self.alice.resumableSize(("f",))), 5)
+        self.assertEqual(dropped(self.events), [])
+
+
+class FromThreadTests(unittest.TestCase):
+    """
+    L{logDroppedFrom}: the disk realm finds partial uploads stale in its
+    threads, and the log's observers run in the reactor's.
+    """
+
+    def test_otherThread(self):
+        """
+        Outside the reactor's thread, the event is handed to the reactor,
+        not logged there.
+        """
+        events = logged(self)
+        handed = []
+
+        class Reactor:
+            def callFromThread(self, f, *args):
+                handed.append((f, args))
+
+        self.patch(threadable, "ioThread", object())
+        logDroppedFrom(Reactor(), ("f",), "alice", 5, EXPIRED)
+        self.assertEqual(dropped(events), [])
+        self.assertEqual(handed, [
+            (logDropped, (("f",), "alice", 5, EXPIRED))])
