@@ -59,6 +59,10 @@ EXPIRED = "expired"
 """The C{reason} of a drop past its lifetime
 (L{ftpkit.shells.uploadnames.PARTIAL_LIFETIME})."""
 
+REPLACED = "a newer cut upload is kept"
+"""The C{reason} of a drop of a cut upload a resume took and left (its
+server died), once a newer cut upload of the same target is kept."""
+
 FILE_CHANGED = "the file changed"
 """The C{reason} of a drop whose target another upload replaced or wrote
 since it was kept (L{ftpkit.shells.partials.isOutdated})."""
@@ -73,8 +77,8 @@ def logDropped(key, resumer, size, reason, log=_log):
     @param key: its path from the tree's root, a tuple.
     @param resumer: who it was kept for, or C{None}.
     @param size: its bytes.
-    @param reason: L{FOR_ROOM}, L{PAST_LIMIT}, L{EXPIRED} or
-        L{FILE_CHANGED}.
+    @param reason: L{FOR_ROOM}, L{PAST_LIMIT}, L{EXPIRED},
+        L{FILE_CHANGED} or L{REPLACED}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
     log.info("dropped the cut upload {path} of user {user!r}, "
