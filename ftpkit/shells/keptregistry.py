@@ -67,6 +67,14 @@ FILE_CHANGED = "the file changed"
 """The C{reason} of a drop whose target another upload replaced or wrote
 since it was kept (L{ftpkit.shells.partials.isOutdated})."""
 
+REASONS = (FOR_ROOM, PAST_LIMIT, EXPIRED, FILE_CHANGED, REPLACED)
+"""Every C{reason} of L{logDropped}."""
+
+dropCounts = dict.fromkeys(REASONS, 0)
+"""How many cut uploads this process dropped, by reason: counted where
+each is logged (L{logDropped}), so that the metric read from it
+(L{ftpkit.ops.dropmetrics}) and the log agree."""
+
 _log = Logger(namespace="ftpkit")
 
 
@@ -81,6 +89,7 @@ def logDropped(key, resumer, size, reason, log=_log):
         L{FILE_CHANGED} or L{REPLACED}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
+    dropCounts[reason] = dropCounts.get(reason, 0) + 1
     log.info("dropped the cut upload {path} of user {user!r}, "
              "{bytes} bytes: {reason}", ftpkit_event=PARTIAL_DROPPED,
              path=paths.toText(key), user=resumer, bytes=size, reason=reason)
