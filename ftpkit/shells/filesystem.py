@@ -316,7 +316,8 @@ class FilesystemShell(DirectoryCalls):
                 raise
             fileGone = False
         dropped = (None if target is None
-                   else uploads.dropPartial(target, was, self._resumer))
+                   else uploads.dropPartial(target, was, self._resumer,
+                                            onDropped=self._dropped))
         if dropped is None:
             if not fileGone:
                 raise NoSuchFile()

@@ -107,10 +107,14 @@ def _dropStale(path, result, reason, onDropped):
     @param reason: what L{staleReason} gave.
     @param onDropped: called (in this thread) with its path, who it was
         kept for (L{resumerOf}), its bytes and C{reason}; or C{None}.
+    @return: whether this call removed it.
     """
     resumer = resumerOf(path) if onDropped is not None else None
-    if removeSeen(path, result) and onDropped is not None:
+    if not removeSeen(path, result):
+        return False
+    if onDropped is not None:
         onDropped(path, resumer, result.st_size, reason)
+    return True
 
 
 def isOutdated(recorded, current, changed, partialTime):
@@ -506,7 +510,7 @@ def targetTime(target):
         return None
 
 
-def dropPartial(target, targetWas, resumer=None, now=None):
+def dropPartial(target, targetWas, resumer=None, now=None, onDropped=None):
     """
     C{DELE} of C{target} by C{resumer} (once the target is removed, or
     found missing): remove the partial upload of it that C{resumer} sees
@@ -519,6 +523,9 @@ def dropPartial(target, targetWas, resumer=None, now=None):
     @param targetWas: the target's L{targetTime} before it was removed.
     @param resumer: who removes the target, or C{None}.
     @param now: the time, seconds since the epoch (the clock when C{None}).
+    @param onDropped: told of a stale one removed that was kept for
+        another user (L{_dropStale}: dropped, not removed by its user's
+        C{DELE}), or C{None}.
     @return: the bytes of the partial upload removed, or C{None} when none
         was.
     """
@@ -530,8 +537,13 @@ def dropPartial(target, targetWas, resumer=None, now=None):
         return None
     if not stat.S_ISREG(result.st_mode):
         return None
-    stale = (now - result.st_mtime > PARTIAL_LIFETIME
-             or (targetWas is not None and targetWas >= result.st_mtime))
-    if not (stale or mayResume(resumerOf(partial), resumer)):
+    expired = now - result.st_mtime > PARTIAL_LIFETIME
+    stale = expired or (targetWas is not None and targetWas >= result.st_mtime)
+    if mayResume(resumerOf(partial), resumer):
+        return result.st_size if removeSeen(partial, result) else None
+    if not stale:
         return None
-    return result.st_size if removeSeen(partial, result) else None
+    if _dropStale(partial, result, EXPIRED if expired else FILE_CHANGED,
+                  onDropped):
+        return result.st_size
+    return None

@@ -210,6 +210,29 @@ class DiskStaleTests(unittest.TestCase):
         self.assertEqual(dropped(self.events), [
             ("/" + self.partial, "alice", 5, FILE_CHANGED)])
 
+    def test_expiredOthersDele(self):
+        """
+        bob's C{DELE} of C{f} removes alice's partial upload past its
+        lifetime with it: dropped, one event naming her.
+        """
+        self.age()
+        bob = FilesystemShell(self.root, runner=maybeDeferred).forResumer(
+            "bob")
+        self.successResultOf(bob.removeFile(("f",)))
+        self.assertFalse(os.path.exists(uploads.partialPath(self.target)))
+        self.assertEqual(dropped(self.events), [
+            ("/" + self.partial, "alice", 5, EXPIRED)])
+
+    def test_ownDeleNotLogged(self):
+        """
+        alice's own C{DELE} removes her partial upload, stale or not: her
+        act, no drop.
+        """
+        self.age()
+        self.successResultOf(self.alice.removeFile(("f",)))
+        self.assertFalse(os.path.exists(uploads.partialPath(self.target)))
+        self.assertEqual(dropped(self.events), [])
+
     def test_freshNotLogged(self):
         """
         A partial upload still fresh is answered, and nothing logged.
