@@ -103,7 +103,10 @@ def logDroppedFrom(reactor, key, resumer, size, reason):
     observers are not thread-safe.
 
     @param reactor: an L{twisted.internet.interfaces.IReactorFromThreads}.
-    @param key: as for L{logDropped}, and so are the others.
+    @param key: as for L{logDropped}.
+    @param resumer: as for L{logDropped}.
+    @param size: as for L{logDropped}.
+    @param reason: as for L{logDropped}.
     """
     if threadable.ioThread is None or threadable.isInIOThread():
         logDropped(key, resumer, size, reason)

@@ -56,6 +56,8 @@ def staleReason(result, target, now, lifetime, recorded=None):
     The one place the disk realm finds a partial upload stale.
 
     @param result: the C{stat} of C{target}'s partial upload.
+    @param target: the target's path, C{bytes}.
+    @param now: the time, seconds since the epoch.
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @param recorded: what the partial upload records of the target
