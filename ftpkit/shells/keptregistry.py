@@ -17,7 +17,8 @@ Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
 next upload C{552}.
 
-Each drop it decides is one log event, C{partial-dropped} (L{logDropped};
+Each drop it decides is one log event once done, C{partial-dropped}
+(L{logDropped};
 the shells log so too the ones they find expired or outdated):
 the server discarding a user's bytes of its own accord is something an
 operator must be able to find (before session 32 it was silent).
@@ -132,6 +133,7 @@ class KeptPartials:
         self._perUser = perUser
         self._onRemoved = onRemoved
         self._entries = OrderedDict()
+        self._dropping = {}
 
     def __len__(self):
         """
@@ -167,14 +169,18 @@ class KeptPartials:
 
     def _drop(self, key, reason):
         """
-        Take a partial upload out of the count to drop it, and log so.
+        Take a partial upload out of the count to drop it; the drop is
+        logged once it is removed (L{removed}), not if its removal leaves
+        it (L{left}: another worker of C{--workers} kept it anew
+        meanwhile), which before session 32 was logged, and counted, as
+        a drop.
 
         @param key: its path from the tree's root, a tuple.
         @param reason: for L{logDropped}.
         @return: its C{remove} callable.
         """
         resumer, remove, size, _ = self._entries.pop(key)
-        logDropped(key, resumer, size, reason)
+        self._dropping[key] = (resumer, size, reason)
         return remove
 
     def recorded(self, key):
@@ -232,13 +238,25 @@ class KeptPartials:
     def removed(self, key, size):
         """
         A partial upload dropped here (L{kept}, L{oldest}) was removed:
-        tell C{onRemoved}.
+        log the drop (L{logDropped}) and tell C{onRemoved}.
 
         @param key: its path from the tree's root, a tuple.
         @param size: its bytes.
         """
+        dropping = self._dropping.pop(key, None)
+        if dropping is not None:
+            logDropped(key, *dropping)
         if self._onRemoved is not None:
             self._onRemoved(key, size)
+
+    def left(self, key):
+        """
+        The removal of a partial upload dropped here left it (it is not
+        the one dropped any more, or could not be removed): no drop.
+
+        @param key: its path from the tree's root, a tuple.
+        """
+        self._dropping.pop(key, None)
 
     def dropOldest(self):
         """

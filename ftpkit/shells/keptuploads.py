@@ -276,17 +276,26 @@ class KeptUploadsShell(HidingKeptShell):
         return ensureDeferred(self._removeIfKept(partial, version))
 
     async def _removeIfKept(self, partial, version):
+        if await self._removedIfKept(partial, version):
+            self._kept.removed(self._where + partial, version[0])
+        else:
+            self._kept.left(self._where + partial)
+
+    async def _removedIfKept(self, partial, version):
+        """
+        @return: whether L{_removeKept} removed the partial upload.
+        """
         if version is None or versionOf(await self.lookAt(partial)) != version:
-            return
+            return False
         try:
             await self._shell.removeFile(partial)
         except NoSuchFile:
-            return
+            return False
         except FTPError as e:
             _log.warn("cannot remove the hidden upload file {path}: {why}",
                       path="/".join(partial), why=e.message)
-            return
-        self._kept.removed(self._where + partial, version[0])
+            return False
+        return True
 
     async def removeKept(self, path):
         """

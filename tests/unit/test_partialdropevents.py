@@ -22,6 +22,8 @@ from ftpkit.shells.keptregistry import (
     EXPIRED,
     FILE_CHANGED,
     PARTIAL_DROPPED,
+    PAST_LIMIT,
+    KeptPartials,
     logDropped,
     logDroppedFrom,
 )
@@ -129,6 +131,29 @@ class KeptStaleTests(unittest.TestCase):
         self.successResultOf(opened.writeAt(5, b"!"))
         self.successResultOf(opened.close())
         self.assertEqual(dropped(self.events), [])
+
+
+class LeftTests(unittest.TestCase):
+    """
+    A drop L{KeptPartials} decides whose removal leaves the file (another
+    worker of C{--workers} kept it anew meanwhile) is no drop.
+    """
+
+    def test_leftNotLogged(self):
+        """
+        Past the user's limit, a removal that left the file logs
+        nothing; one that removed it logs it.
+        """
+        events = logged(self)
+        kept = KeptPartials(perUser=1)
+        kept.kept(("a",), "alice", None, size=1)
+        kept.kept(("b",), "alice", None, size=2)
+        kept.left(("a",))
+        kept.removed(("a",), 1)
+        self.assertEqual(dropped(events), [])
+        kept.kept(("c",), "alice", None, size=3)
+        kept.removed(("b",), 2)
+        self.assertEqual(dropped(events), [("/b", "alice", 2, PAST_LIMIT)])
 
 
 class DiskStaleTests(unittest.TestCase):
