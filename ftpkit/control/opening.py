@@ -91,6 +91,11 @@ class Committing(Opening):
 
     _timer = None
 
+    cutByAbor = False
+    """Whether an C{ABOR}'s grace ended the wait (L{abortOnArrival}), not
+    the session going away (L{abort}: a drain's grace over, the client
+    gone)."""
+
     def __init__(self, operation, release, reactor, grace=COMMIT_GRACE):
         """
         @param operation: a Deferred: the file's C{close}.
@@ -114,7 +119,16 @@ class Committing(Opening):
         within the grace.
         """
         if self._timer is None and not self.result.called:
-            self._timer = self._reactor.callLater(self._grace, self.abort)
+            self._timer = self._reactor.callLater(self._grace,
+                                                  self._aborGraceOver)
+
+    def _aborGraceOver(self):
+        """
+        The C{ABOR}'s grace is over: end the wait, cut by it.
+        """
+        if not self.result.called:
+            self.cutByAbor = True
+        self.abort()
 
 
 def closeOpened(opened):
@@ -131,10 +145,11 @@ def closeOpened(opened):
         close()
 
 
-def storedLate(writeFile, description):
+def storedLate(writeFile, description, cutByAbor=lambda: True):
     """
     What to release when an upload's storage stores it (its file's
-    C{close} fires) after C{ABOR} ended the wait for it with C{426}
+    C{close} fires) after C{ABOR}, or the session going away (a drain's
+    grace over), ended the wait for it with C{426}
     (L{ftpkit.control.handlers.transferring.Transferring.receiveFile}):
     a storage that never does (a plugin's C{close} that never fires)
     held the upload's reply, the C{ABOR} and every command after it until
@@ -142,12 +157,22 @@ def storedLate(writeFile, description):
 
     @param writeFile: the upload's L{ftpkit.interfaces.IWriteFile}.
     @param description: the transfer, as the logs show it.
+    @param cutByAbor: tells, once it is stored, whether an C{ABOR} ended
+        the wait (L{Committing.cutByAbor}); else the session was going
+        away, and the line says so rather than that an C{ABOR} was
+        answered (before session 32 it said so of a drain's cut too).
     @return: a callable taking what C{close} fired with, saying in the
         log that the file is in place although the client was told
         C{426}.
     """
     def stored(result):
-        _log.warn("{file!r} stored {transfer!r} after its ABOR was answered "
-                  "(426): the file is in place", file=writeFile,
-                  transfer=description)
+        if cutByAbor():
+            _log.warn("{file!r} stored {transfer!r} after its ABOR was "
+                      "answered (426): the file is in place",
+                      file=writeFile, transfer=description)
+        else:
+            _log.warn("{file!r} stored {transfer!r} after the session "
+                      "closing (a shutdown's grace over, or the client "
+                      "gone) answered it 426: the file is in place",
+                      file=writeFile, transfer=description)
     return stored

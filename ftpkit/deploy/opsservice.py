@@ -14,7 +14,7 @@ from twisted.logger import Logger
 
 from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
-from ftpkit.ops import cachemetrics, metricfiles, metrics, who
+from ftpkit.ops import cachemetrics, dropmetrics, metricfiles, metrics, who
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH
 
 _log = Logger(namespace="ftpkit.deploy.service")
@@ -107,9 +107,10 @@ def addMetricsServices(server, config, pool=None, factory=None,
             who.SessionSnapshots(directory, factory).setServiceParent(parent)
             if not isinstance(metrics.processMetrics(),
                               metrics.UncountedMetrics):
-                files = cachemetrics.CacheFiles()
-                files.subscribeTo(factory.events)
-                files.setServiceParent(parent)
+                for files in (cachemetrics.CacheFiles(),
+                              dropmetrics.DropFiles()):
+                    files.subscribeTo(factory.events)
+                    files.setServiceParent(parent)
         return
     if pool is not None:
         if not metrics.multiprocess():
@@ -118,6 +119,9 @@ def addMetricsServices(server, config, pool=None, factory=None,
             MetricsDirectory().setServiceParent(parent)
         directory = os.environ[metrics.MULTIPROCESS_VARIABLE]
         metrics.processMetrics().subscribeTo(pool.events)
+        if not isinstance(metrics.processMetrics(), metrics.UncountedMetrics):
+            # The acceptor sweeps what a dead worker left (its drops).
+            dropmetrics.DropFiles().setServiceParent(parent)
         pool.endedHooks.append(metrics.forgetProcess)
         pool.endedHooks.append(
             lambda pid: who.forgetSnapshot(directory, pid))

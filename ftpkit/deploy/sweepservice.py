@@ -17,6 +17,7 @@ L{ftpkit.deploy.pendingsweep}). The thread is a daemon's: stopping does
 not wait for it.
 """
 
+import functools
 import os
 import threading
 import time
@@ -27,6 +28,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from ftpkit.deploy import pendingsweep, workerrelay
+from ftpkit.shells.keptregistry import logDroppedFrom
 
 _log = Logger()
 
@@ -86,7 +88,8 @@ class SweepUploads(service.Service):
         @param whileServing: whether the sweep at start runs in a thread
             while the process serves, or blocks until done.
         @param sweep: L{ftpkit.shells.uploads.sweep}, or a function taking
-            the same arguments [default: that one].
+            the same arguments (C{onDropped} among them) [default: that
+            one].
         @param reactor: the reactor told of the threaded sweep's end
             [default: the global one].
         """
@@ -156,10 +159,27 @@ class SweepUploads(service.Service):
         results = []
         for root in self.roots:
             try:
-                results.append((sweep(root, **kwargs), root))
+                results.append((sweep(root, onDropped=functools.partial(
+                    self._dropped, root), **kwargs), root))
             except Exception:
                 results.append((Failure(), root))
         return results
+
+    def _dropped(self, root, path, resumer, size, reason):
+        """
+        A sweep dropped a partial upload (in any thread): log it, one
+        C{partial-dropped} event
+        (L{ftpkit.shells.keptregistry.logDroppedFrom}).
+
+        @param root: the directory swept.
+        @param path: the partial upload's path under it, C{bytes}.
+        @param resumer: who it was kept for, or C{None}.
+        @param size: its bytes.
+        @param reason: why (L{ftpkit.shells.uploads.sweep}).
+        """
+        below = os.path.relpath(os.fsdecode(path), os.fsdecode(root))
+        logDroppedFrom(self.reactor, tuple(below.split(os.sep)), resumer,
+                       size, reason)
 
     def _report(self, results):
         """

@@ -212,7 +212,9 @@ def processMetrics():
     """
     @return: this process's L{ServerMetrics}, made on first use: in its
         own registry (with the listings' cache's,
-        L{ftpkit.ops.cachemetrics.CacheCollector}), or unregistered in
+        L{ftpkit.ops.cachemetrics.CacheCollector}, and the dropped cut
+        uploads', L{ftpkit.ops.dropmetrics.DropCollector}), or
+        unregistered in
         multiprocess mode, where its
         files get their room first (L{metricfiles.reserveFiles}); an
         L{UncountedMetrics}, and one error logged, when the multiprocess
@@ -236,9 +238,11 @@ def processMetrics():
             from prometheus_client import CollectorRegistry
 
             from ftpkit.ops.cachemetrics import CacheCollector
+            from ftpkit.ops.dropmetrics import DropCollector
 
             registry = CollectorRegistry()
             registry.register(CacheCollector())
+            registry.register(DropCollector())
             _metrics = ServerMetrics(registry)
     return _metrics
 

@@ -63,7 +63,7 @@ def dropPrivilege(fd, result):
 
 
 def openUpload(run, runShort, target, found, offset, append, atOnce=False,
-               resumer=None):
+               resumer=None, onDropped=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -81,6 +81,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
     @param resumer: who the upload is for: it continues only a partial
         upload that one may resume, and leaves one that one may resume
         (L{ftpkit.shells.partialowners}); or C{None}.
+    @param onDropped: told of a stale partial upload removed
+        (L{ftpkit.shells.partials.claimPartial}), or C{None}.
     @return: a L{FileWriter}; one replacing a file holds it meanwhile
         (L{holdTarget}).
     @raise FileBusy: for an upload into the target in place, or a resume
@@ -95,7 +97,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                 uploads.partialPath(target))):
             raise shortcalls.Declined()
         writer = _continuePartial(run, runShort, target, offset, append,
-                                  resumer)
+                                  resumer, onDropped)
         if writer is not None:
             return writer
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
@@ -223,13 +225,14 @@ def openNew(run, runShort, target, resumer=None):
                       resumer=resumer, targetWas=None)
 
 
-def _refuseDirectory(target, resumer):
+def _refuseDirectory(target, resumer, onDropped=None):
     """
     Refuse a resume, or an append, of a name that is a directory, before
     it takes the partial upload: taken, it could never be put in place.
 
     @param target: the target's resolved path, C{bytes}.
     @param resumer: who resumes.
+    @param onDropped: as for L{openUpload}.
     @raise IsDirectory: when C{target} is a directory; its message says
         that C{resumer}'s partial upload of it, if any, is kept.
     """
@@ -239,12 +242,14 @@ def _refuseDirectory(target, resumer):
         return
     if not statModule.S_ISDIR(found.st_mode):
         return
-    if uploads.resumableSize(target, resumer=resumer) is None:
+    if uploads.resumableSize(target, resumer=resumer,
+                             onDropped=onDropped) is None:
         raise IsDirectory()
     raise IsDirectory(partials.DIRECTORY_KEPT)
 
 
-def _continuePartial(run, runShort, target, offset, append, resumer):
+def _continuePartial(run, runShort, target, offset, append, resumer,
+                     onDropped=None):
     """
     Continue the target's partial upload, if it has one that C{resumer}
     may resume (see L{ftpkit.shells.uploads}), from C{offset} or at its
@@ -262,7 +267,7 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
         cut upload, and writing there left a hole.
     """
     flags = os.O_WRONLY | (os.O_APPEND if append else 0)
-    _refuseDirectory(target, resumer)
+    _refuseDirectory(target, resumer, onDropped)
     targetWas = uploads.targetVersion(target)
     # Held before the partial upload is taken: another resume that finds
     # it gone meanwhile then finds the target held, and does not write
@@ -270,7 +275,8 @@ def _continuePartial(run, runShort, target, offset, append, resumer):
     guard = holdTarget(target)
     try:
         claimed = uploads.claimPartial(
-            target, lambda path: openRegular(path, flags), resumer=resumer)
+            target, lambda path: openRegular(path, flags), resumer=resumer,
+            onDropped=onDropped)
     except BaseException:
         _release(guard)
         raise

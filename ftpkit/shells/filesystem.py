@@ -85,6 +85,7 @@ from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
 from ftpkit.shells.diskuploads import openNew, openUpload
+from ftpkit.shells.keptregistry import logDroppedFrom
 from ftpkit.shells.listings import BATCH_SIZE  # noqa: F401 (importable here)
 from ftpkit.shells.shortcalls import shortCallsFor
 
@@ -315,7 +316,8 @@ class FilesystemShell(DirectoryCalls):
                 raise
             fileGone = False
         dropped = (None if target is None
-                   else uploads.dropPartial(target, was, self._resumer))
+                   else uploads.dropPartial(target, was, self._resumer,
+                                            onDropped=self._dropped))
         if dropped is None:
             if not fileGone:
                 raise NoSuchFile()
@@ -507,7 +509,21 @@ class FilesystemShell(DirectoryCalls):
         """
         target, found = self._jail.walk(path)
         return openUpload(self._run, self._runShort, target, found, offset,
-                          append, atOnce, self._resumer)
+                          append, atOnce, self._resumer, self._dropped)
+
+    def _dropped(self, partial, resumer, size, reason):
+        """
+        A stale partial upload was removed (in any thread): log it, one
+        C{partial-dropped} event
+        (L{ftpkit.shells.keptregistry.logDroppedFrom}).
+
+        @param partial: its resolved path, C{bytes}.
+        @param resumer: who it was kept for, or C{None}.
+        @param size: its bytes.
+        @param reason: L{ftpkit.shells.partials.staleReason}'s.
+        """
+        logDroppedFrom(self._reactor, self._jail.segmentsOf(partial),
+                       resumer, size, reason)
 
     def openForCreating(self, path):
         """
@@ -535,7 +551,8 @@ class FilesystemShell(DirectoryCalls):
         See L{IFTPShellResume.resumableSize}.
         """
         return self._run(lambda: uploads.resumableSize(
-            self._resolve(path), resumer=self._resumer))
+            self._resolve(path), resumer=self._resumer,
+            onDropped=self._dropped))
 
     def forResumer(self, resumer):
         """

@@ -17,7 +17,9 @@ Without it, a cut upload of a new name took its room for its 24 hours:
 on C{--realm memory:1M}, five cut uploads of 200 KB made every user's
 next upload C{552}.
 
-Each drop it decides is one log event, C{partial-dropped} (L{logDropped}):
+Each drop it decides is one log event once done, C{partial-dropped}
+(L{logDropped};
+the shells log so too the ones they find expired or outdated):
 the server discarding a user's bytes of its own accord is something an
 operator must be able to find (before session 32 it was silent).
 
@@ -30,6 +32,7 @@ from collections import OrderedDict
 
 from twisted.internet.defer import maybeDeferred, succeed
 from twisted.logger import Logger
+from twisted.python import threadable
 
 from ftpkit.protocol import paths
 
@@ -53,6 +56,26 @@ FOR_ROOM = "for room"
 PAST_LIMIT = "past the user's limit"
 """The C{reason} of a drop past L{MAX_KEPT_PER_USER}."""
 
+EXPIRED = "expired"
+"""The C{reason} of a drop past its lifetime
+(L{ftpkit.shells.uploadnames.PARTIAL_LIFETIME})."""
+
+REPLACED = "a newer cut upload is kept"
+"""The C{reason} of a drop of a cut upload a resume took and left (its
+server died), once a newer cut upload of the same target is kept."""
+
+FILE_CHANGED = "the file changed"
+"""The C{reason} of a drop whose target another upload replaced or wrote
+since it was kept (L{ftpkit.shells.partials.isOutdated})."""
+
+REASONS = (FOR_ROOM, PAST_LIMIT, EXPIRED, FILE_CHANGED, REPLACED)
+"""Every C{reason} of L{logDropped}."""
+
+dropCounts = dict.fromkeys(REASONS, 0)
+"""How many cut uploads this process dropped, by reason: counted where
+each is logged (L{logDropped}), so that the metric read from it
+(L{ftpkit.ops.dropmetrics}) and the log agree."""
+
 _log = Logger(namespace="ftpkit")
 
 
@@ -63,12 +86,33 @@ def logDropped(key, resumer, size, reason, log=_log):
     @param key: its path from the tree's root, a tuple.
     @param resumer: who it was kept for, or C{None}.
     @param size: its bytes.
-    @param reason: L{FOR_ROOM} or L{PAST_LIMIT}.
+    @param reason: L{FOR_ROOM}, L{PAST_LIMIT}, L{EXPIRED},
+        L{FILE_CHANGED} or L{REPLACED}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
+    dropCounts[reason] = dropCounts.get(reason, 0) + 1
     log.info("dropped the cut upload {path} of user {user!r}, "
              "{bytes} bytes: {reason}", ftpkit_event=PARTIAL_DROPPED,
              path=paths.toText(key), user=resumer, bytes=size, reason=reason)
+
+
+def logDroppedFrom(reactor, key, resumer, size, reason):
+    """
+    L{logDropped} from any thread (a disk thread finds a partial upload
+    stale: L{ftpkit.shells.partials.staleReason}): at once in the
+    reactor's (or where none ran yet), else handed to it, whose log
+    observers are not thread-safe.
+
+    @param reactor: an L{twisted.internet.interfaces.IReactorFromThreads}.
+    @param key: as for L{logDropped}.
+    @param resumer: as for L{logDropped}.
+    @param size: as for L{logDropped}.
+    @param reason: as for L{logDropped}.
+    """
+    if threadable.ioThread is None or threadable.isInIOThread():
+        logDropped(key, resumer, size, reason)
+    else:
+        reactor.callFromThread(logDropped, key, resumer, size, reason)
 
 
 class KeptPartials:
@@ -89,6 +133,7 @@ class KeptPartials:
         self._perUser = perUser
         self._onRemoved = onRemoved
         self._entries = OrderedDict()
+        self._dropping = {}
 
     def __len__(self):
         """
@@ -124,14 +169,18 @@ class KeptPartials:
 
     def _drop(self, key, reason):
         """
-        Take a partial upload out of the count to drop it, and log so.
+        Take a partial upload out of the count to drop it; the drop is
+        logged once it is removed (L{removed}), not if its removal leaves
+        it (L{left}: another worker of C{--workers} kept it anew
+        meanwhile), which before session 32 was logged, and counted, as
+        a drop.
 
         @param key: its path from the tree's root, a tuple.
         @param reason: for L{logDropped}.
         @return: its C{remove} callable.
         """
         resumer, remove, size, _ = self._entries.pop(key)
-        logDropped(key, resumer, size, reason)
+        self._dropping[key] = (resumer, size, reason)
         return remove
 
     def recorded(self, key):
@@ -151,8 +200,10 @@ class KeptPartials:
         if it was known.
 
         @param key: its path from the tree's root, a tuple.
+        @return: who it was kept for, or C{None} where it was not known.
         """
-        self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
+        return None if entry is None else entry[0]
 
     def oldest(self, within=()):
         """
@@ -187,13 +238,25 @@ class KeptPartials:
     def removed(self, key, size):
         """
         A partial upload dropped here (L{kept}, L{oldest}) was removed:
-        tell C{onRemoved}.
+        log the drop (L{logDropped}) and tell C{onRemoved}.
 
         @param key: its path from the tree's root, a tuple.
         @param size: its bytes.
         """
+        dropping = self._dropping.pop(key, None)
+        if dropping is not None:
+            logDropped(key, *dropping)
         if self._onRemoved is not None:
             self._onRemoved(key, size)
+
+    def left(self, key):
+        """
+        The removal of a partial upload dropped here left it (it is not
+        the one dropped any more, or could not be removed): no drop.
+
+        @param key: its path from the tree's root, a tuple.
+        """
+        self._dropping.pop(key, None)
 
     def dropOldest(self):
         """

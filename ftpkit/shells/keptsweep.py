@@ -18,7 +18,14 @@ from twisted.internet.defer import ensureDeferred
 from twisted.logger import Logger
 
 from ftpkit.errors import FTPError
-from ftpkit.shells.keptnames import REMOVE, isKept, restoredName, staleAction
+from ftpkit.shells.keptnames import (
+    PARTIAL_PREFIX,
+    REMOVE,
+    isKept,
+    restoredName,
+    staleAction,
+)
+from ftpkit.shells.keptregistry import EXPIRED, REPLACED
 
 _log = Logger()
 
@@ -33,7 +40,9 @@ async def sweepDirectory(keeper, directory):
 
     @param keeper: the L{ftpkit.shells.keptuploads.KeptUploadsShell}.
     @param directory: the directory's path in C{keeper}'s wrapped shell.
-    @return: how many it removed or gave back (failures are logged).
+    @return: how many it removed or gave back (failures are logged; a
+        partial upload removed is a C{partial-dropped} event: L{EXPIRED},
+        or L{REPLACED} for a dead resume's).
     """
     try:
         entries = await keeper.wrapped.list(directory)
@@ -57,9 +66,15 @@ async def _sweepEntries(keeper, directory, entries):
             continue
         swept += 1
         path = directory + (name,)
-        if action == REMOVE or restoredName(name) in names:
-            # A newer cut upload of the same target and user is kept.
+        if action == REMOVE and name.startswith(PARTIAL_PREFIX):
+            await keeper.dropStale(path, info.size, EXPIRED)
+            continue
+        if action == REMOVE:
             await keeper.removeKept(path)
+            continue
+        if restoredName(name) in names:
+            # A newer cut upload of the same target and user is kept.
+            await keeper.dropStale(path, info.size, REPLACED)
             continue
         try:
             await keeper.wrapped.rename(path,

@@ -95,7 +95,13 @@ from ftpkit.shells.keptnames import (
     placingName,
     resumingName,
 )
-from ftpkit.shells.keptregistry import NOT_RECORDED, KeptPartials
+from ftpkit.shells.keptregistry import (
+    EXPIRED,
+    FILE_CHANGED,
+    NOT_RECORDED,
+    KeptPartials,
+    logDropped,
+)
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.partials import (
@@ -209,14 +215,17 @@ class KeptUploadsShell(HidingKeptShell):
         Remove a hidden file, if it is there; a failure is logged.
 
         @param path: its path.
+        @return: whether this call removed it.
         """
         try:
             await self._shell.removeFile(path)
         except NoSuchFile:
-            pass
+            return False
         except FTPError as e:
             _log.warn("cannot remove the hidden upload file {path}: {why}",
                       path="/".join(path), why=e.message)
+            return False
+        return True
 
     async def keepPartial(self, hidden, target, targetWas=UNKNOWN):
         """
@@ -267,17 +276,26 @@ class KeptUploadsShell(HidingKeptShell):
         return ensureDeferred(self._removeIfKept(partial, version))
 
     async def _removeIfKept(self, partial, version):
+        if await self._removedIfKept(partial, version):
+            self._kept.removed(self._where + partial, version[0])
+        else:
+            self._kept.left(self._where + partial)
+
+    async def _removedIfKept(self, partial, version):
+        """
+        @return: whether L{_removeKept} removed the partial upload.
+        """
         if version is None or versionOf(await self.lookAt(partial)) != version:
-            return
+            return False
         try:
             await self._shell.removeFile(partial)
         except NoSuchFile:
-            return
+            return False
         except FTPError as e:
             _log.warn("cannot remove the hidden upload file {path}: {why}",
                       path="/".join(partial), why=e.message)
-            return
-        self._kept.removed(self._where + partial, version[0])
+            return False
+        return True
 
     async def removeKept(self, path):
         """
@@ -287,6 +305,23 @@ class KeptUploadsShell(HidingKeptShell):
         """
         self._kept.forget(self._where + path)
         await self.removeQuietly(path)
+
+    async def dropStale(self, path, size, reason, resumer=None):
+        """
+        Remove a partial upload found past its lifetime, or outdated, and
+        log it (L{logDropped}) once this call removed it: two workers of
+        C{--workers} finding it so log one event.
+
+        @param path: its path.
+        @param size: its bytes.
+        @param reason: L{EXPIRED} or L{FILE_CHANGED}.
+        @param resumer: who it was kept for, where this process did not
+            keep it (C{None}: nobody in particular, or not known).
+        """
+        key = self._where + path
+        known = self._kept.forget(key)
+        if await self.removeQuietly(path):
+            logDropped(key, resumer if known is None else known, size, reason)
 
     async def dropPartial(self, target):
         """
@@ -321,7 +356,8 @@ class KeptUploadsShell(HidingKeptShell):
         """
         now = self.now()
         target = UNKNOWN
-        for name in partialNames(path[-1], self._resumer):
+        for name, whose in zip(partialNames(path[-1], self._resumer),
+                               (self._resumer, None)):
             partial = path[:-1] + (name,)
             try:
                 info = await self._shell.stat(partial)
@@ -331,11 +367,29 @@ class KeptUploadsShell(HidingKeptShell):
                 continue
             if target is UNKNOWN:
                 target = await self.lookAt(path)
-            if (isExpired(info.mtime, now, lifetime)
-                    or self._outdated(partial, info, target)):
-                await self.removeKept(partial)
+            reason = self._staleReason(partial, info, target, now, lifetime)
+            if reason is not None:
+                await self.dropStale(partial, info.size, reason, whose)
                 continue
             return partial, info
+        return None
+
+    def _staleReason(self, partial, info, target, now, lifetime):
+        """
+        The one place a partial upload is found stale on these realms.
+
+        @param partial: a partial upload's path.
+        @param info: its L{ftpkit.fileinfo.FileInfo}.
+        @param target: its target's, or C{None} where nothing is.
+        @param now: the time now.
+        @param lifetime: as for L{_freshPartial}.
+        @return: why it is dropped (L{EXPIRED}, L{FILE_CHANGED}), or
+            C{None} where it is not stale.
+        """
+        if isExpired(info.mtime, now, lifetime):
+            return EXPIRED
+        if self._outdated(partial, info, target):
+            return FILE_CHANGED
         return None
 
     def _outdated(self, partial, info, target):

@@ -18,6 +18,7 @@ import time
 
 from ftpkit.errors import FileBusy
 from ftpkit.fileinfo import StorageChange
+from ftpkit.shells.keptregistry import EXPIRED, FILE_CHANGED
 from ftpkit.shells.partialowners import mayResume, recordResumer, resumerOf
 from ftpkit.shells.partialsweep import _lookedUpPartial
 from ftpkit.shells.uploadlocks import heldAlone, holdTemporary
@@ -50,14 +51,19 @@ session gave a directory since (C{MKD}), on every realm that keeps cut
 uploads (L{ftpkit.shells.diskuploads}, L{ftpkit.shells.keptuploads})."""
 
 
-def _isStale(result, target, now, lifetime, recorded=None):
+def staleReason(result, target, now, lifetime, recorded=None):
     """
+    The one place the disk realm finds a partial upload stale.
+
     @param result: the C{stat} of C{target}'s partial upload.
+    @param target: the target's path, C{bytes}.
+    @param now: the time, seconds since the epoch.
     @param lifetime: the age in seconds past which a partial upload is
         not resumed.
     @param recorded: what the partial upload records of the target
         (L{recordedTarget}), or C{None} where it records nothing.
-    @return: whether it is older than C{lifetime}, or the target file
+    @return: why it is stale, C{None} where it is not: L{EXPIRED} when
+        it is older than C{lifetime}, L{FILE_CHANGED} when the target file
         changed since its upload began: its version is not the one the
         partial upload records (L{recordTarget}), or, where it records
         none, the file is not older than the partial upload. The
@@ -79,15 +85,38 @@ def _isStale(result, target, now, lifetime, recorded=None):
         directory refused, and the bytes kept were lost.
     """
     if now - result.st_mtime > lifetime:
-        return True
+        return EXPIRED
     try:
         found = os.stat(target)
     except FileNotFoundError:
-        return False
+        return None
     if not stat.S_ISREG(found.st_mode):
+        return None
+    if isOutdated(recorded, targetVersion(target), _changed(found),
+                  result.st_mtime):
+        return FILE_CHANGED
+    return None
+
+
+def _dropStale(path, result, reason, onDropped):
+    """
+    Remove a partial upload L{staleReason} found stale, and tell
+    C{onDropped} once this call removed it (two processes finding it so
+    tell once).
+
+    @param path: its path, C{bytes}.
+    @param result: its C{stat} when it was found stale.
+    @param reason: what L{staleReason} gave.
+    @param onDropped: called (in this thread) with its path, who it was
+        kept for (L{resumerOf}), its bytes and C{reason}; or C{None}.
+    @return: whether this call removed it.
+    """
+    resumer = resumerOf(path) if onDropped is not None else None
+    if not removeSeen(path, result):
         return False
-    return isOutdated(recorded, targetVersion(target), _changed(found),
-                      result.st_mtime)
+    if onDropped is not None:
+        onDropped(path, resumer, result.st_size, reason)
+    return True
 
 
 def isOutdated(recorded, current, changed, partialTime):
@@ -130,7 +159,7 @@ target when its upload began (L{recordTarget})."""
 def recordTarget(fd, version):
     """
     Record on a partial upload the version of its target when its upload
-    began, which tells whether the target changed since (L{_isStale}).
+    began, which tells whether the target changed since (L{staleReason}).
     On a file system without user extended attributes nothing is
     recorded, and its times tell.
 
@@ -182,16 +211,17 @@ def _changed(result):
     return max(result.st_mtime, result.st_ctime)
 
 
-def resumableSize(target, now=None, resumer=None):
+def resumableSize(target, now=None, resumer=None, onDropped=None):
     """
     @param target: the target's path, C{bytes}.
     @param now: the time, seconds since the epoch (the clock when C{None}).
     @param resumer: who asks (L{ftpkit.shells.partialowners.mayResume}).
+    @param onDropped: told of a stale one removed (L{_dropStale}).
     @return: the size of its partial upload, or of the one a resume
         writes now (L{resumingPath}: a resume from it is told C{450} until
         that one ends, as on the other realms); C{None} when there is none
-        to resume, or it is another's; one that is stale (L{_isStale}) is
-        removed (L{removeSeen}).
+        to resume, or it is another's; one that is stale (L{staleReason})
+        is removed (L{removeSeen}).
     """
     now = time.time() if now is None else now
     partial = _lookedUpPartial(target, now)
@@ -199,9 +229,10 @@ def resumableSize(target, now=None, resumer=None):
         result = os.lstat(partial)
     except FileNotFoundError:
         return _resumingSize(target, resumer)
-    if _isStale(result, target, now, PARTIAL_LIFETIME,
-                recordedTarget(partial)):
-        removeSeen(partial, result)
+    reason = staleReason(result, target, now, PARTIAL_LIFETIME,
+                         recordedTarget(partial))
+    if reason is not None:
+        _dropStale(partial, result, reason, onDropped)
         return None
     if not mayResume(resumerOf(partial), resumer):
         return None
@@ -226,7 +257,7 @@ def _resumingSize(target, resumer):
     return result.st_size
 
 
-def claimPartial(target, opener, now=None, resumer=None):
+def claimPartial(target, opener, now=None, resumer=None, onDropped=None):
     """
     Take C{target}'s partial upload to continue it: it is opened and held
     (L{holdTemporary}), then renamed to its L{resumingPath}, so that two
@@ -244,6 +275,7 @@ def claimPartial(target, opener, now=None, resumer=None):
         C{(fd, stat_result)}.
     @param now: the time, seconds since the epoch (the clock when C{None}).
     @param resumer: who resumes (L{ftpkit.shells.partialowners.mayResume}).
+    @param onDropped: told of a stale one removed (L{_dropStale}).
     @return: C{(fd, stat_result, temporary path)}: the file open, held
         and renamed; or C{None} when there is none to resume, or it is
         another's (left as it is). One past its lifetime by no more than
@@ -256,12 +288,12 @@ def claimPartial(target, opener, now=None, resumer=None):
     try:
         fd, result = opener(partial)
     except FileNotFoundError:
-        return _takeOver(target, opener, now, resumer)
+        return _takeOver(target, opener, now, resumer, onDropped)
     if not mayResume(resumerOf(fd), resumer):
         os.close(fd)
         return None
     try:
-        temporary = _take(fd, result, target, partial, now)
+        temporary = _take(fd, result, target, partial, now, onDropped)
     except BaseException:
         os.close(fd)
         raise
@@ -271,7 +303,7 @@ def claimPartial(target, opener, now=None, resumer=None):
     return fd, result, temporary
 
 
-def _take(fd, result, target, partial, now):
+def _take(fd, result, target, partial, now, onDropped=None):
     """
     The part of L{claimPartial} once the partial upload is open.
 
@@ -285,9 +317,10 @@ def _take(fd, result, target, partial, now):
         from the offset checked against the partial upload, the target's
         bytes before it and the new ones after.
     """
-    if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE,
-                recordedTarget(fd)):
-        removeSeen(partial, result)
+    reason = staleReason(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE,
+                         recordedTarget(fd))
+    if reason is not None:
+        _dropStale(partial, result, reason, onDropped)
         return None
     if not holdTemporary(fd):
         raise FileBusy(TAKEN)
@@ -308,7 +341,7 @@ def _take(fd, result, target, partial, now):
     return temporary
 
 
-def _takeOver(target, opener, now, resumer):
+def _takeOver(target, opener, now, resumer, onDropped=None):
     """
     The part of L{claimPartial} where C{target} has no partial upload:
     take the one under its L{resumingPath}, unless a resume writes it.
@@ -333,9 +366,11 @@ def _takeOver(target, opener, now, resumer):
             raise FileBusy(TAKEN) from None
         if (named.st_ino, named.st_dev) != (result.st_ino, result.st_dev):
             raise FileBusy(TAKEN)
-        if _isStale(result, target, now, PARTIAL_LIFETIME + TAKE_GRACE,
-                    recordedTarget(fd)):
-            removeSeen(resuming, result)
+        reason = staleReason(result, target, now,
+                             PARTIAL_LIFETIME + TAKE_GRACE,
+                             recordedTarget(fd))
+        if reason is not None:
+            _dropStale(resuming, result, reason, onDropped)
             os.close(fd)
             return None
     except BaseException:
@@ -477,7 +512,7 @@ def targetTime(target):
         return None
 
 
-def dropPartial(target, targetWas, resumer=None, now=None):
+def dropPartial(target, targetWas, resumer=None, now=None, onDropped=None):
     """
     C{DELE} of C{target} by C{resumer} (once the target is removed, or
     found missing): remove the partial upload of it that C{resumer} sees
@@ -490,6 +525,9 @@ def dropPartial(target, targetWas, resumer=None, now=None):
     @param targetWas: the target's L{targetTime} before it was removed.
     @param resumer: who removes the target, or C{None}.
     @param now: the time, seconds since the epoch (the clock when C{None}).
+    @param onDropped: told of a stale one removed that was kept for
+        another user (L{_dropStale}: dropped, not removed by its user's
+        C{DELE}), or C{None}.
     @return: the bytes of the partial upload removed, or C{None} when none
         was.
     """
@@ -501,8 +539,13 @@ def dropPartial(target, targetWas, resumer=None, now=None):
         return None
     if not stat.S_ISREG(result.st_mode):
         return None
-    stale = (now - result.st_mtime > PARTIAL_LIFETIME
-             or (targetWas is not None and targetWas >= result.st_mtime))
-    if not (stale or mayResume(resumerOf(partial), resumer)):
+    expired = now - result.st_mtime > PARTIAL_LIFETIME
+    stale = expired or (targetWas is not None and targetWas >= result.st_mtime)
+    if mayResume(resumerOf(partial), resumer):
+        return result.st_size if removeSeen(partial, result) else None
+    if not stale:
         return None
-    return result.st_size if removeSeen(partial, result) else None
+    if _dropStale(partial, result, EXPIRED if expired else FILE_CHANGED,
+                  onDropped):
+        return result.st_size
+    return None

@@ -11,6 +11,8 @@ sweep may not have reached yet.
 import os
 import time
 
+from ftpkit.shells.keptregistry import EXPIRED, REPLACED
+from ftpkit.shells.partialowners import resumerOf
 from ftpkit.shells.uploadlocks import heldAlone
 from ftpkit.shells.uploadnames import (
     _TEMPORARY_ATTEMPTS,
@@ -40,7 +42,7 @@ def _lookedUpPartial(target, now):
     return partialPath(target)
 
 
-def sweep(root, now=None, tag=None, spared=()):
+def sweep(root, now=None, tag=None, spared=(), onDropped=None):
     """
     Deal with what crashed processes left under C{root}: a temporary
     upload file becomes its target's partial upload (unless a newer one
@@ -68,6 +70,12 @@ def sweep(root, now=None, tag=None, spared=()):
         of the processes that run uploads meanwhile (a file is made, then
         held: between the two, only its tag tells it from a crashed
         upload's).
+    @param onDropped: called (in this thread) with the path, the
+        resumer (L{resumerOf}), the bytes and the reason of each partial
+        upload dropped: past its lifetime
+        (L{ftpkit.shells.keptregistry.EXPIRED}), or, taken by a resume
+        that died, left for a newer one of its target
+        (L{ftpkit.shells.keptregistry.REPLACED}); or C{None}.
     @return: C{(kept, removed)}: how many became partial uploads, and how
         many files were removed.
     """
@@ -83,7 +91,7 @@ def sweep(root, now=None, tag=None, spared=()):
 
     for directory, names in _walk(os.fsencode(root), swept):
         for name in names:
-            done = _sweepFile(directory, name, now)
+            done = _sweepFile(directory, name, now, onDropped)
             kept += done == "kept"
             removed += done == "removed"
     return kept, removed
@@ -98,13 +106,14 @@ def _spared(name, spared):
         len(TEMPORARY_PREFIX):].partition(b"-")[0] in spared
 
 
-def _sweepFile(directory, name, now):
+def _sweepFile(directory, name, now, onDropped=None):
     """
     What L{sweep} does to one hidden file.
 
     @param directory: its directory, C{bytes}.
     @param name: its name (L{isHidden}), C{bytes}.
     @param now: the time, in seconds.
+    @param onDropped: as for L{sweep}.
     @return: C{"kept"} (it became a partial upload), C{"removed"}, or
         C{None} (left as it is).
     """
@@ -113,14 +122,14 @@ def _sweepFile(directory, name, now):
         # Held, or taken by an upload at the same moment: left to it.
         return "removed" if removeStale(path) else None
     if not name.startswith(TEMPORARY_PREFIX):
-        return _sweepTaken(directory, name, now)
+        return _sweepTaken(directory, name, now, onDropped)
     # Taken only while held here: a running upload's, in a process that
     # shares the root, is left to it (see ftpkit.shells.uploadlocks).
     with heldAlone(path) as held:
-        return _sweepTaken(directory, name, now) if held else None
+        return _sweepTaken(directory, name, now, onDropped) if held else None
 
 
-def _sweepTaken(directory, name, now):
+def _sweepTaken(directory, name, now, onDropped=None):
     """
     The part of L{_sweepFile} once a temporary file is held there, or for
     a partial upload.
@@ -136,10 +145,14 @@ def _sweepTaken(directory, name, now):
     except OSError:
         return None
     age = now - seen.st_mtime
+    told = _teller(path, seen, onDropped)
     try:
         partial = name.startswith(PARTIAL_PREFIX)
         if partial and age > PARTIAL_LIFETIME:
-            return "removed" if removeSeen(path, seen) else None
+            if not removeSeen(path, seen):
+                return None
+            told(EXPIRED)
+            return "removed"
         if not partial and (
                 age > PARTIAL_LIFETIME or not seen.st_size
                 or not _becomesPartial(path, directory, target)):
@@ -147,10 +160,26 @@ def _sweepTaken(directory, name, now):
             # ftpkit.shells.partials.keepPartial): made a partial upload,
             # it replaced an older one, which held the client's bytes.
             removeQuietly(path)
+            if isResuming(name) and seen.st_size:
+                told(EXPIRED if age > PARTIAL_LIFETIME else REPLACED)
             return "removed"
     except OSError:
         return None
     return "kept" if target is not None else None
+
+
+def _teller(path, seen, onDropped):
+    """
+    @param path: a partial upload's path, or a resume's (L{isResuming}).
+    @param seen: its C{lstat}.
+    @param onDropped: as for L{sweep}.
+    @return: a callable telling C{onDropped}, with a reason, that it was
+        removed (its resumer read now, while it is there).
+    """
+    if onDropped is None:
+        return lambda reason: None
+    resumer = resumerOf(path)
+    return lambda reason: onDropped(path, resumer, seen.st_size, reason)
 
 
 _unswept = None

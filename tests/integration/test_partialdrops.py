@@ -52,7 +52,8 @@ class LimitTests(unittest.TestCase):
 
     def test_pastLimit(self):
         """
-        The user's oldest, dropped for the newest, is one event.
+        The user's oldest, dropped for the newest, is one event, once
+        removed.
         """
         events = logged(self)
         kept = KeptPartials()
@@ -60,6 +61,8 @@ class LimitTests(unittest.TestCase):
             removes = kept.kept(("d", ".ftpkit-partial.%d" % n), "alice",
                                 None, size=n + 1)
         self.assertEqual(len(removes), 1)
+        self.assertEqual(dropped(events), [])
+        kept.removed(("d", ".ftpkit-partial.0"), 1)
         self.assertEqual(dropped(events), [
             ("/d/.ftpkit-partial.0", "alice", 1, PAST_LIMIT)])
 

@@ -55,7 +55,7 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         release = threading.Event()
         done = threading.Event()
 
-        def slowSweep(root, spared=()):
+        def slowSweep(root, spared=(), onDropped=None):
             release.wait(5)
             done.set()
             return (0, 0)
@@ -207,7 +207,7 @@ class SweepBesideWorkersTests(UploadRoot, unittest.TestCase):
         release = threading.Event()
         seen = []
 
-        def slowSweep(root, spared=()):
+        def slowSweep(root, spared=(), onDropped=None):
             release.wait(5)
             seen.append(b"w1" in spared)
             return (0, 0)

@@ -501,7 +501,9 @@ class Transferring:
                 self._transferEnded()
         closing = writeFile.close()
         if settled(closing) is UNSETTLED:
-            await self._waitOpening(Committing(
-                closing, storedLate(writeFile, description),
-                self.factory.reactor))
+            committing = Committing(
+                closing, storedLate(writeFile, description,
+                                    lambda: committing.cutByAbor),
+                self.factory.reactor)
+            await self._waitOpening(committing)
         return (226, "Transfer complete")

@@ -1,0 +1,89 @@
+"""
+C{SIGTERM} while an upload's commit outlasts the shutdown grace, no
+C{ABOR} sent (the disk shell's C{close} delayed by a C{sitecustomize},
+as in L{tests.integration.test_drainabort}), against a real server: the
+drain's cut answers the upload C{426}, the commit then puts the file in
+place, and the log says the session closing answered it, not "after its
+ABOR was answered" (which it said before session 32, of an C{ABOR} never
+sent).
+"""
+
+import ftplib
+import os
+import signal
+import time
+
+from twisted.internet import threads
+from twisted.trial import unittest
+
+from tests.integration.test_drainabort import DELAYED_COMMIT, PAYLOAD
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.sitescripts import sitePath
+
+
+class DrainCutCommitTests(unittest.TestCase):
+    """
+    One process, C{--shutdown-grace 1}, uploads committed in 3 seconds.
+    """
+
+    timeout = 120
+
+    def stopWhileCommitting(self):
+        """
+        Upload L{PAYLOAD} over C{old}, then C{SIGTERM} once its commit
+        began.
+
+        @return: the reply codes the client read until the server closed.
+        """
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", self.server.port, timeout=60)
+        self.addCleanup(ftp.close)
+        ftp.login("alice", "secret")
+        ftp.voidcmd("TYPE I")
+        data = ftp.transfercmd("STOR old")
+        data.sendall(PAYLOAD)
+        data.close()
+        deadline = time.monotonic() + 30
+        while not os.path.exists(self.marker):
+            if time.monotonic() > deadline:
+                raise AssertionError("the upload was never committed")
+            time.sleep(0.01)
+        self.server.signal(signal.SIGTERM)
+        codes = []
+        while True:
+            line = ftp.file.readline()
+            if not line:
+                return codes
+            codes.append(line[:3])
+
+    def test_drainCut(self):
+        """
+        C{426}, then C{421}; the file is in place, and the log's line says
+        the session closing cut it, once.
+        """
+        self.root = scratchDirectory(self)
+        self.marker = os.path.join(scratchDirectory(self), "committing")
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"the old file")
+        self.server = ServerProcess(
+            self, ["--root", self.root, "--auth", "memory:alice:secret",
+                   "--shutdown-grace", "1"],
+            env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
+                 "FTPKIT_TEST_COMMITTING": self.marker,
+                 "FTPKIT_TEST_COMMIT_DELAY": "3"})
+        self.server.waitForGreeting()
+
+        def check(codes):
+            self.assertEqual(codes, ["426", "421"])
+            self.assertEqual(self.server.process.wait(60), -signal.SIGTERM)
+            log = self.server.log()
+            self.assertNotIn("after its ABOR was answered", log)
+            self.assertEqual(log.count(
+                "after the session closing (a shutdown's grace over, or the "
+                "client gone) answered it 426: the file is in place"), 1, log)
+            with open(os.path.join(self.root, "old"), "rb") as f:
+                self.assertTrue(f.read() == PAYLOAD)
+
+        return threads.deferToThread(self.stopWhileCommitting).addCallback(
+            check)
