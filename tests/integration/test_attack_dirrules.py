@@ -25,8 +25,8 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_users import startUsersServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 USERS = """

@@ -29,7 +29,8 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
-from tests.integration.test_attack_jail import RawClient, snapshot
+from tests.integration.test_attack_jail import snapshot
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 SECRET = b"TOPSECRET outside the root"

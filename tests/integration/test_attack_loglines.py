@@ -23,11 +23,11 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from tests.attackhelpers import ServedRootMixin
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_hardening import waitFor
 from tests.loglines import LoggedLines
 from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin
 

@@ -32,8 +32,8 @@ from ftpkit.shells.quotas import diskUsage
 from tests.attackhelpers import CLIENT_WAIT
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_users import startUsersServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 try:

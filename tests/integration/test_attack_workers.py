@@ -8,8 +8,8 @@ all of it and other clients got C{425}).
 
 from twisted.trial import unittest
 
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_passive import freeRange
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
