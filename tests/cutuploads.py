@@ -14,7 +14,7 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 
 NEW = os.urandom(200000)

@@ -23,7 +23,7 @@ from ftpkit.shells import diskhash
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.attackhelpers import ServedRootMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 

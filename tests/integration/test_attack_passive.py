@@ -21,7 +21,7 @@ from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 

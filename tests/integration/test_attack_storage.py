@@ -28,8 +28,9 @@ from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_examples import _loadExample
-from tests.integration.test_hardening import hardClose, waitFor
+from tests.polling import waitFor
 from tests.rawclient import RawClient
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import largestUpload
 

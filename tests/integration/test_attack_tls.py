@@ -20,7 +20,7 @@ from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events
 from ftpkit.shells.memory import MemoryShell
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.tlssupport import FTPSTestsMixin, clientContext
 

@@ -28,9 +28,9 @@ from ftpkit.shells.uploadreservations import reservationName
 from tests.appending import APPENDED, ORIGINAL, AppendingTestsMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_workers import READY
-from tests.integration.test_hardening import hardClose
 from tests.integration.test_uploads import UploadRoot
 from tests.rawclient import RawClient
+from tests.resets import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess, childrenOf
 

@@ -28,7 +28,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_clients import CURL, LFTP
 from tests.integration.test_fsspec_s3_ftp import S3ServerMixin
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 
 OLD = b"old bytes " * 300
 """What the file holds before the cut upload."""

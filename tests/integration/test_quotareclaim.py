@@ -26,7 +26,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_attack_quota import ALL
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

@@ -24,7 +24,7 @@ from ftpkit.shells import directoryremoval, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_storage import waitUntil
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import readLocal, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.uploadsinprogress import largestUpload
