@@ -25,7 +25,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_access import BareRealm, bareFactory, loggedIn
 from tests.protocol.test_server import replyCodes
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class OptionsTests(unittest.TestCase):

@@ -22,8 +22,8 @@ from twisted.trial import unittest
 from ftpkit.deploy.tap import makeService
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import writePrivate
-from tests.unit.test_tap import parse
 
 _PEM = serialization.Encoding.PEM
 

@@ -22,9 +22,9 @@ from twisted.trial import unittest
 from ftpkit.deploy.endpoints import interfaceError
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
 from tests.twistdrun import runTwistd
-from tests.unit.test_tap import parse
 
 
 class EndpointArgumentTests(unittest.TestCase):

@@ -21,8 +21,8 @@ from twisted.trial import unittest
 from tests.badoptions import NOT_UTF8, ROWS
 from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
-from tests.unit.test_tap import parse
 
 SECONDS = 10
 """How long one parse may take before the test calls it hung."""

@@ -22,7 +22,7 @@ from ftpkit.deploy.sameaddress import (
     passiveClash,
 )
 from tests.integration.test_plugin import _SOURCE, _TWISTD
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 def clash(first, second, dual=True):

@@ -19,7 +19,7 @@ from ftpkit.deploy.tap import (
 )
 from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class GivenTwiceTests(unittest.TestCase):
