@@ -12,7 +12,7 @@ import sys
 import time
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.twistdrun import SOURCE, TWISTD
 
 TIMEOUT = 60
 """Seconds to wait for a server to start, log a line, or exit."""
@@ -125,11 +125,11 @@ class ServerProcess:
         self.logPath = os.path.abspath(testCase.mktemp())
         self._start = lambda listen: subprocess.Popen(
             [sys.executable,
-             *([*(python or ["-c", _TWISTD]),
+             *([*(python or ["-c", TWISTD]),
                 *(twistdOptions or ["-n", "--pidfile="]), "ftpkit"]
                if twistd else ["-m", "ftpkit"]),
              *listen, *options],
-            cwd=cwd, env={**os.environ, "PYTHONPATH": _SOURCE, **(env or {})},
+            cwd=cwd, env={**os.environ, "PYTHONPATH": SOURCE, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self._logFile,
             stderr=subprocess.STDOUT, preexec_fn=defaultSignalsFirst(preexec))
         self._logFile = open(self.logPath, "wb")

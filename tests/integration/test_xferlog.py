@@ -20,9 +20,9 @@ from twisted.trial import unittest
 from ftpkit.ops import events
 from ftpkit.ops.jsonformat import eventAsJSON
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.twistdrun import SOURCE
 
 
 def startServer(testCase, *options, users="alice:secret"):
@@ -206,7 +206,7 @@ def fill(testCase, path, *steps, timeout=60):
     """
     done = subprocess.run(
         [sys.executable, "-c", _FILLING, path, *steps], capture_output=True,
-        text=True, timeout=timeout, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        text=True, timeout=timeout, env=dict(os.environ, PYTHONPATH=SOURCE))
     testCase.assertEqual(done.returncode, 0, done.stderr)
     return done.stderr.splitlines()
 
