@@ -158,6 +158,21 @@ class ProtectedTreeMixin(LoopbackServerMixin):
                 os.utime(os.path.join(directory, name), ns=(10**18, 10**18),
                          follow_symlinks=False)
 
+    def serveFsspec(self, users):
+        """
+        Write L{USERS} beside the home and serve the tree as
+        C{--realm fsspec:file://ROOT?users=PATH}.
+
+        @param users: the passwords of the users who may log in.
+        @return: the server.
+        """
+        path = os.path.join(self.root, "users.toml")
+        with open(path, "w") as f:
+            f.write(USERS)
+        return self.startServer(
+            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
+            users=users, anonymous=False)
+
     def attack(self, user, password="secret"):
         """
         Log in and run every attack, each in a session of its own.
@@ -258,12 +273,7 @@ class FsspecDirectoryRuleTests(DirectoryRuleTests):
 
     def setUp(self):
         ProtectedTreeMixin.setUp(self)
-        path = os.path.join(self.root, "users.toml")
-        with open(path, "w") as f:
-            f.write(USERS)
-        self.server = self.startServer(
-            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
-            users={"alice": "secret", "bob": "secret"}, anonymous=False)
+        self.server = self.serveFsspec({"alice": "secret", "bob": "secret"})
 
 
 class ReadOnlyUserTests(ProtectedTreeMixin, unittest.TestCase):
@@ -417,9 +427,4 @@ class FsspecLinkFactsTests(LinkFactsTests):
 
     def setUp(self):
         ProtectedTreeMixin.setUp(self)
-        path = os.path.join(self.root, "users.toml")
-        with open(path, "w") as f:
-            f.write(USERS)
-        self.server = self.startServer(
-            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
-            users={"alice": "secret"}, anonymous=False)
+        self.server = self.serveFsspec({"alice": "secret"})
