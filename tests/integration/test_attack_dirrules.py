@@ -28,6 +28,7 @@ from tests.attackhelpers import CLIENT_WAIT
 from tests.integration.test_users import startUsersServer
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.treestate import state
 
 USERS = """
 [users.alice]
@@ -112,24 +113,6 @@ def transferAttacks():
     return attacks
 
 
-def state(top):
-    """
-    @return: every path under C{top} (symbolic links not followed) with
-        its type, mode, modification time and, for a regular file, its
-        bytes.
-    """
-    result = {}
-    for directory, names, files in os.walk(top):
-        for name in names + files:
-            path = os.path.join(directory, name)
-            info = os.lstat(path)
-            content = None
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as f:
-                    content = f.read()
-            result[os.path.relpath(path, top)] = (
-                info.st_mode, info.st_mtime_ns, content)
-    return result
 
 
 class ProtectedTreeMixin(LoopbackServerMixin):

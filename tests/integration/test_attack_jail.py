@@ -19,26 +19,11 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.commandtable import COMMANDS
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.treestate import snapshot
 
 SECRET = b"TOPSECRET outside the root"
 
 
-def snapshot(top):
-    """
-    @return: every path under C{top} with the contents of regular files
-        (C{None} for the rest), symbolic links not followed.
-    """
-    result = {}
-    for directory, names, files in os.walk(top):
-        for name in names + files:
-            path = os.path.join(directory, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as f:
-                    result[path] = f.read()
-            else:
-                result[path] = os.readlink(path) if os.path.islink(path) \
-                    else None
-    return result
 
 
 ESCAPES = [
