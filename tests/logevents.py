@@ -10,6 +10,7 @@ def captureWarnings(testCase):
     """
     Collect warning-or-worse log events until the test ends.
 
+    @param testCase: the running test.
     @return: the list of their texts (format plus every field).
     """
     events = []
@@ -22,3 +23,28 @@ def captureWarnings(testCase):
     globalLogPublisher.addObserver(observe)
     testCase.addCleanup(globalLogPublisher.removeObserver, observe)
     return events
+
+
+def captureLogs(testCase):
+    """
+    Collect every log event emitted until the test ends.
+
+    @param testCase: the running test.
+    @return: the list the events are appended to.
+    """
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    testCase.addCleanup(globalLogPublisher.removeObserver, events.append)
+    return events
+
+
+def warningsAbout(events, peer):
+    """
+    @param events: log events (L{captureLogs}).
+    @param peer: an address, as text.
+    @return: warning-or-worse events that name C{peer}.
+    """
+    return [event for event in events
+            if event.get("log_level") is not None
+            and event["log_level"] >= LogLevel.warn
+            and peer in repr(sorted(event.items(), key=str))]

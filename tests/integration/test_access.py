@@ -24,7 +24,7 @@ from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_users import startUsersServer
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import connect, replyCodes
 from tests.scratch import scratchDirectory
 
 

@@ -23,7 +23,7 @@ from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import readFile, writeFile
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_access import BareRealm, bareFactory, loggedIn
-from tests.protocol.test_server import replyCodes
+from tests.memorysessions import replyCodes
 from tests.scratch import scratchDirectory
 from tests.tapoptions import parse
 

@@ -24,9 +24,10 @@ from ftpkit.ops import events
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from tests.attackhelpers import ServedRootMixin
 from tests.integration.test_attack_passive import freeRange
+from tests.logevents import captureLogs
 from tests.loglines import LoggedLines
+from tests.memorysessions import connect, makeFactory, replyCodes
 from tests.polling import waitFor
-from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin

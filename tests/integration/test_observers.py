@@ -27,7 +27,7 @@ from ftpkit.ops.observers import (
     methodFor,
 )
 from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import captureLogs
+from tests.logevents import captureLogs
 
 
 def event(kind, **fields):

@@ -16,7 +16,7 @@ from twisted.trial import unittest
 from ftpkit.ops import who
 from tests.integration.test_metrics import MetricsTestCase
 from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import connect, makeFactory
+from tests.memorysessions import connect, makeFactory
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freePort
 from tests.twistdrun import SOURCE

@@ -10,8 +10,8 @@ from twisted.trial import unittest
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PermissionTable
+from tests.memorysessions import connect, makeFactory
 from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import connect, makeFactory
 from tests.protocol.test_siteutime import loggedIn
 from tests.unit.test_permissions import PERMISSIONS, syncRun
 

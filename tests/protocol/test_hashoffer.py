@@ -14,7 +14,7 @@ from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell, IFTPShellFeatures, IFTPShellHash
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
-from tests.protocol.test_server import connect
+from tests.memorysessions import connect
 
 
 def withoutHash():

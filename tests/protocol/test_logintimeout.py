@@ -8,7 +8,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from tests.integration.test_access import bareFactory, loggedIn
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import connect, replyCodes
 
 
 class LoginTimeoutTests(unittest.TestCase):

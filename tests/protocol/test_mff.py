@@ -17,8 +17,8 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
+from tests.memorysessions import replyCodes
 from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import replyCodes
 from tests.protocol.test_siteutime import loggedIn
 
 JAN_1_2020 = 1577836800

@@ -20,8 +20,8 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
+from tests.memorysessions import connect, replyCodes
 from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import connect, replyCodes
 
 FEB_24_2004 = 1077611760
 """2004-02-24 08:36:00 UTC, ProFTPD's example."""

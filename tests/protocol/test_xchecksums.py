@@ -16,15 +16,15 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.protocol.checksums import X_VERBS
 from ftpkit.shells.memory import MemoryShell
+from tests.memorysessions import connect, makeFactory, replyCodes
 from tests.protocol.test_hashoffer import _replies, _session, withoutHash
 from tests.protocol.test_ipv6clients import FIRST, SECOND
-from tests.protocol.test_server import connect, makeFactory, replyCodes
 from tests.protocol.test_sessionstate import loggedIn
 from tests.protocol.test_siteutime import loggedIn as loggedInShell
 from tests.protocol.test_turns import HeldHashRealm
 
 TOP = b"x" * 10
-"""The bytes of C{/top.bin} in L{tests.protocol.test_server.ShellRealm}'s
+"""The bytes of C{/top.bin} in L{tests.memorysessions.ShellRealm}'s
 shells."""
 
 
