@@ -2,14 +2,16 @@
 Sessions of a server on in-memory transports, with no sockets: a factory
 (L{makeFactory}) whose users get a fresh L{MemoryShell} each
 (L{ShellRealm}), a session of it from any address (L{connect}) and the
-reply codes it wrote (L{replyCodes}).
+reply codes it wrote (L{replyCodes}); alice logged in on a shell of the
+test's (L{loggedIn}) and the replies to the commands a test sends
+(L{repliesTo}).
 """
 
 import re
 
 from twisted.cred import checkers, portal
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
@@ -73,3 +75,57 @@ def replyCodes(transport):
     """
     return [line[:3].decode() for line in transport.value().split(b"\r\n")
             if re.match(rb"^\d{3} ", line)]
+
+
+@implementer(portal.IRealm)
+class OneShellRealm:
+    """
+    Gives every login the same shell.
+    """
+
+    def __init__(self, shell):
+        """
+        @param shell: the shell every login gets.
+        """
+        self.shell = shell
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, the shell, logout)}.
+        """
+        return IFTPShell, self.shell, lambda: None
+
+
+def loggedIn(shell, **settings):
+    """
+    @param shell: the shell alice gets.
+    @param settings: L{ServerConfig} fields.
+    @return: C{(protocol, transport)} of alice logged in on C{shell}.
+    """
+    passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+    passwords.addUser(b"alice", b"secret")
+    factory = FTPFactory(
+        portal.Portal(OneShellRealm(shell),
+                      [passwords, checkers.AllowAnonymousAccess()]),
+        ServerConfig(loginFailureDelay=0, **settings), MemoryReactorClock())
+    protocol, transport = connect(factory)
+    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+    transport.clear()
+    return protocol, transport
+
+
+def repliesTo(protocol, transport, *commands):
+    """
+    Send C{commands} one by one on a session.
+
+    @param protocol: the session (L{connect}, L{loggedIn}).
+    @param transport: its transport.
+    @param commands: command lines, C{bytes} without their end of line.
+    @return: the replies to C{commands}, one C{bytes} each (its lines).
+    """
+    replies = []
+    for command in commands:
+        transport.clear()
+        protocol.dataReceived(command + b"\r\n")
+        replies.append(transport.value())
+    return replies
