@@ -7,13 +7,16 @@ connections; they call L{ftplibLogin} instead (in a thread where the test
 runs its client with C{deferToThread}).
 
 L{pasvAddress} and L{retrOver} open a passive data connection the test
-makes itself, as the tests of attacks on the data channel do.
+makes itself, as the tests of attacks on the data channel do;
+L{breakOffUpload} resets an upload's data connection part-way.
 """
 
 import ftplib
 import re
 import socket
 import weakref
+
+from tests.resets import hardClose
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
@@ -110,3 +113,27 @@ def retrOver(ftp, host, port, name="hello.txt"):
         while chunk := data.recv(1 << 20):
             chunks.append(chunk)
     return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+
+
+def breakOffUpload(client, name, chunk, count):
+    """
+    Send C{count} times C{chunk} as an upload, then reset the data
+    connection (a client that died mid-upload).
+
+    @param client: a logged-in C{ftplib.FTP}, quit afterwards.
+    @param name: the file to C{STOR}.
+    @param chunk: the bytes sent each time.
+    @param count: how many times.
+    @return: the final reply to the C{STOR}.
+    """
+    client.voidcmd("TYPE I")
+    connection = client.transfercmd("STOR " + name)
+    for _ in range(count):
+        connection.sendall(chunk)
+    hardClose(connection)
+    try:
+        reply = client.voidresp()
+    except ftplib.Error as e:
+        reply = str(e)
+    client.quit()
+    return reply

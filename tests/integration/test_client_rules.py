@@ -18,7 +18,7 @@ import shutil
 from twisted.internet import utils
 from twisted.trial import unittest
 
-from tests.integration.test_clients import makeTree, treeDigest
+from tests.clienttrees import makeTree, treeDigest
 from tests.integration.test_users import ALICE_HASH
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess

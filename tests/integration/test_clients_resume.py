@@ -42,7 +42,7 @@ from tests.clientmatrix import (
     ServerModesMixin,
     run,
 )
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.realmsweeps import (
     BIG,
     CUT_AFTER,

@@ -25,11 +25,11 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import keptnames
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
+from tests.clientprograms import LFTP
 from tests.cutuploads import HALF, NEW, cut, loginAndCut
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration import test_keptuploads as kept
 from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_clients import LFTP
 
 
 class KeptSetUpMixin(LoopbackServerMixin):
