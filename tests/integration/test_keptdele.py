@@ -27,9 +27,9 @@ from ftpkit.shells import keptnames
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 from tests.clientprograms import LFTP
 from tests.cutuploads import HALF, NEW, cut, loginAndCut
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration import test_keptuploads as kept
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 
 
 class KeptSetUpMixin(LoopbackServerMixin):

@@ -25,8 +25,8 @@ from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.clientprograms import CURL, LFTP
 from tests.cutuploads import HALF, NEW, loginAndCut
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_fsspec_s3_ftp import S3ServerMixin
 from tests.resets import hardClose
 

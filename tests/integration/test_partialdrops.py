@@ -21,8 +21,8 @@ from ftpkit.shells.keptregistry import (
     PAST_LIMIT,
     KeptPartials,
 )
+from tests.fsspecrealms import MemoryMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_fsspecinplace import MemoryMixin
 from tests.integration.test_plugin21 import logged
 from tests.integration.test_quotareclaim import (
     CUTS,

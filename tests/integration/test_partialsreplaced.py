@@ -21,7 +21,7 @@ from tests.cutuploads import (
     cut,
     sizeOf,
 )
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 
 BOBS = b"bob's own file"
 """What bob's upload sends."""
