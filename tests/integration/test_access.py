@@ -23,9 +23,9 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import startUsersServer
 from tests.memorysessions import connect, replyCodes
 from tests.scratch import scratchDirectory
+from tests.usersfiles import startUsersServer
 
 
 @implementer(portal.IRealm)

@@ -25,10 +25,10 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
-from tests.integration.test_users import startUsersServer
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.treestate import state
+from tests.usersfiles import startUsersServer
 
 USERS = """
 [users.alice]

@@ -32,9 +32,9 @@ from ftpkit.shells.quotas import diskUsage
 from tests.attackhelpers import CLIENT_WAIT
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import startUsersServer
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.usersfiles import startUsersServer
 
 try:
     import fsspec

@@ -19,9 +19,9 @@ from ftpkit.loopback import LoopbackServerMixin
 from tests.clientprograms import CURL, LFTP
 from tests.clienttrees import makeTree, sha256, treeDigest
 from tests.ftpclient import breakOffUpload, ftplibLogin
-from tests.integration.test_users import writeText
 from tests.scratch import scratchDirectory
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
+from tests.usersfiles import writeText
 
 MiB = 1024 * 1024
 

@@ -23,15 +23,11 @@ from ftpkit.auth.users import (
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import (
-    ALICE_HASH,
-    GOOD,
-    startUsersServer,
-    writeText,
-)
+from tests.integration.test_users import GOOD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.twistdrun import SOURCE
+from tests.usersfiles import ALICE_HASH, startUsersServer, writeText
 
 
 class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
