@@ -22,7 +22,7 @@ from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
-from tests.integration.test_xferlog import startServer
+from tests.serverprocess import startServer
 from tests.twistdrun import SOURCE
 
 FILTER = os.path.join(SOURCE, "contrib", "fail2ban", "ftpkit.conf")

@@ -18,8 +18,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import events
-from tests.integration.test_xferlog import startServer
-from tests.serverprocess import freePort
+from tests.serverprocess import freePort, startServer
 
 try:
     from prometheus_client import CollectorRegistry

@@ -15,10 +15,9 @@ from twisted.trial import unittest
 
 from ftpkit.ops import who
 from tests.integration.test_metrics import MetricsTestCase
-from tests.integration.test_xferlog import startServer
 from tests.memorysessions import connect, makeFactory
 from tests.scratch import scratchDirectory
-from tests.serverprocess import freePort
+from tests.serverprocess import freePort, startServer
 from tests.twistdrun import SOURCE
 
 

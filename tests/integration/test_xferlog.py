@@ -20,24 +20,8 @@ from twisted.trial import unittest
 from ftpkit.ops import events
 from ftpkit.ops.jsonformat import eventAsJSON
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
-from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import startServer
 from tests.twistdrun import SOURCE
-
-
-def startServer(testCase, *options, users="alice:secret"):
-    """
-    Start C{python -m ftpkit} serving a new directory to anonymous and
-    C{users}, and wait for its greeting.
-
-    @return: C{(server, root)}: the L{ServerProcess} and the directory.
-    """
-    root = scratchDirectory(testCase)
-    server = ServerProcess(
-        testCase, ["--root", root, "--auth", "anonymous",
-                   "--auth", "memory:" + users, *options], cwd=root)
-    server.waitForGreeting()
-    return server, root
 
 
 def transfer(**fields):
