@@ -25,6 +25,7 @@ from ftpkit.errors import PermissionDenied, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import scratchDirectory
+from tests.syncrun import syncRun
 from tests.usersfiles import ALICE_HASH, FAST, writeText
 
 GOOD = f"""
@@ -53,13 +54,6 @@ read-only = true
 
 
 
-
-
-def syncRun(function, *args):
-    """
-    A C{run} for checkers: call now.
-    """
-    return defer.maybeDeferred(function, *args)
 
 
 class HashTests(unittest.TestCase):

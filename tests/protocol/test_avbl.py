@@ -11,7 +11,8 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PermissionTable
 from tests.memorysessions import connect, loggedIn, makeFactory, repliesTo
-from tests.unit.test_permissions import PERMISSIONS, syncRun
+from tests.syncrun import syncRun
+from tests.unit.test_permissions import PERMISSIONS
 
 
 def capped():

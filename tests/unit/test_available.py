@@ -26,7 +26,8 @@ from ftpkit.shells.wrappers import (
 )
 from ftpkit.testing import IFTPShellConformanceMixin
 from tests.scratch import scratchDirectory
-from tests.unit.test_permissions import PERMISSIONS, syncRun
+from tests.syncrun import syncRun
+from tests.unit.test_permissions import PERMISSIONS
 
 
 def capped(maxBytes=1000):
