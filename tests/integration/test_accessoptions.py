@@ -21,8 +21,8 @@ from ftpkit.loopback import LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import readFile, writeFile
+from tests.barerealm import BareRealm, bareFactory, loggedIn
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_access import BareRealm, bareFactory, loggedIn
 from tests.memorysessions import replyCodes
 from tests.scratch import scratchDirectory
 from tests.tapoptions import parse

@@ -7,7 +7,7 @@ it keeps the connection (C{NOOP}s reset the idle timeout, not this one).
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
-from tests.integration.test_access import bareFactory, loggedIn
+from tests.barerealm import bareFactory, loggedIn
 from tests.memorysessions import connect, replyCodes
 
 
