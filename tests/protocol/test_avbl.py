@@ -9,10 +9,9 @@ from twisted.trial import unittest
 
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
-from ftpkit.shells.permissiontable import PermissionTable
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from tests.memorysessions import connect, loggedIn, makeFactory, repliesTo
 from tests.syncrun import syncRun
-from tests.unit.test_permissions import PERMISSIONS
 
 
 def capped():
