@@ -19,8 +19,8 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from tests.clientprograms import LFTP
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_uploads import UploadRoot
 from tests.scratch import readLocal, writeLocal
+from tests.uploadroot import UploadRoot
 from tests.uploadsinprogress import largestUpload
 
 
