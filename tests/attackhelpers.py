@@ -8,7 +8,7 @@ import os
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 

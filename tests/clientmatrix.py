@@ -19,7 +19,7 @@ import unicodedata
 
 from twisted.trial import unittest
 
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import (

@@ -8,12 +8,13 @@ there, and servers of two users on the realms that keep cut uploads.
 import ftplib
 import io
 import os
+import time
 
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 
 NEW = os.urandom(200000)
@@ -23,7 +24,7 @@ HALF = len(NEW) // 2
 """Where an upload is cut."""
 
 
-def cut(ftp, name, size=HALF):
+def cut(ftp, name, size=HALF, received=None):
     """
     Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
     data connection (blocking).
@@ -31,13 +32,35 @@ def cut(ftp, name, size=HALF):
     @param ftp: a logged-in C{ftplib.FTP} in C{TYPE I}.
     @param name: the file to upload.
     @param size: how many bytes to send before the reset.
+    @param received: C{None}, or tells whether the server has read all
+        that was sent: the reset waits for it (up to 30 seconds), since it
+        drops what the server has not read.
     @return: the reply code to the C{STOR}.
     """
     connection = ftp.transfercmd("STOR " + name)
     if size:
         connection.sendall(NEW[:size])
+    deadline = time.monotonic() + 30
+    while (received is not None and not received()
+           and time.monotonic() < deadline):
+        time.sleep(0.01)
     hardClose(connection)
     return replyCode(ftp.voidresp)
+
+
+def loginAndCut(testCase, port, name="f"):
+    """
+    Log in as alice and cut an upload of the first L{HALF} bytes of
+    L{NEW} as C{STOR name} (blocking).
+
+    @param testCase: the test, which closes the session at its end.
+    @param port: the server's port.
+    @param name: the file to upload.
+    @return: C{(the reply code to the STOR, the session, logged in
+        still)}.
+    """
+    ftp = ftplibLogin(testCase, port, binary=True)
+    return cut(ftp, name), ftp
 
 
 def resumeFromSize(ftp, name):

@@ -5,10 +5,18 @@ Most integration tests open a session the same way: connect to a server
 on loopback, log in, often switch to binary, with FTPS protect the data
 connections; they call L{ftplibLogin} instead (in a thread where the test
 runs its client with C{deferToThread}).
+
+L{pasvAddress} and L{retrOver} open a passive data connection the test
+makes itself, as the tests of attacks on the data channel do;
+L{breakOffUpload} resets an upload's data connection part-way.
 """
 
 import ftplib
+import re
+import socket
 import weakref
+
+from tests.resets import hardClose
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
@@ -74,3 +82,58 @@ def replyCode(call, *args):
         return str(call(*args))[:3]
     except ftplib.Error as e:
         return str(e)[:3]
+
+
+def pasvAddress(ftp):
+    """
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @return: C{(host, port)} from a PASV reply.
+    """
+    reply = ftp.sendcmd("PASV")
+    numbers = [int(n) for n in re.search(r"(\d+,\d+,\d+,\d+,\d+,\d+)",
+                                         reply).group(1).split(",")]
+    return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
+
+
+def retrOver(ftp, host, port, name="hello.txt"):
+    """
+    C{RETR} a file over a passive connection the test opens itself
+    (blocking).
+
+    @param ftp: a logged-in C{ftplib.FTP}, after PASV or EPSV.
+    @param host: the data connection's address.
+    @param port: its port.
+    @param name: the file to download.
+    @return: C{(preliminary code, data, final code)}.
+    """
+    with socket.create_connection((host, port), timeout=10) as data:
+        ftp.putcmd("RETR " + name)
+        preliminary = ftp.getresp()
+        chunks = []
+        while chunk := data.recv(1 << 20):
+            chunks.append(chunk)
+    return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+
+
+def breakOffUpload(client, name, chunk, count):
+    """
+    Send C{count} times C{chunk} as an upload, then reset the data
+    connection (a client that died mid-upload).
+
+    @param client: a logged-in C{ftplib.FTP}, quit afterwards.
+    @param name: the file to C{STOR}.
+    @param chunk: the bytes sent each time.
+    @param count: how many times.
+    @return: the final reply to the C{STOR}.
+    """
+    client.voidcmd("TYPE I")
+    connection = client.transfercmd("STOR " + name)
+    for _ in range(count):
+        connection.sendall(chunk)
+    hardClose(connection)
+    try:
+        reply = client.voidresp()
+    except ftplib.Error as e:
+        reply = str(e)
+    client.quit()
+    return reply

@@ -20,7 +20,7 @@ import sys
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE
+from tests.twistdrun import SOURCE
 
 TIMEOUT = 30
 """Seconds an C{ip} command or an agent's call may take."""
@@ -226,8 +226,8 @@ class Agent:
         """
         self.process = subprocess.Popen(
             inNamespace(namespace, [sys.executable, "-m", "tests.netagent"]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_SOURCE,
-            env={**os.environ, "PYTHONPATH": _SOURCE})
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=SOURCE,
+            env={**os.environ, "PYTHONPATH": SOURCE})
         testCase.addCleanup(self.stop)
 
     def call(self, name, *args):

@@ -1,9 +1,12 @@
 """
 A server in a child process (C{twistd ftpkit} or C{python -m ftpkit}),
-its log in a file, for the tests of signals and processes.
+its log in a file, for the tests of signals and processes; one of
+anonymous and alice on a new directory (L{startServer}); free ports for
+the listeners it is given (L{freePort}, L{freeRange}).
 """
 
 import os
+import random
 import re
 import signal
 import socket
@@ -12,7 +15,11 @@ import sys
 import time
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE, _TWISTD
+from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE, TWISTD
+
+READY = " ready\n"
+"""What the acceptor logs when a worker is ready."""
 
 TIMEOUT = 60
 """Seconds to wait for a server to start, log a line, or exit."""
@@ -125,11 +132,11 @@ class ServerProcess:
         self.logPath = os.path.abspath(testCase.mktemp())
         self._start = lambda listen: subprocess.Popen(
             [sys.executable,
-             *([*(python or ["-c", _TWISTD]),
+             *([*(python or ["-c", TWISTD]),
                 *(twistdOptions or ["-n", "--pidfile="]), "ftpkit"]
                if twistd else ["-m", "ftpkit"]),
              *listen, *options],
-            cwd=cwd, env={**os.environ, "PYTHONPATH": _SOURCE, **(env or {})},
+            cwd=cwd, env={**os.environ, "PYTHONPATH": SOURCE, **(env or {})},
             stdin=subprocess.DEVNULL, stdout=self._logFile,
             stderr=subprocess.STDOUT, preexec_fn=defaultSignalsFirst(preexec))
         self._logFile = open(self.logPath, "wb")
@@ -246,3 +253,44 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+def startServer(testCase, *options, users="alice:secret"):
+    """
+    Start C{python -m ftpkit} serving a new directory to anonymous and
+    C{users}, and wait for its greeting.
+
+    @param testCase: the running test.
+    @param options: more of the server's options.
+    @param users: C{--auth memory:}'s users.
+    @return: C{(server, root)}: the L{ServerProcess} and the directory.
+    """
+    root = scratchDirectory(testCase)
+    server = ServerProcess(
+        testCase, ["--root", root, "--auth", "anonymous",
+                   "--auth", "memory:" + users, *options], cwd=root)
+    server.waitForGreeting()
+    return server, root
+
+
+def freeRange(size, rng=random):
+    """
+    @param size: how many ports.
+    @param rng: where the lowest is drawn from.
+    @return: C{(low, high)}: C{size} consecutive ports, all free now, below
+        the kernel's ephemeral range.
+    """
+    while True:
+        low = rng.randrange(20000, 30000 - size)
+        probes = []
+        try:
+            for port in range(low, low + size):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+        return low, low + size - 1

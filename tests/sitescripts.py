@@ -6,7 +6,7 @@ process and each worker of C{--workers} run it before anything else.
 
 import os
 
-from tests.integration.test_plugin import _SOURCE
+from tests.twistdrun import SOURCE
 
 AT_WORKER_OR_IMPORT = """
 
@@ -38,4 +38,4 @@ def sitePath(testCase, script):
     os.makedirs(site)
     with open(os.path.join(site, "sitecustomize.py"), "w") as f:
         f.write(script)
-    return os.pathsep.join([os.path.abspath(site), _SOURCE])
+    return os.pathsep.join([os.path.abspath(site), SOURCE])

@@ -1,7 +1,9 @@
 """
 What the FTPS tests share: certificates made on the fly, permissive client
 contexts, ftplib variants (implicit TLS, session reuse), an implicit-FTPS
-loopback server and the integration tests' set-up.
+loopback server and the integration tests' set-up; the certificate a
+server presents (L{presentedCertificate}) and one read from a file
+(L{derOf}), as DER.
 """
 
 import datetime
@@ -305,3 +307,27 @@ def readAll(sock, limit=1 << 24):
         chunks.append(chunk)
         total += len(chunk)
     return b"".join(chunks)
+
+
+def derOf(path):
+    """
+    @param path: a PEM file.
+    @return: the certificate in PEM file C{path}, as DER.
+    """
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def presentedCertificate(port):
+    """
+    @param port: a server's port on 127.0.0.1.
+    @return: the DER certificate a new explicit-FTPS session on C{port}
+        presents (Python's C{ssl}).
+    """
+    ftp = ftplib.FTP_TLS(context=clientContext())
+    ftp.connect("127.0.0.1", port, timeout=30)
+    try:
+        ftp.auth()
+        return ftp.sock.getpeercert(binary_form=True)
+    finally:
+        ftp.close()

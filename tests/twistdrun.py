@@ -1,5 +1,7 @@
 """
-Running C{twistd ftpkit} to its end, as the tests of its usage errors do
+Running Python and C{twistd ftpkit} from the source tree in a child
+process: L{runPython} for any code, L{runTwistd} to the end of
+C{twistd}, as the tests of its usage errors do
 (L{tests.integration.test_usage_twistd},
 L{tests.integration.test_usage_endpoints}).
 """
@@ -8,8 +10,38 @@ import os
 import subprocess
 import sys
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
+import ftpkit
 from tests.scratch import scratchDirectory
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(ftpkit.__file__)))
+"""The source tree: the directory that holds the C{ftpkit} package."""
+
+TWISTD = (
+    "import sys; sys.argv[0] = 'twistd'; "
+    "from twisted.scripts.twistd import run; run()"
+)
+"""The code C{python -c} runs as C{twistd}."""
+
+
+def runPython(args, cwd, pythonPath):
+    """
+    Run Python in a child process, with no standard input.
+
+    @param args: the arguments after C{python}.
+    @param cwd: the directory to run in.
+    @param pythonPath: C{PYTHONPATH} for the child, or C{None} for none.
+    @return: C{(exitCode, output)}, stdout and stderr together as text.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if pythonPath is not None:
+        env["PYTHONPATH"] = pythonPath
+    done = subprocess.run(
+        [sys.executable, *args], check=False, cwd=cwd, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, timeout=120,
+    )
+    return done.returncode, done.stdout.decode("utf-8", "replace")
 
 
 def runTwistd(case, *args):
@@ -21,7 +53,7 @@ def runTwistd(case, *args):
     @return: the exit status and the lines of standard error and output.
     """
     done = subprocess.run(
-        [sys.executable, "-c", _TWISTD, "-n", "--pidfile=", *args],
+        [sys.executable, "-c", TWISTD, "-n", "--pidfile=", *args],
         capture_output=True, text=True, timeout=60,
-        cwd=scratchDirectory(case), env=dict(os.environ, PYTHONPATH=_SOURCE))
+        cwd=scratchDirectory(case), env=dict(os.environ, PYTHONPATH=SOURCE))
     return done.returncode, (done.stderr + done.stdout).splitlines()

@@ -28,7 +28,7 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
@@ -209,7 +209,7 @@ class AbortCommitTests(FTPSTestsMixin, unittest.TestCase):
         C{command} committed while C{ABOR} waits: C{226} for both, the
         file in place, and no line saying it was stored after a C{426}.
         """
-        events = logged(self)
+        events = captureLogs(self)
         codes, size = yield self.commit(command, **kwargs)
         self.assertEqual(codes, ["226", "226"])
         self.assertEqual(size, "213 %d" % len(PAYLOAD))

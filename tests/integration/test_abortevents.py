@@ -7,7 +7,7 @@ sent is one C{transfer} event saying C{226}, with every byte.
 from twisted.internet import defer
 
 from tests.integration import test_abortcommit as base
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 
 
 def transfers(events):
@@ -26,7 +26,7 @@ class AbortCommitEventTests(base.AbortCommitTests):
 
     @defer.inlineCallbacks
     def assertStored(self, command, **kwargs):
-        events = logged(self)
+        events = captureLogs(self)
         yield base.AbortCommitTests.assertStored(self, command, **kwargs)
         self.assertEqual(transfers(events),
                          [(command.split()[0], 226, len(base.PAYLOAD))])
@@ -39,7 +39,7 @@ class AbortAfterLastByteEventTests(base.AbortAfterLastByteTests):
 
     @defer.inlineCallbacks
     def afterLastByte(self, command, expected, tls=False):
-        events = logged(self)
+        events = captureLogs(self)
         result = yield base.AbortAfterLastByteTests.afterLastByte(
             self, command, expected, tls)
         if command.startswith("RETR"):

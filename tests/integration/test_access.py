@@ -7,74 +7,22 @@ import ftplib
 import io
 import os
 
-from twisted.cred import portal
 from twisted.internet.defer import inlineCallbacks
-from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
-from zope.interface import implementer
 
 from ftpkit.auth.realms import wrapForUser
 from ftpkit.config import ServerConfig
-from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol import commandtable
 from ftpkit.protocol.access import CHANGE, CREATE, READ, AccessPolicy
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
 from ftpkit.testing import readFile
+from tests.barerealm import BareRealm, bareFactory, loggedIn
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import startUsersServer
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import replyCodes
 from tests.scratch import scratchDirectory
-
-
-@implementer(portal.IRealm)
-class BareRealm:
-    """
-    Gives every user the same bare L{MemoryShell}: no wrapper, no rules of
-    its own, as a third-party realm that never heard of
-    L{ftpkit.auth.realms.wrapForUser} would.
-
-    @ivar shell: the shared shell.
-    """
-
-    def __init__(self):
-        self.shell = MemoryShell({"/old.txt": b"original\n", "/d/f": b"f"})
-
-    def requestAvatar(self, avatarId, mind, *interfaces):
-        """
-        @return: C{(IFTPShell, shell, logout)}.
-        """
-        return IFTPShell, self.shell, lambda: None
-
-
-def bareFactory(**settings):
-    """
-    @param settings: L{ServerConfig} fields.
-    @return: an L{ftpkit.control.server.FTPFactory} on a L{MemoryReactorClock}
-        around a L{BareRealm}, with user C{alice}/C{secret} and anonymous.
-    """
-    from ftpkit.control.server import FTPFactory
-    from ftpkit.loopback import makePortal
-
-    realm = BareRealm()
-    factory = FTPFactory(makePortal(realm, {"alice": "secret"}),
-                         ServerConfig(**settings), MemoryReactorClock())
-    factory.realm = realm
-    return factory
-
-
-def loggedIn(factory, user=b"alice", password=b"secret"):
-    """
-    @return: C{(protocol, transport)} of a session logged in as C{user},
-        its transport cleared.
-    """
-    protocol, transport = connect(factory)
-    protocol.dataReceived(b"USER " + user + b"\r\nPASS " + password
-                          + b"\r\n")
-    assert replyCodes(transport)[-1] == "230", transport.value()
-    transport.clear()
-    return protocol, transport
+from tests.usersfiles import startUsersServer
 
 
 class AccessPolicyTests(unittest.TestCase):

@@ -21,11 +21,11 @@ from ftpkit.loopback import LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import readFile, writeFile
+from tests.barerealm import BareRealm, bareFactory, loggedIn
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_access import BareRealm, bareFactory, loggedIn
-from tests.protocol.test_server import replyCodes
+from tests.memorysessions import replyCodes
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class OptionsTests(unittest.TestCase):

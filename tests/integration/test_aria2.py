@@ -13,7 +13,8 @@ import shutil
 from twisted.internet import utils
 from twisted.trial import unittest
 
-from tests.integration.test_clients import ClientTestMixin, sha256
+from tests.clienttrees import sha256
+from tests.integration.test_clients import ClientTestMixin
 
 ARIA2C = shutil.which("aria2c")
 HUNG = b"Timeout before receiving transfer complete"

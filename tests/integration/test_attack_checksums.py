@@ -23,8 +23,8 @@ from ftpkit.shells import diskhash
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.attackhelpers import ServedRootMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 HUGE = 1 << 40

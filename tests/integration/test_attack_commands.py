@@ -20,7 +20,7 @@ from ftpkit.control.handlers.files import ASCII_SIZE_LIMIT
 from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 

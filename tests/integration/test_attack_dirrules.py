@@ -25,9 +25,10 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import startUsersServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.treestate import state
+from tests.usersfiles import startUsersServer
 
 USERS = """
 [users.alice]
@@ -112,24 +113,6 @@ def transferAttacks():
     return attacks
 
 
-def state(top):
-    """
-    @return: every path under C{top} (symbolic links not followed) with
-        its type, mode, modification time and, for a regular file, its
-        bytes.
-    """
-    result = {}
-    for directory, names, files in os.walk(top):
-        for name in names + files:
-            path = os.path.join(directory, name)
-            info = os.lstat(path)
-            content = None
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as f:
-                    content = f.read()
-            result[os.path.relpath(path, top)] = (
-                info.st_mode, info.st_mtime_ns, content)
-    return result
 
 
 class ProtectedTreeMixin(LoopbackServerMixin):
@@ -157,6 +140,21 @@ class ProtectedTreeMixin(LoopbackServerMixin):
             for name in names + files + ["."]:
                 os.utime(os.path.join(directory, name), ns=(10**18, 10**18),
                          follow_symlinks=False)
+
+    def serveFsspec(self, users):
+        """
+        Write L{USERS} beside the home and serve the tree as
+        C{--realm fsspec:file://ROOT?users=PATH}.
+
+        @param users: the passwords of the users who may log in.
+        @return: the server.
+        """
+        path = os.path.join(self.root, "users.toml")
+        with open(path, "w") as f:
+            f.write(USERS)
+        return self.startServer(
+            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
+            users=users, anonymous=False)
 
     def attack(self, user, password="secret"):
         """
@@ -258,12 +256,7 @@ class FsspecDirectoryRuleTests(DirectoryRuleTests):
 
     def setUp(self):
         ProtectedTreeMixin.setUp(self)
-        path = os.path.join(self.root, "users.toml")
-        with open(path, "w") as f:
-            f.write(USERS)
-        self.server = self.startServer(
-            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
-            users={"alice": "secret", "bob": "secret"}, anonymous=False)
+        self.server = self.serveFsspec({"alice": "secret", "bob": "secret"})
 
 
 class ReadOnlyUserTests(ProtectedTreeMixin, unittest.TestCase):
@@ -417,9 +410,4 @@ class FsspecLinkFactsTests(LinkFactsTests):
 
     def setUp(self):
         ProtectedTreeMixin.setUp(self)
-        path = os.path.join(self.root, "users.toml")
-        with open(path, "w") as f:
-            f.write(USERS)
-        self.server = self.startServer(
-            makeFsspecRealm(f"file://{self.root}?users={path}", {}),
-            users={"alice": "secret"}, anonymous=False)
+        self.server = self.serveFsspec({"alice": "secret"})

@@ -36,6 +36,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.appending import APPENDED, ORIGINAL
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration import (
     test_attack_permissions,
@@ -51,68 +52,6 @@ try:
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
 except ImportError:
     fsspec = None
-
-
-class LocalMixin:
-    """
-    The root served as C{fsspec:file://ROOT}.
-    """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm of the disk under C{self.root}.
-        """
-        return makeFsspecRealm("file://" + self.root, {})
-
-
-class MemoryMixin:
-    """
-    A root of fsspec's C{memory://} (one store per process: a root of the
-    test's own, removed afterwards).
-    """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def setUp(self):
-        self.where = "/inplace-" + uuid.uuid4().hex
-        self.fs = fsspec.filesystem("memory")
-        self.addCleanup(self._clean)
-        return super().setUp()
-
-    def _clean(self):
-        if self.fs.exists(self.where):
-            self.fs.rm(self.where, recursive=True)
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm of the test's C{memory://} root.
-        """
-        return makeFsspecRealm("memory://" + self.where, {})
-
-    def write(self, name, data):
-        """
-        @param name: a file's name in the root.
-        @param data: the bytes it is to hold.
-        """
-        self.fs.pipe_file(f"{self.where}/{name}", data)
-
-    def exists(self, name):
-        """
-        @param name: a name in the root.
-        @return: whether anything has it.
-        """
-        return self.fs.exists(f"{self.where}/{name}")
-
-    def read(self, name="f"):
-        """
-        @param name: a file's name in the root.
-        @return: its bytes.
-        """
-        return self.fs.cat_file(f"{self.where}/{name}")
 
 
 class LocalInPlaceWritersTests(LocalMixin,

@@ -56,6 +56,21 @@ def _reply(ftp, command):
         return str(e)
 
 
+def deleteLoops(testCase, port):
+    """
+    Log in as alice (password C{pw}) and send C{DELE} of each link of
+    L{LOOPS} (blocking).
+
+    @param testCase: the running test.
+    @param port: the server's port.
+    @return: the replies' codes.
+    """
+    ftp = ftplibLogin(testCase, port, "alice", "pw")
+    codes = [_reply(ftp, "DELE " + name)[:3] for name in LOOPS]
+    ftp.quit()
+    return codes
+
+
 class LinkLoopTests(LoopbackServerMixin, unittest.TestCase):
     """
     A real server on the local disk and C{ftplib}.
@@ -95,13 +110,6 @@ class LinkLoopTests(LoopbackServerMixin, unittest.TestCase):
         root = loopedTree(self)
         server = self.startServer(FilesystemRealm(root),
                                   users={"alice": "pw"}, anonymous=False)
-
-        def client():
-            ftp = ftplibLogin(self, server.port, "alice", "pw")
-            replies = [_reply(ftp, "DELE " + name) for name in LOOPS]
-            ftp.quit()
-            return replies
-
-        replies = yield self.inThread(client)
-        self.assertEqual([reply[:3] for reply in replies], ["250"] * 3)
+        codes = yield self.inThread(deleteLoops, self, server.port)
+        self.assertEqual(codes, ["250"] * 3)
         self.assertEqual(os.listdir(root), ["f"])

@@ -29,8 +29,9 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
-from tests.integration.test_attack_jail import RawClient, snapshot
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.treestate import snapshot, state
 
 SECRET = b"TOPSECRET outside the root"
 
@@ -447,25 +448,6 @@ def _raceHome(home, guarded):
     return os.path.join(home, guarded)
 
 
-def _state(top):
-    """
-    @return: every path under C{top}, with its mode, modification time and
-        (for a file) bytes.
-    """
-    found = {}
-    for directory, names, files in os.walk(top):
-        for name in names + files:
-            path = os.path.join(directory, name)
-            info = os.lstat(path)
-            content = None
-            if name in files:
-                with open(path, "rb") as f:
-                    content = f.read()
-            found[os.path.relpath(path, top)] = (
-                info.st_mode, info.st_mtime_ns, content)
-    return found
-
-
 class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
     """
     A home whose C{/ro} the user may do nothing with (a rule), and whose
@@ -526,7 +508,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         No changing verb through the swapped link changes anything in
         C{/ro}: each is refused (C{550}, or C{553} for an upload).
         """
-        before = _state(self.ro)
+        before = state(self.ro)
         seen = yield self.attack([
             (b"DELE rw/x/kept.txt", None),
             (b"STOR rw/x/new.txt", b"dropped"),
@@ -539,7 +521,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
             (b"RNFR rw/x/kept.txt", None),
             (b"RNTO rw/moved.txt", None),
         ])
-        self.assertEqual(_state(self.ro), before, seen)
+        self.assertEqual(state(self.ro), before, seen)
         self.assertGreaterEqual(self.shell.swaps, self.raced, seen)
         self.assertNotIn(b"226", seen)
 
@@ -656,7 +638,7 @@ class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
         Nothing of C{/.hidden} is sent, listed, changed or removed through
         the swapped link.
         """
-        before = _state(self.hidden)
+        before = state(self.hidden)
         seen = yield self.attack([
             (b"RETR rw/x/kept.txt", b""),
             (b"LIST rw/x", b""),
@@ -673,7 +655,7 @@ class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
             (b"RNFR rw/x/kept.txt", None),
             (b"RNTO rw/moved.txt", None),
         ])
-        self.assertEqual(_state(self.hidden), before, seen)
+        self.assertEqual(state(self.hidden), before, seen)
         self.assertNotIn(KEPT, seen)
         self.assertNotIn(b"kept.txt\\r\\n", seen)
         self.assertNotIn(b"sub", seen)

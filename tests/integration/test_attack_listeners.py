@@ -274,6 +274,26 @@ def proxiedLogin(testCase, port, user, password):
     return ftp
 
 
+def serveProxied(testCase, *options):
+    """
+    Start a server process listening on 127.0.0.1 twice: on plain TCP
+    and behind C{haproxy:}.
+
+    @param testCase: the running test.
+    @param options: the server's options but its listeners.
+    @return: C{(the server, the port of its haproxy: listener)}.
+    """
+    server = ServerProcess(
+        testCase, list(options),
+        listen=lambda port: [
+            "--listen", f"tcp:{port}:interface=127.0.0.1",
+            "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
+    ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
+                       server.waitForLog("ftpkit listening on", 2))
+    (proxied,) = {int(port) for port in ports} - {server.port}
+    return server, proxied
+
+
 class _ProxiedTLSServer(Certificates):
     """
     A server with a certificate and a C{haproxy:tcp:} listener beside its
@@ -287,16 +307,10 @@ class _ProxiedTLSServer(Certificates):
 
     def setUp(self):
         self.makeCertificates()
-        self.server = ServerProcess(
-            self, ["--root", scratchDirectory(self),
-                   "--auth", "memory:alice:secret",
-                   "--tls-cert", self.both, self.tlsOption],
-            listen=lambda port: [
-                "--listen", f"tcp:{port}:interface=127.0.0.1",
-                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
-        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
-                           self.server.waitForLog("ftpkit listening on", 2))
-        (self.port,) = {int(port) for port in ports} - {self.server.port}
+        self.server, self.port = serveProxied(
+            self, "--root", scratchDirectory(self),
+            "--auth", "memory:alice:secret",
+            "--tls-cert", self.both, self.tlsOption)
 
 
 class ProxiedSessionReuseTests(_ProxiedTLSServer, unittest.TestCase):
@@ -370,15 +384,9 @@ class ProxiedHeaderFloodTests(Certificates, unittest.TestCase):
 
     def setUp(self):
         self.makeCertificates()
-        self.server = ServerProcess(
-            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
-                   "--tls-cert", self.both],
-            listen=lambda port: [
-                "--listen", f"tcp:{port}:interface=127.0.0.1",
-                "--listen", "haproxy:tcp:0:interface=127.0.0.1"])
-        ports = re.findall(r"ftpkit listening on \S+ port (\d+)",
-                           self.server.waitForLog("ftpkit listening on", 2))
-        (self.port,) = {int(port) for port in ports} - {self.server.port}
+        self.server, self.port = serveProxied(
+            self, "--root", scratchDirectory(self), "--auth", "anonymous",
+            "--tls-cert", self.both)
 
     def settled(self):
         """

@@ -26,7 +26,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol import globbing
 from ftpkit.shells.diskthreads import LISTINGS, diskThreadsFor, laneRunners
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 
 ENTRIES = 10000

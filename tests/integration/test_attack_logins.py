@@ -45,12 +45,12 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.storageconfig import readConfig
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import writeText
 from tests.loglines import LoggedLines
 from tests.pgserver import PostgresServer, binaries
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.usersfiles import writeText
 
 try:
     import psycopg

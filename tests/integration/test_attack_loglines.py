@@ -23,12 +23,13 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from tests.attackhelpers import ServedRootMixin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_passive import freeRange
-from tests.integration.test_hardening import waitFor
+from tests.logevents import captureLogs
 from tests.loglines import LoggedLines
-from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
+from tests.memorysessions import connect, makeFactory, replyCodes
+from tests.polling import waitFor
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.serverprocess import freeRange
 from tests.tlssupport import FTPSTestsMixin
 
 

@@ -17,10 +17,9 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_workers import READY
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import READY, ServerProcess
 from tests.tlssupport import Certificates, clientContext
 
 DELAY = 30.0

@@ -23,7 +23,7 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

@@ -22,8 +22,8 @@ import signal
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_nestedrealms import ALL, QUOTA, homeBytes
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

@@ -8,7 +8,6 @@ client's address to the port is ended (L{PassiveExtraConnectionTests}).
 """
 
 import os
-import random
 import socket
 
 from twisted.internet import defer
@@ -21,32 +20,14 @@ from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.serverprocess import freeRange
 
 RANGE = 10
 
 
-def freeRange(size, rng=random):
-    """
-    @return: C{(low, high)}: C{size} consecutive ports, all free now, below
-        the kernel's ephemeral range.
-    """
-    while True:
-        low = rng.randrange(20000, 30000 - size)
-        probes = []
-        try:
-            for port in range(low, low + size):
-                probe = socket.socket()
-                probes.append(probe)
-                probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
-        return low, low + size - 1
 
 
 class PassiveLimitTests(unittest.TestCase):

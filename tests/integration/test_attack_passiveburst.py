@@ -17,11 +17,10 @@ turn after.
 from twisted.internet import defer, threads
 from twisted.trial import unittest
 
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_fdlimit import limitDescriptors
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, freeRange
 
 LIMIT = 256
 """The server's descriptors."""

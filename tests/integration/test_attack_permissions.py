@@ -17,9 +17,9 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import startUsersServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.usersfiles import startUsersServer
 
 USERS = """
 [users.alice]

@@ -29,7 +29,8 @@ from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.contract import COMPLAINT_LINES, COMPLAINTS_NOT_LOGGED
 from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin21 import BrokenSenderFile, errors, logged
+from tests.integration.test_plugin21 import BrokenSenderFile, errors
+from tests.logevents import captureLogs
 
 
 class HungStoreShell(MemoryShell):
@@ -131,7 +132,7 @@ class HungStoreTests(LoopbackServerMixin, unittest.TestCase):
         session answers C{NOOP} and C{QUIT}. When the C{close} fires at
         last, one line says that the file is in place all the same.
         """
-        events = logged(self)
+        events = captureLogs(self)
 
         def storedLate(replies):
             self.assertEqual(replies, ["426", "226", "200", "221"])
@@ -180,7 +181,7 @@ class LogInjectionTests(LoopbackServerMixin, unittest.TestCase):
             has logged the failure, and the text of every line logged.
         """
         server = self.startServer(SharedShellRealm(shell))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port, timeout=10)
@@ -258,7 +259,7 @@ class ComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
         C{550}, and the session has ten lines logged.
         """
         server = self.startServer(SharedShellRealm(MissingIsOSErrorShell()))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port, timeout=10)
@@ -454,7 +455,7 @@ class DownloadComplaintFloodTests(LoopbackServerMixin, unittest.TestCase):
         @return: the replies' codes.
         """
         server = self.startServer(SharedShellRealm(BrokenFilesShell(how)))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port, timeout=10)

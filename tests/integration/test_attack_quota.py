@@ -27,9 +27,9 @@ from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
+from tests.usersfiles import startUsersServer
 
 QUOTA = 64 * 1024
 

@@ -21,7 +21,7 @@ from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotas import Footprint, diskFootprint
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.uploadsinprogress import largestUpload
 
 PART = 70000

@@ -22,8 +22,9 @@ from ftpkit.data.movers import pacing
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.sessionstate import Session
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_hardening import hardClose, waitFor
+from tests.polling import waitFor
+from tests.rawclient import RawClient
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory, writeLocal
 
 BIG = 8 << 20

@@ -17,7 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import MemoryRealm
 from tests.appending import APPENDED, ORIGINAL, AppendingTestsMixin
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 
 RESUME = ["REST 5", "STOR f"]
 """The first session's upload: C{f} continued from its fifth byte."""

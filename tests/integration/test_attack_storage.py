@@ -27,9 +27,10 @@ from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_examples import _loadExample
-from tests.integration.test_hardening import hardClose, waitFor
+from tests.polling import waitFor
+from tests.rawclient import RawClient
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.uploadsinprogress import largestUpload
 

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
 

@@ -20,8 +20,8 @@ from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events
 from ftpkit.shells.memory import MemoryShell
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
+from tests.rawclient import RawClient
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 HALF_HELLO = b"\x16\x03\x01\x02\x00\x01"

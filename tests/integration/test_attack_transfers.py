@@ -32,9 +32,9 @@ from ftpkit.shells.quotas import diskUsage
 from tests.attackhelpers import CLIENT_WAIT
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_users import startUsersServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.usersfiles import startUsersServer
 
 try:
     import fsspec
@@ -380,6 +380,23 @@ class QueuedBeforeAbortTests(LoopbackServerMixin, unittest.TestCase):
             FilesystemRealm(self.root),
             ServerConfig(loginFailureDelay=0, dataTimeout=3600))
 
+    def unreadDownload(self):
+        """
+        Log in and start C{RETR large} over an C{EPSV} connection that
+        reads nothing, with a small receive buffer (blocking).
+
+        @return: C{(the client, the RETR's reply)}.
+        """
+        client = RawClient(self.server.port, timeout=60)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(
+            ("127.0.0.1", client.epsvPort()), timeout=60)
+        self.addCleanup(data.close)
+        data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        return client, client.command("RETR large")
+
     def cancel(self, pipelined):
         """
         Start a download of C{large} left unread, then send C{pipelined}
@@ -389,15 +406,8 @@ class QueuedBeforeAbortTests(LoopbackServerMixin, unittest.TestCase):
             then one for each line and the C{ABOR}, then a C{NOOP}'s.
         """
         def run():
-            client = RawClient(self.server.port, timeout=60)
-            self.addCleanup(client.close)
-            client.login()
-            client.command("TYPE I")
-            data = socket.create_connection(
-                ("127.0.0.1", client.epsvPort()), timeout=60)
-            self.addCleanup(data.close)
-            data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            replies = [client.command("RETR large")]
+            client, started = self.unreadDownload()
+            replies = [started]
             client.sock.sendall(b"".join(
                 line.encode() + b"\r\n" for line in pipelined + ["ABOR"]))
             replies += [client.reply() for _ in range(len(pipelined) + 2)]
@@ -441,15 +451,7 @@ class QueuedBeforeAbortTests(LoopbackServerMixin, unittest.TestCase):
         A transfer command sent after the C{ABOR} is served as ever.
         """
         def run():
-            client = RawClient(self.server.port, timeout=60)
-            self.addCleanup(client.close)
-            client.login()
-            client.command("TYPE I")
-            data = socket.create_connection(
-                ("127.0.0.1", client.epsvPort()), timeout=60)
-            self.addCleanup(data.close)
-            data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            first = client.command("RETR large")
+            client, first = self.unreadDownload()
             client.sock.sendall(b"EPSV\r\nABOR\r\nRETR small\r\n")
             aborted, epsv, abor = (client.reply() for _ in range(3))
             port = int(re.search(rb"\|\|\|(\d+)\|", epsv).group(1))

@@ -19,11 +19,10 @@ from twisted.trial import unittest
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
 from ftpkit.ops.observers import ObserverSubscription
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_observers import _Spawner
-from tests.integration.test_xferlog import startServer
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess, freePort, startServer
 
 try:
     import prometheus_client

@@ -27,12 +27,11 @@ from ftpkit.shells import uploads
 from ftpkit.shells.uploadreservations import reservationName
 from tests.appending import APPENDED, ORIGINAL, AppendingTestsMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_workers import READY
-from tests.integration.test_hardening import hardClose
-from tests.integration.test_uploads import UploadRoot
+from tests.rawclient import RawClient
+from tests.resets import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
-from tests.serverprocess import ServerProcess, childrenOf
+from tests.serverprocess import READY, ServerProcess, childrenOf
+from tests.uploadroot import UploadRoot
 
 try:
     from ftpkit.auth.fsspecrealm import makeFsspecRealm

@@ -21,8 +21,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from ftpkit.shells.partialowners import recordResumer
-from tests.integration.test_attack_jail import RawClient
 from tests.integration.test_attack_quota_workers import writeQuotaUser
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

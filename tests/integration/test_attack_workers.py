@@ -8,13 +8,9 @@ all of it and other clients got C{425}).
 
 from twisted.trial import unittest
 
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_passive import freeRange
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
-
-READY = " ready\n"
-"""What the acceptor logs when a worker is ready."""
+from tests.serverprocess import READY, ServerProcess, freeRange
 
 
 class WorkersPassiveShareTests(unittest.TestCase):

@@ -25,7 +25,7 @@ from collections import Counter
 from twisted.trial import unittest
 
 from ftpkit.shells.diskthreads import _LANE_SIZES
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, childrenOf
 from tests.tlssupport import clientContext, clientHello, makeCertificate

@@ -14,7 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_clients import treeDigest, writeTree
+from tests.clienttrees import treeDigest, writeTree
 from tests.integration.test_mget_clients import MgetTestMixin
 from tests.scratch import scratchDirectory
 

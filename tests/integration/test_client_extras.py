@@ -13,8 +13,8 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from tests.clienttrees import treeDigest, writeTree
 from tests.integration.test_classic_transfers import ClassicClientsMixin
-from tests.integration.test_clients import treeDigest, writeTree
 from tests.scratch import scratchDirectory
 
 LFTP = shutil.which("lftp")

@@ -14,13 +14,9 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from tests.integration.test_clients import (
-    ClientTestMixin,
-    makeTree,
-    sha256,
-    treeDigest,
-)
-from tests.integration.test_extensions import hasIPv6
+from tests.clienttrees import makeTree, sha256, treeDigest
+from tests.integration.test_clients import ClientTestMixin
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 
 CURL = shutil.which("curl")

@@ -13,7 +13,7 @@ import shutil
 from twisted.internet import utils
 from twisted.trial import unittest
 
-from tests.integration.test_clients import makeTree, treeDigest
+from tests.clienttrees import makeTree, treeDigest
 from tests.tlssupport import FTPSTestsMixin
 
 LFTP = shutil.which("lftp")

@@ -18,11 +18,11 @@ import shutil
 from twisted.internet import utils
 from twisted.trial import unittest
 
-from tests.integration.test_clients import makeTree, treeDigest
-from tests.integration.test_users import ALICE_HASH
+from tests.clienttrees import makeTree, treeDigest
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import Certificates
+from tests.usersfiles import ALICE_HASH
 
 LFTP = shutil.which("lftp")
 CURL = shutil.which("curl")

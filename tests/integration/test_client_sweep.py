@@ -15,11 +15,8 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from tests.integration.test_clients import (
-    ClientTestMixin,
-    treeDigest,
-    writeTree,
-)
+from tests.clienttrees import treeDigest, writeTree
+from tests.integration.test_clients import ClientTestMixin
 from tests.tlssupport import FTPSTestsMixin, hasIPv6, skipUnlessBinary
 
 INETUTILS_FTP = shutil.which("inetutils-ftp")

@@ -20,11 +20,8 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.movers._splice import SHORT_BATCH_SIZE
-from tests.integration.test_clients import (
-    ClientTestMixin,
-    makeTree,
-    treeDigest,
-)
+from tests.clienttrees import makeTree, readFile, treeDigest
+from tests.integration.test_clients import ClientTestMixin
 from tests.tlssupport import FTPSTestsMixin
 
 CURL = shutil.which("curl")
@@ -50,15 +47,6 @@ def writeSizes(directory):
     return files
 
 
-def readFile(path):
-    """
-    @return: the bytes of C{path}, or C{None} when there is no such file.
-    """
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
 
 
 async def run(testCase, program, args, path=None, stdin=None):

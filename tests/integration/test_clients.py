@@ -2,12 +2,8 @@
 Integration tests: a real server on 127.0.0.1 driven by curl and lftp.
 """
 
-import ftplib
 import hashlib
 import os
-import shutil
-import socket
-import struct
 
 from twisted.internet import reactor, task, utils
 from twisted.trial import unittest
@@ -16,83 +12,9 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
-from tests.integration.test_extensions import hasIPv6
-
-CURL = shutil.which("curl")
-LFTP = shutil.which("lftp")
-
-
-def sha256(path):
-    """
-    @return: the hex SHA-256 of a local file.
-    """
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def breakOffUpload(client, name, chunk, count):
-    """
-    Send C{count} times C{chunk} as an upload, then reset the data
-    connection (a client that died mid-upload).
-
-    @param client: a logged-in C{ftplib.FTP}, quit afterwards.
-    @param name: the file to C{STOR}.
-    @return: the final reply to the C{STOR}.
-    """
-    client.voidcmd("TYPE I")
-    connection = client.transfercmd("STOR " + name)
-    for _ in range(count):
-        connection.sendall(chunk)
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                          struct.pack("ii", 1, 0))
-    connection.close()
-    try:
-        reply = client.voidresp()
-    except ftplib.Error as e:
-        reply = str(e)
-    client.quit()
-    return reply
-
-
-def makeTree(root, files=50):
-    """
-    Write a nested tree of C{files} files of varied sizes under C{root}.
-    """
-    for i in range(files):
-        directory = os.path.join(root, "d%d" % (i % 5), "e%d" % (i % 3))
-        os.makedirs(directory, exist_ok=True)
-        with open(os.path.join(directory, "f%02d.bin" % i), "wb") as f:
-            f.write(os.urandom(i * 997 + (i % 7) * 65536))
-
-
-def writeTree(top, tree, emptyDirectory=None):
-    """
-    Write files under a directory, making the directories they need.
-
-    @param top: the directory.
-    @param tree: the files, a dict of relative path to bytes.
-    @param emptyDirectory: the relative path of an empty directory to make
-        too, if any.
-    """
-    for name, data in tree.items():
-        path = os.path.join(top, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-    if emptyDirectory is not None:
-        os.makedirs(os.path.join(top, emptyDirectory))
-
-
-def treeDigest(root):
-    """
-    @return: a sorted list of (relative path, sha256) for every file.
-    """
-    result = []
-    for directory, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(directory, name)
-            result.append((os.path.relpath(path, root), sha256(path)))
-    return sorted(result)
+from tests.clientprograms import CURL, LFTP
+from tests.clienttrees import makeTree, sha256, treeDigest
+from tests.ipv6 import hasIPv6
 
 
 class ClientTestMixin(LoopbackServerMixin):

@@ -26,7 +26,7 @@ from tests.clientmatrix import (
     ServerModesMixin,
     writeEdge,
 )
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.tlssupport import skipUnlessBinary
 
 FEB_24_2004 = calendar.timegm((2004, 2, 24, 8, 36, 0))

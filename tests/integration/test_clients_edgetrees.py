@@ -45,8 +45,7 @@ from tests.clientmatrix import (
     run,
     writeEdgeFiles,
 )
-from tests.integration.test_client_threshold import readFile
-from tests.integration.test_clients import treeDigest
+from tests.clienttrees import readFile, treeDigest
 from tests.realmsweeps import (
     DiskRealmMixin,
     MemoryRealmMixin,

@@ -38,7 +38,7 @@ from tests.clientmatrix import (
     treeState,
     writeEdge,
 )
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.scratch import scratchDirectory
 from tests.tlssupport import skipUnlessBinary
 

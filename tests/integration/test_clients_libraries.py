@@ -45,7 +45,7 @@ from tests.clientmatrix import (
     writeEdge,
 )
 from tests.clientscenario import DRIVERS
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.tlssupport import ImplicitFTPTLS, clientContext
 
 try:

@@ -15,7 +15,7 @@ import subprocess
 from twisted.trial import unittest
 
 from tests.clientmatrix import CURL, LFTP, ClientServerMixin, machineNames, run
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 
 try:
     import aioftp

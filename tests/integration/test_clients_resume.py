@@ -42,8 +42,7 @@ from tests.clientmatrix import (
     ServerModesMixin,
     run,
 )
-from tests.integration.test_client_threshold import readFile
-from tests.integration.test_hardening import hardClose
+from tests.clienttrees import readFile
 from tests.realmsweeps import (
     BIG,
     CUT_AFTER,
@@ -56,6 +55,7 @@ from tests.realmsweeps import (
     lftpSettings,
     runClient,
 )
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.tlssupport import skipUnlessBinary
 

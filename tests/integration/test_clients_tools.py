@@ -40,7 +40,7 @@ from tests.clientmatrix import (
     writeEdge,
     writeEdgeFiles,
 )
-from tests.integration.test_client_threshold import readFile
+from tests.clienttrees import readFile
 from tests.tlssupport import hasIPv6
 
 BUSYBOX = shutil.which("busybox")

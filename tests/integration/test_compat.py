@@ -19,25 +19,13 @@ from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-import twisted
 from ftpkit import compat
 from ftpkit.compat import sessioncache, sessiontickets
 from ftpkit.data.tls import DataTLS
+from tests.compatchanges import changed
 from tests.scratch import scratchDirectory
 from tests.tlssupport import sessionCache
 from tests.unit.test_bareaccepting import BareAcceptingMixin
-
-_CHANGED = ("%s changed in Twisted %s / pyOpenSSL %s: update ftpkit.compat "
-            "(the fallback keeps ftpkit working, more slowly or more "
-            "strictly)")
-
-
-def changed(what):
-    """
-    @return: the loud message for a private name that changed.
-    """
-    return _CHANGED % (what, twisted.__version__, SSL.__version__
-                       if hasattr(SSL, "__version__") else "?")
 
 
 class HeldProtocol(protocol.Protocol):

@@ -8,7 +8,7 @@ from twisted.logger import LogPublisher, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.compat.logpublisher import soleObserver
-from tests.integration.test_compat import changed
+from tests.compatchanges import changed
 
 
 class PrivateNamesTests(unittest.TestCase):

@@ -24,7 +24,7 @@ from twisted.trial import unittest
 
 from ftpkit.compat import pluginimports
 from ftpkit.interfaces import IRealmPlugin
-from tests.integration.test_compat import changed
+from tests.compatchanges import changed
 from tests.integration.test_pluginlookups import PluginsOnPathMixin
 
 

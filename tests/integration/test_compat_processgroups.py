@@ -13,7 +13,7 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.trial import unittest
 
 from ftpkit.compat import processgroups
-from tests.integration.test_compat import changed
+from tests.compatchanges import changed
 
 
 class _Output(ProcessProtocol):

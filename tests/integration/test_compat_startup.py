@@ -18,7 +18,7 @@ from ftpkit import compat
 from ftpkit.compat import startup
 from ftpkit.deploy.listening import ControlListening
 from ftpkit.deploy.onceonly import refuseRepeats
-from tests.integration.test_compat import changed
+from tests.compatchanges import changed
 
 
 class _Options(usage.Options):

@@ -20,11 +20,11 @@ from twisted.trial import unittest
 from ftpkit import compat
 from ftpkit.compat import starttls, tlswrites
 from ftpkit.compat.tcp import unqueued
+from tests.compatchanges import changed
 from tests.integration.test_compat import (
     HeldProtocol,
     LoopbackConnecting,
     ReadingProtocol,
-    changed,
 )
 from tests.scratch import scratchDirectory
 from tests.tlssupport import sessionCache

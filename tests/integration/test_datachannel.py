@@ -13,12 +13,9 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.passive import PassiveListener
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import (
-    captureWarnings,
-    pasvAddress,
-    waitFor,
-)
+from tests.ftpclient import ftplibLogin, pasvAddress
+from tests.logevents import captureWarnings
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 
 

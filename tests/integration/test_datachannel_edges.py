@@ -18,9 +18,10 @@ from ftpkit.config import ServerConfig
 from ftpkit.data import channel
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_hardening import captureWarnings, waitFor
 from tests.integration.test_tls_data import RawSession
+from tests.logevents import captureWarnings
+from tests.polling import waitFor
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 

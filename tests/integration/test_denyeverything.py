@@ -16,9 +16,9 @@ import tempfile
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
+from tests.twistdrun import SOURCE, TWISTD
 
 DENY_ALL = ["--deny-from", "0.0.0.0/0", "--deny-from", "::/0"]
 
@@ -35,7 +35,7 @@ class RefusedTests(unittest.TestCase):
         listen = f"tcp:{freePort()}:interface=127.0.0.1"
         for command, name in [
                 ([sys.executable, "-m", "ftpkit"], "ftpkit"),
-                ([sys.executable, "-c", _TWISTD, "-n", "--pidfile=",
+                ([sys.executable, "-c", TWISTD, "-n", "--pidfile=",
                   "ftpkit"], "twistd ftpkit")]:
             for extra in ([], ["--workers", "2"]):
                 done = subprocess.run(
@@ -43,7 +43,7 @@ class RefusedTests(unittest.TestCase):
                      "--auth", "anonymous", *DENY_ALL, *extra],
                     capture_output=True, text=True, timeout=60,
                     stdin=subprocess.DEVNULL,
-                    env=dict(os.environ, PYTHONPATH=_SOURCE))
+                    env=dict(os.environ, PYTHONPATH=SOURCE))
                 self.assertEqual(
                     (done.returncode, done.stderr, done.stdout),
                     (1, f"{name}: --deny-from: denies every address "

@@ -14,9 +14,9 @@ import sys
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT
+from tests.twistdrun import SOURCE
 
 _ACTIVATED_TWISTD = """
 import os, sys
@@ -51,7 +51,7 @@ class SocketActivationTests(unittest.TestCase):
              "--auth", "memory:alice:pw"],
             pass_fds=[listener.fileno()], cwd=root, stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
+            env=dict(os.environ, PYTHONPATH=SOURCE))
         self.addCleanup(server.wait, TIMEOUT)
         self.addCleanup(lambda: server.poll() is None and server.kill())
         listener.close()

@@ -19,7 +19,8 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotaledger import Ledger
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_storage import QuotaRealm
-from tests.integration.test_hardening import hardClose, waitFor
+from tests.polling import waitFor
+from tests.resets import hardClose
 from tests.smallmounts import smallFilesystem
 from tests.tlssupport import Certificates, clientContext, makeContextFactory
 from tests.uploadsinprogress import largestUpload

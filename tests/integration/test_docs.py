@@ -16,10 +16,10 @@ from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.trial import unittest
 from zope.interface.interface import InterfaceClass
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD, runPython
 from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE, TWISTD, runPython
 
-DOCS = os.path.join(_SOURCE, "docs")
+DOCS = os.path.join(SOURCE, "docs")
 
 
 def documentedModules():
@@ -75,7 +75,7 @@ class APIReferenceTests(unittest.TestCase):
         subprocess.run(
             [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", "-c",
              DOCS, source, output],
-            check=True, env=dict(os.environ, PYTHONPATH=_SOURCE),
+            check=True, env=dict(os.environ, PYTHONPATH=SOURCE),
             capture_output=True)
         with open(os.path.join(output, "api.html"), encoding="utf-8") as f:
             return f.read()
@@ -121,7 +121,7 @@ class OptionNamesTests(unittest.TestCase):
                       if "-" in name}
         pages = [os.path.join(DOCS, name) for name in os.listdir(DOCS)
                  if name.endswith(".rst") and name != "benchmark.rst"]
-        pages.append(os.path.join(_SOURCE, "README.md"))
+        pages.append(os.path.join(SOURCE, "README.md"))
         unknown = set()
         for page in pages:
             with open(page, encoding="utf-8") as f:
@@ -261,7 +261,7 @@ class TutorialSourcesTests(unittest.TestCase):
         own C{tests/integration/test_examples.py} had.
         """
         defined = set()
-        for directory, _, files in os.walk(os.path.join(_SOURCE, "examples")):
+        for directory, _, files in os.walk(os.path.join(SOURCE, "examples")):
             for name in files:
                 if name.endswith(".py"):
                     with open(os.path.join(directory, name),
@@ -306,7 +306,7 @@ class RealmPackagingTests(unittest.TestCase):
         with open(os.path.join(package, "pyproject.toml"), "w",
                   encoding="utf-8") as f:
             f.write(project)
-        examples = os.path.join(_SOURCE, "examples")
+        examples = os.path.join(SOURCE, "examples")
         shutil.copy(os.path.join(examples, "ftpkit_tenants.py"), package)
         plugins = os.path.join(package, "twisted", "plugins")
         os.makedirs(plugins)
@@ -324,8 +324,8 @@ class RealmPackagingTests(unittest.TestCase):
             "ftpkit_tenants.py",
             os.path.join("twisted", "plugins", "ftpkit_example_realm.py")])
         code, output = runPython(
-            ["-c", _TWISTD, "ftpkit", "--help-realms"],
-            scratchDirectory(self), os.pathsep.join([built, _SOURCE]))
+            ["-c", TWISTD, "ftpkit", "--help-realms"],
+            scratchDirectory(self), os.pathsep.join([built, SOURCE]))
         self.assertEqual(code, 0, output)
         self.assertIn("TENANT.USER sees ROOT/TENANT", output)
 
@@ -350,7 +350,7 @@ class Fail2banLogPathTests(unittest.TestCase):
         self.assertEqual(len(written), 1, written)
         read = []
         for path in (os.path.join(DOCS, "logging.rst"),
-                     os.path.join(_SOURCE, "contrib", "fail2ban",
+                     os.path.join(SOURCE, "contrib", "fail2ban",
                                   "ftpkit.conf")):
             with open(path, encoding="utf-8") as f:
                 text = f.read()

@@ -20,16 +20,16 @@ from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.usersfile import UsersFileError, parseUsers
 from ftpkit.deploy.tap import Options, usageErrorLine
 from tests.integration.test_docs import DOCS, literalBlockAfter
-from tests.integration.test_plugin import _SOURCE, runPython
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
+from tests.twistdrun import SOURCE, runPython
 
 
 def operatorPages():
     """
     @return: the paths of the pages an operator copies commands from.
     """
-    pages = [os.path.join(_SOURCE, "README.md")]
+    pages = [os.path.join(SOURCE, "README.md")]
     pages.extend(sorted(
         path for path in glob.glob(os.path.join(DOCS, "*.rst"))
         if not os.path.basename(path).startswith("benchmark")))
@@ -162,8 +162,8 @@ def parseWithExamples(arguments):
     @param arguments: C{twistd ftpkit}'s arguments.
     @return: the usage error they make, or C{None}.
     """
-    status, output = runPython(["-c", _PARSE, *arguments], _SOURCE,
-                               os.path.join(_SOURCE, "examples"))
+    status, output = runPython(["-c", _PARSE, *arguments], SOURCE,
+                               os.path.join(SOURCE, "examples"))
     return None if status == 0 else output
 
 

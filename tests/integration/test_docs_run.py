@@ -17,9 +17,9 @@ import tempfile
 from twisted.trial import unittest
 
 from tests.integration.test_docs import DOCS, literalBlockAfter
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.twistdrun import SOURCE
 
 
 def readPage(name):
@@ -59,7 +59,7 @@ def runShell(script, cwd, stdin=""):
     python = os.path.join(bin, "python")
     if not os.path.exists(python):
         os.symlink(sys.executable, python)
-    env = dict(os.environ, PYTHONPATH=_SOURCE,
+    env = dict(os.environ, PYTHONPATH=SOURCE,
                PATH=os.pathsep.join([bin, os.environ.get("PATH", "")]))
     return subprocess.run(["sh", "-c", script], cwd=cwd, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)

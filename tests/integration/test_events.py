@@ -20,7 +20,8 @@ from ftpkit.ops import events
 from ftpkit.ops.eventlog import FIELDS, REFUSAL_LINES, EventLog, logFields
 from ftpkit.shells.memory import MemoryShell
 from tests.ftpclient import ftplibLogin
-from tests.protocol.test_server import captureLogs, connect, makeFactory, replyCodes
+from tests.logevents import captureLogs
+from tests.memorysessions import connect, makeFactory, replyCodes
 from tests.scratch import scratchDirectory
 
 

@@ -19,11 +19,11 @@ import twisted.plugins
 from ftpkit.deploy import realmplugins, tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import ImplicitFTPTLS, clientContext, makeCertificate
+from tests.twistdrun import SOURCE
 
-EXAMPLES = os.path.join(_SOURCE, "examples")
+EXAMPLES = os.path.join(SOURCE, "examples")
 
 
 class ExamplesOnPathMixin:

@@ -16,19 +16,8 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
-
-
-def hasIPv6():
-    """
-    @return: whether ::1 can be bound on this machine.
-    """
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 def _bytesToEnd(conn):

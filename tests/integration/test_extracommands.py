@@ -18,8 +18,8 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import startUsersServer
 from tests.scratch import scratchDirectory
+from tests.usersfiles import startUsersServer
 
 CURL = shutil.which("curl")
 LFTP = shutil.which("lftp")

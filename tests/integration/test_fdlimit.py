@@ -21,7 +21,7 @@ from ftpkit.deploy.fdlimit import (
     headroomRefusal,
     transportRefusal,
 )
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

@@ -15,7 +15,6 @@ import sys
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import chosenPort
 from tests.storageservers import (
@@ -26,8 +25,9 @@ from tests.storageservers import (
     s3Filesystem,
     sshServer,
 )
+from tests.twistdrun import SOURCE, TWISTD
 
-RECIPES = os.path.join(_SOURCE, "docs", "recipes")
+RECIPES = os.path.join(SOURCE, "docs", "recipes")
 
 
 def recipe(name, replacements):
@@ -54,7 +54,7 @@ class RecipeMixin:
 
     def setUp(self):
         self.etc = scratchDirectory(self)
-        self.env = dict(os.environ, PYTHONPATH=_SOURCE)
+        self.env = dict(os.environ, PYTHONPATH=SOURCE)
 
     def runCommands(self, script, replacements):
         """
@@ -81,7 +81,7 @@ class RecipeMixin:
         log = open(os.path.join(self.etc, "server.log"), "w+b")
         self.addCleanup(log.close)
         server = subprocess.Popen(
-            [sys.executable, "-c", _TWISTD, *argv[1:]], cwd=self.etc,
+            [sys.executable, "-c", TWISTD, *argv[1:]], cwd=self.etc,
             env=self.env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT)
         self.addCleanup(server.wait, 60)

@@ -16,18 +16,12 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_clients import (
-    CURL,
-    LFTP,
-    breakOffUpload,
-    makeTree,
-    sha256,
-    treeDigest,
-)
-from tests.integration.test_users import writeText
+from tests.clientprograms import CURL, LFTP
+from tests.clienttrees import makeTree, sha256, treeDigest
+from tests.ftpclient import breakOffUpload, ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.storageservers import S3_KEY, S3_SECRET, motoServer, newBucket, s3Filesystem
+from tests.usersfiles import writeText
 
 MiB = 1024 * 1024
 

@@ -14,15 +14,9 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_clients import (
-    CURL,
-    LFTP,
-    breakOffUpload,
-    makeTree,
-    sha256,
-    treeDigest,
-)
+from tests.clientprograms import CURL, LFTP
+from tests.clienttrees import makeTree, sha256, treeDigest
+from tests.ftpclient import breakOffUpload, ftplibLogin
 from tests.storageservers import sshServer
 
 MiB = 1024 * 1024

@@ -14,8 +14,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import retrOver
+from tests.ftpclient import ftplibLogin, retrOver
 from tests.scratch import scratchDirectory
 
 

@@ -9,19 +9,19 @@ L{tests.integration.test_hardening_passive}.
 
 import ftplib
 import os
-import re
 import socket
-import struct
 import time
 
-from twisted.internet import defer, reactor, task
-from twisted.logger import LogLevel, globalLogPublisher
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
+from tests.logevents import captureWarnings
+from tests.polling import waitFor
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 
 BIG = 32 << 20
@@ -29,51 +29,10 @@ BIG = 32 << 20
 kernel buffers of both ends hold."""
 
 
-def captureWarnings(testCase):
-    """
-    Collect warning-or-worse log events until the test ends.
-
-    @return: the list of their texts (format plus every field).
-    """
-    events = []
-
-    def observe(event):
-        level = event.get("log_level")
-        if level is not None and level >= LogLevel.warn:
-            events.append(repr(sorted(event.items(), key=str)))
-
-    globalLogPublisher.addObserver(observe)
-    testCase.addCleanup(globalLogPublisher.removeObserver, observe)
-    return events
 
 
-def pasvAddress(ftp):
-    """
-    @return: C{(host, port)} from a PASV reply.
-    """
-    reply = ftp.sendcmd("PASV")
-    numbers = [int(n) for n in re.search(r"(\d+,\d+,\d+,\d+,\d+,\d+)",
-                                         reply).group(1).split(",")]
-    return ".".join(map(str, numbers[:4])), numbers[4] * 256 + numbers[5]
 
 
-def retrOver(ftp, host, port, name="hello.txt"):
-    """
-    C{RETR} a file over a passive connection the test opens itself
-    (blocking).
-
-    @param ftp: a logged-in C{ftplib.FTP}, after PASV or EPSV.
-    @param host: the data connection's address.
-    @param port: its port.
-    @return: C{(preliminary code, data, final code)}.
-    """
-    with socket.create_connection((host, port), timeout=10) as data:
-        ftp.putcmd("RETR " + name)
-        preliminary = ftp.getresp()
-        chunks = []
-        while chunk := data.recv(1 << 20):
-            chunks.append(chunk)
-    return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
 
 
 def waitUntilRefused(host, port, source=None, timeout=10):
@@ -104,28 +63,8 @@ def waitUntilRefused(host, port, source=None, timeout=10):
     return False
 
 
-def hardClose(sock):
-    """
-    Close a socket with a reset, like a client that vanished.
-    """
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                    struct.pack("ii", 1, 0))
-    sock.close()
 
 
-@defer.inlineCallbacks
-def waitFor(predicate, timeout=10.0):
-    """
-    Poll C{predicate} on the reactor until it is true.
-
-    @return: a Deferred firing with whether it became true in time.
-    """
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        yield task.deferLater(reactor, 0.02, lambda: None)
-    return True
 
 
 class HardenedServerMixin(LoopbackServerMixin):

@@ -11,13 +11,8 @@ import socket
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_hardening import (
-    HardenedServerMixin,
-    pasvAddress,
-    retrOver,
-    waitUntilRefused,
-)
+from tests.ftpclient import ftplibLogin, pasvAddress, retrOver
+from tests.integration.test_hardening import HardenedServerMixin, waitUntilRefused
 
 
 class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):

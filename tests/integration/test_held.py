@@ -22,7 +22,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import readFile, writeFile
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 def mode(path):

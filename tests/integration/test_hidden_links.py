@@ -15,8 +15,8 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.barerealm import BareRealm
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_access import BareRealm
 from tests.scratch import scratchDirectory
 
 SECRET = b"hidden from users"

@@ -20,7 +20,7 @@ from twisted.trial import unittest
 from ftpkit.control import uploadhook
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
-from tests.protocol.test_server import captureLogs
+from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

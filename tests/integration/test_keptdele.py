@@ -25,30 +25,11 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import keptnames
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
+from tests.clientprograms import LFTP
+from tests.cutuploads import HALF, NEW, cut, loginAndCut
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration import test_keptuploads as kept
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_clients import LFTP
-from tests.integration.test_hardening import hardClose
-from tests.integration.test_keptuploads import HALF, NEW, cutUpload
-
-
-def cutIn(ftp, name, data=HALF, received=lambda: True):
-    """
-    Send C{data} as C{STOR name} on a logged-in session and reset the
-    data connection (blocking).
-
-    @param received: tells whether the server received it all (the
-        reset is sent then: it drops what the server has not read).
-    @return: the reply to the C{STOR}.
-    """
-    connection = ftp.transfercmd("STOR " + name)
-    connection.sendall(data)
-    deadline = time.monotonic() + 30
-    while not received() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    hardClose(connection)
-    return replyCode(ftp.voidresp)
 
 
 class KeptSetUpMixin(LoopbackServerMixin):
@@ -76,13 +57,13 @@ class DeleteKeptMixin(KeptSetUpMixin):
 
         @return: C{(the cut's reply, SIZE, DELE, SIZE, DELE again)}.
         """
-        cut, ftp = cutUpload(self, self.server.port, "n")
+        cut, ftp = loginAndCut(self, self.server.port, "n")
         kept = replyCode(ftp.sendcmd, "SIZE n")
         deleted = replyCode(ftp.delete, "n")
         after = replyCode(ftp.sendcmd, "SIZE n")
         again = replyCode(ftp.delete, "n")
         ftp.quit()
-        return cut[:3], kept, deleted, after, again
+        return cut, kept, deleted, after, again
 
     async def test_deleteNewName(self):
         """
@@ -102,7 +83,7 @@ class DeleteKeptMixin(KeptSetUpMixin):
 
         @return: C{(SIZE before, DELE, SIZE after)}.
         """
-        cut, ftp = cutUpload(self, self.server.port)
+        cut, ftp = loginAndCut(self, self.server.port)
         kept = replyCode(ftp.sendcmd, "SIZE f")
         deleted = replyCode(ftp.delete, "f")
         after = replyCode(ftp.sendcmd, "SIZE f")
@@ -127,7 +108,7 @@ class DeleteKeptMixin(KeptSetUpMixin):
         @return: C{(bob's DELE, RNFR, SIZE, alice's RNFR, SIZE, the
             resume's reply)}.
         """
-        cut, alice = cutUpload(self, self.server.port, "n")
+        cut, alice = loginAndCut(self, self.server.port, "n")
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
         replies = [replyCode(bob.delete, "n"), replyCode(bob.sendcmd, "RNFR n"),
                    replyCode(bob.sendcmd, "SIZE n")]
@@ -149,7 +130,7 @@ class DeleteKeptMixin(KeptSetUpMixin):
         """
         *replies, kept, done = await self.inThread(self.othersSession)
         self.assertEqual(replies, ["550", "550", "550", "550"])
-        self.assertEqual(kept, len(HALF))
+        self.assertEqual(kept, HALF)
         self.assertEqual(done, "226")
         self.assertTrue(self.read("n") == NEW, "the resumed file is not NEW")
 
@@ -161,9 +142,9 @@ class DeleteKeptMixin(KeptSetUpMixin):
         """
         if LFTP is None:
             raise unittest.SkipTest("lftp is not installed")
-        cut, ftp = await self.inThread(cutUpload, self, self.server.port, "n")
+        cut, ftp = await self.inThread(loginAndCut, self, self.server.port, "n")
         ftp.close()
-        self.assertEqual(cut[:3], "426")
+        self.assertEqual(cut, "426")
         done = await self.inThread(
             subprocess.run,
             [LFTP, "-c", "set net:max-retries 1; set cmd:fail-exit yes; "
@@ -259,9 +240,9 @@ class MemoryBudgetTests(MemoryTests):
         ftp = ftplibLogin(self, self.server.port, binary=True)
         shell = self.realm.shell
         before = shell.bytesHeld
-        cuts = [cutIn(ftp, "n%d" % each, NEW[:190000],
-                      lambda each=each: shell.bytesHeld
-                      >= before + 190000 * (each + 1))
+        cuts = [cut(ftp, "n%d" % each, 190000,
+                    lambda each=each: shell.bytesHeld
+                    >= before + 190000 * (each + 1))
                 for each in range(5)]
         full = shell.bytesHeld - before
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
@@ -293,7 +274,7 @@ class MemoryBudgetTests(MemoryTests):
         """
         ftp = ftplibLogin(self, self.server.port, binary=True)
         for each in range(count):
-            cutIn(ftp, "m%d" % each, b"x" * 1000)
+            cut(ftp, "m%d" % each, 1000)
         sizes = [replyCode(ftp.sendcmd, "SIZE m%d" % each)
                  for each in range(count)]
         ftp.quit()
@@ -338,8 +319,8 @@ class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
         cuts = []
         for each in range(5):
             until = time.monotonic() + 0.5
-            cuts.append(cutIn(ftp, "n%d" % each, NEW[:190000],
-                              lambda until=until: time.monotonic() > until))
+            cuts.append(cut(ftp, "n%d" % each, 190000,
+                            lambda until=until: time.monotonic() > until))
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
         stored = replyCode(bob.storbinary, "STOR b",
                        io.BytesIO(NEW[:190000]))
@@ -376,7 +357,7 @@ class LeftByCrashTests(LocalMixin, KeptSetUpMixin, unittest.TestCase):
         self.resuming = os.path.join(
             self.root, keptnames.resumingName("f", "alice"))
         for path, data in [(self.placing, b"p" * 700),
-                           (self.resuming, HALF)]:
+                           (self.resuming, NEW[:HALF])]:
             with open(path, "wb") as f:
                 f.write(data)
             os.utime(path, (old, old))
@@ -403,6 +384,6 @@ class LeftByCrashTests(LocalMixin, KeptSetUpMixin, unittest.TestCase):
         upload of C{f} again, whose size her C{SIZE} answers.
         """
         size = await self.inThread(self.sizeSession)
-        self.assertEqual(size, len(HALF))
+        self.assertEqual(size, HALF)
         self.assertEqual(self.names(),
                          sorted(["f", keptnames.partialName("f", "alice")]))

@@ -40,10 +40,10 @@ from tests.cutuploads import (
     fetch,
     resumeFromSize,
 )
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_hardening import hardClose
 from tests.integration.test_partialsbusy import TwoWorkersMixin
+from tests.resets import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 
 

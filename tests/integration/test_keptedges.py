@@ -26,8 +26,8 @@ from tests.cutuploads import (
     resumeFromSize,
     sizeOf,
 )
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import replyCode
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.tlssupport import FTPSTestsMixin
 
 

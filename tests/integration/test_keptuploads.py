@@ -23,11 +23,12 @@ from ftpkit.auth.realms import MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
+from tests.clientprograms import CURL, LFTP
+from tests.cutuploads import HALF, NEW, loginAndCut
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_clients import CURL, LFTP
 from tests.integration.test_fsspec_s3_ftp import S3ServerMixin
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 
 OLD = b"old bytes " * 300
 """What the file holds before the cut upload."""
@@ -42,33 +43,8 @@ APPEND_REFUSED = ("Appending is not supported by S3 storage: it writes whole"
                   " objects; send the whole file")
 """The reply text to C{APPE} on S3."""
 
-NEW = os.urandom(200000)
-"""What the cut upload, then its resume, send."""
-
 LONG = "名" * 80
 """A name of 240 bytes in UTF-8."""
-
-HALF = NEW[:len(NEW) // 2]
-"""What the cut upload sends before it is cut."""
-
-
-def cutUpload(testCase, port, name="f", data=HALF):
-    """
-    Log in as alice, send C{data} as C{STOR name} and reset the data
-    connection (blocking).
-
-    @return: C{(the reply to the STOR, the client, logged in still)}.
-    """
-    ftp = ftplibLogin(testCase, port, binary=True)
-    connection = ftp.transfercmd("STOR " + name)
-    connection.sendall(data)
-    hardClose(connection)
-    try:
-        cut = ftp.voidresp()
-    except ftplib.Error as e:
-        cut = str(e)
-    return cut, ftp
-
 
 class CutResumeMixin(LoopbackServerMixin):
     """
@@ -123,7 +99,7 @@ class CutResumeMixin(LoopbackServerMixin):
         @return: C{(the cut's reply, SIZE's answer, bob's SIZE's answer,
             the resume's reply)}.
         """
-        cut, ftp = cutUpload(self, self.server.port)
+        cut, ftp = loginAndCut(self, self.server.port)
         kept = ftp.size("f")
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
         bobs = bob.size("f")
@@ -134,7 +110,7 @@ class CutResumeMixin(LoopbackServerMixin):
         except ftplib.Error as e:
             done = str(e)
         ftp.quit()
-        return cut[:3], kept, bobs, done[:3]
+        return cut, kept, bobs, done[:3]
 
     async def test_cutResumedWhole(self):
         """
@@ -144,7 +120,7 @@ class CutResumeMixin(LoopbackServerMixin):
         """
         cut, kept, bobs, done = await self.inThread(self.cutThenResume)
         self.assertEqual((cut, done), ("426", "226"))
-        self.assertLessEqual(kept, len(NEW) // 2)
+        self.assertLessEqual(kept, HALF)
         self.assertEqual(bobs, len(OLD))
         self.assertTrue(self.read() == NEW, "the resumed file is not NEW")
         self.assertEqual(self.names(), ["f"])
@@ -156,12 +132,12 @@ class CutResumeMixin(LoopbackServerMixin):
 
         @return: C{(the cut's reply, SIZE's answer)}.
         """
-        cut, ftp = cutUpload(self, self.server.port, LONG)
+        cut, ftp = loginAndCut(self, self.server.port, LONG)
         kept = ftp.size(LONG)
         ftp.storbinary("STOR " + LONG, io.BytesIO(NEW[kept:]),
                        rest=kept or None)
         ftp.quit()
-        return cut[:3], kept
+        return cut, kept
 
     async def test_longName(self):
         """
@@ -172,7 +148,7 @@ class CutResumeMixin(LoopbackServerMixin):
         self.write(LONG, OLD)
         cut, kept = await self.inThread(self.longNameSession)
         self.assertEqual(cut, "426")
-        self.assertLessEqual(kept, len(NEW) // 2)
+        self.assertLessEqual(kept, HALF)
         self.assertTrue(self.read(LONG) == NEW, "the resumed file is not NEW")
         self.assertEqual(self.names(), sorted(["f", LONG]))
 
@@ -193,14 +169,14 @@ class CutResumeMixin(LoopbackServerMixin):
             refused = str(e)[:3]
         sizes = [ftp.size("f")]
         ftp.quit()
-        cut, ftp = cutUpload(self, self.server.port)
+        cut, ftp = loginAndCut(self, self.server.port)
         for user, password in (("bob", "pw"), ("alice", "secret")):
             ftp.sendcmd("REIN")
             ftp.login(user, password)
             ftp.voidcmd("TYPE I")
             sizes.append(ftp.size("f"))
         ftp.quit()
-        return refused, sizes[0], cut[:3], sizes[1], sizes[2]
+        return refused, sizes[0], cut, sizes[1], sizes[2]
 
     async def test_tooLargeKeepsNothing(self):
         """
@@ -212,7 +188,7 @@ class CutResumeMixin(LoopbackServerMixin):
             self.tooLargeThenRein)
         self.assertEqual((refused, size, cut), ("552", len(OLD), "426"))
         self.assertEqual(bobs, len(OLD))
-        self.assertLessEqual(alices, len(NEW) // 2)
+        self.assertLessEqual(alices, HALF)
         self.assertNotEqual(alices, len(OLD))
         self.assertEqual(self.read(), OLD)
 
@@ -224,7 +200,7 @@ class CutResumeMixin(LoopbackServerMixin):
 
         @return: C{(SIZE's answer, the third's reply, the second's)}.
         """
-        cut, ftp = cutUpload(self, self.server.port)
+        cut, ftp = loginAndCut(self, self.server.port)
         kept = ftp.size("f")
         ftp.quit()
         second = ftplibLogin(self, self.server.port, binary=True)
@@ -269,7 +245,7 @@ class CutResumeMixin(LoopbackServerMixin):
         """
         first = ftplibLogin(self, self.server.port, binary=True)
         connection = first.transfercmd("STOR f")
-        connection.sendall(HALF)
+        connection.sendall(NEW[:HALF])
         second = ftplibLogin(self, self.server.port, binary=True)
         size = second.size("f")
         replies = [size]
@@ -310,7 +286,7 @@ class CutResumeMixin(LoopbackServerMixin):
         @return: C{(NLST, the LIST lines, the replies to the commands
             naming the hidden file)}.
         """
-        cut, ftp = cutUpload(self, self.server.port)
+        cut, ftp = loginAndCut(self, self.server.port)
         hidden = [name for name in self.names() if name != "f"]
         names = ftp.nlst()
         lines = []
@@ -345,9 +321,9 @@ class CutResumeMixin(LoopbackServerMixin):
         Cut an upload of L{NEW} over C{f}, then run C{command} to resume
         it from C{self.source}; the file must end as L{NEW}.
         """
-        cut, ftp = await self.inThread(cutUpload, self, self.server.port)
+        cut, ftp = await self.inThread(loginAndCut, self, self.server.port)
         ftp.close()
-        self.assertEqual(cut[:3], "426")
+        self.assertEqual(cut, "426")
         done = await self.inThread(subprocess.run, command,
                                    capture_output=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
@@ -480,7 +456,7 @@ class S3RefusedTests(S3ServerMixin, unittest.TestCase):
         def session():
             client = self.ftp()
             client.storbinary("STOR f", io.BytesIO(OLD))
-            cut, ftp = cutUpload(self, self.server.port)
+            cut, ftp = loginAndCut(self, self.server.port)
             kept = ftp.size("f")
             replies = []
             for rest, command in ((kept, "STOR f"), (None, "APPE f")):
@@ -491,7 +467,7 @@ class S3RefusedTests(S3ServerMixin, unittest.TestCase):
                     replies.append(str(e))
             ftp.quit()
             client.quit()
-            return cut[:3], kept, replies
+            return cut, kept, replies
 
         cut, kept, replies = await self.inThread(session)
         self.assertEqual(cut, "426")

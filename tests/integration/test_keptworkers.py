@@ -19,9 +19,8 @@ from ftpkit.shells import uploads
 from tests.cutuploads import HALF, NEW, cut, resumeFromSize
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_uploads import holderOf
-from tests.integration.test_attack_workers import READY
 from tests.scratch import readLocal, scratchDirectory
-from tests.serverprocess import ServerProcess, childrenOf
+from tests.serverprocess import READY, ServerProcess, childrenOf
 
 MORE = 1000
 """What the killed resume sends."""

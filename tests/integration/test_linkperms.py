@@ -16,8 +16,8 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.barerealm import BareRealm
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_access import BareRealm
 from tests.scratch import scratchDirectory
 
 

@@ -12,8 +12,8 @@ import time
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE, TWISTD
 
 
 class AddressInUseTests(unittest.TestCase):
@@ -47,7 +47,7 @@ class AddressInUseTests(unittest.TestCase):
             [sys.executable, "-m", "ftpkit", *listen, "--root", os.getcwd(),
              "--auth", "anonymous", *extra],
             capture_output=True, text=True, timeout=60,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
+            env=dict(os.environ, PYTHONPATH=SOURCE))
         return done.returncode, done.stdout + done.stderr
 
     def freePort(self):
@@ -127,12 +127,12 @@ class DaemonAddressInUseTests(AddressInUseTests):
             listen = ["--listen", taken]
         try:
             done = subprocess.run(
-                [sys.executable, "-c", _TWISTD, f"--pidfile={pidPath}",
+                [sys.executable, "-c", TWISTD, f"--pidfile={pidPath}",
                  f"--logfile={logPath}", "ftpkit", *listen,
                  "--root", directory, "--auth", "anonymous", *extra],
                 capture_output=True, text=True, timeout=30, cwd=directory,
                 stdin=subprocess.DEVNULL,
-                env=dict(os.environ, PYTHONPATH=_SOURCE))
+                env=dict(os.environ, PYTHONPATH=SOURCE))
         except subprocess.TimeoutExpired:
             self.fail("twistd still waits for the daemon that exited")
         self.assertFalse(os.path.exists(pidPath))

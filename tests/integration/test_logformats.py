@@ -22,10 +22,10 @@ from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
-from tests.integration.test_plugin import _SOURCE
-from tests.integration.test_xferlog import startServer
+from tests.serverprocess import startServer
+from tests.twistdrun import SOURCE
 
-FILTER = os.path.join(_SOURCE, "contrib", "fail2ban", "ftpkit.conf")
+FILTER = os.path.join(SOURCE, "contrib", "fail2ban", "ftpkit.conf")
 
 
 def failLogin(server, user):

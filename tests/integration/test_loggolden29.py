@@ -19,8 +19,7 @@ import urllib.request
 from twisted.trial import unittest
 
 from tests.integration.test_logformats import failLogin
-from tests.integration.test_xferlog import startServer
-from tests.serverprocess import freePort
+from tests.serverprocess import freePort, startServer
 
 LONG = "/" + "x" * 300 + "/" + "y" * 300
 """A path longer than a log line keeps (L{ftpkit.ops.eventlog.FIELD_LENGTH})."""

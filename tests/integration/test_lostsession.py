@@ -17,7 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.memory import MemoryShell
-from tests.integration.test_hardening import waitFor
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

@@ -17,7 +17,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.memorytree import MIN_ENTRIES
 from ftpkit.testing import writeFile
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 
 
 class FullMemoryTests(LoopbackServerMixin, unittest.TestCase):

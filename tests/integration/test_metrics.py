@@ -18,8 +18,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import events
-from tests.integration.test_xferlog import startServer
-from tests.serverprocess import freePort
+from tests.serverprocess import freePort, startServer
 
 try:
     from prometheus_client import CollectorRegistry
@@ -115,7 +114,8 @@ class ServerMetricsTests(MetricsTestCase):
 
         from ftpkit.ops.eventlog import REFUSAL_LINES
         from ftpkit.ops.metrics import ServerMetrics
-        from tests.protocol.test_server import captureLogs, connect, makeFactory
+        from tests.logevents import captureLogs
+        from tests.memorysessions import connect, makeFactory
 
         registry = CollectorRegistry()
         clock = MemoryReactorClock()
@@ -146,7 +146,7 @@ class ServerMetricsTests(MetricsTestCase):
 
         from ftpkit.ops.metrics import ServerMetrics
         from ftpkit.ops.xferlog import formatLine
-        from tests.protocol.test_server import connect, makeFactory, replyCodes
+        from tests.memorysessions import connect, makeFactory, replyCodes
 
         registry = CollectorRegistry()
         factory = makeFactory(MemoryReactorClock())
@@ -178,7 +178,7 @@ class ServerMetricsTests(MetricsTestCase):
         from twisted.internet.testing import MemoryReactorClock
 
         from ftpkit.ops.metrics import ServerMetrics
-        from tests.protocol.test_server import connect, makeFactory, replyCodes
+        from tests.memorysessions import connect, makeFactory, replyCodes
 
         registry = CollectorRegistry()
         factory = makeFactory(MemoryReactorClock())

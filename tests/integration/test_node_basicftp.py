@@ -22,7 +22,7 @@ from tests.clientscenario import (
     drive,
     seed,
 )
-from tests.integration.test_clients import treeDigest, writeTree
+from tests.clienttrees import treeDigest, writeTree
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import FTPSTestsMixin, hasIPv6

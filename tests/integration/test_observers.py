@@ -26,8 +26,8 @@ from ftpkit.ops.observers import (
     findObservers,
     methodFor,
 )
-from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import captureLogs
+from tests.logevents import captureLogs
+from tests.serverprocess import startServer
 
 
 def event(kind, **fields):

@@ -81,13 +81,13 @@ from ftpkit.ops.workerechoes import (
     USERS_NOT_RELOADED,
     USERS_RELOADED_ONE,
 )
-from tests.integration.test_plugin import _SOURCE
-from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
 from tests.tlssupport import makeCertificate
+from tests.twistdrun import SOURCE
+from tests.usersfiles import ALICE_HASH
 
 HOOK = """#!/bin/sh
 echo "start $FTPKIT_PATH" >> "$0.out"
@@ -132,7 +132,7 @@ class UploadCommandsAtStopTests(unittest.TestCase):
              "--auth", "memory:alice:secret", "--on-upload", hook,
              "--shutdown-grace", str(grace)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=_SOURCE))
+            stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=SOURCE))
         self.addCleanup(server.stdout.close)
         self.addCleanup(lambda: server.poll() is None and server.kill())
         log = []

@@ -21,9 +21,8 @@ from ftpkit.shells.keptregistry import (
     PAST_LIMIT,
     KeptPartials,
 )
+from tests.fsspecrealms import MemoryMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_fsspecinplace import MemoryMixin
-from tests.integration.test_plugin21 import logged
 from tests.integration.test_quotareclaim import (
     CUTS,
     QUOTA,
@@ -31,6 +30,7 @@ from tests.integration.test_quotareclaim import (
     halfASecond,
     usersFile,
 )
+from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -55,7 +55,7 @@ class LimitTests(unittest.TestCase):
         The user's oldest, dropped for the newest, is one event, once
         removed.
         """
-        events = logged(self)
+        events = captureLogs(self)
         kept = KeptPartials()
         for n in range(MAX_KEPT_PER_USER + 1):
             removes = kept.kept(("d", ".ftpkit-partial.%d" % n), "alice",
@@ -79,7 +79,7 @@ class ForRoomTests(MemoryMixin, LoopbackServerMixin, unittest.TestCase):
         """
         Each cut upload dropped is logged once, with its bytes.
         """
-        events = logged(self)
+        events = captureLogs(self)
         port = self.startServer(
             makeFsspecRealm(f"memory://{self.where}?size=4M", {}),
             ServerConfig(loginFailureDelay=0)).port

@@ -20,7 +20,7 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from ftpkit.shells import uploads
-from tests.integration.test_clients import CURL, LFTP
+from tests.clientprograms import CURL, LFTP
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import Certificates

@@ -25,10 +25,10 @@ from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotas import QuotaUsage, diskFootprint
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_diskfull import fill
-from tests.integration.test_hardening import hardClose
-from tests.integration.test_uploads import UploadRoot
+from tests.resets import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.smallmounts import smallFilesystem
+from tests.uploadroot import UploadRoot
 
 OLD = b"old bytes " * 300
 """What the file the uploads replace held before."""

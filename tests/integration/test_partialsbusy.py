@@ -23,7 +23,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess, childrenOf
 

@@ -9,73 +9,29 @@ the disk realm dropped it (it no longer matches the file): one rule now,
 L{ftpkit.shells.partials.isOutdated}.
 """
 
-import ftplib
 import io
-import os
 
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
-from ftpkit.config import ServerConfig
-from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
-from tests.integration.test_hardening import hardClose
-from tests.scratch import scratchDirectory
-
-NEW = os.urandom(200000)
-"""What alice's upload sends."""
-
-HALF = len(NEW) // 2
-"""Where it is cut."""
+from tests.cutuploads import (
+    HALF,
+    DiskRealmMixin,
+    MemoryRealmMixin,
+    TwoUsersMixin,
+    cut,
+    sizeOf,
+)
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 
 BOBS = b"bob's own file"
 """What bob's upload sends."""
 
 
-def cut(ftp, name):
+class ReplacedMixin(TwoUsersMixin):
     """
-    Send the first L{HALF} bytes of L{NEW} as C{STOR name} and reset the
-    data connection (blocking).
-
-    @return: the reply to the C{STOR}.
+    alice and bob on an empty root (L{TwoUsersMixin}); subclasses say
+    which realm (C{makeRealm}).
     """
-    connection = ftp.transfercmd("STOR " + name)
-    connection.sendall(NEW[:HALF])
-    hardClose(connection)
-    return replyCode(ftp.voidresp)
-
-
-def sizeOf(ftp, name):
-    """
-    @return: C{SIZE name}'s answer, a number, or its reply code when it
-        is not C{213}.
-    """
-    try:
-        return int(ftp.sendcmd("SIZE " + name)[4:])
-    except ftplib.error_perm as e:
-        return str(e)[:3]
-
-
-class ReplacedMixin(LoopbackServerMixin):
-    """
-    alice and bob on an empty root; subclasses say which realm
-    (C{makeRealm}).
-    """
-
-    timeout = 120
-
-    def setUp(self):
-        self.root = scratchDirectory(self)
-        self.port = self.startServer(
-            self.makeRealm(), ServerConfig(loginFailureDelay=0),
-            users={"alice": "secret", "bob": "pw"}, anonymous=False).port
-
-    def login(self, user="alice", password="secret"):
-        """
-        @return: a new session of C{user}'s, in C{TYPE I}.
-        """
-        return ftplibLogin(self, self.port, user, password, binary=True)
 
     def replaced(self, bobSends):
         """
@@ -121,28 +77,16 @@ class ReplacedMixin(LoopbackServerMixin):
                                    (3 + len(BOBS), len(BOBS))))
 
 
-class DiskReplacedTests(ReplacedMixin, unittest.TestCase):
+class DiskReplacedTests(DiskRealmMixin, ReplacedMixin, unittest.TestCase):
     """
     The disk realm (which dropped it before session 32 already).
     """
 
-    def makeRealm(self):
-        """
-        @return: a disk realm on the root.
-        """
-        return FilesystemRealm(self.root)
 
-
-class MemoryReplacedTests(ReplacedMixin, unittest.TestCase):
+class MemoryReplacedTests(MemoryRealmMixin, ReplacedMixin, unittest.TestCase):
     """
     C{--realm memory}.
     """
-
-    def makeRealm(self):
-        """
-        @return: a memory realm.
-        """
-        return MemoryRealm(maxBytes=None)
 
 
 class FsspecMemoryReplacedTests(MemoryMixin, MemoryReplacedTests):

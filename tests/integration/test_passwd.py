@@ -15,7 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth import passwd
 from ftpkit.auth.users import UsersDatabase, verifyPassword
-from tests.integration.test_plugin import _SOURCE
+from tests.twistdrun import SOURCE
 
 EXISTING = """
 # a comment, lost on rewrite
@@ -43,7 +43,7 @@ def runCommand(*args, stdin=b""):
 
     @return: C{(exitCode, stdout, stderr)} as text.
     """
-    env = dict(os.environ, PYTHONPATH=_SOURCE)
+    env = dict(os.environ, PYTHONPATH=SOURCE)
     done = subprocess.run(
         [sys.executable, "-m", "ftpkit.passwd", *args], input=stdin,
         capture_output=True, env=env, timeout=120, check=False)
@@ -193,7 +193,7 @@ class CommandTests(unittest.TestCase):
         had the default permissions, C{list} and C{read}, and every upload
         got C{550}.
         """
-        with open(os.path.join(_SOURCE, "README.md"), encoding="utf-8") as f:
+        with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
             lines = f.read().replace("\\\n", " ").splitlines()
         line, = [line for line in lines
                  if line.startswith("python -m ftpkit.passwd ")]

@@ -12,9 +12,9 @@ import sys
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess
+from tests.twistdrun import SOURCE, TWISTD
 
 
 class PasswordFileTests(unittest.TestCase):
@@ -47,7 +47,7 @@ class PasswordFileTests(unittest.TestCase):
         expected = (f"--auth: {self.path}, line 2: no ':' between user name "
                     "and password (see --help)\n")
         for command, program in [(["-m", "ftpkit"], "ftpkit"),
-                                 (["-c", _TWISTD, "-n", "--pidfile=",
+                                 (["-c", TWISTD, "-n", "--pidfile=",
                                    "ftpkit"], "twistd ftpkit")]:
             for extra in [[], ["--workers", "2"]]:
                 done = subprocess.run(
@@ -55,7 +55,7 @@ class PasswordFileTests(unittest.TestCase):
                      "tcp:0:interface=127.0.0.1", "--root", self.root,
                      "--auth", "file:" + self.path, *extra],
                     capture_output=True, text=True, timeout=TIMEOUT,
-                    env=dict(os.environ, PYTHONPATH=_SOURCE))
+                    env=dict(os.environ, PYTHONPATH=SOURCE))
                 self.assertEqual(
                     (done.returncode, done.stderr, done.stdout),
                     (1, f"{program}: {expected}", ""), (command, extra))

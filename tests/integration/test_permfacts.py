@@ -14,7 +14,7 @@ from ftpkit.auth.fsspecrealm import makeFsspecRealm
 from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_users import writeText
+from tests.usersfiles import writeText
 
 USERS = '''
 [users.alice]

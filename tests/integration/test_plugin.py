@@ -11,16 +11,8 @@ import time
 
 from twisted.trial import unittest
 
-import ftpkit
 from tests.scratch import scratchDirectory
-
-_SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(ftpkit.__file__)))
-
-_TWISTD = (
-    "import sys; sys.argv[0] = 'twistd'; "
-    "from twisted.scripts.twistd import run; run()"
-)
-
+from tests.twistdrun import SOURCE, TWISTD, runPython
 
 _PLAIN_START = (
     "import sys\n"
@@ -36,27 +28,6 @@ _PLAIN_START = (
 names of the modules it imported."""
 
 
-def runPython(args, cwd, pythonPath):
-    """
-    Run Python in a child process, with no standard input.
-
-    @param args: the arguments after C{python}.
-    @param cwd: the directory to run in.
-    @param pythonPath: C{PYTHONPATH} for the child, or C{None} for none.
-    @return: C{(exitCode, output)}, stdout and stderr together as text.
-    """
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    if pythonPath is not None:
-        env["PYTHONPATH"] = pythonPath
-    done = subprocess.run(
-        [sys.executable, *args], check=False, cwd=cwd, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, timeout=120,
-    )
-    return done.returncode, done.stdout.decode("utf-8", "replace")
-
-
 class SourceTreeTests(unittest.TestCase):
     """
     The plugin, found from the source tree.
@@ -69,7 +40,7 @@ class SourceTreeTests(unittest.TestCase):
         @return: C{(exitCode, output)}.
         """
         cwd = scratchDirectory(self)
-        return runPython(["-c", _TWISTD, *args], cwd, _SOURCE)
+        return runPython(["-c", TWISTD, *args], cwd, SOURCE)
 
     def test_listed(self):
         """
@@ -110,7 +81,7 @@ class SourceTreeTests(unittest.TestCase):
         code, output = runPython(
             ["-c", ("import sys, twisted.plugins.ftpkit_plugin; "
                     "print(' '.join(sys.modules))")],
-            _SOURCE, _SOURCE,
+            SOURCE, SOURCE,
         )
         self.assertEqual(code, 0, output)
         loaded = output.split()
@@ -135,7 +106,7 @@ class SourceTreeTests(unittest.TestCase):
             code, output = runPython(
                 ["-c", _PLAIN_START, "--listen", "tcp:0:interface=127.0.0.1",
                  "--root", scratchDirectory(self), "--auth", auth],
-                _SOURCE, _SOURCE,
+                SOURCE, SOURCE,
             )
             self.assertEqual(code, 0, output)
             loaded = output.splitlines()[-1].split()
@@ -149,7 +120,7 @@ class SourceTreeTests(unittest.TestCase):
         """
         cwd = scratchDirectory(self)
         code, output = runPython(
-            ["-m", "ftpkit", "--idle-timeout", "0"], cwd, _SOURCE
+            ["-m", "ftpkit", "--idle-timeout", "0"], cwd, SOURCE
         )
         self.assertEqual(code, 1, output)
         self.assertEqual(
@@ -168,7 +139,7 @@ class SourceTreeTests(unittest.TestCase):
         cwd = scratchDirectory(self)
         code, output = runPython(
             ["-m", "ftpkit", "--workers", "2", "--realm", "memory",
-             "--listen", "tcp:2121:interface=127.0.0.1"], cwd, _SOURCE)
+             "--listen", "tcp:2121:interface=127.0.0.1"], cwd, SOURCE)
         self.assertEqual(code, 1, output)
         self.assertEqual(
             output,
@@ -192,7 +163,7 @@ class InstalledTests(unittest.TestCase):
         code, output = runPython(["-c", "import ftpkit"], cwd, None)
         if code != 0:
             raise unittest.SkipTest("ftpkit is not installed")
-        code, output = runPython(["-c", _TWISTD, "--help"], cwd, None)
+        code, output = runPython(["-c", TWISTD, "--help"], cwd, None)
         self.assertEqual(code, 0, output)
         self.assertIn("    ftpkit ", output)
 
@@ -245,7 +216,7 @@ class ServeTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         port = freePort()
-        env = dict(os.environ, PYTHONPATH=_SOURCE)
+        env = dict(os.environ, PYTHONPATH=SOURCE)
         log = open(self.mktemp(), "w+b")
         self.addCleanup(log.close)
         server = subprocess.Popen(

@@ -10,7 +10,6 @@ import threading
 
 from twisted.cred.portal import IRealm
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.logger import globalLogPublisher
 from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import implementer
@@ -33,6 +32,7 @@ from ftpkit.testing import (
     writeFile,
 )
 from tests.ftpclient import ftplibLogin
+from tests.logevents import captureLogs
 
 
 @implementer(IRandomReadFile)
@@ -66,19 +66,6 @@ class RandomFile:
         """
 
 
-def logged(testCase):
-    """
-    Collect the log events of a test.
-
-    @param testCase: the test.
-    @return: the list the events are appended to.
-    """
-    events = []
-    globalLogPublisher.addObserver(events.append)
-    testCase.addCleanup(globalLogPublisher.removeObserver, events.append)
-    return events
-
-
 def errors(events):
     """
     @param events: log events.
@@ -103,7 +90,7 @@ class BrokenReadTests(unittest.TestCase):
 
         @param answer: see L{RandomFile}.
         """
-        events = logged(self)
+        events = captureLogs(self)
         data = bytes(range(256)) * (3 * READ_SIZE // 256)
         consumer = CollectingConsumer()
         sending = readFileFor(RandomFile(data, answer)).send(consumer)
@@ -142,7 +129,7 @@ class BrokenReadTests(unittest.TestCase):
         """
         def answer(data, length):
             raise RuntimeError("storage bug")
-        events = logged(self)
+        events = captureLogs(self)
         self.assertRefused(answer)
         [line] = errors(events)
         self.assertIn("RuntimeError: storage bug (raised at ", line["why"])
@@ -186,7 +173,7 @@ class BrokenReadServerTests(LoopbackServerMixin, unittest.TestCase):
         shell.openForReading = openForReading
         self.successResultOf(writeFile(shell, ("f",), data))
         server = self.startServer(SharedShellRealm(shell))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port)
@@ -378,7 +365,7 @@ class HungWriteServerTests(LoopbackServerMixin, unittest.TestCase):
         shell = HungWriteShell()
         server = self.startServer(SharedShellRealm(shell),
                                   config=ServerConfig(dataTimeout=0.5))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port, timeout=10)
@@ -455,7 +442,7 @@ class BrokenSenderServerTests(LoopbackServerMixin, unittest.TestCase):
         shell.openForReading = lambda path, offset=0: succeed(
             BrokenSenderFile(how))
         server = self.startServer(SharedShellRealm(shell))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port)
@@ -568,7 +555,7 @@ class BrokenAvatarServerTests(LoopbackServerMixin, unittest.TestCase):
         realm = BrokenAvatarRealm()
         users = {"pair": "pw", "none": "pw", "object": "pw"}
         server = self.startServer(realm, users=users, anonymous=False)
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             replies = []
@@ -642,7 +629,7 @@ class BrokenCloseServerTests(LoopbackServerMixin, unittest.TestCase):
         shell.openForReading = lambda path, offset=0: succeed(
             ClosingSenderFile(data, how))
         server = self.startServer(SharedShellRealm(shell))
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             ftp = ftplibLogin(self, server.port)

@@ -19,8 +19,8 @@ from twisted.trial import unittest
 from ftpkit.deploy.realmplugins import findRealm, realmPlugins
 from ftpkit.deploy.tap import Options
 from ftpkit.ops.observers import findObservers
-from tests.integration.test_plugin import _SOURCE, _TWISTD, runPython
 from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE, TWISTD, runPython
 
 _NAMELESS = """
 from twisted.plugin import IPlugin
@@ -251,7 +251,7 @@ class CommandLineTests(unittest.TestCase):
         """
         top = pluginsDirectory(self, {"broken_plugin.py": "import no_such_x\n"})
         return runPython(list(args), scratchDirectory(self),
-                         os.pathsep.join([_SOURCE, top]))
+                         os.pathsep.join([SOURCE, top]))
 
     def test_module(self):
         """
@@ -270,7 +270,7 @@ class CommandLineTests(unittest.TestCase):
         C{twistd ftpkit}: the one traceback of twistd's own lookup (before
         ftpkit's code runs), where there were four.
         """
-        code, output = self.runBroken("-c", _TWISTD, "ftpkit", "--realm", "nosuch")
+        code, output = self.runBroken("-c", TWISTD, "ftpkit", "--realm", "nosuch")
         self.assertEqual(code, 1, output)
         self.assertEqual(output.count("Traceback (most recent call last)"), 1,
                          output)
@@ -290,7 +290,7 @@ class CommandLineTests(unittest.TestCase):
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         code, output = self.runBroken(
-            "-c", _TWISTD, "-n", "--pidfile=", "ftpkit", "--realm", "memory",
+            "-c", TWISTD, "-n", "--pidfile=", "ftpkit", "--realm", "memory",
             "--listen", "tcp:%d:interface=127.0.0.1" % taken.getsockname()[1])
         self.assertEqual(code, 1, output)
         self.assertEqual(output.count("Traceback (most recent call last)"), 1,

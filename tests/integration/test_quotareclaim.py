@@ -23,10 +23,10 @@ from twisted.trial import unittest
 from ftpkit.auth.users import hashPassword
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin, replyCode
-from tests.integration.test_attack_fsspecinplace import LocalMixin, MemoryMixin
 from tests.integration.test_attack_quota import ALL
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 

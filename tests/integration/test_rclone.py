@@ -12,7 +12,7 @@ import subprocess
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
-from tests.integration.test_clients import treeDigest
+from tests.clienttrees import treeDigest
 from tests.tlssupport import FTPSTestsMixin
 
 RCLONE = shutil.which("rclone")

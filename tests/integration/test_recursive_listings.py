@@ -28,9 +28,9 @@ from ftpkit.shells.listingcache import ListingCache
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
+from tests.clienttrees import writeTree
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_classic_transfers import ClassicClientsMixin
-from tests.integration.test_clients import writeTree
 from tests.integration.test_streamedlistings import Realm
 from tests.scratch import scratchDirectory
 from tests.tlssupport import Certificates, clientContext, makeContextFactory

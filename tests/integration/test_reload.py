@@ -22,21 +22,7 @@ from ftpkit.ops.jsonformat import eventAsJSON
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
-from tests.tlssupport import clientContext, makeCertificate
-
-
-def presentedCertificate(port):
-    """
-    @return: the DER certificate a new explicit-FTPS session on C{port}
-        presents (Python's C{ssl}).
-    """
-    ftp = ftplib.FTP_TLS(context=clientContext())
-    ftp.connect("127.0.0.1", port, timeout=30)
-    try:
-        ftp.auth()
-        return ftp.sock.getpeercert(binary_form=True)
-    finally:
-        ftp.close()
+from tests.tlssupport import clientContext, derOf, makeCertificate, presentedCertificate
 
 
 def implicitCertificate(port):
@@ -64,12 +50,6 @@ def openSSLCertificate(port):
     return ssl.PEM_cert_to_DER_cert(text[begin:end])
 
 
-def derOf(path):
-    """
-    @return: the certificate in PEM file C{path}, as DER.
-    """
-    with open(path) as f:
-        return ssl.PEM_cert_to_DER_cert(f.read())
 
 
 class CertificateReloadTests(unittest.TestCase):

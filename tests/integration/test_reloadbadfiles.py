@@ -22,10 +22,9 @@ from cryptography.x509.oid import NameOID
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
-from tests.integration.test_reload import derOf, presentedCertificate
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import makeCertificate
+from tests.tlssupport import derOf, makeCertificate, presentedCertificate
 
 USERS = "users file not reloaded, keeping the old users: "
 """How a users or password file that cannot be used is logged."""

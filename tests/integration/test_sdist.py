@@ -12,8 +12,8 @@ import tarfile
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", "_trial_temp*", "__pycache__", "*.egg-info", "build", "dist",
@@ -42,7 +42,7 @@ def buildSdist(testCase):
     @return: the member names of the archive, without its top directory.
     """
     tree = os.path.join(scratchDirectory(testCase), "tree")
-    shutil.copytree(_SOURCE, tree, ignore=_NOT_SOURCE)
+    shutil.copytree(SOURCE, tree, ignore=_NOT_SOURCE)
     out = scratchDirectory(testCase)
     done = subprocess.run(
         [sys.executable, "-c",
@@ -69,12 +69,12 @@ class SdistTests(unittest.TestCase):
         packages alone: no C{docs/} to build, no C{.ci/run}, no
         C{contrib/fail2ban/ftpkit.conf}, no C{examples/} or C{tests/}.
         """
-        with open(os.path.join(_SOURCE, "README.md"), encoding="utf-8") as f:
+        with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
             named = readmePaths(f.read())
         self.assertIn(".ci/run", named)
         self.assertIn("contrib/fail2ban/ftpkit.conf", named)
         named = {path for path in named
-                 if os.path.exists(os.path.join(_SOURCE, path))}
+                 if os.path.exists(os.path.join(SOURCE, path))}
         shipped = buildSdist(self)
         missing = [
             path for path in sorted(named)

@@ -19,9 +19,9 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.commands import formatHostPort
+from tests.clienttrees import treeDigest, writeTree
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_classic_transfers import ClassicClientsMixin
-from tests.integration.test_clients import treeDigest, writeTree
 from tests.scratch import scratchDirectory
 from tests.tlssupport import Certificates, clientContext, makeContextFactory
 

@@ -12,12 +12,12 @@ from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_classic_transfers import ClassicClientsMixin
-from tests.integration.test_extensions import hasIPv6
 from tests.integration.test_secure_fxp import (
     LFTP,
     LftpMirrorMixin,
     TwoServersMixin,
 )
+from tests.ipv6 import hasIPv6
 from tests.tlssupport import clientContext
 
 

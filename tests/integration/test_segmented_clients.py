@@ -11,7 +11,8 @@ import shutil
 from twisted.internet import utils
 from twisted.trial import unittest
 
-from tests.integration.test_clients import ClientTestMixin, sha256
+from tests.clienttrees import sha256
+from tests.integration.test_clients import ClientTestMixin
 
 AXEL = shutil.which("axel")
 

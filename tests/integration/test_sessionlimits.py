@@ -25,13 +25,9 @@ from ftpkit.control.sessionlimits import (
 )
 from ftpkit.deploy.channel import Channel
 from ftpkit.ops import events
-from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import (
-    captureLogs,
-    connect,
-    makeFactory,
-    replyCodes,
-)
+from tests.logevents import captureLogs
+from tests.memorysessions import connect, makeFactory, replyCodes
+from tests.serverprocess import startServer
 
 
 class AddressRulesTests(unittest.TestCase):

@@ -11,7 +11,7 @@ from ftpkit.control.loginfailures import HOLD_AFTER
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.service import makeService
 from ftpkit.deploy.worker import ConnectionReceiver
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 from tests.workerpools import poolWithWorkers, workerFactory
 
 GUESSER = "203.0.113.9"

@@ -12,7 +12,7 @@ from ftpkit.deploy.service import makeService
 from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
 from ftpkit.deploy.worker import ConnectionReceiver
 from tests.integration import test_shared_failures
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 from tests.workerpools import workerFactory
 
 

@@ -22,8 +22,8 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.data.passive import EPHEMERAL_PORTS
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.twistdrun import SOURCE
 
 NEWCOMERS = 6
 """Clients that connect while the server is stopped."""
@@ -94,7 +94,7 @@ class StaleEventTests(unittest.TestCase):
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(b"\0" * (16 << 20))
         self.port = _quietPort()
-        env = dict(os.environ, PYTHONPATH=_SOURCE)
+        env = dict(os.environ, PYTHONPATH=SOURCE)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ftpkit",
              "--listen", "tcp:%d:interface=127.0.0.1" % self.port,

@@ -19,13 +19,13 @@ from ftpkit.control.tls import implicitListener, makeContextFactory, tlsConfigFi
 from ftpkit.deploy.service import makeService
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import (
     Certificates,
     ImplicitFTPTLS,
     clientContext,
     makeCertificate,
 )
-from tests.unit.test_tap import parse
 
 
 class ImplicitListenerTests(unittest.TestCase):

@@ -25,9 +25,9 @@ from twisted.trial import unittest
 from ftpkit.auth import passwd, pgadmin
 from ftpkit.deploy.worker import NOT_BY_HAND
 from ftpkit.ops import who
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import defaultSignalsFirst
+from tests.twistdrun import SOURCE
 
 EXISTING = b"# kept as it is\n"
 """A users file's content that a failed command must not change."""
@@ -46,7 +46,7 @@ def runPasswd(*args, stdin=b"", environment=()):
     done = subprocess.run(
         [sys.executable, "-m", "ftpkit.passwd", *args], input=stdin,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
-        env=dict(os.environ, PYTHONPATH=_SOURCE, **dict(environment)),
+        env=dict(os.environ, PYTHONPATH=SOURCE, **dict(environment)),
         start_new_session=True, check=False, **closed)
     return (done.returncode, done.stdout.decode("utf-8", "replace"),
             done.stderr.decode("utf-8", "replace"))
@@ -150,7 +150,7 @@ class PasswdTests(unittest.TestCase):
             process = subprocess.Popen(
                 [sys.executable, "-m", "ftpkit.passwd", self.path, "alice"],
                 stdin=readEnd, stdout=subprocess.DEVNULL, stderr=errorFile,
-                env=dict(os.environ, PYTHONPATH=_SOURCE),
+                env=dict(os.environ, PYTHONPATH=SOURCE),
                 start_new_session=True, preexec_fn=defaultSignalsFirst())
         os.close(readEnd)
         self.addCleanup(process.kill)
@@ -289,7 +289,7 @@ class WorkerByHandTests(unittest.TestCase):
             [sys.executable, "-m", "ftpkit.deploy.worker", "--root",
              scratchDirectory(self)], capture_output=True, timeout=120,
             stdin=subprocess.DEVNULL, env=dict(os.environ,
-                                               PYTHONPATH=_SOURCE))
+                                               PYTHONPATH=SOURCE))
         self.assertEqual((done.returncode, done.stdout, done.stderr),
                          (2, b"", NOT_BY_HAND.encode("ascii") + b"\n"))
 
@@ -310,7 +310,7 @@ def runTool(module, *args, **environment):
     done = subprocess.run(
         [sys.executable, "-m", module, *args], input=b"pw\n",
         capture_output=True, timeout=120, check=False,
-        env=dict(os.environ, PYTHONPATH=_SOURCE, **environment))
+        env=dict(os.environ, PYTHONPATH=SOURCE, **environment))
     return (done.returncode, done.stdout.decode("utf-8", "replace"),
             done.stderr.decode("utf-8", "replace"))
 

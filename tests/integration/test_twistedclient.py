@@ -19,8 +19,8 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.integration.test_extensions import hasIPv6
-from tests.integration.test_hardening import waitFor
+from tests.ipv6 import hasIPv6
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 
 

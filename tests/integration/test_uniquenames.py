@@ -12,7 +12,7 @@ import os
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 

@@ -17,10 +17,10 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
+from tests.clientprograms import LFTP
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_clients import LFTP
-from tests.integration.test_uploads import UploadRoot
 from tests.scratch import readLocal, writeLocal
+from tests.uploadroot import UploadRoot
 from tests.uploadsinprogress import largestUpload
 
 

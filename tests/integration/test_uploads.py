@@ -24,44 +24,11 @@ from ftpkit.shells import directoryremoval, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_storage import waitUntil
-from tests.integration.test_hardening import hardClose
+from tests.resets import hardClose
 from tests.scratch import readLocal, writeLocal
 from tests.serverprocess import ServerProcess
+from tests.uploadroot import UploadRoot
 from tests.uploadsinprogress import largestUpload
-
-
-class UploadRoot:
-    """
-    A temporary directory for a test, C{bytes}, which the tests of cut
-    uploads and their sweep upload into.
-
-    @ivar root: the directory, once L{makeRoot} made it.
-    """
-
-    def makeRoot(self):
-        """
-        Make the test's directory.
-
-        @return: its absolute path, C{bytes}.
-        """
-        self.root = os.fsencode(os.path.abspath(self.mktemp()))
-        os.makedirs(self.root)
-        return self.root
-
-    def path(self, name):
-        """
-        @param name: a path relative to the directory, C{bytes}.
-        @return: its absolute path.
-        """
-        return os.path.join(self.root, name)
-
-    def partial(self, name):
-        """
-        @param name: a file's path relative to the directory, C{bytes}.
-        @return: the absolute path of its partial upload.
-        """
-        directory, base = os.path.split(name)
-        return self.path(os.path.join(directory, uploads.PARTIAL_PREFIX + base))
 
 
 class PartialUploadTests(UploadRoot, unittest.TestCase):

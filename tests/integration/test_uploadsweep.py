@@ -17,8 +17,8 @@ from twisted.trial import unittest
 from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
 from ftpkit.shells.uploadlocks import holdTemporary
-from tests.integration.test_uploads import UploadRoot
 from tests.scratch import readLocal, writeLocal
+from tests.uploadroot import UploadRoot
 
 
 class SweepTests(UploadRoot, unittest.TestCase):

@@ -12,9 +12,9 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.shells import uploads
-from tests.integration.test_uploads import UploadRoot
 from tests.integration.test_uploadsweep import claimAndClose, crashedName
 from tests.scratch import readLocal, writeLocal
+from tests.uploadroot import UploadRoot
 from tests.workerpools import LineChannel
 
 

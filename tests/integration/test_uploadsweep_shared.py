@@ -13,9 +13,9 @@ import threading
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.twistdrun import SOURCE
 
 _SWEEPING = """
 import sys
@@ -51,7 +51,7 @@ class SweepBesideUploadsTests(unittest.TestCase):
         self.server.waitForGreeting()
         sweeper = subprocess.Popen(
             [sys.executable, "-c", _SWEEPING, self.root],
-            env={**os.environ, "PYTHONPATH": _SOURCE},
+            env={**os.environ, "PYTHONPATH": SOURCE},
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         self.addCleanup(sweeper.wait)
         self.addCleanup(sweeper.stdout.close)

@@ -20,10 +20,10 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import makeService
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import writePrivate
-from tests.unit.test_tap import parse
+from tests.twistdrun import SOURCE
 
 _PEM = serialization.Encoding.PEM
 
@@ -111,7 +111,7 @@ class ZeroSerialCertificateTests(unittest.TestCase):
              "--listen", "tcp:0:interface=127.0.0.1",
              "--tls-cert", self.certPath],
             capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
+            env=dict(os.environ, PYTHONPATH=SOURCE))
         self.assertEqual(
             (done.returncode, done.stderr.decode()),
             (1, f"ftpkit: --tls-cert: {self.certPath}: no valid PEM private "

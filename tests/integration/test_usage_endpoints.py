@@ -20,11 +20,10 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.endpoints import interfaceError
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
-from tests.twistdrun import runTwistd
-from tests.unit.test_tap import parse
+from tests.twistdrun import SOURCE, runTwistd
 
 
 class EndpointArgumentTests(unittest.TestCase):
@@ -227,7 +226,7 @@ class ListeningLineTests(unittest.TestCase):
              scratchDirectory(self), "--auth", "anonymous",
              *[argument.format(busy=port) for argument in arguments]],
             capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
+            env=dict(os.environ, PYTHONPATH=SOURCE))
         return done.returncode, done.stdout.decode()
 
     def test_metricsInUse(self):

@@ -20,9 +20,8 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
-from tests.twistdrun import runTwistd
+from tests.twistdrun import SOURCE, TWISTD, runTwistd
 
 
 class TwistdIdTests(unittest.TestCase):
@@ -124,11 +123,11 @@ class TwistdPathTests(unittest.TestCase):
         """
         missing = os.path.join(scratchDirectory(self), "gone")
         done = subprocess.run(
-            [sys.executable, "-c", _TWISTD, "-n", "--pidfile=",
+            [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
              "--logfile", os.path.join(missing, "x.log"), "ftpkit",
              "--listen", "tcp:0:interface=127.0.0.1", "--root",
              scratchDirectory(self)], capture_output=True, text=True,
-            timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+            timeout=60, env=dict(os.environ, PYTHONPATH=SOURCE))
         self.assertEqual(
             (done.returncode, done.stderr.splitlines()[-1:]),
             (1, [f"twistd ftpkit: --logfile: no directory {missing!r} for "

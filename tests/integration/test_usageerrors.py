@@ -10,9 +10,9 @@ import sys
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
+from tests.twistdrun import SOURCE
 
 
 class UnreadableTests(unittest.TestCase):
@@ -56,7 +56,7 @@ class UnreadableTests(unittest.TestCase):
                 [*prefix, sys.executable, "-m", "ftpkit", "--listen",
                  "tcp:0:interface=127.0.0.1", *argv], capture_output=True,
                 text=True, timeout=60,
-                env=dict(os.environ, PYTHONPATH=_SOURCE))
+                env=dict(os.environ, PYTHONPATH=SOURCE))
             self.assertEqual((done.returncode, done.stderr, done.stdout),
                              (1, expected, ""))
 
@@ -85,7 +85,7 @@ class PassivePortsTests(unittest.TestCase):
                  root, "--auth", "anonymous", *extra],
                 capture_output=True, text=True, timeout=60,
                 stdin=subprocess.DEVNULL,
-                env=dict(os.environ, PYTHONPATH=_SOURCE))
+                env=dict(os.environ, PYTHONPATH=SOURCE))
             self.assertEqual(
                 (done.returncode, done.stderr, done.stdout),
                 (1, f"ftpkit: --passive-ports: {port}-{port} holds port "
@@ -133,7 +133,7 @@ class HelpNotReadTests(unittest.TestCase):
                 done = subprocess.run(
                     [sys.executable, "-m", "ftpkit", option],
                     stdout=writeEnd, stderr=subprocess.PIPE,
-                    env=dict(os.environ, PYTHONPATH=_SOURCE), timeout=60,
+                    env=dict(os.environ, PYTHONPATH=SOURCE), timeout=60,
                     check=False)
             finally:
                 os.close(writeEnd)
@@ -151,7 +151,7 @@ class HelpNotReadTests(unittest.TestCase):
             done = subprocess.run(
                 [sys.executable, "-m", "ftpkit", "--help"], stdout=full,
                 stderr=subprocess.PIPE,
-                env=dict(os.environ, PYTHONPATH=_SOURCE), timeout=60,
+                env=dict(os.environ, PYTHONPATH=SOURCE), timeout=60,
                 check=False)
         self.assertEqual(
             (done.returncode, done.stderr),

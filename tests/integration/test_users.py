@@ -25,11 +25,8 @@ from ftpkit.errors import PermissionDenied, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import scratchDirectory
-
-FAST = {"n": 16, "r": 1, "p": 1}
-"""Cheap scrypt parameters for tests."""
-
-ALICE_HASH = hashPassword("secret", **FAST)
+from tests.syncrun import syncRun
+from tests.usersfiles import ALICE_HASH, FAST, writeText
 
 GOOD = f"""
 [users.alice]
@@ -55,37 +52,8 @@ read-only = true
 """
 
 
-def writeText(path, text):
-    """
-    Write C{text} to C{path}, UTF-8.
-    """
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
 
 
-def startUsersServer(testCase, root, text, users):
-    """
-    Start a loopback server whose realm is a users file.
-
-    @param testCase: a L{ftpkit.loopback.LoopbackServerMixin} test.
-    @param root: the directory relative homes are in; the file is written
-        there, as C{users.toml}.
-    @param text: the file's TOML.
-    @param users: the checker's user names and passwords (no anonymous
-        login).
-    @return: the L{ftpkit.loopback.LoopbackServer}.
-    """
-    path = os.path.join(root, "users.toml")
-    writeText(path, text)
-    return testCase.startServer(UsersRealm(UsersDatabase(path), root),
-                                users=users, anonymous=False)
-
-
-def syncRun(function, *args):
-    """
-    A C{run} for checkers: call now.
-    """
-    return defer.maybeDeferred(function, *args)
 
 
 class HashTests(unittest.TestCase):

@@ -23,15 +23,11 @@ from ftpkit.auth.users import (
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE
-from tests.integration.test_users import (
-    ALICE_HASH,
-    GOOD,
-    startUsersServer,
-    writeText,
-)
+from tests.integration.test_users import GOOD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.twistdrun import SOURCE
+from tests.usersfiles import ALICE_HASH, startUsersServer, writeText
 
 
 class QuotaServerTests(LoopbackServerMixin, unittest.TestCase):
@@ -289,7 +285,7 @@ class OptionsTests(unittest.TestCase):
         said C{--realm:}, where C{--auth}, which reads the file while the
         options are parsed, reports it.
         """
-        with open(os.path.join(_SOURCE, "docs", "virtual-users.rst"),
+        with open(os.path.join(SOURCE, "docs", "virtual-users.rst"),
                   encoding="utf-8") as f:
             text = " ".join(f.read().split())
         shown = re.search(r"``(--\w+: /etc/ftpkit/users.toml: [^`]*)``",

@@ -15,11 +15,10 @@ from twisted.trial import unittest
 
 from ftpkit.ops import who
 from tests.integration.test_metrics import MetricsTestCase
-from tests.integration.test_plugin import _SOURCE
-from tests.integration.test_xferlog import startServer
-from tests.protocol.test_server import connect, makeFactory
+from tests.memorysessions import connect, makeFactory
 from tests.scratch import scratchDirectory
-from tests.serverprocess import freePort
+from tests.serverprocess import freePort, startServer
+from tests.twistdrun import SOURCE
 
 
 class _Transfer:
@@ -177,7 +176,7 @@ class SessionsPageTests(MetricsTestCase):
         done = subprocess.run(
             [sys.executable, "-m", "ftpkit.who", self.url],
             capture_output=True, text=True, timeout=60,
-            env=dict(os.environ, PYTHONPATH=_SOURCE))
+            env=dict(os.environ, PYTHONPATH=SOURCE))
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("RETR /big.bin", done.stdout)
         self.assertIn("anonymous", done.stdout)

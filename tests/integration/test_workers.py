@@ -23,9 +23,9 @@ from ftpkit.deploy.workers import (
     parseListenAddress,
 )
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import hasIPv6
+from tests.twistdrun import SOURCE
 
 
 class ParseListenAddressTests(unittest.SynchronousTestCase):
@@ -140,7 +140,7 @@ class WorkersIntegrationTests(unittest.TestCase):
              "--root", self.root, "--auth", "memory:alice:secret",
              "--max-connections-per-ip", "3"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": _SOURCE})
+            env={**os.environ, "PYTHONPATH": SOURCE})
         self.addCleanup(self.stopServer)
         # One probe, waiting for its greeting: the acceptor takes
         # connections once a worker is ready, and probes given up on

@@ -25,7 +25,7 @@ from ftpkit.protocol.replies import formatReply
 from tests.integration.test_workers_handover import HUNG, READY
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 from tests.workerpools import poolWithWorkers, workerFactory
 
 GUESSERS = 200

@@ -16,12 +16,11 @@ import signal
 
 from ftpkit.deploy.workerroots import GONE_SINCE_START
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_reload import derOf
-from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import clientContext, makeCertificate
+from tests.tlssupport import clientContext, derOf, makeCertificate
+from tests.usersfiles import ALICE_HASH
 
 NOT_RELOADED = "users file not reloaded, keeping the old users: {why}"
 """The C{log_format} of a users or password file that cannot be used."""

@@ -21,11 +21,10 @@ import urllib.request
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_attack_jail import RawClient
-from tests.integration.test_attack_passive import freeRange
 from tests.integration.test_metrics import samples
+from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess, freePort, freeRange
 from tests.tlssupport import (
     ImplicitFTPTLS,
     ReusingFTPTLS,

@@ -14,10 +14,10 @@ import time
 
 from twisted.trial import unittest
 
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
 from tests.sitescripts import sitePath
+from tests.twistdrun import SOURCE, TWISTD
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -156,11 +156,11 @@ class WorkerLogTests(unittest.TestCase):
         pidPath = os.path.join(directory, "ftpkit.pid")
         port = freePort()
         subprocess.run(
-            [sys.executable, "-c", _TWISTD, f"--logfile={logPath}",
+            [sys.executable, "-c", TWISTD, f"--logfile={logPath}",
              f"--pidfile={pidPath}", "ftpkit", "--workers", "2",
              "--listen", f"tcp:{port}:interface=127.0.0.1",
              "--root", directory, "--auth", "anonymous"],
-            cwd=directory, env=dict(os.environ, PYTHONPATH=_SOURCE),
+            cwd=directory, env=dict(os.environ, PYTHONPATH=SOURCE),
             stdin=subprocess.DEVNULL, check=True, timeout=TIMEOUT)
         server = _Daemon(self, pidPath, logPath, port)
         server.waitForLog(READY, 2)

@@ -15,13 +15,12 @@ import urllib.request
 
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
-from tests.integration.test_reload import derOf
-from tests.integration.test_users import ALICE_HASH
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 from tests.sitescripts import sitePath
-from tests.tlssupport import clientContext, makeCertificate
+from tests.tlssupport import clientContext, derOf, makeCertificate
+from tests.usersfiles import ALICE_HASH
 
 TERM_FIRST_WORKER = """\
 import os, signal, sys

@@ -21,11 +21,11 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.hangup import announcement
 from tests.integration.test_hookgroups import alive
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.integration.test_signalorders import HANGUP_SAID
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, freePort
 from tests.sitescripts import sitePath
+from tests.twistdrun import SOURCE, TWISTD
 
 STUCK_WORKERS = """\
 import os, signal, sys, time
@@ -270,11 +270,11 @@ class UnrunnableInterpreterTests(unittest.TestCase):
         self.addCleanup(os.rmdir, served)
         os.chmod(served, 0o755)
         run = subprocess.run(
-            [python, "-c", _TWISTD, "-n", "--pidfile=", "--uid=65534",
+            [python, "-c", TWISTD, "-n", "--pidfile=", "--uid=65534",
              "--gid=65534", "ftpkit", "--listen",
              f"tcp:{freePort()}:interface=127.0.0.1", "--root", served,
              "--auth", "anonymous", "--workers", "2"],
-            env=dict(os.environ, PYTHONPATH=_SOURCE), cwd=served,
+            env=dict(os.environ, PYTHONPATH=SOURCE), cwd=served,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, timeout=TIMEOUT)
         output = run.stdout.decode("utf-8", "replace")

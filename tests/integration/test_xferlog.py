@@ -20,24 +20,8 @@ from twisted.trial import unittest
 from ftpkit.ops import events
 from ftpkit.ops.jsonformat import eventAsJSON
 from ftpkit.ops.xferlog import XferLog, formatLine, formatTime
-from tests.integration.test_plugin import _SOURCE
-from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
-
-
-def startServer(testCase, *options, users="alice:secret"):
-    """
-    Start C{python -m ftpkit} serving a new directory to anonymous and
-    C{users}, and wait for its greeting.
-
-    @return: C{(server, root)}: the L{ServerProcess} and the directory.
-    """
-    root = scratchDirectory(testCase)
-    server = ServerProcess(
-        testCase, ["--root", root, "--auth", "anonymous",
-                   "--auth", "memory:" + users, *options], cwd=root)
-    server.waitForGreeting()
-    return server, root
+from tests.serverprocess import startServer
+from tests.twistdrun import SOURCE
 
 
 def transfer(**fields):
@@ -206,7 +190,7 @@ def fill(testCase, path, *steps, timeout=60):
     """
     done = subprocess.run(
         [sys.executable, "-c", _FILLING, path, *steps], capture_output=True,
-        text=True, timeout=timeout, env=dict(os.environ, PYTHONPATH=_SOURCE))
+        text=True, timeout=timeout, env=dict(os.environ, PYTHONPATH=SOURCE))
     testCase.assertEqual(done.returncode, 0, done.stderr)
     return done.stderr.splitlines()
 

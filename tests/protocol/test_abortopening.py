@@ -21,8 +21,7 @@ from ftpkit.interfaces import IFTPShell, IFTPShellResume
 from ftpkit.ops import events
 from ftpkit.ops.drain import Drain
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import connect, replyCodes
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import connect, loggedIn, replyCodes
 
 
 class SlowShell(MemoryShell):

@@ -10,7 +10,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
 from zope.interface import implementer
 
-from tests.protocol.test_server import makeFactory, replyCodes
+from tests.memorysessions import makeFactory, replyCodes
 
 
 class StartTLSTransport(StringTransport):

@@ -9,11 +9,9 @@ from twisted.trial import unittest
 
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
-from ftpkit.shells.permissiontable import PermissionTable
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import connect, makeFactory
-from tests.protocol.test_siteutime import loggedIn
-from tests.unit.test_permissions import PERMISSIONS, syncRun
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
+from tests.memorysessions import connect, loggedIn, makeFactory, repliesTo
+from tests.syncrun import syncRun
 
 
 def capped():
@@ -34,7 +32,7 @@ class AvblTests(unittest.TestCase):
         directory: C{213} and the bytes.
         """
         protocol, transport = loggedIn(capped())
-        feat, here, named, cwd, inCwd = _replies(
+        feat, here, named, cwd, inCwd = repliesTo(
             protocol, transport, b"FEAT", b"AVBL", b"AVBL /d", b"CWD d",
             b"AVBL")
         self.assertIn(b"\r\n AVBL\r\n", feat)
@@ -45,7 +43,7 @@ class AvblTests(unittest.TestCase):
         A file or a missing path: C{550}.
         """
         protocol, transport = loggedIn(capped())
-        onFile, missing, escaping = _replies(
+        onFile, missing, escaping = repliesTo(
             protocol, transport, b"AVBL d/f.txt", b"AVBL nothing",
             b"AVBL ../../..")
         self.assertTrue(onFile.startswith(b"550 "), onFile)
@@ -58,7 +56,7 @@ class AvblTests(unittest.TestCase):
         C{AVBL} in C{FEAT}, and C{550}.
         """
         protocol, transport = loggedIn(MemoryShell())
-        feat, reply = _replies(protocol, transport, b"FEAT", b"AVBL")
+        feat, reply = repliesTo(protocol, transport, b"FEAT", b"AVBL")
         self.assertNotIn(b" AVBL\r\n", feat)
         self.assertEqual(reply, b"550 Available space unknown here\r\n")
 
@@ -67,7 +65,7 @@ class AvblTests(unittest.TestCase):
         Under C{--read-only} there is no room for uploads: C{213 0}.
         """
         protocol, transport = loggedIn(capped(), readOnly=True)
-        self.assertEqual(_replies(protocol, transport, b"AVBL"),
+        self.assertEqual(repliesTo(protocol, transport, b"AVBL"),
                          [b"213 0\r\n"])
 
     def test_quota(self):
@@ -77,7 +75,7 @@ class AvblTests(unittest.TestCase):
         shell = PermissionShell(capped(), PermissionTable(PERMISSIONS), 100,
                                 QuotaUsage(lambda: 6, syncRun))
         protocol, transport = loggedIn(shell)
-        self.assertEqual(_replies(protocol, transport, b"AVBL d"),
+        self.assertEqual(repliesTo(protocol, transport, b"AVBL d"),
                          [b"213 94\r\n"])
 
     def test_beforeLogin(self):
@@ -87,13 +85,13 @@ class AvblTests(unittest.TestCase):
         """
         protocol, transport = connect(makeFactory(MemoryReactorClock()))
         transport.clear()
-        feat, reply = _replies(protocol, transport, b"FEAT", b"AVBL")
+        feat, reply = repliesTo(protocol, transport, b"FEAT", b"AVBL")
         self.assertIn(b"\r\n AVBL\r\n", feat)
         self.assertTrue(reply.startswith(b"530 "), reply)
 
     def test_help(self):
         protocol, transport = loggedIn(capped())
-        self.assertEqual(_replies(protocol, transport, b"HELP AVBL"),
+        self.assertEqual(repliesTo(protocol, transport, b"HELP AVBL"),
                          [b"214 Syntax: AVBL [<sp> pathname]\r\n"])
 
 
@@ -129,7 +127,7 @@ class WrongRoomTests(unittest.TestCase):
         """
         for room in ("lots", None, 1.5, -1, True):
             protocol, transport = loggedIn(WrongRoomShell(room))
-            [reply] = _replies(protocol, transport, b"AVBL")
+            [reply] = repliesTo(protocol, transport, b"AVBL")
             self.assertTrue(reply.startswith(b"451 "), (room, reply))
 
     def test_count(self):
@@ -137,5 +135,5 @@ class WrongRoomTests(unittest.TestCase):
         A count is answered.
         """
         protocol, transport = loggedIn(WrongRoomShell(12))
-        self.assertEqual(_replies(protocol, transport, b"AVBL"),
+        self.assertEqual(repliesTo(protocol, transport, b"AVBL"),
                          [b"213 12\r\n"])

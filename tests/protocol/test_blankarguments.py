@@ -7,7 +7,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.protocol import commandtable
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 
 class BlankArgumentTests(unittest.TestCase):

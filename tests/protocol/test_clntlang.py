@@ -9,8 +9,7 @@ from twisted.trial import unittest
 from ftpkit.ops import events
 from ftpkit.ops.who import sessionRecord
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo
 
 
 class ClntTests(unittest.TestCase):
@@ -26,7 +25,7 @@ class ClntTests(unittest.TestCase):
         Before login, as ProFTPD allows: C{200}, and the session list shows
         the name, cleaned.
         """
-        replies = _replies(self.protocol, self.transport, b"REIN",
+        replies = repliesTo(self.protocol, self.transport, b"REIN",
                            b"CLNT Cyber\x1bduck  9.1", b"USER alice")
         self.assertEqual(replies[1], b"200 OK\r\n")
         self.assertEqual(sessionRecord(self.protocol, 0)["client"],
@@ -37,9 +36,9 @@ class ClntTests(unittest.TestCase):
         It names the client, not the user: C{REIN} keeps it, a second
         C{CLNT} replaces it.
         """
-        _replies(self.protocol, self.transport, b"CLNT one", b"REIN")
+        repliesTo(self.protocol, self.transport, b"CLNT one", b"REIN")
         self.assertEqual(sessionRecord(self.protocol, 0)["client"], "one")
-        _replies(self.protocol, self.transport, b"CLNT two")
+        repliesTo(self.protocol, self.transport, b"CLNT two")
         self.assertEqual(sessionRecord(self.protocol, 0)["client"], "two")
 
     def test_loginEvent(self):
@@ -50,7 +49,7 @@ class ClntTests(unittest.TestCase):
         published = []
         self.protocol.factory.events.subscribe(published.append,
                                                [events.LOGIN])
-        _replies(self.protocol, self.transport, b"REIN", b"CLNT lftp/4.9.2",
+        repliesTo(self.protocol, self.transport, b"REIN", b"CLNT lftp/4.9.2",
                  b"USER alice", b"PASS secret")
         [login] = published
         self.assertEqual(login.client, "lftp/4.9.2")
@@ -60,7 +59,7 @@ class ClntTests(unittest.TestCase):
         Without C{CLNT}, the record's C{client} is C{None}; C{CLNT} without
         a name is C{501} and keeps none.
         """
-        [reply] = _replies(self.protocol, self.transport, b"CLNT")
+        [reply] = repliesTo(self.protocol, self.transport, b"CLNT")
         self.assertEqual(reply[:4], b"501 ")
         self.assertIsNone(sessionRecord(self.protocol, 0)["client"])
 
@@ -68,7 +67,7 @@ class ClntTests(unittest.TestCase):
         """
         A long name is cut short: the client chooses it.
         """
-        _replies(self.protocol, self.transport, b"CLNT " + b"x" * 5000)
+        repliesTo(self.protocol, self.transport, b"CLNT " + b"x" * 5000)
         self.assertEqual(sessionRecord(self.protocol, 0)["client"], "x" * 64)
 
 
@@ -85,7 +84,7 @@ class LangTests(unittest.TestCase):
         No argument, C{EN}, C{en-US}: C{200}; another language C{504}; a
         tag that is none C{501}. Before login too.
         """
-        replies = _replies(self.protocol, self.transport, b"REIN", b"LANG",
+        replies = repliesTo(self.protocol, self.transport, b"REIN", b"LANG",
                            b"LANG EN", b"lang en-US", b"LANG fr",
                            b"LANG EN_US")
         self.assertEqual(replies[1:], [
@@ -99,7 +98,7 @@ class LangTests(unittest.TestCase):
         C{FEAT} lists C{CLNT} and C{LANG EN*} (the one language, chosen);
         C{HELP} gives their syntax.
         """
-        feat, lang, clnt = _replies(self.protocol, self.transport, b"FEAT",
+        feat, lang, clnt = repliesTo(self.protocol, self.transport, b"FEAT",
                                     b"HELP LANG", b"HELP CLNT")
         self.assertIn(b"\r\n CLNT\r\n", feat)
         self.assertIn(b"\r\n LANG EN*\r\n", feat)

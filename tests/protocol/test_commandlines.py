@@ -10,13 +10,8 @@ from twisted.trial import unittest
 
 from ftpkit.errors import NoSuchFile
 from ftpkit.protocol import commandtable
-from tests.protocol.test_server import (
-    captureLogs,
-    connect,
-    makeFactory,
-    replyCodes,
-    warningsAbout,
-)
+from tests.logevents import captureLogs, warningsAbout
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 
 class LineLengthTests(unittest.TestCase):

@@ -6,7 +6,7 @@ section 5.4, RFC 2428), on L{StringTransport}.
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from tests.protocol.test_server import connect, makeFactory
+from tests.memorysessions import connect, makeFactory
 
 
 class ConformanceTests(unittest.TestCase):

@@ -21,13 +21,8 @@ from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.ops.hostcheck import isAddress
-from tests.protocol.test_server import (
-    captureLogs,
-    connect,
-    makeFactory,
-    replyCodes,
-    warningsAbout,
-)
+from tests.logevents import captureLogs, warningsAbout
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 
 class BounceTests(unittest.TestCase):

@@ -14,8 +14,8 @@ from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
+from tests.memorysessions import replyCodes
 from tests.protocol.test_realmaccess import loggedIn
-from tests.protocol.test_server import replyCodes
 
 FILES = {"/ro/kept.txt": b"kept\n", "/ro/sub/f": b"f",
          "/rw/mine.txt": b"mine\n", "/top.txt": b"top\n"}

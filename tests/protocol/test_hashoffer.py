@@ -14,7 +14,7 @@ from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell, IFTPShellFeatures, IFTPShellHash
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
-from tests.protocol.test_server import connect
+from tests.memorysessions import connect, repliesTo
 
 
 def withoutHash():
@@ -61,16 +61,6 @@ def _session(makeShell):
     return protocol, transport
 
 
-def _replies(protocol, transport, *commands):
-    """
-    @return: the replies to C{commands}, one C{bytes} each (its lines).
-    """
-    replies = []
-    for command in commands:
-        transport.clear()
-        protocol.dataReceived(command + b"\r\n")
-        replies.append(transport.value())
-    return replies
 
 
 class HashOfferTests(unittest.TestCase):
@@ -91,7 +81,7 @@ class HashOfferTests(unittest.TestCase):
         does not list) and C{HASH} C{502}.
         """
         protocol, transport = self._loggedIn(withoutHash)
-        feat, opts, hashed = _replies(protocol, transport, b"FEAT",
+        feat, opts, hashed = repliesTo(protocol, transport, b"FEAT",
                                       b"OPTS HASH MD5", b"HASH f.txt")
         self.assertNotIn(b" HASH ", feat)
         self.assertEqual(opts, b"501 HASH is not available here\r\n")
@@ -103,7 +93,7 @@ class HashOfferTests(unittest.TestCase):
         (L{IFTPShellFeatures} naming C{HASH}) is treated as one without.
         """
         protocol, transport = self._loggedIn(storeWithoutHash)
-        feat, opts, bare, hashed = _replies(
+        feat, opts, bare, hashed = repliesTo(
             protocol, transport, b"FEAT", b"OPTS HASH MD5", b"OPTS HASH",
             b"HASH f.txt")
         self.assertNotIn(b" HASH ", feat)
@@ -118,7 +108,7 @@ class HashOfferTests(unittest.TestCase):
         """
         protocol, transport = self._loggedIn(
             lambda: MemoryShell({"/f.txt": b"hello\n"}))
-        feat, opts, hashed = _replies(protocol, transport, b"FEAT",
+        feat, opts, hashed = repliesTo(protocol, transport, b"FEAT",
                                       b"OPTS HASH MD5", b"HASH f.txt")
         self.assertIn(b" HASH SHA-256*;", feat)
         self.assertEqual(opts, b"200 MD5\r\n")
@@ -130,6 +120,6 @@ class HashOfferTests(unittest.TestCase):
         C{HASH} and C{OPTS HASH} is accepted, as before.
         """
         protocol, transport = _session(withoutHash)
-        feat, opts = _replies(protocol, transport, b"FEAT", b"OPTS HASH MD5")
+        feat, opts = repliesTo(protocol, transport, b"FEAT", b"OPTS HASH MD5")
         self.assertIn(b" HASH SHA-256*;", feat)
         self.assertEqual(opts, b"200 MD5\r\n")

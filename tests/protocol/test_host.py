@@ -16,7 +16,7 @@ from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import connect, replyCodes
 
 
 @implementer(portal.IRealm)

@@ -6,7 +6,7 @@ Per-address limits count an IPv6 client by its network
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIRST = "2001:db8:0:1::a"
 SECOND = "2001:db8:0:1:ffff::b"

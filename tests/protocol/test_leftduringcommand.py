@@ -19,7 +19,7 @@ from ftpkit.control.sessionlimits import TOO_MANY_LEFT
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events, who
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import connect
+from tests.memorysessions import connect
 
 
 class GatedShell(MemoryShell):

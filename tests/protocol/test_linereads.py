@@ -8,7 +8,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.readingcontrol import LINES_PER_TURN
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 
 class LineReadTests(unittest.TestCase):

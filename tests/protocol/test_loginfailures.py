@@ -16,13 +16,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.control.loginfailures import FORGET_AFTER, HOLD_AFTER
 from ftpkit.server import FTPFactory
-from tests.protocol.test_server import (
-    ShellRealm,
-    captureLogs,
-    connect,
-    makeFactory,
-    replyCodes,
-)
+from tests.logevents import captureLogs
+from tests.memorysessions import ShellRealm, connect, makeFactory, replyCodes
 from tests.scratch import scratchDirectory
 
 

@@ -7,8 +7,8 @@ it keeps the connection (C{NOOP}s reset the idle timeout, not this one).
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
-from tests.integration.test_access import bareFactory, loggedIn
-from tests.protocol.test_server import connect, replyCodes
+from tests.barerealm import bareFactory, loggedIn
+from tests.memorysessions import connect, replyCodes
 
 
 class LoginTimeoutTests(unittest.TestCase):

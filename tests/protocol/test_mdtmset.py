@@ -10,8 +10,7 @@ from twisted.trial import unittest
 
 from ftpkit.protocol.commands import formatTimeval
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo
 
 
 class MDTMSetFormTests(unittest.TestCase):
@@ -37,7 +36,7 @@ class MDTMSetFormTests(unittest.TestCase):
         trying it nothing.
         """
         before = self.mtime("f.txt")
-        [reply] = _replies(self.protocol, self.transport,
+        [reply] = repliesTo(self.protocol, self.transport,
                            b"MDTM 20240102030405 f.txt")
         self.assertEqual(reply, b"501 MDTM does not set a file's time; "
                                 b"use MFMT\r\n")
@@ -47,7 +46,7 @@ class MDTMSetFormTests(unittest.TestCase):
         """
         A file named like the set form gets its time.
         """
-        [reply] = _replies(self.protocol, self.transport,
+        [reply] = repliesTo(self.protocol, self.transport,
                            b"MDTM 20240102030405 g")
         self.assertEqual(reply,
                          b"213 " + self.mtime("20240102030405 g") + b"\r\n")
@@ -56,6 +55,6 @@ class MDTMSetFormTests(unittest.TestCase):
         """
         A name that is not a time and a path still gets C{550}.
         """
-        replies = _replies(self.protocol, self.transport, b"MDTM 2024 f.txt",
+        replies = repliesTo(self.protocol, self.transport, b"MDTM 2024 f.txt",
                            b"MDTM 20241302030405 f.txt")
         self.assertEqual([reply[:4] for reply in replies], [b"550 "] * 2)

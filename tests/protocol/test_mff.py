@@ -17,9 +17,7 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import replyCodes
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo, replyCodes
 
 JAN_1_2020 = 1577836800
 
@@ -63,7 +61,7 @@ class MFFTests(unittest.TestCase):
         C{modify} and C{UNIX.mode} set on a name with spaces: C{213} with
         the facts set and the path.
         """
-        [reply] = _replies(
+        [reply] = repliesTo(
             self.protocol, self.transport,
             b"MFF modify=20200101000000;UNIX.mode=0640; a b.txt")
         self.assertEqual(
@@ -75,7 +73,7 @@ class MFFTests(unittest.TestCase):
         """
         The reply names the facts in the order the client gave them.
         """
-        [reply] = _replies(
+        [reply] = repliesTo(
             self.protocol, self.transport,
             b"MFF UNIX.mode=0640;modify=20200101000000; f.txt")
         self.assertEqual(
@@ -85,7 +83,7 @@ class MFFTests(unittest.TestCase):
         """
         Either fact alone; the path is relative to the current directory.
         """
-        mode, modify = _replies(
+        mode, modify = repliesTo(
             self.protocol, self.transport, b"CWD d",
             b"MFF UNIX.mode=600; g.txt", b"MFF modify=20200101000000; g.txt")[1:]
         self.assertEqual(mode, b"213 UNIX.mode=0600; /d/g.txt\r\n")
@@ -98,7 +96,7 @@ class MFFTests(unittest.TestCase):
         are not set either (ProFTPD sets them).
         """
         before = self.mtime("f.txt")
-        [reply] = _replies(
+        [reply] = repliesTo(
             self.protocol, self.transport,
             b"MFF modify=20200101000000;UNIX.mode=0600;create=20200101000000;"
             b" f.txt")
@@ -110,7 +108,7 @@ class MFFTests(unittest.TestCase):
         """
         No path, a malformed fact or value, set-id bits: C{501}.
         """
-        replies = _replies(
+        replies = repliesTo(
             self.protocol, self.transport, b"MFF modify=20200101000000;",
             b"MFF modify=20200101000000 f.txt", b"MFF modify=2020; f.txt",
             b"MFF UNIX.mode=4755; f.txt", b"MFF UNIX.mode; f.txt")
@@ -122,7 +120,7 @@ class MFFTests(unittest.TestCase):
         A directory's mode is set, as C{SITE CHMOD} sets it; its time is
         not, as C{MFMT} refuses it: C{550} before its mode changes.
         """
-        mode, both = _replies(
+        mode, both = repliesTo(
             self.protocol, self.transport, b"MFF UNIX.mode=0700; d",
             b"MFF UNIX.mode=0755;modify=20200101000000; d")
         self.assertEqual(mode, b"213 UNIX.mode=0700; /d\r\n")
@@ -134,7 +132,7 @@ class MFFTests(unittest.TestCase):
         A missing file is C{550}; so is the root's mode, as for C{SITE
         CHMOD}.
         """
-        missing, root = _replies(
+        missing, root = repliesTo(
             self.protocol, self.transport, b"MFF UNIX.mode=0644; nothing",
             b"MFF UNIX.mode=0700; /")
         self.assertEqual(missing[:4], b"550 ")
@@ -163,7 +161,7 @@ class MFFTests(unittest.TestCase):
         """
         before = self.mtime("f.txt")
         protocol, transport = loggedIn(self.shell, siteChmod=False)
-        feat, both, modify = _replies(
+        feat, both, modify = repliesTo(
             protocol, transport, b"FEAT",
             b"MFF modify=20200101000000;UNIX.mode=0600; f.txt",
             b"MFF modify=20200101000000; a b.txt")
@@ -179,7 +177,7 @@ class MFFTests(unittest.TestCase):
         and C{FEAT} leaves it out.
         """
         protocol, transport = loggedIn(MemoryShell({"/f.txt": b"y"}))
-        feat, mode = _replies(protocol, transport, b"FEAT",
+        feat, mode = repliesTo(protocol, transport, b"FEAT",
                               b"MFF UNIX.mode=0600; f.txt")
         self.assertIn(b"\r\n MFF modify;\r\n", feat)
         self.assertEqual(mode, b"504 Cannot modify fact 'UNIX.mode'\r\n")
@@ -189,7 +187,7 @@ class MFFTests(unittest.TestCase):
         Before login and with a shell that sets both, C{FEAT} lists both
         facts.
         """
-        [feat] = _replies(self.protocol, self.transport, b"FEAT")
+        [feat] = repliesTo(self.protocol, self.transport, b"FEAT")
         self.assertIn(b"\r\n MFF modify;UNIX.mode;\r\n", feat)
 
     def test_permissions(self):
@@ -203,7 +201,7 @@ class MFFTests(unittest.TestCase):
                 (["list", "read", "chmod"], [b"550", b"213"])):
             protocol, transport = loggedIn(
                 PermissionShell(self.shell, PermissionTable(names)))
-            replies = _replies(protocol, transport,
+            replies = repliesTo(protocol, transport,
                                b"MFF modify=20200101000000; f.txt",
                                b"MFF UNIX.mode=0600; f.txt")
             self.assertEqual([reply[:3] for reply in replies], codes)
@@ -217,7 +215,7 @@ class MFFTests(unittest.TestCase):
         before = self.mtime("f.txt")
         protocol, transport = loggedIn(PermissionShell(
             self.shell, PermissionTable(["list", "read", "set-time"])))
-        [reply] = _replies(protocol, transport,
+        [reply] = repliesTo(protocol, transport,
                            b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
         self.assertEqual(reply[:4], b"550 ")
         self.assertEqual((self.mtime("f.txt"), self.shell.modes),
@@ -231,7 +229,7 @@ class MFFTests(unittest.TestCase):
             raise PermissionDenied()
         self.shell.setPermissions = refuse
         before = self.mtime("f.txt")
-        [reply] = _replies(self.protocol, self.transport,
+        [reply] = repliesTo(self.protocol, self.transport,
                            b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
         self.assertEqual(reply[:4], b"550 ")
         self.assertEqual(self.mtime("f.txt"), before)
@@ -240,7 +238,7 @@ class MFFTests(unittest.TestCase):
         """
         C{MFCT} (a creation time, which no shell sets) is C{502}.
         """
-        [reply] = _replies(self.protocol, self.transport,
+        [reply] = repliesTo(self.protocol, self.transport,
                            b"MFCT 20200101000000 f.txt")
         self.assertEqual(reply[:4], b"502 ")
 
@@ -267,7 +265,7 @@ class DiskTests(unittest.TestCase):
         self.patch(filesystem, "_chmod", failing)
         protocol, transport = loggedIn(
             FilesystemShell(os.fsencode(root), runner=maybeDeferred))
-        [reply] = _replies(protocol, transport,
+        [reply] = repliesTo(protocol, transport,
                            b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
         self.assertEqual(reply[:4], b"550 ")
         result = os.stat(target)
@@ -293,7 +291,7 @@ class ObjectStoreTests(unittest.TestCase):
     def test_noTimes(self):
         protocol, transport = loggedIn(
             self.timeless(ChmodMemoryShell({"/f.txt": b"y"})))
-        feat, modify = _replies(protocol, transport, b"FEAT",
+        feat, modify = repliesTo(protocol, transport, b"FEAT",
                                 b"MFF modify=20200101000000; f.txt")
         self.assertIn(b"\r\n MFF UNIX.mode;\r\n", feat)
         self.assertNotIn(b"MFMT", feat)
@@ -305,5 +303,5 @@ class ObjectStoreTests(unittest.TestCase):
         """
         protocol, transport = loggedIn(
             self.timeless(MemoryShell({"/f.txt": b"y"})))
-        [feat] = _replies(protocol, transport, b"FEAT")
+        [feat] = repliesTo(protocol, transport, b"FEAT")
         self.assertNotIn(b"MFF", feat)

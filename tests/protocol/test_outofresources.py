@@ -28,12 +28,8 @@ from ftpkit.data.refusals import REFUSED_LISTENER_LINES
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import (
-    captureLogs,
-    connect,
-    makeFactory,
-    replyCodes,
-)
+from tests.logevents import captureLogs
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 
 class PassiveListenFailureTests(unittest.TestCase):

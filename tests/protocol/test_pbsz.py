@@ -5,8 +5,8 @@ fits in 32 bits, and has a server answer C{501} to any other.
 
 from twisted.trial import unittest
 
+from tests.memorysessions import replyCodes
 from tests.protocol.test_authmechanisms import authenticate
-from tests.protocol.test_server import replyCodes
 
 
 def bufferSize(argument):

@@ -13,8 +13,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.wrappers import ReadOnlyShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo
 
 
 def files():
@@ -40,7 +39,7 @@ class PermFactTests(unittest.TestCase):
         """
         protocol, transport = loggedIn(shell, **settings)
         facts = []
-        for reply in _replies(protocol, transport,
+        for reply in repliesTo(protocol, transport,
                               *(b"MLST " + path for path in paths)):
             found = re.search(rb";perm=([a-z]*);", reply)
             self.assertIsNotNone(found, reply)
@@ -113,6 +112,6 @@ class PermFactTests(unittest.TestCase):
         protocol, transport = loggedIn(files(), anonymousWrite=True)
         protocol.dataReceived(b"REIN\r\nUSER anonymous\r\nPASS a@b\r\n")
         facts = [re.search(rb";perm=([a-z]*);", reply).group(1)
-                 for reply in _replies(protocol, transport, b"MLST /f.txt",
+                 for reply in repliesTo(protocol, transport, b"MLST /f.txt",
                                        b"MLST /up")]
         self.assertEqual(facts, [b"r", b"celm"])

@@ -10,7 +10,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from tests.protocol.test_server import connect, makeFactory
+from tests.memorysessions import connect, makeFactory
 
 
 class _Recording(StringTransport):

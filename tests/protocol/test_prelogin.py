@@ -8,7 +8,7 @@ and pyftpdlib answer C{530} or C{502}).
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
 
-from tests.protocol.test_server import makeFactory, replyCodes
+from tests.memorysessions import makeFactory, replyCodes
 
 
 def send(lines):

@@ -27,7 +27,7 @@ from ftpkit.shells.wrappers import (
     ReadOnlyShell,
     UploadOnlyShell,
 )
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import connect, replyCodes
 
 CHANGING_LINES = [
     b"RNFR /old.txt", b"RNTO /x", b"DELE /old.txt", b"MKD /e", b"XMKD /e",

@@ -12,99 +12,30 @@ L{tests.protocol.test_dataguards}.
 
 import re
 
-from twisted.cred import checkers, portal
 from twisted.internet import error
-from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.testing import MemoryReactorClock, StringTransport
-from twisted.logger import LogLevel, globalLogPublisher
+from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import LogLevel
 from twisted.python.failure import Failure
 from twisted.trial import unittest
-from zope.interface import implementer
 
-from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
-from ftpkit.control.server import FTPFactory
 from ftpkit.errors import CannotOpenDataConnection
-from ftpkit.interfaces import IFTPShell
-from ftpkit.shells.memory import MemoryShell
+from tests.logevents import captureLogs, warningsAbout
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 REPLY = re.compile(rb"^(\d{3})[ -]")
 
 
-@implementer(portal.IRealm)
-class ShellRealm:
-    """
-    Gives every user a fresh L{MemoryShell} with a directory and a file.
-    """
-
-    def requestAvatar(self, avatarId, mind, *interfaces):
-        """
-        @return: C{(IFTPShell, shell, logout)}.
-        """
-        shell = MemoryShell({"/d/f.txt": b"hello\n", "/top.bin": b"x" * 10})
-        return IFTPShell, shell, lambda: None
 
 
-def makeFactory(clock, **settings):
-    """
-    @param clock: the L{MemoryReactorClock} the factory uses.
-    @param settings: L{ServerConfig} fields.
-    @return: an L{FTPFactory} with user C{alice}/C{secret} and anonymous.
-    """
-    passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
-    passwords.addUser(b"alice", b"secret")
-    thePortal = portal.Portal(
-        ShellRealm(), [passwords, checkers.AllowAnonymousAccess()])
-    return FTPFactory(thePortal, ServerConfig(**settings), clock)
 
 
-def connect(factory, host="10.0.0.1"):
-    """
-    Start a session from C{host} (an IPv4 or IPv6 address) on a
-    L{StringTransport}.
-
-    @return: C{(protocol, transport)}.
-    """
-    if ":" in host:
-        peer = IPv6Address("TCP", host, 40000)
-        local = IPv6Address("TCP", "2001:db8::21", 21)
-    else:
-        peer = IPv4Address("TCP", host, 40000)
-        local = IPv4Address("TCP", "10.0.0.254", 21)
-    protocol = factory.buildProtocol(peer)
-    transport = StringTransport(hostAddress=local, peerAddress=peer)
-    protocol.makeConnection(transport)
-    return protocol, transport
 
 
-def replyCodes(transport):
-    """
-    @return: the codes of the final lines of every reply written so far.
-    """
-    return [line[:3].decode() for line in transport.value().split(b"\r\n")
-            if re.match(rb"^\d{3} ", line)]
 
 
-def captureLogs(testCase):
-    """
-    Collect every log event emitted until the test ends.
-
-    @return: the list the events are appended to.
-    """
-    events = []
-    globalLogPublisher.addObserver(events.append)
-    testCase.addCleanup(globalLogPublisher.removeObserver, events.append)
-    return events
 
 
-def warningsAbout(events, peer):
-    """
-    @return: warning-or-worse events that name C{peer}.
-    """
-    return [event for event in events
-            if event.get("log_level") is not None
-            and event["log_level"] >= LogLevel.warn
-            and peer in repr(sorted(event.items(), key=str))]
 
 
 class ConnectionLimitTests(unittest.TestCase):

@@ -25,7 +25,7 @@ from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.server import FTPProtocol
 from ftpkit.protocol.sessionstate import Session
-from tests.protocol.test_server import connect, makeFactory, replyCodes
+from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 

@@ -6,54 +6,22 @@ method).
 
 import os
 
-from twisted.cred import checkers, portal
 from twisted.internet.defer import maybeDeferred
-from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
-from zope.interface import implementer
 
-from ftpkit.config import ServerConfig
-from ftpkit.control.server import FTPFactory
-from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.dotfiles import HideDotfilesShell
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_server import connect, replyCodes
+from tests.memorysessions import loggedIn, repliesTo, replyCodes
 
 FEB_24_2004 = 1077611760
 """2004-02-24 08:36:00 UTC, ProFTPD's example."""
 
 
-@implementer(portal.IRealm)
-class OneShellRealm:
-    """
-    Gives every login the same shell.
-    """
-
-    def __init__(self, shell):
-        self.shell = shell
-
-    def requestAvatar(self, avatarId, mind, *interfaces):
-        return IFTPShell, self.shell, lambda: None
 
 
-def loggedIn(shell, **settings):
-    """
-    @return: C{(protocol, transport)} of alice logged in on C{shell}.
-    """
-    passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
-    passwords.addUser(b"alice", b"secret")
-    factory = FTPFactory(
-        portal.Portal(OneShellRealm(shell),
-                      [passwords, checkers.AllowAnonymousAccess()]),
-        ServerConfig(loginFailureDelay=0, **settings), MemoryReactorClock())
-    protocol, transport = connect(factory)
-    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-    transport.clear()
-    return protocol, transport
 
 
 class SiteUtimeTests(unittest.TestCase):
@@ -75,7 +43,7 @@ class SiteUtimeTests(unittest.TestCase):
         C{SITE UTIME YYYYMMDDhhmm path} and C{YYYYMMDDhhmmss}: UTC, path
         with spaces; C{200}.
         """
-        minutes, seconds = _replies(
+        minutes, seconds = repliesTo(
             self.protocol, self.transport,
             b"SITE UTIME 200402240836 f.txt",
             b"site utime 20040224083655 a b.txt")
@@ -88,7 +56,7 @@ class SiteUtimeTests(unittest.TestCase):
         """
         C{SITE UTIME path atime mtime ctime UTC} sets the second time.
         """
-        [reply] = _replies(
+        [reply] = repliesTo(
             self.protocol, self.transport,
             b"SITE UTIME /a b.txt 20200101000000 200402240836 "
             b"20200101000000 UTC")
@@ -103,7 +71,7 @@ class SiteUtimeTests(unittest.TestCase):
         """
         self.shell = MemoryShell({"/t.txt ": b"x", "/u\t": b"y"})
         self.protocol, self.transport = loggedIn(self.shell)
-        replies = _replies(
+        replies = repliesTo(
             self.protocol, self.transport,
             b"SITE UTIME 200402240836 t.txt ",
             b"SITE UTIME u\t 20200101000000 20040224083601 20200101000000 "
@@ -123,7 +91,7 @@ class SiteUtimeTests(unittest.TestCase):
         self.shell = MemoryShell({"/ lead": b"x", "/  two": b"y",
                                   "/lead": b"z"})
         self.protocol, self.transport = loggedIn(self.shell)
-        replies = _replies(
+        replies = repliesTo(
             self.protocol, self.transport,
             b"SITE UTIME 200402240836  lead",
             b"SITE UTIME   two 20200101000000 20040224083601 20200101000000 "
@@ -136,7 +104,7 @@ class SiteUtimeTests(unittest.TestCase):
             (FEB_24_2004, FEB_24_2004 + 1, False))
 
     def test_relativeToCwd(self):
-        _replies(self.protocol, self.transport, b"CWD d",
+        repliesTo(self.protocol, self.transport, b"CWD d",
                  b"SITE UTIME 200402240836 g.txt")
         self.assertEqual(self.mtime("d", "g.txt"), FEB_24_2004)
 
@@ -144,7 +112,7 @@ class SiteUtimeTests(unittest.TestCase):
         """
         No path, a malformed or impossible time: C{501} with the syntax.
         """
-        replies = _replies(
+        replies = repliesTo(
             self.protocol, self.transport, b"SITE UTIME",
             b"SITE UTIME 200402240836", b"SITE UTIME 2004022408 f.txt",
             b"SITE UTIME 200413240836 f.txt", b"SITE UTIME f.txt",
@@ -158,7 +126,7 @@ class SiteUtimeTests(unittest.TestCase):
         A directory is refused as C{MFMT} refuses it; a missing file is
         C{550}.
         """
-        directory, missing = _replies(
+        directory, missing = repliesTo(
             self.protocol, self.transport, b"SITE UTIME 200402240836 d",
             b"SITE UTIME 200402240836 nothing")
         self.assertTrue(directory.startswith(b"550 "), directory)
@@ -168,11 +136,11 @@ class SiteUtimeTests(unittest.TestCase):
         """
         C{SITE HELP} lists C{UTIME}, with C{SITE CHMOD} or without.
         """
-        [helped] = _replies(self.protocol, self.transport, b"SITE HELP")
+        [helped] = repliesTo(self.protocol, self.transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
                          b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
         protocol, transport = loggedIn(self.shell, siteChmod=False)
-        [helped] = _replies(protocol, transport, b"SITE HELP")
+        [helped] = repliesTo(protocol, transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: "
                          b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
 
@@ -198,7 +166,7 @@ class PermissionTests(unittest.TestCase):
                             (["list", "read", "set-time"], b"200")):
             protocol, transport = loggedIn(
                 PermissionShell(shell, PermissionTable(names)))
-            mfmt, utime = _replies(protocol, transport,
+            mfmt, utime = repliesTo(protocol, transport,
                                    b"MFMT 20040224083600 f.txt",
                                    b"SITE UTIME 200402240836 f.txt")
             self.assertEqual(utime[:3], code)
@@ -237,7 +205,7 @@ class DiskTests(unittest.TestCase):
                 self.shell, PermissionTable(["list", "read", "set-time"]))):
             os.utime(self.target, (1_500_000_000, 1_500_000_000))
             protocol, transport = loggedIn(shell)
-            [reply] = _replies(
+            [reply] = repliesTo(
                 protocol, transport,
                 b"SITE UTIME a b.txt 20200101000000 200402240836 "
                 b"20210101000000 UTC")
@@ -250,7 +218,7 @@ class DiskTests(unittest.TestCase):
         C{YYYYMMDDhhmm path} keeps the access time.
         """
         protocol, transport = loggedIn(self.shell)
-        [reply] = _replies(protocol, transport,
+        [reply] = repliesTo(protocol, transport,
                            b"SITE UTIME 200402240836 a b.txt")
         self.assertEqual(reply[:4], b"200 ")
         self.assertEqual(self.times(), (1_500_000_000, FEB_24_2004))
@@ -261,7 +229,7 @@ class DiskTests(unittest.TestCase):
         """
         protocol, transport = loggedIn(PermissionShell(
             self.shell, PermissionTable(["list", "read"])))
-        [reply] = _replies(
+        [reply] = repliesTo(
             protocol, transport,
             b"SITE UTIME a b.txt 20200101000000 200402240836 "
             b"20210101000000 UTC")
@@ -279,7 +247,7 @@ class DiskTests(unittest.TestCase):
             f.write(b"s")
         os.utime(hidden, (1_500_000_000, 1_500_000_000))
         protocol, transport = loggedIn(HideDotfilesShell(self.shell))
-        [reply] = _replies(
+        [reply] = repliesTo(
             protocol, transport,
             b"SITE UTIME .secret 20200101000000 200402240836 "
             b"20210101000000 UTC")

@@ -15,7 +15,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell, IFTPShellResumeOwners
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import ShellRealm, connect, replyCodes
+from tests.memorysessions import ShellRealm, connect, replyCodes
 
 
 @implementer(checkers.ICredentialsChecker)

@@ -9,7 +9,7 @@ from twisted.trial import unittest
 from ftpkit.control.handlers import session
 from ftpkit.protocol.listingtree import TreeLimits
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn
 
 TREE = {"/d/f": b"", "/d/a/x": b"", "/d/a/b/y": b"", "/top": b""}
 

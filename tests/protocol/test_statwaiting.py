@@ -11,8 +11,7 @@ memory (a server on a directory of 2,000 long names grew by 1.2 GB for
 from twisted.trial import unittest
 
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_server import replyCodes
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, replyCodes
 
 
 class CountingShell(MemoryShell):

@@ -16,8 +16,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
+from tests.memorysessions import connect, replyCodes
 from tests.protocol.test_ipv6clients import ELSEWHERE, FIRST, SECOND
-from tests.protocol.test_server import connect, replyCodes
 
 
 @implementer(portal.IRealm)

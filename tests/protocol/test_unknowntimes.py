@@ -10,8 +10,8 @@ import dataclasses
 from twisted.trial import unittest
 
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import FEB_24_2004, loggedIn
+from tests.memorysessions import loggedIn, repliesTo
+from tests.protocol.test_siteutime import FEB_24_2004
 
 
 class TimelessShell(MemoryShell):
@@ -42,14 +42,14 @@ class UnknownTimeTests(unittest.TestCase):
         C{MDTM} answers 550 (RFC 3659 section 3.2: the time is not
         available for it); it gave C{213 19700101000000}.
         """
-        [reply] = _replies(self.protocol, self.transport, b"MDTM f.txt")
+        [reply] = repliesTo(self.protocol, self.transport, b"MDTM f.txt")
         self.assertEqual(reply, b"550 Modification time not known\r\n")
 
     def test_mlst(self):
         """
         C{MLST} gives the other facts, without C{modify}.
         """
-        [reply] = _replies(self.protocol, self.transport, b"MLST f.txt")
+        [reply] = repliesTo(self.protocol, self.transport, b"MLST f.txt")
         self.assertIn(b" type=file;size=1;perm=adfrw;", reply)
         self.assertNotIn(b"modify=", reply)
 
@@ -58,7 +58,7 @@ class UnknownTimeTests(unittest.TestCase):
         C{MFMT} sets the time and, the shell not telling what it kept,
         gives the time asked for.
         """
-        [reply] = _replies(self.protocol, self.transport,
+        [reply] = repliesTo(self.protocol, self.transport,
                            b"MFMT 20040224083600 f.txt")
         self.assertEqual(reply, b"213 Modify=20040224083600; /f.txt\r\n")
         kept = self.successResultOf(MemoryShell.stat(self.shell, ("f.txt",)))

@@ -13,8 +13,7 @@ from twisted.internet.defer import maybeDeferred
 from twisted.trial import unittest
 
 from ftpkit.shells.filesystem import FilesystemShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo
 from tests.scratch import asNobody
 
 try:
@@ -56,7 +55,7 @@ class UnsearchableMixin:
         @return: the replies to C{commands}, sent with the effective user
             ID of C{nobody} when run as root.
         """
-        return asNobody(_replies, self.protocol, self.transport, *commands)
+        return asNobody(repliesTo, self.protocol, self.transport, *commands)
 
     def test_unsearchable(self):
         """

@@ -16,15 +16,15 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.protocol.checksums import X_VERBS
 from ftpkit.shells.memory import MemoryShell
-from tests.protocol.test_hashoffer import _replies, _session, withoutHash
+from tests.memorysessions import connect, makeFactory, repliesTo, replyCodes
+from tests.memorysessions import loggedIn as loggedInShell
+from tests.protocol.test_hashoffer import _session, withoutHash
 from tests.protocol.test_ipv6clients import FIRST, SECOND
-from tests.protocol.test_server import connect, makeFactory, replyCodes
 from tests.protocol.test_sessionstate import loggedIn
-from tests.protocol.test_siteutime import loggedIn as loggedInShell
 from tests.protocol.test_turns import HeldHashRealm
 
 TOP = b"x" * 10
-"""The bytes of C{/top.bin} in L{tests.protocol.test_server.ShellRealm}'s
+"""The bytes of C{/top.bin} in L{tests.memorysessions.ShellRealm}'s
 shells."""
 
 
@@ -39,7 +39,7 @@ class XChecksumTests(unittest.TestCase):
             makeFactory(MemoryReactorClock()))
 
     def replies(self, *commands):
-        return _replies(self.protocol, self.transport, *commands)
+        return repliesTo(self.protocol, self.transport, *commands)
 
     def test_feat(self):
         """
@@ -128,7 +128,7 @@ class XChecksumTests(unittest.TestCase):
         """
         protocol, transport = connect(makeFactory(MemoryReactorClock()))
         transport.clear()
-        self.assertEqual(_replies(protocol, transport, b"XMD5 top.bin"),
+        self.assertEqual(repliesTo(protocol, transport, b"XMD5 top.bin"),
                          [b"530 Please log in with USER and PASS first\r\n"])
 
 
@@ -141,7 +141,7 @@ class WithoutChecksumsTests(unittest.TestCase):
     def test_refused(self):
         protocol, transport = _session(withoutHash)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-        feat, md5, bad = _replies(protocol, transport, b"FEAT",
+        feat, md5, bad = repliesTo(protocol, transport, b"FEAT",
                                   b"XMD5 f.txt", b'XCRC "f.txt" junk')
         for verb in X_VERBS:
             self.assertNotIn(b" " + verb.encode() + b"\r\n", feat)
@@ -214,7 +214,7 @@ class WrongDigestTests(unittest.TestCase):
         """
         for digest in (12345, b"ab", None, "lots", "", "00ff"):
             protocol, transport = loggedInShell(WrongDigestShell(digest))
-            replies = _replies(protocol, transport, b"HASH f", b"XMD5 f")
+            replies = repliesTo(protocol, transport, b"HASH f", b"XMD5 f")
             self.assertEqual([reply[:4] for reply in replies],
                              [b"451 "] * 2, (digest, replies))
 
@@ -223,5 +223,5 @@ class WrongDigestTests(unittest.TestCase):
         A hex digest of the algorithm's length is answered, lowercase.
         """
         protocol, transport = loggedInShell(WrongDigestShell("00FF" * 16))
-        self.assertEqual(_replies(protocol, transport, b"HASH f"),
+        self.assertEqual(repliesTo(protocol, transport, b"HASH f"),
                          [b"213 SHA-256 0-3 " + b"00ff" * 16 + b" /f\r\n"])

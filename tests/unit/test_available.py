@@ -18,7 +18,7 @@ from ftpkit.interfaces import IFTPShellAvailable
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
-from ftpkit.shells.permissiontable import PermissionTable
+from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.wrappers import (
     HideDotfilesShell,
     ReadOnlyShell,
@@ -26,7 +26,7 @@ from ftpkit.shells.wrappers import (
 )
 from ftpkit.testing import IFTPShellConformanceMixin
 from tests.scratch import scratchDirectory
-from tests.unit.test_permissions import PERMISSIONS, syncRun
+from tests.syncrun import syncRun
 
 
 def capped(maxBytes=1000):

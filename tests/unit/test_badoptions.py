@@ -19,10 +19,10 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from tests.badoptions import NOT_UTF8, ROWS
-from tests.integration.test_plugin import _SOURCE, _TWISTD
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
-from tests.unit.test_tap import parse
+from tests.twistdrun import SOURCE, TWISTD
 
 SECONDS = 10
 """How long one parse may take before the test calls it hung."""
@@ -221,7 +221,7 @@ class ProcessTests(unittest.TestCase):
                      "--listen", "tcp:0:interface=127.0.0.1",
                      "--root", directory, *arguments],
                     capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
-                    env=dict(os.environ, PYTHONPATH=_SOURCE),
+                    env=dict(os.environ, PYTHONPATH=SOURCE),
                     preexec_fn=boundedMemory)
             except subprocess.TimeoutExpired:
                 wrong.append(f"{arguments!r}: still running after 30 s")
@@ -241,7 +241,7 @@ class ProcessTests(unittest.TestCase):
         self.check([sys.executable, "-m", "ftpkit"], "ftpkit")
 
     def test_twistd(self):
-        self.check([sys.executable, "-c", _TWISTD, "-n",
+        self.check([sys.executable, "-c", TWISTD, "-n",
                     "--pidfile={pidFile}", "ftpkit"], "twistd ftpkit")
 
     def test_endlessFile(self):

@@ -25,15 +25,7 @@ from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
 from tests.scratch import scratchDirectory
-
-
-def syncRun(function):
-    """
-    Run C{function} now: a L{QuotaUsage} C{run} for tests.
-
-    @return: a Deferred with its result.
-    """
-    return defer.maybeDeferred(function)
+from tests.syncrun import syncRun
 
 
 def memoryQuotaShell(fileQuota, quota=None):

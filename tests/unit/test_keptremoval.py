@@ -25,7 +25,7 @@ from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 from tests.scratch import scratchDirectory
-from tests.unit.test_permissions import syncRun
+from tests.syncrun import syncRun
 
 
 class KeptPartialsTests(unittest.TestCase):

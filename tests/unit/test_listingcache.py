@@ -384,7 +384,7 @@ class OptionsTests(unittest.TestCase):
         32 MiB by default, a size with a suffix, C{0} or
         C{--no-listing-cache} for none.
         """
-        from tests.unit.test_tap import parse
+        from tests.tapoptions import parse
 
         def size(*args):
             return parse("--auth", "anonymous", *args)[
@@ -402,7 +402,7 @@ class OptionsTests(unittest.TestCase):
         """
         from twisted.python import usage
 
-        from tests.unit.test_tap import parse
+        from tests.tapoptions import parse
 
         for args in [("--no-listing-cache", "--listing-cache", "8M"),
                      ("--listing-cache", "8M", "--no-listing-cache"),

@@ -379,7 +379,7 @@ class OptionsTests(SynchronousTestCase):
         """
         The defaults, a depth and a number of entries, a depth of C{0}.
         """
-        from tests.unit.test_tap import parse
+        from tests.tapoptions import parse
 
         def limits(*args):
             return parse("--auth", "anonymous", *args)[

@@ -20,8 +20,7 @@ from ftpkit.protocol.listingfacts import (
 )
 from ftpkit.shells.disklistings import describe
 from ftpkit.shells.filesystem import FilesystemShell
-from tests.protocol.test_hashoffer import _replies
-from tests.protocol.test_siteutime import loggedIn
+from tests.memorysessions import loggedIn, repliesTo
 
 STRANGER = (12345, frozenset([54321]))
 """Credentials of a process that is neither the owner of the test's
@@ -169,5 +168,5 @@ class ListingTests(unittest.TestCase):
         self.patch(modeaccess, "credentials", lambda: STRANGER)
         protocol, transport = loggedIn(
             FilesystemShell(os.fsencode(self.root), runner=maybeDeferred))
-        [reply] = _replies(protocol, transport, b"MLST ro")
+        [reply] = repliesTo(protocol, transport, b"MLST ro")
         self.assertIn(b";perm=dfr;", reply)

@@ -16,7 +16,7 @@ from ftpkit.auth.passwordfile import (
     parsePasswordFile,
 )
 from tests.loglines import LoggedLines
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class ParseTests(unittest.TestCase):

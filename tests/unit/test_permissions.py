@@ -17,6 +17,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage, diskUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.testing import IFTPShellConformanceMixin, readFile, writeFile
+from tests.syncrun import syncRun
 
 # What each permission allows: a function of a shell returning a Deferred.
 _OPERATIONS = {
@@ -37,15 +38,6 @@ def memoryShell():
     @return: a L{MemoryShell} holding C{/dir/a.txt} (C{b"hello"}).
     """
     return MemoryShell({"/dir/a.txt": b"hello"})
-
-
-def syncRun(function):
-    """
-    Run C{function} now: a L{QuotaUsage} C{run} for tests.
-
-    @return: a Deferred with its result.
-    """
-    return defer.maybeDeferred(function)
 
 
 class PermissionTableTests(unittest.TestCase):

@@ -10,7 +10,6 @@ import struct
 import subprocess
 import sys
 
-from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.deploy.quotaledgers import LedgerDirectory
@@ -26,6 +25,7 @@ from ftpkit.shells.sharedquota import (
     quotaUsage,
 )
 from tests.scratch import scratchDirectory
+from tests.syncrun import syncRun
 
 _HOLDER = """
 import sys
@@ -216,15 +216,6 @@ class LedgerTests(unittest.TestCase):
         self.assertEqual(ledger.slot, min(first.slot, other.slot))
         state = ledger.state()
         self.assertEqual((state.inFlight, state.fresh), (0, False))
-
-
-def syncRun(function):
-    """
-    Run C{function} now: a L{QuotaUsage} C{run} for tests.
-
-    @return: a Deferred with its result.
-    """
-    return defer.maybeDeferred(function)
 
 
 class SharedQuotaUsageTests(unittest.TestCase):

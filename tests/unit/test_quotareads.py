@@ -13,7 +13,7 @@ from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotareads import OpenReads
 from ftpkit.testing import readFile, writeFile
-from tests.unit.test_filequota import syncRun
+from tests.syncrun import syncRun
 
 
 class OpenReadsTests(unittest.TestCase):

@@ -21,8 +21,8 @@ from ftpkit.deploy.sameaddress import (
     firstClash,
     passiveClash,
 )
-from tests.integration.test_plugin import _SOURCE, _TWISTD
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
+from tests.twistdrun import SOURCE, TWISTD
 
 
 def clash(first, second, dual=True):
@@ -290,7 +290,7 @@ class ProcessTests(unittest.TestCase):
                 [*command, "--listen", listen, "--listen", listen,
                  "--root", os.getcwd(), "--auth", "anonymous", *extra],
                 capture_output=True, text=True, timeout=60,
-                env=dict(os.environ, PYTHONPATH=_SOURCE),
+                env=dict(os.environ, PYTHONPATH=SOURCE),
                 stdin=subprocess.DEVNULL)
             self.assertEqual(
                 (done.returncode, done.stderr, done.stdout),
@@ -301,5 +301,5 @@ class ProcessTests(unittest.TestCase):
         self.check([sys.executable, "-m", "ftpkit"], "ftpkit")
 
     def test_twistd(self):
-        self.check([sys.executable, "-c", _TWISTD, "-n", "--pidfile=",
+        self.check([sys.executable, "-c", TWISTD, "-n", "--pidfile=",
                   "ftpkit"], "twistd ftpkit")

@@ -24,7 +24,7 @@ from ftpkit.deploy.service import (
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import ABORT_WAIT, REPLY_WAIT, SHUTTING_DOWN, Drain
 from tests.loglines import LoggedLines
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class MakeServiceTests(unittest.TestCase):

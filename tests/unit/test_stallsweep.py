@@ -232,7 +232,7 @@ class ServerHoldsTests(unittest.TestCase):
         C{stopFactory} releases it, and its timer then ends with the last
         connection.
         """
-        from tests.protocol.test_server import makeFactory
+        from tests.memorysessions import makeFactory
 
         clock = MemoryReactorClock()
         factory = makeFactory(clock, dataTimeout=12.0)

@@ -14,8 +14,8 @@ from twisted.trial import unittest
 
 from ftpkit.deploy import keptfiles, startdirectory, tap
 from ftpkit.deploy.startdirectory import START, fromStart, takeStart, workerArgv
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
-from tests.unit.test_tap import parse
 
 
 def _notHelp(why=""):

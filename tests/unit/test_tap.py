@@ -16,22 +16,10 @@ from ftpkit.auth.realms import (
     MemoryRealm,
 )
 from ftpkit.config import ServerConfig
-from ftpkit.deploy.tap import (
-    Options,
-)
 from ftpkit.errors import PermissionDenied
 from ftpkit.interfaces import IFTPShell
 from tests.scratch import scratchDirectory
-
-
-def parse(*args):
-    """
-    @param args: command-line arguments.
-    @return: the parsed L{Options}.
-    """
-    options = Options()
-    options.parseOptions(list(args))
-    return options
+from tests.tapoptions import parse
 
 
 class DefaultsTests(unittest.TestCase):

@@ -19,7 +19,7 @@ from ftpkit.deploy import realmplugins
 from ftpkit.deploy.realmplugins import findRealm, realmPlugins
 from ftpkit.deploy.tap import Options, makePortal
 from ftpkit.interfaces import IFTPShell
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class _UnreadableRealmPlugin:

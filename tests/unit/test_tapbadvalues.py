@@ -17,9 +17,9 @@ from ftpkit.deploy.optionvalues import MOST_REPLY_TEXT
 from ftpkit.deploy.tap import (
     Options,
 )
-from tests.integration.test_plugin import _SOURCE
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
+from tests.twistdrun import SOURCE
 
 
 class GivenTwiceTests(unittest.TestCase):
@@ -66,7 +66,7 @@ class GivenTwiceTests(unittest.TestCase):
             [sys.executable, "-m", "ftpkit", "--listen",
              "tcp:0:interface=127.0.0.1", "--metrics", "tcp:0",
              "--metrics", "tcp:1"], capture_output=True, text=True,
-            timeout=60, env=dict(os.environ, PYTHONPATH=_SOURCE))
+            timeout=60, env=dict(os.environ, PYTHONPATH=SOURCE))
         self.assertEqual(
             (done.returncode, done.stderr, done.stdout),
             (1, "ftpkit: --metrics: given twice (it takes one value; the "

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.optionvalues import LEAST_HELP_WIDTH, helpWidth
 from ftpkit.deploy.tap import Options
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class HelpTextTests(unittest.TestCase):

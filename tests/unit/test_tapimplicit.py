@@ -12,8 +12,8 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from tests.scratch import scratchDirectory
+from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
-from tests.unit.test_tap import parse
 
 
 class ImplicitListenerTests(unittest.TestCase):

@@ -17,7 +17,7 @@ from ftpkit.deploy.tap import (
     makeService,
 )
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class MakeServiceTests(unittest.TestCase):

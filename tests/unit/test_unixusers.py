@@ -11,7 +11,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.auth import unixusers
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

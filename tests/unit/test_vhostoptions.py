@@ -12,7 +12,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.deploy.tap import Options
 from tests.scratch import scratchDirectory
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class VhostOptionTests(unittest.TestCase):

@@ -10,7 +10,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.auth.users import UsersRealm
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class VhostRootTests(unittest.TestCase):

@@ -11,7 +11,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy import keptfiles, workerroots
 from ftpkit.deploy.workerroots import GONE_SINCE_START, servedDirectoryAtStart
-from tests.unit.test_tap import parse
+from tests.tapoptions import parse
 
 
 class ServedDirectoryAtStartTests(unittest.SynchronousTestCase):
