@@ -21,7 +21,7 @@ from tests.cutuploads import (
     cut,
 )
 from tests.integration.test_attack_fsspecinplace import MemoryMixin
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 from tests.unit.test_partialdropevents import dropped
 
 
@@ -36,7 +36,7 @@ class FileChangedMixin(TwoUsersMixin):
         alice's C{SIZE} answers bob's file; her partial upload is dropped,
         one event naming her, its bytes and why.
         """
-        events = logged(self)
+        events = captureLogs(self)
 
         def client():
             alice = self.login()

@@ -15,7 +15,7 @@ except ImportError:
 from ftpkit.ops import events
 from ftpkit.ops.dropmetrics import LABELS, DropCollector, DropFiles
 from ftpkit.shells import keptregistry
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 from tests.unit.test_partialdropevents import dropped
 
 
@@ -50,7 +50,7 @@ class DropCollectorTests(unittest.TestCase):
         collector = DropCollector(keptregistry.dropCounts)
         self.assertEqual(_values([collector]),
                          dict.fromkeys(LABELS.values(), 0))
-        events = logged(self)
+        events = captureLogs(self)
         keptregistry.logDropped(("a",), "alice", 5, keptregistry.EXPIRED)
         keptregistry.logDropped(("b",), None, 6, keptregistry.EXPIRED)
         keptregistry.logDropped(("c",), "bob", 7,

@@ -30,7 +30,7 @@ from ftpkit.shells.keptregistry import (
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.uploadnames import PARTIAL_LIFETIME
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory, writeLocal
 
 
@@ -51,7 +51,7 @@ class KeptStaleTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.events = logged(self)
+        self.events = captureLogs(self)
         self.clock = Clock()
         self.clock.advance(1000)
         self.raw = MemoryShell({"/f": b"old file"}, clock=self.clock)
@@ -144,7 +144,7 @@ class LeftTests(unittest.TestCase):
         Past the user's limit, a removal that left the file logs
         nothing; one that removed it logs it.
         """
-        events = logged(self)
+        events = captureLogs(self)
         kept = KeptPartials(perUser=1)
         kept.kept(("a",), "alice", None, size=1)
         kept.kept(("b",), "alice", None, size=2)
@@ -164,7 +164,7 @@ class DiskStaleTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.events = logged(self)
+        self.events = captureLogs(self)
         self.root = os.fsencode(scratchDirectory(self))
         self.target = os.path.join(self.root, b"f")
         writeLocal(self.target, b"old file")
@@ -278,7 +278,7 @@ class FromThreadTests(unittest.TestCase):
         Outside the reactor's thread, the event is handed to the reactor,
         not logged there.
         """
-        events = logged(self)
+        events = captureLogs(self)
         handed = []
 
         class Reactor:

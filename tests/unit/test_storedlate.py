@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.control.opening import COMMIT_GRACE, Committing, storedLate
 from ftpkit.errors import TransferAborted
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 
 BY_ABOR = "after its ABOR was answered (426)"
 """What the line says of a commit an C{ABOR} cut."""
@@ -28,7 +28,7 @@ class StoredLateTests(unittest.TestCase):
         @param cut: called with the L{Committing}, to end its wait.
         @return: the text of the warnings logged once it is stored.
         """
-        events = logged(self)
+        events = captureLogs(self)
         clock = Clock()
         closing = Deferred()
         committing = Committing(

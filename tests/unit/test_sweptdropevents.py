@@ -20,7 +20,7 @@ from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.partialowners import recordResumer
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
-from tests.integration.test_plugin21 import logged
+from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory, writeLocal
 from tests.unit.test_partialdropevents import dropped
 
@@ -35,7 +35,7 @@ class KeptSweepTests(unittest.TestCase):
         A dead resume's file with a newer partial upload kept, and a
         partial upload past its lifetime: one event each.
         """
-        events = logged(self)
+        events = captureLogs(self)
         clock = Clock()
         clock.advance(10 ** 6)
         resuming = keptnames.resumingName("f", "alice")
@@ -60,7 +60,7 @@ class DiskSweepTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.events = logged(self)
+        self.events = captureLogs(self)
         self.root = os.fsencode(scratchDirectory(self))
         self.target = os.path.join(self.root, b"f")
         try:
