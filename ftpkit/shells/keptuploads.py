@@ -287,15 +287,7 @@ class KeptUploadsShell(HidingKeptShell):
         """
         if version is None or versionOf(await self.lookAt(partial)) != version:
             return False
-        try:
-            await self._shell.removeFile(partial)
-        except NoSuchFile:
-            return False
-        except FTPError as e:
-            _log.warn("cannot remove the hidden upload file {path}: {why}",
-                      path="/".join(partial), why=e.message)
-            return False
-        return True
+        return await self.removeQuietly(partial)
 
     async def removeKept(self, path):
         """
