@@ -81,7 +81,36 @@ class CacheCollector:
         return iter(cacheFamilies(self._shared()))
 
 
-class CacheFiles(internet.TimerService):
+class SessionCopies(internet.TimerService):
+    """
+    Copies a process's own counts into C{prometheus_client}'s
+    multiprocess files every L{COPY_INTERVAL} seconds and at the end of
+    each session (L{subscribeTo}): a scrape that sees a session ended
+    sees what it counted. Subclasses give L{copy}.
+    """
+
+    def __init__(self):
+        internet.TimerService.__init__(self, COPY_INTERVAL, self.copy)
+
+    def subscribeTo(self, hub):
+        """
+        Copy at each session's end.
+
+        @param hub: the process's L{events.EventHub}.
+        """
+        hub.subscribe(self._sessionEnded, (events.SESSION_ENDED,))
+
+    def _sessionEnded(self, event):
+        self.copy()
+
+    def copy(self):
+        """
+        Copy what was counted since the last copy.
+        """
+        raise NotImplementedError()
+
+
+class CacheFiles(SessionCopies):
     """
     In a worker of C{--workers}: copy its cache's values into the
     multiprocess files every L{COPY_INTERVAL} seconds (counters by what
@@ -96,7 +125,7 @@ class CacheFiles(internet.TimerService):
         """
         from prometheus_client import Counter, Gauge
 
-        internet.TimerService.__init__(self, COPY_INTERVAL, self.copy)
+        SessionCopies.__init__(self)
         self._shared = shared
         self._counters = [(Counter(name, text, registry=None), what)
                           for (name, text), what in ((HITS, "hits"),
@@ -105,17 +134,6 @@ class CacheFiles(internet.TimerService):
                                multiprocess_mode="livesum"), what)
                         for name, text, what in GAUGES]
         self._copied = {}
-
-    def subscribeTo(self, hub):
-        """
-        Copy at each session's end.
-
-        @param hub: the worker's L{events.EventHub}.
-        """
-        hub.subscribe(self._sessionEnded, (events.SESSION_ENDED,))
-
-    def _sessionEnded(self, event):
-        self.copy()
 
     def copy(self):
         """

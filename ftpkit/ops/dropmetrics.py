@@ -15,10 +15,7 @@ end, and the acceptor adds them up. Every reason's series is there from
 the start, at zero.
 """
 
-from twisted.application import internet
-
-from ftpkit.ops import events
-from ftpkit.ops.cachemetrics import COPY_INTERVAL
+from ftpkit.ops.cachemetrics import SessionCopies
 from ftpkit.shells import keptregistry
 
 DROPPED = ("ftpkit_partial_uploads_dropped",
@@ -68,11 +65,10 @@ class DropCollector:
         return iter(dropFamilies(self._counts))
 
 
-class DropFiles(internet.TimerService):
+class DropFiles(SessionCopies):
     """
     In a process of C{--workers} (acceptor or worker): copy its drops
-    into the multiprocess files every L{COPY_INTERVAL} seconds, by what
-    they grew, and at the end of each session (L{subscribeTo}).
+    into the multiprocess files, by what they grew (L{SessionCopies}).
     """
 
     def __init__(self, counts=keptregistry.dropCounts):
@@ -81,23 +77,12 @@ class DropFiles(internet.TimerService):
         """
         from prometheus_client import Counter
 
-        internet.TimerService.__init__(self, COPY_INTERVAL, self.copy)
+        SessionCopies.__init__(self)
         self._counts = counts
         counter = Counter(DROPPED[0], DROPPED[1], ["reason"], registry=None)
         self._children = {reason: counter.labels(label)
                           for reason, label in LABELS.items()}
         self._copied = {}
-
-    def subscribeTo(self, hub):
-        """
-        Copy at each session's end.
-
-        @param hub: the process's L{events.EventHub}.
-        """
-        hub.subscribe(self._sessionEnded, (events.SESSION_ENDED,))
-
-    def _sessionEnded(self, event):
-        self.copy()
 
     def copy(self):
         """
