@@ -5,6 +5,8 @@ Log events a test collects until it ends: all of them, or the warnings
 
 from twisted.logger import LogLevel, globalLogPublisher
 
+from ftpkit.shells import keptregistry
+
 
 def captureWarnings(testCase):
     """
@@ -48,3 +50,13 @@ def warningsAbout(events, peer):
             if event.get("log_level") is not None
             and event["log_level"] >= LogLevel.warn
             and peer in repr(sorted(event.items(), key=str))]
+
+
+def dropped(events):
+    """
+    @param events: log events (dicts).
+    @return: the C{partial-dropped} ones, as (path, user, bytes, reason).
+    """
+    return [(event["path"], event["user"], event["bytes"], event["reason"])
+            for event in events
+            if event.get("ftpkit_event") == keptregistry.PARTIAL_DROPPED]

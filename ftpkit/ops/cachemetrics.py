@@ -86,7 +86,8 @@ class SessionCopies(internet.TimerService):
     Copies a process's own counts into C{prometheus_client}'s
     multiprocess files every L{COPY_INTERVAL} seconds and at the end of
     each session (L{subscribeTo}): a scrape that sees a session ended
-    sees what it counted. Subclasses give L{copy}.
+    sees what it counted. A subclass's C{copy} method copies what was
+    counted since the last copy.
     """
 
     def __init__(self):
@@ -102,12 +103,6 @@ class SessionCopies(internet.TimerService):
 
     def _sessionEnded(self, event):
         self.copy()
-
-    def copy(self):
-        """
-        Copy what was counted since the last copy.
-        """
-        raise NotImplementedError()
 
 
 class CacheFiles(SessionCopies):

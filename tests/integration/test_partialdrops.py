@@ -30,19 +30,9 @@ from tests.integration.test_quotareclaim import (
     halfASecond,
     usersFile,
 )
-from tests.logevents import captureLogs
+from tests.logevents import captureLogs, dropped
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-
-
-def dropped(events):
-    """
-    @param events: log events (dicts).
-    @return: the C{partial-dropped} ones, as (path, user, bytes, reason).
-    """
-    return [(event["path"], event["user"], event["bytes"], event["reason"])
-            for event in events
-            if event.get("ftpkit_event") == PARTIAL_DROPPED]
 
 
 class LimitTests(unittest.TestCase):

@@ -21,8 +21,7 @@ from tests.cutuploads import (
     cut,
 )
 from tests.integration.test_attack_fsspecinplace import MemoryMixin
-from tests.logevents import captureLogs
-from tests.unit.test_partialdropevents import dropped
+from tests.logevents import captureLogs, dropped
 
 
 class FileChangedMixin(TwoUsersMixin):

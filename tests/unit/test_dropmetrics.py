@@ -15,8 +15,7 @@ except ImportError:
 from ftpkit.ops import events
 from ftpkit.ops.dropmetrics import LABELS, DropCollector, DropFiles
 from ftpkit.shells import keptregistry
-from tests.logevents import captureLogs
-from tests.unit.test_partialdropevents import dropped
+from tests.logevents import captureLogs, dropped
 
 
 def _values(metrics):

@@ -21,7 +21,6 @@ from ftpkit.shells.keptnames import partialName
 from ftpkit.shells.keptregistry import (
     EXPIRED,
     FILE_CHANGED,
-    PARTIAL_DROPPED,
     PAST_LIMIT,
     KeptPartials,
     logDropped,
@@ -30,18 +29,8 @@ from ftpkit.shells.keptregistry import (
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.uploadnames import PARTIAL_LIFETIME
-from tests.logevents import captureLogs
+from tests.logevents import captureLogs, dropped
 from tests.scratch import scratchDirectory, writeLocal
-
-
-def dropped(events):
-    """
-    @param events: log events (dicts).
-    @return: the C{partial-dropped} ones, as (path, user, bytes, reason).
-    """
-    return [(event["path"], event["user"], event["bytes"], event["reason"])
-            for event in events
-            if event.get("ftpkit_event") == PARTIAL_DROPPED]
 
 
 class KeptStaleTests(unittest.TestCase):

@@ -20,9 +20,8 @@ from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.partialowners import recordResumer
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
-from tests.logevents import captureLogs
+from tests.logevents import captureLogs, dropped
 from tests.scratch import scratchDirectory, writeLocal
-from tests.unit.test_partialdropevents import dropped
 
 
 class KeptSweepTests(unittest.TestCase):
