@@ -7,13 +7,12 @@ in place; a download whose every byte was read before the C{ABOR}
 gets C{226} and C{226}.
 """
 
-import ftplib
 import os
-import time
 
 from twisted.internet import threads
 from twisted.trial import unittest
 
+from tests.drainsteps import loginAlice, uploadUntilCommitting
 from tests.integration.test_abortcommit import (
     PAYLOAD,
     abortAfterLastByte,
@@ -21,7 +20,7 @@ from tests.integration.test_abortcommit import (
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
-from tests.tlssupport import Certificates, clientContext
+from tests.tlssupport import Certificates
 
 SLOW_COMMIT = """\
 import os
@@ -83,15 +82,7 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
         @param tls: under C{PROT P}.
         @return: an C{ftplib} client logged in as C{alice}, C{TYPE I}.
         """
-        ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
-            ftplib.FTP())
-        ftp.connect("127.0.0.1", self.server.port, timeout=30)
-        ftp.login("alice", "secret")
-        if tls:
-            ftp.prot_p()
-        ftp.voidcmd("TYPE I")
-        self.addCleanup(ftp.close)
-        return ftp
+        return loginAlice(self, self.server.port, tls, timeout=30)
 
     def store(self, tls):
         """
@@ -101,16 +92,8 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
             size on disk.
         """
         ftp = self.login(tls)
-        data = ftp.transfercmd("STOR f.bin")
-        data.sendall(PAYLOAD)
-        if tls:
-            data.unwrap()
-        data.close()
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.marker):
-            if time.monotonic() > deadline:
-                raise AssertionError("the upload was never committed")
-            time.sleep(0.01)
+        uploadUntilCommitting(ftp, "STOR f.bin", PAYLOAD, self.marker, tls,
+                              seconds=10)
         ftp.putcmd("ABOR")
         codes = [ftp.getline()[:3], ftp.getline()[:3]]
         return codes, ftp.sendcmd("SIZE f.bin"), os.path.getsize(

@@ -13,7 +13,6 @@ process ended first, the file neither replaced nor kept for a resume, its
 temporary file left behind.
 """
 
-import ftplib
 import os
 import signal
 import time
@@ -21,11 +20,12 @@ import time
 from twisted.internet import threads
 from twisted.trial import unittest
 
+from tests.drainsteps import loginAlice, repliesUntilClosed, uploadUntilCommitting
 from tests.integration.test_abortcommit_workers import SLOW_COMMIT
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
-from tests.tlssupport import Certificates, clientContext
+from tests.tlssupport import Certificates
 
 PAYLOAD = os.urandom(300000)
 """What the client uploads."""
@@ -68,21 +68,6 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
             self.server.waitForLog(" ready\n", 2)
         self.server.waitForGreeting()
 
-    def login(self, tls):
-        """
-        @param tls: under C{PROT P}.
-        @return: an C{ftplib} client logged in as C{alice}, C{TYPE I}.
-        """
-        ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
-            ftplib.FTP())
-        ftp.connect("127.0.0.1", self.server.port, timeout=60)
-        self.addCleanup(ftp.close)
-        ftp.login("alice", "secret")
-        if tls:
-            ftp.prot_p()
-        ftp.voidcmd("TYPE I")
-        return ftp
-
     def abortThenStop(self, tls):
         """
         Upload L{PAYLOAD} over C{old}, send C{ABOR} once its commit began,
@@ -90,27 +75,13 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
 
         @return: the reply codes the client read until the server closed.
         """
-        ftp = self.login(tls)
-        data = ftp.transfercmd("STOR old")
-        data.sendall(PAYLOAD)
-        if tls:
-            data.unwrap()
-        data.close()
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.marker):
-            if time.monotonic() > deadline:
-                raise AssertionError("the upload was never committed")
-            time.sleep(0.01)
+        ftp = loginAlice(self, self.server.port, tls)
+        uploadUntilCommitting(ftp, "STOR old", PAYLOAD, self.marker, tls)
         ftp.putcmd("ABOR")
         # The ABOR read (and acting) before the signal comes.
         time.sleep(0.3)
         self.server.signal(signal.SIGTERM)
-        codes = []
-        while True:
-            line = ftp.file.readline()
-            if not line:
-                return codes
-            codes.append(line[:3])
+        return repliesUntilClosed(ftp)
 
     def assertAnswered(self, tls, codes):
         """

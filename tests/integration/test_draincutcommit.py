@@ -8,14 +8,13 @@ ABOR was answered" (which it said before session 32, of an C{ABOR} never
 sent).
 """
 
-import ftplib
 import os
 import signal
-import time
 
 from twisted.internet import threads
 from twisted.trial import unittest
 
+from tests.drainsteps import loginAlice, repliesUntilClosed, uploadUntilCommitting
 from tests.integration.test_drainabort import DELAYED_COMMIT, PAYLOAD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -36,26 +35,10 @@ class DrainCutCommitTests(unittest.TestCase):
 
         @return: the reply codes the client read until the server closed.
         """
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", self.server.port, timeout=60)
-        self.addCleanup(ftp.close)
-        ftp.login("alice", "secret")
-        ftp.voidcmd("TYPE I")
-        data = ftp.transfercmd("STOR old")
-        data.sendall(PAYLOAD)
-        data.close()
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.marker):
-            if time.monotonic() > deadline:
-                raise AssertionError("the upload was never committed")
-            time.sleep(0.01)
+        ftp = loginAlice(self, self.server.port, tls=False)
+        uploadUntilCommitting(ftp, "STOR old", PAYLOAD, self.marker)
         self.server.signal(signal.SIGTERM)
-        codes = []
-        while True:
-            line = ftp.file.readline()
-            if not line:
-                return codes
-            codes.append(line[:3])
+        return repliesUntilClosed(ftp)
 
     def test_drainCut(self):
         """

@@ -7,7 +7,6 @@ all of it, and it is answered C{226}, then C{421}, as an C{ABOR} then
 is. It was answered C{426}, the client holding the whole file.
 """
 
-import ftplib
 import os
 import signal
 import time
@@ -15,9 +14,10 @@ import time
 from twisted.internet import threads
 from twisted.trial import unittest
 
+from tests.drainsteps import loginAlice, repliesUntilClosed
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import Certificates, clientContext
+from tests.tlssupport import Certificates
 
 SIZE = 512 * 1024
 """Bytes of the download: what the socket buffers on loopback take at once
@@ -52,14 +52,7 @@ class SentWhenGraceOverTests(Certificates, unittest.TestCase):
         @return: the bytes read, and the reply codes until the server
             closed.
         """
-        ftp = ftplib.FTP_TLS(context=clientContext()) if tls else (
-            ftplib.FTP())
-        ftp.connect("127.0.0.1", self.server.port, timeout=60)
-        self.addCleanup(ftp.close)
-        ftp.login("alice", "secret")
-        if tls:
-            ftp.prot_p()
-        ftp.voidcmd("TYPE I")
+        ftp = loginAlice(self, self.server.port, tls)
         data = ftp.transfercmd("RETR f")
         self.addCleanup(data.close)
         received = data.recv(1024)
@@ -75,12 +68,7 @@ class SentWhenGraceOverTests(Certificates, unittest.TestCase):
         if tls:
             data.unwrap()
         data.close()
-        codes = []
-        while True:
-            line = ftp.file.readline()
-            if not line:
-                return received, codes
-            codes.append(line[:3])
+        return received, repliesUntilClosed(ftp)
 
     def assertComplete(self, tls):
         """
