@@ -36,12 +36,14 @@ CUTTING = ("stopping now: closing {idle} idle sessions, cutting {transfers} "
            "transfers and {others} other commands")
 """The line of a drain that begins after L{Drain.hurry}."""
 
-GRACE_OVER = ("shutdown grace of {grace} s over: closing {count} sessions "
-              "with transfers running")
+GRACE_OVER = ("shutdown grace of {grace} s over: closing {transfers} "
+              "sessions with transfers running and {others} with other "
+              "commands")
 """The line of a drain whose grace is over, sessions still running."""
 
 GRACE_CUT = ("shutdown grace of {grace} s cut short (SIGQUIT): closing "
-             "{count} sessions with transfers running")
+             "{transfers} sessions with transfers running and {others} with "
+             "other commands")
 """The line of a drain L{Drain.hurry} ended, sessions still running."""
 
 ABORT_WAIT = 10.0
@@ -63,10 +65,11 @@ reactor (a TLS data connection) is still answered first.
 
 def countRunning(sessions):
     """
-    Count what a drain's sessions are doing, for its first line: a
-    session logging in, or in the handshake of its C{AUTH TLS}, runs a
-    command that is no transfer, and was counted among those finishing
-    their transfers.
+    Count what a drain's sessions are doing, for its lines: a
+    session whose login is being answered (the delay after a wrong
+    password, a slow password check), or whose C{DELE} or C{MKD} waits
+    for the storage, runs a command that is no transfer, and was counted
+    among those finishing their transfers.
 
     @param sessions: the sessions (L{ftpkit.control.server.FTPProtocol}).
     @return: C{(idle, transfers, others)}: the sessions running no
@@ -236,9 +239,13 @@ class Drain(service.Service):
         left = [session for session in sessions
                 if session in self.factory.openSessions]
         # Begun after SIGQUIT, the drain said at once that it cuts them.
-        if left and not self._cutAtOnce:
+        # A session idle by now, its connection not ended yet (its last
+        # replies still going out under TLS), is cut from nothing.
+        _, transfers, others = countRunning(left)
+        if transfers + others and not self._cutAtOnce:
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
-                          grace=f"{self._graceGiven:g}", count=len(left))
+                          grace=f"{self._graceGiven:g}", transfers=transfers,
+                          others=others)
         for session in left:
             # A download whose every byte went to the kernel is complete
             # (226): the abort ends it in order, and its client gets it all.

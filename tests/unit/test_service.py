@@ -500,7 +500,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
             "stopping: closing 0 idle sessions, 1 finishing their "
             "transfers and 0 other commands (grace 30 s)",
             "shutdown grace of 30 s over: closing 1 sessions with "
-            "transfers running"])
+            "transfers running and 0 with other commands"])
         for hurryFirst in (False, True):
             del self.logged[:]
             self.factory = FakeFactory()
@@ -518,22 +518,26 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
                 "stopping: closing 0 idle sessions, 1 finishing their "
                 "transfers and 0 other commands (grace 30 s)",
                 "shutdown grace of 30 s cut short (SIGQUIT): closing 1 "
-                "sessions with transfers running"])
+                "sessions with transfers running and 0 with other commands"])
 
     def test_linesCountTransfers(self):
         """
-        The first line of a drain counts as finishing their transfers only
-        the sessions running one; a session running another command (a
-        login, C{AUTH TLS}'s handshake) is counted apart: it was counted
-        among the transfers.
+        The lines of a drain count as finishing their transfers (and, once
+        the grace is over, as closed with transfers running) only the
+        sessions running one; a session running another command (a login
+        being answered) is counted apart: it was counted among the
+        transfers.
         """
         FakeSession(self.factory, busy=True)
         FakeSession(self.factory, busy=True, transfer=False)
         FakeSession(self.factory)
         self.drain.stopService()
+        self.clock.advance(30)
         self.assertEqual(self.lines(), [
             "stopping: closing 1 idle sessions, 1 finishing their transfers "
-            "and 1 other commands (grace 30 s)"])
+            "and 1 other commands (grace 30 s)",
+            "shutdown grace of 30 s over: closing 1 sessions with transfers "
+            "running and 1 with other commands"])
         del self.logged[:]
         self.factory = FakeFactory()
         self.drain = Drain(self.factory, 30, self.clock)
