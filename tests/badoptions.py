@@ -164,6 +164,11 @@ ROWS = [
                     "haproxy:unix:"]],
     (["--metrics", "unix:"], "--metrics: bad endpoint 'unix:': the "
      "socket's path is empty"),
+    # stdio: served one session on the log's output, then nobody.
+    *[([f"--{name}", value], f"--{name}: bad endpoint '{value}': stdio: "
+       "listens on no socket")
+      for name in ["listen", "metrics"]
+      for value in ["stdio:", "STDIO:", "haproxy:stdio:"]],
     *[([f"--{name}", "unix:{dir}/" + "s" * 108], f"--{name}: bad endpoint")
       for name in ["listen", "metrics"]],
     *[(["--listen", value], "--listen: bad endpoint")

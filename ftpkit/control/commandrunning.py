@@ -35,8 +35,8 @@ class CommandRunning:
     Check and run a session's commands, replying to each.
 
     What it uses of the protocol it is mixed into: C{session} (its shell, access and
-    C{renameFrom}), C{reply}, C{reportReplied}, C{close}, C{log} and
-    C{peer}.
+    C{renameFrom}), C{reply}, C{reportCommandStarted}, C{reportReplied},
+    C{close}, C{log} and C{peer}.
     """
 
     def runCommand(self, verb, argument):
@@ -56,6 +56,8 @@ class CommandRunning:
             return None
         if verb != "RNTO" and verb != "RNFR":
             self.session.renameFrom = None
+        if verb in REPORTED_VERBS:
+            self.reportCommandStarted()
         handler = getattr(self, command.method)
         try:
             result = handler(argument)

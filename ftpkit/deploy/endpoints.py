@@ -152,7 +152,8 @@ def parseServerEndpoint(description, given=None):
     @return: the endpoint.
     @raise ValueError: saying why it is bad, naming it; an argument named
         twice among them (Twisted keeps the last: C{interface=127.0.0.1}
-        then C{interface=0.0.0.0} listened on every address).
+        then C{interface=0.0.0.0} listened on every address); an endpoint
+        that listens on no socket (L{notListeningError}).
     """
     from twisted.internet import endpoints, reactor
 
@@ -161,6 +162,9 @@ def parseServerEndpoint(description, given=None):
     if repeated is not None:
         raise ValueError(f"bad endpoint {given!r}: {repeated} given twice "
                          "(the last would replace the first)")
+    why = notListeningError(description)
+    if why is not None:
+        raise ValueError(f"bad endpoint {given!r}: {why}")
     # Before Twisted's parser, which walks the directory it is given
     # (the current one for C{tls:}) and can fail on what it finds.
     certificates = certificateDirectory(description)
@@ -191,6 +195,37 @@ def parseServerEndpoint(description, given=None):
         raise ValueError(f"bad endpoint {given!r}: no directory "
                          f"{directory!r} for the socket")
     return endpoint
+
+
+STDIO_REFUSED = (
+    "stdio: listens on no socket: it serves one session over the "
+    "standard input and output, which the log writes to as well, with no "
+    "address for data connections (PASV), and the server then runs on "
+    "serving nobody; listen on tcp:, tcp6:, ssl: or unix:, or have "
+    "systemd pass a listening socket (systemd:)")
+"""Why a C{stdio:} endpoint is refused (L{notListeningError})."""
+
+
+def notListeningError(description):
+    """
+    Twisted's C{stdio:} server endpoint parsed, and the server served one
+    session over its standard input and output, its log lines among the
+    replies, C{PASV} answered C{425}, and it kept running once that
+    session was over, listening nowhere. An FTP server listens: an
+    C{inetd} that hands each connection to a process of its own passes a
+    socket, which C{stdio:} does not take for one.
+
+    @param description: an endpoint description (C{--listen},
+        C{--metrics}).
+    @return: why it cannot serve (a C{stdio:} one, behind C{haproxy:} or
+        not), or C{None}.
+    """
+    fields = splitEndpoint(description)
+    if fields[0].lower() == "haproxy" and len(fields) > 1:
+        fields = fields[1:]
+    if fields[0].lower() == "stdio":
+        return STDIO_REFUSED
+    return None
 
 
 def certificateDirectory(description):

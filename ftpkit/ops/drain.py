@@ -27,20 +27,23 @@ from twisted.logger import Logger
 SHUTTING_DOWN = "Server shutting down; try again later"
 """The text of the C{421} a drained session gets."""
 
-STOPPING = ("stopping: closing {idle} idle sessions, {busy} finishing "
-            "their transfers (grace {grace} s)")
-"""The line of a drain that begins."""
+STOPPING = ("stopping: closing {idle} idle sessions, {transfers} finishing "
+            "their transfers and {others} other commands (grace {grace} s)")
+"""The line of a drain that begins (L{countRunning} counts the sessions
+it names)."""
 
-CUTTING = ("stopping now: closing {idle} idle sessions, cutting {busy} "
-           "transfers")
+CUTTING = ("stopping now: closing {idle} idle sessions, cutting {transfers} "
+           "transfers and {others} other commands")
 """The line of a drain that begins after L{Drain.hurry}."""
 
-GRACE_OVER = ("shutdown grace of {grace} s over: closing {count} sessions "
-              "with transfers running")
+GRACE_OVER = ("shutdown grace of {grace} s over: closing {transfers} "
+              "sessions with transfers running and {others} with other "
+              "commands")
 """The line of a drain whose grace is over, sessions still running."""
 
 GRACE_CUT = ("shutdown grace of {grace} s cut short (SIGQUIT): closing "
-             "{count} sessions with transfers running")
+             "{transfers} sessions with transfers running and {others} with "
+             "other commands")
 """The line of a drain L{Drain.hurry} ended, sessions still running."""
 
 ABORT_WAIT = 10.0
@@ -58,6 +61,29 @@ take for its command to reply (C{426}) before it is told C{421} and
 closed anyway: an abort ending the transfer on a later turn of the
 reactor (a TLS data connection) is still answered first.
 """
+
+
+def countRunning(sessions):
+    """
+    Count what a drain's sessions are doing, for its lines: a
+    session whose login is being answered (the delay after a wrong
+    password, a slow password check), or whose C{DELE} or C{MKD} waits
+    for the storage, runs a command that is no transfer, and was counted
+    among those finishing their transfers.
+
+    @param sessions: the sessions (L{ftpkit.control.server.FTPProtocol}).
+    @return: C{(idle, transfers, others)}: the sessions running no
+        command; those running a transfer (or its command waiting for its
+        file, its data connection or an upload's commit:
+        C{transferState}); those running another command.
+    """
+    idle = transfers = 0
+    for session in sessions:
+        if session.isIdle():
+            idle += 1
+        elif session.transferState() is not None:
+            transfers += 1
+    return idle, transfers, len(sessions) - idle - transfers
 
 
 def _within(deferred, seconds, reactor):
@@ -133,10 +159,10 @@ class Drain(service.Service):
         sessions = list(self.factory.openSessions)
         if not sessions:
             return self._finishWork(started)
-        busy = sum(1 for session in sessions if not session.isIdle())
+        idle, transfers, others = countRunning(sessions)
         self._graceGiven, self._cutAtOnce = self.grace, self._hurried
-        self.log.info(CUTTING if self._hurried else STOPPING,
-                      idle=len(sessions) - busy, busy=busy,
+        self.log.info(CUTTING if self._hurried else STOPPING, idle=idle,
+                      transfers=transfers, others=others,
                       grace=f"{self.grace:g}")
         finished = defer.DeferredList(
             [self._finish(session) for session in sessions])
@@ -213,9 +239,13 @@ class Drain(service.Service):
         left = [session for session in sessions
                 if session in self.factory.openSessions]
         # Begun after SIGQUIT, the drain said at once that it cuts them.
-        if left and not self._cutAtOnce:
+        # A session idle by now, its connection not ended yet (its last
+        # replies still going out under TLS), is cut from nothing.
+        _, transfers, others = countRunning(left)
+        if transfers + others and not self._cutAtOnce:
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
-                          grace=f"{self._graceGiven:g}", count=len(left))
+                          grace=f"{self._graceGiven:g}", transfers=transfers,
+                          others=others)
         for session in left:
             # A download whose every byte went to the kernel is complete
             # (226): the abort ends it in order, and its client gets it all.

@@ -90,11 +90,14 @@ class Event:
     @ivar target: a rename's new path, or C{None}.
     @ivar code: the final reply code, or C{None}.
     @ivar bytes: bytes a transfer moved.
-    @ivar seconds: how long a transfer or a session lasted.
-    @ivar beforeData: whether a file transfer failed before its data
-        connection opened (no descriptor left: C{425} for the connection,
-        C{451} for the file): it moved nothing and lasted no time,
-        whatever C{seconds} says.
+    @ivar seconds: how long a transfer lasted (from its data connection
+        being ready; for one L{beforeData}, from its command) or a session
+        (from login).
+    @ivar beforeData: whether a transfer failed before its data
+        connection was ready (none came, or no descriptor was left:
+        C{425}; the file could not be opened: C{451}; cut while it waited
+        for the connection or its TLS handshake: C{426}): it moved
+        nothing, and C{seconds} say how long its command waited.
     @ivar binary: whether a transfer was in C{TYPE I}.
     @ivar bytesIn: bytes a session received (L{LOGOUT}).
     @ivar bytesOut: bytes a session sent (L{LOGOUT}).

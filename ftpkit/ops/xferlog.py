@@ -80,8 +80,8 @@ def transferSeconds(event):
         shorter than half a second, as ProFTPD and Pure-FTPd write it;
         vsftpd writes at least 1, which a sum of times over many small
         transfers overstates); 0 for a transfer that failed before its
-        data connection opened (C{425}, C{451}), which moved nothing and lasted
-        no time, however long its command waited (ProFTPD's 0 too).
+        data connection was ready (L{events.Event.beforeData}), which
+        moved nothing, however long its command waited (ProFTPD's 0 too).
     """
     if event.beforeData:
         return 0

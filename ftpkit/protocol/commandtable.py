@@ -220,9 +220,14 @@ def lookup(verb):
 TLS_ONLY = frozenset(["PBSZ", "PROT", "SSCN", "CPSV"])
 """The verbs C{FEAT} lists only where TLS is configured."""
 
+TLS_CLIENT_ROLE = frozenset(["SSCN", "CPSV"])
+"""The verbs that make the server the TLS client of a data connection
+(secure FXP), which C{FEAT} lists only where it may take that role."""
+
 
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True):
+                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True,
+                 tlsClientRole=True):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -242,6 +247,10 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         cannot, as lftp, seeing it listed, asks for no C{SSCN} and then
         sends C{EPSV}, which leaves the data connection of a copy between
         two servers without a TLS client.
+    @param tlsClientRole: whether the server may be the TLS client of a
+        data connection: not with C{--tls-require-session-reuse}, where
+        C{SSCN ON} and C{CPSV} get C{534}, and C{SSCN} and C{CPSV} are
+        left out (lftp sends C{CPSV} to a server that lists it).
     @return: a sorted list of feature lines (without leading space).
     """
     lines = {
@@ -251,6 +260,7 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         and (tlsEnabled or command.verb not in TLS_ONLY)
         and (tlsEnabled and allowCCC or command.verb != "CCC")
         and (passiveIPv4 or command.verb != "CPSV")
+        and (tlsClientRole or command.verb not in TLS_CLIENT_ROLE)
         and (command.capability is None
              or command.capability in capabilities)
     }

@@ -165,8 +165,8 @@ def permissions(info, writable, held=False):
         C{"dfw"} (delete, rename, store) when writable; for a symbolic
         link the shell does not follow (L{LINK}: one leading outside the
         root, or nowhere, which C{RETR} refuses) nothing, writable or not
-        (what may be done to the link itself differs between shells: the
-        disk realm's C{DELE} removes it, C{file://}'s refuses); for
+        (so C{RNFR} of it gets C{550}; C{DELE} removes the link itself,
+        on the disk realm and C{file://} alike); for
         anything else
         C{"r"} (but for a held file: a regular file that is not
         world-readable when C{held}), plus C{"adfw"} (append, delete,

@@ -336,7 +336,17 @@ class FsspecShell:
         self.backend.removeDirectory(self.fs,
                                      self.fsPath(path, followLast=False))
 
-    def _removeFile(self, path):
+    def _entryKindOf(self, path):
+        """
+        What a command acting on the entry itself (C{DELE}, a rename's
+        source) finds at C{path}: a symbolic link that cannot be followed
+        (out of the root, in a loop, dangling) is a L{LINK}, acted on as
+        the disk realm acts on it, never followed.
+
+        @return: L{DIRECTORY}, L{FILE}, L{LINK} or C{None} when nothing is
+            there.
+        @raise PermissionDenied: when its directory leads out of the root.
+        """
         try:
             kind = self._kindOf(path)
         except PermissionDenied:
@@ -345,6 +355,10 @@ class FsspecShell:
                 raise
         if kind is None and self._isLink(path):
             kind = LINK
+        return kind
+
+    def _removeFile(self, path):
+        kind = self._entryKindOf(path)
         if kind is None:
             raise NoSuchFile()
         if kind == DIRECTORY:
@@ -352,7 +366,7 @@ class FsspecShell:
         self.fs.rm_file(self.fsPath(path, followLast=False))
 
     def _rename(self, fromPath, toPath):
-        kind = self._kindOf(fromPath)
+        kind = self._entryKindOf(fromPath)
         if kind is None:
             raise NoSuchFile()
         self._requireDirectory(toPath[:-1])

@@ -16,6 +16,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_linkloops import (
     LOOPS,
@@ -27,8 +28,10 @@ from tests.scratch import scratchDirectory
 
 try:
     import fsspec
+    from fsspec.implementations.local import LocalFileSystem
 
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
+    from ftpkit.shells.fsspecshell import FsspecShell
 except ImportError:
     fsspec = None
 
@@ -145,3 +148,67 @@ class FsspecLinkOutRemovedTests(LoopbackServerMixin, unittest.TestCase):
                          ["250", "250", "250", "550"])
         self.assertEqual(os.listdir(root), [])
         self.assertEqual(os.listdir(outside), ["secret"])
+
+
+class LinkRenameParityTests(unittest.TestCase):
+    """
+    The shell's C{rename} of a symbolic link that cannot be followed (in
+    a loop, out of the root, dangling) renames the link itself, never
+    what it leads to, on C{file://} as on the disk realm: C{file://} got
+    L{ftpkit.errors.PermissionDenied} (C{550}), following it to find what
+    it was.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    @defer.inlineCallbacks
+    def renamed(self, makeShell):
+        """
+        Rename each link of L{LOOPS}, and links out of the root (to a file,
+        to a directory, to nothing), to C{NAME-moved}.
+
+        @param makeShell: called with the root, gives the shell.
+        @return: a Deferred firing with what each rename gave (C{None}
+            or the error's class name), the root's entries afterwards,
+            each link with its target (C{OUTSIDE} for the directory
+            outside), and the entries outside.
+        """
+        root = loopedTree(self)
+        outside = scratchDirectory(self)
+        with open(os.path.join(outside, "secret"), "wb") as f:
+            f.write(b"secret")
+        os.symlink(os.path.join(outside, "secret"), os.path.join(root, "far"))
+        os.symlink(outside, os.path.join(root, "fardir"))
+        os.symlink(os.path.join(outside, "none"), os.path.join(root, "gone"))
+        shell = makeShell(root)
+        results = {}
+        for name in (*LOOPS, "far", "fardir", "gone"):
+            try:
+                results[name] = yield shell.rename((name,),
+                                                   (name + "-moved",))
+            except Exception as e:  # noqa: BLE001 (compared below)
+                results[name] = type(e).__name__
+        entries = {name: os.readlink(os.path.join(root, name)).replace(
+                       outside, "OUTSIDE")
+                   if os.path.islink(os.path.join(root, name)) else None
+                   for name in os.listdir(root)}
+        return results, entries, os.listdir(outside)
+
+    @defer.inlineCallbacks
+    def test_parity(self):
+        """
+        Both shells rename each link, and leave the same tree: each link
+        under its new name, leading where it led, nothing outside touched.
+        """
+        disk = yield self.renamed(FilesystemShell)
+        local = yield self.renamed(lambda root: FsspecShell(
+            LocalFileSystem(skip_instance_cache=True), root))
+        results, entries, outside = local
+        self.assertEqual(set(results.values()), {None})
+        self.assertEqual(local, disk)
+        self.assertEqual(sorted(entries), sorted(
+            [name + "-moved" for name in (*LOOPS, "far", "fardir", "gone")]
+            + ["f"]))
+        self.assertEqual(entries["loop-moved"], "loop")
+        self.assertEqual(outside, ["secret"])

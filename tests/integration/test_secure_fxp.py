@@ -213,7 +213,9 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
         Without C{AUTH TLS} they get C{503}; without TLS configured,
         C{502}, and C{FEAT} lists neither; with session reuse required,
         C{SSCN ON} and C{CPSV} get C{534} (the other server cannot resume
-        the client's session).
+        the client's session), and C{FEAT} lists neither either (it
+        listed both, which a client takes for an offer: lftp sends
+        C{CPSV} to a server that lists it), but lists C{PROT}.
         """
         clear = self.serve(self.root, tlsContextFactory=None)
         reuse = self.serve(self.root, tlsRequireSessionReuse=True)
@@ -233,17 +235,21 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
             none = ftplibLogin(self, clear.port)
             unconfigured = refusals(none, ["SSCN", "CPSV"])
             feat = none.sendcmd("FEAT")
-            reusing = refusals(self.login(reuse),
-                               ["SSCN", "SSCN ON", "CPSV", "SSCN OFF"])
-            return inClear, unconfigured, feat, reusing
+            reuser = self.login(reuse)
+            reusing = refusals(reuser, ["SSCN", "SSCN ON", "CPSV", "SSCN OFF"])
+            reuseFeat = reuser.sendcmd("FEAT")
+            return inClear, unconfigured, feat, reusing, reuseFeat
 
         def check(result):
-            inClear, unconfigured, feat, reusing = result
+            inClear, unconfigured, feat, reusing, reuseFeat = result
             self.assertEqual(inClear, ["503", "503"])
             self.assertEqual(unconfigured, ["502", "502"])
             self.assertNotIn("SSCN", feat)
             self.assertNotIn("CPSV", feat)
             self.assertEqual(reusing, ["200", "534", "534", "200"])
+            self.assertNotIn("SSCN", reuseFeat)
+            self.assertNotIn("CPSV", reuseFeat)
+            self.assertIn(" PROT\n", reuseFeat)
         return threads.deferToThread(run).addCallback(check)
 
     def test_clientRole(self):

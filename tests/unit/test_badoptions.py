@@ -177,6 +177,8 @@ PROCESS_ROWS = [
     (["--listen", "ssl:0:privateKey={fifo}"], "--listen: "),
     (["--listen", "unix:{dir}/s:mode=77777777777"], "--listen: bad "),
     (["--listen", f"tcp:0:backlog={2 ** 64}"], "--listen: bad "),
+    (["--listen", "stdio:"], "--listen: bad endpoint 'stdio:': stdio: "
+     "listens on no socket"),
     (["--xferlog", "{fifo}"], "--xferlog: "),
     (["--auth", "file:{badPasswords}"], "--auth: "),
     (["--workers", "2", "--passive-ports", "0-0"], "--passive-ports: "),

@@ -87,6 +87,19 @@ class CommandTableTests(unittest.TestCase):
                                             passiveIPv4=False)
         self.assertEqual(sorted(set(lines) - set(without)), ["CPSV"])
 
+    def test_featureLinesWithoutTLSClientRole(self):
+        """
+        Where the server may not be the TLS client of a data connection
+        (C{--tls-require-session-reuse}: C{SSCN ON} and C{CPSV} get
+        C{534}), C{SSCN} and C{CPSV} are left out, and nothing else: they
+        were listed, and lftp sent C{CPSV} to a server listing it.
+        """
+        lines = commandtable.featureLines(True, "MLST type*;", None)
+        without = commandtable.featureLines(True, "MLST type*;", None,
+                                            tlsClientRole=False)
+        self.assertEqual(sorted(set(lines) - set(without)), ["CPSV", "SSCN"])
+        self.assertEqual(set(without) - set(lines), set())
+
     def test_featureLinesUnsupported(self):
         """
         A line whose keyword the storage cannot honour is left out.

@@ -264,9 +264,10 @@ class FakeSession:
     What L{Drain} sees of an L{ftpkit.control.server.FTPProtocol}.
     """
 
-    def __init__(self, factory, busy=False, lingering=False):
+    def __init__(self, factory, busy=False, lingering=False, transfer=True):
         """
         @param busy: whether a command runs.
+        @param transfer: whether that command is a transfer.
         @param lingering: whether L{close} leaves replies to send, so
             that the connection ends only at L{lose} (as under TLS);
             otherwise it ends at once.
@@ -279,11 +280,15 @@ class FakeSession:
         self.aborted = False
         self.stopped = False
         self.running = defer.Deferred() if busy else None
+        self.transfer = transfer
         self.settled = defer.succeed(None)
         factory.openSessions.add(self)
 
     def isIdle(self):
         return self.running is None
+
+    def transferState(self):
+        return "running" if self.running and self.transfer else None
 
     def whenIdle(self):
         if self.running is None:
@@ -493,9 +498,9 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.clock.advance(30)
         self.assertEqual(self.lines(), [
             "stopping: closing 0 idle sessions, 1 finishing their "
-            "transfers (grace 30 s)",
+            "transfers and 0 other commands (grace 30 s)",
             "shutdown grace of 30 s over: closing 1 sessions with "
-            "transfers running"])
+            "transfers running and 0 with other commands"])
         for hurryFirst in (False, True):
             del self.logged[:]
             self.factory = FakeFactory()
@@ -507,12 +512,41 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
             self.drain.hurry()
             self.clock.advance(0)
             self.assertEqual(self.lines(), [
-                "stopping now: closing 0 idle sessions, cutting 1 transfers"
+                "stopping now: closing 0 idle sessions, cutting 1 transfers "
+                "and 0 other commands"
             ] if hurryFirst else [
                 "stopping: closing 0 idle sessions, 1 finishing their "
-                "transfers (grace 30 s)",
+                "transfers and 0 other commands (grace 30 s)",
                 "shutdown grace of 30 s cut short (SIGQUIT): closing 1 "
-                "sessions with transfers running"])
+                "sessions with transfers running and 0 with other commands"])
+
+    def test_linesCountTransfers(self):
+        """
+        The lines of a drain count as finishing their transfers (and, once
+        the grace is over, as closed with transfers running) only the
+        sessions running one; a session running another command (a login
+        being answered) is counted apart: it was counted among the
+        transfers.
+        """
+        FakeSession(self.factory, busy=True)
+        FakeSession(self.factory, busy=True, transfer=False)
+        FakeSession(self.factory)
+        self.drain.stopService()
+        self.clock.advance(30)
+        self.assertEqual(self.lines(), [
+            "stopping: closing 1 idle sessions, 1 finishing their transfers "
+            "and 1 other commands (grace 30 s)",
+            "shutdown grace of 30 s over: closing 1 sessions with transfers "
+            "running and 1 with other commands"])
+        del self.logged[:]
+        self.factory = FakeFactory()
+        self.drain = Drain(self.factory, 30, self.clock)
+        FakeSession(self.factory, busy=True, transfer=False)
+        self.drain.hurry()
+        self.drain.stopService()
+        self.assertEqual(self.lines(), [
+            "stopping now: closing 0 idle sessions, cutting 0 transfers and "
+            "1 other commands"])
 
     def test_neverEnds(self):
         """

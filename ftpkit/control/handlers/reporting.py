@@ -65,6 +65,7 @@ class SessionReporting:
     bytesOut = 0
     sessionId = 0
     _reportedTransfer = None
+    _commandStarted = 0.0
 
     def publish(self, kind, **fields):
         """
@@ -135,6 +136,15 @@ class SessionReporting:
         self.publish(events.CHANGE, command=command, path=paths.toText(path),
                      target=None if target is None else paths.toText(target))
 
+    def reportCommandStarted(self):
+        """
+        A transfer or listing command (L{REPORTED_VERBS}) begins to run:
+        if it ends before its data connection is ready (refused, cut while
+        it waits for the connection or during its TLS handshake), its
+        event's C{seconds} run from now.
+        """
+        self._commandStarted = self.factory.reactor.seconds()
+
     def reportTransferStarted(self, transfer):
         """
         A data connection is open for the running command.
@@ -173,6 +183,8 @@ class SessionReporting:
                     else events.LISTING)
             self.publish(kind, command=verb,
                          path=self._pathText(verb, argument), code=code,
+                         seconds=self.factory.reactor.seconds()
+                         - self._commandStarted,
                          beforeData=True, binary=self.session.binary,
                          reason=reason)
             return kind == events.TRANSFER

@@ -136,7 +136,8 @@ class SessionCommands:
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
             allowCCC=self.config.tlsAllowCCC, capabilities=capabilities,
-            passiveIPv4=self.passiveIPv4())
+            passiveIPv4=self.passiveIPv4(),
+            tlsClientRole=not self.config.tlsRequireSessionReuse)
         settable = self.settableFacts()
         if len(settable) == 2:
             return lines
