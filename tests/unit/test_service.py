@@ -538,6 +538,9 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
             "and 1 other commands (grace 30 s)",
             "shutdown grace of 30 s over: closing 1 sessions with transfers "
             "running and 1 with other commands"])
+        # The JSON fields of before the two counts came apart stay.
+        self.assertEqual([(e.get("busy"), e.get("count")) for e in self.logged],
+                         [(2, None), (None, 2)])
         del self.logged[:]
         self.factory = FakeFactory()
         self.drain = Drain(self.factory, 30, self.clock)
