@@ -1,14 +1,15 @@
 """
 Attacks on a session's state across TLS over real loopback sockets:
 what a session did before TLS (C{HOST}, C{REIN}) or after it ends
-(C{CCC}) gives no way around the virtual host TLS named or the control
-connection's session.
+(C{CCC}) gives no way around the virtual host TLS named, the control
+connection's session, or the logins a connection may have.
 """
 
 import socket
 
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.login import MAX_LOGINS
 from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
@@ -171,6 +172,46 @@ class AuthAfterCCCTests(FTPSTestsMixin, unittest.TestCase):
             b"331 ", b"230 ", b"200 ", b"200 ", b"200 ", b"220 ", b"234 ",
             b"331 ", b"230 ", b"503 ", b"200 ", b"200 ",
             (b"150 ", b"226 "), (b"150 ", b"426 ")])
+
+
+class LoginsThroughCCCTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{AUTH TLS} after C{CCC} logs the user out to log in again under TLS,
+    as C{REIN} does: it counts toward the logins a connection may have
+    (L{ftpkit.control.handlers.login.MAX_LOGINS}). With
+    C{--tls-allow-ccc}, a client looping login, C{CCC} and C{AUTH TLS}
+    had as many logins on one connection as it liked (two log lines
+    each), though C{REIN} stopped at ten.
+    """
+
+    async def test_authPastLogins(self):
+        """
+        Logins each followed by C{CCC} and C{AUTH TLS}: the C{AUTH TLS}
+        after the tenth login gets C{421}, and the connection is closed.
+        """
+        server = self.serve(tlsAllowCCC=True)
+
+        def session():
+            client = TLSClient(server.port)
+            try:
+                client.startTLS()
+                replies = []
+                for _ in range(MAX_LOGINS):
+                    replies.append(client.login()[:4])
+                    replies.append(client.clearTLS()[:4])
+                    reply = client.command("AUTH TLS")
+                    replies.append(reply[:4])
+                    if not reply.startswith(b"234"):
+                        return replies, client.sock.recv(1)
+                    client.sock = client.context.wrap_socket(client.sock)
+                return replies, None
+            finally:
+                client.close()
+
+        replies, after = await self.inThread(session)
+        self.assertEqual(replies, [b"230 ", b"200 ", b"234 "]
+                         * (MAX_LOGINS - 1) + [b"230 ", b"200 ", b"421 "])
+        self.assertEqual(after, b"")
 
 
 class ImplicitClient(TLSClient):

@@ -47,16 +47,18 @@ ANONYMOUS_NAMES = frozenset(["anonymous", "ftp"])
 
 MAX_LOGINS = 10
 """Logins one control connection may have: its first, then one after
-each C{REIN}. A client that knows a password (or where anonymous logins
-are open) logged in and out on one connection as fast as it could send
-C{USER}, C{PASS} and C{REIN}, two log lines each time, which a firewall's
-rate of new connections per address does not bound; past these, C{REIN}
-closes the connection (L{LoginCommands.ftp_REIN}). vsftpd and ProFTPD
-have no C{REIN}: one login a connection."""
+each command that logs its user out to let it log in again (C{REIN}, and
+C{AUTH TLS} after C{CCC}). A client that knows a password (or where
+anonymous logins are open) logged in and out on one connection as fast as
+it could send C{USER}, C{PASS} and C{REIN}, two log lines each time,
+which a firewall's rate of new connections per address does not bound;
+past these, such a command closes the connection
+(L{LoginCommands.refuseLoginAgain}). vsftpd and ProFTPD have no C{REIN}:
+one login a connection."""
 
 TOO_MANY_LOGINS = ("Too many logins on this connection; connect again to "
                    "log in again")
-"""The C{421} reply to a C{REIN} past L{MAX_LOGINS}."""
+"""The C{421} reply to a C{REIN} (or C{AUTH TLS}) past L{MAX_LOGINS}."""
 
 
 def resumerOf(username, anonymous, peer, users=None):
@@ -395,13 +397,7 @@ class LoginCommands:
         if self.transfer is not None:
             return (503, "Transfer in progress")
         wasLoggedIn = self.session.shell is not None
-        if wasLoggedIn and self.logins >= MAX_LOGINS:
-            self.factory.peerWarnings.emit(
-                self.log, LogLevel.warn, "logins", self.peer,
-                "REIN from {peer} after {count} logins on one connection; "
-                "closing", peer=self.peer, count=self.logins)
-            self.reply(421, TOO_MANY_LOGINS)
-            self.close()
+        if self.refuseLoginAgain("REIN"):
             return None
         startedAt = self.session.startedAt
         self.logout()
@@ -410,6 +406,32 @@ class LoginCommands:
         if not wasLoggedIn:
             self.session.startedAt = startedAt
         return (220, self.config.banner)
+
+    def refuseLoginAgain(self, verb):
+        """
+        A command that logs the user out so that the client may log in
+        again on this connection (C{REIN}; C{AUTH TLS}, which logs out a
+        user logged in in clear, after C{CCC} as before a first TLS): past
+        L{MAX_LOGINS} logins, it gets C{421} and the connection is closed,
+        logged out, the refusal logged through the server's
+        L{ftpkit.control.peerwarnings}. Each such command asks here: with
+        C{--tls-allow-ccc}, C{CCC} and C{AUTH TLS} logged a client out and
+        in again without end, as C{REIN} did before it asked.
+
+        @param verb: the command, for the log.
+        @return: whether it is refused (the C{421} is sent, the connection
+            closing); C{False} for a client not logged in, or within
+            L{MAX_LOGINS}.
+        """
+        if self.session.shell is None or self.logins < MAX_LOGINS:
+            return False
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.warn, "logins", self.peer,
+            "{verb} from {peer} after {count} logins on one connection; "
+            "closing", verb=verb, peer=self.peer, count=self.logins)
+        self.reply(421, TOO_MANY_LOGINS)
+        self.close()
+        return True
 
     def ftp_QUIT(self, argument):
         """

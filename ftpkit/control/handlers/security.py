@@ -235,7 +235,11 @@ class SecurityCommands:
 
     def ftp_AUTH(self, argument):
         """
-        Switch the control connection to TLS (RFC 4217).
+        Switch the control connection to TLS (RFC 4217). A user logged
+        in (in clear, or under a TLS session C{CCC} ended) is logged out,
+        to log in again under TLS: a login of the connection's
+        L{ftpkit.control.handlers.login.MAX_LOGINS}, as after C{REIN}
+        (C{421} past them, the connection closed).
         """
         mechanism = argument.strip().upper()
         if self.controlSecure or ISSLTransport.providedBy(self.transport):
@@ -244,6 +248,8 @@ class SecurityCommands:
             return (502, "TLS is not configured on this server")
         if mechanism not in TLS_MECHANISMS:
             return (504, "Unknown security mechanism; use AUTH TLS")
+        if self.refuseLoginAgain("AUTH"):
+            return None
         self.reply(234, "AUTH %s successful" % mechanism)
         self.discardPipelined()
         # RFC 2228: after AUTH the user logs in again; a USER, or a whole
