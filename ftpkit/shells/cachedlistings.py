@@ -19,6 +19,8 @@ import stat as statModule
 from array import array
 from collections import deque
 
+from twisted.internet.defer import succeed
+
 from ftpkit.shells.disklistings import (
     DiskListing,
     groupName,
@@ -235,9 +237,36 @@ class CachingListing(DiskListing):
             return DiskListing.nextFormattedBatch(self, format)
         if self._atEnd or self._closed:
             return DiskListing.nextFormattedBatch(self, format)
+        ready = self._readyBatch(format)
+        if ready is not None:
+            return succeed(_formatted(self._read(ready)))
         self._reading = True
         return self._run(self._formatBatch, format).addBoth(
             self._read).addCallback(_formatted)
+
+    def _readyBatch(self, format):
+        """
+        The next batch when it needs no disk: one read ahead, or one of
+        the cached listing whose segments are all lines kept. Each batch
+        after the first was one more call in the disk thread, and one more
+        wake-up of the reactor, only to join bytes already in memory: nine
+        a listing of 10,000 entries, read or cached.
+
+        @return: as L{_formatBatch}, or C{None} when the batch must be
+            read in the disk thread (the first, or one holding entries
+            described again at each use).
+        """
+        if self._ahead:
+            count, parts, after = self._ahead.popleft()
+            return count, b"".join(parts), after
+        cached = self._cached
+        if cached is None:
+            return None
+        batches = cached.batches
+        if self._index < len(batches) and not all(
+                type(segment) is bytes for segment in batches[self._index]):
+            return None
+        return self._replay(format)
 
     def _formatBatch(self, format):
         """
