@@ -254,6 +254,9 @@ class ListFormat:
         low, high = recentBounds(self._now)
         lines = []
         add = lines.append
+        # The date of the last second formatted, kept: entries sorted by
+        # name are often made in turn, seconds apart or less.
+        lastWhole = lastRecent = date = None
         for name, result in sorted(batch, key=byName):
             key = (result.st_mode, result.st_nlink, result.st_uid,
                    result.st_gid)
@@ -266,14 +269,15 @@ class ListFormat:
                 whole = int(mtime)
             else:
                 whole = wholeSecond(mtime)
-            day = whole // 86400
-            texts = dates.get(day) or dayTexts(day, dates)
+            recent = low <= mtime <= high
+            if whole != lastWhole or recent is not lastRecent:
+                lastWhole, lastRecent = whole, recent
+                day = whole // 86400
+                texts = dates.get(day) or dayTexts(day, dates)
+                date = (texts[0] + HOURS_MINUTES[whole % 86400 // 60]
+                        if recent else texts[1])
             # str.rjust: what {:8d} gives an int, without parsing a spec.
-            if low <= mtime <= high:
-                add(f"{head}{str(result.st_size).rjust(8)} {texts[0]}"
-                    f"{HOURS_MINUTES[whole % 86400 // 60]} {name}")
-            else:
-                add(f"{head}{str(result.st_size).rjust(8)} {texts[1]} {name}")
+            add(f"{head}{str(result.st_size).rjust(8)} {date} {name}")
         return encodeLines(lines)
 
 

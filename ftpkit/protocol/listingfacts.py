@@ -390,7 +390,10 @@ class FactsFormat:
             owned, grouped, others = self._piecesAs
         # The facts' parts, each put in the line as it is: "" when the
         # fact is not given.
-        modifyDay = modifyMinute = modifySecond = device = inode = ""
+        modified = device = inode = ""
+        # The modify fact of the last second formatted, kept: entries
+        # sorted by name are often made in turn, seconds apart or less.
+        lastWhole = None
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=byName):
@@ -416,17 +419,19 @@ class FactsFormat:
                     whole = int(mtime)
                 else:
                     whole = wholeSecond(mtime)
-                day = whole // 86400
-                seconds = whole % 86400
-                modifyDay = (dates.get(day) or dayTexts(day, dates))[2]
-                modifyMinute = TIMEVAL_MINUTES[seconds // 60]
-                modifySecond = TIMEVAL_SECONDS[seconds % 60]
+                if whole != lastWhole:
+                    lastWhole = whole
+                    day = whole // 86400
+                    seconds = whole % 86400
+                    modified = ((dates.get(day) or dayTexts(day, dates))[2]
+                                + TIMEVAL_MINUTES[seconds // 60]
+                                + TIMEVAL_SECONDS[seconds % 60])
             if unique:
                 device = result.st_dev
                 device = devices.get(device) or _device(devices, device)
                 inode = "%x" % result.st_ino
             add(f"{first}{result.st_size if sized else ''}{second}"
-                f"{modifyDay}{modifyMinute}{modifySecond}{third}{device}"
+                f"{modified}{third}{device}"
                 f"{inode}{last}{name}")
         return encodeLines(lines)
 

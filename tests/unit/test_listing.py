@@ -4,6 +4,7 @@ Tests for L{ftpkit.protocol.listing} and L{ftpkit.protocol.listingfacts}.
 
 import calendar
 import locale
+from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -267,6 +268,27 @@ class ListingTests(SynchronousTestCase):
         wanted = [name for name in names if "\r" not in name and "\n" not in name]
         self.assertEqual(data.count(b"\r\n"), len(wanted))
         self.assertEqual(data.count(b"\n"), len(wanted))
+
+    def test_statsOneSecondAcrossRecent(self):
+        """
+        Two entries of one second on either side of the bound between
+        the dates that show the time and those that show the year (at a
+        time with a fraction) each show their own, from C{os.stat}
+        results as from L{FileInfo} values: L{ListFormat.stats} keeps the
+        date of the last second it formatted, and of which kind it was.
+        """
+        now = NOW + 0.5
+        bound = now - 180 * DAY
+        older, newer = (SimpleNamespace(
+            st_mode=0o100644, st_nlink=1, st_uid=0, st_gid=0, st_size=1,
+            st_mtime=mtime) for mtime in (bound - 0.25, bound + 0.25))
+        data = ListFormat(now).stats([("a", older), ("b", newer)], str, str)
+        self.assertEqual(data, ListFormat(now).entries([
+            ("a", _file(mtime=bound - 0.25, owner="0", group="0", size=1)),
+            ("b", _file(mtime=bound + 0.25, owner="0", group="0",
+                        size=1))]))
+        self.assertIn(b" May 29  2026 a\r\n", data)
+        self.assertIn(b" May 29 13:01 b\r\n", data)
 
 
 class FactsTests(SynchronousTestCase):

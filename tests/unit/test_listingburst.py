@@ -2,7 +2,8 @@
 Sessions listing one directory at the same moment: the first listing the
 cache does not hold reads it whole at its first batch
 (L{ftpkit.shells.cachedlistings.WHOLE_ENTRIES}), so the others find it
-cached.
+cached; and the disk thread calls a listing makes (its open and its
+first batch: the batches after it are in memory).
 """
 
 import os
@@ -164,3 +165,69 @@ class BurstTests(unittest.TestCase):
         self.assertEqual(len(formatted), 2 * BATCH_SIZE + 5 + 5 + 1)
         expected = yield self.expected()
         self.assertEqual(listed, expected)
+
+
+class ThreadCallTests(unittest.TestCase):
+    """
+    The disk thread calls a listing of several batches makes: its open
+    and its first batch, read or found cached; the batches after it are
+    in memory already.
+    """
+
+    if not sys.platform.startswith("linux"):
+        skip = "inotify is Linux's"
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        for number in range(2 * BATCH_SIZE + 5):
+            open(os.path.join(self.root, f"f{number:05d}"), "w").close()
+        self.cache = ListingCache(DirectoryWatcher(Inotify()))
+        self.addCleanup(self.cache.close)
+        self.patch(listingcache, "_shared", self.cache)
+        self.calls = []
+
+        def runner(function, *args):
+            self.calls.append(function)
+            return defer.maybeDeferred(function, *args)
+
+        self.shell = FilesystemShell(self.root, runner=runner)
+
+    @defer.inlineCallbacks
+    def test_twoCalls(self):
+        """
+        A listing not cached is read whole in the call of its first
+        batch, and one cached is found in it: each makes two calls, not
+        one a batch, and sends the same lines as the other.
+        """
+        listed = []
+        for _ in range(2):
+            del self.calls[:]
+            listing = yield self.shell.openListing(())
+            listed.append((yield _readAll(listing, ListFormat(0))))
+            self.assertEqual(len(self.calls), 2)
+        self.assertEqual(self.cache.hits, 1)
+        self.assertEqual(listed[0], listed[1])
+        self.assertEqual(listed[0].count(b"\n"), 2 * BATCH_SIZE + 5)
+
+    @defer.inlineCallbacks
+    def test_describedAgain(self):
+        """
+        A cached batch holding an entry described again at each use (a
+        directory) is read in the disk thread, which looks it up; the
+        others are not.
+        """
+        for number in range(30):
+            os.mkdir(os.path.join(self.root, f"d{number:02d}"))
+        listing = yield self.shell.openListing(())
+        first = yield _readAll(listing, ListFormat(0))
+        cached, = self.cache._listings.values()
+        again = sum(1 for batch in cached.batches[1:]
+                    if any(type(segment) is not bytes for segment in batch))
+        self.assertGreater(again, 0)
+        del self.calls[:]
+        listing = yield self.shell.openListing(())
+        listed = yield _readAll(listing, ListFormat(0))
+        self.assertEqual(self.cache.hits, 1)
+        self.assertEqual(listed, first)
+        self.assertEqual(len(self.calls), 2 + again)
