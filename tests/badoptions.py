@@ -139,6 +139,17 @@ ROWS = [
                     "haproxy:tcp:0:backlog=5:backlog=6",
                     "tcp:0:interface=999.1.1.1",
                     "haproxy:tcp6:0:interface=nosuch.invalid"]],
+    *[([f"--{name}", value], f"--{name}: bad endpoint '{value}': interface "
+       f"'{address}' is an IPv6 address: escape its colons, interface="
+       + address.replace(":", "\\:"))
+      for name in ["listen", "metrics"]
+      for value, address in [("tcp:0:interface=::1", "::1"),
+                             ("tcp6:0:interface=fe80::1%lo", "fe80::1%lo"),
+                             ("tcp6:0:interface=2001:db8::5:backlog=5",
+                              "2001:db8::5")]],
+    (["--listen", "haproxy:tcp6:0:interface=::"],
+     "--listen: bad endpoint 'haproxy:tcp6:0:interface=::': interface '::' "
+     "is an IPv6 address: escape its colons, interface=\\:\\:"),
     (["--listen", "tcp:2121", "--listen", "tcp:2121"], "--listen: "),
     (["--listen", "ssl:0:privateKey={missing}"], "--listen: "),
     (["--listen", "ssl:0:privateKey={dir}"], "--listen: "),

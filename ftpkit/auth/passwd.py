@@ -215,7 +215,8 @@ def makeParser():
     parser.add_argument("--password-stdin", action="store_true",
                         help="read the password as one line from stdin")
     parser.add_argument("--home", help="home directory (relative to --root"
-                        " of the server, or absolute) [default: USER]")
+                        " of the server, '.' for --root itself, or absolute)"
+                        " [default: USER]")
     parser.add_argument("--permissions", type=permissionList,
                         help="comma-separated: " + ",".join(PERMISSIONS)
                         + " [default for a new user: list,read]")

@@ -15,6 +15,7 @@ per user::
     permissions = ["list", "write"]
 """
 
+import posixpath
 import tomllib
 from dataclasses import dataclass, field
 from typing import Optional
@@ -151,6 +152,11 @@ def parseUser(name, table):
     home = table.get("home", name)
     if not isinstance(home, str) or not home or "\0" in home:
         raise UsersFileError(f"{where}.home: must be a non-empty path")
+    if isMachineRoot(home):
+        raise UsersFileError(
+            f"{where}.home: {home!r} is this machine's root directory, not "
+            "the one the server serves: write '.' for --root itself, or "
+            "the path of the user's own directory")
     quota = _byteCount(table.get("quota"), f"{where}.quota", least=0)
     fileQuota = table.get("quota-files")
     if fileQuota is not None and (
@@ -194,6 +200,20 @@ def _byteCount(value, where, least=1):
         return parseByteCount(value, least=least)
     except ValueError as e:
         raise UsersFileError(f"{where}: {e}")
+
+
+def isMachineRoot(home):
+    """
+    A home of C{/} is the whole machine: every file the server's account
+    may read served to the user, and the start-up walk for crashed
+    uploads (L{ftpkit.shells.partialsweep}) going through every file system
+    mounted, other servers' roots among them. An operator writing it
+    means the served root (C{--root}), which is C{.}.
+
+    @param home: a user's C{home}, as written.
+    @return: whether it names the machine's root directory.
+    """
+    return posixpath.isabs(home) and not posixpath.normpath(home).strip("/")
 
 
 def parseUsers(text, source="<users>"):

@@ -3,6 +3,7 @@ Reading Twisted endpoint descriptions (C{--listen} and C{--metrics}
 values) as data, and L{BareAccepting}, the listening endpoints' wrapper.
 """
 
+import ipaddress
 import os
 import re
 import socket
@@ -175,8 +176,8 @@ def parseServerEndpoint(description, given=None):
     try:
         endpoint = endpoints.serverFromString(reactor, description)
     except Exception as e:  # noqa: BLE001 (any parse failure is the user's)
-        why = (_numberError(e) or _argumentsError(e, description)
-               or str(e))
+        why = (unescapedIPv6(description) or _numberError(e)
+               or _argumentsError(e, description) or str(e))
         if isinstance(e, (IndexError, KeyError)) and _isSystemd(description):
             # Twisted's systemd: parser looks the socket up by index or
             # name among those passed.
@@ -331,6 +332,44 @@ def socketArgumentError(description):
         if mode is None or mode > 0o7777:
             return f"mode {given['mode']} is not an octal mode from 0 to 7777"
     return None
+
+
+def unescapedIPv6(description):
+    """
+    An IPv6 C{interface} written with its colons as they are
+    (C{tcp:2121:interface=::1}) is cut at each into fields of their own,
+    and Twisted's complaint about them named none of it (C{tcp:
+    'interface' given both in its place and by name}).
+
+    @param description: an endpoint description Twisted could not parse.
+    @return: what to write instead, or C{None} when no C{interface=} runs
+        on into the next fields as an IPv6 address.
+    """
+    fields = splitEndpoint(description, keepEscapes=True)
+    for index, field in enumerate(fields):
+        name, equals, value = field.partition("=")
+        if name != "interface" or not equals:
+            continue
+        for end in range(len(fields), index + 1, -1):
+            address = ":".join([value, *fields[index + 1:end]])
+            if "\\" in address or not _isIPv6(address.partition("%")[0]):
+                continue
+            escaped = address.replace(":", "\\:")
+            return (f"interface {address!r} is an IPv6 address: escape its "
+                    f"colons, interface={escaped} (in quotes for a shell)")
+    return None
+
+
+def _isIPv6(text):
+    """
+    @param text: anything.
+    @return: whether it is an IPv6 address.
+    """
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def interfaceError(description, resolve=socket.getaddrinfo):

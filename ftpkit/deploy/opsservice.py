@@ -134,6 +134,7 @@ def addMetricsServices(server, config, pool=None, factory=None,
             return who.sessionRecords(factory)
 
     warnEveryNetwork(config.metrics)
+    metrics.preloadScrapeModules()
     strports.service(config.metrics, metricsFactory(
         metrics.expositionRegistry, sessions,
         endpointNames(config.metrics),

@@ -13,6 +13,7 @@ C{prometheus_client} is an optional dependency (the C{metrics} extra);
 nothing imports it unless C{--metrics} is given.
 """
 
+import importlib
 import importlib.util
 import os
 import re
@@ -50,6 +51,24 @@ def reasonLabel(reason):
     if known is not None:
         return known
     return re.sub(r"[^a-z0-9]+", "-", (reason or "other").lower()).strip("-")
+
+
+SCRAPE_MODULES = ("prometheus_client.core", "prometheus_client.multiprocess")
+"""Modules of C{prometheus_client} a scrape imports (the listings'
+cache's and the dropped cut uploads' series are made with the first; the
+second reads the files of C{--workers}), which its package does not
+import itself."""
+
+
+def preloadScrapeModules():
+    """
+    Import L{SCRAPE_MODULES} now, at start: once C{twistd} has switched
+    to C{--uid}, the interpreter's library may no longer be readable, and
+    the first scrape failed (C{500}, a C{ModuleNotFoundError} traceback
+    in the log) on every scrape after it.
+    """
+    for name in SCRAPE_MODULES:
+        importlib.import_module(name)
 
 
 def multiprocess():

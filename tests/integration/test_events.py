@@ -289,6 +289,29 @@ class SessionEventTests(unittest.TestCase):
             ("DELE", "/d/g.txt", None, "alice"),
             ("RMD", "/n", None, "alice")])
 
+    def test_timeChanges(self):
+        """
+        MFMT, SITE UTIME and MFF, which set a file's modification time,
+        each publish a change with the path, as the other commands that
+        change something do: an operator auditing who changed a file saw
+        nothing of them.
+        """
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(
+            b"USER alice\r\nPASS secret\r\nCWD /d\r\n"
+            b"MFMT 20200101000000 f.txt\r\n"
+            b"SITE UTIME 200402240836 f.txt\r\n"
+            b"MFF modify=20210101000000; /d/f.txt\r\n"
+            b"MFMT 20200101000000 nope\r\n")
+        self.assertEqual(replyCodes(transport)[-4:],
+                         ["213", "200", "213", "550"])
+        changes = [(e.command, e.path, e.user)
+                   for e in self.published if e.kind == events.CHANGE]
+        self.assertEqual(changes, [
+            ("MFMT", "/d/f.txt", "alice"),
+            ("SITE UTIME", "/d/f.txt", "alice"),
+            ("MFF", "/d/f.txt", "alice")])
+
     def test_refusals(self):
         """
         A 550 naming a path is a refusal event with the resolved path;

@@ -9,7 +9,10 @@ what a session can.
 import ftplib
 import io
 import os
+import shutil
 import signal
+import socket
+import tempfile
 
 from twisted.trial import unittest
 
@@ -47,6 +50,23 @@ run()
 """C{twistd}, refusing every import once privileges would be dropped."""
 
 
+def _get(path, page):
+    """
+    @param path: a Unix socket an HTTP server listens on.
+    @param page: the page to ask for.
+    @return: its whole answer (the connection closes).
+    """
+    with socket.socket(socket.AF_UNIX) as client:
+        client.settimeout(30)
+        client.connect(path)
+        client.sendall(b"GET " + page + b" HTTP/1.1\r\nHost: localhost\r\n"
+                       b"Connection: close\r\n\r\n")
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    return answer
+
+
 class LazyImportTests(unittest.TestCase):
     """
     A server with imports refused after start serves a whole session.
@@ -82,6 +102,28 @@ class LazyImportTests(unittest.TestCase):
         server.signal(signal.SIGHUP)
         server.waitForLog("SIGHUP: reloading")
         server.login("alice", "pw").quit()
+        self.assertNotIn("LAZY IMPORT", server.log())
+        self.assertNotIn("Traceback", server.log())
+
+    def test_metrics(self):
+        """
+        Scrapes of C{--metrics} (C{/metrics}, C{/sessions}) import
+        nothing: the first one imported C{prometheus_client.core}, and
+        under C{--uid}, with an interpreter that account may not read,
+        every scrape got C{500} and logged a C{ModuleNotFoundError}.
+        """
+        directory = tempfile.mkdtemp(prefix="ftpkit-m")
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, "m.sock")
+        server = ServerProcess(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous",
+                   "--metrics", f"unix:{path}"],
+            twistd=True, python=["-c", _BLOCKING_TWISTD])
+        server.waitForGreeting()
+        ftp = server.login()
+        for page in (b"/metrics", b"/sessions", b"/metrics"):
+            self.assertEqual(_get(path, page)[:12], b"HTTP/1.1 200")
+        ftp.quit()
         self.assertNotIn("LAZY IMPORT", server.log())
         self.assertNotIn("Traceback", server.log())
 

@@ -186,6 +186,11 @@ class ParseTests(unittest.TestCase):
                            "users.alice.quota-files: must be a positive"
                            " integer")
         self.assertBad("[users.alice]\nhome = 3\n", "users.alice.home")
+        for home in ("/", "//", "/.", "/../", "/./"):
+            # The machine's root: the operator meant the served one, '.'.
+            self.assertBad(f"[users.alice]\nhome = '{home}'\n",
+                           f"users.alice.home: '{home}' is this machine's "
+                           "root directory", "write '.' for --root itself")
         self.assertBad("[users.alice]\nread-only = 1\n", "users.alice.read-only")
         self.assertBad("[users.alice]\npassword = 1\n", "users.alice.password")
         self.assertBad('[users.alice]\npassword = "scrypt$1$2"\n',

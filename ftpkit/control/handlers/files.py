@@ -283,6 +283,7 @@ class FileCommands:
         """
         when, pathText = parseMFMT(argument)
         path, kept = await self.changeModificationTime(pathText, when)
+        self.reportChange("MFMT", path)
         if kept is None:
             kept = when
         return (213, "Modify=" + formatTimeval(kept) + "; "
@@ -331,8 +332,8 @@ class FileCommands:
                     await self.session.shell.setModificationTime(
                         path, before)
                 raise
-            self.reportChange("MFF", path)
             done[factchanges.UNIX_MODE] = "%04o" % mode
+        self.reportChange("MFF", path)
         return (213, factchanges.formatChanges(
             (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))

@@ -129,7 +129,8 @@ class SessionReporting:
         A command changed something.
 
         @param command: C{"DELE"}, C{"RNTO"}, C{"MKD"}, C{"RMD"},
-            C{"SITE CHMOD"} or C{"MFF"} (which changed permissions).
+            C{"SITE CHMOD"}, C{"MFMT"}, C{"SITE UTIME"} or C{"MFF"} (which
+            changed a time or permissions).
         @param path: the path it changed, a tuple of segments.
         @param target: a rename's new path, a tuple of segments.
         """

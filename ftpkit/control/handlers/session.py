@@ -360,7 +360,8 @@ class SessionCommands:
         accessed, when, pathText = parseSiteUtimes(argument)
         if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
             return (550, "Permission denied")
-        await self.changeModificationTime(pathText, when, accessed)
+        path, _ = await self.changeModificationTime(pathText, when, accessed)
+        self.reportChange("SITE UTIME", path)
         return (200, "SITE UTIME command successful")
 
     async def _siteChmod(self, argument):
