@@ -86,19 +86,22 @@ class FreshPartialsShell(KeepingShell):
         @param info: its L{ftpkit.fileinfo.FileInfo}.
         @param target: its target's, or C{None} where nothing is.
         @return: whether the target changed since it was kept: its
-            version is not the one this process recorded then. One this
-            process did not keep (another worker of C{--workers}, a
-            server before a restart) is not told by times, as where the
-            disk realm records nothing: a store's clock may be as coarse
-            as a second (SFTP), in which a cut upload could follow its
-            user's complete upload of the file, and dropping it then
-            would make the next resume write the new file's rest after
-            the old file's start.
+            version is not the one this process recorded then, or, for
+            one this process did not record (another worker of
+            C{--workers} kept it, or the server before a restart), the
+            target's time is not before the partial upload's, as the
+            store gives both: keeping it set its time past the target's
+            (L{ftpkit.shells.keptkeeping.KeepingShell._pastTarget}), so
+            that on a store keeping times to the second (SFTP) a cut
+            upload that followed its user's complete upload of the file
+            within that second is not stale. Before session 33 such a one
+            was never found stale: its user's C{SIZE} answered it for
+            another user's newer file, and a resume from it replaced it.
         """
         isFile = target is not None and target.isFile
         return isOutdated(self._kept.recorded(self._where + partial),
                           versionOf(target) if isFile else None,
-                          None, info.mtime)
+                          target.mtime if isFile else None, info.mtime)
 
     async def _claim(self, path):
         """

@@ -29,6 +29,12 @@ _log = Logger(namespace="ftpkit.shells.keptuploads")
 """Its lines keep the namespace they had before this module was split
 out of L{ftpkit.shells.keptuploads}."""
 
+_STEPS = (0.001, 1)
+"""How far past its target's time L{KeepingShell._pastTarget} sets a
+partial upload's, the first the store keeps: a millisecond (the local
+disk, memory), else a second (SFTP keeps times to the second); its
+lifetime counts from then."""
+
 
 def _recorded(targetWas):
     """
@@ -135,7 +141,7 @@ class KeepingShell(HidingKeptShell):
                       target="/".join(target), why=e.message)
             await self.removeQuietly(hidden)
             return
-        info = await self.lookAt(partial)
+        info = await self._pastTarget(partial, target, targetWas)
         for remove in self._kept.kept(
                 self._where + partial, self._resumer,
                 functools.partial(self._removeKept, partial,
@@ -143,6 +149,43 @@ class KeepingShell(HidingKeptShell):
                 0 if info is None else info.size, _recorded(targetWas)):
             await remove()
         await sweepDirectory(self, target[:-1])
+
+    async def _pastTarget(self, partial, target, targetWas):
+        """
+        Give a partial upload just kept a time past its target's, as the
+        store gives both, where it has none and the target is the one its
+        upload began on: a process that did not record the target (another
+        worker of C{--workers}, the server after a restart) finds it stale
+        once the target changed no sooner than it
+        (L{ftpkit.shells.keptfresh.FreshPartialsShell._outdated}). A store
+        keeping times to the second (SFTP) gives a cut upload that followed
+        its user's complete upload of the file within that second the
+        file's time, which would make it look stale there.
+
+        @param partial: its path.
+        @param target: the target's path.
+        @param targetWas: as for L{keepPartial}.
+        @return: its L{ftpkit.fileinfo.FileInfo} then, or C{None} where
+            it is gone.
+        """
+        info = await self.lookAt(partial)
+        found = await self.lookAt(target)
+        if (info is None or found is None or not found.isFile
+                or info.mtime is None or found.mtime is None
+                or info.mtime > found.mtime
+                or (targetWas is not UNKNOWN
+                    and versionOf(found) != targetWas)):
+            return info
+        for step in _STEPS:
+            try:
+                await self._shell.setModificationTime(partial,
+                                                      found.mtime + step)
+            except FTPError:
+                return info
+            info = await self.lookAt(partial)
+            if info is None or info.mtime is None or info.mtime > found.mtime:
+                break
+        return info
 
     def _removeKept(self, partial, version):
         """
