@@ -224,7 +224,7 @@ def resumableSize(target, now=None, resumer=None, onDropped=None):
         is removed (L{removeSeen}).
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
@@ -284,7 +284,7 @@ def claimPartial(target, opener, now=None, resumer=None, onDropped=None):
         or another resume writes it.
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         fd, result = opener(partial)
     except FileNotFoundError:
@@ -532,7 +532,7 @@ def dropPartial(target, targetWas, resumer=None, now=None, onDropped=None):
         was.
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
