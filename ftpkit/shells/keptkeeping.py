@@ -20,7 +20,12 @@ from ftpkit.errors import FTPError, NoSuchFile
 from ftpkit.shells.keptfiles import UNKNOWN, versionOf
 from ftpkit.shells.kepthidden import HidingKeptShell
 from ftpkit.shells.keptnames import partialName
-from ftpkit.shells.keptregistry import NOT_RECORDED, KeptPartials, logDropped
+from ftpkit.shells.keptregistry import (
+    FILE_CHANGED,
+    NOT_RECORDED,
+    KeptPartials,
+    logDropped,
+)
 from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
 from ftpkit.shells.partials import NOTHING_THERE
 from ftpkit.shells.shellwrapper import ShellWrapper
@@ -243,6 +248,18 @@ class KeepingShell(HidingKeptShell):
         known = self._kept.forget(key)
         if await self.removeQuietly(path):
             logDropped(key, resumer if known is None else known, size, reason)
+
+    async def dropChanged(self, path, size):
+        """
+        Remove a partial upload a resume of this shell's resumer took and
+        was cut after its target changed (it keeps nothing then), and log
+        it (L{dropStale}, L{FILE_CHANGED}): before session 33 its user's
+        bytes went without a line.
+
+        @param path: its path (its resuming name).
+        @param size: its bytes.
+        """
+        await self.dropStale(path, size, FILE_CHANGED, self._resumer)
 
     async def dropPartial(self, target):
         """
