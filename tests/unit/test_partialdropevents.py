@@ -271,6 +271,31 @@ class DiskStaleTests(unittest.TestCase):
         self.assertEqual(dropped(self.events), [])
 
 
+class DiskResumeChangedTests(unittest.TestCase):
+    """
+    alice's resume of the cut upload of L{DiskStaleTests}, cut after
+    another upload replaced C{f}: it keeps nothing, and the cut upload it
+    continued, hers to resume until then, is one event (before session
+    33, none).
+    """
+
+    setUp = DiskStaleTests.setUp
+    replaceFile = DiskStaleTests.replaceFile
+
+    def test_resumeCut(self):
+        """
+        One event, under the resume's name, naming alice and the bytes.
+        """
+        resume = self.successResultOf(self.alice.openForWriting(("f",), 5))
+        self.replaceFile()
+        self.successResultOf(maybeDeferred(resume.abort))
+        resuming = os.fsdecode(os.path.basename(
+            uploads.resumingPath(self.target)))
+        self.assertEqual(dropped(self.events), [
+            ("/" + resuming, "alice", 5, FILE_CHANGED)])
+        self.assertEqual(sorted(os.listdir(self.root)), [b"f"])
+
+
 class FromThreadTests(unittest.TestCase):
     """
     L{logDroppedFrom}: the disk realm finds partial uploads stale in its
