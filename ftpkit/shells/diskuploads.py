@@ -303,4 +303,4 @@ def _continuePartial(run, runShort, target, offset, append, resumer,
                       start=result.st_size if append else offset,
                       resumed=True, runShort=runShort, resumer=resumer,
                       initialSize=result.st_size, targetWas=targetWas,
-                      guard=guard)
+                      guard=guard, onDropped=onDropped)

@@ -60,7 +60,7 @@ class FileWriter(LeftBehind):
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
-                 targetWas=uploads.UNKNOWN, guard=None):
+                 targetWas=uploads.UNKNOWN, guard=None, onDropped=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -103,7 +103,11 @@ class FileWriter(LeftBehind):
         @param guard: a descriptor holding the file the upload replaces
             (L{ftpkit.shells.uploadlocks.holdTarget}), closed once the
             upload ended, or C{None}.
+        @param onDropped: told of the partial upload a resume continued,
+            removed once cut after its target changed
+            (L{uploads.keepPartial}), or C{None}.
         """
+        self._onDropped = onDropped
         self._guard = guard
         self._targetWas = targetWas
         self._resumer = resumer
@@ -329,6 +333,13 @@ class FileWriter(LeftBehind):
             return self._keptOver()
         return (self._temporary,)
 
+    def _droppedTo(self):
+        """
+        @return: what a resume's L{uploads.keepPartial} tells of the
+            partial upload it drops (C{onDropped}), or C{None}.
+        """
+        return self._onDropped if self._resumed else None
+
     def _keep(self):
         """
         The blocking part of L{abort}.
@@ -371,7 +382,7 @@ class FileWriter(LeftBehind):
         try:
             self._leave(uploads.keepPartial(
                 temporary, target, size, directory, fd, self._resumer,
-                self._targetWas), self._resumed)
+                self._targetWas, self._droppedTo()), self._resumed)
         except FileNotFoundError:
             if directory is not None or os.path.lexists(temporary):
                 raise
@@ -501,8 +512,8 @@ class FileWriter(LeftBehind):
                 os.ftruncate(fd, self._start)
                 self._leave(uploads.keepPartial(
                     self._temporary, self._target, self._start, fd=fd,
-                    resumer=self._resumer, targetWas=self._targetWas),
-                    resumed=True)
+                    resumer=self._resumer, targetWas=self._targetWas,
+                    onDropped=self._droppedTo()), resumed=True)
                 return
             if fd is not None and cutBack and self._start is not None:
                 os.ftruncate(fd, self._start)

@@ -174,6 +174,11 @@ class KeptWriteFile:
                     await keeper.removeQuietly(self._hidden)
                     return
             else:
+                if now != self._targetWas and self._resumed:
+                    # A partial upload its user could resume until the
+                    # change made it stale: dropped, one event.
+                    await keeper.dropChanged(self._hidden, size)
+                    return
                 if now != self._targetWas or (
                         size == 0 and now is None and not self._resumed):
                     await keeper.removeQuietly(self._hidden)

@@ -61,22 +61,23 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
 An upload that may only create its file (C{STOU}, anonymous users:
 L{ftpkit.interfaces.IFTPShellCreate}) is handed on as it is, and keeps
 nothing when cut: nobody may resume it.
+
+The class is built in layers, each a module: the hidden names
+(L{ftpkit.shells.kepthidden.HidingKeptShell}), keeping cut uploads and
+removing them (L{ftpkit.shells.keptkeeping.KeepingShell}), finding the
+one a resumer may continue and taking it
+(L{ftpkit.shells.keptfresh.FreshPartialsShell}), and here the uploads
+and removals through it.
 """
 
-import functools
-import time
-
-from twisted.internet.defer import ensureDeferred, fail, succeed
-from twisted.logger import Logger
+from twisted.internet.defer import ensureDeferred, fail
 from zope.interface import implementer
 
 from ftpkit.errors import (
     DirectoryNotEmpty,
     FileBusy,
-    FTPError,
     IsDirectory,
     NoSuchFile,
-    NotDirectory,
     RestPastEnd,
 )
 from ftpkit.fileinfo import HiddenEntries
@@ -84,49 +85,12 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
 )
-from ftpkit.shells.keptfiles import UNKNOWN, KeptWriteFile, versionOf
-from ftpkit.shells.kepthidden import HidingKeptShell
-from ftpkit.shells.keptnames import (
-    PARTIAL_PREFIX,
-    isExpired,
-    isRefused,
-    partialName,
-    partialNames,
-    placingName,
-    resumingName,
-)
-from ftpkit.shells.keptregistry import (
-    EXPIRED,
-    FILE_CHANGED,
-    NOT_RECORDED,
-    KeptPartials,
-    logDropped,
-)
+from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
+from ftpkit.shells.keptfresh import FreshPartialsShell
+from ftpkit.shells.keptkeeping import KeepingShell
+from ftpkit.shells.keptnames import PARTIAL_PREFIX, partialNames, placingName
 from ftpkit.shells.keptrunning import RunningUploads
-from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
-from ftpkit.shells.partials import (
-    DIRECTORY_KEPT,
-    NOTHING_THERE,
-    RESUMED,
-    TAKEN,
-    isOutdated,
-)
-from ftpkit.shells.shellwrapper import ShellWrapper
-from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
-
-_log = Logger()
-
-def _recorded(targetWas):
-    """
-    @param targetWas: a target's L{versionOf} when its upload began
-        (C{None} where no file was there), or L{UNKNOWN}.
-    @return: what L{KeptPartials} records of it: L{NOT_RECORDED} for
-        L{UNKNOWN}, L{NOTHING_THERE} for no file, else the version.
-    """
-    if targetWas is UNKNOWN:
-        return NOT_RECORDED
-    return NOTHING_THERE if targetWas is None else targetWas
-
+from ftpkit.shells.partials import DIRECTORY_KEPT
 
 _REPLACED = ("File busy: another upload replaces it; try again later")
 """The reply to an upload into a file in place while an upload that will
@@ -134,7 +98,7 @@ replace it runs (L{RunningUploads})."""
 
 
 @implementer(IFTPShellResume, IFTPShellResumeOwners)
-class KeptUploadsShell(HidingKeptShell):
+class KeptUploadsShell(FreshPartialsShell):
     """
     A shell whose cut uploads are kept for a resume (see the module).
 
@@ -164,19 +128,8 @@ class KeptUploadsShell(HidingKeptShell):
             L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}; a bounded
             tree drops them for room), or C{None} for one of its own.
         """
-        ShellWrapper.__init__(self, shell)
-        self._clock = clock
-        self._resumer = None
+        KeepingShell.__init__(self, shell, clock, where, kept)
         self._running = RunningUploads() if running is None else running
-        self._where = tuple(where)
-        self._kept = KeptPartials() if kept is None else kept
-
-    @property
-    def wrapped(self):
-        """
-        @return: the shell wrapped.
-        """
-        return self._shell
 
     def forResumer(self, resumer):
         """
@@ -190,284 +143,6 @@ class KeptUploadsShell(HidingKeptShell):
         if IFTPShellResumeOwners.providedBy(self._shell):
             shell._shell = self._shell.forResumer(resumer)
         return shell
-
-    def now(self):
-        """
-        @return: the time now, seconds since the epoch.
-        """
-        return self._clock.seconds() if self._clock else time.time()
-
-    # What the hidden files need (for KeptWriteFile too).
-
-    async def lookAt(self, path):
-        """
-        @param path: a path of the wrapped shell.
-        @return: its L{ftpkit.fileinfo.FileInfo}, or C{None} where
-            nothing is.
-        """
-        try:
-            return await self._shell.stat(path)
-        except NoSuchFile:
-            return None
-
-    async def removeQuietly(self, path):
-        """
-        Remove a hidden file, if it is there; a failure is logged.
-
-        @param path: its path.
-        @return: whether this call removed it.
-        """
-        try:
-            await self._shell.removeFile(path)
-        except NoSuchFile:
-            return False
-        except FTPError as e:
-            _log.warn("cannot remove the hidden upload file {path}: {why}",
-                      path="/".join(path), why=e.message)
-            return False
-        return True
-
-    async def keepPartial(self, hidden, target, targetWas=UNKNOWN):
-        """
-        Keep a hidden file as C{target}'s partial upload for this
-        shell's resumer (replacing an older one of theirs), then remove
-        the expired hidden files of its directory; a failure is logged,
-        and the file removed.
-
-        @param hidden: the file's path.
-        @param target: the target's path.
-        @param targetWas: the target's L{versionOf} when the upload
-            began, or L{UNKNOWN}: recorded (in this process's
-            L{KeptPartials}), so that once the target changes the partial
-            upload is stale (L{_freshPartial}).
-        """
-        partial = target[:-1] + (partialName(target[-1], self._resumer),)
-        try:
-            await self._shell.rename(hidden, partial)
-        except FTPError as e:
-            _log.warn("cannot keep the cut upload of {target}: {why}",
-                      target="/".join(target), why=e.message)
-            await self.removeQuietly(hidden)
-            return
-        info = await self.lookAt(partial)
-        for remove in self._kept.kept(
-                self._where + partial, self._resumer,
-                functools.partial(self._removeKept, partial,
-                                  versionOf(info)),
-                0 if info is None else info.size, _recorded(targetWas)):
-            await remove()
-        await sweepDirectory(self, target[:-1])
-
-    def _removeKept(self, partial, version):
-        """
-        Remove a partial upload L{KeptPartials} dropped (past its user's
-        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER}, or for room), and
-        tell L{KeptPartials.removed} what it freed, unless it is no longer
-        the one kept then: another process over
-        the same store (a worker of C{--workers} on C{fsspec:file://})
-        resumed it and kept it again since, newer, which this process's
-        count knew nothing of (it removed it, and its user's C{SIZE}
-        answered the file's size).
-
-        @param partial: its path.
-        @param version: its L{versionOf} when it was kept.
-        @return: a Deferred firing once it is removed, or left.
-        """
-        return ensureDeferred(self._removeIfKept(partial, version))
-
-    async def _removeIfKept(self, partial, version):
-        if await self._removedIfKept(partial, version):
-            self._kept.removed(self._where + partial, version[0])
-        else:
-            self._kept.left(self._where + partial)
-
-    async def _removedIfKept(self, partial, version):
-        """
-        @return: whether L{_removeKept} removed the partial upload.
-        """
-        if version is None or versionOf(await self.lookAt(partial)) != version:
-            return False
-        return await self.removeQuietly(partial)
-
-    async def removeKept(self, path):
-        """
-        Remove a partial upload, no longer counted in L{KeptPartials}.
-
-        @param path: its path.
-        """
-        self._kept.forget(self._where + path)
-        await self.removeQuietly(path)
-
-    async def dropStale(self, path, size, reason, resumer=None):
-        """
-        Remove a partial upload found past its lifetime, or outdated, and
-        log it (L{logDropped}) once this call removed it: two workers of
-        C{--workers} finding it so log one event.
-
-        @param path: its path.
-        @param size: its bytes.
-        @param reason: L{EXPIRED} or L{FILE_CHANGED}.
-        @param resumer: who it was kept for, where this process did not
-            keep it (C{None}: nobody in particular, or not known).
-        """
-        key = self._where + path
-        known = self._kept.forget(key)
-        if await self.removeQuietly(path):
-            logDropped(key, resumer if known is None else known, size, reason)
-
-    async def dropPartial(self, target):
-        """
-        Remove this shell's resumer's partial upload of C{target}, if
-        there is one.
-
-        @param target: the target's path.
-        """
-        await self.removeKept(
-            target[:-1] + (partialName(target[-1], self._resumer),))
-
-    def sweepTree(self, path=()):
-        """
-        See L{ftpkit.shells.keptsweep.sweepTree}: deal with the hidden
-        files a server that died mid-upload left from C{path} down.
-
-        @return: a Deferred firing with how many it removed or gave back.
-        """
-        return sweepTree(self, path)
-
-    async def _freshPartial(self, path, lifetime):
-        """
-        @param path: an upload's target.
-        @param lifetime: the age past which a partial upload is not
-            resumed (it is removed).
-        @return: C{(path, FileInfo)} of the partial upload of C{path} this
-            shell's resumer sees (its own first), or C{None}. One past
-            C{lifetime}, or whose target changed since it was kept
-            (L{ftpkit.shells.partials.isOutdated}: another user's upload
-            replaced it or wrote it in place), is removed, as on the disk
-            realm: it no longer matches the file.
-        """
-        now = self.now()
-        target = UNKNOWN
-        for name, whose in zip(partialNames(path[-1], self._resumer),
-                               (self._resumer, None)):
-            partial = path[:-1] + (name,)
-            try:
-                info = await self._shell.stat(partial)
-            except (NoSuchFile, NotDirectory):
-                continue
-            if not info.isFile:
-                continue
-            if target is UNKNOWN:
-                target = await self.lookAt(path)
-            reason = self._staleReason(partial, info, target, now, lifetime)
-            if reason is not None:
-                await self.dropStale(partial, info.size, reason, whose)
-                continue
-            return partial, info
-        return None
-
-    def _staleReason(self, partial, info, target, now, lifetime):
-        """
-        The one place a partial upload is found stale on these realms.
-
-        @param partial: a partial upload's path.
-        @param info: its L{ftpkit.fileinfo.FileInfo}.
-        @param target: its target's, or C{None} where nothing is.
-        @param now: the time now.
-        @param lifetime: as for L{_freshPartial}.
-        @return: why it is dropped (L{EXPIRED}, L{FILE_CHANGED}), or
-            C{None} where it is not stale.
-        """
-        if isExpired(info.mtime, now, lifetime):
-            return EXPIRED
-        if self._outdated(partial, info, target):
-            return FILE_CHANGED
-        return None
-
-    def _outdated(self, partial, info, target):
-        """
-        @param partial: a partial upload's path.
-        @param info: its L{ftpkit.fileinfo.FileInfo}.
-        @param target: its target's, or C{None} where nothing is.
-        @return: whether the target changed since it was kept: its
-            version is not the one this process recorded then. One this
-            process did not keep (another worker of C{--workers}, a
-            server before a restart) is not told by times, as where the
-            disk realm records nothing: a store's clock may be as coarse
-            as a second (SFTP), in which a cut upload could follow its
-            user's complete upload of the file, and dropping it then
-            would make the next resume write the new file's rest after
-            the old file's start.
-        """
-        isFile = target is not None and target.isFile
-        return isOutdated(self._kept.recorded(self._where + partial),
-                          versionOf(target) if isFile else None,
-                          None, info.mtime)
-
-    async def _claim(self, path):
-        """
-        Take the partial upload of C{path} this shell's resumer sees, to
-        continue it: renamed to its resumer's
-        L{ftpkit.shells.keptnames.resumingName}, so that another resume
-        of it meanwhile finds it busy, and its age counted from now. One
-        left under that name by a resume that has not written for
-        L{TAKE_GRACE} seconds (a server that died) is taken over.
-
-        @param path: an upload's target.
-        @return: C{(its new path, its size)}, or C{None} when there is
-            none.
-        @raise FileBusy: when another resume holds it, or took it
-            meanwhile: writing the target in place instead, from the
-            offset checked against it, would mix the old file's start
-            and the new file's rest.
-        """
-        resuming = path[:-1] + (resumingName(path[-1], self._resumer),)
-        held = await self.lookAt(resuming)
-        if held is not None:
-            if not isExpired(held.mtime, self.now(), TAKE_GRACE):
-                raise FileBusy(RESUMED)
-            await self._touch(resuming)
-            return resuming, held.size
-        found = await self._freshPartial(path, PARTIAL_LIFETIME + TAKE_GRACE)
-        if found is None:
-            return None
-        self._kept.forget(self._where + found[0])
-        try:
-            await self._shell.rename(found[0], resuming)
-            info = await self._shell.stat(resuming)
-        except NoSuchFile:
-            raise FileBusy(TAKEN) from None
-        await self._touch(resuming)
-        return resuming, info.size
-
-    async def _touch(self, path):
-        """
-        Give a hidden file the time now, where the store lets its times
-        be set (one keeping its own ages it from its last write).
-        """
-        try:
-            await self._shell.setModificationTime(path, self.now())
-        except FTPError:
-            pass
-
-    def resumableSize(self, path):
-        """
-        See L{IFTPShellResume.resumableSize}: the size of the partial
-        upload of C{path} this shell's resumer sees, if there is one, or
-        of the one its resume holds now (a resume from it is told
-        C{450} until that one ends).
-        """
-        if not path or isRefused(path):
-            return succeed(None)
-        return ensureDeferred(self._resumable(path))
-
-    async def _resumable(self, path):
-        found = await self._freshPartial(path, PARTIAL_LIFETIME)
-        if found is not None:
-            return found[1].size
-        held = await self.lookAt(
-            path[:-1] + (resumingName(path[-1], self._resumer),))
-        return None if held is None else held.size
 
     def openForWriting(self, path, offset=0, append=False):
         """

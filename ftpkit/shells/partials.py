@@ -224,7 +224,7 @@ def resumableSize(target, now=None, resumer=None, onDropped=None):
         is removed (L{removeSeen}).
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:
@@ -284,7 +284,7 @@ def claimPartial(target, opener, now=None, resumer=None, onDropped=None):
         or another resume writes it.
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         fd, result = opener(partial)
     except FileNotFoundError:
@@ -425,7 +425,7 @@ def versionOf(result):
 
 
 def keepPartial(temporary, target, size, directory=None, fd=None,
-                resumer=None, targetWas=UNKNOWN):
+                resumer=None, targetWas=UNKNOWN, onDropped=None):
     """
     An upload was cut: keep what it received as C{target}'s partial
     upload (replacing an older one, whoever left it: one partial upload a
@@ -456,15 +456,19 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         (L{ftpkit.shells.partialowners.recordResumer}), or C{None}.
     @param targetWas: the target's L{targetVersion} when the upload began,
         or L{UNKNOWN}.
+    @param onDropped: for a resume's temporary file, a partial upload its
+        user could resume until the target changed: told (as for
+        L{_dropStale}, L{FILE_CHANGED}) once it is removed for that
+        change; or C{None} (before session 33 that drop was quiet).
     @return: how what the directory holds changed, the temporary file
         left out (a L{StorageChange}): the partial upload kept, less the
         one it replaced.
     """
     partial = partialPath(target)
     replacing = targetWas is not UNKNOWN and targetWas is not None
-    if (size > 0 or replacing) and (
-            targetWas is UNKNOWN
-            or targetVersion(target, directory) == targetWas):
+    changed = (targetWas is not UNKNOWN
+               and targetVersion(target, directory) != targetWas)
+    if (size > 0 or replacing) and not changed:
         if fd is not None:
             recordResumer(fd, resumer)
             if targetWas is not UNKNOWN:
@@ -483,6 +487,8 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
             return StorageChange(size, 1)
         return StorageChange(size - replaced, 0)
     removeQuietly(temporary, directory)
+    if changed and onDropped is not None:
+        onDropped(temporary, resumer, size, FILE_CHANGED)
     return StorageChange(0, 0)
 
 
@@ -532,7 +538,7 @@ def dropPartial(target, targetWas, resumer=None, now=None, onDropped=None):
         was.
     """
     now = time.time() if now is None else now
-    partial = _lookedUpPartial(target, now)
+    partial = _lookedUpPartial(target, now, onDropped)
     try:
         result = os.lstat(partial)
     except FileNotFoundError:

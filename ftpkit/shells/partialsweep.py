@@ -30,15 +30,16 @@ from ftpkit.shells.uploadremoval import removeQuietly, removeSeen
 from ftpkit.shells.uploadreservations import isReservation, removeStale
 
 
-def _lookedUpPartial(target, now):
+def _lookedUpPartial(target, now, onDropped=None):
     """
+    @param onDropped: told of what it drops, as for L{sweep}.
     @return: the path of C{target}'s partial upload (L{partialPath}),
         once a crashed upload of it the sweep running beside this process
         has not reached yet was made one (L{beginSweep}).
     """
     unswept = _unswept
     if unswept is not None:
-        _sweepTarget(target, now, *unswept)
+        _sweepTarget(target, now, *unswept, onDropped=onDropped)
     return partialPath(target)
 
 
@@ -71,11 +72,13 @@ def sweep(root, now=None, tag=None, spared=(), onDropped=None):
         held: between the two, only its tag tells it from a crashed
         upload's).
     @param onDropped: called (in this thread) with the path, the
-        resumer (L{resumerOf}), the bytes and the reason of each partial
-        upload dropped: past its lifetime
+        resumer (L{resumerOf}), the bytes and the reason of each file
+        removed that its user could have resumed, or would have once
+        swept (L{_wasResumable}): past its lifetime
         (L{ftpkit.shells.keptregistry.EXPIRED}), or, taken by a resume
-        that died, left for a newer one of its target
-        (L{ftpkit.shells.keptregistry.REPLACED}); or C{None}.
+        that died or left by a crashed upload, for a newer partial upload
+        of its target (L{ftpkit.shells.keptregistry.REPLACED}); or
+        C{None}.
     @return: C{(kept, removed)}: how many became partial uploads, and how
         many files were removed.
     """
@@ -154,18 +157,35 @@ def _sweepTaken(directory, name, now, onDropped=None):
             told(EXPIRED)
             return "removed"
         if not partial and (
-                age > PARTIAL_LIFETIME or not seen.st_size
+                age > PARTIAL_LIFETIME
+                or not (seen.st_size or isResuming(name))
                 or not _becomesPartial(path, directory, target)):
-            # An empty one received nothing to resume (as a cut upload's,
-            # ftpkit.shells.partials.keepPartial): made a partial upload,
-            # it replaced an older one, which held the client's bytes.
+            # An empty upload file received nothing to resume (as a cut
+            # upload's, ftpkit.shells.partials.keepPartial): made a
+            # partial upload, it replaced an older one, which held the
+            # client's bytes. A resume's empty file was a partial upload
+            # (SIZE answered 0): it is one again.
             removeQuietly(path)
-            if isResuming(name) and seen.st_size:
+            if _wasResumable(name, seen, target):
                 told(EXPIRED if age > PARTIAL_LIFETIME else REPLACED)
             return "removed"
     except OSError:
         return None
     return "kept" if target is not None else None
+
+
+def _wasResumable(name, seen, target):
+    """
+    @param name: a temporary file's name.
+    @param seen: its C{lstat}.
+    @param target: the target its name gives, or C{None}.
+    @return: whether its user could resume it, or could have once the
+        sweep made it its target's partial upload: a resume's file, or a
+        crashed upload's that received bytes and names its target. The
+        others (empty, or naming no target) go without a
+        C{partial-dropped} event.
+    """
+    return isResuming(name) or bool(seen.st_size and target is not None)
 
 
 def _teller(path, seen, onDropped):
@@ -228,7 +248,7 @@ def sweepPending():
     return _unswept is not None
 
 
-def _sweepTarget(target, now, spared, before):
+def _sweepTarget(target, now, spared, before, onDropped=None):
     """
     What L{sweep} does to the temporary files that name C{target}, for a
     resume of it before the sweep of the whole root reached them.
@@ -237,6 +257,8 @@ def _sweepTarget(target, now, spared, before):
     @param now: the time, in seconds.
     @param spared: as for L{sweep}.
     @param before: as for L{beginSweep}.
+    @param onDropped: as for L{sweep} (before session 33 these drops
+        were not told).
     """
     directory, name = os.path.split(target)
     label = targetLabel(name)
@@ -247,7 +269,7 @@ def _sweepTarget(target, now, spared, before):
         if before is not None and not _madeBefore(
                 os.path.join(directory, each), before):
             continue
-        _sweepFile(directory, each, now)
+        _sweepFile(directory, each, now, onDropped)
 
 
 def _crashedIn(directory, spared):

@@ -361,6 +361,10 @@ class LeftByCrashTests(LocalMixin, KeptSetUpMixin, unittest.TestCase):
             with open(path, "wb") as f:
                 f.write(data)
             os.utime(path, (old, old))
+        # f is older than the resume's file, as the file the resume was
+        # to replace: one newer makes it stale (session 33).
+        target = os.path.join(self.root, "f")
+        os.utime(target, (old - 60, old - 60))
 
     def sizeSession(self):
         """

@@ -17,7 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.shells import partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.keptnames import partialName
+from ftpkit.shells.keptnames import partialName, resumingName
 from ftpkit.shells.keptregistry import (
     EXPIRED,
     FILE_CHANGED,
@@ -74,6 +74,21 @@ class KeptStaleTests(unittest.TestCase):
         self.assertIsNone(self.kept(self.alice))
         self.assertEqual(dropped(self.events), [
             ("/" + partialName("f", "alice"), "alice", 5, FILE_CHANGED)])
+
+    def test_changedWhileResumed(self):
+        """
+        alice's resume cut after bob replaced C{f} keeps nothing: the
+        partial upload it continued, hers to resume until then, is
+        dropped, one event (before session 33, none).
+        """
+        self.upload(self.alice, b"brand", cut=True)
+        resume = self.successResultOf(self.alice.openForWriting(("f",), 5))
+        self.successResultOf(resume.writeAt(5, b" ne"))
+        self.clock.advance(1)
+        self.upload(self.bob, b"bob's file")
+        self.successResultOf(resume.abort())
+        self.assertEqual(dropped(self.events), [
+            ("/" + resumingName("f", "alice"), "alice", 8, FILE_CHANGED)])
 
     def test_expired(self):
         """
@@ -254,6 +269,31 @@ class DiskStaleTests(unittest.TestCase):
         self.assertEqual(
             self.successResultOf(self.alice.resumableSize(("f",))), 5)
         self.assertEqual(dropped(self.events), [])
+
+
+class DiskResumeChangedTests(unittest.TestCase):
+    """
+    alice's resume of the cut upload of L{DiskStaleTests}, cut after
+    another upload replaced C{f}: it keeps nothing, and the cut upload it
+    continued, hers to resume until then, is one event (before session
+    33, none).
+    """
+
+    setUp = DiskStaleTests.setUp
+    replaceFile = DiskStaleTests.replaceFile
+
+    def test_resumeCut(self):
+        """
+        One event, under the resume's name, naming alice and the bytes.
+        """
+        resume = self.successResultOf(self.alice.openForWriting(("f",), 5))
+        self.replaceFile()
+        self.successResultOf(maybeDeferred(resume.abort))
+        resuming = os.fsdecode(os.path.basename(
+            uploads.resumingPath(self.target)))
+        self.assertEqual(dropped(self.events), [
+            ("/" + resuming, "alice", 5, FILE_CHANGED)])
+        self.assertEqual(sorted(os.listdir(self.root)), [b"f"])
 
 
 class FromThreadTests(unittest.TestCase):

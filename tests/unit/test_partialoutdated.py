@@ -139,14 +139,31 @@ class KeptOutdatedTests(unittest.TestCase):
     def test_notRecordedHere(self):
         """
         A partial upload another process kept (a shell of its own
-        registry here) is not told by times, which a store may keep to
-        the second: it stays.
+        registry here) is told by times: bob's upload made C{f} no
+        sooner than it was kept, so it is stale there too (it stayed
+        before session 33: alice's C{SIZE} answered it for bob's file).
         """
         self.upload(self.alice, b"brand", cut=True)
         self.clock.advance(1)
         self.upload(self.bob, b"bob's file")
         elsewhere = KeptUploadsShell(self.raw, clock=self.clock)
+        self.assertIsNone(self.kept(elsewhere.forResumer("alice")))
+        self.assertEqual(self.stored(), ["f"])
+
+    def test_notRecordedSameSecond(self):
+        """
+        alice's complete upload of C{f}, then her cut upload of it, in
+        one second of a store keeping times to the second (this clock,
+        as SFTP): keeping it set its time past the file's, so another
+        process does not find it stale.
+        """
+        self.upload(self.alice, b"complete")
+        self.upload(self.alice, b"brand", cut=True)
+        elsewhere = KeptUploadsShell(self.raw, clock=self.clock)
         self.assertEqual(self.kept(elsewhere.forResumer("alice")), 5)
+        self.clock.advance(1)
+        self.upload(self.bob, b"bob's file")
+        self.assertIsNone(self.kept(elsewhere.forResumer("alice")))
 
     def test_changedWhileResumed(self):
         """

@@ -14,11 +14,12 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.deploy.sweepservice import SweepUploads
-from ftpkit.shells import keptnames, partials, uploads
+from ftpkit.shells import keptnames, partials, partialsweep, uploads
 from ftpkit.shells.keptregistry import EXPIRED, REPLACED
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.partialowners import recordResumer
+from ftpkit.shells.uploadnames import TEMPORARY_PREFIX, TEMPORARY_SUFFIX
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 from tests.logevents import captureLogs, dropped
 from tests.scratch import scratchDirectory, writeLocal
@@ -110,3 +111,103 @@ class DiskSweepTests(unittest.TestCase):
                  REPLACED)])
 
         return sweeper.sweepCut(b"0123abcd").addCallback(check)
+
+
+class CrashedUploadTests(unittest.TestCase):
+    """
+    The disk realm's sweep (L{partialsweep.sweep}), and a resume's look
+    while it runs (L{partialsweep.beginSweep}), over the files crashed
+    uploads of C{f} left: one the sweep would make C{f}'s partial upload
+    and removes instead (past its lifetime, or for a newer one) is one
+    event; one nobody could ever resume (empty, or naming no target) is
+    none; a resume's empty file is given back. Before session 33 only a
+    resume's file with bytes was told, by the sweep alone, and a
+    resume's empty file was removed (its user's C{SIZE} then answered
+    the old file's size).
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        self.target = os.path.join(self.root, b"f")
+        self.drops = []
+
+    def onDropped(self, path, resumer, size, reason):
+        """
+        Note a drop: its name, bytes and reason.
+        """
+        self.drops.append((os.path.basename(path), size, reason))
+
+    def crashed(self, data, age, label=b".f"):
+        """
+        Leave the temporary file of a crashed upload, C{age} seconds old.
+
+        @param label: what its name says of its target after its tag.
+        @return: its name.
+        """
+        name = TEMPORARY_PREFIX + b"0123abcd-7" + label + TEMPORARY_SUFFIX
+        path = os.path.join(self.root, name)
+        writeLocal(path, data)
+        when = time.time() - age
+        os.utime(path, (when, when))
+        return name
+
+    def sweep(self):
+        """
+        Sweep the root as at start.
+        """
+        partialsweep.sweep(self.root, onDropped=self.onDropped)
+
+    def test_expired(self):
+        """
+        One past its lifetime: one event, L{EXPIRED}.
+        """
+        name = self.crashed(b"half!", PARTIAL_LIFETIME + 10)
+        self.sweep()
+        self.assertEqual(self.drops, [(name, 5, EXPIRED)])
+        self.assertEqual(os.listdir(self.root), [])
+
+    def test_newerKept(self):
+        """
+        One older than the partial upload kept of C{f}: one event,
+        L{REPLACED}.
+        """
+        name = self.crashed(b"half!", 100)
+        partial = uploads.partialPath(self.target)
+        writeLocal(partial, b"newer")
+        self.sweep()
+        self.assertEqual(self.drops, [(name, 5, REPLACED)])
+        self.assertEqual(os.listdir(self.root), [os.path.basename(partial)])
+
+    def test_neverResumable(self):
+        """
+        One that received nothing, and one naming no target: removed,
+        no event.
+        """
+        self.crashed(b"", 100)
+        self.crashed(b"bytes", 100, label=b"")
+        self.sweep()
+        self.assertEqual((self.drops, os.listdir(self.root)), ([], []))
+
+    def test_emptyResumeGivenBack(self):
+        """
+        A resume's file that holds nothing (a cut upload that replaced a
+        file and received nothing, taken by a resume whose server died)
+        is C{f}'s partial upload again: its user's C{SIZE} answers 0.
+        """
+        writeLocal(uploads.resumingPath(self.target), b"")
+        self.sweep()
+        self.assertEqual(self.drops, [])
+        self.assertEqual(os.listdir(self.root), [
+            os.path.basename(uploads.partialPath(self.target))])
+
+    def test_lookedUpWhileSweeping(self):
+        """
+        A C{SIZE} of C{f} while the sweep at start runs deals with its
+        crashed uploads itself: an expired one is one event there too.
+        """
+        name = self.crashed(b"half!", PARTIAL_LIFETIME + 10)
+        partialsweep.beginSweep(frozenset())
+        self.addCleanup(partialsweep.endSweep)
+        self.assertIsNone(partials.resumableSize(self.target,
+                                                 onDropped=self.onDropped))
+        self.assertEqual(self.drops, [(name, 5, EXPIRED)])
