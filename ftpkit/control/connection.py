@@ -15,20 +15,24 @@ idle timeout on the server's shared watch
 slow work (L{ftpkit.control.turns.TakingTurns}); when it reads its
 commands is L{ftpkit.control.readingcontrol.ReadingControl}'s; its
 socket's options are set by L{ftpkit.control.sockets.tuneControlSocket}.
+Its start and its end as a connection (the limits and the greeting,
+what it held released and the logout, an idle session closed, the
+close)
+are L{ftpkit.control.connectionlife.ConnectionLife}'s.
 """
 
 import time
 
 from twisted.internet import defer, threads
-from twisted.internet.interfaces import IHandshakeListener, ISSLTransport
+from twisted.internet.interfaces import IHandshakeListener
 from twisted.logger import Logger, LogLevel
 from twisted.protocols.basic import LineReceiver
 from zope.interface import implementer
 
 from ftpkit.compat import sendAtOnce
-from ftpkit.control.clientname import clientName
 from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
 from ftpkit.control.commandrunning import CommandRunning
+from ftpkit.control.connectionlife import ConnectionLife
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -44,17 +48,10 @@ from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
 from ftpkit.control.pendinginput import PendingInput
 from ftpkit.control.readingcontrol import ReadingControl
-from ftpkit.control.sockets import (
-    closeNow,
-    tuneControlSocket,
-    writeBeforeData,
-    writeUnsent,
-)
+from ftpkit.control.sockets import writeBeforeData, writeUnsent
 from ftpkit.control.turns import TakingTurns
-from ftpkit.data import descriptors
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.hosts import withZone
-from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
@@ -82,6 +79,7 @@ class FTPProtocol(
     SecurityCommands,
     SecureFxpCommands,
     SessionReporting,
+    ConnectionLife,
     CommandRunning,
     TakingTurns,
     PendingInput,
@@ -112,15 +110,11 @@ class FTPProtocol(
     peer = None
     greeted = False
     _busy = None
-    _counted = False
     _closed = False
     _dataChannel = None
-    _closing = None
-    _lost = False
     _crlfLines = False
     _lineCut = False
     _cutLogged = False
-    _lostWaiters = None
 
     def __init__(self, factory):
         """
@@ -196,170 +190,6 @@ class FTPProtocol(
         """
         return threads.deferToThreadPool(
             self.reactor, self.reactor.getThreadPool(), function, *args)
-
-    # -- connection life --------------------------------------------------
-
-    def connectionMade(self):
-        """
-        Apply connection limits (and keep descriptors in reserve), then
-        greet.
-        """
-        self.peer = clientName(self.transport)
-        refusal = transportRefusal(self.transport,
-                                   releaseIdle=descriptors.releaseIdle)
-        if refusal is None:
-            refusal = self.factory.sessionStarted(self.peer)
-        if refusal is not None:
-            self.reportRefused(refusal)
-            self.transport.write(replies.formatReply(421, refusal))
-            self.close()
-            return
-        self._counted = True
-        self.factory.openSessions.add(self)
-        if events.SESSION_STARTED in self.factory.events.wanted:
-            self.publish(events.SESSION_STARTED)
-        tuneControlSocket(self.transport)
-        if ISSLTransport.providedBy(self.transport):
-            self.startedImplicitTLS()
-        else:
-            self._watchReplies()
-        config = self.factory.config
-        self.setTimeout(config.idleTimeout)
-        if not self.greeted:
-            self.reply(220, config.banner)
-
-    def connectionLost(self, reason):
-        """
-        Release everything the session held; the user is logged out once
-        the running command, if any, has ended.
-
-        @param reason: a L{twisted.python.failure.Failure} saying why.
-        """
-        self._closed = self._lost = True
-        self.setTimeout(None)
-        self._stopHangupWatch()
-        self.inputRead()
-        self.tlsConnectionLost(reason)
-        waiters, self._lostWaiters = self._lostWaiters, None
-        for waiter in waiters or ():
-            waiter.callback(None)
-        if self._closing is not None and self._closing.active():
-            self._closing.cancel()
-        self._closing = None
-        if self._counted:
-            self._counted = False
-            self.factory.openSessions.discard(self)
-            self.factory.sessionEnded(self.peer)
-            if events.SESSION_ENDED in self.factory.events.wanted:
-                self.publish(events.SESSION_ENDED)
-            self.releaseTurns()
-            # A transfer command ends now (426), whether its transfer
-            # runs or it waits for the shell to open its file or for its
-            # data connection: what a slow store opens later is released
-            # (ftpkit.control.opening).
-            opening = self.opening
-            self.abortTransfer()
-            if self._dataChannel is not None:
-                # The channel holds the session (currentTransfer): let go
-                # of it, so that both are freed now, not by the garbage
-                # collector.
-                self._dataChannel.close()
-                self._dataChannel = None
-            if self._loginDelay is not None:
-                self.cancelLoginDelay()
-            # A command still running (waiting for the shell, say) keeps
-            # its shell until it ends, an open cut short until the shell
-            # answered and what it gave is released: the shell never
-            # works for a user logged out, and the logout is published
-            # after what they publish (a cut upload's bytes). The session
-            # counts no more for its user's limit (a shell that never
-            # answers locked the user out) nor its address's, but among
-            # the user's sessions left to the shell (LeftSessions).
-            key = self.releaseUserSession()
-            waits = []
-            if self._busy is not None:
-                waits.append(self.whenIdle())
-            if opening is not None and not opening.settled.called:
-                waits.append(opening.settled)
-            if self.unsettled:
-                waits.append(self.whenSettled())
-            if waits:
-                left = self.factory.leftSessions
-                if key is not None:
-                    key = self.leftKey()
-                    left.leave(key)
-                defer.gatherResults(waits).addCallback(
-                    lambda _: self._answered(left, key))
-            else:
-                self.logout()
-
-    def _answered(self, left, key):
-        """
-        The shell answered every command of a session whose client left:
-        it no longer counts among the user's sessions left to the shell,
-        and the user is logged out.
-
-        @param left: the factory's L{LeftSessions}.
-        @param key: the user's key, or C{None} (nobody logged in).
-        """
-        if key is not None:
-            left.release(key)
-        self.logout()
-
-    def timeoutConnection(self):
-        """
-        Close an idle session with C{421}. A session with a transfer
-        running is not idle (its data connection has a watchdog of its
-        own), nor one whose failed login the server is still holding back
-        (C{_delayLogin}): its idle time starts again instead.
-        """
-        if self.transfer is not None or self._loginDelay is not None:
-            self.setTimeout(self.config.idleTimeout)
-            return
-        self.log.warn("idle timeout for {peer}", peer=self.peer)
-        self.reply(421, "Idle timeout; closing control connection")
-        self.close()
-
-    def lineLengthExceeded(self, line):
-        """
-        Refuse an over-long command line and close.
-
-        @param line: what was received of the line.
-        """
-        self.factory.peerWarnings.emit(
-            self.log, LogLevel.warn, "long", self.peer,
-            "over-long command line ({length} bytes or more) from {peer}; "
-            "closing", length=len(line), peer=self.peer)
-        self.reply(500, "Command line too long")
-        self.close()
-
-    def close(self):
-        """
-        Stop reading and close the control connection after replies; if
-        they are not delivered within C{closeTimeout} (a TLS handshake
-        never finished, a client that does not read), cut it.
-        """
-        self._closed = True
-        self._queue.clear()
-        if self._watchingReplies and not self._lost:
-            # A producer registered keeps a TLS layer from closing at all
-            # (a lost one has none: Twisted's raised AttributeError).
-            self._watchingReplies = False
-            self.transport.unregisterProducer()
-        closeNow(self.transport)
-        if not self._lost and self._closing is None:
-            self._closing = self.callLater(self.config.closeTimeout,
-                                           self._cut)
-
-    def _cut(self):
-        """
-        Drop a connection that did not close in time, with its unsent
-        replies.
-        """
-        self._closing = None
-        self.log.warn("{peer} did not take its last replies; dropped",
-                      peer=self.peer)
-        self.transport.abortConnection()
 
     # -- replies -----------------------------------------------------------
 
@@ -566,20 +396,6 @@ class FTPProtocol(
             return result
 
         self._busy.addBoth(replied)
-        return waiter
-
-    def whenLost(self):
-        """
-        @return: a Deferred firing once the control connection is closed:
-            after its last replies went out (L{close}), or were dropped
-            with it.
-        """
-        if self._lost:
-            return defer.succeed(None)
-        if self._lostWaiters is None:
-            self._lostWaiters = []
-        waiter = defer.Deferred()
-        self._lostWaiters.append(waiter)
         return waiter
 
     def isIdle(self):

@@ -4,7 +4,9 @@ transfer its connection (L{ftpkit.data.connection}).
 
 A session owns at most one L{DataChannel}. PASV/EPSV make it listen,
 PORT/EPRT make it remember where to connect; a transfer command then asks
-it for a L{DataConnection} with L{DataChannel.connect}.
+it for a L{DataConnection} with L{DataChannel.connect}. Its passive side
+(the listener, what connects to it, the listener given up) is the
+L{ftpkit.data.passivelistening.PassiveListening} mixin's.
 
 Under C{PROT P} a passive listener keeps listening until a connection from
 the client's address completes a TLS handshake the session's policy
@@ -14,14 +16,10 @@ garbage, a handshake of its own or nothing at all no longer ends the
 client's transfer (L{ftpkit.data.handshakes}).
 """
 
-from functools import partial
-
 from twisted.internet import defer
 from twisted.internet.error import ConnectError, ConnectionDone
 from twisted.logger import Logger
 
-from ftpkit.control.peerwarnings import PeerWarnings
-from ftpkit.data import descriptors
 from ftpkit.data.adopting import adopt, connectBack
 from ftpkit.data.connection import DataConnection
 from ftpkit.data.handshakes import (
@@ -31,9 +29,8 @@ from ftpkit.data.handshakes import (
 )
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.leanconnection import LeanConnection
-from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
+from ftpkit.data.passivelistening import PassiveListening
 from ftpkit.data.proxied import HeaderReadings
-from ftpkit.data.refusals import RefusedListeners, logStranger
 from ftpkit.errors import (
     NO_DESCRIPTOR_ERRNOS,
     CannotOpenDataConnection,
@@ -41,7 +38,7 @@ from ftpkit.errors import (
 )
 
 
-class DataChannel:
+class DataChannel(PassiveListening):
     """
     The (at most one) pending or open data connection of a session.
 
@@ -54,13 +51,10 @@ class DataChannel:
     _accepted = None
     _lean = False
     _tls = None
-    _closedIn = None
     _announce = None
     _connector = None
     """The connector of an active connection under way, until it is made
     or fails."""
-    _refusedListeners = None
-    """The session's L{RefusedListeners}, once a listener was refused."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -136,159 +130,6 @@ class DataChannel:
         return DataConnection(onMade or self.connectionMade, self.reactor,
                               self.timeout, self._currentTransfer, tls)
 
-    def whenListenable(self):
-        """
-        Tell whether L{listen} may open a listener now: not in a reactor
-        turn in which this channel closed one already, whose descriptor
-        number L{ftpkit.data.descriptors} holds until the next turn. A
-        client pipelining passive commands (C{EPSV}, or C{PASV} and
-        C{ABOR}, by the thousand) held a number for each, all in one
-        turn, until the process ran out of descriptors and other clients
-        were refused.
-
-        @return: C{None} when it may, else a Deferred firing on the next
-            turn.
-        """
-        closedIn = self._closedIn
-        if closedIn is None or closedIn is not descriptors.heldNumbers(
-                self.reactor):
-            return None
-        return descriptors.nextTurn(self.reactor)
-
-    def listen(self, portRange=None):
-        """
-        Open a passive listener, replacing whatever was set up before.
-
-        Without a configured port range, a listener of the server's
-        L{ftpkit.data.listenerpool.ListenerPool} is reused when there is one,
-        after refusing whatever connected to it meanwhile; otherwise a new
-        one is bound. It closes after C{timeout} seconds unless a transfer
-        uses it.
-
-        @param portRange: C{(low, high)} inclusive, or C{None} for any.
-        @return: the port number listened on.
-        @raise CannotOpenDataConnection: when no port could be bound, or
-            the client's address holds its share of listeners already
-            (L{ftpkit.data.passiveshares}).
-        """
-        timer, self._timer = self._timer, None
-        self.close()
-        self.claimed = False
-        if self._shares is not None:
-            if not self._shares.take(self.peerHost):
-                if timer is not None and timer.active():
-                    timer.cancel()
-                self._refusedListener().overShare(self.log,
-                                                  self._shares.limit)
-                raise CannotOpenDataConnection(
-                    "Too many passive connections from your address")
-            self._holding = True
-        port = None
-        if self._pool is not None and portRange is None:
-            port = self._pool.take(self.localHost)
-        if port is not None:
-            port.onAccept = self._passiveAccepted
-        else:
-            try:
-                port = PassiveListener.listen(self.reactor,
-                                              self._passiveAccepted,
-                                              self.localHost, portRange)
-            except CannotOpenDataConnection as e:
-                self._releaseShare()
-                if timer is not None and timer.active():
-                    timer.cancel()
-                self._refusedListener().unbound(self.log, e, portRange)
-                raise
-        port.admits = partial(self._candidates.admits, self)
-        self._port = port
-        if self._dataTLS() is not None or (
-                self._alarm is not None and self._alarm.sounding):
-            # Under PROT P the connection is taken when it arrives, to
-            # answer its handshake (see L{_passiveAccepted}); after port
-            # theft, to refuse strangers before they fill the queue.
-            port.startReading()
-        elif self._alarm is not None:
-            self._alarm.watchLater(port)
-        if timer is not None and timer.active():
-            # The timer of the last listener, pushed back: cheaper than a
-            # new one.
-            timer.reset(self.timeout)
-            self._timer = timer
-        else:
-            self._timer = self.reactor.callLater(self.timeout, self._expire)
-        return port.port
-
-    def _refuse(self, sock, address):
-        """
-        Close a connection left queued on the session's listener, let go
-        before its connection was claimed: a stranger's (logged), or a
-        stale one of the client's.
-        """
-        if normalizeHost(address[0]) != self.peerHost:
-            logStranger(self.log, address, self.peerHost, self._alarm,
-                        self._warnings)
-        sock.close()
-
-    def _passiveAccepted(self, sock, address):
-        """
-        A passive connection arrived: keep it (unadopted until a transfer
-        says what it needs) if it is the first from the control peer; one
-        through the session's load balancer is judged by the client its
-        PROXY header names.
-        """
-        if self.proxyHost is not None and (
-                normalizeHost(address[0]) == self.proxyHost):
-            self._headers.read(sock, address, self.timeout, self._judge,
-                               self.log, self._warnings)
-            return
-        self._judge(sock, address)
-
-    def _judge(self, sock, address):
-        """
-        Keep C{sock} if it is the first connection from the control peer;
-        under C{PROT P}, make it a candidate (L{HandshakeCandidates.take}).
-
-        @param sock: the accepted socket.
-        @param address: the address it comes from, C{(host, port)}.
-        """
-        if normalizeHost(address[0]) != self.peerHost:
-            logStranger(self.log, address, self.peerHost, self._alarm,
-                        self._warnings)
-            sock.close()
-            return
-        if self.claimed:
-            sock.close()
-            return
-        tls = self._tls if self._waiting is not None else self._dataTLS()
-        if tls is not None:
-            self._candidates.take(self, sock, tls)
-            return
-        self.claimed = True
-        self._stopListening(release=True)
-        self._accepted = sock
-        if self._waiting is not None:
-            self._useAccepted()
-
-    @property
-    def listener(self):
-        """
-        @return: the passive listener (an
-            L{ftpkit.data.passive.PassiveListener}), or C{None}.
-        """
-        return self._port
-
-    def claim(self, connection):
-        """
-        Take a candidate under C{PROT P} as the data connection: the other
-        candidates are dropped and the listener is done with.
-
-        @param connection: the candidate's L{DataConnection}.
-        """
-        self.claimed = True
-        self._candidates.drop()
-        self._stopListening(release=True)
-        self.connectionMade(connection)
-
     def announceOpening(self):
         """
         Have the waiting transfer send its C{150} (once): a connection it
@@ -308,16 +149,6 @@ class DataChannel:
             return
         announce, self._announce = self._announce, None
         announce()
-
-    def acceptQueued(self):
-        """
-        Accept the connections already queued on the passive listener,
-        refusing strangers, until the client's own is found.
-        """
-        for _ in range(PASSIVE_BACKLOG + 1):
-            if (self._port is None or self._candidates.full
-                    or not self._port.acceptOne()):
-                return
 
     def _useAccepted(self):
         """
@@ -508,56 +339,6 @@ class DataChannel:
         self._stopListening()
         self._candidates.drop()
         self._fail(CannotOpenDataConnection("Data connection timed out"))
-
-    def _stopListening(self, release=False):
-        """
-        Be done with the listener, if any.
-
-        @param release: hand it to the pool (which may close it) once its
-            connection was claimed (the pool refuses whatever comes after);
-            one never claimed (ABOR, another PASV) is closed once what
-            queued on it is refused (strangers logged), so that a
-            connection made after C{ABOR} is refused at once, not kept in
-            a pooled queue until the port's next listen took it.
-            Otherwise close it.
-        """
-        port, self._port = self._port, None
-        if port is None:
-            return
-        if self._alarm is not None:
-            self._alarm.taken(port)
-        if self._holding:
-            self._releaseShare()
-        if release and not self.claimed:
-            port.discardQueued(self._refuse)
-        if release and self.claimed and self._pool is not None:
-            if port.reading:
-                port.stopReading()
-            self._pool.give(port)
-        else:
-            port.stopListening()
-        # What this turn's closes hold (the pool may have closed it too):
-        # see whenListenable.
-        self._closedIn = descriptors.heldNumbers(self.reactor)
-
-    def _refusedListener(self):
-        """
-        @return: the session's L{RefusedListeners}, to log a listener
-            refused (through a throttle of its own without the server's).
-        """
-        if self._refusedListeners is None:
-            self._refusedListeners = RefusedListeners(
-                self.peerHost, self._warnings or PeerWarnings(self.reactor))
-        return self._refusedListeners
-
-    def _releaseShare(self):
-        """
-        Give back the listener counted in the server's
-        L{ftpkit.data.passiveshares.PassiveShares}, if any.
-        """
-        if self._holding:
-            self._holding = False
-            self._shares.release(self.peerHost)
 
     def _cancelTimer(self):
         timer, self._timer = self._timer, None

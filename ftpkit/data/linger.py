@@ -33,20 +33,22 @@ machine each does) gets its C{226} in the same turn, without the
 reactor's turn, the socket's registration and the resumed command a wait
 in the reactor costs. Anything else ready first ends the wait in place,
 and the socket waits in the reactor as above.
+
+One socket's wait is a L{ftpkit.data.lingerwait.Linger}; what its
+socket tells of the client, L{ftpkit.data.peerends}'s.
 """
 
-import fcntl
 import heapq
 import itertools
 import select
 import socket
-import struct
-import termios
 import weakref
 
 from ftpkit.compat import writeSideClosed
 from ftpkit.compat.dispatch import eventsLeft
 from ftpkit.data.inplace import pollerFor
+from ftpkit.data.lingerwait import Linger
+from ftpkit.data.peerends import acknowledged, peerEnded
 
 LINGER_TIMEOUT = 5.0
 """Seconds a finished download waits for the client to close its side."""
@@ -73,146 +75,6 @@ def nextLook(waited):
     @return: the seconds until the next look.
     """
     return min(max(waited, ACKED_FIRST), ACKED_GRACE)
-
-_OUTQ = getattr(termios, "TIOCOUTQ", None)
-"""The C{ioctl} that tells how many bytes a TCP socket has not had
-acknowledged (Linux's C{SIOCOUTQ}), where there is one."""
-
-_READ_SIZE = 65536
-
-
-def acknowledged(sock):
-    """
-    @param sock: a TCP socket whose sending side was shut down.
-    @return: whether the peer's kernel has acknowledged every byte sent on
-        it and then its end (the FIN counts as one more byte of the send
-        queue); C{False} when this cannot be told.
-    """
-    if _OUTQ is None:
-        return False
-    try:
-        queued = fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0")
-    except (OSError, ValueError):
-        return False
-    return struct.unpack("i", queued)[0] == 0
-
-
-def peerEnded(sock):
-    """
-    Read and drop what a socket holds, without waiting (whether the socket
-    blocks or not).
-
-    @param sock: the socket.
-    @return: whether the peer has ended its side (or the connection
-        failed): there is nothing more to wait for.
-    """
-    while True:
-        try:
-            data = sock.recv(_READ_SIZE, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
-        if not data:
-            return True
-
-
-class Linger:
-    """
-    One socket's wait, from L{lingerOn}. It is the
-    L{ftpkit.data.leanconnection.LeanConnection}'s C{user} meanwhile, so that
-    an abort ends the wait (L{stopWaiting}, L{connectionAborted}) without
-    telling its owner.
-
-    @cvar receiving: it does not receive an upload.
-    @ivar socket: the socket, until the wait is over.
-    @ivar fd: its descriptor number.
-    @ivar ended: the wait is over.
-    @ivar watched: the reactor itself watched the socket (see
-        L{ftpkit.data.descriptors.closeSocket}).
-    @ivar settled: the wait ended where no event the reactor has yet to
-        handle can name the socket's number: in the socket's own event, in
-        a timed call (no batch of events is being handled then), or while
-        the reactor did not watch the socket. Its owner may then close it
-        and free the number at once.
-    @ivar final: when the wait ends whatever the client did (the
-        reactor's C{seconds()}).
-    @ivar started: when the wait started (likewise).
-    """
-
-    receiving = False
-    ended = False
-    watched = False
-    settled = False
-    final = 0.0
-    started = 0.0
-
-    def __init__(self, watcher, sock, onEnd):
-        """
-        @param watcher: the L{LingerWatcher} it waits in.
-        @param sock: the socket.
-        @param onEnd: called with no argument once the client has ended
-            its side, or the timeout passed.
-        """
-        self._watcher = watcher
-        self.socket = sock
-        self.fd = sock.fileno()
-        self._onEnd = onEnd
-
-    def fileno(self):
-        """
-        @return: the socket's descriptor (when the reactor watches it).
-        """
-        return self.fd
-
-    def logPrefix(self):
-        """
-        @return: the name used in logs.
-        """
-        return "ftpkit-linger"
-
-    def doRead(self):
-        """
-        The client sent something, or ended its side (when the reactor
-        watches the socket).
-        """
-        self._watcher.check(self)
-
-    def connectionLost(self, reason):
-        """
-        The reactor gave up on the socket: the wait is over.
-
-        @param reason: a L{twisted.python.failure.Failure} saying why.
-        """
-        self.end()
-
-    def stopWaiting(self):
-        """
-        Leave the watcher, before the owner closes the socket; the owner
-        is not told.
-        """
-        if not self.ended:
-            self.ended = True
-            self._onEnd = self.socket = None
-            self._watcher.forget(self)
-
-    def connectionAborted(self):
-        """
-        The connection was dropped meanwhile (after L{stopWaiting}).
-        """
-        self.stopWaiting()
-
-    def end(self, settled=True):
-        """
-        The wait is over: leave the watcher and tell the owner.
-
-        @param settled: see L{settled}.
-        """
-        if not self.ended:
-            self.settled = settled
-            onEnd = self._onEnd
-            self.stopWaiting()
-            onEnd()
 
 
 class LingerWatcher:

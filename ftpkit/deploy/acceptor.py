@@ -15,9 +15,9 @@ from twisted.internet.interfaces import IReadDescriptor
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from ftpkit.control.implicitendpoints import implicitAsTCP
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
-from ftpkit.control.tls import implicitAsTCP
 from ftpkit.data.hosts import normalizeHost, socketAddress
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint

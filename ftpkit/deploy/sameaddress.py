@@ -15,8 +15,8 @@ every one.
 
 import ipaddress
 
+from ftpkit.control.implicitendpoints import implicitAsTCP
 from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
-from ftpkit.control.tls import implicitAsTCP
 from ftpkit.deploy.endpoints import splitEndpoint
 from ftpkit.deploy.startdirectory import fromStart
 

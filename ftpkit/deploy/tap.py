@@ -28,12 +28,8 @@ from ftpkit.auth.checkers import TextCredentialsChecker
 from ftpkit.auth.passwordfile import PasswordFileChecker, memoryUsersError
 from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
-from ftpkit.control.tls import (
-    TLSOptionsMixin,
-    checkImplicitArguments,
-    implicitAsTCP,
-    tlsConfigFields,
-)
+from ftpkit.control.implicitendpoints import checkImplicitArguments, implicitAsTCP
+from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.deploy.anonymousentry import anonymousSeesHomes
 from ftpkit.deploy.authhelp import authTypeHelp

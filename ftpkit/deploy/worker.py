@@ -44,8 +44,9 @@ from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.failure import Failure
 
+from ftpkit.control.implicitendpoints import isImplicitTLS
 from ftpkit.control.proxied import ProxiedFactory
-from ftpkit.control.tls import implicitFactory, isImplicitTLS
+from ftpkit.control.tls import implicitFactory
 from ftpkit.deploy.acceptor import acceptorAddress
 from ftpkit.deploy.channel import LOST, Channel
 from ftpkit.deploy.fdlimit import REFUSAL

@@ -1,0 +1,212 @@
+"""
+A control connection's life (L{ConnectionLife}, a mixin of
+L{ftpkit.control.connection.FTPProtocol}): its start (the connection
+limits, descriptors kept in reserve, the socket's options, the
+greeting), its end (what the session held released, the user logged out
+once the shell has answered every command still running, meanwhile
+counted among the user's sessions left to the shell:
+L{ftpkit.control.sessionlimits.LeftSessions}), and its closing: an idle
+session's, an over-long line's, and the cut of a connection whose last
+replies are not taken in time.
+"""
+
+from twisted.internet import defer
+from twisted.internet.interfaces import ISSLTransport
+from twisted.logger import LogLevel
+
+from ftpkit.control.clientname import clientName
+from ftpkit.control.sockets import closeNow, tuneControlSocket
+from ftpkit.data import descriptors
+from ftpkit.deploy.fdlimit import transportRefusal
+from ftpkit.ops import events
+from ftpkit.protocol import replies
+
+
+class ConnectionLife:
+    """
+    How a session starts and ends as a connection. The protocol holds
+    the rest: its C{factory}, C{transport} and C{reply}, its idle
+    timeout, its turns, its TLS state, its transfer, its login and its
+    events.
+    """
+
+    _counted = False
+    _closing = None
+    _lost = False
+    _lostWaiters = None
+
+    def connectionMade(self):
+        """
+        Apply connection limits (and keep descriptors in reserve), then
+        greet.
+        """
+        self.peer = clientName(self.transport)
+        refusal = transportRefusal(self.transport,
+                                   releaseIdle=descriptors.releaseIdle)
+        if refusal is None:
+            refusal = self.factory.sessionStarted(self.peer)
+        if refusal is not None:
+            self.reportRefused(refusal)
+            self.transport.write(replies.formatReply(421, refusal))
+            self.close()
+            return
+        self._counted = True
+        self.factory.openSessions.add(self)
+        if events.SESSION_STARTED in self.factory.events.wanted:
+            self.publish(events.SESSION_STARTED)
+        tuneControlSocket(self.transport)
+        if ISSLTransport.providedBy(self.transport):
+            self.startedImplicitTLS()
+        else:
+            self._watchReplies()
+        config = self.factory.config
+        self.setTimeout(config.idleTimeout)
+        if not self.greeted:
+            self.reply(220, config.banner)
+
+    def connectionLost(self, reason):
+        """
+        Release everything the session held; the user is logged out once
+        the running command, if any, has ended.
+
+        @param reason: a L{twisted.python.failure.Failure} saying why.
+        """
+        self._closed = self._lost = True
+        self.setTimeout(None)
+        self._stopHangupWatch()
+        self.inputRead()
+        self.tlsConnectionLost(reason)
+        waiters, self._lostWaiters = self._lostWaiters, None
+        for waiter in waiters or ():
+            waiter.callback(None)
+        if self._closing is not None and self._closing.active():
+            self._closing.cancel()
+        self._closing = None
+        if self._counted:
+            self._counted = False
+            self.factory.openSessions.discard(self)
+            self.factory.sessionEnded(self.peer)
+            if events.SESSION_ENDED in self.factory.events.wanted:
+                self.publish(events.SESSION_ENDED)
+            self.releaseTurns()
+            # A transfer command ends now (426), whether its transfer
+            # runs or it waits for the shell to open its file or for its
+            # data connection: what a slow store opens later is released
+            # (ftpkit.control.opening).
+            opening = self.opening
+            self.abortTransfer()
+            if self._dataChannel is not None:
+                # The channel holds the session (currentTransfer): let go
+                # of it, so that both are freed now, not by the garbage
+                # collector.
+                self._dataChannel.close()
+                self._dataChannel = None
+            if self._loginDelay is not None:
+                self.cancelLoginDelay()
+            # A command still running (waiting for the shell, say) keeps
+            # its shell until it ends, an open cut short until the shell
+            # answered and what it gave is released: the shell never
+            # works for a user logged out, and the logout is published
+            # after what they publish (a cut upload's bytes). The session
+            # counts no more for its user's limit (a shell that never
+            # answers locked the user out) nor its address's, but among
+            # the user's sessions left to the shell (LeftSessions).
+            key = self.releaseUserSession()
+            waits = []
+            if self._busy is not None:
+                waits.append(self.whenIdle())
+            if opening is not None and not opening.settled.called:
+                waits.append(opening.settled)
+            if self.unsettled:
+                waits.append(self.whenSettled())
+            if waits:
+                left = self.factory.leftSessions
+                if key is not None:
+                    key = self.leftKey()
+                    left.leave(key)
+                defer.gatherResults(waits).addCallback(
+                    lambda _: self._answered(left, key))
+            else:
+                self.logout()
+
+    def _answered(self, left, key):
+        """
+        The shell answered every command of a session whose client left:
+        it no longer counts among the user's sessions left to the shell,
+        and the user is logged out.
+
+        @param left: the factory's L{LeftSessions}.
+        @param key: the user's key, or C{None} (nobody logged in).
+        """
+        if key is not None:
+            left.release(key)
+        self.logout()
+
+    def timeoutConnection(self):
+        """
+        Close an idle session with C{421}. A session with a transfer
+        running is not idle (its data connection has a watchdog of its
+        own), nor one whose failed login the server is still holding back
+        (C{_delayLogin}): its idle time starts again instead.
+        """
+        if self.transfer is not None or self._loginDelay is not None:
+            self.setTimeout(self.config.idleTimeout)
+            return
+        self.log.warn("idle timeout for {peer}", peer=self.peer)
+        self.reply(421, "Idle timeout; closing control connection")
+        self.close()
+
+    def lineLengthExceeded(self, line):
+        """
+        Refuse an over-long command line and close.
+
+        @param line: what was received of the line.
+        """
+        self.factory.peerWarnings.emit(
+            self.log, LogLevel.warn, "long", self.peer,
+            "over-long command line ({length} bytes or more) from {peer}; "
+            "closing", length=len(line), peer=self.peer)
+        self.reply(500, "Command line too long")
+        self.close()
+
+    def close(self):
+        """
+        Stop reading and close the control connection after replies; if
+        they are not delivered within C{closeTimeout} (a TLS handshake
+        never finished, a client that does not read), cut it.
+        """
+        self._closed = True
+        self._queue.clear()
+        if self._watchingReplies and not self._lost:
+            # A producer registered keeps a TLS layer from closing at all
+            # (a lost one has none: Twisted's raised AttributeError).
+            self._watchingReplies = False
+            self.transport.unregisterProducer()
+        closeNow(self.transport)
+        if not self._lost and self._closing is None:
+            self._closing = self.callLater(self.config.closeTimeout,
+                                           self._cut)
+
+    def _cut(self):
+        """
+        Drop a connection that did not close in time, with its unsent
+        replies.
+        """
+        self._closing = None
+        self.log.warn("{peer} did not take its last replies; dropped",
+                      peer=self.peer)
+        self.transport.abortConnection()
+
+    def whenLost(self):
+        """
+        @return: a Deferred firing once the control connection is closed:
+            after its last replies went out (L{close}), or were dropped
+            with it.
+        """
+        if self._lost:
+            return defer.succeed(None)
+        if self._lostWaiters is None:
+            self._lostWaiters = []
+        waiter = defer.Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
