@@ -79,6 +79,7 @@ from ftpkit.deploy.workerprocess import (
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
+from ftpkit.ops.workerlog import workerEnvironment
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -266,7 +267,7 @@ class WorkerPool(Dispatcher, service.Service):
             self.reactor.spawnProcess(
                 worker, sys.executable,
                 [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
-                env=os.environ,
+                env=workerEnvironment(),
                 childFDs={0: 0, 1: writeEnd, 2: "r",
                           WORKER_FD: theirs.fileno(), KEPT_FD: kept})
         except BaseException as e:

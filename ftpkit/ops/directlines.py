@@ -15,9 +15,12 @@ compiled once per kind from that kind's log format (L{compileLine}), and
 the line is put together and written by the text observer itself
 (L{TextFileLogObserver.writeText}): the same bytes.
 
+Under C{--workers}, a worker whose acceptor logs text alone sends the
+line so to the acceptor (L{ftpkit.ops.workerlog.WorkerLines}).
+
 Anything else means the general way, through the publisher, which every
 observer sees: another observer (a plugin's, C{--log-format json},
-C{--syslog}, a worker's pipe to the acceptor, trial's), a publisher or
+C{--syslog}, a worker's pipe to any other acceptor, trial's), a publisher or
 formatter replaced, a line longer than its kind's format (a reason, a
 rename's target, a virtual host, a client's name), or an event whose
 line raises (its fields of the wrong type).
@@ -27,6 +30,12 @@ from string import Formatter
 
 from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.ops.textformat import TextFileLogObserver
+from ftpkit.ops.workerlog import WorkerLines
+
+_LINE_OBSERVERS = (TextFileLogObserver, WorkerLines)
+"""The observers a line is written to straight (their C{writeText}): the
+text log, and a worker's records for an acceptor whose log is its text
+log alone (L{ftpkit.ops.workerlog})."""
 
 _formatter = Formatter()
 
@@ -125,7 +134,7 @@ class DirectLines:
             return False
         logger = self.logger
         observer = soleObserver(logger.observer)
-        if type(observer) is not TextFileLogObserver:
+        if type(observer) not in _LINE_OBSERVERS:
             return False
         try:
             text = line(event)

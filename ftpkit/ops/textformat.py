@@ -157,18 +157,20 @@ class TextFileLogObserver(FileLogObserver):
         self.outFile = outFile
         self.encoding = None if ioType(outFile) is str else "utf-8"
 
-    def writeText(self, text, namespace, level, when):
+    def writeText(self, text, namespace, level, when, system=None):
         """
         Write the line this observer writes for an event of text C{text}
-        (no C{log_system}, no failure, nothing flattened), as the only
-        observer of a publisher: a write or flush that raises is given
-        up, as the publisher gives up a broken observer (it tells the
-        others, and there are none).
+        (no failure, nothing flattened), as the only observer of a
+        publisher: a write or flush that raises is given up, as the
+        publisher gives up a broken observer (it tells the others, and
+        there are none).
 
         @param text: the event's formatted text.
         @param namespace: its C{log_namespace}.
         @param level: its C{log_level}.
         @param when: its C{log_time}.
+        @param system: its C{log_system}, or C{None} for an event with
+            none (then C{NAMESPACE#LEVEL}).
         @return: C{True} once done (whatever was written); C{False}, with
             nothing written, when this observer's formatter is not its
             own L{ClassicTextFormatter} (replaced): call the observer
@@ -177,8 +179,9 @@ class TextFileLogObserver(FileLogObserver):
         formatter = self.formatEvent
         if type(formatter) is not ClassicTextFormatter:
             return False
-        line = formatter.textLine(text, formatter.system(namespace, level),
-                                  when)
+        if system is None:
+            system = formatter.system(namespace, level)
+        line = formatter.textLine(text, system, when)
         if line:
             try:
                 if self.encoding is None:

@@ -5,46 +5,166 @@ acceptor reads them (L{WorkerLogReader}) and hands them to its own
 observers, which C{twistd}'s C{--logfile}, C{--syslog} or the terminal
 decide. Anything else a worker writes (to standard error: an interpreter
 that cannot start, say) is logged by the acceptor a line at a time.
+
+Where the acceptor's log is its text log alone when it starts a worker
+(L{workerEnvironment}: C{--log-format text}, no C{--syslog} or
+C{--logger}), ftpkit's own event lines (a transfer, a login...) go as
+text instead (L{WorkerLines}, a line record): made in the worker as one
+process makes them (L{ftpkit.ops.directlines}), written as they are by
+the acceptor (L{WorkerLogReader}). Their JSON records cost the worker
+and the acceptor more than the rest of a 16 KiB download's logging
+(C{docs/benchmark.rst}, C{bench-smallfiles-33}). The lines are the same
+bytes; should the acceptor's log no longer be its text log alone, such
+a line is logged as an event of its text (C{{line}}).
 """
 
+import json
+import os
 import sys
 import time
 
-from twisted.logger import LogLevel, globalLogBeginner
+from twisted.logger import (
+    InvalidLogLevelError,
+    LogLevel,
+    globalLogBeginner,
+    globalLogPublisher,
+)
+from twisted.python.compat import ioType
 
+from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.ops.flatten import flattenEvent
 from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
+from ftpkit.ops.textformat import TextFileLogObserver
 
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
 
 
-def beginWorkerLogging(out=None):
+LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
+"""The environment variable the acceptor sets (to C{1}) for a worker
+when its log is its text log alone (L{workerEnvironment})."""
+
+_lineEncoder = json.JSONEncoder()
+
+
+def workerEnvironment(environ=None, publisher=globalLogPublisher):
+    """
+    @param environ: the acceptor's environment (C{os.environ} when
+        C{None}).
+    @param publisher: the acceptor's log publisher.
+    @return: the environment a worker starts with: C{environ}, with
+        L{LINES_VARIABLE} set where C{publisher}'s only observer is
+        ftpkit's text log (the worker then sends its event lines as
+        text, L{WorkerLines}), and unset otherwise.
+    """
+    environment = dict(os.environ if environ is None else environ)
+    environment.pop(LINES_VARIABLE, None)
+    if type(soleObserver(publisher)) is TextFileLogObserver:
+        environment[LINES_VARIABLE] = "1"
+    return environment
+
+
+def beginWorkerLogging(out=None, environ=None):
     """
     Send every log event of this (worker) process to the acceptor.
 
     @param out: the text file to write to (standard output when C{None}).
+    @param environ: the worker's environment (C{os.environ} when
+        C{None}): L{LINES_VARIABLE} says whether to send event lines as
+        text.
     """
     if out is None:
         out = sys.stdout
-    globalLogBeginner.beginLoggingTo([workerObserver(out)],
-                                     redirectStandardIO=False)
+    if environ is None:
+        environ = os.environ
+    globalLogBeginner.beginLoggingTo(
+        [workerObserver(out, environ.get(LINES_VARIABLE) == "1")],
+        redirectStandardIO=False)
 
 
-def workerObserver(out):
+def workerObserver(out, lines=False):
     """
     @param out: the text file to write to.
-    @return: the observer writing a worker's events for the acceptor, as
-        JSON records, each with its fields formatted by
-        L{_formatUnportable} first.
+    @param lines: the acceptor's log is its text log alone: event lines
+        may be sent as text.
+    @return: the observer writing a worker's events for the acceptor (a
+        L{WorkerObserver}; with C{lines}, a L{WorkerLines}).
     """
-    write = jsonFileLogObserver(out, recordSeparator=RECORD_SEPARATOR)
+    return (WorkerLines if lines else WorkerObserver)(out)
 
-    def observe(event):
+
+class WorkerObserver:
+    """
+    Writes a worker's events for the acceptor, as JSON records, each with
+    its fields formatted by L{_formatUnportable} first.
+    """
+
+    def __init__(self, out):
+        """
+        @param out: the file to write to.
+        """
+        self._out = out
+        self._encoding = None if ioType(out) is str else "utf-8"
+        self._write = jsonFileLogObserver(out,
+                                          recordSeparator=RECORD_SEPARATOR)
+
+    def __call__(self, event):
+        """
+        @param event: a log event.
+        """
         _formatUnportable(event)
-        write(event)
+        self._write(event)
 
-    return observe
+
+class WorkerLines(WorkerObserver):
+    """
+    A L{WorkerObserver} that also writes lines made already, as line
+    records: what L{ftpkit.ops.directlines} writes to a text log, here
+    for the acceptor's text log (L{WorkerLogReader}).
+    """
+
+    def writeText(self, text, namespace, level, when):
+        """
+        Write a line record: the JSON array of C{when}, the level's name,
+        C{namespace} and C{text}. A write or flush that raises is given up,
+        as the publisher gives up a broken observer.
+
+        @param text: the event's formatted text.
+        @param namespace: its C{log_namespace}.
+        @param level: its C{log_level}.
+        @param when: its C{log_time}.
+        @return: C{True}.
+        """
+        record = "{}{}\n".format(RECORD_SEPARATOR, _lineEncoder.encode(
+            [when, level.name, namespace, text]))
+        try:
+            if self._encoding is None:
+                self._out.write(record)
+            else:
+                self._out.write(record.encode(self._encoding))
+            self._out.flush()
+        except Exception:  # noqa: BLE001 (what the publisher does)
+            pass
+        return True
+
+
+def lineRecord(value):
+    """
+    @param value: a worker's record, parsed.
+    @return: C{(when, level, namespace, text)} when it is a line record
+        (L{WorkerLines.writeText}), else C{None}.
+    """
+    if type(value) is not list or len(value) != 4:
+        return None
+    when, name, namespace, text = value
+    if (type(when) is not float or type(name) is not str
+            or type(namespace) is not str or type(text) is not str):
+        return None
+    try:
+        level = LogLevel.levelWithName(name)
+    except InvalidLogLevelError:
+        return None
+    return when, level, namespace, text
 
 
 _PORTABLE = (int, float, str, type(None))
@@ -79,21 +199,25 @@ def _formatUnportable(event):
             pass
 
 
-def workerEvent(record, pid, when):
+def workerEvent(record, pid, when, parsed=None):
     """
     Turn one JSON record of a worker into an event of the acceptor's log.
 
     @param record: the text of one record, without its separator.
     @param pid: the worker's process id.
     @param when: when it was read, the time of one that is not JSON.
+    @param parsed: what C{record} parses to, when parsed already; C{None}
+        to parse it here.
     @return: the event (a C{dict}), its C{log_system} naming the worker
         (L{workerSystem}); text that is not a JSON event becomes an event
         of its own.
     """
-    try:
-        event = eventFromJSON(record)
-    except ValueError:
-        event = None
+    event = parsed
+    if event is None:
+        try:
+            event = eventFromJSON(record)
+        except ValueError:
+            event = None
     if not isinstance(event, dict):
         return textEvent(record, pid, when)
     event["log_system"] = workerSystem(event, pid)
@@ -176,15 +300,20 @@ class WorkerLogReader:
     @ivar publish: where events go (the global log publisher).
     """
 
-    def __init__(self, pid, publish, now=time.time):
+    def __init__(self, pid, publish, now=time.time,
+                 observer=globalLogPublisher):
         """
         @param pid: the worker's process id.
         @param publish: a callable taking an event.
         @param now: gives the time, for lines that bring none.
+        @param observer: the acceptor's log (its publisher): where its
+            only observer is ftpkit's text log, a line record is written
+            there as it is.
         """
         self.pid = pid
         self.publish = publish
         self.now = now
+        self.observer = observer
         self._records = ""
         self._errors = ""
 
@@ -204,7 +333,33 @@ class WorkerLogReader:
         self._records = last
         for piece in pieces:
             if piece.strip():
-                self.publish(workerEvent(piece, self.pid, self.now()))
+                self._received(piece)
+
+    def _received(self, record):
+        """
+        Log one record: a line record (L{lineRecord}) as its text, any
+        other as its event (L{workerEvent}).
+
+        @param record: its text, without its separator.
+        """
+        try:
+            value = eventFromJSON(record)
+        except ValueError:
+            value = None
+        line = lineRecord(value)
+        if line is None:
+            self.publish(workerEvent(record, self.pid, self.now(), value))
+            return
+        when, level, namespace, text = line
+        system = f"worker {self.pid} {namespace}#{level.name}"
+        observer = soleObserver(self.observer)
+        if type(observer) is TextFileLogObserver and observer.writeText(
+                text, namespace, level, when, system):
+            return
+        self.publish({
+            "log_time": when, "log_format": "{line}", "line": text,
+            "log_level": level, "log_namespace": namespace,
+            "log_system": system, "ftpkit_worker": self.pid})
 
     def errorsReceived(self, data):
         """
@@ -225,7 +380,7 @@ class WorkerLogReader:
         The worker exited: publish whatever it left unfinished.
         """
         if self._records.strip():
-            self.publish(workerEvent(self._records, self.pid, self.now()))
+            self._received(self._records)
         if self._errors.strip():
             self.publish(textEvent(self._errors, self.pid, self.now(),
                                    LogLevel.error))
