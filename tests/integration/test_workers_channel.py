@@ -215,6 +215,9 @@ class _BusySession:
     def isIdle(self):
         return self.running.called
 
+    def transferState(self):
+        return None if self.running.called else "running"
+
     def stopTaking(self):
         return self.whenIdle()
 
