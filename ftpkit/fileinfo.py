@@ -86,6 +86,11 @@ class FileInfo:
         tells (the filesystem shell: L{ftpkit.protocol.modeaccess}),
         which the C{perm} fact then shows no more than; C{None} where
         the storage has no such bits.
+    @ivar target: for a L{LINK} entry, the link's text as stored (what
+        C{os.readlink} gives, what C{ls -l} shows after C{" -> "}), where
+        the shell tells; C{None} otherwise, and for every other kind.
+        C{LIST} then shows C{name -> target}
+        (L{ftpkit.protocol.listing.formatListLine}).
     """
 
     kind: str
@@ -98,6 +103,7 @@ class FileInfo:
     unique: str = ""
     special: str = ""
     access: Optional[int] = None
+    target: Optional[str] = None
 
     @property
     def isDirectory(self) -> bool:

@@ -18,6 +18,7 @@ bytes either way.
 
 import functools
 import re
+from stat import S_ISLNK
 
 from ftpkit.fileinfo import (
     BLOCK_DEVICE,
@@ -54,7 +55,7 @@ from ftpkit.protocol.listinglines import (
 )
 
 __all__ = [
-    "formatListLine", "formatListing", "formatNameList", "nameListPath",
+    "formatListLine", "formatListing", "linkName", "formatNameList", "nameListPath",
     "nameListPrefix", "ListFormat", "NamesFormat",
     "FACTS", "DEFAULT_FACTS", "formatFacts", "formatMLSD", "permissions",
     "mlstFeature", "FactsFormat",
@@ -124,12 +125,36 @@ def _listLine(name, info, now, dates):
         L{ftpkit.protocol.listingdates.listDate}.
     """
     mtime = info.mtime
+    target = info.target
+    if target is not None and info.kind == LINK:
+        name = linkName(name, target)
     return (
         f"{_modeString(typeOf(info.kind, info.special), info.mode)}"
         f" {info.nlink:3d} "
         f"{info.owner:<8} {info.group:<8} {info.size:8d} "
         f"{listDate(now if mtime is None else mtime, now, dates)} {name}"
     )
+
+
+def linkName(name, target):
+    """
+    What a C{LIST} line shows of a symbolic link the shell does not
+    follow, as C{ls -l}, vsftpd, ProFTPD and pyftpdlib show it: C{name ->
+    target}; a client (GVfs) takes an C{l} line without the arrow for an
+    entry with no name.
+
+    A name that holds C{" -> "} reads ambiguously, as it does in C{ls -l};
+    a target holding CR or LF is left out (the line then shows the name
+    alone): the line would otherwise be left out
+    (L{ftpkit.protocol.listinglines.encodeLines}), and the link with it.
+
+    @param name: the link's name.
+    @param target: its text as stored (L{FileInfo.target}).
+    @return: the text the line ends with.
+    """
+    if not target or "\r" in target or "\n" in target:
+        return name
+    return f"{name} -> {target}"
 
 
 def formatListing(entries, now):
@@ -244,7 +269,8 @@ class ListFormat:
         @param batch: C{(name, result)} pairs, in any order: each
             C{result} an C{os.stat} result (C{st_mode}, C{st_nlink},
             C{st_uid}, C{st_gid}, C{st_size}, C{st_mtime}), its mode
-            giving its kind (L{ftpkit.fileinfo.kindOf}).
+            giving its kind (L{ftpkit.fileinfo.kindOf}); the result of a
+            link may have a C{target} (L{FileInfo.target}).
         @param owner: gives the name of a user id.
         @param group: gives the name of a group id.
         @return: what L{entries} gives for the C{FileInfo} values of those
@@ -262,7 +288,15 @@ class ListFormat:
                    result.st_gid)
             head = heads.get(key)
             if head is None:
-                head = heads[key] = _statHead(key, owner, group)
+                head = _statHead(key, owner, group)
+                # A link's head is never kept, so that its target is
+                # looked for here, at no cost to the other entries.
+                if S_ISLNK(key[0]):
+                    target = getattr(result, "target", None)
+                    if target is not None:
+                        name = linkName(name, target)
+                else:
+                    heads[key] = head
             # wholeSecond, inline: see listinglines.PLAIN.
             mtime = result.st_mtime
             if 0.0 <= mtime < PLAIN and mtime % 1.0 < 0.999:

@@ -26,6 +26,7 @@ _FIELDS = (
     ("unique", (str,), "text"),
     ("special", (str,), "text"),
     ("access", (int, type(None)), "permission bits (an int) or None"),
+    ("target", (str, type(None)), "text or None"),
 )
 """The fields of a L{FileInfo} checked: name, the types allowed (C{bool}
 never), and what it must be, as text."""

@@ -23,7 +23,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ftpkit.fileinfo import OTHER, FileInfo, kindOf, specialOf
+from ftpkit.fileinfo import LINK, OTHER, FileInfo, kindOf, specialOf
 from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
 from ftpkit.protocol import modeaccess
 from ftpkit.shells import uploads
@@ -91,7 +91,8 @@ def describe(result, creds=False):
     Build a L{FileInfo} from an C{os.stat} result.
 
     @param result: an C{os.stat_result}; the C{lstat} of a symbolic link
-        describes a L{ftpkit.fileinfo.LINK}.
+        describes a L{ftpkit.fileinfo.LINK}, whose C{target} is the
+        result's where it has one (L{ftpkit.shells.diskpaths.LinkStat}).
     @param creds: the serving process's credentials
         (L{ftpkit.protocol.modeaccess.credentials}), read now when not
         given, for the L{FileInfo.access} of the entry.
@@ -112,6 +113,7 @@ def describe(result, creds=False):
         special=specialOf(result.st_mode) if kind == OTHER else "",
         access=modeaccess.accessBits(result.st_mode, result.st_uid,
                                      result.st_gid, creds),
+        target=getattr(result, "target", None) if kind == LINK else None,
     )
 
 

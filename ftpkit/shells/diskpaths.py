@@ -196,19 +196,80 @@ class Jail:
     def follow(self, path, linkStat):
         """
         Describe a symbolic link met in a listing: by its target when it
-        stays inside the root (and exists), by itself otherwise.
+        stays inside the root (and exists), by itself otherwise: with its
+        text (L{LinkStat}) when it leads inside the root (to nothing, or
+        in a loop), without it when it leads out, whose text would tell
+        what is outside the root.
 
         @param path: the link's path, C{str}.
         @param linkStat: its C{lstat} result.
-        @return: the C{os.stat} result that describes it.
+        @return: the C{os.stat} result that describes it, or a
+            L{LinkStat}.
         """
         real = os.path.realpath(os.fsencode(path))
-        if self.inside(real):
-            try:
-                return linkfree.statOf(real)
-            except OSError:
-                pass
+        if not self.inside(real):
+            return linkStat
+        try:
+            result = linkfree.statOf(real)
+        except OSError:
+            return withText(path, linkStat)
+        # realpath gives a loop's link back as it is (_leadsNowhere).
+        if statModule.S_ISLNK(result.st_mode):
+            return withText(path, linkStat)
+        return result
+
+
+def withText(path, linkStat):
+    """
+    @param path: a symbolic link's path, C{str}.
+    @param linkStat: its C{lstat} result.
+    @return: a L{LinkStat} of them, or C{linkStat} when the link cannot
+        be read (gone meanwhile).
+    """
+    try:
+        return LinkStat(linkStat, os.readlink(path))
+    except OSError:
         return linkStat
+
+
+class LinkStat:
+    """
+    The C{lstat} result of a symbolic link a listing does not follow, and
+    the link's text: what L{Jail.follow} gives for it, which the listing
+    formats read as they read any C{os.stat} result, and which tells
+    C{LIST} and L{ftpkit.shells.disklistings.describe} the target
+    (L{ftpkit.fileinfo.FileInfo.target}).
+
+    @ivar result: the C{os.stat_result}.
+    @ivar target: the link's text, C{str} (as C{os.readlink} gives it).
+    """
+
+    __slots__ = ("result", "target")
+
+    def __init__(self, result, target):
+        """
+        @param result: see L{result}.
+        @param target: see L{target}.
+        """
+        self.result = result
+        self.target = target
+
+    def __getattr__(self, name):
+        """
+        @param name: an attribute of C{os.stat_result} (C{st_mode}, ...).
+        @return: the result's.
+        @raise AttributeError: for a name not starting C{st_}.
+        """
+        if not name.startswith("st_"):
+            raise AttributeError(name)
+        return getattr(self.result, name)
+
+    def __getitem__(self, index):
+        """
+        @param index: an index of C{os.stat_result}'s tuple.
+        @return: the result's.
+        """
+        return self.result[index]
 
 
 def _leadsNowhere(real):

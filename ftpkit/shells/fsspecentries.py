@@ -52,4 +52,16 @@ def describe(backend, fs, detail):
         unique=hashlib.blake2b(name.encode("utf-8", "surrogateescape"),
                                digest_size=8).hexdigest(),
         special=special,
+        target=_textOf(detail.get("destination")) if kind == LINK else None,
     )
+
+
+def _textOf(destination):
+    """
+    @param destination: a link entry's C{"destination"} (its text, where
+        the filesystem tells it: fsspec's C{file://} does), or C{None}.
+    @return: it as L{FileInfo.target}: text, or C{None}.
+    """
+    if isinstance(destination, bytes):
+        return destination.decode("utf-8", "surrogateescape")
+    return destination if isinstance(destination, str) else None

@@ -21,6 +21,7 @@ import stat as statModule
 from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.shells import linkfree
 from ftpkit.shells.cachedopen import openWithoutLinks
+from ftpkit.shells.diskpaths import withText
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
@@ -57,11 +58,18 @@ def _detail(name, result, islink=False):
     @param name: a path.
     @param result: the C{stat_result} describing it.
     @param islink: whether C{name} is a symbolic link.
-    @return: its entry, as C{fs.info} gives it.
+    @return: its entry, as C{fs.info} gives it: a link described by itself
+        (type C{"link"}) with its text as C{"destination"}, as fsspec's
+        C{info} gives it, where C{result} has it
+        (L{ftpkit.shells.diskpaths.LinkStat}).
     """
-    return {"name": name, "size": result.st_size,
-            "type": _kindOf(result.st_mode), "mode": result.st_mode,
-            "mtime": result.st_mtime, "islink": islink}
+    detail = {"name": name, "size": result.st_size,
+              "type": _kindOf(result.st_mode), "mode": result.st_mode,
+              "mtime": result.st_mtime, "islink": islink}
+    target = getattr(result, "target", None) if islink else None
+    if target is not None:
+        detail["destination"] = target
+    return detail
 
 
 class LinkFreeLocalFileSystem:
@@ -164,15 +172,21 @@ class LinkFreeLocalFileSystem:
         @param name: a link's path.
         @param linkStat: its C{lstat}.
         @return: the C{stat_result} of what it leads to, where that is in
-            the root and exists; C{linkStat} otherwise.
+            the root and exists; else C{linkStat}, with the link's text
+            where it leads inside the root, as
+            L{ftpkit.shells.diskpaths.Jail.follow} gives it.
         """
         real = os.path.realpath(name)
-        if self._inside(real):
-            try:
-                return linkfree.statOf(os.fsencode(real))
-            except OSError:
-                pass
-        return linkStat
+        if not self._inside(real):
+            return linkStat
+        try:
+            result = linkfree.statOf(os.fsencode(real))
+        except OSError:
+            return withText(name, linkStat)
+        # realpath gives a loop's link back as it is.
+        if statModule.S_ISLNK(result.st_mode):
+            return withText(name, linkStat)
+        return result
 
     def find(self, path, withdirs=False, detail=False):
         """

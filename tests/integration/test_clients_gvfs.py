@@ -9,7 +9,9 @@ of 64 KiB and one byte, C{list}, C{save} and C{save -a}, C{move} between
 directories, C{rename} and C{remove}: in clear in one process, and over
 explicit FTPS through C{--workers 2}. GVfs lists with C{LIST} and parses
 it (Mozilla's C{ParseFTPList}), asks C{CWD} then C{SIZE} of each name it
-is about to write, and sends C{SITE CHMOD} after an upload.
+is about to write, and sends C{SITE CHMOD} after an upload. It reads a
+link's name from C{name -> target}: C{gio list} of links ftpkit does not
+follow, leading nowhere inside the root, names them.
 """
 
 import os
@@ -155,3 +157,38 @@ class GVfsTests(ClientServerMixin, unittest.TestCase):
         """
         self.serve("--workers", "2")
         self.session("ftps")
+
+    def test_unfollowedLinks(self):
+        """
+        C{gio list -l} names a link leading nowhere inside the root and
+        one in a loop, with their targets; without C{" -> target"} in
+        their C{LIST} lines GVfs listed them as entries with no name.
+        """
+        top = os.path.join(self.root, "links")
+        os.makedirs(top)
+        with open(os.path.join(top, "f.txt"), "wb") as f:
+            f.write(b"f")
+        os.symlink("../missing", os.path.join(top, "dangling"))
+        os.symlink("loop", os.path.join(top, "loop"))
+        self.serve()
+        base = "ftp://alice@127.0.0.1:%d" % (self.port,)
+        listing = os.path.join(self.local, "listing")
+        commands = "\n".join([
+            "set -e",
+            'printf "secret\\n" | gio mount %s/ >/dev/null'
+            % shlex.quote(base),
+            "gio list -l -a standard::symlink-target %s/links/ > %s" % (
+                shlex.quote(base), shlex.quote(listing)),
+            "gio mount -u %s/" % shlex.quote(base)]) + "\n"
+        done = subprocess.run(
+            [DBUS_RUN_SESSION, "--", "sh", "-c", commands],
+            capture_output=True, timeout=180, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, GIO_USE_VOLUME_MONITOR="unix"))
+        self.assertEqual(done.returncode, 0, (done.stdout, done.stderr))
+        self.assertNotIn(b"CRITICAL", done.stderr)
+        lines = readFile(listing).decode().splitlines()
+        self.assertEqual(sorted(line.split("\t")[0] for line in lines),
+                         ["dangling", "f.txt", "loop"])
+        targets = {line.split("\t")[0]: line for line in lines}
+        self.assertIn("symlink-target=../missing", targets["dangling"])
+        self.assertIn("symlink-target=loop", targets["loop"])

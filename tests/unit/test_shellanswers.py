@@ -7,7 +7,7 @@ import datetime
 
 from twisted.trial import unittest
 
-from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK, FileInfo
 from ftpkit.shells.answers import (
     entriesProblem,
     infoProblem,
@@ -27,7 +27,8 @@ class InfoTests(unittest.TestCase):
         A L{FileInfo} of the default types, an C{int} time or none.
         """
         for info in (FileInfo(FILE), FileInfo(DIRECTORY, mtime=None),
-                     FileInfo(FILE, size=3, mtime=5)):
+                     FileInfo(FILE, size=3, mtime=5),
+                     FileInfo(LINK, target="t")):
             self.assertIsNone(infoProblem(info))
 
     def test_bad(self):
@@ -46,6 +47,8 @@ class InfoTests(unittest.TestCase):
             (FileInfo(FILE, size=-1), "a FileInfo whose size is -1, not a"
              " count of bytes"),
             (FileInfo(FILE, mode="644"), "a FileInfo whose mode is '644'"),
+            (FileInfo(LINK, target=b"t"), "a FileInfo whose target is b't',"
+             " not text or None"),
             (None, "None, not a FileInfo"),
         ]
         for info, said in cases:
