@@ -59,6 +59,27 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     return ftp
 
 
+def inLoggedInClient(testCase, session, quit=True, **login):
+    """
+    Run C{session(ftp)} in a thread with an ftplib client logged in to
+    the test's loopback server (L{ftpkit.loopback.LoopbackServerMixin}).
+
+    @param testCase: the running test, with its C{server} started.
+    @param session: a function of the logged-in client.
+    @param quit: send C{QUIT} once C{session} has returned.
+    @param login: more keyword arguments of L{ftplibLogin}.
+    @return: a Deferred firing with what C{session} returns.
+    """
+    def run():
+        ftp = ftplibLogin(testCase, testCase.server.port, timeout=10,
+                          **login)
+        result = session(ftp)
+        if quit:
+            ftp.quit()
+        return result
+    return testCase.inThread(run)
+
+
 def _closeIfAlive(reference):
     """
     Close an ftplib client unless it was collected already.

@@ -16,7 +16,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.barerealm import BareRealm
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
 SECRET = b"hidden from users"
@@ -79,12 +79,7 @@ class HiddenThroughLinksTests(LoopbackServerMixin, unittest.TestCase):
 
         @return: a Deferred firing with what it returns.
         """
-        def run():
-            ftp = ftplibLogin(self, self.server.port, timeout=10)
-            result = session(ftp)
-            ftp.quit()
-            return result
-        return self.inThread(run)
+        return inLoggedInClient(self, session)
 
     @inlineCallbacks
     def test_notListed(self):

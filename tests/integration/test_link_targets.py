@@ -19,7 +19,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.barerealm import BareRealm
 from tests.fsspecrealms import LocalMixin
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
 FILES = 10
@@ -71,12 +71,7 @@ class DiskLinkTargetsTests(LoopbackServerMixin, unittest.TestCase):
 
         @return: a Deferred firing with what it returns.
         """
-        def run():
-            ftp = ftplibLogin(self, self.server.port, timeout=10)
-            result = session(ftp)
-            ftp.quit()
-            return result
-        return self.inThread(run)
+        return inLoggedInClient(self, session)
 
     def checkLines(self, lines):
         """

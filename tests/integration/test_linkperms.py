@@ -17,7 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.barerealm import BareRealm
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
 
@@ -114,11 +114,7 @@ class UnfollowedLinkPermTests(LoopbackServerMixin, unittest.TestCase):
 
         @return: a Deferred firing with what it returns.
         """
-        def run():
-            ftp = ftplibLogin(self, self.server.port, timeout=10,
-                              binary=True)
-            return session(ftp)
-        return self.inThread(run)
+        return inLoggedInClient(self, session, quit=False, binary=True)
 
     @inlineCallbacks
     def test_promisesKept(self):

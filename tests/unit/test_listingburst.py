@@ -39,6 +39,24 @@ def _readAll(listing, format):
     return listing.nextFormattedBatch(format).addCallback(got)
 
 
+def threeBatchTree(testCase):
+    """
+    A directory of three listing batches' files and the listings' cache
+    watching it, used as the shared cache for the test.
+
+    @param testCase: the running test (cleanups, C{mktemp}, C{patch}).
+    @return: C{(root, cache)}.
+    """
+    root = os.path.abspath(testCase.mktemp())
+    os.makedirs(root)
+    for number in range(2 * BATCH_SIZE + 5):
+        open(os.path.join(root, f"f{number:05d}"), "w").close()
+    cache = ListingCache(DirectoryWatcher(Inotify()))
+    testCase.addCleanup(cache.close)
+    testCase.patch(listingcache, "_shared", cache)
+    return root, cache
+
+
 class BurstTests(unittest.TestCase):
     """
     Listings opened together, before any has read a batch.
@@ -48,13 +66,7 @@ class BurstTests(unittest.TestCase):
         skip = "inotify is Linux's"
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
-        for number in range(2 * BATCH_SIZE + 5):
-            open(os.path.join(self.root, f"f{number:05d}"), "w").close()
-        self.cache = ListingCache(DirectoryWatcher(Inotify()))
-        self.addCleanup(self.cache.close)
-        self.patch(listingcache, "_shared", self.cache)
+        self.root, self.cache = threeBatchTree(self)
         self.shell = FilesystemShell(self.root)
 
     def expected(self):
@@ -178,13 +190,7 @@ class ThreadCallTests(unittest.TestCase):
         skip = "inotify is Linux's"
 
     def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
-        for number in range(2 * BATCH_SIZE + 5):
-            open(os.path.join(self.root, f"f{number:05d}"), "w").close()
-        self.cache = ListingCache(DirectoryWatcher(Inotify()))
-        self.addCleanup(self.cache.close)
-        self.patch(listingcache, "_shared", self.cache)
+        self.root, self.cache = threeBatchTree(self)
         self.calls = []
 
         def runner(function, *args):
