@@ -64,6 +64,12 @@ KINDS = (LOGIN, LOGIN_FAILED, LOGIN_REFUSED, LOGOUT, TRANSFER, LISTING, CHANGE, 
 _new = object.__new__
 _setAttribute = object.__setattr__
 
+TRANSFER_COMMANDS = ("RETR", "STOR", "APPE", "STOU")
+"""The commands of L{TRANSFER} events."""
+
+LISTING_COMMANDS = ("LIST", "NLST", "MLSD")
+"""The commands of L{LISTING} events."""
+
 UPLOADS = frozenset(["STOR", "APPE", "STOU"])
 """Transfer commands that receive a file."""
 

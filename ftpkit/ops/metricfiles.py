@@ -17,9 +17,9 @@ import stat
 
 FILE_ROOM = 64 << 10
 """The bytes given to each file: C{prometheus_client}'s own first size,
-of which the server's metrics take a few KiB in one process (6 KiB for
-the histogram of C{STOR} and C{RETR} durations, measured), so that no
-file grows."""
+of which the server's metrics take a few KiB in one process (12 KiB for
+the histogram of the four file transfer commands' durations, all made at
+start, measured), so that no file grows."""
 
 PREFIXES = ("counter", "gauge_livesum", "histogram")
 """The names C{prometheus_client} gives the files of the server's

@@ -41,6 +41,13 @@ _REASONS = {
 }
 
 
+LOGIN_RESULTS = ("success", "failure", "refused")
+"""The values of C{ftpkit_logins_total}'s C{result} label."""
+
+TRANSFER_RESULTS = ("success", "failure")
+"""The values of C{ftpkit_transfers_total}'s C{result} label."""
+
+
 def reasonLabel(reason):
     """
     @param reason: the text of a C{421} refusing a connection.
@@ -149,6 +156,7 @@ class ServerMetrics:
             events.CONNECTION_REFUSED: self._refused,
         }
         self._children = {}
+        self._startAtZero()
 
     def _labels(self, metric, *values):
         """
@@ -163,6 +171,28 @@ class ServerMetrics:
         if child is None:
             child = self._children[key] = metric.labels(*values)
         return child
+
+    def _startAtZero(self):
+        """
+        Make, at 0, every series whose labels take their values from a set
+        known in advance (logins by result, transfers by command and
+        result, file transfers' durations by command, refusals by the
+        reasons of L{_REASONS}), as Prometheus advises: a series made only
+        at its first event (C{result="failure"} at the first failed login)
+        was absent until then, and C{increase()} over it missed that first
+        burst. Labels of no such set (reply codes, other refusals' texts)
+        stay as they are. Under C{--workers} each process makes them in
+        its files, at 0: the acceptor's sums are 0 too.
+        """
+        for result in LOGIN_RESULTS:
+            self._labels(self.logins, result)
+        for command in events.TRANSFER_COMMANDS + events.LISTING_COMMANDS:
+            for result in TRANSFER_RESULTS:
+                self._labels(self.transfers, command, result)
+        for command in events.TRANSFER_COMMANDS:
+            self._labels(self.duration, command)
+        for reason in _REASONS.values():
+            self._labels(self.refused, reason)
 
     def subscribeTo(self, hub):
         """

@@ -296,6 +296,7 @@ class GoldenTests(unittest.TestCase):
 
 METRICS = [
     'ftpkit_logins_total{result="failure"} 1.0',
+    'ftpkit_logins_total{result="refused"} 0.0',
     'ftpkit_logins_total{result="success"} 2.0',
     'ftpkit_received_bytes_total 107.0',
     'ftpkit_replies_total{code="150"} 4.0',
@@ -314,10 +315,26 @@ METRICS = [
     'ftpkit_replies_total{code="550"} 2.0',
     'ftpkit_sent_bytes_total 107.0',
     'ftpkit_sessions_started_total 4.0',
+    'ftpkit_transfer_duration_seconds_count{command="APPE"} 0.0',
     'ftpkit_transfer_duration_seconds_count{command="RETR"} 2.0',
     'ftpkit_transfer_duration_seconds_count{command="STOR"} 2.0',
+    'ftpkit_transfer_duration_seconds_count{command="STOU"} 0.0',
+    'ftpkit_transfers_total{command="APPE",result="failure"} 0.0',
+    'ftpkit_transfers_total{command="APPE",result="success"} 0.0',
+    'ftpkit_transfers_total{command="LIST",result="failure"} 0.0',
+    'ftpkit_transfers_total{command="LIST",result="success"} 0.0',
+    'ftpkit_transfers_total{command="MLSD",result="failure"} 0.0',
+    'ftpkit_transfers_total{command="MLSD",result="success"} 0.0',
+    'ftpkit_transfers_total{command="NLST",result="failure"} 0.0',
+    'ftpkit_transfers_total{command="NLST",result="success"} 0.0',
     'ftpkit_transfers_total{command="RETR",result="failure"} 1.0',
     'ftpkit_transfers_total{command="RETR",result="success"} 2.0',
+    'ftpkit_transfers_total{command="STOR",result="failure"} 0.0',
     'ftpkit_transfers_total{command="STOR",result="success"} 2.0',
+    'ftpkit_transfers_total{command="STOU",result="failure"} 0.0',
+    'ftpkit_transfers_total{command="STOU",result="success"} 0.0',
 ]
-"""The metric lines of L{sessions}, as L{metricLines} gives them."""
+"""The metric lines of L{sessions}, as L{metricLines} gives them: the
+series of a closed set of labels at 0 where nothing was counted in them
+(L{ftpkit.ops.metrics.ServerMetrics}), the replies' codes only where
+one was sent."""

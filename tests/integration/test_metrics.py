@@ -161,7 +161,7 @@ class ServerMetricsTests(MetricsTestCase):
         self.assertEqual(value("ftpkit_transfers_total",
                                {"command": "RETR", "result": "failure"}), 1)
         self.assertEqual(value("ftpkit_transfer_duration_seconds_count",
-                               {"command": "RETR"}), None)
+                               {"command": "RETR"}), 0)
         [event] = published
         self.assertTrue(event.beforeData)
         self.assertRegex(formatLine(event),

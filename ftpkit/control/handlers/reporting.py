@@ -13,10 +13,10 @@ from ftpkit.protocol.commands import splitListArgument
 
 _sessionIds = itertools.count(1)
 
-TRANSFER_VERBS = frozenset(["RETR", "STOR", "APPE", "STOU"])
+TRANSFER_VERBS = frozenset(events.TRANSFER_COMMANDS)
 """Commands whose data connection moves a file (L{events.TRANSFER})."""
 
-LISTING_VERBS = frozenset(["LIST", "NLST", "MLSD"])
+LISTING_VERBS = frozenset(events.LISTING_COMMANDS)
 """Commands whose data connection moves a listing (L{events.LISTING})."""
 
 REPORTED_VERBS = TRANSFER_VERBS | LISTING_VERBS
