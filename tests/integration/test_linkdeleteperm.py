@@ -1,5 +1,5 @@
 """
-The C{perm} fact of C{MLSD} for the symbolic links the server
+The C{perm} fact of C{MLSD} and C{MLST} for the symbolic links the server
 does not follow (leading nowhere, in a loop, out of the root), on the disk
 realm and C{fsspec:file://}: C{d} for a user who may delete, as C{DELE}
 removes the link itself, and nothing for a read-only user. It was empty
@@ -44,22 +44,37 @@ def _code(ftp, command):
         return str(e)[:3]
 
 
+def mlstPerm(ftp, name):
+    """
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param name: an entry's name.
+    @return: the C{perm} fact of C{MLST name}, or the error's code.
+    """
+    try:
+        line = ftp.sendcmd("MLST " + name).splitlines()[1]
+    except ftplib.all_errors as e:
+        return str(e)[:3]
+    facts = line.lstrip(" ").partition(" ")[0].rstrip(";").split(";")
+    return dict(fact.lower().split("=", 1) for fact in facts)["perm"]
+
+
 def session(ftp):
     """
     Look at the root's entries and act on each link (blocking).
 
     @param ftp: a logged-in C{ftplib.FTP}.
-    @return: C{(mlsd, renamed, deleted)}: the C{perm} fact of each
-        entry of C{MLSD}, by name, and the codes of C{RNFR} and C{DELE}
-        of each link.
+    @return: C{(mlsd, mlst, renamed, deleted)}: the C{perm} fact of each
+        entry of C{MLSD} and of each link's C{MLST}, by name, and the
+        codes of C{RNFR} and C{DELE} of each link.
     """
     mlsd = {name: facts["perm"]
             for name, facts in ftp.mlsd(facts=["type", "perm"])
             if facts["type"] not in ("cdir", "pdir")}
+    mlst = {name: mlstPerm(ftp, name) for name in LINKS}
     renamed = {name: _code(ftp, "RNFR " + name) for name in LINKS}
     deleted = {name: _code(ftp, "DELE " + name) for name in LINKS}
     ftp.quit()
-    return mlsd, renamed, deleted
+    return mlsd, mlst, renamed, deleted
 
 
 class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
@@ -103,13 +118,15 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_deleter(self):
         """
-        A user who may delete sees C{perm=d} on each link, and C{DELE}
-        then removes the link alone; C{RNFR}, which C{perm} does not
+        A user who may delete sees C{perm=d} on each link, in C{MLSD} and
+        C{MLST} (which got C{550}), and C{DELE} then removes the link
+        alone; C{RNFR}, which C{perm} does not
         offer, gets C{550}.
         """
-        mlsd, renamed, deleted = yield self.served(ServerConfig())
+        mlsd, mlst, renamed, deleted = yield self.served(ServerConfig())
         self.assertEqual(mlsd, {"f": "adfrw", "far": "d", "gone": "d",
                                 "loop": "d"})
+        self.assertEqual(mlst, dict.fromkeys(LINKS, "d"))
         self.assertEqual(renamed, dict.fromkeys(LINKS, "550"))
         self.assertEqual(deleted, dict.fromkeys(LINKS, "250"))
         self.assertEqual(os.listdir(self.root), ["f"])
@@ -119,12 +136,13 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
     def test_readOnly(self):
         """
         A read-only user (C{--read-only}) sees an empty C{perm} on each
-        link, and C{DELE} of it gets C{550}.
+        link, in C{MLSD} and C{MLST}, and C{DELE} of it gets C{550}.
         """
-        mlsd, renamed, deleted = yield self.served(
+        mlsd, mlst, renamed, deleted = yield self.served(
             ServerConfig(readOnly=True))
         self.assertEqual(mlsd, {"f": "r", "far": "", "gone": "",
                                 "loop": ""})
+        self.assertEqual(mlst, dict.fromkeys(LINKS, ""))
         self.assertEqual(renamed, dict.fromkeys(LINKS, "550"))
         self.assertEqual(deleted, dict.fromkeys(LINKS, "550"))
         self.assertEqual(sorted(os.listdir(self.root)), ["f", *LINKS])
