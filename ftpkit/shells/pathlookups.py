@@ -1,7 +1,8 @@
 """
 What is at a path of a shell, where there may be nothing: the lookups
 L{ftpkit.shells.permissions} and L{ftpkit.shells.quotaaccount} make
-before a change.
+before a change, and C{MLST}'s of a link the shell does not follow
+(L{unfollowedLink}).
 """
 
 from twisted.internet.defer import inlineCallbacks
@@ -79,3 +80,31 @@ def ownSizeOf(shell, path):
     """
     return ownStatOrNone(shell, path).addCallback(
         lambda info: info.size if info is not None and info.isFile else 0)
+
+
+@inlineCallbacks
+def unfollowedLink(shell, path):
+    """
+    The entry at C{path} when it is a symbolic link the shell does not
+    follow (leading nowhere, in a loop, out of the root), which
+    L{IFTPShell.stat} refuses, as it follows the link: C{MLST} of such a
+    link got C{550} though C{MLSD} lists it. A path is a link where it
+    resolves (L{IFTPShellResolve}) elsewhere than its parent's resolved
+    path and its name, as in L{ownStatOrNone}; only then is the parent
+    listed, so that a missing name costs no listing.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @param path: a path of C{shell}.
+    @return: a Deferred firing with the L{ftpkit.fileinfo.FileInfo} of
+        kind L{LINK} its parent's listing gives it, or C{None}.
+    """
+    if not path or not IFTPShellResolve.providedBy(shell):
+        return None
+    parent = yield shell.resolve(path[:-1])
+    whole = yield shell.resolve(path)
+    if parent is None or whole == parent + (path[-1],):
+        return None
+    for name, info in (yield shell.list(path[:-1])):
+        if name == path[-1] and info.kind == LINK:
+            return info
+    return None

@@ -119,12 +119,12 @@ class UnfollowedLinkPermTests(LoopbackServerMixin, unittest.TestCase):
     @inlineCallbacks
     def test_promisesKept(self):
         """
-        A link the server does not follow gets an empty C{perm}: no C{r}
-        (C{RETR} fails), nor C{a}, C{w} or C{f}, which fail for a link
-        leading out of the root, nor C{d} (which the disk realm does,
-        C{file://} refuses). A link followed inside the root is its
-        target, C{adfrw}. Every letter given is what the server then
-        does, and C{r} is given exactly where C{RETR} works.
+        A link the server does not follow gets C{perm=d}: C{DELE}
+        removes the link itself; no C{r} (C{RETR} fails), nor C{a}, C{w}
+        or C{f}, which fail for a link leading out of the root. A link
+        followed inside the root is its target, C{adfrw}. Every letter
+        given is what the server then does, and C{r} is given exactly
+        where C{RETR} works.
         """
         def session(ftp):
             listed = perms(ftp)
@@ -134,9 +134,9 @@ class UnfollowedLinkPermTests(LoopbackServerMixin, unittest.TestCase):
             return listed, done
 
         listed, done = yield self.client(session)
-        self.assertEqual(listed, {"dangling": "", "f": "adfrw",
-                                  "inside": "adfrw", "outside": "",
-                                  "passwd": "", "pending": ""})
+        self.assertEqual(listed, {"dangling": "d", "f": "adfrw",
+                                  "inside": "adfrw", "outside": "d",
+                                  "passwd": "d", "pending": "d"})
         for name in ORDER:
             given = set(listed[name])
             if name == "passwd":

@@ -475,12 +475,15 @@ class FactsTests(SynchronousTestCase):
     def test_unfollowedLinkPermissions(self):
         """
         A link the shell does not follow (L{LINK}: leading outside the
-        root, or nowhere) promises nothing, writable or not: C{RETR}
-        refuses it, and what may be done to the link itself differs
-        between shells.
+        root, nowhere, or in a loop) promises only C{d} where the user may
+        delete (C{DELE} removes the link itself): C{RETR}, C{STOR} and
+        C{APPE} would follow it, and C{RNFR} refuses it. It was given
+        nothing, so clients trusting C{perm} would not delete it.
         """
         self.assertEqual(permissions(_file(kind=LINK), False), "")
-        self.assertEqual(permissions(_file(kind=LINK), True), "")
+        self.assertEqual(permissions(_file(kind=LINK), True), "d")
+        self.assertEqual(permissions(_file(kind=LINK), frozenset("elrf")),
+                         "")
 
     def test_mlstFeature(self):
         """

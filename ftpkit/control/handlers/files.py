@@ -33,6 +33,7 @@ from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
+from ftpkit.shells.pathlookups import unfollowedLink
 from ftpkit.shells.release import release
 
 _log = Logger()
@@ -366,10 +367,18 @@ class FileCommands:
 
     async def ftp_MLST(self, argument):
         """
-        Describe one path with MLST facts, on the control connection.
+        Describe one path with MLST facts, on the control connection: a
+        symbolic link the shell does not follow as itself
+        (L{unfollowedLink}), as C{MLSD} lists it.
         """
         path = await self.resolveEntry(argument)
-        info = await self.session.shell.stat(path)
+        shell = self.session.shell
+        try:
+            info = await shell.stat(path)
+        except (NoSuchFile, PermissionDenied):
+            info = await unfollowedLink(shell, path)
+            if info is None:
+                raise
         line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
             listingfacts.permissions(info, await self.permMask(path),
