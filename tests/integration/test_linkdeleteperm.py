@@ -17,7 +17,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyCode
 from tests.scratch import scratchDirectory
 
 try:
@@ -30,18 +30,6 @@ except ImportError:
 LINKS = ("far", "gone", "loop")
 """The links of the root: C{far} leads out of it, C{gone} nowhere,
 C{loop} to itself."""
-
-
-def _code(ftp, command):
-    """
-    @param ftp: a logged-in C{ftplib.FTP}.
-    @param command: a command line.
-    @return: its reply's code, an error's included.
-    """
-    try:
-        return ftp.sendcmd(command)[:3]
-    except ftplib.all_errors as e:
-        return str(e)[:3]
 
 
 def mlstPerm(ftp, name):
@@ -71,8 +59,8 @@ def session(ftp):
             for name, facts in ftp.mlsd(facts=["type", "perm"])
             if facts["type"] not in ("cdir", "pdir")}
     mlst = {name: mlstPerm(ftp, name) for name in LINKS}
-    renamed = {name: _code(ftp, "RNFR " + name) for name in LINKS}
-    deleted = {name: _code(ftp, "DELE " + name) for name in LINKS}
+    renamed = {name: replyCode(ftp.sendcmd, "RNFR " + name) for name in LINKS}
+    deleted = {name: replyCode(ftp.sendcmd, "DELE " + name) for name in LINKS}
     ftp.quit()
     return mlsd, mlst, renamed, deleted
 
