@@ -139,6 +139,27 @@ class ClassicTextFormatter:
         return f"{stamp} [{system}] {text}\n"
 
 
+def writeGivingUp(outFile, encoding, text):
+    """
+    Write C{text} to C{outFile} and flush it, as an observer writes a
+    line of its own: a write or flush that raises is given up, as the
+    publisher gives up a broken observer.
+
+    @param outFile: a writable file.
+    @param encoding: C{None} for a file of text, else the encoding of a
+        file that takes bytes.
+    @param text: what to write.
+    """
+    try:
+        if encoding is None:
+            outFile.write(text)
+        else:
+            outFile.write(text.encode(encoding))
+        outFile.flush()
+    except Exception:  # noqa: BLE001 (what the publisher does)
+        pass
+
+
 class TextFileLogObserver(FileLogObserver):
     """
     Twisted's file observer through a L{ClassicTextFormatter}, which can
@@ -161,8 +182,8 @@ class TextFileLogObserver(FileLogObserver):
         """
         Write the line this observer writes for an event of text C{text}
         (no failure, nothing flattened), as the only observer of a
-        publisher: a write or flush that raises is given up, as the
-        publisher gives up a broken observer (it tells the others, and
+        publisher: a write or flush that raises is given up
+        (L{writeGivingUp}; the publisher would tell the others, and
         there are none).
 
         @param text: the event's formatted text.
@@ -183,14 +204,7 @@ class TextFileLogObserver(FileLogObserver):
             system = formatter.system(namespace, level)
         line = formatter.textLine(text, system, when)
         if line:
-            try:
-                if self.encoding is None:
-                    self.outFile.write(line)
-                else:
-                    self.outFile.write(line.encode(self.encoding))
-                self.outFile.flush()
-            except Exception:  # noqa: BLE001 (what the publisher does)
-                pass
+            writeGivingUp(self.outFile, self.encoding, line)
         return True
 
 

@@ -34,7 +34,7 @@ from twisted.python.compat import ioType
 from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.ops.flatten import flattenEvent
 from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
-from ftpkit.ops.textformat import TextFileLogObserver
+from ftpkit.ops.textformat import TextFileLogObserver, writeGivingUp
 
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
@@ -126,8 +126,8 @@ class WorkerLines(WorkerObserver):
     def writeText(self, text, namespace, level, when):
         """
         Write a line record: the JSON array of C{when}, the level's name,
-        C{namespace} and C{text}. A write or flush that raises is given up,
-        as the publisher gives up a broken observer.
+        C{namespace} and C{text}. A write or flush that raises is given up
+        (L{writeGivingUp}).
 
         @param text: the event's formatted text.
         @param namespace: its C{log_namespace}.
@@ -137,14 +137,7 @@ class WorkerLines(WorkerObserver):
         """
         record = "{}{}\n".format(RECORD_SEPARATOR, _lineEncoder.encode(
             [when, level.name, namespace, text]))
-        try:
-            if self._encoding is None:
-                self._out.write(record)
-            else:
-                self._out.write(record.encode(self._encoding))
-            self._out.flush()
-        except Exception:  # noqa: BLE001 (what the publisher does)
-            pass
+        writeGivingUp(self._out, self._encoding, record)
         return True
 
 

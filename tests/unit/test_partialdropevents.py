@@ -79,7 +79,8 @@ class KeptStaleTests(unittest.TestCase):
         """
         alice's resume cut after bob replaced C{f} keeps nothing: the
         partial upload it continued, hers to resume until then, is
-        dropped, one event (before session 33, none).
+        dropped, one event (before session 33, none), and nothing of it
+        is left to resume, as on the disk realm.
         """
         self.upload(self.alice, b"brand", cut=True)
         resume = self.successResultOf(self.alice.openForWriting(("f",), 5))
@@ -89,6 +90,9 @@ class KeptStaleTests(unittest.TestCase):
         self.successResultOf(resume.abort())
         self.assertEqual(dropped(self.events), [
             ("/" + resumingName("f", "alice"), "alice", 8, FILE_CHANGED)])
+        self.assertIsNone(self.kept(self.alice))
+        self.assertEqual(
+            self.successResultOf(self.raw.listNames(())), ["f"])
 
     def test_expired(self):
         """

@@ -164,17 +164,3 @@ class KeptOutdatedTests(unittest.TestCase):
         self.clock.advance(1)
         self.upload(self.bob, b"bob's file")
         self.assertIsNone(self.kept(elsewhere.forResumer("alice")))
-
-    def test_changedWhileResumed(self):
-        """
-        A resume cut after bob replaced the target keeps nothing, as on
-        the disk realm.
-        """
-        self.upload(self.alice, b"brand", cut=True)
-        resume = self.successResultOf(self.alice.openForWriting(("f",), 5))
-        self.successResultOf(resume.writeAt(5, b" ne"))
-        self.clock.advance(1)
-        self.upload(self.bob, b"bob's file")
-        self.successResultOf(resume.abort())
-        self.assertIsNone(self.kept(self.alice))
-        self.assertEqual(self.stored(), ["f"])
