@@ -32,8 +32,9 @@ class OperationsOptionsMixin:
 
     optParameters = [
         ["log-format", None, "text",
-         ("text (twistd's lines) or json (one JSON object per line, "
-          "field names in the docs' Logging page).")],
+         ("text (twistd's lines) or json (one JSON object per line, or "
+          "per message with twistd --syslog; field names in the docs' "
+          "Logging page).")],
         ["xferlog", None, None,
          ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
           "ftpstats and other xferlog tools).")],

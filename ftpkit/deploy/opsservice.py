@@ -135,10 +135,13 @@ def addMetricsServices(server, config, pool=None, factory=None,
 
     warnEveryNetwork(config.metrics)
     metrics.preloadScrapeModules()
-    strports.service(config.metrics, metricsFactory(
+    endpoint = strports.service(config.metrics, metricsFactory(
         metrics.expositionRegistry, sessions,
         endpointNames(config.metrics),
-        ipv6PrefixLength=config.ipv6PrefixLength)).setServiceParent(parent)
+        ipv6PrefixLength=config.ipv6PrefixLength))
+    # Named in the line of a port it cannot take (Listeners).
+    endpoint.option = f"--metrics {config.metrics}"
+    endpoint.setServiceParent(parent)
 
 
 def warnEveryNetwork(description):

@@ -58,7 +58,11 @@ from ftpkit.deploy.keptfiles import warnExposedAll
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
-from ftpkit.deploy.startfailure import WorkersCannotStart, endStart
+from ftpkit.deploy.startfailure import (
+    WorkersCannotStart,
+    cannotListen,
+    endStart,
+)
 from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
@@ -119,14 +123,18 @@ class Listeners(service.MultiService):
 
     def privilegedStartService(self):
         """
-        Start listening, or end the process saying why not.
+        Start listening, or end the process saying why not, naming the
+        option of the child that could not (its C{option} attribute, such
+        as C{--metrics tcp:9102}, when it has one: L{cannotListen}).
         """
-        try:
-            service.MultiService.privilegedStartService(self)
-        except (CannotListenError, OSError) as e:
-            why = str(e).rstrip(".") or type(e).__name__
-            _log.critical("cannot listen: {why}", why=why)
-            endStart(self.twistdOptions, "cannot listen: " + why)
+        service.Service.privilegedStartService(self)
+        for child in self:
+            try:
+                child.privilegedStartService()
+            except (CannotListenError, OSError) as e:
+                line = cannotListen(e, getattr(child, "option", None))
+                _log.critical("{line}", line=line)
+                endStart(self.twistdOptions, line)
 
 SESSION_MODULES = (
     "ftpkit.shells.filesystem",
@@ -400,13 +408,14 @@ def makeService(options, workerChannel=None):
             listeners = Listeners(twistdOptions=twistdOptions)
             listeners.setServiceParent(server)
             announcement = ListeningAnnouncement()
-            for description in options["listen"]:
+            for given in options["listen"]:
                 description, serving = implicitListener(
-                    description, factory, config.tlsContextFactory)
+                    given, factory, config.tlsContextFactory)
                 endpoint, serving = listenerFor(description, serving,
                                                 config.trustedProxies)
                 listening = ControlListening(withBacklog(endpoint), serving,
                                              listened=announcement.add)
+                listening.option = f"--listen {given}"
                 listening.setServiceParent(listeners)
         else:
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures

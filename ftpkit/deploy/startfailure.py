@@ -24,6 +24,28 @@ _REPORTED = 98
 100, two of which are the status)."""
 
 
+def cannotListen(error, option=None):
+    """
+    @param error: why a listener could not listen (a C{CannotListenError}
+        names the address), with the C{option} it listens for as its
+        C{option} attribute, if it has one.
+    @param option: the option and value the listener is for
+        (C{--metrics tcp:9102}), when the error names none; C{None} if
+        unknown.
+    @return: the line saying so, C{cannot listen: WHY (OPTION)}: an
+        address in use named no option, and a C{--metrics} port on the
+        address of a C{--listen} one left the operator to guess which it
+        was. The option comes last: the C{twistd} command that daemonized
+        the server shows the line's first 98 bytes (L{endStart}), which
+        should say what went wrong.
+    """
+    why = str(error).rstrip(".") or type(error).__name__
+    option = getattr(error, "option", None) or option
+    if option:
+        return f"cannot listen: {why} ({option})"
+    return f"cannot listen: {why}"
+
+
 def endStart(twistdOptions, why):
     """
     End the process, at start, with exit status 1.

@@ -45,6 +45,7 @@ import sys
 
 from twisted.application import service
 from twisted.internet import defer, task
+from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogPublisher
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
@@ -170,6 +171,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.endedHooks = []
         self.uploadsHooks = []
         self.readyHooks = []
+        self.listens = list(listens)
         self.addresses = [acceptorAddress(each) for each in listens]
         self.argv = argv
         self.grace = config.shutdownGrace
@@ -193,8 +195,14 @@ class WorkerPool(Dispatcher, service.Service):
         twistd switches to C{--uid}.
         """
         service.Service.privilegedStartService(self)
-        for family, host, port, proxied in self.addresses:
-            listening = listeningSocket(family, host, port)
+        for (family, host, port, proxied), given in zip(self.addresses,
+                                                         self.listens):
+            try:
+                listening = listeningSocket(family, host, port)
+            except CannotListenError as e:
+                # Named in the line saying so (ftpkit.deploy.service).
+                e.option = f"--listen {given}"
+                raise
             self._acceptors.append(Acceptor(self, listening, proxied))
         self.argv = pinnedArgv(self.argv, [
             acceptor.socket.getsockname()[1] for acceptor in self._acceptors])

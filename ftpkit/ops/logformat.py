@@ -8,8 +8,10 @@ object on a line of its own, as C{twisted.logger}'s
 C{jsonFileLogObserver} does (through L{ftpkit.ops.jsonformat}'s, which
 is cheaper). Either goes to the place C{twistd} would have
 written its text (C{--logfile}, or standard output with C{-n}); the field
-names are in C{docs/logging.rst}. C{twistd}'s C{--logger} and
-C{--syslog}, when given, still decide instead.
+names are in C{docs/logging.rst}. With C{twistd}'s C{--syslog}, C{text}
+is C{twistd}'s own syslog observer's, and C{json} goes to syslog as one
+message per record (L{ftpkit.ops.syslogjson}). C{twistd}'s C{--logger},
+when given, still decides instead.
 """
 
 import signal
@@ -78,8 +80,8 @@ def twistdLogFile(twistdOptions):
 
 
 _twistdOptions = {}
-"""The C{twistd} options L{jsonTwistdObserver} and L{textTwistdObserver}
-read (set by L{useFormat})."""
+"""The C{twistd} options L{jsonTwistdObserver}, L{textTwistdObserver} and
+L{jsonSyslogObserver} read (set by L{useFormat})."""
 
 
 def jsonTwistdObserver():
@@ -103,15 +105,31 @@ def textTwistdObserver():
     return fileObserver(twistdLogFile(_twistdOptions), "text")
 
 
-_FACTORIES = {"json": "jsonTwistdObserver", "text": "textTwistdObserver"}
+def jsonSyslogObserver():
+    """
+    The log observer factory L{useFormat} names to C{twistd} for C{json}
+    with C{--syslog}.
+
+    @return: an observer sending each event's JSON record to syslog,
+        under C{twistd}'s C{--prefix}.
+    """
+    from ftpkit.ops.syslogjson import JSONSyslogObserver
+
+    return JSONSyslogObserver(_twistdOptions.get("prefix") or "twisted")
+
+
+_FACTORIES = {("json", False): "jsonTwistdObserver",
+              ("text", False): "textTwistdObserver",
+              ("json", True): "jsonSyslogObserver"}
 
 
 def useFormat(options, format):
     """
     Make C{twistd} log in C{format}: name L{jsonTwistdObserver} or
-    L{textTwistdObserver} as C{twistd}'s C{--logger}, which C{twistd}
-    calls once it starts logging; unless a C{--logger} was given, or
-    (for C{text}) C{--syslog}.
+    L{textTwistdObserver} (with C{--syslog}: L{jsonSyslogObserver} for
+    C{json}) as C{twistd}'s C{--logger}, which C{twistd} calls once it
+    starts logging; unless a C{--logger} was given, or C{text} goes to
+    syslog (C{twistd}'s own observer writes it there).
 
     @param options: the parsed C{ftpkit} options; their C{parent}, when
         it is a mapping (C{usage.Options} is one), is C{twistd}'s.
@@ -121,9 +139,11 @@ def useFormat(options, format):
     if not isinstance(parent, dict) or "logger" not in parent or parent.get(
             "logger"):
         return
-    if format == "text" and parent.get("syslog"):
+    factory = _FACTORIES.get((format, bool(parent.get("syslog"))))
+    if factory is None:
         return
     _twistdOptions.clear()
     _twistdOptions.update(logfile=parent.get("logfile"),
-                          nodaemon=parent.get("nodaemon"))
-    parent["logger"] = f"{__name__}.{_FACTORIES[format]}"
+                          nodaemon=parent.get("nodaemon"),
+                          prefix=parent.get("prefix"))
+    parent["logger"] = f"{__name__}.{factory}"

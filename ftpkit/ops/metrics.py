@@ -22,6 +22,7 @@ from twisted.logger import Logger
 
 from ftpkit.ops import events, metricfiles
 from ftpkit.ops.drain import SHUTTING_DOWN
+from ftpkit.protocol.replies import REPLY_CODES
 
 _log = Logger(namespace="ftpkit.ops.metrics")
 
@@ -177,12 +178,14 @@ class ServerMetrics:
         Make, at 0, every series whose labels take their values from a set
         known in advance (logins by result, transfers by command and
         result, file transfers' durations by command, refusals by the
-        reasons of L{_REASONS}), as Prometheus advises: a series made only
-        at its first event (C{result="failure"} at the first failed login)
-        was absent until then, and C{increase()} over it missed that first
-        burst. Labels of no such set (reply codes, other refusals' texts)
-        stay as they are. Under C{--workers} each process makes them in
-        its files, at 0: the acceptor's sums are 0 too.
+        reasons of L{_REASONS}, replies by the codes of L{REPLY_CODES}),
+        as Prometheus advises: a series made only at its first event
+        (C{result="failure"} at the first failed login, C{code="421"} at
+        the first session turned away) was absent until then, and
+        C{increase()} over it missed that first burst. Labels of no such
+        set (other refusals' texts, a storage backend's own codes) stay
+        as they are. Under C{--workers} each process makes them in its
+        files, at 0: the acceptor's sums are 0 too.
         """
         for result in LOGIN_RESULTS:
             self._labels(self.logins, result)
@@ -193,6 +196,8 @@ class ServerMetrics:
             self._labels(self.duration, command)
         for reason in _REASONS.values():
             self._labels(self.refused, reason)
+        for code in REPLY_CODES:
+            self._labels(self.replies, code)
 
     def subscribeTo(self, hub):
         """

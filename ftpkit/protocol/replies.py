@@ -12,6 +12,20 @@ command.
 
 import re
 
+REPLY_CODES = (
+    150,
+    200, 202, 211, 212, 213, 214, 215, 220, 221, 225, 226, 227, 229, 230,
+    234, 250, 257,
+    331, 350,
+    421, 425, 426, 450, 451, 452,
+    500, 501, 502, 503, 504, 521, 522, 530, 533, 534, 536, 550, 552, 553,
+    554,
+)
+"""Every code ftpkit's sessions reply with (a storage backend's own
+L{ftpkit.errors.FTPError} may give others): the values of the metrics'
+C{code} label made at 0 at start. A test reads the handlers' replies and
+the errors' codes, and fails on one missing here."""
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
 

@@ -59,14 +59,23 @@ class AddressInUseTests(unittest.TestCase):
             return probe.getsockname()[1]
 
     def check(self, *extra, metrics=False):
+        """
+        The server exits with status 1 and one line naming the address
+        and, last, the option and value it could not listen for
+        (C{--listen tcp:...} or C{--metrics tcp:...}: it named only the
+        address, which a C{--metrics} endpoint may share with a
+        C{--listen} one).
+        """
         status, output = self.runServer(*extra, metrics=metrics)
         self.assertEqual(status, 1, output)
         self.assertNotIn("Traceback", output)
         lines = [line for line in output.splitlines() if "cannot listen" in line]
         self.assertEqual(len(lines), 1, output)
+        option = "--metrics" if metrics else "--listen"
         self.assertRegex(lines[0], r"cannot listen: Couldn't listen on "
                          r"127\.0\.0\.1:\d+: \[Errno 98\] Address already "
-                         r"in use$")
+                         r"in use \(" + option
+                         + r" tcp:\d+:interface=127\.0\.0\.1\)$")
 
     def test_oneProcess(self):
         self.check()

@@ -13,7 +13,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import syslog
 
+from twisted.logger import ILogObserver, LogLevel
 from twisted.python import logfile, usage
 from twisted.trial import unittest
 
@@ -177,6 +179,31 @@ class TwistdObserverTests(unittest.TestCase):
         C{--syslog}: C{twistd}'s syslog observer, for text.
         """
         self.assertIsNone(self.parse(syslog=True)["logger"])
+
+    def test_syslogJSON(self):
+        """
+        C{--syslog} with C{json}: ftpkit's JSON syslog observer, under
+        C{twistd}'s C{--prefix} (the records went to C{twistd.log}, and
+        syslog got nothing).
+        """
+        parent = self.parse("--log-format", "json", syslog=True,
+                            prefix="ftpd")
+        self.assertEqual(parent["logger"],
+                         "ftpkit.ops.logformat.jsonSyslogObserver")
+        calls = []
+        self.patch(syslog, "openlog", lambda *args: calls.append(args))
+        self.patch(syslog, "syslog", lambda *args: calls.append(args))
+        observer = logformat.jsonSyslogObserver()
+        observer({"log_format": "hello {who}", "who": "there",
+                  "log_namespace": "x", "log_level": LogLevel.warn,
+                  "log_time": 0.0})
+        self.assertEqual(calls[0], ("ftpd", 0, syslog.LOG_USER))
+        self.assertEqual([priority for priority, _ in calls[1:]],
+                         [syslog.LOG_WARNING])
+        record = json.loads(calls[1][1])
+        self.assertEqual((record["who"], record["log_namespace"]),
+                         ("there", "x"))
+        self.assertTrue(ILogObserver.providedBy(observer))
 
     def test_logger(self):
         """

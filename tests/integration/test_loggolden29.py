@@ -18,6 +18,7 @@ import urllib.request
 
 from twisted.trial import unittest
 
+from ftpkit.protocol.replies import REPLY_CODES
 from tests.integration.test_logformats import failLogin
 from tests.serverprocess import freePort, startServer
 
@@ -294,25 +295,30 @@ class GoldenTests(unittest.TestCase):
         self.assertEqual(lines, METRICS)
 
 
-METRICS = [
+REPLIES_SENT = {
+    150: 4,
+    200: 7,
+    220: 4,
+    221: 2,
+    226: 4,
+    227: 5,
+    230: 2,
+    250: 3,
+    257: 1,
+    331: 3,
+    350: 1,
+    425: 1,
+    530: 1,
+    550: 2,
+}
+"""The replies of L{sessions} by code: every other code the server sends
+(L{REPLY_CODES}) is there at 0."""
+
+METRICS = sorted([
     'ftpkit_logins_total{result="failure"} 1.0',
     'ftpkit_logins_total{result="refused"} 0.0',
     'ftpkit_logins_total{result="success"} 2.0',
     'ftpkit_received_bytes_total 107.0',
-    'ftpkit_replies_total{code="150"} 4.0',
-    'ftpkit_replies_total{code="200"} 7.0',
-    'ftpkit_replies_total{code="220"} 4.0',
-    'ftpkit_replies_total{code="221"} 2.0',
-    'ftpkit_replies_total{code="226"} 4.0',
-    'ftpkit_replies_total{code="227"} 5.0',
-    'ftpkit_replies_total{code="230"} 2.0',
-    'ftpkit_replies_total{code="250"} 3.0',
-    'ftpkit_replies_total{code="257"} 1.0',
-    'ftpkit_replies_total{code="331"} 3.0',
-    'ftpkit_replies_total{code="350"} 1.0',
-    'ftpkit_replies_total{code="425"} 1.0',
-    'ftpkit_replies_total{code="530"} 1.0',
-    'ftpkit_replies_total{code="550"} 2.0',
     'ftpkit_sent_bytes_total 107.0',
     'ftpkit_sessions_started_total 4.0',
     'ftpkit_transfer_duration_seconds_count{command="APPE"} 0.0',
@@ -333,8 +339,10 @@ METRICS = [
     'ftpkit_transfers_total{command="STOR",result="success"} 2.0',
     'ftpkit_transfers_total{command="STOU",result="failure"} 0.0',
     'ftpkit_transfers_total{command="STOU",result="success"} 0.0',
-]
+] + [
+    f'ftpkit_replies_total{{code="{code}"}} {REPLIES_SENT.get(code, 0)}.0'
+    for code in REPLY_CODES])
 """The metric lines of L{sessions}, as L{metricLines} gives them: the
 series of a closed set of labels at 0 where nothing was counted in them
-(L{ftpkit.ops.metrics.ServerMetrics}), the replies' codes only where
-one was sent."""
+(L{ftpkit.ops.metrics.ServerMetrics}), the replies' codes of
+L{REPLY_CODES} included."""

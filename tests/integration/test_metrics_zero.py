@@ -13,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.ops import events
 from ftpkit.ops.metrics import LOGIN_RESULTS, TRANSFER_RESULTS
+from ftpkit.protocol.replies import REPLY_CODES
 from tests.integration import test_metrics
 
 ZERO = (
@@ -31,6 +32,14 @@ ZERO = (
 """The series a server that has served no session yet has at 0 (and
 C{no-worker}, which the probe waiting for the greeting may have been
 under C{--workers}), each as a key of L{test_metrics.samples}."""
+
+REPLIES = [("ftpkit_replies_total", (("code", str(code)),))
+           for code in REPLY_CODES]
+"""The replies' series, one for each code the server sends, there from
+the start: at 0 but for C{220} (the greeting of the probe waiting for the
+server to start)."""
+
+GREETING = ("ftpkit_replies_total", (("code", "220"),))
 
 
 def zeroSeries(registry):
@@ -66,8 +75,12 @@ class ZeroTests(test_metrics.MetricsTestCase):
         self.assertEqual(registry.get_sample_value(
             "ftpkit_transfer_duration_seconds_bucket",
             {"command": "APPE", "le": "+Inf"}), 0)
+        self.assertEqual(
+            {code: registry.get_sample_value("ftpkit_replies_total",
+                                             {"code": str(code)})
+             for code in REPLY_CODES}, dict.fromkeys(REPLY_CODES, 0))
         self.assertIsNone(registry.get_sample_value(
-            "ftpkit_replies_total", {"code": "200"}))
+            "ftpkit_replies_total", {"code": "599"}))
 
 
 class ZeroScrapeTests(unittest.TestCase):
@@ -85,10 +98,10 @@ class ZeroScrapeTests(unittest.TestCase):
     def checkZero(self, *options):
         """
         Start a server with C{options} and scrape it: every series of
-        L{ZERO} is there at 0. Then fail a login and upload a file: each
-        is counted once (under C{--workers}, the acceptor adds up the
-        zeros of every process's files, and the one of the worker that
-        counted), the others stay at 0.
+        L{ZERO} is there at 0, and those of L{REPLIES}. Then fail a login
+        and upload a file: each is counted once (under C{--workers}, the
+        acceptor adds up the zeros of every process's files, and the one
+        of the worker that counted), the others stay at 0.
         """
         self.start(*options)
         if options:
@@ -98,6 +111,10 @@ class ZeroScrapeTests(unittest.TestCase):
                          dict.fromkeys(ZERO, 0))
         self.assertIn(("ftpkit_connections_refused_total",
                        (("reason", "no-worker"),)), scraped)
+        self.assertIn(GREETING, scraped)
+        self.assertEqual({key: scraped.get(key) for key in REPLIES
+                          if key != GREETING},
+                         {key: 0 for key in REPLIES if key != GREETING})
         failed = ftplib.FTP()
         failed.connect("127.0.0.1", self.server.port, timeout=10)
         self.addCleanup(failed.close)

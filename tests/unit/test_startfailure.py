@@ -1,13 +1,15 @@
 """
-L{ftpkit.deploy.startfailure.endStart}: a server that cannot start tells
-the waiting C{twistd} command, with its pid file already gone.
+L{ftpkit.deploy.startfailure}: a server that cannot start tells the
+waiting C{twistd} command (L{endStart}), with its pid file already gone,
+and says why it could not listen (L{cannotListen}).
 """
 
 import os
 
+from twisted.internet.error import CannotListenError
 from twisted.trial import unittest
 
-from ftpkit.deploy.startfailure import endStart
+from ftpkit.deploy.startfailure import cannotListen, endStart
 
 
 class EndStartTests(unittest.TestCase):
@@ -48,3 +50,36 @@ class EndStartTests(unittest.TestCase):
         """
         e = self.assertRaises(SystemExit, endStart, None, "cannot listen")
         self.assertEqual(e.code, 1)
+
+
+class CannotListenTests(unittest.TestCase):
+    """
+    L{cannotListen} says why a listener could not listen, and for which
+    option.
+    """
+
+    def test_option(self):
+        """
+        The option given comes last, after the error.
+        """
+        error = CannotListenError("127.0.0.1", 9102, OSError(98, "in use"))
+        self.assertEqual(
+            cannotListen(error, "--metrics tcp:9102"),
+            "cannot listen: Couldn't listen on 127.0.0.1:9102: [Errno 98] "
+            "in use (--metrics tcp:9102)")
+
+    def test_errorOption(self):
+        """
+        The error's own C{option} wins (the acceptor of C{--workers} names
+        which of its C{--listen} endpoints failed).
+        """
+        error = CannotListenError("::1", 21, OSError(13, "denied"))
+        error.option = "--listen tcp6:21"
+        self.assertTrue(cannotListen(error, "--listen").endswith(
+            " (--listen tcp6:21)"))
+
+    def test_noOption(self):
+        """
+        Without one, the error alone; an error of no text by its type.
+        """
+        self.assertEqual(cannotListen(OSError()), "cannot listen: OSError")
