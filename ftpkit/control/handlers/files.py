@@ -376,7 +376,8 @@ class FileCommands:
         try:
             info = await shell.stat(path)
         except (NoSuchFile, PermissionDenied):
-            info = await unfollowedLink(shell, path)
+            info = await unfollowedLink(shell, path,
+                                        self.listingTurn.call)
             if info is None:
                 raise
         line = listingfacts.formatFacts(
