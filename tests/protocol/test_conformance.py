@@ -176,3 +176,15 @@ class ConformanceTests(unittest.TestCase):
                b"RNTO a\x00b"])]
         self.assertEqual(codes, ["550"] * len(others)
                          + ["553", "553", "350", "553"])
+
+    def test_mfmtFractionDigits(self):
+        """
+        C{MFMT} takes a time with any number of fraction digits (RFC
+        3659's C{time-val}: C{1*DIGIT}), set to the millisecond; one of
+        microseconds got C{501}.
+        """
+        replies = self.replies(
+            [b"MFMT 20240102030405.123456 /top.bin", b"MDTM /top.bin",
+             b"MFMT 20240102030405.9999999 /top.bin", b"MDTM /top.bin"])
+        self.assertEqual(replies, [
+            "213 Modify=20240102030405; /top.bin", "213 20240102030405"] * 2)
