@@ -177,6 +177,18 @@ class ConformanceTests(unittest.TestCase):
         self.assertEqual(codes, ["550"] * len(others)
                          + ["553", "553", "350", "553"])
 
+    def test_optsMLSTNoFacts(self):
+        """
+        C{OPTS MLST} choosing no fact (none named, or only unknown ones)
+        gets C{200 MLST OPTS} with nothing after it, as RFC 3659 (7.9)
+        writes it and ProFTPD answers: the reply ended in a space. With
+        facts, one space, then each followed by C{;}.
+        """
+        self.assertEqual(
+            self.replies([b"OPTS MLST", b"OPTS MLST fish;cakes;",
+                          b"OPTS MLST Size;TYPE;size;"]),
+            ["200 MLST OPTS", "200 MLST OPTS", "200 MLST OPTS type;size;"])
+
     def test_mfmtFractionDigits(self):
         """
         C{MFMT} takes a time with any number of fraction digits (RFC

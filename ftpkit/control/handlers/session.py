@@ -223,9 +223,11 @@ class SessionCommands:
                 return (200, "UTF8 mode enabled")
             return (501, "UTF8 is always on")
         if name == "MLST":
+            # RFC 3659 (7.9): "MLST OPTS", then a space and the facts
+            # chosen only when there are any.
             self.session.mlstFacts = parseOptsMLST(value)
-            return (200, "MLST OPTS " + "".join(
-                fact + ";" for fact in self._factNames()))
+            facts = "".join(fact + ";" for fact in self._factNames())
+            return (200, "MLST OPTS " + facts if facts else "MLST OPTS")
         if name == "REST":
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() == "STOR":
