@@ -114,30 +114,47 @@ class SessionCommands:
                 # argument is what is wrong.
                 return (501, "Unknown command")
             return (214, "Syntax: " + command.syntax)
+        # The verbs this session offers, as FEAT lists their features: a
+        # verb that would get 502 here (AUTH without TLS, HASH on a
+        # shell without checksums) is not recognized here.
+        settings = self._offerSettings()
+        unsupported = self._unsupported()
+        verbs = [verb for verb, command in commandtable.COMMANDS.items()
+                 if commandtable.offered(command, **settings)
+                 and (command.feature or verb).split()[0] not in unsupported]
         return (214, ["The following commands are recognized:"]
-                + commandtable.helpText() + ["Help OK"])
+                + commandtable.helpText(verbs) + ["Help OK"])
+
+    def _offerSettings(self):
+        """
+        @return: the keyword arguments of L{commandtable.offered} for this
+            session.
+        """
+        capabilities = set()
+        if self.availableOffered():
+            capabilities.add(commandtable.MEASURING)
+        if self.hashOffered():
+            capabilities.add(commandtable.HASHING)
+        return dict(tlsEnabled=self.config.tlsContextFactory is not None,
+                    allowCCC=self.config.tlsAllowCCC,
+                    capabilities=capabilities,
+                    passiveIPv4=self.passiveIPv4(),
+                    tlsClientRole=not self.config.tlsRequireSessionReuse)
 
     def featureLines(self):
         """
         @return: this session's FEAT lines.
         """
         hashFeature = None
-        capabilities = set()
-        if self.availableOffered():
-            capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
-            capabilities.add(commandtable.HASHING)
             offered = [name + ("*" if parseHASHAlgorithm(name)
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
         lines = commandtable.featureLines(
-            tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
-            allowCCC=self.config.tlsAllowCCC, capabilities=capabilities,
-            passiveIPv4=self.passiveIPv4(),
-            tlsClientRole=not self.config.tlsRequireSessionReuse)
+            **self._offerSettings())
         settable = self.settableFacts()
         if len(settable) == 2:
             return lines
