@@ -200,3 +200,14 @@ class ConformanceTests(unittest.TestCase):
              b"MFMT 20240102030405.9999999 /top.bin", b"MDTM /top.bin"])
         self.assertEqual(replies, [
             "213 Modify=20240102030405; /top.bin", "213 20240102030405"] * 2)
+
+    def test_mlsdOfFile(self):
+        """
+        C{MLSD}, whose argument RFC 3659 makes a directory, gets C{501} for
+        a file (as pyftpdlib answers; ProFTPD C{550}) and C{550} for a
+        path that does not exist, before any data connection is asked for.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"MLSD /top.bin", b"MLSD /d/f.txt", b"MLSD /nope"])],
+            ["501", "501", "550"])
