@@ -356,9 +356,15 @@ class SessionCommands:
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
         if command == "HELP":
-            offered = ["UTIME YYYYMMDDhhmm[ss] <path>", "HELP"]
-            if self.session.access.siteChmod:
-                offered.insert(0, "CHMOD <mode> <path>")
+            # What the session can do, as FEAT's MFF line says: CHMOD
+            # where modes can be set (not under --no-site-chmod, nor on
+            # a shell without chmod, where it gets 502), UTIME where
+            # times can.
+            settable = self.settableFacts()
+            offered = [text for fact, text in [
+                (factchanges.UNIX_MODE, "CHMOD <mode> <path>"),
+                (factchanges.MODIFY, "UTIME YYYYMMDDhhmm[ss] <path>")]
+                if fact in settable] + ["HELP"]
             return (214, "SITE commands: " + ", ".join(offered))
         if command == "CHMOD":
             if not self.session.access.siteChmod:
