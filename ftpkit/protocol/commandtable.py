@@ -225,44 +225,64 @@ TLS_CLIENT_ROLE = frozenset(["SSCN", "CPSV"])
 (secure FXP), which C{FEAT} lists only where it may take that role."""
 
 
-def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True,
-                 tlsClientRole=True):
+def offered(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
+            passiveIPv4=True, tlsClientRole=True):
     """
-    The lines of a FEAT reply, from the table and the session's options.
+    Whether a session offers a command: lists it in C{FEAT} (its feature)
+    and C{HELP}.
 
-    @param tlsEnabled: whether C{AUTH TLS} is available.
-    @param mlstFeature: the C{MLST ...} line with the selected facts.
-    @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
-        no checksums.
-    @param unsupported: keywords of lines the shell's storage cannot honour
-        (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
-    @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it is
-        listed only then, and only with TLS.
+    @param command: a L{Command}.
+    @param tlsEnabled: whether C{AUTH TLS} is available: C{AUTH} and the
+        verbs of L{TLS_ONLY} are offered only then.
+    @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it
+        is offered only then, and only with TLS.
     @param capabilities: what the session's shell offers (L{HASHING},
-        L{MEASURING}):
-        a command that needs another capability is left out.
+        L{MEASURING}): a command that needs another capability is not.
     @param passiveIPv4: whether the control connection can have a C{227}
-        reply (an IPv4 one): C{CPSV}, a C{PASV}, is left out where it
+        reply (an IPv4 one): C{CPSV}, a C{PASV}, is not offered where it
         cannot, as lftp, seeing it listed, asks for no C{SSCN} and then
         sends C{EPSV}, which leaves the data connection of a copy between
         two servers without a TLS client.
     @param tlsClientRole: whether the server may be the TLS client of a
         data connection: not with C{--tls-require-session-reuse}, where
         C{SSCN ON} and C{CPSV} get C{534}, and C{SSCN} and C{CPSV} are
-        left out (lftp sends C{CPSV} to a server that lists it).
-    @return: a sorted list of feature lines (without leading space).
+        not offered (lftp sends C{CPSV} to a server that lists it).
+    @return: whether it is offered.
+    """
+    verb = command.verb
+    return ((tlsEnabled or (verb not in TLS_ONLY and verb != "AUTH"))
+            and (tlsEnabled and allowCCC or verb != "CCC")
+            and (passiveIPv4 or verb != "CPSV")
+            and (tlsClientRole or verb not in TLS_CLIENT_ROLE)
+            and (command.capability is None
+                 or command.capability in capabilities))
+
+
+def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
+                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True,
+                 tlsClientRole=True):
+    """
+    The lines of a FEAT reply, from the table and the session's options.
+
+    @param tlsEnabled: see L{offered}.
+    @param mlstFeature: the C{MLST ...} line with the selected facts.
+    @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
+        no checksums.
+    @param unsupported: keywords of lines the shell's storage cannot honour
+        (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
+    @param allowCCC: see L{offered}.
+    @param capabilities: see L{offered}.
+    @param passiveIPv4: see L{offered}.
+    @param tlsClientRole: see L{offered}.
+    @return: a sorted list of feature lines (without leading space): the
+        features of the commands L{offered}.
     """
     lines = {
         command.feature
         for command in COMMANDS.values()
         if command.feature
-        and (tlsEnabled or command.verb not in TLS_ONLY)
-        and (tlsEnabled and allowCCC or command.verb != "CCC")
-        and (passiveIPv4 or command.verb != "CPSV")
-        and (tlsClientRole or command.verb not in TLS_CLIENT_ROLE)
-        and (command.capability is None
-             or command.capability in capabilities)
+        and offered(command, tlsEnabled, allowCCC, capabilities,
+                    passiveIPv4, tlsClientRole)
     }
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:
@@ -272,11 +292,12 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
     return sorted(line for line in lines if line.split()[0] not in unsupported)
 
 
-def helpText():
+def helpText(verbs=None):
     """
-    @return: lines listing every verb, eight to a line, for C{HELP}.
+    @param verbs: the verbs to list, or C{None} for every verb.
+    @return: lines listing them in order, eight to a line, for C{HELP}.
     """
-    verbs = sorted(COMMANDS)
+    verbs = sorted(COMMANDS if verbs is None else verbs)
     return [" ".join(verbs[i:i + 8]) for i in range(0, len(verbs), 8)]
 
 

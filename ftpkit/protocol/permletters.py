@@ -25,6 +25,10 @@ CREATE_ONLY = LOOK | frozenset("cm")
 """The mask of a user who may also make new files and directories, and
 change nothing (anonymous users with C{--anonymous-write})."""
 
+ROOT_REFUSED = frozenset("df")
+"""The letters never shown for a user's root: it cannot be removed
+(C{RMD}) or renamed (C{RNFR}), whoever asks."""
+
 _LETTERS = {
     "list": "el",
     "read": "er",

@@ -15,7 +15,7 @@ from ftpkit.errors import BadArgument
 
 _TIMEVAL = re.compile(
     r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})"
-    r"(?:\.([0-9]{1,3}))?",
+    r"(?:\.([0-9]+))?",
     re.ASCII,
 )
 
@@ -29,7 +29,10 @@ def parseTimeval(text):
     Parse an RFC 3659 time value, in UTC.
 
     @param text: C{"YYYYMMDDHHMMSS"}, optionally followed by C{"."} and
-        one to three digits of fraction.
+        digits of fraction, as many as the client gives (RFC 3659's
+        C{time-val} has C{1*DIGIT}); those past the third are dropped:
+        times are kept to the millisecond (L{formatTimeval}), and a
+        fraction rounded up could name the next second.
     @return: seconds since the epoch.
     @raise BadArgument: if C{text} is not a valid time value.
     """
@@ -44,6 +47,7 @@ def parseTimeval(text):
     seconds = (when - _EPOCH) // timedelta(seconds=1)
     fraction = match.group(7)
     if fraction:
+        fraction = fraction[:3]
         return seconds + int(fraction) / 10 ** len(fraction)
     return float(seconds)
 

@@ -224,6 +224,26 @@ class ClientMistakeTests(unittest.TestCase):
             protocol.dataReceived(verb.encode() + b"\r\n")
             self.assertEqual(replyCodes(transport), ["502"], verb)
 
+    def test_helpListsWhatRuns(self):
+        """
+        C{HELP} lists the verbs this session offers, as C{FEAT} lists
+        their features: without TLS, none of C{AUTH}, C{PBSZ}, C{PROT},
+        C{CCC}, C{SSCN} and C{CPSV}, nor C{AVBL} on a shell that cannot
+        tell the room left, which it all listed, and which answer C{502}
+        (or C{503}, C{534}, C{550}) here. No verb it lists gets C{502}.
+        """
+        protocol, transport = self.login()
+        protocol.dataReceived(b"HELP\r\n")
+        lines = transport.value().decode().split("\r\n")
+        listed = " ".join(lines[1:-2]).split()
+        self.assertEqual(
+            sorted(set(commandtable.COMMANDS) - set(listed)),
+            ["AUTH", "AVBL", "CCC", "CPSV", "PBSZ", "PROT", "SSCN"])
+        for verb in listed:
+            protocol, transport = self.login()
+            protocol.dataReceived(verb.encode() + b" x\r\n")
+            self.assertNotIn("502", replyCodes(transport), verb)
+
     def test_helpUnknown(self):
         """
         C{HELP} of a verb ftpkit does not know gets C{501}: C{HELP} is

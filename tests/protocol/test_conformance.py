@@ -176,3 +176,38 @@ class ConformanceTests(unittest.TestCase):
                b"RNTO a\x00b"])]
         self.assertEqual(codes, ["550"] * len(others)
                          + ["553", "553", "350", "553"])
+
+    def test_optsMLSTNoFacts(self):
+        """
+        C{OPTS MLST} choosing no fact (none named, or only unknown ones)
+        gets C{200 MLST OPTS} with nothing after it, as RFC 3659 (7.9)
+        writes it and ProFTPD answers: the reply ended in a space. With
+        facts, one space, then each followed by C{;}.
+        """
+        self.assertEqual(
+            self.replies([b"OPTS MLST", b"OPTS MLST fish;cakes;",
+                          b"OPTS MLST Size;TYPE;size;"]),
+            ["200 MLST OPTS", "200 MLST OPTS", "200 MLST OPTS type;size;"])
+
+    def test_mfmtFractionDigits(self):
+        """
+        C{MFMT} takes a time with any number of fraction digits (RFC
+        3659's C{time-val}: C{1*DIGIT}), set to the millisecond; one of
+        microseconds got C{501}.
+        """
+        replies = self.replies(
+            [b"MFMT 20240102030405.123456 /top.bin", b"MDTM /top.bin",
+             b"MFMT 20240102030405.9999999 /top.bin", b"MDTM /top.bin"])
+        self.assertEqual(replies, [
+            "213 Modify=20240102030405; /top.bin", "213 20240102030405"] * 2)
+
+    def test_mlsdOfFile(self):
+        """
+        C{MLSD}, whose argument RFC 3659 makes a directory, gets C{501} for
+        a file (as pyftpdlib answers; ProFTPD C{550}) and C{550} for a
+        path that does not exist, before any data connection is asked for.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"MLSD /top.bin", b"MLSD /d/f.txt", b"MLSD /nope"])],
+            ["501", "501", "550"])

@@ -115,3 +115,27 @@ class PermFactTests(unittest.TestCase):
                  for reply in repliesTo(protocol, transport, b"MLST /f.txt",
                                        b"MLST /up")]
         self.assertEqual(facts, [b"r", b"celm"])
+
+
+class RootPermTests(unittest.TestCase):
+    """
+    The C{perm} fact of the user's root, which C{RMD} and C{RNFR} refuse
+    to everyone.
+    """
+
+    def test_rootNotRemovable(self):
+        """
+        C{MLST /} (and C{MLST} in the root) gives no C{d} (delete) and no
+        C{f} (rename) to a user who may do anything: it gave C{cdeflmp},
+        and C{RMD /} and C{RNFR /} got C{550}. A directory below it keeps
+        them.
+        """
+        protocol, transport = loggedIn(files())
+        replies = repliesTo(protocol, transport, b"MLST /", b"MLST",
+                            b"MLST /up", b"RMD /", b"RNFR /")
+        self.assertEqual(
+            [re.search(rb";perm=([a-z]*);", reply).group(1)
+             for reply in replies[:3]],
+            [b"celmp", b"celmp", b"cdeflmp"])
+        self.assertEqual([reply[:4] for reply in replies[3:]],
+                         [b"550 "] * 2)

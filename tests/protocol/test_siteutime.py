@@ -134,15 +134,15 @@ class SiteUtimeTests(unittest.TestCase):
 
     def test_help(self):
         """
-        C{SITE HELP} lists C{UTIME}, with C{SITE CHMOD} or without.
+        C{SITE HELP} lists C{UTIME}, and not C{CHMOD}, which gets C{502}
+        on a shell that cannot change modes (a L{MemoryShell}): it listed
+        it, as C{FEAT}'s C{MFF} line did not.
         """
-        [helped] = repliesTo(self.protocol, self.transport, b"SITE HELP")
-        self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
-                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
-        protocol, transport = loggedIn(self.shell, siteChmod=False)
-        [helped] = repliesTo(protocol, transport, b"SITE HELP")
+        [helped, chmod] = repliesTo(self.protocol, self.transport,
+                                    b"SITE HELP", b"SITE CHMOD 644 f.txt")
         self.assertEqual(helped, b"214 SITE commands: "
                          b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+        self.assertEqual(chmod[:4], b"502 ")
 
     def test_readOnly(self):
         """
@@ -212,6 +212,20 @@ class DiskTests(unittest.TestCase):
             self.assertEqual(reply,
                              b"200 SITE UTIME command successful\r\n")
             self.assertEqual(self.times(), (1577836800, FEB_24_2004))
+
+    def test_help(self):
+        """
+        On the disk, which changes modes, C{SITE HELP} lists C{CHMOD} too,
+        but under C{--no-site-chmod} (C{502}).
+        """
+        protocol, transport = loggedIn(self.shell)
+        [helped] = repliesTo(protocol, transport, b"SITE HELP")
+        self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+        protocol, transport = loggedIn(self.shell, siteChmod=False)
+        [helped] = repliesTo(protocol, transport, b"SITE HELP")
+        self.assertEqual(helped, b"214 SITE commands: "
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
 
     def test_oneTime(self):
         """

@@ -110,6 +110,28 @@ class CommandTableTests(unittest.TestCase):
                                             unsupported=frozenset({"MFMT"}))
         self.assertEqual(sorted(set(lines) - set(without)), ["MFMT"])
 
+    def test_offered(self):
+        """
+        L{commandtable.offered}: C{AUTH} and the TLS verbs with TLS only,
+        C{CCC} only where allowed too, a capability's verbs only with it.
+        """
+        def verbs(**settings):
+            return {verb for verb, command in commandtable.COMMANDS.items()
+                    if not commandtable.offered(command, **settings)}
+        everything = {commandtable.HASHING, commandtable.MEASURING}
+        self.assertEqual(verbs(tlsEnabled=True, capabilities=everything),
+                         {"CCC"})
+        self.assertEqual(
+            verbs(tlsEnabled=True, allowCCC=True, capabilities=everything),
+            set())
+        self.assertEqual(verbs(tlsEnabled=False, allowCCC=True,
+                               capabilities=everything),
+                         {"AUTH", "CCC", "CPSV", "PBSZ", "PROT", "SSCN"})
+        self.assertEqual(
+            verbs(tlsEnabled=True, allowCCC=True,
+                  capabilities={commandtable.MEASURING}),
+            {"HASH", "XCRC", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"})
+
     def test_helpListsEveryVerb(self):
         """
         HELP's lines mention every verb.

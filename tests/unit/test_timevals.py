@@ -41,6 +41,21 @@ class TimevalTests(SynchronousTestCase):
         self.assertEqual(parseTimeval("20261125130100.25"), base + 0.25)
         self.assertEqual(parseTimeval("20261125130100.125"), base + 0.125)
 
+    def test_parseLongFraction(self):
+        """
+        RFC 3659's C{time-val} takes any number of fraction digits
+        (C{1*DIGIT}): microseconds, nanoseconds and more are read (they
+        were refused, and C{MFMT} with them got C{501}), to the
+        millisecond, truncated, so that C{.9999} stays in its second.
+        """
+        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
+        self.assertEqual(parseTimeval("20261125130100.123456"), base + 0.123)
+        self.assertEqual(parseTimeval("20261125130100.9999"), base + 0.999)
+        self.assertEqual(parseTimeval("20261125130100." + "5" * 5000),
+                         base + 0.555)
+        self.assertEqual(formatTimeval(parseTimeval("20261125130100.9999")),
+                         "20261125130100")
+
     def test_parseInvalid(self):
         """
         Invalid time values raise L{BadArgument}.
@@ -56,7 +71,7 @@ class TimevalTests(SynchronousTestCase):
             "20261125130160",
             "00001125130100",
             "20261125130100.",
-            "20261125130100.1234",
+            "20261125130100.12a",
             "2026-11-25 13:01",
             "\u0662\u0660261125130100",
         ]:

@@ -409,12 +409,16 @@ class FileCommands:
             entry at C{path} (L{ftpkit.protocol.permletters}): what the
             server's access rules, and the shell's where it tells
             (L{IFTPShellPermitted}) at the path and where it leads
-            (L{leadmasks.permittedThere}), let the session do.
+            (L{leadmasks.permittedThere}), let the session do; never
+            C{d} or C{f} for the root (C{path} empty), which C{RMD} and
+            C{RNFR} refuse.
         """
         mask = self._accessMask()
         shell = self.session.shell
         if IFTPShellPermitted.providedBy(shell):
             mask = mask & await leadmasks.permittedThere(shell, path)
+        if not path:
+            mask = mask - permletters.ROOT_REFUSED
         return mask
 
     async def permMasksIn(self, path):

@@ -114,30 +114,47 @@ class SessionCommands:
                 # argument is what is wrong.
                 return (501, "Unknown command")
             return (214, "Syntax: " + command.syntax)
+        # The verbs this session offers, as FEAT lists their features: a
+        # verb that would get 502 here (AUTH without TLS, HASH on a
+        # shell without checksums) is not recognized here.
+        settings = self._offerSettings()
+        unsupported = self._unsupported()
+        verbs = [verb for verb, command in commandtable.COMMANDS.items()
+                 if commandtable.offered(command, **settings)
+                 and (command.feature or verb).split()[0] not in unsupported]
         return (214, ["The following commands are recognized:"]
-                + commandtable.helpText() + ["Help OK"])
+                + commandtable.helpText(verbs) + ["Help OK"])
+
+    def _offerSettings(self):
+        """
+        @return: the keyword arguments of L{commandtable.offered} for this
+            session.
+        """
+        capabilities = set()
+        if self.availableOffered():
+            capabilities.add(commandtable.MEASURING)
+        if self.hashOffered():
+            capabilities.add(commandtable.HASHING)
+        return dict(tlsEnabled=self.config.tlsContextFactory is not None,
+                    allowCCC=self.config.tlsAllowCCC,
+                    capabilities=capabilities,
+                    passiveIPv4=self.passiveIPv4(),
+                    tlsClientRole=not self.config.tlsRequireSessionReuse)
 
     def featureLines(self):
         """
         @return: this session's FEAT lines.
         """
         hashFeature = None
-        capabilities = set()
-        if self.availableOffered():
-            capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
-            capabilities.add(commandtable.HASHING)
             offered = [name + ("*" if parseHASHAlgorithm(name)
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
         lines = commandtable.featureLines(
-            tlsEnabled=self.config.tlsContextFactory is not None,
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=self._unsupported(),
-            allowCCC=self.config.tlsAllowCCC, capabilities=capabilities,
-            passiveIPv4=self.passiveIPv4(),
-            tlsClientRole=not self.config.tlsRequireSessionReuse)
+            **self._offerSettings())
         settable = self.settableFacts()
         if len(settable) == 2:
             return lines
@@ -223,9 +240,11 @@ class SessionCommands:
                 return (200, "UTF8 mode enabled")
             return (501, "UTF8 is always on")
         if name == "MLST":
+            # RFC 3659 (7.9): "MLST OPTS", then a space and the facts
+            # chosen only when there are any.
             self.session.mlstFacts = parseOptsMLST(value)
-            return (200, "MLST OPTS " + "".join(
-                fact + ";" for fact in self._factNames()))
+            facts = "".join(fact + ";" for fact in self._factNames())
+            return (200, "MLST OPTS " + facts if facts else "MLST OPTS")
         if name == "REST":
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() == "STOR":
@@ -337,9 +356,15 @@ class SessionCommands:
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
         if command == "HELP":
-            offered = ["UTIME YYYYMMDDhhmm[ss] <path>", "HELP"]
-            if self.session.access.siteChmod:
-                offered.insert(0, "CHMOD <mode> <path>")
+            # What the session can do, as FEAT's MFF line says: CHMOD
+            # where modes can be set (not under --no-site-chmod, nor on
+            # a shell without chmod, where it gets 502), UTIME where
+            # times can.
+            settable = self.settableFacts()
+            offered = [text for fact, text in [
+                (factchanges.UNIX_MODE, "CHMOD <mode> <path>"),
+                (factchanges.MODIFY, "UTIME YYYYMMDDhhmm[ss] <path>")]
+                if fact in settable] + ["HELP"]
             return (214, "SITE commands: " + ", ".join(offered))
         if command == "CHMOD":
             if not self.session.access.siteChmod:
