@@ -33,8 +33,8 @@ class OperationsOptionsMixin:
     optParameters = [
         ["log-format", None, "text",
          ("text (twistd's lines) or json (one JSON object per line, or "
-          "per message with twistd --syslog; field names in the docs' "
-          "Logging page).")],
+          "per message where twistd logs to syslog; field names in the "
+          "docs' Logging page).")],
         ["xferlog", None, None,
          ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
           "ftpstats and other xferlog tools).")],
