@@ -49,6 +49,7 @@ from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.compat import openssl, starttls
+from ftpkit.compat.tcp import SharedReason
 
 FOLLOWS_TWISTED = all(
     hasattr(TLSMemoryBIOProtocol, name) for name in (
@@ -65,7 +66,7 @@ _RECORD = 2 ** 14
 _DECLARED_KEPT = 64
 """How many declarations L{_declareAsTwisted} keeps."""
 
-_ENDED_WITHOUT_CLOSE_NOTIFY = Failure(main.CONNECTION_LOST)
+_ENDED_WITHOUT_CLOSE_NOTIFY = SharedReason(main.CONNECTION_LOST)
 """The reason a connection that ended without the peer's close_notify is
 given: what Twisted's layer makes of OpenSSL's unexpected-EOF error
 (C{_tlsShutdownFinished} turns it into C{CONNECTION_LOST},

@@ -132,7 +132,38 @@ def writeSideClosed(transport):
     return getattr(transport, "_writeDisconnected", False) is True
 
 
-_CONNECTION_DONE = Failure(main.CONNECTION_DONE)
+_UNSEEN = object()
+"""What L{SharedReason}'s table of answers holds for types not asked yet."""
+
+
+class SharedReason(Failure):
+    """
+    A L{Failure} made once and given as the reason of many connections'
+    ends (L{closeAtOnce}'s, a TLS end without the peer's close_notify).
+    It never changes, so what its C{check} answers for given types is
+    kept: Twisted's works out each type's qualified name again at every
+    call (C{reflect.qual}), and Twisted's TCP transport asks it at every
+    close (C{tcp.Connection.connectionLost}: C{ConnectionAborted}).
+    """
+
+    _answers = None
+
+    def check(self, *errorTypes):
+        """
+        @param errorTypes: exception classes, or their qualified names.
+        @return: what L{Failure.check} returns for them: the first that
+            this failure's exception is an instance of, or C{None}.
+        """
+        answers = self._answers
+        if answers is None:
+            answers = self._answers = {}
+        answer = answers.get(errorTypes, _UNSEEN)
+        if answer is _UNSEEN:
+            answer = answers[errorTypes] = Failure.check(self, *errorTypes)
+        return answer
+
+
+_CONNECTION_DONE = SharedReason(main.CONNECTION_DONE)
 
 
 def closeAtOnce(transport):
@@ -141,11 +172,12 @@ def closeAtOnce(transport):
     end (no reactor turn, no C{epoll_ctl} round); what it still queues is
     dropped, so callers that must not lose it check L{queueIsEmpty} first.
 
-    The reason given is one L{Failure} shared by every such close: it
-    wraps Twisted's one C{CONNECTION_DONE} exception, as the reactor's
+    The reason given is one L{SharedReason} shared by every such close:
+    it wraps Twisted's one C{CONNECTION_DONE} exception, as the reactor's
     own would, and has no traceback to clean. Making one per close, and
     the list of its type's names that the transport reads at once (a
-    shared one keeps it), was work repeated for every session.
+    shared one keeps it, and the answer the transport's C{check} of it
+    gets), was work repeated for every session.
 
     The transport's C{connectionLost} stops reading and writing itself
     (C{FileDescriptor.connectionLost}), before it closes the socket:

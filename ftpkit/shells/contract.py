@@ -152,8 +152,12 @@ def heldToContract(shell):
         wrappers and the storage beneath them), else the shell held
         (L{_heldWithin}).
     """
-    if all(_isOwn(layer) for layer in _layers(shell)):
-        return shell
+    # Layer by layer, without the list of them (this runs at every login).
+    layer = shell
+    while _isOwn(layer):
+        if not isinstance(layer, ShellWrapper):
+            return shell
+        layer = layer._shell
     return _heldWithin(shell)
 
 
