@@ -233,6 +233,18 @@ class FsspecShell:
         except FileNotFoundError:
             return None
 
+    def _ownKindOf(self, path):
+        """
+        @return: the kind of the entry at C{path} itself, a symbolic link
+            not followed (L{LINK}), as C{rename(2)} finds the name it
+            replaces; C{None} when nothing is there.
+        @raise PermissionDenied: when its directory leads out of the root.
+        """
+        try:
+            return kindOf(self.fs.info(self.fsPath(path, followLast=False)))
+        except FileNotFoundError:
+            return None
+
     def _isLink(self, path):
         """
         @return: whether C{path} itself (not followed) is a symbolic link
@@ -241,11 +253,7 @@ class FsspecShell:
             realm).
         @raise PermissionDenied: when its directory leads out of the root.
         """
-        try:
-            entry = self.fs.info(self.fsPath(path, followLast=False))
-        except FileNotFoundError:
-            return False
-        return kindOf(entry) == LINK
+        return self._ownKindOf(path) == LINK
 
     def _requireDirectory(self, path):
         """
@@ -374,7 +382,10 @@ class FsspecShell:
             return
         if paths.isWithin(toPath, fromPath):
             raise MovedIntoItself()
-        existing = self._kindOf(toPath)
+        # What the new name holds, a link not followed, as the disk
+        # realm's rename(2) replaces it: a link out of the root or in a
+        # loop got 550, and one to a directory AlreadyExists.
+        existing = self._ownKindOf(toPath)
         if existing == DIRECTORY:
             raise AlreadyExists()
         if kind == DIRECTORY:

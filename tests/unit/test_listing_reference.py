@@ -89,7 +89,7 @@ def referenceFactsLine(name, info, facts, writable):
         typeName = {FILE: "file", DIRECTORY: "dir",
                     LINK: "OS.unix=symlink"}.get(info.kind, "OS.unix=other")
         perm = ("el" + "cdfmp" * writable if info.isDirectory
-                else "d" * writable if info.kind == LINK
+                else "df" * writable if info.kind == LINK
                 else "r" + "adfw" * writable)
     values = {
         "type": typeName,
