@@ -237,23 +237,14 @@ class FsspecShell:
         """
         @return: the kind of the entry at C{path} itself, a symbolic link
             not followed (L{LINK}), as C{rename(2)} finds the name it
-            replaces; C{None} when nothing is there.
+            replaces (one L{_kindOf} cannot describe: out of the root,
+            in a loop, dangling); C{None} when nothing is there.
         @raise PermissionDenied: when its directory leads out of the root.
         """
         try:
             return kindOf(self.fs.info(self.fsPath(path, followLast=False)))
         except FileNotFoundError:
             return None
-
-    def _isLink(self, path):
-        """
-        @return: whether C{path} itself (not followed) is a symbolic link
-            that L{_kindOf} cannot describe: one leading out of the root,
-            in a loop, or dangling (which C{DELE} removes, as on the disk
-            realm).
-        @raise PermissionDenied: when its directory leads out of the root.
-        """
-        return self._ownKindOf(path) == LINK
 
     def _requireDirectory(self, path):
         """
@@ -329,12 +320,14 @@ class FsspecShell:
 
     def _makeDirectory(self, path):
         self._requireDirectory(path[:-1])
-        if self._kindOf(path) is not None:
+        # The name itself, a link not followed, as mkdir(2) sees it.
+        if self._ownKindOf(path) is not None:
             raise AlreadyExists()
         self.backend.makeDirectory(self.fs, self.fsPath(path, followLast=False))
 
     def _removeDirectory(self, path):
-        kind = self._kindOf(path)
+        # A link is no directory to remove, as rmdir(2) says on disk.
+        kind = self._ownKindOf(path)
         if kind is None:
             raise NoSuchFile()
         if kind != DIRECTORY:
@@ -359,9 +352,9 @@ class FsspecShell:
             kind = self._kindOf(path)
         except PermissionDenied:
             kind = None
-            if not self._isLink(path):
+            if self._ownKindOf(path) != LINK:
                 raise
-        if kind is None and self._isLink(path):
+        if kind is None and self._ownKindOf(path) == LINK:
             kind = LINK
         return kind
 
@@ -382,9 +375,7 @@ class FsspecShell:
             return
         if paths.isWithin(toPath, fromPath):
             raise MovedIntoItself()
-        # What the new name holds, a link not followed, as the disk
-        # realm's rename(2) replaces it: a link out of the root or in a
-        # loop got 550, and one to a directory AlreadyExists.
+        # What the new name holds, a link not followed, as rename(2).
         existing = self._ownKindOf(toPath)
         if existing == DIRECTORY:
             raise AlreadyExists()
