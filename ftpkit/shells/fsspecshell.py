@@ -32,7 +32,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK
+from ftpkit.fileinfo import DIRECTORY, FILE
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
@@ -235,10 +235,14 @@ class FsspecShell:
 
     def _ownKindOf(self, path):
         """
-        @return: the kind of the entry at C{path} itself, a symbolic link
-            not followed (L{LINK}), as C{rename(2)} finds the name it
-            replaces (one L{_kindOf} cannot describe: out of the root,
-            in a loop, dangling); C{None} when nothing is there.
+        What a command acting on the entry itself finds at C{path}, as
+        the disk realm's C{unlink(2)}, C{rename(2)}, C{mkdir(2)} and
+        C{rmdir(2)} find it: a symbolic link, wherever it leads (a file
+        or a directory inside the root, nowhere, out of the root, in a
+        loop), is a L{LINK}, acted on itself, never followed.
+
+        @return: the kind of the entry at C{path} itself; C{None} when
+            nothing is there.
         @raise PermissionDenied: when its directory leads out of the root.
         """
         try:
@@ -337,29 +341,8 @@ class FsspecShell:
         self.backend.removeDirectory(self.fs,
                                      self.fsPath(path, followLast=False))
 
-    def _entryKindOf(self, path):
-        """
-        What a command acting on the entry itself (C{DELE}, a rename's
-        source) finds at C{path}: a symbolic link that cannot be followed
-        (out of the root, in a loop, dangling) is a L{LINK}, acted on as
-        the disk realm acts on it, never followed.
-
-        @return: L{DIRECTORY}, L{FILE}, L{LINK} or C{None} when nothing is
-            there.
-        @raise PermissionDenied: when its directory leads out of the root.
-        """
-        try:
-            kind = self._kindOf(path)
-        except PermissionDenied:
-            kind = None
-            if self._ownKindOf(path) != LINK:
-                raise
-        if kind is None and self._ownKindOf(path) == LINK:
-            kind = LINK
-        return kind
-
     def _removeFile(self, path):
-        kind = self._entryKindOf(path)
+        kind = self._ownKindOf(path)
         if kind is None:
             raise NoSuchFile()
         if kind == DIRECTORY:
@@ -367,7 +350,7 @@ class FsspecShell:
         self.fs.rm_file(self.fsPath(path, followLast=False))
 
     def _rename(self, fromPath, toPath):
-        kind = self._entryKindOf(fromPath)
+        kind = self._ownKindOf(fromPath)
         if kind is None:
             raise NoSuchFile()
         self._requireDirectory(toPath[:-1])

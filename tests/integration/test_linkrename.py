@@ -138,19 +138,23 @@ class DiskLinkRenameTests(RenameChecks, LoopbackServerMixin,
         """
         return FilesystemRealm(self.root)
 
-    def rename(self, pairs, config=None):
+    def rename(self, pairs, config=None, then=lambda ftp: []):
         """
         Serve the root to alice and rename C{pairs} as her.
 
         @param pairs: see L{renames}.
         @param config: the server's L{ServerConfig}.
-        @return: a Deferred firing with what L{renames} gives.
+        @param then: called with the client after the renames, for more
+            codes.
+        @return: a Deferred firing with what L{renames} gives, and what
+            C{then} gives after it.
         """
         self.server = self.startServer(
             self.makeRealm(), config or ServerConfig(), users={"alice": "pw"},
             anonymous=False)
-        return inLoggedInClient(self, lambda ftp: renames(ftp, pairs),
-                                user="alice", password="pw")
+        return inLoggedInClient(
+            self, lambda ftp: renames(ftp, pairs) + then(ftp),
+            user="alice", password="pw")
 
     @defer.inlineCallbacks
     def test_renameLinks(self):
@@ -197,6 +201,25 @@ class DiskLinkRenameTests(RenameChecks, LoopbackServerMixin,
         self.assertEqual(texts(self.root)["gone"], "nowhere")
         self.assertEqual(os.listdir(os.path.join(self.root, "d")), ["in"])
         self.checkOutsideAlone(self.outside)
+
+    @defer.inlineCallbacks
+    def test_linkToDirectory(self):
+        """
+        A link to a directory inside the root (followed) is renamed onto a
+        file as a file is, replacing it, and C{DELE} removes it, never the
+        directory, as on the disk realm; on C{fsspec:file://} they got
+        C{550 Not a directory} and C{550 Is a directory}, following it.
+        """
+        for name in ("in1", "in2"):
+            os.symlink("d", os.path.join(self.root, name))
+        codes = yield self.rename(
+            [("in1", "f"), ("in2", "in3")],
+            then=lambda ftp: [replyCode(ftp.sendcmd, "DELE in3")])
+        self.assertEqual(codes, ["250", "250", "250"])
+        found = texts(self.root)
+        self.assertEqual((found["d"], found["f"]), ("dir", "d"))
+        self.assertEqual(sorted(found), sorted(["d", "f", *LINKS]))
+        self.assertEqual(os.listdir(os.path.join(self.root, "d")), [])
 
     @defer.inlineCallbacks
     def test_throughLinkOut(self):
