@@ -1,5 +1,6 @@
 """
-Uploads (C{STOR}, C{APPE}, C{REST} + C{STOR}) through symbolic links, on
+Uploads (C{STOR}, C{APPE}, C{REST} + C{STOR}, C{STOU}) through symbolic
+links, on
 the disk realm and C{fsspec:file://} alike: through a link inside the
 root they write the file it leads to, and make it for a link leading
 nowhere there, keeping the link, as the disk realm (and vsftpd's and
@@ -146,6 +147,31 @@ class DiskLinkUploadTests(LoopbackServerMixin, unittest.TestCase):
                                   ("STOR", 1))])
         self.assertEqual(codes, ["550"] * 6)
         self.assertEqual(self.read("f"), b"old")
+        self.checkLinks()
+
+
+    @defer.inlineCallbacks
+    def test_uniqueNames(self):
+        """
+        C{STOU} of a link's name takes the next name, C{gone.1},
+        C{far.1}, C{loop.1}: the disk realm made C{nowhere} through
+        C{gone}, C{fsspec:file://} answered C{550 File exists} once the
+        upload was complete, and both answered C{550} for C{far} and
+        C{loop}.
+        """
+        def session(ftp):
+            return [ftp.storbinary("STOU " + name, io.BytesIO(b"u"))[:3]
+                    for name in ("gone", "far", "loop")]
+
+        self.server = self.startServer(
+            self.makeRealm(), ServerConfig(), users={"alice": "pw"},
+            anonymous=False)
+        codes = yield inLoggedInClient(self, session, user="alice",
+                                       password="pw", binary=True)
+        self.assertEqual(codes, ["226"] * 3)
+        for name in ("gone.1", "far.1", "loop.1"):
+            self.assertEqual(self.read(name), b"u")
+        self.assertFalse(os.path.lexists(os.path.join(self.root, "nowhere")))
         self.checkLinks()
 
 
