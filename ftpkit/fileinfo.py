@@ -62,9 +62,10 @@ class FileInfo:
         shell describes a symbolic link it follows by what it leads to; a
         L{LINK} is one it does not follow (leading outside the root,
         nowhere, or in a loop): nothing can be read or written through
-        it, and its C{perm} fact promises only C{d} to a user who may
-        delete, so the shell's C{removeFile} of it removes the link
-        itself (L{ftpkit.protocol.listingfacts.permissions}).
+        it, and its C{perm} fact promises only C{d} and C{f} to a user
+        who may delete and rename, so the shell's C{removeFile} and
+        C{rename} of it act on the link itself
+        (L{ftpkit.protocol.listingfacts.permissions}).
     @ivar size: size in bytes (0 for directories where unknown).
     @ivar mtime: modification time, seconds since the epoch (UTC); or
         C{None} where the store keeps none (a directory that is only a

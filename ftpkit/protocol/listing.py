@@ -125,9 +125,8 @@ def _listLine(name, info, now, dates):
         L{ftpkit.protocol.listingdates.listDate}.
     """
     mtime = info.mtime
-    target = info.target
-    if target is not None and info.kind == LINK:
-        name = linkName(name, target)
+    if info.kind == LINK:
+        name = linkName(name, info.target)
     return (
         f"{_modeString(typeOf(info.kind, info.special), info.mode)}"
         f" {info.nlink:3d} "
@@ -140,20 +139,28 @@ def linkName(name, target):
     """
     What a C{LIST} line shows of a symbolic link the shell does not
     follow, as C{ls -l}, vsftpd, ProFTPD and pyftpdlib show it: C{name ->
-    target}; a client (GVfs) takes an C{l} line without the arrow for an
-    entry with no name.
+    target}; a client (GVfs 1.50) takes an C{l} line without the arrow
+    for an entry with no name.
 
-    A name that holds C{" -> "} reads ambiguously, as it does in C{ls -l};
-    a target holding CR or LF is left out (the line then shows the name
-    alone): the line would otherwise be left out
-    (L{ftpkit.protocol.listinglines.encodeLines}), and the link with it.
+    Where there is no target to show, the link is shown leading to
+    itself, C{name -> name}: a link leading out of the root, whose text
+    would tell what is outside it (the shells give none,
+    L{ftpkit.shells.diskpaths.Jail.follow}); a link whose shell gives no
+    text; a target holding CR or LF, with which the line would be left
+    out (L{ftpkit.protocol.listinglines.encodeLines}), and the link with
+    it. A client following such a link finds the link again, as the
+    server, which follows it nowhere: never another entry, which a
+    made-up target could name (a user may make a file of any name). GVfs
+    gives up after eight turns, sending nothing, and names the link.
+    A name that holds C{" -> "} reads ambiguously, as it does in
+    C{ls -l}.
 
     @param name: the link's name.
-    @param target: its text as stored (L{FileInfo.target}).
+    @param target: its text as stored (L{FileInfo.target}), or C{None}.
     @return: the text the line ends with.
     """
     if not target or "\r" in target or "\n" in target:
-        return name
+        target = name
     return f"{name} -> {target}"
 
 
@@ -292,9 +299,7 @@ class ListFormat:
                 # A link's head is never kept, so that its target is
                 # looked for here, at no cost to the other entries.
                 if S_ISLNK(key[0]):
-                    target = getattr(result, "target", None)
-                    if target is not None:
-                        name = linkName(name, target)
+                    name = linkName(name, getattr(result, "target", None))
                 else:
                     heads[key] = head
             # wholeSecond, inline: see listinglines.PLAIN.

@@ -164,11 +164,11 @@ def permissions(info, writable, held=False):
         or device (which cannot be read or appended to) nothing, or
         C{"dfw"} (delete, rename, store) when writable; for a symbolic
         link the shell does not follow (L{LINK}: one leading outside the
-        root, nowhere, or in a loop) nothing, or C{"d"} when writable:
-        C{DELE} removes the link itself (on the disk realm and
-        C{file://} alike), and every other command would follow it
-        (C{RETR}, C{STOR}, C{APPE}) or refuses it (C{RNFR} gets
-        C{550}); for anything else
+        root, nowhere, or in a loop) nothing, or C{"df"} when writable:
+        C{DELE} removes the link itself and C{RNFR} and C{RNTO} rename
+        it (on the disk realm and C{file://} alike), and every other
+        command would follow it (C{RETR}, C{STOR}, C{APPE}); for
+        anything else
         C{"r"} (but for a held file: a regular file that is not
         world-readable when C{held}), plus C{"adfw"} (append, delete,
         rename, store) when writable; of these, those C{writable}'s mask
@@ -231,7 +231,7 @@ def _permissionLetters(kind, mask, readable=True, bits=EVERYTHING):
     if kind == DIRECTORY:
         letters = "cdeflmp"
     elif kind == LINK:
-        letters = "d"
+        letters = "df"
     elif kind in _SPECIAL:
         letters = "dfw"
     else:

@@ -32,7 +32,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
 )
-from ftpkit.fileinfo import DIRECTORY, FILE, LINK
+from ftpkit.fileinfo import DIRECTORY, FILE
 from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
@@ -233,19 +233,22 @@ class FsspecShell:
         except FileNotFoundError:
             return None
 
-    def _isLink(self, path):
+    def _ownKindOf(self, path):
         """
-        @return: whether C{path} itself (not followed) is a symbolic link
-            that L{_kindOf} cannot describe: one leading out of the root,
-            in a loop, or dangling (which C{DELE} removes, as on the disk
-            realm).
+        What a command acting on the entry itself finds at C{path}, as
+        the disk realm's C{unlink(2)}, C{rename(2)}, C{mkdir(2)} and
+        C{rmdir(2)} find it: a symbolic link, wherever it leads (a file
+        or a directory inside the root, nowhere, out of the root, in a
+        loop), is a L{LINK}, acted on itself, never followed.
+
+        @return: the kind of the entry at C{path} itself; C{None} when
+            nothing is there.
         @raise PermissionDenied: when its directory leads out of the root.
         """
         try:
-            entry = self.fs.info(self.fsPath(path, followLast=False))
+            return kindOf(self.fs.info(self.fsPath(path, followLast=False)))
         except FileNotFoundError:
-            return False
-        return kindOf(entry) == LINK
+            return None
 
     def _requireDirectory(self, path):
         """
@@ -321,12 +324,14 @@ class FsspecShell:
 
     def _makeDirectory(self, path):
         self._requireDirectory(path[:-1])
-        if self._kindOf(path) is not None:
+        # The name itself, a link not followed, as mkdir(2) sees it.
+        if self._ownKindOf(path) is not None:
             raise AlreadyExists()
         self.backend.makeDirectory(self.fs, self.fsPath(path, followLast=False))
 
     def _removeDirectory(self, path):
-        kind = self._kindOf(path)
+        # A link is no directory to remove, as rmdir(2) says on disk.
+        kind = self._ownKindOf(path)
         if kind is None:
             raise NoSuchFile()
         if kind != DIRECTORY:
@@ -336,29 +341,8 @@ class FsspecShell:
         self.backend.removeDirectory(self.fs,
                                      self.fsPath(path, followLast=False))
 
-    def _entryKindOf(self, path):
-        """
-        What a command acting on the entry itself (C{DELE}, a rename's
-        source) finds at C{path}: a symbolic link that cannot be followed
-        (out of the root, in a loop, dangling) is a L{LINK}, acted on as
-        the disk realm acts on it, never followed.
-
-        @return: L{DIRECTORY}, L{FILE}, L{LINK} or C{None} when nothing is
-            there.
-        @raise PermissionDenied: when its directory leads out of the root.
-        """
-        try:
-            kind = self._kindOf(path)
-        except PermissionDenied:
-            kind = None
-            if not self._isLink(path):
-                raise
-        if kind is None and self._isLink(path):
-            kind = LINK
-        return kind
-
     def _removeFile(self, path):
-        kind = self._entryKindOf(path)
+        kind = self._ownKindOf(path)
         if kind is None:
             raise NoSuchFile()
         if kind == DIRECTORY:
@@ -366,7 +350,7 @@ class FsspecShell:
         self.fs.rm_file(self.fsPath(path, followLast=False))
 
     def _rename(self, fromPath, toPath):
-        kind = self._entryKindOf(fromPath)
+        kind = self._ownKindOf(fromPath)
         if kind is None:
             raise NoSuchFile()
         self._requireDirectory(toPath[:-1])
@@ -374,7 +358,8 @@ class FsspecShell:
             return
         if paths.isWithin(toPath, fromPath):
             raise MovedIntoItself()
-        existing = self._kindOf(toPath)
+        # What the new name holds, a link not followed, as rename(2).
+        existing = self._ownKindOf(toPath)
         if existing == DIRECTORY:
             raise AlreadyExists()
         if kind == DIRECTORY:

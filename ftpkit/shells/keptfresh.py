@@ -10,7 +10,15 @@ continues it (L{FreshPartialsShell._claim}).
 
 from twisted.internet.defer import ensureDeferred, succeed
 
-from ftpkit.errors import FileBusy, FTPError, NoSuchFile, NotDirectory
+from ftpkit.errors import (
+    FileBusy,
+    FTPError,
+    InvalidPath,
+    NoSuchFile,
+    NotDirectory,
+)
+from ftpkit.interfaces import IFTPShellResolve
+from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.keptfiles import UNKNOWN, versionOf
 from ftpkit.shells.keptkeeping import KeepingShell
 from ftpkit.shells.keptnames import (
@@ -29,6 +37,34 @@ class FreshPartialsShell(KeepingShell):
     A L{KeepingShell} that finds, for its resumer, the partial upload of
     a target to continue, and takes it (see the module).
     """
+
+    async def leadsTo(self, path):
+        """
+        Where an upload of C{path} goes: where the wrapped shell's symbolic
+        links lead (L{IFTPShellResolve}), as on the disk realm, whose
+        upload through a link inside the root writes the file the link
+        leads to (and makes it, for a link leading nowhere there), and
+        whose cut uploads and resumes are those of that file. Written
+        beside the name and renamed over it, an upload of C{fsspec:file://}
+        replaced the link with a file instead.
+
+        @param path: an upload's target, as the client named it.
+        @return: a coroutine giving the path it leads to, L{Guarded} as
+            C{path} is; C{path} itself where the shell has no links, or
+            where it leads nowhere the shell follows (out of the root, in
+            a loop), which the shell then refuses.
+        @raise InvalidPath: where it leads to one of the server's own
+            files (L{isRefused}).
+        """
+        if not IFTPShellResolve.providedBy(self._shell):
+            return path
+        resolved = await self._shell.resolve(path)
+        if resolved is None or resolved == tuple(path):
+            return path
+        if isRefused(resolved):
+            raise InvalidPath()
+        allowed = getattr(path, "allowed", None)
+        return resolved if allowed is None else Guarded(resolved, allowed)
 
     async def _freshPartial(self, path, lifetime):
         """
@@ -161,6 +197,7 @@ class FreshPartialsShell(KeepingShell):
         return ensureDeferred(self._resumable(path))
 
     async def _resumable(self, path):
+        path = await self.leadsTo(path)
         found = await self._freshPartial(path, PARTIAL_LIFETIME)
         if found is not None:
             return found[1].size

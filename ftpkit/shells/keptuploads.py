@@ -157,6 +157,7 @@ class KeptUploadsShell(FreshPartialsShell):
             self._openForWriting(path, offset, append))
 
     async def _openForWriting(self, path, offset, append):
+        path = await self.leadsTo(path)
         if offset or append:
             await self._refuseDirectory(path)
             claimed = await self._claim(path)

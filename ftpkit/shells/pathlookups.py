@@ -1,13 +1,13 @@
 """
 What is at a path of a shell, where there may be nothing: the lookups
 L{ftpkit.shells.permissions} and L{ftpkit.shells.quotaaccount} make
-before a change, and C{MLST}'s of a link the shell does not follow
-(L{unfollowedLink}).
+before a change, and those of C{MLST} and C{RNFR}, which find a link
+the shell does not follow as itself (L{entryStat}).
 """
 
 from twisted.internet.defer import inlineCallbacks
 
-from ftpkit.errors import NoSuchFile
+from ftpkit.errors import NoSuchFile, PermissionDenied
 from ftpkit.fileinfo import LINK, FileInfo
 from ftpkit.interfaces import IFTPShellListSome, IFTPShellResolve
 
@@ -122,6 +122,29 @@ def unfollowedLink(shell, path, turn=None):
         if name == path[-1] and info.kind == LINK:
             return info
     return None
+
+
+@inlineCallbacks
+def entryStat(shell, path, turn=None):
+    """
+    What is at C{path}, as C{MLST} describes it and C{RNFR} finds it:
+    what L{IFTPShell.stat} gives, or, for a symbolic link the shell does
+    not follow (which C{stat} refuses, as it would follow it), the link
+    itself (L{unfollowedLink}).
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @param path: a path of C{shell}.
+    @param turn: as L{unfollowedLink} takes it.
+    @return: a Deferred firing with the L{ftpkit.fileinfo.FileInfo}, or
+        failing as C{stat} failed where there is no such link.
+    """
+    try:
+        return (yield shell.stat(path))
+    except (NoSuchFile, PermissionDenied) as error:
+        info = yield unfollowedLink(shell, path, turn)
+        if info is None:
+            raise error
+        return info
 
 
 def _now(function, *args):

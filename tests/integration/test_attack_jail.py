@@ -138,8 +138,8 @@ class JailTests(LoopbackServerMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_linksOutListedNotFollowed(self):
         """
-        A link leading out is listed as a link, without its target, and
-        cannot be read, written through or changed.
+        A link leading out is listed as a link leading to itself, without
+        its target, and cannot be read, written through or changed.
         """
         def attack():
             client = RawClient(self.server.port)
@@ -158,8 +158,8 @@ class JailTests(LoopbackServerMixin, unittest.TestCase):
                 client.close()
 
         listing, facts, answers, retr, appe, stor = yield self.inThread(attack)
-        self.assertIn(b"escape", listing)
-        self.assertNotIn(b"->", listing)
+        self.assertIn(b" escape -> escape\r\n", listing)
+        self.assertIn(b" link.txt -> link.txt\r\n", listing)
         self.assertNotIn(b"outside", listing + facts)
         for answer in answers + [retr, appe, stor]:
             self.assertTrue(answer.startswith(b"55"), answer)

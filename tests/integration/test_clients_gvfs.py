@@ -11,7 +11,7 @@ explicit FTPS through C{--workers 2}. GVfs lists with C{LIST} and parses
 it (Mozilla's C{ParseFTPList}), asks C{CWD} then C{SIZE} of each name it
 is about to write, and sends C{SITE CHMOD} after an upload. It reads a
 link's name from C{name -> target}: C{gio list} of links ftpkit does not
-follow, leading nowhere inside the root, names them.
+follow, leading nowhere inside the root or out of it, names them.
 """
 
 import os
@@ -161,8 +161,10 @@ class GVfsTests(ClientServerMixin, unittest.TestCase):
     def test_unfollowedLinks(self):
         """
         C{gio list -l} names a link leading nowhere inside the root and
-        one in a loop, with their targets; without C{" -> target"} in
-        their C{LIST} lines GVfs listed them as entries with no name.
+        one in a loop, with their targets, and one leading out of the
+        root, listed leading to itself; without C{" -> target"} in their
+        C{LIST} lines GVfs listed them as entries with no name, logging
+        GLib criticals.
         """
         top = os.path.join(self.root, "links")
         os.makedirs(top)
@@ -170,6 +172,7 @@ class GVfsTests(ClientServerMixin, unittest.TestCase):
             f.write(b"f")
         os.symlink("../missing", os.path.join(top, "dangling"))
         os.symlink("loop", os.path.join(top, "loop"))
+        os.symlink(self.local, os.path.join(top, "out"))
         self.serve()
         base = "ftp://alice@127.0.0.1:%d" % (self.port,)
         listing = os.path.join(self.local, "listing")
@@ -188,7 +191,9 @@ class GVfsTests(ClientServerMixin, unittest.TestCase):
         self.assertNotIn(b"CRITICAL", done.stderr)
         lines = readFile(listing).decode().splitlines()
         self.assertEqual(sorted(line.split("\t")[0] for line in lines),
-                         ["dangling", "f.txt", "loop"])
+                         ["dangling", "f.txt", "loop", "out"])
         targets = {line.split("\t")[0]: line for line in lines}
         self.assertIn("symlink-target=../missing", targets["dangling"])
         self.assertIn("symlink-target=loop", targets["loop"])
+        self.assertIn("symlink-target=out", targets["out"])
+        self.assertNotIn(self.local, "\n".join(lines))

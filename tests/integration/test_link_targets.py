@@ -4,9 +4,10 @@ links a realm does not follow, seen by a real client (ftplib): for one
 leading nowhere inside the root, or in a loop, C{name -> target}, the
 link's text as stored, as C{ls -l}, vsftpd, ProFTPD and pyftpdlib show
 it (GVfs takes a link line without the arrow for a nameless entry); for
-one leading out of the root, the name alone (the jail reveals nothing
-outside: C{tests.integration.test_attack_jail}); on the disk realm,
-through the listings' cache too, and on fsspec's C{file://}.
+one leading out of the root, C{name -> name}, leading to itself (the
+jail reveals nothing outside: C{tests.integration.test_attack_jail});
+on the disk realm, through the listings' cache too, and on fsspec's
+C{file://}.
 """
 
 import os
@@ -83,7 +84,7 @@ class DiskLinkTargetsTests(LoopbackServerMixin, unittest.TestCase):
                 if line[:1] in ("l", "-")}
         self.assertEqual(ends["dangling -> ../missing"], "l")
         self.assertEqual(ends["loop -> loop"], "l")
-        self.assertEqual(ends["out"], "l")
+        self.assertEqual(ends["out -> out"], "l")
         self.assertEqual(ends["inside"], "-")
         self.assertNotIn(os.path.dirname(self.root), "\n".join(lines))
 

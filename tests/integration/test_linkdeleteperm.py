@@ -4,8 +4,8 @@ does not follow (leading nowhere, in a loop, out of the root), on the disk
 realm and C{fsspec:file://}: C{d} for a user who may delete, as C{DELE}
 removes the link itself, and nothing for a read-only user. It was empty
 for both, so clients trusting C{perm} (FileZilla, WinSCP, lftp with
-C{MLSD}) would not offer to delete such a link. No C{f}: C{RNFR} of it
-gets C{550}.
+C{MLSD}) would not offer to delete such a link. C{f} with it, now that
+C{RNFR} of it is answered C{350} (L{tests.integration.test_linkrename}).
 """
 
 import ftplib
@@ -106,16 +106,15 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_deleter(self):
         """
-        A user who may delete sees C{perm=d} on each link, in C{MLSD} and
-        C{MLST} (which got C{550}), and C{DELE} then removes the link
-        alone; C{RNFR}, which C{perm} does not
-        offer, gets C{550}.
+        A user who may delete and rename sees C{perm=df} on each link, in
+        C{MLSD} and C{MLST} (which got C{550}), C{RNFR} of it gets
+        C{350}, and C{DELE} then removes the link alone.
         """
         mlsd, mlst, renamed, deleted = yield self.served(ServerConfig())
-        self.assertEqual(mlsd, {"f": "adfrw", "far": "d", "gone": "d",
-                                "loop": "d"})
-        self.assertEqual(mlst, dict.fromkeys(LINKS, "d"))
-        self.assertEqual(renamed, dict.fromkeys(LINKS, "550"))
+        self.assertEqual(mlsd, {"f": "adfrw", "far": "df", "gone": "df",
+                                "loop": "df"})
+        self.assertEqual(mlst, dict.fromkeys(LINKS, "df"))
+        self.assertEqual(renamed, dict.fromkeys(LINKS, "350"))
         self.assertEqual(deleted, dict.fromkeys(LINKS, "250"))
         self.assertEqual(os.listdir(self.root), ["f"])
         self.assertEqual(os.listdir(self.outside), ["secret"])
@@ -124,7 +123,8 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
     def test_readOnly(self):
         """
         A read-only user (C{--read-only}) sees an empty C{perm} on each
-        link, in C{MLSD} and C{MLST}, and C{DELE} of it gets C{550}.
+        link, in C{MLSD} and C{MLST}, and C{RNFR} and C{DELE} of it get
+        C{550}.
         """
         mlsd, mlst, renamed, deleted = yield self.served(
             ServerConfig(readOnly=True))

@@ -475,14 +475,17 @@ class FactsTests(SynchronousTestCase):
     def test_unfollowedLinkPermissions(self):
         """
         A link the shell does not follow (L{LINK}: leading outside the
-        root, nowhere, or in a loop) promises only C{d} where the user may
-        delete (C{DELE} removes the link itself): C{RETR}, C{STOR} and
-        C{APPE} would follow it, and C{RNFR} refuses it. It was given
-        nothing, so clients trusting C{perm} would not delete it.
+        root, nowhere, or in a loop) promises only C{d} and C{f} where the
+        user may delete and rename (C{DELE} removes the link itself,
+        C{RNFR} and C{RNTO} rename it): C{RETR}, C{STOR} and C{APPE}
+        would follow it. It was given C{d} alone, though its rename
+        works, so clients trusting C{perm} would not rename it.
         """
         self.assertEqual(permissions(_file(kind=LINK), False), "")
-        self.assertEqual(permissions(_file(kind=LINK), True), "d")
+        self.assertEqual(permissions(_file(kind=LINK), True), "df")
         self.assertEqual(permissions(_file(kind=LINK), frozenset("elrf")),
+                         "f")
+        self.assertEqual(permissions(_file(kind=LINK), frozenset("elr")),
                          "")
 
     def test_mlstFeature(self):

@@ -58,11 +58,15 @@ class LinkLineTests(SynchronousTestCase):
 
     def test_noTarget(self):
         """
-        A link whose shell tells no target (C{None}, the default), or an
-        empty one, shows its name alone, as before.
+        A link whose shell tells no target (C{None}, the default: one
+        leading out of the root, whose text the shells keep to
+        themselves), or an empty one, is shown leading to itself, C{ln ->
+        ln}: with the name alone, GVfs 1.50 listed an entry with no name.
         """
-        self.assertEqual(formatListLine("ln", _link(None), NOW), HEAD + "ln")
-        self.assertEqual(formatListLine("ln", _link(""), NOW), HEAD + "ln")
+        self.assertEqual(formatListLine("ln", _link(None), NOW),
+                         HEAD + "ln -> ln")
+        self.assertEqual(formatListLine("ln", _link(""), NOW),
+                         HEAD + "ln -> ln")
 
     def test_notALink(self):
         """
@@ -75,11 +79,12 @@ class LinkLineTests(SynchronousTestCase):
     def test_lineBreakInTarget(self):
         """
         A target holding CR or LF is left out, not the link's line, and
-        forges no line.
+        forges no line: the link is shown leading to itself.
         """
         body = formatListing([("a", _link("x\r\n-rw-r--r-- forged")),
                               ("b", _link("y\nz"))], NOW)
-        self.assertEqual(body, (HEAD + "a\r\n" + HEAD + "b\r\n").encode())
+        self.assertEqual(body, (HEAD + "a -> a\r\n" + HEAD
+                                + "b -> b\r\n").encode())
 
     def test_lineBreakInName(self):
         """
@@ -118,14 +123,16 @@ class LinkStatsTests(SynchronousTestCase):
     def test_stats(self):
         """
         Each link of a batch shows its own target, links of the same mode
-        and owner too, and a link result without one its name alone.
+        and owner too, and a link result without one (leading out of the
+        root) itself.
         """
         body = ListFormat(NOW).stats(
             [("b", _linkResult("two")), ("a", _linkResult("one")),
              ("c", _linkResult())],
             disklistings.ownerName, disklistings.groupName)
         self.assertEqual(body.decode().splitlines(),
-                         [HEAD + "a -> one", HEAD + "b -> two", HEAD + "c"])
+                         [HEAD + "a -> one", HEAD + "b -> two",
+                          HEAD + "c -> c"])
 
     def test_describe(self):
         """

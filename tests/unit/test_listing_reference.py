@@ -69,6 +69,11 @@ def referenceListLine(name, info, now):
         date += f" {when.hour:02d}:{when.minute:02d}"
     else:
         date += f"  {when.year:4d}"
+    if info.kind == LINK:
+        # ls -l's arrow; a link with no target to show leads to itself.
+        target = info.target
+        shown = target and not set(target) & {"\r", "\n"}
+        name = f"{name} -> {target if shown else name}"
     return (f"{referenceMode(info.kind, info.mode, info.special)}"
             f" {info.nlink:3d}"
             f" {info.owner:<8} {info.group:<8} {info.size:8d} {date} {name}")
@@ -89,7 +94,7 @@ def referenceFactsLine(name, info, facts, writable):
         typeName = {FILE: "file", DIRECTORY: "dir",
                     LINK: "OS.unix=symlink"}.get(info.kind, "OS.unix=other")
         perm = ("el" + "cdfmp" * writable if info.isDirectory
-                else "d" * writable if info.kind == LINK
+                else "df" * writable if info.kind == LINK
                 else "r" + "adfw" * writable)
     values = {
         "type": typeName,

@@ -33,7 +33,7 @@ from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
 from ftpkit.shells.adapters import readFileFor
-from ftpkit.shells.pathlookups import unfollowedLink
+from ftpkit.shells.pathlookups import entryStat
 from ftpkit.shells.release import release
 
 _log = Logger()
@@ -195,7 +195,13 @@ class FileCommands:
     async def ftp_RNFR(self, argument):
         """
         Name the file or directory the next RNTO renames: C{550} where
-        the shell's rules would refuse renaming it (L{mayRename}).
+        the shell's rules would refuse renaming it (L{mayRename}). A
+        symbolic link the shell does not follow (leading nowhere, in a
+        loop, out of the root) is found as itself (L{entryStat}), and
+        its rename renames the link, as C{rename(2)} does on ProFTPD and
+        Pure-FTPd: C{stat} follows it, and C{RNFR} of it got C{550}. A
+        shell that finds the link in its parent's whole listing does it
+        in the client's turn at listings, as C{MLST} does.
         """
         path = await self.resolveEntry(argument)
         self.session.renameFrom = None
@@ -204,7 +210,7 @@ class FileCommands:
         shell = self.session.shell
         if not await mayRename(shell, path):
             raise PermissionDenied()
-        await shell.stat(path)
+        await entryStat(shell, path, self.listingTurn.call)
         self.session.renameFrom = path
         return (350, "Ready for RNTO")
 
@@ -369,17 +375,11 @@ class FileCommands:
         """
         Describe one path with MLST facts, on the control connection: a
         symbolic link the shell does not follow as itself
-        (L{unfollowedLink}), as C{MLSD} lists it.
+        (L{entryStat}), as C{MLSD} lists it.
         """
         path = await self.resolveEntry(argument)
-        shell = self.session.shell
-        try:
-            info = await shell.stat(path)
-        except (NoSuchFile, PermissionDenied):
-            info = await unfollowedLink(shell, path,
-                                        self.listingTurn.call)
-            if info is None:
-                raise
+        info = await entryStat(self.session.shell, path,
+                               self.listingTurn.call)
         line = listingfacts.formatFacts(
             paths.toText(path), info, self.session.mlstFacts,
             listingfacts.permissions(info, await self.permMask(path),

@@ -7,6 +7,7 @@ from ftpkit.control.handlers.transferring import abortWrite
 from ftpkit.errors import AlreadyExists, NoSuchFile
 from ftpkit.interfaces import IFTPShellCreate
 from ftpkit.protocol import paths
+from ftpkit.shells.pathlookups import entryStat
 
 STOU_ATTEMPTS = 100
 """Names C{STOU} tries (the first, then it followed by C{.1}, C{.2}...)
@@ -87,10 +88,12 @@ class UniqueUploadCommands:
     async def _isDirectory(self, path):
         """
         @param path: what C{STOU}'s argument names.
-        @return: whether it is a directory; C{ABOR} ends the wait.
+        @return: whether it is a directory (a link the shell does not
+            follow is none, L{entryStat}); C{ABOR} ends the wait.
         """
         try:
-            info = await self.whileOpening(self.session.shell.stat(path))
+            info = await self.whileOpening(entryStat(self.session.shell,
+                                                     path))
         except NoSuchFile:
             return False
         return info.isDirectory
@@ -118,11 +121,17 @@ class UniqueUploadCommands:
     async def exists(self, path):
         """
         @param path: a name C{STOU} may give its upload.
-        @return: whether a file or directory has it; C{ABOR} ends the
-            wait (L{whileOpening}).
+        @return: whether a file, a directory or a symbolic link has it
+            (L{entryStat}: a link leading nowhere, in a loop or out of the
+            root is one too, and C{STOU} takes the next name, never
+            writing through it: the disk realm made the file a link
+            leading nowhere named, C{fsspec:file://} answered C{550 File
+            exists} once the upload was complete, and both answered
+            C{550} for a link out); C{ABOR} ends the wait
+            (L{whileOpening}).
         """
         try:
-            await self.whileOpening(self.session.shell.stat(path))
+            await self.whileOpening(entryStat(self.session.shell, path))
         except NoSuchFile:
             return False
         return True
