@@ -13,6 +13,10 @@ on}), drives C{--ops} operations with the benchmark's own clients
 (L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
 count (C{callgrind_control -d}) and stops the server. C{--peer pyftpdlib}
 counts pyftpdlib's process the same way, in the same rounds.
+C{--ftpkit-arg ARG} gives every ftpkit more arguments
+(C{--ftpkit-arg=--workers=2}); the server's child processes then run
+under callgrind too (C{--trace-children=yes}), and the count is that of
+the whole process tree, the acceptor's and its workers'.
 """
 
 import argparse
@@ -185,48 +189,80 @@ def items(scenario, files, count, tag):
 class Callgrind:
     """
     The instructions a server running under callgrind has executed since
-    its first reading, read as L{_eachFile}'s C{meter}.
+    its first reading, read as L{_eachFile}'s C{meter}: its main
+    process's, or with C{tree} those of every process of its tree that
+    runs under callgrind (an acceptor's workers).
 
     @ivar pid: the server's process (callgrind's).
-    @ivar out: its C{--callgrind-out-file}; dump M{n} goes to C{out.n}.
-    @ivar dumps: how many dumps it has written; C{None} before the
+    @ivar out: a process's C{--callgrind-out-file} is C{out.PID}; its
+        dump M{n} goes to C{out.PID.n}.
+    @ivar tree: a L{bench.procstat.ProcessTree} of the server, or C{None}
+        to count its main process alone.
+    @ivar pids: the processes counted, once the instrumentation is on.
+    @ivar dumps: how many dumps each has written; C{None} before the
         instrumentation is on.
     @ivar total: the instructions counted so far.
     """
 
-    def __init__(self, pid, out):
+    def __init__(self, pid, out, tree=None):
         """
         @param pid: the server's process.
-        @param out: its C{--callgrind-out-file}.
+        @param out: see L{out}.
+        @param tree: see L{tree}.
         """
-        self.pid, self.out, self.dumps, self.total = pid, out, None, 0
+        self.pid, self.out, self.tree = pid, out, tree
+        self.pids, self.dumps, self.total = [pid], None, 0
 
     def __call__(self):
         """
-        The first reading turns the instrumentation on; each later one
-        dumps (which zeroes callgrind's counters) and adds the dump's total.
+        The first reading turns the instrumentation on (of each process
+        of the tree that runs under callgrind, with L{tree}); each later
+        one dumps (which zeroes callgrind's counters) and adds the dumps'
+        totals.
 
         @return: the instructions counted so far.
-        @raise RuntimeError: when callgrind did not answer C{OK}.
+        @raise RuntimeError: when callgrind did not answer C{OK} for the
+            main process, or for one of the tree's counted before.
         """
-        option = ["-i", "on"] if self.dumps is None else ["-d"]
-        done = subprocess.run(["callgrind_control", *option, str(self.pid)],
-                              capture_output=True, text=True)
-        if "OK" not in done.stdout:
-            raise RuntimeError(f"callgrind_control {option}: {done.stdout}"
-                               f" {done.stderr}")
         if self.dumps is None:
+            if self.tree is not None:
+                self.pids = [pid for pid in self.tree.pids()
+                             if pid == self.pid or _control(["-i", "on"], pid)]
+            _control(["-i", "on"], self.pid, required=True)
             self.dumps = 0
-        else:
-            self.dumps += 1
-            self.total += totals(self.lastDump())
+            return self.total
+        for pid in self.pids:
+            _control(["-d"], pid, required=True)
+        self.dumps += 1
+        self.total += sum(totals(self.lastDump(pid)) for pid in self.pids)
         return self.total
 
-    def lastDump(self):
+    def lastDump(self, pid=None):
         """
-        @return: the path of the last dump written.
+        @param pid: a process counted; by default the main one.
+        @return: the path of its last dump written.
         """
-        return f"{self.out}.{self.dumps}"
+        return f"{self.out}.{pid or self.pid}.{self.dumps}"
+
+
+def _control(option, pid, required=False):
+    """
+    Run C{callgrind_control} on one process.
+
+    @param option: its options.
+    @param pid: the process.
+    @param required: raise unless callgrind answered C{OK}.
+    @return: whether it did (a process not under callgrind does not).
+    @raise RuntimeError: see C{required}.
+    """
+    done = subprocess.run(["callgrind_control", *option, str(pid)],
+                          capture_output=True, text=True)
+    if "OK" in done.stdout:
+        return True
+    if required:
+        raise RuntimeError(f"callgrind_control {option} {pid}: {done.stdout}"
+                           f" {done.stderr}")
+    return False
 
 
 def totals(path):
@@ -243,7 +279,7 @@ def totals(path):
 
 
 def measure(kind, root, workdir, scenario, warm, counted, keep=None,
-            pem=None, seed=0):
+            pem=None, seed=0, extraArgs=()):
     """
     Start a server under callgrind, run a scenario's warm-up uncounted and
     its counted operations, stop it.
@@ -267,17 +303,22 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None,
         (or another false value).
     @param pem: the certificate and key, for the scenarios of L{TLS}.
     @param seed: the server's C{PYTHONHASHSEED}.
+    @param extraArgs: more arguments for the server; given any, its child
+        processes are counted with it (L{Callgrind.tree}).
     @return: instructions per operation.
     """
-    server = kind(root, workdir, pem)
+    server = kind(root, workdir, pem, extraArgs)
     out = os.path.join(workdir, f"{kind.name}-{time.monotonic_ns()}.out")
     command = server.command
+    children = ["--trace-children=yes"] if extraArgs else []
     server.command = lambda port, tls: [
         "env", f"PYTHONHASHSEED={seed}", "valgrind", "--tool=callgrind",
-        "--instr-atstart=no", "--callgrind-out-file=" + out,
+        "--instr-atstart=no", *children,
+        "--callgrind-out-file=" + out + ".%p",
     ] + command(port, tls)
     instance = server.start(tls=scenario in TLS, timeout=120)
-    counter = Callgrind(instance.process.pid, out)
+    counter = Callgrind(instance.process.pid, out,
+                        instance.tree if extraArgs else None)
     try:
         for batch, meter in ((warm, lambda: 0), (counted, counter)):
             SCENARIOS[scenario](instance, batch, meter)
@@ -335,6 +376,11 @@ def main(argv=None):
                         help="leave each run's callgrind file in DIR")
     parser.add_argument("--tmp", metavar="DIR",
                         help="where the served files go (default: $TMPDIR)")
+    parser.add_argument("--ftpkit-arg", action="append", default=[],
+                        metavar="ARG", help="extra ftpkit argument, for this"
+                        " checkout and the baselines (repeatable; e.g."
+                        " --ftpkit-arg=--workers=2: its workers are counted"
+                        " with it)")
     args = parser.parse_args(argv)
     if args.ops < 1 or args.warmup < 1 or args.repeat < 1:
         parser.error("--ops, --warmup and --repeat must be at least 1")
@@ -374,9 +420,11 @@ def main(argv=None):
                                     max(1, args.ops // share), tag)
                     keep = args.keep and os.path.join(
                         args.keep, f"{kind.name}-{scenario}-{round}.out")
+                    extra = (args.ftpkit_arg if issubclass(kind, Ftpkit)
+                             else ())
                     samples[kind.name, scenario].append(measure(
                         kind, root, workdir, scenario, warm, counted, keep,
-                        pem, round))
+                        pem, round, extra))
         print(f"instructions per operation (callgrind; {args.ops} operations"
               f" after {args.warmup} of warm-up, list, mlsd and listr"
               f" 1/{LIST_SHARE} of them;"

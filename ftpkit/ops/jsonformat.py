@@ -87,6 +87,12 @@ def _loadHook(saved):
     return level
 
 
+_decoder = json.JSONDecoder(object_hook=_loadHook)
+"""What C{json.loads(text, object_hook=_loadHook)} makes anew for each
+record, made once (the acceptor reads a worker's record for each of its
+transfers' lines)."""
+
+
 def eventFromJSON(text):
     """
     @param text: a JSON record, as L{eventAsJSON} writes.
@@ -94,6 +100,9 @@ def eventFromJSON(text):
     @raise ValueError: for text that is not JSON.
     """
     try:
+        if type(text) is str and not text.startswith("\ufeff"):
+            # What json.loads does with a str, but its decoder's.
+            return _decoder.decode(text)
         return json.loads(text, object_hook=_loadHook)
     except _Unsupported:
         return twistedEventFromJSON(text)

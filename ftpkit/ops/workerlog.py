@@ -22,6 +22,8 @@ import json
 import os
 import sys
 import time
+from json.encoder import encode_basestring_ascii
+from math import isfinite
 
 from twisted.logger import (
     InvalidLogLevelError,
@@ -45,6 +47,25 @@ LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
 when its log is its text log alone (L{workerEnvironment})."""
 
 _lineEncoder = json.JSONEncoder()
+
+
+def lineRecordText(when, name, namespace, text):
+    """
+    @param when: a line's C{log_time}.
+    @param name: its level's name.
+    @param namespace: its C{log_namespace}.
+    @param text: its text.
+    @return: the JSON array of the four, as C{json.JSONEncoder().encode}
+        writes it, made without the encoder a call of C{encode} makes
+        (a worker writes one for each of its transfers' lines) where
+        each is of its usual type: a finite C{float} and three C{str}.
+    """
+    if (type(when) is float and isfinite(when) and type(name) is str
+            and type(namespace) is str and type(text) is str):
+        return (f"[{float.__repr__(when)}, {encode_basestring_ascii(name)},"
+                f" {encode_basestring_ascii(namespace)},"
+                f" {encode_basestring_ascii(text)}]")
+    return _lineEncoder.encode([when, name, namespace, text])
 
 
 def workerEnvironment(environ=None, publisher=globalLogPublisher):
@@ -135,8 +156,8 @@ class WorkerLines(WorkerObserver):
         @param when: its C{log_time}.
         @return: C{True}.
         """
-        record = "{}{}\n".format(RECORD_SEPARATOR, _lineEncoder.encode(
-            [when, level.name, namespace, text]))
+        record = "{}{}\n".format(RECORD_SEPARATOR, lineRecordText(
+            when, level.name, namespace, text))
         writeGivingUp(self._out, self._encoding, record)
         return True
 

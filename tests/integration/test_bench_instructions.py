@@ -94,6 +94,42 @@ class InstructionsTests(unittest.TestCase):
             self.assertGreater(count, 10000)
             self.assertLess(count, 1000000)
 
+    def test_workers(self):
+        """
+        C{--ftpkit-arg=--workers=2} starts ftpkit with two workers, which
+        run under callgrind too: the count is the whole tree's, the
+        acceptor's and its workers' (a download is served by a worker,
+        so the acceptor's count alone would be a fraction of one).
+        """
+        workdir = scratchDirectory(self)
+        counted = []
+        measure = instructions.measure
+
+        def measuring(*args, **kwargs):
+            counted.append(args[9])
+            return measure(*args, **kwargs)
+        self.patch(instructions, "measure", measuring)
+        spawned = []
+        call = instructions.Callgrind.__call__
+
+        def reading(counter):
+            total = call(counter)
+            spawned.append(list(counter.pids))
+            return total
+        self.patch(instructions.Callgrind, "__call__", reading)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            instructions.main(["--ops", "3", "--warmup", "1", "--repeat", "1",
+                               "--only", "retr", "--tmp", workdir,
+                               "--ftpkit-arg=--workers=2"])
+        line = out.getvalue().splitlines()[1]
+        match = re.fullmatch(r"  retr +ftpkit ([\d,]+) \([\d,]+-[\d,]+\)",
+                             line)
+        self.assertIsNotNone(match, line)
+        self.assertGreater(int(match.group(1).replace(",", "")), 100000)
+        self.assertEqual(counted, [["--workers=2"]])
+        self.assertEqual([len(pids) for pids in spawned], [3, 3])
+
     def test_unknownScenario(self):
         """
         A scenario it does not know is a usage error.

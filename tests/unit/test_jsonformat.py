@@ -174,3 +174,21 @@ class DecodeTests(unittest.TestCase):
                 {"l": LogLevel.info}))["l"]["__class_uuid__"]}})
         self.assertEqual(eventFromJSON(record), twistedEventFromJSON(record))
         self.assertRaises(ValueError, eventFromJSON, "{not json")
+
+    def test_shapes(self):
+        """
+        Read with the decoder made once, text of every shape reads as
+        C{json.loads} and Twisted read it: a level after a record Twisted's
+        reading took over, an array, bytes; a byte order mark, trailing
+        text and an empty record are a C{ValueError} each.
+        """
+        level = twistedEventAsJSON({"log_level": LogLevel.warn})
+        unknown = level.replace('"warn"', '"loud"')
+        for record in [unknown, level, '[1.5, "info", "a", "b"]',
+                       '[{"k": [1, {"j": null}]}]', level.encode("utf-8"),
+                       '  {"a": "\\u00e9\\ud800"}  ', unknown, level]:
+            self.assertEqual(eventFromJSON(record),
+                             twistedEventFromJSON(record), record)
+        self.assertIs(eventFromJSON(level)["log_level"], LogLevel.warn)
+        for text in ["\ufeff" + level, level + " x", "", "[1] [2]"]:
+            self.assertRaises(ValueError, eventFromJSON, text)

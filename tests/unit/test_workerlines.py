@@ -21,6 +21,7 @@ from ftpkit.ops.workerlog import (
     WorkerLogReader,
     WorkerObserver,
     lineRecord,
+    lineRecordText,
     workerEnvironment,
     workerObserver,
 )
@@ -135,6 +136,32 @@ class LineRecordTests(unittest.TestCase):
             self.assertIsNone(lineRecord(value), value)
         self.assertEqual(lineRecord(json.loads('[1.5, "warn", "a", "b"]')),
                          (1.5, LogLevel.warn, "a", "b"))
+
+    def test_recordText(self):
+        """
+        A line record's text is what C{json.JSONEncoder().encode} writes
+        for the array, whatever its values: text of every kind of
+        character, floats of every size and sign, and values of other
+        types (which the acceptor then takes for no line record).
+        """
+
+        class Text(str):
+            pass
+
+        texts = ["", "plain", 'quote " and \\ backslash', "tab\tline\n",
+                 "\x00\x1f\x7f", "caf\u00e9 \u4e2d \U0001f600",
+                 "lone \ud800 surrogate", "\u2028\u2029"]
+        encoder = json.JSONEncoder()
+        for when in [1700000000.25, 0.1, -0.0, 1e300, 5e-324, 1.0,
+                     float("nan"), float("inf"), -float("inf"), 17, None]:
+            for text in texts:
+                for name in ["info", text]:
+                    for namespace in ["ftpkit", text, Text(text)]:
+                        values = [when, name, namespace, text]
+                        self.assertEqual(lineRecordText(*values),
+                                         encoder.encode(values), values)
+        self.assertEqual(lineRecordText(1.5, "info", "a", None),
+                         '[1.5, "info", "a", null]')
 
     def test_brokenPipe(self):
         """

@@ -198,7 +198,11 @@ def pacerFor(incoming, config, serverWide, clock, userRates=(None, None),
         own = limits.get(incoming)
         if own is None or own.rate != rate:
             own = limits[incoming] = RateLimit(rate, clock)
-    return Pacer.over([own, serverWide[incoming]])
+    server = serverWide[incoming]
+    if own is None and server is None:
+        # No limit (the usual case): no list made for Pacer.over.
+        return None
+    return Pacer.over([own, server])
 
 
 @implementer(IConsumer, IPushProducer)
