@@ -26,6 +26,7 @@ from operator import attrgetter, itemgetter
 
 from twisted.internet.defer import succeed
 
+from ftpkit.protocol.listinglines import byName
 from ftpkit.shells.disklistings import (
     DiskListing,
     groupName,
@@ -97,7 +98,7 @@ def splitParts(pairs, links, format):
     @param format: as for L{splitBatch}.
     @return: C{(parts, segments, stable)}; see L{splitBatch}.
     """
-    ordered = sorted(pairs, key=_byName)
+    ordered = sorted(pairs, key=byName)
     if ordered and not links and _allKept(ordered):
         lines = format.stats(ordered, ownerName, groupName)
         return [lines], (lines,), ordered
@@ -166,10 +167,6 @@ def renderBatch(segments, lstat, follow, format):
             result = follow(name, result)
         parts.append(format.stats([(name, result)], ownerName, groupName))
     return b"".join(parts)
-
-
-def _byName(pair):
-    return pair[0]
 
 
 def openWatched(cache, directory):
