@@ -26,20 +26,23 @@ from collections import namedtuple
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from stat import S_ISLNK
 
-FIELDS = (("st_mode", "I"), ("st_ino", "Q"), ("st_dev", "Q"),
-          ("st_uid", "I"), ("st_gid", "I"), ("st_size", "q"),
-          ("st_mtime", "d"))
-"""The fields of an C{os.stat} result kept, and their arrays' types: what
+FIELDS = (("st_mode", 0, "I"), ("st_ino", 1, "Q"), ("st_dev", 2, "Q"),
+          ("st_uid", 4, "I"), ("st_gid", 5, "I"), ("st_size", 6, "q"),
+          ("st_mtime", None, "d"))
+"""The fields of an C{os.stat} result kept, their index in it as a
+sequence (the float C{st_mtime} has none), and their arrays' types: what
 the listing formats read but C{st_nlink}, 1 for every entry kept
 (L{keptBatch})."""
 
-_GETTERS = tuple((attrgetter(field), code) for field, code in FIELDS)
+_SEQUENCED = tuple((index, code) for _, index, code in FIELDS[:-1])
 
 _MTIMES = len(FIELDS) - 1
 """Where the modification times are among a batch's arrays."""
+
+_mtime = attrgetter("st_mtime")
 
 KeptResult = namedtuple("KeptResult", [
     "st_mode", "st_ino", "st_dev", "st_nlink", "st_uid", "st_gid",
@@ -94,14 +97,20 @@ def keptBatch(stable, again):
 
     @param stable: the C{(name, os.stat_result)} pairs of its entries
         whose lines may be kept: files of one link (none of them a
-        directory, nor a link followed).
+        directory, nor a link followed), their results as C{os.lstat}
+        gives them.
     @param again: the names of its other entries.
     @return: what L{KeptStats.batches} holds for it.
     """
-    results = list(map(_second, stable))
-    return (SEPARATOR.join(map(_first, stable)),
-            tuple(array(code, map(getter, results))
-                  for getter, code in _GETTERS),
+    if not stable:
+        return "", tuple(array(code) for _, _, code in FIELDS), tuple(again)
+    # Read as sequences and turned into columns in C: an attribute read
+    # an entry and field cost a third more.
+    names, results = zip(*stable)
+    columns = list(zip(*results))
+    return (SEPARATOR.join(names),
+            tuple(array(code, columns[index]) for index, code in _SEQUENCED)
+            + (array("d", list(map(_mtime, results))),),
             tuple(again))
 
 
@@ -112,10 +121,6 @@ def mtimesOf(batch):
         C{array("d")}.
     """
     return batch[1][_MTIMES]
-
-
-_first = itemgetter(0)
-_second = itemgetter(1)
 
 
 def pairsOf(batch, lstat, follow):
