@@ -111,6 +111,7 @@ class ListingCache:
         self._listings = OrderedDict()
         self._formats = {}
         self._bytes = 0
+        self._kept = 0
         self._warned = False
         self.hits = 0
         self.misses = 0
@@ -125,10 +126,11 @@ class ListingCache:
     @property
     def entries(self):
         """
-        @return: how many listings are kept, a directory's entries kept
-            (L{STATS}) counting as one.
+        @return: how many listings are kept (a directory's entries kept,
+            under L{STATS}, are not listings: they count in L{size}
+            alone).
         """
-        return len(self._listings)
+        return len(self._listings) - self._kept
 
     @property
     def watched(self):
@@ -249,6 +251,7 @@ class ListingCache:
             self._listings[key, formatKey] = listing
             self._formats.setdefault(key, set()).add(formatKey)
             self._bytes += size
+            self._kept += formatKey is STATS
             while self._bytes > self._maxBytes:
                 self._remove(next(iter(self._listings)))
             return True
@@ -262,6 +265,7 @@ class ListingCache:
         listing = self._listings.pop(where)
         self._bytes -= listing.size
         key, formatKey = where
+        self._kept -= formatKey is STATS
         formats = self._formats[key]
         formats.discard(formatKey)
         if not formats:
@@ -275,6 +279,7 @@ class ListingCache:
             self._listings.clear()
             self._formats.clear()
             self._bytes = 0
+            self._kept = 0
             self._watcher.close()
 
 
