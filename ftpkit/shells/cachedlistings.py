@@ -364,7 +364,8 @@ class CachingListing(DiskListing):
         The next batch's entries: those kept by the cache (L{pairsOf}),
         or read from the directory.
 
-        @return: its C{(name, os.stat_result)} pairs, the names of the
+        @return: its C{(name, result)} pairs (C{os.stat_result} values,
+            or L{ftpkit.shells.keptstats.KeptResult} ones), the names of the
             links followed among them, and what L{readStatsAhead} gives
             after them (a true value while batches follow).
         """

@@ -268,8 +268,9 @@ def cacheKeyOf(thing, method):
     saying what its key is (a plugin's, written before the cache) is
     never cached: its lines never come from, nor go to, the cache. A
     cached format's C{stats} may be given the results the cache kept of
-    a directory's entries (L{ftpkit.shells.keptstats}): C{os.stat_result}
-    values whose fields the built-in formats read alone are set.
+    a directory's entries (L{ftpkit.shells.keptstats.KeptResult}): the
+    fields the built-in formats read alone, named as an
+    C{os.stat_result}'s.
 
     @param thing: a format or a test.
     @param method: the name of what it computes.
