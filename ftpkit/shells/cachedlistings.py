@@ -11,16 +11,22 @@ that has a key (L{ftpkit.shells.listings.cacheKeyOf}): every wrapper
 above it still gets the bytes it asked that format for, as it would
 without the cache. A batch is kept as runs of lines and the names of the
 entries whose lines may change without an event on the directory
-(L{splitParts}), described and formatted again at each use.
+(L{splitParts}), described and formatted again at each use. A listing
+read from the directory keeps its entries too
+(L{ftpkit.shells.keptstats}): a listing of it in a format the cache
+holds no lines of formats those, read as they were, instead of the
+directory's (and its lines are cached in turn).
 """
 
 import os
 import stat as statModule
 from array import array
 from collections import deque
+from operator import attrgetter, itemgetter
 
 from twisted.internet.defer import succeed
 
+from ftpkit.protocol.listinglines import byName
 from ftpkit.shells.disklistings import (
     DiskListing,
     groupName,
@@ -28,7 +34,8 @@ from ftpkit.shells.disklistings import (
     readAhead,
     readStatsAhead,
 )
-from ftpkit.shells.listingcache import CachedListing
+from ftpkit.shells.keptstats import KeptStats, keptBatch, mtimesOf, pairsOf
+from ftpkit.shells.listingcache import STATS, CachedListing
 from ftpkit.shells.listings import BATCH_SIZE, cacheKeyOf
 
 _TYPE = statModule.S_IFMT(0o177777)
@@ -60,11 +67,11 @@ def splitBatch(pairs, links, format):
     @param links: the names among them of links followed.
     @param format: the format.
     @return: the bytes of the batch, its segments (see
-        L{CachedListing.batches}) and the modification times of the
-        entries whose lines are kept.
+        L{CachedListing.batches}) and the pairs of the entries whose
+        lines are kept, sorted by name.
     """
-    parts, segments, mtimes = splitParts(pairs, links, format)
-    return b"".join(parts), segments, mtimes
+    parts, segments, stable = splitParts(pairs, links, format)
+    return b"".join(parts), segments, stable
 
 
 def splitParts(pairs, links, format):
@@ -77,19 +84,29 @@ def splitParts(pairs, links, format):
     line may change without an event on its directory: a directory (its
     own size, links and time change with its contents), a file of more
     than one name (changed through another one, in another directory), a
-    link followed. So a recursive listing learns a cached directory's
-    subdirectories too (L{ftpkit.shells.treelisting.WalkFormat}).
+    link followed; and a file of no link (which no file system the cache
+    watches lists), so that the others all have one
+    (L{ftpkit.shells.keptstats}). So a recursive listing learns a cached
+    directory's subdirectories too
+    (L{ftpkit.shells.treelisting.WalkFormat}).
+
+    A batch of such entries alone (most are) is looked at in C, not an
+    entry at a time in Python.
 
     @param pairs: as for L{splitBatch}.
     @param links: as for L{splitBatch}.
     @param format: as for L{splitBatch}.
-    @return: C{(parts, segments, mtimes)}; see L{splitBatch}.
+    @return: C{(parts, segments, stable)}; see L{splitBatch}.
     """
-    parts, segments, mtimes, run = [], [], [], []
-    for pair in sorted(pairs, key=_byName):
+    ordered = sorted(pairs, key=byName)
+    if ordered and not links and _allKept(ordered):
+        lines = format.stats(ordered, ownerName, groupName)
+        return [lines], (lines,), ordered
+    parts, segments, stable, run = [], [], [], []
+    for pair in ordered:
         name, result = pair
         # S_ISDIR, inline: a call an entry was some 5% of a listing read.
-        if (result.st_nlink > 1 or result.st_mode & _TYPE == _DIRECTORY
+        if (result.st_nlink != 1 or result.st_mode & _TYPE == _DIRECTORY
                 or name in links):
             if run:
                 lines = format.stats(run, ownerName, groupName)
@@ -100,12 +117,29 @@ def splitParts(pairs, links, format):
             segments.append((name,))
         else:
             run.append(pair)
-            mtimes.append(result.st_mtime)
+            stable.append(pair)
     if run:
         lines = format.stats(run, ownerName, groupName)
         parts.append(lines)
         segments.append(lines)
-    return parts, tuple(segments), mtimes
+    return parts, tuple(segments), stable
+
+
+def _allKept(pairs):
+    """
+    @param pairs: C{(name, result)} pairs, none of them a link followed.
+    @return: whether the lines of all are kept (L{splitParts}): none is a
+        directory, each has one link.
+    """
+    results = list(map(_second, pairs))
+    return (not any(map(statModule.S_ISDIR, map(_mode, results)))
+            and set(map(_links, results)) == _ONE)
+
+
+_second = itemgetter(1)
+_mode = attrgetter("st_mode")
+_links = attrgetter("st_nlink")
+_ONE = {1}
 
 
 def renderBatch(segments, lstat, follow, format):
@@ -133,10 +167,6 @@ def renderBatch(segments, lstat, follow, format):
             result = follow(name, result)
         parts.append(format.stats([(name, result)], ownerName, groupName))
     return b"".join(parts)
-
-
-def _byName(pair):
-    return pair[0]
 
 
 def openWatched(cache, directory):
@@ -182,7 +212,8 @@ def listingOf(opened, follow, run, cache):
 class CachingListing(DiskListing):
     """
     A L{DiskListing} whose formatted batches come from the cache when it
-    holds them in their format, and go to it when read whole.
+    holds them in their format, are formatted from the entries it keeps
+    when it holds those, and go to it when read whole.
 
     Whether it does is decided at its first batch: one asked for in a
     format with a key (L{cacheKeyOf}), before any other way of reading
@@ -207,6 +238,7 @@ class CachingListing(DiskListing):
         self._started = False
         self._key = None
         self._cached = None
+        self._stats = None
         self._index = 0
         self._kept = None
         self._ahead = deque()
@@ -272,14 +304,19 @@ class CachingListing(DiskListing):
         """
         The blocking part of L{nextFormattedBatch}: the first batch looks
         in the cache; a listing it held goes on from there, any other is
-        read from the directory and kept, to be cached whole.
+        formatted from the entries it kept, or read from the directory,
+        and kept, to be cached whole.
 
         @return: as L{ftpkit.shells.disklistings.formatStats}.
         """
         if self._index == 0 and self._kept is None:
-            self._cached = self._cache.find(self._token, self._key, format)
-            if self._cached is None:
-                self._kept = ([], [], [0])
+            found = self._cache.find(self._token, self._key, format)
+            if type(found) is CachedListing:
+                self._cached = found
+            else:
+                self._stats = found
+                self._kept = _Keeping(found is None,
+                                      format.cacheStamp() is not None)
                 self._readAhead(format)
         if self._cached is not None:
             return self._replay(format)
@@ -322,14 +359,25 @@ class CachingListing(DiskListing):
                            self._follow, format)
         return 1, data, [None] if index + 1 < len(batches) else []
 
-    def _readAndKeep(self, format):
+    def _nextPairs(self):
         """
-        The next batch read from the directory, its segments kept; the
-        listing cached once read whole.
+        The next batch's entries: those kept by the cache (L{pairsOf}),
+        or read from the directory.
 
-        @return: as L{ftpkit.shells.disklistings.formatStats}, the
-            batch's bytes in parts (L{splitParts}).
+        @return: its C{(name, result)} pairs (C{os.stat_result} values,
+            or L{ftpkit.shells.keptstats.KeptResult} ones), the names of the
+            links followed among them, and what L{readStatsAhead} gives
+            after them (a true value while batches follow).
         """
+        stats = self._stats
+        if stats is not None:
+            batches = stats.batches
+            index = self._index
+            if index >= len(batches):
+                return [], (), []
+            pairs, links = pairsOf(batches[index], self._iterator.lstat,
+                                   self._follow)
+            return pairs, links, [None] if index + 1 < len(batches) else []
         links = set()
         follow = self._follow
 
@@ -339,32 +387,93 @@ class CachingListing(DiskListing):
 
         pairs, after = readStatsAhead(self._entries(), following,
                                       self._batchSize)
+        return pairs, links, after
+
+    def _readAndKeep(self, format):
+        """
+        The next batch read, its segments kept (and, read from the
+        directory, its entries); the listing cached once read whole.
+
+        @return: as L{ftpkit.shells.disklistings.formatStats}, the
+            batch's bytes in parts (L{splitParts}); a batch of kept
+            entries that were all gone meanwhile counts as one, as the
+            end of the listing is a batch of none.
+        """
+        pairs, links, after = self._nextPairs()
         self._index += 1
-        parts, segments, mtimes = splitParts(pairs, links, format)
-        if self._kept is not None:
-            batches, times, count = self._kept
+        parts, segments, stable = splitParts(pairs, links, format)
+        kept = self._kept
+        if kept is not None:
             if pairs:
-                batches.append(segments)
-                times.extend(mtimes)
-                count[0] += len(pairs)
+                kept.add(segments, stable, len(pairs))
             if not after:
                 self._keep(format)
-        return len(pairs), parts, after
+        return len(pairs) or len(after), parts, after
 
     def _keep(self, format):
         """
-        Cache what was read, unless it is too small to be worth it.
+        Cache what was read, unless it is too small to be worth it: the
+        entries read from the directory first, so that the lines, used
+        more recently, are let go after them.
         """
-        batches, times, count = self._kept
-        self._kept = None
-        if count[0] < MIN_ENTRIES:
+        kept, self._kept = self._kept, None
+        if kept.count < MIN_ENTRIES:
             return
-        stamp = format.cacheStamp()
+        if self._stats is None:
+            generation = self._token[1]
+            self._cache.store(self._token, STATS, KeptStats(
+                generation, tuple(kept.stats)))
+        else:
+            generation = self._stats.generation
         # Kept as C doubles (8 bytes each, not a float object's 32), and
         # only for a format whose lines depend on the time.
-        times = array("d", sorted(times) if stamp is not None else ())
         self._cache.store(self._token, self._key, CachedListing(
-            self._token[1], stamp, times, tuple(batches)))
+            generation, format.cacheStamp(), array("d", sorted(kept.mtimes)),
+            tuple(kept.batches)))
+
+
+class _Keeping:
+    """
+    What a listing read whole keeps to cache at its end.
+
+    @ivar batches: each batch's segments (L{CachedListing.batches}).
+    @ivar stats: each batch's entries (L{keptBatch}), or C{None} when
+        they are not kept (the listing is formatted from kept ones).
+    @ivar mtimes: the modification times of the entries whose lines are
+        kept, for a format whose lines depend on the time; else none.
+    @ivar count: the entries read.
+    """
+
+    def __init__(self, stats, dated):
+        """
+        @param stats: whether to keep the entries.
+        @param dated: whether to keep the times.
+        """
+        self.batches = []
+        self.stats = [] if stats else None
+        self.mtimes = array("d")
+        self._dated = dated
+        self.count = 0
+
+    def add(self, segments, stable, count):
+        """
+        Keep a batch.
+
+        @param segments: its segments.
+        @param stable: the pairs of its entries whose lines are kept
+            (L{splitParts}).
+        @param count: its entries.
+        """
+        self.batches.append(segments)
+        self.count += count
+        if self.stats is not None:
+            batch = keptBatch(stable, [segment[0] for segment in segments
+                                       if type(segment) is not bytes])
+            self.stats.append(batch)
+            if self._dated:
+                self.mtimes.extend(mtimesOf(batch))
+        elif self._dated:
+            self.mtimes.extend([result.st_mtime for _, result in stable])
 
 
 def _formatted(result):

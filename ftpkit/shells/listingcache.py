@@ -7,13 +7,20 @@ by L{enable} (the server does, unless C{--no-listing-cache}).
 A listing is cached under its directory (C{st_dev}, C{st_ino}) and the
 key of its format (L{ftpkit.shells.listings.cacheKeyOf}: the command, the
 facts, the user's masks, the names a wrapper hides), with the generation
-its directory had before it was read; it is used only while the
-directory has that generation, read after draining inotify's queue, in
-the thread that then uses it: a change finished before is seen. What the
-events of a directory do not tell is not cached: the entries that are
-directories, links followed or files of more than one name are described
-again at each use (L{ftpkit.shells.cachedlistings}), and a C{LIST}'s
-dates are checked to read the same (C{linesKept}).
+its directory had before it was read; and the entries as that listing
+read them (L{ftpkit.shells.keptstats.KeptStats}) under the directory and
+L{STATS}, with the same generation, from which a listing in another
+format is made without reading the directory. Each is used only while
+the directory has that generation, read after draining inotify's queue,
+in the thread that then uses it: a change finished before is seen. What
+the events of a directory do not tell is not cached: the entries that
+are directories, links followed or files of more than one name are
+described again at each use (L{ftpkit.shells.cachedlistings}), and a
+C{LIST}'s dates are checked to read the same (C{linesKept}).
+
+Lines and entries count alike against the cache's bytes, the least
+recently used let go first: the entries of a directory listed in one
+format alone go before its lines.
 
 Not cached: where inotify is not there (not Linux), where no more watches
 may be made, and on file systems that other machines or processes change
@@ -40,6 +47,10 @@ RECORD_OVERHEAD = 256
 
 VOLATILE_COST = 96
 """What an entry described at each use costs in a cached listing."""
+
+STATS = object()
+"""The key under which a directory's entries are kept, where a format's
+key names its lines (no format's key is this object)."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +91,9 @@ class ListingCache:
     Cached listings, bounded in bytes (the least recently used let go),
     and the watcher of their directories; thread-safe.
 
-    @ivar hits: how many times L{find} gave a listing.
-    @ivar misses: how many times it gave none; both counted under the
+    @ivar hits: how many times L{find} gave a listing, or the entries to
+        format one from.
+    @ivar misses: how many times it gave neither; both counted under the
         lock L{find} holds anyway, read without it (for metrics).
     """
 
@@ -99,6 +111,7 @@ class ListingCache:
         self._listings = OrderedDict()
         self._formats = {}
         self._bytes = 0
+        self._kept = 0
         self._warned = False
         self.hits = 0
         self.misses = 0
@@ -113,9 +126,11 @@ class ListingCache:
     @property
     def entries(self):
         """
-        @return: how many listings are kept.
+        @return: how many listings are kept (a directory's entries kept,
+            under L{STATS}, are not listings: they count in L{size}
+            alone).
         """
-        return len(self._listings)
+        return len(self._listings) - self._kept
 
     @property
     def watched(self):
@@ -158,7 +173,7 @@ class ListingCache:
         """
         @param token: what L{begin} gave.
         @return: whether a listing of its directory, as it is now, is
-            cached in some format.
+            cached in some format, or its entries are.
         """
         key, generation = token
         with self._lock:
@@ -174,23 +189,40 @@ class ListingCache:
         @param formatKey: the format's C{cacheKey()}.
         @param format: the format, whose C{linesKept} says whether its
             lines are the same.
-        @return: the L{CachedListing}, or C{None}.
+        @return: the L{CachedListing}; else the directory's
+            L{ftpkit.shells.keptstats.KeptStats}, to format them; or
+            C{None} (a miss), the directory to be read.
         """
         key = token[0]
         with self._lock:
             self._watcher.drain()
-            listing = self._listings.get((key, formatKey))
-            if listing is not None and (
-                    listing.generation != self._watcher.generation(key)):
-                self._remove((key, formatKey))
-                listing = None
+            generation = self._watcher.generation(key)
+            listing = self._current((key, formatKey), generation)
             if listing is None or not format.linesKept(listing.stamp,
                                                        listing.mtimes):
-                self.misses += 1
-                return None
+                listing = self._current((key, STATS), generation)
+                if listing is None:
+                    self.misses += 1
+                    return None
             self.hits += 1
-            self._listings.move_to_end((key, formatKey))
             return listing
+
+    def _current(self, where, generation):
+        """
+        @param where: a C{(directory key, format key or L{STATS})}.
+        @param generation: the directory's generation now.
+        @return: what is kept there, made the most recently used, if it
+            is of that generation; else C{None} (and what was kept there
+            is let go).
+        """
+        listing = self._listings.get(where)
+        if listing is None:
+            return None
+        if listing.generation != generation:
+            self._remove(where)
+            return None
+        self._listings.move_to_end(where)
+        return listing
 
     def store(self, token, formatKey, listing):
         """
@@ -199,12 +231,15 @@ class ListingCache:
         changed since.
 
         @param token: what L{begin} gave.
-        @param formatKey: its format's C{cacheKey()}.
-        @param listing: the L{CachedListing}, whose generation is
-            C{token}'s.
+        @param formatKey: its format's C{cacheKey()}, or L{STATS}.
+        @param listing: the L{CachedListing}, or for L{STATS} the
+            L{ftpkit.shells.keptstats.KeptStats}: of the generation the
+            directory had when it was read (C{token}'s, or that of the
+            entries it was made of).
         @return: whether it was kept.
         """
-        key, generation = token
+        key = token[0]
+        generation = listing.generation
         size = listing.size
         with self._lock:
             self._watcher.drain()
@@ -216,6 +251,7 @@ class ListingCache:
             self._listings[key, formatKey] = listing
             self._formats.setdefault(key, set()).add(formatKey)
             self._bytes += size
+            self._kept += formatKey is STATS
             while self._bytes > self._maxBytes:
                 self._remove(next(iter(self._listings)))
             return True
@@ -229,6 +265,7 @@ class ListingCache:
         listing = self._listings.pop(where)
         self._bytes -= listing.size
         key, formatKey = where
+        self._kept -= formatKey is STATS
         formats = self._formats[key]
         formats.discard(formatKey)
         if not formats:
@@ -242,6 +279,7 @@ class ListingCache:
             self._listings.clear()
             self._formats.clear()
             self._bytes = 0
+            self._kept = 0
             self._watcher.close()
 
 

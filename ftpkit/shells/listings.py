@@ -266,7 +266,11 @@ def cacheKeyOf(thing, method):
     also defines C{cacheKey} (and, for a format, C{cacheStamp} and
     C{linesKept}). A subclass that changes what C{method} gives without
     saying what its key is (a plugin's, written before the cache) is
-    never cached: its lines never come from, nor go to, the cache.
+    never cached: its lines never come from, nor go to, the cache. A
+    cached format's C{stats} may be given the results the cache kept of
+    a directory's entries (L{ftpkit.shells.keptstats.KeptResult}): the
+    fields the built-in formats read alone, named as an
+    C{os.stat_result}'s.
 
     @param thing: a format or a test.
     @param method: the name of what it computes.

@@ -182,20 +182,21 @@ class SplitBatchTests(unittest.TestCase):
     def test_split(self):
         """
         A batch's bytes are the format's; directories, followed links
-        and files of more than one name are kept by name, the others'
-        lines as bytes with their times.
+        and files of other than one link are kept by name, the others'
+        lines as bytes, their pairs given back in order.
         """
         pairs = [("c", _stat(size=3)), ("b", _stat(0o40755, 3, 2)),
                  ("a", _stat(size=1)), ("d", _stat(nlink=2, size=4)),
-                 ("e", _stat(size=5)), ("l", _stat(size=6))]
+                 ("e", _stat(size=5)), ("l", _stat(size=6)),
+                 ("z", _stat(nlink=0, size=7))]
         format = ListFormat(1_700_000_100)
-        data, segments, mtimes = splitBatch(pairs, {"l"}, format)
+        data, segments, stable = splitBatch(pairs, {"l"}, format)
         self.assertEqual(data, format.stats(pairs, ownerName, groupName))
         self.assertEqual([type(s) is bytes or s for s in segments],
-                         [True, ("b",), True, ("d",), True, ("l",)])
-        self.assertEqual(len(mtimes), 3)
+                         [True, ("b",), True, ("d",), True, ("l",), ("z",)])
+        self.assertEqual([name for name, _ in stable], ["a", "c", "e"])
         now = {"b": _stat(0o40755, 4, 9), "d": _stat(nlink=2, size=8),
-               "l": _stat(mode=0o120777, size=1)}
+               "l": _stat(mode=0o120777, size=1), "z": pairs[-1][1]}
         followed = _stat(size=77)
         rendered = renderBatch(segments, now.__getitem__,
                                lambda name, result: followed, format)
