@@ -15,6 +15,7 @@ import subprocess
 from twisted.trial import unittest
 
 from tests.clientmatrix import UNICODE, ClientServerMixin, readTree
+from tests.clienttrees import writeTree
 
 GFTP = shutil.which("gftp-text")
 
@@ -39,13 +40,7 @@ class GFTPMixin(ClientServerMixin):
 
     def setUp(self):
         ClientServerMixin.setUp(self)
-        site = os.path.join(self.root, "site")
-        for name, data in TREE.items():
-            path = os.path.join(site, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        os.makedirs(os.path.join(site, "emptydir"))
+        writeTree(os.path.join(self.root, "site"), TREE, "emptydir")
         self.serve(*self.workers)
         self.home = os.path.join(self.local, "home")
         os.makedirs(self.home)

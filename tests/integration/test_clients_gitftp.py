@@ -22,6 +22,7 @@ import subprocess
 from twisted.trial import unittest
 
 from tests.clientmatrix import EndpointServerMixin, readTree
+from tests.clienttrees import writeTree
 from tests.serverprocess import freePort
 
 GIT = shutil.which("git")
@@ -249,11 +250,7 @@ class SingleProcessTests(GitFTPMixin, unittest.TestCase):
         if GIT_FTP is None or LFTP is None:
             raise unittest.SkipTest("git-ftp or lftp is not installed")
         site = os.path.join(self.root, "site")
-        for name, data in FIRST.items():
-            path = os.path.join(site, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
+        writeTree(site, FIRST)
         into = os.path.join(self.local, "snap")
         os.makedirs(into)
         self.runIn([GIT_FTP, "snapshot", "--insecure", "-u", "alice",

@@ -17,15 +17,9 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import LocalMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.scratch import scratchDirectory
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 LINKS = ("far", "gone", "loop")
 """The links of the root: C{far} leads out of it, C{gone} nowhere,
@@ -136,16 +130,7 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.root)), ["f", *LINKS])
 
 
-class FsspecLinkDeletePermTests(DiskLinkDeletePermTests):
+class FsspecLinkDeletePermTests(LocalMixin, DiskLinkDeletePermTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm serving C{self.root}.
-        """
-        return makeFsspecRealm("file://" + self.root, {})

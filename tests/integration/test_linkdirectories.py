@@ -16,15 +16,9 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import LocalMixin
 from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 LINKS = ("far", "farDir", "gone", "loop", "inside")
 """The links of the root."""
@@ -93,16 +87,7 @@ class DiskLinkDirectoryTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.outside)), ["secret", "sub"])
 
 
-class FsspecLinkDirectoryTests(DiskLinkDirectoryTests):
+class FsspecLinkDirectoryTests(LocalMixin, DiskLinkDirectoryTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm serving C{self.root}.
-        """
-        return makeFsspecRealm("file://" + self.root, {})

@@ -18,16 +18,10 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import LocalMixin, fsspec
 from tests.ftpclient import inLoggedInClient, replyCode
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 LINKS = {"far": None, "gone": "nowhere", "loop": "loop", "farDir": None}
 """The links of the root, by name, and their texts (C{None}: leading to
@@ -243,19 +237,10 @@ class DiskLinkRenameTests(RenameChecks, LoopbackServerMixin,
                          sorted(["d", "f", *LINKS]))
 
 
-class FsspecLinkRenameTests(DiskLinkRenameTests):
+class FsspecLinkRenameTests(LocalMixin, DiskLinkRenameTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm serving C{self.root}.
-        """
-        return makeFsspecRealm("file://" + self.root, {})
 
 
 class WorkersLinkRenameTests(RenameChecks, unittest.TestCase):

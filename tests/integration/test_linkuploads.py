@@ -21,15 +21,9 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import LocalMixin
 from tests.ftpclient import inLoggedInClient, replyCode
 from tests.scratch import scratchDirectory
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 
 def uploads(ftp, steps):
@@ -175,16 +169,7 @@ class DiskLinkUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.checkLinks()
 
 
-class FsspecLinkUploadTests(DiskLinkUploadTests):
+class FsspecLinkUploadTests(LocalMixin, DiskLinkUploadTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    def makeRealm(self):
-        """
-        @return: the fsspec realm serving C{self.root}.
-        """
-        return makeFsspecRealm("file://" + self.root, {})
