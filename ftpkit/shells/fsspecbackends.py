@@ -196,6 +196,7 @@ class LocalBackend(_PosixBackend):
 
     createsAtomically = True
     resolvesLinks = True
+    describesEntries = True
 
     def bind(self, fs, root):
         """
@@ -216,6 +217,15 @@ class LocalBackend(_PosixBackend):
                 yield page
         finally:
             entries.close()
+
+    def holdsEntries(self, fs, path):
+        """
+        See L{Backend.holdsEntries}: the directory read up to its first
+        entry (L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem.hasEntries});
+        the temporary file of an upload in progress counts, as C{rmdir(2)}
+        would refuse it.
+        """
+        return fs.hasEntries(path)
 
     def moveNew(self, fs, source, target):
         """

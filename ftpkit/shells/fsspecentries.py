@@ -45,7 +45,9 @@ def describe(backend, fs, detail):
     name = detail.get("name", "").rstrip("/")
     return FileInfo(
         kind=kind,
-        size=int(detail.get("size") or 0) if kind == FILE else 0,
+        # A link's size is its own length (its text's), as the disk
+        # realm gives it.
+        size=int(detail.get("size") or 0) if kind in (FILE, LINK) else 0,
         mtime=backend.mtimeOf(fs, detail),
         mode=mode,
         nlink=2 if kind == DIRECTORY else 1,

@@ -13,11 +13,13 @@ thread.
 """
 
 import re
+from contextlib import closing
 from datetime import datetime, timezone
 
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
 from ftpkit.shells.fsspecheld import heldEntries
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf
+from ftpkit.shells.fsspeclistings import pageEntries
 from ftpkit.shells.listings import BATCH_SIZE
 
 
@@ -87,6 +89,10 @@ class Backend:
     @cvar resolvesLinks: the store has symbolic links, which L{confine}
         resolves to real paths (the shell then provides
         L{ftpkit.interfaces.IFTPShellResolve}).
+    @cvar describesEntries: the filesystem describes one entry of a
+        directory by its name alone, as its listing would (its C{entry}
+        method: L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem.entry});
+        the shell then provides L{ftpkit.interfaces.IFTPShellListSome}.
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -100,6 +106,7 @@ class Backend:
     unsupportedFeatures = frozenset({"MFMT"})
     createsAtomically = False
     resolvesLinks = False
+    describesEntries = False
 
     def __init__(self, label):
         """
@@ -186,6 +193,22 @@ class Backend:
         @param path: its path on C{fs}.
         """
         fs.rmdir(path)
+
+    def holdsEntries(self, fs, path):
+        """
+        Whether a directory holds an entry a listing would show (blocking),
+        for the emptiness check before its removal: its pages
+        (L{pages}) read up to the first that has one, not the whole
+        listing where the store pages it (S3).
+
+        @param fs: the filesystem.
+        @param path: the directory's path on C{fs}.
+        @return: C{True} when it holds one.
+        @raise FileNotFoundError: when there is nothing there.
+        """
+        here = path.rstrip("/")
+        with closing(self.pages(fs, path)) as pages:
+            return any(pageEntries(page, here) for page in pages)
 
     def recover(self, fs):
         """

@@ -151,6 +151,39 @@ class LinkFreeLocalFileSystem:
         finally:
             os.close(fd)
 
+    def entry(self, path):
+        """
+        One entry of a directory, as L{entries} gives it, found by its
+        name alone (one C{lstat}, and what a link leads to), not by reading
+        the directory.
+
+        @param path: a path whose directory is resolved.
+        @return: its entry; C{None} when nothing is there.
+        @raise OSError: C{ELOOP} when a link is on the way to its directory.
+        """
+        try:
+            result = linkfree.statOf(os.fsencode(path))
+        except FileNotFoundError:
+            return None
+        islink = statModule.S_ISLNK(result.st_mode)
+        if islink:
+            result = self._follow(path, result)
+        return _detail(path, result, islink)
+
+    def hasEntries(self, path):
+        """
+        @param path: a resolved path of a directory.
+        @return: whether it holds any entry (reserved names included), read
+            up to the first one, not whole.
+        @raise NotADirectoryError: for a file.
+        """
+        fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
+        try:
+            with os.scandir(fd) as entries:
+                return next(entries, None) is not None
+        finally:
+            os.close(fd)
+
     def links(self, path):
         """
         @param path: a resolved path of a directory.

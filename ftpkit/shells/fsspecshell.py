@@ -37,6 +37,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellCreate,
     IFTPShellFeatures,
+    IFTPShellListSome,
     IFTPShellResolve,
     IFTPShellStreamedListing,
 )
@@ -75,7 +76,9 @@ class FsspecShell:
     (L{ftpkit.shells.fsspecgeneric.Backend.createsAtomically}: the local
     disk), the shell also provides L{IFTPShellCreate}; where the store
     has symbolic links that the backend resolves (the local disk),
-    L{IFTPShellResolve}.
+    L{IFTPShellResolve}; where the filesystem describes one entry by its
+    name (L{ftpkit.shells.fsspecgeneric.Backend.describesEntries}: the
+    local disk), L{IFTPShellListSome}.
 
     @ivar fs: the filesystem the calls are made on: the one given, or
         what the backend makes of it for this root
@@ -106,6 +109,8 @@ class FsspecShell:
             alsoProvides(self, IFTPShellCreate)
         if self.backend.resolvesLinks:
             alsoProvides(self, IFTPShellResolve)
+        if self.backend.describesEntries:
+            alsoProvides(self, IFTPShellListSome)
         self._running = 0
         self._idleWaiters = []
 
@@ -296,6 +301,21 @@ class FsspecShell:
         return [(name, describe(self.backend, self.fs, detail))
                 for name, detail in entries]
 
+    def _listSome(self, path, names):
+        """
+        The blocking part of L{listSome}.
+        """
+        self._requireDirectory(path)
+        pairs = []
+        for name in names:
+            if isReserved(name) or name in ("", ".", "..") or "/" in name:
+                continue
+            detail = self.fs.entry(self.fsPath(path + (name,),
+                                               followLast=False))
+            if detail is not None:
+                pairs.append((name, describe(self.backend, self.fs, detail)))
+        return pairs
+
     def _openListing(self, path):
         """
         The blocking part of L{openListing}: the listing, its first batch
@@ -336,10 +356,12 @@ class FsspecShell:
             raise NoSuchFile()
         if kind != DIRECTORY:
             raise NotDirectory()
-        if self._entries(path):
+        real = self.fsPath(path, followLast=False)
+        # Not the whole listing, which any user who may remove
+        # directories had the server make at will.
+        if self.backend.holdsEntries(self.fs, real):
             raise DirectoryNotEmpty()
-        self.backend.removeDirectory(self.fs,
-                                     self.fsPath(path, followLast=False))
+        self.backend.removeDirectory(self.fs, real)
 
     def _removeFile(self, path):
         kind = self._ownKindOf(path)
@@ -473,6 +495,16 @@ class FsspecShell:
         and the prefixes below it, the latter as directories.
         """
         return self._refused(path) or self.call(self._list, path)
+
+    def listSome(self, path, names):
+        """
+        See L{ftpkit.interfaces.IFTPShellListSome.listSome} (provided where
+        the backend L{describesEntries
+        <ftpkit.shells.fsspecgeneric.Backend.describesEntries>}): each
+        name looked up alone, the directory not read.
+        """
+        return self._refused(path) or self.call(self._listSome, path,
+                                                list(names))
 
     def openListing(self, path):
         """
