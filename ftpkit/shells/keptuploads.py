@@ -90,6 +90,7 @@ from ftpkit.shells.keptfresh import FreshPartialsShell
 from ftpkit.shells.keptkeeping import KeepingShell
 from ftpkit.shells.keptnames import PARTIAL_PREFIX, partialNames, placingName
 from ftpkit.shells.keptrunning import RunningUploads
+from ftpkit.shells.listings import openListing
 from ftpkit.shells.partials import DIRECTORY_KEPT
 
 _REPLACED = ("File busy: another upload replaces it; try again later")
@@ -257,11 +258,30 @@ class KeptUploadsShell(FreshPartialsShell):
         try:
             return await self._shell.removeDirectory(path)
         except DirectoryNotEmpty:
-            entries = await self._shell.list(path)
-            if not entries or not all(name.startswith(PARTIAL_PREFIX)
-                                      for name, _ in entries):
+            names = await self._partialsAlone(path)
+            if not names:
                 raise
-        for name, _ in entries:
+        for name in names:
             await self.removeKept(path + (name,))
         await self._shell.removeDirectory(path)
-        return len(entries)
+        return len(names)
+
+    async def _partialsAlone(self, path):
+        """
+        @param path: a directory.
+        @return: the names of its entries where each is a partial upload;
+            else C{None}, its listing read up to the batch that shows one
+            that is not (an C{RMD} of a full directory read it whole, each
+            time a user asked).
+        """
+        listing = await openListing(self._shell, path)
+        names = []
+        try:
+            while batch := await listing.nextBatch():
+                if not all(name.startswith(PARTIAL_PREFIX)
+                           for name, _ in batch):
+                    return None
+                names.extend(name for name, _ in batch)
+        finally:
+            listing.close()
+        return names

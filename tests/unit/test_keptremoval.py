@@ -13,13 +13,15 @@ from twisted.internet.task import Clock
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from ftpkit.errors import NoSuchFile, QuotaExceeded
+from ftpkit.errors import DirectoryNotEmpty, NoSuchFile, QuotaExceeded
 from ftpkit.fileinfo import HiddenEntries
 from ftpkit.shells import keptnames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER, KeptPartials
 from ftpkit.shells.keptuploads import KeptUploadsShell
+from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.memorytree import Budget
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
@@ -480,3 +482,34 @@ class TwoProcessesTests(unittest.TestCase):
         self.cut(first, ("g",), b"other")
         self.assertEqual(self.successResultOf(
             second.resumableSize(("f",))), 13)
+
+
+class FullDirectoryRemovalTests(unittest.TestCase):
+    """
+    C{RMD} of a directory that holds files, on a L{KeptUploadsShell}: it
+    listed the directory whole to see whether it held partial uploads
+    alone, each time a user asked (the thirty-fourth attack sweep). Its
+    listing is read up to the first batch holding another file now.
+    """
+
+    def test_firstBatchAlone(self):
+        """
+        Of a directory of three batches of files, one batch is read, and
+        the directory stays.
+        """
+        files = {"/d/f%05d" % index: b"" for index in range(3 * BATCH_SIZE)}
+        raw = MemoryShell(files, clock=Clock())
+        shell = KeptUploadsShell(raw, clock=Clock())
+        read = []
+        wholeBatch = MemoryListing.nextBatch
+
+        def counting(listing):
+            read.append(listing)
+            return wholeBatch(listing)
+
+        self.patch(MemoryListing, "nextBatch", counting)
+        raw.list = lambda path: self.fail("listed whole")
+        self.failureResultOf(shell.removeDirectory(("d",)), DirectoryNotEmpty)
+        self.assertEqual(len(read), 1)
+        self.assertEqual(len(self.successResultOf(raw.listNames(("d",)))),
+                         3 * BATCH_SIZE)
