@@ -26,7 +26,7 @@ from ftpkit.shells.keptregistry import (
     KeptPartials,
     logDropped,
 )
-from ftpkit.shells.keptsweep import sweepDirectory, sweepTree
+from ftpkit.shells.keptsweep import SweepSchedule, sweepDirectory, sweepTree
 from ftpkit.shells.partials import NOTHING_THERE
 from ftpkit.shells.shellwrapper import ShellWrapper
 
@@ -79,6 +79,8 @@ class KeepingShell(HidingKeptShell):
         self._resumer = None
         self._where = tuple(where)
         self._kept = KeptPartials() if kept is None else kept
+        # Shared with the copies forResumer makes.
+        self._sweeps = SweepSchedule()
 
     @property
     def wrapped(self):
@@ -127,8 +129,9 @@ class KeepingShell(HidingKeptShell):
         """
         Keep a hidden file as C{target}'s partial upload for this
         shell's resumer (replacing an older one of theirs), then remove
-        the expired hidden files of its directory; a failure is logged,
-        and the file removed.
+        the expired hidden files of its directory (unless it was swept
+        less than L{ftpkit.shells.keptsweep.SWEEP_INTERVAL} ago); a
+        failure is logged, and the file removed.
 
         @param hidden: the file's path.
         @param target: the target's path.
@@ -153,7 +156,8 @@ class KeepingShell(HidingKeptShell):
                                   versionOf(info)),
                 0 if info is None else info.size, _recorded(targetWas)):
             await remove()
-        await sweepDirectory(self, target[:-1])
+        if self._sweeps.due(target[:-1], self.now()):
+            await sweepDirectory(self, target[:-1])
 
     async def _pastTarget(self, partial, target, targetWas):
         """

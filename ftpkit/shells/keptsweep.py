@@ -1,7 +1,8 @@
 """
 The sweep of the hidden files of L{ftpkit.shells.keptuploads.KeptUploadsShell}
 past their lifetime (L{ftpkit.shells.keptnames.staleAction}): in a
-directory whenever a cut upload is kept there (L{sweepDirectory}), and in
+directory when a cut upload is kept there (L{sweepDirectory}, at most
+once a L{SWEEP_INTERVAL}: L{SweepSchedule}), and in
 a whole tree when a realm starts (L{sweepTree}).
 
 A server that died mid-upload left its new upload's file
@@ -29,9 +30,46 @@ from ftpkit.shells.keptregistry import EXPIRED, REPLACED
 
 _log = Logger()
 
+SWEEP_INTERVAL = 60
+"""Seconds between the sweeps of one directory that cut uploads kept in
+it start (L{SweepSchedule}): its hidden files turn stale an hour at the
+soonest (L{ftpkit.shells.keptnames.staleAction})."""
+
+MOST_DIRECTORIES = 1024
+"""How many directories' last sweeps a L{SweepSchedule} remembers."""
+
 DEPTH = 32
 """The most levels below its start L{sweepTree} walks: a link leading
 back up would otherwise be walked for ever."""
+
+
+class SweepSchedule:
+    """
+    When a cut upload kept in a directory sweeps it: at most once every
+    L{SWEEP_INTERVAL} seconds. Each sweep lists the directory whole, and
+    a client cutting uploads into a directory of many files at will had
+    the server list it at each cut (the thirty-fourth attack sweep).
+    """
+
+    def __init__(self):
+        self._last = {}
+
+    def due(self, directory, now):
+        """
+        @param directory: a directory's path.
+        @param now: the time now, seconds since the epoch.
+        @return: whether it is to be swept now; if so, the sweep is
+            counted as made now. The oldest of L{MOST_DIRECTORIES} are
+            forgotten first (so swept again).
+        """
+        last = self._last.pop(directory, None)
+        if last is not None and 0 <= now - last < SWEEP_INTERVAL:
+            self._last[directory] = last
+            return False
+        if len(self._last) >= MOST_DIRECTORIES:
+            del self._last[next(iter(self._last))]
+        self._last[directory] = now
+        return True
 
 
 async def sweepDirectory(keeper, directory):

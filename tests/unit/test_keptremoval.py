@@ -18,6 +18,7 @@ from ftpkit.fileinfo import HiddenEntries
 from ftpkit.shells import keptnames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER, KeptPartials
+from ftpkit.shells.keptsweep import SWEEP_INTERVAL
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memory import MemoryShell
@@ -513,3 +514,42 @@ class FullDirectoryRemovalTests(unittest.TestCase):
         self.assertEqual(len(read), 1)
         self.assertEqual(len(self.successResultOf(raw.listNames(("d",)))),
                          3 * BATCH_SIZE)
+
+
+class CutSweepTests(unittest.TestCase):
+    """
+    A cut upload kept in a directory sweeps it (a listing of it whole):
+    a client cutting uploads at will had the server list the directory
+    at each cut (the thirty-fourth attack sweep). A directory is swept
+    once a L{SWEEP_INTERVAL} at most now, by every session of the tree.
+    """
+
+    def test_sweptOnceAnInterval(self):
+        """
+        Five cuts in a row list the directory once; one past the interval
+        lists it again.
+        """
+        clock = Clock()
+        clock.advance(1000)
+        raw = MemoryShell({"/d/f": b"old"}, clock=clock)
+        shell = KeptUploadsShell(raw, clock=clock)
+        listed = []
+        wholeList = MemoryShell.list
+
+        def recording(memory, path):
+            listed.append(tuple(path))
+            return wholeList(memory, path)
+
+        self.patch(MemoryShell, "list", recording)
+        for resumer in ("alice", "bob", "alice", "carol", "alice"):
+            opened = self.successResultOf(
+                shell.forResumer(resumer).openForWriting(("d", "f")))
+            self.successResultOf(opened.writeAt(0, b"cut"))
+            self.successResultOf(opened.abort())
+        self.assertEqual(listed, [("d",)])
+        clock.advance(SWEEP_INTERVAL)
+        opened = self.successResultOf(
+            shell.forResumer("alice").openForWriting(("d", "f")))
+        self.successResultOf(opened.writeAt(0, b"cut"))
+        self.successResultOf(opened.abort())
+        self.assertEqual(listed, [("d",), ("d",)])
