@@ -1,11 +1,15 @@
 """
-How the fsspec shells make their blocking calls: the pool of threads they
-run in (L{defaultPool}), the lock of a filesystem that takes one call at a
-time (L{lockFor}), and the reply a failed call becomes (L{translateError}).
+How the fsspec shells make their blocking calls (L{PooledCalls}): the
+pool of threads they run in (L{defaultPool}), the lock of a filesystem
+that takes one call at a time (L{lockFor}), and the reply a failed call
+becomes (L{translateError}).
 """
 
 import threading
 import weakref
+
+from twisted.internet import defer
+from twisted.logger import Logger
 
 from ftpkit.blocking import BlockingPool
 from ftpkit.errors import (
@@ -19,6 +23,10 @@ from ftpkit.errors import (
     PermissionDenied,
     fromOSError,
 )
+
+_log = Logger(namespace="ftpkit.shells.fsspecshell")
+"""The failed calls' lines keep the namespace they had when the shell's
+module made its calls itself."""
 
 POOL_SIZE = 16
 """Blocking calls running at once, for all the shells of one pool: a
@@ -78,3 +86,96 @@ def defaultPool():
     if _DEFAULT_POOL is None:
         _DEFAULT_POOL = BlockingPool("ftpkit-fsspec", size=POOL_SIZE)
     return _DEFAULT_POOL
+
+
+class PooledCalls:
+    """
+    A shell's blocking calls, each made in a thread of a pool (holding
+    the lock of a backend that takes one call at a time), their errors
+    translated (L{translateError}), and counted so that L{whenIdle} can
+    tell when none is running. A subclass has C{backend} (its
+    L{ftpkit.shells.fsspecgeneric.Backend}) and C{fs} (its filesystem),
+    which an unexpected failure's repair uses.
+    """
+
+    def __init__(self, pool, lock):
+        """
+        @param pool: the L{ftpkit.blocking.BlockingPool} to make the calls
+            in.
+        @param lock: the lock to hold during each call, or C{None}.
+        """
+        self._pool = pool
+        self._lock = lock
+        self._running = 0
+        self._idleWaiters = []
+
+    def call(self, function, *args):
+        """
+        Run a blocking call in the pool (holding the lock of a backend that
+        takes one call at a time), errors translated by
+        L{translateError}.
+
+        @param function: a blocking callable.
+        @param args: its arguments.
+        @return: a Deferred with the call's result.
+        """
+        self._running += 1
+        running = self._pool.run(self._guarded, function, args)
+        running.addBoth(self._ended)
+        return running
+
+    def _ended(self, result):
+        """
+        Count a call as over; tell L{whenIdle}'s waiters when none is left.
+
+        @return: C{result}.
+        """
+        self._running -= 1
+        if not self._running:
+            waiters, self._idleWaiters = self._idleWaiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return result
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once none of this shell's calls is
+            running (at once if none is).
+        """
+        if not self._running:
+            return defer.succeed(None)
+        waiter = defer.Deferred()
+        self._idleWaiters.append(waiter)
+        return waiter
+
+    def _guarded(self, function, args):
+        """
+        Make one call (in a pool thread).
+        """
+        try:
+            if self._lock is None:
+                return function(*args)
+            with self._lock:
+                return function(*args)
+        except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
+            translated = translateError(error)
+            if isinstance(translated, LocalError) and translated is not error:
+                _log.error(
+                    "{backend} storage call {call} failed: {kind}: {why}",
+                    backend=self.backend.label,
+                    call=getattr(function, "__name__", "?"),
+                    kind=type(error).__name__, why=str(error)[:200])
+                self._recover()
+            raise translated from None
+
+    def _recover(self):
+        """
+        Let the backend repair the filesystem after an unexpected failure
+        (in the pool thread, holding the lock if there is one).
+        """
+        try:
+            self.backend.recover(self.fs)
+        except Exception as error:  # noqa: BLE001 (the next call tries again)
+            _log.error("{backend} storage cannot reconnect: {kind}: {why}",
+                       backend=self.backend.label, kind=type(error).__name__,
+                       why=str(error)[:200])

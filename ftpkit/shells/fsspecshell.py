@@ -17,7 +17,6 @@ L{describe} this module gives too.
 
 
 from twisted.internet import defer
-from twisted.logger import Logger
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.errors import (
@@ -26,7 +25,6 @@ from ftpkit.errors import (
     FTPError,
     InvalidPath,
     IsDirectory,
-    LocalError,
     MovedIntoItself,
     NoSuchFile,
     NotDirectory,
@@ -43,7 +41,13 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
-from ftpkit.shells.fsspeccalls import POOL_SIZE, defaultPool, lockFor, translateError
+from ftpkit.shells.fsspeccalls import (
+    POOL_SIZE,
+    PooledCalls,
+    defaultPool,
+    lockFor,
+    translateError,
+)
 from ftpkit.shells.fsspecentries import describe, kindOf
 from ftpkit.shells.fsspecfiles import (
     CommitOnCloseWriter,
@@ -59,13 +63,12 @@ from ftpkit.shells.fsspectemporaries import renameUnwritten
 from ftpkit.shells.guardedpaths import checkedReal
 from ftpkit.shells.reservednames import RESERVED
 
-_log = Logger()
-
 __all__ = ["FsspecShell", "describe", "POOL_SIZE", "defaultPool", "lockFor",
            "translateError"]
 
+
 @implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing)
-class FsspecShell:
+class FsspecShell(PooledCalls):
     """
     A user's view of a directory (or key prefix) of an fsspec filesystem.
 
@@ -103,16 +106,15 @@ class FsspecShell:
         self.root = root.rstrip("/")
         self.backend = backend if backend is not None else backendFor(fs)
         self.fs = self.backend.bind(fs, self.root)
-        self._pool = pool if pool is not None else defaultPool()
-        self._lock = lockFor(fs) if self.backend.serialized else None
+        PooledCalls.__init__(
+            self, pool if pool is not None else defaultPool(),
+            lockFor(fs) if self.backend.serialized else None)
         if self.backend.createsAtomically:
             alsoProvides(self, IFTPShellCreate)
         if self.backend.resolvesLinks:
             alsoProvides(self, IFTPShellResolve)
         if self.backend.describesEntries:
             alsoProvides(self, IFTPShellListSome)
-        self._running = 0
-        self._idleWaiters = []
 
     def _refused(self, *pathList):
         """
@@ -124,77 +126,6 @@ class FsspecShell:
             if any(map(isReserved, path)):
                 return defer.fail(InvalidPath())
         return None
-
-    def call(self, function, *args):
-        """
-        Run a blocking call in the pool (holding the lock of a backend that
-        takes one call at a time), errors translated by
-        L{translateError}.
-
-        @param function: a blocking callable.
-        @param args: its arguments.
-        @return: a Deferred with the call's result.
-        """
-        self._running += 1
-        running = self._pool.run(self._guarded, function, args)
-        running.addBoth(self._ended)
-        return running
-
-    def _ended(self, result):
-        """
-        Count a call as over; tell L{whenIdle}'s waiters when none is left.
-
-        @return: C{result}.
-        """
-        self._running -= 1
-        if not self._running:
-            waiters, self._idleWaiters = self._idleWaiters, []
-            for waiter in waiters:
-                waiter.callback(None)
-        return result
-
-    def whenIdle(self):
-        """
-        @return: a Deferred firing once none of this shell's calls is
-            running (at once if none is).
-        """
-        if not self._running:
-            return defer.succeed(None)
-        waiter = defer.Deferred()
-        self._idleWaiters.append(waiter)
-        return waiter
-
-    def _guarded(self, function, args):
-        """
-        Make one call (in a pool thread).
-        """
-        try:
-            if self._lock is None:
-                return function(*args)
-            with self._lock:
-                return function(*args)
-        except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
-            translated = translateError(error)
-            if isinstance(translated, LocalError) and translated is not error:
-                _log.error(
-                    "{backend} storage call {call} failed: {kind}: {why}",
-                    backend=self.backend.label,
-                    call=getattr(function, "__name__", "?"),
-                    kind=type(error).__name__, why=str(error)[:200])
-                self._recover()
-            raise translated from None
-
-    def _recover(self):
-        """
-        Let the backend repair the filesystem after an unexpected failure
-        (in the pool thread, holding the lock if there is one).
-        """
-        try:
-            self.backend.recover(self.fs)
-        except Exception as error:  # noqa: BLE001 (the next call tries again)
-            _log.error("{backend} storage cannot reconnect: {kind}: {why}",
-                       backend=self.backend.label, kind=type(error).__name__,
-                       why=str(error)[:200])
 
     def fsPath(self, path, followLast=True):
         """
