@@ -12,6 +12,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.shells import uploads
+from tests.callcounts import countedCalls
 from tests.integration.test_uploadsweep import claimAndClose, crashedName
 from tests.scratch import readLocal, writeLocal
 from tests.uploadroot import UploadRoot
@@ -132,18 +133,11 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         uploads.beginSweep(frozenset({uploads.temporaryTag()}))
         self.addCleanup(uploads.endSweep)
         writeLocal(self.path(crashedName(b"f")), b"half")
-        scans = []
-        scandir = os.scandir
-
-        def counting(path):
-            scans.append(path)
-            return scandir(path)
-
-        self.patch(os, "scandir", counting)
+        scans = countedCalls(self, os, "scandir")
         for name in [b"a", b"b", b"c"]:
             self.assertIsNone(uploads.resumableSize(self.path(name)))
         self.assertEqual(uploads.resumableSize(self.path(b"f")), 4)
-        self.assertEqual(scans, [self.root])
+        self.assertEqual(scans, [(self.root,)])
 
     def test_resumeSparesRunning(self):
         """

@@ -27,6 +27,7 @@ from ftpkit.shells.memorytree import Budget
 from ftpkit.shells.permissions import PermissionShell, QuotaUsage
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
+from tests.callcounts import countedCalls
 from tests.scratch import scratchDirectory
 from tests.syncrun import syncRun
 
@@ -501,14 +502,7 @@ class FullDirectoryRemovalTests(unittest.TestCase):
         files = {"/d/f%05d" % index: b"" for index in range(3 * BATCH_SIZE)}
         raw = MemoryShell(files, clock=Clock())
         shell = KeptUploadsShell(raw, clock=Clock())
-        read = []
-        wholeBatch = MemoryListing.nextBatch
-
-        def counting(listing):
-            read.append(listing)
-            return wholeBatch(listing)
-
-        self.patch(MemoryListing, "nextBatch", counting)
+        read = countedCalls(self, MemoryListing, "nextBatch")
         raw.list = lambda path: self.fail("listed whole")
         self.failureResultOf(shell.removeDirectory(("d",)), DirectoryNotEmpty)
         self.assertEqual(len(read), 1)
