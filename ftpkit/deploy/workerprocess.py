@@ -30,6 +30,7 @@ from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
 from ftpkit.deploy.logpipe import PacedPipe
+from ftpkit.deploy.rundelay import runDelay
 from ftpkit.deploy.workersignals import SIGNALLED
 
 WORKER_FD = 3
@@ -98,6 +99,7 @@ class WorkerProcess(ProcessProtocol):
         self.logPipe = None
         self.pid = None
         self._answerCall = None
+        self._cpuWaitMark = None
 
     def makeConnection(self, transport):
         """
@@ -323,7 +325,7 @@ class WorkerProcess(ProcessProtocol):
         self.hosts[host] += 1
         self.handovers.sent(connection, host, self.pool.reactor.seconds())
         if self._answerCall is None:
-            self._waitForAnswer()
+            self._startWaiting()
 
     def ping(self):
         """
@@ -336,7 +338,7 @@ class WorkerProcess(ProcessProtocol):
         self.channel.sendLine(b"ping")
         self.pings.sent(self.pool.reactor.seconds())
         if self._answerCall is None:
-            self._waitForAnswer()
+            self._startWaiting()
 
     def unacknowledged(self):
         """
@@ -371,10 +373,40 @@ class WorkerProcess(ProcessProtocol):
             return
         left, what, timeout = due
         if left <= 0:
-            self.pool.workerHung(self, what, timeout)
-        else:
-            self._answerCall = self.pool.reactor.callLater(
-                left, self._waitForAnswer)
+            left = self._waitedForCPU()
+            if left <= 0:
+                self.pool.workerHung(self, what, timeout)
+                return
+        self._answerCall = self.pool.reactor.callLater(
+            left, self._waitForAnswer)
+
+    def _startWaiting(self):
+        """
+        The worker owes an answer, and owed none: note how long it has
+        waited for a CPU so far (L{_waitedForCPU}), and check when the
+        answer is due.
+        """
+        self._cpuWaitMark = runDelay(self.pid)
+        self._waitForAnswer()
+
+    def _waitedForCPU(self):
+        """
+        An answer is overdue: how long the worker waited for a CPU since
+        the last look (L{ftpkit.deploy.rundelay}), time it is given more.
+        On a machine whose cores are busy it was runnable but not
+        running: slow, not hung; killed, every session it served was cut
+        (its clients read a connection reset). A worker stopped, stuck
+        in a call, or looping with a core to itself waits for none; one
+        looping on a busy core is given the time it waited, shorter at
+        each look, and is killed once it ran as long as the timeout.
+
+        @return: the seconds it waited (0 where the system does not
+            tell).
+        """
+        mark, self._cpuWaitMark = self._cpuWaitMark, runDelay(self.pid)
+        if mark is None or self._cpuWaitMark is None:
+            return 0
+        return self._cpuWaitMark - mark
 
     def _stopWaiting(self):
         if self._answerCall is not None:
