@@ -257,7 +257,13 @@ class HandshakeCandidates:
         and forget L{refused}.
         """
         self.refused = None
-        self._stopWaking()
+        if self._wake is not None:
+            self._stopWaking()
+        if not self._kept:
+            # A clear session's channel drops none at every PASV and
+            # EPSV: no new dict, no calls (docs/benchmark.rst,
+            # bench-small-stor-35).
+            return
         kept, self._kept = self._kept, {}
         for connection, each in kept.items():
             _cancel(each.timer)

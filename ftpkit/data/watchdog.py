@@ -93,7 +93,9 @@ class WatchedConnection:
 
         @param reason: why the connection ended (an exception).
         """
-        self._stopWatch()
+        if self._sweep is not None:
+            # (Most transfers end never watched: no call then.)
+            self._stopWatch()
         self.lostReason = reason
         waiters, self._lostWaiters = self._lostWaiters, []
         for waiter in waiters:

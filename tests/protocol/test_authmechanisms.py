@@ -113,3 +113,49 @@ class AuthMechanismTests(unittest.TestCase):
         self.assertEqual(replyCodes(transport), ["504"])
         self.assertIsNone(transport.tlsStarted)
         self.assertFalse(protocol.controlSecure)
+
+
+class DataTLSDecisionTests(unittest.TestCase):
+    """
+    What a session answers its data channel and its transfers
+    (C{arrivalTLS}, C{transferTLS}): nothing in clear, without lending
+    the control connection's context; the data connections' TLS under
+    C{PROT P}, but for a passive connection arriving in the TLS client
+    role (C{SSCN ON}).
+    """
+
+    def test_clear(self):
+        """
+        Under C{AUTH TLS} without C{PROT P}, data stays clear: neither
+        answer gives TLS, and the context is not lent.
+        """
+        protocol, _ = authenticate(b"TLS")
+        self.assertIsNone(protocol.arrivalTLS())
+        self.assertIsNone(protocol.transferTLS())
+        self.assertFalse(protocol._tlsContextLent)
+
+    def test_protected(self):
+        """
+        Under C{PROT P} both give the data connections' TLS.
+        """
+        protocol, _ = authenticate(b"TLS-P")
+        self.assertIsNotNone(protocol.arrivalTLS())
+        self.assertIsNotNone(protocol.transferTLS())
+        self.assertTrue(protocol._tlsContextLent)
+
+    def test_clientRole(self):
+        """
+        In the TLS client role (C{SSCN ON}, or a listener of C{CPSV}), a
+        passive connection arriving is kept as it is (its transfer makes
+        the handshake); in clear, the transfer gets no TLS either, and
+        the C{CPSV} role is spent.
+        """
+        protocol, _ = authenticate(b"TLS-P")
+        protocol.tlsClientMode = True
+        self.assertIsNone(protocol.arrivalTLS())
+        protocol.tlsClientMode = False
+        protocol.protectData = False
+        protocol.tlsClientNext = True
+        self.assertIsNone(protocol.arrivalTLS())
+        self.assertIsNone(protocol.transferTLS())
+        self.assertFalse(protocol.tlsClientNext)

@@ -120,6 +120,21 @@ class HandshakeCandidatesTests(unittest.TestCase):
         self.assertEqual((self.lost, len(self.candidates)), ([], 0))
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_dropNone(self):
+        """
+        L{HandshakeCandidates.drop} with no candidate (a clear session's
+        every C{PASV} and C{EPSV}) changes nothing: candidates added
+        later are kept, timed and dropped as ever.
+        """
+        self.candidates.drop()
+        self.candidates.drop()
+        candidate = self.add(timed=True)
+        self.assertEqual(len(self.candidates), 1)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.candidates.drop()
+        self.assertEqual((candidate.aborted, len(self.candidates)), (1, 0))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_evictSilentOldest(self):
         """
         Full, L{HandshakeCandidates.evictSilent} aborts the oldest

@@ -108,6 +108,22 @@ class NewFileTests(unittest.TestCase):
         yield opened.close()
         self.assertEqual(os.listdir(self.root), [b"f"])
 
+    def test_endsAgainAfterDescriptor(self):
+        """
+        Once committed through its descriptor, the file's C{close} fires
+        at once with success, and so do every later C{close} and
+        C{abort}, which leave the file as committed.
+        """
+        opened = self.successResultOf(self.shell.openForWriting(("f",)))
+        descriptor = opened.descriptor()
+        os.pwrite(descriptor.fd, b"spliced", descriptor.offset)
+        descriptor.commit(7)
+        self.assertIsNone(self.successResultOf(opened.close()))
+        self.assertIsNone(self.successResultOf(opened.close()))
+        self.assertIsNone(self.successResultOf(opened.abort()))
+        self.assertEqual(os.listdir(self.root), [b"f"])
+        self.assertEqual(FilePath(self.path(b"f")).getContent(), b"spliced")
+
     @inlineCallbacks
     def test_appearedMeanwhileReplaced(self):
         """

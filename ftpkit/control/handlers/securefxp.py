@@ -91,6 +91,9 @@ class SecureFxpCommands:
         """
         client = (self.tlsClientMode or self.tlsClientNext) and not listing
         self.tlsClientNext = False
+        if not self.protectData:
+            # dataTLSContext's answer in clear, without the call.
+            return None
         tls = self.dataTLSContext()
         if tls is None or not client:
             return tls
@@ -110,7 +113,11 @@ class SecureFxpCommands:
         @return: what L{dataTLSContext} gives, or C{None} in the client
             role.
         """
-        if self.tlsClientMode or self.tlsClientNext:
+        if (self.tlsClientMode or self.tlsClientNext
+                or not self.protectData):
+            # (In clear: dataTLSContext's answer, without the call; the
+            # channel asks at every PASV and EPSV, and again when the
+            # connection comes.)
             return None
         return self.dataTLSContext()
 

@@ -379,7 +379,10 @@ class Transferring:
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
-        announce()
+        if not announced:
+            # announce(), without the call: the channel let go of it when
+            # it gave the connection.
+            self.reply(150, opening)
         return connection
 
     def _transferEnded(self):
