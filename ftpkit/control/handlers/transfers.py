@@ -59,8 +59,8 @@ class TransferCommands(Transferring):
         file's stored bytes, and a client's partial copy holds either
         count (CRLF kept, as FileZilla keeps it on Windows; LF, as on
         Unix), so whichever the server took, a resume would silently
-        skip or repeat bytes for the other (vsftpd, ProFTPD and
-        pyftpdlib refuse it too).
+        skip or repeat bytes for the other (vsftpd, Pure-FTPd, ProFTPD
+        and pyftpdlib refuse it too).
 
         @param offset: the transfer's C{REST} offset, used up.
         @return: L{REST_ASCII_REFUSED}, or C{None} to go on.
