@@ -233,3 +233,14 @@ class ConformanceTests(unittest.TestCase):
                          ["200", "350", "554", "350", "554", "350", "554",
                           "425", "350", "425", "350", "200", "425"])
         self.assertIn("TYPE I", replies[2])
+
+    def test_tabAfterVerb(self):
+        """
+        A tab after a verb separates it as a space does, as ProFTPD reads
+        it: C{NOOP}, C{PWD} and C{TYPE} followed by a tab got C{500
+        Unknown command}, which named known verbs unknown.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"NOOP\t", b"PWD\t", b"TYPE\tI", b"noop \t", b"SIZE\ttop.bin"])],
+            ["200", "257", "200", "200", "213"])
