@@ -42,7 +42,10 @@ whitespace: a password is whatever its owner chose."""
 _IAC = 0xFF
 _FIRST_COMMAND = 0xF0
 _FIRST_NEGOTIATION = 0xFB
-_SPACE = 0x20
+_SEPARATORS = (0x20, 0x09)
+"""What ends a verb: a space (RFC 959's <SP>) or a tab (L{parseLine})."""
+
+_VERB_END = re.compile(rb"[ \t]")
 
 _HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -74,7 +77,8 @@ def _stripTelnet(data):
     C{ABOR}) is dropped with that byte. An C{IAC} followed by anything
     else, or ending the line, is kept as a data byte.
 
-    In the argument (after the first space that is data) only C{IAC IAC}
+    In the argument (after the first space or tab that is data) only
+    C{IAC IAC}
     is read, as one C{0xff}; every other byte is the name's. Dropped
     there, an C{IAC} and the byte after it made a name that holds them
     (C{b"\\xff\\xf4report"}, sent back as a client listed it) name
@@ -94,7 +98,7 @@ def _stripTelnet(data):
         if byte != _IAC or following is None or following < _FIRST_COMMAND:
             out.append(byte)
             index += 1
-            if byte == _SPACE:
+            if byte in _SEPARATORS:
                 return bytes(out) + data[index:].replace(b"\xff\xff",
                                                          b"\xff")
         elif following == _IAC:
@@ -112,11 +116,14 @@ def parseLine(line):
     Split a command line into its verb and its argument.
 
     A trailing CR is removed, then Telnet commands (see RFC 854) are
-    stripped. The verb is everything up to the first space, upper-cased
-    when it is ASCII (a non-ASCII verb is returned as received, for the
-    server to refuse). The argument is everything after that space, with
-    all other whitespace kept, decoded as UTF-8 with C{surrogateescape} so
-    undecodable file names survive. An argument that is only whitespace is
+    stripped. The verb is everything up to the first space or tab (RFC
+    959 separates them with a space; a tab after a verb, C{"NOOP\\t"},
+    got C{500 Unknown command}, naming a known verb unknown, where ProFTPD
+    reads the tab as a space), upper-cased when it is ASCII (a non-ASCII
+    verb is returned as received, for the server to refuse). The argument
+    is everything after that space or tab, with all other whitespace
+    kept, decoded as UTF-8 with C{surrogateescape} so undecodable file
+    names survive. An argument that is only whitespace is
     none (C{"MKD  "} is C{MKD} without a name, as ProFTPD reads it), but
     for a password (L{VERBATIM_ARGUMENTS}). Never raises.
 
@@ -129,7 +136,11 @@ def parseLine(line):
         line = line[:-1]
     if _IAC in line:
         line = _stripTelnet(line)
-    verb, _, argument = line.partition(b" ")
+    end = _VERB_END.search(line)
+    if end is None:
+        verb, argument = line, b""
+    else:
+        verb, argument = line[:end.start()], line[end.end():]
     if verb.isascii():
         verbText = verb.decode("ascii").upper()
     else:

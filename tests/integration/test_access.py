@@ -158,8 +158,9 @@ class BareShellProtocolTests(unittest.TestCase):
         """
         factory = bareFactory(anonymousWrite=True)
         protocol, transport = loggedIn(factory, b"anonymous", b"a@b")
-        protocol.dataReceived(b"STOR /old.txt\r\nREST 5\r\nSTOR /new\r\n")
-        self.assertEqual(replyCodes(transport), ["550", "350", "550"])
+        protocol.dataReceived(
+            b"STOR /old.txt\r\nTYPE I\r\nREST 5\r\nSTOR /new\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "200", "350", "550"])
         self.assertEqual((yield readFile(factory.realm.shell, ("old.txt",))),
                          b"original\n")
 

@@ -176,32 +176,10 @@ class AnnouncedSizeTests(LoopbackServerMixin, unittest.TestCase):
             self.assertEqual(int(told.group(1)), len(data), first)
 
     @defer.inlineCallbacks
-    def test_asciiRestart(self):
-        """
-        C{TYPE A}, C{REST 1}, C{RETR}: the lines' ends are sent as CRLF,
-        so the file's remaining size is not the count sent (it announced
-        3 bytes and sent 4).
-        """
-        first, data = yield self.download("TYPE A", "REST 1")
-        self.assertEqual(data, b"\r\nb\r\n")
-        self.assertTold(first, data)
-
-    @defer.inlineCallbacks
-    def test_asciiRestartInsideCRLF(self):
-        """
-        C{REST} counts the file's bytes as stored: in C{TYPE A}, a restart
-        between a CRLF's CR (byte 65535, the end of the first 64 KiB read)
-        and its LF sends the LF alone, not a second CR.
-        """
-        with open(os.path.join(self.root, "small.txt"), "wb") as f:
-            f.write(b"a" * 65535 + b"\r\nb\n")
-        first, data = yield self.download("TYPE A", "REST 65536")
-        self.assertEqual(data, b"\nb\r\n")
-
-    @defer.inlineCallbacks
     def test_ascii(self):
         """
-        Nor is the file's size in C{TYPE A} from the start.
+        In C{TYPE A} the lines' ends are sent as CRLF, so the file's size
+        is not the count sent: none is announced.
         """
         first, data = yield self.download("TYPE A")
         self.assertEqual(data, b"a\r\nb\r\n")

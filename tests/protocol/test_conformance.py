@@ -77,8 +77,8 @@ class ConformanceTests(unittest.TestCase):
         later C{APPE}, or one after C{REST 0}, is not refused for it.
         """
         replies = self.replies(
-            [b"REST 10", b"APPE f.bin", b"APPE f.bin", b"REST 0",
-             b"APPE f.bin"])
+            [b"TYPE I", b"REST 10", b"APPE f.bin", b"APPE f.bin", b"REST 0",
+             b"APPE f.bin"])[1:]
         self.assertEqual([line[:3] for line in replies],
                          ["350", "503", "425", "350", "425"])
         self.assertIn("REST", replies[1])
@@ -93,8 +93,9 @@ class ConformanceTests(unittest.TestCase):
         of a file that does not exist is still C{503}.
         """
         replies = self.replies(
-            [b"REST 10", b"APPE top.bin", b"REST 9", b"APPE top.bin",
-             b"REST 11", b"APPE top.bin", b"REST 10", b"APPE none.bin"])
+            [b"TYPE I", b"REST 10", b"APPE top.bin", b"REST 9",
+             b"APPE top.bin", b"REST 11", b"APPE top.bin", b"REST 10",
+             b"APPE none.bin"])[1:]
         self.assertEqual([line[:3] for line in replies],
                          ["350", "425", "350", "503", "350", "503", "350",
                           "503"])
@@ -211,3 +212,35 @@ class ConformanceTests(unittest.TestCase):
             [line[:3] for line in self.replies(
                 [b"MLSD /top.bin", b"MLSD /d/f.txt", b"MLSD /nope"])],
             ["501", "501", "550"])
+
+    def test_restartRefusedInASCII(self):
+        """
+        A transfer from C{REST N} (N above 0) in C{TYPE A} gets C{554} and
+        moves nothing (RFC 3659 section 5.3: the restart's error is the
+        transfer command's): a C{REST} offset counts the octets of the
+        data stream, which in C{TYPE A} are not the file's stored bytes,
+        and a client's local copy holds either count (CRLF kept on
+        Windows, LF on Unix), so any offset taken would corrupt one of
+        them silently (it counted stored bytes). The offset is used up;
+        C{REST 0} and a C{REST} followed by C{TYPE I} are no bar.
+        """
+        replies = self.replies(
+            [b"TYPE A", b"REST 5", b"RETR /top.bin", b"REST 5",
+             b"STOR /top.bin", b"REST 10", b"APPE /top.bin", b"RETR /top.bin",
+             b"REST 0", b"RETR /top.bin", b"REST 5", b"TYPE I",
+             b"RETR /top.bin"])
+        self.assertEqual([line[:3] for line in replies],
+                         ["200", "350", "554", "350", "554", "350", "554",
+                          "425", "350", "425", "350", "200", "425"])
+        self.assertIn("TYPE I", replies[2])
+
+    def test_tabAfterVerb(self):
+        """
+        A tab after a verb separates it as a space does, as ProFTPD reads
+        it: C{NOOP}, C{PWD} and C{TYPE} followed by a tab got C{500
+        Unknown command}, which named known verbs unknown.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"NOOP\t", b"PWD\t", b"TYPE\tI", b"noop \t", b"SIZE\ttop.bin"])],
+            ["200", "257", "200", "200", "213"])

@@ -67,6 +67,16 @@ class ParseLineTests(SynchronousTestCase):
         self.assertEqual(parseLine(b"LIST \r"), ("LIST", ""))
         self.assertEqual(parseLine(b"MKD  x \r"), ("MKD", " x "))
 
+    def test_tabEndsVerb(self):
+        """
+        A tab ends the verb as a space does (C{"NOOP\\t"} was the verb
+        C{"NOOP\\t"}, unknown); only that one is removed.
+        """
+        self.assertEqual(parseLine(b"NOOP\t\r"), ("NOOP", ""))
+        self.assertEqual(parseLine(b"type\tI"), ("TYPE", "I"))
+        self.assertEqual(parseLine(b"CWD\t\td "), ("CWD", "\td "))
+        self.assertEqual(parseLine(b"CWD d\te"), ("CWD", "d\te"))
+
     def test_blankArgumentIsNone(self):
         """
         An argument that is only whitespace is no argument: C{"MKD  "}

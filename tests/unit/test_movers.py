@@ -57,18 +57,6 @@ class ASCIITests(unittest.SynchronousTestCase):
                        (b"a\r", b"\nb\r", b"", b"\n", b"\n", b"c\n"))
         self.assertEqual(out, b"a\r\nb\r\n\r\nc\r\n")
 
-    def test_encodeAfterLeadByte(self):
-        """
-        The lead byte (the one before a restart's offset) is not sent; an
-        LF right after a lead CR is sent alone.
-        """
-        encoder = ASCIIEncoder(leadByte=True)
-        self.assertEqual(encoder.encode(b""), b"")
-        self.assertEqual(encoder.encode(b"\r"), b"")
-        self.assertEqual(encoder.encode(b"\nb\n"), b"\nb\r\n")
-        encoder = ASCIIEncoder(leadByte=True)
-        self.assertEqual(encoder.encode(b"a\nb"), b"\r\nb")
-
     def test_decodeAcrossChunks(self):
         decoder = ASCIIDecoder()
         out = decoder.decode(b"a\r") + decoder.decode(b"\nb\r")

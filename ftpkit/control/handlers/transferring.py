@@ -394,7 +394,7 @@ class Transferring:
             self.resetTimeout()
 
     async def sendFile(self, readFile, binary, description, opening,
-                       leadByte=False, listing=False):
+                       listing=False):
         """
         Send a file a shell opened (an L{IReadFile}, or an
         L{IRandomReadFile} adapted to one) over a data connection: 150,
@@ -407,14 +407,11 @@ class Transferring:
         @param binary: TYPE I (else TYPE A, translated).
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
-        @param leadByte: in TYPE A, C{readFile} starts one byte before
-            the download (L{ftpkit.data.movers.Download}).
         @param listing: C{readFile} is a listing (see L{_openData}).
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor, self._pacer(False),
-                         leadByte)
+        mover = Download(readFile, binary, self.reactor, self._pacer(False))
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)

@@ -28,6 +28,12 @@ REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
 (L{TransferCommands.ftp_APPE})."""
 
 
+REST_ASCII_REFUSED = (554, "Requested action not taken: invalid REST"
+                      " parameter (no restart in TYPE A; use TYPE I)")
+"""The reply to a transfer from C{REST N}, N above 0, in C{TYPE A}
+(L{TransferCommands.refuseASCIIRestart})."""
+
+
 NAMES_DIRECTORY = "File name not allowed: it names a directory"
 """The reply to C{STOR} or C{APPE} of C{"a/"} or C{"a/."}
 (L{TransferCommands._uploadTarget})."""
@@ -45,9 +51,28 @@ class TransferCommands(Transferring):
         offset, session.restartOffset = session.restartOffset, 0
         return offset
 
+    def refuseASCIIRestart(self, offset):
+        """
+        A transfer from a C{REST} offset above 0 in C{TYPE A} is refused,
+        as its error (RFC 3659 section 5.3): the offset counts the octets
+        of the data stream, CRLF line ends and all, which are not the
+        file's stored bytes, and a client's partial copy holds either
+        count (CRLF kept, as FileZilla keeps it on Windows; LF, as on
+        Unix), so whichever the server took, a resume would silently
+        skip or repeat bytes for the other (vsftpd, Pure-FTPd, ProFTPD
+        and pyftpdlib refuse it too).
+
+        @param offset: the transfer's C{REST} offset, used up.
+        @return: L{REST_ASCII_REFUSED}, or C{None} to go on.
+        """
+        if offset and not self.session.binary:
+            return REST_ASCII_REFUSED
+        return None
+
     def ftp_REST(self, argument):
         """
-        Start the next RETR or STOR at an offset.
+        Start the next RETR or STOR at an offset (in TYPE I:
+        L{refuseASCIIRestart}).
         """
         self.session.restartOffset = parseREST(argument)
         return (350, "Restarting at %d; send STORE or RETRIEVE"
@@ -74,13 +99,12 @@ class TransferCommands(Transferring):
         """
         session = self.session
         offset = self._takeOffset()
+        refusal = self.refuseASCIIRestart(offset)
+        if refusal is not None:
+            return refusal
         path = await self.resolveEntry(argument)
-        # REST counts the file's bytes as stored. In TYPE A the file is
-        # read from the byte before, for the encoder to see whether the
-        # download starts inside a CRLF (whose LF it then sends alone).
-        leadByte = bool(offset) and not session.binary
         readFile = await self.whileOpening(
-            session.shell.openForReading(path, offset - leadByte))
+            session.shell.openForReading(path, offset))
         if offset and readFile.size == 0:
             try:
                 pastEnd = await self._pastEnd(path, offset)
@@ -99,8 +123,7 @@ class TransferCommands(Transferring):
         return await self.sendFile(
             readFile, session.binary, "RETR " + text,
             "Opening %s mode data connection for %s%s"
-            % ("BINARY" if session.binary else "ASCII", text, size),
-            leadByte)
+            % ("BINARY" if session.binary else "ASCII", text, size))
 
     async def _pastEnd(self, path, offset):
         """
@@ -139,6 +162,9 @@ class TransferCommands(Transferring):
         of any size the client names).
         """
         offset = self._takeOffset()
+        refusal = self.refuseASCIIRestart(offset)
+        if refusal is not None:
+            return refusal
         path = self._uploadTarget(argument)
         if offset and self.session.access.allows(CHANGE):
             # (Who may not change files is refused by the shell's guard.)
@@ -179,6 +205,9 @@ class TransferCommands(Transferring):
         FileZilla sends before a transfer) asks for nothing.
         """
         offset = self._takeOffset()
+        refusal = self.refuseASCIIRestart(offset)
+        if refusal is not None:
+            return refusal
         path = self._uploadTarget(argument)
         if offset and (not self.session.access.allows(CHANGE)
                        or await self._resumeFrom(path) != offset):

@@ -107,15 +107,11 @@ class Download(Mover):
 
     _sent = 0
 
-    def __init__(self, readFile, binary, reactor, pacer=None,
-                 leadByte=False):
+    def __init__(self, readFile, binary, reactor, pacer=None):
         """
-        @param leadByte: in TYPE A, the file was opened one byte before
-            the download's start (L{ASCIIConsumer}); see L{Mover.__init__}
-            for the rest.
+        @see: L{Mover.__init__}
         """
         Mover.__init__(self, readFile, binary, reactor, pacer)
-        self._leadByte = leadByte
         self._descriptor = _descriptorOf(readFile, binary,
                                          _sendfile.available)
         self.bareSocket = self._descriptor is not None
@@ -179,7 +175,7 @@ class Download(Mover):
                 descriptor, self._pacer)
             return self._sendfile(writer, None)
         if not self._binary:
-            consumer = ASCIIConsumer(transport, self._leadByte)
+            consumer = ASCIIConsumer(transport)
         else:
             consumer = TransportConsumer(transport)
             if connection.isSecure:

@@ -30,25 +30,14 @@ class ASCIIEncoder:
     their size).
     """
 
-    def __init__(self, leadByte=False):
-        """
-        @param leadByte: the first byte given is the one before the
-            download's start (after C{REST}, which counts the file's bytes
-            as stored): it only tells whether the download starts after a
-            CR, and is not sent, so that an LF there stays a lone LF.
-        """
+    def __init__(self):
         self._afterCR = False
-        self._leadByte = leadByte
 
     def encode(self, data):
         """
         @param data: the next chunk read from the file.
         @return: the bytes to send.
         """
-        if data and self._leadByte:
-            self._leadByte = False
-            self._afterCR = data.startswith(b"\r")
-            data = data[1:]
         if not data:
             return data
         encoded = encodeASCII(data, self._afterCR)
@@ -130,13 +119,12 @@ class ASCIIConsumer(TransportConsumer):
     A L{TransportConsumer} for TYPE A: LF becomes CRLF.
     """
 
-    def __init__(self, transport, leadByte=False):
+    def __init__(self, transport):
         """
         @param transport: the data connection's transport.
-        @param leadByte: see L{ASCIIEncoder.__init__}.
         """
         TransportConsumer.__init__(self, transport)
-        self._encoder = ASCIIEncoder(leadByte)
+        self._encoder = ASCIIEncoder()
 
     def write(self, data):
         """
