@@ -489,7 +489,8 @@ class ControlTLSProtocol(BufferingTLSTransport):
         The connection ended: what is left in the buffers is read to its
         end as Twisted's layer does (its last read tells how TLS ended;
         with nothing left after the handshake, it ended without the
-        peer's close_notify).
+        peer's close_notify); a connection under C{AUTH TLS} lets go of
+        the layer (L{starttls.forgetLayer}).
 
         @param reason: why.
         """
@@ -497,3 +498,4 @@ class ControlTLSProtocol(BufferingTLSTransport):
         self._ending = True
         BufferingTLSTransport.connectionLost(self, reason)
         self._handles = None
+        starttls.forgetLayer(self)

@@ -246,8 +246,9 @@ def readAvailable(handles, connection, into, size):
     @return: C{(count, error)}: how many bytes were written at C{into},
         and the L{SSL.Error} that C{recv} would have raised at the read
         that failed (C{ZeroReturnError} after the peer's close_notify, an
-        error for a record that does not decrypt or a fatal alert), or
-        C{None} when reading stopped for want of records or room.
+        error for a record that does not decrypt or a fatal alert), without
+        a traceback, or C{None} when reading stopped for want of records or
+        room.
     """
     ssl = handles[0]
     count = 0
@@ -259,7 +260,10 @@ def readAvailable(handles, connection, into, size):
             except SSL.WantReadError:
                 break
             except SSL.Error as error:
-                return count, error
+                # Returned, not raised: without its traceback, whose
+                # frames (the caller's among them, holding the error)
+                # made a cycle that kept the caller's layer alive.
+                return count, error.with_traceback(None)
             break  # pragma: no cover (SSL_ERROR_NONE)
         count += result
     return count, None

@@ -18,6 +18,11 @@ nor a C{stopTLS}.
       C{BufferingTLSTransport}, L{flushTLSWrites}): taking the TLS layer
       away again for C{CCC} (L{dropTLSLayer}, L{writePlain};
       L{ftpkit.control.ccc}); fallback: C{CCC} is refused.
+    - C{_BypassTLS}'s C{_connection} and the C{getHandle} and
+      C{getPeerCertificate} C{startTLS} set on it: letting go of them
+      once the connection ended (L{forgetLayer}), so that the connection,
+      its layer and its session are freed without the cyclic garbage
+      collector; fallback: they are, by it.
 """
 
 from twisted.internet import tcp
@@ -69,6 +74,47 @@ def startTLSWith(transport, layerFactory):
     if producer is not None:
         transport.registerProducer(producer, streaming)
     return True
+
+
+def _endedHandle():
+    """
+    @return: C{None}, what the TLS layer's C{getHandle} answers once its
+        connection ended.
+    """
+    return None
+
+
+def _endedPeerCertificate():
+    """
+    @return: C{None}: no certificate, the connection having ended.
+    """
+    return None
+
+
+_ENDED = {"getHandle": _endedHandle,
+          "getPeerCertificate": _endedPeerCertificate}
+
+
+def forgetLayer(layer):
+    """
+    The connection L{startTLSWith} put C{layer} under has ended: the
+    connection lets go of the layer's C{getHandle} and
+    C{getPeerCertificate} it was given (each is replaced by one answering
+    C{None}). Kept, they made a reference cycle (the connection, the
+    layer, the layer's transport over the connection) that only the
+    cyclic garbage collector freed, with the session above: an idle
+    server makes no full collection, so a burst of FTPS sessions stayed
+    in its memory once gone.
+
+    @param layer: a TLS layer; one over another transport (an C{ssl:}
+        listener's) is left as it is.
+    """
+    connection = getattr(getattr(layer, "transport", None), "_connection",
+                         None)
+    lent = getattr(connection, "__dict__", {})
+    for name, ended in _ENDED.items():
+        if getattr(lent.get(name), "__self__", None) is layer:
+            lent[name] = ended
 
 
 def tlsLayer(transport):

@@ -49,17 +49,22 @@ class Opening:
                                                      self._failed)
 
     def _opened(self, value):
+        # Not needed past this call: let go of it, as it may refer back
+        # to this wait (an upload's does), which the cyclic garbage
+        # collector alone would then free.
+        release, self._release = self._release, None
         if not self.result.called:
             self.settled.callback(None)
             self.result.callback(value)
             return
-        released = defer.maybeDeferred(self._release, value)
+        released = defer.maybeDeferred(release, value)
         released.addErrback(lambda failure: _log.error(
             "releasing {opened!r}, which an aborted open gave, failed with"
             " {why}", opened=value, why=describeFailure(failure)))
         released.addCallback(lambda _: self.settled.callback(None))
 
     def _failed(self, failure):
+        self._release = None
         self.settled.callback(None)
         if not self.result.called:
             self.result.errback(failure)

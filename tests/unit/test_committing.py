@@ -68,3 +68,36 @@ class CommittingTests(unittest.TestCase):
         self.committing.abort()
         self.failureResultOf(self.committing.result, TransferAborted)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class CommittingFreedTests(unittest.TestCase):
+    """
+    A commit's wait is freed once the commit ended, without the cyclic
+    garbage collector.
+    """
+
+    def test_releaseReferringBack(self):
+        """
+        A release that refers back to the wait (as the upload's does, to
+        read L{Committing.cutByAbor}) is let go of once the commit ended:
+        kept, the wait, the release and what the release held (the
+        upload's file, the session's shell) waited for the cyclic garbage
+        collector (the thirty-fifth attack sweep).
+        """
+        import gc
+        import weakref
+
+        gc.collect()
+        gc.disable()
+        self.addCleanup(gc.enable)
+
+        def commit():
+            closing = Deferred()
+            committing = Committing(
+                closing, lambda stored: committing.cutByAbor, Clock())
+            closing.callback("stored")
+            self.assertEqual(self.successResultOf(committing.result),
+                             "stored")
+            return weakref.ref(committing)
+
+        self.assertIsNone(commit()())

@@ -290,6 +290,29 @@ class LayerTests(unittest.TestCase):
         self.assertEqual(received.deliveries, [b"the end"])
         received.reason.trap(error.ConnectionDone)
 
+    def test_closeNotifyFreedWithoutGarbageCollector(self):
+        """
+        A layer ended by the client's close_notify is freed as soon as it
+        is dropped, not by the cyclic garbage collector: the error that
+        ends the reading (C{ZeroReturnError}) came back with its
+        traceback, whose frames held the layer's reading frame and, in
+        it, the error (the thirty-fifth attack sweep).
+        """
+        import gc
+        import weakref
+
+        layer, client = self.connect()
+        client.shutdown()
+        gc.collect()
+        gc.disable()
+        self.addCleanup(gc.enable)
+        layer.dataReceived(_take(client))
+        layer.connectionLost(Failure(error.ConnectionDone()))
+        self.assertTrue(layer.tlsLost)
+        ref = weakref.ref(layer)
+        del layer
+        self.assertIsNone(ref())
+
     def test_cutWithoutCloseNotify(self):
         """
         Records, then the end of the TCP connection with no close_notify:
