@@ -48,7 +48,8 @@ def fileObserver(outFile, format):
     """
     if format == "json":
         return jsonFileLogObserver(outFile, recordSeparator="")
-    return textFileLogObserver(outFile, TEXT_FORMATS)
+    reactor = sys.modules.get("twisted.internet.reactor")
+    return textFileLogObserver(outFile, TEXT_FORMATS, reactor)
 
 
 def twistdLogFile(twistdOptions):

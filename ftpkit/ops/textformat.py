@@ -15,13 +15,18 @@ through L{formatEventAsClassicLogText} itself, so that every line is
 exactly what C{twistd}'s observer writes.
 """
 
+from threading import RLock, get_ident
+
 from twisted.logger import (
     FileLogObserver,
     formatEventAsClassicLogText,
     formatTime,
 )
+from twisted.python import threadable
 from twisted.python.compat import ioType
 
+from ftpkit.compat.dispatch import LazyDispatch
+from ftpkit.compat.eventloop import afterThisTurn
 from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
 from ftpkit.ops.renderers import prepare, renderer
@@ -170,13 +175,41 @@ class TextFileLogObserver(FileLogObserver):
         takes bytes (as C{FileLogObserver} decides).
     """
 
-    def __init__(self, outFile):
+    def __init__(self, outFile, reactor=None):
         """
         @param outFile: a writable file.
+        @param reactor: PROTOTYPE.
         """
         FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
         self.outFile = outFile
         self.encoding = None if ioType(outFile) is str else "utf-8"
+        self._reactor = reactor
+        self._held = []
+        self._batching = False
+        self._lock = RLock()
+        if reactor is not None:
+            reactor.addSystemEventTrigger("after", "shutdown",
+                                          self.flushLines)
+
+    def __call__(self, event):
+        """
+        PROTOTYPE.
+        """
+        if self._held:
+            with self._lock:
+                self.flushLines()
+                FileLogObserver.__call__(self, event)
+        else:
+            FileLogObserver.__call__(self, event)
+
+    def flushLines(self):
+        """
+        PROTOTYPE.
+        """
+        with self._lock:
+            held, self._held = self._held, []
+            if held:
+                writeGivingUp(self.outFile, self.encoding, "".join(held))
 
     def writeText(self, text, namespace, level, when, system=None):
         """
@@ -203,12 +236,30 @@ class TextFileLogObserver(FileLogObserver):
         if system is None:
             system = formatter.system(namespace, level)
         line = formatter.textLine(text, system, when)
-        if line:
+        if not line:
+            return True
+        if self._batching:
+            self._held.append(line)
+            return True
+        dispatch = getattr(self._reactor, "doIteration", None)
+        if (type(dispatch) is LazyDispatch and dispatch.left
+                and get_ident() == threadable.ioThread):
+            with self._lock:
+                held = self._held
+                held.append(line)
+                first = len(held) == 1
+            if first:
+                afterThisTurn(self._reactor, self.flushLines)
+        elif self._held:
+            with self._lock:
+                self._held.append(line)
+                self.flushLines()
+        else:
             writeGivingUp(self.outFile, self.encoding, line)
         return True
 
 
-def textFileLogObserver(outFile, formats=()):
+def textFileLogObserver(outFile, formats=(), reactor=None):
     """
     @param outFile: a writable file.
     @param formats: log formats whose renderers are made now
@@ -218,4 +269,4 @@ def textFileLogObserver(outFile, formats=()):
         L{ClassicTextFormatter} (a L{TextFileLogObserver}).
     """
     prepare(formats)
-    return TextFileLogObserver(outFile)
+    return TextFileLogObserver(outFile, reactor)
