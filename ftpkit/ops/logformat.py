@@ -48,8 +48,7 @@ def fileObserver(outFile, format):
     """
     if format == "json":
         return jsonFileLogObserver(outFile, recordSeparator="")
-    reactor = sys.modules.get("twisted.internet.reactor")
-    return textFileLogObserver(outFile, TEXT_FORMATS, reactor)
+    return textFileLogObserver(outFile, TEXT_FORMATS)
 
 
 def twistdLogFile(twistdOptions):

@@ -15,18 +15,13 @@ through L{formatEventAsClassicLogText} itself, so that every line is
 exactly what C{twistd}'s observer writes.
 """
 
-from threading import RLock, get_ident
-
 from twisted.logger import (
     FileLogObserver,
     formatEventAsClassicLogText,
     formatTime,
 )
-from twisted.python import threadable
 from twisted.python.compat import ioType
 
-from ftpkit.compat.dispatch import LazyDispatch
-from ftpkit.compat.eventloop import afterThisTurn
 from ftpkit.ops import renderers
 from ftpkit.ops.flatten import flatText
 from ftpkit.ops.renderers import prepare, renderer
@@ -175,41 +170,13 @@ class TextFileLogObserver(FileLogObserver):
         takes bytes (as C{FileLogObserver} decides).
     """
 
-    def __init__(self, outFile, reactor=None):
+    def __init__(self, outFile):
         """
         @param outFile: a writable file.
-        @param reactor: PROTOTYPE.
         """
         FileLogObserver.__init__(self, outFile, ClassicTextFormatter())
         self.outFile = outFile
         self.encoding = None if ioType(outFile) is str else "utf-8"
-        self._reactor = reactor
-        self._held = []
-        self._batching = False
-        self._lock = RLock()
-        if reactor is not None:
-            reactor.addSystemEventTrigger("after", "shutdown",
-                                          self.flushLines)
-
-    def __call__(self, event):
-        """
-        PROTOTYPE.
-        """
-        if self._held:
-            with self._lock:
-                self.flushLines()
-                FileLogObserver.__call__(self, event)
-        else:
-            FileLogObserver.__call__(self, event)
-
-    def flushLines(self):
-        """
-        PROTOTYPE.
-        """
-        with self._lock:
-            held, self._held = self._held, []
-            if held:
-                writeGivingUp(self.outFile, self.encoding, "".join(held))
 
     def writeText(self, text, namespace, level, when, system=None):
         """
@@ -236,30 +203,12 @@ class TextFileLogObserver(FileLogObserver):
         if system is None:
             system = formatter.system(namespace, level)
         line = formatter.textLine(text, system, when)
-        if not line:
-            return True
-        if self._batching:
-            self._held.append(line)
-            return True
-        dispatch = getattr(self._reactor, "doIteration", None)
-        if (type(dispatch) is LazyDispatch and dispatch.left
-                and get_ident() == threadable.ioThread):
-            with self._lock:
-                held = self._held
-                held.append(line)
-                first = len(held) == 1
-            if first:
-                afterThisTurn(self._reactor, self.flushLines)
-        elif self._held:
-            with self._lock:
-                self._held.append(line)
-                self.flushLines()
-        else:
+        if line:
             writeGivingUp(self.outFile, self.encoding, line)
         return True
 
 
-def textFileLogObserver(outFile, formats=(), reactor=None):
+def textFileLogObserver(outFile, formats=()):
     """
     @param outFile: a writable file.
     @param formats: log formats whose renderers are made now
@@ -269,4 +218,4 @@ def textFileLogObserver(outFile, formats=(), reactor=None):
         L{ClassicTextFormatter} (a L{TextFileLogObserver}).
     """
     prepare(formats)
-    return TextFileLogObserver(outFile, reactor)
+    return TextFileLogObserver(outFile)

@@ -24,7 +24,6 @@ import sys
 import time
 from json.encoder import encode_basestring_ascii
 from math import isfinite
-from threading import get_ident
 
 from twisted.logger import (
     InvalidLogLevelError,
@@ -32,11 +31,8 @@ from twisted.logger import (
     globalLogBeginner,
     globalLogPublisher,
 )
-from twisted.python import threadable
 from twisted.python.compat import ioType
 
-from ftpkit.compat.dispatch import LazyDispatch
-from ftpkit.compat.eventloop import afterThisTurn
 from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.ops.flatten import flattenEvent
 from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
@@ -128,7 +124,6 @@ class WorkerObserver:
         """
         @param out: the file to write to.
         """
-        self._held = []
         self._out = out
         self._encoding = None if ioType(out) is str else "utf-8"
         self._write = jsonFileLogObserver(out,
@@ -163,30 +158,8 @@ class WorkerLines(WorkerObserver):
         """
         record = "{}{}\n".format(RECORD_SEPARATOR, lineRecordText(
             when, level.name, namespace, text))
-        reactor = sys.modules.get("twisted.internet.reactor")
-        dispatch = getattr(reactor, "doIteration", None)
-        if (type(dispatch) is LazyDispatch and dispatch.left
-                and get_ident() == threadable.ioThread):
-            held = self._held
-            held.append(record)
-            if len(held) == 1:
-                afterThisTurn(reactor, self.flushLines)
-        elif self._held:
-            self._held.append(record)
-            self.flushLines()
-        else:
-            writeGivingUp(self._out, self._encoding, record)
+        writeGivingUp(self._out, self._encoding, record)
         return True
-
-    _held = ()
-
-    def flushLines(self):
-        """
-        PROTOTYPE.
-        """
-        held, self._held = self._held, []
-        if held:
-            writeGivingUp(self._out, self._encoding, "".join(held))
 
 
 def lineRecord(value):
@@ -372,18 +345,9 @@ class WorkerLogReader:
             pieces.append(last)
             last = ""
         self._records = last
-        observer = soleObserver(self.observer)
-        batching = type(observer) is TextFileLogObserver
-        if batching:
-            observer._batching = True
-        try:
-            for piece in pieces:
-                if piece.strip():
-                    self._received(piece)
-        finally:
-            if batching:
-                observer._batching = False
-                observer.flushLines()
+        for piece in pieces:
+            if piece.strip():
+                self._received(piece)
 
     def _received(self, record):
         """
