@@ -4,9 +4,13 @@ own is (on C{SIGUSR1}, and at each megabyte), unless something moved it
 away first (C{logrotate} without C{copytruncate}, C{mv}): then it is
 opened again at its path, where C{twistd}'s did nothing (its C{rotate}
 needs a file at the path) and every later line went on into the moved
-file, which C{logrotate} then compresses or removes.
+file, which C{logrotate} then compresses or removes. It is written
+appending (C{O_APPEND}), so a file cut short under it (C{logrotate}'s
+C{copytruncate}) gets its next line at its new end, where C{twistd}'s
+wrote it at the old offset, after as many zero bytes.
 """
 
+import fcntl
 import os
 
 from twisted.python import logfile
@@ -34,8 +38,19 @@ def movedAway(path, opened):
 class MovableLogFile(logfile.LogFile):
     """
     A L{logfile.LogFile} whose rotation, once its file was moved away,
-    opens a new file at its path instead of renaming anything.
+    opens a new file at its path instead of renaming anything, and
+    which always writes at the file's end.
     """
+
+    def _openFile(self):
+        """
+        Open the file as L{logfile.LogFile} does, then set C{O_APPEND}
+        on it.
+        """
+        logfile.LogFile._openFile(self)
+        descriptor = self._file.fileno()
+        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags | os.O_APPEND)
 
     def rotate(self):
         """

@@ -96,3 +96,18 @@ class MovableLogFileTests(unittest.TestCase):
         self.log.rotate()
         self.log.write(b"second\n")
         self.assertEqual(readBytes(moved), b"first\nsecond\n")
+
+    def test_truncated(self):
+        """
+        A file cut short under the server (C{logrotate}'s
+        C{copytruncate}) gets the next line at its new end: it was
+        written at the old offset, after as many zero bytes.
+        """
+        os.truncate(self.path, 0)
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.log.rotate()
+        self.log.write(b"third\n")
+        os.truncate(self.path, 0)
+        self.log.write(b"fourth\n")
+        self.assertEqual(readBytes(self.path), b"fourth\n")
