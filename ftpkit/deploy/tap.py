@@ -186,7 +186,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         ["ipv6-prefix-length", None, str(_DEFAULTS.ipv6PrefixLength),
          ("Bits of an IPv6 address that name one client for every "
           "per-address limit (sessions, passive listeners, the failed-login "
-          "delay): 64 counts a /64 as one client, 128 each address.")],
+          "delay, --metrics connections): 64 counts a /64 as one client, "
+          "128 each address.")],
         ["max-passive-per-ip", None, None,
          ("Passive listeners (PASV/EPSV waiting for their connection) one "
           "client address may hold at once, over all its sessions, and "

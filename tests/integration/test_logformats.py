@@ -16,13 +16,14 @@ import sys
 import syslog
 
 from twisted.logger import ILogObserver, LogLevel
-from twisted.python import logfile, usage
+from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
+from ftpkit.ops.movedlog import MovableLogFile
 from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.serverprocess import startServer
 from tests.twistdrun import SOURCE
@@ -149,14 +150,14 @@ class TwistdObserverTests(unittest.TestCase):
         path = os.path.abspath(self.mktemp())
         self.parse(logfile=path, nodaemon=False)
         opened = []
-        fromFullPath = logfile.LogFile.fromFullPath
+        fromFullPath = MovableLogFile.fromFullPath
 
         def keep(*args, **kwargs):
             opened.append(fromFullPath(*args, **kwargs))
             self.addCleanup(opened[-1].close)
             return opened[-1]
 
-        self.patch(logfile.LogFile, "fromFullPath", keep)
+        self.patch(MovableLogFile, "fromFullPath", keep)
         observer = logformat.textTwistdObserver()
         self.assertEqual([each.path for each in opened], [path])
         observer({"log_format": "hello {who}", "who": "there",

@@ -59,6 +59,21 @@ under 0.8 seconds, no process ended but by C{SIGTERM} and C{SIGINT}, no
 traceback but C{SIGINT}'s above); C{--xferlog /dev/full} (one error line,
 the transfers served); timeouts and C{--shutdown-grace} of 99999999999999
 seconds (served).
+
+Tried and held in session 35 (C{twistd -n ftpkit} and C{twistd ftpkit}
+daemonized with C{--pidfile} and C{--logfile}, each alone and with
+C{--workers 2}, text and JSON): one C{login}, C{login-failed},
+C{logout}, C{transfer}, C{change}, C{refusal} and C{connection-refused}
+line per thing done, three C{--xferlog} lines for three transfers;
+C{/metrics} with the docs' series and labels, its logins, transfers,
+bytes and refusals as the clients did them, C{ftpkit_sessions} back at
+0; C{SIGHUP} with a users file and certificate changed during a paced
+download (and an C{ssl:} listener's), then with a broken users file;
+C{SIGTERM} and C{SIGINT} drains, a second one, and C{SIGHUP}, during
+them, with the grace kept and run out; C{haproxy:} clients' addresses
+in the log, the transfer log and C{/sessions}; the paced rates; some 60
+bad option combinations (one line each). Found and fixed: the moved
+C{--logfile} (L{tests.unit.test_movedlog}).
 """
 
 import ftplib

@@ -100,6 +100,14 @@ def startLoggedIn(case, root, extra):
     return server, server.login("alice", "pw")
 
 
+def readText(path):
+    """
+    @return: the text of the file at C{path}.
+    """
+    with open(path) as f:
+        return f.read()
+
+
 class HangupTests(unittest.TestCase):
     """
     C{SIGHUP} never ends the server.
@@ -330,6 +338,32 @@ class HangupTests(unittest.TestCase):
         server.waitFor(lambda: len(glob.glob(logFile + ".*")) > rotated,
                        "the log file rotated")
         self.assertServes(server)
+
+    def test_reopenMovedLog(self):
+        """
+        C{SIGUSR1} after the C{--logfile} was moved away (C{logrotate}
+        without C{copytruncate}, C{mv}) opens a new file at its path, in
+        one process and under C{--workers 2} (whose acceptor writes every
+        line): the lines went on into the moved file, and nothing was at
+        the path.
+        """
+        for extra in ([], ["--workers", "2"]):
+            logFile = os.path.abspath(self.mktemp())
+            server = ServerProcess(
+                self, ["--root", self.root, "--auth", "anonymous", *extra],
+                twistd=True,
+                twistdOptions=["-n", "--pidfile=", f"--logfile={logFile}"])
+            server.waitForGreeting()
+            os.rename(logFile, logFile + ".moved")
+            server.signal(signal.SIGUSR1)
+            server.waitFor(lambda path=logFile: os.path.exists(path),
+                           f"a new {logFile}")
+            self.assertServes(server)
+            server.waitFor(lambda path=logFile: "login from" in readText(path),
+                           "the login's line in the new file")
+            self.assertEqual(glob.glob(logFile + ".[0-9]*"), [])
+            self.assertNotIn("login from", readText(logFile + ".moved"))
+            server.stop()
 
 
 class TerminateTests(unittest.TestCase):

@@ -42,6 +42,16 @@ class HelpTextTests(unittest.TestCase):
         self.assertIn("--auth= A twisted.cred checker (see --help-auth)", text)
         self.assertRegex(text, r"--realm= [^-]*\(see --help-realms\)")
 
+    def test_prefixLengthLimits(self):
+        """
+        C{--ipv6-prefix-length} lists every per-address limit it counts
+        for, as README's table does: it left out the C{--metrics}
+        endpoint's connections (8 a client, counted by the same prefix).
+        """
+        text = " ".join(Options().getUsage(width=200).split())
+        self.assertIn("(sessions, passive listeners, the failed-login "
+                      "delay, --metrics connections)", text)
+
     def test_paragraphs(self):
         """
         The text after the options keeps its paragraphs (Twisted wraps

@@ -1,0 +1,72 @@
+"""
+C{twistd --logfile}'s file (L{MovableLogFile}): rotated as C{twistd}'s
+own is (on C{SIGUSR1}, and at each megabyte), unless something moved it
+away first (C{logrotate} without C{copytruncate}, C{mv}): then it is
+opened again at its path, where C{twistd}'s did nothing (its C{rotate}
+needs a file at the path) and every later line went on into the moved
+file, which C{logrotate} then compresses or removes. It is written
+appending (C{O_APPEND}), so a file cut short under it (C{logrotate}'s
+C{copytruncate}) gets its next line at its new end, where C{twistd}'s
+wrote it at the old offset, after as many zero bytes.
+"""
+
+import fcntl
+import os
+
+from twisted.python import logfile
+
+
+def movedAway(path, opened):
+    """
+    @param path: the path a log file was opened at.
+    @param opened: that open file.
+    @return: whether C{path} no longer names C{opened}: nothing is there,
+        or another file (one C{logrotate}'s C{create} made); C{False}
+        where C{path} cannot be looked at (then C{twistd}'s rotation
+        decides, as before).
+    """
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    mine = os.fstat(opened.fileno())
+    return (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino)
+
+
+class MovableLogFile(logfile.LogFile):
+    """
+    A L{logfile.LogFile} whose rotation, once its file was moved away,
+    opens a new file at its path instead of renaming anything, and
+    which always writes at the file's end.
+    """
+
+    def _openFile(self):
+        """
+        Open the file as L{logfile.LogFile} does, then set C{O_APPEND}
+        on it.
+        """
+        logfile.LogFile._openFile(self)
+        descriptor = self._file.fileno()
+        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags | os.O_APPEND)
+
+    def rotate(self):
+        """
+        Rotate the file as L{logfile.LogFile} does; or, where the file
+        was moved away, write from now on to the file at the path (made
+        if there is none). A file that cannot be opened there (its
+        directory removed) leaves the lines going to the moved one, as
+        C{twistd}'s rotation leaves them where it cannot rotate.
+        """
+        if not movedAway(self.path, self._file):
+            logfile.LogFile.rotate(self)
+            return
+        moved = self._file
+        try:
+            self._openFile()
+        except OSError:
+            self._file = moved
+            return
+        moved.close()

@@ -1,0 +1,113 @@
+"""
+L{ftpkit.ops.movedlog}: C{twistd --logfile}'s file rotates as
+C{twistd}'s does, and is opened again at its path once moved away.
+"""
+
+import os
+import shutil
+
+from twisted.trial import unittest
+
+from ftpkit.ops.movedlog import MovableLogFile, movedAway
+
+
+def readBytes(path):
+    """
+    @return: the bytes of the file at C{path}.
+    """
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class MovableLogFileTests(unittest.TestCase):
+    """
+    L{MovableLogFile.rotate} and L{movedAway}.
+    """
+
+    def setUp(self):
+        self.directory = os.path.abspath(self.mktemp())
+        os.makedirs(self.directory)
+        self.path = os.path.join(self.directory, "ftpkit.log")
+        self.log = MovableLogFile.fromFullPath(self.path)
+        self.addCleanup(self.log.close)
+        self.log.write(b"first\n")
+
+    def test_rotatesInPlace(self):
+        """
+        A file still at its path rotates as C{twistd}'s does: renamed
+        C{.1}, a new one at the path.
+        """
+        self.assertFalse(movedAway(self.path, self.log._file))
+        self.log.rotate()
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+
+    def test_movedAway(self):
+        """
+        A file moved away: the rotation opens a new one at the path and
+        renames nothing; the moved file gets no more lines.
+        """
+        os.rename(self.path, self.path + ".moved")
+        self.assertTrue(movedAway(self.path, self.log._file))
+        self.log.rotate()
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".moved"), b"first\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.assertEqual(sorted(os.listdir(self.directory)),
+                         ["ftpkit.log", "ftpkit.log.moved"])
+
+    def test_replaced(self):
+        """
+        A file moved away and another made at its path (C{logrotate}'s
+        C{create}): the lines go on in that one, appended, and nothing is
+        renamed (C{twistd}'s rotation renamed C{logrotate}'s C{.1} to
+        C{.2} and the new file to C{.1}).
+        """
+        os.rename(self.path, self.path + ".1")
+        with open(self.path, "wb") as f:
+            f.write(b"made\n")
+        self.assertTrue(movedAway(self.path, self.log._file))
+        self.log.rotate()
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\n")
+        self.assertEqual(readBytes(self.path), b"made\nsecond\n")
+        self.assertFalse(os.path.exists(self.path + ".2"))
+
+    def test_sizeRotationAfterMove(self):
+        """
+        The rotation at each megabyte, after a move, opens a new file
+        too: the lines went into the moved file however long it grew.
+        """
+        os.rename(self.path, self.path + ".moved")
+        self.log.rotateLength = 10
+        self.log.write(b"0123456789\n")
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+
+    def test_noDirectory(self):
+        """
+        Where no file can be opened at the path (its directory removed),
+        the lines go on into the moved file, with no error.
+        """
+        moved = os.path.abspath(self.mktemp())
+        os.rename(self.path, moved)
+        shutil.rmtree(self.directory)
+        self.log.rotate()
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(moved), b"first\nsecond\n")
+
+    def test_truncated(self):
+        """
+        A file cut short under the server (C{logrotate}'s
+        C{copytruncate}) gets the next line at its new end: it was
+        written at the old offset, after as many zero bytes.
+        """
+        os.truncate(self.path, 0)
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.log.rotate()
+        self.log.write(b"third\n")
+        os.truncate(self.path, 0)
+        self.log.write(b"fourth\n")
+        self.assertEqual(readBytes(self.path), b"fourth\n")
