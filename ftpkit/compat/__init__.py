@@ -73,6 +73,9 @@ One module a job, each listing the private names it reads and why:
     - L{ftpkit.compat.logpublisher}: a log publisher's observers: ftpkit's
       event lines written straight to the text log when it is the only
       one.
+    - L{ftpkit.compat.logfiles}: Twisted's log file's open file: C{twistd
+      --logfile}'s file written appending, and opened again at its path
+      once something moved it away.
 
 Nothing outside this package reads or overrides a private name of Twisted,
 pyOpenSSL or fsspec (C{tests/unit/test_privatenames.py} checks).

@@ -17,9 +17,9 @@ when given, still decides instead.
 import signal
 import sys
 
+from ftpkit.compat.logfiles import openLogFile
 from ftpkit.ops.eventlog import TEXT_FORMATS
 from ftpkit.ops.jsonformat import jsonFileLogObserver
-from ftpkit.ops.movedlog import MovableLogFile
 from ftpkit.ops.textformat import textFileLogObserver
 
 FORMATS = ("text", "json")
@@ -54,11 +54,13 @@ def twistdLogFile(twistdOptions):
     """
     Open the log file C{twistd} would write to (as its own C{AppLogger}
     does), rotated on C{SIGUSR1} like C{twistd}'s, or opened again
-    where it was moved away (L{MovableLogFile}).
+    where it was moved away
+    (L{ftpkit.compat.logfiles.MovableLogFile}).
 
     @param twistdOptions: C{twistd}'s parsed options (C{logfile},
         C{nodaemon}).
-    @return: a writable file: standard output, or a L{MovableLogFile}.
+    @return: a writable file: standard output, or a
+        L{ftpkit.compat.logfiles.MovableLogFile}.
     @raise SystemExit: for C{--logfile -} without C{--nodaemon}, as
         C{twistd} does (a daemon has no standard output).
     """
@@ -67,7 +69,7 @@ def twistdLogFile(twistdOptions):
         sys.exit("Daemons cannot log to stdout, exiting!")
     if name == "-" or (not name and twistdOptions.get("nodaemon")):
         return sys.stdout
-    logFile = MovableLogFile.fromFullPath(name or "twistd.log")
+    logFile = openLogFile(name or "twistd.log")
     if not signal.getsignal(signal.SIGUSR1):
 
         def rotate(number, frame):

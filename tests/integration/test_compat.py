@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit import compat
-from ftpkit.compat import sessioncache, sessiontickets
+from ftpkit.compat import logfiles, sessioncache, sessiontickets
 from ftpkit.data.tls import DataTLS
 from tests.compatchanges import changed
 from tests.scratch import scratchDirectory
@@ -402,6 +402,29 @@ class FallbackTests(unittest.SynchronousTestCase):
         self.assertFalse(compat.writeInBulk(layer, b"x" * 20000))
         self.patch(tlsbulk, "_usable", False)
         self.assertFalse(compat.writeInBulk(layer, b"x" * 20000))
+
+    def test_logFileNames(self):
+        """
+        C{LogFile} opens its file in C{_openFile} and keeps it as C{_file}
+        (L{ftpkit.compat.logfiles}).
+        """
+        path = os.path.abspath(self.mktemp())
+        opened = logfiles.openLogFile(path)
+        self.addCleanup(opened.close)
+        self.assertIsInstance(opened, logfiles.MovableLogFile,
+                              changed("LogFile._openFile"))
+        self.assertEqual(getattr(opened, "_file", None).name, path,
+                         changed("BaseLogFile._file"))
+
+    def test_logFileUnknown(self):
+        """
+        Without C{LogFile._openFile}, Twisted's own C{LogFile} is opened.
+        """
+        self.patch(logfiles, "_usable", False)
+        path = os.path.abspath(self.mktemp())
+        opened = logfiles.openLogFile(path)
+        self.addCleanup(opened.close)
+        self.assertIs(type(opened), logfiles.logfile.LogFile)
 
     def test_renameUnknown(self):
         """

@@ -19,11 +19,11 @@ from twisted.logger import ILogObserver, LogLevel
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit.compat.logfiles import MovableLogFile
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
-from ftpkit.ops.movedlog import MovableLogFile
 from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.serverprocess import startServer
 from tests.twistdrun import SOURCE

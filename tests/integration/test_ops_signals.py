@@ -73,7 +73,7 @@ C{SIGTERM} and C{SIGINT} drains, a second one, and C{SIGHUP}, during
 them, with the grace kept and run out; C{haproxy:} clients' addresses
 in the log, the transfer log and C{/sessions}; the paced rates; some 60
 bad option combinations (one line each). Found and fixed: the moved
-C{--logfile} (L{tests.unit.test_movedlog}).
+C{--logfile} (L{tests.unit.test_logfiles}).
 """
 
 import ftplib

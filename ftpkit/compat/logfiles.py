@@ -1,19 +1,33 @@
 """
-C{twistd --logfile}'s file (L{MovableLogFile}): rotated as C{twistd}'s
-own is (on C{SIGUSR1}, and at each megabyte), unless something moved it
-away first (C{logrotate} without C{copytruncate}, C{mv}): then it is
-opened again at its path, where C{twistd}'s did nothing (its C{rotate}
-needs a file at the path) and every later line went on into the moved
-file, which C{logrotate} then compresses or removes. It is written
-appending (C{O_APPEND}), so a file cut short under it (C{logrotate}'s
-C{copytruncate}) gets its next line at its new end, where C{twistd}'s
-wrote it at the old offset, after as many zero bytes.
+C{twistd --logfile}'s file (L{MovableLogFile}, opened by L{openLogFile}):
+rotated as C{twistd}'s own is (on C{SIGUSR1}, and at each megabyte),
+unless something moved it away first (C{logrotate} without
+C{copytruncate}, C{mv}): then it is opened again at its path, where
+C{twistd}'s did nothing (its C{rotate} needs a file at the path) and
+every later line went on into the moved file, which C{logrotate} then
+compresses or removes. It is written appending (C{O_APPEND}), so a file
+cut short under it (C{logrotate}'s C{copytruncate}) gets its next line at
+its new end, where C{twistd}'s wrote it at the old offset, after as many
+zero bytes.
+
+C{twisted.python.logfile.LogFile} says nothing public of its open file,
+so this reads and overrides:
+
+    - C{LogFile._openFile}: where it opens (and reopens) its file, to set
+      C{O_APPEND} on it and to open it again after a move;
+    - C{BaseLogFile._file}: the open file, to compare it with what the
+      path names.
+
+Fallback: without C{_openFile}, L{openLogFile} opens Twisted's own
+C{LogFile} (a moved file keeps its lines, as before).
 """
 
 import fcntl
 import os
 
 from twisted.python import logfile
+
+_usable = callable(getattr(logfile.LogFile, "_openFile", None))
 
 
 def movedAway(path, opened):
@@ -70,3 +84,14 @@ class MovableLogFile(logfile.LogFile):
             self._file = moved
             return
         moved.close()
+
+
+def openLogFile(path):
+    """
+    @param path: the path of C{twistd --logfile}'s file.
+    @return: an open L{MovableLogFile} there; a C{LogFile} where Twisted
+        no longer has the names it overrides.
+    """
+    if _usable:
+        return MovableLogFile.fromFullPath(path)
+    return logfile.LogFile.fromFullPath(path)

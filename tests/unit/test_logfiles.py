@@ -1,5 +1,5 @@
 """
-L{ftpkit.ops.movedlog}: C{twistd --logfile}'s file rotates as
+L{ftpkit.compat.logfiles}: C{twistd --logfile}'s file rotates as
 C{twistd}'s does, and is opened again at its path once moved away.
 """
 
@@ -8,7 +8,7 @@ import shutil
 
 from twisted.trial import unittest
 
-from ftpkit.ops.movedlog import MovableLogFile, movedAway
+from ftpkit.compat.logfiles import MovableLogFile, movedAway
 
 
 def readBytes(path):
