@@ -437,13 +437,14 @@ class MemoryKeyTests(unittest.TestCase):
         shell = yield self.shell()
         yield shell.makeDirectory(("d",))
         yield writeFile(shell, ("d", "a"), b"x")
-        mv = self.fs.mv
+        backend = self.realm._backend
+        rename = backend.rename
 
-        def racedMove(source, target, **kwargs):
-            self.fs.pipe_file(source.rstrip("/") + "/raced", b"r" * 9)
-            return mv(source, target, **kwargs)
+        def racedRename(fs, source, target, isDirectory):
+            fs.pipe_file(source.rstrip("/") + "/raced", b"r" * 9)
+            return rename(fs, source, target, isDirectory)
 
-        self.fs.mv = racedMove
+        backend.rename = racedRename
         yield shell.rename(("d",), ("longer",))
         usage = self.realm._storeUsage
         self.assertTrue(usage.stale)
