@@ -1,11 +1,15 @@
 """
 Test case mixins serving a test's root through fsspec: on the disk
-(L{LocalMixin}, C{fsspec:file://ROOT}) or in fsspec's C{memory://} store
-(L{MemoryMixin}); the tests of a realm take them to run again there. Both
-skip their tests where fsspec is not installed.
+(L{LocalMixin}, C{fsspec:file://ROOT}), through a real OpenSSH server on
+loopback (L{SFTPMixin}, C{fsspec:sftp://USER@127.0.0.1:PORT/ROOT}) or in
+fsspec's C{memory://} store (L{MemoryMixin}); the tests of a realm take
+them to run again there. They skip their tests where fsspec is not
+installed (L{SFTPMixin} also where OpenSSH's server or paramiko is not).
 """
 
 import uuid
+
+from tests.storageservers import sshServer
 
 try:
     import fsspec
@@ -28,6 +32,36 @@ class LocalMixin:
         @return: the fsspec realm of the disk under C{self.root}.
         """
         return makeFsspecRealm("file://" + self.root, {})
+
+
+class SFTPMixin:
+    """
+    The root served as C{fsspec:sftp://USER@127.0.0.1:PORT/ROOT}, by the
+    test process's OpenSSH server (L{tests.storageservers.sshServer}):
+    the same directory of the disk, seen through SFTP.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def makeRealm(self):
+        """
+        @return: the fsspec realm of the SFTP server's C{self.root}; its
+            SSH connection is closed after the test.
+        """
+        ssh = sshServer()
+        realm = makeFsspecRealm(
+            f"sftp://{ssh.user}@127.0.0.1:{ssh.port}{self.root}"
+            f"?key_filename={ssh.keyFile}&look_for_keys=false"
+            "&allow_agent=false", {})
+
+        def close():
+            if realm.fs is not None:
+                return realm.shellAt(()).call(realm.fs.client.close)
+            return None
+
+        self.addCleanup(close)
+        return realm
 
 
 class MemoryMixin:

@@ -152,7 +152,7 @@ class Backend:
         finally:
             heldEntries.give(count)
 
-    def confine(self, root, path, followLast=True):
+    def confine(self, root, path, followLast=True, fs=None):
         """
         Check that a path below the root stays below it (blocking). Paths
         are joined from checked segments, never C{".."}, so only a store
@@ -163,6 +163,8 @@ class Backend:
         @param followLast: whether the call to be made follows a link
             that the last segment may be (a read) or acts on the entry
             itself (a removal, a rename).
+        @param fs: the filesystem the shell makes its calls on (what
+            L{bind} gave), for a backend that asks the store.
         @return: the path to make the call on: C{path}.
         @raise PermissionDenied: when it leads outside the root.
         """

@@ -77,16 +77,17 @@ class FsspecShell(PooledCalls):
 
     Where the backend puts a new file in place only if its name is free
     (L{ftpkit.shells.fsspecgeneric.Backend.createsAtomically}: the local
-    disk), the shell also provides L{IFTPShellCreate}; where the store
-    has symbolic links that the backend resolves (the local disk),
-    L{IFTPShellResolve}; where the filesystem describes one entry by its
-    name (L{ftpkit.shells.fsspecgeneric.Backend.describesEntries}: the
-    local disk), L{IFTPShellListSome}.
+    disk, SFTP), the shell also provides L{IFTPShellCreate}; where the
+    store has symbolic links that the backend resolves (the local disk,
+    SFTP), L{IFTPShellResolve}; where the filesystem describes one entry
+    by its name (L{ftpkit.shells.fsspecgeneric.Backend.describesEntries}:
+    the local disk, SFTP), L{IFTPShellListSome}.
 
     @ivar fs: the filesystem the calls are made on: the one given, or
         what the backend makes of it for this root
         (L{ftpkit.shells.fsspecgeneric.Backend.bind}: on the local disk,
-        one that follows no link).
+        one that follows no link; on SFTP, one that tells a link from
+        what it leads to).
     @ivar root: the path on C{fs} the user sees as C{/}.
     @ivar backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     """
@@ -141,9 +142,11 @@ class FsspecShell(PooledCalls):
             or past the rule of a Guarded path (L{checkedReal}).
         """
         if not path:
-            return self.backend.confine(self.root, self.root or self.fs.root_marker)
+            return self.backend.confine(
+                self.root, self.root or self.fs.root_marker, fs=self.fs)
         return checkedReal(path, self.backend.confine(
-            self.root, self.root + "/" + "/".join(path), followLast), self._segmentsOf)
+            self.root, self.root + "/" + "/".join(path), followLast,
+            fs=self.fs), self._segmentsOf)
 
     # Blocking helpers, run in the pool.
 

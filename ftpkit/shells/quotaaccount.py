@@ -159,7 +159,11 @@ class QuotaAccount:
     def renaming(self, fromPath, toPath, replaced, renaming):
         """
         Rename, counting what the new keys add and what the target's
-        replacement frees (C{fromPath} and C{toPath} differ).
+        replacement frees (C{fromPath} and C{toPath} differ). A directory's
+        entries are counted before and again where they went, not the
+        whole home measured again: only where the two counts differ, or
+        another change of the home was told meanwhile, is the usage
+        measured again (L{ftpkit.shells.quotas.QuotaUsage.invalidate}).
 
         @param fromPath: a tuple of segments: what is renamed.
         @param toPath: a tuple of segments: its new path.
@@ -171,7 +175,8 @@ class QuotaAccount:
             adds do not fit.
         """
         usage = self._usage
-        added, listed = yield self._keysAdded(fromPath, toPath)
+        changes = usage.changes
+        added, moved = yield self._keysAdded(fromPath, toPath)
         if replaced is not None:
             # Its key goes; its content may stay held by a download.
             added -= self._keyBytes(toPath)
@@ -182,15 +187,18 @@ class QuotaAccount:
                                     " names take more room than is left")
         try:
             yield renaming()
+            if moved is not None:
+                # Counted again where they went: equal, and no change of
+                # the home told meanwhile, every key that moved was
+                # counted; else the next measurement sees the new keys.
+                after = yield self._entriesBelow(self._at(toPath))
+                if after != moved or usage.changes != changes:
+                    usage.invalidate()
         finally:
             usage.releaseBytes(reserved)
         if replaced is not None:
             added -= replaced.size if replaced.isFile else 0
         usage.adjust(added, files=-1 if replaced is not None else 0)
-        if listed:
-            # Entries made below the directory while it was counted: the
-            # next measurement sees their new keys.
-            usage.invalidate()
         usage.reads.left(self._at(fromPath))
         usage.reads.left(self._at(toPath))
 
@@ -323,16 +331,17 @@ class QuotaAccount:
 
         @return: a Deferred firing with the bytes added (negative when
             the keys get shorter; 0 when C{fromPath} is not there, and the
-            rename fails), and whether a directory's entries were counted.
+            rename fails), and the entries of a directory counted (the
+            directory's own included), or C{None} for none counted.
         """
         longer = self._keyBytes(toPath) - self._keyBytes(fromPath)
         if not longer:
-            return 0, False
+            return 0, None
         yield self._usage.current()
         source = yield statOrNone(self._shell, fromPath)
         if source is None:
-            return 0, False
+            return 0, None
         if not source.isDirectory:
-            return longer, False
+            return longer, None
         entries = yield self._entriesBelow(self._at(fromPath))
-        return longer * entries, True
+        return longer * entries, entries

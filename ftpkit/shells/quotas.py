@@ -106,6 +106,9 @@ class QuotaUsage:
     @ivar stale: whether L{current} should measure again.
     @ivar generation: counts the calls to L{invalidate}: a measurement
         begun before one of them leaves the usage L{stale}.
+    @ivar changes: counts the changes told (L{adjust}, L{settleFile}):
+        a count made while another session changed the home can be told
+        from one made while nothing did.
     """
 
     def __init__(self, measure, run=threads.deferToThread):
@@ -128,6 +131,7 @@ class QuotaUsage:
         self.lock = threading.Lock()
         self.stale = True
         self.generation = 0
+        self.changes = 0
         self._measuring = None
 
     def current(self):
@@ -176,6 +180,7 @@ class QuotaUsage:
         @param files: files and directories added (negative when removed).
         """
         with self.lock:
+            self.changes += 1
             if self.used is not None:
                 self.used = max(0, self.used + delta)
                 self.files = max(0, self.files + files)
@@ -244,6 +249,7 @@ class QuotaUsage:
             L{files}).
         """
         with self.lock:
+            self.changes += 1
             self.filesInFlight -= 1
             if made and self.files is not None:
                 self.files += 1

@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.fsspecrealms import SFTPMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_linkloops import (
     LOOPS,
@@ -212,3 +213,18 @@ class LinkRenameParityTests(unittest.TestCase):
             + ["f"]))
         self.assertEqual(entries["loop-moved"], "loop")
         self.assertEqual(outside, ["secret"])
+
+
+class SFTPLinkLoopTests(FsspecLinkLoopTests):
+    """
+    The same on C{fsspec:sftp://}, the looped tree seen through OpenSSH's
+    SFTP server.
+    """
+
+    def serve(self):
+        """
+        @return: C{(root, server)}: the looped tree and a server of it.
+        """
+        self.root = loopedTree(self)
+        return self.root, self.startServer(
+            SFTPMixin.makeRealm(self), users={"alice": "pw"}, anonymous=False)

@@ -193,3 +193,24 @@ class FsspecHiddenThroughLinksTests(HiddenThroughLinksTests):
         shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
         self.addCleanup(shell.whenIdle)
         return shell
+
+
+class SFTPHiddenThroughLinksTests(HiddenThroughLinksTests):
+    """
+    The same on C{--realm fsspec:sftp://...}, the root seen through
+    OpenSSH's SFTP server.
+    """
+
+    def makeShell(self, root):
+        """
+        @return: an fsspec shell on C{root} seen through SFTP.
+        """
+        try:
+            from ftpkit.shells.fsspecshell import FsspecShell
+        except ImportError:
+            raise unittest.SkipTest("fsspec is not installed") from None
+        from tests.storageservers import sshServer
+
+        shell = FsspecShell(sshServer().sharedFilesystem(), root)
+        self.addCleanup(shell.whenIdle)
+        return shell

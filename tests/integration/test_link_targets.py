@@ -19,7 +19,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.barerealm import BareRealm
-from tests.fsspecrealms import LocalMixin
+from tests.fsspecrealms import LocalMixin, SFTPMixin
 from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
@@ -111,4 +111,12 @@ class DiskLinkTargetsTests(LoopbackServerMixin, unittest.TestCase):
 class FsspecLinkTargetsTests(LocalMixin, DiskLinkTargetsTests):
     """
     fsspec's C{file://}.
+    """
+
+
+class SFTPLinkTargetsTests(SFTPMixin, DiskLinkTargetsTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: links told from what they lead
+    to, as on the disk realm.
     """

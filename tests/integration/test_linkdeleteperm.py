@@ -17,7 +17,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import LocalMixin
+from tests.fsspecrealms import LocalMixin, SFTPMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.scratch import scratchDirectory
 
@@ -133,4 +133,12 @@ class DiskLinkDeletePermTests(LoopbackServerMixin, unittest.TestCase):
 class FsspecLinkDeletePermTests(LocalMixin, DiskLinkDeletePermTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
+    """
+
+
+class SFTPLinkDeletePermTests(SFTPMixin, DiskLinkDeletePermTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: links told from what they lead
+    to, as on the disk realm.
     """

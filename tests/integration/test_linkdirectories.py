@@ -16,7 +16,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import LocalMixin
+from tests.fsspecrealms import LocalMixin, SFTPMixin
 from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
@@ -90,4 +90,12 @@ class DiskLinkDirectoryTests(LoopbackServerMixin, unittest.TestCase):
 class FsspecLinkDirectoryTests(LocalMixin, DiskLinkDirectoryTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
+    """
+
+
+class SFTPLinkDirectoryTests(SFTPMixin, DiskLinkDirectoryTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: links told from what they lead
+    to, as on the disk realm.
     """

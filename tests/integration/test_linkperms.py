@@ -17,6 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.barerealm import BareRealm
+from tests.fsspecrealms import SFTPMixin
 from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 
@@ -171,3 +172,19 @@ class FsspecUnfollowedLinkPermTests(UnfollowedLinkPermTests):
         realm = BareRealm()
         realm.shell = shell
         return realm
+
+
+class SFTPUnfollowedLinkPermTests(UnfollowedLinkPermTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: C{MLSD} gave every link
+    C{perm=df}, the one leading to C{f} beside it too, and C{RETR}
+    followed the links out of the root.
+    """
+
+    def makeRealm(self, root):
+        """
+        @return: the fsspec realm of C{root} seen through SFTP.
+        """
+        self.root = root
+        return SFTPMixin.makeRealm(self)

@@ -18,7 +18,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import LocalMixin, fsspec
+from tests.fsspecrealms import LocalMixin, SFTPMixin, fsspec
 from tests.ftpclient import inLoggedInClient, replyCode
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -291,3 +291,11 @@ class WorkersLinkRenameTests(RenameChecks, unittest.TestCase):
         if fsspec is None:
             raise unittest.SkipTest("fsspec is not installed")
         self.served("--realm", "fsspec:file://{root}")
+
+
+class SFTPLinkRenameTests(SFTPMixin, DiskLinkRenameTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: links told from what they lead
+    to, as on the disk realm.
+    """

@@ -21,7 +21,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import LocalMixin
+from tests.fsspecrealms import LocalMixin, SFTPMixin
 from tests.ftpclient import inLoggedInClient, replyCode
 from tests.scratch import scratchDirectory
 
@@ -172,4 +172,12 @@ class DiskLinkUploadTests(LoopbackServerMixin, unittest.TestCase):
 class FsspecLinkUploadTests(LocalMixin, DiskLinkUploadTests):
     """
     The same on C{--realm fsspec:file://ROOT}.
+    """
+
+
+class SFTPLinkUploadTests(SFTPMixin, DiskLinkUploadTests):
+    """
+    The same on C{--realm fsspec:sftp://USER@HOST:PORT/ROOT}, the root
+    seen through OpenSSH's SFTP server: links told from what they lead
+    to, as on the disk realm.
     """

@@ -384,3 +384,70 @@ class MemoryKeyTests(unittest.TestCase):
         refused[0].trap(QuotaExceeded)
         self.assertEqual(self.realm._storeUsage.used, self.measured())
         self.assertLessEqual(self.measured(), self.maxBytes)
+
+    @defer.inlineCallbacks
+    def test_renamesStayExact(self):
+        """
+        Renaming directories (longer, shorter, nested), removing files and
+        directories and replacing files keep the bytes counted exactly
+        what the store holds, without measuring the whole store again
+        after a rename: a directory's rename counted its entries, then
+        left the next command to walk every entry of the store (10,000
+        files in all: 17 ms beside a 3 ms count of the directory).
+        """
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        yield shell.makeDirectory(("d",))
+        yield shell.makeDirectory(("d", "sub"))
+        for name in ("a", "b", "sub/c"):
+            yield writeFile(shell, ("d",) + tuple(name.split("/")), b"x" * 7)
+        yield writeFile(shell, ("other",), b"o" * 50)
+        usage = self.realm._storeUsage
+        measurements = []
+        measure = usage._measure
+        usage._measure = lambda: measurements.append(1) or measure()
+        steps = [
+            lambda: shell.rename(("d",), ("longer-name",)),
+            lambda: writeFile(shell, ("longer-name", "a"), b"y" * 100),
+            lambda: shell.rename(("longer-name", "sub"), ("s",)),
+            lambda: shell.removeFile(("longer-name", "b")),
+            lambda: shell.rename(("longer-name",), ("e",)),
+            lambda: writeFile(shell, ("e", "new"), b"z"),
+            lambda: shell.rename(("e", "new"), ("e", "a")),
+            lambda: shell.rename(("s",), ("e", "sub-back")),
+            lambda: shell.removeFile(("e", "sub-back", "c")),
+            lambda: shell.removeDirectory(("e", "sub-back")),
+        ]
+        for step in steps:
+            yield step()
+            self.assertFalse(usage.stale)
+            self.assertEqual(usage.used, self.measured())
+        self.assertEqual(measurements, [])
+
+    @defer.inlineCallbacks
+    def test_renameRaced(self):
+        """
+        A file put below a directory while it is renamed (by a writer the
+        realm does not see) makes the count of its entries where they went
+        differ from the first: the usage is measured again, and exact.
+        """
+        from ftpkit.testing import writeFile
+
+        shell = yield self.shell()
+        yield shell.makeDirectory(("d",))
+        yield writeFile(shell, ("d", "a"), b"x")
+        backend = self.realm._backend
+        rename = backend.rename
+
+        def racedRename(fs, source, target, isDirectory):
+            fs.pipe_file(source.rstrip("/") + "/raced", b"r" * 9)
+            return rename(fs, source, target, isDirectory)
+
+        backend.rename = racedRename
+        yield shell.rename(("d",), ("longer",))
+        usage = self.realm._storeUsage
+        self.assertTrue(usage.stale)
+        yield usage.current()
+        self.assertEqual(usage.used, self.measured())
+        self.assertTrue(self.fs.exists("/longer/raced"))
