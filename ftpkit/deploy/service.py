@@ -35,6 +35,7 @@ import importlib
 import os
 import resource
 import signal
+import sys
 import warnings
 
 from twisted.application import service
@@ -418,6 +419,7 @@ def makeService(options, workerChannel=None):
                 listening.option = f"--listen {given}"
                 listening.setServiceParent(listeners)
         else:
+            from ftpkit.deploy.inflight import InFlightReports
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
@@ -435,6 +437,9 @@ def makeService(options, workerChannel=None):
                 config.ipv6PrefixLength, config.workers)
             factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
                                                   workerChannel)
+            # Told to the acceptor through the log pipe, for the lines
+            # it writes should this worker die (ftpkit.deploy.inflight).
+            factory.inFlight = InFlightReports(sys.stdout)
             receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

@@ -41,6 +41,10 @@ from ftpkit.ops.textformat import TextFileLogObserver, writeGivingUp
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
 
+REPORT_MARK = "!"
+"""Starts a record that is no log line but a report to the acceptor
+(L{ftpkit.deploy.inflight}), after L{RECORD_SEPARATOR}."""
+
 
 LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
 """The environment variable the acceptor sets (to C{1}) for a worker
@@ -315,7 +319,7 @@ class WorkerLogReader:
     """
 
     def __init__(self, pid, publish, now=time.time,
-                 observer=globalLogPublisher):
+                 observer=globalLogPublisher, reports=None):
         """
         @param pid: the worker's process id.
         @param publish: a callable taking an event.
@@ -323,9 +327,12 @@ class WorkerLogReader:
         @param observer: the acceptor's log (its publisher): where its
             only observer is ftpkit's text log, a line record is written
             there as it is.
+        @param reports: a callable taking the text of each record marked
+            L{REPORT_MARK} (after the mark), or C{None} to ignore them.
         """
         self.pid = pid
         self.publish = publish
+        self.reports = reports
         self.now = now
         self.observer = observer
         self._records = ""
@@ -352,10 +359,15 @@ class WorkerLogReader:
     def _received(self, record):
         """
         Log one record: a line record (L{lineRecord}) as its text, any
-        other as its event (L{workerEvent}).
+        other as its event (L{workerEvent}); a report (L{REPORT_MARK})
+        goes to L{reports}.
 
         @param record: its text, without its separator.
         """
+        if record.startswith(REPORT_MARK):
+            if self.reports is not None:
+                self.reports(record[1:])
+            return
         try:
             value = eventFromJSON(record)
         except ValueError:

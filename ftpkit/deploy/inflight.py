@@ -1,0 +1,231 @@
+"""
+What the acceptor of C{--workers} knows of each worker's logged-in
+sessions and running file transfers, so that when a worker dies
+(C{SIGKILL}, the out-of-memory killer, a crash, or killed as hung) the
+acceptor logs for them what the worker would have logged had they been
+cut: each transfer's line (C{426}, the transfer log's C{i}, a failed
+transfer in the metrics) and each session's C{logout}. Before, a worker
+killed in the middle of transfers left no trace of them but the count
+of the acceptor's C{worker PID exited (...); N session(s) cut}.
+
+The worker tells (L{InFlightReports}) by records in its log pipe
+(L{ftpkit.ops.workerlog}, marked L{REPORT_MARK}), which the acceptor
+reads at a pace (L{ftpkit.deploy.logpipe}) and wholly once the worker
+exited, before it ends its sessions: a login, a logout, a transfer's
+start and its end. A transfer's start is one record written at once
+(one C{write} of the worker; none more for the acceptor, which reads the
+pipe when it reads the worker's log lines); the others are written just
+before the event's own log line, and go to the pipe with it, in the same
+C{write} (L{InFlightReports.flush} writes them alone when no line
+follows). The acceptor keeps them (L{InFlight}) and, when the worker
+exited, makes the events (L{InFlight.cutEvents}) its own event hub
+publishes.
+"""
+
+import json
+import signal
+
+from twisted.internet.error import ProcessTerminated
+
+from ftpkit.ops import events
+from ftpkit.ops.workerlog import RECORD_SEPARATOR, REPORT_MARK
+
+CUT_CODE = 426
+"""The final reply code of a transfer its worker's death cut: that of a
+transfer whose data connection was cut."""
+
+_LOGIN = "login"
+_LOGOUT = "logout"
+_START = "start"
+_END = "end"
+
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class InFlightReports:
+    """
+    A worker's side: writes its sessions' logins and logouts and its file
+    transfers' starts and ends to its log pipe, for the acceptor
+    (L{InFlight}).
+    """
+
+    def __init__(self, out):
+        """
+        @param out: the worker's log pipe, a text file (its standard
+            output, which its log observer writes to and flushes).
+        """
+        self._out = out
+
+    def _write(self, fields):
+        """
+        @param fields: a record's fields, written (not flushed): a write
+            that raises is given up, as the log observer gives it up.
+        """
+        try:
+            self._out.write(
+                f"{RECORD_SEPARATOR}{REPORT_MARK}{_compact(fields)}\n")
+        except Exception:  # noqa: BLE001 (as the log observer does)
+            pass
+
+    def flush(self):
+        """
+        Send what was written and not yet sent: nothing more is written
+        when the event's log line, written since, sent it.
+        """
+        try:
+            self._out.flush()
+        except Exception:  # noqa: BLE001 (as the log observer does)
+            pass
+
+    def loggedIn(self, session, when, peer, user, anonymous, host, client):
+        """
+        A user logged in (written before the login's line).
+
+        @param session: the session's id (L{events.Event.session}).
+        @param when: when, seconds since the epoch.
+        @param peer: the client's address.
+        @param user: the user name.
+        @param anonymous: whether anonymously.
+        @param host: the virtual host's name, or C{None}.
+        @param client: the client's C{CLNT} name, or C{None}.
+        """
+        self._write([_LOGIN, session, when, peer, user, anonymous, host,
+                     client])
+
+    def loggedOut(self, session):
+        """
+        The session's user left (written before the logout's line).
+
+        @param session: the session's id.
+        """
+        self._write([_LOGOUT, session])
+
+    def transferStarted(self, session, when, command, path, binary):
+        """
+        A file transfer's data connection is ready: written and sent at
+        once.
+
+        @param session: the session's id.
+        @param when: when, seconds since the epoch.
+        @param command: C{RETR}, C{STOR}, C{APPE} or C{STOU}.
+        @param path: the path, as the user sees it.
+        @param binary: whether in C{TYPE I}.
+        """
+        self._write([_START, session, when, command, path, binary])
+        self.flush()
+
+    def transferEnded(self, session, moved, upload):
+        """
+        The session's file transfer ended (written before its line).
+
+        @param session: the session's id.
+        @param moved: the bytes it moved.
+        @param upload: whether into the server.
+        """
+        self._write([_END, session, moved, upload])
+
+
+class InFlight:
+    """
+    The acceptor's side, for one worker: its logged-in sessions and their
+    file transfers running, as its records (L{InFlightReports}) say.
+
+    @ivar sessions: by session id, C{[when, peer, user, anonymous, host,
+        client, bytesIn, bytesOut]} of each logged-in session.
+    @ivar transfers: by session id, C{(when, command, path, binary)} of
+        each transfer running.
+    """
+
+    def __init__(self):
+        self.sessions = {}
+        self.transfers = {}
+
+    def recordReceived(self, text):
+        """
+        Take in one record.
+
+        @param text: its JSON text (after L{REPORT_MARK}); one that is
+            not a record is ignored.
+        """
+        try:
+            fields = json.loads(text)
+            kind, session = fields[0], fields[1]
+            if kind == _START:
+                self.transfers[session] = tuple(fields[2:6])
+            elif kind == _END:
+                self.transfers.pop(session, None)
+                held = self.sessions.get(session)
+                if held is not None:
+                    held[6 if fields[3] else 7] += fields[2]
+            elif kind == _LOGIN:
+                self.sessions[session] = [*fields[2:8], 0, 0]
+            elif kind == _LOGOUT:
+                self.sessions.pop(session, None)
+                self.transfers.pop(session, None)
+        except (ValueError, TypeError, IndexError, KeyError):
+            return
+
+    def cutEvents(self, now, reason):
+        """
+        The worker is gone: the events of what it held.
+
+        @param now: seconds since the epoch.
+        @param reason: why its transfers failed (L{deathReason}).
+        @return: a C{list} of L{events.Event}: a L{events.TRANSFER} event
+            (L{CUT_CODE}, nothing known moved) for each transfer running,
+            then a L{events.LOGOUT} event for each logged-in session, in
+            the order of their ids; the held state is emptied.
+        """
+        cut = []
+        for session in sorted(self.transfers):
+            held = self.sessions.get(session)
+            if held is None:
+                continue
+            started, command, path, binary = self.transfers[session]
+            cut.append(_event(
+                held, session, now, events.TRANSFER, command=command,
+                path=path, code=CUT_CODE, seconds=now - started,
+                binary=binary, reason=reason))
+        for session in sorted(self.sessions):
+            held = self.sessions[session]
+            cut.append(_event(
+                held, session, now, events.LOGOUT, seconds=now - held[0],
+                bytesIn=held[6], bytesOut=held[7]))
+        self.sessions.clear()
+        self.transfers.clear()
+        return cut
+
+
+def _event(held, session, now, kind, **fields):
+    """
+    @param held: a session's fields (L{InFlight.sessions}).
+    @param session: its id.
+    @param now: the event's time.
+    @param kind: the event's kind.
+    @param fields: its other fields.
+    @return: the L{events.Event}.
+    """
+    _, peer, user, anonymous, host, client, _, _ = held
+    return events.Event(kind, peer, time=now, user=user,
+                        anonymous=anonymous, session=session, host=host,
+                        client=client, **fields)
+
+
+def deathReason(pid, reason):
+    """
+    @param pid: a worker's process id.
+    @param reason: why it exited (a L{twisted.python.failure.Failure}).
+    @return: what its cut transfers' lines say: C{worker 1234 killed by
+        SIGKILL}, C{worker 1234 exited with status 1}.
+    """
+    value = reason.value
+    if isinstance(value, ProcessTerminated) and value.signal is not None:
+        try:
+            name = signal.Signals(value.signal).name
+        except ValueError:
+            name = f"signal {value.signal}"
+        return f"worker {pid} killed by {name}"
+    status = getattr(value, "exitCode", None)
+    if status:
+        return f"worker {pid} exited with status {status}"
+    return f"worker {pid} exited"
