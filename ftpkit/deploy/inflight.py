@@ -24,6 +24,8 @@ publishes.
 
 import json
 import signal
+from json.encoder import encode_basestring_ascii
+from math import isfinite
 
 from twisted.internet.error import ProcessTerminated
 
@@ -34,10 +36,10 @@ CUT_CODE = 426
 """The final reply code of a transfer its worker's death cut: that of a
 transfer whose data connection was cut."""
 
-_LOGIN = "login"
-_LOGOUT = "logout"
-_START = "start"
-_END = "end"
+_LOGIN = "l"
+_LOGOUT = "o"
+_START = "s"
+_END = "e"
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -46,7 +48,9 @@ class InFlightReports:
     """
     A worker's side: writes its sessions' logins and logouts and its file
     transfers' starts and ends to its log pipe, for the acceptor
-    (L{InFlight}).
+    (L{InFlight}). Each record is C{KIND SESSION} and, for some, what
+    follows: a login's and a start's fields as a JSON array (read only if
+    the worker dies), an end's bytes and direction.
     """
 
     def __init__(self, out):
@@ -56,14 +60,13 @@ class InFlightReports:
         """
         self._out = out
 
-    def _write(self, fields):
+    def _write(self, text):
         """
-        @param fields: a record's fields, written (not flushed): a write
-            that raises is given up, as the log observer gives it up.
+        @param text: a record, written (not flushed): a write that raises
+            is given up, as the log observer gives it up.
         """
         try:
-            self._out.write(
-                f"{RECORD_SEPARATOR}{REPORT_MARK}{_compact(fields)}\n")
+            self._out.write(f"{RECORD_SEPARATOR}{REPORT_MARK}{text}\n")
         except Exception:  # noqa: BLE001 (as the log observer does)
             pass
 
@@ -81,7 +84,8 @@ class InFlightReports:
         """
         A user logged in (written before the login's line).
 
-        @param session: the session's id (L{events.Event.session}).
+        @param session: the session's id (L{events.Event.session}), an
+            C{int}.
         @param when: when, seconds since the epoch.
         @param peer: the client's address.
         @param user: the user name.
@@ -89,8 +93,8 @@ class InFlightReports:
         @param host: the virtual host's name, or C{None}.
         @param client: the client's C{CLNT} name, or C{None}.
         """
-        self._write([_LOGIN, session, when, peer, user, anonymous, host,
-                     client])
+        self._write(f"{_LOGIN} {session:d} " + _compact(
+            [when, peer, user, anonymous, host, client]))
 
     def loggedOut(self, session):
         """
@@ -98,7 +102,7 @@ class InFlightReports:
 
         @param session: the session's id.
         """
-        self._write([_LOGOUT, session])
+        self._write(f"{_LOGOUT} {session:d}")
 
     def transferStarted(self, session, when, command, path, binary):
         """
@@ -111,7 +115,8 @@ class InFlightReports:
         @param path: the path, as the user sees it.
         @param binary: whether in C{TYPE I}.
         """
-        self._write([_START, session, when, command, path, binary])
+        self._write(f"{_START} {session:d} " + startFields(
+            when, command, path, binary))
         self.flush()
 
     def transferEnded(self, session, moved, upload):
@@ -119,21 +124,44 @@ class InFlightReports:
         The session's file transfer ended (written before its line).
 
         @param session: the session's id.
-        @param moved: the bytes it moved.
+        @param moved: the bytes it moved, an C{int}.
         @param upload: whether into the server.
         """
-        self._write([_END, session, moved, upload])
+        self._write(
+            f"{_END} {session:d} {int(moved):d} {'i' if upload else 'o'}")
+
+
+def startFields(when, command, path, binary):
+    """
+    @param when: a start record's time.
+    @param command: its command.
+    @param path: its path.
+    @param binary: its type.
+    @return: the JSON array of the four, as C{_compact} writes it, made
+        without the encoder each call of C{encode} builds (a worker writes
+        one for each transfer) where each is of its usual type.
+    """
+    if (type(when) is float and isfinite(when) and type(path) is str
+            and type(binary) is bool
+            and command in events.TRANSFER_COMMANDS):
+        return (f'[{float.__repr__(when)},"{command}",'
+                f'{encode_basestring_ascii(path)},'
+                f'{"true" if binary else "false"}]')
+    return _compact([when, command, path, binary])
 
 
 class InFlight:
     """
     The acceptor's side, for one worker: its logged-in sessions and their
-    file transfers running, as its records (L{InFlightReports}) say.
+    file transfers running, as its records (L{InFlightReports}) say. What
+    the acceptor does for each record is cheap (no JSON is read until the
+    worker died): a worker sends two for each transfer.
 
-    @ivar sessions: by session id, C{[when, peer, user, anonymous, host,
-        client, bytesIn, bytesOut]} of each logged-in session.
-    @ivar transfers: by session id, C{(when, command, path, binary)} of
-        each transfer running.
+    @ivar sessions: by session id (its text), C{[fields, bytesIn,
+        bytesOut]} of each logged-in session, C{fields} the JSON text of
+        its login's.
+    @ivar transfers: by session id, the JSON text of the fields of the
+        transfer it runs.
     """
 
     def __init__(self):
@@ -144,26 +172,24 @@ class InFlight:
         """
         Take in one record.
 
-        @param text: its JSON text (after L{REPORT_MARK}); one that is
-            not a record is ignored.
+        @param text: its text (after L{REPORT_MARK}); one that is not a
+            record is ignored.
         """
-        try:
-            fields = json.loads(text)
-            kind, session = fields[0], fields[1]
-            if kind == _START:
-                self.transfers[session] = tuple(fields[2:6])
-            elif kind == _END:
-                self.transfers.pop(session, None)
-                held = self.sessions.get(session)
-                if held is not None:
-                    held[6 if fields[3] else 7] += fields[2]
-            elif kind == _LOGIN:
-                self.sessions[session] = [*fields[2:8], 0, 0]
-            elif kind == _LOGOUT:
-                self.sessions.pop(session, None)
-                self.transfers.pop(session, None)
-        except (ValueError, TypeError, IndexError, KeyError):
-            return
+        kind, _, rest = text.rstrip("\n").partition(" ")
+        session, _, rest = rest.partition(" ")
+        if kind == _START:
+            self.transfers[session] = rest
+        elif kind == _END:
+            self.transfers.pop(session, None)
+            held = self.sessions.get(session)
+            moved, _, direction = rest.partition(" ")
+            if held is not None and moved.isdigit():
+                held[1 if direction == "i" else 2] += int(moved)
+        elif kind == _LOGIN:
+            self.sessions[session] = [rest, 0, 0]
+        elif kind == _LOGOUT:
+            self.sessions.pop(session, None)
+            self.transfers.pop(session, None)
 
     def cutEvents(self, now, reason):
         """
@@ -174,38 +200,65 @@ class InFlight:
         @return: a C{list} of L{events.Event}: a L{events.TRANSFER} event
             (L{CUT_CODE}, nothing known moved) for each transfer running,
             then a L{events.LOGOUT} event for each logged-in session, in
-            the order of their ids; the held state is emptied.
+            the order of their ids (a record that does not read is left
+            out); the held state is emptied.
         """
+        logins = {}
+        for session, (fields, bytesIn, bytesOut) in self.sessions.items():
+            login = _fields(session, fields, 6)
+            if login is not None:
+                logins[login[0]] = (login[1], bytesIn, bytesOut)
+        starts = {}
+        for session, fields in self.transfers.items():
+            start = _fields(session, fields, 4)
+            if start is not None and start[0] in logins:
+                starts[start[0]] = start[1]
         cut = []
-        for session in sorted(self.transfers):
-            held = self.sessions.get(session)
-            if held is None:
-                continue
-            started, command, path, binary = self.transfers[session]
+        for session in sorted(starts):
+            started, command, path, binary = starts[session]
             cut.append(_event(
-                held, session, now, events.TRANSFER, command=command,
-                path=path, code=CUT_CODE, seconds=now - started,
-                binary=binary, reason=reason))
-        for session in sorted(self.sessions):
-            held = self.sessions[session]
+                logins[session][0], session, now, events.TRANSFER,
+                command=command, path=path, code=CUT_CODE,
+                seconds=now - started, binary=binary, reason=reason))
+        for session in sorted(logins):
+            login, bytesIn, bytesOut = logins[session]
             cut.append(_event(
-                held, session, now, events.LOGOUT, seconds=now - held[0],
-                bytesIn=held[6], bytesOut=held[7]))
+                login, session, now, events.LOGOUT, seconds=now - login[0],
+                bytesIn=bytesIn, bytesOut=bytesOut))
         self.sessions.clear()
         self.transfers.clear()
         return cut
 
 
+def _fields(session, text, count):
+    """
+    @param session: a record's session id, its text.
+    @param text: the JSON text of its fields.
+    @param count: how many it has.
+    @return: C{(session, fields)}, the id an C{int}; C{None} when either
+        does not read.
+    """
+    try:
+        fields = json.loads(text)
+        number = int(session)
+    except ValueError:
+        return None
+    if (type(fields) is not list or len(fields) != count
+            or not isinstance(fields[0], (int, float))):
+        return None
+    return number, fields
+
+
 def _event(held, session, now, kind, **fields):
     """
-    @param held: a session's fields (L{InFlight.sessions}).
+    @param held: a session's login fields (L{InFlightReports.loggedIn}).
     @param session: its id.
     @param now: the event's time.
     @param kind: the event's kind.
     @param fields: its other fields.
     @return: the L{events.Event}.
     """
-    _, peer, user, anonymous, host, client, _, _ = held
+    _, peer, user, anonymous, host, client = held
     return events.Event(kind, peer, time=now, user=user,
                         anonymous=anonymous, session=session, host=host,
                         client=client, **fields)

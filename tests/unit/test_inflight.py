@@ -5,6 +5,7 @@ the acceptor makes of them when the worker died.
 """
 
 import io
+import json
 import os
 from types import SimpleNamespace
 
@@ -146,16 +147,36 @@ class RecordTests(unittest.TestCase):
                          (426, "worker 9 died"))
         self.assertFalse(transfer.succeeded)
 
+    def test_encoderText(self):
+        """
+        A transfer's start record, made without an encoder, holds the
+        text the encoder makes of its fields, whatever they hold.
+        """
+        for fields in [
+                (1764903600.123456, "RETR", "/a b\n\udc80\xe9\x1e\"", True),
+                (0.0, "STOR", "", False), (1e20, "APPE", "/x", True),
+                (float("nan"), "STOU", "/x", True), (1.0, "RETR", "/x", 1),
+                (1, "RETR", "/x", True), (1.0, "LIST", "/x", True)]:
+            out = io.StringIO()
+            InFlightReports(out).transferStarted(7, *fields)
+            self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
+                json.dumps(list(fields), separators=(",", ":"))))
+
     def test_otherRecordsIgnored(self):
         """
         A marked record that is not one of the reports changes nothing,
         and a log reader without L{WorkerLogReader.reports} logs none.
         """
         held = InFlight()
-        for text in ["", "nope", "[]", "[\"start\", 1]", "{\"a\": 1}",
-                     "[\"end\", 1, \"x\", true]", "[\"other\", 1]"]:
+        for text in ["", "nope", "e 1", "e 1 x i", "o", "x 1 []"]:
             held.recordReceived(text)
         self.assertEqual((held.sessions, held.transfers), ({}, {}))
+        for text in ["l 1 [", "l 2 [1]", "l 3 [\"x\",1,2,3,4,5]", "s 4 []",
+                     "l x [1,\"p\",\"u\",false,null,null]",
+                     "l 5 [1,\"p\",\"u\",false,null,null]", "s 5 [1]"]:
+            held.recordReceived(text)
+        [logout] = held.cutEvents(2.0, "died")
+        self.assertEqual((logout.kind, logout.session), (events.LOGOUT, 5))
         published = []
         reader = WorkerLogReader(1, published.append)
         reader.recordsReceived(b'\x1e!["logout",1]\n')
@@ -234,11 +255,12 @@ class SessionReportingTests(unittest.TestCase):
                                  reports=held.recordReceived)
         reader.recordsReceived(out.getvalue().encode("utf-8"))
         self.assertEqual((held.sessions, held.transfers), ({}, {}))
-        kinds = [line.split('"')[1] for line in out.getvalue().split("\n")
+        kinds = [line.split(" ")[:2] for line in out.getvalue().split("\n")
                  if line]
-        self.assertEqual(kinds, ["login", "start", "end", "logout"])
+        number = str(session.sessionId)
+        self.assertEqual(kinds, [["\x1e!l", number], ["\x1e!s", number],
+                                 ["\x1e!e", number], ["\x1e!o", number]])
         self.assertEqual(len(out.sent), 4)
-        self.assertIn(f'"login",{session.sessionId},', out.getvalue())
 
     def test_notInWorker(self):
         """
