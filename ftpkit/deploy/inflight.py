@@ -14,10 +14,10 @@ reads at a pace (L{ftpkit.deploy.logpipe}) and wholly once the worker
 exited, before it ends its sessions: a login, a logout, a transfer's
 start and its end. A transfer's start is one record written at once
 (one C{write} of the worker; none more for the acceptor, which reads the
-pipe when it reads the worker's log lines); the others are written just
-before the event's own log line, and go to the pipe with it, in the same
-C{write} (L{InFlightReports.flush} writes them alone when no line
-follows). The acceptor keeps them (L{InFlight}) and, when the worker
+pipe when it reads the worker's log lines); the others are held
+(L{ftpkit.ops.workerlog.HeldText}) and go to the pipe with the event's
+own log line, in the same C{write} (L{InFlightReports.flush} writes them
+alone when no line follows). The acceptor keeps them (L{InFlight}) and, when the worker
 exited, makes the events (L{InFlight.cutEvents}) its own event hub
 publishes.
 """
@@ -55,30 +55,24 @@ class InFlightReports:
 
     def __init__(self, out):
         """
-        @param out: the worker's log pipe, a text file (its standard
-            output, which its log observer writes to and flushes).
+        @param out: the L{ftpkit.ops.workerlog.HeldText} of the worker's
+            log pipe (L{ftpkit.ops.workerlog.workerReports}).
         """
         self._out = out
 
     def _write(self, text):
         """
-        @param text: a record, written (not flushed): a write that raises
-            is given up, as the log observer gives it up.
+        @param text: a record, held to be written ahead of the next log
+            record (or by L{flush}).
         """
-        try:
-            self._out.write(f"{RECORD_SEPARATOR}{REPORT_MARK}{text}\n")
-        except Exception:  # noqa: BLE001 (as the log observer does)
-            pass
+        self._out.hold(f"{RECORD_SEPARATOR}{REPORT_MARK}{text}\n")
 
     def flush(self):
         """
-        Send what was written and not yet sent: nothing more is written
-        when the event's log line, written since, sent it.
+        Send what is held, if anything: nothing when the event's log line,
+        written since, took it.
         """
-        try:
-            self._out.flush()
-        except Exception:  # noqa: BLE001 (as the log observer does)
-            pass
+        self._out.send()
 
     def loggedIn(self, session, when, peer, user, anonymous, host, client):
         """

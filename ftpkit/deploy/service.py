@@ -35,7 +35,6 @@ import importlib
 import os
 import resource
 import signal
-import sys
 import warnings
 
 from twisted.application import service
@@ -423,6 +422,7 @@ def makeService(options, workerChannel=None):
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
+            from ftpkit.ops.workerlog import workerReports
 
             listeners = None
 
@@ -439,7 +439,9 @@ def makeService(options, workerChannel=None):
                                                   workerChannel)
             # Told to the acceptor through the log pipe, for the lines
             # it writes should this worker die (ftpkit.deploy.inflight).
-            factory.inFlight = InFlightReports(sys.stdout)
+            reports = workerReports()
+            if reports is not None:
+                factory.inFlight = InFlightReports(reports)
             receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

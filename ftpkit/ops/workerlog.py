@@ -89,6 +89,11 @@ def workerEnvironment(environ=None, publisher=globalLogPublisher):
     return environment
 
 
+_held = []
+"""The L{HeldText} of this worker's log, once it began
+(L{beginWorkerLogging})."""
+
+
 def beginWorkerLogging(out=None, environ=None):
     """
     Send every log event of this (worker) process to the acceptor.
@@ -102,9 +107,70 @@ def beginWorkerLogging(out=None, environ=None):
         out = sys.stdout
     if environ is None:
         environ = os.environ
+    held = HeldText(out)
+    _held[:] = [held]
     globalLogBeginner.beginLoggingTo(
-        [workerObserver(out, environ.get(LINES_VARIABLE) == "1")],
+        [workerObserver(held, environ.get(LINES_VARIABLE) == "1")],
         redirectStandardIO=False)
+
+
+def workerReports():
+    """
+    @return: the L{HeldText} this worker's log records are written
+        through (reports to the acceptor are held in it), or C{None} in a
+        process whose worker logging did not begin.
+    """
+    return _held[0] if _held else None
+
+
+class HeldText:
+    """
+    A worker's log file, which writes the reports held in it
+    (L{ftpkit.deploy.inflight}) ahead of the next record, in the same
+    C{write}: a report costs the worker no write of its own when a log
+    record follows it (the worker's standard output may be unbuffered,
+    C{PYTHONUNBUFFERED}).
+
+    @ivar out: the text file written to.
+    """
+
+    def __init__(self, out):
+        """
+        @param out: the text file to write to.
+        """
+        self.out = out
+        self._held = ""
+
+    def hold(self, text):
+        """
+        @param text: text to write ahead of the next record.
+        """
+        self._held += text
+
+    def send(self):
+        """
+        Write and flush the text held, if any, now. A write or flush that
+        raises is given up (L{writeGivingUp}).
+        """
+        if self._held:
+            text, self._held = self._held, ""
+            writeGivingUp(self.out, None, text)
+
+    def write(self, text):
+        """
+        @param text: a record (or part of one), written after the text
+            held.
+        @return: what the file's C{write} returns.
+        """
+        if self._held:
+            text, self._held = self._held + text, ""
+        return self.out.write(text)
+
+    def flush(self):
+        """
+        Flush the file.
+        """
+        self.out.flush()
 
 
 def workerObserver(out, lines=False):

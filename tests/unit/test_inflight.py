@@ -24,7 +24,7 @@ from ftpkit.deploy.inflight import (
 )
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import logFields
-from ftpkit.ops.workerlog import WorkerLogReader
+from ftpkit.ops.workerlog import HeldText, WorkerLogReader
 from ftpkit.ops.xferlog import formatLine
 from tests.workerpools import poolWithWorkers
 
@@ -67,7 +67,7 @@ class RecordTests(unittest.TestCase):
 
     def setUp(self):
         self.out = CountingOut()
-        self.reports = InFlightReports(self.out)
+        self.reports = InFlightReports(HeldText(self.out))
 
     def test_startSentAtOnce(self):
         """
@@ -81,6 +81,8 @@ class RecordTests(unittest.TestCase):
         self.reports.flush()
         self.assertEqual(len(self.out.sent), 1)
         self.reports.transferStarted(1, 101.0, "RETR", "/a", True)
+        self.assertEqual(len(self.out.sent), 2)
+        self.reports.flush()
         self.assertEqual(len(self.out.sent), 2)
         self.reports.transferEnded(1, 10, False)
         self.reports.loggedOut(1)
@@ -158,7 +160,7 @@ class RecordTests(unittest.TestCase):
                 (float("nan"), "STOU", "/x", True), (1.0, "RETR", "/x", 1),
                 (1, "RETR", "/x", True), (1.0, "LIST", "/x", True)]:
             out = io.StringIO()
-            InFlightReports(out).transferStarted(7, *fields)
+            InFlightReports(HeldText(out)).transferStarted(7, *fields)
             self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
                 json.dumps(list(fields), separators=(",", ":"))))
 
@@ -208,12 +210,19 @@ class Reporting(SessionReporting):
     clientName = None
 
     def __init__(self, out, published):
+        held = HeldText(out)
         hub = events.EventHub()
-        hub.subscribe(lambda event: published.append(
-            (event.kind, out.getvalue())))
+
+        def logged(event):
+            # Its line, as the worker's log observer writes it.
+            published.append(event.kind)
+            held.write(f"LINE {event.kind}\n")
+            held.flush()
+
+        hub.subscribe(logged)
         self.factory = SimpleNamespace(
             events=hub, reactor=MemoryReactorClock(),
-            inFlight=InFlightReports(out))
+            inFlight=InFlightReports(held))
         self.session = SimpleNamespace(username="alice", anonymous=False,
                                        hostName=None, binary=True)
 
@@ -245,22 +254,20 @@ class SessionReportingTests(unittest.TestCase):
         session.reportTransferStarted(listing)
         session.reportReplied("LIST", "/", 226)
         session.reportLogout()
-        # Each record is written before the event's line is.
-        self.assertEqual(
-            [(kind, written.count("\n")) for kind, written in published],
-            [(events.LOGIN, 1), (events.TRANSFER, 3), (events.LISTING, 3),
-             (events.LOGOUT, 4)])
-        held = InFlight()
-        reader = WorkerLogReader(1, lambda event: None,
-                                 reports=held.recordReceived)
-        reader.recordsReceived(out.getvalue().encode("utf-8"))
-        self.assertEqual((held.sessions, held.transfers), ({}, {}))
-        kinds = [line.split(" ")[:2] for line in out.getvalue().split("\n")
-                 if line]
+        # Each record goes in the write of the event's line; a start alone.
         number = str(session.sessionId)
-        self.assertEqual(kinds, [["\x1e!l", number], ["\x1e!s", number],
-                                 ["\x1e!e", number], ["\x1e!o", number]])
-        self.assertEqual(len(out.sent), 4)
+        self.assertEqual(out.sent, [
+            f"\x1e!l {number} [0.0,\"10.0.0.1\",\"alice\",false,null,null]\n"
+            "LINE login\n",
+            f"\x1e!s {number} [0.0,\"RETR\",\"/a\",true]\n",
+            f"\x1e!e {number} 3 o\nLINE transfer\n",
+            "LINE listing\n",
+            f"\x1e!o {number}\nLINE logout\n"])
+        held = InFlight()
+        for record in "".join(out.sent).split("\n"):
+            if record.startswith("\x1e!"):
+                held.recordReceived(record[2:])
+        self.assertEqual((held.sessions, held.transfers), ({}, {}))
 
     def test_notInWorker(self):
         """
@@ -273,7 +280,7 @@ class SessionReportingTests(unittest.TestCase):
         session.reportTransferStarted(self.transfer("STOR /a", True))
         session.reportReplied("STOR", "/a", 226)
         session.reportLogout()
-        self.assertEqual([kind for kind, _ in published],
+        self.assertEqual(published,
                          [events.LOGIN, events.TRANSFER, events.LOGOUT])
 
 
@@ -297,7 +304,7 @@ class PoolTests(unittest.TestCase):
         worker = pool.workers[0]
         worker.pid = 4321
         out = CountingOut()
-        reports = InFlightReports(out)
+        reports = InFlightReports(HeldText(out))
         reports.loggedIn(1, 100.0, "10.0.0.1", "alice", False, None, None)
         reports.transferStarted(1, 101.0, "RETR", "/a", True)
         for line in out.getvalue().split("\n")[:-1]:
