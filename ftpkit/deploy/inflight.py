@@ -17,9 +17,9 @@ start and its end. A transfer's start is one record written at once
 pipe when it reads the worker's log lines); the others are held
 (L{ftpkit.ops.workerlog.HeldText}) and go to the pipe with the event's
 own log line, in the same C{write} (L{InFlightReports.flush} writes them
-alone when no line follows). The acceptor keeps them (L{InFlight}) and, when the worker
-exited, makes the events (L{InFlight.cutEvents}) its own event hub
-publishes.
+alone when no line follows). The acceptor keeps them (L{InFlight}) and,
+when the worker exited, makes the events (L{InFlight.cutEvents}) its own
+event hub publishes.
 """
 
 import json
