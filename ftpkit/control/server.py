@@ -73,10 +73,14 @@ class FTPFactory(ServerFactory):
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
+    @ivar inFlight: in a worker of C{--workers}, the
+        L{ftpkit.deploy.inflight.InFlightReports} its sessions tell the
+        acceptor their logins and file transfers by; else C{None}.
     """
 
     log = Logger()
     noisy = False
+    inFlight = None
 
     def __init__(self, portal, config=None, reactor=None, limiter=None,
                  hub=None):

@@ -47,7 +47,8 @@ class Dispatcher:
     @ivar addressRules: the L{AddressRules} (C{--allow-from},
         C{--deny-from}) checked before a connection counts.
     @ivar events: the L{EventHub} connections refused here are published
-        to (L{eventLog} logs them).
+        to (L{eventLog} logs them), and, under C{--workers}, the transfers
+        and sessions a dead worker cut (L{ftpkit.deploy.inflight}).
     @ivar eventLog: the L{EventLog} of L{events}.
     @ivar headerWaits: the L{HeaderWaits} of C{haproxy:} listeners'
         connections.

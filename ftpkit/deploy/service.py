@@ -418,9 +418,11 @@ def makeService(options, workerChannel=None):
                 listening.option = f"--listen {given}"
                 listening.setServiceParent(listeners)
         else:
+            from ftpkit.deploy.inflight import InFlightReports
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
+            from ftpkit.ops.workerlog import workerReports
 
             listeners = None
 
@@ -435,6 +437,11 @@ def makeService(options, workerChannel=None):
                 config.ipv6PrefixLength, config.workers)
             factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
                                                   workerChannel)
+            # Told to the acceptor through the log pipe, for the lines
+            # it writes should this worker die (ftpkit.deploy.inflight).
+            reports = workerReports()
+            if reports is not None:
+                factory.inFlight = InFlightReports(reports)
             receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

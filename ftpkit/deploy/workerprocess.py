@@ -2,7 +2,9 @@
 The acceptor's handle on one worker process of C{--workers}
 (L{ftpkit.deploy.workers}): the process itself (its logs go to the
 acceptor's, L{ftpkit.ops.workerlog}, through a pipe the acceptor reads at
-a pace, L{ftpkit.deploy.logpipe}), and the acceptor's end of the Unix
+a pace, L{ftpkit.deploy.logpipe}, with its reports of the logins and
+file transfers of its sessions, L{ftpkit.deploy.inflight}), and the
+acceptor's end of the Unix
 socket between them (L{ftpkit.deploy.channel}). Over it the acceptor
 hands the worker connections (C{SCM_RIGHTS}) and the worker says it is
 ready, acknowledges each connection (C{took}), reports each session
@@ -29,6 +31,7 @@ from twisted.logger import Logger
 from ftpkit.deploy.channel import Channel
 from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.handover import Handovers, Pings, answerDue, bytesWritten
+from ftpkit.deploy.inflight import InFlight
 from ftpkit.deploy.logpipe import PacedPipe
 from ftpkit.deploy.rundelay import runDelay
 from ftpkit.deploy.workersignals import SIGNALLED
@@ -62,6 +65,8 @@ class WorkerProcess(ProcessProtocol):
         unanswered, too long (it is being killed).
     @ivar handovers: the L{Handovers} it has not acknowledged.
     @ivar pings: its L{Pings}.
+    @ivar inFlight: the L{InFlight} of its logged-in sessions and file
+        transfers running, which its log records tell.
     @ivar channel: the L{Channel} of the acceptor's end of its Unix
         socket.
     @ivar pid: its process id once started (kept after it exited, when
@@ -95,6 +100,7 @@ class WorkerProcess(ProcessProtocol):
         self.hung = False
         self.handovers = Handovers()
         self.pings = Pings()
+        self.inFlight = InFlight()
         self.logs = None
         self.logPipe = None
         self.pid = None
@@ -110,7 +116,8 @@ class WorkerProcess(ProcessProtocol):
         from ftpkit.ops.workerlog import WorkerLogReader
 
         self.pid = transport.pid
-        self.logs = WorkerLogReader(transport.pid, self.pool.echoes)
+        self.logs = WorkerLogReader(transport.pid, self.pool.echoes,
+                                    reports=self.inFlight.recordReceived)
         ProcessProtocol.makeConnection(self, transport)
 
     def readLogs(self, descriptor):

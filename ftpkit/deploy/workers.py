@@ -9,7 +9,9 @@ looks at each header first, so the limits count clients
 (L{ftpkit.deploy.proxiedaccept}); a connection over a limit waits a
 moment for a session to end (L{ftpkit.deploy.overlimit}).
 
-A worker's sessions are released when it dies. The acceptor keeps each
+A worker's sessions are released when it dies, and the acceptor logs
+the file transfers and sessions it cut, which it told it of
+(L{ftpkit.deploy.inflight}). The acceptor keeps each
 connection it handed over until the worker acknowledges it
 (L{ftpkit.deploy.handover}): those a worker had not taken when it died go
 to another worker (without a second greeting where the dead one had
@@ -59,6 +61,7 @@ from ftpkit.deploy.acceptor import (
 from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL
+from ftpkit.deploy.inflight import deathReason
 from ftpkit.deploy.keptfiles import KEPT_FD, keptDescriptor, refreshAll
 from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.logpipe import logPipe
@@ -81,6 +84,7 @@ from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
 from ftpkit.ops.workerlog import workerEnvironment
+from ftpkit.ops.xferlog import XferLog
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -168,6 +172,9 @@ class WorkerPool(Dispatcher, service.Service):
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.theftAlarm = AcceptorTheftAlarm()
+        if config.xferlog is not None:
+            XferLog(config.xferlog, reactor, late=True).subscribeTo(
+                self.events)
         self.endedHooks = []
         self.uploadsHooks = []
         self.readyHooks = []
@@ -381,6 +388,10 @@ class WorkerPool(Dispatcher, service.Service):
         # It logs no more: what the others logged as it did is said now.
         self.echoes.flush()
         cut = releaseHeld(self.reactor, worker, self.handOver)
+        # Its cut transfers' and sessions' lines, which it wrote none of.
+        for event in worker.inFlight.cutEvents(
+                self.reactor.seconds(), deathReason(worker.pid, reason)):
+            self.events.publish(event)
         # A worker still starting when the signal came to every process
         # (it had no handler yet) exits at once, maybe before the
         # acceptor's service stops: no error, no replacement.

@@ -41,6 +41,10 @@ from ftpkit.ops.textformat import TextFileLogObserver, writeGivingUp
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
 
+REPORT_MARK = "!"
+"""Starts a record that is no log line but a report to the acceptor
+(L{ftpkit.deploy.inflight}), after L{RECORD_SEPARATOR}."""
+
 
 LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
 """The environment variable the acceptor sets (to C{1}) for a worker
@@ -85,6 +89,11 @@ def workerEnvironment(environ=None, publisher=globalLogPublisher):
     return environment
 
 
+_held = []
+"""The L{HeldText} of this worker's log, once it began
+(L{beginWorkerLogging})."""
+
+
 def beginWorkerLogging(out=None, environ=None):
     """
     Send every log event of this (worker) process to the acceptor.
@@ -98,9 +107,70 @@ def beginWorkerLogging(out=None, environ=None):
         out = sys.stdout
     if environ is None:
         environ = os.environ
+    held = HeldText(out)
+    _held[:] = [held]
     globalLogBeginner.beginLoggingTo(
-        [workerObserver(out, environ.get(LINES_VARIABLE) == "1")],
+        [workerObserver(held, environ.get(LINES_VARIABLE) == "1")],
         redirectStandardIO=False)
+
+
+def workerReports():
+    """
+    @return: the L{HeldText} this worker's log records are written
+        through (reports to the acceptor are held in it), or C{None} in a
+        process whose worker logging did not begin.
+    """
+    return _held[0] if _held else None
+
+
+class HeldText:
+    """
+    A worker's log file, which writes the reports held in it
+    (L{ftpkit.deploy.inflight}) ahead of the next record, in the same
+    C{write}: a report costs the worker no write of its own when a log
+    record follows it (the worker's standard output may be unbuffered,
+    C{PYTHONUNBUFFERED}).
+
+    @ivar out: the text file written to.
+    """
+
+    def __init__(self, out):
+        """
+        @param out: the text file to write to.
+        """
+        self.out = out
+        self._held = ""
+
+    def hold(self, text):
+        """
+        @param text: text to write ahead of the next record.
+        """
+        self._held += text
+
+    def send(self):
+        """
+        Write and flush the text held, if any, now. A write or flush that
+        raises is given up (L{writeGivingUp}).
+        """
+        if self._held:
+            text, self._held = self._held, ""
+            writeGivingUp(self.out, None, text)
+
+    def write(self, text):
+        """
+        @param text: a record (or part of one), written after the text
+            held.
+        @return: what the file's C{write} returns.
+        """
+        if self._held:
+            text, self._held = self._held + text, ""
+        return self.out.write(text)
+
+    def flush(self):
+        """
+        Flush the file.
+        """
+        self.out.flush()
 
 
 def workerObserver(out, lines=False):
@@ -315,7 +385,7 @@ class WorkerLogReader:
     """
 
     def __init__(self, pid, publish, now=time.time,
-                 observer=globalLogPublisher):
+                 observer=globalLogPublisher, reports=None):
         """
         @param pid: the worker's process id.
         @param publish: a callable taking an event.
@@ -323,9 +393,12 @@ class WorkerLogReader:
         @param observer: the acceptor's log (its publisher): where its
             only observer is ftpkit's text log, a line record is written
             there as it is.
+        @param reports: a callable taking the text of each record marked
+            L{REPORT_MARK} (after the mark), or C{None} to ignore them.
         """
         self.pid = pid
         self.publish = publish
+        self.reports = reports
         self.now = now
         self.observer = observer
         self._records = ""
@@ -352,10 +425,15 @@ class WorkerLogReader:
     def _received(self, record):
         """
         Log one record: a line record (L{lineRecord}) as its text, any
-        other as its event (L{workerEvent}).
+        other as its event (L{workerEvent}); a report (L{REPORT_MARK})
+        goes to L{reports}.
 
         @param record: its text, without its separator.
         """
+        if record.startswith(REPORT_MARK):
+            if self.reports is not None:
+                self.reports(record[1:])
+            return
         try:
             value = eventFromJSON(record)
         except ValueError:

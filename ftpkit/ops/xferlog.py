@@ -135,7 +135,7 @@ class XferLog:
 
     log = Logger()
 
-    def __init__(self, path, clock=None):
+    def __init__(self, path, clock=None, late=False):
         """
         @param path: the file to append to (created if missing). One that
             cannot be opened now (the options checked it at start: a
@@ -145,6 +145,10 @@ class XferLog:
         @param clock: the C{IReactorTime} timing the lines of transfers
             that failed before their data connection; the reactor when
             C{None}.
+        @param late: open the file at the first line, not now: the
+            acceptor of C{--workers} writes one only for a worker that
+            died, and, started as root, would make a file its workers
+            (the C{--uid} account) could not write.
         """
         if clock is None:
             from twisted.internet import reactor as clock
@@ -153,6 +157,8 @@ class XferLog:
         self._fd = None
         self._inode = None
         self.lost = 0
+        if late:
+            return
         try:
             self._open()
         except OSError:

@@ -141,6 +141,20 @@ class XferLogFileTests(unittest.TestCase):
         with open(path) as f:
             self.assertIn("/two", f.read())
 
+    def test_late(self):
+        """
+        With C{late}, the file is made at the first line, not before (the
+        acceptor of C{--workers}, started as root, would have made a file
+        its C{--uid} workers could not write).
+        """
+        path = self.mktemp()
+        xferlog = XferLog(path, late=True)
+        self.addCleanup(xferlog.close)
+        self.assertFalse(os.path.exists(path))
+        xferlog(transfer(path="/one"))
+        with open(path) as f:
+            self.assertIn("/one", f.read())
+
 
 _FILLING = """
 import resource, signal, sys, time

@@ -111,7 +111,15 @@ class SessionReporting:
         """
         self.loginTime = self.factory.reactor.seconds()
         self.bytesIn = self.bytesOut = 0
+        reports = self.factory.inFlight
+        if reports is not None:
+            session = self.session
+            reports.loggedIn(self._sessionNumber(), self.loginTime,
+                             self.peer, session.username, session.anonymous,
+                             session.hostName, self.clientName)
         self.publish(events.LOGIN)
+        if reports is not None:
+            reports.flush()
 
     def reportLogout(self):
         """
@@ -121,8 +129,22 @@ class SessionReporting:
             return
         seconds = self.factory.reactor.seconds() - self.loginTime
         self.loginTime = None
+        reports = self.factory.inFlight
+        if reports is not None:
+            reports.loggedOut(self._sessionNumber())
         self.publish(events.LOGOUT, seconds=seconds, bytesIn=self.bytesIn,
                      bytesOut=self.bytesOut)
+        if reports is not None:
+            reports.flush()
+
+    def _sessionNumber(self):
+        """
+        @return: L{sessionId}, taken now if the session has none yet (as
+            L{publish} takes it).
+        """
+        if not self.sessionId:
+            self.sessionId = next(_sessionIds)
+        return self.sessionId
 
     def reportChange(self, command, path, target=None):
         """
@@ -154,6 +176,13 @@ class SessionReporting:
         """
         transfer.started = self.factory.reactor.seconds()
         self._reportedTransfer = transfer
+        reports = self.factory.inFlight
+        if reports is not None:
+            command, _, path = transfer.description.partition(" ")
+            if command in TRANSFER_VERBS:
+                reports.transferStarted(self._sessionNumber(),
+                                        transfer.started, command, path,
+                                        self.session.binary)
 
     def reportReplied(self, verb, argument, code, reason=None):
         """
@@ -199,11 +228,19 @@ class SessionReporting:
             self.bytesOut += moved
         command, _, path = transfer.description.partition(" ")
         kind = events.TRANSFER if verb in TRANSFER_VERBS else events.LISTING
+        reports = self.factory.inFlight
+        if reports is not None and command in TRANSFER_VERBS:
+            reports.transferEnded(self._sessionNumber(), moved,
+                                  transfer.mover.incoming)
+        else:
+            reports = None
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
                      seconds=self.factory.reactor.seconds()
                      - transfer.started,
                      binary=self.session.binary, reason=reason)
+        if reports is not None:
+            reports.flush()
         return kind == events.TRANSFER
 
     def _reportRefusal(self, verb, argument, code, reason):

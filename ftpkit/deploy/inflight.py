@@ -1,0 +1,278 @@
+"""
+What the acceptor of C{--workers} knows of each worker's logged-in
+sessions and running file transfers, so that when a worker dies
+(C{SIGKILL}, the out-of-memory killer, a crash, or killed as hung) the
+acceptor logs for them what the worker would have logged had they been
+cut: each transfer's line (C{426}, the transfer log's C{i}, a failed
+transfer in the metrics) and each session's C{logout}. Before, a worker
+killed in the middle of transfers left no trace of them but the count
+of the acceptor's C{worker PID exited (...); N session(s) cut}.
+
+The worker tells (L{InFlightReports}) by records in its log pipe
+(L{ftpkit.ops.workerlog}, marked L{REPORT_MARK}), which the acceptor
+reads at a pace (L{ftpkit.deploy.logpipe}) and wholly once the worker
+exited, before it ends its sessions: a login, a logout, a transfer's
+start and its end. A transfer's start is one record written at once
+(one C{write} of the worker; none more for the acceptor, which reads the
+pipe when it reads the worker's log lines); the others are held
+(L{ftpkit.ops.workerlog.HeldText}) and go to the pipe with the event's
+own log line, in the same C{write} (L{InFlightReports.flush} writes them
+alone when no line follows). The acceptor keeps them (L{InFlight}) and,
+when the worker exited, makes the events (L{InFlight.cutEvents}) its own
+event hub publishes.
+"""
+
+import json
+import signal
+from json.encoder import encode_basestring_ascii
+from math import isfinite
+
+from twisted.internet.error import ProcessTerminated
+
+from ftpkit.ops import events
+from ftpkit.ops.workerlog import RECORD_SEPARATOR, REPORT_MARK
+
+CUT_CODE = 426
+"""The final reply code of a transfer its worker's death cut: that of a
+transfer whose data connection was cut."""
+
+_LOGIN = "l"
+_LOGOUT = "o"
+_START = "s"
+_END = "e"
+
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class InFlightReports:
+    """
+    A worker's side: writes its sessions' logins and logouts and its file
+    transfers' starts and ends to its log pipe, for the acceptor
+    (L{InFlight}). Each record is C{KIND SESSION} and, for some, what
+    follows: a login's and a start's fields as a JSON array (read only if
+    the worker dies), an end's bytes and direction.
+    """
+
+    def __init__(self, out):
+        """
+        @param out: the L{ftpkit.ops.workerlog.HeldText} of the worker's
+            log pipe (L{ftpkit.ops.workerlog.workerReports}).
+        """
+        self._out = out
+
+    def _write(self, text):
+        """
+        @param text: a record, held to be written ahead of the next log
+            record (or by L{flush}).
+        """
+        self._out.hold(f"{RECORD_SEPARATOR}{REPORT_MARK}{text}\n")
+
+    def flush(self):
+        """
+        Send what is held, if anything: nothing when the event's log line,
+        written since, took it.
+        """
+        self._out.send()
+
+    def loggedIn(self, session, when, peer, user, anonymous, host, client):
+        """
+        A user logged in (written before the login's line).
+
+        @param session: the session's id (L{events.Event.session}), an
+            C{int}.
+        @param when: when, seconds since the epoch.
+        @param peer: the client's address.
+        @param user: the user name.
+        @param anonymous: whether anonymously.
+        @param host: the virtual host's name, or C{None}.
+        @param client: the client's C{CLNT} name, or C{None}.
+        """
+        self._write(f"{_LOGIN} {session:d} " + _compact(
+            [when, peer, user, anonymous, host, client]))
+
+    def loggedOut(self, session):
+        """
+        The session's user left (written before the logout's line).
+
+        @param session: the session's id.
+        """
+        self._write(f"{_LOGOUT} {session:d}")
+
+    def transferStarted(self, session, when, command, path, binary):
+        """
+        A file transfer's data connection is ready: written and sent at
+        once.
+
+        @param session: the session's id.
+        @param when: when, seconds since the epoch.
+        @param command: C{RETR}, C{STOR}, C{APPE} or C{STOU}.
+        @param path: the path, as the user sees it.
+        @param binary: whether in C{TYPE I}.
+        """
+        self._write(f"{_START} {session:d} " + startFields(
+            when, command, path, binary))
+        self.flush()
+
+    def transferEnded(self, session, moved, upload):
+        """
+        The session's file transfer ended (written before its line).
+
+        @param session: the session's id.
+        @param moved: the bytes it moved, an C{int}.
+        @param upload: whether into the server.
+        """
+        self._write(
+            f"{_END} {session:d} {int(moved):d} {'i' if upload else 'o'}")
+
+
+def startFields(when, command, path, binary):
+    """
+    @param when: a start record's time.
+    @param command: its command.
+    @param path: its path.
+    @param binary: its type.
+    @return: the JSON array of the four, as C{_compact} writes it, made
+        without the encoder each call of C{encode} builds (a worker writes
+        one for each transfer) where each is of its usual type.
+    """
+    if (type(when) is float and isfinite(when) and type(path) is str
+            and type(binary) is bool
+            and command in events.TRANSFER_COMMANDS):
+        return (f'[{float.__repr__(when)},"{command}",'
+                f'{encode_basestring_ascii(path)},'
+                f'{"true" if binary else "false"}]')
+    return _compact([when, command, path, binary])
+
+
+class InFlight:
+    """
+    The acceptor's side, for one worker: its logged-in sessions and their
+    file transfers running, as its records (L{InFlightReports}) say. What
+    the acceptor does for each record is cheap (no JSON is read until the
+    worker died): a worker sends two for each transfer.
+
+    @ivar sessions: by session id (its text), C{[fields, bytesIn,
+        bytesOut]} of each logged-in session, C{fields} the JSON text of
+        its login's.
+    @ivar transfers: by session id, the JSON text of the fields of the
+        transfer it runs.
+    """
+
+    def __init__(self):
+        self.sessions = {}
+        self.transfers = {}
+
+    def recordReceived(self, text):
+        """
+        Take in one record.
+
+        @param text: its text (after L{REPORT_MARK}); one that is not a
+            record is ignored.
+        """
+        kind, _, rest = text.rstrip("\n").partition(" ")
+        session, _, rest = rest.partition(" ")
+        if kind == _START:
+            self.transfers[session] = rest
+        elif kind == _END:
+            self.transfers.pop(session, None)
+            held = self.sessions.get(session)
+            moved, _, direction = rest.partition(" ")
+            if held is not None and moved.isdigit():
+                held[1 if direction == "i" else 2] += int(moved)
+        elif kind == _LOGIN:
+            self.sessions[session] = [rest, 0, 0]
+        elif kind == _LOGOUT:
+            self.sessions.pop(session, None)
+            self.transfers.pop(session, None)
+
+    def cutEvents(self, now, reason):
+        """
+        The worker is gone: the events of what it held.
+
+        @param now: seconds since the epoch.
+        @param reason: why its transfers failed (L{deathReason}).
+        @return: a C{list} of L{events.Event}: a L{events.TRANSFER} event
+            (L{CUT_CODE}, nothing known moved) for each transfer running,
+            then a L{events.LOGOUT} event for each logged-in session, in
+            the order of their ids (a record that does not read is left
+            out); the held state is emptied.
+        """
+        logins = {}
+        for session, (fields, bytesIn, bytesOut) in self.sessions.items():
+            login = _fields(session, fields, 6)
+            if login is not None:
+                logins[login[0]] = (login[1], bytesIn, bytesOut)
+        starts = {}
+        for session, fields in self.transfers.items():
+            start = _fields(session, fields, 4)
+            if start is not None and start[0] in logins:
+                starts[start[0]] = start[1]
+        cut = []
+        for session in sorted(starts):
+            started, command, path, binary = starts[session]
+            cut.append(_event(
+                logins[session][0], session, now, events.TRANSFER,
+                command=command, path=path, code=CUT_CODE,
+                seconds=now - started, binary=binary, reason=reason))
+        for session in sorted(logins):
+            login, bytesIn, bytesOut = logins[session]
+            cut.append(_event(
+                login, session, now, events.LOGOUT, seconds=now - login[0],
+                bytesIn=bytesIn, bytesOut=bytesOut))
+        self.sessions.clear()
+        self.transfers.clear()
+        return cut
+
+
+def _fields(session, text, count):
+    """
+    @param session: a record's session id, its text.
+    @param text: the JSON text of its fields.
+    @param count: how many it has.
+    @return: C{(session, fields)}, the id an C{int}; C{None} when either
+        does not read.
+    """
+    try:
+        fields = json.loads(text)
+        number = int(session)
+    except ValueError:
+        return None
+    if (type(fields) is not list or len(fields) != count
+            or not isinstance(fields[0], (int, float))):
+        return None
+    return number, fields
+
+
+def _event(held, session, now, kind, **fields):
+    """
+    @param held: a session's login fields (L{InFlightReports.loggedIn}).
+    @param session: its id.
+    @param now: the event's time.
+    @param kind: the event's kind.
+    @param fields: its other fields.
+    @return: the L{events.Event}.
+    """
+    _, peer, user, anonymous, host, client = held
+    return events.Event(kind, peer, time=now, user=user,
+                        anonymous=anonymous, session=session, host=host,
+                        client=client, **fields)
+
+
+def deathReason(pid, reason):
+    """
+    @param pid: a worker's process id.
+    @param reason: why it exited (a L{twisted.python.failure.Failure}).
+    @return: what its cut transfers' lines say: C{worker 1234 killed by
+        SIGKILL}, C{worker 1234 exited with status 1}.
+    """
+    value = reason.value
+    if isinstance(value, ProcessTerminated) and value.signal is not None:
+        try:
+            name = signal.Signals(value.signal).name
+        except ValueError:
+            name = f"signal {value.signal}"
+        return f"worker {pid} killed by {name}"
+    status = getattr(value, "exitCode", None)
+    if status:
+        return f"worker {pid} exited with status {status}"
+    return f"worker {pid} exited"
