@@ -19,11 +19,18 @@ imported only when one is called: it is an optional dependency.
     - C{SFTPFileSystem._connect}: open the SSH connection again.
       Fallback: none, and a connection the server dropped stays broken
       (its commands fail) until ftpkit restarts.
+    - C{SFTPFileSystem._decode_stat} (a static method): an SFTP
+      server's attributes of a path as fsspec's entry (name, size, type,
+      owner, times). Fallback: the same entry made here
+      (L{decodedPublicly}).
 
 C{tests/integration/test_compat_fsspec.py} checks each against the
 installed fsspec and s3fs and fails loudly, naming the name, when one
 changed.
 """
+
+import datetime
+import stat as statModule
 
 
 def stripProtocol(fs, path):
@@ -118,3 +125,41 @@ def reconnect(fs):
         return False
     connect()
     return True
+
+
+def decodeStat(fs, attributes):
+    """
+    @param fs: fsspec's C{SFTPFileSystem}.
+    @param attributes: what its C{ftp.stat} or C{ftp.lstat} gave (a
+        paramiko C{SFTPAttributes}).
+    @return: the entry fsspec's C{info} would make of them, C{name}
+        empty.
+    """
+    decode = getattr(fs, "_decode_stat", None)
+    if callable(decode):
+        return decode(attributes)
+    return decodedPublicly(attributes)
+
+
+def decodedPublicly(attributes):
+    """
+    L{decodeStat}'s fallback, made here.
+
+    @param attributes: see L{decodeStat}.
+    @return: see L{decodeStat}.
+    """
+    mode = attributes.st_mode
+    if statModule.S_ISDIR(mode):
+        kind = "directory"
+    elif statModule.S_ISLNK(mode):
+        kind = "link"
+    else:
+        kind = "file"
+
+    def when(seconds):
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+
+    return {"name": "", "size": attributes.st_size, "type": kind,
+            "uid": attributes.st_uid, "gid": attributes.st_gid,
+            "time": when(attributes.st_atime),
+            "mtime": when(attributes.st_mtime)}

@@ -25,7 +25,7 @@ outside (C{docs/object-storage.rst} says so).
 import posixpath
 import stat as statModule
 
-from ftpkit.compat.fsspecnames import stripProtocol
+from ftpkit.compat.fsspecnames import decodeStat, stripProtocol
 
 _MAX_LINKS = 40
 """Links followed in one path before it is taken for a loop (Linux's
@@ -125,7 +125,7 @@ class LinkAwareSFTPFileSystem:
             C{"link"}), as fsspec's C{info} gives it.
         @raise FileNotFoundError: when nothing is there.
         """
-        detail = self.fs._decode_stat(self.fs.ftp.lstat(path))
+        detail = decodeStat(self.fs, self.fs.ftp.lstat(path))
         detail["name"] = path
         return detail
 
@@ -199,4 +199,4 @@ class LinkAwareSFTPFileSystem:
             except OSError:
                 text = None
             return entry if text is None else dict(entry, destination=text)
-        return dict(self.fs._decode_stat(target), name=name)
+        return dict(decodeStat(self.fs, target), name=name)

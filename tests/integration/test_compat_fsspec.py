@@ -165,6 +165,23 @@ class PrivateNamesTests(FsspecMixin, unittest.TestCase):
             self.assertIn(made, source, changed("SFTPFileSystem._connect"))
 
 
+    def test_decodeStat(self):
+        """
+        fsspec's C{SFTPFileSystem} has C{_decode_stat(attributes)}, which
+        makes the entry L{fsspecnames.decodedPublicly} makes.
+        """
+        cls = self.classes().get("sftp")
+        if cls is None:
+            raise unittest.SkipTest("fsspec's SFTP needs paramiko")
+        from paramiko import SFTPAttributes
+        attributes = SFTPAttributes.from_stat(os.stat(__file__))
+        decode = getattr(cls, "_decode_stat", None)
+        self.assertTrue(callable(decode), changed("SFTPFileSystem._decode_stat"))
+        self.assertEqual(fsspecnames.decodeStat(cls, attributes),
+                         fsspecnames.decodedPublicly(attributes),
+                         changed("SFTPFileSystem._decode_stat"))
+
+
 class FallbackTests(FsspecMixin, unittest.TestCase):
     """
     Each fallback, used when the private name is gone, gives what the
@@ -229,6 +246,18 @@ class FallbackTests(FsspecMixin, unittest.TestCase):
         self.assertEqual(
             fsspecnames.urlOptions(Renamed, "sftp://bob@example.org/x"),
             {"host": "example.org", "username": "bob"})
+
+    def test_decodedPubliclyWithoutDecode(self):
+        """
+        Without C{_decode_stat}, the entry is made here: a directory's
+        type, size and times.
+        """
+        from paramiko import SFTPAttributes
+        attributes = SFTPAttributes.from_stat(os.stat(os.path.dirname(__file__)))
+        entry = fsspecnames.decodeStat(object(), attributes)
+        self.assertEqual((entry["type"], entry["size"], entry["name"]),
+                         ("directory", attributes.st_size, ""))
+        self.assertEqual(entry["mtime"].timestamp(), attributes.st_mtime)
 
     def test_withoutPagesOrConnect(self):
         """
