@@ -113,6 +113,37 @@ class SpliceBatchTests(unittest.TestCase):
         self.assertEqual(self.content(), payload)
         self.assertLessEqual(max(intoFile), splicing.FILE_WRITE_SIZE)
 
+    def test_fileWritesInsideBoundaries(self):
+        """
+        No splice into the file crosses a multiple of
+        L{splicing.FILE_WRITE_SIZE}, wherever the batch starts and however
+        the socket's bytes come: each page-cache folio is then made whole
+        by one write, rather than split into smaller ones at every write's
+        unaligned ends (five times as many folios, and more CPU per byte).
+        """
+        real = os.splice
+        intoFile = []
+
+        def recording(source, destination, count, **kwargs):
+            written = real(source, destination, count, **kwargs)
+            if destination == self.fd:
+                intoFile.append((kwargs["offset_dst"], written))
+            return written
+        self.patch(os, "splice", recording)
+        size = splicing.FILE_WRITE_SIZE
+        payload = os.urandom(3 * size)
+        self.sender.sendall(payload)
+        self.sender.close()
+        start = 1000
+        moved, why = self.batch(position=start)
+        while why == splicing.MORE:
+            more, why = self.batch(position=start + moved)
+            moved += more
+        self.assertEqual(self.content(), b"\0" * start + payload)
+        crossing = [(offset, count) for offset, count in intoFile
+                    if offset // size != (offset + count - 1) // size]
+        self.assertEqual(crossing, [])
+
     def test_broken(self):
         """
         A reset connection: L{splicing.BROKEN}.

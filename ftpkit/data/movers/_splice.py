@@ -36,7 +36,13 @@ the page-cache folios of a new file by the length of the write: larger
 writes cost less CPU on most uploads, but every larger size measured made
 some uploads cost several times the CPU, the more often with the memory
 full of page cache and the machine busy (C{docs/benchmark-history.rst}). In 64 KiB
-writes it costs about the same every time."""
+writes it costs about the same every time.
+
+No write crosses a multiple of it in the file (L{spliceBatch}): a folio
+is aligned to its size, so a 64 KiB write starting anywhere else (the
+socket gives bytes in amounts of its own) was made of five smaller
+folios, of eight pages and less; on the boundaries it is one, for less
+CPU per upload (C{docs/benchmark.rst}, bench-bigxfer-35)."""
 
 BATCH_SIZE = 16 << 20
 """Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
@@ -113,7 +119,9 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
         if count == 0:
             return moved, END
         while count:
-            written = os.splice(readFD, fileFD, min(count, FILE_WRITE_SIZE),
+            # Up to the next multiple of FILE_WRITE_SIZE (see there).
+            size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
+            written = os.splice(readFD, fileFD, min(count, size),
                                 offset_dst=position,
                                 flags=os.SPLICE_F_MOVE)
             if written == 0:
