@@ -7,7 +7,7 @@ import functools
 from twisted.logger import LogLevel
 
 from ftpkit.data.hosts import connectBackHost, normalizeHost
-from ftpkit.errors import UnsupportedNetworkProtocol
+from ftpkit.errors import CannotOpenDataConnection, UnsupportedNetworkProtocol
 from ftpkit.ops.hostcheck import isAddress
 from ftpkit.protocol.commands import (
     formatHostPort,
@@ -64,6 +64,29 @@ def otherFamily(family):
     return (522, "Network protocol not supported, use (%d)" % family)
 
 
+def setUpFirst(epsvAll, ipv4, hasAddress):
+    """
+    The text of the C{425} a transfer command gets when no data connection
+    was set up: the commands that can set one up in this session, and
+    only those (after C{EPSV ALL} C{PASV}, C{PORT} and C{EPRT} get
+    C{503}; on an IPv6 control connection C{PASV} and C{PORT} cannot
+    work).
+
+    @param epsvAll: the session sent C{EPSV ALL}.
+    @param ipv4: the control connection is IPv4 (or IPv4-mapped).
+    @param hasAddress: the client has an address (else no data connection
+        can be made at all: L{NO_ADDRESS}).
+    @return: the reply text.
+    """
+    if not hasAddress:
+        return NO_ADDRESS
+    if epsvAll:
+        return "Use EPSV first"
+    if not ipv4:
+        return "Use EPSV or EPRT first"
+    return "Use PASV, EPSV, PORT or EPRT first"
+
+
 class DataChannelCommands:
     """
     The data-channel setup commands.
@@ -82,6 +105,16 @@ class DataChannelCommands:
         """
         host = self.transport.getHost()
         return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
+
+    def noDataConnection(self):
+        """
+        @return: the L{CannotOpenDataConnection} (C{425}) of a transfer
+            command sent before any data connection was set up, naming
+            what this session can set one up with (L{setUpFirst}).
+        """
+        return CannotOpenDataConnection(setUpFirst(
+            self.session.epsvAll, self.passiveIPv4(),
+            peerIsAddress(self.peer)))
 
     def ftp_PASV(self, argument):
         """

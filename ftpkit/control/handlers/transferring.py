@@ -365,6 +365,8 @@ class Transferring:
             # (ftpkit.control.commandqueue): its client will not connect.
             self.dataChannel.close()
             raise TransferAborted("Transfer aborted")
+        if not self.dataChannel.isSetUp:
+            raise self.noDataConnection()
         announced = []
 
         def announce():
