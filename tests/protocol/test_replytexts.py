@@ -6,6 +6,7 @@ session can do in that state, on L{StringTransport}s.
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.handlers.datachannel import NO_ADDRESS, setUpFirst
 from tests.memorysessions import connect, makeFactory, repliesTo
 
 
@@ -68,3 +69,47 @@ class NoDataConnectionTests(unittest.TestCase):
             repliesTo(protocol, transport, b"NLST", b"PASV"),
             [b"425 Use EPSV or EPRT first\r\n",
              b"522 Network protocol not supported, use EPSV (2)\r\n"])
+
+    def test_noAddress(self):
+        """
+        A client with no address (a C{unix:} listener's) can set up no
+        data connection at all: it is told so rather than sent to
+        commands that would all be refused.
+        """
+        self.assertEqual(setUpFirst(False, True, False), NO_ADDRESS)
+        self.assertEqual(setUpFirst(True, False, False), NO_ADDRESS)
+
+
+class StatusTests(unittest.TestCase):
+    """
+    C{STAT} without an argument says who is logged in, or that nobody is.
+    """
+
+    def userLine(self, protocol, transport):
+        """
+        @return: the line of C{STAT}'s reply about the login.
+        """
+        [reply] = repliesTo(protocol, transport, b"STAT")
+        [line] = [line for line in reply.split(b"\r\n")
+                  if b"logged in" in line.lower()]
+        return line.strip()
+
+    def test_beforeLogin(self):
+        """
+        Before login, and between C{USER} and C{PASS}, it says plainly
+        that the session is not logged in.
+        """
+        protocol, transport = session()
+        self.assertEqual(self.userLine(protocol, transport),
+                         b"Not logged in")
+        protocol.dataReceived(b"USER alice\r\n")
+        self.assertEqual(self.userLine(protocol, transport),
+                         b"Not logged in")
+
+    def test_loggedIn(self):
+        """
+        Logged in, it names the user.
+        """
+        protocol, transport = loggedIn()
+        self.assertEqual(self.userLine(protocol, transport),
+                         b"Logged in as alice")

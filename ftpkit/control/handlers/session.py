@@ -303,12 +303,11 @@ class SessionCommands:
 
     def _statusLines(self):
         session = self.session
-        user = session.username if session.shell is not None else (
-            "(not logged in)")
         return [
             "ftpkit status:",
             "Connected to " + str(self.peer),
-            "Logged in as " + str(user),
+            ("Logged in as " + str(session.username)
+             if session.shell is not None else "Not logged in"),
             "TYPE: " + ("BINARY" if session.binary else "ASCII")
             + ", STRUcture: File, MODE: Stream",
             "Control connection: " + ("TLS" if self.controlSecure
