@@ -3,11 +3,16 @@ Reply texts that depend on the session's state name only what the
 session can do in that state, on L{StringTransport}s.
 """
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.datachannel import NO_ADDRESS, setUpFirst
 from tests.memorysessions import connect, makeFactory, repliesTo
+from tests.protocol.test_authmechanisms import (
+    ContextFactory,
+    StartTLSTransport,
+)
 
 
 def session(host="10.0.0.1", **settings):
@@ -113,3 +118,66 @@ class StatusTests(unittest.TestCase):
         protocol, transport = loggedIn()
         self.assertEqual(self.userLine(protocol, transport),
                          b"Logged in as alice")
+
+
+def loggedInUnderTLS():
+    """
+    @return: C{(protocol, transport)} of alice logged in after C{AUTH TLS}
+        (recorded, not done) on a server requiring TLS.
+    """
+    factory = makeFactory(MemoryReactorClock(), loginFailureDelay=0,
+                          tlsContextFactory=ContextFactory(),
+                          tlsRequired=True)
+    peer = IPv4Address("TCP", "10.0.0.1", 40000)
+    protocol = factory.buildProtocol(peer)
+    transport = StartTLSTransport(
+        hostAddress=IPv4Address("TCP", "10.0.0.254", 21), peerAddress=peer)
+    protocol.makeConnection(transport)
+    protocol.dataReceived(b"AUTH TLS\r\n")
+    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+    transport.clear()
+    return protocol, transport
+
+
+class ClearDataRefusedTests(unittest.TestCase):
+    """
+    A clear transfer where TLS is required gets C{521} naming what this
+    session can send to protect its data connections.
+    """
+
+    def test_beforePBSZ(self):
+        """
+        Before C{PBSZ}, C{PROT P} would get C{503}: both are named.
+        """
+        protocol, transport = loggedInUnderTLS()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"LIST", b"PROT P"),
+            [b"521 Data connections must be protected (PBSZ 0, PROT P)\r\n",
+             b"503 PROT requires PBSZ first\r\n"])
+
+    def test_afterPBSZ(self):
+        """
+        After C{PBSZ}, C{PROT P} is enough.
+        """
+        protocol, transport = loggedInUnderTLS()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C",
+                      b"RETR d/f.txt"),
+            [b"200 PBSZ=0\r\n", b"200 Protection level set to Clear\r\n",
+             b"521 Data connections must be protected (PROT P)\r\n"])
+
+    def test_afterCCC(self):
+        """
+        After C{CCC} (its end of TLS set as L{ftp_CCC} leaves it: on a
+        L{StringTransport} TLS cannot end), C{PROT} is refused: the reply
+        sends the client to C{AUTH TLS} and a new login instead.
+        """
+        protocol, transport = loggedInUnderTLS()
+        protocol.dataReceived(b"PBSZ 0\r\nPROT C\r\n")
+        protocol.clearedContext = ContextFactory().getContext()
+        protocol.controlSecure = False
+        [refused, prot] = repliesTo(protocol, transport, b"LIST", b"PROT P")
+        self.assertEqual(
+            refused, b"521 Data connections must be protected, and PROT "
+            b"cannot change after CCC: send AUTH TLS and log in again\r\n")
+        self.assertTrue(prot.startswith(b"503 PROT is not allowed after CCC"))

@@ -418,7 +418,7 @@ class Transferring:
             connection = await self._openData(description, mover, opening,
                                               listing)
             if connection is None:
-                return (521, "Data connections must be protected (PROT P)")
+                return self.clearDataRefusal()
             try:
                 sending = mover.startNow(connection)
                 if sending is not MOVED and not isDeferred(sending):
@@ -474,7 +474,7 @@ class Transferring:
             connection = await self._openData(description, mover, opening)
             if connection is None:
                 await writeFile.abort()
-                return (521, "Data connections must be protected (PROT P)")
+                return self.clearDataRefusal()
             try:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:
