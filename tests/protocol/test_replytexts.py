@@ -120,20 +120,30 @@ class StatusTests(unittest.TestCase):
                          b"Logged in as alice")
 
 
-def loggedInUnderTLS():
+def underTLS(**settings):
     """
-    @return: C{(protocol, transport)} of alice logged in after C{AUTH TLS}
-        (recorded, not done) on a server requiring TLS.
+    @param settings: L{ftpkit.config.ServerConfig} fields.
+    @return: C{(protocol, transport)} of a session after C{AUTH TLS}
+        (recorded, not done) on a server with TLS, not logged in.
     """
     factory = makeFactory(MemoryReactorClock(), loginFailureDelay=0,
-                          tlsContextFactory=ContextFactory(),
-                          tlsRequired=True)
+                          tlsContextFactory=ContextFactory(), **settings)
     peer = IPv4Address("TCP", "10.0.0.1", 40000)
     protocol = factory.buildProtocol(peer)
     transport = StartTLSTransport(
         hostAddress=IPv4Address("TCP", "10.0.0.254", 21), peerAddress=peer)
     protocol.makeConnection(transport)
     protocol.dataReceived(b"AUTH TLS\r\n")
+    transport.clear()
+    return protocol, transport
+
+
+def loggedInUnderTLS():
+    """
+    @return: C{(protocol, transport)} of alice logged in after C{AUTH TLS}
+        (recorded, not done) on a server requiring TLS.
+    """
+    protocol, transport = underTLS(tlsRequired=True)
     protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
     transport.clear()
     return protocol, transport
@@ -181,3 +191,53 @@ class ClearDataRefusedTests(unittest.TestCase):
             refused, b"521 Data connections must be protected, and PROT "
             b"cannot change after CCC: send AUTH TLS and log in again\r\n")
         self.assertTrue(prot.startswith(b"503 PROT is not allowed after CCC"))
+
+
+class LoginFirstTests(unittest.TestCase):
+    """
+    A command needing a login sent before one gets C{530} naming
+    C{AUTH TLS} too where the server would refuse C{USER} without it.
+    """
+
+    def test_plain(self):
+        """
+        Without C{--tls-required}, C{USER} and C{PASS} are enough.
+        """
+        protocol, transport = session()
+        self.assertEqual(repliesTo(protocol, transport, b"LIST"),
+                         [b"530 Please log in with USER and PASS first\r\n"])
+
+    def test_tlsRequired(self):
+        """
+        With C{--tls-required}, on a clear connection, C{AUTH TLS} comes
+        first (C{USER} gets C{530} without it), for the C{STAT} of a path
+        too.
+        """
+        protocol, transport = session(tlsContextFactory=ContextFactory(),
+                                      tlsRequired=True)
+        refusal = (b"530 Please send AUTH TLS, then log in with USER and "
+                   b"PASS\r\n")
+        self.assertEqual(
+            repliesTo(protocol, transport, b"CWD d", b"STAT d"),
+            [refusal, refusal])
+
+    def test_anonymousExempt(self):
+        """
+        With C{--tls-anonymous-exempt}, the reply says anonymous logins
+        need no TLS.
+        """
+        protocol, transport = session(tlsContextFactory=ContextFactory(),
+                                      tlsRequired=True,
+                                      tlsRequiredForAnonymous=False)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"RETR top.bin"),
+            [b"530 Please send AUTH TLS, then log in with USER and PASS "
+             b"(anonymous logins need no TLS)\r\n"])
+
+    def test_underTLS(self):
+        """
+        Once under TLS, C{USER} and C{PASS} are enough again.
+        """
+        protocol, transport = underTLS(tlsRequired=True)
+        self.assertEqual(repliesTo(protocol, transport, b"PWD"),
+                         [b"530 Please log in with USER and PASS first\r\n"])

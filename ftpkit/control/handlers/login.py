@@ -407,6 +407,23 @@ class LoginCommands:
             self.session.startedAt = startedAt
         return (220, self.config.banner)
 
+    def loginFirst(self):
+        """
+        The C{530} refusing a command that needs a login, sent before one:
+        naming C{AUTH TLS} too when this control connection is in clear and
+        the server requires TLS of its users, whose C{USER} would get
+        C{530} for want of it.
+
+        @return: the C{(530, text)} reply.
+        """
+        if self.controlSecure or not self.tlsRequiredFor(False):
+            return (530, "Please log in with USER and PASS first")
+        if self.tlsRequiredFor(True):
+            return (530, "Please send AUTH TLS, then log in with USER and "
+                         "PASS")
+        return (530, "Please send AUTH TLS, then log in with USER and PASS "
+                     "(anonymous logins need no TLS)")
+
     def refuseLoginAgain(self, verb):
         """
         A command that logs the user out so that the client may log in

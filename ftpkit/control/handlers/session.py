@@ -279,7 +279,7 @@ class SessionCommands:
             return (211, self._statusLines())
         session = self.session
         if session.shell is None:
-            return (530, "Please log in with USER and PASS first")
+            return self.loginFirst()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True)
