@@ -241,3 +241,56 @@ class LoginFirstTests(unittest.TestCase):
         protocol, transport = underTLS(tlsRequired=True)
         self.assertEqual(repliesTo(protocol, transport, b"PWD"),
                          [b"530 Please log in with USER and PASS first\r\n"])
+
+
+class RestartTests(unittest.TestCase):
+    """
+    C{REST}'s C{350} names the commands that resume from its offset in
+    this session's C{TYPE}.
+    """
+
+    def test_binary(self):
+        """
+        In C{TYPE I}: C{RETR} or C{STOR} (the verbs, not RFC 959's
+        names of the services).
+        """
+        protocol, transport = loggedIn()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"TYPE I", b"REST 5")[1],
+            b"350 Restarting at 5; send RETR or STOR\r\n")
+
+    def test_ascii(self):
+        """
+        In C{TYPE A} a transfer from an offset above 0 gets C{554}: the
+        reply says to send C{TYPE I} first; C{REST 0} is no bar.
+        """
+        protocol, transport = loggedIn()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"TYPE A", b"REST 5", b"REST 0"),
+            [b"200 Type set to A\r\n",
+             b"350 Restarting at 5; send TYPE I, then RETR or STOR\r\n",
+             b"350 Restarting at 0; send RETR or STOR\r\n"])
+
+    def test_readOnly(self):
+        """
+        A user who may not upload is sent to C{RETR} alone.
+        """
+        protocol, transport = session(readOnly=True)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(
+            repliesTo(protocol, transport, b"TYPE I", b"REST 5")[1],
+            b"350 Restarting at 5; send RETR\r\n")
+
+    def test_anonymousWrite(self):
+        """
+        An anonymous user with C{--anonymous-write} makes new files but
+        resumes none: C{RETR} alone after C{REST 5}, C{STOR} too after
+        C{REST 0}.
+        """
+        protocol, transport = session(anonymousWrite=True)
+        protocol.dataReceived(b"USER anonymous\r\nPASS a@b\r\n")
+        self.assertEqual(
+            repliesTo(protocol, transport, b"TYPE I", b"REST 5",
+                      b"REST 0")[1:],
+            [b"350 Restarting at 5; send RETR\r\n",
+             b"350 Restarting at 0; send RETR or STOR\r\n"])
