@@ -234,6 +234,22 @@ class LoginFirstTests(unittest.TestCase):
             [b"530 Please send AUTH TLS, then log in with USER and PASS "
              b"(anonymous logins need no TLS)\r\n"])
 
+    def test_passAfterRefusedUser(self):
+        """
+        A C{PASS} after a C{USER} refused for want of TLS gets C{503}
+        naming C{AUTH TLS} too, not C{USER} alone (refused again); on a
+        server not requiring TLS, C{Login with USER first}.
+        """
+        protocol, transport = session(tlsContextFactory=ContextFactory(),
+                                      tlsRequired=True)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"USER alice", b"PASS secret"),
+            [b"530 TLS required: use AUTH TLS before logging in\r\n",
+             b"503 Please send AUTH TLS, then USER and PASS\r\n"])
+        protocol, transport = session()
+        self.assertEqual(repliesTo(protocol, transport, b"PASS secret"),
+                         [b"503 Login with USER first\r\n"])
+
     def test_underTLS(self):
         """
         Once under TLS, C{USER} and C{PASS} are enough again.
