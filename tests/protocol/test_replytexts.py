@@ -310,3 +310,35 @@ class RestartTests(unittest.TestCase):
                       b"REST 0")[1:],
             [b"350 Restarting at 5; send RETR\r\n",
              b"350 Restarting at 0; send RETR or STOR\r\n"])
+
+
+class ResumeOptionTests(unittest.TestCase):
+    """
+    C{OPTS REST STOR} (WinSCP asks it before resuming an upload) says
+    uploads resume only to a user whose resumed upload is not refused.
+    """
+
+    def test_mayResume(self):
+        """
+        A user who may change files gets C{200}.
+        """
+        protocol, transport = loggedIn()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"OPTS REST STOR"),
+            [b"200 REST STOR: uploads resume from a REST offset\r\n"])
+
+    def test_mayNotResume(self):
+        """
+        A read-only user, and an anonymous one even with
+        C{--anonymous-write}, get C{501}: their resumed C{STOR} is
+        refused.
+        """
+        refused = [b"501 REST STOR: uploads do not resume for this user\r\n"]
+        protocol, transport = session(readOnly=True)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(repliesTo(protocol, transport, b"OPTS REST STOR"),
+                         refused)
+        protocol, transport = session(anonymousWrite=True)
+        protocol.dataReceived(b"USER anonymous\r\nPASS a@b\r\n")
+        self.assertEqual(repliesTo(protocol, transport, b"OPTS REST STOR"),
+                         refused)

@@ -20,6 +20,7 @@ from ftpkit.protocol import (
     listingfacts,
     paths,
 )
+from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import (
     cleanClientName,
     parseALLO,
@@ -229,7 +230,8 @@ class SessionCommands:
     def ftp_OPTS(self, argument):
         """
         Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
-        (whether uploads resume, as WinSCP asks: they do). A refusal is
+        (whether uploads resume, as WinSCP asks: they do, for a user who
+        may change files). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -247,9 +249,14 @@ class SessionCommands:
             return (200, "MLST OPTS " + facts if facts else "MLST OPTS")
         if name == "REST":
             # WinSCP asks before resuming an upload with REST and STOR.
-            if value.upper() == "STOR":
-                return (200, "REST STOR: uploads resume from a REST offset")
-            return (501, "Only REST STOR is an option of REST")
+            if value.upper() != "STOR":
+                return (501, "Only REST STOR is an option of REST")
+            if not self.session.access.allows(CHANGE):
+                # A resumed upload changes a file (refused to read-only
+                # and anonymous users).
+                return (501, "REST STOR: uploads do not resume for this "
+                             "user")
+            return (200, "REST STOR: uploads resume from a REST offset")
         if name == "HASH":
             if not self.hashOffered():
                 return (501, "HASH is not available here")
