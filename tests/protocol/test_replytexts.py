@@ -342,3 +342,23 @@ class ResumeOptionTests(unittest.TestCase):
         protocol.dataReceived(b"USER anonymous\r\nPASS a@b\r\n")
         self.assertEqual(repliesTo(protocol, transport, b"OPTS REST STOR"),
                          refused)
+
+
+class HelpTests(unittest.TestCase):
+    """
+    C{HELP} of a verb gives its syntax only where this session offers it
+    (as the list of C{HELP} without an argument does).
+    """
+
+    def test_notOffered(self):
+        """
+        C{AUTH} without TLS configured, C{CCC} without
+        C{--tls-allow-ccc}: not available here; C{EPSV} is.
+        """
+        protocol, transport = session()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"HELP AUTH", b"HELP CCC",
+                      b"HELP EPSV"),
+            [b"214 AUTH is not available here\r\n",
+             b"214 CCC is not available here\r\n",
+             b"214 Syntax: EPSV [<sp> proto|ALL]\r\n"])

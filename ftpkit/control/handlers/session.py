@@ -114,17 +114,26 @@ class SessionCommands:
                 # HELP is implemented (502 would say otherwise): its
                 # argument is what is wrong.
                 return (501, "Unknown command")
+            if verb not in self._offeredVerbs():
+                return (214, verb + " is not available here")
             return (214, "Syntax: " + command.syntax)
-        # The verbs this session offers, as FEAT lists their features: a
-        # verb that would get 502 here (AUTH without TLS, HASH on a
-        # shell without checksums) is not recognized here.
+        return (214, ["The following commands are recognized:"]
+                + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
+
+    def _offeredVerbs(self):
+        """
+        The verbs this session offers, as C{FEAT} lists their features: a
+        verb that would be refused whatever its argument here (C{AUTH}
+        without TLS, C{HASH} on a shell without checksums) is not
+        recognized here.
+
+        @return: a list of verbs, in the command table's order.
+        """
         settings = self._offerSettings()
         unsupported = self._unsupported()
-        verbs = [verb for verb, command in commandtable.COMMANDS.items()
-                 if commandtable.offered(command, **settings)
-                 and (command.feature or verb).split()[0] not in unsupported]
-        return (214, ["The following commands are recognized:"]
-                + commandtable.helpText(verbs) + ["Help OK"])
+        return [verb for verb, command in commandtable.COMMANDS.items()
+                if commandtable.offered(command, **settings)
+                and (command.feature or verb).split()[0] not in unsupported]
 
     def _offerSettings(self):
         """
