@@ -362,3 +362,31 @@ class HelpTests(unittest.TestCase):
             [b"214 AUTH is not available here\r\n",
              b"214 CCC is not available here\r\n",
              b"214 Syntax: EPSV [<sp> proto|ALL]\r\n"])
+
+
+class ProtectionWithoutTLSTests(unittest.TestCase):
+    """
+    C{PBSZ} and C{PROT} in clear name C{AUTH TLS} only where this server
+    has TLS (else C{AUTH} gets C{502}).
+    """
+
+    def test_notConfigured(self):
+        """
+        Without TLS they say it is not configured.
+        """
+        protocol, transport = session()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT P", b"AUTH TLS"),
+            [b"503 PBSZ is not available: TLS is not configured on this "
+             b"server\r\n",
+             b"503 PROT is not available: TLS is not configured on this "
+             b"server\r\n",
+             b"502 TLS is not configured on this server\r\n"])
+
+    def test_configured(self):
+        """
+        With TLS, before C{AUTH TLS}, they send the client to it.
+        """
+        protocol, transport = session(tlsContextFactory=ContextFactory())
+        self.assertEqual(repliesTo(protocol, transport, b"PBSZ 0"),
+                         [b"503 PBSZ requires AUTH TLS first\r\n"])

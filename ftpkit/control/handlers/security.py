@@ -314,6 +314,11 @@ class SecurityCommands:
                          "connection is in clear); data protection stays "
                          "%s" % (verb, "Private" if self.protectData
                                  else "Clear"))
+        if self.config.tlsContextFactory is None:
+            # AUTH gets 502 here: naming it would send the client to a
+            # refusal.
+            return (503, "%s is not available: TLS is not configured on "
+                         "this server" % verb)
         return (503, "%s requires AUTH TLS first" % verb)
 
     def ftp_PBSZ(self, argument):
