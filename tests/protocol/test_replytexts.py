@@ -390,3 +390,20 @@ class ProtectionWithoutTLSTests(unittest.TestCase):
         protocol, transport = session(tlsContextFactory=ContextFactory())
         self.assertEqual(repliesTo(protocol, transport, b"PBSZ 0"),
                          [b"503 PBSZ requires AUTH TLS first\r\n"])
+
+
+class SecurePassiveTests(unittest.TestCase):
+    """
+    C{CPSV}, a C{PASV}, is refused under its own name.
+    """
+
+    def test_afterEPSVAll(self):
+        """
+        After C{EPSV ALL}, C{CPSV} gets C{503} naming C{CPSV}.
+        """
+        protocol, transport = underTLS()
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.assertEqual(
+            repliesTo(protocol, transport, b"EPSV ALL", b"CPSV"),
+            [b"200 EPSV ALL ok\r\n",
+             b"503 CPSV not allowed after EPSV ALL\r\n"])

@@ -118,22 +118,33 @@ class DataChannelCommands:
 
     def ftp_PASV(self, argument):
         """
+        Listen for an IPv4 data connection (227): L{passive}.
+        """
+        return self.passive(argument)
+
+    def passive(self, argument, verb="PASV"):
+        """
         Listen for an IPv4 data connection (227). On an IPv6 control
         connection a 227 could only name an address the data connection
         cannot come from (see docs/protocol.rst): RFC 2428's "network
         protocol not supported" (522), pointing at EPSV, a refusal that a
         client does not retry.
+
+        @param argument: the command's argument.
+        @param verb: the command, C{PASV} or C{CPSV}, as refusals name it.
+        @return: its reply, or a coroutine giving it.
         """
         self.tlsClientNext = False
         if self.session.epsvAll:
-            return (503, "PASV not allowed after EPSV ALL")
+            return (503, "%s not allowed after EPSV ALL" % verb)
         if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
         if not peerIsAddress(self.peer):
             return (425, NO_ADDRESS)
         local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
-            return self._listenLater(self.ftp_PASV, argument)
+            return self._listenLater(
+                functools.partial(self.passive, verb=verb), argument)
         port = self.dataChannel.listen(self.config.passivePorts)
         address = self.config.passiveAddress or local
         return (227, "Entering Passive Mode (%s)"
@@ -168,7 +179,7 @@ class DataChannelCommands:
         (L{ftpkit.data.channel.DataChannel.whenListenable}): on a later
         reactor turn.
 
-        @param command: C{ftp_PASV} or C{ftp_EPSV}.
+        @param command: L{passive} (for its verb) or C{ftp_EPSV}.
         @param argument: its argument.
         @return: its reply.
         """
