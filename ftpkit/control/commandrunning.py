@@ -106,7 +106,7 @@ class CommandRunning:
                 return (502, "Command not implemented")
             return (500, "Unknown command")
         if command.needsLogin and self.session.shell is None:
-            return (530, "Please log in with USER and PASS first")
+            return self.loginFirst()
         if command.argument == commandtable.REQUIRED and not argument:
             return (501, "Syntax: " + command.syntax)
         if command.argument == commandtable.NONE and argument:

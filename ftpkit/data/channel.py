@@ -251,7 +251,7 @@ class DataChannel(PassiveListening):
                 "was opened"))
         if not self.isSetUp:
             return defer.fail(
-                CannotOpenDataConnection("Use PORT or PASV first"))
+                CannotOpenDataConnection("No data connection set up"))
         self._tls = tlsContextFactory
         self._lean = lean = lean and tlsContextFactory is None
         if lean:

@@ -58,3 +58,17 @@ class MDTMSetFormTests(unittest.TestCase):
         replies = repliesTo(self.protocol, self.transport, b"MDTM 2024 f.txt",
                            b"MDTM 20241302030405 f.txt")
         self.assertEqual([reply[:4] for reply in replies], [b"550 "] * 2)
+
+    def test_noMFMTHere(self):
+        """
+        A user whose C{MFMT} is refused (C{--read-only}) is not sent to
+        it: times cannot be set here.
+        """
+        protocol, transport = loggedIn(MemoryShell({"/f.txt": b"x"}),
+                                       readOnly=True)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"MDTM 20240102030405 f.txt",
+                      b"MFMT 20240102030405 f.txt"),
+            [b"501 MDTM does not set a file's time; times cannot be set "
+             b"here\r\n",
+             b"550 Permission denied\r\n"])

@@ -7,7 +7,7 @@ import functools
 from twisted.logger import LogLevel
 
 from ftpkit.data.hosts import connectBackHost, normalizeHost
-from ftpkit.errors import UnsupportedNetworkProtocol
+from ftpkit.errors import CannotOpenDataConnection, UnsupportedNetworkProtocol
 from ftpkit.ops.hostcheck import isAddress
 from ftpkit.protocol.commands import (
     formatHostPort,
@@ -64,6 +64,29 @@ def otherFamily(family):
     return (522, "Network protocol not supported, use (%d)" % family)
 
 
+def setUpFirst(epsvAll, ipv4, hasAddress):
+    """
+    The text of the C{425} a transfer command gets when no data connection
+    was set up: the commands that can set one up in this session, and
+    only those (after C{EPSV ALL} C{PASV}, C{PORT} and C{EPRT} get
+    C{503}; on an IPv6 control connection C{PASV} and C{PORT} cannot
+    work).
+
+    @param epsvAll: the session sent C{EPSV ALL}.
+    @param ipv4: the control connection is IPv4 (or IPv4-mapped).
+    @param hasAddress: the client has an address (else no data connection
+        can be made at all: L{NO_ADDRESS}).
+    @return: the reply text.
+    """
+    if not hasAddress:
+        return NO_ADDRESS
+    if epsvAll:
+        return "Use EPSV first"
+    if not ipv4:
+        return "Use EPSV or EPRT first"
+    return "Use PASV, EPSV, PORT or EPRT first"
+
+
 class DataChannelCommands:
     """
     The data-channel setup commands.
@@ -83,24 +106,45 @@ class DataChannelCommands:
         host = self.transport.getHost()
         return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
 
+    def noDataConnection(self):
+        """
+        @return: the L{CannotOpenDataConnection} (C{425}) of a transfer
+            command sent before any data connection was set up, naming
+            what this session can set one up with (L{setUpFirst}).
+        """
+        return CannotOpenDataConnection(setUpFirst(
+            self.session.epsvAll, self.passiveIPv4(),
+            peerIsAddress(self.peer)))
+
     def ftp_PASV(self, argument):
+        """
+        Listen for an IPv4 data connection (227): L{passive}.
+        """
+        return self.passive(argument)
+
+    def passive(self, argument, verb="PASV"):
         """
         Listen for an IPv4 data connection (227). On an IPv6 control
         connection a 227 could only name an address the data connection
         cannot come from (see docs/protocol.rst): RFC 2428's "network
         protocol not supported" (522), pointing at EPSV, a refusal that a
         client does not retry.
+
+        @param argument: the command's argument.
+        @param verb: the command, C{PASV} or C{CPSV}, as refusals name it.
+        @return: its reply, or a coroutine giving it.
         """
         self.tlsClientNext = False
         if self.session.epsvAll:
-            return (503, "PASV not allowed after EPSV ALL")
+            return (503, "%s not allowed after EPSV ALL" % verb)
         if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
         if not peerIsAddress(self.peer):
             return (425, NO_ADDRESS)
         local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
-            return self._listenLater(self.ftp_PASV, argument)
+            return self._listenLater(
+                functools.partial(self.passive, verb=verb), argument)
         port = self.dataChannel.listen(self.config.passivePorts)
         address = self.config.passiveAddress or local
         return (227, "Entering Passive Mode (%s)"
@@ -135,7 +179,7 @@ class DataChannelCommands:
         (L{ftpkit.data.channel.DataChannel.whenListenable}): on a later
         reactor turn.
 
-        @param command: C{ftp_PASV} or C{ftp_EPSV}.
+        @param command: L{passive} (for its verb) or C{ftp_EPSV}.
         @param argument: its argument.
         @return: its reply.
         """

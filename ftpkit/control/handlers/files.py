@@ -265,15 +265,19 @@ class FileCommands:
         C{None}), as RFC 3659 section 3.2 has it for a time the server
         cannot give. It never sets one: an argument of C{MFMT}'s form (a
         time, then a path) naming no file gets C{501} pointing at
-        C{MFMT}: C{MDTM} is a reading command in the command table, whose
-        access rules apply before its handler runs.
+        C{MFMT} where this session may use it: C{MDTM} is a reading
+        command in the command table, whose access rules apply before its
+        handler runs.
         """
         path = await self.resolveEntry(argument)
         try:
             info = await self.session.shell.stat(path)
         except NoSuchFile:
             if isTimeSetting(argument):
-                return (501, "MDTM does not set a file's time; use MFMT")
+                return (501, "MDTM does not set a file's time; " + (
+                    "use MFMT" if "MFMT" in self._offeredVerbs()
+                    and self.session.access.allows(CHANGE)
+                    else "times cannot be set here"))
             raise
         if not info.isFile:
             return (550, "Not a regular file")

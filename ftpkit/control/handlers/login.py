@@ -171,7 +171,8 @@ class LoginCommands:
         if self.session.shell is not None:
             return (503, "Already logged in")
         if self.session.username is None:
-            return (503, "Login with USER first")
+            return (503, self.tlsFirst("Login with USER first",
+                                       "USER and PASS"))
         if self.session.anonymous:
             creds = Anonymous()
         else:
@@ -406,6 +407,33 @@ class LoginCommands:
         if not wasLoggedIn:
             self.session.startedAt = startedAt
         return (220, self.config.banner)
+
+    def loginFirst(self):
+        """
+        The C{530} refusing a command that needs a login, sent before one
+        (L{tlsFirst}).
+
+        @return: the C{(530, text)} reply.
+        """
+        return (530, self.tlsFirst("Please log in with USER and PASS first",
+                                   "log in with USER and PASS"))
+
+    def tlsFirst(self, text, steps):
+        """
+        A reply text sending the client to log in, naming C{AUTH TLS} too
+        when this control connection is in clear and the server requires
+        TLS of its users, whose C{USER} would get C{530} for want of it.
+
+        @param text: the text where C{USER} may come now.
+        @param steps: what to send after C{AUTH TLS} otherwise.
+        @return: the reply text.
+        """
+        if self.controlSecure or not self.tlsRequiredFor(False):
+            return text
+        if self.tlsRequiredFor(True):
+            return "Please send AUTH TLS, then " + steps
+        return ("Please send AUTH TLS, then %s (anonymous logins need no "
+                "TLS)" % steps)
 
     def refuseLoginAgain(self, verb):
         """

@@ -73,7 +73,7 @@ class SecureFxpCommands:
         refusal = self._secureFxpRefusal("CPSV")
         if refusal is not None:
             return refusal
-        reply = self.ftp_PASV(argument)
+        reply = self.passive(argument, "CPSV")
         if not isinstance(reply, tuple):
             reply = await reply
         if reply[0] == 227:

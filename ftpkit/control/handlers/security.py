@@ -233,6 +233,24 @@ class SecurityCommands:
         return not self.protectData and self.tlsRequiredFor(
             self.session.anonymous)
 
+    def clearDataRefusal(self):
+        """
+        The C{521} refusing a clear data transfer (L{refuseClearData}),
+        naming what this session can do about it: C{PROT P}, after
+        C{PBSZ 0} if it was not sent; after C{CCC}, where C{PROT} is
+        refused (L{refuseOutsideTLS}), C{AUTH TLS} and a new login.
+
+        @return: the C{(521, text)} reply.
+        """
+        if self.clearedContext is not None:
+            return (521, "Data connections must be protected, and PROT "
+                         "cannot change after CCC: send AUTH TLS and log "
+                         "in again")
+        if not self.bufferSizeSet:
+            return (521, "Data connections must be protected "
+                         "(PBSZ 0, PROT P)")
+        return (521, "Data connections must be protected (PROT P)")
+
     def ftp_AUTH(self, argument):
         """
         Switch the control connection to TLS (RFC 4217). A user logged
@@ -296,6 +314,11 @@ class SecurityCommands:
                          "connection is in clear); data protection stays "
                          "%s" % (verb, "Private" if self.protectData
                                  else "Clear"))
+        if self.config.tlsContextFactory is None:
+            # AUTH gets 502 here: naming it would send the client to a
+            # refusal.
+            return (503, "%s is not available: TLS is not configured on "
+                         "this server" % verb)
         return (503, "%s requires AUTH TLS first" % verb)
 
     def ftp_PBSZ(self, argument):

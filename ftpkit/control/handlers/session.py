@@ -20,6 +20,7 @@ from ftpkit.protocol import (
     listingfacts,
     paths,
 )
+from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import (
     cleanClientName,
     parseALLO,
@@ -113,17 +114,26 @@ class SessionCommands:
                 # HELP is implemented (502 would say otherwise): its
                 # argument is what is wrong.
                 return (501, "Unknown command")
+            if verb not in self._offeredVerbs():
+                return (214, verb + " is not available here")
             return (214, "Syntax: " + command.syntax)
-        # The verbs this session offers, as FEAT lists their features: a
-        # verb that would get 502 here (AUTH without TLS, HASH on a
-        # shell without checksums) is not recognized here.
+        return (214, ["The following commands are recognized:"]
+                + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
+
+    def _offeredVerbs(self):
+        """
+        The verbs this session offers, as C{FEAT} lists their features: a
+        verb that would be refused whatever its argument here (C{AUTH}
+        without TLS, C{HASH} on a shell without checksums) is not
+        recognized here.
+
+        @return: a list of verbs, in the command table's order.
+        """
         settings = self._offerSettings()
         unsupported = self._unsupported()
-        verbs = [verb for verb, command in commandtable.COMMANDS.items()
-                 if commandtable.offered(command, **settings)
-                 and (command.feature or verb).split()[0] not in unsupported]
-        return (214, ["The following commands are recognized:"]
-                + commandtable.helpText(verbs) + ["Help OK"])
+        return [verb for verb, command in commandtable.COMMANDS.items()
+                if commandtable.offered(command, **settings)
+                and (command.feature or verb).split()[0] not in unsupported]
 
     def _offerSettings(self):
         """
@@ -229,7 +239,8 @@ class SessionCommands:
     def ftp_OPTS(self, argument):
         """
         Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
-        (whether uploads resume, as WinSCP asks: they do). A refusal is
+        (whether uploads resume, as WinSCP asks: they do, for a user who
+        may change files). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -247,9 +258,14 @@ class SessionCommands:
             return (200, "MLST OPTS " + facts if facts else "MLST OPTS")
         if name == "REST":
             # WinSCP asks before resuming an upload with REST and STOR.
-            if value.upper() == "STOR":
-                return (200, "REST STOR: uploads resume from a REST offset")
-            return (501, "Only REST STOR is an option of REST")
+            if value.upper() != "STOR":
+                return (501, "Only REST STOR is an option of REST")
+            if not self.session.access.allows(CHANGE):
+                # A resumed upload changes a file (refused to read-only
+                # and anonymous users).
+                return (501, "REST STOR: uploads do not resume for this "
+                             "user")
+            return (200, "REST STOR: uploads resume from a REST offset")
         if name == "HASH":
             if not self.hashOffered():
                 return (501, "HASH is not available here")
@@ -279,7 +295,7 @@ class SessionCommands:
             return (211, self._statusLines())
         session = self.session
         if session.shell is None:
-            return (530, "Please log in with USER and PASS first")
+            return self.loginFirst()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True)
@@ -303,12 +319,11 @@ class SessionCommands:
 
     def _statusLines(self):
         session = self.session
-        user = session.username if session.shell is not None else (
-            "(not logged in)")
         return [
             "ftpkit status:",
             "Connected to " + str(self.peer),
-            "Logged in as " + str(user),
+            ("Logged in as " + str(session.username)
+             if session.shell is not None else "Not logged in"),
             "TYPE: " + ("BINARY" if session.binary else "ASCII")
             + ", STRUcture: File, MODE: Stream",
             "Control connection: " + ("TLS" if self.controlSecure

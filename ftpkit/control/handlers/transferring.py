@@ -365,6 +365,8 @@ class Transferring:
             # (ftpkit.control.commandqueue): its client will not connect.
             self.dataChannel.close()
             raise TransferAborted("Transfer aborted")
+        if not self.dataChannel.isSetUp:
+            raise self.noDataConnection()
         announced = []
 
         def announce():
@@ -416,7 +418,7 @@ class Transferring:
             connection = await self._openData(description, mover, opening,
                                               listing)
             if connection is None:
-                return (521, "Data connections must be protected (PROT P)")
+                return self.clearDataRefusal()
             try:
                 sending = mover.startNow(connection)
                 if sending is not MOVED and not isDeferred(sending):
@@ -472,7 +474,7 @@ class Transferring:
             connection = await self._openData(description, mover, opening)
             if connection is None:
                 await writeFile.abort()
-                return (521, "Data connections must be protected (PROT P)")
+                return self.clearDataRefusal()
             try:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:

@@ -18,7 +18,7 @@ from ftpkit.control.handlers.transferring import (  # noqa: F401 (importable fro
 from ftpkit.errors import InvalidPath, NoSuchFile
 from ftpkit.interfaces import IFTPShellResume
 from ftpkit.protocol import paths
-from ftpkit.protocol.access import CHANGE
+from ftpkit.protocol.access import CHANGE, CREATE
 from ftpkit.protocol.commands import parseREST
 from ftpkit.shells.release import release
 
@@ -26,6 +26,25 @@ REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
                      " offset %d: use REST and STOR to resume from it")
 """The reply to C{APPE} after C{REST N} where N is not the file's size
 (L{TransferCommands.ftp_APPE})."""
+
+
+def restartText(offset, binary, uploads):
+    """
+    The text of C{REST}'s C{350}: the commands that can resume from the
+    offset in this session, with C{TYPE I} first where the current
+    C{TYPE A} would have them refused (L{REST_ASCII_REFUSED}).
+
+    @param offset: the offset taken.
+    @param binary: the session is in C{TYPE I}.
+    @param uploads: the user may upload from that offset at all (a
+        resumed upload changes a file: not for a read-only user, nor an
+        anonymous one).
+    @return: the reply text.
+    """
+    verbs = "RETR or STOR" if uploads else "RETR"
+    if offset and not binary:
+        return "Restarting at %d; send TYPE I, then %s" % (offset, verbs)
+    return "Restarting at %d; send %s" % (offset, verbs)
 
 
 REST_ASCII_REFUSED = (554, "Requested action not taken: invalid REST"
@@ -74,9 +93,10 @@ class TransferCommands(Transferring):
         Start the next RETR or STOR at an offset (in TYPE I:
         L{refuseASCIIRestart}).
         """
-        self.session.restartOffset = parseREST(argument)
-        return (350, "Restarting at %d; send STORE or RETRIEVE"
-                % self.session.restartOffset)
+        offset = self.session.restartOffset = parseREST(argument)
+        return (350, restartText(
+            offset, self.session.binary,
+            self.session.access.allows(CHANGE if offset else CREATE)))
 
     def ftp_ABOR(self, argument):
         """
