@@ -226,10 +226,7 @@ class ShortCalls:
             in a disk thread).
         """
         started = self._clock()
-        if not (started < self._localUntil and started >= self._pausedUntil
-                and self._local) and not self._atOnce(started):
-            # (The test before is _atOnce's answer while the mount table
-            # read last is fresh, without the call: twice an upload.)
+        if not self._atOnce(started):
             return None
         try:
             result = function(*args)
