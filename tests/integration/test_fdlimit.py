@@ -236,6 +236,45 @@ class ExhaustedCommandTests(unittest.TestCase):
         self.assertEqual(ftp.sendcmd("SIZE f.txt"), "213 4")
 
 
+class ExhaustedAcceptTests(unittest.TestCase):
+    """
+    Clients connecting to a one-process server that has no descriptor
+    left to accept them (its soft limit lowered, by C{prlimit}, to what
+    it holds).
+    """
+
+    CLIENTS = 30
+
+    def test_told(self):
+        """
+        Each gets C{421} with L{REFUSAL}, its refusals logged as refusals
+        at the door (a few lines an address); once descriptors are free
+        again, the next client is greeted. Twisted's port closed each
+        without a word, and logged three lines for each.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous",
+                                      "--max-connections-per-ip", "1000"])
+        server.waitForGreeting()
+        pid = server.process.pid
+        # The greeted probe's descriptor is closed once the server reads
+        # its end: then the listening socket is its only socket.
+        server.waitFor(lambda: descriptorsOf(pid, "socket") == 1,
+                       "the probe's connection closed")
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        before = len(server.log())
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        greetings = {server.greeting() for _ in range(self.CLIENTS)}
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        server.waitFor(lambda: server.greeting().startswith(b"220"),
+                       "a 220 greeting again")
+        self.assertEqual(greetings,
+                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+        lines = server.log()[before:].splitlines()
+        self.assertLessEqual(len(lines), 12, "\n".join(lines))
+
+
 def descriptorsOf(pid, kind):
     """
     @param kind: C{"pipe"} or C{"socket"}.
