@@ -42,6 +42,17 @@ class HeadroomTests(unittest.SynchronousTestCase):
     def test_unlimited(self):
         self.assertIsNone(headroomRefusal(10 ** 9, resource.RLIM_INFINITY))
 
+    def test_smallLimit(self):
+        """
+        Under a small limit the reserve is a quarter of it: with 64
+        descriptors, sessions start on the first 48. The whole reserve
+        refused every client (found by the thirty-sixth attack sweep:
+        C{ulimit -n 64}, and every client got C{421}).
+        """
+        self.assertIsNone(headroomRefusal(15, 64))
+        self.assertIsNone(headroomRefusal(47, 64))
+        self.assertEqual(headroomRefusal(48, 64), REFUSAL)
+
     def test_noDescriptor(self):
         """
         A transport without a descriptor (a test's) is never refused.
@@ -87,6 +98,18 @@ class SoftLimitTests(unittest.SynchronousTestCase):
                 transportRefusal(transport, lambda: sock.fileno()), REFUSAL)
 
 
+class _Handle:
+    """
+    A connection's socket of a given descriptor number.
+    """
+
+    def __init__(self, number):
+        self.number = number
+
+    def fileno(self):
+        return self.number
+
+
 class IdleReleaseTests(unittest.SynchronousTestCase):
     """
     L{transportRefusal} closes what is kept idle before it refuses.
@@ -99,27 +122,28 @@ class IdleReleaseTests(unittest.SynchronousTestCase):
         not in use; it is refused when they are too few. Nothing is
         closed for a connection outside the reserve.
         """
-        with socket.socket() as sock:
-            transport = StringTransport()
-            transport.getHandle = lambda: sock
-            limit = sock.fileno() + RESERVE
-            released = []
+        transport = StringTransport()
+        # A number high enough that the limits below keep the whole
+        # reserve.
+        transport.getHandle = lambda: _Handle(4 * RESERVE)
+        limit = 4 * RESERVE + RESERVE
+        released = []
 
-            def release(count):
-                def releaseIdle():
-                    released.append(count)
-                    return count
-                return releaseIdle
-            self.assertIsNone(transportRefusal(
-                transport, lambda: limit + 1, release(2)))
-            self.assertEqual(released, [])
-            self.assertEqual(transportRefusal(transport, lambda: limit),
-                             REFUSAL)
-            self.assertIsNone(transportRefusal(transport, lambda: limit,
-                                               release(1)))
-            self.assertEqual(transportRefusal(transport, lambda: limit - 1,
-                                              release(1)), REFUSAL)
-            self.assertEqual(released, [1, 1])
+        def release(count):
+            def releaseIdle():
+                released.append(count)
+                return count
+            return releaseIdle
+        self.assertIsNone(transportRefusal(
+            transport, lambda: limit + 1, release(2)))
+        self.assertEqual(released, [])
+        self.assertEqual(transportRefusal(transport, lambda: limit),
+                         REFUSAL)
+        self.assertIsNone(transportRefusal(transport, lambda: limit,
+                                           release(1)))
+        self.assertEqual(transportRefusal(transport, lambda: limit - 1,
+                                          release(1)), REFUSAL)
+        self.assertEqual(released, [1, 1])
 
 
 def limitDescriptors(soft, hard):
@@ -166,7 +190,7 @@ class ServerLimitTests(unittest.TestCase):
             server.waitForGreeting()
         clients, refused = [], None
         try:
-            for _ in range(100):
+            for _ in range(300):
                 client = socket.create_connection(("127.0.0.1", server.port))
                 clients.append(client)
                 client.settimeout(20)
