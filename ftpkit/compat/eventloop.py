@@ -26,6 +26,7 @@ or every turn.
 """
 
 import _socket
+import errno
 import os
 import select
 import socket
@@ -130,17 +131,30 @@ class _BareAccepting(socket.socket):
     a few more.
 
     @cvar connectionType: the class of the connections it gives.
+    @cvar exhausted: what answers the clients waiting when the process has
+        no descriptor left (see L{acceptBareOn}), or C{None}.
     """
 
     __slots__ = ()
     connectionType = _socket.socket
+    exhausted = None
 
     def accept(self):
         """
         @return: C{(socket, address)}, as C{socket.socket.accept} does.
-        @raise OSError: likewise.
+        @raise OSError: likewise; C{BlockingIOError} when the process had
+            no descriptor for it and L{exhausted} answered the clients
+            waiting (Twisted's port then waits for the next one quietly).
         """
-        fd, address = self._accept()
+        try:
+            fd, address = self._accept()
+        except OSError as e:
+            if (e.errno in _NO_DESCRIPTOR and self.exhausted is not None
+                    and self.exhausted()):
+                raise BlockingIOError(
+                    errno.EAGAIN, "clients refused for want of descriptors"
+                ) from None
+            raise
         try:
             connection = self.connectionType(
                 _FAMILY.__get__(self), socket.SOCK_STREAM, self.proto, fd)
@@ -159,6 +173,10 @@ class _TunedAccepting(_BareAccepting):
     __slots__ = ()
     connectionType = TunedConnection
 
+
+_NO_DESCRIPTOR = frozenset([errno.EMFILE, errno.ENFILE])
+"""What C{accept} fails with when the process (or the system) has no
+descriptor for the connection."""
 
 _FAMILY = _socket.socket.family
 """The C{family} of a bare socket, an C{int} (C{socket.socket}'s own
@@ -198,7 +216,7 @@ def _keepLogger(port):
         port._logger = descriptor.__get__(port, type(port))
 
 
-def acceptBareOn(port):
+def acceptBareOn(port, exhausted=None):
     """
     Make a listening port of Twisted's (C{tcp.Port}, whose C{socket} is
     the listening socket it calls C{accept} on) accept its connections as
@@ -209,6 +227,11 @@ def acceptBareOn(port):
     for each turn that accepts.
 
     @param port: what an endpoint's C{listen} gave.
+    @param exhausted: called with no argument when C{accept} fails for
+        want of a descriptor (C{EMFILE}, C{ENFILE}), it answers the
+        clients waiting in the listen queue and returns whether it did;
+        or C{None}. Twisted's own answer is to close them without a word,
+        logging three lines for each, as fast as a client connects.
     @return: whether it now does (C{False}: left as it was, a port
         without such a socket).
     """
@@ -220,8 +243,12 @@ def acceptBareOn(port):
         return False
     if listening.family in (socket.AF_INET, socket.AF_INET6) and (
             _tuneListener(listening)):
-        listening.__class__ = _TunedAccepting
+        accepting = _TunedAccepting
     else:
-        listening.__class__ = _BareAccepting
+        accepting = _BareAccepting
+    if exhausted is not None:
+        accepting = type(accepting.__name__, (accepting,), {
+            "__slots__": (), "exhausted": staticmethod(exhausted)})
+    listening.__class__ = accepting
     _keepLogger(port)
     return True

@@ -448,13 +448,17 @@ class BareAccepting:
 
     port = None
 
-    def __init__(self, endpoint, listened=None):
+    def __init__(self, endpoint, listened=None, exhausted=None):
         """
         @param endpoint: an C{IStreamServerEndpoint}.
         @param listened: called with the port once listening, or C{None}.
+        @param exhausted: answers the clients waiting in the listen queue
+            when the process has no descriptor left to accept them (see
+            L{acceptBareOn}), or C{None}.
         """
         self.endpoint = endpoint
         self._listened = listened
+        self._exhausted = exhausted
 
     def listen(self, factory):
         """
@@ -465,7 +469,7 @@ class BareAccepting:
         return self.endpoint.listen(factory).addCallback(self._bare)
 
     def _bare(self, port):
-        acceptBareOn(port)
+        acceptBareOn(port, self._exhausted)
         self.port = port
         if self._listened is not None:
             self._listened(port)

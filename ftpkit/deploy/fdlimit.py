@@ -17,7 +17,8 @@ import resource
 import time
 
 RESERVE = 64
-"""Descriptors kept for the sessions already running."""
+"""Descriptors kept for the sessions already running (a quarter of the
+limit at most: see L{headroomRefusal})."""
 
 REFUSAL = "Too many open files on the server; try again later"
 """The text of the C{421} a client gets when descriptors run low."""
@@ -31,12 +32,15 @@ def headroomRefusal(fileno, softLimit, reserve=RESERVE):
     @param fileno: its descriptor number.
     @param softLimit: the process' soft C{RLIMIT_NOFILE}
         (C{resource.RLIM_INFINITY} for none).
-    @param reserve: descriptors kept for running sessions.
+    @param reserve: descriptors kept for running sessions; never more
+        than a quarter of C{softLimit}: under a small limit (C{ulimit -n
+        64}) the whole reserve left no descriptor to start a session
+        with, and every client got C{421}.
     @return: C{None} to accept it, else L{REFUSAL}.
     """
     if softLimit == resource.RLIM_INFINITY or softLimit < 0:
         return None
-    if fileno >= softLimit - reserve:
+    if fileno >= softLimit - min(reserve, softLimit // 4):
         return REFUSAL
     return None
 

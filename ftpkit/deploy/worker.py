@@ -53,6 +53,7 @@ from ftpkit.deploy.fdlimit import REFUSAL
 from ftpkit.deploy.pendingsweep import takeLine
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
 from ftpkit.deploy.workerprocess import WORKER_FD, WORKER_IGNORES
+from ftpkit.ops.logthrottle import LogThrottle, Summaries, skippedNote
 from ftpkit.shells.uploads import temporaryTag
 
 
@@ -99,6 +100,17 @@ class ReportingLimiter:
         self.channel.sendLine(b"ended " + host.encode("ascii", "replace"))
 
 
+LOST_LINES = 10
+"""Lines a minute saying a connection had no descriptor free in this
+worker (the acceptor tells each client C{421} and logs it as a refusal
+at the door, a few lines a minute per address): a client connecting as
+fast as it can while the worker is out of them had a line logged for
+each connection."""
+
+LOST_KIND = "lost"
+"""The kind those lines are counted as, one for all clients."""
+
+
 class ConnectionReceiver:
     """
     The receiver of a worker's L{Channel}: starts a session on each
@@ -115,6 +127,8 @@ class ConnectionReceiver:
     draining = False
 
     log = Logger()
+
+    _lostLines = None
 
     def __init__(self, reactor, channel, factory, listeners=(), words=None):
         """
@@ -216,9 +230,26 @@ class ConnectionReceiver:
         an answer it took the worker for hung and killed it, cutting
         every session it served.
         """
-        self.log.warn("no descriptor free for a connection: {refusal}",
-                      refusal=REFUSAL)
         self.channel.sendLine(b"lost")
+        if self._lostLines is None:
+            self._lostLines = Summaries(
+                LogThrottle(self.reactor, burst=LOST_LINES), self._lostEnded)
+        skipped = self._lostLines.admit(LOST_KIND)
+        if skipped is not None:
+            self.log.warn("no descriptor free for a connection: "
+                          "{refusal}{skipped}", refusal=REFUSAL,
+                          skipped=skippedNote(skipped))
+
+    def _lostEnded(self, kind, count):
+        """
+        Log how many connections had no descriptor free and no line of
+        their own, once their minute is over.
+
+        @param kind: L{LOST_KIND}.
+        @param count: how many.
+        """
+        self.log.warn("no descriptor free for {count} more connections, "
+                      "not logged", count=count)
 
     def _adopt(self, descriptor, line):
         """

@@ -42,6 +42,17 @@ class HeadroomTests(unittest.SynchronousTestCase):
     def test_unlimited(self):
         self.assertIsNone(headroomRefusal(10 ** 9, resource.RLIM_INFINITY))
 
+    def test_smallLimit(self):
+        """
+        Under a small limit the reserve is a quarter of it: with 64
+        descriptors, sessions start on the first 48. The whole reserve
+        refused every client (found by the thirty-sixth attack sweep:
+        C{ulimit -n 64}, and every client got C{421}).
+        """
+        self.assertIsNone(headroomRefusal(15, 64))
+        self.assertIsNone(headroomRefusal(47, 64))
+        self.assertEqual(headroomRefusal(48, 64), REFUSAL)
+
     def test_noDescriptor(self):
         """
         A transport without a descriptor (a test's) is never refused.
@@ -87,6 +98,18 @@ class SoftLimitTests(unittest.SynchronousTestCase):
                 transportRefusal(transport, lambda: sock.fileno()), REFUSAL)
 
 
+class _Handle:
+    """
+    A connection's socket of a given descriptor number.
+    """
+
+    def __init__(self, number):
+        self.number = number
+
+    def fileno(self):
+        return self.number
+
+
 class IdleReleaseTests(unittest.SynchronousTestCase):
     """
     L{transportRefusal} closes what is kept idle before it refuses.
@@ -99,27 +122,28 @@ class IdleReleaseTests(unittest.SynchronousTestCase):
         not in use; it is refused when they are too few. Nothing is
         closed for a connection outside the reserve.
         """
-        with socket.socket() as sock:
-            transport = StringTransport()
-            transport.getHandle = lambda: sock
-            limit = sock.fileno() + RESERVE
-            released = []
+        transport = StringTransport()
+        # A number high enough that the limits below keep the whole
+        # reserve.
+        transport.getHandle = lambda: _Handle(4 * RESERVE)
+        limit = 4 * RESERVE + RESERVE
+        released = []
 
-            def release(count):
-                def releaseIdle():
-                    released.append(count)
-                    return count
-                return releaseIdle
-            self.assertIsNone(transportRefusal(
-                transport, lambda: limit + 1, release(2)))
-            self.assertEqual(released, [])
-            self.assertEqual(transportRefusal(transport, lambda: limit),
-                             REFUSAL)
-            self.assertIsNone(transportRefusal(transport, lambda: limit,
-                                               release(1)))
-            self.assertEqual(transportRefusal(transport, lambda: limit - 1,
-                                              release(1)), REFUSAL)
-            self.assertEqual(released, [1, 1])
+        def release(count):
+            def releaseIdle():
+                released.append(count)
+                return count
+            return releaseIdle
+        self.assertIsNone(transportRefusal(
+            transport, lambda: limit + 1, release(2)))
+        self.assertEqual(released, [])
+        self.assertEqual(transportRefusal(transport, lambda: limit),
+                         REFUSAL)
+        self.assertIsNone(transportRefusal(transport, lambda: limit,
+                                           release(1)))
+        self.assertEqual(transportRefusal(transport, lambda: limit - 1,
+                                          release(1)), REFUSAL)
+        self.assertEqual(released, [1, 1])
 
 
 def limitDescriptors(soft, hard):
@@ -166,7 +190,7 @@ class ServerLimitTests(unittest.TestCase):
             server.waitForGreeting()
         clients, refused = [], None
         try:
-            for _ in range(100):
+            for _ in range(300):
                 client = socket.create_connection(("127.0.0.1", server.port))
                 clients.append(client)
                 client.settimeout(20)
@@ -234,6 +258,86 @@ class ExhaustedCommandTests(unittest.TestCase):
             ["451 Too many open files on the server; try again later"] * 5)
         resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
         self.assertEqual(ftp.sendcmd("SIZE f.txt"), "213 4")
+
+
+class ExhaustedAcceptTests(unittest.TestCase):
+    """
+    Clients connecting to a one-process server that has no descriptor
+    left to accept them (its soft limit lowered, by C{prlimit}, to what
+    it holds).
+    """
+
+    CLIENTS = 30
+
+    def test_told(self):
+        """
+        Each gets C{421} with L{REFUSAL}, its refusals logged as refusals
+        at the door (a few lines an address); once descriptors are free
+        again, the next client is greeted. Twisted's port closed each
+        without a word, and logged three lines for each.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous",
+                                      "--max-connections-per-ip", "1000"])
+        server.waitForGreeting()
+        pid = server.process.pid
+        # The greeted probe's descriptor is closed once the server reads
+        # its end: then the listening socket is its only socket.
+        server.waitFor(lambda: descriptorsOf(pid, "socket") == 1,
+                       "the probe's connection closed")
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        before = len(server.log())
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        greetings = {server.greeting() for _ in range(self.CLIENTS)}
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        server.waitFor(lambda: server.greeting().startswith(b"220"),
+                       "a 220 greeting again")
+        self.assertEqual(greetings,
+                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+        lines = server.log()[before:].splitlines()
+        self.assertLessEqual(len(lines), 12, "\n".join(lines))
+
+
+class RunningUploadTests(unittest.TestCase):
+    """
+    An upload running when the process runs out of descriptors.
+    """
+
+    def test_goesOn(self):
+        """
+        A spliced upload that needs a pipe past its first bytes, and gets
+        none, moves its bytes through Python: C{226}, the file whole. It
+        failed (C{426}, or C{451 Too many open files}; found by the
+        thirty-sixth attack sweep: 65,536 bytes of 3.3 MB taken), though
+        it needs no descriptor to go on.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous",
+                                      "--anonymous-write",
+                                      "--no-listing-cache"])
+        server.waitForGreeting()
+        client = RawClient(server.port)
+        self.addCleanup(client.close)
+        client.login("anonymous", "x")
+        client.command("TYPE I")
+        data = socket.create_connection(("127.0.0.1", client.epsvPort()))
+        self.addCleanup(data.close)
+        opening = client.command("STOR up.bin")
+        self.assertTrue(opening.startswith(b"150"), opening)
+        pid = server.process.pid
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        size = 50 * splicing.SHORT_BATCH_SIZE
+        try:
+            data.sendall(b"x" * size)
+            data.close()
+            final = client.reply()
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        self.assertTrue(final.startswith(b"226"), final)
+        self.assertEqual(os.path.getsize(os.path.join(root, "up.bin")), size)
 
 
 def descriptorsOf(pid, kind):

@@ -9,12 +9,14 @@ import socket
 
 from twisted.internet import defer, reactor
 from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactor
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-from ftpkit.deploy.channel import Channel
+from ftpkit.deploy.channel import LOST, Channel
 from ftpkit.deploy.worker import (
+    LOST_LINES,
     ConnectionReceiver,
     ReceiveConnections,
     connectionHost,
@@ -141,6 +143,47 @@ class NoDescriptorTests(unittest.TestCase):
         self.assertEqual(acceptorEnd.recv(100), b"lost\n")
         self.assertEqual([event["log_level"].name for event in logged],
                          ["warn"])
+
+
+class _Lines:
+    """
+    A channel's sending end that keeps the lines sent.
+    """
+
+    def __init__(self):
+        self.sent = []
+
+    def sendLine(self, line):
+        self.sent.append(line)
+
+
+class NoDescriptorLinesTests(unittest.TestCase):
+    """
+    The warnings of connections a worker had no descriptor for are
+    bounded: a client can have them come as fast as it connects while the
+    worker is out of descriptors.
+    """
+
+    def test_bounded(self):
+        """
+        L{LOST_LINES} a minute, then one line counting the others; each
+        connection is still answered C{lost}. There was a line for each
+        (found by the thirty-sixth attack sweep: 50 connections, 50
+        lines, the acceptor's own refusals of them bounded).
+        """
+        clock = Clock()
+        channel = _Lines()
+        receiver = ConnectionReceiver(clock, channel, None)
+        logged = []
+        receiver.log = Logger(observer=logged.append)
+        for _ in range(LOST_LINES + 20):
+            receiver.lineReceived(b"127.0.0.9", [LOST])
+        self.assertEqual(channel.sent, [b"lost"] * (LOST_LINES + 20))
+        self.assertEqual(len(logged), LOST_LINES)
+        clock.advance(60)
+        self.assertEqual(len(logged), LOST_LINES + 1)
+        self.assertIn("20 more", logged[-1]["log_format"].format(
+            **logged[-1]))
 
 
 class PingTests(unittest.TestCase):

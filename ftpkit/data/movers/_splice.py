@@ -26,7 +26,12 @@ from zope.interface import implementer
 from ftpkit.data.inplace import waitInPlace
 from ftpkit.data.movers._ending import EndsOnce
 from ftpkit.data.movers._pipes import PIPE_SIZE, releasePipe, takePipe
-from ftpkit.errors import QuotaExceeded, TransferAborted, UploadTooLarge
+from ftpkit.errors import (
+    NO_DESCRIPTOR_ERRNOS,
+    QuotaExceeded,
+    TransferAborted,
+    UploadTooLarge,
+)
 from ftpkit.shells.shortcalls import Declined
 
 FILE_WRITE_SIZE = 64 << 10
@@ -132,7 +137,7 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     return moved, MORE
 
 
-def readBatch(sock, fileFD, position, limit):
+def readBatch(sock, fileFD, position, limit, buffer=None):
     """
     Move what the socket has (up to C{limit} bytes, at most
     L{SHORT_BATCH_SIZE}) into the file through Python: C{recv} into a
@@ -145,10 +150,14 @@ def readBatch(sock, fileFD, position, limit):
     @param fileFD: the file's descriptor.
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move.
+    @param buffer: a writable C{memoryview} of at least C{limit} bytes
+        to read into, for a disk thread; C{None} for the one of the
+        reactor thread.
     @return: C{(moved, why)}, as L{spliceBatch}.
     @raise OSError: when writing the file fails.
     """
-    buffer = _shortBuffer
+    if buffer is None:
+        buffer = _shortBuffer
     moved = 0
     while moved < limit:
         try:
@@ -212,6 +221,20 @@ def _readThenCommit(sock, descriptor, position, limit, pending=None):
     @return: C{(moved, why)} as L{_batchThenCommit}'s run at once.
     """
     moved, why = readBatch(sock, descriptor.fd, position, limit)
+    return _commitAtEnd(descriptor, position, moved, why, pending)
+
+
+def _readInThreadThenCommit(sock, descriptor, position, limit,
+                            pending=None):
+    """
+    L{_readThenCommit} in a disk thread, through a buffer of its own, for
+    an upload that got no pipe (the process was out of descriptors).
+
+    @param limit: the most bytes to move, at most L{SHORT_BATCH_SIZE}.
+    @return: C{(moved, why)} as L{_batchThenCommit}.
+    """
+    moved, why = readBatch(sock, descriptor.fd, position, limit,
+                           memoryview(bytearray(limit)))
     return _commitAtEnd(descriptor, position, moved, why, pending)
 
 
@@ -410,11 +433,36 @@ class SpliceReceiver(EndsOnce):
                 return
             self._pacedShort, limit = allowed < limit, allowed
         if self.pipe is None:
-            self.pipe = takePipe()
+            try:
+                self.pipe = takePipe()
+            except OSError as e:
+                if e.errno not in NO_DESCRIPTOR_ERRNOS:
+                    raise
+                self._batchWithoutPipe(limit)
+                return
         self.connection.hold()
         running = self.descriptor.run(
             _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
             self.position, limit, self._pending)
+        running.addCallbacks(self._batchDone, self._batchFailed)
+
+    def _batchWithoutPipe(self, limit):
+        """
+        The process has no descriptor for a pipe: move up to
+        L{SHORT_BATCH_SIZE} bytes through Python in a disk thread
+        (L{_readInThreadThenCommit}); the next batch asks for a pipe
+        again. The upload failed (C{426} or C{451}; found by the
+        thirty-sixth attack sweep: a running upload cut when other
+        sessions took the last descriptors, though it needs none to go
+        on).
+
+        @param limit: the most bytes the batch may move.
+        """
+        self.connection.hold()
+        running = self.descriptor.run(
+            _readInThreadThenCommit, self.connection.socket,
+            self.descriptor, self.position, min(limit, SHORT_BATCH_SIZE),
+            self._pending)
         running.addCallbacks(self._batchDone, self._batchFailed)
 
     def _waitForPacer(self):
