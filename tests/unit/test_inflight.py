@@ -7,6 +7,7 @@ the acceptor makes of them when the worker died.
 import io
 import json
 import os
+import socket
 from types import SimpleNamespace
 
 from twisted.internet.error import ProcessDone, ProcessTerminated
@@ -183,6 +184,36 @@ class RecordTests(unittest.TestCase):
         reader = WorkerLogReader(1, published.append)
         reader.recordsReceived(b'\x1e!["logout",1]\n')
         self.assertEqual(published, [])
+
+
+class WorkerServiceTests(unittest.TestCase):
+    """
+    A worker's service reports through the log it is given.
+    """
+
+    def test_givenLog(self):
+        """
+        The worker's sessions report to the acceptor through the
+        L{HeldText} its logging began with, passed to
+        L{ftpkit.deploy.service.makeService}; without one, they report
+        nothing.
+        """
+        from ftpkit.deploy.service import makeService
+        from tests.tapoptions import parse
+
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        out = CountingOut()
+        for workerLog, reported in [(HeldText(out), True), (None, False)]:
+            server = makeService(parse("--auth", "anonymous"),
+                                 workerChannel=theirs, workerLog=workerLog)
+            factory = list(server)[2].factory
+            self.assertEqual(factory.inFlight is not None, reported)
+            if reported:
+                factory.inFlight.loggedOut(3)
+                factory.inFlight.flush()
+                self.assertEqual(out.sent, ["\x1e!o 3\n"])
 
 
 class DeathReasonTests(unittest.TestCase):
