@@ -444,7 +444,8 @@ def makeService(options, workerChannel=None, workerLog=None):
             # Told to the acceptor through the log pipe, for the lines
             # it writes should this worker die (ftpkit.deploy.inflight).
             if workerLog is not None:
-                factory.inFlight = InFlightReports(workerLog)
+                factory.inFlight = InFlightReports(workerLog,
+                                                   factory.reactor)
             receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,
