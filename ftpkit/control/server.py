@@ -75,7 +75,8 @@ class FTPFactory(ServerFactory):
         name.
     @ivar inFlight: in a worker of C{--workers}, the
         L{ftpkit.deploy.inflight.InFlightReports} its sessions tell the
-        acceptor their logins and file transfers by; else C{None}.
+        acceptor their logins, file transfers and listings by; else
+        C{None}.
     """
 
     log = Logger()

@@ -4,17 +4,20 @@ sessions and running file transfers, so that when a worker dies
 (C{SIGKILL}, the out-of-memory killer, a crash, or killed as hung) the
 acceptor logs for them what the worker would have logged had they been
 cut: each transfer's line (C{426}, the transfer log's C{i}, a failed
-transfer in the metrics) and each session's C{logout}. Before, a worker
-killed in the middle of transfers left no trace of them but the count
-of the acceptor's C{worker PID exited (...); N session(s) cut}.
+transfer in the metrics), each listing's event (a failed listing in the
+metrics, as one process counts it) and each session's C{logout}. Before,
+a worker killed in the middle of transfers left no trace of them but the
+count of the acceptor's C{worker PID exited (...); N session(s) cut}.
 
 The worker tells (L{InFlightReports}) by records in its log pipe
 (L{ftpkit.ops.workerlog}, marked L{REPORT_MARK}), which the acceptor
 reads at a pace (L{ftpkit.deploy.logpipe}) and wholly once the worker
 exited, before it ends its sessions: a login, a logout, a transfer's
-start and its end. A transfer's start is one record written at once
-(one C{write} of the worker; none more for the acceptor, which reads the
-pipe when it reads the worker's log lines); the others are held
+or a listing's start, its progress and its end. A start is one record
+written at once (one C{write} of the worker; none more for the acceptor,
+which reads the pipe when it reads the worker's log lines); a transfer
+running a second or more has its bytes written once a second
+(L{ftpkit.deploy.progress}, one C{write} for all); the others are held
 (L{ftpkit.ops.workerlog.HeldText}) and go to the pipe with the event's
 own log line, in the same C{write} (L{InFlightReports.flush} writes them
 alone when no line follows). The acceptor keeps them (L{InFlight}) and,
@@ -29,6 +32,7 @@ from math import isfinite
 
 from twisted.internet.error import ProcessTerminated
 
+from ftpkit.deploy.progress import ProgressTicks
 from ftpkit.ops import events
 from ftpkit.ops.workerlog import RECORD_SEPARATOR, REPORT_MARK
 
@@ -39,7 +43,11 @@ transfer whose data connection was cut."""
 _LOGIN = "l"
 _LOGOUT = "o"
 _START = "s"
+_PROGRESS = "p"
 _END = "e"
+
+_STARTED = frozenset(events.TRANSFER_COMMANDS + events.LISTING_COMMANDS)
+"""The commands whose start is reported."""
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -47,18 +55,23 @@ _compact = json.JSONEncoder(separators=(",", ":")).encode
 class InFlightReports:
     """
     A worker's side: writes its sessions' logins and logouts and its file
-    transfers' starts and ends to its log pipe, for the acceptor
-    (L{InFlight}). Each record is C{KIND SESSION} and, for some, what
-    follows: a login's and a start's fields as a JSON array (read only if
-    the worker dies), an end's bytes and direction.
+    transfers' and listings' starts, progress and ends to its log pipe,
+    for the acceptor (L{InFlight}). Each record is C{KIND SESSION} and,
+    for some, what follows: a login's and a start's fields as a JSON
+    array (read only if the worker dies), the bytes moved so far, an
+    end's bytes and direction.
     """
 
-    def __init__(self, out):
+    def __init__(self, out, reactor):
         """
         @param out: the L{ftpkit.ops.workerlog.HeldText} of the worker's
-            log pipe (L{ftpkit.ops.workerlog.workerReports}).
+            log pipe (L{ftpkit.ops.workerlog.beginWorkerLogging}).
+        @param reactor: the reactor, whose timer reports long transfers'
+            bytes (L{ftpkit.deploy.progress}).
         """
         self._out = out
+        self._progress = ProgressTicks(reactor, self._progressed,
+                                       self.flush)
 
     def _write(self, text):
         """
@@ -96,31 +109,46 @@ class InFlightReports:
 
         @param session: the session's id.
         """
+        self._progress.ended(session)
         self._write(f"{_LOGOUT} {session:d}")
 
-    def transferStarted(self, session, when, command, path, binary):
+    def transferStarted(self, session, when, command, path, binary, moved):
         """
-        A file transfer's data connection is ready: written and sent at
-        once.
+        A file transfer's or a listing's data connection is ready:
+        written and sent at once.
 
         @param session: the session's id.
-        @param when: when, seconds since the epoch.
-        @param command: C{RETR}, C{STOR}, C{APPE} or C{STOU}.
+        @param when: when, seconds since the epoch (the reactor's).
+        @param command: C{RETR}, C{STOR}, C{APPE}, C{STOU}, C{LIST},
+            C{NLST} or C{MLSD}.
         @param path: the path, as the user sees it.
         @param binary: whether in C{TYPE I}.
+        @param moved: a callable returning the bytes it moved so far,
+            which are reported should it run long.
         """
         self._write(f"{_START} {session:d} " + startFields(
             when, command, path, binary))
         self.flush()
+        self._progress.started(session, when, moved)
+
+    def _progressed(self, session, moved):
+        """
+        @param session: the id of a session whose transfer runs long.
+        @param moved: the bytes it moved so far, held to be sent once
+            every transfer's are.
+        """
+        self._write(f"{_PROGRESS} {session:d} {int(moved):d}")
 
     def transferEnded(self, session, moved, upload):
         """
-        The session's file transfer ended (written before its line).
+        The session's transfer or listing ended (written before its
+        line).
 
         @param session: the session's id.
         @param moved: the bytes it moved, an C{int}.
         @param upload: whether into the server.
         """
+        self._progress.ended(session)
         self._write(
             f"{_END} {session:d} {int(moved):d} {'i' if upload else 'o'}")
 
@@ -136,8 +164,7 @@ def startFields(when, command, path, binary):
         one for each transfer) where each is of its usual type.
     """
     if (type(when) is float and isfinite(when) and type(path) is str
-            and type(binary) is bool
-            and command in events.TRANSFER_COMMANDS):
+            and type(binary) is bool and command in _STARTED):
         return (f'[{float.__repr__(when)},"{command}",'
                 f'{encode_basestring_ascii(path)},'
                 f'{"true" if binary else "false"}]')
@@ -147,20 +174,25 @@ def startFields(when, command, path, binary):
 class InFlight:
     """
     The acceptor's side, for one worker: its logged-in sessions and their
-    file transfers running, as its records (L{InFlightReports}) say. What
-    the acceptor does for each record is cheap (no JSON is read until the
-    worker died): a worker sends two for each transfer.
+    file transfers and listings running, as its records
+    (L{InFlightReports}) say. What the acceptor does for each record is
+    cheap (no JSON is read until the worker died): a worker sends two
+    for each transfer, and one a second for one running long.
 
     @ivar sessions: by session id (its text), C{[fields, bytesIn,
         bytesOut]} of each logged-in session, C{fields} the JSON text of
         its login's.
     @ivar transfers: by session id, the JSON text of the fields of the
-        transfer it runs.
+        transfer or listing it runs.
+    @ivar moved: by session id, the text of the bytes its running
+        transfer moved, as last reported (none before its first
+        report).
     """
 
     def __init__(self):
         self.sessions = {}
         self.transfers = {}
+        self.moved = {}
 
     def recordReceived(self, text):
         """
@@ -173,17 +205,21 @@ class InFlight:
         session, _, rest = rest.partition(" ")
         if kind == _START:
             self.transfers[session] = rest
+            self.moved.pop(session, None)
+        elif kind == _PROGRESS:
+            self.moved[session] = rest
         elif kind == _END:
             self.transfers.pop(session, None)
             held = self.sessions.get(session)
             moved, _, direction = rest.partition(" ")
-            if held is not None and moved.isdigit():
+            if held is not None and moved.isdecimal():
                 held[1 if direction == "i" else 2] += int(moved)
         elif kind == _LOGIN:
             self.sessions[session] = [rest, 0, 0]
         elif kind == _LOGOUT:
             self.sessions.pop(session, None)
             self.transfers.pop(session, None)
+            self.moved.pop(session, None)
 
     def cutEvents(self, now, reason):
         """
@@ -192,27 +228,36 @@ class InFlight:
         @param now: seconds since the epoch.
         @param reason: why its transfers failed (L{deathReason}).
         @return: a C{list} of L{events.Event}: a L{events.TRANSFER} event
-            (L{CUT_CODE}, nothing known moved) for each transfer running,
-            then a L{events.LOGOUT} event for each logged-in session, in
-            the order of their ids (a record that does not read is left
-            out); the held state is emptied.
+            (L{CUT_CODE}, the bytes last reported moved: 0 for one cut
+            before its first report) for each file transfer running, a
+            L{events.LISTING} event likewise for each listing, then a
+            L{events.LOGOUT} event for each logged-in session (counting
+            its cut transfer's bytes too), in the order of their ids (a
+            record that does not read is left out); the held state is
+            emptied.
         """
         logins = {}
         for session, (fields, bytesIn, bytesOut) in self.sessions.items():
             login = _fields(session, fields, 6)
             if login is not None:
-                logins[login[0]] = (login[1], bytesIn, bytesOut)
+                logins[login[0]] = [login[1], bytesIn, bytesOut]
         starts = {}
         for session, fields in self.transfers.items():
             start = _fields(session, fields, 4)
             if start is not None and start[0] in logins:
-                starts[start[0]] = start[1]
+                moved = self.moved.get(session, "")
+                starts[start[0]] = (start[1],
+                                    int(moved) if moved.isdecimal() else 0)
         cut = []
         for session in sorted(starts):
-            started, command, path, binary = starts[session]
+            (started, command, path, binary), moved = starts[session]
+            held = logins[session]
+            held[1 if command in events.UPLOADS else 2] += moved
             cut.append(_event(
-                logins[session][0], session, now, events.TRANSFER,
-                command=command, path=path, code=CUT_CODE,
+                held[0], session, now,
+                events.LISTING if command in events.LISTING_COMMANDS
+                else events.TRANSFER,
+                command=command, path=path, code=CUT_CODE, bytes=moved,
                 seconds=now - started, binary=binary, reason=reason))
         for session in sorted(logins):
             login, bytesIn, bytesOut = logins[session]
@@ -221,6 +266,7 @@ class InFlight:
                 bytesIn=bytesIn, bytesOut=bytesOut))
         self.sessions.clear()
         self.transfers.clear()
+        self.moved.clear()
         return cut
 
 

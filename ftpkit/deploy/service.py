@@ -317,7 +317,7 @@ def warnUnused(options):
             _log.warn("{text}", text=text)
 
 
-def makeService(options, workerChannel=None):
+def makeService(options, workerChannel=None, workerLog=None):
     """
     Build the service of one ftpkit process.
 
@@ -325,6 +325,11 @@ def makeService(options, workerChannel=None):
     @param workerChannel: in a worker process of C{--workers}, its
         L{ftpkit.deploy.channel.Channel} to the acceptor; C{None}
         otherwise.
+    @param workerLog: in a worker, the L{ftpkit.ops.workerlog.HeldText}
+        its log goes through (L{ftpkit.ops.workerlog.beginWorkerLogging}),
+        where its sessions' reports to the acceptor are held
+        (L{ftpkit.deploy.inflight.InFlightReports}); C{None} to report
+        nothing.
     @return: a L{service.MultiService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, a
@@ -422,7 +427,6 @@ def makeService(options, workerChannel=None):
             from ftpkit.deploy.sharedfailures import WorkerAddressFailures
             from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
             from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
-            from ftpkit.ops.workerlog import workerReports
 
             listeners = None
 
@@ -439,9 +443,9 @@ def makeService(options, workerChannel=None):
                                                   workerChannel)
             # Told to the acceptor through the log pipe, for the lines
             # it writes should this worker die (ftpkit.deploy.inflight).
-            reports = workerReports()
-            if reports is not None:
-                factory.inFlight = InFlightReports(reports)
+            if workerLog is not None:
+                factory.inFlight = InFlightReports(workerLog,
+                                                   factory.reactor)
             receiving = ReceiveConnections(
                 workerChannel, factory, listens=options["listen"],
                 trusted=config.trustedProxies,

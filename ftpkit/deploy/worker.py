@@ -541,7 +541,7 @@ def main(argv=None):
     from ftpkit.deploy.startdirectory import takeStart
     from ftpkit.ops.workerlog import beginWorkerLogging
 
-    beginWorkerLogging()
+    workerLog = beginWorkerLogging()
     receive()
     linked = socket.socket(fileno=WORKER_FD)
     linked.setblocking(False)
@@ -553,7 +553,8 @@ def main(argv=None):
     except usage.UsageError as e:
         sys.stderr.write(f"ftpkit worker: {e}\n")
         sys.exit(1)
-    runService(makeService(options, workerChannel=channel))
+    runService(makeService(options, workerChannel=channel,
+                           workerLog=workerLog))
 
 
 if __name__ == "__main__":

@@ -89,11 +89,6 @@ def workerEnvironment(environ=None, publisher=globalLogPublisher):
     return environment
 
 
-_held = []
-"""The L{HeldText} of this worker's log, once it began
-(L{beginWorkerLogging})."""
-
-
 def beginWorkerLogging(out=None, environ=None):
     """
     Send every log event of this (worker) process to the acceptor.
@@ -102,25 +97,20 @@ def beginWorkerLogging(out=None, environ=None):
     @param environ: the worker's environment (C{os.environ} when
         C{None}): L{LINES_VARIABLE} says whether to send event lines as
         text.
+    @return: the L{HeldText} the log records are written through, in
+        which the worker's reports to the acceptor are held
+        (L{ftpkit.deploy.inflight.InFlightReports}): the caller passes it
+        on (L{ftpkit.deploy.service.makeService}).
     """
     if out is None:
         out = sys.stdout
     if environ is None:
         environ = os.environ
     held = HeldText(out)
-    _held[:] = [held]
     globalLogBeginner.beginLoggingTo(
         [workerObserver(held, environ.get(LINES_VARIABLE) == "1")],
         redirectStandardIO=False)
-
-
-def workerReports():
-    """
-    @return: the L{HeldText} this worker's log records are written
-        through (reports to the acceptor are held in it), or C{None} in a
-        process whose worker logging did not begin.
-    """
-    return _held[0] if _held else None
+    return held
 
 
 class HeldText:

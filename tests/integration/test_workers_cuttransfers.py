@@ -8,10 +8,12 @@ sessions no C{logout} line: the operator lost every trace of them.
 
 import os
 import re
+import time
 import urllib.request
 
 from twisted.trial import unittest
 
+from ftpkit.deploy.progress import PROGRESS_PERIOD
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
 from tests.integration.test_workers_processes import killWorkers
@@ -24,6 +26,13 @@ READY = " ready\n"
 BIG = 32 * 1024 * 1024
 """The bytes of the file downloaded: far more than the sockets between
 the server and a client that stopped reading hold."""
+
+LISTED = 3000
+"""The files of the directory listed: at C{--max-download-rate 20K}, its
+listing takes many seconds."""
+
+UPLOADED = 100000
+"""The bytes the upload sends before its worker dies."""
 
 
 class CutTransferTests(unittest.TestCase):
@@ -41,6 +50,10 @@ class CutTransferTests(unittest.TestCase):
         self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.truncate(BIG)
+        many = os.path.join(self.root, "many")
+        os.mkdir(many)
+        for number in range(LISTED):
+            open(os.path.join(many, f"{number:04d}" + "x" * 100), "wb").close()
 
     def test_killedWorkerTransfersLogged(self):
         """
@@ -49,13 +62,18 @@ class CutTransferTests(unittest.TestCase):
         each get the lines of a cut transfer: the log's failed transfer
         (C{426}) saying the worker was killed, the transfer log's C{i}
         line, a failure in C{ftpkit_transfers_total}; and their sessions
-        their C{logout} lines.
+        their C{logout} lines. Having run over a second, they say the
+        bytes they moved (they said 0), and so do their sessions'
+        C{logout} lines. A listing running too counts as a failed
+        listing in C{ftpkit_transfers_total}, as one process counts it
+        (it had no trace at all).
         """
         xferlog = os.path.join(self.mktemp() + "-xferlog")
         metricsPort = freePort()
         server = ServerProcess(self, [
             "--root", self.root, "--auth", "memory:alice:secret",
             "--workers", "2", "--xferlog", xferlog,
+            "--max-download-rate", "20K",
             "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1"],
             twistd=True)
         server.waitForLog(READY, 2)
@@ -67,30 +85,47 @@ class CutTransferTests(unittest.TestCase):
         download.recv(65536)
         upload = uploader.transfercmd("STOR up.bin")
         self.addCleanup(upload.close)
-        upload.sendall(b"u" * 100000)
+        upload.sendall(b"u" * UPLOADED)
+        lister = ftplibLogin(self, server.port)
+        listing = lister.transfercmd("MLSD many")
+        self.addCleanup(listing.close)
+        # Long enough for the workers to report the bytes moved.
+        time.sleep(PROGRESS_PERIOD * 2.5)
         killed = killWorkers(server)
         self.assertEqual(len(killed), 2)
         server.waitForLog(READY, 4)
-        log = server.waitForLog("logout from", 2)
+        log = server.waitForLog("logout from", 3)
 
         reasons = "|".join(f"worker {pid} killed by SIGKILL" for pid in killed)
+        moved = {}
         for command, path in [("RETR", "/big.bin"), ("STOR", "/up.bin")]:
-            self.assertRegex(
-                log, rf"\[ftpkit#warn\] {command} from 127\.0\.0\.1 user "
-                rf"'alice' path '{path}': 426, 0 bytes in [0-9.]+ s "
-                rf"\(({reasons})\)\n")
-        self.assertEqual(len(re.findall(
+            [moved[command]] = re.findall(
+                rf"\[ftpkit#warn\] {command} from 127\.0\.0\.1 user "
+                rf"'alice' path '{path}': 426, ([0-9]+) bytes in [0-9.]+ s "
+                rf"\((?:{reasons})\)\n", log)
+        self.assertGreater(int(moved["RETR"]), 0)
+        self.assertEqual(int(moved["STOR"]), UPLOADED)
+        logouts = re.findall(
             r"\[ftpkit#info\] logout from 127\.0\.0\.1 user 'alice': "
-            r"[0-9.]+ s, 0 bytes in, 0 bytes out\n", log)), 2, log)
+            r"[0-9.]+ s, ([0-9]+) bytes in, ([0-9]+) bytes out\n", log)
+        listed = [int(sent) for received, sent in logouts
+                  if sent not in ("0", moved["RETR"])]
+        self.assertEqual(len(listed), 1, logouts)
+        self.assertGreater(listed[0], 0)
+        self.assertEqual(
+            sorted(logouts),
+            sorted([("0", moved["RETR"]), (str(UPLOADED), "0"),
+                    ("0", str(listed[0]))]))
 
         with open(xferlog) as f:
-            # Without the time, and the seconds, which vary.
-            lines = sorted(line.split()[6:] for line in f)
+            # Without the time, and the seconds, which vary; by path.
+            lines = sorted((line.split()[6:] for line in f),
+                           key=lambda fields: fields[2])
         self.assertEqual(lines, [
-            ["127.0.0.1", "0", "/big.bin", "b", "_", "o", "r", "alice",
-             "ftp", "0", "alice", "i"],
-            ["127.0.0.1", "0", "/up.bin", "b", "_", "i", "r", "alice",
-             "ftp", "0", "alice", "i"]])
+            ["127.0.0.1", moved["RETR"], "/big.bin", "b", "_", "o", "r",
+             "alice", "ftp", "0", "alice", "i"],
+            ["127.0.0.1", str(UPLOADED), "/up.bin", "b", "_", "i", "r",
+             "alice", "ftp", "0", "alice", "i"]])
 
         with urllib.request.urlopen(
                 f"http://127.0.0.1:{metricsPort}/metrics",
@@ -99,6 +134,6 @@ class CutTransferTests(unittest.TestCase):
         self.assertEqual(
             [scraped[("ftpkit_transfers_total",
                       (("command", command), ("result", result)))]
-             for command in ("RETR", "STOR")
+             for command in ("RETR", "STOR", "MLSD")
              for result in ("success", "failure")],
-            [0, 1, 0, 1])
+            [0, 1, 0, 1, 0, 1])

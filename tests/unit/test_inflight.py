@@ -7,6 +7,7 @@ the acceptor makes of them when the worker died.
 import io
 import json
 import os
+import socket
 from types import SimpleNamespace
 
 from twisted.internet.error import ProcessDone, ProcessTerminated
@@ -22,6 +23,7 @@ from ftpkit.deploy.inflight import (
     InFlightReports,
     deathReason,
 )
+from ftpkit.deploy.progress import PROGRESS_PERIOD
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import logFields
 from ftpkit.ops.workerlog import HeldText, WorkerLogReader
@@ -48,6 +50,13 @@ class CountingOut(io.StringIO):
             self._mark = len(text)
 
 
+def nothingMoved():
+    """
+    @return: the bytes a transfer of the tests moved so far: none.
+    """
+    return 0
+
+
 def passOn(out):
     """
     @param out: a L{CountingOut} the worker's reports were written to.
@@ -67,7 +76,8 @@ class RecordTests(unittest.TestCase):
 
     def setUp(self):
         self.out = CountingOut()
-        self.reports = InFlightReports(HeldText(self.out))
+        self.reports = InFlightReports(HeldText(self.out),
+                                       MemoryReactorClock())
 
     def test_startSentAtOnce(self):
         """
@@ -80,7 +90,8 @@ class RecordTests(unittest.TestCase):
         self.assertEqual(self.out.sent, [])
         self.reports.flush()
         self.assertEqual(len(self.out.sent), 1)
-        self.reports.transferStarted(1, 101.0, "RETR", "/a", True)
+        self.reports.transferStarted(1, 101.0, "RETR", "/a", True,
+                                     nothingMoved)
         self.assertEqual(len(self.out.sent), 2)
         self.reports.flush()
         self.assertEqual(len(self.out.sent), 2)
@@ -100,12 +111,16 @@ class RecordTests(unittest.TestCase):
         reports.loggedIn(2, 100.0, "10.0.0.2", "anonymous", True, None,
                          None)
         reports.loggedIn(3, 100.0, "10.0.0.3", "bob", False, None, None)
-        reports.transferStarted(1, 101.0, "RETR", "/a b", True)
+        reports.transferStarted(1, 101.0, "RETR", "/a b", True,
+                                nothingMoved)
         reports.transferEnded(1, 7, False)
-        reports.transferStarted(1, 102.0, "STOR", "/up", False)
+        reports.transferStarted(1, 102.0, "STOR", "/up", False,
+                                nothingMoved)
         reports.transferEnded(1, 5, True)
-        reports.transferStarted(1, 103.0, "STOR", "/up2", True)
-        reports.transferStarted(2, 104.0, "RETR", "/big", True)
+        reports.transferStarted(1, 103.0, "STOR", "/up2", True,
+                                nothingMoved)
+        reports.transferStarted(2, 104.0, "RETR", "/big", True,
+                                nothingMoved)
         reports.loggedOut(3)
         reports.flush()
         held = passOn(self.out)
@@ -137,7 +152,8 @@ class RecordTests(unittest.TestCase):
         """
         self.reports.loggedIn(1, 100.0, "10.0.0.1", "alice", False, None,
                               None)
-        self.reports.transferStarted(1, 101.0, "RETR", "/a", True)
+        self.reports.transferStarted(1, 101.0, "RETR", "/a", True,
+                                     nothingMoved)
         [transfer, _] = passOn(self.out).cutEvents(103.0, "worker 9 died")
         self.assertEqual(formatLine(transfer).split()[5:],
                          ["2", "10.0.0.1", "0", "/a", "b", "_", "o", "r",
@@ -160,7 +176,8 @@ class RecordTests(unittest.TestCase):
                 (float("nan"), "STOU", "/x", True), (1.0, "RETR", "/x", 1),
                 (1, "RETR", "/x", True), (1.0, "LIST", "/x", True)]:
             out = io.StringIO()
-            InFlightReports(HeldText(out)).transferStarted(7, *fields)
+            InFlightReports(HeldText(out), MemoryReactorClock(
+                )).transferStarted(7, *fields, nothingMoved)
             self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
                 json.dumps(list(fields), separators=(",", ":"))))
 
@@ -183,6 +200,112 @@ class RecordTests(unittest.TestCase):
         reader = WorkerLogReader(1, published.append)
         reader.recordsReceived(b'\x1e!["logout",1]\n')
         self.assertEqual(published, [])
+
+
+class ProgressTests(unittest.TestCase):
+    """
+    A long transfer's bytes, reported as it runs (L{ftpkit.deploy.progress}),
+    are those of its line when its worker dies; a listing cut has its
+    event, as in one process.
+    """
+
+    def setUp(self):
+        self.out = CountingOut()
+        self.clock = MemoryReactorClock()
+        self.reports = InFlightReports(HeldText(self.out), self.clock)
+        self.reports.loggedIn(1, 100.0, "10.0.0.1", "alice", False, None,
+                              None)
+        self.reports.loggedIn(2, 100.0, "10.0.0.2", "bob", False, None,
+                              None)
+
+    def test_cutBytes(self):
+        """
+        A download and an upload that ran a period have the bytes last
+        reported in their cut events, and their sessions' logouts count
+        them, as a cut transfer's are counted in one process; bytes moved
+        after the last report are not known.
+        """
+        download, upload = [0], [0]
+        self.reports.transferStarted(1, 0.0, "RETR", "/big", True,
+                                     lambda: download[0])
+        self.reports.transferStarted(2, 0.0, "STOR", "/up", True,
+                                     lambda: upload[0])
+        download[0], upload[0] = 5000, 700
+        self.clock.advance(PROGRESS_PERIOD)
+        download[0] = 9000
+        retr, stor, first, second = passOn(self.out).cutEvents(
+            1.5, "worker 9 died")
+        self.assertEqual(
+            [(event.kind, event.command, event.bytes, event.code)
+             for event in (retr, stor)],
+            [(events.TRANSFER, "RETR", 5000, CUT_CODE),
+             (events.TRANSFER, "STOR", 700, CUT_CODE)])
+        self.assertEqual(formatLine(retr).split()[7], "5000")
+        self.assertEqual([(first.bytesIn, first.bytesOut),
+                          (second.bytesIn, second.bytesOut)],
+                         [(0, 5000), (700, 0)])
+
+    def test_nextTransferFresh(self):
+        """
+        A session's next transfer is not given the bytes reported of the
+        one before: it moved none known until its own report.
+        """
+        self.reports.transferStarted(1, 0.0, "RETR", "/big", True,
+                                     lambda: 5000)
+        self.clock.advance(PROGRESS_PERIOD)
+        self.reports.transferEnded(1, 6000, False)
+        self.reports.transferStarted(1, 1.0, "RETR", "/next", True,
+                                     lambda: 10)
+        [cut, logout, _] = passOn(self.out).cutEvents(1.2, "died")
+        self.assertEqual((cut.path, cut.bytes), ("/next", 0))
+        self.assertEqual(logout.bytesOut, 6000)
+
+    def test_cutListing(self):
+        """
+        A listing running when its worker dies is a failed listing
+        (L{events.LISTING}, L{CUT_CODE}), with its bytes, counted in its
+        session's bytes out.
+        """
+        self.reports.transferStarted(2, 0.0, "MLSD", "/pub", True,
+                                     lambda: 2048)
+        self.clock.advance(PROGRESS_PERIOD)
+        [listing, _, logout] = passOn(self.out).cutEvents(3.0, "died")
+        self.assertEqual(
+            listing, events.Event(
+                events.LISTING, "10.0.0.2", time=3.0, user="bob",
+                command="MLSD", path="/pub", code=CUT_CODE, bytes=2048,
+                seconds=3.0, reason="died", session=2))
+        self.assertEqual(logout.bytesOut, 2048)
+
+
+class WorkerServiceTests(unittest.TestCase):
+    """
+    A worker's service reports through the log it is given.
+    """
+
+    def test_givenLog(self):
+        """
+        The worker's sessions report to the acceptor through the
+        L{HeldText} its logging began with, passed to
+        L{ftpkit.deploy.service.makeService}; without one, they report
+        nothing.
+        """
+        from ftpkit.deploy.service import makeService
+        from tests.tapoptions import parse
+
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        out = CountingOut()
+        for workerLog, reported in [(HeldText(out), True), (None, False)]:
+            server = makeService(parse("--auth", "anonymous"),
+                                 workerChannel=theirs, workerLog=workerLog)
+            factory = list(server)[2].factory
+            self.assertEqual(factory.inFlight is not None, reported)
+            if reported:
+                factory.inFlight.loggedOut(3)
+                factory.inFlight.flush()
+                self.assertEqual(out.sent, ["\x1e!o 3\n"])
 
 
 class DeathReasonTests(unittest.TestCase):
@@ -220,9 +343,10 @@ class Reporting(SessionReporting):
             held.flush()
 
         hub.subscribe(logged)
+        reactor = MemoryReactorClock()
         self.factory = SimpleNamespace(
-            events=hub, reactor=MemoryReactorClock(),
-            inFlight=InFlightReports(held))
+            events=hub, reactor=reactor,
+            inFlight=InFlightReports(held, reactor))
         self.session = SimpleNamespace(username="alice", anonymous=False,
                                        hostName=None, binary=True)
 
@@ -239,9 +363,9 @@ class SessionReportingTests(unittest.TestCase):
 
     def test_reported(self):
         """
-        A login, a transfer's start and end, and a logout are reported,
-        each written before the event's line (which sends it), in the
-        session's number; a listing is not.
+        A login, a transfer's and a listing's start and end, and a logout
+        are reported, each written before the event's line (which sends
+        it), in the session's number.
         """
         out = CountingOut()
         published = []
@@ -261,7 +385,8 @@ class SessionReportingTests(unittest.TestCase):
             "LINE login\n",
             f"\x1e!s {number} [0.0,\"RETR\",\"/a\",true]\n",
             f"\x1e!e {number} 3 o\nLINE transfer\n",
-            "LINE listing\n",
+            f"\x1e!s {number} [0.0,\"LIST\",\"/\",true]\n",
+            f"\x1e!e {number} 3 o\nLINE listing\n",
             f"\x1e!o {number}\nLINE logout\n"])
         held = InFlight()
         for record in "".join(out.sent).split("\n"):
@@ -304,9 +429,9 @@ class PoolTests(unittest.TestCase):
         worker = pool.workers[0]
         worker.pid = 4321
         out = CountingOut()
-        reports = InFlightReports(HeldText(out))
+        reports = InFlightReports(HeldText(out), MemoryReactorClock())
         reports.loggedIn(1, 100.0, "10.0.0.1", "alice", False, None, None)
-        reports.transferStarted(1, 101.0, "RETR", "/a", True)
+        reports.transferStarted(1, 101.0, "RETR", "/a", True, nothingMoved)
         for line in out.getvalue().split("\n")[:-1]:
             worker.inFlight.recordReceived(line[2:])
         worker.processEnded(Failure(ProcessTerminated(signal=9)))

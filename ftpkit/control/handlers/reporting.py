@@ -179,10 +179,11 @@ class SessionReporting:
         reports = self.factory.inFlight
         if reports is not None:
             command, _, path = transfer.description.partition(" ")
-            if command in TRANSFER_VERBS:
+            if command in REPORTED_VERBS:
                 reports.transferStarted(self._sessionNumber(),
                                         transfer.started, command, path,
-                                        self.session.binary)
+                                        self.session.binary,
+                                        transfer.bytesMoved)
 
     def reportReplied(self, verb, argument, code, reason=None):
         """
@@ -229,7 +230,7 @@ class SessionReporting:
         command, _, path = transfer.description.partition(" ")
         kind = events.TRANSFER if verb in TRANSFER_VERBS else events.LISTING
         reports = self.factory.inFlight
-        if reports is not None and command in TRANSFER_VERBS:
+        if reports is not None and command in REPORTED_VERBS:
             reports.transferEnded(self._sessionNumber(), moved,
                                   transfer.mover.incoming)
         else:
