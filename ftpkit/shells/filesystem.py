@@ -507,7 +507,7 @@ class FilesystemShell(DirectoryCalls):
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        target, found = self._jail.walk(path)
+        target, found = self._jail.walk(path, newName=True)
         return openUpload(self._run, self._runShort, target, found, offset,
                           append, atOnce, self._resumer, self._dropped)
 
