@@ -4,10 +4,10 @@ exception (a blocking function, run where the caller's lookups run).
 
 Every upload of a new file has L{ftpkit.shells.diskpaths.Jail.walk} look
 its last segment up, and C{os.lstat} of a missing name raises
-C{FileNotFoundError}, which costs more to build and catch than a call
-through C{ctypes} that fails without raising (C{docs/benchmark.rst},
-"16 KiB uploads and downloads: fewer instructions").
-C{faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW |
+C{FileNotFoundError}: building that exception and catching it cost a
+good part of what the whole upload's own Python costs in user space
+(C{docs/benchmark.rst}, "16 KiB uploads and downloads: fewer
+instructions"). C{faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW |
 AT_EACCESS)} looks the path up as C{lstat} does, with the same
 credentials (the effective ones, not the real ones C{access} uses) and
 the last segment not followed, and fails with the same C{errno}, which
