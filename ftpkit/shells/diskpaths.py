@@ -23,7 +23,6 @@ import sys
 
 from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, uploads
-from ftpkit.shells.absentnames import isAbsent
 from ftpkit.shells.cachedopen import NEW_FILE_MODE, openWithoutLinks
 from ftpkit.shells.guardedpaths import checkedReal
 
@@ -96,7 +95,7 @@ class Jail:
         """
         return real == self.root or real.startswith(self.root.rstrip(b"/") + b"/")
 
-    def walk(self, path, followLast=True, newName=False):
+    def walk(self, path, followLast=True):
         """
         Find the real path of a shell path, and what the walk learnt of
         its last segment, so that a caller needing the file's C{stat} (an
@@ -109,11 +108,6 @@ class Jail:
         @param path: a tuple of segments.
         @param followLast: resolve the last segment too; otherwise only its
             parent is, so that the entry itself (maybe a link) is named.
-        @param newName: the last segment is likely missing (an upload's
-            name): it is looked up first without an exception
-            (L{absentnames.isAbsent}), which spares a missing name the
-            C{FileNotFoundError} of its C{lstat} and costs a name that
-            exists one system call more.
         @return: C{(real, found)}: the path, C{bytes}; and the
             C{stat_result} of what it names where the walk read it (the
             last segment's C{lstat}, not a symbolic link), C{False} where
@@ -138,10 +132,6 @@ class Jail:
                 candidate = current + segment
             else:
                 candidate = current + b"/" + segment
-            if newName and index == last and isAbsent(candidate):
-                found = False
-                current = candidate
-                break
             try:
                 result = os.lstat(candidate)
             except OSError as e:

@@ -509,7 +509,7 @@ class FilesystemShell(DirectoryCalls):
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        target, found = self._jail.walk(path, newName=True)
+        target, found = self._jail.walk(path)
         return openUpload(self._run, self._runShort, target, found, offset,
                           append, atOnce, self._resumer, self._dropped)
 

@@ -5,8 +5,6 @@ operations, listings and C{listSome} through links, and the jail's walk
 """
 
 import os
-import shutil
-import tempfile
 
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
@@ -16,7 +14,7 @@ from ftpkit.fileinfo import LINK
 from ftpkit.shells.diskpaths import jailFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import readFile, writeFile
-from tests.scratch import asNobody, readLocal, scratchRoot, writeLocal
+from tests.scratch import readLocal, scratchRoot, writeLocal
 
 
 class JailTests(unittest.TestCase):
@@ -210,69 +208,3 @@ class WalkTests(unittest.TestCase):
         self.assertRaises(PermissionDenied, self.jail.walk, ("loop", "f"))
         real, _ = self.jail.walk(("loop",), followLast=False)
         self.assertEqual(real, os.path.join(self.root, b"loop"))
-
-
-class NewNameWalkTests(unittest.TestCase):
-    """
-    L{Jail.walk} with C{newName} (an upload's) gives what it gives
-    without, a missing last segment found without its C{lstat}.
-    """
-
-    def setUp(self):
-        # Searchable by nobody (asNobody), unlike mkdtemp's 0700.
-        root = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, root)
-        os.chmod(root, 0o755)
-        self.root = os.fsencode(root)
-        os.mkdir(os.path.join(self.root, b"sub"))
-        writeLocal(os.path.join(self.root, b"sub", b"f.txt"), b"x")
-        os.symlink(b"sub/f.txt", os.path.join(self.root, b"link"))
-        os.mkdir(os.path.join(self.root, b"closed"))
-        os.chmod(os.path.join(self.root, b"closed"), 0o000)
-        self.addCleanup(os.chmod, os.path.join(self.root, b"closed"), 0o755)
-        self.jail = jailFor(self.root)
-
-    def walks(self, *paths):
-        """
-        @return: for each of C{paths}, the walk's answer with C{newName}
-            and without.
-        """
-        return [(self.jail.walk(path, newName=True), self.jail.walk(path))
-                for path in paths]
-
-    def test_same(self):
-        """
-        A missing name, a file, a link and a path through a missing
-        directory walk the same with C{newName} as without.
-        """
-        for withNew, without in self.walks(
-                ("sub", "new.txt"), ("sub", "f.txt"), ("link",),
-                ("nodir", "new.txt"), ("sub", "f.txt", "new")):
-            self.assertEqual(withNew, without)
-
-    def test_missingNotLooked(self):
-        """
-        A missing last segment is C{False} without an C{lstat} of it.
-        """
-        looked = []
-        lstat = os.lstat
-
-        def recording(path, *args, **kwargs):
-            looked.append(path)
-            return lstat(path, *args, **kwargs)
-        self.patch(os, "lstat", recording)
-        real, found = self.jail.walk(("sub", "new.txt"), newName=True)
-        self.assertEqual(
-            (real, found, looked),
-            (os.path.join(self.root, b"sub", b"new.txt"), False,
-             [os.path.join(self.root, b"sub")]))
-
-    def test_unsearchable(self):
-        """
-        A name in a directory the server may not search is not a missing
-        one (C{None}: not known, as without C{newName}), so the upload
-        fails as it did there, for want of permission.
-        """
-        [(withNew, without)] = asNobody(self.walks, ("closed", "new"))
-        self.assertEqual(withNew, without)
-        self.assertIsNone(withNew[1])
