@@ -200,10 +200,10 @@ _PROBE_BOTH_ENDS = 128 << 10
 
 _cannotTell = set()
 """The devices (C{st_dev}) whose files refused C{RWF_NOWAIT} with
-C{EOPNOTSUPP} (tmpfs): L{isCached} does not ask their files again (raised
-and caught, the refusal cost every download from C{/dev/shm} some 1.5% of
-its instructions, C{docs/benchmark.rst}, "16 KiB uploads and downloads:
-fewer instructions")."""
+C{EOPNOTSUPP} (tmpfs): L{isCached} does not ask their files again (the
+refusal cost every download from C{/dev/shm} a system call and an
+exception raised and caught, C{docs/benchmark.rst}, "16 KiB transfers:
+two exceptions, and what the counts measure")."""
 
 
 def isCached(fd, offset, count, device=None):
