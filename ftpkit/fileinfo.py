@@ -159,6 +159,10 @@ class FileDescriptor:
         outcome when the storage answers such calls at once, else returns
         C{None} without calling it (the server then uses C{run}); see
         L{ftpkit.shells.shortcalls}.
+    @ivar device: for a download, the file system holding the file (its
+        C{st_dev}), or C{None}: once a file of that device has shown that
+        it cannot tell whether its bytes are in memory (tmpfs,
+        L{ftpkit.shells.cachedopen.isCached}), no other is asked.
     """
 
     fd: int
@@ -168,6 +172,7 @@ class FileDescriptor:
     commit: object = None
     room: int = None
     runShort: object = None
+    device: int = None
 
 
 @dataclass(frozen=True)

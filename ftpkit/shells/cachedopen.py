@@ -198,8 +198,15 @@ _PROBE = bytearray(1)
 _PROBE_BOTH_ENDS = 128 << 10
 """Ranges longer than this have their last byte probed too."""
 
+_cannotTell = set()
+"""The devices (C{st_dev}) whose files refused C{RWF_NOWAIT} with
+C{EOPNOTSUPP} (tmpfs): L{isCached} does not ask their files again (the
+refusal cost every download from C{/dev/shm} a system call and an
+exception raised and caught, C{docs/benchmark.rst}, "16 KiB transfers:
+two exceptions, and what the counts measure")."""
 
-def isCached(fd, offset, count):
+
+def isCached(fd, offset, count, device=None):
     """
     Whether reading a range of a file can be done without the disk: its
     first byte (and, for a long range, its last) is read with
@@ -209,10 +216,14 @@ def isCached(fd, offset, count):
     @param fd: the open file.
     @param offset: the first byte of the range.
     @param count: its length, at least 1.
+    @param device: the file system holding the file (C{st_dev}), or
+        C{None} where it is not known: a device one of whose files could
+        not tell is not asked again.
     @return: C{False} when a probed byte is not in memory; C{True}
-        otherwise, also where the system cannot tell (no C{RWF_NOWAIT}).
+        otherwise, also where the system cannot tell (no C{RWF_NOWAIT}, or
+        a file system without it).
     """
-    if _RWF_NOWAIT is None:
+    if _RWF_NOWAIT is None or device in _cannotTell:
         return True
     positions = (offset,)
     if count > _PROBE_BOTH_ENDS:
@@ -222,7 +233,9 @@ def isCached(fd, offset, count):
             os.preadv(fd, [_PROBE], position, _RWF_NOWAIT)
     except BlockingIOError:
         return False
-    except OSError:
+    except OSError as e:
+        if e.errno == errno.EOPNOTSUPP and device is not None:
+            _cannotTell.add(device)
         return True
     return True
 

@@ -26,18 +26,21 @@ class FileReader:
     A file opened for a download, owning its descriptor.
     """
 
-    def __init__(self, run, fd, offset, size):
+    def __init__(self, run, fd, offset, size, device=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
         @param offset: the first byte to send.
         @param size: the file's size when it was opened; bytes appended
             later are not sent.
+        @param device: the file system holding it (C{st_dev}), or C{None}
+            (L{ftpkit.fileinfo.FileDescriptor.device}).
         """
         self._run = run
         self._fd = fd
         self._offset = offset
         self._size = size
+        self._device = device
         self.size = max(0, size - offset)
         self._busy = 0
         self._closed = False
@@ -53,7 +56,7 @@ class FileReader:
         See L{IDescriptorFile.descriptor}.
         """
         return FileDescriptor(self._fd, self._offset, self.size,
-                              self._inThread)
+                              self._inThread, device=self._device)
 
     def read(self, count, position):
         """

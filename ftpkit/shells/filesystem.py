@@ -451,7 +451,8 @@ class FilesystemShell(DirectoryCalls):
         if result is None or not statModule.S_ISREG(result.st_mode):
             os.close(fd)
             return None
-        return FileReader(self._run, fd, offset, result.st_size)
+        return FileReader(self._run, fd, offset, result.st_size,
+                          result.st_dev)
 
     def _readRoot(self):
         """
@@ -469,7 +470,8 @@ class FilesystemShell(DirectoryCalls):
         The blocking part of L{openForReading}.
         """
         fd, result = openRegular(self._resolve(path), os.O_RDONLY)
-        return FileReader(self._run, fd, offset, result.st_size)
+        return FileReader(self._run, fd, offset, result.st_size,
+                          result.st_dev)
 
     def openForWriting(self, path, offset=0, append=False):
         """

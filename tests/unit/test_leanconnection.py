@@ -325,7 +325,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         """
         fd = self.openSource(b"warm bytes")
         cached = [False]
-        self.patch(_sendfile, "isCached", lambda fd, offset, count: cached[0])
+        self.patch(_sendfile, "isCached", lambda fd, offset, count, device: cached[0])
         warming = defer.Deferred()
         asked = []
 
@@ -351,7 +351,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         """
         from ftpkit.errors import LocalError
 
-        self.patch(_sendfile, "isCached", lambda fd, offset, count: False)
+        self.patch(_sendfile, "isCached", lambda fd, offset, count, device: False)
         mover, sending = self.download(immediateDescriptor(
             0, 0, 10, lambda *args: defer.fail(LocalError())))
         self.failureResultOf(sending, LocalError)

@@ -87,6 +87,7 @@ class SendfileWriter(EndsOnce):
         self.offset = descriptor.offset
         self.remaining = descriptor.size
         self.run = descriptor.run
+        self.device = descriptor.device
         self.pacer = pacer
         self.sent = 0
 
@@ -161,7 +162,7 @@ class SendfileWriter(EndsOnce):
                     self._waitForPacer()
                     return False
                 paced, count = allowed < count, allowed
-            if not isCached(self.fileFD, self.offset, count):
+            if not isCached(self.fileFD, self.offset, count, self.device):
                 self._startWarming(count)
                 return False
             try:
