@@ -336,6 +336,16 @@ class SFTPBackend(_PosixBackend):
         return confined(fs.realRoot(), path, followLast, fs.realpath,
                         fs.leadsNowhere)
 
+    def realRoot(self, fs, root):
+        """
+        See L{Backend.realRoot}: the real path of the root that L{confine}
+        checks paths against, asked of the server once per shell
+        (L{ftpkit.shells.fsspecsftp.LinkAwareSFTPFileSystem.realRoot}), not
+        its C{REALPATH} again for each path whose segments are asked for
+        (an upload's target, a guarded path).
+        """
+        return fs.realRoot()
+
     def openedInPlace(self, fs, path, handle):
         """
         See L{Backend.openedInPlace}: held among the uploads of every shell
