@@ -60,7 +60,7 @@ class IndexedMemoryFileSystem:
         @return: its entry.
         @raise FileNotFoundError: when nothing is there.
         """
-        path = self._strip_protocol(path)
+        path = stripProtocol(self.fs, path)
         store = self.fs.store
         with self._index.lock:
             if below(self._index, store, path):
@@ -104,7 +104,7 @@ class IndexedMemoryFileSystem:
         @return: the entries (or paths).
         @raise FileNotFoundError: when nothing is there.
         """
-        path = self._strip_protocol(path)
+        path = stripProtocol(self.fs, path)
         store = self.fs.store
         filelike = store.get(path)
         if filelike is not None:
@@ -140,7 +140,7 @@ class IndexedMemoryFileSystem:
         if kwargs:
             return self.fs.find(path, withdirs=withdirs, detail=detail,
                                 **kwargs)
-        path = self._strip_protocol(path)
+        path = stripProtocol(self.fs, path)
         store = self.fs.store
         found = {}
         filelike = store.get(path)
@@ -170,7 +170,7 @@ class IndexedMemoryFileSystem:
         @raise OSError: C{ENOTEMPTY} when something is in it.
         @raise FileNotFoundError: when no directory was made there.
         """
-        path = self._strip_protocol(path)
+        path = stripProtocol(self.fs, path)
         if not path:
             return
         directories = self.fs.pseudo_dirs
