@@ -18,6 +18,7 @@ import argparse
 import ftplib
 import io
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -163,6 +164,7 @@ def measure(reactor, entries, repeat):
               + " ".join(f"{call}={named[call]}" for call in NAMED
                          if named.get(call)))
     yield realms["sftp"].shellAt(()).call(realms["sftp"].fs.client.close)
+    shutil.rmtree(root)
 
 
 def main():
