@@ -42,8 +42,10 @@ from ftpkit.shells.diskuploads import dropPrivilege
 from ftpkit.shells.fsspecgeneric import Backend, asTimestamp, isPattern
 from ftpkit.shells.fsspecinplace import namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
+from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
 from ftpkit.shells.fsspecsftp import LinkAwareSFTPFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
+from ftpkit.shells.memoryindex import indexStore, walk
 
 __all__ = ["OBJECT_STORE_PROTOCOLS", "READ_BLOCK", "WRITE_BLOCK", "protocolsOf",
            "Backend", "ObjectStoreBackend", "S3Backend", "LocalBackend",
@@ -334,6 +336,16 @@ class SFTPBackend(_PosixBackend):
         return confined(fs.realRoot(), path, followLast, fs.realpath,
                         fs.leadsNowhere)
 
+    def realRoot(self, fs, root):
+        """
+        See L{Backend.realRoot}: the real path of the root that L{confine}
+        checks paths against, asked of the server once per shell
+        (L{ftpkit.shells.fsspecsftp.LinkAwareSFTPFileSystem.realRoot}), not
+        its C{REALPATH} again for each path whose segments are asked for
+        (an upload's target, a guarded path).
+        """
+        return fs.realRoot()
+
     def openedInPlace(self, fs, path, handle):
         """
         See L{Backend.openedInPlace}: held among the uploads of every shell
@@ -388,7 +400,8 @@ class MemoryBackend(_PosixBackend):
     """
     fsspec's in-memory filesystem (C{memory://}). Its entries give only a
     creation time; the modification time lives on the stored file object,
-    which is where L{setModificationTime} puts it too.
+    which is where L{setModificationTime} puts it too. Paths are looked up
+    in an index of the store's paths (L{bind}), not by reading every key.
     """
 
     sharedFileObjects = True
@@ -405,31 +418,56 @@ class MemoryBackend(_PosixBackend):
                 return None
         return None
 
+    def bind(self, fs, root):
+        """
+        See L{Backend.bind}: an
+        L{ftpkit.shells.fsspecmemory.IndexedMemoryFileSystem} over C{fs},
+        which looks a path up, or lists a directory, without reading every
+        key of the store.
+        """
+        return IndexedMemoryFileSystem(fs)
+
+    def openedInPlace(self, fs, path, handle):
+        """
+        See L{Backend.openedInPlace}: held among the uploads of every shell
+        on the C{memory://} filesystem C{fs} wraps.
+        """
+        return Backend.openedInPlace(self, fs.fs, path, handle)
+
     def rename(self, fs, source, target, isDirectory):
         """
         See L{Backend.rename}: the stored file objects, and the names of
-        the directories, moved to their new keys in one pass over the
-        store, keeping their times: fsspec moves a file in memory by
-        copying it, which gave the copy the time of the move (C{RNFR}/C{RNTO},
-        C{rclone moveto}, lftp's C{mv} lost the times C{MFMT} had set, as
-        the disk keeps them), and a directory by a copy of each file and a
-        removal, some forty passes over every key of the store for one
-        directory of ten files among 10,000 (C{bench.memoryrenames}).
+        the directories, moved to their new keys, keeping their times:
+        fsspec moves a file in memory by copying it, which gave the copy
+        the time of the move (C{RNFR}/C{RNTO}, C{rclone moveto}, lftp's
+        C{mv} lost the times C{MFMT} had set, as the disk keeps them), and
+        a directory by a copy of each file and a removal, some forty passes
+        over every key of the store for one directory of ten files among
+        10,000 (C{bench.memoryrenames}). A directory's keys are found in
+        the store's index (L{ftpkit.shells.memoryindex}), not by a pass
+        over the store; its list of made directories is read where one of
+        them is below C{source}.
         """
         source = stripProtocol(fs, source)
         target = stripProtocol(fs, target)
+        index = indexStore(fs)
         store = fs.store
         if not isDirectory:
             if not _moveStored(store, source, target):
                 raise FileNotFoundError(source)
             return
-        inside = source + "/"
-        for path in [path for path in list(store) if path.startswith(inside)]:
-            _moveStored(store, path, target + path[len(source):])
         directories = fs.pseudo_dirs
-        for index, path in enumerate(directories):
-            if path == source or path.startswith(inside):
-                directories[index] = target + path[len(source):]
+        with index.lock:
+            below = walk(index, source)
+            for path in below:
+                if path in store:
+                    _moveStored(store, path, target + path[len(source):])
+            if not any(path in directories for path in [source, *below]):
+                return
+            inside = source + "/"
+            for place, path in enumerate(directories):
+                if path == source or path.startswith(inside):
+                    directories[place] = target + path[len(source):]
 
     def namesWritten(self, fs, path, handle):
         """

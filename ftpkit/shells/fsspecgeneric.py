@@ -170,6 +170,18 @@ class Backend:
         """
         return path
 
+    def realRoot(self, fs, root):
+        """
+        The root's path as L{confine} checks paths against it (blocking):
+        where a command's path was just checked, what tells the path's
+        segments under the root.
+
+        @param fs: the filesystem the shell makes its calls on.
+        @param root: the shell's root on it.
+        @return: here, what L{confine} gives for the root.
+        """
+        return self.confine(root, root or fs.root_marker, fs=fs)
+
     def bind(self, fs, root):
         """
         @param fs: the filesystem.

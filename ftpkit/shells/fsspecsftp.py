@@ -32,6 +32,15 @@ _MAX_LINKS = 40
 C{MAXSYMLINKS})."""
 
 
+class ServerResolved(str):
+    """
+    A real path as the server's C{REALPATH} gave it: every link in it
+    followed to the end, so that it names no link (the server refuses a
+    path in a loop of links), and L{LinkAwareSFTPFileSystem.leadsNowhere}
+    need not ask.
+    """
+
+
 class LinkAwareSFTPFileSystem:
     """
     fsspec's SFTP filesystem as the fsspec shell uses it: see the module's
@@ -50,6 +59,7 @@ class LinkAwareSFTPFileSystem:
         self.fs = fs
         self._root = root or "/"
         self._realRoot = None
+        self._rootJustAsked = False
 
     def __getattr__(self, name):
         return getattr(self.fs, name)
@@ -63,10 +73,14 @@ class LinkAwareSFTPFileSystem:
     def realRoot(self):
         """
         @return: the root's real path (links resolved), asked of the
-            server once.
+            server once: the first time, the one L{realpath} of the root
+            that follows at once (a check of a path against the root,
+            L{ftpkit.shells.fsspecbackends.confined}, of the root itself)
+            is given it without asking again.
         """
         if self._realRoot is None:
             self._realRoot = self.realpath(self._root)
+            self._rootJustAsked = True
         return self._realRoot
 
     def inside(self, real):
@@ -90,8 +104,11 @@ class LinkAwareSFTPFileSystem:
         @return: the real path; for a link in a loop, a link of the loop,
             as C{os.path.realpath} returns it.
         """
+        justAsked, self._rootJustAsked = self._rootJustAsked, False
+        if justAsked and path == self._root:
+            return self._realRoot
         try:
-            return self.fs.ftp.normalize(path)
+            return ServerResolved(self.fs.ftp.normalize(path))
         except OSError:
             pass
         directory, _, name = path.rstrip("/").rpartition("/")
@@ -111,8 +128,12 @@ class LinkAwareSFTPFileSystem:
     def leadsNowhere(self, real):
         """
         @param real: what L{realpath} gave.
-        @return: whether it is a link still (one of a loop).
+        @return: whether it is a link still (one of a loop): asked of the
+            server (C{LSTAT}) for a path resolved here, link by link, not
+            for one its C{REALPATH} gave (L{ServerResolved}).
         """
+        if isinstance(real, ServerResolved):
+            return False
         try:
             return statModule.S_ISLNK(self.fs.ftp.lstat(real).st_mode)
         except OSError:

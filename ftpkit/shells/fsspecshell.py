@@ -148,31 +148,53 @@ class FsspecShell(PooledCalls):
             self.root, self.root + "/" + "/".join(path), followLast,
             fs=self.fs), self._segmentsOf)
 
+    def _entryPath(self, path, realParent=None):
+        """
+        Called in the pool only: L{fsPath} of C{path} with C{followLast}
+        false, its directory resolved once for the command (a store with
+        links asks the server: one C{REALPATH} less a lookup).
+
+        @param path: a tuple of segments, not the root's.
+        @param realParent: what L{fsPath} gave for C{path}'s directory,
+            or C{None} to resolve it here.
+        @return: its path on the filesystem.
+        @raise PermissionDenied: see L{fsPath}.
+        """
+        if realParent is None:
+            return self.fsPath(path, followLast=False)
+        return checkedReal(path, realParent.rstrip("/") + "/" + path[-1],
+                           self._segmentsOf)
+
     # Blocking helpers, run in the pool.
 
-    def _info(self, path):
+    def _info(self, path, real=None):
         """
+        @param real: what L{fsPath} gave for C{path}, or C{None} to
+            resolve it here.
         @return: the fsspec entry of C{path}; the root always is a
             directory.
         @raise FileNotFoundError: when there is nothing there.
         """
+        if real is None:
+            real = self.fsPath(path)
         if not path:
             try:
-                return self.fs.info(self.fsPath(path))
+                return self.fs.info(real)
             except FileNotFoundError:
-                return {"name": self.fsPath(path), "type": "directory", "size": 0}
-        return self.fs.info(self.fsPath(path))
+                return {"name": real, "type": "directory", "size": 0}
+        return self.fs.info(real)
 
-    def _kindOf(self, path):
+    def _kindOf(self, path, real=None):
         """
+        @param real: see L{_info}.
         @return: L{DIRECTORY}, L{FILE} or C{None} when nothing is there.
         """
         try:
-            return kindOf(self._info(path))
+            return kindOf(self._info(path, real))
         except FileNotFoundError:
             return None
 
-    def _ownKindOf(self, path):
+    def _ownKindOf(self, real):
         """
         What a command acting on the entry itself finds at C{path}, as
         the disk realm's C{unlink(2)}, C{rename(2)}, C{mkdir(2)} and
@@ -180,25 +202,31 @@ class FsspecShell(PooledCalls):
         or a directory inside the root, nowhere, out of the root, in a
         loop), is a L{LINK}, acted on itself, never followed.
 
-        @return: the kind of the entry at C{path} itself; C{None} when
+        @param real: the entry's path on the filesystem
+            (L{_entryPath}).
+        @return: the kind of the entry at C{real} itself; C{None} when
             nothing is there.
-        @raise PermissionDenied: when its directory leads out of the root.
         """
         try:
-            return kindOf(self.fs.info(self.fsPath(path, followLast=False)))
+            return kindOf(self.fs.info(real))
         except FileNotFoundError:
             return None
 
-    def _requireDirectory(self, path):
+    def _requireDirectory(self, path, real=None):
         """
+        @param real: see L{_info}.
+        @return: what L{fsPath} gave for C{path}.
         @raise NoSuchFile: when nothing is at C{path}.
         @raise NotDirectory: when a file is.
         """
-        kind = self._kindOf(path)
+        if real is None:
+            real = self.fsPath(path)
+        kind = self._kindOf(path, real)
         if kind is None:
             raise NoSuchFile()
         if kind != DIRECTORY:
             raise NotDirectory()
+        return real
 
     def _entries(self, path):
         """
@@ -208,16 +236,16 @@ class FsspecShell(PooledCalls):
         @raise NoSuchFile: when there is nothing there.
         @raise NotDirectory: when it is a file.
         """
-        here = self.fsPath(path).rstrip("/")
+        real = self.fsPath(path)
         try:
-            details = self.fs.ls(self.fsPath(path), detail=True)
+            details = self.fs.ls(real, detail=True)
         except FileNotFoundError:
             if not path:
                 return []
             raise NoSuchFile() from None
         except NotADirectoryError:
             raise NotDirectory() from None
-        entries = pageEntries(details, here)
+        entries = pageEntries(details, real.rstrip("/"))
         return sorted(entries.items())
 
     def _stat(self, path):
@@ -239,13 +267,12 @@ class FsspecShell(PooledCalls):
         """
         The blocking part of L{listSome}.
         """
-        self._requireDirectory(path)
+        real = self._requireDirectory(path)
         pairs = []
         for name in names:
             if isReserved(name) or name in ("", ".", "..") or "/" in name:
                 continue
-            detail = self.fs.entry(self.fsPath(path + (name,),
-                                               followLast=False))
+            detail = self.fs.entry(self._entryPath(path + (name,), real))
             if detail is not None:
                 pairs.append((name, describe(self.backend, self.fs, detail)))
         return pairs
@@ -255,15 +282,15 @@ class FsspecShell(PooledCalls):
         The blocking part of L{openListing}: the listing, its first batch
         read.
         """
-        here = self.fsPath(path).rstrip("/")
+        real = self.fsPath(path)
         listing = FsspecListing(
-            self.call, self.backend.pages(self.fs, self.fsPath(path)), here,
+            self.call, self.backend.pages(self.fs, real), real.rstrip("/"),
             lambda detail: describe(self.backend, self.fs, detail))
         try:
             if not listing.readFirst() and path:
                 # An object store lists a missing prefix, or a file's
                 # name, as empty.
-                self._requireDirectory(path)
+                self._requireDirectory(path, real)
         except (FTPError, NotADirectoryError):
             raise
         except Exception as error:
@@ -271,26 +298,26 @@ class FsspecShell(PooledCalls):
                 return listing
             # Some stores (SFTP) answer a listing of a file with "no such
             # file" or a vague failure.
-            if path and self._kindOf(path) == FILE:
+            if path and self._kindOf(path, real) == FILE:
                 raise NotDirectory() from None
             raise
         return listing
 
     def _makeDirectory(self, path):
-        self._requireDirectory(path[:-1])
+        real = self._entryPath(path, self._requireDirectory(path[:-1]))
         # The name itself, a link not followed, as mkdir(2) sees it.
-        if self._ownKindOf(path) is not None:
+        if self._ownKindOf(real) is not None:
             raise AlreadyExists()
-        self.backend.makeDirectory(self.fs, self.fsPath(path, followLast=False))
+        self.backend.makeDirectory(self.fs, real)
 
     def _removeDirectory(self, path):
         # A link is no directory to remove, as rmdir(2) says on disk.
-        kind = self._ownKindOf(path)
+        real = self._entryPath(path)
+        kind = self._ownKindOf(real)
         if kind is None:
             raise NoSuchFile()
         if kind != DIRECTORY:
             raise NotDirectory()
-        real = self.fsPath(path, followLast=False)
         # Not the whole listing, which any user who may remove
         # directories had the server make at will.
         if self.backend.holdsEntries(self.fs, real):
@@ -298,50 +325,53 @@ class FsspecShell(PooledCalls):
         self.backend.removeDirectory(self.fs, real)
 
     def _removeFile(self, path):
-        kind = self._ownKindOf(path)
+        real = self._entryPath(path)
+        kind = self._ownKindOf(real)
         if kind is None:
             raise NoSuchFile()
         if kind == DIRECTORY:
             raise IsDirectory()
-        self.fs.rm_file(self.fsPath(path, followLast=False))
+        self.fs.rm_file(real)
 
     def _rename(self, fromPath, toPath):
-        kind = self._ownKindOf(fromPath)
+        source = self._entryPath(fromPath)
+        kind = self._ownKindOf(source)
         if kind is None:
             raise NoSuchFile()
-        self._requireDirectory(toPath[:-1])
+        realParent = self._requireDirectory(toPath[:-1])
         if fromPath == toPath:
             return
         if paths.isWithin(toPath, fromPath):
             raise MovedIntoItself()
+        target = self._entryPath(toPath, realParent)
         # What the new name holds, a link not followed, as rename(2).
-        existing = self._ownKindOf(toPath)
+        existing = self._ownKindOf(target)
         if existing == DIRECTORY:
             raise AlreadyExists()
         if kind == DIRECTORY:
             if existing is not None:
                 raise NotDirectory()
             self.backend.refuseDirectoryRename()
-        renameUnwritten(self.backend, self.fs,
-                        self.fsPath(fromPath, followLast=False),
-                        self.fsPath(toPath, followLast=False), kind == DIRECTORY)
+        renameUnwritten(self.backend, self.fs, source, target,
+                        kind == DIRECTORY)
 
     def _openForReading(self, path, offset):
-        info = self._info(path)
+        real = self.fsPath(path)
+        info = self._info(path, real)
         if info.get("type") == "directory":
             raise IsDirectory()
         if info.get("type") == "other":
             # A FIFO (a device...) on file://: its open would wait for a
             # writer, holding one of the pool's threads for good.
             raise PermissionDenied()
-        opened = openForReadingBlocking(self.fs, self.backend, self.fsPath(path))
+        opened = openForReadingBlocking(self.fs, self.backend, real)
         return FsspecReadFile(self.call, opened, int(info.get("size") or 0), offset)
 
     def _openForWriting(self, path, offset, append):
         self._requireDirectory(path[:-1])
-        if self._kindOf(path) == DIRECTORY:
-            raise IsDirectory()
         target = self.fsPath(path)
+        if self._kindOf(path, target) == DIRECTORY:
+            raise IsDirectory()
         if offset or append:
             self.backend.refuseResume(append)
             writer = InPlaceWriter(self.fs, target, offset, append,
@@ -361,8 +391,7 @@ class FsspecShell(PooledCalls):
         return FsspecWriteFile(self.call, writer)
 
     def _openForCreating(self, path):
-        self._requireDirectory(path[:-1])
-        target = self.fsPath(path, followLast=False)
+        target = self._entryPath(path, self._requireDirectory(path[:-1]))
         # Each shell binds a filesystem object of its own: the store is
         # told by its kind (two stores of one kind in a process sharing a
         # path at worst make a STOU take the next name).
@@ -382,11 +411,11 @@ class FsspecShell(PooledCalls):
 
     def _segmentsOf(self, real):
         """
-        @param real: a real path on the filesystem.
+        @param real: a real path on the filesystem, as L{fsPath} gave it.
         @return: its segments under the root's real path, or C{None} when
             it is not there.
         """
-        top = self.fsPath(()).rstrip("/")
+        top = self.backend.realRoot(self.fs, self.root).rstrip("/")
         if real != top and not real.startswith(top + "/"):
             return None
         return tuple(segment for segment in real[len(top):].split("/")
@@ -399,14 +428,15 @@ class FsspecShell(PooledCalls):
             return None
 
     def _linkTargets(self, path):
-        self._requireDirectory(path)
+        directory = self._requireDirectory(path)
         return {name: self._segmentsOf(real) for name, real
-                in self.fs.links(self.fsPath(path)).items()}
+                in self.fs.links(directory).items()}
 
     def _setModificationTime(self, path, when):
-        if self._kindOf(path) is None:
+        real = self.fsPath(path)
+        if self._kindOf(path, real) is None:
             raise NoSuchFile()
-        self.backend.setModificationTime(self.fs, self.fsPath(path), when)
+        self.backend.setModificationTime(self.fs, real, when)
 
     # IFTPShell
 

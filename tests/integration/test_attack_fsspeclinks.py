@@ -326,24 +326,28 @@ class TooLongPathWalkTests(unittest.TestCase):
 class FifoSwapBackend(LocalBackend):
     """
     The local disk, where a local user puts a FIFO in the place of
-    C{ROOT/f} right after the second check of a path (a download's: the
-    first is its look at the file, the second the one before its open).
+    C{ROOT/f} right after the shell looked at it (a download's look at the
+    file, between its one check of the path and its open).
     """
 
     def __init__(self, root):
         LocalBackend.__init__(self, "local disk")
         self.target = os.path.join(root, "f")
-        self.checks = 0
 
-    def confine(self, root, path, *args, **kwargs):
-        try:
-            return LocalBackend.confine(self, root, path, *args, **kwargs)
-        finally:
-            self.checks += 1
-            if self.checks == 2:
+    def bind(self, fs, root):
+        bound = LocalBackend.bind(self, fs, root)
+        info = bound.info
+
+        def swapping(path, **kwargs):
+            try:
+                return info(path, **kwargs)
+            finally:
                 os.rename(self.target, self.target + "-moved")
                 os.mkfifo(self.target + "-fifo")
                 os.link(self.target + "-fifo", self.target)
+
+        bound.info = swapping
+        return bound
 
 
 class FifoSwapTests(unittest.TestCase):
