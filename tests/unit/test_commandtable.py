@@ -132,6 +132,34 @@ class CommandTableTests(unittest.TestCase):
                   capabilities={commandtable.MEASURING}),
             {"HASH", "XCRC", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"})
 
+    def test_sessionState(self):
+        """
+        L{commandtable.unavailable}: no C{PASV} or C{CPSV} without an IPv4
+        control connection, no C{PORT} without an IPv4 client, none of
+        them nor C{EPRT} after C{EPSV ALL}, no C{AUTH} under TLS, no
+        C{CCC} where TLS cannot end; each with its reason.
+        """
+        def refused(**settings):
+            return {verb: reason for verb, command
+                    in commandtable.COMMANDS.items()
+                    if (reason := commandtable.unavailable(
+                        command, tlsEnabled=True, allowCCC=True,
+                        capabilities=everything, **settings))}
+        everything = {commandtable.HASHING, commandtable.MEASURING}
+        self.assertEqual(refused(), {})
+        self.assertEqual(sorted(refused(passiveIPv4=False, activeIPv4=False)),
+                         ["CPSV", "PASV", "PORT"])
+        self.assertEqual(set(refused(epsvAll=True).values()),
+                         {"only EPSV sets up data connections after EPSV"
+                          " ALL"})
+        self.assertEqual(sorted(refused(epsvAll=True)),
+                         ["CPSV", "EPRT", "PASV", "PORT"])
+        self.assertEqual(refused(underTLS=True, tlsClearable=False),
+                         {"AUTH": "the control connection is under TLS"
+                                  " already",
+                          "CCC": "TLS cannot end on this connection"
+                                 " (implicit TLS)"})
+
     def test_helpListsEveryVerb(self):
         """
         HELP's lines mention every verb.

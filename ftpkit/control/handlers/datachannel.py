@@ -106,6 +106,15 @@ class DataChannelCommands:
         host = self.transport.getHost()
         return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
 
+    def activeIPv4(self):
+        """
+        @return: whether C{PORT}, which names an IPv4 address, may connect
+            back to this client: its address is IPv4 (or IPv4-mapped; or
+            none at all, which every data connection command refuses
+            alike: L{NO_ADDRESS}).
+        """
+        return addressFamily(self.peer) == 1
+
     def noDataConnection(self):
         """
         @return: the L{CannotOpenDataConnection} (C{425}) of a transfer

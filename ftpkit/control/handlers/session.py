@@ -58,7 +58,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access"])
+         "access", "epsvAll"])
     clientName = None
 
     @property
@@ -114,8 +114,9 @@ class SessionCommands:
                 # HELP is implemented (502 would say otherwise): its
                 # argument is what is wrong.
                 return (501, "Unknown command")
-            if verb not in self._offeredVerbs():
-                return (214, verb + " is not available here")
+            reason = self._unavailable(command)
+            if reason is not None:
+                return (214, verb + " is not available here: " + reason)
             return (214, "Syntax: " + command.syntax)
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
@@ -124,8 +125,8 @@ class SessionCommands:
         """
         The verbs this session offers, as C{FEAT} lists their features: a
         verb that would be refused whatever its argument here (C{AUTH}
-        without TLS, C{HASH} on a shell without checksums) is not
-        recognized here.
+        without TLS, C{HASH} on a shell without checksums, C{PASV} on an
+        IPv6 connection) is not recognized here.
 
         @return: a list of verbs, in the command table's order.
         """
@@ -135,20 +136,36 @@ class SessionCommands:
                 if commandtable.offered(command, **settings)
                 and (command.feature or verb).split()[0] not in unsupported]
 
+    def _unavailable(self, command):
+        """
+        @param command: a L{commandtable.Command}.
+        @return: why this session does not offer it (L{_offeredVerbs}), as
+            text, or C{None} when it does.
+        """
+        if (command.feature or command.verb).split()[0] in (
+                self._unsupported()):
+            return "this storage cannot do it"
+        return commandtable.unavailable(command, **self._offerSettings())
+
     def _offerSettings(self):
         """
-        @return: the keyword arguments of L{commandtable.offered} for this
-            session.
+        @return: the keyword arguments of L{commandtable.unavailable} for
+            this session.
         """
         capabilities = set()
         if self.availableOffered():
             capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
             capabilities.add(commandtable.HASHING)
+        underTLS = self.alreadyTLS()
         return dict(tlsEnabled=self.config.tlsContextFactory is not None,
                     allowCCC=self.config.tlsAllowCCC,
                     capabilities=capabilities,
                     passiveIPv4=self.passiveIPv4(),
+                    activeIPv4=self.activeIPv4(),
+                    epsvAll=self.session.epsvAll,
+                    underTLS=underTLS,
+                    tlsClearable=not underTLS or self.tlsClearable(),
                     tlsClientRole=not self.config.tlsRequireSessionReuse)
 
     def featureLines(self):
