@@ -33,9 +33,16 @@ MEASURING = "measuring"
 """The capability of a shell that knows the room left for uploads
 (L{ftpkit.interfaces.IFTPShellAvailable}), which C{AVBL} needs."""
 
+WRITING_AT_OFFSETS = "writing at offsets"
+"""The capability of a shell whose uploads can write into a file (at a
+C{REST} offset, or at its end), which C{APPE} needs: every shell's but
+one that says otherwise (L{ftpkit.interfaces.IFTPShellUploadOffsets})."""
+
 LACKING = {
     HASHING: "this storage keeps no checksums",
     MEASURING: "this storage does not tell the room left",
+    WRITING_AT_OFFSETS: "this storage writes whole files (no resume, no"
+                        " append): send the whole file with STOR",
 }
 """Why a session lacking a capability does not offer a command needing
 it (L{unavailable})."""
@@ -64,8 +71,8 @@ class Command:
         runs, instead of waiting for it to finish (its reply still keeps
         its turn among those of the commands before it).
     @ivar capability: what the session's shell must offer for the verb to
-        work (L{HASHING}, L{MEASURING} or C{None}): C{FEAT} lists its
-        feature only in sessions that offer it.
+        work (L{HASHING}, L{MEASURING}, L{WRITING_AT_OFFSETS} or C{None}):
+        C{FEAT} lists its feature only in sessions that offer it.
     @ivar method: the name of the protocol's method that handles it,
         C{"ftp_"} and L{handlerVerb}.
     """
@@ -129,7 +136,8 @@ COMMANDS = _table(
             access=CREATE),
     Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL,
             access=CREATE),
-    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE,
+            capability=WRITING_AT_OFFSETS),
     Command("ALLO", "ALLO <sp> bytes [<sp> R <sp> size]", "RFC 959",
             REQUIRED),
     Command("REST", "REST <sp> offset", "RFC 3659", REQUIRED,
@@ -260,8 +268,8 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
     @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it
         is offered only then, and only with TLS.
     @param capabilities: what the session's shell offers (L{HASHING},
-        L{MEASURING}): a command that needs another capability is not
-        offered.
+        L{MEASURING}, L{WRITING_AT_OFFSETS}): a command that needs another
+        capability is not offered.
     @param passiveIPv4: whether the control connection can have a C{227}
         reply (an IPv4 one): the verbs of L{PASSIVE_IPV4} are offered
         only then (lftp, seeing C{CPSV} listed, asks for no C{SSCN} and

@@ -118,7 +118,8 @@ class CommandTableTests(unittest.TestCase):
         def verbs(**settings):
             return {verb for verb, command in commandtable.COMMANDS.items()
                     if not commandtable.offered(command, **settings)}
-        everything = {commandtable.HASHING, commandtable.MEASURING}
+        everything = {commandtable.HASHING, commandtable.MEASURING,
+                      commandtable.WRITING_AT_OFFSETS}
         self.assertEqual(verbs(tlsEnabled=True, capabilities=everything),
                          {"CCC"})
         self.assertEqual(
@@ -129,8 +130,14 @@ class CommandTableTests(unittest.TestCase):
                          {"AUTH", "CCC", "CPSV", "PBSZ", "PROT", "SSCN"})
         self.assertEqual(
             verbs(tlsEnabled=True, allowCCC=True,
-                  capabilities={commandtable.MEASURING}),
+                  capabilities={commandtable.MEASURING,
+                                commandtable.WRITING_AT_OFFSETS}),
             {"HASH", "XCRC", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"})
+        self.assertEqual(
+            verbs(tlsEnabled=True, allowCCC=True,
+                  capabilities={commandtable.MEASURING,
+                                commandtable.HASHING}),
+            {"APPE"})
 
     def test_sessionState(self):
         """
@@ -145,7 +152,8 @@ class CommandTableTests(unittest.TestCase):
                     if (reason := commandtable.unavailable(
                         command, tlsEnabled=True, allowCCC=True,
                         capabilities=everything, **settings))}
-        everything = {commandtable.HASHING, commandtable.MEASURING}
+        everything = {commandtable.HASHING, commandtable.MEASURING,
+                      commandtable.WRITING_AT_OFFSETS}
         self.assertEqual(refused(), {})
         self.assertEqual(sorted(refused(passiveIPv4=False, activeIPv4=False)),
                          ["CPSV", "PASV", "PORT"])

@@ -12,6 +12,7 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellFeatures,
     IFTPShellHash,
+    IFTPShellUploadOffsets,
 )
 from ftpkit.protocol import (
     commandtable,
@@ -157,6 +158,8 @@ class SessionCommands:
             capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
             capabilities.add(commandtable.HASHING)
+        if self.uploadsWriteAtOffsets():
+            capabilities.add(commandtable.WRITING_AT_OFFSETS)
         underTLS = self.alreadyTLS()
         return dict(tlsEnabled=self.config.tlsContextFactory is not None,
                     allowCCC=self.config.tlsAllowCCC,
@@ -167,6 +170,17 @@ class SessionCommands:
                     underTLS=underTLS,
                     tlsClearable=not underTLS or self.tlsClearable(),
                     tlsClientRole=not self.config.tlsRequireSessionReuse)
+
+    def uploadsWriteAtOffsets(self):
+        """
+        @return: whether this session's uploads may write into a file, at
+            a C{REST} offset (C{STOR}) or at its end (C{APPE}): before
+            login, and after it unless the shell says its storage cannot
+            (L{IFTPShellUploadOffsets}), whatever the user may do.
+        """
+        shell = self.session.shell
+        return not (IFTPShellUploadOffsets.providedBy(shell)
+                    and not shell.writesAtOffsets())
 
     def featureLines(self):
         """
@@ -257,7 +271,8 @@ class SessionCommands:
         """
         Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
         (whether uploads resume, as WinSCP asks: they do, for a user who
-        may change files). A refusal is
+        may change files, on storage that writes at offsets:
+        L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -282,6 +297,11 @@ class SessionCommands:
                 # and anonymous users).
                 return (501, "REST STOR: uploads do not resume for this "
                              "user")
+            if not self.uploadsWriteAtOffsets():
+                # The store writes whole files (an object store): STOR
+                # after REST gets 502.
+                return (501, "REST STOR: uploads do not resume on this "
+                             "storage")
             return (200, "REST STOR: uploads resume from a REST offset")
         if name == "HASH":
             if not self.hashOffered():
