@@ -254,7 +254,8 @@ BEFORE_EPSV_ALL = frozenset(["PASV", "CPSV", "PORT", "EPRT"])
 
 def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
                 passiveIPv4=True, tlsClientRole=True, activeIPv4=True,
-                epsvAll=False, underTLS=False, tlsClearable=True):
+                epsvAll=False, underTLS=False, tlsClearable=True,
+                reinitializable=True):
     """
     Why a session does not offer a command (in C{FEAT}, its feature; in
     C{HELP}, the verb): one it would refuse whatever its argument, in
@@ -287,6 +288,8 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
         (C{AUTH TLS} done, or implicit): C{AUTH} gets C{503} there.
     @param tlsClearable: whether C{CCC} could end that TLS (not implicit
         TLS, where it gets C{534}).
+    @param reinitializable: whether C{REIN} is accepted: not on a control
+        connection under TLS, where it gets C{502}.
     @return: the reason, as text to follow C{"VERB is not available
         here: "}, or C{None} when the session offers C{command}.
     """
@@ -299,6 +302,8 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
         return "CCC is not allowed on this server"
     if verb == "CCC" and not tlsClearable:
         return "TLS cannot end on this connection (implicit TLS)"
+    if verb == "REIN" and not reinitializable:
+        return "not on a TLS control connection; QUIT and connect again"
     if epsvAll and verb in BEFORE_EPSV_ALL:
         return "only EPSV sets up data connections after EPSV ALL"
     if not passiveIPv4 and verb in PASSIVE_IPV4:

@@ -112,7 +112,8 @@ class EPSVAllTests(unittest.TestCase):
 
 class UnderTLSTests(unittest.TestCase):
     """
-    Under TLS C{AUTH} gets C{503}: C{HELP} leaves it out, and C{FEAT}
+    Under TLS C{AUTH} gets C{503} and C{REIN} C{502}: C{HELP} leaves them
+    out, and C{FEAT}
     still lists C{AUTH TLS} (RFC 4217 has it listed by a server that
     supports it, and clients read C{FEAT} after C{AUTH}).
     """
@@ -122,15 +123,18 @@ class UnderTLSTests(unittest.TestCase):
         After C{AUTH TLS}.
         """
         protocol, transport = underTLS()
-        listing, auth, feat, again = repliesTo(
+        listing, auth, feat, again, rein = repliesTo(
             protocol, transport, b"HELP", b"HELP AUTH", b"FEAT",
-            b"AUTH TLS")
-        self.assertNotIn("AUTH", helpVerbs(listing))
+            b"AUTH TLS", b"HELP REIN")
+        self.assertEqual(helpVerbs(listing) & {"AUTH", "REIN"}, set())
         self.assertIn("PBSZ", helpVerbs(listing))
         self.assertEqual(auth, b"214 AUTH is not available here: the control"
                                b" connection is under TLS already\r\n")
         self.assertIn("AUTH TLS", featLines(feat))
         self.assertEqual(again, b"503 Already using TLS\r\n")
+        self.assertEqual(rein, b"214 REIN is not available here: not on a"
+                               b" TLS control connection; QUIT and connect"
+                               b" again\r\n")
 
     def test_beforeAuth(self):
         """

@@ -162,9 +162,12 @@ class CommandTableTests(unittest.TestCase):
                           " ALL"})
         self.assertEqual(sorted(refused(epsvAll=True)),
                          ["CPSV", "EPRT", "PASV", "PORT"])
-        self.assertEqual(refused(underTLS=True, tlsClearable=False),
+        self.assertEqual(refused(underTLS=True, tlsClearable=False,
+                                 reinitializable=False),
                          {"AUTH": "the control connection is under TLS"
                                   " already",
+                          "REIN": "not on a TLS control connection; QUIT"
+                                  " and connect again",
                           "CCC": "TLS cannot end on this connection"
                                  " (implicit TLS)"})
 

@@ -169,6 +169,7 @@ class SessionCommands:
                     epsvAll=self.session.epsvAll,
                     underTLS=underTLS,
                     tlsClearable=not underTLS or self.tlsClearable(),
+                    reinitializable=self.refuseReinitialize() is None,
                     tlsClientRole=not self.config.tlsRequireSessionReuse)
 
     def uploadsWriteAtOffsets(self):
