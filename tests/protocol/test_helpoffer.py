@@ -6,7 +6,7 @@ under TLS, no C{CCC} on implicit TLS; and C{HELP} of such a verb says
 why.
 """
 
-from twisted.internet.address import IPv4Address
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import ISSLTransport
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
@@ -71,6 +71,52 @@ class IPv6Tests(unittest.TestCase):
         self.assertLessEqual({"PASV", "PORT", "EPSV", "EPRT"},
                              helpVerbs(listing))
         self.assertEqual(pasv, b"214 Syntax: PASV\r\n")
+
+
+class MixedFamiliesTests(unittest.TestCase):
+    """
+    A client whose address is not of the control connection's family
+    (one a PROXY header names): C{PASV} follows the server's address,
+    C{PORT} the client's, in C{HELP} and in the C{425} of a transfer
+    sent before any data connection alike.
+    """
+
+    def session(self, local, peer):
+        """
+        @param local: the control connection's local address.
+        @param peer: the client's address.
+        @return: C{(protocol, transport)} of alice logged in.
+        """
+        factory = makeFactory(MemoryReactorClock(), loginFailureDelay=0)
+        protocol = factory.buildProtocol(peer)
+        transport = StringTransport(hostAddress=local, peerAddress=peer)
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        return protocol, transport
+
+    def test_ipv6Client(self):
+        """
+        An IPv6 client on an IPv4 control connection: C{PASV} but no
+        C{PORT}.
+        """
+        protocol, transport = self.session(
+            IPv4Address("TCP", "10.0.0.254", 21),
+            IPv6Address("TCP", "2001:db8::a", 40000))
+        listing, nlst = repliesTo(protocol, transport, b"HELP", b"NLST")
+        self.assertEqual(helpVerbs(listing) & {"PASV", "PORT"}, {"PASV"})
+        self.assertEqual(nlst, b"425 Use PASV, EPSV or EPRT first\r\n")
+
+    def test_ipv4Client(self):
+        """
+        An IPv4 client on an IPv6 control connection: C{PORT} but no
+        C{PASV}.
+        """
+        protocol, transport = self.session(
+            IPv6Address("TCP", "2001:db8::21", 21),
+            IPv4Address("TCP", "10.0.0.1", 40000))
+        listing, nlst = repliesTo(protocol, transport, b"HELP", b"NLST")
+        self.assertEqual(helpVerbs(listing) & {"PASV", "PORT"}, {"PORT"})
+        self.assertEqual(nlst, b"425 Use EPSV, PORT or EPRT first\r\n")
 
 
 class EPSVAllTests(unittest.TestCase):
