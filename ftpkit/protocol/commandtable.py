@@ -251,6 +251,15 @@ BEFORE_EPSV_ALL = frozenset(["PASV", "CPSV", "PORT", "EPRT"])
 """The data connection commands refused (C{503}) after C{EPSV ALL}
 (RFC 2428 section 4), which only C{REIN} undoes."""
 
+CONDITIONAL = (TLS_ONLY | TLS_CLIENT_ROLE | PASSIVE_IPV4 | ACTIVE_IPV4
+               | BEFORE_EPSV_ALL | {"AUTH", "CCC", "REIN"}
+               | {verb for verb, command in COMMANDS.items()
+                  if command.capability is not None})
+"""The verbs L{unavailable} may give a reason for; every other verb is
+offered in every session, and is not asked about (C{FEAT} and C{HELP}
+ask about these alone: every verb, each through keyword arguments, made
+them half again as costly)."""
+
 
 def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
                 passiveIPv4=True, tlsClientRole=True, activeIPv4=True,
@@ -332,6 +341,21 @@ def offered(command, tlsEnabled, **settings):
     return unavailable(command, tlsEnabled, **settings) is None
 
 
+def unavailableVerbs(tlsEnabled, **settings):
+    """
+    @param tlsEnabled: see L{unavailable}.
+    @param settings: the other keyword arguments of L{unavailable}.
+    @return: a C{dict} from each verb a session does not offer to why
+        (L{unavailable}).
+    """
+    reasons = {}
+    for verb in CONDITIONAL:
+        reason = unavailable(COMMANDS[verb], tlsEnabled, **settings)
+        if reason is not None:
+            reasons[verb] = reason
+    return reasons
+
+
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
                  **settings):
     """
@@ -349,10 +373,11 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         is configured (RFC 4217 has C{FEAT} list it; under TLS already,
         C{HELP} alone leaves C{AUTH} out).
     """
+    refused = unavailableVerbs(tlsEnabled, **settings)
     lines = {
         command.feature
-        for command in COMMANDS.values()
-        if command.feature and offered(command, tlsEnabled, **settings)
+        for verb, command in COMMANDS.items()
+        if command.feature and verb not in refused
     }
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:

@@ -171,6 +171,25 @@ class CommandTableTests(unittest.TestCase):
                           "CCC": "TLS cannot end on this connection"
                                  " (implicit TLS)"})
 
+    def test_conditional(self):
+        """
+        A verb outside L{commandtable.CONDITIONAL} is offered in the
+        barest session, and L{commandtable.unavailableVerbs} gives the
+        reasons of those within it.
+        """
+        bare = dict(tlsEnabled=False, allowCCC=False, capabilities=set(),
+                    passiveIPv4=False, tlsClientRole=False, activeIPv4=False,
+                    epsvAll=True, underTLS=True, tlsClearable=False,
+                    reinitializable=False)
+        for verb, command in commandtable.COMMANDS.items():
+            if verb not in commandtable.CONDITIONAL:
+                self.assertIsNone(commandtable.unavailable(command, **bare),
+                                  verb)
+        reasons = commandtable.unavailableVerbs(**bare)
+        self.assertEqual(set(reasons), commandtable.CONDITIONAL)
+        self.assertEqual(reasons["PASV"], commandtable.unavailable(
+            commandtable.COMMANDS["PASV"], **bare))
+
     def test_helpListsEveryVerb(self):
         """
         HELP's lines mention every verb.

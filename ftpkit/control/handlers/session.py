@@ -131,10 +131,10 @@ class SessionCommands:
 
         @return: a list of verbs, in the command table's order.
         """
-        settings = self._offerSettings()
+        refused = commandtable.unavailableVerbs(**self._offerSettings())
         unsupported = self._unsupported()
         return [verb for verb, command in commandtable.COMMANDS.items()
-                if commandtable.offered(command, **settings)
+                if verb not in refused
                 and (command.feature or verb).split()[0] not in unsupported]
 
     def _unavailable(self, command):
