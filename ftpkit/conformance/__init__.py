@@ -32,8 +32,10 @@ class IFTPShellConformanceMixin(TreeTests, FileTests, ListingTests,
     Shells providing an optional extra
     (L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES}: L{IFTPShellHash},
     L{IFTPShellNames}, L{IFTPShellChmod}, L{IFTPShellResume},
-    L{IFTPShellStreamedListing}, L{IFTPShellCreate}, L{IFTPShellResolve})
-    get its tests too. A shell
+    L{IFTPShellStreamedListing}, L{IFTPShellCreate}, L{IFTPShellResolve},
+    L{IFTPShellUploadOffsets}...) get its tests too (one whose uploads
+    cannot write at an offset: its refusals, in place of the tests of
+    resumes and appends). A shell
     working in threads of its own may override C{settle}.
     """
 

@@ -11,6 +11,7 @@ its cut uploads are kept.
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import SkipTest
 
+from ftpkit.conformance.files import writesWholeFiles
 from ftpkit.conformance.helpers import readFile, writeFile
 from ftpkit.errors import CommandNotImplemented, FTPError
 from ftpkit.interfaces import IFTPShellResume
@@ -80,7 +81,9 @@ class ResumeTests:
     def test_keptUploads(self):
         """
         A shell that does not provide L{IFTPShellResume} and resumes
-        uploads at an offset, under
+        uploads at an offset (neither says it cannot,
+        L{ftpkit.interfaces.IFTPShellUploadOffsets}, nor refuses one with
+        L{CommandNotImplemented}), under
         L{ftpkit.shells.keptuploads.KeptUploadsShell} for one user: a cut
         upload is kept (C{resumableSize} tells at most what it sent),
         resumed from there it ends as the new file, and the hidden files
@@ -90,6 +93,9 @@ class ResumeTests:
 
         if IFTPShellResume.providedBy(self.shell):
             raise SkipTest("The shell provides IFTPShellResume itself")
+        if writesWholeFiles(self.shell):
+            raise SkipTest("The shell's uploads do not write at offsets"
+                           " (test_wholeFilesOnly)")
         yield writeFile(self.shell, ("probe",), b"ab")
         try:
             yield writeFile(self.shell, ("probe",), b"c", offset=1)

@@ -34,6 +34,7 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellPermitted,
     IFTPShellResolve,
+    IFTPShellUploadOffsets,
 )
 from ftpkit.shells.answers import (
     entriesProblem,
@@ -41,6 +42,7 @@ from ftpkit.shells.answers import (
     infoProblem,
     maskProblem,
     masksProblem,
+    offsetsProblem,
 )
 
 
@@ -120,7 +122,8 @@ class TreeTests:
         C{permitted} gives a C{frozenset} of letters and C{permittedIn} a
         mask and a C{dict} of masks (L{IFTPShellPermitted}),
         C{unsupportedFeatures} a C{frozenset} of C{FEAT} keywords
-        (L{IFTPShellFeatures}): the server takes anything else, or an
+        (L{IFTPShellFeatures}), C{writesAtOffsets} C{True} or C{False}
+        (L{IFTPShellUploadOffsets}): the server takes anything else, or an
         exception raised, as telling nothing (L{ftpkit.shells.contract}).
         """
         asked = []
@@ -135,9 +138,12 @@ class TreeTests:
         if IFTPShellFeatures.providedBy(self.shell):
             asked.append(("unsupportedFeatures()", featuresProblem,
                           lambda: self.shell.unsupportedFeatures()))
+        if IFTPShellUploadOffsets.providedBy(self.shell):
+            asked.append(("writesAtOffsets()", offsetsProblem,
+                          lambda: self.shell.writesAtOffsets()))
         if not asked:
-            raise SkipTest("The shell provides neither IFTPShellPermitted "
-                           "nor IFTPShellFeatures")
+            raise SkipTest("The shell provides none of IFTPShellPermitted, "
+                           "IFTPShellFeatures and IFTPShellUploadOffsets")
         for call, check, method, *args in asked:
             _, problem = check(method(*args))
             self.assertIsNone(problem, f"{call} gave {problem}")

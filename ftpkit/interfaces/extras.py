@@ -13,7 +13,8 @@ __all__ = [
     "IFTPShellTimes", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellResumeOwners", "IFTPShellCreate", "IFTPShellStreamedListing",
     "IFTPShellAvailable", "IFTPShellResolve", "IFTPShellPermitted",
-    "IDirectoryListing", "IStatListing", "INameListing", "IFTPShellRates",
+    "IFTPShellUploadOffsets", "IDirectoryListing", "IStatListing",
+    "INameListing", "IFTPShellRates",
 ]
 """Every name here, each re-exported by L{ftpkit.interfaces} (a new
 interface is named here and nowhere else)."""
@@ -323,6 +324,29 @@ class IFTPShellPermitted(Interface):
         """
 
 
+class IFTPShellUploadOffsets(Interface):
+    """
+    An optional extra a shell may provide: whether its uploads can write
+    into a file that is there, from an offset (C{REST} then C{STOR}) or
+    at its end (C{APPE}). A shell without it is taken to (as
+    L{IFTPShell.openForWriting} says). One that says it cannot (an
+    object store, which writes whole objects) is never asked to: the
+    server refuses those commands itself (C{502}, nothing written), and
+    says so where a client asks: C{OPTS REST STOR} gets C{501}, C{REST}'s
+    C{350} names C{RETR} alone, C{HELP} leaves C{APPE} out. Downloads
+    still restart (C{FEAT} lists C{REST STREAM}). It answers at once,
+    from what the shell knows of its storage: nothing is a Deferred.
+    """
+
+    def writesAtOffsets():
+        """
+        @return: C{True} when C{openForWriting(path, offset)} with an
+            offset above 0, and C{openForWriting(path, append=True)},
+            write into the file; C{False} when they could only fail
+            (L{ftpkit.errors.CommandNotImplemented}), whatever the path.
+        """
+
+
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
@@ -417,7 +441,8 @@ OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellResumeOwners, IFTPShellStreamedListing,
                              IFTPShellCreate, IFTPShellListSome,
                              IFTPShellAvailable, IFTPShellResolve,
-                             IFTPShellPermitted, IFTPShellTimes)
+                             IFTPShellPermitted, IFTPShellTimes,
+                             IFTPShellUploadOffsets)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

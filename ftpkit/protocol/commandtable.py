@@ -33,6 +33,20 @@ MEASURING = "measuring"
 """The capability of a shell that knows the room left for uploads
 (L{ftpkit.interfaces.IFTPShellAvailable}), which C{AVBL} needs."""
 
+WRITING_AT_OFFSETS = "writing at offsets"
+"""The capability of a shell whose uploads can write into a file (at a
+C{REST} offset, or at its end), which C{APPE} needs: every shell's but
+one that says otherwise (L{ftpkit.interfaces.IFTPShellUploadOffsets})."""
+
+LACKING = {
+    HASHING: "this storage keeps no checksums",
+    MEASURING: "this storage does not tell the room left",
+    WRITING_AT_OFFSETS: "this storage writes whole files (no resume, no"
+                        " append): send the whole file with STOR",
+}
+"""Why a session lacking a capability does not offer a command needing
+it (L{unavailable})."""
+
 
 @dataclass(frozen=True)
 class Command:
@@ -57,8 +71,8 @@ class Command:
         runs, instead of waiting for it to finish (its reply still keeps
         its turn among those of the commands before it).
     @ivar capability: what the session's shell must offer for the verb to
-        work (L{HASHING}, L{MEASURING} or C{None}): C{FEAT} lists its feature only in
-        sessions that offer it.
+        work (L{HASHING}, L{MEASURING}, L{WRITING_AT_OFFSETS} or C{None}):
+        C{FEAT} lists its feature only in sessions that offer it.
     @ivar method: the name of the protocol's method that handles it,
         C{"ftp_"} and L{handlerVerb}.
     """
@@ -122,7 +136,8 @@ COMMANDS = _table(
             access=CREATE),
     Command("STOU", "STOU [<sp> pathname]", "RFC 959", OPTIONAL,
             access=CREATE),
-    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE),
+    Command("APPE", "APPE <sp> pathname", "RFC 959", REQUIRED, access=CHANGE,
+            capability=WRITING_AT_OFFSETS),
     Command("ALLO", "ALLO <sp> bytes [<sp> R <sp> size]", "RFC 959",
             REQUIRED),
     Command("REST", "REST <sp> offset", "RFC 3659", REQUIRED,
@@ -224,12 +239,38 @@ TLS_CLIENT_ROLE = frozenset(["SSCN", "CPSV"])
 """The verbs that make the server the TLS client of a data connection
 (secure FXP), which C{FEAT} lists only where it may take that role."""
 
+PASSIVE_IPV4 = frozenset(["PASV", "CPSV"])
+"""The verbs whose reply (C{227}) can name only an IPv4 address: on a
+control connection whose local address is IPv6 they get C{522}."""
 
-def offered(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
-            passiveIPv4=True, tlsClientRole=True):
+ACTIVE_IPV4 = frozenset(["PORT"])
+"""The verbs that name only an IPv4 address to connect back to: from a
+client whose address is IPv6 they get C{501} (not its own address)."""
+
+BEFORE_EPSV_ALL = frozenset(["PASV", "CPSV", "PORT", "EPRT"])
+"""The data connection commands refused (C{503}) after C{EPSV ALL}
+(RFC 2428 section 4), which only C{REIN} undoes."""
+
+CONDITIONAL = (TLS_ONLY | TLS_CLIENT_ROLE | PASSIVE_IPV4 | ACTIVE_IPV4
+               | BEFORE_EPSV_ALL | {"AUTH", "CCC", "REIN"}
+               | {verb for verb, command in COMMANDS.items()
+                  if command.capability is not None})
+"""The verbs L{unavailable} may give a reason for; every other verb is
+offered in every session, and is not asked about (C{FEAT} and C{HELP}
+ask about these alone: every verb, each through keyword arguments, made
+them half again as costly)."""
+
+
+def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
+                passiveIPv4=True, tlsClientRole=True, activeIPv4=True,
+                epsvAll=False, underTLS=False, tlsClearable=True,
+                reinitializable=True):
     """
-    Whether a session offers a command: lists it in C{FEAT} (its feature)
-    and C{HELP}.
+    Why a session does not offer a command (in C{FEAT}, its feature; in
+    C{HELP}, the verb): one it would refuse whatever its argument, in
+    this state of the session. A refusal that only a command the client
+    can still send undoes (C{PBSZ} before C{AUTH TLS}) is no reason: the
+    command is offered.
 
     @param command: a L{Command}.
     @param tlsEnabled: whether C{AUTH TLS} is available: C{AUTH} and the
@@ -237,52 +278,106 @@ def offered(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
     @param allowCCC: whether C{CCC} is accepted (C{--tls-allow-ccc}); it
         is offered only then, and only with TLS.
     @param capabilities: what the session's shell offers (L{HASHING},
-        L{MEASURING}): a command that needs another capability is not.
+        L{MEASURING}, L{WRITING_AT_OFFSETS}): a command that needs another
+        capability is not offered.
     @param passiveIPv4: whether the control connection can have a C{227}
-        reply (an IPv4 one): C{CPSV}, a C{PASV}, is not offered where it
-        cannot, as lftp, seeing it listed, asks for no C{SSCN} and then
-        sends C{EPSV}, which leaves the data connection of a copy between
-        two servers without a TLS client.
+        reply (an IPv4 one): the verbs of L{PASSIVE_IPV4} are offered
+        only then (lftp, seeing C{CPSV} listed, asks for no C{SSCN} and
+        then sends C{EPSV}, which leaves the data connection of a copy
+        between two servers without a TLS client).
     @param tlsClientRole: whether the server may be the TLS client of a
         data connection: not with C{--tls-require-session-reuse}, where
         C{SSCN ON} and C{CPSV} get C{534}, and C{SSCN} and C{CPSV} are
         not offered (lftp sends C{CPSV} to a server that lists it).
-    @return: whether it is offered.
+    @param activeIPv4: whether the client's address is IPv4: the verbs of
+        L{ACTIVE_IPV4} are offered only then.
+    @param epsvAll: whether the session sent C{EPSV ALL}: the verbs of
+        L{BEFORE_EPSV_ALL} are not offered after it.
+    @param underTLS: whether the control connection is under TLS
+        (C{AUTH TLS} done, or implicit): C{AUTH} gets C{503} there.
+    @param tlsClearable: whether C{CCC} could end that TLS (not implicit
+        TLS, where it gets C{534}).
+    @param reinitializable: whether C{REIN} is accepted: not on a control
+        connection under TLS, where it gets C{502}.
+    @return: the reason, as text to follow C{"VERB is not available
+        here: "}, or C{None} when the session offers C{command}.
     """
     verb = command.verb
-    return ((tlsEnabled or (verb not in TLS_ONLY and verb != "AUTH"))
-            and (tlsEnabled and allowCCC or verb != "CCC")
-            and (passiveIPv4 or verb != "CPSV")
-            and (tlsClientRole or verb not in TLS_CLIENT_ROLE)
-            and (command.capability is None
-                 or command.capability in capabilities))
+    if not tlsEnabled and (verb in TLS_ONLY or verb in ("AUTH", "CCC")):
+        return "TLS is not configured on this server"
+    if verb == "AUTH" and underTLS:
+        return "the control connection is under TLS already"
+    if verb == "CCC" and not allowCCC:
+        return "CCC is not allowed on this server"
+    if verb == "CCC" and not tlsClearable:
+        return "TLS cannot end on this connection (implicit TLS)"
+    if verb == "REIN" and not reinitializable:
+        return "not on a TLS control connection; QUIT and connect again"
+    if epsvAll and verb in BEFORE_EPSV_ALL:
+        return "only EPSV sets up data connections after EPSV ALL"
+    if not passiveIPv4 and verb in PASSIVE_IPV4:
+        return "use EPSV on an IPv6 connection"
+    if not activeIPv4 and verb in ACTIVE_IPV4:
+        return "use EPRT on an IPv6 connection"
+    if not tlsClientRole and verb in TLS_CLIENT_ROLE:
+        return ("data connections must resume the control connection's"
+                " TLS session here")
+    if command.capability is not None and (
+            command.capability not in capabilities):
+        return LACKING[command.capability]
+    return None
+
+
+def offered(command, tlsEnabled, **settings):
+    """
+    Whether a session offers a command: lists it in C{FEAT} (its feature)
+    and C{HELP}.
+
+    @param command: a L{Command}.
+    @param tlsEnabled: see L{unavailable}.
+    @param settings: the other keyword arguments of L{unavailable}.
+    @return: whether it is offered (L{unavailable} gives no reason).
+    """
+    return unavailable(command, tlsEnabled, **settings) is None
+
+
+def unavailableVerbs(tlsEnabled, **settings):
+    """
+    @param tlsEnabled: see L{unavailable}.
+    @param settings: the other keyword arguments of L{unavailable}.
+    @return: a C{dict} from each verb a session does not offer to why
+        (L{unavailable}).
+    """
+    reasons = {}
+    for verb in CONDITIONAL:
+        reason = unavailable(COMMANDS[verb], tlsEnabled, **settings)
+        if reason is not None:
+            reasons[verb] = reason
+    return reasons
 
 
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 allowCCC=False, capabilities=frozenset(), passiveIPv4=True,
-                 tlsClientRole=True):
+                 **settings):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
-    @param tlsEnabled: see L{offered}.
+    @param tlsEnabled: see L{unavailable}.
     @param mlstFeature: the C{MLST ...} line with the selected facts.
     @param hashFeature: the C{HASH ...} line, or C{None} if the shell has
         no checksums.
     @param unsupported: keywords of lines the shell's storage cannot honour
         (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
-    @param allowCCC: see L{offered}.
-    @param capabilities: see L{offered}.
-    @param passiveIPv4: see L{offered}.
-    @param tlsClientRole: see L{offered}.
+    @param settings: the other keyword arguments of L{unavailable}.
     @return: a sorted list of feature lines (without leading space): the
-        features of the commands L{offered}.
+        features of the commands L{offered}, and C{AUTH TLS} wherever TLS
+        is configured (RFC 4217 has C{FEAT} list it; under TLS already,
+        C{HELP} alone leaves C{AUTH} out).
     """
+    refused = unavailableVerbs(tlsEnabled, **settings)
     lines = {
         command.feature
-        for command in COMMANDS.values()
-        if command.feature
-        and offered(command, tlsEnabled, allowCCC, capabilities,
-                    passiveIPv4, tlsClientRole)
+        for verb, command in COMMANDS.items()
+        if command.feature and verb not in refused
     }
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:

@@ -279,6 +279,19 @@ def featuresProblem(features):
         shortRepr(features),)
 
 
+def offsetsProblem(writes):
+    """
+    @param writes: what C{writesAtOffsets} gave
+        (L{ftpkit.interfaces.IFTPShellUploadOffsets}).
+    @return: C{(writes, None)} for C{True} or C{False}; else
+        C{(None, text)} saying what is wrong (C{None}, from a method that
+        forgot its C{return}, would have refused every resume).
+    """
+    if isinstance(writes, bool):
+        return writes, None
+    return None, "%s, not True or False" % (shortRepr(writes),)
+
+
 def formattedProblem(data):
     """
     @param data: what an L{ftpkit.interfaces.IStatListing}'s

@@ -17,11 +17,11 @@ and the listings' (L{ftpkit.shells.answers}; the batches of a listing:
 L{ftpkit.shells.contractlistings}), and the files an open gives.
 
 The methods that answer at once (C{permitted}, C{permittedIn},
-C{unsupportedFeatures}) are held to their shapes as well; one that
-raises or gives another shape is, for the session, taken as telling
-nothing, as a shell without that extra would (every C{perm} letter the
-server's rules allow; every C{FEAT} line), said in one log line a
-session.
+C{unsupportedFeatures}, C{writesAtOffsets}) are held to their shapes as
+well; one that raises or gives another shape is, for the session, taken
+as telling nothing, as a shell without that extra would (every C{perm}
+letter the server's rules allow; every C{FEAT} line; uploads that
+resume), said in one log line a session.
 
 ftpkit's own wrappers that a realm put around such a shell
 (L{ftpkit.shells.wrappers.ReadOnlyShell}...) are given the held shell:
@@ -65,7 +65,8 @@ from ftpkit.shells.shellwrapper import ShellWrapper
 _log = Logger()
 
 ANSWERING_AT_ONCE = frozenset(
-    ["unsupportedFeatures", "forResumer", "permitted", "permittedIn"])
+    ["unsupportedFeatures", "forResumer", "permitted", "permittedIn",
+     "writesAtOffsets"])
 """The methods of the optional extras that answer at once rather than
 with a L{Deferred}: held by L{ContractShell._atOnce} (C{forResumer}:
 L{ftpkit.control.handlers.login.forResumer}), not as a Deferred."""
@@ -286,6 +287,15 @@ class ContractShell(ShellWrapper):
         """
         return self._atOnce("unsupportedFeatures", answers.featuresProblem,
                             frozenset())
+
+    def writesAtOffsets(self):
+        """
+        See L{ftpkit.interfaces.IFTPShellUploadOffsets.writesAtOffsets}
+        (provided when the wrapped shell provides it): its answer
+        (L{ftpkit.shells.answers.offsetsProblem}), else C{True}, as a
+        shell without the extra is taken to.
+        """
+        return self._atOnce("writesAtOffsets", answers.offsetsProblem, True)
 
     def _checkAnswer(self, answer, name, args):
         """

@@ -38,6 +38,7 @@ from ftpkit.interfaces import (
     IFTPShellListSome,
     IFTPShellResolve,
     IFTPShellStreamedListing,
+    IFTPShellUploadOffsets,
 )
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -67,7 +68,8 @@ __all__ = ["FsspecShell", "describe", "POOL_SIZE", "defaultPool", "lockFor",
            "translateError"]
 
 
-@implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing)
+@implementer(IFTPShell, IFTPShellFeatures, IFTPShellStreamedListing,
+             IFTPShellUploadOffsets)
 class FsspecShell(PooledCalls):
     """
     A user's view of a directory (or key prefix) of an fsspec filesystem.
@@ -446,6 +448,16 @@ class FsspecShell(PooledCalls):
         whose times cannot be set.
         """
         return self.backend.unsupportedFeatures
+
+    def writesAtOffsets(self):
+        """
+        See L{IFTPShellUploadOffsets.writesAtOffsets}: where the backend
+        L{writesInPlace <ftpkit.shells.fsspecgeneric.Backend.writesInPlace>}
+        (the local disk, SFTP, memory); not on an object store, nor on a
+        store ftpkit knows nothing particular about, which write whole
+        files (L{openForWriting} refuses those uploads).
+        """
+        return self.backend.writesInPlace
 
     def stat(self, path):
         """

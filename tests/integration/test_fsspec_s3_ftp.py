@@ -111,7 +111,12 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
                 replies[name] = send()
             except ftplib.Error as e:
                 replies[name] = str(e)
-        client.sendcmd("REST 5")
+        try:
+            replies["optsRest"] = client.sendcmd("OPTS REST STOR")
+        except ftplib.Error as e:
+            replies["optsRest"] = str(e)
+        replies["helpAppe"] = client.sendcmd("HELP APPE")
+        replies["rest"] = client.sendcmd("REST 5")
         try:
             client.transfercmd("STOR f.bin")
             replies["restStor"] = "opened"
@@ -141,9 +146,15 @@ class S3FtplibTests(S3ServerMixin, unittest.TestCase):
         self.assertTrue(replies["mkd"].startswith("257"), replies["mkd"])
         self.assertTrue(replies["rmdFull"].startswith("550"), replies["rmdFull"])
         self.assertEqual(replies["appe"],
-                         "502 Appending is not supported by S3 storage: it"
-                         " writes whole objects; send the whole file")
+                         "502 Appending (APPE) is not supported by this"
+                         " storage: it writes whole files; send the whole"
+                         " file with STOR")
         self.assertIn("502 Resuming uploads", replies["restStor"])
+        self.assertEqual(replies["optsRest"], "501 REST STOR: uploads do not"
+                         " resume on this storage")
+        self.assertTrue(replies["helpAppe"].startswith(
+            "214 APPE is not available here"), replies["helpAppe"])
+        self.assertEqual(replies["rest"], "350 Restarting at 5; send RETR")
         self.assertTrue(replies["mfmt"].startswith("502"), replies["mfmt"])
         self.assertIn("550 Renaming a directory is not supported by S3",
                       replies["rnDir"])

@@ -34,13 +34,13 @@ OLD = b"old bytes " * 300
 """What the file holds before the cut upload."""
 
 RESUME_REFUSED = (
-    "Resuming uploads (REST before STOR) is not supported by S3 storage:"
-    " it writes whole objects, and keeps nothing of a cut upload; send the"
-    " whole file")
-"""The reply text to C{REST} + C{STOR} on S3."""
+    "Resuming uploads (REST before STOR) is not supported by this storage:"
+    " it writes whole files; send the whole file")
+"""The reply text to C{REST} + C{STOR} on S3 (the server's: the shell says
+its uploads cannot write at an offset, and is not asked)."""
 
-APPEND_REFUSED = ("Appending is not supported by S3 storage: it writes whole"
-                  " objects; send the whole file")
+APPEND_REFUSED = ("Appending (APPE) is not supported by this storage: it"
+                  " writes whole files; send the whole file with STOR")
 """The reply text to C{APPE} on S3."""
 
 LONG = "名" * 80

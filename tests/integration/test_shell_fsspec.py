@@ -97,6 +97,26 @@ class SFTPConformanceTests(FsspecConformanceMixin, unittest.TestCase):
         return FsspecShell(fs, root)
 
 
+class WholeFilesConformanceTests(FsspecConformanceMixin, unittest.TestCase):
+    """
+    L{FsspecShell} on C{memory://} through a backend that writes whole
+    files, as an object store's and a store's ftpkit knows nothing
+    particular about do (L{Backend.writesInPlace} false), passes the
+    conformance kit: it says its uploads cannot write at an offset, and
+    refuses them.
+    """
+
+    if fsspec is None:
+        skip = _NO_FSSPEC
+
+    def makeShell(self):
+        fs = fsspec.filesystem("memory", global_store=False,
+                               skip_instance_cache=True)
+        backend = MemoryBackend("memory")
+        backend.writesInPlace = False
+        return FsspecShell(fs, "", backend=backend)
+
+
 class SFTPReconnectTests(unittest.TestCase):
     """
     An SFTP connection that was lost is opened again.
@@ -168,6 +188,32 @@ class BackendTests(unittest.TestCase):
         self.assertRaises(CommandNotImplemented, backend.setModificationTime,
                           None, "b/f", 0)
         LocalBackend("local").refuseResume(True)
+
+    def test_writesAtOffsets(self):
+        """
+        The shell says its uploads write at offsets
+        (L{ftpkit.interfaces.IFTPShellUploadOffsets}) on the local disk,
+        SFTP and memory; not on object stores, nor on a store ftpkit
+        knows nothing particular about, whose resumes and appends it
+        refuses; the wrappers a realm puts around it say what it says.
+        """
+        from ftpkit.interfaces import IFTPShellUploadOffsets
+        from ftpkit.shells.permissions import PermissionShell
+        from ftpkit.shells.permissiontable import PermissionTable
+        from ftpkit.shells.wrappers import ReadOnlyShell, UploadOnlyShell
+
+        fs = fsspec.filesystem("memory", global_store=False,
+                               skip_instance_cache=True)
+        cases = [(LocalBackend("local"), True), (SFTPBackend("SFTP"), True),
+                 (MemoryBackend("memory"), True), (S3Backend("S3"), False),
+                 (ObjectStoreBackend("GCS"), False), (Backend("x"), False)]
+        for backend, writes in cases:
+            shell = FsspecShell(fs, "", backend=backend)
+            for wrapped in (shell, ReadOnlyShell(shell),
+                            UploadOnlyShell(shell),
+                            PermissionShell(shell, PermissionTable([]))):
+                self.assertTrue(IFTPShellUploadOffsets.providedBy(wrapped))
+                self.assertIs(wrapped.writesAtOffsets(), writes, backend)
 
     def test_timestamps(self):
         """

@@ -112,17 +112,27 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
     def test_implicitRefused(self):
         """
         On an implicit-TLS listener, whose clients expect TLS from the
-        first byte to the last, C{CCC} gets C{534}.
+        first byte to the last, C{CCC} gets C{534}, and neither C{FEAT}
+        nor C{HELP} offers it.
         """
         self.serveImplicit(tlsAllowCCC=True, tlsContextFactory=self.factory)
 
         def client():
             ftp = self.connect(implicit=True)
+            feat = ftp.sendcmd("FEAT").splitlines()
+            help = ftp.sendcmd("HELP CCC")
             result = _code(ftp.sendcmd, "CCC"), ftp.pwd()
             ftp.quit()
-            return result
-        return self.inThread(client).addCallback(self.assertEqual,
-                                                 ("534", "/"))
+            return feat, help, result
+
+        def check(answers):
+            feat, help, result = answers
+            self.assertNotIn(" CCC", feat)
+            self.assertEqual(help, "214 CCC is not available here: TLS"
+                             " cannot end on this connection (implicit"
+                             " TLS)")
+            self.assertEqual(result, ("534", "/"))
+        return self.inThread(client).addCallback(check)
 
 
     async def test_curlWithoutCloseNotify(self):

@@ -353,15 +353,22 @@ class HelpTests(unittest.TestCase):
     def test_notOffered(self):
         """
         C{AUTH} without TLS configured, C{CCC} without
-        C{--tls-allow-ccc}: not available here; C{EPSV} is.
+        C{--tls-allow-ccc}: not available here, saying why; C{EPSV} is.
         """
         protocol, transport = session()
         self.assertEqual(
             repliesTo(protocol, transport, b"HELP AUTH", b"HELP CCC",
                       b"HELP EPSV"),
-            [b"214 AUTH is not available here\r\n",
-             b"214 CCC is not available here\r\n",
+            [b"214 AUTH is not available here: TLS is not configured on "
+             b"this server\r\n",
+             b"214 CCC is not available here: TLS is not configured on "
+             b"this server\r\n",
              b"214 Syntax: EPSV [<sp> proto|ALL]\r\n"])
+        protocol, transport = session(tlsContextFactory=ContextFactory())
+        self.assertEqual(
+            repliesTo(protocol, transport, b"HELP CCC"),
+            [b"214 CCC is not available here: CCC is not allowed on this "
+             b"server\r\n"])
 
 
 class ProtectionWithoutTLSTests(unittest.TestCase):

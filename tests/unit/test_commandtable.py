@@ -118,7 +118,8 @@ class CommandTableTests(unittest.TestCase):
         def verbs(**settings):
             return {verb for verb, command in commandtable.COMMANDS.items()
                     if not commandtable.offered(command, **settings)}
-        everything = {commandtable.HASHING, commandtable.MEASURING}
+        everything = {commandtable.HASHING, commandtable.MEASURING,
+                      commandtable.WRITING_AT_OFFSETS}
         self.assertEqual(verbs(tlsEnabled=True, capabilities=everything),
                          {"CCC"})
         self.assertEqual(
@@ -129,8 +130,65 @@ class CommandTableTests(unittest.TestCase):
                          {"AUTH", "CCC", "CPSV", "PBSZ", "PROT", "SSCN"})
         self.assertEqual(
             verbs(tlsEnabled=True, allowCCC=True,
-                  capabilities={commandtable.MEASURING}),
+                  capabilities={commandtable.MEASURING,
+                                commandtable.WRITING_AT_OFFSETS}),
             {"HASH", "XCRC", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"})
+        self.assertEqual(
+            verbs(tlsEnabled=True, allowCCC=True,
+                  capabilities={commandtable.MEASURING,
+                                commandtable.HASHING}),
+            {"APPE"})
+
+    def test_sessionState(self):
+        """
+        L{commandtable.unavailable}: no C{PASV} or C{CPSV} without an IPv4
+        control connection, no C{PORT} without an IPv4 client, none of
+        them nor C{EPRT} after C{EPSV ALL}, no C{AUTH} under TLS, no
+        C{CCC} where TLS cannot end; each with its reason.
+        """
+        def refused(**settings):
+            return {verb: reason for verb, command
+                    in commandtable.COMMANDS.items()
+                    if (reason := commandtable.unavailable(
+                        command, tlsEnabled=True, allowCCC=True,
+                        capabilities=everything, **settings))}
+        everything = {commandtable.HASHING, commandtable.MEASURING,
+                      commandtable.WRITING_AT_OFFSETS}
+        self.assertEqual(refused(), {})
+        self.assertEqual(sorted(refused(passiveIPv4=False, activeIPv4=False)),
+                         ["CPSV", "PASV", "PORT"])
+        self.assertEqual(set(refused(epsvAll=True).values()),
+                         {"only EPSV sets up data connections after EPSV"
+                          " ALL"})
+        self.assertEqual(sorted(refused(epsvAll=True)),
+                         ["CPSV", "EPRT", "PASV", "PORT"])
+        self.assertEqual(refused(underTLS=True, tlsClearable=False,
+                                 reinitializable=False),
+                         {"AUTH": "the control connection is under TLS"
+                                  " already",
+                          "REIN": "not on a TLS control connection; QUIT"
+                                  " and connect again",
+                          "CCC": "TLS cannot end on this connection"
+                                 " (implicit TLS)"})
+
+    def test_conditional(self):
+        """
+        A verb outside L{commandtable.CONDITIONAL} is offered in the
+        barest session, and L{commandtable.unavailableVerbs} gives the
+        reasons of those within it.
+        """
+        bare = dict(tlsEnabled=False, allowCCC=False, capabilities=set(),
+                    passiveIPv4=False, tlsClientRole=False, activeIPv4=False,
+                    epsvAll=True, underTLS=True, tlsClearable=False,
+                    reinitializable=False)
+        for verb, command in commandtable.COMMANDS.items():
+            if verb not in commandtable.CONDITIONAL:
+                self.assertIsNone(commandtable.unavailable(command, **bare),
+                                  verb)
+        reasons = commandtable.unavailableVerbs(**bare)
+        self.assertEqual(set(reasons), commandtable.CONDITIONAL)
+        self.assertEqual(reasons["PASV"], commandtable.unavailable(
+            commandtable.COMMANDS["PASV"], **bare))
 
     def test_helpListsEveryVerb(self):
         """

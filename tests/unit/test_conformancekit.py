@@ -14,7 +14,12 @@ from zope.interface import implementer
 from ftpkit.conformance import IFTPShellConformanceMixin
 from ftpkit.errors import NoSuchFile
 from ftpkit.fileinfo import DIRECTORY, FileInfo
-from ftpkit.interfaces import IFTPShellFeatures, IFTPShellPermitted, IWriteFile
+from ftpkit.interfaces import (
+    IFTPShellFeatures,
+    IFTPShellPermitted,
+    IFTPShellUploadOffsets,
+    IWriteFile,
+)
 from ftpkit.protocol.permletters import ALL
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
@@ -336,4 +341,60 @@ class AnswersAtOnceTests(unittest.TestCase):
         error = yield self.assertFailure(
             kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
         self.assertIn("unsupportedFeatures() gave None, not a frozenset",
+                      str(error))
+
+
+@implementer(IFTPShellUploadOffsets)
+class SaysWholeFilesShell(ShellWrapper):
+    """
+    A L{MemoryShell} that says its uploads cannot write at an offset, and
+    writes there all the same.
+
+    @ivar says: what C{writesAtOffsets} gives.
+    """
+
+    says = False
+
+    def __init__(self):
+        ShellWrapper.__init__(self, MemoryShell())
+
+    def writesAtOffsets(self):
+        """
+        @return: L{says}.
+        """
+        return self.says
+
+
+class UploadOffsetsTests(unittest.TestCase):
+    """
+    The kit holds a shell providing
+    L{ftpkit.interfaces.IFTPShellUploadOffsets} to what it says.
+    """
+
+    @inlineCallbacks
+    def test_saysWholeFilesOnly(self):
+        """
+        A shell saying it writes whole files, whose uploads at an offset
+        are not refused, fails C{test_wholeFilesOnly}; its tests of
+        resumes and appends are skipped.
+        """
+        kit = NoUniqueConformanceTests("test_wholeFilesOnly")
+        kit.shell = SaysWholeFilesShell()
+        yield self.assertFailure(kit.test_wholeFilesOnly(),
+                                 self.failureException)
+        kit.shell = SaysWholeFilesShell()
+        self.assertRaises(unittest.SkipTest, kit.skipWholeFiles)
+
+    @inlineCallbacks
+    def test_answerShape(self):
+        """
+        C{writesAtOffsets} giving C{None} fails
+        C{test_answersAtOnceHaveTheirShapes}, saying so.
+        """
+        kit = NoUniqueConformanceTests("test_answersAtOnceHaveTheirShapes")
+        kit.shell = SaysWholeFilesShell()
+        kit.shell.says = None
+        error = yield self.assertFailure(
+            kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
+        self.assertIn("writesAtOffsets() gave None, not True or False",
                       str(error))

@@ -64,27 +64,34 @@ def otherFamily(family):
     return (522, "Network protocol not supported, use (%d)" % family)
 
 
-def setUpFirst(epsvAll, ipv4, hasAddress):
+def setUpFirst(epsvAll, ipv4, hasAddress, activeIPv4=None):
     """
     The text of the C{425} a transfer command gets when no data connection
     was set up: the commands that can set one up in this session, and
-    only those (after C{EPSV ALL} C{PASV}, C{PORT} and C{EPRT} get
-    C{503}; on an IPv6 control connection C{PASV} and C{PORT} cannot
-    work).
+    only those, as C{HELP} lists them (after C{EPSV ALL} C{PASV}, C{PORT}
+    and C{EPRT} get C{503}; on an IPv6 control connection C{PASV} cannot
+    work, nor C{PORT} for an IPv6 client).
 
     @param epsvAll: the session sent C{EPSV ALL}.
-    @param ipv4: the control connection is IPv4 (or IPv4-mapped).
+    @param ipv4: the control connection's local address is IPv4 (or
+        IPv4-mapped): C{PASV} can answer.
     @param hasAddress: the client has an address (else no data connection
         can be made at all: L{NO_ADDRESS}).
+    @param activeIPv4: the client's address is IPv4: C{PORT} can connect
+        back to it; C{None}: as C{ipv4} (a client whose address is not of
+        the control connection's family is one behind a PROXY header).
     @return: the reply text.
     """
     if not hasAddress:
         return NO_ADDRESS
     if epsvAll:
         return "Use EPSV first"
-    if not ipv4:
-        return "Use EPSV or EPRT first"
-    return "Use PASV, EPSV, PORT or EPRT first"
+    if activeIPv4 is None:
+        activeIPv4 = ipv4
+    verbs = [verb for verb, usable in (("PASV", ipv4), ("EPSV", True),
+                                       ("PORT", activeIPv4), ("EPRT", True))
+             if usable]
+    return "Use %s or %s first" % (", ".join(verbs[:-1]), verbs[-1])
 
 
 class DataChannelCommands:
@@ -106,6 +113,15 @@ class DataChannelCommands:
         host = self.transport.getHost()
         return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
 
+    def activeIPv4(self):
+        """
+        @return: whether C{PORT}, which names an IPv4 address, may connect
+            back to this client: its address is IPv4 (or IPv4-mapped; or
+            none at all, which every data connection command refuses
+            alike: L{NO_ADDRESS}).
+        """
+        return addressFamily(self.peer) == 1
+
     def noDataConnection(self):
         """
         @return: the L{CannotOpenDataConnection} (C{425}) of a transfer
@@ -114,7 +130,7 @@ class DataChannelCommands:
         """
         return CannotOpenDataConnection(setUpFirst(
             self.session.epsvAll, self.passiveIPv4(),
-            peerIsAddress(self.peer)))
+            peerIsAddress(self.peer), self.activeIPv4()))
 
     def ftp_PASV(self, argument):
         """

@@ -260,7 +260,7 @@ class SecurityCommands:
         (C{421} past them, the connection closed).
         """
         mechanism = argument.strip().upper()
-        if self.controlSecure or ISSLTransport.providedBy(self.transport):
+        if self.alreadyTLS():
             return (503, "Already using TLS")
         if self.config.tlsContextFactory is None:
             return (502, "TLS is not configured on this server")
@@ -292,6 +292,22 @@ class SecurityCommands:
         protected = mechanism in PROTECTED_MECHANISMS
         self.bufferSizeSet = self.protectData = protected
         return None
+
+    def alreadyTLS(self):
+        """
+        @return: whether the control connection is under TLS, which
+            C{AUTH} cannot start again (C{503}): after C{AUTH TLS}, on an
+            implicit C{ssl:} listener; not after C{CCC}.
+        """
+        return self.controlSecure or ISSLTransport.providedBy(self.transport)
+
+    def tlsClearable(self):
+        """
+        @return: whether C{CCC} could end the control connection's TLS:
+            TLS that C{AUTH TLS} started, not an implicit C{ssl:}
+            listener's (where C{CCC} gets C{534}).
+        """
+        return canClearTLS(self.transport)
 
     def refuseOutsideTLS(self, verb):
         """
@@ -363,7 +379,7 @@ class SecurityCommands:
             return (534, "CCC is not allowed on this server")
         if not self.controlSecure:
             return (533, "The control connection is not under TLS")
-        if not canClearTLS(self.transport):
+        if not self.tlsClearable():
             return (534, "CCC is not possible on this connection "
                     "(implicit TLS)")
         handle = self.transport.getHandle()

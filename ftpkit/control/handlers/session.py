@@ -12,6 +12,7 @@ from ftpkit.interfaces import (
     IFTPShellChmod,
     IFTPShellFeatures,
     IFTPShellHash,
+    IFTPShellUploadOffsets,
 )
 from ftpkit.protocol import (
     commandtable,
@@ -58,7 +59,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access"])
+         "access", "epsvAll"])
     clientName = None
 
     @property
@@ -114,8 +115,9 @@ class SessionCommands:
                 # HELP is implemented (502 would say otherwise): its
                 # argument is what is wrong.
                 return (501, "Unknown command")
-            if verb not in self._offeredVerbs():
-                return (214, verb + " is not available here")
+            reason = self._unavailable(command)
+            if reason is not None:
+                return (214, verb + " is not available here: " + reason)
             return (214, "Syntax: " + command.syntax)
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
@@ -124,32 +126,62 @@ class SessionCommands:
         """
         The verbs this session offers, as C{FEAT} lists their features: a
         verb that would be refused whatever its argument here (C{AUTH}
-        without TLS, C{HASH} on a shell without checksums) is not
-        recognized here.
+        without TLS, C{HASH} on a shell without checksums, C{PASV} on an
+        IPv6 connection) is not recognized here.
 
         @return: a list of verbs, in the command table's order.
         """
-        settings = self._offerSettings()
+        refused = commandtable.unavailableVerbs(**self._offerSettings())
         unsupported = self._unsupported()
         return [verb for verb, command in commandtable.COMMANDS.items()
-                if commandtable.offered(command, **settings)
+                if verb not in refused
                 and (command.feature or verb).split()[0] not in unsupported]
+
+    def _unavailable(self, command):
+        """
+        @param command: a L{commandtable.Command}.
+        @return: why this session does not offer it (L{_offeredVerbs}), as
+            text, or C{None} when it does.
+        """
+        if (command.feature or command.verb).split()[0] in (
+                self._unsupported()):
+            return "this storage cannot do it"
+        return commandtable.unavailable(command, **self._offerSettings())
 
     def _offerSettings(self):
         """
-        @return: the keyword arguments of L{commandtable.offered} for this
-            session.
+        @return: the keyword arguments of L{commandtable.unavailable} for
+            this session.
         """
         capabilities = set()
         if self.availableOffered():
             capabilities.add(commandtable.MEASURING)
         if self.hashOffered():
             capabilities.add(commandtable.HASHING)
+        if self.uploadsWriteAtOffsets():
+            capabilities.add(commandtable.WRITING_AT_OFFSETS)
+        underTLS = self.alreadyTLS()
         return dict(tlsEnabled=self.config.tlsContextFactory is not None,
                     allowCCC=self.config.tlsAllowCCC,
                     capabilities=capabilities,
                     passiveIPv4=self.passiveIPv4(),
+                    activeIPv4=self.activeIPv4(),
+                    epsvAll=self.session.epsvAll,
+                    underTLS=underTLS,
+                    tlsClearable=not underTLS or self.tlsClearable(),
+                    reinitializable=self.refuseReinitialize() is None,
                     tlsClientRole=not self.config.tlsRequireSessionReuse)
+
+    def uploadsWriteAtOffsets(self):
+        """
+        @return: whether this session's uploads may write into a file, at
+            a C{REST} offset (C{STOR}) or at its end (C{APPE}): before
+            login, and after it unless the shell says its storage cannot
+            (L{IFTPShellUploadOffsets}), whatever the user may do.
+        """
+        shell = self.session.shell
+        return not (IFTPShellUploadOffsets.providedBy(shell)
+                    and not shell.writesAtOffsets())
 
     def featureLines(self):
         """
@@ -240,7 +272,8 @@ class SessionCommands:
         """
         Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
         (whether uploads resume, as WinSCP asks: they do, for a user who
-        may change files). A refusal is
+        may change files, on storage that writes at offsets:
+        L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -265,6 +298,11 @@ class SessionCommands:
                 # and anonymous users).
                 return (501, "REST STOR: uploads do not resume for this "
                              "user")
+            if not self.uploadsWriteAtOffsets():
+                # The store writes whole files (an object store): STOR
+                # after REST gets 502.
+                return (501, "REST STOR: uploads do not resume on this "
+                             "storage")
             return (200, "REST STOR: uploads resume from a REST offset")
         if name == "HASH":
             if not self.hashOffered():

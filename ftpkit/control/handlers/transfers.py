@@ -38,13 +38,26 @@ def restartText(offset, binary, uploads):
     @param binary: the session is in C{TYPE I}.
     @param uploads: the user may upload from that offset at all (a
         resumed upload changes a file: not for a read-only user, nor an
-        anonymous one).
+        anonymous one; nor on storage that writes whole files).
     @return: the reply text.
     """
     verbs = "RETR or STOR" if uploads else "RETR"
     if offset and not binary:
         return "Restarting at %d; send TYPE I, then %s" % (offset, verbs)
     return "Restarting at %d; send %s" % (offset, verbs)
+
+
+RESUME_REFUSED = (502, "Resuming uploads (REST before STOR) is not"
+                  " supported by this storage: it writes whole files; send"
+                  " the whole file")
+"""The reply to C{STOR} after C{REST N}, N above 0, where the shell says
+its uploads cannot write at an offset
+(L{ftpkit.interfaces.IFTPShellUploadOffsets}): nothing is opened."""
+
+APPEND_REFUSED = (502, "Appending (APPE) is not supported by this storage:"
+                  " it writes whole files; send the whole file with STOR")
+"""The reply to C{APPE} where the shell says its uploads cannot write at
+an offset: nothing is opened."""
 
 
 REST_ASCII_REFUSED = (554, "Requested action not taken: invalid REST"
@@ -96,7 +109,8 @@ class TransferCommands(Transferring):
         offset = self.session.restartOffset = parseREST(argument)
         return (350, restartText(
             offset, self.session.binary,
-            self.session.access.allows(CHANGE if offset else CREATE)))
+            self.session.access.allows(CHANGE if offset else CREATE)
+            and (not offset or self.uploadsWriteAtOffsets())))
 
     def ftp_ABOR(self, argument):
         """
@@ -179,9 +193,13 @@ class TransferCommands(Transferring):
         Receive a file (replacing one only once it is complete); after
         C{REST N}, continue it from byte N, which must not be past its end
         (RFC 3659's 554: writing there would leave a hole, a sparse file
-        of any size the client names).
+        of any size the client names). Where the storage writes whole
+        files (L{ftpkit.interfaces.IFTPShellUploadOffsets}), C{REST N}
+        then C{STOR} gets L{RESUME_REFUSED} and opens nothing.
         """
         offset = self._takeOffset()
+        if offset and not self.uploadsWriteAtOffsets():
+            return RESUME_REFUSED
         refusal = self.refuseASCIIRestart(offset)
         if refusal is not None:
             return refusal
@@ -222,9 +240,13 @@ class TransferCommands(Transferring):
         elsewhere the bytes would go where the client did not ask,
         silently, were N ignored (as vsftpd and Pure-FTPd ignore it;
         pyftpdlib and ProFTPD refuse it whatever N). C{REST 0} (which
-        FileZilla sends before a transfer) asks for nothing.
+        FileZilla sends before a transfer) asks for nothing. Where the
+        storage writes whole files, every C{APPE} gets L{APPEND_REFUSED}
+        and opens nothing.
         """
         offset = self._takeOffset()
+        if not self.uploadsWriteAtOffsets():
+            return APPEND_REFUSED
         refusal = self.refuseASCIIRestart(offset)
         if refusal is not None:
             return refusal
