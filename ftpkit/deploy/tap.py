@@ -63,6 +63,7 @@ from ftpkit.deploy.optionvalues import (
     usersFile,
     workerCount,
 )
+from ftpkit.deploy.pidfiles import checkPidFile
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.realmplugins import (
     buildRealm,
@@ -476,7 +477,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
         parent = getattr(self, "parent", None)
-        why = twistdPathError(parent) or twistdIdError(parent)
+        why = (twistdPathError(parent) or twistdIdError(parent)
+               or checkPidFile(parent))
         if why is not None:
             raise usage.UsageError(why)
         if self["read-only"] and self["anonymous-write"]:
