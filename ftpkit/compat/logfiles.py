@@ -14,7 +14,11 @@ wrote it at the old offset, after as many zero bytes. Its size, which
 C{twistd}'s counts from the writes it made, is read from the file again
 before a rotation at that size: a file cut short under it was renamed
 C{NAME.1} as soon as the count, not the file, reached the size (after a
-C{copytruncate} of a full file, at its next line).
+C{copytruncate} of a full file, at its next line). A move is noticed at
+the first line written a second or more after the last look, without a
+signal, as the transfer log's (L{ftpkit.ops.xferlog}) is at its next
+line: a C{logrotate} without C{postrotate} (or C{copytruncate}) left the
+lines going into the moved file until the next C{SIGUSR1} or rotation.
 
 C{twisted.python.logfile.LogFile} says nothing public of its open file,
 so this reads and overrides:
@@ -31,6 +35,7 @@ C{SIGUSR1} renames the file even without a size, as before).
 
 import fcntl
 import os
+import time
 
 from twisted.python import logfile
 
@@ -39,6 +44,10 @@ _usable = callable(getattr(logfile.LogFile, "_openFile", None))
 ROTATE_LENGTH = 1000000
 """The size at which C{twistd}'s log file rotates, in bytes (Twisted's
 C{LogFile}'s own default)."""
+
+MOVE_LOOK = 1.0
+"""Seconds at least between two looks, each at a line written, at whether
+the file was moved away."""
 
 
 def movedAway(path, opened):
@@ -66,19 +75,31 @@ class MovableLogFile(logfile.LogFile):
     opens a new file at its path instead of renaming anything, which
     renames nothing without a C{rotateLength}, and which always writes
     at the file's end.
+
+    @ivar now: the clock of the looks at a move (L{MOVE_LOOK}).
     """
+
+    now = staticmethod(time.monotonic)
+    _looked = None
 
     def shouldRotate(self):
         """
-        @return: whether the file reached C{rotateLength}: its size read
-            from the file once the count of what was written says so (a
-            file cut short since has less, and the count starts again
-            from what it has).
+        @return: whether to rotate before the next line: the file reached
+            C{rotateLength} (its size read from the file once the count
+            of what was written says so: a file cut short since has
+            less, and the count starts again from what it has), or, at
+            most once every L{MOVE_LOOK} seconds, it was moved away (as
+            C{--xferlog}'s is noticed at its next line, with no signal).
         """
-        if not self.rotateLength or self.size < self.rotateLength:
+        if self.rotateLength and self.size >= self.rotateLength:
+            self.size = os.fstat(self._file.fileno()).st_size
+            if self.size >= self.rotateLength:
+                return True
+        now = self.now()
+        if self._looked is not None and now - self._looked < MOVE_LOOK:
             return False
-        self.size = os.fstat(self._file.fileno()).st_size
-        return self.size >= self.rotateLength
+        self._looked = now
+        return movedAway(self.path, self._file)
 
     def _openFile(self):
         """

@@ -133,6 +133,26 @@ class MovableLogFileTests(unittest.TestCase):
                          b"second\nthird\n0123456789\n")
         self.assertEqual(readBytes(self.path), b"fourth\n")
 
+    def test_movedNoticedWithoutSignal(self):
+        """
+        A file moved away is noticed at the first line written
+        L{logfiles.MOVE_LOOK} seconds or more after the last look,
+        without C{SIGUSR1}, as the transfer log's is at its next line:
+        the lines went on into the moved file until the next signal or
+        rotation.
+        """
+        clock = [1e9]
+        self.log.now = lambda: clock[0]
+        self.log.write(b"looked\n")
+        os.rename(self.path, self.path + ".1")
+        self.log.write(b"within a second\n")
+        self.assertFalse(os.path.exists(self.path))
+        clock[0] += logfiles.MOVE_LOOK
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"),
+                         b"first\nlooked\nwithin a second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+
 
 class NoSizeRotationTests(unittest.TestCase):
     """
@@ -187,6 +207,19 @@ class NoSizeRotationTests(unittest.TestCase):
         self.assertEqual(readBytes(self.path + ".1"), b"logrotate's\n")
         self.assertEqual(sorted(os.listdir(self.directory)),
                          ["ftpkit.log", "ftpkit.log.1"])
+
+    def test_movedNoticedWithoutSize(self):
+        """
+        Without a size, a file moved away (C{logrotate}'s C{create}
+        without C{postrotate}) is noticed at a line all the same.
+        """
+        log = self.open(0)
+        log.write(b"first\n")
+        os.rename(self.path, self.path + ".1")
+        log.now = lambda: 1e9
+        log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\n")
 
     def test_signalOpensMovedFile(self):
         """
