@@ -415,8 +415,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             holdStartSignals()
             if isinstance(self.parent, dict) and self.parent.get(
                     "nodaemon"):
-                # Ctrl-C while it starts: one line, not a traceback.
-                interruptQuietly()
+                # Ctrl-C while it starts: one line, not a traceback,
+                # and the pid file twistd wrote removed.
+                interruptQuietly(self.parent.get("pidfile"))
         try:
             usage.Options.parseOptions(self, options)
         except usage.UsageError as e:

@@ -212,4 +212,5 @@ class TwistdPidFileTests(unittest.TestCase):
             f"{sleeper.pid} is 'sleep 120', not a server", stale[0])
         server.terminate()
         server.wait()
-        self.assertFalse(os.path.exists(pidfile))
+        rest = server.stdout.read()
+        self.assertFalse(os.path.exists(pidfile), rest)
