@@ -80,13 +80,13 @@ ROWS = [
     (["--shutdown-grace", "-1"], "--shutdown-grace: must be 0 or more"),
     # Sizes and rates.
     *[([f"--{name}", value], f"--{name}: must be a number of bytes")
-      for name in [*_RATES, "listing-cache"]
+      for name in [*_RATES, "listing-cache", "log-rotate-size"]
       for value in ["", "x", "-1", "1T", "1.5.5", "1e3", NOT_UTF8,
                     "5 K", "+5K", "\u0665M", *NOT_ASCII]],
     *[([f"--{name}", "0"], f"--{name}: must be at least 1 byte")
       for name in _RATES],
     *[([f"--{name}", HUGE + "G"], f"--{name}: must be at most")
-      for name in [*_RATES, "listing-cache"]],
+      for name in [*_RATES, "listing-cache", "log-rotate-size"]],
     # Masks, formats, text.
     *[(["--umask", value], "--umask: must be an octal mask from 000 to 777")
       for value in ["", "8", "1000", "-22", "0o22", "x", NOT_UTF8]],

@@ -226,9 +226,10 @@ class PostgresUsers:
         Nothing to do: every login reads the database (C{SIGHUP} calls
         this as it does for a users file).
 
-        @return: C{False}.
+        @return: C{None}: nothing was replaced, and nothing failed (a
+            C{False} counts as a failed reload in C{--metrics}).
         """
-        return False
+        return None
 
     def close(self):
         """

@@ -181,10 +181,11 @@ class FTPSContextFactory:
         (each has its own context). Files that became unusable are logged
         and ignored: the last good pair stays in force.
 
-        @return: whether the certificate and key were replaced.
+        @return: whether the certificate and key were replaced; C{None}
+            without files to read (nothing failed).
         """
         if self.paths is None:
-            return False
+            return None
         certPath, keyPath = self.paths
         try:
             self.chain, self.key = self.files.reload()

@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from ftpkit.auth.checkers import TextCredentialsChecker
 from ftpkit.deploy.signalcopies import Copies
 from ftpkit.deploy.workerrelay import Reloads
+from ftpkit.ops.metrics import countReload
 
 # The name its log lines carried when this lived in ftpkit.auth.realms.
 _log = Logger(namespace="ftpkit.auth.realms")
@@ -219,17 +220,26 @@ class ReloadOnHangup(service.Service):
         """
         Call every target; one that fails is logged and the others still
         run. The line comes after them under C{--workers}, where it says
-        how many workers the acceptor's target told.
+        how many workers the acceptor's target told. A process that
+        reloads for itself counts the reload in its metrics
+        (L{countReload}): a failure where a target raised or returned
+        C{False} (a file that could not be used, the old one kept).
         """
         if self.workers is None:
             text, fields = announcement(len(self.targets), None)
             _log.info(text, **fields)
         told = []
+        failed = False
         for reload in self.targets:
             try:
                 told.append(reload())
             except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
                 _log.failure("reload on SIGHUP failed")
+                failed = True
+        if self.workers is None and self.targets:
+            # False: a file that could not be used (its line said why).
+            countReload(not failed
+                        and not any(each is False for each in told))
         if self.workers is not None:
             reloads = [each for each in told if isinstance(each, Reloads)]
             text, fields = announcement(

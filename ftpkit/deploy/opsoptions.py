@@ -12,15 +12,17 @@ import shlex
 
 from twisted.python import usage
 
+from ftpkit.compat.logfiles import ROTATE_LENGTH
 from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
 from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
 from ftpkit.deploy.keptfiles import checkedByAcceptor
+from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops import metrics
-from ftpkit.ops.logformat import logFormat, useFormat
+from ftpkit.ops.logformat import logFormat, ownLogFile, useFormat
 from ftpkit.ops.observers import findObservers
 
 
@@ -35,6 +37,11 @@ class OperationsOptionsMixin:
          ("text (twistd's lines) or json (one JSON object per line, or "
           "per message where twistd logs to syslog; field names in the "
           "docs' Logging page).")],
+        ["log-rotate-size", None, None,
+         ("SIZE (K, M, G suffixes) at which the file twistd logs to is "
+          "renamed NAME.1 and a new one begun; 0: never, logrotate rotates it "
+          "(SIGUSR1 then only opens the file at its path again where it "
+          "was moved) [default: 1000000, twistd's].")],
         ["xferlog", None, None,
          ("PATH of a transfer log in wu-ftpd's xferlog format (read by "
           "ftpstats and other xferlog tools).")],
@@ -93,6 +100,15 @@ def writableFile(path):
     return path
 
 
+def rotateSize(text):
+    """
+    @param text: a C{--log-rotate-size} value.
+    @return: its bytes, C{0} for never.
+    @raise ValueError: saying why it is not a size.
+    """
+    return parseByteCount(text, least=0)
+
+
 def commandOfWorker(text):
     """
     @param text: a C{--on-upload} value, which the acceptor of
@@ -132,6 +148,8 @@ def operationsConfigFields(options):
     @return: a C{dict} with C{logFormat}, C{xferlog}, C{metrics},
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault
+        (C{--log-rotate-size} where C{twistd} writes no log file of
+        ftpkit's: it would rotate nothing)
         (C{--deny-from} when it denies every address C{--allow-from}
         allows, or every address while every C{--listen} takes clients
         with one: the server started, and refused every client; a
@@ -145,6 +163,7 @@ def operationsConfigFields(options):
     worker = checkedByAcceptor()
     values = checkValues(options, {
         "log-format": logFormat,
+        "log-rotate-size": rotateSize,
         "xferlog": fromStart if worker else writableFile,
         "metrics": metricsEndpoint,
         "on-upload": commandOfWorker if worker else parseCommand,
@@ -161,7 +180,15 @@ def operationsConfigFields(options):
                 "--deny-from: denies every address (0.0.0.0/0 and ::/0), "
                 "and no --listen takes clients without one (unix:): no "
                 "client could connect")
-    useFormat(options, values["log-format"])
+    rotateLength = values["log-rotate-size"]
+    if rotateLength is not None:
+        why = ownLogFile(getattr(options, "parent", None))
+        if why is not None:
+            raise usage.UsageError(
+                f"--log-rotate-size: {why}: there is no log file to rotate")
+    else:
+        rotateLength = ROTATE_LENGTH
+    useFormat(options, values["log-format"], rotateLength)
     return {"logFormat": values["log-format"], "xferlog": values["xferlog"],
             "metrics": values["metrics"], "onUpload": values["on-upload"],
             "maxSessionsPerUser": values["max-sessions-per-user"],

@@ -16,7 +16,10 @@ stops it as Twisted's would (L{ftpkit.deploy.stopsignals} wraps it).
 C{SIGTERM} (C{systemctl stop}, C{kill}) while the server starts ends it
 the same way, with its own line (L{STOPPED}): its default action ended it
 without a word. The reactor replaces this handler with its own when it
-runs.
+runs. Either removes C{twistd}'s pid file first where it holds this
+process's id (L{removeOwnPidFile}): C{twistd} writes it before the
+service starts listening, and a server stopped then left it behind (a
+C{systemctl stop} or C{kill} right after the C{listening on} line).
 """
 
 import os
@@ -29,15 +32,42 @@ INTERRUPTED = "ftpkit: interrupted (SIGINT) while starting; not started"
 STOPPED = "ftpkit: stopped (SIGTERM) while starting; not started"
 """The line a server given C{SIGTERM} while it starts writes."""
 
+_pidFile = []
+"""The absolute path of C{twistd}'s pid file, once L{interruptQuietly}
+was told it."""
 
-def interruptQuietly():
+
+def removeOwnPidFile(path, pid):
+    """
+    Remove a pid file that holds C{pid}.
+
+    @param path: the pid file.
+    @param pid: the process id it must hold to be removed (this
+        process's): one holding another's is not this server's.
+    """
+    try:
+        with open(path, "rb") as f:
+            held = f.read(32).strip()
+        if held == str(pid).encode("ascii"):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def interruptQuietly(pidFile=None):
     """
     From now on, C{SIGINT} ends the process quietly until the reactor
     runs, and then stops the reactor (see the module); unless C{SIGINT}
     is not Python's default handler (ignored, as a shell without job
     control starts its background commands; a debugger's). So does
     C{SIGTERM}, where it has its default action.
+
+    @param pidFile: C{twistd}'s C{--pidfile}, removed where it holds this
+        process's id when the signal ends the start; C{None} or C{""}
+        for none.
     """
+    if pidFile:
+        _pidFile[:] = [os.path.abspath(pidFile)]
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, interrupted)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
@@ -63,6 +93,8 @@ def interrupted(number, frame):
             stream.flush()
         except (AttributeError, OSError, ValueError):
             pass
+    for path in _pidFile:
+        removeOwnPidFile(path, os.getpid())
     try:
         line = INTERRUPTED if number == signal.SIGINT else STOPPED
         os.write(2, line.encode("ascii") + b"\n")

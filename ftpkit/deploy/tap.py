@@ -63,6 +63,7 @@ from ftpkit.deploy.optionvalues import (
     usersFile,
     workerCount,
 )
+from ftpkit.deploy.pidfiles import checkPidFile
 from ftpkit.deploy.proxyoptions import ProxyOptionsMixin, proxyConfigFields
 from ftpkit.deploy.realmplugins import (
     buildRealm,
@@ -414,8 +415,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             holdStartSignals()
             if isinstance(self.parent, dict) and self.parent.get(
                     "nodaemon"):
-                # Ctrl-C while it starts: one line, not a traceback.
-                interruptQuietly()
+                # Ctrl-C while it starts: one line, not a traceback,
+                # and the pid file twistd wrote removed.
+                interruptQuietly(self.parent.get("pidfile"))
         try:
             usage.Options.parseOptions(self, options)
         except usage.UsageError as e:
@@ -476,7 +478,8 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         self["root"] = self["root"] or rootByDefault()
         self.update(checkValues(self, self.converters))
         parent = getattr(self, "parent", None)
-        why = twistdPathError(parent) or twistdIdError(parent)
+        why = (twistdPathError(parent) or twistdIdError(parent)
+               or checkPidFile(parent))
         if why is not None:
             raise usage.UsageError(why)
         if self["read-only"] and self["anonymous-write"]:

@@ -17,7 +17,7 @@ when given, still decides instead.
 import signal
 import sys
 
-from ftpkit.compat.logfiles import openLogFile
+from ftpkit.compat.logfiles import ROTATE_LENGTH, openLogFile
 from ftpkit.ops.eventlog import TEXT_FORMATS
 from ftpkit.ops.jsonformat import jsonFileLogObserver
 from ftpkit.ops.textformat import textFileLogObserver
@@ -58,7 +58,8 @@ def twistdLogFile(twistdOptions):
     (L{ftpkit.compat.logfiles.MovableLogFile}).
 
     @param twistdOptions: C{twistd}'s parsed options (C{logfile},
-        C{nodaemon}).
+        C{nodaemon}), and C{rotateLength}: the size at which the file
+        rotates (C{--log-rotate-size}; C{0} for never).
     @return: a writable file: standard output, or a
         L{ftpkit.compat.logfiles.MovableLogFile}.
     @raise SystemExit: for C{--logfile -} without C{--nodaemon}, as
@@ -69,7 +70,8 @@ def twistdLogFile(twistdOptions):
         sys.exit("Daemons cannot log to stdout, exiting!")
     if name == "-" or (not name and twistdOptions.get("nodaemon")):
         return sys.stdout
-    logFile = openLogFile(name or "twistd.log")
+    logFile = openLogFile(name or "twistd.log",
+                          twistdOptions.get("rotateLength", ROTATE_LENGTH))
     if not signal.getsignal(signal.SIGUSR1):
 
         def rotate(number, frame):
@@ -125,7 +127,29 @@ _FACTORIES = {("json", False): "jsonTwistdObserver",
               ("json", True): "jsonSyslogObserver"}
 
 
-def useFormat(options, format):
+def ownLogFile(twistdOptions):
+    """
+    @param twistdOptions: C{twistd}'s parsed options, or C{None} where
+        C{twistd} does not run the options (a worker of C{--workers}).
+    @return: why C{twistd}'s log is no file of ftpkit's, which
+        C{--log-rotate-size} could rotate (standard output, syslog,
+        another C{--logger}); C{None} where it is one, or where C{twistd}
+        does not say.
+    """
+    if not isinstance(twistdOptions, dict):
+        return None
+    if twistdOptions.get("logger"):
+        return "twistd's --logger writes the log"
+    if twistdOptions.get("syslog"):
+        return "the log goes to syslog (twistd --syslog)"
+    name = twistdOptions.get("logfile") or ""
+    if name == "-" or (not name and twistdOptions.get("nodaemon")):
+        return ("the log is standard output (give twistd --logfile PATH "
+                "before ftpkit)")
+    return None
+
+
+def useFormat(options, format, rotateLength=ROTATE_LENGTH):
     """
     Make C{twistd} log in C{format}: name L{jsonTwistdObserver} or
     L{textTwistdObserver} (with C{--syslog}: L{jsonSyslogObserver} for
@@ -136,6 +160,8 @@ def useFormat(options, format):
     @param options: the parsed C{ftpkit} options; their C{parent}, when
         it is a mapping (C{usage.Options} is one), is C{twistd}'s.
     @param format: one of L{FORMATS}.
+    @param rotateLength: the size at which C{--logfile} rotates, in
+        bytes; C{0} for never (C{--log-rotate-size}).
     """
     parent = getattr(options, "parent", None)
     if not isinstance(parent, dict) or "logger" not in parent or parent.get(
@@ -147,5 +173,6 @@ def useFormat(options, format):
     _twistdOptions.clear()
     _twistdOptions.update(logfile=parent.get("logfile"),
                           nodaemon=parent.get("nodaemon"),
-                          prefix=parent.get("prefix"))
+                          prefix=parent.get("prefix"),
+                          rotateLength=rotateLength)
     parent["logger"] = f"{__name__}.{factory}"

@@ -48,6 +48,9 @@ LOGIN_RESULTS = ("success", "failure", "refused")
 TRANSFER_RESULTS = ("success", "failure")
 """The values of C{ftpkit_transfers_total}'s C{result} label."""
 
+RELOAD_RESULTS = ("success", "failure")
+"""The values of C{ftpkit_reloads_total}'s C{result} label."""
+
 
 def reasonLabel(reason):
     """
@@ -145,6 +148,17 @@ class ServerMetrics:
             "ftpkit_connections_refused",
             "Connections refused with 421 before their greeting, by reason.",
             ["reason"], registry=registry)
+        self.reloads = Counter(
+            "ftpkit_reloads",
+            "SIGHUP reloads of the users file and TLS certificate, by "
+            "result (failure: a file could not be used, the old one "
+            "serves).", ["result"], registry=registry)
+        self.reloadSucceeded = Gauge(
+            "ftpkit_last_reload_successful",
+            "1 if the last SIGHUP reload used every file (or none came "
+            "since the start), 0 if the old users or certificate serve.",
+            registry=registry, multiprocess_mode="livemin")
+        self.reloadSucceeded.set(1)
         self._handlers = {
             events.SESSION_STARTED: self._sessionStarted,
             events.SESSION_ENDED: self._sessionEnded,
@@ -189,6 +203,8 @@ class ServerMetrics:
         """
         for result in LOGIN_RESULTS:
             self._labels(self.logins, result)
+        for result in RELOAD_RESULTS:
+            self._labels(self.reloads, result)
         for command in events.TRANSFER_COMMANDS + events.LISTING_COMMANDS:
             for result in TRANSFER_RESULTS:
                 self._labels(self.transfers, command, result)
@@ -244,6 +260,16 @@ class ServerMetrics:
     def _refused(self, event):
         self._labels(self.refused, reasonLabel(event.reason)).inc()
 
+    def reloaded(self, succeeded):
+        """
+        Count a C{SIGHUP} reload of this process.
+
+        @param succeeded: whether every file it read could be used.
+        """
+        self._labels(self.reloads,
+                     "success" if succeeded else "failure").inc()
+        self.reloadSucceeded.set(1 if succeeded else 0)
+
 
 _metrics = None
 
@@ -259,6 +285,13 @@ class UncountedMetrics:
         Count nothing of C{hub}'s events.
 
         @param hub: an L{events.EventHub}.
+        """
+
+    def reloaded(self, succeeded):
+        """
+        Count no reload.
+
+        @param succeeded: whether it used every file.
         """
 
 
@@ -341,6 +374,17 @@ def expositionRegistry():
         MultiProcessCollector(registry)
         return registry
     return WithoutCreated(processMetrics().registry)
+
+
+def countReload(succeeded):
+    """
+    Count a C{SIGHUP} reload in this process's metrics, where it keeps
+    them (C{--metrics}).
+
+    @param succeeded: whether every file it read could be used.
+    """
+    if _metrics is not None:
+        _metrics.reloaded(succeeded)
 
 
 def forgetProcess(pid):

@@ -166,6 +166,50 @@ class TwistdObserverTests(unittest.TestCase):
             self.assertTrue(f.read().endswith(" [x#-] hello there\n"))
         self.assertNotEqual(signal.getsignal(signal.SIGUSR1), signal.SIG_DFL)
 
+    def openedSize(self, *arguments):
+        """
+        @param arguments: ftpkit's options, given with C{twistd
+            --logfile}.
+        @return: the C{rotateLength} of the log file the observer opens.
+        """
+        self.addCleanup(signal.signal, signal.SIGUSR1,
+                        signal.getsignal(signal.SIGUSR1))
+        self.parse(*arguments, logfile=os.path.abspath(self.mktemp()),
+                   nodaemon=False)
+        opened = logformat.twistdLogFile(logformat._twistdOptions)
+        self.addCleanup(opened.close)
+        return opened.rotateLength
+
+    def test_rotateSize(self):
+        """
+        C{--log-rotate-size} sets the size at which C{--logfile} rotates
+        (C{0}: never; twistd's million bytes by default).
+        """
+        self.assertEqual(self.openedSize(), 1000000)
+        self.assertEqual(self.openedSize("--log-rotate-size", "64K"), 65536)
+        self.assertIsNone(self.openedSize("--log-rotate-size", "0"))
+
+    def test_rotateSizeWithoutFile(self):
+        """
+        C{--log-rotate-size} where ftpkit writes no log file (standard
+        output, syslog, another C{--logger}) is a usage error: one line,
+        exit status 1.
+        """
+        for twistd, why in [
+                ({}, "the log is standard output"),
+                ({"logfile": "-"}, "the log is standard output"),
+                ({"syslog": True}, "the log goes to syslog"),
+                ({"logger": "my.observer", "logfile": "/tmp/x.log"},
+                 "twistd's --logger writes the log")]:
+            errors = io.StringIO()
+            self.patch(Options, "errorOutput", errors)
+            error = self.assertRaises(
+                SystemExit, self.parse, "--log-rotate-size", "0", **twistd)
+            self.assertEqual(error.code, 1)
+            line, = errors.getvalue().splitlines()
+            self.assertIn(f"--log-rotate-size: {why}", line)
+            self.assertIn("there is no log file to rotate", line)
+
     def test_daemonStandardOutput(self):
         """
         C{--logfile -} without C{--nodaemon} ends C{twistd} with its own

@@ -74,6 +74,35 @@ them, with the grace kept and run out; C{haproxy:} clients' addresses
 in the log, the transfer log and C{/sessions}; the paced rates; some 60
 bad option combinations (one line each). Found and fixed: the moved
 C{--logfile} (L{tests.unit.test_logfiles}).
+
+Tried and held in session 36: the docs' systemd unit (C{systemd-analyze
+verify}: no warning; run by hand, C{twistd -n} with C{--workers 2}):
+C{SIGHUP} twice during four paced 20 MB downloads (each whole, one
+C{reloading} line a process a signal), a worker killed with C{SIGKILL}
+and replaced (no counter of C{/metrics} went down, C{ftpkit_sessions} 0,
+a download served by the new worker, the next C{SIGHUP} reaching it),
+C{SIGTERM} (status 143, the pid file removed); C{logrotate} 3.21 with
+the docs' stanzas (C{create}, with and without C{postrotate}) twice
+during downloads under C{--workers 2} and C{--log-rotate-size 0}: five
+C{RETR} lines and five C{--xferlog} lines over the three files of each,
+none lost or twice; a C{--pidfile} of a running server (one line,
+exit 1) and of a reused pid, daemonized; some 40 bad option
+combinations over every option group, in-process and through C{twistd}
+(one line each, exit status 1, as the contract says). Found and fixed:
+C{twistd}'s rotation by size renaming C{logrotate}'s files, and its
+stale size count after C{copytruncate} (C{--log-rotate-size},
+L{tests.unit.test_logfiles}); a moved log file noticed only at
+C{SIGUSR1}; a reused pid in C{--pidfile} stopping the start
+(L{tests.unit.test_pidfiles}); the pid file left by a C{SIGTERM} just
+after the C{listening on} line (L{tests.integration.test_startinterrupt});
+a failed reload invisible in C{/metrics}
+(L{tests.unit.test_reloadmetrics}); no golden file for the reload lines
+(L{tests.integration.test_reloadgolden36}, which held). Found and left:
+C{--umask 777} (or any mask taking the owner's read bit) is taken, and
+the server's own account (unless root) then cannot read back what was
+uploaded; C{python -m ftpkit.passwd} and C{pgadmin} (argparse) exit 2 on
+a usage error, the server 1, and C{python -m ftpkit.who --bogus} prints
+its usage alone, not what was wrong.
 """
 
 import ftplib

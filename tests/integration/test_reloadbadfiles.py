@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,8 +23,9 @@ from cryptography.x509.oid import NameOID
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
+from tests.integration.test_metrics import samples
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, freePort
 from tests.tlssupport import derOf, makeCertificate, presentedCertificate
 
 USERS = "users file not reloaded, keeping the old users: "
@@ -208,5 +210,81 @@ class BadReloadTests(unittest.TestCase):
         """
         Under C{--workers 2}, in each worker; the acceptor, which keeps
         the files' last good content for its workers, is not held either.
+        """
+        self.reloads(["--workers", "2"], 2)
+
+
+class ReloadMetricsTests(unittest.TestCase):
+    """
+    A failed reload is in C{--metrics} (C{ftpkit_reloads_total},
+    C{ftpkit_last_reload_successful}), in one process and under
+    C{--workers 2}: it was one error line in the log, nothing an alert
+    could see.
+    """
+
+    timeout = 300
+
+    def setUp(self):
+        try:
+            import prometheus_client  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("needs prometheus-client")
+        self.directory = scratchDirectory(self)
+        self.cert, self.key, _ = makeCertificate(self.directory)
+        otherCert, _, _ = makeCertificate(self.directory, "other")
+        with open(self.cert, "rb") as f:
+            self.good = f.read()
+        with open(otherCert, "rb") as f:
+            self.otherCert = f.read()
+
+    def reloads(self, extra, processes):
+        """
+        Reload a certificate that does not match its key, then the good
+        one again, scraping after each.
+
+        @param extra: more options.
+        @param processes: how many processes reload.
+        """
+        port = freePort()
+        server = ServerProcess(self, [
+            "--root", self.directory, "--auth", "anonymous", "--tls-cert",
+            self.cert, "--tls-key", self.key, "--metrics",
+            f"tcp:{port}:interface=127.0.0.1", *extra])
+        if extra:
+            server.waitForLog(" ready\n", processes)
+        else:
+            server.waitForGreeting()
+        url = f"http://127.0.0.1:{port}/metrics"
+
+        def values():
+            with urllib.request.urlopen(url, timeout=30) as response:
+                found = samples(response.read().decode("utf-8"))
+            return (found.get(("ftpkit_reloads_total",
+                               (("result", "success"),))),
+                    found.get(("ftpkit_reloads_total",
+                               (("result", "failure"),))),
+                    found.get(("ftpkit_last_reload_successful", ())))
+
+        self.assertEqual(values(), (0, 0, 1))
+        restore(self.cert, self.otherCert)
+        server.signal(signal.SIGHUP)
+        server.waitForLog(CERTIFICATE)
+        server.waitFor(lambda: values() == (0, processes, 0),
+                       "the failed reload counted")
+        restore(self.cert, self.good)
+        server.signal(signal.SIGHUP)
+        server.waitForLog("reloaded the TLS certificate from")
+        server.waitFor(lambda: values() == (processes, processes, 1),
+                       "the reload counted")
+
+    def test_oneProcess(self):
+        """
+        In one process.
+        """
+        self.reloads([], 1)
+
+    def test_workers(self):
+        """
+        Under C{--workers 2}: each worker counts its own reload.
         """
         self.reloads(["--workers", "2"], 2)

@@ -115,6 +115,19 @@ class StartInterruptTests(unittest.TestCase):
         self.interrupted("listen", number=signal.SIGTERM)
         self.interrupted("listen", number=signal.SIGTERM, twistd=True)
 
+    def test_stoppedPidFile(self):
+        """
+        C{SIGTERM} or C{SIGINT} as C{twistd -n --pidfile P ftpkit}'s
+        service starts listening (after its C{listening on} line, before
+        its reactor runs) removes C{P}, which C{twistd} wrote just before:
+        it was left behind, naming a process that is gone.
+        """
+        for number in (signal.SIGTERM, signal.SIGINT):
+            pidfile = os.path.join(scratchDirectory(self), "ftpkit.pid")
+            self.interrupted("listen", number=number, twistd=True,
+                             twistdOptions=["-n", "--pidfile", pidfile])
+            self.assertFalse(os.path.exists(pidfile))
+
     def test_workers(self):
         """
         Under C{--workers 2}, a Ctrl-C to the whole process group as the

@@ -18,6 +18,7 @@ import sys
 
 from twisted.trial import unittest
 
+from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError
 from tests.scratch import scratchDirectory
@@ -161,3 +162,55 @@ class TwistdPathTests(unittest.TestCase):
                  f"--chroot: {missing!r} is not an existing directory"),
                 ({"chroot": here, "logfile": here}, None)]:
             self.assertEqual(twistdPathError({**fine, **changed}), expected)
+
+
+class TwistdPidFileTests(unittest.TestCase):
+    """
+    A C{--pidfile} left by a server that is gone, whose pid another
+    program has now (L{ftpkit.deploy.pidfiles}).
+    """
+
+    timeout = 120
+
+    def test_reusedPid(self):
+        """
+        C{twistd -n --pidfile P ftpkit}, where C{P} names a process that
+        is no server, removes C{P}, says so in the log and serves, its
+        own pid in C{P}: C{twistd} refused to start (C{Another twistd
+        server is running, PID N}), and a server killed before a reboot
+        did not start again once its pid was another program's.
+        """
+        here = scratchDirectory(self)
+        pidfile = os.path.join(here, "ftpkit.pid")
+        sleeper = subprocess.Popen(["sleep", "120"])
+        self.addCleanup(sleeper.wait)
+        self.addCleanup(sleeper.kill)
+        while commandLine(sleeper.pid)[:1] != ["sleep"]:
+            os.sched_yield()
+        with open(pidfile, "w") as f:
+            f.write(f"{sleeper.pid}\n")
+        server = subprocess.Popen(
+            [sys.executable, "-c", TWISTD, "-n", "--pidfile", pidfile,
+             "ftpkit", "--listen", "tcp:0:interface=127.0.0.1", "--root",
+             here], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, cwd=here, env=dict(os.environ, PYTHONPATH=SOURCE))
+        self.addCleanup(server.stdout.close)
+        self.addCleanup(server.wait)
+        self.addCleanup(server.kill)
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "listening on" in line:
+                break
+        self.assertIn("listening on", "".join(lines), "".join(lines))
+        with open(pidfile) as f:
+            self.assertEqual(f.read().strip(), str(server.pid))
+        stale = [line for line in lines if "stale pid file" in line]
+        self.assertEqual(len(stale), 1, lines)
+        self.assertIn(
+            f"[ftpkit#warn] removed the stale pid file {pidfile}: process "
+            f"{sleeper.pid} is 'sleep 120', not a server", stale[0])
+        server.terminate()
+        server.wait()
+        rest = server.stdout.read()
+        self.assertFalse(os.path.exists(pidfile), rest)

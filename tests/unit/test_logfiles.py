@@ -8,7 +8,8 @@ import shutil
 
 from twisted.trial import unittest
 
-from ftpkit.compat.logfiles import MovableLogFile, movedAway
+from ftpkit.compat import logfiles
+from ftpkit.compat.logfiles import MovableLogFile, movedAway, openLogFile
 
 
 def readBytes(path):
@@ -111,3 +112,136 @@ class MovableLogFileTests(unittest.TestCase):
         os.truncate(self.path, 0)
         self.log.write(b"fourth\n")
         self.assertEqual(readBytes(self.path), b"fourth\n")
+
+    def test_sizeReadAfterTruncation(self):
+        """
+        The size rotation counts what the file has, not what was written
+        to it: a file cut short (C{copytruncate}) is not renamed C{.1}
+        when the count of the lines written since the start reaches the
+        size, only when the file does (it was, at the next line).
+        """
+        self.log.rotateLength = 20
+        self.log.write(b"0123456789abcde\n")
+        os.truncate(self.path, 0)
+        self.log.write(b"second\n")
+        self.log.write(b"third\n")
+        self.assertFalse(os.path.exists(self.path + ".1"))
+        self.assertEqual(readBytes(self.path), b"second\nthird\n")
+        self.log.write(b"0123456789\n")
+        self.log.write(b"fourth\n")
+        self.assertEqual(readBytes(self.path + ".1"),
+                         b"second\nthird\n0123456789\n")
+        self.assertEqual(readBytes(self.path), b"fourth\n")
+
+    def test_movedNoticedWithoutSignal(self):
+        """
+        A file moved away is noticed at the first line written
+        L{logfiles.MOVE_LOOK} seconds or more after the last look,
+        without C{SIGUSR1}, as the transfer log's is at its next line:
+        the lines went on into the moved file until the next signal or
+        rotation.
+        """
+        clock = [1e9]
+        self.log.now = lambda: clock[0]
+        self.log.write(b"looked\n")
+        os.rename(self.path, self.path + ".1")
+        self.log.write(b"within a second\n")
+        self.assertFalse(os.path.exists(self.path))
+        clock[0] += logfiles.MOVE_LOOK
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"),
+                         b"first\nlooked\nwithin a second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+
+
+class NoSizeRotationTests(unittest.TestCase):
+    """
+    L{openLogFile} without a size (C{--log-rotate-size 0}): C{logrotate}
+    rotates the file, ftpkit renames nothing.
+    """
+
+    def setUp(self):
+        self.directory = os.path.abspath(self.mktemp())
+        os.makedirs(self.directory)
+        self.path = os.path.join(self.directory, "ftpkit.log")
+
+    def open(self, rotateLength):
+        """
+        @return: the log file L{openLogFile} opens with C{rotateLength}.
+        """
+        log = openLogFile(self.path, rotateLength)
+        self.addCleanup(log.close)
+        return log
+
+    def test_defaultSize(self):
+        """
+        By default the file rotates at Twisted's size, a million bytes.
+        """
+        self.assertEqual(self.open(logfiles.ROTATE_LENGTH).rotateLength,
+                         1000000)
+
+    def test_neverBySize(self):
+        """
+        Without a size the file grows past any count of bytes, never
+        renamed.
+        """
+        log = self.open(0)
+        for _ in range(3):
+            log.write(b"x" * 1000000)
+        self.assertEqual(os.listdir(self.directory), ["ftpkit.log"])
+        self.assertEqual(os.path.getsize(self.path), 3000000)
+
+    def test_signalRenamesNothing(self):
+        """
+        C{SIGUSR1} (L{MovableLogFile.rotate}) without a size leaves a
+        file still at its path as it is: C{logrotate}'s C{ftpkit.log.1}
+        is not renamed C{.2}, nor the file C{.1}.
+        """
+        log = self.open(None)
+        log.write(b"first\n")
+        with open(self.path + ".1", "wb") as f:
+            f.write(b"logrotate's\n")
+        log.rotate()
+        log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"first\nsecond\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"logrotate's\n")
+        self.assertEqual(sorted(os.listdir(self.directory)),
+                         ["ftpkit.log", "ftpkit.log.1"])
+
+    def test_movedNoticedWithoutSize(self):
+        """
+        Without a size, a file moved away (C{logrotate}'s C{create}
+        without C{postrotate}) is noticed at a line all the same.
+        """
+        log = self.open(0)
+        log.write(b"first\n")
+        os.rename(self.path, self.path + ".1")
+        log.now = lambda: 1e9
+        log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\n")
+
+    def test_signalOpensMovedFile(self):
+        """
+        C{SIGUSR1} without a size, after C{logrotate} moved the file
+        away (its C{create} made a new one): the lines go into the new
+        file.
+        """
+        log = self.open(None)
+        log.write(b"first\n")
+        os.rename(self.path, self.path + ".1")
+        with open(self.path, "wb"):
+            pass
+        log.rotate()
+        log.write(b"second\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\n")
+
+    def test_fallbackSize(self):
+        """
+        Where Twisted lacks the names L{MovableLogFile} overrides, its own
+        C{LogFile} gets the same size (none for C{0}).
+        """
+        self.patch(logfiles, "_usable", False)
+        self.assertIsNone(self.open(0).rotateLength)
+        self.assertEqual(self.open(5000).rotateLength, 5000)
