@@ -153,7 +153,7 @@ class FileDescriptor:
         L{ftpkit.errors.QuotaExceeded} and is never committed.
     @ivar runShort: C{None}, or, for an upload, a runner for the short
         calls of a small upload (moving at most
-        L{ftpkit.data.movers._splice.SHORT_BATCH_SIZE} bytes, and its
+        L{ftpkit.data.movers._splicebatch.SHORT_BATCH_SIZE} bytes, and its
         commit), called as C{runShort(function, *args)}: it runs the call
         at once in the calling thread and returns a fired Deferred with its
         outcome when the storage answers such calls at once, else returns

@@ -16,10 +16,14 @@ from twisted.trial.unittest import SkipTest
 from zope.interface import implementer, providedBy
 from zope.interface.verify import verifyObject
 
-from ftpkit.conformance.helpers import CollectingConsumer, readFile, writeFile
+from ftpkit.conformance.helpers import (
+    CollectingConsumer,
+    readFile,
+    writeFile,
+    writesWholeFiles,
+)
 from ftpkit.errors import (
     AlreadyExists,
-    CommandNotImplemented,
     IsDirectory,
     NoSuchFile,
 )
@@ -27,7 +31,6 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellResume,
     IFTPShellResumeOwners,
-    IFTPShellUploadOffsets,
     IPartialWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
@@ -53,17 +56,6 @@ SETTLE_TRIES = 500
 """How many times L{FileTests.settle} is waited on, at most, for a stopped
 download's L{Deferred}: a shell reading in threads may answer late on a
 busy machine."""
-
-
-def writesWholeFiles(shell):
-    """
-    @param shell: an L{ftpkit.interfaces.IFTPShell}.
-    @return: whether it says its uploads cannot write at an offset
-        (L{IFTPShellUploadOffsets}); a shell that does not say writes
-        there.
-    """
-    return (IFTPShellUploadOffsets.providedBy(shell)
-            and not shell.writesAtOffsets())
 
 
 @implementer(IPushProducer)
@@ -300,33 +292,12 @@ class FileTests:
         """
         Skip a test of uploads at an offset on a shell that says its
         uploads cannot write there (L{IFTPShellUploadOffsets}), which
-        L{test_wholeFilesOnly} tests instead.
+        L{ftpkit.conformance.resumes.ResumeTests.test_wholeFilesOnly}
+        tests instead.
         """
         if writesWholeFiles(self.shell):
             raise SkipTest("The shell's uploads do not write at offsets"
                            " (test_wholeFilesOnly)")
-
-    @inlineCallbacks
-    def test_wholeFilesOnly(self):
-        """
-        A shell that says its uploads cannot write at an offset
-        (L{IFTPShellUploadOffsets}, C{writesAtOffsets} false) refuses each
-        one, resuming or appending, with L{CommandNotImplemented} (whose
-        text says why), and the file stays as it was; the server never
-        asks it such an upload, but a shell of its own may.
-        """
-        if not writesWholeFiles(self.shell):
-            raise SkipTest("The shell's uploads write at offsets, or it"
-                           " does not say (IFTPShellUploadOffsets)")
-        yield writeFile(self.shell, ("f",), b"hello")
-        for offset, append in ((2, False), (5, False), (0, True)):
-            yield self.assertFailure(
-                self.shell.openForWriting(("f",), offset, append),
-                CommandNotImplemented)
-        yield self.assertFailure(
-            self.shell.openForWriting(("new",), 0, True),
-            CommandNotImplemented)
-        self.assertEqual((yield readFile(self.shell, ("f",))), b"hello")
 
     @inlineCallbacks
     def test_writeOffset(self):

@@ -12,7 +12,7 @@ from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
 from ftpkit.data.producers import BytesProducer
-from ftpkit.interfaces import IRefusingWriteFile
+from ftpkit.interfaces import IFTPShellUploadOffsets, IRefusingWriteFile
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 
 
@@ -184,3 +184,14 @@ def writeFile(shell, path, data, offset=0, append=False):
             raise refusal from None
         raise
     yield opened.close()
+
+
+def writesWholeFiles(shell):
+    """
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @return: whether it says its uploads cannot write at an offset
+        (L{IFTPShellUploadOffsets}); a shell that does not say writes
+        there.
+    """
+    return (IFTPShellUploadOffsets.providedBy(shell)
+            and not shell.writesAtOffsets())

@@ -11,8 +11,7 @@ its cut uploads are kept.
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import SkipTest
 
-from ftpkit.conformance.files import writesWholeFiles
-from ftpkit.conformance.helpers import readFile, writeFile
+from ftpkit.conformance.helpers import readFile, writeFile, writesWholeFiles
 from ftpkit.errors import CommandNotImplemented, FTPError
 from ftpkit.interfaces import IFTPShellResume
 from ftpkit.shells.adapters import writeFileFor
@@ -109,3 +108,25 @@ class ResumeTests:
         self.assertEqual((yield readFile(kept, ("f",))), NEW)
         self.assertEqual([name for name, _ in (yield self.shell.list(()))],
                          ["f"])
+
+    @inlineCallbacks
+    def test_wholeFilesOnly(self):
+        """
+        A shell that says its uploads cannot write at an offset
+        (L{IFTPShellUploadOffsets}, C{writesAtOffsets} false) refuses each
+        one, resuming or appending, with L{CommandNotImplemented} (whose
+        text says why), and the file stays as it was; the server never
+        asks it such an upload, but a shell of its own may.
+        """
+        if not writesWholeFiles(self.shell):
+            raise SkipTest("The shell's uploads write at offsets, or it"
+                           " does not say (IFTPShellUploadOffsets)")
+        yield writeFile(self.shell, ("f",), b"hello")
+        for offset, append in ((2, False), (5, False), (0, True)):
+            yield self.assertFailure(
+                self.shell.openForWriting(("f",), offset, append),
+                CommandNotImplemented)
+        yield self.assertFailure(
+            self.shell.openForWriting(("new",), 0, True),
+            CommandNotImplemented)
+        self.assertEqual((yield readFile(self.shell, ("f",))), b"hello")

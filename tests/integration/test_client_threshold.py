@@ -1,7 +1,7 @@
 """
 Real clients uploading files on both sides of the size below which an
 upload's bytes move at once through Python rather than a splice pipe
-(L{ftpkit.data.movers._splice.SHORT_BATCH_SIZE}): empty, one byte, a
+(L{ftpkit.data.movers._splicebatch.SHORT_BATCH_SIZE}): empty, one byte, a
 few KiB, the threshold, one byte past it, and a few MiB, each downloaded
 back; in clear (every data connection curl makes, lftp, ncftpput, tnftp,
 inetutils ftp), over explicit and implicit FTPS, resumed and appended
@@ -19,7 +19,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.data.movers._splice import SHORT_BATCH_SIZE
+from ftpkit.data.movers._splicebatch import SHORT_BATCH_SIZE
 from tests.clienttrees import makeTree, readFile, treeDigest
 from tests.integration.test_clients import ClientTestMixin
 from tests.tlssupport import FTPSTestsMixin

@@ -13,7 +13,7 @@ import socket
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers import _splicebatch as batches
 from ftpkit.deploy.fdlimit import (
     REFUSAL,
     RESERVE,
@@ -329,7 +329,7 @@ class RunningUploadTests(unittest.TestCase):
         _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
         resource.prlimit(pid, resource.RLIMIT_NOFILE,
                          (lowestFreeDescriptor(pid), hard))
-        size = 50 * splicing.SHORT_BATCH_SIZE
+        size = 50 * batches.SHORT_BATCH_SIZE
         try:
             data.sendall(b"x" * size)
             data.close()
@@ -408,7 +408,7 @@ class IdlePipesTests(unittest.TestCase):
         """
         Run L{UPLOADS} spliced uploads (C{TYPE I}, passive, in clear) at
         once, then end them all. Each sends more than the bytes moved at
-        once without a pipe (L{splicing.SHORT_BATCH_SIZE}), so that each
+        once without a pipe (L{batches.SHORT_BATCH_SIZE}), so that each
         takes one.
         """
         sessions = []
@@ -422,7 +422,7 @@ class IdlePipesTests(unittest.TestCase):
             self.addCleanup(data.close)
             opening = client.command(f"STOR up{number}.bin")
             self.assertTrue(opening.startswith(b"150"), opening)
-            data.sendall(b"x" * (splicing.SHORT_BATCH_SIZE + 1000))
+            data.sendall(b"x" * (batches.SHORT_BATCH_SIZE + 1000))
             sessions.append((client, data))
         for client, data in sessions:
             data.close()

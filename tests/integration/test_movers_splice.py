@@ -17,6 +17,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.data.movers import Upload
 from ftpkit.data.movers import _pipes as pipes
 from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers import _splicebatch as batches
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
@@ -43,7 +44,7 @@ def _connectedPair(testCase):
 
 class SpliceBatchTests(unittest.TestCase):
     """
-    L{splicing.spliceBatch} moves what a socket has into a file and says
+    L{batches.spliceBatch} moves what a socket has into a file and says
     why it stopped.
     """
 
@@ -58,8 +59,8 @@ class SpliceBatchTests(unittest.TestCase):
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
         self.addCleanup(os.close, self.fd)
 
-    def batch(self, position=0, limit=splicing.BATCH_SIZE):
-        return splicing.spliceBatch(self.receiver.fileno(), self.pipe,
+    def batch(self, position=0, limit=batches.BATCH_SIZE):
+        return batches.spliceBatch(self.receiver.fileno(), self.pipe,
                                     self.fd, position, limit)
 
     def content(self):
@@ -68,32 +69,32 @@ class SpliceBatchTests(unittest.TestCase):
 
     def test_emptyThenEnd(self):
         """
-        Nothing sent yet: L{splicing.EMPTY}. Bytes then the end: they land
-        at the position given, and L{splicing.END}.
+        Nothing sent yet: L{batches.EMPTY}. Bytes then the end: they land
+        at the position given, and L{batches.END}.
         """
-        self.assertEqual(self.batch(), (0, splicing.EMPTY))
+        self.assertEqual(self.batch(), (0, batches.EMPTY))
         self.sender.sendall(b"hello")
         self.sender.shutdown(socket.SHUT_WR)
         moved, why = self.batch(position=3)
-        self.assertEqual((moved, why), (5, splicing.END))
+        self.assertEqual((moved, why), (5, batches.END))
         self.assertEqual(self.content(), b"\0\0\0hello")
 
     def test_limit(self):
         """
-        At most C{limit} bytes per batch: L{splicing.MORE} then the rest.
+        At most C{limit} bytes per batch: L{batches.MORE} then the rest.
         """
         payload = os.urandom(300000)
         self.sender.sendall(payload)
         self.sender.close()
-        self.assertEqual(self.batch(limit=100000), (100000, splicing.MORE))
+        self.assertEqual(self.batch(limit=100000), (100000, batches.MORE))
         moved, why = self.batch(position=100000)
-        self.assertEqual((moved, why), (200000, splicing.END))
+        self.assertEqual((moved, why), (200000, batches.END))
         self.assertEqual(self.content(), payload)
 
     def test_fileWritesBounded(self):
         """
         Each splice into the file moves at most
-        L{splicing.FILE_WRITE_SIZE} bytes, however much the pipe holds.
+        L{batches.FILE_WRITE_SIZE} bytes, however much the pipe holds.
         """
         real = os.splice
         intoFile = []
@@ -103,20 +104,20 @@ class SpliceBatchTests(unittest.TestCase):
                 intoFile.append(count)
             return real(source, destination, count, **kwargs)
         self.patch(os, "splice", recording)
-        payload = os.urandom(5 * splicing.FILE_WRITE_SIZE + 1)
+        payload = os.urandom(5 * batches.FILE_WRITE_SIZE + 1)
         self.sender.sendall(payload)
         self.sender.close()
         moved, why = self.batch()
-        while why == splicing.MORE:
+        while why == batches.MORE:
             more, why = self.batch(position=moved)
             moved += more
         self.assertEqual(self.content(), payload)
-        self.assertLessEqual(max(intoFile), splicing.FILE_WRITE_SIZE)
+        self.assertLessEqual(max(intoFile), batches.FILE_WRITE_SIZE)
 
     def test_fileWritesInsideBoundaries(self):
         """
         No splice into the file crosses a multiple of
-        L{splicing.FILE_WRITE_SIZE}, wherever the batch starts and however
+        L{batches.FILE_WRITE_SIZE}, wherever the batch starts and however
         the socket's bytes come: each page-cache folio is then made whole
         by one write, rather than split into smaller ones at every write's
         unaligned ends (five times as many folios, and more CPU per byte).
@@ -130,13 +131,13 @@ class SpliceBatchTests(unittest.TestCase):
                 intoFile.append((kwargs["offset_dst"], written))
             return written
         self.patch(os, "splice", recording)
-        size = splicing.FILE_WRITE_SIZE
+        size = batches.FILE_WRITE_SIZE
         payload = os.urandom(3 * size)
         self.sender.sendall(payload)
         self.sender.close()
         start = 1000
         moved, why = self.batch(position=start)
-        while why == splicing.MORE:
+        while why == batches.MORE:
             more, why = self.batch(position=start + moved)
             moved += more
         self.assertEqual(self.content(), b"\0" * start + payload)
@@ -146,12 +147,12 @@ class SpliceBatchTests(unittest.TestCase):
 
     def test_broken(self):
         """
-        A reset connection: L{splicing.BROKEN}.
+        A reset connection: L{batches.BROKEN}.
         """
         self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                struct.pack("ii", 1, 0))
         self.sender.close()
-        self.assertEqual(self.batch(), (0, splicing.BROKEN))
+        self.assertEqual(self.batch(), (0, batches.BROKEN))
 
     def test_writeErrorRaised(self):
         """
@@ -160,7 +161,7 @@ class SpliceBatchTests(unittest.TestCase):
         readOnly = os.open(self.path, os.O_RDONLY)
         self.addCleanup(os.close, readOnly)
         self.sender.sendall(b"data")
-        self.assertRaises(OSError, splicing.spliceBatch,
+        self.assertRaises(OSError, batches.spliceBatch,
                           self.receiver.fileno(), self.pipe, readOnly, 0)
 
 
@@ -176,12 +177,12 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
         self.root = scratchDirectory(self)
         self.server = self.startServer(FilesystemRealm(self.root))
         self.batches = 0
-        original = splicing.spliceBatch
+        original = batches.spliceBatch
 
         def counting(*args, **kwargs):
             self.batches += 1
             return original(*args, **kwargs)
-        self.patch(splicing, "spliceBatch", counting)
+        self.patch(batches, "spliceBatch", counting)
 
     def session(self, function):
         def run():
@@ -241,7 +242,7 @@ class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
 
         def full(*args, **kwargs):
             raise OSError(errno.ENOSPC, "No space left on device")
-        self.patch(splicing, "spliceBatch", full)
+        self.patch(batches, "spliceBatch", full)
 
         def run(ftp):
             try:

@@ -2,7 +2,7 @@
 Small uploads into the filesystem shell run at once, in the reactor
 thread, where its L{ftpkit.shells.shortcalls.ShortCalls} allows it: the
 open, and the bytes and commit of an upload that fits in
-L{ftpkit.data.movers._splice.SHORT_BATCH_SIZE}; everything else still goes
+L{ftpkit.data.movers._splicebatch.SHORT_BATCH_SIZE}; everything else still goes
 to the disk threads, and failures keep the same guarantees.
 """
 
@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from ftpkit.data.connection import LeanConnection
 from ftpkit.data.movers import Upload
 from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers import _splicebatch as batches
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import InsufficientStorage, UploadTooLarge
 from ftpkit.shells import diskqueue
@@ -103,7 +104,7 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
     def test_smallUploadWithoutPipe(self):
         """
         A small upload moved at once takes no splice pipe and makes no
-        C{splice} call: its bytes go through Python (L{splicing.readBatch}).
+        C{splice} call: its bytes go through Python (L{batches.readBatch}).
         """
         taken, spliced = [], []
         realTake = splicing.takePipe
@@ -134,15 +135,15 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
 
     async def test_largerUploadGoesOnInThreads(self):
         """
-        Past L{splicing.SHORT_BATCH_SIZE} bytes, the upload goes on in the
+        Past L{batches.SHORT_BATCH_SIZE} bytes, the upload goes on in the
         disk threads, and lands whole.
         """
-        payload = os.urandom(3 * splicing.SHORT_BATCH_SIZE + 5)
+        payload = os.urandom(3 * batches.SHORT_BATCH_SIZE + 5)
         writer = self.successResultOf(self.shell.openForWriting(("f",)))
         _, receiving = self.upload(writer, payload)
         self.assertEqual(await receiving, len(payload))
         self.assertEqual(self.content("f"), payload)
-        self.assertEqual(self.jobs, [splicing._batchThenCommit])
+        self.assertEqual(self.jobs, [batches.batchThenCommit])
 
     async def test_networkFileSystemUsesThreads(self):
         """
@@ -221,7 +222,7 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         pacer = Pacer.over([RateLimit(10 ** 9, reactor)])
         _, receiving = self.upload(writer, b"paced", pacer=pacer)
         self.assertEqual(await receiving, 5)
-        self.assertEqual(self.jobs, [splicing._batchThenCommit])
+        self.assertEqual(self.jobs, [batches.batchThenCommit])
 
 
 class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
@@ -322,8 +323,8 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
 
 class ReadBatchTests(unittest.TestCase):
     """
-    L{splicing.readBatch} moves what a socket has into a file through
-    Python and says why it stopped, as L{splicing.spliceBatch} does.
+    L{batches.readBatch} moves what a socket has into a file through
+    Python and says why it stopped, as L{batches.spliceBatch} does.
     """
 
     def setUp(self):
@@ -332,8 +333,8 @@ class ReadBatchTests(unittest.TestCase):
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
         self.addCleanup(os.close, self.fd)
 
-    def batch(self, position=0, limit=splicing.SHORT_BATCH_SIZE):
-        return splicing.readBatch(self.receiver, self.fd, position, limit)
+    def batch(self, position=0, limit=batches.SHORT_BATCH_SIZE):
+        return batches.readBatch(self.receiver, self.fd, position, limit)
 
     def content(self):
         with open(self.path, "rb") as f:
@@ -341,34 +342,34 @@ class ReadBatchTests(unittest.TestCase):
 
     def test_emptyThenEnd(self):
         """
-        Nothing sent yet: L{splicing.EMPTY}. Bytes then the end: they land
-        at the position given, and L{splicing.END}.
+        Nothing sent yet: L{batches.EMPTY}. Bytes then the end: they land
+        at the position given, and L{batches.END}.
         """
-        self.assertEqual(self.batch(), (0, splicing.EMPTY))
+        self.assertEqual(self.batch(), (0, batches.EMPTY))
         self.sender.sendall(b"hello")
         self.sender.shutdown(socket.SHUT_WR)
-        self.assertEqual(self.batch(position=3), (5, splicing.END))
+        self.assertEqual(self.batch(position=3), (5, batches.END))
         self.assertEqual(self.content(), b"\0\0\0hello")
 
     def test_limit(self):
         """
-        At most C{limit} bytes: L{splicing.MORE}, then the rest.
+        At most C{limit} bytes: L{batches.MORE}, then the rest.
         """
         payload = os.urandom(50000)
         self.sender.sendall(payload)
         self.sender.close()
-        self.assertEqual(self.batch(limit=30000), (30000, splicing.MORE))
-        self.assertEqual(self.batch(position=30000), (20000, splicing.END))
+        self.assertEqual(self.batch(limit=30000), (30000, batches.MORE))
+        self.assertEqual(self.batch(position=30000), (20000, batches.END))
         self.assertEqual(self.content(), payload)
 
     def test_broken(self):
         """
-        A reset connection: L{splicing.BROKEN}.
+        A reset connection: L{batches.BROKEN}.
         """
         self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                struct.pack("ii", 1, 0))
         self.sender.close()
-        self.assertEqual(self.batch(), (0, splicing.BROKEN))
+        self.assertEqual(self.batch(), (0, batches.BROKEN))
 
     def test_writeErrorRaised(self):
         """
@@ -377,5 +378,5 @@ class ReadBatchTests(unittest.TestCase):
         readOnly = os.open(self.path, os.O_RDONLY)
         self.addCleanup(os.close, readOnly)
         self.sender.sendall(b"data")
-        self.assertRaises(OSError, splicing.readBatch, self.receiver,
-                          readOnly, 0, splicing.SHORT_BATCH_SIZE)
+        self.assertRaises(OSError, batches.readBatch, self.receiver,
+                          readOnly, 0, batches.SHORT_BATCH_SIZE)

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 from ftpkit.data.movers import Download, Upload, _sendfile
 from ftpkit.data.movers import _pipes as pipes
 from ftpkit.data.movers import _splice as splicing
+from ftpkit.data.movers import _splicebatch as batches
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import TransferAborted
 from tests.scratch import scratchDirectory
@@ -256,7 +257,7 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.assertIsNone(self.connection.lostReason)
         self.assertNoResult(done)
         self.assertGreaterEqual(self.server.fileno(), 0)
-        batch.callback((0, splicing.EMPTY))
+        batch.callback((0, batches.EMPTY))
         self.assertIsInstance(self.connection.lostReason, ConnectionAborted)
         self.failureResultOf(done, TransferAborted)
         self.assertEqual(self.server.fileno(), -1)

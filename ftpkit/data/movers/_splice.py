@@ -5,19 +5,18 @@ the kernel, never copied into Python (docs/benchmark-history.rst has the
 measurements), but for a small upload's first bytes (below). Private to
 L{ftpkit.data.movers}.
 
-L{spliceBatch} blocks on the disk, so it runs in a disk thread; the
-socket is non-blocking, so it returns as soon as the socket has nothing to
-give. The first L{SHORT_BATCH_SIZE} bytes of an upload are moved at once
-where the storage allows it, through Python instead (L{readBatch}: C{recv}
-into a buffer and C{pwrite}): an upload that small then never takes a
-pipe. L{SpliceReceiver} runs the batches of one upload and waits between
-them: in place while the reactor has nothing else to do
+The batches (L{ftpkit.data.movers._splicebatch}) block on the disk, so
+they run in a disk thread; the socket is non-blocking, so a batch returns
+as soon as the socket has nothing to give. The first
+L{SHORT_BATCH_SIZE} bytes of an upload are moved at once where the
+storage allows it, through Python instead (C{recv} into a buffer and
+C{pwrite}): an upload that small then never takes a pipe.
+L{SpliceReceiver} runs the batches of one upload and waits between them:
+in place while the reactor has nothing else to do
 (L{ftpkit.data.inplace}), else in the reactor.
 """
 
-import errno
 import os
-import socket
 
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.python.failure import Failure
@@ -25,43 +24,26 @@ from zope.interface import implementer
 
 from ftpkit.data.inplace import waitInPlace
 from ftpkit.data.movers._ending import EndsOnce
-from ftpkit.data.movers._pipes import PIPE_SIZE, releasePipe, takePipe
+from ftpkit.data.movers._pipes import releasePipe, takePipe
+from ftpkit.data.movers._splicebatch import (
+    BATCH_SIZE,
+    COMMIT,
+    EMPTY,
+    END,
+    HELD,
+    MORE,
+    SHORT_BATCH_SIZE,
+    batchThenCommit,
+    hasInput,
+    readInThreadThenCommit,
+    readThenCommit,
+)
 from ftpkit.errors import (
     NO_DESCRIPTOR_ERRNOS,
     QuotaExceeded,
     TransferAborted,
     UploadTooLarge,
 )
-from ftpkit.shells.shortcalls import Declined
-
-FILE_WRITE_SIZE = 64 << 10
-"""Most bytes one splice writes into a file (uploads through Python have
-the same limit, L{ftpkit.shells.diskqueue.WRITE_CALL_SIZE}). Linux sizes
-the page-cache folios of a new file by the length of the write: larger
-writes cost less CPU on most uploads, but every larger size measured made
-some uploads cost several times the CPU, the more often with the memory
-full of page cache and the machine busy (C{docs/benchmark-history.rst}). In 64 KiB
-writes it costs about the same every time.
-
-No write crosses a multiple of it in the file (L{spliceBatch}): a folio
-is aligned to its size, so a 64 KiB write starting anywhere else (the
-socket gives bytes in amounts of its own) was made of five smaller
-folios, of eight pages and less; on the boundaries it is one, for less
-CPU per upload (C{docs/benchmark.rst}, bench-bigxfer-35)."""
-
-BATCH_SIZE = 16 << 20
-"""Most bytes one L{spliceBatch} moves, so that one upload cannot keep a
-disk thread from the others for long."""
-
-SHORT_BATCH_SIZE = 64 << 10
-"""Most bytes of an upload moved at once in the reactor thread, where its
-storage allows (L{ftpkit.fileinfo.FileDescriptor.runShort}): a small
-upload is then written and committed without a disk thread; the rest of a
-larger one goes through the disk threads."""
-
-_shortBuffer = memoryview(bytearray(SHORT_BATCH_SIZE))
-"""Where L{readBatch} receives (reactor thread only: the batches run at
-once are all made there)."""
 
 IN_PLACE_TIMEOUT = 1.0
 """Most seconds an upload waits in place for its client (L{waitInPlace})
@@ -75,200 +57,18 @@ in the reactor would have found several ready together
 (C{docs/benchmark-history.rst}: more context switches and more CPU per upload
 with 20 clients)."""
 
-MORE, EMPTY, END, BROKEN = "more", "empty", "end", "broken"
-"""What L{spliceBatch} stopped at: its byte limit, a socket with nothing
-to read yet, the end of the upload, a broken connection."""
-
-COMMIT = "commit"
-"""What L{_batchThenCommit} run at once gives for the end of an upload
-whose commit declined to run there (L{Declined}): the bytes are all in,
-the commit is left to a disk thread."""
-
-HELD = "held"
-"""What L{_commitAtEnd} gives for the end of an upload it did not commit
-because the session's control connection held input then (an C{ABOR},
-maybe: L{ftpkit.control.pendinginput}): the bytes are all in, the commit
-waits for the session to run that input."""
-
 available = hasattr(os, "splice")
 """Whether this system has C{splice} (Linux)."""
-
-
-
-
-def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
-    """
-    Move what the socket has (up to C{limit} bytes) into the file (blocking
-    on the disk; run it in a disk thread).
-
-    @param socketFD: the non-blocking socket's descriptor.
-    @param pipe: C{(readFD, writeFD)} from L{takePipe}, empty.
-    @param fileFD: the file's descriptor.
-    @param position: the file offset for the first byte.
-    @param limit: the most bytes to move.
-    @return: C{(moved, why)}: the bytes moved and one of L{MORE},
-        L{EMPTY}, L{END} or L{BROKEN}.
-    @raise OSError: when writing the file fails (the pipe may then hold
-        bytes; close it).
-    """
-    readFD, writeFD = pipe
-    moved = 0
-    while moved < limit:
-        try:
-            count = os.splice(socketFD, writeFD, min(PIPE_SIZE, limit - moved),
-                              flags=os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK)
-        except BlockingIOError:
-            return moved, EMPTY
-        except OSError:
-            return moved, BROKEN
-        if count == 0:
-            return moved, END
-        while count:
-            # Up to the next multiple of FILE_WRITE_SIZE (see there).
-            size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
-            written = os.splice(readFD, fileFD, min(count, size),
-                                offset_dst=position,
-                                flags=os.SPLICE_F_MOVE)
-            if written == 0:
-                raise OSError(errno.EIO, "splice into the file wrote nothing")
-            count -= written
-            position += written
-            moved += written
-    return moved, MORE
-
-
-def readBatch(sock, fileFD, position, limit, buffer=None):
-    """
-    Move what the socket has (up to C{limit} bytes, at most
-    L{SHORT_BATCH_SIZE}) into the file through Python: C{recv} into a
-    buffer, then C{pwrite}. For the bytes moved at once in the reactor
-    thread: a small upload costs no pipe (taking one, and its two
-    C{splice} calls per read), and no look at the socket before (the
-    C{recv} is the look).
-
-    @param sock: the non-blocking socket.
-    @param fileFD: the file's descriptor.
-    @param position: the file offset for the first byte.
-    @param limit: the most bytes to move.
-    @param buffer: a writable C{memoryview} of at least C{limit} bytes
-        to read into, for a disk thread; C{None} for the one of the
-        reactor thread.
-    @return: C{(moved, why)}, as L{spliceBatch}.
-    @raise OSError: when writing the file fails.
-    """
-    if buffer is None:
-        buffer = _shortBuffer
-    moved = 0
-    while moved < limit:
-        try:
-            count = sock.recv_into(buffer, limit - moved)
-        except BlockingIOError:
-            return moved, EMPTY
-        except OSError:
-            return moved, BROKEN
-        if count == 0:
-            return moved, END
-        written = 0
-        while written < count:
-            done = os.pwrite(fileFD, buffer[written:count], position)
-            if done == 0:
-                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
-            written += done
-            position += done
-        moved += count
-    return moved, MORE
-
-
-def _readable(sock):
-    """
-    @param sock: a non-blocking socket.
-    @return: whether reading it would not block: it holds bytes, or the
-        peer's end.
-    @raise OSError: when the connection broke (the client reset it). The
-        error is the socket's pending one, which the peek took: a batch
-        would not meet it again, and would read the reset as the end of
-        the upload.
-    """
-    try:
-        sock.recv(1, socket.MSG_PEEK)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _batchThenCommit(socketFD, pipe, descriptor, position, limit,
-                     pending=None):
-    """
-    One batch, in a disk thread; the batch that reaches the end of the
-    upload also commits the file (L{ftpkit.fileinfo.FileDescriptor.commit})
-    in the same call, so that a small upload costs one thread round trip
-    less.
-
-    @param pending: as for L{_commitAtEnd}.
-    @return: C{(moved, why)} as L{spliceBatch}, or L{HELD}; at once
-        (L{ftpkit.fileinfo.FileDescriptor.runShort}), C{why} is L{COMMIT}
-        when the batch reached the end but the commit declined to run
-        there.
-    """
-    moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
-    return _commitAtEnd(descriptor, position, moved, why, pending)
-
-
-def _readThenCommit(sock, descriptor, position, limit, pending=None):
-    """
-    L{_batchThenCommit} through Python (L{readBatch}), run at once.
-
-    @return: C{(moved, why)} as L{_batchThenCommit}'s run at once.
-    """
-    moved, why = readBatch(sock, descriptor.fd, position, limit)
-    return _commitAtEnd(descriptor, position, moved, why, pending)
-
-
-def _readInThreadThenCommit(sock, descriptor, position, limit,
-                            pending=None):
-    """
-    L{_readThenCommit} in a disk thread, through a buffer of its own, for
-    an upload that got no pipe (the process was out of descriptors).
-
-    @param limit: the most bytes to move, at most L{SHORT_BATCH_SIZE}.
-    @return: C{(moved, why)} as L{_batchThenCommit}.
-    """
-    moved, why = readBatch(sock, descriptor.fd, position, limit,
-                           memoryview(bytearray(limit)))
-    return _commitAtEnd(descriptor, position, moved, why, pending)
-
-
-def _commitAtEnd(descriptor, position, moved, why, pending=None):
-    """
-    Commit the file when a batch that started at C{position} reached the
-    end of the upload, unless C{pending()} says the session's control
-    connection holds input.
-
-    @param pending: the session's
-        L{ftpkit.control.pendinginput.PendingInput.inputPending}, or
-        C{None}.
-    @return: C{(moved, why)}, C{why} L{COMMIT} when the commit declined
-        to run there (L{Declined}), L{HELD} when it did not run for the
-        session's input.
-    """
-    if why == END and descriptor.commit is not None:
-        if pending is not None and pending():
-            return moved, HELD
-        try:
-            descriptor.commit(position + moved)
-        except Declined:
-            return moved, COMMIT
-    return moved, why
 
 
 @implementer(IReadDescriptor)
 class SpliceReceiver(EndsOnce):
     """
     Moves an upload from a bare data socket
-    (L{ftpkit.data.leanconnection.LeanConnection}) into a file: batches of
-    L{spliceBatch} in the file's disk threads, and, between them, waiting
-    in the reactor for the socket to have more (or, when paced, for the
-    pacer to allow more).
+    (L{ftpkit.data.leanconnection.LeanConnection}) into a file: batches
+    (L{ftpkit.data.movers._splicebatch.spliceBatch}) in the file's disk
+    threads, and, between them, waiting in the reactor for the socket to
+    have more (or, when paced, for the pacer to allow more).
 
     @cvar receiving: it receives an upload (see
         L{ftpkit.data.leanconnection.LeanConnection.user}).
@@ -347,7 +147,7 @@ class SpliceReceiver(EndsOnce):
         if self._batchAtOnce():
             return
         try:
-            readable = _readable(self.connection.socket)
+            readable = hasInput(self.connection.socket)
         except OSError:
             self.finish(TransferAborted())
             return
@@ -373,7 +173,7 @@ class SpliceReceiver(EndsOnce):
         limit = SHORT_BATCH_SIZE - self.moved
         if self.limit is not None:
             limit = min(limit, self.limit + 1 - self.moved)
-        running = runShort(_readThenCommit, self.connection.socket,
+        running = runShort(readThenCommit, self.connection.socket,
                            self.descriptor, self.position, limit,
                            self._pending)
         if running is None:
@@ -442,7 +242,7 @@ class SpliceReceiver(EndsOnce):
                 return
         self.connection.hold()
         running = self.descriptor.run(
-            _batchThenCommit, self.fileno(), self.pipe, self.descriptor,
+            batchThenCommit, self.fileno(), self.pipe, self.descriptor,
             self.position, limit, self._pending)
         running.addCallbacks(self._batchDone, self._batchFailed)
 
@@ -450,7 +250,7 @@ class SpliceReceiver(EndsOnce):
         """
         The process has no descriptor for a pipe: move up to
         L{SHORT_BATCH_SIZE} bytes through Python in a disk thread
-        (L{_readInThreadThenCommit}); the next batch asks for a pipe
+        (L{readInThreadThenCommit}); the next batch asks for a pipe
         again. The upload failed (C{426} or C{451}; found by the
         thirty-sixth attack sweep: a running upload cut when other
         sessions took the last descriptors, though it needs none to go
@@ -460,7 +260,7 @@ class SpliceReceiver(EndsOnce):
         """
         self.connection.hold()
         running = self.descriptor.run(
-            _readInThreadThenCommit, self.connection.socket,
+            readInThreadThenCommit, self.connection.socket,
             self.descriptor, self.position, min(limit, SHORT_BATCH_SIZE),
             self._pending)
         running.addCallbacks(self._batchDone, self._batchFailed)
