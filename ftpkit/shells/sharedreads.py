@@ -178,7 +178,6 @@ class SharedRead:
         @param lstat: as for L{read}.
         @param follow: as for L{read}.
         @param format: as for L{read}.
-
         @return: as L{ftpkit.shells.disklistings.formatStats}, the
             batch's bytes in parts; a batch of kept entries that were all
             gone meanwhile counts as one, as the end of the listing is a
