@@ -65,11 +65,14 @@ def _start(checkout, root):
         stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        probe = ftplib.FTP()
         try:
-            ftplib.FTP().connect("127.0.0.1", port, timeout=5).close()
-            return server, port
+            probe.connect("127.0.0.1", port, timeout=5)
         except OSError:
             time.sleep(0.1)
+            continue
+        probe.close()
+        return server, port
     server.kill()
     raise RuntimeError(f"{checkout}: no server on {port}")
 
