@@ -11,7 +11,8 @@ that has a key (L{ftpkit.shells.listings.cacheKeyOf}): every wrapper
 above it still gets the bytes it asked that format for, as it would
 without the cache. A batch is kept as runs of lines and the names of the
 entries whose lines may change without an event on the directory
-(L{splitParts}), described and formatted again at each use. A listing
+(L{ftpkit.shells.cachedparts.splitParts}), described and formatted
+again at each use. A listing
 read from the directory keeps its entries too
 (L{ftpkit.shells.keptstats}): a listing of it in a format the cache
 holds no lines of formats those, read as they were, instead of the
@@ -19,35 +20,20 @@ directory's (and its lines are cached in turn).
 """
 
 import os
-import stat as statModule
-from array import array
 from collections import deque
-from operator import attrgetter, itemgetter
 
 from twisted.internet.defer import succeed
 
-from ftpkit.protocol.listinglines import byName
+from ftpkit.shells.cachedparts import renderBatch
 from ftpkit.shells.disklistings import (
     DiskListing,
     groupName,
     ownerName,
     readAhead,
-    readStatsAhead,
 )
-from ftpkit.shells.keptstats import KeptStats, keptBatch, mtimesOf, pairsOf
-from ftpkit.shells.listingcache import STATS, CachedListing
+from ftpkit.shells.listingcache import CachedListing
 from ftpkit.shells.listings import BATCH_SIZE, cacheKeyOf
-
-_TYPE = statModule.S_IFMT(0o177777)
-"""The bits of an C{st_mode} that give the file's type."""
-
-_DIRECTORY = statModule.S_IFDIR
-"""Their value for a directory."""
-
-MIN_ENTRIES = 8
-"""A listing of fewer entries is not cached: reading it again costs
-about what checking and using what was kept does (docs/benchmark.rst,
-"The listings' cache")."""
+from ftpkit.shells.sharedreads import SharedRead
 
 WHOLE_ENTRIES = 10 * BATCH_SIZE
 """How many entries a listing the cache does not hold reads at its first
@@ -55,118 +41,8 @@ batch, so that it is cached before the next listing of the directory
 looks: sessions listing one directory at the same moment (a site's
 clients starting together) otherwise each read it, batch by batch in
 turn, none cached before all had missed. A larger directory reads the
-rest batch by batch, as any listing, and is cached at its end."""
-
-
-def splitBatch(pairs, links, format):
-    """
-    Format a batch as L{ftpkit.protocol.listing.ListFormat.stats} does,
-    and split it for the cache.
-
-    @param pairs: C{(name, os.stat_result)} pairs, in any order.
-    @param links: the names among them of links followed.
-    @param format: the format.
-    @return: the bytes of the batch, its segments (see
-        L{CachedListing.batches}) and the pairs of the entries whose
-        lines are kept, sorted by name.
-    """
-    parts, segments, stable = splitParts(pairs, links, format)
-    return b"".join(parts), segments, stable
-
-
-def splitParts(pairs, links, format):
-    """
-    L{splitBatch}, the bytes of the batch left in parts: the runs of
-    lines its segments keep (the same objects) and the lines of the
-    other entries.
-
-    An entry is described again at each use of the listing when its
-    line may change without an event on its directory: a directory (its
-    own size, links and time change with its contents), a file of more
-    than one name (changed through another one, in another directory), a
-    link followed; and a file of no link (which no file system the cache
-    watches lists), so that the others all have one
-    (L{ftpkit.shells.keptstats}). So a recursive listing learns a cached
-    directory's subdirectories too
-    (L{ftpkit.shells.treelisting.WalkFormat}).
-
-    A batch of such entries alone (most are) is looked at in C, not an
-    entry at a time in Python.
-
-    @param pairs: as for L{splitBatch}.
-    @param links: as for L{splitBatch}.
-    @param format: as for L{splitBatch}.
-    @return: C{(parts, segments, stable)}; see L{splitBatch}.
-    """
-    ordered = sorted(pairs, key=byName)
-    if ordered and not links and _allKept(ordered):
-        lines = format.stats(ordered, ownerName, groupName)
-        return [lines], (lines,), ordered
-    parts, segments, stable, run = [], [], [], []
-    for pair in ordered:
-        name, result = pair
-        # S_ISDIR, inline: a call an entry was some 5% of a listing read.
-        if (result.st_nlink != 1 or result.st_mode & _TYPE == _DIRECTORY
-                or name in links):
-            if run:
-                lines = format.stats(run, ownerName, groupName)
-                parts.append(lines)
-                segments.append(lines)
-                run = []
-            parts.append(format.stats([pair], ownerName, groupName))
-            segments.append((name,))
-        else:
-            run.append(pair)
-            stable.append(pair)
-    if run:
-        lines = format.stats(run, ownerName, groupName)
-        parts.append(lines)
-        segments.append(lines)
-    return parts, tuple(segments), stable
-
-
-def _allKept(pairs):
-    """
-    @param pairs: C{(name, result)} pairs, none of them a link followed.
-    @return: whether the lines of all are kept (L{splitParts}): none is a
-        directory, each has one link.
-    """
-    results = list(map(_second, pairs))
-    return (not any(map(statModule.S_ISDIR, map(_mode, results)))
-            and set(map(_links, results)) == _ONE)
-
-
-_second = itemgetter(1)
-_mode = attrgetter("st_mode")
-_links = attrgetter("st_nlink")
-_ONE = {1}
-
-
-def renderBatch(segments, lstat, follow, format):
-    """
-    A cached batch as it reads now: its lines kept, and its other
-    entries described and formatted again.
-
-    @param segments: the batch's segments (L{CachedListing.batches}).
-    @param lstat: looks up an entry by name (L{OpenDirectory.lstat}).
-    @param follow: as for L{ftpkit.shells.disklistings.readStats}.
-    @param format: the format the batch was cached for.
-    @return: the bytes of the batch.
-    """
-    parts = []
-    for segment in segments:
-        if type(segment) is bytes:
-            parts.append(segment)
-            continue
-        name = segment[0]
-        try:
-            result = lstat(name)
-        except FileNotFoundError:
-            continue
-        if statModule.S_ISLNK(result.st_mode):
-            result = follow(name, result)
-        parts.append(format.stats([(name, result)], ownerName, groupName))
-    return b"".join(parts)
+rest batch by batch, shared by the listings that miss it meanwhile
+(L{ftpkit.shells.sharedreads}), and is cached at its end."""
 
 
 def openWatched(cache, directory):
@@ -212,8 +88,10 @@ def listingOf(opened, follow, run, cache):
 class CachingListing(DiskListing):
     """
     A L{DiskListing} whose formatted batches come from the cache when it
-    holds them in their format, are formatted from the entries it keeps
-    when it holds those, and go to it when read whole.
+    holds them in their format, or from the read of them for the cache
+    (L{ftpkit.shells.sharedreads.SharedRead}): one in flight it joins,
+    or one it begins, reading the directory or formatting the entries
+    the cache holds.
 
     Whether it does is decided at its first batch: one asked for in a
     format with a key (L{cacheKeyOf}), before any other way of reading
@@ -238,9 +116,8 @@ class CachingListing(DiskListing):
         self._started = False
         self._key = None
         self._cached = None
-        self._stats = None
+        self._shared = None
         self._index = 0
-        self._kept = None
         self._ahead = deque()
 
     def nextBatch(self):
@@ -279,18 +156,31 @@ class CachingListing(DiskListing):
     def _readyBatch(self, format):
         """
         The next batch when it needs no disk: one read ahead, or one of
-        the cached listing whose segments are all lines kept. Each batch
-        after the first was one more call in the disk thread, and one more
-        wake-up of the reactor, only to join bytes already in memory: nine
-        a listing of 10,000 entries, read or cached.
+        the cached listing (or of the read shared) whose segments are
+        all lines kept. Each batch after the first was one more call in
+        the disk thread, and one more wake-up of the reactor, only to
+        join bytes already in memory: nine a listing of 10,000 entries,
+        read or cached.
 
         @return: as L{_formatBatch}, or C{None} when the batch must be
-            read in the disk thread (the first, or one holding entries
-            described again at each use).
+            read in the disk thread (the first, one holding entries
+            described again at each use, one nobody read yet).
         """
         if self._ahead:
             count, parts, after = self._ahead.popleft()
             return count, b"".join(parts), after
+        shared = self._shared
+        if shared is not None:
+            index = self._index
+            if index < len(shared.batches):
+                batch = shared.batches[index]
+                if all(type(segment) is bytes for segment in batch) and (
+                        shared.sameLines(index, format)):
+                    self._index += 1
+                    return 1, b"".join(batch), self._after(shared)
+                return None
+            return (0, b"", []) if shared.done and (
+                shared.error is None) else None
         cached = self._cached
         if cached is None:
             return None
@@ -300,51 +190,88 @@ class CachingListing(DiskListing):
             return None
         return self._replay(format)
 
+    def _after(self, shared):
+        """
+        @param shared: the read shared.
+        @return: what follows the batch just taken from it: a true value
+            unless it was its last.
+        """
+        return [None] if self._index < len(shared.batches) or not (
+            shared.done) else []
+
     def _formatBatch(self, format):
         """
         The blocking part of L{nextFormattedBatch}: the first batch looks
-        in the cache; a listing it held goes on from there, any other is
-        formatted from the entries it kept, or read from the directory,
-        and kept, to be cached whole.
+        in the cache; a listing it held goes on from there, a read of it
+        in flight is joined, and any other is begun (formatting the
+        entries the cache holds, or reading the directory).
 
         @return: as L{ftpkit.shells.disklistings.formatStats}.
         """
-        if self._index == 0 and self._kept is None:
+        if self._cached is None and self._shared is None:
             found = self._cache.find(self._token, self._key, format)
             if type(found) is CachedListing:
                 self._cached = found
+            elif type(found) is SharedRead:
+                self._shared = found
             else:
-                self._stats = found
-                self._kept = _Keeping(found is None,
-                                      format.cacheStamp() is not None)
-                self._readAhead(format)
+                self._begin(format, found)
         if self._cached is not None:
             return self._replay(format)
+        return self._fromShared(format)
+
+    def _begin(self, format, stats):
+        """
+        Begin the read for the cache, noted for other listings to join.
+
+        @param format: the format.
+        @param stats: the L{ftpkit.shells.keptstats.KeptStats} the cache
+            holds of the directory, or C{None} to read it.
+        """
+        if stats is None:
+            shared = SharedRead(self._cache, self._token, self._key, format,
+                                self._iterator, self._entries(),
+                                batchSize=self._batchSize)
+        else:
+            shared = SharedRead(self._cache, self._token, self._key, format,
+                                None, None, stats, self._batchSize)
+        self._shared = shared
+        self._cache.reading(self._token, self._key, shared)
+
+    def _fromShared(self, format):
+        """
+        The next batch of the read shared: read now, unless another
+        listing read it (the first up to L{WHOLE_ENTRIES} entries at
+        once, each batch formatted once and its parts kept to be sent in
+        turn); else as kept, with the entries described again at each
+        use looked up.
+
+        @return: as L{_formatBatch}.
+        """
         if self._ahead:
             count, parts, after = self._ahead.popleft()
             return count, b"".join(parts), after
-        count, parts, after = self._readAndKeep(format)
-        return count, b"".join(parts), after
-
-    def _readAhead(self, format):
-        """
-        Read the batches of up to L{WHOLE_ENTRIES} entries at once, each
-        formatted once, its parts kept to be sent in turn (L{splitParts}:
-        the runs of lines the cache keeps are not held twice): the whole
-        listing of a directory that has no more, cached (L{_keep}) before
-        this thread call ends. (Its segments were kept instead, and
-        rendered again when sent: each entry formatted again at each use,
-        a directory, a file of several names, was described and formatted
-        twice, and every batch's bytes joined twice.)
-        """
-        read = 0
-        while read < WHOLE_ENTRIES:
-            count, parts, after = self._readAndKeep(format)
-            self._ahead.append((count, parts, after))
-            read += count
-            if not after:
-                return
-            self._following = after
+        shared = self._shared
+        index = self._index
+        lstat = self._iterator.lstat
+        if index >= len(shared.batches):
+            made, self._index = shared.read(
+                index, lstat, self._follow,
+                WHOLE_ENTRIES if index == 0 else self._batchSize, format)
+            if made:
+                self._ahead.extend(made)
+                count, parts, after = self._ahead.popleft()
+                return count, b"".join(parts), after
+            if index >= len(shared.batches):
+                return 0, b"", []
+        self._index = index + 1
+        if shared.sameLines(index, format):
+            data = renderBatch(shared.batches[index], lstat, self._follow,
+                               format)
+        else:
+            data = format.stats(shared.entriesOf(index, lstat, self._follow),
+                                ownerName, groupName)
+        return 1, data, self._after(shared)
 
     def _replay(self, format):
         """
@@ -359,121 +286,35 @@ class CachingListing(DiskListing):
                            self._follow, format)
         return 1, data, [None] if index + 1 < len(batches) else []
 
-    def _nextPairs(self):
+    def _read(self, result):
         """
-        The next batch's entries: those kept by the cache (L{pairsOf}),
-        or read from the directory.
-
-        @return: its C{(name, result)} pairs (C{os.stat_result} values,
-            or L{ftpkit.shells.keptstats.KeptResult} ones), the names of the
-            links followed among them, and what L{readStatsAhead} gives
-            after them (a true value while batches follow).
+        See L{DiskListing._read}: a listing closed while it read leaves
+        the read it shared.
         """
-        stats = self._stats
-        if stats is not None:
-            batches = stats.batches
-            index = self._index
-            if index >= len(batches):
-                return [], (), []
-            pairs, links = pairsOf(batches[index], self._iterator.lstat,
-                                   self._follow)
-            return pairs, links, [None] if index + 1 < len(batches) else []
-        links = set()
-        follow = self._follow
+        result = DiskListing._read(self, result)
+        if self._closed:
+            self._leave()
+        return result
 
-        def following(name, result):
-            links.add(name)
-            return follow(name, result)
-
-        pairs, after = readStatsAhead(self._entries(), following,
-                                      self._batchSize)
-        return pairs, links, after
-
-    def _readAndKeep(self, format):
+    def close(self):
         """
-        The next batch read, its segments kept (and, read from the
-        directory, its entries); the listing cached once read whole.
-
-        @return: as L{ftpkit.shells.disklistings.formatStats}, the
-            batch's bytes in parts (L{splitParts}); a batch of kept
-            entries that were all gone meanwhile counts as one, as the
-            end of the listing is a batch of none.
+        See L{DiskListing.close}: and leave the read it shared, once no
+        batch is being read (again: nothing).
         """
-        pairs, links, after = self._nextPairs()
-        self._index += 1
-        parts, segments, stable = splitParts(pairs, links, format)
-        kept = self._kept
-        if kept is not None:
-            if pairs:
-                kept.add(segments, stable, len(pairs))
-            if not after:
-                self._keep(format)
-        return len(pairs) or len(after), parts, after
-
-    def _keep(self, format):
-        """
-        Cache what was read, unless it is too small to be worth it: the
-        entries read from the directory first, so that the lines, used
-        more recently, are let go after them.
-        """
-        kept, self._kept = self._kept, None
-        if kept.count < MIN_ENTRIES:
+        if self._closed:
             return
-        if self._stats is None:
-            generation = self._token[1]
-            self._cache.store(self._token, STATS, KeptStats(
-                generation, tuple(kept.stats)))
-        else:
-            generation = self._stats.generation
-        # Kept as C doubles (8 bytes each, not a float object's 32), and
-        # only for a format whose lines depend on the time.
-        self._cache.store(self._token, self._key, CachedListing(
-            generation, format.cacheStamp(), array("d", sorted(kept.mtimes)),
-            tuple(kept.batches)))
+        DiskListing.close(self)
+        if not self._reading:
+            self._leave()
 
-
-class _Keeping:
-    """
-    What a listing read whole keeps to cache at its end.
-
-    @ivar batches: each batch's segments (L{CachedListing.batches}).
-    @ivar stats: each batch's entries (L{keptBatch}), or C{None} when
-        they are not kept (the listing is formatted from kept ones).
-    @ivar mtimes: the modification times of the entries whose lines are
-        kept, for a format whose lines depend on the time; else none.
-    @ivar count: the entries read.
-    """
-
-    def __init__(self, stats, dated):
+    def _leave(self):
         """
-        @param stats: whether to keep the entries.
-        @param dated: whether to keep the times.
+        Leave the read shared, if any.
         """
-        self.batches = []
-        self.stats = [] if stats else None
-        self.mtimes = array("d")
-        self._dated = dated
-        self.count = 0
-
-    def add(self, segments, stable, count):
-        """
-        Keep a batch.
-
-        @param segments: its segments.
-        @param stable: the pairs of its entries whose lines are kept
-            (L{splitParts}).
-        @param count: its entries.
-        """
-        self.batches.append(segments)
-        self.count += count
-        if self.stats is not None:
-            batch = keptBatch(stable, [segment[0] for segment in segments
-                                       if type(segment) is not bytes])
-            self.stats.append(batch)
-            if self._dated:
-                self.mtimes.extend(mtimesOf(batch))
-        elif self._dated:
-            self.mtimes.extend([result.st_mtime for _, result in stable])
+        shared, self._shared = self._shared, None
+        self._ahead.clear()
+        if shared is not None:
+            shared.leave()
 
 
 def _formatted(result):

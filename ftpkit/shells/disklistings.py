@@ -147,6 +147,7 @@ class OpenDirectory:
     values of C{os.scandir} over a descriptor of the directory, whose
     C{stat} looks up the entry's name in it, and whose C{path} is that name
     alone; iterating again goes on where the last iteration stopped.
+    Several may hold it (L{hold}): it is closed once each has closed it.
 
     @ivar path: the directory's path, C{str}.
     """
@@ -160,6 +161,7 @@ class OpenDirectory:
         """
         self.path = path
         self._fd = None
+        self._holders = 1
         fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
         try:
             self._entries = os.scandir(fd)
@@ -188,7 +190,24 @@ class OpenDirectory:
         """
         return os.lstat(name, dir_fd=self._fd)
 
+    def hold(self):
+        """
+        Count one more holder, which closes it too (L{close}).
+
+        @return: the directory.
+        """
+        self._holders += 1
+        return self
+
     def close(self):
+        """
+        Close the directory once each holder has (again: nothing).
+        """
+        self._holders -= 1
+        if self._holders <= 0:
+            self._closeNow()
+
+    def _closeNow(self):
         """
         Close the directory (again: nothing).
         """
@@ -197,7 +216,7 @@ class OpenDirectory:
             os.close(self._fd)
             self._fd = None
 
-    __del__ = close
+    __del__ = _closeNow
     """A directory dropped unclosed (a listing opened for a session that
     went away meanwhile) does not keep its descriptor."""
 

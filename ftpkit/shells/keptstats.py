@@ -16,7 +16,7 @@ C{"/"}, which no name holds, and one C array per field the formats read
 C{os.stat_result} and the numbers in it take some 500. The entries
 described again at each use of a cached listing (a directory, a link
 followed, a file of several names:
-L{ftpkit.shells.cachedlistings.splitParts}) are kept by name alone, and
+L{ftpkit.shells.cachedparts.splitParts}) are kept by name alone, and
 looked up again when the batch is used (L{pairsOf}).
 """
 

@@ -18,6 +18,12 @@ are directories, links followed or files of more than one name are
 described again at each use (L{ftpkit.shells.cachedlistings}), and a
 C{LIST}'s dates are checked to read the same (C{linesKept}).
 
+A directory being read for the cache in a format is noted too (a
+L{ftpkit.shells.sharedreads.SharedRead}): a listing in that format that
+finds nothing cached while the directory still has the generation that
+read began at joins it instead of reading the directory once more
+(L{find}).
+
 Lines and entries count alike against the cache's bytes, the least
 recently used let go first: the entries of a directory listed in one
 format alone go before its lines.
@@ -91,8 +97,8 @@ class ListingCache:
     Cached listings, bounded in bytes (the least recently used let go),
     and the watcher of their directories; thread-safe.
 
-    @ivar hits: how many times L{find} gave a listing, or the entries to
-        format one from.
+    @ivar hits: how many times L{find} gave a listing, the entries to
+        format one from, or a read in flight to share.
     @ivar misses: how many times it gave neither; both counted under the
         lock L{find} holds anyway, read without it (for metrics).
     """
@@ -110,6 +116,7 @@ class ListingCache:
         self._lock = threading.Lock()
         self._listings = OrderedDict()
         self._formats = {}
+        self._reads = {}
         self._bytes = 0
         self._kept = 0
         self._warned = False
@@ -173,13 +180,16 @@ class ListingCache:
         """
         @param token: what L{begin} gave.
         @return: whether a listing of its directory, as it is now, is
-            cached in some format, or its entries are.
+            cached in some format, or its entries are, or one is being
+            read for the cache (L{reading}).
         """
         key, generation = token
         with self._lock:
             return any(
                 self._listings[key, format].generation == generation
-                for format in self._formats.get(key, ()))
+                for format in self._formats.get(key, ())) or any(
+                    where[0] == key and read.generation == generation
+                    for where, read in self._reads.items())
 
     def find(self, token, formatKey, format):
         """
@@ -189,9 +199,11 @@ class ListingCache:
         @param formatKey: the format's C{cacheKey()}.
         @param format: the format, whose C{linesKept} says whether its
             lines are the same.
-        @return: the L{CachedListing}; else the directory's
-            L{ftpkit.shells.keptstats.KeptStats}, to format them; or
-            C{None} (a miss), the directory to be read.
+        @return: the L{CachedListing}; else the
+            L{ftpkit.shells.sharedreads.SharedRead} of the directory in
+            that format, of its generation now, joined (L{reading}); else
+            the directory's L{ftpkit.shells.keptstats.KeptStats}, to
+            format them; or C{None} (a miss), the directory to be read.
         """
         key = token[0]
         with self._lock:
@@ -200,12 +212,41 @@ class ListingCache:
             listing = self._current((key, formatKey), generation)
             if listing is None or not format.linesKept(listing.stamp,
                                                        listing.mtimes):
-                listing = self._current((key, STATS), generation)
+                listing = self._reads.get((key, formatKey))
+                if (listing is None or listing.generation != generation
+                        or not listing.join()):
+                    listing = self._current((key, STATS), generation)
                 if listing is None:
                     self.misses += 1
                     return None
             self.hits += 1
             return listing
+
+    def reading(self, token, formatKey, read):
+        """
+        Note a directory's listing being read for the cache, for L{find}
+        to give to listings of it in that format meanwhile.
+
+        @param token: what L{begin} gave.
+        @param formatKey: the format's C{cacheKey()}.
+        @param read: the L{ftpkit.shells.sharedreads.SharedRead}.
+        """
+        with self._lock:
+            self._reads[token[0], formatKey] = read
+
+    def forget(self, token, formatKey, read):
+        """
+        Let the note of a read (L{reading}) go, once it ended or nobody
+        shares it: not a later read's note.
+
+        @param token: as for L{reading}.
+        @param formatKey: as for L{reading}.
+        @param read: as for L{reading}.
+        """
+        where = (token[0], formatKey)
+        with self._lock:
+            if self._reads.get(where) is read:
+                del self._reads[where]
 
     def _current(self, where, generation):
         """
@@ -278,6 +319,7 @@ class ListingCache:
         with self._lock:
             self._listings.clear()
             self._formats.clear()
+            self._reads.clear()
             self._bytes = 0
             self._kept = 0
             self._watcher.close()

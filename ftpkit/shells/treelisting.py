@@ -55,7 +55,7 @@ class WalkFormat:
     results (C{stats}, maybe in a disk thread). Lines replayed from the
     listings' cache are not formatted again, but a directory's always
     are, as its line changes with its contents
-    (L{ftpkit.shells.cachedlistings.splitParts}): none is missed.
+    (L{ftpkit.shells.cachedparts.splitParts}): none is missed.
 
     @ivar below: the names of the subdirectories formatted so far.
     """

@@ -25,7 +25,7 @@ from tests.scratch import scratchDirectory
 
 FILES = 10
 """Regular files beside the links: enough for the listings' cache to keep
-the directory (L{ftpkit.shells.cachedlistings.MIN_ENTRIES})."""
+the directory (L{ftpkit.shells.sharedreads.MIN_ENTRIES})."""
 
 
 def makeRoot(testCase):

@@ -20,7 +20,7 @@ from ftpkit.compat.inotify import Inotify
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.listingtree import TreeLimits
-from ftpkit.shells import cachedlistings, listingcache
+from ftpkit.shells import listingcache, sharedreads
 from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
@@ -402,7 +402,7 @@ class CachedRecursiveTests(RecursiveClientTests):
         cache = ListingCache(DirectoryWatcher(Inotify()))
         self.addCleanup(cache.close)
         self.patch(listingcache, "_shared", cache)
-        self.patch(cachedlistings, "MIN_ENTRIES", 1)
+        self.patch(sharedreads, "MIN_ENTRIES", 1)
         self.cache = cache
         RecursiveClientTests.setUp(self)
 

@@ -20,7 +20,7 @@ from ftpkit.compat.inotify import (
 from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingdates import FUTURE, RECENT, sameForms
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
-from ftpkit.shells.cachedlistings import renderBatch, splitBatch
+from ftpkit.shells.cachedparts import renderBatch, splitBatch
 from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import groupName, ownerName
 from ftpkit.shells.listingcache import CachedListing, ListingCache
@@ -461,12 +461,12 @@ class CachedConformanceTests(shellTests.FilesystemShellConformanceTests):
         """
         @return: the shell, the process's cache on for the test.
         """
-        from ftpkit.shells import cachedlistings, listingcache
+        from ftpkit.shells import listingcache, sharedreads
 
         cache = ListingCache(DirectoryWatcher(Inotify()))
         self.addCleanup(cache.close)
         self.patch(listingcache, "_shared", cache)
-        self.patch(cachedlistings, "MIN_ENTRIES", 1)
+        self.patch(sharedreads, "MIN_ENTRIES", 1)
         self.cache = cache
         return shellTests.FilesystemShellConformanceTests.makeShell(self)
 

@@ -14,7 +14,7 @@ from twisted.trial import unittest
 from ftpkit.compat.inotify import Inotify
 from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingtree import TreeLimits
-from ftpkit.shells import cachedlistings, listingcache
+from ftpkit.shells import listingcache, sharedreads
 from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import DiskListing
 from ftpkit.shells.filesystem import FilesystemShell
@@ -82,7 +82,7 @@ class DiskWalkTests(unittest.TestCase):
         self.cache = ListingCache(DirectoryWatcher(Inotify()))
         self.addCleanup(self.cache.close)
         self.patch(listingcache, "_shared", self.cache)
-        self.patch(cachedlistings, "MIN_ENTRIES", 1)
+        self.patch(sharedreads, "MIN_ENTRIES", 1)
         self.now = time.time()
 
     async def test_linesOfPlainListings(self):
