@@ -20,7 +20,7 @@ from ftpkit.compat.inotify import Inotify
 from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingdates import RECENT
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
-from ftpkit.shells import cachedlistings, listingcache
+from ftpkit.shells import listingcache, sharedreads
 from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import groupName, ownerName
 from ftpkit.shells.filesystem import FilesystemShell
@@ -203,13 +203,13 @@ class CrossFormatTests(unittest.TestCase):
 
         self.shell = FilesystemShell(self.root, runner=runner)
         self.reads = []
-        readStatsAhead = cachedlistings.readStatsAhead
+        readStatsAhead = sharedreads.readStatsAhead
 
         def counted(*args):
             self.reads.append(args)
             return readStatsAhead(*args)
 
-        self.patch(cachedlistings, "readStatsAhead", counted)
+        self.patch(sharedreads, "readStatsAhead", counted)
 
     @defer.inlineCallbacks
     def listed(self, format, cache=True):
@@ -292,14 +292,14 @@ class CrossFormatTests(unittest.TestCase):
         """
         facts = FactsFormat(FACTS, True)
         yield self.listed(ListFormat(time.time()))
-        pairsOfKept = cachedlistings.pairsOf
+        pairsOfKept = sharedreads.pairsOf
 
         def changing(*args):
             open(os.path.join(self.root, "new"), "w").close()
-            self.patch(cachedlistings, "pairsOf", pairsOfKept)
+            self.patch(sharedreads, "pairsOf", pairsOfKept)
             return pairsOfKept(*args)
 
-        self.patch(cachedlistings, "pairsOf", changing)
+        self.patch(sharedreads, "pairsOf", changing)
         before = yield self.listed(facts)
         self.assertNotIn(b" new\r\n", before)
         yield self.assertListedAsRead(facts)
