@@ -94,8 +94,8 @@ class APIReferenceTests(unittest.TestCase):
 
 
 FOREIGN_OPTIONS = frozenset(["--max-time", "--no-passive-ftp", "--no-quota",
-                             "--no-quota-files", "--read-timeout",
-                             "--tls-max"])
+                             "--no-quota-files", "--no-remove-listing",
+                             "--read-timeout", "--tls-max"])
 """Options of other programs (curl, wget, C{python -m ftpkit.pgadmin}) the
 pages name that look like C{twistd ftpkit}'s."""
 
