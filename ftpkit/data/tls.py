@@ -6,6 +6,8 @@ context so that its session can be resumed, and the TLS layer under them
 1.3 session tickets back.
 """
 
+import hashlib
+
 from OpenSSL import SSL
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import (
@@ -19,7 +21,11 @@ from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.compat.tlshooks import TLSLayerHooks
-from ftpkit.control.tls import FTPSContextFactory, sessionReused
+from ftpkit.control.tls import (
+    SESSION_CACHE_SIZE,
+    FTPSContextFactory,
+    sessionReused,
+)
 from ftpkit.data.cork import acknowledgeAtOnce, sendPartialAtOnce
 
 _log = Logger()
@@ -286,6 +292,39 @@ def keepSessionResumable(connection):
         connection.set_shutdown(connection.get_shutdown() | SSL.SENT_SHUTDOWN)
 
 
+class ResumedTickets:
+    """
+    The TLS 1.3 tickets one control connection's data connections resumed
+    (the newest L{SESSION_CACHE_SIZE}, known by a digest of their secret),
+    so that a ticket resumed again does not earn the client a new one
+    (L{DataTLS.accepted}).
+    """
+
+    def __init__(self, bound=SESSION_CACHE_SIZE):
+        """
+        @param bound: how many tickets to remember.
+        """
+        self._seen = {}
+        self._bound = bound
+
+    def first(self, secret):
+        """
+        Note a resumed ticket.
+
+        @param secret: the secret of the session a data connection resumed
+            (C{master_key()}: under TLS 1.3, one of its own for each
+            ticket).
+        @return: whether no data connection noted before resumed it.
+        """
+        key = hashlib.blake2b(secret, digest_size=16).digest()
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._bound:
+            del self._seen[next(iter(self._seen))]
+        return True
+
+
 @implementer(IOpenSSLServerConnectionCreator)
 class DataTLS:
     """
@@ -306,15 +345,19 @@ class DataTLS:
     @ivar refused: called with no argument when L{acceptHandshake} says
         no, to log it: the session's line, throttled for its client's
         address (L{ftpkit.control.peerwarnings}); by default a line each.
+    @ivar resumedTickets: the control connection's L{ResumedTickets}.
     """
 
     def __init__(self, context, requireSessionReuse=False, control=None,
-                 refused=None, controlSecret=None):
+                 refused=None, controlSecret=None, resumedTickets=None):
         self.context = context
         self.requireSessionReuse = requireSessionReuse
         self.control = control
         self.refused = refused or _logRefused
         self.controlSecret = controlSecret
+        if resumedTickets is None:
+            resumedTickets = ResumedTickets()
+        self.resumedTickets = resumedTickets
 
     def serverConnectionForTLS(self, tlsProtocol):
         """
@@ -384,10 +427,19 @@ class DataTLS:
         reaches it, and sent at once it came after the client had closed
         the connection, whose reset then cut the upload.
 
+        Only for a ticket no data connection of the control connection
+        resumed before (L{resumedTickets}): a client resuming one ticket
+        on every data connection (wget, GnuTLS) got a new ticket each
+        time, each taking a place in the control connection's bounded
+        session cache (L{SESSION_CACHE_SIZE}) until its own ticket left
+        it, and the next data connection was refused (found by the
+        thirty-sixth session's client sweep, after 63 transfers).
+
         @param connection: the data connection's L{SSL.Connection}.
         """
         if (self.requireSessionReuse and self.control is not None
-                and connection.get_protocol_version_name() == "TLSv1.3"):
+                and connection.get_protocol_version_name() == "TLSv1.3"
+                and self.resumedTickets.first(connection.master_key())):
             compat.newSessionTicket(self.control)
 
     def wrapFactory(self, factory):
@@ -434,7 +486,8 @@ def controlConnection(transport):
 
 
 def dataChannelTLS(controlTransport, contextFactory,
-                   requireSessionReuse=False, refused=None):
+                   requireSessionReuse=False, refused=None,
+                   resumedTickets=None):
     """
     The TLS for a session's data connections.
 
@@ -443,12 +496,13 @@ def dataChannelTLS(controlTransport, contextFactory,
         control transport offers no OpenSSL context.
     @param requireSessionReuse: see L{DataTLS.requireSessionReuse}.
     @param refused: see L{DataTLS.refused}.
+    @param resumedTickets: see L{DataTLS.resumedTickets}.
     @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
     """
     control = controlConnection(controlTransport)
     if control is not None:
         return DataTLS(control.get_context(), requireSessionReuse, control,
-                       refused)
+                       refused, resumedTickets=resumedTickets)
     if isinstance(contextFactory, FTPSContextFactory):
         context = contextFactory.makeContext()
     elif contextFactory is not None:

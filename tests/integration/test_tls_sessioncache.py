@@ -100,6 +100,31 @@ class SessionCacheBoundTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(len(set(ftp.offered)), 1)
         self.assertLessEqual(cached, 2)
 
+    async def test_tls13OneTicketWithSessionReuse(self):
+        """
+        Under TLS 1.3 with C{tlsRequireSessionReuse}, a client resuming the
+        control connection's first ticket on every data connection (wget,
+        GnuTLS) resumes every one, however many: a ticket resumed again
+        earns no new one. Each new ticket took a place in the bounded
+        cache, and the client's own left it after some 63 transfers: the
+        next data connection was refused.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequireSessionReuse=True)
+        transfers = SESSION_CACHE_SIZE + 10
+
+        class Pinning(ReusingFTPTLS):
+            def ntransfercmd(self, cmd, rest=None):
+                if self.pinned is None:
+                    self.pinned = self.sock.session
+                return ReusingFTPTLS.ntransfercmd(self, cmd, rest)
+
+        (cached, _), ftp = await self.cacheAfterTransfers(
+            ssl.TLSVersion.TLSv1_3, Pinning, transfers)
+        self.assertEqual(ftp.reused, [True] * transfers)
+        self.assertEqual(len(set(ftp.offered)), 1)
+        self.assertLessEqual(cached, 3)
+
     async def test_tls12FullHandshakes(self):
         """
         Under TLS 1.2, each data connection of a client that does not

@@ -13,7 +13,12 @@ from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.tls import describeTLSError
 from ftpkit.control.vhosts import parseHostName
-from ftpkit.data.tls import DataTLS, dataChannelTLS, sessionSecret
+from ftpkit.data.tls import (
+    DataTLS,
+    ResumedTickets,
+    dataChannelTLS,
+    sessionSecret,
+)
 from ftpkit.protocol.sessionstate import Session
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "TLS-P", "SSL"])
@@ -63,6 +68,9 @@ class SecurityCommands:
         (L{ftpkit.data.tls.sessionSecret}).
     @ivar tlsHandshakeDone: the control connection's TLS handshake
         completed (set by the connection's C{handshakeCompleted}).
+    @ivar resumedTickets: the L{ftpkit.data.tls.ResumedTickets} of the
+        control connection's TLS session, or C{None} before a data
+        connection needs it.
     """
 
     sessionFields = frozenset(["anonymous", "shell", "username", "hostName",
@@ -73,6 +81,7 @@ class SecurityCommands:
     clearedContext = None
     clearedSecret = None
     tlsHandshakeDone = False
+    resumedTickets = None
     _tlsContext = None
     _tlsContextLent = False
 
@@ -188,9 +197,11 @@ class SecurityCommands:
                            self.config.tlsRequireSessionReuse,
                            refused=self._reuseRefused,
                            controlSecret=self.clearedSecret)
+        if self.resumedTickets is None:
+            self.resumedTickets = ResumedTickets()
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse,
-                              self._reuseRefused)
+                              self._reuseRefused, self.resumedTickets)
 
     def _reuseRefused(self):
         """
@@ -288,6 +299,7 @@ class SecurityCommands:
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
         self.clearedContext = self.clearedSecret = None
+        self.resumedTickets = None
         self.clearSecureFxp()
         protected = mechanism in PROTECTED_MECHANISMS
         self.bufferSizeSet = self.protectData = protected
