@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.tls import SESSION_CACHE_SIZE, makeContextFactory
 from tests.clienttrees import treeDigest, writeTree
 from tests.integration.test_clients import ClientTestMixin
 from tests.tlssupport import FTPSTestsMixin, hasIPv6, skipUnlessBinary
@@ -100,6 +101,33 @@ class WgetFTPSTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(code, 0, (name, err))
             with open(os.path.join(local, name), "rb") as f:
                 self.assertEqual(f.read(), self.readFile(name))
+
+
+    async def test_mirrorOneTicket(self):
+        """
+        C{wget -m} under TLS 1.3 with session reuse required fetches more
+        files than the control connection's session cache holds: wget
+        resumes the ticket it saved after the control connection's
+        handshake on every data connection, and a new ticket per transfer
+        pushed that one out (the 64th data connection was refused).
+        """
+        wget = skipUnlessBinary("wget")
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequireSessionReuse=True)
+        files = {"f%d.txt" % n: b"%d\n" % n
+                 for n in range(SESSION_CACHE_SIZE + 6)}
+        writeTree(os.path.join(self.root, "many"), files)
+        local = self.mktemp()
+        os.makedirs(local)
+        out, err, code = await run(
+            wget, "-q", "-m", "-nH", "--tries=1", "--timeout=20",
+            "--no-check-certificate", "--ftp-user=alice",
+            "--ftp-password=secret",
+            "ftps://127.0.0.1:%d/many/" % self.server.port, path=local)
+        self.assertEqual(code, 0, err)
+        withoutListings(os.path.join(local, "many"))
+        self.assertEqual(treeDigest(os.path.join(local, "many")),
+                         treeDigest(os.path.join(self.root, "many")))
 
 
 class LftpTLSTests(FTPSTestsMixin, unittest.TestCase):
