@@ -251,8 +251,13 @@ BEFORE_EPSV_ALL = frozenset(["PASV", "CPSV", "PORT", "EPRT"])
 """The data connection commands refused (C{503}) after C{EPSV ALL}
 (RFC 2428 section 4), which only C{REIN} undoes."""
 
+DATA_CONNECTION = frozenset(["PASV", "CPSV", "EPSV", "PORT", "EPRT"])
+"""The verbs that set up a data connection: to a client with no address
+(a C{unix:} listener's) each gets C{425} or C{501}, but C{EPSV ALL}, which
+only forbids the others."""
+
 CONDITIONAL = (TLS_ONLY | TLS_CLIENT_ROLE | PASSIVE_IPV4 | ACTIVE_IPV4
-               | BEFORE_EPSV_ALL | {"AUTH", "CCC", "REIN"}
+               | BEFORE_EPSV_ALL | DATA_CONNECTION | {"AUTH", "CCC", "REIN"}
                | {verb for verb, command in COMMANDS.items()
                   if command.capability is not None})
 """The verbs L{unavailable} may give a reason for; every other verb is
@@ -264,11 +269,13 @@ them half again as costly)."""
 def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
                 passiveIPv4=True, tlsClientRole=True, activeIPv4=True,
                 epsvAll=False, underTLS=False, tlsClearable=True,
-                reinitializable=True):
+                reinitializable=True, hasAddress=True):
     """
     Why a session does not offer a command (in C{FEAT}, its feature; in
     C{HELP}, the verb): one it would refuse whatever its argument, in
-    this state of the session. A refusal that only a command the client
+    this state of the session (C{EPSV} of a client with no address, whose
+    C{EPSV ALL} alone is accepted, forbidding what is refused anyway, is
+    one). A refusal that only a command the client
     can still send undoes (C{PBSZ} before C{AUTH TLS}) is no reason: the
     command is offered.
 
@@ -299,6 +306,8 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
         TLS, where it gets C{534}).
     @param reinitializable: whether C{REIN} is accepted: not on a control
         connection under TLS, where it gets C{502}.
+    @param hasAddress: whether the client has an address: the verbs of
+        L{DATA_CONNECTION} are offered only then.
     @return: the reason, as text to follow C{"VERB is not available
         here: "}, or C{None} when the session offers C{command}.
     """
@@ -313,6 +322,9 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
         return "TLS cannot end on this connection (implicit TLS)"
     if verb == "REIN" and not reinitializable:
         return "not on a TLS control connection; QUIT and connect again"
+    if not hasAddress and verb in DATA_CONNECTION:
+        return ("this connection does not give your address (a Unix"
+                " socket's), which a data connection needs")
     if epsvAll and verb in BEFORE_EPSV_ALL:
         return "only EPSV sets up data connections after EPSV ALL"
     if not passiveIPv4 and verb in PASSIVE_IPV4:

@@ -1,12 +1,13 @@
 """
 C{HELP} names, and C{FEAT} lists, only what this session will accept in
 its state, on L{StringTransport}s: no C{PASV} or C{PORT} on an IPv6
-connection, no C{PASV}, C{PORT} or C{EPRT} after C{EPSV ALL}, no C{AUTH}
+connection, no C{PASV}, C{PORT} or C{EPRT} after C{EPSV ALL}, none of them
+nor C{EPSV} on a Unix socket, no C{AUTH}
 under TLS, no C{CCC} on implicit TLS; and C{HELP} of such a verb says
 why.
 """
 
-from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.interfaces import ISSLTransport
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
@@ -224,3 +225,72 @@ class ImplicitTLSTests(unittest.TestCase):
         self.assertTrue(auth.startswith(b"214 AUTH is not available here"))
         self.assertEqual(refused, b"534 CCC is not possible on this"
                                   b" connection (implicit TLS)\r\n")
+
+
+class UnixSocketTests(unittest.TestCase):
+    """
+    A client of a C{unix:} listener has no address, so no data connection
+    can come from or go back to it: every data connection command is
+    refused (C{EPSV ALL} alone is accepted, forbidding what is refused
+    anyway), none is offered, and each refusal says why, whatever its
+    argument names.
+    """
+
+    def session(self, **options):
+        """
+        @param options: L{makeFactory}'s settings.
+        @return: C{(protocol, transport)} of alice logged in over a Unix
+            socket.
+        """
+        factory = makeFactory(MemoryReactorClock(), loginFailureDelay=0,
+                              **options)
+        peer = UNIXAddress(None)
+        protocol = factory.buildProtocol(peer)
+        transport = StringTransport(hostAddress=UNIXAddress(b"/ftp.sock"),
+                                    peerAddress=peer)
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        return protocol, transport
+
+    def test_helpAndFeat(self):
+        """
+        C{HELP} lists none of C{PASV}, C{EPSV}, C{PORT}, C{EPRT} and
+        C{CPSV}, C{HELP} of each says why, and C{FEAT} lists neither
+        C{EPSV}, C{EPRT} nor C{CPSV}.
+        """
+        verbs = [b"PASV", b"EPSV", b"PORT", b"EPRT", b"CPSV"]
+        protocol, transport = self.session(tlsContextFactory=ContextFactory())
+        listing, feat, *helps = repliesTo(
+            protocol, transport, b"HELP", b"FEAT",
+            *[b"HELP " + verb for verb in verbs])
+        self.assertEqual(helpVerbs(listing) & {v.decode() for v in verbs},
+                         set())
+        self.assertIn("MLSD", helpVerbs(listing))
+        self.assertEqual({"EPSV", "EPRT", "CPSV"} & set(featLines(feat)),
+                         set())
+        self.assertIn("PBSZ", featLines(feat))
+        for reply, verb in zip(helps, verbs):
+            self.assertEqual(reply, b"214 " + verb + b" is not available"
+                             b" here: this connection does not give your"
+                             b" address (a Unix socket's), which a data"
+                             b" connection needs\r\n")
+
+    def test_refusals(self):
+        """
+        Each gets C{425} (passive) or C{501} (active) saying the
+        connection gives no address, even naming a network protocol
+        (which would otherwise get C{522} pointing at another, no more
+        usable), and a transfer the same C{425}.
+        """
+        protocol, transport = self.session()
+        replies = repliesTo(
+            protocol, transport, b"PASV", b"EPSV", b"EPSV 2", b"EPSV 3",
+            b"PORT 127,0,0,1,80,0", b"EPRT |1|127.0.0.1|20480|",
+            b"EPRT |2|::1|20480|", b"EPRT |3|x|20480|", b"NLST")
+        text = b" No data connection: this connection does not give your" \
+               b" address (a Unix socket's)\r\n"
+        self.assertEqual(replies, [b"425" + text] * 4 + [b"501" + text] * 4
+                         + [b"425" + text])
+        self.assertEqual(repliesTo(protocol, transport, b"EPSV ALL"),
+                         [b"200 EPSV ALL ok\r\n"])

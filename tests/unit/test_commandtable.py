@@ -143,7 +143,8 @@ class CommandTableTests(unittest.TestCase):
         """
         L{commandtable.unavailable}: no C{PASV} or C{CPSV} without an IPv4
         control connection, no C{PORT} without an IPv4 client, none of
-        them nor C{EPRT} after C{EPSV ALL}, no C{AUTH} under TLS, no
+        them nor C{EPRT} after C{EPSV ALL}, none of them nor C{EPSV}
+        for a client with no address, no C{AUTH} under TLS, no
         C{CCC} where TLS cannot end; each with its reason.
         """
         def refused(**settings):
@@ -162,6 +163,8 @@ class CommandTableTests(unittest.TestCase):
                           " ALL"})
         self.assertEqual(sorted(refused(epsvAll=True)),
                          ["CPSV", "EPRT", "PASV", "PORT"])
+        self.assertEqual(sorted(refused(hasAddress=False)),
+                         ["CPSV", "EPRT", "EPSV", "PASV", "PORT"])
         self.assertEqual(refused(underTLS=True, tlsClearable=False,
                                  reinitializable=False),
                          {"AUTH": "the control connection is under TLS"
@@ -180,7 +183,7 @@ class CommandTableTests(unittest.TestCase):
         bare = dict(tlsEnabled=False, allowCCC=False, capabilities=set(),
                     passiveIPv4=False, tlsClientRole=False, activeIPv4=False,
                     epsvAll=True, underTLS=True, tlsClearable=False,
-                    reinitializable=False)
+                    reinitializable=False, hasAddress=False)
         for verb, command in commandtable.COMMANDS.items():
             if verb not in commandtable.CONDITIONAL:
                 self.assertIsNone(commandtable.unavailable(command, **bare),

@@ -122,6 +122,14 @@ class DataChannelCommands:
         """
         return addressFamily(self.peer) == 1
 
+    def clientHasAddress(self):
+        """
+        @return: whether the client has an address a data connection can
+            come from or go back to (L{peerIsAddress}): not a C{unix:}
+            listener's, which gets L{NO_ADDRESS}.
+        """
+        return peerIsAddress(self.peer)
+
     def noDataConnection(self):
         """
         @return: the L{CannotOpenDataConnection} (C{425}) of a transfer
@@ -130,7 +138,7 @@ class DataChannelCommands:
         """
         return CannotOpenDataConnection(setUpFirst(
             self.session.epsvAll, self.passiveIPv4(),
-            peerIsAddress(self.peer), self.activeIPv4()))
+            self.clientHasAddress(), self.activeIPv4()))
 
     def ftp_PASV(self, argument):
         """
@@ -155,7 +163,7 @@ class DataChannelCommands:
             return (503, "%s not allowed after EPSV ALL" % verb)
         if not self.passiveIPv4():
             return (522, "Network protocol not supported, use EPSV (2)")
-        if not peerIsAddress(self.peer):
+        if not self.clientHasAddress():
             return (425, NO_ADDRESS)
         local = self._localHost()
         if self.dataChannel.whenListenable() is not None:
@@ -176,14 +184,15 @@ class DataChannelCommands:
         try:
             family = parseEPSV(argument)
         except UnsupportedNetworkProtocol:
-            return otherFamily(usable)
+            family = 0  # no family's number: 522, if the client has an address
         if family == "ALL":
             self.session.epsvAll = True
             return (200, "EPSV ALL ok")
+        if not self.clientHasAddress():
+            # Before the family: no family would do.
+            return (425, NO_ADDRESS)
         if family is not None and family != usable:
             return otherFamily(usable)
-        if not peerIsAddress(self.peer):
-            return (425, NO_ADDRESS)
         if channel.whenListenable() is not None:
             return self._listenLater(self.ftp_EPSV, argument)
         port = channel.listen(self.factory.config.passivePorts)
@@ -222,6 +231,11 @@ class DataChannelCommands:
         try:
             family, host, port = parseEPRT(argument)
         except UnsupportedNetworkProtocol:
+            family = None
+        if not self.clientHasAddress():
+            # Before the family: no family would do.
+            return (501, NO_ADDRESS)
+        if family is None:
             return otherFamily(usable)
         if family != usable:
             return otherFamily(usable)
@@ -229,7 +243,7 @@ class DataChannelCommands:
 
     def _connectBack(self, host, port, verb):
         self.tlsClientNext = False
-        if not peerIsAddress(self.peer):
+        if not self.clientHasAddress():
             # Else the unspecified address (the client itself) named the
             # peer's text, connected to as a host name.
             return (501, NO_ADDRESS)

@@ -166,6 +166,7 @@ class SessionCommands:
                     capabilities=capabilities,
                     passiveIPv4=self.passiveIPv4(),
                     activeIPv4=self.activeIPv4(),
+                    hasAddress=self.clientHasAddress(),
                     epsvAll=self.session.epsvAll,
                     underTLS=underTLS,
                     tlsClearable=not underTLS or self.tlsClearable(),
