@@ -90,6 +90,11 @@ ROWS = [
     # Masks, formats, text.
     *[(["--umask", value], "--umask: must be an octal mask from 000 to 777")
       for value in ["", "8", "1000", "-22", "0o22", "x", NOT_UTF8]],
+    # A mask taking an owner bit: the server (not root) could not read
+    # back, replace or enter what it stores.
+    *[(["--umask", value], "--umask: must leave the owner's bits (at most "
+       "077)")
+      for value in ["777", "700", "400", "200", "100", "0600", "477"]],
     *[(["--log-format", value], "--log-format: must be text or json")
       for value in ["", "xml", "JSON", NOT_UTF8]],
     (["--banner", ""], "--banner: needs the text of the reply"),

@@ -347,6 +347,25 @@ USAGE = "usage: python -m ftpkit.who [--json] [URL]\n"
 """The usage line, for C{--help} and wrong arguments."""
 
 
+def wrongArguments(rest):
+    """
+    Say what is wrong with the arguments left once C{--json} is taken out.
+
+    @param rest: those arguments, a C{list} of C{str}.
+    @return: one line (no newline) saying what is wrong, ending with the
+        usage line, or C{None} when C{rest} is at most one URL.
+    """
+    options = [each for each in rest if each.startswith("-")]
+    if options:
+        why = f"unknown option {options[0]!r}"
+    elif len(rest) > 1:
+        why = f"one URL at most, not {len(rest)}: " + ", ".join(
+            repr(each) for each in rest)
+    else:
+        return None
+    return f"ftpkit.who: {why} ({USAGE.strip()})"
+
+
 def main(argv=None, out=None, err=None):
     """
     C{python -m ftpkit.who [--json] [URL]}: print who is connected to the
@@ -356,8 +375,9 @@ def main(argv=None, out=None, err=None):
     @param out: where to print (standard output by default).
     @param err: where to print errors (standard error by default).
     @return: the exit status: 0 (C{--help} too, its usage line on
-        C{out}), or 1 when the arguments are wrong or the server cannot be
-        asked; errors name the command as the docs do, C{ftpkit.who}.
+        C{out}), or 1 when the arguments are wrong (one line saying what
+        is wrong, as the server's usage errors are) or the server cannot
+        be asked; errors name the command as the docs do, C{ftpkit.who}.
     """
     argv = sys.argv[1:] if argv is None else argv
     out = sys.stdout if out is None else out
@@ -367,8 +387,9 @@ def main(argv=None, out=None, err=None):
         return 0
     raw = "--json" in argv
     rest = [each for each in argv if each != "--json"]
-    if len(rest) > 1 or any(each.startswith("-") for each in rest):
-        err.write(USAGE)
+    wrong = wrongArguments(rest)
+    if wrong is not None:
+        err.write(wrong + "\n")
         return 1
     url = rest[0] if rest else DEFAULT_URL
     try:

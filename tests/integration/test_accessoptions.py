@@ -52,6 +52,9 @@ class OptionsTests(unittest.TestCase):
         self.assertEqual((config.hideDotfiles, config.siteChmod, config.umask),
                          (True, False, 0o27))
         self.assertEqual(parse("--umask", "0")["config"].umask, 0)
+        for value in ["077", "007", "070"]:
+            self.assertEqual(parse("--umask", value)["config"].umask,
+                             int(value, 8))
 
     def test_badUmask(self):
         """

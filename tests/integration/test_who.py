@@ -207,10 +207,36 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(err.getvalue().count("\n"), 1)
 
     def test_usage(self):
-        err = io.StringIO()
-        self.assertEqual(who.main(["-x"], io.StringIO(), err), 1)
-        self.assertEqual(err.getvalue(),
-                         "usage: python -m ftpkit.who [--json] [URL]\n")
+        """
+        Wrong arguments: one line on standard error saying what is wrong,
+        then the usage line, status 1 as the server's usage errors. It was
+        the usage line alone, whatever was wrong.
+        """
+        usage = "(usage: python -m ftpkit.who [--json] [URL])\n"
+        for argv, why in [
+                (["-x"], "unknown option '-x'"),
+                (["--json", "--bogus", "http://a/"],
+                 "unknown option '--bogus'"),
+                (["http://a/", "http://b/"],
+                 "one URL at most, not 2: 'http://a/', 'http://b/'"),
+                (["a\x1b[2J", "b"], "one URL at most, not 2: "
+                 "'a\\x1b[2J', 'b'")]:
+            out, err = io.StringIO(), io.StringIO()
+            self.assertEqual(who.main(argv, out, err), 1, argv)
+            self.assertEqual((out.getvalue(), err.getvalue()),
+                             ("", f"ftpkit.who: {why} {usage}"))
+
+    def test_usageProcess(self):
+        """
+        C{python -m ftpkit.who --bogus}: that line, status 1.
+        """
+        done = subprocess.run(
+            [sys.executable, "-m", "ftpkit.who", "--bogus"],
+            capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=SOURCE))
+        self.assertEqual((done.returncode, done.stdout, done.stderr),
+                         (1, b"", b"ftpkit.who: unknown option '--bogus' "
+                          b"(usage: python -m ftpkit.who [--json] [URL])\n"))
 
     def test_help(self):
         """
