@@ -75,6 +75,26 @@ def zero(path):
     os.symlink("/dev/zero", path)
 
 
+def reloadFiles(case):
+    """
+    Name the files a reloading server reads, in a scratch directory: set
+    C{directory}, C{root} (made), C{passwords}, C{users}, and C{cert} and
+    C{key} (written) on C{case}.
+
+    @param case: the test case.
+    @return: C{(certificate, key)}: the paths of another certificate and
+        its key, for a reload to find.
+    """
+    case.directory = scratchDirectory(case)
+    case.root = os.path.join(case.directory, "root")
+    os.mkdir(case.root)
+    case.passwords = os.path.join(case.directory, "passwd")
+    case.users = os.path.join(case.directory, "users.toml")
+    case.cert, case.key, _ = makeCertificate(case.directory)
+    other, otherKey, _ = makeCertificate(case.directory, "other")
+    return other, otherKey
+
+
 class BadReloadTests(unittest.TestCase):
     """
     A server reading a password file, a users file, a certificate and a
@@ -84,13 +104,7 @@ class BadReloadTests(unittest.TestCase):
     timeout = 600
 
     def setUp(self):
-        self.directory = scratchDirectory(self)
-        self.root = os.path.join(self.directory, "root")
-        os.mkdir(self.root)
-        self.passwords = os.path.join(self.directory, "passwd")
-        self.users = os.path.join(self.directory, "users.toml")
-        self.cert, self.key, _ = makeCertificate(self.directory)
-        otherCert, self.otherKey, _ = makeCertificate(self.directory, "other")
+        otherCert, self.otherKey = reloadFiles(self)
         self.good = {}
         for path, data in [
                 (self.passwords, b"alice:secret\n"),

@@ -18,9 +18,8 @@ import signal
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
-from tests.scratch import scratchDirectory
+from tests.integration.test_reloadbadfiles import reloadFiles
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import makeCertificate
 
 _WORDS = ("SIGHUP", "reload")
 """What every line of a reload holds."""
@@ -56,13 +55,7 @@ class ReloadGoldenTests(unittest.TestCase):
     timeout = 300
 
     def setUp(self):
-        self.directory = scratchDirectory(self)
-        self.root = os.path.join(self.directory, "root")
-        os.mkdir(self.root)
-        self.passwords = os.path.join(self.directory, "passwd")
-        self.users = os.path.join(self.directory, "users.toml")
-        self.cert, self.key, _ = makeCertificate(self.directory)
-        other, _, _ = makeCertificate(self.directory, "other")
+        other, _ = reloadFiles(self)
         self.good = {
             self.passwords: b"alice:secret\n",
             self.users: b'[users.bob]\npassword = "%s"\n'

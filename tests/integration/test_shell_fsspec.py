@@ -1,7 +1,7 @@
 """
-Tests for L{ftpkit.shells.fsspecshell}: the conformance kit on fsspec's
-memory and local filesystems and on a real SFTP server, and what is
-particular to the shell.
+Tests for L{ftpkit.shells.fsspecshell}: what is particular to the shell
+(the conformance kit on its filesystems is in
+L{tests.integration.test_fsspec_conformance}).
 """
 
 
@@ -9,7 +9,6 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import InvalidPath, LocalError, MovedIntoItself, NoSuchFile
-from ftpkit.testing import IFTPShellConformanceMixin
 from tests.scratch import asNobody, scratchDirectory
 from tests.storageservers import sshServer
 
@@ -43,78 +42,6 @@ def memoryShell():
     """
     fs = fsspec.filesystem("memory", global_store=False, skip_instance_cache=True)
     return FsspecShell(fs, "")
-
-
-class FsspecConformanceMixin(IFTPShellConformanceMixin):
-    """
-    The conformance kit, settling once the shell's threads are done.
-    """
-
-    def settle(self):
-        """
-        Wait until none of the shell's blocking calls is running.
-        """
-        return self.shell.whenIdle()
-
-
-class MemoryConformanceTests(FsspecConformanceMixin, unittest.TestCase):
-    """
-    L{FsspecShell} on C{memory://} passes the conformance kit.
-    """
-
-    if fsspec is None:
-        skip = _NO_FSSPEC
-
-    def makeShell(self):
-        return memoryShell()
-
-
-class LocalConformanceTests(FsspecConformanceMixin, unittest.TestCase):
-    """
-    L{FsspecShell} on C{file://} passes the conformance kit.
-    """
-
-    if fsspec is None:
-        skip = _NO_FSSPEC
-
-    def makeShell(self):
-        root = scratchDirectory(self)
-        return FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
-
-
-class SFTPConformanceTests(FsspecConformanceMixin, unittest.TestCase):
-    """
-    L{FsspecShell} on C{sftp://}, against OpenSSH's server, passes the
-    conformance kit.
-    """
-
-    if fsspec is None:
-        skip = _NO_FSSPEC
-
-    def makeShell(self):
-        fs = sshServer().sharedFilesystem()
-        root = scratchDirectory(self)
-        return FsspecShell(fs, root)
-
-
-class WholeFilesConformanceTests(FsspecConformanceMixin, unittest.TestCase):
-    """
-    L{FsspecShell} on C{memory://} through a backend that writes whole
-    files, as an object store's and a store's ftpkit knows nothing
-    particular about do (L{Backend.writesInPlace} false), passes the
-    conformance kit: it says its uploads cannot write at an offset, and
-    refuses them.
-    """
-
-    if fsspec is None:
-        skip = _NO_FSSPEC
-
-    def makeShell(self):
-        fs = fsspec.filesystem("memory", global_store=False,
-                               skip_instance_cache=True)
-        backend = MemoryBackend("memory")
-        backend.writesInPlace = False
-        return FsspecShell(fs, "", backend=backend)
 
 
 class SFTPReconnectTests(unittest.TestCase):
