@@ -5,10 +5,15 @@ the benchmark finds them, without installing them.
 Debian's FTP server packages conflict with one another (each provides
 C{ftp-server}), so at most one can be installed. This downloads the
 packages with C{apt-get download} and unpacks them with C{dpkg -x} into
-L{SERVER_ROOT}; nothing is started or registered with the system.
+L{SERVER_ROOT}; nothing is started or registered with the system. The
+libraries the servers link against (libwrap0 for vsftpd, libhiredis and
+libmemcached for ProFTPD...) conflict with nothing, so they are installed
+with C{apt-get install}: a new machine has none of them, and a server
+missing one exits at once and is skipped by the benchmark.
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +34,18 @@ def unpackedPath(*parts):
     return os.path.join(SERVER_ROOT, *parts)
 
 
+def libraryDependencies(packages):
+    """
+    @param packages: Debian package names.
+    @return: the names of the C{lib*} packages they depend on, sorted.
+    """
+    shown = subprocess.run(
+        ["apt-cache", "depends", "--no-recommends", "--no-suggests",
+         *packages], check=True, capture_output=True, text=True).stdout
+    return sorted({m.group(1) for m in re.finditer(
+        r"^\s+(?:Pre)?Depends: (lib[^\s:<>]+)", shown, re.M)})
+
+
 def fetch(packages=PACKAGES, root=SERVER_ROOT):
     """
     Download and unpack C{packages} into C{root}.
@@ -37,6 +54,9 @@ def fetch(packages=PACKAGES, root=SERVER_ROOT):
     @param root: the directory to unpack into.
     @raise subprocess.CalledProcessError: when apt-get or dpkg fails.
     """
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends",
+                    *libraryDependencies(packages)], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     with tempfile.TemporaryDirectory() as debs:
         os.chmod(debs, 0o755)
         subprocess.run(["apt-get", "download", *packages], cwd=debs,
