@@ -3,6 +3,8 @@ STOU: an upload under a name no file has (RFC 959, with RFC 1123's
 C{FILE: name} in its preliminary reply).
 """
 
+import secrets
+
 from ftpkit.control.handlers.transferring import abortWrite
 from ftpkit.errors import AlreadyExists, NoSuchFile
 from ftpkit.interfaces import IFTPShellCreate
@@ -10,8 +12,16 @@ from ftpkit.protocol import paths
 from ftpkit.shells.pathlookups import entryStat
 
 STOU_ATTEMPTS = 100
-"""Names C{STOU} tries (the first, then it followed by C{.1}, C{.2}...)
-before it answers C{450}."""
+"""Names C{STOU} tries in order (the first, then it followed by C{.1},
+C{.2}...) before it tries random ones (L{RANDOM_ATTEMPTS})."""
+
+RANDOM_ATTEMPTS = 10
+"""Names of a random suffix C{STOU} tries once those of
+L{STOU_ATTEMPTS} are all taken, before it answers C{450}: names in order
+alone, a client that stored a hundred files of one name (an anonymous one,
+under C{--anonymous-write}, where nobody else may remove them) had every
+later C{STOU} of that name refused, for every user (C{STOU} alone names
+L{UNIQUE_NAME}), where random names cannot all be taken."""
 
 REST_STOU_REFUSED = ("STOU makes a new file, which has no byte %d to"
                      " restart at: send STOU without REST")
@@ -20,6 +30,21 @@ REST_STOU_REFUSED = ("STOU makes a new file, which has no byte %d to"
 UNIQUE_NAME = "ftpkit.upload"
 """The name C{STOU} starts from when its argument names a directory, or
 is missing."""
+
+
+def candidateName(name, attempt, token=secrets.token_hex):
+    """
+    @param name: the first name C{STOU} tries.
+    @param attempt: how many it tried before (C{1} or more).
+    @param token: gives random hexadecimal digits of as many bytes as it
+        is given.
+    @return: the name it tries next: C{name.1}, C{name.2}... up to
+        L{STOU_ATTEMPTS}, then C{name.} followed by twelve random
+        hexadecimal digits.
+    """
+    if attempt < STOU_ATTEMPTS:
+        return "%s.%d" % (name, attempt)
+    return "%s.%s" % (name, token(6))
 
 
 class UniqueUploadCommands:
@@ -43,7 +68,8 @@ class UniqueUploadCommands:
         C{STOU /} was refused. A shell providing L{IFTPShellCreate}
         refuses a name another upload creates meanwhile (the disk, memory
         and fsspec shells reserve it for the upload's lifetime), so two
-        C{STOU}s at once are told two names; a file of that name that
+        C{STOU}s at once are told two names; once C{.99} is taken it
+        tries random names (L{RANDOM_ATTEMPTS}); a file of that name that
         appears anyway before the upload is complete is not replaced
         (C{550}). After C{REST N} (not 0) it answers C{503}, as C{APPE}
         does: the offset was ignored, and a client resuming an upload so
@@ -58,11 +84,11 @@ class UniqueUploadCommands:
         if offset:
             return (503, REST_STOU_REFUSED % offset)
         base = await self._uniqueBase(argument)
-        for attempt in range(STOU_ATTEMPTS):
+        for attempt in range(STOU_ATTEMPTS + RANDOM_ATTEMPTS):
             # Measured as a client's name is: one past 255 bytes would
             # be a file no command could name again.
             path = base if attempt == 0 else paths.resolve(
-                base[:-1], "%s.%d" % (base[-1], attempt))
+                base[:-1], candidateName(base[-1], attempt))
             if await self.exists(path):
                 continue
             writeFile = await self._openUnique(path)
