@@ -2,22 +2,28 @@
 Plugins written as an author outside the repository writes them, from
 the tutorials alone: a shell whose downloads are Twisted's C{FileSender}
 as it fires (the last byte, not a count), as plugins of earlier releases
-wrote them.
+wrote them; observers of events (C{docs/hooks.rst}) that have only the
+methods they need, that fail, or whose plugin fails.
 """
 
 import io
 
 from twisted.internet.defer import succeed
+from twisted.logger import formatEvent
+from twisted.plugin import IPlugin
 from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
-from zope.interface import implementer
+from zope.interface import implementer, provider
 
-from ftpkit.interfaces import IReadFile
+from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin, IReadFile
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
+from ftpkit.ops.observers import MAX_PENDING, ObserverSubscription, findObservers
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
 from tests.ftpclient import ftplibLogin
+from tests.logevents import captureLogs
 
 
 @implementer(IReadFile)
@@ -107,3 +113,160 @@ class LastByteSenderServerTests(LoopbackServerMixin, unittest.TestCase):
 
         return self.inThread(client).addCallback(
             self.assertEqual, "213 %d" % (len(data) + 10000))
+
+
+@implementer(IFTPEventObserver)
+class UploadsOnly:
+    """
+    An observer with the one method it needs, as a newcomer writes one
+    (or one written before the interface had its other methods).
+
+    @ivar paths: the paths of the uploads it was told of.
+    @ivar fails: whether its method raises.
+    """
+
+    def __init__(self, fails=False):
+        """
+        @param fails: see L{fails}.
+        """
+        self.paths = []
+        self.fails = fails
+
+    def uploadFinished(self, event):
+        """
+        Note the upload, or raise.
+        """
+        if self.fails:
+            raise RuntimeError("notify service down")
+        self.paths.append(event.path)
+
+
+def logText(logged):
+    """
+    @param logged: log events (L{captureLogs}).
+    @return: their formatted texts, with any traceback attached.
+    """
+    return [formatEvent(each) + repr(each.get("log_failure", ""))
+            for each in logged]
+
+
+class PartialObserverTests(unittest.TestCase):
+    """
+    An observer without some of the methods is not told of those events.
+    """
+
+    def test_missingMethodsSkipped(self):
+        """
+        Logins and logouts do not reach an observer without C{loggedIn}:
+        each was a critical traceback in the log, and counted as a call
+        never finished, so that after L{MAX_PENDING} of them the observer
+        was skipped for every event, its uploads too.
+        """
+        logged = captureLogs(self)
+        observer = UploadsOnly()
+        hub = events.EventHub()
+        ObserverSubscription(observer).subscribeTo(hub)
+        for _ in range(MAX_PENDING + 1):
+            hub.publish(events.Event(events.LOGIN, "10.0.0.1", user="alice"))
+        hub.publish(events.Event(events.TRANSFER, "10.0.0.1", user="alice",
+                                 command="STOR", code=226, path="/a.pdf"))
+        self.assertEqual(observer.paths, ["/a.pdf"])
+        self.assertEqual([text for text in logText(logged)
+                          if "Traceback" in text or "skipping" in text], [])
+
+    def test_failureOneLine(self):
+        """
+        A method that raises is one log line naming the observer's class,
+        the method, the exception and where it was raised, not a
+        traceback.
+        """
+        logged = captureLogs(self)
+        hub = events.EventHub()
+        ObserverSubscription(UploadsOnly(fails=True)).subscribeTo(hub)
+        hub.publish(events.Event(events.TRANSFER, "10.0.0.1", user="alice",
+                                 command="STOR", code=226, path="/a.pdf"))
+        texts = [text for text in logText(logged) if "notify" in text]
+        self.assertEqual(len(texts), 1, texts)
+        self.assertNotIn("Traceback", texts[0])
+        self.assertIn("UploadsOnly.uploadFinished", texts[0])
+        self.assertIn("RuntimeError: notify service down (raised at ", texts[0])
+        self.assertIn("test_plugin37.py", texts[0])
+
+
+@provider(IPlugin, IFTPEventObserverPlugin)
+class RaisingObserverPlugin:
+    """
+    An observer plugin whose C{makeObserver} raises: its configuration
+    is missing.
+    """
+
+    name = "raising"
+
+    @staticmethod
+    def makeObserver(options):
+        """
+        @raise ValueError: always.
+        """
+        raise ValueError("notify: set NOTIFY_URL")
+
+
+@provider(IPlugin, IFTPEventObserverPlugin)
+class ClassObserverPlugin:
+    """
+    An observer plugin whose C{makeObserver} gives the observer's class,
+    not an observer.
+    """
+
+    name = "class"
+
+    @staticmethod
+    def makeObserver(options):
+        """
+        @return: L{UploadsOnly} itself.
+        """
+        return UploadsOnly
+
+
+class ObserverPluginTests(unittest.TestCase):
+    """
+    L{findObservers} skips, in one line, an observer plugin it cannot use.
+    """
+
+    def found(self, plugin):
+        """
+        @param plugin: the only observer plugin installed.
+        @return: the observers found, and the log's texts meanwhile.
+        """
+        import ftpkit.ops.observers as observers
+
+        self.patch(observers, "installedObserverPlugins", lambda: [plugin])
+        logged = captureLogs(self)
+        found = findObservers({})
+        return found, logText(logged)
+
+    def test_makeObserverRaises(self):
+        """
+        A C{makeObserver} that raises is skipped, said in one line with
+        the exception and where it was raised; the server starts without
+        it. It ended C{twistd}'s start with a traceback.
+        """
+        found, texts = self.found(RaisingObserverPlugin)
+        self.assertEqual(found, [])
+        said = [text for text in texts if "RaisingObserverPlugin" in text]
+        self.assertEqual(len(said), 1, texts)
+        self.assertIn("observer plugin skipped", said[0])
+        self.assertIn("ValueError: notify: set NOTIFY_URL (raised at ",
+                      said[0])
+
+    def test_classGiven(self):
+        """
+        A C{makeObserver} that gives a class rather than an observer
+        (C{return Notifier}) is skipped, said in one line: every event
+        was a traceback.
+        """
+        found, texts = self.found(ClassObserverPlugin)
+        self.assertEqual(found, [])
+        said = [text for text in texts if "ClassObserverPlugin" in text]
+        self.assertEqual(len(said), 1, texts)
+        self.assertIn("gave the class UploadsOnly, not an observer: call "
+                      "it, UploadsOnly(...)", said[0])
