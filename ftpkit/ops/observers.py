@@ -64,6 +64,15 @@ class ObserverSubscription:
         """
         if maxPending is None:
             maxPending = getattr(observer, "maxPending", MAX_PENDING)
+            if type(maxPending) is not int or maxPending < 1:
+                # A bound of another kind (an observer answering every
+                # name through __getattr__, a mock) made each event a
+                # traceback comparing it.
+                self.log.warn("observer {observer!r} has a maxPending of "
+                              "{given!r}, not a positive int: {bound} is "
+                              "used", observer=observer, given=maxPending,
+                              bound=MAX_PENDING)
+                maxPending = MAX_PENDING
         self.observer = observer
         self.maxPending = maxPending
         self.pending = 0

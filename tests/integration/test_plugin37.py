@@ -192,6 +192,29 @@ class PartialObserverTests(unittest.TestCase):
         self.assertIn("RuntimeError: notify service down (raised at ", texts[0])
         self.assertIn("test_plugin37.py", texts[0])
 
+    def test_boundNotAnInt(self):
+        """
+        An observer whose C{maxPending} is not a positive C{int} (one
+        answering every name through C{__getattr__}, as a proxy or a mock
+        does) gets the default bound, said once, and is told of events:
+        each event was a traceback comparing the bound.
+        """
+        logged = captureLogs(self)
+        told = []
+
+        class Proxy:
+            def __getattr__(self, name):
+                return told.append
+
+        hub = events.EventHub()
+        ObserverSubscription(Proxy()).subscribeTo(hub)
+        hub.publish(events.Event(events.LOGIN, "10.0.0.1", user="alice"))
+        self.assertEqual(len(told), 1)
+        texts = logText(logged)
+        self.assertEqual([text for text in texts if "Traceback" in text], [])
+        self.assertEqual(len([text for text in texts
+                              if "not a positive int" in text]), 1, texts)
+
 
 @provider(IPlugin, IFTPEventObserverPlugin)
 class RaisingObserverPlugin:
