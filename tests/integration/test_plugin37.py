@@ -6,7 +6,11 @@ wrote them; observers of events (C{docs/hooks.rst}) that have only the
 methods they need, that fail, or whose plugin fails.
 """
 
+import ftplib
 import io
+import os
+import shutil
+import sys
 
 from twisted.internet.defer import succeed
 from twisted.logger import formatEvent
@@ -15,6 +19,7 @@ from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import implementer, provider
 
+import twisted.plugins
 from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin, IReadFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
@@ -24,6 +29,7 @@ from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
 from tests.ftpclient import ftplibLogin
 from tests.logevents import captureLogs
+from tests.twistdrun import SOURCE
 
 
 @implementer(IReadFile)
@@ -293,3 +299,100 @@ class ObserverPluginTests(unittest.TestCase):
         self.assertEqual(len(said), 1, texts)
         self.assertIn("gave the class UploadsOnly, not an observer: call "
                       "it, UploadsOnly(...)", said[0])
+
+
+HOOKS = os.path.join(SOURCE, "examples", "hooks")
+
+
+class RefuseSuffixesConformanceTests(IFTPShellConformanceMixin,
+                                     unittest.TestCase):
+    """
+    The hooks page's wrapper keeps the contract around a shell that does.
+    """
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(SOURCE, "examples"))
+        self.addCleanup(sys.path.remove, os.path.join(SOURCE, "examples"))
+        self.addCleanup(sys.modules.pop, "ftpkit_uploadrules", None)
+        return IFTPShellConformanceMixin.setUp(self)
+
+    def makeShell(self):
+        """
+        @return: a L{MemoryShell} in the example's C{RefuseSuffixes}.
+        """
+        from ftpkit_uploadrules import RefuseSuffixes
+
+        return RefuseSuffixes(MemoryShell())
+
+
+class HooksExampleTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The examples C{docs/hooks.rst} includes: the observer plugin is found
+    and logs each upload; the wrapper refuses what it should, and nothing
+    else.
+    """
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(SOURCE, "examples"))
+        self.addCleanup(sys.path.remove, os.path.join(SOURCE, "examples"))
+        self.addCleanup(sys.modules.pop, "ftpkit_uploadrules", None)
+        # A copy, so that Twisted's plugin cache is not written into the
+        # source tree.
+        copy = os.path.abspath(self.mktemp())
+        shutil.copytree(HOOKS, copy, ignore=shutil.ignore_patterns(
+            "__pycache__", "*.cache"))
+        self.patch(twisted.plugins, "__path__",
+                   [*twisted.plugins.__path__,
+                    os.path.join(copy, "twisted", "plugins")])
+        self.addCleanup(sys.modules.pop,
+                        "twisted.plugins.ftpkit_example_uploadlog", None)
+
+    def test_session(self):
+        """
+        An upload is logged by the plugin's observer; C{STOR}, C{APPE},
+        C{STOU} of a refused name and a rename to one get C{550} with the
+        reason, and nothing is stored.
+        """
+        from ftpkit_uploadrules import RefuseSuffixes
+
+        import ftpkit.ops.observers as observers
+
+        found = [each for each in observers.installedObserverPlugins()
+                 if each.name == "uploadlog"]
+        self.assertEqual(len(found), 1)
+        logged = captureLogs(self)
+        shell = MemoryShell()
+        server = self.startServer(SharedShellRealm(RefuseSuffixes(shell)))
+        ObserverSubscription(found[0].makeObserver({})).subscribeTo(
+            server.factory.events)
+
+        def client():
+            ftp = ftplibLogin(self, server.port)
+            replies = [ftp.storbinary("STOR notes.txt", io.BytesIO(b"hi"))]
+            for command in ("STOR a.EXE", "APPE b.bat"):
+                try:
+                    ftp.storbinary(command, io.BytesIO(b"MZ"))
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+            try:
+                ftp.rename("notes.txt", "run.exe")
+            except ftplib.error_perm as e:
+                replies.append(str(e))
+            names = ftp.nlst()
+            ftp.quit()
+            return replies, names
+
+        def check(result):
+            replies, names = result
+            self.assertEqual(replies, [
+                "226 Transfer complete",
+                "550 a.EXE: files named *EXE are not taken here",
+                "550 b.bat: files named *bat are not taken here",
+                "550 run.exe: files named *exe are not taken here"])
+            self.assertEqual(names, ["notes.txt"])
+            said = [formatEvent(each) for each in logged
+                    if each.get("log_namespace", "").endswith(".UploadLog")]
+            self.assertEqual(len(said), 1, said)
+            self.assertIn("alice uploaded /notes.txt (2 bytes)", said[0])
+
+        return self.inThread(client).addCallback(check)
