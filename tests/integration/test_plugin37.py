@@ -396,3 +396,62 @@ class HooksExampleTests(LoopbackServerMixin, unittest.TestCase):
             self.assertIn("alice uploaded /notes.txt (2 bytes)", said[0])
 
         return self.inThread(client).addCallback(check)
+
+
+PROCESS_REALM_PLUGIN = '''
+from twisted.plugin import IPlugin
+from zope.interface import implementer
+
+from ftpkit.interfaces import IRealmPlugin
+
+
+class InProcessRealm:
+    oneProcess = True
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        raise NotImplementedError()
+
+
+@implementer(IPlugin, IRealmPlugin)
+class InProcessPlugin:
+    name = "inprocess37"
+    description = "a tree in this process"
+    argumentHelp = ""
+
+    def makeRealm(self, argument, options):
+        return InProcessRealm()
+
+
+inProcess = InProcessPlugin()
+'''
+
+
+class OneProcessRealmTests(unittest.TestCase):
+    """
+    The realm tutorial's C{oneProcess}, on a plugin's realm.
+    """
+
+    def test_workersRefused(self):
+        """
+        C{--workers} refuses a plugin's realm whose C{oneProcess} is true,
+        as C{writing-a-realm.rst} says, in one line naming it.
+        """
+        plugins = os.path.abspath(self.mktemp())
+        os.makedirs(plugins)
+        with open(os.path.join(plugins, "inprocess37.py"), "w") as f:
+            f.write(PROCESS_REALM_PLUGIN)
+        self.patch(twisted.plugins, "__path__",
+                   [*twisted.plugins.__path__, plugins])
+        self.addCleanup(sys.modules.pop, "twisted.plugins.inprocess37", None)
+        from twisted.python import usage
+
+        from ftpkit.deploy.tap import Options
+
+        with self.assertRaises(usage.UsageError) as raised:
+            Options().parseOptions(["--realm", "inprocess37", "--workers",
+                                    "2", "--listen", "tcp:0"])
+        self.assertIn("--workers: --realm inprocess37 keeps its files in "
+                      "one process' memory", str(raised.exception))
+        with open(os.path.join(SOURCE, "docs", "writing-a-realm.rst"),
+                  encoding="utf-8") as f:
+            self.assertIn("``oneProcess = True``", f.read())
