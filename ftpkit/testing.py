@@ -11,6 +11,10 @@ L{ftpkit.interfaces.IFTPShell} must have::
         def makeShell(self):
             return MyShell(...)   # fresh, empty and writable
 
+A shell that cannot be written to (an archive, a snapshot) runs
+L{IReadOnlyShellConformanceMixin} instead, whose C{makeShell(files)} is
+given the files to serve (L{ftpkit.conformance.readonly}).
+
 L{readFile}, L{writeFile} and L{CollectingConsumer} help writing more.
 
 L{LoopbackServerMixin} starts a real server on 127.0.0.1 for the length
@@ -21,11 +25,13 @@ L{ftpkit.loopback}.
 
 from ftpkit.conformance import IFTPShellConformanceMixin
 from ftpkit.conformance.helpers import CollectingConsumer, readFile, writeFile
+from ftpkit.conformance.readonly import IReadOnlyShellConformanceMixin
 from ftpkit.loopback import LoopbackServer, LoopbackServerMixin, makePortal
 
 __all__ = [
     "CollectingConsumer",
     "IFTPShellConformanceMixin",
+    "IReadOnlyShellConformanceMixin",
     "LoopbackServer",
     "LoopbackServerMixin",
     "makePortal",

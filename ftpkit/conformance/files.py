@@ -230,7 +230,10 @@ class FileTests:
     def test_writeThenRead(self):
         """
         What was written reads back, whatever its size, and C{send}
-        reports the number of bytes.
+        reports the number of bytes, or fires with something else than an
+        C{int} where it does not know it (Twisted's C{FileSender} fires
+        with the last byte; the server takes that as not known,
+        L{ftpkit.control.handlers.transferring.shortDownload}).
         """
         for size in (0, 1, 65536 + 1, 1024 * 1024 + 512 * 1024 + 7):
             data = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
@@ -242,7 +245,8 @@ class FileTests:
             opened = yield self.openReading(("f",))
             sent = yield opened.send(consumer)
             yield opened.close()
-            self.assertEqual(sent, size)
+            if type(sent) is int:
+                self.assertEqual(sent, size)
             self.assertEqual(consumer.value(), data)
 
     @inlineCallbacks

@@ -29,9 +29,11 @@ class IReadFile(Interface):
         C{send} at all.)
 
         @param consumer: an L{twisted.internet.interfaces.IConsumer}.
-        @return: a Deferred firing with the number of bytes sent once all
-            of them were written to the consumer, after the producer was
-            unregistered.
+        @return: a Deferred firing with the number of bytes sent (an
+            C{int}) once all of them were written to the consumer, after
+            the producer was unregistered; anything else, such as the
+            last byte Twisted's C{FileSender} fires with, is taken as a
+            count not known.
         """
 
     def close():

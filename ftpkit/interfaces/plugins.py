@@ -31,7 +31,10 @@ class IRealmPlugin(Interface):
         @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
         @return: an L{twisted.cred.portal.IRealm} that answers
             C{requestAvatar(avatarId, mind, IFTPShell)} with
-            C{(IFTPShell, shell, logout)}.
+            C{(IFTPShell, shell, logout)}; with an attribute C{oneProcess}
+            true when its files live in this process (a tree in memory),
+            which C{--workers} then refuses (each worker builds a realm
+            of its own).
         @raise ValueError: when C{argument} is not valid; the message is
             shown to the user as a usage error.
         """

@@ -10,6 +10,7 @@ from twisted.logger import Logger
 
 from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
 from ftpkit.ops import events
+from ftpkit.shells.heldcalls import describeFailure
 
 MAX_PENDING = 1000
 """
@@ -63,10 +64,24 @@ class ObserverSubscription:
         """
         if maxPending is None:
             maxPending = getattr(observer, "maxPending", MAX_PENDING)
+            if type(maxPending) is not int or maxPending < 1:
+                # A bound of another kind (an observer answering every
+                # name through __getattr__, a mock) made each event a
+                # traceback comparing it.
+                self.log.warn("observer {observer!r} has a maxPending of "
+                              "{given!r}, not a positive int: {bound} is "
+                              "used", observer=observer, given=maxPending,
+                              bound=MAX_PENDING)
+                maxPending = MAX_PENDING
         self.observer = observer
         self.maxPending = maxPending
         self.pending = 0
         self.skipped = 0
+        self._methods = {}
+        for name in IFTPEventObserver.names():
+            method = getattr(observer, name, None)
+            if callable(method):
+                self._methods[name] = method
 
     def subscribeTo(self, hub):
         """
@@ -81,7 +96,12 @@ class ObserverSubscription:
             it, if any.
         """
         name = methodFor(event)
-        if name is None:
+        method = self._methods.get(name)
+        if method is None:
+            # An observer without the method (one written before the
+            # interface had it, or that needs only uploads) is not told:
+            # each event was a traceback, and a call counted as pending
+            # for ever, until the observer was skipped for every event.
             return
         if self.pending >= self.maxPending:
             if not self.skipped:
@@ -97,15 +117,21 @@ class ObserverSubscription:
                           count=self.skipped)
             self.skipped = 0
         self.pending += 1
-        result = defer.maybeDeferred(getattr(self.observer, name), event)
+        result = defer.maybeDeferred(method, event)
         result.addErrback(self._failed, name, event)
         result.addBoth(self._finished)
 
     def _failed(self, failure, name, event):
-        self.log.failure("observer {observer!r} failed in {method} for "
-                         "{peer} {user!r} {path!r}", failure,
-                         observer=self.observer, method=name,
-                         peer=event.peer, user=event.user, path=event.path)
+        """
+        Log an observer's failure in one line: its class and method, the
+        exception and where it was raised (not a traceback, as for a
+        shell's failures: L{ftpkit.shells.heldcalls.describeFailure}).
+        """
+        self.log.error("{owner}.{method} failed with {why}, for {peer} "
+                       "{user!r} {path!r}",
+                       owner=type(self.observer).__qualname__, method=name,
+                       why=describeFailure(failure), peer=event.peer,
+                       user=event.user, path=event.path)
 
     def _finished(self, ignored):
         self.pending -= 1
@@ -120,23 +146,43 @@ def findObservers(options):
         traceback, is skipped, said in one line; as is a plugin module
         that fails to import: L{ftpkit.deploy.pluginlookups}).
     """
-    from twisted.plugin import getPlugins
-
-    import twisted.plugins
-    from ftpkit.deploy.pluginlookups import describePlugin, pluginLookups, sayOnce
+    from ftpkit.deploy.pluginlookups import describePlugin, sayOnce
 
     found = []
     realm = options.get("realmObject")
     if IFTPEventObserver.providedBy(realm):
         found.append(realm)
-    with pluginLookups():
-        plugins = list(getPlugins(IFTPEventObserverPlugin, twisted.plugins))
-    for plugin in plugins:
+    for plugin in installedObserverPlugins():
+        described = describePlugin(plugin)[:-1]
         if not callable(getattr(plugin, "makeObserver", None)):
-            sayOnce("observer plugin skipped: "
-                    f"{describePlugin(plugin)[:-1]} has no makeObserver)")
+            sayOnce(f"observer plugin skipped: {described} has no "
+                    "makeObserver)")
             continue
-        observer = plugin.makeObserver(options)
-        if observer is not None:
+        try:
+            observer = plugin.makeObserver(options)
+        except Exception as e:
+            sayOnce(f"observer plugin skipped: {described} failed in "
+                    f"makeObserver with {describeFailure(e)})")
+            continue
+        if isinstance(observer, type):
+            sayOnce(f"observer plugin skipped: {described} gave the class "
+                    f"{observer.__qualname__}, not an observer: call it, "
+                    f"{observer.__qualname__}(...))")
+        elif observer is not None:
             found.append(observer)
     return found
+
+
+def installedObserverPlugins():
+    """
+    @return: the installed L{IFTPEventObserverPlugin}s, a plugin module
+        that fails to import said in one line
+        (L{ftpkit.deploy.pluginlookups.pluginLookups}).
+    """
+    from twisted.plugin import getPlugins
+
+    import twisted.plugins
+    from ftpkit.deploy.pluginlookups import pluginLookups
+
+    with pluginLookups():
+        return list(getPlugins(IFTPEventObserverPlugin, twisted.plugins))

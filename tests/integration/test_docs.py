@@ -422,14 +422,47 @@ class EmbeddingPageTests(unittest.TestCase):
         """
         names = set(re.findall(r"\bftpkit(?:\.\w+)+", self.readPage()))
         self.assertIn("ftpkit.embedding.makeContextFactory", names)
-        missing = []
-        for name in sorted(names):
-            module, _, attribute = name.rpartition(".")
+        self.assertEqual(unimportable(names), [])
+
+
+PLUGIN_PAGES = ("writing-a-realm.rst", "writing-a-storage-backend.rst",
+                "hooks.rst", "virtual-users.rst", "object-storage.rst",
+                "api.rst")
+"""The pages a plugin author works from."""
+
+
+class PluginPagesNamesTests(unittest.TestCase):
+    """
+    The names the plugin author's pages give can be imported.
+    """
+
+    def test_namesExist(self):
+        """
+        Every C{ftpkit.} name those pages give (a module, or a name in
+        one) can be imported, as for C{embedding.rst}.
+        """
+        names = set()
+        for page in PLUGIN_PAGES:
+            with open(os.path.join(DOCS, page), encoding="utf-8") as f:
+                names.update(re.findall(r"\bftpkit(?:\.\w+)+", f.read()))
+        self.assertIn("ftpkit.testing.IFTPShellConformanceMixin", names)
+        self.assertIn("ftpkit.testing.IReadOnlyShellConformanceMixin", names)
+        self.assertEqual(unimportable(names), [])
+
+
+def unimportable(names):
+    """
+    @param names: dotted names, each a module or a name in one.
+    @return: those that cannot be imported, sorted.
+    """
+    missing = []
+    for name in sorted(names):
+        module, _, attribute = name.rpartition(".")
+        try:
+            importlib.import_module(name)
+        except ImportError:
             try:
-                importlib.import_module(name)
-            except ImportError:
-                try:
-                    getattr(importlib.import_module(module), attribute)
-                except (ImportError, AttributeError):
-                    missing.append(name)
-        self.assertEqual(missing, [])
+                getattr(importlib.import_module(module), attribute)
+            except (ImportError, AttributeError):
+                missing.append(name)
+    return missing

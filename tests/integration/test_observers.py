@@ -10,6 +10,7 @@ import textwrap
 
 from twisted.internet import defer, error
 from twisted.internet.task import Clock
+from twisted.logger import formatEvent
 from twisted.python import usage
 from twisted.python.failure import Failure
 from twisted.trial import unittest
@@ -131,15 +132,21 @@ class SubscriptionTests(unittest.TestCase):
 
     def test_failureLogged(self):
         """
-        An observer's failure (raised or as a failed Deferred) is logged.
+        An observer's failure (raised or as a failed Deferred) is logged,
+        in one line (C{tests.integration.test_plugin37} has what it says).
         """
         def fail():
             raise RuntimeError("observer broke")
 
+        logged = captureLogs(self)
         hub = events.EventHub()
         ObserverSubscription(Recorder(fail)).subscribeTo(hub)
+        ObserverSubscription(Recorder(
+            lambda: defer.fail(RuntimeError("observer broke")))).subscribeTo(hub)
         hub.publish(event(events.LOGIN))
-        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        said = [formatEvent(each) for each in logged
+                if "observer broke" in formatEvent(each)]
+        self.assertEqual(len(said), 2, said)
 
     def test_realmFound(self):
         """

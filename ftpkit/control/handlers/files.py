@@ -80,13 +80,22 @@ class _LineEndCounter:
     def __init__(self):
         self.size = 0
         self._encoder = ASCIIEncoder()
+        self._producer = None
+        self._streaming = True
+        self._pulling = False
+        self._wrote = False
 
     def registerProducer(self, producer, streaming):
-        """See L{IConsumer.registerProducer}."""
-        if not streaming:
-            producer.resumeProducing()
+        """
+        See L{IConsumer.registerProducer}. A pull producer (Twisted's
+        C{FileSender}, as plugins send) writes from C{resumeProducing}:
+        noted only after the first call, it was written to before this
+        knew it, and C{SIZE} got C{451}.
+        """
         self._producer = producer
         self._streaming = streaming
+        if not streaming:
+            self._pull()
 
     def unregisterProducer(self):
         """See L{IConsumer.unregisterProducer}."""
@@ -95,8 +104,27 @@ class _LineEndCounter:
     def write(self, data):
         """Count the bytes C{data} becomes in TYPE A."""
         self.size += len(self._encoder.encode(data))
-        if self._producer is not None and not self._streaming:
-            self._producer.resumeProducing()
+        self._wrote = True
+        if not self._streaming:
+            self._pull()
+
+    def _pull(self):
+        """
+        Ask a pull producer for more until it writes nothing (it will
+        write later, and this asks again then) or is unregistered: in a
+        loop, a write made meanwhile only asking for one more round, so
+        that a file of many chunks makes no recursion.
+        """
+        if self._pulling:
+            return
+        self._pulling = True
+        try:
+            self._wrote = True
+            while self._wrote and self._producer is not None:
+                self._wrote = False
+                self._producer.resumeProducing()
+        finally:
+            self._pulling = False
 
 
 class FileCommands:
