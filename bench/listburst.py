@@ -21,7 +21,6 @@ import argparse
 import ftplib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,20 +30,7 @@ import time
 
 from bench.cpuperop import makeDirectory
 from bench.procstat import cpuSeconds, memoryKiB
-
-
-def _freePort():
-    """
-    @return: a port above 20000 free on 127.0.0.1 now.
-    """
-    for port in range(24000 + os.getpid() % 1000, 30000):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
+from ftpkit.loopback import quietPort
 
 
 def _start(checkout, root):
@@ -55,7 +41,9 @@ def _start(checkout, root):
     @param root: the directory it serves.
     @return: the C{subprocess.Popen} and its port.
     """
-    port = _freePort()
+    port = quietPort()
+    if port is None:
+        raise RuntimeError("no free port")
     env = dict(os.environ, PYTHONPATH=os.path.abspath(checkout))
     server = subprocess.Popen(
         [sys.executable, "-m", "ftpkit", "--listen",

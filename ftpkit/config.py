@@ -3,13 +3,17 @@ L{ServerConfig}: every setting of a server, as one immutable value.
 
 L{ftpkit.deploy.tap} builds it from the command line;
 L{ftpkit.control.server.FTPFactory} takes it. Nothing reads settings
-from class attributes.
+from class attributes. Its values follow the rules of
+L{ftpkit.configvalues}, which the command line checks its options with:
+one the command line would refuse (C{--umask 777}) is a L{ValueError}
+here too, naming the field.
 """
 
 from dataclasses import dataclass, field
 from ipaddress import ip_network
 from typing import Optional, Tuple
 
+from ftpkit.configvalues import checkConfig
 from ftpkit.protocol.listingtree import TreeLimits
 
 
@@ -174,3 +178,12 @@ class ServerConfig:
     maxUploadSize: Optional[int] = None
     listingCacheSize: int = 32 * 1024 * 1024
     listingTreeLimits: TreeLimits = TreeLimits()
+
+    def __post_init__(self):
+        """
+        Check the values (L{checkConfig}).
+
+        @raise ValueError: C{"ServerConfig NAME: why"}, for a value the
+            command line would refuse too.
+        """
+        checkConfig(self)

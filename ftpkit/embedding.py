@@ -15,10 +15,8 @@ L{logObserver} writes the log in C{ServerConfig.logFormat}.
 
 from twisted.application import service
 
-from ftpkit.control.proxied import listenerFor
-from ftpkit.control.tls import implicitListener, makeContextFactory
-from ftpkit.deploy.endpoints import withBacklog
-from ftpkit.deploy.listening import ControlListening
+from ftpkit.control.tls import makeContextFactory
+from ftpkit.deploy.listening import controlListening
 from ftpkit.deploy.opsservice import addMetricsServices
 from ftpkit.deploy.stoporder import InOrder
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
@@ -79,12 +77,7 @@ class FTPService(service.MultiService):
                          reactor=reactor).setServiceParent(self)
         self._listening = []
         for description in listen:
-            description, serving = implicitListener(
-                description, factory, config.tlsContextFactory)
-            description, serving = listenerFor(
-                description, serving, config.trustedProxies, reactor)
-            listening = ControlListening(withBacklog(description), serving,
-                                         reactor)
+            listening = controlListening(description, factory, reactor)
             listening.setServiceParent(self)
             self._listening.append(listening)
         draining = self

@@ -3,14 +3,43 @@ Run a real ftpkit server on loopback inside a trial test, and drive it
 with blocking clients (ftplib, curl, lftp) from threads or processes.
 """
 
+import random
+import socket
+
 from twisted.cred import checkers, portal
 from twisted.internet import defer, task, threads
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.data.passive import EPHEMERAL_PORTS
 
 USERS = {"alice": "secret", "bob": "pw"}
 """The accounts L{makePortal} creates by default."""
+
+
+def quietPort(host="127.0.0.1", tries=200, rng=random):
+    """
+    A free TCP port below the kernel's ephemeral range, for a server
+    started in another process and told its port: the ports a client's
+    connection or a passive listener takes (ephemeral ones) never land
+    on it between the probe and the server's bind, nor does another
+    test's probe of passive ports connect to it.
+
+    @param host: the address it must be free on.
+    @param tries: how many ports, picked at random in the lower half
+        below that range, are probed at most.
+    @param rng: the L{random} module, or a L{random.Random}.
+    @return: the port, free when probed; C{None} when none was.
+    """
+    low = min(EPHEMERAL_PORTS[0], 32768)
+    for port in rng.sample(range(low // 2, low), tries):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        return port
+    return None
 
 
 def makePortal(realm, users=None, anonymous=True):

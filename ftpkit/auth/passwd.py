@@ -312,6 +312,31 @@ def checkUserName(name):
             "start with '.', or hold '/', '\\' or a control character)")
 
 
+def givenFields(options, password=None):
+    """
+    The fields of a user that the options both user commands take set
+    (C{--home}, C{--permissions}, C{--quota}, C{--quota-files},
+    C{--read-only}), and the password.
+
+    @param options: the parsed arguments (of this command, or of
+        L{ftpkit.auth.pgadmin}'s C{add} and C{set}).
+    @param password: the new password, or C{None} to keep the user's.
+    @return: a C{dict} of the users file's keys to the values given
+        (the password hashed).
+    """
+    fields = {}
+    if password is not None:
+        fields["password"] = hashPassword(password)
+    for option, key in (("home", "home"), ("permissions", "permissions"),
+                        ("quota", "quota"), ("quota_files", "quota-files")):
+        value = getattr(options, option)
+        if value is not None:
+            fields[key] = value
+    if options.read_only:
+        fields["read-only"] = True
+    return fields
+
+
 def updateUser(table, options, password=None):
     """
     Apply the command's options to a user's table.
@@ -321,18 +346,7 @@ def updateUser(table, options, password=None):
     @param options: the parsed arguments.
     @param password: the new password, or C{None} to keep the table's.
     """
-    if password is not None:
-        table["password"] = hashPassword(password)
-    if options.home is not None:
-        table["home"] = options.home
-    if options.permissions is not None:
-        table["permissions"] = options.permissions
-    if options.quota is not None:
-        table["quota"] = options.quota
-    if options.quota_files is not None:
-        table["quota-files"] = options.quota_files
-    if options.read_only:
-        table["read-only"] = True
+    table.update(givenFields(options, password))
 
 
 def changesGiven(options):

@@ -29,12 +29,12 @@ from ftpkit.auth.passwd import (
     byteCount,
     checkUserName,
     errorLine,
+    givenFields,
     permissionList,
     positiveCount,
     readPassword,
     standardStreams,
 )
-from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.auth.pgusers import COLUMN_NAMES, ROW, SCHEMA, entryFromRow
 from ftpkit.auth.usersfile import UsersFileError
 
@@ -130,24 +130,15 @@ def applyOptions(row, options, password):
     @param password: a new password, or C{None}.
     @raise UsersFileError: when the result breaks the server's rules.
     """
-    if password is not None:
-        row["password"] = hashPassword(password)
-    if options.home is not None:
-        row["home"] = options.home
-    if options.permissions is not None:
-        row["permissions"] = options.permissions
+    # The users file's keys are the columns, "-" for "_".
+    row.update((key.replace("-", "_"), value)
+               for key, value in givenFields(options, password).items())
     if options.directory is not None:
         row["directories"] = dict(options.directory)
-    if options.quota is not None:
-        row["quota"] = options.quota
     if options.no_quota:
         row["quota"] = None
-    if options.quota_files is not None:
-        row["quota_files"] = options.quota_files
     if options.no_quota_files:
         row["quota_files"] = None
-    if options.read_only:
-        row["read_only"] = True
     if options.writable:
         row["read_only"] = False
     entryFromRow(row)

@@ -5,6 +5,7 @@ L{ftpkit.deploy.tap.Options} and L{accessConfigFields} for the
 L{ftpkit.config.ServerConfig}. L{ftpkit.protocol.access} enforces them.
 """
 
+from ftpkit.configvalues import fileMask
 from ftpkit.deploy.optionvalues import checkValues
 from ftpkit.protocol.numbertext import octalNumber
 
@@ -35,20 +36,10 @@ class AccessOptionsMixin:
     ]
 
 
-_OWNER_BITS = 0o700
-"""The owner's read, write and search bits, which C{--umask} must leave."""
-
-
 def octalMask(text):
     """
-    A file-creation mask that takes only group and other bits away.
-
-    A mask taking the owner's read or write bit (C{777}, C{400}, C{200})
-    makes files the server's own account, when not root, cannot read back
-    or replace; one taking the owner's execute bit (C{100}) is refused too:
-    files need no execute bit, but directories users make need their
-    owner's search bit, or the server (not root) could not enter them to
-    read, write or even stat what is inside.
+    Read C{--umask}: an octal file-creation mask, which must leave the
+    owner's bits (L{fileMask}).
 
     @param text: an option value, e.g. C{"022"}.
     @return: C{text} as an C{int} from C{0} to C{0o077}.
@@ -58,13 +49,7 @@ def octalMask(text):
         mask = octalNumber(text)
     except ValueError:
         mask = None
-    if mask is None or mask > 0o777:
-        raise ValueError(f"must be an octal mask from 000 to 777, not {text!r}")
-    if mask & _OWNER_BITS:
-        raise ValueError(
-            f"must leave the owner's bits (at most 077), not {text!r}: the "
-            "server could not read back, replace or enter what it stores")
-    return mask
+    return fileMask(mask, repr(text))
 
 
 def accessConfigFields(options):

@@ -15,8 +15,9 @@ from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.channel import ChannelBusy
+from ftpkit.deploy.listening import refusalBytes, sendReply
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
-from ftpkit.deploy.proxiedaccept import HeaderWaits
+from ftpkit.deploy.proxiedaccept import HeaderWaits, isProxiedConnection
 from ftpkit.deploy.waiting import WaitingConnections
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
@@ -58,6 +59,8 @@ class Dispatcher:
         greeted)}.
     @ivar spare: the L{fdlimit.SpareDescriptor} kept to refuse clients
         when descriptors run out.
+    @ivar tlsListeners: C{(host, port)} of each implicit-TLS (C{ssl:})
+        listener, whose refused clients get a TLS alert (L{refuse}).
     """
 
     log = Logger()
@@ -83,6 +86,7 @@ class Dispatcher:
                                          config.ipv6PrefixLength)
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
         self.spare = fdlimit.SpareDescriptor()
+        self.tlsListeners = []
 
     def readyWorkers(self):
         """
@@ -216,7 +220,10 @@ class Dispatcher:
 
     def refuse(self, connection, host, refusal):
         """
-        Tell a client why it is refused (C{421}); the caller closes it.
+        Tell a client why it is refused (C{421}; a client of an
+        implicit-TLS listener, L{tlsListeners}, gets
+        L{ftpkit.deploy.listening.TLS_REFUSAL} instead); the caller closes
+        it.
 
         @param connection: the accepted socket.
         @param host: the client's address.
@@ -225,11 +232,22 @@ class Dispatcher:
         self.events.publish(Event(
             CONNECTION_REFUSED, host, time=self.reactor.seconds(),
             reason=refusal))
-        connection.setblocking(False)
+        sendReply(connection, refusalBytes(formatReply(421, refusal),
+                                           self._fromTLSListener(connection)))
+
+    def _fromTLSListener(self, connection):
+        """
+        @param connection: an accepted socket.
+        @return: whether it came to one of L{tlsListeners} (its client
+            starts with TLS).
+        """
+        if not self.tlsListeners:
+            return False
         try:
-            connection.send(formatReply(421, refusal))
+            local = connection.getsockname()
         except OSError:
-            pass
+            return False
+        return isProxiedConnection(local[0], local[1], self.tlsListeners)
 
     def stopDispatching(self):
         """

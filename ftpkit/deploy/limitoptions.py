@@ -7,15 +7,12 @@ values (and the users file's).
 
 import re
 
+from ftpkit.configvalues import MOST_BYTES, byteCount  # noqa: F401 (importable here)
 from ftpkit.deploy.optionvalues import checkValues
 from ftpkit.protocol.numbertext import decimalFraction
 
 _SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _BYTE_COUNT = re.compile(r"(.*?)([KMG]?)(?:i?B)?", re.IGNORECASE | re.DOTALL)
-MOST_BYTES = (1 << 63) - 1
-"""The largest count L{parseByteCount} gives: a TOML integer's (a users
-file's), PostgreSQL's C{bigint} (its users table's), and far past any
-disk or rate."""
 
 
 def parseByteCount(text, least=1):
@@ -29,7 +26,8 @@ def parseByteCount(text, least=1):
 
     @param text: the value, C{str} (or an C{int}, taken as it is).
     @param least: the smallest count allowed (a quota may be 0).
-    @return: the count, an C{int} from C{least} to L{MOST_BYTES}.
+    @return: the count, an C{int} from C{least} to L{MOST_BYTES}
+        (L{byteCount}).
     @raise ValueError: saying why C{text} is not one.
     """
     if isinstance(text, int) and not isinstance(text, bool):
@@ -42,12 +40,7 @@ def parseByteCount(text, least=1):
             raise ValueError(
                 f"must be a number of bytes with an optional K, M or G "
                 f"suffix (like 512K), not {text!r}") from None
-    if value < least:
-        unit = "byte" if least == 1 else "bytes"
-        raise ValueError(f"must be at least {least} {unit}, not {text!r}")
-    if value > MOST_BYTES:
-        raise ValueError(f"must be at most {MOST_BYTES} bytes, not {text!r}")
-    return value
+    return byteCount(value, least, repr(text))
 
 
 class TransferLimitsOptionsMixin:

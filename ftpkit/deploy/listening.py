@@ -8,15 +8,22 @@ it with connections queued makes the kernel reset them, and a client
 that connected just before the drain got a reset instead of a reply.
 The acceptor of C{--workers} refuses its queued clients the same way
 when it stops (L{ftpkit.deploy.workers.WorkerPool.stopService}).
+
+A client of an implicit-TLS (C{ssl:}) listener refused there, before
+any session and so before any TLS, reads L{TLS_REFUSAL}, not a C{421}
+in clear (L{refusalBytes}).
 """
 
 from twisted.application import internet, service
 from twisted.internet import endpoints
 
 from ftpkit.compat import raiseListenFailures
+from ftpkit.control.implicitendpoints import isImplicitTLS
+from ftpkit.control.proxied import listenerFor
+from ftpkit.control.tls import implicitListener
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.deploy import fdlimit
-from ftpkit.deploy.endpoints import BareAccepting
+from ftpkit.deploy.endpoints import BareAccepting, withBacklog
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.events import CONNECTION_REFUSED, Event
 from ftpkit.ops.listeninglog import logPortListening
@@ -34,18 +41,55 @@ EXHAUSTED_AT_ONCE = 100
 """The most clients refused for want of descriptors in one turn of the
 reactor: a client connecting as fast as it can does not hold the turn."""
 
+TLS_REFUSAL = bytes([21, 3, 3, 0, 2, 2, 80])
+"""
+What a client of an implicit-TLS listener refused before its session
+reads instead of a C{421}: one TLS record in clear (type 21, an alert;
+version 3.3; 2 bytes) holding a fatal (2) C{internal_error} (80) alert,
+which a TLS client may get before the server's first handshake message
+(RFC 8446 section 6; RFC 5246 section 7.2: "an internal error unrelated
+to the peer ... makes it impossible to continue"). Its clients send
+their C{ClientHello} at once and wait for TLS: a C{421} in clear read as
+a broken handshake (OpenSSL's "wrong version number"), as if the port
+spoke no TLS. Finishing the handshake first, to say C{421} in TLS, is
+what sessions refused later do; here it cannot be: a drain is closing
+the listener, a process out of descriptors has none to hold the
+connection with, and an acceptor of C{--workers} speaks no TLS (nor
+should a server refusing load spend a handshake on each refusal, which
+is why vsftpd and Pure-FTPd write their limits' C{421} in clear there,
+and ProFTPD's C{MaxInstances} closes without a byte).
+"""
+
+TLS_DRAINED = 16384
+"""The most bytes of a refused implicit-TLS client's C{ClientHello} read
+and dropped before its connection is closed (L{sendReply}): closed with
+them unread, its connection is reset, which can cut the alert short."""
+
+
+def refusalBytes(reply, tls):
+    """
+    @param reply: a refusal's C{421} reply, as bytes.
+    @param tls: whether its client came to an implicit-TLS listener.
+    @return: what the client is sent: L{TLS_REFUSAL} for a TLS client,
+        else C{reply}.
+    """
+    return TLS_REFUSAL if tls else reply
+
 
 def sendReply(connection, reply):
     """
     Send a refused client its C{421} (as much as its socket takes at once;
-    a client gone already gets nothing).
+    a client gone already gets nothing); after L{TLS_REFUSAL}, read and
+    drop what the client sent (its C{ClientHello}) up to L{TLS_DRAINED}.
 
     @param connection: the accepted socket.
-    @param reply: the reply's bytes.
+    @param reply: the reply's bytes (L{refusalBytes}).
     """
     connection.setblocking(False)
     try:
         connection.send(reply)
+        if reply is TLS_REFUSAL:
+            connection.recv(TLS_DRAINED)
     except OSError:
         pass
 
@@ -58,6 +102,29 @@ def sendRefusal(connection, host):
     @param host: the client's address.
     """
     sendReply(connection, REFUSAL)
+
+
+def controlListening(given, factory, reactor=None, listened=logPortListening):
+    """
+    The listener of one C{--listen} value, as C{twistd ftpkit} and an
+    embedding's L{ftpkit.embedding.FTPService} listen: an C{ssl:} one in
+    ftpkit's TLS (L{implicitListener}), a C{haproxy:} one reading the
+    PROXY header first (L{listenerFor}).
+
+    @param given: the C{--listen} value.
+    @param factory: the control-connection factory (its C{config} gives
+        the TLS context and the trusted proxies).
+    @param reactor: see L{ControlListening}.
+    @param listened: see L{ControlListening}.
+    @return: a L{ControlListening}.
+    """
+    config = factory.config
+    description, serving = implicitListener(given, factory,
+                                            config.tlsContextFactory)
+    description, serving = listenerFor(description, serving,
+                                       config.trustedProxies, reactor)
+    return ControlListening(withBacklog(description), serving, reactor,
+                            listened=listened, tls=isImplicitTLS(given))
 
 
 def refuseQueued(listening, refuse=sendRefusal, limit=None):
@@ -108,7 +175,7 @@ class ControlListening(internet.StreamServerEndpointService):
     _refusing = False
 
     def __init__(self, description, factory, reactor=None,
-                 listened=logPortListening):
+                 listened=logPortListening, tls=False):
         """
         @param description: the endpoint's description (as
             L{endpoints.serverFromString} reads it).
@@ -117,10 +184,14 @@ class ControlListening(internet.StreamServerEndpointService):
         @param listened: called with the port once listening: logs where
             it listens, unless another (L{ListeningAnnouncement.add})
             does so later.
+        @param tls: whether its clients start with TLS (an C{ssl:}
+            listener's): those it refuses get L{TLS_REFUSAL}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._reactor = reactor
+        self._refusal = refusalBytes(REFUSAL, tls)
+        self._exhaustedRefusal = refusalBytes(EXHAUSTED, tls)
         self._spare = fdlimit.SpareDescriptor()
         internet.StreamServerEndpointService.__init__(
             self, BareAccepting(endpoints.serverFromString(
@@ -193,18 +264,18 @@ class ControlListening(internet.StreamServerEndpointService):
     def _refuse(self, connection, host):
         """
         Refuse a queued client as a refusal at the door is, then send it
-        the drain's C{421}.
+        the drain's C{421} (or L{TLS_REFUSAL}).
         """
         self._publishRefused(host, SHUTTING_DOWN)
-        sendRefusal(connection, host)
+        sendReply(connection, self._refusal)
 
     def _refuseExhausted(self, connection, host):
         """
         Refuse a queued client for want of descriptors, as a refusal at
-        the door is, then send it L{EXHAUSTED}.
+        the door is, then send it L{EXHAUSTED} (or L{TLS_REFUSAL}).
         """
         self._publishRefused(host, fdlimit.REFUSAL)
-        sendReply(connection, EXHAUSTED)
+        sendReply(connection, self._exhaustedRefusal)
 
 
 class ListeningAnnouncement(service.Service):

@@ -4,6 +4,8 @@ taking the option's text and giving the value or raising L{ValueError}
 saying why the text is not one (no Twisted in them), and L{checkValues},
 which turns that error into the usage error naming the option. Their
 numbers are read by L{ftpkit.protocol.numbertext}: ASCII digits only.
+What a value must be, once read, is L{ftpkit.configvalues}' rule, which
+the L{ftpkit.config.ServerConfig} checks too.
 """
 
 import ipaddress
@@ -12,6 +14,14 @@ import os
 
 from twisted.python import usage
 
+from ftpkit.configvalues import (  # noqa: F401 (importable from here)
+    MOST_REPLY_TEXT,
+    nonNegativeSeconds,
+    passivePortRange,
+    positiveCount,
+    positiveSeconds,
+    replyText,
+)
 from ftpkit.deploy.keptfiles import keptContent
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.protocol.numbertext import decimalNumber, isWholeNumber, wholeNumber
@@ -45,16 +55,14 @@ def checkValues(options, checks):
 def positiveInteger(text):
     """
     @param text: an option value.
-    @return: C{text} as an C{int} of at least 1.
+    @return: C{text} as an C{int} of at least 1 (L{positiveCount}).
     @raise ValueError: saying why otherwise.
     """
     try:
         value = wholeNumber(text)
     except ValueError:
         raise ValueError(f"must be a positive integer, not {text!r}")
-    if value < 1:
-        raise ValueError(f"must be a positive integer, not {text!r}")
-    return value
+    return positiveCount(value, repr(text))
 
 
 WORKERS_PER_CPU = 4
@@ -89,16 +97,15 @@ def workerCount(text, cpus=None):
 def positiveNumber(text):
     """
     @param text: an option value.
-    @return: C{text} as a finite C{float} greater than 0.
+    @return: C{text} as a finite C{float} greater than 0
+        (L{positiveSeconds}).
     @raise ValueError: saying why otherwise.
     """
     try:
         value = decimalNumber(text)
     except ValueError:
         raise ValueError(f"must be a positive number, not {text!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"must be a positive number, not {text!r}")
-    return value
+    return positiveSeconds(value, repr(text))
 
 
 def timeoutSeconds(text):
@@ -123,7 +130,8 @@ def timeoutSeconds(text):
 def nonNegativeNumber(text):
     """
     @param text: an option value.
-    @return: C{text} as a finite C{float} of at least 0.
+    @return: C{text} as a finite C{float} of at least 0
+        (L{nonNegativeSeconds}).
     @raise ValueError: saying why otherwise.
     """
     try:
@@ -131,17 +139,16 @@ def nonNegativeNumber(text):
         value = decimalNumber(text.removeprefix("-"))
     except ValueError:
         raise ValueError(f"must be a number of seconds, not {text!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"must be a number of seconds, not {text!r}")
-    if text.startswith("-"):
-        raise ValueError(f"must be 0 or more seconds, not {text!r}")
-    return value
+    if text.startswith("-") and math.isfinite(value):
+        value = -value if value else -1.0  # "-0" is no number of seconds
+    return nonNegativeSeconds(value, repr(text))
 
 
 def portRange(text):
     """
     @param text: C{"LOW-HIGH"}, both ports inclusive.
-    @return: C{(low, high)} with C{1024 <= low <= high <= 65535}.
+    @return: C{(low, high)} with C{1024 <= low <= high <= 65535}
+        (L{passivePortRange}).
     @raise ValueError: saying why otherwise.
     """
     low, sep, high = text.partition("-")
@@ -151,11 +158,7 @@ def portRange(text):
         bounds = (wholeNumber(low), wholeNumber(high))
     except ValueError:
         raise ValueError(f"must be LOW-HIGH, like 60000-60100, not {text!r}")
-    if not 1024 <= bounds[0] <= bounds[1] <= 65535:
-        raise ValueError(
-            f"needs 1024 <= LOW <= HIGH <= 65535, not {text!r}"
-        )
-    return bounds
+    return passivePortRange(bounds, repr(text))
 
 
 def ipv4Address(text):
@@ -168,41 +171,6 @@ def ipv4Address(text):
         return str(ipaddress.IPv4Address(text))
     except ValueError:
         raise ValueError(f"must be an IPv4 address, not {text!r}")
-
-
-MOST_REPLY_TEXT = 8192 - len("220 \r\n")
-"""The most bytes of UTF-8 L{replyText} takes: its reply line then fits
-in the longest line Python's C{ftplib} reads (its C{maxline}; past it the
-client raises an error, and has no session), which is also the longest
-command line ftpkit reads (C{ServerConfig.maxLineLength})."""
-
-
-def replyText(text):
-    """
-    @param text: an option value shown to clients in a reply (C{--banner},
-        C{--vhost-banner}).
-    @return: C{text}.
-    @raise ValueError: when it is empty or only spaces (a variable left
-        unset: the client got C{"220 "}), holds CR, LF or another control
-        character, which could forge reply lines, holds bytes that are not
-        UTF-8 (the locale could not decode them: they said "control
-        characters"), or is longer than L{MOST_REPLY_TEXT}.
-    """
-    if not text.strip():
-        raise ValueError(f"needs the text of the reply, not {text!r}")
-    try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogateescape")
-        raise ValueError(f"must be UTF-8 text, not {raw!r}") from None
-    if not text.isprintable():
-        raise ValueError("must not contain control characters (CR, LF, ...)")
-    if size > MOST_REPLY_TEXT:
-        raise ValueError(
-            f"at most {MOST_REPLY_TEXT} bytes of UTF-8, not {size}: a reply "
-            "line longer than 8 KiB ends the session of some clients "
-            "(Python's ftplib)")
-    return text
 
 
 def passiveAddress(text):

@@ -43,8 +43,7 @@ from twisted.logger import Logger
 
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.compat.reactortimeout import timeoutLeanly
-from ftpkit.control.proxied import listenerFor
-from ftpkit.control.tls import freshTicketsMissing, implicitListener
+from ftpkit.control.tls import freshTicketsMissing
 from ftpkit.control.tlsfiles import serialNotPositive
 from ftpkit.data.passiveshares import passiveCapNote
 from ftpkit.deploy.anonymousentry import (
@@ -52,10 +51,9 @@ from ftpkit.deploy.anonymousentry import (
     warnAnonymousWithoutEntry,
 )
 from ftpkit.deploy.cacheoptions import ListingCacheService
-from ftpkit.deploy.endpoints import withBacklog
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.keptfiles import warnExposedAll
-from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
+from ftpkit.deploy.listening import ListeningAnnouncement, controlListening
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
 from ftpkit.deploy.startfailure import (
@@ -414,11 +412,7 @@ def makeService(options, workerChannel=None, workerLog=None):
             listeners.setServiceParent(server)
             announcement = ListeningAnnouncement()
             for given in options["listen"]:
-                description, serving = implicitListener(
-                    given, factory, config.tlsContextFactory)
-                endpoint, serving = listenerFor(description, serving,
-                                                config.trustedProxies)
-                listening = ControlListening(withBacklog(endpoint), serving,
+                listening = controlListening(given, factory,
                                              listened=announcement.add)
                 listening.option = f"--listen {given}"
                 listening.setServiceParent(listeners)

@@ -51,6 +51,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogPublisher
 
 from ftpkit.auth.sharedusers import AcceptorUserSessions
+from ftpkit.control.implicitendpoints import isImplicitTLS
 from ftpkit.deploy import workerrelay
 from ftpkit.deploy.acceptor import (
     Acceptor,
@@ -211,6 +212,8 @@ class WorkerPool(Dispatcher, service.Service):
                 e.option = f"--listen {given}"
                 raise
             self._acceptors.append(Acceptor(self, listening, proxied))
+            if isImplicitTLS(given):
+                self.tlsListeners.append(listening.getsockname()[:2])
         self.argv = pinnedArgv(self.argv, [
             acceptor.socket.getsockname()[1] for acceptor in self._acceptors])
 

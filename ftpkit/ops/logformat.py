@@ -18,23 +18,13 @@ import signal
 import sys
 
 from ftpkit.compat.logfiles import ROTATE_LENGTH, openLogFile
+from ftpkit.configvalues import LOG_FORMATS, logFormat  # noqa: F401 (its home was here)
 from ftpkit.ops.eventlog import TEXT_FORMATS
 from ftpkit.ops.jsonformat import jsonFileLogObserver
 from ftpkit.ops.textformat import textFileLogObserver
 
-FORMATS = ("text", "json")
-"""The values C{--log-format} takes."""
-
-
-def logFormat(text):
-    """
-    @param text: a C{--log-format} value.
-    @return: C{text}, one of L{FORMATS}.
-    @raise ValueError: for anything else.
-    """
-    if text not in FORMATS:
-        raise ValueError(f"must be text or json, not {text!r}")
-    return text
+FORMATS = LOG_FORMATS
+"""The values C{--log-format} takes (read by L{logFormat})."""
 
 
 def fileObserver(outFile, format):

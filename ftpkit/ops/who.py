@@ -374,15 +374,18 @@ def main(argv=None, out=None, err=None):
     @param argv: the arguments (C{sys.argv[1:]} by default).
     @param out: where to print (standard output by default).
     @param err: where to print errors (standard error by default).
-    @return: the exit status: 0 (C{--help} too, its usage line on
-        C{out}), or 1 when the arguments are wrong (one line saying what
+    @return: the exit status: 0 (C{--help} or C{-h} too, among other
+        arguments or not, its usage line on C{out}), or 1 when the
+        arguments are wrong (one line saying what
         is wrong, as the server's usage errors are) or the server cannot
         be asked; errors name the command as the docs do, C{ftpkit.who}.
     """
     argv = sys.argv[1:] if argv is None else argv
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    if argv in (["-h"], ["--help"]):
+    if "-h" in argv or "--help" in argv:
+        # Wherever it stands, as the argparse of ftpkit.passwd and
+        # ftpkit.pgadmin takes it.
         out.write(USAGE)
         return 0
     raw = "--json" in argv

@@ -256,8 +256,14 @@ DATA_CONNECTION = frozenset(["PASV", "CPSV", "EPSV", "PORT", "EPRT"])
 (a C{unix:} listener's) each gets C{425} or C{501}, but C{EPSV ALL}, which
 only forbids the others."""
 
+NEEDS_ADDRESS = DATA_CONNECTION | {"SSCN"}
+"""The verbs not offered to a client with no address: those of
+L{DATA_CONNECTION}, and C{SSCN}, whose C{ON} (the server as the TLS
+client of data connections there can be none of) gets C{425} there, as
+C{EPSV} does but for C{EPSV ALL}."""
+
 CONDITIONAL = (TLS_ONLY | TLS_CLIENT_ROLE | PASSIVE_IPV4 | ACTIVE_IPV4
-               | BEFORE_EPSV_ALL | DATA_CONNECTION | {"AUTH", "CCC", "REIN"}
+               | BEFORE_EPSV_ALL | NEEDS_ADDRESS | {"AUTH", "CCC", "REIN"}
                | {verb for verb, command in COMMANDS.items()
                   if command.capability is not None})
 """The verbs L{unavailable} may give a reason for; every other verb is
@@ -307,7 +313,7 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
     @param reinitializable: whether C{REIN} is accepted: not on a control
         connection under TLS, where it gets C{502}.
     @param hasAddress: whether the client has an address: the verbs of
-        L{DATA_CONNECTION} are offered only then.
+        L{NEEDS_ADDRESS} are offered only then.
     @return: the reason, as text to follow C{"VERB is not available
         here: "}, or C{None} when the session offers C{command}.
     """
@@ -322,7 +328,7 @@ def unavailable(command, tlsEnabled, allowCCC=False, capabilities=frozenset(),
         return "TLS cannot end on this connection (implicit TLS)"
     if verb == "REIN" and not reinitializable:
         return "not on a TLS control connection; QUIT and connect again"
-    if not hasAddress and verb in DATA_CONNECTION:
+    if not hasAddress and verb in NEEDS_ADDRESS:
         return ("this connection does not give your address (a Unix"
                 " socket's), which a data connection needs")
     if epsvAll and verb in BEFORE_EPSV_ALL:

@@ -20,6 +20,7 @@ one matching the IPv4 address L{embeddedIPv4} finds in an IPv6 one).
 import functools
 import ipaddress
 
+from ftpkit.configvalues import prefixLength
 from ftpkit.protocol.numbertext import wholeNumber
 
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
@@ -90,14 +91,11 @@ def parsePrefixLength(text):
     Read C{--ipv6-prefix-length}.
 
     @param text: the option's value.
-    @return: it as an C{int} from 1 to 128.
+    @return: it as an C{int} from 1 to 128 (L{prefixLength}).
     @raise ValueError: saying why it is not one.
     """
     try:
         value = wholeNumber(text)
     except ValueError:
         value = None
-    if value is None or not 1 <= value <= 128:
-        raise ValueError(f"must be a prefix length from 1 to 128 "
-                         f"(128: each address on its own), not {text!r}")
-    return value
+    return prefixLength(value, repr(text))

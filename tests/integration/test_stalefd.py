@@ -11,7 +11,6 @@ data socket's reset.
 """
 
 import os
-import random
 import signal
 import socket
 import struct
@@ -21,30 +20,12 @@ import time
 
 from twisted.trial import unittest
 
-from ftpkit.data.passive import EPHEMERAL_PORTS
+from ftpkit.loopback import quietPort
 from tests.scratch import scratchDirectory
 from tests.twistdrun import SOURCE
 
 NEWCOMERS = 6
 """Clients that connect while the server is stopped."""
-
-
-def _quietPort():
-    """
-    @return: a free TCP port on 127.0.0.1 below the kernel's ephemeral
-        range: other tests' probes of passive ports (which are ephemeral)
-        never reach it, and a stray connection would change how many
-        connections the server accepts at once.
-    """
-    low = min(EPHEMERAL_PORTS[0], 32768)
-    for port in random.sample(range(low // 2, low), 200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise unittest.SkipTest("no free port below the ephemeral range")
 
 
 def _stopped(pid):
@@ -93,7 +74,12 @@ class StaleEventTests(unittest.TestCase):
         self.root = scratchDirectory(self)
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(b"\0" * (16 << 20))
-        self.port = _quietPort()
+        # Below the ephemeral range: other tests' probes of passive
+        # ports (which are ephemeral) never reach it, and a stray
+        # connection would change how many the server accepts at once.
+        self.port = quietPort()
+        if self.port is None:
+            raise unittest.SkipTest("no free port below the ephemeral range")
         env = dict(os.environ, PYTHONPATH=SOURCE)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ftpkit",

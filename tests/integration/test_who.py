@@ -241,11 +241,14 @@ class CommandTests(unittest.TestCase):
     def test_help(self):
         """
         C{--help} prints the usage line on standard output and succeeds (it
-        was an error: status 1, on standard error).
+        was an error: status 1, on standard error), among other arguments
+        too, as C{python -m ftpkit.passwd} and C{ftpkit.pgadmin} take it
+        (with another it was C{unknown option '--help'}, status 1).
         """
-        for flag in ["--help", "-h"]:
+        for argv in [["--help"], ["-h"], ["--json", "--help"],
+                     ["http://a/", "-h"], ["--bogus", "--help"]]:
             out, err = io.StringIO(), io.StringIO()
-            self.assertEqual(who.main([flag], out, err), 0)
+            self.assertEqual(who.main(argv, out, err), 0, argv)
             self.assertEqual(out.getvalue(),
                              "usage: python -m ftpkit.who [--json] [URL]\n")
             self.assertEqual(err.getvalue(), "")

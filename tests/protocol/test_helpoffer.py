@@ -14,7 +14,7 @@ from twisted.trial import unittest
 from zope.interface import directlyProvides
 
 from tests.memorysessions import makeFactory, repliesTo
-from tests.protocol.test_authmechanisms import ContextFactory
+from tests.protocol.test_authmechanisms import ContextFactory, StartTLSTransport
 from tests.protocol.test_replytexts import loggedIn, underTLS
 
 
@@ -236,8 +236,9 @@ class UnixSocketTests(unittest.TestCase):
     argument names.
     """
 
-    def session(self, **options):
+    def session(self, tls=False, **options):
         """
+        @param tls: log in after C{AUTH TLS} (recorded, not done).
         @param options: L{makeFactory}'s settings.
         @return: C{(protocol, transport)} of alice logged in over a Unix
             socket.
@@ -246,12 +247,38 @@ class UnixSocketTests(unittest.TestCase):
                               **options)
         peer = UNIXAddress(None)
         protocol = factory.buildProtocol(peer)
-        transport = StringTransport(hostAddress=UNIXAddress(b"/ftp.sock"),
-                                    peerAddress=peer)
+        transport = StartTLSTransport(hostAddress=UNIXAddress(b"/ftp.sock"),
+                                      peerAddress=peer)
         protocol.makeConnection(transport)
+        if tls:
+            protocol.dataReceived(b"AUTH TLS\r\n")
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
         transport.clear()
         return protocol, transport
+
+    def test_sscn(self):
+        """
+        C{SSCN} is neither listed by C{HELP} nor by C{FEAT}, and C{HELP
+        SSCN} says why: its C{ON} (the server as the TLS client of data
+        connections) gets the no-address C{425}, as C{CPSV} does, under
+        TLS too; asking (C{SSCN}) and C{SSCN OFF} still say the server's
+        side. Both were offered, and C{SSCN ON} accepted.
+        """
+        protocol, transport = self.session(tls=True,
+                                           tlsContextFactory=ContextFactory())
+        listing, feat, help, on, ask, off, cpsv = repliesTo(
+            protocol, transport, b"HELP", b"FEAT", b"HELP SSCN", b"SSCN ON",
+            b"SSCN", b"SSCN OFF", b"CPSV")
+        self.assertNotIn("SSCN", helpVerbs(listing))
+        self.assertNotIn("SSCN", featLines(feat))
+        self.assertIn("PROT", featLines(feat))
+        self.assertEqual(help, b"214 SSCN is not available here: this"
+                         b" connection does not give your address (a Unix"
+                         b" socket's), which a data connection needs\r\n")
+        refusal = (b" No data connection: this connection does not give"
+                   b" your address (a Unix socket's)\r\n")
+        self.assertEqual([on, cpsv], [b"425" + refusal] * 2)
+        self.assertEqual([ask, off], [b"200 SSCN:SERVER METHOD\r\n"] * 2)
 
     def test_helpAndFeat(self):
         """

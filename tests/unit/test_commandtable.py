@@ -164,7 +164,7 @@ class CommandTableTests(unittest.TestCase):
         self.assertEqual(sorted(refused(epsvAll=True)),
                          ["CPSV", "EPRT", "PASV", "PORT"])
         self.assertEqual(sorted(refused(hasAddress=False)),
-                         ["CPSV", "EPRT", "EPSV", "PASV", "PORT"])
+                         ["CPSV", "EPRT", "EPSV", "PASV", "PORT", "SSCN"])
         self.assertEqual(refused(underTLS=True, tlsClearable=False,
                                  reinitializable=False),
                          {"AUTH": "the control connection is under TLS"

@@ -16,6 +16,7 @@ C{AUTH} clears it.
 
 from twisted.internet.ssl import TLSVersion
 
+from ftpkit.control.handlers.datachannel import NO_ADDRESS
 from ftpkit.data.tlsclient import clientDataTLS
 
 
@@ -52,7 +53,9 @@ class SecureFxpCommands:
     def ftp_SSCN(self, argument):
         """
         Set (C{ON}: client, C{OFF}: server) or tell the TLS side of the
-        data connections, as ProFTPD's mod_tls answers it.
+        data connections, as ProFTPD's mod_tls answers it; C{ON} is
+        refused to a client with no address (L{NO_ADDRESS}), which no
+        data connection can come from.
         """
         mode = argument.strip().upper()
         if mode not in ("", "ON", "OFF"):
@@ -60,6 +63,10 @@ class SecureFxpCommands:
         refusal = self._secureFxpRefusal("SSCN")
         if refusal is not None and (mode == "ON" or refusal[0] != 534):
             return refusal
+        if mode == "ON" and not self.clientHasAddress():
+            # No data connection to be the TLS client of (a Unix socket's
+            # client): refused, as HELP and FEAT leave SSCN out.
+            return (425, NO_ADDRESS)
         if mode:
             self.tlsClientMode = mode == "ON"
         return (200, "SSCN:%s METHOD"

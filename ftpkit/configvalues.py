@@ -1,0 +1,253 @@
+"""
+The rules a L{ftpkit.config.ServerConfig}'s values follow, each one
+function raising L{ValueError} saying why a value breaks it. The config
+checks every value it is given with them (L{checkConfig}), embedding
+code's too (C{ServerConfig(umask=0o777)} was taken, where C{--umask 777}
+was refused); the command line reads each option's text into a value,
+then checks it with the same function (L{ftpkit.deploy.optionvalues}), so
+that both refuse the same values for the same reason. Pure: no Twisted.
+
+A rule that only guards the command line against a typo stays there:
+timeouts under a second (C{--idle-timeout 0.001} cut every client),
+more than four C{--workers} a CPU, C{--passive-ports} under 1024. Tests
+and embedding code give such values on purpose.
+"""
+
+import math
+
+MOST_BYTES = (1 << 63) - 1
+"""The largest count of bytes (or bytes a second) L{byteCount} takes: a
+TOML integer's (a users file's), PostgreSQL's C{bigint} (its users
+table's), and far past any disk or rate."""
+
+MOST_REPLY_TEXT = 8192 - len("220 \r\n")
+"""The most bytes of UTF-8 L{replyText} takes: its reply line then fits
+in the longest line Python's C{ftplib} reads (its C{maxline}; past it the
+client raises an error, and has no session), which is also the longest
+command line ftpkit reads (C{ServerConfig.maxLineLength})."""
+
+LOG_FORMATS = ("text", "json")
+"""The values C{--log-format} (C{ServerConfig.logFormat}) takes."""
+
+_OWNER_BITS = 0o700
+"""The owner's read, write and search bits, which a file-creation mask
+must leave (L{fileMask})."""
+
+
+def _isInteger(value):
+    """
+    @param value: anything.
+    @return: whether it is an C{int} (not a C{bool}, which is one too).
+    """
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def positiveCount(value, shown=None):
+    """
+    @param value: a count (C{--max-connections}, C{--workers}...).
+    @param shown: how the error names the value (the option's text, as
+        the command line read it), C{repr(value)} when C{None}.
+    @return: C{value}, an C{int} of at least 1.
+    @raise ValueError: saying why otherwise.
+    """
+    if not _isInteger(value) or value < 1:
+        raise ValueError(f"must be a positive integer, not "
+                         f"{shown or repr(value)}")
+    return value
+
+
+def positiveSeconds(value, shown=None):
+    """
+    @param value: a timeout, in seconds.
+    @param shown: see L{positiveCount}.
+    @return: C{value}, a finite number greater than 0.
+    @raise ValueError: saying why otherwise.
+    """
+    if not (_isInteger(value) or isinstance(value, float)) or not (
+            value > 0 and math.isfinite(value)):
+        raise ValueError(f"must be a positive number, not "
+                         f"{shown or repr(value)}")
+    return value
+
+
+def nonNegativeSeconds(value, shown=None):
+    """
+    @param value: a delay or a grace, in seconds (C{--shutdown-grace}).
+    @param shown: see L{positiveCount}.
+    @return: C{value}, a finite number of at least 0.
+    @raise ValueError: saying why otherwise.
+    """
+    shown = shown or repr(value)
+    if not (_isInteger(value) or isinstance(value, float)) or not (
+            math.isfinite(value)):
+        raise ValueError(f"must be a number of seconds, not {shown}")
+    if value < 0:
+        raise ValueError(f"must be 0 or more seconds, not {shown}")
+    return value
+
+
+def fileMask(value, shown=None):
+    """
+    A file-creation mask that takes only group and other bits away.
+
+    A mask taking the owner's read or write bit (C{777}, C{400}, C{200})
+    makes files the server's own account, when not root, cannot read back
+    or replace; one taking the owner's execute bit (C{100}) is refused too:
+    files need no execute bit, but directories users make need their
+    owner's search bit, or the server (not root) could not enter them to
+    read, write or even stat what is inside.
+
+    @param value: the mask (C{ServerConfig.umask}, C{--umask}).
+    @param shown: see L{positiveCount}; the mask in octal when C{None}.
+    @return: C{value}, an C{int} from C{0} to C{0o077}.
+    @raise ValueError: saying why otherwise.
+    """
+    if shown is None:
+        shown = f"{value:03o}" if _isInteger(value) else repr(value)
+    if not _isInteger(value) or not 0 <= value <= 0o777:
+        raise ValueError(f"must be an octal mask from 000 to 777, not {shown}")
+    if value & _OWNER_BITS:
+        raise ValueError(
+            f"must leave the owner's bits (at most 077), not {shown}: the "
+            "server could not read back, replace or enter what it stores")
+    return value
+
+
+def passivePortRange(bounds, shown=None):
+    """
+    @param bounds: C{(low, high)}, both ports inclusive
+        (C{ServerConfig.passivePorts}, C{--passive-ports}).
+    @param shown: see L{positiveCount}.
+    @return: C{bounds} as a C{tuple}, with C{1024 <= low <= high <= 65535}:
+        below 1024, a port is one C{PORT} and C{EPRT} refuse to connect
+        to, and only root may listen on.
+    @raise ValueError: saying why otherwise.
+    """
+    try:
+        low, high = bounds
+    except (TypeError, ValueError):
+        low = high = None
+    if not (_isInteger(low) and _isInteger(high)
+            and 1024 <= low <= high <= 65535):
+        raise ValueError(f"needs 1024 <= LOW <= HIGH <= 65535, not "
+                         f"{shown or repr(bounds)}")
+    return (low, high)
+
+
+def prefixLength(value, shown=None):
+    """
+    @param value: the bits of an IPv6 address that name one client
+        (C{ServerConfig.ipv6PrefixLength}, C{--ipv6-prefix-length}).
+    @param shown: see L{positiveCount}.
+    @return: C{value}, an C{int} from 1 to 128.
+    @raise ValueError: saying why otherwise.
+    """
+    if not _isInteger(value) or not 1 <= value <= 128:
+        raise ValueError(f"must be a prefix length from 1 to 128 "
+                         f"(128: each address on its own), not "
+                         f"{shown or repr(value)}")
+    return value
+
+
+def byteCount(value, least=1, shown=None):
+    """
+    @param value: a count of bytes, or of bytes a second (C{--max-*-rate},
+        C{--max-upload-size}, the users file's rates and quotas).
+    @param least: the smallest count allowed (a quota may be 0).
+    @param shown: see L{positiveCount}.
+    @return: C{value}, an C{int} from C{least} to L{MOST_BYTES}.
+    @raise ValueError: saying why otherwise.
+    """
+    shown = shown or repr(value)
+    if not _isInteger(value):
+        raise ValueError(f"must be a number of bytes, not {shown}")
+    if value < least:
+        unit = "byte" if least == 1 else "bytes"
+        raise ValueError(f"must be at least {least} {unit}, not {shown}")
+    if value > MOST_BYTES:
+        raise ValueError(f"must be at most {MOST_BYTES} bytes, not {shown}")
+    return value
+
+
+def replyText(text):
+    """
+    @param text: text shown to clients in a reply (C{--banner},
+        C{--vhost-banner}, C{ServerConfig.banner}).
+    @return: C{text}.
+    @raise ValueError: when it is no C{str}, is empty or only spaces (a
+        variable left unset: the client got C{"220 "}), holds CR, LF or
+        another control character, which could forge reply lines, holds
+        bytes that are not UTF-8 (the locale could not decode them: they
+        said "control characters"), or is longer than L{MOST_REPLY_TEXT}.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"must be text, not {text!r}")
+    if not text.strip():
+        raise ValueError(f"needs the text of the reply, not {text!r}")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        raise ValueError(f"must be UTF-8 text, not {raw!r}") from None
+    if not text.isprintable():
+        raise ValueError("must not contain control characters (CR, LF, ...)")
+    if size > MOST_REPLY_TEXT:
+        raise ValueError(
+            f"at most {MOST_REPLY_TEXT} bytes of UTF-8, not {size}: a reply "
+            "line longer than 8 KiB ends the session of some clients "
+            "(Python's ftplib)")
+    return text
+
+
+def logFormat(text):
+    """
+    @param text: a C{--log-format} value (C{ServerConfig.logFormat}).
+    @return: C{text}, one of L{LOG_FORMATS}.
+    @raise ValueError: for anything else.
+    """
+    if text not in LOG_FORMATS:
+        raise ValueError(f"must be text or json, not {text!r}")
+    return text
+
+
+RULES = {
+    "banner": (replyText, False),
+    "umask": (fileMask, True),
+    "passivePorts": (passivePortRange, True),
+    "maxConnections": (positiveCount, False),
+    "maxConnectionsPerIP": (positiveCount, False),
+    "ipv6PrefixLength": (prefixLength, False),
+    "maxPassivePerIP": (positiveCount, True),
+    "workers": (positiveCount, False),
+    "idleTimeout": (positiveSeconds, False),
+    "loginTimeout": (positiveSeconds, False),
+    "dataTimeout": (positiveSeconds, False),
+    "maxLoginAttempts": (positiveCount, False),
+    "logFormat": (logFormat, False),
+    "maxSessionsPerUser": (positiveCount, True),
+    "shutdownGrace": (nonNegativeSeconds, False),
+    "maxDownloadRate": (byteCount, True),
+    "maxUploadRate": (byteCount, True),
+    "maxTotalRate": (byteCount, True),
+    "maxUploadSize": (byteCount, True),
+}
+"""The fields whose values the command line checks, each with its rule
+and whether C{None} (no limit, or the default) is allowed."""
+
+
+def checkConfig(config):
+    """
+    Check the values of a config with L{RULES}.
+
+    @param config: a L{ftpkit.config.ServerConfig}.
+    @raise ValueError: C{"ServerConfig NAME: why"} for the first value
+        that breaks its rule.
+    """
+    for name, (rule, optional) in RULES.items():
+        value = getattr(config, name)
+        if value is None and optional:
+            continue
+        try:
+            rule(value)
+        except ValueError as e:
+            raise ValueError(f"ServerConfig {name}: {e}") from None
