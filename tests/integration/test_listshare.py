@@ -148,8 +148,10 @@ class LargerThanCacheTests(StalledReaderTests):
     """
     The same where the listing is larger than the cache, which keeps more
     than the first read of it (L{ftpkit.shells.cachedlistings.WHOLE_ENTRIES}):
-    the read shared lets each batch go once taken, and gives the client
-    that stopped reading a read of its own.
+    the read shared lets each batch go once taken, and every listing is
+    whole. (The sockets' buffers take most of a listing this size, so the
+    client that stops reading is not left far enough behind to be given a
+    read of its own: C{tests.unit.test_listingshare} gives one.)
     """
 
     cacheArguments = ("--listing-cache", "1500K")
