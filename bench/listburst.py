@@ -10,7 +10,10 @@ loopback serving a directory of C{--entries} files (made once, as
 C{bench.cpuperop} makes its own), so the cache is empty; C{--sessions}
 clients log in, then all send C{LIST} (half of them C{MLSD}) of it at
 once and read their data connections to the end (C{--stalled} of them
-send C{LIST} and read nothing until the others are done). Meanwhile one
+send C{LIST} and read nothing until the others are done; with
+C{--read-stalled}, they then read theirs to the end). The server keeps
+C{--listing-cache} bytes of listings (its default when not given).
+Meanwhile one
 more session sends C{NOOP} every 10 ms. Printed per run: the server's
 resident memory before the burst, at its highest and after; its CPU
 seconds; the burst's seconds; the slowest and the 99th percentile
@@ -33,12 +36,13 @@ from bench.procstat import cpuSeconds, memoryKiB
 from ftpkit.loopback import quietPort
 
 
-def _start(checkout, root):
+def _start(checkout, root, cache=None):
     """
     Start a server of a checkout and wait for its greeting.
 
     @param checkout: the checkout's directory.
     @param root: the directory it serves.
+    @param cache: its C{--listing-cache}, or C{None} for its default.
     @return: the C{subprocess.Popen} and its port.
     """
     port = quietPort()
@@ -48,7 +52,8 @@ def _start(checkout, root):
     server = subprocess.Popen(
         [sys.executable, "-m", "ftpkit", "--listen",
          f"tcp:{port}:interface=127.0.0.1", "--root", root,
-         "--auth", "anonymous"],
+         "--auth", "anonymous",
+         *(["--listing-cache", cache] if cache else [])],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -75,10 +80,11 @@ def _session(port):
     return client
 
 
-def _list(client, command, start, stall, done):
+def _list(client, command, start, stall, done, readStalled=False):
     """
     Send a listing command once C{start} is set, and read its data
-    connection to the end (or, to C{stall}, once C{done} is set).
+    connection to the end (or, to C{stall}, once C{done} is set: then
+    close it, or with C{readStalled} read it to the end).
 
     @return: the bytes read.
     """
@@ -86,12 +92,13 @@ def _list(client, command, start, stall, done):
     data = client.transfercmd(command)
     if stall:
         done.wait()
-        data.close()
-        try:
-            client.voidresp()
-        except ftplib.Error:
-            pass
-        return 0
+        if not readStalled:
+            data.close()
+            try:
+                client.voidresp()
+            except ftplib.Error:
+                pass
+            return 0
     total = 0
     while True:
         chunk = data.recv(1 << 20)
@@ -115,13 +122,13 @@ def _noops(client, done, latencies):
         time.sleep(0.01)
 
 
-def burst(checkout, root, sessions, stalled):
+def burst(checkout, root, sessions, stalled, cache=None, readStalled=False):
     """
     One run: see the module's docstring.
 
     @return: a C{dict} of the figures.
     """
-    server, port = _start(checkout, root)
+    server, port = _start(checkout, root, cache)
     try:
         clients = [_session(port) for _ in range(sessions + stalled)]
         prober = _session(port)
@@ -136,7 +143,8 @@ def burst(checkout, root, sessions, stalled):
             stall = number >= sessions
 
             def run(client=client, command=command, stall=stall):
-                listed.append(_list(client, command, start, stall, done))
+                listed.append(_list(client, command, start, stall, done,
+                                    readStalled))
 
             threads.append(threading.Thread(target=run))
         latencies = []
@@ -189,6 +197,8 @@ def main(argv=None):
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--stalled", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--listing-cache", default=None)
+    parser.add_argument("--read-stalled", action="store_true")
     parser.add_argument("--tmp", default=None)
     options = parser.parse_args(argv)
     base = tempfile.mkdtemp(prefix="listburst-", dir=options.tmp)
@@ -198,7 +208,8 @@ def main(argv=None):
         for _ in range(options.rounds):
             for checkout in options.checkout:
                 figures = burst(checkout, base, options.sessions,
-                                options.stalled)
+                                options.stalled, options.listing_cache,
+                                options.read_stalled)
                 results[checkout].append(figures)
                 print(checkout, " ".join(
                     f"{name}={value:.1f}" for name, value in figures.items()),

@@ -27,6 +27,7 @@ from twisted.internet.defer import succeed
 from ftpkit.shells.cachedparts import renderBatch
 from ftpkit.shells.disklistings import (
     DiskListing,
+    formatStats,
     groupName,
     ownerName,
     readAhead,
@@ -117,6 +118,7 @@ class CachingListing(DiskListing):
         self._key = None
         self._cached = None
         self._shared = None
+        self._taken = None
         self._index = 0
         self._ahead = deque()
 
@@ -172,15 +174,20 @@ class CachingListing(DiskListing):
         shared = self._shared
         if shared is not None:
             index = self._index
-            if index < len(shared.batches):
-                batch = shared.batches[index]
+            if self._taken is None and index < len(shared.batches):
+                taken = shared.take(self, index)
+                if taken is None:
+                    return None
+                batch = taken[0]
                 if all(type(segment) is bytes for segment in batch) and (
-                        shared.sameLines(index, format)):
+                        shared.sameLines(taken, format)):
                     self._index += 1
                     return 1, b"".join(batch), self._after(shared)
+                self._taken = taken
                 return None
-            return (0, b"", []) if shared.done and (
-                shared.error is None) else None
+            return (0, b"", []) if self._taken is None and shared.done and (
+                shared.error is None) and index >= len(shared.batches) else (
+                    None)
         cached = self._cached
         if cached is None:
             return None
@@ -209,7 +216,7 @@ class CachingListing(DiskListing):
         @return: as L{ftpkit.shells.disklistings.formatStats}.
         """
         if self._cached is None and self._shared is None:
-            found = self._cache.find(self._token, self._key, format)
+            found = self._cache.find(self._token, self._key, format, self)
             if type(found) is CachedListing:
                 self._cached = found
             elif type(found) is SharedRead:
@@ -231,10 +238,10 @@ class CachingListing(DiskListing):
         if stats is None:
             shared = SharedRead(self._cache, self._token, self._key, format,
                                 self._iterator, self._entries(),
-                                batchSize=self._batchSize)
+                                batchSize=self._batchSize, sharer=self)
         else:
             shared = SharedRead(self._cache, self._token, self._key, format,
-                                None, None, stats, self._batchSize)
+                                None, None, stats, self._batchSize, self)
         self._shared = shared
         self._cache.reading(self._token, self._key, shared)
 
@@ -254,24 +261,48 @@ class CachingListing(DiskListing):
         shared = self._shared
         index = self._index
         lstat = self._iterator.lstat
-        if index >= len(shared.batches):
-            made, self._index = shared.read(
-                index, lstat, self._follow,
+        taken, self._taken = self._taken, None
+        if taken is None and index >= len(shared.batches):
+            made, end = shared.read(
+                self, index, lstat, self._follow,
                 WHOLE_ENTRIES if index == 0 else self._batchSize, format)
             if made:
+                self._index = end
                 self._ahead.extend(made)
                 count, parts, after = self._ahead.popleft()
                 return count, b"".join(parts), after
             if index >= len(shared.batches):
                 return 0, b"", []
+        if taken is None:
+            taken = shared.take(self, index)
+            if taken is None:
+                return self._resume(format)
         self._index = index + 1
-        if shared.sameLines(index, format):
-            data = renderBatch(shared.batches[index], lstat, self._follow,
-                               format)
+        if shared.sameLines(taken, format):
+            data = renderBatch(taken[0], lstat, self._follow, format)
         else:
-            data = format.stats(shared.entriesOf(index, lstat, self._follow),
+            data = format.stats(shared.entriesOf(taken, lstat, self._follow),
                                 ownerName, groupName)
         return 1, data, self._after(shared)
+
+    def _resume(self, format):
+        """
+        Read on as a L{DiskListing} of the directory, from the read of its
+        own the read shared gave it
+        (L{ftpkit.shells.sharedreads.SharedRead.resumption}), not cached.
+
+        @return: as L{_formatBatch}.
+        """
+        shared, self._shared = self._shared, None
+        directory, following = shared.resumption(self)
+        mine, self._iterator = self._iterator, directory
+        mine.close()
+        self._key = None
+        self._first = None
+        self._rest = directory
+        self._following = following
+        return formatStats(self._entries(), self._follow, self._batchSize,
+                           format)
 
     def _replay(self, format):
         """
@@ -313,8 +344,9 @@ class CachingListing(DiskListing):
         """
         shared, self._shared = self._shared, None
         self._ahead.clear()
+        self._taken = None
         if shared is not None:
-            shared.leave()
+            shared.leave(self)
 
 
 def _formatted(result):

@@ -152,17 +152,22 @@ class OpenDirectory:
     @ivar path: the directory's path, C{str}.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, at=None):
         """
         Open the directory (blocking).
 
         @param path: its path, C{str}, with no symbolic link at its end.
+        @param at: a descriptor of that directory to open it through
+            (C{"."} in it: the path is not looked up again), or C{None}.
         @raise OSError: when it cannot be opened (C{ENOTDIR} for a file).
         """
         self.path = path
         self._fd = None
         self._holders = 1
-        fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
+        if at is None:
+            fd = openWithoutLinks(os.fsencode(path), _DIRECTORY_FLAGS)
+        else:
+            fd = os.open(".", _DIRECTORY_FLAGS, dir_fd=at)
         try:
             self._entries = os.scandir(fd)
         except BaseException:
@@ -189,6 +194,16 @@ class OpenDirectory:
             not there).
         """
         return os.lstat(name, dir_fd=self._fd)
+
+    def again(self):
+        """
+        Open the same directory once more, through its descriptor
+        (blocking): read from its beginning, whatever was read of this
+        one.
+
+        @return: a new L{OpenDirectory}.
+        """
+        return OpenDirectory(self.path, self._fd)
 
     def hold(self):
         """

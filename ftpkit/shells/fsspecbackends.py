@@ -443,10 +443,10 @@ class MemoryBackend(_PosixBackend):
         C{mv} lost the times C{MFMT} had set, as the disk keeps them), and
         a directory by a copy of each file and a removal, some forty passes
         over every key of the store for one directory of ten files among
-        10,000 (C{bench.memoryrenames}). A directory's keys are found in
-        the store's index (L{ftpkit.shells.memoryindex}), not by a pass
-        over the store; its list of made directories is read where one of
-        them is below C{source}.
+        10,000 (C{bench.memoryrenames}). A directory's keys, and the
+        directories made below it, are found in the store's index
+        (L{ftpkit.shells.memoryindex}), not by a pass over the store or
+        over the list of made directories.
         """
         source = stripProtocol(fs, source)
         target = stripProtocol(fs, target)
@@ -462,12 +462,9 @@ class MemoryBackend(_PosixBackend):
             for path in below:
                 if path in store:
                     _moveStored(store, path, target + path[len(source):])
-            if not any(path in directories for path in [source, *below]):
-                return
-            inside = source + "/"
-            for place, path in enumerate(directories):
-                if path == source or path.startswith(inside):
-                    directories[place] = target + path[len(source):]
+            for path in [source, *below]:
+                if path in directories:
+                    directories.replace(path, target + path[len(source):])
 
     def namesWritten(self, fs, path, handle):
         """

@@ -20,6 +20,16 @@ SFTP has no call that refuses a link on the way, as C{openat2} does on the
 local disk: a user of the SFTP server who swaps a directory for a link
 out of the root between the check and the call leads that one call
 outside (C{docs/object-storage.rst} says so).
+
+No resolution is kept from one command to the next (C{CWD}, then C{LIST},
+then C{RETR} in that directory each ask C{REALPATH} again): SFTP tells a
+client of no change another makes, so a path resolved before may since
+have become a link out of the root (another user of the SFTP server
+swapping a directory for one), which the next call would follow
+unchecked, turning the one call's window above into the session's; and
+what would tell that it has not (C{REALPATH} again, or an C{LSTAT} of
+each segment) is a request at least, what keeping the resolution saves
+(C{docs/benchmark.rst}, C{bench-listcache-37}).
 """
 
 import posixpath

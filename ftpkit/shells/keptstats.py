@@ -81,14 +81,21 @@ class KeptStats:
         """
         @return: the bytes it is counted as.
         """
-        total = RECORD_OVERHEAD
-        for names, columns, again in self.batches:
-            total += sys.getsizeof(names)
-            for column in columns:
-                total += sys.getsizeof(column)
-            for name in again:
-                total += AGAIN_COST + len(name)
-        return total
+        return RECORD_OVERHEAD + sum(map(batchBytes, self.batches))
+
+
+def batchBytes(batch):
+    """
+    @param batch: what L{keptBatch} gave.
+    @return: the bytes it is counted as in L{KeptStats.size}.
+    """
+    names, columns, again = batch
+    total = sys.getsizeof(names)
+    for column in columns:
+        total += sys.getsizeof(column)
+    for name in again:
+        total += AGAIN_COST + len(name)
+    return total
 
 
 def keptBatch(stable, again):

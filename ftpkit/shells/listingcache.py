@@ -84,12 +84,20 @@ class CachedListing:
         """
         @return: the bytes it is counted as.
         """
-        total = RECORD_OVERHEAD + 8 * len(self.mtimes)
-        for batch in self.batches:
-            for segment in batch:
-                total += (len(segment) if type(segment) is bytes
-                          else VOLATILE_COST + len(segment[0]))
-        return total
+        return (RECORD_OVERHEAD + 8 * len(self.mtimes)
+                + sum(map(segmentsBytes, self.batches)))
+
+
+def segmentsBytes(segments):
+    """
+    @param segments: a batch's segments (L{CachedListing.batches}).
+    @return: the bytes they are counted as in L{CachedListing.size}.
+    """
+    total = 0
+    for segment in segments:
+        total += (len(segment) if type(segment) is bytes
+                  else VOLATILE_COST + len(segment[0]))
+    return total
 
 
 class ListingCache:
@@ -129,6 +137,15 @@ class ListingCache:
         @return: the bytes of the listings kept.
         """
         return self._bytes
+
+    @property
+    def maxBytes(self):
+        """
+        @return: the most bytes of listings kept: a listing read for the
+            cache keeps no more than that to cache
+            (L{ftpkit.shells.sharedreads}).
+        """
+        return self._maxBytes
 
     @property
     def entries(self):
@@ -191,7 +208,7 @@ class ListingCache:
                     where[0] == key and read.generation == generation
                     for where, read in self._reads.items())
 
-    def find(self, token, formatKey, format):
+    def find(self, token, formatKey, format, sharer=None):
         """
         Find a directory's listing (blocking: inotify is drained first).
 
@@ -199,9 +216,12 @@ class ListingCache:
         @param formatKey: the format's C{cacheKey()}.
         @param format: the format, whose C{linesKept} says whether its
             lines are the same.
+        @param sharer: what joins a read in flight, if one is found (the
+            listing).
         @return: the L{CachedListing}; else the
             L{ftpkit.shells.sharedreads.SharedRead} of the directory in
-            that format, of its generation now, joined (L{reading}); else
+            that format, of its generation now, joined by C{sharer}
+            (L{reading}); else
             the directory's L{ftpkit.shells.keptstats.KeptStats}, to
             format them; or C{None} (a miss), the directory to be read.
         """
@@ -214,13 +234,27 @@ class ListingCache:
                                                        listing.mtimes):
                 listing = self._reads.get((key, formatKey))
                 if (listing is None or listing.generation != generation
-                        or not listing.join()):
+                        or not listing.join(sharer)):
                     listing = self._current((key, STATS), generation)
                 if listing is None:
                     self.misses += 1
                     return None
             self.hits += 1
             return listing
+
+    def unchanged(self, token, generation):
+        """
+        Tell whether a directory has not changed since it had a
+        generation (blocking: inotify is drained first).
+
+        @param token: what L{begin} gave for it.
+        @param generation: the generation it had.
+        @return: whether it has that generation still (watched all the
+            while).
+        """
+        with self._lock:
+            self._watcher.drain()
+            return self._watcher.generation(token[0]) == generation
 
     def reading(self, token, formatKey, read):
         """

@@ -176,8 +176,15 @@ class IndexedStore(dict):
 class IndexedDirectories(list):
     """
     The directories fsspec's C{memory://} made (C{mkdir}), telling a
-    L{PathIndex} of each one added or removed; C{in} is a look-up, not a
-    pass over the list.
+    L{PathIndex} of each one added or removed, and knowing where each is
+    in the list: C{in}, C{remove} and L{replace} are look-ups, not passes
+    over the list (one entry per C{MKD}: C{RMD} and a directory's C{RNTO}
+    read all of them).
+
+    Its order is nothing a listing follows (the shell's come sorted,
+    L{ftpkit.shells.fsspecmemory}; fsspec's C{ls} sorts names and
+    promises no order of its entries): C{remove} moves the last directory
+    to the place of the one removed, rather than every one after it.
 
     @ivar index: the L{PathIndex}.
     """
@@ -190,47 +197,66 @@ class IndexedDirectories(list):
         """
         list.__init__(self, paths)
         self.index = index
-        self._counts = {}
-        self._added(self)
+        self._places = {}
+        self._placeAll()
+        for path in self:
+            index.add(path)
 
-    def _added(self, paths):
-        for path in paths:
-            self._counts[path] = self._counts.get(path, 0) + 1
-            self.index.add(path)
+    def _placeAll(self):
+        """
+        Note again where each directory is, after a change that moved
+        several.
+        """
+        places = self._places = {}
+        for where, path in enumerate(self):
+            places.setdefault(path, set()).add(where)
 
-    def _removed(self, paths):
-        for path in paths:
-            count = self._counts[path] - 1
-            if count:
-                self._counts[path] = count
-            else:
-                del self._counts[path]
+    def _place(self, path, where):
+        """
+        Note a directory at a place.
+        """
+        self._places.setdefault(path, set()).add(where)
+
+    def _unplace(self, path, where):
+        """
+        Forget a directory at a place.
+        """
+        places = self._places[path]
+        places.discard(where)
+        if not places:
+            del self._places[path]
+
+    def _changed(self, before, after):
+        """
+        Tell the index of the directories a change removed and added, and
+        note again where each is.
+
+        @param before: the paths removed.
+        @param after: the paths added.
+        """
+        for path in before:
             self.index.remove(path)
+        for path in after:
+            self.index.add(path)
+        self._placeAll()
 
     def __contains__(self, path):
-        return path in self._counts
+        return path in self._places
 
     def count(self, path):
         """
         See L{list.count}.
         """
-        return self._counts.get(path, 0)
+        return len(self._places.get(path, ()))
 
     def append(self, path):
         """
         See L{list.append}.
         """
         with self.index.lock:
+            self._place(path, len(self))
             list.append(self, path)
-            self._added([path])
-
-    def insert(self, where, path):
-        """
-        See L{list.insert}.
-        """
-        with self.index.lock:
-            list.insert(self, where, path)
-            self._added([path])
+            self.index.add(path)
 
     def extend(self, paths):
         """
@@ -238,12 +264,20 @@ class IndexedDirectories(list):
         """
         paths = list(paths)
         with self.index.lock:
-            list.extend(self, paths)
-            self._added(paths)
+            for path in paths:
+                self.append(path)
 
     def __iadd__(self, paths):
         self.extend(paths)
         return self
+
+    def insert(self, where, path):
+        """
+        See L{list.insert}.
+        """
+        with self.index.lock:
+            list.insert(self, where, path)
+            self._changed((), [path])
 
     def __imul__(self, times):
         with self.index.lock:
@@ -254,21 +288,61 @@ class IndexedDirectories(list):
                 self.extend(copies)
         return self
 
+    def _take(self, where):
+        """
+        Remove the directory at a place, the last one moved there.
+
+        @param where: the place, C{0 <= where < len(self)}.
+        @return: the path removed.
+        """
+        path = list.__getitem__(self, where)
+        self._unplace(path, where)
+        last = len(self) - 1
+        if where != last:
+            moved = list.__getitem__(self, last)
+            self._unplace(moved, last)
+            list.__setitem__(self, where, moved)
+            self._place(moved, where)
+        list.pop(self)
+        self.index.remove(path)
+        return path
+
     def remove(self, path):
         """
-        See L{list.remove}.
+        See L{list.remove}: one of the places of C{path}, the last
+        directory moved there.
+
+        @raise ValueError: when C{path} is not in the list.
         """
         with self.index.lock:
-            list.remove(self, path)
-            self._removed([path])
+            places = self._places.get(path)
+            if not places:
+                raise ValueError(f"{path!r} is not in the list")
+            self._take(min(places))
+
+    def replace(self, path, newPath):
+        """
+        Put C{newPath} in every place of C{path} (a directory renamed).
+
+        @param path: a path, in the list or not.
+        @param newPath: its new path.
+        """
+        with self.index.lock:
+            for where in self._places.pop(path, ()):
+                list.__setitem__(self, where, newPath)
+                self._place(newPath, where)
+                self.index.remove(path)
+                self.index.add(newPath)
 
     def pop(self, where=-1):
         """
         See L{list.pop}.
         """
         with self.index.lock:
+            if where in (-1, len(self) - 1) and self:
+                return self._take(len(self) - 1)
             path = list.pop(self, where)
-            self._removed([path])
+            self._changed([path], ())
             return path
 
     def clear(self):
@@ -276,22 +350,39 @@ class IndexedDirectories(list):
         See L{list.clear}.
         """
         with self.index.lock:
-            self._removed(list(self))
+            before = list(self)
             list.clear(self)
+            self._changed(before, ())
+
+    def sort(self, *args, **kwargs):
+        """
+        See L{list.sort}.
+        """
+        with self.index.lock:
+            list.sort(self, *args, **kwargs)
+            self._placeAll()
+
+    def reverse(self):
+        """
+        See L{list.reverse}.
+        """
+        with self.index.lock:
+            list.reverse(self)
+            self._placeAll()
 
     def __setitem__(self, where, value):
         with self.index.lock:
             before = self[where] if isinstance(where, slice) else [self[where]]
             value = list(value) if isinstance(where, slice) else value
             list.__setitem__(self, where, value)
-            self._removed(before)
-            self._added(value if isinstance(where, slice) else [value])
+            self._changed(before, value if isinstance(where, slice)
+                          else [value])
 
     def __delitem__(self, where):
         with self.index.lock:
             before = self[where] if isinstance(where, slice) else [self[where]]
             list.__delitem__(self, where)
-            self._removed(before)
+            self._changed(before, ())
 
 
 _installing = threading.Lock()

@@ -34,6 +34,25 @@ def _stalled(client, command):
     return data
 
 
+def _drained(client, data):
+    """
+    Read a data connection to its end, and the reply after it.
+
+    @return: the names its listing gives, as L{_listed} does.
+    """
+    chunks = []
+    while True:
+        chunk = data.recv(1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    data.close()
+    client.voidresp()
+    lines = b"".join(chunks).decode().splitlines()
+    names = (line.rsplit(" ", 1)[-1] for line in lines)
+    return sorted(name for name in names if name not in (".", ".."))
+
+
 def _listed(client, command):
     """
     @return: the names of a whole listing, but C{MLSD}'s C{.} and C{..}.
@@ -52,6 +71,9 @@ class StalledReaderTests(unittest.TestCase):
 
     timeout = 120
 
+    cacheArguments = ()
+    """More arguments of the server."""
+
     def setUp(self):
         self.root = os.path.abspath(self.mktemp())
         self.many = os.path.join(self.root, "many")
@@ -60,7 +82,8 @@ class StalledReaderTests(unittest.TestCase):
             open(os.path.join(self.many, f"f{number:05d}"), "wb").close()
         self.names = sorted(f"f{number:05d}" for number in range(ENTRIES))
         self.server = ServerProcess(self, ["--root", self.root,
-                                           "--auth", "anonymous"])
+                                           "--auth", "anonymous",
+                                           *self.cacheArguments])
         self.server.waitForGreeting()
 
     def test_stalledThenCut(self):
@@ -103,3 +126,32 @@ class StalledReaderTests(unittest.TestCase):
             replies.append(first.getline())
         self.assertIn("226", [reply[:3] for reply in replies])
         self.assertEqual(_listed(first, "LIST many"), self.names)
+
+    def test_stalledThenRead(self):
+        """
+        The first client's C{LIST} is read by nobody while the others'
+        C{LIST} and C{MLSD} are read whole; then it is read, and it is
+        whole too.
+        """
+        return threads.deferToThread(self.stalledThenRead)
+
+    def stalledThenRead(self):
+        first = self.server.login()
+        data = _stalled(first, "LIST many")
+        others = [self.server.login() for _ in range(2)]
+        self.assertEqual(_listed(others[0], "LIST many"), self.names)
+        self.assertEqual(_listed(others[1], "MLSD many"), self.names)
+        self.assertEqual(_drained(first, data), self.names)
+
+
+class LargerThanCacheTests(StalledReaderTests):
+    """
+    The same where the listing is larger than the cache, which keeps more
+    than the first read of it (L{ftpkit.shells.cachedlistings.WHOLE_ENTRIES}):
+    the read shared lets each batch go once taken, and every listing is
+    whole. (The sockets' buffers take most of a listing this size, so the
+    client that stops reading is not left far enough behind to be given a
+    read of its own: C{tests.unit.test_listingshare} gives one.)
+    """
+
+    cacheArguments = ("--listing-cache", "1500K")

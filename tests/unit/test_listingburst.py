@@ -100,8 +100,8 @@ class BurstTests(unittest.TestCase):
         finds = []
         find = self.cache.find
 
-        def counted(token, key, format):
-            found = find(token, key, format)
+        def counted(token, key, format, sharer=None):
+            found = find(token, key, format, sharer)
             finds.append(found is not None)
             return found
 

@@ -13,7 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import LocalError
 from ftpkit.protocol.listing import ListFormat
-from ftpkit.shells import cachedlistings, disklistings
+from ftpkit.shells import cachedlistings, disklistings, sharedreads
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.listingcache import CachedListing
 from ftpkit.shells.listings import BATCH_SIZE
@@ -23,7 +23,7 @@ ENTRIES = 2 * BATCH_SIZE + 5
 """The files of L{threeBatchTree}."""
 
 
-class SharedReadTests(unittest.TestCase):
+class SharingTestCase(unittest.TestCase):
     """
     Listings of a directory of three batches opened together, each
     reading a batch at a time (the first listing's first read is one
@@ -63,6 +63,12 @@ class SharedReadTests(unittest.TestCase):
         @return: the next batch of C{listing}, given at once.
         """
         return self.successResultOf(listing.nextFormattedBatch(format))
+
+
+class SharedReadTests(SharingTestCase):
+    """
+    Listings sharing a read.
+    """
 
     def test_readOnce(self):
         """
@@ -228,3 +234,113 @@ class SharedReadTests(unittest.TestCase):
         self.failureResultOf(first.nextFormattedBatch(ListFormat(0)),
                              LocalError)
         self.assertEqual(self.cache._reads, {})
+
+
+class BoundedReadTests(SharingTestCase):
+    """
+    A read shared holds no more than the cache would: larger than the
+    cache, it lets each batch go once every listing sharing it has taken
+    it, and gives a listing left behind a read of its own.
+    """
+
+    def shared(self, first, second):
+        """
+        Open two listings sharing a read, each having sent its first
+        batch, and make the cache too small for the read to be kept (and
+        for any listing behind to be waited for).
+
+        @return: the read, the two listings and their first batches.
+        """
+        format = ListFormat(0)
+        head = [self.batch(first, format)]
+        head.append(self.batch(second, format))
+        read = first._shared
+        self.assertIs(second._shared, read)
+        self.patch(self.cache, "_maxBytes", 1)
+        return read, head
+
+    def test_batchesLetGo(self):
+        """
+        Two listings reading batch after batch in turn, of a read larger
+        than the cache: each batch is let go once both have taken it,
+        the directory is read once, each sends it whole, and nothing is
+        cached.
+        """
+        first = self.successResultOf(self.shell.openListing(()))
+        second = self.successResultOf(self.shell.openListing(()))
+        self.patch(sharedreads, "WINDOW_SHARE", 1 / 10 ** 9)
+        read, head = self.shared(first, second)
+        sent = [[head[0]], [head[1]]]
+        held = []
+        for _ in range(3):
+            for number, listing in enumerate((first, second)):
+                data = self.batch(listing, ListFormat(0))
+                if data is not None:
+                    sent[number].append(data)
+            held.append(sum(batch is not None for batch in read.batches))
+        self.assertEqual(held, [0, 0, 0])
+        self.assertEqual(sorted(self.read), sorted(set(self.read)))
+        self.assertEqual(len(self.read), ENTRIES)
+        first.close()
+        second.close()
+        self.assertEqual(self.cache.size, 0)
+        expected = self.expected()
+        self.assertEqual(b"".join(sent[0]), expected)
+        self.assertEqual(b"".join(sent[1]), expected)
+
+    def test_stalledReadsItsOwn(self):
+        """
+        A listing that stops after its first batch while another reads
+        the rest of a read larger than the cache is given a read of its
+        own: no batch is held for it, and it then sends the rest of the
+        directory, from the entry after those it sent.
+        """
+        stalled = self.successResultOf(self.shell.openListing(()))
+        other = self.successResultOf(self.shell.openListing(()))
+        read, head = self.shared(stalled, other)
+        rest = self.successResultOf(_readAll(other, ListFormat(0)))
+        self.assertEqual(read.batches, [None] * len(read.batches))
+        self.assertEqual(len(self.read), ENTRIES)
+        self.assertEqual(
+            head[0] + self.successResultOf(_readAll(stalled, ListFormat(0))),
+            head[1] + rest)
+        self.assertEqual(len(self.read), 2 * ENTRIES - BATCH_SIZE)
+        self.assertEqual(head[1] + rest, self.expected())
+        self.assertEqual(self.cache._reads, {})
+
+    def test_stalledChanged(self):
+        """
+        Where the directory changed since the read began, the listing
+        left behind keeps its place in the read (which of the directory's
+        entries a read of its own would send next cannot be known), and
+        sends the listing the other sent.
+        """
+        stalled = self.successResultOf(self.shell.openListing(()))
+        other = self.successResultOf(self.shell.openListing(()))
+        read, head = self.shared(stalled, other)
+        open(os.path.join(self.root, "added"), "w").close()
+        rest = self.successResultOf(_readAll(other, ListFormat(0)))
+        self.assertNotEqual(read.batches[1], None)
+        self.assertEqual(
+            head[0] + self.successResultOf(_readAll(stalled, ListFormat(0))),
+            head[1] + rest)
+        self.assertEqual(read.batches, [None] * len(read.batches))
+
+    def test_notJoined(self):
+        """
+        A listing that misses the cache once a read no longer holds its
+        first batches reads the directory itself, whole.
+        """
+        first = self.successResultOf(self.shell.openListing(()))
+        second = self.successResultOf(self.shell.openListing(()))
+        read, _ = self.shared(first, second)
+        self.batch(first, ListFormat(0))
+        self.batch(second, ListFormat(0))
+        late = self.successResultOf(self.shell.openListing(()))
+        head = self.batch(late, ListFormat(0))
+        self.assertIsNotNone(late._shared)
+        self.assertIsNot(late._shared, read)
+        listed = head + self.successResultOf(_readAll(late, ListFormat(0)))
+        first.close()
+        second.close()
+        self.assertEqual(listed, self.expected())

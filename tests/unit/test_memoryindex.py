@@ -162,10 +162,11 @@ class StoreChangesTests(unittest.SynchronousTestCase):
 
         fresh = PathIndex()
         IndexedStore(dict(fs.store), fresh)
-        IndexedDirectories(list(fs.pseudo_dirs), fresh)
+        directories = IndexedDirectories(list(fs.pseudo_dirs), fresh)
         index = fs.store.index
         self.assertEqual(index._weights, fresh._weights)
         self.assertEqual(index._names, fresh._names)
+        self.assertEqual(fs.pseudo_dirs._places, directories._places)
 
     def test_changes(self):
         """
@@ -193,7 +194,14 @@ class StoreChangesTests(unittest.SynchronousTestCase):
             lambda: directories.extend(["/p", "/r/s"]),
             lambda: directories.__iadd__(["/t"]),
             lambda: directories.remove("/p"),
+            lambda: directories.append("/p"),
+            lambda: directories.replace("/p", "/z/p"),
+            lambda: directories.replace("/nothing", "/z/q"),
+            lambda: directories.remove(""),
+            lambda: directories.sort(),
+            lambda: directories.reverse(),
             lambda: directories.pop(),
+            lambda: directories.pop(1),
             lambda: directories.__setitem__(0, "/v"),
             lambda: directories.__setitem__(slice(0, 2), ["/w", "/w/x", "/y"]),
             lambda: directories.__delitem__(slice(1, 3)),
@@ -261,3 +269,63 @@ class LookupCostTests(unittest.TestCase):
         yield shell.removeFile(("tree", "new"))
         yield shell.whenIdle()
         self.assertEqual(CountedKey.compared, 0)
+
+
+class CountedDirectory(str):
+    """
+    A made directory's path that counts the times it is compared, as
+    C{list.remove} and a pass over the made directories compare each.
+    """
+
+    compared = 0
+
+    def __eq__(self, other):
+        CountedDirectory.compared += 1
+        return str.__eq__(self, other)
+
+    def startswith(self, *args):
+        CountedDirectory.compared += 1
+        return str.startswith(self, *args)
+
+    __hash__ = str.__hash__
+
+
+class MadeDirectoriesTests(unittest.TestCase):
+    """
+    C{RMD} and a directory's C{RNTO} find the made directories they
+    change in the index, not by a pass over the list of them.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    @defer.inlineCallbacks
+    def test_noPassOverDirectories(self):
+        """
+        C{RMD} of one of 1,000 made directories, and C{RNTO} of another
+        with one made below it, compare a few of them, not each: the
+        list is as fsspec's own calls would leave it.
+        """
+        from ftpkit.shells.fsspecshell import FsspecShell
+
+        fs = _memory()
+        fs.pseudo_dirs.append("/made")
+        fs.pseudo_dirs.extend(CountedDirectory(f"/made/m{number:04d}")
+                              for number in range(1000))
+        fs.pseudo_dirs.append(CountedDirectory("/made/m0600/inner"))
+        shell = FsspecShell(fs, "")
+        CountedDirectory.compared = 0
+        yield shell.removeDirectory(("made", "m0500"))
+        yield shell.rename(("made", "m0600"), ("made", "moved"))
+        yield shell.whenIdle()
+        self.assertLess(CountedDirectory.compared, 50)
+        expected = {f"/made/m{number:04d}" for number in range(1000)} - {
+            "/made/m0500", "/made/m0600"} | {
+            "/made/moved", "/made/moved/inner", "/made", ""}
+        self.assertEqual(set(fs.pseudo_dirs), expected)
+        self.assertEqual(len(fs.pseudo_dirs), len(expected))
+        for path in ("/made/m0500", "/made/m0600", "/made/m0600/inner"):
+            self.assertNotIn(path, fs.pseudo_dirs)
+        self.assertEqual(fs.ls("/made/moved", detail=False),
+                         ["/made/moved/inner"])
+        self.assertTrue(fs.isdir("/made/m0999"))
