@@ -5,12 +5,21 @@ C{twistd} opens them only later, as the server starts, and a missing
 directory was a Python traceback (C{FileNotFoundError}) after the start
 had begun; a directory or file the server may not write (another
 account's, a read-only file system: C{ProtectSystem=strict}) was one too
-(C{PermissionError}, C{OSError}).
+(C{PermissionError}, C{OSError}). C{--syslog} where nothing receives
+syslog's messages (no C{/dev/log}: a container without a syslog daemon)
+is refused too: the C{syslog} library drops what it cannot send without
+a word, and the server ran with no log at all, its failed logins seen
+by no one.
 """
 
 import errno
 import os
+import socket
 import tempfile
+
+SYSLOG_SOCKET = "/dev/log"
+"""Where the C library's C{syslog} sends its messages (its
+C{_PATH_LOG})."""
 
 
 def _fileError(option, path, what, replaced=False):
@@ -73,11 +82,35 @@ def _appendError(option, path, what):
     return None
 
 
+def syslogError(path=None):
+    """
+    @param path: the socket syslog's messages go to [default:
+        L{SYSLOG_SOCKET}].
+    @return: why nothing would receive them (connected to as the C
+        library does, a datagram socket, or a stream one where that is
+        the kind listening), naming C{--syslog}; or C{None}.
+    """
+    path = path or SYSLOG_SOCKET
+    why = None
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        try:
+            with socket.socket(socket.AF_UNIX, kind) as probe:
+                probe.connect(path)
+            return None
+        except OSError as e:
+            why = why or e.strerror
+            if e.errno != errno.EPROTOTYPE:
+                break
+    return (f"--syslog: nothing receives syslog messages at {path} "
+            f"({why}): the log would be lost (start a syslog daemon, or "
+            "give --logfile)")
+
+
 def twistdPathError(twistdOptions):
     """
     @param twistdOptions: C{twistd}'s parsed options (a mapping with
-        C{logfile}, C{pidfile}, C{rundir}, C{chroot}), or anything else
-        when ftpkit does not run under C{twistd}.
+        C{logfile}, C{pidfile}, C{rundir}, C{chroot}, C{syslog}), or
+        anything else when ftpkit does not run under C{twistd}.
     @return: why one of those paths cannot be used, naming its option, or
         C{None}. Under C{--chroot} only the new root is checked: the other
         paths are then read inside it.
@@ -100,5 +133,9 @@ def twistdPathError(twistdOptions):
     pidfile = twistdOptions.get("pidfile")
     if pidfile:
         # twistd makes it absolute from the directory it starts in.
-        return _fileError("--pidfile", pidfile, "pid file", replaced=True)
+        why = _fileError("--pidfile", pidfile, "pid file", replaced=True)
+        if why is not None:
+            return why
+    if twistdOptions.get("syslog"):
+        return syslogError()
     return None

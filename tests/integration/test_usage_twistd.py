@@ -14,15 +14,17 @@ C{docs/deployment.rst}).
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
 from twisted.trial import unittest
 
+from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
-from ftpkit.deploy.twistdpaths import twistdPathError
-from tests.scratch import scratchDirectory
+from ftpkit.deploy.twistdpaths import syslogError, twistdPathError
+from tests.scratch import scratchDirectory, syslogReceiver
 from tests.twistdrun import SOURCE, TWISTD, runTwistd
 
 
@@ -241,6 +243,61 @@ class UnwritablePathTests(unittest.TestCase):
                    "rundir": here, "chroot": None}
         self.assertIsNone(twistdPathError(options))
         self.assertEqual(os.listdir(here), ["ftpkit.log"])
+
+
+class SyslogTests(unittest.TestCase):
+    """
+    C{twistd --syslog} where nothing receives syslog's messages: the
+    server ran with no log anywhere (the C library drops them silently).
+    """
+
+    timeout = 120
+
+    def listening(self):
+        """
+        @return: the path of a Unix stream socket listening, of this
+            test, in a directory of a short path.
+        """
+        path = syslogReceiver(self) + "-stream"
+        receiver = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(receiver.close)
+        receiver.bind(path)
+        receiver.listen()
+        return path
+
+    def test_receivers(self):
+        """
+        A datagram socket (journald's, rsyslog's) or a stream one
+        (syslog-ng may listen so) is a receiver; no socket, or one left
+        by a daemon that is gone, is one line naming C{--syslog}.
+        """
+        self.assertIsNone(syslogError(syslogReceiver(self)))
+        self.assertIsNone(syslogError(self.listening()))
+        missing = os.path.join(scratchDirectory(self), "log")
+        self.assertEqual(
+            syslogError(missing),
+            f"--syslog: nothing receives syslog messages at {missing} (No "
+            "such file or directory): the log would be lost (start a syslog "
+            "daemon, or give --logfile)")
+        stale = os.path.join(scratchDirectory(self), "stale")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as gone:
+            gone.bind(stale)
+        self.assertIn("(Connection refused)", syslogError(stale))
+
+    def test_options(self):
+        """
+        L{twistdPathError} checks it when C{--syslog} is given, and only
+        then.
+        """
+        here = scratchDirectory(self)
+        fine = {"logfile": None, "pidfile": None, "rundir": here,
+                "chroot": None, "syslog": True}
+        self.patch(twistdpaths, "SYSLOG_SOCKET",
+                   os.path.join(here, "nothing"))
+        self.assertTrue(twistdPathError(fine).startswith("--syslog: "))
+        self.assertIsNone(twistdPathError({**fine, "syslog": False}))
+        self.patch(twistdpaths, "SYSLOG_SOCKET", syslogReceiver(self))
+        self.assertIsNone(twistdPathError(fine))
 
 
 class TwistdPidFileTests(unittest.TestCase):
