@@ -11,6 +11,8 @@ from here gets it removed when it ends, pass or fail.
 import os
 import pwd
 import shutil
+import socket
+import tempfile
 
 
 def scratchDirectory(testCase):
@@ -29,6 +31,27 @@ def scratchDirectory(testCase):
     path = os.path.abspath(testCase.mktemp())
     os.makedirs(path)
     testCase.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
+def syslogReceiver(testCase):
+    """
+    Bind a Unix datagram socket where C{twistd --syslog} could send its
+    messages, in a directory of a short path (a socket's is at most 107
+    bytes, and a test's C{mktemp} is often longer), both removed when
+    the test ends.
+
+    @param testCase: the running test.
+    @type testCase: L{twisted.trial.unittest.TestCase}
+    @return: the socket's path.
+    @rtype: L{str}
+    """
+    directory = tempfile.mkdtemp(prefix="ftpkit-log-")
+    testCase.addCleanup(shutil.rmtree, directory, True)
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    testCase.addCleanup(receiver.close)
+    path = os.path.join(directory, "log")
+    receiver.bind(path)
     return path
 
 

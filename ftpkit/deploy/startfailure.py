@@ -5,7 +5,10 @@ C{twistd} ends one whose start raised, but without its traceback: the
 C{twistd} command that daemonized it, which waits to hear that it started,
 is told why (it waited for good: a C{SystemExit} passes C{twistd}'s
 handler by, and that command holds the pipe's other end open itself), and
-the pid file is removed.
+the pid file is removed. A C{twistd -n} whose log goes to a file or to
+syslog writes the line to its standard error too: the line was in the log
+alone, and the terminal (or the journal of a unit running C{twistd -n
+--logfile}) showed an exit status 1 and nothing else.
 """
 
 import os
@@ -46,13 +49,24 @@ def cannotListen(error, option=None):
     return f"cannot listen: {why}"
 
 
+def logElsewhere(twistdOptions):
+    """
+    @param twistdOptions: C{twistd}'s options.
+    @return: whether C{twistd} writes its log to a file or to syslog,
+        not to its standard output.
+    """
+    logfile = twistdOptions.get("logfile")
+    return bool(logfile and logfile != "-") or bool(
+        twistdOptions.get("syslog"))
+
+
 def endStart(twistdOptions, why):
     """
     End the process, at start, with exit status 1.
 
-    @param twistdOptions: C{twistd}'s options (its C{statusPipe} and
-        C{pidfile}), or C{None} in a process C{twistd} does not run (a
-        worker of C{--workers}).
+    @param twistdOptions: C{twistd}'s options (its C{statusPipe},
+        C{pidfile}, C{logfile} and C{syslog}), or C{None} in a process
+        C{twistd} does not run (a worker of C{--workers}).
     @param why: one line saying why it cannot start (already logged).
     @raise SystemExit: always.
     """
@@ -72,6 +86,13 @@ def endStart(twistdOptions, why):
             try:
                 os.write(pipe, b"1 " + reason)
                 os.close(pipe)
+            except OSError:
+                pass
+        elif logElsewhere(twistdOptions):
+            # The descriptor, not sys.stderr: twistd sends that to the log.
+            try:
+                os.write(2, f"twistd ftpkit: {why}\n".encode(
+                    "utf-8", "replace"))
             except OSError:
                 pass
     raise SystemExit(1)

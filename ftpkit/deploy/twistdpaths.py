@@ -3,18 +3,35 @@ Checking the paths of C{twistd}'s own options (C{--logfile},
 C{--pidfile}, C{--rundir}, C{--chroot}) when ftpkit's options are parsed:
 C{twistd} opens them only later, as the server starts, and a missing
 directory was a Python traceback (C{FileNotFoundError}) after the start
-had begun.
+had begun; a directory or file the server may not write (another
+account's, a read-only file system: C{ProtectSystem=strict}) was one too
+(C{PermissionError}, C{OSError}). C{--syslog} where nothing receives
+syslog's messages (no C{/dev/log}: a container without a syslog daemon)
+is refused too: the C{syslog} library drops what it cannot send without
+a word, and the server ran with no log at all, its failed logins seen
+by no one.
 """
 
+import errno
 import os
+import socket
+import tempfile
+
+SYSLOG_SOCKET = "/dev/log"
+"""Where the C library's C{syslog} sends its messages (its
+C{_PATH_LOG})."""
 
 
-def _fileError(option, path, what):
+def _fileError(option, path, what, replaced=False):
     """
     @param option: the option that names C{path}, e.g. C{"--logfile"}.
     @param path: a file C{twistd} will open for writing, as a path
         already resolved against the directory it is opened from.
     @param what: what the file is, for the message (C{"log file"}).
+    @param replaced: whether a file there is removed before C{twistd}
+        writes its own (a pid file: a stale one is removed, then its own
+        made and removed at the stop), so that only the directory need
+        be writable; else a file there is appended to.
     @return: why it cannot be written there, or C{None}.
     """
     if os.path.isdir(path):
@@ -22,14 +39,78 @@ def _fileError(option, path, what):
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         return f"{option}: no directory {directory!r} for the {what}"
+    if replaced or not os.path.exists(path):
+        return _directoryError(option, directory, what)
+    return _appendError(option, path, what)
+
+
+def _directoryError(option, directory, what):
+    """
+    @param option: see L{_fileError}.
+    @param directory: an existing directory.
+    @param what: see L{_fileError}.
+    @return: why a file cannot be made in C{directory} (a file is made
+        and removed there to find out), or C{None}.
+    """
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".ftpkit-probe-",
+                                         dir=directory)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as e:
+        return (f"{option}: cannot make the {what} in {directory!r}: "
+                f"{e.strerror}")
     return None
+
+
+def _appendError(option, path, what):
+    """
+    @param option: see L{_fileError}.
+    @param path: an existing file.
+    @param what: see L{_fileError}.
+    @return: why C{path} cannot be appended to (it is opened to find out,
+        without waiting for a FIFO's reader: one nothing reads held the
+        server once its log had filled the pipe), or C{None}.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+    except OSError as e:
+        if e.errno == errno.ENXIO:
+            return (f"{option}: {path!r} is a FIFO nothing reads, not a "
+                    f"{what}")
+        return f"{option}: cannot write the {what} {path!r}: {e.strerror}"
+    return None
+
+
+def syslogError(path=None):
+    """
+    @param path: the socket syslog's messages go to [default:
+        L{SYSLOG_SOCKET}].
+    @return: why nothing would receive them (connected to as the C
+        library does, a datagram socket, or a stream one where that is
+        the kind listening), naming C{--syslog}; or C{None}.
+    """
+    path = path or SYSLOG_SOCKET
+    why = None
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        try:
+            with socket.socket(socket.AF_UNIX, kind) as probe:
+                probe.connect(path)
+            return None
+        except OSError as e:
+            why = why or e.strerror
+            if e.errno != errno.EPROTOTYPE:
+                break
+    return (f"--syslog: nothing receives syslog messages at {path} "
+            f"({why}): the log would be lost (start a syslog daemon, or "
+            "give --logfile)")
 
 
 def twistdPathError(twistdOptions):
     """
     @param twistdOptions: C{twistd}'s parsed options (a mapping with
-        C{logfile}, C{pidfile}, C{rundir}, C{chroot}), or anything else
-        when ftpkit does not run under C{twistd}.
+        C{logfile}, C{pidfile}, C{rundir}, C{chroot}, C{syslog}), or
+        anything else when ftpkit does not run under C{twistd}.
     @return: why one of those paths cannot be used, naming its option, or
         C{None}. Under C{--chroot} only the new root is checked: the other
         paths are then read inside it.
@@ -52,5 +133,9 @@ def twistdPathError(twistdOptions):
     pidfile = twistdOptions.get("pidfile")
     if pidfile:
         # twistd makes it absolute from the directory it starts in.
-        return _fileError("--pidfile", pidfile, "pid file")
+        why = _fileError("--pidfile", pidfile, "pid file", replaced=True)
+        if why is not None:
+            return why
+    if twistdOptions.get("syslog"):
+        return syslogError()
     return None

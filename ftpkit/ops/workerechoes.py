@@ -50,8 +50,8 @@ class WorkerEchoes:
     acceptor's log: the lines of L{SAME_IN_EVERY_WORKER} with the same
     level, namespace and text from several workers become one, whose
     C{log_system} names them all (C{workers 12,34 ftpkit.auth.users#error})
-    and whose C{ftpkit_workers} lists them (C{ftpkit_worker} stays the
-    first). Other events pass at once.
+    and whose C{ftpkit_workers} lists them, both by pid
+    (C{ftpkit_worker} stays the first to log it). Other events pass at once.
     """
 
     def __init__(self, publish, expected, reactor, window=ECHO_WINDOW):
@@ -94,7 +94,10 @@ class WorkerEchoes:
 
     def _release(self, key):
         """
-        Log the line held under C{key}, naming the workers that logged it.
+        Log the line held under C{key}, naming the workers that logged it
+        in the order of their pids (in the order they logged it, one
+        reload's line named C{workers 22,11} and the next C{workers
+        11,22}: two systems for one pair of workers).
 
         @param key: its level, namespace and text.
         """
@@ -102,6 +105,7 @@ class WorkerEchoes:
         if later.active():
             later.cancel()
         if len(pids) > 1:
+            pids = sorted(pids)
             system = event.get("log_system", "").split(" ", 2)[-1]
             event = dict(event, ftpkit_workers=pids,
                          log_system="workers {} {}".format(

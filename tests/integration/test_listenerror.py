@@ -159,3 +159,40 @@ class DaemonAddressInUseTests(AddressInUseTests):
         self.assertEqual(status, 1, output)
         self.assertNotIn("Traceback", output)
         self.assertEqual(output.count("Address already in use"), 2, output)
+
+
+class LogFileAddressInUseTests(AddressInUseTests):
+    """
+    C{twistd -n --logfile PATH ftpkit} on a port another socket holds:
+    the line is in the log and on standard error, where it was in the
+    log alone (the terminal, or the journal of a unit running it, showed
+    exit status 1 and nothing else).
+    """
+
+    def runServer(self, *extra, metrics=False):
+        """
+        @return: the exit status and standard error of C{twistd -n
+            --logfile PATH ftpkit} on a taken port, once its log holds
+            the line too.
+        """
+        directory = scratchDirectory(self)
+        logPath = os.path.join(directory, "ftpkit.log")
+        taken = f"tcp:{self.takenPort()}:interface=127.0.0.1"
+        if metrics:
+            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
+                      "--metrics", taken]
+        else:
+            listen = ["--listen", taken]
+        done = subprocess.run(
+            [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
+             f"--logfile={logPath}", "ftpkit", *listen, "--root", directory,
+             "--auth", "anonymous", *extra],
+            capture_output=True, text=True, timeout=60, cwd=directory,
+            stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=SOURCE))
+        with open(logPath) as f:
+            log = f.read()
+        self.assertEqual(log.count("Address already in use"), 1, log)
+        self.assertEqual(done.stdout, "")
+        self.assertTrue(done.stderr.startswith("twistd ftpkit: cannot listen"),
+                        done.stderr)
+        return done.returncode, done.stderr

@@ -20,11 +20,13 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.compat.logfiles import MovableLogFile
+from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
+from tests.scratch import syslogReceiver
 from tests.serverprocess import startServer
 from tests.twistdrun import SOURCE
 
@@ -100,6 +102,11 @@ class TwistdObserverTests(unittest.TestCase):
     format as C{twistd}'s C{--logger}, unless C{--logger} or (for text)
     C{--syslog} chose otherwise.
     """
+
+    def setUp(self):
+        # What --syslog sends to: a socket of this test, wherever the
+        # machine has no syslog daemon (twistdpaths.syslogError).
+        self.patch(twistdpaths, "SYSLOG_SOCKET", syslogReceiver(self))
 
     def parse(self, *arguments, **twistd):
         parent = {"logger": None, "logfile": None, "nodaemon": True,

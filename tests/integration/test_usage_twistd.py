@@ -13,15 +13,18 @@ C{docs/deployment.rst}).
 """
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 
 from twisted.trial import unittest
 
+from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
-from ftpkit.deploy.twistdpaths import twistdPathError
-from tests.scratch import scratchDirectory
+from ftpkit.deploy.twistdpaths import syslogError, twistdPathError
+from tests.scratch import scratchDirectory, syslogReceiver
 from tests.twistdrun import SOURCE, TWISTD, runTwistd
 
 
@@ -162,6 +165,139 @@ class TwistdPathTests(unittest.TestCase):
                  f"--chroot: {missing!r} is not an existing directory"),
                 ({"chroot": here, "logfile": here}, None)]:
             self.assertEqual(twistdPathError({**fine, **changed}), expected)
+
+
+class UnwritablePathTests(unittest.TestCase):
+    """
+    A C{--logfile} or C{--pidfile} the server may not write: each was a
+    traceback (C{PermissionError} from C{twistd} opening it), and a FIFO
+    as the log file one too.
+    """
+
+    timeout = 120
+
+    def runTwistd(self, *twistdOptions):
+        """
+        @param twistdOptions: C{twistd}'s options.
+        @return: the exit status, standard error and output of C{twistd
+            -n ... ftpkit}, as root without the capabilities that bypass
+            file permissions.
+        """
+        prefix = []
+        if os.getuid() == 0:
+            if shutil.which("setpriv") is None:
+                raise unittest.SkipTest("setpriv not installed")
+            prefix = ["setpriv", "--bounding-set=-dac_override,"
+                      "-dac_read_search", "--inh-caps=-dac_override,"
+                      "-dac_read_search", "--"]
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", TWISTD, "-n", *twistdOptions,
+             "ftpkit", "--listen", "tcp:0:interface=127.0.0.1", "--root",
+             scratchDirectory(self)], capture_output=True, text=True,
+            timeout=60, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=SOURCE))
+        return done.returncode, done.stderr, done.stdout
+
+    def test_unwritable(self):
+        """
+        A log file or pid file in a directory the server may not write, a
+        log file it may not write, and a FIFO nothing reads as the log
+        file: one usage error line each, exit status 1.
+        """
+        here = scratchDirectory(self)
+        closed = os.path.join(here, "closed")
+        os.mkdir(closed, 0o555)
+        readOnly = os.path.join(here, "read-only.log")
+        with open(readOnly, "w"):
+            pass
+        os.chmod(readOnly, 0o444)
+        fifo = os.path.join(here, "fifo")
+        os.mkfifo(fifo)
+        for options, line in [
+                ([f"--logfile={closed}/ftpkit.log", "--pidfile="],
+                 f"--logfile: cannot make the log file in {closed!r}: "
+                 "Permission denied"),
+                ([f"--pidfile={closed}/ftpkit.pid"],
+                 f"--pidfile: cannot make the pid file in {closed!r}: "
+                 "Permission denied"),
+                ([f"--logfile={readOnly}", "--pidfile="],
+                 f"--logfile: cannot write the log file {readOnly!r}: "
+                 "Permission denied"),
+                ([f"--logfile={fifo}", "--pidfile="],
+                 f"--logfile: {fifo!r} is a FIFO nothing reads, not a "
+                 "log file")]:
+            self.assertEqual(self.runTwistd(*options), (
+                1, f"twistd ftpkit: {line} (see --help)\n", ""))
+        self.assertEqual(os.listdir(closed), [])
+
+    def test_writable(self):
+        """
+        A log file that exists and may be written, and a pid file beside
+        it, pass: no probe file is left beside them.
+        """
+        here = scratchDirectory(self)
+        log = os.path.join(here, "ftpkit.log")
+        with open(log, "w"):
+            pass
+        options = {"logfile": log, "pidfile": os.path.join(here, "x.pid"),
+                   "rundir": here, "chroot": None}
+        self.assertIsNone(twistdPathError(options))
+        self.assertEqual(os.listdir(here), ["ftpkit.log"])
+
+
+class SyslogTests(unittest.TestCase):
+    """
+    C{twistd --syslog} where nothing receives syslog's messages: the
+    server ran with no log anywhere (the C library drops them silently).
+    """
+
+    timeout = 120
+
+    def listening(self):
+        """
+        @return: the path of a Unix stream socket listening, of this
+            test, in a directory of a short path.
+        """
+        path = syslogReceiver(self) + "-stream"
+        receiver = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(receiver.close)
+        receiver.bind(path)
+        receiver.listen()
+        return path
+
+    def test_receivers(self):
+        """
+        A datagram socket (journald's, rsyslog's) or a stream one
+        (syslog-ng may listen so) is a receiver; no socket, or one left
+        by a daemon that is gone, is one line naming C{--syslog}.
+        """
+        self.assertIsNone(syslogError(syslogReceiver(self)))
+        self.assertIsNone(syslogError(self.listening()))
+        missing = os.path.join(scratchDirectory(self), "log")
+        self.assertEqual(
+            syslogError(missing),
+            f"--syslog: nothing receives syslog messages at {missing} (No "
+            "such file or directory): the log would be lost (start a syslog "
+            "daemon, or give --logfile)")
+        stale = os.path.join(scratchDirectory(self), "stale")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as gone:
+            gone.bind(stale)
+        self.assertIn("(Connection refused)", syslogError(stale))
+
+    def test_options(self):
+        """
+        L{twistdPathError} checks it when C{--syslog} is given, and only
+        then.
+        """
+        here = scratchDirectory(self)
+        fine = {"logfile": None, "pidfile": None, "rundir": here,
+                "chroot": None, "syslog": True}
+        self.patch(twistdpaths, "SYSLOG_SOCKET",
+                   os.path.join(here, "nothing"))
+        self.assertTrue(twistdPathError(fine).startswith("--syslog: "))
+        self.assertIsNone(twistdPathError({**fine, "syslog": False}))
+        self.patch(twistdpaths, "SYSLOG_SOCKET", syslogReceiver(self))
+        self.assertIsNone(twistdPathError(fine))
 
 
 class TwistdPidFileTests(unittest.TestCase):

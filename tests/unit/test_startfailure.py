@@ -44,6 +44,24 @@ class EndStartTests(unittest.TestCase):
         self.assertEqual(os.read(readEnd, 100), b"1 cannot listen")
         self.assertIsNone(options["statusPipe"])
 
+    def test_logElsewhere(self):
+        """
+        C{twistd -n} whose log is a file or syslog also writes the line
+        to its standard error (descriptor 2), as C{twistd ftpkit: WHY};
+        one whose log is its standard output does not write it twice.
+        """
+        written = []
+        self.patch(os, "write", lambda fd, data: written.append((fd, data)))
+        for options, expected in [
+                ({"logfile": "ftpkit.log"},
+                 [(2, b"twistd ftpkit: cannot listen\n")]),
+                ({"logfile": None, "syslog": True},
+                 [(2, b"twistd ftpkit: cannot listen\n")]),
+                ({"logfile": None}, []), ({"logfile": "-"}, [])]:
+            del written[:]
+            self.assertRaises(SystemExit, endStart, options, "cannot listen")
+            self.assertEqual(written, expected, options)
+
     def test_noTwistd(self):
         """
         Outside C{twistd} (a worker), it only exits.

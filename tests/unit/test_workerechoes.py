@@ -56,6 +56,22 @@ class WorkerEchoesTests(unittest.TestCase):
                          "workers 11,22 ftpkit.auth.users#error")
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_order(self):
+        """
+        The workers are named in the order of their pids, whichever logged
+        first: one line named C{workers 22,11} and the next C{workers
+        11,22}, two systems for one pair of workers to a log shipper or a
+        C{grep}. The first stays C{ftpkit_worker}.
+        """
+        for first, second in [(22, 11), (11, 22)]:
+            self.echoes(workerEvent(first))
+            self.echoes(workerEvent(second))
+        self.assertEqual(
+            [(e["log_system"], e["ftpkit_workers"], e["ftpkit_worker"])
+             for e in self.logged],
+            [("workers 11,22 ftpkit.auth.users#error", [11, 22], 22),
+             ("workers 11,22 ftpkit.auth.users#error", [11, 22], 11)])
+
     def test_different(self):
         """
         Different texts (another reason) are different events.
@@ -67,7 +83,7 @@ class WorkerEchoesTests(unittest.TestCase):
         self.echoes(workerEvent(11, "two"))
         self.assertEqual([(e["why"], e["ftpkit_workers"])
                           for e in self.logged],
-                         [("one", [11, 22]), ("two", [22, 11])])
+                         [("one", [11, 22]), ("two", [11, 22])])
 
     def test_window(self):
         """
