@@ -6,13 +6,18 @@ L{TextCredentialsChecker} wraps any C{twisted.cred} checker so that the
 server's C{UsernamePassword(bytes, bytes)} credentials reach it in the
 type it stores, and so that avatar ids reaching a realm are C{str}
 (L{textAvatarId}); L{AnyOfCheckers} lets several checkers share one
-credentials interface; L{isAnonymous} tells an anonymous login's id.
+credentials interface; L{isAnonymous} tells an anonymous login's id,
+and L{portalAcceptsAnonymous} whether a portal has anonymous logins at all.
 All are importable from L{ftpkit.auth.realms} too, where they were
 first.
 """
 
 from twisted.cred import checkers, error
-from twisted.cred.credentials import IUsernamePassword, UsernamePassword
+from twisted.cred.credentials import (
+    IAnonymous,
+    IUsernamePassword,
+    UsernamePassword,
+)
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -31,6 +36,20 @@ def isAnonymous(avatarId):
     @return: whether it is C{twisted.cred.checkers.ANONYMOUS}.
     """
     return avatarId == checkers.ANONYMOUS
+
+
+def portalAcceptsAnonymous(portal):
+    """
+    @param portal: the portal a session logs in through.
+    @return: whether it has a checker for anonymous credentials
+        (C{--auth anonymous}); C{True} for a portal that does not show
+        its checkers as a L{twisted.cred.portal.Portal} does (any object
+        with a C{login}), which alone can tell.
+    """
+    found = getattr(portal, "checkers", None)
+    if not isinstance(found, dict):
+        return True
+    return any(IAnonymous.isOrExtends(interface) for interface in found)
 
 
 _InMemory = checkers.InMemoryUsernamePasswordDatabaseDontUse

@@ -230,6 +230,10 @@ class TutorialSourcesTests(unittest.TestCase):
                 included.extend(re.findall(r"^\.\. literalinclude:: (\S+)",
                                            f.read(), re.MULTILINE))
         self.assertIn("../examples/test_ftpkit_sqlite.py", included)
+        # The read-only kit's example: a ZipShell no file defined, so no
+        # test ran it.
+        self.assertIn("../examples/test_ftpkit_zip.py", included)
+        self.assertIn("../examples/ftpkit_zip.py", included)
         self.assertEqual(
             [path for path in included if not path.startswith("../examples/")],
             [])

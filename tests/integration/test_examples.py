@@ -199,6 +199,26 @@ class SQLiteServerTests(_SQLITE_TESTS.SQLiteServerTests):
     """
 
 
+_ZIP_TESTS = _loadExample("test_ftpkit_zip")
+
+
+class ZipShellConformanceTests(_ZIP_TESTS.ZipShellConformanceTests):
+    """
+    The read-only zip storage of C{examples/} (the one the "writing a
+    storage backend" tutorial shows for
+    L{ftpkit.testing.IReadOnlyShellConformanceMixin}) passes the
+    read-only conformance kit, run by the tests the tutorial shows
+    (C{examples/test_ftpkit_zip.py}).
+    """
+
+
+class ZipServerTests(_ZIP_TESTS.ZipServerTests):
+    """
+    The zip storage's end-to-end test (C{examples/test_ftpkit_zip.py})
+    passes.
+    """
+
+
 class SQLiteRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
                        unittest.TestCase):
     """

@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from ftpkit.auth import quicklogin
 from ftpkit.auth.avatars import avatarProblem, shellProblem
+from ftpkit.auth.checkers import portalAcceptsAnonymous
 from ftpkit.control.loginfailures import (
     MAX_LOGIN_DELAY,  # noqa: F401 (importable from here, as before)
     failureDelay,
@@ -137,7 +138,10 @@ class LoginCommands:
         for want of TLS also forgets the one a C{USER} before it gave, so
         that the C{PASS} meant for it logs nobody in; so does one refused
         because the TLS handshake named another host than a C{HOST} sent
-        before it (L{refuseContradictedHost}).
+        before it (L{refuseContradictedHost}). Where anonymous logins are
+        off, C{anonymous} and C{ftp} are names like any other, answered
+        and checked as any is (as vsftpd and ProFTPD do): not told
+        C{Anonymous login ok}, a lie that also told them apart.
         """
         session = self.session
         if session.shell is not None:
@@ -146,7 +150,8 @@ class LoginCommands:
         if refusal is not None:
             return refusal
         session = self.session
-        anonymous = name.lower() in ANONYMOUS_NAMES
+        anonymous = (name.lower() in ANONYMOUS_NAMES
+                     and self.anonymousOpen())
         if self.tlsRequiredFor(anonymous) and not self.controlSecure:
             session.username = None
             session.anonymous = False
@@ -430,10 +435,19 @@ class LoginCommands:
         """
         if self.controlSecure or not self.tlsRequiredFor(False):
             return text
-        if self.tlsRequiredFor(True):
+        if self.tlsRequiredFor(True) or not self.anonymousOpen():
             return "Please send AUTH TLS, then " + steps
         return ("Please send AUTH TLS, then %s (anonymous logins need no "
                 "TLS)" % steps)
+
+    def anonymousOpen(self):
+        """
+        @return: whether the portal this session logs in through (the
+            virtual host's, after C{HOST}) has anonymous logins.
+        """
+        portal = self.session.portal
+        return portalAcceptsAnonymous(
+            self.factory.portal if portal is None else portal)
 
     def refuseLoginAgain(self, verb):
         """
