@@ -4,7 +4,10 @@ ftpkit} in a child process: curl (C{LIST}, and C{NLST} with
 C{--list-only}), lftp (C{MLSD}, then C{LIST} with C{ftp:use-mlsd off}),
 ftplib (C{NLST}, C{MLSD}, C{LIST}), wget (its kept C{.listing}), tnftp's
 C{ls}, C{ncftpls} and aioftp, through C{--workers 2} in clear on
-C{127.0.0.1}, and curl, lftp and ftplib over implicit FTPS on C{::1}.
+C{127.0.0.1}, and curl, lftp and ftplib over implicit FTPS on C{::1};
+names shaped like listing lines (L{LISTING_LIKE}) fetched by the clients
+that parse C{LIST}: lftp with C{ftp:use-mlsd off}, wget's C{-m}, rclone
+with C{disable_mlsd}.
 """
 
 import asyncio
@@ -23,11 +26,25 @@ except ImportError:  # pragma: no cover (aioftp is in the dev extra)
     aioftp = None
 
 WGET = shutil.which("wget")
+RCLONE = shutil.which("rclone")
 TNFTP = shutil.which("tnftp")
 NCFTPLS = shutil.which("ncftpls")
 
 MANY = 10000
 """Entries in the large directory."""
+
+
+LISTING_LIKE = (
+    "-rw-r--r-- 1 ftp ftp 5 Jan 01 00:00 fake.txt",
+    "drwxr-xr-x 2 a b 4096 Jan  1  2020 fakedir",
+    "total 12",
+    "a -> b.txt",
+    "--opt.txt",
+    "emoji \U0001F600 \u65e5\u672c.txt",
+)
+"""Names a client reading C{LIST} could take for something else: a whole
+listing line (a file's, a directory's), the C{total} line, a link's
+arrow, an option, four-byte UTF-8."""
 
 
 def writeMany(top):
@@ -134,3 +151,64 @@ class ManyEntriesTests(ClientServerMixin, unittest.TestCase):
         self.assertEqual(len(machineNames(client, "many")), MANY)
         self.assertEqual(len(client.nlst("many")), MANY)
         client.quit()
+
+
+class ListingLikeNamesTests(ClientServerMixin, unittest.TestCase):
+    """
+    Files named like listing lines (L{LISTING_LIKE}), mirrored by the
+    clients that read C{LIST} rather than C{MLSD} (the thirty-seventh
+    session's sweep): each must come back whole under its own name.
+    """
+
+    def setUp(self):
+        ClientServerMixin.setUp(self)
+        os.makedirs(os.path.join(self.root, "names"))
+        for name in LISTING_LIKE:
+            with open(os.path.join(self.root, "names", name), "wb") as f:
+                f.write(name.encode("utf-8") + b"\n")
+        self.serve()
+
+    def assertNames(self, directory):
+        """
+        C{directory} holds every name of L{LISTING_LIKE}, each file with
+        its own content (and nothing else but wget's C{.listing}).
+        """
+        found = sorted(set(os.listdir(directory)) - {".listing"})
+        self.assertEqual(found, sorted(LISTING_LIKE))
+        for name in LISTING_LIKE:
+            self.assertEqual(readFile(os.path.join(directory, name)),
+                             name.encode("utf-8") + b"\n", name)
+
+    def test_lftpList(self):
+        """
+        lftp's C{mirror} with C{ftp:use-mlsd off} (its C{LIST} parser).
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        into = os.path.join(self.local, "lftp")
+        self.lftp("set ftp:use-mlsd off; mirror /names " + into)
+        self.assertNames(into)
+
+    def test_wgetMirror(self):
+        """
+        wget's C{-m}, which parses the C{LIST} it keeps as C{.listing}.
+        """
+        if WGET is None:
+            raise unittest.SkipTest("wget is not installed")
+        run(self, [WGET, "-q", "-m", "-nH", "--tries=1", "--timeout=30",
+                   "ftp://alice:secret@127.0.0.1:%d/names/" % self.port],
+            cwd=self.local)
+        self.assertNames(os.path.join(self.local, "names"))
+
+    def test_rcloneList(self):
+        """
+        rclone's C{copy} with C{disable_mlsd} (C{LIST}).
+        """
+        if RCLONE is None:
+            raise unittest.SkipTest("rclone is not installed")
+        obscured = run(self, [RCLONE, "obscure", "secret"]).decode().strip()
+        into = os.path.join(self.local, "rclone")
+        run(self, [RCLONE, "copy", "--config", "/dev/null",
+                   ":ftp,host=127.0.0.1,port=%d,user=alice,pass=%s,"
+                   "disable_mlsd=true:names" % (self.port, obscured), into])
+        self.assertNames(into)
