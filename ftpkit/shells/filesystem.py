@@ -509,9 +509,13 @@ class FilesystemShell(DirectoryCalls):
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        target, found = self._jail.walk(path)
+        opened = None if offset or append else self._jail.openParent(path)
+        if opened is None:
+            opened = self._jail.walk(path) + (None,)
+        target, found, directory = opened
         return openUpload(self._run, self._runShort, target, found, offset,
-                          append, atOnce, self._resumer, self._dropped)
+                          append, atOnce, self._resumer, self._dropped,
+                          directory)
 
     def _dropped(self, partial, resumer, size, reason):
         """
