@@ -25,6 +25,7 @@ from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, uploads
 from ftpkit.shells.cachedopen import (
     NEW_FILE_MODE,
+    gaveUp,
     openCached,
     openWithoutLinks,
 )
@@ -181,7 +182,9 @@ class Jail:
             L{ftpkit.shells.guardedpaths.Guarded} path does not allow the
             target.
         """
-        real = self.joined(path) if path else None
+        if gaveUp() or not path:
+            return None
+        real = self.joined(path)
         if real is None:
             return None
         parent, _, name = real.rpartition(b"/")
