@@ -509,7 +509,11 @@ class FilesystemShell(DirectoryCalls):
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        opened = None if offset or append else self._jail.openParent(path)
+        opened = None
+        if len(path) > 1 and not (offset or append):
+            # (A file of the root: its lstat tells as much, and one
+            # replacing it would open and close the root for nothing.)
+            opened = self._jail.openParent(path)
         if opened is None:
             opened = self._jail.walk(path) + (None,)
         target, found, directory = opened
