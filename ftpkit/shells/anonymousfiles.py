@@ -14,7 +14,11 @@ import os
 
 from ftpkit.shells.cachedopen import NEW_FILE_MODE
 from ftpkit.shells.emptylink import AT_FDCWD, linkEmptyPath
-from ftpkit.shells.uploadlocks import holdDirectory, holdTemporary
+from ftpkit.shells.uploadlocks import (
+    holdDirectory,
+    holdOpenDirectory,
+    holdTemporary,
+)
 from ftpkit.shells.uploadnames import _onTemporaryName
 from ftpkit.shells.uploadremoval import removeQuietly
 
@@ -41,7 +45,7 @@ _anonymousWorks = None
 (L{_canLinkAnonymous}); C{None} until the first try."""
 
 
-def createAnonymous(target, mode=NEW_FILE_MODE):
+def createAnonymous(target, mode=NEW_FILE_MODE, opened=None):
     """
     Create the file of an upload that creates C{target}, with no name yet,
     in C{target}'s directory (blocking), that directory held against its
@@ -50,6 +54,9 @@ def createAnonymous(target, mode=NEW_FILE_MODE):
 
     @param target: the target's path, C{bytes}.
     @param mode: its permission bits.
+    @param opened: a descriptor of C{target}'s directory opened with no
+        link on the way (L{ftpkit.shells.diskpaths.Jail.openParent}),
+        which this takes (held, or closed), or C{None} to open it here.
     @return: C{(fd, directory)}: the file's descriptor, for
         L{linkAnonymous}, and the held directory's, which the upload
         closes once it ended; or C{None} where such files cannot be made
@@ -61,9 +68,13 @@ def createAnonymous(target, mode=NEW_FILE_MODE):
     global _anonymousWorks
     if not _ANONYMOUS_FLAGS & getattr(os, "O_TMPFILE", 0) or (
             _anonymousWorks is False):
+        if opened is not None:
+            os.close(opened)
         return None
-    parent = target[:target.rfind(b"/")] or b"/"
-    directory = holdDirectory(parent)
+    if opened is None:
+        directory = holdDirectory(target[:target.rfind(b"/")] or b"/")
+    else:
+        directory = holdOpenDirectory(opened)
     if directory is None:
         return None
     try:

@@ -23,7 +23,12 @@ import sys
 
 from ftpkit.errors import InvalidPath, IsDirectory, PermissionDenied
 from ftpkit.shells import linkfree, uploads
-from ftpkit.shells.cachedopen import NEW_FILE_MODE, openWithoutLinks
+from ftpkit.shells.cachedopen import (
+    NEW_FILE_MODE,
+    gaveUp,
+    openCached,
+    openWithoutLinks,
+)
 from ftpkit.shells.guardedpaths import checkedReal
 
 _FS_ENCODING = sys.getfilesystemencoding()
@@ -37,6 +42,10 @@ with."""
 
 OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
+
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+"""How L{Jail.openParent} opens a directory (as
+L{ftpkit.shells.uploadlocks.holdDirectory} does: it may be held)."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -150,6 +159,53 @@ class Jail:
         if not followLast:
             current = os.path.join(current, segments[-1])
         return checkedReal(path, current, self.segmentsOf), found
+
+    def openParent(self, path):
+        """
+        What L{walk} gives for an upload's target, without walking: the
+        target's directory is opened from the kernel's dentry cache with
+        no symbolic link allowed on the way (L{openCached}), and the last
+        segment looked up in it. A path with no link on it is its own
+        real path, below the root: the C{lstat} of each directory on the
+        way (a system call and a C{stat_result} each, every upload) tells
+        nothing more, and the upload of a new name holds that directory
+        open anyway (L{ftpkit.shells.uploadlocks.holdDirectory}).
+
+        @param path: a tuple of segments, at least one.
+        @return: C{(real, found, directory)}: the target's path and what
+            is there, as L{walk} gives them (C{found} never C{None}), and
+            a descriptor of its directory, the caller's to close; or
+            C{None} where L{walk} has to find them: a link on the way or
+            last, a directory not in the cache or not there, no
+            C{openat2}, a segment with no file system name.
+        @raise PermissionDenied: where the rule of a
+            L{ftpkit.shells.guardedpaths.Guarded} path does not allow the
+            target.
+        """
+        if gaveUp() or not path:
+            return None
+        real = self.joined(path)
+        if real is None:
+            return None
+        parent, _, name = real.rpartition(b"/")
+        directory = openCached(parent or b"/", _DIRECTORY_FLAGS)
+        if directory is None:
+            return None
+        try:
+            found = os.lstat(name, dir_fd=directory)
+        except FileNotFoundError:
+            found = False
+        except OSError:
+            found = None
+        if found is None or (found and statModule.S_ISLNK(found.st_mode)):
+            os.close(directory)
+            return None
+        try:
+            checkedReal(path, real, self.segmentsOf)
+        except BaseException:
+            os.close(directory)
+            raise
+        return real, found, directory
 
     def joined(self, path):
         """

@@ -63,7 +63,7 @@ def dropPrivilege(fd, result):
 
 
 def openUpload(run, runShort, target, found, offset, append, atOnce=False,
-               resumer=None, onDropped=None):
+               resumer=None, onDropped=None, directory=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -83,6 +83,10 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         (L{ftpkit.shells.partialowners}); or C{None}.
     @param onDropped: told of a stale partial upload removed
         (L{ftpkit.shells.partials.claimPartial}), or C{None}.
+    @param directory: a descriptor of the target's directory from
+        L{ftpkit.shells.diskpaths.Jail.openParent} (C{found} then not
+        C{None}), which this takes: the upload of a new name holds it
+        (L{uploads.createAnonymous}), any other closes it; or C{None}.
     @return: a L{FileWriter}; one replacing a file holds it meanwhile
         (L{holdTarget}).
     @raise FileBusy: for an upload into the target in place, or a resume
@@ -122,12 +126,14 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         except FileNotFoundError:
             found = False
     old = found or None
+    if old is not None and directory is not None:
+        os.close(directory)
     if old is not None and statModule.S_ISDIR(old.st_mode):
         raise IsDirectory()
     if old is not None and not _mayWrite(target):
         raise PermissionDenied()
     if old is None:
-        held = uploads.createAnonymous(target)
+        held = uploads.createAnonymous(target, opened=directory)
         if held is not None:
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, anonymous=True,

@@ -509,9 +509,17 @@ class FilesystemShell(DirectoryCalls):
             (L{ShortCalls.__call__}): see
             L{ftpkit.shells.diskuploads.openUpload}.
         """
-        target, found = self._jail.walk(path)
+        opened = None
+        if len(path) > 1 and not (offset or append):
+            # (A file of the root: its lstat tells as much, and one
+            # replacing it would open and close the root for nothing.)
+            opened = self._jail.openParent(path)
+        if opened is None:
+            opened = self._jail.walk(path) + (None,)
+        target, found, directory = opened
         return openUpload(self._run, self._runShort, target, found, offset,
-                          append, atOnce, self._resumer, self._dropped)
+                          append, atOnce, self._resumer, self._dropped,
+                          directory)
 
     def _dropped(self, partial, resumer, size, reason):
         """

@@ -102,7 +102,17 @@ def holdDirectory(path):
         caller then makes a file that has a name, which that C{RMD} sees).
     @raise OSError: when it cannot be opened.
     """
-    fd = openWithoutLinks(path, _DIRECTORY_FLAGS)
+    return holdOpenDirectory(openWithoutLinks(path, _DIRECTORY_FLAGS))
+
+
+def holdOpenDirectory(fd):
+    """
+    L{holdDirectory} for a directory open already.
+
+    @param fd: a descriptor of the directory, read-only, which this takes:
+        it is returned, or closed.
+    @return: C{fd}, or C{None} while a C{RMD} of it runs.
+    """
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:

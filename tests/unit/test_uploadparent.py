@@ -1,0 +1,163 @@
+"""
+Tests for L{ftpkit.shells.diskpaths.Jail.openParent}: what an upload
+learns of its target without walking the path (its directory opened with
+no link on the way, the name looked up in it), and the upload of a new
+name through it.
+"""
+
+import os
+
+from twisted.internet.defer import inlineCallbacks
+from twisted.trial import unittest
+
+from ftpkit.errors import PermissionDenied
+from ftpkit.shells import cachedopen
+from ftpkit.shells.diskpaths import jailFor
+from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.guardedpaths import Guarded
+from ftpkit.shells.uploadlocks import mayRemoveDirectory
+from ftpkit.testing import readFile, writeFile
+from tests.scratch import scratchRoot, writeLocal
+
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY
+
+
+def _openDescriptors():
+    """
+    @return: how many descriptors this process has open.
+    """
+    return len(os.listdir("/proc/self/fd"))
+
+
+class OpenParentTests(unittest.TestCase):
+    """
+    L{Jail.openParent} gives what L{Jail.walk} gives for a path with no
+    link on it, and the directory's descriptor; anywhere else, nothing,
+    with no descriptor left open.
+    """
+
+    def setUp(self):
+        self.root = scratchRoot(self)
+        fd = cachedopen.openCached(self.root, _DIRECTORY)
+        if fd is None:
+            raise unittest.SkipTest("no openat2 here")
+        os.close(fd)
+        self.directory = os.path.join(self.root, b"a", b"b")
+        os.makedirs(self.directory)
+        writeLocal(os.path.join(self.directory, b"f.txt"), b"x")
+        os.symlink(b"a", os.path.join(self.root, b"in"))
+        os.symlink(b"f.txt", os.path.join(self.directory, b"link"))
+        self.jail = jailFor(self.root)
+        self.before = _openDescriptors()
+
+    def assertNothing(self, path):
+        """
+        Assert that C{path} gets nothing, and leaves no descriptor open.
+        """
+        self.assertIsNone(self.jail.openParent(path))
+        self.assertEqual(_openDescriptors(), self.before)
+
+    def test_newName(self):
+        """
+        A new name: its path, C{False}, and its directory's descriptor.
+        """
+        real, found, fd = self.jail.openParent(("a", "b", "new.txt"))
+        self.addCleanup(os.close, fd)
+        self.assertEqual(real, os.path.join(self.directory, b"new.txt"))
+        self.assertIs(found, False)
+        self.assertEqual(os.fstat(fd).st_ino, os.stat(self.directory).st_ino)
+
+    def test_existing(self):
+        """
+        A file: its C{lstat}, as the walk gives it.
+        """
+        real, found, fd = self.jail.openParent(("a", "b", "f.txt"))
+        os.close(fd)
+        self.assertEqual(found, self.jail.walk(("a", "b", "f.txt"))[1])
+        self.assertEqual(real, os.path.join(self.directory, b"f.txt"))
+
+    def test_links(self):
+        """
+        A link on the way, or last, is left to the walk.
+        """
+        self.assertNothing(("in", "b", "new.txt"))
+        self.assertNothing(("a", "b", "link"))
+
+    def test_missingDirectory(self):
+        """
+        A directory on the way that is not there is left to the walk.
+        """
+        self.assertNothing(("a", "nodir", "new.txt"))
+        self.assertNothing(("a", "b", "f.txt", "new.txt"))
+
+    def test_noName(self):
+        """
+        A segment with no file system name is left to the walk.
+        """
+        self.assertNothing(("a", "\udcff\ud800"))
+
+    def test_guarded(self):
+        """
+        A L{Guarded} path's rule is asked about the target; refused, the
+        directory is closed.
+        """
+        asked = []
+
+        def allowed(segments):
+            asked.append(segments)
+            return False
+        self.assertRaises(PermissionDenied, self.jail.openParent,
+                          Guarded(("a", "b", "new.txt"), allowed))
+        self.assertEqual(asked, [("a", "b", "new.txt")])
+        self.assertEqual(_openDescriptors(), self.before)
+
+
+class UploadWithoutWalkTests(unittest.TestCase):
+    """
+    An upload of a new name looks at no directory on its way, and holds
+    its directory against C{RMD} with the descriptor it opened.
+    """
+
+    def setUp(self):
+        self.root = scratchRoot(self)
+        fd = cachedopen.openCached(self.root, _DIRECTORY)
+        if fd is None:
+            raise unittest.SkipTest("no openat2 here")
+        os.close(fd)
+        self.directory = os.path.join(self.root, b"a", b"b")
+        os.makedirs(self.directory)
+        self.shell = FilesystemShell(self.root)
+
+    @inlineCallbacks
+    def test_noLstatOnTheWay(self):
+        """
+        No C{lstat} of the directories on the way (the walk made one for
+        each, every upload); the upload is stored.
+        """
+        looked = []
+        lstat = os.lstat
+
+        def counting(path, *args, **kwargs):
+            looked.append(path)
+            return lstat(path, *args, **kwargs)
+        self.patch(os, "lstat", counting)
+        yield writeFile(self.shell, ("a", "b", "new.txt"), b"data")
+        self.assertNotIn(os.path.join(self.root, b"a"), looked)
+        self.assertNotIn(self.directory, looked)
+        self.assertEqual((yield readFile(self.shell, ("a", "b", "new.txt"))),
+                         b"data")
+
+    @inlineCallbacks
+    def test_directoryHeld(self):
+        """
+        While the upload of a new name runs, its directory may not be
+        removed (L{mayRemoveDirectory}); once it ended, it may.
+        """
+        opened = yield self.shell.openForWriting(("a", "b", "new.txt"))
+        other = os.open(self.directory, _DIRECTORY)
+        try:
+            self.assertFalse(mayRemoveDirectory(other))
+            yield opened.close()
+            self.assertTrue(mayRemoveDirectory(other))
+        finally:
+            os.close(other)
