@@ -88,6 +88,10 @@ class ServerConfig:
         resume the control connection's TLS session.
     @ivar tlsAllowCCC: C{CCC} may end TLS on the control connection after
         login (C{--tls-allow-ccc}).
+    @ivar tlsAllowUploadEOF: an upload under TLS whose data connection
+        the client ends in order (a TCP FIN after the handshake) without
+        its close_notify is complete, not cut (C{--tls-allow-upload-eof};
+        L{ftpkit.data.tls.DataTLS.allowUploadEOF}).
     @ivar logFormat: C{"text"} or C{"json"} (C{--log-format}).
     @ivar xferlog: the path of the wu-ftpd format transfer log, or C{None}.
     @ivar metrics: the Twisted endpoint string C{/metrics} is served on,
@@ -157,6 +161,7 @@ class ServerConfig:
     tlsRequiredForAnonymous: bool = True
     tlsRequireSessionReuse: bool = False
     tlsAllowCCC: bool = False
+    tlsAllowUploadEOF: bool = False
     logFormat: str = "text"
     xferlog: Optional[str] = None
     metrics: Optional[str] = None

@@ -244,6 +244,7 @@ ROWS = [
     (["--tls-required"], "--tls-required: needs --tls-cert"),
     (["--tls-allow-ccc"], "--tls-allow-ccc: needs --tls-cert"),
     (["--tls-allow-1.3"], "--tls-allow-1.3: needs --tls-cert"),
+    (["--tls-allow-upload-eof"], "--tls-allow-upload-eof: needs --tls-cert"),
     (["--tls-require-session-reuse"],
      "--tls-require-session-reuse: needs --tls-cert"),
     (["--tls-cert", "{cert}", "--tls-key", "{key}",

@@ -360,6 +360,11 @@ class TLSOptionsMixin:
           "control connection (for NAT devices that read it); its later "
           "commands, though not its data, are then in clear and open to "
           "tampering.")],
+        ["tls-allow-upload-eof", None,
+         ("Take an upload whose data connection the client ends with a "
+          "TCP FIN but no TLS close_notify (wput, netkit ftp-ssl) as "
+          "complete, as vsftpd and ProFTPD do, and log it (off: 426, "
+          "kept as a partial upload; see docs/tls.rst, truncation).")],
         ["tls-allow-1.3", None,
          ("Offer TLS 1.3 too (off: TLS 1.2 only; see docs/tls.rst for "
           "clients and --tls-require-session-reuse under 1.3).")],
@@ -404,8 +409,8 @@ def tlsConfigFields(options):
     @param options: parsed options of a class mixing in L{TLSOptionsMixin}
         (a mapping; C{"listen"} holds the endpoint descriptions).
     @return: a C{dict} with C{tlsContextFactory}, C{tlsRequired},
-        C{tlsRequiredForAnonymous}, C{tlsRequireSessionReuse} and
-        C{tlsAllowCCC}.
+        C{tlsRequiredForAnonymous}, C{tlsRequireSessionReuse},
+        C{tlsAllowCCC} and C{tlsAllowUploadEOF}.
     @raise usage.UsageError: with one line naming the option at fault.
     """
     certPath = options.get("tls-cert")
@@ -415,6 +420,7 @@ def tlsConfigFields(options):
     required = bool(options.get("tls-required"))
     reuse = bool(options.get("tls-require-session-reuse"))
     allowCCC = bool(options.get("tls-allow-ccc"))
+    allowUploadEOF = bool(options.get("tls-allow-upload-eof"))
     if keyPath and not certPath:
         raise usage.UsageError("--tls-key: needs --tls-cert as well")
     unread = unreadCertificate(listens, certPath, keyPath)
@@ -438,6 +444,10 @@ def tlsConfigFields(options):
             "--tls-required: needs --tls-cert (or an ssl: --listen endpoint)")
     if allowCCC and factory is None:
         raise usage.UsageError("--tls-allow-ccc: needs --tls-cert")
+    if allowUploadEOF and factory is None and not implicit:
+        raise usage.UsageError(
+            "--tls-allow-upload-eof: needs --tls-cert (or an ssl: --listen "
+            "endpoint)")
     if options.get("tls-allow-1.3") and factory is None:
         raise usage.UsageError("--tls-allow-1.3: needs --tls-cert")
     if reuse and factory is None:
@@ -450,4 +460,5 @@ def tlsConfigFields(options):
         "tlsRequiredForAnonymous": not options.get("tls-anonymous-exempt"),
         "tlsRequireSessionReuse": reuse,
         "tlsAllowCCC": allowCCC,
+        "tlsAllowUploadEOF": allowUploadEOF,
     }

@@ -349,6 +349,13 @@ class DataConnection(WatchedConnection, Protocol):
             # closed in order after the server's close_notify, which
             # follows the last byte: it read everything.
             lost = error.ConnectionDone()
+        elif self._uploadEOFAccepted(reason):
+            # No close_notify, but a FIN, and --tls-allow-upload-eof.
+            self.log.info(
+                "upload from {peer} ended without the client's TLS "
+                "close_notify; taken as complete (--tls-allow-upload-eof)",
+                peer=self._peerText())
+            lost = error.ConnectionDone()
         elif self._endedSilent:
             # An empty download's client that never started its TLS:
             # nothing was owed to it but the end of the connection.
@@ -364,6 +371,21 @@ class DataConnection(WatchedConnection, Protocol):
                 # the client ended its side no longer matters.
                 lost = error.ConnectionDone()
         self._ended(lost)
+
+    def _uploadEOFAccepted(self, reason):
+        """
+        @param reason: why the connection was lost.
+        @return: whether it is an upload's, or one that may become an
+            upload's (its bytes held until then), whose accepted TLS
+            connection the client ended without a close_notify, and
+            L{ftpkit.data.tls.DataTLS.uploadEOFAccepted} says it is complete
+            all the same. Never a download's (one that took the client's
+            bytes as nothing, finished, or sent something).
+        """
+        return (self.isSecure and self._handshakeDone and not self.tlsRefused
+                and not (self._discarding or self._finishing
+                         or self.transport.wroteData)
+                and self._tls.uploadEOFAccepted(self.transport, reason))
 
     def _stalled(self):
         """

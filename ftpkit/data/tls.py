@@ -73,9 +73,14 @@ class DataTLSProtocol(TLSLayerHooks):
     @ivar peerSilent: the peer has sent no byte yet (not even the start of
         its handshake).
     @ivar wroteData: data was written to send over the connection.
+    @ivar finWithoutCloseNotify: the peer ended its half of the TCP
+        connection in order (a FIN, not a reset) before this side's
+        close_notify: if it sent no close_notify of its own either, its
+        TLS stream ended without one (L{DataTLS.uploadEOFAccepted}).
     """
 
     closedInOrder = False
+    finWithoutCloseNotify = False
     peerSilent = True
     wroteData = False
     _finAfterCloseNotify = False
@@ -222,6 +227,7 @@ class DataTLSProtocol(TLSLayerHooks):
             self._finAfterCloseNotify = True
             self.transport.loseConnection()
         else:
+            self.finWithoutCloseNotify = True
             compat.closeAtOnce(self.transport)
 
     def writeConnectionLost(self):
@@ -346,10 +352,15 @@ class DataTLS:
         no, to log it: the session's line, throttled for its client's
         address (L{ftpkit.control.peerwarnings}); by default a line each.
     @ivar resumedTickets: the control connection's L{ResumedTickets}.
+    @ivar allowUploadEOF: an upload whose client ends its data connection
+        in order without a close_notify is complete
+        (C{--tls-allow-upload-eof}; L{uploadEOFAccepted}).
     """
 
     def __init__(self, context, requireSessionReuse=False, control=None,
-                 refused=None, controlSecret=None, resumedTickets=None):
+                 refused=None, controlSecret=None, resumedTickets=None,
+                 allowUploadEOF=False):
+        self.allowUploadEOF = allowUploadEOF
         self.context = context
         self.requireSessionReuse = requireSessionReuse
         self.control = control
@@ -442,6 +453,27 @@ class DataTLS:
                 and self.resumedTickets.first(connection.master_key())):
             compat.newSessionTicket(self.control)
 
+    def uploadEOFAccepted(self, layer, reason):
+        """
+        Whether an upload's data connection that ended without the
+        client's close_notify is complete all the same.
+
+        By default it is not (C{docs/tls.rst}: a FIN can be forged by
+        anyone on the path, a truncation attack). With L{allowUploadEOF}
+        (vsftpd's C{strict_ssl_read_eof=NO}, its default, and ProFTPD's
+        way) it is when the client ended the TCP connection in order (a
+        FIN): clients such as wput 0.6.2 and netkit's C{ftp-ssl} never
+        send a close_notify, and could upload nothing otherwise. A reset,
+        or a fatal alert (an C{SSL.Error}), still cuts it.
+
+        @param layer: the connection's L{DataTLSProtocol}, lost.
+        @param reason: the L{twisted.python.failure.Failure} its
+            C{connectionLost} was given.
+        @return: whether the upload is complete.
+        """
+        return (self.allowUploadEOF and layer.finWithoutCloseNotify
+                and reason.check(SSL.Error) is None)
+
     def wrapFactory(self, factory):
         """
         Put the TLS server side (RFC 4217 section 9: also on connections
@@ -487,7 +519,7 @@ def controlConnection(transport):
 
 def dataChannelTLS(controlTransport, contextFactory,
                    requireSessionReuse=False, refused=None,
-                   resumedTickets=None):
+                   resumedTickets=None, allowUploadEOF=False):
     """
     The TLS for a session's data connections.
 
@@ -497,16 +529,19 @@ def dataChannelTLS(controlTransport, contextFactory,
     @param requireSessionReuse: see L{DataTLS.requireSessionReuse}.
     @param refused: see L{DataTLS.refused}.
     @param resumedTickets: see L{DataTLS.resumedTickets}.
+    @param allowUploadEOF: see L{DataTLS.allowUploadEOF}.
     @return: a L{DataTLS}, or C{None} when there is no TLS to offer.
     """
     control = controlConnection(controlTransport)
     if control is not None:
         return DataTLS(control.get_context(), requireSessionReuse, control,
-                       refused, resumedTickets=resumedTickets)
+                       refused, resumedTickets=resumedTickets,
+                       allowUploadEOF=allowUploadEOF)
     if isinstance(contextFactory, FTPSContextFactory):
         context = contextFactory.makeContext()
     elif contextFactory is not None:
         context = contextFactory.getContext()
     else:
         return None
-    return DataTLS(context, requireSessionReuse, refused=refused)
+    return DataTLS(context, requireSessionReuse, refused=refused,
+                   allowUploadEOF=allowUploadEOF)

@@ -83,6 +83,19 @@ class ClientDataTLS:
         @param connection: its L{SSL.Connection}.
         """
 
+    def uploadEOFAccepted(self, layer, reason):
+        """
+        A server sending a file here (FXP) ended its TLS stream without a
+        close_notify: the transfer is cut, whatever
+        C{--tls-allow-upload-eof} says (it is for clients that never send
+        one).
+
+        @param layer: the connection's TLS layer.
+        @param reason: why it was lost.
+        @return: C{False}.
+        """
+        return False
+
     def wrapFactory(self, factory):
         """
         Put the TLS client side under the connections C{factory} builds.

@@ -321,7 +321,8 @@ class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
     netkit ftp-ssl 0.17 (Debian's C{ftp-ssl}) under C{PROT P}: its
     downloads and listings work; it closes an upload's data connection
     before sending its C{close_notify} (C{docs/tls.rst}), so its uploads
-    are cut, and kept as partial uploads.
+    are cut, and kept as partial uploads, unless C{--tls-allow-upload-eof}
+    takes them.
     """
 
     timeout = 120
@@ -374,6 +375,22 @@ class FtpSslTests(FTPSTestsMixin, unittest.TestCase):
                         self.assertEqual(f.read(), expected,
                                          (host, options, name))
                 shutil.rmtree(local)
+
+    async def test_uploadWithAllowUploadEOF(self):
+        """
+        With C{--tls-allow-upload-eof} (C{tlsAllowUploadEOF}) ftp-ssl's
+        uploads, passive and active, are complete: C{226} and the file.
+        """
+        self.serve(tlsAllowUploadEOF=True)
+        local = os.path.join(self.certDir, "local")
+        os.makedirs(local)
+        with open(os.path.join(local, "up.bin"), "wb") as f:
+            f.write(self.payload)
+        out = await self.session("127.0.0.1", "-p", "put up.bin p.bin\n")
+        out += await self.session("127.0.0.1", "", "put up.bin a.bin\n")
+        self.assertEqual(out.count(b"\n226 "), 2, out)
+        for name in ("p.bin", "a.bin"):
+            self.assertTrue(self.readFile(name) == self.payload, name)
 
     async def test_removeAfterUpload(self):
         """

@@ -166,7 +166,7 @@ class OptionsTests(Certificates, unittest.TestCase):
         self.assertEqual(fields, {
             "tlsContextFactory": None, "tlsRequired": False,
             "tlsRequiredForAnonymous": True, "tlsRequireSessionReuse": False,
-            "tlsAllowCCC": False})
+            "tlsAllowCCC": False, "tlsAllowUploadEOF": False})
         ServerConfig(**fields)
 
     def test_allowTLS13(self):
@@ -201,10 +201,12 @@ class OptionsTests(Certificates, unittest.TestCase):
     def test_all(self):
         fields = self.fields("--tls-cert", self.cert, "--tls-key", self.key,
                              "--tls-required", "--tls-anonymous-exempt",
-                             "--tls-require-session-reuse", "--tls-allow-ccc")
+                             "--tls-require-session-reuse", "--tls-allow-ccc",
+                             "--tls-allow-upload-eof")
         self.assertIsInstance(fields["tlsContextFactory"],
                               FTPSContextFactory)
         self.assertTrue(fields["tlsAllowCCC"])
+        self.assertTrue(fields["tlsAllowUploadEOF"])
         self.assertTrue(fields["tlsRequired"])
         self.assertFalse(fields["tlsRequiredForAnonymous"])
         self.assertTrue(fields["tlsRequireSessionReuse"])
@@ -219,6 +221,17 @@ class OptionsTests(Certificates, unittest.TestCase):
 
     def test_allowCCCWithoutCert(self):
         self.assertUsage("--tls-allow-ccc: needs --tls-cert", "--tls-allow-ccc")
+
+    def test_allowUploadEOFWithoutCert(self):
+        """
+        C{--tls-allow-upload-eof} needs TLS (a certificate or an C{ssl:}
+        listener); with an C{ssl:} listener alone it is taken.
+        """
+        self.assertUsage("--tls-allow-upload-eof: needs --tls-cert",
+                         "--tls-allow-upload-eof")
+        fields = self.fields("--listen", "ssl:990:privateKey=" + self.both,
+                             "--tls-allow-upload-eof")
+        self.assertTrue(fields["tlsAllowUploadEOF"])
 
     def test_allowTLS13WithoutCert(self):
         """

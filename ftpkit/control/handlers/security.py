@@ -196,12 +196,14 @@ class SecurityCommands:
             return DataTLS(self.clearedContext,
                            self.config.tlsRequireSessionReuse,
                            refused=self._reuseRefused,
-                           controlSecret=self.clearedSecret)
+                           controlSecret=self.clearedSecret,
+                           allowUploadEOF=self.config.tlsAllowUploadEOF)
         if self.resumedTickets is None:
             self.resumedTickets = ResumedTickets()
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse,
-                              self._reuseRefused, self.resumedTickets)
+                              self._reuseRefused, self.resumedTickets,
+                              self.config.tlsAllowUploadEOF)
 
     def _reuseRefused(self):
         """
