@@ -20,6 +20,7 @@ except ImportError:
 
 if fsspec is not None:
     from ftpkit.shells.fsspecbackends import MemoryBackend
+    from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
 
 
 _PATH = st.lists(st.sampled_from("ab"), min_size=1, max_size=2).map(
@@ -49,6 +50,24 @@ def _scanned(fs):
     for path in [*dict.keys(fs.store), *list.__iter__(fs.pseudo_dirs)]:
         index.add(path)
     return index._weights, index._names
+
+
+_LOOKED_UP = ("", "/a", "/b", "/a/a", "/a/b", "/b/a", "/b/b")
+"""Every path L{_PATH} draws, and the root."""
+
+
+def _answers(fs, call, path):
+    """
+    @return: what C{call} of C{fs} gives for C{path}, or the type of the
+        exception it raises; listings sorted by name.
+    """
+    try:
+        result = getattr(fs, call)(path)
+    except Exception as error:
+        return type(error)
+    if call == "ls":
+        return sorted(result, key=lambda entry: entry["name"])
+    return result
 
 
 def _places(directories):
@@ -122,7 +141,8 @@ class IndexAgainstScanTests(unittest.SynchronousTestCase):
         """
         After each change, the index's counts and names are those of a
         plain scan, and the made directories' places those of a pass over
-        the list.
+        the list; after them all, the indexed look-ups answer as fsspec's
+        own.
         """
         fs = fsspec.filesystem("memory", global_store=False,
                                skip_instance_cache=True)
@@ -137,3 +157,8 @@ class IndexAgainstScanTests(unittest.SynchronousTestCase):
                              operation)
             self.assertEqual(fs.pseudo_dirs._places,
                              _places(fs.pseudo_dirs), operation)
+        indexed = IndexedMemoryFileSystem(fs)
+        for call in ("info", "ls", "isdir", "exists"):
+            for path in _LOOKED_UP:
+                self.assertEqual(_answers(indexed, call, path),
+                                 _answers(fs, call, path), (call, path))
