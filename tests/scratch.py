@@ -34,6 +34,23 @@ def scratchDirectory(testCase):
     return path
 
 
+def shortDirectory(testCase):
+    """
+    Make a new, empty directory of a short path under the system's
+    temporary directory, for Unix sockets (a socket's path is at most 107
+    bytes, and a test's C{mktemp} is longer in a checkout of a long
+    path), removed with everything in it when the test ends.
+
+    @param testCase: the running test.
+    @type testCase: L{twisted.trial.unittest.TestCase}
+    @return: the directory's absolute path.
+    @rtype: L{str}
+    """
+    directory = tempfile.mkdtemp(prefix="ftpkit-")
+    testCase.addCleanup(shutil.rmtree, directory, True)
+    return directory
+
+
 def syslogReceiver(testCase):
     """
     Bind a Unix datagram socket where C{twistd --syslog} could send its
@@ -46,8 +63,7 @@ def syslogReceiver(testCase):
     @return: the socket's path.
     @rtype: L{str}
     """
-    directory = tempfile.mkdtemp(prefix="ftpkit-log-")
-    testCase.addCleanup(shutil.rmtree, directory, True)
+    directory = shortDirectory(testCase)
     receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     testCase.addCleanup(receiver.close)
     path = os.path.join(directory, "log")

@@ -98,7 +98,7 @@ def syslogError(path=None):
                 probe.connect(path)
             return None
         except OSError as e:
-            why = why or e.strerror
+            why = why or e.strerror or str(e)
             if e.errno != errno.EPROTOTYPE:
                 break
     return (f"--syslog: nothing receives syslog messages at {path} "

@@ -24,7 +24,7 @@ from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import syslogError, twistdPathError
-from tests.scratch import scratchDirectory, syslogReceiver
+from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
 from tests.twistdrun import SOURCE, TWISTD, runTwistd
 
 
@@ -273,13 +273,13 @@ class SyslogTests(unittest.TestCase):
         """
         self.assertIsNone(syslogError(syslogReceiver(self)))
         self.assertIsNone(syslogError(self.listening()))
-        missing = os.path.join(scratchDirectory(self), "log")
+        missing = os.path.join(shortDirectory(self), "log")
         self.assertEqual(
             syslogError(missing),
             f"--syslog: nothing receives syslog messages at {missing} (No "
             "such file or directory): the log would be lost (start a syslog "
             "daemon, or give --logfile)")
-        stale = os.path.join(scratchDirectory(self), "stale")
+        stale = os.path.join(shortDirectory(self), "stale")
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as gone:
             gone.bind(stale)
         self.assertIn("(Connection refused)", syslogError(stale))

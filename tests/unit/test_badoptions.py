@@ -19,7 +19,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from tests.badoptions import NOT_UTF8, ROWS
-from tests.scratch import scratchDirectory
+from tests.scratch import shortDirectory
 from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
 from tests.twistdrun import SOURCE, TWISTD
@@ -111,7 +111,7 @@ class InProcessTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.files = makeFiles(scratchDirectory(self))
+        self.files = makeFiles(shortDirectory(self))
         self.addCleanup(signal.signal, signal.SIGALRM,
                         signal.signal(signal.SIGALRM, _hung))
         self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
@@ -211,7 +211,7 @@ class ProcessTests(unittest.TestCase):
         @param name: what the error line starts with.
         @param rows: rows as L{tests.badoptions.ROWS}'s.
         """
-        directory = scratchDirectory(self)
+        directory = shortDirectory(self)
         files = makeFiles(directory)
         pidFile = os.path.join(directory, "twistd.pid")
         wrong = []
