@@ -116,21 +116,22 @@ def twistdPathError(twistdOptions):
         C{logfile}, C{pidfile}, C{rundir}, C{chroot}), or
         anything else when ftpkit does not run under C{twistd}.
     @return: why one of those paths cannot be used, naming its option, or
-        C{None}. Under C{--chroot} only the new root is checked: the other
-        paths are then read inside it.
+        C{None}. The log file is checked where it is: C{twistd} opens it
+        before it changes its root. Under C{--chroot} the other paths are
+        read inside the new root, which alone is checked.
     """
     if not isinstance(twistdOptions, dict):
-        return None
-    chroot = twistdOptions.get("chroot")
-    if chroot:
-        if not os.path.isdir(chroot):
-            return f"--chroot: {chroot!r} is not an existing directory"
         return None
     logfile = twistdOptions.get("logfile")
     if logfile and logfile != "-":
         why = _fileError("--logfile", logfile, "log file")
         if why is not None:
             return why
+    chroot = twistdOptions.get("chroot")
+    if chroot:
+        if not os.path.isdir(chroot):
+            return f"--chroot: {chroot!r} is not an existing directory"
+        return None
     rundir = twistdOptions.get("rundir") or "."
     if not os.path.isdir(rundir):
         return f"--rundir: {rundir!r} is not an existing directory"

@@ -151,7 +151,9 @@ class TwistdPathTests(unittest.TestCase):
         file, and a missing C{--rundir} or C{--chroot} are each named; a
         relative pid file is where C{twistd} puts it, in the directory it
         starts in (not C{--rundir}), and under C{--chroot} only the new
-        root is checked.
+        root and the log file are checked: C{twistd} opens its log file
+        before it changes its root (a traceback, unchecked under
+        C{--chroot} before).
         """
         here = scratchDirectory(self)
         missing = os.path.join(here, "gone")
@@ -170,7 +172,11 @@ class TwistdPathTests(unittest.TestCase):
                  "--pidfile: no directory 'gone' for the pid file"),
                 ({"chroot": missing},
                  f"--chroot: {missing!r} is not an existing directory"),
-                ({"chroot": here, "logfile": here}, None)]:
+                ({"chroot": here, "logfile": here},
+                 f"--logfile: {here!r} is a directory, not a log file"),
+                ({"chroot": here, "logfile": os.path.join(missing, "x.log")},
+                 f"--logfile: no directory {missing!r} for the log file"),
+                ({"chroot": here, "pidfile": "/gone/x.pid"}, None)]:
             self.assertEqual(twistdPathError({**fine, **changed}), expected)
 
 
