@@ -77,11 +77,6 @@ class ObserverSubscription:
         self.maxPending = maxPending
         self.pending = 0
         self.skipped = 0
-        self._methods = {}
-        for name in IFTPEventObserver.names():
-            method = getattr(observer, name, None)
-            if callable(method):
-                self._methods[name] = method
 
     def subscribeTo(self, hub):
         """
@@ -96,8 +91,11 @@ class ObserverSubscription:
             it, if any.
         """
         name = methodFor(event)
-        method = self._methods.get(name)
-        if method is None:
+        # Looked up at each event, as before: an observer may set a
+        # method once it is subscribed (a realm that is its own observer,
+        # ready once it connected to its service).
+        method = None if name is None else getattr(self.observer, name, None)
+        if not callable(method):
             # An observer without the method (one written before the
             # interface had it, or that needs only uploads) is not told:
             # each event was a traceback, and a call counted as pending

@@ -180,6 +180,20 @@ class PartialObserverTests(unittest.TestCase):
         self.assertEqual([text for text in logText(logged)
                           if "Traceback" in text or "skipping" in text], [])
 
+    def test_methodSetLater(self):
+        """
+        A method the observer gets once it is subscribed is called, as
+        it was before partial observers were told apart: the method is
+        looked up at each event, not once at the subscription.
+        """
+        observer = UploadsOnly()
+        hub = events.EventHub()
+        ObserverSubscription(observer).subscribeTo(hub)
+        logins = []
+        observer.loggedIn = lambda event: logins.append(event.user)
+        hub.publish(events.Event(events.LOGIN, "10.0.0.1", user="alice"))
+        self.assertEqual(logins, ["alice"])
+
     def test_failureOneLine(self):
         """
         A method that raises is one log line naming the observer's class,
