@@ -5,6 +5,8 @@ for their Deferreds, and bounding how many may be unfinished; and
 L{findObservers}, the observers a server's options give it.
 """
 
+import inspect
+
 from twisted.internet import defer
 from twisted.logger import Logger
 
@@ -162,7 +164,7 @@ def findObservers(options):
             sayOnce(f"observer plugin skipped: {described} failed in "
                     f"makeObserver with {describeFailure(e)})")
             continue
-        if isinstance(observer, type):
+        if uncalledClass(observer):
             sayOnce(f"observer plugin skipped: {described} gave the class "
                     f"{observer.__qualname__}, not an observer: call it, "
                     f"{observer.__qualname__}(...))")
@@ -184,3 +186,21 @@ def installedObserverPlugins():
 
     with pluginLookups():
         return list(getPlugins(IFTPEventObserverPlugin, twisted.plugins))
+
+
+def uncalledClass(observer):
+    """
+    @param observer: what an observer plugin's C{makeObserver} gave.
+    @return: whether it is a class where an observer was meant (C{return
+        Notifier}, not C{Notifier()}): not a class that is an observer
+        itself, providing L{IFTPEventObserver} or with a method that is a
+        C{staticmethod} or C{classmethod}, which observers written before
+        such classes were skipped are.
+    """
+    if not isinstance(observer, type) or IFTPEventObserver.providedBy(
+            observer):
+        return False
+    return not any(
+        isinstance(inspect.getattr_static(observer, name, None),
+                   (staticmethod, classmethod))
+        for name in IFTPEventObserver.names())
