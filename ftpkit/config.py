@@ -61,7 +61,8 @@ class ServerConfig:
         (C{--workers}); each counts the passive listeners of its own
         sessions, so each allows a client address its part of
         C{maxPassivePerIP} (L{ftpkit.data.passiveshares.passiveLimit}).
-    @ivar idleTimeout: seconds a control connection may stay idle.
+    @ivar idleTimeout: seconds a control connection may stay idle, or
+        C{None} for no limit (embedding code only: no option gives it).
     @ivar loginTimeout: seconds a session may take to log in: a command
         after that, from a client not logged in, gets C{421} and the
         connection is closed (C{--login-timeout}).

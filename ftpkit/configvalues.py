@@ -219,7 +219,7 @@ RULES = {
     "ipv6PrefixLength": (prefixLength, False),
     "maxPassivePerIP": (positiveCount, True),
     "workers": (positiveCount, False),
-    "idleTimeout": (positiveSeconds, False),
+    "idleTimeout": (positiveSeconds, True),
     "loginTimeout": (positiveSeconds, False),
     "dataTimeout": (positiveSeconds, False),
     "maxLoginAttempts": (positiveCount, False),

@@ -18,6 +18,7 @@ from twisted.cred.credentials import (
     IUsernamePassword,
     UsernamePassword,
 )
+from twisted.cred.portal import Portal
 from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -44,10 +45,12 @@ def portalAcceptsAnonymous(portal):
     @return: whether it has a checker for anonymous credentials
         (C{--auth anonymous}); C{True} for a portal that does not show
         its checkers as a L{twisted.cred.portal.Portal} does (any object
-        with a C{login}), which alone can tell.
+        with a C{login}), or whose C{login} is its own (a subclass may
+        take anonymous credentials itself), which alone can tell.
     """
     found = getattr(portal, "checkers", None)
-    if not isinstance(found, dict):
+    if not isinstance(found, dict) or getattr(
+            type(portal), "login", None) is not Portal.login:
         return True
     return any(IAnonymous.isOrExtends(interface) for interface in found)
 

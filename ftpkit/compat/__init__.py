@@ -148,6 +148,7 @@ from ftpkit.compat.tlsbulk import writeInBulk
 from ftpkit.compat.tlshooks import TLSLayerHooks
 from ftpkit.compat.tlswrites import (
     closeTLSAtOnce,
+    handshakePending,
     sendQueued,
     sendRecordsAtOnce,
     underTLS,
@@ -165,6 +166,7 @@ __all__ = [
     "boundsAvailable",
     "closeAtOnce",
     "closeTLSAtOnce",
+    "handshakePending",
     "dropTLSLayer",
     "endpointPort",
     "feedRecords",

@@ -28,6 +28,9 @@ rather than on the reactor's next.
     - A TCP connection's C{TLS} and C{protocol}, and the layer's
       C{transport}: the transport under a connection's TLS layer
       (L{underTLS}); fallback: none found (replies go through the layer).
+    - The layer's C{_handshakeDone}: whether its handshake is still to
+      finish (L{handshakePending}), so that closing does not cut the TCP
+      connection under a handshake the replies wait for; fallback: done.
 """
 
 from functools import partial
@@ -265,3 +268,18 @@ def underTLS(transport):
         if not isinstance(layer, TLSMemoryBIOProtocol):
             return None
     return getattr(layer, "transport", None)
+
+
+def handshakePending(transport):
+    """
+    @param transport: a connection's transport.
+    @return: whether it is under a TLS layer (L{underTLS}) whose handshake
+        has not finished: what is written waits for it, in the layer.
+    """
+    layer = transport
+    if not isinstance(layer, TLSMemoryBIOProtocol):
+        layer = getattr(transport, "protocol", None)
+        if not (getattr(transport, "TLS", False)
+                and isinstance(layer, TLSMemoryBIOProtocol)):
+            return False
+    return not getattr(layer, "_handshakeDone", True)

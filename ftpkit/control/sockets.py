@@ -18,6 +18,7 @@ from ftpkit.compat import (
     TunedConnection,
     closeAtOnce,
     closeTLSAtOnce,
+    handshakePending,
     queueIsEmpty,
     sendAtOnce,
     sendQueued,
@@ -48,6 +49,12 @@ def closeNow(transport):
         closeAtOnce(transport)
         return
     transport.loseConnection()
+    if handshakePending(transport):
+        # The replies wait in the layer for the handshake (an implicit-TLS
+        # client refused as its session starts gets its 421 under TLS):
+        # closing below would stop reading its ClientHello, and it read
+        # the end of the connection. The close timeout bounds the wait.
+        return
     below = underTLS(transport)
     if below is not None and not closeTLSAtOnce(transport):
         below.loseConnection()

@@ -76,7 +76,7 @@ from ftpkit.deploy.sameaddress import dualStack, firstClash
 from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.startsignals import holdStartSignals
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
-from ftpkit.deploy.twistdpaths import twistdPathError
+from ftpkit.deploy.twistdpaths import twistdPathError, twistdWarning
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
 from ftpkit.protocol.limitkeys import parsePrefixLength
@@ -482,6 +482,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                or checkPidFile(parent))
         if why is not None:
             raise usage.UsageError(why)
+        warning = twistdWarning(parent)
+        if warning is not None:
+            self.errorOutput.write(f"warning: {warning}\n")
         if self["read-only"] and self["anonymous-write"]:
             raise usage.UsageError(
                 "--anonymous-write: contradicts --read-only (nobody may "

@@ -6,10 +6,14 @@ directory was a Python traceback (C{FileNotFoundError}) after the start
 had begun; a directory or file the server may not write (another
 account's, a read-only file system: C{ProtectSystem=strict}) was one too
 (C{PermissionError}, C{OSError}). C{--syslog} where nothing receives
-syslog's messages (no C{/dev/log}: a container without a syslog daemon)
-is refused too: the C{syslog} library drops what it cannot send without
-a word, and the server ran with no log at all, its failed logins seen
-by no one.
+syslog's messages yet (no C{/dev/log}: a container without a syslog
+daemon, or one not started yet) gets one line of warning
+(L{twistdWarning}): the C{syslog} library drops what it cannot send
+without a word. It is no usage error, as it is not in vsftpd or ProFTPD:
+the C library tries to connect again at each message, so the log
+resumes once a daemon listens (one restarting, a sidecar starting after
+the server), and an FTP server that would not start over its log would
+be an outage where a gap in the log was.
 """
 
 import errno
@@ -98,35 +102,36 @@ def syslogError(path=None):
                 probe.connect(path)
             return None
         except OSError as e:
-            why = why or e.strerror or str(e)
+            why = why or e.strerror or str(e)  # a path too long has none
             if e.errno != errno.EPROTOTYPE:
                 break
     return (f"--syslog: nothing receives syslog messages at {path} "
-            f"({why}): the log would be lost (start a syslog daemon, or "
-            "give --logfile)")
+            f"({why}): each is lost until a syslog daemon listens there "
+            "(or give --logfile)")
 
 
 def twistdPathError(twistdOptions):
     """
     @param twistdOptions: C{twistd}'s parsed options (a mapping with
-        C{logfile}, C{pidfile}, C{rundir}, C{chroot}, C{syslog}), or
+        C{logfile}, C{pidfile}, C{rundir}, C{chroot}), or
         anything else when ftpkit does not run under C{twistd}.
     @return: why one of those paths cannot be used, naming its option, or
-        C{None}. Under C{--chroot} only the new root is checked: the other
-        paths are then read inside it.
+        C{None}. The log file is checked where it is: C{twistd} opens it
+        before it changes its root. Under C{--chroot} the other paths are
+        read inside the new root, which alone is checked.
     """
     if not isinstance(twistdOptions, dict):
-        return None
-    chroot = twistdOptions.get("chroot")
-    if chroot:
-        if not os.path.isdir(chroot):
-            return f"--chroot: {chroot!r} is not an existing directory"
         return None
     logfile = twistdOptions.get("logfile")
     if logfile and logfile != "-":
         why = _fileError("--logfile", logfile, "log file")
         if why is not None:
             return why
+    chroot = twistdOptions.get("chroot")
+    if chroot:
+        if not os.path.isdir(chroot):
+            return f"--chroot: {chroot!r} is not an existing directory"
+        return None
     rundir = twistdOptions.get("rundir") or "."
     if not os.path.isdir(rundir):
         return f"--rundir: {rundir!r} is not an existing directory"
@@ -136,6 +141,16 @@ def twistdPathError(twistdOptions):
         why = _fileError("--pidfile", pidfile, "pid file", replaced=True)
         if why is not None:
             return why
-    if twistdOptions.get("syslog"):
+    return None
+
+
+def twistdWarning(twistdOptions):
+    """
+    @param twistdOptions: see L{twistdPathError}.
+    @return: the line of warning for C{twistd}'s options, which do not
+        keep the server from starting (C{--syslog} with nothing to receive
+        its messages yet: L{syslogError}), or C{None}.
+    """
+    if isinstance(twistdOptions, dict) and twistdOptions.get("syslog"):
         return syslogError()
     return None

@@ -5,6 +5,8 @@ for their Deferreds, and bounding how many may be unfinished; and
 L{findObservers}, the observers a server's options give it.
 """
 
+import inspect
+
 from twisted.internet import defer
 from twisted.logger import Logger
 
@@ -77,11 +79,6 @@ class ObserverSubscription:
         self.maxPending = maxPending
         self.pending = 0
         self.skipped = 0
-        self._methods = {}
-        for name in IFTPEventObserver.names():
-            method = getattr(observer, name, None)
-            if callable(method):
-                self._methods[name] = method
 
     def subscribeTo(self, hub):
         """
@@ -96,8 +93,11 @@ class ObserverSubscription:
             it, if any.
         """
         name = methodFor(event)
-        method = self._methods.get(name)
-        if method is None:
+        # Looked up at each event, as before: an observer may set a
+        # method once it is subscribed (a realm that is its own observer,
+        # ready once it connected to its service).
+        method = None if name is None else getattr(self.observer, name, None)
+        if not callable(method):
             # An observer without the method (one written before the
             # interface had it, or that needs only uploads) is not told:
             # each event was a traceback, and a call counted as pending
@@ -164,7 +164,7 @@ def findObservers(options):
             sayOnce(f"observer plugin skipped: {described} failed in "
                     f"makeObserver with {describeFailure(e)})")
             continue
-        if isinstance(observer, type):
+        if uncalledClass(observer):
             sayOnce(f"observer plugin skipped: {described} gave the class "
                     f"{observer.__qualname__}, not an observer: call it, "
                     f"{observer.__qualname__}(...))")
@@ -186,3 +186,21 @@ def installedObserverPlugins():
 
     with pluginLookups():
         return list(getPlugins(IFTPEventObserverPlugin, twisted.plugins))
+
+
+def uncalledClass(observer):
+    """
+    @param observer: what an observer plugin's C{makeObserver} gave.
+    @return: whether it is a class where an observer was meant (C{return
+        Notifier}, not C{Notifier()}): not a class that is an observer
+        itself, providing L{IFTPEventObserver} or with a method that is a
+        C{staticmethod} or C{classmethod}, which observers written before
+        such classes were skipped are.
+    """
+    if not isinstance(observer, type) or IFTPEventObserver.providedBy(
+            observer):
+        return False
+    return not any(
+        isinstance(inspect.getattr_static(observer, name, None),
+                   (staticmethod, classmethod))
+        for name in IFTPEventObserver.names())

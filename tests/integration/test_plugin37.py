@@ -180,6 +180,20 @@ class PartialObserverTests(unittest.TestCase):
         self.assertEqual([text for text in logText(logged)
                           if "Traceback" in text or "skipping" in text], [])
 
+    def test_methodSetLater(self):
+        """
+        A method the observer gets once it is subscribed is called, as
+        it was before partial observers were told apart: the method is
+        looked up at each event, not once at the subscription.
+        """
+        observer = UploadsOnly()
+        hub = events.EventHub()
+        ObserverSubscription(observer).subscribeTo(hub)
+        logins = []
+        observer.loggedIn = lambda event: logins.append(event.user)
+        hub.publish(events.Event(events.LOGIN, "10.0.0.1", user="alice"))
+        self.assertEqual(logins, ["alice"])
+
     def test_failureOneLine(self):
         """
         A method that raises is one log line naming the observer's class,
@@ -256,6 +270,39 @@ class ClassObserverPlugin:
         return UploadsOnly
 
 
+class StaticObserver:
+    """
+    An observer that is a class, its method a C{staticmethod}, as an
+    observer plugin from outside may give.
+    """
+
+    paths = []
+
+    @staticmethod
+    def uploadFinished(event):
+        """
+        Note the upload.
+        """
+        StaticObserver.paths.append(event.path)
+
+
+@provider(IPlugin, IFTPEventObserverPlugin)
+class StaticObserverPlugin:
+    """
+    An observer plugin whose C{makeObserver} gives a class that is an
+    observer itself.
+    """
+
+    name = "static"
+
+    @staticmethod
+    def makeObserver(options):
+        """
+        @return: L{StaticObserver}.
+        """
+        return StaticObserver
+
+
 class ObserverPluginTests(unittest.TestCase):
     """
     L{findObservers} skips, in one line, an observer plugin it cannot use.
@@ -299,6 +346,20 @@ class ObserverPluginTests(unittest.TestCase):
         self.assertEqual(len(said), 1, texts)
         self.assertIn("gave the class UploadsOnly, not an observer: call "
                       "it, UploadsOnly(...)", said[0])
+
+    def test_classObserver(self):
+        """
+        A class that is an observer itself (its methods C{staticmethod}s)
+        is kept, and told of events, as before classes were skipped.
+        """
+        found, texts = self.found(StaticObserverPlugin)
+        self.assertEqual(found, [StaticObserver])
+        self.patch(StaticObserver, "paths", [])
+        hub = events.EventHub()
+        ObserverSubscription(found[0]).subscribeTo(hub)
+        hub.publish(events.Event(events.TRANSFER, "10.0.0.1", user="alice",
+                                 command="STOR", code=226, path="/a.pdf"))
+        self.assertEqual(StaticObserver.paths, ["/a.pdf"])
 
 
 HOOKS = os.path.join(SOURCE, "examples", "hooks")

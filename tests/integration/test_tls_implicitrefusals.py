@@ -23,7 +23,7 @@ from ftpkit.protocol.replies import formatReply
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freePort
 from tests.tapoptions import parse
-from tests.tlssupport import Certificates, clientContext
+from tests.tlssupport import Certificates, FTPSTestsMixin, clientContext
 
 QUEUED = 3
 """Clients left waiting in a listen queue."""
@@ -154,6 +154,37 @@ class AcceptorTests(Certificates, unittest.TestCase):
                          ["TLSV1_ALERT_INTERNAL_ERROR"] * QUEUED)
         self.assertEqual([each.recv(100) for each in plain],
                          [REFUSAL] * QUEUED)
+
+
+class SessionRefusalTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A client an implicit-TLS session refuses as it starts (over a limit,
+    in one process) reads its C{421} under TLS, as C{docs/tls.rst} says.
+    """
+
+    def test_overLimit(self):
+        """
+        Over C{maxConnectionsPerIP}, the handshake finishes and the C{421}
+        comes under TLS: the connection was cut under the handshake, and
+        the client read the end of it (OpenSSL's C{UNEXPECTED_EOF}).
+        """
+        server = self.serveImplicit(maxConnectionsPerIP=1)
+
+        def client():
+            first = clientContext().wrap_socket(
+                socket.create_connection(("127.0.0.1", server.port), 10))
+            try:
+                first.recv(100)
+                refused = clientContext().wrap_socket(
+                    socket.create_connection(("127.0.0.1", server.port), 10))
+                with refused:
+                    return refused.recv(100)
+            finally:
+                first.close()
+
+        return self.inThread(client).addCallback(
+            self.assertEqual,
+            formatReply(421, "Too many connections from your address"))
 
 
 class AlertTests(unittest.TestCase):

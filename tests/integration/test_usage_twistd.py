@@ -12,8 +12,10 @@ plugin, and no ftpkit code runs before that (documented in
 C{docs/deployment.rst}).
 """
 
+import io
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,8 +24,13 @@ from twisted.trial import unittest
 
 from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
+from ftpkit.deploy.tap import Options
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
-from ftpkit.deploy.twistdpaths import syslogError, twistdPathError
+from ftpkit.deploy.twistdpaths import (
+    syslogError,
+    twistdPathError,
+    twistdWarning,
+)
 from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
 from tests.twistdrun import SOURCE, TWISTD, runTwistd
 
@@ -144,7 +151,9 @@ class TwistdPathTests(unittest.TestCase):
         file, and a missing C{--rundir} or C{--chroot} are each named; a
         relative pid file is where C{twistd} puts it, in the directory it
         starts in (not C{--rundir}), and under C{--chroot} only the new
-        root is checked.
+        root and the log file are checked: C{twistd} opens its log file
+        before it changes its root (a traceback, unchecked under
+        C{--chroot} before).
         """
         here = scratchDirectory(self)
         missing = os.path.join(here, "gone")
@@ -163,7 +172,11 @@ class TwistdPathTests(unittest.TestCase):
                  "--pidfile: no directory 'gone' for the pid file"),
                 ({"chroot": missing},
                  f"--chroot: {missing!r} is not an existing directory"),
-                ({"chroot": here, "logfile": here}, None)]:
+                ({"chroot": here, "logfile": here},
+                 f"--logfile: {here!r} is a directory, not a log file"),
+                ({"chroot": here, "logfile": os.path.join(missing, "x.log")},
+                 f"--logfile: no directory {missing!r} for the log file"),
+                ({"chroot": here, "pidfile": "/gone/x.pid"}, None)]:
             self.assertEqual(twistdPathError({**fine, **changed}), expected)
 
 
@@ -277,27 +290,57 @@ class SyslogTests(unittest.TestCase):
         self.assertEqual(
             syslogError(missing),
             f"--syslog: nothing receives syslog messages at {missing} (No "
-            "such file or directory): the log would be lost (start a syslog "
-            "daemon, or give --logfile)")
+            "such file or directory): each is lost until a syslog daemon "
+            "listens there (or give --logfile)")
         stale = os.path.join(shortDirectory(self), "stale")
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as gone:
             gone.bind(stale)
         self.assertIn("(Connection refused)", syslogError(stale))
+        long = os.path.join(scratchDirectory(self), "x" * 108)
+        self.assertIn("(AF_UNIX path too long)", syslogError(long))
 
     def test_options(self):
         """
-        L{twistdPathError} checks it when C{--syslog} is given, and only
-        then.
+        L{twistdWarning} checks it when C{--syslog} is given, and only
+        then; it is no path error (L{twistdPathError}), which would keep
+        the server from starting.
         """
         here = scratchDirectory(self)
         fine = {"logfile": None, "pidfile": None, "rundir": here,
                 "chroot": None, "syslog": True}
         self.patch(twistdpaths, "SYSLOG_SOCKET",
                    os.path.join(here, "nothing"))
-        self.assertTrue(twistdPathError(fine).startswith("--syslog: "))
-        self.assertIsNone(twistdPathError({**fine, "syslog": False}))
-        self.patch(twistdpaths, "SYSLOG_SOCKET", syslogReceiver(self))
+        self.assertTrue(twistdWarning(fine).startswith("--syslog: "))
         self.assertIsNone(twistdPathError(fine))
+        self.assertIsNone(twistdWarning({**fine, "syslog": False}))
+        self.assertIsNone(twistdWarning(None))
+        self.patch(twistdpaths, "SYSLOG_SOCKET", syslogReceiver(self))
+        self.assertIsNone(twistdWarning(fine))
+
+    def test_startsAnyway(self):
+        """
+        C{--syslog} with nothing receiving its messages yet is one line of
+        warning on standard error, and the options are parsed: the C
+        library connects again at each message, so the log resumes once a
+        syslog daemon listens (one restarting, a container's sidecar
+        started after the server), as vsftpd and ProFTPD start anyway.
+        """
+        here = scratchDirectory(self)
+        self.patch(twistdpaths, "SYSLOG_SOCKET",
+                   os.path.join(here, "nothing"))
+        errors = io.StringIO()
+        options = Options()
+        options.errorOutput = errors
+        options.parent = {"logger": None, "logfile": None, "pidfile": None,
+                          "rundir": here, "chroot": None, "nodaemon": True,
+                          "syslog": True}
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        options.parseOptions(["--root", here])
+        line, = errors.getvalue().splitlines()
+        self.assertTrue(line.startswith("warning: --syslog: nothing "
+                                        "receives syslog messages at "), line)
+        self.assertIsNotNone(options["config"])
 
 
 class TwistdPidFileTests(unittest.TestCase):

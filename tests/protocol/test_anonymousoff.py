@@ -5,6 +5,8 @@ them as it answers every name, on L{StringTransport}s.
 """
 
 from twisted.cred import checkers, portal
+from twisted.cred.credentials import IAnonymous as ICredentialsAnonymous
+from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
@@ -96,3 +98,42 @@ class AnonymousOffTests(unittest.TestCase):
         self.assertEqual(
             replies, [b"331 Anonymous login ok, send your e-mail as "
                       b"password\r\n", b"230 Login successful\r\n"])
+
+
+class OwnLoginPortal(portal.Portal):
+    """
+    A portal from outside ftpkit that takes anonymous credentials in its
+    own C{login}, with no checker registered for them.
+    """
+
+    def login(self, credentials, mind, *interfaces):
+        """
+        Log an anonymous user in as C{guest}; others as the checkers say.
+        """
+        if ICredentialsAnonymous.providedBy(credentials):
+            return defer.succeed(self.realm.requestAvatar(
+                "guest", mind, *interfaces))
+        return portal.Portal.login(self, credentials, mind, *interfaces)
+
+
+class OwnLoginPortalTests(unittest.TestCase):
+    """
+    A portal whose C{login} is not L{portal.Portal}'s may take anonymous
+    logins without a checker: C{USER anonymous} is told so, as before.
+    """
+
+    def test_anonymousByLogin(self):
+        """
+        C{USER anonymous} gets C{Anonymous login ok} and its C{PASS} goes
+        to the portal as anonymous credentials, which log it in: they were
+        sent as a password of the name C{anonymous}, which it refused.
+        """
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        factory = FTPFactory(OwnLoginPortal(ShellRealm(), [passwords]),
+                             ServerConfig(loginFailureDelay=0),
+                             MemoryReactorClock())
+        protocol, transport = connect(factory)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"USER anonymous", b"PASS x"),
+            [b"331 Anonymous login ok, send your e-mail as password\r\n",
+             b"230 Login successful\r\n"])

@@ -90,6 +90,14 @@ class ServerConfigValuesTests(unittest.TestCase):
         ServerConfig(**{name: None for name, (_, optional) in RULES.items()
                         if optional})
 
+    def test_noIdleTimeout(self):
+        """
+        C{idleTimeout=None}, no idle limit (C{TimeoutMixin}'s C{None}),
+        which embedding code could give before the config checked its
+        values, is still taken.
+        """
+        self.assertIsNone(ServerConfig(idleTimeout=None).idleTimeout)
+
     def test_sameReason(self):
         """
         The option's usage error and the field's error give the same
