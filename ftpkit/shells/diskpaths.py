@@ -44,6 +44,11 @@ OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
 
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+_PATH_MAX = 4096
+"""The system's limit on a path, its NUL included (Linux's C{PATH_MAX}):
+a name opened in a directory descriptor could make a file whose whole
+path is longer, one no command naming it could then reach."""
 """How L{Jail.openParent} opens a directory (as
 L{ftpkit.shells.uploadlocks.holdDirectory} does: it may be held)."""
 
@@ -177,7 +182,8 @@ class Jail:
             a descriptor of its directory, the caller's to close; or
             C{None} where L{walk} has to find them: a link on the way or
             last, a directory not in the cache or not there, no
-            C{openat2}, a segment with no file system name.
+            C{openat2}, a segment with no file system name, a path past
+            the system's limit.
         @raise PermissionDenied: where the rule of a
             L{ftpkit.shells.guardedpaths.Guarded} path does not allow the
             target.
@@ -185,7 +191,7 @@ class Jail:
         if gaveUp() or not path:
             return None
         real = self.joined(path)
-        if real is None:
+        if real is None or len(real) >= _PATH_MAX:
             return None
         parent, _, name = real.rpartition(b"/")
         directory = openCached(parent or b"/", _DIRECTORY_FLAGS)
