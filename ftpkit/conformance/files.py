@@ -18,6 +18,7 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import (
     CollectingConsumer,
+    pausingConsumer,
     readFile,
     writeFile,
     writesWholeFiles,
@@ -414,17 +415,7 @@ class FileTests:
         """
         data = b"p" * (3 * 1024 * 1024)
         yield writeFile(self.shell, ("f",), data)
-        resumed = []
-
-        def pauseAndResumeLater(consumer):
-            if consumer.paused:
-                return
-            consumer.pause()
-            settling = self.settle()
-            settling.addCallback(lambda ignored: consumer.resume())
-            resumed.append(settling)
-
-        consumer = CollectingConsumer(pauseAndResumeLater)
+        consumer, resumed = pausingConsumer(self.settle)
         yield readFile(self.shell, ("f",), consumer=consumer)
         yield gatherResults(resumed)
         self.assertEqual(consumer.writesWhilePaused, 0)

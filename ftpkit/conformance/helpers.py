@@ -1,6 +1,7 @@
 """
 Helpers for tests of shells: L{CollectingConsumer}, a consumer that keeps
-what it is given and can pause its producer, and L{readFile} and
+what it is given and can pause its producer (L{pausingConsumer}: after
+each write), and L{readFile} and
 L{writeFile}, which download and upload a whole file the way the server
 does (a random-access file through the server's adapter,
 L{ftpkit.shells.adapters}).
@@ -134,6 +135,31 @@ class CollectingConsumer:
         @return: all the bytes written so far.
         """
         return b"".join(self.chunks)
+
+
+def pausingConsumer(settle):
+    """
+    A L{CollectingConsumer} that pauses its producer after each write
+    and resumes it once C{settle}'s L{Deferred} fires.
+
+    @param settle: a callable giving a L{Deferred} that fires once the
+        shell under test has had time to write while paused (a test
+        case's C{settle}).
+    @return: C{(consumer, resumed)}: the consumer, and the list of those
+        L{Deferred}s (one a pause; gather them before reading its
+        C{writesWhilePaused}).
+    """
+    resumed = []
+
+    def pauseAndResumeLater(consumer):
+        if consumer.paused:
+            return
+        consumer.pause()
+        settling = settle()
+        settling.addCallback(lambda ignored: consumer.resume())
+        resumed.append(settling)
+
+    return CollectingConsumer(pauseAndResumeLater), resumed
 
 
 @inlineCallbacks

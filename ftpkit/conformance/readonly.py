@@ -23,7 +23,11 @@ from twisted.trial.unittest import SkipTest
 from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.files import SETTLE_TRIES, FileTests
-from ftpkit.conformance.helpers import CollectingConsumer, readFile
+from ftpkit.conformance.helpers import (
+    CollectingConsumer,
+    pausingConsumer,
+    readFile,
+)
 from ftpkit.errors import IsDirectory, NoSuchFile, NotDirectory, PermissionDenied
 from ftpkit.fileinfo import DIRECTORY, FILE
 from ftpkit.interfaces import (
@@ -233,17 +237,7 @@ class IReadOnlyShellConformanceMixin:
         A download writes nothing while its consumer has paused it, and
         goes on when resumed.
         """
-        resumed = []
-
-        def pauseAndResumeLater(consumer):
-            if consumer.paused:
-                return
-            consumer.pause()
-            settling = self.settle()
-            settling.addCallback(lambda ignored: consumer.resume())
-            resumed.append(settling)
-
-        consumer = CollectingConsumer(pauseAndResumeLater)
+        consumer, resumed = pausingConsumer(self.settle)
         yield readFile(self.shell, ("big.bin",), consumer=consumer)
         yield gatherResults(resumed)
         self.assertEqual(consumer.writesWhilePaused, 0)
