@@ -225,11 +225,11 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
 
     def test_smallDirectoryOneListingCall(self):
         """
-        C{NLST} of a directory that fits in one batch makes one disk thread
-        call, which opens the directory and reads its names: no C{stat} of
-        the path first (the open fails for what is no directory).
+        C{NLST} of a directory that fits in one batch makes two disk thread
+        calls, as before its names were read in batches: the C{stat} of
+        the path, and one that opens the directory and reads its names.
         """
-        return self.assertListingCalls(["b", "a", "c"], 1)
+        return self.assertListingCalls(["b", "a", "c"], 2)
 
     def test_wholeBatchOneListingCall(self):
         """
@@ -237,49 +237,18 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         directory once more, finding nothing).
         """
         return self.assertListingCalls(
-            [f"f{number:04d}" for number in range(BATCH_SIZE)], 1)
-
-    def test_fileAfterFailedOpen(self):
-        """
-        C{LIST} of a file sends the file's own line: the open of its
-        listing fails (it is no directory), and the C{stat} that follows
-        describes it.
-        """
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
-        with open(os.path.join(root, "f.txt"), "wb") as f:
-            f.write(b"12345")
-        calls = []
-
-        def counting(function, *args):
-            calls.append(args[0])
-            return threads.deferToThread(function, *args)
-
-        server = self.startServer(
-            Realm(FilesystemShell(root, runner=counting)))
-        received = []
-        sending = self.inThread(readData, self, server.port, "LIST f.txt",
-                                received)
-
-        def sent(reply):
-            self.assertTrue(reply.startswith("226"), reply)
-            [line] = lines(received)
-            self.assertTrue(line.startswith("-"), line)
-            self.assertEqual(line.split()[4::4], ["5", "f.txt"])
-            self.assertEqual(len(calls), 2, calls)
-
-        return sending.addCallback(sent)
+            [f"f{number:04d}" for number in range(BATCH_SIZE)], 2)
 
     def test_wholeBatchesDescribed(self):
         """
         So do C{LIST} and C{MLSD} of a directory of exactly one batch,
-        and of two (C{MLSD}'s C{stat} of the path and of its parent for
-        their lines, the open with the first batch's names, one call a
-        batch formatting it): they read the directory once more, finding
-        nothing.
+        and of two (the C{stat} of the path, C{MLSD}'s of the directory
+        for its own line, the open with the first batch's names, one call
+        a batch formatting it): they read the directory once more,
+        finding nothing.
         """
         checked = succeed(None)
-        for command, before in (("LIST d", 1), ("MLSD d", 3)):
+        for command, before in (("LIST d", 2), ("MLSD d", 3)):
             for batches in (1, 2):
                 names = [f"f{number:04d}"
                          for number in range(batches * BATCH_SIZE)]
