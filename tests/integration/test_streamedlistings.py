@@ -225,11 +225,11 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
 
     def test_smallDirectoryOneListingCall(self):
         """
-        C{NLST} of a directory that fits in one batch makes two disk thread
-        calls, as before its names were read in batches: the C{stat} of
-        the path, and one that opens the directory and reads its names.
+        C{NLST} of a directory that fits in one batch makes one disk thread
+        call, which opens the directory and reads its names: no C{stat} of
+        the path first (the open fails for what is no directory).
         """
-        return self.assertListingCalls(["b", "a", "c"], 2)
+        return self.assertListingCalls(["b", "a", "c"], 1)
 
     def test_wholeBatchOneListingCall(self):
         """
@@ -237,18 +237,18 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         directory once more, finding nothing).
         """
         return self.assertListingCalls(
-            [f"f{number:04d}" for number in range(BATCH_SIZE)], 2)
+            [f"f{number:04d}" for number in range(BATCH_SIZE)], 1)
 
     def test_wholeBatchesDescribed(self):
         """
         So do C{LIST} and C{MLSD} of a directory of exactly one batch,
-        and of two (the C{stat} of the path, C{MLSD}'s of the directory
-        for its own line, the open with the first batch's names, one call
-        a batch formatting it): they read the directory once more,
-        finding nothing.
+        and of two (C{MLSD}'s C{stat} of the path and of its parent for
+        their lines, the open with the first batch's names, one call a
+        batch formatting it): they read the directory once more, finding
+        nothing.
         """
         checked = succeed(None)
-        for command, before in (("LIST d", 2), ("MLSD d", 3)):
+        for command, before in (("LIST d", 1), ("MLSD d", 3)):
             for batches in (1, 2):
                 names = [f"f{number:04d}"
                          for number in range(batches * BATCH_SIZE)]

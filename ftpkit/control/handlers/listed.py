@@ -106,6 +106,31 @@ async def _entries(shell, path, namesOnly, streamed, turn):
     return await turn.call(shell.list, path)
 
 
+async def _openedAsDirectory(shell, path, namesOnly, turn):
+    """
+    Open a path's listing as a directory's, before anything tells what it
+    names: the listing's open fails for what is no directory
+    (L{IFTPShellStreamedListing.openListing}), so a directory, what most
+    listings name (the current one, most of all), is listed in one
+    thread hand-off rather than a C{stat} and then the open.
+
+    Only where the shell lists in batches, whose open is documented to
+    fail for a file, and for a path holding no pattern: anything else
+    (a file, nothing, a refusal) is left to the C{stat} that decides, as
+    if this had not been tried, so that every reply stays as it was.
+
+    @param turn: as for L{_entries}.
+    @return: what L{_entries} gives for C{streamed}; C{None} when the
+        open failed.
+    """
+    if not IFTPShellStreamedListing.providedBy(shell):
+        return None
+    try:
+        return await _entries(shell, path, namesOnly, True, turn)
+    except FTPError:
+        return None
+
+
 async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
                            inThread):
     """
@@ -217,6 +242,10 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
             pathText = argument
     if path is None:
         path = paths.resolve(cwd, pathText)
+    if streamed and globbing.splitPattern(pathText) is None:
+        entries = await _openedAsDirectory(shell, path, namesOnly, turn)
+        if entries is not None:
+            return Listed(path, entries, text=pathText)
     try:
         info = await shell.stat(path)
     except NoSuchFile:
