@@ -239,6 +239,37 @@ class NameListCallsTests(LoopbackServerMixin, unittest.TestCase):
         return self.assertListingCalls(
             [f"f{number:04d}" for number in range(BATCH_SIZE)], 1)
 
+    def test_fileAfterFailedOpen(self):
+        """
+        C{LIST} of a file sends the file's own line: the open of its
+        listing fails (it is no directory), and the C{stat} that follows
+        describes it.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        with open(os.path.join(root, "f.txt"), "wb") as f:
+            f.write(b"12345")
+        calls = []
+
+        def counting(function, *args):
+            calls.append(args[0])
+            return threads.deferToThread(function, *args)
+
+        server = self.startServer(
+            Realm(FilesystemShell(root, runner=counting)))
+        received = []
+        sending = self.inThread(readData, self, server.port, "LIST f.txt",
+                                received)
+
+        def sent(reply):
+            self.assertTrue(reply.startswith("226"), reply)
+            [line] = lines(received)
+            self.assertTrue(line.startswith("-"), line)
+            self.assertEqual(line.split()[4::4], ["5", "f.txt"])
+            self.assertEqual(len(calls), 2, calls)
+
+        return sending.addCallback(sent)
+
     def test_wholeBatchesDescribed(self):
         """
         So do C{LIST} and C{MLSD} of a directory of exactly one batch,

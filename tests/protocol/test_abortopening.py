@@ -143,9 +143,18 @@ class AbortWhileOpeningTests(unittest.TestCase):
 
     def test_list(self):
         """
-        C{LIST} of a directory slow to look up: C{426}, then C{226}.
+        C{LIST} of a directory slow to open: C{426}, then C{226}.
         """
-        shell, codes = self.pipelined(["stat"], b"LIST d")
+        shell, codes = self.pipelined(["openListing"], b"LIST d")
+        self.assertEqual(codes, ["229", "426", "226", "200"])
+        shell.answer()
+
+    def test_listFile(self):
+        """
+        C{LIST} of a file slow to look up (once its listing's open
+        failed): C{426}, then C{226}.
+        """
+        shell, codes = self.pipelined(["stat"], b"LIST f.txt")
         self.assertEqual(codes, ["229", "426", "226", "200"])
         shell.answer()
 
