@@ -44,6 +44,9 @@ from bench.servers import Ftpkit, Pyftpdlib, baselineServers
 SIZE = 16 * 1024
 FILES = 2000
 ENTRIES = 2000
+FEW = 20
+"""Entries of the directory C{list-small} lists, a listing per operation:
+what a thread hand-off costs shows against a small directory's lines."""
 LIST_SHARE = 50
 """A listing scenario runs one operation for every this many of C{--ops}."""
 
@@ -156,6 +159,7 @@ SCENARIOS = {
     "list": sessions(1, False, _listing("LIST")),
     "mlsd": sessions(1, False, _listing("MLSD")),
     "listr": sessions(1, False, _listing("LIST -R")),
+    "list-small": sessions(1, False, _listing("LIST")),
 }
 LISTINGS = frozenset(["list", "mlsd", "listr"])
 """The listing scenarios: a fiftieth of C{--ops} (L{LIST_SHARE}) each."""
@@ -180,6 +184,8 @@ def items(scenario, files, count, tag):
         return [("tree", treeFiles(ENTRIES) * TREE_DIRECTORIES)] * count
     if scenario in LISTINGS:
         return [("many", ENTRIES)] * count
+    if scenario == "list-small":
+        return [("few", FEW)] * count
     if scenario in ("stor", "stor50"):
         return [(f"{tag}{n}.bin", files[n % len(files)][1])
                 for n in range(count)]
@@ -406,6 +412,8 @@ def main(argv=None):
         files = makeFiles(root, min(FILES, args.warmup + args.ops))
         if LISTINGS & set(scenarios) - {"listr"}:
             makeDirectory(os.path.join(root, "many"), ENTRIES)
+        if "list-small" in scenarios:
+            makeDirectory(os.path.join(root, "few"), FEW)
         if "listr" in scenarios:
             makeTree(os.path.join(root, "tree"), ENTRIES)
         samples = {(k.name, s): [] for k in kinds for s in scenarios}
