@@ -115,20 +115,25 @@ async def _openedAsDirectory(shell, path, namesOnly, turn):
     thread hand-off rather than a C{stat} and then the open.
 
     Only where the shell lists in batches, whose open is documented to
-    fail for a file, and for a path holding no pattern: anything else
-    (a file, nothing, a refusal) is left to the C{stat} that decides, as
-    if this had not been tried, so that every reply stays as it was.
+    fail for a file, and for a path holding no pattern. A failed open is
+    given back, not raised: the C{stat} that follows decides, as if the
+    open had not been tried (a file's line, C{NoSuchFile}, the stat's
+    refusal), and for a directory the open's failure is the answer, as
+    it was when the C{stat} came first; the open is never made twice, so
+    a shell whose open breaks its contract gets one line in the log.
 
     @param turn: as for L{_entries}.
-    @return: what L{_entries} gives for C{streamed}; C{None} when the
-        open failed.
+    @return: C{(entries, None)}, C{entries} as L{_entries} gives them for
+        C{streamed}; C{(None, failure)} when the open failed with the
+        L{FTPError} C{failure}; C{(None, None)} where the shell does not
+        list in batches.
     """
     if not IFTPShellStreamedListing.providedBy(shell):
-        return None
+        return None, None
     try:
-        return await _entries(shell, path, namesOnly, True, turn)
-    except FTPError:
-        return None
+        return await _entries(shell, path, namesOnly, True, turn), None
+    except FTPError as failure:
+        return None, failure
 
 
 async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
@@ -242,8 +247,10 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
             pathText = argument
     if path is None:
         path = paths.resolve(cwd, pathText)
+    openFailed = None
     if streamed and globbing.splitPattern(pathText) is None:
-        entries = await _openedAsDirectory(shell, path, namesOnly, turn)
+        entries, openFailed = await _openedAsDirectory(shell, path,
+                                                       namesOnly, turn)
         if entries is not None:
             return Listed(path, entries, text=pathText)
     try:
@@ -269,6 +276,8 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
             raise
         return Listed(directory, entries, directoryText, text=pathText)
     if info.isDirectory:
+        if openFailed is not None:
+            raise openFailed
         return Listed(path, await _entries(shell, path, namesOnly, streamed,
                                            turn),
                       text=pathText)
