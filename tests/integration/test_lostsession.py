@@ -24,27 +24,61 @@ from tests.serverprocess import ServerProcess
 
 class GatedShell(MemoryShell):
     """
-    A L{MemoryShell} whose C{stat} waits, while L{gated}, until the test
-    opens the gate.
+    A L{MemoryShell} whose C{stat} and C{openListing} wait, while
+    L{gated}, until the test opens the gate: a listing command waits on
+    whichever it asks first (C{LIST} and C{NLST} open a directory's
+    listing before any C{stat}, C{MLSD} stats it first).
 
-    @ivar waiting: the Deferreds of the C{stat} calls held at the gate.
+    @ivar waiting: the Deferreds of the calls held at the gate.
+    @ivar unclosed: how many listings it opened are not closed yet.
     """
 
     gated = False
 
     def __init__(self):
-        MemoryShell.__init__(self)
+        MemoryShell.__init__(self, files={"/file.txt": b"data"})
         self.waiting = []
+        self.unclosed = 0
+
+    def _held(self, answer):
+        """
+        @param answer: gives the call's Deferred.
+        @return: C{answer()}, once the gate opens while L{gated}.
+        """
+        if not self.gated:
+            return answer()
+        gate = defer.Deferred()
+        self.waiting.append(gate)
+        return gate.addCallback(lambda _: answer())
 
     def stat(self, path):
         """
         Like L{MemoryShell.stat}, held at the gate while L{gated}.
         """
-        if not self.gated:
-            return MemoryShell.stat(self, path)
-        gate = defer.Deferred()
-        self.waiting.append(gate)
-        return gate.addCallback(lambda _: MemoryShell.stat(self, path))
+        return self._held(lambda: MemoryShell.stat(self, path))
+
+    def openListing(self, path):
+        """
+        Like L{MemoryShell.openListing}, held at the gate while L{gated}.
+        """
+        return self._held(lambda: MemoryShell.openListing(self, path)
+                          ).addCallback(self._counted)
+
+    def _counted(self, listing):
+        """
+        Count C{listing} among L{unclosed} until it is closed.
+
+        @return: C{listing}.
+        """
+        self.unclosed += 1
+        close = listing.close
+
+        def closing():
+            self.unclosed -= 1
+            return close()
+
+        listing.close = closing
+        return listing
 
 
 @implementer(IRealm)
@@ -98,8 +132,8 @@ class CommandOutlivesSessionTests(LoopbackServerMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def endSessionDuring(self, command):
         """
-        Send C{command}, close the control connection while its C{stat}
-        waits, then let the C{stat} go on.
+        Send C{command}, close the control connection while the shell's
+        answer it waits for is held, then let the answer go on.
         """
         shell = self.realm.shell
         shell.gated = True
@@ -114,13 +148,22 @@ class CommandOutlivesSessionTests(LoopbackServerMixin, unittest.TestCase):
         shell.waiting.pop().callback(None)
         loggedOut = yield waitFor(lambda: self.realm.logouts == 1)
         self.assertTrue(loggedOut)
+        self.assertEqual(shell.unclosed, 0)
 
     def test_LIST(self):
         """
         LIST outliving its session ends quietly, then the user is logged
-        out (an error logged would fail the test).
+        out (an error logged would fail the test), the listing it opened
+        once the session was gone closed.
         """
         return self.endSessionDuring(b"LIST dir")
+
+    def test_LISTFile(self):
+        """
+        LIST of a file likewise (its listing's open, held, then fails: the
+        C{stat} that follows finds the file).
+        """
+        return self.endSessionDuring(b"LIST file.txt")
 
     def test_NLST(self):
         """
