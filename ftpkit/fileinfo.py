@@ -73,7 +73,11 @@ class FileInfo:
         server then leaves the C{modify} fact out of C{MLSD} and C{MLST},
         answers C{MDTM} with 550, and C{LIST} and C{STAT} show the time
         of the listing (L{ftpkit.protocol.listing.formatListLine}).
-    @ivar mode: permission bits, as in C{stat.S_IMODE} (e.g. C{0o644}).
+    @ivar mode: permission bits, as in C{stat.S_IMODE} (e.g. C{0o644});
+        where the shell gives none, C{0o755} for a L{DIRECTORY} and
+        C{0o644} for every other kind (a directory shown C{drw-r--r--}
+        is one no client may enter, and lftp's C{mirror} made its local
+        copy so).
     @ivar nlink: number of hard links.
     @ivar owner: owner name shown in listings.
     @ivar group: group name shown in listings.
@@ -98,7 +102,7 @@ class FileInfo:
     kind: str
     size: int = 0
     mtime: Optional[float] = 0.0
-    mode: int = 0o644
+    mode: Optional[int] = None
     nlink: int = 1
     owner: str = "ftp"
     group: str = "ftp"
@@ -106,6 +110,14 @@ class FileInfo:
     special: str = ""
     access: Optional[int] = None
     target: Optional[str] = None
+
+    def __post_init__(self):
+        """
+        Give the entry the mode of its kind where the shell gave none.
+        """
+        if self.mode is None:
+            object.__setattr__(
+                self, "mode", 0o755 if self.kind == DIRECTORY else 0o644)
 
     @property
     def isDirectory(self) -> bool:
