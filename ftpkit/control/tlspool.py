@@ -11,12 +11,29 @@ connection holds nothing but that session's one cached TLS session; it is
 given a new session ID context (L{ftpkit.compat.renameSessionContext}), which
 OpenSSL compares before resuming any session, so the sessions it cached
 before can never be resumed again, and serves the next control connection.
+
+The new name need only differ from every name the context had: a client
+cannot choose the name it is compared with, only the session it presents,
+and the cache holds the context's own sessions alone. So the names are
+counted (L{sessionContextNames}), one C{getrandom} call fewer for each
+FTPS session than random ones, and none can be the name Twisted's
+C{CertificateOptions} gave the context first (32 hexadecimal digits).
 """
 
-import secrets
+import itertools
 import weakref
 
 from ftpkit import compat
+
+
+def sessionContextNames():
+    """
+    @return: an endless iterator of session ID context names, each new
+        (C{b"ftpkit-kept-0"}, C{b"ftpkit-kept-1"}...: at most 32 bytes,
+        OpenSSL's bound, for any count a process reaches), none of them
+        hexadecimal alone.
+    """
+    return (b"ftpkit-kept-%d" % n for n in itertools.count())
 
 
 class ContextPool:
@@ -41,6 +58,7 @@ class ContextPool:
         self.reuses = reuses
         self._idle = []
         self._lent = weakref.WeakKeyDictionary()
+        self._names = sessionContextNames()
 
     def take(self):
         """
@@ -67,6 +85,5 @@ class ContextPool:
         uses = self._lent.pop(context, None)
         if uses is None or uses >= self.reuses or len(self._idle) >= self.size:
             return
-        if compat.renameSessionContext(context,
-                                       secrets.token_hex(7).encode("ascii")):
+        if compat.renameSessionContext(context, next(self._names)):
             self._idle.append((context, uses))

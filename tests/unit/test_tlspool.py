@@ -4,11 +4,13 @@ control connections. (That a kept context resumes none of the sessions it
 cached before is in L{tests.integration.test_tls_contexts}.)
 """
 
+import itertools
+
 from OpenSSL import SSL
 from twisted.trial import unittest
 
 from ftpkit import compat
-from ftpkit.control.tlspool import ContextPool
+from ftpkit.control.tlspool import ContextPool, sessionContextNames
 
 
 class ContextPoolTests(unittest.SynchronousTestCase):
@@ -112,3 +114,22 @@ class ContextPoolTests(unittest.SynchronousTestCase):
         context = pool.take()
         pool.give(context)
         self.assertIsNot(pool.take(), context)
+
+
+class SessionContextNamesTests(unittest.SynchronousTestCase):
+    """
+    L{sessionContextNames} counts the names a kept context is given.
+    """
+
+    def test_distinctBoundedNotHexadecimal(self):
+        """
+        Each name is new, within OpenSSL's 32 bytes even at a count no
+        process reaches, and never hexadecimal alone, as the name Twisted
+        gives a context first is.
+        """
+        names = list(itertools.islice(sessionContextNames(), 1000))
+        self.assertEqual(len(set(names)), 1000)
+        self.assertLessEqual(len(b"ftpkit-kept-%d" % 2 ** 64), 32)
+        for name in names:
+            self.assertIsInstance(name, bytes)
+            self.assertFalse(all(c in b"0123456789abcdef" for c in name))
