@@ -305,8 +305,9 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None,
     @param scenario: a key of L{SCENARIOS}.
     @param warm: the warm-up's C{(name, content)} pairs.
     @param counted: the counted operations' pairs.
-    @param keep: a path to copy the count's callgrind file to, or C{None}
-        (or another false value).
+    @param keep: a path to copy the count's callgrind file to (that of
+        each other process counted, a worker's, to C{keep.PID}), or
+        C{None} (or another false value).
     @param pem: the certificate and key, for the scenarios of L{TLS}.
     @param seed: the server's C{PYTHONHASHSEED}.
     @param extraArgs: more arguments for the server; given any, its child
@@ -332,6 +333,8 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None,
         instance.stop()
     if keep:
         shutil.copyfile(counter.lastDump(), keep)
+        for pid in counter.pids[1:]:
+            shutil.copyfile(counter.lastDump(pid), f"{keep}.{pid}")
     return counter.total / len(counted)
 
 
@@ -379,7 +382,8 @@ def main(argv=None):
                         choices=sorted(PEERS),
                         help="also count this server (repeatable)")
     parser.add_argument("--keep", metavar="DIR",
-                        help="leave each run's callgrind file in DIR")
+                        help="leave each run's callgrind file in DIR (a"
+                        " worker's too, named with its pid)")
     parser.add_argument("--tmp", metavar="DIR",
                         help="where the served files go (default: $TMPDIR)")
     parser.add_argument("--ftpkit-arg", action="append", default=[],

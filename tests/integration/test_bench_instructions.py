@@ -99,9 +99,12 @@ class InstructionsTests(unittest.TestCase):
         C{--ftpkit-arg=--workers=2} starts ftpkit with two workers, which
         run under callgrind too: the count is the whole tree's, the
         acceptor's and its workers' (a download is served by a worker,
-        so the acceptor's count alone would be a fraction of one).
+        so the acceptor's count alone would be a fraction of one); with
+        C{--keep}, each worker's callgrind file is kept next to the
+        acceptor's, named with its pid.
         """
         workdir = scratchDirectory(self)
+        keep = os.path.join(workdir, "kept")
         counted = []
         measure = instructions.measure
 
@@ -121,7 +124,7 @@ class InstructionsTests(unittest.TestCase):
         with contextlib.redirect_stdout(out):
             instructions.main(["--ops", "3", "--warmup", "1", "--repeat", "1",
                                "--only", "retr", "--tmp", workdir,
-                               "--ftpkit-arg=--workers=2"])
+                               "--keep", keep, "--ftpkit-arg=--workers=2"])
         line = out.getvalue().splitlines()[1]
         match = re.fullmatch(r"  retr +ftpkit ([\d,]+) \([\d,]+-[\d,]+\)",
                              line)
@@ -129,6 +132,10 @@ class InstructionsTests(unittest.TestCase):
         self.assertGreater(int(match.group(1).replace(",", "")), 100000)
         self.assertEqual(counted, [["--workers=2"]])
         self.assertEqual([len(pids) for pids in spawned], [3, 3])
+        self.assertEqual(
+            sorted(os.listdir(keep)),
+            sorted(["ftpkit-retr-0.out"] + [f"ftpkit-retr-0.out.{pid}"
+                                            for pid in spawned[-1][1:]]))
 
     def test_unknownScenario(self):
         """
