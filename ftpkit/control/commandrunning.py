@@ -36,15 +36,22 @@ class CommandRunning:
 
     What it uses of the protocol it is mixed into: C{session} (its shell, access and
     C{renameFrom}), C{reply}, C{reportCommandStarted}, C{reportReplied},
-    C{close}, C{log} and C{peer}.
+    C{close}, C{log}, C{peer}, and for a queued command C{_busy} and
+    C{commandFinished}.
     """
 
-    def runCommand(self, verb, argument):
+    def runCommand(self, verb, argument, queued=False):
         """
         Check and run one command, replying to it.
 
         @param verb: the command, upper case.
         @param argument: its argument text, or C{""}.
+        @param queued: the command takes the session's turn: once a
+            command that waits has replied, C{commandFinished()} is called
+            (from the same callback as the reply: a download whose client
+            had not closed its side when the data ended paid for a
+            callback more on every file), if C{_busy} was set meanwhile
+            (by the caller, to the Deferred returned).
         @return: a Deferred firing once it has replied, or C{None} if it
             replied at once.
         """
@@ -73,9 +80,14 @@ class CommandRunning:
                 self._replyFailure(Failure(), verb, argument)
                 return None
             if d is not None:
-                d.addCallbacks(self._replyResult, self._replyFailure,
-                               callbackArgs=(verb, argument),
-                               errbackArgs=(verb, argument))
+                if queued:
+                    d.addCallbacks(self._replyQueued, self._failQueued,
+                                   callbackArgs=(verb, argument),
+                                   errbackArgs=(verb, argument))
+                else:
+                    d.addCallbacks(self._replyResult, self._replyFailure,
+                                   callbackArgs=(verb, argument),
+                                   errbackArgs=(verb, argument))
                 return d
             if result is None:
                 return None
@@ -120,6 +132,20 @@ class CommandRunning:
         if result is not None:
             self.reply(*result)
             self.reportReplied(verb, argument, result[0])
+
+    def _replyQueued(self, result, verb, argument):
+        try:
+            self._replyResult(result, verb, argument)
+        finally:
+            if self._busy is not None:
+                self.commandFinished()
+
+    def _failQueued(self, failure, verb, argument):
+        try:
+            self._replyFailure(failure, verb, argument)
+        finally:
+            if self._busy is not None:
+                self.commandFinished()
 
     def _replyFailure(self, failure, verb, argument):
         reason = None

@@ -290,10 +290,9 @@ class FTPProtocol(
         if action is RUN:
             # As _processQueue would run it.
             self.abortedBeforeTurn = False
-            result = self.runCommand(verb, argument)
+            result = self.runCommand(verb, argument, True)
             if result is not None and not result.called:
                 self._busy = result
-                result.addBoth(self._commandFinished)
         elif action is QUEUED:
             self._processQueue()
             if not self._closed and queue.overflowed():
@@ -360,10 +359,9 @@ class FTPProtocol(
             if command is None:
                 break
             self.abortedBeforeTurn = queue.abortedBeforeTurn()
-            result = self.runCommand(*command)
+            result = self.runCommand(*command, True)
             if result is not None and not result.called:
                 self._busy = result
-                result.addBoth(self._commandFinished)
         if queue.full and not self._closed and queue.drained():
             self._updateReading()
 
@@ -377,7 +375,11 @@ class FTPProtocol(
         self.tlsHandshakeDone = True
         self._watchReplies()
 
-    def _commandFinished(self, ignored):
+    def commandFinished(self):
+        """
+        The running command has replied (L{runCommand}, queued): run
+        those queued after it.
+        """
         self._busy = None
         self._processQueue()
 

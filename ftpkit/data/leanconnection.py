@@ -15,7 +15,7 @@ from twisted.internet import defer, error
 from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
-from ftpkit.data.watchdog import WatchedConnection, checkFinished
+from ftpkit.data.watchdog import WatchedConnection
 from ftpkit.errors import TransferAborted
 
 
@@ -106,7 +106,7 @@ class LeanConnection(WatchedConnection):
         if lingering.watched:
             self._waited = True
         self._lingering = True
-        return self.whenLost().addCallback(checkFinished)
+        return self.whenFinished()
 
     def allSent(self):
         """

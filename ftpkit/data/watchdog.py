@@ -3,7 +3,8 @@ What every kind of data connection has (L{WatchedConnection}): a watchdog
 that drops it once no byte has moved for a while, and the Deferreds of
 those waiting for its end. L{ftpkit.data.connection.DataConnection} and
 L{ftpkit.data.leanconnection.LeanConnection} are such connections; both
-end a transfer's wait for their end with L{checkFinished}.
+end a transfer's wait for their end with L{checkFinished} (a lean one
+through L{WatchedConnection.whenFinished}).
 """
 
 import fcntl
@@ -74,6 +75,7 @@ class WatchedConnection:
     bare = False
     timedOut = False
     _sweep = None
+    _finishWaiter = None
 
     def whenLost(self):
         """
@@ -89,7 +91,8 @@ class WatchedConnection:
 
     def _ended(self, reason):
         """
-        Stop the watchdog and tell everyone waiting in L{whenLost}.
+        Stop the watchdog and tell everyone waiting in L{whenLost}, then
+        the finishing transfer waiting in L{whenFinished}.
 
         @param reason: why the connection ended (an exception).
         """
@@ -100,6 +103,29 @@ class WatchedConnection:
         waiters, self._lostWaiters = self._lostWaiters, []
         for waiter in waiters:
             waiter.callback(reason)
+        finishing, self._finishWaiter = self._finishWaiter, None
+        if finishing is not None:
+            if isinstance(reason, error.ConnectionDone):
+                finishing.callback(reason)
+            else:
+                finishing.errback(TransferAborted())
+
+    def whenFinished(self):
+        """
+        L{whenLost} with L{checkFinished} (for one waiter, the transfer
+        finishing): its Deferred is fired with the outcome itself rather
+        than through a callback of its own, which a download's resumed
+        command paid for on every file whose client had not closed its
+        side yet when the data ended.
+
+        @return: a Deferred firing with the reason once the connection
+            has ended in order, failing with L{TransferAborted} once it
+            has ended otherwise (at once if it has).
+        """
+        if self.lostReason is not None:
+            return defer.maybeDeferred(checkFinished, self.lostReason)
+        waiter = self._finishWaiter = defer.Deferred()
+        return waiter
 
     def watch(self):
         """

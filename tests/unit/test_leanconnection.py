@@ -142,6 +142,36 @@ class LeanConnectionTests(LeanConnectionMixin, unittest.TestCase):
         self.clock.advance(0)  # The descriptor number is freed.
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_whenFinished(self):
+        """
+        L{whenFinished} fires with the reason of an end in order, and fails
+        with L{TransferAborted} after a reset: once ended, at once; before,
+        when the connection ends (a single waiter, fired after those of
+        C{whenLost}).
+        """
+        waiting = self.connection.whenFinished()
+        lost = self.connection.whenLost()
+        order = []
+        lost.addCallback(lambda _: order.append("lost"))
+        waiting.addCallback(lambda reason: order.append(type(reason)))
+        self.assertNoResult(waiting)
+        self.connection.closeReceived()
+        self.assertEqual(order, ["lost", ConnectionDone])
+        self.assertIsInstance(
+            self.successResultOf(self.connection.whenFinished()),
+            ConnectionDone)
+
+    def test_whenFinishedAborted(self):
+        """
+        L{whenFinished} fails with L{TransferAborted} when the connection
+        is dropped while it waits, or was.
+        """
+        waiting = self.connection.whenFinished()
+        self.connection.abort()
+        self.failureResultOf(waiting, TransferAborted)
+        self.failureResultOf(self.connection.whenFinished(), TransferAborted)
+        self.clock.advance(0)
+
     def test_stallDropsIt(self):
         self.connection.watch()
         self.clock.advance(61)
