@@ -7,8 +7,11 @@ L{tests.integration.test_usage_endpoints}).
 """
 
 import os
+import shutil
 import subprocess
 import sys
+
+from twisted.trial.unittest import SkipTest
 
 import ftpkit
 from tests.scratch import scratchDirectory
@@ -21,6 +24,23 @@ TWISTD = (
     "from twisted.scripts.twistd import run; run()"
 )
 """The code C{python -c} runs as C{twistd}."""
+
+
+def withoutFileCapabilities():
+    """
+    The command to put before a child's, so that it meets file
+    permissions as any user does: run as root, it runs without the
+    capabilities that bypass them.
+
+    @return: C{setpriv} and its options, as root; an empty list otherwise.
+    @raise SkipTest: as root, where C{setpriv} is not installed.
+    """
+    if os.getuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        raise SkipTest("setpriv not installed")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search", "--"]
 
 
 def runPython(args, cwd, pythonPath):
@@ -54,7 +74,7 @@ def twistdRun(*args, cwd=None, timeout=60, prefix=()):
     @param timeout: the seconds it may take before
         L{subprocess.TimeoutExpired} is raised.
     @param prefix: the command that runs Python, with its arguments
-        (C{setpriv ... --}), or nothing.
+        (L{withoutFileCapabilities}), or nothing.
     @return: the L{subprocess.CompletedProcess}, its standard output and
         error apart, as text.
     """

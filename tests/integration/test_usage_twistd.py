@@ -14,7 +14,6 @@ C{docs/deployment.rst}).
 
 import io
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +31,13 @@ from ftpkit.deploy.twistdpaths import (
     twistdWarning,
 )
 from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
-from tests.twistdrun import SOURCE, TWISTD, runTwistd, twistdRun
+from tests.twistdrun import (
+    SOURCE,
+    TWISTD,
+    runTwistd,
+    twistdRun,
+    withoutFileCapabilities,
+)
 
 
 class TwistdIdTests(unittest.TestCase):
@@ -194,13 +199,7 @@ class UnwritablePathTests(unittest.TestCase):
             -n ... ftpkit}, as root without the capabilities that bypass
             file permissions.
         """
-        prefix = []
-        if os.getuid() == 0:
-            if shutil.which("setpriv") is None:
-                raise unittest.SkipTest("setpriv not installed")
-            prefix = ["setpriv", "--bounding-set=-dac_override,"
-                      "-dac_read_search", "--inh-caps=-dac_override,"
-                      "-dac_read_search", "--"]
+        prefix = withoutFileCapabilities()
         done = twistdRun(
             "-n", *twistdOptions, "ftpkit", "--listen",
             "tcp:0:interface=127.0.0.1", "--root", scratchDirectory(self),
