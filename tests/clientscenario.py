@@ -23,6 +23,8 @@ import stat
 from twisted.internet import utils
 from twisted.trial import unittest
 
+from ftpkit.control.tls import makeContextFactory
+from tests.scratch import scratchDirectory
 from tests.tlssupport import hasIPv6
 
 BIG = 5 * 1000 * 1000
@@ -97,6 +99,17 @@ class ScenarioChecks:
     A trial mixin: checks of a driver's events and of what it left in the
     server's C{self.root}, the 5 MB file being C{self.big}.
     """
+
+    def prepareScenario(self):
+        """
+        Make what the scenario's server serves: the certificates and
+        C{self.factory} of its TLS (for L{tests.tlssupport.FTPSTestsMixin}),
+        and its root C{self.root} holding C{seed/}.
+        """
+        self.makeCertificates()
+        self.factory = makeContextFactory(self.both)
+        self.root = scratchDirectory(self)
+        self.big = seed(self.root)
 
     def steps(self, events, step):
         """

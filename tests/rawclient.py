@@ -88,6 +88,17 @@ class RawClient:
                     received += chunk
         return first, received, self.reply()
 
+    def storeCode(self, name, size):
+        """
+        Upload C{size} bytes as C{name} (C{STOR} over a passive
+        connection).
+
+        @return: the code of the upload's final reply (its first one, when
+            it was refused before any data).
+        """
+        first, _, last = self.transfer("STOR " + name, b"x" * size)
+        return (last or first)[:3]
+
     def close(self):
         """
         Close the control connection.

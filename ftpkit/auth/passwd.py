@@ -27,7 +27,7 @@ from ftpkit.auth.realms import isSafeUserName
 from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.auth.usersfile import UsersFileError, parseUser, parseUsers
 from ftpkit.deploy.limitoptions import parseByteCount
-from ftpkit.protocol.numbertext import wholeNumber
+from ftpkit.deploy.optionvalues import positiveInteger
 from ftpkit.shells.permissiontable import PERMISSIONS
 
 INTERRUPTED = 130
@@ -186,17 +186,15 @@ def byteCount(text):
 def positiveCount(text):
     """
     @param text: a count, such as a number of files.
-    @return: it as an C{int} of at least 1.
+    @return: it as an C{int} of at least 1, read as the server's options
+        are (L{positiveInteger}, by L{ftpkit.configvalues.positiveCount}'s
+        rule).
     @raise argparse.ArgumentTypeError: otherwise.
     """
     try:
-        value = wholeNumber(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer, not {text!r}")
-    return value
+        return positiveInteger(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def makeParser():

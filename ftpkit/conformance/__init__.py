@@ -10,7 +10,8 @@ from L{ftpkit.testing}, as it always was)::
         def makeShell(self):
             return MyShell(...)   # fresh, empty and writable
 
-The tests are in four parts: L{ftpkit.conformance.tree} (paths and
+The tests are in four parts, each on L{ftpkit.conformance.kit.ShellKit}
+(what the read-only kit shares): L{ftpkit.conformance.tree} (paths and
 directories), L{ftpkit.conformance.files} (open files),
 L{ftpkit.conformance.listings} (listings in batches) and
 L{ftpkit.conformance.resumes} (cut uploads resumed whole).

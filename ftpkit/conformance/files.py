@@ -23,6 +23,7 @@ from ftpkit.conformance.helpers import (
     writeFile,
     writesWholeFiles,
 )
+from ftpkit.conformance.kit import ShellKit
 from ftpkit.errors import (
     AlreadyExists,
     IsDirectory,
@@ -52,12 +53,6 @@ NEVER_PAUSED = (
     " an IRandomWriteFile, and the server does it" % (UPLOAD_BOUND >> 20))
 """What the upload backpressure test says of a consumer that never
 paused the upload."""
-
-SETTLE_TRIES = 500
-"""How many times L{FileTests.settle} is waited on, at most, for a stopped
-download's L{Deferred}: a shell reading in threads may answer late on a
-busy machine."""
-
 
 @implementer(IPushProducer)
 class _EagerProducer:
@@ -144,24 +139,10 @@ class _WatchedWriteFile:
         return self._file.abort()
 
 
-class FileTests:
+class FileTests(ShellKit):
     """
     Part of L{ftpkit.conformance.IFTPShellConformanceMixin}: open files.
     """
-
-    def settle(self):
-        """
-        Let work the shell left running show its effects: the kit waits on
-        this while a producer is paused or after it was stopped. The
-        default lets the reactor run for a moment; a shell working in
-        threads of its own may override it to wait for them.
-
-        @return: a L{Deferred} firing with C{None}.
-        """
-        from twisted.internet import reactor
-        from twisted.internet.task import deferLater
-
-        return deferLater(reactor, 0.01, lambda: None)
 
     @inlineCallbacks
     def openReading(self, path, offset=0):
@@ -469,17 +450,7 @@ class FileTests:
         L{Deferred} fires or fails.
         """
         yield writeFile(self.shell, ("f",), b"s" * (3 * 1024 * 1024))
-        consumer = CollectingConsumer(lambda c: c.stop())
-        opened = yield self.openReading(("f",))
-        outcome = []
-        opened.send(consumer).addBoth(outcome.append)
-        for _ in range(SETTLE_TRIES):
-            yield self.settle()
-            if outcome:
-                break
-        yield opened.close()
-        self.assertEqual(len(outcome), 1)
-        self.assertEqual(len(consumer.chunks), 1)
+        yield self.checkStoppedDownload(("f",))
 
     @inlineCallbacks
     def test_create(self):

@@ -11,6 +11,7 @@ from twisted.trial.unittest import SkipTest
 from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import writeFile
+from ftpkit.conformance.kit import ShellKit
 from ftpkit.errors import NoSuchFile, NotDirectory
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -22,7 +23,7 @@ from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
 
 
-class ListingTests:
+class ListingTests(ShellKit):
     """
     Part of L{ftpkit.conformance.IFTPShellConformanceMixin}: listings in
     batches.

@@ -22,17 +22,11 @@ from twisted.internet.defer import Deferred, gatherResults, inlineCallbacks
 from twisted.trial.unittest import SkipTest
 from zope.interface.verify import verifyObject
 
-from ftpkit.conformance.files import SETTLE_TRIES, FileTests
-from ftpkit.conformance.helpers import (
-    CollectingConsumer,
-    pausingConsumer,
-    readFile,
-)
+from ftpkit.conformance.helpers import pausingConsumer, readFile
+from ftpkit.conformance.kit import ShellKit
 from ftpkit.errors import IsDirectory, NoSuchFile, NotDirectory, PermissionDenied
 from ftpkit.fileinfo import DIRECTORY, FILE
 from ftpkit.interfaces import (
-    OPTIONAL_SHELL_INTERFACES,
-    IFTPShell,
     IFTPShellHash,
     IFTPShellNames,
     IRandomReadFile,
@@ -69,7 +63,7 @@ CHANGES = [
 """Each change a read-only shell refuses, as C{(method, arguments)}."""
 
 
-class IReadOnlyShellConformanceMixin:
+class IReadOnlyShellConformanceMixin(ShellKit):
     """
     The behaviour a read-only L{IFTPShell} must have, as trial tests.
 
@@ -80,8 +74,6 @@ class IReadOnlyShellConformanceMixin:
     working in threads of its own may override C{settle}, as for
     L{ftpkit.conformance.IFTPShellConformanceMixin}.
     """
-
-    settle = FileTests.settle
 
     def setUp(self):
         """
@@ -103,15 +95,6 @@ class IReadOnlyShellConformanceMixin:
             if info.isDirectory:
                 found.extend((yield self.tree(path + (name,))))
         return found
-
-    def test_verifyObject(self):
-        """
-        The shell provides L{IFTPShell} and each extra it claims.
-        """
-        self.assertTrue(verifyObject(IFTPShell, self.shell))
-        for extra in OPTIONAL_SHELL_INTERFACES:
-            if extra.providedBy(self.shell):
-                self.assertTrue(verifyObject(extra, self.shell))
 
     @inlineCallbacks
     def test_givesDeferreds(self):
@@ -249,19 +232,7 @@ class IReadOnlyShellConformanceMixin:
         After C{stopProducing}, a download writes nothing more and its
         L{Deferred} fires or fails.
         """
-        from ftpkit.shells.adapters import readFileFor
-
-        consumer = CollectingConsumer(lambda c: c.stop())
-        opened = readFileFor((yield self.shell.openForReading(("big.bin",))))
-        outcome = []
-        opened.send(consumer).addBoth(outcome.append)
-        for _ in range(SETTLE_TRIES):
-            yield self.settle()
-            if outcome:
-                break
-        yield opened.close()
-        self.assertEqual(len(outcome), 1)
-        self.assertEqual(len(consumer.chunks), 1)
+        yield self.checkStoppedDownload(("big.bin",))
 
     @inlineCallbacks
     def test_listNames(self):

@@ -12,6 +12,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import SkipTest
 
 from ftpkit.conformance.helpers import readFile, writeFile, writesWholeFiles
+from ftpkit.conformance.kit import ShellKit
 from ftpkit.errors import CommandNotImplemented, FTPError
 from ftpkit.interfaces import IFTPShellResume
 from ftpkit.shells.adapters import writeFileFor
@@ -27,7 +28,7 @@ CUT = 5
 """The bytes of L{NEW} the cut upload sends."""
 
 
-class ResumeTests:
+class ResumeTests(ShellKit):
     """
     A cut upload resumed as clients resume one, on the shell under test
     (C{self.shell}, from C{makeShell}) or, where it keeps no cut upload,

@@ -9,9 +9,9 @@ from types import CoroutineType
 
 from twisted.internet.defer import Deferred, inlineCallbacks
 from twisted.trial.unittest import SkipTest
-from zope.interface.verify import verifyObject
 
 from ftpkit.conformance.helpers import readFile, writeFile
+from ftpkit.conformance.kit import ShellKit
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
@@ -24,8 +24,6 @@ from ftpkit.errors import (
     PermissionDenied,
 )
 from ftpkit.interfaces import (
-    OPTIONAL_SHELL_INTERFACES,
-    IFTPShell,
     IFTPShellAvailable,
     IFTPShellChmod,
     IFTPShellFeatures,
@@ -46,7 +44,7 @@ from ftpkit.shells.answers import (
 )
 
 
-class TreeTests:
+class TreeTests(ShellKit):
     """
     Part of L{ftpkit.conformance.IFTPShellConformanceMixin}: the tree.
     """
@@ -59,15 +57,6 @@ class TreeTests:
         """
         entries = yield self.shell.list(path)
         return [name for name, info in entries]
-
-    def test_verifyObject(self):
-        """
-        The shell provides L{IFTPShell}, and so do its open files.
-        """
-        self.assertTrue(verifyObject(IFTPShell, self.shell))
-        for extra in OPTIONAL_SHELL_INTERFACES:
-            if extra.providedBy(self.shell):
-                self.assertTrue(verifyObject(extra, self.shell))
 
     @inlineCallbacks
     def test_givesDeferreds(self):

@@ -19,25 +19,10 @@ _DIRECTORY = statModule.S_IFDIR
 """Their value for a directory."""
 
 
-def splitBatch(pairs, links, format):
-    """
-    Format a batch as L{ftpkit.protocol.listing.ListFormat.stats} does,
-    and split it for the cache.
-
-    @param pairs: C{(name, os.stat_result)} pairs, in any order.
-    @param links: the names among them of links followed.
-    @param format: the format.
-    @return: the bytes of the batch, its segments (see
-        L{ftpkit.shells.listingcache.CachedListing.batches}) and the
-        pairs of the entries whose lines are kept, sorted by name.
-    """
-    parts, segments, stable = splitParts(pairs, links, format)
-    return b"".join(parts), segments, stable
-
-
 def splitParts(pairs, links, format):
     """
-    L{splitBatch}, the bytes of the batch left in parts: the runs of
+    Format a batch as L{ftpkit.protocol.listing.ListFormat.stats} does,
+    and split it for the cache, its bytes left in parts: the runs of
     lines its segments keep (the same objects) and the lines of the
     other entries.
 
@@ -54,10 +39,13 @@ def splitParts(pairs, links, format):
     A batch of such entries alone (most are) is looked at in C, not an
     entry at a time in Python.
 
-    @param pairs: as for L{splitBatch}.
-    @param links: as for L{splitBatch}.
-    @param format: as for L{splitBatch}.
-    @return: C{(parts, segments, stable)}; see L{splitBatch}.
+    @param pairs: C{(name, os.stat_result)} pairs, in any order.
+    @param links: the names among them of links followed.
+    @param format: the format.
+    @return: C{(parts, segments, stable)}: the bytes of the batch in
+        parts (joined, the format's bytes), its segments (see
+        L{ftpkit.shells.listingcache.CachedListing.batches}) and the
+        pairs of the entries whose lines are kept, sorted by name.
     """
     ordered = sorted(pairs, key=byName)
     if ordered and not links and _allKept(ordered):

@@ -94,13 +94,6 @@ class NestedAcrossRealmsTests(unittest.TestCase):
         self.assertTrue(client.login(user).startswith(b"230"))
         return client
 
-    def store(self, client, name, size):
-        """
-        @return: the code of the upload's final reply.
-        """
-        first, _, last = client.transfer("STOR " + name, b"x" * size)
-        return (last or first)[:3]
-
     def bobOnBoth(self, linked, workers=()):
         """
         Bob stores a byte on each host (both quotas measured), then
@@ -111,10 +104,10 @@ class NestedAcrossRealmsTests(unittest.TestCase):
         root = self.serve(linked, workers)
         default, virtual = self.session("bob", False), self.session(
             "bob", True)
-        self.assertEqual(self.store(default, "small", 1), b"226")
-        self.assertEqual(self.store(virtual, "small", 1), b"226")
-        self.assertEqual(self.store(virtual, "big", 250000), b"226")
-        self.assertEqual(self.store(default, "big", 250000), b"552")
+        self.assertEqual(default.storeCode("small", 1), b"226")
+        self.assertEqual(virtual.storeCode("small", 1), b"226")
+        self.assertEqual(virtual.storeCode("big", 250000), b"226")
+        self.assertEqual(default.storeCode("big", 250000), b"552")
         self.assertLessEqual(homeBytes(os.path.join(root, "bob")), QUOTA)
 
     def test_bobOnBoth(self):
@@ -144,9 +137,9 @@ class NestedAcrossRealmsTests(unittest.TestCase):
         root = self.serve()
         bob = self.session("bob", False)
         admin = self.session("admin", True)
-        self.assertEqual(self.store(bob, "small", 1), b"226")
-        self.assertEqual(self.store(admin, "big", 250000), b"226")
-        self.assertEqual(self.store(bob, "more", 100000), b"552")
+        self.assertEqual(bob.storeCode("small", 1), b"226")
+        self.assertEqual(admin.storeCode("big", 250000), b"226")
+        self.assertEqual(bob.storeCode("more", 100000), b"552")
         self.assertEqual(admin.command("DELE big")[:3], b"250")
-        self.assertEqual(self.store(bob, "more", 100000), b"226")
+        self.assertEqual(bob.storeCode("more", 100000), b"226")
         self.assertLessEqual(homeBytes(os.path.join(root, "bob")), QUOTA)

@@ -57,13 +57,6 @@ class ReloadedQuotaTests(unittest.TestCase):
         self.assertTrue(client.login(user).startswith(b"230"))
         return client
 
-    def store(self, client, name, size):
-        """
-        @return: the code of the upload's final reply.
-        """
-        first, _, last = client.transfer("STOR " + name, b"x" * size)
-        return (last or first)[:3]
-
     def reloadedQuota(self, realm, workers=()):
         """
         Start with C{realm} (given the users file), admin's session open;
@@ -89,9 +82,9 @@ class ReloadedQuotaTests(unittest.TestCase):
         if workers:
             self.server.waitForLog('"ftpkit_workers": [')
         bob = self.session("bob")
-        self.assertEqual(self.store(bob, "small", 1), b"226")
-        self.assertEqual(self.store(admin, "bob/admins", 250000), b"226")
-        self.assertEqual(self.store(bob, "big", 250000), b"552")
+        self.assertEqual(bob.storeCode("small", 1), b"226")
+        self.assertEqual(admin.storeCode("bob/admins", 250000), b"226")
+        self.assertEqual(bob.storeCode("big", 250000), b"552")
         self.assertLessEqual(homeBytes(os.path.join(root, "bob")), QUOTA)
 
     def test_usersRealmWorkers(self):

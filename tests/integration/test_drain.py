@@ -192,6 +192,25 @@ class DrainTests(unittest.TestCase):
                 return lines
             lines.append(line.rstrip("\r\n"))
 
+    def assertDownloadCut(self, server, down):
+        """
+        Start a download on C{down} and C{SIGTERM} C{server} once part of
+        it came: when the grace of 1 s is over, the download gets C{426},
+        then C{421}, and the server exits.
+
+        @param server: the L{tests.serverprocess.ServerProcess}, started
+            with C{--shutdown-grace 1}.
+        @param down: a logged-in C{ftplib} client of it.
+        """
+        downData = down.transfercmd("RETR big")
+        self.addCleanup(downData.close)
+        readExactly(downData, PART)
+        server.signal(signal.SIGTERM)
+        server.waitForLog("shutdown grace of 1 s over")
+        codes = [line[:4] for line in self.readReplies(down)]
+        self.assertEqual(codes, ["426 ", "421 "])
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
     def test_cutDownload(self):
         """
         A download still running when the grace is over gets C{426} for
@@ -201,14 +220,7 @@ class DrainTests(unittest.TestCase):
         """
         server = self.start("--shutdown-grace", "1")
         down = self.session(server)
-        downData = down.transfercmd("RETR big")
-        self.addCleanup(downData.close)
-        readExactly(downData, PART)
-        server.signal(signal.SIGTERM)
-        server.waitForLog("shutdown grace of 1 s over")
-        codes = [line[:4] for line in self.readReplies(down)]
-        self.assertEqual(codes, ["426 ", "421 "])
-        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertDownloadCut(server, down)
 
     def cutDownloadTLS(self, *extra):
         """
@@ -219,14 +231,7 @@ class DrainTests(unittest.TestCase):
         C{421} and closed the session before its command replied).
         """
         server, down = self.startTLS("--shutdown-grace", "1", *extra)
-        downData = down.transfercmd("RETR big")
-        self.addCleanup(downData.close)
-        readExactly(downData, PART)
-        server.signal(signal.SIGTERM)
-        server.waitForLog("shutdown grace of 1 s over")
-        codes = [line[:4] for line in self.readReplies(down)]
-        self.assertEqual(codes, ["426 ", "421 "])
-        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        self.assertDownloadCut(server, down)
 
     def test_cutDownloadTLS(self):
         self.cutDownloadTLS()

@@ -10,13 +10,13 @@ import io
 import os
 import time
 
-from twisted.internet import task, utils
+from twisted.internet import task
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.clientprograms import CURL, LFTP
+from tests.clientprograms import CURL, LFTP, lftpMirror, runProgram
 from tests.clienttrees import makeTree, sha256, treeDigest
 from tests.ftpclient import breakOffUpload, ftplibLogin
 from tests.scratch import scratchDirectory
@@ -265,9 +265,6 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
     curl and lftp against the bucket.
     """
 
-    def runProgram(self, program, *args):
-        return utils.getProcessOutputAndValue(program, list(args), env=os.environ)
-
     async def test_curl(self):
         """
         curl -T uploads (a multipart upload), curl downloads it back, and
@@ -278,14 +275,14 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
         source = os.path.join(self.local, "up.bin")
         with open(source, "wb") as f:
             f.write(os.urandom(17 * MiB + 3))
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             CURL, "-sS", "--max-time", "120", "-u", "alice:secret", "-T", source,
             self.url + "up.bin")
         self.assertEqual(code, 0, err)
         self.assertEqual(hashlib.sha256(self.fs.cat_file(self.key("up.bin")))
                          .hexdigest(), sha256(source))
         back = os.path.join(self.local, "back.bin")
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             CURL, "-sS", "--max-time", "120", "-u", "alice:secret", "-o", back,
             self.url + "up.bin")
         self.assertEqual(code, 0, err)
@@ -295,7 +292,7 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
         resumed = os.path.join(self.local, "resumed.bin")
         with open(resumed, "wb") as f:
             f.write(part)
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             CURL, "-sS", "--max-time", "120", "-u", "alice:secret", "-C", "-",
             "-o", resumed, self.url + "up.bin")
         self.assertEqual(code, 0, err)
@@ -311,12 +308,7 @@ class S3ClientTests(S3ServerMixin, unittest.TestCase):
         upload = os.path.join(self.local, "up")
         makeTree(upload, files=30)
         down = os.path.join(self.local, "down")
-        script = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
-                  "set net:max-retries 1; set net:timeout 30; "
-                  f"mirror -R {upload} /tree; mirror /tree {down}; quit")
-        out, err, code = await self.runProgram(
-            LFTP, "-u", "alice,secret", "-p", str(self.server.port), "-e",
-            script, "127.0.0.1")
+        out, err, code = await lftpMirror(self.server.port, upload, down)
         self.assertEqual(code, 0, err)
         self.assertEqual(treeDigest(down), treeDigest(upload))
         self.assertEqual(len(treeDigest(down)), 30)

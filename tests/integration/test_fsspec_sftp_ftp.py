@@ -8,13 +8,12 @@ import ftplib
 import io
 import os
 
-from twisted.internet import utils
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.clientprograms import CURL, LFTP
+from tests.clientprograms import CURL, LFTP, lftpMirror, runProgram
 from tests.clienttrees import makeTree, sha256, treeDigest
 from tests.ftpclient import breakOffUpload, ftplibLogin
 from tests.storageservers import sshServer
@@ -59,9 +58,6 @@ class SFTPGatewayMixin(LoopbackServerMixin):
         @return: a logged-in L{ftplib.FTP} (blocking; call in a thread).
         """
         return ftplibLogin(self, self.server.port, timeout=60)
-
-    def runProgram(self, program, *args):
-        return utils.getProcessOutputAndValue(program, list(args), env=os.environ)
 
 
 class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
@@ -152,14 +148,14 @@ class SFTPClientTests(SFTPGatewayMixin, unittest.TestCase):
         with open(os.path.join(self.root, "part.bin"), "wb") as f:
             f.write(data[:1234567])
         curl = [CURL, "-sS", "--max-time", "120", "-u", "alice:secret"]
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             *curl, "-T", source, self.url + "up.bin")
         self.assertEqual(code, 0, err)
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             *curl, "-C", "-", "-T", source, self.url + "part.bin")
         self.assertEqual(code, 0, err)
         back = os.path.join(self.local, "back.bin")
-        out, err, code = await self.runProgram(
+        out, err, code = await runProgram(
             *curl, "-o", back, self.url + "up.bin")
         self.assertEqual(code, 0, err)
         for path in (os.path.join(self.root, "up.bin"),
@@ -176,12 +172,7 @@ class SFTPClientTests(SFTPGatewayMixin, unittest.TestCase):
         upload = os.path.join(self.local, "up")
         makeTree(upload)
         down = os.path.join(self.local, "down")
-        script = ("set cmd:fail-exit yes; set ftp:ssl-allow no; "
-                  "set net:max-retries 1; set net:timeout 30; "
-                  f"mirror -R {upload} /tree; mirror /tree {down}; quit")
-        out, err, code = await self.runProgram(
-            LFTP, "-u", "alice,secret", "-p", str(self.server.port), "-e",
-            script, "127.0.0.1")
+        out, err, code = await lftpMirror(self.server.port, upload, down)
         self.assertEqual(code, 0, err)
         self.assertEqual(treeDigest(os.path.join(self.root, "tree")),
                          treeDigest(upload))

@@ -27,17 +27,14 @@ import subprocess
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.transfers import REUSE_REFUSED
-from ftpkit.control.tls import makeContextFactory
 from ftpkit.ops import events
 from tests.clientscenario import (
     BIG,
     DRIVERS,
     ScenarioChecks,
     drive,
-    seed,
     sha256,
 )
-from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import FTPSTestsMixin, hasIPv6
 
@@ -82,10 +79,7 @@ class CommonsNetTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
             raise unittest.SkipTest(
                 f"{JAR} is missing (apt-get install libcommons-net-java)")
         self.classPath = compiledDriver()
-        self.makeCertificates()
-        self.factory = makeContextFactory(self.both)
-        self.root = scratchDirectory(self)
-        self.big = seed(self.root)
+        self.prepareScenario()
 
     async def runDriver(self, host, security, data, port=None, *extra):
         """

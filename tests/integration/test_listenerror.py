@@ -13,7 +13,7 @@ import time
 from twisted.trial import unittest
 
 from tests.scratch import scratchDirectory
-from tests.twistdrun import SOURCE, TWISTD
+from tests.twistdrun import SOURCE, twistdRun
 
 
 class AddressInUseTests(unittest.TestCase):
@@ -37,18 +37,26 @@ class AddressInUseTests(unittest.TestCase):
             (else the C{--listen} one).
         @return: the exit status and output of a server on a taken port.
         """
-        port = f"tcp:{self.takenPort()}:interface=127.0.0.1"
-        if metrics:
-            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
-                      "--metrics", port]
-        else:
-            listen = ["--listen", port]
+        listen = self.listenOptions(metrics)
         done = subprocess.run(
             [sys.executable, "-m", "ftpkit", *listen, "--root", os.getcwd(),
              "--auth", "anonymous", *extra],
             capture_output=True, text=True, timeout=60,
             env=dict(os.environ, PYTHONPATH=SOURCE))
         return done.returncode, done.stdout + done.stderr
+
+    def listenOptions(self, metrics):
+        """
+        @param metrics: whether the taken port is the C{--metrics} one
+            (else the C{--listen} one).
+        @return: the server's C{--listen} and C{--metrics} options, one of
+            their ports taken (L{takenPort}).
+        """
+        taken = f"tcp:{self.takenPort()}:interface=127.0.0.1"
+        if metrics:
+            return ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
+                    "--metrics", taken]
+        return ["--listen", taken]
 
     def freePort(self):
         """
@@ -128,20 +136,12 @@ class DaemonAddressInUseTests(AddressInUseTests):
         directory = scratchDirectory(self)
         pidPath = os.path.join(directory, "ftpkit.pid")
         logPath = os.path.join(directory, "ftpkit.log")
-        taken = f"tcp:{self.takenPort()}:interface=127.0.0.1"
-        if metrics:
-            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
-                      "--metrics", taken]
-        else:
-            listen = ["--listen", taken]
+        listen = self.listenOptions(metrics)
         try:
-            done = subprocess.run(
-                [sys.executable, "-c", TWISTD, f"--pidfile={pidPath}",
-                 f"--logfile={logPath}", "ftpkit", *listen,
-                 "--root", directory, "--auth", "anonymous", *extra],
-                capture_output=True, text=True, timeout=30, cwd=directory,
-                stdin=subprocess.DEVNULL,
-                env=dict(os.environ, PYTHONPATH=SOURCE))
+            done = twistdRun(
+                f"--pidfile={pidPath}", f"--logfile={logPath}", "ftpkit",
+                *listen, "--root", directory, "--auth", "anonymous", *extra,
+                cwd=directory, timeout=30)
         except subprocess.TimeoutExpired:
             self.fail("twistd still waits for the daemon that exited")
         self.assertFalse(os.path.exists(pidPath))
@@ -177,18 +177,10 @@ class LogFileAddressInUseTests(AddressInUseTests):
         """
         directory = scratchDirectory(self)
         logPath = os.path.join(directory, "ftpkit.log")
-        taken = f"tcp:{self.takenPort()}:interface=127.0.0.1"
-        if metrics:
-            listen = ["--listen", f"tcp:{self.freePort()}:interface=127.0.0.1",
-                      "--metrics", taken]
-        else:
-            listen = ["--listen", taken]
-        done = subprocess.run(
-            [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
-             f"--logfile={logPath}", "ftpkit", *listen, "--root", directory,
-             "--auth", "anonymous", *extra],
-            capture_output=True, text=True, timeout=60, cwd=directory,
-            stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=SOURCE))
+        listen = self.listenOptions(metrics)
+        done = twistdRun(
+            "-n", "--pidfile=", f"--logfile={logPath}", "ftpkit", *listen,
+            "--root", directory, "--auth", "anonymous", *extra, cwd=directory)
         with open(logPath) as f:
             log = f.read()
         self.assertEqual(log.count("Address already in use"), 1, log)

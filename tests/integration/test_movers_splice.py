@@ -23,61 +23,28 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
+from tests.uploadbatches import BatchCases, connectedPair
 
 
-def _connectedPair(testCase):
-    """
-    @return: C{(sender, receiver)}, a TCP connection on 127.0.0.1; the
-        receiver is non-blocking.
-    """
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    sender = socket.create_connection(listener.getsockname())
-    receiver, _ = listener.accept()
-    listener.close()
-    receiver.setblocking(False)
-    for sock in (sender, receiver):
-        testCase.addCleanup(sock.close)
-    return sender, receiver
-
-
-class SpliceBatchTests(unittest.TestCase):
+class SpliceBatchTests(BatchCases, unittest.TestCase):
     """
     L{batches.spliceBatch} moves what a socket has into a file and says
     why it stopped.
     """
 
+    limit = batches.BATCH_SIZE
+
     def setUp(self):
         if not splicing.available:
             raise unittest.SkipTest("no splice(2) here")
-        self.sender, self.receiver = _connectedPair(self)
+        BatchCases.setUp(self)
         self.pipe = pipes.openPipe()
         for fd in self.pipe:
             self.addCleanup(os.close, fd)
-        self.path = self.mktemp()
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
-        self.addCleanup(os.close, self.fd)
 
-    def batch(self, position=0, limit=batches.BATCH_SIZE):
-        return batches.spliceBatch(self.receiver.fileno(), self.pipe,
-                                    self.fd, position, limit)
-
-    def content(self):
-        with open(self.path, "rb") as f:
-            return f.read()
-
-    def test_emptyThenEnd(self):
-        """
-        Nothing sent yet: L{batches.EMPTY}. Bytes then the end: they land
-        at the position given, and L{batches.END}.
-        """
-        self.assertEqual(self.batch(), (0, batches.EMPTY))
-        self.sender.sendall(b"hello")
-        self.sender.shutdown(socket.SHUT_WR)
-        moved, why = self.batch(position=3)
-        self.assertEqual((moved, why), (5, batches.END))
-        self.assertEqual(self.content(), b"\0\0\0hello")
+    def batchInto(self, fd, position, limit):
+        return batches.spliceBatch(self.receiver.fileno(), self.pipe, fd,
+                                   position, limit)
 
     def test_limit(self):
         """
@@ -144,25 +111,6 @@ class SpliceBatchTests(unittest.TestCase):
         crossing = [(offset, count) for offset, count in intoFile
                     if offset // size != (offset + count - 1) // size]
         self.assertEqual(crossing, [])
-
-    def test_broken(self):
-        """
-        A reset connection: L{batches.BROKEN}.
-        """
-        self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                               struct.pack("ii", 1, 0))
-        self.sender.close()
-        self.assertEqual(self.batch(), (0, batches.BROKEN))
-
-    def test_writeErrorRaised(self):
-        """
-        A failing write raises its C{OSError}.
-        """
-        readOnly = os.open(self.path, os.O_RDONLY)
-        self.addCleanup(os.close, readOnly)
-        self.sender.sendall(b"data")
-        self.assertRaises(OSError, batches.spliceBatch,
-                          self.receiver.fileno(), self.pipe, readOnly, 0)
 
 
 class SplicedUploadTests(LoopbackServerMixin, unittest.TestCase):
@@ -277,7 +225,7 @@ def _splicedUpload(testCase, writer, data, end=True, reset=False):
 
     from ftpkit.data.connection import LeanConnection
 
-    sender, receiver = _connectedPair(testCase)
+    sender, receiver = connectedPair(testCase)
     sender.sendall(data)
     if reset:
         sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -512,7 +460,7 @@ class WaitedUploadClosedAtOnceTests(unittest.TestCase):
 
         shell = FilesystemShell(self.root, runner=threads.deferToThread)
         writer = await shell.openForWriting(("f",))
-        sender, receiver = _connectedPair(self)
+        sender, receiver = connectedPair(self)
         number = receiver.fileno()
         connection = LeanConnection(receiver, reactor, 60.0, lambda: None)
         receiving = defer.ensureDeferred(

@@ -14,13 +14,11 @@ import shutil
 
 from twisted.trial import unittest
 
-from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     BIG,
     DRIVERS,
     ScenarioChecks,
     drive,
-    seed,
 )
 from tests.clienttrees import treeDigest, writeTree
 from tests.scratch import scratchDirectory
@@ -64,10 +62,7 @@ class BasicFtpTests(ScenarioChecks, FTPSTestsMixin, unittest.TestCase):
                 "basic-ftp is not installed: npm install --prefix DIR "
                 "basic-ftp, then FTPKIT_NODE_MODULES=DIR/node_modules "
                 "(.ci/run does)")
-        self.makeCertificates()
-        self.factory = makeContextFactory(self.both)
-        self.root = scratchDirectory(self)
-        self.big = seed(self.root)
+        self.prepareScenario()
         self.local = scratchDirectory(self)
         writeTree(os.path.join(self.local, "tree"), TREE, "emptydir")
 

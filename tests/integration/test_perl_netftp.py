@@ -18,12 +18,10 @@ import subprocess
 
 from twisted.trial import unittest
 
-from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     DRIVERS,
     NetFTPScenarioTests,
     drive,
-    seed,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -52,10 +50,7 @@ class NetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
     def setUp(self):
         if PERL is None:
             raise unittest.SkipTest("perl is not installed")
-        self.makeCertificates()
-        self.factory = makeContextFactory(self.both)
-        self.root = scratchDirectory(self)
-        self.big = seed(self.root)
+        self.prepareScenario()
         self.local = scratchDirectory(self)
 
     async def scenario(self, host, security, data, port=None):

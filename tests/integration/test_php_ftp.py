@@ -15,13 +15,11 @@ import shutil
 
 from twisted.trial import unittest
 
-from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     BIG,
     DRIVERS,
     NetFTPScenarioTests,
     drive,
-    seed,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -42,10 +40,7 @@ class PHPFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
     def setUp(self):
         if PHP is None:
             raise unittest.SkipTest("php is not installed (php-cli)")
-        self.makeCertificates()
-        self.factory = makeContextFactory(self.both)
-        self.root = scratchDirectory(self)
-        self.big = seed(self.root)
+        self.prepareScenario()
         self.local = scratchDirectory(self)
 
     async def scenario(self, host, security, data, port=None):

@@ -16,13 +16,11 @@ import subprocess
 
 from twisted.trial import unittest
 
-from ftpkit.control.tls import makeContextFactory
 from tests.clientscenario import (
     BIG,
     DRIVERS,
     NetFTPScenarioTests,
     drive,
-    seed,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -57,10 +55,7 @@ class RubyNetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
         missing = missingNetFTP()
         if missing:
             raise unittest.SkipTest(missing)
-        self.makeCertificates()
-        self.factory = makeContextFactory(self.both)
-        self.root = scratchDirectory(self)
-        self.big = seed(self.root)
+        self.prepareScenario()
         self.local = scratchDirectory(self)
 
     async def scenario(self, host, security, data, port=None):

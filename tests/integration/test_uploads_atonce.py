@@ -9,7 +9,6 @@ to the disk threads, and failures keep the same guarantees.
 import errno
 import os
 import socket
-import struct
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -23,8 +22,8 @@ from ftpkit.errors import InsufficientStorage, UploadTooLarge
 from ftpkit.shells import diskqueue
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.shortcalls import ShortCalls
-from tests.integration.test_movers_splice import _connectedPair
 from tests.scratch import scratchDirectory
+from tests.uploadbatches import BatchCases, connectedPair
 
 
 class CountedShellMixin:
@@ -75,7 +74,7 @@ class UploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         """
         from twisted.internet import reactor
 
-        sender, receiver = _connectedPair(self)
+        sender, receiver = connectedPair(self)
         sender.sendall(data)
         if close:
             sender.shutdown(socket.SHUT_WR)
@@ -321,35 +320,16 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
         self.assertEqual(len(self.jobs), 3)
 
 
-class ReadBatchTests(unittest.TestCase):
+class ReadBatchTests(BatchCases, unittest.TestCase):
     """
     L{batches.readBatch} moves what a socket has into a file through
     Python and says why it stopped, as L{batches.spliceBatch} does.
     """
 
-    def setUp(self):
-        self.sender, self.receiver = _connectedPair(self)
-        self.path = self.mktemp()
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT)
-        self.addCleanup(os.close, self.fd)
+    limit = batches.SHORT_BATCH_SIZE
 
-    def batch(self, position=0, limit=batches.SHORT_BATCH_SIZE):
-        return batches.readBatch(self.receiver, self.fd, position, limit)
-
-    def content(self):
-        with open(self.path, "rb") as f:
-            return f.read()
-
-    def test_emptyThenEnd(self):
-        """
-        Nothing sent yet: L{batches.EMPTY}. Bytes then the end: they land
-        at the position given, and L{batches.END}.
-        """
-        self.assertEqual(self.batch(), (0, batches.EMPTY))
-        self.sender.sendall(b"hello")
-        self.sender.shutdown(socket.SHUT_WR)
-        self.assertEqual(self.batch(position=3), (5, batches.END))
-        self.assertEqual(self.content(), b"\0\0\0hello")
+    def batchInto(self, fd, position, limit):
+        return batches.readBatch(self.receiver, fd, position, limit)
 
     def test_limit(self):
         """
@@ -361,22 +341,3 @@ class ReadBatchTests(unittest.TestCase):
         self.assertEqual(self.batch(limit=30000), (30000, batches.MORE))
         self.assertEqual(self.batch(position=30000), (20000, batches.END))
         self.assertEqual(self.content(), payload)
-
-    def test_broken(self):
-        """
-        A reset connection: L{batches.BROKEN}.
-        """
-        self.sender.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                               struct.pack("ii", 1, 0))
-        self.sender.close()
-        self.assertEqual(self.batch(), (0, batches.BROKEN))
-
-    def test_writeErrorRaised(self):
-        """
-        A failing write raises its C{OSError}.
-        """
-        readOnly = os.open(self.path, os.O_RDONLY)
-        self.addCleanup(os.close, readOnly)
-        self.sender.sendall(b"data")
-        self.assertRaises(OSError, batches.readBatch, self.receiver,
-                          readOnly, 0, batches.SHORT_BATCH_SIZE)

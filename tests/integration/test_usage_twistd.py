@@ -14,7 +14,6 @@ C{docs/deployment.rst}).
 
 import io
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +31,13 @@ from ftpkit.deploy.twistdpaths import (
     twistdWarning,
 )
 from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
-from tests.twistdrun import SOURCE, TWISTD, runTwistd
+from tests.twistdrun import (
+    SOURCE,
+    TWISTD,
+    runTwistd,
+    twistdRun,
+    withoutFileCapabilities,
+)
 
 
 class TwistdIdTests(unittest.TestCase):
@@ -133,12 +138,10 @@ class TwistdPathTests(unittest.TestCase):
         error, not a traceback.
         """
         missing = os.path.join(scratchDirectory(self), "gone")
-        done = subprocess.run(
-            [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
-             "--logfile", os.path.join(missing, "x.log"), "ftpkit",
-             "--listen", "tcp:0:interface=127.0.0.1", "--root",
-             scratchDirectory(self)], capture_output=True, text=True,
-            timeout=60, env=dict(os.environ, PYTHONPATH=SOURCE))
+        done = twistdRun(
+            "-n", "--pidfile=", "--logfile", os.path.join(missing, "x.log"),
+            "ftpkit", "--listen", "tcp:0:interface=127.0.0.1", "--root",
+            scratchDirectory(self))
         self.assertEqual(
             (done.returncode, done.stderr.splitlines()[-1:]),
             (1, [f"twistd ftpkit: --logfile: no directory {missing!r} for "
@@ -196,19 +199,11 @@ class UnwritablePathTests(unittest.TestCase):
             -n ... ftpkit}, as root without the capabilities that bypass
             file permissions.
         """
-        prefix = []
-        if os.getuid() == 0:
-            if shutil.which("setpriv") is None:
-                raise unittest.SkipTest("setpriv not installed")
-            prefix = ["setpriv", "--bounding-set=-dac_override,"
-                      "-dac_read_search", "--inh-caps=-dac_override,"
-                      "-dac_read_search", "--"]
-        done = subprocess.run(
-            [*prefix, sys.executable, "-c", TWISTD, "-n", *twistdOptions,
-             "ftpkit", "--listen", "tcp:0:interface=127.0.0.1", "--root",
-             scratchDirectory(self)], capture_output=True, text=True,
-            timeout=60, stdin=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=SOURCE))
+        prefix = withoutFileCapabilities()
+        done = twistdRun(
+            "-n", *twistdOptions, "ftpkit", "--listen",
+            "tcp:0:interface=127.0.0.1", "--root", scratchDirectory(self),
+            prefix=prefix)
         return done.returncode, done.stderr, done.stdout
 
     def test_unwritable(self):

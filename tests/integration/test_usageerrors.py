@@ -4,7 +4,6 @@ process itself (its privileges), or must come before anything listens.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ from twisted.trial import unittest
 
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
-from tests.twistdrun import SOURCE
+from tests.twistdrun import SOURCE, withoutFileCapabilities
 
 
 class UnreadableTests(unittest.TestCase):
@@ -39,13 +38,7 @@ class UnreadableTests(unittest.TestCase):
         os.chmod(secret, 0)
         os.chmod(closed, 0)
         self.addCleanup(os.chmod, closed, 0o700)
-        prefix = []
-        if os.getuid() == 0:
-            if shutil.which("setpriv") is None:
-                raise unittest.SkipTest("setpriv not installed")
-            prefix = ["setpriv", "--bounding-set=-dac_override,"
-                      "-dac_read_search", "--inh-caps=-dac_override,"
-                      "-dac_read_search", "--"]
+        prefix = withoutFileCapabilities()
         for argv, expected in [
                 (["--root", closed], f"ftpkit: --root: {closed!r}: cannot "
                  "read it (Permission denied) (see --help)\n"),

@@ -8,8 +8,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 from twisted.trial import unittest
@@ -17,7 +15,7 @@ from twisted.trial import unittest
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf, freePort
 from tests.sitescripts import sitePath
-from tests.twistdrun import SOURCE, TWISTD
+from tests.twistdrun import twistdRun
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -155,13 +153,11 @@ class WorkerLogTests(unittest.TestCase):
         logPath = os.path.join(directory, "ftpkit.log")
         pidPath = os.path.join(directory, "ftpkit.pid")
         port = freePort()
-        subprocess.run(
-            [sys.executable, "-c", TWISTD, f"--logfile={logPath}",
-             f"--pidfile={pidPath}", "ftpkit", "--workers", "2",
-             "--listen", f"tcp:{port}:interface=127.0.0.1",
-             "--root", directory, "--auth", "anonymous"],
-            cwd=directory, env=dict(os.environ, PYTHONPATH=SOURCE),
-            stdin=subprocess.DEVNULL, check=True, timeout=TIMEOUT)
+        twistdRun(
+            f"--logfile={logPath}", f"--pidfile={pidPath}", "ftpkit",
+            "--workers", "2", "--listen", f"tcp:{port}:interface=127.0.0.1",
+            "--root", directory, "--auth", "anonymous", cwd=directory,
+            timeout=TIMEOUT).check_returncode()
         server = _Daemon(self, pidPath, logPath, port)
         server.waitForLog(READY, 2)
         server.login().quit()

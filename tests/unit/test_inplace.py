@@ -21,20 +21,7 @@ from ftpkit.errors import TransferAborted
 from ftpkit.fileinfo import FileDescriptor
 from tests.unit.test_linger import _EpollClock
 from tests.unit.test_movers import DescriptorOnlyFile
-
-
-def _connectedPair(testCase):
-    """
-    @return: C{(client, server)}, a TCP connection on 127.0.0.1; the
-        server's end is non-blocking; both closed when the test ends.
-    """
-    with socket.create_server(("127.0.0.1", 0)) as listening:
-        client = socket.create_connection(listening.getsockname())
-        server, _ = listening.accept()
-    server.setblocking(False)
-    testCase.addCleanup(client.close)
-    testCase.addCleanup(server.close)
-    return client, server
+from tests.uploadbatches import connectedPair
 
 
 def _sendSoon(testCase, client, pieces, end=True):
@@ -78,7 +65,7 @@ class WaitInPlaceTests(unittest.TestCase):
     def setUp(self):
         self.reactor = _EpollClock()
         self.addCleanup(self.reactor._poller.close)
-        self.client, self.server = _connectedPair(self)
+        self.client, self.server = connectedPair(self)
 
     def test_readable(self):
         """
@@ -143,7 +130,7 @@ class SpliceInPlaceTests(unittest.TestCase):
             raise unittest.SkipTest("no splice(2) here")
         self.reactor = _EpollClock()
         self.addCleanup(self.reactor._poller.close)
-        self.client, self.server = _connectedPair(self)
+        self.client, self.server = connectedPair(self)
         self.connection = LeanConnection(self.server, self.reactor, 60.0,
                                          lambda: None)
         self.addCleanup(self.connection.abort)
@@ -216,7 +203,7 @@ class SpliceInPlaceTests(unittest.TestCase):
         inPlace = []
         self.patch(splicing, "waitInPlace",
                    lambda *args: inPlace.append(args) or False)
-        otherClient, otherServer = _connectedPair(self)
+        otherClient, otherServer = connectedPair(self)
         otherConnection = LeanConnection(otherServer, self.reactor, 60.0,
                                          lambda: None)
         self.addCleanup(otherConnection.abort)

@@ -20,7 +20,7 @@ from ftpkit.compat.inotify import (
 from ftpkit.protocol.listing import ListFormat, NamesFormat
 from ftpkit.protocol.listingdates import FUTURE, RECENT, sameForms
 from ftpkit.protocol.listingfacts import FACTS, FactsFormat
-from ftpkit.shells.cachedparts import renderBatch, splitBatch
+from ftpkit.shells.cachedparts import renderBatch, splitParts
 from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import groupName, ownerName
 from ftpkit.shells.listingcache import CachedListing, ListingCache
@@ -176,7 +176,7 @@ def _stat(mode=0o100644, nlink=1, size=0, mtime=1_700_000_000.0):
 
 class SplitBatchTests(unittest.TestCase):
     """
-    L{splitBatch} and L{renderBatch} give the bytes the format gives.
+    L{splitParts} and L{renderBatch} give the bytes the format gives.
     """
 
     def test_split(self):
@@ -190,8 +190,9 @@ class SplitBatchTests(unittest.TestCase):
                  ("e", _stat(size=5)), ("l", _stat(size=6)),
                  ("z", _stat(nlink=0, size=7))]
         format = ListFormat(1_700_000_100)
-        data, segments, stable = splitBatch(pairs, {"l"}, format)
-        self.assertEqual(data, format.stats(pairs, ownerName, groupName))
+        parts, segments, stable = splitParts(pairs, {"l"}, format)
+        self.assertEqual(b"".join(parts),
+                         format.stats(pairs, ownerName, groupName))
         self.assertEqual([type(s) is bytes or s for s in segments],
                          [True, ("b",), True, ("d",), True, ("l",), ("z",)])
         self.assertEqual([name for name, _ in stable], ["a", "c", "e"])
@@ -210,7 +211,7 @@ class SplitBatchTests(unittest.TestCase):
         """
         pairs = [("a", _stat()), ("b", _stat(0o40755))]
         format = FactsFormat(FACTS, True)
-        _, segments, _ = splitBatch(pairs, set(), format)
+        _, segments, _ = splitParts(pairs, set(), format)
 
         def lstat(name):
             raise FileNotFoundError(name)

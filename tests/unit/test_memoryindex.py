@@ -45,6 +45,24 @@ def _fill(fs):
         fs.mkdir(path)
 
 
+def answers(fs, call, path):
+    """
+    @param fs: an fsspec filesystem, indexed or not.
+    @param call: the name of a method looking up a path (C{info}, C{ls},
+        C{isdir}, C{exists}).
+    @param path: the path.
+    @return: what C{call} of C{fs} gives for C{path}, or the type of the
+        exception it raises; listings sorted by name.
+    """
+    try:
+        result = getattr(fs, call)(path)
+    except Exception as error:
+        return type(error)
+    if call == "ls":
+        return sorted(result, key=lambda entry: entry["name"])
+    return result
+
+
 _PATHS = ("", "/", "/a", "/a/nothing", "/d", "/d/", "/d/b", "/d/sub",
           "/d/sub/deeper", "/d/sub/deeper/e", "/d/made", "/d/made/inner",
           "/empty", "/m", "/m/n", "/m/n/o", "/x y", "/x y/z", "/missing",
@@ -67,19 +85,6 @@ class IndexedAnswersTests(unittest.SynchronousTestCase):
         _fill(self.fs)
         self.indexed = IndexedMemoryFileSystem(self.fs)
 
-    def answers(self, fs, call, path):
-        """
-        @return: what C{call} of C{fs} gives for C{path}, or the type of
-            the exception it raises; listings sorted by name.
-        """
-        try:
-            result = getattr(fs, call)(path)
-        except Exception as error:
-            return type(error)
-        if call == "ls":
-            return sorted(result, key=lambda entry: entry["name"])
-        return result
-
     def assertSameAnswers(self):
         """
         Every call looking up a path answers as fsspec does, for every
@@ -87,8 +92,8 @@ class IndexedAnswersTests(unittest.SynchronousTestCase):
         """
         for call in ("info", "ls", "find", "isdir", "exists"):
             for path in _PATHS:
-                self.assertEqual(self.answers(self.indexed, call, path),
-                                 self.answers(self.fs, call, path),
+                self.assertEqual(answers(self.indexed, call, path),
+                                 answers(self.fs, call, path),
                                  (call, path))
         for path in _PATHS:
             self.assertEqual(

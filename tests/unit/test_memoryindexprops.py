@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from twisted.trial import unittest
 
 from ftpkit.shells.memoryindex import PathIndex, indexStore
+from tests.unit.test_memoryindex import answers
 
 try:
     import fsspec
@@ -54,20 +55,6 @@ def _scanned(fs):
 
 _LOOKED_UP = ("", "/a", "/b", "/a/a", "/a/b", "/b/a", "/b/b")
 """Every path L{_PATH} draws, and the root."""
-
-
-def _answers(fs, call, path):
-    """
-    @return: what C{call} of C{fs} gives for C{path}, or the type of the
-        exception it raises; listings sorted by name.
-    """
-    try:
-        result = getattr(fs, call)(path)
-    except Exception as error:
-        return type(error)
-    if call == "ls":
-        return sorted(result, key=lambda entry: entry["name"])
-    return result
 
 
 def _places(directories):
@@ -160,5 +147,5 @@ class IndexAgainstScanTests(unittest.SynchronousTestCase):
         indexed = IndexedMemoryFileSystem(fs)
         for call in ("info", "ls", "isdir", "exists"):
             for path in _LOOKED_UP:
-                self.assertEqual(_answers(indexed, call, path),
-                                 _answers(fs, call, path), (call, path))
+                self.assertEqual(answers(indexed, call, path),
+                                 answers(fs, call, path), (call, path))

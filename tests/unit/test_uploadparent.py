@@ -11,22 +11,13 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.errors import PermissionDenied
-from ftpkit.shells import cachedopen
 from ftpkit.shells.diskpaths import jailFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.uploadlocks import mayRemoveDirectory
 from ftpkit.testing import readFile, writeFile
-from tests.scratch import scratchRoot, writeLocal
-
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY
-
-
-def _openDescriptors():
-    """
-    @return: how many descriptors this process has open.
-    """
-    return len(os.listdir("/proc/self/fd"))
+from tests.openparent import DIRECTORY, openDescriptors, parentRoot
+from tests.scratch import writeLocal
 
 
 class OpenParentTests(unittest.TestCase):
@@ -37,25 +28,19 @@ class OpenParentTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = scratchRoot(self)
-        fd = cachedopen.openCached(self.root, _DIRECTORY)
-        if fd is None:
-            raise unittest.SkipTest("no openat2 here")
-        os.close(fd)
-        self.directory = os.path.join(self.root, b"a", b"b")
-        os.makedirs(self.directory)
+        self.root, self.directory = parentRoot(self)
         writeLocal(os.path.join(self.directory, b"f.txt"), b"x")
         os.symlink(b"a", os.path.join(self.root, b"in"))
         os.symlink(b"f.txt", os.path.join(self.directory, b"link"))
         self.jail = jailFor(self.root)
-        self.before = _openDescriptors()
+        self.before = openDescriptors()
 
     def assertNothing(self, path):
         """
         Assert that C{path} gets nothing, and leaves no descriptor open.
         """
         self.assertIsNone(self.jail.openParent(path))
-        self.assertEqual(_openDescriptors(), self.before)
+        self.assertEqual(openDescriptors(), self.before)
 
     def test_newName(self):
         """
@@ -109,7 +94,7 @@ class OpenParentTests(unittest.TestCase):
         self.assertRaises(PermissionDenied, self.jail.openParent,
                           Guarded(("a", "b", "new.txt"), allowed))
         self.assertEqual(asked, [("a", "b", "new.txt")])
-        self.assertEqual(_openDescriptors(), self.before)
+        self.assertEqual(openDescriptors(), self.before)
 
 
 class UploadWithoutWalkTests(unittest.TestCase):
@@ -119,13 +104,7 @@ class UploadWithoutWalkTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = scratchRoot(self)
-        fd = cachedopen.openCached(self.root, _DIRECTORY)
-        if fd is None:
-            raise unittest.SkipTest("no openat2 here")
-        os.close(fd)
-        self.directory = os.path.join(self.root, b"a", b"b")
-        os.makedirs(self.directory)
+        self.root, self.directory = parentRoot(self)
         self.shell = FilesystemShell(self.root)
 
     @inlineCallbacks
@@ -154,7 +133,7 @@ class UploadWithoutWalkTests(unittest.TestCase):
         removed (L{mayRemoveDirectory}); once it ended, it may.
         """
         opened = yield self.shell.openForWriting(("a", "b", "new.txt"))
-        other = os.open(self.directory, _DIRECTORY)
+        other = os.open(self.directory, DIRECTORY)
         try:
             self.assertFalse(mayRemoveDirectory(other))
             yield opened.close()

@@ -6,27 +6,17 @@ full, a C{RMD} running, a link), and leaves no descriptor open.
 """
 
 import errno
-import gc
 import os
 
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.errors import IsDirectory
-from ftpkit.shells import anonymousfiles, cachedopen
+from ftpkit.shells import anonymousfiles
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.uploadlocks import mayRemoveDirectory
-from tests.scratch import scratchRoot, writeLocal
-
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY
-
-
-def _openDescriptors():
-    """
-    @return: how many descriptors this process has open.
-    """
-    gc.collect()
-    return len(os.listdir("/proc/self/fd"))
+from tests.openparent import DIRECTORY, openDescriptors, parentRoot
+from tests.scratch import writeLocal
 
 
 class EndsAsWalkTests(unittest.TestCase):
@@ -37,13 +27,8 @@ class EndsAsWalkTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.root = scratchRoot(self)
-        fd = cachedopen.openCached(self.root, _DIRECTORY)
-        if fd is None:
-            raise unittest.SkipTest("no openat2 here")
-        os.close(fd)
-        self.directory = os.path.join(self.root, b"a", b"b")
-        os.makedirs(os.path.join(self.directory, b"sub"))
+        self.root, self.directory = parentRoot(self)
+        os.mkdir(os.path.join(self.directory, b"sub"))
         writeLocal(os.path.join(self.directory, b"old.txt"), b"old")
         writeLocal(os.path.join(self.root, b"a", b"file"), b"file")
         os.symlink(b"old.txt", os.path.join(self.directory, b"link"))
@@ -61,7 +46,7 @@ class EndsAsWalkTests(unittest.TestCase):
         shell = FilesystemShell(self.root)
         if walked:
             self.patch(shell._jail, "openParent", lambda path: None)
-        before = _openDescriptors()
+        before = openDescriptors(collect=True)
         try:
             writer = yield shell.openForWriting(path)
         except Exception as e:
@@ -69,7 +54,7 @@ class EndsAsWalkTests(unittest.TestCase):
         else:
             error = None
             yield writer.close()
-        return error, _openDescriptors() - before
+        return error, openDescriptors(collect=True) - before
 
     @inlineCallbacks
     def assertAsWalked(self, name, error):
@@ -151,7 +136,7 @@ class EndsAsWalkTests(unittest.TestCase):
         While a C{RMD} of the directory runs, the upload of a new name
         makes a file with a name (which that C{RMD} sees).
         """
-        held = os.open(self.directory, _DIRECTORY)
+        held = os.open(self.directory, DIRECTORY)
         self.addCleanup(os.close, held)
         self.assertTrue(mayRemoveDirectory(held))
         yield self.assertAsWalked("new.txt", None)
