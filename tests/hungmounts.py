@@ -35,6 +35,9 @@ def hungMount(testCase, point):
 
     @param testCase: the running test.
     @param point: the mount point, an existing directory.
+    @return: a function (of no argument, for any thread, called again
+        when the test ends) closing the mount's connection, which fails
+        every call blocked in it, and taking the mount away.
     @raise SkipTest: when this process may not mount one.
     """
     if os.geteuid() != 0 or not os.path.exists("/dev/fuse"):
@@ -50,11 +53,16 @@ def hungMount(testCase, point):
         raise SkipTest("cannot mount FUSE: " + os.strerror(code))
     threading.Thread(target=_answerInit, args=(fd,), daemon=True).start()
 
+    closed = []
+
     def unmount():
-        os.close(fd)
-        libc.umount2(os.fsencode(point), 2)  # MNT_DETACH
+        if not closed:
+            closed.append(True)
+            os.close(fd)
+            libc.umount2(os.fsencode(point), 2)  # MNT_DETACH
 
     testCase.addCleanup(unmount)
+    return unmount
 
 
 def _answerInit(fd):

@@ -9,6 +9,13 @@ session's C{SIZE}, C{STOR}, C{CWD} and the rest, for as long as the
 mount hung. vsftpd and ProFTPD, a process a session, lose only the
 sessions that named it. The lanes now start threads for calls waiting
 behind stuck ones (L{ftpkit.shells.diskthreads.STUCK_AFTER}).
+
+And such a mount made below the root within ten seconds of the last
+read of the mount table (L{ftpkit.shells.shortcalls.MOUNTS_MAX_AGE}) was
+taken for the local disk: the next upload into it made its open in the
+reactor thread, and the whole server stopped, no client greeted. The
+table is now read again once it changed
+(L{ftpkit.shells.shortcalls.MountChanges}).
 """
 
 import os
@@ -32,7 +39,8 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
         os.mkdir(os.path.join(self.root, "fresh"))
         with open(os.path.join(self.root, "fresh", "kept.txt"), "wb") as f:
             f.write(b"kept\n")
-        hungMount(self, os.path.join(self.root, "mnt"))
+        self.mountPoint = os.path.join(self.root, "mnt")
+        self.unmount = hungMount(self, self.mountPoint)
 
     def stuck(self, lines):
         """
@@ -102,3 +110,49 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
         self.assertTrue(last.startswith(b"226"), last)
         with open(os.path.join(self.root, "fresh", "new.txt"), "rb") as f:
             self.assertEqual(f.read(), b"new")
+
+
+class NewMountTests(ServedRootMixin, unittest.TestCase):
+    """
+    An upload into a hung mount made since the mount table was last read
+    waits in a disk thread, not in the reactor.
+    """
+
+    async def test_uploadIntoNewMount(self):
+        """
+        A client's C{STOR} into a mount made just after an upload that
+        ran at once waits; another client is greeted and answered.
+        """
+        os.mkdir(os.path.join(self.root, "mnt"))
+
+        def prime():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            try:
+                client.login()
+                return client.transfer("STOR first.txt", upload=b"1")
+            finally:
+                client.close()
+
+        self.assertTrue((await self.inThread(prime))[2].startswith(b"226"))
+        unmount = hungMount(self, os.path.join(self.root, "mnt"))
+
+        def attack():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            self.addCleanup(client.close)
+            client.login()
+            port = client.epsvPort()
+            data = socket.create_connection(("127.0.0.1", port))
+            self.addCleanup(data.close)
+            client.sock.sendall(b"STOR mnt/x.txt\r\n")
+            try:
+                other = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            except OSError as e:
+                # The reactor is stuck: free it, or the test never ends.
+                unmount()
+                return e
+            try:
+                return other.command("NOOP")
+            finally:
+                other.close()
+
+        self.assertEqual(await self.inThread(attack), b"200 NOOP ok")
