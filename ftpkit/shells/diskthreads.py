@@ -8,6 +8,17 @@ per call; for a small file that costs more than the C{open} it runs
 waking only that thread, and the threads hand results back with
 L{IReactorFromThreads.callFromThread}; the threads end with the process.
 
+A call never waits for ever behind calls that are stuck: a system call
+into a file system that no longer answers (a hard NFS mount whose server
+is gone, a hung C{sshfs} or other FUSE mount inside the root) blocks its
+thread until that file system answers, and one client's commands naming
+it held every thread of a lane, so that every session's calls there
+waited (eight C{MLST}s, or a single C{LIST} in the one thread of
+listings, stopped the whole server's files). Where calls wait while no
+call has ended for L{STUCK_AFTER} seconds, the pool starts a thread for
+each call waiting, and again after each such wait, up to
+XX
+
 A call wakes one thread: an idle thread waits on a lock of its own, which
 L{DiskThreads.run} releases. (Threads that all wait on one
 C{queue.SimpleQueue} wake each other: a C{get} that takes an item releases
@@ -21,6 +32,19 @@ the reactor has not yet taken the results finished before adds its own to
 them, instead of waking the reactor once more (each wake-up is a write and
 a read of the reactor's waker and a turn of the reactor). Under many
 sessions' small uploads, calls end faster than the reactor turns.
+
+A call never waits for ever behind calls that are stuck: a system call
+into a file system that no longer answers (a hard NFS mount whose server
+is gone, a hung C{sshfs} or other FUSE mount inside the root) blocks its
+thread until that file system answers, and one client's commands naming
+it held every thread of a lane, so that every session's calls there
+waited (eight C{MLST}s, or a single C{LIST} in the one thread of
+listings, stopped the whole server's files). Where calls wait while no
+call has ended for L{STUCK_AFTER} seconds, the pool starts a thread for
+each call waiting, and again after each such wait, up to
+L{STUCK_THREADS} threads more than its size; a thread beyond the size
+ends once it has waited L{EXTRA_IDLE} seconds for a call, so that the
+pool is back at its size once the calls come back.
 """
 
 import functools
@@ -32,6 +56,20 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 _log = Logger()
+
+STUCK_AFTER = 1.0
+"""Seconds calls may wait with every thread busy and none of them ending
+before the pool takes its threads for stuck and starts another."""
+
+EXTRA_IDLE = 30.0
+"""Seconds a thread started for stuck calls waits for another call before
+it ends: while the calls stay stuck, the next ones find it at once."""
+
+STUCK_THREADS = 256
+"""The most threads a pool starts beyond its size while its calls are
+stuck: more than the sessions of one client address
+(C{--max-connections-per-ip}, one command running each), so that one
+client naming a file system that hangs cannot stop the others."""
 
 
 class _Worker:
@@ -57,13 +95,18 @@ class DiskThreads:
     C{size}).
     """
 
-    def __init__(self, reactor, size=8):
+    def __init__(self, reactor, size=8, stuckAfter=STUCK_AFTER):
         """
         @param reactor: the reactor results are handed back to.
-        @param size: the most threads.
+        @param size: the most threads while calls end.
+        @param stuckAfter: seconds calls may wait without any ending before
+            another thread is started (L{STUCK_AFTER}).
         """
         self._reactor = reactor
         self._size = size
+        self._stuckAfter = stuckAfter
+        self._ended = 0
+        self._stuckCheck = None
         self._pending = deque()
         self._idleWorkers = []
         self._threads = 0
@@ -92,20 +135,84 @@ class DiskThreads:
             if grow:
                 self._threads += 1
         if grow:
-            threading.Thread(target=self._work, daemon=True,
-                             name="ftpkit-disk").start()
+            self._startThread()
+        elif self._stuckCheck is None:
+            self._stuckCheck = self._reactor.callLater(
+                self._stuckAfter, self._unstick, self._ended)
         return result
+
+    def _startThread(self):
+        threading.Thread(target=self._work, daemon=True,
+                         name="ftpkit-disk").start()
+
+    def _unstick(self, ended):
+        """
+        In the reactor thread, L{STUCK_AFTER} seconds after a call had to
+        wait: if calls still wait and none ended meanwhile, start a thread
+        for each (up to L{STUCK_THREADS} beyond the size); look again later
+        while calls wait.
+
+        @param ended: how many calls had ended when the wait was seen.
+        """
+        self._stuckCheck = None
+        with self._lock:
+            if not self._pending:
+                return
+            grow = 0
+            if self._ended == ended:
+                grow = min(len(self._pending),
+                           self._size + STUCK_THREADS - self._threads)
+                self._threads += grow
+            ended = self._ended
+        for _ in range(grow):
+            self._startThread()
+        self._stuckCheck = self._reactor.callLater(
+            self._stuckAfter, self._unstick, ended)
+
+    def _idle(self, worker):
+        """
+        With the lock held, no call waiting: make a thread idle.
+
+        @param worker: the thread's mailbox.
+        @return: how long it waits for a call before it ends, in seconds:
+            L{EXTRA_IDLE} for a thread beyond the pool's size (started for
+            calls that were stuck), C{-1} (for ever) for the others.
+        """
+        self._idleWorkers.append(worker)
+        return EXTRA_IDLE if self._threads > self._size else -1
+
+    def _ending(self, worker):
+        """
+        With the lock held, for a thread beyond the size that waited
+        L{EXTRA_IDLE} seconds: end it, unless a call was handed to it
+        meanwhile or the pool is no longer over its size.
+
+        @param worker: the thread's mailbox.
+        @return: whether the thread ends.
+        """
+        if worker.call is not None or self._threads <= self._size:
+            return False
+        self._idleWorkers.remove(worker)
+        self._threads -= 1
+        return True
 
     def _work(self):
         worker = _Worker()
         lock, pending = self._lock, self._pending
         with lock:
             call = pending.popleft() if pending else None
-            if call is None:
-                self._idleWorkers.append(worker)
+            idleFor = -1 if call is not None else self._idle(worker)
         while True:
-            if call is None:
-                worker.wake.acquire()
+            while call is None:
+                if not worker.wake.acquire(timeout=idleFor):
+                    with lock:
+                        if self._ending(worker):
+                            return
+                        if worker.call is None:
+                            idleFor = -1
+                            continue
+                    # Handed a call as the wait ended: its wake-up is due.
+                    worker.wake.acquire()
                 call, worker.call = worker.call, None
             result, function, args = call
             try:
@@ -114,10 +221,11 @@ class DiskThreads:
                 outcome = Failure()
             with lock:
                 self._done.append((result, outcome))
+                self._ended += 1
                 wake = len(self._done) == 1
                 call = pending.popleft() if pending else None
                 if call is None:
-                    self._idleWorkers.append(worker)
+                    idleFor = self._idle(worker)
             # Waiting for the next call must not keep this one's result
             # (a listing of a large directory, say) alive.
             result = function = args = outcome = None
@@ -131,6 +239,10 @@ class DiskThreads:
         """
         with self._lock:
             done, self._done = self._done, []
+            waiting = bool(self._pending)
+        if not waiting and self._stuckCheck is not None:
+            self._stuckCheck.cancel()
+            self._stuckCheck = None
         for result, outcome in done:
             try:
                 if isinstance(outcome, Failure):

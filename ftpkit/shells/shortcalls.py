@@ -13,7 +13,7 @@ commit, run at once where:
     local kind (L{LOCAL_TYPES}: memory or a local disk; never a network
     or FUSE file system, whose calls wait on another machine or process),
     as the mount table (C{/proc/self/mountinfo}) says, read again every
-    L{MOUNTS_MAX_AGE} seconds;
+    L{MOUNTS_MAX_AGE} seconds and as soon as it changed (L{MountChanges});
   - the last L{SLOW_IN_A_ROW} such calls did not all take longer than
     L{SLOW_CALL} seconds, nor did the last ones before a pause within
     L{PAUSE} seconds: a local disk under pressure (its journal being
@@ -33,6 +33,7 @@ small upload over a large file would otherwise stall every session.
 
 import functools
 import os
+import select
 import time
 
 from twisted.internet import defer
@@ -183,6 +184,57 @@ def readMounts(path=MOUNTINFO):
         return []
 
 
+class MountChanges:
+    """
+    Counts the changes of this process's mount table: C{/proc/self/mountinfo}
+    held open and polled (the kernel marks it with C{POLLPRI} once a file
+    system is mounted or unmounted), one C{poll} that does not wait per
+    question. A file system mounted below the served directory between two
+    reads of the table (a FUSE mount a local user made, which hangs) had
+    the next upload's open made in the reactor thread, the whole server
+    waiting on it; the table is now read again before that.
+    """
+
+    def __init__(self, path=MOUNTINFO):
+        """
+        @param path: the mount table.
+        """
+        self._path = path
+        self._poll = None
+        self._fd = None
+        self._count = 0
+        if hasattr(os, "register_at_fork"):
+            # A forked worker polls a table of its own: the mark is taken
+            # by whichever process polls first.
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self):
+        if self._fd is not None:
+            os.close(self._fd)
+        self._poll = self._fd = None
+
+    def count(self):
+        """
+        @return: a number that changes once the mount table has: each
+            change seen so far counts one (C{0} where the table cannot be
+            polled).
+        """
+        if self._poll is None:
+            try:
+                self._fd = os.open(self._path,
+                                   os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                return self._count
+            self._poll = select.poll()
+            self._poll.register(self._fd, select.POLLPRI)
+        if self._poll.poll(0):
+            self._count += 1
+        return self._count
+
+
+_mountChanges = MountChanges()
+
+
 class ShortCalls:
     """
     Runs the short blocking calls made for one served directory at once, in
@@ -196,15 +248,21 @@ class ShortCalls:
     _pausedUntil = float("-inf")
     _slowInARow = 0
 
-    def __init__(self, root, clock=time.monotonic, mounts=readMounts):
+    _mountsSeen = None
+
+    def __init__(self, root, clock=time.monotonic, mounts=readMounts,
+                 changes=_mountChanges.count):
         """
         @param root: the served directory's real path, C{bytes}.
         @param clock: returns seconds, for timing the calls.
         @param mounts: returns the pairs of L{parseMounts}.
+        @param changes: returns a number that changes when the mount table
+            does (L{MountChanges.count}).
         """
         self._root = root
         self._clock = clock
         self._mounts = mounts
+        self._changes = changes
 
     def _atOnce(self, now):
         """
@@ -212,7 +270,9 @@ class ShortCalls:
         """
         if now < self._pausedUntil:
             return False
-        if now >= self._localUntil:
+        seen = self._changes()
+        if now >= self._localUntil or seen != self._mountsSeen:
+            self._mountsSeen = seen
             self._local = isLocal(self._mounts(), self._root)
             self._localUntil = now + MOUNTS_MAX_AGE
         return self._local

@@ -107,6 +107,32 @@ class DiskThreadsTests(unittest.TestCase):
         self.assertEqual(len({thread for thread, _ in seen}), 1)
         self.assertEqual({idle for _, idle in seen}, {2})
 
+    async def test_stuckCallsLeaveRoom(self):
+        """
+        A call waiting while every thread is stuck in a call that does not
+        end (a file system that hangs) gets a thread of its own, and so
+        does the next one; the threads started for it end once idle for
+        L{diskthreads.EXTRA_IDLE} seconds, the pool back at its size.
+        """
+        from ftpkit.shells import diskthreads
+        self.patch(diskthreads, "EXTRA_IDLE", 0.05)
+        pool = DiskThreads(reactor, size=1, stuckAfter=0.05)
+        gate = threading.Event()
+        self.addCleanup(gate.set)
+        stuck = pool.run(gate.wait, 30)
+        for value in (1, 2):
+            waiting = pool.run(int, value)
+            waiting.addTimeout(10, reactor)
+            self.assertEqual(await waiting, value)
+        gate.set()
+        self.assertTrue(await stuck)
+        for _ in range(500):
+            if pool._threads == 1:
+                break
+            await task.deferLater(reactor, 0.01, lambda: None)
+        self.assertEqual((pool._threads, len(pool._idleWorkers)), (1, 1))
+        self.assertIsNone(pool._stuckCheck)
+
     def test_onePoolPerReactor(self):
         self.assertIs(diskThreadsFor(reactor), diskThreadsFor(reactor))
 

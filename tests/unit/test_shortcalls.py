@@ -94,8 +94,10 @@ class ShortCallsTests(unittest.TestCase):
         self.now = 100.0
         self.mountReads = 0
         self.mounts = [(b"/", "ext4")]
+        self.mountChanges = 0
         self.calls = ShortCalls(b"/srv/ftp", clock=lambda: self.now,
-                                mounts=self.readMounts)
+                                mounts=self.readMounts,
+                                changes=lambda: self.mountChanges)
 
     def readMounts(self):
         self.mountReads += 1
@@ -187,6 +189,46 @@ class ShortCallsTests(unittest.TestCase):
         self.now += shortcalls.MOUNTS_MAX_AGE
         self.assertIsNone(self.calls(lambda: None))
         self.assertEqual(self.mountReads, 2)
+
+
+    def test_mountsReadOnChange(self):
+        """
+        The mount table is read again as soon as it changed: a FUSE file
+        system mounted below the root a moment after the last read is
+        seen at the next call.
+        """
+        self.calls(lambda: None)
+        self.mounts = [(b"/", "ext4"), (b"/srv/ftp/mnt", "fuse")]
+        self.mountChanges += 1
+        self.assertIsNone(self.calls(lambda: None))
+        self.assertEqual(self.mountReads, 2)
+        self.assertIsNone(self.calls(lambda: None))
+        self.assertEqual(self.mountReads, 2)
+
+
+class MountChangesTests(unittest.TestCase):
+    """
+    L{shortcalls.MountChanges} counts the changes of the mount table.
+    """
+
+    def test_unchanged(self):
+        """
+        Asked twice with no mount between, the count is the same; a table
+        that cannot be opened counts nothing.
+        """
+        changes = shortcalls.MountChanges()
+        self.assertEqual(changes.count(), changes.count())
+        self.assertEqual(shortcalls.MountChanges(self.mktemp()).count(), 0)
+
+    def test_mounted(self):
+        """
+        A file system mounted since the last question changes the count.
+        """
+        from tests.smallmounts import smallFilesystem
+        changes = shortcalls.MountChanges()
+        before = changes.count()
+        smallFilesystem(self)
+        self.assertNotEqual(changes.count(), before)
 
 
 class FreesMuchTests(unittest.TestCase):

@@ -1,0 +1,91 @@
+"""
+A file system that never answers, for the tests of stuck disk calls: a
+FUSE mount whose server answers the kernel's C{INIT} and nothing else, so
+that every system call reaching it (a C{stat}, an C{open}, a directory
+read) blocks, as on a hard NFS mount whose server is gone or a hung
+C{sshfs}. Root only (a test skips where it may not mount one); when the
+test ends, the mount's connection is closed, which fails every call
+still blocked in it (C{ENOTCONN}), and the mount is taken away.
+"""
+
+import ctypes
+import errno
+import os
+import struct
+import threading
+
+from twisted.trial.unittest import SkipTest
+
+_INIT = 26
+"""The opcode of FUSE's C{INIT} request."""
+
+_IN_HEADER = struct.Struct("<IIQ")
+"""The start of a request's header: its length, opcode and unique id."""
+
+_INIT_OUT = struct.Struct("<IIIIHHIIHHI28x")
+"""C{fuse_init_out} of protocol 7.31: major, minor, max_readahead, flags,
+max_background, congestion_threshold, max_write, time_gran, max_pages,
+map_alignment, flags2, and reserved words."""
+
+
+def hungMount(testCase, point):
+    """
+    Mount a file system that never answers at C{point} (an empty
+    directory) for C{testCase}.
+
+    @param testCase: the running test.
+    @param point: the mount point, an existing directory.
+    @return: a function (of no argument, for any thread, called again
+        when the test ends) closing the mount's connection, which fails
+        every call blocked in it, and taking the mount away.
+    @raise SkipTest: when this process may not mount one.
+    """
+    if os.geteuid() != 0 or not os.path.exists("/dev/fuse"):
+        raise SkipTest("a FUSE mount needs root and /dev/fuse")
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open("/dev/fuse", os.O_RDWR | os.O_CLOEXEC)
+    options = ("fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other"
+               % (fd,)).encode()
+    if libc.mount(b"ftpkit-hung", os.fsencode(point), b"fuse", 0,
+                  options) != 0:
+        code = ctypes.get_errno()
+        os.close(fd)
+        raise SkipTest("cannot mount FUSE: " + os.strerror(code))
+    threading.Thread(target=_answerInit, args=(fd,), daemon=True).start()
+
+    closed = []
+
+    def unmount():
+        if not closed:
+            closed.append(True)
+            os.close(fd)
+            libc.umount2(os.fsencode(point), 2)  # MNT_DETACH
+
+    testCase.addCleanup(unmount)
+    return unmount
+
+
+def _answerInit(fd):
+    """
+    Answer the kernel's C{INIT} on a FUSE connection, and nothing else,
+    until the connection is closed.
+
+    @param fd: the connection's descriptor (of C{/dev/fuse}).
+    """
+    while True:
+        try:
+            request = os.read(fd, 1 << 20)
+        except OSError as e:
+            if e.errno == errno.EINTR:
+                continue
+            return
+        length, opcode, unique = _IN_HEADER.unpack_from(request)
+        if opcode == _INIT:
+            readahead = struct.unpack_from("<I", request, 48)[0]
+            body = _INIT_OUT.pack(7, 31, readahead, 0, 16, 12, 4096, 1, 1,
+                                  0, 0)
+            header = struct.pack("<IiQ", 16 + len(body), 0, unique)
+            try:
+                os.write(fd, header + body)
+            except OSError:
+                return
