@@ -8,17 +8,6 @@ per call; for a small file that costs more than the C{open} it runs
 waking only that thread, and the threads hand results back with
 L{IReactorFromThreads.callFromThread}; the threads end with the process.
 
-A call never waits for ever behind calls that are stuck: a system call
-into a file system that no longer answers (a hard NFS mount whose server
-is gone, a hung C{sshfs} or other FUSE mount inside the root) blocks its
-thread until that file system answers, and one client's commands naming
-it held every thread of a lane, so that every session's calls there
-waited (eight C{MLST}s, or a single C{LIST} in the one thread of
-listings, stopped the whole server's files). Where calls wait while no
-call has ended for L{STUCK_AFTER} seconds, the pool starts a thread for
-each call waiting, and again after each such wait, up to
-XX
-
 A call wakes one thread: an idle thread waits on a lock of its own, which
 L{DiskThreads.run} releases. (Threads that all wait on one
 C{queue.SimpleQueue} wake each other: a C{get} that takes an item releases
