@@ -24,7 +24,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, parent TEXT, data BLOB,
                                   mtime REAL);
 CREATE INDEX IF NOT EXISTS byParent ON files (parent);
-INSERT OR IGNORE INTO files VALUES ('', NULL, NULL, 0);
+INSERT OR IGNORE INTO files VALUES ('', NULL, NULL, NULL);
 CREATE TEMP TABLE uploads (upload INTEGER, offset INTEGER, data BLOB);
 """
 

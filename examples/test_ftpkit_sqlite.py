@@ -41,6 +41,23 @@ class SQLiteShellConformanceTests(IFTPShellConformanceMixin,
         return settling
 
 
+class SQLiteRootTests(unittest.TestCase):
+    """
+    The root directory of a new database.
+    """
+
+    @defer.inlineCallbacks
+    def test_noTimeKnown(self):
+        """
+        The root row keeps no time (C{None}: C{MLSD} leaves its C{modify}
+        fact out), not the epoch that showed it made in 1970.
+        """
+        shell = SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        info = yield shell.stat(())
+        self.assertIsNone(info.mtime)
+
+
 class SQLiteServerTests(LoopbackServerMixin, unittest.TestCase):
     """
     A real server on loopback serves L{SQLiteShell} to ftplib.
