@@ -18,9 +18,9 @@ class RawClient:
         @param source: the local address to connect from (C{127.0.0.2}
             is another client of a server on C{127.0.0.1}), or C{None}.
         """
+        self.source = None if source is None else (source, 0)
         self.sock = socket.create_connection(
-            ("127.0.0.1", port), timeout=timeout,
-            source_address=None if source is None else (source, 0))
+            ("127.0.0.1", port), timeout=timeout, source_address=self.source)
         self.buffer = b""
         self.greeting = self.reply()
 
@@ -75,7 +75,8 @@ class RawClient:
         @return: C{(first reply, data received, final reply or None)}.
         """
         port = self.epsvPort()
-        data = socket.create_connection(("127.0.0.1", port), timeout=20)
+        data = socket.create_connection(("127.0.0.1", port), timeout=20,
+                                        source_address=self.source)
         with data:
             first = self.command(line)
             if not first.startswith(b"1"):

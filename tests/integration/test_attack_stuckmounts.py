@@ -65,13 +65,18 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
 
     async def test_listingBesideStuckListing(self):
         """
-        While one session's C{LIST} of the hung mount waits, another's
-        C{MLSD} of another directory is whole.
+        While one client's C{LIST} of the hung mount waits (in the one
+        thread of listings: the listing is opened before anything else),
+        another client's C{MLSD} of another directory is whole. (Another
+        address: a client address's own listings take turns,
+        L{ftpkit.control.turns}, so its other sessions wait for the hung
+        one.)
         """
         await self.stuck(["LIST mnt"])
 
         def other():
-            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT,
+                               source="127.0.0.2")
             try:
                 client.login()
                 return client.transfer("MLSD fresh")
