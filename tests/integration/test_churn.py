@@ -288,8 +288,8 @@ def holdings(pid):
     @param pid: a process id.
     @return: what the process holds: C{"connections"} (TCP sockets not
         listening), C{"listeners"}, C{"sockets"} (any other), C{"null"}
-        (descriptors of C{/dev/null}), C{"files"} (any other) and
-        C{"threads"}.
+        (descriptors of C{/dev/null}), C{"mounts"} (of its mount table),
+        C{"files"} (any other) and C{"threads"}.
     """
     states = _tcpStates()
     held = Counter()
@@ -304,6 +304,8 @@ def holdings(pid):
                  "listeners" if state == "0A" else "connections"] += 1
         elif target == os.devnull:
             held["null"] += 1
+        elif target == f"/proc/{pid}/mountinfo":
+            held["mounts"] += 1
         elif not target.startswith(("pipe:", "anon_inode:")):
             held["files"] += 1
     held["threads"] = len(os.listdir(f"/proc/{pid}/task"))
@@ -394,6 +396,9 @@ class ChurnTests(unittest.TestCase):
             # which the first round may not have made it do.
             self.assertLessEqual(after[pid]["null"], before[pid]["null"] + 1,
                                  (before, after))
+            # And its mount table once, at its first short call of an
+            # upload (L{ftpkit.shells.shortcalls.MountChanges}).
+            self.assertLessEqual(after[pid]["mounts"], 1, (before, after))
             self.assertLessEqual(after[pid]["listeners"],
                                  before[pid]["listeners"] + THREADS)
             # Disk threads are started when needed, up to their lanes'
