@@ -34,11 +34,13 @@ class CommandRunning:
     """
     Check and run a session's commands, replying to each.
 
-    What it uses of the protocol it is mixed into: C{session} (its shell, access and
-    C{renameFrom}), C{reply}, C{reportCommandStarted}, C{reportReplied},
-    C{close}, C{log}, C{peer}, and for a queued command C{_busy} and
-    C{commandFinished}.
+    What it uses of the protocol it is mixed into: C{session} (the fields
+    of L{sessionFields}), C{reply}, C{reportCommandStarted},
+    C{reportReplied}, C{close}, C{log}, C{peer}, and for a queued command
+    C{_busy} and C{commandFinished}.
     """
+
+    sessionFields = frozenset(["shell", "access", "renameFrom"])
 
     def runCommand(self, verb, argument, queued=False):
         """
