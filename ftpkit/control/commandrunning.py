@@ -34,11 +34,13 @@ class CommandRunning:
     """
     Check and run a session's commands, replying to each.
 
-    What it uses of the protocol it is mixed into: C{session} (its shell, access and
-    C{renameFrom}), C{reply}, C{reportCommandStarted}, C{reportReplied},
-    C{close}, C{log}, C{peer}, and for a queued command C{_busy} and
-    C{commandFinished}.
+    What it uses of the protocol it is mixed into: C{session} (the fields
+    of L{sessionFields}), C{reply}, C{reportCommandStarted},
+    C{reportReplied}, C{close}, C{log}, C{peer}, and for a queued command
+    C{_busy} and C{commandFinished}.
     """
+
+    sessionFields = frozenset(["shell", "access", "renameFrom"])
 
     def runCommand(self, verb, argument, queued=False):
         """
@@ -81,9 +83,7 @@ class CommandRunning:
                 return None
             if d is not None:
                 if queued:
-                    d.addCallbacks(self._replyQueued, self._failQueued,
-                                   callbackArgs=(verb, argument),
-                                   errbackArgs=(verb, argument))
+                    d.addBoth(self._replyQueued, verb, argument)
                 else:
                     d.addCallbacks(self._replyResult, self._replyFailure,
                                    callbackArgs=(verb, argument),
@@ -133,16 +133,14 @@ class CommandRunning:
             self.reply(*result)
             self.reportReplied(verb, argument, result[0])
 
-    def _replyQueued(self, result, verb, argument):
+    def _replyQueued(self, outcome, verb, argument):
+        # A queued command's reply, or its failure's: either way the
+        # session's turn ends with it.
         try:
-            self._replyResult(result, verb, argument)
-        finally:
-            if self._busy is not None:
-                self.commandFinished()
-
-    def _failQueued(self, failure, verb, argument):
-        try:
-            self._replyFailure(failure, verb, argument)
+            if isinstance(outcome, Failure):
+                self._replyFailure(outcome, verb, argument)
+            else:
+                self._replyResult(outcome, verb, argument)
         finally:
             if self._busy is not None:
                 self.commandFinished()

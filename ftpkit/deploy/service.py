@@ -315,6 +315,46 @@ def warnUnused(options):
             _log.warn("{text}", text=text)
 
 
+def warnAtStart(options):
+    """
+    Log what the operator should know of C{options} before the server
+    starts: no C{--auth}, anonymous users seeing every home, options no
+    realm uses, TLS settings this cryptography cannot keep, a passive
+    port range too small for its per-address cap. One process, or the
+    acceptor, warns; its workers do not repeat it.
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    """
+    if not options.get("credCheckers", []):
+        _log.warn(
+            "No --auth given: nobody can log in. Add --auth anonymous, "
+            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
+        )
+    if anonymousSeesHomes(options):
+        _log.warn(
+            "--home-per-user with --auth anonymous: anonymous users see "
+            "--root, which holds every user's home, so they can read every "
+            "user's files. Give anonymous users a home of their own with "
+            "--realm users:PATH (an entry named anonymous) instead."
+        )
+    warnAnonymousWithoutEntry(options)
+    warnUnused(options)
+    config = options["config"]
+    if freshTicketsMissing(config.tlsContextFactory,
+                           config.tlsRequireSessionReuse):
+        _log.warn(
+            "--tls-require-session-reuse with --tls-allow-1.3: this "
+            "cryptography gives no way to send new TLS session tickets, "
+            "so curl's data connections after an upload will be refused "
+            "(see docs/tls.rst, 'Session reuse')."
+        )
+    if config.tlsContextFactory is not None:
+        warnSerial(config.tlsContextFactory)
+    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
+    if capNote is not None:
+        _log.warn("{text}", text=capNote)
+
+
 def makeService(options, workerChannel=None, workerLog=None):
     """
     Build the service of one ftpkit process.
@@ -335,40 +375,11 @@ def makeService(options, workerChannel=None, workerLog=None):
         L{LeaveToAcceptor}), in one process a L{ListeningAnnouncement}
         and, run by C{twistd}, a L{KeepOnRotation}.
     """
-    from ftpkit.deploy.controlfactory import makeFactory
-
-    checkers = options.get("credCheckers", [])
-    if not checkers and workerChannel is None:
-        _log.warn(
-            "No --auth given: nobody can log in. Add --auth anonymous, "
-            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
-        )
-    if workerChannel is None and anonymousSeesHomes(options):
-        _log.warn(
-            "--home-per-user with --auth anonymous: anonymous users see "
-            "--root, which holds every user's home, so they can read every "
-            "user's files. Give anonymous users a home of their own with "
-            "--realm users:PATH (an entry named anonymous) instead."
-        )
-    if workerChannel is None:
-        warnAnonymousWithoutEntry(options)
-        warnUnused(options)
     config = options["config"]
-    if workerChannel is None and freshTicketsMissing(
-            config.tlsContextFactory, config.tlsRequireSessionReuse):
-        _log.warn(
-            "--tls-require-session-reuse with --tls-allow-1.3: this "
-            "cryptography gives no way to send new TLS session tickets, "
-            "so curl's data connections after an upload will be refused "
-            "(see docs/tls.rst, 'Session reuse')."
-        )
-    if workerChannel is None and config.tlsContextFactory is not None:
-        warnSerial(config.tlsContextFactory)
-    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
-    if workerChannel is None and capNote is not None:
-        _log.warn("{text}", text=capNote)
-    if workerChannel is None and config.metrics is not None:
-        dropUnsafeDirectory()
+    if workerChannel is None:
+        warnAtStart(options)
+        if config.metrics is not None:
+            dropUnsafeDirectory()
     twistdOptions = getattr(options, "parent", None)
     server = service.MultiService()
     StartupWork(config.umask).setServiceParent(server)
@@ -379,98 +390,28 @@ def makeService(options, workerChannel=None, workerLog=None):
         sweeper = SweepUploads(roots[0], whileServing=True,
                                others=roots[1:])
         sweeper.setServiceParent(server)
+    pool = receiving = workers = None
     if workerChannel is None and options["workers"] > 1:
-        from ftpkit.deploy.quotaledgers import LedgerDirectory
-        from ftpkit.deploy.startdirectory import workerArgv
-        from ftpkit.deploy.workers import WorkerPool
-
-        # The workers get the same options, --workers among them: each
-        # needs to know how many share the passive ports (passiveLimit);
-        # their relative paths are taken from this process' directory.
-        pool = WorkerPool(options["workers"], options["listen"],
-                          workerArgv(options.argv), config)
-        if sweeper is not None:
-            pool.uploadsHooks.append(sweeper.sweepCut)
-            pool.readyHooks.append(sweeper.workerReady)
-            sweeper.pool = pool
-        listeners = Listeners(inOrder=True, twistdOptions=twistdOptions)
-        # Before the pool, to be removed after it: the workers share
-        # their users' quota usage in it.
-        LedgerDirectory().setServiceParent(listeners)
-        addMetricsServices(server, config, pool=pool, listeners=listeners)
-        listeners.setServiceParent(server)
-        pool.setServiceParent(listeners)
+        pool = _addAcceptor(server, options, sweeper, twistdOptions)
         # The workers reload; the acceptor warns of exposed files, once.
         reloads = [pool.reloadWorkers, warnExposedAll]
         hurries = [pool.hurry]
         workers = options["workers"]
     else:
-        ListingCacheService(config.listingCacheSize).setServiceParent(server)
-        if workerChannel is None:
-            factory = makeFactory(options)
-            listeners = Listeners(twistdOptions=twistdOptions)
-            listeners.setServiceParent(server)
-            announcement = ListeningAnnouncement()
-            for given in options["listen"]:
-                listening = controlListening(given, factory,
-                                             listened=announcement.add)
-                listening.option = f"--listen {given}"
-                listening.setServiceParent(listeners)
-        else:
-            from ftpkit.deploy.inflight import InFlightReports
-            from ftpkit.deploy.sharedfailures import WorkerAddressFailures
-            from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
-            from ftpkit.deploy.worker import ReceiveConnections, ReportingLimiter
-
-            listeners = None
-
-            factory = makeFactory(options,
-                                  limiter=ReportingLimiter(workerChannel))
-            if config.maxSessionsPerUser is not None:
-                from ftpkit.auth.sharedusers import WorkerUserSessions
-
-                factory.userSessions = WorkerUserSessions(workerChannel)
-            factory.loginFailures = WorkerAddressFailures(
-                workerChannel, config.loginFailureDelay,
-                config.ipv6PrefixLength, config.workers)
-            factory.theftAlarm = WorkerTheftAlarm(factory.reactor,
-                                                  workerChannel)
-            # Told to the acceptor through the log pipe, for the lines
-            # it writes should this worker die (ftpkit.deploy.inflight).
-            if workerLog is not None:
-                factory.inFlight = InFlightReports(workerLog,
-                                                   factory.reactor)
-            receiving = ReceiveConnections(
-                workerChannel, factory, listens=options["listen"],
-                trusted=config.trustedProxies,
-                tlsContextFactory=config.tlsContextFactory,
-            )
-            receiving.setServiceParent(server)
-        draining = server
-        if config.metrics is not None:
-            draining = Listeners("draining", inOrder=True,
-                                 twistdOptions=twistdOptions)
-            draining.setServiceParent(server)
-        addMetricsServices(server, config, factory=factory,
-                           worker=workerChannel is not None,
-                           listeners=draining)
-        drain = Drain(factory, config.shutdownGrace)
-        drain.setServiceParent(draining)
-        if workerChannel is None:
-            # After every listener, the --metrics endpoint's too.
-            announcement.setServiceParent(server)
+        drain, receiving = _addSessions(server, options, workerChannel,
+                                        workerLog, twistdOptions)
         hurries = [drain.hurry]
-        reloads = reloadTargets([options["realmObject"], *checkers,
+        reloads = reloadTargets([options["realmObject"],
+                                 *options.get("credCheckers", []),
                                  config.tlsContextFactory,
                                  *(host.realm for host in config.virtualHosts)])
-        workers = None
     hangup = ReloadOnHangup(reloads, workers=workers,
                             handled=workerChannel is None)
     hangup.setServiceParent(server)
     if workerChannel is None:
         stopper = StopOnce(hurries=hurries)
         stopper.setServiceParent(server)
-        if workers is not None:
+        if pool is not None:
             pool.stopSignals = stopper
     else:
         leaving = LeaveToAcceptor(workerChannel, hurries=hurries)
@@ -480,6 +421,131 @@ def makeService(options, workerChannel=None, workerLog=None):
     if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)
     return server
+
+
+def _addAcceptor(server, options, sweeper, twistdOptions):
+    """
+    Add the acceptor of C{--workers}: its listeners, and behind them the
+    worker processes it hands connections to.
+
+    @param server: the process' L{service.MultiService}.
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    @param sweeper: the L{SweepUploads} of the realms' roots, or C{None}.
+    @param twistdOptions: C{twistd}'s options, or C{None}.
+    @return: the L{ftpkit.deploy.workers.WorkerPool}.
+    """
+    from ftpkit.deploy.quotaledgers import LedgerDirectory
+    from ftpkit.deploy.startdirectory import workerArgv
+    from ftpkit.deploy.workers import WorkerPool
+
+    config = options["config"]
+    # The workers get the same options, --workers among them: each
+    # needs to know how many share the passive ports (passiveLimit);
+    # their relative paths are taken from this process' directory.
+    pool = WorkerPool(options["workers"], options["listen"],
+                      workerArgv(options.argv), config)
+    if sweeper is not None:
+        pool.uploadsHooks.append(sweeper.sweepCut)
+        pool.readyHooks.append(sweeper.workerReady)
+        sweeper.pool = pool
+    listeners = Listeners(inOrder=True, twistdOptions=twistdOptions)
+    # Before the pool, to be removed after it: the workers share
+    # their users' quota usage in it.
+    LedgerDirectory().setServiceParent(listeners)
+    addMetricsServices(server, config, pool=pool, listeners=listeners)
+    listeners.setServiceParent(server)
+    pool.setServiceParent(listeners)
+    return pool
+
+
+def _addSessions(server, options, workerChannel, workerLog, twistdOptions):
+    """
+    Add what serves sessions in this process: in one process its
+    listeners, in a worker the connections its acceptor hands over; then
+    the L{Drain} that lets them finish at C{SIGTERM}.
+
+    @param server: the process' L{service.MultiService}.
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    @param workerChannel: see L{makeService}.
+    @param workerLog: see L{makeService}.
+    @param twistdOptions: C{twistd}'s options, or C{None}.
+    @return: C{(drain, receiving)}: the L{Drain}, and in a worker its
+        L{ftpkit.deploy.worker.ReceiveConnections} (C{None} in one
+        process).
+    """
+    from ftpkit.deploy.controlfactory import makeFactory
+
+    config = options["config"]
+    ListingCacheService(config.listingCacheSize).setServiceParent(server)
+    receiving = None
+    if workerChannel is None:
+        factory = makeFactory(options)
+        listeners = Listeners(twistdOptions=twistdOptions)
+        listeners.setServiceParent(server)
+        announcement = ListeningAnnouncement()
+        for given in options["listen"]:
+            listening = controlListening(given, factory,
+                                         listened=announcement.add)
+            listening.option = f"--listen {given}"
+            listening.setServiceParent(listeners)
+    else:
+        from ftpkit.deploy.worker import ReceiveConnections
+
+        factory = _workerFactory(options, workerChannel, workerLog)
+        receiving = ReceiveConnections(
+            workerChannel, factory, listens=options["listen"],
+            trusted=config.trustedProxies,
+            tlsContextFactory=config.tlsContextFactory,
+        )
+        receiving.setServiceParent(server)
+    draining = server
+    if config.metrics is not None:
+        draining = Listeners("draining", inOrder=True,
+                             twistdOptions=twistdOptions)
+        draining.setServiceParent(server)
+    addMetricsServices(server, config, factory=factory,
+                       worker=workerChannel is not None,
+                       listeners=draining)
+    drain = Drain(factory, config.shutdownGrace)
+    drain.setServiceParent(draining)
+    if workerChannel is None:
+        # After every listener, the --metrics endpoint's too.
+        announcement.setServiceParent(server)
+    return drain, receiving
+
+
+def _workerFactory(options, workerChannel, workerLog):
+    """
+    The session factory of a worker of C{--workers}: what its sessions
+    share with the other workers' (sessions per user, failed logins,
+    theft alarms) goes through the acceptor.
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    @param workerChannel: see L{makeService}.
+    @param workerLog: see L{makeService}.
+    @return: the L{ftpkit.control.server.FTPFactory}.
+    """
+    from ftpkit.deploy.controlfactory import makeFactory
+    from ftpkit.deploy.inflight import InFlightReports
+    from ftpkit.deploy.sharedfailures import WorkerAddressFailures
+    from ftpkit.deploy.sharedtheft import WorkerTheftAlarm
+    from ftpkit.deploy.worker import ReportingLimiter
+
+    config = options["config"]
+    factory = makeFactory(options, limiter=ReportingLimiter(workerChannel))
+    if config.maxSessionsPerUser is not None:
+        from ftpkit.auth.sharedusers import WorkerUserSessions
+
+        factory.userSessions = WorkerUserSessions(workerChannel)
+    factory.loginFailures = WorkerAddressFailures(
+        workerChannel, config.loginFailureDelay,
+        config.ipv6PrefixLength, config.workers)
+    factory.theftAlarm = WorkerTheftAlarm(factory.reactor, workerChannel)
+    # Told to the acceptor through the log pipe, for the lines it writes
+    # should this worker die (ftpkit.deploy.inflight).
+    if workerLog is not None:
+        factory.inFlight = InFlightReports(workerLog, factory.reactor)
+    return factory
 
 
 def runService(server, reactor=None):

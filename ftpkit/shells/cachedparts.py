@@ -54,7 +54,8 @@ def splitParts(pairs, links, format):
     parts, segments, stable, run = [], [], [], []
     for pair in ordered:
         name, result = pair
-        # S_ISDIR, inline: a call an entry was some 5% of a listing read.
+        # S_ISDIR, inline: a call an entry was a visible share of a listing
+        # read (commit e323f12f measured it).
         if (result.st_nlink != 1 or result.st_mode & _TYPE == _DIRECTORY
                 or name in links):
             if run:

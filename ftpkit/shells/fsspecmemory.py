@@ -5,8 +5,9 @@ answered from the store's index (L{ftpkit.shells.memoryindex}) in time
 proportional to the path or the directory: fsspec's C{info}, C{ls},
 C{find}, C{isdir}, C{exists} and C{rmdir} read every key of the store
 each time, so that C{SIZE}, C{CWD} or C{RETR} of one small file cost
-about 1 ms per 10,000 files stored (C{bench.memorylookups}). What they
-answer is fsspec's answer, entry for entry; listings come sorted.
+time in proportion to the files stored (C{bench.memorylookups};
+C{docs/benchmark.rst}, C{bench-stores-36}). What they answer is fsspec's
+answer, entry for entry; listings come sorted.
 """
 
 from errno import ENOTEMPTY

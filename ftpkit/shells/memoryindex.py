@@ -3,8 +3,8 @@ An index of the paths of fsspec's C{memory://} store, kept by the store
 itself, so that a path is looked up and a directory listed in time
 proportional to the path or the directory, not to the store: fsspec's
 C{info}, C{ls}, C{find}, C{exists} and C{rmdir} read every key of the
-store each time (about 1 ms per call at 10,000 files, several calls per
-FTP command).
+store each time, and an FTP command makes several such calls
+(C{docs/benchmark.rst}, C{bench-stores-36}).
 
 fsspec's C{memory://} keeps every file in one C{dict} from its full path
 to its file object (C{fs.store}) and the directories made by C{mkdir} in

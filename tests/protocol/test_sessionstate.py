@@ -10,6 +10,7 @@ import inspect
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.commandrunning import CommandRunning
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -32,9 +33,10 @@ FIELDS = {field.name for field in dataclasses.fields(Session)}
 HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             Transferring, TransferCommands, UniqueUploadCommands,
-            ListingCommands, ChecksumCommands, SecureFxpCommands]
-"""Every handler class of L{ftpkit.control.server.FTPProtocol}: each names the
-session's fields it uses."""
+            ListingCommands, ChecksumCommands, SecureFxpCommands,
+            CommandRunning]
+"""Every handler class of L{ftpkit.control.server.FTPProtocol}, and the
+mixin that runs their commands: each names the session's fields it uses."""
 
 
 def sessionFieldsUsed(cls):
@@ -71,10 +73,13 @@ class DeclarationTests(unittest.TestCase):
 
     def test_everyHandlerClass(self):
         """
-        Every handler mixin of L{FTPProtocol} is checked here.
+        Every handler mixin of L{FTPProtocol} is checked here, and every
+        other of its mixins that uses the session (L{CommandRunning}).
         """
-        mixins = [cls for cls in FTPProtocol.__mro__
-                  if cls.__module__.startswith("ftpkit.control.handlers.")]
+        mixins = [cls for cls in FTPProtocol.__mro__[1:]
+                  if cls.__module__.startswith("ftpkit.control.handlers.")
+                  or (cls.__module__.startswith("ftpkit.")
+                      and sessionFieldsUsed(cls))]
         self.assertEqual(set(mixins), set(HANDLERS))
 
     def test_declaredFieldsExist(self):
