@@ -125,10 +125,22 @@ class DiskThreads:
                 self._threads += 1
         if grow:
             self._startThread()
-        elif self._stuckCheck is None:
+        elif not self._checking():
             self._stuckCheck = self._reactor.callLater(
                 self._stuckAfter, self._unstick, self._ended)
         return result
+
+    def _checking(self):
+        """
+        @return: whether a look for stuck calls is due: its timer set and
+            neither run nor cancelled. Not only the pool cancels it: a
+            process ending may cancel every timer it has (as trial does at
+            the end of each test), and a pool that took a cancelled timer
+            for a set one never started a thread for its stuck calls
+            again.
+        """
+        check = self._stuckCheck
+        return check is not None and check.active()
 
     def _startThread(self):
         threading.Thread(target=self._work, daemon=True,
@@ -229,8 +241,9 @@ class DiskThreads:
         with self._lock:
             done, self._done = self._done, []
             waiting = bool(self._pending)
-        if not waiting and self._stuckCheck is not None:
-            self._stuckCheck.cancel()
+        if not waiting:
+            if self._checking():
+                self._stuckCheck.cancel()
             self._stuckCheck = None
         for result, outcome in done:
             try:
