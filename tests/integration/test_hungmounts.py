@@ -33,14 +33,20 @@ def blockedInFuse(thread, wait=10):
 
 class HungMountTests(unittest.SynchronousTestCase):
     """
-    Calls blocked in a hung mount fail once it is taken away.
+    Calls blocked in a hung mount fail once it is taken away, and the
+    mount leaves no thread behind.
     """
 
     def test_blockedCallsFreed(self):
         """
         A C{stat} blocked in the mount fails with C{ECONNABORTED} when the
-        mount is taken away, and its thread goes on.
+        mount is taken away, and its thread goes on; so does none of the
+        mount's own (its reader, left waiting in a read of the connection,
+        read whatever was opened under the connection's descriptor number
+        next once a signal to a blocked call woke it: a later test's
+        upload lost its bytes).
         """
+        before = set(threading.enumerate())
         point = self.mktemp()
         os.makedirs(point)
         unmount = hungMount(self, point)
@@ -59,3 +65,4 @@ class HungMountTests(unittest.SynchronousTestCase):
         thread.join(30)
         self.assertFalse(thread.is_alive())
         self.assertEqual(errors, [errno.ECONNABORTED])
+        self.assertEqual(set(threading.enumerate()) - before, set())
