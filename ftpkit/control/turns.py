@@ -136,6 +136,16 @@ class Turns:
                 self._stuckAfter, self._unstick, key,
                 tuple(self._running.get(key, ())))
 
+    def _noneWaiting(self, key):
+        """
+        The last call of C{key} waiting is gone: so is the look at its
+        running calls (no timer is left behind).
+        """
+        del self._waiting[key]
+        check = self._checks.pop(key, None)
+        if check is not None and check.active():
+            check.cancel()
+
     def _unstick(self, key, seen):
         """
         C{stuckAfter} seconds after calls of C{key} waited: while they
@@ -227,7 +237,7 @@ class Turns:
         if kept:
             self._waiting[key] = kept
         else:
-            del self._waiting[key]
+            self._noneWaiting(key)
         for call in dropped:
             call.result.errback(TransferAborted())
         return True
@@ -302,7 +312,7 @@ class Turns:
                 queue = self._waiting[key]
                 call = queue.popleft()
                 if not queue:
-                    del self._waiting[key]
+                    self._noneWaiting(key)
                 result = self._start(key, call)
                 if result is not UNSETTLED:
                     call.result.callback(result)

@@ -478,3 +478,17 @@ class StuckTurnsTests(unittest.TestCase):
         self.turns.stop("a", "o")
         self.assertEqual(len(cancelled), 1)
         self.failureResultOf(stuck, TransferAborted)
+
+    def test_noTimerLeft(self):
+        """
+        Once no call waits (its turn came, or it was taken back), no
+        timer is left.
+        """
+        self.ask("first")
+        self.ask("second")
+        self.lane.step()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        third = self.ask("third")
+        self.turns.withdraw("a", third)
+        self.failureResultOf(third, TransferAborted)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
