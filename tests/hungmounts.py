@@ -5,12 +5,20 @@ that every system call reaching it (a C{stat}, an C{open}, a directory
 read) blocks, as on a hard NFS mount whose server is gone or a hung
 C{sshfs}. Root only (a test skips where it may not mount one); when the
 test ends, the mount's connection is closed, which fails every call
-still blocked in it (C{ENOTCONN}), and the mount is taken away.
+still blocked in it (C{ECONNABORTED}), and the mount is taken away.
+
+The connection is closed by the thread that reads it, which alone holds
+its descriptor: closed from another thread while that one waited in a
+C{read} of it, it stayed open (the C{read} holds the file), the calls
+blocked in it stayed blocked for the rest of the process, holding disk
+threads that later tests in the same process waited for, and the reader
+went on reading whatever file was opened under the same number next.
 """
 
 import ctypes
 import errno
 import os
+import select
 import struct
 import threading
 
@@ -51,32 +59,59 @@ def hungMount(testCase, point):
         code = ctypes.get_errno()
         os.close(fd)
         raise SkipTest("cannot mount FUSE: " + os.strerror(code))
-    threading.Thread(target=_answerInit, args=(fd,), daemon=True).start()
+    stop, stopping = os.pipe2(os.O_CLOEXEC)
+    reader = threading.Thread(target=_answerInit, args=(fd, stop),
+                              daemon=True)
+    reader.start()
 
     closed = []
 
     def unmount():
         if not closed:
             closed.append(True)
-            os.close(fd)
+            os.write(stopping, b"x")
+            reader.join()
+            os.close(stop)
+            os.close(stopping)
             libc.umount2(os.fsencode(point), 2)  # MNT_DETACH
 
     testCase.addCleanup(unmount)
     return unmount
 
 
-def _answerInit(fd):
+def _answerInit(fd, stop):
     """
     Answer the kernel's C{INIT} on a FUSE connection, and nothing else,
-    until the connection is closed.
+    until C{stop} is readable; then close the connection, which fails
+    every call blocked in it.
 
     @param fd: the connection's descriptor (of C{/dev/fuse}).
+    @param stop: the read end of a pipe written to when the mount is to
+        end.
     """
+    try:
+        _answer(fd, stop)
+    finally:
+        os.close(fd)
+
+
+def _answer(fd, stop):
+    """
+    The loop of L{_answerInit}.
+
+    @param fd: the connection's descriptor.
+    @param stop: the pipe's read end.
+    """
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    poll.register(stop, select.POLLIN)
     while True:
+        if any(ready == stop for ready, _ in poll.poll()):
+            return
         try:
             request = os.read(fd, 1 << 20)
         except OSError as e:
-            if e.errno == errno.EINTR:
+            if e.errno in (errno.EINTR, errno.EAGAIN):
                 continue
             return
         length, opcode, unique = _IN_HEADER.unpack_from(request)

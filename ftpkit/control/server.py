@@ -35,6 +35,7 @@ from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
+from ftpkit.shells.diskthreads import STUCK_AFTER
 from ftpkit.shells.held import HeldUploads
 
 
@@ -69,7 +70,10 @@ class FTPFactory(ServerFactory):
     @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
     @ivar listingTurns: the L{Turns} in which clients (by
         L{ftpkit.protocol.limitkeys.limitKey}) read directory listings
-        from their shells: one call of each client at a time.
+        from their shells: one call of each client at a time (a call
+        running longer than L{ftpkit.shells.diskthreads.STUCK_AFTER},
+        stuck on a file system that no longer answers, counts no more
+        while others wait).
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
@@ -137,7 +141,9 @@ class FTPFactory(ServerFactory):
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
-        self.listingTurns = Turns()
+        # A listing of a hung mount holds its address's turn for ever:
+        # past the disk threads' time for stuck calls it counts no more.
+        self.listingTurns = Turns(clock=reactor, stuckAfter=STUCK_AFTER)
         self.hashTurns = Turns()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)

@@ -20,7 +20,16 @@ server keys turns by L{ftpkit.protocol.limitkeys.limitKey}, so an IPv6
 client's whole network is one address here. A session asks for its turns
 through L{TakingTurns}, which also gives them up when it ends.
 
-Pure bookkeeping on L{Deferred}s; no reactor.
+A turn held too long no longer counts against its address: a listing of
+a file system that no longer answers (a dead NFS mount, a hung FUSE
+mount) never ends, and the address's other sessions waited for their
+listings for ever behind it. Given a clock and C{stuckAfter}, where an
+address's calls wait while calls of it have run that long, those are set
+aside (they still end as they will) and the next ones start, as the
+disk threads start a thread beside calls that are stuck
+(L{ftpkit.shells.diskthreads.STUCK_AFTER}).
+
+Pure bookkeeping on L{Deferred}s; a timer only where calls wait.
 """
 
 from collections import deque
@@ -46,9 +55,10 @@ class _Call:
         started at once until it is seen not to succeed at once.
     @ivar work: the Deferred of C{function}'s work while it runs, else
         C{None}.
+    @ivar aside: whether it ran too long and holds no turn any more.
     """
 
-    __slots__ = ("owner", "function", "args", "result", "work")
+    __slots__ = ("owner", "function", "args", "result", "work", "aside")
 
     def __init__(self, owner, function, args, result):
         self.owner = owner
@@ -56,6 +66,7 @@ class _Call:
         self.args = args
         self.result = result
         self.work = None
+        self.aside = False
 
 
 class Turns:
@@ -66,13 +77,21 @@ class Turns:
     @ivar perKey: the most calls of one key running at once.
     """
 
-    def __init__(self, perKey=1):
+    def __init__(self, perKey=1, clock=None, stuckAfter=None):
         """
         @param perKey: see L{perKey}.
+        @param clock: an L{IReactorTime} for C{stuckAfter}, or C{None}:
+            a turn is held until its call ends.
+        @param stuckAfter: seconds after which a running call whose key
+            has calls waiting holds its turn no more.
         """
         self.perKey = perKey
+        self._clock = clock
+        self._stuckAfter = stuckAfter
         self._running = {}
         self._waiting = {}
+        self._aside = {}
+        self._checks = {}
         self._granting = set()
 
     def run(self, key, owner, function, *args):
@@ -101,7 +120,54 @@ class Turns:
         if queue is None:
             queue = self._waiting[key] = deque()
         queue.append(call)
+        if self._clock is not None:
+            self._watch(key)
         return call.result
+
+    def _watch(self, key):
+        """
+        Calls of C{key} wait: look at its running calls in C{stuckAfter}
+        seconds, unless a look is due already (its timer neither run nor
+        cancelled).
+        """
+        check = self._checks.get(key)
+        if check is None or not check.active():
+            self._checks[key] = self._clock.callLater(
+                self._stuckAfter, self._unstick, key,
+                tuple(self._running.get(key, ())))
+
+    def _noneWaiting(self, key):
+        """
+        The last call of C{key} waiting is gone: so is the look at its
+        running calls (no timer is left behind).
+        """
+        del self._waiting[key]
+        check = self._checks.pop(key, None)
+        if check is not None and check.active():
+            check.cancel()
+
+    def _unstick(self, key, seen):
+        """
+        C{stuckAfter} seconds after calls of C{key} waited: while they
+        still do, set aside its calls that were running then and still
+        are, and start the next; look again later while calls wait.
+
+        @param seen: the calls of C{key} running then.
+        """
+        del self._checks[key]
+        if key not in self._waiting:
+            return
+        running = self._running.get(key, [])
+        for call in seen:
+            if call in running:
+                running.remove(call)
+                call.aside = True
+                self._aside.setdefault(key, []).append(call)
+        if not running:
+            self._running.pop(key, None)
+        self._next(key)
+        if key in self._waiting:
+            self._watch(key)
 
     def running(self, key):
         """
@@ -150,7 +216,8 @@ class Turns:
         @param owner: the owner they were run with.
         """
         self.forget(key, owner)
-        for call in list(self._running.get(key, ())):
+        for call in (list(self._running.get(key, ()))
+                     + list(self._aside.get(key, ()))):
             if call.owner is owner:
                 call.work.cancel()
 
@@ -170,7 +237,7 @@ class Turns:
         if kept:
             self._waiting[key] = kept
         else:
-            del self._waiting[key]
+            self._noneWaiting(key)
         for call in dropped:
             call.result.errback(TransferAborted())
         return True
@@ -200,8 +267,15 @@ class Turns:
 
     def _release(self, key, call):
         """
-        Give a call's turn to the next one of its key.
+        Give a call's turn to the next one of its key (a call set aside
+        has none).
         """
+        if call.aside:
+            aside = self._aside[key]
+            aside.remove(call)
+            if not aside:
+                del self._aside[key]
+            return
         running = self._running[key]
         running.remove(call)
         if not running:
@@ -238,7 +312,7 @@ class Turns:
                 queue = self._waiting[key]
                 call = queue.popleft()
                 if not queue:
-                    del self._waiting[key]
+                    self._noneWaiting(key)
                 result = self._start(key, call)
                 if result is not UNSETTLED:
                     call.result.callback(result)

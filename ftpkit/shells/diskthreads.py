@@ -125,10 +125,22 @@ class DiskThreads:
                 self._threads += 1
         if grow:
             self._startThread()
-        elif self._stuckCheck is None:
+        elif not self._checking():
             self._stuckCheck = self._reactor.callLater(
                 self._stuckAfter, self._unstick, self._ended)
         return result
+
+    def _checking(self):
+        """
+        @return: whether a look for stuck calls is due: its timer set and
+            neither run nor cancelled. Not only the pool cancels it: a
+            process ending may cancel every timer it has (as trial does at
+            the end of each test), and a pool that took a cancelled timer
+            for a set one never started a thread for its stuck calls
+            again.
+        """
+        check = self._stuckCheck
+        return check is not None and check.active()
 
     def _startThread(self):
         threading.Thread(target=self._work, daemon=True,
@@ -229,8 +241,9 @@ class DiskThreads:
         with self._lock:
             done, self._done = self._done, []
             waiting = bool(self._pending)
-        if not waiting and self._stuckCheck is not None:
-            self._stuckCheck.cancel()
+        if not waiting:
+            if self._checking():
+                self._stuckCheck.cancel()
             self._stuckCheck = None
         for result, outcome in done:
             try:
@@ -258,7 +271,16 @@ HASHES = "hashes"
 file, minutes for a large one; in the main lane a few clients hashing
 large files took every thread, and every other file command waited."""
 
-_LANE_SIZES = {DISK: 8, LISTINGS: 1, HASHES: 2}
+WALKS = "walks"
+"""The lane of the walks that measure a home for its quota
+(L{ftpkit.shells.quotas.QuotaUsage}): two threads. They ran in Twisted's
+shared thread pool, where the password checks of a users file run too: a
+walk reaching a file system that no longer answers blocks its thread,
+and ten sessions of homes holding one (a dead NFS mount, a hung FUSE
+mount) took every thread, and no user could log in any more. Here the
+stuck walks get threads of their own (L{STUCK_AFTER})."""
+
+_LANE_SIZES = {DISK: 8, LISTINGS: 1, HASHES: 2, WALKS: 2}
 
 _pools = {}
 
@@ -266,7 +288,7 @@ _pools = {}
 def diskThreadsFor(reactor, lane=DISK):
     """
     @param reactor: the reactor the threads hand results back to.
-    @param lane: L{DISK}, L{LISTINGS} or L{HASHES}.
+    @param lane: L{DISK}, L{LISTINGS}, L{HASHES} or L{WALKS}.
     @return: the L{DiskThreads} of C{reactor} for C{lane}, made on first
         use.
     """
@@ -290,3 +312,18 @@ def laneRunners(reactor):
     """
     return (diskThreadsFor(reactor).run, diskThreadsFor(reactor, LISTINGS).run,
             diskThreadsFor(reactor, HASHES).run)
+
+
+def inWalksLane(function, *args):
+    """
+    Run a quota walk in the global reactor's L{WALKS} lane: the default
+    C{run} of L{ftpkit.shells.quotas.QuotaUsage}.
+
+    @param function: a blocking callable.
+    @param args: its positional arguments.
+    @return: a Deferred firing (in the reactor thread) with its result
+        or failure.
+    """
+    from twisted.internet import reactor
+
+    return diskThreadsFor(reactor, WALKS).run(function, *args)

@@ -12,10 +12,11 @@ import errno
 import os
 import threading
 
-from twisted.internet import defer, threads
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from ftpkit.errors import QuotaExceeded
+from ftpkit.shells.diskthreads import inWalksLane
 from ftpkit.shells.quotareads import OpenReads
 from ftpkit.shells.quotauploads import QuotaRandomWriteFile, QuotaWriteFile
 
@@ -111,14 +112,16 @@ class QuotaUsage:
         from one made while nothing did.
     """
 
-    def __init__(self, measure, run=threads.deferToThread):
+    def __init__(self, measure, run=inWalksLane):
         """
         @param measure: a blocking callable returning what the home holds:
             a L{Footprint}, e.g. C{lambda: diskFootprint(home)}, or the
             bytes alone, an C{int} (no files are counted then: fit for a
             byte quota only).
         @param run: runs a blocking callable off the reactor thread,
-            returning a L{Deferred}.
+            returning a L{Deferred}; by default in the walks' own threads
+            (L{ftpkit.shells.diskthreads.WALKS}), never those of
+            Twisted's shared pool, where password checks run.
         """
         self._measure = measure
         self._run = run

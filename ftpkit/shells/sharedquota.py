@@ -12,10 +12,11 @@ import math
 import os
 import weakref
 
-from twisted.internet import defer, threads
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from ftpkit.errors import fromOSError
+from ftpkit.shells.diskthreads import inWalksLane
 from ftpkit.shells.quotaledger import Ledger
 from ftpkit.shells.quotas import Footprint, QuotaUsage
 
@@ -58,7 +59,7 @@ counted it alone, so a user with a session on each host stored as many
 times the quota."""
 
 
-def quotaUsage(home, measure, run=threads.deferToThread,
+def quotaUsage(home, measure, run=inWalksLane,
                environ=os.environ):
     """
     @param home: what the quota counts, the same name in every process:
@@ -177,7 +178,7 @@ class SharedQuotaUsage(QuotaUsage):
         those it was granted: L{reserveBytes}).
     """
 
-    def __init__(self, measure, ledger, run=threads.deferToThread):
+    def __init__(self, measure, ledger, run=inWalksLane):
         """
         @param measure: see L{QuotaUsage}.
         @param ledger: the home's L{Ledger}.

@@ -67,16 +67,40 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
         """
         While one client's C{LIST} of the hung mount waits (in the one
         thread of listings: the listing is opened before anything else),
-        another client's C{MLSD} of another directory is whole. (Another
-        address: a client address's own listings take turns,
-        L{ftpkit.control.turns}, so its other sessions wait for the hung
-        one.)
+        another client's C{MLSD} of another directory is whole, at once
+        (another address: a client address's own listings take turns,
+        L{ftpkit.control.turns}, and its other sessions wait for the hung
+        one until it counts as stuck).
         """
         await self.stuck(["LIST mnt"])
 
         def other():
             client = RawClient(self.server.port, timeout=CLIENT_WAIT,
                                source="127.0.0.2")
+            try:
+                client.login()
+                return client.transfer("MLSD fresh")
+            finally:
+                client.close()
+
+        first, data, last = await self.inThread(other)
+        self.assertTrue(first.startswith(b"150"), first)
+        self.assertIn(b"; kept.txt\r\n", data)
+        self.assertTrue(last.startswith(b"226"), last)
+
+    async def test_listingBesideStuckListingSameAddress(self):
+        """
+        While one client's C{LIST} of the hung mount waits, another
+        session from the same address lists another directory: the hung
+        listing held the address's listing turn for ever, and that
+        session's C{MLSD} waited behind it; held past the time for stuck
+        calls (L{ftpkit.shells.diskthreads.STUCK_AFTER}) it counts no
+        more.
+        """
+        await self.stuck(["LIST mnt"])
+
+        def other():
+            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
             try:
                 client.login()
                 return client.transfer("MLSD fresh")

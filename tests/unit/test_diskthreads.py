@@ -224,3 +224,72 @@ class BatchedResultsTests(unittest.SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors()), 1)
         self.assertEqual(self.successResultOf(late),
                          1 if late is first else 2)
+
+
+class _ClockReactor(task.Clock):
+    """
+    A clock for the stuck calls' timer that keeps what threads hand to
+    C{callFromThread} in C{handed} (its C{calls} are the clock's).
+    """
+
+    def __init__(self):
+        task.Clock.__init__(self)
+        self.handed = []
+
+    def callFromThread(self, function, *args):
+        self.handed.append((function, args))
+
+
+class CancelledStuckCheckTests(unittest.SynchronousTestCase):
+    """
+    A pool whose timer for stuck calls was cancelled by someone else (as
+    trial cancels every timer left at the end of a test) still starts
+    threads for its stuck calls and still hands its results back.
+    """
+
+    def setUp(self):
+        self.reactor = _ClockReactor()
+        self.pool = DiskThreads(self.reactor, size=1, stuckAfter=1)
+        self.gate = threading.Event()
+        self.addCleanup(self.gate.set)
+        self.stuck = self.pool.run(self.gate.wait, 30)
+        self.waiting = self.pool.run(int, 1)
+        [check] = self.reactor.getDelayedCalls()
+        check.cancel()
+
+    def handedBack(self, count):
+        """
+        Wait (10 seconds at most) for C{count} results, and hand them
+        back.
+
+        @param count: how many calls are to end.
+        """
+        import time
+
+        deadline = time.monotonic() + 10
+        while len(self.pool._done) < count and time.monotonic() < deadline:
+            time.sleep(0.001)
+        for handBack, args in self.reactor.handed:
+            handBack(*args)
+
+    def test_nextCallLooksAgain(self):
+        """
+        The next call waiting sets the timer again, and the calls waiting
+        behind the stuck one get threads.
+        """
+        later = self.pool.run(int, 2)
+        self.reactor.advance(1)
+        self.handedBack(2)
+        self.assertEqual((self.successResultOf(self.waiting),
+                          self.successResultOf(later)), (1, 2))
+
+    def test_resultsHandedBack(self):
+        """
+        Once the calls end, none waiting, their results are handed back
+        (cancelling the timer again raised, and they were lost).
+        """
+        self.gate.set()
+        self.handedBack(2)
+        self.assertEqual((self.successResultOf(self.stuck),
+                          self.successResultOf(self.waiting)), (True, 1))
+        self.assertIsNone(self.pool._stuckCheck)

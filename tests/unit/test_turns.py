@@ -391,3 +391,104 @@ class TurnListingTests(unittest.TestCase):
         self.lane.drain()
         self.assertEqual(self.successResultOf(asked), [("mine", None)])
         self.assertEqual(self.turns.running("k"), 0)
+
+
+class StuckTurnsTests(unittest.TestCase):
+    """
+    A call holding its key's turn for C{stuckAfter} seconds while others
+    of the key wait (a listing of a hung mount) holds it no more.
+    """
+
+    def setUp(self):
+        from twisted.internet.task import Clock
+
+        self.clock = Clock()
+        self.lane = FakeLane()
+        self.turns = Turns(clock=self.clock, stuckAfter=1)
+
+    def ask(self, label, owner=None):
+        """
+        @param label: the job's label, of key C{"a"}.
+        @param owner: its owner (the label when C{None}).
+        @return: the Deferred of its turn.
+        """
+        return self.turns.run("a", owner or label, self.lane.submit, label)
+
+    def queued(self):
+        """
+        @return: the labels of the jobs at the lane.
+        """
+        return [label for label, _ in self.lane.queued]
+
+    def test_stuckCallSetAside(self):
+        """
+        The next call starts once the first has run C{stuckAfter} seconds;
+        the first still ends, giving no turn back twice.
+        """
+        stuck, later = self.ask("stuck"), self.ask("later")
+        self.clock.advance(0.5)
+        self.assertEqual(self.queued(), ["stuck"])
+        self.clock.advance(0.5)
+        self.assertEqual(self.queued(), ["stuck", "later"])
+        self.lane.drain()
+        self.assertEqual((self.successResultOf(stuck),
+                          self.successResultOf(later)), ("stuck", "later"))
+        self.assertEqual((self.turns.running("a"), self.turns.waiting("a"),
+                          self.clock.getDelayedCalls()), (0, 0, []))
+        self.ask("next")
+        self.assertEqual(self.queued(), ["next"])
+
+    def test_onlyCallsRunningThatLong(self):
+        """
+        A call that started since the calls waited is not set aside with
+        those that ran that long.
+        """
+        self.ask("first")
+        self.ask("second")
+        self.ask("third")
+        self.clock.advance(0.5)
+        self.lane.step()
+        self.assertEqual(self.queued(), ["second"])
+        self.clock.advance(0.5)
+        self.assertEqual(self.queued(), ["second"])
+        self.clock.advance(1)
+        self.assertEqual(self.queued(), ["second", "third"])
+
+    def test_cancelledTimer(self):
+        """
+        A timer cancelled by someone else (trial, at a test's end) does
+        not stop the next call waiting from setting one.
+        """
+        self.ask("stuck")
+        self.ask("later")
+        [check] = self.clock.getDelayedCalls()
+        check.cancel()
+        self.ask("third")
+        self.clock.advance(1)
+        self.assertEqual(self.queued(), ["stuck", "later"])
+
+    def test_stopSetAside(self):
+        """
+        L{Turns.stop} cancels its owner's calls set aside too.
+        """
+        cancelled = []
+        stuck = self.turns.run("a", "o", lambda: Deferred(cancelled.append))
+        self.ask("later")
+        self.clock.advance(1)
+        self.turns.stop("a", "o")
+        self.assertEqual(len(cancelled), 1)
+        self.failureResultOf(stuck, TransferAborted)
+
+    def test_noTimerLeft(self):
+        """
+        Once no call waits (its turn came, or it was taken back), no
+        timer is left.
+        """
+        self.ask("first")
+        self.ask("second")
+        self.lane.step()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        third = self.ask("third")
+        self.turns.withdraw("a", third)
+        self.failureResultOf(third, TransferAborted)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
