@@ -38,14 +38,30 @@ def _segmentLength(segment):
         raise InvalidPath() from None
 
 
+def _fromHome(text):
+    """
+    Spell the user's home (C{"~"}, C{"~/..."}) as what it is, their root.
+
+    @param text: the path as the client sent it.
+    @return: C{text} with a leading C{"~"} segment made C{"/"}, else
+        C{text} itself.
+    """
+    if text == "~" or text.startswith("~/"):
+        return "/" + text[1:]
+    return text
+
+
 def resolve(cwd, text):
     """
     Turn client text into a normalised path.
 
-    Text starting with C{"/"} is absolute, anything else is relative to
-    C{cwd}. Empty and C{"."} segments are ignored, C{".."} removes the
-    previous segment and stays at the root when there is none. A backslash
-    is an ordinary character.
+    Text starting with C{"/"} is absolute, and so are C{"~"} and text
+    starting with C{"~/"}: the user's home, which is their C{"/"} (as
+    vsftpd, ProFTPD and Pure-FTPd read C{CWD ~}, which users type and some
+    clients send); anything else is relative to C{cwd} (C{"~x"} and
+    C{"./~"} name a file called so). Empty and C{"."} segments are
+    ignored, C{".."} removes the previous segment and stays at the root
+    when there is none. A backslash is an ordinary character.
 
     @param cwd: the current directory, a tuple of segments.
     @param text: the path as the client sent it (may hold lone surrogates
@@ -61,6 +77,7 @@ def resolve(cwd, text):
         raise InvalidPath("File name too long")
     if "\x00" in text or "\r" in text or "\n" in text:
         raise InvalidPath()
+    text = _fromHome(text)
     result = [] if text.startswith("/") else list(cwd)
     for segment in text.split("/"):
         # A character is at most four bytes: a segment this short fits

@@ -65,6 +65,22 @@ def jailFor(root):
     return Jail(os.path.realpath(os.fsencode(root)))
 
 
+def reachable(real):
+    """
+    Check the path of an entry about to be made (C{MKD}, C{RNTO}) through
+    its directory's descriptor, which the kernel lets pass the system's
+    limit: past it no command naming the entry could reach it (C{CWD},
+    C{MLST} and C{RNFR} of it answered C{550 File name too long}).
+
+    @param real: the path, C{bytes}, its links resolved.
+    @return: C{real}.
+    @raise InvalidPath: (C{File name too long}) when it is past the limit.
+    """
+    if len(real) >= _PATH_MAX:
+        raise InvalidPath("File name too long")
+    return real
+
+
 def openRegular(path, flags, mode=NEW_FILE_MODE):
     """
     Open a path that must be a regular file, with no link on the way.

@@ -80,7 +80,7 @@ from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
     readNamedStats,
     visibleNames,
 )
-from ftpkit.shells.diskpaths import OPEN_FLAGS, jailFor, openRegular
+from ftpkit.shells.diskpaths import OPEN_FLAGS, jailFor, openRegular, reachable
 from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
@@ -270,7 +270,7 @@ class FilesystemShell(DirectoryCalls):
         if not path:
             return self._run(self._raise, AlreadyExists())
         return self._run(lambda: linkfree.inParent(
-            self._resolve(path, followLast=False),
+            reachable(self._resolve(path, followLast=False)),
             lambda name, fd: os.mkdir(name, dir_fd=fd)))
 
     def removeDirectory(self, path):
@@ -342,7 +342,7 @@ class FilesystemShell(DirectoryCalls):
         """
         try:
             linkfree.inParents(self._resolve(fromPath, followLast=False),
-                               self._resolve(toPath, followLast=False),
+                               reachable(self._resolve(toPath, followLast=False)),
                                linkfree.renameEntry)
         except OSError as error:
             if error.errno == errno.EINVAL and paths.isWithin(toPath, fromPath):

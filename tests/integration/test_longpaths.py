@@ -2,7 +2,9 @@
 An upload into a directory whose path is near the 4,096-byte limit, with
 a name that takes the file's path past it: C{STOR} and C{STOU} were told
 C{553 File name not allowed}, as if the name held something forbidden,
-where C{MKD} of a name too long says C{File name too long}.
+where C{MKD} of a name too long says C{File name too long}. And C{MKD}
+and C{RNTO} of a short name there, which made an entry past the limit
+that no command could reach (session 39).
 """
 
 import ftplib
@@ -95,3 +97,36 @@ class LongPathUploadTests(LoopbackServerMixin, unittest.TestCase):
                          + ["550 File name too long"])
         self.assertTrue(replies[3].startswith("226"), replies[3])
         self.assertEqual(os.listdir(self.root + self.deep), ["s"])
+
+    @defer.inlineCallbacks
+    def test_entryPastLimit(self):
+        """
+        C{MKD} of a 60-character name, and C{RNTO} of a file to one, are
+        refused with C{File name too long} and make nothing: each was
+        made through its directory's descriptor, past the system's limit,
+        and then no command could reach it (C{CWD}, C{MLST} and C{RNFR}
+        of it answered C{550 File name too long}; only C{RMD} and
+        C{DELE} did not).
+        """
+        def client():
+            ftp = ftplibLogin(self, self.server.port)
+            ftp.cwd(self.deep)
+            ftp.storbinary("STOR s", io.BytesIO(b"x"))
+            replies = []
+            for command in ("MKD " + "m" * 60, "RNFR s", "RNTO " + "r" * 60,
+                            "MKD m", "RNFR s", "RNTO r"):
+                try:
+                    replies.append(ftp.sendcmd(command))
+                except ftplib.Error as e:
+                    replies.append(str(e))
+            ftp.quit()
+            return replies
+
+        replies = yield self.inThread(client)
+        self.assertEqual(replies[:3], ["550 File name too long",
+                                       "350 Ready for RNTO",
+                                       "553 File name too long"])
+        self.assertTrue(replies[3].startswith("257"), replies[3])
+        self.assertEqual(replies[5], "250 Rename successful")
+        self.assertEqual(sorted(os.listdir(self.root + self.deep)),
+                         ["m", "r"])

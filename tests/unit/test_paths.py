@@ -99,6 +99,20 @@ class ResolveTests(SynchronousTestCase):
         self.assertEqual(resolve((), "..\\..\\x"), ("..\\..\\x",))
         self.assertEqual(resolve(("a",), "b\\..\\.."), ("a", "b\\..\\.."))
 
+    def test_tildeIsHome(self):
+        """
+        C{"~"} and text starting with C{"~/"} start at the root, the
+        user's home; C{"~"} anywhere else is an ordinary character.
+        """
+        self.assertEqual(resolve(("a",), "~"), ())
+        self.assertEqual(resolve(("a",), "~/"), ())
+        self.assertEqual(resolve(("a",), "~/b/c"), ("b", "c"))
+        self.assertEqual(resolve(("a",), "~/../b"), ("b",))
+        self.assertEqual(resolve(("a",), "~b"), ("a", "~b"))
+        self.assertEqual(resolve(("a",), "./~"), ("a", "~"))
+        self.assertEqual(resolve(("a",), "b/~/c"), ("a", "b", "~", "c"))
+        self.assertEqual(resolve(("a",), "/~"), ("~",))
+
     def test_forbiddenCharacters(self):
         """
         NUL, CR and LF anywhere raise L{InvalidPath}.
