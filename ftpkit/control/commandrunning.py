@@ -50,12 +50,14 @@ class CommandRunning:
         @param argument: its argument text, or C{""}.
         @param queued: the command takes the session's turn: once a
             command that waits has replied, C{commandFinished()} is called
-            (from the same callback as the reply: a download whose client
-            had not closed its side when the data ended paid for a
-            callback more on every file), if C{_busy} was set meanwhile
-            (by the caller, to the Deferred returned).
-        @return: a Deferred firing once it has replied, or C{None} if it
-            replied at once.
+            (from the same call as the reply, which the coroutine's driver
+            makes itself: a download whose client had not closed its side
+            when the data ended paid for a callback and a Deferred more on
+            every file), if C{_busy} was set meanwhile (by the caller, to
+            the L{coroutines.Running} returned).
+        @return: C{None} if it replied at once; otherwise, queued, a
+            L{coroutines.Running} (its C{called} set once it has replied),
+            else a Deferred firing once it has replied.
         """
         command = commandtable.COMMANDS.get(verb)
         refusal = self.refusal(verb, command, argument)
@@ -77,14 +79,17 @@ class CommandRunning:
             return None
         if not isinstance(result, tuple):
             try:
-                result, d = coroutines.start(result)
+                if queued:
+                    result, d = coroutines.start(
+                        result, self._replyQueued, self._replyQueued,
+                        (verb, argument))
+                else:
+                    result, d = coroutines.start(result)
             except BaseException:
                 self._replyFailure(Failure(), verb, argument)
                 return None
             if d is not None:
-                if queued:
-                    d.addBoth(self._replyQueued, verb, argument)
-                else:
+                if not queued:
                     d.addCallbacks(self._replyResult, self._replyFailure,
                                    callbackArgs=(verb, argument),
                                    errbackArgs=(verb, argument))

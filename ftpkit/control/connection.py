@@ -388,17 +388,9 @@ class FTPProtocol(
         @return: a Deferred firing once the running command (a transfer,
             say) has replied.
         """
-        waiter = defer.Deferred()
         if self._busy is None:
-            waiter.callback(None)
-            return waiter
-
-        def replied(result):
-            waiter.callback(None)
-            return result
-
-        self._busy.addBoth(replied)
-        return waiter
+            return defer.succeed(None)
+        return self._busy.whenDone()
 
     def isIdle(self):
         """

@@ -11,7 +11,11 @@ L{Deferred} it waits on. Twisted's driver also gives every coroutine a
 copy of the context variables and a logging context, and runs each step
 through them; a command's coroutine uses neither, and paying for them on
 every download cost more than the rest of its bookkeeping in the control
-connection.
+connection. A caller that gives its own callbacks (a session's queued
+command) has them called when the coroutine ends, without a L{Deferred}
+of the driver's own: under load most downloads wait for their client to
+end the data connection, and firing that Deferred was a share of each
+one's resumed path.
 """
 
 from twisted.internet import defer
@@ -41,24 +45,35 @@ def settled(awaitable):
     return UNSETTLED
 
 
-def start(coroutine):
+def start(coroutine, onResult=None, onFailure=None, args=()):
     """
     Run the first step of C{coroutine}.
 
     @param coroutine: a coroutine (or generator) that waits only on
         L{defer.Deferred}s (directly or through other coroutines).
+    @param onResult: C{None}, or called as C{onResult(value, *args)} with
+        what the coroutine returns, if it waits first: then no
+        L{defer.Deferred} is made for its outcome.
+    @param onFailure: with C{onResult}: called as C{onFailure(failure,
+        *args)} with a L{Failure} of what it raises after waiting.
+    @param args: more arguments for C{onResult} and C{onFailure}.
     @return: C{(result, None)} when the first step finished it; otherwise
         C{(None, deferred)}, a L{defer.Deferred} firing with what it
-        returns, or failing with what it raises.
+        returns, or failing with what it raises; with C{onResult},
+        C{(None, running)}, a L{Running}.
     @raise BaseException: what the coroutine raised in its first step.
     """
     try:
         waitingOn = coroutine.send(None)
     except StopIteration as finished:
         return finished.value, None
-    driver = _Driver(coroutine)
-    driver.waitOn(waitingOn)
-    return None, driver.result
+    if onResult is None:
+        driver = _Driver(coroutine)
+        driver.waitOn(waitingOn)
+        return None, driver.result
+    running = Running(coroutine, (onResult, onFailure), args)
+    running.waitOn(waitingOn)
+    return None, running
 
 
 class _Driver:
@@ -104,14 +119,82 @@ class _Driver:
     def _step(self, step, argument):
         """
         Resume the coroutine with C{step(argument)}, then wait on what it
-        yields next, or fire L{result} with how it ended.
+        yields next, or end (L{_end}) with how it ended.
         """
         self._waitingOn = None
         try:
             waitingOn = step(argument)
         except StopIteration as finished:
-            self.result.callback(finished.value)
+            self._end(0, finished.value)
         except BaseException:
-            self.result.errback(Failure())
+            self._end(1, Failure())
         else:
             self.waitOn(waitingOn)
+
+    def _end(self, failed, outcome):
+        """
+        The coroutine ended: fire L{result}.
+
+        @param failed: 1 if it raised, else 0.
+        @param outcome: what it returned, or a L{Failure} of what it raised.
+        """
+        if failed:
+            self.result.errback(outcome)
+        else:
+            self.result.callback(outcome)
+
+
+class Running(_Driver):
+    """
+    A coroutine driven as L{_Driver} drives one, whose end calls its
+    caller's callbacks directly (L{start}'s C{onResult} and C{onFailure})
+    rather than through a L{defer.Deferred}.
+
+    @ivar called: whether it has ended (its callbacks called).
+    """
+
+    __slots__ = ("_ends", "_args", "called", "_waiters")
+
+    def __init__(self, coroutine, ends, args):
+        """
+        @param coroutine: the coroutine, its first step run.
+        @param ends: C{(onResult, onFailure)}.
+        @param args: more arguments for them.
+        """
+        self._coroutine = coroutine
+        self._waitingOn = None
+        self.result = None
+        self._ends = ends
+        self._args = args
+        self.called = False
+        self._waiters = None
+
+    def _end(self, failed, outcome):
+        """
+        The coroutine ended: call the callback for how, then tell those
+        waiting in L{whenDone}.
+
+        @param failed: 1 if it raised, else 0.
+        @param outcome: what it returned, or a L{Failure} of what it raised.
+        """
+        self.called = True
+        try:
+            self._ends[failed](outcome, *self._args)
+        finally:
+            waiters, self._waiters = self._waiters, None
+            for waiter in waiters or ():
+                waiter.callback(None)
+
+    def whenDone(self):
+        """
+        @return: a Deferred firing with C{None} once the coroutine has
+            ended and its callback has returned (at once if it has).
+        """
+        waiter = defer.Deferred()
+        if self.called:
+            waiter.callback(None)
+        elif self._waiters is None:
+            self._waiters = [waiter]
+        else:
+            self._waiters.append(waiter)
+        return waiter

@@ -3,13 +3,134 @@ L{ftpkit.control.coroutines.start} runs a coroutine as
 L{Deferred.fromCoroutine} does, giving the result at once when the first
 step finishes it, and resuming it from the callbacks of what it waits on;
 L{ftpkit.control.coroutines.settled} takes a fired Deferred's result
-without awaiting it.
+without awaiting it. Given callbacks of its own (a session's queued
+command), C{start} calls them when the coroutine ends, with no Deferred
+of its own (L{ftpkit.control.coroutines.Running}).
 """
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.control.coroutines import UNSETTLED, settled, start
+from ftpkit.control.coroutines import UNSETTLED, Running, settled, start
+
+
+class CallbackTests(unittest.TestCase):
+    """
+    L{start} with C{onResult} and C{onFailure} calls them itself.
+    """
+
+    def setUp(self):
+        self.calls = []
+
+    def _result(self, value, *args):
+        self.calls.append(("result", value) + args)
+
+    def _failure(self, failure, *args):
+        self.calls.append(("failure", failure.type) + args)
+
+    def test_atOnce(self):
+        """
+        A coroutine its first step finishes gives its result, as without
+        callbacks, and they are not called.
+        """
+        async def quick():
+            return 7
+
+        self.assertEqual(start(quick(), self._result, self._failure, ("a",)),
+                         (7, None))
+        self.assertEqual(self.calls, [])
+
+    def test_waits(self):
+        """
+        One that waits gives a L{Running}, not a Deferred; its end calls
+        C{onResult} with the value and the arguments, and sets C{called}.
+        """
+        waitingOn = defer.Deferred()
+
+        async def slow():
+            return await waitingOn + 1
+
+        result, running = start(slow(), self._result, self._failure,
+                                ("RETR", "f"))
+        self.assertIsNone(result)
+        self.assertIsInstance(running, Running)
+        self.assertNotIsInstance(running, defer.Deferred)
+        self.assertFalse(running.called)
+        waitingOn.callback(1)
+        self.assertTrue(running.called)
+        self.assertEqual(self.calls, [("result", 2, "RETR", "f")])
+
+    def test_failure(self):
+        """
+        What it raises after waiting goes to C{onFailure} as a Failure,
+        with the arguments.
+        """
+        waitingOn = defer.Deferred()
+
+        async def failing():
+            await waitingOn
+            raise KeyError("gone")
+
+        _, running = start(failing(), self._result, self._failure, ("x",))
+        waitingOn.callback(None)
+        self.assertEqual(self.calls, [("failure", KeyError, "x")])
+
+    def test_failureThrownIn(self):
+        """
+        A failure of what it waits on is raised in the coroutine.
+        """
+        waitingOn = defer.Deferred()
+
+        async def catching():
+            try:
+                await waitingOn
+            except ValueError:
+                return "caught"
+
+        start(catching(), self._result, self._failure)
+        waitingOn.errback(ValueError())
+        self.assertEqual(self.calls, [("result", "caught")])
+
+    def test_whenDone(self):
+        """
+        L{Running.whenDone} fires once the callback has returned, each
+        waiter once; one asked for afterwards fires at once.
+        """
+        waitingOn = defer.Deferred()
+        order = []
+
+        async def slow():
+            await waitingOn
+
+        _, running = start(slow(), lambda value: order.append("replied"),
+                           self._failure)
+        first, second = running.whenDone(), running.whenDone()
+        self.assertNoResult(first)
+        first.addCallback(lambda ignored: order.append("first"))
+        second.addCallback(lambda ignored: order.append("second"))
+        waitingOn.callback(None)
+        self.assertEqual(order, ["replied", "first", "second"])
+        self.assertIsNone(self.successResultOf(running.whenDone()))
+
+    def test_whenDoneAfterRaising(self):
+        """
+        A callback that raises still lets L{Running.whenDone}'s waiters
+        fire; what it raised stays with the Deferred that resumed the
+        coroutine.
+        """
+        waitingOn = defer.Deferred()
+
+        async def slow():
+            await waitingOn
+
+        def broken(value):
+            raise RuntimeError("reply failed")
+
+        _, running = start(slow(), broken, self._failure)
+        done = running.whenDone()
+        waitingOn.callback(None)
+        self.successResultOf(done)
+        self.failureResultOf(waitingOn, RuntimeError)
 
 
 class StartTests(unittest.TestCase):
