@@ -63,20 +63,17 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
 
         return self.inThread(send)
 
-    async def test_listingBesideStuckListing(self):
+    async def assertFreshListed(self, source=None):
         """
-        While one client's C{LIST} of the hung mount waits (in the one
-        thread of listings: the listing is opened before anything else),
-        another client's C{MLSD} of another directory is whole, at once
-        (another address: a client address's own listings take turns,
-        L{ftpkit.control.turns}, and its other sessions wait for the hung
-        one until it counts as stuck).
+        Another session, from C{source} (or the usual address), lists the
+        directory C{fresh} with C{MLSD}, whole.
+
+        @param source: the client's address, or C{None}.
         """
-        await self.stuck(["LIST mnt"])
 
         def other():
             client = RawClient(self.server.port, timeout=CLIENT_WAIT,
-                               source="127.0.0.2")
+                               source=source)
             try:
                 client.login()
                 return client.transfer("MLSD fresh")
@@ -87,6 +84,18 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
         self.assertTrue(first.startswith(b"150"), first)
         self.assertIn(b"; kept.txt\r\n", data)
         self.assertTrue(last.startswith(b"226"), last)
+
+    async def test_listingBesideStuckListing(self):
+        """
+        While one client's C{LIST} of the hung mount waits (in the one
+        thread of listings: the listing is opened before anything else),
+        another client's C{MLSD} of another directory is whole, at once
+        (another address: a client address's own listings take turns,
+        L{ftpkit.control.turns}, and its other sessions wait for the hung
+        one until it counts as stuck).
+        """
+        await self.stuck(["LIST mnt"])
+        await self.assertFreshListed("127.0.0.2")
 
     async def test_listingBesideStuckListingSameAddress(self):
         """
@@ -98,19 +107,7 @@ class StuckMountTests(ServedRootMixin, unittest.TestCase):
         more.
         """
         await self.stuck(["LIST mnt"])
-
-        def other():
-            client = RawClient(self.server.port, timeout=CLIENT_WAIT)
-            try:
-                client.login()
-                return client.transfer("MLSD fresh")
-            finally:
-                client.close()
-
-        first, data, last = await self.inThread(other)
-        self.assertTrue(first.startswith(b"150"), first)
-        self.assertIn(b"; kept.txt\r\n", data)
-        self.assertTrue(last.startswith(b"226"), last)
+        await self.assertFreshListed()
 
     async def test_commandsBesideStuckCalls(self):
         """
