@@ -148,15 +148,19 @@ class FTPFactory(ServerFactory):
         self._started = False
         self._stallSweep = None
 
-    def idleWatch(self, timeout):
+    def idleWatch(self, timeout, expire="timeoutConnection"):
         """
         @param timeout: an idle timeout, in seconds.
+        @param expire: the name of the sessions' method called when it is
+            over (L{IdleWatch.expire}): each deadline has watches of its
+            own (a session's idle time and its time to log in).
         @return: the L{IdleWatch} of the sessions with that timeout.
         """
-        watch = self._idleWatches.get(timeout)
+        key = (timeout, expire)
+        watch = self._idleWatches.get(key)
         if watch is None:
-            watch = self._idleWatches[timeout] = IdleWatch(self.reactor,
-                                                           timeout)
+            watch = self._idleWatches[key] = IdleWatch(self.reactor,
+                                                       timeout, expire)
             if self._started:
                 watch.hold()
         return watch

@@ -545,6 +545,10 @@ class LoginCommands:
         logout, session.realmLogout = session.realmLogout, None
         self.releaseUserSession()
         self.reportLogout()
+        if session.shell is not None and not self._closed:
+            # The session goes on without a user: its time to log in
+            # starts again.
+            self.watchLogin()
         session.shell = None
         contract, self._contractShell = self._contractShell, None
         # Its counts of log lines left out are the session's (a
