@@ -35,7 +35,6 @@ class ConnectionLife:
     _closing = None
     _lost = False
     _lostWaiters = None
-    _loginWatch = None
 
     def connectionMade(self):
         """
@@ -76,8 +75,6 @@ class ConnectionLife:
         """
         self._closed = self._lost = True
         self.setTimeout(None)
-        if self._loginWatch is not None:
-            self._loginWatch.forget(self)
         self._stopHangupWatch()
         self.inputRead()
         self.tlsConnectionLost(reason)
@@ -91,6 +88,8 @@ class ConnectionLife:
             self._counted = False
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
+            if self.session.shell is None:
+                self.factory.loginWatch.forget(self)
             if events.SESSION_ENDED in self.factory.events.wanted:
                 self.publish(events.SESSION_ENDED)
             self.releaseTurns()
@@ -165,29 +164,30 @@ class ConnectionLife:
         """
         Start the time the client has to log in (C{--login-timeout}): at
         the connection, and when a user is logged out of a session that
-        goes on (C{REIN}, C{AUTH TLS} after a login in clear). At its end
-        L{loginTimedOut} is called, whatever the client sent meanwhile: a
-        command that comes later is refused too (L{lineReceived}), but a
-        client that never completes a line (a command, or a TLS handshake
-        sent a byte at a time, or nothing) was held only to the idle
-        timeout.
+        goes on (C{REIN}, C{AUTH TLS} after a login in clear); a login
+        stops it. At its end L{loginTimedOut} is called, whatever the
+        client sent meanwhile: a command that comes later is refused too
+        (L{lineReceived}), but a client that never completes a line (a
+        command, or a TLS handshake sent a byte at a time, or nothing) was
+        held only to the idle timeout. The watch is the factory's, not
+        kept on the session: one attribute more was one too many for the
+        keys Python shares between the sessions' dictionaries, and made
+        reading every attribute of theirs dearer.
         """
-        watch = self._loginWatch = self.factory.idleWatch(
-            self.config.loginTimeout, "loginTimedOut")
-        watch.touch(self)
+        self.factory.loginWatch.touch(self)
 
     def loginTimedOut(self):
         """
-        The time to log in is over: a session still not logged in gets
+        The time to log in is over: the session, not logged in, gets
         C{421} and is closed (its reply cut with the connection if a TLS
         handshake never ends: L{close}). One whose command is running (a
         C{PASS} being checked, or its failure's delay) gets the time
         again, as an idle one does.
         """
-        if self._closed or self.session.shell is not None:
+        if self._closed:
             return
         if self._busy is not None or self._loginDelay is not None:
-            self._loginWatch.touch(self)
+            self.factory.loginWatch.touch(self)
             return
         self.log.warn("login timeout for {peer}", peer=self.peer)
         self.reply(421, "Login timeout; closing control connection")

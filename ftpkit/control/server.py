@@ -71,6 +71,9 @@ class FTPFactory(ServerFactory):
         L{ftpkit.protocol.limitkeys.limitKey}) read directory listings
         from their shells: one call of each client at a time.
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
+    @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
+        for the time they have to log in (C{loginTimeout}), calling their
+        C{loginTimedOut}.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
     @ivar inFlight: in a worker of C{--workers}, the
@@ -146,6 +149,8 @@ class FTPFactory(ServerFactory):
                              for host in self.config.virtualHosts}
         self._idleWatches = {}
         self._started = False
+        self.loginWatch = self.idleWatch(self.config.loginTimeout,
+                                         "loginTimedOut")
         self._stallSweep = None
 
     def idleWatch(self, timeout, expire="timeoutConnection"):

@@ -174,6 +174,7 @@ class LoginDeadlineTests(unittest.TestCase):
         A session whose connection is lost is no longer watched.
         """
         protocol, transport = connect(self.factory)
-        watch = protocol._loginWatch
+        watch = self.factory.loginWatch
+        self.assertEqual(len(watch), 1)
         protocol.connectionLost(None)
         self.assertEqual(len(watch), 0)
