@@ -63,9 +63,9 @@ class ServerConfig:
         C{maxPassivePerIP} (L{ftpkit.data.passiveshares.passiveLimit}).
     @ivar idleTimeout: seconds a control connection may stay idle, or
         C{None} for no limit (embedding code only: no option gives it).
-    @ivar loginTimeout: seconds a session may take to log in: a command
-        after that, from a client not logged in, gets C{421} and the
-        connection is closed (C{--login-timeout}).
+    @ivar loginTimeout: seconds a session may take to log in: then a
+        client not logged in gets C{421} and the connection is closed,
+        whatever it sent (C{--login-timeout}).
     @ivar dataTimeout: seconds a data connection may stall, and a passive
         listener may wait for its client.
     @ivar closeTimeout: seconds a control connection being closed may take

@@ -7,7 +7,8 @@ once the shell has answered every command still running, meanwhile
 counted among the user's sessions left to the shell:
 L{ftpkit.control.sessionlimits.LeftSessions}), and its closing: an idle
 session's, an over-long line's, and the cut of a connection whose last
-replies are not taken in time.
+replies are not taken in time; and the time a client has to log in
+(L{ConnectionLife.watchLogin}).
 """
 
 from twisted.internet import defer
@@ -61,6 +62,7 @@ class ConnectionLife:
             self._watchReplies()
         config = self.factory.config
         self.setTimeout(config.idleTimeout)
+        self.watchLogin()
         if not self.greeted:
             self.reply(220, config.banner)
 
@@ -86,6 +88,8 @@ class ConnectionLife:
             self._counted = False
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
+            if self.session.shell is None:
+                self.factory.loginWatch.forget(self)
             if events.SESSION_ENDED in self.factory.events.wanted:
                 self.publish(events.SESSION_ENDED)
             self.releaseTurns()
@@ -154,6 +158,39 @@ class ConnectionLife:
             return
         self.log.warn("idle timeout for {peer}", peer=self.peer)
         self.reply(421, "Idle timeout; closing control connection")
+        self.close()
+
+    def watchLogin(self):
+        """
+        Start the time the client has to log in (C{--login-timeout}): at
+        the connection, and when a user is logged out of a session that
+        goes on (C{REIN}, C{AUTH TLS} after a login in clear); a login
+        stops it. At its end L{loginTimedOut} is called, whatever the
+        client sent meanwhile: a command that comes later is refused too
+        (L{lineReceived}), but a client that never completes a line (a
+        command, or a TLS handshake sent a byte at a time, or nothing) was
+        held only to the idle timeout. The watch is the factory's, not
+        kept on the session: one attribute more was one too many for the
+        keys Python shares between the sessions' dictionaries, and made
+        reading every attribute of theirs dearer.
+        """
+        self.factory.loginWatch.touch(self)
+
+    def loginTimedOut(self):
+        """
+        The time to log in is over: the session, not logged in, gets
+        C{421} and is closed (its reply cut with the connection if a TLS
+        handshake never ends: L{close}). One whose command is running (a
+        C{PASS} being checked, or its failure's delay) gets the time
+        again, as an idle one does.
+        """
+        if self._closed:
+            return
+        if self._busy is not None or self._loginDelay is not None:
+            self.factory.loginWatch.touch(self)
+            return
+        self.log.warn("login timeout for {peer}", peer=self.peer)
+        self.reply(421, "Login timeout; closing control connection")
         self.close()
 
     def lineLengthExceeded(self, line):

@@ -1,7 +1,9 @@
 """
 L{IdleWatch}: the idle timeouts of every session that has the same
 timeout, on one timed call; L{WatchedTimeout}: Twisted's C{TimeoutMixin}
-for a session, on its server's watch.
+for a session, on its server's watch. A watch serves another deadline
+that way too: the time a session has to log in (C{--login-timeout}),
+which starts at the connection and is not moved by the commands.
 
 A timed call per session (Twisted's C{TimeoutMixin}) costs its making, a
 place in the reactor's heap, a reset at every command and a cancel at the
@@ -22,21 +24,26 @@ from twisted.protocols.policies import TimeoutMixin
 
 class IdleWatch:
     """
-    Tells each watched session, through its C{timeoutConnection}, once it
-    has not been L{touch}ed for C{timeout} seconds.
+    Tells each watched session, through its C{timeoutConnection} (or the
+    method named by C{expire}), once it has not been L{touch}ed for
+    C{timeout} seconds.
 
     @ivar timeout: the seconds a session may stay idle.
+    @ivar expire: the name of the method called on a session whose time
+        is over.
     """
 
     log = Logger()
 
-    def __init__(self, reactor, timeout):
+    def __init__(self, reactor, timeout, expire="timeoutConnection"):
         """
         @param reactor: an L{twisted.internet.interfaces.IReactorTime}.
         @param timeout: the seconds a session may stay idle.
+        @param expire: see L{expire}.
         """
         self._reactor = reactor
         self.timeout = timeout
+        self.expire = expire
         self._deadlines = {}
         self._call = None
         self._expiring = False
@@ -115,10 +122,10 @@ class IdleWatch:
                     break
                 del deadlines[session]
                 try:
-                    session.timeoutConnection()
+                    getattr(session, self.expire)()
                 except Exception:
-                    self.log.failure("idle timeout of {session!r} failed",
-                                     session=session)
+                    self.log.failure("{expire} of {session!r} failed",
+                                     expire=self.expire, session=session)
         finally:
             self._expiring = False
         if deadlines:

@@ -75,6 +75,9 @@ class FTPFactory(ServerFactory):
         stuck on a file system that no longer answers, counts no more
         while others wait).
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
+    @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
+        for the time they have to log in (C{loginTimeout}), calling their
+        C{loginTimedOut}.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
     @ivar inFlight: in a worker of C{--workers}, the
@@ -152,17 +155,23 @@ class FTPFactory(ServerFactory):
                              for host in self.config.virtualHosts}
         self._idleWatches = {}
         self._started = False
+        self.loginWatch = self.idleWatch(self.config.loginTimeout,
+                                         "loginTimedOut")
         self._stallSweep = None
 
-    def idleWatch(self, timeout):
+    def idleWatch(self, timeout, expire="timeoutConnection"):
         """
         @param timeout: an idle timeout, in seconds.
+        @param expire: the name of the sessions' method called when it is
+            over (L{IdleWatch.expire}): each deadline has watches of its
+            own (a session's idle time and its time to log in).
         @return: the L{IdleWatch} of the sessions with that timeout.
         """
-        watch = self._idleWatches.get(timeout)
+        key = (timeout, expire)
+        watch = self._idleWatches.get(key)
         if watch is None:
-            watch = self._idleWatches[timeout] = IdleWatch(self.reactor,
-                                                           timeout)
+            watch = self._idleWatches[key] = IdleWatch(self.reactor,
+                                                       timeout, expire)
             if self._started:
                 watch.hold()
         return watch

@@ -195,8 +195,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
           "never more than half of --passive-ports; past it, 425 "
           "[default: half of --passive-ports; no limit without it].")],
         ["login-timeout", None, f"{_DEFAULTS.loginTimeout:g}",
-         ("Seconds a client may take to log in (after connecting, REIN "
-          "or HOST); later commands get 421 and the connection closes.")],
+         ("Seconds a client may take to log in (after connecting, or a "
+          "REIN that logged a user out); then it gets 421 and the "
+          "connection closes, whatever it sent.")],
         ["idle-timeout", None, f"{_DEFAULTS.idleTimeout:g}",
          "Seconds a control connection may stay idle."],
         ["data-timeout", None, f"{_DEFAULTS.dataTimeout:g}",

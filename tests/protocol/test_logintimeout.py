@@ -1,7 +1,8 @@
 """
 C{--login-timeout}: a client that has not logged in within that many
-seconds gets C{421} at its next command and is disconnected, however busy
-it keeps the connection (C{NOOP}s reset the idle timeout, not this one).
+seconds gets C{421} and is disconnected, however busy it keeps the
+connection (C{NOOP}s reset the idle timeout, not this one), or however
+silent.
 """
 
 from twisted.trial import unittest
@@ -91,3 +92,89 @@ class LoginTimeoutTests(unittest.TestCase):
         error = self.assertRaises(usage.UsageError, Options().parseOptions,
                                   ["--root", ".", "--login-timeout", "x"])
         self.assertTrue(str(error).startswith("--login-timeout: "))
+
+
+class LoginDeadlineTests(unittest.TestCase):
+    """
+    The time to log in runs out on the factory's clock, whether the client
+    sends a command then or not: a client that never completes a line
+    (silent, a command line or a TLS handshake a byte at a time) was held
+    only to the idle timeout, however short the login timeout.
+    """
+
+    def setUp(self):
+        self.factory = bareFactory(loginTimeout=60, idleTimeout=600)
+        self.clock = self.factory.reactor
+
+    def test_silent(self):
+        """
+        A client that sends nothing gets C{421} at the login timeout and
+        is disconnected.
+        """
+        protocol, transport = connect(self.factory)
+        self.clock.advance(59)
+        self.assertEqual(replyCodes(transport), ["220"])
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+        self.assertIn(b"Login timeout", transport.value())
+        self.assertTrue(transport.disconnecting)
+
+    def test_partialLine(self):
+        """
+        So does one sending a command line it never ends.
+        """
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER al")
+        self.clock.advance(30)
+        protocol.dataReceived(b"i")
+        self.clock.advance(30)
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_loggedIn(self):
+        """
+        A session logged in in time is left alone.
+        """
+        protocol, transport = loggedIn(self.factory)
+        self.clock.advance(120)
+        self.assertEqual(transport.value(), b"")
+        self.assertFalse(transport.disconnecting)
+
+    def test_reinStartsAgain(self):
+        """
+        A user logged out by C{REIN} has the whole time again from then.
+        """
+        protocol, transport = loggedIn(self.factory)
+        self.clock.advance(50)
+        protocol.dataReceived(b"REIN\r\n")
+        self.clock.advance(59)
+        self.assertEqual(replyCodes(transport), ["220"])
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_failedLoginAnsweredFirst(self):
+        """
+        A failed C{PASS} whose answer the server still holds back when
+        the time is over gets its answer; the client then has the time
+        once more (its next command would be refused anyway).
+        """
+        protocol, transport = connect(self.factory)
+        self.clock.advance(59.5)
+        protocol.dataReceived(b"USER alice\r\nPASS wrong\r\n")
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "331", "530"])
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(60)
+        self.assertEqual(replyCodes(transport), ["220", "331", "530", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_lostForgotten(self):
+        """
+        A session whose connection is lost is no longer watched.
+        """
+        protocol, transport = connect(self.factory)
+        watch = self.factory.loginWatch
+        self.assertEqual(len(watch), 1)
+        protocol.connectionLost(None)
+        self.assertEqual(len(watch), 0)

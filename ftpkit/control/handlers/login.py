@@ -355,6 +355,7 @@ class LoginCommands:
         # that the command table refuses what the shell would.
         session.access = session.access.within(shell)
         session.shell = session.access.guard(shell, self.factory.heldUploads)
+        self.factory.loginWatch.forget(self)
         session.realmLogout = logout
         self.reportLogin()
         return (230, "Login successful")
@@ -409,7 +410,9 @@ class LoginCommands:
         self.logout()
         self.dataChannel.close()
         self.session = Session()
-        if not wasLoggedIn:
+        if wasLoggedIn:
+            self.watchLogin()
+        else:
             self.session.startedAt = startedAt
         return (220, self.config.banner)
 

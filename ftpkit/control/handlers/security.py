@@ -291,6 +291,7 @@ class SecurityCommands:
             self.dataChannel.close()
             self.session = Session(hostName=self.session.hostName,
                                    portal=self.session.portal)
+            self.watchLogin()
         else:
             self.session.username = None
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
