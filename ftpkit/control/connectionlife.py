@@ -31,6 +31,8 @@ class ConnectionLife:
     events.
     """
 
+    sessionFields = frozenset(["shell"])
+
     _counted = False
     _closing = None
     _lost = False

@@ -11,6 +11,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.commandrunning import CommandRunning
+from ftpkit.control.connectionlife import ConnectionLife
 from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
@@ -34,9 +35,10 @@ HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             Transferring, TransferCommands, UniqueUploadCommands,
             ListingCommands, ChecksumCommands, SecureFxpCommands,
-            CommandRunning]
+            CommandRunning, ConnectionLife]
 """Every handler class of L{ftpkit.control.server.FTPProtocol}, and the
-mixin that runs their commands: each names the session's fields it uses."""
+mixins that run their commands and the connection's life: each names the
+session's fields it uses."""
 
 
 def sessionFieldsUsed(cls):
@@ -74,7 +76,8 @@ class DeclarationTests(unittest.TestCase):
     def test_everyHandlerClass(self):
         """
         Every handler mixin of L{FTPProtocol} is checked here, and every
-        other of its mixins that uses the session (L{CommandRunning}).
+        other of its mixins that uses the session (L{CommandRunning},
+        L{ConnectionLife}).
         """
         mixins = [cls for cls in FTPProtocol.__mro__[1:]
                   if cls.__module__.startswith("ftpkit.control.handlers.")
