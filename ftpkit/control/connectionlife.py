@@ -15,6 +15,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import ISSLTransport
 from twisted.logger import LogLevel
 
+from ftpkit.compat import handshakePending
 from ftpkit.control.clientname import clientName
 from ftpkit.control.sockets import closeNow, tuneControlSocket
 from ftpkit.data import descriptors
@@ -181,10 +182,11 @@ class ConnectionLife:
     def loginTimedOut(self):
         """
         The time to log in is over: the session, not logged in, gets
-        C{421} and is closed (its reply cut with the connection if a TLS
-        handshake never ends: L{close}). One whose command is running (a
-        C{PASS} being checked, or its failure's delay) gets the time
-        again, as an idle one does.
+        C{421} and is closed; a TLS handshake still unfinished is cut at
+        once (the reply would wait for it, and the client has not ended
+        it in all that time), not C{closeTimeout} later. One whose command
+        is running (a C{PASS} being checked, or its failure's delay) gets
+        the time again, as an idle one does.
         """
         if self._closed:
             return
@@ -194,6 +196,9 @@ class ConnectionLife:
         self.log.warn("login timeout for {peer}", peer=self.peer)
         self.reply(421, "Login timeout; closing control connection")
         self.close()
+        if self._closing is not None and handshakePending(self.transport):
+            self._closing.cancel()
+            self._cut()
 
     def lineLengthExceeded(self, line):
         """

@@ -68,6 +68,20 @@ class LoginTimeoutTests(FTPSTestsMixin, unittest.TestCase):
         self.assertTrue(closed)
 
     @defer.inlineCallbacks
+    def test_stalledHandshakeCutAtOnce(self):
+        """
+        A TLS handshake still unfinished when the time to log in is over
+        is cut then, not after C{closeTimeout} more: its C{421} could
+        only go out once the handshake ends, and the client has not
+        finished it in all that time.
+        """
+        server = self.serveImplicit(loginTimeout=LOGIN_TIMEOUT,
+                                    idleTimeout=IDLE_TIMEOUT,
+                                    closeTimeout=IDLE_TIMEOUT)
+        closed = yield self.stalled(server.port, False, clientHello()[:1])
+        self.assertTrue(closed)
+
+    @defer.inlineCallbacks
     def test_explicitHandshakeStalled(self):
         """
         A client that sends C{AUTH TLS} and half its ClientHello.
