@@ -66,8 +66,9 @@ class ServerConfig:
     @ivar loginTimeout: seconds a session may take to log in: then a
         client not logged in gets C{421} and the connection is closed,
         whatever it sent (C{--login-timeout}).
-    @ivar dataTimeout: seconds a data connection may stall, and a passive
-        listener may wait for its client.
+    @ivar dataTimeout: seconds a data connection may stall, a passive
+        listener may wait for its client, and a client's passive
+        connection for a transfer to use it.
     @ivar closeTimeout: seconds a control connection being closed may take
         to deliver its last replies (a TLS handshake that never finishes,
         a client that stops reading) before it is cut.

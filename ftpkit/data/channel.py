@@ -55,6 +55,8 @@ class DataChannel(PassiveListening):
     _connector = None
     """The connector of an active connection under way, until it is made
     or fails."""
+    _acceptedAt = 0.0
+    """When the client's passive connection in C{_accepted} was kept."""
 
     def __init__(self, reactor, localHost, peerHost, timeout,
                  currentTransfer=lambda: None, pool=None, proxyHost=None,
@@ -335,7 +337,27 @@ class DataChannel(PassiveListening):
             waiting.errback(error)
 
     def _expire(self):
+        """
+        The listener's timer ran out: the listener is closed, and a
+        transfer still waiting for its connection gets C{425}. A passive
+        connection the client made that no transfer took yet is given
+        C{timeout} seconds from its arrival (the same timer, pushed back),
+        then closed: a client that opened it and never sent its transfer
+        command, or sent one that was refused, held it (and a descriptor)
+        until its session ended. Its next transfer command gets C{425},
+        as after a listener that expired with nobody connected.
+        """
         self._timer = None
+        if self._accepted is not None:
+            left = self._acceptedAt + self.timeout - self.reactor.seconds()
+            if left > 0:
+                self._timer = self.reactor.callLater(left, self._expire)
+                return
+            accepted, self._accepted = self._accepted, None
+            accepted.close()
+            self.log.info("passive data connection from {peer} unused for "
+                          "{timeout}s; closing", peer=self.peerHost,
+                          timeout=self.timeout)
         self._stopListening()
         self._candidates.drop()
         self._fail(CannotOpenDataConnection("Data connection timed out"))

@@ -61,7 +61,8 @@ class PassiveListening:
         L{ftpkit.data.listenerpool.ListenerPool} is reused when there is one,
         after refusing whatever connected to it meanwhile; otherwise a new
         one is bound. It closes after C{timeout} seconds unless a transfer
-        uses it.
+        uses it; the client's connection to it, unless a transfer uses
+        it, C{timeout} seconds after it came.
 
         @param portRange: C{(low, high)} inclusive, or C{None} for any.
         @return: the port number listened on.
@@ -166,6 +167,13 @@ class PassiveListening:
         self._accepted = sock
         if self._waiting is not None:
             self._useAccepted()
+            return
+        # Kept for a transfer command to come (or, in a lean transfer's
+        # own accept, taken at once): from now on, at most C{timeout}
+        # seconds (L{DataChannel._expire}, on the listener's timer).
+        self._acceptedAt = self.reactor.seconds()
+        if self._timer is None:
+            self._timer = self.reactor.callLater(self.timeout, self._expire)
 
     @property
     def listener(self):

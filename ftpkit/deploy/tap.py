@@ -202,8 +202,9 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
          "Seconds a control connection may stay idle."],
         ["data-timeout", None, f"{_DEFAULTS.dataTimeout:g}",
          ("Seconds a data connection may move no byte before it is "
-          "closed (426), and a passive listener may wait for its "
-          "client.")],
+          "closed (426), a passive listener may wait for its "
+          "client, and a client's passive connection for its "
+          "transfer.")],
         ["max-login-attempts", None, str(_DEFAULTS.maxLoginAttempts),
          "Failed PASS before the connection is closed."],
         ["banner", None, _DEFAULTS.banner, "Text of the 220 greeting."],

@@ -7,6 +7,7 @@ reach.
 
 import ftplib
 import socket
+import time
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -236,3 +237,58 @@ class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):
         refused, answer = yield self.inThread(client)
         self.assertTrue(refused)
         self.assertTrue(answer.startswith("425"), answer)
+
+    @defer.inlineCallbacks
+    def test_unusedConnectionClosed(self):
+        """
+        The client's passive connection, made but used by no transfer
+        command, is closed C{dataTimeout} after it came (the server took
+        it from the listener's queue a second after, as it watches
+        listeners left waiting); the next C{RETR} gets C{425}. It stayed
+        open until the session ended.
+        """
+        self.serve(dataTimeout=3)
+
+        def client():
+            ftp = self.login()
+            host, port = pasvAddress(ftp)
+            with socket.create_connection((host, port), timeout=30) as data:
+                try:
+                    received = data.recv(1)
+                except ConnectionResetError:
+                    received = b""
+            try:
+                answer = ftp.sendcmd("RETR hello.txt")
+            except ftplib.error_temp as e:
+                answer = str(e)
+            ftp.quit()
+            return received, answer
+
+        received, answer = yield self.inThread(client)
+        self.assertEqual(received, b"")
+        self.assertTrue(answer.startswith("425"), answer)
+
+    @defer.inlineCallbacks
+    def test_slowClientServed(self):
+        """
+        A client that connects, then waits (past the second after which
+        the server takes its connection from the queue) before its
+        C{RETR}, still gets its file.
+        """
+        self.serve(dataTimeout=20)
+
+        def client():
+            ftp = self.login()
+            ftp.sendcmd("TYPE I")
+            host, port = pasvAddress(ftp)
+            with socket.create_connection((host, port), timeout=10) as data:
+                time.sleep(1.5)
+                ftp.putcmd("RETR hello.txt")
+                preliminary = ftp.getresp()
+                received = data.recv(100)
+            final = ftp.voidresp()
+            ftp.quit()
+            return preliminary[:3], received, final[:3]
+
+        result = yield self.inThread(client)
+        self.assertEqual(result, ("150", b"hello\n", "226"))
