@@ -2,16 +2,19 @@
 Sessions of a server on in-memory transports, with no sockets: a factory
 (L{makeFactory}) whose users get a fresh L{MemoryShell} each
 (L{ShellRealm}), a session of it from any address (L{connect}) and the
-reply codes it wrote (L{replyCodes}); alice logged in on a shell of the
-test's (L{loggedIn}) and the replies to the commands a test sends
+reply codes it wrote (L{replyCodes}); alice logged in from 127.0.0.1,
+where passive listeners really listen (L{loggedInLoopback}), or on a
+shell of the test's (L{loggedIn}); and the replies to the commands a test sends
 (L{repliesTo}).
 """
 
 import re
 
 from twisted.cred import checkers, portal
+from twisted.internet import error
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
@@ -65,6 +68,29 @@ def connect(factory, host="10.0.0.1"):
     protocol = factory.buildProtocol(peer)
     transport = StringTransport(hostAddress=local, peerAddress=peer)
     protocol.makeConnection(transport)
+    return protocol, transport
+
+
+def loggedInLoopback(testCase, factory):
+    """
+    Log alice in on a session from 127.0.0.1 to 127.0.0.1:21, its replies
+    so far cleared; the test's cleanup ends the session and closes the
+    factory's pooled listeners.
+
+    @param testCase: the running test.
+    @param factory: the server's factory (L{makeFactory}).
+    @return: C{(protocol, transport)}.
+    """
+    peer = IPv4Address("TCP", "127.0.0.1", 40000)
+    protocol = factory.buildProtocol(peer)
+    transport = StringTransport(
+        hostAddress=IPv4Address("TCP", "127.0.0.1", 21), peerAddress=peer)
+    protocol.makeConnection(transport)
+    testCase.addCleanup(factory.listenerPool.closeAll)
+    testCase.addCleanup(protocol.connectionLost,
+                        Failure(error.ConnectionDone()))
+    protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+    transport.clear()
     return protocol, transport
 
 

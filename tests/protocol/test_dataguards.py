@@ -22,7 +22,8 @@ from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.ops.hostcheck import isAddress
 from tests.logevents import captureLogs, warningsAbout
-from tests.memorysessions import connect, makeFactory, replyCodes
+from tests.memorysessions import (connect, loggedInLoopback, makeFactory,
+                                  replyCodes)
 
 
 class BounceTests(unittest.TestCase):
@@ -437,17 +438,8 @@ class AbortedListenerTests(unittest.TestCase):
     def setUp(self):
         self.clock = MemoryReactorClock()
         self.factory = makeFactory(self.clock)
-        peer = IPv4Address("TCP", "127.0.0.1", 40000)
-        self.protocol = self.factory.buildProtocol(peer)
-        self.transport = StringTransport(
-            hostAddress=IPv4Address("TCP", "127.0.0.1", 21),
-            peerAddress=peer)
-        self.protocol.makeConnection(self.transport)
-        self.addCleanup(self.factory.listenerPool.closeAll)
-        self.addCleanup(self.protocol.connectionLost,
-                        Failure(error.ConnectionDone()))
-        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-        self.transport.clear()
+        self.protocol, self.transport = loggedInLoopback(self,
+                                                         self.factory)
 
     def passive(self):
         """

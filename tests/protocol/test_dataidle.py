@@ -7,16 +7,13 @@ session ended: with no transfer command, or after a refused one.
 
 import socket
 
-from twisted.internet import error
-from twisted.internet.address import IPv4Address
-from twisted.internet.testing import MemoryReactorClock, StringTransport
-from twisted.python.failure import Failure
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection
-from tests.memorysessions import makeFactory, replyCodes
+from tests.memorysessions import loggedInLoopback, makeFactory, replyCodes
 
 
 def closedByServer(client):
@@ -115,17 +112,8 @@ class SessionIdleTests(unittest.TestCase):
     def setUp(self):
         self.clock = MemoryReactorClock()
         self.factory = makeFactory(self.clock, dataTimeout=5)
-        peer = IPv4Address("TCP", "127.0.0.1", 40000)
-        self.protocol = self.factory.buildProtocol(peer)
-        self.transport = StringTransport(
-            hostAddress=IPv4Address("TCP", "127.0.0.1", 21),
-            peerAddress=peer)
-        self.protocol.makeConnection(self.transport)
-        self.addCleanup(self.factory.listenerPool.closeAll)
-        self.addCleanup(self.protocol.connectionLost,
-                        Failure(error.ConnectionDone()))
-        self.protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
-        self.transport.clear()
+        self.protocol, self.transport = loggedInLoopback(self,
+                                                         self.factory)
 
     def passiveConnection(self):
         """
