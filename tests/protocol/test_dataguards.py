@@ -22,8 +22,7 @@ from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.ops.hostcheck import isAddress
 from tests.logevents import captureLogs, warningsAbout
-from tests.memorysessions import (connect, loggedInLoopback, makeFactory,
-                                  replyCodes)
+from tests.memorysessions import connect, loggedInLoopback, makeFactory, replyCodes
 
 
 class BounceTests(unittest.TestCase):
