@@ -8,7 +8,8 @@ turned into public methods to override. It reads and overrides:
       that a data connection can hold its TLS 1.3 session tickets back;
     - C{_tlsShutdownFinished}, where the TLS connection ends, and
       C{_handshakeDone}: L{tlsEnded} is told, after Twisted's own work,
-      whether it ended after the handshake;
+      whether it ended after the handshake, and L{handshakeDone} says
+      whether it has completed;
     - C{_lostTLSConnection}: L{tlsLost}, whether the TLS connection has
       ended;
     - C{dataReceived} and C{_flushReceiveBIO}, replaced once the handshake
@@ -140,6 +141,14 @@ class TLSLayerHooks(TLSMemoryBIOProtocol):
         @param reason: the failure, or C{None} for a clean end.
         @param afterHandshake: whether its handshake had completed.
         """
+
+    @property
+    def handshakeDone(self):
+        """
+        @return: whether the TLS handshake has completed (C{True} where
+            this Twisted no longer says).
+        """
+        return getattr(self, "_handshakeDone", True)
 
     @property
     def tlsLost(self):

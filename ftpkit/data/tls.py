@@ -58,6 +58,18 @@ def sentCloseNotify(connection):
     return bool(connection.get_shutdown() & SSL.SENT_SHUTDOWN)
 
 
+ANSWERS_LIMIT = 64 * 1024
+"""The most bytes a data connection's TLS layer sends in answer to what its
+peer sent after the handshake (a TLS 1.3 KeyUpdate asking for one back:
+27 bytes each), before the connection is dropped. OpenSSL answers each
+such request at once and sets no bound on them; an upload's answers were
+held back (L{DataTLSProtocol.holdTickets}) until the upload ended, and a
+download's queued behind its data, so a client sending requests without
+reading grew the server's memory by what it sent, and held the reactor
+(every session) for seconds. No client asks for thousands of updates on
+one connection."""
+
+
 @implementer(IHalfCloseableProtocol)
 class DataTLSProtocol(TLSLayerHooks):
     """
@@ -77,12 +89,16 @@ class DataTLSProtocol(TLSLayerHooks):
         connection in order (a FIN, not a reset) before this side's
         close_notify: if it sent no close_notify of its own either, its
         TLS stream ended without one (L{DataTLS.uploadEOFAccepted}).
+    @ivar answered: the bytes sent in answer to what the peer sent after
+        the handshake (L{ANSWERS_LIMIT}).
     """
 
     closedInOrder = False
     finWithoutCloseNotify = False
     peerSilent = True
     wroteData = False
+    answered = 0
+    _answering = False
     _finAfterCloseNotify = False
     _holding = False
     _held = b""
@@ -108,7 +124,14 @@ class DataTLSProtocol(TLSLayerHooks):
         """
         self.peerSilent = False
         acknowledgeAtOnce(self.transport)
-        TLSLayerHooks.dataReceived(self, data)
+        # What reading makes OpenSSL send once the handshake is over is an
+        # answer (L{sendRecords}); the read that ends the handshake also
+        # sends the writes made before it.
+        self._answering = self.handshakeDone
+        try:
+            TLSLayerHooks.dataReceived(self, data)
+        finally:
+            self._answering = False
 
     def holdTickets(self):
         """
@@ -207,8 +230,17 @@ class DataTLSProtocol(TLSLayerHooks):
         Send what the TLS connection has to send, holding it while
         L{holdTickets} says so and no close_notify is under way.
 
+        Past L{ANSWERS_LIMIT} bytes of answers, drop the connection
+        instead.
+
         @param records: the bytes OpenSSL wrote.
         """
+        if self._answering:
+            self.answered += len(records)
+            if self.answered > ANSWERS_LIMIT:
+                self._held = b""
+                self.transport.abortConnection()
+                return
         if self._holding and not self.getHandle().get_shutdown():
             self._held += records
             return
