@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import tempfile
 import time
 
 from bench.client import Client
-from bench.servers import freePort
+from bench.servers import freePort, waitForListening
 from ftpkit.shells.fsspecbackends import READ_BLOCK
 
 MiB = 1 << 20
@@ -41,24 +40,6 @@ _SAME_BLOCKS = "GET direct, same blocks"
 """The figure of a direct download fetching what ftpkit fetches per
 request (L{ftpkit.shells.fsspecbackends.READ_BLOCK}), where C{GET direct}
 uses s3fs's default (50 MiB)."""
-
-
-def waitForPort(port, process, what, timeout=60.0):
-    """
-    Wait until something accepts connections on C{127.0.0.1:port}.
-
-    @raise RuntimeError: when C{process} exited or C{timeout} passed.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen within {timeout:.0f} s")
 
 
 def announcedPort(logPath, process, timeout=60.0):
@@ -138,7 +119,7 @@ class Servers:
                                    stdout=log, stderr=subprocess.STDOUT)
         self._processes.append((process, log))
         if port is not None:
-            waitForPort(port, process, what)
+            waitForListening("127.0.0.1", port, process, what)
         return process, logPath
 
     def stop(self):

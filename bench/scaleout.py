@@ -25,7 +25,6 @@ its numbers belong in C{docs/}, not in docstrings.
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from bench.balancer import (
 )
 from bench.procstat import cpuSeconds
 from bench.scenarios import TransferError
-from bench.servers import REPO, ServerFailed, freePort
+from bench.servers import REPO, ServerFailed, freePort, waitForListening
 from bench.sessions import Session
 
 USER = PASSWORD = "bench"
@@ -65,29 +64,6 @@ FIGURES = ("logins/s", "16 KiB files/s", "node CPU ms/login",
 
 WARM_UP = 40
 """Logins and files through each balancer before the first round."""
-
-
-def waitForListening(host, port, process, what, timeout=60.0):
-    """
-    Wait until something accepts connections on C{(host, port)}.
-
-    @param host: the address to connect to.
-    @param port: the port to connect to.
-    @param process: the L{subprocess.Popen} that should listen there.
-    @param what: its name in the error.
-    @param timeout: seconds to wait at most.
-    @raise ServerFailed: when C{process} exited or C{timeout} passed.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerFailed(f"{what} exited with {process.returncode}")
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise ServerFailed(f"{what} did not listen within {timeout:.0f} s")
 
 
 class PortsTaken(Exception):

@@ -44,6 +44,29 @@ def freePort():
         return s.getsockname()[1]
 
 
+def waitForListening(host, port, process, what, timeout=60.0):
+    """
+    Wait until something accepts connections on C{(host, port)}.
+
+    @param host: the address to connect to.
+    @param port: the port to connect to.
+    @param process: the L{subprocess.Popen} that should listen there.
+    @param what: its name in the error.
+    @param timeout: seconds to wait at most.
+    @raise ServerFailed: when C{process} exited or C{timeout} passed.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerFailed(f"{what} exited with {process.returncode}")
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise ServerFailed(f"{what} did not listen within {timeout:.0f} s")
+
+
 def listenerInode(port, table="/proc/net/tcp"):
     """
     @param port: a TCP port.

@@ -59,8 +59,8 @@ def hungMount(testCase, point):
         code = ctypes.get_errno()
         os.close(fd)
         raise SkipTest("cannot mount FUSE: " + os.strerror(code))
-    stop, stopping = os.pipe2(os.O_CLOEXEC)
-    reader = threading.Thread(target=_answerInit, args=(fd, stop),
+    stopRead, stopWrite = os.pipe2(os.O_CLOEXEC)
+    reader = threading.Thread(target=_answerInit, args=(fd, stopRead),
                               daemon=True)
     reader.start()
 
@@ -69,44 +69,44 @@ def hungMount(testCase, point):
     def unmount():
         if not closed:
             closed.append(True)
-            os.write(stopping, b"x")
+            os.write(stopWrite, b"x")
             reader.join()
-            os.close(stop)
-            os.close(stopping)
+            os.close(stopRead)
+            os.close(stopWrite)
             libc.umount2(os.fsencode(point), 2)  # MNT_DETACH
 
     testCase.addCleanup(unmount)
     return unmount
 
 
-def _answerInit(fd, stop):
+def _answerInit(fd, stopRead):
     """
     Answer the kernel's C{INIT} on a FUSE connection, and nothing else,
-    until C{stop} is readable; then close the connection, which fails
+    until C{stopRead} is readable; then close the connection, which fails
     every call blocked in it.
 
     @param fd: the connection's descriptor (of C{/dev/fuse}).
-    @param stop: the read end of a pipe written to when the mount is to
-        end.
+    @param stopRead: the read end of a pipe written to when the mount is
+        to end.
     """
     try:
-        _answer(fd, stop)
+        _answer(fd, stopRead)
     finally:
         os.close(fd)
 
 
-def _answer(fd, stop):
+def _answer(fd, stopRead):
     """
     The loop of L{_answerInit}.
 
     @param fd: the connection's descriptor.
-    @param stop: the pipe's read end.
+    @param stopRead: the pipe's read end.
     """
     poll = select.poll()
     poll.register(fd, select.POLLIN)
-    poll.register(stop, select.POLLIN)
+    poll.register(stopRead, select.POLLIN)
     while True:
-        if any(ready == stop for ready, _ in poll.poll()):
+        if any(ready == stopRead for ready, _ in poll.poll()):
             return
         try:
             request = os.read(fd, 1 << 20)
@@ -114,7 +114,7 @@ def _answer(fd, stop):
             if e.errno in (errno.EINTR, errno.EAGAIN):
                 continue
             return
-        length, opcode, unique = _IN_HEADER.unpack_from(request)
+        _, opcode, unique = _IN_HEADER.unpack_from(request)
         if opcode == _INIT:
             readahead = struct.unpack_from("<I", request, 48)[0]
             body = _INIT_OUT.pack(7, 31, readahead, 0, 16, 12, 4096, 1, 1,

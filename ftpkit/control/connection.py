@@ -255,9 +255,7 @@ class FTPProtocol(
         session = self.session
         if session.shell is None and (time.monotonic() - session.startedAt
                                       > self.factory.config.loginTimeout):
-            self.log.warn("login timeout for {peer}", peer=self.peer)
-            self.reply(421, "Login timeout; closing control connection")
-            self.close()
+            self.closeForLoginTimeout()
             return
         if line[-1:] == b"\r":
             if self._lineCut:

@@ -193,12 +193,20 @@ class ConnectionLife:
         if self._busy is not None or self._loginDelay is not None:
             self.factory.loginWatch.touch(self)
             return
-        self.log.warn("login timeout for {peer}", peer=self.peer)
-        self.reply(421, "Login timeout; closing control connection")
-        self.close()
+        self.closeForLoginTimeout()
         if self._closing is not None and handshakePending(self.transport):
             self._closing.cancel()
             self._cut()
+
+    def closeForLoginTimeout(self):
+        """
+        Tell a session whose time to log in is over so (C{421}), in the
+        log too, and close it: at the end of that time (L{loginTimedOut}),
+        or at a command that comes after it (L{lineReceived}).
+        """
+        self.log.warn("login timeout for {peer}", peer=self.peer)
+        self.reply(421, "Login timeout; closing control connection")
+        self.close()
 
     def lineLengthExceeded(self, line):
         """

@@ -76,27 +76,14 @@ def start(coroutine, onResult=None, onFailure=None, args=()):
     return None, running
 
 
-class _Driver:
+class _Stepping:
     """
     Resumes a coroutine whenever the L{defer.Deferred} it waits on fires,
-    until it ends.
-
-    @ivar result: a L{defer.Deferred} firing with what the coroutine
-        returns, or failing with what it raises; cancelling it cancels
-        what the coroutine waits on.
+    until it ends; how it ends is the subclass's C{_end(failed, outcome)}
+    (L{_Driver._end}, L{Running._end}).
     """
 
-    __slots__ = ("_coroutine", "_waitingOn", "result")
-
-    def __init__(self, coroutine):
-        self._coroutine = coroutine
-        self._waitingOn = None
-        self.result = defer.Deferred(self._cancel)
-
-    def _cancel(self, result):
-        waitingOn = self._waitingOn
-        if waitingOn is not None:
-            waitingOn.cancel()
+    __slots__ = ("_coroutine", "_waitingOn")
 
     def waitOn(self, waitingOn):
         """
@@ -119,7 +106,7 @@ class _Driver:
     def _step(self, step, argument):
         """
         Resume the coroutine with C{step(argument)}, then wait on what it
-        yields next, or end (L{_end}) with how it ended.
+        yields next, or end (the subclass's C{_end}) with how it ended.
         """
         self._waitingOn = None
         try:
@@ -130,6 +117,31 @@ class _Driver:
             self._end(1, Failure())
         else:
             self.waitOn(waitingOn)
+
+
+class _Driver(_Stepping):
+    """
+    A coroutine driven to its end, which fires L{result}.
+
+    @ivar result: a L{defer.Deferred} firing with what the coroutine
+        returns, or failing with what it raises; cancelling it cancels
+        what the coroutine waits on.
+    """
+
+    __slots__ = ("result",)
+
+    def __init__(self, coroutine):
+        """
+        @param coroutine: the coroutine, its first step run.
+        """
+        self._coroutine = coroutine
+        self._waitingOn = None
+        self.result = defer.Deferred(self._cancel)
+
+    def _cancel(self, result):
+        waitingOn = self._waitingOn
+        if waitingOn is not None:
+            waitingOn.cancel()
 
     def _end(self, failed, outcome):
         """
@@ -144,11 +156,11 @@ class _Driver:
             self.result.callback(outcome)
 
 
-class Running(_Driver):
+class Running(_Stepping):
     """
-    A coroutine driven as L{_Driver} drives one, whose end calls its
-    caller's callbacks directly (L{start}'s C{onResult} and C{onFailure})
-    rather than through a L{defer.Deferred}.
+    A coroutine driven to its end, which calls its caller's callbacks
+    directly (L{start}'s C{onResult} and C{onFailure}) rather than
+    through a L{defer.Deferred}.
 
     @ivar called: whether it has ended (its callbacks called).
     """
@@ -163,7 +175,6 @@ class Running(_Driver):
         """
         self._coroutine = coroutine
         self._waitingOn = None
-        self.result = None
         self._ends = ends
         self._args = args
         self.called = False

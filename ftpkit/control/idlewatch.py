@@ -60,7 +60,7 @@ class IdleWatch:
         Start C{session}'s idle time again (watching it from now on, if it
         was not).
 
-        @param session: an object with a C{timeoutConnection} method.
+        @param session: an object with the method named by L{expire}.
         """
         deadlines = self._deadlines
         deadlines.pop(session, None)

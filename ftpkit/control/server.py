@@ -74,7 +74,8 @@ class FTPFactory(ServerFactory):
         running longer than L{ftpkit.shells.diskthreads.STUCK_AFTER},
         stuck on a file system that no longer answers, counts no more
         while others wait).
-    @ivar hashTurns: the L{Turns} of checksums (C{HASH}), likewise.
+    @ivar hashTurns: the L{Turns} of checksums (C{HASH}): one call of
+        each client at a time, held until it ends.
     @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
         for the time they have to log in (C{loginTimeout}), calling their
         C{loginTimedOut}.

@@ -23,11 +23,11 @@ through L{TakingTurns}, which also gives them up when it ends.
 A turn held too long no longer counts against its address: a listing of
 a file system that no longer answers (a dead NFS mount, a hung FUSE
 mount) never ends, and the address's other sessions waited for their
-listings for ever behind it. Given a clock and C{stuckAfter}, where an
-address's calls wait while calls of it have run that long, those are set
-aside (they still end as they will) and the next ones start, as the
-disk threads start a thread beside calls that are stuck
-(L{ftpkit.shells.diskthreads.STUCK_AFTER}).
+listings for ever behind it. Given a clock and C{stuckAfter}: once
+calls of an address wait, its calls running then that still run
+C{stuckAfter} seconds later are set aside (they still end as they will)
+and the next ones start, as the disk threads start a thread beside calls
+that are stuck (L{ftpkit.shells.diskthreads.STUCK_AFTER}).
 
 Pure bookkeeping on L{Deferred}s; a timer only where calls wait.
 """
@@ -82,8 +82,9 @@ class Turns:
         @param perKey: see L{perKey}.
         @param clock: an L{IReactorTime} for C{stuckAfter}, or C{None}:
             a turn is held until its call ends.
-        @param stuckAfter: seconds after which a running call whose key
-            has calls waiting holds its turn no more.
+        @param stuckAfter: seconds after calls of a key were seen waiting
+            (L{run}, or the last look) at which its calls running then
+            that still run hold their turns no more.
         """
         self.perKey = perKey
         self._clock = clock
@@ -128,7 +129,9 @@ class Turns:
         """
         Calls of C{key} wait: look at its running calls in C{stuckAfter}
         seconds, unless a look is due already (its timer neither run nor
-        cancelled).
+        cancelled: trial cancels every timer left at a test's end).
+
+        @param key: the key.
         """
         check = self._checks.get(key)
         if check is None or not check.active():
@@ -140,6 +143,8 @@ class Turns:
         """
         The last call of C{key} waiting is gone: so is the look at its
         running calls (no timer is left behind).
+
+        @param key: the key.
         """
         del self._waiting[key]
         check = self._checks.pop(key, None)
@@ -152,6 +157,7 @@ class Turns:
         still do, set aside its calls that were running then and still
         are, and start the next; look again later while calls wait.
 
+        @param key: the key.
         @param seen: the calls of C{key} running then.
         """
         del self._checks[key]

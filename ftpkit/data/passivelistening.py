@@ -25,9 +25,10 @@ class PassiveListening:
     A data channel's passive listener and what connects to it. The
     channel (L{ftpkit.data.channel.DataChannel}) holds the state it works
     on (C{_port}, the listener; C{_accepted}, the client's connection
-    kept; C{claimed}; the listener's C{_timer}, pool, shares, theft alarm
-    and handshake candidates) and gives it the transfer's side:
-    C{_useAccepted}, C{connectionMade}, C{close} and C{_expire}.
+    kept, and C{_acceptedAt}, when; C{claimed}; the listener's C{_timer},
+    pool, shares, theft alarm and handshake candidates) and gives it the
+    transfer's side: C{_useAccepted}, C{connectionMade}, C{close} and
+    C{_expire}.
     """
 
     _closedIn = None

@@ -112,11 +112,11 @@ def _howFor(flags, mode, resolve):
 
 
 _GIVE_UP = frozenset([errno.ENOSYS, errno.EPERM, errno.EINVAL, errno.E2BIG])
+"""Errors meaning C{openat2} cannot be used here at all."""
 
 _MAKES_FILE = os.O_CREAT | (getattr(os, "O_TMPFILE", 0) & ~os.O_DIRECTORY)
 """Flags with which an open may make a file, and so takes a mode
 (C{openat2} refuses a mode with neither)."""
-"""Errors meaning C{openat2} cannot be used here at all."""
 
 
 def openCached(path, flags):

@@ -44,13 +44,13 @@ OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
 
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+"""How L{Jail.openParent} opens a directory (as
+L{ftpkit.shells.uploadlocks.holdDirectory} does: it may be held)."""
 
 _PATH_MAX = 4096
 """The system's limit on a path, its NUL included (Linux's C{PATH_MAX}):
 a name opened in a directory descriptor could make a file whose whole
 path is longer, one no command naming it could then reach."""
-"""How L{Jail.openParent} opens a directory (as
-L{ftpkit.shells.uploadlocks.holdDirectory} does: it may be held)."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -67,10 +67,11 @@ def jailFor(root):
 
 def reachable(real):
     """
-    Check the path of an entry about to be made (C{MKD}, C{RNTO}) through
-    its directory's descriptor, which the kernel lets pass the system's
-    limit: past it no command naming the entry could reach it (C{CWD},
-    C{MLST} and C{RNFR} of it answered C{550 File name too long}).
+    Check the path of an entry about to be made (C{MKD}, C{RNTO}) against
+    the system's limit (L{_PATH_MAX}): made through its directory's
+    descriptor, the kernel lets it pass the limit, and then no command
+    naming the entry could reach it (C{CWD}, C{MLST} and C{RNFR} of it
+    answered C{550 File name too long}).
 
     @param real: the path, C{bytes}, its links resolved.
     @return: C{real}.

@@ -148,10 +148,10 @@ class DiskThreads:
 
     def _unstick(self, ended):
         """
-        In the reactor thread, L{STUCK_AFTER} seconds after a call had to
-        wait: if calls still wait and none ended meanwhile, start a thread
-        for each (up to L{STUCK_THREADS} beyond the size); look again later
-        while calls wait.
+        In the reactor thread, C{stuckAfter} seconds (L{STUCK_AFTER}) after
+        a call had to wait: if calls still wait and none ended meanwhile,
+        start a thread for each (up to L{STUCK_THREADS} beyond the size);
+        look again later while calls wait.
 
         @param ended: how many calls had ended when the wait was seen.
         """

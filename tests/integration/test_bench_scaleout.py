@@ -19,8 +19,7 @@ from bench.balancer import (
     portsTaken,
     startHaproxy,
 )
-from bench.scaleout import waitForListening
-from bench.servers import freePort
+from bench.servers import freePort, waitForListening
 from tests.scratch import scratchDirectory
 
 

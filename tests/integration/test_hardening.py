@@ -63,8 +63,22 @@ def waitUntilRefused(host, port, source=None, timeout=10):
     return False
 
 
+def readUntilClosed(sock):
+    """
+    Read a connection until the server closes it, then close it
+    (blocking).
 
-
+    @param sock: a connected socket.
+    @return: the bytes read.
+    """
+    received = b""
+    while True:
+        chunk = sock.recv(1000)
+        if not chunk:
+            break
+        received += chunk
+    sock.close()
+    return received
 
 
 class HardenedServerMixin(LoopbackServerMixin):
@@ -295,13 +309,7 @@ class HardeningTests(HardenedServerMixin, unittest.TestCase):
             first = self.login()
             second = socket.create_connection(("127.0.0.1", self.server.port),
                                               timeout=10)
-            received = b""
-            while True:
-                chunk = second.recv(1000)
-                if not chunk:
-                    break
-                received += chunk
-            second.close()
+            received = readUntilClosed(second)
             first.quit()
             return received
 
@@ -319,14 +327,7 @@ class HardeningTests(HardenedServerMixin, unittest.TestCase):
         def client():
             sock = socket.create_connection(("127.0.0.1", self.server.port),
                                             timeout=10)
-            received = b""
-            while True:
-                chunk = sock.recv(1000)
-                if not chunk:
-                    break
-                received += chunk
-            sock.close()
-            return received
+            return readUntilClosed(sock)
 
         received = yield self.inThread(client)
         self.assertEqual(received.split(b"\r\n")[1][:4], b"421 ")

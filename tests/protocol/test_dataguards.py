@@ -21,6 +21,7 @@ from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection, TransferAborted
 from ftpkit.ops.hostcheck import isAddress
+from tests.datachannels import listeningChannel
 from tests.logevents import captureLogs, warningsAbout
 from tests.memorysessions import connect, loggedInLoopback, makeFactory, replyCodes
 
@@ -331,12 +332,7 @@ class ConnectingTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.clock = MemoryReactorClock()
-        self.channel = DataChannel(self.clock, "127.0.0.1", "127.0.0.1",
-                                   8.0)
-        self.port = self.channel.listen()
-        self.addCleanup(self.channel.close)
-        self.addCleanup(self.clock.advance, 0)
+        self.clock, self.channel, self.port = listeningChannel(self)
 
     def test_connectedBefore(self):
         """

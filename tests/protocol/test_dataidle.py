@@ -10,9 +10,9 @@ import socket
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
-from ftpkit.data.channel import DataChannel
 from ftpkit.data.connection import LeanConnection
 from ftpkit.errors import CannotOpenDataConnection
+from tests.datachannels import listeningChannel
 from tests.memorysessions import loggedInLoopback, makeFactory, replyCodes
 
 
@@ -33,19 +33,14 @@ def closedByServer(client):
 
 class ChannelIdleTests(unittest.TestCase):
     """
-    L{DataChannel}: the client's passive connection, kept before any
-    transfer command (as the late watch of the theft alarm, or the reader
-    under C{PROT P}, accepts it), lives C{timeout} seconds from its
-    arrival unless a transfer takes it.
+    L{ftpkit.data.channel.DataChannel}: the client's passive connection,
+    kept before any transfer command (as the late watch of the theft
+    alarm, or the reader under C{PROT P}, accepts it), lives C{timeout}
+    seconds from its arrival unless a transfer takes it.
     """
 
     def setUp(self):
-        self.clock = MemoryReactorClock()
-        self.channel = DataChannel(self.clock, "127.0.0.1", "127.0.0.1",
-                                   8.0)
-        self.port = self.channel.listen()
-        self.addCleanup(self.channel.close)
-        self.addCleanup(self.clock.advance, 0)
+        self.clock, self.channel, self.port = listeningChannel(self)
 
     def arrive(self):
         """

@@ -130,11 +130,43 @@ def unfielded(source, name="<source>"):
     return sorted(missing)
 
 
+def strayDocstrings(source, name="<source>"):
+    """
+    The strings of a module that document nothing: a string statement
+    right after another one, as when a name was put between a constant
+    and the docstring under it (the constant's docstring then stands
+    after the other's, saying nothing of either).
+
+    @param source: the module's text.
+    @param name: the module's name in what is returned.
+    @return: a C{list} of C{"name:line"} texts, one for each such string.
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for before, after in zip(body, body[1:]):
+            if _isString(before) and _isString(after):
+                found.append(f"{name}:{after.lineno}")
+    return sorted(found)
+
+
+def _isString(statement):
+    """
+    @param statement: a statement's node.
+    @return: whether it is a string standing alone (a docstring).
+    """
+    return (isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str))
+
+
 def _everyModule(check):
     """
     Run a check on every module of C{ftpkit}.
 
-    @param check: L{undocumented} or L{unfielded}.
+    @param check: L{undocumented}, L{unfielded} or L{strayDocstrings}.
     @return: what it found in all of them, in one C{list}.
     """
     found = []
@@ -209,6 +241,22 @@ class UnfieldedTests(unittest.SynchronousTestCase):
         self.assertEqual(unfielded(source), [])
 
 
+class StrayDocstringsTests(unittest.SynchronousTestCase):
+    """
+    L{strayDocstrings}.
+    """
+
+    def test_found(self):
+        """
+        A constant's docstring pushed below another's is listed, in a
+        module or a class; a docstring each is not.
+        """
+        source = ('"""M."""\nA = 1\n"""A."""\n'
+                  'C = 3\nD = 4\n"""D."""\n"""C, lost."""\n'
+                  'class K:\n    """K."""\n    """Lost."""\n')
+        self.assertEqual(strayDocstrings(source, "m"), ["m:10", "m:7"])
+
+
 class FtpkitDocstringTests(unittest.SynchronousTestCase):
     """
     Every module under C{ftpkit/}.
@@ -227,3 +275,10 @@ class FtpkitDocstringTests(unittest.SynchronousTestCase):
         C{@return} for what it returns (L{unfielded}).
         """
         self.assertEqual(_everyModule(unfielded), [])
+
+    def test_noStrayDocstrings(self):
+        """
+        No docstring stands under another's, documenting nothing
+        (L{strayDocstrings}).
+        """
+        self.assertEqual(_everyModule(strayDocstrings), [])
