@@ -26,8 +26,9 @@ with ftpkit's other uses of private names. It reads and overrides:
       C{TLSMemoryBIOProtocol._connectWrapped}, C{_tlsConnection},
       C{_appSendBuffer}: its C{makeConnection}, done as Twisted's;
     - C{_checkHandshakeStatus}, C{_flushSendBIO}, C{_flushReceiveBIO},
-      C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite}: the
-      steps it takes, or replaces, in reading and writing records;
+      C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite},
+      C{_unbufferPendingWrites}: the steps it takes, or replaces, in
+      reading and writing records;
     - C{_lostTLSConnection}, C{_handshakeDone}, C{_aborted}, C{_reason}:
       the layer's state;
     - C{BufferingTLSTransport._aggregator}: its C{flush} and what it
@@ -60,7 +61,8 @@ FOLLOWS_TWISTED = all(
     hasattr(TLSMemoryBIOProtocol, name) for name in (
         "_checkHandshakeStatus", "_flushSendBIO", "_flushReceiveBIO",
         "_shutdownTLS", "_tlsShutdownFinished", "_lostTLSConnection",
-        "_aborted", "_handshakeDone", "_bufferedWrite", "_reason"))
+        "_aborted", "_handshakeDone", "_bufferedWrite", "_reason",
+        "_unbufferPendingWrites"))
 """Whether this Twisted's TLS layer still has the private names
 L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
 layer unchanged."""
