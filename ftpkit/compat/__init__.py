@@ -37,7 +37,8 @@ One module a job, each listing the private names it reads and why:
       wait, worked out without C{min} and C{max}.
     - L{ftpkit.compat.controltls}: L{ControlTLSProtocol}, Twisted's TLS
       layer for control connections followed from the inside, with less
-      work per record.
+      work per record; L{ftpkit.compat.openrecords}: its records and
+      replies once it is open, each in one call of Python.
 
     - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
       the private steps L{ftpkit.data.tls}'s layer changes (sending the

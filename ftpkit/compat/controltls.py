@@ -12,9 +12,12 @@ records unchanged:
     Twisted's ten calls leave them, not one call per interface;
   - once the handshake is done, records given to OpenSSL, and replies
     encrypted and taken out, with OpenSSL's own calls
-    (L{ftpkit.compat.openssl.memoryHandles}): pyOpenSSL's C{bio_write},
-    C{recv}, C{send} and C{bio_read} check their arguments and, on
-    success too, the context's callback helpers and C{SSL_get_error}.
+    (L{ftpkit.compat.openrecords}): pyOpenSSL's C{bio_write}, C{recv},
+    C{send} and C{bio_read} check their arguments and, on success too,
+    the context's callback helpers and C{SSL_get_error};
+  - the handshake gone on with OpenSSL's own call too
+    (L{ftpkit.compat.openssl.continueHandshake}): no C{WantReadError}
+    raised and caught while it waits for the client's next flight.
 
 It follows Twisted's L{TLSMemoryBIOProtocol} from the inside, so it lives
 with ftpkit's other uses of private names. It reads and overrides:
@@ -23,17 +26,18 @@ with ftpkit's other uses of private names. It reads and overrides:
       C{TLSMemoryBIOProtocol._connectWrapped}, C{_tlsConnection},
       C{_appSendBuffer}: its C{makeConnection}, done as Twisted's;
     - C{_checkHandshakeStatus}, C{_flushSendBIO}, C{_flushReceiveBIO},
-      C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite}: the
-      steps it takes, or replaces, in reading and writing records;
+      C{_shutdownTLS}, C{_tlsShutdownFinished}, C{_bufferedWrite},
+      C{_unbufferPendingWrites}: the steps it takes, or replaces, in
+      reading and writing records;
     - C{_lostTLSConnection}, C{_handshakeDone}, C{_aborted}, C{_reason}:
       the layer's state;
-    - C{BufferingTLSTransport._aggregator}: its C{flush}, held by the
-      L{_OpenRecords} that carries an open layer's records and replies
-      (the layer's own attributes are read through
-      C{ProtocolWrapper.__getattr__}'s hook, which CPython does not
-      specialize); it is used only while none of the steps above that
-      change the layer's state (the overridden ones, C{loseConnection}
-      and C{abortConnection}) has been taken.
+    - C{BufferingTLSTransport._aggregator}: its C{flush} and what it
+      holds back, read by the L{ftpkit.compat.openrecords.OpenRecords}
+      that carries an open layer's records and replies (the layer's own
+      attributes are read through C{ProtocolWrapper.__getattr__}'s hook,
+      which CPython does not specialize); it is used only while none of
+      the steps above that change the layer's state (the overridden ones,
+      C{loseConnection} and C{abortConnection}) has been taken.
 
 Fallback: without any of them (L{FOLLOWS_TWISTED} false) it is Twisted's
 layer unchanged. The layer's factory and C{AUTH TLS}'s start are
@@ -42,6 +46,7 @@ L{ftpkit.control.tlslayer}'s.
 
 from OpenSSL.SSL import Error, WantReadError, ZeroReturnError
 from twisted.internet import main
+from twisted.internet.interfaces import IHandshakeListener
 from twisted.internet.protocol import Protocol
 from twisted.protocols.policies import ProtocolWrapper
 from twisted.protocols.tls import BufferingTLSTransport, TLSMemoryBIOProtocol
@@ -49,13 +54,15 @@ from twisted.python.failure import Failure
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.compat import openssl, starttls
+from ftpkit.compat.openrecords import OpenRecords as _OpenRecords
 from ftpkit.compat.tcp import SharedReason
 
 FOLLOWS_TWISTED = all(
     hasattr(TLSMemoryBIOProtocol, name) for name in (
         "_checkHandshakeStatus", "_flushSendBIO", "_flushReceiveBIO",
         "_shutdownTLS", "_tlsShutdownFinished", "_lostTLSConnection",
-        "_aborted", "_handshakeDone", "_bufferedWrite", "_reason"))
+        "_aborted", "_handshakeDone", "_bufferedWrite", "_reason",
+        "_unbufferPendingWrites"))
 """Whether this Twisted's TLS layer still has the private names
 L{ControlTLSProtocol} reads and overrides; without them it is Twisted's
 layer unchanged."""
@@ -114,95 +121,6 @@ def _declareAsTwisted(layer, transport):
 def _last(provided):
     interfaces = tuple(provided)
     return interfaces[-1] if interfaces else None
-
-
-class _OpenRecords:
-    """
-    A layer's records and replies while it is open and nothing else goes
-    on: handshake done, nothing buffered nor held back, not closing. It
-    holds what each record and each reply needs, read here as attributes
-    of a class without C{__getattr__}: on the layer, a L{ProtocolWrapper},
-    CPython reads every attribute through C{ProtocolWrapper.__getattr__}'s
-    hook (two more type lookups each) and specializes none. The layer
-    drops it at any step out of that state (L{ControlTLSProtocol._leave});
-    what follows takes the layer's general way, as if it had never been.
-
-    @ivar open: whether the layer still uses it.
-    """
-
-    __slots__ = ("open", "_layer", "_handles", "_connection", "_wrapped",
-                 "_flush", "_send")
-
-    def __init__(self, layer):
-        """
-        @param layer: the L{ControlTLSProtocol}, open (see
-            L{ControlTLSProtocol._enter}).
-        """
-        self.open = True
-        self._layer = layer
-        self._handles = layer._handles
-        self._connection = layer._tlsConnection
-        self._wrapped = layer.wrappedProtocol
-        self._flush = layer._aggregator.flush
-        self._send = layer.transport.write
-
-    def received(self, data):
-        """
-        L{ControlTLSProtocol.dataReceived}: give OpenSSL the records,
-        deliver what they hold, send what reading made OpenSSL write.
-
-        @param data: bytes of TLS records.
-        @return: whether OpenSSL took them (if not, nothing was done).
-        """
-        handles = self._handles
-        if not openssl.feedRecords(handles, data):
-            return False
-        connection = self._connection
-        while True:
-            waiting = openssl.plaintextWaiting(handles)
-            if waiting == 0:
-                break
-            try:
-                plaintext = openssl.readPlaintext(handles, connection,
-                                                  waiting)
-            except WantReadError:
-                break
-            except ZeroReturnError:
-                self._layer._shutdownTLS()
-                self._layer._tlsShutdownFinished(None)
-            except Error:
-                self._layer._tlsShutdownFinished(Failure())
-            else:
-                self._wrapped.dataReceived(plaintext)
-            if not self.open:
-                # What the records or the commands did took the layer out
-                # of this state: the rest the general way.
-                self._layer._flushReceiveBIO()
-                return True
-        records = openssl.takeRecords(handles)
-        if records:
-            self._send(records)
-        return True
-
-    def write(self, data):
-        """
-        L{ControlTLSProtocol.writeAtOnce} of at most a record's worth.
-
-        @param data: the bytes.
-        """
-        self._flush()
-        if not self.open:
-            self._layer._writeFlushed(data)
-            return
-        try:
-            openssl.writePlaintext(self._handles, self._connection, data)
-        except WantReadError:
-            self._layer._bufferedWrite(data)
-            return
-        except Error:
-            self._layer._tlsShutdownFinished(Failure())
-            return
-        self._send(openssl.takeRecords(self._handles))
 
 
 class ControlTLSProtocol(BufferingTLSTransport):
@@ -336,13 +254,42 @@ class ControlTLSProtocol(BufferingTLSTransport):
                 BufferingTLSTransport.dataReceived(self, data)
             return
         handles = self._handles
-        if (handles is None or not self._handshakeDone
-                or self._appSendBuffer or self._lostTLSConnection
+        if (handles is None or self._lostTLSConnection
                 or not openssl.feedRecords(handles, data)):
             BufferingTLSTransport.dataReceived(self, data)
-        else:
-            self._flushReceiveBIO()
+            self._enter()
+            return
+        # TLSMemoryBIOProtocol.dataReceived, the records given above.
+        if not self._handshakeDone:
+            self._checkHandshakeStatus()
+            if not self._handshakeDone:
+                return
+        if self._appSendBuffer:
+            self._unbufferPendingWrites()
+        self._flushReceiveBIO()
         self._enter()
+
+    def _checkHandshakeStatus(self):
+        """
+        Go on with the handshake, as Twisted's layer does, with OpenSSL's
+        own call (L{openssl.continueHandshake}): while it waits for the
+        client's next flight, no C{WantReadError} is raised and caught.
+        """
+        handles = self._handles
+        if handles is None or self._aborted:
+            BufferingTLSTransport._checkHandshakeStatus(self)
+            return
+        try:
+            done = openssl.continueHandshake(handles, self._tlsConnection)
+        except Error:
+            self._tlsShutdownFinished(Failure())
+            return
+        if not done:
+            self._flushSendBIO()
+            return
+        self._handshakeDone = True
+        if IHandshakeListener.providedBy(self.wrappedProtocol):
+            self.wrappedProtocol.handshakeCompleted()
 
     def _enter(self):
         """

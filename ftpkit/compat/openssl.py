@@ -26,10 +26,14 @@ needs.
       C{Connection._raise_ssl_error}: a control connection's records read
       and written with OpenSSL's own calls, past pyOpenSSL's wrappers
       (L{memoryHandles}, L{plaintextWaiting}, L{feedRecords}, L{readPlaintext},
-      L{writePlaintext}, L{takeRecords}): each wrapper checks its
-      arguments, and on success too its context's callback helpers and
-      C{SSL_get_error}, some ten Python-level calls per record; fallback:
-      pyOpenSSL's C{bio_write}, C{recv}, C{send} and C{bio_read}. The
+      L{writePlaintext}, L{takeRecords}, or the calls themselves,
+      L{recordCalls}): each wrapper checks its arguments, and on success
+      too its context's callback helpers and C{SSL_get_error}, some ten
+      Python-level calls per record; fallback: pyOpenSSL's C{bio_write},
+      C{recv}, C{send} and C{bio_read}. C{SSL_do_handshake},
+      C{SSL_get_error} and C{SSL_ERROR_WANT_READ}: a handshake gone on
+      with without a C{WantReadError} while it waits for the peer
+      (L{continueHandshake}); fallback: Twisted's C{do_handshake}. The
       same calls, and C{_ffi.from_buffer}, decrypt an upload's records
       many at a time into one buffer (L{readAvailable}); fallback:
       Twisted's layer, a record's plaintext a C{recv}.
@@ -129,7 +133,8 @@ def inputWaiting(connection):
 _lib = getattr(SSL, "_lib", None)
 _ffi = getattr(SSL, "_ffi", None)
 _RAW_NAMES = ("SSL_read", "SSL_write", "SSL_pending", "BIO_read",
-              "BIO_write", "BIO_get_mem_data")
+              "BIO_write", "BIO_get_mem_data", "SSL_do_handshake",
+              "SSL_get_error", "SSL_ERROR_WANT_READ")
 if (_ffi is None or not all(hasattr(_lib, name) for name in _RAW_NAMES)
         or not hasattr(getattr(SSL, "Connection", None),
                        "_raise_ssl_error")):  # pragma: no cover
@@ -147,6 +152,58 @@ else:
 _READ_SIZE = 2 ** 15
 """The most plaintext one L{readPlaintext} asks OpenSSL for, as Twisted's
 layer reads."""
+
+SCRATCH_SIZE = 2 ** 16
+"""The size of L{recordCalls}' scratch buffer: a record's plaintext (16
+KiB at most) read into it, or the records of a reply of up to a record's
+worth (and of the replies held back with it) taken out of OpenSSL."""
+
+
+def recordCalls():
+    """
+    OpenSSL's own calls, for a caller that reads and writes a connection's
+    records itself (L{ftpkit.compat.controltls}), each call one C call
+    rather than one of this module's functions around it.
+
+    @return: C{(SSL_read, SSL_write, SSL_pending, BIO_read, BIO_write,
+        BIO_get_mem_data, NULL, unpack, allocate, scratch)}: the last a
+        buffer of L{SCRATCH_SIZE} bytes, shared by every caller (what is
+        read into it is to be copied out, C{unpack}, before anything else
+        runs); C{None} when L{memoryHandles} gives none.
+    """
+    if _lib is None or _bioMemData is None:
+        return None
+    global _scratch
+    if _scratch is None:
+        _scratch = _allocate("char[]", SCRATCH_SIZE)
+    return (_SSL_read, _SSL_write, _SSL_pending, _BIO_read, _BIO_write,
+            _bioMemData, _NULL, _unpack, _allocate, _scratch)
+
+
+_scratch = None
+
+
+def continueHandshake(handles, connection):
+    """
+    Go on with a handshake, as C{do_handshake} does, without raising
+    C{WantReadError} while OpenSSL waits for the peer's next records. A
+    callback's error never comes with that wait: pyOpenSSL's callbacks
+    fail the handshake, which is raised as C{do_handshake} raises it.
+
+    @param handles: L{memoryHandles} of C{connection}.
+    @param connection: the L{SSL.Connection}.
+    @return: whether the handshake is done (C{False}: it waits for the
+        peer).
+    @raise SSL.Error: when it failed.
+    """
+    ssl = handles[0]
+    result = _lib.SSL_do_handshake(ssl)
+    if result > 0:
+        return True
+    if _lib.SSL_get_error(ssl, result) == _lib.SSL_ERROR_WANT_READ:
+        return False
+    connection._raise_ssl_error(ssl, result)
+    return True  # pragma: no cover (SSL_ERROR_NONE, as do_handshake)
 
 
 def memoryHandles(connection):

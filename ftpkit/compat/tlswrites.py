@@ -124,6 +124,19 @@ class _SendsAtOnce:
         self.write(b"".join(iovec))
 
 
+def sendingAtOnce(below):
+    """
+    @param below: the transport under a TLS layer.
+    @return: C{(connection, queue)} when it is one L{sendRecordsAtOnce}
+        made: the TCP connection its records go to at once when nothing is
+        queued there, and Twisted's write that queues them otherwise
+        (L{_sendOrQueue}'s arguments); else C{(None, None)}.
+    """
+    if type(below) is not _SendsAtOnce:
+        return None, None
+    return below.connection, below.below.write
+
+
 def _layerAndConnection(transport):
     """
     @param transport: a control connection's transport.

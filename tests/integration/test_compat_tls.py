@@ -232,6 +232,33 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
                            changed("OpenSSL.SSL._lib.BIO_get_mem_data"))
         self.assertEqual(compat.inputWaiting(connection), 0)
 
+    def test_heldWrites(self):
+        """
+        Twisted's aggregator of a TLS layer's small writes still holds them
+        in its C{_buffer} list, emptied by its C{flush}, which an open
+        control connection's layer looks at before each reply
+        (L{ftpkit.compat.controltls._OpenRecords}), and pyOpenSSL's binding
+        still gives the calls it reads and writes records with
+        (L{ftpkit.compat.openssl.recordCalls}).
+        """
+        from twisted.internet.task import Clock
+        from twisted.protocols.tls import _AggregateSmallWrites
+
+        from ftpkit.compat import openssl
+
+        written = []
+        aggregator = _AggregateSmallWrites(written.append, Clock())
+        held = getattr(aggregator, "_buffer", None)
+        self.assertEqual(held, [], changed("_AggregateSmallWrites._buffer"))
+        aggregator.write(b"200 ok\r\n")
+        self.assertEqual(held, [b"200 ok\r\n"],
+                         changed("_AggregateSmallWrites._buffer"))
+        aggregator.flush()
+        self.assertEqual((held, written), ([], [b"200 ok\r\n"]),
+                         changed("_AggregateSmallWrites.flush"))
+        self.assertIsNotNone(openssl.recordCalls(), changed(
+            "OpenSSL.SSL._lib's record calls or _ffi"))
+
     def test_controlTLSLayerSteps(self):
         """
         The methods of Twisted's TLS layer that change the state an open
@@ -286,12 +313,13 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertIsNotNone(handles, changed(
             "OpenSSL.SSL._lib's record calls, Connection._raise_ssl_error"
             " or a connection's _ssl, _into_ssl and _from_ssl"))
+        done = []
         for _ in range(4):
-            for side in (client, server):
-                try:
-                    side.do_handshake()
-                except SSL.WantReadError:
-                    pass
+            try:
+                client.do_handshake()
+            except SSL.WantReadError:
+                pass
+            done.append(openssl.continueHandshake(handles, server))
             try:
                 records = client.bio_read(2 ** 16)
             except SSL.WantReadError:
@@ -300,6 +328,10 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
             records = openssl.takeRecords(handles)
             if records:
                 client.bio_write(records)
+        self.assertEqual(done[0], False)
+        self.assertEqual(done[-1], True, changed(
+            "OpenSSL.SSL._lib.SSL_do_handshake, SSL_get_error or"
+            " SSL_ERROR_WANT_READ"))
         client.send(b"NOOP\r\n")
         self.assertTrue(openssl.feedRecords(handles, client.bio_read(4096)))
         waiting = openssl.plaintextWaiting(handles)

@@ -10,18 +10,20 @@ import gc
 import os
 import socket
 import ssl
+import sys
 import weakref
 
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
 from twisted.internet.task import deferLater
+from twisted.protocols import tls
 from twisted.protocols.tls import BufferingTLSTransport
 from twisted.trial import unittest
 from zope.interface import providedBy
 
 from ftpkit import compat
-from ftpkit.compat import controltls, openssl
+from ftpkit.compat import controltls, openssl, tlswrites
 from ftpkit.control import sockets, tlslayer
 from tests.tlssupport import FTPSTestsMixin, clientContext, readToEnd
 
@@ -254,6 +256,47 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
                          [b"200 NOOP ok", b"200 PBSZ=0"])
         self.assertEqual(called, [])
 
+    async def test_recordInOneCall(self):
+        """
+        Once the handshake is done, a command's record is read, and its
+        reply written and sent, each in one call of Python in the layer
+        (L{controltls._OpenRecords}): none of L{openssl}'s functions, nor
+        of L{ftpkit.compat.tlswrites}, nor of Twisted's layer runs.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        files = {os.path.splitext(module.__file__)[0]
+                 for module in (openssl, tlswrites, tls)}
+        called = []
+
+        def profiling(frame, event, arg):
+            code = frame.f_code
+            if (event == "call"
+                    and os.path.splitext(code.co_filename)[0] in files):
+                called.append(code.co_name)
+        sys.setprofile(profiling)
+        self.addCleanup(sys.setprofile, None)
+        client.records(b"NOOP\r\n", b"PB", b"SZ 0\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 NOOP ok", b"200 PBSZ=0"])
+        sys.setprofile(None)
+        self.assertEqual(called, [])
+
+    async def test_heldWriteFirst(self):
+        """
+        What the layer holds back to aggregate small writes goes before a
+        reply written at once.
+        """
+        client = await self.client()
+        client.records(b"NOOP\r\n")
+        await self.inThread(client.replies, 1)
+        layer = compat.tlsLayer(self.session().transport)
+        layer.write(b"200 held\r\n")
+        layer.writeAtOnce(b"200 at once\r\n")
+        self.assertEqual(await self.inThread(client.replies, 2),
+                         [b"200 held", b"200 at once"])
+
     async def test_wrappersWithoutHandles(self):
         """
         Where OpenSSL's calls cannot be reached, pyOpenSSL's wrappers carry
@@ -304,11 +347,12 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
 
     async def test_noWantRead(self):
         """
-        A session raises one C{WantReadError}: the handshake's, while the
-        server waits for the client's last flight. The layer asks OpenSSL's
-        buffers whether anything waits to be read or sent rather than try
-        (before the ClientHello, after the handshake's last record, after
-        each command, after each reply).
+        A session raises no C{WantReadError}: the handshake is gone on
+        with OpenSSL's own call, whose answer says that the server waits
+        for the client's last flight (L{openssl.continueHandshake}), and
+        the layer asks OpenSSL's buffers whether anything waits to be read
+        or sent rather than try (before the ClientHello, after the
+        handshake's last record, after each command, after each reply).
         """
         raised = countWantRead(self)
         client = await self.client()
@@ -319,7 +363,7 @@ class RecordsTests(FTPSTestsMixin, unittest.TestCase):
             await self.inThread(client.replies, 1)
         client.records(b"NOOP\r\n", b"NOOP\r\n")
         await self.inThread(client.replies, 2)
-        self.assertEqual(raised, ["do_handshake"])
+        self.assertEqual(raised, [])
 
 
     async def test_fewLayerReads(self):
