@@ -371,6 +371,15 @@ class UnusedDataTLSTests(FTPSTestsMixin, unittest.TestCase):
         """
         return self.unused(implicit=True)
 
+    def test_handshakeDoneBytesSent(self):
+        """
+        Its handshake done, and a byte sent now and then: what the client
+        sends before a transfer moves no transfer on. The connection was
+        bounded by its watchdog alone, which those bytes moved on: it
+        stayed open as long as they came.
+        """
+        return self.unused(trickle=0.3)
+
     def test_handshakeStopped(self):
         """
         Half a ClientHello sent.
