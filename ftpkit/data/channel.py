@@ -344,17 +344,27 @@ class DataChannel(PassiveListening):
         C{timeout} seconds from its arrival (the same timer, pushed back),
         then closed: a client that opened it and never sent its transfer
         command, or sent one that was refused, held it (and a descriptor)
-        until its session ended. Its next transfer command gets C{425},
-        as after a listener that expired with nobody connected.
+        until its session ended. Under C{PROT P} so is one whose handshake
+        was done (from then on): only its watchdog bounded it, which what
+        the client sends before a transfer moves on, so a byte now and
+        then kept it. Its next transfer command gets C{425}, as after a
+        listener that expired with nobody connected.
         """
         self._timer = None
-        if self._accepted is not None:
+        unused = self._accepted
+        if unused is None and self._waiting is None:
+            unused = self.connection
+        if unused is not None:
             left = self._acceptedAt + self.timeout - self.reactor.seconds()
             if left > 0:
                 self._timer = self.reactor.callLater(left, self._expire)
                 return
-            accepted, self._accepted = self._accepted, None
-            accepted.close()
+            if unused is self._accepted:
+                self._accepted = None
+                unused.close()
+            else:
+                self.connection = None
+                unused.abort()
             self.log.info("passive data connection from {peer} unused for "
                           "{timeout}s; closing", peer=self.peerHost,
                           timeout=self.timeout)

@@ -170,8 +170,16 @@ class PassiveListening:
             self._useAccepted()
             return
         # Kept for a transfer command to come (or, in a lean transfer's
-        # own accept, taken at once): from now on, at most C{timeout}
-        # seconds (L{DataChannel._expire}, on the listener's timer).
+        # own accept, taken at once).
+        self._keepUnused()
+
+    def _keepUnused(self):
+        """
+        The client's connection is kept for a transfer command to come:
+        from now on, for at most C{timeout} seconds
+        (L{ftpkit.data.channel.DataChannel._expire}, on the listener's
+        timer).
+        """
         self._acceptedAt = self.reactor.seconds()
         if self._timer is None:
             self._timer = self.reactor.callLater(self.timeout, self._expire)
@@ -195,6 +203,11 @@ class PassiveListening:
         self._candidates.drop()
         self._stopListening(release=True)
         self.connectionMade(connection)
+        if self.connection is connection:
+            # Its handshake done before any transfer command: kept as a
+            # clear one is, not bounded by its watchdog alone (which the
+            # bytes its client sends meanwhile move on).
+            self._keepUnused()
 
     def acceptQueued(self):
         """

@@ -5,6 +5,7 @@ what a listener kept for reuse, or a configured range, lets a stranger
 reach.
 """
 
+import contextlib
 import ftplib
 import socket
 import time
@@ -12,8 +13,41 @@ import time
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from tests.ftpclient import ftplibLogin, pasvAddress, replyCode, retrOver
 from tests.integration.test_hardening import HardenedServerMixin, waitUntilRefused
+from tests.tlssupport import hasIPv6
+
+
+@contextlib.contextmanager
+def fullListener():
+    """
+    A listening socket on 127.0.0.1 whose queue is full: a connect to it
+    gets no answer (the system drops its SYN) until it gives up.
+
+    @return: a context manager giving the listening socket; the
+        connections filling its queue are closed with it.
+    """
+    listener = socket.socket()
+    fillers = []
+    with listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        try:
+            for _ in range(8):
+                filler = socket.socket()
+                fillers.append(filler)
+                filler.settimeout(0.5)
+                try:
+                    filler.connect(listener.getsockname())
+                except TimeoutError:
+                    # Not answered: the queue is full.
+                    break
+            yield listener
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):
@@ -234,21 +268,23 @@ class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):
         refused, answer = yield self.inThread(client)
         self.assertEqual((refused, answer), (True, "425"))
 
-    @defer.inlineCallbacks
-    def test_unusedConnectionClosed(self):
+    def unusedClosed(self, host="127.0.0.1"):
         """
-        The client's passive connection, made but used by no transfer
-        command, is closed C{dataTimeout} after it came (the server took
-        it from the listener's queue a second after, as it watches
-        listeners left waiting); the next C{RETR} gets C{425}. It stayed
-        open until the session ended.
+        Open a passive connection, use it for nothing, then C{RETR}.
+
+        @param host: the server's address: on C{::1}, ftplib asks with
+            C{EPSV}, else with C{PASV}.
+        @return: a Deferred checking that the server closed the
+            connection, and that C{RETR} then got C{425}.
         """
-        self.serve(dataTimeout=3)
+        self.server = self.startServer(
+            FilesystemRealm(self.root),
+            ServerConfig(dataTimeout=3, loginFailureDelay=0), interface=host)
 
         def client():
-            ftp = self.login()
-            host, port = pasvAddress(ftp)
-            with socket.create_connection((host, port), timeout=30) as data:
+            ftp = ftplibLogin(self, self.server.port, host=host, timeout=10)
+            address = ftp.makepasv()
+            with socket.create_connection(address, timeout=30) as data:
                 try:
                     received = data.recv(1)
                 except ConnectionResetError:
@@ -257,8 +293,52 @@ class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):
             ftp.quit()
             return received, answer
 
-        received, answer = yield self.inThread(client)
-        self.assertEqual((received, answer), (b"", "425"))
+        def check(result):
+            self.assertEqual(result, (b"", "425"))
+        return self.inThread(client).addCallback(check)
+
+    def test_unusedConnectionClosed(self):
+        """
+        The client's passive connection, made but used by no transfer
+        command, is closed C{dataTimeout} after it came (the server took
+        it from the listener's queue a second after, as it watches
+        listeners left waiting); the next C{RETR} gets C{425}. It stayed
+        open until the session ended.
+        """
+        return self.unusedClosed()
+
+    def test_unusedConnectionClosedIPv6(self):
+        """
+        Likewise on C{::1}, over C{EPSV}.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        return self.unusedClosed("::1")
+
+    @defer.inlineCallbacks
+    def test_activeNeverAccepted(self):
+        """
+        C{PORT} to a client whose listen queue is full (its connect is
+        never answered): the transfer gets C{425} after C{dataTimeout},
+        not once the system gives up connecting (minutes).
+        """
+        self.serve(dataTimeout=1)
+
+        def client():
+            ftp = self.login()
+            with fullListener() as listener:
+                port = listener.getsockname()[1]
+                ftp.sendcmd("PORT 127,0,0,1,%d,%d" % (port >> 8, port & 255))
+                ftp.sock.settimeout(20)
+                ftp.putcmd("RETR hello.txt")
+                reply = ftp.getmultiline()
+                while reply[:1] == "1":
+                    reply = ftp.getmultiline()
+            ftp.close()
+            return reply
+
+        reply = yield self.inThread(client)
+        self.assertTrue(reply.startswith("425"), reply)
 
     @defer.inlineCallbacks
     def test_slowClientServed(self):

@@ -2,16 +2,20 @@
 The TLS of data connections, driven with raw sockets and Python's C{ssl}
 where ftplib cannot show it: a handshake answered before the transfer
 command arrives, the protection level changing under an open data
-connection, and how the client ends a download or an upload.
+connection, how the client ends a download or an upload, and the data
+timeout of a connection no transfer uses or one never answered.
 """
 
 import os
 import socket
+import ssl
+import time
 
 from twisted.trial import unittest
 
 from ftpkit.data import connection
-from tests.tlssupport import FTPSTestsMixin, clientContext, readAll
+from tests.integration.test_hardening_passive import fullListener
+from tests.tlssupport import FTPSTestsMixin, clientContext, clientHello, readAll
 
 
 class RawSession:
@@ -279,3 +283,137 @@ class SilentClientTests(FTPSTestsMixin, unittest.TestCase):
         """
         return self.download("empty.bin", b"\x16\x03\x01").addCallback(
             lambda result: self.assertEqual(result[1], "426"))
+
+
+def endedWithin(sock, seconds=20, trickle=None):
+    """
+    Wait until the server ends a connection (blocking), whatever it sends
+    first; the socket is closed here.
+
+    @param sock: a connected socket, plain or under TLS.
+    @param seconds: how long to wait.
+    @param trickle: if given, a byte sent every C{trickle} seconds
+        meanwhile, as a client keeping the connection busy.
+    @return: whether it ended within C{seconds}.
+    """
+    deadline = time.monotonic() + seconds
+    sock.settimeout(trickle or seconds)
+    with sock:
+        while time.monotonic() < deadline:
+            try:
+                if trickle is not None:
+                    sock.sendall(b"x")
+                if not sock.recv(65536):
+                    return True
+            except TimeoutError:
+                continue
+            except (ConnectionError, ssl.SSLError):
+                return True
+    return False
+
+
+class UnusedDataTLSTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Under C{PROT P}, explicit and implicit, the client's passive
+    connection no transfer command uses is closed C{dataTimeout} after it
+    came, as one in the clear is
+    (L{tests.integration.test_hardening_passive}), whether its handshake
+    was done, stopped part-way or never began; the next C{RETR} gets
+    C{425}. An active connection never answered ends its download
+    (C{425}) after C{dataTimeout} too.
+    """
+
+    def unused(self, implicit=False, start=None, trickle=None):
+        """
+        Open a passive connection and use it for nothing.
+
+        @param implicit: implicit FTPS, not C{AUTH TLS}.
+        @param start: what the client sends on it: C{None} for a whole
+            handshake, else these bytes and nothing more.
+        @param trickle: after a whole handshake, send a byte every
+            C{trickle} seconds (L{endedWithin}).
+        @return: a Deferred checking that the server ended it, and that
+            C{RETR} then got C{425}.
+        """
+        if implicit:
+            self.serveImplicit(dataTimeout=1)
+        else:
+            self.serve(dataTimeout=1)
+
+        def client():
+            session = RawSession(self.server.port, implicit)
+            try:
+                data = session.passive()
+                if start is None:
+                    data = session.secure(data)
+                else:
+                    data.sendall(start)
+                ended = endedWithin(data, trickle=trickle)
+                session.send("RETR big.bin")
+                return ended, session.reply()
+            finally:
+                session.close()
+
+        def check(result):
+            self.assertEqual((result[0], result[1][:3]), (True, "425"),
+                             result)
+        return self.inThread(client).addCallback(check)
+
+    def test_handshakeDone(self):
+        """
+        Its handshake done (C{AUTH TLS}).
+        """
+        return self.unused()
+
+    def test_handshakeDoneImplicit(self):
+        """
+        Its handshake done (implicit FTPS).
+        """
+        return self.unused(implicit=True)
+
+    def test_handshakeDoneBytesSent(self):
+        """
+        Its handshake done, and a byte sent now and then: what the client
+        sends before a transfer moves no transfer on. The connection was
+        bounded by its watchdog alone, which those bytes moved on: it
+        stayed open as long as they came.
+        """
+        return self.unused(trickle=0.3)
+
+    def test_handshakeStopped(self):
+        """
+        Half a ClientHello sent.
+        """
+        hello = clientHello()
+        return self.unused(start=hello[:len(hello) // 2])
+
+    def test_silentImplicit(self):
+        """
+        Nothing sent (implicit FTPS).
+        """
+        return self.unused(implicit=True, start=b"")
+
+    def test_activeNeverAccepted(self):
+        """
+        C{PORT} to a client whose listen queue is full: the download gets
+        C{425} after C{dataTimeout}, under C{PROT P} as in the clear.
+        """
+        self.serve(dataTimeout=1)
+
+        def client():
+            session = RawSession(self.server.port)
+            try:
+                with fullListener() as listener:
+                    port = listener.getsockname()[1]
+                    session.command("PORT 127,0,0,1,%d,%d"
+                                    % (port >> 8, port & 255), "200")
+                    session.send("RETR big.bin")
+                    reply = session.reply()
+                    while reply.startswith("1"):
+                        reply = session.reply()
+                return reply
+            finally:
+                session.close()
+
+        return self.inThread(client).addCallback(
+            lambda reply: self.assertEqual(reply[:3], "425", reply))

@@ -314,6 +314,26 @@ class SessionFeatureTests(WorkersTestCase):
             ftp.sock.settimeout(20)
             self.assertEqual(ftp.getline()[:3], "421")
 
+    def test_dataTimeout(self):
+        """
+        A passive connection no transfer uses is closed after
+        C{--data-timeout} in both workers, over C{EPSV} and C{PASV}; the
+        next C{RETR} gets C{425}.
+        """
+        self.start("--data-timeout", "1")
+        for ftp, command in zip(self.twoSessions(), ["EPSV", "PASV"]):
+            reply = ftp.sendcmd(command)
+            address = (ftplib.parse229(reply, ftp.sock.getpeername())
+                       if command == "EPSV" else ftplib.parse227(reply))
+            with socket.create_connection(address, timeout=20) as data:
+                try:
+                    self.assertEqual(data.recv(1), b"")
+                except ConnectionResetError:
+                    pass
+            with self.assertRaises(ftplib.error_temp) as refused:
+                ftp.sendcmd("RETR f.txt")
+            self.assertTrue(str(refused.exception).startswith("425"))
+
     def test_abort(self):
         """
         C{ABOR} ends a download in the second worker; the session goes on.
