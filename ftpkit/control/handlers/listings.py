@@ -137,12 +137,14 @@ class ListingCommands:
         """
         Send a directory listing in ls -l format, a directory batch by
         batch (L{ftpkit.interfaces.IFTPShellStreamedListing}); with
-        C{-R}, the directories below it too (L{_sendTree}).
+        C{-R}, the directories below it too (L{_sendTree}); with C{-d},
+        a directory's own line (L{findListed}).
         """
         self._takeOffset()
         listed = await self.whileOpening(findListed(
             self.session.shell, self.session.cwd, argument,
-            self.listingTurn, self.inThread, streamed=True))
+            self.listingTurn, self.inThread, streamed=True,
+            directoryOption=True))
         format = listing.ListFormat(time.time())
         description = "LIST " + paths.toText(listed.path)
         if self._walked(argument, listed):

@@ -325,7 +325,8 @@ class SessionCommands:
         """
         Report transfer progress, the session's status, or a listing (of
         at most L{STAT_LIST_LIMIT} entries): C{212} for a directory's,
-        C{213} for a file's; with C{-R}, a directory's tree, cut at that
+        C{213} for a file's (and a directory's own line, with C{-d}:
+        L{findListed}); with C{-R}, a directory's tree, cut at that
         many entries (L{ftpkit.control.handlers.listings.ListingCommands.statusTree}).
         """
         if self.transfer is not None:
@@ -337,7 +338,7 @@ class SessionCommands:
             return self.loginFirst()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
-                                  streamed=True)
+                                  streamed=True, directoryOption=True)
         tree = await self.statusTree(argument, listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
