@@ -271,16 +271,17 @@ class SessionCommands:
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
-        (whether uploads resume, as WinSCP asks: they do, for a user who
-        may change files, on storage that writes at offsets:
+        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
+        C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
+        a user who may change files, on storage that writes at offsets:
         L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
         name = name.upper()
         value = value.strip()
-        if name == "UTF8":
+        if name in ("UTF8", "UTF-8"):
+            # Some clients spell it as the charset is spelt.
             if value.upper() in ("ON", ""):
                 return (200, "UTF8 mode enabled")
             return (501, "UTF8 is always on")
