@@ -104,10 +104,13 @@ class SessionCommands:
         """
         List the commands, or give one command's syntax; of a verb ftpkit
         knows but does not implement (which gets C{502}), say so; of any
-        other, C{501}.
+        other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
+        (L{_siteHelp}), as in ProFTPD.
         """
         if argument:
             verb = argument.strip().upper()
+            if verb.split(" ", 1)[0] == "SITE":
+                return self._siteHelp(argument.strip()[4:])
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)
@@ -412,16 +415,7 @@ class SessionCommands:
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
         if command == "HELP":
-            # What the session can do, as FEAT's MFF line says: CHMOD
-            # where modes can be set (not under --no-site-chmod, nor on
-            # a shell without chmod, where it gets 502), UTIME where
-            # times can.
-            settable = self.settableFacts()
-            offered = [text for fact, text in [
-                (factchanges.UNIX_MODE, "CHMOD <mode> <path>"),
-                (factchanges.MODIFY, "UTIME YYYYMMDDhhmm[ss] <path>")]
-                if fact in settable] + ["HELP"]
-            return (214, "SITE commands: " + ", ".join(offered))
+            return self._siteHelp(rest)
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
@@ -429,6 +423,28 @@ class SessionCommands:
         if command == "UTIME":
             return await self._siteUtime(rest)
         return (500, "Unknown SITE command")
+
+    def _siteHelp(self, argument):
+        """
+        The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
+        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
+        where modes can be set: not under C{--no-site-chmod}, nor on a
+        shell without chmod, where it gets C{502}; C{UTIME} where times
+        can); or the syntax of the one named, if offered.
+
+        @param argument: what follows C{HELP}: a C{SITE} command, or none.
+        @return: the C{214} reply.
+        """
+        settable = self.settableFacts()
+        offered = {name: text for fact, name, text in [
+            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
+            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
+            if fact in settable}
+        offered["HELP"] = "HELP"
+        named = offered.get(argument.strip().upper())
+        if named is not None and named != "HELP":
+            return (214, "Syntax: SITE " + named)
+        return (214, "SITE commands: " + ", ".join(offered.values()))
 
     async def _siteUtime(self, argument):
         """
