@@ -74,3 +74,47 @@ class DirectoryOptionTests(ClientServerMixin, unittest.TestCase):
         self.assertEqual(sorted(line.split()[-1] for line in lines),
                          ["file.txt", "inner"])
         client.quit()
+
+
+class TimeOrderTests(ClientServerMixin, unittest.TestCase):
+    """
+    C{LIST -t} and C{LIST -r}: newest first, and reversed, as C{ls} does.
+    """
+
+    def setUp(self):
+        ClientServerMixin.setUp(self)
+        for name, when in [("old.txt", 1000000000), ("new.txt", 1600000000),
+                           ("mid.txt", 1300000000)]:
+            path = os.path.join(self.root, name)
+            open(path, "wb").close()
+            os.utime(path, (when, when))
+        self.serve()
+
+    def names(self, output):
+        """
+        @return: the names of a client's C{ls -l} lines, in order.
+        """
+        return [line.split()[-1] for line in output.decode().splitlines()]
+
+    def test_lftp(self):
+        """
+        lftp's C{ls -lt}, which users type to find the newest file, sends
+        C{LIST -lt}: newest first (it listed by name); C{ls -ltr} oldest
+        first.
+        """
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        self.assertEqual(self.names(self.lftp("ls -lt").stdout),
+                         ["new.txt", "mid.txt", "old.txt"])
+        self.assertEqual(self.names(self.lftp("ls -ltr").stdout),
+                         ["old.txt", "mid.txt", "new.txt"])
+
+    def test_curl(self):
+        """
+        curl's C{-X "LIST -r"}: by name, reversed.
+        """
+        if CURL is None:
+            raise unittest.SkipTest("curl is not installed")
+        self.assertEqual(
+            self.names(self.curl("-X", "LIST -r", "{url}").stdout),
+            ["old.txt", "new.txt", "mid.txt"])

@@ -103,3 +103,18 @@ class StatRecursiveTests(unittest.TestCase):
         lines = self.stat(b"-d")
         self.assertEqual(lines[1:], [".", "213 End of status"])
         self.assertTrue(lines[0].startswith("213-Status of /"))
+
+    def test_newestFirst(self):
+        """
+        C{STAT -lt} lists newest first, C{-ltr} oldest first, C{-r} by
+        name reversed, as C{ls} does (they were in name order).
+        """
+        shell = MemoryShell(TREE)
+        for path, when in [(("d", "f"), 300), (("d", "a"), 100)]:
+            shell.setModificationTime(path, when)
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        self.assertEqual(
+            [statLines(protocol, transport, argument)[1:3]
+             for argument in [b"-lt d", b"-ltr d", b"-r d", b"-l d"]],
+            [["f", "a"], ["a", "f"], ["f", "a"], ["a", "f"]])

@@ -19,6 +19,7 @@ from ftpkit.protocol import (
     factchanges,
     listing,
     listingfacts,
+    listingorder,
     paths,
 )
 from ftpkit.protocol.access import CHANGE
@@ -31,6 +32,7 @@ from ftpkit.protocol.commands import (
     parseOptsMLST,
     parseSTRU,
     parseTYPE,
+    splitListArgument,
 )
 from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.listings import readListing
@@ -352,6 +354,10 @@ class SessionCommands:
         if entries is None or len(entries) > STAT_LIST_LIMIT:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
+        letters, _ = splitListArgument(argument)
+        if (listed.isDirectory and listed.text != argument
+                and listingorder.isOrdered(letters)):
+            entries = listingorder.ordered(entries, letters)
         text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
         # The body's lines end in CRLF and hold no CR or LF: splitlines
