@@ -57,6 +57,18 @@ class ConformanceTests(unittest.TestCase):
                 [b"OPTS UTF8 OFF", b"OPTS UTF8 NLST", b"OPTS UTF8 ON"])],
             ["501", "501", "200"])
 
+    def test_optsUTF8Hyphenated(self):
+        """
+        C{OPTS UTF-8 ON}, as some clients spell the option (after the
+        charset's name), is C{OPTS UTF8 ON}: C{200} (it got C{501 Unknown
+        option}); its C{OFF} is refused as C{UTF8}'s is.
+        """
+        self.assertEqual(
+            [line[:3] for line in self.replies(
+                [b"OPTS UTF-8 ON", b"opts utf-8 on", b"OPTS UTF-8",
+                 b"OPTS UTF-8 OFF"])],
+            ["200", "200", "200", "501"])
+
     def test_optsRestStor(self):
         """
         C{OPTS REST STOR}, which WinSCP sends before resuming an upload

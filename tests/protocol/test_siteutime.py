@@ -144,6 +144,23 @@ class SiteUtimeTests(unittest.TestCase):
                          b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
         self.assertEqual(chmod[:4], b"502 ")
 
+    def test_helpSite(self):
+        """
+        C{HELP SITE} is C{SITE HELP}, as in ProFTPD: it gave C{SITE}'s
+        syntax from the command table, naming C{CHMOD}, which gets
+        C{502} here. C{HELP SITE UTIME} and C{SITE HELP UTIME} give the
+        syntax of C{UTIME} (C{HELP SITE UTIME} got C{501 Unknown
+        command}); of a C{SITE} command not offered, the list.
+        """
+        listed = (b"214 SITE commands: "
+                  b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+        syntax = b"214 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>\r\n"
+        self.assertEqual(
+            repliesTo(self.protocol, self.transport, b"HELP SITE",
+                      b"help site utime", b"SITE HELP UTIME",
+                      b"HELP SITE CHMOD", b"HELP SITE NOPE"),
+            [listed, syntax, syntax, listed, listed])
+
     def test_readOnly(self):
         """
         Under C{--read-only}, C{550}, and nothing changes.
@@ -222,6 +239,9 @@ class DiskTests(unittest.TestCase):
         [helped] = repliesTo(protocol, transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
                          b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+        self.assertEqual(
+            repliesTo(protocol, transport, b"HELP SITE CHMOD"),
+            [b"214 Syntax: SITE CHMOD <mode> <path>\r\n"])
         protocol, transport = loggedIn(self.shell, siteChmod=False)
         [helped] = repliesTo(protocol, transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: "

@@ -88,3 +88,33 @@ class StatRecursiveTests(unittest.TestCase):
                          ["212-Status of /d:", "a", "f", "212 End of status"])
         self.assertEqual(self.stat(b"-R top"), [
             "213-Status of /top:", "top", "213 End of status"])
+
+    def test_directoryItself(self):
+        """
+        C{STAT -d} of a directory gives its own line (C{213}, one entry's
+        status), as C{ls -d} and Pure-FTPd's C{STAT -d} do, whatever C{-R}
+        asks; the current directory's is named C{.}. The directory was
+        listed (C{212}).
+        """
+        self.assertEqual(self.stat(b"-ld d"), [
+            "213-Status of /d:", "d", "213 End of status"])
+        self.assertEqual(self.stat(b"-dR d/a"), [
+            "213-Status of /d/a:", "d/a", "213 End of status"])
+        lines = self.stat(b"-d")
+        self.assertEqual(lines[1:], [".", "213 End of status"])
+        self.assertTrue(lines[0].startswith("213-Status of /"))
+
+    def test_newestFirst(self):
+        """
+        C{STAT -lt} lists newest first, C{-ltr} oldest first, C{-r} by
+        name reversed, as C{ls} does (they were in name order).
+        """
+        shell = MemoryShell(TREE)
+        for path, when in [(("d", "f"), 300), (("d", "a"), 100)]:
+            shell.setModificationTime(path, when)
+        protocol, transport = loggedIn(shell)
+        self.addCleanup(protocol.connectionLost, None)
+        self.assertEqual(
+            [statLines(protocol, transport, argument)[1:3]
+             for argument in [b"-lt d", b"-ltr d", b"-r d", b"-l d"]],
+            [["f", "a"], ["a", "f"], ["f", "a"], ["a", "f"]])

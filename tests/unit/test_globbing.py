@@ -123,13 +123,15 @@ class TranslateTests(SynchronousTestCase):
             self.assertSameMatches(pattern, name)
 
 
-def listed(shell, argument, cwd=(), namesOnly=False, streamed=False):
+def listed(shell, argument, cwd=(), namesOnly=False, streamed=False,
+           directoryOption=False):
     """
     @return: the L{Listed} of C{argument}, or raise what it failed with.
     """
     result = defer.ensureDeferred(
         findListed(shell, cwd, argument, Turn(Turns(), "client", None),
-                   defer.maybeDeferred, namesOnly, streamed))
+                   defer.maybeDeferred, namesOnly, streamed,
+                   directoryOption))
     failures = []
     values = []
     result.addCallbacks(values.append, failures.append)
@@ -192,6 +194,44 @@ class FindListedTests(SynchronousTestCase):
         """
         self.assertEqual(listed(self.shell, "-nosuch").path, ())
         self.assertEqual(listed(self.shell, "-l -dir").path, ())
+
+    def test_directoryItself(self):
+        """
+        With C{directoryOption}, C{-d} among the options (C{LIST -ld sub})
+        shows a directory as its one entry, named as written (C{"."} for
+        none), as C{ls -d}, ProFTPD and Pure-FTPd do (GNOME's C{ftp:}
+        method asks C{LIST -ldL path}); it was listed whole.
+        """
+        for streamed in (False, True):
+            for argument, name, path in [("-d sub", "sub", ("sub",)),
+                                         ("-lad sub/", "sub/", ("sub",)),
+                                         ("-ldL /sub", "/sub", ("sub",)),
+                                         ("-l -d", ".", ()),
+                                         ("-dR /", "/", ()),
+                                         ("-d -- -dir", "-dir", ("-dir",))]:
+                result = listed(self.shell, argument, streamed=streamed,
+                                directoryOption=True)
+                [(shown, info)] = result.entries
+                self.assertEqual((shown, result.path), (name, path))
+                self.assertTrue(info.isDirectory)
+                self.assertFalse(result.isDirectory)
+
+    def test_directoryOptionElsewhere(self):
+        """
+        C{-d} changes nothing for a file, a pattern's matches, a name
+        starting with C{-} taken as written, or without
+        C{directoryOption} (C{NLST}'s, as ProFTPD's and Pure-FTPd's).
+        """
+        result = listed(self.shell, "-ld sub/x.txt", directoryOption=True)
+        self.assertEqual([name for name, _ in result.entries], ["x.txt"])
+        result = listed(self.shell, "-d sub/*.bin", directoryOption=True)
+        self.assertEqual(([name for name, _ in result.entries],
+                          result.prefix), (["y.bin"], "sub/"))
+        result = listed(self.shell, "-dir", namesOnly=True,
+                        directoryOption=True)
+        self.assertEqual(result.entries, ["inside.txt"])
+        result = listed(self.shell, "-d sub", namesOnly=True)
+        self.assertEqual(result.entries, ["x.txt", "y.bin"])
 
     def test_pattern(self):
         """

@@ -8,6 +8,11 @@ clients sending C{LIST -dir} for a directory called C{-dir} (the Go FTP
 library rclone uses does) get its listing rather than the current
 directory's.
 
+C{LIST} and C{STAT} take C{-d} as C{ls -d}: a directory the argument
+names is shown as one entry, named as written (C{"."} for the current
+directory), not listed, as ProFTPD and Pure-FTPd do; C{NLST} ignores it,
+as they do. A pattern's matches are shown as entries with or without it.
+
 A pattern is matched in a thread, in the client address's turn: matching
 costs some microseconds per name (L{globbing.translate} keeps it to a
 name's length, where C{fnmatch}'s took up to a name's length times the
@@ -56,7 +61,8 @@ class Listed:
         (C{"sub/"}, C{""}), which C{NLST} puts before each name so that a
         client can fetch what it was sent; C{None} otherwise.
     @ivar isDirectory: whether C{path} is a directory (listed whole, or
-        where a pattern was matched) rather than the one file shown.
+        where a pattern was matched) rather than the one entry shown (a
+        file, or a directory under C{-d}).
     @ivar text: the path as the client wrote it, without C{ls} options.
     """
 
@@ -213,7 +219,7 @@ async def _matches(shell, directory, pattern, turn, inThread):
 
 
 async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
-                     streamed=False):
+                     streamed=False, directoryOption=False):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -235,20 +241,25 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         listing does not (L{INameListing}: for C{namesOnly}, read its
         names alone); so are a pattern's matches where the listing names
         them (C{(name, None)} pairs for C{namesOnly}).
+    @param directoryOption: take C{-d} among the options as C{ls -d}: a
+        directory named by a path (no pattern) is its one entry, named as
+        the client wrote it (C{"."} for none), as a file is.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
     """
-    _, pathText = splitListArgument(argument)
+    letters, pathText = splitListArgument(argument)
     path = None
     if pathText != argument and argument.startswith("-"):
         path = await _literal(shell, cwd, argument)
         if path is not None:
-            pathText = argument
+            pathText, letters = argument, ""
     if path is None:
         path = paths.resolve(cwd, pathText)
+    itself = directoryOption and "d" in letters
     openFailed = None
-    if streamed and globbing.splitPattern(pathText) is None:
+    if (streamed and not itself
+            and globbing.splitPattern(pathText) is None):
         entries, openFailed = await _openedAsDirectory(shell, path,
                                                        namesOnly, turn)
         if entries is not None:
@@ -275,12 +286,12 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         if not entries:
             raise
         return Listed(directory, entries, directoryText, text=pathText)
-    if info.isDirectory:
+    if info.isDirectory and not itself:
         if openFailed is not None:
             raise openFailed
         return Listed(path, await _entries(shell, path, namesOnly, streamed,
                                            turn),
                       text=pathText)
-    name = paths.basename(path)
+    name = (pathText or ".") if info.isDirectory else paths.basename(path)
     return Listed(path, [name if namesOnly else (name, info)],
                   isDirectory=False, text=pathText)

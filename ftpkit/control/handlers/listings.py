@@ -6,14 +6,21 @@ opens their data connection and sends them.
 """
 
 import time
+from functools import partial
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers.listings import ListingReadFile
 from ftpkit.interfaces import IDirectoryListing, INameListing
-from ftpkit.protocol import listing, listingfacts, listingtree, paths
+from ftpkit.protocol import (
+    listing,
+    listingfacts,
+    listingorder,
+    listingtree,
+    paths,
+)
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.protocol.replies import encodeText
-from ftpkit.shells.listings import WholeListing, openListing
+from ftpkit.shells.listings import WholeListing, openListing, readListing
 from ftpkit.shells.treelisting import readTree, walkShell
 
 
@@ -137,18 +144,36 @@ class ListingCommands:
         """
         Send a directory listing in ls -l format, a directory batch by
         batch (L{ftpkit.interfaces.IFTPShellStreamedListing}); with
-        C{-R}, the directories below it too (L{_sendTree}).
+        C{-R}, the directories below it too (L{_sendTree}); with C{-d},
+        a directory's own line (L{findListed}); with C{-t} or C{-r}, in
+        that order (L{listingorder}), read whole first.
         """
         self._takeOffset()
-        listed = await self.whileOpening(findListed(
-            self.session.shell, self.session.cwd, argument,
-            self.listingTurn, self.inThread, streamed=True))
+        find = partial(findListed, self.session.shell, self.session.cwd,
+                       argument, self.listingTurn, self.inThread,
+                       streamed=True, directoryOption=True)
+        listed = await self.whileOpening(find())
         format = listing.ListFormat(time.time())
         description = "LIST " + paths.toText(listed.path)
         if self._walked(argument, listed):
             return await self._sendTree(
                 listed, format, description,
                 "Here comes the directory listing")
+        letters, _ = splitListArgument(argument)
+        if (listed.isDirectory and listed.text != argument
+                and listingorder.isOrdered(letters)):
+            entries = listed.entries
+            if IDirectoryListing.providedBy(entries):
+                entries = await self.whileOpening(readListing(
+                    entries, listingorder.SORT_LIMIT))
+            if entries is not None:
+                # Formatted in one piece, in the order asked for.
+                return await self._sendListing(
+                    [], format, description, head=listing.formatListing(
+                        listingorder.ordered(entries, letters),
+                        time.time()))
+            # Too many to sort: listed again, in name order.
+            listed = await self.whileOpening(find())
         return await self._sendListing(listed.entries, format, description)
 
     async def ftp_NLST(self, argument):

@@ -19,6 +19,7 @@ from ftpkit.protocol import (
     factchanges,
     listing,
     listingfacts,
+    listingorder,
     paths,
 )
 from ftpkit.protocol.access import CHANGE
@@ -31,6 +32,7 @@ from ftpkit.protocol.commands import (
     parseOptsMLST,
     parseSTRU,
     parseTYPE,
+    splitListArgument,
 )
 from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.listings import readListing
@@ -104,10 +106,13 @@ class SessionCommands:
         """
         List the commands, or give one command's syntax; of a verb ftpkit
         knows but does not implement (which gets C{502}), say so; of any
-        other, C{501}.
+        other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
+        (L{_siteHelp}), as in ProFTPD.
         """
         if argument:
             verb = argument.strip().upper()
+            if verb.split(" ", 1)[0] == "SITE":
+                return self._siteHelp(argument.strip()[4:])
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)
@@ -271,16 +276,17 @@ class SessionCommands:
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8, MLST facts, the HASH algorithm; C{REST STOR}
-        (whether uploads resume, as WinSCP asks: they do, for a user who
-        may change files, on storage that writes at offsets:
+        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
+        C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
+        a user who may change files, on storage that writes at offsets:
         L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
         name = name.upper()
         value = value.strip()
-        if name == "UTF8":
+        if name in ("UTF8", "UTF-8"):
+            # Some clients spell it as the charset is spelt.
             if value.upper() in ("ON", ""):
                 return (200, "UTF8 mode enabled")
             return (501, "UTF8 is always on")
@@ -325,7 +331,8 @@ class SessionCommands:
         """
         Report transfer progress, the session's status, or a listing (of
         at most L{STAT_LIST_LIMIT} entries): C{212} for a directory's,
-        C{213} for a file's; with C{-R}, a directory's tree, cut at that
+        C{213} for a file's (and a directory's own line, with C{-d}:
+        L{findListed}); with C{-R}, a directory's tree, cut at that
         many entries (L{ftpkit.control.handlers.listings.ListingCommands.statusTree}).
         """
         if self.transfer is not None:
@@ -337,7 +344,7 @@ class SessionCommands:
             return self.loginFirst()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
-                                  streamed=True)
+                                  streamed=True, directoryOption=True)
         tree = await self.statusTree(argument, listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
@@ -347,6 +354,10 @@ class SessionCommands:
         if entries is None or len(entries) > STAT_LIST_LIMIT:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
+        letters, _ = splitListArgument(argument)
+        if (listed.isDirectory and listed.text != argument
+                and listingorder.isOrdered(letters)):
+            entries = listingorder.ordered(entries, letters)
         text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
         # The body's lines end in CRLF and hold no CR or LF: splitlines
@@ -410,16 +421,7 @@ class SessionCommands:
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
         if command == "HELP":
-            # What the session can do, as FEAT's MFF line says: CHMOD
-            # where modes can be set (not under --no-site-chmod, nor on
-            # a shell without chmod, where it gets 502), UTIME where
-            # times can.
-            settable = self.settableFacts()
-            offered = [text for fact, text in [
-                (factchanges.UNIX_MODE, "CHMOD <mode> <path>"),
-                (factchanges.MODIFY, "UTIME YYYYMMDDhhmm[ss] <path>")]
-                if fact in settable] + ["HELP"]
-            return (214, "SITE commands: " + ", ".join(offered))
+            return self._siteHelp(rest)
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
@@ -427,6 +429,28 @@ class SessionCommands:
         if command == "UTIME":
             return await self._siteUtime(rest)
         return (500, "Unknown SITE command")
+
+    def _siteHelp(self, argument):
+        """
+        The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
+        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
+        where modes can be set: not under C{--no-site-chmod}, nor on a
+        shell without chmod, where it gets C{502}; C{UTIME} where times
+        can); or the syntax of the one named, if offered.
+
+        @param argument: what follows C{HELP}: a C{SITE} command, or none.
+        @return: the C{214} reply.
+        """
+        settable = self.settableFacts()
+        offered = {name: text for fact, name, text in [
+            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
+            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
+            if fact in settable}
+        offered["HELP"] = "HELP"
+        named = offered.get(argument.strip().upper())
+        if named is not None and named != "HELP":
+            return (214, "Syntax: SITE " + named)
+        return (214, "SITE commands: " + ", ".join(offered.values()))
 
     async def _siteUtime(self, argument):
         """
