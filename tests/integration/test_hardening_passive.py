@@ -5,7 +5,6 @@ what a listener kept for reuse, or a configured range, lets a stranger
 reach.
 """
 
-import contextlib
 import ftplib
 import socket
 import time
@@ -15,39 +14,10 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from tests.attackhelpers import fullListener
 from tests.ftpclient import ftplibLogin, pasvAddress, replyCode, retrOver
 from tests.integration.test_hardening import HardenedServerMixin, waitUntilRefused
 from tests.tlssupport import hasIPv6
-
-
-@contextlib.contextmanager
-def fullListener():
-    """
-    A listening socket on 127.0.0.1 whose queue is full: a connect to it
-    gets no answer (the system drops its SYN) until it gives up.
-
-    @return: a context manager giving the listening socket; the
-        connections filling its queue are closed with it.
-    """
-    listener = socket.socket()
-    fillers = []
-    with listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        try:
-            for _ in range(8):
-                filler = socket.socket()
-                fillers.append(filler)
-                filler.settimeout(0.5)
-                try:
-                    filler.connect(listener.getsockname())
-                except TimeoutError:
-                    # Not answered: the queue is full.
-                    break
-            yield listener
-        finally:
-            for filler in fillers:
-                filler.close()
 
 
 class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):

@@ -14,7 +14,7 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.data import connection
-from tests.integration.test_hardening_passive import fullListener
+from tests.attackhelpers import fullListener
 from tests.tlssupport import FTPSTestsMixin, clientContext, clientHello, readAll
 
 
