@@ -302,6 +302,8 @@ class ShortCalls:
         and the caller declines). Every call by path still asks
         (L{__call__}), so a mount is still seen by the next open.
 
+        @param function: the call, blocking.
+        @param args: its arguments.
         @return: as L{__call__}.
         """
         started = self._clock()
