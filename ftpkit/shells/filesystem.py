@@ -141,6 +141,7 @@ class FilesystemShell(DirectoryCalls):
     """
 
     _resumer = None
+    _runOnDescriptors = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None):
         """
