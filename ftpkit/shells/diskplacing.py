@@ -26,6 +26,11 @@ DIRECTORY_MOVED = "Directory moved or removed during the upload"
 """The reply to an upload into a temporary file that was not where it was
 made once complete (L{placeTemporary})."""
 
+ON_DESCRIPTORS = "on descriptors"
+"""L{nameAnonymous}'s C{atOnce} for a call on the upload's descriptors
+alone (L{ftpkit.shells.shortcalls.ShortCalls.onDescriptors}), which must
+not go by name."""
+
 
 def placeNew(temporary, target):
     """
@@ -115,21 +120,24 @@ def nameAnonymous(fd, name, directory, exclusive, atOnce):
     @param name: its name in C{directory}, C{bytes}.
     @param directory: the held descriptor of its directory.
     @param exclusive: replace no file of that name.
-    @param atOnce: this runs in the reactor thread (a short call).
+    @param atOnce: this runs in the reactor thread (a short call), or
+        L{ON_DESCRIPTORS}.
     @raise AlreadyExists: when exclusive and the target exists.
     @raise NoSuchFile: when the directory was removed meanwhile (not
         through C{RMD}, which waits for the upload: by a local user).
     @raise shortcalls.Declined: when C{atOnce} and the file there is
-        large: replacing it would free its blocks in the reactor thread.
-        Nothing changed; the caller runs the commit again in a disk
-        thread.
+        large: replacing it would free its blocks in the reactor thread;
+        or, L{ON_DESCRIPTORS}, when a file is there at all: looking at it
+        and replacing it go by its name. Nothing changed; the caller runs
+        the commit again in a disk thread.
     """
     try:
         uploads.linkAnonymous(fd, name, directory)
     except FileExistsError:
         if exclusive:
             raise AlreadyExists() from None
-        if atOnce and shortcalls.freesMuch(name, directory):
+        if atOnce is ON_DESCRIPTORS or (
+                atOnce and shortcalls.freesMuch(name, directory)):
             raise shortcalls.Declined() from None
         temporary = uploads.nameAnonymous(fd, name, directory)
         try:

@@ -63,7 +63,8 @@ def dropPrivilege(fd, result):
 
 
 def openUpload(run, runShort, target, found, offset, append, atOnce=False,
-               resumer=None, onDropped=None, directory=None):
+               resumer=None, onDropped=None, directory=None,
+               runOnDescriptors=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -87,6 +88,10 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         L{ftpkit.shells.diskpaths.Jail.openParent} (C{found} then not
         C{None}), which this takes: the upload of a new name holds it
         (L{uploads.createAnonymous}), any other closes it; or C{None}.
+    @param runOnDescriptors: the shell's runner of short calls on
+        descriptors alone, for an open run at once
+        (L{ftpkit.shells.shortcalls.ShortCalls.onDescriptors}): a file
+        with no name gets it (L{FileWriter}); or C{None}.
     @return: a L{FileWriter}; one replacing a file holds it meanwhile
         (L{holdTarget}).
     @raise FileBusy: for an upload into the target in place, or a resume
@@ -138,7 +143,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, anonymous=True,
                               directory=held[1], resumer=resumer,
-                              targetWas=None)
+                              targetWas=None,
+                              runOnDescriptors=runOnDescriptors)
     guard = _guard(target) if old is not None else None
     try:
         fd, temporary = uploads.createTemporary(target)

@@ -26,6 +26,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells import shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskplacing import (
+    ON_DESCRIPTORS,
     checkInPlace,
     directoryRemoved,
     nameAnonymous,
@@ -60,7 +61,8 @@ class FileWriter(LeftBehind):
                  resumed=False, runShort=None, exclusive=False,
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
-                 targetWas=uploads.UNKNOWN, guard=None, onDropped=None):
+                 targetWas=uploads.UNKNOWN, guard=None, onDropped=None,
+                 runOnDescriptors=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -106,7 +108,13 @@ class FileWriter(LeftBehind):
         @param onDropped: told of the partial upload a resume continued,
             removed once cut after its target changed
             (L{uploads.keepPartial}), or C{None}.
+        @param runOnDescriptors: for a file with no name opened at once
+            (after the mount table's check), the shell's runner of the
+            short calls on its descriptors alone
+            (L{shortcalls.ShortCalls.onDescriptors}), which its
+            L{descriptor}'s bytes and commit are; or C{None}.
         """
+        self._runOnDescriptors = runOnDescriptors
         self._onDropped = onDropped
         self._guard = guard
         self._targetWas = targetWas
@@ -164,7 +172,10 @@ class FileWriter(LeftBehind):
             return None
         self._descriptorGiven = True
         runShort = None
-        if self._runShort is not None:
+        if self._runOnDescriptors is not None:
+            runShort = functools.partial(self._runOnDescriptors,
+                                         self._onDescriptors)
+        elif self._runShort is not None:
             runShort = functools.partial(self._runShortUnlessFreeing,
                                          self._replaced)
         return FileDescriptor(self._fd, position, None, self._run,
@@ -299,6 +310,18 @@ class FileWriter(LeftBehind):
         if any(map(shortcalls.freesMuch, frees())):
             raise shortcalls.Declined()
         self._atOnce = True
+        try:
+            return function(*args)
+        finally:
+            self._atOnce = False
+
+    def _onDescriptors(self, function, *args):
+        """
+        Run C{function(*args)} (the descriptor's bytes or commit) as a
+        call on this upload's descriptors alone (C{runOnDescriptors}): a
+        commit that finds a file at the target's name declines (L{_name}).
+        """
+        self._atOnce = ON_DESCRIPTORS
         try:
             return function(*args)
         finally:

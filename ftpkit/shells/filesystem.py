@@ -141,6 +141,7 @@ class FilesystemShell(DirectoryCalls):
     """
 
     _resumer = None
+    _runOnDescriptors = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None):
         """
@@ -157,7 +158,8 @@ class FilesystemShell(DirectoryCalls):
             open; a small upload's bytes and commit), and a download's
             open where C{openat2} cannot tell, at once, in the
             reactor thread, when that is safe, or returns C{None} (a
-            L{ftpkit.shells.shortcalls.ShortCalls}); by default the one of
+            L{ftpkit.shells.shortcalls.ShortCalls}, whose C{onDescriptors}
+            runs those of an upload opened at once); by default the one of
             this root when C{runner} is omitted, else none (C{runner} runs
             them).
         """
@@ -174,6 +176,9 @@ class FilesystemShell(DirectoryCalls):
         self._listingRunner = listingRunner
         self._hashRunner = hashRunner
         self._shortCalls = shortCalls
+        onDescriptors = getattr(shortCalls, "onDescriptors", None)
+        self._runOnDescriptors = onDescriptors and functools.partial(
+            onDescriptors, _translated)
 
     def _run(self, function, *args):
         """
@@ -519,7 +524,8 @@ class FilesystemShell(DirectoryCalls):
         target, found, directory = opened
         return openUpload(self._run, self._runShort, target, found, offset,
                           append, atOnce, self._resumer, self._dropped,
-                          directory)
+                          directory,
+                          self._runOnDescriptors if atOnce else None)
 
     def _dropped(self, partial, resumer, size, reason):
         """

@@ -13,7 +13,10 @@ commit, run at once where:
     local kind (L{LOCAL_TYPES}: memory or a local disk; never a network
     or FUSE file system, whose calls wait on another machine or process),
     as the mount table (C{/proc/self/mountinfo}) says, read again every
-    L{MOUNTS_MAX_AGE} seconds and as soon as it changed (L{MountChanges});
+    L{MOUNTS_MAX_AGE} seconds and as soon as it changed (L{MountChanges}:
+    asked at every call by path; a call on descriptors opened at once,
+    which no mount made since can be under, takes the last reading,
+    L{ShortCalls.onDescriptors});
   - the last L{SLOW_IN_A_ROW} such calls did not all take longer than
     L{SLOW_CALL} seconds, nor did the last ones before a pause within
     L{PAUSE} seconds: a local disk under pressure (its journal being
@@ -264,19 +267,6 @@ class ShortCalls:
         self._mounts = mounts
         self._changes = changes
 
-    def _atOnce(self, now):
-        """
-        @return: whether a call now may run at once.
-        """
-        if now < self._pausedUntil:
-            return False
-        seen = self._changes()
-        if now >= self._localUntil or seen != self._mountsSeen:
-            self._mountsSeen = seen
-            self._local = isLocal(self._mounts(), self._root)
-            self._localUntil = now + MOUNTS_MAX_AGE
-        return self._local
-
     def __call__(self, function, *args):
         """
         Run C{function(*args)} at once, if that is safe now.
@@ -286,8 +276,50 @@ class ShortCalls:
             in a disk thread).
         """
         started = self._clock()
-        if not self._atOnce(started):
+        if started < self._pausedUntil:
             return None
+        seen = self._changes()
+        if started >= self._localUntil or seen != self._mountsSeen:
+            self._mountsSeen = seen
+            self._local = isLocal(self._mounts(), self._root)
+            self._localUntil = started + MOUNTS_MAX_AGE
+        if not self._local:
+            return None
+        return self._timed(started, function, args)
+
+    def onDescriptors(self, function, *args):
+        """
+        L{__call__} for a call that touches only descriptors opened by a
+        call this ran at once (a small upload's bytes, and the commit of
+        its file with no name through the descriptor of its directory,
+        L{ftpkit.shells.diskwriter.FileWriter}): the mount table's last
+        reading is taken as it is while it is fresh (younger than
+        L{MOUNTS_MAX_AGE}), without asking whether the table changed
+        since. A file system mounted since is under no such call: a
+        descriptor stays on the file system it was opened on, local when
+        it was opened at once; and a link made in a held directory does
+        not go into a mount on the name (the name exists, the link fails,
+        and the caller declines). Every call by path still asks
+        (L{__call__}), so a mount is still seen by the next open.
+
+        @param function: the call, blocking.
+        @param args: its arguments.
+        @return: as L{__call__}.
+        """
+        started = self._clock()
+        if started >= self._localUntil:
+            return self(function, *args)
+        if started < self._pausedUntil or not self._local:
+            return None
+        return self._timed(started, function, args)
+
+    def _timed(self, started, function, args):
+        """
+        Run C{function(*args)} now, counting it slow or not (L{PAUSE}).
+
+        @param started: when the call began (the clock's seconds).
+        @return: as L{__call__}.
+        """
         try:
             result = function(*args)
         except Declined:

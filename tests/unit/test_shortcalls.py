@@ -95,9 +95,13 @@ class ShortCallsTests(unittest.TestCase):
         self.mountReads = 0
         self.mounts = [(b"/", "ext4")]
         self.mountChanges = 0
+        self.asked = 0
         self.calls = ShortCalls(b"/srv/ftp", clock=lambda: self.now,
-                                mounts=self.readMounts,
-                                changes=lambda: self.mountChanges)
+                                mounts=self.readMounts, changes=self.changes)
+
+    def changes(self):
+        self.asked += 1
+        return self.mountChanges
 
     def readMounts(self):
         self.mountReads += 1
@@ -204,6 +208,56 @@ class ShortCallsTests(unittest.TestCase):
         self.assertEqual(self.mountReads, 2)
         self.assertIsNone(self.calls(lambda: None))
         self.assertEqual(self.mountReads, 2)
+
+    def test_onDescriptorsTakesFreshReading(self):
+        """
+        L{ShortCalls.onDescriptors} takes the mount table's last reading
+        while it is fresh, without asking whether the table changed (a
+        mount since holds no descriptor opened before); the next call by
+        path asks, and sees the mount.
+        """
+        self.calls(lambda: None)
+        self.mounts = [(b"/", "ext4"), (b"/srv/ftp/mnt", "fuse")]
+        self.mountChanges += 1
+        self.assertEqual(
+            self.successResultOf(self.calls.onDescriptors(lambda a: a, 7)), 7)
+        self.assertEqual((self.asked, self.mountReads), (1, 1))
+        self.assertIsNone(self.calls(lambda: None))
+        self.assertEqual((self.asked, self.mountReads), (2, 2))
+
+    def test_onDescriptorsOldReading(self):
+        """
+        With no reading yet, or one older than L{shortcalls.MOUNTS_MAX_AGE},
+        L{ShortCalls.onDescriptors} reads the table as a call by path does.
+        """
+        self.assertIsNotNone(self.calls.onDescriptors(lambda: None))
+        self.assertEqual(self.mountReads, 1)
+        self.mounts = [(b"/", "nfs")]
+        self.now += shortcalls.MOUNTS_MAX_AGE
+        self.assertIsNone(self.calls.onDescriptors(lambda: None))
+        self.assertEqual(self.mountReads, 2)
+
+    def test_onDescriptorsNotLocalOrPaused(self):
+        """
+        L{ShortCalls.onDescriptors} runs nothing where the last reading was
+        not local, nor during a pause after slow calls; a call that
+        declines, or is slow, counts as with L{ShortCalls.__call__}.
+        """
+        self.mounts = [(b"/", "nfs")]
+        self.calls(lambda: None)
+        self.assertIsNone(self.calls.onDescriptors(lambda: 1 / 0))
+        self.mounts = [(b"/", "ext4")]
+        self.now += shortcalls.MOUNTS_MAX_AGE
+        for _ in range(shortcalls.SLOW_IN_A_ROW):
+            self.successResultOf(self.calls.onDescriptors(self.slow))
+        self.assertIsNone(self.calls.onDescriptors(lambda: 1 / 0))
+
+        def declines():
+            raise shortcalls.Declined()
+        self.now += shortcalls.PAUSE
+        self.assertIsNone(self.calls.onDescriptors(declines))
+        self.failureResultOf(self.calls.onDescriptors(lambda: 1 / 0),
+                             ZeroDivisionError)
 
 
 class MountChangesTests(unittest.TestCase):
