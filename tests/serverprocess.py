@@ -168,10 +168,17 @@ class ServerProcess:
 
     def log(self):
         """
-        @return: what the server wrote so far, as text.
+        @return: what the server wrote so far, as text; while it runs, up
+            to its last line break only: a line it is writing is left for
+            the next look (a reader may see the first part of a write), so
+            each line returned is whole.
         """
+        running = self.process.poll() is None
         with open(self.logPath, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+            written = f.read()
+        if running:
+            written = written[:written.rfind(b"\n") + 1]
+        return written.decode("utf-8", "replace")
 
     def waitFor(self, condition, what):
         """
