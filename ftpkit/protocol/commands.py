@@ -18,6 +18,7 @@ from ftpkit.errors import (
 )
 from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
     SITE_UTIME_SYNTAX,
+    formatSetTime,
     formatTimeval,
     isTimeSetting,
     parseMFMT,

@@ -4,14 +4,20 @@ Edges real clients reach, against C{python -m ftpkit} in a child process
 
  - C{curl --ftp-pret}: C{PRET} before C{EPSV} or C{PASV}, for
    downloads, listings and uploads, in clear and under C{--ssl-reqd}
-   (curl gave up with exit code 84 on its C{500}).
+   (curl gave up with exit code 84 on its C{500});
+ - the C{213} reply of C{MFMT} and C{MFF} to a time with a fraction,
+   read by C{ftplib} (it gave the whole second only).
 """
 
+import calendar
 import os
 
 from twisted.trial import unittest
 
 from tests.clientmatrix import CURL, ClientServerMixin
+
+FRACTION_TIME = calendar.timegm((2001, 2, 3, 4, 5, 6)) + 0.789
+"""The time C{MFMT 20010203040506.789} sets."""
 
 
 class CurlPretTests(ClientServerMixin, unittest.TestCase):
@@ -81,3 +87,36 @@ class CurlPretTests(ClientServerMixin, unittest.TestCase):
             else:
                 self.fail(command + " was taken")
         self.assertNotIn(" PRET", client.sendcmd("FEAT"))
+
+
+class SetTimeReplyTests(ClientServerMixin, unittest.TestCase):
+    """
+    The times C{MFMT} and C{MFF} say they set.
+    """
+
+    def setUp(self):
+        ClientServerMixin.setUp(self)
+        self.file = os.path.join(self.root, "a file.txt")
+        with open(self.file, "wb") as f:
+            f.write(b"t")
+        self.serve()
+
+    def test_fraction(self):
+        """
+        A time with milliseconds is given back with them, as the file
+        keeps it; a whole second without a fraction.
+        """
+        client = self.ftplib()
+        self.assertEqual(
+            client.sendcmd("MFMT 20010203040506.789 a file.txt"),
+            "213 Modify=20010203040506.789; /a file.txt")
+        self.assertAlmostEqual(os.stat(self.file).st_mtime, FRACTION_TIME,
+                               places=3)
+        self.assertEqual(
+            client.sendcmd("MFF modify=20010203040507.5; a file.txt"),
+            "213 modify=20010203040507.500; /a file.txt")
+        self.assertEqual(
+            client.sendcmd("MFMT 20010203040508 a file.txt"),
+            "213 Modify=20010203040508; /a file.txt")
+        self.assertEqual(client.sendcmd("MDTM a file.txt"),
+                         "213 20010203040508")
