@@ -18,6 +18,7 @@ from ftpkit.errors import (
 )
 from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
     SITE_UTIME_SYNTAX,
+    formatSetTime,
     formatTimeval,
     isTimeSetting,
     parseMFMT,
@@ -288,6 +289,32 @@ def _parsePort(portText):
     if not 1 <= port <= 65535:
         raise BadArgument()
     return port
+
+
+PRET_VERBS = frozenset(
+    {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"})
+"""The verbs C{PRET} may announce: those that open a data connection."""
+
+
+def parsePRET(arg):
+    """
+    Parse the argument of C{PRET} (drftpd's, which C{curl --ftp-pret}
+    sends before C{PASV} or C{EPSV}): the command the client will send
+    once the data connection is set up, with its own argument.
+
+    @param arg: the argument text, e.g. C{"RETR some file"}.
+    @return: the announced verb, upper-case.
+    @raise BadArgument: when no verb is given.
+    @raise ParameterNotImplemented: for a verb that opens no data
+        connection (not one of L{PRET_VERBS}).
+    """
+    verb = arg.strip(" ").partition(" ")[0].upper()
+    if not verb:
+        raise BadArgument()
+    if verb not in PRET_VERBS:
+        raise ParameterNotImplemented(
+            "PRET is for commands that open a data connection")
+    return verb
 
 
 def parseEPSV(arg):

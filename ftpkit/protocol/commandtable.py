@@ -127,6 +127,10 @@ COMMANDS = _table(
             feature="EPRT"),
     Command("EPSV", "EPSV [<sp> proto|ALL]", "RFC 2428", OPTIONAL,
             feature="EPSV"),
+    # Not in FEAT: FileZilla sends PRET before every PASV where FEAT
+    # lists it, a round trip for nothing; curl sends it when told to.
+    Command("PRET", "PRET <sp> command [<sp> argument]",
+            "drftpd (curl --ftp-pret)", REQUIRED),
     Command("TYPE", "TYPE <sp> A | I | L 8", "RFC 959", REQUIRED),
     Command("STRU", "STRU <sp> F", "RFC 959", REQUIRED),
     Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),

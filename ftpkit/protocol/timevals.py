@@ -111,6 +111,21 @@ def formatTimeval(epoch, fraction=False):
     return text
 
 
+def formatSetTime(epoch):
+    """
+    Format the time a file was given by C{MFMT} or C{MFF}, for their
+    C{213} reply (draft-somers-ftp-mfxx: the time the file then has):
+    with its milliseconds where it keeps some, so that a client that set
+    C{20260203040506.789} is not told C{20260203040506}; a whole second
+    as C{MDTM} gives it.
+
+    @param epoch: seconds since the epoch.
+    @return: C{"YYYYMMDDHHMMSS"} or C{"YYYYMMDDHHMMSS.sss"}.
+    """
+    text = formatTimeval(epoch, fraction=True)
+    return text[:-4] if text.endswith(".000") else text
+
+
 def parseMFMT(arg):
     """
     Parse the argument of C{MFMT}: C{"YYYYMMDDHHMMSS[.sss] path"}.

@@ -14,7 +14,7 @@ process:
    through C{--workers 2}; back without C{FEAT}, lftp lists with C{LIST}
    and takes each time from C{MDTM};
  - the settings no other test changes (C{ftp:use-allo}, C{ftp:use-pret
-   yes}, which sends C{PRET} and goes on after its C{500},
+   yes}, which sends C{PRET} (C{200}),
    C{ftp:rest-list}, C{ftp:use-site-idle}, C{ftp:use-telnet-iac no},
    C{ftp:strict-multiline}, C{ftp:prefer-epsv}) over implicit FTPS on
    C{::1};

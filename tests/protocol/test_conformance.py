@@ -205,14 +205,16 @@ class ConformanceTests(unittest.TestCase):
     def test_mfmtFractionDigits(self):
         """
         C{MFMT} takes a time with any number of fraction digits (RFC
-        3659's C{time-val}: C{1*DIGIT}), set to the millisecond; one of
-        microseconds got C{501}.
+        3659's C{time-val}: C{1*DIGIT}), set to the millisecond, which
+        its reply gives (C{MDTM} the whole second); one of microseconds
+        got C{501}.
         """
         replies = self.replies(
             [b"MFMT 20240102030405.123456 /top.bin", b"MDTM /top.bin",
              b"MFMT 20240102030405.9999999 /top.bin", b"MDTM /top.bin"])
         self.assertEqual(replies, [
-            "213 Modify=20240102030405; /top.bin", "213 20240102030405"] * 2)
+            "213 Modify=20240102030405.123; /top.bin", "213 20240102030405",
+            "213 Modify=20240102030405.999; /top.bin", "213 20240102030405"])
 
     def test_mlsdOfFile(self):
         """

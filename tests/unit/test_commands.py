@@ -20,6 +20,7 @@ from ftpkit.protocol.commands import (
     parseLine,
     parseMODE,
     parseOptsMLST,
+    parsePRET,
     parseREST,
     parseSTRU,
     parseTYPE,
@@ -272,6 +273,31 @@ class ALLOTests(SynchronousTestCase):
         for text in ("", "abc", "-1", "10 X", "10 R", "10 R x", "10 R 5 6",
                      "10 5", "9" * 21, "9" * 5000, "\u0661"):
             self.assertRaises(BadArgument, parseALLO, text)
+
+
+class PRETTests(SynchronousTestCase):
+    """
+    Tests for L{parsePRET}.
+    """
+
+    def test_transferVerbs(self):
+        """
+        A verb that opens a data connection, in either case and with or
+        without its argument, gives the verb.
+        """
+        self.assertEqual(parsePRET("RETR a file.txt"), "RETR")
+        self.assertEqual(parsePRET("list -la"), "LIST")
+        self.assertEqual(parsePRET(" MLSD"), "MLSD")
+
+    def test_otherVerbs(self):
+        """
+        No verb is a L{BadArgument}; one that opens no data connection a
+        L{ParameterNotImplemented}.
+        """
+        self.assertRaises(BadArgument, parsePRET, "")
+        self.assertRaises(BadArgument, parsePRET, "   ")
+        for text in ("NOOP", "PASV", "RETRX file", "\u0661"):
+            self.assertRaises(ParameterNotImplemented, parsePRET, text)
 
 
 class RepresentationTests(SynchronousTestCase):

@@ -12,6 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument
 from ftpkit.protocol.commands import (
+    formatSetTime,
     formatTimeval,
     parseMFMT,
     parseTimeval,
@@ -145,3 +146,14 @@ class TimevalTests(SynchronousTestCase):
         """
         for text in ("", "20261125130100", "20261125130100 ", "x file", " file"):
             self.assertRaises(BadArgument, parseMFMT, text)
+
+    def test_setTime(self):
+        """
+        L{formatSetTime} gives milliseconds where there are some, a whole
+        second without a fraction.
+        """
+        base = calendar.timegm((2026, 11, 25, 13, 1, 0))
+        self.assertEqual(formatSetTime(base), "20261125130100")
+        self.assertEqual(formatSetTime(base + 0.5), "20261125130100.500")
+        self.assertEqual(formatSetTime(base + 0.0004), "20261125130100")
+        self.assertEqual(formatSetTime(base + 0.9996), "20261125130101")

@@ -1,5 +1,6 @@
 """
-PASV, EPSV, PORT and EPRT: setting up the next data connection.
+PASV, EPSV, PORT and EPRT: setting up the next data connection; PRET,
+which announces the command it is for.
 """
 
 import functools
@@ -14,6 +15,7 @@ from ftpkit.protocol.commands import (
     parseEPRT,
     parseEPSV,
     parseHostPort,
+    parsePRET,
 )
 
 PRIVILEGED_PORTS = 1024
@@ -139,6 +141,17 @@ class DataChannelCommands:
         return CannotOpenDataConnection(setUpFirst(
             self.session.epsvAll, self.passiveIPv4(),
             self.clientHasAddress(), self.activeIPv4()))
+
+    def ftp_PRET(self, argument):
+        """
+        Take the announcement of the transfer command the next data
+        connection is for (drftpd's C{PRET}, which C{curl --ftp-pret}
+        sends before C{PASV} or C{EPSV}, and gives up the transfer with
+        exit code 84 unless it gets C{200}): one server does every
+        transfer here, so nothing needs choosing. It is checked
+        (L{parsePRET}) and left out of C{FEAT} (see the command table).
+        """
+        return (200, "OK, %s may follow" % parsePRET(argument))
 
     def ftp_PASV(self, argument):
         """

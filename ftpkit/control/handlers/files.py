@@ -31,7 +31,12 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.replies import quotePath
-from ftpkit.protocol.timevals import formatTimeval, isTimeSetting, parseMFMT
+from ftpkit.protocol.timevals import (
+    formatSetTime,
+    formatTimeval,
+    isTimeSetting,
+    parseMFMT,
+)
 from ftpkit.shells.adapters import readFileFor
 from ftpkit.shells.pathlookups import entryStat
 from ftpkit.shells.release import release
@@ -316,16 +321,16 @@ class FileCommands:
     async def ftp_MFMT(self, argument):
         """
         Set a file's modification time; the reply gives the time the file
-        then has, which a file system may have clamped to its range
-        (ext4 keeps 1901 to 2446), or the time asked for where the shell
-        then does not know it.
+        then has (L{formatSetTime}: its milliseconds too), which a file
+        system may have clamped to its range (ext4 keeps 1901 to 2446),
+        or the time asked for where the shell then does not know it.
         """
         when, pathText = parseMFMT(argument)
         path, kept = await self.changeModificationTime(pathText, when)
         self.reportChange("MFMT", path)
         if kept is None:
             kept = when
-        return (213, "Modify=" + formatTimeval(kept) + "; "
+        return (213, "Modify=" + formatSetTime(kept) + "; "
                 + paths.toText(path))
 
     async def ftp_MFF(self, argument):
@@ -360,7 +365,7 @@ class FileCommands:
                 before = (await self.session.shell.stat(path)).mtime
             _, kept = await self.changeModificationTime(
                 pathText, facts[factchanges.MODIFY])
-            done[factchanges.MODIFY] = formatTimeval(
+            done[factchanges.MODIFY] = formatSetTime(
                 facts[factchanges.MODIFY] if kept is None else kept)
         if factchanges.UNIX_MODE in facts:
             mode = facts[factchanges.UNIX_MODE]
