@@ -183,21 +183,24 @@ class ConnectionLife:
 
     def startAfresh(self, **kept):
         """
-        Log the user out and start a fresh L{Session} on this connection
-        (C{REIN}; C{AUTH TLS} after a login in clear): the data channel
-        is closed, and what belongs to the connection, not the session,
-        stays. The time to log in starts again (L{watchLogin}) only for a
-        session that was logged in: one that never was would otherwise
-        stay connected without logging in by sending C{REIN} now and then.
+        Log the user out, if any, and start a fresh L{Session} on this
+        connection (C{REIN}; C{AUTH TLS} after a login in clear; C{HOST},
+        and a login refused for the host it chose): the data channel, if
+        made, is closed, and what belongs to the connection, not the
+        session, stays. The time to log in starts again (L{watchLogin})
+        only for a session that was logged in: one that never was would
+        otherwise stay connected without logging in by sending C{REIN} or
+        C{HOST} now and then.
 
-        @param kept: the fields the fresh session keeps from the old one
-            (C{AUTH TLS} keeps the virtual host C{HOST} picked), given to
-            L{Session}.
+        @param kept: the fields the fresh session has from the start, given
+            to L{Session} (C{AUTH TLS} keeps the virtual host C{HOST}
+            picked; C{HOST} names the one it picks).
         """
         session = self.session
         wasLoggedIn = session.shell is not None
         self.logout()
-        self.dataChannel.close()
+        if self._dataChannel is not None:
+            self._dataChannel.close()
         self.session = Session(**kept)
         if wasLoggedIn:
             self.watchLogin()
