@@ -162,7 +162,7 @@ worth (and of the replies held back with it) taken out of OpenSSL."""
 def recordCalls():
     """
     OpenSSL's own calls, for a caller that reads and writes a connection's
-    records itself (L{ftpkit.compat.controltls}), each call one C call
+    records itself (L{ftpkit.compat.openrecords}), each call one C call
     rather than one of this module's functions around it.
 
     @return: C{(SSL_read, SSL_write, SSL_pending, BIO_read, BIO_write,

@@ -22,11 +22,12 @@ turned into public methods to override. It reads and overrides:
       record's at a time, each through pyOpenSSL's C{recv} and the
       protocols above (an upload's every record).
 
-Fallback: where Twisted no longer calls the first two, the hooks are not
-called (tickets are sent at once, and a transfer whose TLS failed
-midway fails once the stall watchdog drops it); without the last two, the
-handshake counts as done and the TLS connection as not lost; without the
-names the reading needs, Twisted's reading.
+Fallback: where Twisted no longer calls C{_flushSendBIO} and
+C{_tlsShutdownFinished}, the hooks are not called (tickets are sent at
+once, and a transfer whose TLS failed midway fails once the stall
+watchdog drops it); without C{_handshakeDone} and C{_lostTLSConnection},
+the handshake counts as done and the TLS connection as not lost; without
+the names the reading needs, Twisted's reading.
 """
 
 from OpenSSL import SSL
@@ -55,9 +56,10 @@ _pointer = openssl.bufferPointer(_buffer) if READS_IN_BULK else None
 
 class TLSLayerHooks(TLSMemoryBIOProtocol):
     """
-    Twisted's TLS layer, with L{sendRecords}, L{tlsEnded} and L{tlsLost}
-    in place of the private names they stand for, and fewer, larger
-    deliveries of what it reads (L{dataReceived}).
+    Twisted's TLS layer, with L{sendRecords}, L{tlsEnded},
+    L{handshakeDone} and L{tlsLost} in place of the private names they
+    stand for, and fewer, larger deliveries of what it reads
+    (L{dataReceived}).
     """
 
     _handles = None
@@ -72,7 +74,7 @@ class TLSLayerHooks(TLSMemoryBIOProtocol):
         @param data: bytes of TLS records.
         """
         handles = self._handles
-        if handles is None and self._handshakeDone:
+        if handles is None and self.handshakeDone:
             handles = self._handles = self._readingHandles()
         if (not handles or self._appSendBuffer or self._lostTLSConnection
                 or not openssl.feedRecords(handles, data)):
@@ -131,7 +133,7 @@ class TLSLayerHooks(TLSMemoryBIOProtocol):
         @param reason: the failure, or C{None} for a clean end.
         """
         TLSMemoryBIOProtocol._tlsShutdownFinished(self, reason)
-        self.tlsEnded(reason, getattr(self, "_handshakeDone", True))
+        self.tlsEnded(reason, self.handshakeDone)
 
     def tlsEnded(self, reason, afterHandshake):
         """

@@ -7,8 +7,9 @@ once the shell has answered every command still running, meanwhile
 counted among the user's sessions left to the shell:
 L{ftpkit.control.sessionlimits.LeftSessions}), and its closing: an idle
 session's, an over-long line's, and the cut of a connection whose last
-replies are not taken in time; and the time a client has to log in
-(L{ConnectionLife.watchLogin}).
+replies are not taken in time; the time a client has to log in
+(L{ConnectionLife.watchLogin}), and a session started afresh on the same
+connection (L{ConnectionLife.startAfresh}).
 """
 
 from twisted.internet import defer
@@ -22,6 +23,7 @@ from ftpkit.data import descriptors
 from ftpkit.deploy.fdlimit import transportRefusal
 from ftpkit.ops import events
 from ftpkit.protocol import replies
+from ftpkit.protocol.sessionstate import Session
 
 
 class ConnectionLife:
@@ -32,7 +34,7 @@ class ConnectionLife:
     events.
     """
 
-    sessionFields = frozenset(["shell"])
+    sessionFields = frozenset(["shell", "startedAt"])
 
     _counted = False
     _closing = None
@@ -178,6 +180,32 @@ class ConnectionLife:
         reading every attribute of theirs dearer.
         """
         self.factory.loginWatch.touch(self)
+
+    def startAfresh(self, **kept):
+        """
+        Log the user out, if any, and start a fresh L{Session} on this
+        connection (C{REIN}; C{AUTH TLS} after a login in clear; C{HOST},
+        and a login refused for the host it chose): the data channel, if
+        made, is closed, and what belongs to the connection, not the
+        session, stays. The time to log in starts again (L{watchLogin})
+        only for a session that was logged in: one that never was would
+        otherwise stay connected without logging in by sending C{REIN} or
+        C{HOST} now and then.
+
+        @param kept: the fields the fresh session has from the start, given
+            to L{Session} (C{AUTH TLS} keeps the virtual host C{HOST}
+            picked; C{HOST} names the one it picks).
+        """
+        session = self.session
+        wasLoggedIn = session.shell is not None
+        self.logout()
+        if self._dataChannel is not None:
+            self._dataChannel.close()
+        self.session = Session(**kept)
+        if wasLoggedIn:
+            self.watchLogin()
+        else:
+            self.session.startedAt = session.startedAt
 
     def loginTimedOut(self):
         """

@@ -98,15 +98,29 @@ class _Stepping:
             self._sent(waitingOn)
 
     def _sent(self, value):
+        """
+        What the coroutine waited on gave C{value}: resume it with that.
+
+        @param value: the result.
+        """
         self._step(self._coroutine.send, value)
 
     def _thrown(self, failure):
+        """
+        What the coroutine waited on failed: raise that in it.
+
+        @param failure: the L{Failure}.
+        """
         self._step(failure.throwExceptionIntoGenerator, self._coroutine)
 
     def _step(self, step, argument):
         """
         Resume the coroutine with C{step(argument)}, then wait on what it
         yields next, or end (the subclass's C{_end}) with how it ended.
+
+        @param step: the coroutine's C{send}, or a failure's
+            C{throwExceptionIntoGenerator}.
+        @param argument: the value sent, or the coroutine to throw into.
         """
         self._waitingOn = None
         try:
@@ -139,6 +153,11 @@ class _Driver(_Stepping):
         self.result = defer.Deferred(self._cancel)
 
     def _cancel(self, result):
+        """
+        L{result} was cancelled: cancel what the coroutine waits on.
+
+        @param result: L{result}.
+        """
         waitingOn = self._waitingOn
         if waitingOn is not None:
             waitingOn.cancel()

@@ -56,9 +56,10 @@ class Session:
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
     @ivar startedAt: when the client began to log in (C{time.monotonic}):
-        the connection, or a C{REIN} that logged a user out (C{HOST}, and
-        C{REIN} before a login, keep it); C{--login-timeout} counts from
-        it.
+        the connection, or a C{REIN} or C{AUTH TLS} that logged a user
+        out (a session started afresh before a login keeps it: C{HOST},
+        C{REIN}; L{ftpkit.control.connectionlife.ConnectionLife.startAfresh});
+        C{--login-timeout} counts from it.
     @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
     @ivar portal: the portal of the virtual host C{HOST} picked, or
         C{None} for the server's default one.

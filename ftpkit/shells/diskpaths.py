@@ -65,6 +65,19 @@ def jailFor(root):
     return Jail(os.path.realpath(os.fsencode(root)))
 
 
+def pastPathLimit(real):
+    """
+    Whether a path on disk is too long for the system to name
+    (L{_PATH_MAX}): the one test of that, for an entry about to be made
+    (L{reachable}, which refuses it) and for an upload's target
+    (L{Jail.openParent}, which leaves it to L{Jail.walk}).
+
+    @param real: the path, C{bytes}.
+    @return: whether it is at or past the limit.
+    """
+    return len(real) >= _PATH_MAX
+
+
 def reachable(real):
     """
     Check the path of an entry about to be made (C{MKD}, C{RNTO}) against
@@ -77,7 +90,7 @@ def reachable(real):
     @return: C{real}.
     @raise InvalidPath: (C{File name too long}) when it is past the limit.
     """
-    if len(real) >= _PATH_MAX:
+    if pastPathLimit(real):
         raise InvalidPath("File name too long")
     return real
 
@@ -208,7 +221,7 @@ class Jail:
         if gaveUp() or not path:
             return None
         real = self.joined(path)
-        if real is None or len(real) >= _PATH_MAX:
+        if real is None or pastPathLimit(real):
             return None
         parent, _, name = real.rpartition(b"/")
         directory = openCached(parent or b"/", _DIRECTORY_FLAGS)

@@ -271,6 +271,8 @@ class ShortCalls:
         """
         Run C{function(*args)} at once, if that is safe now.
 
+        @param function: the call, blocking.
+        @param args: its arguments.
         @return: a fired Deferred with its result or failure, or C{None}
             when it did not run, or raised L{Declined} (the caller runs it
             in a disk thread).
@@ -318,6 +320,8 @@ class ShortCalls:
         Run C{function(*args)} now, counting it slow or not (L{PAUSE}).
 
         @param started: when the call began (the clock's seconds).
+        @param function: the call, blocking.
+        @param args: its arguments, a tuple.
         @return: as L{__call__}.
         """
         try:

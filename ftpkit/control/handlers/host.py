@@ -6,7 +6,6 @@ before logging in.
 from twisted.logger import LogLevel
 
 from ftpkit.control.vhosts import localAddressNames, parseHostName
-from ftpkit.protocol.sessionstate import Session
 
 
 class HostCommands:
@@ -21,8 +20,7 @@ class HostCommands:
     asked for.
     """
 
-    sessionFields = frozenset(["username", "shell", "hostName", "portal",
-                               "startedAt"])
+    sessionFields = frozenset(["username", "shell", "hostName"])
 
     def ftp_HOST(self, argument):
         """
@@ -51,15 +49,10 @@ class HostCommands:
             self._logUnknownHost(name)
             return (504, f"Unknown host {name}")
         portal, banner = picked
-        self.dataChannel.close()
-        session = Session()
         # Before USER, as HOST must be: the time to log in runs on (else
         # a client could stay without logging in by sending HOST now and
-        # then).
-        session.startedAt = self.session.startedAt
-        session.hostName = name
-        session.portal = portal
-        self.session = session
+        # then), as startAfresh keeps it for a session not logged in.
+        self.startAfresh(hostName=name, portal=portal)
         self.factory.peerWarnings.emit(
             self.log, LogLevel.info, "chose host", self.peer,
             "{peer} chose virtual host {host}", peer=self.peer, host=name)
@@ -83,9 +76,7 @@ class HostCommands:
         serverName = self.tlsServerName()
         if serverName is None or serverName == name:
             return None
-        session = Session()
-        session.startedAt = self.session.startedAt
-        self.session = session
+        self.startAfresh()
         self.factory.peerWarnings.emit(
             self.log, LogLevel.warn, "contradicted host", self.peer,
             "{peer} chose virtual host {host} in clear, then named {sni} "

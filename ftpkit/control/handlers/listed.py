@@ -64,6 +64,9 @@ class Listed:
         where a pattern was matched) rather than the one entry shown (a
         file, or a directory under C{-d}).
     @ivar text: the path as the client wrote it, without C{ls} options.
+    @ivar options: the C{ls} option letters taken from the argument
+        (L{splitListArgument}): C{""} for none, and for an argument
+        taken as a path as written (a name starting with C{"-"}).
     """
 
     path: tuple
@@ -71,6 +74,7 @@ class Listed:
     prefix: str = None
     isDirectory: bool = True
     text: str = ""
+    options: str = ""
 
 
 async def _literal(shell, cwd, argument):
@@ -263,7 +267,7 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         entries, openFailed = await _openedAsDirectory(shell, path,
                                                        namesOnly, turn)
         if entries is not None:
-            return Listed(path, entries, text=pathText)
+            return Listed(path, entries, text=pathText, options=letters)
     try:
         info = await shell.stat(path)
     except NoSuchFile:
@@ -285,13 +289,14 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
                                      inThread)
         if not entries:
             raise
-        return Listed(directory, entries, directoryText, text=pathText)
+        return Listed(directory, entries, directoryText, text=pathText,
+                      options=letters)
     if info.isDirectory and not itself:
         if openFailed is not None:
             raise openFailed
         return Listed(path, await _entries(shell, path, namesOnly, streamed,
                                            turn),
-                      text=pathText)
+                      text=pathText, options=letters)
     name = (pathText or ".") if info.isDirectory else paths.basename(path)
     return Listed(path, [name if namesOnly else (name, info)],
-                  isDirectory=False, text=pathText)
+                  isDirectory=False, text=pathText, options=letters)

@@ -65,17 +65,18 @@ class ListingCommands:
         return listingtree.isRecursive(
             letters, self.factory.config.listingTreeLimits)
 
-    def _walked(self, argument, listed):
+    def _walked(self, listed):
         """
-        @param argument: a listing command's argument.
-        @param listed: what it names (L{findListed}).
-        @return: whether to send it recursively: its options ask for it,
-            and it is a directory, named by a path (a pattern's matches
-            are listed as they are), not by a name starting with C{"-"}
-            taken as written.
+        @param listed: what a listing command's argument names
+            (L{findListed}).
+        @return: whether to send it recursively: its options ask for it
+            (none are taken from a name starting with C{"-"} taken as
+            written), and it is a directory, named by a path (a pattern's
+            matches are listed as they are).
         """
-        return (self._recursive(argument) and listed.isDirectory
-                and listed.prefix is None and listed.text != argument)
+        return (listingtree.isRecursive(
+            listed.options, self.factory.config.listingTreeLimits)
+            and listed.isDirectory and listed.prefix is None)
 
     def _walk(self, listed, limits):
         """
@@ -90,19 +91,19 @@ class ListingCommands:
                          listed.entries, listed.path,
                          listingtree.topText(listed.text), limits)
 
-    async def statusTree(self, argument, listed, most):
+    async def statusTree(self, listed, most):
         """
         The reply of C{STAT -R} of a directory: the lines C{LIST -R}
         would send, on the control connection, within its bounds and
         C{STAT}'s (L{listingtree.statusLimits}).
 
-        @param argument: C{STAT}'s argument.
-        @param listed: what it names (L{findListed}, streamed).
+        @param listed: what C{STAT}'s argument names (L{findListed},
+            streamed).
         @param most: the most entries C{STAT} lists.
         @return: the reply; C{None} when the argument asks for no
             recursive listing (L{_walked}).
         """
-        if not self._walked(argument, listed):
+        if not self._walked(listed):
             return None
         limits = listingtree.statusLimits(
             self.factory.config.listingTreeLimits, most)
@@ -155,13 +156,12 @@ class ListingCommands:
         listed = await self.whileOpening(find())
         format = listing.ListFormat(time.time())
         description = "LIST " + paths.toText(listed.path)
-        if self._walked(argument, listed):
+        if self._walked(listed):
             return await self._sendTree(
                 listed, format, description,
                 "Here comes the directory listing")
-        letters, _ = splitListArgument(argument)
-        if (listed.isDirectory and listed.text != argument
-                and listingorder.isOrdered(letters)):
+        letters = listed.options
+        if listed.isDirectory and listingorder.isOrdered(letters):
             entries = listed.entries
             if IDirectoryListing.providedBy(entries):
                 entries = await self.whileOpening(readListing(
@@ -191,7 +191,7 @@ class ListingCommands:
             streamed=True))
         description = "NLST " + paths.toText(listed.path)
         entries = listed.entries
-        if self._walked(argument, listed):
+        if self._walked(listed):
             return await self._sendTree(listed, listing.NamesFormat(),
                                         description,
                                         "Here comes the name list")

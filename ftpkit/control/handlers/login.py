@@ -37,7 +37,6 @@ from ftpkit.interfaces import (
 )
 from ftpkit.ops import events
 from ftpkit.protocol.access import AccessPolicy
-from ftpkit.protocol.sessionstate import Session
 from ftpkit.shells.contract import heldToContract, ratesOf
 from ftpkit.shells.heldcalls import describeFailure
 
@@ -125,7 +124,7 @@ class LoginCommands:
 
     sessionFields = frozenset(
         ["username", "anonymous", "access", "shell", "realmLogout",
-         "portal", "downloadRate", "uploadRate", "startedAt"])
+         "portal", "downloadRate", "uploadRate"])
     failedLogins = 0
     logins = 0
     _loginDelay = None
@@ -388,12 +387,11 @@ class LoginCommands:
 
     def ftp_REIN(self, argument):
         """
-        Log out and start a fresh L{Session}, keeping the connection (and
+        Log out and start a fresh session, keeping the connection (and
         what belongs to it: its protection level after C{CCC}, its failed
-        logins). The time to log in (C{--login-timeout}) starts again only
-        for a client that was logged in: one that never was would
-        otherwise stay connected without logging in by sending C{REIN}
-        now and then. On a control connection under TLS it is refused
+        logins), as C{startAfresh} (of the connection's life) does; the
+        time to log in (C{--login-timeout}) starts again only for a client
+        that was logged in. On a control connection under TLS it is refused
         (C{refuseReinitialize}, of the security commands). A logged-in
         client that has had L{MAX_LOGINS} logins on this connection gets
         C{421} and is closed, logged out.
@@ -403,17 +401,9 @@ class LoginCommands:
             return refusal
         if self.transfer is not None:
             return (503, "Transfer in progress")
-        wasLoggedIn = self.session.shell is not None
         if self.refuseLoginAgain("REIN"):
             return None
-        startedAt = self.session.startedAt
-        self.logout()
-        self.dataChannel.close()
-        self.session = Session()
-        if wasLoggedIn:
-            self.watchLogin()
-        else:
-            self.session.startedAt = startedAt
+        self.startAfresh()
         return (220, self.config.banner)
 
     def loginFirst(self):

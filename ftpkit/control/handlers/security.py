@@ -19,7 +19,6 @@ from ftpkit.data.tls import (
     dataChannelTLS,
     sessionSecret,
 )
-from ftpkit.protocol.sessionstate import Session
 
 TLS_MECHANISMS = frozenset(["TLS", "TLS-C", "TLS-P", "SSL"])
 """The C{AUTH} arguments that start TLS: RFC 4217's C{TLS}, and the names
@@ -287,11 +286,8 @@ class SecurityCommands:
         # login, made in clear (which anyone on the path could have sent
         # or changed) does not carry over into the TLS session.
         if self.session.shell is not None:
-            self.logout()
-            self.dataChannel.close()
-            self.session = Session(hostName=self.session.hostName,
-                                   portal=self.session.portal)
-            self.watchLogin()
+            self.startAfresh(hostName=self.session.hostName,
+                             portal=self.session.portal)
         else:
             self.session.username = None
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)

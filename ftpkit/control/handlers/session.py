@@ -32,7 +32,6 @@ from ftpkit.protocol.commands import (
     parseOptsMLST,
     parseSTRU,
     parseTYPE,
-    splitListArgument,
 )
 from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.listings import readListing
@@ -345,7 +344,7 @@ class SessionCommands:
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True, directoryOption=True)
-        tree = await self.statusTree(argument, listed, STAT_LIST_LIMIT)
+        tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
         entries = listed.entries
@@ -354,10 +353,8 @@ class SessionCommands:
         if entries is None or len(entries) > STAT_LIST_LIMIT:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
-        letters, _ = splitListArgument(argument)
-        if (listed.isDirectory and listed.text != argument
-                and listingorder.isOrdered(letters)):
-            entries = listingorder.ordered(entries, letters)
+        if listed.isDirectory and listingorder.isOrdered(listed.options):
+            entries = listingorder.ordered(entries, listed.options)
         text = listing.formatListing(entries, time.time()).decode(
             "utf-8", "surrogateescape")
         # The body's lines end in CRLF and hold no CR or LF: splitlines
