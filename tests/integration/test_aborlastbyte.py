@@ -32,12 +32,22 @@ class _Reader(protocol.Protocol):
         self.lost = defer.Deferred()
 
     def dataReceived(self, data):
+        """
+        Keep C{data}.
+
+        @param data: the bytes received.
+        """
         self.received.append(data)
         self.count += len(data)
         if self.count >= len(PAYLOAD) and not self.whole.called:
             self.whole.callback(None)
 
     def connectionLost(self, reason):
+        """
+        Tell why the connection ended.
+
+        @param reason: a L{twisted.python.failure.Failure}.
+        """
         self.lost.callback(reason.type)
 
 
