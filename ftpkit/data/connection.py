@@ -285,12 +285,17 @@ class DataConnection(WatchedConnection, Protocol):
         """
         @return: whether a finishing download has sent everything (the
             kernel may still hold it), and then the end of its data: in
-            clear its FIN, under TLS its close_notify.
+            clear its FIN, or nothing held in the transport once L{finish}
+            asked for the FIN (the transport writes it only on its next
+            write event; a client may have read every byte and sent its
+            C{ABOR} first, and L{closeInOrder} sends the FIN after what the
+            kernel holds all the same); under TLS its close_notify.
         """
         if self.isSecure:
             return (sentCloseNotify(self.transport.getHandle())
                     and queueIsEmpty(self.socketTransport))
-        return writeSideClosed(self.transport)
+        return writeSideClosed(self.transport) or (
+            self._finishing and queueIsEmpty(self.transport))
 
     def abort(self):
         """
