@@ -35,6 +35,7 @@ from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
+from ftpkit.protocol.listingorder import SortBudget
 from ftpkit.shells.diskthreads import STUCK_AFTER
 from ftpkit.shells.held import HeldUploads
 
@@ -74,6 +75,8 @@ class FTPFactory(ServerFactory):
         running longer than L{ftpkit.shells.diskthreads.STUCK_AFTER},
         stuck on a file system that no longer answers, counts no more
         while others wait).
+    @ivar sortBudget: the L{ftpkit.protocol.listingorder.SortBudget}
+        of the entries that listings sorted by time or reversed hold.
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}): one call of
         each client at a time, held until it ends.
     @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
@@ -149,6 +152,7 @@ class FTPFactory(ServerFactory):
         # past the disk threads' time for stuck calls it counts no more.
         self.listingTurns = Turns(clock=reactor, stuckAfter=STUCK_AFTER)
         self.hashTurns = Turns()
+        self.sortBudget = SortBudget()
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
         self._ownUsers = {}

@@ -265,9 +265,17 @@ class ListFormat:
         @param batch: C{(name, FileInfo)} pairs, in any order.
         @return: their C{LIST} lines, sorted by name.
         """
+        return self.inOrder(sorted(batch, key=byName))
+
+    def inOrder(self, batch):
+        """
+        @param batch: C{(name, FileInfo)} pairs, in the order to send
+            them.
+        @return: their C{LIST} lines, in that order.
+        """
         now, dates = self._now, self._dates
         return encodeLines([_listLine(name, info, now, dates)
-                             for name, info in sorted(batch, key=byName)])
+                             for name, info in batch])
 
     def stats(self, batch, owner, group):
         """

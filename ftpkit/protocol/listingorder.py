@@ -6,10 +6,19 @@ sort. Users type C{ls -lt} in lftp and tnftp, which pass it on, to find
 the newest file; without these options a listing is sorted by name.
 """
 
+from ftpkit.protocol.listing import ListFormat
+
 SORT_LIMIT = 10000
 """The most entries a listing is sorted by time or reversed for: such a
 listing is read whole before a line is sent (a larger one is sent in
 name order, batch by batch, as without the options)."""
+
+SORT_BUDGET = 100000
+"""The most entries the listings sorted by time or reversed of one process
+hold at once (L{SortBudget}): ten at L{SORT_LIMIT}. Each is held until its
+data connection has taken it, so sessions that ask and never read held a
+whole directory each (some 5 MB for 10,000 long names), with no bound
+over the server."""
 
 
 def isOrdered(letters):
@@ -45,3 +54,51 @@ def ordered(entries, letters):
     if "r" in letters:
         result.reverse()
     return result
+
+
+class SortBudget:
+    """
+    The entries that listings read whole to be sorted may hold, over
+    every session of a process: a listing takes its part before it
+    reads, and gives it back once sent. One that finds too little left
+    is sent in name order, batch by batch, as one over L{SORT_LIMIT} is.
+
+    @ivar free: the entries not taken.
+    """
+
+    def __init__(self, total=SORT_BUDGET):
+        """
+        @param total: the entries there are to take.
+        """
+        self.free = total
+
+    def take(self, wanted):
+        """
+        @param wanted: the most entries a listing may hold.
+        @return: how many it may hold: C{wanted}, or what is left if less
+            (then taken away from L{free}).
+        """
+        taken = min(wanted, self.free)
+        self.free -= taken
+        return taken
+
+    def give(self, count):
+        """
+        @param count: entries taken with L{take} and held no more.
+        """
+        self.free += count
+
+
+class OrderedFormat(ListFormat):
+    """
+    How C{LIST} formats the batches of a listing already in the order its
+    options ask for (L{ordered}): each batch in the order it comes in,
+    not sorted by name, as the data connection takes it.
+    """
+
+    def entries(self, batch):
+        """
+        @param batch: C{(name, FileInfo)} pairs, in the listing's order.
+        @return: their C{LIST} lines, in that order.
+        """
+        return self.inOrder(batch)

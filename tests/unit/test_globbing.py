@@ -195,6 +195,21 @@ class FindListedTests(SynchronousTestCase):
         self.assertEqual(listed(self.shell, "-nosuch").path, ())
         self.assertEqual(listed(self.shell, "-l -dir").path, ())
 
+    def test_optionsBeforeDotDot(self):
+        """
+        An argument starting with C{-} is a name only when its first
+        segment exists as written: C{-d sub/..} is C{-d} and C{sub/..},
+        though C{"-d sub/.."} resolves to an existing directory (C{/}) as
+        one name; it was taken as that name, its options dropped (C{STAT
+        -d sub/..} listed C{/} whole, C{LIST -t sub/..} by name).
+        """
+        result = listed(self.shell, "-d sub/..", directoryOption=True)
+        [(shown, info)] = result.entries
+        self.assertEqual((shown, result.path, result.text),
+                         ("sub/..", (), "sub/.."))
+        self.assertEqual(listed(self.shell, "-t sub/..").text, "sub/..")
+        self.assertEqual(listed(self.shell, "-dir/..").text, "-dir/..")
+
     def test_directoryItself(self):
         """
         With C{directoryOption}, C{-d} among the options (C{LIST -ld sub})

@@ -79,11 +79,16 @@ class Listed:
 
 async def _literal(shell, cwd, argument):
     """
-    @return: the path C{argument} names as written, if it exists;
-        C{None} otherwise.
+    @return: the path C{argument} names as written, if it exists and so
+        does its first segment, the name starting with C{"-"} (C{-d
+        sub/..} resolves to the current directory, but names no C{-d
+        sub}); C{None} otherwise.
     """
+    first = argument.split("/", 1)[0]
     try:
         path = paths.resolve(cwd, argument)
+        if first != argument:
+            await shell.stat(paths.resolve(cwd, first))
         await shell.stat(path)
     except FTPError:
         return None

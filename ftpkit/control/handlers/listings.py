@@ -147,7 +147,7 @@ class ListingCommands:
         batch (L{ftpkit.interfaces.IFTPShellStreamedListing}); with
         C{-R}, the directories below it too (L{_sendTree}); with C{-d},
         a directory's own line (L{findListed}); with C{-t} or C{-r}, in
-        that order (L{listingorder}), read whole first.
+        that order (L{listingorder}), read whole first (L{_sendOrdered}).
         """
         self._takeOffset()
         find = partial(findListed, self.session.shell, self.session.cwd,
@@ -162,19 +162,47 @@ class ListingCommands:
                 "Here comes the directory listing")
         letters = listed.options
         if listed.isDirectory and listingorder.isOrdered(letters):
-            entries = listed.entries
-            if IDirectoryListing.providedBy(entries):
-                entries = await self.whileOpening(readListing(
-                    entries, listingorder.SORT_LIMIT))
-            if entries is not None:
-                # Formatted in one piece, in the order asked for.
-                return await self._sendListing(
-                    [], format, description, head=listing.formatListing(
-                        listingorder.ordered(entries, letters),
-                        time.time()))
-            # Too many to sort: listed again, in name order.
+            reply = await self._sendOrdered(listed.entries, letters,
+                                            description)
+            if reply is not None:
+                return reply
+            # Too many to sort, or too many held sorted: listed again, in
+            # name order.
             listed = await self.whileOpening(find())
         return await self._sendListing(listed.entries, format, description)
+
+    async def _sendOrdered(self, entries, letters, description):
+        """
+        Read a directory's listing whole and send it in the order its
+        options ask for (L{listingorder.ordered}), formatted batch by
+        batch as the data connection takes it; the entries a streamed
+        listing holds meanwhile are taken from the process's
+        L{listingorder.SortBudget} (C{factory.sortBudget}).
+
+        @param entries: the directory's L{IDirectoryListing}, or its
+            C{(name, info)} pairs, already read.
+        @param letters: the command's option letters.
+        @param description: the command and path, for logs.
+        @return: the final reply; C{None}, having sent nothing, when the
+            directory has more entries than the budget had left (or than
+            L{listingorder.SORT_LIMIT}).
+        """
+        format = listingorder.OrderedFormat(time.time())
+        if not IDirectoryListing.providedBy(entries):
+            return await self._sendListing(
+                listingorder.ordered(entries, letters), format, description)
+        budget = self.factory.sortBudget
+        held = budget.take(listingorder.SORT_LIMIT)
+        try:
+            read = await self.whileOpening(readListing(entries, held))
+            if read is None:
+                return None
+            budget.give(held - len(read))
+            held = len(read)
+            return await self._sendListing(
+                listingorder.ordered(read, letters), format, description)
+        finally:
+            budget.give(held)
 
     async def ftp_NLST(self, argument):
         """
