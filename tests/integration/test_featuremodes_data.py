@@ -172,6 +172,7 @@ class RealmListingTests(unittest.TestCase):
 
         self.assertEqual(listing("LIST -d d"), ["d"])
         self.assertEqual(listing("LIST -d d/sub"), ["d/sub"])
+        self.assertEqual(listing("LIST -d d/.."), ["d/.."])
         self.assertEqual(listing("LIST -t d"),
                          ["sub", "c.txt", "b.txt", "a.txt"])
         self.assertEqual(listing("LIST -ltr d"),

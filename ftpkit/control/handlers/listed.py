@@ -75,11 +75,17 @@ class Listed:
 
 async def _literal(shell, cwd, argument):
     """
-    @return: the path C{argument} names as written, if it exists;
-        C{None} otherwise.
+    @param argument: a listing command's argument starting with C{"-"}.
+    @return: the path C{argument} names as written, if it exists and
+        goes through its first segment (C{"-dir"}); C{None} otherwise:
+        C{"-d d/.."} names C{cwd} once its C{..} drops C{"-d d"}, but
+        says nothing of an entry C{"-d d"}, which may not exist.
     """
     try:
         path = paths.resolve(cwd, argument)
+        first = tuple(cwd) + (argument.split("/", 1)[0],)
+        if path[:len(first)] != first:
+            return None
         await shell.stat(path)
     except FTPError:
         return None
