@@ -118,3 +118,19 @@ class StatRecursiveTests(unittest.TestCase):
             [statLines(protocol, transport, argument)[1:3]
              for argument in [b"-lt d", b"-ltr d", b"-r d", b"-l d"]],
             [["f", "a"], ["a", "f"], ["f", "a"], ["a", "f"]])
+
+    def test_optionsBeforeParent(self):
+        """
+        Options before a path whose C{..} goes back over its first
+        segment (C{-d d/..}) are options: the whole argument is not taken
+        as a name written as it is (rclone's C{LIST -dir} of a directory
+        C{-dir}) because, its C{-d d} segment dropped by the C{..}, it
+        reaches something that exists. It was: C{STAT -d d/..} listed
+        C{/}.
+        """
+        self.assertEqual(self.stat(b"-d d/.."), [
+            "213-Status of /:", "d/..", "213 End of status"])
+        self.assertEqual(self.stat(b"-ld d/../top"), [
+            "213-Status of /top:", "top", "213 End of status"])
+        self.assertEqual(self.stat(b"-r d/../d")[:3], [
+            "212-Status of /d:", "f", "a"])

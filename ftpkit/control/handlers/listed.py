@@ -79,6 +79,7 @@ class Listed:
 
 async def _literal(shell, cwd, argument):
     """
+    @param argument: a listing command's argument starting with C{"-"}.
     @return: the path C{argument} names as written, if it exists and so
         does its first segment, the name starting with C{"-"} (C{-d
         sub/..} resolves to the current directory, but names no C{-d
