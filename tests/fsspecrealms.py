@@ -63,6 +63,13 @@ class SFTPMixin:
         self.addCleanup(close)
         return realm
 
+    def timeoutContext(self):
+        """
+        @return: what a client's timeout (L{tests.ftpclient.nameTimeouts})
+            adds: the end of the SFTP server's log.
+        """
+        return sshServer().logTail()
+
 
 class MemoryMixin:
     """

@@ -50,6 +50,7 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     """
     ftp = ftplib.FTP() if client is None else client
     testCase.addCleanup(_closeIfAlive, weakref.ref(ftp))
+    nameTimeouts(ftp, getattr(testCase, "timeoutContext", None))
     ftp.connect(host, port, timeout=timeout)
     ftp.login(user, password)
     if protect:
@@ -57,6 +58,38 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     if binary:
         ftp.voidcmd("TYPE I")
     return ftp
+
+
+def nameTimeouts(ftp, context=None):
+    """
+    Make a client's timeout waiting for a reply say which command it
+    waited for (ftplib's C{TimeoutError} names none, and a traceback cut
+    in the middle hides which call sent it), with what C{context} tells
+    of the moment (the log of the storage server behind the FTP server).
+
+    @param ftp: an C{ftplib.FTP}, its methods wrapped in place.
+    @param context: a function of no argument giving text to add to the
+        error, or C{None}.
+    """
+    sent = ["(the greeting)"]
+    putcmd, getmultiline = ftp.putcmd, ftp.getmultiline
+
+    def recordingPutcmd(line):
+        verb = line.split(" ", 1)[0]
+        sent[0] = verb if verb.upper() == "PASS" else line
+        return putcmd(line)
+
+    def namingGetmultiline():
+        try:
+            return getmultiline()
+        except TimeoutError as e:
+            text = f"no reply to {sent[0]!r} within the client's timeout"
+            if context is not None:
+                text += "\n" + context()
+            raise TimeoutError(text) from e
+
+    ftp.putcmd = recordingPutcmd
+    ftp.getmultiline = namingGetmultiline
 
 
 def inLoggedInClient(testCase, session, quit=True, **login):
