@@ -72,16 +72,19 @@ def nameTimeouts(ftp, context=None):
         error, or C{None}.
     """
     sent = ["(the greeting)"]
-    putcmd, getmultiline = ftp.putcmd, ftp.getmultiline
+    # The client held weakly and its class's methods: bound methods here
+    # would make a cycle, and a client the test lets go of would stay
+    # open until the garbage collector ran (see L{ftplibLogin}).
+    client, kind = weakref.ref(ftp), type(ftp)
 
     def recordingPutcmd(line):
         verb = line.split(" ", 1)[0]
         sent[0] = verb if verb.upper() == "PASS" else line
-        return putcmd(line)
+        return kind.putcmd(client(), line)
 
     def namingGetmultiline():
         try:
-            return getmultiline()
+            return kind.getmultiline(client())
         except TimeoutError as e:
             text = f"no reply to {sent[0]!r} within the client's timeout"
             if context is not None:
