@@ -17,6 +17,7 @@ import socket
 import weakref
 
 from tests.resets import hardClose
+from tests.sockreads import readToEnd
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
@@ -166,10 +167,8 @@ def retrOver(ftp, host, port, name="hello.txt"):
     with socket.create_connection((host, port), timeout=10) as data:
         ftp.putcmd("RETR " + name)
         preliminary = ftp.getresp()
-        chunks = []
-        while chunk := data.recv(1 << 20):
-            chunks.append(chunk)
-    return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+        received = readToEnd(data)
+    return preliminary[:3], received, ftp.voidresp()[:3]
 
 
 def breakOffUpload(client, name, chunk, count):
