@@ -56,8 +56,11 @@ class SFTPMixin:
             "&allow_agent=false", {})
 
         def close():
+            # After the realm's sweep: closed under it, the connection
+            # was opened again by its next call, outliving the test.
             if realm.fs is not None:
-                return realm.shellAt(()).call(realm.fs.client.close)
+                return realm.whenSwept().addCallback(
+                    lambda _: realm.shellAt(()).call(realm.fs.client.close))
             return None
 
         self.addCleanup(close)
