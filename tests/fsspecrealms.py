@@ -56,12 +56,22 @@ class SFTPMixin:
             "&allow_agent=false", {})
 
         def close():
+            # After the realm's sweep: closed under it, the connection
+            # was opened again by its next call, outliving the test.
             if realm.fs is not None:
-                return realm.shellAt(()).call(realm.fs.client.close)
+                return realm.whenSwept().addCallback(
+                    lambda _: realm.shellAt(()).call(realm.fs.client.close))
             return None
 
         self.addCleanup(close)
         return realm
+
+    def timeoutContext(self):
+        """
+        @return: what a client's timeout (L{tests.ftpclient.nameTimeouts})
+            adds: the end of the SFTP server's log.
+        """
+        return sshServer().logTail()
 
 
 class MemoryMixin:

@@ -17,6 +17,7 @@ import socket
 import weakref
 
 from tests.resets import hardClose
+from tests.sockreads import readToEnd
 
 
 def ftplibLogin(testCase, port, user="alice", password="secret", *,
@@ -50,6 +51,7 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     """
     ftp = ftplib.FTP() if client is None else client
     testCase.addCleanup(_closeIfAlive, weakref.ref(ftp))
+    nameTimeouts(ftp, getattr(testCase, "timeoutContext", None))
     ftp.connect(host, port, timeout=timeout)
     ftp.login(user, password)
     if protect:
@@ -57,6 +59,41 @@ def ftplibLogin(testCase, port, user="alice", password="secret", *,
     if binary:
         ftp.voidcmd("TYPE I")
     return ftp
+
+
+def nameTimeouts(ftp, context=None):
+    """
+    Make a client's timeout waiting for a reply say which command it
+    waited for (ftplib's C{TimeoutError} names none, and a traceback cut
+    in the middle hides which call sent it), with what C{context} tells
+    of the moment (the log of the storage server behind the FTP server).
+
+    @param ftp: an C{ftplib.FTP}, its methods wrapped in place.
+    @param context: a function of no argument giving text to add to the
+        error, or C{None}.
+    """
+    sent = ["(the greeting)"]
+    # The client held weakly and its class's methods: bound methods here
+    # would make a cycle, and a client the test lets go of would stay
+    # open until the garbage collector ran (see L{ftplibLogin}).
+    client, kind = weakref.ref(ftp), type(ftp)
+
+    def recordingPutcmd(line):
+        verb = line.split(" ", 1)[0]
+        sent[0] = verb if verb.upper() == "PASS" else line
+        return kind.putcmd(client(), line)
+
+    def namingGetmultiline():
+        try:
+            return kind.getmultiline(client())
+        except TimeoutError as e:
+            text = f"no reply to {sent[0]!r} within the client's timeout"
+            if context is not None:
+                text += "\n" + context()
+            raise TimeoutError(text) from e
+
+    ftp.putcmd = recordingPutcmd
+    ftp.getmultiline = namingGetmultiline
 
 
 def inLoggedInClient(testCase, session, quit=True, **login):
@@ -130,10 +167,8 @@ def retrOver(ftp, host, port, name="hello.txt"):
     with socket.create_connection((host, port), timeout=10) as data:
         ftp.putcmd("RETR " + name)
         preliminary = ftp.getresp()
-        chunks = []
-        while chunk := data.recv(1 << 20):
-            chunks.append(chunk)
-    return preliminary[:3], b"".join(chunks), ftp.voidresp()[:3]
+        received = readToEnd(data)
+    return preliminary[:3], received, ftp.voidresp()[:3]
 
 
 def breakOffUpload(client, name, chunk, count):

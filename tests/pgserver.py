@@ -13,6 +13,10 @@ import tempfile
 
 from tests.serverprocess import freePort
 
+PORT_ATTEMPTS = 5
+"""Ports the server is started on before giving up, each free a moment
+before."""
+
 
 def binaries():
     """
@@ -64,14 +68,24 @@ class PostgresServer:
         self._account = _account()
         if self._account is not None:
             os.chown(self._dir, self._account.pw_uid, self._account.pw_gid)
-        self.port = freePort()
-        self.dsn = (f"host=127.0.0.1 port={self.port} user=ftpkit"
-                    " dbname=postgres connect_timeout=5")
         data = os.path.join(self._dir, "data")
         self._run("initdb", "-D", data, "-U", "ftpkit", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
         self._data = data
-        self._start()
+        for attempt in range(PORT_ATTEMPTS):
+            self.port = freePort()
+            self.dsn = (f"host=127.0.0.1 port={self.port} user=ftpkit"
+                        " dbname=postgres connect_timeout=5")
+            before = len(self.log())
+            try:
+                self._start()
+                return
+            except RuntimeError:
+                # Another process took the port between freePort and the
+                # server's bind: start it again on another.
+                taken = "Address already in use" in self.log()[before:]
+                if not taken or attempt == PORT_ATTEMPTS - 1:
+                    raise
 
     def _start(self):
         """

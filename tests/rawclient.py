@@ -7,6 +7,8 @@ transfers over C{EPSV}; the attack tests use it to say what a client sees.
 import re
 import socket
 
+from tests.sockreads import readToEnd
+
 
 class RawClient:
     """
@@ -85,8 +87,7 @@ class RawClient:
             if upload is not None:
                 data.sendall(upload)
             else:
-                while chunk := data.recv(65536):
-                    received += chunk
+                received = readToEnd(data)
         return first, received, self.reply()
 
     def storeCode(self, name, size):

@@ -181,6 +181,17 @@ class SSHServer:
             self._shared = self.filesystem()
         return self._shared
 
+    def logTail(self, lines=30):
+        """
+        @param lines: how many lines.
+        @return: the last whole lines of the server's log (for a test's
+            failure to show what the server did meanwhile).
+        """
+        with open(os.path.join(self.directory, "log"), "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        whole = log[:log.rfind("\n") + 1].splitlines()
+        return "sshd's log, last lines:\n" + "\n".join(whole[-lines:])
+
     def filesystem(self):
         """
         @return: a new fsspec SFTP filesystem logged in to this server.
@@ -218,6 +229,7 @@ def _startSSHD(sshd, directory, port, hostKey):
             "KbdInteractiveAuthentication no\n"
             "PermitRootLogin prohibit-password\n"
             "UsePAM no\n"
+            "LogLevel VERBOSE\n"
             "StrictModes no\n"
             "Subsystem sftp internal-sftp\n")
     with open(os.path.join(directory, "log"), "wb") as log:

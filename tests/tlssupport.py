@@ -290,25 +290,6 @@ def readToEnd(sock):
         chunks.append(chunk)
 
 
-def readAll(sock, limit=1 << 24):
-    """
-    Read from a blocking socket until EOF, an error or a timeout.
-
-    @return: the bytes read.
-    """
-    chunks, total = [], 0
-    while total < limit:
-        try:
-            chunk = sock.recv(65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
 def derOf(path):
     """
     @param path: a PEM file.

@@ -117,6 +117,7 @@ class FsspecRealm:
         self.fs = None
         self._backend = None
         self._waiters = []
+        self._sweeping = None
         self._homes = set()
         # Shared by every session's KeptUploadsShell (see there).
         self._running = RunningUploads()
@@ -162,6 +163,9 @@ class FsspecRealm:
             return
         self.fs = result
         self._backend = backendFor(result)
+        if self._backend.writesInPlace:
+            # Swept once the logins waiting are told (L{whenSwept}).
+            self._sweeping = []
         for waiter in waiters:
             waiter.callback(result)
         if self._backend.writesInPlace:
@@ -185,7 +189,29 @@ class FsspecRealm:
 
         keeper = KeptUploadsShell(self.shellAt(()), running=self._running,
                                   kept=self._kept)
-        keeper.sweepTree().addCallbacks(swept, failed)
+        keeper.sweepTree().addCallbacks(swept, failed).addBoth(self._swept)
+
+    def _swept(self, ignored):
+        """
+        The sweep is over: tell L{whenSwept}'s waiters.
+        """
+        waiters, self._sweeping = self._sweeping, None
+        for waiter in waiters:
+            waiter.callback(None)
+
+    def whenSwept(self):
+        """
+        @return: a Deferred firing once the sweep of hidden upload files
+            the first login started (L{_sweep}) is over, at once when
+            none runs: whoever closes the filesystem (a test, at its end)
+            waits for it, or the sweep's next call finds the connection
+            gone and opens another.
+        """
+        if self._sweeping is None:
+            return defer.succeed(None)
+        waiter = defer.Deferred()
+        self._sweeping.append(waiter)
+        return waiter
 
     def _keptRemoved(self, key, size):
         """

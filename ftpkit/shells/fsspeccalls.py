@@ -62,20 +62,38 @@ def translateError(error):
 
 _DEFAULT_POOL = None
 
-_LOCKS = weakref.WeakKeyDictionary()
+_LOCKS = {}
 _LOCKS_LOCK = threading.Lock()
 
 
 def lockFor(fs):
     """
     @param fs: a filesystem whose calls must be made one at a time.
-    @return: the lock every shell on C{fs} holds while calling it.
+    @return: the lock every shell on C{fs} holds while calling it: this
+        filesystem object's own, kept by its identity (fsspec makes two
+        filesystems built with the same arguments equal, each with a
+        connection of its own: sharing a lock, a call stuck on one
+        connection held up every call on the other), until it is
+        collected.
     """
+    key = id(fs)
     with _LOCKS_LOCK:
-        lock = _LOCKS.get(fs)
+        lock = _LOCKS.get(key)
         if lock is None:
-            lock = _LOCKS[fs] = threading.Lock()
+            lock = _LOCKS[key] = threading.Lock()
+            weakref.finalize(fs, _forget, key)
         return lock
+
+
+def _forget(key):
+    """
+    Drop the lock of a filesystem collected (its id may come again):
+    without L{_LOCKS_LOCK}, as the collection may run in L{lockFor}
+    holding it; the pop is atomic, and done before the id can be reused.
+
+    @param key: the id it had.
+    """
+    _LOCKS.pop(key, None)
 
 
 def defaultPool():

@@ -113,6 +113,8 @@ class LinkAwareSFTPFileSystem:
         @param seen: the links followed so far.
         @return: the real path; for a link in a loop, a link of the loop,
             as C{os.path.realpath} returns it.
+        @raise OSError: when the server does not resolve C{/} (its
+            connection is gone).
         """
         justAsked, self._rootJustAsked = self._rootJustAsked, False
         if justAsked and path == self._root:
@@ -120,8 +122,12 @@ class LinkAwareSFTPFileSystem:
         try:
             return ServerResolved(self.fs.ftp.normalize(path))
         except OSError:
-            pass
-        directory, _, name = path.rstrip("/").rpartition("/")
+            directory, _, name = path.rstrip("/").rpartition("/")
+            if not name:
+                # C{/} itself, which has no link to follow: the server
+                # (or the connection, gone) failed; asking again for its
+                # parent, C{/}, recursed without end.
+                raise
         real = self.realpath(directory or "/", seen).rstrip("/") + "/" + name
         if real in seen or len(seen) >= _MAX_LINKS:
             return real

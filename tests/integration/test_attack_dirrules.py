@@ -27,6 +27,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.sockreads import readToEnd
 from tests.treestate import state
 from tests.usersfiles import startUsersServer
 
@@ -368,9 +369,7 @@ class LinkFactsTests(ProtectedTreeMixin, unittest.TestCase):
                 port = client.epsvPort()
                 with socket.create_connection(("127.0.0.1", port)) as data:
                     client.command("MLSD " + directory)
-                    body = b""
-                    while chunk := data.recv(65536):
-                        body += chunk
+                    body = readToEnd(data)
                 client.reply()
                 listed[directory] = dict(
                     permOf(line) for line in body.splitlines()

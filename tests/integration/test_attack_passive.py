@@ -24,6 +24,7 @@ from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freeRange
+from tests.sockreads import readToEnd
 
 RANGE = 10
 
@@ -523,9 +524,7 @@ class PassiveExtraConnectionTests(LoopbackServerMixin, unittest.TestCase):
         @return: C{(first reply code, bytes received, final reply code)}.
         """
         first = client.command("RETR f.bin")
-        received = b""
-        while chunk := data.recv(65536):
-            received += chunk
+        received = readToEnd(data)
         # The server waits for the client's end of the data before 226.
         data.shutdown(socket.SHUT_WR)
         return first[:3], received, client.reply()[:3]

@@ -114,7 +114,7 @@ class HungStoreTests(LoopbackServerMixin, unittest.TestCase):
             connection = ftp.transfercmd("STOR g")
             connection.sendall(b"u" * 1000)
             connection.close()
-            self.assertTrue(shell.storing.wait(5))
+            self.assertTrue(shell.storing.wait(60))
             ftp.putcmd("ABOR")
             replies = [ftp.getline()[:3], ftp.getline()[:3]]
             replies.append(ftp.sendcmd("NOOP")[:3])

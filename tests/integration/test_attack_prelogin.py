@@ -28,6 +28,7 @@ from twisted.trial import unittest
 from tests.integration.test_attack_tls import closedWithin, connectRaw
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.sockreads import readToEnd
 from tests.tlssupport import FTPSTestsMixin, clientHello, hasIPv6, makeCertificate
 
 LOGIN_TIMEOUT = 0.5
@@ -170,16 +171,11 @@ def readToClose(sock, seconds=20):
         after C{seconds}.
     """
     sock.settimeout(seconds)
-    received = b""
     with sock:
         try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
+            return readToEnd(sock, resetEnds=True)
         except OSError:
             return None
-    return received
 
 
 class ProcessLoginTimeoutTests(unittest.TestCase):

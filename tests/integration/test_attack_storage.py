@@ -305,7 +305,7 @@ class HashLaneTests(unittest.TestCase):
             release.set()
             return defer.gatherResults(hashes)
 
-        return waitFor(lambda: answered, timeout=5).addCallback(check)
+        return waitFor(lambda: answered, timeout=60).addCallback(check)
 
 
 def _reply(call, *args):

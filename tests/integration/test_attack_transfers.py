@@ -34,6 +34,7 @@ from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.sockreads import readToEnd
 from tests.usersfiles import startUsersServer
 
 try:
@@ -458,9 +459,7 @@ class QueuedBeforeAbortTests(LoopbackServerMixin, unittest.TestCase):
             with socket.create_connection(("127.0.0.1", port),
                                           timeout=60) as second:
                 opening = client.reply()
-                received = b""
-                while chunk := second.recv(65536):
-                    received += chunk
+                received = readToEnd(second)
             return ([first[:3], aborted[:3], abor[:3], opening[:3],
                      client.reply()[:3]], received)
 
@@ -505,12 +504,7 @@ class HalfClosedDownloadTests(LoopbackServerMixin, unittest.TestCase):
                 first = client.command(command)
                 if not first.startswith(b"150"):
                     return b"", first[:3]
-                received = b""
-                try:
-                    while chunk := data.recv(65536):
-                        received += chunk
-                except ConnectionResetError:
-                    pass
+                received = readToEnd(data, resetEnds=True)
             return received, client.reply()[:3]
 
         return self.inThread(run)

@@ -17,6 +17,7 @@ from tests.ftpclient import ftplibLogin, pasvAddress
 from tests.logevents import captureWarnings
 from tests.polling import waitFor
 from tests.scratch import scratchDirectory
+from tests.sockreads import readToEnd
 
 
 def epsvAddress(ftp):
@@ -114,10 +115,7 @@ class LateThiefTests(LoopbackServerMixin, unittest.TestCase):
 
     @staticmethod
     def readAll(data):
-        chunks = []
-        while chunk := data.recv(65536):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return readToEnd(data)
 
     def assertThiefLogged(self):
         self.assertTrue(

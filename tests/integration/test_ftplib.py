@@ -16,6 +16,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, retrOver
 from tests.scratch import scratchDirectory
+from tests.sockreads import readToEnd
 
 
 class FtplibTests(LoopbackServerMixin, unittest.TestCase):
@@ -118,9 +119,7 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
             time.sleep(0.2)
             with socket.create_connection((host, port), timeout=10) as data:
                 preliminary = ftp.getresp()
-                received = b""
-                while chunk := data.recv(65536):
-                    received += chunk
+                received = readToEnd(data)
             result = preliminary[:3], received, ftp.voidresp()[:3]
             ftp.quit()
             return result

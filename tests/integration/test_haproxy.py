@@ -25,6 +25,7 @@ from bench.balancer import (
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
+from tests.sockreads import readToEnd
 
 NODES = ("127.0.0.2", "127.0.0.3")
 """The nodes' addresses; the balancer listens on 127.0.0.1."""
@@ -235,9 +236,7 @@ class BalancedNodesTests(BalancerMixin, unittest.TestCase):
         self.assertTrue(ftp.getresp().startswith("150"))
         self.assertEqual(thief.recv(100), b"")
         thief.close()
-        received = b""
-        while chunk := data.recv(100):
-            received += chunk
+        received = readToEnd(data)
         data.close()
         self.assertTrue(ftp.getresp().startswith("226"))
         self.assertEqual(received, b"mine")

@@ -18,9 +18,7 @@ from tests.personaparsers import (
     winscpPwd,
 )
 from tests.personas import PersonaTestsMixin, connect
-from tests.tlssupport import (
-    readAll,
-)
+from tests.sockreads import readToEnd
 
 
 class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
@@ -167,7 +165,7 @@ class WinSCPTests(PersonaTestsMixin, unittest.TestCase):
             wire.send("RETR old.txt")
             data = connect(address)
             wire.ok(None, 150)
-            received = readAll(data)
+            received = readToEnd(data, resetEnds=True)
             data.close()
             wire.send("ABOR")
             first, second = wire.reply()[0], wire.reply()[0]

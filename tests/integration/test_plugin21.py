@@ -373,7 +373,7 @@ class HungWriteServerTests(LoopbackServerMixin, unittest.TestCase):
             connection = ftp.transfercmd("STOR g")
             connection.settimeout(5)
             connection.sendall(b"u" * 65536)
-            self.assertTrue(shell.writing.wait(5))
+            self.assertTrue(shell.writing.wait(60))
             ftp.putcmd("ABOR")
             replies = [ftp.getline()[:3], ftp.getline()[:3]]
             connection.close()

@@ -21,6 +21,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_passwd import runCommand
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.sockreads import readToEnd
 from tests.tlssupport import clientContext, makeCertificate
 
 _BLOCKING_TWISTD = """
@@ -61,10 +62,7 @@ def _get(path, page):
         client.connect(path)
         client.sendall(b"GET " + page + b" HTTP/1.1\r\nHost: localhost\r\n"
                        b"Connection: close\r\n\r\n")
-        answer = b""
-        while chunk := client.recv(65536):
-            answer += chunk
-    return answer
+        return readToEnd(client)
 
 
 class LazyImportTests(unittest.TestCase):

@@ -23,6 +23,7 @@ from tests.clienttrees import treeDigest, writeTree
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_classic_transfers import ClassicClientsMixin
 from tests.scratch import scratchDirectory
+from tests.sockreads import readToEnd
 from tests.tlssupport import Certificates, clientContext, makeContextFactory
 
 LFTP = shutil.which("lftp")
@@ -272,9 +273,7 @@ class SecureFxpCommandTests(TwoServersMixin, unittest.TestCase):
                 with tlsServerSide(self.both).wrap_socket(
                         raw, server_side=True) as data:
                     self.assertEqual(ftp.getresp()[:3], "150")
-                    received = b""
-                    while chunk := data.recv(65536):
-                        received += chunk
+                    received = readToEnd(data)
             final = ftp.voidresp()
             ftp.quit()
             return names, received, final

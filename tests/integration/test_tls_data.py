@@ -15,7 +15,8 @@ from twisted.trial import unittest
 
 from ftpkit.data import connection
 from tests.attackhelpers import fullListener
-from tests.tlssupport import FTPSTestsMixin, clientContext, clientHello, readAll
+from tests.sockreads import readToEnd
+from tests.tlssupport import FTPSTestsMixin, clientContext, clientHello
 
 
 class RawSession:
@@ -151,7 +152,7 @@ class DataTLSTests(FTPSTestsMixin, unittest.TestCase):
                 data = session.secure(session.passive())
                 session.send("RETR big.bin")
                 session.expect("150")
-                received = readAll(data)
+                received = readToEnd(data, resetEnds=True)
                 data.close()
                 return refusal, received == self.payload, session.reply()
             finally:
@@ -177,7 +178,7 @@ class DataTLSTests(FTPSTestsMixin, unittest.TestCase):
                 data = session.secure(session.passive())
                 session.send("RETR big.bin")
                 session.expect("150")
-                received = readAll(data)
+                received = readToEnd(data, resetEnds=True)
                 data.close()
                 return received == self.payload, session.reply()
             finally:

@@ -16,11 +16,11 @@ from ftpkit.control.peerwarnings import LINES
 from ftpkit.control.tls import makeContextFactory
 from tests.ftpclient import ftplibLogin
 from tests.loglines import LoggedLines
+from tests.sockreads import readToEnd
 from tests.tlssupport import (
     FTPSTestsMixin,
     ReusingFTPTLS,
     clientContext,
-    readAll,
 )
 
 
@@ -74,13 +74,15 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
 
         def attempt(ftp, greeting):
             port = int(ftp.sendcmd("EPSV").split("|")[3])
-            data = socket.create_connection(("127.0.0.1", port), timeout=5)
+            # The server closes it (its data timeout): waited for, as long
+            # as a loaded machine takes.
+            data = socket.create_connection(("127.0.0.1", port), timeout=30)
             try:
                 ftp.putcmd("RETR big.bin")
                 reply = ftp.getresp()
                 if greeting:
                     data.sendall(greeting)
-                received = readAll(data)
+                received = readToEnd(data, resetEnds=True)
             finally:
                 data.close()
             try:

@@ -17,7 +17,8 @@ from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.data import connection
-from tests.tlssupport import FTPSTestsMixin, readAll
+from tests.sockreads import readToEnd
+from tests.tlssupport import FTPSTestsMixin
 
 FILES = {"big": "big.bin", "one": "one.bin", "empty": "empty.bin"}
 """The files downloaded, by the part of the test names that names them."""
@@ -64,7 +65,7 @@ class TLSLingerTests(FTPSTestsMixin, unittest.TestCase):
             ftp.voidcmd("TYPE I")
             data = ftp.transfercmd("RETR " + name)
             try:
-                received = readAll(data)
+                received = readToEnd(data, resetEnds=True)
                 reply = ftp.getmultiline()
             finally:
                 data.close()

@@ -19,6 +19,7 @@ from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 from tests.sitescripts import sitePath
+from tests.sockreads import readToEnd
 from tests.tlssupport import clientContext, derOf, makeCertificate
 from tests.usersfiles import ALICE_HASH
 
@@ -132,8 +133,7 @@ class SignalTests(WorkersTestCase):
         self.addCleanup(alive.close)
         received = alive.recv(1024)
         killWorkerOf(self, "alice", doomed)
-        while chunk := alive.recv(65536):
-            received += chunk
+        received += readToEnd(alive)
         alive.close()
         self.assertEqual(len(received), 1024 * 1024)
         self.assertEqual(survivor.voidresp()[:3], "226")

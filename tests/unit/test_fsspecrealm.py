@@ -5,7 +5,7 @@ Tests for L{ftpkit.auth.fsspecrealm} and the C{--realm fsspec:...} plugin.
 import os
 
 from twisted.cred import checkers, error
-from twisted.internet import defer
+from twisted.internet import defer, reactor, task
 from twisted.logger import capturedLogs
 from twisted.python import usage
 from twisted.trial import unittest
@@ -181,6 +181,62 @@ class RealmTests(unittest.TestCase):
         self.assertEqual(failure.code, 550)
         self.assertEqual(sorted(self.fs.ls("/srv/alice", detail=False)),
                          ["/srv/alice/b", "/srv/alice/sub"])
+
+
+class SweepTests(unittest.TestCase):
+    """
+    L{FsspecRealm.whenSwept}: the sweep the first login starts, waited
+    for before the filesystem is closed.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def test_whenSwept(self):
+        """
+        L{FsspecRealm.whenSwept} fires once the sweep's listing, held
+        here, is answered, not before; at once when no sweep runs.
+        """
+        fs = memoryFilesystem()
+        fs.pipe_file("/srv/f", b"f")
+        realm = FsspecRealm(lambda: fs, "/srv")
+        held = []
+        shellAt = realm.shellAt
+
+        def heldShellAt(home):
+            shell = shellAt(home)
+            listing = shell.list
+
+            def heldList(path, *args):
+                gate = defer.Deferred()
+                held.append(gate)
+                return gate.addCallback(lambda _: listing(path, *args))
+
+            shell.list = heldList
+            return shell
+
+        realm.shellAt = heldShellAt
+        self.successResultOf(realm.whenSwept())
+        login = realm.requestAvatar("alice", None, IFTPShell)
+
+        def loggedIn(ignored):
+            # The sweep starts once the login is told: a turn later.
+            swept = realm.whenSwept()
+            self.assertNoResult(swept)
+            return task.deferLater(reactor, 0, lambda: [swept])
+
+        def listing(waiting):
+            [swept] = waiting
+            self.assertEqual(len(held), 1)
+            self.assertNoResult(swept)
+            held.pop().callback(None)
+            return swept
+
+        def done(ignored):
+            self.successResultOf(realm.whenSwept())
+
+        return login.addCallback(loggedIn).addCallback(listing).addCallback(
+            done)
 
 
 class MemoryKeyTests(unittest.TestCase):

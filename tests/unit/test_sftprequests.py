@@ -201,3 +201,36 @@ class RequestsTests(unittest.TestCase):
         segments, counts = yield self.counted(self.shell.resolve, ("d", "g"))
         self.assertEqual(segments, ("d", "g"))
         self.assertEqual(counts, {"normalize": 1})
+
+
+class ClosedClient:
+    """
+    A paramiko C{SFTPClient} whose connection is gone: every request
+    fails with C{OSError("Socket is closed")}, as paramiko's does.
+    """
+
+    def normalize(self, path):
+        raise OSError("Socket is closed")
+
+    readlink = lstat = normalize
+
+
+class ClosedConnectionTests(unittest.TestCase):
+    """
+    The SFTP backend on a connection that is gone.
+    """
+
+    def test_realpathFailsOnce(self):
+        """
+        L{ftpkit.shells.fsspecsftp.LinkAwareSFTPFileSystem.realpath} of a
+        path raises the connection's error. It asked the server for each
+        parent in turn, then for C{/} again and again, until Python's
+        recursion limit: the shell's call failed with a C{RecursionError}
+        (its log line saying nothing of the connection) after a thousand
+        requests.
+        """
+        fs = CountingFilesystem()
+        fs.ftp = ClosedClient()
+        bound = SFTPBackend("SFTP").bind(fs, "/srv/root")
+        error = self.assertRaises(OSError, bound.realpath, "/srv/root/a")
+        self.assertEqual(str(error), "Socket is closed")

@@ -1,0 +1,90 @@
+"""
+Tests for L{ftpkit.shells.fsspeccalls}: the lock of a filesystem that
+takes one call at a time belongs to that filesystem object alone.
+
+fsspec makes two filesystems built with the same arguments equal (and of
+one hash), though each has its own connection: two SFTP realms on one
+server, or one SFTP realm's filesystem and one made again after it,
+shared a lock, so that a call stuck on one connection held up every call
+on the other (in the tests, one process's SFTP realms all took one lock).
+"""
+
+import threading
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.blocking import BlockingPool
+from ftpkit.shells.fsspeccalls import PooledCalls, lockFor
+
+try:
+    from fsspec.spec import AbstractFileSystem
+except ImportError:
+    AbstractFileSystem = None
+
+
+def twoEqualFilesystems():
+    """
+    @return: two fsspec filesystems made with the same arguments: equal,
+        but not the same object (as two SFTP connections to one server).
+    """
+    class Store(AbstractFileSystem):
+        protocol = "ftpkitequal"
+
+    first = Store(host="h", skip_instance_cache=True)
+    second = Store(host="h", skip_instance_cache=True)
+    return first, second
+
+
+class LockForTests(unittest.TestCase):
+    """
+    L{lockFor} gives each filesystem object its own lock.
+    """
+
+    if AbstractFileSystem is None:
+        skip = "fsspec is not installed"
+
+    def test_equalFilesystemsLockApart(self):
+        """
+        Two equal filesystems that are not the same object get two locks.
+        """
+        first, second = twoEqualFilesystems()
+        self.assertEqual(first, second)
+        self.assertIsNot(lockFor(first), lockFor(second))
+
+    def test_sameFilesystemSameLock(self):
+        """
+        Every shell on one filesystem gets its one lock.
+        """
+        first, _ = twoEqualFilesystems()
+        self.assertIs(lockFor(first), lockFor(first))
+
+    def test_stuckCallHoldsUpOnlyItsFilesystem(self):
+        """
+        While a call on one filesystem is stuck, holding its lock, a call
+        on another equal filesystem runs.
+        """
+        first, second = twoEqualFilesystems()
+        pool = BlockingPool("test-fsspeccalls", size=2)
+        self.addCleanup(pool.stop)
+        release, entered = threading.Event(), threading.Event()
+        finished = threading.Event()
+        self.addCleanup(release.set)
+
+        def stuck():
+            entered.set()
+            # Bounded only so that, with the lock shared, the other call
+            # runs afterwards and the test fails instead of hanging.
+            release.wait(10)
+            finished.set()
+
+        def meanwhile():
+            stillStuck = not finished.is_set()
+            release.set()
+            return stillStuck
+
+        stuckCall = PooledCalls(pool, lockFor(first)).call(stuck)
+        entered.wait(60)
+        other = PooledCalls(pool, lockFor(second)).call(meanwhile)
+        other.addCallback(self.assertTrue)
+        return defer.gatherResults([other, stuckCall], consumeErrors=True)
