@@ -17,9 +17,8 @@ import socket
 from OpenSSL import SSL
 from twisted.trial import unittest
 
-from ftpkit.compat.openssl import memoryHandles
-from ftpkit.compat.sessiontickets import hiddenFunction
 from tests.ipv6 import hasIPv6
+from tests.keyupdateclient import KeyUpdateClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
@@ -262,11 +261,11 @@ def modes(mixin, name, module):
                                      (mixin, unittest.TestCase), settings)
 
 
-class UpdatingDataClient:
+class UpdatingDataClient(KeyUpdateClient):
     """
-    The TLS 1.3 client of a C{PROT P} data connection (pyOpenSSL over
-    memory buffers) that asks the server for a KeyUpdate now and then,
-    as a client rekeying during a long transfer would.
+    The TLS 1.3 client of a C{PROT P} data connection that asks the
+    server for a KeyUpdate now and then, as a client rekeying during a
+    long transfer would.
     """
 
     def __init__(self, sock):
@@ -277,47 +276,15 @@ class UpdatingDataClient:
         @raise unittest.SkipTest: where C{SSL_key_update} cannot be
             reached.
         """
-        context = SSL.Context(SSL.TLS_METHOD)
-        context.set_min_proto_version(SSL.TLS1_3_VERSION)
-        self.sock = sock
-        self.tls = SSL.Connection(context, None)
-        self.tls.set_connect_state()
-        self._update = hiddenFunction("SSL_key_update", "int (*)(SSL *, int)")
-        handles = memoryHandles(self.tls)
-        if self._update is None or handles is None:
-            raise unittest.SkipTest("SSL_key_update cannot be reached")
-        self._handle = handles[0]
-        while True:
-            try:
-                self.tls.do_handshake()
-                break
-            except SSL.WantReadError:
-                self._flush()
-                self._feed()
-        self._flush()
-
-    def _flush(self):
-        while True:
-            try:
-                records = self.tls.bio_read(1 << 20)
-            except SSL.WantReadError:
-                return
-            self.sock.sendall(records)
-
-    def _feed(self):
-        data = self.sock.recv(1 << 20)
-        if not data:
-            raise EOFError("the server closed the data connection")
-        self.tls.bio_write(data)
+        KeyUpdateClient.__init__(self, sock)
+        self.handshake()
 
     def requestUpdate(self):
         """
-        Ask the server for a KeyUpdate (and update this side's keys).
+        Ask the server for a KeyUpdate, now.
         """
-        if self._update(self._handle, 1) != 1:
-            raise AssertionError("SSL_key_update failed")
-        self.tls.do_handshake()
-        self._flush()
+        self.askUpdate()
+        self.flush()
 
     def download(self, every):
         """
@@ -332,7 +299,7 @@ class UpdatingDataClient:
             try:
                 chunk = self.tls.recv(1 << 20)
             except SSL.WantReadError:
-                self._feed()
+                self.feed()
                 continue
             except SSL.ZeroReturnError:
                 break
@@ -342,7 +309,7 @@ class UpdatingDataClient:
                 asked = size // every
                 self.requestUpdate()
         self.tls.shutdown()
-        self._flush()
+        self.flush()
         return b"".join(received)
 
     def upload(self, data, every):
@@ -352,10 +319,10 @@ class UpdatingDataClient:
         """
         for start in range(0, len(data), every):
             self.tls.sendall(data[start:start + every])
-            self._flush()
+            self.flush()
             self.requestUpdate()
         self.tls.shutdown()
-        self._flush()
+        self.flush()
         self.sock.shutdown(socket.SHUT_WR)
         while self.sock.recv(65536):
             pass

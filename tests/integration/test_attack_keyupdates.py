@@ -16,11 +16,10 @@ from OpenSSL import SSL
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.compat.openssl import memoryHandles
-from ftpkit.compat.sessiontickets import hiddenFunction
 from ftpkit.control.tls import makeContextFactory
 from tests.attackhelpers import CLIENT_WAIT
 from tests.ftpclient import ftplibLogin
+from tests.keyupdateclient import KeyUpdateClient
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 FLOOD = 10000
@@ -28,53 +27,11 @@ FLOOD = 10000
 times L{ftpkit.data.tls.ANSWERS_LIMIT}."""
 
 
-class _UpdatingClient:
+class _UpdatingClient(KeyUpdateClient):
     """
-    The TLS client of a data connection (memory buffers over a socket)
-    that can ask the server for KeyUpdates.
+    A data connection's TLS client that floods the server with
+    KeyUpdate requests.
     """
-
-    def __init__(self, sock):
-        """
-        @param sock: the data connection's socket, with a timeout.
-        """
-        context = SSL.Context(SSL.TLS_METHOD)
-        context.set_min_proto_version(SSL.TLS1_3_VERSION)
-        self.sock = sock
-        self.tls = SSL.Connection(context, None)
-        self.tls.set_connect_state()
-        self._update = hiddenFunction("SSL_key_update", "int (*)(SSL *, int)")
-        handles = memoryHandles(self.tls)
-        if self._update is None or handles is None:
-            raise unittest.SkipTest("SSL_key_update cannot be reached")
-        self._handle = handles[0]
-
-    def flush(self):
-        """
-        Send what OpenSSL wrote.
-        """
-        while True:
-            try:
-                records = self.tls.bio_read(1 << 20)
-            except SSL.WantReadError:
-                return
-            self.sock.sendall(records)
-
-    def handshake(self):
-        """
-        Make the handshake.
-        """
-        while True:
-            try:
-                self.tls.do_handshake()
-                break
-            except SSL.WantReadError:
-                self.flush()
-                data = self.sock.recv(65536)
-                if not data:
-                    raise AssertionError("closed during the handshake")
-                self.tls.bio_write(data)
-        self.flush()
 
     def requestUpdates(self, count):
         """
@@ -84,9 +41,7 @@ class _UpdatingClient:
             connection (C{count} when it did not).
         """
         for sent in range(count):
-            if self._update(self._handle, 1) != 1:
-                raise AssertionError("SSL_key_update failed")
-            self.tls.do_handshake()
+            self.askUpdate()
             if sent % 256 == 255:
                 try:
                     self.flush()
