@@ -9,6 +9,7 @@ shared a lock, so that a call stuck on one connection held up every call
 on the other (in the tests, one process's SFTP realms all took one lock).
 """
 
+import gc
 import threading
 
 from twisted.internet import defer
@@ -58,6 +59,22 @@ class LockForTests(unittest.TestCase):
         """
         first, _ = twoEqualFilesystems()
         self.assertIs(lockFor(first), lockFor(first))
+
+    def test_lockOutlivesAnEqualFilesystem(self):
+        """
+        A filesystem's lock stays its own when an equal one made before it
+        is collected: keyed by equality in a weak dictionary, the entry
+        went with the first, and the next shell on the second got a new
+        lock while the earlier shells held the old one, so two calls ran
+        at once on the second's one connection (SFTP calls waiting for
+        each other's replies for ever, seen in a loaded test run).
+        """
+        first, second = twoEqualFilesystems()
+        lockFor(first)
+        before = lockFor(second)
+        del first
+        gc.collect()
+        self.assertIs(lockFor(second), before)
 
     def test_stuckCallHoldsUpOnlyItsFilesystem(self):
         """
