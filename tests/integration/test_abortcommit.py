@@ -135,6 +135,7 @@ def abortWhileCommitting(ftp, shell, command, tls):
     # STOU: the one name there.
     name = command.split(" ", 1)[1] if " " in command else (
         (ftp.nlst() + ["none"])[0])
+    ftp.voidcmd("TYPE I")
     try:
         size = ftp.sendcmd("SIZE " + name)
     except ftplib.error_perm as e:

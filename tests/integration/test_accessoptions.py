@@ -245,10 +245,10 @@ class HideDotfilesProtocolTests(unittest.TestCase):
         factory.realm.shell = MemoryShell({"/.secret": b"s", "/f": b"f"})
         for user, password in [(b"alice", b"secret"), (b"anonymous", b"x")]:
             protocol, transport = loggedIn(factory, user, password)
-            protocol.dataReceived(b"SIZE .secret\r\nCWD /.\r\nSIZE f\r\n"
-                                  b"MDTM /.secret\r\n")
+            protocol.dataReceived(b"TYPE I\r\nSIZE .secret\r\nCWD /.\r\n"
+                                  b"SIZE f\r\nMDTM /.secret\r\n")
             self.assertEqual(replyCodes(transport),
-                             ["550", "250", "213", "550"])
+                             ["200", "550", "250", "213", "550"])
 
     def test_uploadRefused(self):
         """

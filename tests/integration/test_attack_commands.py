@@ -14,19 +14,46 @@ import stat
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.realms import FilesystemRealm, SharedShellRealm
 from ftpkit.config import ServerConfig
-from ftpkit.control.handlers.files import ASCII_SIZE_LIMIT
 from ftpkit.control.handlers.session import STAT_LIST_LIMIT
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.filesystem import FilesystemShell
 from tests.ftpclient import ftplibLogin
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 
+LARGE_SIZE = (1 << 20) + 1
+"""The size of C{large.bin}: over the 1 MiB that C{SIZE} in TYPE A read
+whole, to count its line ends, before it refused every file."""
 
-class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
+
+class ReadCountingShell(FilesystemShell):
     """
-    A server on a directory with a small text file and a large file.
+    A L{FilesystemShell} that notes each file opened for reading.
+
+    @ivar opened: the paths opened for reading, in order.
+    """
+
+    def __init__(self, root):
+        """
+        @param root: see L{FilesystemShell}.
+        """
+        FilesystemShell.__init__(self, root)
+        self.opened = []
+
+    def openForReading(self, path, offset=0):
+        """
+        Note C{path}, then open it as L{FilesystemShell} does.
+        """
+        self.opened.append(path)
+        return FilesystemShell.openForReading(self, path, offset)
+
+
+class ASCIISizeTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory with a small text file and a large file,
+    through a L{ReadCountingShell}.
     """
 
     timeout = 60
@@ -36,17 +63,18 @@ class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
         with open(os.path.join(self.root, "small.txt"), "wb") as f:
             f.write(b"a\nb\n")
         with open(os.path.join(self.root, "large.bin"), "wb") as f:
-            f.truncate(ASCII_SIZE_LIMIT + 1)
-        self.server = self.startServer(FilesystemRealm(self.root),
+            f.truncate(LARGE_SIZE)
+        self.shell = ReadCountingShell(self.root)
+        self.server = self.startServer(SharedShellRealm(self.shell),
                                        ServerConfig(loginFailureDelay=0))
 
     @defer.inlineCallbacks
-    def test_asciiSizeOfLargeFile(self):
+    def test_asciiSizeReadsNothing(self):
         """
-        C{SIZE} in TYPE A counts a small file's line ends, and refuses a
-        large file (C{550}) instead of reading all of it: one short
-        command made the server read gigabytes, as often as it was sent.
-        TYPE I still gives its size.
+        C{SIZE} in TYPE A refuses every file (C{550}) without opening it:
+        it read a file of up to 1 MiB whole to count its line ends, as
+        often as the command was sent (and one of any size before that).
+        TYPE I still gives the sizes.
         """
         def client():
             raw = RawClient(self.server.port)
@@ -56,15 +84,30 @@ class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
                 replies = [raw.command("SIZE small.txt"),
                            raw.command("SIZE large.bin")]
                 raw.command("TYPE I")
-                replies.append(raw.command("SIZE large.bin"))
+                replies += [raw.command("SIZE small.txt"),
+                            raw.command("SIZE large.bin")]
                 return replies
             finally:
                 raw.close()
 
-        small, large, binary = yield self.inThread(client)
-        self.assertEqual(small, b"213 6")
-        self.assertTrue(large.startswith(b"550 "), large)
-        self.assertEqual(binary, b"213 %d" % (ASCII_SIZE_LIMIT + 1))
+        replies = yield self.inThread(client)
+        refused = b"550 SIZE not allowed in ASCII mode; use TYPE I"
+        self.assertEqual(replies, [refused, refused, b"213 4",
+                                   b"213 %d" % LARGE_SIZE])
+        self.assertEqual(self.shell.opened, [])
+
+
+class AmplificationTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A server on a directory.
+    """
+
+    timeout = 60
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.server = self.startServer(FilesystemRealm(self.root),
+                                       ServerConfig(loginFailureDelay=0))
 
     @defer.inlineCallbacks
     def test_appendToFifo(self):

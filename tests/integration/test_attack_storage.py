@@ -461,6 +461,7 @@ class RenamedWhileUploadedMixin:
             ended = _reply(one.voidresp)
             after = _reply(other.sendcmd, "RNFR d"), _reply(
                 other.sendcmd, "RNTO e")
+            other.voidcmd("TYPE I")
             return during, ended, after, _reply(other.sendcmd, "SIZE e/x")
 
         during, ended, after, size = await self.inThread(run)

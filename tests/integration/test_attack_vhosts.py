@@ -191,7 +191,9 @@ class HostUsersTests(unittest.TestCase):
                 if host is not None:
                     self.assertTrue(client.command("HOST " + host)
                                     .startswith(b"220"))
-                replies.append((client.login(user, password)[:3],
+                logged = client.login(user, password)[:3]
+                client.command("TYPE I")
+                replies.append((logged,
                                 client.command("SIZE a.txt")[:3],
                                 client.command("SIZE b.txt")[:3]))
             finally:

@@ -243,6 +243,7 @@ class ExhaustedCommandTests(unittest.TestCase):
                                       "--no-listing-cache"])
         server.waitForGreeting()
         ftp = server.login()
+        ftp.voidcmd("TYPE I")
         self.assertTrue(ftp.sendcmd("EPSV").startswith("229"))
         pid = server.process.pid
         _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)

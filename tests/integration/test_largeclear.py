@@ -52,7 +52,7 @@ class LargeClearFileTests(LoopbackServerMixin, unittest.TestCase):
     def test_offsetsPast4GiB(self):
         """
         C{SIZE} and C{MLST} give the 64-bit size (and C{SIZE} in C{TYPE A}
-        C{550}: past 1 MiB); C{REST} at 5 bytes before 4 GiB, at the last
+        C{550}, as for every file); C{REST} at 5 bytes before 4 GiB, at the last
         bytes, at the end, and past it (C{554}) bring exactly those bytes;
         C{REST} at the end then C{STOR} appends there.
         """

@@ -98,12 +98,13 @@ class LastByteSenderServerTests(LoopbackServerMixin, unittest.TestCase):
     The server serves such a shell in every mode.
     """
 
-    def test_sizeInASCII(self):
+    def test_ascii(self):
         """
-        C{SIZE} in C{TYPE A} counts the file as sent with CRLF line ends:
-        the counting consumer was written to before it had noted its pull
-        producer, and answered C{451} (the log blaming the plugin's
-        C{send} for an C{AttributeError} of ftpkit's).
+        A C{TYPE A} download sends the file with CRLF line ends, and
+        C{SIZE} there gets C{550}. It counted the file as sent, through a
+        consumer that was written to before it had noted its pull producer,
+        and answered C{451} (the log blaming the plugin's C{send} for an
+        C{AttributeError} of ftpkit's).
         """
         shell = LastByteSenderShell()
         data = b"line\n" * 10000
@@ -113,12 +114,21 @@ class LastByteSenderServerTests(LoopbackServerMixin, unittest.TestCase):
         def client():
             ftp = ftplibLogin(self, server.port)
             ftp.voidcmd("TYPE A")
-            reply = ftp.sendcmd("SIZE f")
+            with ftp.transfercmd("RETR f") as connection:
+                sent = b"".join(
+                    iter(lambda: connection.recv(65536), b""))
+            ftp.voidresp()
+            try:
+                size = ftp.sendcmd("SIZE f")
+            except ftplib.error_perm as e:
+                size = str(e)
             ftp.quit()
-            return reply
+            return sent, size
 
         return self.inThread(client).addCallback(
-            self.assertEqual, "213 %d" % (len(data) + 10000))
+            self.assertEqual,
+            (data.replace(b"\n", b"\r\n"),
+             "550 SIZE not allowed in ASCII mode; use TYPE I"))
 
 
 @implementer(IFTPEventObserver)

@@ -292,9 +292,9 @@ class BareLineFeedTests(unittest.TestCase):
         protocol, transport = self.login()
         for piece in (b"DELE top.bin\n", b"DELE d/f.txt\n", b"x\r\n"):
             protocol.dataReceived(piece)
-        protocol.dataReceived(b"SIZE top.bin\r\nSIZE d/f.txt\r\n")
+        protocol.dataReceived(b"TYPE I\r\nSIZE top.bin\r\nSIZE d/f.txt\r\n")
         self.assertEqual(replyCodes(transport),
-                         ["501", "501", "501", "213", "213"])
+                         ["501", "501", "501", "200", "213", "213"])
 
     def test_wholeLineRefused(self):
         """
@@ -304,8 +304,8 @@ class BareLineFeedTests(unittest.TestCase):
         """
         protocol, transport = self.login()
         protocol.dataReceived(b"DELE top.bin\nDELE d/f.txt\nx\r\n"
-                              b"SIZE top.bin\r\nSIZE d/f.txt\r\n")
-        self.assertEqual(replyCodes(transport), ["550", "213", "213"])
+                              b"TYPE I\r\nSIZE top.bin\r\nSIZE d/f.txt\r\n")
+        self.assertEqual(replyCodes(transport), ["550", "200", "213", "213"])
 
     def test_cutLinesLoggedOnce(self):
         """

@@ -69,10 +69,12 @@ LOGIN = ("USER alice", "PASS secret")
 
 def realmOf(protocol, transport):
     """
-    @return: the name of the realm the logged-in session sees.
+    @return: the name of the realm the logged-in session sees (C{SIZE}
+        in C{TYPE I}: in C{TYPE A} it answers no file's size).
     """
     for name in ("default", "a", "b"):
-        if send(protocol, transport, "SIZE /" + name) == ["213"]:
+        if send(protocol, transport, "TYPE I", "SIZE /" + name) == [
+                "200", "213"]:
             return name
     return None
 

@@ -185,8 +185,8 @@ class ReadOnlyAvatarTests(unittest.TestCase):
         Looking still works.
         """
         protocol, transport = loggedIn(RuledRealm(readOnly=True))
-        protocol.dataReceived(b"SIZE /old.txt\r\nCWD /d\r\n")
-        self.assertEqual(replyCodes(transport), ["213", "250"])
+        protocol.dataReceived(b"TYPE I\r\nSIZE /old.txt\r\nCWD /d\r\n")
+        self.assertEqual(replyCodes(transport), ["200", "213", "250"])
 
     def test_renameAllowedToOthers(self):
         """

@@ -134,9 +134,10 @@ class SlowPortalTests(unittest.TestCase):
         factory = FTPFactory(portal.Portal(_ResumerRealm(), [self.checker]),
                              ServerConfig(loginFailureDelay=0), self.clock)
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nSIZE f\r\n")
+        protocol.dataReceived(
+            b"USER alice\r\nPASS secret\r\nTYPE I\r\nSIZE f\r\n")
         self.checker.waiting[1].callback("alice")
-        self.assertEqual(replyCodes(transport)[2:], ["230", "213"])
+        self.assertEqual(replyCodes(transport)[2:], ["230", "200", "213"])
         self.assertEqual(self.flushLoggedErrors(), [])
         [line] = [event for event in lines if "why" in event]
         self.assertIn("RuntimeError: no copy (raised at ", line["why"])

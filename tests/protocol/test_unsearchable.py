@@ -83,8 +83,8 @@ class UnsearchableMixin:
         A directory the server may search is entered, whether everyone
         may (C{0755}) or not (C{partly}, which it may not list either).
         """
-        opened, size, partly, size2 = self.commands(
-            b"CWD open", b"SIZE f", b"CWD /partly", b"SIZE f")
+        _, opened, size, partly, size2 = self.commands(
+            b"TYPE I", b"CWD open", b"SIZE f", b"CWD /partly", b"SIZE f")
         self.assertEqual(opened, b"250 Directory changed to /open\r\n")
         self.assertEqual(size, b"213 1\r\n")
         self.assertEqual(partly, b"250 Directory changed to /partly\r\n")

@@ -3,11 +3,8 @@ Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
 MFF MLST AVBL.
 """
 
-from twisted.internet.interfaces import IConsumer
 from twisted.logger import Logger
-from zope.interface import implementer
 
-from ftpkit.data.movers.consumers import ASCIIEncoder
 from ftpkit.errors import (
     FTPError,
     IsDirectory,
@@ -37,18 +34,9 @@ from ftpkit.protocol.timevals import (
     isTimeSetting,
     parseMFMT,
 )
-from ftpkit.shells.adapters import readFileFor
 from ftpkit.shells.pathlookups import entryStat
-from ftpkit.shells.release import release
 
 _log = Logger()
-
-ASCII_SIZE_LIMIT = 1 << 20
-"""The largest file whose TYPE A size C{SIZE} counts (reading it whole);
-a larger one gets C{550}, as ProFTPD and pyftpdlib answer every C{SIZE} in
-TYPE A: otherwise one short command makes the server read a file of any
-size, again and again."""
-
 
 SEARCH_PROBE = "ftpkit-search-probe"
 """The name C{CWD} looks up in a directory whose mode does not let
@@ -74,62 +62,6 @@ async def _checkSearchable(shell, path):
         ) from None
     except FTPError:
         pass
-
-
-@implementer(IConsumer)
-class _LineEndCounter:
-    """
-    Counts a file's bytes as TYPE A sends them, to give its size there.
-    """
-
-    def __init__(self):
-        self.size = 0
-        self._encoder = ASCIIEncoder()
-        self._producer = None
-        self._streaming = True
-        self._pulling = False
-        self._wrote = False
-
-    def registerProducer(self, producer, streaming):
-        """
-        See L{IConsumer.registerProducer}. A pull producer (Twisted's
-        C{FileSender}, as plugins send) writes from C{resumeProducing}:
-        noted only after the first call, it was written to before this
-        knew it, and C{SIZE} got C{451}.
-        """
-        self._producer = producer
-        self._streaming = streaming
-        if not streaming:
-            self._pull()
-
-    def unregisterProducer(self):
-        """See L{IConsumer.unregisterProducer}."""
-        self._producer = None
-
-    def write(self, data):
-        """Count the bytes C{data} becomes in TYPE A."""
-        self.size += len(self._encoder.encode(data))
-        self._wrote = True
-        if not self._streaming:
-            self._pull()
-
-    def _pull(self):
-        """
-        Ask a pull producer for more until it writes nothing (it will
-        write later, and this asks again then) or is unregistered: in a
-        loop, a write made meanwhile only asking for one more round, so
-        that a file of many chunks makes no recursion.
-        """
-        if self._pulling:
-            return
-        self._pulling = True
-        try:
-            self._wrote = True
-            while self._wrote and self._producer is not None:
-                self._wrote = False
-                self._producer.resumeProducing()
-        finally:
-            self._pulling = False
 
 
 class FileCommands:
@@ -262,10 +194,17 @@ class FileCommands:
 
     async def ftp_SIZE(self, argument):
         """
-        Give a file's size in the current TYPE (RFC 3659); in TYPE I, the
-        size of a cut upload of it kept for this user's resume, when there
-        is one (L{ftpkit.interfaces.IFTPShellResumeOwners}).
-        In TYPE A only up to L{ASCII_SIZE_LIMIT}.
+        Give a file's size (RFC 3659) in TYPE I: the size of a cut upload
+        of it kept for this user's resume, when there is one
+        (L{ftpkit.interfaces.IFTPShellResumeOwners}), else its size. In
+        TYPE A every file gets C{550}, as ProFTPD and pyftpdlib answer
+        (RFC 3659 section 4 lets a server decline to give a size): the
+        size a TYPE A download sends (CRLF line ends) is never the offset
+        a client resuming from C{SIZE} skips in its local file (LF line
+        ends on Unix), so C{curl -B -C - -T} appended at the wrong offset
+        and the file was corrupted; on C{550} it sends the whole file
+        with C{STOR}. Counting the line ends also read the whole file for
+        one short command.
         """
         path = await self.resolveEntry(argument)
         shell = self.session.shell
@@ -278,18 +217,9 @@ class FileCommands:
         info = await shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
-        if self.session.binary:
-            return (213, str(info.size))
-        if info.size > ASCII_SIZE_LIMIT:
-            return (550, "SIZE not allowed in ASCII mode for files over "
-                    "1 MiB; use TYPE I")
-        readFile = readFileFor(await self.session.shell.openForReading(path))
-        counter = _LineEndCounter()
-        try:
-            await readFile.send(counter)
-        finally:
-            release(readFile)
-        return (213, str(counter.size))
+        if not self.session.binary:
+            return (550, "SIZE not allowed in ASCII mode; use TYPE I")
+        return (213, str(info.size))
 
     async def ftp_MDTM(self, argument):
         """
