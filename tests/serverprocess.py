@@ -166,6 +166,12 @@ class ServerProcess:
         self._launch()
         return True
 
+    def running(self):
+        """
+        @return: whether the server's process is still running.
+        """
+        return self.process.poll() is None
+
     def log(self):
         """
         @return: what the server wrote so far, as text; while it runs, up
@@ -173,7 +179,7 @@ class ServerProcess:
             the next look (a reader may see the first part of a write), so
             each line returned is whole.
         """
-        running = self.process.poll() is None
+        running = self.running()
         with open(self.logPath, "rb") as f:
             written = f.read()
         if running:

@@ -175,6 +175,7 @@ class _Daemon(ServerProcess):
         self.port = port
         self.logPath = logPath
         self.pidPath = pidPath
+        self.pid = None
         self.pid = int(self.waitFor(self._readPid, "the pid file"))
         testCase.addCleanup(self.stop)
 
@@ -187,6 +188,20 @@ class _Daemon(ServerProcess):
                 return f.read().strip()
         except OSError:
             return None
+
+    def running(self):
+        """
+        @return: whether the daemon's process is still running (it is no
+            child of the test's: found by its pid; running while its pid
+            file is awaited).
+        """
+        if self.pid is None:
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def log(self):
         """
