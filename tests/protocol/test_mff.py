@@ -190,6 +190,30 @@ class MFFTests(unittest.TestCase):
         [feat] = repliesTo(self.protocol, self.transport, b"FEAT")
         self.assertIn(b"\r\n MFF modify;UNIX.mode;\r\n", feat)
 
+    def test_featWithoutChange(self):
+        """
+        A user who may change nothing (under C{--read-only}, or anonymous
+        with C{--anonymous-write}, who may only create) is offered neither
+        C{MFMT} nor C{MFF} in C{FEAT}, nor C{SITE UTIME} and C{SITE
+        CHMOD} in C{SITE HELP}: each gets C{550} whatever its argument,
+        and rclone, seeing C{MFMT}, failed every anonymous upload on it.
+        """
+        for settings, login in (
+                ({"readOnly": True}, b""),
+                ({"anonymousWrite": True}, b"USER anonymous\r\nPASS a@b\r\n")):
+            protocol, transport = loggedIn(self.shell, **settings)
+            if login:
+                protocol.dataReceived(b"REIN\r\n" + login)
+            feat, siteHelp, mfmt = repliesTo(
+                protocol, transport, b"FEAT", b"SITE HELP",
+                b"MFMT 20200101000000 f.txt")
+            lines = feat.split(b"\r\n")
+            self.assertIn(b" MDTM", lines)
+            self.assertEqual([line for line in lines if b" MF" in line], [],
+                             settings)
+            self.assertEqual(siteHelp, b"214 SITE commands: HELP\r\n")
+            self.assertEqual(mfmt[:4], b"550 ")
+
     def test_permissions(self):
         """
         Each fact needs the users file's permission its command needs:

@@ -198,11 +198,17 @@ class SessionCommands:
                                == self.hashAlgorithm else "")
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
+        settable = self.settableFacts()
+        unsupported = self._unsupported()
+        if factchanges.MODIFY not in settable:
+            # MFMT sets what MFF's modify does: rclone and WinSCP set
+            # each upload's time where FEAT lists it, and an anonymous
+            # user's every upload then failed on its 550.
+            unsupported = unsupported | {"MFMT"}
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
-            hashFeature=hashFeature, unsupported=self._unsupported(),
+            hashFeature=hashFeature, unsupported=unsupported,
             **self._offerSettings())
-        settable = self.settableFacts()
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
@@ -211,12 +217,18 @@ class SessionCommands:
 
     def settableFacts(self):
         """
-        @return: the facts C{MFF} can set in this session: C{modify}
+        @return: the facts C{MFF} can set in this session: none for a
+            user who may change nothing (anonymous, C{--read-only}, a
+            realm's read-only or upload-only user), whose C{FEAT} then
+            lists neither C{MFF} nor C{MFMT}, and whose C{SITE HELP}
+            names neither C{CHMOD} nor C{UTIME}; otherwise C{modify}
             unless the shell says its storage cannot set times (its
             C{MFMT} is left out of C{FEAT}), C{UNIX.mode} where
             L{modeSettable}.
         """
         settable = set()
+        if not self.session.access.allows(CHANGE):
+            return settable
         if "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
         if self.modeSettable():
