@@ -21,7 +21,7 @@ from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from ftpkit.ops import who
+from ftpkit.ops import peeruser, who
 from ftpkit.ops.peeruser import mayReadSessions, socketOwner
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
@@ -147,6 +147,55 @@ class MayReadTests(unittest.TestCase):
         transport = StringTransport(hostAddress=UNIXAddress(b"/s"),
                                     peerAddress=UNIXAddress(None))
         self.assertFalse(mayReadSessions(transport, uid=500))
+
+
+class LookupCostTests(unittest.TestCase):
+    """
+    A request for C{/sessions} reads no more of the kernel's tables than
+    it must: each line parsed cost the reactor's time, for every socket
+    of the machine at every request, which anyone reaching the endpoint
+    could ask for again and again.
+    """
+
+    def setUp(self):
+        self.parsed = []
+        real = peeruser._address
+
+        def counted(text):
+            self.parsed.append(text)
+            return real(text)
+
+        self.patch(peeruser, "_address", counted)
+        self.others = [tableLine(("127.0.0.1", 41000 + i),
+                                 ("127.0.0.1", 9102), NOBODY)
+                       for i in range(1000)]
+
+    def test_otherPortsSkipped(self):
+        """
+        Only the lines holding the socket's port are parsed.
+        """
+        lines = [HEADER, *self.others,
+                 tableLine(("127.0.0.1", 40000), ("127.0.0.1", 9102), 500)]
+        local = (ipaddress.ip_address("127.0.0.1"), 40000)
+        remote = (ipaddress.ip_address("127.0.0.1"), 9102)
+        self.assertEqual(socketOwner(lines, local, remote), 500)
+        self.assertLessEqual(len(self.parsed), 2)
+
+    def test_otherMachineNotLookedUp(self):
+        """
+        A client from an address of no interface of this machine (one of
+        TEST-NET-1) is let in without a look at the tables, where no
+        socket of this machine can have its end.
+        """
+        table = os.path.abspath(self.mktemp())
+        with open(table, "w") as f:
+            f.writelines([HEADER, *self.others, tableLine(
+                ("127.0.0.1", 40000), ("127.0.0.1", 9102), NOBODY)])
+        transport = StringTransport(
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
+            peerAddress=IPv4Address("TCP", "192.0.2.7", 40000))
+        self.assertTrue(mayReadSessions(transport, tables=[table], uid=500))
+        self.assertEqual(self.parsed, [])
 
 
 def curl(*arguments, uid=None):
