@@ -7,11 +7,13 @@ loopback endpoint too: the users' names, their addresses and the paths
 they transfer.
 
 The user of a local client is its socket's owner: told by the kernel on
-a C{unix:} endpoint (C{SO_PEERCRED}), found in C{/proc/net/tcp} and
-C{/proc/net/tcp6} (the client's socket, whose ends are the connection's
-ends swapped) on a TCP one. A client whose user cannot be found is
-refused when it is local: its address is a loopback one or the
-endpoint's own, or it uses a C{unix:} endpoint.
+a C{unix:} endpoint (C{SO_PEERCRED}), and on a TCP one asked of it by the
+connection's ends (L{ftpkit.ops.sockdiag}: one lookup) or, where it does
+not answer, found in C{/proc/net/tcp} and C{/proc/net/tcp6} (the
+client's socket, whose ends are the connection's ends swapped; the
+kernel writes a line there for every socket of the machine). A client
+whose user cannot be found is refused when it is local: its address is
+a loopback one or the endpoint's own, or it uses a C{unix:} endpoint.
 """
 
 import errno
@@ -19,6 +21,8 @@ import ipaddress
 import os
 import socket
 import struct
+
+from ftpkit.ops import sockdiag
 
 TCP_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
 """The kernel's tables of this network namespace's TCP sockets."""
@@ -80,8 +84,12 @@ def socketOwner(lines, local, remote):
 def _tcpPeerUser(peer, host, tables):
     """
     @return: the user id of this machine's socket at the other end of a
-        TCP connection from C{peer} to C{host}, or C{None}.
+        TCP connection from C{peer} to C{host}, or C{None}: asked of the
+        kernel (L{ftpkit.ops.sockdiag}), else looked for in C{tables}.
     """
+    owner = sockdiag.socketOwner(peer, host)
+    if owner is not None and owner is not sockdiag.UNKNOWN:
+        return owner
     for path in tables:
         try:
             with open(path) as f:
