@@ -17,9 +17,14 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+"""One label of a host name, matched whole (C{fullmatch}: a C{$} would also
+end a match before a final line feed, and took C{a\\n.example}, which a
+client sends in one line after a CRLF one, for a name; L{parseHostName}
+then passed the line feed to the 220 reply, the log lines and
+C{/sessions})."""
 
-_WITH_PORT = re.compile(r"^(?:\[[^\]]*\]|[^:\[\]]+):[0-9]+$")
+_WITH_PORT = re.compile(r"(?:\[[^\]]*\]|[^:\[\]]+):[0-9]+")
 """A name, an IPv4 address or a bracketed IPv6 address, then a port (as
 HTTP's C{Host} header has it), which RFC 7151 does not take."""
 
@@ -40,7 +45,7 @@ def parseHostName(text):
     @raise ValueError: saying why the text is no host name.
     """
     text = text.strip()
-    if _WITH_PORT.match(text):
+    if _WITH_PORT.fullmatch(text):
         raise ValueError("a host name or address, without a port")
     if text.startswith("["):
         if not text.endswith("]"):
@@ -69,7 +74,7 @@ def parseHostName(text):
         name = name[:-1]
     labels = name.split(".")
     if (not name or len(name) > 253
-            or not all(_LABEL.match(label) for label in labels)):
+            or not all(_LABEL.fullmatch(label) for label in labels)):
         raise ValueError("not a host name")
     return name
 

@@ -7,17 +7,22 @@ loopback endpoint too: the users' names, their addresses and the paths
 they transfer.
 
 The user of a local client is its socket's owner: told by the kernel on
-a C{unix:} endpoint (C{SO_PEERCRED}), found in C{/proc/net/tcp} and
-C{/proc/net/tcp6} (the client's socket, whose ends are the connection's
-ends swapped) on a TCP one. A client whose user cannot be found is
-refused when it is local: its address is a loopback one or the
-endpoint's own, or it uses a C{unix:} endpoint.
+a C{unix:} endpoint (C{SO_PEERCRED}), and on a TCP one asked of it by the
+connection's ends (L{ftpkit.ops.sockdiag}: one lookup) or, where it does
+not answer, found in C{/proc/net/tcp} and C{/proc/net/tcp6} (the
+client's socket, whose ends are the connection's ends swapped; the
+kernel writes a line there for every socket of the machine). A client
+whose user cannot be found is refused when it is local: its address is
+a loopback one or the endpoint's own, or it uses a C{unix:} endpoint.
 """
 
+import errno
 import ipaddress
 import os
 import socket
 import struct
+
+from ftpkit.ops import sockdiag
 
 TCP_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
 """The kernel's tables of this network namespace's TCP sockets."""
@@ -56,7 +61,14 @@ def socketOwner(lines, local, remote):
     @return: the user id owning the open TCP socket with those ends, or
         C{None} when there is none.
     """
+    # Only a line holding the socket's port as the kernel writes it (four
+    # upper-case hex digits, then the space after an address) is read:
+    # parsing every line of a busy machine's tables cost each request
+    # for /sessions the reactor's time for each socket open.
+    port = ":%04X " % (local[1],)
     for line in lines:
+        if port not in line:
+            continue
         fields = line.split()
         if len(fields) < 8 or ":" not in fields[1] or fields[3] == _TIME_WAIT:
             continue
@@ -72,8 +84,12 @@ def socketOwner(lines, local, remote):
 def _tcpPeerUser(peer, host, tables):
     """
     @return: the user id of this machine's socket at the other end of a
-        TCP connection from C{peer} to C{host}, or C{None}.
+        TCP connection from C{peer} to C{host}, or C{None}: asked of the
+        kernel (L{ftpkit.ops.sockdiag}), else looked for in C{tables}.
     """
+    owner = sockdiag.socketOwner(peer, host)
+    if owner is not None and owner is not sockdiag.UNKNOWN:
+        return owner
     for path in tables:
         try:
             with open(path) as f:
@@ -115,6 +131,32 @@ def _ipEnd(address):
         return None
 
 
+def isThisMachine(address):
+    """
+    @param address: an C{ipaddress} address, neither a loopback one nor
+        the endpoint's own.
+    @return: whether it may be an address of this machine (in this
+        network namespace), where a local user's socket could be: one a
+        socket can bind to (anything else but C{EADDRNOTAVAIL}, an
+        IPv6 link-local address without its zone, counts as this
+        machine's). A client from any other address is on another
+        machine, and none of this machine's sockets has that end: looking
+        for it read both tables whole, the most each request could cost.
+    """
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    try:
+        probe = socket.socket(family, socket.SOCK_DGRAM)
+    except OSError:
+        # No descriptor left: looked for in the tables, as before.
+        return True
+    with probe:
+        try:
+            probe.bind((str(address), 0))
+        except OSError as e:
+            return e.errno != errno.EADDRNOTAVAIL
+    return True
+
+
 def mayReadSessions(transport, tables=TCP_TABLES, uid=None):
     """
     @param transport: a connection to the C{--metrics} endpoint.
@@ -132,7 +174,10 @@ def mayReadSessions(transport, tables=TCP_TABLES, uid=None):
             return False
         owner = unixPeerUser(handle)
     else:
+        local = peer[0].is_loopback or peer[0] == host[0]
+        if not (local or isThisMachine(peer[0])):
+            return True
         owner = _tcpPeerUser(peer, host, tables)
         if owner is None:
-            return not (peer[0].is_loopback or peer[0] == host[0])
+            return not local
     return owner in (0, uid)

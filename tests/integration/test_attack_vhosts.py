@@ -69,6 +69,27 @@ class HostZoneTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual([reply[:4] for reply in replies],
                          [b"501 ", b"501 ", b"220 "])
 
+    async def test_lineFeedRefused(self):
+        """
+        A name holding a line feed (a bare LF inside a command that ends
+        with CRLF, as a client whose lines end with CRLF sends it in one
+        piece) gets C{501}, not a C{220} taking C{ftp\\n.example} as the
+        host, which went on to the log lines of the session's login and
+        to C{/sessions}; the same client's next C{HOST} is served.
+        """
+        def run():
+            client = RawClient(self.server.port)
+            try:
+                client.sock.sendall(b"NOOP\r\nHOST ftp\n.example\r\n")
+                return [client.reply(), client.reply(),
+                        client.command("HOST ftp.example")]
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual([reply[:4] for reply in replies],
+                         [b"200 ", b"501 ", b"220 "], replies)
+
 
 class VirtualHostQuotaTests(unittest.TestCase):
     """

@@ -21,10 +21,11 @@ from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from ftpkit.ops import who
+from ftpkit.ops import peeruser, sockdiag, who
 from ftpkit.ops.peeruser import mayReadSessions, socketOwner
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
+from tests.tlssupport import hasIPv6
 
 NOBODY = 65534
 """The user id of C{nobody}, another local user."""
@@ -147,6 +148,152 @@ class MayReadTests(unittest.TestCase):
         transport = StringTransport(hostAddress=UNIXAddress(b"/s"),
                                     peerAddress=UNIXAddress(None))
         self.assertFalse(mayReadSessions(transport, uid=500))
+
+
+class LookupCostTests(unittest.TestCase):
+    """
+    A request for C{/sessions} reads no more of the kernel's tables than
+    it must: each line parsed cost the reactor's time, for every socket
+    of the machine at every request, which anyone reaching the endpoint
+    could ask for again and again.
+    """
+
+    def setUp(self):
+        self.parsed = []
+        real = peeruser._address
+
+        def counted(text):
+            self.parsed.append(text)
+            return real(text)
+
+        self.patch(peeruser, "_address", counted)
+        self.others = [tableLine(("127.0.0.1", 41000 + i),
+                                 ("127.0.0.1", 9102), NOBODY)
+                       for i in range(1000)]
+
+    def test_otherPortsSkipped(self):
+        """
+        Only the lines holding the socket's port are parsed.
+        """
+        lines = [HEADER, *self.others,
+                 tableLine(("127.0.0.1", 40000), ("127.0.0.1", 9102), 500)]
+        local = (ipaddress.ip_address("127.0.0.1"), 40000)
+        remote = (ipaddress.ip_address("127.0.0.1"), 9102)
+        self.assertEqual(socketOwner(lines, local, remote), 500)
+        self.assertLessEqual(len(self.parsed), 2)
+
+    def test_otherMachineNotLookedUp(self):
+        """
+        A client from an address of no interface of this machine (one of
+        TEST-NET-1) is let in without a look at the tables, where no
+        socket of this machine can have its end.
+        """
+        table = os.path.abspath(self.mktemp())
+        with open(table, "w") as f:
+            f.writelines([HEADER, *self.others, tableLine(
+                ("127.0.0.1", 40000), ("127.0.0.1", 9102), NOBODY)])
+        transport = StringTransport(
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 9102),
+            peerAddress=IPv4Address("TCP", "192.0.2.7", 40000))
+        self.assertTrue(mayReadSessions(transport, tables=[table], uid=500))
+        self.assertEqual(self.parsed, [])
+
+    def connection(self, family, host):
+        """
+        @return: the two ends, C{(ipaddress address, port)}, of a client
+            socket connected over loopback (closed at the test's end).
+        """
+        listener = socket.socket(family)
+        self.addCleanup(listener.close)
+        listener.bind((host, 0))
+        listener.listen(1)
+        client = socket.socket(family)
+        self.addCleanup(client.close)
+        client.connect(listener.getsockname()[:2])
+        accepted, _ = listener.accept()
+        self.addCleanup(accepted.close)
+        return tuple((ipaddress.ip_address(end[0]), end[1])
+                     for end in (client.getsockname(), client.getpeername()))
+
+    def test_localClientAskedOfKernel(self):
+        """
+        A local client's user is told by the kernel, by the connection's
+        ends: the tables (here none) are not read for it.
+        """
+        client, endpoint = self.connection(socket.AF_INET, "127.0.0.1")
+        if sockdiag.socketOwner(client, endpoint) is sockdiag.UNKNOWN:
+            raise unittest.SkipTest("no NETLINK_SOCK_DIAG here")
+        transport = StringTransport(
+            hostAddress=IPv4Address("TCP", str(endpoint[0]), endpoint[1]),
+            peerAddress=IPv4Address("TCP", str(client[0]), client[1]))
+        self.assertTrue(mayReadSessions(transport, tables=[],
+                                        uid=os.geteuid()))
+
+
+class SockDiagTests(unittest.TestCase):
+    """
+    L{sockdiag.socketOwner} asks the kernel who owns a socket by its
+    ends; L{sockdiag.parseReply} reads only a reply naming those ends.
+    """
+
+    def setUp(self):
+        if sockdiag.socketOwner(
+                (ipaddress.ip_address("127.0.0.1"), 1),
+                (ipaddress.ip_address("127.0.0.1"), 1)) is sockdiag.UNKNOWN:
+            raise unittest.SkipTest("no NETLINK_SOCK_DIAG here")
+
+    def test_owners(self):
+        """
+        A connected socket's owner, IPv4, IPv6 and an IPv6 socket over
+        IPv4 (mapped) alike; C{None} for ends no socket has.
+        """
+        ends = LookupCostTests.connection
+        cases = [(socket.AF_INET, "127.0.0.1")]
+        if hasIPv6():
+            cases.append((socket.AF_INET6, "::1"))
+        for family, host in cases:
+            client, server = ends(self, family, host)
+            self.assertEqual(sockdiag.socketOwner(client, server),
+                             os.geteuid())
+            self.assertIsNone(sockdiag.socketOwner((client[0], 1), server))
+        if not hasIPv6():
+            return
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        mapped = socket.socket(socket.AF_INET6)
+        self.addCleanup(mapped.close)
+        mapped.connect(("::ffff:127.0.0.1", listener.getsockname()[1]))
+        accepted, peer = listener.accept()
+        self.addCleanup(accepted.close)
+        self.assertEqual(sockdiag.socketOwner(
+            (ipaddress.ip_address(peer[0]), peer[1]),
+            (ipaddress.ip_address("127.0.0.1"), listener.getsockname()[1])),
+            os.geteuid())
+
+    def test_listenerNotOwner(self):
+        """
+        Ends no connection has, whose first a socket listens on (which
+        the kernel's lookup gives), have no owner.
+        """
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        self.assertIsNone(sockdiag.socketOwner(
+            (ipaddress.ip_address("127.0.0.1"), port),
+            (ipaddress.ip_address("127.0.0.2"), 40000)))
+
+    def test_shortReplies(self):
+        """
+        A reply too short to read is no answer.
+        """
+        ends = ((ipaddress.ip_address("127.0.0.1"), 1),) * 2
+        for reply in (b"", b"\0" * 16, sockdiag.query(*ends)[:20]):
+            self.assertIs(sockdiag.parseReply(reply, *ends),
+                          sockdiag.UNKNOWN)
 
 
 def curl(*arguments, uid=None):

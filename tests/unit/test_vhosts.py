@@ -65,12 +65,12 @@ class ParseHostNameTests(unittest.TestCase):
 
     def test_notNames(self):
         """
-        Spaces, empty labels, bad characters and over-long names are
-        refused.
+        Spaces, empty labels, bad characters (a line feed ending a label
+        inside the name too) and over-long names are refused.
         """
         for bad in ("", "a b", "a..b", "-a.example", "a_b.example",
                     "a" * 64 + ".example", ".".join(["a" * 60] * 5),
-                    "a\r\n230 x"):
+                    "a\r\n230 x", "ftp\n.example", "a\n.b\n.c"):
             self.assertRaises(ValueError, parseHostName, bad)
 
 
