@@ -1,0 +1,215 @@
+"""
+The C{LIST} lines of a listing sorted by time or reversed
+(L{ftpkit.protocol.listingorder}) made from C{os.stat} results, as pure
+functions: where the listing reads its entries (a local directory's,
+L{ftpkit.interfaces.IStatListing}), each is formatted by L{SortingFormat}
+into a record, its sort key before its line, and the records of the
+whole listing are sorted as bytes, in C (L{sortedRecords}); the keys are
+cut off as the lines are sent (L{SortedLines}).
+
+So the listing is read as a plain C{LIST} reads it, no
+L{ftpkit.fileinfo.FileInfo} made an entry, and the listings' cache
+(L{ftpkit.shells.listingcache}) keeps the records under their format's
+key as it keeps C{LIST}'s lines: a directory listed again is replayed,
+its entries whose lines may change without an event on it (a
+subdirectory, a link followed, a file of several names) described
+again, their keys with them, so that no order goes stale; a directory
+whose records are not cached is formatted from the entries the cache
+holds of it, if any, without reading it.
+
+The order is L{ftpkit.protocol.listingorder.ordered}'s: a key is the
+entry's modification time, made to sort newest first as 16 hex digits
+(L{timeKey}), for C{t}; then its name, in an encoding whose bytes sort as
+the text's code points do (L{nameKey}), and a NUL, which no name holds
+and which sorts before any character: entries of one time sort by name,
+a name before the longer ones it begins. Reversed under C{r}: no two
+entries have one key, so the reverse of the order is the order the
+reversed key gives.
+"""
+
+import re
+import struct
+from bisect import bisect_right
+
+from ftpkit.protocol.listing import ListFormat
+from ftpkit.protocol.listinglines import byName, encodeLines
+
+_DOUBLE = struct.Struct(">d")
+_BITS = struct.Struct(">Q")
+_SIGN = 1 << 63
+_ALL = (1 << 64) - 1
+
+LEFT_OUT = "\0"
+"""The record of an entry whose line is left out of the listing (its name
+holds CR or LF: L{encodeLines}): counted among the entries, as the
+listing read as L{ftpkit.fileinfo.FileInfo} values counts it, and sorted
+first, to be dropped (L{sortedRecords})."""
+
+_LEFT_OUT = LEFT_OUT.encode()
+
+_KEY = re.compile(rb"^[^\0]*\0", re.MULTILINE)
+"""A record's key and the NUL after it, at the start of each line."""
+
+
+def timeKey(mtime):
+    """
+    @param mtime: a modification time, seconds since the epoch.
+    @return: 16 hex digits that sort, as text, newest first: the bits of
+        the time's negation as a double, made to sort as an unsigned
+        number (positive values above negative ones, negative ones in
+        reverse). C{0.0} and C{-0.0} are one time, as C{ordered}'s
+        C{-mtime} makes them.
+    """
+    bits = _BITS.unpack(_DOUBLE.pack(0.0 - mtime))[0]
+    return "%016x" % (bits ^ _ALL if bits & _SIGN else bits | _SIGN)
+
+
+def nameKey(name):
+    """
+    @param name: an entry's name, text; a name read from disk holds
+        surrogates (U+DC80 to U+DCFF) for bytes not UTF-8.
+    @return: text whose C{surrogateescape} UTF-8 encoding sorts as the
+        name does: the name itself but where it holds surrogates, which
+        that encoding would make single bytes, sorting among the
+        characters from U+0080; those are given UTF-8's three bytes for
+        their code points (C{surrogatepass}), in their place.
+    """
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogatepass").decode(
+            "utf-8", "surrogateescape")
+    return name
+
+
+class SortingFormat:
+    """
+    How a listing read whole to be sorted formats its batches where it
+    reads them (L{ftpkit.interfaces.IStatListing.nextFormattedBatch}):
+    C{LIST}'s lines, each after its entry's sort key and a NUL, one record
+    a line. Cached as C{LIST}'s lines are (C{cacheKey}, C{cacheStamp},
+    C{linesKept}), under a key of its own.
+    """
+
+    def __init__(self, now, byTime):
+        """
+        @param now: the current time, seconds since the epoch.
+        @param byTime: whether the keys begin with the time (C{t}), or are
+            the names alone.
+        """
+        self._lines = ListFormat(now)
+        self._byTime = byTime
+
+    def cacheKey(self):
+        """
+        See L{ListFormat.cacheKey}.
+
+        @return: a key of records, with the time or without.
+        """
+        return ("LIST records", self._byTime)
+
+    def cacheStamp(self):
+        """
+        See L{ListFormat.cacheStamp}.
+
+        @return: the time the lines are formatted at.
+        """
+        return self._lines.cacheStamp()
+
+    def linesKept(self, stamp, mtimes):
+        """
+        See L{ListFormat.linesKept}: the lines' dates decide.
+
+        @param stamp: what L{cacheStamp} gave for the records kept.
+        @param mtimes: their entries' sorted modification times.
+        @return: whether this format gives those records too.
+        """
+        return self._lines.linesKept(stamp, mtimes)
+
+    def stats(self, batch, owner, group):
+        """
+        Format a batch straight from C{os.stat} results.
+
+        @param batch: as for L{ListFormat.stats}; names are path segments
+            (no NUL).
+        @param owner: gives the name of a user id.
+        @param group: gives the name of a group id.
+        @return: a record an entry, each ending in CRLF: its key, a NUL and
+            the line L{ListFormat.stats} gives it; L{LEFT_OUT} for an
+            entry whose line is left out.
+        """
+        batch = sorted(batch, key=byName)
+        lines = self._lines.statLines(batch, owner, group)
+        if self._byTime:
+            records = [f"{timeKey(result.st_mtime)}{nameKey(name)}\0{line}"
+                       for (name, result), line in zip(batch, lines)]
+        else:
+            records = [f"{nameKey(name)}\0{line}"
+                       for (name, _), line in zip(batch, lines)]
+        joined = "".join(records)
+        if "\r" in joined or "\n" in joined:
+            records = [LEFT_OUT if "\r" in record or "\n" in record
+                       else record for record in records]
+        return encodeLines(records)
+
+
+def sortedRecords(batches, letters):
+    """
+    Sort a listing's records.
+
+    @param batches: the bytes of every batch of the listing, formatted by
+        a L{SortingFormat} of C{letters}.
+    @param letters: the listing command's option letters
+        (L{ftpkit.protocol.listingorder.isOrdered}).
+    @return: a list of the records, without their line ends, in the
+        order of L{ftpkit.protocol.listingorder.ordered}; the records of
+        lines left out (L{LEFT_OUT}) dropped.
+    """
+    records = b"".join(batches).split(b"\r\n")
+    records.pop()
+    records.sort()
+    del records[:bisect_right(records, _LEFT_OUT)]
+    if "r" in letters:
+        records.reverse()
+    return records
+
+
+class SortedLines:
+    """
+    The lines of sorted records (L{sortedRecords}), a batch at a time as
+    the data connection takes them, read as a listing that formats its
+    own batches is (C{nextFormattedBatch}: see
+    L{ftpkit.data.movers.listings.ListingReadFile}); each batch's records
+    let go once its lines are made.
+    """
+
+    def __init__(self, records, batchSize):
+        """
+        @param records: the sorted records; this list is emptied as the
+            lines are made.
+        @param batchSize: the most lines a batch.
+        """
+        self._records = records
+        self._batchSize = batchSize
+
+    def nextFormattedBatch(self, format):
+        """
+        @param format: unused: the lines were formatted as they were read.
+        @return: the next batch's lines, each ending in CRLF, or C{None}
+            once every line was given.
+        """
+        records = self._records
+        if not records:
+            return None
+        size = self._batchSize
+        data = _KEY.sub(b"", b"\r\n".join(records[:size]))
+        del records[:size]
+        return data + b"\r\n"
+
+    def close(self):
+        """
+        Let the records not sent go.
+        """
+        self._records = []
