@@ -2,16 +2,27 @@
 Tests for L{ftpkit.protocol.orderedlines}: the lines of a listing sorted
 by time or reversed, made from C{os.stat} results, are those of
 L{ftpkit.protocol.listingorder.ordered} of the same entries described as
-L{ftpkit.fileinfo.FileInfo} values.
+L{ftpkit.fileinfo.FileInfo} values; and for the sort budget's share of a
+process (L{ftpkit.protocol.listingorder.processBudget}).
 """
 
 import os
 import random
 import sys
 
+from twisted.cred.portal import Portal
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.protocol.listingorder import OrderedFormat, ordered
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
+from ftpkit.protocol.listingorder import (
+    SORT_BUDGET,
+    SORT_LIMIT,
+    OrderedFormat,
+    ordered,
+    processBudget,
+)
 from ftpkit.protocol.orderedlines import (
     SortedLines,
     SortingFormat,
@@ -163,3 +174,28 @@ class SortedLinesTests(SynchronousTestCase):
         lines.close()
         self.assertIsNone(lines.nextFormattedBatch(None))
 
+
+class ProcessBudgetTests(SynchronousTestCase):
+    """
+    Tests for L{processBudget}.
+    """
+
+    def test_divided(self):
+        """
+        The server's budget is divided among its processes, each keeping
+        enough for one listing of L{SORT_LIMIT} entries.
+        """
+        self.assertEqual(
+            [processBudget(workers) for workers in (1, 2, 4, 16, 0)],
+            [SORT_BUDGET, SORT_BUDGET // 2, SORT_BUDGET // 4, SORT_LIMIT,
+             SORT_BUDGET])
+
+    def test_factory(self):
+        """
+        The server's factory takes its process's share, by C{--workers}.
+        """
+        for workers in (1, 4):
+            factory = FTPFactory(Portal(None), ServerConfig(workers=workers),
+                                 reactor=Clock())
+            self.assertEqual(factory.sortBudget.free,
+                             processBudget(workers))
