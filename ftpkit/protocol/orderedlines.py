@@ -18,7 +18,7 @@ whose records are not cached is formatted from the entries the cache
 holds of it, if any, without reading it.
 
 The order is L{ftpkit.protocol.listingorder.ordered}'s: a key is the
-entry's modification time, made to sort newest first as 16 hex digits
+entry's modification time, made to sort newest first as hex digits
 (L{timeKey}), for C{t}; then its name, in an encoding whose bytes sort as
 the text's code points do (L{nameKey}), and a NUL, which no name holds
 and which sorts before any character: entries of one time sort by name,
@@ -27,17 +27,19 @@ entries have one key, so the reverse of the order is the order the
 reversed key gives.
 """
 
-import re
 import struct
+import sys
+from array import array
 from bisect import bisect_right
 
 from ftpkit.protocol.listing import ListFormat
 from ftpkit.protocol.listinglines import byName, encodeLines
 
 _DOUBLE = struct.Struct(">d")
-_BITS = struct.Struct(">Q")
-_SIGN = 1 << 63
-_ALL = (1 << 64) - 1
+
+_COMPLEMENT = str.maketrans("0123456789abcdef", "fedcba9876543210")
+"""Each hex digit to its complement: the digits of a number's bits
+complemented, which sort the other way round."""
 
 LEFT_OUT = "\0"
 """The record of an entry whose line is left out of the listing (its name
@@ -47,21 +49,39 @@ first, to be dropped (L{sortedRecords})."""
 
 _LEFT_OUT = LEFT_OUT.encode()
 
-_KEY = re.compile(rb"^[^\0]*\0", re.MULTILINE)
-"""A record's key and the NUL after it, at the start of each line."""
-
 
 def timeKey(mtime):
     """
     @param mtime: a modification time, seconds since the epoch.
-    @return: 16 hex digits that sort, as text, newest first: the bits of
-        the time's negation as a double, made to sort as an unsigned
-        number (positive values above negative ones, negative ones in
-        reverse). C{0.0} and C{-0.0} are one time, as C{ordered}'s
-        C{-mtime} makes them.
+    @return: 17 characters that sort, as text, newest first: C{"a"} and
+        the hex digits of the time's bits as a double, each complemented,
+        for a time from 1970 on (whose bits grow with it); C{"b"} and
+        those digits as they are for an earlier one (whose bits grow
+        with its distance before 1970). C{0.0} and C{-0.0} are one time,
+        as C{ordered}'s C{-mtime} makes them.
     """
-    bits = _BITS.unpack(_DOUBLE.pack(0.0 - mtime))[0]
-    return "%016x" % (bits ^ _ALL if bits & _SIGN else bits | _SIGN)
+    mtime += 0.0
+    if mtime >= 0.0:
+        return "a" + _DOUBLE.pack(mtime).hex().translate(_COMPLEMENT)
+    return "b" + _DOUBLE.pack(mtime).hex()
+
+
+def timeKeys(mtimes):
+    """
+    The L{timeKey} of each of many times, the digits of all made at once
+    (in C, not a time at a time) where every one is after 1970.
+
+    @param mtimes: the times, a list.
+    @return: a list of their keys, in their order.
+    """
+    times = array("d", mtimes)
+    if not times or min(times) <= 0.0:
+        return list(map(timeKey, times))
+    if sys.byteorder == "little":
+        times.byteswap()
+    digits = times.tobytes().hex().translate(_COMPLEMENT)
+    return ["a" + digits[start:start + 16]
+            for start in range(0, len(digits), 16)]
 
 
 def nameKey(name):
@@ -143,8 +163,9 @@ class SortingFormat:
         batch = sorted(batch, key=byName)
         lines = self._lines.statLines(batch, owner, group)
         if self._byTime:
-            records = [f"{timeKey(result.st_mtime)}{nameKey(name)}\0{line}"
-                       for (name, result), line in zip(batch, lines)]
+            keys = timeKeys([result.st_mtime for _, result in batch])
+            records = [f"{key}{nameKey(name)}\0{line}"
+                       for (name, _), key, line in zip(batch, keys, lines)]
         else:
             records = [f"{nameKey(name)}\0{line}"
                        for (name, _), line in zip(batch, lines)]
@@ -204,7 +225,8 @@ class SortedLines:
         if not records:
             return None
         size = self._batchSize
-        data = _KEY.sub(b"", b"\r\n".join(records[:size]))
+        data = b"\r\n".join([record.partition(b"\0")[2]
+                              for record in records[:size]])
         del records[:size]
         return data + b"\r\n"
 

@@ -29,6 +29,7 @@ from ftpkit.protocol.orderedlines import (
     nameKey,
     sortedRecords,
     timeKey,
+    timeKeys,
 )
 from ftpkit.shells.disklistings import describe, groupName, ownerName
 
@@ -55,6 +56,15 @@ class KeyTests(SynchronousTestCase):
         self.assertEqual(keys, sorted(times, reverse=True))
         self.assertEqual(timeKey(0.0), timeKey(-0.0))
         self.assertEqual(len(set(map(timeKey, times))), len(times) - 1)
+
+    def test_timeKeys(self):
+        """
+        L{timeKeys} gives each time's L{timeKey}, whether every time is
+        after 1970 (the digits made at once) or not.
+        """
+        after = [1e9, 1700000000.25, 5e-324, 2.0 ** 40, 1e9]
+        for times in [after, after + [0.0], after + [-0.0, -3.5], [], [7]]:
+            self.assertEqual(timeKeys(times), list(map(timeKey, times)))
 
     def test_nameKey(self):
         """
