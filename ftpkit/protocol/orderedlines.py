@@ -202,17 +202,19 @@ class SortedLines:
     The lines of sorted records (L{sortedRecords}), a batch at a time as
     the data connection takes them, read as a listing that formats its
     own batches is (C{nextFormattedBatch}: see
-    L{ftpkit.data.movers.listings.ListingReadFile}); each batch's records
-    let go once its lines are made.
+    L{ftpkit.data.movers.listings.ListingReadFile}). The keys are cut off
+    at once, so that a listing its client is slow to take (or never
+    takes) holds its lines alone, each batch's let go once sent: a key
+    holds the name again, which is most of a line where names are long.
     """
 
     def __init__(self, records, batchSize):
         """
-        @param records: the sorted records; this list is emptied as the
-            lines are made.
+        @param records: the sorted records; this list is emptied.
         @param batchSize: the most lines a batch.
         """
-        self._records = records
+        self._lines = [record.partition(b"\0")[2] for record in records]
+        records.clear()
         self._batchSize = batchSize
 
     def nextFormattedBatch(self, format):
@@ -221,17 +223,16 @@ class SortedLines:
         @return: the next batch's lines, each ending in CRLF, or C{None}
             once every line was given.
         """
-        records = self._records
-        if not records:
+        lines = self._lines
+        if not lines:
             return None
         size = self._batchSize
-        data = b"\r\n".join([record.partition(b"\0")[2]
-                              for record in records[:size]])
-        del records[:size]
+        data = b"\r\n".join(lines[:size])
+        del lines[:size]
         return data + b"\r\n"
 
     def close(self):
         """
-        Let the records not sent go.
+        Let the lines not sent go.
         """
-        self._records = []
+        self._lines = []

@@ -177,9 +177,12 @@ class SortedLinesTests(SynchronousTestCase):
 
     def test_closed(self):
         """
-        Closed, the lines not sent are let go.
+        The records given are let go at once (their lines kept); closed,
+        the lines not sent are let go.
         """
-        lines = SortedLines([b"k\0one", b"k\0two"], 1)
+        records = [b"k\0one", b"k\0two"]
+        lines = SortedLines(records, 1)
+        self.assertEqual(records, [])
         self.assertEqual(lines.nextFormattedBatch(None), b"one\r\n")
         lines.close()
         self.assertIsNone(lines.nextFormattedBatch(None))
