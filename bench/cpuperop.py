@@ -18,6 +18,10 @@ operation:
     files have sizes and modification times of their own (spread over
     about two years, so that a listing shows both dates with a time and
     dates with a year), as a directory filled over time has;
+  - C{list-t}: C{LIST -t} of that directory (newest first: read whole and
+    sorted before a line is sent), one session as for C{list}; with
+    C{--ftpkit-arg=--no-listing-cache} every listing reads the directory
+    (cold), else each is answered from the listings' cache (warm);
   - C{listr}, C{nlstr}: C{LIST -R} and C{NLST -R} of a tree of as many
     entries: L{TREE_DIRECTORIES} directories of such files (within
     ftpkit's default C{--recursive-listing-entries}, so never cut);
@@ -66,9 +70,9 @@ from bench.servers import SERVERS, Ftpkit, FtpkitBaseline, SystemServer
 from bench.spent import CREATE_WARNING, createCost, setAside
 
 SIZE = 16 * 1024
-SCENARIOS = ("login", "login-tls", "noop-tls", "retr", "stor", "list", "mlsd",
-             "nlst", "listr", "nlstr", "listeach")
-LISTINGS = ("list", "mlsd", "nlst", "listr", "nlstr", "listeach")
+SCENARIOS = ("login", "login-tls", "noop-tls", "retr", "stor", "list", "list-t",
+             "mlsd", "nlst", "listr", "nlstr", "listeach")
+LISTINGS = ("list", "list-t", "mlsd", "nlst", "listr", "nlstr", "listeach")
 """The scenarios that list the directory C{many} or the tree C{tree}."""
 TREES = ("listr", "nlstr", "listeach")
 """The scenarios that list the tree C{tree}."""
@@ -241,7 +245,8 @@ _root = None
 _entries = 0
 RUNS = {"login": login, "login-tls": loginTLS, "noop-tls": noopTLS,
         "retr": retr, "stor": stor,
-        "list": listing("LIST many"), "mlsd": listing("MLSD many"),
+        "list": listing("LIST many"), "list-t": listing("LIST -t many"),
+        "mlsd": listing("MLSD many"),
         "nlst": listing("NLST many"), "listr": listing("LIST -R tree"),
         "nlstr": listing("NLST -R tree"), "listeach": listingEach}
 TLS = frozenset(["login-tls", "noop-tls"])

@@ -18,12 +18,22 @@ more session sends C{NOOP} every 10 ms. Printed per run: the server's
 resident memory before the burst, at its highest and after; its CPU
 seconds; the burst's seconds; the slowest and the 99th percentile
 C{NOOP} replies.
+
+C{--stalled-command} is what the stalled sessions send instead of
+C{LIST} (C{"LIST -t many"}: a listing read whole and held until taken);
+then the memory is also read once each has had its C{150} and the
+readers are done (C{rss held}: what the unread listings hold).
+C{--long-names} gives the files names of 246 bytes.
+C{--workers N} starts the server with that many worker processes; its
+memory and CPU are then those of the acceptor and its workers together
+(resident sizes summed: compare the growth, not the sizes).
 """
 
 import argparse
 import ftplib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,17 +42,18 @@ import threading
 import time
 
 from bench.cpuperop import makeDirectory
-from bench.procstat import cpuSeconds, memoryKiB
+from bench.procstat import cpuSeconds, memoryKiB, processTree
 from ftpkit.loopback import quietPort
 
 
-def _start(checkout, root, cache=None):
+def _start(checkout, root, cache=None, workers=1):
     """
     Start a server of a checkout and wait for its greeting.
 
     @param checkout: the checkout's directory.
     @param root: the directory it serves.
     @param cache: its C{--listing-cache}, or C{None} for its default.
+    @param workers: its C{--workers}.
     @return: the C{subprocess.Popen} and its port.
     """
     port = quietPort()
@@ -53,7 +64,8 @@ def _start(checkout, root, cache=None):
         [sys.executable, "-m", "ftpkit", "--listen",
          f"tcp:{port}:interface=127.0.0.1", "--root", root,
          "--auth", "anonymous",
-         *(["--listing-cache", cache] if cache else [])],
+         *(["--listing-cache", cache] if cache else []),
+         *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=checkout, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -80,16 +92,41 @@ def _session(port):
     return client
 
 
-def _list(client, command, start, stall, done, readStalled=False):
+def _stop(server):
+    """
+    Stop a server and every process it started (its workers).
+
+    @param server: its C{subprocess.Popen}.
+    """
+    pids = processTree(server.pid)
+    server.terminate()
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    server.wait()
+
+
+def _list(client, command, start, stall, done, readStalled=False,
+          held=None):
     """
     Send a listing command once C{start} is set, and read its data
     connection to the end (or, to C{stall}, once C{done} is set: then
     close it, or with C{readStalled} read it to the end).
 
+    @param held: released once a stalled session has its C{150}, or
+        C{None}.
     @return: the bytes read.
     """
     start.wait()
     data = client.transfercmd(command)
+    if stall and held is not None:
+        held.release()
     if stall:
         done.wait()
         if not readStalled:
@@ -122,29 +159,49 @@ def _noops(client, done, latencies):
         time.sleep(0.01)
 
 
-def burst(checkout, root, sessions, stalled, cache=None, readStalled=False):
+def _memory(server):
+    """
+    @param server: a server's C{subprocess.Popen}.
+    @return: the resident KiB of it and the processes it started.
+    """
+    return memoryKiB(processTree(server.pid), False)
+
+
+def _cpu(server):
+    """
+    @param server: a server's C{subprocess.Popen}.
+    @return: the CPU seconds of it and the processes it started.
+    """
+    return cpuSeconds(processTree(server.pid))
+
+
+def burst(checkout, root, sessions, stalled, cache=None, readStalled=False,
+          stalledCommand=None, workers=1):
     """
     One run: see the module's docstring.
 
     @return: a C{dict} of the figures.
     """
-    server, port = _start(checkout, root, cache)
+    server, port = _start(checkout, root, cache, workers)
     try:
         clients = [_session(port) for _ in range(sessions + stalled)]
         prober = _session(port)
         time.sleep(0.5)
-        before = memoryKiB([server.pid], False)
-        cpu = cpuSeconds([server.pid])
+        before = _memory(server)
+        cpu = _cpu(server)
         start, done, listed = threading.Event(), threading.Event(), []
+        held = threading.Semaphore(0) if stalledCommand else None
         peak = [before]
         threads = []
         for number, client in enumerate(clients):
             command = "MLSD many" if number % 2 else "LIST many"
             stall = number >= sessions
+            if stall and stalledCommand:
+                command = stalledCommand
 
             def run(client=client, command=command, stall=stall):
                 listed.append(_list(client, command, start, stall, done,
-                                    readStalled))
+                                    readStalled, held))
 
             threads.append(threading.Thread(target=run))
         latencies = []
@@ -153,7 +210,7 @@ def burst(checkout, root, sessions, stalled, cache=None, readStalled=False):
 
         def sample():
             while not done.is_set():
-                peak[0] = max(peak[0], memoryKiB([server.pid], False))
+                peak[0] = max(peak[0], _memory(server))
                 time.sleep(0.02)
 
         sampler = threading.Thread(target=sample)
@@ -166,22 +223,41 @@ def burst(checkout, root, sessions, stalled, cache=None, readStalled=False):
         for thread in threads[:sessions]:
             thread.join()
         seconds = time.monotonic() - began
+        figures = {}
+        if held is not None:
+            for _ in range(stalled):
+                held.acquire(timeout=300)
+            # What the sorted listings' reads left settles.
+            time.sleep(1)
+            figures["rss held MB"] = _memory(server) / 1024
         done.set()
         for thread in threads[sessions:] + [probe, sampler]:
             thread.join()
-        after = memoryKiB([server.pid], False)
+        after = _memory(server)
         latencies.sort()
         return {"rss before MB": before / 1024, "rss peak MB": peak[0] / 1024,
-                "rss after MB": after / 1024,
-                "server cpu s": cpuSeconds([server.pid]) - cpu,
+                **figures, "rss after MB": after / 1024,
+                "server cpu s": _cpu(server) - cpu,
                 "burst s": seconds,
                 "noop max ms": 1000 * latencies[-1],
                 "noop p99 ms": 1000 * latencies[
                     int(0.99 * (len(latencies) - 1))],
                 "listed MB": sum(listed) / 1e6}
     finally:
-        server.kill()
-        server.wait()
+        _stop(server)
+
+
+def lengthen(path):
+    """
+    Give the files of a directory names of 246 bytes (C{--long-names}),
+    as the thirty-first attack sweep's directory had: an unread
+    listing of them is some 3 MB, more than the kernel's buffers take.
+
+    @param path: the directory.
+    """
+    for name in os.listdir(path):
+        os.rename(os.path.join(path, name),
+                  os.path.join(path, name + "-" + "x" * (245 - len(name))))
 
 
 def main(argv=None):
@@ -200,16 +276,22 @@ def main(argv=None):
     parser.add_argument("--listing-cache", default=None)
     parser.add_argument("--read-stalled", action="store_true")
     parser.add_argument("--tmp", default=None)
+    parser.add_argument("--stalled-command", default=None)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--long-names", action="store_true")
     options = parser.parse_args(argv)
     base = tempfile.mkdtemp(prefix="listburst-", dir=options.tmp)
     makeDirectory(os.path.join(base, "many"), options.entries)
+    if options.long_names:
+        lengthen(os.path.join(base, "many"))
     results = {checkout: [] for checkout in options.checkout}
     try:
         for _ in range(options.rounds):
             for checkout in options.checkout:
                 figures = burst(checkout, base, options.sessions,
                                 options.stalled, options.listing_cache,
-                                options.read_stalled)
+                                options.read_stalled,
+                                options.stalled_command, options.workers)
                 results[checkout].append(figures)
                 print(checkout, " ".join(
                     f"{name}={value:.1f}" for name, value in figures.items()),

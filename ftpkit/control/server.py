@@ -35,7 +35,7 @@ from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
-from ftpkit.protocol.listingorder import SortBudget
+from ftpkit.protocol.listingorder import SortBudget, processBudget
 from ftpkit.shells.diskthreads import STUCK_AFTER
 from ftpkit.shells.held import HeldUploads
 
@@ -76,7 +76,9 @@ class FTPFactory(ServerFactory):
         stuck on a file system that no longer answers, counts no more
         while others wait).
     @ivar sortBudget: the L{ftpkit.protocol.listingorder.SortBudget}
-        of the entries that listings sorted by time or reversed hold.
+        of the entries that listings sorted by time or reversed hold: the
+        process's share of the server's
+        (L{ftpkit.protocol.listingorder.processBudget}).
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}): one call of
         each client at a time, held until it ends.
     @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
@@ -152,7 +154,7 @@ class FTPFactory(ServerFactory):
         # past the disk threads' time for stuck calls it counts no more.
         self.listingTurns = Turns(clock=reactor, stuckAfter=STUCK_AFTER)
         self.hashTurns = Turns()
-        self.sortBudget = SortBudget()
+        self.sortBudget = SortBudget(processBudget(self.config.workers))
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
         self._ownUsers = {}

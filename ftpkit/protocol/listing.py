@@ -291,6 +291,22 @@ class ListFormat:
         @return: what L{entries} gives for the C{FileInfo} values of those
             results (with those names for their owner and group).
         """
+        return encodeLines(self.statLines(sorted(batch, key=byName), owner,
+                                          group))
+
+    def statLines(self, batch, owner, group):
+        """
+        The lines of a batch of C{os.stat} results, in the batch's order:
+        what L{stats} joins, once sorted by name (the order its dates are
+        quickest to make in).
+
+        @param batch: as for L{stats}, in the order to give the lines.
+        @param owner: as for L{stats}.
+        @param group: as for L{stats}.
+        @return: a list of one C{LIST} line an entry, text without a line
+            end (not yet left out for holding CR or LF:
+            L{ftpkit.protocol.listinglines.encodeLines} does).
+        """
         heads, dates = self._heads, self._dates
         low, high = recentBounds(self._now)
         lines = []
@@ -298,7 +314,7 @@ class ListFormat:
         # The date of the last second formatted, kept: entries sorted by
         # name are often made in turn, seconds apart or less.
         lastWhole = lastRecent = date = None
-        for name, result in sorted(batch, key=byName):
+        for name, result in batch:
             key = (result.st_mode, result.st_nlink, result.st_uid,
                    result.st_gid)
             head = heads.get(key)
@@ -325,7 +341,7 @@ class ListFormat:
                         if recent else texts[1])
             # str.rjust: what {:8d} gives an int, without parsing a spec.
             add(f"{head}{str(result.st_size).rjust(8)} {date} {name}")
-        return encodeLines(lines)
+        return lines
 
 
 def _statHead(key, owner, group):

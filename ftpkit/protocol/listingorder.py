@@ -14,11 +14,26 @@ listing is read whole before a line is sent (a larger one is sent in
 name order, batch by batch, as without the options)."""
 
 SORT_BUDGET = 100000
-"""The most entries the listings sorted by time or reversed of one process
-hold at once (L{SortBudget}): ten at L{SORT_LIMIT}. Each is held until its
-data connection has taken it, so sessions that ask and never read held a
-whole directory each (some 5 MB for 10,000 long names), with no bound
-over the server."""
+"""The most entries the listings sorted by time or reversed of a server
+hold at once: ten at L{SORT_LIMIT}, shared among the processes of
+C{--workers} (L{processBudget}). Each is held until its data connection
+has taken it, so sessions that ask and never read held a whole directory
+each (some 5 MB for 10,000 long names), with no bound over the
+server."""
+
+
+def processBudget(workers):
+    """
+    The entries one process's L{SortBudget} has: L{SORT_BUDGET} divided
+    among the processes serving sessions side by side, each counting its
+    own sessions' listings, so that the server holds no more with
+    C{--workers} than with one process; never less than L{SORT_LIMIT},
+    so that each can sort the largest listing it sorts.
+
+    @param workers: how many processes serve sessions (C{--workers}).
+    @return: the entries.
+    """
+    return max(SORT_LIMIT, SORT_BUDGET // max(1, workers))
 
 
 def isOrdered(letters):

@@ -108,6 +108,35 @@ async def readListing(listing, limit):
     return entries
 
 
+async def readFormatted(listing, format, limit):
+    """
+    Read a listing's batches formatted where they are read, one line an
+    entry, stopping as soon as they hold more than C{limit} lines, and
+    close it: L{readListing} for a format whose lines are sorted after
+    (L{ftpkit.protocol.orderedlines.SortingFormat}).
+
+    @param listing: an L{IDirectoryListing} providing L{IStatListing}.
+    @param format: given to its C{nextFormattedBatch}: its C{stats} gives
+        a line (ending in CRLF) an entry it is given.
+    @param limit: the most lines wanted.
+    @return: a list of the batches' bytes; C{None} when they hold more
+        than C{limit} lines, of which no more than one batch past
+        C{limit} were read.
+    """
+    batches = []
+    lines = 0
+    try:
+        while (data := await maybeDeferred(listing.nextFormattedBatch,
+                                           format)) is not None:
+            batches.append(data)
+            lines += data.count(b"\r\n")
+            if lines > limit:
+                return None
+    finally:
+        listing.close()
+    return batches
+
+
 def _name(entry):
     return entry[0]
 

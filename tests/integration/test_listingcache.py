@@ -11,7 +11,8 @@ renamed within, into and out of a directory, their modes and times
 changed (times put just inside C{LIST}'s boundaries, crossed as the test
 runs), a subdirectory's entries changed, a file changed through a hard
 link in another directory, links retargeted; the listings: C{LIST},
-C{LIST -a}, C{NLST} and C{MLSD} with facts chosen at random.
+C{LIST -a}, C{NLST} and C{MLSD} with facts chosen at random, and
+C{LIST -t} and C{LIST -ltr} every other step.
 """
 
 import ftplib
@@ -138,6 +139,11 @@ class DifferentialTests(unittest.TestCase):
             self.history.append(f"{step}: {change}")
             for _ in range(2):
                 self.compare(self.pickListing(rng))
+            if step % 2:
+                # Sorted by time (its records cached apart), drawing
+                # nothing from rng, so that the steps stay those above.
+                self.compare(f"LIST -{'t' if step % 4 == 1 else 'ltr'} "
+                             f"{DIRECTORIES[step // 2 % len(DIRECTORIES)]}")
 
     def pickListing(self, rng):
         """
@@ -218,8 +224,10 @@ class DifferentialTests(unittest.TestCase):
             # Listed (and cached) now, and again once the date's form
             # switched: the cached lines must not be used then.
             self.compare(f"LIST {directory}")
+            self.compare(f"LIST -t {directory}")
             time.sleep(1.2)
             self.compare(f"LIST {directory}")
+            self.compare(f"LIST -t {directory}")
             return "listed across the boundary"
         if kind == 6 and files:
             target = rng.choice(["d1", "d2", "big"])
@@ -330,7 +338,7 @@ class WorkersTests(unittest.TestCase):
             lambda path: os.unlink(path),
         ]
         for step, change in enumerate(changes):
-            for command in ("LIST d", "MLSD d"):
+            for command in ("LIST d", "MLSD d", "LIST -t d"):
                 expected = _listing(reference, command)
                 for client in sessions:
                     self.assertEqual(_listing(client, command), expected,

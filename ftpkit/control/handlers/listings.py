@@ -10,17 +10,24 @@ from functools import partial
 
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.data.movers.listings import ListingReadFile
-from ftpkit.interfaces import IDirectoryListing, INameListing
+from ftpkit.interfaces import IDirectoryListing, INameListing, IStatListing
 from ftpkit.protocol import (
     listing,
     listingfacts,
     listingorder,
     listingtree,
+    orderedlines,
     paths,
 )
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.protocol.replies import encodeText
-from ftpkit.shells.listings import WholeListing, openListing, readListing
+from ftpkit.shells.listings import (
+    BATCH_SIZE,
+    WholeListing,
+    openListing,
+    readFormatted,
+    readListing,
+)
 from ftpkit.shells.treelisting import readTree, walkShell
 
 
@@ -174,10 +181,13 @@ class ListingCommands:
     async def _sendOrdered(self, entries, letters, description):
         """
         Read a directory's listing whole and send it in the order its
-        options ask for (L{listingorder.ordered}), formatted batch by
-        batch as the data connection takes it; the entries a streamed
-        listing holds meanwhile are taken from the process's
-        L{listingorder.SortBudget} (C{factory.sortBudget}).
+        options ask for (L{listingorder.ordered}), batch by batch as the
+        data connection takes it; the entries a streamed listing holds
+        meanwhile are taken from the process's L{listingorder.SortBudget}
+        (C{factory.sortBudget}). A listing that formats its own batches
+        (a local directory's, L{IStatListing}) is read as C{LIST} reads
+        it, its lines sorted as records (L{orderedlines}), cached as
+        C{LIST}'s are; any other, as L{ftpkit.fileinfo.FileInfo} values.
 
         @param entries: the directory's L{IDirectoryListing}, or its
             C{(name, info)} pairs, already read.
@@ -187,18 +197,33 @@ class ListingCommands:
             directory has more entries than the budget had left (or than
             L{listingorder.SORT_LIMIT}).
         """
-        format = listingorder.OrderedFormat(time.time())
+        now = time.time()
+        format = listingorder.OrderedFormat(now)
         if not IDirectoryListing.providedBy(entries):
             return await self._sendListing(
                 listingorder.ordered(entries, letters), format, description)
         budget = self.factory.sortBudget
         held = budget.take(listingorder.SORT_LIMIT)
+        records = IStatListing.providedBy(entries)
         try:
-            read = await self.whileOpening(readListing(entries, held))
+            if records:
+                read = await self.whileOpening(readFormatted(
+                    entries, orderedlines.SortingFormat(
+                        now, "t" in letters), held))
+                if read is not None:
+                    read = orderedlines.sortedRecords(read, letters)
+            else:
+                read = await self.whileOpening(readListing(entries, held))
             if read is None:
                 return None
             budget.give(held - len(read))
             held = len(read)
+            if records:
+                return await self.sendFile(
+                    ListingReadFile(orderedlines.SortedLines(read, BATCH_SIZE),
+                                    None, formatted=True),
+                    True, description, "Here comes the directory listing",
+                    listing=True)
             return await self._sendListing(
                 listingorder.ordered(read, letters), format, description)
         finally:
