@@ -12,6 +12,8 @@ stops a connection as C{SIGSTOP} would stop sshd's session process.
 import ftplib
 import io
 import os
+import signal
+import subprocess
 
 from twisted.trial import unittest
 
@@ -19,7 +21,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.serverprocess import TIMEOUT
+from tests.serverprocess import TIMEOUT, ServerProcess
 from tests.stallingproxy import StallingProxy
 from tests.storageservers import sshServer
 
@@ -111,3 +113,34 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
                          "451 Storage did not answer in time; try again later")
         self.assertEqual(replies["retrieved"], b"0123456789")
 
+
+class StalledShutdownTests(unittest.TestCase):
+    """
+    C{SIGTERM} ends a server whose SFTP call is stuck.
+    """
+
+    def test_sigterm(self):
+        """
+        With a call stuck far short of its deadline, the server exits at
+        C{SIGTERM} once its shutdown grace is over, within the waits of
+        the tests.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        with open(os.path.join(root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        argument, proxy = realmArgument(self, root, 3600)
+        server = ServerProcess(self, ["--realm", argument, "--auth",
+                                      "anonymous", "--shutdown-grace", "1"])
+        server.waitForGreeting()
+        client = server.login()
+        self.assertTrue(client.sendcmd("TYPE I").startswith("200"))
+        self.assertEqual(client.sendcmd("SIZE f.bin"), "213 10")
+        proxy.stall()
+        client.putcmd("MDTM f.bin")
+        self.assertTrue(proxy.waitForHeld(), "the call never reached SFTP")
+        server.signal(signal.SIGTERM)
+        try:
+            server.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.fail("the server did not exit; log:\n" + server.log())
