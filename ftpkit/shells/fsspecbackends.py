@@ -402,9 +402,13 @@ class SFTPBackend(_PosixBackend):
         """
         See L{Backend.recover}: when the SSH connection is gone (the server
         restarted, the network dropped it), open a new one, so that the
-        next command works; files open on the old one stay broken.
+        next command works; files open on the old one stay broken. (A
+        filesystem without an SSH client has none to open again.)
         """
-        transport = fs.client.get_transport()
+        client = getattr(fs, "client", None)
+        if client is None:
+            return
+        transport = client.get_transport()
         if transport is None or not transport.is_active():
             reconnect(fs)
 

@@ -58,21 +58,25 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
         os.makedirs(self.root)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"0123456789")
+        # Cleanups run last first: the proxy's close (added after) frees a
+        # call stuck on it before this closes the connection.
+        self.realm = None
+        self.addCleanup(self.closeConnection)
         argument, self.proxy = realmArgument(self, self.root, DEADLINE)
         options = tap.Options()
         options.parseOptions(["--realm", argument])
-        self.realm = realm = options["realmObject"]
-        self.server = self.startServer(realm, ServerConfig(loginFailureDelay=0.01))
-        # Cleanups run last first: the proxy's close (added before) frees
-        # a call stuck on it before this closes the connection.
-        self.addCleanup(self.closeConnection, realm)
+        self.realm = options["realmObject"]
+        self.server = self.startServer(self.realm,
+                                       ServerConfig(loginFailureDelay=0.01))
 
-    def closeConnection(self, realm):
+    def closeConnection(self):
         """
         Close the realm's SSH connection once its last calls are over.
         """
-        if realm.fs is not None:
+        realm = self.realm
+        if realm is not None and realm.fs is not None:
             return realm.shellAt(()).call(realm.fs.client.close)
+        return None
 
     def stalledSession(self, client):
         replies = {"before": client.sendcmd("SIZE f.bin")}
