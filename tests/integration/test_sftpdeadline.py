@@ -58,23 +58,22 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
         os.makedirs(self.root)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"0123456789")
-        # Cleanups run last first: the proxy's close (added after) frees a
-        # call stuck on it before this closes the connection.
-        self.realm = None
-        self.addCleanup(self.closeConnection)
         argument, self.proxy = realmArgument(self, self.root, DEADLINE)
         options = tap.Options()
         options.parseOptions(["--realm", argument])
         self.realm = options["realmObject"]
         self.server = self.startServer(self.realm,
                                        ServerConfig(loginFailureDelay=0.01))
+        # Cleanups run last first: this, before the proxy closes (which
+        # would leave nothing to connect to).
+        self.addCleanup(self.closeConnection)
 
     def closeConnection(self):
         """
         Close the realm's SSH connection once its last calls are over.
         """
         realm = self.realm
-        if realm is not None and realm.fs is not None:
+        if realm.fs is not None:
             return realm.shellAt(()).call(realm.fs.client.close)
         return None
 
