@@ -22,10 +22,41 @@ options are parsed (in a realm plugin's C{makeRealm}, before C{twistd}
 forks into the background) is safe, and stops them when the reactor
 shuts down. Its threads are not ftpkit's own disk threads: a slow backend
 never holds up the local disk, nor the other way round.
+
+A call stuck in a library that never times out (a network store that
+stopped answering) must not keep the server from exiting: the reactor's
+shutdown waits for the calls still running at most C{stopWait} seconds,
+and the pool's threads are daemon threads, which the interpreter does not
+wait for at its exit (Twisted's own pool joins its threads, and a
+C{SIGTERM} never ended the process).
 """
 
+import threading
+
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
+
+STOP_WAIT = 10.0
+"""Seconds the reactor's shutdown waits, by default, for the calls still
+running in a pool before the process exits without them."""
+
+_log = Logger()
+
+
+def _daemonThread(*args, **kwargs):
+    """
+    The threads of a L{BlockingPool}: daemon threads, which the
+    interpreter does not wait for at its exit.
+
+    @param args: L{threading.Thread}'s positional arguments.
+    @param kwargs: its keyword arguments.
+    @return: the thread, not started.
+    """
+    thread = threading.Thread(*args, **kwargs)
+    thread.daemon = True
+    return thread
 
 
 class BlockingPool:
@@ -34,9 +65,11 @@ class BlockingPool:
 
     @ivar name: the name given to the threads.
     @ivar size: the most threads.
+    @ivar stopWait: the most seconds the reactor's shutdown waits for the
+        calls still running.
     """
 
-    def __init__(self, name, size=4, reactor=None):
+    def __init__(self, name, size=4, reactor=None, stopWait=STOP_WAIT):
         """
         @param name: a name for the threads (shown by debuggers and
             C{ps -L}).
@@ -46,11 +79,15 @@ class BlockingPool:
             C{sqlite3}'s).
         @param reactor: the reactor to hand results back to; the global
             one when omitted.
+        @param stopWait: the most seconds the reactor's shutdown waits for
+            the calls still running; one still running then is left to
+            end with the process.
         """
         if size < 1:
             raise ValueError("a BlockingPool needs at least one thread")
         self.name = name
         self.size = size
+        self.stopWait = stopWait
         self._reactor = reactor
         self._pool = None
         self._trigger = None
@@ -82,16 +119,46 @@ class BlockingPool:
             self._reactor = reactor
         self._pool = ThreadPool(minthreads=0, maxthreads=self.size,
                                 name=self.name)
+        self._pool.threadFactory = _daemonThread
         self._pool.start()
         self._trigger = self._reactor.addSystemEventTrigger(
             "during", "shutdown", self._stopAtShutdown)
 
     def _stopAtShutdown(self):
         """
-        The reactor is shutting down: L{stop}.
+        The reactor is shutting down: end the threads once the calls
+        already running finish, waiting for them at most L{stopWait}
+        seconds (the threads are stopped from a thread of their own, so
+        that the reactor does not wait on one that never returns).
+
+        @return: a L{Deferred} firing once the threads ended or
+            L{stopWait} passed, or C{None} when none ran.
         """
         self._trigger = None
-        self.stop()
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return None
+        stopped = Deferred()
+
+        def fire():
+            if timer.active():
+                timer.cancel()
+            if not stopped.called:
+                stopped.callback(None)
+
+        def late():
+            _log.warn("{name}: calls still running {seconds:g} s after the"
+                      " server stopped; exiting without them",
+                      name=self.name, seconds=self.stopWait)
+            stopped.callback(None)
+
+        def stop():
+            pool.stop()
+            self._reactor.callFromThread(fire)
+
+        timer = self._reactor.callLater(self.stopWait, late)
+        _daemonThread(target=stop, name=self.name + "-stop").start()
+        return stopped
 
     def stop(self):
         """

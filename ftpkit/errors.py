@@ -204,6 +204,17 @@ class LocalError(FTPError):
     defaultMessage = "Requested action aborted: local error in processing"
 
 
+class StorageTimedOut(LocalError):
+    """
+    A storage call got no answer within its deadline (C{deadline=} of
+    C{--realm fsspec:sftp://...}): its connection was dropped, so that a
+    late answer cannot pass for the next call's, and the next command
+    opens another. Passing (C{451}): the client may try again.
+    """
+
+    defaultMessage = "Storage did not answer in time; try again later"
+
+
 class ServiceUnavailable(FTPError):
     """
     Something the server needs (a user database, say) does not answer;

@@ -83,7 +83,7 @@ class FsspecRealm:
 
     def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
                  anonymousWrite=False, database=None, pool=None,
-                 maxBytes=None, name=""):
+                 maxBytes=None, name="", callDeadline=None):
         """
         @param makeFilesystem: makes the fsspec filesystem (blocking;
             called once, in a thread, at the first login that finds none).
@@ -103,6 +103,9 @@ class FsspecRealm:
         @param name: what names the store in every process of the server
             (its C{--realm} argument): the workers of C{--workers} share
             the quota usage of the homes of one name.
+        @param callDeadline: the seconds each call on an SFTP store may
+            wait for its answer (L{ftpkit.shells.fsspecbackends.SFTPBackend}),
+            or C{None} for the default.
         """
         self._makeFilesystem = makeFilesystem
         self.root = root.rstrip("/")
@@ -130,6 +133,7 @@ class FsspecRealm:
         self.maxBytes = maxBytes
         self._storeUsage = None
         self.name = name
+        self._callDeadline = callDeadline
 
     def _filesystem(self):
         """
@@ -162,7 +166,7 @@ class FsspecRealm:
                     "Storage unavailable, try again later"))
             return
         self.fs = result
-        self._backend = backendFor(result)
+        self._backend = backendFor(result, self._callDeadline)
         if self._backend.writesInPlace:
             # Swept once the logins waiting are told (L{whenSwept}).
             self._sweeping = []
@@ -547,6 +551,7 @@ def makeFsspecRealm(argument, options):
         database=database,
         maxBytes=maxBytes,
         name=argument,
+        callDeadline=config.callDeadline,
     )
     realm.oneProcess = inMemory
     return realm

@@ -50,7 +50,7 @@ from ftpkit.shells.memoryindex import indexStore, walk
 __all__ = ["OBJECT_STORE_PROTOCOLS", "READ_BLOCK", "WRITE_BLOCK", "protocolsOf",
            "Backend", "ObjectStoreBackend", "S3Backend", "LocalBackend",
            "SFTPBackend", "MemoryBackend", "backendFor", "asTimestamp",
-           "isPattern"]
+           "isPattern", "SFTP_DEADLINE"]
 
 OBJECT_STORE_PROTOCOLS = frozenset({
     "s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss",
@@ -64,6 +64,11 @@ WRITE_BLOCK = 5 * 1024 * 1024
 """How much an object store's upload buffers before sending it as one part
 (S3 parts are at least 5 MiB); larger uploads get larger parts
 (L{ftpkit.shells.fsspecfiles.grownBlockSize})."""
+
+SFTP_DEADLINE = 30.0
+"""Seconds an SFTP call may wait for the server's answer (paramiko has no
+bound): a server that stopped answering costs a command C{451}.
+"""
 
 _LABELS = {
     "s3": "S3", "s3a": "S3", "gs": "GCS", "gcs": "GCS", "abfs": "Azure",
@@ -311,13 +316,23 @@ class LocalBackend(_PosixBackend):
 class SFTPBackend(_PosixBackend):
     """
     SFTP through fsspec's paramiko filesystem (C{sftp://}): one SSH
-    connection, which takes one call at a time.
+    connection, which takes one call at a time, each within a deadline
+    (L{Backend.callDeadline}: L{SFTP_DEADLINE} unless given).
     """
 
     serialized = True
     createsAtomically = True
     resolvesLinks = True
     describesEntries = True
+
+    def __init__(self, label, callDeadline=None):
+        """
+        @param label: the name used in replies.
+        @param callDeadline: see L{Backend.callDeadline}; L{SFTP_DEADLINE}
+            when C{None}.
+        """
+        Backend.__init__(self, label)
+        self.callDeadline = callDeadline or SFTP_DEADLINE
 
     def bind(self, fs, root):
         """
@@ -371,13 +386,29 @@ class SFTPBackend(_PosixBackend):
                 raise error from None
             raise FileExistsError(target) from None
 
+    def progress(self, fs):
+        """
+        See L{Backend.progress}: L{LinkAwareSFTPFileSystem.progress}.
+        """
+        return fs.progress()
+
+    def abandon(self, fs):
+        """
+        See L{Backend.abandon}: L{LinkAwareSFTPFileSystem.abandon}.
+        """
+        fs.abandon()
+
     def recover(self, fs):
         """
         See L{Backend.recover}: when the SSH connection is gone (the server
         restarted, the network dropped it), open a new one, so that the
-        next command works; files open on the old one stay broken.
+        next command works; files open on the old one stay broken. (A
+        filesystem without an SSH client has none to open again.)
         """
-        transport = fs.client.get_transport()
+        client = getattr(fs, "client", None)
+        if client is None:
+            return
+        transport = client.get_transport()
         if transport is None or not transport.is_active():
             reconnect(fs)
 
@@ -483,9 +514,11 @@ class MemoryBackend(_PosixBackend):
         stored.modified = datetime.fromtimestamp(when, tz=timezone.utc)
 
 
-def backendFor(fs):
+def backendFor(fs, callDeadline=None):
     """
     @param fs: an fsspec filesystem.
+    @param callDeadline: the deadline of each SFTP call (see
+        L{SFTPBackend}), or C{None} for the default.
     @return: the L{Backend} that describes it.
     """
     protocols = protocolsOf(fs)
@@ -497,7 +530,7 @@ def backendFor(fs):
     if "file" in protocols or "local" in protocols:
         return LocalBackend(label)
     if "sftp" in protocols:
-        return SFTPBackend(label)
+        return SFTPBackend(label, callDeadline)
     if "memory" in protocols:
         return MemoryBackend(label)
     return Backend(label)

@@ -21,8 +21,10 @@ from ftpkit.errors import (
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
+    StorageTimedOut,
     fromOSError,
 )
+from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
 """The failed calls' lines keep the namespace they had when the shell's
@@ -110,20 +112,28 @@ class PooledCalls:
     """
     A shell's blocking calls, each made in a thread of a pool (holding
     the lock of a backend that takes one call at a time), their errors
-    translated (L{translateError}), and counted so that L{whenIdle} can
-    tell when none is running. A subclass has C{backend} (its
+    translated (L{translateError}), their time bounded where the backend
+    has a deadline (L{ftpkit.shells.calldeadline}), and counted so that
+    L{whenIdle} can tell when none is running. A subclass has C{backend} (its
     L{ftpkit.shells.fsspecgeneric.Backend}) and C{fs} (its filesystem),
-    which an unexpected failure's repair uses.
+    which an unexpected failure's repair and an expired call's
+    abandonment use.
     """
 
-    def __init__(self, pool, lock):
+    def __init__(self, pool, lock, callDeadline=None, clock=None):
         """
         @param pool: the L{ftpkit.blocking.BlockingPool} to make the calls
             in.
         @param lock: the lock to hold during each call, or C{None}.
+        @param callDeadline: the seconds a call may run
+            (L{ftpkit.shells.fsspecgeneric.Backend.callDeadline}), or C{None}.
+        @param clock: the L{twisted.internet.interfaces.IReactorTime} that
+            times the calls' deadlines; the global reactor when omitted.
         """
         self._pool = pool
         self._lock = lock
+        self._callDeadline = callDeadline
+        self._clock = clock
         self._running = 0
         self._idleWaiters = []
 
@@ -131,14 +141,30 @@ class PooledCalls:
         """
         Run a blocking call in the pool (holding the lock of a backend that
         takes one call at a time), errors translated by
-        L{translateError}.
+        L{translateError}; where the backend has a deadline, a call that
+        got no answer from the store that long fails with
+        L{StorageTimedOut}, its connection abandoned
+        (L{ftpkit.shells.calldeadline}).
 
         @param function: a blocking callable.
         @param args: its arguments.
         @return: a Deferred with the call's result.
         """
         self._running += 1
-        running = self._pool.run(self._guarded, function, args)
+        seconds = self._callDeadline
+        if seconds is None:
+            running = self._pool.run(self._guarded, function, args, None)
+        else:
+            if self._clock is None:
+                from twisted.internet import reactor
+
+                self._clock = reactor
+            watch = CallWatch(self._clock)
+            running = self._pool.run(self._guarded, function, args, watch)
+            timer = DeadlineTimer(self._clock, watch, seconds,
+                                  lambda: self._abandon(function, seconds),
+                                  self._progress)
+            running.addBoth(timer.cancel)
         running.addBoth(self._ended)
         return running
 
@@ -166,15 +192,36 @@ class PooledCalls:
         self._idleWaiters.append(waiter)
         return waiter
 
-    def _guarded(self, function, args):
+    def _guarded(self, function, args, watch):
         """
-        Make one call (in a pool thread).
+        Make one call (in a pool thread), holding the lock if there is
+        one: its failure is dealt with (L{_made}) before the next call
+        on the filesystem starts.
+        """
+        if self._lock is None:
+            return self._made(function, args, watch)
+        with self._lock:
+            return self._made(function, args, watch)
+
+    def _made(self, function, args, watch):
+        """
+        Make one call, timed by C{watch} (or C{None}), its error
+        translated; a connection that an expired call before abandoned is
+        opened again first (L{ftpkit.shells.fsspecgeneric.Backend.recover}).
         """
         try:
-            if self._lock is None:
+            if watch is None:
                 return function(*args)
-            with self._lock:
+            watch.start(self._progress())
+            try:
+                self.backend.recover(self.fs)
                 return function(*args)
+            finally:
+                if watch.end():
+                    # Whatever it gave, it failed for the abandonment.
+                    raise StorageTimedOut()
+        except StorageTimedOut:
+            raise
         except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
             translated = translateError(error)
             if isinstance(translated, LocalError) and translated is not error:
@@ -185,6 +232,38 @@ class PooledCalls:
                     kind=type(error).__name__, why=str(error)[:200])
                 self._recover()
             raise translated from None
+
+    def _progress(self):
+        """
+        @return: the backend's progress mark of the filesystem
+            (L{ftpkit.shells.fsspecgeneric.Backend.progress}); C{None} when
+            it cannot be read (the connection being opened again).
+        """
+        try:
+            return self.backend.progress(self.fs)
+        except Exception:  # noqa: BLE001 (then no progress is seen)
+            return None
+
+    def _abandon(self, function, seconds):
+        """
+        A call got no answer within its deadline (in the reactor thread):
+        let the backend drop its connection, which frees the call's thread
+        (L{ftpkit.shells.fsspecgeneric.Backend.abandon}).
+
+        @param function: the call.
+        @param seconds: its deadline.
+        """
+        _log.warn(
+            "{backend} storage call {call} got no answer in {seconds:g} s:"
+            " its connection is dropped, the next call opens another",
+            backend=self.backend.label,
+            call=getattr(function, "__name__", "?"), seconds=seconds)
+        try:
+            self.backend.abandon(self.fs)
+        except Exception as error:  # noqa: BLE001 (the call's own end tells)
+            _log.error("{backend} storage cannot drop its connection:"
+                       " {kind}: {why}", backend=self.backend.label,
+                       kind=type(error).__name__, why=str(error)[:200])
 
     def _recover(self):
         """

@@ -93,6 +93,10 @@ class Backend:
         directory by its name alone, as its listing would (its C{entry}
         method: L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem.entry});
         the shell then provides L{ftpkit.interfaces.IFTPShellListSome}.
+    @cvar callDeadline: the seconds a call may run before it fails with
+        L{ftpkit.errors.StorageTimedOut} and its connection is dropped
+        (L{abandon}: L{ftpkit.shells.calldeadline}), or C{None} for no
+        bound (a store whose stuck call cannot be freed).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -107,6 +111,7 @@ class Backend:
     createsAtomically = False
     resolvesLinks = False
     describesEntries = False
+    callDeadline = None
 
     def __init__(self, label):
         """
@@ -227,7 +232,33 @@ class Backend:
     def recover(self, fs):
         """
         After a call failed unexpectedly, make the filesystem usable again
-        if it can tell it is broken (blocking). Nothing to do here.
+        if it can tell it is broken (blocking); where the backend has a
+        L{callDeadline}, also before each call, so that the one after a
+        call that expired (L{abandon}) opens a new connection. Nothing to
+        do here.
+
+        @param fs: the filesystem.
+        """
+
+    def progress(self, fs):
+        """
+        What tells that the store answered since it was last asked (read
+        in the reactor thread, without blocking, while a call runs): a
+        call that has gone L{callDeadline} without it changing is
+        expired. Nothing here, whose calls have no deadline.
+
+        @param fs: the filesystem.
+        @return: a value compared with the one before; C{None} here.
+        """
+        return None
+
+    def abandon(self, fs):
+        """
+        A call on the filesystem got no answer within L{callDeadline}
+        (called in the reactor thread, the call still running in its
+        own): drop what it waits on, so that it raises and its thread is
+        free, without blocking. Never called here, whose calls have no
+        deadline.
 
         @param fs: the filesystem.
         """

@@ -237,3 +237,27 @@ class LinkAwareSFTPFileSystem:
                 text = None
             return entry if text is None else dict(entry, destination=text)
         return dict(decodeStat(self.fs, target), name=name)
+
+    def progress(self):
+        """
+        What tells that the server answered (read from another thread
+        while a call runs: L{ftpkit.shells.calldeadline}).
+
+        @return: the SFTP client and the number of its requests, each
+            sent once the one before was answered (paramiko's
+            C{request_number}).
+        """
+        client = self.fs.ftp
+        return id(client), getattr(client, "request_number", None)
+
+    def abandon(self):
+        """
+        Close the SSH connection from another thread than the call waiting
+        on it, without waiting for any answer (paramiko's
+        C{Transport.close}): the call waiting on its channel raises, and
+        the next call opens a new connection
+        (L{ftpkit.shells.fsspecbackends.SFTPBackend.recover}).
+        """
+        transport = self.fs.client.get_transport()
+        if transport is not None:
+            transport.close()

@@ -111,7 +111,8 @@ class FsspecShell(PooledCalls):
         self.fs = self.backend.bind(fs, self.root)
         PooledCalls.__init__(
             self, pool if pool is not None else defaultPool(),
-            lockFor(fs) if self.backend.serialized else None)
+            lockFor(fs) if self.backend.serialized else None,
+            self.backend.callDeadline)
         if self.backend.createsAtomically:
             alsoProvides(self, IFTPShellCreate)
         if self.backend.resolvesLinks:

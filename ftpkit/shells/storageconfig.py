@@ -21,6 +21,11 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     the tree in the server's memory holds, files and uploads in progress
     together, and one file or directory per KiB of it
     (L{ftpkit.auth.realms.MEMORY_REALM_BYTES} unless given);
+  - C{deadline=SECONDS} (C{sftp://} only): how long one call may wait for
+    the SFTP server's answer before its command fails with C{451} and
+    the connection is dropped (L{ftpkit.shells.calldeadline}), whole
+    seconds from 1 to L{MAX_DEADLINE}
+    (L{ftpkit.shells.fsspecbackends.SFTP_DEADLINE} unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
     (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
     C{false} and whole numbers become C{bool} and C{int}. A secret's name
@@ -52,7 +57,19 @@ SECRET_NAMES = frozenset({"key", "pkey", "account_key", "access_key",
                           "connection_string", "client_key"})
 """Option names that are secrets though they hold no L{SECRET_WORDS}."""
 
-_OWN_KEYS = ("config", "users", "size")
+_OWN_KEYS = ("config", "users", "size", "deadline")
+
+MAX_DEADLINE = 86400
+"""The longest C{deadline=}, in seconds."""
+
+_SFTP_TIMEOUTS = ("timeout", "banner_timeout", "auth_timeout",
+                  "channel_timeout")
+"""paramiko's bounds on the steps of opening a connection, which the
+deadline gives where the options do not: without them, a server that
+stops answering held the first login (and a pool thread) for ever."""
+
+_NEEDS = {"size": "size", "deadline": "number of seconds"}
+"""What an own key's value is, for the message refusing an empty one."""
 
 _EXTRAS = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp"}
 
@@ -70,6 +87,8 @@ class StorageConfig:
     @ivar configFile: the config file, or C{None}.
     @ivar maxBytes: C{size=}, the most bytes a C{memory://} tree holds, or
         C{None} when not given.
+    @ivar callDeadline: C{deadline=}, the seconds an SFTP call may wait,
+        or C{None} when not given.
     """
 
     url: str
@@ -78,6 +97,7 @@ class StorageConfig:
     users: Optional[str] = None
     configFile: Optional[str] = None
     maxBytes: Optional[int] = None
+    callDeadline: Optional[int] = None
 
 
 def isSecretName(name):
@@ -156,7 +176,7 @@ def parseArgument(argument, readFile=None):
         if name in _OWN_KEYS:
             if not value:
                 raise ValueError(f"fsspec realm: {name}= needs a "
-                                 + ("size" if name == "size" else "path"))
+                                 + _NEEDS.get(name, "path"))
             own[name] = value
         elif isSecretName(name):
             raise ValueError(
@@ -178,7 +198,8 @@ def parseArgument(argument, readFile=None):
     if protocol in ("file", "local"):
         url = localURL(url)
     return StorageConfig(url, protocol, options, users, configFile,
-                         _maxBytes(own.get("size"), protocol))
+                         _maxBytes(own.get("size"), protocol),
+                         _callDeadline(own.get("deadline"), protocol))
 
 
 def _maxBytes(text, protocol):
@@ -200,6 +221,28 @@ def _maxBytes(text, protocol):
         return parseByteCount(text)
     except ValueError as e:
         raise ValueError(f"fsspec realm: size={text}: {e}") from None
+
+
+def _callDeadline(text, protocol):
+    """
+    @param text: the value of C{deadline=}, or C{None}.
+    @param protocol: the URL's protocol.
+    @return: the seconds it says, or C{None} without it.
+    @raise ValueError: for a value that is not whole seconds from 1 to
+        L{MAX_DEADLINE}, or one given for a store other than SFTP (whose
+        stuck call ftpkit cannot free).
+    """
+    if text is None:
+        return None
+    if protocol not in ("sftp", "ssh"):
+        raise ValueError(
+            f"fsspec realm: deadline= bounds sftp:// only, not {protocol}://")
+    if (not isWholeNumber(text) or len(text) > len(str(MAX_DEADLINE))
+            or not 1 <= int(text) <= MAX_DEADLINE):
+        raise ValueError(
+            f"fsspec realm: deadline={text[:20]}: not whole seconds from 1 to"
+            f" {MAX_DEADLINE}")
+    return int(text)
 
 
 def _hasPassword(url):
@@ -318,4 +361,9 @@ def resolve(config):
         # Several servers (or other programs) may change the bucket: a
         # cached listing would show them stale contents.
         options.setdefault("use_listings_cache", False)
+    if config.protocol in ("sftp", "ssh"):
+        from ftpkit.shells.fsspecbackends import SFTP_DEADLINE
+
+        for name in _SFTP_TIMEOUTS:
+            options.setdefault(name, config.callDeadline or SFTP_DEADLINE)
     return cls, root, options

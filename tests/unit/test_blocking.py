@@ -87,3 +87,45 @@ class BlockingPoolTests(unittest.TestCase):
         A pool needs a thread.
         """
         self.assertRaises(ValueError, BlockingPool, "x", 0)
+
+    @inlineCallbacks
+    def test_shutdownLeavesAStuckCall(self):
+        """
+        The reactor's shutdown waits for a call still running at most the
+        pool's C{stopWait}, without blocking the reactor on it (Twisted's
+        pool joins its threads: a call that never returned kept the server
+        from exiting at C{SIGTERM}); the pool's threads are daemon threads,
+        which the interpreter's exit does not wait for either.
+        """
+        pool = BlockingPool("test-stuck-stop", 2, reactor, stopWait=0.1)
+        self.addCleanup(pool.stop)
+        release, entered = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+
+        def stuck():
+            entered.set()
+            # Bounded only so that the thread ends after the test.
+            release.wait(30)
+            return threading.current_thread().daemon
+
+        running = pool.run(stuck)
+        self.assertTrue(entered.wait(60))
+        stopping = pool._stopAtShutdown()
+        self.assertFalse(release.is_set())
+        self.assertIsNotNone(stopping)
+        yield stopping
+        self.assertFalse(release.is_set())
+        release.set()
+        self.assertTrue((yield running))
+
+    @inlineCallbacks
+    def test_shutdownWaitsForCallsEnding(self):
+        """
+        Calls that end in time end before the shutdown goes on.
+        """
+        pool = BlockingPool("test-quick-stop", 2, reactor)
+        self.addCleanup(pool.stop)
+        self.assertEqual((yield pool.run(lambda: 1)), 1)
+        yield pool._stopAtShutdown()
+        self.assertEqual([thread for thread in threading.enumerate()
+                          if "PoolThread-test-quick-stop" in thread.name], [])

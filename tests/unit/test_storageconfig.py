@@ -179,7 +179,28 @@ class ResolveTests(unittest.TestCase):
             "sftp://bob@127.0.0.1:2222/srv/data?timeout=5"))
         self.assertEqual(root, "/srv/data")
         self.assertEqual(options, {"host": "127.0.0.1", "port": 2222,
-                                   "username": "bob", "timeout": 5})
+                                   "username": "bob", "timeout": 5,
+                                   "banner_timeout": 30.0,
+                                   "auth_timeout": 30.0,
+                                   "channel_timeout": 30.0})
+
+    def test_sftpDeadlineBoundsConnecting(self):
+        """
+        C{deadline=} bounds each step of opening an SFTP connection too
+        (paramiko's own timeouts), where the options do not: the first
+        login waited for ever on a server that stopped answering.
+        """
+        try:
+            import paramiko  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("paramiko is not installed")
+        cls, root, options = resolve(parseArgument(
+            "sftp://bob@127.0.0.1/srv?deadline=7&auth_timeout=9"))
+        self.assertEqual(
+            [options[name] for name in ("timeout", "banner_timeout",
+                                        "auth_timeout", "channel_timeout")],
+            [7, 7, 9, 7])
+        self.assertNotIn("deadline", options)
 
     def test_s3(self):
         """
@@ -268,6 +289,38 @@ class SizeTests(unittest.TestCase):
                 ("memory://?size=0", "size=0: must be at least 1 byte"),
                 ("memory://?size=", "size= needs a size"),
                 ("s3://bucket?size=1G", "size= bounds memory:// only")):
+            e = self.assertRaises(ValueError, parseArgument, argument)
+            self.assertIn(words, str(e))
+            self.assertNotIn("\n", str(e))
+
+
+class DeadlineTests(unittest.TestCase):
+    """
+    C{deadline=} bounds each call on an SFTP store.
+    """
+
+    def test_sftp(self):
+        """
+        C{deadline=} is whole seconds and no backend option; without it
+        nothing is said (the backend's default applies).
+        """
+        config = parseArgument("sftp://bob@h/srv?deadline=12")
+        self.assertEqual((config.callDeadline, config.options), (12, {}))
+        self.assertIsNone(parseArgument("sftp://bob@h/srv").callDeadline)
+
+    def test_refused(self):
+        """
+        A deadline that is not whole seconds from 1 to a day, and one for
+        another store, are one-line errors.
+        """
+        for argument, words in (
+                ("sftp://h/?deadline=soon", "deadline=soon: not whole seconds"),
+                ("sftp://h/?deadline=0", "deadline=0: not whole seconds"),
+                ("sftp://h/?deadline=1.5", "deadline=1.5: not whole seconds"),
+                ("sftp://h/?deadline=" + "9" * 5000, "not whole seconds"),
+                ("sftp://h/?deadline=86401", "from 1 to 86400"),
+                ("sftp://h/?deadline=", "deadline= needs a number of seconds"),
+                ("memory://?deadline=5", "deadline= bounds sftp:// only")):
             e = self.assertRaises(ValueError, parseArgument, argument)
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))

@@ -1,0 +1,160 @@
+"""
+The deadline of a blocking storage call (L{CallWatch}, L{DeadlineTimer}):
+a store that stops answering (an SFTP server stopped, or cut off by the
+network without a reset) costs the command a reply, not a session that
+waits for ever and a pool thread that never comes back.
+
+The deadline bounds the time a call goes without an answer from the
+store, not its whole length: a call that makes many requests (the walk
+of a tree to measure a quota, the listing of a huge directory over a
+slow link) is expired only when the store stops answering, told by the
+backend's progress mark
+(L{ftpkit.shells.fsspecgeneric.Backend.progress}: on SFTP, the number of
+requests sent, each sent once the one before was answered). The mark is
+looked at when the deadline has passed since the call started or since
+the mark last moved, so a call is expired between one and two deadlines
+after the store's last answer. A call's time counts from the moment it
+starts on the store, after it waited for a thread of the pool and for
+the lock of a filesystem that takes one call at a time: calls queued
+behind a stuck one are not its victims, and the connection is dropped
+once, by the stuck call's deadline.
+
+What to do with an expired call is the backend's
+(L{ftpkit.shells.fsspecgeneric.Backend.abandon}): a plain read timeout
+would leave a request unanswered on the connection, whose late answer
+would then pass for the next call's; the SFTP backend closes the SSH
+connection, which makes the waiting call raise and frees its thread.
+"""
+
+import threading
+
+
+class CallWatch:
+    """
+    One call's progress, shared by the pool thread that makes it
+    (L{start}, L{end}) and the reactor thread that watches its deadline
+    (L{expire}).
+
+    @ivar started: when the call started on the store (the clock's
+        seconds), or C{None} while it waits for its turn.
+    @ivar mark: the backend's progress mark when it started.
+    @ivar expired: whether its deadline passed before it ended.
+    """
+
+    def __init__(self, clock):
+        """
+        @param clock: an L{twisted.internet.interfaces.IReactorTime}, whose
+            C{seconds} both threads read.
+        """
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._ended = False
+        self.mark = None
+        self.started = None
+        self.expired = False
+
+    def start(self, mark):
+        """
+        The call starts on the store now (in the pool thread).
+
+        @param mark: the backend's progress mark now.
+        """
+        self.mark = mark
+        self.started = self._clock.seconds()
+
+    def end(self):
+        """
+        The call is over (in the pool thread), answered or failed.
+
+        @return: whether its deadline had passed already: its connection
+            was abandoned, and a failure is the abandonment's.
+        """
+        with self._lock:
+            self._ended = True
+            return self.expired
+
+    def expire(self):
+        """
+        The deadline passed (in the reactor thread).
+
+        @return: whether the call was still running, and is now expired:
+            its connection is to be abandoned.
+        """
+        with self._lock:
+            if self._ended:
+                return False
+            self.expired = True
+            return True
+
+
+class DeadlineTimer:
+    """
+    Watch one call's deadline from the reactor thread: once the call has
+    gone C{seconds} without the store's progress mark moving, since it
+    started (L{CallWatch.started}), it is expired and C{abandon} is
+    called.
+    """
+
+    def __init__(self, clock, watch, seconds, abandon, progress):
+        """
+        Start watching.
+
+        @param clock: an L{twisted.internet.interfaces.IReactorTime}.
+        @param watch: the call's L{CallWatch}.
+        @param seconds: the deadline.
+        @param abandon: called without arguments when the call expires.
+        @param progress: gives the store's progress mark now (without
+            blocking, in the reactor thread), as L{CallWatch.start} was
+            given it.
+        """
+        self._clock = clock
+        self._watch = watch
+        self._seconds = seconds
+        self._abandon = abandon
+        self._progress = progress
+        self._since = None
+        self._mark = None
+        self._delayed = clock.callLater(seconds, self._check)
+
+    def _check(self):
+        """
+        Expire the call if it has gone its time without an answer, else
+        look again when it will have.
+        """
+        now = self._clock.seconds()
+        if self._watch.started is None:
+            self._later(self._seconds)
+            return
+        if self._since is None:
+            self._since, self._mark = self._watch.started, self._watch.mark
+        left = self._since + self._seconds - now
+        if left > 0:
+            self._later(left)
+            return
+        mark = self._progress()
+        if mark != self._mark:
+            self._since, self._mark = now, mark
+            self._later(self._seconds)
+            return
+        self._delayed = None
+        if self._watch.expire():
+            self._abandon()
+
+    def _later(self, seconds):
+        """
+        Check again in C{seconds}.
+        """
+        self._delayed = self._clock.callLater(seconds, self._check)
+
+    def cancel(self, result=None):
+        """
+        Stop watching: the call's L{Deferred} fired.
+
+        @param result: what it fired with, given back (so that this can be
+            a callback).
+        @return: C{result}.
+        """
+        delayed, self._delayed = self._delayed, None
+        if delayed is not None and delayed.active():
+            delayed.cancel()
+        return result

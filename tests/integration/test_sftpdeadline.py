@@ -1,0 +1,149 @@
+"""
+Integration tests: an SFTP server that stops answering costs ftpkit's
+sessions a reply within the realm's deadline (C{deadline=} of
+C{--realm fsspec:sftp://...}), not a hang, and never keeps the server
+from exiting.
+
+The SFTP server is the tests' OpenSSH server (L{tests.storageservers}),
+reached through a L{tests.stallingproxy.StallingProxy}, whose stall
+stops a connection as C{SIGSTOP} would stop sshd's session process.
+"""
+
+import ftplib
+import io
+import os
+import signal
+import subprocess
+
+from twisted.trial import unittest
+
+from ftpkit.config import ServerConfig
+from ftpkit.deploy import tap
+from ftpkit.loopback import LoopbackServerMixin
+from tests.ftpclient import ftplibLogin
+from tests.serverprocess import TIMEOUT, ServerProcess
+from tests.stallingproxy import StallingProxy
+from tests.storageservers import sshServer
+
+DEADLINE = 5
+"""The tests' deadline, in seconds: their waits (60 s) are far longer."""
+
+
+def realmArgument(testCase, root, deadline):
+    """
+    @param testCase: the running test (the proxy is closed after it).
+    @param root: the directory the realm serves, on the SFTP server.
+    @param deadline: the realm's C{deadline=}.
+    @return: C{(argument, proxy)}: the C{--realm} argument, whose SFTP
+        server is reached through the L{StallingProxy} C{proxy}.
+    """
+    ssh = sshServer()
+    proxy = StallingProxy(ssh.port)
+    testCase.addCleanup(proxy.close)
+    return (f"fsspec:sftp://{ssh.user}@127.0.0.1:{proxy.port}{root}"
+            f"?key_filename={ssh.keyFile}&look_for_keys=false"
+            f"&allow_agent=false&deadline={deadline}"), proxy
+
+
+class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A command whose SFTP call gets no answer is answered C{451} once the
+    deadline passed; the next command reconnects and works.
+    """
+
+    timeout = 180
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        with open(os.path.join(self.root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        argument, self.proxy = realmArgument(self, self.root, DEADLINE)
+        options = tap.Options()
+        options.parseOptions(["--realm", argument])
+        self.realm = options["realmObject"]
+        self.server = self.startServer(self.realm,
+                                       ServerConfig(loginFailureDelay=0.01))
+        # Cleanups run last first: this, before the proxy closes (which
+        # would leave nothing to connect to).
+        self.addCleanup(self.closeConnection)
+
+    def closeConnection(self):
+        """
+        Close the realm's SSH connection once its last calls are over.
+        """
+        realm = self.realm
+        if realm.fs is not None:
+            return realm.shellAt(()).call(realm.fs.client.close)
+        return None
+
+    def stalledSession(self, client):
+        replies = {"before": client.sendcmd("SIZE f.bin")}
+        self.proxy.stall()
+        try:
+            replies["stalled"] = client.sendcmd("MDTM f.bin")
+        except ftplib.error_temp as e:
+            replies["stalled"] = str(e)
+        replies["after"] = client.sendcmd("SIZE f.bin")
+        self.proxy.stall()
+        try:
+            client.retrbinary("RETR f.bin", io.BytesIO().write)
+            replies["retrieve"] = "retrieved"
+        except ftplib.error_temp as e:
+            replies["retrieve"] = str(e)
+        got = io.BytesIO()
+        client.retrbinary("RETR f.bin", got.write)
+        replies["retrieved"] = got.getvalue()
+        client.quit()
+        return replies
+
+    async def test_stalledCall(self):
+        """
+        C{MDTM}, then C{RETR}, each on a connection that stopped answering,
+        get C{451}; the commands after them work on a new connection.
+        """
+        client = await self.inThread(
+            ftplibLogin, self, self.server.port, timeout=TIMEOUT, binary=True)
+        # The first login's sweep of hidden upload files is over: its
+        # calls are not the ones stalled.
+        await self.realm.whenSwept()
+        replies = await self.inThread(self.stalledSession, client)
+        self.assertEqual(replies["before"], "213 10")
+        self.assertEqual(replies["stalled"],
+                         "451 Storage did not answer in time; try again later")
+        self.assertEqual(replies["after"], "213 10")
+        self.assertEqual(replies["retrieve"],
+                         "451 Storage did not answer in time; try again later")
+        self.assertEqual(replies["retrieved"], b"0123456789")
+
+
+class StalledShutdownTests(unittest.TestCase):
+    """
+    C{SIGTERM} ends a server whose SFTP call is stuck.
+    """
+
+    def test_sigterm(self):
+        """
+        With a call stuck far short of its deadline, the server exits at
+        C{SIGTERM} once its shutdown grace is over, within the waits of
+        the tests.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        with open(os.path.join(root, "f.bin"), "wb") as f:
+            f.write(b"0123456789")
+        argument, proxy = realmArgument(self, root, 3600)
+        server = ServerProcess(self, ["--realm", argument, "--auth",
+                                      "anonymous", "--shutdown-grace", "1"])
+        server.waitForGreeting()
+        client = server.login()
+        self.assertTrue(client.sendcmd("TYPE I").startswith("200"))
+        self.assertEqual(client.sendcmd("SIZE f.bin"), "213 10")
+        proxy.stall()
+        client.putcmd("MDTM f.bin")
+        self.assertTrue(proxy.waitForHeld(), "the call never reached SFTP")
+        server.signal(signal.SIGTERM)
+        try:
+            server.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.fail("the server did not exit; log:\n" + server.log())

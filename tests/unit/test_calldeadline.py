@@ -1,0 +1,182 @@
+"""
+Tests for L{ftpkit.shells.calldeadline} and the deadline of
+L{ftpkit.shells.fsspeccalls.PooledCalls}: a storage call that gets no
+answer fails with L{StorageTimedOut} once it has run its deadline, its
+connection abandoned, and the next call reconnects first.
+"""
+
+import threading
+
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from ftpkit.blocking import BlockingPool
+from ftpkit.errors import LocalError, StorageTimedOut
+from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer
+from ftpkit.shells.fsspeccalls import PooledCalls
+
+WAIT = 60
+"""Seconds a test waits for a thread to get somewhere (never reached)."""
+
+
+class DeadlineTimerTests(unittest.TestCase):
+    """
+    L{DeadlineTimer} expires a call that has run its time since it
+    started, and only that.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.watch = CallWatch(self.clock)
+        self.abandoned = []
+        self.mark = 0
+        self.timer = DeadlineTimer(self.clock, self.watch, 5,
+                                   lambda: self.abandoned.append(True),
+                                   lambda: self.mark)
+
+    def test_waitingIsNotRunning(self):
+        """
+        A call that waits for its turn (its thread, a lock) is not timed:
+        a call stuck ahead of it is the one to expire.
+        """
+        self.clock.advance(12)
+        self.assertEqual((self.abandoned, self.watch.expired), ([], False))
+        self.watch.start(self.mark)
+        self.clock.advance(4)
+        self.assertEqual(self.abandoned, [])
+        self.clock.advance(1)
+        self.assertEqual((self.abandoned, self.watch.expired), ([True], True))
+        self.assertTrue(self.watch.end())
+
+    def test_answersKeepItRunning(self):
+        """
+        A call whose store keeps answering (its progress mark moves) runs
+        past the deadline; it expires once the store stops, between one
+        and two deadlines after its last answer.
+        """
+        self.watch.start(self.mark)
+        for second in range(1, 23):
+            self.clock.advance(1)
+            if second <= 12:
+                self.mark += 1
+            if second == 16:
+                self.assertEqual(self.abandoned, [])
+        self.assertEqual((self.abandoned, self.watch.expired), ([True], True))
+
+    def test_endedInTime(self):
+        """
+        A call that ended is not expired, even if its timer runs later.
+        """
+        self.watch.start(self.mark)
+        self.assertFalse(self.watch.end())
+        self.clock.advance(5)
+        self.assertEqual((self.abandoned, self.watch.expired), ([], False))
+
+    def test_cancel(self):
+        """
+        L{DeadlineTimer.cancel} leaves no timer, and gives back what the
+        call gave.
+        """
+        self.clock.advance(3)
+        self.assertEqual(self.timer.cancel("result"), "result")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class FakeBackend:
+    """
+    A backend whose connection L{abandon} drops: a call waiting on it
+    then raises, as paramiko's does once its transport is closed.
+    """
+
+    label = "fake"
+
+    def __init__(self):
+        self.dropped = threading.Event()
+        self.recovered = 0
+        self.abandoned = 0
+
+    def recover(self, fs):
+        self.recovered += 1
+
+    def progress(self, fs):
+        return None
+
+    def abandon(self, fs):
+        self.abandoned += 1
+        self.dropped.set()
+
+
+class Calls(PooledCalls):
+    """
+    L{PooledCalls} on a L{FakeBackend}, timed by a L{Clock}.
+    """
+
+    fs = None
+
+    def __init__(self, pool, deadline, clock):
+        PooledCalls.__init__(self, pool, threading.Lock(), deadline, clock)
+        self.backend = FakeBackend()
+
+
+class PooledDeadlineTests(unittest.TestCase):
+    """
+    L{PooledCalls.call} with a deadline.
+    """
+
+    def setUp(self):
+        self.pool = BlockingPool("test-calldeadline", size=2)
+        self.addCleanup(self.pool.stop)
+        self.clock = Clock()
+        self.calls = Calls(self.pool, 30, self.clock)
+
+    @defer.inlineCallbacks
+    def test_stuckCallExpires(self):
+        """
+        A call with no answer after its deadline fails with
+        L{StorageTimedOut} (a C{451}), its connection abandoned, which
+        freed its thread; the next call reconnects first and works.
+        """
+        backend = self.calls.backend
+        entered = threading.Event()
+        self.addCleanup(backend.dropped.set)
+
+        def stuck():
+            entered.set()
+            # Bounded only so that without a deadline the test fails
+            # instead of hanging.
+            if not backend.dropped.wait(10):
+                return "answered late"
+            raise EOFError("connection closed")
+
+        call = self.calls.call(stuck)
+        self.assertTrue(entered.wait(WAIT))
+        self.clock.advance(30)
+        failure = yield self.assertFailure(call, StorageTimedOut)
+        self.assertIsInstance(failure, LocalError)
+        self.assertEqual(failure.code, 451)
+        self.assertEqual(backend.abandoned, 1)
+        before = backend.recovered
+        self.assertEqual((yield self.calls.call(lambda: "next")), "next")
+        self.assertEqual(backend.recovered, before + 1)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    @defer.inlineCallbacks
+    def test_quickCallsLeaveNoTimer(self):
+        """
+        A call that answers in time gives its result, abandons nothing and
+        leaves no timer behind.
+        """
+        self.assertEqual((yield self.calls.call(lambda a: a * 2, 21)), 42)
+        self.assertEqual(self.calls.backend.abandoned, 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    @defer.inlineCallbacks
+    def test_noDeadline(self):
+        """
+        Without a deadline no timer is set.
+        """
+        calls = Calls(self.pool, None, self.clock)
+        self.assertEqual((yield calls.call(lambda: 1)), 1)
+        self.assertEqual(calls.backend.recovered, 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
