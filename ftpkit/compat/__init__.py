@@ -140,6 +140,7 @@ from ftpkit.compat.startup import optionHandlers, raiseListenFailures
 from ftpkit.compat.tcp import (
     closeAtOnce,
     heldUnsent,
+    queuedBytes,
     queueIsEmpty,
     sendAtOnce,
     sendNow,
@@ -184,6 +185,7 @@ __all__ = [
     "optionHandlers",
     "plaintextWaiting",
     "queueIsEmpty",
+    "queuedBytes",
     "raiseListenFailures",
     "readPlaintext",
     "readyDescriptor",

@@ -17,6 +17,11 @@ than on the reactor's next turn.
       L{ftpkit.data.connection.DataConnection}, so that a download whose
       client's FIN ended it with its bytes still queued is not taken for
       complete); fallback: nothing held.
+    - The same names and C{_tempDataLen} of a TCP transport under a data
+      connection's TLS layer: how many bytes of records it still holds
+      (L{queuedBytes}), so that one holding only its close_notify counts
+      as having sent every data record (an C{ABOR} then completes the
+      download); fallback: not known (the close_notify must be sent too).
     - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
       was asked to C{loseWriteConnection} sent its last byte and its FIN
       (L{writeSideClosed}); fallback: "not sent" (a download whose client
@@ -60,6 +65,23 @@ def heldUnsent(transport):
             or transport._tempDataBuffer))
     except AttributeError:
         return False
+
+
+def queuedBytes(transport):
+    """
+    @param transport: a connection's transport, open or ended.
+    @return: how many bytes it holds that it has not written to its socket
+        (once the connection ended, that it dropped), for a Twisted TCP
+        transport (TLS on or not: then bytes of records); C{None} when this
+        cannot be told.
+    """
+    if not isinstance(transport, tcp.Connection):
+        return None
+    try:
+        return (len(transport.dataBuffer) - transport.offset
+                + transport._tempDataLen)
+    except AttributeError:
+        return None
 
 
 def sendAtOnce(transport, data):

@@ -16,7 +16,12 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ftpkit.compat import heldUnsent, queueIsEmpty, writeSideClosed
+from ftpkit.compat import (
+    heldUnsent,
+    queuedBytes,
+    queueIsEmpty,
+    writeSideClosed,
+)
 from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
     LeanConnection,
 )
@@ -289,7 +294,25 @@ class DataConnection(WatchedConnection, Protocol):
             asked for the FIN (the transport writes it only on its next
             write event; a client may have read every byte and sent its
             C{ABOR} first, and L{closeInOrder} sends the FIN after what the
-            kernel holds all the same); under TLS its close_notify.
+            kernel holds all the same); under TLS every data record, once
+            its close_notify is under way, whatever the transport still
+            holds of the close_notify (or of what followed it), and whether
+            or not it is closing already: the close_notify goes on the
+            transport's next write event, and a client that read every
+            byte may have sent its C{ABOR} first.
+        """
+        if self.isSecure:
+            held = queuedBytes(self.socketTransport)
+            return (sentCloseNotify(self.transport.getHandle())
+                    and held is not None
+                    and held <= self.transport.closingSent)
+        return self._endSent()
+
+    def _endSent(self):
+        """
+        @return: whether a finishing download has sent everything and then
+            the end of its data (L{allSent}), under TLS its close_notify
+            too: the transport holds nothing more.
         """
         if self.isSecure:
             return (sentCloseNotify(self.transport.getHandle())
@@ -397,9 +420,12 @@ class DataConnection(WatchedConnection, Protocol):
         No byte moved for the timeout: drop the connection, unless a
         download sent every byte and its end already (L{finish}), and only
         waits for a client slow to read what the kernel holds, or to end
-        its side, which the linger bounds.
+        its side, which the linger bounds. Under TLS a close_notify still
+        held in the transport is not sent yet: a connection closed after
+        the linger waits for it, and a client that reads no more would
+        hold it for ever.
         """
-        if self._lingerCall is not None and self.allSent():
+        if self._lingerCall is not None and self._endSent():
             return
         WatchedConnection._stalled(self)
 

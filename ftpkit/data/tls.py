@@ -91,6 +91,10 @@ class DataTLSProtocol(TLSLayerHooks):
         TLS stream ended without one (L{DataTLS.uploadEOFAccepted}).
     @ivar answered: the bytes sent in answer to what the peer sent after
         the handshake (L{ANSWERS_LIMIT}).
+    @ivar closingSent: the bytes of records sent from this side's
+        close_notify on, once it closes: a TCP transport holding no more
+        than these has sent every data record
+        (L{ftpkit.data.connection.DataConnection.allSent}).
     """
 
     closedInOrder = False
@@ -98,6 +102,7 @@ class DataTLSProtocol(TLSLayerHooks):
     peerSilent = True
     wroteData = False
     answered = 0
+    closingSent = 0
     _answering = False
     _finAfterCloseNotify = False
     _holding = False
@@ -231,7 +236,8 @@ class DataTLSProtocol(TLSLayerHooks):
         L{holdTickets} says so and no close_notify is under way.
 
         Past L{ANSWERS_LIMIT} bytes of answers, drop the connection
-        instead.
+        instead. This side's close_notify, and what follows it, count in
+        L{closingSent}.
 
         @param records: the bytes OpenSSL wrote.
         """
@@ -247,6 +253,8 @@ class DataTLSProtocol(TLSLayerHooks):
         self._holding = False
         if self._held:
             records, self._held = self._held + records, b""
+        if sentCloseNotify(self.getHandle()):
+            self.closingSent += len(records)
         self.transport.write(records)
 
     def readConnectionLost(self):

@@ -154,6 +154,21 @@ class PrivateNamesTests(LoopbackConnecting, unittest.TestCase):
                          changed("tcp.Connection.offset"))
         self.assertFalse(compat.heldUnsent(object()))
 
+    async def test_queuedBytes(self):
+        """
+        L{compat.queuedBytes} counts what a TCP transport holds, written
+        and not yet sent, and says when it cannot tell.
+        """
+        server = await self.connect()
+        server.transport.write(b"queued")
+        server.transport.write(b"more")
+        self.assertEqual(compat.queuedBytes(server.transport), 10,
+                         changed("tcp.Connection._tempDataLen"))
+        compat.sendQueued(server.transport)
+        self.assertEqual(compat.queuedBytes(server.transport), 0,
+                         changed("tcp.Connection.offset"))
+        self.assertIsNone(compat.queuedBytes(object()))
+
     def test_threadCallQueue(self):
         """
         The reactor still runs what its C{threadCallQueue} holds at its
