@@ -379,8 +379,7 @@ class Transferring:
         connection = channel.connecting(self.transferTLS(listing),
                                         mover.bareSocket, announce,
                                         mover.incoming)
-        # A connection, or the channel's own Deferred: isinstance does.
-        if isinstance(connection, defer.Deferred):
+        if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
         self.reportTransferStarted(self.transfer)
