@@ -55,7 +55,12 @@ from ftpkit.data.hosts import withZone
 from ftpkit.errors import CannotOpenDataConnection
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, replies
-from ftpkit.protocol.commands import CUT_LINE, isHTTPRequest, parseLine
+from ftpkit.protocol.commands import (
+    CUT_LINE,
+    HTTP_METHODS,
+    isHTTPRequest,
+    parseLine,
+)
 from ftpkit.protocol.sessionstate import Session
 
 KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
@@ -268,7 +273,7 @@ class FTPProtocol(
             verb, argument = self._cutLine(line)
         else:
             verb, argument = parseLine(line)
-        if isHTTPRequest(verb, argument):
+        if verb in HTTP_METHODS and isHTTPRequest(verb, argument):
             # A browser made to post FTP commands: none of them may run.
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.warn, "http", self.peer,

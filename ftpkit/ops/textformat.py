@@ -201,7 +201,10 @@ class TextFileLogObserver(FileLogObserver):
         if type(formatter) is not ClassicTextFormatter:
             return False
         if system is None:
-            system = formatter.system(namespace, level)
+            # The kept system first, as __call__ reads it: a call less.
+            system = formatter._systems.get((namespace, level))
+            if system is None:
+                system = formatter.system(namespace, level)
         line = formatter.textLine(text, system, when)
         if line:
             writeGivingUp(self.outFile, self.encoding, line)

@@ -152,9 +152,10 @@ def parseLine(line):
     return verbText, text
 
 
-_HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
-                           "CONNECT", "PATCH", "TRACE"])
-"""HTTP's methods, none of which is an FTP verb."""
+HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
+                          "CONNECT", "PATCH", "TRACE"])
+"""HTTP's methods, none of which is an FTP verb: a line of any other verb
+is no HTTP request (L{isHTTPRequest}), which a caller may test first."""
 
 
 def isHTTPRequest(verb, argument):
@@ -169,7 +170,7 @@ def isHTTPRequest(verb, argument):
     @param argument: its argument.
     @return: whether the line is an HTTP request line.
     """
-    return (verb in _HTTP_METHODS
+    return (verb in HTTP_METHODS
             and argument.rpartition(" ")[2].startswith("HTTP/"))
 
 

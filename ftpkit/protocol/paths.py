@@ -77,9 +77,17 @@ def resolve(cwd, text):
         raise InvalidPath("File name too long")
     if "\x00" in text or "\r" in text or "\n" in text:
         raise InvalidPath()
-    text = _fromHome(text)
-    result = [] if text.startswith("/") else list(cwd)
-    for segment in text.split("/"):
+    if text[:1] == "~":
+        text = _fromHome(text)
+    result = [] if text[:1] == "/" else list(cwd)
+    segments = text.split("/")
+    if (len(text) <= _SHORT_SEGMENT and text.isascii() and "" not in segments
+            and "." not in segments and ".." not in segments):
+        # The usual name (a relative one of short ASCII segments): what
+        # the loop below would keep, each segment as it is, without it.
+        result.extend(segments)
+        segments = ()
+    for segment in segments:
         # A character is at most four bytes: a segment this short fits
         # without being measured, but must still be encodable.
         if len(segment) > _SHORT_SEGMENT:
@@ -97,7 +105,8 @@ def resolve(cwd, text):
     if len(result) > MAX_DEPTH:
         raise InvalidPath("Path too deep")
     resolved = tuple(result)
-    if len(toText(resolved)) > MAX_PATH_LENGTH:
+    # toText's length, without the call (a path is resolved per command).
+    if len("/".join(resolved)) >= MAX_PATH_LENGTH:
         raise InvalidPath("File name too long")
     return resolved
 

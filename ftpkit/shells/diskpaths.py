@@ -253,11 +253,20 @@ class Jail:
         @return: the path, C{bytes}; or C{None} where a segment has no
             file system name or names an upload not in place.
         """
+        root = self.root.rstrip(b"/")
+        if not path:
+            return root
+        # Encoded whole (the encoding has no state, so this is the
+        # segments' names joined), and looked at segment by segment only
+        # where a hidden upload's name may be: an upload's open pays no
+        # list and no call for each segment.
         try:
-            segments = _encoded(path)
+            encoded = "/".join(path).encode(_FS_ENCODING, _FS_ERRORS)
+            if _HIDDEN_START in encoded:
+                _encoded(path)
         except (UnicodeEncodeError, InvalidPath):
             return None
-        return b"/".join([self.root.rstrip(b"/"), *segments])
+        return root + b"/" + encoded
 
     def segmentsOf(self, real):
         """

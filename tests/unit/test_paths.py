@@ -206,6 +206,24 @@ class ResolveTests(SynchronousTestCase):
         self.assertEqual(resolve((), toText(result)), result)
         self.assertEqual(resolve(("elsewhere",), toText(result)), result)
 
+    @settings(deadline=None)
+    @given(st.lists(_SEGMENT, max_size=3),
+           st.lists(st.sampled_from(["a", "bc", ".", "..", "", "x" * 30]),
+                    max_size=5).map("/".join))
+    def test_asciiAsTheSegmentsSay(self, cwd, text):
+        """
+        Short ASCII text, the usual name, resolves as the definition
+        says segment by segment: empty and C{"."} ignored, C{".."} back
+        one (not above the root), each other kept.
+        """
+        expected = [] if text.startswith("/") else list(cwd)
+        for segment in text.split("/"):
+            if segment == "..":
+                expected[-1:] = []
+            elif segment not in ("", "."):
+                expected.append(segment)
+        self.assertEqual(resolve(tuple(cwd), text), tuple(expected))
+
 
 class HelperTests(SynchronousTestCase):
     """

@@ -11,6 +11,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import NoSuchFile, PermissionDenied
 from ftpkit.fileinfo import LINK
+from ftpkit.shells import uploads
 from ftpkit.shells.diskpaths import jailFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import readFile, writeFile
@@ -208,3 +209,22 @@ class WalkTests(unittest.TestCase):
         self.assertRaises(PermissionDenied, self.jail.walk, ("loop", "f"))
         real, _ = self.jail.walk(("loop",), followLast=False)
         self.assertEqual(real, os.path.join(self.root, b"loop"))
+
+    def test_joined(self):
+        """
+        L{Jail.joined} gives the path below the root, links not looked at,
+        or C{None} for a segment with no file system name or naming an
+        upload not in place (wherever it is in the path); the root for
+        C{()}.
+        """
+        jail = self.jail
+        root = self.root.rstrip(b"/")
+        self.assertEqual(jail.joined(()), root)
+        self.assertEqual(jail.joined(("link", "x")), root + b"/link/x")
+        self.assertEqual(jail.joined(("sub", "\udcff")), root + b"/sub/\xff")
+        hidden = uploads.PARTIAL_PREFIX.decode() + "f"
+        for path in [(hidden,), ("sub", hidden), (hidden, "f.txt")]:
+            self.assertIsNone(jail.joined(path))
+        self.assertEqual(jail.joined(("sub", "f" + hidden)),
+                         root + b"/sub/f" + hidden.encode())
+        self.assertIsNone(jail.joined(("sub", "\ud800")))

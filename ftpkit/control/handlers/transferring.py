@@ -357,15 +357,17 @@ class Transferring:
             L{ftpkit.control.handlers.securefxp}).
         @return: the connection, or C{None} if clear data is refused.
         """
+        # The property read once: it makes the channel only when none is.
+        channel = self.dataChannel
         if self.refuseClearData():
-            self.dataChannel.close()
+            channel.close()
             return None
         if self.abortedBeforeTurn:
             # An ABOR came after this command while it waited its turn
             # (ftpkit.control.commandqueue): its client will not connect.
-            self.dataChannel.close()
+            channel.close()
             raise TransferAborted("Transfer aborted")
-        if not self.dataChannel.isSetUp:
+        if not channel.isSetUp:
             raise self.noDataConnection()
         announced = []
 
@@ -374,9 +376,9 @@ class Transferring:
                 announced.append(True)
                 self.reply(150, opening)
 
-        connection = self.dataChannel.connecting(self.transferTLS(listing),
-                                                 mover.bareSocket, announce,
-                                                 mover.incoming)
+        connection = channel.connecting(self.transferTLS(listing),
+                                        mover.bareSocket, announce,
+                                        mover.incoming)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)

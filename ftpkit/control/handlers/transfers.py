@@ -173,19 +173,29 @@ class TransferCommands(Transferring):
             return False
         return info.size is not None and offset > info.size
 
-    async def _store(self, path, offset, append):
-        session = self.session
+    def _store(self, path, offset, append):
+        # Not a coroutine itself: an open answered at once (the usual
+        # upload) is received by receiveFile's coroutine alone, without
+        # one more awaiting it.
         opening = self.whileOpening(
-            session.shell.openForWriting(path, offset, append), abortWrite)
+            self.session.shell.openForWriting(path, offset, append),
+            abortWrite)
         writeFile = settled(opening)
         if writeFile is UNSETTLED:
-            writeFile = await opening
+            return self._storeOpening(opening, path, offset, append)
+        return self._receive(writeFile, path, offset, append)
+
+    async def _storeOpening(self, opening, path, offset, append):
+        writeFile = await opening
+        return await self._receive(writeFile, path, offset, append)
+
+    def _receive(self, writeFile, path, offset, append):
         verb = "APPE " if append else "STOR "
         text = paths.toText(path)
-        return await self.receiveFile(
+        return self.receiveFile(
             writeFile, verb + text,
             "Opening %s mode data connection for %s"
-            % ("BINARY" if session.binary else "ASCII", text),
+            % ("BINARY" if self.session.binary else "ASCII", text),
             whole=not (append or offset))
 
     async def ftp_STOR(self, argument):
