@@ -15,7 +15,8 @@ import socket
 import ssl
 
 from tests.personas import PersonaTestsMixin
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, childrenOf
+from tests.uploadsinprogress import uploadSizes
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -163,6 +164,13 @@ class SingleProcess:
         """
         self.serve(tlsRequireSessionReuse=True)
 
+    def uploading(self):
+        """
+        @return: the sizes of the uploads in progress under the root
+            (L{uploadSizes}).
+        """
+        return uploadSizes(self.root)
+
 
 class TwoWorkers:
     """
@@ -178,6 +186,14 @@ class TwoWorkers:
             "--workers", "2", "--tls-cert", self.both, "--tls-allow-1.3",
             "--tls-require-session-reuse"])
         self.server.waitForLog(READY, 2)
+
+    def uploading(self):
+        """
+        @return: the sizes of the uploads in progress under the root, in
+            either worker (L{uploadSizes}).
+        """
+        return [size for pid in childrenOf(self.server.process.pid)
+                for size in uploadSizes(self.root, pid)]
 
 
 class Clear:

@@ -96,15 +96,18 @@ class ServerProcess:
     One server in a child process.
 
     @ivar port: the port it listens on.
+    @ivar metricsPort: the port of its C{--metrics} endpoint on
+        127.0.0.1, for a server started with C{metrics}; else C{None}.
     @ivar host: the address it is reached at (127.0.0.1 unless given).
     @ivar logPath: the file its output goes to.
     """
 
     host = "127.0.0.1"
+    metricsPort = None
 
     def __init__(self, testCase, options, twistd=False, twistdOptions=(),
                  cwd=None, env=None, python=None, preexec=None,
-                 listen=None, host="127.0.0.1"):
+                 listen=None, host="127.0.0.1", metrics=False):
         """
         Start it (see L{waitForGreeting}); the test case stops it.
 
@@ -124,8 +127,13 @@ class ServerProcess:
             127.0.0.1].
         @param host: an address the server listens on, for
             L{greeting} and L{login}.
+        @param metrics: give it C{--metrics} on a port of its own
+            (L{metricsPort}), picked again with the listening port when
+            either was taken meanwhile (L{_portTaken}): a port picked by
+            the test and passed among C{options} is not.
         """
         self.testCase = testCase
+        self._metrics = metrics
         self.host = host
         self._listen = listen or (
             lambda port: ["--listen", f"tcp:{port}:interface=127.0.0.1"])
@@ -146,15 +154,21 @@ class ServerProcess:
 
     def _launch(self):
         """
-        Start the process on a port that was free a moment ago.
+        Start the process on a port that was free a moment ago (and its
+        metrics endpoint on another, if asked for).
         """
         self.port = freePort()
-        self.process = self._start(self._listen(self.port))
+        listen = self._listen(self.port)
+        if self._metrics:
+            self.metricsPort = freePort()
+            listen = [*listen, "--metrics",
+                      f"tcp:{self.metricsPort}:interface=127.0.0.1"]
+        self.process = self._start(listen)
 
     def _portTaken(self):
         """
-        If the server exited because another test took its port in the
-        meantime, start it again on another.
+        If the server exited because another test took its port (or its
+        metrics port) in the meantime, start it again on others.
 
         @return: whether it was started again.
         """
@@ -165,6 +179,13 @@ class ServerProcess:
         self._logFile.truncate()
         self._launch()
         return True
+
+    def metricsURL(self, path="/metrics"):
+        """
+        @param path: a path of the metrics endpoint.
+        @return: its URL, for a server started with C{metrics}.
+        """
+        return f"http://127.0.0.1:{self.metricsPort}{path}"
 
     def running(self):
         """
@@ -268,7 +289,7 @@ class ServerProcess:
         return self.process.returncode
 
 
-def startServer(testCase, *options, users="alice:secret"):
+def startServer(testCase, *options, users="alice:secret", metrics=False):
     """
     Start C{python -m ftpkit} serving a new directory to anonymous and
     C{users}, and wait for its greeting.
@@ -276,12 +297,14 @@ def startServer(testCase, *options, users="alice:secret"):
     @param testCase: the running test.
     @param options: more of the server's options.
     @param users: C{--auth memory:}'s users.
+    @param metrics: give it C{--metrics} (see L{ServerProcess}).
     @return: C{(server, root)}: the L{ServerProcess} and the directory.
     """
     root = scratchDirectory(testCase)
     server = ServerProcess(
         testCase, ["--root", root, "--auth", "anonymous",
-                   "--auth", "memory:" + users, *options], cwd=root)
+                   "--auth", "memory:" + users, *options], cwd=root,
+        metrics=metrics)
     server.waitForGreeting()
     return server, root
 

@@ -21,7 +21,6 @@ close)
 are L{ftpkit.control.connectionlife.ConnectionLife}'s.
 """
 
-import time
 
 from twisted.internet import defer, threads
 from twisted.internet.interfaces import IHandshakeListener
@@ -257,9 +256,8 @@ class FTPProtocol(
         watch = self.idleWatch
         if watch is not None:
             watch.touch(self)
-        session = self.session
-        if session.shell is None and (time.monotonic() - session.startedAt
-                                      > self.factory.config.loginTimeout):
+        if (self.session.shell is None
+                and self.factory.loginWatch.overdue(self)):
             self.closeForLoginTimeout()
             return
         if line[-1:] == b"\r":

@@ -34,7 +34,7 @@ class ConnectionLife:
     events.
     """
 
-    sessionFields = frozenset(["shell", "startedAt"])
+    sessionFields = frozenset(["shell"])
 
     _counted = False
     _closing = None
@@ -94,7 +94,7 @@ class ConnectionLife:
             self.factory.openSessions.discard(self)
             self.factory.sessionEnded(self.peer)
             if self.session.shell is None:
-                self.factory.loginWatch.forget(self)
+                self.factory.loginWatch.stop(self)
             if events.SESSION_ENDED in self.factory.events.wanted:
                 self.publish(events.SESSION_ENDED)
             self.releaseTurns()
@@ -172,14 +172,16 @@ class ConnectionLife:
         goes on (C{REIN}, C{AUTH TLS} after a login in clear); a login
         stops it. At its end L{loginTimedOut} is called, whatever the
         client sent meanwhile: a command that comes later is refused too
-        (L{lineReceived}), but a client that never completes a line (a
-        command, or a TLS handshake sent a byte at a time, or nothing) was
-        held only to the idle timeout. The watch is the factory's, not
-        kept on the session: one attribute more was one too many for the
-        keys Python shares between the sessions' dictionaries, and made
-        reading every attribute of theirs dearer.
+        (L{lineReceived} asks the same watch,
+        L{ftpkit.control.loginwatch.LoginWatch.overdue}), but a client
+        that never completes a line (a command, or a TLS handshake sent a
+        byte at a time, or nothing) was held only to the idle timeout. The
+        watch is the factory's, not kept on the session: one attribute
+        more was one too many for the keys Python shares between the
+        sessions' dictionaries, and made reading every attribute of theirs
+        dearer.
         """
-        self.factory.loginWatch.touch(self)
+        self.factory.loginWatch.start(self)
 
     def startAfresh(self, **kept):
         """
@@ -188,24 +190,22 @@ class ConnectionLife:
         and a login refused for the host it chose): the data channel, if
         made, is closed, and what belongs to the connection, not the
         session, stays. The time to log in starts again (L{watchLogin})
-        only for a session that was logged in: one that never was would
-        otherwise stay connected without logging in by sending C{REIN} or
-        C{HOST} now and then.
+        only for a session that was logged in: one that never was keeps
+        its deadline (the factory's watch holds it for the connection),
+        else it would stay connected without logging in by sending
+        C{REIN} or C{HOST} now and then.
 
         @param kept: the fields the fresh session has from the start, given
             to L{Session} (C{AUTH TLS} keeps the virtual host C{HOST}
             picked; C{HOST} names the one it picks).
         """
-        session = self.session
-        wasLoggedIn = session.shell is not None
+        wasLoggedIn = self.session.shell is not None
         self.logout()
         if self._dataChannel is not None:
             self._dataChannel.close()
         self.session = Session(**kept)
         if wasLoggedIn:
             self.watchLogin()
-        else:
-            self.session.startedAt = session.startedAt
 
     def loginTimedOut(self):
         """
@@ -214,12 +214,13 @@ class ConnectionLife:
         once (the reply would wait for it, and the client has not ended
         it in all that time), not C{closeTimeout} later. One whose command
         is running (a C{PASS} being checked, or its failure's delay) gets
-        the time again, as an idle one does.
+        the time again for its answer, as an idle one does, but stays late:
+        its next command is refused (L{lineReceived}).
         """
         if self._closed:
             return
         if self._busy is not None or self._loginDelay is not None:
-            self.factory.loginWatch.touch(self)
+            self.factory.loginWatch.extend(self)
             return
         self.closeForLoginTimeout()
         if self._closing is not None and handshakePending(self.transport):

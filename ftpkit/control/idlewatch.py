@@ -3,7 +3,8 @@ L{IdleWatch}: the idle timeouts of every session that has the same
 timeout, on one timed call; L{WatchedTimeout}: Twisted's C{TimeoutMixin}
 for a session, on its server's watch. A watch serves another deadline
 that way too: the time a session has to log in (C{--login-timeout}),
-which starts at the connection and is not moved by the commands.
+which starts at the connection and is not moved by the commands
+(L{ftpkit.control.loginwatch.LoginWatch}).
 
 A timed call per session (Twisted's C{TimeoutMixin}) costs its making, a
 place in the reactor's heap, a reset at every command and a cancel at the

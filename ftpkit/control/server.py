@@ -18,6 +18,7 @@ from ftpkit.control.afterburst import AfterBurst
 from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
+from ftpkit.control.loginwatch import LoginWatch
 from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.serverhub import configuredHub, servedRoot
@@ -81,9 +82,9 @@ class FTPFactory(ServerFactory):
         (L{ftpkit.protocol.listingorder.processBudget}).
     @ivar hashTurns: the L{Turns} of checksums (C{HASH}): one call of
         each client at a time, held until it ends.
-    @ivar loginWatch: the L{IdleWatch} of the sessions not logged in,
-        for the time they have to log in (C{loginTimeout}), calling their
-        C{loginTimedOut}.
+    @ivar loginWatch: the L{LoginWatch} of the sessions not logged in:
+        the one owner of the time they have to log in (C{loginTimeout}),
+        calling their C{loginTimedOut}.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
     @ivar inFlight: in a worker of C{--workers}, the
@@ -163,22 +164,25 @@ class FTPFactory(ServerFactory):
         self._idleWatches = {}
         self._started = False
         self.loginWatch = self.idleWatch(self.config.loginTimeout,
-                                         "loginTimedOut")
+                                         "loginTimedOut", LoginWatch)
         self._stallSweep = None
 
-    def idleWatch(self, timeout, expire="timeoutConnection"):
+    def idleWatch(self, timeout, expire="timeoutConnection",
+                  kind=IdleWatch):
         """
         @param timeout: an idle timeout, in seconds.
         @param expire: the name of the sessions' method called when it is
             over (L{IdleWatch.expire}): each deadline has watches of its
             own (a session's idle time and its time to log in).
+        @param kind: the class of the watch made when there is none yet
+            (L{LoginWatch} for the time to log in).
         @return: the L{IdleWatch} of the sessions with that timeout.
         """
         key = (timeout, expire)
         watch = self._idleWatches.get(key)
         if watch is None:
-            watch = self._idleWatches[key] = IdleWatch(self.reactor,
-                                                       timeout, expire)
+            watch = self._idleWatches[key] = kind(self.reactor, timeout,
+                                                  expire)
             if self._started:
                 watch.hold()
         return watch

@@ -16,7 +16,6 @@ and the count of failed logins (so that C{REIN} cannot reset the limit on
 password guesses). Pure: no Twisted.
 """
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -55,11 +54,6 @@ class Session:
         transfers one after another went unpaced.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
-    @ivar startedAt: when the client began to log in (C{time.monotonic}):
-        the connection, or a C{REIN} or C{AUTH TLS} that logged a user
-        out (a session started afresh before a login keeps it: C{HOST},
-        C{REIN}; L{ftpkit.control.connectionlife.ConnectionLife.startAfresh});
-        C{--login-timeout} counts from it.
     @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
     @ivar portal: the portal of the virtual host C{HOST} picked, or
         C{None} for the server's default one.
@@ -82,4 +76,3 @@ class Session:
     downloadRate: Optional[int] = None
     uploadRate: Optional[int] = None
     rateLimits: dict = field(default_factory=dict, compare=False)
-    startedAt: float = field(default_factory=time.monotonic, compare=False)

@@ -167,6 +167,8 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
             seen = []
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 for line, upload in [(b"RETR race/secret.txt", None),
                                      (b"LIST race", None),
                                      (b"NLST race", None),
@@ -204,6 +206,8 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
             seen = []
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 for line in [b"DELE race/secret.txt", b"MKD race/made",
                              b"RMD race/empty",
                              b"SITE CHMOD 777 race/secret.txt",
@@ -243,6 +247,8 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
             seen = []
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 for line in [b"SIZE race/secret.txt",
                              b"MDTM race/secret.txt",
                              b"MLST race/secret.txt",
@@ -293,6 +299,8 @@ class MoreLinkRaceTests(LoopbackServerMixin, unittest.TestCase):
             seen = []
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 disarm = False
                 for line in lines:
                     if line is None:
@@ -488,6 +496,8 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
             seen = []
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 for line, data in steps:
                     self.shell.restore(arm=not line.startswith(b"RNFR"))
                     if data is None:
@@ -558,6 +568,8 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
             client = RawClient(self.server.port)
             try:
                 client.login()
+                # TYPE I: there SIZE asks the shell, as the others do.
+                client.command("TYPE I")
                 return [client.command(b"DELE rw/x/kept.txt"),
                         client.transfer(b"STOR rw/x/new.txt", b"new")[2],
                         client.command(b"MKD rw/x/made")]

@@ -13,7 +13,6 @@ from twisted.trial import unittest
 
 from tests.integration import test_metrics
 from tests.integration.test_xferlog import startServer
-from tests.serverprocess import freePort
 
 NAME = "ftpkit_partial_uploads_dropped_total"
 
@@ -34,12 +33,10 @@ class DropScrapeTests(unittest.TestCase):
         Start the server, plant the partial upload, ask C{SIZE f}: the
         drop is counted once, and logged once.
         """
-        self.metricsPort = freePort()
-        self.server, root = startServer(
-            self, "--metrics", f"tcp:{self.metricsPort}:interface=127.0.0.1",
-            *options)
+        self.server, root = startServer(self, *options, metrics=True)
         if options:
             self.server.waitForLog(" ready", 2)
+        self.metricsPort = self.server.metricsPort
         with open(os.path.join(root, "f"), "wb") as f:
             f.write(b"the file")
         partial = os.path.join(root, ".ftpkit-partial.f")

@@ -203,11 +203,16 @@ class GUIClientsTestsMixin(GUIClientsMixin):
     def cutUpload(self, wire, name, content, sent):
         """
         Start uploading C{content} to C{name}, and cut it after C{sent}
-        bytes (L{GUIClientsMixin.cut}): C{426}.
+        bytes (L{GUIClientsMixin.cut}), once the server has written some
+        of them (waited for, not slept on: a cut before a byte is kept
+        leaves nothing to resume): C{426}.
         """
         data = self.start(wire, "STOR " + name)
         data.sendall(content[:sent])
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        while not any(self.uploading()):
+            self.assertLess(time.monotonic(), deadline, "nothing written")
+            time.sleep(0.02)
         self.cut(data)
         wire.ok(None, 426)
 

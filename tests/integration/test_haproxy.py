@@ -228,7 +228,9 @@ class BalancedNodesTests(BalancerMixin, unittest.TestCase):
         port = int(numbers[4]) * 256 + int(numbers[5])
         thief = socket.create_connection(("127.0.0.1", port), timeout=10,
                                          source_address=("127.0.0.9", 0))
-        time.sleep(0.2)
+        # The stranger is refused (its header read) before the client
+        # connects: waited for, not slept on.
+        self.waitForLogs("refused passive data connection from 127.0.0.9")
         data = socket.create_connection(("127.0.0.1", port), timeout=10,
                                         source_address=("127.0.0.5", 0))
         ftp.sendcmd("TYPE I")
@@ -240,7 +242,6 @@ class BalancedNodesTests(BalancerMixin, unittest.TestCase):
         data.close()
         self.assertTrue(ftp.getresp().startswith("226"))
         self.assertEqual(received, b"mine")
-        self.waitForLogs("refused passive data connection from 127.0.0.9")
         ftp.quit()
 
     def test_nodeDies(self):

@@ -18,7 +18,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy.tap import Options
 from ftpkit.ops import events
-from tests.serverprocess import freePort, startServer
+from tests.serverprocess import startServer
 
 try:
     from prometheus_client import CollectorRegistry
@@ -258,10 +258,8 @@ class ScrapeTests(MetricsTestCase):
             raise unittest.SkipTest("curl not installed")
 
     def start(self, *options):
-        self.metricsPort = freePort()
-        self.server, self.root = startServer(
-            self, "--metrics", f"tcp:{self.metricsPort}:interface=127.0.0.1",
-            *options)
+        self.server, self.root = startServer(self, *options, metrics=True)
+        self.metricsPort = self.server.metricsPort
 
     def scrape(self):
         done = subprocess.run(

@@ -39,7 +39,7 @@ COMMANDS = [
     # (the commands, the last of which calls the shell's methods named,
     # which are made to break)
     (["CWD d"], ["stat"]),
-    (["SIZE f.txt"], ["stat"]),
+    (["TYPE I", "SIZE f.txt"], ["stat"]),
     (["MDTM f.txt"], ["stat"]),
     (["MFMT 20200101000000 f.txt"], ["setModificationTime"]),
     (["DELE f.txt"], ["removeFile"]),

@@ -120,11 +120,13 @@ class SpecialFilesTests(LoopbackServerMixin, unittest.TestCase):
         """
         C{HASH}, the X-verbs and C{SIZE} of a FIFO, a socket and a device
         get the one C{550} (C{HASH} got C{553}, the code of a name not
-        allowed), and the session goes on.
+        allowed), and the session goes on; C{SIZE} in C{TYPE I}, where it
+        looks at the path.
         """
         names = ["fifo", "sock"] + (["zero"] if self.device else [])
 
         def work(ftp):
+            ftp.voidcmd("TYPE I")
             replies = []
             for name in names:
                 for verb in ("HASH", "XMD5", "XCRC", "SIZE"):

@@ -200,6 +200,8 @@ class FloodThenStopTests(LoopbackServerMixin, unittest.TestCase):
 
         def flood():
             ftp = ftplibLogin(self, server.port, timeout=10)
+            # TYPE I: there SIZE asks the shell.
+            ftp.voidcmd("TYPE I")
             ftp.sock.sendall(b"SIZE missing\r\n" * 15)
             codes = {ftp.getline()[:3] for _ in range(15)}
             ftp.quit()

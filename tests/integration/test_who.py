@@ -140,11 +140,8 @@ class SessionsPageTests(MetricsTestCase):
             return json.loads(response.read())
 
     def check(self, *options):
-        metricsPort = freePort()
-        self.url = f"http://127.0.0.1:{metricsPort}/sessions"
-        server, root = startServer(
-            self, "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1",
-            *options)
+        server, root = startServer(self, *options, metrics=True)
+        self.url = server.metricsURL("/sessions")
         with open(os.path.join(root, "big.bin"), "wb") as f:
             f.write(b"b" * (32 * 1024 * 1024))
         idle = server.login("anonymous", "x")

@@ -18,7 +18,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
 from tests.integration.test_workers_processes import killWorkers
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""
@@ -69,13 +69,10 @@ class CutTransferTests(unittest.TestCase):
         (it had no trace at all).
         """
         xferlog = os.path.join(self.mktemp() + "-xferlog")
-        metricsPort = freePort()
         server = ServerProcess(self, [
             "--root", self.root, "--auth", "memory:alice:secret",
             "--workers", "2", "--xferlog", xferlog,
-            "--max-download-rate", "20K",
-            "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1"],
-            twistd=True)
+            "--max-download-rate", "20K"], twistd=True, metrics=True)
         server.waitForLog(READY, 2)
         downloader = ftplibLogin(self, server.port, binary=True)
         uploader = ftplibLogin(self, server.port, binary=True)
@@ -127,9 +124,8 @@ class CutTransferTests(unittest.TestCase):
             ["127.0.0.1", str(UPLOADED), "/up.bin", "b", "_", "i", "r",
              "alice", "ftp", "0", "alice", "i"]])
 
-        with urllib.request.urlopen(
-                f"http://127.0.0.1:{metricsPort}/metrics",
-                timeout=20) as response:
+        with urllib.request.urlopen(server.metricsURL(),
+                                    timeout=20) as response:
             scraped = samples(response.read().decode())
         self.assertEqual(
             [scraped[("ftpkit_transfers_total",

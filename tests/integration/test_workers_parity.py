@@ -24,7 +24,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort, freeRange
+from tests.serverprocess import ServerProcess, freeRange
 from tests.tlssupport import (
     ImplicitFTPTLS,
     ReusingFTPTLS,
@@ -48,15 +48,16 @@ class WorkersTestCase(unittest.TestCase):
         with open(os.path.join(self.root, "f.txt"), "wb") as f:
             f.write(b"served\n")
 
-    def start(self, *options, users="memory:alice:secret"):
+    def start(self, *options, users="memory:alice:secret", metrics=False):
         """
         Start the server with C{options} and wait for both workers.
 
+        @param metrics: give it C{--metrics} (L{ServerProcess}).
         @return: the L{ServerProcess}.
         """
         self.server = ServerProcess(self, [
             "--root", self.root, "--auth", "anonymous", "--auth", users,
-            "--workers", "2", *options])
+            "--workers", "2", *options], metrics=metrics)
         self.server.waitForLog(
             ' ready"' if "json" in options else READY, 2)
         return self.server
@@ -434,12 +435,10 @@ class MetricsParityTests(WorkersTestCase):
         @return: the counters and gauges scraped once every session
             ended (durations, whose values are times, left out).
         """
-        metricsPort = freePort()
         self.server = ServerProcess(self, [
             "--root", self.root, "--auth", "anonymous", "--auth",
             "memory:alice:secret", "--max-sessions-per-user", "2",
-            "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1",
-            *options])
+            *options], metrics=True)
         self.server.waitForLog(READY if options else "ftpkit listening on",
                                len(options) or 1)
         refused = ftplib.FTP()
@@ -460,9 +459,8 @@ class MetricsParityTests(WorkersTestCase):
         second.quit()
 
         def scrape():
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{metricsPort}/metrics",
-                    timeout=20) as response:
+            with urllib.request.urlopen(self.server.metricsURL(),
+                                        timeout=20) as response:
                 return samples(response.read().decode())
 
         self.server.waitFor(

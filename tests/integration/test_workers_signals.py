@@ -17,7 +17,7 @@ from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
 from tests.integration.test_workers_parity import WorkersTestCase, eventWorkers
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
 from tests.sockreads import readToEnd
 from tests.tlssupport import clientContext, derOf, makeCertificate
@@ -120,9 +120,8 @@ class SignalTests(WorkersTestCase):
         """
         with open(os.path.join(self.root, "big.bin"), "wb") as f:
             f.write(b"b" * (1024 * 1024))
-        metricsPort = freePort()
         self.start("--log-format", "json", "--max-download-rate", "200K",
-                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
+                   metrics=True)
         doomed = ftplibLogin(self, self.server.port, "alice", binary=True)
         survivor = ftplibLogin(self, self.server.port, "anonymous",
                                binary=True)
@@ -140,9 +139,8 @@ class SignalTests(WorkersTestCase):
         self.assertEqual(self.download(survivor), b"served\n")
 
         def scraped():
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{metricsPort}/metrics",
-                    timeout=20) as response:
+            with urllib.request.urlopen(self.server.metricsURL(),
+                                        timeout=20) as response:
                 found = samples(response.read().decode())
             return found if found.get(("ftpkit_sessions", ())) == 1 else None
 
@@ -194,9 +192,8 @@ class KilledWorkerReleaseTests(WorkersTestCase):
         its worker logs in again at once, and C{/sessions} lists only the
         new session.
         """
-        metricsPort = freePort()
         self.start("--log-format", "json", "--max-sessions-per-user", "1",
-                   "--metrics", f"tcp:{metricsPort}:interface=127.0.0.1")
+                   metrics=True)
         other = ftplibLogin(self, self.server.port, "anonymous")
         doomed = ftplibLogin(self, self.server.port, "alice")
         killWorkerOf(self, "alice", doomed)
@@ -205,9 +202,8 @@ class KilledWorkerReleaseTests(WorkersTestCase):
         self.assertEqual(self.download(other), b"served\n")
 
         def listed():
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{metricsPort}/sessions",
-                    timeout=20) as response:
+            with urllib.request.urlopen(self.server.metricsURL("/sessions"),
+                                        timeout=20) as response:
                 records = json.load(response)
             users = sorted(record["user"] for record in records)
             return users if users == ["alice", "anonymous"] else None

@@ -72,7 +72,8 @@ class PipeliningTests(unittest.TestCase):
         clock = MemoryReactorClock()
         factory = makeFactory(clock, maxPendingCommands=8)
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        # TYPE I: there SIZE waits for the shell's stat.
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nTYPE I\r\n")
         slow = defer.Deferred()
         protocol.session.shell.stat = lambda path: slow
         transport.clear()
@@ -100,7 +101,8 @@ class PipeliningTests(unittest.TestCase):
         clock = MemoryReactorClock()
         factory = makeFactory(clock, maxPendingBytes=4000)
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        # TYPE I: there SIZE waits for the shell's stat.
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nTYPE I\r\n")
         slow = defer.Deferred()
         protocol.session.shell.stat = lambda path: slow
         transport.clear()
@@ -124,7 +126,8 @@ class PipeliningTests(unittest.TestCase):
         """
         factory = makeFactory(MemoryReactorClock())
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        # TYPE I: there SIZE waits for the shell's stat.
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nTYPE I\r\n")
         shell = protocol.session.shell
         slow = defer.Deferred()
         shell.stat = lambda path: slow

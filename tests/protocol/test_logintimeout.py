@@ -10,24 +10,29 @@ from twisted.trial import unittest
 from ftpkit.deploy.tap import Options
 from tests.barerealm import bareFactory, loggedIn
 from tests.memorysessions import connect, replyCodes
+from tests.protocol.test_authmechanisms import ContextFactory, StartTLSTransport
 
 
 class LoginTimeoutTests(unittest.TestCase):
     """
-    The protocol on a L{StringTransport}, with the session's start moved
-    back instead of waiting.
+    The protocol on a L{StringTransport}, the time moved on by the
+    factory's clock (the one the login watch reads) instead of waited for.
     """
+
+    def setUp(self):
+        self.factory = bareFactory(loginTimeout=60)
+        self.clock = self.factory.reactor
 
     def test_notLoggedIn(self):
         """
-        Past the timeout, a client still not logged in gets 421 for its
-        next command (a NOOP, or even the PASS that would log it in) and
-        the connection closes.
+        Past the timeout, a client still not logged in gets 421 (before
+        its next command, even the PASS that would log it in) and the
+        connection closes.
         """
-        protocol, transport = connect(bareFactory(loginTimeout=60))
+        protocol, transport = connect(self.factory)
         protocol.dataReceived(b"NOOP\r\nUSER alice\r\n")
         self.assertEqual(replyCodes(transport), ["220", "200", "331"])
-        protocol.session.startedAt -= 61
+        self.clock.advance(61)
         protocol.dataReceived(b"PASS secret\r\n")
         self.assertEqual(replyCodes(transport), ["220", "200", "331", "421"])
         self.assertTrue(transport.disconnecting)
@@ -36,8 +41,8 @@ class LoginTimeoutTests(unittest.TestCase):
         """
         A logged-in session is not touched by it.
         """
-        protocol, transport = loggedIn(bareFactory(loginTimeout=60))
-        protocol.session.startedAt -= 61
+        protocol, transport = loggedIn(self.factory)
+        self.clock.advance(61)
         protocol.dataReceived(b"NOOP\r\n")
         self.assertEqual(replyCodes(transport), ["200"])
 
@@ -45,8 +50,8 @@ class LoginTimeoutTests(unittest.TestCase):
         """
         C{REIN} starts the time to log in again.
         """
-        protocol, transport = loggedIn(bareFactory(loginTimeout=60))
-        protocol.session.startedAt -= 61
+        protocol, transport = loggedIn(self.factory)
+        self.clock.advance(61)
         protocol.dataReceived(b"REIN\r\nNOOP\r\n")
         self.assertEqual(replyCodes(transport), ["220", "200"])
 
@@ -56,24 +61,26 @@ class LoginTimeoutTests(unittest.TestCase):
         again: sending it now and then does not keep a client connected
         without logging in.
         """
-        protocol, transport = connect(bareFactory(loginTimeout=60))
-        protocol.session.startedAt -= 50
+        protocol, transport = connect(self.factory)
+        self.clock.advance(50)
         protocol.dataReceived(b"REIN\r\n")
-        protocol.session.startedAt -= 11
+        self.clock.advance(9)
         protocol.dataReceived(b"NOOP\r\n")
-        self.assertEqual(replyCodes(transport), ["220", "220", "421"])
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "220", "200", "421"])
         self.assertTrue(transport.disconnecting)
 
     def test_hostKeepsCounting(self):
         """
         Nor does C{HOST} (which comes before C{USER}).
         """
-        protocol, transport = connect(bareFactory(loginTimeout=60))
-        protocol.session.startedAt -= 50
+        protocol, transport = connect(self.factory)
+        self.clock.advance(50)
         protocol.dataReceived(b"HOST ftp.example.com\r\n")
-        protocol.session.startedAt -= 11
+        self.clock.advance(9)
         protocol.dataReceived(b"NOOP\r\n")
-        self.assertEqual(replyCodes(transport), ["220", "220", "421"])
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "220", "200", "421"])
         self.assertTrue(transport.disconnecting)
 
     def test_option(self):
@@ -178,3 +185,79 @@ class LoginDeadlineTests(unittest.TestCase):
         self.assertEqual(len(watch), 1)
         protocol.connectionLost(None)
         self.assertEqual(len(watch), 0)
+
+    def test_lateCommandRefused(self):
+        """
+        The command that follows that answer is refused with C{421}: the
+        time given once more was for the answer, not for another login.
+        """
+        protocol, transport = connect(self.factory)
+        self.clock.advance(59.5)
+        protocol.dataReceived(b"USER alice\r\nPASS wrong\r\n")
+        self.clock.advance(1)
+        protocol.dataReceived(b"USER alice\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "331", "530", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_lineBeforeTheCall(self):
+        """
+        A command read once the time is over, before the watch's timed
+        call ran, is refused too.
+        """
+        protocol, transport = connect(self.factory)
+        self.clock.rightNow += 60
+        protocol.dataReceived(b"USER alice\r\n")
+        self.assertEqual(replyCodes(transport), ["220", "421"])
+        self.assertTrue(transport.disconnecting)
+
+
+class AuthTLSDeadlineTests(unittest.TestCase):
+    """
+    C{AUTH TLS} keeps the time to log in of a session not logged in, and
+    starts it again for a user logged in in clear, whom it logs out.
+    """
+
+    def setUp(self):
+        self.factory = bareFactory(loginTimeout=60, idleTimeout=600,
+                                   tlsContextFactory=ContextFactory())
+        self.clock = self.factory.reactor
+
+    def connect(self):
+        """
+        @return: C{(protocol, transport)} of a session whose C{startTLS}
+            is recorded, not done (its replies stay readable).
+        """
+        protocol = self.factory.buildProtocol(None)
+        transport = StartTLSTransport()
+        protocol.makeConnection(transport)
+        return protocol, transport
+
+    def test_notLoggedInKeepsCounting(self):
+        """
+        Before a login the deadline stays where the connection set it.
+        """
+        protocol, transport = self.connect()
+        self.clock.advance(50)
+        protocol.dataReceived(b"AUTH TLS\r\n")
+        self.clock.advance(9)
+        self.assertEqual(replyCodes(transport), ["220", "234"])
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport), ["220", "234", "421"])
+        self.assertTrue(transport.disconnecting)
+
+    def test_loggedInStartsAgain(self):
+        """
+        After a login in clear the user logged out has the whole time
+        again from then.
+        """
+        protocol, transport = self.connect()
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        self.clock.advance(50)
+        protocol.dataReceived(b"AUTH TLS\r\n")
+        self.clock.advance(59)
+        self.assertEqual(replyCodes(transport), ["220", "331", "230", "234"])
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(1)
+        self.assertEqual(replyCodes(transport),
+                         ["220", "331", "230", "234", "421"])
+        self.assertTrue(transport.disconnecting)

@@ -335,22 +335,24 @@ class TransferOutOfDescriptorsTests(unittest.TestCase):
         finds no descriptor (a shell whose C{stat} fails with C{EMFILE},
         as the disk shell's walk of a path's directories can) get C{451}
         and one warning each saying why: C{SIZE} and C{MDTM} got C{425},
-        a data connection's code, though none was asked for.
+        a data connection's code, though none was asked for. C{SIZE} in
+        C{TYPE A} is refused before any lookup.
         """
         protocol, transport = self.loggedIn(
             ExhaustedRealm(StatExhaustedShell))
         logged = captureLogs(self)
-        protocol.dataReceived(b"SIZE f.txt\r\nMDTM f.txt\r\nMLST f.txt\r\n"
-                              b"TYPE A\r\nSIZE f.txt\r\n")
+        protocol.dataReceived(b"TYPE I\r\nSIZE f.txt\r\nMDTM f.txt\r\n"
+                              b"MLST f.txt\r\nTYPE A\r\nSIZE f.txt\r\n")
         why = "Too many open files on the server; try again later"
-        self.assertEqual(transport.value().split(b"\r\n")[:-1], [
+        self.assertEqual(transport.value().split(b"\r\n")[1:-1], [
             b"451 " + why.encode()] * 3 + [
-            b"200 Type set to A", b"451 " + why.encode()])
+            b"200 Type set to A",
+            b"550 SIZE not allowed in ASCII mode; use TYPE I"])
         warnings = [formatEvent(event) for event in logged
                     if event.get("log_level") >= LogLevel.warn]
         self.assertEqual(warnings, [
             f"refused {verb} from 10.0.0.1 user 'alice' path '/f.txt': 451 "
-            f"({why})" for verb in ("SIZE", "MDTM", "MLST", "SIZE")])
+            f"({why})" for verb in ("SIZE", "MDTM", "MLST")])
 
     def test_activeConnection(self):
         """

@@ -216,11 +216,14 @@ class LoginThrottleTests(unittest.TestCase):
 
     def test_delayCapped(self):
         """
-        However many failures, the delay stays at most L{MAX_LOGIN_DELAY}.
+        However many failures, the delay stays at most L{MAX_LOGIN_DELAY}
+        (within a time to log in long enough for them all: the commands
+        read the login watch's clock, this one).
         """
         clock = MemoryReactorClock()
         factory = makeFactory(clock, loginFailureDelay=1.0,
-                              maxLoginAttempts=100)
+                              maxLoginAttempts=100,
+                              loginTimeout=41 * MAX_LOGIN_DELAY)
         protocol, transport = connect(factory)
         for _ in range(40):
             self.failLogin(protocol)

@@ -94,9 +94,12 @@ class XChecksumTests(unittest.TestCase):
     def test_hashNotAFile(self):
         """
         C{HASH} of a directory gets the C{550} the X-verbs, C{SIZE} and
-        C{MDTM} give it: it got C{553}, the code of a name not allowed.
+        C{MDTM} give it (C{SIZE} in C{TYPE I}, where it looks at the
+        path): it got C{553}, the code of a name not allowed.
         """
-        replies = self.replies(b"HASH d", b"XSHA256 d", b"SIZE d", b"MDTM d")
+        replies = self.replies(b"HASH d", b"XSHA256 d", b"TYPE I",
+                               b"SIZE d", b"MDTM d")
+        del replies[2]
         self.assertEqual(replies, [b"550 Not a regular file\r\n"] * 4)
 
     def test_badArguments(self):

@@ -196,19 +196,24 @@ class FileCommands:
         """
         Give a file's size (RFC 3659) in TYPE I: the size of a cut upload
         of it kept for this user's resume, when there is one
-        (L{ftpkit.interfaces.IFTPShellResumeOwners}), else its size. In
-        TYPE A every file gets C{550}, as ProFTPD and pyftpdlib answer
-        (RFC 3659 section 4 lets a server decline to give a size): the
-        size a TYPE A download sends (CRLF line ends) is never the offset
-        a client resuming from C{SIZE} skips in its local file (LF line
-        ends on Unix), so C{curl -B -C - -T} appended at the wrong offset
-        and the file was corrupted; on C{550} it sends the whole file
-        with C{STOR}. Counting the line ends also read the whole file for
-        one short command.
+        (L{ftpkit.interfaces.IFTPShellResumeOwners}), else its size; a
+        missing name and what is not a regular file (a directory) get
+        their own C{550}. In TYPE A every argument gets the one C{550}
+        refusal, before the path is looked at: a file, a missing name or
+        a directory alike, as ProFTPD (C{core_size}) and pyftpdlib refuse
+        first (RFC 3659 section 4 lets a server decline to give a size).
+        The size a TYPE A download sends (CRLF line ends) is never the
+        offset a client resuming from C{SIZE} skips in its local file (LF
+        line ends on Unix), so C{curl -B -C - -T} appended at the wrong
+        offset and the file was corrupted; on C{550} it sends the whole
+        file with C{STOR}. Counting the line ends also read the whole file
+        for one short command.
         """
+        if not self.session.binary:
+            return (550, "SIZE not allowed in ASCII mode; use TYPE I")
         path = await self.resolveEntry(argument)
         shell = self.session.shell
-        if self.session.binary and IFTPShellResume.providedBy(shell):
+        if IFTPShellResume.providedBy(shell):
             # A cut upload waiting for its resume: what a resuming client
             # asks for (see IFTPShellResume).
             kept = await shell.resumableSize(path)
@@ -217,8 +222,6 @@ class FileCommands:
         info = await shell.stat(path)
         if not info.isFile:
             return (550, "Not a regular file")
-        if not self.session.binary:
-            return (550, "SIZE not allowed in ASCII mode; use TYPE I")
         return (213, str(info.size))
 
     async def ftp_MDTM(self, argument):

@@ -229,7 +229,7 @@ async def _matches(shell, directory, pattern, turn, inThread):
 
 
 async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
-                     streamed=False, directoryOption=False):
+                     streamed=False, directoryOption=False, split=None):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -254,11 +254,15 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
     @param directoryOption: take C{-d} among the options as C{ls -d}: a
         directory named by a path (no pattern) is its one entry, named as
         the client wrote it (C{"."} for none), as a file is.
+    @param split: C{argument} as L{splitListArgument} splits it, where the
+        caller split it already (C{NLST}, which reads its options first),
+        so that it is not split twice; C{None} to split it here.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
     """
-    letters, pathText = splitListArgument(argument)
+    letters, pathText = (splitListArgument(argument) if split is None
+                         else split)
     path = None
     if pathText != argument and argument.startswith("-"):
         path = await _literal(shell, cwd, argument)

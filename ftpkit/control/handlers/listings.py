@@ -63,15 +63,6 @@ class ListingCommands:
             ListingReadFile(entries, format, head, names), True, description,
             opening, listing=True)
 
-    def _recursive(self, argument):
-        """
-        @return: whether a listing command's options ask for a recursive
-            listing (L{listingtree.isRecursive}).
-        """
-        letters, _ = splitListArgument(argument)
-        return listingtree.isRecursive(
-            letters, self.factory.config.listingTreeLimits)
-
     def _walked(self, listed):
         """
         @param listed: what a listing command's argument names
@@ -237,11 +228,15 @@ class ListingCommands:
         client named it.
         """
         self._takeOffset()
-        recursive = self._recursive(argument)
+        # Split once: whether the options ask for a recursive listing
+        # decides whether names alone are read.
+        split = splitListArgument(argument)
+        recursive = listingtree.isRecursive(
+            split[0], self.factory.config.listingTreeLimits)
         listed = await self.whileOpening(findListed(
             self.session.shell, self.session.cwd, argument,
             self.listingTurn, self.inThread, namesOnly=not recursive,
-            streamed=True))
+            streamed=True, split=split))
         description = "NLST " + paths.toText(listed.path)
         entries = listed.entries
         if self._walked(listed):

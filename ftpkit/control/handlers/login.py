@@ -354,7 +354,7 @@ class LoginCommands:
         # that the command table refuses what the shell would.
         session.access = session.access.within(shell)
         session.shell = session.access.guard(shell, self.factory.heldUploads)
-        self.factory.loginWatch.forget(self)
+        self.factory.loginWatch.stop(self)
         session.realmLogout = logout
         self.reportLogin()
         return (230, "Login successful")
