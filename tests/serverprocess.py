@@ -74,6 +74,52 @@ def childrenOf(pid):
     return children
 
 
+def listeningInodes(port):
+    """
+    @param port: a TCP port.
+    @return: the inodes of the sockets listening on it, on any address of
+        either family (from C{/proc/net/tcp} and C{tcp6}).
+    """
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(inode)
+    return inodes
+
+
+def holdsAny(pid, inodes):
+    """
+    @param pid: a process id.
+    @param inodes: socket inodes (L{listeningInodes}).
+    @return: whether the process or one of its descendants holds one of
+        those sockets.
+    """
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    pending = [pid]
+    while pending:
+        each = pending.pop()
+        try:
+            descriptors = os.listdir(f"/proc/{each}/fd")
+            pending.extend(childrenOf(each))
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            try:
+                if os.readlink(f"/proc/{each}/fd/{descriptor}") in wanted:
+                    return True
+            except OSError:
+                pass
+    return False
+
+
 def defaultSignalsFirst(preexec=None):
     """
     @param preexec: called in the child before it runs Python, or C{None}.
@@ -248,15 +294,27 @@ class ServerProcess:
         except OSError:
             return b""
 
+    def listensHere(self):
+        """
+        @return: whether the listener on L{port}, if any, is this server's:
+            not a socket another program took between L{freePort} and
+            this server's start (whose greeting, and login, would be
+            taken for this server's; this server then exits, its port
+            taken, and L{_portTaken} starts it again).
+        """
+        inodes = listeningInodes(self.port)
+        return not inodes or holdsAny(self.process.pid, inodes)
+
     def waitForGreeting(self):
         """
-        Wait until a new client is greeted with C{220}.
+        Wait until a new client is greeted with C{220} by this server.
         """
         def greeted():
             if self.process.poll() is not None and not self._portTaken():
                 self.testCase.fail("server exited with status %s; log:\n%s"
                                    % (self.process.returncode, self.log()))
-            return self.greeting().startswith(b"220")
+            return (self.listensHere()
+                    and self.greeting().startswith(b"220"))
 
         self.waitFor(greeted, "a 220 greeting")
 

@@ -8,6 +8,7 @@ metrics port, which a test had passed among its options).
 """
 
 import socket
+import threading
 import urllib.request
 
 from twisted.trial import unittest
@@ -56,3 +57,55 @@ class MetricsPortTakenTests(unittest.TestCase):
         with urllib.request.urlopen(server.metricsURL(),
                                     timeout=30) as response:
             self.assertIn(b"ftpkit_sessions", response.read())
+
+
+class ListeningPortTakenTests(unittest.TestCase):
+    """
+    The listening port taken, before the server started, by a program that
+    greets as a server does.
+    """
+
+    timeout = 120
+
+    def test_notGreetedByAnother(self):
+        """
+        L{startServer} waits for its own server's greeting: another
+        program's 220 on the port picked is not taken for it (its login,
+        and a listing of the new directory, would have gone to that
+        program: a CI flake got C{550} for a directory the test had just
+        made); the server, its port taken, is started again on another.
+        """
+        other = socket.socket()
+        self.addCleanup(other.close)
+        other.bind(("127.0.0.1", 0))
+        other.listen(50)
+        otherPort = other.getsockname()[1]
+        stop = threading.Event()
+
+        def greet():
+            other.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    client, _ = other.accept()
+                except OSError:
+                    continue
+                with client:
+                    client.sendall(b"220 another program\r\n")
+
+        greeter = threading.Thread(target=greet, daemon=True)
+        greeter.start()
+        self.addCleanup(greeter.join)
+        self.addCleanup(stop.set)
+        picked = []
+        free = serverprocess.freePort
+
+        def freePort():
+            picked.append(otherPort if not picked else free())
+            return picked[-1]
+
+        self.patch(serverprocess, "freePort", freePort)
+        server, _ = startServer(self)
+        self.assertEqual(len(picked), 2)
+        self.assertNotEqual(server.port, otherPort)
+        self.assertTrue(server.greeting().startswith(b"220 "))
+        self.assertNotIn(b"another program", server.greeting())
