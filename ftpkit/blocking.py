@@ -132,11 +132,16 @@ class BlockingPool:
         that the reactor does not wait on one that never returns).
 
         @return: a L{Deferred} firing once the threads ended or
-            L{stopWait} passed, or C{None} when none ran.
+            L{stopWait} passed, or C{None} when no call ran (the idle
+            threads ended already).
         """
         self._trigger = None
         pool, self._pool = self._pool, None
         if pool is None:
+            return None
+        if not pool.working and not pool.q.qsize():
+            # Only idle threads to end: they end at once.
+            pool.stop()
             return None
         stopped = Deferred()
 

@@ -119,13 +119,44 @@ class BlockingPoolTests(unittest.TestCase):
         self.assertTrue((yield running))
 
     @inlineCallbacks
+    def test_shutdownOfAnIdlePool(self):
+        """
+        An idle pool's threads end in the reactor's shutdown itself, with
+        no timer left behind (a trial worker ending its run with the
+        fsspec realms' pool idle found the timer of L{BlockingPool.stopWait}
+        pending: "Reactor was unclean" in its last test).
+        """
+        pool = BlockingPool("test-idle-stop", 2, reactor)
+        self.addCleanup(pool.stop)
+        self.assertEqual((yield pool.run(lambda: 1)), 1)
+        before = set(reactor.getDelayedCalls())
+        self.assertIsNone(pool._stopAtShutdown())
+        self.assertEqual(set(reactor.getDelayedCalls()) - before, set())
+        self.assertEqual([thread for thread in threading.enumerate()
+                          if "PoolThread-test-idle-stop" in thread.name], [])
+
+    @inlineCallbacks
     def test_shutdownWaitsForCallsEnding(self):
         """
         Calls that end in time end before the shutdown goes on.
         """
         pool = BlockingPool("test-quick-stop", 2, reactor)
         self.addCleanup(pool.stop)
-        self.assertEqual((yield pool.run(lambda: 1)), 1)
-        yield pool._stopAtShutdown()
+        release, entered = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+
+        def running():
+            entered.set()
+            release.wait(30)
+            return 1
+
+        result = pool.run(running)
+        self.assertTrue(entered.wait(60))
+        stopping = pool._stopAtShutdown()
+        self.assertIsNotNone(stopping)
+        self.assertFalse(stopping.called)
+        release.set()
+        yield stopping
+        self.assertEqual((yield result), 1)
         self.assertEqual([thread for thread in threading.enumerate()
                           if "PoolThread-test-quick-stop" in thread.name], [])
