@@ -16,11 +16,12 @@ from twisted.internet import defer
 from twisted.internet.interfaces import ISSLTransport
 from twisted.logger import LogLevel
 
-from ftpkit.compat import handshakePending
+from ftpkit.compat import handshakePending, underTLS
 from ftpkit.control.clientname import clientName
 from ftpkit.control.sockets import closeNow, tuneControlSocket
 from ftpkit.data import descriptors
 from ftpkit.deploy.fdlimit import transportRefusal
+from ftpkit.deploy.listening import TLS_REFUSAL
 from ftpkit.ops import events
 from ftpkit.protocol import replies
 from ftpkit.protocol.sessionstate import Session
@@ -37,6 +38,7 @@ class ConnectionLife:
     sessionFields = frozenset(["shell"])
 
     _counted = False
+    _heldRefusal = False
     _closing = None
     _lost = False
     _lostWaiters = None
@@ -53,8 +55,7 @@ class ConnectionLife:
             refusal = self.factory.sessionStarted(self.peer)
         if refusal is not None:
             self.reportRefused(refusal)
-            self.transport.write(replies.formatReply(421, refusal))
-            self.close()
+            self.refuse(refusal)
             return
         self._counted = True
         self.factory.openSessions.add(self)
@@ -71,6 +72,29 @@ class ConnectionLife:
         if not self.greeted:
             self.reply(220, config.banner)
 
+    def refuse(self, refusal):
+        """
+        Tell a connection refused as its session starts why (C{421}) and
+        close it. Under an implicit-TLS layer whose handshake has not
+        begun, the C{421} waits for it, as few such connections as
+        L{ftpkit.control.refusedtls.RefusedHandshakes} holds; past them,
+        the client is sent L{TLS_REFUSAL} in clear below the layer and
+        the connection ends at once.
+
+        @param refusal: the text of the C{421}.
+        """
+        if handshakePending(self.transport):
+            lower = underTLS(self.transport)
+            held = self.factory.refusedHandshakes.hold(self.peer)
+            if not held and lower is not None:
+                self._closed = True
+                lower.write(TLS_REFUSAL)
+                lower.loseConnection()
+                return
+            self._heldRefusal = held
+        self.transport.write(replies.formatReply(421, refusal))
+        self.close()
+
     def connectionLost(self, reason):
         """
         Release everything the session held; the user is logged out once
@@ -78,6 +102,9 @@ class ConnectionLife:
 
         @param reason: a L{twisted.python.failure.Failure} saying why.
         """
+        if self._heldRefusal:
+            self._heldRefusal = False
+            self.factory.refusedHandshakes.release(self.peer)
         self._closed = self._lost = True
         self.setTimeout(None)
         self._stopHangupWatch()

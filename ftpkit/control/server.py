@@ -21,6 +21,7 @@ from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.loginwatch import LoginWatch
 from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.control.refusedtls import RefusedHandshakes
 from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import (
     NOT_ALLOWED,
@@ -125,6 +126,8 @@ class FTPFactory(ServerFactory):
                                         self.config.maxConnectionsPerIP,
                                         self.config.ipv6PrefixLength)
         self.limiter = limiter
+        self.refusedHandshakes = RefusedHandshakes(
+            self.config.ipv6PrefixLength)
         self.afterBurst = AfterBurst(reactor, releaseFreed)
         self.addressRules = AddressRules(self.config.allowFrom,
                                          self.config.denyFrom)

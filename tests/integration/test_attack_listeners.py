@@ -3,7 +3,7 @@ Attacks on listeners other than plain TCP: C{unix:} and
 C{haproxy:unix:} sockets, C{haproxy:tcp:} behind a balancer any local
 user can reach (PROXY headers flooding it, TLS session reuse and C{CCC}
 through it), and an implicit FTPS port fed a ClientHello a byte at a
-time.
+time or held silent over its limit.
 """
 
 import ftplib
@@ -72,6 +72,59 @@ class TrickledHandshakeTests(FTPSTestsMixin, unittest.TestCase):
         sent = yield self.inThread(client)
         self.assertLess(sent, len(hello) // 2)
 
+
+
+def _readAll(sock):
+    """
+    @param sock: a blocking socket with a timeout.
+    @return: what it reads until the server ends the connection (a reset
+        ends it too).
+    """
+    chunks = []
+    with sock:
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+class RefusedSilentTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    Connections an implicit FTPS port refuses as their session starts
+    (over C{--max-connections-per-ip}) that send no C{ClientHello}: each
+    waited for its handshake to say C{421} until the closing time, with
+    its TLS layer, counted against no limit (one address held thousands
+    past its limit); now a client's first two wait, the others get the
+    TLS alert in clear and are closed at once.
+    """
+
+    SILENT = 8
+
+    @defer.inlineCallbacks
+    def test_fewWaitForHandshake(self):
+        """
+        Of eight silent connections over the limit, two end without a
+        byte (at the closing time, their handshake never begun) and six
+        read the alert.
+        """
+        from ftpkit.deploy.listening import TLS_REFUSAL
+        server = self.serveImplicit(maxConnectionsPerIP=1, closeTimeout=1)
+
+        def client():
+            first = clientContext().wrap_socket(connectRaw(server.port))
+            with first:
+                first.recv(100)
+                silent = [connectRaw(server.port)
+                          for _ in range(self.SILENT)]
+                return sorted(_readAll(sock) for sock in silent)
+
+        ends = yield self.inThread(client)
+        self.assertEqual(ends, [b""] * 2 + [TLS_REFUSAL] * (self.SILENT - 2))
+        self.assertEqual(server.factory.refusedHandshakes.held, 0)
 
 def _unixSocketPath(testCase):
     """
