@@ -6,7 +6,9 @@ refusals, its C{FEAT} line; and C{MFCT}, which it cannot do.
 
 import os
 
+from twisted.cred import checkers, portal
 from twisted.internet.defer import maybeDeferred
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from zope.interface import alsoProvides, implementer
 
@@ -17,7 +19,14 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
-from tests.memorysessions import loggedIn, repliesTo, replyCodes
+from tests.memorysessions import (
+    OneShellRealm,
+    connect,
+    loggedIn,
+    makeFactory,
+    repliesTo,
+    replyCodes,
+)
 
 JAN_1_2020 = 1577836800
 
@@ -213,6 +222,50 @@ class MFFTests(unittest.TestCase):
                              settings)
             self.assertEqual(siteHelp, b"214 SITE commands: HELP\r\n")
             self.assertEqual(mfmt[:4], b"550 ")
+
+    def test_featBeforeLogin(self):
+        """
+        Before C{USER}, C{FEAT}, C{HELP SITE} and C{OPTS REST STOR} offer
+        what every login of the server will get: under C{--read-only} and
+        where the portal logs in anonymous users only (who may change
+        nothing, C{--anonymous-write} or not), neither C{MFMT} nor C{MFF},
+        neither C{UTIME} nor C{CHMOD}, and no resumed uploads; under
+        C{--no-site-chmod}, C{MFF} without C{UNIX.mode} and no C{CHMOD}.
+        FileZilla and WinSCP ask C{FEAT} before logging in, and were
+        offered them as if the user could.
+        """
+        anonymousOnly = portal.Portal(OneShellRealm(self.shell),
+                                      [checkers.AllowAnonymousAccess()])
+        for settings, thePortal, mff, site in (
+                ({"readOnly": True}, None, [], b"HELP"),
+                ({}, anonymousOnly, [], b"HELP"),
+                ({"anonymousWrite": True}, anonymousOnly, [], b"HELP"),
+                ({"siteChmod": False}, None, [b" MFF modify;", b" MFMT"],
+                 b"UTIME YYYYMMDDhhmm[ss] <path>, HELP")):
+            factory = makeFactory(MemoryReactorClock(), **settings)
+            if thePortal is not None:
+                factory.portal = thePortal
+            protocol, transport = connect(factory)
+            feat, siteHelp, opts = repliesTo(
+                protocol, transport, b"FEAT", b"HELP SITE", b"OPTS REST STOR")
+            lines = feat.split(b"\r\n")
+            self.assertIn(b" MDTM", lines)
+            self.assertEqual([line for line in lines if b" MF" in line], mff,
+                             settings)
+            self.assertEqual(siteHelp, b"214 SITE commands: " + site
+                             + b"\r\n")
+            self.assertEqual(opts[:4], b"501 " if not mff else b"200 ")
+
+    def test_featBeforeLoginWhereUsersMayChange(self):
+        """
+        Where named users may log in and change files, C{FEAT} before
+        C{USER} lists C{MFMT} and C{MFF} with both facts, as after an
+        ordinary user's login.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        [feat] = repliesTo(protocol, transport, b"FEAT")
+        self.assertIn(b"\r\n MFMT\r\n", feat)
+        self.assertIn(b"\r\n MFF modify;UNIX.mode;\r\n", feat)
 
     def test_permissions(self):
         """

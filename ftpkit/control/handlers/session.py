@@ -5,6 +5,7 @@ MODE STRU ALLO SITE CLNT LANG.
 
 import time
 
+from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -22,7 +23,7 @@ from ftpkit.protocol import (
     listingorder,
     paths,
 )
-from ftpkit.protocol.access import CHANGE
+from ftpkit.protocol.access import CHANGE, AccessPolicy
 from ftpkit.protocol.commands import (
     cleanClientName,
     parseALLO,
@@ -60,7 +61,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access", "epsvAll"])
+         "access", "epsvAll", "portal"])
     clientName = None
 
     @property
@@ -227,7 +228,7 @@ class SessionCommands:
             L{modeSettable}.
         """
         settable = set()
-        if not self.session.access.allows(CHANGE):
+        if not self.knownAccess().allows(CHANGE):
             return settable
         if "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
@@ -242,8 +243,28 @@ class SessionCommands:
             with a shell that cannot (L{IFTPShellChmod}).
         """
         shell = self.session.shell
-        return self.session.access.siteChmod and (
+        return self.knownAccess().siteChmod and (
             shell is None or IFTPShellChmod.providedBy(shell))
+
+    def knownAccess(self):
+        """
+        The access rules known so far, for what C{FEAT}, C{SITE HELP} and
+        C{OPTS REST} offer: the user's from C{USER} on; before it (the
+        user is known only then), those every user of the server gets
+        (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
+        where the portal (the virtual host's, after C{HOST}) logs in
+        anonymous users only. A client that asks C{FEAT} before logging
+        in (FileZilla, WinSCP, curl) was offered C{MFMT}, C{MFF} and
+        C{SITE CHMOD} and C{UTIME} that every login here refuses.
+
+        @return: an L{AccessPolicy}.
+        """
+        session = self.session
+        if session.username is not None:
+            return session.access
+        portal = session.portal
+        return AccessPolicy.forUser(self.config, portalAcceptsOnlyAnonymous(
+            self.factory.portal if portal is None else portal))
 
     def _unsupported(self):
         """
@@ -311,7 +332,7 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            if not self.session.access.allows(CHANGE):
+            if not self.knownAccess().allows(CHANGE):
                 # A resumed upload changes a file (refused to read-only
                 # and anonymous users).
                 return (501, "REST STOR: uploads do not resume for this "
