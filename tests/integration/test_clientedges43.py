@@ -2,6 +2,9 @@
 Edges real clients reach, against C{python -m ftpkit} in a child process
 (session 43):
 
+ - Python's C{ftplib.FTP_TLS} with C{ssl.OP_NO_TICKET}, resuming the
+   control connection's session on each data connection, under TLS 1.2
+   and 1.3 on a server with C{--tls-require-session-reuse} (held);
  - lftp sends C{FEAT} before C{USER} (then C{CLNT}, C{LANG}, C{OPTS UTF8
    ON}, C{HOST}) and keeps what it learnt: on a server that logs in
    anonymous users only, under C{--anonymous-write}, its C{mirror -R}
@@ -13,10 +16,12 @@ Edges real clients reach, against C{python -m ftpkit} in a child process
 
 What held, tried by hand with the clients the brief of session 43 named
 (recorded here, not tested again, where earlier modules test it):
-C{ftplib.FTP_TLS} with C{ssl.OP_NO_TICKET}, with TLS 1.2 only and with
-the control connection's session reused on each data connection (uploads
-of 100 kB and of nothing under a name with a leading dash, a blank and
-UTF-8, C{NLST}, C{SIZE}, C{MLSD}); lftp with C{ftp:use-feat false},
+C{ftplib.FTP_TLS} with C{ssl.OP_NO_TICKET} and with TLS 1.2 only
+without C{--tls-require-session-reuse}; aioftp's client (C{EPSV} and
+C{PASV}): C{make_directory} of nested names with a blank and UTF-8,
+C{upload} and C{download} of a tree with an empty file and an empty
+directory, C{list} recursive, C{stat}, C{rename} to a name with a leading
+dash, a read from an offset, C{remove} of the tree; lftp with C{ftp:use-feat false},
 C{ftp:prefer-epsv false} and C{ftp:use-mdtm-overloaded true} (it sets
 times with C{SITE UTIME} first, which works); lftp C{mirror --parallel=4
 --use-pget-n=4} and C{pget -n 4} under C{PROT P}; curl's three
@@ -33,7 +38,9 @@ described in docs/tls.rst and docs/protocol.rst.
 """
 
 import ftplib
+import io
 import os
+import ssl
 import subprocess
 
 from twisted.trial import unittest
@@ -174,3 +181,84 @@ class ReadOnlyFeatTests(unittest.TestCase):
             self.assertEqual(self.offered(server, tls),
                              ([], "214 SITE commands: HELP"), tls)
 
+
+
+class ReusingClient(ftplib.FTP_TLS):
+    """
+    C{ftplib.FTP_TLS} resuming its control connection's TLS session on
+    each data connection (as curl, lftp and FileZilla do).
+
+    @ivar reused: whether each data connection resumed it, in order.
+    """
+
+    def ntransfercmd(self, cmd, rest=None):
+        """
+        Open the data connection, under TLS resuming the control
+        connection's session.
+
+        @param cmd: the transfer command.
+        @param rest: the C{REST} offset, or C{None}.
+        @return: the connection and the size the reply gave.
+        """
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(
+                conn, server_hostname=self.host, session=self.sock.session)
+            self.reused = [*getattr(self, "reused", []), conn.session_reused]
+        return conn, size
+
+
+class TicketlessReuseTests(unittest.TestCase):
+    """
+    C{ftplib.FTP_TLS} with C{ssl.OP_NO_TICKET} on a server that requires
+    data connections to resume the control connection's session.
+    """
+
+    timeout = 240
+
+    def test_uploadsAndDownloads(self):
+        """
+        Under TLS 1.2 and 1.3, with the client refusing session tickets,
+        uploads of nothing and of 100 kB under edge names, a listing and
+        downloads from the start and from an offset each resume the
+        session, and every byte arrives.
+        """
+        root = os.path.abspath(self.mktemp())
+        certs = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        os.makedirs(certs)
+        cert, key, _ = makeCertificate(certs)
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "memory:alice:secret",
+            "--tls-cert", cert, "--tls-key", key,
+            "--tls-require-session-reuse", "--tls-allow-1.3"])
+        server.waitForLog("ftpkit listening on")
+        data = os.urandom(100000)
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            context = clientContext()
+            context.options |= ssl.OP_NO_TICKET
+            context.minimum_version = context.maximum_version = version
+            client = ReusingClient(context=context, timeout=30)
+            self.addCleanup(client.close)
+            client.connect("127.0.0.1", server.port)
+            client.login("alice", "secret")
+            client.prot_p()
+            names = {"-dash " + UNICODE: data, "zero": b""}
+            for name, content in names.items():
+                client.storbinary("STOR " + name, io.BytesIO(content))
+            listed = sorted(name for name, _ in client.mlsd(facts=["type"]))
+            got = {}
+            for name in names:
+                chunks = []
+                client.retrbinary("RETR " + name, chunks.append)
+                got[name] = b"".join(chunks)
+            tail = []
+            client.retrbinary("RETR -dash " + UNICODE, tail.append, rest=99000)
+            self.assertEqual(client.sock.version(),
+                             {ssl.TLSVersion.TLSv1_2: "TLSv1.2",
+                              ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version])
+            client.quit()
+            self.assertEqual(listed, sorted([".", *names]))
+            self.assertEqual(got, names)
+            self.assertEqual(b"".join(tail), data[99000:])
+            self.assertEqual(client.reused, [True] * 6, version)
