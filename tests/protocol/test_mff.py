@@ -223,16 +223,33 @@ class MFFTests(unittest.TestCase):
             self.assertEqual(siteHelp, b"214 SITE commands: HELP\r\n")
             self.assertEqual(mfmt[:4], b"550 ")
 
+    def test_helpWithoutChange(self):
+        """
+        C{HELP} names neither C{MFMT} nor C{MFF} to a logged-in user who
+        may change nothing, as C{FEAT} lists neither, and C{HELP} of each
+        says why; it names both to one who may.
+        """
+        protocol, transport = loggedIn(self.shell, anonymousWrite=True)
+        [listing] = repliesTo(protocol, transport, b"HELP")
+        self.assertEqual(sorted(set(listing.split()) & {b"MFMT", b"MFF"}),
+                         [b"MFF", b"MFMT"])
+        protocol.dataReceived(b"REIN\r\nUSER anonymous\r\nPASS a@b\r\n")
+        listing, mff = repliesTo(protocol, transport, b"HELP", b"HELP MFF")
+        self.assertEqual(set(listing.split()) & {b"MFMT", b"MFF"}, set())
+        self.assertEqual(mff, b"214 MFF is not available here: you may not "
+                         b"change what it sets\r\n")
+
     def test_featBeforeLogin(self):
         """
-        Before C{USER}, C{FEAT}, C{HELP SITE} and C{OPTS REST STOR} offer
-        what every login of the server will get: under C{--read-only} and
+        Before C{USER}, C{FEAT}, C{HELP}, C{HELP SITE} and C{OPTS REST
+        STOR} offer what every login of the server will get: under
+        C{--read-only} and
         where the portal logs in anonymous users only (who may change
         nothing, C{--anonymous-write} or not), neither C{MFMT} nor C{MFF},
         neither C{UTIME} nor C{CHMOD}, and no resumed uploads; under
         C{--no-site-chmod}, C{MFF} without C{UNIX.mode} and no C{CHMOD}.
-        FileZilla and WinSCP ask C{FEAT} before logging in, and were
-        offered them as if the user could.
+        C{HELP} offers them as C{FEAT} does. lftp asks C{FEAT} before
+        logging in, and was offered them as if the user could.
         """
         anonymousOnly = portal.Portal(OneShellRealm(self.shell),
                                       [checkers.AllowAnonymousAccess()])
@@ -246,12 +263,20 @@ class MFFTests(unittest.TestCase):
             if thePortal is not None:
                 factory.portal = thePortal
             protocol, transport = connect(factory)
-            feat, siteHelp, opts = repliesTo(
-                protocol, transport, b"FEAT", b"HELP SITE", b"OPTS REST STOR")
+            feat, siteHelp, opts, listing, mfmt = repliesTo(
+                protocol, transport, b"FEAT", b"HELP SITE", b"OPTS REST STOR",
+                b"HELP", b"HELP MFMT")
             lines = feat.split(b"\r\n")
             self.assertIn(b" MDTM", lines)
             self.assertEqual([line for line in lines if b" MF" in line], mff,
                              settings)
+            self.assertEqual(
+                sorted(set(listing.split()) & {b"MFMT", b"MFF"}),
+                [b"MFF", b"MFMT"] if mff else [])
+            self.assertEqual(mfmt, b"214 Syntax: MFMT <sp> YYYYMMDDHHMMSS "
+                             b"pathname\r\n" if mff else
+                             b"214 MFMT is not available here: you may not "
+                             b"change what it sets\r\n")
             self.assertEqual(siteHelp, b"214 SITE commands: " + site
                              + b"\r\n")
             self.assertEqual(opts[:4], b"501 " if not mff else b"200 ")

@@ -137,7 +137,7 @@ class SessionCommands:
         @return: a list of verbs, in the command table's order.
         """
         refused = commandtable.unavailableVerbs(**self._offerSettings())
-        unsupported = self._unsupported()
+        unsupported = self._unsupported() | self._unsettable()
         return [verb for verb, command in commandtable.COMMANDS.items()
                 if verb not in refused
                 and (command.feature or verb).split()[0] not in unsupported]
@@ -148,10 +148,31 @@ class SessionCommands:
         @return: why this session does not offer it (L{_offeredVerbs}), as
             text, or C{None} when it does.
         """
-        if (command.feature or command.verb).split()[0] in (
-                self._unsupported()):
+        keyword = (command.feature or command.verb).split()[0]
+        if keyword in self._unsupported():
             return "this storage cannot do it"
+        if keyword in self._unsettable():
+            return "you may not change what it sets"
         return commandtable.unavailable(command, **self._offerSettings())
+
+    def _unsettable(self, settable=None):
+        """
+        @param settable: L{settableFacts}, when already asked.
+        @return: the C{FEAT} keywords of the commands that set facts
+            (C{MFMT}, C{MFF}) whose facts this session cannot set
+            (L{settableFacts}), which neither C{FEAT} nor C{HELP} offers:
+            rclone and WinSCP set each upload's time where C{FEAT} lists
+            C{MFMT}, and an anonymous user's every upload then failed on
+            its C{550}.
+        """
+        if settable is None:
+            settable = self.settableFacts()
+        left = set()
+        if factchanges.MODIFY not in settable:
+            left.add("MFMT")
+        if not settable:
+            left.add("MFF")
+        return frozenset(left)
 
     def _offerSettings(self):
         """
@@ -200,12 +221,7 @@ class SessionCommands:
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
         settable = self.settableFacts()
-        unsupported = self._unsupported()
-        if factchanges.MODIFY not in settable:
-            # MFMT sets what MFF's modify does: rclone and WinSCP set
-            # each upload's time where FEAT lists it, and an anonymous
-            # user's every upload then failed on its 550.
-            unsupported = unsupported | {"MFMT"}
+        unsupported = self._unsupported() | self._unsettable(settable)
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
