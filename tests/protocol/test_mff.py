@@ -401,9 +401,16 @@ class ObjectStoreTests(unittest.TestCase):
 
     def test_nothingSettable(self):
         """
-        Without times nor modes, C{FEAT} has no C{MFF} line.
+        Without times nor modes, C{FEAT} has no C{MFF} line, C{HELP}
+        names neither C{MFF} nor C{MFMT}, and C{HELP} of each blames the
+        storage.
         """
         protocol, transport = loggedIn(
             self.timeless(MemoryShell({"/f.txt": b"y"})))
-        [feat] = repliesTo(protocol, transport, b"FEAT")
+        feat, listing, *helps = repliesTo(
+            protocol, transport, b"FEAT", b"HELP", b"HELP MFF", b"HELP MFMT")
         self.assertNotIn(b"MFF", feat)
+        self.assertEqual(set(listing.split()) & {b"MFMT", b"MFF"}, set())
+        self.assertEqual(helps, [b"214 " + verb + b" is not available here:"
+                                 b" this storage cannot do it\r\n"
+                                 for verb in (b"MFF", b"MFMT")])

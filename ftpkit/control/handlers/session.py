@@ -149,10 +149,12 @@ class SessionCommands:
             text, or C{None} when it does.
         """
         keyword = (command.feature or command.verb).split()[0]
+        if keyword in self._unsettable():
+            if not self.knownAccess().allows(CHANGE):
+                return "you may not change what it sets"
+            return "this storage cannot do it"
         if keyword in self._unsupported():
             return "this storage cannot do it"
-        if keyword in self._unsettable():
-            return "you may not change what it sets"
         return commandtable.unavailable(command, **self._offerSettings())
 
     def _unsettable(self, settable=None):
@@ -270,7 +272,7 @@ class SessionCommands:
         (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
         where the portal (the virtual host's, after C{HOST}) logs in
         anonymous users only. A client that asks C{FEAT} before logging
-        in (FileZilla, WinSCP, curl) was offered C{MFMT}, C{MFF} and
+        in and keeps its answer (lftp) was offered C{MFMT}, C{MFF},
         C{SITE CHMOD} and C{UTIME} that every login here refuses.
 
         @return: an L{AccessPolicy}.
