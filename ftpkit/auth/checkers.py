@@ -7,8 +7,9 @@ server's C{UsernamePassword(bytes, bytes)} credentials reach it in the
 type it stores, and so that avatar ids reaching a realm are C{str}
 (L{textAvatarId}); L{AnyOfCheckers} lets several checkers share one
 credentials interface; L{isAnonymous} tells an anonymous login's id,
-and L{portalAcceptsAnonymous} whether a portal has anonymous logins at all.
-All are importable from L{ftpkit.auth.realms} too, where they were
+L{portalAcceptsAnonymous} whether a portal has anonymous logins at all,
+and L{portalAcceptsOnlyAnonymous} whether it has no others. The first
+four are importable from L{ftpkit.auth.realms} too, where they were
 first.
 """
 
@@ -48,11 +49,37 @@ def portalAcceptsAnonymous(portal):
         with a C{login}), or whose C{login} is its own (a subclass may
         take anonymous credentials itself), which alone can tell.
     """
+    found = _shownInterfaces(portal)
+    return found is None or any(
+        IAnonymous.isOrExtends(interface) for interface in found)
+
+
+def portalAcceptsOnlyAnonymous(portal):
+    """
+    @param portal: the portal a session logs in through.
+    @return: whether every checker it has is for anonymous credentials
+        (C{--auth anonymous} alone), so that whoever logs in is
+        anonymous; C{False} for a portal that does not show its
+        checkers (L{portalAcceptsAnonymous}) or has none.
+    """
+    found = _shownInterfaces(portal)
+    return bool(found) and all(
+        IAnonymous.isOrExtends(interface) for interface in found)
+
+
+def _shownInterfaces(portal):
+    """
+    @param portal: the portal a session logs in through.
+    @return: the credentials interfaces of its checkers, as a
+        L{twisted.cred.portal.Portal} shows them; C{None} for a portal
+        that does not show them, or whose C{login} is its own (a subclass
+        may take credentials itself).
+    """
     found = getattr(portal, "checkers", None)
     if not isinstance(found, dict) or getattr(
             type(portal), "login", None) is not Portal.login:
-        return True
-    return any(IAnonymous.isOrExtends(interface) for interface in found)
+        return None
+    return list(found)
 
 
 _InMemory = checkers.InMemoryUsernamePasswordDatabaseDontUse

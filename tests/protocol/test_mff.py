@@ -6,7 +6,9 @@ refusals, its C{FEAT} line; and C{MFCT}, which it cannot do.
 
 import os
 
+from twisted.cred import checkers, portal
 from twisted.internet.defer import maybeDeferred
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from zope.interface import alsoProvides, implementer
 
@@ -17,7 +19,14 @@ from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
-from tests.memorysessions import loggedIn, repliesTo, replyCodes
+from tests.memorysessions import (
+    OneShellRealm,
+    connect,
+    loggedIn,
+    makeFactory,
+    repliesTo,
+    replyCodes,
+)
 
 JAN_1_2020 = 1577836800
 
@@ -214,6 +223,75 @@ class MFFTests(unittest.TestCase):
             self.assertEqual(siteHelp, b"214 SITE commands: HELP\r\n")
             self.assertEqual(mfmt[:4], b"550 ")
 
+    def test_helpWithoutChange(self):
+        """
+        C{HELP} names neither C{MFMT} nor C{MFF} to a logged-in user who
+        may change nothing, as C{FEAT} lists neither, and C{HELP} of each
+        says why; it names both to one who may.
+        """
+        protocol, transport = loggedIn(self.shell, anonymousWrite=True)
+        [listing] = repliesTo(protocol, transport, b"HELP")
+        self.assertEqual(sorted(set(listing.split()) & {b"MFMT", b"MFF"}),
+                         [b"MFF", b"MFMT"])
+        protocol.dataReceived(b"REIN\r\nUSER anonymous\r\nPASS a@b\r\n")
+        listing, mff = repliesTo(protocol, transport, b"HELP", b"HELP MFF")
+        self.assertEqual(set(listing.split()) & {b"MFMT", b"MFF"}, set())
+        self.assertEqual(mff, b"214 MFF is not available here: you may not "
+                         b"change what it sets\r\n")
+
+    def test_featBeforeLogin(self):
+        """
+        Before C{USER}, C{FEAT}, C{HELP}, C{HELP SITE} and C{OPTS REST
+        STOR} offer what every login of the server will get: under
+        C{--read-only} and
+        where the portal logs in anonymous users only (who may change
+        nothing, C{--anonymous-write} or not), neither C{MFMT} nor C{MFF},
+        neither C{UTIME} nor C{CHMOD}, and no resumed uploads; under
+        C{--no-site-chmod}, C{MFF} without C{UNIX.mode} and no C{CHMOD}.
+        C{HELP} offers them as C{FEAT} does. lftp asks C{FEAT} before
+        logging in, and was offered them as if the user could.
+        """
+        anonymousOnly = portal.Portal(OneShellRealm(self.shell),
+                                      [checkers.AllowAnonymousAccess()])
+        for settings, thePortal, mff, site in (
+                ({"readOnly": True}, None, [], b"HELP"),
+                ({}, anonymousOnly, [], b"HELP"),
+                ({"anonymousWrite": True}, anonymousOnly, [], b"HELP"),
+                ({"siteChmod": False}, None, [b" MFF modify;", b" MFMT"],
+                 b"UTIME YYYYMMDDhhmm[ss] <path>, HELP")):
+            factory = makeFactory(MemoryReactorClock(), **settings)
+            if thePortal is not None:
+                factory.portal = thePortal
+            protocol, transport = connect(factory)
+            feat, siteHelp, opts, listing, mfmt = repliesTo(
+                protocol, transport, b"FEAT", b"HELP SITE", b"OPTS REST STOR",
+                b"HELP", b"HELP MFMT")
+            lines = feat.split(b"\r\n")
+            self.assertIn(b" MDTM", lines)
+            self.assertEqual([line for line in lines if b" MF" in line], mff,
+                             settings)
+            self.assertEqual(
+                sorted(set(listing.split()) & {b"MFMT", b"MFF"}),
+                [b"MFF", b"MFMT"] if mff else [])
+            self.assertEqual(mfmt, b"214 Syntax: MFMT <sp> YYYYMMDDHHMMSS "
+                             b"pathname\r\n" if mff else
+                             b"214 MFMT is not available here: you may not "
+                             b"change what it sets\r\n")
+            self.assertEqual(siteHelp, b"214 SITE commands: " + site
+                             + b"\r\n")
+            self.assertEqual(opts[:4], b"501 " if not mff else b"200 ")
+
+    def test_featBeforeLoginWhereUsersMayChange(self):
+        """
+        Where named users may log in and change files, C{FEAT} before
+        C{USER} lists C{MFMT} and C{MFF} with both facts, as after an
+        ordinary user's login.
+        """
+        protocol, transport = connect(makeFactory(MemoryReactorClock()))
+        [feat] = repliesTo(protocol, transport, b"FEAT")
+        self.assertIn(b"\r\n MFMT\r\n", feat)
+        self.assertIn(b"\r\n MFF modify;UNIX.mode;\r\n", feat)
+
     def test_permissions(self):
         """
         Each fact needs the users file's permission its command needs:
@@ -323,9 +401,16 @@ class ObjectStoreTests(unittest.TestCase):
 
     def test_nothingSettable(self):
         """
-        Without times nor modes, C{FEAT} has no C{MFF} line.
+        Without times nor modes, C{FEAT} has no C{MFF} line, C{HELP}
+        names neither C{MFF} nor C{MFMT}, and C{HELP} of each blames the
+        storage.
         """
         protocol, transport = loggedIn(
             self.timeless(MemoryShell({"/f.txt": b"y"})))
-        [feat] = repliesTo(protocol, transport, b"FEAT")
+        feat, listing, *helps = repliesTo(
+            protocol, transport, b"FEAT", b"HELP", b"HELP MFF", b"HELP MFMT")
         self.assertNotIn(b"MFF", feat)
+        self.assertEqual(set(listing.split()) & {b"MFMT", b"MFF"}, set())
+        self.assertEqual(helps, [b"214 " + verb + b" is not available here:"
+                                 b" this storage cannot do it\r\n"
+                                 for verb in (b"MFF", b"MFMT")])

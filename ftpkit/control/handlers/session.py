@@ -5,6 +5,7 @@ MODE STRU ALLO SITE CLNT LANG.
 
 import time
 
+from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -22,7 +23,7 @@ from ftpkit.protocol import (
     listingorder,
     paths,
 )
-from ftpkit.protocol.access import CHANGE
+from ftpkit.protocol.access import CHANGE, AccessPolicy
 from ftpkit.protocol.commands import (
     cleanClientName,
     parseALLO,
@@ -60,7 +61,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access", "epsvAll"])
+         "access", "epsvAll", "portal"])
     clientName = None
 
     @property
@@ -136,7 +137,7 @@ class SessionCommands:
         @return: a list of verbs, in the command table's order.
         """
         refused = commandtable.unavailableVerbs(**self._offerSettings())
-        unsupported = self._unsupported()
+        unsupported = self._unsupported() | self._unsettable()
         return [verb for verb, command in commandtable.COMMANDS.items()
                 if verb not in refused
                 and (command.feature or verb).split()[0] not in unsupported]
@@ -147,10 +148,33 @@ class SessionCommands:
         @return: why this session does not offer it (L{_offeredVerbs}), as
             text, or C{None} when it does.
         """
-        if (command.feature or command.verb).split()[0] in (
-                self._unsupported()):
+        keyword = (command.feature or command.verb).split()[0]
+        if keyword in self._unsettable():
+            if not self.knownAccess().allows(CHANGE):
+                return "you may not change what it sets"
+            return "this storage cannot do it"
+        if keyword in self._unsupported():
             return "this storage cannot do it"
         return commandtable.unavailable(command, **self._offerSettings())
+
+    def _unsettable(self, settable=None):
+        """
+        @param settable: L{settableFacts}, when already asked.
+        @return: the C{FEAT} keywords of the commands that set facts
+            (C{MFMT}, C{MFF}) whose facts this session cannot set
+            (L{settableFacts}), which neither C{FEAT} nor C{HELP} offers:
+            rclone and WinSCP set each upload's time where C{FEAT} lists
+            C{MFMT}, and an anonymous user's every upload then failed on
+            its C{550}.
+        """
+        if settable is None:
+            settable = self.settableFacts()
+        left = set()
+        if factchanges.MODIFY not in settable:
+            left.add("MFMT")
+        if not settable:
+            left.add("MFF")
+        return frozenset(left)
 
     def _offerSettings(self):
         """
@@ -199,12 +223,7 @@ class SessionCommands:
                        for name in self.config.hashAlgorithms]
             hashFeature = "HASH " + ";".join(offered)
         settable = self.settableFacts()
-        unsupported = self._unsupported()
-        if factchanges.MODIFY not in settable:
-            # MFMT sets what MFF's modify does: rclone and WinSCP set
-            # each upload's time where FEAT lists it, and an anonymous
-            # user's every upload then failed on its 550.
-            unsupported = unsupported | {"MFMT"}
+        unsupported = self._unsupported() | self._unsettable(settable)
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
@@ -227,7 +246,7 @@ class SessionCommands:
             L{modeSettable}.
         """
         settable = set()
-        if not self.session.access.allows(CHANGE):
+        if not self.knownAccess().allows(CHANGE):
             return settable
         if "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
@@ -242,8 +261,28 @@ class SessionCommands:
             with a shell that cannot (L{IFTPShellChmod}).
         """
         shell = self.session.shell
-        return self.session.access.siteChmod and (
+        return self.knownAccess().siteChmod and (
             shell is None or IFTPShellChmod.providedBy(shell))
+
+    def knownAccess(self):
+        """
+        The access rules known so far, for what C{FEAT}, C{SITE HELP} and
+        C{OPTS REST} offer: the user's from C{USER} on; before it (the
+        user is known only then), those every user of the server gets
+        (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
+        where the portal (the virtual host's, after C{HOST}) logs in
+        anonymous users only. A client that asks C{FEAT} before logging
+        in and keeps its answer (lftp) was offered C{MFMT}, C{MFF},
+        C{SITE CHMOD} and C{UTIME} that every login here refuses.
+
+        @return: an L{AccessPolicy}.
+        """
+        session = self.session
+        if session.username is not None:
+            return session.access
+        portal = session.portal
+        return AccessPolicy.forUser(self.config, portalAcceptsOnlyAnonymous(
+            self.factory.portal if portal is None else portal))
 
     def _unsupported(self):
         """
@@ -311,7 +350,7 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            if not self.session.access.allows(CHANGE):
+            if not self.knownAccess().allows(CHANGE):
                 # A resumed upload changes a file (refused to read-only
                 # and anonymous users).
                 return (501, "REST STOR: uploads do not resume for this "
