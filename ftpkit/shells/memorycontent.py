@@ -9,83 +9,108 @@ reactor's thread, so a client appending one byte at a time to a large
 file held up every session of the server.
 
 A L{Content} is a view of the first L{Content.size} bytes of a
-L{_Store}, a list of C{bytes} chunks that only grows: a chunk once
-stored never changes (the last one, while small, may be replaced by a
-longer one that starts with the same bytes). So a snapshot is a second
-view of the same store (L{Content.snapshot}), whatever is appended
-after it, and appending to the view that ends where the store ends adds
-a chunk without copying what is stored. Appending to any other view
-(an older version, or one cut short by L{Content.truncated}) starts a
-store of its own, sharing the chunks but copying at most one chunk's
-part: what is stored is copied once, by a chunk, never by the file.
+L{_Store}, whose bytes only grow: whole chunks (C{bytes}, which never
+change) and a tail (a C{bytearray} that small appends extend, made a
+chunk once it holds L{COALESCE} bytes, and never changed after). So a
+snapshot is a second view of the same store (L{Content.snapshot}),
+whatever is appended after it, and appending to the view that ends where
+the store ends copies nothing stored (at most the small tail, once).
+Appending to any other view (an older version, or one cut short by
+L{Content.truncated}) starts a store of its own, sharing the chunks but
+copying at most a part of one.
+
+A checksum reads a snapshot in a thread while the reactor's thread may
+append: the store's lists only grow, and its tail is replaced, not
+emptied, once made a chunk (L{_Store.tail}), so what a view reads stays
+where it read it.
 """
 
 from bisect import bisect_right
 
 COALESCE = 1 << 16
-"""Chunks shorter than this are merged as they are appended (copying at
-most this many bytes), so that a file grown by small appends is not a
-list of tiny chunks that each read would gather."""
+"""Appends shorter than this gather in the tail until it holds this many
+bytes, so that a file grown by small appends (or an upload received in
+small reads) is not a list of tiny chunks that each read would gather;
+a longer one is a chunk of its own, kept as it came."""
 
 
 class _Store:
     """
-    The chunks of one or more versions of a file.
+    The bytes of one or more versions of a file.
 
-    @ivar chunks: a C{list} of C{bytes}, none empty.
+    @ivar chunks: a C{list} of C{bytes}, none empty; it only grows.
     @ivar ends: a C{list}: the offset just past each chunk.
+    @ivar tail: the offset of the tail's first byte and the tail, a
+        C{bytearray} (bytes after the chunks), in one C{tuple} replaced
+        at once when the tail becomes a chunk.
     """
 
-    __slots__ = ("chunks", "ends")
+    __slots__ = ("chunks", "ends", "tail")
 
-    def __init__(self, chunks=()):
-        """
-        @param chunks: the first chunks (non-empty C{bytes}).
-        """
+    def __init__(self):
         self.chunks = []
         self.ends = []
-        for chunk in chunks:
-            self._add(chunk)
+        self.tail = (0, bytearray())
 
     @property
     def size(self):
         """
         @return: the bytes stored.
         """
-        return self.ends[-1] if self.ends else 0
-
-    def _add(self, chunk):
-        """
-        Store one more chunk after the others.
-
-        @param chunk: non-empty C{bytes}.
-        """
-        self.chunks.append(chunk)
-        self.ends.append(self.size + len(chunk))
+        start, tail = self.tail
+        return start + len(tail)
 
     def append(self, data):
         """
-        Store C{data} after what is stored: a small tail and small data
-        make one chunk, else C{data} is a chunk of its own.
+        Store C{data} after what is stored (see L{COALESCE}).
 
         @param data: non-empty C{bytes}.
         """
-        chunks = self.chunks
-        if (chunks and len(data) < COALESCE
-                and len(chunks[-1]) + len(data) <= COALESCE):
-            chunks[-1] = chunks[-1] + data
-            self.ends[-1] += len(data)
+        start, tail = self.tail
+        if len(data) < COALESCE:
+            tail += data
+            if len(tail) >= COALESCE:
+                self._chunk(bytes(tail))
         else:
-            self._add(data)
+            self._chunk(bytes(tail))
+            self._chunk(data)
 
-    def locate(self, offset):
+    def _chunk(self, chunk):
         """
-        @param offset: a byte offset below L{size}.
-        @return: the index of the chunk that holds that byte, and the
-            chunk's first byte's offset.
+        Make C{chunk} (the tail's bytes, or more) the last chunk, and start
+        a new, empty tail after it.
+
+        @param chunk: C{bytes} that follow the chunks.
         """
-        index = bisect_right(self.ends, offset)
-        return index, self.ends[index - 1] if index else 0
+        start = self.ends[-1] if self.ends else 0
+        if chunk:
+            self.chunks.append(chunk)
+            self.ends.append(start + len(chunk))
+            start += len(chunk)
+        self.tail = (start, bytearray())
+
+    def pieces(self, start, end):
+        """
+        The bytes of a range, in order, as they are stored.
+
+        @param start: the first byte's offset.
+        @param end: the offset past the last byte, at most L{size}.
+        @return: an iterator of C{bytes}, C{memoryview}s of them and
+            C{bytearray}s (copies of the tail's).
+        """
+        tailStart, tail = self.tail
+        chunks, ends = self.chunks, self.ends
+        index = bisect_right(ends, start)
+        chunkStart = ends[index - 1] if index else 0
+        while start < min(end, tailStart):
+            chunk = chunks[index]
+            piece = memoryview(chunk)[start - chunkStart: end - chunkStart]
+            yield chunk if len(piece) == len(chunk) else piece
+            chunkStart += len(chunk)
+            start = chunkStart
+            index += 1
+        if start < end:
+            yield tail[start - tailStart: end - tailStart]
 
 
 def _asBytes(data):
@@ -110,9 +135,9 @@ class Content:
         @param data: the initial bytes (a bytes-like object: C{bytes}
             are kept, not copied).
         """
-        data = _asBytes(data)
-        self._store = _Store([data] if data else [])
-        self.size = len(data)
+        self._store = _Store()
+        self.size = 0
+        self.append(data)
 
     @classmethod
     def _view(cls, store, size):
@@ -166,11 +191,12 @@ class Content:
         if self.size == store.size:
             return
         own = _Store()
-        if self.size:
-            index, start = store.locate(self.size - 1)
-            own.chunks = store.chunks[:index]
-            own.ends = store.ends[:index]
-            own._add(store.chunks[index][: self.size - start])
+        whole = bisect_right(store.ends, self.size)
+        own.chunks = store.chunks[:whole]
+        own.ends = store.ends[:whole]
+        own._chunk(b"")
+        for piece in store.pieces(own.size, self.size):
+            own.append(_asBytes(piece))
         self._store = own
 
     def append(self, data):
@@ -203,20 +229,11 @@ class Content:
 
         @param start: the first byte's offset.
         @param end: the offset past the last byte, or C{None} for the end.
-        @return: an iterator of C{bytes} or C{memoryview}s of them.
+        @return: an iterator of bytes-like objects (see
+            L{_Store.pieces}).
         """
         end = self.size if end is None else min(end, self.size)
-        if start >= end:
-            return
-        store = self._store
-        index, chunkStart = store.locate(start)
-        while chunkStart < end:
-            chunk = store.chunks[index]
-            piece = memoryview(chunk)[
-                max(0, start - chunkStart): end - chunkStart]
-            yield chunk if len(piece) == len(chunk) else piece
-            chunkStart += len(chunk)
-            index += 1
+        return self._store.pieces(start, end)
 
     def read(self, offset, length):
         """

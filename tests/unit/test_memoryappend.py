@@ -100,6 +100,20 @@ class AppendCostTests(unittest.TestCase):
             self.successResultOf(readFile(self.shell, ("big",), LARGE - 1)),
             b"xyz")
 
+    def test_uploadNotCopied(self):
+        """
+        An upload is stored as it was received: its close does not copy
+        it (it used to, from a C{bytearray} into C{bytes}, holding twice
+        its size).
+        """
+        shell = MemoryShell()
+        data = b"z" * (8 << 20)
+        peak = _peakDuring(lambda: self.successResultOf(
+            writeFile(shell, ("new",), data)))
+        self.assertLess(peak, len(data) * 3 // 2)
+        self.assertEqual(
+            self.successResultOf(readFile(shell, ("new",))), data)
+
     def test_resumeInside(self):
         """
         A resume inside the file cuts it there and continues it.

@@ -90,6 +90,19 @@ class ContentTests(unittest.TestCase):
         padded = Content(b"ab").truncated(4)
         self.assertEqual(padded.value(), b"ab\0\0")
 
+    def test_snapshotAcrossTailMadeChunk(self):
+        """
+        A snapshot reading bytes of the tail still reads them once the
+        tail was made a chunk, and the content holds them all.
+        """
+        content = _grown(b"a" * (COALESCE - 1))
+        snapshot = content.snapshot()
+        content.append(b"bc")
+        content.append(b"d" * COALESCE)
+        self.assertEqual(snapshot.value(), b"a" * (COALESCE - 1))
+        self.assertEqual(content.read(COALESCE - 2, 5), b"abcdd")
+        self.assertEqual(len(content), 2 * COALESCE + 1)
+
     def test_piecesRange(self):
         """
         L{Content.pieces} gives the bytes of a range as stored, an empty
