@@ -183,6 +183,24 @@ class SnapshotTests(unittest.TestCase):
         opened = self._openThenWrite(b"new")
         self.assertEqual(self.successResultOf(_readAll(opened)), b"old")
 
+    def test_oldVersionFreed(self):
+        """
+        The bytes of a version no file and no download holds any longer
+        are freed: a resume cut the file short and the download of the
+        old version was closed.
+        """
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        shell = MemoryShell({"/f": b"x" * (8 << 20)})
+        opened = self.successResultOf(shell.openForReading(("f",)))
+        self.successResultOf(writeFile(shell, ("f",), b"yz", offset=3))
+        self.successResultOf(writeFile(shell, ("f",), b"!", append=True))
+        self.assertGreater(tracemalloc.get_traced_memory()[0], 8 << 20)
+        opened.close()
+        self.assertLess(tracemalloc.get_traced_memory()[0], 1 << 20)
+        self.assertEqual(
+            self.successResultOf(readFile(shell, ("f",))), b"xxxyz!")
+
     @inlineCallbacks
     def test_hashWhileAppended(self):
         """
