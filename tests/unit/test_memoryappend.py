@@ -22,18 +22,31 @@ LARGE = 50 << 20
 """The size of the large file appended to."""
 
 
-def _peakDuring(call):
+def _tracing(testCase):
     """
+    Trace allocations until C{testCase} ends (unless they are traced
+    already: then leave them traced).
+
+    @param testCase: the L{unittest.TestCase}.
+    @return: the bytes allocated now.
+    """
+    if not tracemalloc.is_tracing():
+        tracemalloc.start()
+        testCase.addCleanup(tracemalloc.stop)
+    tracemalloc.reset_peak()
+    return tracemalloc.get_traced_memory()[0]
+
+
+def _peakDuring(testCase, call):
+    """
+    @param testCase: the L{unittest.TestCase}.
     @param call: called with no argument.
-    @return: the most bytes allocated at once while it ran (above what
-        was allocated before).
+    @return: the most bytes allocated at once while it ran, above what
+        was allocated before.
     """
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    before = _tracing(testCase)
+    call()
+    return tracemalloc.get_traced_memory()[1] - before
 
 
 def _readAll(opened):
@@ -61,7 +74,7 @@ class AppendCostTests(unittest.TestCase):
         @param mode: L{writeFile}'s C{offset} or C{append}.
         @return: the peak bytes allocated by the upload.
         """
-        return _peakDuring(lambda: self.successResultOf(
+        return _peakDuring(self, lambda: self.successResultOf(
             writeFile(self.shell, ("big",), data, **mode)))
 
     def test_appendOneByte(self):
@@ -81,7 +94,7 @@ class AppendCostTests(unittest.TestCase):
         Many small appends each cost their own size; the file holds them
         all, in order.
         """
-        peak = _peakDuring(lambda: [
+        peak = _peakDuring(self, lambda: [
             self.successResultOf(writeFile(
                 self.shell, ("big",), bytes([65 + index]), append=True))
             for index in range(20)])
@@ -108,7 +121,7 @@ class AppendCostTests(unittest.TestCase):
         """
         shell = MemoryShell()
         data = b"z" * (8 << 20)
-        peak = _peakDuring(lambda: self.successResultOf(
+        peak = _peakDuring(self, lambda: self.successResultOf(
             writeFile(shell, ("new",), data)))
         self.assertLess(peak, len(data) * 3 // 2)
         self.assertEqual(
@@ -189,15 +202,15 @@ class SnapshotTests(unittest.TestCase):
         are freed: a resume cut the file short and the download of the
         old version was closed.
         """
-        tracemalloc.start()
-        self.addCleanup(tracemalloc.stop)
+        before = _tracing(self)
         shell = MemoryShell({"/f": b"x" * (8 << 20)})
         opened = self.successResultOf(shell.openForReading(("f",)))
         self.successResultOf(writeFile(shell, ("f",), b"yz", offset=3))
         self.successResultOf(writeFile(shell, ("f",), b"!", append=True))
-        self.assertGreater(tracemalloc.get_traced_memory()[0], 8 << 20)
+        self.assertGreater(tracemalloc.get_traced_memory()[0] - before,
+                           8 << 20)
         opened.close()
-        self.assertLess(tracemalloc.get_traced_memory()[0], 1 << 20)
+        self.assertLess(tracemalloc.get_traced_memory()[0] - before, 1 << 20)
         self.assertEqual(
             self.successResultOf(readFile(shell, ("f",))), b"xxxyz!")
 
