@@ -166,24 +166,22 @@ class MemoryWriteFile:
 
 def _written(content, offset, data):
     """
-    Write bytes into an upload's content: at its end (what a transfer
-    does) they are appended, copying nothing received before; elsewhere
+    Write bytes into an upload's content: at or past its end (what a
+    transfer does: its writes come in order, each where the previous one
+    ended) they are appended, copying nothing received before; inside it,
     the content is rebuilt around them.
 
     @param content: the L{Content} received so far.
-    @param offset: where C{data} goes; past the end, zero bytes fill the
-        gap.
+    @param offset: where C{data} goes.
     @param data: a bytes-like object.
     @return: the L{Content} with C{data} written (C{content} itself, when
         appended to).
     """
-    if offset != content.size:
-        after = content.snapshot()
-        rebuilt = content.truncated(offset)
-        rebuilt.append(data)
-        for piece in after.pieces(offset + len(data)):
-            rebuilt.append(piece)
-        content = rebuilt
-    else:
+    if offset >= content.size:
         content.append(data)
-    return content
+        return content
+    rebuilt = content.truncated(offset)
+    rebuilt.append(data)
+    for piece in content.pieces(offset + len(data)):
+        rebuilt.append(piece)
+    return rebuilt
