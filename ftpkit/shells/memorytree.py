@@ -74,6 +74,16 @@ class FileNode(Node):
         """
         return self.content.value()
 
+    @data.setter
+    def data(self, data):
+        """
+        Replace the content, as code that set C{data} before it was a
+        L{Content} did (the shell's L{Budget} is not told).
+
+        @param data: the new bytes (a bytes-like object).
+        """
+        self.content = Content(data)
+
     def opened(self):
         """
         Count one more download reading this file.

@@ -127,6 +127,8 @@ class FilesTests(unittest.TestCase):
         node.content.append(b"d")
         self.assertEqual(node.data, b"abcd")
         self.assertEqual(node.info().size, 4)
+        node.data = b"xy"
+        self.assertEqual((node.data, node.info().size), (b"xy", 2))
 
     def test_readFileOfBytes(self):
         """
