@@ -60,6 +60,7 @@ from ftpkit.interfaces import (
     IFTPShellStreamedListing,
 )
 from ftpkit.shells.digests import newDigest
+from ftpkit.shells.memorycontent import Content
 from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
 from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.memorytree import (
@@ -82,20 +83,27 @@ def _checksum(toHash):
     """
     Checksum bytes: at once when they are few, else in a thread.
 
-    @param toHash: the digest object and the bytes.
+    @param toHash: the digest object, the
+        L{ftpkit.shells.memorycontent.Content} snapshot and the range
+        to checksum in it.
     @return: the hex digest, or a Deferred firing with it.
     """
-    digest, data = toHash
-    if len(data) <= HASH_AT_ONCE:
-        return _hexdigest(digest, data)
-    return deferToThread(_hexdigest, digest, data)
+    digest, content, start, end = toHash
+    if min(end, content.size) - start <= HASH_AT_ONCE:
+        return _hexdigest(digest, content, start, end)
+    return deferToThread(_hexdigest, digest, content, start, end)
 
 
-def _hexdigest(digest, data):
+def _hexdigest(digest, content, start, end):
     """
-    @return: the hex digest of C{digest} updated with C{data}.
+    @param digest: the digest object.
+    @param content: a L{ftpkit.shells.memorycontent.Content} snapshot.
+    @param start: the first byte to checksum.
+    @param end: the offset past the last byte to checksum.
+    @return: the hex digest of C{digest} updated with those bytes.
     """
-    digest.update(data)
+    for piece in content.pieces(start, end):
+        digest.update(piece)
     return digest.hexdigest()
 
 
@@ -238,7 +246,7 @@ class MemoryShell:
         @param node: a L{FileNode} or L{DirectoryNode} not in the tree.
         """
         if isinstance(node, FileNode):
-            self._budget.used += len(node.data)
+            self._budget.used += node.content.size
         self._put(directory, name, node)
 
     def _put(self, directory, name, node):
@@ -431,7 +439,7 @@ class MemoryShell:
         if isinstance(node, DirectoryNode):
             raise IsDirectory()
         node.opened()
-        return MemoryReadFile(node.data, offset,
+        return MemoryReadFile(node.content.snapshot(), offset,
                               functools.partial(node.closed, self._budget))
 
     @_deferred
@@ -487,7 +495,8 @@ class MemoryShell:
         @param offset: the byte the upload started at.
         @param continued: the L{FileNode} at C{path} when the upload
             started, or C{None}.
-        @param data: the uploaded bytes.
+        @param data: the uploaded bytes (a
+            L{ftpkit.shells.memorycontent.Content}).
         @raise FileReplaced: when C{path} names another file, or none.
         """
         if self._parent(path).children.get(path[-1]) is not continued:
@@ -501,8 +510,9 @@ class MemoryShell:
         @param path: the file's path.
         @param offset: the byte the upload started at (0 to replace).
         @param append: whether the upload is appended.
-        @param data: the uploaded bytes (no longer counted as held by the
-            upload).
+        @param data: the uploaded bytes, a
+            L{ftpkit.shells.memorycontent.Content} (no longer counted as
+            held by the upload).
         @param exclusive: store it only as a new file.
         @raise FTPError: when the path no longer suits a file
             (L{AlreadyExists} when it must be new and is not).
@@ -520,17 +530,19 @@ class MemoryShell:
         if overdrawn and not (self._onTheirWay
                               and self._onTheirWay(path[-1])):
             raise self._budget.tooMany()
-        old = existing.data if existing is not None else b""
-        size = (len(old) if append else offset) + len(data)
+        old = existing.content if existing is not None else Content()
+        size = (old.size if append else offset) + data.size
         # A file a download reads stays held once replaced (FileNode).
-        freed = 0 if existing is None or existing.readers else len(old)
+        freed = 0 if existing is None or existing.readers else old.size
         if not self._budget.fits(size - freed):
             raise self._budget.full()
-        if append:
-            data = old + data
-        elif offset:
-            data = old[:offset].ljust(offset, b"\0") + data
-        node = FileNode(self._now(), data)
+        if append or offset:
+            # The old content's chunks are shared, not copied: appending
+            # costs what is appended, whatever the file's size.
+            content = old.truncated(old.size if append else offset)
+            content.extend(data)
+            data = content
+        node = FileNode(self._now(), content=data)
         node.overdrawn = overdrawn
         self._place(parent, path[-1], node)
         parent.mtime = self._now()
@@ -569,10 +581,13 @@ class MemoryShell:
         """
         The checks of L{hash}.
 
-        @return: the digest object and a C{memoryview} of the bytes
-            to checksum (a file's C{bytes} never change).
+        @return: the digest object, a snapshot of the file's content
+            (which what is written meanwhile leaves as it is) and the
+            range to checksum in it.
         """
         node = self._lookup(path)
         if isinstance(node, DirectoryNode):
             raise IsDirectory()
-        return newDigest(algorithm), memoryview(node.data)[start:end]
+        content = node.content.snapshot()
+        return (newDigest(algorithm), content, start,
+                content.size if end is None else end)

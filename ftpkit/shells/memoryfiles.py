@@ -15,41 +15,51 @@ from ftpkit.interfaces import (
     IWriteFile,
 )
 from ftpkit.shells.adapters import ReadFileAdapter, WriteFileAdapter
+from ftpkit.shells.memorycontent import Content
+
+
+def _content(data):
+    """
+    @param data: a L{Content}, or a bytes-like object.
+    @return: C{data} as a L{Content}.
+    """
+    return data if isinstance(data, Content) else Content(data)
 
 
 @implementer(IRandomReadFile, IReadFile)
 class MemoryReadFile:
     """
-    A file opened for a download: a snapshot of its bytes (C{bytes} never
-    change, so keeping a reference is the snapshot).
+    A file opened for a download: a snapshot of its bytes (a
+    L{Content.snapshot}, which what is appended or written later leaves
+    as it was).
 
     @ivar size: the bytes from the open offset to the end.
     """
 
     def __init__(self, data, offset, release=None):
         """
-        @param data: the file's bytes when it was opened.
+        @param data: the file's bytes when it was opened: a L{Content}
+            snapshot, or a bytes-like object.
         @param offset: the byte the download starts at.
         @param release: called with no argument by the first L{close}
             (the shell stops counting the snapshot), or C{None}.
         """
-        self._data = data
+        self._data = _content(data)
         self._offset = offset
         self._release = release
-        self.size = max(0, len(data) - offset)
+        self.size = max(0, len(self._data) - offset)
 
     def readAt(self, offset, length):
         """
         See L{IRandomReadFile.readAt}.
         """
-        start = self._offset + offset
-        return succeed(self._data[start : start + length])
+        return succeed(self._data.read(self._offset + offset, length))
 
     def close(self):
         """
         See L{IRandomReadFile.close}: drop the snapshot (idempotent).
         """
-        self._data = b""
+        self._data = Content()
         release, self._release = self._release, None
         if release is not None:
             release()
@@ -74,15 +84,16 @@ class MemoryWriteFile:
     def __init__(self, budget, commit, ended=None):
         """
         @param budget: the shell's L{ftpkit.shells.memorytree.Budget}.
-        @param commit: stores the upload, called with its bytes (C{bytes})
-            once, by L{close}; raises an L{FTPError} when it cannot.
+        @param commit: stores the upload, called with its bytes (a
+            L{Content}) once, by L{close}; raises an L{FTPError} when it
+            cannot.
         @param ended: called with no argument once the upload ended
             (L{close} or L{abort}), or C{None}.
         """
         self._budget = budget
         self._commit = commit
         self._ended = ended
-        self._data = bytearray()
+        self._data = Content()
         self._held = 0
         self._refused = None
 
@@ -100,7 +111,7 @@ class MemoryWriteFile:
             return fail(self._refused)
         budget.used += growth
         self._held += growth
-        self._data[offset : offset + len(data)] = data
+        self._data = _written(self._data, offset, data)
         return succeed(None)
 
     def _forget(self):
@@ -109,7 +120,7 @@ class MemoryWriteFile:
         """
         self._budget.used -= self._held
         self._held = 0
-        self._data = bytearray()
+        self._data = Content()
 
     def close(self):
         """
@@ -120,7 +131,7 @@ class MemoryWriteFile:
         self._end()
         if self._refused is not None:
             return fail(self._refused)
-        data = bytes(self._data)
+        data = self._data
         self._forget()
         try:
             self._commit(data)
@@ -151,3 +162,26 @@ class MemoryWriteFile:
         write completes at once, so L{close} may follow the last one.
         """
         return WriteFileAdapter(self).receive()
+
+
+def _written(content, offset, data):
+    """
+    Write bytes into an upload's content: at or past its end (what a
+    transfer does: its writes come in order, each where the previous one
+    ended) they are appended, copying nothing received before; inside it,
+    the content is rebuilt around them.
+
+    @param content: the L{Content} received so far.
+    @param offset: where C{data} goes.
+    @param data: a bytes-like object.
+    @return: the L{Content} with C{data} written (C{content} itself, when
+        appended to).
+    """
+    if offset >= content.size:
+        content.append(data)
+        return content
+    rebuilt = content.truncated(offset)
+    rebuilt.append(data)
+    for piece in content.pieces(offset + len(data)):
+        rebuilt.append(piece)
+    return rebuilt

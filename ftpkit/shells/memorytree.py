@@ -6,6 +6,7 @@ bounds the bytes and entries it may hold.
 
 from ftpkit.errors import FileQuotaExceeded, QuotaExceeded
 from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
+from ftpkit.shells.memorycontent import Content
 
 BYTES_PER_ENTRY = 1024
 """A shell with C{maxBytes} holds one file or directory per this many bytes
@@ -41,26 +42,47 @@ class Node:
 
 class FileNode(Node):
     """
-    A regular file. Its C{data} never changes (an upload makes a new
-    node), so a download reads a node, and a node taken out of the tree
-    (replaced or removed) still holds its bytes while one does: they are
-    counted in the shell's L{Budget} until the last such download is
-    closed, as a removed file still open takes its room on disk.
+    A regular file. Its C{content} never changes (an upload makes a new
+    node, which may share its chunks: L{Content.snapshot}), so a download
+    reads a node, and a node taken out of the tree (replaced or removed)
+    still holds its bytes while one does: they are counted in the shell's
+    L{Budget} until the last such download is closed, as a removed file
+    still open takes its room on disk.
 
-    @ivar data: the content, as C{bytes}.
+    @ivar content: the bytes, a L{Content}.
     @ivar readers: the downloads reading it (L{opened}, L{closed}).
     @ivar inTree: whether it is still in the tree (until L{left}).
     """
 
-    def __init__(self, mtime, data=b""):
+    def __init__(self, mtime, data=b"", content=None):
         """
         @param mtime: see L{Node}.
-        @param data: the initial content.
+        @param data: the initial content (a bytes-like object), when no
+            C{content} is given.
+        @param content: the initial L{Content}, or C{None}.
         """
         super().__init__(mtime)
-        self.data = data
+        self.content = Content(data) if content is None else content
         self.readers = 0
         self.inTree = True
+
+    @property
+    def data(self):
+        """
+        @return: the content as one C{bytes} value, made when asked (see
+            L{Content.value}).
+        """
+        return self.content.value()
+
+    @data.setter
+    def data(self, data):
+        """
+        Replace the content, as code that set C{data} before it was a
+        L{Content} did (the shell's L{Budget} is not told).
+
+        @param data: the new bytes (a bytes-like object).
+        """
+        self.content = Content(data)
 
     def opened(self):
         """
@@ -90,7 +112,7 @@ class FileNode(Node):
 
     def _release(self, budget):
         if not self.inTree and not self.readers:
-            budget.used -= len(self.data)
+            budget.used -= self.content.size
 
     def info(self):
         """
@@ -98,7 +120,7 @@ class FileNode(Node):
         """
         return FileInfo(
             kind=FILE,
-            size=len(self.data),
+            size=self.content.size,
             mtime=self.mtime,
             mode=0o644,
             unique=self.unique,
