@@ -9,6 +9,7 @@ from twisted.internet.defer import gatherResults, inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
+from tests.polling import waitFor
 
 
 def poolThreads(name):
@@ -155,6 +156,10 @@ class BlockingPoolTests(unittest.TestCase):
         """
         pool = self.makePool(2, "test-idle-stop")
         self.assertEqual((yield pool.run(lambda: 1)), 1)
+        # Its thread is idle once it left the working list, which it does
+        # after handing the result to the reactor: not always before the
+        # reactor ran the result's callbacks (a loaded trial -j2 run).
+        self.assertTrue((yield waitFor(lambda: not pool._pool.working)))
         before = set(reactor.getDelayedCalls())
         self.assertIsNone(pool._stopAtShutdown())
         self.assertEqual(set(reactor.getDelayedCalls()) - before, set())
