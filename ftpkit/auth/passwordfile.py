@@ -23,7 +23,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ftpkit.auth.realms import isSafeUserName
-from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
+from ftpkit.auth.reloadingfile import ReloadingFile, readUsersSource
 
 _log = Logger()
 
@@ -128,11 +128,7 @@ def readPasswordData(path):
     @return: its content, C{bytes}.
     @raise PasswordFileError: when it cannot be read.
     """
-    try:
-        return readRegularFile(path)
-    except OSError as e:
-        raise PasswordFileError(
-            f"cannot read password file {path!r}: {e.strerror}") from None
+    return readUsersSource(path, PasswordFileError, "password file")
 
 
 @implementer(checkers.ICredentialsChecker)

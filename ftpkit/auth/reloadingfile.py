@@ -57,6 +57,23 @@ def readRegularFile(path):
         return f.read()
 
 
+def readUsersSource(path, error, what):
+    """
+    L{readRegularFile}, a failure said as the file's own error: the one
+    wording of "cannot read" for the users and the password file.
+
+    @param path: the file.
+    @param error: the exception class to raise, taking one message.
+    @param what: what the file is, for the message (C{"users file"}).
+    @return: its content, C{bytes}.
+    @raise error: C{cannot read WHAT 'PATH': WHY} when it cannot be read.
+    """
+    try:
+        return readRegularFile(path)
+    except OSError as e:
+        raise error(f"cannot read {what} {path!r}: {e.strerror}") from None
+
+
 def fileSignature(path):
     """
     @param path: a file.

@@ -22,7 +22,7 @@ from typing import Optional
 
 from ftpkit.auth.passwordhash import isPasswordHash, parseHash
 from ftpkit.auth.realms import isSafeUserName
-from ftpkit.auth.reloadingfile import readRegularFile
+from ftpkit.auth.reloadingfile import readUsersSource
 from ftpkit.deploy.limitoptions import MOST_BYTES, parseByteCount
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
@@ -255,10 +255,7 @@ def readUsersData(path):
     @return: its content, C{bytes}.
     @raise UsersFileError: when it cannot be read.
     """
-    try:
-        return readRegularFile(path)
-    except OSError as e:
-        raise UsersFileError(f"cannot read users file {path!r}: {e.strerror}")
+    return readUsersSource(path, UsersFileError, "users file")
 
 
 def parseUsersData(data, source="<users>"):

@@ -48,13 +48,12 @@ from twisted.internet import defer, error
 from twisted.internet.protocol import ProcessProtocol
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
-from zope.interface import implementer
 
 from ftpkit.compat.processgroups import spawnInSession
 from ftpkit.control.fairqueue import FairQueue
 from ftpkit.deploy.startdirectory import fromStart
-from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops.metrics import MULTIPROCESS_VARIABLE
+from ftpkit.ops.observers import IgnoringObserver
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 
@@ -238,10 +237,10 @@ def _cancelling(result, call):
     return result
 
 
-@implementer(IFTPEventObserver)
-class UploadCommand:
+class UploadCommand(IgnoringObserver):
     """
-    The L{IFTPEventObserver} of C{--on-upload}.
+    The L{IFTPEventObserver} of C{--on-upload}: it acts on
+    L{uploadFinished} only.
 
     @ivar maxPending: the uploads that may wait for the command, read by
         L{ftpkit.ops.observers.ObserverSubscription}: L{QUEUED_UPLOADS}.
@@ -493,52 +492,3 @@ class UploadCommand:
                       argv=self.argv, path=event.path, user=event.user,
                       peer=event.peer, why=why,
                       output=run.output.decode("utf-8", "replace"))
-
-    def loggedIn(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def loggedOut(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def downloadFinished(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def deleted(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def renamed(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def madeDirectory(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """
-
-    def removedDirectory(self, event):
-        """
-        Nothing to do.
-
-        @param event: the L{ftpkit.ops.events.Event}.
-        """

@@ -1,6 +1,8 @@
 """
-L{BytesProducer}: a push producer writing bytes already in memory; and
-L{ConsumerFilter}, the base of consumers that pass bytes on to another.
+L{PumpingProducer}, the pause and resume of every push producer that
+writes in one method; L{BytesProducer}: a push producer writing bytes
+already in memory; and L{ConsumerFilter}, the base of consumers that pass
+bytes on to another.
 """
 
 from twisted.internet.defer import Deferred
@@ -13,7 +15,32 @@ CHUNK_SIZE = 64 * 1024
 
 
 @implementer(IPushProducer)
-class BytesProducer:
+class PumpingProducer:
+    """
+    The pausing half of a push producer whose C{_pump} method writes (or
+    asks for) what it may while C{_paused} is false: paused, it writes and
+    asks for nothing more; resumed, it pumps again. A subclass defines
+    C{_pump} and C{stopProducing}.
+    """
+
+    _paused = False
+
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}: write nothing and ask for
+        nothing more until resumed.
+        """
+        self._paused = True
+
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}: carry on.
+        """
+        self._paused = False
+        self._pump()
+
+
+class BytesProducer(PumpingProducer):
     """
     A push producer writing a buffer to a consumer, L{CHUNK_SIZE} bytes
     at a time, for as long as it is not paused.
@@ -35,7 +62,6 @@ class BytesProducer:
         """
         self._data = memoryview(data)
         self._consumer = consumer
-        self._paused = False
         self._producing = False
         self._deferred = None
         self.sent = 0
@@ -50,10 +76,10 @@ class BytesProducer:
         self._deferred = Deferred()
         result = self._deferred
         self._consumer.registerProducer(self, True)
-        self._produce()
+        self._pump()
         return result
 
-    def _produce(self):
+    def _pump(self):
         """
         Write chunks until paused, stopped or done.
         """
@@ -78,19 +104,6 @@ class BytesProducer:
         deferred, self._deferred = self._deferred, None
         self._consumer.unregisterProducer()
         deferred.callback(self.sent)
-
-    def pauseProducing(self):
-        """
-        Stop writing until L{resumeProducing}.
-        """
-        self._paused = True
-
-    def resumeProducing(self):
-        """
-        Carry on writing.
-        """
-        self._paused = False
-        self._produce()
 
     def stopProducing(self):
         """

@@ -1,14 +1,16 @@
 """
 L{ObserverSubscription}: hands the events an
 L{ftpkit.interfaces.IFTPEventObserver} wants to its methods, never waiting
-for their Deferreds, and bounding how many may be unfinished; and
-L{findObservers}, the observers a server's options give it.
+for their Deferreds, and bounding how many may be unfinished;
+L{IgnoringObserver}, the base of an observer that wants only some events;
+and L{findObservers}, the observers a server's options give it.
 """
 
 import inspect
 
 from twisted.internet import defer
 from twisted.logger import Logger
+from zope.interface import implementer
 
 from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
 from ftpkit.ops import events
@@ -43,6 +45,25 @@ def methodFor(event):
     if event.kind == events.CHANGE:
         return _CHANGES.get(event.command)
     return None
+
+
+@implementer(IFTPEventObserver)
+class IgnoringObserver:
+    """
+    An L{IFTPEventObserver} whose methods do nothing: a subclass overrides
+    the events it wants and still provides the whole interface
+    (C{verifyObject} passes), with one place saying "nothing to do".
+    """
+
+    def _ignored(self, event):
+        """
+        Nothing to do.
+
+        @param event: the L{ftpkit.ops.events.Event}.
+        """
+
+    loggedIn = loggedOut = uploadFinished = downloadFinished = _ignored
+    deleted = renamed = madeDirectory = removedDirectory = _ignored
 
 
 class ObserverSubscription:

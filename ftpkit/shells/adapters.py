@@ -24,11 +24,12 @@ from collections import deque
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.internet.interfaces import IConsumer
 from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
 
+from ftpkit.data.producers import PumpingProducer
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
     IDiscardableWriteFile,
@@ -165,8 +166,7 @@ class _Read:
     result = None
 
 
-@implementer(IPushProducer)
-class _ReadProducer:
+class _ReadProducer(PumpingProducer):
     """
     A push producer sending a random file to a consumer, up to
     L{READ_AHEAD} reads ahead of it.
@@ -188,7 +188,6 @@ class _ReadProducer:
         self._position = 0
         self._reads = deque()
         self._atEnd = False
-        self._paused = False
         self._pumping = False
         self._again = False
         self._done = None
@@ -273,20 +272,6 @@ class _ReadProducer:
         self._reads.clear()
         self._consumer.unregisterProducer()
         done.callback(outcome)
-
-    def pauseProducing(self):
-        """
-        See L{IPushProducer.pauseProducing}: write nothing and ask for
-        nothing more until resumed.
-        """
-        self._paused = True
-
-    def resumeProducing(self):
-        """
-        See L{IPushProducer.resumeProducing}.
-        """
-        self._paused = False
-        self._pump()
 
     def stopProducing(self):
         """

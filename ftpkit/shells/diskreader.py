@@ -9,9 +9,9 @@ import os
 
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
+from ftpkit.data.producers import PumpingProducer
 from ftpkit.errors import LocalError
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile, IReadFile
@@ -104,8 +104,7 @@ class FileReader:
             os.close(fd)
 
 
-@implementer(IPushProducer)
-class _ThreadedFileProducer:
+class _ThreadedFileProducer(PumpingProducer):
     """
     A push producer reading a file in worker threads.
 
@@ -133,7 +132,6 @@ class _ThreadedFileProducer:
         self._sent = 0
         self._ready = None
         self._reading = False
-        self._paused = False
         self._deferred = None
 
     def start(self):
@@ -200,19 +198,6 @@ class _ThreadedFileProducer:
             deferred, self._deferred = self._deferred, None
             self._consumer.unregisterProducer()
             deferred.errback(failure)
-
-    def pauseProducing(self):
-        """
-        Stop writing to the consumer (the read in flight still finishes).
-        """
-        self._paused = True
-
-    def resumeProducing(self):
-        """
-        Carry on writing.
-        """
-        self._paused = False
-        self._pump()
 
     def stopProducing(self):
         """

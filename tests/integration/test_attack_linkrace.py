@@ -373,6 +373,29 @@ def assertUnrevealed(case, seen):
 KEPT = b"KEPT in the read-only directory"
 
 
+READS_THROUGH_LINK = (
+    (b"RETR rw/x/kept.txt", b""),
+    (b"LIST rw/x", b""),
+    (b"NLST rw/x", b""),
+    (b"MLSD rw/x", b""),
+    (b"SIZE rw/x/kept.txt", None),
+)
+"""Reads through the swapped link C{rw/x}: C{(line, data)} for
+L{RuleRaceTests.attack}."""
+
+CHANGES_THROUGH_LINK = (
+    (b"STOR rw/x/kept.txt", b"replaced"),
+    (b"APPE rw/x/kept.txt", b"appended"),
+    (b"MKD rw/x/made", None),
+    (b"RMD rw/x/sub", None),
+    (b"SITE CHMOD 777 rw/x/kept.txt", None),
+    (b"MFMT 20000101000000 rw/x/kept.txt", None),
+    (b"RNFR rw/x/kept.txt", None),
+    (b"RNTO rw/moved.txt", None),
+)
+"""Changes through the swapped link C{rw/x}, likewise."""
+
+
 class RuleRacingShell(FilesystemShell):
     """
     A filesystem shell whose check of where a path leads
@@ -522,14 +545,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         seen = yield self.attack([
             (b"DELE rw/x/kept.txt", None),
             (b"STOR rw/x/new.txt", b"dropped"),
-            (b"STOR rw/x/kept.txt", b"replaced"),
-            (b"APPE rw/x/kept.txt", b"appended"),
-            (b"MKD rw/x/made", None),
-            (b"RMD rw/x/sub", None),
-            (b"SITE CHMOD 777 rw/x/kept.txt", None),
-            (b"MFMT 20000101000000 rw/x/kept.txt", None),
-            (b"RNFR rw/x/kept.txt", None),
-            (b"RNTO rw/moved.txt", None),
+            *CHANGES_THROUGH_LINK,
         ])
         self.assertEqual(state(self.ro), before, seen)
         self.assertGreaterEqual(self.shell.swaps, self.raced, seen)
@@ -541,11 +557,7 @@ class RuleRaceTests(LoopbackServerMixin, unittest.TestCase):
         Nor is anything there downloaded, listed or described.
         """
         seen = yield self.attack([
-            (b"RETR rw/x/kept.txt", b""),
-            (b"LIST rw/x", b""),
-            (b"NLST rw/x", b""),
-            (b"MLSD rw/x", b""),
-            (b"SIZE rw/x/kept.txt", None),
+            *READS_THROUGH_LINK,
             (b"MDTM rw/x/kept.txt", None),
             (b"HASH rw/x/kept.txt", None),
             (b"MLST rw/x/kept.txt", None),
@@ -652,20 +664,9 @@ class DotfilesRaceTests(LoopbackServerMixin, unittest.TestCase):
         """
         before = state(self.hidden)
         seen = yield self.attack([
-            (b"RETR rw/x/kept.txt", b""),
-            (b"LIST rw/x", b""),
-            (b"NLST rw/x", b""),
-            (b"MLSD rw/x", b""),
-            (b"SIZE rw/x/kept.txt", None),
+            *READS_THROUGH_LINK,
             (b"DELE rw/x/kept.txt", None),
-            (b"STOR rw/x/kept.txt", b"replaced"),
-            (b"APPE rw/x/kept.txt", b"appended"),
-            (b"MKD rw/x/made", None),
-            (b"RMD rw/x/sub", None),
-            (b"SITE CHMOD 777 rw/x/kept.txt", None),
-            (b"MFMT 20000101000000 rw/x/kept.txt", None),
-            (b"RNFR rw/x/kept.txt", None),
-            (b"RNTO rw/moved.txt", None),
+            *CHANGES_THROUGH_LINK,
         ])
         self.assertEqual(state(self.hidden), before, seen)
         self.assertNotIn(KEPT, seen)

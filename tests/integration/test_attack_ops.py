@@ -62,6 +62,8 @@ class PipelinedScrapesTests(unittest.TestCase):
             client.connect(("127.0.0.1", port))
             try:
                 client.sendall(request * 2000)
+                # Deliberate: an upper bound has no event to wait for;
+                # the server gets two seconds to answer more than it may.
                 time.sleep(2)
             finally:
                 client.close()

@@ -7,8 +7,8 @@ set-up a transfer uses when the client made two.
 
 import ftplib
 import os
+import select
 import socket
-import time
 
 from twisted.internet import reactor, tcp
 from twisted.trial import unittest
@@ -132,7 +132,11 @@ class FullBacklog:
             except BlockingIOError:
                 pass
             self.fillers.append(filler)
-        time.sleep(0.2)
+        # Full once a filler's connection is made (queued, never taken):
+        # the SYNs of the others, and of later connects, are dropped.
+        _, made, _ = select.select([], self.fillers, [], 30)
+        if not made:
+            raise AssertionError("no connection to the backlog was made")
 
     def drain(self):
         """

@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import threading
-import time
 
 from twisted.trial import unittest
 
@@ -26,6 +25,30 @@ from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import clientContext, makeCertificate
+
+
+def writtenUnder(pid, directory):
+    """
+    @param pid: a process id.
+    @param directory: a directory.
+    @return: whether the process holds open a file below C{directory}
+        (an upload's, unnamed until it is complete: C{O_TMPFILE}) that is
+        not empty.
+    """
+    below = os.path.realpath(directory) + os.sep
+    descriptors = f"/proc/{pid}/fd"
+    try:
+        names = os.listdir(descriptors)
+    except OSError:
+        return False
+    for name in names:
+        path = os.path.join(descriptors, name)
+        try:
+            if os.readlink(path).startswith(below) and os.stat(path).st_size:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 class PacedUploadDrainTests(unittest.TestCase):
@@ -58,8 +81,10 @@ class PacedUploadDrainTests(unittest.TestCase):
         sending = threading.Thread(target=upload)
         sending.start()
         # The client sends it all at once (the socket buffers take it),
-        # then waits for the reply while the server paces it in.
-        time.sleep(1.5)
+        # then waits for the reply while the server paces it in: the
+        # signal comes once the server has written some of it.
+        server.waitFor(lambda: writtenUnder(server.process.pid, root),
+                       "the paced upload's first bytes in its file")
         server.signal(signal.SIGTERM)
         sending.join(60)
         self.assertEqual(server.process.wait(60), -signal.SIGTERM)

@@ -17,6 +17,7 @@ import urllib.request
 from twisted.cred.checkers import InMemoryUsernamePasswordDatabaseDontUse
 from twisted.cred.portal import Portal
 from twisted.internet import defer, task
+from twisted.internet.error import CannotListenError
 from twisted.internet.threads import deferToThread
 from twisted.logger import (
     LogLevel,
@@ -58,8 +59,9 @@ class HandBuiltServerMixin:
         portal = Portal(FilesystemRealm(root), [checker])
         factory = FTPFactory(portal, ServerConfig(**settings))
         ftp = FTPService(factory, ["tcp:0:interface=127.0.0.1"])
-        ftp.startService()
+        # Before the start: one that raised (a port taken) stops too.
         self.addCleanup(ftp.stopService)
+        ftp.startService()
         return root, ftp.ports()[0].getHost().port, ftp
 
     def upload(self, port, name=b"a.txt", data=b"embedded"):
@@ -140,6 +142,25 @@ class MetricsTests(HandBuiltServerMixin, unittest.TestCase):
         if text_string_to_metric_families is None:
             raise unittest.SkipTest("prometheus-client not installed")
 
+    def startWithMetrics(self, attempts=5):
+        """
+        Start a server with C{metrics} on a port that was free a moment
+        ago, picked again when another program took it in the meantime
+        (as L{tests.serverprocess.ServerProcess} does).
+
+        @param attempts: how many ports to try.
+        @return: C{(port, metricsPort)}.
+        """
+        for _attempt in range(attempts):
+            metricsPort = freePort()
+            try:
+                _, port, _ = self.startServer(
+                    metrics=f"tcp:{metricsPort}:interface=127.0.0.1")
+            except CannotListenError:
+                continue
+            return port, metricsPort
+        self.fail(f"no free metrics port in {attempts} attempts")
+
     def scrape(self, port):
         """
         @return: a Deferred firing with the C{ftpkit_logins_total}
@@ -164,9 +185,7 @@ class MetricsTests(HandBuiltServerMixin, unittest.TestCase):
         """
         The service serves C{/metrics}, where the factory counts a login.
         """
-        metricsPort = freePort()
-        _, port, _ = self.startServer(
-            metrics=f"tcp:{metricsPort}:interface=127.0.0.1")
+        port, metricsPort = self.startWithMetrics()
         before = yield self.scrape(metricsPort)
         yield self.upload(port)
         after = yield self.scrape(metricsPort)

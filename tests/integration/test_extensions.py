@@ -407,6 +407,8 @@ class ExtensionTests(LoopbackServerMixin, unittest.TestCase):
             ftp.sendcmd("TYPE I")
             conn = ftp.transfercmd("RETR big.bin")
             ftp.putcmd("QUIT")
+            # Deliberate: the QUIT is meant to arrive during the transfer;
+            # the server answers nothing before it ends.
             time.sleep(0.2)
             total = _bytesToEnd(conn)
             return total, ftp.getresp(), ftp.getresp()

@@ -116,6 +116,8 @@ class FtplibTests(LoopbackServerMixin, unittest.TestCase):
             ftp.voidcmd("TYPE I")
             host, port = ftp.makepasv()
             ftp.putcmd("RETR hello.txt")
+            # Deliberate: the RETR is meant to arrive first; the server
+            # answers nothing before the connection to wait for.
             time.sleep(0.2)
             with socket.create_connection((host, port), timeout=10) as data:
                 preliminary = ftp.getresp()

@@ -324,6 +324,8 @@ class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):
             ftp.sendcmd("TYPE I")
             host, port = pasvAddress(ftp)
             with socket.create_connection((host, port), timeout=10) as data:
+                # Deliberate: the client is slow on the clock, past the
+                # second after which the server takes the connection.
                 time.sleep(1.5)
                 ftp.putcmd("RETR hello.txt")
                 preliminary = ftp.getresp()

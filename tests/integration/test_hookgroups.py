@@ -21,6 +21,7 @@ from ftpkit.control import uploadhook
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
 from tests.logevents import captureLogs
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -127,8 +128,7 @@ class GroupKilledTests(unittest.TestCase):
                           timeout=0.5)
         yield hook.uploadFinished(upload("/slow"))
         [pid] = pidsIn(self.pids)
-        yield deferLater(reactor, 0.2, lambda: None)
-        self.assertFalse(alive(pid))
+        self.assertTrue((yield waitFor(lambda: not alive(pid))))
         self.assertEqual(len(hookLines(logged)), 1, logged)
 
     @defer.inlineCallbacks
@@ -143,8 +143,7 @@ class GroupKilledTests(unittest.TestCase):
         [pid] = pidsIn(self.pids)
         self.assertTrue(alive(pid))
         yield hook.finish(0.5)
-        yield deferLater(reactor, 0.2, lambda: None)
-        self.assertFalse(alive(pid))
+        self.assertTrue((yield waitFor(lambda: not alive(pid))))
         [line] = hookLines(logged)
         self.assertIn("killed at shutdown the processes that {count} "
                       "command(s) left running", line)

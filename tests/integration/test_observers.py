@@ -98,6 +98,17 @@ class SubscriptionTests(unittest.TestCase):
     def test_verify(self):
         verifyObject(IFTPEventObserver, Recorder())
 
+    def test_uploadCommandVerifies(self):
+        """
+        C{--on-upload}'s observer provides the whole interface, its other
+        events answered by L{IgnoringObserver} with nothing.
+        """
+        command = UploadCommand(["true"], "/", 1, 5, reactor=Clock())
+        verifyObject(IFTPEventObserver, command)
+        for name in IFTPEventObserver.names():
+            if name != "uploadFinished":
+                self.assertIsNone(getattr(command, name)(None))
+
     def test_slowObserverBounded(self):
         """
         Calls whose Deferreds have not fired do not hold up the hub;

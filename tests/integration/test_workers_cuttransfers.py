@@ -6,9 +6,9 @@ the log or the transfer log and no count in the metrics, and their
 sessions no C{logout} line: the operator lost every trace of them.
 """
 
+import json
 import os
 import re
-import time
 import urllib.request
 
 from twisted.trial import unittest
@@ -33,6 +33,54 @@ listing takes many seconds."""
 
 UPLOADED = 100000
 """The bytes the upload sends before its worker dies."""
+
+
+def runningTransfers(server):
+    """
+    @param server: a L{ServerProcess} with C{metrics=True}.
+    @return: by command, the C{transfer} of each session of C{/sessions}
+        running one (under C{--workers}, as each worker's last snapshot
+        says).
+    """
+    with urllib.request.urlopen(server.metricsURL("/sessions"),
+                                timeout=20) as response:
+        records = json.load(response)
+    return {record["transfer"]["command"]: record["transfer"]
+            for record in records if record["transfer"] is not None}
+
+
+def waitForProgressReports(server, commands):
+    """
+    Wait until each worker has told the acceptor the bytes its transfers
+    moved (L{ftpkit.deploy.progress}), as its snapshots in C{/sessions}
+    show: a transfer that had moved bytes at its worker's time C{T} is
+    reported by a tick due by C{T + 2 * PROGRESS_PERIOD}, which runs
+    before the first snapshot written after one taken that late.
+
+    @param server: a L{ServerProcess} with C{metrics=True}.
+    @param commands: the commands of the running transfers.
+    """
+
+    def each(condition):
+        transfers = runningTransfers(server)
+        if set(commands) <= set(transfers) and all(
+                condition(command, transfers[command])
+                for command in commands):
+            return {command: transfers[command]["seconds"]
+                    for command in commands}
+        return None
+
+    moving = server.waitFor(
+        lambda: each(lambda command, transfer: transfer["bytes"] > 0),
+        f"{commands} moving bytes in /sessions")
+    late = server.waitFor(
+        lambda: each(lambda command, transfer: transfer["seconds"]
+                     >= moving[command] + 2 * PROGRESS_PERIOD),
+        f"{commands} two progress periods on in /sessions")
+    server.waitFor(
+        lambda: each(lambda command, transfer: transfer["seconds"]
+                     > late[command]),
+        f"the next snapshot of {commands} in /sessions")
 
 
 class CutTransferTests(unittest.TestCase):
@@ -86,8 +134,7 @@ class CutTransferTests(unittest.TestCase):
         lister = ftplibLogin(self, server.port)
         listing = lister.transfercmd("MLSD many")
         self.addCleanup(listing.close)
-        # Long enough for the workers to report the bytes moved.
-        time.sleep(PROGRESS_PERIOD * 2.5)
+        waitForProgressReports(server, ["RETR", "STOR", "MLSD"])
         killed = killWorkers(server)
         self.assertEqual(len(killed), 2)
         server.waitForLog(READY, 4)

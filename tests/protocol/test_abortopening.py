@@ -85,6 +85,27 @@ class _Closing:
         return self.opened.abort()
 
 
+def recordOpened(shell, method):
+    """
+    Wrap the files a shell opens in L{_Closing}s.
+
+    @param shell: the shell, whose method is replaced.
+    @param method: C{"openForReading"} or C{"openForWriting"}.
+    @return: the list the L{_Closing}s are appended to as they open.
+    """
+    opened = []
+    opener = getattr(shell, method)
+
+    def recorded(*args):
+        opening = opener(*args)
+        opening.addCallback(lambda file: opened.append(_Closing(file))
+                            or opened[-1])
+        return opening
+
+    setattr(shell, method, recorded)
+    return opened
+
+
 def openedLate(testCase, shell, atEnd=lambda: None):
     """
     Let the one open still waiting give its file, after the command waiting
@@ -247,15 +268,7 @@ class AbortWhileCheckingTests(unittest.TestCase):
         file it opened is closed.
         """
         shell = SlowShell({"/f.txt": b"x" * 100}, ["stat"])
-        opened = []
-        openForReading = shell.openForReading
-
-        def recorded(*args):
-            result = openForReading(*args)
-            result.addCallback(lambda readFile: opened.append(
-                _Closing(readFile)) or opened[-1])
-            return result
-        shell.openForReading = recorded
+        opened = recordOpened(shell, "openForReading")
         codes = self.pipelined(shell, b"TYPE I\r\n" + b"REST 200\r\nRETR f.txt")
         self.assertEqual(codes, ["229", "200", "350", "426", "226", "200"])
         self.assertEqual([readFile.ended for readFile in opened], [["close"]])
@@ -483,15 +496,7 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         (C{426}), its file aborted.
         """
         shell = MemoryShell({"/f.txt": b"x" * 100})
-        ended = []
-        openForWriting = shell.openForWriting
-
-        def recorded(*args):
-            opening = openForWriting(*args)
-            opening.addCallback(lambda writeFile: ended.append(
-                _Closing(writeFile)) or ended[-1])
-            return opening
-        shell.openForWriting = recorded
+        ended = recordOpened(shell, "openForWriting")
         realm, protocol, published = self.leaving(shell, b"STOR f.txt")
         self.assertCut(realm, protocol, published, "STOR")
         self.assertEqual([writeFile.ended for writeFile in ended],

@@ -13,6 +13,23 @@ from tests.memorysessions import connect, replyCodes
 from tests.protocol.test_authmechanisms import ContextFactory, StartTLSTransport
 
 
+def assertCutInOneSecond(case, clock, transport, codes):
+    """
+    Assert that a session has had the replies C{codes} and is still
+    connected, and that one second more ends it with C{421}.
+
+    @param case: the L{unittest.TestCase} asserting.
+    @param clock: the factory's clock, at one second before the deadline.
+    @param transport: the session's L{StringTransport}.
+    @param codes: the reply codes it has had so far.
+    """
+    case.assertEqual(replyCodes(transport), codes)
+    case.assertFalse(transport.disconnecting)
+    clock.advance(1)
+    case.assertEqual(replyCodes(transport), codes + ["421"])
+    case.assertTrue(transport.disconnecting)
+
+
 class LoginTimeoutTests(unittest.TestCase):
     """
     The protocol on a L{StringTransport}, the time moved on by the
@@ -55,33 +72,33 @@ class LoginTimeoutTests(unittest.TestCase):
         protocol.dataReceived(b"REIN\r\nNOOP\r\n")
         self.assertEqual(replyCodes(transport), ["220", "200"])
 
+    def assertKeepsCounting(self, line):
+        """
+        Assert that a command sent before a login, answered with 220,
+        leaves the time to log in where the connection set it.
+
+        @param line: the command line.
+        """
+        protocol, transport = connect(self.factory)
+        self.clock.advance(50)
+        protocol.dataReceived(line)
+        self.clock.advance(9)
+        protocol.dataReceived(b"NOOP\r\n")
+        assertCutInOneSecond(self, self.clock, transport, ["220", "220", "200"])
+
     def test_notLoggedInReinKeepsCounting(self):
         """
         C{REIN} from a client that never logged in does not start the time
         again: sending it now and then does not keep a client connected
         without logging in.
         """
-        protocol, transport = connect(self.factory)
-        self.clock.advance(50)
-        protocol.dataReceived(b"REIN\r\n")
-        self.clock.advance(9)
-        protocol.dataReceived(b"NOOP\r\n")
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport), ["220", "220", "200", "421"])
-        self.assertTrue(transport.disconnecting)
+        self.assertKeepsCounting(b"REIN\r\n")
 
     def test_hostKeepsCounting(self):
         """
         Nor does C{HOST} (which comes before C{USER}).
         """
-        protocol, transport = connect(self.factory)
-        self.clock.advance(50)
-        protocol.dataReceived(b"HOST ftp.example.com\r\n")
-        self.clock.advance(9)
-        protocol.dataReceived(b"NOOP\r\n")
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport), ["220", "220", "200", "421"])
-        self.assertTrue(transport.disconnecting)
+        self.assertKeepsCounting(b"HOST ftp.example.com\r\n")
 
     def test_option(self):
         """
@@ -120,11 +137,8 @@ class LoginDeadlineTests(unittest.TestCase):
         """
         protocol, transport = connect(self.factory)
         self.clock.advance(59)
-        self.assertEqual(replyCodes(transport), ["220"])
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport), ["220", "421"])
+        assertCutInOneSecond(self, self.clock, transport, ["220"])
         self.assertIn(b"Login timeout", transport.value())
-        self.assertTrue(transport.disconnecting)
 
     def test_partialLine(self):
         """
@@ -155,10 +169,7 @@ class LoginDeadlineTests(unittest.TestCase):
         self.clock.advance(50)
         protocol.dataReceived(b"REIN\r\n")
         self.clock.advance(59)
-        self.assertEqual(replyCodes(transport), ["220"])
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport), ["220", "421"])
-        self.assertTrue(transport.disconnecting)
+        assertCutInOneSecond(self, self.clock, transport, ["220"])
 
     def test_failedLoginAnsweredFirst(self):
         """
@@ -240,10 +251,7 @@ class AuthTLSDeadlineTests(unittest.TestCase):
         self.clock.advance(50)
         protocol.dataReceived(b"AUTH TLS\r\n")
         self.clock.advance(9)
-        self.assertEqual(replyCodes(transport), ["220", "234"])
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport), ["220", "234", "421"])
-        self.assertTrue(transport.disconnecting)
+        assertCutInOneSecond(self, self.clock, transport, ["220", "234"])
 
     def test_loggedInStartsAgain(self):
         """
@@ -255,9 +263,5 @@ class AuthTLSDeadlineTests(unittest.TestCase):
         self.clock.advance(50)
         protocol.dataReceived(b"AUTH TLS\r\n")
         self.clock.advance(59)
-        self.assertEqual(replyCodes(transport), ["220", "331", "230", "234"])
-        self.assertFalse(transport.disconnecting)
-        self.clock.advance(1)
-        self.assertEqual(replyCodes(transport),
-                         ["220", "331", "230", "234", "421"])
-        self.assertTrue(transport.disconnecting)
+        assertCutInOneSecond(self, self.clock, transport,
+                             ["220", "331", "230", "234"])

@@ -9,6 +9,16 @@ from twisted.internet.defer import gatherResults, inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
+from tests.polling import waitFor
+
+
+def poolThreads(name):
+    """
+    @param name: a L{BlockingPool}'s name.
+    @return: the threads of that pool still alive.
+    """
+    return [thread for thread in threading.enumerate()
+            if f"PoolThread-{name}" in thread.name]
 
 
 class BlockingPoolTests(unittest.TestCase):
@@ -16,10 +26,38 @@ class BlockingPoolTests(unittest.TestCase):
     L{BlockingPool} runs blocking calls in threads of its own.
     """
 
-    def makePool(self, size=4):
-        pool = BlockingPool("test-blocking", size, reactor)
+    def makePool(self, size=4, name="test-blocking", **kwargs):
+        """
+        @param size: the most threads.
+        @param name: the pool's name.
+        @param kwargs: more L{BlockingPool} arguments.
+        @return: a L{BlockingPool} on the reactor, stopped after the test.
+        """
+        pool = BlockingPool(name, size, reactor, **kwargs)
         self.addCleanup(pool.stop)
         return pool
+
+    def runHeld(self, pool, result):
+        """
+        Run a call in C{pool} that waits until released (or 30 s, so
+        that its thread ends after the test), and wait until it runs.
+
+        @param pool: the L{BlockingPool}.
+        @param result: what the call returns, called in its thread.
+        @return: C{(release, running)}: the L{threading.Event} that lets
+            the call end, and its L{Deferred}.
+        """
+        release, entered = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+
+        def held():
+            entered.set()
+            release.wait(30)
+            return result()
+
+        running = pool.run(held)
+        self.assertTrue(entered.wait(60))
+        return release, running
 
     @inlineCallbacks
     def test_runInThread(self):
@@ -97,19 +135,9 @@ class BlockingPoolTests(unittest.TestCase):
         from exiting at C{SIGTERM}); the pool's threads are daemon threads,
         which the interpreter's exit does not wait for either.
         """
-        pool = BlockingPool("test-stuck-stop", 2, reactor, stopWait=0.1)
-        self.addCleanup(pool.stop)
-        release, entered = threading.Event(), threading.Event()
-        self.addCleanup(release.set)
-
-        def stuck():
-            entered.set()
-            # Bounded only so that the thread ends after the test.
-            release.wait(30)
-            return threading.current_thread().daemon
-
-        running = pool.run(stuck)
-        self.assertTrue(entered.wait(60))
+        pool = self.makePool(2, "test-stuck-stop", stopWait=0.1)
+        release, running = self.runHeld(
+            pool, lambda: threading.current_thread().daemon)
         stopping = pool._stopAtShutdown()
         self.assertFalse(release.is_set())
         self.assertIsNotNone(stopping)
@@ -126,37 +154,28 @@ class BlockingPoolTests(unittest.TestCase):
         fsspec realms' pool idle found the timer of L{BlockingPool.stopWait}
         pending: "Reactor was unclean" in its last test).
         """
-        pool = BlockingPool("test-idle-stop", 2, reactor)
-        self.addCleanup(pool.stop)
+        pool = self.makePool(2, "test-idle-stop")
         self.assertEqual((yield pool.run(lambda: 1)), 1)
+        # Its thread is idle once it left the working list, which it does
+        # after handing the result to the reactor: not always before the
+        # reactor ran the result's callbacks (a loaded trial -j2 run).
+        self.assertTrue((yield waitFor(lambda: not pool._pool.working)))
         before = set(reactor.getDelayedCalls())
         self.assertIsNone(pool._stopAtShutdown())
         self.assertEqual(set(reactor.getDelayedCalls()) - before, set())
-        self.assertEqual([thread for thread in threading.enumerate()
-                          if "PoolThread-test-idle-stop" in thread.name], [])
+        self.assertEqual(poolThreads("test-idle-stop"), [])
 
     @inlineCallbacks
     def test_shutdownWaitsForCallsEnding(self):
         """
         Calls that end in time end before the shutdown goes on.
         """
-        pool = BlockingPool("test-quick-stop", 2, reactor)
-        self.addCleanup(pool.stop)
-        release, entered = threading.Event(), threading.Event()
-        self.addCleanup(release.set)
-
-        def running():
-            entered.set()
-            release.wait(30)
-            return 1
-
-        result = pool.run(running)
-        self.assertTrue(entered.wait(60))
+        pool = self.makePool(2, "test-quick-stop")
+        release, result = self.runHeld(pool, lambda: 1)
         stopping = pool._stopAtShutdown()
         self.assertIsNotNone(stopping)
         self.assertFalse(stopping.called)
         release.set()
         yield stopping
         self.assertEqual((yield result), 1)
-        self.assertEqual([thread for thread in threading.enumerate()
-                          if "PoolThread-test-quick-stop" in thread.name], [])
+        self.assertEqual(poolThreads("test-quick-stop"), [])

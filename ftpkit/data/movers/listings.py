@@ -11,15 +11,15 @@ from functools import partial
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
+from ftpkit.data.producers import PumpingProducer
 from ftpkit.interfaces import IReadFile
 from ftpkit.shells.listings import linesReader
 
 
-@implementer(IReadFile, IPushProducer)
-class ListingReadFile:
+@implementer(IReadFile)
+class ListingReadFile(PumpingProducer):
     """
     An L{IReadFile} sending a listing: an optional head, then each batch
     formatted (sorted by name), written as it arrives; a push producer
@@ -53,7 +53,6 @@ class ListingReadFile:
         self._head = head
         self.batches = 0
         self._sent = 0
-        self._paused = False
         self._waiting = False
         self._pumping = False
         self._done = None
@@ -118,19 +117,6 @@ class ListingReadFile:
         if not self._done.called:
             self._consumer.unregisterProducer()
             self._done.errback(failure)
-
-    def pauseProducing(self):
-        """
-        See L{IPushProducer.pauseProducing}: no batch is asked for.
-        """
-        self._paused = True
-
-    def resumeProducing(self):
-        """
-        See L{IPushProducer.resumeProducing}.
-        """
-        self._paused = False
-        self._pump()
 
     def stopProducing(self):
         """
