@@ -29,6 +29,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import urllib.request
 
@@ -242,11 +243,12 @@ class Session42Tests(ModeServerMixin):
 
     def test_loginDeadline(self):
         """
-        With C{--login-timeout 1}, sessions that do not log in (in clear,
-        after C{USER}, and under implicit TLS) each get C{421} and are
-        closed, whichever worker holds them; a worker goes on serving.
+        With C{--login-timeout 5}, sessions that do not log in (in clear,
+        after C{USER}, and under implicit TLS, whose handshake must end
+        within it on a loaded machine too) each get C{421} and are
+        closed, whichever worker holds them; the server goes on.
         """
-        self.startServer("--login-timeout", "1")
+        self.startServer("--login-timeout", "5")
         clients = []
         for _ in range(2):
             clients.append(ControlClient(self.host, self.server.port))
@@ -260,7 +262,9 @@ class Session42Tests(ModeServerMixin):
             self.assertEqual(client.reply()[0][:4], b"421 ")
             self.assertRaises(EOFError, client.reply)
         if self.workers > 1:
-            self.server.waitForLog("ready", self.workers)
+            self.server.waitFor(
+                lambda: len(self.workersSaying("login timeout for")) == 2,
+                "a login timeout in each worker")
         self.assertTrue(self.server.running())
         self.assertNoTraceback()
 
@@ -293,7 +297,8 @@ class Session42Tests(ModeServerMixin):
         Start an empty download, an empty upload and the listing of an
         empty directory on C{clients} (three protected sessions), each
         data connection's TLS handshake begun (the client's first flight
-        sent) but not finished, so that each transfer runs. Active data
+        sent as soon as the server connected, before its C{150} is read)
+        but not finished, so that each transfer runs. Active data
         connections (C{PORT}, C{EPRT}): a passive one has
         L{ftpkit.data.handshakes.HANDSHAKE_TIMEOUT} seconds to finish its
         handshake, which a loaded machine's wait for the signal's log
@@ -303,12 +308,27 @@ class Session42Tests(ModeServerMixin):
         """
         active = [kind for kind in self.dataKinds()
                   if kind in ("PORT", "EPRT")]
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         started = []
         for number, (client, command) in enumerate(zip(clients, [
                 b"RETR empty.bin", b"STOR new.bin", b"LIST empty"])):
             self.assertEqual(client.command(b"TYPE I")[:3], b"200")
-            sock = self.openData(client, active[number % len(active)],
-                                 command, False)
+            listener = socket.socket(family)
+            self.addCleanup(listener.close)
+            listener.bind((self.host, 0))
+            listener.listen(1)
+            listener.settimeout(WAIT)
+            port = listener.getsockname()[1]
+            if active[number % len(active)] == "PORT":
+                line = "PORT %s,%d,%d" % (self.host.replace(".", ","),
+                                          port >> 8, port & 255)
+            else:
+                line = "EPRT |%d|%s|%d|" % (2 if ":" in self.host else 1,
+                                            self.host, port)
+            self.assertEqual(client.command(line.encode())[:3], b"200")
+            client.send(command + b"\r\n")
+            sock = listener.accept()[0]
+            self.addCleanup(sock.close)
             secure = clientContext().wrap_socket(
                 sock, do_handshake_on_connect=False)
             secure.setblocking(False)
@@ -318,6 +338,7 @@ class Session42Tests(ModeServerMixin):
                 pass
             secure.setblocking(True)
             secure.settimeout(WAIT)
+            self.assertEqual(client.reply()[0][:3], b"150")
             started.append((client, secure))
         return started
 
