@@ -299,7 +299,9 @@ class DataConnection(WatchedConnection, Protocol):
             holds of the close_notify (or of what followed it), and whether
             or not it is closing already: the close_notify goes on the
             transport's next write event, and a client that read every
-            byte may have sent its C{ABOR} first.
+            byte may have sent its C{ABOR} first. (A client that ended its
+            TLS stream first got the server's close_notify in answer at
+            once, after every data record: that counts the same.)
         """
         if self.isSecure:
             held = queuedBytes(self.socketTransport)

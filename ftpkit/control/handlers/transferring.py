@@ -85,9 +85,15 @@ class Transfer:
         transfer being L{completed} if its connection had sent everything
         already (the client may well have read it all before it sent
         C{ABOR}; L{abort} ends it in order, so a client still reading
-        gets every byte and the end of the data).
+        gets every byte and the end of the data). A download not finishing
+        yet, whose every byte was handed over (its storage's send has not
+        said it is over), counts as finishing: a client that read the last
+        byte may end its TLS stream first, and the server's close_notify
+        then answers it before the send is over.
         """
-        if self.finishing and self.connection.allSent():
+        sentWhole = getattr(self.mover, "sentWhole", None)
+        if (self.finishing or (sentWhole is not None and sentWhole())) and (
+                self.connection.allSent()):
             self.completed = True
         self.abort()
 

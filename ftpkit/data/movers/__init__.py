@@ -131,6 +131,17 @@ class Download(Mover):
             return self._consumer.bytesSent
         return self._sent
 
+    def sentWhole(self):
+        """
+        @return: whether every byte of the file, as its size said when it
+            was opened, was handed to the connection, in C{TYPE I} (in
+            C{TYPE A} the bytes sent are not the file's); the send itself
+            may not have said it is over yet (a storage that reads on).
+        """
+        size = getattr(self._file, "size", None)
+        return (self._binary and type(size) is int
+                and self.bytesMoved >= size)
+
     def start(self, connection):
         """
         Send the whole file over C{connection}.
