@@ -289,6 +289,24 @@ class TreeTests(ShellKit):
         self.assertEqual((yield readFile(self.shell, ("f",))), b"x")
 
     @inlineCallbacks
+    def test_renameOntoOwnSubdirectory(self):
+        """
+        A directory moved onto one of its own subdirectories, which exists,
+        is moved into itself (L{InvalidPath}) before the new name is taken
+        (L{AlreadyExists}), the order of the kernel's C{rename}: every
+        realm gives the client the one reason. Nothing changes.
+        """
+        yield self.shell.makeDirectory(("d",))
+        yield self.shell.makeDirectory(("d", "sub"))
+        yield self.shell.makeDirectory(("d", "sub", "deeper"))
+        for target in (("d", "sub"), ("d", "sub", "deeper")):
+            yield self.assertFailure(self.shell.rename(("d",), target),
+                                     InvalidPath)
+        self.assertEqual((yield self.names()), ["d"])
+        self.assertEqual((yield self.names(("d",))), ["sub"])
+        self.assertEqual((yield self.names(("d", "sub"))), ["deeper"])
+
+    @inlineCallbacks
     def test_renamePatternCharacters(self):
         """
         Names holding C{*}, C{?} or C{[} are names, not patterns: renaming

@@ -61,7 +61,6 @@ from ftpkit.interfaces import (
     IFTPShellStreamedListing,
     IFTPShellTimes,
 )
-from ftpkit.protocol import paths
 from ftpkit.shells import cachedopen, linkfree, uploads
 from ftpkit.shells.cachedopen import openCached
 from ftpkit.shells.digests import newDigest
@@ -342,15 +341,18 @@ class FilesystemShell(DirectoryCalls):
         """
         The blocking part of L{rename}.
 
-        @raise MovedIntoItself: when the kernel refuses (C{EINVAL}) to move
-            a directory below itself, which the paths show.
+        @raise MovedIntoItself: when the new name is below the directory,
+            as the real paths show (a link moved into the directory it
+            names is not): the kernel's C{EINVAL}, or a directory there
+            already, which the kernel's own check comes after.
         """
+        source = self._resolve(fromPath, followLast=False)
+        target = reachable(self._resolve(toPath, followLast=False))
         try:
-            linkfree.inParents(self._resolve(fromPath, followLast=False),
-                               reachable(self._resolve(toPath, followLast=False)),
-                               linkfree.renameEntry)
-        except OSError as error:
-            if error.errno == errno.EINVAL and paths.isWithin(toPath, fromPath):
+            linkfree.inParents(source, target, linkfree.renameEntry)
+        except (AlreadyExists, OSError) as error:
+            if (getattr(error, "errno", errno.EINVAL) == errno.EINVAL
+                    and target.startswith(source + b"/")):
                 raise MovedIntoItself() from None
             raise
 

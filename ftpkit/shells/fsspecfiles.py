@@ -31,6 +31,7 @@ from ftpkit.interfaces import (
     IRandomReadFile,
     IRandomWriteFile,
 )
+from ftpkit.shells.fsspecmemory import readStored, storedFile
 from ftpkit.shells.fsspectemporaries import TEMPORARIES
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
@@ -151,13 +152,13 @@ class _RangeReader:
         @param fs: the filesystem.
         @param fsPath: the file's path on it.
         """
-        self._file = fs.open(fsPath, "rb")
+        self._file = storedFile(fs, fsPath)
 
     def readAt(self, offset, length):
         """
         @return: up to C{length} bytes from C{offset}.
         """
-        return bytes(self._file.getbuffer()[offset : offset + length])
+        return readStored(self._file, offset, length)
 
     def close(self):
         """
@@ -180,6 +181,29 @@ def openForReadingBlocking(fs, backend, fsPath):
     if backend.sharedFileObjects:
         return _RangeReader(fs, fsPath)
     return _FileObjectReader(fs.open(fsPath, "rb", **backend.readOptions))
+
+
+def _openInPlace(fs, fsPath, append, backend):
+    """
+    Open a file for an upload written in place (blocking), at no position
+    in particular: where every opener shares the file object, an existing
+    file is the stored object itself, its position left as the upload
+    already writing it (if any) set it (see
+    L{ftpkit.shells.fsspecmemory.storedFile}).
+
+    @param fs: the filesystem.
+    @param fsPath: the file's path.
+    @param append: whether to append (creating a missing file).
+    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
+    @return: the file object.
+    """
+    if backend.sharedFileObjects:
+        try:
+            return storedFile(fs, fsPath)
+        except FileNotFoundError:
+            if not append:
+                raise
+    return fs.open(fsPath, "ab" if append else "r+b")
 
 
 @implementer(IRandomWriteFile, IAccountedWriteFile, IDiscardableWriteFile)
@@ -419,17 +443,17 @@ class InPlaceWriter:
             C{fs}, which holds, prepares and checks the file.
         @raise FileBusy: another upload writes the file in place.
         """
-        if append:
-            self._handle = fs.open(fsPath, "ab")
-            self._handle.seek(0, 2)
-        else:
-            self._handle = fs.open(fsPath, "r+b")
-            self._handle.seek(offset)
+        self._handle = _openInPlace(fs, fsPath, append, backend)
         try:
             self._release = backend.openedInPlace(fs, fsPath, self._handle)
         except BaseException:
             self._handle.close()
             raise
+        # Moved once held: a shared file object has one position.
+        if append:
+            self._handle.seek(0, 2)
+        else:
+            self._handle.seek(offset)
         self._fs, self._path, self._backend = fs, fsPath, backend
         self._start = self._end = self._handle.tell()
         self._truncate = not append

@@ -78,7 +78,9 @@ class Backend:
     @cvar serialized: the filesystem object takes one call at a time (its
         client is not safe to use from several threads).
     @cvar sharedFileObjects: every opener of a file gets the same file
-        object, position included, so reads go through C{cat_file}.
+        object, position included, so reads and uploads written in place
+        take it from the store, never moving its position
+        (L{ftpkit.shells.fsspecmemory.storedFile}).
     @cvar readOptions: keyword arguments of C{fs.open} for a download.
     @cvar writeOptions: keyword arguments of C{fs.open} for an upload.
     @cvar unsupportedFeatures: the C{FEAT} keywords the store cannot

@@ -16,6 +16,58 @@ from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.shells.memoryindex import below, indexStore, walk
 
 
+def storedFile(fs, path):
+    """
+    The file object stored at a path, as fsspec's C{open} of it in C{rb},
+    C{r+b} or C{ab} mode gives it, but with its position left where it
+    is. Every opener shares the object, position included, and an upload
+    written in place moves the position, then writes: an open's C{seek}
+    from another thread in between (a download starting, a second
+    C{APPE} of the file refused as busy) moved the upload's bytes to the
+    start or the end of the file.
+
+    @param fs: fsspec's C{memory://} filesystem, or an
+        L{IndexedMemoryFileSystem} over it.
+    @param path: the file's path on C{fs}.
+    @return: the stored file object.
+    @raise FileNotFoundError: when no file is stored there.
+    """
+    filelike = fs.store.get(stripProtocol(fs, path))
+    if filelike is None:
+        raise FileNotFoundError(path)
+    return filelike
+
+
+def storedSize(filelike):
+    """
+    The size of a stored file, taken without exporting its buffer (as
+    fsspec's C{MemoryFile.size} does, through C{getbuffer}): while an
+    export lives, another thread's upload that grows or cuts the same
+    object in place (C{APPE}, C{REST} and C{STOR}) fails with
+    C{BufferError}, and its client got C{451} for a plain C{SIZE},
+    C{MLSD} or download beside it. C{getvalue} hands out the buffer's
+    bytes object itself, with no copy, and no export.
+
+    @param filelike: a stored file object (a C{BytesIO}).
+    @return: its size in bytes.
+    """
+    return len(filelike.getvalue())
+
+
+def readStored(filelike, offset, length):
+    """
+    Read from a stored file at an offset without moving its position,
+    which every opener shares, and without exporting its buffer (see
+    L{storedSize}).
+
+    @param filelike: a stored file object (a C{BytesIO}).
+    @param offset: the first byte to read.
+    @param length: how many bytes, at most.
+    @return: up to C{length} bytes from C{offset}.
+    """
+    return filelike.getvalue()[offset : offset + length]
+
+
 class IndexedMemoryFileSystem:
     """
     fsspec's C{memory://} filesystem as the fsspec shell uses it: see the
@@ -48,7 +100,7 @@ class IndexedMemoryFileSystem:
         @return: the entry of a stored file as fsspec's C{ls} and C{find}
             give it.
         """
-        return {"name": path, "size": filelike.size, "type": "file",
+        return {"name": path, "size": storedSize(filelike), "type": "file",
                 "created": filelike.created.timestamp()}
 
     def info(self, path, **kwargs):
@@ -69,7 +121,7 @@ class IndexedMemoryFileSystem:
             filelike = store.get(path)
         if filelike is None:
             raise FileNotFoundError(path)
-        return {"name": path, "size": filelike.size, "type": "file",
+        return {"name": path, "size": storedSize(filelike), "type": "file",
                 "created": getattr(filelike, "created", None)}
 
     def isdir(self, path):

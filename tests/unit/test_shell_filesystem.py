@@ -24,6 +24,7 @@ from zope.interface.verify import verifyObject
 
 from ftpkit.data.producers import BytesProducer
 from ftpkit.errors import (
+    AlreadyExists,
     InsufficientStorage,
     MovedIntoItself,
     NoSuchFile,
@@ -110,6 +111,24 @@ class FilesystemShellTests(unittest.TestCase):
                                  NotDirectory)
         self.assertEqual(sorted(os.listdir(self.root)), [b"d", b"f"])
         self.assertEqual(os.listdir(os.path.join(self.root, b"d")), [b"e"])
+
+    @inlineCallbacks
+    def test_renameLinkIntoItsDirectory(self):
+        """
+        A link to a directory is not the directory: moved onto a
+        subdirectory of the directory it names, it is refused as any
+        rename onto a directory is (L{AlreadyExists}), not as moved into
+        itself (the real paths decide, not the names); moved to a free
+        name there, it moves.
+        """
+        os.makedirs(os.path.join(self.root, b"d", b"sub"))
+        os.symlink(b"d", os.path.join(self.root, b"l"))
+        yield self.assertFailure(self.shell.rename(("l",), ("l", "sub")),
+                                 AlreadyExists)
+        yield self.shell.rename(("l",), ("l", "x"))
+        self.assertEqual(sorted(os.listdir(self.root)), [b"d"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, b"d"))),
+                         [b"sub", b"x"])
 
     @inlineCallbacks
     def test_nonUTF8Names(self):
