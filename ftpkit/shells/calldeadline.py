@@ -24,6 +24,11 @@ What to do with an expired call is the backend's
 would leave a request unanswered on the connection, whose late answer
 would then pass for the next call's; the SFTP backend closes the SSH
 connection, which makes the waiting call raise and frees its thread.
+
+Opening a connection has the same deadline (L{ConnectionCut},
+L{connectWithin}): the first, and each one opened again after a call
+expired or failed, which no call's deadline bounds (a failed call's
+repair runs after its watch ended).
 """
 
 import threading
