@@ -57,6 +57,28 @@ class StallingProxy:
             self._stalled.update(self._clients)
             self._held.clear()
 
+    def retarget(self, port):
+        """
+        Forward the connections made from now on to another port (as a
+        server replaced by another at the same address).
+
+        @param port: the port of 127.0.0.1 to forward to.
+        """
+        self._target = ("127.0.0.1", port)
+
+    def cut(self):
+        """
+        End the connections open now, as a network that resets them: both
+        of their ends see them closed.
+        """
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            try:
+                client.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def waitForHeld(self):
         """
         Wait until a stalled connection's client sent something (its

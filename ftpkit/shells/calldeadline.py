@@ -24,9 +24,16 @@ What to do with an expired call is the backend's
 would leave a request unanswered on the connection, whose late answer
 would then pass for the next call's; the SFTP backend closes the SSH
 connection, which makes the waiting call raise and frees its thread.
+
+Opening a connection has the same deadline (L{ConnectionCut},
+L{connectWithin}): the first, and each one opened again after a call
+expired or failed, which no call's deadline bounds (a failed call's
+repair runs after its watch ended).
 """
 
 import threading
+
+from ftpkit.errors import StorageTimedOut
 
 
 class CallWatch:
@@ -158,3 +165,110 @@ class DeadlineTimer:
         if delayed is not None and delayed.active():
             delayed.cancel()
         return result
+
+
+class ConnectionCut:
+    """
+    The deadline of opening a connection (an SSH connection and its SFTP
+    session: paramiko bounds the steps up to the login with its own
+    timeouts, but waits for ever for the SFTP subsystem and its version
+    exchange): once C{seconds} passed, the connection is closed from the
+    reactor thread, which makes the opening raise and frees its thread,
+    as L{DeadlineTimer} does for a call. Until the opening ends, it is
+    closed again every C{seconds}: at the first deadline it may not have
+    been made yet (its TCP connection still being opened).
+    """
+
+    def __init__(self, clock, seconds, close):
+        """
+        @param clock: an L{twisted.internet.interfaces.IReactorTime}.
+        @param seconds: the deadline.
+        @param close: called without arguments in the reactor thread, not
+            blocking, to close what the opening made so far.
+        """
+        self._clock = clock
+        self._seconds = seconds
+        self._close = close
+        self._lock = threading.Lock()
+        self._ended = False
+        self._delayed = None
+        self.expired = False
+
+    def start(self):
+        """
+        Start counting (in the reactor thread), unless the opening already
+        ended.
+        """
+        with self._lock:
+            if not self._ended:
+                self._delayed = self._clock.callLater(self._seconds,
+                                                      self._expire)
+
+    def _expire(self):
+        """
+        The deadline passed: close the connection, and again later if the
+        opening is still under way then.
+        """
+        with self._lock:
+            if self._ended:
+                self._delayed = None
+                return
+            self.expired = True
+            self._delayed = self._clock.callLater(self._seconds,
+                                                  self._expire)
+        self._close()
+
+    def end(self):
+        """
+        The opening is over (in its own thread), made or failed.
+
+        @return: whether the deadline had passed: the connection was
+            closed, and a failure is the closing's.
+        """
+        with self._lock:
+            self._ended = True
+            return self.expired
+
+    def cancel(self):
+        """
+        Stop counting (in the reactor thread), once L{end} was called.
+        """
+        with self._lock:
+            delayed, self._delayed = self._delayed, None
+        if delayed is not None and delayed.active():
+            delayed.cancel()
+
+
+def connectWithin(seconds, connect, close, reactor=None):
+    """
+    Open a connection (blocking, in a thread other than the reactor's)
+    within a deadline (L{ConnectionCut}).
+
+    @param seconds: the deadline.
+    @param connect: opens the connection, without arguments (blocking).
+    @param close: see L{ConnectionCut}.
+    @param reactor: the running reactor (an
+        L{twisted.internet.interfaces.IReactorTime} and
+        L{twisted.internet.interfaces.IReactorThreads}); the global one
+        when omitted.
+    @return: what C{connect} gave.
+    @raise StorageTimedOut: when the deadline passed before it ended.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    cut = ConnectionCut(reactor, seconds, close)
+    reactor.callFromThread(cut.start)
+    try:
+        made = connect()
+    except Exception:
+        if not cut.end():
+            raise
+        made = None
+    finally:
+        cut.end()
+        reactor.callFromThread(cut.cancel)
+    if cut.expired:
+        # Made after the last close, it would be left open, unused.
+        close()
+        raise StorageTimedOut()
+    return made

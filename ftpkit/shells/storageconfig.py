@@ -362,8 +362,11 @@ def resolve(config):
         # cached listing would show them stale contents.
         options.setdefault("use_listings_cache", False)
     if config.protocol in ("sftp", "ssh"):
+        from ftpkit.compat.sftpconnect import boundedSFTP
         from ftpkit.shells.fsspecbackends import SFTP_DEADLINE
 
+        deadline = config.callDeadline or SFTP_DEADLINE
         for name in _SFTP_TIMEOUTS:
-            options.setdefault(name, config.callDeadline or SFTP_DEADLINE)
+            options.setdefault(name, deadline)
+        cls = boundedSFTP(cls, deadline)
     return cls, root, options

@@ -13,7 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
 from ftpkit.errors import LocalError, StorageTimedOut
-from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer
+from ftpkit.shells.calldeadline import CallWatch, ConnectionCut, DeadlineTimer
 from ftpkit.shells.fsspeccalls import PooledCalls
 
 WAIT = 60
@@ -179,4 +179,53 @@ class PooledDeadlineTests(unittest.TestCase):
         calls = Calls(self.pool, None, self.clock)
         self.assertEqual((yield calls.call(lambda: 1)), 1)
         self.assertEqual(calls.backend.recovered, 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class ConnectionCutTests(unittest.TestCase):
+    """
+    L{ConnectionCut} closes a connection still being opened at its
+    deadline, and again each deadline after it until the opening ends.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.closed = []
+        self.cut = ConnectionCut(self.clock, 5,
+                                 lambda: self.closed.append(True))
+
+    def test_openedInTime(self):
+        """
+        An opening that ends before the deadline is not cut, and L{cancel}
+        leaves no timer.
+        """
+        self.cut.start()
+        self.clock.advance(4)
+        self.assertFalse(self.cut.end())
+        self.cut.cancel()
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.assertEqual(self.closed, [])
+
+    def test_cutUntilEnded(self):
+        """
+        An opening still under way at the deadline is cut, and again at
+        each deadline after it (a first cut may have found nothing to
+        close), until it ends.
+        """
+        self.cut.start()
+        self.clock.advance(5)
+        self.clock.advance(5)
+        self.assertEqual(self.closed, [True, True])
+        self.assertTrue(self.cut.end())
+        self.clock.advance(5)
+        self.assertEqual(self.closed, [True, True])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_endedBeforeStart(self):
+        """
+        An opening that ended before the reactor started counting is not
+        timed at all.
+        """
+        self.cut.end()
+        self.cut.start()
         self.assertEqual(self.clock.getDelayedCalls(), [])
