@@ -292,16 +292,19 @@ class TreeTests(ShellKit):
     def test_renameOntoOwnSubdirectory(self):
         """
         A directory moved onto one of its own subdirectories, which exists,
-        is moved into itself (L{InvalidPath}) before the new name is taken
-        (L{AlreadyExists}), the order of the kernel's C{rename}: every
-        realm gives the client the one reason. Nothing changes.
+        is refused and nothing changes. The reason to give is that it would
+        move into itself (L{InvalidPath}, before the new name is taken:
+        the order of the kernel's C{rename}), as ftpkit's shells all do
+        (C{tests/integration/test_renameclashes.py}); a shell written
+        before this test that says the name is taken (L{AlreadyExists})
+        still passes, so that plugins checked by this kit keep passing it.
         """
         yield self.shell.makeDirectory(("d",))
         yield self.shell.makeDirectory(("d", "sub"))
         yield self.shell.makeDirectory(("d", "sub", "deeper"))
         for target in (("d", "sub"), ("d", "sub", "deeper")):
             yield self.assertFailure(self.shell.rename(("d",), target),
-                                     InvalidPath)
+                                     InvalidPath, AlreadyExists)
         self.assertEqual((yield self.names()), ["d"])
         self.assertEqual((yield self.names(("d",))), ["sub"])
         self.assertEqual((yield self.names(("d", "sub"))), ["deeper"])
