@@ -16,17 +16,9 @@ import io
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.loopback import LoopbackServerMixin
+from tests.everyrealm import EveryRealmMixin
 from tests.ftpclient import ftplibLogin
-from tests.scratch import scratchDirectory
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 RENAMES = {
     ("d", "d/sub"): "553 Cannot move a directory into itself",
@@ -54,7 +46,8 @@ def _rename(ftp, old, new):
         return str(e)
 
 
-class RenameClashTests(LoopbackServerMixin, unittest.TestCase):
+class RenameClashTests(EveryRealmMixin, LoopbackServerMixin,
+                        unittest.TestCase):
     """
     A real server on each realm, and C{ftplib}.
     """
@@ -92,33 +85,3 @@ class RenameClashTests(LoopbackServerMixin, unittest.TestCase):
                                 "d/sub/deeper": "type=dir",
                                 "empty": "type=dir", "full": "type=dir",
                                 "f": "type=file", "g": "type=file"})
-
-    def test_disk(self):
-        """
-        On the disk realm.
-        """
-        return self.check(FilesystemRealm(scratchDirectory(self)))
-
-    def test_memory(self):
-        """
-        On C{--realm memory}.
-        """
-        return self.check(MemoryRealm())
-
-    def test_fsspecMemory(self):
-        """
-        On C{--realm fsspec:memory://}.
-        """
-        if fsspec is None:
-            raise unittest.SkipTest("fsspec is not installed")
-        return self.check(makeFsspecRealm(
-            "memory://" + scratchDirectory(self), {}))
-
-    def test_fsspecFile(self):
-        """
-        On C{--realm fsspec:file://}.
-        """
-        if fsspec is None:
-            raise unittest.SkipTest("fsspec is not installed")
-        return self.check(makeFsspecRealm(
-            "file://" + scratchDirectory(self), {}))

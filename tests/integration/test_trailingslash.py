@@ -16,17 +16,11 @@ import os
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
+from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
+from tests.everyrealm import EveryRealmMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-
-try:
-    import fsspec
-
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
-except ImportError:
-    fsspec = None
 
 COMMANDS = ("SIZE {}", "MDTM {}", "MLST {}", "RNFR {}", "DELE {}",
             "MFMT 20200101000000 {}", "MFF modify=20200101000000; {}")
@@ -59,7 +53,8 @@ def _transfer(ftp, command):
         return str(e)[:3]
 
 
-class TrailingSlashTests(LoopbackServerMixin, unittest.TestCase):
+class TrailingSlashTests(EveryRealmMixin, LoopbackServerMixin,
+                          unittest.TestCase):
     """
     A real server on each realm, and C{ftplib}.
     """
@@ -101,36 +96,6 @@ class TrailingSlashTests(LoopbackServerMixin, unittest.TestCase):
             for command in replies})
         self.assertEqual(kept, b"kept")
         self.assertEqual(directory, ["250", "350", "250"])
-
-    def test_disk(self):
-        """
-        On the disk realm.
-        """
-        return self.check(FilesystemRealm(scratchDirectory(self)))
-
-    def test_memory(self):
-        """
-        On C{--realm memory}.
-        """
-        return self.check(MemoryRealm())
-
-    def test_fsspecMemory(self):
-        """
-        On C{--realm fsspec:memory://}.
-        """
-        if fsspec is None:
-            raise unittest.SkipTest("fsspec is not installed")
-        return self.check(makeFsspecRealm(
-            "memory://" + scratchDirectory(self), {}))
-
-    def test_fsspecFile(self):
-        """
-        On C{--realm fsspec:file://}.
-        """
-        if fsspec is None:
-            raise unittest.SkipTest("fsspec is not installed")
-        return self.check(makeFsspecRealm(
-            "file://" + scratchDirectory(self), {}))
 
 
 class TrailingSlashExtraTests(LoopbackServerMixin, unittest.TestCase):
