@@ -45,10 +45,11 @@ def realmArgument(testCase, root, deadline):
             f"&allow_agent=false&deadline={deadline}"), proxy
 
 
-class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
+class ProxiedRealmMixin(LoopbackServerMixin):
     """
-    A command whose SFTP call gets no answer is answered C{451} once the
-    deadline passed; the next command reconnects and works.
+    A server whose realm reaches OpenSSH's SFTP server through a
+    L{StallingProxy} (C{self.proxy}), serving C{self.root} with a 10-byte
+    C{f.bin}, with a deadline of L{DEADLINE}.
     """
 
     timeout = 180
@@ -59,6 +60,7 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"0123456789")
         argument, self.proxy = realmArgument(self, self.root, DEADLINE)
+        self.beforeServer()
         options = tap.Options()
         options.parseOptions(["--realm", argument])
         self.realm = options["realmObject"]
@@ -68,6 +70,12 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
         # would leave nothing to connect to).
         self.addCleanup(self.closeConnection)
 
+    def beforeServer(self):
+        """
+        Called once the proxy is up, before the server starts: nothing
+        here.
+        """
+
     def closeConnection(self):
         """
         Close the realm's SSH connection once its last calls are over.
@@ -76,6 +84,13 @@ class StalledCallTests(LoopbackServerMixin, unittest.TestCase):
         if realm.fs is not None:
             return realm.shellAt(()).call(realm.fs.client.close)
         return None
+
+
+class StalledCallTests(ProxiedRealmMixin, unittest.TestCase):
+    """
+    A command whose SFTP call gets no answer is answered C{451} once the
+    deadline passed; the next command reconnects and works.
+    """
 
     def stalledSession(self, client):
         replies = {"before": client.sendcmd("SIZE f.bin")}

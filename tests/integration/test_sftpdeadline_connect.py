@@ -22,7 +22,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.integration.test_sftpdeadline import DEADLINE, realmArgument
+from tests.integration.test_sftpdeadline import ProxiedRealmMixin
 from tests.serverprocess import TIMEOUT
 
 try:
@@ -145,41 +145,24 @@ class FirstConnectionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertIsNone(self.realm.fs)
 
 
-class ReconnectionTests(LoopbackServerMixin, unittest.TestCase):
+class ReconnectionTests(ProxiedRealmMixin, unittest.TestCase):
     """
     A command whose connection, opened again after a call expired, never
     gets its SFTP session answered gets C{451} once the deadline passed;
     the next command opens another.
     """
 
-    timeout = 180
-
     def setUp(self):
         if paramiko is None:
             raise unittest.SkipTest("paramiko is not installed")
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
-        with open(os.path.join(self.root, "f.bin"), "wb") as f:
-            f.write(b"0123456789")
-        argument, self.proxy = realmArgument(self, self.root, DEADLINE)
+        return ProxiedRealmMixin.setUp(self)
+
+    def beforeServer(self):
+        """
+        Start the silent SFTP server the proxy is pointed at later.
+        """
         self.sshd = SilentSFTPServer()
         self.addCleanup(self.sshd.close)
-        options = tap.Options()
-        options.parseOptions(["--realm", argument])
-        self.realm = options["realmObject"]
-        self.server = self.startServer(self.realm,
-                                       ServerConfig(loginFailureDelay=0.01))
-        # Cleanups run last first: this, before the proxy closes.
-        self.addCleanup(self.closeConnection)
-
-    def closeConnection(self):
-        """
-        Close the realm's SSH connection once its last calls are over.
-        """
-        realm = self.realm
-        if realm.fs is not None:
-            return realm.shellAt(()).call(realm.fs.client.close)
-        return None
 
     def session(self, client):
         replies = {"before": client.sendcmd("SIZE f.bin")}
