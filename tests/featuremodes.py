@@ -143,6 +143,31 @@ def listedNames(lines):
     return [line.split()[-1] for line in lines]
 
 
+def activeListener(testCase, host, kind):
+    """
+    Listen for an active data connection (closed after the test).
+
+    @param testCase: the running test.
+    @param host: the client's address, as the server sees it.
+    @param kind: C{"PORT"} or C{"EPRT"}.
+    @return: C{(listener, line)}: the listening socket (accepts within
+        L{WAIT} seconds) and the command line, as bytes, that names it.
+    """
+    listener = socket.socket(socket.AF_INET6 if ":" in host
+                             else socket.AF_INET)
+    testCase.addCleanup(listener.close)
+    listener.bind((host, 0))
+    listener.listen(1)
+    listener.settimeout(WAIT)
+    port = listener.getsockname()[1]
+    if kind == "PORT":
+        line = "PORT %s,%d,%d" % (host.replace(".", ","), port >> 8,
+                                  port & 255)
+    else:
+        line = "EPRT |%d|%s|%d|" % (2 if ":" in host else 1, host, port)
+    return listener, line.encode()
+
+
 class ModeServerMixin:
     """
     A trial mixin: a server in one mode (the class's attributes) serving

@@ -33,6 +33,7 @@ from tests.featuremodes import (
     WAIT,
     ControlClient,
     ModeServerMixin,
+    activeListener,
     listedNames,
     modes,
 )
@@ -172,21 +173,9 @@ class Session41Tests(ModeServerMixin):
         @return: the socket (a TLS one if C{protected}), once the
             command's C{150} came.
         """
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         if kind in ("PORT", "EPRT"):
-            listener = socket.socket(family)
-            self.addCleanup(listener.close)
-            listener.bind((self.host, 0))
-            listener.listen(1)
-            listener.settimeout(WAIT)
-            port = listener.getsockname()[1]
-            if kind == "PORT":
-                line = "PORT %s,%d,%d" % (self.host.replace(".", ","),
-                                          port >> 8, port & 255)
-            else:
-                line = "EPRT |%d|%s|%d|" % (2 if ":" in self.host else 1,
-                                            self.host, port)
-            self.assertEqual(client.command(line.encode())[:3], b"200")
+            listener, line = activeListener(self, self.host, kind)
+            self.assertEqual(client.command(line)[:3], b"200")
             self.assertEqual(client.command(command)[:3], b"150")
             sock = listener.accept()[0]
         else:

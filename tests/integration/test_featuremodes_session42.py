@@ -29,11 +29,16 @@ import json
 import os
 import re
 import signal
-import socket
 import ssl
 import urllib.request
 
-from tests.featuremodes import WAIT, ControlClient, ModeServerMixin, modes
+from tests.featuremodes import (
+    WAIT,
+    ControlClient,
+    ModeServerMixin,
+    activeListener,
+    modes,
+)
 from tests.integration.test_featuremodes_session41 import (
     Session41Tests,
     readExactly,
@@ -308,24 +313,13 @@ class Session42Tests(ModeServerMixin):
         """
         active = [kind for kind in self.dataKinds()
                   if kind in ("PORT", "EPRT")]
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         started = []
         for number, (client, command) in enumerate(zip(clients, [
                 b"RETR empty.bin", b"STOR new.bin", b"LIST empty"])):
             self.assertEqual(client.command(b"TYPE I")[:3], b"200")
-            listener = socket.socket(family)
-            self.addCleanup(listener.close)
-            listener.bind((self.host, 0))
-            listener.listen(1)
-            listener.settimeout(WAIT)
-            port = listener.getsockname()[1]
-            if active[number % len(active)] == "PORT":
-                line = "PORT %s,%d,%d" % (self.host.replace(".", ","),
-                                          port >> 8, port & 255)
-            else:
-                line = "EPRT |%d|%s|%d|" % (2 if ":" in self.host else 1,
-                                            self.host, port)
-            self.assertEqual(client.command(line.encode())[:3], b"200")
+            listener, line = activeListener(
+                self, self.host, active[number % len(active)])
+            self.assertEqual(client.command(line)[:3], b"200")
             client.send(command + b"\r\n")
             sock = listener.accept()[0]
             self.addCleanup(sock.close)
