@@ -10,14 +10,14 @@ the whole closing time (C{closeTimeout}), each connection with its TLS
 layer, and counted against no limit, being refused: one address opening
 connections as fast as it could and sending nothing held thousands of
 descriptors (and some 75 KB each) past its limit. Now only
-L{PER_CLIENT} of a client's (L{limitKey}) and L{MOST_HELD} in all wait
+L{PER_CLIENT} of a client's
+(L{ftpkit.protocol.limitkeys.limitKey}) and L{MOST_HELD} in all wait
 so; the others get L{ftpkit.deploy.listening.TLS_REFUSAL} in clear at
 once, as the acceptor of C{--workers} gives every client it refuses.
 """
 
-from collections import Counter
-
-from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
+from ftpkit.control.policies import ConnectionLimiter
+from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH
 
 PER_CLIENT = 2
 """The most refused connections of one client that wait for their
@@ -28,25 +28,29 @@ MOST_HELD = 64
 """The most refused connections that wait for their handshake in all."""
 
 
-class RefusedHandshakes:
+class RefusedHandshakes(ConnectionLimiter):
     """
     Counts the refused connections waiting for their handshake, by
-    client.
+    client, as L{ConnectionLimiter} counts sessions (L{release} is its).
     """
 
     def __init__(self, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
                  perClient=PER_CLIENT, mostHeld=MOST_HELD):
         """
         @param ipv6PrefixLength: the bits of an IPv6 address that name its
-            client (L{limitKey}).
+            client (L{ftpkit.protocol.limitkeys.limitKey}).
         @param perClient: the most that wait for one client.
         @param mostHeld: the most that wait in all.
         """
-        self.ipv6PrefixLength = ipv6PrefixLength
-        self.perClient = perClient
-        self.mostHeld = mostHeld
-        self.held = 0
-        self._byClient = Counter()
+        ConnectionLimiter.__init__(self, mostHeld, perClient,
+                                   ipv6PrefixLength)
+
+    @property
+    def held(self):
+        """
+        The refused connections waiting for their handshake now.
+        """
+        return self.sessions
 
     def hold(self, host):
         """
@@ -56,26 +60,4 @@ class RefusedHandshakes:
         @param host: its client's address.
         @return: whether it may wait (then L{release} it once it ends).
         """
-        key = limitKey(host, self.ipv6PrefixLength)
-        if (self.held >= self.mostHeld
-                or self._byClient[key] >= self.perClient):
-            return False
-        self.held += 1
-        self._byClient[key] += 1
-        return True
-
-    def release(self, host):
-        """
-        Forget a connection L{hold} counted.
-
-        @param host: the address given to L{hold}.
-        """
-        key = limitKey(host, self.ipv6PrefixLength)
-        count = self._byClient.get(key, 0)
-        if count <= 0:
-            return
-        self.held -= 1
-        if count == 1:
-            del self._byClient[key]
-        else:
-            self._byClient[key] = count - 1
+        return self.admit(host) is None
