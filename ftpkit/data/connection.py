@@ -20,6 +20,7 @@ from ftpkit.compat import (
     heldUnsent,
     queuedBytes,
     queueIsEmpty,
+    transportEnded,
     writeSideClosed,
 )
 from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
@@ -133,6 +134,17 @@ class DataConnection(WatchedConnection, Protocol):
         if self.isSecure:
             return self.transport.transport
         return self.transport
+
+    @property
+    def ending(self):
+        """
+        See L{ftpkit.data.watchdog.WatchedConnection.ending}: also once
+        the TCP connection has ended and this protocol is about to hear
+        (its transport stops a download's producer first, and a send
+        stopped so fails before L{whenLost} fires).
+        """
+        return self.lostReason is not None or transportEnded(
+            self.socketTransport)
 
     def handshakeCompleted(self):
         """
@@ -301,14 +313,27 @@ class DataConnection(WatchedConnection, Protocol):
             transport's next write event, and a client that read every
             byte may have sent its C{ABOR} first. (A client that ended its
             TLS stream first got the server's close_notify in answer at
-            once, after every data record: that counts the same.)
+            once, after every data record: that counts the same.) Once the
+            connection has ended: it ended in order (L{connectionLost}:
+            under TLS the client's close_notify, or its in-order close
+            after the server's) with no data record held.
         """
+        if self.lostReason is not None:
+            return isinstance(self.lostReason, error.ConnectionDone) and (
+                not self.isSecure or self._recordsSent())
         if self.isSecure:
-            held = queuedBytes(self.socketTransport)
             return (sentCloseNotify(self.transport.getHandle())
-                    and held is not None
-                    and held <= self.transport.closingSent)
+                    and self._recordsSent())
         return self._endSent()
+
+    def _recordsSent(self):
+        """
+        @return: under TLS, whether the TCP transport holds (or, once
+            ended, dropped) no more than the records from this side's
+            close_notify on: every data record went to the kernel.
+        """
+        held = queuedBytes(self.socketTransport)
+        return held is not None and held <= self.transport.closingSent
 
     def _endSent(self):
         """
