@@ -12,6 +12,7 @@ import ftplib
 import ssl
 
 from twisted.internet import defer
+from twisted.logger import formatEvent
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
@@ -21,6 +22,7 @@ from ftpkit.realms import SharedShellRealm
 from ftpkit.testing import writeFile
 from tests.ftpclient import ftplibLogin
 from tests.lateends import LateEndShell, StoppedEndShell
+from tests.logevents import captureLogs
 from tests.tlssupport import Certificates, clientContext
 
 PAYLOAD = bytes(range(256)) * 800
@@ -129,11 +131,15 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
     @defer.inlineCallbacks
     def assertComplete(self, shellType, ending, tls=True):
         """
-        The client got every byte and C{226}.
+        The client got every byte and C{226}, and no line blames the
+        storage's send: the connection stopped it.
         """
+        events = captureLogs(self)
         got, code = yield self.download(shellType, ending,
                                         self.maximumVersion, tls)
         self.assertEqual((len(got), code), (len(PAYLOAD), "226"))
+        self.assertEqual([text for text in map(formatEvent, events)
+                          if "failed" in text], [])
 
     def test_stoppedUnwrap(self):
         """
