@@ -242,3 +242,24 @@ class SnapshotTests(unittest.TestCase):
         self.assertEqual(shell.bytesHeld, 3 + 5)
         opened.close()
         self.assertEqual(shell.bytesHeld, 5)
+
+    def test_appendedThenRemovedWhileRead(self):
+        """
+        What a download of a removed file keeps in memory is what the
+        shell counts for it: the bytes it reads, not those appended to
+        the file after it was opened (they went to chunks the download's
+        snapshot shared, so that a client holding a download of a small
+        file, appending to it and removing it, held memory past
+        C{maxBytes} without the shell counting it).
+        """
+        before = _tracing(self)
+        shell = MemoryShell({"/f": b"x" * (1 << 20)}, maxBytes=64 << 20)
+        opened = self.successResultOf(shell.openForReading(("f",)))
+        self.successResultOf(writeFile(shell, ("f",), b"y" * (16 << 20),
+                                       append=True))
+        self.successResultOf(shell.removeFile(("f",)))
+        self.assertEqual(shell.bytesHeld, 1 << 20)
+        kept = tracemalloc.get_traced_memory()[0] - before
+        self.assertLess(kept, shell.bytesHeld + (1 << 20))
+        opened.close()
+        self.assertEqual(shell.bytesHeld, 0)
