@@ -263,3 +263,19 @@ class SnapshotTests(unittest.TestCase):
         self.assertLess(kept, shell.bytesHeld + (1 << 20))
         opened.close()
         self.assertEqual(shell.bytesHeld, 0)
+
+    @inlineCallbacks
+    def test_checksummedThenRemoved(self):
+        """
+        A file removed while a checksum in a thread still reads it stays
+        counted until the checksum ends, as one a download reads does:
+        else a client could checksum a large file, remove it and upload
+        another, the memory holding both past C{maxBytes}.
+        """
+        data = b"ab" * (HASH_AT_ONCE // 2 + 1)
+        shell = MemoryShell({"/big": data}, maxBytes=8 << 20)
+        hashing = shell.hash(("big",), "sha256")
+        self.successResultOf(shell.removeFile(("big",)))
+        self.assertEqual(shell.bytesHeld, len(data))
+        self.assertEqual((yield hashing), hashlib.sha256(data).hexdigest())
+        self.assertEqual(shell.bytesHeld, 0)
