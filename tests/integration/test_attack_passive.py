@@ -4,7 +4,7 @@ passive port range (each of its sessions held a listener, so with as many
 sessions as C{--max-connections-per-ip} allows, it left other clients no
 port), and strangers filling a port's queue cannot keep the client out. Each
 C{PASV}/C{EPSV} takes one data connection: a second connection of the
-client's address to the port is ended (L{PassiveExtraConnectionTests}).
+client's address to the port is reset (L{PassiveExtraConnectionTests}).
 """
 
 import os
