@@ -103,6 +103,19 @@ class AppendCostTests(unittest.TestCase):
             self.successResultOf(readFile(self.shell, ("big",), LARGE - 1)),
             b"x" + bytes(range(65, 85)))
 
+    def test_appendWhileRead(self):
+        """
+        Appending one byte while a download reads the file (whose store
+        is then the download's alone: a store of its own for the new
+        version) copies no chunk either: the chunk list, and a tail.
+        """
+        opened = self.successResultOf(self.shell.openForReading(("big",)))
+        self.assertLess(self._peak(b"y", append=True), LARGE // 50)
+        opened.close()
+        self.assertEqual(
+            self.successResultOf(readFile(self.shell, ("big",), LARGE - 1)),
+            b"xy")
+
     def test_resumeAtEnd(self):
         """
         A resumed upload (C{REST} at the file's size, then C{STOR}) does
