@@ -24,7 +24,7 @@ from ftpkit.errors import (
     StorageTimedOut,
     fromOSError,
 )
-from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer
+from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer, closeAside
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
 """The failed calls' lines keep the namespace they had when the shell's
@@ -246,9 +246,11 @@ class PooledCalls:
 
     def _abandon(self, function, seconds):
         """
-        A call got no answer within its deadline (in the reactor thread):
-        let the backend drop its connection, which frees the call's thread
-        (L{ftpkit.shells.fsspecgeneric.Backend.abandon}).
+        A call got no answer within its deadline (seen in the reactor
+        thread): let the backend drop its connection, which frees the
+        call's thread (L{ftpkit.shells.fsspecgeneric.Backend.abandon}), in
+        a thread of its own (L{ftpkit.shells.calldeadline.closeAside}),
+        since dropping it may block.
 
         @param function: the call.
         @param seconds: its deadline.
@@ -258,12 +260,7 @@ class PooledCalls:
             " its connection is dropped, the next call opens another",
             backend=self.backend.label,
             call=getattr(function, "__name__", "?"), seconds=seconds)
-        try:
-            self.backend.abandon(self.fs)
-        except Exception as error:  # noqa: BLE001 (the call's own end tells)
-            _log.error("{backend} storage cannot drop its connection:"
-                       " {kind}: {why}", backend=self.backend.label,
-                       kind=type(error).__name__, why=str(error)[:200])
+        closeAside(lambda: self.backend.abandon(self.fs), self.backend.label)
 
     def _recover(self):
         """
