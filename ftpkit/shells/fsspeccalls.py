@@ -5,6 +5,7 @@ that takes one call at a time (L{lockFor}), and the reply a failed call
 becomes (L{translateError}).
 """
 
+import sys
 import threading
 import weakref
 
@@ -45,6 +46,8 @@ def translateError(error):
     """
     if isinstance(error, FTPError):
         return error
+    if timedOut(error):
+        return StorageTimedOut()
     if isinstance(error, FileNotFoundError):
         return NoSuchFile()
     if isinstance(error, FileExistsError):
@@ -60,6 +63,22 @@ def translateError(error):
     if isinstance(error, OSError) and error.errno is not None:
         return fromOSError(error)
     return LocalError()
+
+
+def timedOut(error):
+    """
+    @param error: what a store's call raised.
+    @return: whether it is the store's library giving up on an answer
+        that did not come (a socket's or asyncio's timeout, botocore's
+        connect and read timeouts: an S3 request bounded by C{deadline=},
+        L{ftpkit.shells.storageconfig.boundS3Requests}), which the client
+        is told as L{StorageTimedOut}.
+    """
+    if isinstance(error, TimeoutError):
+        return True
+    botocore = sys.modules.get("botocore.exceptions")
+    return botocore is not None and isinstance(
+        error, (botocore.ReadTimeoutError, botocore.ConnectTimeoutError))
 
 
 _DEFAULT_POOL = None
