@@ -12,6 +12,7 @@ alone left every new request answered).
 """
 
 import ftplib
+import io
 import os
 import socket
 
@@ -104,19 +105,29 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
         self.stall()
         replies["stalled"] = self.reply(client, "SIZE f.bin")
         replies["listing"] = self.reply(client, "MLST f.bin")
+        try:
+            client.retrbinary("RETR f.bin", io.BytesIO().write)
+            replies["retrieve"] = "retrieved"
+        except ftplib.error_temp as e:
+            replies["retrieve"] = str(e)
         self.answerAgain()
         replies["after"] = client.sendcmd("SIZE f.bin")
+        got = io.BytesIO()
+        client.retrbinary("RETR f.bin", got.write)
+        replies["retrieved"] = got.getvalue()
         client.quit()
         return replies
 
     async def test_stalledCommand(self):
         """
-        C{SIZE} and C{MLST} on a store that stopped answering get C{451}
-        within the clients' timeout; the command after it works.
+        C{SIZE}, C{MLST} and C{RETR} on a store that stopped answering get
+        C{451} within the clients' timeout; the commands after them work.
         """
         replies = await self.inThread(self.stalledSession)
         self.assertEqual(replies, {"before": "213 10", "stalled": TIMED_OUT,
-                                   "listing": TIMED_OUT, "after": "213 10"})
+                                   "listing": TIMED_OUT,
+                                   "retrieve": TIMED_OUT, "after": "213 10",
+                                   "retrieved": b"0123456789"})
 
 
 
