@@ -110,6 +110,11 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
             replies["retrieve"] = "retrieved"
         except ftplib.error_temp as e:
             replies["retrieve"] = str(e)
+        try:
+            client.storbinary("STOR f.bin", io.BytesIO(b"new"))
+            replies["store"] = "stored"
+        except ftplib.error_temp as e:
+            replies["store"] = str(e)
         self.answerAgain()
         replies["after"] = client.sendcmd("SIZE f.bin")
         got = io.BytesIO()
@@ -120,13 +125,16 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
 
     async def test_stalledCommand(self):
         """
-        C{SIZE}, C{MLST} and C{RETR} on a store that stopped answering get
-        C{451} within the clients' timeout; the commands after them work.
+        C{SIZE}, C{MLST}, C{RETR} and C{STOR} on a store that stopped
+        answering get C{451} within the clients' timeout; the commands
+        after them work, and the file the C{STOR} did not replace is
+        whole.
         """
         replies = await self.inThread(self.stalledSession)
         self.assertEqual(replies, {"before": "213 10", "stalled": TIMED_OUT,
                                    "listing": TIMED_OUT,
-                                   "retrieve": TIMED_OUT, "after": "213 10",
+                                   "retrieve": TIMED_OUT, "store": TIMED_OUT,
+                                   "after": "213 10",
                                    "retrieved": b"0123456789"})
 
 
