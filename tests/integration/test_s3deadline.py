@@ -85,12 +85,16 @@ class StalledS3Mixin(LoopbackServerMixin):
         """
         self.proxy.retarget(self.motoPort)
 
-    def reply(self, client, command):
+    def attempt(self, call, *args):
+        """
+        @param call: a client's method sending a command (and transferring).
+        @param args: its arguments.
+        @return: the command's final reply, a transient refusal's too.
+        """
         try:
-            return client.sendcmd(command)
+            return call(*args)
         except ftplib.error_temp as e:
             return str(e)
-
 
 
 class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
@@ -103,23 +107,17 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
                              binary=True)
         replies = {"before": client.sendcmd("SIZE f.bin")}
         self.stall()
-        replies["stalled"] = self.reply(client, "SIZE f.bin")
-        replies["listing"] = self.reply(client, "MLST f.bin")
-        try:
-            client.retrbinary("RETR f.bin", io.BytesIO().write)
-            replies["retrieve"] = "retrieved"
-        except ftplib.error_temp as e:
-            replies["retrieve"] = str(e)
-        try:
-            client.storbinary("STOR f.bin", io.BytesIO(b"new"))
-            replies["store"] = "stored"
-        except ftplib.error_temp as e:
-            replies["store"] = str(e)
+        replies["stalled"] = self.attempt(client.sendcmd, "SIZE f.bin")
+        replies["listing"] = self.attempt(client.sendcmd, "MLST f.bin")
+        replies["retrieve"] = self.attempt(
+            client.retrbinary, "RETR f.bin", io.BytesIO().write)
+        replies["store"] = self.attempt(
+            client.storbinary, "STOR f.bin", io.BytesIO(b"new"))
         self.answerAgain()
         replies["after"] = client.sendcmd("SIZE f.bin")
-        got = io.BytesIO()
-        client.retrbinary("RETR f.bin", got.write)
-        replies["retrieved"] = got.getvalue()
+        chunks = []
+        client.retrbinary("RETR f.bin", chunks.append)
+        replies["retrieved"] = b"".join(chunks)
         client.quit()
         return replies
 
@@ -138,7 +136,6 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
                                    "retrieved": b"0123456789"})
 
 
-
 class StalledLoginTests(StalledS3Mixin, unittest.TestCase):
     """
     A login whose home is made on a store that stopped answering.
@@ -149,12 +146,9 @@ class StalledLoginTests(StalledS3Mixin, unittest.TestCase):
 
     def stalledLogins(self):
         self.stall()
-        replies = {}
-        try:
-            ftplibLogin(self, self.server.port, timeout=CLIENT_TIMEOUT)
-            replies["stalled"] = "logged in"
-        except ftplib.Error as e:
-            replies["stalled"] = str(e)
+        replies = {"stalled": self.attempt(
+            lambda: ftplibLogin(self, self.server.port,
+                                timeout=CLIENT_TIMEOUT).welcome)}
         self.answerAgain()
         client = ftplibLogin(self, self.server.port, timeout=CLIENT_TIMEOUT,
                              binary=True)
