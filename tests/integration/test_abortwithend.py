@@ -20,7 +20,8 @@ import socket
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from tests.integration.test_stalefd import _stopped, _waitUntil
+from tests.integration.test_stalefd import _stopped
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tcptable import delivered, peerClosedBy, readByPeer
@@ -80,16 +81,16 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
             ftp.voidcmd("TYPE " + mode)
             data = ftp.transfercmd("STOR up.bin")
             data.sendall(b"x" * (16 << 10))
-            self.assertTrue(_waitUntil(lambda: readByPeer(data)))
+            self.assertTrue(waitUntil(lambda: readByPeer(data)))
             self.server.signal(signal.SIGSTOP)
             try:
-                self.assertTrue(_waitUntil(
+                self.assertTrue(waitUntil(
                     lambda: _stopped(self.server.process.pid)))
                 dataClosed = peerClosedBy(data)
                 data.close()
                 abort(ftp.sock)
                 # Both in the stopped server's kernel before it goes on.
-                self.assertTrue(_waitUntil(
+                self.assertTrue(waitUntil(
                     lambda: dataClosed() and delivered(ftp.sock)))
             finally:
                 self.server.signal(signal.SIGCONT)

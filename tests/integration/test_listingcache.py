@@ -25,7 +25,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.protocol.listingdates import FUTURE, RECENT
-from tests.integration.test_stalefd import _waitUntil
+from tests.polling import waitUntil
 from tests.serverprocess import ServerProcess
 
 SEED = 20261202
@@ -231,7 +231,7 @@ class DifferentialTests(unittest.TestCase):
             # it comes within a second.
             switches = [at for at in (when + RECENT, when - FUTURE)
                         if now < at < now + 2]
-            _waitUntil(lambda: time.time() > max(switches, default=0))
+            waitUntil(lambda: time.time() > max(switches, default=0))
             self.compare(f"LIST {directory}")
             self.compare(f"LIST -t {directory}")
             return "listed across the boundary"

@@ -12,7 +12,7 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.deploy.signalcopies import COPY_WINDOW
-from tests.integration.test_stalefd import _waitUntil
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, waitInReactors
 from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
@@ -266,7 +266,7 @@ class HangupTests(unittest.TestCase):
                            "the server's processes idle")
             slept = _sleeps(pid)
             os.kill(pid, signal.SIGHUP)
-            self.assertTrue(_waitUntil(
+            self.assertTrue(waitUntil(
                 lambda slept=slept: _sleeps(pid) > slept
                 and waitInReactors(pid)))
             os.killpg(pid, signal.SIGHUP)
