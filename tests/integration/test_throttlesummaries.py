@@ -11,7 +11,7 @@ import signal
 import socket
 import time
 
-from twisted.internet import reactor, task
+from twisted.internet import reactor
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
@@ -28,6 +28,7 @@ from ftpkit.ops import eventlog, events
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.unit.test_throttlesummaries import MissingShell
@@ -93,13 +94,12 @@ class FloodThenStopTests(LoopbackServerMixin, unittest.TestCase):
         @return: the first log event of C{ftpkit_event} C{kind}, once it
             came.
         """
-        for _ in range(int(WAIT / 0.05)):
-            found = [event for event in self.logged
-                     if event.get("ftpkit_event") == kind]
-            if found:
-                return found[0]
-            await task.deferLater(reactor, 0.05, lambda: None)
-        self.fail(f"no {kind} line in {WAIT} s")
+        def found():
+            return [event for event in self.logged
+                    if event.get("ftpkit_event") == kind]
+        if not await waitFor(found, WAIT):
+            self.fail(f"no {kind} line in {WAIT} s")
+        return found()[0]
 
     async def test_connectionRefused(self):
         """
