@@ -17,11 +17,14 @@ whatever is appended after it, and appending to the view that ends where
 the store ends copies nothing stored (at most the small tail, once).
 Appending to any other view (an older version, or one cut short by
 L{Content.truncated}) starts a store of its own, sharing the chunks but
-copying at most a part of one. So does appending to a view whose store a
-snapshot holds (L{_Store.pinned}): what a download or a checksum holds
-is then no more than what it reads, which is what the shell counts for a
-removed file still read (L{ftpkit.shells.memorytree.FileNode}), not the
-bytes appended after it was opened as well.
+copying at most a part of one: no chunk is longer than L{SPLIT}, a
+longer C{bytes} being kept as views of it, so that a resume inside a
+large file given whole copies little of it (the C{bytes} stay held
+while a version keeps a view of them). So does appending to a view whose
+store a snapshot holds (L{_Store.pinned}): what a download or a checksum
+holds is then no more than what it reads, which is what the shell counts
+for a removed file still read (L{ftpkit.shells.memorytree.FileNode}), not
+the bytes appended after it was opened as well.
 
 A checksum reads a snapshot in a thread while the reactor's thread may
 append: the store's lists only grow, and its tail is replaced, not
@@ -35,14 +38,21 @@ COALESCE = 1 << 16
 """Appends shorter than this gather in the tail until it holds this many
 bytes, so that a file grown by small appends (or an upload received in
 small reads) is not a list of tiny chunks that each read would gather;
-a longer one is a chunk of its own, kept as it came."""
+a longer one is a chunk of its own, kept as it came (up to L{SPLIT})."""
+
+SPLIT = 1 << 20
+"""The longest chunk: a longer append (a file given as one C{bytes}) is
+kept as views of this many bytes of it (read-only C{memoryview}s, not
+copies), so that a version cut inside it (a resume, L{Content.truncated})
+copies at most this much of it, not all it keeps before the cut."""
 
 
 class _Store:
     """
     The bytes of one or more versions of a file.
 
-    @ivar chunks: a C{list} of C{bytes}, none empty; it only grows.
+    @ivar chunks: a C{list} of C{bytes}, or read-only C{memoryview}s of
+        C{bytes} (L{SPLIT}), none empty; it only grows.
     @ivar ends: a C{list}: the offset just past each chunk.
     @ivar tail: the offset of the tail's first byte and the tail, a
         C{bytearray} (bytes after the chunks), in one C{tuple} replaced
@@ -80,7 +90,12 @@ class _Store:
                 self._chunk(bytes(tail))
         else:
             self._chunk(bytes(tail))
-            self._chunk(data)
+            if len(data) <= SPLIT:
+                self._chunk(data)
+                return
+            whole = memoryview(data)
+            for offset in range(0, len(data), SPLIT):
+                self._chunk(whole[offset:offset + SPLIT])
 
     def _chunk(self, chunk):
         """
@@ -262,6 +277,6 @@ class Content:
     def value(self):
         """
         @return: the whole content as one C{bytes} value (made when asked:
-            a copy, but for content held in one chunk).
+            a copy, but for content held in one chunk of C{bytes}).
         """
         return self.read(0, self.size)

@@ -16,6 +16,7 @@ from twisted.trial import unittest
 
 from ftpkit.shells.adapters import readFileFor
 from ftpkit.shells.memory import HASH_AT_ONCE, MemoryShell
+from ftpkit.shells.memorycontent import SPLIT
 from ftpkit.testing import CollectingConsumer, readFile, writeFile
 
 LARGE = 50 << 20
@@ -148,6 +149,21 @@ class AppendCostTests(unittest.TestCase):
                                        offset=3))
         self.assertEqual(
             self.successResultOf(readFile(self.shell, ("big",))), b"xxxyz")
+
+    def test_resumeInsideNotCopied(self):
+        """
+        A resume in the middle of a file given as one C{bytes} does not
+        copy the part kept before the offset either (it copied it: the
+        file was one chunk, cut at the offset into a new one), at most a
+        part of one of the views it is kept as (L{SPLIT}).
+        """
+        offset = LARGE // 2 + SPLIT // 2
+        self.assertLess(self._peak(b"yz", offset=offset), LARGE // 20)
+        self.assertEqual(
+            self.successResultOf(readFile(self.shell, ("big",), offset - 1)),
+            b"xyz")
+        info = self.successResultOf(self.shell.stat(("big",)))
+        self.assertEqual(info.size, offset + 2)
 
 
 class SnapshotTests(unittest.TestCase):
