@@ -99,19 +99,52 @@ def translate(pattern):
     return fnmatch.translate(pattern)
 
 
+class NameMatch:
+    """
+    The test of one name against a pattern, as L{matchNames} picks names:
+    a pure function of the name, its L{cacheKey} saying which (the test
+    of a L{ftpkit.shells.listings.FilteredListing}, whose lines the
+    listings' cache then keeps under the pattern). The pattern is
+    compiled at the first name, where the names are read (a thread).
+    """
+
+    def __init__(self, pattern):
+        """
+        @param pattern: one segment holding wildcards.
+        """
+        self._pattern = pattern
+        self._hidden = pattern.startswith(".")
+        self._match = None
+
+    def cacheKey(self):
+        """
+        @return: what the test depends on: the pattern.
+        """
+        return ("glob", self._pattern)
+
+    def __call__(self, name):
+        """
+        @param name: an entry's name.
+        @return: whether the pattern matches it.
+        """
+        if not self._hidden and name.startswith("."):
+            return False
+        match = self._match
+        if match is None:
+            # Compiled here rather than by fnmatchcase, whose cache keeps
+            # 32,768 compiled patterns: clients choose the patterns, so
+            # that cache would let one hold tens of megabytes (re's own
+            # cache keeps 512).
+            match = self._match = re.compile(translate(self._pattern)).match
+        return match(name) is not None
+
+
 def matchNames(pattern, names):
     """
-    Pick the names a pattern matches.
+    Pick the names a pattern matches (L{NameMatch}).
 
     @param pattern: one segment holding wildcards.
     @param names: the names in the directory, in the order to keep.
     @return: the matching names, in their order.
     """
-    hidden = pattern.startswith(".")
-    # Compiled here rather than by fnmatchcase, whose cache keeps 32,768
-    # compiled patterns: clients choose the patterns, so that cache would
-    # let one hold tens of megabytes (re's own cache keeps 512).
-    matches = re.compile(translate(pattern)).match
-    return [name for name in names
-            if (hidden or not name.startswith("."))
-            and matches(name)]
+    return list(filter(NameMatch(pattern), names))

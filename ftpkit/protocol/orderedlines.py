@@ -197,6 +197,22 @@ def sortedRecords(batches, letters):
     return records
 
 
+def recordNames(records, byTime):
+    """
+    The names of sorted records (C{NLST -t}, C{-r}), in their order.
+
+    @param records: what L{sortedRecords} gave, of a L{SortingFormat}
+        of C{byTime}.
+    @param byTime: whether the keys begin with the time.
+    @return: the entries' names, text (a byte that is not UTF-8 a
+        surrogate, as the name was read): each key's L{nameKey} taken
+        back.
+    """
+    start = len(timeKey(0.0)) if byTime else 0
+    return [record[start:record.index(b"\0")].decode("utf-8", "surrogatepass")
+            for record in records]
+
+
 class SortedLines:
     """
     The lines of sorted records (L{sortedRecords}), a batch at a time as

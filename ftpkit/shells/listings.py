@@ -418,16 +418,20 @@ class MatchedEntries(_PickedListing):
 class StartedListing:
     """
     A listing of which a first batch was read already (to learn whether
-    it had any entry), given again first.
+    it had any entry), given again first: a batch of entries, or the
+    bytes of a batch formatted where it was read (L{IStatListing},
+    provided then), given again to the same format.
     """
 
     def __init__(self, first, listing):
         """
-        @param first: the batch read.
+        @param first: the batch read: entries, or C{bytes} formatted.
         @param listing: the L{IDirectoryListing} it was read from.
         """
         self._first = first
         self._listing = listing
+        if type(first) is bytes:
+            alsoProvides(self, IStatListing)
 
     def nextBatch(self):
         """
@@ -437,6 +441,16 @@ class StartedListing:
         if first is not None:
             return succeed(first)
         return self._listing.nextBatch()
+
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch} (provided when the first
+        batch was formatted).
+        """
+        first, self._first = self._first, None
+        if first is not None:
+            return succeed(first)
+        return self._listing.nextFormattedBatch(format)
 
     def close(self):
         """

@@ -1,5 +1,6 @@
 """
-C{LIST -t}, C{-tr} and C{-r} over real loopback sockets: newest first,
+C{LIST -t}, C{-tr} and C{-r} (and C{NLST}'s) over real loopback
+sockets: newest first,
 entries of one time by name, as C{ls} sorts, whether the directory's
 listing is read from the disk (the listings' cache off, or cold) or
 replayed from the cache (warm), and after a change the cache must see:
@@ -135,6 +136,24 @@ class SortedListingMixin(LoopbackServerMixin):
         Newest first, one time by name; reversed.
         """
         await self.assertOrders()
+
+    async def test_names(self):
+        """
+        C{NLST -t}, C{-tr} and C{-r} send the names in the order of
+        C{LIST}'s (they were sent by name), each twice (from the cache the
+        second time, where there is one), of the directory and of a
+        pattern's matches.
+        """
+        times = self.times()
+        for letters in ["t", "tr", "r"]:
+            names = ["d/" + name for name in ordered(times, letters)]
+            for _ in range(2):
+                self.assertEqual(await self.lines(f"NLST -{letters} d"),
+                                 names, letters)
+                self.assertEqual(
+                    await self.lines(f"NLST -{letters} d/f1*"),
+                    [name for name in names if name.startswith("d/f1")],
+                    letters)
 
     async def test_fileTimeChanged(self):
         """

@@ -27,6 +27,7 @@ from ftpkit.protocol.orderedlines import (
     SortedLines,
     SortingFormat,
     nameKey,
+    recordNames,
     sortedRecords,
     timeKey,
     timeKeys,
@@ -144,6 +145,21 @@ class SortedLinesTests(SynchronousTestCase):
                 data.append(batch)
             self.assertEqual(b"".join(data), self.expected(letters), letters)
             self.assertNotIn(b"line", b"".join(data))
+
+    def test_names(self):
+        """
+        L{recordNames} gives the names of the records sorted, in the order
+        of L{ordered}'s, a name that is not UTF-8 as it was read, the one
+        holding LF left out (C{NLST -t}).
+        """
+        for letters in LETTERS:
+            byTime = "t" in letters
+            batches = self.batches(SortingFormat(NOW, byTime))
+            described = [(name, describe(result))
+                         for name, result in self.pairs if "\n" not in name]
+            self.assertEqual(
+                recordNames(sortedRecords(batches, letters), byTime),
+                [name for name, _ in ordered(described, letters)], letters)
 
     def test_counted(self):
         """
