@@ -211,6 +211,16 @@ class DiskSortedListingTests(SortedListingMixin, unittest.TestCase):
         await self.names("LIST -t d")
         self.assertGreater(self.cache.hits, hits)
 
+    async def test_oneCopy(self):
+        """
+        Listed in every order (C{-t}, C{-r}, C{-ltr}, C{NLST -t}), the
+        directory is cached once as sorted records: it was cached again
+        for C{-r}, a second copy of every line.
+        """
+        for letters in ["LIST -t", "LIST -r", "LIST -ltr", "NLST -t"]:
+            await self.lines(letters + " d")
+        self.assertEqual(self.cache.entries, 1)
+
     async def test_subdirectoryChanged(self):
         """
         A subdirectory whose time changes as a file is made in it (no

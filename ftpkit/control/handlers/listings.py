@@ -159,7 +159,7 @@ class ListingCommands:
                        argument, self.listingTurn, self.inThread,
                        streamed=True, directoryOption=True, split=split)
         listed = await self.whileOpening(find(
-            format=orderedlines.SortingFormat(now, "t" in split[0])
+            format=orderedlines.SortingFormat(now)
             if listingorder.isOrdered(split[0]) else format))
         description = "LIST " + paths.toText(listed.path)
         if self._walked(listed):
@@ -207,8 +207,7 @@ class ListingCommands:
         try:
             if records:
                 read = await self.whileOpening(readFormatted(
-                    entries, orderedlines.SortingFormat(
-                        now, "t" in letters), held))
+                    entries, orderedlines.SortingFormat(now), held))
                 if read is not None:
                     read = orderedlines.sortedRecords(read, letters)
             else:
@@ -247,12 +246,10 @@ class ListingCommands:
         held = budget.take(listingorder.SORT_LIMIT)
         try:
             if IStatListing.providedBy(entries):
-                byTime = "t" in letters
                 read = await self.whileOpening(readFormatted(
-                    entries, orderedlines.SortingFormat(time.time(), byTime),
-                    held))
+                    entries, orderedlines.SortingFormat(time.time()), held))
                 return None if read is None else orderedlines.recordNames(
-                    orderedlines.sortedRecords(read, letters), byTime)
+                    orderedlines.sortedRecords(read, letters))
             read = await self.whileOpening(readListing(entries, held))
             return None if read is None else [
                 name for name, _ in listingorder.ordered(read, letters)]
@@ -279,7 +276,7 @@ class ListingCommands:
                        streamed=True, split=split)
         listed = await self.whileOpening(find(
             namesOnly=not recursive and not ordered,
-            format=orderedlines.SortingFormat(time.time(), "t" in split[0])
+            format=orderedlines.SortingFormat(time.time())
             if ordered else None))
         inOrder = False
         if ordered and listed.isDirectory:
