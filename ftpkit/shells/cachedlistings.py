@@ -99,13 +99,12 @@ class CachingListing(DiskListing):
     it. The cache's L{find} and L{store} run in the disk thread that
     formats the batch.
 
-    @ivar heldAtOpen: whether the cache held a listing of the directory
-        (or its entries, or a read of it in flight) as it was opened, so
-        that nothing was read ahead (L{openWatched}): a listing of it
-        then costs no read of the directory, what a pattern's matches
-        ask before they are formatted from it
-        (L{ftpkit.control.handlers.listed}).
+    @cvar watched: true: the cache watches the directory, so that a
+        pattern's matches are this listing filtered, formatted from the
+        cache or read for it (L{ftpkit.control.handlers.listed}).
     """
+
+    watched = True
 
     def __init__(self, iterator, follow, run, cache, token,
                  batchSize=BATCH_SIZE, first=None):
@@ -119,7 +118,6 @@ class CachingListing(DiskListing):
         @param first: as for L{DiskListing}.
         """
         DiskListing.__init__(self, iterator, follow, run, batchSize, first)
-        self.heldAtOpen = first is None
         self._cache = cache
         self._token = token
         self._started = False

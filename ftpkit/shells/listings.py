@@ -192,6 +192,9 @@ class FilteredListing:
         """
         self._listing = listing
         self._keep = keep
+        # What the listings' cache watches stays so through a filter
+        # (ftpkit.shells.cachedlistings.CachingListing.watched).
+        self.watched = pure and getattr(listing, "watched", False)
         if pure and IStatListing.providedBy(listing):
             alsoProvides(self, IStatListing)
         if pure and INameListing.providedBy(listing):

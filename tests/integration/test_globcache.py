@@ -109,6 +109,24 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
                          [".hidden.txt"])
         self.assertTrue(none.startswith("550 "), none)
 
+    async def test_patternsAlone(self):
+        """
+        A directory listed by patterns alone is cached by the first: the
+        next, of another pattern, comes from the cache, its names never
+        read from the directory.
+        """
+        [first] = await self.session("LIST d/*.txt")
+
+        def described(listing):
+            raise AssertionError("nextBatch asked of a disk listing")
+
+        self.patch(DiskListing, "nextNames", described)
+        hits = self.cache.hits
+        [dat, txt] = await self.session("LIST d/f0*", "LIST d/*.txt")
+        self.assertEqual(self.cache.hits, hits + 2)
+        self.assertEqual(len(dat), 10)
+        self.assertEqual(txt, first)
+
     async def test_ordered(self):
         """
         C{LIST -t} and C{-r} of a pattern, from the cache, sort its

@@ -25,15 +25,15 @@ command go through the directory that way, a batch at a time (each batch
 matched, and its matches alone described); a pattern over another shell
 that lists in batches is matched a batch of entries at a time: a client
 that stalls such a listing holds a batch of the directory, not all of it.
-Where the listings' cache holds the directory as its listing is opened
-(a local directory's, L{IStatListing}: its C{heldAtOpen}) and the
-command says in which format (C{LIST}), a pattern's matches are that
-listing filtered by the pattern (L{globbing.NameMatch}), formatted where
-it is read: from the cache as the directory's own listing is (its lines
-kept under the pattern, or its entries kept), with the same rules of
-change. Elsewhere the names are matched first, and the matches alone
-described, as above: a pattern over a large directory the cache does
-not hold reads no more than the names and the matches.
+Where the listings' cache watches the directory (a local directory's
+listing, L{IStatListing}: its C{watched}) and the command says in which
+format (C{LIST}), a pattern's matches are that listing filtered by the
+pattern (L{globbing.NameMatch}), formatted where it is read: from the
+cache as the directory's own listing is (its lines kept under the
+pattern, or its entries kept), with the same rules of change, or read
+for it as a C{LIST} of the directory is (every entry's C{lstat} the
+first time, then none). Elsewhere the names are matched first, and the
+matches alone described, as above.
 """
 
 from dataclasses import dataclass
@@ -206,7 +206,7 @@ async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
     @return: an L{ftpkit.interfaces.IDirectoryListing} of the matches
         (maybe C{(name, None)} pairs for C{namesOnly}; formatting its own
         batches in C{format}, L{_formattedMatches}, where the listings'
-        cache holds the directory), each batch read in C{turn}; C{[]}
+        cache watches the directory), each batch read in C{turn}; C{[]}
         when nothing matched;
         C{None} where the shell does not list in batches.
     """
@@ -215,7 +215,7 @@ async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
     opened = await turn.call(openListing, shell, directory)
     if (format is not None and not namesOnly
             and IStatListing.providedBy(opened)
-            and getattr(opened, "heldAtOpen", False)):
+            and getattr(opened, "watched", False)):
         return await _formattedMatches(turn.listing(opened), pattern, format)
     match = partial(inThread, globbing.matchNames, pattern)
     if INameListing.providedBy(opened) and namesOnly:
@@ -304,7 +304,7 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         caller split it already (C{NLST}, which reads its options first),
         so that it is not split twice; C{None} to split it here.
     @param format: with C{streamed}, the format a pattern's matches are
-        read in where the listings' cache holds the directory
+        read in where the listings' cache watches the directory
         (L{_formattedMatches}): their entries then an L{IStatListing}
         whose first batch was formatted in it; C{None}, for a command
         that reads entries.
