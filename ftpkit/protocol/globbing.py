@@ -131,20 +131,32 @@ class NameMatch:
             return False
         match = self._match
         if match is None:
-            # Compiled here rather than by fnmatchcase, whose cache keeps
-            # 32,768 compiled patterns: clients choose the patterns, so
-            # that cache would let one hold tens of megabytes (re's own
-            # cache keeps 512).
-            match = self._match = re.compile(translate(self._pattern)).match
+            match = self._match = _compiled(self._pattern)
         return match(name) is not None
+
+
+def _compiled(pattern):
+    """
+    @param pattern: one segment holding wildcards.
+    @return: the C{match} of its compiled L{translate}: compiled here
+        rather than by C{fnmatchcase}, whose cache keeps 32,768 compiled
+        patterns (clients choose the patterns, so that cache would let
+        one hold tens of megabytes; re's own cache keeps 512).
+    """
+    return re.compile(translate(pattern)).match
 
 
 def matchNames(pattern, names):
     """
-    Pick the names a pattern matches (L{NameMatch}).
+    Pick the names a pattern matches, as L{NameMatch} tests each (in one
+    pass, without a call a name).
 
     @param pattern: one segment holding wildcards.
     @param names: the names in the directory, in the order to keep.
     @return: the matching names, in their order.
     """
-    return list(filter(NameMatch(pattern), names))
+    hidden = pattern.startswith(".")
+    matches = _compiled(pattern)
+    return [name for name in names
+            if (hidden or not name.startswith("."))
+            and matches(name)]

@@ -8,24 +8,19 @@ matched and described entry by entry at each listing, some 40 times the
 cost of the directory's own cached C{LIST}.
 """
 
-import ftplib
 import os
 import sys
 
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.compat.inotify import Inotify
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells import listingcache
-from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import DiskListing
 from ftpkit.shells.filesystem import FilesystemShell
-from ftpkit.shells.listingcache import ListingCache
-from tests.ftpclient import ftplibLogin
+from tests.cachedtrees import cachedDirectory
+from tests.ftpclient import ftplibLogin, listingLines
 from tests.integration.test_streamedlistings import Realm
-from tests.scratch import scratchDirectory
 
 NAMES = ["f%02d.dat" % number for number in range(40)] + [
     "a.txt", "b.txt", "c.txt", ".hidden.txt"]
@@ -44,18 +39,9 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         skip = "the listings' cache watches with inotify, Linux's"
 
     def setUp(self):
-        self.root = scratchDirectory(self)
-        self.directory = os.path.join(self.root, "d")
-        os.mkdir(self.directory)
-        for number, name in enumerate(NAMES):
-            path = os.path.join(self.directory, name)
-            with open(path, "wb") as f:
-                f.write(b"x" * number)
-            when = 1600000000 + 100 * (number % 7)
-            os.utime(path, (when, when))
-        self.cache = ListingCache(DirectoryWatcher(Inotify()))
-        self.addCleanup(self.cache.close)
-        self.patch(listingcache, "_shared", self.cache)
+        self.root, self.directory, self.cache = cachedDirectory(self, [
+            (name, number, 1600000000 + 100 * (number % 7))
+            for number, name in enumerate(NAMES)])
         self.port = self.startServer(Realm(FilesystemShell(self.root)),
                                      ServerConfig(loginFailureDelay=0)).port
 
@@ -71,15 +57,9 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
             ftp = ftplibLogin(self, self.port)
             results = []
             for command in commands:
-                if not command.startswith("LIST"):
-                    results.append(ftp.sendcmd(command))
-                    continue
-                lines = []
-                try:
-                    ftp.retrlines(command, lines.append)
-                except ftplib.error_perm as e:
-                    lines = str(e)
-                results.append(lines)
+                results.append(listingLines(ftp, command)
+                               if command.startswith("LIST")
+                               else ftp.sendcmd(command))
             ftp.quit()
             return results
         return threads.deferToThread(run)

@@ -24,18 +24,15 @@ from fsspec.implementations.memory import MemoryFileSystem
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.compat.inotify import Inotify
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import listingcache
-from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import DiskListing
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
-from ftpkit.shells.listingcache import ListingCache
+from tests.cachedtrees import cachedDirectory
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_streamedlistings import Realm
-from tests.scratch import scratchDirectory
 
 FILES = 40
 """Files in the listed directory: more than the cache's least
@@ -176,20 +173,12 @@ class DiskSortedListingTests(SortedListingMixin, unittest.TestCase):
         skip = "the listings' cache watches with inotify, Linux's"
 
     def setUp(self):
-        self.root = scratchDirectory(self)
-        self.directory = os.path.join(self.root, "d")
-        os.mkdir(self.directory)
-        for number in range(FILES):
-            path = os.path.join(self.directory, f"f{number:02d}")
-            with open(path, "wb") as f:
-                f.write(b"x" * number)
-            os.utime(path, (fileTime(number), fileTime(number)))
+        self.root, self.directory, self.cache = cachedDirectory(self, [
+            (f"f{number:02d}", number, fileTime(number))
+            for number in range(FILES)])
         os.mkdir(os.path.join(self.directory, "sub"))
         os.utime(os.path.join(self.directory, "sub"),
                  (fileTime(20), fileTime(20)))
-        self.cache = ListingCache(DirectoryWatcher(Inotify()))
-        self.addCleanup(self.cache.close)
-        self.patch(listingcache, "_shared", self.cache)
         self.serve()
 
     def makeShell(self):
