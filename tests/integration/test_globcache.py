@@ -1,5 +1,6 @@
 """
-A pattern's C{LIST} (C{LIST d/*.txt}, C{LIST -t d/*}) over a local
+A pattern's C{LIST} (C{LIST d/*.txt}, C{LIST -t d/*}; and C{STAT}'s
+listings) over a local
 directory the listings' cache holds is that directory's cached listing
 filtered by the pattern (L{ftpkit.control.handlers.listed}): no
 L{ftpkit.fileinfo.FileInfo} made an entry, and a change to the directory,
@@ -106,6 +107,26 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(self.cache.hits, hits + 2)
         self.assertEqual(len(dat), 10)
         self.assertEqual(txt, first)
+
+    async def test_status(self):
+        """
+        C{STAT} of the directory, and of a pattern in it, come from the
+        cache too (as sorted records, read as C{LIST -t}'s), their lines
+        those of C{LIST}, in name order or newest first.
+        """
+        [whole, newest] = await self.session("LIST d", "LIST -t d")
+
+        def described(listing):
+            raise AssertionError("nextBatch asked of a disk listing")
+
+        self.patch(DiskListing, "nextBatch", described)
+        self.patch(DiskListing, "nextNames", described)
+        hits = self.cache.hits
+        replies = await self.session("STAT d", "STAT d/*.txt", "STAT -t d")
+        self.assertEqual(self.cache.hits, hits + 3)
+        self.assertEqual([reply.split("\n")[1:-1] for reply in replies], [
+            whole, [line for line in whole if line.endswith(".txt")
+                    and not line.endswith(" .hidden.txt")], newest])
 
     async def test_ordered(self):
         """
