@@ -128,6 +128,28 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
             whole, [line for line in whole if line.endswith(".txt")
                     and not line.endswith(" .hidden.txt")], newest])
 
+    async def test_hiddenDotfiles(self):
+        """
+        Under C{--hide-dotfiles}, whose listing filters the disk's, a
+        pattern's C{LIST} comes from the cache as well, without the
+        dotfiles: a pattern naming them alone matches nothing (C{550}).
+        """
+        self.port = self.startServer(
+            Realm(FilesystemShell(self.root)),
+            ServerConfig(loginFailureDelay=0, hideDotfiles=True)).port
+        [whole] = await self.session("LIST d")
+
+        def described(listing):
+            raise AssertionError("nextBatch asked of a disk listing")
+
+        self.patch(DiskListing, "nextNames", described)
+        hits = self.cache.hits
+        [txt, dotted] = await self.session("LIST d/*.txt", "LIST d/.h*")
+        self.assertGreater(self.cache.hits, hits)
+        self.assertEqual(txt, [line for line in whole
+                               if line.endswith(".txt")])
+        self.assertTrue(dotted.startswith("550 "), dotted)
+
     async def test_ordered(self):
         """
         C{LIST -t} and C{-r} of a pattern, from the cache, sort its
