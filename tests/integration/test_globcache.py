@@ -46,6 +46,17 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         self.port = self.startServer(Realm(FilesystemShell(self.root)),
                                      ServerConfig(loginFailureDelay=0)).port
 
+    def readsNothing(self, *methods):
+        """
+        Make the disk listing's C{methods}, which read the directory's
+        entries or names, fail the test from now on.
+        """
+        def read(listing):
+            raise AssertionError("the directory was read")
+
+        for method in methods:
+            self.patch(DiskListing, method, read)
+
     def session(self, *commands):
         """
         Log in and send C{commands}: listings, whose lines are read, or
@@ -73,11 +84,7 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         """
         [whole] = await self.session("LIST d")
 
-        def described(listing):
-            raise AssertionError("nextBatch asked of a disk listing")
-
-        self.patch(DiskListing, "nextBatch", described)
-        self.patch(DiskListing, "nextNames", described)
+        self.readsNothing("nextBatch", "nextNames")
         hits = self.cache.hits
         [matched, again] = await self.session("LIST d/*.txt",
                                                "LIST d/*.txt")
@@ -98,10 +105,7 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         """
         [first] = await self.session("LIST d/*.txt")
 
-        def described(listing):
-            raise AssertionError("nextBatch asked of a disk listing")
-
-        self.patch(DiskListing, "nextNames", described)
+        self.readsNothing("nextNames")
         hits = self.cache.hits
         [dat, txt] = await self.session("LIST d/f0*", "LIST d/*.txt")
         self.assertEqual(self.cache.hits, hits + 2)
@@ -116,11 +120,7 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
         """
         [whole, newest] = await self.session("LIST d", "LIST -t d")
 
-        def described(listing):
-            raise AssertionError("nextBatch asked of a disk listing")
-
-        self.patch(DiskListing, "nextBatch", described)
-        self.patch(DiskListing, "nextNames", described)
+        self.readsNothing("nextBatch", "nextNames")
         hits = self.cache.hits
         replies = await self.session("STAT d", "STAT d/*.txt", "STAT -t d")
         self.assertEqual(self.cache.hits, hits + 3)
@@ -139,10 +139,7 @@ class PatternCacheTests(LoopbackServerMixin, unittest.TestCase):
             ServerConfig(loginFailureDelay=0, hideDotfiles=True)).port
         [whole] = await self.session("LIST d")
 
-        def described(listing):
-            raise AssertionError("nextBatch asked of a disk listing")
-
-        self.patch(DiskListing, "nextNames", described)
+        self.readsNothing("nextNames")
         hits = self.cache.hits
         [txt, dotted] = await self.session("LIST d/*.txt", "LIST d/.h*")
         self.assertGreater(self.cache.hits, hits)
