@@ -52,6 +52,18 @@ permissions): never allowed to anonymous users."""
 EVERY_CLASS = frozenset([READ, CREATE, CHANGE])
 """Every access class: what a shell that declares none lets through."""
 
+SET_TIME = "set-time"
+"""The permission to set a file's times (C{MFMT}, C{SITE UTIME}, C{MFF}'s
+C{modify}), as a users file names it."""
+
+CHMOD = "chmod"
+"""The permission to set a file's mode (C{SITE CHMOD}, C{MFF}'s
+C{UNIX.mode}), as a users file names it."""
+
+FACT_PERMISSIONS = frozenset([SET_TIME, CHMOD])
+"""The permissions to change a file's facts: what a shell that declares
+none grants somewhere."""
+
 
 def allowedBy(shell):
     """
@@ -67,6 +79,26 @@ def allowedBy(shell):
     @return: a C{frozenset} of L{READ}, L{CREATE} and L{CHANGE}.
     """
     return getattr(shell, "accessClasses", EVERY_CLASS)
+
+
+def factsGrantedBy(shell):
+    """
+    The permissions to change a file's facts a shell grants somewhere.
+
+    A shell declares them in its C{factPermissions} attribute (the
+    permission shell of a users file does, from the user's permissions
+    in every directory, and every
+    L{ftpkit.shells.shellwrapper.ShellWrapper} passes on what the shell it
+    wraps declares); one that declares nothing may be asked, and refuses
+    what it refuses on its own. A permission granted nowhere is not
+    offered (C{FEAT}, C{HELP}, C{SITE HELP}): rclone sets each upload's
+    time where C{FEAT} lists C{MFMT} after login, and failed every upload
+    on the C{550}.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @return: a C{frozenset}, within L{FACT_PERMISSIONS}.
+    """
+    return getattr(shell, "factPermissions", FACT_PERMISSIONS)
 
 
 RENAME = "f"
@@ -113,6 +145,9 @@ class AccessPolicy:
     @ivar createOnly: the user may create new files and directories and
         change nothing that exists (a realm's upload-only user:
         L{within}).
+    @ivar setTimes: the user's permissions grant L{SET_TIME} somewhere
+        (L{within}, L{factsGrantedBy}).
+    @ivar setModes: the user's permissions grant L{CHMOD} somewhere.
     """
 
     readOnly: bool = False
@@ -122,6 +157,8 @@ class AccessPolicy:
     siteChmod: bool = True
     holdUploads: bool = False
     createOnly: bool = False
+    setTimes: bool = True
+    setModes: bool = True
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -167,17 +204,25 @@ class AccessPolicy:
         """
         These rules, narrowed to what the shell a realm gave lets through
         (L{allowedBy}): a realm's read-only user is then refused every
-        change before the command runs, as under C{--read-only}.
+        change before the command runs, as under C{--read-only}; and to
+        the permissions to change facts it grants somewhere
+        (L{factsGrantedBy}), which the session offers no more than that.
 
         @param shell: the L{ftpkit.interfaces.IFTPShell} the realm gave.
         @return: this policy, or a stricter one.
         """
+        policy = self
+        granted = factsGrantedBy(shell)
+        if granted != FACT_PERMISSIONS:
+            policy = dataclasses.replace(
+                policy, setTimes=policy.setTimes and SET_TIME in granted,
+                setModes=policy.setModes and CHMOD in granted)
         allowed = allowedBy(shell)
-        if CREATE not in allowed and self.allows(CREATE):
-            return dataclasses.replace(self, readOnly=True)
-        if CHANGE not in allowed and self.allows(CHANGE):
-            return dataclasses.replace(self, createOnly=True)
-        return self
+        if CREATE not in allowed and policy.allows(CREATE):
+            return dataclasses.replace(policy, readOnly=True)
+        if CHANGE not in allowed and policy.allows(CHANGE):
+            return dataclasses.replace(policy, createOnly=True)
+        return policy
 
     def guard(self, shell, held=None):
         """

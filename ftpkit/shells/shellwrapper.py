@@ -18,7 +18,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellResumeOwners,
 )
-from ftpkit.protocol.access import allowedBy
+from ftpkit.protocol.access import allowedBy, factsGrantedBy
 
 
 @implementer(IFTPShell)
@@ -60,6 +60,15 @@ class ShellWrapper:
         for a wrapper that does not restrict them.
         """
         return allowedBy(self._shell)
+
+    @property
+    def factPermissions(self):
+        """
+        The permissions to change a file's facts this shell grants
+        somewhere (L{ftpkit.protocol.access.factsGrantedBy}): those of the
+        shell it wraps, for a wrapper that does not restrict them.
+        """
+        return factsGrantedBy(self._shell)
 
     def stat(self, path):
         """

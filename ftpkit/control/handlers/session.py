@@ -150,7 +150,8 @@ class SessionCommands:
         """
         keyword = (command.feature or command.verb).split()[0]
         if keyword in self._unsettable():
-            if not self.knownAccess().allows(CHANGE):
+            if (not self.knownAccess().allows(CHANGE)
+                    or "MFMT" not in self._unsupported()):
                 return "you may not change what it sets"
             return "this storage cannot do it"
         if keyword in self._unsupported():
@@ -242,13 +243,16 @@ class SessionCommands:
             lists neither C{MFF} nor C{MFMT}, and whose C{SITE HELP}
             names neither C{CHMOD} nor C{UTIME}; otherwise C{modify}
             unless the shell says its storage cannot set times (its
-            C{MFMT} is left out of C{FEAT}), C{UNIX.mode} where
+            C{MFMT} is left out of C{FEAT}) or the user's permissions
+            grant it nowhere (a users file's C{set-time}:
+            L{ftpkit.protocol.access.factsGrantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
         settable = set()
-        if not self.knownAccess().allows(CHANGE):
+        access = self.knownAccess()
+        if not access.allows(CHANGE):
             return settable
-        if "MFMT" not in self._unsupported():
+        if access.setTimes and "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
         if self.modeSettable():
             settable.add(factchanges.UNIX_MODE)
@@ -257,11 +261,14 @@ class SessionCommands:
     def modeSettable(self):
         """
         @return: whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
-            permissions: not under C{--no-site-chmod}, nor after login
-            with a shell that cannot (L{IFTPShellChmod}).
+            permissions: not under C{--no-site-chmod}, nor for a user
+            whose permissions grant it nowhere (a users file's
+            C{chmod}), nor after login with a shell that cannot
+            (L{IFTPShellChmod}).
         """
         shell = self.session.shell
-        return self.knownAccess().siteChmod and (
+        access = self.knownAccess()
+        return access.siteChmod and access.setModes and (
             shell is None or IFTPShellChmod.providedBy(shell))
 
     def knownAccess(self):
