@@ -172,3 +172,54 @@ class RcloneTimesTests(unittest.TestCase):
         self.assertNotIn(b'"MFMT', done.stderr)
         with open(os.path.join(root, "alice", "up", "r.txt"), "rb") as f:
             self.assertEqual(f.read(), b"rclone\n")
+
+
+class CSIDTests(unittest.TestCase):
+    """
+    WinSCP's C{CSID}, which it sends where C{FEAT} lists it.
+    """
+
+    timeout = 120
+
+    def test_csid(self):
+        """
+        C{FEAT} lists C{CSID}; WinSCP's C{CSID} gets C{200} and the
+        server's identity, before login and after; one naming no client
+        gets C{501}.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        server = ServerProcess(self, ["--root", root, "--auth", "anonymous"])
+        server.waitForGreeting()
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(client.close)
+        self.assertIn(" CSID", client.sendcmd("FEAT").splitlines())
+        identity = "200 Name=ftpkit; CaseSensitive=1; DirSep=/;"
+        self.assertEqual(client.sendcmd("CSID Name=WinSCP; Version=6.3.5;"),
+                         identity)
+        client.login("anonymous", "guest@example.com")
+        self.assertEqual(client.sendcmd("CSID Name=WinSCP; Version=6.3.5;"),
+                         identity)
+        with self.assertRaises(ftplib.error_perm) as refused:
+            client.sendcmd("CSID WinSCP")
+        self.assertTrue(str(refused.exception).startswith("501"))
+
+    def test_noSiteSymlink(self):
+        """
+        Users cannot make links (docs/security.rst): C{FEAT} lists no
+        C{SITE SYMLINK}, and it gets C{500}.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        with open(os.path.join(root, "f"), "wb"):
+            pass
+        server = ServerProcess(self, ["--root", root, "--auth",
+                                      "memory:alice:pw"])
+        server.waitForGreeting()
+        client = server.login("alice", "pw")
+        self.assertNotIn("SYMLINK", client.sendcmd("FEAT"))
+        with self.assertRaises(ftplib.error_perm) as refused:
+            client.sendcmd("SITE SYMLINK f link")
+        self.assertTrue(str(refused.exception).startswith("500"))
+        self.assertEqual(sorted(os.listdir(root)), ["f"])

@@ -25,8 +25,10 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE, AccessPolicy
 from ftpkit.protocol.commands import (
+    CSID_IDENTITY,
     cleanClientName,
     parseALLO,
+    parseCSID,
     parseHASHAlgorithm,
     parseLANG,
     parseMODE,
@@ -88,6 +90,16 @@ class SessionCommands:
         """
         self.clientName = cleanClientName(argument)
         return (200, "OK")
+
+    def ftp_CSID(self, argument):
+        """
+        Note the name and version the client gives itself (Serv-U's
+        C{CSID}, which WinSCP sends where C{FEAT} lists it) as C{CLNT}
+        notes its name (L{parseCSID}), and tell the server's identity in
+        the same form (L{CSID_IDENTITY}); before login too.
+        """
+        self.clientName = parseCSID(argument)
+        return (200, CSID_IDENTITY)
 
     def ftp_LANG(self, argument):
         """
