@@ -52,18 +52,6 @@ permissions): never allowed to anonymous users."""
 EVERY_CLASS = frozenset([READ, CREATE, CHANGE])
 """Every access class: what a shell that declares none lets through."""
 
-SET_TIME = "set-time"
-"""The permission to set a file's times (C{MFMT}, C{SITE UTIME}, C{MFF}'s
-C{modify}), as a users file names it."""
-
-CHMOD = "chmod"
-"""The permission to set a file's mode (C{SITE CHMOD}, C{MFF}'s
-C{UNIX.mode}), as a users file names it."""
-
-FACT_PERMISSIONS = frozenset([SET_TIME, CHMOD])
-"""The permissions to change a file's facts: what a shell that declares
-none grants somewhere."""
-
 
 def allowedBy(shell):
     """
@@ -81,24 +69,44 @@ def allowedBy(shell):
     return getattr(shell, "accessClasses", EVERY_CLASS)
 
 
-def factsGrantedBy(shell):
-    """
-    The permissions to change a file's facts a shell grants somewhere.
+SET_TIME = "set-time"
+"""The permission to set a file's times (C{MFMT}, C{SITE UTIME}, C{MFF}'s
+C{modify}), as a users file names it."""
 
-    A shell declares them in its C{factPermissions} attribute (the
+CHMOD = "chmod"
+"""The permission to set a file's mode (C{SITE CHMOD}, C{MFF}'s
+C{UNIX.mode}), as a users file names it."""
+
+APPEND = "append"
+"""The permission to append to a file or resume an upload (C{APPE},
+C{REST} then C{STOR}), as a users file names it."""
+
+OFFERED_PERMISSIONS = frozenset([SET_TIME, CHMOD, APPEND])
+"""The permissions a session offers the commands of only where the user
+has them somewhere (L{grantedBy}): what a shell that declares none
+grants."""
+
+
+def grantedBy(shell):
+    """
+    Which of L{OFFERED_PERMISSIONS} a shell grants somewhere.
+
+    A shell declares them in its C{grantedPermissions} attribute (the
     permission shell of a users file does, from the user's permissions
     in every directory, and every
     L{ftpkit.shells.shellwrapper.ShellWrapper} passes on what the shell it
     wraps declares); one that declares nothing may be asked, and refuses
-    what it refuses on its own. A permission granted nowhere is not
-    offered (C{FEAT}, C{HELP}, C{SITE HELP}): rclone sets each upload's
-    time where C{FEAT} lists C{MFMT} after login, and failed every upload
-    on the C{550}.
+    what it refuses on its own. What is granted nowhere is not offered:
+    C{FEAT}, C{HELP} and C{SITE HELP} leave out C{MFMT}, C{MFF}'s facts,
+    C{SITE UTIME} and C{SITE CHMOD}, and C{OPTS REST STOR} says uploads
+    do not resume. rclone sets each upload's time where C{FEAT} lists
+    C{MFMT} after login, and failed every upload on the C{550}; WinSCP
+    resumes uploads where C{OPTS REST STOR} says they resume.
 
     @param shell: an L{ftpkit.interfaces.IFTPShell}.
-    @return: a C{frozenset}, within L{FACT_PERMISSIONS}.
+    @return: a C{frozenset}, within L{OFFERED_PERMISSIONS}.
     """
-    return getattr(shell, "factPermissions", FACT_PERMISSIONS)
+    return getattr(shell, "grantedPermissions", OFFERED_PERMISSIONS)
 
 
 RENAME = "f"
@@ -145,9 +153,10 @@ class AccessPolicy:
     @ivar createOnly: the user may create new files and directories and
         change nothing that exists (a realm's upload-only user:
         L{within}).
-    @ivar setTimes: the user's permissions grant L{SET_TIME} somewhere
-        (L{within}, L{factsGrantedBy}).
-    @ivar setModes: the user's permissions grant L{CHMOD} somewhere.
+    @ivar timesGranted: the user's permissions grant L{SET_TIME}
+        somewhere (L{within}, L{grantedBy}).
+    @ivar modesGranted: they grant L{CHMOD} somewhere.
+    @ivar resumesGranted: they grant L{APPEND} somewhere.
     """
 
     readOnly: bool = False
@@ -157,8 +166,9 @@ class AccessPolicy:
     siteChmod: bool = True
     holdUploads: bool = False
     createOnly: bool = False
-    setTimes: bool = True
-    setModes: bool = True
+    timesGranted: bool = True
+    modesGranted: bool = True
+    resumesGranted: bool = True
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -205,18 +215,20 @@ class AccessPolicy:
         These rules, narrowed to what the shell a realm gave lets through
         (L{allowedBy}): a realm's read-only user is then refused every
         change before the command runs, as under C{--read-only}; and to
-        the permissions to change facts it grants somewhere
-        (L{factsGrantedBy}), which the session offers no more than that.
+        the permissions it grants somewhere (L{grantedBy}), whose
+        commands the session then does not offer.
 
         @param shell: the L{ftpkit.interfaces.IFTPShell} the realm gave.
         @return: this policy, or a stricter one.
         """
         policy = self
-        granted = factsGrantedBy(shell)
-        if granted != FACT_PERMISSIONS:
+        granted = grantedBy(shell)
+        if granted != OFFERED_PERMISSIONS:
             policy = dataclasses.replace(
-                policy, setTimes=policy.setTimes and SET_TIME in granted,
-                setModes=policy.setModes and CHMOD in granted)
+                policy,
+                timesGranted=policy.timesGranted and SET_TIME in granted,
+                modesGranted=policy.modesGranted and CHMOD in granted,
+                resumesGranted=policy.resumesGranted and APPEND in granted)
         allowed = allowedBy(shell)
         if CREATE not in allowed and policy.allows(CREATE):
             return dataclasses.replace(policy, readOnly=True)

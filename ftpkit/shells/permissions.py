@@ -59,7 +59,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IRandomWriteFile,  # noqa: F401 (importable from here, as before)
 )
-from ftpkit.protocol.access import FACT_PERMISSIONS, factsGrantedBy
+from ftpkit.protocol.access import OFFERED_PERMISSIONS, grantedBy
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
@@ -151,14 +151,14 @@ class PermissionShell(ShellWrapper):
                           and IFTPShellResolve.providedBy(shell))
 
     @property
-    def factPermissions(self):
+    def grantedPermissions(self):
         """
-        See L{ftpkit.protocol.access.factsGrantedBy}: C{set-time} and
-        C{chmod} where the user's permissions grant them in some
+        See L{ftpkit.protocol.access.grantedBy}: C{set-time}, C{chmod}
+        and C{append} where the user's permissions grant them in some
         directory, and the shell it wraps does.
         """
-        return (FACT_PERMISSIONS & self._table.grantedAnywhere()
-                & factsGrantedBy(self._shell))
+        return (OFFERED_PERMISSIONS & self._table.grantedAnywhere()
+                & grantedBy(self._shell))
 
     def permitted(self, path):
         """

@@ -18,7 +18,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellResumeOwners,
 )
-from ftpkit.protocol.access import allowedBy, factsGrantedBy
+from ftpkit.protocol.access import allowedBy, grantedBy
 
 
 @implementer(IFTPShell)
@@ -62,13 +62,14 @@ class ShellWrapper:
         return allowedBy(self._shell)
 
     @property
-    def factPermissions(self):
+    def grantedPermissions(self):
         """
-        The permissions to change a file's facts this shell grants
-        somewhere (L{ftpkit.protocol.access.factsGrantedBy}): those of the
-        shell it wraps, for a wrapper that does not restrict them.
+        The permissions of L{ftpkit.protocol.access.OFFERED_PERMISSIONS}
+        this shell grants somewhere (L{ftpkit.protocol.access.grantedBy}):
+        those of the shell it wraps, for a wrapper that does not restrict
+        them.
         """
-        return factsGrantedBy(self._shell)
+        return grantedBy(self._shell)
 
     def stat(self, path):
         """

@@ -53,10 +53,10 @@ home = "bob"
 permissions = ["list", "read", "write", "mkdir"]
 
 [users.bob.directories."/stamped"]
-permissions = ["list", "read", "write", "set-time", "chmod"]
+permissions = ["list", "read", "write", "set-time", "chmod", "append"]
 """
-"""alice may upload but set no time and no mode anywhere; bob may in
-C{/stamped} alone."""
+"""alice may upload but set no time and no mode, and resume no upload,
+anywhere; bob may in C{/stamped} alone."""
 
 RCLONE = "/usr/bin/rclone"
 
@@ -94,21 +94,28 @@ class FactChangesOfferedTests(unittest.TestCase):
 
     def offered(self, user):
         """
-        @return: the C{FEAT} lines, C{SITE HELP} and C{HELP MFMT} replies
-            a logged-in C{user} gets.
+        @return: the C{FEAT} lines, C{SITE HELP}, C{HELP MFMT} and C{OPTS
+            REST STOR} replies a logged-in C{user} gets.
         """
         client = self.server.login(user, "pw")
         feat = client.sendcmd("FEAT").splitlines()[1:-1]
-        return ([line.strip() for line in feat],
-                client.sendcmd("SITE HELP"), client.sendcmd("HELP MFMT"))
+        try:
+            rest = client.sendcmd("OPTS REST STOR")
+        except ftplib.error_perm as refused:
+            rest = str(refused)
+        return ([line.strip() for line in feat], client.sendcmd("SITE HELP"),
+                client.sendcmd("HELP MFMT"), rest)
 
     def test_grantedNowhere(self):
         """
-        A user whose permissions grant C{set-time} and C{chmod} nowhere
-        is offered neither C{MFMT}, C{MFF}, C{SITE UTIME} nor C{SITE
-        CHMOD}; C{MFMT} is still refused with C{550}.
+        A user whose permissions grant C{set-time}, C{chmod} and
+        C{append} nowhere is offered neither C{MFMT}, C{MFF}, C{SITE
+        UTIME} nor C{SITE CHMOD}, and told that uploads do not resume
+        (WinSCP then does not try); C{MFMT} is still refused with
+        C{550}.
         """
-        feat, siteHelp, help = self.offered("alice")
+        feat, siteHelp, help, rest = self.offered("alice")
+        self.assertEqual(rest[:4], "501 ")
         self.assertEqual([line for line in feat
                           if line.startswith(("MFMT", "MFF"))], [])
         self.assertNotIn("CHMOD", siteHelp)
@@ -122,11 +129,12 @@ class FactChangesOfferedTests(unittest.TestCase):
 
     def test_grantedSomewhere(self):
         """
-        A user granted C{set-time} and C{chmod} in one directory is
-        offered C{MFMT}, C{MFF} of both facts, C{SITE UTIME} and C{SITE
-        CHMOD}, which work there.
+        A user granted C{set-time}, C{chmod} and C{append} in one
+        directory is offered C{MFMT}, C{MFF} of both facts, C{SITE UTIME},
+        C{SITE CHMOD} and resumed uploads, which work there.
         """
-        feat, siteHelp, _ = self.offered("bob")
+        feat, siteHelp, _, rest = self.offered("bob")
+        self.assertEqual(rest[:4], "200 ")
         self.assertIn("MFMT", feat)
         self.assertIn("MFF modify;UNIX.mode;", feat)
         self.assertIn("CHMOD", siteHelp)

@@ -257,14 +257,14 @@ class SessionCommands:
             unless the shell says its storage cannot set times (its
             C{MFMT} is left out of C{FEAT}) or the user's permissions
             grant it nowhere (a users file's C{set-time}:
-            L{ftpkit.protocol.access.factsGrantedBy}), C{UNIX.mode} where
+            L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
         settable = set()
         access = self.knownAccess()
         if not access.allows(CHANGE):
             return settable
-        if access.setTimes and "MFMT" not in self._unsupported():
+        if access.timesGranted and "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
         if self.modeSettable():
             settable.add(factchanges.UNIX_MODE)
@@ -280,7 +280,7 @@ class SessionCommands:
         """
         shell = self.session.shell
         access = self.knownAccess()
-        return access.siteChmod and access.setModes and (
+        return access.siteChmod and access.modesGranted and (
             shell is None or IFTPShellChmod.providedBy(shell))
 
     def knownAccess(self):
@@ -347,8 +347,9 @@ class SessionCommands:
         """
         Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
         C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
-        a user who may change files, on storage that writes at offsets:
-        L{uploadsWriteAtOffsets}). A refusal is
+        a user who may change files and is granted appending somewhere,
+        L{ftpkit.protocol.access.grantedBy}, on storage that writes at
+        offsets: L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -369,9 +370,11 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            if not self.knownAccess().allows(CHANGE):
+            access = self.knownAccess()
+            if not (access.allows(CHANGE) and access.resumesGranted):
                 # A resumed upload changes a file (refused to read-only
-                # and anonymous users).
+                # and anonymous users, and where a users file's
+                # permissions grant append nowhere).
                 return (501, "REST STOR: uploads do not resume for this "
                              "user")
             if not self.uploadsWriteAtOffsets():
