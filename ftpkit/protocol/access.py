@@ -210,6 +210,22 @@ class AccessPolicy:
             return access == CREATE
         return True
 
+    def granting(self, granted):
+        """
+        These rules, where only C{granted} of L{OFFERED_PERMISSIONS} are
+        granted somewhere (L{grantedBy}: of the shell a user got, or of
+        a realm's every named user, before login).
+
+        @param granted: a C{frozenset} of permission names.
+        @return: this policy, or a stricter one.
+        """
+        if granted >= OFFERED_PERMISSIONS:
+            return self
+        return dataclasses.replace(
+            self, timesGranted=self.timesGranted and SET_TIME in granted,
+            modesGranted=self.modesGranted and CHMOD in granted,
+            resumesGranted=self.resumesGranted and APPEND in granted)
+
     def within(self, shell):
         """
         These rules, narrowed to what the shell a realm gave lets through
@@ -221,14 +237,7 @@ class AccessPolicy:
         @param shell: the L{ftpkit.interfaces.IFTPShell} the realm gave.
         @return: this policy, or a stricter one.
         """
-        policy = self
-        granted = grantedBy(shell)
-        if granted != OFFERED_PERMISSIONS:
-            policy = dataclasses.replace(
-                policy,
-                timesGranted=policy.timesGranted and SET_TIME in granted,
-                modesGranted=policy.modesGranted and CHMOD in granted,
-                resumesGranted=policy.resumesGranted and APPEND in granted)
+        policy = self.granting(grantedBy(shell))
         allowed = allowedBy(shell)
         if CREATE not in allowed and policy.allows(CREATE):
             return dataclasses.replace(policy, readOnly=True)

@@ -38,42 +38,48 @@ import subprocess
 
 from twisted.trial import unittest
 
-from ftpkit.auth.passwordhash import hashPassword
 from tests.serverprocess import ServerProcess
+from tests.usersfiles import ALICE_HASH, writeText
 
-USERS = """
+ALICE = f"""
 [users.alice]
-password = "{hash}"
+password = "{ALICE_HASH}"
 home = "alice"
 permissions = ["list", "read", "write", "mkdir"]
+"""
+"""alice may upload but set no time and no mode, and resume no upload,
+anywhere."""
 
+USERS = ALICE + f"""
 [users.bob]
-password = "{hash}"
+password = "{ALICE_HASH}"
 home = "bob"
 permissions = ["list", "read", "write", "mkdir"]
 
 [users.bob.directories."/stamped"]
 permissions = ["list", "read", "write", "set-time", "chmod", "append"]
 """
-"""alice may upload but set no time and no mode, and resume no upload,
-anywhere; bob may in C{/stamped} alone."""
+"""alice, and bob, who may set times and modes and resume uploads in
+C{/stamped} alone."""
 
 RCLONE = "/usr/bin/rclone"
 
+LFTP = "/usr/bin/lftp"
 
-def startUsersServer(testCase):
+
+def startUsersServer(testCase, text=USERS):
     """
-    Start a server whose realm and checker are a users file of L{USERS}
-    (both with the password C{pw}).
+    Start a server whose realm and checker are a users file (each user
+    with alice's password, C{secret}).
 
     @param testCase: the running test.
+    @param text: the file's text.
     @return: the L{ServerProcess}, greeting, and its root.
     """
     root = os.path.abspath(testCase.mktemp())
     os.makedirs(os.path.join(root, "bob", "stamped"))
     users = os.path.abspath(testCase.mktemp())
-    with open(users, "w") as f:
-        f.write(USERS.format(hash=hashPassword("pw", n=1024)))
+    writeText(users, text)
     server = ServerProcess(testCase, ["--root", root, "--realm",
                                       f"users:{users}", "--auth",
                                       f"users:{users}"])
@@ -97,7 +103,7 @@ class FactChangesOfferedTests(unittest.TestCase):
         @return: the C{FEAT} lines, C{SITE HELP}, C{HELP MFMT} and C{OPTS
             REST STOR} replies a logged-in C{user} gets.
         """
-        client = self.server.login(user, "pw")
+        client = self.server.login(user, "secret")
         feat = client.sendcmd("FEAT").splitlines()[1:-1]
         try:
             rest = client.sendcmd("OPTS REST STOR")
@@ -121,7 +127,7 @@ class FactChangesOfferedTests(unittest.TestCase):
         self.assertNotIn("CHMOD", siteHelp)
         self.assertNotIn("UTIME", siteHelp)
         self.assertIn("not available here", help)
-        client = self.server.login("alice", "pw")
+        client = self.server.login("alice", "secret")
         client.storbinary("STOR f", io.BytesIO())
         with self.assertRaises(ftplib.error_perm) as refused:
             client.sendcmd("MFMT 20200101000000 f")
@@ -139,12 +145,53 @@ class FactChangesOfferedTests(unittest.TestCase):
         self.assertIn("MFF modify;UNIX.mode;", feat)
         self.assertIn("CHMOD", siteHelp)
         self.assertIn("UTIME", siteHelp)
-        client = self.server.login("bob", "pw")
+        client = self.server.login("bob", "secret")
         client.storbinary("STOR stamped/f", io.BytesIO())
         self.assertTrue(client.sendcmd(
             "MFMT 20200101000000 stamped/f").startswith("213"))
         self.assertTrue(client.sendcmd(
             "SITE CHMOD 600 stamped/f").startswith("200"))
+
+
+class LftpBeforeLoginTests(unittest.TestCase):
+    """
+    lftp, which asks C{FEAT} before C{USER} only, on a server whose users
+    file grants no user C{set-time} anywhere.
+    """
+
+    timeout = 120
+
+    if not os.path.exists(LFTP):
+        skip = "lftp is not installed"
+
+    def test_mirrorSendsNoMFMT(self):
+        """
+        C{FEAT} before login lists neither C{MFMT} nor C{MFF}: lftp's
+        C{mirror -R} of a file, an empty file and an empty directory sends
+        no C{MFMT}, and the tree arrives whole.
+        """
+        server, root = startUsersServer(self, ALICE)
+        source = os.path.abspath(self.mktemp())
+        os.makedirs(os.path.join(source, "empty"))
+        for name, data in (("a.txt", b"a\n"), ("zero", b"")):
+            with open(os.path.join(source, name), "wb") as f:
+                f.write(data)
+        done = subprocess.run(
+            [LFTP, "-d", "-u", "alice,secret", "-e",
+             "set net:max-retries 1; set net:timeout 20; "
+             "set ftp:ssl-allow no; mirror -R %s up; quit" % source,
+             "ftp://127.0.0.1:%d" % server.port],
+            capture_output=True, timeout=90, stdin=subprocess.DEVNULL)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        sent = [line for line in done.stderr.splitlines()
+                if line.startswith(b"---> ")]
+        self.assertIn(b"---> FEAT", sent[:1])
+        self.assertEqual([line for line in sent if b"MFMT" in line
+                          or b"MFF" in line], [])
+        up = os.path.join(root, "alice", "up")
+        self.assertEqual(sorted(os.listdir(up)), ["a.txt", "empty", "zero"])
+        with open(os.path.join(up, "a.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"a\n")
 
 
 class RcloneTimesTests(unittest.TestCase):
@@ -167,7 +214,7 @@ class RcloneTimesTests(unittest.TestCase):
         os.makedirs(source)
         with open(os.path.join(source, "r.txt"), "wb") as f:
             f.write(b"rclone\n")
-        obscured = subprocess.run([RCLONE, "obscure", "pw"], check=True,
+        obscured = subprocess.run([RCLONE, "obscure", "secret"], check=True,
                                   capture_output=True).stdout.strip()
         done = subprocess.run(
             [RCLONE, "copy", source, ":ftp:up", "--ftp-host", "127.0.0.1",
@@ -223,9 +270,9 @@ class CSIDTests(unittest.TestCase):
         with open(os.path.join(root, "f"), "wb"):
             pass
         server = ServerProcess(self, ["--root", root, "--auth",
-                                      "memory:alice:pw"])
+                                      "memory:alice:secret"])
         server.waitForGreeting()
-        client = server.login("alice", "pw")
+        client = server.login("alice", "secret")
         self.assertNotIn("SYMLINK", client.sendcmd("FEAT"))
         with self.assertRaises(ftplib.error_perm) as refused:
             client.sendcmd("SITE SYMLINK f link")

@@ -23,7 +23,7 @@ from ftpkit.protocol import (
     listingorder,
     paths,
 )
-from ftpkit.protocol.access import CHANGE, AccessPolicy
+from ftpkit.protocol.access import CHANGE, AccessPolicy, grantedBy
 from ftpkit.protocol.commands import (
     CSID_IDENTITY,
     cleanClientName,
@@ -290,9 +290,11 @@ class SessionCommands:
         user is known only then), those every user of the server gets
         (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
         where the portal (the virtual host's, after C{HOST}) logs in
-        anonymous users only. A client that asks C{FEAT} before logging
-        in and keeps its answer (lftp) was offered C{MFMT}, C{MFF},
-        C{SITE CHMOD} and C{UTIME} that every login here refuses.
+        anonymous users only, and narrowed to the permissions its realm
+        grants some named user somewhere (L{grantedBy} of the realm: a
+        users file's). A client that asks C{FEAT} before logging in and
+        keeps its answer (lftp) was offered C{MFMT}, C{MFF}, C{SITE
+        CHMOD} and C{UTIME} that every login here refuses.
 
         @return: an L{AccessPolicy}.
         """
@@ -300,8 +302,11 @@ class SessionCommands:
         if session.username is not None:
             return session.access
         portal = session.portal
-        return AccessPolicy.forUser(self.config, portalAcceptsOnlyAnonymous(
-            self.factory.portal if portal is None else portal))
+        if portal is None:
+            portal = self.factory.portal
+        return AccessPolicy.forUser(
+            self.config, portalAcceptsOnlyAnonymous(portal)).granting(
+                grantedBy(getattr(portal, "realm", None)))
 
     def _unsupported(self):
         """
