@@ -207,9 +207,11 @@ class LocalError(FTPError):
 class StorageTimedOut(LocalError):
     """
     A storage call got no answer within its deadline (C{deadline=} of
-    C{--realm fsspec:sftp://...}): its connection was dropped, so that a
+    C{--realm fsspec:sftp://...}: its connection was dropped, so that a
     late answer cannot pass for the next call's, and the next command
-    opens another. Passing (C{451}): the client may try again.
+    opens another; of C{s3://...}, or the store's library's own timeout:
+    the request was given up). Passing (C{451}): the client may try
+    again.
     """
 
     defaultMessage = "Storage did not answer in time; try again later"

@@ -43,8 +43,10 @@ def boundedSFTP(cls, seconds):
 def closeTransport(fs):
     """
     Close the SSH connection an SFTP filesystem is opening or has opened,
-    without waiting for any answer (paramiko's C{Transport.close}): a
-    thread waiting on it raises. Nothing when there is none yet.
+    without waiting for any answer of the server (paramiko's
+    C{Transport.close}, which may join the transport's thread: never
+    called in the reactor thread): a thread waiting on it raises. Nothing
+    when there is none yet.
 
     @param fs: fsspec's C{SFTPFileSystem}.
     """

@@ -29,11 +29,49 @@ Opening a connection has the same deadline (L{ConnectionCut},
 L{connectWithin}): the first, and each one opened again after a call
 expired or failed, which no call's deadline bounds (a failed call's
 repair runs after its watch ended).
+
+The reactor thread finds the deadline passed, but never closes the
+connection itself: a close may block (paramiko's C{Transport.close}
+stops the transport's thread and may C{join} it), and every session of
+the process would wait for it. L{closeAside} closes it in a thread of
+its own.
 """
 
 import threading
 
+from twisted.logger import Logger
+
 from ftpkit.errors import StorageTimedOut
+
+_log = Logger(namespace="ftpkit.shells.fsspecshell")
+"""The lines of a failed close keep the namespace of the fsspec shell's
+other storage lines."""
+
+
+def closeAside(close, label):
+    """
+    Close a connection off the reactor thread, in a daemon thread of its
+    own: not in the realm's pool, whose threads may all be held by calls
+    waiting on stalled connections, the very calls the close frees; a
+    daemon thread never holds the process at its exit. A close that fails
+    is logged.
+
+    @param close: closes the connection, without arguments (may block).
+    @param label: the storage's name in the log line of a failed close.
+    @return: the thread, started.
+    """
+    def run():
+        try:
+            close()
+        except Exception as error:  # noqa: BLE001 (the waiting call tells)
+            _log.error("{backend} storage cannot drop its connection:"
+                       " {kind}: {why}", backend=label,
+                       kind=type(error).__name__, why=str(error)[:200])
+
+    thread = threading.Thread(target=run, name="ftpkit-storage-close",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 class CallWatch:
@@ -172,23 +210,27 @@ class ConnectionCut:
     The deadline of opening a connection (an SSH connection and its SFTP
     session: paramiko bounds the steps up to the login with its own
     timeouts, but waits for ever for the SFTP subsystem and its version
-    exchange): once C{seconds} passed, the connection is closed from the
-    reactor thread, which makes the opening raise and frees its thread,
-    as L{DeadlineTimer} does for a call. Until the opening ends, it is
-    closed again every C{seconds}: at the first deadline it may not have
-    been made yet (its TCP connection still being opened).
+    exchange): once C{seconds} passed (seen in the reactor thread), the
+    connection is closed in a thread of its own (L{closeAside}), which
+    makes the opening raise and frees its thread, as for a call.
+    Until the opening ends, it is closed again every C{seconds}: at the
+    first deadline it may not have been made yet (its TCP connection
+    still being opened).
     """
 
-    def __init__(self, clock, seconds, close):
+    def __init__(self, clock, seconds, close, aside=None):
         """
         @param clock: an L{twisted.internet.interfaces.IReactorTime}.
         @param seconds: the deadline.
-        @param close: called without arguments in the reactor thread, not
-            blocking, to close what the opening made so far.
+        @param close: called without arguments, through C{aside}, to close
+            what the opening made so far (it may block).
+        @param aside: runs C{close} off the reactor thread;
+            L{closeAside} when omitted.
         """
         self._clock = clock
         self._seconds = seconds
         self._close = close
+        self._aside = aside or (lambda close: closeAside(close, "SFTP"))
         self._lock = threading.Lock()
         self._ended = False
         self._delayed = None
@@ -216,7 +258,7 @@ class ConnectionCut:
             self.expired = True
             self._delayed = self._clock.callLater(self._seconds,
                                                   self._expire)
-        self._close()
+        self._aside(self._close)
 
     def end(self):
         """

@@ -5,6 +5,7 @@ that takes one call at a time (L{lockFor}), and the reply a failed call
 becomes (L{translateError}).
 """
 
+import sys
 import threading
 import weakref
 
@@ -24,7 +25,7 @@ from ftpkit.errors import (
     StorageTimedOut,
     fromOSError,
 )
-from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer
+from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer, closeAside
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
 """The failed calls' lines keep the namespace they had when the shell's
@@ -45,6 +46,8 @@ def translateError(error):
     """
     if isinstance(error, FTPError):
         return error
+    if timedOut(error):
+        return StorageTimedOut()
     if isinstance(error, FileNotFoundError):
         return NoSuchFile()
     if isinstance(error, FileExistsError):
@@ -60,6 +63,22 @@ def translateError(error):
     if isinstance(error, OSError) and error.errno is not None:
         return fromOSError(error)
     return LocalError()
+
+
+def timedOut(error):
+    """
+    @param error: what a store's call raised.
+    @return: whether it is the store's library giving up on an answer
+        that did not come (a socket's or asyncio's timeout, botocore's
+        connect and read timeouts: an S3 request bounded by C{deadline=},
+        L{ftpkit.shells.storageconfig.boundS3Requests}), which the client
+        is told as L{StorageTimedOut}.
+    """
+    if isinstance(error, TimeoutError):
+        return True
+    botocore = sys.modules.get("botocore.exceptions")
+    return botocore is not None and isinstance(
+        error, (botocore.ReadTimeoutError, botocore.ConnectTimeoutError))
 
 
 _DEFAULT_POOL = None
@@ -246,9 +265,11 @@ class PooledCalls:
 
     def _abandon(self, function, seconds):
         """
-        A call got no answer within its deadline (in the reactor thread):
-        let the backend drop its connection, which frees the call's thread
-        (L{ftpkit.shells.fsspecgeneric.Backend.abandon}).
+        A call got no answer within its deadline (seen in the reactor
+        thread): let the backend drop its connection, which frees the
+        call's thread (L{ftpkit.shells.fsspecgeneric.Backend.abandon}), in
+        a thread of its own (L{ftpkit.shells.calldeadline.closeAside}),
+        since dropping it may block.
 
         @param function: the call.
         @param seconds: its deadline.
@@ -258,12 +279,7 @@ class PooledCalls:
             " its connection is dropped, the next call opens another",
             backend=self.backend.label,
             call=getattr(function, "__name__", "?"), seconds=seconds)
-        try:
-            self.backend.abandon(self.fs)
-        except Exception as error:  # noqa: BLE001 (the call's own end tells)
-            _log.error("{backend} storage cannot drop its connection:"
-                       " {kind}: {why}", backend=self.backend.label,
-                       kind=type(error).__name__, why=str(error)[:200])
+        closeAside(lambda: self.backend.abandon(self.fs), self.backend.label)
 
     def _recover(self):
         """

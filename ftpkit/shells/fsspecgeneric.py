@@ -257,10 +257,10 @@ class Backend:
     def abandon(self, fs):
         """
         A call on the filesystem got no answer within L{callDeadline}
-        (called in the reactor thread, the call still running in its
-        own): drop what it waits on, so that it raises and its thread is
-        free, without blocking. Never called here, whose calls have no
-        deadline.
+        (called in a thread of its own, neither the reactor's nor the
+        pool's, the call still running in its own): drop what it waits
+        on, so that it raises and its thread is free; it may block.
+        Never called here, whose calls have no deadline.
 
         @param fs: the filesystem.
         """

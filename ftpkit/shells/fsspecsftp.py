@@ -253,8 +253,9 @@ class LinkAwareSFTPFileSystem:
     def abandon(self):
         """
         Close the SSH connection from another thread than the call waiting
-        on it, without waiting for any answer (paramiko's
-        C{Transport.close}): the call waiting on its channel raises, and
+        on it (and than the reactor's: paramiko's C{Transport.close} stops
+        the transport's thread and may join it), without waiting for any
+        answer of the server: the call waiting on its channel raises, and
         the next call opens a new connection
         (L{ftpkit.shells.fsspecbackends.SFTPBackend.recover}).
         """

@@ -239,6 +239,24 @@ class FilteredListing:
         self._listing.close()
 
 
+def forwardedCacheStamp(self):
+    """
+    See L{ftpkit.protocol.listing.ListFormat.cacheStamp}: that of the
+    format C{self._format} a format wraps and formats with; the class of
+    a wrapping format names it as its C{cacheStamp}, so that it stands
+    beside its C{stats} as L{cacheKeyOf} asks.
+    """
+    return self._format.cacheStamp()
+
+
+def forwardedLinesKept(self, stamp, mtimes):
+    """
+    See L{ftpkit.protocol.listing.ListFormat.linesKept}: that of the
+    format C{self._format} a format wraps (as L{forwardedCacheStamp}).
+    """
+    return self._format.linesKept(stamp, mtimes)
+
+
 class _FilteredFormat:
     """
     A listing format (L{ftpkit.protocol.listing.ListFormat} and its
@@ -266,17 +284,8 @@ class _FilteredFormat:
             return None
         return ("filtered", own, inner)
 
-    def cacheStamp(self):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.cacheStamp}.
-        """
-        return self._format.cacheStamp()
-
-    def linesKept(self, stamp, mtimes):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.linesKept}.
-        """
-        return self._format.linesKept(stamp, mtimes)
+    cacheStamp = forwardedCacheStamp
+    linesKept = forwardedLinesKept
 
     def stats(self, batch, owner, group):
         """

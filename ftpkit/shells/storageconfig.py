@@ -21,11 +21,13 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     the tree in the server's memory holds, files and uploads in progress
     together, and one file or directory per KiB of it
     (L{ftpkit.auth.realms.MEMORY_REALM_BYTES} unless given);
-  - C{deadline=SECONDS} (C{sftp://} only): how long one call may wait for
-    the SFTP server's answer before its command fails with C{451} and
-    the connection is dropped (L{ftpkit.shells.calldeadline}), whole
-    seconds from 1 to L{MAX_DEADLINE}
-    (L{ftpkit.shells.fsspecbackends.SFTP_DEADLINE} unless given);
+  - C{deadline=SECONDS} (C{sftp://} and C{s3://} only): how long one
+    call may wait for the store's answer before its command fails with
+    C{451}, whole seconds from 1 to L{MAX_DEADLINE}: on SFTP the
+    connection is then dropped (L{ftpkit.shells.calldeadline};
+    L{ftpkit.shells.fsspecbackends.SFTP_DEADLINE} unless given), on S3
+    each request is bounded by botocore's own timeouts
+    (L{boundS3Requests}; none unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
     (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
     C{false} and whole numbers become C{bool} and C{int}. A secret's name
@@ -68,6 +70,10 @@ _SFTP_TIMEOUTS = ("timeout", "banner_timeout", "auth_timeout",
 deadline gives where the options do not: without them, a server that
 stops answering held the first login (and a pool thread) for ever."""
 
+DEADLINE_PROTOCOLS = ("sftp", "ssh", "s3", "s3a")
+"""The stores C{deadline=} bounds: those whose stalled call can be ended
+(an SFTP connection closed, an S3 request timed out by botocore)."""
+
 _NEEDS = {"size": "size", "deadline": "number of seconds"}
 """What an own key's value is, for the message refusing an empty one."""
 
@@ -87,8 +93,8 @@ class StorageConfig:
     @ivar configFile: the config file, or C{None}.
     @ivar maxBytes: C{size=}, the most bytes a C{memory://} tree holds, or
         C{None} when not given.
-    @ivar callDeadline: C{deadline=}, the seconds an SFTP call may wait,
-        or C{None} when not given.
+    @ivar callDeadline: C{deadline=}, the seconds an SFTP call, or an S3
+        request, may wait for an answer, or C{None} when not given.
     """
 
     url: str
@@ -229,14 +235,15 @@ def _callDeadline(text, protocol):
     @param protocol: the URL's protocol.
     @return: the seconds it says, or C{None} without it.
     @raise ValueError: for a value that is not whole seconds from 1 to
-        L{MAX_DEADLINE}, or one given for a store other than SFTP (whose
-        stuck call ftpkit cannot free).
+        L{MAX_DEADLINE}, or one given for a store not in
+        L{DEADLINE_PROTOCOLS} (whose stuck call ftpkit cannot end).
     """
     if text is None:
         return None
-    if protocol not in ("sftp", "ssh"):
+    if protocol not in DEADLINE_PROTOCOLS:
         raise ValueError(
-            f"fsspec realm: deadline= bounds sftp:// only, not {protocol}://")
+            f"fsspec realm: deadline= bounds sftp:// and s3:// only, not"
+            f" {protocol}://")
     if (not isWholeNumber(text) or len(text) > len(str(MAX_DEADLINE))
             or not 1 <= int(text) <= MAX_DEADLINE):
         raise ValueError(
@@ -369,4 +376,34 @@ def resolve(config):
         for name in _SFTP_TIMEOUTS:
             options.setdefault(name, deadline)
         cls = boundedSFTP(cls, deadline)
+    elif config.callDeadline is not None and config.protocol in ("s3", "s3a"):
+        cls = boundS3Requests(cls, options, config.callDeadline)
     return cls, root, options
+
+
+def boundS3Requests(cls, options, seconds):
+    """
+    Bound each S3 request by a deadline, where the options do not set its
+    bounds already: botocore's C{connect_timeout} and C{read_timeout}
+    (the longest a request waits for a connection, and then between two
+    reads of its answer: the time without an answer, as on SFTP), and no
+    retry, neither botocore's (C{total_max_attempts} 1) nor s3fs's
+    (C{retries} 1): a request that got no answer, tried again, waited the
+    deadline again, per try, and a C{SIZE} on a stalled store waited
+    minutes. Each request is an HTTP request of its own, so one given up
+    leaves nothing out of step for the next, which opens another
+    connection: no connection is dropped, as on SFTP.
+
+    @param cls: s3fs's C{S3FileSystem}.
+    @param options: its keyword arguments, changed in place.
+    @param seconds: the deadline.
+    @return: a subclass of C{cls} that tries each request once (s3fs
+        takes its tries from the class, not from an argument).
+    """
+    botocore = dict(options.get("config_kwargs") or {})
+    botocore.setdefault("connect_timeout", seconds)
+    botocore.setdefault("read_timeout", seconds)
+    botocore.setdefault("retries", {"total_max_attempts": 1})
+    options["config_kwargs"] = botocore
+    return type(cls.__name__, (cls,), {"retries": 1,
+                                       "__module__": cls.__module__})

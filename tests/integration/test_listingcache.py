@@ -25,6 +25,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.protocol.listingdates import FUTURE, RECENT
+from tests.polling import waitUntil
 from tests.serverprocess import ServerProcess
 
 SEED = 20261202
@@ -172,7 +173,8 @@ class DifferentialTests(unittest.TestCase):
                 got = _listing(withCache, command)
                 expected = _listing(without, command)
                 if got != expected:
-                    time.sleep(0.3)
+                    # A date crossed its boundary between the two reads:
+                    # both of the next are past it.
                     got = _listing(withCache, command)
                     expected = _listing(without, command)
                 self.assertEqual(
@@ -225,7 +227,11 @@ class DifferentialTests(unittest.TestCase):
             # switched: the cached lines must not be used then.
             self.compare(f"LIST {directory}")
             self.compare(f"LIST -t {directory}")
-            time.sleep(1.2)
+            # Until the clock is past the switch of the date's form, if
+            # it comes within a second.
+            switches = [at for at in (when + RECENT, when - FUTURE)
+                        if now < at < now + 2]
+            waitUntil(lambda: time.time() > max(switches, default=0))
             self.compare(f"LIST {directory}")
             self.compare(f"LIST -t {directory}")
             return "listed across the boundary"

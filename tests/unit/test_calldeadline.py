@@ -83,6 +83,36 @@ class DeadlineTimerTests(unittest.TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
+class BlockingClose:
+    """
+    A close that blocks until the test releases it (bounded only so that
+    a close made in the caller's thread fails the test instead of hanging
+    it), as paramiko's C{Transport.close} may join its thread.
+
+    @ivar entered: set once the close started.
+    @ivar released: the test sets it to let the close end.
+    @ivar ended: whether the close returned.
+    @ivar thread: the thread the close ran in.
+    """
+
+    def __init__(self, then=lambda: None):
+        """
+        @param then: called once released, before the close returns.
+        """
+        self.entered = threading.Event()
+        self.released = threading.Event()
+        self.ended = False
+        self.thread = None
+        self._then = then
+
+    def __call__(self):
+        self.thread = threading.current_thread()
+        self.entered.set()
+        self.released.wait(10)
+        self._then()
+        self.ended = True
+
+
 class FakeBackend:
     """
     A backend whose connection L{abandon} drops: a call waiting on it
@@ -162,6 +192,36 @@ class PooledDeadlineTests(unittest.TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     @defer.inlineCallbacks
+    def test_abandonAside(self):
+        """
+        An expired call's connection is dropped off the reactor thread: the
+        deadline's timer returns while the backend's C{abandon} still
+        blocks (before, it ran in the timer, and held the reactor, every
+        session of the process, until the close was over).
+        """
+        backend = self.calls.backend
+        close = BlockingClose(then=backend.dropped.set)
+        self.patch(backend, "abandon", lambda fs: close())
+        self.addCleanup(close.released.set)
+        entered = threading.Event()
+
+        def stuck():
+            entered.set()
+            if not backend.dropped.wait(WAIT):
+                return "answered late"
+            raise EOFError("connection closed")
+
+        call = self.calls.call(stuck)
+        self.assertTrue(entered.wait(WAIT))
+        self.clock.advance(30)
+        self.assertTrue(close.entered.wait(WAIT))
+        self.assertFalse(close.ended)
+        self.assertIsNot(close.thread, threading.current_thread())
+        close.released.set()
+        yield self.assertFailure(call, StorageTimedOut)
+        self.assertTrue(close.ended)
+
+    @defer.inlineCallbacks
     def test_quickCallsLeaveNoTimer(self):
         """
         A call that answers in time gives its result, abandons nothing and
@@ -192,7 +252,8 @@ class ConnectionCutTests(unittest.TestCase):
         self.clock = Clock()
         self.closed = []
         self.cut = ConnectionCut(self.clock, 5,
-                                 lambda: self.closed.append(True))
+                                 lambda: self.closed.append(True),
+                                 lambda close: close())
 
     def test_openedInTime(self):
         """
@@ -219,6 +280,25 @@ class ConnectionCutTests(unittest.TestCase):
         self.assertTrue(self.cut.end())
         self.clock.advance(5)
         self.assertEqual(self.closed, [True, True])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_closedAside(self):
+        """
+        By default the cut closes the connection in a thread of its own:
+        the deadline's timer returns while the close still blocks (before,
+        the timer closed it, in the reactor thread).
+        """
+        close = BlockingClose()
+        self.addCleanup(close.released.set)
+        cut = ConnectionCut(self.clock, 5, close)
+        cut.start()
+        self.clock.advance(5)
+        self.assertTrue(close.entered.wait(WAIT))
+        self.assertFalse(close.ended)
+        self.assertIsNot(close.thread, threading.current_thread())
+        close.released.set()
+        self.assertTrue(cut.end())
+        cut.cancel()
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_endedBeforeStart(self):

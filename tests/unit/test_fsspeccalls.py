@@ -16,7 +16,8 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
-from ftpkit.shells.fsspeccalls import PooledCalls, lockFor
+from ftpkit.errors import LocalError, StorageTimedOut
+from ftpkit.shells.fsspeccalls import PooledCalls, lockFor, translateError
 
 try:
     from fsspec.spec import AbstractFileSystem
@@ -105,3 +106,35 @@ class LockForTests(unittest.TestCase):
         other = PooledCalls(pool, lockFor(second)).call(meanwhile)
         other.addCallback(self.assertTrue)
         return defer.gatherResults([other, stuckCall], consumeErrors=True)
+
+
+class TranslateTimeoutTests(unittest.TestCase):
+    """
+    A store's library giving up on an answer becomes L{StorageTimedOut}
+    (C{451 Storage did not answer in time}), not a local error.
+    """
+
+    def test_timeouts(self):
+        """
+        Python's and asyncio's timeouts, and botocore's connect and read
+        timeouts (an S3 request bounded by C{deadline=}).
+        """
+        errors = [TimeoutError(), OSError(110, "Connection timed out")]
+        try:
+            from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+        except ImportError:
+            pass
+        else:
+            errors += [ReadTimeoutError(endpoint_url="http://h"),
+                       ConnectTimeoutError(endpoint_url="http://h")]
+        for error in errors:
+            self.assertIsInstance(translateError(error), StorageTimedOut,
+                                  repr(error))
+
+    def test_otherFailures(self):
+        """
+        Other failures stay what they were.
+        """
+        translated = translateError(ValueError("x"))
+        self.assertIsInstance(translated, LocalError)
+        self.assertNotIsInstance(translated, StorageTimedOut)

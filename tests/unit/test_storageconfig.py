@@ -296,8 +296,35 @@ class SizeTests(unittest.TestCase):
 
 class DeadlineTests(unittest.TestCase):
     """
-    C{deadline=} bounds each call on an SFTP store.
+    C{deadline=} bounds each call on an SFTP store, each request on S3.
     """
+
+    def test_s3(self):
+        """
+        On S3, C{deadline=} becomes botocore's connect and read timeouts
+        and one try of each request (botocore's and s3fs's), where the
+        options do not say otherwise; without it nothing changes.
+        """
+        try:
+            import s3fs
+        except ImportError:
+            raise unittest.SkipTest("s3fs is not installed")
+        cls, root, options = resolve(parseArgument(
+            "s3://bucket/pre?deadline=7&endpoint_url=http://h"))
+        self.assertEqual(options["config_kwargs"], {
+            "connect_timeout": 7, "read_timeout": 7,
+            "retries": {"total_max_attempts": 1}})
+        self.assertTrue(issubclass(cls, s3fs.S3FileSystem))
+        self.assertEqual(cls.retries, 1)
+        self.assertNotIn("deadline", options)
+        self.assertNotEqual(s3fs.S3FileSystem.retries, 1)
+        config = parseArgument("s3://bucket/pre?deadline=7")
+        config.options["config_kwargs"] = {"read_timeout": 30}
+        self.assertEqual(resolve(config)[2]["config_kwargs"]["read_timeout"],
+                         30)
+        cls, root, options = resolve(parseArgument("s3://bucket/pre"))
+        self.assertIs(cls, s3fs.S3FileSystem)
+        self.assertNotIn("config_kwargs", options)
 
     def test_sftp(self):
         """
@@ -320,7 +347,8 @@ class DeadlineTests(unittest.TestCase):
                 ("sftp://h/?deadline=" + "9" * 5000, "not whole seconds"),
                 ("sftp://h/?deadline=86401", "from 1 to 86400"),
                 ("sftp://h/?deadline=", "deadline= needs a number of seconds"),
-                ("memory://?deadline=5", "deadline= bounds sftp:// only")):
+                ("memory://?deadline=5",
+                 "deadline= bounds sftp:// and s3:// only, not memory://")):
             e = self.assertRaises(ValueError, parseArgument, argument)
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
