@@ -8,8 +8,14 @@ Edges real clients reach, against C{python -m ftpkit} in a child process
    1.60.1: C{Failed to copy: SetModTime: 550 Permission denied}, then
    retried the whole copy). C{FEAT}, C{HELP} and C{SITE HELP} after login
    listed C{MFMT}, C{MFF} and C{SITE CHMOD}/C{UTIME} for a user whose
-   permissions grant them nowhere. A user granted them in one directory
-   only is still offered them.
+   permissions grant them nowhere, and C{OPTS REST STOR} said uploads
+   resume (WinSCP asks it) for a user granted C{append} nowhere. A user
+   granted them in one directory only is still offered them;
+ - lftp asks C{FEAT} before C{USER} only: where no user of the users
+   file may set times, it sent C{MFMT} after each upload of its C{mirror
+   -R} (each refused), C{FEAT} before login listing it;
+ - WinSCP's C{CSID} (sent where C{FEAT} lists it) got C{500}; C{SITE
+   SYMLINK} stays refused, by a decision (docs/security.rst).
 
 What held, tried by hand with the clients the brief of session 44 named
 (recorded here, not tested again): curl and lftp over C{PASV}, C{EPSV}
