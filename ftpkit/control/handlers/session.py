@@ -25,10 +25,12 @@ from ftpkit.protocol import (
     orderedlines,
     paths,
 )
-from ftpkit.protocol.access import CHANGE, AccessPolicy
+from ftpkit.protocol.access import CHANGE, AccessPolicy, grantedBy
 from ftpkit.protocol.commands import (
+    CSID_IDENTITY,
     cleanClientName,
     parseALLO,
+    parseCSID,
     parseHASHAlgorithm,
     parseLANG,
     parseMODE,
@@ -91,6 +93,16 @@ class SessionCommands:
         self.clientName = cleanClientName(argument)
         return (200, "OK")
 
+    def ftp_CSID(self, argument):
+        """
+        Note the name and version the client gives itself (Serv-U's
+        C{CSID}, which WinSCP sends where C{FEAT} lists it) as C{CLNT}
+        notes its name (L{parseCSID}), and tell the server's identity in
+        the same form (L{CSID_IDENTITY}); before login too.
+        """
+        self.clientName = parseCSID(argument)
+        return (200, CSID_IDENTITY)
+
     def ftp_LANG(self, argument):
         """
         Choose the language of replies (RFC 2640): only English is
@@ -152,7 +164,8 @@ class SessionCommands:
         """
         keyword = (command.feature or command.verb).split()[0]
         if keyword in self._unsettable():
-            if not self.knownAccess().allows(CHANGE):
+            if (not self.knownAccess().allows(CHANGE)
+                    or "MFMT" not in self._unsupported()):
                 return "you may not change what it sets"
             return "this storage cannot do it"
         if keyword in self._unsupported():
@@ -244,13 +257,16 @@ class SessionCommands:
             lists neither C{MFF} nor C{MFMT}, and whose C{SITE HELP}
             names neither C{CHMOD} nor C{UTIME}; otherwise C{modify}
             unless the shell says its storage cannot set times (its
-            C{MFMT} is left out of C{FEAT}), C{UNIX.mode} where
+            C{MFMT} is left out of C{FEAT}) or the user's permissions
+            grant it nowhere (a users file's C{set-time}:
+            L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
         settable = set()
-        if not self.knownAccess().allows(CHANGE):
+        access = self.knownAccess()
+        if not access.allows(CHANGE):
             return settable
-        if "MFMT" not in self._unsupported():
+        if access.timesGranted and "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
         if self.modeSettable():
             settable.add(factchanges.UNIX_MODE)
@@ -259,11 +275,14 @@ class SessionCommands:
     def modeSettable(self):
         """
         @return: whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
-            permissions: not under C{--no-site-chmod}, nor after login
-            with a shell that cannot (L{IFTPShellChmod}).
+            permissions: not under C{--no-site-chmod}, nor for a user
+            whose permissions grant it nowhere (a users file's
+            C{chmod}), nor after login with a shell that cannot
+            (L{IFTPShellChmod}).
         """
         shell = self.session.shell
-        return self.knownAccess().siteChmod and (
+        access = self.knownAccess()
+        return access.siteChmod and access.modesGranted and (
             shell is None or IFTPShellChmod.providedBy(shell))
 
     def knownAccess(self):
@@ -273,9 +292,11 @@ class SessionCommands:
         user is known only then), those every user of the server gets
         (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
         where the portal (the virtual host's, after C{HOST}) logs in
-        anonymous users only. A client that asks C{FEAT} before logging
-        in and keeps its answer (lftp) was offered C{MFMT}, C{MFF},
-        C{SITE CHMOD} and C{UTIME} that every login here refuses.
+        anonymous users only, and narrowed to the permissions its realm
+        grants some named user somewhere (L{grantedBy} of the realm: a
+        users file's). A client that asks C{FEAT} before logging in and
+        keeps its answer (lftp) was offered C{MFMT}, C{MFF}, C{SITE
+        CHMOD} and C{UTIME} that every login here refuses.
 
         @return: an L{AccessPolicy}.
         """
@@ -283,8 +304,11 @@ class SessionCommands:
         if session.username is not None:
             return session.access
         portal = session.portal
-        return AccessPolicy.forUser(self.config, portalAcceptsOnlyAnonymous(
-            self.factory.portal if portal is None else portal))
+        if portal is None:
+            portal = self.factory.portal
+        return AccessPolicy.forUser(
+            self.config, portalAcceptsOnlyAnonymous(portal)).granting(
+                grantedBy(getattr(portal, "realm", None)))
 
     def _unsupported(self):
         """
@@ -330,8 +354,9 @@ class SessionCommands:
         """
         Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
         C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
-        a user who may change files, on storage that writes at offsets:
-        L{uploadsWriteAtOffsets}). A refusal is
+        a user who may change files and is granted appending somewhere,
+        L{ftpkit.protocol.access.grantedBy}, on storage that writes at
+        offsets: L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -352,9 +377,11 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            if not self.knownAccess().allows(CHANGE):
+            access = self.knownAccess()
+            if not (access.allows(CHANGE) and access.resumesGranted):
                 # A resumed upload changes a file (refused to read-only
-                # and anonymous users).
+                # and anonymous users, and where a users file's
+                # permissions grant append nowhere).
                 return (501, "REST STOR: uploads do not resume for this "
                              "user")
             if not self.uploadsWriteAtOffsets():
