@@ -33,8 +33,7 @@ L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 import functools
 import time
 
-from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.threads import deferToThread
+from twisted.internet.defer import fail, succeed
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
@@ -62,6 +61,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells.digests import newDigest
 from ftpkit.shells.memorycontent import Content
 from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
+from ftpkit.shells.memoryhash import HASH_AT_ONCE, checksumRead
 from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.memorytree import (
     BYTES_PER_ENTRY,
@@ -72,53 +72,7 @@ from ftpkit.shells.memorytree import (
 )
 
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE", "BYTES_PER_ENTRY",
-           "MIN_ENTRIES"]
-
-HASH_AT_ONCE = 1 << 20
-"""The most bytes L{MemoryShell.hash} checksums in the reactor's thread;
-past it, a thread does (C{hashlib} lets go of the GIL meanwhile)."""
-
-
-def _checksum(toHash):
-    """
-    Checksum bytes: at once when they are few, else in a thread.
-
-    @param toHash: the digest object, the
-        L{ftpkit.shells.memorycontent.Content} snapshot and the range
-        to checksum in it.
-    @return: the hex digest, or a Deferred firing with it.
-    """
-    digest, content, start, end = toHash
-    if min(end, content.size) - start <= HASH_AT_ONCE:
-        return _hexdigest(digest, content, start, end)
-    return deferToThread(_hexdigest, digest, content, start, end)
-
-
-def _checksummed(result, node, budget):
-    """
-    A checksum in a thread ended: its node is read no longer.
-
-    @param result: the hex digest, or a failure.
-    @param node: the L{FileNode} checksummed.
-    @param budget: the shell's L{ftpkit.shells.memorytree.Budget}.
-    @return: C{result}.
-    """
-    node.closed(budget)
-    return result
-
-
-def _hexdigest(digest, content, start, end):
-    """
-    @param digest: the digest object.
-    @param content: a L{ftpkit.shells.memorycontent.Content} snapshot.
-    @param start: the first byte to checksum.
-    @param end: the offset past the last byte to checksum.
-    @return: the hex digest of C{digest} updated with those bytes.
-    """
-    for piece in content.pieces(start, end):
-        digest.update(piece)
-    return digest.hexdigest()
-
+           "MIN_ENTRIES", "HASH_AT_ONCE"]
 
 def _deferred(method):
     """
@@ -579,7 +533,8 @@ class MemoryShell:
 
     def hash(self, path, algorithm, start=0, end=None):
         """
-        See L{IFTPShellHash.hash}: a range of up to L{HASH_AT_ONCE} bytes
+        See L{IFTPShellHash.hash}: a range of up to
+        L{ftpkit.shells.memoryhash.HASH_AT_ONCE} bytes
         is checksummed at once, a larger one in a thread (the reactor's
         pool), so that other sessions are not held up meanwhile.
 
@@ -591,24 +546,7 @@ class MemoryShell:
             L{ftpkit.shells.digests.newDigest} lacks.
         """
         return self._toHash(path, algorithm, start, end).addCallback(
-            self._checksumReading)
-
-    def _checksumReading(self, toHash):
-        """
-        Checksum (L{_checksum}) what L{_toHash} gave, the node it reads
-        counted as read until the checksum ends.
-
-        @param toHash: the node, then what L{_checksum} takes.
-        @return: what L{_checksum} returns, a Deferred when it ran in a
-            thread.
-        """
-        node, toHash = toHash[0], toHash[1:]
-        node.opened()
-        checksum = _checksum(toHash)
-        if isinstance(checksum, Deferred):
-            return checksum.addBoth(_checksummed, node, self._budget)
-        node.closed(self._budget)
-        return checksum
+            checksumRead, self._budget)
 
     @_deferred
     def _toHash(self, path, algorithm, start, end):
