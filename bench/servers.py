@@ -67,6 +67,22 @@ def waitForListening(host, port, process, what, timeout=60.0):
     raise ServerFailed(f"{what} did not listen within {timeout:.0f} s")
 
 
+def boundElsewhere(port):
+    """
+    @param port: a TCP port on 127.0.0.1.
+    @return: whether another socket holds it: listening, or bound without
+        C{SO_REUSEADDR} (an outgoing connection's local port), so that a
+        server binding it fails with C{EADDRINUSE}.
+    """
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
 def listenerInode(port, table="/proc/net/tcp"):
     """
     @param port: a TCP port.
@@ -255,7 +271,9 @@ class Server:
         logs the benchmark's user in would pass for this one, so the
         listener answering must be this server's.
 
-        @raise PortTaken: when another process listens on C{port}.
+        @raise PortTaken: when another process listens on C{port}, or
+            the server exited because another socket held it (C{Address
+            already in use}: taken between L{freePort} and its bind).
         """
         log = os.path.join(self.workdir, f"{self.name}-{port}.log")
         with open(log, "wb") as out:
@@ -267,6 +285,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while True:
             if not instance.alive():
+                if ("already in use" in instance.logTail().lower()
+                        or boundElsewhere(port)):
+                    raise PortTaken(port)
                 raise ServerFailed(
                     f"{self.name} exited with {process.returncode}:\n"
                     + instance.logTail())

@@ -16,6 +16,14 @@ answered C{421} and logged; sessions already logged in go on. A query
 that timed out still holds its place in the connection pool's queue
 until the database answers it, so at most L{QUERIES_WAITING} may be
 unanswered: later logins get C{421} at once.
+
+What C{FEAT} offers before login (the commands of C{set-time}, C{chmod}
+and C{append} only where some user is granted them somewhere,
+L{ftpkit.protocol.access.grantedBy}) is read from the table too, by one
+query that stops at the first row granting each
+(L{PostgresUsers.granted}), answered from what it last read and read
+again in the background when that is older than L{GRANTED_FRESH}
+seconds.
 """
 
 import hashlib
@@ -28,6 +36,7 @@ from twisted.python.failure import Failure
 from ftpkit.auth.usersfile import UsersFileError, parseUser
 from ftpkit.compat.dbpool import connectionPool
 from ftpkit.errors import ServiceUnavailable
+from ftpkit.protocol.access import OFFERED_PERMISSIONS
 
 _log = Logger()
 
@@ -43,6 +52,26 @@ one: while the database stalled, each login queued a query for good, so
 that a burst of 20,000 logins held 20,000 queries, which the database
 then had to answer, stale, before any new login's (logins failed for
 5.6 s after it recovered)."""
+
+GRANTED_FRESH = 60
+"""Seconds what L{PostgresUsers.granted} read answers for before the
+next question reads the table again: a user added or changed with
+C{python -m ftpkit.pgadmin} (on any node) counts for C{FEAT} before
+login within that much (and at once after login, where the user's own
+permissions count), and a flood of C{FEAT} costs the database one query
+a minute."""
+
+GRANTED_QUERY = (
+    "SELECT offered FROM unnest(%s::text[]) AS offered WHERE EXISTS ("
+    "SELECT 1 FROM ftpkit_users"
+    " WHERE NOT read_only AND name <> 'anonymous'"
+    " AND (offered = ANY(permissions) OR EXISTS ("
+    "SELECT 1 FROM jsonb_each(directories) AS rule"
+    " WHERE jsonb_typeof(rule.value) = 'array' AND rule.value ? offered)))")
+"""Which of the permissions given some named user (not C{anonymous},
+whom the server's anonymous rules hold) that is not read-only is granted
+by default or in some directory: L{ftpkit.auth.users.grantedTo}'s rule,
+each permission's search ending at the first row that grants it."""
 
 SCHEMA = """\
 CREATE TABLE IF NOT EXISTS ftpkit_users (
@@ -120,6 +149,8 @@ class PostgresUsers:
         (L{ftpkit.shells.sharedquota.LoginMeasures}).
     @ivar waiting: queries sent and not yet answered.
     @ivar maxWaiting: how many may be, at most: L{QUERIES_WAITING}.
+    @ivar grantedRead: what L{granted} last read (C{None} before the
+        database first answered), and when its query was sent.
     """
 
     generation = 0
@@ -149,6 +180,42 @@ class PostgresUsers:
         self.pool = pool if pool is not None else connectionPool(
             "psycopg", dsn, cp_min=1, cp_max=4, cp_reconnect=True,
             cp_noisy=False)
+        self.grantedRead = (None, None)
+        self._readingGranted = False
+
+    def granted(self):
+        """
+        Which of L{OFFERED_PERMISSIONS} some named user that is not
+        read-only is granted somewhere (L{GRANTED_QUERY}), as last read;
+        read again in the background (L{GRANTED_FRESH}) when that is
+        older, or never was, and no such read is under way.
+
+        @return: a C{frozenset}: L{OFFERED_PERMISSIONS} until the
+            database first answered (or while it cannot).
+        """
+        granted, sent = self.grantedRead
+        now = self.clock.seconds()
+        if (not self._readingGranted and self.waiting < self.maxWaiting
+                and (sent is None or now - sent >= GRANTED_FRESH)):
+            self._readingGranted = True
+            self.grantedRead = (granted, now)
+            self.waiting += 1
+            query = self.pool.runQuery(GRANTED_QUERY,
+                                       (sorted(OFFERED_PERMISSIONS),))
+            query.addBoth(self._answered)
+            query.addCallbacks(self._grantedFound, self._grantedFailed)
+        return OFFERED_PERMISSIONS if granted is None else granted
+
+    def _grantedFound(self, rows):
+        self._readingGranted = False
+        self.grantedRead = (OFFERED_PERMISSIONS & frozenset(
+            row[0] for row in rows), self.grantedRead[1])
+
+    def _grantedFailed(self, failure):
+        self._readingGranted = False
+        why = " ".join(failure.getErrorMessage().split())
+        _log.warn("PostgreSQL permissions granted not read: {why}",
+                  why=why or failure.type.__name__)
 
     def get(self, name):
         """

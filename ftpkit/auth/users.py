@@ -366,12 +366,17 @@ class UsersRealm:
         Which of L{ftpkit.protocol.access.OFFERED_PERMISSIONS} some named
         user of a users file may use somewhere (L{grantedTo}), for what
         C{FEAT} offers before login (L{ftpkit.protocol.access.grantedBy});
-        all of them for a database that does not hold its users (a
-        PostgreSQL one), or under C{--read-only}.
+        a database that does not hold its users asked (its C{granted}: a
+        PostgreSQL one's, L{ftpkit.auth.pgusers.PostgresUsers.granted}),
+        or all of them if it cannot tell; all of them under
+        C{--read-only}.
         """
-        users = getattr(self.database, "users", None)
-        if users is None or self._readOnly:
+        if self._readOnly:
             return OFFERED_PERMISSIONS
+        users = getattr(self.database, "users", None)
+        if users is None:
+            granted = getattr(self.database, "granted", None)
+            return OFFERED_PERMISSIONS if granted is None else granted()
         generation = self.database.generation
         if self._granted is None or self._granted[0] != generation:
             self._granted = (generation, grantedTo(users))

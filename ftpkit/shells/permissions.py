@@ -376,12 +376,20 @@ class PermissionShell(ShellWrapper):
     def hash(self, path, algorithm, start=0, end=None):
         """
         See L{IFTPShellHash.hash}: needs C{read} (only provided when the
-        wrapped shell provides it).
+        wrapped shell provides it). With a quota, the file counts until
+        the checksum ends, as a download's does, even once no longer in
+        place (L{ftpkit.shells.quotareads}).
         """
         path = self._guarded(path, self._allows("read"))
-        return self._checked(
-            self._allows("read"), [path],
-            lambda: self._shell.hash(path, algorithm, start, end))
+
+        def hashing():
+            return self._shell.hash(path, algorithm, start, end)
+
+        def counted():
+            return self._account.hashing(path, hashing)
+
+        return self._checked(self._allows("read"), [path],
+                             hashing if self._account is None else counted)
 
     @defer.inlineCallbacks
     def makeDirectory(self, path):

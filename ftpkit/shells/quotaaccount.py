@@ -12,7 +12,9 @@ that lengthens the keys reserves the bytes it adds before anything is
 renamed, as an upload reserves its bytes, so that two sessions renaming
 at once cannot both pass; an upload counts its bytes as they come
 (L{ftpkit.shells.quotauploads}); a download holds its file's bytes until
-it is closed (L{ftpkit.shells.quotareads}).
+it is closed (L{ftpkit.shells.quotareads}), and a checksum (C{HASH},
+C{XMD5}...) until it ends: a disk's checksum reads the file open in a
+thread, and an unlinked file open keeps its blocks.
 
 Where the shell it counts for keeps cut uploads that may be dropped for
 room (an fsspec realm's, L{ftpkit.shells.keptregistry}), what does not
@@ -102,6 +104,24 @@ class QuotaAccount:
         size = offset + (readFile.size or 0)
         reads = self._usage.reads
         return ReleasingReadFile(readFile, reads.opened(self._at(path), size))
+
+    @defer.inlineCallbacks
+    def hashing(self, path, hashing):
+        """
+        @param path: the path of a file to checksum.
+        @param hashing: called with no argument, starts the checksum and
+            returns a Deferred.
+        @return: a Deferred firing with what C{hashing}'s does, the file
+            counted as a download's (L{reading}) until then, even once no
+            longer in place.
+        """
+        info = yield statOrNone(self._shell, path)
+        closed = self._usage.reads.opened(
+            self._at(path), 0 if info is None else info.size or 0)
+        try:
+            return (yield hashing())
+        finally:
+            closed()
 
     @defer.inlineCallbacks
     def makingDirectory(self, path, making):

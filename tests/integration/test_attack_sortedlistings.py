@@ -78,26 +78,44 @@ class SortBudgetTests(LoopbackServerMixin, unittest.TestCase):
         return ftp, data, first.decode("ascii").split()[-1]
 
     @defer.inlineCallbacks
-    def test_heldSortsBounded(self):
+    def heldSortsBounded(self, command, prefix=""):
         """
-        Two sessions each hold a 1,000-entry C{LIST -t} unread; with the
-        server's budget spent, a third session's C{LIST -t} comes in name
-        order. Once the two are gone, the entries they held are given
-        back, and C{LIST -t} is sorted again.
+        Two sessions each hold a 1,000-entry C{command} (sorted by time)
+        unread; with the server's budget spent, a third session's comes
+        in name order. Once the two are gone, the entries they held are
+        given back, and C{command} is sorted again.
+
+        @param command: C{LIST -t d} or C{NLST -t d}.
+        @param prefix: what the listing's names start with.
         """
         holders = []
         for _ in range(2):
-            holder = yield self.inThread(self.startListing, "LIST -t d")
-            self.assertEqual(holder[2], nameOf(ENTRIES - 1))
+            holder = yield self.inThread(self.startListing, command)
+            self.assertEqual(holder[2], prefix + nameOf(ENTRIES - 1))
             holders.append(holder)
-        _, data, first = yield self.inThread(self.startListing, "LIST -t d")
+        _, data, first = yield self.inThread(self.startListing, command)
         data.close()
-        self.assertEqual(first, nameOf(0))
+        self.assertEqual(first, prefix + nameOf(0))
         self.assertEqual(self.budget.free, BUDGET - 2 * ENTRIES)
         for ftp, data, _ in holders:
             data.close()
             ftp.close()
         self.assertTrue((yield waitFor(lambda: self.budget.free == BUDGET,
                                        timeout=30)))
-        _, data, first = yield self.inThread(self.startListing, "LIST -t d")
-        self.assertEqual(first, nameOf(ENTRIES - 1))
+        _, data, first = yield self.inThread(self.startListing, command)
+        self.assertEqual(first, prefix + nameOf(ENTRIES - 1))
+
+    def test_heldSortsBounded(self):
+        """
+        C{LIST -t}'s sorted records count against the budget until sent
+        (L{heldSortsBounded}).
+        """
+        return self.heldSortsBounded("LIST -t d")
+
+    def test_heldNamesBounded(self):
+        """
+        C{NLST -t}'s sorted names count against the budget until sent, as
+        C{LIST -t}'s records do (L{heldSortsBounded}); they were given
+        back once sorted, before a name was sent.
+        """
+        return self.heldSortsBounded("NLST -t d", "d/")

@@ -63,12 +63,13 @@ class TakenPortTests(unittest.TestCase):
 
     timeout = 60
 
-    def test_anotherPort(self):
+    def startBeside(self, taken):
         """
-        The server is started again on another port, and the instance
-        is the one on that port.
+        Start a server whose first port is C{taken}'s.
+
+        @param taken: a socket holding a port.
+        @return: the L{servers.Instance} started.
         """
-        taken = listening()
         self.addCleanup(taken.close)
         ports = [taken.getsockname()[1]]
         free = servers.freePort
@@ -81,3 +82,33 @@ class TakenPortTests(unittest.TestCase):
         self.assertTrue(holdsSocket(instance.tree.pids(),
                                     listenerInode(instance.port)))
         instance.client().quit()
+        return instance
+
+    def test_anotherPort(self):
+        """
+        The server is started again on another port, and the instance
+        is the one on that port.
+        """
+        self.startBeside(listening())
+
+    def test_bindFailed(self):
+        """
+        A server that exits because its port was taken (C{Address already
+        in use}: bound by another socket, which does not listen, between
+        L{servers.freePort} and the server's bind) is started again on
+        another port, not reported as failed.
+        """
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        self.startBeside(taken)
+
+    def test_boundElsewhere(self):
+        """
+        L{servers.boundElsewhere} tells a port another socket holds from
+        a free one.
+        """
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        self.assertTrue(servers.boundElsewhere(taken.getsockname()[1]))
+        self.assertFalse(servers.boundElsewhere(servers.freePort()))

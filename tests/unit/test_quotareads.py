@@ -5,6 +5,7 @@ closed, as the storage still holds it (an unlinked file open on disk, the
 object a download of fsspec's C{memory://} keeps).
 """
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import QuotaExceeded
@@ -110,6 +111,22 @@ class PermissionShellReadsTests(unittest.TestCase):
         self.failureResultOf(self.write("g", b"x"), QuotaExceeded)
         reading.close()
         self.successResultOf(self.write("g", b"x"))
+
+    def test_hashedThenRemoved(self):
+        """
+        A file removed while a checksum still reads it (a disk's, in a
+        thread, holds it open) counts until the checksum ends, as one a
+        download reads does.
+        """
+        self.successResultOf(self.write("f", b"o" * 6))
+        checksum = defer.Deferred()
+        self.patch(self.shell._shell, "hash", lambda *args: checksum)
+        hashing = self.shell.hash(("f",), "sha256")
+        self.successResultOf(self.shell.removeFile(("f",)))
+        self.failureResultOf(self.write("g", b"x" * 5), QuotaExceeded)
+        checksum.callback("digest")
+        self.assertEqual(self.successResultOf(hashing), "digest")
+        self.successResultOf(self.write("g", b"x" * 5))
 
     def test_readToTheEnd(self):
         """

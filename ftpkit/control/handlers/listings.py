@@ -236,25 +236,31 @@ class ListingCommands:
 
         @param entries: as for L{_sendOrdered}.
         @param letters: the command's option letters.
-        @return: the names, in that order; C{None} when the directory
-            has more entries than the budget had left.
+        @return: the names, in that order, and how many entries of the
+            budget they hold (to be given back once sent, as
+            L{_sendOrdered} holds its records until sent); C{(None, 0)}
+            when the directory has more entries than the budget had left.
         """
         if not IDirectoryListing.providedBy(entries):
-            return [name for name, _ in listingorder.ordered(entries,
-                                                               letters)]
+            return [name for name, _ in listingorder.ordered(
+                entries, letters)], 0
         budget = self.factory.sortBudget
         held = budget.take(listingorder.SORT_LIMIT)
+        kept = 0
         try:
             if IStatListing.providedBy(entries):
                 read = await self.whileOpening(readFormatted(
                     entries, orderedlines.SortingFormat(time.time()), held))
-                return None if read is None else orderedlines.recordNames(
+                names = None if read is None else orderedlines.recordNames(
                     orderedlines.sortedRecords(read, letters))
-            read = await self.whileOpening(readListing(entries, held))
-            return None if read is None else [
-                name for name, _ in listingorder.ordered(read, letters)]
+            else:
+                read = await self.whileOpening(readListing(entries, held))
+                names = None if read is None else [
+                    name for name, _ in listingorder.ordered(read, letters)]
+            kept = 0 if names is None else len(names)
+            return names, kept
         finally:
-            budget.give(held)
+            budget.give(held - kept)
 
     async def ftp_NLST(self, argument):
         """
@@ -262,7 +268,9 @@ class ListingCommands:
         after the directory as the client named it (C{NLST sub} sends
         C{sub/a.txt}, L{listing.nameListPrefix}); a file's path as the
         client named it. With C{-t} or C{-r}, in that order
-        (L{listingorder}: L{_orderedNames}), as C{LIST} sends them.
+        (L{listingorder}: L{_orderedNames}), as C{LIST} sends them, the
+        names held within the process's L{listingorder.SortBudget} until
+        sent.
         """
         self._takeOffset()
         # Split once: whether the options ask for a recursive or an
@@ -278,15 +286,29 @@ class ListingCommands:
             namesOnly=not recursive and not ordered,
             format=orderedlines.SortingFormat(time.time())
             if ordered else None))
-        inOrder = False
-        if ordered and listed.isDirectory:
-            names = await self._orderedNames(listed.entries, split[0])
-            if names is None:
-                # Too many to sort: listed again, in name order.
-                listed = await self.whileOpening(find(namesOnly=True))
-            else:
-                listed = dataclasses.replace(listed, entries=names)
-                inOrder = True
+        if not (ordered and listed.isDirectory):
+            return await self._sendNames(listed, recursive, False)
+        names, held = await self._orderedNames(listed.entries, split[0])
+        if names is None:
+            # Too many to sort: listed again, in name order.
+            listed = await self.whileOpening(find(namesOnly=True))
+            return await self._sendNames(listed, recursive, False)
+        try:
+            return await self._sendNames(
+                dataclasses.replace(listed, entries=names), recursive, True)
+        finally:
+            self.factory.sortBudget.give(held)
+
+    async def _sendNames(self, listed, recursive, inOrder):
+        """
+        Send what L{ftp_NLST} found.
+
+        @param listed: the L{ftpkit.control.handlers.listed.Listed} path.
+        @param recursive: whether the options ask for C{-R}.
+        @param inOrder: whether C{listed.entries} are names already in
+            the order to send them in (L{_orderedNames}).
+        @return: the final reply.
+        """
         description = "NLST " + paths.toText(listed.path)
         entries = listed.entries
         if self._walked(listed):
