@@ -63,12 +63,7 @@ from ftpkit.protocol.access import OFFERED_PERMISSIONS, grantedBy
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
-from ftpkit.shells.pathlookups import (
-    ownSizeOf,
-    ownStatOrNone,
-    sizeOf,
-    statOrNone,
-)
+from ftpkit.shells.pathlookups import ownSizeOf, ownStatOrNone, sizeOf, statOrNone
 from ftpkit.shells.permissiontable import (  # noqa: F401 (importable from here)
     PERMISSIONS,
     PermissionTable,
