@@ -365,3 +365,48 @@ class VirtualHostsPageTests(unittest.TestCase):
         for directory in ("default", "example"):
             self.assertTrue(os.path.isfile(os.path.join(
                 base, "srv", "ftp", directory, "alice", "up.txt")), directory)
+
+
+class ReadmeUsersTests(unittest.TestCase):
+    """
+    README's virtual users with hashed passwords, quotas and permissions.
+    """
+
+    def test_commandsAsWritten(self):
+        """
+        README's C{python -m ftpkit.passwd} command (asking the password
+        twice), its paths moved, writes alice with the home, quotas and
+        permissions it names, and its C{twistd} command serves her home:
+        she logs in with that password and her upload lands in
+        C{/srv/ftp/alice}.
+        """
+        with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        block = re.search(r"Virtual users with hashed passwords.*?```sh\n"
+                          r"(.*?)```", text, re.DOTALL).group(1)
+        passwd, twistd = block.replace("\\\n", " ").strip().splitlines()
+        base = scratchDirectory(self)
+        os.makedirs(os.path.join(base, "srv", "ftp"))
+        os.makedirs(os.path.join(base, "etc", "ftpkit"))
+        moved = re.sub(r"(?<![\w.])/(srv|etc)\b", base + r"/\1", passwd)
+        done = runShell(moved, base, stdin="pw1\npw1\n")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        users = os.path.join(base, "etc", "ftpkit", "users.toml")
+        with open(users, encoding="utf-8") as f:
+            written = f.read()
+        for line in ['home = "alice"', "quota = 1000000000",
+                     "quota-files = 100000", '"set-time"']:
+            self.assertIn(line, written)
+        words = re.sub(r"(?<![\w.])/(srv|etc)\b", base + r"/\1",
+                       twistd).split()
+        server = ServerProcess(self, words[words.index("ftpkit") + 1:],
+                               twistd=True)
+        server.waitForGreeting()
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(client.close)
+        client.login("alice", "pw1")
+        client.storbinary("STOR up.txt", io.BytesIO(b"x"))
+        client.quit()
+        self.assertTrue(os.path.isfile(
+            os.path.join(base, "srv", "ftp", "alice", "up.txt")))
