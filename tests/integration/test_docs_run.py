@@ -229,7 +229,9 @@ class TLSPageTests(unittest.TestCase):
         The page's C{openssl req} makes C{key.pem} and C{cert.pem} that
         C{--tls-cert} and C{--tls-key} take, and the page's C{curl
         --ssl-reqd -k} (explicit FTPS) and C{curl -k ftps://} (an
-        C{ssl:} listener of those files, implicit FTPS) download a file.
+        C{ssl:} listener of those files, implicit FTPS) download a file;
+        so does its C{lftp} line, and its C{openssl s_client} line reads
+        the certificate's end date (L{runLftpAndEndDate}).
         """
         needProgram("openssl")
         needProgram("curl")
@@ -260,7 +262,8 @@ class TLSPageTests(unittest.TestCase):
                          "the explicit server")
         implicit.waitFor(lambda: "listening on" in implicit.log(),
                          "the implicit server")
-        trying = literalBlockAfter(text, "Trying it")
+        trying = "\n".join(literalBlockAfter(text, "Trying it")).replace(
+            "\\\n", " ").splitlines()
         commands = [line for line in trying if line.startswith("curl ")]
         self.assertEqual(len(commands), 2, trying)
         for command, server in zip(commands, [explicit, implicit]):
@@ -269,6 +272,35 @@ class TLSPageTests(unittest.TestCase):
             done = runShell(command, base)
             self.assertEqual((done.returncode, done.stdout),
                              (0, "the file\n"), (command, done.stderr))
+        self.runLftpAndEndDate(text, trying, explicit, base)
+
+    def runLftpAndEndDate(self, text, trying, server, base):
+        """
+        Run the page's C{lftp} line (where lftp is installed), which then
+        reads C{cat file.txt} from its input, and its C{openssl s_client}
+        line reading the end date of the certificate C{server} offers.
+
+        @param text: the page.
+        @param trying: the lines of its "Trying it" block.
+        @param server: the explicit FTPS server.
+        @param base: the directory to run them in.
+        """
+        address = f"127.0.0.1:{server.port}"
+        enddate = re.search(r"^    (openssl s_client -starttls ftp .*)\\\n"
+                            r" +(\| openssl x509 .*)$", text,
+                            re.MULTILINE).group(1, 2)
+        enddate = " ".join(enddate)
+        done = runShell(enddate.replace("ftp.example.com:21", address), base)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(done.stdout.startswith("notAfter="), done.stdout)
+        if shutil.which("lftp") is None:
+            return
+        lftp = [line for line in trying if line.startswith("lftp ")]
+        self.assertEqual(len(lftp), 1, trying)
+        done = runShell(lftp[0].replace("localhost:2121", address), base,
+                        stdin="cat file.txt\nquit\n")
+        self.assertEqual((done.returncode, done.stdout), (0, "the file\n"),
+                         done.stderr)
 
 
 class QuickstartServeTests(unittest.TestCase):
