@@ -442,3 +442,40 @@ class ReadmeUsersTests(unittest.TestCase):
         client.quit()
         self.assertTrue(os.path.isfile(
             os.path.join(base, "srv", "ftp", "alice", "up.txt")))
+
+
+class ScaleOutPageTests(unittest.TestCase):
+    """
+    C{docs/scale-out.rst}'s C{haproxy.cfg}.
+    """
+
+    def test_configOfTheTests(self):
+        """
+        The page's C{haproxy.cfg}, "the one of the test", is what
+        C{bench.balancer.haproxyConfig} writes for the tests (but its
+        C{global} section), with the page's addresses; and HAProxy, where
+        installed, finds it valid.
+        """
+        from bench.balancer import haproxyConfig
+
+        page = "\n".join(
+            line for line in
+            literalBlockAfter(readPage("scale-out.rst"), "The layout"))
+        written = haproxyConfig(
+            21, [("10.0.0.2", 2121), ("10.0.0.3", 2121)],
+            [(30000, 30099), (30100, 30199)])
+        written = written[written.index("defaults\n"):].replace(
+            "127.0.0.1", "198.51.100.10")
+        self.assertEqual(page + "\n",
+                         "\n".join(line.strip()
+                                   for line in written.splitlines()) + "\n")
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not os.access(haproxy, os.X_OK):
+            return
+        base = scratchDirectory(self)
+        config = os.path.join(base, "haproxy.cfg")
+        with open(config, "w") as f:
+            f.write(written)
+        done = subprocess.run([haproxy, "-c", "-f", config],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
