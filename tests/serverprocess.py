@@ -74,6 +74,23 @@ def childrenOf(pid):
     return children
 
 
+def waitInReactors(pid):
+    """
+    @param pid: a server's process id.
+    @return: whether its main thread and each of its children's (the
+        workers of C{--workers}) sleeps in C{epoll_wait}, every reactor
+        idle (from C{/proc/PID/wchan}).
+    """
+    try:
+        for each in [pid, *childrenOf(pid)]:
+            with open(f"/proc/{each}/wchan") as f:
+                if f.read() not in ("do_epoll_wait", "ep_poll"):
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 def listeningInodes(port):
     """
     @param port: a TCP port.

@@ -1,8 +1,9 @@
 """
 L{PumpingProducer}, the pause and resume of every push producer that
-writes in one method; L{BytesProducer}: a push producer writing bytes
-already in memory; and L{ConsumerFilter}, the base of consumers that pass
-bytes on to another.
+writes in one method; L{TransferProducer}: its start and stop where a
+L{Deferred} reports the transfer; L{BytesProducer}: a push producer
+writing bytes already in memory; and L{ConsumerFilter}, the base of
+consumers that pass bytes on to another.
 """
 
 from twisted.internet.defer import Deferred
@@ -40,17 +41,57 @@ class PumpingProducer:
         self._pump()
 
 
-class BytesProducer(PumpingProducer):
+class TransferProducer(PumpingProducer):
+    """
+    A L{PumpingProducer} that reports its transfer: L{start} registers it
+    on C{_consumer} (set by the subclass) and returns a L{Deferred} held in
+    C{_deferred} until the subclass fires it; L{stopProducing} makes that
+    L{Deferred} fail with L{ConnectionLost} and leaves the consumer alone
+    (whoever stopped the producer is tearing the consumer down). A
+    subclass defines C{_pump}, and C{_dropped} where it holds something to
+    let go of when stopped.
+    """
+
+    _deferred = None
+
+    def start(self):
+        """
+        Register on the consumer as a streaming producer and start.
+
+        @return: a L{Deferred} firing with the number of bytes sent once
+            all of them were written and the producer was unregistered.
+        """
+        self._deferred = Deferred()
+        result = self._deferred
+        self._consumer.registerProducer(self, True)
+        self._pump()
+        return result
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}: the L{Deferred} of L{start}
+        fails with L{ConnectionLost}.
+        """
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            self._dropped()
+            deferred.errback(ConnectionLost("The consumer stopped the transfer"))
+
+    def _dropped(self):
+        """
+        Let go of what the transfer held when it is stopped: nothing here.
+        """
+
+
+class BytesProducer(TransferProducer):
     """
     A push producer writing a buffer to a consumer, L{CHUNK_SIZE} bytes
     at a time, for as long as it is not paused.
 
     A consumer may call L{pauseProducing}, L{resumeProducing} or
     L{stopProducing} from inside its C{write}; the producer never loops
-    re-entrantly. L{stopProducing} makes the L{Deferred} of L{start} fail
-    with L{ConnectionLost}, and then the producer leaves the consumer
-    alone: whoever stopped it is tearing the consumer down (this is what
-    L{twisted.protocols.basic.FileSender} does too).
+    re-entrantly. L{stopProducing} is L{TransferProducer}'s, which leaves
+    the consumer alone as L{twisted.protocols.basic.FileSender} does.
 
     @ivar sent: the number of bytes written so far.
     """
@@ -63,21 +104,7 @@ class BytesProducer(PumpingProducer):
         self._data = memoryview(data)
         self._consumer = consumer
         self._producing = False
-        self._deferred = None
         self.sent = 0
-
-    def start(self):
-        """
-        Register on the consumer as a streaming producer and start writing.
-
-        @return: a L{Deferred} firing with the number of bytes sent once
-            all of them were written and the producer was unregistered.
-        """
-        self._deferred = Deferred()
-        result = self._deferred
-        self._consumer.registerProducer(self, True)
-        self._pump()
-        return result
 
     def _pump(self):
         """
@@ -104,14 +131,6 @@ class BytesProducer(PumpingProducer):
         deferred, self._deferred = self._deferred, None
         self._consumer.unregisterProducer()
         deferred.callback(self.sent)
-
-    def stopProducing(self):
-        """
-        Give up: the L{Deferred} of L{start} fails with L{ConnectionLost}.
-        """
-        if self._deferred is not None:
-            deferred, self._deferred = self._deferred, None
-            deferred.errback(ConnectionLost("The consumer stopped the transfer"))
 
 
 @implementer(IConsumer)

@@ -8,9 +8,9 @@ L{ftpkit.embedding.logObserver}.
 
 Through C{twisted.logger}, each line is a log event of some twenty keys
 built from the event, handed to the publisher, to the file observer and
-to its formatter, which reads the keys back to make the text: about
-50,000 instructions, a tenth of a 16 KiB download (C{docs/benchmark.rst},
-C{bench-logline-29}). Here the text is one function of the event,
+to its formatter, which reads the keys back to make the text: a
+visible share of a small download's work (C{docs/benchmark.rst},
+C{bench-logline-29}, has the count). Here the text is one function of the event,
 compiled once per kind from that kind's log format (L{compileLine}), and
 the line is put together and written by the text observer itself
 (L{TextFileLogObserver.writeText}): the same bytes.

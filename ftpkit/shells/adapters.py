@@ -23,13 +23,12 @@ C{IWriteFile(randomFile)} adapt as well.
 from collections import deque
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
-from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IConsumer
 from twisted.python.components import registerAdapter
 from twisted.python.failure import Failure
 from zope.interface import alsoProvides, implementer
 
-from ftpkit.data.producers import PumpingProducer
+from ftpkit.data.producers import TransferProducer
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
     IDiscardableWriteFile,
@@ -166,15 +165,13 @@ class _Read:
     result = None
 
 
-class _ReadProducer(PumpingProducer):
+class _ReadProducer(TransferProducer):
     """
     A push producer sending a random file to a consumer, up to
     L{READ_AHEAD} reads ahead of it.
 
     Chunks are written in order, never while paused. A read that gives
-    fewer bytes than asked for ends the file. L{stopProducing} makes the
-    L{Deferred} of L{start} fail with L{ConnectionLost}, and leaves the
-    consumer alone (whoever stopped it is tearing it down).
+    fewer bytes than asked for ends the file.
     """
 
     def __init__(self, readFile, consumer):
@@ -190,21 +187,7 @@ class _ReadProducer(PumpingProducer):
         self._atEnd = False
         self._pumping = False
         self._again = False
-        self._done = None
         self._sent = 0
-
-    def start(self):
-        """
-        Register on the consumer as a streaming producer and start.
-
-        @return: a L{Deferred} firing with the number of bytes sent once
-            all were written and the producer was unregistered.
-        """
-        self._done = Deferred()
-        done = self._done
-        self._consumer.registerProducer(self, True)
-        self._pump()
-        return done
 
     def _pump(self):
         """
@@ -218,7 +201,7 @@ class _ReadProducer(PumpingProducer):
         self._pumping = True
         try:
             self._again = True
-            while self._again and self._done is not None:
+            while self._again and self._deferred is not None:
                 self._again = False
                 self._writeReady()
                 self._askMore()
@@ -227,7 +210,7 @@ class _ReadProducer(PumpingProducer):
 
     def _writeReady(self):
         while (self._reads and self._reads[0].result is not None
-               and not self._paused and self._done is not None):
+               and not self._paused and self._deferred is not None):
             chunk = self._reads.popleft().result
             if isinstance(chunk, Failure):
                 self._finish(chunk)
@@ -238,11 +221,11 @@ class _ReadProducer(PumpingProducer):
             if chunk.data:
                 self._sent += len(chunk.data)
                 self._consumer.write(chunk.data)
-        if self._atEnd and not self._reads and self._done is not None:
+        if self._atEnd and not self._reads and self._deferred is not None:
             self._finish(self._sent)
 
     def _askMore(self):
-        while (self._done is not None and not self._paused
+        while (self._deferred is not None and not self._paused
                and not self._atEnd and len(self._reads) < READ_AHEAD):
             length = READ_SIZE
             if self._remaining is not None:
@@ -268,20 +251,16 @@ class _ReadProducer(PumpingProducer):
         """
         Unregister and fire the L{Deferred} of L{start} with C{outcome}.
         """
-        done, self._done = self._done, None
+        deferred, self._deferred = self._deferred, None
         self._reads.clear()
         self._consumer.unregisterProducer()
-        done.callback(outcome)
+        deferred.callback(outcome)
 
-    def stopProducing(self):
+    def _dropped(self):
         """
-        See L{IPushProducer.stopProducing}: the L{Deferred} of L{start}
-        fails with L{ConnectionLost}.
+        Stopped: drop the reads in flight.
         """
-        done, self._done = self._done, None
-        if done is not None:
-            self._reads.clear()
-            done.errback(ConnectionLost("The consumer stopped the transfer"))
+        self._reads.clear()
 
 
 class _Chunk:

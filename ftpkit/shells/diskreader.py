@@ -7,11 +7,10 @@ server may move the bytes inside the kernel instead.
 
 import os
 
-from twisted.internet.defer import Deferred, fail
-from twisted.internet.error import ConnectionLost
+from twisted.internet.defer import fail
 from zope.interface import implementer
 
-from ftpkit.data.producers import PumpingProducer
+from ftpkit.data.producers import TransferProducer
 from ftpkit.errors import LocalError
 from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import IDescriptorFile, IReadFile
@@ -104,7 +103,7 @@ class FileReader:
             os.close(fd)
 
 
-class _ThreadedFileProducer(PumpingProducer):
+class _ThreadedFileProducer(TransferProducer):
     """
     A push producer reading a file in worker threads.
 
@@ -132,19 +131,6 @@ class _ThreadedFileProducer(PumpingProducer):
         self._sent = 0
         self._ready = None
         self._reading = False
-        self._deferred = None
-
-    def start(self):
-        """
-        Register on the consumer and start sending.
-
-        @return: a L{Deferred} firing with the number of bytes sent.
-        """
-        self._deferred = Deferred()
-        result = self._deferred
-        self._consumer.registerProducer(self, True)
-        self._pump()
-        return result
 
     def _pump(self):
         """
@@ -199,11 +185,8 @@ class _ThreadedFileProducer(PumpingProducer):
             self._consumer.unregisterProducer()
             deferred.errback(failure)
 
-    def stopProducing(self):
+    def _dropped(self):
         """
-        Give up: the L{Deferred} of L{start} fails with L{ConnectionLost}.
+        Stopped: drop the chunk read ahead.
         """
         self._ready = None
-        if self._deferred is not None:
-            deferred, self._deferred = self._deferred, None
-            deferred.errback(ConnectionLost("The consumer stopped the transfer"))

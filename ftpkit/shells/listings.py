@@ -192,6 +192,9 @@ class FilteredListing:
         """
         self._listing = listing
         self._keep = keep
+        # What the listings' cache watches stays so through a filter
+        # (ftpkit.shells.cachedlistings.CachingListing.watched).
+        self.watched = pure and getattr(listing, "watched", False)
         if pure and IStatListing.providedBy(listing):
             alsoProvides(self, IStatListing)
         if pure and INameListing.providedBy(listing):
@@ -239,6 +242,24 @@ class FilteredListing:
         self._listing.close()
 
 
+def forwardedCacheStamp(self):
+    """
+    See L{ftpkit.protocol.listing.ListFormat.cacheStamp}: that of the
+    format C{self._format} a format wraps and formats with; the class of
+    a wrapping format names it as its C{cacheStamp}, so that it stands
+    beside its C{stats} as L{cacheKeyOf} asks.
+    """
+    return self._format.cacheStamp()
+
+
+def forwardedLinesKept(self, stamp, mtimes):
+    """
+    See L{ftpkit.protocol.listing.ListFormat.linesKept}: that of the
+    format C{self._format} a format wraps (as L{forwardedCacheStamp}).
+    """
+    return self._format.linesKept(stamp, mtimes)
+
+
 class _FilteredFormat:
     """
     A listing format (L{ftpkit.protocol.listing.ListFormat} and its
@@ -266,17 +287,8 @@ class _FilteredFormat:
             return None
         return ("filtered", own, inner)
 
-    def cacheStamp(self):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.cacheStamp}.
-        """
-        return self._format.cacheStamp()
-
-    def linesKept(self, stamp, mtimes):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.linesKept}.
-        """
-        return self._format.linesKept(stamp, mtimes)
+    cacheStamp = forwardedCacheStamp
+    linesKept = forwardedLinesKept
 
     def stats(self, batch, owner, group):
         """
@@ -418,16 +430,20 @@ class MatchedEntries(_PickedListing):
 class StartedListing:
     """
     A listing of which a first batch was read already (to learn whether
-    it had any entry), given again first.
+    it had any entry), given again first: a batch of entries, or the
+    bytes of a batch formatted where it was read (L{IStatListing},
+    provided then), given again to the same format.
     """
 
     def __init__(self, first, listing):
         """
-        @param first: the batch read.
+        @param first: the batch read: entries, or C{bytes} formatted.
         @param listing: the L{IDirectoryListing} it was read from.
         """
         self._first = first
         self._listing = listing
+        if type(first) is bytes:
+            alsoProvides(self, IStatListing)
 
     def nextBatch(self):
         """
@@ -437,6 +453,16 @@ class StartedListing:
         if first is not None:
             return succeed(first)
         return self._listing.nextBatch()
+
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch} (provided when the first
+        batch was formatted).
+        """
+        first, self._first = self._first, None
+        if first is not None:
+            return succeed(first)
+        return self._listing.nextFormattedBatch(format)
 
     def close(self):
         """

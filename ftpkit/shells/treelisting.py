@@ -38,6 +38,8 @@ from ftpkit.protocol.listingtree import (
 from ftpkit.shells.listings import (
     WholeListing,
     cacheKeyOf,
+    forwardedCacheStamp,
+    forwardedLinesKept,
     linesReader,
     openListing,
 )
@@ -90,17 +92,8 @@ class WalkFormat:
         """
         return cacheKeyOf(self._format, "stats")
 
-    def cacheStamp(self):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.cacheStamp}.
-        """
-        return self._format.cacheStamp()
-
-    def linesKept(self, stamp, mtimes):
-        """
-        See L{ftpkit.protocol.listing.ListFormat.linesKept}.
-        """
-        return self._format.linesKept(stamp, mtimes)
+    cacheStamp = forwardedCacheStamp
+    linesKept = forwardedLinesKept
 
 
 class _Directory:

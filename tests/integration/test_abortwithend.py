@@ -16,14 +16,15 @@ import ftplib
 import os
 import signal
 import socket
-import time
 
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from tests.integration.test_stalefd import _stopped, _waitUntil
+from tests.integration.test_stalefd import _stopped
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
+from tests.tcptable import delivered, peerClosedBy, readByPeer
 from tests.tlssupport import Certificates, clientContext
 
 
@@ -80,14 +81,17 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
             ftp.voidcmd("TYPE " + mode)
             data = ftp.transfercmd("STOR up.bin")
             data.sendall(b"x" * (16 << 10))
-            time.sleep(0.2)
+            self.assertTrue(waitUntil(lambda: readByPeer(data)))
             self.server.signal(signal.SIGSTOP)
             try:
-                self.assertTrue(_waitUntil(
+                self.assertTrue(waitUntil(
                     lambda: _stopped(self.server.process.pid)))
+                dataClosed = peerClosedBy(data)
                 data.close()
                 abort(ftp.sock)
-                time.sleep(0.2)
+                # Both in the stopped server's kernel before it goes on.
+                self.assertTrue(waitUntil(
+                    lambda: dataClosed() and delivered(ftp.sock)))
             finally:
                 self.server.signal(signal.SIGCONT)
             replies = (ftp.getline()[:3], ftp.getline()[:3])

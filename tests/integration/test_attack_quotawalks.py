@@ -11,7 +11,6 @@ counted now, and the home is walked once.
 import ftplib
 import io
 import os
-import time
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -21,6 +20,7 @@ from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.quotas import Footprint, diskFootprint
 from tests.ftpclient import ftplibLogin
+from tests.polling import waitUntil
 from tests.resets import hardClose
 from tests.uploadsinprogress import largestUpload
 
@@ -29,21 +29,6 @@ PART = 70000
 
 USERS = ('[users.bob]\nhome = "bob"\nquota = "1G"\npermissions = ["list",'
          ' "read", "write", "append", "delete", "rename", "mkdir"]\n')
-
-
-def arrives(predicate, timeout=10):
-    """
-    Poll C{predicate} (blocking) until it is true, for up to C{timeout}
-    seconds.
-
-    @return: whether it became true.
-    """
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def cutUpload(ftp, command, watched, size=PART, pids=(None,), reaches=None,
@@ -66,10 +51,10 @@ def cutUpload(ftp, command, watched, size=PART, pids=(None,), reaches=None,
     data = ftp.transfercmd(command)
     data.sendall(b"c" * size)
     if inPlace is None:
-        arrived = arrives(lambda: reaches in (
+        arrived = waitUntil(lambda: reaches in (
             largestUpload(watched, pid) for pid in pids))
     else:
-        arrived = arrives(lambda: os.path.getsize(inPlace) == reaches)
+        arrived = waitUntil(lambda: os.path.getsize(inPlace) == reaches)
     assert arrived, command
     hardClose(data)
     try:

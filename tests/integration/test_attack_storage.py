@@ -10,7 +10,6 @@ import ftplib
 import io
 import os
 import socket
-import time
 import uuid
 
 from twisted.cred import portal
@@ -28,7 +27,7 @@ from ftpkit.shells.permissiontable import PermissionTable
 from tests.floods import uploadUntilCut
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_examples import _loadExample
-from tests.polling import waitFor
+from tests.polling import waitFor, waitUntil
 from tests.rawclient import RawClient
 from tests.resets import hardClose
 from tests.scratch import scratchDirectory
@@ -51,16 +50,6 @@ SECRET = b"TOPSECRET outside the root"
 
 PART = 40 * 1024
 """Bytes of each upload the attacking client cuts short."""
-
-
-def waitUntil(predicate, timeout):
-    """
-    Poll C{predicate} (blocking) until it is true or C{timeout} seconds
-    passed.
-    """
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 @implementer(portal.IRealm)

@@ -25,7 +25,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.diskthreads import WALKS, diskThreadsFor
 from tests.attackhelpers import CLIENT_WAIT
 from tests.hungmounts import hungMount
-from tests.integration.test_attack_quotawalks import arrives
+from tests.polling import waitUntil
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.usersfiles import ALICE_HASH, writeText
@@ -127,7 +127,7 @@ class StuckQuotaWalkTests(LoopbackServerMixin, unittest.TestCase):
         """
         def attack():
             logins = [self.walker("w%d" % (i,)) for i in range(WALKERS)]
-            walking = arrives(lambda: len(self.started) == WALKERS, 30)
+            walking = waitUntil(lambda: len(self.started) == WALKERS, 30)
             other = RawClient(self.server.port, timeout=CLIENT_WAIT)
             self.addCleanup(other.close)
             return logins, walking, other.login("alice", "secret"), list(

@@ -15,7 +15,6 @@ temporary file left behind.
 
 import os
 import signal
-import time
 
 from twisted.internet import threads
 from twisted.trial import unittest
@@ -32,9 +31,25 @@ PAYLOAD = os.urandom(300000)
 
 DELAYED_COMMIT = SLOW_COMMIT.replace(
     "reactor.callLater(0.3,",
-    'reactor.callLater(float(os.environ["FTPKIT_TEST_COMMIT_DELAY"]),')
+    'reactor.callLater(float(os.environ["FTPKIT_TEST_COMMIT_DELAY"]),') + """
+
+from ftpkit.control import commandqueue
+
+_arrive = commandqueue.CommandQueue.arrive
+
+
+def _arriveSeen(self, verb, *args):
+    action = _arrive(self, verb, *args)
+    if verb == "ABOR":
+        open(os.environ["FTPKIT_TEST_ABOR_READ"], "w").close()
+    return action
+
+
+commandqueue.CommandQueue.arrive = _arriveSeen
+"""
 """L{SLOW_COMMIT} with the delay of its C{close} taken from the
-environment."""
+environment, touching the file C{FTPKIT_TEST_ABOR_READ} names once an
+C{ABOR} was read and acted on."""
 
 
 class AbortWhileCommittingTests(Certificates, unittest.TestCase):
@@ -55,6 +70,7 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
         self.makeCertificates()
         self.root = scratchDirectory(self)
         self.marker = os.path.join(scratchDirectory(self), "committing")
+        self.aborRead = os.path.join(scratchDirectory(self), "abor-read")
         with open(os.path.join(self.root, "old"), "wb") as f:
             f.write(b"the old file")
         self.server = ServerProcess(
@@ -63,7 +79,8 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
                    *extra],
             env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker,
-                 "FTPKIT_TEST_COMMIT_DELAY": str(delay)})
+                 "FTPKIT_TEST_COMMIT_DELAY": str(delay),
+                 "FTPKIT_TEST_ABOR_READ": self.aborRead})
         if extra:
             self.server.waitForLog(" ready\n", 2)
         self.server.waitForGreeting()
@@ -79,7 +96,8 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
         uploadUntilCommitting(ftp, "STOR old", PAYLOAD, self.marker, tls)
         ftp.putcmd("ABOR")
         # The ABOR read (and acting) before the signal comes.
-        time.sleep(0.3)
+        self.server.waitFor(lambda: os.path.exists(self.aborRead),
+                            "the ABOR read")
         self.server.signal(signal.SIGTERM)
         return repliesUntilClosed(ftp)
 

@@ -12,7 +12,8 @@ changed (times put just inside C{LIST}'s boundaries, crossed as the test
 runs), a subdirectory's entries changed, a file changed through a hard
 link in another directory, links retargeted; the listings: C{LIST},
 C{LIST -a}, C{NLST} and C{MLSD} with facts chosen at random, and
-C{LIST -t} and C{LIST -ltr} every other step.
+C{LIST -t} and C{LIST -ltr} every other step, C{LIST} of a pattern
+(C{*}, C{f*}) and C{NLST -t} at the others.
 """
 
 import ftplib
@@ -25,6 +26,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
 from ftpkit.protocol.listingdates import FUTURE, RECENT
+from tests.polling import waitUntil
 from tests.serverprocess import ServerProcess
 
 SEED = 20261202
@@ -139,11 +141,17 @@ class DifferentialTests(unittest.TestCase):
             self.history.append(f"{step}: {change}")
             for _ in range(2):
                 self.compare(self.pickListing(rng))
+            directory = DIRECTORIES[step // 2 % len(DIRECTORIES)]
             if step % 2:
                 # Sorted by time (its records cached apart), drawing
                 # nothing from rng, so that the steps stay those above.
                 self.compare(f"LIST -{'t' if step % 4 == 1 else 'ltr'} "
-                             f"{DIRECTORIES[step // 2 % len(DIRECTORIES)]}")
+                             f"{directory}")
+            else:
+                # A pattern's matches (the directory's listing filtered),
+                # and names sorted by time, likewise.
+                self.compare(f"LIST {directory}/{'*' if step % 4 else 'f*'}")
+                self.compare(f"NLST -t {directory}")
 
     def pickListing(self, rng):
         """
@@ -172,7 +180,8 @@ class DifferentialTests(unittest.TestCase):
                 got = _listing(withCache, command)
                 expected = _listing(without, command)
                 if got != expected:
-                    time.sleep(0.3)
+                    # A date crossed its boundary between the two reads:
+                    # both of the next are past it.
                     got = _listing(withCache, command)
                     expected = _listing(without, command)
                 self.assertEqual(
@@ -225,7 +234,11 @@ class DifferentialTests(unittest.TestCase):
             # switched: the cached lines must not be used then.
             self.compare(f"LIST {directory}")
             self.compare(f"LIST -t {directory}")
-            time.sleep(1.2)
+            # Until the clock is past the switch of the date's form, if
+            # it comes within a second.
+            switches = [at for at in (when + RECENT, when - FUTURE)
+                        if now < at < now + 2]
+            waitUntil(lambda: time.time() > max(switches, default=0))
             self.compare(f"LIST {directory}")
             self.compare(f"LIST -t {directory}")
             return "listed across the boundary"

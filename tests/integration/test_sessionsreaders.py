@@ -12,7 +12,6 @@ import ipaddress
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import tempfile
 import time
@@ -25,21 +24,11 @@ from ftpkit.ops import peeruser, sockdiag, who
 from ftpkit.ops.peeruser import mayReadSessions, socketOwner
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
+from tests.tcptable import hexAddress
 from tests.tlssupport import hasIPv6
 
 NOBODY = 65534
 """The user id of C{nobody}, another local user."""
-
-
-def _hexAddress(address, port):
-    """
-    @return: C{address:port} as C{/proc/net/tcp} writes it.
-    """
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    packed = socket.inet_pton(family, address)
-    words = [struct.unpack("=I", packed[i:i + 4])[0]
-             for i in range(0, len(packed), 4)]
-    return "".join("%08X" % (word,) for word in words) + ":%04X" % (port,)
 
 
 def tableLine(local, remote, uid, state="01"):
@@ -50,7 +39,7 @@ def tableLine(local, remote, uid, state="01"):
     @param state: its TCP state, in hexadecimal.
     @return: the line of C{/proc/net/tcp} (or C{tcp6}) for it.
     """
-    return (f"   0: {_hexAddress(*local)} {_hexAddress(*remote)} {state} "
+    return (f"   0: {hexAddress(*local)} {hexAddress(*remote)} {state} "
             f"00000000:00000000 00:00000000 00000000 {uid:>5} 0 12345 1\n")
 
 

@@ -12,8 +12,9 @@ import time
 from twisted.trial import unittest
 
 from ftpkit.deploy.signalcopies import COPY_WINDOW
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, waitInReactors
 from tests.sitescripts import AT_WORKER_OR_IMPORT, sitePath
 
 _REALMS = "ftpkit.auth.realms#info"
@@ -106,6 +107,19 @@ def readText(path):
     """
     with open(path) as f:
         return f.read()
+
+
+def _sleeps(pid):
+    """
+    @param pid: a process id.
+    @return: how many times its main thread went to sleep of itself
+        (C{voluntary_ctxt_switches} in C{/proc/PID/status}).
+    """
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    return 0
 
 
 class HangupTests(unittest.TestCase):
@@ -234,7 +248,8 @@ class HangupTests(unittest.TestCase):
         pair reloads once, one line from the acceptor and one from each
         worker. The acceptor, asleep in its reactor, often woke at the
         first and reloaded before the second came, then reloaded again,
-        each worker with it (12 lines, not 10, for 10 pairs).
+        each worker with it (12 lines, not 10, for 10 pairs): each pair
+        here comes so.
         """
         server = ServerProcess(self, ["--root", self.root, "--workers", "2",
                                       "--auth", "anonymous"],
@@ -242,12 +257,22 @@ class HangupTests(unittest.TestCase):
         log = server.waitForLog(" ready\n", 2)
         workers = re.findall(r"worker (\d+) ready", log)
         rounds = 10
+        pid = server.process.pid
         for done in range(1, rounds + 1):
-            # The race needs a server asleep in its reactor: let it fall
-            # idle after the last round's lines.
-            time.sleep(0.3)
-            os.kill(server.process.pid, signal.SIGHUP)
-            os.killpg(server.process.pid, signal.SIGHUP)
+            # The race, every round: the acceptor asleep in its reactor
+            # wakes at the first signal and sleeps again, its handler run,
+            # before the copy comes. The copy must still come within
+            # COPY_WINDOW of the first to be one, so the wait for that
+            # sleep is bounded by half of it: on a loaded machine a round
+            # may send the copy sooner (the race is then not forced, and
+            # the round still holds the rule).
+            server.waitFor(lambda: waitInReactors(pid),
+                           "the server's processes idle")
+            slept = _sleeps(pid)
+            os.kill(pid, signal.SIGHUP)
+            waitUntil(lambda slept=slept: _sleeps(pid) > slept
+                      and waitInReactors(pid), timeout=COPY_WINDOW / 2)
+            os.killpg(pid, signal.SIGHUP)
             server.waitForLog("SIGHUP: reloading 2 workers", done)
             server.waitForLog("] SIGHUP: reloading", 2 * done)
         # Every line of the last round: a worker's come through its log
@@ -410,7 +435,8 @@ class TerminateTests(unittest.TestCase):
             data.sendall(b"x" * 65536)
             server.signal(signal.SIGTERM)
             server.waitForLog("stopping: closing")
-            # An operator's second signal, not a copy of the first.
+            # An operator's second signal, not a copy of the first: a
+            # window by design (signals closer than it are one).
             time.sleep(COPY_WINDOW)
             server.signal(signal.SIGTERM)
             server.waitForLog("SIGTERM again")

@@ -16,11 +16,11 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 
 from twisted.trial import unittest
 
 from ftpkit.loopback import quietPort
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
 from tests.twistdrun import SOURCE
 
@@ -34,20 +34,6 @@ def _stopped(pid):
     """
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0] in ("T", "t")
-
-
-def _waitUntil(predicate, timeout=10.0):
-    """
-    Poll C{predicate} until it is true (blocking).
-
-    @return: whether it became true within C{timeout} seconds.
-    """
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def _reply(reader):
@@ -89,7 +75,7 @@ class StaleEventTests(unittest.TestCase):
         self.addCleanup(self.stopServer)
         self.sockets = []
         self.addCleanup(self.closeSockets)
-        if not _waitUntil(self.listening, 20):
+        if not waitUntil(self.listening, 20):
             self.fail("server did not start")
 
     def listening(self):
@@ -165,7 +151,7 @@ class StaleEventTests(unittest.TestCase):
         self.assertTrue(preliminary.startswith(b"150"), preliminary)
 
         self.process.send_signal(signal.SIGSTOP)
-        self.assertTrue(_waitUntil(lambda: _stopped(self.process.pid)))
+        self.assertTrue(waitUntil(lambda: _stopped(self.process.pid)))
         reader.close()
         control.close()
         newcomers = [self.connect() for _ in range(NEWCOMERS)]

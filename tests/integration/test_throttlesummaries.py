@@ -11,7 +11,7 @@ import signal
 import socket
 import time
 
-from twisted.internet import reactor, task
+from twisted.internet import reactor
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
@@ -28,6 +28,7 @@ from ftpkit.ops import eventlog, events
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.realms import SharedShellRealm
 from tests.ftpclient import ftplibLogin
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.unit.test_throttlesummaries import MissingShell
@@ -93,13 +94,12 @@ class FloodThenStopTests(LoopbackServerMixin, unittest.TestCase):
         @return: the first log event of C{ftpkit_event} C{kind}, once it
             came.
         """
-        for _ in range(int(WAIT / 0.05)):
-            found = [event for event in self.logged
-                     if event.get("ftpkit_event") == kind]
-            if found:
-                return found[0]
-            await task.deferLater(reactor, 0.05, lambda: None)
-        self.fail(f"no {kind} line in {WAIT} s")
+        def found():
+            return [event for event in self.logged
+                    if event.get("ftpkit_event") == kind]
+        if not await waitFor(found, WAIT):
+            self.fail(f"no {kind} line in {WAIT} s")
+        return found()[0]
 
     async def test_connectionRefused(self):
         """
@@ -223,11 +223,13 @@ class WorkersStopTests(unittest.TestCase):
     it from exiting.
     """
 
-    def flood(self, options, line, times):
+    def flood(self, options, line, times, logged):
         """
         Start a server of two workers with C{options}, open C{times}
         connections, each sending C{line} if it is greeted, then stop it
-        (C{SIGTERM}) within the minute of their lines.
+        (C{SIGTERM}) within the minute of their lines, once the first
+        ten of them (C{logged}: the lines logged before the throttle
+        counts the others) are in its log.
 
         @return: its log, once it exited.
         """
@@ -236,7 +238,7 @@ class WorkersStopTests(unittest.TestCase):
                    "--workers", "2", *options])
         server.waitForLog(" ready\n", 2)
         exchange(server.port, line, times)
-        time.sleep(0.5)
+        server.waitForLog(logged, 10)
         started = time.monotonic()
         server.signal(signal.SIGTERM)
         self.assertEqual(server.process.wait(30), -signal.SIGTERM)
@@ -259,9 +261,10 @@ class WorkersStopTests(unittest.TestCase):
         30 connections refused by the acceptor (C{--deny-from}): 10
         lines, and the count of the 20 others written at the stop.
         """
-        log = self.flood(["--deny-from", "127.0.0.1"], None, 30)
+        refused = "refused connection from 127.0.0.1:"
+        log = self.flood(["--deny-from", "127.0.0.1"], None, 30, refused)
         self.assertEqual(self.counted(
-            log, "refused connection from 127.0.0.1:",
+            log, refused,
             r"refused connections from 127\.0\.0\.1 not logged: (\d+)"), 30)
 
     def test_warnings(self):
@@ -269,7 +272,8 @@ class WorkersStopTests(unittest.TestCase):
         30 HTTP requests, spread over the two workers, each counting its
         own: the lines and the counts written at the stop add up to 30.
         """
-        log = self.flood([], b"GET / HTTP/1.0\r\n", 30)
+        warned = "HTTP request from 127.0.0.1; closing"
+        log = self.flood([], b"GET / HTTP/1.0\r\n", 30, warned)
         self.assertEqual(self.counted(
-            log, "HTTP request from 127.0.0.1; closing",
+            log, warned,
             r"http warnings from 127\.0\.0\.1 not logged: (\d+)"), 30)

@@ -355,7 +355,9 @@ class StoppedWorkerTests(unittest.TestCase):
         for client in clients:
             client.sendall(b"USER guess\r\nPASS wrong\r\n")
         # Long enough that a ping is sent while the socket is full, not
-        # so long that the worker counts as hung.
+        # so long that the worker counts as hung: a window by design, on
+        # the acceptor's own clock (PING_INTERVAL); nothing outside tells
+        # a ping queued to the stopped worker from the other lines.
         time.sleep(max(0, PING_INTERVAL + 1 - (time.monotonic() - stopped)))
         os.kill(workers[0], signal.SIGCONT)
         # Every client, those of the stopped worker too, gets its 530.
@@ -366,7 +368,8 @@ class StoppedWorkerTests(unittest.TestCase):
                 self.assertTrue(received, replies)
                 replies += received
         # Long enough for a ping sent then to be answered, or found
-        # unanswered.
+        # unanswered: a window by design, proving the worker is NOT
+        # taken for hung (nothing happens to wait for).
         time.sleep(ANSWER_TIMEOUT + PING_INTERVAL)
         self.assertEqual(sorted(childrenOf(server.process.pid)),
                          sorted(workers))
@@ -416,6 +419,9 @@ class DrainingWorkerProcessTests(unittest.TestCase):
             received = len(data.recv(65536))
             for pid in workers:
                 os.kill(pid, signal.SIGTERM)
+            # A window by design, proving the draining worker is NOT
+            # taken for hung past ANSWER_TIMEOUT (nothing happens to wait
+            # for).
             time.sleep(ANSWER_TIMEOUT + 2 * PING_INTERVAL)
             draining = set(workers) & set(childrenOf(server.process.pid))
             while True:

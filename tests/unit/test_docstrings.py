@@ -1,5 +1,6 @@
 """
-The docstring rule: every module of C{ftpkit}, and every public function,
+The docstring rule: every module of C{ftpkit} and of its C{twistd} plugin
+(C{twisted/plugins}), and every public function,
 class and method in it, has a docstring, in epytext: C{@param} for each
 parameter and C{@return} when it returns something.
 """
@@ -10,9 +11,14 @@ import re
 
 from twisted.trial import unittest
 
-_FTPKIT = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    "ftpkit")
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+_CHECKED = (os.path.join(_CHECKOUT, "ftpkit"),
+            os.path.join(_CHECKOUT, "twisted", "plugins"))
+"""The folders whose modules follow the rule: C{ftpkit}, and the
+C{twistd} plugin that ships with it (the examples are tutorials, shown
+in the docs as short as they are, and C{bench} is tooling)."""
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -164,19 +170,20 @@ def _isString(statement):
 
 def _everyModule(check):
     """
-    Run a check on every module of C{ftpkit}.
+    Run a check on every module of L{_CHECKED}.
 
     @param check: L{undocumented}, L{unfielded} or L{strayDocstrings}.
     @return: what it found in all of them, in one C{list}.
     """
     found = []
-    for folder, _, names in os.walk(_FTPKIT):
-        for name in names:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                with open(path, encoding="utf-8") as f:
-                    found.extend(check(f.read(),
-                                       os.path.relpath(path, _FTPKIT)))
+    for top in _CHECKED:
+        for folder, _, names in os.walk(top):
+            for name in names:
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    with open(path, encoding="utf-8") as f:
+                        found.extend(check(f.read(),
+                                           os.path.relpath(path, _CHECKOUT)))
     return found
 
 
@@ -259,7 +266,7 @@ class StrayDocstringsTests(unittest.SynchronousTestCase):
 
 class FtpkitDocstringTests(unittest.SynchronousTestCase):
     """
-    Every module under C{ftpkit/}.
+    Every module under C{ftpkit/} and C{twisted/plugins/}.
     """
 
     def test_everyPublicThingDocumented(self):

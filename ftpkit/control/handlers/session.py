@@ -14,6 +14,7 @@ from ftpkit.interfaces import (
     IFTPShellFeatures,
     IFTPShellHash,
     IFTPShellUploadOffsets,
+    IStatListing,
 )
 from ftpkit.protocol import (
     commandtable,
@@ -21,6 +22,7 @@ from ftpkit.protocol import (
     listing,
     listingfacts,
     listingorder,
+    orderedlines,
     paths,
 )
 from ftpkit.protocol.access import CHANGE, AccessPolicy
@@ -35,7 +37,7 @@ from ftpkit.protocol.commands import (
     parseTYPE,
 )
 from ftpkit.protocol.timevals import parseSiteUtimes
-from ftpkit.shells.listings import readListing
+from ftpkit.shells.listings import readFormatted, readListing
 
 STAT_LIST_LIMIT = 2000
 """The most entries C{STAT} lists on the control connection; a directory
@@ -392,28 +394,55 @@ class SessionCommands:
         session = self.session
         if session.shell is None:
             return self.loginFirst()
+        now = time.time()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
-                                  streamed=True, directoryOption=True)
+                                  streamed=True, directoryOption=True,
+                                  format=orderedlines.SortingFormat(now))
         tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
-        entries = listed.entries
-        if IDirectoryListing.providedBy(entries):
-            entries = await readListing(entries, STAT_LIST_LIMIT)
-        if entries is None or len(entries) > STAT_LIST_LIMIT:
+        lines = await self._statusListing(listed, now)
+        if lines is None:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
-        if listed.isDirectory and listingorder.isOrdered(listed.options):
-            entries = listingorder.ordered(entries, listed.options)
-        text = listing.formatListing(entries, time.time()).decode(
-            "utf-8", "surrogateescape")
-        # The body's lines end in CRLF and hold no CR or LF: splitlines
-        # would also break a name at VT, FF, NEL or U+2028, forging a line.
         # RFC 959: 212 is a directory's status, 213 a file's.
         return (212 if listed.isDirectory else 213,
                 ["Status of " + paths.toText(listed.path) + ":"]
-                + text.split("\r\n")[:-1] + ["End of status"])
+                + lines + ["End of status"])
+
+    async def _statusListing(self, listed, now):
+        """
+        The lines of C{STAT}'s listing: a listing that formats its own
+        batches (a local directory's, or a pattern's matches in it) read
+        as sorted records (L{orderedlines}), from the listings' cache as
+        C{LIST -t}'s are; any other read as L{ftpkit.fileinfo.FileInfo}
+        values. In name order, or the order the options ask for.
+
+        @param listed: what C{STAT}'s argument names (L{findListed}).
+        @param now: the time the lines are formatted at.
+        @return: the lines, text without their ends (each holds no CR or
+            LF: a name holding one is left out); C{None} when there are
+            over L{STAT_LIST_LIMIT} entries.
+        """
+        entries = listed.entries
+        letters = listed.options if listed.isDirectory else ""
+        if IStatListing.providedBy(entries):
+            read = await readFormatted(
+                entries, orderedlines.SortingFormat(now), STAT_LIST_LIMIT)
+            return None if read is None else [
+                record.partition(b"\0")[2].decode("utf-8", "surrogateescape")
+                for record in orderedlines.sortedRecords(read, letters)]
+        if IDirectoryListing.providedBy(entries):
+            entries = await readListing(entries, STAT_LIST_LIMIT)
+        if entries is None or len(entries) > STAT_LIST_LIMIT:
+            return None
+        if listingorder.isOrdered(letters):
+            entries = listingorder.ordered(entries, letters)
+        # The body's lines end in CRLF and hold no CR or LF: splitlines
+        # would also break a name at VT, FF, NEL or U+2028, forging a line.
+        return listing.formatListing(entries, now).decode(
+            "utf-8", "surrogateescape").split("\r\n")[:-1]
 
     def _statusLines(self):
         session = self.session
