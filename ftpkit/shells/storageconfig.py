@@ -337,6 +337,46 @@ def filesystemClass(protocol):
         raise ValueError(f"unknown storage protocol {protocol!r}") from None
 
 
+FSSPEC_OPTIONS = frozenset({
+    "use_listings_cache", "listings_expiry_time", "max_paths",
+    "skip_instance_cache"})
+"""The options fsspec itself takes for any filesystem."""
+
+
+def _namedParameters(function):
+    """
+    @param function: a callable.
+    @return: the names of its parameters that may be given by name (not
+        C{self}, C{*args} or C{**kwargs}).
+    """
+    import inspect
+
+    return {name for name, parameter in
+            inspect.signature(function).parameters.items()
+            if name != "self" and parameter.kind in (
+                parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
+
+
+def unknownS3Option(cls, options):
+    """
+    Find an option s3fs would not take: it passes every name it has no
+    parameter for to botocore's session, which refuses it at the first
+    request, so that a misspelt option (C{endpont_url}) served every
+    command a C{451}.
+
+    @param cls: s3fs's C{S3FileSystem}.
+    @param options: the keyword arguments it is to be made with.
+    @return: the first (sorted) name neither it, fsspec nor the session
+        takes, or C{None}.
+    """
+    from aiobotocore.session import AioSession
+
+    known = (_namedParameters(cls.__init__)
+             | _namedParameters(AioSession.__init__) | FSSPEC_OPTIONS)
+    unknown = sorted(set(options) - known)
+    return unknown[0] if unknown else None
+
+
 def resolve(config):
     """
     Work out what to build from a L{StorageConfig}.
@@ -347,7 +387,8 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, or C{asynchronous=true}.
+        URL without a bucket, C{asynchronous=true}, or an S3 option no
+        part of s3fs takes (L{unknownS3Option}).
     """
     cls = filesystemClass(config.protocol)
     root = stripProtocol(cls, config.url)
@@ -376,8 +417,14 @@ def resolve(config):
         for name in _SFTP_TIMEOUTS:
             options.setdefault(name, deadline)
         cls = boundedSFTP(cls, deadline)
-    elif config.callDeadline is not None and config.protocol in ("s3", "s3a"):
-        cls = boundS3Requests(cls, options, config.callDeadline)
+    elif config.protocol in ("s3", "s3a"):
+        unknown = unknownS3Option(cls, options)
+        if unknown is not None:
+            raise ValueError(
+                f"{config.protocol}:// takes no option {unknown!r} (neither "
+                f"s3fs nor botocore's session knows it: misspelt?)")
+        if config.callDeadline is not None:
+            cls = boundS3Requests(cls, options, config.callDeadline)
     return cls, root, options
 
 

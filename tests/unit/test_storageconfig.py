@@ -217,6 +217,33 @@ class ResolveTests(unittest.TestCase):
         e = self.assertRaises(ValueError, resolve, parseArgument("s3://"))
         self.assertIn("needs a bucket", str(e))
 
+    def test_s3UnknownOption(self):
+        """
+        An S3 option no part of s3fs takes (a misspelt C{endpoint_url}),
+        in the URL or the config file, is refused when the realm is
+        built: s3fs handed it to botocore's session, which refused it at
+        each request, so that the server started and answered every
+        command C{451}. s3fs's own (C{endpoint_url}, C{client_kwargs}),
+        the session's (C{profile}) and fsspec's (C{max_paths}) are taken.
+        """
+        try:
+            import s3fs  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("s3fs is not installed")
+        e = self.assertRaises(ValueError, resolve, parseArgument(
+            "s3://bucket?endpont_url=http://127.0.0.1:9"))
+        self.assertEqual(str(e), "s3:// takes no option 'endpont_url' "
+                         "(neither s3fs nor botocore's session knows it: "
+                         "misspelt?)")
+        config = parseArgument("s3://bucket?config=/etc/s3.toml", files({
+            "/etc/s3.toml": b"[options]\nkey = 'k'\nregion = 'x'\n"}))
+        e = self.assertRaises(ValueError, resolve, config)
+        self.assertIn("no option 'region'", str(e))
+        options = resolve(parseArgument(
+            "s3://bucket?endpoint_url=http://127.0.0.1:9&profile=p"
+            "&max_paths=3&use_ssl=false"))[2]
+        self.assertEqual(options["profile"], "p")
+
     def test_asynchronousRefused(self):
         """
         An asynchronous filesystem instance is refused: its synchronous
