@@ -357,23 +357,43 @@ def _namedParameters(function):
                 parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
 
 
-def unknownS3Option(cls, options):
+def _knownOptions(protocol, cls):
     """
-    Find an option s3fs would not take: it passes every name it has no
-    parameter for to botocore's session, which refuses it at the first
-    request, so that a misspelt option (C{endpont_url}) served every
-    command a C{451}.
+    @param protocol: C{s3}, C{s3a}, C{sftp} or C{ssh}.
+    @param cls: the fsspec class serving it.
+    @return: the names of the options it takes: s3fs's own, fsspec's and
+        what s3fs hands botocore's session; the SFTP filesystem's own and
+        what it hands paramiko's C{connect} (every other name too, which
+        C{connect} refuses).
+    """
+    if protocol in ("s3", "s3a"):
+        from aiobotocore.session import AioSession
 
-    @param cls: s3fs's C{S3FileSystem}.
+        return (_namedParameters(cls.__init__)
+                | _namedParameters(AioSession.__init__) | FSSPEC_OPTIONS)
+    import paramiko
+
+    return ((_namedParameters(paramiko.SSHClient.connect) - {"hostname"})
+            | {"host", "temppath", "host_key_policy", "skip_instance_cache"})
+
+
+def unknownOption(protocol, cls, options):
+    """
+    Find an option S3 or SFTP storage would not take. s3fs passes every
+    name it has no parameter for to botocore's session, and the SFTP
+    filesystem to paramiko's C{connect}, which refuse it at the first
+    request: a misspelt option (C{endpont_url}) made every command get
+    C{451}.
+
+    @param protocol: the URL's protocol.
+    @param cls: the fsspec class serving it.
     @param options: the keyword arguments it is to be made with.
-    @return: the first (sorted) name neither it, fsspec nor the session
-        takes, or C{None}.
+    @return: the first (sorted) name it would not take, or C{None}; always
+        C{None} for the other protocols, whose options ftpkit cannot tell.
     """
-    from aiobotocore.session import AioSession
-
-    known = (_namedParameters(cls.__init__)
-             | _namedParameters(AioSession.__init__) | FSSPEC_OPTIONS)
-    unknown = sorted(set(options) - known)
+    if protocol not in ("s3", "s3a", "sftp", "ssh"):
+        return None
+    unknown = sorted(set(options) - _knownOptions(protocol, cls))
     return unknown[0] if unknown else None
 
 
@@ -387,8 +407,8 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, C{asynchronous=true}, or an S3 option no
-        part of s3fs takes (L{unknownS3Option}).
+        URL without a bucket, C{asynchronous=true}, or an S3 or SFTP
+        option the storage would not take (L{unknownOption}).
     """
     cls = filesystemClass(config.protocol)
     root = stripProtocol(cls, config.url)
@@ -409,6 +429,13 @@ def resolve(config):
         # Several servers (or other programs) may change the bucket: a
         # cached listing would show them stale contents.
         options.setdefault("use_listings_cache", False)
+    unknown = unknownOption(config.protocol, cls, options)
+    if unknown is not None:
+        library = ("s3fs and botocore's session" if config.protocol in
+                   ("s3", "s3a") else "the SFTP filesystem and paramiko")
+        raise ValueError(
+            f"{config.protocol}:// takes no option {unknown!r} ({library} "
+            f"do not know it: misspelt?)")
     if config.protocol in ("sftp", "ssh"):
         from ftpkit.compat.sftpconnect import boundedSFTP
         from ftpkit.shells.fsspecbackends import SFTP_DEADLINE
@@ -417,14 +444,8 @@ def resolve(config):
         for name in _SFTP_TIMEOUTS:
             options.setdefault(name, deadline)
         cls = boundedSFTP(cls, deadline)
-    elif config.protocol in ("s3", "s3a"):
-        unknown = unknownS3Option(cls, options)
-        if unknown is not None:
-            raise ValueError(
-                f"{config.protocol}:// takes no option {unknown!r} (neither "
-                f"s3fs nor botocore's session knows it: misspelt?)")
-        if config.callDeadline is not None:
-            cls = boundS3Requests(cls, options, config.callDeadline)
+    elif config.callDeadline is not None and config.protocol in ("s3", "s3a"):
+        cls = boundS3Requests(cls, options, config.callDeadline)
     return cls, root, options
 
 

@@ -233,7 +233,7 @@ class ResolveTests(unittest.TestCase):
         e = self.assertRaises(ValueError, resolve, parseArgument(
             "s3://bucket?endpont_url=http://127.0.0.1:9"))
         self.assertEqual(str(e), "s3:// takes no option 'endpont_url' "
-                         "(neither s3fs nor botocore's session knows it: "
+                         "(s3fs and botocore's session do not know it: "
                          "misspelt?)")
         config = parseArgument("s3://bucket?config=/etc/s3.toml", files({
             "/etc/s3.toml": b"[options]\nkey = 'k'\nregion = 'x'\n"}))
@@ -243,6 +243,27 @@ class ResolveTests(unittest.TestCase):
             "s3://bucket?endpoint_url=http://127.0.0.1:9&profile=p"
             "&max_paths=3&use_ssl=false"))[2]
         self.assertEqual(options["profile"], "p")
+
+    def test_sftpUnknownOption(self):
+        """
+        An SFTP option neither the SFTP filesystem nor paramiko's
+        C{connect} takes is refused when the realm is built (it was given
+        to C{connect} at each connection, which refused it: every command
+        got C{451}); theirs are taken.
+        """
+        try:
+            import paramiko  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("paramiko is not installed")
+        e = self.assertRaises(ValueError, resolve, parseArgument(
+            "sftp://u@h/x?look_for_key=false"))
+        self.assertEqual(str(e), "sftp:// takes no option 'look_for_key' "
+                         "(the SFTP filesystem and paramiko do not know it: "
+                         "misspelt?)")
+        options = resolve(parseArgument(
+            "sftp://u@h:2222/x?look_for_keys=false&temppath=/t"))[2]
+        self.assertEqual((options["port"], options["look_for_keys"]),
+                         (2222, False))
 
     def test_asynchronousRefused(self):
         """
