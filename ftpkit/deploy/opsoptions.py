@@ -22,7 +22,7 @@ from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops import metrics
-from ftpkit.ops.logformat import logFormat, ownLogFile, useFormat
+from ftpkit.ops.logformat import logFormat, ownLogFile, underTwist, useFormat
 from ftpkit.ops.observers import findObservers
 
 
@@ -149,7 +149,8 @@ def operationsConfigFields(options):
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault
         (C{--log-rotate-size} where C{twistd} writes no log file of
-        ftpkit's: it would rotate nothing)
+        ftpkit's: it would rotate nothing; C{--log-format json} under
+        C{python -m twisted}, whose own C{--log-format} decides)
         (C{--deny-from} when it denies every address C{--allow-from}
         allows, or every address while every C{--listen} takes clients
         with one: the server started, and refused every client; a
@@ -180,6 +181,12 @@ def operationsConfigFields(options):
                 "--deny-from: denies every address (0.0.0.0/0 and ::/0), "
                 "and no --listen takes clients without one (unix:): no "
                 "client could connect")
+    if values["log-format"] == "json" and underTwist(
+            getattr(options, "parent", None)):
+        raise usage.UsageError(
+            "--log-format: python -m twisted writes its log in its own "
+            "format: give json to its --log-format, before ftpkit (python "
+            "-m twisted --log-format json ftpkit ...)")
     rotateLength = values["log-rotate-size"]
     if rotateLength is not None:
         why = ownLogFile(getattr(options, "parent", None))

@@ -95,11 +95,16 @@ def usageErrorLine(program, error):
     Format a usage error as one line.
 
     @param program: how the command was run (C{sys.argv[0]}:
-        C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}).
+        C{"twistd"}, C{"ftpkit"} for C{python -m ftpkit}, or
+        C{twisted/__main__.py} for C{python -m twisted}, which the line
+        names as that command rather than C{__main__.py}).
     @param error: the L{usage.UsageError}, naming the option and why.
     @return: the line, ending in a newline.
     """
     name = os.path.basename(program)
+    if name == "__main__.py":
+        package = os.path.basename(os.path.dirname(program))
+        name = f"python -m {package}"
     if name != "ftpkit":
         name += " ftpkit"
     return f"{name}: {error} (see --help)\n"

@@ -117,6 +117,18 @@ _FACTORIES = {("json", False): "jsonTwistdObserver",
               ("json", True): "jsonSyslogObserver"}
 
 
+def underTwist(twistdOptions):
+    """
+    @param twistdOptions: the options of the program running ftpkit's,
+        or C{None}.
+    @return: whether they are C{twist}'s (C{python -m twisted ftpkit}),
+        which logs with observers of its own, to a file it never
+        rotates, and takes none of C{twistd}'s C{--logger}.
+    """
+    return (isinstance(twistdOptions, dict) and "logFile" in twistdOptions
+            and "logfile" not in twistdOptions)
+
+
 def ownLogFile(twistdOptions):
     """
     @param twistdOptions: C{twistd}'s parsed options, or C{None} where
@@ -128,6 +140,9 @@ def ownLogFile(twistdOptions):
     """
     if not isinstance(twistdOptions, dict):
         return None
+    if underTwist(twistdOptions):
+        return ("python -m twisted writes its own log and never rotates it "
+                "(run twistd --logfile PATH ftpkit ... instead)")
     if twistdOptions.get("logger"):
         return "twistd's --logger writes the log"
     if twistdOptions.get("syslog"):

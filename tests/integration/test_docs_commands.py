@@ -308,3 +308,54 @@ class UsersFileExampleTests(unittest.TestCase):
         self.assertEqual(str(raised.exception),
                          "PATH: users.alice.password: malformed scrypt "
                          "password hash")
+
+
+MEASURED = re.compile(r"\b\d+(?:\.\d+)?x \(\d")
+"""A measured ratio with its min-max, as the benchmark writes its figures
+(C{0.99x (0.56-1.51)})."""
+
+CITES_BENCHMARK = re.compile(r":ref:`bench-|:doc:`benchmark|docs/benchmark\.rst")
+"""A citation of C{docs/benchmark.rst} (a section of it, or the page)."""
+
+
+def uncitedFigures(text):
+    """
+    @param text: a page.
+    @return: the start of each of its paragraphs (blocks between blank
+        lines) that gives measured ratios but cites no section of
+        C{docs/benchmark.rst}.
+    """
+    return [paragraph.strip()[:80] for paragraph in re.split(r"\n\s*\n", text)
+            if MEASURED.search(paragraph)
+            and not CITES_BENCHMARK.search(paragraph)]
+
+
+class MeasuredFiguresTests(unittest.TestCase):
+    """
+    The operator's pages cite the benchmark's figures, rather than hold
+    figures of their own that no run records.
+    """
+
+    def test_figuresCiteBenchmark(self):
+        """
+        A paragraph of an operator's page that gives ratios with their
+        ranges cites C{docs/benchmark.rst} beside them: C{scale-out.rst}
+        held a table of its own (C{0.99x (0.56-1.51)}), found in no
+        section of the benchmark's page, until session 44.
+        """
+        uncited = {}
+        for page in operatorPages():
+            with open(page, encoding="utf-8") as f:
+                found = uncitedFigures(f.read())
+            if found:
+                uncited[os.path.basename(page)] = found
+        self.assertEqual(uncited, {})
+
+    def test_findsFigures(self):
+        """
+        The search finds a table row of figures, and takes a citation in
+        its paragraph.
+        """
+        row = "logins/s   1832 (1221-2079)   0.99x (0.56-1.51)\n"
+        self.assertEqual(len(uncitedFigures(row)), 1)
+        self.assertEqual(uncitedFigures(row + "(:ref:`bench-scaleout-44`)"), [])

@@ -229,7 +229,9 @@ class TLSPageTests(unittest.TestCase):
         The page's C{openssl req} makes C{key.pem} and C{cert.pem} that
         C{--tls-cert} and C{--tls-key} take, and the page's C{curl
         --ssl-reqd -k} (explicit FTPS) and C{curl -k ftps://} (an
-        C{ssl:} listener of those files, implicit FTPS) download a file.
+        C{ssl:} listener of those files, implicit FTPS) download a file;
+        so does its C{lftp} line, and its C{openssl s_client} line reads
+        the certificate's end date (L{runLftpAndEndDate}).
         """
         needProgram("openssl")
         needProgram("curl")
@@ -260,7 +262,8 @@ class TLSPageTests(unittest.TestCase):
                          "the explicit server")
         implicit.waitFor(lambda: "listening on" in implicit.log(),
                          "the implicit server")
-        trying = literalBlockAfter(text, "Trying it")
+        trying = "\n".join(literalBlockAfter(text, "Trying it")).replace(
+            "\\\n", " ").splitlines()
         commands = [line for line in trying if line.startswith("curl ")]
         self.assertEqual(len(commands), 2, trying)
         for command, server in zip(commands, [explicit, implicit]):
@@ -269,6 +272,35 @@ class TLSPageTests(unittest.TestCase):
             done = runShell(command, base)
             self.assertEqual((done.returncode, done.stdout),
                              (0, "the file\n"), (command, done.stderr))
+        self.runLftpAndEndDate(text, trying, explicit, base)
+
+    def runLftpAndEndDate(self, text, trying, server, base):
+        """
+        Run the page's C{lftp} line (where lftp is installed), which then
+        reads C{cat file.txt} from its input, and its C{openssl s_client}
+        line reading the end date of the certificate C{server} offers.
+
+        @param text: the page.
+        @param trying: the lines of its "Trying it" block.
+        @param server: the explicit FTPS server.
+        @param base: the directory to run them in.
+        """
+        address = f"127.0.0.1:{server.port}"
+        enddate = re.search(r"^    (openssl s_client -starttls ftp .*)\\\n"
+                            r" +(\| openssl x509 .*)$", text,
+                            re.MULTILINE).group(1, 2)
+        enddate = " ".join(enddate)
+        done = runShell(enddate.replace("ftp.example.com:21", address), base)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(done.stdout.startswith("notAfter="), done.stdout)
+        if shutil.which("lftp") is None:
+            return
+        lftp = [line for line in trying if line.startswith("lftp ")]
+        self.assertEqual(len(lftp), 1, trying)
+        done = runShell(lftp[0].replace("localhost:2121", address), base,
+                        stdin="cat file.txt\nquit\n")
+        self.assertEqual((done.returncode, done.stdout), (0, "the file\n"),
+                         done.stderr)
 
 
 class QuickstartServeTests(unittest.TestCase):
@@ -365,3 +397,85 @@ class VirtualHostsPageTests(unittest.TestCase):
         for directory in ("default", "example"):
             self.assertTrue(os.path.isfile(os.path.join(
                 base, "srv", "ftp", directory, "alice", "up.txt")), directory)
+
+
+class ReadmeUsersTests(unittest.TestCase):
+    """
+    README's virtual users with hashed passwords, quotas and permissions.
+    """
+
+    def test_commandsAsWritten(self):
+        """
+        README's C{python -m ftpkit.passwd} command (asking the password
+        twice), its paths moved, writes alice with the home, quotas and
+        permissions it names, and its C{twistd} command serves her home:
+        she logs in with that password and her upload lands in
+        C{/srv/ftp/alice}.
+        """
+        with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        block = re.search(r"Virtual users with hashed passwords.*?```sh\n"
+                          r"(.*?)```", text, re.DOTALL).group(1)
+        passwd, twistd = block.replace("\\\n", " ").strip().splitlines()
+        base = scratchDirectory(self)
+        os.makedirs(os.path.join(base, "srv", "ftp"))
+        os.makedirs(os.path.join(base, "etc", "ftpkit"))
+        moved = re.sub(r"(?<![\w.])/(srv|etc)\b", base + r"/\1", passwd)
+        done = runShell(moved, base, stdin="pw1\npw1\n")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        users = os.path.join(base, "etc", "ftpkit", "users.toml")
+        with open(users, encoding="utf-8") as f:
+            written = f.read()
+        for line in ['home = "alice"', "quota = 1000000000",
+                     "quota-files = 100000", '"set-time"']:
+            self.assertIn(line, written)
+        words = re.sub(r"(?<![\w.])/(srv|etc)\b", base + r"/\1",
+                       twistd).split()
+        server = ServerProcess(self, words[words.index("ftpkit") + 1:],
+                               twistd=True)
+        server.waitForGreeting()
+        client = ftplib.FTP()
+        client.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(client.close)
+        client.login("alice", "pw1")
+        client.storbinary("STOR up.txt", io.BytesIO(b"x"))
+        client.quit()
+        self.assertTrue(os.path.isfile(
+            os.path.join(base, "srv", "ftp", "alice", "up.txt")))
+
+
+class ScaleOutPageTests(unittest.TestCase):
+    """
+    C{docs/scale-out.rst}'s C{haproxy.cfg}.
+    """
+
+    def test_configOfTheTests(self):
+        """
+        The page's C{haproxy.cfg}, "the one of the test", is what
+        C{bench.balancer.haproxyConfig} writes for the tests (but its
+        C{global} section), with the page's addresses; and HAProxy, where
+        installed, finds it valid.
+        """
+        from bench.balancer import haproxyConfig
+
+        page = "\n".join(
+            line for line in
+            literalBlockAfter(readPage("scale-out.rst"), "The layout"))
+        written = haproxyConfig(
+            21, [("10.0.0.2", 2121), ("10.0.0.3", 2121)],
+            [(30000, 30099), (30100, 30199)])
+        written = written[written.index("defaults\n"):].replace(
+            "127.0.0.1", "198.51.100.10")
+        self.assertEqual(page + "\n",
+                         "\n".join(line.strip()
+                                   for line in written.splitlines()) + "\n")
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not os.access(haproxy, os.X_OK):
+            return
+        base = scratchDirectory(self)
+        config = os.path.join(base, "haproxy.cfg")
+        with open(config, "w") as f:
+            f.write(written)
+        done = subprocess.run([haproxy, "-c", "-f", config],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)

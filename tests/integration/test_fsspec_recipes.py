@@ -15,6 +15,8 @@ import sys
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_docs import literalBlockAfter
+from tests.integration.test_docs_run import needProgram, runShell
 from tests.scratch import scratchDirectory
 from tests.serverprocess import chosenPort
 from tests.storageservers import (
@@ -115,7 +117,13 @@ class S3RecipeTests(RecipeMixin, unittest.TestCase):
     "Serve an S3 bucket over FTP".
     """
 
-    def test_recipe(self):
+    def startRecipe(self):
+        """
+        Run the recipe against a new bucket of moto's server.
+
+        @return: C{(filesystem, bucket)}: an s3fs filesystem of that
+            server, and the bucket's name.
+        """
         endpoint = motoServer()
         fs = s3Filesystem(endpoint)
         bucket = newBucket(fs)
@@ -133,6 +141,10 @@ class S3RecipeTests(RecipeMixin, unittest.TestCase):
             ("tcp:2121:", "tcp:0:"),
             ("example-bucket", bucket),
         ])
+        return fs, bucket
+
+    def test_recipe(self):
+        fs, bucket = self.startRecipe()
         listing = self.useServer()
         self.assertEqual(listing, ["outgoing", "report.bin"])
         self.assertEqual(sorted(fs.find(f"{bucket}/ftp", withdirs=False)), [
@@ -140,6 +152,37 @@ class S3RecipeTests(RecipeMixin, unittest.TestCase):
             f"{bucket}/ftp/alice/report.bin"])
         self.log.seek(0)
         self.assertNotIn(S3_SECRET.encode(), self.log.read())
+
+
+    def test_pageClients(self):
+        """
+        The page's C{curl -T} and C{lftp ... mirror -R} lines, run as
+        written (the password and port put in), upload a file and a
+        directory tree into alice's prefix of the bucket.
+        """
+        needProgram("curl")
+        needProgram("lftp")
+        with open(os.path.join(SOURCE, "docs", "object-storage.rst"),
+                  encoding="utf-8") as f:
+            block = literalBlockAfter(f.read(), "Serve an S3 bucket over FTP")
+        self.assertEqual([line.split()[0] for line in block], ["curl", "lftp"])
+        fs, bucket = self.startRecipe()
+        work = scratchDirectory(self)
+        os.makedirs(os.path.join(work, "outgoing", "sub"))
+        for name in ["report.pdf", "outgoing/a.txt", "outgoing/sub/b.txt"]:
+            with open(os.path.join(work, name), "w") as f:
+                f.write(name)
+        for line in block:
+            line = (line.replace("PASSWORD", "secret")
+                    .replace("-u alice ", "-u alice,secret ")
+                    .replace("2121", str(self.port)))
+            done = runShell(line, work)
+            self.assertEqual(done.returncode, 0, (line, done.stderr))
+        self.assertEqual(
+            sorted(fs.find(f"{bucket}/ftp/alice", withdirs=False)),
+            [f"{bucket}/ftp/alice/{name}" for name in [
+                "", "outgoing/", "outgoing/a.txt", "outgoing/sub/",
+                "outgoing/sub/b.txt", "report.pdf"]])
 
 
 class SFTPRecipeTests(RecipeMixin, unittest.TestCase):

@@ -217,6 +217,37 @@ class TwistdObserverTests(unittest.TestCase):
             self.assertIn(f"--log-rotate-size: {why}", line)
             self.assertIn("there is no log file to rotate", line)
 
+    def test_underTwist(self):
+        """
+        Under C{python -m twisted} (C{twist}, whose options have its
+        C{logFile} and none of C{twistd}'s), which logs as its own
+        C{--log-format} says and never rotates its file, C{--log-rotate-size}
+        and C{--log-format json} are usage errors saying so: both were
+        taken, and did nothing.
+        """
+        from twisted.application.twist._options import TwistOptions
+
+        for arguments, start in [
+                (["--log-rotate-size", "1M"],
+                 "--log-rotate-size: python -m twisted writes its own log"),
+                (["--log-format", "json"],
+                 "--log-format: python -m twisted writes its log in its own "
+                 "format")]:
+            errors = io.StringIO()
+            self.patch(Options, "errorOutput", errors)
+            options = Options()
+            options.parent = TwistOptions()
+            self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                            signal.pthread_sigmask(signal.SIG_BLOCK, []))
+            error = self.assertRaises(SystemExit, options.parseOptions,
+                                      arguments)
+            self.assertEqual(error.code, 1)
+            line, = errors.getvalue().splitlines()
+            self.assertIn(f"ftpkit: {start}", line)
+        options = Options()
+        options.parent = TwistOptions()
+        options.parseOptions(["--log-format", "text"])
+
     def test_daemonStandardOutput(self):
         """
         C{--logfile -} without C{--nodaemon} ends C{twistd} with its own

@@ -217,6 +217,58 @@ class ResolveTests(unittest.TestCase):
         e = self.assertRaises(ValueError, resolve, parseArgument("s3://"))
         self.assertIn("needs a bucket", str(e))
 
+    def refusedOption(self, library, url):
+        """
+        @param library: the module the URL's storage needs; the test is
+            skipped without it.
+        @param url: an fsspec realm argument.
+        @return: the text of the error L{resolve} raises for it.
+        """
+        try:
+            __import__(library)
+        except ImportError:
+            raise unittest.SkipTest(f"{library} is not installed")
+        return str(self.assertRaises(ValueError, resolve, parseArgument(url)))
+
+    def test_s3UnknownOption(self):
+        """
+        An S3 option no part of s3fs takes (a misspelt C{endpoint_url}),
+        in the URL or the config file, is refused when the realm is
+        built: s3fs handed it to botocore's session, which refused it at
+        each request, so that the server started and answered every
+        command C{451}. s3fs's own (C{endpoint_url}, C{client_kwargs}),
+        the session's (C{profile}) and fsspec's (C{max_paths}) are taken.
+        """
+        self.assertEqual(
+            self.refusedOption("s3fs",
+                               "s3://bucket?endpont_url=http://127.0.0.1:9"),
+            "s3:// takes no option 'endpont_url' (s3fs and botocore's "
+            "session do not know it: misspelt?)")
+        config = parseArgument("s3://bucket?config=/etc/s3.toml", files({
+            "/etc/s3.toml": b"[options]\nkey = 'k'\nregion = 'x'\n"}))
+        e = self.assertRaises(ValueError, resolve, config)
+        self.assertIn("no option 'region'", str(e))
+        options = resolve(parseArgument(
+            "s3://bucket?endpoint_url=http://127.0.0.1:9&profile=p"
+            "&max_paths=3&use_ssl=false"))[2]
+        self.assertEqual(options["profile"], "p")
+
+    def test_sftpUnknownOption(self):
+        """
+        An SFTP option neither the SFTP filesystem nor paramiko's
+        C{connect} takes is refused when the realm is built (it was given
+        to C{connect} at each connection, which refused it: every command
+        got C{451}); theirs are taken.
+        """
+        self.assertEqual(
+            self.refusedOption("paramiko", "sftp://u@h/x?look_for_key=false"),
+            "sftp:// takes no option 'look_for_key' (the SFTP filesystem "
+            "and paramiko do not know it: misspelt?)")
+        options = resolve(parseArgument(
+            "sftp://u@h:2222/x?look_for_keys=false&temppath=/t"))[2]
+        self.assertEqual((options["port"], options["look_for_keys"]),
+                         (2222, False))
+
     def test_asynchronousRefused(self):
         """
         An asynchronous filesystem instance is refused: its synchronous

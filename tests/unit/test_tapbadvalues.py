@@ -591,3 +591,16 @@ class UnderTwistdTests(unittest.TestCase):
                          "ftpkit: --x: bad (see --help)\n")
         self.assertEqual(usageErrorLine("/usr/bin/twistd", error),
                          "twistd ftpkit: --x: bad (see --help)\n")
+
+    def test_lineNamesPythonDashM(self):
+        """
+        Run as C{python -m twisted ftpkit}, whose C{sys.argv[0]} is
+        Twisted's C{__main__.py}, the line names that command, as its
+        C{--help} does, not C{__main__.py ftpkit}.
+        """
+        from ftpkit.deploy.tap import usageErrorLine
+
+        error = usage.UsageError("--x: bad")
+        self.assertEqual(
+            usageErrorLine("/usr/lib/python3/twisted/__main__.py", error),
+            "python -m twisted ftpkit: --x: bad (see --help)\n")
