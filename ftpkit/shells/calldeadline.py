@@ -84,6 +84,9 @@ class CallWatch:
         seconds), or C{None} while it waits for its turn.
     @ivar mark: the backend's progress mark when it started.
     @ivar expired: whether its deadline passed before it ended.
+    @ivar dropped: a C{threading.Event} set once an expired call's
+        connection was dropped (L{closeAside} over): the call, ended,
+        waits for it (L{waitDropped}).
     """
 
     def __init__(self, clock):
@@ -97,6 +100,7 @@ class CallWatch:
         self.mark = None
         self.started = None
         self.expired = False
+        self.dropped = threading.Event()
 
     def start(self, mark):
         """
@@ -117,6 +121,21 @@ class CallWatch:
         with self._lock:
             self._ended = True
             return self.expired
+
+    def waitDropped(self, seconds):
+        """
+        An expired call ended (in the pool thread, holding the lock of a
+        filesystem that takes one call at a time): wait until its
+        connection was dropped aside. A call answered late, just as its
+        deadline passed, otherwise let the next call start on the
+        connection being dropped, which then failed it (or, the
+        connection broken meanwhile, reconnect before the drop read
+        which connection to close: the new one).
+
+        @param seconds: the most to wait (the deadline: a drop that takes
+            longer is stuck, and no longer waited for).
+        """
+        self.dropped.wait(seconds)
 
     def expire(self):
         """
