@@ -84,9 +84,10 @@ class CallWatch:
         seconds), or C{None} while it waits for its turn.
     @ivar mark: the backend's progress mark when it started.
     @ivar expired: whether its deadline passed before it ended.
-    @ivar dropped: a C{threading.Event} set once an expired call's
+    @ivar dropped: once expired, a C{threading.Event} set when its
         connection was dropped (L{closeAside} over): the call, ended,
-        waits for it (L{waitDropped}).
+        waits for it (L{waitDropped}); C{None} before (a call in time
+        makes none).
     """
 
     def __init__(self, clock):
@@ -100,7 +101,7 @@ class CallWatch:
         self.mark = None
         self.started = None
         self.expired = False
-        self.dropped = threading.Event()
+        self.dropped = None
 
     def start(self, mark):
         """
@@ -147,6 +148,7 @@ class CallWatch:
         with self._lock:
             if self._ended:
                 return False
+            self.dropped = threading.Event()
             self.expired = True
             return True
 
