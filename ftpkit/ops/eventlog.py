@@ -196,8 +196,8 @@ _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
                          events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
 host name is checked: it holds no space, quote or line break), and the
-client's name, when it gave one with C{CLNT} (quoted: the client chose
-it)."""
+client's name, when it gave one with C{CLNT} or C{CSID} (quoted: the
+client chose it)."""
 
 _log = Logger(namespace="ftpkit")
 """The logger of ftpkit's event lines (their namespace, C{ftpkit})."""

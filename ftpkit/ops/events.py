@@ -114,8 +114,9 @@ class Event:
         none (L{CONNECTION_REFUSED}: the connection never became one).
     @ivar host: the virtual host name the session chose with C{HOST}
         (RFC 7151), or C{None}.
-    @ivar client: the name the client gave itself with C{CLNT}, cleaned
-        (L{ftpkit.protocol.commands.cleanClientName}), or C{None}.
+    @ivar client: the name the client gave itself with C{CLNT} or
+        C{CSID}, cleaned (L{ftpkit.protocol.commands.cleanClientName}), or
+        C{None}.
     """
 
     kind: str

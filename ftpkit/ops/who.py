@@ -43,7 +43,7 @@ def sessionRecord(protocol, now):
         login: the name given to C{USER} before is only what the client
         chose), C{anonymous} (C{False} until login), C{host} (the name
         given to C{HOST}, or C{None}), C{client} (the name the client
-        gave with C{CLNT}, cleaned and cut short, or C{None}),
+        gave with C{CLNT} or C{CSID}, cleaned and cut short, or C{None}),
         C{login_time} (ISO 8601 UTC, C{None} before login) and
         C{transfer} (C{None}, or C{command}, C{path}, C{bytes},
         C{seconds} and C{rate} in bytes a second).

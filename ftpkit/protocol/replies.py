@@ -114,7 +114,9 @@ def formatReply(code, text):
     @return: the reply, CRLF-terminated, encoded by L{encodeReply}: a name
         that is not UTF-8 goes back as its bytes (C{0xff} doubled), as in
         a listing, so that a client can send back the path a C{257} or an
-        C{MLST} gave it (C{"?"} instead would name nothing).
+        C{MLST} gave it (C{"?"} instead would name nothing), but for a
+        byte that is a C1 control (C{0x80} to C{0x9f}), sent as C{"?"}
+        as every control character is (L{printable}).
     """
     if isinstance(text, str) and "\r" not in text and "\n" not in text:
         return encodeReply(f"{code:03d} {printable(text)}\r\n")

@@ -84,6 +84,10 @@ class CallWatch:
         seconds), or C{None} while it waits for its turn.
     @ivar mark: the backend's progress mark when it started.
     @ivar expired: whether its deadline passed before it ended.
+    @ivar dropped: once expired, a C{threading.Event} set when its
+        connection was dropped (L{closeAside} over): the call, ended,
+        waits for it (L{waitDropped}); C{None} before (a call in time
+        makes none).
     """
 
     def __init__(self, clock):
@@ -97,6 +101,7 @@ class CallWatch:
         self.mark = None
         self.started = None
         self.expired = False
+        self.dropped = None
 
     def start(self, mark):
         """
@@ -118,6 +123,21 @@ class CallWatch:
             self._ended = True
             return self.expired
 
+    def waitDropped(self, seconds):
+        """
+        An expired call ended (in the pool thread, holding the lock of a
+        filesystem that takes one call at a time): wait until its
+        connection was dropped aside. A call answered late, just as its
+        deadline passed, otherwise let the next call start on the
+        connection being dropped, which then failed it (or, the
+        connection broken meanwhile, reconnect before the drop read
+        which connection to close: the new one).
+
+        @param seconds: the most to wait (the deadline: a drop that takes
+            longer is stuck, and no longer waited for).
+        """
+        self.dropped.wait(seconds)
+
     def expire(self):
         """
         The deadline passed (in the reactor thread).
@@ -128,6 +148,7 @@ class CallWatch:
         with self._lock:
             if self._ended:
                 return False
+            self.dropped = threading.Event()
             self.expired = True
             return True
 

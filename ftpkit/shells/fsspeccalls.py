@@ -180,9 +180,10 @@ class PooledCalls:
                 self._clock = reactor
             watch = CallWatch(self._clock)
             running = self._pool.run(self._guarded, function, args, watch)
-            timer = DeadlineTimer(self._clock, watch, seconds,
-                                  lambda: self._abandon(function, seconds),
-                                  self._progress)
+            timer = DeadlineTimer(
+                self._clock, watch, seconds,
+                lambda: self._abandon(function, seconds, watch),
+                self._progress)
             running.addBoth(timer.cancel)
         running.addBoth(self._ended)
         return running
@@ -237,7 +238,9 @@ class PooledCalls:
                 return function(*args)
             finally:
                 if watch.end():
-                    # Whatever it gave, it failed for the abandonment.
+                    # Whatever it gave, it failed for the abandonment,
+                    # which the next call waits for (the lock held).
+                    watch.waitDropped(self._callDeadline)
                     raise StorageTimedOut()
         except StorageTimedOut:
             raise
@@ -263,23 +266,33 @@ class PooledCalls:
         except Exception:  # noqa: BLE001 (then no progress is seen)
             return None
 
-    def _abandon(self, function, seconds):
+    def _abandon(self, function, seconds, watch):
         """
         A call got no answer within its deadline (seen in the reactor
         thread): let the backend drop its connection, which frees the
         call's thread (L{ftpkit.shells.fsspecgeneric.Backend.abandon}), in
         a thread of its own (L{ftpkit.shells.calldeadline.closeAside}),
-        since dropping it may block.
+        since dropping it may block; the call, once ended, waits for the
+        drop before the next call starts
+        (L{ftpkit.shells.calldeadline.CallWatch.waitDropped}).
 
         @param function: the call.
         @param seconds: its deadline.
+        @param watch: its L{CallWatch}.
         """
         _log.warn(
             "{backend} storage call {call} got no answer in {seconds:g} s:"
             " its connection is dropped, the next call opens another",
             backend=self.backend.label,
             call=getattr(function, "__name__", "?"), seconds=seconds)
-        closeAside(lambda: self.backend.abandon(self.fs), self.backend.label)
+
+        def drop():
+            try:
+                self.backend.abandon(self.fs)
+            finally:
+                watch.dropped.set()
+
+        closeAside(drop, self.backend.label)
 
     def _recover(self):
         """

@@ -13,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
 from ftpkit.errors import LocalError, StorageTimedOut
+from ftpkit.shells import fsspeccalls
 from ftpkit.shells.calldeadline import CallWatch, ConnectionCut, DeadlineTimer
 from ftpkit.shells.fsspeccalls import PooledCalls
 
@@ -220,6 +221,48 @@ class PooledDeadlineTests(unittest.TestCase):
         close.released.set()
         yield self.assertFailure(call, StorageTimedOut)
         self.assertTrue(close.ended)
+
+    @defer.inlineCallbacks
+    def test_lateAnswerWaitsForTheDrop(self):
+        """
+        A call answered just as its deadline passed, while its
+        connection's drop is still under way aside, fails once the drop is
+        over, the lock held until then: the next call does not start on
+        the connection being dropped (which failed it), nor reconnect
+        before the drop read which connection to close (the new one).
+        """
+        backend = self.calls.backend
+        close = BlockingClose()
+        self.patch(backend, "abandon", lambda fs: close())
+        self.addCleanup(close.released.set)
+        waiting = []
+
+        class Watch(CallWatch):
+            def waitDropped(self, seconds):
+                # The call waits for the drop: let the drop end.
+                waiting.append(close.ended)
+                close.released.set()
+                CallWatch.waitDropped(self, seconds)
+
+        self.patch(fsspeccalls, "CallWatch", Watch)
+        entered = threading.Event()
+        answer = threading.Event()
+
+        def late():
+            entered.set()
+            answer.wait(WAIT)
+            return "answered late"
+
+        call = self.calls.call(late)
+        self.assertTrue(entered.wait(WAIT))
+        self.clock.advance(30)
+        self.assertTrue(close.entered.wait(WAIT))
+        answer.set()
+        failed = []
+        call.addErrback(lambda failure: failed.append(close.ended) or failure)
+        yield self.assertFailure(call, StorageTimedOut)
+        self.assertEqual((waiting, failed), ([False], [True]))
+        self.assertEqual((yield self.calls.call(lambda: close.ended)), True)
 
     @defer.inlineCallbacks
     def test_quickCallsLeaveNoTimer(self):
