@@ -47,8 +47,10 @@ def thiefRefused(host, port):
     with socket.socket() as thief:
         thief.settimeout(10)
         thief.bind(("127.0.0.2", 0))
-        thief.connect((host, port))
         try:
+            # The refusal is a reset, which can come before connect
+            # returns.
+            thief.connect((host, port))
             return thief.recv(100)
         except ConnectionResetError:
             return b""
