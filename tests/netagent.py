@@ -201,8 +201,13 @@ def intrude(host, port, tls, source=None):
 
     @return: the intrusion's number, for L{intruded}.
     """
-    sock = _connect(host, port, source)
     outcome = {"bytes": 0, "error": None}
+    try:
+        sock = _connect(host, port, source)
+    except ConnectionResetError as e:
+        # A refusal is a reset, which can come before connect returns.
+        outcome["error"] = f"{type(e).__name__}: {e}"
+        return _keep((None, outcome))
 
     def read():
         stream = sock
@@ -228,7 +233,8 @@ def intruded(number):
     @return: C{{"bytes": count read, "error": what ended it or None}}.
     """
     thread, outcome = _KEPT.pop(number)
-    thread.join(TIMEOUT + 5)
+    if thread is not None:
+        thread.join(TIMEOUT + 5)
     return outcome
 
 
