@@ -17,7 +17,7 @@ FILE = "b\x07\x08\x7f\x9b"
 PATH = "/" + DIRECTORY + "/" + FILE
 
 _CONTROLS = re.compile(
-    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udc9f]|\r(?!\n)|(?<!\r)\n")
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udc9f]|\r(?!\n)|(?<!\r)\n")
 
 COMMANDS = [
     ("STAT /", " e?[2J\n"),
@@ -42,6 +42,6 @@ def controlsIn(text):
     @param text: the text of replies, decoded with C{surrogateescape}
         (a name's byte that is not UTF-8 a surrogate).
     @return: the control characters in it that no client should read:
-        any but the CRLF ending each line.
+        any but the CRLF ending each line, and TAB.
     """
     return _CONTROLS.findall(text)

@@ -38,16 +38,18 @@ the errors' codes, and fails on one missing here."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udc9f]")
-"""A control character of a reply's line: C0 (CR and LF are split on
-first), DEL, C1, and the surrogates of C1 bytes."""
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udc9f]")
+"""A control character of a reply's line: C0 but TAB (CR and LF are split
+on first), DEL, C1, and the surrogates of C1 bytes. TAB moves a
+terminal's cursor and nothing else, and a name may hold one: C{MLST}'s
+and C{PWD}'s names must come back as they are."""
 
 
 def printable(line):
     """
     Make one line of a reply safe for a terminal: each control character
-    (C0, DEL, C1, or the byte of a C1 control in a name that is not
-    UTF-8) becomes C{"?"}.
+    (C0 but TAB, DEL, C1, or the byte of a C1 control in a name that is
+    not UTF-8) becomes C{"?"}.
 
     @param line: one line of a reply's text, without its line end.
     @return: C{line}, its control characters replaced.

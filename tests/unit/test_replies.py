@@ -155,15 +155,16 @@ class FormatReplyTests(SynchronousTestCase):
 
     def test_controlsReplaced(self):
         """
-        A control character of the text (ESC, BEL, backspace, TAB, DEL, a
-        C1 control, or a name's byte that is one) is sent as C{"?"}, on
-        one line or several; CR and LF still split lines.
+        A control character of the text (ESC, BEL, backspace, DEL, a C1
+        control, or a name's byte that is one) is sent as C{"?"}, on one
+        line or several; CR and LF still split lines; TAB, which a name
+        may hold and a terminal only moves its cursor for, stays.
         """
         self.assertEqual(formatReply(257, '"/a\x1b[2Jb\x07\x08\x7f"'),
                          b'257 "/a?[2Jb???"\r\n')
         self.assertEqual(
             formatReply(212, ["x\x9b1m", "\udc9bz\t", "e\x00\r\nf"]),
-            b"212-x?1m\r\n?z?\r\ne?\r\n212 f\r\n")
+            b"212-x?1m\r\n?z\t\r\ne?\r\n212 f\r\n")
         self.assertEqual(formatReply(250, "caf\u00e9 \udce9\udca0"),
                          b"250 caf\xc3\xa9 \xe9\xa0\r\n")
 
