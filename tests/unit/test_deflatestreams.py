@@ -6,6 +6,7 @@ backpressure and a bound on what one C{write} hands on.
 
 import zlib
 
+from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.data.movers._deflate import (
@@ -18,24 +19,17 @@ from ftpkit.data.movers._deflate import (
 from ftpkit.errors import TransferAborted
 
 
-class Collecting:
+class Collecting(StringTransport):
     """
-    A consumer that keeps what it gets, and pauses its producer after
+    A consumer that keeps each write, and pauses its producer after
     C{pauseAfter} writes (then again after each resume).
     """
 
     def __init__(self, pauseAfter=None):
+        StringTransport.__init__(self)
         self.chunks = []
-        self.producer = None
-        self.unregistered = False
         self._pauseAfter = pauseAfter
         self._writes = 0
-
-    def registerProducer(self, producer, streaming):
-        self.producer = producer
-
-    def unregisterProducer(self):
-        self.unregistered = True
 
     def write(self, data):
         self.chunks.append(data)
@@ -43,24 +37,6 @@ class Collecting:
         if self._pauseAfter is not None and self._writes >= self._pauseAfter:
             self._writes = 0
             self.producer.pauseProducing()
-
-
-class Producer:
-    """
-    A data connection's transport, as a producer: counts its pauses.
-    """
-
-    paused = False
-    stopped = False
-
-    def pauseProducing(self):
-        self.paused = True
-
-    def resumeProducing(self):
-        self.paused = False
-
-    def stopProducing(self):
-        self.stopped = True
 
 
 class Connection:
@@ -127,7 +103,7 @@ class InflatingConsumerTests(SynchronousTestCase):
     def inflating(self, pauseAfter=None):
         self.file = Collecting(pauseAfter)
         self.connection = Connection()
-        self.producer = Producer()
+        self.producer = StringTransport()
         consumer = InflatingConsumer(self.file, self.connection)
         consumer.registerProducer(self.producer, True)
         return consumer
@@ -143,7 +119,7 @@ class InflatingConsumerTests(SynchronousTestCase):
             consumer.write(stream[start:start + 7])
         consumer.unregisterProducer()
         self.assertEqual(b"".join(self.file.chunks), data)
-        self.assertTrue(self.file.unregistered)
+        self.assertIsNone(self.file.producer)
         self.assertIsNone(self.successResultOf(consumer.whenEnded()))
         self.assertEqual(consumer.bytesInflated, len(data))
 
@@ -157,11 +133,11 @@ class InflatingConsumerTests(SynchronousTestCase):
         consumer = self.inflating(pauseAfter=3)
         consumer.write(stream)
         self.assertEqual(len(self.file.chunks), 3)
-        self.assertTrue(self.producer.paused)
+        self.assertEqual(self.producer.producerState, "paused")
         self.assertEqual({len(c) for c in self.file.chunks}, {INFLATE_CHUNK})
         consumer.unregisterProducer()
-        self.assertFalse(self.file.unregistered)
-        while not self.file.unregistered:
+        self.assertIsNotNone(self.file.producer)
+        while self.file.producer is not None:
             consumer.resumeProducing()
         self.assertEqual(b"".join(self.file.chunks), b"\0" * (40 * INFLATE_CHUNK))
         self.successResultOf(consumer.whenEnded())
@@ -174,12 +150,12 @@ class InflatingConsumerTests(SynchronousTestCase):
         stream = zlib.compress(b"\0" * (8 * INFLATE_CHUNK))
         consumer = self.inflating(pauseAfter=2)
         consumer.write(stream)
-        self.assertTrue(self.producer.paused)
+        self.assertEqual(self.producer.producerState, "paused")
         for _ in range(3):
             consumer.resumeProducing()
-        self.assertTrue(self.producer.paused)
+        self.assertEqual(self.producer.producerState, "paused")
         consumer.resumeProducing()
-        self.assertFalse(self.producer.paused)
+        self.assertEqual(self.producer.producerState, "producing")
 
     def test_corrupt(self):
         """

@@ -18,6 +18,7 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
 from ftpkit.data.movers.consumers import ASCIIEncoder
+from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import TransferAborted
 
 INFLATE_CHUNK = 64 * 1024
@@ -30,8 +31,7 @@ ENDED_EARLY = "Data connection: the MODE Z (deflate) stream ended early"
 """The text of the C{426} of an upload whose stream ended unfinished."""
 
 
-@implementer(IConsumer)
-class DeflatingConsumer:
+class DeflatingConsumer(ConsumerFilter):
     """
     A download's bytes, converted to TYPE A first if asked, compressed into
     one zlib stream on the way to the connection's consumer; L{finish}
@@ -48,22 +48,10 @@ class DeflatingConsumer:
         @param level: the zlib compression level, 0 to 9.
         @param ascii: convert LF to CRLF first (TYPE A).
         """
-        self._consumer = consumer
+        ConsumerFilter.__init__(self, consumer)
         self._compressor = zlib.compressobj(level)
         self._encoder = ASCIIEncoder() if ascii else None
         self.bytesSent = 0
-
-    def registerProducer(self, producer, streaming):
-        """
-        @see: L{IConsumer.registerProducer}
-        """
-        self._consumer.registerProducer(producer, streaming)
-
-    def unregisterProducer(self):
-        """
-        @see: L{IConsumer.unregisterProducer}
-        """
-        self._consumer.unregisterProducer()
 
     def write(self, data):
         """
@@ -107,6 +95,11 @@ class InflatingConsumer:
     """
 
     error = None
+    bytesInflated = 0
+    _tail = b""
+    _more = _received = _paused = _pumping = False
+    _producerPaused = _ending = _ended = False
+    _producer = _waiting = None
 
     def __init__(self, consumer, connection):
         """
@@ -117,17 +110,6 @@ class InflatingConsumer:
         self._consumer = consumer
         self._connection = connection
         self._inflater = zlib.decompressobj()
-        self._tail = b""
-        self._more = False
-        self._received = False
-        self._paused = False
-        self._pumping = False
-        self._producer = None
-        self._producerPaused = False
-        self._ending = False
-        self._ended = False
-        self._waiting = None
-        self.bytesInflated = 0
 
     def registerProducer(self, producer, streaming):
         """
