@@ -244,3 +244,21 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
         with open(path) as f:
             counts = [line.split()[7] for line in f.read().splitlines()]
         self.assertEqual(counts, [str(len(text))] * 2)
+
+    async def test_paced(self):
+        """
+        Under rate limits (the paced pipe between the file and the
+        compressor, and between the wire and the inflater) the bytes come
+        and go whole.
+        """
+        self.serve(maxDownloadRate=64 << 20, maxUploadRate=64 << 20)
+        data = os.urandom(300000) + b"\0" * 300000
+
+        def run():
+            ftp = self.login()
+            storDeflated(ftp, "STOR paced.bin", data)
+            self.assertEqual(self.readFile("paced.bin"), data)
+            got, _, _ = retrDeflated(ftp, "RETR paced.bin")
+            self.assertEqual(got, data)
+            ftp.quit()
+        await self.inThread(run)

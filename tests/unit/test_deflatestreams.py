@@ -6,9 +6,11 @@ backpressure and a bound on what one C{write} hands on.
 
 import zlib
 
+from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from ftpkit.data.movers import Download
 from ftpkit.data.movers._deflate import (
     CORRUPT,
     ENDED_EARLY,
@@ -215,3 +217,58 @@ class InflatingConsumerTests(SynchronousTestCase):
         consumer.abort()
         consumer.resumeProducing()
         self.assertEqual(len(self.file.chunks), 1)
+
+
+class _HeldFile:
+    """
+    An L{IReadFile} of C{size} bytes whose send the test ends.
+    """
+
+    size = 3
+
+    def send(self, consumer):
+        self.consumer = consumer
+        self.sending = Deferred()
+        return self.sending
+
+
+class _Connection:
+    """
+    A Twisted data connection, as L{Download.startNow} reads it.
+    """
+
+    bare = False
+    isSecure = False
+
+    def __init__(self):
+        self.transport = StringTransport()
+
+    def discardReceived(self):
+        pass
+
+
+class DeflatedDownloadTests(SynchronousTestCase):
+    """
+    L{Download} in C{MODE Z}.
+    """
+
+    def test_sentWholeWaitsForTheStreamEnd(self):
+        """
+        A download whose every byte went to the compressor is not sent
+        whole until the stream's end is written: an C{ABOR} then would
+        have been answered C{226} for a stream the client cannot inflate.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, True, None, deflate=6)
+        self.assertFalse(download.bareSocket)
+        self.assertFalse(download.sentWhole())
+        connection = _Connection()
+        sending = download.startNow(connection)
+        readFile.consumer.write(b"abc")
+        self.assertEqual(download.bytesMoved, 3)
+        self.assertFalse(download.sentWhole())
+        readFile.sending.callback(3)
+        self.assertEqual(self.successResultOf(sending), 3)
+        self.assertTrue(download.sentWhole())
+        self.assertEqual(zlib.decompress(connection.transport.value()),
+                         b"abc")

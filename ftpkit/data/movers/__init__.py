@@ -145,10 +145,15 @@ class Download(Mover):
         """
         @return: whether every byte of the file, as its size said when it
             was opened, was handed to the connection, in C{TYPE I} (in
-            C{TYPE A} the bytes sent are not the file's); the send itself
-            may not have said it is over yet (a storage that reads on).
+            C{TYPE A} the bytes sent are not the file's), and in C{MODE Z}
+            the end of its stream too; the send itself may not have said
+            it is over yet (a storage that reads on).
         """
         size = getattr(self._file, "size", None)
+        if self._deflate is not None and not getattr(
+                self._consumer, "finished", False):
+            # MODE Z: the compressor still holds the stream's end.
+            return False
         return (self._binary and type(size) is int
                 and self.bytesMoved >= size)
 

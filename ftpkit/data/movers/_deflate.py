@@ -64,6 +64,13 @@ class DeflatingConsumer(ConsumerFilter):
         if compressed:
             self._consumer.write(compressed)
 
+    @property
+    def finished(self):
+        """
+        @return: whether L{finish} wrote the end of the stream.
+        """
+        return self._compressor is None
+
     def finish(self, result=None):
         """
         End the zlib stream (once every byte was written).
