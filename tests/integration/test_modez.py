@@ -104,16 +104,16 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
 
     async def test_asciiAndListings(self):
         """
-        In TYPE A the conversion comes before the compression; LIST, NLST
-        and MLSD are compressed too (FileZilla lists in MODE Z); MODE S
-        goes back to plain bytes.
+        In TYPE A the conversion comes before the compression, under
+        PROT P; LIST, NLST and MLSD are compressed too (FileZilla lists in
+        MODE Z); MODE S goes back to plain bytes.
         """
         self.serve()
         with open(os.path.join(self.root, "lines.txt"), "wb") as f:
             f.write(b"one\ntwo\n")
 
         def run():
-            ftp = self.login()
+            ftp = self.login(tls=True)
             ftp.voidcmd("TYPE A")
             text, _, _ = retrDeflated(ftp, "RETR lines.txt")
             self.assertEqual(text, b"one\r\ntwo\r\n")
