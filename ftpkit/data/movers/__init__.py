@@ -270,21 +270,18 @@ class _SizeLimit(ConsumerFilter):
     than C{limit}; then drops the connection.
 
     @ivar exceeded: the upload brought too many bytes.
+    @ivar upstream: what hands this its bytes, told to C{abort} as the
+        limit drops the connection (an L{_deflate.InflatingConsumer},
+        whose input could inflate far past the limit), or C{None}.
     """
 
     exceeded = False
+    upstream = None
 
-    def __init__(self, consumer, limit, connection, upstream=None):
-        """
-        @param upstream: what hands this its bytes, told to L{abort} as
-            the limit drops the connection (an
-            L{_deflate.InflatingConsumer}, whose input could inflate far
-            past the limit), or C{None}.
-        """
+    def __init__(self, consumer, limit, connection):
         ConsumerFilter.__init__(self, consumer)
         self._left = limit
         self._connection = connection
-        self.upstream = upstream
 
     def write(self, data):
         """
