@@ -22,6 +22,8 @@ operation:
     sorted before a line is sent), one session as for C{list}; with
     C{--ftpkit-arg=--no-listing-cache} every listing reads the directory
     (cold), else each is answered from the listings' cache (warm);
+  - C{list-glob}, C{nlst-glob}: C{LIST many/*.txt} and C{NLST
+    many/*.txt}, a pattern every file of the directory matches;
   - C{listr}, C{nlstr}: C{LIST -R} and C{NLST -R} of a tree of as many
     entries: L{TREE_DIRECTORIES} directories of such files (within
     ftpkit's default C{--recursive-listing-entries}, so never cut);
@@ -71,8 +73,10 @@ from bench.spent import CREATE_WARNING, createCost, setAside
 
 SIZE = 16 * 1024
 SCENARIOS = ("login", "login-tls", "noop-tls", "retr", "stor", "list", "list-t",
-             "mlsd", "nlst", "listr", "nlstr", "listeach")
-LISTINGS = ("list", "list-t", "mlsd", "nlst", "listr", "nlstr", "listeach")
+             "list-glob", "mlsd", "nlst", "nlst-glob", "listr", "nlstr",
+             "listeach")
+LISTINGS = ("list", "list-t", "list-glob", "mlsd", "nlst", "nlst-glob",
+            "listr", "nlstr", "listeach")
 """The scenarios that list the directory C{many} or the tree C{tree}."""
 TREES = ("listr", "nlstr", "listeach")
 """The scenarios that list the tree C{tree}."""
@@ -246,6 +250,8 @@ _entries = 0
 RUNS = {"login": login, "login-tls": loginTLS, "noop-tls": noopTLS,
         "retr": retr, "stor": stor,
         "list": listing("LIST many"), "list-t": listing("LIST -t many"),
+        "list-glob": listing("LIST many/*.txt"),
+        "nlst-glob": listing("NLST many/*.txt"),
         "mlsd": listing("MLSD many"),
         "nlst": listing("NLST many"), "listr": listing("LIST -R tree"),
         "nlstr": listing("NLST -R tree"), "listeach": listingEach}

@@ -205,13 +205,15 @@ class ModeServerMixin:
                 f.write(name.encode())
             os.utime(path, (when, when))
 
-    def startServer(self, *options, metrics=False):
+    def startServer(self, *options, metrics=False, env=None):
         """
         Start the server in this class's mode, with C{options}, and wait
         until it (every worker) is ready.
 
         @param metrics: give it a C{--metrics} endpoint on 127.0.0.1
             (L{ServerProcess.metricsPort}).
+        @param env: extra environment variables of its processes, or
+            C{None}.
         @return: the L{ServerProcess}; C{self.implicitPort} is its
             implicit listener's port.
         """
@@ -229,7 +231,7 @@ class ModeServerMixin:
             "--root", self.root, "--auth", "memory:alice:secret",
             "--tls-cert", both, "--tls-allow-1.3", "--tls-allow-ccc",
             *workers, *options], twistd=self.twistd, listen=listen,
-            host=self.host, metrics=metrics)
+            host=self.host, metrics=metrics, env=env)
         if self.workers > 1:
             self.server.waitForLog(READY, self.workers)
         self.server.waitForGreeting()

@@ -142,6 +142,21 @@ def replyCode(call, *args):
         return str(e)[:3]
 
 
+def listingLines(ftp, command):
+    """
+    @param ftp: a logged-in ftplib client.
+    @param command: a listing command (C{LIST d/*.txt}), sent blocking.
+    @return: the lines of its listing, or the text of its error reply
+        (C{5xx}).
+    """
+    lines = []
+    try:
+        ftp.retrlines(command, lines.append)
+    except ftplib.error_perm as e:
+        return str(e)
+    return lines
+
+
 def pasvAddress(ftp):
     """
     @param ftp: a logged-in C{ftplib.FTP}.

@@ -51,6 +51,7 @@ from ftpkit.auth.usersfile import (
 )
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
+from ftpkit.protocol.access import OFFERED_PERMISSIONS
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.nestedquotas import DISK_HOMES, Neighbours
 from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable from here, as before)
@@ -350,6 +351,7 @@ class UsersRealm:
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
+        self._granted = None
         self._usages = HomeUsages(lambda: self.database.generation)
         self._measures = LoginMeasures(self._seconds)
         self._homes = None
@@ -357,6 +359,23 @@ class UsersRealm:
         # (a --vhost's) may change a home of this one's before any login
         # here, as in a worker of --workers that has none yet.
         self.quotaHomes()
+
+    @property
+    def grantedPermissions(self):
+        """
+        Which of L{ftpkit.protocol.access.OFFERED_PERMISSIONS} some named
+        user of a users file may use somewhere (L{grantedTo}), for what
+        C{FEAT} offers before login (L{ftpkit.protocol.access.grantedBy});
+        all of them for a database that does not hold its users (a
+        PostgreSQL one), or under C{--read-only}.
+        """
+        users = getattr(self.database, "users", None)
+        if users is None or self._readOnly:
+            return OFFERED_PERMISSIONS
+        generation = self.database.generation
+        if self._granted is None or self._granted[0] != generation:
+            self._granted = (generation, grantedTo(users))
+        return self._granted[1]
 
     def _seconds(self):
         if self._reactor is None:
@@ -493,6 +512,20 @@ class UsersRealm:
             shell.downloadRate = entry.downloadRate
             shell.uploadRate = entry.uploadRate
         return IFTPShell, shell, noLogout
+
+
+def grantedTo(users):
+    """
+    @param users: a C{dict} of user name to L{UserEntry}.
+    @return: which of L{ftpkit.protocol.access.OFFERED_PERMISSIONS} some
+        named user (not C{anonymous}, whom the server's anonymous rules
+        hold) that is not read-only is granted in some directory.
+    """
+    granted = frozenset()
+    for name, entry in users.items():
+        if name != "anonymous" and not entry.readOnly:
+            granted |= entry.permissions.grantedAnywhere()
+    return OFFERED_PERMISSIONS & granted
 
 
 def _limited(entry):

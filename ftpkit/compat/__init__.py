@@ -144,6 +144,7 @@ from ftpkit.compat.tcp import (
     queueIsEmpty,
     sendAtOnce,
     sendNow,
+    transportEnded,
     writeSideClosed,
 )
 from ftpkit.compat.tlsbulk import writeInBulk
@@ -205,6 +206,7 @@ __all__ = [
     "stripProtocol",
     "takeRecords",
     "tlsLayer",
+    "transportEnded",
     "underTLS",
     "urlOptions",
     "writePlain",

@@ -22,6 +22,13 @@ than on the reactor's next turn.
       (L{queuedBytes}), so that one holding only its close_notify counts
       as having sent every data record (an C{ABOR} then completes the
       download); fallback: not known (the close_notify must be sent too).
+    - C{FileDescriptor.disconnected}, which the transport sets as its
+      connection ends, before it stops its producer and tells its
+      protocol: whether the connection under a data connection has ended
+      though the protocol has not heard yet (L{transportEnded}; used by
+      L{ftpkit.data.connection.DataConnection.ending}, so that a
+      download's send stopped by that end is judged once the end is
+      known); fallback: not ended (the send's failure stands).
     - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
       was asked to C{loseWriteConnection} sent its last byte and its FIN
       (L{writeSideClosed}); fallback: "not sent" (a download whose client
@@ -142,6 +149,18 @@ def unqueued(connection):
                 and not connection._tempDataBuffer)
     except AttributeError:
         return False
+
+
+def transportEnded(transport):
+    """
+    @param transport: a connection's transport.
+    @return: whether it is a Twisted TCP transport whose connection has
+        ended, its protocol told or about to be (the transport stops its
+        producer first); C{False} when this cannot be told.
+    """
+    if not isinstance(transport, tcp.Connection):
+        return False
+    return bool(getattr(transport, "disconnected", False))
 
 
 def writeSideClosed(transport):

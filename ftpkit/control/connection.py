@@ -211,18 +211,16 @@ class FTPProtocol(
         """
         transport = self.transport
         if transport is not None and self.connected:
-            if type(text) is str and "\r" not in text and "\n" not in text:
+            if type(text) is str and text.isprintable():
                 # formatReply's one-line case, without the call (and
-                # without the format spec, slower, for any 3-digit code).
+                # without the format spec, slower, for any 3-digit code):
+                # printable text holds no line break, control character
+                # or surrogate, so UTF-8 encodes it with no 0xff to double.
                 if 100 <= code <= 999:
                     line = f"{code} {text}\r\n"
                 else:
                     line = f"{code:03d} {text}\r\n"
-                try:
-                    # Strict: UTF-8 never gives a 0xff to double.
-                    data = line.encode("utf-8")
-                except UnicodeEncodeError:
-                    data = replies.encodeReply(line)
+                data = line.encode("utf-8")
             else:
                 data = replies.formatReply(code, text)
             if code < 200:

@@ -20,12 +20,14 @@ from ftpkit.compat import (
     heldUnsent,
     queuedBytes,
     queueIsEmpty,
+    sendQueued,
+    transportEnded,
     writeSideClosed,
 )
 from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
     LeanConnection,
 )
-from ftpkit.data.linger import LINGER_TIMEOUT, TransportLinger
+from ftpkit.data.linger import LINGER_TIMEOUT, TransportLinger, nextLook
 from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
 from ftpkit.data.watchdog import WatchedConnection, checkFinished
 from ftpkit.errors import TransferAborted
@@ -133,6 +135,17 @@ class DataConnection(WatchedConnection, Protocol):
         if self.isSecure:
             return self.transport.transport
         return self.transport
+
+    @property
+    def ending(self):
+        """
+        See L{ftpkit.data.watchdog.WatchedConnection.ending}: also once
+        the TCP connection has ended and this protocol is about to hear
+        (its transport stops a download's producer first, and a send
+        stopped so fails before L{whenLost} fires).
+        """
+        return self.lostReason is not None or transportEnded(
+            self.socketTransport)
 
     def handshakeCompleted(self):
         """
@@ -301,14 +314,27 @@ class DataConnection(WatchedConnection, Protocol):
             transport's next write event, and a client that read every
             byte may have sent its C{ABOR} first. (A client that ended its
             TLS stream first got the server's close_notify in answer at
-            once, after every data record: that counts the same.)
+            once, after every data record: that counts the same.) Once the
+            connection has ended: it ended in order (L{connectionLost}:
+            under TLS the client's close_notify, or its in-order close
+            after the server's) with no data record held.
         """
+        if self.lostReason is not None:
+            return isinstance(self.lostReason, error.ConnectionDone) and (
+                not self.isSecure or self._recordsSent())
         if self.isSecure:
-            held = queuedBytes(self.socketTransport)
             return (sentCloseNotify(self.transport.getHandle())
-                    and held is not None
-                    and held <= self.transport.closingSent)
+                    and self._recordsSent())
         return self._endSent()
+
+    def _recordsSent(self):
+        """
+        @return: under TLS, whether the TCP transport holds (or, once
+            ended, dropped) no more than the records from this side's
+            close_notify on: every data record went to the kernel.
+        """
+        held = queuedBytes(self.socketTransport)
+        return held is not None and held <= self.transport.closingSent
 
     def _endSent(self):
         """
@@ -338,7 +364,11 @@ class DataConnection(WatchedConnection, Protocol):
         the kernel holds still goes out, the transport's buffer is dropped,
         and a client still reading sees the end of the data. An upload
         being received is aborted instead: it must fail, and bytes left
-        unread would turn any close into a reset anyway.
+        unread would turn any close into a reset anyway. Under TLS, once
+        every data record is sent and the close_notify is under way
+        (L{allSent}: a download that completed), what the transport
+        holds is the close_notify, which goes out first
+        (L{_closeAfterCloseNotify}).
         """
         if self.lostReason is not None:
             return
@@ -346,6 +376,21 @@ class DataConnection(WatchedConnection, Protocol):
         if self._sink is not None or sock is None:
             self.abort()
             return
+        if self.isSecure and self.allSent():
+            call, self._lingerCall = self._lingerCall, None
+            if call is not None and call.active():
+                call.cancel()
+            self._closeAfterCloseNotify(self._reactor.seconds())
+            return
+        self._shutDown(sock)
+
+    def _shutDown(self, sock):
+        """
+        L{closeInOrder}'s FIN after what the kernel holds, the transport's
+        buffer dropped.
+
+        @param sock: the TCP socket.
+        """
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -354,6 +399,31 @@ class DataConnection(WatchedConnection, Protocol):
         # The reactor now sees the end of the stream (or a failing write)
         # and closes the socket in order.
         self.transport.startReading()
+
+    def _closeAfterCloseNotify(self, since):
+        """
+        L{closeInOrder} of a download whose every data record is sent:
+        what the TCP transport holds is the close_notify (and what follows
+        it), which a shutdown at once would drop, and the client's TLS
+        stream would end uncleanly. Send it to the kernel first, then
+        L{_shutDown}; while the socket does not take it (a client reading
+        slowly, or not at all), look again as a linger does
+        (L{nextLook}), and after L{LINGER_TIMEOUT} seconds shut down all
+        the same. A TCP transport closing already (the client ended its
+        TLS stream first) closes itself once it sent it; the same time
+        bounds it.
+
+        @param since: when L{closeInOrder} was called (reactor seconds).
+        """
+        self._lingerCall = None
+        transport = self.socketTransport
+        waited = self._reactor.seconds() - since
+        if sendQueued(transport) or waited >= LINGER_TIMEOUT:
+            self._shutDown(transport.getHandle())
+            return
+        self._lingerCall = self._reactor.callLater(
+            min(nextLook(waited), LINGER_TIMEOUT - waited),
+            self._closeAfterCloseNotify, since)
 
     def connectionLost(self, reason):
         """

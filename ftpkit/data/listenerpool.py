@@ -7,7 +7,7 @@ in use are skipped), a listen and a close: a visible share of a small
 file's time (C{docs/benchmark-history.rst}).
 One C{PASV} serves one data connection: what a pooled listener queues,
 a second connection the client made (queued behind its first, or made
-after it) or a stranger's, is closed by the pool (L{refuse}; the port is
+after it) or a stranger's, is reset by the pool (L{refuse}; the port is
 nobody's, so nothing is logged) within L{SWEEP_INTERVAL} seconds and
 when L{take} hands the listener on, instead of waiting unanswered until
 the next session took the port or the pool closed it. The pool sweeps
@@ -28,6 +28,7 @@ C{--passive-ports} range is usually small, and a pooled port would be one
 fewer for the sessions. A pooled listener is closed after C{keep} seconds.
 """
 
+from ftpkit.data.refusals import reset
 
 SWEEP_INTERVAL = 1.0
 """Seconds between two sweeps of the pooled listeners' queues."""
@@ -35,12 +36,14 @@ SWEEP_INTERVAL = 1.0
 
 def refuse(sock, address):
     """
-    Close a connection a pooled listener got: nobody waits for it.
+    Reset a connection a pooled listener got: nobody waits for it
+    (L{ftpkit.data.refusals.reset}: its client, if it waited for a
+    transfer, sees an error, not an empty file).
 
     @param sock: the accepted socket.
     @param address: where it comes from.
     """
-    sock.close()
+    reset(sock)
 
 
 class ListenerPool:

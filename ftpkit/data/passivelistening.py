@@ -16,7 +16,7 @@ from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.data import descriptors
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.data.passive import PASSIVE_BACKLOG, PassiveListener
-from ftpkit.data.refusals import RefusedListeners, logStranger
+from ftpkit.data.refusals import RefusedListeners, logStranger, reset
 from ftpkit.errors import CannotOpenDataConnection
 
 
@@ -120,14 +120,14 @@ class PassiveListening:
 
     def _refuse(self, sock, address):
         """
-        Close a connection left queued on the session's listener, let go
+        Reset a connection left queued on the session's listener, let go
         before its connection was claimed: a stranger's (logged), or a
-        stale one of the client's.
+        stale one of the client's (L{reset}).
         """
         if normalizeHost(address[0]) != self.peerHost:
             logStranger(self.log, address, self.peerHost, self._alarm,
                         self._warnings)
-        sock.close()
+        reset(sock)
 
     def _passiveAccepted(self, sock, address):
         """
@@ -146,7 +146,8 @@ class PassiveListening:
     def _judge(self, sock, address):
         """
         Keep C{sock} if it is the first connection from the control peer;
-        under C{PROT P}, make it a candidate (L{HandshakeCandidates.take}).
+        under C{PROT P}, make it a candidate (L{HandshakeCandidates.take});
+        reset any other (L{reset}).
 
         @param sock: the accepted socket.
         @param address: the address it comes from, C{(host, port)}.
@@ -154,10 +155,10 @@ class PassiveListening:
         if normalizeHost(address[0]) != self.peerHost:
             logStranger(self.log, address, self.peerHost, self._alarm,
                         self._warnings)
-            sock.close()
+            reset(sock)
             return
         if self.claimed:
-            sock.close()
+            reset(sock)
             return
         tls = self._tls if self._waiting is not None else self._dataTLS()
         if tls is not None:

@@ -2,11 +2,14 @@
 What a L{ftpkit.data.channel.DataChannel} says in the log of what it
 refuses: a stranger's connection to its passive listener (L{logStranger}),
 and, sparingly, the passive listeners it was refused itself
-(L{RefusedListeners}).
+(L{RefusedListeners}); and how a refused connection ends (L{reset}).
 
 The lines go to the channel's own logger, passed in: they keep its
 namespace and source.
 """
+
+import socket
+import struct
 
 from twisted.logger import LogLevel
 
@@ -22,6 +25,31 @@ L{ftpkit.control.peerwarnings.PeerWarnings})."""
 STRANGER = ("refused passive data connection from {stranger} "
             "(control peer is {peer}): possible port theft")
 """The line of a stranger's connection refused."""
+
+
+_ABORTIVE = struct.pack("ii", 1, 0)
+"""C{SO_LINGER} on, for no time: C{close} resets the connection."""
+
+
+def reset(sock):
+    """
+    End a connection a passive listener refused (a stranger's, one more
+    of the client's address than its C{PASV} serves, one a pooled
+    listener got) with a reset, not a FIN: in stream mode a FIN is the
+    end of a file, so a client whose connection lost the port to another
+    from its address (a local user's, or one behind the same NAT,
+    connected first) read an empty download, then the C{226} of the
+    transfer the other took, and kept the empty file as its own; a reset
+    is an error to every client.
+
+    @param sock: the accepted socket, never watched by the reactor
+        (closed at once).
+    """
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE)
+    except OSError:
+        pass
+    sock.close()
 
 
 def logStranger(log, address, peer, alarm=None, warnings=None):

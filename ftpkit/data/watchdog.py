@@ -77,6 +77,14 @@ class WatchedConnection:
     _sweep = None
     _finishWaiter = None
 
+    @property
+    def ending(self):
+        """
+        @return: whether the connection has ended (L{whenLost} fires at
+            once), or is about to (a subclass whose transport ends first).
+        """
+        return self.lostReason is not None
+
     def whenLost(self):
         """
         @return: a Deferred firing with the reason (an exception, such as

@@ -69,6 +69,46 @@ def allowedBy(shell):
     return getattr(shell, "accessClasses", EVERY_CLASS)
 
 
+SET_TIME = "set-time"
+"""The permission to set a file's times (C{MFMT}, C{SITE UTIME}, C{MFF}'s
+C{modify}), as a users file names it."""
+
+CHMOD = "chmod"
+"""The permission to set a file's mode (C{SITE CHMOD}, C{MFF}'s
+C{UNIX.mode}), as a users file names it."""
+
+APPEND = "append"
+"""The permission to append to a file or resume an upload (C{APPE},
+C{REST} then C{STOR}), as a users file names it."""
+
+OFFERED_PERMISSIONS = frozenset([SET_TIME, CHMOD, APPEND])
+"""The permissions a session offers the commands of only where the user
+has them somewhere (L{grantedBy}): what a shell that declares none
+grants."""
+
+
+def grantedBy(shell):
+    """
+    Which of L{OFFERED_PERMISSIONS} a shell grants somewhere.
+
+    A shell declares them in its C{grantedPermissions} attribute (the
+    permission shell of a users file does, from the user's permissions
+    in every directory, and every
+    L{ftpkit.shells.shellwrapper.ShellWrapper} passes on what the shell it
+    wraps declares); one that declares nothing may be asked, and refuses
+    what it refuses on its own. What is granted nowhere is not offered:
+    C{FEAT}, C{HELP} and C{SITE HELP} leave out C{MFMT}, C{MFF}'s facts,
+    C{SITE UTIME} and C{SITE CHMOD}, and C{OPTS REST STOR} says uploads
+    do not resume. rclone sets each upload's time where C{FEAT} lists
+    C{MFMT} after login, and failed every upload on the C{550}; WinSCP
+    resumes uploads where C{OPTS REST STOR} says they resume.
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    @return: a C{frozenset}, within L{OFFERED_PERMISSIONS}.
+    """
+    return getattr(shell, "grantedPermissions", OFFERED_PERMISSIONS)
+
+
 RENAME = "f"
 """The letter of the C{perm} fact that allows renaming an entry."""
 
@@ -113,6 +153,10 @@ class AccessPolicy:
     @ivar createOnly: the user may create new files and directories and
         change nothing that exists (a realm's upload-only user:
         L{within}).
+    @ivar timesGranted: the user's permissions grant L{SET_TIME}
+        somewhere (L{within}, L{grantedBy}).
+    @ivar modesGranted: they grant L{CHMOD} somewhere.
+    @ivar resumesGranted: they grant L{APPEND} somewhere.
     """
 
     readOnly: bool = False
@@ -122,6 +166,9 @@ class AccessPolicy:
     siteChmod: bool = True
     holdUploads: bool = False
     createOnly: bool = False
+    timesGranted: bool = True
+    modesGranted: bool = True
+    resumesGranted: bool = True
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -163,21 +210,40 @@ class AccessPolicy:
             return access == CREATE
         return True
 
+    def granting(self, granted):
+        """
+        These rules, where only C{granted} of L{OFFERED_PERMISSIONS} are
+        granted somewhere (L{grantedBy}: of the shell a user got, or of
+        a realm's every named user, before login).
+
+        @param granted: a C{frozenset} of permission names.
+        @return: this policy, or a stricter one.
+        """
+        if granted >= OFFERED_PERMISSIONS:
+            return self
+        return dataclasses.replace(
+            self, timesGranted=self.timesGranted and SET_TIME in granted,
+            modesGranted=self.modesGranted and CHMOD in granted,
+            resumesGranted=self.resumesGranted and APPEND in granted)
+
     def within(self, shell):
         """
         These rules, narrowed to what the shell a realm gave lets through
         (L{allowedBy}): a realm's read-only user is then refused every
-        change before the command runs, as under C{--read-only}.
+        change before the command runs, as under C{--read-only}; and to
+        the permissions it grants somewhere (L{grantedBy}), whose
+        commands the session then does not offer.
 
         @param shell: the L{ftpkit.interfaces.IFTPShell} the realm gave.
         @return: this policy, or a stricter one.
         """
+        policy = self.granting(grantedBy(shell))
         allowed = allowedBy(shell)
-        if CREATE not in allowed and self.allows(CREATE):
-            return dataclasses.replace(self, readOnly=True)
-        if CHANGE not in allowed and self.allows(CHANGE):
-            return dataclasses.replace(self, createOnly=True)
-        return self
+        if CREATE not in allowed and policy.allows(CREATE):
+            return dataclasses.replace(policy, readOnly=True)
+        if CHANGE not in allowed and policy.allows(CHANGE):
+            return dataclasses.replace(policy, createOnly=True)
+        return policy
 
     def guard(self, shell, held=None):
         """

@@ -560,6 +560,36 @@ def cleanClientName(arg):
     return name
 
 
+CSID_IDENTITY = "Name=ftpkit; CaseSensitive=1; DirSep=/;"
+"""What C{CSID} tells of the server, in the form Serv-U gives it (no
+version: the C{220} greeting is the operator's choice, and so is telling
+a version)."""
+
+
+def parseCSID(arg):
+    """
+    The name a client gives itself with C{CSID} (Serv-U's, which WinSCP
+    sends where C{FEAT} lists it: C{Name=WinSCP; Version=6.3.5;}), as
+    C{CLNT} would give it (C{"WinSCP 6.3.5"}), cleaned
+    (L{cleanClientName}). Facts are C{key=value} pairs ended by C{;},
+    keys in any case; only C{Name} and C{Version} are kept.
+
+    @param arg: the argument of C{CSID}.
+    @return: the cleaned name.
+    @raise BadArgument: if it gives no C{Name} (nor C{Version}).
+    """
+    facts = {}
+    for part in arg.split(";"):
+        key, equals, value = part.partition("=")
+        if equals:
+            facts.setdefault(key.strip().upper(), value.strip())
+    name = " ".join(value for value in (facts.get("NAME"),
+                                         facts.get("VERSION")) if value)
+    if not name.strip():
+        raise BadArgument("Syntax: CSID Name=<client>; Version=<version>;")
+    return cleanClientName(name)
+
+
 LANGUAGE = "EN"
 """The language of every reply: the only one C{LANG} accepts."""
 

@@ -120,6 +120,8 @@ COMMANDS = _table(
             needsLogin=False, feature="HOST"),
     Command("CLNT", "CLNT <sp> client-name", "ProFTPD mod_core", REQUIRED,
             needsLogin=False, feature="CLNT"),
+    Command("CSID", "CSID <sp> Name=client-name; Version=version;",
+            "Serv-U (WinSCP)", REQUIRED, needsLogin=False, feature="CSID"),
     # Transfer parameters (RFC 959 4.1.2)
     Command("PORT", "PORT <sp> h1,h2,h3,h4,p1,p2", "RFC 959", REQUIRED),
     Command("PASV", "PASV", "RFC 959"),

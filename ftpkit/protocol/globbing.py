@@ -99,19 +99,64 @@ def translate(pattern):
     return fnmatch.translate(pattern)
 
 
+class NameMatch:
+    """
+    The test of one name against a pattern, as L{matchNames} picks names:
+    a pure function of the name, its L{cacheKey} saying which (the test
+    of a L{ftpkit.shells.listings.FilteredListing}, whose lines the
+    listings' cache then keeps under the pattern). The pattern is
+    compiled at the first name, where the names are read (a thread).
+    """
+
+    def __init__(self, pattern):
+        """
+        @param pattern: one segment holding wildcards.
+        """
+        self._pattern = pattern
+        self._hidden = pattern.startswith(".")
+        self._match = None
+
+    def cacheKey(self):
+        """
+        @return: what the test depends on: the pattern.
+        """
+        return ("glob", self._pattern)
+
+    def __call__(self, name):
+        """
+        @param name: an entry's name.
+        @return: whether the pattern matches it.
+        """
+        if not self._hidden and name.startswith("."):
+            return False
+        match = self._match
+        if match is None:
+            match = self._match = _compiled(self._pattern)
+        return match(name) is not None
+
+
+def _compiled(pattern):
+    """
+    @param pattern: one segment holding wildcards.
+    @return: the C{match} of its compiled L{translate}: compiled here
+        rather than by C{fnmatchcase}, whose cache keeps 32,768 compiled
+        patterns (clients choose the patterns, so that cache would let
+        one hold tens of megabytes; re's own cache keeps 512).
+    """
+    return re.compile(translate(pattern)).match
+
+
 def matchNames(pattern, names):
     """
-    Pick the names a pattern matches.
+    Pick the names a pattern matches, as L{NameMatch} tests each (in one
+    pass, without a call a name).
 
     @param pattern: one segment holding wildcards.
     @param names: the names in the directory, in the order to keep.
     @return: the matching names, in their order.
     """
     hidden = pattern.startswith(".")
-    # Compiled here rather than by fnmatchcase, whose cache keeps 32,768
-    # compiled patterns: clients choose the patterns, so that cache would
-    # let one hold tens of megabytes (re's own cache keeps 512).
-    matches = re.compile(translate(pattern)).match
+    matches = _compiled(pattern)
     return [name for name in names
             if (hidden or not name.startswith("."))
             and matches(name)]

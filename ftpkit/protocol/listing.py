@@ -421,3 +421,13 @@ class NamesFormat:
         @return: what L{entries} gives for them as one batch.
         """
         return encodeLines(sorted(names), self._prefix)
+
+    def namesInOrder(self, names):
+        """
+        Format a listing of names in the order given (C{NLST -t}: see
+        L{ftpkit.protocol.listingorder}), in one piece.
+
+        @param names: the names, in their order.
+        @return: what L{names} gives for them, in that order.
+        """
+        return encodeLines(names, self._prefix)

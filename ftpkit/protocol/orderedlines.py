@@ -19,7 +19,9 @@ holds of it, if any, without reading it.
 
 The order is L{ftpkit.protocol.listingorder.ordered}'s: a key is the
 entry's modification time, made to sort newest first as hex digits
-(L{timeKey}), for C{t}; then its name, in an encoding whose bytes sort as
+(L{timeKey}, L{TIME_WIDTH} characters), which C{t} sorts by and other
+orders skip (so that C{-t} and C{-r} keep one copy of the records in
+the cache, not one each); then its name, in an encoding whose bytes sort as
 the text's code points do (L{nameKey}), and a NUL, which no name holds
 and which sorts before any character: entries of one time sort by name,
 a name before the longer ones it begins. Reversed under C{r}: no two
@@ -48,6 +50,9 @@ listing read as L{ftpkit.fileinfo.FileInfo} values counts it, and sorted
 first, to be dropped (L{sortedRecords})."""
 
 _LEFT_OUT = LEFT_OUT.encode()
+
+TIME_WIDTH = 17
+"""The characters of a L{timeKey}, which begins every record."""
 
 
 def timeKey(mtime):
@@ -108,27 +113,25 @@ class SortingFormat:
     """
     How a listing read whole to be sorted formats its batches where it
     reads them (L{ftpkit.interfaces.IStatListing.nextFormattedBatch}):
-    C{LIST}'s lines, each after its entry's sort key and a NUL, one record
-    a line. Cached as C{LIST}'s lines are (C{cacheKey}, C{cacheStamp},
-    C{linesKept}), under a key of its own.
+    C{LIST}'s lines, each after its entry's sort key (its time, then its
+    name) and a NUL, one record a line, for every order
+    (L{sortedRecords}). Cached as C{LIST}'s lines are (C{cacheKey},
+    C{cacheStamp}, C{linesKept}), under a key of its own.
     """
 
-    def __init__(self, now, byTime):
+    def __init__(self, now):
         """
         @param now: the current time, seconds since the epoch.
-        @param byTime: whether the keys begin with the time (C{t}), or are
-            the names alone.
         """
         self._lines = ListFormat(now)
-        self._byTime = byTime
 
     def cacheKey(self):
         """
         See L{ListFormat.cacheKey}.
 
-        @return: a key of records, with the time or without.
+        @return: the key of records.
         """
-        return ("LIST records", self._byTime)
+        return ("LIST records",)
 
     def cacheStamp(self):
         """
@@ -162,13 +165,9 @@ class SortingFormat:
         """
         batch = sorted(batch, key=byName)
         lines = self._lines.statLines(batch, owner, group)
-        if self._byTime:
-            keys = timeKeys([result.st_mtime for _, result in batch])
-            records = [f"{key}{nameKey(name)}\0{line}"
-                       for (name, _), key, line in zip(batch, keys, lines)]
-        else:
-            records = [f"{nameKey(name)}\0{line}"
-                       for (name, _), line in zip(batch, lines)]
+        keys = timeKeys([result.st_mtime for _, result in batch])
+        records = [f"{key}{nameKey(name)}\0{line}"
+                   for (name, _), key, line in zip(batch, keys, lines)]
         joined = "".join(records)
         if "\r" in joined or "\n" in joined:
             records = [LEFT_OUT if "\r" in record or "\n" in record
@@ -181,20 +180,46 @@ def sortedRecords(batches, letters):
     Sort a listing's records.
 
     @param batches: the bytes of every batch of the listing, formatted by
-        a L{SortingFormat} of C{letters}.
+        a L{SortingFormat}.
     @param letters: the listing command's option letters
         (L{ftpkit.protocol.listingorder.isOrdered}).
     @return: a list of the records, without their line ends, in the
-        order of L{ftpkit.protocol.listingorder.ordered}; the records of
+        order of L{ftpkit.protocol.listingorder.ordered} (by their keys,
+        or without C{t} by what follows their time); the records of
         lines left out (L{LEFT_OUT}) dropped.
     """
     records = b"".join(batches).split(b"\r\n")
     records.pop()
-    records.sort()
-    del records[:bisect_right(records, _LEFT_OUT)]
+    if "t" in letters:
+        records.sort()
+        del records[:bisect_right(records, _LEFT_OUT)]
+    else:
+        records = [record for record in records if record != _LEFT_OUT]
+        records.sort(key=_afterTime)
     if "r" in letters:
         records.reverse()
     return records
+
+
+def _afterTime(record):
+    """
+    @param record: a record of a L{SortingFormat}.
+    @return: what sorts it by name: the record after its time.
+    """
+    return record[TIME_WIDTH:]
+
+
+def recordNames(records):
+    """
+    The names of sorted records (C{NLST -t}, C{-r}), in their order.
+
+    @param records: what L{sortedRecords} gave.
+    @return: the entries' names, text (a byte that is not UTF-8 a
+        surrogate, as the name was read): each key's L{nameKey} taken
+        back.
+    """
+    return [record[TIME_WIDTH:record.index(b"\0")].decode(
+        "utf-8", "surrogatepass") for record in records]
 
 
 class SortedLines:

@@ -8,6 +8,16 @@ a Telnet connection (RFC 854, which RFC 959 makes the control connection):
 a C{0xff} of the text (a name that is not UTF-8) is sent doubled, as RFC
 2640 asks, or a client would read it and the byte after as a Telnet
 command.
+
+No control character of the text reaches the client: a name holding
+ESC, BEL, backspace, DEL or a C1 control (listed by C{STAT}, echoed by
+C{257}, C{MLST} or an error) could otherwise drive the terminal of a
+client that prints replies as they come. Each is sent as C{"?"}
+(L{printable}), as C{ls -q} shows it, and as L{encodeText} sends a
+character it cannot encode; CR and LF alone split lines instead (above).
+A C1 control is a character (U+0080 to U+009F) or, in a name that is not
+UTF-8, its byte (C{0x80} to C{0x9f}), which an 8-bit terminal reads as
+that control.
 """
 
 import re
@@ -28,6 +38,23 @@ the errors' codes, and fails on one missing here."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udc9f]")
+"""A control character of a reply's line: C0 (CR and LF are split on
+first), DEL, C1, and the surrogates of C1 bytes."""
+
+
+def printable(line):
+    """
+    Make one line of a reply safe for a terminal: each control character
+    (C0, DEL, C1, or the byte of a C1 control in a name that is not
+    UTF-8) becomes C{"?"}.
+
+    @param line: one line of a reply's text, without its line end.
+    @return: C{line}, its control characters replaced.
+    """
+    if line.isprintable():
+        return line
+    return _CONTROL.sub("?", line)
 
 
 def encodeText(text):
@@ -79,7 +106,8 @@ def formatReply(code, text):
     C{"CODE-first"}, the middle lines as given (except that one starting
     with three digits gets a leading space, so no client takes it for the
     last line), and C{"CODE last"}. A CR, LF or CRLF inside a line splits
-    it into two lines of the reply.
+    it into two lines of the reply; any other control character becomes
+    C{"?"} (L{printable}).
 
     @param code: the three-digit reply code.
     @param text: the reply text, a L{str} or a L{list} of L{str} lines.
@@ -89,11 +117,11 @@ def formatReply(code, text):
         C{MLST} gave it (C{"?"} instead would name nothing).
     """
     if isinstance(text, str) and "\r" not in text and "\n" not in text:
-        return encodeReply(f"{code:03d} {text}\r\n")
+        return encodeReply(f"{code:03d} {printable(text)}\r\n")
     given = [text] if isinstance(text, str) else list(text)
     lines = []
     for line in given or [""]:
-        lines.extend(_LINE_BREAK.split(line))
+        lines.extend(map(printable, _LINE_BREAK.split(line)))
     if len(lines) == 1:
         return encodeReply(f"{code:03d} {lines[0]}\r\n")
     middle = [

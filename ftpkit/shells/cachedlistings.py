@@ -98,7 +98,13 @@ class CachingListing(DiskListing):
     format with a key (L{cacheKeyOf}), before any other way of reading
     it. The cache's L{find} and L{store} run in the disk thread that
     formats the batch.
+
+    @cvar watched: true: the cache watches the directory, so that a
+        pattern's matches are this listing filtered, formatted from the
+        cache or read for it (L{ftpkit.control.handlers.listed}).
     """
+
+    watched = True
 
     def __init__(self, iterator, follow, run, cache, token,
                  batchSize=BATCH_SIZE, first=None):

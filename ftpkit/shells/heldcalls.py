@@ -18,10 +18,11 @@ import sys
 from types import CoroutineType
 
 from twisted.internet.defer import CancelledError, fail, maybeDeferred
-from twisted.internet.error import ConnectionClosed
+from twisted.internet.error import ConnectionClosed, ConnectionLost
+from twisted.internet.interfaces import IConsumer, IPullProducer, IPushProducer
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import alsoProvides, providedBy
+from zope.interface import alsoProvides, implementer, providedBy
 
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import (
@@ -238,38 +239,103 @@ class HeldFile:
         return heldCall(self._file, name, *args, noted=self._noted)
 
 
+@implementer(IConsumer, IPushProducer, IPullProducer)
+class StopNoting:
+    """
+    The consumer a held C{send} writes to, in front of the transfer's: it
+    stands for the file's producer there, and notes whether the transfer
+    stopped it (L{stopped}): the connection ended, or C{ABOR}.
+
+    @ivar stopped: the producer was stopped.
+    """
+
+    stopped = False
+    _producer = None
+
+    def __init__(self, consumer):
+        """
+        @param consumer: the transfer's L{IConsumer}.
+        """
+        self._consumer = consumer
+
+    def registerProducer(self, producer, streaming):
+        """
+        See L{IConsumer.registerProducer}.
+        """
+        self._producer = producer
+        self._consumer.registerProducer(self, streaming)
+
+    def unregisterProducer(self):
+        """
+        See L{IConsumer.unregisterProducer}.
+        """
+        self._consumer.unregisterProducer()
+
+    def write(self, data):
+        """
+        See L{IConsumer.write}.
+        """
+        self._consumer.write(data)
+
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}.
+        """
+        self._producer.pauseProducing()
+
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}.
+        """
+        self._producer.resumeProducing()
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}: noted.
+        """
+        self.stopped = True
+        self._producer.stopProducing()
+
+
 class HeldReadFile(HeldFile):
     """
     A producer/consumer download file (L{ftpkit.interfaces.IReadFile}) of
     a shell from outside ftpkit, its C{send} and C{close} held: a C{send}
     that breaks is one line and C{426} (a peer gone is no plugin's fault:
-    its C{ConnectionLost} is handed on, not logged), a C{close} that
-    fails one line.
+    its C{ConnectionLost} is handed on, not logged, and so is the failure
+    of a send whose producer the transfer stopped, L{StopNoting}, made a
+    C{ConnectionLost}: Twisted's C{FileSender} fails with a plain
+    C{Exception} then), a C{close} that fails one line.
     """
 
     def send(self, consumer):
         """
         See L{ftpkit.interfaces.IReadFile.send}.
         """
+        noting = StopNoting(consumer)
         try:
-            sending = self._file.send(consumer)
+            sending = self._file.send(noting)
         except Exception:
             sending = fail()
         if isDeferred(sending):
-            return sending.addErrback(self._sendFailed)
+            return sending.addErrback(self._sendFailed, noting)
         what = notDeferred(sending)
         note = self._noted(type(self._file).__qualname__, "send")
         if note is not None:
             complain(type(self._file).__qualname__, "send", what + note, _CUT)
         return fail(LocalError())
 
-    def _sendFailed(self, failure):
+    def _sendFailed(self, failure, noting):
         """
         @param failure: how C{send} failed.
-        @return: C{failure} for a peer gone, else as L{toldFailure}.
+        @param noting: the L{StopNoting} it wrote to.
+        @return: C{failure} for a peer gone, a C{ConnectionLost} for a
+            send the transfer stopped, else as L{toldFailure}.
         """
         if failure.check(ConnectionClosed, ConnectionError):
             return failure
+        if noting.stopped:
+            return Failure(ConnectionLost())
         return toldFailure(failure, self._file, "send", _CUT, self._noted)
 
     def close(self):

@@ -192,6 +192,9 @@ class FilteredListing:
         """
         self._listing = listing
         self._keep = keep
+        # What the listings' cache watches stays so through a filter
+        # (ftpkit.shells.cachedlistings.CachingListing.watched).
+        self.watched = pure and getattr(listing, "watched", False)
         if pure and IStatListing.providedBy(listing):
             alsoProvides(self, IStatListing)
         if pure and INameListing.providedBy(listing):
@@ -427,16 +430,20 @@ class MatchedEntries(_PickedListing):
 class StartedListing:
     """
     A listing of which a first batch was read already (to learn whether
-    it had any entry), given again first.
+    it had any entry), given again first: a batch of entries, or the
+    bytes of a batch formatted where it was read (L{IStatListing},
+    provided then), given again to the same format.
     """
 
     def __init__(self, first, listing):
         """
-        @param first: the batch read.
+        @param first: the batch read: entries, or C{bytes} formatted.
         @param listing: the L{IDirectoryListing} it was read from.
         """
         self._first = first
         self._listing = listing
+        if type(first) is bytes:
+            alsoProvides(self, IStatListing)
 
     def nextBatch(self):
         """
@@ -446,6 +453,16 @@ class StartedListing:
         if first is not None:
             return succeed(first)
         return self._listing.nextBatch()
+
+    def nextFormattedBatch(self, format):
+        """
+        See L{IStatListing.nextFormattedBatch} (provided when the first
+        batch was formatted).
+        """
+        first, self._first = self._first, None
+        if first is not None:
+            return succeed(first)
+        return self._listing.nextFormattedBatch(format)
 
     def close(self):
         """

@@ -33,7 +33,7 @@ L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 import functools
 import time
 
-from twisted.internet.defer import fail, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.threads import deferToThread
 from zope.interface import alsoProvides, implementer
 
@@ -92,6 +92,19 @@ def _checksum(toHash):
     if min(end, content.size) - start <= HASH_AT_ONCE:
         return _hexdigest(digest, content, start, end)
     return deferToThread(_hexdigest, digest, content, start, end)
+
+
+def _checksummed(result, node, budget):
+    """
+    A checksum in a thread ended: its node is read no longer.
+
+    @param result: the hex digest, or a failure.
+    @param node: the L{FileNode} checksummed.
+    @param budget: the shell's L{ftpkit.shells.memorytree.Budget}.
+    @return: C{result}.
+    """
+    node.closed(budget)
+    return result
 
 
 def _hexdigest(digest, content, start, end):
@@ -570,24 +583,45 @@ class MemoryShell:
         is checksummed at once, a larger one in a thread (the reactor's
         pool), so that other sessions are not held up meanwhile.
 
+        The snapshot checksummed counts as a download does (L{FileNode})
+        until the checksum ends: a file removed or replaced meanwhile
+        stays counted in C{maxBytes} while a thread still reads it.
+
         @raise ParameterNotImplemented: for an algorithm
             L{ftpkit.shells.digests.newDigest} lacks.
         """
         return self._toHash(path, algorithm, start, end).addCallback(
-            _checksum)
+            self._checksumReading)
+
+    def _checksumReading(self, toHash):
+        """
+        Checksum (L{_checksum}) what L{_toHash} gave, the node it reads
+        counted as read until the checksum ends.
+
+        @param toHash: the node, then what L{_checksum} takes.
+        @return: what L{_checksum} returns, a Deferred when it ran in a
+            thread.
+        """
+        node, toHash = toHash[0], toHash[1:]
+        node.opened()
+        checksum = _checksum(toHash)
+        if isinstance(checksum, Deferred):
+            return checksum.addBoth(_checksummed, node, self._budget)
+        node.closed(self._budget)
+        return checksum
 
     @_deferred
     def _toHash(self, path, algorithm, start, end):
         """
         The checks of L{hash}.
 
-        @return: the digest object, a snapshot of the file's content
-            (which what is written meanwhile leaves as it is) and the
-            range to checksum in it.
+        @return: the file's L{FileNode}, the digest object, a snapshot
+            of the file's content (which what is written meanwhile leaves
+            as it is) and the range to checksum in it.
         """
         node = self._lookup(path)
         if isinstance(node, DirectoryNode):
             raise IsDirectory()
         content = node.content.snapshot()
-        return (newDigest(algorithm), content, start,
+        return (node, newDigest(algorithm), content, start,
                 content.size if end is None else end)

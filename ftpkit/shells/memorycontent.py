@@ -20,7 +20,11 @@ L{Content.truncated}) starts a store of its own, sharing the chunks but
 copying at most a part of one: no chunk is longer than L{SPLIT}, a
 longer C{bytes} being kept as views of it, so that a resume inside a
 large file given whole copies little of it (the C{bytes} stay held
-while a version keeps a view of them).
+while a version keeps a view of them). So does appending to a view whose
+store a snapshot holds (L{_Store.pinned}): what a download or a checksum
+holds is then no more than what it reads, which is what the shell counts
+for a removed file still read (L{ftpkit.shells.memorytree.FileNode}), not
+the bytes appended after it was opened as well.
 
 A checksum reads a snapshot in a thread while the reactor's thread may
 append: the store's lists only grow, and its tail is replaced, not
@@ -53,14 +57,17 @@ class _Store:
     @ivar tail: the offset of the tail's first byte and the tail, a
         C{bytearray} (bytes after the chunks), in one C{tuple} replaced
         at once when the tail becomes a chunk.
+    @ivar pinned: whether a snapshot (L{Content.snapshot}) holds this
+        store: it then takes no more bytes (L{Content._own}).
     """
 
-    __slots__ = ("chunks", "ends", "tail")
+    __slots__ = ("chunks", "ends", "tail", "pinned")
 
     def __init__(self):
         self.chunks = []
         self.ends = []
         self.tail = (0, bytearray())
+        self.pinned = False
 
     @property
     def size(self):
@@ -175,8 +182,12 @@ class Content:
     def snapshot(self):
         """
         @return: a L{Content} holding these bytes whatever happens to
-            this one later (in constant time: it shares the chunks).
+            this one later (in constant time: it shares the chunks). Its
+            store is pinned (L{_Store.pinned}): what is appended to this
+            content later goes to a store of its own, which the snapshot
+            does not hold.
         """
+        self._store.pinned = True
         return self._view(self._store, self.size)
 
     def truncated(self, size):
@@ -188,7 +199,7 @@ class Content:
         """
         store = self._store
         if size >= self.size:
-            content = self.snapshot()
+            content = self._view(store, self.size)
             content._own()
             content.append(b"\0" * (size - self.size))
             return content
@@ -199,11 +210,13 @@ class Content:
     def _own(self):
         """
         Make this view the whole of a store, which it may then append to:
-        a view that shows less than its store gets a store of its own,
-        with the chunks it shows (the last one cut where it ends).
+        a view that shows less than its store, or whose store a snapshot
+        holds (L{_Store.pinned}), gets a store of its own, with the chunks
+        it shows (the last one cut where it ends; a pinned store's tail
+        copied, at most L{COALESCE} bytes).
         """
         store = self._store
-        if self.size == store.size:
+        if self.size == store.size and not store.pinned:
             return
         own = _Store()
         whole = bisect_right(store.ends, self.size)

@@ -59,6 +59,7 @@ from ftpkit.interfaces import (
     IFTPShellResume,
     IRandomWriteFile,  # noqa: F401 (importable from here, as before)
 )
+from ftpkit.protocol.access import OFFERED_PERMISSIONS, grantedBy
 from ftpkit.protocol.permletters import maskOf
 from ftpkit.shells.guardedpaths import Guarded
 from ftpkit.shells.nestedchanges import NestedChanges, added, fileChange
@@ -148,6 +149,16 @@ class PermissionShell(ShellWrapper):
                                       exact=entryBytes is None)
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
+
+    @property
+    def grantedPermissions(self):
+        """
+        See L{ftpkit.protocol.access.grantedBy}: C{set-time}, C{chmod}
+        and C{append} where the user's permissions grant them in some
+        directory, and the shell it wraps does.
+        """
+        return (OFFERED_PERMISSIONS & self._table.grantedAnywhere()
+                & grantedBy(self._shell))
 
     def permitted(self, path):
         """

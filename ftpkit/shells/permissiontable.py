@@ -54,6 +54,13 @@ class PermissionTable:
         """
         return permission in self.permissionsAt(path)
 
+    def grantedAnywhere(self):
+        """
+        @return: the C{frozenset} of permissions granted at some path: by
+            default or in some directory.
+        """
+        return self.default.union(*(names for _, names in self.overrides))
+
     def rulesBelow(self, path):
         """
         @param path: a tuple of segments.

@@ -18,7 +18,7 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellResumeOwners,
 )
-from ftpkit.protocol.access import allowedBy
+from ftpkit.protocol.access import allowedBy, grantedBy
 
 
 @implementer(IFTPShell)
@@ -60,6 +60,16 @@ class ShellWrapper:
         for a wrapper that does not restrict them.
         """
         return allowedBy(self._shell)
+
+    @property
+    def grantedPermissions(self):
+        """
+        The permissions of L{ftpkit.protocol.access.OFFERED_PERMISSIONS}
+        this shell grants somewhere (L{ftpkit.protocol.access.grantedBy}):
+        those of the shell it wraps, for a wrapper that does not restrict
+        them.
+        """
+        return grantedBy(self._shell)
 
     def stat(self, path):
         """

@@ -15,9 +15,11 @@ import sys
 from OpenSSL import SSL
 from twisted.internet import defer, protocol, reactor, tcp
 from twisted.internet.endpoints import TCP4ClientEndpoint, TCP4ServerEndpoint
+from twisted.internet.interfaces import IPushProducer
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.compat import logfiles, sessioncache, sessiontickets
@@ -168,6 +170,36 @@ class PrivateNamesTests(LoopbackConnecting, unittest.TestCase):
         self.assertEqual(compat.queuedBytes(server.transport), 0,
                          changed("tcp.Connection.offset"))
         self.assertIsNone(compat.queuedBytes(object()))
+
+    async def test_transportEnded(self):
+        """
+        A TCP transport whose connection ended says so
+        (L{compat.transportEnded}) by the time it stops its producer,
+        before its protocol hears; an open one does not.
+        """
+        clients = []
+        server = await self.connect(clientProtocol=clients)
+        seen = []
+
+        @implementer(IPushProducer)
+        class Producer:
+            def pauseProducing(self):
+                pass
+
+            def resumeProducing(self):
+                pass
+
+            def stopProducing(self):
+                seen.append(compat.transportEnded(server.transport))
+
+        server.transport.registerProducer(Producer(), True)
+        self.assertFalse(compat.transportEnded(server.transport))
+        lost = defer.Deferred()
+        server.connectionLost = lambda reason: lost.callback(None)
+        clients[0].transport.loseConnection()
+        await lost
+        self.assertEqual(seen, [True], changed("FileDescriptor.disconnected"))
+        self.assertFalse(compat.transportEnded(object()))
 
     def test_threadCallQueue(self):
         """

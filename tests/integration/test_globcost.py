@@ -6,7 +6,6 @@ It described every entry of the directory first, which took seconds in a
 directory of 100,000 entries for a pattern matching a few.
 """
 
-import ftplib
 import os
 import time
 
@@ -19,7 +18,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.globbing import matchNames
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.wrappers import ShellWrapper
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, listingLines
 from tests.scratch import scratchDirectory
 
 OTHERS = 300
@@ -80,15 +79,7 @@ class WildcardCostTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             with ftplibLogin(self, server.port, timeout=20) as ftp:
-                results = []
-                for command in commands:
-                    lines = []
-                    try:
-                        ftp.retrlines(command, lines.append)
-                    except ftplib.error_perm as e:
-                        lines = str(e)
-                    results.append(lines)
-                return results
+                return [listingLines(ftp, command) for command in commands]
 
         return self.inThread(client)
 

@@ -12,7 +12,8 @@ changed (times put just inside C{LIST}'s boundaries, crossed as the test
 runs), a subdirectory's entries changed, a file changed through a hard
 link in another directory, links retargeted; the listings: C{LIST},
 C{LIST -a}, C{NLST} and C{MLSD} with facts chosen at random, and
-C{LIST -t} and C{LIST -ltr} every other step.
+C{LIST -t} and C{LIST -ltr} every other step, C{LIST} of a pattern
+(C{*}, C{f*}) and C{NLST -t} at the others.
 """
 
 import ftplib
@@ -140,11 +141,17 @@ class DifferentialTests(unittest.TestCase):
             self.history.append(f"{step}: {change}")
             for _ in range(2):
                 self.compare(self.pickListing(rng))
+            directory = DIRECTORIES[step // 2 % len(DIRECTORIES)]
             if step % 2:
                 # Sorted by time (its records cached apart), drawing
                 # nothing from rng, so that the steps stay those above.
                 self.compare(f"LIST -{'t' if step % 4 == 1 else 'ltr'} "
-                             f"{DIRECTORIES[step // 2 % len(DIRECTORIES)]}")
+                             f"{directory}")
+            else:
+                # A pattern's matches (the directory's listing filtered),
+                # and names sorted by time, likewise.
+                self.compare(f"LIST {directory}/{'*' if step % 4 else 'f*'}")
+                self.compare(f"NLST -t {directory}")
 
     def pickListing(self, rng):
         """

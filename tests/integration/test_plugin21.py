@@ -10,7 +10,6 @@ import threading
 
 from twisted.cred.portal import IRealm
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -32,6 +31,7 @@ from ftpkit.testing import (
     writeFile,
 )
 from tests.ftpclient import ftplibLogin
+from tests.lateends import LastByteSenderFile, LastByteSenderShell
 from tests.logevents import captureLogs
 
 
@@ -203,48 +203,27 @@ class BrokenReadServerTests(LoopbackServerMixin, unittest.TestCase):
         return self.inThread(client).addCallback(check)
 
 
-@implementer(IReadFile)
-class SenderFile:
+class SenderFile(LastByteSenderFile):
     """
     An L{IReadFile} as plugins of earlier releases wrote them: Twisted's
-    C{FileSender}, a pull producer, sends the bytes.
+    C{FileSender}, a pull producer, sends the bytes, and the send fires
+    with their count.
     """
-
-    def __init__(self, data):
-        """
-        @param data: the bytes from the open offset.
-        """
-        self.size = len(data)
-        self._data = data
 
     def send(self, consumer):
         """
         See L{IReadFile.send}.
         """
-        sending = FileSender().beginFileTransfer(io.BytesIO(self._data),
-                                                 consumer)
-        return sending.addCallback(lambda ignored: self.size)
-
-    def close(self):
-        """
-        Nothing to release.
-        """
+        return LastByteSenderFile.send(self, consumer).addCallback(
+            lambda ignored: self.size)
 
 
-class SenderShell(MemoryShell):
+class SenderShell(LastByteSenderShell):
     """
     A L{MemoryShell} whose downloads are L{SenderFile}s.
     """
 
-    def openForReading(self, path, offset=0):
-        """
-        See L{IFTPShell.openForReading}: the file's bytes from C{offset}
-        in a L{SenderFile}.
-        """
-        opened = MemoryShell.openForReading(self, path, offset)
-        opened.addCallback(lambda random: random.readAt(0, random.size or 1)
-                           if random.size else succeed(b""))
-        return opened.addCallback(SenderFile)
+    fileType = SenderFile
 
 
 class PullProducerConformanceTests(IFTPShellConformanceMixin,

@@ -12,15 +12,13 @@ import os
 import shutil
 import sys
 
-from twisted.internet.defer import succeed
 from twisted.logger import formatEvent
 from twisted.plugin import IPlugin
-from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import implementer, provider
 
 import twisted.plugins
-from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin, IReadFile
+from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.observers import MAX_PENDING, ObserverSubscription, findObservers
@@ -28,51 +26,9 @@ from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
 from tests.ftpclient import ftplibLogin
+from tests.lateends import LastByteSenderShell
 from tests.logevents import captureLogs
 from tests.twistdrun import SOURCE
-
-
-@implementer(IReadFile)
-class LastByteSenderFile:
-    """
-    An L{IReadFile} whose C{send} is Twisted's C{FileSender} and fires as
-    it does, with the last byte sent.
-    """
-
-    def __init__(self, data):
-        """
-        @param data: the bytes from the open offset.
-        """
-        self.size = len(data)
-        self._data = data
-
-    def send(self, consumer):
-        """
-        See L{IReadFile.send}.
-        """
-        return FileSender().beginFileTransfer(io.BytesIO(self._data),
-                                              consumer)
-
-    def close(self):
-        """
-        Nothing to release.
-        """
-
-
-class LastByteSenderShell(MemoryShell):
-    """
-    A L{MemoryShell} whose downloads are L{LastByteSenderFile}s.
-    """
-
-    def openForReading(self, path, offset=0):
-        """
-        See L{ftpkit.interfaces.IFTPShell.openForReading}: the file's bytes
-        from C{offset} in a L{LastByteSenderFile}.
-        """
-        opened = MemoryShell.openForReading(self, path, offset)
-        opened.addCallback(lambda random: random.readAt(0, random.size)
-                           if random.size else succeed(b""))
-        return opened.addCallback(LastByteSenderFile)
 
 
 class LastByteSenderConformanceTests(IFTPShellConformanceMixin,

@@ -12,7 +12,6 @@ import io
 from twisted.internet.defer import fail, succeed
 from twisted.internet.interfaces import IConsumer
 from twisted.logger import globalLogPublisher
-from twisted.protocols.basic import FileSender
 from twisted.trial import unittest
 from zope.interface import alsoProvides, implementer
 
@@ -20,7 +19,6 @@ from ftpkit.interfaces import (
     IFTPShellRates,
     IRandomReadFile,
     IRandomWriteFile,
-    IReadFile,
     IWriteFile,
 )
 from ftpkit.loopback import LoopbackServerMixin
@@ -32,30 +30,7 @@ from tests.contractshells import (
     listingReply,
     runCommands,
 )
-
-
-@implementer(IReadFile)
-class _SenderFile:
-    """
-    A download sent by Twisted's C{FileSender}, whose Deferred is given
-    back as it is (it fires with the last byte sent, not a count).
-    """
-
-    def __init__(self, data):
-        self._data = data
-        self.size = len(data)
-
-    def send(self, consumer):
-        """
-        See L{IReadFile.send}.
-        """
-        return FileSender().beginFileTransfer(io.BytesIO(self._data),
-                                              consumer)
-
-    def close(self):
-        """
-        Nothing to release.
-        """
+from tests.lateends import LastByteSenderFile
 
 
 class FileSenderTests(LoopbackServerMixin, unittest.TestCase):
@@ -71,7 +46,7 @@ class FileSenderTests(LoopbackServerMixin, unittest.TestCase):
         """
         shell = SloppyShell("value", [])
         shell.openForReading = lambda path, offset=0: succeed(
-            _SenderFile(b"0123456789"[offset:]))
+            LastByteSenderFile(b"0123456789"[offset:]))
         server = self.startServer(SharedShellRealm(shell))
 
         def client():

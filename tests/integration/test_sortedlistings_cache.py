@@ -1,5 +1,6 @@
 """
-C{LIST -t}, C{-tr} and C{-r} over real loopback sockets: newest first,
+C{LIST -t}, C{-tr} and C{-r} (and C{NLST}'s) over real loopback
+sockets: newest first,
 entries of one time by name, as C{ls} sorts, whether the directory's
 listing is read from the disk (the listings' cache off, or cold) or
 replayed from the cache (warm), and after a change the cache must see:
@@ -23,18 +24,15 @@ from fsspec.implementations.memory import MemoryFileSystem
 from twisted.internet import threads
 from twisted.trial import unittest
 
-from ftpkit.compat.inotify import Inotify
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import listingcache
-from ftpkit.shells.dirwatch import DirectoryWatcher
 from ftpkit.shells.disklistings import DiskListing
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.fsspecshell import FsspecShell
-from ftpkit.shells.listingcache import ListingCache
+from tests.cachedtrees import cachedDirectory
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_streamedlistings import Realm
-from tests.scratch import scratchDirectory
 
 FILES = 40
 """Files in the listed directory: more than the cache's least
@@ -136,6 +134,24 @@ class SortedListingMixin(LoopbackServerMixin):
         """
         await self.assertOrders()
 
+    async def test_names(self):
+        """
+        C{NLST -t}, C{-tr} and C{-r} send the names in the order of
+        C{LIST}'s (they were sent by name), each twice (from the cache the
+        second time, where there is one), of the directory and of a
+        pattern's matches.
+        """
+        times = self.times()
+        for letters in ["t", "tr", "r"]:
+            names = ["d/" + name for name in ordered(times, letters)]
+            for _ in range(2):
+                self.assertEqual(await self.lines(f"NLST -{letters} d"),
+                                 names, letters)
+                self.assertEqual(
+                    await self.lines(f"NLST -{letters} d/f1*"),
+                    [name for name in names if name.startswith("d/f1")],
+                    letters)
+
     async def test_fileTimeChanged(self):
         """
         A file whose time is set after a sorted listing moves in the next
@@ -157,20 +173,12 @@ class DiskSortedListingTests(SortedListingMixin, unittest.TestCase):
         skip = "the listings' cache watches with inotify, Linux's"
 
     def setUp(self):
-        self.root = scratchDirectory(self)
-        self.directory = os.path.join(self.root, "d")
-        os.mkdir(self.directory)
-        for number in range(FILES):
-            path = os.path.join(self.directory, f"f{number:02d}")
-            with open(path, "wb") as f:
-                f.write(b"x" * number)
-            os.utime(path, (fileTime(number), fileTime(number)))
+        self.root, self.directory, self.cache = cachedDirectory(self, [
+            (f"f{number:02d}", number, fileTime(number))
+            for number in range(FILES)])
         os.mkdir(os.path.join(self.directory, "sub"))
         os.utime(os.path.join(self.directory, "sub"),
                  (fileTime(20), fileTime(20)))
-        self.cache = ListingCache(DirectoryWatcher(Inotify()))
-        self.addCleanup(self.cache.close)
-        self.patch(listingcache, "_shared", self.cache)
         self.serve()
 
     def makeShell(self):
@@ -191,6 +199,16 @@ class DiskSortedListingTests(SortedListingMixin, unittest.TestCase):
         hits = self.cache.hits
         await self.names("LIST -t d")
         self.assertGreater(self.cache.hits, hits)
+
+    async def test_oneCopy(self):
+        """
+        Listed in every order (C{-t}, C{-r}, C{-ltr}, C{NLST -t}), the
+        directory is cached once as sorted records: it was cached again
+        for C{-r}, a second copy of every line.
+        """
+        for letters in ["LIST -t", "LIST -r", "LIST -ltr", "NLST -t"]:
+            await self.lines(letters + " d")
+        self.assertEqual(self.cache.entries, 1)
 
     async def test_subdirectoryChanged(self):
         """

@@ -23,6 +23,7 @@ from ftpkit.auth.users import (
 )
 from ftpkit.errors import PermissionDenied, QuotaExceeded, ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
+from ftpkit.protocol.access import OFFERED_PERMISSIONS
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import scratchDirectory
 from tests.syncrun import syncRun
@@ -401,6 +402,27 @@ class RealmTests(unittest.TestCase):
         names = yield self.shell("carol").list(())
         self.assertEqual(names, [])
         self.assertTrue(os.path.isdir(self.carol))
+
+    def test_grantedPermissions(self):
+        """
+        The realm grants, for what C{FEAT} offers before login, the
+        C{set-time}, C{chmod} and C{append} some named user that is not
+        read-only has somewhere: none here (the C{anonymous} entry's
+        C{write} aside), C{set-time} once a reload adds such a user in a
+        directory; under C{--read-only}, it tells nothing of its own.
+        """
+        self.assertEqual(self.realm.grantedPermissions, frozenset())
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write('\n[users.dave]\n[users.dave.directories."/d"]\n'
+                    'permissions = ["set-time"]\n'
+                    '[users.erin]\nread-only = true\n'
+                    'permissions = ["chmod"]\n')
+        self.realm.database.reload()
+        self.assertEqual(self.realm.grantedPermissions,
+                         frozenset(["set-time"]))
+        readOnly = UsersRealm(UsersDatabase(self.path), self.root,
+                              readOnly=True)
+        self.assertEqual(readOnly.grantedPermissions, OFFERED_PERMISSIONS)
 
     @defer.inlineCallbacks
     def test_subdirectoryPermissions(self):

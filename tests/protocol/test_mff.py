@@ -295,14 +295,18 @@ class MFFTests(unittest.TestCase):
     def test_permissions(self):
         """
         Each fact needs the users file's permission its command needs:
-        C{set-time} as C{MFMT}, C{chmod} as C{SITE CHMOD}.
+        C{set-time} as C{MFMT}, C{chmod} as C{SITE CHMOD}. A fact whose
+        permission the user has nowhere is not offered (C{FEAT}), and
+        is C{504}; one granted in another directory only, C{550}.
         """
-        for names, codes in (
-                (["list", "read"], [b"550", b"550"]),
-                (["list", "read", "set-time"], [b"213", b"550"]),
-                (["list", "read", "chmod"], [b"550", b"213"])):
-            protocol, transport = loggedIn(
-                PermissionShell(self.shell, PermissionTable(names)))
+        elsewhere = {("sub",): ["set-time", "chmod"]}
+        for names, overrides, codes in (
+                (["list", "read"], {}, [b"504", b"504"]),
+                (["list", "read", "set-time"], {}, [b"213", b"504"]),
+                (["list", "read", "chmod"], {}, [b"504", b"213"]),
+                (["list", "read"], elsewhere, [b"550", b"550"])):
+            protocol, transport = loggedIn(PermissionShell(
+                self.shell, PermissionTable(names, overrides)))
             replies = repliesTo(protocol, transport,
                                b"MFF modify=20200101000000; f.txt",
                                b"MFF UNIX.mode=0600; f.txt")
@@ -311,12 +315,14 @@ class MFFTests(unittest.TestCase):
     def test_modeRefusedKeepsTime(self):
         """
         A user with the users file's C{set-time} permission but not
-        C{chmod}: C{MFF} with both facts is C{550}, and the file keeps its
-        time (it kept the new one, C{modify} being set first).
+        C{chmod} here (granted in another directory only): C{MFF} with
+        both facts is C{550}, and the file keeps its time (it kept the
+        new one, C{modify} being set first).
         """
         before = self.mtime("f.txt")
         protocol, transport = loggedIn(PermissionShell(
-            self.shell, PermissionTable(["list", "read", "set-time"])))
+            self.shell, PermissionTable(["list", "read", "set-time"],
+                                        {("sub",): ["chmod"]})))
         [reply] = repliesTo(protocol, transport,
                            b"MFF modify=20200101000000;UNIX.mode=0600; f.txt")
         self.assertEqual(reply[:4], b"550 ")

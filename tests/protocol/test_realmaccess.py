@@ -17,11 +17,14 @@ from ftpkit.protocol.access import (
     CHANGE,
     CREATE,
     EVERY_CLASS,
+    OFFERED_PERMISSIONS,
     READ,
     AccessPolicy,
     allowedBy,
+    grantedBy,
 )
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.permissions import PermissionShell, PermissionTable
 from ftpkit.shells.wrappers import (
     HideDotfilesShell,
     ReadOnlyShell,
@@ -143,6 +146,24 @@ class WithinTests(unittest.TestCase):
         self.assertIs(policy.within(ReadOnlyShell(MemoryShell())), policy)
         policy = AccessPolicy()
         self.assertIs(policy.within(MemoryShell()), policy)
+
+    def test_grantedNowhere(self):
+        """
+        A users file's user whose permissions grant C{set-time},
+        C{chmod} or C{append} nowhere (L{PermissionTable.grantedAnywhere})
+        is offered none of their commands; one granted them in a
+        directory alone, and through a wrapper, is.
+        """
+        table = PermissionTable(["list", "read", "write", "chmod"],
+                                {("up",): ["append"]})
+        policy = AccessPolicy().within(PermissionShell(MemoryShell(), table))
+        self.assertEqual((policy.timesGranted, policy.modesGranted,
+                          policy.resumesGranted), (False, True, True))
+        self.assertEqual(grantedBy(UploadOnlyShell(PermissionShell(
+            MemoryShell(), PermissionTable(["write"])))), frozenset())
+        policy = AccessPolicy()
+        self.assertIs(policy.within(PermissionShell(
+            MemoryShell(), PermissionTable(OFFERED_PERMISSIONS))), policy)
 
 
 class ReadOnlyAvatarTests(unittest.TestCase):

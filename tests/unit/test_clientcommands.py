@@ -1,5 +1,6 @@
 """
-Tests of L{ftpkit.protocol.commands.cleanClientName} (C{CLNT}) and
+Tests of L{ftpkit.protocol.commands.cleanClientName} (C{CLNT}),
+L{ftpkit.protocol.commands.parseCSID} (C{CSID}) and
 L{ftpkit.protocol.commands.parseLANG} (C{LANG}).
 """
 
@@ -10,6 +11,7 @@ from ftpkit.protocol.commands import (
     CLIENT_NAME_LIMIT,
     LANGUAGE,
     cleanClientName,
+    parseCSID,
     parseLANG,
 )
 
@@ -45,6 +47,43 @@ class CleanClientNameTests(SynchronousTestCase):
 
     def test_nothingLeft(self):
         self.assertRaises(BadArgument, cleanClientName, " \t ")
+
+
+class ParseCSIDTests(SynchronousTestCase):
+    """
+    L{parseCSID} reads the client's name and version.
+    """
+
+    def test_winSCP(self):
+        """
+        WinSCP's C{CSID}: its name and version, as C{CLNT} would give
+        them.
+        """
+        self.assertEqual(parseCSID("Name=WinSCP; Version=6.3.5;"),
+                         "WinSCP 6.3.5")
+
+    def test_anyCase(self):
+        """
+        Keys in any case, blanks around them, other facts and a last
+        C{;} left out.
+        """
+        self.assertEqual(parseCSID(" name = Serv-U ;OS=x; VERSION=15"),
+                         "Serv-U 15")
+
+    def test_cleaned(self):
+        """
+        The name is cleaned as C{CLNT}'s is (L{cleanClientName}).
+        """
+        self.assertEqual(parseCSID("Name=a\x1b[2J" + "x" * 100 + ";"),
+                         cleanClientName("a\x1b[2J" + "x" * 100))
+
+    def test_noName(self):
+        """
+        Nothing that gives a name or a version is C{501}'s
+        L{BadArgument}.
+        """
+        for arg in ["", "WinSCP", "Name=; Version= ;", "OS=Linux;"]:
+            self.assertRaises(BadArgument, parseCSID, arg)
 
 
 class ParseLANGTests(SynchronousTestCase):

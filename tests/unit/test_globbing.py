@@ -20,6 +20,7 @@ from ftpkit.interfaces import (
     IFTPShellStreamedListing,
 )
 from ftpkit.protocol.globbing import (
+    NameMatch,
     hasMagic,
     matchNames,
     splitPattern,
@@ -82,6 +83,20 @@ class PatternTests(SynchronousTestCase):
         names = [".hidden", "shown", ".also.txt"]
         self.assertEqual(matchNames("*", names), ["shown"])
         self.assertEqual(matchNames(".*", names), [".hidden", ".also.txt"])
+
+    def test_nameMatch(self):
+        """
+        L{NameMatch} tests each name as L{matchNames} picks them, and is
+        cached under its pattern.
+        """
+        names = [".hidden", "shown", ".also.txt", "b.txt", "A.TXT", "ab"]
+        for pattern in ["*", ".*", "*.txt", "[!a]*", "?b", "*[xt]"]:
+            test = NameMatch(pattern)
+            self.assertEqual([name for name in names if test(name)],
+                             matchNames(pattern, names), pattern)
+            self.assertEqual(test.cacheKey(), ("glob", pattern))
+        self.assertNotEqual(NameMatch("*").cacheKey(),
+                            NameMatch("*.txt").cacheKey())
 
 
 class TranslateTests(SynchronousTestCase):

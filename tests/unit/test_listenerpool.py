@@ -2,6 +2,9 @@
 Tests for L{ftpkit.data.listenerpool}.
 """
 
+import socket
+import struct
+
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -115,15 +118,26 @@ class ListenerPoolTests(unittest.TestCase):
     def test_keptRefusing(self):
         """
         What a kept listener queues (a second connection of one C{PASV},
-        a stranger's) is closed every L{SWEEP_INTERVAL} seconds while it
-        is kept, and when it is taken; the sweeps stop with the pool
-        empty.
+        a stranger's) is reset (C{SO_LINGER} 0, then closed) every
+        L{SWEEP_INTERVAL} seconds while it is kept, and when it is taken;
+        the sweeps stop with the pool empty.
         """
         closed = []
 
         class _Socket:
+            linger = None
+
+            def setsockopt(self, level, option, value):
+                if (level, option) == (socket.SOL_SOCKET, socket.SO_LINGER):
+                    self.linger = struct.unpack("ii", value)
+
             def close(self):
+                self.assertReset()
                 closed.append(self)
+
+            def assertReset(self):
+                if self.linger != (1, 0):
+                    raise AssertionError(f"closed with linger {self.linger}")
 
         listener = _Listener()
         self.pool.give(listener)

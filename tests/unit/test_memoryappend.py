@@ -104,6 +104,19 @@ class AppendCostTests(unittest.TestCase):
             self.successResultOf(readFile(self.shell, ("big",), LARGE - 1)),
             b"x" + bytes(range(65, 85)))
 
+    def test_appendWhileRead(self):
+        """
+        Appending one byte while a download reads the file (whose store
+        is then the download's alone: a store of its own for the new
+        version) copies no chunk either: the chunk list, and a tail.
+        """
+        opened = self.successResultOf(self.shell.openForReading(("big",)))
+        self.assertLess(self._peak(b"y", append=True), LARGE // 50)
+        opened.close()
+        self.assertEqual(
+            self.successResultOf(readFile(self.shell, ("big",), LARGE - 1)),
+            b"xy")
+
     def test_resumeAtEnd(self):
         """
         A resumed upload (C{REST} at the file's size, then C{STOR}) does
@@ -258,3 +271,40 @@ class SnapshotTests(unittest.TestCase):
         self.assertEqual(shell.bytesHeld, 3 + 5)
         opened.close()
         self.assertEqual(shell.bytesHeld, 5)
+
+    def test_appendedThenRemovedWhileRead(self):
+        """
+        What a download of a removed file keeps in memory is what the
+        shell counts for it: the bytes it reads, not those appended to
+        the file after it was opened (they went to chunks the download's
+        snapshot shared, so that a client holding a download of a small
+        file, appending to it and removing it, held memory past
+        C{maxBytes} without the shell counting it).
+        """
+        before = _tracing(self)
+        shell = MemoryShell({"/f": b"x" * (1 << 20)}, maxBytes=64 << 20)
+        opened = self.successResultOf(shell.openForReading(("f",)))
+        self.successResultOf(writeFile(shell, ("f",), b"y" * (16 << 20),
+                                       append=True))
+        self.successResultOf(shell.removeFile(("f",)))
+        self.assertEqual(shell.bytesHeld, 1 << 20)
+        kept = tracemalloc.get_traced_memory()[0] - before
+        self.assertLess(kept, shell.bytesHeld + (1 << 20))
+        opened.close()
+        self.assertEqual(shell.bytesHeld, 0)
+
+    @inlineCallbacks
+    def test_checksummedThenRemoved(self):
+        """
+        A file removed while a checksum in a thread still reads it stays
+        counted until the checksum ends, as one a download reads does:
+        else a client could checksum a large file, remove it and upload
+        another, the memory holding both past C{maxBytes}.
+        """
+        data = b"ab" * (HASH_AT_ONCE // 2 + 1)
+        shell = MemoryShell({"/big": data}, maxBytes=8 << 20)
+        hashing = shell.hash(("big",), "sha256")
+        self.successResultOf(shell.removeFile(("big",)))
+        self.assertEqual(shell.bytesHeld, len(data))
+        self.assertEqual((yield hashing), hashlib.sha256(data).hexdigest())
+        self.assertEqual(shell.bytesHeld, 0)

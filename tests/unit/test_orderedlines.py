@@ -27,6 +27,7 @@ from ftpkit.protocol.orderedlines import (
     SortedLines,
     SortingFormat,
     nameKey,
+    recordNames,
     sortedRecords,
     timeKey,
     timeKeys,
@@ -137,7 +138,7 @@ class SortedLinesTests(SynchronousTestCase):
         same lines, the line of a name holding LF left out.
         """
         for letters in LETTERS:
-            batches = self.batches(SortingFormat(NOW, "t" in letters))
+            batches = self.batches(SortingFormat(NOW))
             lines = SortedLines(sortedRecords(batches, letters), 10)
             data = []
             while (batch := lines.nextFormattedBatch(None)) is not None:
@@ -145,12 +146,26 @@ class SortedLinesTests(SynchronousTestCase):
             self.assertEqual(b"".join(data), self.expected(letters), letters)
             self.assertNotIn(b"line", b"".join(data))
 
+    def test_names(self):
+        """
+        L{recordNames} gives the names of the records sorted, in the order
+        of L{ordered}'s, a name that is not UTF-8 as it was read, the one
+        holding LF left out (C{NLST -t}).
+        """
+        for letters in LETTERS:
+            batches = self.batches(SortingFormat(NOW))
+            described = [(name, describe(result))
+                         for name, result in self.pairs if "\n" not in name]
+            self.assertEqual(
+                recordNames(sortedRecords(batches, letters)),
+                [name for name, _ in ordered(described, letters)], letters)
+
     def test_counted(self):
         """
         Every entry has one record, the one whose line is left out
         included, so that a listing is counted as it is read.
         """
-        batches = self.batches(SortingFormat(NOW, True))
+        batches = self.batches(SortingFormat(NOW))
         self.assertEqual(sum(batch.count(b"\r\n") for batch in batches),
                          len(self.pairs))
         self.assertEqual(len(sortedRecords(batches, "t")),
@@ -166,14 +181,15 @@ class SortedLinesTests(SynchronousTestCase):
 
     def test_cacheKey(self):
         """
-        The records are cached under a key of their own, by whether they
-        begin with the time, their lines' dates decided as C{LIST}'s.
+        The records are cached under a key of their own, one for every
+        order (C{-t}, C{-r}: the records begin with the time, skipped in
+        name order), their lines' dates decided as C{LIST}'s.
         """
-        byTime, byName = SortingFormat(NOW, True), SortingFormat(NOW, False)
-        self.assertNotEqual(byTime.cacheKey(), byName.cacheKey())
-        self.assertNotIn(byTime.cacheKey(), [("LIST",), byName.cacheKey()])
-        self.assertEqual(byTime.cacheStamp(), NOW)
-        self.assertTrue(byTime.linesKept(NOW - 10, [NOW - 1e8]))
+        records = SortingFormat(NOW)
+        self.assertEqual(records.cacheKey(), SortingFormat(NOW + 1).cacheKey())
+        self.assertNotEqual(records.cacheKey(), ("LIST",))
+        self.assertEqual(records.cacheStamp(), NOW)
+        self.assertTrue(records.linesKept(NOW - 10, [NOW - 1e8]))
 
     def test_closed(self):
         """

@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.protocol.replies import encodeReply, encodeText, formatReply, quotePath
+from tests.controlnames import controlsIn
 
 _ANY_TEXT = st.one_of(
     st.text(alphabet=st.characters(exclude_categories=())),
     st.lists(
         st.sampled_from(
-            ["\r", "\n", "\r\n", "226 ", "226-", "x", " ", "\udcff", "\ud800"]
+            ["\r", "\n", "\r\n", "226 ", "226-", "x", " ", "\udcff", "\ud800",
+             "\x1b", "\x9b", "\udc9b", "\x7f"]
         )
     ).map("".join),
 )
@@ -149,6 +151,31 @@ class FormatReplyTests(SynchronousTestCase):
                          b'257 "/d\xff\xff\xf4x"\r\n')
         self.assertEqual(formatReply(212, ["a", "\udcff", "b\udcff"]),
                          b"212-a\r\n\xff\xff\r\n212 b\xff\xff\r\n")
+
+
+    def test_controlsReplaced(self):
+        """
+        A control character of the text (ESC, BEL, backspace, TAB, DEL, a
+        C1 control, or a name's byte that is one) is sent as C{"?"}, on
+        one line or several; CR and LF still split lines.
+        """
+        self.assertEqual(formatReply(257, '"/a\x1b[2Jb\x07\x08\x7f"'),
+                         b'257 "/a?[2Jb???"\r\n')
+        self.assertEqual(
+            formatReply(212, ["x\x9b1m", "\udc9bz\t", "e\x00\r\nf"]),
+            b"212-x?1m\r\n?z?\r\ne?\r\n212 f\r\n")
+        self.assertEqual(formatReply(250, "caf\u00e9 \udce9\udca0"),
+                         b"250 caf\xc3\xa9 \xe9\xa0\r\n")
+
+    @given(_ANY_TEXT, st.sampled_from([212, 257]))
+    def test_noControlSent(self, text, code):
+        """
+        No reply holds a control character but its lines' CRLF.
+        """
+        for lines in [text, [text, text]]:
+            sent = formatReply(code, lines)
+            self.assertEqual(
+                controlsIn(sent.decode("utf-8", "surrogateescape")), [])
 
 
 class EncodeReplyTests(SynchronousTestCase):

@@ -25,6 +25,15 @@ command go through the directory that way, a batch at a time (each batch
 matched, and its matches alone described); a pattern over another shell
 that lists in batches is matched a batch of entries at a time: a client
 that stalls such a listing holds a batch of the directory, not all of it.
+Where the listings' cache watches the directory (a local directory's
+listing, L{IStatListing}: its C{watched}) and the command says in which
+format (C{LIST}), a pattern's matches are that listing filtered by the
+pattern (L{globbing.NameMatch}), formatted where it is read: from the
+cache as the directory's own listing is (its lines kept under the
+pattern, or its entries kept), with the same rules of change, or read
+for it as a C{LIST} of the directory is (every entry's C{lstat} the
+first time, then none). Elsewhere the names are matched first, and the
+matches alone described, as above.
 """
 
 from dataclasses import dataclass
@@ -36,10 +45,12 @@ from ftpkit.interfaces import (
     IFTPShellNames,
     IFTPShellStreamedListing,
     INameListing,
+    IStatListing,
 )
 from ftpkit.protocol import globbing, paths
 from ftpkit.protocol.commands import splitListArgument
 from ftpkit.shells.listings import (
+    FilteredListing,
     MatchedEntries,
     MatchedListing,
     StartedListing,
@@ -152,8 +163,35 @@ async def _openedAsDirectory(shell, path, namesOnly, turn):
         return None, failure
 
 
+async def _formattedMatches(listing, pattern, format):
+    """
+    Filter a listing that formats its own batches by a pattern, and read
+    its first batch holding a match.
+
+    @param listing: the directory's L{IStatListing}, each batch read in
+        the session's turn.
+    @param pattern: the pattern.
+    @param format: the format its batches are read in.
+    @return: the matches, an L{IStatListing} (L{StartedListing}) whose
+        first batch was read; C{[]} when nothing matched.
+    """
+    matching = FilteredListing(listing, globbing.NameMatch(pattern),
+                               pure=True)
+    try:
+        first = b""
+        while first == b"":
+            first = await matching.nextFormattedBatch(format)
+    except BaseException:
+        matching.close()
+        raise
+    if first is None:
+        matching.close()
+        return []
+    return StartedListing(first, matching)
+
+
 async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
-                           inThread):
+                           inThread, format=None):
     """
     Match a pattern over a directory a batch at a time, where the shell
     lists in batches (L{IFTPShellStreamedListing}): a batch of names at a
@@ -164,14 +202,21 @@ async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
 
     @param turn: as for L{_entries}.
     @param inThread: as for L{findListed}.
+    @param format: as for L{findListed}.
     @return: an L{ftpkit.interfaces.IDirectoryListing} of the matches
-        (maybe C{(name, None)} pairs for C{namesOnly}), each batch read in
-        C{turn}; C{[]} when nothing matched; C{None} where the shell does
-        not list in batches.
+        (maybe C{(name, None)} pairs for C{namesOnly}; formatting its own
+        batches in C{format}, L{_formattedMatches}, where the listings'
+        cache watches the directory), each batch read in C{turn}; C{[]}
+        when nothing matched;
+        C{None} where the shell does not list in batches.
     """
     if not IFTPShellStreamedListing.providedBy(shell):
         return None
     opened = await turn.call(openListing, shell, directory)
+    if (format is not None and not namesOnly
+            and IStatListing.providedBy(opened)
+            and getattr(opened, "watched", False)):
+        return await _formattedMatches(turn.listing(opened), pattern, format)
     match = partial(inThread, globbing.matchNames, pattern)
     if INameListing.providedBy(opened) and namesOnly:
         matching = MatchedListing(opened, match, None)
@@ -229,7 +274,8 @@ async def _matches(shell, directory, pattern, turn, inThread):
 
 
 async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
-                     streamed=False, directoryOption=False, split=None):
+                     streamed=False, directoryOption=False, split=None,
+                     format=None):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -257,6 +303,11 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
     @param split: C{argument} as L{splitListArgument} splits it, where the
         caller split it already (C{NLST}, which reads its options first),
         so that it is not split twice; C{None} to split it here.
+    @param format: with C{streamed}, the format a pattern's matches are
+        read in where the listings' cache watches the directory
+        (L{_formattedMatches}): their entries then an L{IStatListing}
+        whose first batch was formatted in it; C{None}, for a command
+        that reads entries.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -289,7 +340,8 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         entries = None
         if streamed:
             entries = await _streamedMatches(shell, directory, pattern,
-                                             namesOnly, turn, inThread)
+                                             namesOnly, turn, inThread,
+                                             format)
         if entries is None and namesOnly:
             entries = await _match(
                 pattern, await _entries(shell, directory, True, False, turn),

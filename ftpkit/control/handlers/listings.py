@@ -5,6 +5,7 @@ They are transfers: L{ftpkit.control.handlers.transferring.Transferring}
 opens their data connection and sends them.
 """
 
+import dataclasses
 import time
 from functools import partial
 
@@ -146,13 +147,20 @@ class ListingCommands:
         C{-R}, the directories below it too (L{_sendTree}); with C{-d},
         a directory's own line (L{findListed}); with C{-t} or C{-r}, in
         that order (L{listingorder}), read whole first (L{_sendOrdered}).
+        A pattern's matches are read in the format they are sent in (or
+        sorted in), from the listings' cache where the directory's are
+        (L{findListed}'s C{format}).
         """
         self._takeOffset()
+        split = splitListArgument(argument)
+        now = time.time()
+        format = listing.ListFormat(now)
         find = partial(findListed, self.session.shell, self.session.cwd,
                        argument, self.listingTurn, self.inThread,
-                       streamed=True, directoryOption=True)
-        listed = await self.whileOpening(find())
-        format = listing.ListFormat(time.time())
+                       streamed=True, directoryOption=True, split=split)
+        listed = await self.whileOpening(find(
+            format=orderedlines.SortingFormat(now)
+            if listingorder.isOrdered(split[0]) else format))
         description = "LIST " + paths.toText(listed.path)
         if self._walked(listed):
             return await self._sendTree(
@@ -166,7 +174,7 @@ class ListingCommands:
                 return reply
             # Too many to sort, or too many held sorted: listed again, in
             # name order.
-            listed = await self.whileOpening(find())
+            listed = await self.whileOpening(find(format=format))
         return await self._sendListing(listed.entries, format, description)
 
     async def _sendOrdered(self, entries, letters, description):
@@ -199,8 +207,7 @@ class ListingCommands:
         try:
             if records:
                 read = await self.whileOpening(readFormatted(
-                    entries, orderedlines.SortingFormat(
-                        now, "t" in letters), held))
+                    entries, orderedlines.SortingFormat(now), held))
                 if read is not None:
                     read = orderedlines.sortedRecords(read, letters)
             else:
@@ -220,23 +227,66 @@ class ListingCommands:
         finally:
             budget.give(held)
 
+    async def _orderedNames(self, entries, letters):
+        """
+        Read a directory's entries whole, as L{_sendOrdered} does (within
+        the process's L{listingorder.SortBudget}; a listing that formats
+        its own batches as sorted records, L{orderedlines}), and give
+        their names in the order its options ask for.
+
+        @param entries: as for L{_sendOrdered}.
+        @param letters: the command's option letters.
+        @return: the names, in that order; C{None} when the directory
+            has more entries than the budget had left.
+        """
+        if not IDirectoryListing.providedBy(entries):
+            return [name for name, _ in listingorder.ordered(entries,
+                                                               letters)]
+        budget = self.factory.sortBudget
+        held = budget.take(listingorder.SORT_LIMIT)
+        try:
+            if IStatListing.providedBy(entries):
+                read = await self.whileOpening(readFormatted(
+                    entries, orderedlines.SortingFormat(time.time()), held))
+                return None if read is None else orderedlines.recordNames(
+                    orderedlines.sortedRecords(read, letters))
+            read = await self.whileOpening(readListing(entries, held))
+            return None if read is None else [
+                name for name, _ in listingorder.ordered(read, letters)]
+        finally:
+            budget.give(held)
+
     async def ftp_NLST(self, argument):
         """
         Send the names in a directory, or those a pattern matches, each
         after the directory as the client named it (C{NLST sub} sends
         C{sub/a.txt}, L{listing.nameListPrefix}); a file's path as the
-        client named it.
+        client named it. With C{-t} or C{-r}, in that order
+        (L{listingorder}: L{_orderedNames}), as C{LIST} sends them.
         """
         self._takeOffset()
-        # Split once: whether the options ask for a recursive listing
-        # decides whether names alone are read.
+        # Split once: whether the options ask for a recursive or an
+        # ordered listing decides whether names alone are read.
         split = splitListArgument(argument)
         recursive = listingtree.isRecursive(
             split[0], self.factory.config.listingTreeLimits)
-        listed = await self.whileOpening(findListed(
-            self.session.shell, self.session.cwd, argument,
-            self.listingTurn, self.inThread, namesOnly=not recursive,
-            streamed=True, split=split))
+        ordered = not recursive and listingorder.isOrdered(split[0])
+        find = partial(findListed, self.session.shell, self.session.cwd,
+                       argument, self.listingTurn, self.inThread,
+                       streamed=True, split=split)
+        listed = await self.whileOpening(find(
+            namesOnly=not recursive and not ordered,
+            format=orderedlines.SortingFormat(time.time())
+            if ordered else None))
+        inOrder = False
+        if ordered and listed.isDirectory:
+            names = await self._orderedNames(listed.entries, split[0])
+            if names is None:
+                # Too many to sort: listed again, in name order.
+                listed = await self.whileOpening(find(namesOnly=True))
+            else:
+                listed = dataclasses.replace(listed, entries=names)
+                inOrder = True
         description = "NLST " + paths.toText(listed.path)
         entries = listed.entries
         if self._walked(listed):
@@ -253,7 +303,9 @@ class ListingCommands:
             listed.text if listed.prefix is None else listed.prefix))
         format = listing.NamesFormat(prefix)
         head = b""
-        if not IDirectoryListing.providedBy(entries):
+        if inOrder:
+            entries, head = [], format.namesInOrder(entries)
+        elif not IDirectoryListing.providedBy(entries):
             # Names only: formatted in one piece, no batches to go through.
             entries, head = [], format.names(entries)
         return await self._sendListing(

@@ -14,6 +14,7 @@ from ftpkit.interfaces import (
     IFTPShellFeatures,
     IFTPShellHash,
     IFTPShellUploadOffsets,
+    IStatListing,
 )
 from ftpkit.protocol import (
     commandtable,
@@ -21,12 +22,15 @@ from ftpkit.protocol import (
     listing,
     listingfacts,
     listingorder,
+    orderedlines,
     paths,
 )
-from ftpkit.protocol.access import CHANGE, AccessPolicy
+from ftpkit.protocol.access import CHANGE, AccessPolicy, grantedBy
 from ftpkit.protocol.commands import (
+    CSID_IDENTITY,
     cleanClientName,
     parseALLO,
+    parseCSID,
     parseHASHAlgorithm,
     parseLANG,
     parseMODE,
@@ -36,7 +40,7 @@ from ftpkit.protocol.commands import (
     parseTYPE,
 )
 from ftpkit.protocol.timevals import parseSiteUtimes
-from ftpkit.shells.listings import readListing
+from ftpkit.shells.listings import readFormatted, readListing
 
 STAT_LIST_LIMIT = 2000
 """The most entries C{STAT} lists on the control connection; a directory
@@ -89,6 +93,16 @@ class SessionCommands:
         """
         self.clientName = cleanClientName(argument)
         return (200, "OK")
+
+    def ftp_CSID(self, argument):
+        """
+        Note the name and version the client gives itself (Serv-U's
+        C{CSID}, which WinSCP sends where C{FEAT} lists it) as C{CLNT}
+        notes its name (L{parseCSID}), and tell the server's identity in
+        the same form (L{CSID_IDENTITY}); before login too.
+        """
+        self.clientName = parseCSID(argument)
+        return (200, CSID_IDENTITY)
 
     def ftp_LANG(self, argument):
         """
@@ -151,7 +165,8 @@ class SessionCommands:
         """
         keyword = (command.feature or command.verb).split()[0]
         if keyword in self._unsettable():
-            if not self.knownAccess().allows(CHANGE):
+            if (not self.knownAccess().allows(CHANGE)
+                    or "MFMT" not in self._unsupported()):
                 return "you may not change what it sets"
             return "this storage cannot do it"
         if keyword in self._unsupported():
@@ -243,13 +258,16 @@ class SessionCommands:
             lists neither C{MFF} nor C{MFMT}, and whose C{SITE HELP}
             names neither C{CHMOD} nor C{UTIME}; otherwise C{modify}
             unless the shell says its storage cannot set times (its
-            C{MFMT} is left out of C{FEAT}), C{UNIX.mode} where
+            C{MFMT} is left out of C{FEAT}) or the user's permissions
+            grant it nowhere (a users file's C{set-time}:
+            L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
         settable = set()
-        if not self.knownAccess().allows(CHANGE):
+        access = self.knownAccess()
+        if not access.allows(CHANGE):
             return settable
-        if "MFMT" not in self._unsupported():
+        if access.timesGranted and "MFMT" not in self._unsupported():
             settable.add(factchanges.MODIFY)
         if self.modeSettable():
             settable.add(factchanges.UNIX_MODE)
@@ -258,11 +276,14 @@ class SessionCommands:
     def modeSettable(self):
         """
         @return: whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
-            permissions: not under C{--no-site-chmod}, nor after login
-            with a shell that cannot (L{IFTPShellChmod}).
+            permissions: not under C{--no-site-chmod}, nor for a user
+            whose permissions grant it nowhere (a users file's
+            C{chmod}), nor after login with a shell that cannot
+            (L{IFTPShellChmod}).
         """
         shell = self.session.shell
-        return self.knownAccess().siteChmod and (
+        access = self.knownAccess()
+        return access.siteChmod and access.modesGranted and (
             shell is None or IFTPShellChmod.providedBy(shell))
 
     def knownAccess(self):
@@ -272,9 +293,11 @@ class SessionCommands:
         user is known only then), those every user of the server gets
         (C{--read-only}, C{--no-site-chmod}), and an anonymous user's
         where the portal (the virtual host's, after C{HOST}) logs in
-        anonymous users only. A client that asks C{FEAT} before logging
-        in and keeps its answer (lftp) was offered C{MFMT}, C{MFF},
-        C{SITE CHMOD} and C{UTIME} that every login here refuses.
+        anonymous users only, and narrowed to the permissions its realm
+        grants some named user somewhere (L{grantedBy} of the realm: a
+        users file's). A client that asks C{FEAT} before logging in and
+        keeps its answer (lftp) was offered C{MFMT}, C{MFF}, C{SITE
+        CHMOD} and C{UTIME} that every login here refuses.
 
         @return: an L{AccessPolicy}.
         """
@@ -282,8 +305,11 @@ class SessionCommands:
         if session.username is not None:
             return session.access
         portal = session.portal
-        return AccessPolicy.forUser(self.config, portalAcceptsOnlyAnonymous(
-            self.factory.portal if portal is None else portal))
+        if portal is None:
+            portal = self.factory.portal
+        return AccessPolicy.forUser(
+            self.config, portalAcceptsOnlyAnonymous(portal)).granting(
+                grantedBy(getattr(portal, "realm", None)))
 
     def _unsupported(self):
         """
@@ -330,8 +356,9 @@ class SessionCommands:
         Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm,
         C{MODE Z}'s level (L{parseOptsModeZ});
         C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
-        a user who may change files, on storage that writes at offsets:
-        L{uploadsWriteAtOffsets}). A refusal is
+        a user who may change files and is granted appending somewhere,
+        L{ftpkit.protocol.access.grantedBy}, on storage that writes at
+        offsets: L{uploadsWriteAtOffsets}). A refusal is
         C{501}, RFC 2389's reply for any permanent error of C{OPTS}.
         """
         name, _, value = argument.strip().partition(" ")
@@ -352,9 +379,11 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            if not self.knownAccess().allows(CHANGE):
+            access = self.knownAccess()
+            if not (access.allows(CHANGE) and access.resumesGranted):
                 # A resumed upload changes a file (refused to read-only
-                # and anonymous users).
+                # and anonymous users, and where a users file's
+                # permissions grant append nowhere).
                 return (501, "REST STOR: uploads do not resume for this "
                              "user")
             if not self.uploadsWriteAtOffsets():
@@ -401,28 +430,55 @@ class SessionCommands:
         session = self.session
         if session.shell is None:
             return self.loginFirst()
+        now = time.time()
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
-                                  streamed=True, directoryOption=True)
+                                  streamed=True, directoryOption=True,
+                                  format=orderedlines.SortingFormat(now))
         tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
-        entries = listed.entries
-        if IDirectoryListing.providedBy(entries):
-            entries = await readListing(entries, STAT_LIST_LIMIT)
-        if entries is None or len(entries) > STAT_LIST_LIMIT:
+        lines = await self._statusListing(listed, now)
+        if lines is None:
             return (550, "Over %d entries; use LIST or MLSD"
                     % STAT_LIST_LIMIT)
-        if listed.isDirectory and listingorder.isOrdered(listed.options):
-            entries = listingorder.ordered(entries, listed.options)
-        text = listing.formatListing(entries, time.time()).decode(
-            "utf-8", "surrogateescape")
-        # The body's lines end in CRLF and hold no CR or LF: splitlines
-        # would also break a name at VT, FF, NEL or U+2028, forging a line.
         # RFC 959: 212 is a directory's status, 213 a file's.
         return (212 if listed.isDirectory else 213,
                 ["Status of " + paths.toText(listed.path) + ":"]
-                + text.split("\r\n")[:-1] + ["End of status"])
+                + lines + ["End of status"])
+
+    async def _statusListing(self, listed, now):
+        """
+        The lines of C{STAT}'s listing: a listing that formats its own
+        batches (a local directory's, or a pattern's matches in it) read
+        as sorted records (L{orderedlines}), from the listings' cache as
+        C{LIST -t}'s are; any other read as L{ftpkit.fileinfo.FileInfo}
+        values. In name order, or the order the options ask for.
+
+        @param listed: what C{STAT}'s argument names (L{findListed}).
+        @param now: the time the lines are formatted at.
+        @return: the lines, text without their ends (each holds no CR or
+            LF: a name holding one is left out); C{None} when there are
+            over L{STAT_LIST_LIMIT} entries.
+        """
+        entries = listed.entries
+        letters = listed.options if listed.isDirectory else ""
+        if IStatListing.providedBy(entries):
+            read = await readFormatted(
+                entries, orderedlines.SortingFormat(now), STAT_LIST_LIMIT)
+            return None if read is None else [
+                record.partition(b"\0")[2].decode("utf-8", "surrogateescape")
+                for record in orderedlines.sortedRecords(read, letters)]
+        if IDirectoryListing.providedBy(entries):
+            entries = await readListing(entries, STAT_LIST_LIMIT)
+        if entries is None or len(entries) > STAT_LIST_LIMIT:
+            return None
+        if listingorder.isOrdered(letters):
+            entries = listingorder.ordered(entries, letters)
+        # The body's lines end in CRLF and hold no CR or LF: splitlines
+        # would also break a name at VT, FF, NEL or U+2028, forging a line.
+        return listing.formatListing(entries, now).decode(
+            "utf-8", "surrogateescape").split("\r\n")[:-1]
 
     def _statusLines(self):
         session = self.session

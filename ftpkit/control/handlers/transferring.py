@@ -85,17 +85,28 @@ class Transfer:
         transfer being L{completed} if its connection had sent everything
         already (the client may well have read it all before it sent
         C{ABOR}; L{abort} ends it in order, so a client still reading
-        gets every byte and the end of the data). A download not finishing
-        yet, whose every byte was handed over (its storage's send has not
-        said it is over), counts as finishing: a client that read the last
-        byte may end its TLS stream first, and the server's close_notify
-        then answers it before the send is over.
+        gets every byte and the end of the data): L{wholeSent} judges.
         """
-        sentWhole = getattr(self.mover, "sentWhole", None)
-        if (self.finishing or (sentWhole is not None and sentWhole())) and (
-                self.connection.allSent()):
+        if self.wholeSent():
             self.completed = True
         self.abort()
+
+    def wholeSent(self):
+        """
+        The one judge of a download or listing complete before its send
+        was over and its connection closed in order by L{Transferring}:
+        on C{ABOR} (L{abortOnArrival}), or when the connection ended
+        first or the send failed as it ended (L{endedWhole}).
+
+        @return: whether it was finishing (its send over), or every byte
+            of the file was handed over (the mover's C{sentWhole}: a
+            client that read the last byte may end its TLS stream, or the
+            connection, before the storage's send says it is over), and
+            its connection then sent every byte and the end of its data
+            (C{allSent}; once ended, it ended in order with nothing held).
+        """
+        return (self.finishing or self.mover.sentWhole()) and (
+            self.connection.allSent())
 
 
 def shortDownload(binary, size, sent):
@@ -115,6 +126,28 @@ def shortDownload(binary, size, sent):
         return None
     return (451, "File shrank during the transfer: %d of %d bytes sent"
             % (sent, size))
+
+
+async def endedWhole(transfer, connection):
+    """
+    A download's send failed, or its connection ended before the send was
+    over: whether it is complete all the same. A client that read the last
+    byte may close the data connection (under TLS after its close_notify)
+    before the storage's send is over: the send then fires later, or fails
+    as the connection stops its producer (Twisted's C{FileSender}). Once
+    every byte of the file was handed over and the connection has ended,
+    or is ending, the transfer judges when it has
+    (L{Transfer.wholeSent}).
+
+    @param transfer: the running L{Transfer}, or C{None}.
+    @param connection: its data connection.
+    @return: whether the download completed.
+    """
+    if (transfer is None or not transfer.mover.sentWhole()
+            or not connection.ending):
+        return False
+    await connection.whenLost()
+    return transfer.wholeSent()
 
 
 def _firstOf(operation, connection):
@@ -444,7 +477,7 @@ class Transferring:
                     # ABOR is closing the connection in order already.
                     if not transfer.completed:
                         raise TransferAborted("Transfer aborted")
-                else:
+                elif not await endedWhole(transfer, connection):
                     connection.abort()
                     # A peer gone is no storage's fault: not logged.
                     if not isinstance(e, (FTPError, ConnectionClosed,
@@ -453,6 +486,8 @@ class Transferring:
                                    transfer=description,
                                    why=describeFailure(e))
                     raise _aborted(connection)
+                # Complete, though the send was not over.
+                sent = mover.bytesMoved
         finally:
             release(readFile)
             if self.transfer is not None:

@@ -81,7 +81,9 @@ class Mover:
     """
     One transfer's bytes on their way: how they go is decided when it is
     made (what kind of data connection to ask for: L{bareSocket}) and when
-    it starts (what connection it got).
+    it starts (what connection it got). What a running transfer
+    (L{ftpkit.control.handlers.transferring.Transfer}) asks of every
+    mover: C{bytesMoved}, L{sentWhole} and C{abort}.
 
     @ivar bareSocket: the transfer can use a bare passive socket
         (L{ftpkit.data.leanconnection.LeanConnection}), cheaper to set up than a Twisted
@@ -107,6 +109,15 @@ class Mover:
         self._reactor = reactor
         self._pacer = pacer
         self._deflate = deflate
+
+    def sentWhole(self):
+        """
+        @return: whether every byte of the file was handed to the data
+            connection, though the file may not have said that its send
+            is over (L{Download.sentWhole}); never for an upload, which
+            sends nothing.
+        """
+        return False
 
 
 class Download(Mover):
@@ -143,6 +154,8 @@ class Download(Mover):
 
     def sentWhole(self):
         """
+        See L{Mover.sentWhole}.
+
         @return: whether every byte of the file, as its size said when it
             was opened, was handed to the connection, in C{TYPE I} (in
             C{TYPE A} the bytes sent are not the file's), and in C{MODE Z}
