@@ -156,16 +156,16 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
         """
         A corrupt stream, and one cut before its end, get C{426} and are
         handled as a cut upload: the file they would replace is intact;
-        the session goes on. An upload that sent nothing is an empty
-        file.
+        the session goes on; in clear and under PROT P. An upload that
+        sent nothing is an empty file.
         """
         self.serve()
         with open(os.path.join(self.root, "keep.bin"), "wb") as f:
             f.write(b"precious")
         stream = zlib.compress(os.urandom(200000))
 
-        def run():
-            ftp = self.login()
+        def run(tls):
+            ftp = self.login(tls)
             for wire, text in ((b"not a zlib stream" * 100, "corrupt"),
                                (stream[:-100], "ended early"),
                                (stream + b"trailing", "corrupt")):
@@ -178,7 +178,8 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(self.readFile("nothing.bin"), b"")
             ftp.voidcmd("NOOP")
             ftp.quit()
-        await self.inThread(run)
+        await self.inThread(run, False)
+        await self.inThread(run, True)
 
     def sendBomb(self, code="552"):
         """
