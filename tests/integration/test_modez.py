@@ -280,3 +280,29 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(got, data)
             ftp.quit()
         await self.inThread(run)
+
+    async def test_abortUpload(self):
+        """
+        C{ABOR} during an upload in C{MODE Z} gets the C{426} of any
+        aborted upload (not one blaming the stream it cut short), then
+        C{226}.
+        """
+        self.serve()
+        stream = zlib.compress(os.urandom(100000))
+
+        def run():
+            ftp = self.login()
+            conn = ftp.transfercmd("STOR cut.bin")
+            conn.sendall(stream[:50000])
+            ftp.putcmd("ABOR")
+            # The data connection stays open until the 426: closed first,
+            # the upload would end with it (a stream ended early).
+            replies = [ftp.getline()]
+            conn.close()
+            replies.append(ftp.getline())
+            ftp.quit()
+            return replies
+        replies = await self.inThread(run)
+        self.assertTrue(replies[0].startswith("426"), replies)
+        self.assertNotIn("stream", replies[0])
+        self.assertTrue(replies[1].startswith("226"), replies)

@@ -451,8 +451,13 @@ class Upload(Mover):
             refusal = _refusalOf(self._file)
             if refusal is not None:
                 raise refusal from None
-            if self._inflater is not None and self._inflater.error:
-                raise self._inflater.error from None
+            inflater = self._inflater
+            if inflater is not None:
+                if self._aborted:
+                    # ABOR cuts any stream short: not the stream's fault.
+                    raise TransferAborted() from None
+                if inflater.error is not None:
+                    raise inflater.error from None
             raise
         if self._limited is not None and self._limited.exceeded:
             # Under TLS the client's last bytes and its close_notify can
