@@ -36,6 +36,7 @@ from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.identity import IdentityCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
@@ -74,6 +75,7 @@ class FTPProtocol(
     LoginCommands,
     HostCommands,
     SessionCommands,
+    IdentityCommands,
     FileCommands,
     ChecksumCommands,
     DataChannelCommands,

@@ -115,7 +115,7 @@ class Event:
     @ivar host: the virtual host name the session chose with C{HOST}
         (RFC 7151), or C{None}.
     @ivar client: the name the client gave itself with C{CLNT} or
-        C{CSID}, cleaned (L{ftpkit.protocol.commands.cleanClientName}), or
+        C{CSID}, cleaned (L{ftpkit.protocol.clientid.cleanClientName}), or
         C{None}.
     """
 

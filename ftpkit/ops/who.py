@@ -163,7 +163,7 @@ class SessionSnapshots(internet.TimerService):
 
 CLIENT_WIDTH = 20
 """The width of the table's C{CLIENT} column: a longer name (C{CLNT}
-keeps up to L{ftpkit.protocol.commands.CLIENT_NAME_LIMIT} characters) is
+keeps up to L{ftpkit.protocol.clientid.CLIENT_NAME_LIMIT} characters) is
 cut short, ending in C{...}, so that the columns after it stay where
 they are (the JSON has it whole)."""
 

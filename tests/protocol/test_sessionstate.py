@@ -16,6 +16,7 @@ from ftpkit.control.handlers.checksums import ChecksumCommands
 from ftpkit.control.handlers.datachannel import DataChannelCommands
 from ftpkit.control.handlers.files import FileCommands
 from ftpkit.control.handlers.host import HostCommands
+from ftpkit.control.handlers.identity import IdentityCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
 from ftpkit.control.handlers.reporting import SessionReporting
@@ -31,7 +32,8 @@ from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-HANDLERS = [LoginCommands, HostCommands, SessionCommands, FileCommands,
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, IdentityCommands,
+            FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             Transferring, TransferCommands, UniqueUploadCommands,
             ListingCommands, ChecksumCommands, SecureFxpCommands,

@@ -1,13 +1,13 @@
 """
-Tests of L{ftpkit.protocol.commands.cleanClientName} (C{CLNT}),
-L{ftpkit.protocol.commands.parseCSID} (C{CSID}) and
-L{ftpkit.protocol.commands.parseLANG} (C{LANG}).
+Tests of L{ftpkit.protocol.clientid.cleanClientName} (C{CLNT}),
+L{ftpkit.protocol.clientid.parseCSID} (C{CSID}) and
+L{ftpkit.protocol.clientid.parseLANG} (C{LANG}).
 """
 
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
-from ftpkit.protocol.commands import (
+from ftpkit.protocol.clientid import (
     CLIENT_NAME_LIMIT,
     LANGUAGE,
     cleanClientName,

@@ -1,6 +1,7 @@
 """
-Commands about the session itself: SYST NOOP HELP FEAT OPTS STAT TYPE
-MODE STRU ALLO SITE CLNT LANG.
+Commands about the session itself: NOOP HELP FEAT OPTS STAT TYPE MODE
+STRU ALLO SITE (SYST CLNT CSID LANG are
+L{ftpkit.control.handlers.identity}'s).
 """
 
 import time
@@ -27,12 +28,8 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE, AccessPolicy, grantedBy
 from ftpkit.protocol.commands import (
-    CSID_IDENTITY,
-    cleanClientName,
     parseALLO,
-    parseCSID,
     parseHASHAlgorithm,
-    parseLANG,
     parseMODE,
     parseOptsMLST,
     parseOptsModeZ,
@@ -59,15 +56,11 @@ class SessionCommands:
     """
     Session settings: transfer type, the facts MLST/MLSD show, the HASH
     algorithm; and the status and help commands.
-
-    @ivar clientName: the name the client gave with C{CLNT}, cleaned
-        (L{cleanClientName}), or C{None}.
     """
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
          "access", "epsvAll", "portal", "deflate", "deflateLevel"])
-    clientName = None
 
     @property
     def hashAlgorithm(self):
@@ -77,39 +70,6 @@ class SessionCommands:
         """
         return self.session.chosenHash or parseHASHAlgorithm(
             self.config.hashAlgorithms[0])
-
-    def ftp_SYST(self, argument):
-        """
-        Name the system type, as Unix servers do.
-        """
-        return (215, "UNIX Type: L8")
-
-    def ftp_CLNT(self, argument):
-        """
-        Note the name the client gives itself (ProFTPD's C{CLNT}), cleaned
-        and cut short (L{cleanClientName}), for the operators' session
-        list; before login too. It belongs to the connection: C{REIN}
-        keeps it.
-        """
-        self.clientName = cleanClientName(argument)
-        return (200, "OK")
-
-    def ftp_CSID(self, argument):
-        """
-        Note the name and version the client gives itself (Serv-U's
-        C{CSID}, which WinSCP sends where C{FEAT} lists it) as C{CLNT}
-        notes its name (L{parseCSID}), and tell the server's identity in
-        the same form (L{CSID_IDENTITY}); before login too.
-        """
-        self.clientName = parseCSID(argument)
-        return (200, CSID_IDENTITY)
-
-    def ftp_LANG(self, argument):
-        """
-        Choose the language of replies (RFC 2640): only English is
-        spoken here (L{parseLANG}), C{504} for any other.
-        """
-        return (200, "Using language " + parseLANG(argument))
 
     def ftp_NOOP(self, argument):
         """
