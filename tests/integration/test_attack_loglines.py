@@ -30,6 +30,7 @@ from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freeRange
+from tests.strangers import strangerReads
 from tests.tlssupport import FTPSTestsMixin
 
 
@@ -110,19 +111,10 @@ class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
 def strangers(port, count):
     """
     Connect to a passive port from C{127.0.0.2} C{count} times, each time
-    waiting for the server to refuse the connection (blocking): it
-    resets it (at once, sometimes while the connection is still being
-    made), so that a stranger cannot read it as an empty file.
+    waiting for the server to refuse the connection (blocking).
     """
     for _ in range(count):
-        try:
-            with socket.create_connection(
-                    ("127.0.0.1", port), timeout=20,
-                    source_address=("127.0.0.2", 0)) as sock:
-                while sock.recv(65536):
-                    pass
-        except ConnectionResetError:
-            pass
+        strangerReads("127.0.0.1", port, "127.0.0.2", timeout=20)
 
 
 class StrangerWarningsTests(LoggedLines, ServedRootMixin, unittest.TestCase):

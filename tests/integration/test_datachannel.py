@@ -18,6 +18,7 @@ from tests.logevents import captureWarnings
 from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 from tests.sockreads import readToEnd
+from tests.strangers import strangerReads
 
 
 def epsvAddress(ftp):
@@ -40,20 +41,11 @@ def listenerWatched():
 def thiefRefused(host, port):
     """
     Connect to a passive port from 127.0.0.2 and wait until the server
-    closes that connection (blocking).
+    ends that connection (blocking).
 
     @return: what the thief received (C{b""} when it was refused).
     """
-    with socket.socket() as thief:
-        thief.settimeout(10)
-        thief.bind(("127.0.0.2", 0))
-        try:
-            # The refusal is a reset, which can come before connect
-            # returns.
-            thief.connect((host, port))
-            return thief.recv(100)
-        except ConnectionResetError:
-            return b""
+    return strangerReads(host, port, "127.0.0.2")
 
 
 class LateThiefTests(LoopbackServerMixin, unittest.TestCase):

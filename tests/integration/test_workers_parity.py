@@ -26,6 +26,7 @@ from tests.integration.test_metrics import samples
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freeRange
+from tests.strangers import strangerReads
 from tests.tlssupport import (
     ImplicitFTPTLS,
     ReusingFTPTLS,
@@ -163,10 +164,7 @@ class PassivePortTests(WorkersTestCase):
         self.addCleanup(second.close)
         second.login("anonymous", "x")
         port = second.epsvPort()
-        thief = socket.create_connection(("127.0.0.1", port), timeout=10,
-                                         source_address=("127.0.0.9", 0))
-        self.addCleanup(thief.close)
-        self.assertEqual(thief.recv(100), b"")
+        self.assertEqual(strangerReads("127.0.0.1", port, "127.0.0.9"), b"")
         with socket.create_connection(("127.0.0.1", port),
                                       timeout=10) as data:
             self.assertEqual(second.command("RETR f.txt")[:3], b"150")
