@@ -248,7 +248,7 @@ class Transferring:
     """
 
     sessionFields = frozenset(
-        ["binary", "downloadRate", "uploadRate", "rateLimits", "deflate"])
+        ["binary", "downloadRate", "uploadRate", "rateLimits"])
     transfer = None
     opening = None
     unsettled = None
@@ -454,8 +454,7 @@ class Transferring:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor, self._pacer(False),
-                         self.session.deflate)
+        mover = Download(readFile, binary, self.reactor, self._pacer(False))
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)
@@ -511,10 +510,9 @@ class Transferring:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        session = self.session
-        mover = Upload(writeFile, session.binary, self.factory.reactor,
+        mover = Upload(writeFile, self.session.binary, self.factory.reactor,
                        self._pacer(True), self.factory.config.maxUploadSize,
-                       self, session.deflate)
+                       self)
         try:
             connection = await self._openData(description, mover, opening)
             if connection is None:
