@@ -23,12 +23,17 @@ class _LateServerSide(portforward.ProxyClient):
 
     _held = None
 
-    def later(self, *args):
+    def later(self, delay, f, *args):
         """
-        Call C{args[1:]} with C{args[0]} L{LATENCY}s from now; the link's
-        cleanup cancels what is left.
+        Call C{f(*args)} C{delay} seconds from now; the link's cleanup
+        cancels the calls not made by then.
+
+        @param delay: the seconds.
+        @param f: the callable.
+        @param args: its arguments.
         """
-        self.factory.link.pending.add(reactor.callLater(*args))
+        link = self.factory.server.factory.link
+        link.pending.add(reactor.callLater(delay, f, *args))
 
     def dataReceived(self, data):
         if self._held is None:
@@ -52,12 +57,7 @@ class _LateServerSideFactory(portforward.ProxyClientFactory):
 
 
 class _ClientSide(portforward.ProxyServer):
-
-    def connectionMade(self):
-        self.clientProtocolFactory = type(
-            "LinkedFactory", (_LateServerSideFactory,),
-            {"link": self.factory.link})
-        portforward.ProxyServer.connectionMade(self)
+    clientProtocolFactory = _LateServerSideFactory
 
 
 class LateLink:
@@ -84,6 +84,9 @@ class LateLink:
         self.port = listening.getHost().port
 
     def _cancel(self):
+        """
+        Cancel the relay's calls still to come.
+        """
         for call in self.pending:
             if call.active():
                 call.cancel()
