@@ -22,7 +22,7 @@ garbage in a reply).
 """
 
 from OpenSSL import SSL
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 from twisted.internet.abstract import FileDescriptor
 from twisted.internet.error import ConnectionLost
 from twisted.protocols.policies import ProtocolWrapper
@@ -121,7 +121,7 @@ class TLSShutdown:
         lost first.
     """
 
-    def __init__(self, transport, layer, clock=reactor):
+    def __init__(self, transport, layer, clock):
         """
         @param transport: the TCP transport.
         @param layer: its TLS layer (see L{ftpkit.compat.tlsLayer}).
@@ -269,17 +269,19 @@ class TLSShutdown:
         self.protocol.connectionLost(reason)
 
 
-def clearTLS(transport):
+def clearTLS(transport, clock):
     """
     End the TLS session of a control connection (C{CCC}), keeping the TCP
     connection.
 
     @param transport: a transport for which L{canClearTLS} is true.
+    @param clock: the L{twisted.internet.interfaces.IReactorTime} that
+        times L{CLOSE_NOTIFY_WAIT}.
     @return: a Deferred firing once the connection is in clear.
     """
     transport, layer = tlsUnder(transport)
     compat.flushTLSWrites(layer)
-    shutdown = TLSShutdown(transport, layer)
+    shutdown = TLSShutdown(transport, layer, clock)
     transport.protocol = shutdown
     shutdown.start()
     return shutdown.done
