@@ -135,7 +135,8 @@ COMMANDS = _table(
             "drftpd (curl --ftp-pret)", REQUIRED),
     Command("TYPE", "TYPE <sp> A | I | L 8", "RFC 959", REQUIRED),
     Command("STRU", "STRU <sp> F", "RFC 959", REQUIRED),
-    Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),
+    Command("MODE", "MODE <sp> S | Z", "RFC 959, draft-preston-ftpext-deflate",
+            REQUIRED, feature="MODE Z"),
     # Service commands (RFC 959 4.1.3)
     Command("RETR", "RETR <sp> pathname", "RFC 959", REQUIRED),
     Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED,
