@@ -1,9 +1,9 @@
 """
 C{MODE Z} in every mode a deployment runs (L{tests.featuremodes}:
 C{twistd -n ftpkit} in one process on C{127.0.0.1}, C{python -m ftpkit
---workers 2} on C{::1}): uploads and downloads round trip compressed
-over C{PROT P} data connections, listings come compressed, and C{REIN}
-goes back to C{MODE S}.
+--workers 2} on C{::1}), offered with C{--mode-z}: uploads and downloads
+round trip compressed over C{PROT P} data connections, listings come
+compressed, and C{REIN} goes back to C{MODE S}.
 """
 
 import ftplib
@@ -23,7 +23,7 @@ class ModeZMixin(ModeServerMixin):
 
     def setUp(self):
         self.makeRoot()
-        self.startServer()
+        self.startServer("--mode-z")
 
     def login(self, tls):
         return ftplibLogin(

@@ -37,8 +37,14 @@ def _useEPSV(ftp):
 
 class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
     """
-    Transfers in C{MODE Z}.
+    Transfers in C{MODE Z}, on servers that offer it (C{--mode-z}).
     """
+
+    def serve(self, **settings):
+        """
+        @see: L{FTPSTestsMixin.serve}; with C{MODE Z} offered.
+        """
+        return FTPSTestsMixin.serve(self, modeZ=True, **settings)
 
     def login(self, tls=False, data="pasv"):
         """
@@ -221,7 +227,7 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
         self.server = self.startServer(
             _QuotaRealm(lambda: FilesystemShell(root),
                         lambda: diskUsage(root)),
-            ServerConfig(loginFailureDelay=0))
+            ServerConfig(loginFailureDelay=0, modeZ=True))
         await self.sendBomb()
         bomb = os.path.join(root, "bomb.bin")
         self.assertLessEqual(
@@ -257,8 +263,9 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
         root = smallFilesystem(self, size="4m")
         with open(os.path.join(root, "bomb.bin"), "wb") as f:
             f.write(b"old")
-        self.server = self.startServer(FilesystemRealm(root),
-                                       ServerConfig(loginFailureDelay=0))
+        self.server = self.startServer(
+            FilesystemRealm(root), ServerConfig(loginFailureDelay=0,
+                                                modeZ=True))
         await self.sendBomb("452")
         with open(os.path.join(root, "bomb.bin"), "rb") as f:
             self.assertEqual(f.read(), b"old")

@@ -2,7 +2,9 @@
 C{MODE Z} on the control connection (draft-preston-ftpext-deflate, as
 ProFTPD's mod_deflate answers it): C{MODE Z} and C{MODE S} switch, the
 level is C{OPTS MODE Z LEVEL n}'s, C{FEAT}, C{HELP} and C{STAT} tell it,
-C{REIN} goes back to C{MODE S}; C{MODE B} and C{C} stay C{504}.
+C{REIN} goes back to C{MODE S}; C{MODE B} and C{C} stay C{504}. Only
+where the server offers it (C{--mode-z}): by default C{MODE Z} is
+C{504}, and C{FEAT} does not list it.
 """
 
 from twisted.trial import unittest
@@ -10,14 +12,15 @@ from twisted.trial import unittest
 from tests.barerealm import bareFactory, loggedIn
 
 
-def session(*commands):
+def session(*commands, modeZ=True):
     """
     @param commands: command lines, without their ends, sent by alice
         logged in on a L{tests.barerealm.BareRealm}.
+    @param modeZ: whether the server offers C{MODE Z} (C{--mode-z}).
     @return: C{(replies, session)}: the reply lines, and the protocol's
         L{ftpkit.protocol.sessionstate.Session} after them.
     """
-    protocol, transport = loggedIn(bareFactory())
+    protocol, transport = loggedIn(bareFactory(modeZ=modeZ))
     protocol.dataReceived(b"".join(each + b"\r\n" for each in commands))
     return transport.value().split(b"\r\n")[:-1], protocol.session
 
@@ -94,3 +97,22 @@ class ModeZTests(unittest.TestCase):
         self.assertEqual(len(statusLines), 2)
         self.assertTrue(statusLines[0].endswith(b"MODE: Stream"))
         self.assertTrue(statusLines[1].endswith(b"MODE: Deflate (level 3)"))
+
+    def test_notOffered(self):
+        """
+        By default (no C{--mode-z}) C{FEAT} does not list C{MODE Z}, C{HELP
+        MODE} and C{MODE}'s C{501} name C{S} alone, C{MODE Z} gets C{504}
+        and C{OPTS MODE Z} C{501}, both changing nothing; C{MODE S} works.
+        """
+        replies, state = session(
+            b"FEAT", b"HELP MODE", b"MODE", b"MODE Z", b"OPTS MODE Z LEVEL 9",
+            b"MODE S", modeZ=False)
+        self.assertNotIn(b" MODE Z", replies)
+        self.assertIn(b"214 Syntax: MODE <sp> S", replies)
+        self.assertIn(b"501 Syntax: MODE <sp> S", replies)
+        self.assertEqual(replies[-3:], [
+            b"504 MODE Z is not offered on this server",
+            b"501 MODE Z is not offered on this server",
+            b"200 Mode set to S"])
+        self.assertIsNone(state.deflate)
+        self.assertEqual(state.deflateLevel, 6)

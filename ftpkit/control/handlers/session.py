@@ -98,7 +98,8 @@ class SessionCommands:
             reason = self._unavailable(command)
             if reason is not None:
                 return (214, verb + " is not available here: " + reason)
-            return (214, "Syntax: " + command.syntax)
+            return (214, "Syntax: " + commandtable.syntaxOf(
+                command, self.config.modeZ))
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
 
@@ -203,7 +204,7 @@ class SessionCommands:
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
-            **self._offerSettings())
+            modeZ=self.config.modeZ, **self._offerSettings())
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
@@ -353,6 +354,8 @@ class SessionCommands:
                              "storage")
             return (200, "REST STOR: uploads resume from a REST offset")
         if name == "MODE":
+            if not self.config.modeZ:
+                return (501, "MODE Z is not offered on this server")
             level = parseOptsModeZ(value)
             session = self.session
             session.deflateLevel = level
@@ -468,12 +471,15 @@ class SessionCommands:
 
     def ftp_MODE(self, argument):
         """
-        Stream mode (S), or deflate (Z, draft-preston-ftpext-deflate): the
-        data connections carry a zlib stream, at the level C{OPTS MODE Z}
+        Stream mode (S), or deflate (Z, draft-preston-ftpext-deflate) where
+        the server offers it (C{--mode-z}; elsewhere C{504}): the data
+        connections carry a zlib stream, at the level C{OPTS MODE Z}
         chose (L{ftpkit.data.movers}).
         """
         session = self.session
         if parseMODE(argument) == "Z":
+            if not self.config.modeZ:
+                return (504, "MODE Z is not offered on this server")
             session.deflate = session.deflateLevel
             return (200, "Mode set to Z")
         session.deflate = None
