@@ -21,6 +21,7 @@ from ftpkit.shells.permissions import diskUsage
 from tests.deflateclient import retrDeflated, storDeflated, storRaw
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_quota import QUOTA, _QuotaRealm
+from tests.integration.test_clients_listings import MANY, writeMany
 from tests.scratch import scratchDirectory
 from tests.smallmounts import smallFilesystem
 from tests.tlssupport import FTPSTestsMixin
@@ -287,6 +288,28 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(got, data)
             ftp.quit()
         await self.inThread(run)
+
+    async def test_pacedListing(self):
+        """
+        An C{MLSD} of L{MANY} entries under C{PROT P} and a download rate,
+        which sends the stream's end apart from the rest (where lftp loses
+        a listing's end: docs/protocol.rst, "MODE Z"), comes whole: every
+        entry, then the stream's end.
+        """
+        writeMany(os.path.join(self.root, "many"))
+        self.serve(maxDownloadRate=4 << 20)
+
+        def run():
+            ftp = self.login(tls=True)
+            ftp.voidcmd("TYPE A")
+            listing, _, reply = retrDeflated(ftp, "MLSD many")
+            ftp.quit()
+            return listing, reply
+        listing, reply = await self.inThread(run)
+        self.assertTrue(reply.startswith("226"), reply)
+        names = [line.split(b"; ", 1)[1] for line in listing.splitlines()
+                 if b"type=file;" in line]
+        self.assertEqual(sorted(names), [b"f%05d" % i for i in range(MANY)])
 
     async def test_abortUpload(self):
         """
