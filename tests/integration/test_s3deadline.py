@@ -158,11 +158,13 @@ class StalledLoginTests(StalledS3Mixin, unittest.TestCase):
 
     async def test_stalledLogin(self):
         """
-        A login while the store does not answer gets C{421} (its home
-        could not be made in time, as the log says); the next one works
-        once it answers again.
+        A login while the store does not answer gets C{421 Storage
+        unavailable} (its home could not be made in time, as the log
+        says), as on SFTP: it said C{Home directory unavailable}, as if
+        the home had failed, not the store; the next one works once it
+        answers again.
         """
         replies = await self.inThread(self.stalledLogins)
         self.assertEqual(replies, {
-            "stalled": "421 Home directory unavailable, try again later",
+            "stalled": "421 Storage unavailable, try again later",
             "after": '257 "/" is the current directory'})
