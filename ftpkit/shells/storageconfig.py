@@ -406,6 +406,10 @@ def boundS3Requests(cls, options, seconds):
     leaves nothing out of step for the next, which opens another
     connection: no connection is dropped, as on SFTP.
 
+    Sending is bounded too (L{sendingWithin}), where the system can:
+    botocore has no write timeout, and a request's body sent on a network
+    that drops its packets waited for the system's TCP timeout.
+
     @param cls: s3fs's C{S3FileSystem}.
     @param options: its keyword arguments, changed in place.
     @param seconds: the deadline.
@@ -416,6 +420,61 @@ def boundS3Requests(cls, options, seconds):
     botocore.setdefault("connect_timeout", seconds)
     botocore.setdefault("read_timeout", seconds)
     botocore.setdefault("retries", {"total_max_attempts": 1})
+    factory = sendingWithin(seconds)
+    if factory is not None:
+        connector = dict(botocore.get("connector_args") or {})
+        connector.setdefault("socket_factory", factory)
+        botocore["connector_args"] = connector
     options["config_kwargs"] = botocore
     return type(cls.__name__, (cls,), {"retries": 1,
                                        "__module__": cls.__module__})
+
+
+def sendingWithin(seconds):
+    """
+    Make the sockets of S3 requests give up on what they sent once it
+    goes unacknowledged that long (Linux's C{TCP_USER_TIMEOUT}): a
+    request's body that the store's side stops taking (a network that
+    drops packets, or a peer that keeps its window closed) fails the
+    request with C{ETIMEDOUT} after the deadline, its connection closed
+    by the system, instead of after the TCP retransmission timeout (some
+    15 minutes), or never against a closed window. Like the read timeout
+    it bounds the time without an answer, not the whole request: an
+    upload that keeps moving, however slowly, goes on.
+
+    @param seconds: the deadline.
+    @return: a C{socket_factory} for aiobotocore's C{connector_args}
+        (aiohttp's C{TCPConnector}), or C{None} where the system or
+        aiobotocore has none (then sending is bounded by the system
+        alone).
+    """
+    import socket
+
+    option = getattr(socket, "TCP_USER_TIMEOUT", None)
+    if option is None or not _takesSocketFactory():
+        return None
+
+    def userTimeoutSocket(addressInfo):
+        family, kind, protocol, _, _ = addressInfo
+        made = socket.socket(family=family, type=kind, proto=protocol)
+        made.setsockopt(socket.IPPROTO_TCP, option, seconds * 1000)
+        return made
+
+    return userTimeoutSocket
+
+
+def _takesSocketFactory():
+    """
+    @return: whether the installed aiobotocore takes a C{socket_factory}
+        in C{connector_args} (1.x does not, and refuses it).
+    """
+    try:
+        from aiobotocore.config import AioConfig
+        from botocore.exceptions import ParamValidationError
+    except ImportError:
+        return False
+    try:
+        AioConfig(connector_args={"socket_factory": None})
+    except (ParamValidationError, TypeError):
+        return False
+    return True

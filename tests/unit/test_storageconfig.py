@@ -12,6 +12,7 @@ from ftpkit.shells.storageconfig import (
     protocolOf,
     readConfig,
     resolve,
+    sendingWithin,
 )
 
 
@@ -421,7 +422,9 @@ class DeadlineTests(unittest.TestCase):
             raise unittest.SkipTest("s3fs is not installed")
         cls, root, options = resolve(parseArgument(
             "s3://bucket/pre?deadline=7&endpoint_url=http://h"))
-        self.assertEqual(options["config_kwargs"], {
+        botocore = dict(options["config_kwargs"])
+        botocore.pop("connector_args", None)  # sendingWithin's
+        self.assertEqual(botocore, {
             "connect_timeout": 7, "read_timeout": 7,
             "retries": {"total_max_attempts": 1}})
         self.assertTrue(issubclass(cls, s3fs.S3FileSystem))
@@ -435,6 +438,37 @@ class DeadlineTests(unittest.TestCase):
         cls, root, options = resolve(parseArgument("s3://bucket/pre"))
         self.assertIs(cls, s3fs.S3FileSystem)
         self.assertNotIn("config_kwargs", options)
+
+    def test_s3Sending(self):
+        """
+        On S3, C{deadline=} also bounds sending: each request's socket
+        gives up on data unacknowledged that long (C{TCP_USER_TIMEOUT}):
+        botocore has no write timeout. A C{socket_factory} the options
+        give wins.
+        """
+        import socket
+
+        try:
+            import s3fs  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("s3fs is not installed")
+        factory = sendingWithin(7)
+        if factory is None:
+            raise unittest.SkipTest("no TCP_USER_TIMEOUT, or an aiobotocore"
+                                    " without socket_factory")
+        options = resolve(parseArgument("s3://bucket/pre?deadline=7"))[2]
+        made = options["config_kwargs"]["connector_args"]["socket_factory"](
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+             ("127.0.0.1", 0)))
+        self.addCleanup(made.close)
+        self.assertEqual(made.getsockopt(socket.IPPROTO_TCP,
+                                         socket.TCP_USER_TIMEOUT), 7000)
+        config = parseArgument("s3://bucket/pre?deadline=7")
+        config.options["config_kwargs"] = {
+            "connector_args": {"socket_factory": len, "keepalive_timeout": 3}}
+        self.assertEqual(
+            resolve(config)[2]["config_kwargs"]["connector_args"],
+            {"socket_factory": len, "keepalive_timeout": 3})
 
     def test_sftp(self):
         """
