@@ -51,8 +51,8 @@ class StalledS3Mixin(LoopbackServerMixin):
 
     def setUp(self):
         endpoint = motoServer()
-        fs = s3Filesystem(endpoint)
-        bucket = newBucket(fs)
+        self.fs = fs = s3Filesystem(endpoint)
+        self.bucket = bucket = newBucket(fs)
         fs.pipe(f"{bucket}/ftp/f.bin", b"0123456789")
         self.motoPort = int(endpoint.rsplit(":", 1)[1])
         self.proxy = StallingProxy(self.motoPort, self.receiveBuffer)
@@ -215,8 +215,10 @@ class StalledUploadTests(StalledS3Mixin, unittest.TestCase):
         gets C{451} within the clients' timeout: botocore bounds no write,
         and the part waited for the system's TCP timeout (some 15 minutes),
         or for ever while the store's side acknowledged a closed window.
-        The next commands work, and the old file is whole.
+        The next commands work, the old file is whole, and the multipart
+        upload was aborted (no part of it is kept).
         """
         replies = await self.inThread(self.stalledUpload)
         self.assertEqual(replies, {"store": TIMED_OUT, "after": "213 10",
                                    "retrieved": b"0123456789"})
+        self.assertEqual(self.fs.list_multipart_uploads(self.bucket), [])
