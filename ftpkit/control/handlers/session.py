@@ -7,6 +7,7 @@ L{ftpkit.control.handlers.identity}'s).
 import time
 
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
+from ftpkit.control.grantswait import grantsPending, onceKnown
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -265,12 +266,20 @@ class SessionCommands:
         session = self.session
         if session.username is not None:
             return session.access
-        portal = session.portal
-        if portal is None:
-            portal = self.factory.portal
+        portal = self._knownPortal()
         return AccessPolicy.forUser(
             self.config, portalAcceptsOnlyAnonymous(portal)).granting(
                 grantedBy(getattr(portal, "realm", None)))
+
+    def _knownPortal(self):
+        """
+        @return: the portal a login would go to now: the virtual host's
+            after C{HOST}, the server's otherwise.
+        """
+        portal = self.session.portal
+        if portal is None:
+            portal = self.factory.portal
+        return portal
 
     def _unsupported(self):
         """
@@ -307,7 +316,20 @@ class SessionCommands:
 
     def ftp_FEAT(self, argument):
         """
-        List the extensions this session offers (RFC 2389).
+        List the extensions this session offers (RFC 2389); before login,
+        once the realm knows what it grants
+        (L{ftpkit.control.grantswait}).
+        """
+        if self.session.username is None:
+            pending = grantsPending(getattr(self._knownPortal(), "realm",
+                                            None))
+            if pending is not None:
+                return onceKnown(pending, self.reactor, self._features)
+        return self._features()
+
+    def _features(self):
+        """
+        @return: C{FEAT}'s reply, from what is known now.
         """
         return (211, ["Features:"]
                 + [" " + line for line in self.featureLines()] + ["End"])
