@@ -382,10 +382,12 @@ class SessionCommands:
         if session.shell is None:
             return self.loginFirst()
         now = time.time()
+        # Whatever the options: its lines are read as records in any order.
+        sorting = orderedlines.SortingFormat(now)
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True, directoryOption=True,
-                                  format=orderedlines.SortingFormat(now))
+                                  formatFor=lambda letters: sorting)
         tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
