@@ -149,7 +149,7 @@ class ListingCommands:
         that order (L{listingorder}), read whole first (L{_sendOrdered}).
         A pattern's matches are read in the format they are sent in (or
         sorted in), from the listings' cache where the directory's are
-        (L{findListed}'s C{format}).
+        (L{findListed}'s C{formatFor}).
         """
         self._takeOffset()
         now = time.time()
@@ -286,23 +286,23 @@ class ListingCommands:
         # with "-" taken as written): what is sent is chosen from them.
         split = splitListArgument(argument)
         limits = self.factory.config.listingTreeLimits
+
+        def ordered(letters):
+            return (not listingtree.isRecursive(letters, limits)
+                    and listingorder.isOrdered(letters))
+
         namesOnly = not listingtree.isRecursive(
-            split[0], limits) and not listingorder.isOrdered(split[0])
+            split[0], limits) and not ordered(split[0])
         now = time.time()
-
-        def formatFor(letters):
-            if (listingtree.isRecursive(letters, limits)
-                    or not listingorder.isOrdered(letters)):
-                return None
-            return orderedlines.SortingFormat(now)
-
         find = partial(findListed, self.session.shell, self.session.cwd,
                        argument, self.listingTurn, self.inThread,
                        streamed=True, split=split)
-        listed = await self.whileOpening(find(namesOnly=namesOnly,
-                                              formatFor=formatFor))
+        listed = await self.whileOpening(find(
+            namesOnly=namesOnly,
+            formatFor=lambda letters: orderedlines.SortingFormat(now)
+            if ordered(letters) else None))
         letters = listed.options
-        if not (listed.isDirectory and formatFor(letters) is not None):
+        if not (listed.isDirectory and ordered(letters)):
             return await self._sendNames(listed, not namesOnly, False)
         names, held = await self._orderedNames(listed.entries, letters)
         if names is None:
