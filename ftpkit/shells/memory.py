@@ -12,7 +12,9 @@ server adapts to producers and consumers (L{ftpkit.shells.adapters}):
     offset;
   - L{MemoryWriteFile} (an L{IRandomWriteFile}) collects the upload,
     which its C{close} commits in one step, so readers see the old
-    content until the upload is complete.
+    content until the upload is complete; meanwhile the directory it
+    is stored in is neither removed nor renamed
+    (L{ftpkit.shells.memoryuploads}).
 
 (Each also keeps the C{send} or C{receive} of the producer/consumer
 files it used to have, for code that calls them directly; a new storage
@@ -70,6 +72,7 @@ from ftpkit.shells.memorytree import (
     DirectoryNode,
     FileNode,
 )
+from ftpkit.shells.memoryuploads import UploadsInProgress
 
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE", "BYTES_PER_ENTRY",
            "MIN_ENTRIES", "HASH_AT_ONCE"]
@@ -132,6 +135,7 @@ class MemoryShell:
         self._budget = Budget(maxBytes)
         self._budget.reclaim = reclaim
         self._creating = set()
+        self._uploads = UploadsInProgress()
         if maxBytes is not None:
             # Only a bounded shell knows how much room it has left.
             alsoProvides(self, IFTPShellAvailable)
@@ -325,6 +329,7 @@ class MemoryShell:
             raise NotDirectory()
         if directory.children:
             raise DirectoryNotEmpty()
+        self._uploads.checkRemoval(path)
         self._remove(path)
 
     @_deferred
@@ -384,6 +389,8 @@ class MemoryShell:
             raise AlreadyExists()
         if existing is not None and isinstance(node, DirectoryNode):
             raise NotDirectory()
+        if isinstance(node, DirectoryNode):
+            self._uploads.checkRename(fromPath)
         if (node.overdrawn and existing is None
                 and self._budget.overLimit()):
             raise self._budget.tooMany()
@@ -429,7 +436,8 @@ class MemoryShell:
             commit = functools.partial(self._resume, path, offset, existing)
         else:
             commit = functools.partial(self._commit, path, offset, append)
-        return MemoryWriteFile(self._budget, commit)
+        return MemoryWriteFile(self._budget, commit,
+                               ended=self._uploads.add(path))
 
     @_deferred
     def openForCreating(self, path):
@@ -445,10 +453,15 @@ class MemoryShell:
         if path[-1] in parent.children or reserved in self._creating:
             raise AlreadyExists()
         self._creating.add(reserved)
+        uploaded = self._uploads.add(path)
+
+        def ended():
+            self._creating.discard(reserved)
+            uploaded()
         return MemoryWriteFile(
             self._budget, functools.partial(
                 self._commit, path, 0, False, exclusive=True),
-            ended=functools.partial(self._creating.discard, reserved))
+            ended=ended)
 
     def _resume(self, path, offset, continued, data):
         """
