@@ -423,8 +423,8 @@ class MemoryShell:
 
         Nothing changes before L{IRandomWriteFile.close}, whatever the mode;
         C{offset} beyond the end of the file pads it with zero bytes, as a
-        sparse file on disk would read. A resume (an C{offset}, not
-        appended) continues the file there now: it is stored only if the
+        sparse file on disk would read. A resume (an C{offset}) or an
+        append continues the file there now: it is stored only if the
         path still names that file then (L{_resume}).
         """
         if not path:
@@ -432,10 +432,11 @@ class MemoryShell:
         existing = self._parent(path).children.get(path[-1])
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
-        if offset and not append:
-            commit = functools.partial(self._resume, path, offset, existing)
+        if offset or append:
+            commit = functools.partial(self._resume, path, offset, append,
+                                       existing)
         else:
-            commit = functools.partial(self._commit, path, offset, append)
+            commit = functools.partial(self._commit, path, 0, False)
         return MemoryWriteFile(self._budget, commit,
                                ended=self._uploads.add(path))
 
@@ -463,16 +464,18 @@ class MemoryShell:
                 self._commit, path, 0, False, exclusive=True),
             ended=ended)
 
-    def _resume(self, path, offset, continued, data):
+    def _resume(self, path, offset, append, continued, data):
         """
-        Store the result of a resumed upload, if its path still names the
-        file it continues: one another upload replaced, or a command
-        removed or renamed, meanwhile would otherwise lend its first bytes
-        to the resume's (or zero bytes, where it is gone), as no file ever
-        held them.
+        Store the result of a resumed or appended upload, if its path
+        still names the file it continues: one another upload replaced,
+        or a command removed or renamed, meanwhile would otherwise lend
+        its first bytes to the upload's (or zero bytes, where it is gone;
+        or nothing, an append making a file of its own bytes alone), as
+        no file ever held them.
 
         @param path: the file's path.
         @param offset: the byte the upload started at.
+        @param append: whether the upload is appended.
         @param continued: the L{FileNode} at C{path} when the upload
             started, or C{None}.
         @param data: the uploaded bytes (a
@@ -481,7 +484,7 @@ class MemoryShell:
         """
         if self._parent(path).children.get(path[-1]) is not continued:
             raise FileReplaced()
-        self._commit(path, offset, False, data)
+        self._commit(path, offset, append, data)
 
     def _commit(self, path, offset, append, data, exclusive=False):
         """
