@@ -7,6 +7,7 @@ L{ftpkit.control.handlers.identity}'s).
 import time
 
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
+from ftpkit.control.grantswait import grantsPending, onceKnown
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -32,6 +33,7 @@ from ftpkit.protocol.commands import (
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
+    parseOptsModeZ,
     parseSTRU,
     parseTYPE,
 )
@@ -59,7 +61,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access", "epsvAll", "portal"])
+         "access", "epsvAll", "portal", "deflate", "deflateLevel"])
 
     @property
     def hashAlgorithm(self):
@@ -97,7 +99,8 @@ class SessionCommands:
             reason = self._unavailable(command)
             if reason is not None:
                 return (214, verb + " is not available here: " + reason)
-            return (214, "Syntax: " + command.syntax)
+            return (214, "Syntax: " + commandtable.syntaxOf(
+                command, self.config.modeZ))
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
 
@@ -202,7 +205,7 @@ class SessionCommands:
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
-            **self._offerSettings())
+            modeZ=self.config.modeZ, **self._offerSettings())
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
@@ -263,12 +266,20 @@ class SessionCommands:
         session = self.session
         if session.username is not None:
             return session.access
-        portal = session.portal
-        if portal is None:
-            portal = self.factory.portal
+        portal = self._knownPortal()
         return AccessPolicy.forUser(
             self.config, portalAcceptsOnlyAnonymous(portal)).granting(
                 grantedBy(getattr(portal, "realm", None)))
+
+    def _knownPortal(self):
+        """
+        @return: the portal a login would go to now: the virtual host's
+            after C{HOST}, the server's otherwise.
+        """
+        portal = self.session.portal
+        if portal is None:
+            portal = self.factory.portal
+        return portal
 
     def _unsupported(self):
         """
@@ -305,14 +316,28 @@ class SessionCommands:
 
     def ftp_FEAT(self, argument):
         """
-        List the extensions this session offers (RFC 2389).
+        List the extensions this session offers (RFC 2389); before login,
+        once the realm knows what it grants
+        (L{ftpkit.control.grantswait}).
+        """
+        if self.session.username is None:
+            pending = grantsPending(getattr(self._knownPortal(), "realm",
+                                            None))
+            if pending is not None:
+                return onceKnown(pending, self.reactor, self._features)
+        return self._features()
+
+    def _features(self):
+        """
+        @return: C{FEAT}'s reply, from what is known now.
         """
         return (211, ["Features:"]
                 + [" " + line for line in self.featureLines()] + ["End"])
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
+        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm,
+        C{MODE Z}'s level (L{parseOptsModeZ});
         C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
         a user who may change files and is granted appending somewhere,
         L{ftpkit.protocol.access.grantedBy}, on storage that writes at
@@ -350,6 +375,15 @@ class SessionCommands:
                 return (501, "REST STOR: uploads do not resume on this "
                              "storage")
             return (200, "REST STOR: uploads resume from a REST offset")
+        if name == "MODE":
+            if not self.config.modeZ:
+                return (501, "MODE Z is not offered on this server")
+            level = parseOptsModeZ(value)
+            session = self.session
+            session.deflateLevel = level
+            if session.deflate is not None:
+                session.deflate = level
+            return (200, "OPTS MODE Z OK: level %d" % (level,))
         if name == "HASH":
             if not self.hashOffered():
                 return (501, "HASH is not available here")
@@ -439,7 +473,9 @@ class SessionCommands:
             ("Logged in as " + str(session.username)
              if session.shell is not None else "Not logged in"),
             "TYPE: " + ("BINARY" if session.binary else "ASCII")
-            + ", STRUcture: File, MODE: Stream",
+            + ", STRUcture: File, MODE: "
+            + ("Stream" if session.deflate is None
+               else "Deflate (level %d)" % (session.deflate,)),
             "Control connection: " + ("TLS" if self.controlSecure
                                       else "plain"),
             "Data protection: " + ("Private" if self.protectData
@@ -457,9 +493,18 @@ class SessionCommands:
 
     def ftp_MODE(self, argument):
         """
-        Only stream mode (S) is supported.
+        Stream mode (S), or deflate (Z, draft-preston-ftpext-deflate) where
+        the server offers it (C{--mode-z}; elsewhere C{504}): the data
+        connections carry a zlib stream, at the level C{OPTS MODE Z}
+        chose (L{ftpkit.data.movers}).
         """
-        parseMODE(argument)
+        session = self.session
+        if parseMODE(argument) == "Z":
+            if not self.config.modeZ:
+                return (504, "MODE Z is not offered on this server")
+            session.deflate = session.deflateLevel
+            return (200, "Mode set to Z")
+        session.deflate = None
         return (200, "Mode set to S")
 
     def ftp_STRU(self, argument):
