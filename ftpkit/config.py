@@ -127,6 +127,10 @@ class ServerConfig:
         says they are unchanged (C{--listing-cache}); C{0} for none
         (C{--no-listing-cache}). An embedding's server caches none
         unless it calls L{ftpkit.shells.listingcache.enable}.
+    @ivar modeZ: whether C{MODE Z} (deflate data connections) is offered
+        in C{FEAT} and accepted (C{--mode-z}); off, C{MODE Z} gets C{504}
+        (lftp, which uses it wherever C{FEAT} lists it, loses the end of
+        listings in it: docs/protocol.rst).
     @ivar listingTreeLimits: the bounds of a recursive listing
         (C{LIST -R}, C{NLST -R}; C{--recursive-listing-depth},
         C{--recursive-listing-entries}): a
@@ -185,6 +189,7 @@ class ServerConfig:
     maxUploadSize: Optional[int] = None
     listingCacheSize: int = 32 * 1024 * 1024
     listingTreeLimits: TreeLimits = TreeLimits()
+    modeZ: bool = False
 
     def __post_init__(self):
         """

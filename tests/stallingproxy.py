@@ -5,8 +5,11 @@ a server stopped with C{SIGSTOP} stops answering: what the client sends
 is still taken (its writes succeed) but goes nowhere, and nothing comes
 back. Connections made after the stall are forwarded, as the listening
 process of a server whose session process is stopped still accepts
-them. For the tests of a store that stops answering
-(L{tests.integration.test_sftpdeadline}).
+them. Its connections can also stop being read once they sent enough
+(L{StallingProxy.deafenPast}), as a network that drops an upload's
+packets. For the tests of a store that stops answering
+(L{tests.integration.test_sftpdeadline},
+L{tests.integration.test_s3deadline}).
 """
 
 import selectors
@@ -25,14 +28,24 @@ class StallingProxy:
     @ivar port: the port the proxy listens on (127.0.0.1).
     """
 
-    def __init__(self, targetPort):
+    def __init__(self, targetPort, receiveBuffer=None):
         """
         Start listening and forwarding; the caller L{close}s it.
 
         @param targetPort: the port of 127.0.0.1 to forward to.
+        @param receiveBuffer: the bytes the system may hold of what a
+            client sent and the proxy did not read yet (C{SO_RCVBUF}), or
+            C{None} for the system's, which grows to megabytes: a small
+            one stops a client's writes soon after L{deafenPast}.
         """
         self._target = ("127.0.0.1", targetPort)
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.socket()
+        if receiveBuffer is not None:
+            # Set before listening: the accepted connections inherit it.
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                      receiveBuffer)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen()
         self._listener.setblocking(False)
         self.port = self._listener.getsockname()[1]
         self._wakeReader, self._wakeWriter = socket.socketpair()
@@ -43,6 +56,8 @@ class StallingProxy:
         self._clients = set()
         self._stalled = set()
         self._held = threading.Event()
+        self._deafPast = None
+        self._heard = {}
         self._lock = threading.Lock()
         self._closing = False
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -56,6 +71,20 @@ class StallingProxy:
         with self._lock:
             self._stalled.update(self._clients)
             self._held.clear()
+
+    def deafenPast(self, count):
+        """
+        From now on, stop reading each client connection, open or new,
+        once it has sent more than C{count} bytes since this call (they
+        are forwarded): a large request (an upload's body) stops midway,
+        its client's writes held once the system's buffers are full, as
+        on a network that drops its packets; smaller ones are answered.
+
+        @param count: the bytes each connection may still send.
+        """
+        with self._lock:
+            self._heard.clear()
+            self._deafPast = count
 
     def retarget(self, port):
         """
@@ -82,7 +111,8 @@ class StallingProxy:
     def waitForHeld(self):
         """
         Wait until a stalled connection's client sent something (its
-        request, left unanswered).
+        request, left unanswered), or a client stopped being read
+        (L{deafenPast}).
 
         @return: whether it did within L{WAIT} seconds.
         """
@@ -149,12 +179,21 @@ class StallingProxy:
             stalled = source in self._stalled or peer in self._stalled
             if stalled and source in self._clients:
                 self._held.set()
+            deaf = self._deafPast is not None and source in self._clients
+            if deaf:
+                self._heard[source] = self._heard.get(source, 0) + len(data)
+                deaf = self._heard[source] > self._deafPast
         if stalled:
             return
         try:
             peer.sendall(data)
         except OSError:
             self._drop(source, peer)
+            return
+        if deaf:
+            # Kept open, never read again (closed with the proxy).
+            self._selector.unregister(source)
+            self._held.set()
 
     def _drop(self, *ends):
         """
@@ -163,9 +202,13 @@ class StallingProxy:
         @param ends: its sockets.
         """
         for each in ends:
-            self._selector.unregister(each)
+            try:
+                self._selector.unregister(each)
+            except KeyError:
+                pass  # a client no longer read (L{deafenPast})
             self._peers.pop(each, None)
             with self._lock:
                 self._clients.discard(each)
                 self._stalled.discard(each)
+                self._heard.pop(each, None)
             each.close()

@@ -48,10 +48,11 @@ from ftpkit.auth.realms import (
     isSafeUserName,
     noLogout,
     shareUsage,
+    storageUnavailable,
     wrapForUser,
 )
 from ftpkit.compat.fsspecnames import stripProtocol
-from ftpkit.errors import FTPError, QuotaExceeded, ServiceUnavailable
+from ftpkit.errors import FTPError, QuotaExceeded, StorageTimedOut
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -162,8 +163,7 @@ class FsspecRealm:
                        kind=result.type.__name__,
                        why=_oneLine(result.getErrorMessage()))
             for waiter in waiters:
-                waiter.errback(ServiceUnavailable(
-                    "Storage unavailable, try again later"))
+                waiter.errback(storageUnavailable())
             return
         self.fs = result
         self._backend = backendFor(result, self._callDeadline)
@@ -311,6 +311,9 @@ class FsspecRealm:
         for depth in range(1, len(home) + 1):
             try:
                 yield top.makeDirectory(home[:depth])
+            except StorageTimedOut:
+                # Asking whether it is there would wait a deadline again.
+                raise
             except FTPError:
                 info = yield top.stat(home[:depth])
                 if not info.isDirectory:
@@ -414,8 +417,10 @@ class FsspecRealm:
         @param interfaces: must include L{IFTPShell}.
         @return: a Deferred firing with C{(IFTPShell, shell, logout)};
             failing with L{error.UnauthorizedLogin} for an unknown user,
-            with L{ServiceUnavailable} for a home that cannot be made
-            (L{homeUnavailable}) or a store that cannot be reached.
+            with L{ftpkit.errors.ServiceUnavailable} for a home that
+            cannot be made (L{homeUnavailable}), or a store that cannot
+            be reached or does not answer in time
+            (L{storageUnavailable}).
         """
         checkAvatarInterfaces(interfaces)
         home, entry = self.homeOf(avatarId)
@@ -425,6 +430,10 @@ class FsspecRealm:
         except FTPError as e:
             _log.error("cannot make the home /{home} of {user}: {why}",
                        home="/".join(home), user=str(avatarId), why=e.message)
+            if isinstance(e, StorageTimedOut):
+                # The store failed, not the home: as when it cannot be
+                # opened (L{_made}).
+                raise storageUnavailable() from None
             raise homeUnavailable() from None
         storage = shell = self.shellAt(home)
         if self._backend.writesInPlace:

@@ -23,7 +23,8 @@ L{ftpkit.protocol.access.grantedBy}) is read from the table too, by one
 query that stops at the first row granting each
 (L{PostgresUsers.granted}), answered from what it last read and read
 again in the background when that is older than L{GRANTED_FRESH}
-seconds.
+seconds; a C{FEAT} before the first answer waits for it, a moment
+(L{PostgresUsers.grantedKnown}).
 """
 
 import hashlib
@@ -182,6 +183,43 @@ class PostgresUsers:
             cp_noisy=False)
         self.grantedRead = (None, None)
         self._readingGranted = False
+        self._firstGranted = []
+
+    def grantedKnown(self):
+        """
+        Wait for the database's first answer to L{granted}'s query (asked
+        now if it never was): until then L{granted} offers everything.
+
+        @return: C{None} once it answered, or failed, or a caller gave
+            up waiting; otherwise a Deferred of the caller's own firing
+            with C{None} then. Cancelling it (the caller's bound on its
+            wait passed) ends every wait: the database is slow, and a
+            C{FEAT} before login waited that bound each time while its
+            query went unanswered.
+        """
+        if self._firstGranted is None:
+            return None
+        self.granted()
+        if self._firstGranted is None:
+            return None
+
+        def cancel(waiter):
+            if self._firstGranted is not None:
+                self._firstGranted.remove(waiter)
+                self._firstAnswer()
+
+        waiter = defer.Deferred(cancel)
+        self._firstGranted.append(waiter)
+        return waiter
+
+    def _firstAnswer(self):
+        """
+        The query of L{granted} was answered or failed, or a caller gave
+        up waiting for it: tell L{grantedKnown}'s waiters, the first time.
+        """
+        waiters, self._firstGranted = self._firstGranted, None
+        for waiter in waiters or ():
+            waiter.callback(None)
 
     def granted(self):
         """
@@ -210,12 +248,14 @@ class PostgresUsers:
         self._readingGranted = False
         self.grantedRead = (OFFERED_PERMISSIONS & frozenset(
             row[0] for row in rows), self.grantedRead[1])
+        self._firstAnswer()
 
     def _grantedFailed(self, failure):
         self._readingGranted = False
         why = " ".join(failure.getErrorMessage().split())
         _log.warn("PostgreSQL permissions granted not read: {why}",
                   why=why or failure.type.__name__)
+        self._firstAnswer()
 
     def get(self, name):
         """

@@ -49,6 +49,7 @@ __all__ = [
     "isSafeUserName",
     "noLogout",
     "reloadTargets",
+    "storageUnavailable",
     "wrapForUser",
 ]
 
@@ -125,6 +126,19 @@ def homeUnavailable():
     @return: a L{ServiceUnavailable} (C{421}, and the connection closed).
     """
     return ServiceUnavailable("Home directory unavailable, try again later")
+
+
+def storageUnavailable():
+    """
+    What a realm on a store across the network raises when a login of a
+    user whose password was right finds the store itself failing: it
+    cannot be opened, or does not answer in time (C{deadline=} of
+    C{--realm fsspec:...}) while the user's home is made. A store that
+    answers that the home cannot be made is L{homeUnavailable}'s.
+
+    @return: a L{ServiceUnavailable} (C{421}, and the connection closed).
+    """
+    return ServiceUnavailable("Storage unavailable, try again later")
 
 
 def shareUsage(usages, key, name, measure, log, shown, run=None):

@@ -382,6 +382,21 @@ class UsersRealm:
             self._granted = (generation, grantedTo(users))
         return self._granted[1]
 
+    def grantsKnown(self):
+        """
+        Wait until L{grantedPermissions} says what the database says: a
+        database that does not hold its users asked (a PostgreSQL one)
+        offers everything until it first answered.
+
+        @return: C{None} when it says so now; otherwise a Deferred of the
+            caller's own (see
+            L{ftpkit.auth.pgusers.PostgresUsers.grantedKnown}).
+        """
+        known = getattr(self.database, "grantedKnown", None)
+        if self._readOnly or known is None:
+            return None
+        return known()
+
     def _seconds(self):
         if self._reactor is None:
             from twisted.internet import reactor

@@ -23,6 +23,10 @@ imported only when one is called: it is an optional dependency.
       server's attributes of a path as fsspec's entry (name, size, type,
       owner, times). Fallback: the same entry made here
       (L{decodedPublicly}).
+    - C{aiohttp.ClientSession._request}: the options of one HTTP request,
+      which fsspec's HTTP filesystem hands each of its requests.
+      Fallback: those aiohttp's reference documents
+      (L{AIOHTTP_REQUEST_OPTIONS}).
 
 C{tests/integration/test_compat_fsspec.py} checks each against the
 installed fsspec and s3fs and fails loudly, naming the name, when one
@@ -163,3 +167,38 @@ def decodedPublicly(attributes):
             "uid": attributes.st_uid, "gid": attributes.st_gid,
             "time": when(attributes.st_atime),
             "mtime": when(attributes.st_mtime)}
+
+
+AIOHTTP_REQUEST_OPTIONS = frozenset({
+    "params", "data", "json", "cookies", "headers", "skip_auto_headers",
+    "auth", "allow_redirects", "max_redirects", "compress", "chunked",
+    "expect100", "raise_for_status", "read_until_eof", "proxy",
+    "proxy_auth", "timeout", "verify_ssl", "fingerprint", "ssl_context",
+    "ssl", "server_hostname", "proxy_headers", "trace_request_ctx",
+    "read_bufsize", "auto_decompress", "max_line_size", "max_field_size"})
+"""The keyword arguments of C{aiohttp.ClientSession.request} aiohttp's
+reference documents: L{requestOptions}' fallback."""
+
+
+def requestOptions():
+    """
+    The options fsspec's HTTP filesystem hands each of its requests (every
+    keyword argument it has no parameter for): the named parameters of
+    aiohttp's C{ClientSession._request}, which the public C{request} and
+    C{get} take as C{**kwargs}.
+
+    @return: their names; without C{_request}, or without aiohttp,
+        L{AIOHTTP_REQUEST_OPTIONS}.
+    """
+    import inspect
+
+    try:
+        from aiohttp import ClientSession
+    except ImportError:
+        return AIOHTTP_REQUEST_OPTIONS
+    request = getattr(ClientSession, "_request", None)
+    if not callable(request):
+        return AIOHTTP_REQUEST_OPTIONS
+    return frozenset(
+        name for name, parameter in inspect.signature(request).parameters.items()
+        if parameter.kind == parameter.KEYWORD_ONLY)

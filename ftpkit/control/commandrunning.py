@@ -36,8 +36,9 @@ class CommandRunning:
 
     What it uses of the protocol it is mixed into: C{session} (the fields
     of L{sessionFields}), C{reply}, C{reportCommandStarted},
-    C{reportReplied}, C{close}, C{log}, C{peer}, and for a queued command
-    C{_busy} and C{commandFinished}.
+    C{reportReplied}, C{close}, C{log}, C{peer}, C{config} (whether
+    C{MODE}'s syntax names C{Z}), and for a queued command C{_busy} and
+    C{commandFinished}.
     """
 
     sessionFields = frozenset(["shell", "access", "renameFrom"])
@@ -125,7 +126,8 @@ class CommandRunning:
         if command.needsLogin and self.session.shell is None:
             return self.loginFirst()
         if command.argument == commandtable.REQUIRED and not argument:
-            return (501, "Syntax: " + command.syntax)
+            return (501, "Syntax: " + commandtable.syntaxOf(
+                command, self.config.modeZ))
         if command.argument == commandtable.NONE and argument:
             return (501, "Syntax: " + command.syntax)
         if (command.access != READ

@@ -174,6 +174,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
          ("Anonymous users may upload new files and make directories "
           "(never delete, rename or overwrite; not with --home-per-user, "
           "where anonymous users see every home).")],
+        ["mode-z", None,
+         ("Offer MODE Z (deflate-compressed data connections) in FEAT and "
+          "accept it (off: 504); lftp, which then uses it, loses the end "
+          "of listings.")],
     ]
 
     optParameters: ClassVar[list] = [
@@ -453,6 +457,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             "banner": self["banner"],
             "readOnly": bool(self["read-only"]),
             "anonymousWrite": bool(self["anonymous-write"]),
+            "modeZ": bool(self["mode-z"]),
             "passivePorts": self["passive-ports"],
             "passiveAddress": self["passive-address"],
             "maxConnections": self["max-connections"],

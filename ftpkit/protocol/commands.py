@@ -427,14 +427,42 @@ def _parseChoice(arg, supported, known):
 
 def parseMODE(arg):
     """
-    Parse the argument of C{MODE} (RFC 959).
+    Parse the argument of C{MODE} (RFC 959, and C{Z} of
+    draft-preston-ftpext-deflate).
 
     @param arg: the argument text.
-    @return: C{"S"} (stream), the only mode implemented.
+    @return: C{"S"} (stream) or C{"Z"} (deflate).
     @raise ParameterNotImplemented: for C{B} or C{C}.
     @raise BadArgument: for anything else.
     """
+    if arg.strip().upper() == "Z":
+        return "Z"
     return _parseChoice(arg, "S", ("B", "C"))
+
+
+DEFAULT_DEFLATE_LEVEL = 6
+"""The zlib level of C{MODE Z} until C{OPTS MODE Z LEVEL} sets another
+(zlib's own default)."""
+
+
+def parseOptsModeZ(arg):
+    """
+    Parse the argument of C{OPTS MODE} (draft-preston-ftpext-deflate):
+    C{Z}, then C{LEVEL n} (0 to 9), or nothing, which sets the default
+    level back, as ProFTPD's mod_deflate does.
+
+    @param arg: the text after C{OPTS MODE}, e.g. C{"Z LEVEL 9"}.
+    @return: the zlib level chosen.
+    @raise BadArgument: for any other text (another mode, another option
+        such as C{BLOCKSIZE} or C{ENGINE}, a level out of range).
+    """
+    words = arg.upper().split()
+    if words == ["Z"]:
+        return DEFAULT_DEFLATE_LEVEL
+    if (len(words) == 3 and words[:2] == ["Z", "LEVEL"]
+            and words[2] in "0123456789" and len(words[2]) == 1):
+        return int(words[2])
+    raise BadArgument("Only OPTS MODE Z [LEVEL 0-9] is an option of MODE")
 
 
 def parseSTRU(arg):

@@ -135,7 +135,8 @@ COMMANDS = _table(
             "drftpd (curl --ftp-pret)", REQUIRED),
     Command("TYPE", "TYPE <sp> A | I | L 8", "RFC 959", REQUIRED),
     Command("STRU", "STRU <sp> F", "RFC 959", REQUIRED),
-    Command("MODE", "MODE <sp> S", "RFC 959", REQUIRED),
+    Command("MODE", "MODE <sp> S | Z", "RFC 959, draft-preston-ftpext-deflate",
+            REQUIRED, feature="MODE Z"),  # Z with --mode-z only: syntaxOf
     # Service commands (RFC 959 4.1.3)
     Command("RETR", "RETR <sp> pathname", "RFC 959", REQUIRED),
     Command("STOR", "STOR <sp> pathname", "RFC 959", REQUIRED,
@@ -380,8 +381,25 @@ def unavailableVerbs(tlsEnabled, **settings):
     return reasons
 
 
+MODE_Z = "MODE Z"
+"""C{MODE}'s feature line (draft-preston-ftpext-deflate), listed only where
+the server offers C{MODE Z} (C{--mode-z}, L{featureLines})."""
+
+
+def syntaxOf(command, modeZ=False):
+    """
+    @param command: a L{Command}.
+    @param modeZ: whether the server offers C{MODE Z} (C{--mode-z}).
+    @return: the syntax C{HELP} and a C{501} give: the table's, but
+        C{MODE}'s without C{Z} where C{MODE Z} is not offered.
+    """
+    if command.feature == MODE_Z and not modeZ:
+        return "MODE <sp> S"
+    return command.syntax
+
+
 def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
-                 **settings):
+                 modeZ=False, **settings):
     """
     The lines of a FEAT reply, from the table and the session's options.
 
@@ -391,6 +409,9 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         no checksums.
     @param unsupported: keywords of lines the shell's storage cannot honour
         (see L{ftpkit.interfaces.IFTPShellFeatures}), left out.
+    @param modeZ: whether the server offers C{MODE Z} (C{--mode-z}): its
+        line, L{MODE_Z}, is listed only then (lftp uses C{MODE Z} wherever
+        C{FEAT} lists it, and loses the end of listings in it).
     @param settings: the other keyword arguments of L{unavailable}.
     @return: a sorted list of feature lines (without leading space): the
         features of the commands L{offered}, and C{AUTH TLS} wherever TLS
@@ -403,6 +424,8 @@ def featureLines(tlsEnabled, mlstFeature, hashFeature, unsupported=frozenset(),
         for verb, command in COMMANDS.items()
         if command.feature and verb not in refused
     }
+    if not modeZ:
+        lines.discard(MODE_Z)
     lines.update({mlstFeature, "TVFS"})
     if tlsEnabled:
         lines.add("AUTH TLS")

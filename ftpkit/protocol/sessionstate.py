@@ -21,6 +21,7 @@ from typing import Callable, Optional, Tuple
 
 from ftpkit.protocol import listingfacts
 from ftpkit.protocol.access import AccessPolicy
+from ftpkit.protocol.commands import DEFAULT_DEFLATE_LEVEL
 
 
 @dataclass(slots=True)
@@ -38,6 +39,10 @@ class Session:
     @ivar cwd: the current directory, a tuple of segments.
     @ivar renameFrom: the path given to C{RNFR}, until C{RNTO} uses it.
     @ivar binary: C{TYPE I} (C{True}) or C{TYPE A} (C{False}).
+    @ivar deflate: the zlib level of C{MODE Z} transfers while C{MODE Z}
+        is in force, else C{None} (C{MODE S}).
+    @ivar deflateLevel: the level C{OPTS MODE Z LEVEL} chose, kept
+        across C{MODE S}.
     @ivar restartOffset: the offset C{REST} set for the next transfer.
     @ivar mlstFacts: the facts C{MLST}/C{MLSD} show (C{OPTS MLST}).
     @ivar chosenHash: the C{hashlib} name chosen with C{OPTS HASH}, or
@@ -67,6 +72,8 @@ class Session:
     cwd: Tuple[str, ...] = ()
     renameFrom: Optional[Tuple[str, ...]] = None
     binary: bool = False
+    deflate: Optional[int] = None
+    deflateLevel: int = DEFAULT_DEFLATE_LEVEL
     restartOffset: int = 0
     mlstFacts: Tuple[str, ...] = listingfacts.DEFAULT_FACTS
     chosenHash: Optional[str] = None

@@ -5,6 +5,7 @@ that takes one call at a time (L{lockFor}), and the reply a failed call
 becomes (L{translateError}).
 """
 
+import errno
 import sys
 import threading
 import weakref
@@ -72,13 +73,33 @@ def timedOut(error):
         that did not come (a socket's or asyncio's timeout, botocore's
         connect and read timeouts: an S3 request bounded by C{deadline=},
         L{ftpkit.shells.storageconfig.boundS3Requests}), which the client
-        is told as L{StorageTimedOut}.
+        is told as L{StorageTimedOut}; so is a request whose connection
+        the system ended for want of acknowledgements (C{ETIMEDOUT}).
     """
     if isinstance(error, TimeoutError):
         return True
     botocore = sys.modules.get("botocore.exceptions")
-    return botocore is not None and isinstance(
-        error, (botocore.ReadTimeoutError, botocore.ConnectTimeoutError))
+    if botocore is None:
+        return False
+    if isinstance(error, (botocore.ReadTimeoutError,
+                          botocore.ConnectTimeoutError)):
+        return True
+    return isinstance(error, botocore.ConnectionError) and _systemGaveUp(error)
+
+
+def _systemGaveUp(error):
+    """
+    @param error: a botocore C{ConnectionError}.
+    @return: whether the error under it is the system's C{ETIMEDOUT}: a
+        request's body unacknowledged past the deadline
+        (L{ftpkit.shells.storageconfig.sendingWithin}), its connection
+        ended.
+    """
+    kwargs = getattr(error, "kwargs", None)
+    cause = kwargs.get("error") if isinstance(kwargs, dict) else None
+    if cause is None:
+        cause = error.__context__
+    return isinstance(cause, OSError) and cause.errno == errno.ETIMEDOUT
 
 
 _DEFAULT_POOL = None

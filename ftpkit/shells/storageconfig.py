@@ -50,6 +50,7 @@ from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.protocol.numbertext import isWholeNumber
+from ftpkit.shells.storageoptions import refusal, unknownOption
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
@@ -319,7 +320,9 @@ def filesystemClass(protocol):
     @param protocol: e.g. C{"s3"}.
     @return: the class.
     @raise ValueError: when fsspec, or the package for that protocol, is
-        not installed, or the protocol is unknown.
+        not installed (the message names what to install: ftpkit's extra,
+        or the package fsspec's registry names), or the protocol is
+        unknown.
     """
     extra = _EXTRAS.get(protocol)
     hint = f"pip install 'ftpkit[{extra}]'" if extra else "install its fsspec package"
@@ -331,70 +334,14 @@ def filesystemClass(protocol):
         raise ValueError(f"the fsspec realm needs fsspec: {needed}") from None
     try:
         return fsspec.get_filesystem_class(protocol)
-    except ImportError:
-        raise ValueError(f"{protocol}:// storage is not installed: {hint}") from None
+    except ImportError as e:
+        # fsspec's registry names the package of each store it knows
+        # ("Please install gcsfs to access Google Storage").
+        said = " ".join(str(e).split())[:200]
+        raise ValueError(f"{protocol}:// storage is not installed: "
+                         f"{hint if extra or not said else said}") from None
     except ValueError:
         raise ValueError(f"unknown storage protocol {protocol!r}") from None
-
-
-FSSPEC_OPTIONS = frozenset({
-    "use_listings_cache", "listings_expiry_time", "max_paths",
-    "skip_instance_cache"})
-"""The options fsspec itself takes for any filesystem."""
-
-
-def _namedParameters(function):
-    """
-    @param function: a callable.
-    @return: the names of its parameters that may be given by name (not
-        C{self}, C{*args} or C{**kwargs}).
-    """
-    import inspect
-
-    return {name for name, parameter in
-            inspect.signature(function).parameters.items()
-            if name != "self" and parameter.kind in (
-                parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
-
-
-def _knownOptions(protocol, cls):
-    """
-    @param protocol: C{s3}, C{s3a}, C{sftp} or C{ssh}.
-    @param cls: the fsspec class serving it.
-    @return: the names of the options it takes: s3fs's own, fsspec's and
-        what s3fs hands botocore's session; the SFTP filesystem's own and
-        what it hands paramiko's C{connect} (every other name too, which
-        C{connect} refuses).
-    """
-    if protocol in ("s3", "s3a"):
-        from aiobotocore.session import AioSession
-
-        return (_namedParameters(cls.__init__)
-                | _namedParameters(AioSession.__init__) | FSSPEC_OPTIONS)
-    import paramiko
-
-    return ((_namedParameters(paramiko.SSHClient.connect) - {"hostname"})
-            | {"host", "temppath", "host_key_policy", "skip_instance_cache"})
-
-
-def unknownOption(protocol, cls, options):
-    """
-    Find an option S3 or SFTP storage would not take. s3fs passes every
-    name it has no parameter for to botocore's session, and the SFTP
-    filesystem to paramiko's C{connect}, which refuse it at the first
-    request: a misspelt option (C{endpont_url}) made every command get
-    C{451}.
-
-    @param protocol: the URL's protocol.
-    @param cls: the fsspec class serving it.
-    @param options: the keyword arguments it is to be made with.
-    @return: the first (sorted) name it would not take, or C{None}; always
-        C{None} for the other protocols, whose options ftpkit cannot tell.
-    """
-    if protocol not in ("s3", "s3a", "sftp", "ssh"):
-        return None
-    unknown = sorted(set(options) - _knownOptions(protocol, cls))
-    return unknown[0] if unknown else None
 
 
 def resolve(config):
@@ -407,8 +354,9 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, C{asynchronous=true}, or an S3 or SFTP
-        option the storage would not take (L{unknownOption}).
+        URL without a bucket, C{asynchronous=true}, or an option the
+        store would not take
+        (L{ftpkit.shells.storageoptions.unknownOption}).
     """
     cls = filesystemClass(config.protocol)
     root = stripProtocol(cls, config.url)
@@ -431,11 +379,7 @@ def resolve(config):
         options.setdefault("use_listings_cache", False)
     unknown = unknownOption(config.protocol, cls, options)
     if unknown is not None:
-        library = ("s3fs and botocore's session" if config.protocol in
-                   ("s3", "s3a") else "the SFTP filesystem and paramiko")
-        raise ValueError(
-            f"{config.protocol}:// takes no option {unknown!r} ({library} "
-            f"do not know it: misspelt?)")
+        raise ValueError(refusal(config.protocol, cls, unknown))
     if config.protocol in ("sftp", "ssh"):
         from ftpkit.compat.sftpconnect import boundedSFTP
         from ftpkit.shells.fsspecbackends import SFTP_DEADLINE
@@ -462,6 +406,10 @@ def boundS3Requests(cls, options, seconds):
     leaves nothing out of step for the next, which opens another
     connection: no connection is dropped, as on SFTP.
 
+    Sending is bounded too (L{sendingWithin}), where the system can:
+    botocore has no write timeout, and a request's body sent on a network
+    that drops its packets waited for the system's TCP timeout.
+
     @param cls: s3fs's C{S3FileSystem}.
     @param options: its keyword arguments, changed in place.
     @param seconds: the deadline.
@@ -472,6 +420,61 @@ def boundS3Requests(cls, options, seconds):
     botocore.setdefault("connect_timeout", seconds)
     botocore.setdefault("read_timeout", seconds)
     botocore.setdefault("retries", {"total_max_attempts": 1})
+    factory = sendingWithin(seconds)
+    if factory is not None:
+        connector = dict(botocore.get("connector_args") or {})
+        connector.setdefault("socket_factory", factory)
+        botocore["connector_args"] = connector
     options["config_kwargs"] = botocore
     return type(cls.__name__, (cls,), {"retries": 1,
                                        "__module__": cls.__module__})
+
+
+def sendingWithin(seconds):
+    """
+    Make the sockets of S3 requests give up on what they sent once it
+    goes unacknowledged that long (Linux's C{TCP_USER_TIMEOUT}): a
+    request's body that the store's side stops taking (a network that
+    drops packets, or a peer that keeps its window closed) fails the
+    request with C{ETIMEDOUT} after the deadline, its connection closed
+    by the system, instead of after the TCP retransmission timeout (some
+    15 minutes), or never against a closed window. Like the read timeout
+    it bounds the time without an answer, not the whole request: an
+    upload that keeps moving, however slowly, goes on.
+
+    @param seconds: the deadline.
+    @return: a C{socket_factory} for aiobotocore's C{connector_args}
+        (aiohttp's C{TCPConnector}), or C{None} where the system or
+        aiobotocore has none (then sending is bounded by the system
+        alone).
+    """
+    import socket
+
+    option = getattr(socket, "TCP_USER_TIMEOUT", None)
+    if option is None or not _takesSocketFactory():
+        return None
+
+    def userTimeoutSocket(addressInfo):
+        family, kind, protocol, _, _ = addressInfo
+        made = socket.socket(family=family, type=kind, proto=protocol)
+        made.setsockopt(socket.IPPROTO_TCP, option, seconds * 1000)
+        return made
+
+    return userTimeoutSocket
+
+
+def _takesSocketFactory():
+    """
+    @return: whether the installed aiobotocore takes a C{socket_factory}
+        in C{connector_args} (1.x does not, and refuses it).
+    """
+    try:
+        from aiobotocore.config import AioConfig
+        from botocore.exceptions import ParamValidationError
+    except ImportError:
+        return False
+    try:
+        AioConfig(connector_args={"socket_factory": None})
+    except (ParamValidationError, TypeError):
+        return False
+    return True

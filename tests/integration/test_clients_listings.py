@@ -153,6 +153,55 @@ class ManyEntriesTests(ClientServerMixin, unittest.TestCase):
         client.quit()
 
 
+class PacedLftpTests(ClientServerMixin, unittest.TestCase):
+    """
+    lftp with its default settings (C{ftp:use-mode-z} on) against a server
+    with its defaults but a download rate, which makes the end of a
+    transfer come apart from the rest, as a real network does: every
+    entry of a listing of L{MANY} (C{MLSD}, C{LIST}) and every byte of a
+    compressible file, in clear and under C{PROT P}. lftp drops the end
+    of a listing that comes so in C{MODE Z} (docs/protocol.rst, "MODE
+    Z"), which the server therefore offers only with C{--mode-z}.
+    """
+
+    def setUp(self):
+        if LFTP is None:
+            raise unittest.SkipTest("lftp is not installed")
+        ClientServerMixin.setUp(self)
+        writeMany(os.path.join(self.root, "many"))
+        self.text = b"".join(b"line %d of a compressible file\n" % i
+                             for i in range(30000))
+        with open(os.path.join(self.root, "text.txt"), "wb") as f:
+            f.write(self.text)
+        self.serve("--max-download-rate", "4M")
+
+    def listAndGet(self, security):
+        """
+        lftp's C{cls} over C{MLSD} and over C{LIST}, and its C{get}.
+
+        @param security: lftp settings choosing clear or C{PROT P}.
+        """
+        for settings in ("", "set ftp:use-mlsd off; "):
+            out = self.lftp(security + settings + "cls -1 /many").stdout
+            self.assertEqual(lineCount(out), MANY, settings)
+        into = os.path.join(self.local, "text.txt")
+        self.lftp(security + "get /text.txt -o " + into)
+        self.assertEqual(readFile(into), self.text)
+
+    def test_clear(self):
+        """
+        In clear.
+        """
+        self.listAndGet("")
+
+    def test_protected(self):
+        """
+        Over explicit FTPS with C{PROT P}.
+        """
+        self.listAndGet("set ftp:ssl-force yes; "
+                        "set ftp:ssl-protect-data yes; ")
+
+
 class ListingLikeNamesTests(ClientServerMixin, unittest.TestCase):
     """
     Files named like listing lines (L{LISTING_LIKE}), mirrored by the

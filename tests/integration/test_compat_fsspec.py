@@ -267,3 +267,40 @@ class FallbackTests(FsspecMixin, unittest.TestCase):
         """
         self.assertIsNone(fsspecnames.keyPages(object()))
         self.assertFalse(fsspecnames.reconnect(object()))
+
+
+class RequestOptionsTests(unittest.TestCase):
+    """
+    L{fsspecnames.requestOptions}: what fsspec's HTTP filesystem may hand
+    aiohttp's requests.
+    """
+
+    def test_request(self):
+        """
+        aiohttp's C{ClientSession._request} still takes by name every
+        option its reference documents (the fallback's), which
+        L{fsspecnames.requestOptions} gives.
+        """
+        try:
+            from aiohttp import ClientSession
+        except ImportError:
+            raise unittest.SkipTest("aiohttp is not installed")
+        self.assertTrue(callable(getattr(ClientSession, "_request", None)),
+                        changed("aiohttp's ClientSession._request"))
+        self.assertEqual(
+            fsspecnames.AIOHTTP_REQUEST_OPTIONS
+            - fsspecnames.requestOptions(), frozenset(),
+            changed("aiohttp's ClientSession._request's arguments"))
+
+    def test_withoutRequest(self):
+        """
+        Without C{_request} (or without aiohttp) the documented options
+        are taken.
+        """
+        try:
+            from aiohttp import ClientSession
+        except ImportError:
+            raise unittest.SkipTest("aiohttp is not installed")
+        self.patch(ClientSession, "_request", None)
+        self.assertEqual(fsspecnames.requestOptions(),
+                         fsspecnames.AIOHTTP_REQUEST_OPTIONS)

@@ -42,19 +42,20 @@ class StalledS3Mixin(LoopbackServerMixin):
     A server on an S3 bucket with a deadline of L{DEADLINE}, reached
     through a proxy that the test stalls, serving its prefix C{ftp}
     holding a 10-byte C{f.bin} (C{users}: a users file's text, or
-    C{None}).
+    C{None}; C{receiveBuffer}: the proxy's, see L{StallingProxy}).
     """
 
     timeout = 180
     users = None
+    receiveBuffer = None
 
     def setUp(self):
         endpoint = motoServer()
-        fs = s3Filesystem(endpoint)
-        bucket = newBucket(fs)
+        self.fs = fs = s3Filesystem(endpoint)
+        self.bucket = bucket = newBucket(fs)
         fs.pipe(f"{bucket}/ftp/f.bin", b"0123456789")
         self.motoPort = int(endpoint.rsplit(":", 1)[1])
-        self.proxy = StallingProxy(self.motoPort)
+        self.proxy = StallingProxy(self.motoPort, self.receiveBuffer)
         self.addCleanup(self.proxy.close)
         self.silent = socket.create_server(("127.0.0.1", 0), backlog=64)
         self.addCleanup(self.silent.close)
@@ -85,6 +86,22 @@ class StalledS3Mixin(LoopbackServerMixin):
         """
         self.proxy.retarget(self.motoPort)
 
+    def afterwards(self, client, replies):
+        """
+        Check that the store answers again, and quit.
+
+        @param client: a logged-in ftplib client.
+        @param replies: the replies so far, by name.
+        @return: C{replies}, with C{after}: the reply to C{SIZE f.bin},
+            and C{retrieved}: the bytes of C{RETR f.bin}.
+        """
+        replies["after"] = client.sendcmd("SIZE f.bin")
+        chunks = []
+        client.retrbinary("RETR f.bin", chunks.append)
+        replies["retrieved"] = b"".join(chunks)
+        client.quit()
+        return replies
+
     def attempt(self, call, *args):
         """
         @param call: a client's method sending a command (and transferring).
@@ -114,12 +131,7 @@ class StalledCommandTests(StalledS3Mixin, unittest.TestCase):
         replies["store"] = self.attempt(
             client.storbinary, "STOR f.bin", io.BytesIO(b"new"))
         self.answerAgain()
-        replies["after"] = client.sendcmd("SIZE f.bin")
-        chunks = []
-        client.retrbinary("RETR f.bin", chunks.append)
-        replies["retrieved"] = b"".join(chunks)
-        client.quit()
-        return replies
+        return self.afterwards(client, replies)
 
     async def test_stalledCommand(self):
         """
@@ -158,11 +170,55 @@ class StalledLoginTests(StalledS3Mixin, unittest.TestCase):
 
     async def test_stalledLogin(self):
         """
-        A login while the store does not answer gets C{421} (its home
-        could not be made in time, as the log says); the next one works
-        once it answers again.
+        A login while the store does not answer gets C{421 Storage
+        unavailable} (its home could not be made in time, as the log
+        says), as on SFTP: it said C{Home directory unavailable}, as if
+        the home had failed, not the store; the next one works once it
+        answers again.
         """
         replies = await self.inThread(self.stalledLogins)
         self.assertEqual(replies, {
-            "stalled": "421 Home directory unavailable, try again later",
+            "stalled": "421 Storage unavailable, try again later",
             "after": '257 "/" is the current directory'})
+
+
+class StalledUploadTests(StalledS3Mixin, unittest.TestCase):
+    """
+    An upload whose part stops being taken midway.
+    """
+
+    receiveBuffer = 16384
+
+    def cutUpload(self, client, data):
+        """
+        @return: the final reply to a C{STOR} of C{data}, also when the
+            server ended the data connection while the client still sent.
+        """
+        try:
+            return client.storbinary("STOR f.bin", io.BytesIO(data))
+        except ftplib.error_temp as e:
+            return str(e)
+        except OSError:
+            return self.attempt(client.getresp)
+
+    def stalledUpload(self):
+        client = ftplibLogin(self, self.server.port, timeout=CLIENT_TIMEOUT,
+                             binary=True)
+        self.proxy.deafenPast(256 * 1024)
+        return self.afterwards(client, {
+            "store": self.cutUpload(client, os.urandom(12 << 20))})
+
+    async def test_stalledPart(self):
+        """
+        A C{STOR} whose first part's request stops being read midway (the
+        store's connection takes no more: a network that drops packets)
+        gets C{451} within the clients' timeout: botocore bounds no write,
+        and the part waited for the system's TCP timeout (some 15 minutes),
+        or for ever while the store's side acknowledged a closed window.
+        The next commands work, the old file is whole, and the multipart
+        upload was aborted (no part of it is kept).
+        """
+        replies = await self.inThread(self.stalledUpload)
+        self.assertEqual(replies, {"store": TIMED_OUT, "after": "213 10",
+                                   "retrieved": b"0123456789"})
+        self.assertEqual(self.fs.list_multipart_uploads(self.bucket), [])

@@ -13,6 +13,7 @@ import ftplib
 import io
 import os
 import signal
+import socket
 import subprocess
 
 from twisted.trial import unittest
@@ -24,42 +25,52 @@ from tests.ftpclient import ftplibLogin
 from tests.serverprocess import TIMEOUT, ServerProcess
 from tests.stallingproxy import StallingProxy
 from tests.storageservers import sshServer
+from tests.usersfiles import writeText
 
 DEADLINE = 5
 """The tests' deadline, in seconds: their waits (60 s) are far longer."""
 
 
-def realmArgument(testCase, root, deadline):
+def realmArgument(testCase, root, deadline, users=None):
     """
     @param testCase: the running test (the proxy is closed after it).
     @param root: the directory the realm serves, on the SFTP server.
     @param deadline: the realm's C{deadline=}.
+    @param users: the text of a users file for the realm, or C{None}.
     @return: C{(argument, proxy)}: the C{--realm} argument, whose SFTP
         server is reached through the L{StallingProxy} C{proxy}.
     """
     ssh = sshServer()
     proxy = StallingProxy(ssh.port)
     testCase.addCleanup(proxy.close)
-    return (f"fsspec:sftp://{ssh.user}@127.0.0.1:{proxy.port}{root}"
-            f"?key_filename={ssh.keyFile}&look_for_keys=false"
-            f"&allow_agent=false&deadline={deadline}"), proxy
+    argument = (f"fsspec:sftp://{ssh.user}@127.0.0.1:{proxy.port}{root}"
+                f"?key_filename={ssh.keyFile}&look_for_keys=false"
+                f"&allow_agent=false&deadline={deadline}")
+    if users is not None:
+        usersFile = os.path.abspath(testCase.mktemp())
+        writeText(usersFile, users)
+        argument += f"&users={usersFile}"
+    return argument, proxy
 
 
 class ProxiedRealmMixin(LoopbackServerMixin):
     """
     A server whose realm reaches OpenSSH's SFTP server through a
     L{StallingProxy} (C{self.proxy}), serving C{self.root} with a 10-byte
-    C{f.bin}, with a deadline of L{DEADLINE}.
+    C{f.bin}, with a deadline of L{DEADLINE} (C{users}: a users file's
+    text, or C{None}).
     """
 
     timeout = 180
+    users = None
 
     def setUp(self):
         self.root = os.path.abspath(self.mktemp())
         os.makedirs(self.root)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"0123456789")
-        argument, self.proxy = realmArgument(self, self.root, DEADLINE)
+        argument, self.proxy = realmArgument(self, self.root, DEADLINE,
+                                             self.users)
         self.beforeServer()
         options = tap.Options()
         options.parseOptions(["--realm", argument])
@@ -130,6 +141,55 @@ class StalledCallTests(ProxiedRealmMixin, unittest.TestCase):
         self.assertEqual(replies["retrieve"],
                          "451 Storage did not answer in time; try again later")
         self.assertEqual(replies["retrieved"], b"0123456789")
+
+
+class StalledHomeTests(ProxiedRealmMixin, unittest.TestCase):
+    """
+    A login whose users-file home is made on an SFTP server that stopped
+    answering.
+    """
+
+    users = ('[users.alice]\nhome = "homes/alice"\npermissions = ["list"]\n'
+             '[users.bob]\nhome = "homes/bob"\npermissions = ["list"]\n')
+
+    def stalledLogin(self):
+        silent = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(silent.close)
+        # Its connection stopped, and the next one too (its SSH banner
+        # never comes).
+        self.proxy.stall()
+        self.proxy.retarget(silent.getsockname()[1])
+        try:
+            ftplibLogin(self, self.server.port, timeout=TIMEOUT)
+        except ftplib.error_temp as e:
+            return str(e)
+        finally:
+            self.proxy.retarget(sshServer().port)
+        return "logged in"
+
+    async def test_stalledHome(self):
+        """
+        Once the store is open (bob's login), alice's login, whose home is
+        made on a connection that stopped answering, gets C{421 Storage
+        unavailable}, as a login whose store cannot be opened, or whose
+        S3 store does not answer, does: the store failed, not her home
+        (C{Home directory unavailable}, which a store that answers
+        that it cannot make the home gives). Her next login works on a
+        new connection.
+        """
+        bob = await self.inThread(ftplibLogin, self, self.server.port,
+                                  "bob", "pw", timeout=TIMEOUT)
+        await self.inThread(bob.quit)
+        await self.realm.whenSwept()
+        refused = await self.inThread(self.stalledLogin)
+        self.assertEqual(refused, "421 Storage unavailable, try again later")
+        alice = await self.inThread(ftplibLogin, self, self.server.port,
+                                    timeout=TIMEOUT)
+        self.assertEqual(await self.inThread(alice.sendcmd, "PWD"),
+                         '257 "/" is the current directory')
+        await self.inThread(alice.quit)
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "homes",
+                                                   "alice")))
 
 
 class StalledShutdownTests(unittest.TestCase):

@@ -13,6 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
 from ftpkit.protocol.commands import (
+    DEFAULT_DEFLATE_LEVEL,
     MLST_FACTS,
     isHTTPRequest,
     parseALLO,
@@ -20,6 +21,7 @@ from ftpkit.protocol.commands import (
     parseLine,
     parseMODE,
     parseOptsMLST,
+    parseOptsModeZ,
     parsePRET,
     parseREST,
     parseSTRU,
@@ -338,14 +340,30 @@ class RepresentationTests(SynchronousTestCase):
 
     def test_mode(self):
         """
-        C{MODE S} is all there is; C{B} and C{C} are not implemented.
+        C{MODE S} and C{MODE Z} (deflate); C{B} and C{C} are not
+        implemented.
         """
         self.assertEqual(parseMODE("S"), "S")
         self.assertEqual(parseMODE("s"), "S")
+        self.assertEqual(parseMODE("Z"), "Z")
+        self.assertEqual(parseMODE(" z "), "Z")
         self.assertRaises(ParameterNotImplemented, parseMODE, "B")
         self.assertRaises(ParameterNotImplemented, parseMODE, "c")
-        for text in ("", "X", "SS", "BC"):
+        for text in ("", "X", "SS", "BC", "ZZ", "Z 9"):
             self.assertRaises(BadArgument, parseMODE, text)
+
+    def test_optsModeZ(self):
+        """
+        C{OPTS MODE Z LEVEL n} chooses a level from 0 to 9, C{OPTS MODE Z}
+        alone the default one; anything else is refused.
+        """
+        self.assertEqual(parseOptsModeZ("Z LEVEL 9"), 9)
+        self.assertEqual(parseOptsModeZ("z level 0"), 0)
+        self.assertEqual(parseOptsModeZ("Z"), DEFAULT_DEFLATE_LEVEL)
+        for text in ("", "S", "Z LEVEL", "Z LEVEL 10", "Z LEVEL -1",
+                     "Z LEVEL x", "Z BLOCKSIZE 1024", "Z ENGINE zlib",
+                     "Z LEVEL 1 LEVEL 2", "Z LEVEL \u0663"):
+            self.assertRaises(BadArgument, parseOptsModeZ, text)
 
     def test_stru(self):
         """

@@ -138,3 +138,27 @@ class TranslateTimeoutTests(unittest.TestCase):
         translated = translateError(ValueError("x"))
         self.assertIsInstance(translated, LocalError)
         self.assertNotIsInstance(translated, StorageTimedOut)
+
+    def test_sendingGaveUp(self):
+        """
+        A botocore connection error over the system's C{ETIMEDOUT} (a
+        request's body unacknowledged past the deadline, its connection
+        ended) is a timeout; over another failure it is not.
+        """
+        try:
+            from botocore.exceptions import EndpointConnectionError
+        except ImportError:
+            raise unittest.SkipTest("botocore is not installed")
+        gaveUp = EndpointConnectionError(
+            endpoint_url="http://h", error=OSError(110, "Connection timed out"))
+        refused = EndpointConnectionError(
+            endpoint_url="http://h", error=OSError(111, "Connection refused"))
+        self.assertIsInstance(translateError(gaveUp), StorageTimedOut)
+        self.assertNotIsInstance(translateError(refused), StorageTimedOut)
+        try:
+            try:
+                raise OSError(110, "Connection timed out")
+            except OSError:
+                raise EndpointConnectionError(endpoint_url="http://h")
+        except EndpointConnectionError as e:
+            self.assertIsInstance(translateError(e), StorageTimedOut)

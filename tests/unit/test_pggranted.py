@@ -1,16 +1,22 @@
 """
 Tests for L{ftpkit.auth.pgusers.PostgresUsers.granted}: which of the
 permissions C{FEAT} offers before login some user of the database is
-granted, read in the background and answered from what was last read.
+granted, read in the background and answered from what was last read;
+and C{FEAT} before login waiting for the first answer.
 """
 
+from twisted.cred.portal import Portal
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs
 from twisted.trial import unittest
 
 from ftpkit.auth.pgusers import GRANTED_FRESH, PostgresUsers
 from ftpkit.auth.users import UsersRealm
+from ftpkit.control.grantswait import GRANTS_WAIT
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
+from ftpkit.server import FTPFactory
 from tests.unit.test_pgtimeout import StalledPool
 
 
@@ -86,3 +92,136 @@ class GrantedTests(unittest.TestCase):
                        readOnly=True).grantedPermissions,
             OFFERED_PERMISSIONS)
         self.assertEqual(readOnly.pool.queries, [])
+
+
+class GrantedKnownTests(unittest.TestCase):
+    """
+    L{PostgresUsers.grantedKnown} and L{UsersRealm.grantsKnown}: waiting
+    for the database's first answer, which C{FEAT} before login does.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.pool = StalledPool()
+        self.users = PostgresUsers("", pool=self.pool, clock=self.clock)
+
+    def test_firstAnswer(self):
+        """
+        Each waiter fires once the first query is answered (which the
+        first wait sends); then nothing is waited for, even while the
+        table is read again.
+        """
+        first, second = self.users.grantedKnown(), self.users.grantedKnown()
+        self.assertEqual(len(self.pool.queries), 1)
+        self.assertFalse(first.called or second.called)
+        self.pool.queries[0].callback([])
+        self.assertTrue(first.called and second.called)
+        self.clock.advance(GRANTED_FRESH)
+        self.users.granted()
+        self.assertIsNone(self.users.grantedKnown())
+
+    def test_failedAnswer(self):
+        """
+        A first query that fails ends the wait too (what is known stands:
+        everything).
+        """
+        waiter = self.users.grantedKnown()
+        with capturedLogs():
+            self.pool.queries[0].errback(RuntimeError("gone"))
+        self.assertTrue(waiter.called)
+        self.assertIsNone(self.users.grantedKnown())
+
+    def test_cancelled(self):
+        """
+        A waiter cancelled (its caller's bound passed) ends every wait:
+        the others fire, and nothing is waited for any longer, nor is the
+        cancelled one fired again when the answer comes.
+        """
+        first, second = self.users.grantedKnown(), self.users.grantedKnown()
+        first.cancel()
+        self.failureResultOf(first)
+        self.assertIsNone(self.successResultOf(second))
+        self.assertIsNone(self.users.grantedKnown())
+        self.pool.queries[0].callback([])
+        self.assertEqual(self.users.granted(), frozenset())
+
+    def test_realm(self):
+        """
+        The realm waits for its database, except under C{--read-only}
+        (nothing is asked) and over a users file (nothing to wait for).
+        """
+        self.assertFalse(UsersRealm(self.users, "/nonexistent")
+                         .grantsKnown().called)
+        self.assertIsNone(UsersRealm(self.users, "/nonexistent",
+                                     readOnly=True).grantsKnown())
+
+        class UsersFile:
+            generation = 0
+            users = {}
+
+            def reload(self):
+                pass
+
+        self.assertIsNone(UsersRealm(UsersFile(), "/nonexistent")
+                          .grantsKnown())
+
+
+class FeatWaitTests(unittest.TestCase):
+    """
+    C{FEAT} before login on a server whose realm does not know yet what
+    it grants waits for it, at most L{GRANTS_WAIT} seconds.
+    """
+
+    def setUp(self):
+        self.clock = Clock()
+        self.pool = StalledPool()
+        users = PostgresUsers("", pool=self.pool, clock=self.clock)
+        factory = FTPFactory(Portal(UsersRealm(users, "/nonexistent")),
+                             reactor=self.clock)
+        address = IPv4Address("TCP", "192.0.2.1", 40000)
+        self.protocol = factory.buildProtocol(address)
+        self.transport = StringTransport(
+            hostAddress=IPv4Address("TCP", "127.0.0.1", 2121),
+            peerAddress=address)
+        self.protocol.makeConnection(self.transport)
+        self.addCleanup(self.protocol.connectionLost, None)
+        self.transport.clear()
+
+    def features(self):
+        """
+        @return: what the server sent since the last call.
+        """
+        sent = self.transport.value().decode("ascii")
+        self.transport.clear()
+        return sent
+
+    def test_answered(self):
+        """
+        The reply comes once the database answered, from its answer.
+        """
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.assertEqual(self.features(), "")
+        self.pool.queries[0].callback([])
+        features = self.features()
+        self.assertIn("211 End", features)
+        self.assertNotIn("MFMT", features)
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.assertNotIn("MFMT", self.features())
+
+    def test_bounded(self):
+        """
+        A database that does not answer holds C{FEAT} L{GRANTS_WAIT}
+        seconds, then it offers what is known (everything); the next
+        C{FEAT} does not wait, and says what the database says once it
+        answered.
+        """
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.clock.advance(GRANTS_WAIT - 1)
+        self.assertEqual(self.features(), "")
+        self.clock.advance(1)
+        self.assertIn("MFMT", self.features())
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.assertIn("MFMT", self.features())
+        self.pool.queries[0].callback([])
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.assertNotIn("MFMT", self.features())

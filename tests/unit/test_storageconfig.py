@@ -12,6 +12,7 @@ from ftpkit.shells.storageconfig import (
     protocolOf,
     readConfig,
     resolve,
+    sendingWithin,
 )
 
 
@@ -269,6 +270,64 @@ class ResolveTests(unittest.TestCase):
         self.assertEqual((options["port"], options["look_for_keys"]),
                          (2222, False))
 
+    def test_otherStoresUnknownOption(self):
+        """
+        On every other store too an option it would not take is refused
+        when the realm is built, in the URL or the config file: fsspec
+        ignored it (C{memory://}, C{file://}, C{ftp://}) or, on HTTP,
+        handed it to aiohttp's requests, which refused each one. The
+        parameters of the store's class and of those it inherits, and on
+        HTTP aiohttp's request options, are taken.
+        """
+        for url, name, owner in [
+                ("memory://?globl_store=false", "globl_store",
+                 "fsspec's MemoryFileSystem does not know it"),
+                ("file:///srv?auto_mkdr=true", "auto_mkdr",
+                 "fsspec's LocalFileSystem does not know it"),
+                ("ftp://h/x?tiemout=5", "tiemout",
+                 "fsspec's FTPFileSystem does not know it")]:
+            self.assertEqual(
+                self.refusedOption("fsspec", url),
+                f"{url.partition(':')[0]}:// takes no option {name!r}"
+                f" ({owner}: misspelt?)")
+        self.assertIn(
+            "takes no option 'headrs' (fsspec's HTTP filesystem and aiohttp's"
+            " requests do not know it",
+            self.refusedOption("aiohttp", "https://h/x?headrs=1"))
+        config = parseArgument("memory://?config=/etc/m.toml", files({
+            "/etc/m.toml": b"[options]\nglobal_stor = false\n"}))
+        e = self.assertRaises(ValueError, resolve, config)
+        self.assertIn("no option 'global_stor'", str(e))
+        for url, name, value in [
+                ("memory://?global_store=false", "global_store", False),
+                ("file:///srv?auto_mkdir=true", "auto_mkdir", True),
+                ("ftp://h/x?timeout=5&max_paths=3", "timeout", 5),
+                ("https://h/x?allow_redirects=false&block_size=0",
+                 "allow_redirects", False)]:
+            self.assertEqual(resolve(parseArgument(url))[2][name], value)
+
+    def test_notInstalled(self):
+        """
+        A store fsspec knows whose package is not installed is refused
+        with the package to install, as fsspec's registry names it (the
+        error said "install its fsspec package").
+        """
+        from fsspec.registry import known_implementations
+
+        for protocol in ("gcs", "abfs", "oci", "webdav", "hf"):
+            try:
+                __import__(known_implementations[protocol]["class"]
+                           .rpartition(".")[0])
+            except ImportError:
+                break
+        else:
+            raise unittest.SkipTest("every store tried is installed")
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument(f"{protocol}://bucket/x"))
+        self.assertEqual(
+            str(e), f"{protocol}:// storage is not installed: "
+            + known_implementations[protocol]["err"])
+
     def test_asynchronousRefused(self):
         """
         An asynchronous filesystem instance is refused: its synchronous
@@ -363,7 +422,9 @@ class DeadlineTests(unittest.TestCase):
             raise unittest.SkipTest("s3fs is not installed")
         cls, root, options = resolve(parseArgument(
             "s3://bucket/pre?deadline=7&endpoint_url=http://h"))
-        self.assertEqual(options["config_kwargs"], {
+        botocore = dict(options["config_kwargs"])
+        botocore.pop("connector_args", None)  # sendingWithin's
+        self.assertEqual(botocore, {
             "connect_timeout": 7, "read_timeout": 7,
             "retries": {"total_max_attempts": 1}})
         self.assertTrue(issubclass(cls, s3fs.S3FileSystem))
@@ -377,6 +438,37 @@ class DeadlineTests(unittest.TestCase):
         cls, root, options = resolve(parseArgument("s3://bucket/pre"))
         self.assertIs(cls, s3fs.S3FileSystem)
         self.assertNotIn("config_kwargs", options)
+
+    def test_s3Sending(self):
+        """
+        On S3, C{deadline=} also bounds sending: each request's socket
+        gives up on data unacknowledged that long (C{TCP_USER_TIMEOUT}):
+        botocore has no write timeout. A C{socket_factory} the options
+        give wins.
+        """
+        import socket
+
+        try:
+            import s3fs  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("s3fs is not installed")
+        factory = sendingWithin(7)
+        if factory is None:
+            raise unittest.SkipTest("no TCP_USER_TIMEOUT, or an aiobotocore"
+                                    " without socket_factory")
+        options = resolve(parseArgument("s3://bucket/pre?deadline=7"))[2]
+        made = options["config_kwargs"]["connector_args"]["socket_factory"](
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+             ("127.0.0.1", 0)))
+        self.addCleanup(made.close)
+        self.assertEqual(made.getsockopt(socket.IPPROTO_TCP,
+                                         socket.TCP_USER_TIMEOUT), 7000)
+        config = parseArgument("s3://bucket/pre?deadline=7")
+        config.options["config_kwargs"] = {
+            "connector_args": {"socket_factory": len, "keepalive_timeout": 3}}
+        self.assertEqual(
+            resolve(config)[2]["config_kwargs"]["connector_args"],
+            {"socket_factory": len, "keepalive_timeout": 3})
 
     def test_sftp(self):
         """

@@ -7,6 +7,7 @@ L{ftpkit.control.handlers.identity}'s).
 import time
 
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
+from ftpkit.control.grantswait import grantsPending, onceKnown
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -32,6 +33,7 @@ from ftpkit.protocol.commands import (
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
+    parseOptsModeZ,
     parseSTRU,
     parseTYPE,
 )
@@ -59,7 +61,7 @@ class SessionCommands:
 
     sessionFields = frozenset(
         ["binary", "mlstFacts", "chosenHash", "shell", "username", "cwd",
-         "access", "epsvAll", "portal"])
+         "access", "epsvAll", "portal", "deflate", "deflateLevel"])
 
     @property
     def hashAlgorithm(self):
@@ -97,7 +99,8 @@ class SessionCommands:
             reason = self._unavailable(command)
             if reason is not None:
                 return (214, verb + " is not available here: " + reason)
-            return (214, "Syntax: " + command.syntax)
+            return (214, "Syntax: " + commandtable.syntaxOf(
+                command, self.config.modeZ))
         return (214, ["The following commands are recognized:"]
                 + commandtable.helpText(self._offeredVerbs()) + ["Help OK"])
 
@@ -124,10 +127,12 @@ class SessionCommands:
         """
         keyword = (command.feature or command.verb).split()[0]
         if keyword in self._unsettable():
-            if (not self.knownAccess().allows(CHANGE)
-                    or "MFMT" not in self._unsupported()):
+            refusals = self._factRefusals()
+            if refusals is None:
                 return "you may not change what it sets"
-            return "this storage cannot do it"
+            if keyword == "MFMT":
+                refusals = {factchanges.MODIFY: refusals[factchanges.MODIFY]}
+            return factchanges.refusalText(refusals)
         if keyword in self._unsupported():
             return "this storage cannot do it"
         return commandtable.unavailable(command, **self._offerSettings())
@@ -202,7 +207,7 @@ class SessionCommands:
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
-            **self._offerSettings())
+            modeZ=self.config.modeZ, **self._offerSettings())
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
@@ -222,15 +227,35 @@ class SessionCommands:
             L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
-        settable = set()
+        refusals = self._factRefusals()
+        if refusals is None:
+            return set()
+        return {fact for fact in (factchanges.MODIFY, factchanges.UNIX_MODE)
+                if fact not in refusals}
+
+    def _factRefusals(self):
+        """
+        The one decision of which facts this session can set
+        (L{settableFacts}, L{modeSettable}), and why not (what C{HELP}
+        says).
+
+        @return: C{None} for a user who may change nothing; otherwise
+            C{{fact: reason}} for each fact it cannot set, the reason
+            L{factchanges.STORAGE}, L{factchanges.UNGRANTED} or
+            L{factchanges.SWITCHED_OFF}.
+        """
         access = self.knownAccess()
         if not access.allows(CHANGE):
-            return settable
-        if access.timesGranted and "MFMT" not in self._unsupported():
-            settable.add(factchanges.MODIFY)
-        if self.modeSettable():
-            settable.add(factchanges.UNIX_MODE)
-        return settable
+            return None
+        refusals = {}
+        if "MFMT" in self._unsupported():
+            refusals[factchanges.MODIFY] = factchanges.STORAGE
+        elif not access.timesGranted:
+            refusals[factchanges.MODIFY] = factchanges.UNGRANTED
+        mode = self._modeRefusal(access)
+        if mode is not None:
+            refusals[factchanges.UNIX_MODE] = mode
+        return refusals
 
     def modeSettable(self):
         """
@@ -240,10 +265,22 @@ class SessionCommands:
             C{chmod}), nor after login with a shell that cannot
             (L{IFTPShellChmod}).
         """
+        return self._modeRefusal(self.knownAccess()) is None
+
+    def _modeRefusal(self, access):
+        """
+        @param access: the L{AccessPolicy} known (L{knownAccess}).
+        @return: why modes cannot be changed here (L{modeSettable}), a
+            reason of L{factchanges}, or C{None} when they can.
+        """
+        if not access.siteChmod:
+            return factchanges.SWITCHED_OFF
+        if not access.modesGranted:
+            return factchanges.UNGRANTED
         shell = self.session.shell
-        access = self.knownAccess()
-        return access.siteChmod and access.modesGranted and (
-            shell is None or IFTPShellChmod.providedBy(shell))
+        if shell is not None and not IFTPShellChmod.providedBy(shell):
+            return factchanges.STORAGE
+        return None
 
     def knownAccess(self):
         """
@@ -263,12 +300,20 @@ class SessionCommands:
         session = self.session
         if session.username is not None:
             return session.access
-        portal = session.portal
-        if portal is None:
-            portal = self.factory.portal
+        portal = self._knownPortal()
         return AccessPolicy.forUser(
             self.config, portalAcceptsOnlyAnonymous(portal)).granting(
                 grantedBy(getattr(portal, "realm", None)))
+
+    def _knownPortal(self):
+        """
+        @return: the portal a login would go to now: the virtual host's
+            after C{HOST}, the server's otherwise.
+        """
+        portal = self.session.portal
+        if portal is None:
+            portal = self.factory.portal
+        return portal
 
     def _unsupported(self):
         """
@@ -305,14 +350,28 @@ class SessionCommands:
 
     def ftp_FEAT(self, argument):
         """
-        List the extensions this session offers (RFC 2389).
+        List the extensions this session offers (RFC 2389); before login,
+        once the realm knows what it grants
+        (L{ftpkit.control.grantswait}).
+        """
+        if self.session.username is None:
+            pending = grantsPending(getattr(self._knownPortal(), "realm",
+                                            None))
+            if pending is not None:
+                return onceKnown(pending, self.reactor, self._features)
+        return self._features()
+
+    def _features(self):
+        """
+        @return: C{FEAT}'s reply, from what is known now.
         """
         return (211, ["Features:"]
                 + [" " + line for line in self.featureLines()] + ["End"])
 
     def ftp_OPTS(self, argument):
         """
-        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm;
+        Set options: UTF8 (or C{UTF-8}), MLST facts, the HASH algorithm,
+        C{MODE Z}'s level (L{parseOptsModeZ});
         C{REST STOR} (whether uploads resume, as WinSCP asks: they do, for
         a user who may change files and is granted appending somewhere,
         L{ftpkit.protocol.access.grantedBy}, on storage that writes at
@@ -350,6 +409,15 @@ class SessionCommands:
                 return (501, "REST STOR: uploads do not resume on this "
                              "storage")
             return (200, "REST STOR: uploads resume from a REST offset")
+        if name == "MODE":
+            if not self.config.modeZ:
+                return (501, "MODE Z is not offered on this server")
+            level = parseOptsModeZ(value)
+            session = self.session
+            session.deflateLevel = level
+            if session.deflate is not None:
+                session.deflate = level
+            return (200, "OPTS MODE Z OK: level %d" % (level,))
         if name == "HASH":
             if not self.hashOffered():
                 return (501, "HASH is not available here")
@@ -382,10 +450,12 @@ class SessionCommands:
         if session.shell is None:
             return self.loginFirst()
         now = time.time()
+        # Whatever the options: its lines are read as records in any order.
+        sorting = orderedlines.SortingFormat(now)
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True, directoryOption=True,
-                                  format=orderedlines.SortingFormat(now))
+                                  formatFor=lambda letters: sorting)
         tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree
@@ -439,7 +509,9 @@ class SessionCommands:
             ("Logged in as " + str(session.username)
              if session.shell is not None else "Not logged in"),
             "TYPE: " + ("BINARY" if session.binary else "ASCII")
-            + ", STRUcture: File, MODE: Stream",
+            + ", STRUcture: File, MODE: "
+            + ("Stream" if session.deflate is None
+               else "Deflate (level %d)" % (session.deflate,)),
             "Control connection: " + ("TLS" if self.controlSecure
                                       else "plain"),
             "Data protection: " + ("Private" if self.protectData
@@ -457,9 +529,18 @@ class SessionCommands:
 
     def ftp_MODE(self, argument):
         """
-        Only stream mode (S) is supported.
+        Stream mode (S), or deflate (Z, draft-preston-ftpext-deflate) where
+        the server offers it (C{--mode-z}; elsewhere C{504}): the data
+        connections carry a zlib stream, at the level C{OPTS MODE Z}
+        chose (L{ftpkit.data.movers}).
         """
-        parseMODE(argument)
+        session = self.session
+        if parseMODE(argument) == "Z":
+            if not self.config.modeZ:
+                return (504, "MODE Z is not offered on this server")
+            session.deflate = session.deflateLevel
+            return (200, "Mode set to Z")
+        session.deflate = None
         return (200, "Mode set to S")
 
     def ftp_STRU(self, argument):

@@ -248,7 +248,7 @@ class Transferring:
     """
 
     sessionFields = frozenset(
-        ["binary", "downloadRate", "uploadRate", "rateLimits"])
+        ["binary", "downloadRate", "uploadRate", "rateLimits", "deflate"])
     transfer = None
     opening = None
     unsettled = None
@@ -454,7 +454,8 @@ class Transferring:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor, self._pacer(False))
+        mover = Download(readFile, binary, self.reactor, self._pacer(False),
+                         self.session.deflate)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)
@@ -510,9 +511,10 @@ class Transferring:
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
-        mover = Upload(writeFile, self.session.binary, self.factory.reactor,
+        session = self.session
+        mover = Upload(writeFile, session.binary, self.factory.reactor,
                        self._pacer(True), self.factory.config.maxUploadSize,
-                       self)
+                       self, session.deflate)
         try:
             connection = await self._openData(description, mover, opening)
             if connection is None:

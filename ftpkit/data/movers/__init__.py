@@ -11,16 +11,22 @@ L{ftpkit.interfaces.IDescriptorFile}) and the TYPE:
     - anything else passes through Python: the file's producer writes to
       the transport (L{IReadFile.send}), or the transport writes to the
       file's consumer (L{IWriteFile.receive}), through the ASCII
-      translation for TYPE A (L{ftpkit.data.movers.consumers}).
+      translation for TYPE A (L{ftpkit.data.movers.consumers});
+    - in C{MODE Z} every transfer passes through Python, a download's
+      bytes compressed after their TYPE A translation, an upload's
+      inflated before it (L{ftpkit.data.movers._deflate}).
 
 A transfer's byte count, its pacing (L{ftpkit.data.movers.pacing}) and its
 size limit attach here, whichever way the bytes go; the data connection's
-stall watchdog reads the byte count (L{Mover.bytesMoved}).
+stall watchdog reads the byte count (L{Mover.bytesMoved}). In C{MODE Z}
+the byte count and the size limit are of the data (the bytes C{MODE S}
+would have moved), the pacing of the bytes on the wire for an upload and
+of the data for a download (compressed, it sends fewer).
 """
 
 from twisted.internet.defer import succeed
 
-from ftpkit.data.movers import _sendfile, _splice
+from ftpkit.data.movers import _deflate, _sendfile, _splice
 from ftpkit.data.movers.consumers import (
     ASCIIConsumer,
     ASCIIUploadConsumer,
@@ -89,17 +95,20 @@ class Mover:
 
     _pipe = None
 
-    def __init__(self, openFile, binary, reactor, pacer=None):
+    def __init__(self, openFile, binary, reactor, pacer=None, deflate=None):
         """
         @param openFile: the L{IReadFile} or L{IWriteFile}.
         @param binary: whether TYPE I is in force (else TYPE A).
         @param reactor: the reactor.
         @param pacer: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
+        @param deflate: the zlib level of a C{MODE Z} transfer, or C{None}
+            in C{MODE S}.
         """
         self._file = openFile
         self._binary = binary
         self._reactor = reactor
         self._pacer = pacer
+        self._deflate = deflate
 
     def sentWhole(self):
         """
@@ -118,13 +127,14 @@ class Download(Mover):
 
     _sent = 0
 
-    def __init__(self, readFile, binary, reactor, pacer=None):
+    def __init__(self, readFile, binary, reactor, pacer=None, deflate=None):
         """
         @see: L{Mover.__init__}
         """
-        Mover.__init__(self, readFile, binary, reactor, pacer)
+        Mover.__init__(self, readFile, binary, reactor, pacer, deflate)
         self._descriptor = _descriptorOf(readFile, binary,
-                                         _sendfile.available)
+                                         _sendfile.available
+                                         and deflate is None)
         self.bareSocket = self._descriptor is not None
 
     _writer = None
@@ -147,13 +157,24 @@ class Download(Mover):
         See L{Mover.sentWhole}.
 
         @return: whether every byte of the file, as its size said when it
-            was opened, was handed to the connection, in C{TYPE I} (in
-            C{TYPE A} the bytes sent are not the file's); the send itself
-            may not have said it is over yet (a storage that reads on).
+            was opened, was handed to the connection (in C{TYPE A}, every
+            byte of it converted: the file's bytes that went into the
+            conversion, not the more it made of them, are compared with
+            the file's size), and in C{MODE Z} the end of its stream too;
+            the send itself may not have said it is over yet (a storage
+            that reads on).
         """
         size = getattr(self._file, "size", None)
-        return (self._binary and type(size) is int
-                and self.bytesMoved >= size)
+        if type(size) is not int:
+            return False
+        consumer = self._consumer
+        if self._deflate is not None and not getattr(
+                consumer, "finished", False):
+            # MODE Z: the compressor still holds the stream's end.
+            return False
+        if self._binary:
+            return self.bytesMoved >= size
+        return consumer is not None and consumer.fileBytes >= size
 
     def start(self, connection):
         """
@@ -198,7 +219,11 @@ class Download(Mover):
                 self._reactor, transport.getHandle().fileno(), transport,
                 descriptor, self._pacer)
             return self._sendfile(writer, None)
-        if not self._binary:
+        if self._deflate is not None:
+            consumer = _deflate.DeflatingConsumer(
+                TransportConsumer(transport), self._deflate,
+                not self._binary)
+        elif not self._binary:
             consumer = ASCIIConsumer(transport)
         else:
             consumer = TransportConsumer(transport)
@@ -209,9 +234,13 @@ class Download(Mover):
             pipe = self._pipe = PacedPipe(consumer, self._pacer,
                                           self._reactor)
             sending = self._file.send(pipe)
-            return sending.addCallback(
+            sending.addCallback(
                 lambda sent: pipe.whenDrained().addCallback(lambda _: sent))
-        return self._file.send(consumer)
+        else:
+            sending = self._file.send(consumer)
+        if self._deflate is not None:
+            sending.addCallback(consumer.finish)
+        return sending
 
     def _sendfile(self, writer, bare):
         """
@@ -260,9 +289,13 @@ class _SizeLimit(ConsumerFilter):
     than C{limit}; then drops the connection.
 
     @ivar exceeded: the upload brought too many bytes.
+    @ivar upstream: what hands this its bytes, told to C{abort} as the
+        limit drops the connection (an L{_deflate.InflatingConsumer},
+        whose input could inflate far past the limit), or C{None}.
     """
 
     exceeded = False
+    upstream = None
 
     def __init__(self, consumer, limit, connection):
         ConsumerFilter.__init__(self, consumer)
@@ -279,6 +312,8 @@ class _SizeLimit(ConsumerFilter):
         if self._left < 0:
             self.exceeded = True
             self._connection.abort()
+            if self.upstream is not None:
+                self.upstream.abort()
             return
         self._consumer.write(data)
 
@@ -301,9 +336,10 @@ class Upload(Mover):
     _limited = None
     _connection = None
     _aborted = False
+    _inflater = None
 
     def __init__(self, writeFile, binary, reactor, pacer=None, limit=None,
-                 control=None):
+                 control=None, deflate=None):
         """
         @param limit: the most bytes the upload may bring, or C{None}; over
             it, L{start}'s Deferred fails with L{UploadTooLarge}.
@@ -311,19 +347,24 @@ class Upload(Mover):
             (L{ftpkit.control.pendinginput.PendingInput}), or C{None} to
             end the upload with its data connection whatever the session
             holds.
+        @param deflate: C{MODE Z} is in force (any level: the stream says
+            how it was compressed), or C{None}.
         """
-        Mover.__init__(self, writeFile, binary, reactor, pacer)
+        Mover.__init__(self, writeFile, binary, reactor, pacer, deflate)
         self._control = control
         self._limit = limit
         self._descriptor = _descriptorOf(writeFile, binary,
-                                         _splice.available)
+                                         _splice.available
+                                         and deflate is None)
         self.bareSocket = self._descriptor is not None
 
     @property
     def bytesMoved(self):
         """
-        @return: the bytes received so far.
+        @return: the bytes received so far (in C{MODE Z}, inflated).
         """
+        if self._inflater is not None:
+            return self._inflater.bytesInflated
         connection = self._connection
         return connection.bytesReceived if connection is not None else 0
 
@@ -391,6 +432,11 @@ class Upload(Mover):
         if self._limit is not None:
             consumer = self._limited = _SizeLimit(consumer, self._limit,
                                                   connection)
+        if self._deflate is not None:
+            consumer = self._inflater = _deflate.InflatingConsumer(
+                consumer, connection)
+            if self._limited is not None:
+                self._limited.upstream = consumer
         if self._pacer is not None:
             consumer = self._pipe = PacedPipe(consumer, self._pacer,
                                               self._reactor)
@@ -398,6 +444,8 @@ class Upload(Mover):
             await connection.receiveInto(consumer)
             if self._pipe is not None:
                 await self._pipe.whenDrained()
+            if self._inflater is not None:
+                await self._inflater.whenEnded()
             control = self._control
             if control is not None and control.inputPending():
                 await control.whenInputRead()
@@ -409,6 +457,13 @@ class Upload(Mover):
             refusal = _refusalOf(self._file)
             if refusal is not None:
                 raise refusal from None
+            inflater = self._inflater
+            if inflater is not None:
+                if self._aborted:
+                    # ABOR cuts any stream short: not the stream's fault.
+                    raise TransferAborted() from None
+                if inflater.error is not None:
+                    raise inflater.error from None
             raise
         if self._limited is not None and self._limited.exceeded:
             # Under TLS the client's last bytes and its close_notify can
@@ -418,13 +473,15 @@ class Upload(Mover):
         refusal = _refusalOf(self._file)
         if refusal is not None:
             raise refusal
-        return connection.bytesReceived
+        return self.bytesMoved
 
     def abort(self):
         """
         Stop receiving at once (the connection is about to be dropped).
         """
         self._aborted = True
+        if self._inflater is not None:
+            self._inflater.abort()
         receiver = self._receiver
         if receiver is not None:
             receiver.stopWaiting()

@@ -1,0 +1,291 @@
+"""
+The pieces of C{MODE Z} (L{ftpkit.data.movers._deflate}): a download's
+bytes compressed after their TYPE A conversion, an upload's inflated with
+backpressure and a bound on what one C{write} hands on.
+"""
+
+import zlib
+
+from twisted.internet.defer import Deferred
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from ftpkit.data.movers import Download
+from ftpkit.data.movers._deflate import (
+    CORRUPT,
+    ENDED_EARLY,
+    INFLATE_CHUNK,
+    DeflatingConsumer,
+    InflatingConsumer,
+)
+from ftpkit.errors import TransferAborted
+
+
+class Collecting(StringTransport):
+    """
+    A consumer that keeps each write, and pauses its producer after
+    C{pauseAfter} writes (then again after each resume).
+    """
+
+    def __init__(self, pauseAfter=None):
+        StringTransport.__init__(self)
+        self.chunks = []
+        self._pauseAfter = pauseAfter
+        self._writes = 0
+
+    def write(self, data):
+        self.chunks.append(data)
+        self._writes += 1
+        if self._pauseAfter is not None and self._writes >= self._pauseAfter:
+            self._writes = 0
+            self.producer.pauseProducing()
+
+
+class Connection:
+    """
+    A data connection that records being dropped.
+    """
+
+    aborted = False
+
+    def abort(self):
+        self.aborted = True
+
+
+class DeflatingConsumerTests(SynchronousTestCase):
+    """
+    L{DeflatingConsumer}.
+    """
+
+    def test_oneStream(self):
+        """
+        The writes and L{DeflatingConsumer.finish} make one zlib stream of
+        the data; the count is of the data.
+        """
+        wire = Collecting()
+        consumer = DeflatingConsumer(wire, 9)
+        data = [b"a" * 100000, b"b" * 5, b""]
+        for each in data:
+            consumer.write(each)
+        self.assertEqual(consumer.finish("sent"), "sent")
+        consumer.finish()
+        compressed = b"".join(wire.chunks)
+        self.assertEqual(zlib.decompress(compressed), b"".join(data))
+        self.assertLess(len(compressed), 1000)
+        self.assertEqual(consumer.bytesSent, 100005)
+
+    def test_empty(self):
+        """
+        An empty file is an empty zlib stream.
+        """
+        wire = Collecting()
+        DeflatingConsumer(wire, 6).finish()
+        self.assertEqual(zlib.decompress(b"".join(wire.chunks)), b"")
+
+    def test_asciiFirst(self):
+        """
+        In TYPE A line ends become CRLF before compression, across writes;
+        the count is of the converted bytes.
+        """
+        wire = Collecting()
+        consumer = DeflatingConsumer(wire, 6, ascii=True)
+        consumer.write(b"one\ntwo\r")
+        consumer.write(b"\nthree\n")
+        consumer.finish()
+        self.assertEqual(zlib.decompress(b"".join(wire.chunks)),
+                         b"one\r\ntwo\r\nthree\r\n")
+        self.assertEqual(consumer.bytesSent, len(b"one\r\ntwo\r\nthree\r\n"))
+
+
+class InflatingConsumerTests(SynchronousTestCase):
+    """
+    L{InflatingConsumer}.
+    """
+
+    def inflating(self, pauseAfter=None):
+        self.file = Collecting(pauseAfter)
+        self.connection = Connection()
+        self.producer = StringTransport()
+        consumer = InflatingConsumer(self.file, self.connection)
+        consumer.registerProducer(self.producer, True)
+        return consumer
+
+    def test_roundTrip(self):
+        """
+        A stream written in pieces is inflated whole; it ends cleanly.
+        """
+        data = bytes(range(256)) * 1000
+        stream = zlib.compress(data)
+        consumer = self.inflating()
+        for start in range(0, len(stream), 7):
+            consumer.write(stream[start:start + 7])
+        consumer.unregisterProducer()
+        self.assertEqual(b"".join(self.file.chunks), data)
+        self.assertIsNone(self.file.producer)
+        self.assertIsNone(self.successResultOf(consumer.whenEnded()))
+        self.assertEqual(consumer.bytesInflated, len(data))
+
+    def test_boundedWrites(self):
+        """
+        A small write of a huge inflation is handed on in chunks of at
+        most L{INFLATE_CHUNK}; the file pausing stops it (and the
+        connection) until it resumes.
+        """
+        stream = zlib.compress(b"\0" * (40 * INFLATE_CHUNK), 9)
+        consumer = self.inflating(pauseAfter=3)
+        consumer.write(stream)
+        self.assertEqual(len(self.file.chunks), 3)
+        self.assertEqual(self.producer.producerState, "paused")
+        self.assertEqual({len(c) for c in self.file.chunks}, {INFLATE_CHUNK})
+        consumer.unregisterProducer()
+        self.assertIsNotNone(self.file.producer)
+        while self.file.producer is not None:
+            consumer.resumeProducing()
+        self.assertEqual(b"".join(self.file.chunks), b"\0" * (40 * INFLATE_CHUNK))
+        self.successResultOf(consumer.whenEnded())
+
+    def test_pausedWhileHolding(self):
+        """
+        The connection stays paused while inflated bytes wait, and is
+        resumed once everything held went to the file.
+        """
+        stream = zlib.compress(b"\0" * (8 * INFLATE_CHUNK))
+        consumer = self.inflating(pauseAfter=2)
+        consumer.write(stream)
+        self.assertEqual(self.producer.producerState, "paused")
+        for _ in range(3):
+            consumer.resumeProducing()
+        self.assertEqual(self.producer.producerState, "paused")
+        consumer.resumeProducing()
+        self.assertEqual(self.producer.producerState, "producing")
+
+    def test_corrupt(self):
+        """
+        Bytes that are not a zlib stream drop the connection; the end
+        fails with L{CORRUPT}.
+        """
+        consumer = self.inflating()
+        consumer.write(b"this is not zlib")
+        consumer.write(b"more")
+        self.assertTrue(self.connection.aborted)
+        consumer.unregisterProducer()
+        failure = self.failureResultOf(consumer.whenEnded(), TransferAborted)
+        self.assertEqual(failure.value.message, CORRUPT)
+        self.assertEqual(self.file.chunks, [])
+
+    def test_trailingBytes(self):
+        """
+        Bytes after the stream's end are refused as corrupt.
+        """
+        consumer = self.inflating()
+        consumer.write(zlib.compress(b"data") + b"junk")
+        self.assertTrue(self.connection.aborted)
+        self.assertEqual(consumer.error.message, CORRUPT)
+
+    def test_endedEarly(self):
+        """
+        A stream cut before its end fails with L{ENDED_EARLY}, the bytes
+        it brought handed on.
+        """
+        data = b"x" * 1000 + bytes(range(256))
+        consumer = self.inflating()
+        consumer.write(zlib.compress(data)[:-6])
+        ended = consumer.whenEnded()
+        self.assertNoResult(ended)
+        consumer.unregisterProducer()
+        failure = self.failureResultOf(ended, TransferAborted)
+        self.assertEqual(failure.value.message, ENDED_EARLY)
+        self.assertTrue(b"".join(self.file.chunks))
+
+    def test_nothingSent(self):
+        """
+        An upload that sent no byte at all is an empty file.
+        """
+        consumer = self.inflating()
+        consumer.unregisterProducer()
+        self.successResultOf(consumer.whenEnded())
+        self.assertEqual(self.file.chunks, [])
+
+    def test_abort(self):
+        """
+        L{InflatingConsumer.abort} drops what is held: nothing more
+        reaches the file.
+        """
+        stream = zlib.compress(b"\0" * (8 * INFLATE_CHUNK))
+        consumer = self.inflating(pauseAfter=1)
+        consumer.write(stream)
+        consumer.abort()
+        consumer.resumeProducing()
+        self.assertEqual(len(self.file.chunks), 1)
+
+
+class _HeldFile:
+    """
+    An L{IReadFile} of C{size} bytes whose send the test ends.
+    """
+
+    size = 3
+
+    def send(self, consumer):
+        self.consumer = consumer
+        self.sending = Deferred()
+        return self.sending
+
+
+class _Connection:
+    """
+    A Twisted data connection, as L{Download.startNow} reads it.
+    """
+
+    bare = False
+    isSecure = False
+
+    def __init__(self):
+        self.transport = StringTransport()
+
+    def discardReceived(self):
+        pass
+
+
+class DeflatedDownloadTests(SynchronousTestCase):
+    """
+    L{Download} in C{MODE Z}.
+    """
+
+    def test_sentWholeWaitsForTheStreamEnd(self):
+        """
+        A download whose every byte went to the compressor is not sent
+        whole until the stream's end is written: an C{ABOR} then would
+        have been answered C{226} for a stream the client cannot inflate.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, True, None, deflate=6)
+        self.assertFalse(download.bareSocket)
+        self.assertFalse(download.sentWhole())
+        connection = _Connection()
+        sending = download.startNow(connection)
+        readFile.consumer.write(b"abc")
+        self.assertEqual(download.bytesMoved, 3)
+        self.assertFalse(download.sentWhole())
+        readFile.sending.callback(3)
+        self.assertEqual(self.successResultOf(sending), 3)
+        self.assertTrue(download.sentWhole())
+        self.assertEqual(zlib.decompress(connection.transport.value()),
+                         b"abc")
+
+    def test_asciiSentWhole(self):
+        """
+        In C{TYPE A} a download is whole once every byte of the file went
+        through the conversion and the stream's end is written, although
+        the conversion made more bytes than the file has.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, False, None, deflate=6)
+        connection = _Connection()
+        sending = download.startNow(connection)
+        readFile.consumer.write(b"a\nb")
+        readFile.sending.callback(3)
+        self.successResultOf(sending)
+        self.assertTrue(download.sentWhole())
+        self.assertEqual(zlib.decompress(connection.transport.value()),
+                         b"a\r\nb")
