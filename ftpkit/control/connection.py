@@ -43,6 +43,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.site import SiteCommands
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
@@ -76,6 +77,7 @@ class FTPProtocol(
     HostCommands,
     SessionCommands,
     IdentityCommands,
+    SiteCommands,
     FileCommands,
     ChecksumCommands,
     DataChannelCommands,
