@@ -33,9 +33,10 @@ class SiteCommands:
 
     async def ftp_SITE(self, argument):
         """
-        SITE CHMOD, SITE UTIME, SITE MKDIR and SITE HELP. The path ends where the line
-        does, as every other command's: a name may end in blanks, and
-        begin with them (SITE UTIME's second form starts with its path).
+        SITE CHMOD, SITE UTIME, SITE MKDIR and SITE HELP. The path ends
+        where the line does, as every other command's: a name may end in
+        blanks, and begin with them (SITE UTIME's second form starts with
+        its path).
         """
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
