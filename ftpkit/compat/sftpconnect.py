@@ -33,24 +33,26 @@ def boundedSFTP(cls, seconds):
             Open the connection, within the deadline.
             """
             connectWithin(seconds, lambda: connect(self),
-                          lambda: closeTransport(self))
+                          lambda: transportClose(self))
 
     BoundedSFTPFileSystem.__name__ = cls.__name__
     BoundedSFTPFileSystem.__qualname__ = cls.__qualname__
     return BoundedSFTPFileSystem
 
 
-def closeTransport(fs):
+def transportClose(fs):
     """
-    Close the SSH connection an SFTP filesystem is opening or has opened,
-    without waiting for any answer of the server (paramiko's
-    C{Transport.close}, which may join the transport's thread: never
-    called in the reactor thread): a thread waiting on it raises. Nothing
-    when there is none yet.
+    What closes the SSH connection an SFTP filesystem is opening or has
+    opened now: paramiko's C{Transport.close}, which closes it without
+    waiting for any answer of the server (a thread waiting on it raises),
+    and may join the transport's thread (never to be called in the
+    reactor thread). Found at once, without blocking: called later, it
+    closes that connection, not one opened since.
 
     @param fs: fsspec's C{SFTPFileSystem}.
+    @return: that transport's C{close}, or C{None} when there is none
+        yet.
     """
     client = getattr(fs, "client", None)
     transport = client.get_transport() if client is not None else None
-    if transport is not None:
-        transport.close()
+    return None if transport is None else transport.close

@@ -30,6 +30,10 @@ C{/dev/null}) or by Twisted in that descriptor's own event (already
 handled: a batch holds one event per number). Such a socket is closed
 and its number freed at once.
 
+L{resetOnClose} has a socket's close send that reset: every socket
+ftpkit ends with a reset rather than a FIN (a refused connection, an
+aborted data connection) asks it here.
+
 And L{releaseIdle}: descriptors kept open for reuse (the splice pipes of
 L{ftpkit.data.movers._splice}, up to dozens of them) are closed when the
 process runs short, before it refuses a client or a command for want of
@@ -37,6 +41,8 @@ descriptors.
 """
 
 import os
+import socket
+import struct
 
 from twisted.internet import defer
 
@@ -53,6 +59,25 @@ def _nullDescriptor():
     if _null is None:
         _null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
     return _null
+
+
+_ABORTIVE = struct.pack("ii", 1, 0)
+"""C{SO_LINGER} on, for no time: C{close} resets the connection."""
+
+
+def resetOnClose(sock):
+    """
+    Have a socket's close reset its connection (C{SO_LINGER} on, for no
+    time) instead of ending it with a FIN, unsent data dropped. A socket
+    that refuses the option (already reset by its peer) is closed as it
+    is.
+
+    @param sock: a TCP socket, not yet closed.
+    """
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE)
+    except OSError:
+        pass
 
 
 _numbersToFree = {}

@@ -7,13 +7,10 @@ L{ftpkit.data.channel.DataChannel} makes it; the Twisted protocol kind is
 L{ftpkit.data.connection.DataConnection}.
 """
 
-import socket
-import struct
-
 from twisted.internet import defer, error
 
 from ftpkit.data.cork import uncork
-from ftpkit.data.descriptors import closeSocket
+from ftpkit.data.descriptors import closeSocket, resetOnClose
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
 from ftpkit.data.watchdog import WatchedConnection
 from ftpkit.errors import TransferAborted
@@ -202,11 +199,7 @@ class LeanConnection(WatchedConnection):
         user = self.user
         if user is not None:
             user.stopWaiting()
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                   struct.pack("ii", 1, 0))
-        except OSError:
-            pass
+        resetOnClose(self.socket)
         closeSocket(self._reactor, self.socket, self._waited)
         self._ended(error.ConnectionAborted())
         if user is not None:

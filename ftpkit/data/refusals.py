@@ -8,12 +8,10 @@ The lines go to the channel's own logger, passed in: they keep its
 namespace and source.
 """
 
-import socket
-import struct
-
 from twisted.logger import LogLevel
 
 from ftpkit.control.peerwarnings import LINES
+from ftpkit.data.descriptors import resetOnClose
 from ftpkit.errors import OutOfDescriptors
 
 REFUSED_LISTENER_LINES = LINES
@@ -25,10 +23,6 @@ L{ftpkit.control.peerwarnings.PeerWarnings})."""
 STRANGER = ("refused passive data connection from {stranger} "
             "(control peer is {peer}): possible port theft")
 """The line of a stranger's connection refused."""
-
-
-_ABORTIVE = struct.pack("ii", 1, 0)
-"""C{SO_LINGER} on, for no time: C{close} resets the connection."""
 
 
 def reset(sock):
@@ -45,10 +39,7 @@ def reset(sock):
     @param sock: the accepted socket, never watched by the reactor
         (closed at once).
     """
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE)
-    except OSError:
-        pass
+    resetOnClose(sock)
     sock.close()
 
 

@@ -107,6 +107,43 @@ def featureLine(settable):
         (name, None) for name in (MODIFY, UNIX_MODE) if name in settable)
 
 
+STORAGE = "storage"
+"""Why a fact cannot be set: the session's storage cannot set it."""
+UNGRANTED = "ungranted"
+"""Why: the user's permissions grant setting it nowhere (a users file's
+C{set-time}, C{chmod})."""
+SWITCHED_OFF = "switched off"
+"""Why: the server lets nobody set it (C{--no-site-chmod})."""
+
+_ACTIONS = {MODIFY: "set times", UNIX_MODE: "change modes"}
+
+_REASONS = ((STORAGE, "this storage cannot {}"),
+            (UNGRANTED, "you may {} nowhere"),
+            (SWITCHED_OFF, "this server lets nobody {}"))
+
+
+def refusalText(refusals):
+    """
+    Why a session cannot set a command's facts, as C{HELP} of the command
+    says it (C{MFMT}: C{modify}; C{MFF}: both), each fact with its own
+    reason: a storage that cannot set times may still leave modes to the
+    user's permissions.
+
+    @param refusals: C{{fact: reason}} for the facts the command sets,
+        each reason L{STORAGE}, L{UNGRANTED} or L{SWITCHED_OFF}.
+    @return: the reasons, those of the same kind together
+        (C{"this storage cannot set times; you may change modes
+        nowhere"}).
+    """
+    clauses = []
+    for reason, clause in _REASONS:
+        actions = [_ACTIONS[fact] for fact in (MODIFY, UNIX_MODE)
+                   if refusals.get(fact) == reason]
+        if actions:
+            clauses.append(clause.format(" or ".join(actions)))
+    return "; ".join(clauses)
+
+
 def formatChanges(changes):
     """
     The facts an C{MFF} set, as its C{213} reply gives them.

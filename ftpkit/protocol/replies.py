@@ -9,12 +9,15 @@ a C{0xff} of the text (a name that is not UTF-8) is sent doubled, as RFC
 2640 asks, or a client would read it and the byte after as a Telnet
 command.
 
-No control character of the text reaches the client: a name holding
-ESC, BEL, backspace, DEL or a C1 control (listed by C{STAT}, echoed by
-C{257}, C{MLST} or an error) could otherwise drive the terminal of a
-client that prints replies as they come. Each is sent as C{"?"}
-(L{printable}), as C{ls -q} shows it, and as L{encodeText} sends a
-character it cannot encode; CR and LF alone split lines instead (above).
+No control character of the text but TAB reaches the client: a name
+holding ESC, BEL, backspace, DEL or a C1 control (listed by C{STAT},
+echoed by C{257}, C{MLST} or an error) could otherwise drive the
+terminal of a client that prints replies as they come. Each is sent as
+C{"?"} (L{printable}), as C{ls -q} shows it, and as L{encodeText} sends
+a character it cannot encode; CR and LF alone split lines instead
+(above). TAB goes as it is: it moves a terminal's cursor and does
+nothing else, and a name may hold one, which C{MLST} and C{257} must
+give back unchanged for the client to use it.
 A C1 control is a character (U+0080 to U+009F) or, in a name that is not
 UTF-8, its byte (C{0x80} to C{0x9f}), which an 8-bit terminal reads as
 that control.

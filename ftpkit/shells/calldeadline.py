@@ -34,7 +34,9 @@ The reactor thread finds the deadline passed, but never closes the
 connection itself: a close may block (paramiko's C{Transport.close}
 stops the transport's thread and may C{join} it), and every session of
 the process would wait for it. L{closeAside} closes it in a thread of
-its own.
+its own. What an opening's cut closes is found when the cut is decided,
+in the reactor thread: found by the close's thread when it runs, a very
+late one could find, and close, a newer connection opened since.
 """
 
 import threading
@@ -232,25 +234,28 @@ class ConnectionCut:
     session: paramiko bounds the steps up to the login with its own
     timeouts, but waits for ever for the SFTP subsystem and its version
     exchange): once C{seconds} passed (seen in the reactor thread), the
-    connection is closed in a thread of its own (L{closeAside}), which
-    makes the opening raise and frees its thread, as for a call.
-    Until the opening ends, it is closed again every C{seconds}: at the
-    first deadline it may not have been made yet (its TCP connection
-    still being opened).
+    connection is found, and closed in a thread of its own
+    (L{closeAside}), which makes the opening raise and frees its thread,
+    as for a call. Until the opening ends, it is closed again every
+    C{seconds}: at the first deadline it may not have been made yet (its
+    TCP connection still being opened).
     """
 
-    def __init__(self, clock, seconds, close, aside=None):
+    def __init__(self, clock, seconds, closer, aside=None):
         """
         @param clock: an L{twisted.internet.interfaces.IReactorTime}.
         @param seconds: the deadline.
-        @param close: called without arguments, through C{aside}, to close
-            what the opening made so far (it may block).
-        @param aside: runs C{close} off the reactor thread;
+        @param closer: called without arguments in the reactor thread
+            when the cut is decided (it must not block), it gives what
+            closes the connection the opening made so far, called without
+            arguments through C{aside} (it may block), or C{None} when
+            there is none yet.
+        @param aside: runs that close off the reactor thread;
             L{closeAside} when omitted.
         """
         self._clock = clock
         self._seconds = seconds
-        self._close = close
+        self._closer = closer
         self._aside = aside or (lambda close: closeAside(close, "SFTP"))
         self._lock = threading.Lock()
         self._ended = False
@@ -279,7 +284,9 @@ class ConnectionCut:
             self.expired = True
             self._delayed = self._clock.callLater(self._seconds,
                                                   self._expire)
-        self._aside(self._close)
+        close = self._closer()
+        if close is not None:
+            self._aside(close)
 
     def end(self):
         """
@@ -302,14 +309,14 @@ class ConnectionCut:
             delayed.cancel()
 
 
-def connectWithin(seconds, connect, close, reactor=None):
+def connectWithin(seconds, connect, closer, reactor=None):
     """
     Open a connection (blocking, in a thread other than the reactor's)
     within a deadline (L{ConnectionCut}).
 
     @param seconds: the deadline.
     @param connect: opens the connection, without arguments (blocking).
-    @param close: see L{ConnectionCut}.
+    @param closer: see L{ConnectionCut}.
     @param reactor: the running reactor (an
         L{twisted.internet.interfaces.IReactorTime} and
         L{twisted.internet.interfaces.IReactorThreads}); the global one
@@ -319,7 +326,7 @@ def connectWithin(seconds, connect, close, reactor=None):
     """
     if reactor is None:
         from twisted.internet import reactor
-    cut = ConnectionCut(reactor, seconds, close)
+    cut = ConnectionCut(reactor, seconds, closer)
     reactor.callFromThread(cut.start)
     try:
         made = connect()
@@ -332,6 +339,8 @@ def connectWithin(seconds, connect, close, reactor=None):
         reactor.callFromThread(cut.cancel)
     if cut.expired:
         # Made after the last close, it would be left open, unused.
-        close()
+        close = closer()
+        if close is not None:
+            close()
         raise StorageTimedOut()
     return made

@@ -12,7 +12,9 @@ server adapts to producers and consumers (L{ftpkit.shells.adapters}):
     offset;
   - L{MemoryWriteFile} (an L{IRandomWriteFile}) collects the upload,
     which its C{close} commits in one step, so readers see the old
-    content until the upload is complete.
+    content until the upload is complete; meanwhile the directory it
+    is stored in is neither removed nor renamed
+    (L{ftpkit.shells.memoryuploads}).
 
 (Each also keeps the C{send} or C{receive} of the producer/consumer
 files it used to have, for code that calls them directly; a new storage
@@ -70,6 +72,7 @@ from ftpkit.shells.memorytree import (
     DirectoryNode,
     FileNode,
 )
+from ftpkit.shells.memoryuploads import UploadsInProgress
 
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE", "BYTES_PER_ENTRY",
            "MIN_ENTRIES", "HASH_AT_ONCE"]
@@ -132,6 +135,7 @@ class MemoryShell:
         self._budget = Budget(maxBytes)
         self._budget.reclaim = reclaim
         self._creating = set()
+        self._uploads = UploadsInProgress()
         if maxBytes is not None:
             # Only a bounded shell knows how much room it has left.
             alsoProvides(self, IFTPShellAvailable)
@@ -325,6 +329,7 @@ class MemoryShell:
             raise NotDirectory()
         if directory.children:
             raise DirectoryNotEmpty()
+        self._uploads.checkRemoval(path)
         self._remove(path)
 
     @_deferred
@@ -384,6 +389,8 @@ class MemoryShell:
             raise AlreadyExists()
         if existing is not None and isinstance(node, DirectoryNode):
             raise NotDirectory()
+        if isinstance(node, DirectoryNode):
+            self._uploads.checkRename(fromPath)
         if (node.overdrawn and existing is None
                 and self._budget.overLimit()):
             raise self._budget.tooMany()
@@ -416,8 +423,8 @@ class MemoryShell:
 
         Nothing changes before L{IRandomWriteFile.close}, whatever the mode;
         C{offset} beyond the end of the file pads it with zero bytes, as a
-        sparse file on disk would read. A resume (an C{offset}, not
-        appended) continues the file there now: it is stored only if the
+        sparse file on disk would read. A resume (an C{offset}) or an
+        append continues the file there now: it is stored only if the
         path still names that file then (L{_resume}).
         """
         if not path:
@@ -425,11 +432,13 @@ class MemoryShell:
         existing = self._parent(path).children.get(path[-1])
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
-        if offset and not append:
-            commit = functools.partial(self._resume, path, offset, existing)
+        if offset or append:
+            commit = functools.partial(self._resume, path, offset, append,
+                                       existing)
         else:
-            commit = functools.partial(self._commit, path, offset, append)
-        return MemoryWriteFile(self._budget, commit)
+            commit = functools.partial(self._commit, path, 0, False)
+        return MemoryWriteFile(self._budget, commit,
+                               ended=self._uploads.add(path))
 
     @_deferred
     def openForCreating(self, path):
@@ -445,21 +454,28 @@ class MemoryShell:
         if path[-1] in parent.children or reserved in self._creating:
             raise AlreadyExists()
         self._creating.add(reserved)
+        uploaded = self._uploads.add(path)
+
+        def ended():
+            self._creating.discard(reserved)
+            uploaded()
         return MemoryWriteFile(
             self._budget, functools.partial(
                 self._commit, path, 0, False, exclusive=True),
-            ended=functools.partial(self._creating.discard, reserved))
+            ended=ended)
 
-    def _resume(self, path, offset, continued, data):
+    def _resume(self, path, offset, append, continued, data):
         """
-        Store the result of a resumed upload, if its path still names the
-        file it continues: one another upload replaced, or a command
-        removed or renamed, meanwhile would otherwise lend its first bytes
-        to the resume's (or zero bytes, where it is gone), as no file ever
-        held them.
+        Store the result of a resumed or appended upload, if its path
+        still names the file it continues: one another upload replaced,
+        or a command removed or renamed, meanwhile would otherwise lend
+        its first bytes to the upload's (or zero bytes, where it is gone;
+        or nothing, an append making a file of its own bytes alone), as
+        no file ever held them.
 
         @param path: the file's path.
         @param offset: the byte the upload started at.
+        @param append: whether the upload is appended.
         @param continued: the L{FileNode} at C{path} when the upload
             started, or C{None}.
         @param data: the uploaded bytes (a
@@ -468,7 +484,7 @@ class MemoryShell:
         """
         if self._parent(path).children.get(path[-1]) is not continued:
             raise FileReplaced()
-        self._commit(path, offset, False, data)
+        self._commit(path, offset, append, data)
 
     def _commit(self, path, offset, append, data, exclusive=False):
         """

@@ -10,6 +10,14 @@ file a C{STOR} had replaced meanwhile with 10 bytes became those 10
 bytes, 80 zero bytes and the resume's, and one C{DELE} had removed came
 back as zero bytes and the resume's; both were told C{226}. Now such a
 resume gets C{450}, as on the disk.
+
+So does an C{APPE} on the memory realm (the forty-fifth sweep): it
+appended to whatever the path held once it was complete, so that one
+whose file a C{STOR} had replaced meanwhile put its bytes after the new
+file's, one whose file was removed or renamed made a file of its own
+bytes alone, and each was told C{226}; the other realms answer C{450}
+(L{tests.integration.test_inplacereplaced},
+L{tests.integration.test_attack_fsspecinplace}).
 """
 
 from twisted.internet import defer
@@ -27,7 +35,13 @@ class ResumeReplacedTestsMixin(AppendingTestsMixin):
     """
     C{f} resumed from its fifth byte by one session while another changes
     it.
+
+    @cvar upload: the first session's command lines.
+    @cvar kept: how many of the file's first bytes the upload keeps.
     """
+
+    upload = RESUME
+    kept = 5
 
     @defer.inlineCallbacks
     def test_replacedByStore(self):
@@ -35,7 +49,7 @@ class ResumeReplacedTestsMixin(AppendingTestsMixin):
         A C{STOR} replacing the file meanwhile replaces it; the resume,
         which continued the replaced file, gets C{450}.
         """
-        replies, final = yield self.inThread(self.duringUpload, RESUME,
+        replies, final = yield self.inThread(self.duringUpload, self.upload,
                                              "STOR f")
         self.assertEqual(replies[0][:4], "226 ")
         self.assertEqual(final[:4], "450 ")
@@ -47,7 +61,7 @@ class ResumeReplacedTestsMixin(AppendingTestsMixin):
         A C{DELE} meanwhile removes the file; the resume gets C{450} and
         does not bring it back.
         """
-        replies, final = yield self.inThread(self.duringUpload, RESUME,
+        replies, final = yield self.inThread(self.duringUpload, self.upload,
                                              "DELE f")
         self.assertEqual(replies[0][:4], "250 ")
         self.assertEqual(final[:4], "450 ")
@@ -59,9 +73,9 @@ class ResumeReplacedTestsMixin(AppendingTestsMixin):
         Left alone, the resume gets C{226}: the file's first five bytes,
         then its own.
         """
-        replies, final = yield self.inThread(self.duringUpload, RESUME)
+        replies, final = yield self.inThread(self.duringUpload, self.upload)
         self.assertEqual(final[:4], "226 ")
-        self.assertEqual(self.read(), ORIGINAL[:5] + APPENDED)
+        self.assertEqual(self.read(), ORIGINAL[:self.kept] + APPENDED)
 
 
 class DiskResumeReplacedTests(ResumeReplacedTestsMixin, unittest.TestCase):
@@ -128,3 +142,26 @@ class MemoryRealmResumeReplacedTests(ResumeReplacedTestsMixin,
             return self.successResultOf(opened.readAt(0, opened.size))
         finally:
             opened.close()
+
+
+class MemoryRealmAppendReplacedTests(MemoryRealmResumeReplacedTests):
+    """
+    On the memory realm, C{f} appended to (C{APPE}) rather than resumed.
+    """
+
+    upload = ["APPE f"]
+    kept = len(ORIGINAL)
+
+    @defer.inlineCallbacks
+    def test_moved(self):
+        """
+        Renamed away, the file keeps its bytes under its new name and
+        C{f} is no more; the C{APPE}, stored once complete, gets C{450}
+        and makes no C{f} of its own bytes.
+        """
+        replies, final = yield self.inThread(
+            self.duringUpload, self.upload, "RNFR f", "RNTO h")
+        self.assertEqual(replies[1][:4], "250 ")
+        self.assertEqual(final[:4], "450 ")
+        self.assertEqual(self.read("h"), ORIGINAL)
+        self.assertFalse(self.exists("f"))

@@ -17,6 +17,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 from zope.interface import implementer
 
+from ftpkit.auth.realms import MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.interfaces import IFTPShell
 from ftpkit.loopback import LoopbackServerMixin
@@ -425,8 +426,9 @@ class SQLiteNamesTests(LoopbackServerMixin, unittest.TestCase):
 
 class RenamedWhileUploadedMixin:
     """
-    A directory renamed while an upload writes into it, on an fsspec
-    realm (L{makeRealm}, L{leftovers}).
+    A directory renamed or removed while an upload writes into it, on a
+    realm whose uploads are stored once complete (L{makeRealm},
+    L{leftovers}).
     """
 
     timeout = 60
@@ -434,33 +436,62 @@ class RenamedWhileUploadedMixin:
     def setUp(self):
         self.server = self.startServer(self.makeRealm())
 
+    def meanwhile(self, *commands):
+        """
+        Upload C{d/x} in one session (100,000 bytes, then the end) and
+        send C{commands} from another while it runs (blocking: call it
+        in a thread).
+
+        @param commands: the other session's command lines.
+        @return: the replies to C{commands}, and the upload's end.
+        """
+        one = ftplibLogin(self, self.server.port)
+        other = ftplibLogin(self, self.server.port)
+        one.mkd("d")
+        one.voidcmd("TYPE I")
+        data = one.transfercmd("STOR d/x")
+        data.sendall(b"A" * 100000)
+        during = [_reply(other.sendcmd, command) for command in commands]
+        data.close()
+        other.voidcmd("TYPE I")
+        self.other = other
+        return during, _reply(one.voidresp)
+
+    async def test_removeRefused(self):
+        """
+        C{RMD} of the directory gets C{550} while the upload runs, listed
+        empty or not, and C{250} once the upload is stored and removed.
+        """
+        def run():
+            during, ended = self.meanwhile("RMD d")
+            return during, ended, [_reply(self.other.sendcmd, command)
+                                   for command in ("SIZE d/x", "DELE d/x",
+                                                   "RMD d")]
+
+        during, ended, after = await self.inThread(run)
+        self.assertEqual([reply[:4] for reply in during], ["550 "])
+        self.assertEqual(ended[:4], "226 ")
+        self.assertEqual([reply[:4] for reply in after],
+                         ["213 ", "250 ", "250 "])
+        self.assertEqual(after[0], "213 100000")
+        self.assertEqual(self.leftovers(), [])
+
     async def test_renameRefused(self):
         """
         The rename gets C{450} while the upload runs, and C{250} once it
         ended; the upload is complete, and no temporary file is left.
         """
         def run():
-            one = ftplibLogin(self, self.server.port)
-            other = ftplibLogin(self, self.server.port)
-            one.mkd("d")
-            one.voidcmd("TYPE I")
-            data = one.transfercmd("STOR d/x")
-            data.sendall(b"A" * 100000)
-            during = _reply(other.sendcmd, "RNFR d"), _reply(
-                other.sendcmd, "RNTO e")
-            data.close()
-            ended = _reply(one.voidresp)
-            after = _reply(other.sendcmd, "RNFR d"), _reply(
-                other.sendcmd, "RNTO e")
-            other.voidcmd("TYPE I")
-            return during, ended, after, _reply(other.sendcmd, "SIZE e/x")
+            during, ended = self.meanwhile("RNFR d", "RNTO e")
+            return during, ended, [_reply(self.other.sendcmd, command)
+                                   for command in ("RNFR d", "RNTO e",
+                                                   "SIZE e/x")]
 
-        during, ended, after, size = await self.inThread(run)
-        self.assertEqual(during[0][:4], "350 ")
-        self.assertEqual(during[1][:4], "450 ")
+        during, ended, after = await self.inThread(run)
+        self.assertEqual([reply[:4] for reply in during], ["350 ", "450 "])
         self.assertEqual(ended[:4], "226 ")
-        self.assertEqual([reply[:4] for reply in after], ["350 ", "250 "])
-        self.assertEqual(size, "213 100000")
+        self.assertEqual([reply[:4] for reply in after[:2]], ["350 ", "250 "])
+        self.assertEqual(after[2], "213 100000")
         self.assertEqual(self.leftovers(), [])
 
 
@@ -514,3 +545,26 @@ class MemoryRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
         """
         return [name for name in self.fs.find(self.where)
                 if "/.ftpkit-upload" in name]
+
+
+class MemoryRealmRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                              unittest.TestCase):
+    """
+    On C{--realm memory}, whose uploads are stored by path once complete:
+    a directory removed or renamed meanwhile failed the upload at its
+    end (C{550}, its bytes dropped), where the disk realm refuses the
+    removal and the fsspec realms both.
+    """
+
+    def makeRealm(self):
+        """
+        @return: a memory realm.
+        """
+        return MemoryRealm()
+
+    def leftovers(self):
+        """
+        @return: nothing: the memory realm's uploads write no file
+            before they are complete.
+        """
+        return []

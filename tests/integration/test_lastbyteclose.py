@@ -17,6 +17,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
+from ftpkit.data.movers.consumers import encodeASCII
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
 from ftpkit.testing import writeFile
@@ -27,16 +28,21 @@ from tests.tlssupport import Certificates, clientContext
 
 PAYLOAD = bytes(range(256)) * 800
 
+ASCII_PAYLOAD = encodeASCII(PAYLOAD)
+"""L{PAYLOAD} as C{TYPE A} sends it: each LF (not after a CR) a CRLF,
+800 bytes more than the file."""
 
-def readWhole(data):
+
+def readWhole(data, size):
     """
-    Read L{PAYLOAD}'s count of bytes from a data connection.
+    Read C{size} bytes from a data connection.
 
     @param data: the connected data socket.
+    @param size: the bytes the download sends.
     @return: the bytes read (fewer if the connection ended first).
     """
     got = b""
-    while len(got) < len(PAYLOAD):
+    while len(got) < size:
         chunk = data.recv(65536)
         if not chunk:
             break
@@ -81,7 +87,7 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
         self.makeCertificates()
 
     def download(self, shellType, ending="unwrap", maximumVersion=None,
-                 tls=True, abor=False):
+                 tls=True, abor=False, binary=True):
         """
         Serve C{shellType}'s shell holding L{PAYLOAD} as C{f.bin}, download
         it and end the data connection as C{ending} says
@@ -92,6 +98,8 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
         @param tls: under C{PROT P} (else in clear).
         @param abor: send the close_notify without waiting, then C{ABOR},
             and read its two replies (C{ending} unused).
+        @param binary: in C{TYPE I} (else C{TYPE A}: L{ASCII_PAYLOAD} is
+            read).
         @return: a Deferred firing with what was read and the code of the
             transfer's reply (with C{abor}, the two codes).
         """
@@ -103,11 +111,13 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
 
         def client():
             ftp = ftplibLogin(
-                self, server.port, protect=tls, binary=True,
+                self, server.port, protect=tls, binary=binary,
                 client=ftplib.FTP_TLS(context=clientContext(maximumVersion))
                 if tls else None)
+            if not binary:
+                ftp.voidcmd("TYPE A")
             data = ftp.transfercmd("RETR f.bin")
-            got = readWhole(data)
+            got = readWhole(data, len(PAYLOAD if binary else ASCII_PAYLOAD))
             if abor:
                 # Its close_notify sent, not waiting for the server's: ABOR
                 # at once, while the server may not have ended the data
@@ -129,15 +139,18 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
         return self.inThread(client)
 
     @defer.inlineCallbacks
-    def assertComplete(self, shellType, ending, tls=True):
+    def assertComplete(self, shellType, ending, tls=True, binary=True):
         """
         The client got every byte and C{226}, and no line blames the
         storage's send: the connection stopped it.
         """
         events = captureLogs(self)
         got, code = yield self.download(shellType, ending,
-                                        self.maximumVersion, tls)
-        self.assertEqual((len(got), code), (len(PAYLOAD), "226"))
+                                        self.maximumVersion, tls,
+                                        binary=binary)
+        sent = PAYLOAD if binary else ASCII_PAYLOAD
+        self.assertEqual((len(got), got == sent, code),
+                         (len(sent), True, "226"))
         self.assertEqual([text for text in map(formatEvent, events)
                           if "failed" in text], [])
 
@@ -166,6 +179,22 @@ class ClosedAtLastByteTests(Certificates, LoopbackServerMixin,
         C{226}.
         """
         return self.assertComplete(StoppedEndShell, "close", tls=False)
+
+    def test_asciiClear(self):
+        """
+        In C{TYPE A}, in clear, the client closing once it has every byte
+        of the converted file: C{226} (it got C{426}: the bytes sent were
+        compared with the file's size, which the conversion changes).
+        """
+        return self.assertComplete(StoppedEndShell, "close", tls=False,
+                                   binary=False)
+
+    def test_asciiNotify(self):
+        """
+        In C{TYPE A} under TLS, the client closing right after its
+        close_notify: C{226}.
+        """
+        return self.assertComplete(StoppedEndShell, "notify", binary=False)
 
     @defer.inlineCallbacks
     def test_noCloseNotify(self):

@@ -389,7 +389,9 @@ class DiskTests(unittest.TestCase):
 class ObjectStoreTests(unittest.TestCase):
     """
     A shell whose storage cannot set times (it leaves C{MFMT} out of
-    C{FEAT}) has C{MFF} without C{modify}.
+    C{FEAT}) has C{MFF} without C{modify}; and why C{HELP} says C{MFF}
+    and C{MFMT} are not available, where the storage and the user's
+    permissions each keep a fact from being set.
     """
 
     def timeless(self, shell):
@@ -421,6 +423,69 @@ class ObjectStoreTests(unittest.TestCase):
             protocol, transport, b"FEAT", b"HELP", b"HELP MFF", b"HELP MFMT")
         self.assertNotIn(b"MFF", feat)
         self.assertEqual(set(listing.split()) & {b"MFMT", b"MFF"}, set())
-        self.assertEqual(helps, [b"214 " + verb + b" is not available here:"
-                                 b" this storage cannot do it\r\n"
-                                 for verb in (b"MFF", b"MFMT")])
+        self.assertEqual(helps, [
+            b"214 MFF is not available here: this storage cannot set times"
+            b" or change modes\r\n",
+            b"214 MFMT is not available here: this storage cannot set"
+            b" times\r\n"])
+
+    def helps(self, shell, table, **settings):
+        """
+        @param shell: the storage.
+        @param table: the L{PermissionTable} of the user, who gets
+            C{shell} through a L{PermissionShell}.
+        @param settings: L{ServerConfig} fields.
+        @return: the C{FEAT} line of C{MFF} (or C{None}), and the replies
+            to C{HELP MFF} and C{HELP MFMT}.
+        """
+        protocol, transport = loggedIn(PermissionShell(shell, table),
+                                       **settings)
+        feat, mff, mfmt = repliesTo(protocol, transport, b"FEAT",
+                                    b"HELP MFF", b"HELP MFMT")
+        lines = [line for line in feat.split(b"\r\n")
+                 if line.startswith(b" MFF")]
+        return (lines[0] if lines else None), mff, mfmt
+
+    def test_mixedReasons(self):
+        """
+        Where C{MFF} can set no fact for reasons of both kinds, C{HELP
+        MFF} gives each fact's (it blamed the storage, or the user,
+        for both), and C{HELP MFMT} the time's: a storage that cannot
+        set times, for a user granted C{set-time} in one directory and
+        C{chmod} nowhere; a storage that cannot change modes, or a
+        server that lets nobody (C{--no-site-chmod}), for a user granted
+        C{set-time} nowhere.
+        """
+        sometimes = PermissionTable(["list", "read", "write"],
+                                    {("sub",): ["set-time"]})
+        never = PermissionTable(["list", "read", "write", "chmod"], {})
+        timeless = self.timeless(ChmodMemoryShell({"/f.txt": b"y"}))
+        refused = b"214 %s is not available here: %s\r\n"
+        for shell, table, settings, mff, mfmt in (
+                (timeless, sometimes, {},
+                 b"this storage cannot set times; you may change modes"
+                 b" nowhere", b"this storage cannot set times"),
+                (MemoryShell({"/f.txt": b"y"}), never, {},
+                 b"this storage cannot change modes; you may set times"
+                 b" nowhere", b"you may set times nowhere"),
+                (ChmodMemoryShell({"/f.txt": b"y"}), never,
+                 {"siteChmod": False},
+                 b"you may set times nowhere; this server lets nobody"
+                 b" change modes", b"you may set times nowhere")):
+            self.assertEqual(
+                self.helps(shell, table, **settings),
+                (None, refused % (b"MFF", mff), refused % (b"MFMT", mfmt)))
+
+    def test_someFacts(self):
+        """
+        A user granted C{set-time} in one directory only, on a storage
+        that sets times and no modes, is offered C{MFF} of C{modify}
+        and C{MFMT}, whose C{HELP} gives their syntax.
+        """
+        feat, mff, mfmt = self.helps(
+            MemoryShell({"/f.txt": b"y"}),
+            PermissionTable(["list", "read", "write"],
+                            {("sub",): ["set-time", "chmod"]}))
+        self.assertEqual(feat, b" MFF modify;")
+        self.assertTrue(mff.startswith(b"214 Syntax: MFF "), mff)
+        self.assertTrue(mfmt.startswith(b"214 Syntax: MFMT "), mfmt)

@@ -7,15 +7,17 @@ connection abandoned, and the next call reconnects first.
 
 import threading
 
-from twisted.internet import defer
+from twisted.internet import defer, threads
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
+from ftpkit.compat.sftpconnect import boundedSFTP
 from ftpkit.errors import LocalError, StorageTimedOut
-from ftpkit.shells import fsspeccalls
+from ftpkit.shells import calldeadline, fsspeccalls
 from ftpkit.shells.calldeadline import CallWatch, ConnectionCut, DeadlineTimer
 from ftpkit.shells.fsspeccalls import PooledCalls
+from tests.polling import waitFor
 
 WAIT = 60
 """Seconds a test waits for a thread to get somewhere (never reached)."""
@@ -294,9 +296,9 @@ class ConnectionCutTests(unittest.TestCase):
     def setUp(self):
         self.clock = Clock()
         self.closed = []
-        self.cut = ConnectionCut(self.clock, 5,
-                                 lambda: self.closed.append(True),
-                                 lambda close: close())
+        self.cut = ConnectionCut(
+            self.clock, 5, lambda: lambda: self.closed.append(True),
+            lambda close: close())
 
     def test_openedInTime(self):
         """
@@ -333,7 +335,7 @@ class ConnectionCutTests(unittest.TestCase):
         """
         close = BlockingClose()
         self.addCleanup(close.released.set)
-        cut = ConnectionCut(self.clock, 5, close)
+        cut = ConnectionCut(self.clock, 5, lambda: close)
         cut.start()
         self.clock.advance(5)
         self.assertTrue(close.entered.wait(WAIT))
@@ -344,6 +346,22 @@ class ConnectionCutTests(unittest.TestCase):
         cut.cancel()
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_nothingYet(self):
+        """
+        A cut that finds no connection yet (its closer gives C{None})
+        closes nothing, and tries again at the next deadline.
+        """
+        found = [None, lambda: self.closed.append(True)]
+        cut = ConnectionCut(self.clock, 5, lambda: found.pop(0),
+                            lambda close: close())
+        cut.start()
+        self.clock.advance(5)
+        self.assertEqual(self.closed, [])
+        self.clock.advance(5)
+        self.assertEqual(self.closed, [True])
+        self.assertTrue(cut.end())
+        cut.cancel()
+
     def test_endedBeforeStart(self):
         """
         An opening that ended before the reactor started counting is not
@@ -352,3 +370,79 @@ class ConnectionCutTests(unittest.TestCase):
         self.cut.end()
         self.cut.start()
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class FakeTransport:
+    """
+    An SSH connection's transport, as paramiko's C{Transport} is closed.
+
+    @ivar closed: whether it was.
+    """
+
+    closed = False
+
+    def close(self):
+        self.closed = True
+
+
+class FakeClient:
+    """
+    paramiko's C{SSHClient}, as much as a cut reads of it.
+    """
+
+    def __init__(self):
+        self.transport = FakeTransport()
+
+    def get_transport(self):
+        return self.transport
+
+
+class StalledSFTP:
+    """
+    fsspec's C{SFTPFileSystem}, as much as L{boundedSFTP} uses: its
+    C{_connect} makes its client, then waits for the SFTP session until
+    released, and fails (as one whose connection was closed).
+
+    @ivar client: the L{FakeClient} of the connection opened last.
+    @ivar released: the test sets it to end the opening.
+    """
+
+    def __init__(self):
+        self.client = None
+        self.released = threading.Event()
+
+    def _connect(self):
+        self.client = FakeClient()
+        self.released.wait(WAIT)
+        raise EOFError("connection closed")
+
+
+class OpeningCutTests(unittest.TestCase):
+    """
+    The SFTP realm's opening of a connection cut at its deadline
+    (L{boundedSFTP}, L{ConnectionCut}) closes the connection being opened
+    when the cut was decided.
+    """
+
+    async def test_lateCloseLeavesNewer(self):
+        """
+        A close whose thread starts late, once the opening failed and
+        another connection was opened, closes the connection that was
+        cut, not the newer one (it looked for the connection when its
+        thread ran, and closed the newer one). The test starts the close's
+        thread itself: the cut hands it over.
+        """
+        aside = []
+        self.patch(calldeadline, "closeAside",
+                   lambda close, label: aside.append(close))
+        fs = boundedSFTP(StalledSFTP, 0.01)()
+        opening = threads.deferToThread(fs._connect)
+        self.assertTrue(await waitFor(lambda: aside))
+        fs.released.set()
+        await self.assertFailure(opening, StorageTimedOut)
+        cut = fs.client.transport
+        self.assertTrue(cut.closed)
+        fs.client = FakeClient()
+        for close in aside:
+            close()
+        self.assertFalse(fs.client.transport.closed)

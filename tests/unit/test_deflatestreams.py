@@ -272,3 +272,20 @@ class DeflatedDownloadTests(SynchronousTestCase):
         self.assertTrue(download.sentWhole())
         self.assertEqual(zlib.decompress(connection.transport.value()),
                          b"abc")
+
+    def test_asciiSentWhole(self):
+        """
+        In C{TYPE A} a download is whole once every byte of the file went
+        through the conversion and the stream's end is written, although
+        the conversion made more bytes than the file has.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, False, None, deflate=6)
+        connection = _Connection()
+        sending = download.startNow(connection)
+        readFile.consumer.write(b"a\nb")
+        readFile.sending.callback(3)
+        self.successResultOf(sending)
+        self.assertTrue(download.sentWhole())
+        self.assertEqual(zlib.decompress(connection.transport.value()),
+                         b"a\r\nb")

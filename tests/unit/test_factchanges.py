@@ -1,6 +1,6 @@
 """
 Tests of L{ftpkit.protocol.factchanges}: the argument of C{MFF}, its
-reply and its C{FEAT} line.
+reply, its C{FEAT} line, and why C{HELP} says it cannot be used.
 """
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -9,10 +9,14 @@ from ftpkit.errors import BadArgument, ParameterNotImplemented
 from ftpkit.protocol.factchanges import (
     FEATURE,
     MODIFY,
+    STORAGE,
+    SWITCHED_OFF,
+    UNGRANTED,
     UNIX_MODE,
     featureLine,
     formatChanges,
     parseMFF,
+    refusalText,
 )
 
 JAN_1_2020 = 1577836800.0
@@ -95,3 +99,28 @@ class FormatTests(SynchronousTestCase):
         self.assertEqual(featureLine({MODIFY}), "MFF modify;")
         self.assertEqual(featureLine({UNIX_MODE}), "MFF UNIX.mode;")
         self.assertIsNone(featureLine(set()))
+
+
+class RefusalTextTests(SynchronousTestCase):
+    """
+    L{refusalText}: each fact's reason, those of a kind together.
+    """
+
+    def test_oneFact(self):
+        self.assertEqual(refusalText({MODIFY: STORAGE}),
+                         "this storage cannot set times")
+        self.assertEqual(refusalText({UNIX_MODE: SWITCHED_OFF}),
+                         "this server lets nobody change modes")
+
+    def test_sameReason(self):
+        self.assertEqual(refusalText({MODIFY: UNGRANTED, UNIX_MODE: UNGRANTED}),
+                         "you may set times or change modes nowhere")
+
+    def test_reasonsApart(self):
+        """
+        Different reasons each name their fact, in the order storage,
+        permissions, server, whatever the order given.
+        """
+        self.assertEqual(refusalText({UNIX_MODE: STORAGE, MODIFY: UNGRANTED}),
+                         "this storage cannot change modes; you may set"
+                         " times nowhere")

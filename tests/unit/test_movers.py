@@ -77,11 +77,16 @@ class ASCIITests(unittest.SynchronousTestCase):
         self.assertIsNone(sink.producer)
 
     def test_downloadConsumerCounts(self):
+        """
+        A TYPE A download's consumer counts the bytes it sent, and the
+        file's bytes they were made of.
+        """
         sink = StringTransport()
         consumer = ASCIIConsumer(sink)
         consumer.write(b"a\nb\n")
         self.assertEqual(sink.value(), b"a\r\nb\r\n")
         self.assertEqual(consumer.bytesSent, 6)
+        self.assertEqual(consumer.fileBytes, 4)
 
 
 class _SocketTransport:

@@ -202,7 +202,8 @@ async def _streamedMatches(shell, directory, pattern, namesOnly, turn,
 
     @param turn: as for L{_entries}.
     @param inThread: as for L{findListed}.
-    @param format: as for L{findListed}.
+    @param format: the format L{findListed}'s C{formatFor} gives, or
+        C{None}.
     @return: an L{ftpkit.interfaces.IDirectoryListing} of the matches
         (maybe C{(name, None)} pairs for C{namesOnly}; formatting its own
         batches in C{format}, L{_formattedMatches}, where the listings'
@@ -275,7 +276,7 @@ async def _matches(shell, directory, pattern, turn, inThread):
 
 async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
                      streamed=False, directoryOption=False, split=None,
-                     format=None):
+                     formatFor=None):
     """
     Find what a C{LIST}, C{NLST} or C{STAT} argument names.
 
@@ -303,11 +304,16 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
     @param split: C{argument} as L{splitListArgument} splits it, where the
         caller split it already (C{NLST}, which reads its options first),
         so that it is not split twice; C{None} to split it here.
-    @param format: with C{streamed}, the format a pattern's matches are
-        read in where the listings' cache watches the directory
-        (L{_formattedMatches}): their entries then an L{IStatListing}
-        whose first batch was formatted in it; C{None}, for a command
-        that reads entries.
+    @param formatFor: with C{streamed}, a function of the option letters
+        taken (L{Listed.options}: C{""} for a name starting with C{"-"}
+        taken as written, whatever C{split} says) giving the format a
+        pattern's matches are read in where the listings' cache watches
+        the directory (L{_formattedMatches}): their entries then an
+        L{IStatListing} whose first batch was formatted in it; C{None}
+        (or giving C{None}), for a command that reads entries. The
+        format is chosen from the options decided here, so that it is
+        the one the caller sends the entries in, even where the name
+        taken as written is gone by the time it is looked at again.
     @return: a L{Listed}.
     @raise FTPError: L{NoSuchFile} when nothing exists there and no
         entry matches the pattern; what the shell raises otherwise.
@@ -339,9 +345,9 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
         directory = paths.resolve(cwd, directoryText)
         entries = None
         if streamed:
-            entries = await _streamedMatches(shell, directory, pattern,
-                                             namesOnly, turn, inThread,
-                                             format)
+            entries = await _streamedMatches(
+                shell, directory, pattern, namesOnly, turn, inThread,
+                None if formatFor is None else formatFor(letters))
         if entries is None and namesOnly:
             entries = await _match(
                 pattern, await _entries(shell, directory, True, False, turn),

@@ -149,18 +149,24 @@ class ListingCommands:
         that order (L{listingorder}), read whole first (L{_sendOrdered}).
         A pattern's matches are read in the format they are sent in (or
         sorted in), from the listings' cache where the directory's are
-        (L{findListed}'s C{format}).
+        (L{findListed}'s C{formatFor}).
         """
         self._takeOffset()
-        split = splitListArgument(argument)
         now = time.time()
         format = listing.ListFormat(now)
+
+        def formatFor(letters):
+            # The options findListed took (none from a name taken as
+            # written): the order sent below is chosen from them too.
+            if listingorder.isOrdered(letters):
+                return orderedlines.SortingFormat(now)
+            return format
+
         find = partial(findListed, self.session.shell, self.session.cwd,
                        argument, self.listingTurn, self.inThread,
-                       streamed=True, directoryOption=True, split=split)
-        listed = await self.whileOpening(find(
-            format=orderedlines.SortingFormat(now)
-            if listingorder.isOrdered(split[0]) else format))
+                       streamed=True, directoryOption=True,
+                       split=splitListArgument(argument))
+        listed = await self.whileOpening(find(formatFor=formatFor))
         description = "LIST " + paths.toText(listed.path)
         if self._walked(listed):
             return await self._sendTree(
@@ -174,7 +180,8 @@ class ListingCommands:
                 return reply
             # Too many to sort, or too many held sorted: listed again, in
             # name order.
-            listed = await self.whileOpening(find(format=format))
+            listed = await self.whileOpening(find(
+                formatFor=lambda letters: format))
         return await self._sendListing(listed.entries, format, description)
 
     async def _sendOrdered(self, entries, letters, description):
@@ -274,37 +281,48 @@ class ListingCommands:
         """
         self._takeOffset()
         # Split once: whether the options ask for a recursive or an
-        # ordered listing decides whether names alone are read.
+        # ordered listing decides whether names alone are read. The
+        # options findListed takes are those or none (a name starting
+        # with "-" taken as written): what is sent is chosen from them.
         split = splitListArgument(argument)
-        recursive = listingtree.isRecursive(
-            split[0], self.factory.config.listingTreeLimits)
-        ordered = not recursive and listingorder.isOrdered(split[0])
+        limits = self.factory.config.listingTreeLimits
+
+        def ordered(letters):
+            return (not listingtree.isRecursive(letters, limits)
+                    and listingorder.isOrdered(letters))
+
+        namesOnly = not listingtree.isRecursive(
+            split[0], limits) and not ordered(split[0])
+        now = time.time()
         find = partial(findListed, self.session.shell, self.session.cwd,
                        argument, self.listingTurn, self.inThread,
                        streamed=True, split=split)
         listed = await self.whileOpening(find(
-            namesOnly=not recursive and not ordered,
-            format=orderedlines.SortingFormat(time.time())
-            if ordered else None))
-        if not (ordered and listed.isDirectory):
-            return await self._sendNames(listed, recursive, False)
-        names, held = await self._orderedNames(listed.entries, split[0])
+            namesOnly=namesOnly,
+            formatFor=lambda letters: orderedlines.SortingFormat(now)
+            if ordered(letters) else None))
+        letters = listed.options
+        if not (listed.isDirectory and ordered(letters)):
+            return await self._sendNames(listed, not namesOnly, False)
+        names, held = await self._orderedNames(listed.entries, letters)
         if names is None:
             # Too many to sort: listed again, in name order.
             listed = await self.whileOpening(find(namesOnly=True))
-            return await self._sendNames(listed, recursive, False)
+            return await self._sendNames(listed, False, False)
         try:
             return await self._sendNames(
-                dataclasses.replace(listed, entries=names), recursive, True)
+                dataclasses.replace(listed, entries=names), False, True)
         finally:
             self.factory.sortBudget.give(held)
 
-    async def _sendNames(self, listed, recursive, inOrder):
+    async def _sendNames(self, listed, described, inOrder):
         """
         Send what L{ftp_NLST} found.
 
         @param listed: the L{ftpkit.control.handlers.listed.Listed} path.
-        @param recursive: whether the options ask for C{-R}.
+        @param described: whether its entries were found as C{(name,
+            info)} pairs rather than names (the argument's options ask
+            for C{-R}, C{-t} or C{-r}).
         @param inOrder: whether C{listed.entries} are names already in
             the order to send them in (L{_orderedNames}).
         @return: the final reply.
@@ -315,7 +333,7 @@ class ListingCommands:
             return await self._sendTree(listed, listing.NamesFormat(),
                                         description,
                                         "Here comes the name list")
-        if recursive and not IDirectoryListing.providedBy(entries):
+        if described and not IDirectoryListing.providedBy(entries):
             # A pattern's matches, described: their names.
             entries = [name for name, _ in entries]
         if not listed.isDirectory:

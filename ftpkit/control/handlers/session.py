@@ -126,10 +126,12 @@ class SessionCommands:
         """
         keyword = (command.feature or command.verb).split()[0]
         if keyword in self._unsettable():
-            if (not self.knownAccess().allows(CHANGE)
-                    or "MFMT" not in self._unsupported()):
+            refusals = self._factRefusals()
+            if refusals is None:
                 return "you may not change what it sets"
-            return "this storage cannot do it"
+            if keyword == "MFMT":
+                refusals = {factchanges.MODIFY: refusals[factchanges.MODIFY]}
+            return factchanges.refusalText(refusals)
         if keyword in self._unsupported():
             return "this storage cannot do it"
         return commandtable.unavailable(command, **self._offerSettings())
@@ -225,15 +227,35 @@ class SessionCommands:
             L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
             L{modeSettable}.
         """
-        settable = set()
+        refusals = self._factRefusals()
+        if refusals is None:
+            return set()
+        return {fact for fact in (factchanges.MODIFY, factchanges.UNIX_MODE)
+                if fact not in refusals}
+
+    def _factRefusals(self):
+        """
+        The one decision of which facts this session can set
+        (L{settableFacts}, L{modeSettable}), and why not (what C{HELP}
+        says).
+
+        @return: C{None} for a user who may change nothing; otherwise
+            C{{fact: reason}} for each fact it cannot set, the reason
+            L{factchanges.STORAGE}, L{factchanges.UNGRANTED} or
+            L{factchanges.SWITCHED_OFF}.
+        """
         access = self.knownAccess()
         if not access.allows(CHANGE):
-            return settable
-        if access.timesGranted and "MFMT" not in self._unsupported():
-            settable.add(factchanges.MODIFY)
-        if self.modeSettable():
-            settable.add(factchanges.UNIX_MODE)
-        return settable
+            return None
+        refusals = {}
+        if "MFMT" in self._unsupported():
+            refusals[factchanges.MODIFY] = factchanges.STORAGE
+        elif not access.timesGranted:
+            refusals[factchanges.MODIFY] = factchanges.UNGRANTED
+        mode = self._modeRefusal(access)
+        if mode is not None:
+            refusals[factchanges.UNIX_MODE] = mode
+        return refusals
 
     def modeSettable(self):
         """
@@ -243,10 +265,22 @@ class SessionCommands:
             C{chmod}), nor after login with a shell that cannot
             (L{IFTPShellChmod}).
         """
+        return self._modeRefusal(self.knownAccess()) is None
+
+    def _modeRefusal(self, access):
+        """
+        @param access: the L{AccessPolicy} known (L{knownAccess}).
+        @return: why modes cannot be changed here (L{modeSettable}), a
+            reason of L{factchanges}, or C{None} when they can.
+        """
+        if not access.siteChmod:
+            return factchanges.SWITCHED_OFF
+        if not access.modesGranted:
+            return factchanges.UNGRANTED
         shell = self.session.shell
-        access = self.knownAccess()
-        return access.siteChmod and access.modesGranted and (
-            shell is None or IFTPShellChmod.providedBy(shell))
+        if shell is not None and not IFTPShellChmod.providedBy(shell):
+            return factchanges.STORAGE
+        return None
 
     def knownAccess(self):
         """
@@ -416,10 +450,12 @@ class SessionCommands:
         if session.shell is None:
             return self.loginFirst()
         now = time.time()
+        # Whatever the options: its lines are read as records in any order.
+        sorting = orderedlines.SortingFormat(now)
         listed = await findListed(session.shell, session.cwd, argument,
                                   self.listingTurn, self.inThread,
                                   streamed=True, directoryOption=True,
-                                  format=orderedlines.SortingFormat(now))
+                                  formatFor=lambda letters: sorting)
         tree = await self.statusTree(listed, STAT_LIST_LIMIT)
         if tree is not None:
             return tree

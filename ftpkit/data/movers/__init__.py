@@ -157,18 +157,24 @@ class Download(Mover):
         See L{Mover.sentWhole}.
 
         @return: whether every byte of the file, as its size said when it
-            was opened, was handed to the connection, in C{TYPE I} (in
-            C{TYPE A} the bytes sent are not the file's), and in C{MODE Z}
-            the end of its stream too; the send itself may not have said
-            it is over yet (a storage that reads on).
+            was opened, was handed to the connection (in C{TYPE A}, every
+            byte of it converted: the file's bytes that went into the
+            conversion, not the more it made of them, are compared with
+            the file's size), and in C{MODE Z} the end of its stream too;
+            the send itself may not have said it is over yet (a storage
+            that reads on).
         """
         size = getattr(self._file, "size", None)
+        if type(size) is not int:
+            return False
+        consumer = self._consumer
         if self._deflate is not None and not getattr(
-                self._consumer, "finished", False):
+                consumer, "finished", False):
             # MODE Z: the compressor still holds the stream's end.
             return False
-        return (self._binary and type(size) is int
-                and self.bytesMoved >= size)
+        if self._binary:
+            return self.bytesMoved >= size
+        return consumer is not None and consumer.fileBytes >= size
 
     def start(self, connection):
         """

@@ -39,6 +39,8 @@ class DeflatingConsumer(ConsumerFilter):
 
     @ivar bytesSent: the bytes given to the compressor (the data, as
         C{MODE S} would have sent it).
+    @ivar fileBytes: the file's bytes written to it, before any TYPE A
+        conversion.
     """
 
     def __init__(self, consumer, level, ascii=False):
@@ -52,11 +54,13 @@ class DeflatingConsumer(ConsumerFilter):
         self._compressor = zlib.compressobj(level)
         self._encoder = ASCIIEncoder() if ascii else None
         self.bytesSent = 0
+        self.fileBytes = 0
 
     def write(self, data):
         """
         @see: L{IConsumer.write}
         """
+        self.fileBytes += len(data)
         if self._encoder is not None:
             data = self._encoder.encode(data)
         self.bytesSent += len(data)

@@ -117,7 +117,14 @@ class TransportConsumer:
 class ASCIIConsumer(TransportConsumer):
     """
     A L{TransportConsumer} for TYPE A: LF becomes CRLF.
+
+    @ivar fileBytes: the file's bytes converted and handed to the
+        transport so far (L{bytesSent} counts the bytes the conversion
+        made of them, more than the file's for every LF): the encoder
+        holds nothing back, so each is sent once written.
     """
+
+    fileBytes = 0
 
     def __init__(self, transport):
         """
@@ -130,6 +137,7 @@ class ASCIIConsumer(TransportConsumer):
         """
         @see: L{IConsumer.write}
         """
+        self.fileBytes += len(data)
         TransportConsumer.write(self, self._encoder.encode(data))
 
 
