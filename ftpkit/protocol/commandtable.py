@@ -165,7 +165,8 @@ COMMANDS = _table(
     Command("LIST", "LIST [<sp> pathname]", "RFC 959", OPTIONAL),
     Command("NLST", "NLST [<sp> pathname]", "RFC 959", OPTIONAL),
     Command("SITE", "SITE <sp> CHMOD <sp> mode <sp> pathname | UTIME <sp> "
-            "YYYYMMDDhhmm[ss] <sp> pathname | HELP", "RFC 959", REQUIRED),
+            "YYYYMMDDhhmm[ss] <sp> pathname | MKDIR <sp> pathname | HELP",
+            "RFC 959", REQUIRED),
     Command("SYST", "SYST", "RFC 959", needsLogin=False),
     Command("STAT", "STAT [<sp> pathname]", "RFC 959", OPTIONAL,
             needsLogin=False, duringTransfer=True),
@@ -226,9 +227,17 @@ NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
 """The verbs that name a file to make, the only ones RFC 959 gives C{553}
 (file name not allowed); any other refusing a name answers C{550}."""
 
-SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "HELP": READ}
+SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "MKDIR": CREATE,
+               "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
 nothing: each of its commands is checked on its own)."""
+
+SITE_FEATURES = {"MKDIR": "SITE MKDIR"}
+"""The C{FEAT} line of each C{SITE} command that has one, listed where
+the session's user may use the command's access class
+(L{SITE_ACCESS}): ProFTPD's mod_site_misc lists C{SITE MKDIR}, and lftp
+sends it for C{mkdir -p} (one command for the whole path, each missing
+directory made) only where C{FEAT} lists it."""
 
 
 def lookup(verb):

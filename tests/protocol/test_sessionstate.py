@@ -33,8 +33,9 @@ from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-HANDLERS = [LoginCommands, HostCommands, SessionCommands, IdentityCommands,
-            SiteCommands, FileCommands,
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, SiteCommands,
+            IdentityCommands,
+            FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             Transferring, TransferCommands, UniqueUploadCommands,
             ListingCommands, ChecksumCommands, SecureFxpCommands,

@@ -82,12 +82,12 @@ class SessionCommands:
         List the commands, or give one command's syntax; of a verb ftpkit
         knows but does not implement (which gets C{502}), say so; of any
         other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
-        (L{ftpkit.control.handlers.site.SiteCommands.siteHelp}), as in ProFTPD.
+        (L{_siteHelp}), as in ProFTPD.
         """
         if argument:
             verb = argument.strip().upper()
             if verb.split(" ", 1)[0] == "SITE":
-                return self.siteHelp(argument.strip()[4:])
+                return self._siteHelp(argument.strip()[4:])
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)
@@ -207,6 +207,7 @@ class SessionCommands:
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
             modeZ=self.config.modeZ, **self._offerSettings())
+        lines = sorted(lines + self.siteFeatures())
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
