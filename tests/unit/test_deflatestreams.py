@@ -6,11 +6,11 @@ backpressure and a bound on what one C{write} hands on.
 
 import zlib
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.data.movers import Download
+from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers._deflate import (
     CORRUPT,
     ENDED_EARLY,
@@ -18,7 +18,7 @@ from ftpkit.data.movers._deflate import (
     DeflatingConsumer,
     InflatingConsumer,
 )
-from ftpkit.errors import TransferAborted
+from ftpkit.errors import TransferAborted, UploadTooLarge
 
 
 class Collecting(StringTransport):
@@ -289,3 +289,58 @@ class DeflatedDownloadTests(SynchronousTestCase):
         self.assertTrue(download.sentWhole())
         self.assertEqual(zlib.decompress(connection.transport.value()),
                          b"a\r\nb")
+
+
+class _UploadConnection(Connection):
+    """
+    A Twisted data connection, as L{Upload.startNow} reads it, that
+    hands C{sent} to its consumer in one write and ends.
+    """
+
+    bare = False
+
+    def __init__(self, sent):
+        self.sent = sent
+        self.bytesReceived = len(sent)
+
+    def receiveInto(self, consumer):
+        consumer.registerProducer(StringTransport(), True)
+        consumer.write(self.sent)
+        consumer.unregisterProducer()
+        return succeed(None)
+
+
+class _WriteFile:
+    """
+    An L{IWriteFile} whose consumer is a L{Collecting}.
+    """
+
+    def __init__(self):
+        self.consumer = Collecting()
+
+    def receive(self):
+        return succeed(self.consumer)
+
+
+class DeflatedUploadTests(SynchronousTestCase):
+    """
+    L{Upload} in C{MODE Z}.
+    """
+
+    def test_limitStopsInflating(self):
+        """
+        Past C{--max-upload-size}, what the stream still holds is not
+        inflated: a small upload of a huge inflation stops one chunk past
+        the limit, and fails with L{UploadTooLarge}.
+        """
+        limit = 2 * INFLATE_CHUNK
+        connection = _UploadConnection(
+            zlib.compress(b"\0" * (64 * INFLATE_CHUNK)))
+        writeFile = _WriteFile()
+        upload = Upload(writeFile, True, None, limit=limit, deflate=6)
+        failure = self.failureResultOf(
+            Deferred.fromCoroutine(upload.startNow(connection)),
+            UploadTooLarge)
+        self.assertTrue(connection.aborted, failure)
+        self.assertLessEqual(upload.bytesMoved, limit + INFLATE_CHUNK)
+        self.assertLessEqual(len(b"".join(writeFile.consumer.chunks)), limit)
