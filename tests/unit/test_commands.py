@@ -362,7 +362,8 @@ class RepresentationTests(SynchronousTestCase):
         self.assertEqual(parseOptsModeZ("Z"), DEFAULT_DEFLATE_LEVEL)
         # "12" and "89" are in "0123456789" too: one digit only.
         for text in ("", "S", "Z LEVEL", "Z LEVEL 10", "Z LEVEL 12",
-                     "Z LEVEL 89", "Z LEVEL -1", "Z LEVEL x", "Z BLOCKSIZE 1024", "Z ENGINE zlib",
+                     "Z LEVEL 89", "Z LEVEL -1", "Z LEVEL x",
+                     "Z BLOCKSIZE 1024", "Z ENGINE zlib",
                      "Z LEVEL 1 LEVEL 2", "Z LEVEL \u0663"):
             self.assertRaises(BadArgument, parseOptsModeZ, text)
 
