@@ -291,6 +291,28 @@ class DeflatedDownloadTests(SynchronousTestCase):
                          b"a\r\nb")
 
 
+class AsciiSentWholeTests(SynchronousTestCase):
+    """
+    L{Download.sentWhole} in C{TYPE A} and C{MODE S}, whose file's bytes
+    are counted as in C{MODE Z} (L{_HeldFile} and L{_Connection}).
+    """
+
+    def test_partlySent(self):
+        """
+        A download whose conversion made as many bytes as the file has,
+        of only part of the file, is not sent whole: the file's bytes
+        taken are compared with its size, not the bytes they made.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, False, None)
+        download.startNow(_Connection())
+        readFile.consumer.write(b"\n\n")
+        self.assertEqual(download.bytesMoved, 4)
+        self.assertFalse(download.sentWhole())
+        readFile.consumer.write(b"\n")
+        self.assertTrue(download.sentWhole())
+
+
 class _UploadConnection(Connection):
     """
     A Twisted data connection, as L{Upload.startNow} reads it, that
