@@ -137,6 +137,34 @@ def holdsAny(pid, inodes):
     return False
 
 
+def workerServing(pid, client):
+    """
+    @param pid: the process id of a C{--workers} server (its acceptor).
+    @param client: a socket connected to it (a control connection a
+        worker took).
+    @return: the id of the worker holding the server's end of it, or
+        C{None} when none does (yet).
+    """
+    port, serverPort = client.getsockname()[1], client.getpeername()[1]
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if (int(local.rsplit(":", 1)[1], 16) == serverPort
+                    and int(remote.rsplit(":", 1)[1], 16) == port):
+                inodes.add(inode)
+    for worker in childrenOf(pid):
+        if holdsAny(worker, inodes):
+            return worker
+    return None
+
+
 def defaultSignalsFirst(preexec=None):
     """
     @param preexec: called in the child before it runs Python, or C{None}.

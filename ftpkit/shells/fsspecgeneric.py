@@ -375,6 +375,29 @@ class Backend:
         """
         return inPlaceFilesOf(fs).hold(path)
 
+    def holdTemporary(self, fs, handle):
+        """
+        Mark the temporary file an upload writes, then moves into place,
+        as written, for the other processes sharing the store, until it is
+        closed (blocking); here, nothing: the store offers no lock, and
+        the uploads of this process alone are seen
+        (L{ftpkit.shells.fsspectemporaries}).
+
+        @param fs: the filesystem.
+        @param handle: the temporary file, open.
+        """
+
+    def writtenBelow(self, fs, directory):
+        """
+        Tell whether an upload of another process writes a temporary file
+        below a directory (L{holdTemporary}; blocking).
+
+        @param fs: the filesystem.
+        @param directory: the directory's path on C{fs}.
+        @return: C{False} here: the store cannot tell.
+        """
+        return False
+
     def namesWritten(self, fs, path, handle):
         """
         Tell whether a path still names the file an upload wrote in place,
