@@ -44,7 +44,6 @@ from ftpkit.shells.fsspecinplace import namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
 from ftpkit.shells.fsspecsftp import LinkAwareSFTPFileSystem
-from ftpkit.shells.fsspectemporaries import heldBelow, holdWritten
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memoryindex import indexStore, walk
 
@@ -209,6 +208,7 @@ class LocalBackend(_PosixBackend):
     createsAtomically = True
     resolvesLinks = True
     describesEntries = True
+    locksTemporaries = True
 
     def bind(self, fs, root):
         """
@@ -262,21 +262,6 @@ class LocalBackend(_PosixBackend):
         uploadlocks.holdInPlace(fd)
         dropPrivilege(fd, os.fstat(fd))
         return lambda: None
-
-    def holdTemporary(self, fs, handle):
-        """
-        See L{Backend.holdTemporary}: a C{flock} on the open file, which
-        every process serving the directory sees
-        (L{ftpkit.shells.fsspectemporaries.holdWritten}).
-        """
-        holdWritten(handle.fileno())
-
-    def writtenBelow(self, fs, directory):
-        """
-        See L{Backend.writtenBelow}: a temporary file held anywhere in the
-        tree (L{ftpkit.shells.fsspectemporaries.heldBelow}).
-        """
-        return heldBelow(directory)
 
     def namesWritten(self, fs, path, handle):
         """

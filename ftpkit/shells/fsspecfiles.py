@@ -373,8 +373,8 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         @param target: the path the upload replaces or makes.
         @param move: moves it into place, called (blocking) as
             C{move(temporary, target)}; C{fs.mv} when omitted.
-        @param hold: called (blocking) with the open temporary file, to
-            mark it as written for other processes
+        @param hold: called (blocking) with C{fs} and the open temporary
+            file, to mark it as written for other processes
             (L{ftpkit.shells.fsspecgeneric.Backend.holdTemporary}), or
             C{None}.
         """
@@ -385,7 +385,7 @@ class RenameIntoPlaceWriter(_SequentialWriter):
             handle = fs.open(temporary, "wb")
             try:
                 if hold is not None:
-                    hold(handle)
+                    hold(fs, handle)
             except BaseException:
                 handle.close()
                 raise

@@ -387,20 +387,11 @@ class FsspecShell(PooledCalls):
             writer = RenameIntoPlaceWriter(
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.rename(
-                    self.fs, source, name, False), self._holdTemporary)
+                    self.fs, source, name, False), self.backend.holdTemporary)
         else:
             writer = CommitOnCloseWriter(self.fs.open(
                 target, "wb", autocommit=False, **self.backend.writeOptions))
         return FsspecWriteFile(self.call, writer)
-
-    def _holdTemporary(self, handle):
-        """
-        Mark an upload's open temporary file as written, for other
-        processes sharing the store (blocking).
-
-        @param handle: the open file.
-        """
-        self.backend.holdTemporary(self.fs, handle)
 
     def _openForCreating(self, path):
         target = self._entryPath(path, self._requireDirectory(path[:-1]))
@@ -416,7 +407,7 @@ class FsspecShell(PooledCalls):
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.moveNew(self.fs, source,
                                                           name),
-                self._holdTemporary),
+                self.backend.holdTemporary),
                 ended=lambda: RESERVED.release(reserved))
         except BaseException:
             RESERVED.release(reserved)

@@ -13,14 +13,13 @@ Uploads in other processes sharing a store (the workers of
 C{--workers}) are not in L{TEMPORARIES}: on C{file://} each holds a
 C{flock} on its temporary file while it writes it (L{holdWritten}), and
 the rename of a directory looks for a held one below it
-(L{heldBelow}), as the disk realm's start-up sweep tells a running
-upload's file (L{ftpkit.shells.uploadlocks}); a temporary file nobody
+(L{ftpkit.shells.uploadlocks.heldBelow}), as the disk realm's rename
+does (L{ftpkit.shells.uploadlocks}); a temporary file nobody
 holds (its process died) does not keep the directory from being renamed.
 Other stores offer no such lock.
 """
 
 import fcntl
-import os
 import threading
 from contextlib import contextmanager
 
@@ -90,8 +89,8 @@ TEMPORARIES = Temporaries()
 def holdWritten(fd):
     """
     Mark a temporary file on the local disk as written until its open
-    file is closed (blocking: a L{heldBelow} looking at it holds it for a
-    moment).
+    file is closed (blocking: a L{ftpkit.shells.uploadlocks.heldBelow}
+    looking at it holds it for a moment).
 
     @param fd: the descriptor of the temporary file, open.
     """
@@ -101,49 +100,6 @@ def holdWritten(fd):
         # No locks on this file system: its uploads are seen in their
         # process alone.
         pass
-
-
-_LOOK_FLAGS = (os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-               | getattr(os, "O_CLOEXEC", 0))
-"""How L{heldBelow} opens a temporary file: read-only (a shared lock, on
-NFS too), no link followed, no wait for a FIFO's other end."""
-
-
-def _held(path):
-    """
-    @param path: a temporary file's path on the local disk.
-    @return: whether an upload, in any process, holds it (L{holdWritten}).
-    """
-    try:
-        fd = os.open(path, _LOOK_FLAGS)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return False
-
-
-def heldBelow(directory):
-    """
-    Tell whether an upload, in any process, writes a temporary file
-    anywhere below a directory on the local disk (blocking: the tree is
-    walked, no link followed).
-
-    @param directory: the directory's path, every link in it resolved.
-    @return: whether one is held (L{holdWritten}).
-    """
-    for where, _, names in os.walk(directory):
-        for name in names:
-            if (name.startswith(TEMPORARY_PREFIX)
-                    and _held(os.path.join(where, name))):
-                return True
-    return False
 
 
 def renameUnwritten(backend, fs, source, target, isDirectory):

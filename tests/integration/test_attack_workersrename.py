@@ -37,20 +37,27 @@ class WorkersRenamedMixin:
     """
 
     timeout = 120
+    workers = 2
 
     def setUp(self):
         self.root = scratchDirectory(self)
         self.server = ServerProcess(self, [
-            "--auth", "memory:alice:secret", "--workers", "2",
+            "--auth", "memory:alice:secret", "--workers", str(self.workers),
             *self.realmOptions()])
-        self.server.waitForLog(READY, 2)
+        if self.workers == 1:
+            self.server.waitForGreeting()
+        else:
+            self.server.waitForLog(READY, self.workers)
 
     def sessions(self):
         """
         @return: two logged-in ftplib clients, each served by another
-            worker (more sessions are opened until one is).
+            worker (more sessions are opened until one is) where there
+            are two.
         """
         one = ftplibLogin(self, self.server.port, binary=True)
+        if self.workers == 1:
+            return one, ftplibLogin(self, self.server.port, binary=True)
         first = self.workerOf(one)
         for _ in range(8):
             other = ftplibLogin(self, self.server.port, binary=True)
@@ -183,3 +190,39 @@ class DiskWorkersRenamedTests(WorkersRenamedMixin, unittest.TestCase):
         self.assertEqual(during, ["550"])
         self.assertEqual(ended, "226")
         self.assertEqual(other.size("d/x"), SIZE)
+
+    def test_renameCarriesNewUpload(self):
+        """
+        The rename of the directory of a new file's upload goes ahead, and
+        the upload lands in the renamed directory, whole.
+        """
+        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"])
+        self.assertEqual(during, ["350", "250"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_renameRefusedReplacing(self):
+        """
+        The rename of the directory of an upload that replaces a file
+        (into a temporary file, moved onto it by its path) gets C{450}
+        while the upload runs, and C{250} once it ended; the upload is
+        complete, and no temporary file is left. It got C{250}, the
+        upload C{550}, its file left in the renamed directory.
+        """
+        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
+                                              replacing=True)
+        self.assertEqual(during, ["350", "450"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
+        self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
+        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(self.leftovers(), [])
+
+
+class DiskOneProcessRenamedTests(DiskWorkersRenamedTests):
+    """
+    The same in one process.
+    """
+
+    workers = 1
