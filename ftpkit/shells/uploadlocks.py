@@ -261,29 +261,18 @@ def heldAlone(path):
         os.close(fd)
 
 
-_LOOK_FLAGS = (os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-               | getattr(os, "O_CLOEXEC", 0))
-"""How L{heldBelow} opens a temporary file: read-only (a shared lock, on
-NFS too), no link followed, no wait for a FIFO's other end."""
-
-
 def _held(path):
     """
     @param path: a temporary file's path.
     @return: whether an open file, in any process, holds an exclusive
-        lock on it (a shared one is taken for a moment to tell).
+        lock on it (a shared one is taken for a moment to tell:
+        L{holdTarget}).
     """
     try:
-        fd = os.open(path, _LOOK_FLAGS)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
+        fd = holdTarget(path)
+    except FileBusy:
         return True
-    except OSError:
-        return False
-    finally:
+    if fd is not None:
         os.close(fd)
     return False
 

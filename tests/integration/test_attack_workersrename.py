@@ -100,6 +100,23 @@ class WorkersRenamedMixin:
         data.close()
         return during, replyCode(one.voidresp), other
 
+    def assertRenameWaits(self, replacing=False):
+        """
+        The rename of the directory gets C{450} while the upload runs
+        (L{meanwhile}), and C{250} once it ended; the upload is complete,
+        and no temporary file is left.
+
+        @param replacing: as for L{meanwhile}.
+        """
+        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
+                                              replacing)
+        self.assertEqual(during, ["350", "450"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
+        self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
+        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(self.leftovers(), [])
+
     def leftovers(self):
         """
         @return: the names of temporary upload files under the root.
@@ -128,13 +145,7 @@ class FsspecWorkersRenamedTests(WorkersRenamedMixin, unittest.TestCase):
         C{250} once it ended; the upload is complete, and no temporary
         file is left. It got C{250}, the upload C{550}.
         """
-        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"])
-        self.assertEqual(during, ["350", "450"])
-        self.assertEqual(ended, "226")
-        self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
-        self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
-        self.assertEqual(other.size("e/x"), SIZE)
-        self.assertEqual(self.leftovers(), [])
+        self.assertRenameWaits()
 
     def test_removeRefused(self):
         """
@@ -210,14 +221,7 @@ class DiskWorkersRenamedTests(WorkersRenamedMixin, unittest.TestCase):
         complete, and no temporary file is left. It got C{250}, the
         upload C{550}, its file left in the renamed directory.
         """
-        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
-                                              replacing=True)
-        self.assertEqual(during, ["350", "450"])
-        self.assertEqual(ended, "226")
-        self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
-        self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
-        self.assertEqual(other.size("e/x"), SIZE)
-        self.assertEqual(self.leftovers(), [])
+        self.assertRenameWaits(replacing=True)
 
 
 class DiskOneProcessRenamedTests(DiskWorkersRenamedTests):
