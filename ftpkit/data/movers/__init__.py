@@ -439,10 +439,15 @@ class Upload(Mover):
             if self._pipe is not None:
                 await self._pipe.whenDrained()
             if self._inflater is not None:
-                await self._inflater.whenEnded()
-            control = self._control
-            if control is not None and control.inputPending():
-                await control.whenInputRead()
+                try:
+                    await self._inflater.whenEnded()
+                except TransferAborted:
+                    # The connection ended in order, its stream not: a
+                    # cut upload, whose ABOR may be in the session's
+                    # input, and wins as in MODE S.
+                    await self._inputRead()
+                    raise
+            await self._inputRead()
             if self._aborted:
                 raise TransferAborted()
         except TransferAborted:
@@ -468,6 +473,15 @@ class Upload(Mover):
         if refusal is not None:
             raise refusal
         return self.bytesMoved
+
+    async def _inputRead(self):
+        """
+        Wait for the session to run the input its control connection
+        holds, if any (an C{ABOR} there calls L{abort}).
+        """
+        control = self._control
+        if control is not None and control.inputPending():
+            await control.whenInputRead()
 
     def abort(self):
         """
