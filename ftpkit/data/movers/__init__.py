@@ -38,8 +38,9 @@ from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
 
 TLS_BUFFER_SIZE = 1 << 20
-"""Encrypted bytes a TLS download may queue before its producer pauses:
-fewer pause/resume rounds than Twisted's 64 KiB default."""
+"""Encrypted bytes a TLS download through Python (any TYPE, C{MODE S} or
+C{Z}) may queue before its producer pauses: fewer pause/resume rounds
+than Twisted's 64 KiB default."""
 
 CORKED_SIZE = 256 << 10
 """
@@ -221,8 +222,8 @@ class Download(Mover):
             consumer = ASCIIConsumer(transport)
         else:
             consumer = TransportConsumer(transport)
-            if connection.isSecure:
-                connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
+        if connection.isSecure:
+            connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
         self._consumer = consumer
         if self._pacer is not None:
             pipe = self._pipe = PacedPipe(consumer, self._pacer,
