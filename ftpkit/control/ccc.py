@@ -4,14 +4,21 @@ the TCP connection goes on in clear.
 
 Twisted can start TLS on a transport but not stop it, so L{clearTLS}
 stands a L{TLSShutdown} in for the TLS layer (through the private names
-L{ftpkit.compat} keeps in one place): it sends the server's close_notify,
-waits for the client's, then hands the connection back to the FTP
+L{ftpkit.compat} keeps in one place): it waits for the client's
+close_notify and answers it, then hands the connection back to the FTP
 protocol unencrypted. Replies the protocol writes meanwhile are held and
 sent in clear afterwards.
 
-A client may also send no close_notify and go on in clear (curl's default
-C{--ftp-ssl-ccc-mode passive}): where a TLS record would start, a byte
-that starts none (L{TLSRecords}) is its next command, as ProFTPD tells.
+The server's own close_notify goes out in answer to the client's, or once
+the client has sent none for L{CLOSE_NOTIFY_WAIT}, never with the C{200}:
+lftp (C{ftp:ssl-use-ccc}) takes a close_notify that it reads together with
+the C{200} for the end of the connection ("Peer closed connection") and
+gives up. curl's default C{--ftp-ssl-ccc-mode passive} sends none and
+waits for the server's: it gets it after the wait, then goes on in clear:
+where a TLS record would start, a byte that starts none (L{TLSRecords})
+is its next command, as ProFTPD tells. A client that goes on in clear
+before the wait is over gets no close_notify at all (it would read one as
+garbage in a reply).
 """
 
 from OpenSSL import SSL
@@ -54,6 +61,13 @@ def canClearTLS(transport):
         C{AUTH TLS} on a Twisted whose private names ftpkit knows).
     """
     return tlsUnder(transport) is not None
+
+
+CLOSE_NOTIFY_WAIT = 0.5
+"""Seconds after C{CCC}'s C{200} that the server waits for the client's
+close_notify before it sends its own (see the module's docstring): clients
+that send one do so as soon as they read the C{200}; curl's passive mode,
+which sends none, waits for the server's."""
 
 
 TLS_CONTENT_TYPES = frozenset(range(20, 25))
@@ -107,10 +121,12 @@ class TLSShutdown:
         lost first.
     """
 
-    def __init__(self, transport, layer):
+    def __init__(self, transport, layer, clock):
         """
         @param transport: the TCP transport.
         @param layer: its TLS layer (see L{ftpkit.compat.tlsLayer}).
+        @param clock: the L{twisted.internet.interfaces.IReactorTime} that
+            times L{CLOSE_NOTIFY_WAIT}.
         """
         self.transport = transport
         self.connection = layer.getHandle()
@@ -118,11 +134,28 @@ class TLSShutdown:
         self.held = []
         self.done = defer.Deferred()
         self._records = TLSRecords()
+        self._clock = clock
+        self._wait = None
 
     def start(self):
         """
-        Send the server's close_notify.
+        Wait for the client's close_notify; send the server's after
+        L{CLOSE_NOTIFY_WAIT} if none came.
         """
+        self._wait = self._clock.callLater(CLOSE_NOTIFY_WAIT,
+                                           self._closeNotify)
+
+    def _stopWaiting(self):
+        if self._wait is not None:
+            if self._wait.active():
+                self._wait.cancel()
+            self._wait = None
+
+    def _closeNotify(self):
+        """
+        Send the server's close_notify (once: later calls send nothing).
+        """
+        self._stopWaiting()
         try:
             self.connection.shutdown()
         except SSL.Error:
@@ -154,9 +187,11 @@ class TLSShutdown:
             except SSL.WantReadError:
                 break
             except SSL.ZeroReturnError:
+                self._closeNotify()
                 self._cleared(clear)
                 return
             except SSL.Error:
+                self._stopWaiting()
                 self._flush()
                 FileDescriptor.loseConnection(self.transport)
                 return
@@ -166,17 +201,14 @@ class TLSShutdown:
 
     def _cleared(self, clear=None):
         """
-        The client ended TLS: answer its close_notify (if it sent one),
-        hand the connection back to the FTP protocol, send the held
-        replies, and give the protocol what the client sent in clear.
+        The client ended TLS (its close_notify answered, or its next
+        command sent in clear): hand the connection back to the FTP
+        protocol, send the held replies, and give the protocol what the
+        client sent in clear.
 
         @param clear: bytes that followed the TLS records, or C{None}.
         """
-        try:
-            self.connection.shutdown()
-        except SSL.Error:
-            pass
-        self._flush()
+        self._stopWaiting()
         compat.dropTLSLayer(self.transport, self.protocol)
         held, self.held = self.held, []
         for data in held:
@@ -231,22 +263,25 @@ class TLSShutdown:
 
         @param reason: a L{twisted.python.failure.Failure} saying why.
         """
+        self._stopWaiting()
         if not self.done.called:
             self.done.errback(ConnectionLost())
         self.protocol.connectionLost(reason)
 
 
-def clearTLS(transport):
+def clearTLS(transport, clock):
     """
     End the TLS session of a control connection (C{CCC}), keeping the TCP
     connection.
 
     @param transport: a transport for which L{canClearTLS} is true.
+    @param clock: the L{twisted.internet.interfaces.IReactorTime} that
+        times L{CLOSE_NOTIFY_WAIT}.
     @return: a Deferred firing once the connection is in clear.
     """
     transport, layer = tlsUnder(transport)
     compat.flushTLSWrites(layer)
-    shutdown = TLSShutdown(transport, layer)
+    shutdown = TLSShutdown(transport, layer, clock)
     transport.protocol = shutdown
     shutdown.start()
     return shutdown.done

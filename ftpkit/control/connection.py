@@ -43,6 +43,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.site import SiteCommands
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
@@ -75,6 +76,7 @@ class FTPProtocol(
     LoginCommands,
     HostCommands,
     SessionCommands,
+    SiteCommands,
     IdentityCommands,
     FileCommands,
     ChecksumCommands,

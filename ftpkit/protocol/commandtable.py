@@ -165,7 +165,8 @@ COMMANDS = _table(
     Command("LIST", "LIST [<sp> pathname]", "RFC 959", OPTIONAL),
     Command("NLST", "NLST [<sp> pathname]", "RFC 959", OPTIONAL),
     Command("SITE", "SITE <sp> CHMOD <sp> mode <sp> pathname | UTIME <sp> "
-            "YYYYMMDDhhmm[ss] <sp> pathname | HELP", "RFC 959", REQUIRED),
+            "YYYYMMDDhhmm[ss] <sp> pathname | MKDIR <sp> pathname | HELP",
+            "RFC 959", REQUIRED),
     Command("SYST", "SYST", "RFC 959", needsLogin=False),
     Command("STAT", "STAT [<sp> pathname]", "RFC 959", OPTIONAL,
             needsLogin=False, duringTransfer=True),
@@ -226,9 +227,17 @@ NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
 """The verbs that name a file to make, the only ones RFC 959 gives C{553}
 (file name not allowed); any other refusing a name answers C{550}."""
 
-SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "HELP": READ}
+SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "MKDIR": CREATE,
+               "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
 nothing: each of its commands is checked on its own)."""
+
+SITE_FEATURES = {"MKDIR": "SITE MKDIR"}
+"""The C{FEAT} line of each C{SITE} command that has one, listed where
+the session's user may use the command's access class
+(L{SITE_ACCESS}): ProFTPD's mod_site_misc lists C{SITE MKDIR}, and lftp
+sends it for C{mkdir -p} (one command for the whole path, each missing
+directory made) only where C{FEAT} lists it."""
 
 
 def lookup(verb):
@@ -385,6 +394,9 @@ MODE_Z = "MODE Z"
 """C{MODE}'s feature line (draft-preston-ftpext-deflate), listed only where
 the server offers C{MODE Z} (C{--mode-z}, L{featureLines})."""
 
+MODE_Z_OPTION = "--mode-z"
+"""The option that offers C{MODE Z}, as L{protocolTable} names it."""
+
 
 def syntaxOf(command, modeZ=False):
     """
@@ -456,11 +468,18 @@ def protocolTable():
         command = COMMANDS[verb]
         alias = "" if command.handlerVerb == verb else (
             " (alias of %s)" % command.handlerVerb)
+        syntax = "``%s``" % command.syntax
+        feature = "``%s``" % command.feature if command.feature else ""
+        if syntaxOf(command) != command.syntax:
+            # Offered in full only with --mode-z.
+            syntax = "``%s``; %s with ``%s``" % (
+                syntaxOf(command), syntax, MODE_Z_OPTION)
+            feature += " with ``%s``" % MODE_Z_OPTION
         rows.append((
             "``%s``%s" % (verb, alias),
-            "``%s``" % command.syntax,
+            syntax,
             command.rfc,
-            "``%s``" % command.feature if command.feature else "",
+            feature,
             "yes" if command.needsLogin else "no",
             command.access,
         ))

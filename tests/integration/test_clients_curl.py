@@ -95,7 +95,10 @@ class CurlOptionsTests(ClientServerMixin, unittest.TestCase):
         """
         A missing file: curl exits with 78 (C{RETR}'s C{550}); a missing
         directory: 9 (C{CWD}'s C{550}), and with C{--ftp-method nocwd} 25
-        (C{STOR}'s C{550}, shown); nothing is made.
+        (C{STOR}'s C{550}, shown); nothing is made. With
+        C{--ftp-create-dirs}, C{singlecwd}'s C{MKD missing/a/b} makes one
+        directory, so none here (9), and C{nocwd} sends no C{MKD} (25), as
+        vsftpd, ProFTPD and Pure-FTPd answer (docs/protocol.rst).
         """
         done = self.curl("{url}missing.bin", ok=False)
         self.assertEqual(done.returncode, 78, done.stderr)
@@ -106,6 +109,11 @@ class CurlOptionsTests(ClientServerMixin, unittest.TestCase):
                          "{url}missing/x.txt", ok=False)
         self.assertEqual(done.returncode, 25, done.stderr)
         self.assertIn(b"550", done.stderr)
+        for method, code in (("singlecwd", 9), ("nocwd", 25)):
+            done = self.curl("--ftp-create-dirs", "--ftp-method", method,
+                             "-T", source, "{url}missing/a/b/x.txt",
+                             ok=False)
+            self.assertEqual(done.returncode, code, (method, done.stderr))
         self.assertFalse(os.path.exists(os.path.join(self.root, "missing")))
 
 

@@ -18,6 +18,8 @@ process:
    C{ftp:rest-list}, C{ftp:use-site-idle}, C{ftp:use-telnet-iac no},
    C{ftp:strict-multiline}, C{ftp:prefer-epsv}) over implicit FTPS on
    C{::1};
+ - C{mkdir -p}, which sends one C{SITE MKDIR} for the whole path where
+   C{FEAT} lists it;
  - C{mirror --parallel --use-pget-n}: several files at once, each in
    segments (many C{REST} and C{RETR} of one file at once), in clear and
    under C{PROT P}, over a tree with an empty file, an empty directory,
@@ -131,6 +133,37 @@ class LftpTimesTests(ClientServerMixin, unittest.TestCase):
             self.assertEqual(treeState(os.path.join(self.root, name)),
                              expected, name)
             self.assertEqual(treeState(back), expected, name)
+
+
+class LftpMkdirTests(ClientServerMixin, unittest.TestCase):
+    """
+    lftp's C{mkdir -p}.
+    """
+
+    if LFTP is None:
+        skip = "lftp is not installed"
+
+    def test_parents(self):
+        """
+        C{mkdir -p} sends C{SITE MKDIR} (C{FEAT} lists it; it sent C{MKD}
+        for each directory of the path) and every missing directory is
+        made, below one that exists; a path that is a directory already
+        is no error.
+        """
+        os.mkdir(os.path.join(self.root, "a"))
+        self.serve()
+        log = os.path.join(self.local, "lftp.log")
+        self.lftp("debug -o '%s' 5; mkdir -p /a/b/c '/d e/f'; "
+                  "mkdir -p /a/b" % log)
+        with open(log, encoding="utf-8") as f:
+            sent = [line for line in f if "---> " in line]
+        self.assertEqual(
+            [line.split("---> ", 1)[1].rstrip("\r\n") for line in sent
+             if "MKD" in line],
+            ["SITE MKDIR a/b/c", "SITE MKDIR d e/f", "SITE MKDIR a/b"])
+        self.assertTrue(
+            os.path.isdir(os.path.join(self.root, "a", "b", "c"))
+            and os.path.isdir(os.path.join(self.root, "d e", "f")))
 
 
 class LftpSettingsTests(ClientServerMixin, unittest.TestCase):

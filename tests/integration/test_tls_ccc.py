@@ -4,7 +4,9 @@ C{FTP_TLS.ccc} ends TLS on the control connection) and curl (whose default
 C{--ftp-ssl-ccc-mode passive} sends no close_notify of its own); and
 C{PBSZ} and C{PROT} after C{CCC}, from both: refused (the protection level
 cannot change over a control connection in clear), with a reply that says
-so rather than asking for C{AUTH TLS} the client already sent.
+so rather than asking for C{AUTH TLS} the client already sent; and lftp
+(C{ftp:ssl-use-ccc}), which gave up on a close_notify read together with
+the C{200}.
 """
 
 import ftplib
@@ -15,6 +17,7 @@ import ssl
 from twisted.internet import reactor, utils
 from twisted.trial import unittest
 
+from tests.latelink import LateLink
 from tests.tlssupport import FTPSTestsMixin, clientContext, skipUnlessBinary
 
 
@@ -155,6 +158,42 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
             self.assertEqual(code, 0, (mode, err))
             with open(out, "rb") as f:
                 self.assertTrue(f.read() == self.payload, mode)
+
+    async def test_lftpCloseNotifyApart(self):
+        """
+        lftp (C{set ftp:ssl-use-ccc yes}) sends its close_notify once it
+        has read C{CCC}'s C{200}, then waits for the server's; a
+        close_notify it reads together with the C{200} (sent with it, as
+        the server did) it took for the end of the connection ("Peer
+        closed connection"), and gave up: 1 or 2 runs in 10 straight on
+        loopback, 7 in 10 through a relay in Python, and every run through
+        a link that delivers the server's bytes 50 ms late (L{LateLink}:
+        exit 1). The server now answers the client's
+        close_notify, and lftp lists, downloads and uploads in clear.
+        """
+        lftp = skipUnlessBinary("lftp")
+        self.serve(tlsAllowCCC=True)
+        link = LateLink(self, self.server.port)
+        local = os.path.join(self.certDir, "got.bin")
+        up = os.path.join(self.certDir, "up.bin")
+        with open(up, "wb") as f:
+            f.write(b"up" * 5000)
+        for run in range(3):
+            out, err, code = await utils.getProcessOutputAndValue(
+                lftp, ["-d", "-u", "alice,secret", "-e",
+                       "set cmd:fail-exit yes; set net:max-retries 1; "
+                       "set net:timeout 20; set ssl:verify-certificate no;"
+                       " set ftp:ssl-force yes; set ftp:ssl-use-ccc yes; "
+                       "cls -1; get -e big.bin -o %s; put %s -o up%d.bin;"
+                       " quit" % (local, up, run),
+                       "ftp://127.0.0.1:%d" % (link.port,)],
+                env=os.environ, reactor=reactor)
+            self.assertEqual(code, 0, err[-3000:])
+            self.assertIn(b"<--- 200 CCC OK", err)
+            self.assertIn(b"big.bin", out)
+            with open(local, "rb") as f:
+                self.assertTrue(f.read() == self.payload, run)
+            self.assertEqual(self.readFile("up%d.bin" % run), b"up" * 5000)
 
 
 def replyTo(ftp, line):

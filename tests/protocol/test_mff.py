@@ -206,10 +206,12 @@ class MFFTests(unittest.TestCase):
         C{MFMT} nor C{MFF} in C{FEAT}, nor C{SITE UTIME} and C{SITE
         CHMOD} in C{SITE HELP}: each gets C{550} whatever its argument,
         and rclone, seeing C{MFMT}, failed every anonymous upload on it.
+        (C{SITE MKDIR} is offered to one who may create.)
         """
-        for settings, login in (
-                ({"readOnly": True}, b""),
-                ({"anonymousWrite": True}, b"USER anonymous\r\nPASS a@b\r\n")):
+        for settings, login, site in (
+                ({"readOnly": True}, b"", b"HELP"),
+                ({"anonymousWrite": True}, b"USER anonymous\r\nPASS a@b\r\n",
+                 b"MKDIR <path>, HELP")):
             protocol, transport = loggedIn(self.shell, **settings)
             if login:
                 protocol.dataReceived(b"REIN\r\n" + login)
@@ -220,7 +222,8 @@ class MFFTests(unittest.TestCase):
             self.assertIn(b" MDTM", lines)
             self.assertEqual([line for line in lines if b" MF" in line], [],
                              settings)
-            self.assertEqual(siteHelp, b"214 SITE commands: HELP\r\n")
+            self.assertEqual(siteHelp, b"214 SITE commands: " + site
+                             + b"\r\n")
             self.assertEqual(mfmt[:4], b"550 ")
 
     def test_helpWithoutChange(self):
@@ -256,9 +259,10 @@ class MFFTests(unittest.TestCase):
         for settings, thePortal, mff, site in (
                 ({"readOnly": True}, None, [], b"HELP"),
                 ({}, anonymousOnly, [], b"HELP"),
-                ({"anonymousWrite": True}, anonymousOnly, [], b"HELP"),
+                ({"anonymousWrite": True}, anonymousOnly, [],
+                 b"MKDIR <path>, HELP"),
                 ({"siteChmod": False}, None, [b" MFF modify;", b" MFMT"],
-                 b"UTIME YYYYMMDDhhmm[ss] <path>, HELP")):
+                 b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP")):
             factory = makeFactory(MemoryReactorClock(), **settings)
             if thePortal is not None:
                 factory.portal = thePortal

@@ -23,6 +23,7 @@ from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
 from ftpkit.control.handlers.session import SessionCommands
+from ftpkit.control.handlers.site import SiteCommands
 from ftpkit.control.handlers.transferring import Transferring
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
@@ -32,7 +33,8 @@ from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-HANDLERS = [LoginCommands, HostCommands, SessionCommands, IdentityCommands,
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, SiteCommands,
+            IdentityCommands,
             FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,
             Transferring, TransferCommands, UniqueUploadCommands,

@@ -141,7 +141,7 @@ class SiteUtimeTests(unittest.TestCase):
         [helped, chmod] = repliesTo(self.protocol, self.transport,
                                     b"SITE HELP", b"SITE CHMOD 644 f.txt")
         self.assertEqual(helped, b"214 SITE commands: "
-                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
         self.assertEqual(chmod[:4], b"502 ")
 
     def test_helpSite(self):
@@ -153,7 +153,7 @@ class SiteUtimeTests(unittest.TestCase):
         command}); of a C{SITE} command not offered, the list.
         """
         listed = (b"214 SITE commands: "
-                  b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+                  b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
         syntax = b"214 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>\r\n"
         self.assertEqual(
             repliesTo(self.protocol, self.transport, b"HELP SITE",
@@ -238,14 +238,14 @@ class DiskTests(unittest.TestCase):
         protocol, transport = loggedIn(self.shell)
         [helped] = repliesTo(protocol, transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: CHMOD <mode> <path>, "
-                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
         self.assertEqual(
             repliesTo(protocol, transport, b"HELP SITE CHMOD"),
             [b"214 Syntax: SITE CHMOD <mode> <path>\r\n"])
         protocol, transport = loggedIn(self.shell, siteChmod=False)
         [helped] = repliesTo(protocol, transport, b"SITE HELP")
         self.assertEqual(helped, b"214 SITE commands: "
-                         b"UTIME YYYYMMDDhhmm[ss] <path>, HELP\r\n")
+                         b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
 
     def test_oneTime(self):
         """

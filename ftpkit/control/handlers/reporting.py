@@ -36,10 +36,13 @@ def pathArgument(verb, argument):
     if command is None or "pathname" not in command.syntax:
         return None
     if verb == "SITE":
-        words = argument.split(None, 2)
-        if len(words) < 3 or words[0].upper() != "CHMOD":
+        name, _, rest = argument.lstrip(" ").partition(" ")
+        if name.upper() == "MKDIR":
+            return rest or None
+        words = rest.split(None, 1)
+        if name.upper() != "CHMOD" or len(words) < 2:
             return None
-        return words[2]
+        return words[1]
     if verb in ("MFMT", "MFF"):
         return argument.partition(" ")[2]
     if verb in ("LIST", "NLST", "STAT"):
@@ -249,7 +252,7 @@ class SessionReporting:
         if path is None:
             return False
         if verb == "SITE":
-            verb = "SITE CHMOD"
+            verb = "SITE " + argument.split(None, 1)[0].upper()
         self.publish(events.REFUSAL, command=verb, path=path, code=code,
                      reason=reason)
         return True

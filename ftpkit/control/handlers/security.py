@@ -398,7 +398,7 @@ class SecurityCommands:
         self.reply(200, "CCC OK: the control connection continues in clear")
         self.discardPipelined()
         try:
-            await clearTLS(self.transport)
+            await clearTLS(self.transport, self.reactor)
         except ConnectionLost:
             # The client went away before TLS ended: nobody to answer.
             return None

@@ -1,7 +1,7 @@
 """
 Commands about the session itself: NOOP HELP FEAT OPTS STAT TYPE MODE
-STRU ALLO SITE (SYST CLNT CSID LANG are
-L{ftpkit.control.handlers.identity}'s).
+STRU ALLO (SYST CLNT CSID LANG are L{ftpkit.control.handlers.identity}'s,
+SITE L{ftpkit.control.handlers.site}'s).
 """
 
 import time
@@ -37,7 +37,6 @@ from ftpkit.protocol.commands import (
     parseSTRU,
     parseTYPE,
 )
-from ftpkit.protocol.timevals import parseSiteUtimes
 from ftpkit.shells.listings import readFormatted, readListing
 
 STAT_LIST_LIMIT = 2000
@@ -208,6 +207,7 @@ class SessionCommands:
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
             hashFeature=hashFeature, unsupported=unsupported,
             modeZ=self.config.modeZ, **self._offerSettings())
+        lines = sorted(lines + self.siteFeatures())
         if len(settable) == 2:
             return lines
         mff = factchanges.featureLine(settable)
@@ -556,78 +556,3 @@ class SessionCommands:
         """
         parseALLO(argument)
         return (202, "No storage allocation necessary")
-
-    async def ftp_SITE(self, argument):
-        """
-        SITE CHMOD, SITE UTIME and SITE HELP. The path ends where the line
-        does, as every other command's: a name may end in blanks, and
-        begin with them (SITE UTIME's second form starts with its path).
-        """
-        command, _, rest = argument.lstrip(" ").partition(" ")
-        command = command.upper()
-        if command == "HELP":
-            return self._siteHelp(rest)
-        if command == "CHMOD":
-            if not self.session.access.siteChmod:
-                return (502, "SITE CHMOD is turned off")
-            return await self._siteChmod(rest.lstrip(" "))
-        if command == "UTIME":
-            return await self._siteUtime(rest)
-        return (500, "Unknown SITE command")
-
-    def _siteHelp(self, argument):
-        """
-        The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
-        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
-        where modes can be set: not under C{--no-site-chmod}, nor on a
-        shell without chmod, where it gets C{502}; C{UTIME} where times
-        can); or the syntax of the one named, if offered.
-
-        @param argument: what follows C{HELP}: a C{SITE} command, or none.
-        @return: the C{214} reply.
-        """
-        settable = self.settableFacts()
-        offered = {name: text for fact, name, text in [
-            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
-            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
-            if fact in settable}
-        offered["HELP"] = "HELP"
-        named = offered.get(argument.strip().upper())
-        if named is not None and named != "HELP":
-            return (214, "Syntax: SITE " + named)
-        return (214, "SITE commands: " + ", ".join(offered.values()))
-
-    async def _siteUtime(self, argument):
-        """
-        Set a file's modification time as C{MFMT} does (the same check of
-        C{SITE_ACCESS}, the same shell method), in either form of
-        ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
-        an access time sets it too, where the shell can
-        (L{ftpkit.interfaces.IFTPShellTimes}).
-        """
-        accessed, when, pathText = parseSiteUtimes(argument)
-        if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
-            return (550, "Permission denied")
-        path, _ = await self.changeModificationTime(pathText, when, accessed)
-        self.reportChange("SITE UTIME", path)
-        return (200, "SITE UTIME command successful")
-
-    async def _siteChmod(self, argument):
-        modeText, _, pathText = argument.partition(" ")
-        if (not pathText or not modeText
-                or any(c not in "01234567" for c in modeText)
-                or int(modeText, 8) > 0o777):
-            return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
-        session = self.session
-        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
-            return (550, "Permission denied")
-        if not IFTPShellChmod.providedBy(session.shell):
-            return (502, "SITE CHMOD not available here")
-        path = await self.resolveEntry(pathText)
-        if not path:
-            # The root is every user's (and anonymous's): one user's
-            # SITE CHMOD 000 / would lock them all out of it.
-            return (550, "The root's permissions cannot be changed")
-        await session.shell.setPermissions(path, int(modeText, 8))
-        self.reportChange("SITE CHMOD", path)
-        return (200, "SITE CHMOD command successful")

@@ -1,0 +1,141 @@
+"""
+The C{SITE} commands: C{CHMOD}, C{UTIME} (ProFTPD's mod_site_misc, both
+forms), C{MKDIR} (mod_site_misc's too: lftp's C{mkdir -p}) and C{HELP};
+each checked against its access class in
+L{ftpkit.protocol.commandtable.SITE_ACCESS} before it acts.
+"""
+
+from ftpkit.errors import NoSuchFile, NotDirectory
+from ftpkit.interfaces import IFTPShellChmod
+from ftpkit.protocol import commandtable, factchanges
+from ftpkit.protocol.timevals import parseSiteUtimes
+
+
+class SiteCommands:
+    """
+    C{SITE} and its commands, and the C{FEAT} lines of those that have
+    one.
+    """
+
+    sessionFields = frozenset(["access", "shell"])
+
+    def siteFeatures(self):
+        """
+        @return: the C{FEAT} lines of the C{SITE} commands this session's
+            user may use (L{commandtable.SITE_FEATURES}): none to one who
+            may not make anything (anonymous without
+            C{--anonymous-write}, C{--read-only}).
+        """
+        access = self.knownAccess()
+        return [feature
+                for name, feature in commandtable.SITE_FEATURES.items()
+                if access.allows(commandtable.SITE_ACCESS[name])]
+
+    async def ftp_SITE(self, argument):
+        """
+        SITE CHMOD, SITE UTIME, SITE MKDIR and SITE HELP. The path ends
+        where the line does, as every other command's: a name may end in
+        blanks, and begin with them (SITE UTIME's second form starts with
+        its path).
+        """
+        command, _, rest = argument.lstrip(" ").partition(" ")
+        command = command.upper()
+        if command == "HELP":
+            return self._siteHelp(rest)
+        if command == "CHMOD":
+            if not self.session.access.siteChmod:
+                return (502, "SITE CHMOD is turned off")
+            return await self._siteChmod(rest.lstrip(" "))
+        if command == "UTIME":
+            return await self._siteUtime(rest)
+        if command == "MKDIR":
+            return await self._siteMkdir(rest)
+        return (500, "Unknown SITE command")
+
+    def _siteHelp(self, argument):
+        """
+        The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
+        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
+        where modes can be set: not under C{--no-site-chmod}, nor on a
+        shell without chmod, where it gets C{502}; C{UTIME} where times
+        can), and C{MKDIR} where the user may make directories; or the
+        syntax of the one named, if offered.
+
+        @param argument: what follows C{HELP}: a C{SITE} command, or none.
+        @return: the C{214} reply.
+        """
+        settable = self.settableFacts()
+        offered = {name: text for fact, name, text in [
+            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
+            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
+            if fact in settable}
+        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
+            offered["MKDIR"] = "MKDIR <path>"
+        offered["HELP"] = "HELP"
+        named = offered.get(argument.strip().upper())
+        if named is not None and named != "HELP":
+            return (214, "Syntax: SITE " + named)
+        return (214, "SITE commands: " + ", ".join(offered.values()))
+
+    async def _siteUtime(self, argument):
+        """
+        Set a file's modification time as C{MFMT} does (the same check of
+        C{SITE_ACCESS}, the same shell method), in either form of
+        ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
+        an access time sets it too, where the shell can
+        (L{ftpkit.interfaces.IFTPShellTimes}).
+        """
+        accessed, when, pathText = parseSiteUtimes(argument)
+        if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
+            return (550, "Permission denied")
+        path, _ = await self.changeModificationTime(pathText, when, accessed)
+        self.reportChange("SITE UTIME", path)
+        return (200, "SITE UTIME command successful")
+
+    async def _siteMkdir(self, argument):
+        """
+        Make a directory and every missing directory above it, as
+        ProFTPD's mod_site_misc does (lftp's C{mkdir -p} sends it where
+        C{FEAT} lists C{SITE MKDIR}): C{200} once the whole path is a
+        directory, made now or before; C{550} where some part of it is
+        a file (what was made before it stays, as with C{mkdir -p}).
+        Each directory made is checked, made and reported as C{MKD}
+        makes one.
+        """
+        if not argument:
+            return (501, "Syntax: SITE MKDIR <path>")
+        path = self.resolve(argument)
+        if not self.session.access.allows(commandtable.SITE_ACCESS["MKDIR"]):
+            return (550, "Permission denied")
+        shell = self.session.shell
+        for depth in range(1, len(path) + 1):
+            step = path[:depth]
+            try:
+                info = await shell.stat(step)
+            except NoSuchFile:
+                await shell.makeDirectory(step)
+                self.reportChange("MKD", step)
+                continue
+            if not info.isDirectory:
+                raise NotDirectory()
+        return (200, "SITE MKDIR command successful")
+
+    async def _siteChmod(self, argument):
+        modeText, _, pathText = argument.partition(" ")
+        if (not pathText or not modeText
+                or any(c not in "01234567" for c in modeText)
+                or int(modeText, 8) > 0o777):
+            return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
+        session = self.session
+        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
+            return (550, "Permission denied")
+        if not IFTPShellChmod.providedBy(session.shell):
+            return (502, "SITE CHMOD not available here")
+        path = await self.resolveEntry(pathText)
+        if not path:
+            # The root is every user's (and anonymous's): one user's
+            # SITE CHMOD 000 / would lock them all out of it.
+            return (550, "The root's permissions cannot be changed")
+        await session.shell.setPermissions(path, int(modeText, 8))
+        self.reportChange("SITE CHMOD", path)
+        return (200, "SITE CHMOD command successful")

@@ -1,0 +1,163 @@
+"""
+C{SITE MKDIR} (ProFTPD's mod_site_misc; lftp's C{mkdir -p}) on
+L{StringTransport}: every missing directory of the path made, the
+refusals, and C{FEAT} and C{SITE HELP} offering it where the user may
+make directories.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.control.handlers.reporting import pathArgument
+from ftpkit.errors import NoSuchFile
+from ftpkit.ops import events
+from ftpkit.shells.memory import MemoryShell
+from tests.memorysessions import loggedIn, repliesTo
+
+OK = b"200 SITE MKDIR command successful\r\n"
+
+
+class SiteMkdirTests(unittest.TestCase):
+    """
+    C{SITE MKDIR} on a L{MemoryShell} of C{/a/f.txt}.
+    """
+
+    def setUp(self):
+        self.shell = MemoryShell({"/a/f.txt": b"x"})
+        self.protocol, self.transport = loggedIn(self.shell)
+
+    def isDirectory(self, *path):
+        found = []
+        self.shell.stat(path).addCallbacks(
+            lambda info: found.append(info.isDirectory),
+            lambda failure: found.append(False))
+        return found[0]
+
+    def test_parents(self):
+        """
+        Every missing directory of the path is made, below one that
+        exists, and relative to the current directory; C{200}.
+        """
+        replies = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR /a/b/c d", b"CWD /a",
+                            b"site mkdir e/f")
+        self.assertEqual((replies[0], replies[2]), (OK, OK))
+        self.assertTrue(all([self.isDirectory("a", "b", "c d"),
+                             self.isDirectory("a", "e", "f")]))
+
+    def test_exists(self):
+        """
+        A path that is a directory already is no error, as with C{mkdir
+        -p}; nor is the root.
+        """
+        replies = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR a", b"SITE MKDIR /")
+        self.assertEqual(replies, [OK, OK])
+
+    def test_fileOnThePath(self):
+        """
+        A file where a directory should be: C{550}, and nothing made
+        below it.
+        """
+        [reply] = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR a/f.txt/g")
+        self.assertTrue(reply.startswith(b"550 "), reply)
+        self.assertFalse(self.isDirectory("a", "f.txt", "g"))
+
+    def test_noPath(self):
+        """
+        No path: C{501} with the syntax (it was C{500 Unknown SITE
+        command}).
+        """
+        replies = repliesTo(self.protocol, self.transport, b"SITE MKDIR",
+                            b"SITE MKDIR ")
+        self.assertEqual(replies, [b"501 Syntax: SITE MKDIR <path>\r\n"] * 2)
+
+    def test_badName(self):
+        """
+        A name no file can have gets a clear refusal, not a traceback.
+        """
+        [reply] = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR a/x\x00y")
+        self.assertTrue(reply[:3] in (b"550", b"553"), reply)
+
+    def test_events(self):
+        """
+        Each directory made is one C{MKD} change, as if C{MKD} had made
+        it; nothing is reported for what was there.
+        """
+        published = []
+        self.protocol.factory.events.subscribe(published.append,
+                                               [events.CHANGE])
+        repliesTo(self.protocol, self.transport, b"SITE MKDIR a/b/c")
+        self.assertEqual([(event.command, event.path) for event in published],
+                         [("MKD", "/a/b"), ("MKD", "/a/b/c")])
+
+    def test_offered(self):
+        """
+        C{FEAT} lists C{SITE MKDIR} and C{SITE HELP} names it, with its
+        syntax.
+        """
+        feat, help, one = repliesTo(self.protocol, self.transport, b"FEAT",
+                                    b"SITE HELP", b"SITE HELP MKDIR")
+        self.assertIn(b"\r\n SITE MKDIR\r\n", feat)
+        self.assertIn(b"MKDIR <path>", help)
+        self.assertEqual(one, b"214 Syntax: SITE MKDIR <path>\r\n")
+
+
+class ReadOnlyTests(unittest.TestCase):
+    """
+    A user who may not make directories is refused C{SITE MKDIR}, and
+    not offered it.
+    """
+
+    def check(self, protocol, transport, shell):
+        mkdir, feat, help = repliesTo(protocol, transport,
+                                      b"SITE MKDIR b/c", b"FEAT",
+                                      b"SITE HELP")
+        self.assertTrue(mkdir.startswith(b"550 "), mkdir)
+        self.assertNotIn(b"SITE MKDIR", feat)
+        self.assertNotIn(b"MKDIR", help)
+        self.failureResultOf(shell.stat(("b",)), NoSuchFile)
+        self.assertEqual([(event.command, event.path, event.code)
+                          for event in self.refused],
+                         [("SITE MKDIR", "/b/c", 550)])
+
+    def watch(self, protocol):
+        self.refused = []
+        protocol.factory.events.subscribe(self.refused.append,
+                                          [events.REFUSAL])
+
+    def test_readOnly(self):
+        """
+        Under C{--read-only}.
+        """
+        shell = MemoryShell({})
+        protocol, transport = loggedIn(shell, readOnly=True)
+        self.watch(protocol)
+        self.check(protocol, transport, shell)
+
+    def test_anonymous(self):
+        """
+        An anonymous user, without C{--anonymous-write}.
+        """
+        shell = MemoryShell({})
+        protocol, transport = loggedIn(shell)
+        repliesTo(protocol, transport, b"REIN", b"USER anonymous",
+                  b"PASS a@b")
+        self.watch(protocol)
+        self.check(protocol, transport, shell)
+
+
+class PathArgumentTests(unittest.TestCase):
+    """
+    L{pathArgument} finds the path of C{SITE MKDIR}, which events and
+    refusals report.
+    """
+
+    def test_path(self):
+        self.assertEqual(
+            [pathArgument("SITE", "MKDIR a b"),
+             pathArgument("SITE", "mkdir  lead"),
+             pathArgument("SITE", "MKDIR"),
+             pathArgument("SITE", "CHMOD 644 x y")],
+            ["a b", " lead", None, "x y"])
