@@ -108,11 +108,20 @@ class Listeners(service.MultiService):
         service.Service.stopService(self)
         return stopInOrder(self)
 
+    _listened = False
+
     def startService(self):
         """
         Start the children, or end the process saying why the workers
-        of C{--workers} cannot start (L{WorkersCannotStart}).
+        of C{--workers} cannot start (L{WorkersCannotStart}). Where
+        nothing called L{privilegedStartService} first (C{python -m
+        twisted ftpkit}: C{twist} starts services without it), call it
+        now, so that an address it cannot listen on ends the process in
+        the same one line: each child listened from its own
+        C{startService}, and the failure was C{twist}'s traceback.
         """
+        if not self._listened:
+            self.privilegedStartService()
         try:
             service.MultiService.startService(self)
         except WorkersCannotStart as e:
@@ -126,6 +135,7 @@ class Listeners(service.MultiService):
         as C{--metrics tcp:9102}, when it has one: L{cannotListen}).
         """
         service.Service.privilegedStartService(self)
+        self._listened = True
         for child in self:
             try:
                 child.privilegedStartService()
