@@ -301,30 +301,10 @@ class ListeningAnnouncement(service.Service):
         """
         self._ports.append(port)
 
-    _announced = False
-
     def privilegedStartService(self):
         """
         Every endpoint listens: log the ports.
         """
         service.Service.privilegedStartService(self)
-        self._announce()
-
-    def startService(self):
-        """
-        Log the ports, where nothing called L{privilegedStartService}
-        first (C{python -m twisted ftpkit}: C{twist} starts services
-        without it, and one process logged no line there).
-        """
-        service.Service.startService(self)
-        self._announce()
-
-    def _announce(self):
-        """
-        Log the ports, once.
-        """
-        if self._announced:
-            return
-        self._announced = True
         for port in self._ports:
             logPortListening(port)
