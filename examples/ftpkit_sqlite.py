@@ -4,10 +4,12 @@ An example storage backend for ftpkit: a file tree in one SQLite database.
 Each file and directory is a row of C{files}, keyed by its path (C{"a/b"};
 the root is C{""}); a directory's C{data} is C{NULL}. An upload collects
 its chunks in a temporary table and its C{close} writes the file in one
-statement, so readers see the old file until then. All database work runs
-in one thread of a L{BlockingPool}: the reactor never waits for the disk.
+statement, so readers see the old file until then (and until then the
+directory it goes to is neither removed nor renamed). All database work
+runs in one thread of a L{BlockingPool}: the reactor never waits for the disk.
 """
 
+import collections
 import functools
 import itertools
 import sqlite3
@@ -71,6 +73,8 @@ class SQLiteShell:
         self.pool = BlockingPool("ftpkit-sqlite", size=1)
         self._db = None
         self._uploads = itertools.count()
+        # The paths of the open uploads: their directories must stay.
+        self._writing = collections.Counter()
 
     def _sql(self, query, *args):
         if self._db is None:
@@ -85,6 +89,9 @@ class SQLiteShell:
         if need == "dir" and row[1] is not None:
             raise errors.NotDirectory()
         return row
+
+    def _uploadBelow(self, path):
+        return any(key.startswith(_key(path) + "/") for key in self._writing)
 
     @_inPool
     def stat(self, path):
@@ -110,7 +117,8 @@ class SQLiteShell:
         if not path:
             raise errors.PermissionDenied()
         self._row(path, "dir")
-        if self._sql("SELECT 1 FROM files WHERE parent = ?", _key(path)).fetchone():
+        if (self._uploadBelow(path) or self._sql(
+                "SELECT 1 FROM files WHERE parent = ?", _key(path)).fetchone()):
             raise errors.DirectoryNotEmpty()
         with self._db:
             self._sql("DELETE FROM files WHERE path = ?", _key(path))
@@ -137,6 +145,9 @@ class SQLiteShell:
             raise errors.AlreadyExists()
         if target is not None and source[1] is None:
             raise errors.NotDirectory()
+        if self._uploadBelow(fromPath):
+            # Its upload would not find its directory when it is stored.
+            raise errors.FileBusy("An upload into the directory is in progress")
         old, new, cut = _key(fromPath), _key(toPath), len(_key(fromPath)) + 1
         with self._db:
             self._sql("DELETE FROM files WHERE path = ?", new)
@@ -174,6 +185,7 @@ class SQLiteShell:
             self._write(upload, -1, (data or b"").ljust(start, b"\0"))
         else:
             start = offset
+        self._writing[_key(path)] += 1
         return SQLiteWriteFile(self, path, upload, start, kept)
 
     def _write(self, upload, offset, data):
@@ -197,9 +209,10 @@ class SQLiteShell:
                 self._sql("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
                           _key(path), _key(path[:-1]), data, time.time())
         finally:
-            self._discard(upload)
+            self._discard(path, upload)
 
-    def _discard(self, upload):
+    def _discard(self, path, upload):
+        self._writing -= collections.Counter([_key(path)])
         with self._db:
             self._sql("DELETE FROM uploads WHERE upload = ?", upload)
 
@@ -246,4 +259,5 @@ class SQLiteWriteFile:
                                     self._kept)
 
     def abort(self):
-        return self._shell.pool.run(self._shell._discard, self._upload)
+        return self._shell.pool.run(self._shell._discard, self._path,
+                                    self._upload)

@@ -97,7 +97,15 @@ def listeningInodes(port):
     @return: the inodes of the sockets listening on it, on any address of
         either family (from C{/proc/net/tcp} and C{tcp6}).
     """
-    inodes = set()
+    return {fields[9] for fields in _tcpSockets()
+            if fields[3] == "0A" and _port(fields[1]) == port}
+
+
+def _tcpSockets():
+    """
+    @return: the fields of each line of C{/proc/net/tcp} and C{tcp6}
+        (local and remote address, state, ..., inode).
+    """
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
@@ -105,11 +113,15 @@ def listeningInodes(port):
         except OSError:
             continue
         for line in lines:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                inodes.add(inode)
-    return inodes
+            yield line.split()
+
+
+def _port(address):
+    """
+    @param address: an address of C{/proc/net/tcp}, C{HEXADDR:HEXPORT}.
+    @return: its port.
+    """
+    return int(address.rsplit(":", 1)[1], 16)
 
 
 def holdsAny(pid, inodes):
@@ -135,6 +147,23 @@ def holdsAny(pid, inodes):
             except OSError:
                 pass
     return False
+
+
+def workerServing(pid, client):
+    """
+    @param pid: the process id of a C{--workers} server (its acceptor).
+    @param client: a socket connected to it (a control connection a
+        worker took).
+    @return: the id of the worker holding the server's end of it, or
+        C{None} when none does (yet).
+    """
+    port, serverPort = client.getsockname()[1], client.getpeername()[1]
+    inodes = {fields[9] for fields in _tcpSockets()
+              if _port(fields[1]) == serverPort and _port(fields[2]) == port}
+    for worker in childrenOf(pid):
+        if holdsAny(worker, inodes):
+            return worker
+    return None
 
 
 def defaultSignalsFirst(preexec=None):

@@ -70,6 +70,38 @@ from ftpkit.ops.drain import Drain
 _log = Logger()
 
 
+class ServerService(service.MultiService):
+    """
+    The service of one ftpkit process (what L{makeService} returns).
+    C{twistd} and the workers' L{runService} call
+    C{privilegedStartService}, then C{startService}; C{python -m twisted}
+    (C{twist}) calls C{startService} alone, and what its children do in
+    C{privilegedStartService} was left undone there: the descriptor limit
+    not raised (L{StartupWork}), no C{listening} line from one process
+    (L{ListeningAnnouncement}), and an address in use C{twist}'s traceback
+    instead of one line (L{Listeners}). Where nothing called it, its
+    C{startService} calls C{privilegedStartService} first.
+    """
+
+    _privileged = False
+
+    def privilegedStartService(self):
+        """
+        Do the children's privileged start.
+        """
+        self._privileged = True
+        service.MultiService.privilegedStartService(self)
+
+    def startService(self):
+        """
+        Start the children, after their privileged start if nothing did
+        it first.
+        """
+        if not self._privileged:
+            self.privilegedStartService()
+        service.MultiService.startService(self)
+
+
 class Listeners(service.MultiService):
     """
     The services that listen (the C{--listen} endpoints, or the acceptor
@@ -368,7 +400,7 @@ def makeService(options, workerChannel=None, workerLog=None):
         where its sessions' reports to the acceptor are held
         (L{ftpkit.deploy.inflight.InFlightReports}); C{None} to report
         nothing.
-    @return: a L{service.MultiService}: L{StartupWork}, the serving part
+    @return: a L{ServerService}: L{StartupWork}, the serving part
         (one listening service per C{--listen}, the acceptor, or a
         worker's receiver), a L{Drain} where sessions are served, a
         L{ReloadOnHangup}, a L{StopOnce} (in a worker, a
@@ -381,7 +413,7 @@ def makeService(options, workerChannel=None, workerLog=None):
         if config.metrics is not None:
             dropUnsafeDirectory()
     twistdOptions = getattr(options, "parent", None)
-    server = service.MultiService()
+    server = ServerService()
     StartupWork(config.umask).setServiceParent(server)
     roots = sweptRoots([options.get("realmObject")] + [
         host.realm for host in config.virtualHosts])

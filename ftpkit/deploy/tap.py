@@ -79,6 +79,7 @@ from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError, twistdWarning
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
+from ftpkit.ops.logformat import underTwist
 from ftpkit.protocol.limitkeys import parsePrefixLength
 
 __all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
@@ -424,10 +425,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
             # the service handles them, SIGUSR2 ignored (the plugin did
             # so already, when twistd chose it; python -m ftpkit too).
             holdStartSignals()
-            if isinstance(self.parent, dict) and self.parent.get(
-                    "nodaemon"):
-                # Ctrl-C while it starts: one line, not a traceback,
-                # and the pid file twistd wrote removed.
+            if isinstance(self.parent, dict) and (self.parent.get(
+                    "nodaemon") or underTwist(self.parent)):
+                # Ctrl-C while it starts (twistd -n, or python -m
+                # twisted, always in the foreground): one line, not a
+                # traceback, and the pid file twistd wrote removed.
                 interruptQuietly(self.parent.get("pidfile"))
         try:
             usage.Options.parseOptions(self, options)

@@ -21,7 +21,7 @@ over, or that transfers finish.
 """
 
 from twisted.application import service
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.logger import Logger
 
 SHUTTING_DOWN = "Server shutting down; try again later"
@@ -137,11 +137,17 @@ class Drain(service.Service):
         """
         Drain every session.
 
-        @return: a Deferred firing once each one is closed and its
-            command has finished (or given up).
+        @return: a Deferred firing with C{None} once each one is closed
+            and its command has finished (or given up), on a turn of the
+            reactor of its own: fired from within the call that closed
+            the last session, it let the reactor's shutdown, which waits
+            on it, close every connection while that one was still half
+            way through its C{connectionLost} (then closed twice, an
+            C{AttributeError} traceback in the log).
         """
         service.Service.stopService(self)
-        return self.drain()
+        return self.drain().addCallback(
+            lambda ignored: task.deferLater(self.reactor, 0, lambda: None))
 
     def drain(self):
         """

@@ -394,6 +394,9 @@ MODE_Z = "MODE Z"
 """C{MODE}'s feature line (draft-preston-ftpext-deflate), listed only where
 the server offers C{MODE Z} (C{--mode-z}, L{featureLines})."""
 
+MODE_Z_OPTION = "--mode-z"
+"""The option that offers C{MODE Z}, as L{protocolTable} names it."""
+
 
 def syntaxOf(command, modeZ=False):
     """
@@ -465,11 +468,18 @@ def protocolTable():
         command = COMMANDS[verb]
         alias = "" if command.handlerVerb == verb else (
             " (alias of %s)" % command.handlerVerb)
+        syntax = "``%s``" % command.syntax
+        feature = "``%s``" % command.feature if command.feature else ""
+        if syntaxOf(command) != command.syntax:
+            # Offered in full only with --mode-z.
+            syntax = "``%s``; %s with ``%s``" % (
+                syntaxOf(command), syntax, MODE_Z_OPTION)
+            feature += " with ``%s``" % MODE_Z_OPTION
         rows.append((
             "``%s``%s" % (verb, alias),
-            "``%s``" % command.syntax,
+            syntax,
             command.rfc,
-            "``%s``" % command.feature if command.feature else "",
+            feature,
             "yes" if command.needsLogin else "no",
             command.access,
         ))

@@ -8,9 +8,10 @@ checked to be still there).
 
 import errno
 import os
+import stat
 
-from ftpkit.errors import AlreadyExists, FileReplaced, NoSuchFile
-from ftpkit.shells import shortcalls, uploads
+from ftpkit.errors import AlreadyExists, FileBusy, FileReplaced, NoSuchFile
+from ftpkit.shells import shortcalls, uploadlocks, uploads
 from ftpkit.shells.uploadremoval import removeQuietly
 
 _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP,
@@ -25,6 +26,10 @@ complete (by a local user: C{RMD} waits for the uploads of new files)."""
 DIRECTORY_MOVED = "Directory moved or removed during the upload"
 """The reply to an upload into a temporary file that was not where it was
 made once complete (L{placeTemporary})."""
+
+UPLOAD_BELOW = "An upload into the directory is in progress; try again later"
+"""The reply to a rename of a directory an upload into a temporary file
+writes into (L{refuseMovingUploads})."""
 
 ON_DESCRIPTORS = "on descriptors"
 """L{nameAnonymous}'s C{atOnce} for a call on the upload's descriptors
@@ -62,9 +67,11 @@ def placeTemporary(temporary, target, exclusive):
     """
     Put an upload's temporary file in place (blocking), by its path: an
     upload into one holds no descriptor of its directory (that costs two
-    system calls per upload), so one renamed meanwhile leaves the file
-    where the directory went, to become the target's partial upload there
-    at the next sweep (L{uploads.sweep}).
+    system calls per upload), so the rename of a directory is refused
+    while it runs below (L{refuseMovingUploads}); one moved meanwhile all
+    the same (by a local user, or in the moment between that check and
+    the rename) leaves the file where the directory went, to become the
+    target's partial upload there at the next sweep (L{uploads.sweep}).
 
     @param temporary: the temporary file's path.
     @param target: the path it gets.
@@ -82,6 +89,26 @@ def placeTemporary(temporary, target, exclusive):
         if os.path.lexists(temporary):
             raise
         raise NoSuchFile(DIRECTORY_MOVED) from None
+
+
+def refuseMovingUploads(source):
+    """
+    Refuse to rename a directory below which an upload, of any process
+    serving the tree, writes a temporary file (blocking: the tree is
+    walked, L{uploadlocks.heldBelow}): the upload would fail once complete
+    (L{placeTemporary}), its file left where the directory went. An upload
+    of a new file (no name until complete) goes along with its directory,
+    and does not count.
+
+    @param source: the path renamed, its last segment not followed.
+    @raise FileBusy: when it is such a directory.
+    """
+    try:
+        isDirectory = stat.S_ISDIR(os.lstat(source).st_mode)
+    except OSError:
+        return
+    if isDirectory and uploadlocks.heldBelow(source, uploads.TEMPORARY_PREFIX):
+        raise FileBusy(UPLOAD_BELOW)
 
 
 def checkInPlace(target, inode):

@@ -80,6 +80,7 @@ from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
     visibleNames,
 )
 from ftpkit.shells.diskpaths import OPEN_FLAGS, jailFor, openRegular, reachable
+from ftpkit.shells.diskplacing import refuseMovingUploads
 from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
@@ -348,6 +349,7 @@ class FilesystemShell(DirectoryCalls):
         """
         source = self._resolve(fromPath, followLast=False)
         target = reachable(self._resolve(toPath, followLast=False))
+        refuseMovingUploads(source)
         try:
             linkfree.inParents(source, target, linkfree.renameEntry)
         except (AlreadyExists, OSError) as error:

@@ -208,6 +208,7 @@ class LocalBackend(_PosixBackend):
     createsAtomically = True
     resolvesLinks = True
     describesEntries = True
+    locksTemporaries = True
 
     def bind(self, fs, root):
         """

@@ -32,11 +32,7 @@ from ftpkit.interfaces import (
     IRandomWriteFile,
 )
 from ftpkit.shells.fsspecmemory import readStored, storedFile
-from ftpkit.shells.fsspectemporaries import TEMPORARIES
-
-TEMPORARY_PREFIX = ".ftpkit-upload-"
-"""How the temporary sibling of an upload in progress is named; the shell
-leaves such names out of listings."""
+from ftpkit.shells.fsspectemporaries import TEMPORARIES, TEMPORARY_PREFIX
 
 PARTS_PER_SIZE = 1000
 """An object-store upload's parts double in size each time it has sent
@@ -368,7 +364,7 @@ class RenameIntoPlaceWriter(_SequentialWriter):
     once complete.
     """
 
-    def __init__(self, fs, temporary, target, move=None):
+    def __init__(self, fs, temporary, target, move=None, hold=None):
         """
         Open the temporary file (blocking).
 
@@ -377,12 +373,23 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         @param target: the path the upload replaces or makes.
         @param move: moves it into place, called (blocking) as
             C{move(temporary, target)}; C{fs.mv} when omitted.
+        @param hold: called (blocking) with C{fs} and the open temporary
+            file, to mark it as written for other processes
+            (L{ftpkit.shells.fsspecgeneric.Backend.holdTemporary}), or
+            C{None}.
         """
         # Known before it is made: its directory is not renamed until it
         # is written (ftpkit.shells.fsspectemporaries).
         TEMPORARIES.add(fs, temporary)
         try:
-            super().__init__(fs.open(temporary, "wb"))
+            handle = fs.open(temporary, "wb")
+            try:
+                if hold is not None:
+                    hold(fs, handle)
+            except BaseException:
+                handle.close()
+                raise
+            super().__init__(handle)
         except BaseException:
             TEMPORARIES.discard(fs, temporary)
             raise

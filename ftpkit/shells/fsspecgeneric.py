@@ -20,7 +20,9 @@ from ftpkit.errors import CommandNotImplemented, PermissionDenied
 from ftpkit.shells.fsspecheld import heldEntries
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf
 from ftpkit.shells.fsspeclistings import pageEntries
+from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX, holdWritten
 from ftpkit.shells.listings import BATCH_SIZE
+from ftpkit.shells.uploadlocks import heldBelow
 
 
 def asTimestamp(value):
@@ -99,6 +101,9 @@ class Backend:
         L{ftpkit.errors.StorageTimedOut} and its connection is dropped
         (L{abandon}: L{ftpkit.shells.calldeadline}), or C{None} for no
         bound (a store whose stuck call cannot be freed).
+    @cvar locksTemporaries: the store is the local disk, where an
+        upload's temporary file is held with a C{flock}
+        (L{holdTemporary}) that every process sees (L{writtenBelow}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -114,6 +119,7 @@ class Backend:
     resolvesLinks = False
     describesEntries = False
     callDeadline = None
+    locksTemporaries = False
 
     def __init__(self, label):
         """
@@ -374,6 +380,35 @@ class Backend:
         @raise FileBusy: another upload writes it in place.
         """
         return inPlaceFilesOf(fs).hold(path)
+
+    def holdTemporary(self, fs, handle):
+        """
+        Mark the temporary file an upload writes, then moves into place,
+        as written, for the other processes sharing the store, until it is
+        closed (blocking), where L{locksTemporaries}
+        (L{ftpkit.shells.fsspectemporaries.holdWritten}); elsewhere the
+        store offers no lock, and the uploads of this process alone are
+        seen (L{ftpkit.shells.fsspectemporaries.TEMPORARIES}).
+
+        @param fs: the filesystem.
+        @param handle: the temporary file, open.
+        """
+        if self.locksTemporaries:
+            holdWritten(handle.fileno())
+
+    def writtenBelow(self, fs, directory):
+        """
+        Tell whether an upload of another process writes a temporary file
+        below a directory (L{holdTemporary}; blocking: where
+        L{locksTemporaries}, the tree is walked,
+        L{ftpkit.shells.uploadlocks.heldBelow}).
+
+        @param fs: the filesystem.
+        @param directory: the directory's path on C{fs}.
+        @return: whether one does (C{False} where the store cannot tell).
+        """
+        return self.locksTemporaries and heldBelow(directory,
+                                                   TEMPORARY_PREFIX)
 
     def namesWritten(self, fs, path, handle):
         """

@@ -387,7 +387,7 @@ class FsspecShell(PooledCalls):
             writer = RenameIntoPlaceWriter(
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.rename(
-                    self.fs, source, name, False))
+                    self.fs, source, name, False), self.backend.holdTemporary)
         else:
             writer = CommitOnCloseWriter(self.fs.open(
                 target, "wb", autocommit=False, **self.backend.writeOptions))
@@ -406,7 +406,8 @@ class FsspecShell(PooledCalls):
             return FsspecWriteFile(self.call, RenameIntoPlaceWriter(
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.moveNew(self.fs, source,
-                                                          name)),
+                                                          name),
+                self.backend.holdTemporary),
                 ended=lambda: RESERVED.release(reserved))
         except BaseException:
             RESERVED.release(reserved)

@@ -7,14 +7,26 @@ the file went with the directory, the upload failed at its end (C{550},
 its temporary file no longer where it was made), and the file stayed
 where the directory went, for good: hidden from listings, keeping the
 directory from being removed, and its bytes counted against the store's
-bound (in C{memory://}, held in the server's memory). Uploads in other
-processes sharing a store are not seen.
+bound (in C{memory://}, held in the server's memory).
+
+Uploads in other processes sharing a store (the workers of
+C{--workers}) are not in L{TEMPORARIES}: on C{file://} each holds a
+C{flock} on its temporary file while it writes it (L{holdWritten}), and
+the rename of a directory looks for a held one below it
+(L{ftpkit.shells.uploadlocks.heldBelow}), as the disk realm's rename
+does (L{ftpkit.shells.uploadlocks}); a temporary file nobody
+holds (its process died) does not keep the directory from being renamed.
+Other stores offer no such lock.
 """
 
+import fcntl
 import threading
 from contextlib import contextmanager
 
 from ftpkit.errors import FileBusy
+
+TEMPORARY_PREFIX = ".ftpkit-upload-"
+"""What the name of an upload's temporary file starts with."""
 
 _BUSY = "An upload into the directory is in progress; try again later"
 """The reply to a rename of a directory an upload writes into."""
@@ -74,10 +86,28 @@ TEMPORARIES = Temporaries()
 """This process's temporary files of uploads to fsspec stores."""
 
 
+def holdWritten(fd):
+    """
+    Mark a temporary file on the local disk as written until its open
+    file is closed (blocking: a L{ftpkit.shells.uploadlocks.heldBelow}
+    looking at it holds it for a moment).
+
+    @param fd: the descriptor of the temporary file, open.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        # No locks on this file system: its uploads are seen in their
+        # process alone.
+        pass
+
+
 def renameUnwritten(backend, fs, source, target, isDirectory):
     """
     Rename an entry (blocking), unless it is a directory an upload of
-    this process writes into (L{Temporaries.renaming}).
+    this process writes into (L{Temporaries.renaming}), or one of
+    another process where the backend can tell
+    (L{ftpkit.shells.fsspecgeneric.Backend.writtenBelow}).
 
     @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     @param fs: the filesystem.
@@ -87,4 +117,6 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     @raise FileBusy: when it is a directory an upload writes into.
     """
     with TEMPORARIES.renaming(fs, source if isDirectory else None):
+        if isDirectory and backend.writtenBelow(fs, source):
+            raise FileBusy(_BUSY)
         backend.rename(fs, source, target, isDirectory)

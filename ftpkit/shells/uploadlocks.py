@@ -42,6 +42,13 @@ resume while one runs) got the old file's size from C{SIZE}, wrote the
 new file's rest after the old file's start and was told C{226}; and the
 first upload, cut later, kept nothing (its target had changed), leaving
 that mixed file.
+
+An upload into a temporary file puts it in place by its path, so a
+directory renamed meanwhile (by a session of any process serving the
+tree) took the file along, and the upload failed once complete
+(C{550}); such a rename is refused while a held temporary file is below
+the directory (L{heldBelow}), as the fsspec realm's on C{file://}
+(L{ftpkit.shells.fsspectemporaries}).
 """
 
 import contextlib
@@ -252,3 +259,38 @@ def heldAlone(path):
         yield _stillNamed(fd, path)
     finally:
         os.close(fd)
+
+
+def _held(path):
+    """
+    @param path: a temporary file's path.
+    @return: whether an open file, in any process, holds an exclusive
+        lock on it (a shared one is taken for a moment to tell:
+        L{holdTarget}).
+    """
+    try:
+        fd = holdTarget(path)
+    except FileBusy:
+        return True
+    if fd is not None:
+        os.close(fd)
+    return False
+
+
+def heldBelow(directory, prefix):
+    """
+    Tell whether an upload, in any process, writes a temporary file
+    anywhere below a directory (blocking: the tree is walked, no link
+    followed); one nobody holds (its process died) does not count.
+
+    @param directory: the directory's path, every link in it resolved,
+        C{str} or C{bytes}.
+    @param prefix: what the temporary files' names start with, of the
+        same type.
+    @return: whether one is held.
+    """
+    for where, _, names in os.walk(directory):
+        for name in names:
+            if name.startswith(prefix) and _held(os.path.join(where, name)):
+                return True
+    return False

@@ -16,6 +16,7 @@ import ftplib
 import os
 import signal
 import socket
+import zlib
 
 from twisted.internet import threads
 from twisted.trial import unittest
@@ -57,17 +58,20 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
         self.root = scratchDirectory(self)
         self.server = ServerProcess(self, [
             "--root", self.root, "--auth", "memory:alice:secret",
-            "--tls-cert", self.both])
+            "--tls-cert", self.both, "--mode-z"])
         self.server.waitForGreeting()
 
-    def abortWithEnd(self, mode, abort, tls=False):
+    def abortWithEnd(self, mode, abort, tls=False, wire=b"x" * (16 << 10),
+                     transferMode="S"):
         """
-        Upload 16 KiB as C{up.bin} in TYPE C{mode}, stop the server, close
-        the data connection, send C{ABOR} with C{abort(sock)}, let the
-        server go on.
+        Upload C{wire} (16 KiB) as C{up.bin} in TYPE C{mode}, stop the
+        server, close the data connection, send C{ABOR} with
+        C{abort(sock)}, let the server go on.
 
         @param tls: whether the control connection is secured first
             (C{AUTH TLS}; the data connection stays clear).
+        @param transferMode: C{"S"}, or C{"Z"} (C{MODE Z}: C{wire} is
+            then a zlib stream, or its start).
         @return: the replies to the C{STOR} and the C{ABOR}, and whether
             C{up.bin} exists.
         """
@@ -79,8 +83,9 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
             ftp = _login(self.server.port)
         try:
             ftp.voidcmd("TYPE " + mode)
+            ftp.voidcmd("MODE " + transferMode)
             data = ftp.transfercmd("STOR up.bin")
-            data.sendall(b"x" * (16 << 10))
+            data.sendall(wire)
             self.assertTrue(waitUntil(lambda: readByPeer(data)))
             self.server.signal(signal.SIGSTOP)
             try:
@@ -94,10 +99,10 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
                     lambda: dataClosed() and delivered(ftp.sock)))
             finally:
                 self.server.signal(signal.SIGCONT)
-            replies = (ftp.getline()[:3], ftp.getline()[:3])
+            self.lastReplies = (ftp.getline(), ftp.getline())
         finally:
             ftp.close()
-        return replies + (
+        return tuple(reply[:3] for reply in self.lastReplies) + (
             os.path.exists(os.path.join(self.root, "up.bin")),)
 
     def test_abortWins(self):
@@ -160,4 +165,39 @@ class AbortWithEndTests(Certificates, unittest.TestCase):
                 ("200", "226", True))
             with open(os.path.join(self.root, "up.bin"), "rb") as f:
                 self.assertEqual(f.read(), b"x" * (16 << 10))
+        return threads.deferToThread(check)
+
+    def test_abortWinsModeZ(self):
+        """
+        In C{MODE Z}, an upload cut short (its stream unfinished, as any
+        cut upload's is) and its C{ABOR}: the C{ABOR} wins as in
+        C{MODE S}, the C{STOR} getting the C{426} of any aborted upload
+        (not one blaming the stream the client cut), the C{ABOR} C{226}.
+        """
+        stream = zlib.compress(os.urandom(64 << 10))[:16 << 10]
+
+        def check():
+            self.assertEqual(
+                self.abortWithEnd("I", lambda sock: sock.sendall(
+                    b"ABOR\r\n"), wire=stream, transferMode="Z"),
+                ("426", "226", False))
+            self.assertNotIn("stream", self.lastReplies[0])
+        return threads.deferToThread(check)
+
+    def test_otherInputCommitsModeZ(self):
+        """
+        In C{MODE Z}, a whole stream's upload with a C{NOOP} in the
+        control connection's input at its end is committed whole, as in
+        C{MODE S}.
+        """
+        data = os.urandom(16 << 10)
+
+        def check():
+            self.assertEqual(
+                self.abortWithEnd("I", lambda sock: sock.sendall(
+                    b"NOOP\r\n"), wire=zlib.compress(data),
+                    transferMode="Z"),
+                ("200", "226", True))
+            with open(os.path.join(self.root, "up.bin"), "rb") as f:
+                self.assertEqual(f.read(), data)
         return threads.deferToThread(check)

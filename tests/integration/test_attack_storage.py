@@ -568,3 +568,27 @@ class MemoryRealmRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
             before they are complete.
         """
         return []
+
+
+class SQLiteRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
+                         unittest.TestCase):
+    """
+    On the SQLite example, whose uploads are stored by path once
+    complete: a directory removed or renamed meanwhile failed the upload
+    at its end (C{550}, its bytes dropped), as on the memory realm.
+    """
+
+    def makeRealm(self):
+        """
+        @return: a realm sharing one SQLite shell.
+        """
+        shell = _loadExample("ftpkit_sqlite").SQLiteShell(self.mktemp())
+        self.addCleanup(shell.pool.stop)
+        return SharedShellRealm(shell)
+
+    def leftovers(self):
+        """
+        @return: nothing: its uploads write no file before they are
+            complete.
+        """
+        return []

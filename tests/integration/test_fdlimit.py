@@ -161,17 +161,32 @@ class ServerLimitTests(unittest.TestCase):
     def setUp(self):
         self.root = scratchDirectory(self)
 
-    def test_raised(self):
+    def assertRaisedLimit(self, **launcher):
         """
-        The soft limit is raised to the hard limit at start.
+        The soft limit of a server started with C{launcher} (more
+        arguments of L{ServerProcess}) is raised to the hard limit at
+        start.
         """
         server = ServerProcess(self, ["--root", self.root,
                                       "--auth", "anonymous"],
-                               preexec=limitDescriptors(256, 4096))
+                               preexec=limitDescriptors(256, 4096),
+                               **launcher)
         server.waitForGreeting()
         with open(f"/proc/{server.process.pid}/limits") as f:
             [line] = [each for each in f if each.startswith("Max open files")]
         self.assertEqual(line.split()[3:5], ["4096", "4096"])
+
+    def test_raised(self):
+        self.assertRaisedLimit()
+
+    def test_raisedUnderTwist(self):
+        """
+        Under C{python -m twisted ftpkit} too: C{twist} starts its service
+        without C{privilegedStartService}, where the limit is raised, and
+        the soft limit stayed 256.
+        """
+        self.assertRaisedLimit(twistd=True, python=["-m", "twisted"],
+                               twistdOptions=["--log-format", "text"])
 
     def runOut(self, *extra):
         """

@@ -51,6 +51,22 @@ class ModeZMixin(ModeServerMixin):
         ftp.quit()
         self.assertNoTraceback()
 
+    def test_advertised(self):
+        """
+        C{--mode-z} reaches every process that serves sessions (each
+        worker under C{--workers}): in four sessions open at once, spread
+        over the workers, C{FEAT} lists C{MODE Z}, C{HELP MODE} names
+        C{Z}, and C{MODE Z} is accepted.
+        """
+        sessions = [self.login(False) for _ in range(4)]
+        for ftp in sessions:
+            self.assertIn(" MODE Z", ftp.sendcmd("FEAT").splitlines())
+            self.assertEqual(ftp.sendcmd("HELP MODE"),
+                             "214 Syntax: MODE <sp> S | Z")
+            self.assertEqual(ftp.sendcmd("MODE Z"), "200 Mode set to Z")
+        for ftp in sessions:
+            ftp.quit()
+
     def test_reinitialize(self):
         """
         After C{REIN} the data connections carry plain bytes again.

@@ -21,6 +21,9 @@ class AddressInUseTests(unittest.TestCase):
     C{python -m ftpkit} on a port another socket holds.
     """
 
+    launcher = ("-m", "ftpkit")
+    """What C{python} runs the server as."""
+
     def takenPort(self):
         """
         @return: a port on 127.0.0.1 a socket of this test listens on.
@@ -39,7 +42,7 @@ class AddressInUseTests(unittest.TestCase):
         """
         listen = self.listenOptions(metrics)
         done = subprocess.run(
-            [sys.executable, "-m", "ftpkit", *listen, "--root", os.getcwd(),
+            [sys.executable, *self.launcher, *listen, "--root", os.getcwd(),
              "--auth", "anonymous", *extra],
             capture_output=True, text=True, timeout=60,
             env=dict(os.environ, PYTHONPATH=SOURCE))
@@ -118,6 +121,17 @@ class AddressInUseTests(unittest.TestCase):
         while os.listdir(tmp) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(os.listdir(tmp), [])
+
+
+class TwistAddressInUseTests(AddressInUseTests):
+    """
+    C{python -m twisted ftpkit} on a port another socket holds: C{twist}
+    starts its service without C{privilegedStartService}, and each
+    listener listened from its own C{startService}, so the address in use
+    was C{twist}'s traceback (two chained ones).
+    """
+
+    launcher = ("-m", "twisted", "--log-format", "text", "ftpkit")
 
 
 class DaemonAddressInUseTests(AddressInUseTests):

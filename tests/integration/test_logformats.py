@@ -26,8 +26,8 @@ from ftpkit.ops import logformat
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
-from tests.scratch import syslogReceiver
-from tests.serverprocess import startServer
+from tests.scratch import scratchDirectory, syslogReceiver
+from tests.serverprocess import ServerProcess, startServer
 from tests.twistdrun import SOURCE
 
 FILTER = os.path.join(SOURCE, "contrib", "fail2ban", "ftpkit.conf")
@@ -385,12 +385,22 @@ class TextLogTests(unittest.TestCase):
         self.assertRegex(workers, r"^\[worker \d+ ftpkit#warn\] ")
         self.assertEqual(re.sub(r"^\[worker \d+ ", "[", workers), one)
 
-    def listeningLines(self, *options):
+    def listeningLines(self, *options, twist=False):
         """
+        @param twist: run it as C{python -m twisted ftpkit} (else
+            C{python -m ftpkit}).
         @return: the lines (without their times) a real server started
             with C{options} logs to say it listens.
         """
-        server = startServer(self, *options)[0]
+        if twist:
+            root = scratchDirectory(self)
+            server = ServerProcess(
+                self, ["--root", root, "--auth", "anonymous", *options],
+                twistd=True, python=["-m", "twisted"],
+                twistdOptions=["--log-format", "text"], cwd=root)
+            server.waitForGreeting()
+        else:
+            server = startServer(self, *options)[0]
         server.stop()
         return server.port, [
             line.split(" ", 1)[1]
@@ -403,6 +413,20 @@ class TextLogTests(unittest.TestCase):
         """
         for options in [(), ("--workers", "2")]:
             port, lines = self.listeningLines(*options)
+            self.assertEqual(
+                lines, [f"[ftpkit#info] ftpkit listening on 127.0.0.1 port "
+                        f"{port}"], options)
+
+    def test_listeningUnderTwist(self):
+        """
+        Under C{python -m twisted ftpkit} too: one process logged no such
+        line there (C{twist} starts its service without
+        C{privilegedStartService}, where the line was written), so a
+        script waiting for it to learn the port of C{tcp:0} waited for
+        good.
+        """
+        for options in [(), ("--workers", "2")]:
+            port, lines = self.listeningLines(*options, twist=True)
             self.assertEqual(
                 lines, [f"[ftpkit#info] ftpkit listening on 127.0.0.1 port "
                         f"{port}"], options)

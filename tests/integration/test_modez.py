@@ -9,13 +9,14 @@ upload, a decompression bomb stopped by C{--max-upload-size}.
 import ftplib
 import hashlib
 import os
-import resource
 import zlib
 
 from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.data.movers import _deflate
+from ftpkit.data.producers import ConsumerFilter
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.permissions import diskUsage
 from tests.deflateclient import retrDeflated, storDeflated, storRaw
@@ -34,6 +35,61 @@ def _useEPSV(ftp):
     def makepasv():
         return ftplib.parse229(ftp.sendcmd("EPSV"), ftp.sock.getpeername())
     ftp.makepasv = makepasv
+
+
+class _InflatedWatch(ConsumerFilter):
+    """
+    Between an upload's inflater and the consumer behind it (its file's):
+    counts what the inflater hands on, the largest single write, and the
+    bytes written while the consumer behind has the inflater paused.
+
+    @ivar inflated: the bytes handed on.
+    @ivar largest: the largest single write.
+    @ivar whilePaused: the bytes handed on while paused.
+    """
+
+    inflated = largest = whilePaused = 0
+    _paused = False
+    _producer = None
+
+    @classmethod
+    def install(cls, test):
+        """
+        Put one watch behind every inflater made during C{test}.
+
+        @return: the watch (one for all of them: the bomb tests run one
+            upload).
+        """
+        watch = cls(None)
+        real = _deflate.InflatingConsumer
+
+        def inflating(consumer, connection):
+            watch._consumer = consumer
+            return real(watch, connection)
+        test.patch(_deflate, "InflatingConsumer", inflating)
+        return watch
+
+    def registerProducer(self, producer, streaming):
+        self._producer = producer
+        self._consumer.registerProducer(self, streaming)
+
+    def pauseProducing(self):
+        self._paused = True
+        self._producer.pauseProducing()
+
+    def resumeProducing(self):
+        self._paused = False
+        self._producer.resumeProducing()
+
+    def stopProducing(self):
+        self._producer.stopProducing()
+
+    def write(self, data):
+        self.inflated += len(data)
+        self.largest = max(self.largest, len(data))
+        if self._paused:
+            self.whilePaused += len(data)
+        self._consumer.write(data)
 
 
 class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
@@ -191,16 +247,19 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
     def sendBomb(self, code="552"):
         """
         Upload a stream of 1 GB of zeros (about 1 MB on the wire): it
-        gets C{code}, and the server's memory does not grow by what it
-        would inflate to (the process's peak: run alone, each bomb test
-        failed with the inflater's output bound taken away).
+        gets C{code}, and the server holds no more of it inflated than
+        the inflater's bound: each write it hands to the upload's file is
+        at most L{_deflate.INFLATE_CHUNK} bytes, and none comes while the
+        file has it paused (L{_InflatedWatch}; each bomb test failed with
+        the inflater's C{max_length} taken away, and those whose file
+        pauses with the pause check taken away).
         """
         compressor = zlib.compressobj(9)
         zeros = b"\0" * (1 << 20)
         bomb = b"".join(compressor.compress(zeros) for _ in range(1024))
         bomb += compressor.flush()
         self.assertLess(len(bomb), 2 << 20)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        watch = _InflatedWatch.install(self)
 
         def run():
             ftp = self.login()
@@ -208,9 +267,12 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
                 storRaw(ftp, "STOR bomb.bin", bomb)
             self.assertTrue(str(caught.exception).startswith(code))
             ftp.quit()
-        return self.inThread(run).addCallback(lambda _: self.assertLess(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before,
-            128 << 10))  # KiB: far below 1 GB
+
+        def check(_):
+            self.assertGreater(watch.inflated, 0)
+            self.assertLessEqual(watch.largest, _deflate.INFLATE_CHUNK)
+            self.assertEqual(watch.whilePaused, 0)
+        return self.inThread(run).addCallback(check)
 
     async def test_bombOverSize(self):
         """
@@ -326,7 +388,8 @@ class ModeZTransferTests(FTPSTestsMixin, unittest.TestCase):
             conn.sendall(stream[:50000])
             ftp.putcmd("ABOR")
             # The data connection stays open until the 426: closed first,
-            # the upload would end with it (a stream ended early).
+            # the upload could end with it before the ABOR came (a stream
+            # ended early; test_abortwithend has both arrive together).
             replies = [ftp.getline()]
             conn.close()
             replies.append(ftp.getline())

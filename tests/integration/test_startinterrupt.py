@@ -115,6 +115,18 @@ class StartInterruptTests(unittest.TestCase):
         self.interrupted("listen", number=signal.SIGTERM)
         self.interrupted("listen", number=signal.SIGTERM, twistd=True)
 
+    def test_underTwist(self):
+        """
+        C{python -m twisted ftpkit} (C{twist}, always in the foreground)
+        too, C{SIGINT} and C{SIGTERM}: C{SIGINT} was Python's
+        C{KeyboardInterrupt}, a traceback, or, caught where it was printed
+        as ignored, lost while the server started anyway.
+        """
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self.interrupted("listen", number=number, twistd=True,
+                             python=["-m", "twisted"],
+                             twistdOptions=["--log-format", "text"])
+
     def test_stoppedPidFile(self):
         """
         C{SIGTERM} or C{SIGINT} as C{twistd -n --pidfile P ftpkit}'s

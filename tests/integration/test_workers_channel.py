@@ -292,6 +292,7 @@ class DrainingWorkerTests(unittest.SynchronousTestCase):
         self.assertNotIn(first, self.pool.readyWorkers())
         self.assertNoResult(drained)
         session.running.callback(None)
+        self.clock.advance(0)
         self.successResultOf(drained)
         self.assertEqual(session.replies, [421])
 

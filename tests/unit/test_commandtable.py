@@ -56,6 +56,19 @@ class CommandTableTests(unittest.TestCase):
         end = text.index("\n.. END COMMAND TABLE")
         self.assertEqual(text[start:end], commandtable.protocolTable())
 
+    def test_docsTableModeZ(self):
+        """
+        The generated table says that C{MODE Z}, its syntax's C{Z} and its
+        C{FEAT} line, needs C{--mode-z}: by default C{MODE} takes C{S}
+        alone.
+        """
+        row, = [line for line in commandtable.protocolTable().splitlines()
+                if line.startswith("``MODE``")]
+        cells = [cell.strip() for cell in row.split("  ") if cell.strip()]
+        self.assertEqual(cells[1], "``MODE <sp> S``; ``MODE <sp> S | Z``"
+                                   " with ``--mode-z``")
+        self.assertEqual(cells[3], "``MODE Z`` with ``--mode-z``")
+
     def test_featureLinesWithoutTLS(self):
         """
         Without TLS, FEAT offers neither AUTH TLS nor PBSZ/PROT, nor the

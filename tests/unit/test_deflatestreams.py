@@ -10,7 +10,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.data.movers import Download, Upload
+from ftpkit.data.movers import TLS_BUFFER_SIZE, Download, Upload
 from ftpkit.data.movers._deflate import (
     CORRUPT,
     ENDED_EARLY,
@@ -238,10 +238,12 @@ class _Connection:
     """
 
     bare = False
-    isSecure = False
 
-    def __init__(self):
+    def __init__(self, isSecure=False):
         self.transport = StringTransport()
+        self.isSecure = isSecure
+        self.socketTransport = StringTransport()
+        self.socketTransport.bufferSize = 65536
 
     def discardReceived(self):
         pass
@@ -289,6 +291,23 @@ class DeflatedDownloadTests(SynchronousTestCase):
         self.assertTrue(download.sentWhole())
         self.assertEqual(zlib.decompress(connection.transport.value()),
                          b"a\r\nb")
+
+    def test_tlsBufferSize(self):
+        """
+        Under TLS every download through Python lets as much ciphertext
+        queue as a C{TYPE I} one in C{MODE S} (L{TLS_BUFFER_SIZE}), in
+        C{MODE Z} and in C{TYPE A} too; in clear the buffer is Twisted's.
+        """
+        for binary in (True, False):
+            for deflate in (None, 6):
+                for secure, size in ((True, TLS_BUFFER_SIZE),
+                                     (False, 65536)):
+                    connection = _Connection(secure)
+                    Download(_HeldFile(), binary, None,
+                             deflate=deflate).startNow(connection)
+                    self.assertEqual(
+                        connection.socketTransport.bufferSize, size,
+                        (binary, deflate, secure))
 
 
 class AsciiSentWholeTests(SynchronousTestCase):

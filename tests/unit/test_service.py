@@ -351,15 +351,25 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.drain.startService()
         self.captureLog()
 
+    def drained(self, stopped):
+        """
+        Assert that the drain ends on the next turn of the clock (the
+        drain's own, L{Drain.stopService}).
+
+        @param stopped: what L{Drain.stopService} returned.
+        """
+        self.clock.advance(0)
+        self.successResultOf(stopped)
+
     def test_nothing(self):
-        self.successResultOf(self.drain.stopService())
+        self.drained(self.drain.stopService())
 
     def test_idle(self):
         """
         An idle session gets C{421} and is closed at once.
         """
         session = FakeSession(self.factory)
-        self.successResultOf(self.drain.stopService())
+        self.drained(self.drain.stopService())
         self.assertEqual(session.replies, [(421, SHUTTING_DOWN)])
         self.assertTrue(session.closed)
         self.assertFalse(session.aborted)
@@ -381,7 +391,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertEqual(busy.replies, [(421, SHUTTING_DOWN)])
         self.assertTrue(busy.closed)
         self.assertFalse(busy.aborted)
-        self.successResultOf(stopped)
+        self.drained(stopped)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_graceOver(self):
@@ -402,7 +412,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.finish()
-        self.successResultOf(stopped)
+        self.drained(stopped)
         self.assertEqual(busy.replies, [(421, SHUTTING_DOWN)])
 
     def test_graceOverAbortReplies(self):
@@ -419,7 +429,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         busy.abortTransfer = abortTransfer
         stopped = self.drain.stopService()
         self.clock.advance(30)
-        self.successResultOf(stopped)
+        self.drained(stopped)
         self.assertEqual(busy.replies, [(426, "Transfer aborted"),
                                         (421, SHUTTING_DOWN)])
 
@@ -435,7 +445,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(busy.aborted)
         busy.reply(426, "Transfer aborted")
         busy.finish()
-        self.successResultOf(stopped)
+        self.drained(stopped)
         self.assertEqual(busy.replies, [(426, "Transfer aborted"),
                                         (421, SHUTTING_DOWN)])
         self.assertEqual(self.clock.getDelayedCalls(), [])
@@ -453,7 +463,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.lose()
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
     def test_hurry(self):
         """
@@ -472,7 +482,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         self.clock.advance(ABORT_WAIT - REPLY_WAIT)
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
     def test_hurryBefore(self):
         """
@@ -484,7 +494,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.clock.advance(0)
         self.assertTrue(busy.aborted)
         busy.finish()
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
     def test_hurryLines(self):
         """
@@ -561,7 +571,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.clock.advance(30)
         self.assertNoResult(stopped)
         self.clock.advance(ABORT_WAIT)
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
     def test_unsettled(self):
         """
@@ -577,7 +587,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(session.closed)
         self.assertNoResult(stopped)
         session.settled.callback(None)
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
     def test_unsettledNeverAnswers(self):
         """
@@ -590,7 +600,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.clock.advance(30)
         self.assertNoResult(stopped)
         self.clock.advance(ABORT_WAIT)
-        self.successResultOf(stopped)
+        self.drained(stopped)
 
 
 class PreloadTests(unittest.SynchronousTestCase):

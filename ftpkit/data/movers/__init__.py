@@ -38,8 +38,9 @@ from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
 
 TLS_BUFFER_SIZE = 1 << 20
-"""Encrypted bytes a TLS download may queue before its producer pauses:
-fewer pause/resume rounds than Twisted's 64 KiB default."""
+"""Encrypted bytes a TLS download through Python (any TYPE, C{MODE S} or
+C{Z}) may queue before its producer pauses: fewer pause/resume rounds
+than Twisted's 64 KiB default."""
 
 CORKED_SIZE = 256 << 10
 """
@@ -227,8 +228,8 @@ class Download(Mover):
             consumer = ASCIIConsumer(transport)
         else:
             consumer = TransportConsumer(transport)
-            if connection.isSecure:
-                connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
+        if connection.isSecure:
+            connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
         self._consumer = consumer
         if self._pacer is not None:
             pipe = self._pipe = PacedPipe(consumer, self._pacer,
@@ -445,10 +446,15 @@ class Upload(Mover):
             if self._pipe is not None:
                 await self._pipe.whenDrained()
             if self._inflater is not None:
-                await self._inflater.whenEnded()
-            control = self._control
-            if control is not None and control.inputPending():
-                await control.whenInputRead()
+                try:
+                    await self._inflater.whenEnded()
+                except TransferAborted:
+                    # The connection ended in order, its stream not: a
+                    # cut upload, whose ABOR may be in the session's
+                    # input, and wins as in MODE S.
+                    await self._inputRead()
+                    raise
+            await self._inputRead()
             if self._aborted:
                 raise TransferAborted()
         except TransferAborted:
@@ -474,6 +480,15 @@ class Upload(Mover):
         if refusal is not None:
             raise refusal
         return self.bytesMoved
+
+    async def _inputRead(self):
+        """
+        Wait for the session to run the input its control connection
+        holds, if any (an C{ABOR} there calls L{abort}).
+        """
+        control = self._control
+        if control is not None and control.inputPending():
+            await control.whenInputRead()
 
     def abort(self):
         """

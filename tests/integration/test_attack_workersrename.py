@@ -1,0 +1,232 @@
+"""
+A directory renamed or removed by a session of one worker of
+C{--workers 2} while a session of the other uploads into it.
+
+On C{--realm fsspec:file://DIR} the rename was refused only for an
+upload of the renaming process (L{ftpkit.shells.fsspectemporaries}): the
+other worker's upload failed at its end (C{550}), and its temporary
+file stayed in the renamed directory, hidden, keeping C{RMD} from
+removing a directory listed empty. The disk realm's refusals (C{RMD} of
+a directory an upload writes into) are checked across the workers too.
+"""
+
+import os
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin, replyCode
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess, workerServing
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+
+READY = " ready\n"
+"""What the acceptor logs when a worker is ready."""
+
+SIZE = 100000
+"""The bytes the upload sends before the other session's commands."""
+
+
+class WorkersRenamedMixin:
+    """
+    A C{--workers 2} server (L{realmOptions}) and two sessions served by
+    different workers.
+    """
+
+    timeout = 120
+    workers = 2
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.server = ServerProcess(self, [
+            "--auth", "memory:alice:secret", "--workers", str(self.workers),
+            *self.realmOptions()])
+        if self.workers == 1:
+            self.server.waitForGreeting()
+        else:
+            self.server.waitForLog(READY, self.workers)
+
+    def sessions(self):
+        """
+        @return: two logged-in ftplib clients, each served by another
+            worker (more sessions are opened until one is) where there
+            are two.
+        """
+        one = ftplibLogin(self, self.server.port, binary=True)
+        if self.workers == 1:
+            return one, ftplibLogin(self, self.server.port, binary=True)
+        first = self.workerOf(one)
+        for _ in range(8):
+            other = ftplibLogin(self, self.server.port, binary=True)
+            if self.workerOf(other) != first:
+                return one, other
+            other.close()
+        self.fail("no session was served by the other worker")
+
+    def workerOf(self, session):
+        """
+        @param session: a logged-in ftplib client.
+        @return: the process id of the worker serving it.
+        """
+        return self.server.waitFor(
+            lambda: workerServing(self.server.process.pid, session.sock),
+            "a worker serving the session")
+
+    def meanwhile(self, commands, replacing=False):
+        """
+        Upload C{d/x} in one session (L{SIZE} bytes, then the end) and
+        send C{commands} from a session of the other worker while it
+        runs.
+
+        @param commands: the other session's command lines.
+        @param replacing: store C{d/x} first, so that the upload replaces
+            it.
+        @return: the reply codes to C{commands}, the upload's end's, and
+            the other session.
+        """
+        one, other = self.sessions()
+        one.mkd("d")
+        one.voidcmd("TYPE I")
+        if replacing:
+            with one.transfercmd("STOR d/x") as data:
+                data.sendall(b"old")
+            one.voidresp()
+        data = one.transfercmd("STOR d/x")
+        data.sendall(b"A" * SIZE)
+        during = [replyCode(other.sendcmd, command) for command in commands]
+        data.close()
+        return during, replyCode(one.voidresp), other
+
+    def assertRenameWaits(self, replacing=False):
+        """
+        The rename of the directory gets C{450} while the upload runs
+        (L{meanwhile}), and C{250} once it ended; the upload is complete,
+        and no temporary file is left.
+
+        @param replacing: as for L{meanwhile}.
+        """
+        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
+                                              replacing)
+        self.assertEqual(during, ["350", "450"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
+        self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
+        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(self.leftovers(), [])
+
+    def leftovers(self):
+        """
+        @return: the names of temporary upload files under the root.
+        """
+        return [name for _, _, names in os.walk(self.root)
+                for name in names if name.startswith(".ftpkit-upload")]
+
+
+class FsspecWorkersRenamedTests(WorkersRenamedMixin, unittest.TestCase):
+    """
+    On C{--realm fsspec:file://DIR}.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def realmOptions(self):
+        """
+        @return: the options serving the root.
+        """
+        return ["--realm", "fsspec:file://" + self.root]
+
+    def test_renameRefused(self):
+        """
+        The rename gets C{450} while the other worker's upload runs, and
+        C{250} once it ended; the upload is complete, and no temporary
+        file is left. It got C{250}, the upload C{550}.
+        """
+        self.assertRenameWaits()
+
+    def test_removeRefused(self):
+        """
+        C{RMD} gets C{550} while the other worker's upload runs.
+        """
+        during, ended, other = self.meanwhile(["RMD d"])
+        self.assertEqual(during, ["550"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("d/x"), SIZE)
+
+    def test_abandonedTemporary(self):
+        """
+        A temporary file nobody writes (its server died) does not keep the
+        directory from being renamed.
+        """
+        one, _ = self.sessions()
+        one.mkd("d")
+        os.makedirs(os.path.join(self.root, "d", "sub"))
+        with open(os.path.join(self.root, "d", "sub",
+                               ".ftpkit-upload-0123456789abcdef"), "wb") as f:
+            f.write(b"left")
+        self.assertEqual(replyCode(one.sendcmd, "RNFR d"), "350")
+        self.assertEqual(replyCode(one.sendcmd, "RNTO e"), "250")
+
+
+class DiskWorkersRenamedTests(WorkersRenamedMixin, unittest.TestCase):
+    """
+    On the disk realm (C{--root}), whose refusals hold in every process
+    serving the tree.
+    """
+
+    def realmOptions(self):
+        """
+        @return: the options serving the root.
+        """
+        return ["--root", self.root]
+
+    def test_removeRefused(self):
+        """
+        C{RMD} of the directory a new file is uploaded into (its file has
+        no name yet) gets C{550} from the other worker.
+        """
+        during, ended, other = self.meanwhile(["RMD d"])
+        self.assertEqual(during, ["550"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("d/x"), SIZE)
+
+    def test_removeRefusedReplacing(self):
+        """
+        So does C{RMD} of the directory of a file an upload replaces.
+        """
+        during, ended, other = self.meanwhile(["RMD d"], replacing=True)
+        self.assertEqual(during, ["550"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("d/x"), SIZE)
+
+    def test_renameCarriesNewUpload(self):
+        """
+        The rename of the directory of a new file's upload goes ahead, and
+        the upload lands in the renamed directory, whole.
+        """
+        during, ended, other = self.meanwhile(["RNFR d", "RNTO e"])
+        self.assertEqual(during, ["350", "250"])
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_renameRefusedReplacing(self):
+        """
+        The rename of the directory of an upload that replaces a file
+        (into a temporary file, moved onto it by its path) gets C{450}
+        while the upload runs, and C{250} once it ended; the upload is
+        complete, and no temporary file is left. It got C{250}, the
+        upload C{550}, its file left in the renamed directory.
+        """
+        self.assertRenameWaits(replacing=True)
+
+
+class DiskOneProcessRenamedTests(DiskWorkersRenamedTests):
+    """
+    The same in one process.
+    """
+
+    workers = 1
