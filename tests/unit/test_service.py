@@ -530,6 +530,21 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
                 "shutdown grace of 30 s cut short (SIGQUIT): closing 1 "
                 "sessions with transfers running and 0 with other commands"])
 
+    def test_linesLongGrace(self):
+        """
+        A long grace is written in the digits C{--shutdown-grace} takes:
+        a million seconds was C{1e+06}.
+        """
+        self.drain = Drain(self.factory, 1000000, self.clock)
+        FakeSession(self.factory, busy=True)
+        self.drain.stopService()
+        self.clock.advance(1000000)
+        self.assertEqual(self.lines(), [
+            "stopping: closing 0 idle sessions, 1 finishing their "
+            "transfers and 0 other commands (grace 1000000 s)",
+            "shutdown grace of 1000000 s over: closing 1 sessions with "
+            "transfers running and 0 with other commands"])
+
     def test_linesCountTransfers(self):
         """
         The lines of a drain count as finishing their transfers (and, once
