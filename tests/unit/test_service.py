@@ -539,11 +539,9 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         FakeSession(self.factory, busy=True)
         self.drain.stopService()
         self.clock.advance(1000000)
-        self.assertEqual(self.lines(), [
-            "stopping: closing 0 idle sessions, 1 finishing their "
-            "transfers and 0 other commands (grace 1000000 s)",
-            "shutdown grace of 1000000 s over: closing 1 sessions with "
-            "transfers running and 0 with other commands"])
+        self.assertEqual([event["grace"] for event in self.logged],
+                         ["1000000", "1000000"])
+        self.assertIn("(grace 1000000 s)", self.lines()[0])
 
     def test_linesCountTransfers(self):
         """
