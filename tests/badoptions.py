@@ -68,10 +68,15 @@ ROWS = [
       for value in ["", "x", "-1", "0", "129", "64.0", HUGE, NOT_UTF8,
                     *NOT_ASCII]],
     # Seconds.
-    *[([f"--{name}", value], f"--{name}: must be a positive number")
+    *[([f"--{name}", value], f"--{name}: must be a number of seconds")
       for name in _TIMEOUTS
-      for value in ["", "x", "-1", "0", "nan", "inf", "1e400", NOT_UTF8,
+      for value in ["", "x", "nan", "inf", "1e400", NOT_UTF8,
                     "1e3", "5.", ".5", *NOT_ASCII]],
+    *[([f"--{name}", value], f"--{name}: must be a positive number")
+      for name in _TIMEOUTS for value in ["-1", "0"]],
+    *[([f"--{name}", value], f"--{name}: must be at most 31536000 seconds")
+      for name in [*_TIMEOUTS, "shutdown-grace"]
+      for value in ["31536001", HUGE]],
     *[([f"--{name}", "0.5"], f"--{name}: must be at least 1 second")
       for name in _TIMEOUTS],
     *[(["--shutdown-grace", value], "--shutdown-grace: must be a number")

@@ -225,6 +225,16 @@ def closeAtOnce(transport):
     stopping them here first, as the reactor does, made each removal
     twice, the second finding nothing to remove.
 
+    It closes a connection once: called again while it closes it (a
+    producer that the close stops, whose callbacks close the same
+    connection), or after, it does nothing. Twisted's C{connectionLost}
+    only checks that the socket is not gone yet, which it is not while
+    the producer stops: it ran twice, the first ending with
+    C{AttributeError: ... no attribute 'socket'}. C{disconnected}, which
+    it sets first of all, says it has begun (a transport without one is
+    closed as before).
+
     @param transport: a L{tcp.Connection}.
     """
-    transport.connectionLost(_CONNECTION_DONE)
+    if not getattr(transport, "disconnected", False):
+        transport.connectionLost(_CONNECTION_DONE)

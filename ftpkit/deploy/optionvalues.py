@@ -9,7 +9,6 @@ the L{ftpkit.config.ServerConfig} checks too.
 """
 
 import ipaddress
-import math
 import os
 
 from twisted.python import usage
@@ -94,18 +93,45 @@ def workerCount(text, cpus=None):
     return value
 
 
+MOST_SECONDS = 365 * 24 * 60 * 60
+"""The longest timeout or grace an option takes, a year: no session or
+transfer is meant to wait longer; C{--idle-timeout 99999999999} (over
+3,000 years) was taken, and its log lines showed C{1e+11}."""
+
+
+def secondsNumber(text):
+    """
+    Read seconds (C{--idle-timeout}, C{--shutdown-grace}...): ASCII
+    digits, with a fraction or not, and a leading C{-} read apart, so
+    that the caller says what is wrong with C{"-1"}.
+
+    @param text: an option value.
+    @return: C{text} as a C{float} of at most L{MOST_SECONDS}, below 0
+        when it starts with C{-} (C{"-0"} too).
+    @raise ValueError: when C{text} is no such number (C{"1e3"},
+        C{"inf"}: the message says what is taken), or one over a year.
+    """
+    try:
+        value = decimalNumber(text.removeprefix("-"))
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, like 30 or 2.5, "
+                         f"not {text!r}")
+    if text.startswith("-"):
+        return -min(value, MOST_SECONDS) if value else -1.0
+    if value > MOST_SECONDS:
+        raise ValueError(f"must be at most {MOST_SECONDS} seconds (a "
+                         f"year), not {text!r}")
+    return value
+
+
 def positiveNumber(text):
     """
     @param text: an option value.
-    @return: C{text} as a finite C{float} greater than 0
-        (L{positiveSeconds}).
+    @return: C{text} as a C{float} greater than 0 and at most
+        L{MOST_SECONDS} (L{secondsNumber}, L{positiveSeconds}).
     @raise ValueError: saying why otherwise.
     """
-    try:
-        value = decimalNumber(text)
-    except ValueError:
-        raise ValueError(f"must be a positive number, not {text!r}")
-    return positiveSeconds(value, repr(text))
+    return positiveSeconds(secondsNumber(text), repr(text))
 
 
 def timeoutSeconds(text):
@@ -130,18 +156,11 @@ def timeoutSeconds(text):
 def nonNegativeNumber(text):
     """
     @param text: an option value.
-    @return: C{text} as a finite C{float} of at least 0
-        (L{nonNegativeSeconds}).
+    @return: C{text} as a C{float} of at least 0 and at most
+        L{MOST_SECONDS} (L{secondsNumber}, L{nonNegativeSeconds}).
     @raise ValueError: saying why otherwise.
     """
-    try:
-        # A minus sign read apart, to say what is wrong with "-1".
-        value = decimalNumber(text.removeprefix("-"))
-    except ValueError:
-        raise ValueError(f"must be a number of seconds, not {text!r}")
-    if text.startswith("-") and math.isfinite(value):
-        value = -value if value else -1.0  # "-0" is no number of seconds
-    return nonNegativeSeconds(value, repr(text))
+    return nonNegativeSeconds(secondsNumber(text), repr(text))
 
 
 def portRange(text):

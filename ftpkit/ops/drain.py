@@ -24,6 +24,8 @@ from twisted.application import service
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
+from ftpkit.protocol.numbertext import decimalText
+
 SHUTTING_DOWN = "Server shutting down; try again later"
 """The text of the C{421} a drained session gets."""
 
@@ -171,7 +173,7 @@ class Drain(service.Service):
         # kept for whoever reads the JSON events.
         self.log.info(CUTTING if self._hurried else STOPPING, idle=idle,
                       transfers=transfers, others=others,
-                      busy=transfers + others, grace=f"{self.grace:g}")
+                      busy=transfers + others, grace=decimalText(self.grace))
         finished = defer.DeferredList(
             [self._finish(session) for session in sessions])
         graceTimer = self.reactor.callLater(self.grace, self._graceOver,
@@ -252,7 +254,7 @@ class Drain(service.Service):
         _, transfers, others = countRunning(left)
         if transfers + others and not self._cutAtOnce:
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
-                          grace=f"{self._graceGiven:g}", transfers=transfers,
+                          grace=decimalText(self._graceGiven), transfers=transfers,
                           others=others, count=transfers + others)
         for session in left:
             # A download whose every byte went to the kernel is complete

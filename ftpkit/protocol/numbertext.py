@@ -11,6 +11,7 @@ number (a pasted character, a variable holding spaces) was taken as one.
 """
 
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 _WHOLE = re.compile(r"[0-9]+")
@@ -69,6 +70,22 @@ def decimalNumber(text):
     @raise ValueError: as L{decimalFraction} does.
     """
     return float(_decimal(text))
+
+
+def decimalText(value):
+    """
+    A number written back in the grammar L{decimalNumber} reads, for the
+    messages that show an option's value: C{format(value, "g")} wrote a
+    grace of a million seconds as C{1e+06}, which no option takes.
+
+    @param value: a finite C{int} or C{float} of at least 0.
+    @return: its shortest exact digits, without exponent or trailing
+        zeros: C{"30"}, C{"2.5"}, C{"1000000"}, C{"0.00001"}.
+    """
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def _decimal(text):

@@ -20,6 +20,7 @@ from ftpkit.protocol.limitkeys import parsePrefixLength
 from ftpkit.protocol.numbertext import (
     decimalFraction,
     decimalNumber,
+    decimalText,
     isWholeNumber,
     octalNumber,
     wholeNumber,
@@ -129,3 +130,20 @@ class ReadersTests(unittest.SynchronousTestCase):
         self.assertEqual(optionValue("2222"), 2222)
         for text in ["\u00b2", "\u0665", "+5", "1_000"]:
             self.assertEqual(optionValue(text), text)
+
+
+class DecimalTextTests(unittest.SynchronousTestCase):
+    """
+    L{decimalText} writes a number as L{decimalNumber} reads it.
+    """
+
+    def test_noExponent(self):
+        """
+        Large and small numbers have no exponent, and no trailing zeros;
+        each reads back as the same number.
+        """
+        for value, text in [(30, "30"), (30.0, "30"), (2.5, "2.5"),
+                            (1e6, "1000000"), (31536000.0, "31536000"),
+                            (1e-5, "0.00001"), (0, "0"), (0.1, "0.1")]:
+            self.assertEqual(decimalText(value), text)
+            self.assertEqual(decimalNumber(text), value)

@@ -530,6 +530,19 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
                 "shutdown grace of 30 s cut short (SIGQUIT): closing 1 "
                 "sessions with transfers running and 0 with other commands"])
 
+    def test_linesLongGrace(self):
+        """
+        A long grace is written in the digits C{--shutdown-grace} takes:
+        a million seconds was C{1e+06}.
+        """
+        self.drain = Drain(self.factory, 1000000, self.clock)
+        FakeSession(self.factory, busy=True)
+        self.drain.stopService()
+        self.clock.advance(1000000)
+        self.assertEqual([event["grace"] for event in self.logged],
+                         ["1000000", "1000000"])
+        self.assertIn("(grace 1000000 s)", self.lines()[0])
+
     def test_linesCountTransfers(self):
         """
         The lines of a drain count as finishing their transfers (and, once

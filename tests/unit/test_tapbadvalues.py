@@ -343,13 +343,32 @@ class BadValueTests(unittest.TestCase):
         for value in ["x", "", "nan", "inf", "1e999"]:
             message = self.assertRejected("--shutdown-grace",
                                           "--shutdown-grace", value)
-            self.assertIn(f"must be a number of seconds, not {value!r}",
-                          message)
+            self.assertIn("must be a number of seconds, like 30 or 2.5, "
+                          f"not {value!r}", message)
         for value in ["-1", "-0.5"]:
             message = self.assertRejected("--shutdown-grace",
                                           "--shutdown-grace", value)
             self.assertIn(f"must be 0 or more seconds, not {value!r}",
                           message)
+
+    def test_secondsOverAYear(self):
+        """
+        Every option in seconds refuses more than a year, naming the
+        option; C{1e12} is told how seconds are written: it was told it
+        must be a positive number.
+        """
+        for option in ("--idle-timeout", "--login-timeout", "--data-timeout",
+                       "--shutdown-grace"):
+            message = self.assertRejected(option, option, "99999999999")
+            self.assertIn(f"{option}: must be at most 31536000 seconds",
+                          message)
+            message = self.assertRejected(option, option, "1e12")
+            self.assertIn(f"{option}: must be a number of seconds, like 30 "
+                          "or 2.5, not '1e12'", message)
+        config = parse("--idle-timeout", "31536000",
+                       "--shutdown-grace", "31536000")["config"]
+        self.assertEqual((config.idleTimeout, config.shutdownGrace),
+                         (31536000, 31536000))
 
     def test_banner(self):
         """
