@@ -141,7 +141,9 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
     async def test_curlWithoutCloseNotify(self):
         """
         curl's default C{CCC} mode (C{--ftp-ssl-ccc-mode passive}) reads
-        the server's close_notify, sends none, and goes on in clear: its
+        the server's close_notify (sent L{ftpkit.control.ccc.CLOSE_NOTIFY_WAIT}
+        after the C{200}, before curl's own shutdown timeout, at which it
+        would go on without it), sends none, and goes on in clear: its
         next command is read in clear, as ProFTPD does. Before, the server
         fed the command to the TLS session, and closed the connection.
         """
@@ -150,12 +152,17 @@ class CCCTests(FTPSTestsMixin, unittest.TestCase):
         out = os.path.join(self.certDir, "got.bin")
         for mode in ("passive", "active"):
             output, err, code = await utils.getProcessOutputAndValue(
-                curl, ("-sS", "-k", "--max-time", "50", "--ssl-reqd",
+                curl, ("-sS", "-v", "-k", "--max-time", "50", "--ssl-reqd",
                        "--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", mode,
                        "-u", "alice:secret", "-o", out,
                        "ftp://127.0.0.1:%d/big.bin" % self.server.port),
                 env=os.environ, reactor=reactor)
             self.assertEqual(code, 0, (mode, err))
+            # curl -v says "SSL shutdown timeout" where no close_notify
+            # came (it then goes on in clear after 10 seconds anyway).
+            self.assertEqual(
+                [line for line in err.decode().lower().splitlines()
+                 if "shutdown" in line and "timeout" in line], [], mode)
             with open(out, "rb") as f:
                 self.assertTrue(f.read() == self.payload, mode)
 

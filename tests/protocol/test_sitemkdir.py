@@ -63,6 +63,16 @@ class SiteMkdirTests(unittest.TestCase):
         self.assertTrue(reply.startswith(b"550 "), reply)
         self.assertFalse(self.isDirectory("a", "f.txt", "g"))
 
+    def test_pathIsAFile(self):
+        """
+        A path whose last name is a file: C{550}, as C{mkdir -p} fails,
+        not the C{200} of a directory there already.
+        """
+        [reply] = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR a/f.txt")
+        self.assertTrue(reply.startswith(b"550 "), reply)
+        self.assertFalse(self.isDirectory("a", "f.txt"))
+
     def test_noPath(self):
         """
         No path: C{501} with the syntax (it was C{500 Unknown SITE

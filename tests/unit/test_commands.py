@@ -360,8 +360,10 @@ class RepresentationTests(SynchronousTestCase):
         self.assertEqual(parseOptsModeZ("Z LEVEL 9"), 9)
         self.assertEqual(parseOptsModeZ("z level 0"), 0)
         self.assertEqual(parseOptsModeZ("Z"), DEFAULT_DEFLATE_LEVEL)
-        for text in ("", "S", "Z LEVEL", "Z LEVEL 10", "Z LEVEL -1",
-                     "Z LEVEL x", "Z BLOCKSIZE 1024", "Z ENGINE zlib",
+        # "12" and "89" are in "0123456789" too: one digit only.
+        for text in ("", "S", "Z LEVEL", "Z LEVEL 10", "Z LEVEL 12",
+                     "Z LEVEL 89", "Z LEVEL -1", "Z LEVEL x",
+                     "Z BLOCKSIZE 1024", "Z ENGINE zlib",
                      "Z LEVEL 1 LEVEL 2", "Z LEVEL \u0663"):
             self.assertRaises(BadArgument, parseOptsModeZ, text)
 

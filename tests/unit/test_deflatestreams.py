@@ -6,11 +6,11 @@ backpressure and a bound on what one C{write} hands on.
 
 import zlib
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.data.movers import TLS_BUFFER_SIZE, Download
+from ftpkit.data.movers import TLS_BUFFER_SIZE, Download, Upload
 from ftpkit.data.movers._deflate import (
     CORRUPT,
     ENDED_EARLY,
@@ -18,7 +18,7 @@ from ftpkit.data.movers._deflate import (
     DeflatingConsumer,
     InflatingConsumer,
 )
-from ftpkit.errors import TransferAborted
+from ftpkit.errors import TransferAborted, UploadTooLarge
 
 
 class Collecting(StringTransport):
@@ -291,6 +291,7 @@ class DeflatedDownloadTests(SynchronousTestCase):
         self.assertTrue(download.sentWhole())
         self.assertEqual(zlib.decompress(connection.transport.value()),
                          b"a\r\nb")
+
     def test_tlsBufferSize(self):
         """
         Under TLS every download through Python lets as much ciphertext
@@ -307,3 +308,80 @@ class DeflatedDownloadTests(SynchronousTestCase):
                     self.assertEqual(
                         connection.socketTransport.bufferSize, size,
                         (binary, deflate, secure))
+
+
+class AsciiSentWholeTests(SynchronousTestCase):
+    """
+    L{Download.sentWhole} in C{TYPE A} and C{MODE S}, whose file's bytes
+    are counted as in C{MODE Z} (L{_HeldFile} and L{_Connection}).
+    """
+
+    def test_partlySent(self):
+        """
+        A download whose conversion made as many bytes as the file has,
+        of only part of the file, is not sent whole: the file's bytes
+        taken are compared with its size, not the bytes they made.
+        """
+        readFile = _HeldFile()
+        download = Download(readFile, False, None)
+        download.startNow(_Connection())
+        readFile.consumer.write(b"\n\n")
+        self.assertEqual(download.bytesMoved, 4)
+        self.assertFalse(download.sentWhole())
+        readFile.consumer.write(b"\n")
+        self.assertTrue(download.sentWhole())
+
+
+class _UploadConnection(Connection):
+    """
+    A Twisted data connection, as L{Upload.startNow} reads it, that
+    hands C{sent} to its consumer in one write and ends.
+    """
+
+    bare = False
+
+    def __init__(self, sent):
+        self.sent = sent
+        self.bytesReceived = len(sent)
+
+    def receiveInto(self, consumer):
+        consumer.registerProducer(StringTransport(), True)
+        consumer.write(self.sent)
+        consumer.unregisterProducer()
+        return succeed(None)
+
+
+class _WriteFile:
+    """
+    An L{IWriteFile} whose consumer is a L{Collecting}.
+    """
+
+    def __init__(self):
+        self.consumer = Collecting()
+
+    def receive(self):
+        return succeed(self.consumer)
+
+
+class DeflatedUploadTests(SynchronousTestCase):
+    """
+    L{Upload} in C{MODE Z}.
+    """
+
+    def test_limitStopsInflating(self):
+        """
+        Past C{--max-upload-size}, what the stream still holds is not
+        inflated: a small upload of a huge inflation stops one chunk past
+        the limit, and fails with L{UploadTooLarge}.
+        """
+        limit = 2 * INFLATE_CHUNK
+        connection = _UploadConnection(
+            zlib.compress(b"\0" * (64 * INFLATE_CHUNK)))
+        writeFile = _WriteFile()
+        upload = Upload(writeFile, True, None, limit=limit, deflate=6)
+        failure = self.failureResultOf(
+            Deferred.fromCoroutine(upload.startNow(connection)),
+            UploadTooLarge)
+        self.assertTrue(connection.aborted, failure)
+        self.assertLessEqual(upload.bytesMoved, limit + INFLATE_CHUNK)
+        self.assertLessEqual(len(b"".join(writeFile.consumer.chunks)), limit)

@@ -82,12 +82,14 @@ class SessionCommands:
         List the commands, or give one command's syntax; of a verb ftpkit
         knows but does not implement (which gets C{502}), say so; of any
         other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
-        (L{_siteHelp}), as in ProFTPD.
+        (L{SiteCommands.siteHelp
+        <ftpkit.control.handlers.site.SiteCommands.siteHelp>}), as in
+        ProFTPD.
         """
         if argument:
             verb = argument.strip().upper()
             if verb.split(" ", 1)[0] == "SITE":
-                return self._siteHelp(argument.strip()[4:])
+                return self.siteHelp(argument.strip()[4:])
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)

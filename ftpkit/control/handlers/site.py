@@ -41,7 +41,7 @@ class SiteCommands:
         command, _, rest = argument.lstrip(" ").partition(" ")
         command = command.upper()
         if command == "HELP":
-            return self._siteHelp(rest)
+            return self.siteHelp(rest)
         if command == "CHMOD":
             if not self.session.access.siteChmod:
                 return (502, "SITE CHMOD is turned off")
@@ -52,7 +52,7 @@ class SiteCommands:
             return await self._siteMkdir(rest)
         return (500, "Unknown SITE command")
 
-    def _siteHelp(self, argument):
+    def siteHelp(self, argument):
         """
         The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
         this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
