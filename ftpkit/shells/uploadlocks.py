@@ -48,7 +48,8 @@ directory renamed meanwhile (by a session of any process serving the
 tree) took the file along, and the upload failed once complete
 (C{550}); such a rename is refused while a held temporary file is below
 the directory (L{heldBelow}), as the fsspec realm's on C{file://}
-(L{ftpkit.shells.fsspectemporaries}).
+(L{ftpkit.shells.fsspectemporaries}); the rename looks at the first
+L{WALK_LIMIT} entries of that tree and no further.
 """
 
 import contextlib
@@ -277,20 +278,48 @@ def _held(path):
     return False
 
 
+WALK_LIMIT = 10000
+"""How many entries below a directory L{heldBelow} looks at, at most, as
+many as C{LIST -R} lists by default: a walk of the whole tree cost every
+rename of a large directory time and CPU in proportion to it (a disk
+thread's, with no bound on the tree's size)."""
+
+
 def heldBelow(directory, prefix):
     """
     Tell whether an upload, in any process, writes a temporary file
-    anywhere below a directory (blocking: the tree is walked, no link
-    followed); one nobody holds (its process died) does not count.
+    below a directory, among the first L{WALK_LIMIT} entries of the tree
+    below it (blocking: the tree is walked, no link followed, and the
+    walk stops there, in the middle of a directory if need be); one
+    nobody holds (its process died) does not count.
+
+    Past the bound the answer is C{False}: the rename the caller guards
+    goes on, as C{rename(2)} does on other servers, and an upload it
+    moves fails once complete with a clear reply, its bytes kept (a
+    temporary file, made a partial upload by the next start's sweep).
+    Refusing every rename of a large tree instead would refuse a user's
+    plain request for good, for the sake of an upload that rarely runs.
 
     @param directory: the directory's path, every link in it resolved,
         C{str} or C{bytes}.
     @param prefix: what the temporary files' names start with, of the
         same type.
-    @return: whether one is held.
+    @return: whether one is held (C{False} past the bound).
     """
-    for where, _, names in os.walk(directory):
-        for name in names:
-            if name.startswith(prefix) and _held(os.path.join(where, name)):
-                return True
+    pending = [directory]
+    left = WALK_LIMIT
+    while pending:
+        try:
+            entries = os.scandir(pending.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                left -= 1
+                if left < 0:
+                    return False
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.name.startswith(prefix) and _held(entry.path):
+                    return True
     return False

@@ -1,0 +1,96 @@
+"""
+Tests for the bound on the walk with which the disk realm's rename of a
+directory looks for an upload's held temporary file below it
+(L{ftpkit.shells.uploadlocks.heldBelow}, L{uploadlocks.WALK_LIMIT}).
+"""
+
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.errors import FileBusy
+from ftpkit.shells import uploadlocks, uploads
+from ftpkit.shells.diskplacing import UPLOAD_BELOW
+from ftpkit.shells.filesystem import FilesystemShell
+from tests.scratch import scratchDirectory
+
+FILES = 5
+"""The plain files in the renamed directory, beside the subdirectory
+where the upload writes."""
+
+
+class RenameWalkTests(unittest.TestCase):
+    """
+    A directory C{top} holding L{FILES} files and C{top/deep}, into which
+    an upload writes a held temporary file, is renamed (the blocking part
+    of L{FilesystemShell.rename}).
+    """
+
+    def setUp(self):
+        self.root = os.fsencode(scratchDirectory(self))
+        top = os.path.join(self.root, b"top")
+        os.makedirs(os.path.join(top, b"deep"))
+        for index in range(FILES):
+            with open(os.path.join(top, b"f%d" % index), "wb"):
+                pass
+        fd, _ = uploads.createTemporary(os.path.join(top, b"deep", b"up"))
+        self.addCleanup(os.close, fd)
+        self.shell = FilesystemShell(self.root)
+
+    def rename(self):
+        """
+        Rename C{top} to C{moved}.
+        """
+        self.shell._rename(["top"], ["moved"])
+
+    def test_heldWithinBound(self):
+        """
+        The upload's file, within the bound, refuses the rename with
+        C{450} and says why; nothing is renamed.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES + 2)
+        error = self.assertRaises(FileBusy, self.rename)
+        self.assertEqual(error.args, (UPLOAD_BELOW,))
+        self.assertTrue(os.path.isdir(os.path.join(self.root, b"top")))
+
+    def test_pastBound(self):
+        """
+        The walk looks at L{uploadlocks.WALK_LIMIT} entries and no more:
+        it stops in C{top}, among its files (the subdirectory is read
+        after them), and the rename goes on, the upload's file with it.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        self.rename()
+        self.assertEqual(os.listdir(self.root), [b"moved"])
+
+    def test_boundStopsInDirectory(self):
+        """
+        A directory holding more entries than the bound is not read
+        whole: the walk takes one entry past the bound, and stops.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", 2)
+        taken = []
+        real = os.scandir
+
+        class Counted:
+            def __init__(self, path):
+                self._entries = real(path)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self._entries.close()
+
+            def __iter__(self):
+                return self
+
+            def __next__(self):
+                entry = next(self._entries)
+                taken.append(entry.name)
+                return entry
+
+        self.patch(os, "scandir", Counted)
+        self.assertFalse(uploadlocks.heldBelow(
+            os.path.join(self.root, b"top"), uploads.TEMPORARY_PREFIX))
+        self.assertEqual(len(taken), 3)
