@@ -21,15 +21,35 @@ class SiteCommands:
 
     def siteFeatures(self):
         """
-        @return: the C{FEAT} lines of the C{SITE} commands this session's
-            user may use (L{commandtable.SITE_FEATURES}): none to one who
-            may not make anything (anonymous without
+        @return: the C{FEAT} lines (L{commandtable.SITE_FEATURES}) of the
+            C{SITE} commands this session offers (L{offeredSite}): none
+            to one who may not make anything (anonymous without
             C{--anonymous-write}, C{--read-only}).
         """
-        access = self.knownAccess()
-        return [feature
-                for name, feature in commandtable.SITE_FEATURES.items()
-                if access.allows(commandtable.SITE_ACCESS[name])]
+        return [commandtable.SITE_FEATURES[name] for name in self.offeredSite()
+                if name in commandtable.SITE_FEATURES]
+
+    def offeredSite(self):
+        """
+        The one decision of which C{SITE} commands this session offers,
+        which C{FEAT} (L{siteFeatures}), C{SITE HELP} and C{HELP SITE}
+        (L{siteHelp}) follow: C{CHMOD} where modes can be set (not under
+        C{--no-site-chmod}, where it gets C{502}, nor on a shell without
+        chmod, nor for a user granted it nowhere), C{UTIME} where times
+        can, as C{FEAT}'s C{MFF} line says; C{MKDIR} where the user may
+        make directories; C{HELP} always.
+
+        @return: C{{name: syntax}}, in the order C{SITE HELP} lists them.
+        """
+        settable = self.settableFacts()
+        offered = {name: syntax for fact, name, syntax in [
+            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
+            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
+            if fact in settable}
+        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
+            offered["MKDIR"] = "MKDIR <path>"
+        offered["HELP"] = "HELP"
+        return offered
 
     async def ftp_SITE(self, argument):
         """
@@ -55,23 +75,13 @@ class SiteCommands:
     def siteHelp(self, argument):
         """
         The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
-        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
-        where modes can be set: not under C{--no-site-chmod}, nor on a
-        shell without chmod, where it gets C{502}; C{UTIME} where times
-        can), and C{MKDIR} where the user may make directories; or the
-        syntax of the one named, if offered.
+        this session offers (L{offeredSite}), or the syntax of the one
+        named, if offered.
 
         @param argument: what follows C{HELP}: a C{SITE} command, or none.
         @return: the C{214} reply.
         """
-        settable = self.settableFacts()
-        offered = {name: text for fact, name, text in [
-            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
-            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
-            if fact in settable}
-        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
-            offered["MKDIR"] = "MKDIR <path>"
-        offered["HELP"] = "HELP"
+        offered = self.offeredSite()
         named = offered.get(argument.strip().upper())
         if named is not None and named != "HELP":
             return (214, "Syntax: SITE " + named)
