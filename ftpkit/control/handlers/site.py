@@ -2,7 +2,10 @@
 The C{SITE} commands: C{CHMOD}, C{UTIME} (ProFTPD's mod_site_misc, both
 forms), C{MKDIR} (mod_site_misc's too: lftp's C{mkdir -p}) and C{HELP};
 each checked against its access class in
-L{ftpkit.protocol.commandtable.SITE_ACCESS} before it acts.
+L{ftpkit.protocol.commandtable.SITE_ACCESS} before it runs, as every
+verb is against its own (L{ftpkit.control.commandrunning}: a user who
+may not gets C{550} whatever the argument, and the shell is asked
+nothing).
 """
 
 from ftpkit.errors import NoSuchFile, NotDirectory
@@ -89,15 +92,13 @@ class SiteCommands:
 
     async def _siteUtime(self, argument):
         """
-        Set a file's modification time as C{MFMT} does (the same check of
-        C{SITE_ACCESS}, the same shell method), in either form of
+        Set a file's modification time as C{MFMT} does (the same access
+        class, the same shell method), in either form of
         ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
         an access time sets it too, where the shell can
         (L{ftpkit.interfaces.IFTPShellTimes}).
         """
         accessed, when, pathText = parseSiteUtimes(argument)
-        if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
-            return (550, "Permission denied")
         path, _ = await self.changeModificationTime(pathText, when, accessed)
         self.reportChange("SITE UTIME", path)
         return (200, "SITE UTIME command successful")
@@ -115,8 +116,6 @@ class SiteCommands:
         if not argument:
             return (501, "Syntax: SITE MKDIR <path>")
         path = self.resolve(argument)
-        if not self.session.access.allows(commandtable.SITE_ACCESS["MKDIR"]):
-            return (550, "Permission denied")
         shell = self.session.shell
         for depth in range(1, len(path) + 1):
             step = path[:depth]
@@ -137,8 +136,6 @@ class SiteCommands:
                 or int(modeText, 8) > 0o777):
             return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
         session = self.session
-        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
-            return (550, "Permission denied")
         if not IFTPShellChmod.providedBy(session.shell):
             return (502, "SITE CHMOD not available here")
         path = await self.resolveEntry(pathText)
