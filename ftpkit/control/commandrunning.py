@@ -130,8 +130,8 @@ class CommandRunning:
                 command, self.config.modeZ))
         if command.argument == commandtable.NONE and argument:
             return (501, "Syntax: " + command.syntax)
-        if (command.access != READ
-                and not self.session.access.allows(command.access)):
+        access = commandtable.accessOf(command, argument)
+        if access != READ and not self.session.access.allows(access):
             return (550, "Permission denied")
         return None
 

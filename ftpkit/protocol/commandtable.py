@@ -230,7 +230,7 @@ NAMING_NEW = frozenset(["STOR", "STOU", "APPE", "RNTO"])
 SITE_ACCESS = {"CHMOD": CHANGE, "UTIME": CHANGE, "MKDIR": CREATE,
                "HELP": READ}
 """The access class of each C{SITE} command (C{SITE} itself changes
-nothing: each of its commands is checked on its own)."""
+nothing: each of its commands is checked on its own, L{accessOf})."""
 
 SITE_FEATURES = {"MKDIR": "SITE MKDIR"}
 """The C{FEAT} line of each C{SITE} command that has one, listed where
@@ -238,6 +238,23 @@ the session's user may use the command's access class
 (L{SITE_ACCESS}): ProFTPD's mod_site_misc lists C{SITE MKDIR}, and lftp
 sends it for C{mkdir -p} (one command for the whole path, each missing
 directory made) only where C{FEAT} lists it."""
+
+
+def accessOf(command, argument):
+    """
+    The access class a command line needs, which the user's rules are
+    checked against before it runs: its verb's (L{Command.access}), or
+    for C{SITE} its command's (L{SITE_ACCESS}; C{READ} for one ftpkit
+    does not know, which its handler refuses).
+
+    @param command: the verb's L{Command}.
+    @param argument: the command's argument.
+    @return: L{READ}, L{CREATE} or L{CHANGE}.
+    """
+    if command.verb != "SITE":
+        return command.access
+    name = argument.lstrip(" ").partition(" ")[0].upper()
+    return SITE_ACCESS.get(name, READ)
 
 
 def lookup(verb):

@@ -7,11 +7,15 @@ import ftplib
 import io
 import os
 
+from twisted.internet import defer
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
+from zope.interface import alsoProvides
 
 from ftpkit.auth.realms import wrapForUser
 from ftpkit.config import ServerConfig
+from ftpkit.errors import NoSuchFile
+from ftpkit.interfaces import IFTPShellChmod
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol import commandtable
 from ftpkit.protocol.access import CHANGE, CREATE, READ, AccessPolicy
@@ -207,6 +211,37 @@ class BareShellProtocolTests(unittest.TestCase):
         protocol, transport = loggedIn(bareFactory(readOnly=True))
         protocol.dataReceived(b"RNFR /old.txt\r\nRNTO /moved\r\n")
         self.assertEqual(replyCodes(transport), ["550", "550"])
+
+    def test_siteRefusedBeforeRunning(self):
+        """
+        C{SITE CHMOD}, C{UTIME} and C{MKDIR} of a user whose rules refuse
+        their access class (C{SITE_ACCESS}) are refused before they run,
+        as every verb is (L{commandtable.accessOf}): C{550 Permission
+        denied} whatever the argument, and the shell is asked nothing. The
+        guard alone refused them later, after the handler had asked the
+        shell (a request to a remote store each), and a missing path's
+        C{SITE CHMOD} with C{No such file}.
+        """
+        lines = [b"SITE CHMOD 600 /old.txt", b"SITE CHMOD 600 /nope",
+                 b"SITE CHMOD 9999 /old.txt", b"site  chmod 600 /old.txt",
+                 b"SITE UTIME 202001010000 /old.txt",
+                 b"SITE UTIME /old.txt 202001010000 202001010000"
+                 b" 202001010000 UTC", b"SITE MKDIR /e/f", b"SITE MKDIR /d"]
+        for settings, user in (({"readOnly": True}, b"alice"),
+                               ({}, b"anonymous")):
+            factory = bareFactory(**settings)
+            shell = factory.realm.shell
+            alsoProvides(shell, IFTPShellChmod)
+            asked = []
+            for name in ("stat", "list", "makeDirectory", "setPermissions",
+                         "setModificationTime"):
+                setattr(shell, name, lambda *args, name=name, asked=asked:
+                        asked.append(name) or defer.fail(NoSuchFile()))
+            protocol, transport = loggedIn(factory, user, b"secret")
+            protocol.dataReceived(b"".join(line + b"\r\n" for line in lines))
+            self.assertEqual(transport.value().split(b"\r\n"),
+                             [b"550 Permission denied"] * len(lines) + [b""])
+            self.assertEqual(asked, [])
 
     @inlineCallbacks
     def test_readOnlyRefusesEveryChange(self):

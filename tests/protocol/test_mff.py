@@ -285,6 +285,45 @@ class MFFTests(unittest.TestCase):
                              + b"\r\n")
             self.assertEqual(opts[:4], b"501 " if not mff else b"200 ")
 
+    def test_featAgreesWithSiteHelp(self):
+        """
+        C{FEAT} and C{SITE HELP} (and C{HELP SITE}) offer the same: C{SITE
+        MKDIR} in both or neither, C{CHMOD} where C{MFF} lists
+        C{UNIX.mode}, C{UTIME} where it lists C{modify}, for users with
+        and without the rights to create, to set modes and to set times.
+        """
+        def rights(names):
+            return PermissionShell(self.shell, PermissionTable(
+                ["list", "read", "write", "mkdir"] + names))
+
+        anonymous = b"REIN\r\nUSER anonymous\r\nPASS a@b\r\n"
+        seen = set()
+        for shell, settings, login in (
+                (self.shell, {}, b""),
+                (self.shell, {"readOnly": True}, b""),
+                (self.shell, {"siteChmod": False}, b""),
+                (self.shell, {}, anonymous),
+                (self.shell, {"anonymousWrite": True}, anonymous),
+                (rights([]), {}, b""),
+                (rights(["chmod"]), {}, b""),
+                (rights(["set-time"]), {}, b""),
+                (MemoryShell({"/f.txt": b"y"}), {}, b"")):
+            protocol, transport = loggedIn(shell, **settings)
+            protocol.dataReceived(login)
+            transport.clear()
+            feat, siteHelp, helpSite = repliesTo(
+                protocol, transport, b"FEAT", b"SITE HELP", b"HELP SITE")
+            lines = feat.split(b"\r\n")
+            mff = b"".join(line for line in lines if line.startswith(b" MFF"))
+            featured = (b" SITE MKDIR" in lines, b"UNIX.mode;" in mff,
+                        b"modify;" in mff)
+            self.assertEqual(helpSite, siteHelp)
+            self.assertEqual(featured, tuple(
+                name in siteHelp for name in (b"MKDIR", b"CHMOD", b"UTIME")),
+                (settings, login, feat, siteHelp))
+            seen.add(featured)
+        self.assertEqual(len(seen), 5, seen)
+
     def test_featBeforeLoginWhereUsersMayChange(self):
         """
         Where named users may log in and change files, C{FEAT} before

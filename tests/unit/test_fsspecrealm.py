@@ -29,6 +29,39 @@ def memoryFilesystem():
     return fsspec.filesystem("memory", global_store=False, skip_instance_cache=True)
 
 
+def stallingFilesystem():
+    """
+    @return: a new, private fsspec filesystem in memory, of a protocol
+        of no store ftpkit knows (its generic backend), that counts the
+        requests it is asked once its C{stalled} is set (C{requests}),
+        and times each of them out as a store that stopped answering.
+    """
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class Stalling(MemoryFileSystem):
+        protocol = "ftpkitstalling"
+        stalled = False
+        requests = 0
+
+        def _request(self, ask, *args, **kwargs):
+            if self.stalled:
+                self.requests += 1
+                raise TimeoutError("the store did not answer")
+            return ask(*args, **kwargs)
+
+        def info(self, *args, **kwargs):
+            return self._request(MemoryFileSystem.info, self, *args, **kwargs)
+
+        def ls(self, *args, **kwargs):
+            return self._request(MemoryFileSystem.ls, self, *args, **kwargs)
+
+        def mkdir(self, *args, **kwargs):
+            return self._request(MemoryFileSystem.mkdir, self, *args,
+                                 **kwargs)
+
+    return Stalling(global_store=False, skip_instance_cache=True)
+
+
 class PluginTests(unittest.TestCase):
     """
     C{--realm fsspec:...} through the command line options.
@@ -131,6 +164,23 @@ class RealmTests(unittest.TestCase):
                             for e in events))
         yield self.login(realm, "alice")
         self.assertEqual(len(attempts), 2)
+
+    @defer.inlineCallbacks
+    def test_stalledHome(self):
+        """
+        A login whose home is made while the store does not answer ends
+        with L{ServiceUnavailable} after one request, which ran its
+        deadline: asking whether the home is there already, as after a
+        refused C{mkdir}, would wait a deadline again.
+        """
+        fs = stallingFilesystem()
+        realm = FsspecRealm(lambda: fs, "/srv", homePerUser=True)
+        yield self.login(realm, checkers.ANONYMOUS)
+        fs.stalled = True
+        with capturedLogs():
+            yield self.assertFailure(self.login(realm, "alice"),
+                                     ServiceUnavailable)
+        self.assertEqual(fs.requests, 1)
 
     @defer.inlineCallbacks
     def test_usersFile(self):

@@ -2,7 +2,10 @@
 The C{SITE} commands: C{CHMOD}, C{UTIME} (ProFTPD's mod_site_misc, both
 forms), C{MKDIR} (mod_site_misc's too: lftp's C{mkdir -p}) and C{HELP};
 each checked against its access class in
-L{ftpkit.protocol.commandtable.SITE_ACCESS} before it acts.
+L{ftpkit.protocol.commandtable.SITE_ACCESS} before it runs, as every
+verb is against its own (L{ftpkit.control.commandrunning}: a user who
+may not gets C{550} whatever the argument, and the shell is asked
+nothing).
 """
 
 from ftpkit.errors import NoSuchFile, NotDirectory
@@ -21,15 +24,35 @@ class SiteCommands:
 
     def siteFeatures(self):
         """
-        @return: the C{FEAT} lines of the C{SITE} commands this session's
-            user may use (L{commandtable.SITE_FEATURES}): none to one who
-            may not make anything (anonymous without
+        @return: the C{FEAT} lines (L{commandtable.SITE_FEATURES}) of the
+            C{SITE} commands this session offers (L{offeredSite}): none
+            to one who may not make anything (anonymous without
             C{--anonymous-write}, C{--read-only}).
         """
-        access = self.knownAccess()
-        return [feature
-                for name, feature in commandtable.SITE_FEATURES.items()
-                if access.allows(commandtable.SITE_ACCESS[name])]
+        return [commandtable.SITE_FEATURES[name] for name in self.offeredSite()
+                if name in commandtable.SITE_FEATURES]
+
+    def offeredSite(self):
+        """
+        The one decision of which C{SITE} commands this session offers,
+        which C{FEAT} (L{siteFeatures}), C{SITE HELP} and C{HELP SITE}
+        (L{siteHelp}) follow: C{CHMOD} where modes can be set (not under
+        C{--no-site-chmod}, where it gets C{502}, nor on a shell without
+        chmod, nor for a user granted it nowhere), C{UTIME} where times
+        can, as C{FEAT}'s C{MFF} line says; C{MKDIR} where the user may
+        make directories; C{HELP} always.
+
+        @return: C{{name: syntax}}, in the order C{SITE HELP} lists them.
+        """
+        settable = self.settableFacts()
+        offered = {name: syntax for fact, name, syntax in [
+            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
+            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
+            if fact in settable}
+        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
+            offered["MKDIR"] = "MKDIR <path>"
+        offered["HELP"] = "HELP"
+        return offered
 
     async def ftp_SITE(self, argument):
         """
@@ -55,23 +78,13 @@ class SiteCommands:
     def siteHelp(self, argument):
         """
         The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
-        this session can run, as C{FEAT}'s C{MFF} line says (C{CHMOD}
-        where modes can be set: not under C{--no-site-chmod}, nor on a
-        shell without chmod, where it gets C{502}; C{UTIME} where times
-        can), and C{MKDIR} where the user may make directories; or the
-        syntax of the one named, if offered.
+        this session offers (L{offeredSite}), or the syntax of the one
+        named, if offered.
 
         @param argument: what follows C{HELP}: a C{SITE} command, or none.
         @return: the C{214} reply.
         """
-        settable = self.settableFacts()
-        offered = {name: text for fact, name, text in [
-            (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
-            (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
-            if fact in settable}
-        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
-            offered["MKDIR"] = "MKDIR <path>"
-        offered["HELP"] = "HELP"
+        offered = self.offeredSite()
         named = offered.get(argument.strip().upper())
         if named is not None and named != "HELP":
             return (214, "Syntax: SITE " + named)
@@ -79,15 +92,13 @@ class SiteCommands:
 
     async def _siteUtime(self, argument):
         """
-        Set a file's modification time as C{MFMT} does (the same check of
-        C{SITE_ACCESS}, the same shell method), in either form of
+        Set a file's modification time as C{MFMT} does (the same access
+        class, the same shell method), in either form of
         ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
         an access time sets it too, where the shell can
         (L{ftpkit.interfaces.IFTPShellTimes}).
         """
         accessed, when, pathText = parseSiteUtimes(argument)
-        if not self.session.access.allows(commandtable.SITE_ACCESS["UTIME"]):
-            return (550, "Permission denied")
         path, _ = await self.changeModificationTime(pathText, when, accessed)
         self.reportChange("SITE UTIME", path)
         return (200, "SITE UTIME command successful")
@@ -105,8 +116,6 @@ class SiteCommands:
         if not argument:
             return (501, "Syntax: SITE MKDIR <path>")
         path = self.resolve(argument)
-        if not self.session.access.allows(commandtable.SITE_ACCESS["MKDIR"]):
-            return (550, "Permission denied")
         shell = self.session.shell
         for depth in range(1, len(path) + 1):
             step = path[:depth]
@@ -127,8 +136,6 @@ class SiteCommands:
                 or int(modeText, 8) > 0o777):
             return (501, "Syntax: SITE CHMOD <octal mode up to 777> <path>")
         session = self.session
-        if not session.access.allows(commandtable.SITE_ACCESS["CHMOD"]):
-            return (550, "Permission denied")
         if not IFTPShellChmod.providedBy(session.shell):
             return (502, "SITE CHMOD not available here")
         path = await self.resolveEntry(pathText)
