@@ -20,7 +20,7 @@ from twisted.trial import unittest
 from ftpkit.deploy.opsservice import metricsFactory
 from ftpkit.ops import metricfiles, who
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 
 try:
     import prometheus_client
@@ -163,15 +163,13 @@ class MetricsDirectoryTests(unittest.TestCase):
 
         @return: the server.
         """
-        port = freePort()
         server = ServerProcess(self, [
             *options, "--auth", "anonymous", "--root",
-            scratchDirectory(self), "--metrics",
-            f"tcp:{port}:interface=127.0.0.1"],
-            env={"PROMETHEUS_MULTIPROC_DIR": directory})
+            scratchDirectory(self)],
+            env={"PROMETHEUS_MULTIPROC_DIR": directory}, metrics=True)
         server.waitForGreeting()
         server.login().quit()
-        url = f"http://127.0.0.1:{port}/metrics"
+        url = f"http://127.0.0.1:{server.metricsPort}/metrics"
         with urllib.request.urlopen(url, timeout=30) as response:
             self.assertIn(b"ftpkit_sessions_started_total", response.read())
         return server

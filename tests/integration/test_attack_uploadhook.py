@@ -22,7 +22,7 @@ from ftpkit.ops.observers import ObserverSubscription
 from tests.integration.test_observers import _Spawner
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort, startServer
+from tests.serverprocess import ServerProcess, startServer
 
 try:
     import prometheus_client
@@ -128,12 +128,11 @@ class UploadCommandTests(unittest.TestCase):
         with open(hook, "w") as f:
             f.write(ENVIRONMENT_HOOK)
         seen = os.path.abspath(self.mktemp())
-        port = freePort()
         server = ServerProcess(self, [
             "--workers", "2", "--auth", "anonymous", "--anonymous-write",
-            "--root", scratchDirectory(self), "--metrics",
-            f"tcp:{port}:interface=127.0.0.1",
-            "--on-upload", f"{sys.executable} {hook} {seen}"])
+            "--root", scratchDirectory(self),
+            "--on-upload", f"{sys.executable} {hook} {seen}"],
+            metrics=True)
         server.waitForGreeting()
         ftp = server.login()
         ftp.storbinary("STOR a.txt", io.BytesIO(b"x"))
@@ -141,7 +140,7 @@ class UploadCommandTests(unittest.TestCase):
         server.waitFor(lambda: os.path.exists(seen), "the upload command")
         with open(seen) as f:
             self.assertEqual(f.read(), "[]")
-        url = f"http://127.0.0.1:{port}/metrics"
+        url = f"http://127.0.0.1:{server.metricsPort}/metrics"
         with urllib.request.urlopen(url, timeout=30) as response:
             self.assertNotIn(b"hook_runs", response.read())
 

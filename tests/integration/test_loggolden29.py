@@ -20,7 +20,7 @@ from twisted.trial import unittest
 
 from ftpkit.protocol.replies import REPLY_CODES
 from tests.integration.test_logformats import failLogin
-from tests.serverprocess import freePort, startServer
+from tests.serverprocess import startServer
 
 LONG = "/" + "x" * 300 + "/" + "y" * 300
 """A path longer than a log line keeps (L{ftpkit.ops.eventlog.FIELD_LENGTH})."""
@@ -284,11 +284,9 @@ class GoldenTests(unittest.TestCase):
         """
         The metrics' counters, in one process.
         """
-        port = freePort()
-        server, _ = startServer(self, "--metrics",
-                                f"tcp:{port}:interface=127.0.0.1")
+        server, _ = startServer(self, metrics=True)
         sessions(server)
-        url = f"http://127.0.0.1:{port}/metrics"
+        url = f"http://127.0.0.1:{server.metricsPort}/metrics"
         with urllib.request.urlopen(url, timeout=30) as response:
             lines = metricLines(response.read().decode("utf-8"))
         server.stop()

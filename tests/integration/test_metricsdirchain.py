@@ -11,7 +11,7 @@ from twisted.trial import unittest
 
 from ftpkit.ops import metricfiles
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 
 NOBODY = 65534
 """The user id of C{nobody}, another local user."""
@@ -98,9 +98,8 @@ class ServerTests(unittest.TestCase):
         os.mkdir(directory, 0o700)
         server = ServerProcess(self, [
             "--workers", "2", "--auth", "anonymous", "--root",
-            scratchDirectory(self), "--metrics",
-            f"tcp:{freePort()}:interface=127.0.0.1"],
-            env={"PROMETHEUS_MULTIPROC_DIR": directory})
+            scratchDirectory(self)],
+            env={"PROMETHEUS_MULTIPROC_DIR": directory}, metrics=True)
         server.waitForGreeting()
         server.login().quit()
         log = server.log()

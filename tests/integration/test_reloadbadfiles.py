@@ -25,7 +25,7 @@ from twisted.trial import unittest
 from ftpkit.auth.passwordhash import hashPassword
 from tests.integration.test_metrics import samples
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess, freePort
+from tests.serverprocess import ServerProcess
 from tests.tlssupport import derOf, makeCertificate, presentedCertificate
 
 USERS = "users file not reloaded, keeping the old users: "
@@ -259,16 +259,14 @@ class ReloadMetricsTests(unittest.TestCase):
         @param extra: more options.
         @param processes: how many processes reload.
         """
-        port = freePort()
         server = ServerProcess(self, [
             "--root", self.directory, "--auth", "anonymous", "--tls-cert",
-            self.cert, "--tls-key", self.key, "--metrics",
-            f"tcp:{port}:interface=127.0.0.1", *extra])
+            self.cert, "--tls-key", self.key, *extra], metrics=True)
         if extra:
             server.waitForLog(" ready\n", processes)
         else:
             server.waitForGreeting()
-        url = f"http://127.0.0.1:{port}/metrics"
+        url = f"http://127.0.0.1:{server.metricsPort}/metrics"
 
         def values():
             with urllib.request.urlopen(url, timeout=30) as response:

@@ -318,9 +318,12 @@ class NewFileTests(unittest.TestCase):
 class RenamedTemporaryFileTests(unittest.TestCase):
     """
     An upload into a temporary file (one that replaces a file) whose
-    directory is renamed meanwhile: it holds no descriptor of the
-    directory (that costs two system calls per upload), so it cannot be
-    put in place; it says so, and its bytes stay.
+    directory is renamed meanwhile, outside the shell (whose own C{RNTO}
+    refuses it while it sees the upload, L{ftpkit.shells.uploadlocks}):
+    by another program, or past the bound of what a rename looks at. It
+    holds no descriptor of the directory (that costs two system calls
+    per upload), so it cannot be put in place; it says so, and its bytes
+    stay.
     """
 
     def setUp(self):
@@ -340,7 +343,8 @@ class RenamedTemporaryFileTests(unittest.TestCase):
         opened = yield self.shell.openForWriting(("sub", "f"))
         consumer = yield opened.receive()
         consumer.write(b"new")
-        yield self.shell.rename(("sub",), ("moved",))
+        os.rename(os.path.join(self.root, b"sub"),
+                  os.path.join(self.root, b"moved"))
         error = yield self.assertFailure(opened.close(), NoSuchFile)
         self.assertEqual(str(error),
                          "Directory moved or removed during the upload")
