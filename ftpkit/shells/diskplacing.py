@@ -94,9 +94,10 @@ def placeTemporary(temporary, target, exclusive):
 def refuseMovingUploads(source):
     """
     Refuse to rename a directory below which an upload, of any process
-    serving the tree, writes a temporary file (blocking: the tree is
-    walked, L{uploadlocks.heldBelow}): the upload would fail once complete
-    (L{placeTemporary}), its file left where the directory went. An upload
+    serving the tree, writes a temporary file or a file in place
+    (blocking: the tree is walked, L{uploadlocks.heldBelow}): the upload
+    would fail once complete (L{placeTemporary}, L{checkInPlace}), its
+    file left where the directory went. An upload
     of a new file (no name until complete) goes along with its directory,
     and does not count.
 
@@ -107,7 +108,7 @@ def refuseMovingUploads(source):
         isDirectory = stat.S_ISDIR(os.lstat(source).st_mode)
     except OSError:
         return
-    if isDirectory and uploadlocks.heldBelow(source, uploads.TEMPORARY_PREFIX):
+    if isDirectory and uploadlocks.heldBelow(source):
         raise FileBusy(UPLOAD_BELOW)
 
 

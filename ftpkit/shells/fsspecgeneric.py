@@ -20,7 +20,7 @@ from ftpkit.errors import CommandNotImplemented, PermissionDenied
 from ftpkit.shells.fsspecheld import heldEntries
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf
 from ftpkit.shells.fsspeclistings import pageEntries
-from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX, holdWritten
+from ftpkit.shells.fsspectemporaries import holdWritten
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.uploadlocks import heldBelow
 
@@ -407,8 +407,7 @@ class Backend:
         @param directory: the directory's path on C{fs}.
         @return: whether one does (C{False} where the store cannot tell).
         """
-        return self.locksTemporaries and heldBelow(directory,
-                                                   TEMPORARY_PREFIX)
+        return self.locksTemporaries and heldBelow(directory)
 
     def namesWritten(self, fs, path, handle):
         """

@@ -264,7 +264,7 @@ def heldAlone(path):
 
 def _held(path):
     """
-    @param path: a temporary file's path.
+    @param path: a file's path.
     @return: whether an open file, in any process, holds an exclusive
         lock on it (a shared one is taken for a moment to tell:
         L{holdTarget}).
@@ -285,12 +285,13 @@ rename of a large directory time and CPU in proportion to it (a disk
 thread's, with no bound on the tree's size)."""
 
 
-def heldBelow(directory, prefix):
+def heldBelow(directory):
     """
-    Tell whether an upload, in any process, writes a temporary file
-    below a directory, among the first L{WALK_LIMIT} entries of the tree
-    below it (blocking: the tree is walked, no link followed, and the
-    walk stops there, in the middle of a directory if need be); one
+    Tell whether an upload, in any process, writes a temporary file, or
+    a file in place (L{holdInPlace}), below a directory, among the first
+    L{WALK_LIMIT} entries of the tree below it (blocking: the tree is
+    walked, no link followed, each file's lock tried, and the walk stops
+    there, in the middle of a directory if need be); a temporary file
     nobody holds (its process died) does not count.
 
     Past the bound the answer is C{False}: the rename the caller guards
@@ -302,8 +303,6 @@ def heldBelow(directory, prefix):
 
     @param directory: the directory's path, every link in it resolved,
         C{str} or C{bytes}.
-    @param prefix: what the temporary files' names start with, of the
-        same type.
     @return: whether one is held (C{False} past the bound).
     """
     pending = [directory]
@@ -320,6 +319,10 @@ def heldBelow(directory, prefix):
                     return False
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-                elif entry.name.startswith(prefix) and _held(entry.path):
+                elif entry.is_file(follow_symlinks=False) and _held(
+                        entry.path):
+                    # A temporary file, or a file written in place
+                    # (holdInPlace: REST + STOR, APPE), which checks at
+                    # its end that its path still names it.
                     return True
     return False

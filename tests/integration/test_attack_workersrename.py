@@ -75,7 +75,7 @@ class WorkersRenamedMixin:
             lambda: workerServing(self.server.process.pid, session.sock),
             "a worker serving the session")
 
-    def meanwhile(self, commands, replacing=False):
+    def meanwhile(self, commands, replacing=False, verb="STOR"):
         """
         Upload C{d/x} in one session (L{SIZE} bytes, then the end) and
         send C{commands} from a session of the other worker while it
@@ -83,7 +83,8 @@ class WorkersRenamedMixin:
 
         @param commands: the other session's command lines.
         @param replacing: store C{d/x} first, so that the upload replaces
-            it.
+            it (or, with C{APPE}, writes it in place).
+        @param verb: the upload's command.
         @return: the reply codes to C{commands}, the upload's end's, and
             the other session.
         """
@@ -94,28 +95,39 @@ class WorkersRenamedMixin:
             with one.transfercmd("STOR d/x") as data:
                 data.sendall(b"old")
             one.voidresp()
-        data = one.transfercmd("STOR d/x")
+        data = one.transfercmd(verb + " d/x")
         data.sendall(b"A" * SIZE)
         during = [replyCode(other.sendcmd, command) for command in commands]
         data.close()
         return during, replyCode(one.voidresp), other
 
-    def assertRenameWaits(self, replacing=False):
+    def assertRenameWaits(self, replacing=False, verb="STOR"):
         """
         The rename of the directory gets C{450} while the upload runs
         (L{meanwhile}), and C{250} once it ended; the upload is complete,
         and no temporary file is left.
 
         @param replacing: as for L{meanwhile}.
+        @param verb: as for L{meanwhile}.
         """
         during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
-                                              replacing)
+                                              replacing, verb)
         self.assertEqual(during, ["350", "450"])
         self.assertEqual(ended, "226")
         self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
         self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
-        self.assertEqual(other.size("e/x"), SIZE)
+        self.assertEqual(other.size("e/x"),
+                         SIZE + (3 if verb == "APPE" else 0))
         self.assertEqual(self.leftovers(), [])
+
+    def test_renameRefusedAppending(self):
+        """
+        The rename of the directory of an upload written in place (an
+        C{APPE} of a file) gets C{450} while it runs, and the upload
+        C{226}. It got C{250}, and the upload, every byte written in the
+        moved file, C{450} "try again" (a retried C{APPE} appends twice).
+        """
+        self.assertRenameWaits(replacing=True, verb="APPE")
 
     def leftovers(self):
         """

@@ -92,5 +92,5 @@ class RenameWalkTests(unittest.TestCase):
 
         self.patch(os, "scandir", Counted)
         self.assertFalse(uploadlocks.heldBelow(
-            os.path.join(self.root, b"top"), uploads.TEMPORARY_PREFIX))
+            os.path.join(self.root, b"top")))
         self.assertEqual(len(taken), 3)
