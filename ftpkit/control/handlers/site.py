@@ -92,8 +92,8 @@ class SiteCommands:
 
     async def _siteUtime(self, argument):
         """
-        Set a file's modification time as C{MFMT} does (the same access
-        class, the same shell method), in either form of
+        Set a file's or a directory's modification time as C{MFMT} does
+        (the same access class, the same shell method), in either form of
         ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
         an access time sets it too, where the shell can
         (L{ftpkit.interfaces.IFTPShellTimes}).
