@@ -77,14 +77,15 @@ class FeatBeforeLoginTests(PostgresTestCase):
 
     def test_notGranted(self):
         """
-        C{FEAT} before login leaves out C{MFMT} and C{MFF}, as C{FEAT}
-        after login does, from the very first: it waits for the
-        database's first answer (the first offered them all while the
-        table was read, and lftp keeps the first answer).
+        C{FEAT} before login leaves out C{MFMT}, C{MFF} and C{SITE
+        MKDIR}, as C{FEAT} after login does, from the very first: it
+        waits for the database's first answer (the first offered them all
+        while the table was read, and lftp keeps the first answer).
         """
         for features in self.firstFeatures():
             self.assertNotIn("MFMT", features)
             self.assertNotIn("MFF", features)
+            self.assertNotIn("SITE MKDIR", features)
 
     def test_otherOffers(self):
         """
