@@ -6,6 +6,7 @@ directory looks for an upload's held temporary file below it
 
 import os
 
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
@@ -49,19 +50,36 @@ class RenameWalkTests(unittest.TestCase):
         C{450} and says why; nothing is renamed.
         """
         self.patch(uploadlocks, "WALK_LIMIT", FILES + 2)
-        error = self.assertRaises(FileBusy, self.rename)
+        with capturedLogs() as events:
+            error = self.assertRaises(FileBusy, self.rename)
         self.assertEqual(error.args, (UPLOAD_BELOW,))
         self.assertTrue(os.path.isdir(os.path.join(self.root, b"top")))
+        self.assertEqual(self.walksCut(events), [])
+
+    def walksCut(self, events):
+        """
+        @param events: the log events captured.
+        @return: the text of each L{uploadlocks.RENAME_WALK_CUT} event.
+        """
+        return [formatEvent(event) for event in events
+                if event.get("ftpkit_event") == uploadlocks.RENAME_WALK_CUT]
 
     def test_pastBound(self):
         """
         The walk looks at L{uploadlocks.WALK_LIMIT} entries and no more:
         it stops in C{top}, among its files (the subdirectory is read
-        after them), and the rename goes on, the upload's file with it.
+        after them), and the rename goes on, the upload's file with it,
+        logged as one L{uploadlocks.RENAME_WALK_CUT} event (it went on
+        without a word).
         """
         self.patch(uploadlocks, "WALK_LIMIT", FILES)
-        self.rename()
+        with capturedLogs() as events:
+            self.rename()
         self.assertEqual(os.listdir(self.root), [b"moved"])
+        top = os.path.join(os.path.realpath(self.root), b"top").decode()
+        self.assertEqual(self.walksCut(events), [
+            f"renaming {top}: uploads below it looked for in its first "
+            f"{FILES} entries only"])
 
     def test_boundStopsInDirectory(self):
         """
