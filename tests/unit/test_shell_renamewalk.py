@@ -5,8 +5,10 @@ directory looks for an upload's held temporary file below it
 """
 
 import os
+import threading
 
-from twisted.logger import capturedLogs, formatEvent
+from twisted.internet import defer, threads
+from twisted.logger import capturedLogs, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
@@ -80,6 +82,27 @@ class RenameWalkTests(unittest.TestCase):
         self.assertEqual(self.walksCut(events), [
             f"renaming {top}: uploads below it looked for in its first "
             f"{FILES} entries only"])
+
+    @defer.inlineCallbacks
+    def test_pastBoundInThread(self):
+        """
+        Past the bound in a disk thread (where the rename's walk runs),
+        the event is logged in the reactor's thread, whose log observers
+        are not thread-safe, before the walk's answer comes back.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        logged = []
+
+        def observe(event):
+            if event.get("ftpkit_event") == uploadlocks.RENAME_WALK_CUT:
+                logged.append(threading.current_thread())
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        held = yield threads.deferToThread(
+            uploadlocks.heldBelow, os.path.join(self.root, b"top"))
+        self.assertFalse(held)
+        self.assertEqual(logged, [threading.main_thread()])
 
     def test_boundStopsInDirectory(self):
         """
