@@ -7,7 +7,7 @@ SITE L{ftpkit.control.handlers.site}'s).
 import time
 
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
-from ftpkit.control.grantswait import grantsPending, onceKnown
+from ftpkit.control.grantswait import whenKnown
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import (
     IDirectoryListing,
@@ -84,7 +84,14 @@ class SessionCommands:
         other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
         (L{SiteCommands.siteHelp
         <ftpkit.control.handlers.site.SiteCommands.siteHelp>}), as in
-        ProFTPD.
+        ProFTPD. Before login, once known (L{offering}).
+        """
+        return self.offering(self._help, argument)
+
+    def _help(self, argument):
+        """
+        @param argument: C{HELP}'s argument.
+        @return: its reply, from what is known now.
         """
         if argument:
             verb = argument.strip().upper()
@@ -352,16 +359,27 @@ class SessionCommands:
 
     def ftp_FEAT(self, argument):
         """
-        List the extensions this session offers (RFC 2389); before login,
-        once the realm knows what it grants
-        (L{ftpkit.control.grantswait}).
+        List the extensions this session offers (RFC 2389), once known
+        (L{offering}).
         """
-        if self.session.username is None:
-            pending = grantsPending(getattr(self._knownPortal(), "realm",
-                                            None))
-            if pending is not None:
-                return onceKnown(pending, self.reactor, self._features)
-        return self._features()
+        return self.offering(self._features)
+
+    def offering(self, reply, *args):
+        """
+        The one decision of when a reply that offers what the user may do
+        (C{FEAT}, C{HELP}, C{OPTS REST STOR}: L{knownAccess}) is made:
+        before login, once the realm a login would go to knows what it
+        grants (L{ftpkit.control.grantswait}), so that all of them offer
+        the same; at once after C{USER}.
+
+        @param reply: makes the reply from what is known then.
+        @param args: its arguments.
+        @return: the reply, or a coroutine giving it.
+        """
+        if self.session.username is not None:
+            return reply(*args)
+        return whenKnown(getattr(self._knownPortal(), "realm", None),
+                         self.reactor, reply, *args)
 
     def _features(self):
         """
@@ -398,19 +416,7 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            access = self.knownAccess()
-            if not (access.allows(CHANGE) and access.resumesGranted):
-                # A resumed upload changes a file (refused to read-only
-                # and anonymous users, and where a users file's
-                # permissions grant append nowhere).
-                return (501, "REST STOR: uploads do not resume for this "
-                             "user")
-            if not self.uploadsWriteAtOffsets():
-                # The store writes whole files (an object store): STOR
-                # after REST gets 502.
-                return (501, "REST STOR: uploads do not resume on this "
-                             "storage")
-            return (200, "REST STOR: uploads resume from a REST offset")
+            return self.offering(self._resumesOffered)
         if name == "MODE":
             if not self.config.modeZ:
                 return (501, "MODE Z is not offered on this server")
@@ -431,6 +437,22 @@ class SessionCommands:
             self.session.chosenHash = algorithm
             return (200, HASH_NAMES[algorithm])
         return (501, "Unknown option")
+
+    def _resumesOffered(self):
+        """
+        @return: C{OPTS REST STOR}'s reply, from what is known now.
+        """
+        access = self.knownAccess()
+        if not (access.allows(CHANGE) and access.resumesGranted):
+            # A resumed upload changes a file (refused to read-only and
+            # anonymous users, and where a users file's permissions grant
+            # append nowhere).
+            return (501, "REST STOR: uploads do not resume for this user")
+        if not self.uploadsWriteAtOffsets():
+            # The store writes whole files (an object store): STOR after
+            # REST gets 502.
+            return (501, "REST STOR: uploads do not resume on this storage")
+        return (200, "REST STOR: uploads resume from a REST offset")
 
     def _factNames(self):
         return ["UNIX.mode" if fact == "unix.mode" else fact
