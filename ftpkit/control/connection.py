@@ -39,6 +39,7 @@ from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.identity import IdentityCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.offers import SessionOffers
 from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
@@ -76,6 +77,7 @@ class FTPProtocol(
     LoginCommands,
     HostCommands,
     SessionCommands,
+    SessionOffers,
     SiteCommands,
     IdentityCommands,
     FileCommands,
