@@ -151,7 +151,7 @@ class SessionOffers:
             C{MFMT} is left out of C{FEAT}) or the user's permissions
             grant it nowhere (a users file's C{set-time}:
             L{ftpkit.protocol.access.grantedBy}), C{UNIX.mode} where
-            L{modeSettable}.
+            modes can be changed (L{_modeRefusal}).
         """
         refusals = self._factRefusals()
         if refusals is None:
@@ -162,8 +162,7 @@ class SessionOffers:
     def _factRefusals(self):
         """
         The one decision of which facts this session can set
-        (L{settableFacts}, L{modeSettable}), and why not (what C{HELP}
-        says).
+        (L{settableFacts}), and why not (what C{HELP} says).
 
         @return: C{None} for a user who may change nothing; otherwise
             C{{fact: reason}} for each fact it cannot set, the reason
@@ -183,21 +182,16 @@ class SessionOffers:
             refusals[factchanges.UNIX_MODE] = mode
         return refusals
 
-    def modeSettable(self):
-        """
-        @return: whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
-            permissions: not under C{--no-site-chmod}, nor for a user
-            whose permissions grant it nowhere (a users file's
-            C{chmod}), nor after login with a shell that cannot
-            (L{IFTPShellChmod}).
-        """
-        return self._modeRefusal(self.knownAccess()) is None
-
     def _modeRefusal(self, access):
         """
+        Whether C{SITE CHMOD} and C{MFF}'s C{UNIX.mode} may change
+        permissions: not under C{--no-site-chmod}, nor for a user whose
+        permissions grant it nowhere (a users file's C{chmod}), nor after
+        login with a shell that cannot (L{IFTPShellChmod}).
+
         @param access: the L{AccessPolicy} known (L{knownAccess}).
-        @return: why modes cannot be changed here (L{modeSettable}), a
-            reason of L{factchanges}, or C{None} when they can.
+        @return: why modes cannot be changed here, a reason of
+            L{factchanges}, or C{None} when they can.
         """
         if not access.siteChmod:
             return factchanges.SWITCHED_OFF
