@@ -23,7 +23,10 @@ class SessionOffers:
     """
     The commands, features and settable facts this session offers, for
     C{FEAT}, C{HELP}, C{SITE HELP}, C{OPTS} and the commands that check
-    before they act.
+    before they act. A mixin of L{ftpkit.control.server.FTPProtocol}: it
+    asks the protocol's other mixins what they know (the data channel's
+    addresses, the TLS state, the C{HASH} algorithm, the C{SITE}
+    commands' C{FEAT} lines).
     """
 
     sessionFields = frozenset(["shell", "username", "access", "portal",
