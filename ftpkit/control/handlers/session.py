@@ -39,6 +39,8 @@ batches, not the whole directory."""
 
 HASH_NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5",
               "sha512": "SHA-512"}
+"""The name C{HASH}, C{OPTS HASH} and C{FEAT} give each C{hashlib}
+algorithm (C{draft-bryan-ftpext-hash}), by its C{hashlib} name."""
 
 
 class SessionCommands:
@@ -179,6 +181,10 @@ class SessionCommands:
         return (501, "Unknown option")
 
     def _factNames(self):
+        """
+        @return: the facts C{OPTS MLST} chose, spelt as its reply gives
+            them (C{UNIX.mode}).
+        """
         return ["UNIX.mode" if fact == "unix.mode" else fact
                 for fact in self.session.mlstFacts]
 
