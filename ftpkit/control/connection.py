@@ -106,7 +106,7 @@ class FTPProtocol(
     @ivar peer: the client's address.
     @ivar greeted: the client was greeted already, by a worker of
         C{--workers} that died before it acknowledged the connection
-        (L{ftpkit.deploy.worker.AlreadyGreeted}): the session starts
+        (L{ftpkit.deploy.greetings.AlreadyGreeted}): the session starts
         without a C{220}.
     @ivar MAX_LENGTH: the longest command line accepted (L{LineReceiver}
         reads it), the config's C{maxLineLength}.
