@@ -6,6 +6,12 @@ ratio to pyftpdlib and to the best peer (median and range over the runs),
 the ratio of the worst run and of the worst round, and, where the runs
 had one, the ratio to C{ftpkit-base}. Every ratio is above 1 when ftpkit
 is better, whichever way the figure goes.
+
+C{python -m bench.combine --before-after RUN.json ...}: for runs made
+with C{--baseline} (a tree before a change, as issue 13 asks for the
+redesign), each rate's ratio to pyftpdlib and to vsftpd for ftpkit and
+for C{ftpkit-base} side by side, and ftpkit over C{ftpkit-base} in each
+run.
 """
 
 import argparse
@@ -135,6 +141,55 @@ def combine(runs):
     return rows
 
 
+def ratioOf(run, scenario, metric, server, other):
+    """
+    @param run: one run's C{--json} record.
+    @param scenario: the scenario's name.
+    @param metric: the metric's name.
+    @param server: the server compared.
+    @param other: the server it is compared with.
+    @return: C{server}'s median over C{other}'s, above 1 when C{server} is
+        better, or C{None} where either has no figure.
+    """
+    results = run["scenarios"].get(scenario, {})
+    mine, theirs = (results.get(name, {}).get("median", {}).get(metric)
+                    for name in (server, other))
+    if not mine or not theirs:
+        return None
+    return mine / theirs if metric in HIGHER else theirs / mine
+
+
+def beforeAfter(runs, peers=("pyftpdlib", "vsftpd")):
+    """
+    @param runs: the runs' C{--json} records, each with C{ftpkit-base}.
+    @param peers: the servers both trees are compared with.
+    @return: rows of text cells, the first the header: one row per rate
+        (a figure where higher is better), with ftpkit's and
+        C{ftpkit-base}'s ratio to each peer (median over the runs and
+        range), then ftpkit over C{ftpkit-base} in each run, in order.
+    """
+    header = ["line"]
+    for peer in peers:
+        header += [f"ftpkit / {peer}", f"{BASELINE} / {peer}"]
+    header.append(f"ftpkit / {BASELINE}, each run")
+    rows = [header]
+    seen = []
+    for run in runs:
+        seen.extend(f for f in figures(run)
+                    if f not in seen and f[1] in HIGHER)
+    for scenario, metric in seen:
+        row = [f"{scenario} {metric}"]
+        for peer in peers:
+            for server in ("ftpkit", BASELINE):
+                row.append(_ratio([ratioOf(run, scenario, metric, server, peer)
+                                   for run in runs]))
+        each = [ratioOf(run, scenario, metric, "ftpkit", BASELINE)
+                for run in runs]
+        row.append(", ".join("-" if r is None else f"{r:.2f}" for r in each))
+        rows.append(row)
+    return rows
+
+
 def rstTable(rows):
     """
     @param rows: from L{combine}.
@@ -161,6 +216,10 @@ def main(argv=None):
         prog="python -m bench.combine",
         description="The median of several runs of python -m bench --json.")
     parser.add_argument("runs", nargs="+", metavar="RUN.json")
+    parser.add_argument(
+        "--before-after", action="store_true",
+        help="compare ftpkit and ftpkit-base (runs made with --baseline) "
+             "with pyftpdlib and vsftpd")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     runs = []
     for path in args.runs:
@@ -169,7 +228,8 @@ def main(argv=None):
                 runs.append(json.load(f))
         except (OSError, ValueError) as e:
             parser.error(f"{path}: {e}")
-    print(rstTable(combine(runs)))
+    print(rstTable(beforeAfter(runs) if args.before_after
+                   else combine(runs)))
     return 0
 
 

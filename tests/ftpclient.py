@@ -142,6 +142,18 @@ def replyCode(call, *args):
         return str(e)[:3]
 
 
+def replyText(ftp, command):
+    """
+    @param ftp: a logged-in ftplib client.
+    @param command: a command line, sent blocking.
+    @return: its final reply, or the text of the error reply it raised.
+    """
+    try:
+        return ftp.sendcmd(command)
+    except ftplib.all_errors as e:
+        return str(e)
+
+
 def listingLines(ftp, command):
     """
     @param ftp: a logged-in ftplib client.

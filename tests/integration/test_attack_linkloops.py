@@ -11,7 +11,6 @@ got C{451} (Linux cannot change a link's mode) with a warning logged; and
 C{MFMT} changed the link's own time and answered C{213}.
 """
 
-import ftplib
 import os
 
 from twisted.internet import defer
@@ -19,7 +18,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyText
 from tests.scratch import scratchDirectory
 
 LOOPS = ("loop", "ping", "pong")
@@ -44,18 +43,6 @@ def loopedTree(testCase):
     return root
 
 
-def _reply(ftp, command):
-    """
-    @param ftp: a logged-in C{ftplib.FTP}.
-    @param command: a command line.
-    @return: its reply, an error's included.
-    """
-    try:
-        return ftp.sendcmd(command)
-    except ftplib.all_errors as e:
-        return str(e)
-
-
 def deleteLoops(testCase, port):
     """
     Log in as alice (password C{pw}) and send C{DELE} of each link of
@@ -66,7 +53,7 @@ def deleteLoops(testCase, port):
     @return: the replies' codes.
     """
     ftp = ftplibLogin(testCase, port, "alice", "pw")
-    codes = [_reply(ftp, "DELE " + name)[:3] for name in LOOPS]
+    codes = [replyText(ftp, "DELE " + name)[:3] for name in LOOPS]
     ftp.quit()
     return codes
 
@@ -90,7 +77,7 @@ class LinkLoopTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = ftplibLogin(self, server.port, "alice", "pw")
-            replies = {(command, name): _reply(ftp, command.format(name))
+            replies = {(command, name): replyText(ftp, command.format(name))
                        for command in CHANGES for name in LOOPS}
             ftp.quit()
             return replies

@@ -159,7 +159,9 @@ class SiteUtimeTests(DigestServerMixin, unittest.TestCase):
                 "SITE UTIME 200402240836 missing", "SITE UTIME 2004 a b.txt",
                 "SITE UTIME")]
         codes = await self.session(run)
-        self.assertEqual(codes, ["550 ", "550 ", "501 ", "501 "])
+        # A directory's time is set, as ProFTPD's mod_site_misc does.
+        self.assertEqual(codes, ["200 ", "550 ", "501 ", "501 "])
+        self.assertEqual(self.mtime("dir"), 1077611760)
 
     async def test_anonymousRefused(self):
         def run():

@@ -89,6 +89,7 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
         except ftplib.error_perm as e:
             replies["rmdFull"] = str(e)
         client.rename("d", "e")
+        replies["mfmtDirectory"] = client.sendcmd("MFMT 20200102030405 e")
         facts = dict(client.mlsd("e", facts=["type", "size"]))
         client.quit()
         return got.getvalue(), replies, facts
@@ -105,6 +106,11 @@ class SFTPFtplibTests(SFTPGatewayMixin, unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.root)), ["e", "f.bin"])
         with open(os.path.join(self.root, "e", "inner"), "rb") as f:
             self.assertEqual(f.read(), b"inner")
+        # A directory's time too (SETSTAT), as ProFTPD sets it: it got 550.
+        self.assertEqual(replies["mfmtDirectory"],
+                         "213 Modify=20200102030405; /e")
+        self.assertEqual(os.stat(os.path.join(self.root, "e")).st_mtime,
+                         1577934245)
 
     def abortedUpload(self):
         return breakOffUpload(self.ftp(), "old.bin", b"n" * MiB, 8)

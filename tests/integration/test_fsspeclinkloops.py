@@ -18,10 +18,9 @@ from twisted.trial import unittest
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.fsspecrealms import SFTPMixin
-from tests.ftpclient import ftplibLogin
+from tests.ftpclient import ftplibLogin, replyText
 from tests.integration.test_attack_linkloops import (
     LOOPS,
-    _reply,
     deleteLoops,
     loopedTree,
 )
@@ -83,7 +82,7 @@ class FsspecLinkLoopTests(LoopbackServerMixin, unittest.TestCase):
             ftp = ftplibLogin(self, server.port, "alice", "pw")
             replies = {}
             for name in LOOPS:
-                replies["MFMT", name] = _reply(
+                replies["MFMT", name] = replyText(
                     ftp, "MFMT 20200101000000 " + name)
                 replies["STOR", name] = _storReply(ftp, name)
             ftp.quit()
@@ -138,9 +137,9 @@ class FsspecLinkOutRemovedTests(LoopbackServerMixin, unittest.TestCase):
 
         def client():
             ftp = ftplibLogin(self, server.port, "alice", "pw")
-            replies = [_reply(ftp, "DELE " + name)
+            replies = [replyText(ftp, "DELE " + name)
                        for name in ("far", "fardir", "gone")]
-            replies.append(_reply(ftp, "DELE fardir/secret"))
+            replies.append(replyText(ftp, "DELE fardir/secret"))
             ftp.quit()
             return replies
 

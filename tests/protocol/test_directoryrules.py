@@ -145,15 +145,18 @@ class RenameFromTests(unittest.TestCase):
                  b"MFMT 20200101000000 /ro/kept.txt",
                  b"MFF modify=20200101000000; /ro/kept.txt",
                  b"SITE UTIME 202001010000 /ro/kept.txt",
+                 b"MFMT 20200101000000 /ro/sub",
+                 b"MFMT 20200101000000 /ro",
+                 b"SITE UTIME 202001010000 /ro/sub",
                  b"DELE /rw/../ro/kept.txt", b"RMD /ro/sub/"]
         protocol.dataReceived(b"".join(line + b"\r\n" for line in lines))
         codes = replyCodes(transport)
         self.assertEqual(len(codes), len(lines), transport.value())
         self.assertTrue(all(code.startswith("5") for code in codes), codes)
         self.assertEqual(self.names(("ro",)), ["kept.txt", "sub"])
-        info = self.successResultOf(
-            self.realm.shell.stat(("ro", "kept.txt")))
-        self.assertNotEqual(info.mtime, 1577836800)
+        for path in [("ro", "kept.txt"), ("ro", "sub"), ("ro",)]:
+            info = self.successResultOf(self.realm.shell.stat(path))
+            self.assertNotEqual(info.mtime, 1577836800)
 
 
 class PluginShellTests(unittest.TestCase):

@@ -126,15 +126,17 @@ class MFFTests(unittest.TestCase):
 
     def test_directory(self):
         """
-        A directory's mode is set, as C{SITE CHMOD} sets it; its time is
-        not, as C{MFMT} refuses it: C{550} before its mode changes.
+        A directory's mode is set, as C{SITE CHMOD} sets it, and its time,
+        as C{MFMT} sets it (it got C{550} before its mode changed).
         """
         mode, both = repliesTo(
             self.protocol, self.transport, b"MFF UNIX.mode=0700; d",
             b"MFF UNIX.mode=0755;modify=20200101000000; d")
         self.assertEqual(mode, b"213 UNIX.mode=0700; /d\r\n")
-        self.assertEqual(both[:4], b"550 ")
-        self.assertEqual(self.shell.modes, {("d",): 0o700})
+        self.assertEqual(
+            both, b"213 UNIX.mode=0755;modify=20200101000000; /d\r\n")
+        self.assertEqual((self.mtime("d"), self.shell.modes),
+                         (JAN_1_2020, {("d",): 0o755}))
 
     def test_missingAndRoot(self):
         """

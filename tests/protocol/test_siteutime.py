@@ -121,15 +121,19 @@ class SiteUtimeTests(unittest.TestCase):
             self.assertTrue(reply.startswith(
                 b"501 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>"), reply)
 
-    def test_notAFile(self):
+    def test_directory(self):
         """
-        A directory is refused as C{MFMT} refuses it; a missing file is
+        A directory's time is set, in either form, as C{MFMT} sets it and
+        ProFTPD's mod_site_misc does (it got C{550}); a missing file is
         C{550}.
         """
-        directory, missing = repliesTo(
+        first, second, missing = repliesTo(
             self.protocol, self.transport, b"SITE UTIME 200402240836 d",
+            b"SITE UTIME d 20040224083700 20040224083701 20040224083702 UTC",
             b"SITE UTIME 200402240836 nothing")
-        self.assertTrue(directory.startswith(b"550 "), directory)
+        self.assertEqual((first, second), (
+            b"200 SITE UTIME command successful\r\n",) * 2)
+        self.assertEqual(self.mtime("d"), FEB_24_2004 + 61)
         self.assertTrue(missing.startswith(b"550 "), missing)
 
     def test_help(self):

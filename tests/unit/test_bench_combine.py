@@ -121,3 +121,59 @@ class CombineTests(unittest.TestCase):
                 combine.main([bad])
             self.assertEqual(e.exception.code, 2)
             self.assertIn(bad, err.getvalue())
+
+
+class BeforeAfterTests(unittest.TestCase):
+    """
+    L{combine.beforeAfter} sets ftpkit and its baseline side by side
+    against the same peers, run by run.
+    """
+
+    def test_sideBySide(self):
+        """
+        Each tree's ratio to each peer is the median over the runs with
+        its range; ftpkit over the baseline is given for each run, in
+        order; a peer missing from a run is left out of that run's
+        figures, and from a line it never has, a C{-}.
+        """
+        runs = [run(ftpkit=entry(100), ftpkit_base=entry(50),
+                    pyftpdlib=entry(50), vsftpd=entry(25)),
+                run(ftpkit=entry(90), ftpkit_base=entry(100),
+                    pyftpdlib=entry(100))]
+        header, row = combine.beforeAfter(runs)
+        self.assertEqual(header, [
+            "line", "ftpkit / pyftpdlib", "ftpkit-base / pyftpdlib",
+            "ftpkit / vsftpd", "ftpkit-base / vsftpd",
+            "ftpkit / ftpkit-base, each run"])
+        self.assertEqual(row, [
+            "small files/s", "1.45x (0.90-2.00)", "1.00x (1.00-1.00)",
+            "4.00x (4.00-4.00)", "2.00x (2.00-2.00)", "2.00, 0.90"])
+        _, row = combine.beforeAfter([run(ftpkit=entry(1), ftpkit_base=entry(1))],
+                                     peers=("vsftpd",))
+        self.assertEqual(row, ["small files/s", "-", "-", "1.00"])
+
+    def test_ratesOnly(self):
+        """
+        Only rates are compared (a figure where lower is better, such as
+        CPU a file, has no line).
+        """
+        metric = "server CPU ms/file"
+        runs = [run(ftpkit=entry(1.0, metric=metric),
+                    ftpkit_base=entry(2.0, metric=metric),
+                    pyftpdlib=entry(2.0, metric=metric))]
+        self.assertEqual(combine.beforeAfter(runs)[1:], [])
+
+    def test_mainOption(self):
+        """
+        C{python -m bench.combine --before-after} prints that table.
+        """
+        path = self.mktemp()
+        with open(path, "w") as f:
+            json.dump(run(ftpkit=entry(100), ftpkit_base=entry(50),
+                          pyftpdlib=entry(50)), f)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            self.assertEqual(combine.main(["--before-after", path]), 0)
+        lines = out.getvalue().splitlines()
+        self.assertIn("ftpkit-base / pyftpdlib", lines[1])
+        self.assertTrue(lines[3].endswith("2.00"))

@@ -181,14 +181,19 @@ class FileCommands:
 
     async def ftp_RNTO(self, argument):
         """
-        Rename what RNFR named.
+        Rename what RNFR named, in the client's turn at listings
+        (L{ftpkit.control.turns}): the rename of a directory may look
+        at up to 10,000 entries below it for uploads it would move
+        (the disk realm's and C{fsspec:file://}'s), the work of a
+        listing, and sessions of one address pipelining renames of a
+        large tree held every disk thread with it.
         """
         session = self.session
         source, session.renameFrom = session.renameFrom, None
         if source is None:
             return (503, "RNFR required first")
         target = self.resolve(argument)
-        await session.shell.rename(source, target)
+        await self.listingTurn.call(session.shell.rename, source, target)
         self.reportChange("RNTO", source, target)
         return (250, "Rename successful")
 
@@ -253,10 +258,11 @@ class FileCommands:
 
     async def ftp_MFMT(self, argument):
         """
-        Set a file's modification time; the reply gives the time the file
-        then has (L{formatSetTime}: its milliseconds too), which a file
-        system may have clamped to its range (ext4 keeps 1901 to 2446),
-        or the time asked for where the shell then does not know it.
+        Set a file's or a directory's modification time
+        (L{changeModificationTime}); the reply gives the time it then has
+        (L{formatSetTime}: its milliseconds too), which a file system may
+        have clamped to its range (ext4 keeps 1901 to 2446), or the time
+        asked for where the shell then does not know it.
         """
         when, pathText = parseMFMT(argument)
         path, kept = await self.changeModificationTime(pathText, when)
@@ -274,7 +280,7 @@ class FileCommands:
         root), each where the session can (C{settableFacts}). All or
         nothing: a fact it cannot set is refused with C{504} before
         anything changes; C{modify} is set first, so that a directory
-        (whose time C{MFMT} does not set) is refused before its mode
+        whose time the storage does not keep is refused before its mode
         changes, and the time the file had is put back when its mode
         then cannot be set (the users file's C{chmod} permission missing,
         a C{chmod} the storage refuses). The C{213} reply gives the facts
@@ -317,8 +323,12 @@ class FileCommands:
 
     async def changeModificationTime(self, pathText, when, accessed=None):
         """
-        Set a file's modification time: what C{MFMT} and C{SITE UTIME}
-        do (directories are refused).
+        Set a file's or a directory's modification time: what C{MFMT},
+        C{SITE UTIME} and C{MFF}'s C{modify} do, as ProFTPD and
+        Pure-FTPd set it. A directory whose time the storage does not
+        keep (its C{stat} gives no C{mtime}: a directory of
+        C{fsspec:memory://}) gets C{550} saying so, before anything is
+        asked of the shell.
 
         @param pathText: the client's path.
         @param when: seconds since the epoch.
@@ -332,8 +342,8 @@ class FileCommands:
         path = await self.resolveEntry(pathText)
         shell = self.session.shell
         info = await shell.stat(path)
-        if info.isDirectory:
-            raise IsDirectory()
+        if info.isDirectory and info.mtime is None:
+            raise IsDirectory("This storage keeps no time for directories")
         if accessed is not None and IFTPShellTimes.providedBy(shell):
             await shell.setTimes(path, accessed, when)
         else:

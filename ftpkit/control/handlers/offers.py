@@ -7,6 +7,7 @@ user's access.
 """
 
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
+from ftpkit.control.grantswait import whenKnown
 from ftpkit.interfaces import (
     IFTPShellAvailable,
     IFTPShellChmod,
@@ -204,6 +205,23 @@ class SessionOffers:
         if shell is not None and not IFTPShellChmod.providedBy(shell):
             return factchanges.STORAGE
         return None
+
+    def offering(self, reply, *args):
+        """
+        The one decision of when a reply that offers what the user may do
+        (C{FEAT}, C{HELP}, C{OPTS REST STOR}: L{knownAccess}) is made:
+        before login, once the realm a login would go to knows what it
+        grants (L{ftpkit.control.grantswait}), so that all of them offer
+        the same; at once after C{USER}.
+
+        @param reply: makes the reply from what is known then.
+        @param args: its arguments.
+        @return: the reply, or a coroutine giving it.
+        """
+        if self.session.username is not None:
+            return reply(*args)
+        return whenKnown(getattr(self.knownPortal(), "realm", None),
+                         self.reactor, reply, *args)
 
     def knownAccess(self):
         """

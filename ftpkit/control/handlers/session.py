@@ -6,7 +6,6 @@ SITE L{ftpkit.control.handlers.site}'s).
 
 import time
 
-from ftpkit.control.grantswait import grantsPending, onceKnown
 from ftpkit.control.handlers.listed import findListed
 from ftpkit.interfaces import IDirectoryListing, IStatListing
 from ftpkit.protocol import (
@@ -77,7 +76,14 @@ class SessionCommands:
         other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
         (L{SiteCommands.siteHelp
         <ftpkit.control.handlers.site.SiteCommands.siteHelp>}), as in
-        ProFTPD.
+        ProFTPD. Before login, once known (L{offering}).
+        """
+        return self.offering(self._help, argument)
+
+    def _help(self, argument):
+        """
+        @param argument: C{HELP}'s argument.
+        @return: its reply, from what is known now.
         """
         if argument:
             verb = argument.strip().upper()
@@ -100,16 +106,10 @@ class SessionCommands:
 
     def ftp_FEAT(self, argument):
         """
-        List the extensions this session offers (RFC 2389); before login,
-        once the realm knows what it grants
-        (L{ftpkit.control.grantswait}).
+        List the extensions this session offers (RFC 2389), once known
+        (L{offering}).
         """
-        if self.session.username is None:
-            pending = grantsPending(getattr(self.knownPortal(), "realm",
-                                            None))
-            if pending is not None:
-                return onceKnown(pending, self.reactor, self._features)
-        return self._features()
+        return self.offering(self._features)
 
     def _features(self):
         """
@@ -146,19 +146,7 @@ class SessionCommands:
             # WinSCP asks before resuming an upload with REST and STOR.
             if value.upper() != "STOR":
                 return (501, "Only REST STOR is an option of REST")
-            access = self.knownAccess()
-            if not (access.allows(CHANGE) and access.resumesGranted):
-                # A resumed upload changes a file (refused to read-only
-                # and anonymous users, and where a users file's
-                # permissions grant append nowhere).
-                return (501, "REST STOR: uploads do not resume for this "
-                             "user")
-            if not self.uploadsWriteAtOffsets():
-                # The store writes whole files (an object store): STOR
-                # after REST gets 502.
-                return (501, "REST STOR: uploads do not resume on this "
-                             "storage")
-            return (200, "REST STOR: uploads resume from a REST offset")
+            return self.offering(self._resumesOffered)
         if name == "MODE":
             if not self.config.modeZ:
                 return (501, "MODE Z is not offered on this server")
@@ -179,6 +167,22 @@ class SessionCommands:
             self.session.chosenHash = algorithm
             return (200, HASH_NAMES[algorithm])
         return (501, "Unknown option")
+
+    def _resumesOffered(self):
+        """
+        @return: C{OPTS REST STOR}'s reply, from what is known now.
+        """
+        access = self.knownAccess()
+        if not (access.allows(CHANGE) and access.resumesGranted):
+            # A resumed upload changes a file (refused to read-only and
+            # anonymous users, and where a users file's permissions grant
+            # append nowhere).
+            return (501, "REST STOR: uploads do not resume for this user")
+        if not self.uploadsWriteAtOffsets():
+            # The store writes whole files (an object store): STOR after
+            # REST gets 502.
+            return (501, "REST STOR: uploads do not resume on this storage")
+        return (200, "REST STOR: uploads resume from a REST offset")
 
     def _factNames(self):
         """
