@@ -5,7 +5,7 @@ server's realm asks its database at the first C{FEAT} of each process
 and offered everything until the answer came, and lftp, which asks
 C{FEAT} before C{USER} and keeps the answer, then set times its users
 may not. So do C{HELP} (C{HELP SITE}) and C{OPTS REST STOR}, which offer
-the same (L{ftpkit.control.handlers.session.SessionCommands.offering}):
+the same (L{ftpkit.control.handlers.offers.SessionOffers.offering}):
 they answered at once, with everything, while C{FEAT} waited. A realm
 says so through an optional C{grantsKnown()}
 (L{ftpkit.auth.users.UsersRealm.grantsKnown}); one without it is not
