@@ -34,6 +34,19 @@ class LocalMixin:
         return makeFsspecRealm("file://" + self.root, {})
 
 
+def sftpURL(root):
+    """
+    @param root: a directory of the disk.
+    @return: the C{sftp://} URL of C{root} seen through the test
+        process's OpenSSH server (L{tests.storageservers.sshServer}, which
+        raises C{SkipTest} where it cannot start).
+    """
+    ssh = sshServer()
+    return (f"sftp://{ssh.user}@127.0.0.1:{ssh.port}{root}"
+            f"?key_filename={ssh.keyFile}&look_for_keys=false"
+            "&allow_agent=false")
+
+
 class SFTPMixin:
     """
     The root served as C{fsspec:sftp://USER@127.0.0.1:PORT/ROOT}, by the
@@ -49,11 +62,7 @@ class SFTPMixin:
         @return: the fsspec realm of the SFTP server's C{self.root}; its
             SSH connection is closed after the test.
         """
-        ssh = sshServer()
-        realm = makeFsspecRealm(
-            f"sftp://{ssh.user}@127.0.0.1:{ssh.port}{self.root}"
-            f"?key_filename={ssh.keyFile}&look_for_keys=false"
-            "&allow_agent=false", {})
+        realm = makeFsspecRealm(sftpURL(self.root), {})
 
         def close():
             # After the realm's sweep: closed under it, the connection

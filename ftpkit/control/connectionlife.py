@@ -128,9 +128,10 @@ class ConnectionLife:
             # A transfer command ends now (426), whether its transfer
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
-            # (ftpkit.control.opening).
+            # (ftpkit.control.opening); an upload whose every byte came
+            # ends as its commit does.
             opening = self.opening
-            self.abortTransfer()
+            self.abortTransfer(clientLeft=True)
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage

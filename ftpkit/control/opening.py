@@ -82,6 +82,13 @@ class Opening:
         """
         self.abort()
 
+    def clientLeft(self):
+        """
+        The client closed the control connection: end the wait
+        (L{abort}); what the open gives later is released.
+        """
+        self.abort()
+
 
 class Committing(Opening):
     """
@@ -127,6 +134,19 @@ class Committing(Opening):
             self._timer = self._reactor.callLater(self._grace,
                                                   self._aborGraceOver)
 
+    def clientLeft(self):
+        """
+        The client closed the control connection once every byte of the
+        upload came, its data connection ended in order (in stream mode
+        that end is the file's): the wait goes on, and the upload ends as
+        the commit does, C{226} once the file is stored, as where the
+        storage stores it at once (the disk, the memory realm): it was
+        logged and counted as a failure, C{426}, with the file in place
+        (the fsspec realms, the SQLite example), then stored late
+        (L{storedLate}). Nobody reads the reply; a commit that never ends
+        holds the session's logout, as it held it cut.
+        """
+
     def _aborGraceOver(self):
         """
         The C{ABOR}'s grace is over: end the wait, cut by it.
@@ -150,7 +170,7 @@ def closeOpened(opened):
         close()
 
 
-def storedLate(writeFile, description, cutByAbor=lambda: True):
+def storedLate(description, cutByAbor=lambda: True):
     """
     What to release when an upload's storage stores it (its file's
     C{close} fires) after C{ABOR}, or the session going away (a drain's
@@ -160,7 +180,6 @@ def storedLate(writeFile, description, cutByAbor=lambda: True):
     held the upload's reply, the C{ABOR} and every command after it until
     the idle timeout closed the session.
 
-    @param writeFile: the upload's L{ftpkit.interfaces.IWriteFile}.
     @param description: the transfer, as the logs show it.
     @param cutByAbor: tells, once it is stored, whether an C{ABOR} ended
         the wait (L{Committing.cutByAbor}); else the session was going
@@ -172,12 +191,11 @@ def storedLate(writeFile, description, cutByAbor=lambda: True):
     """
     def stored(result):
         if cutByAbor():
-            _log.warn("{file!r} stored {transfer!r} after its ABOR was "
+            _log.warn("{transfer!r} was stored after its ABOR was "
                       "answered (426): the file is in place",
-                      file=writeFile, transfer=description)
+                      transfer=description)
         else:
-            _log.warn("{file!r} stored {transfer!r} after the session "
-                      "closing (a shutdown's grace over, or the client "
-                      "gone) answered it 426: the file is in place",
-                      file=writeFile, transfer=description)
+            _log.warn("{transfer!r} was stored after a shutdown's grace "
+                      "over answered it 426: the file is in place",
+                      transfer=description)
     return stored

@@ -40,7 +40,7 @@ from ftpkit.errors import PermissionDenied
 from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskuploads import dropPrivilege
 from ftpkit.shells.fsspecgeneric import Backend, asTimestamp, isPattern
-from ftpkit.shells.fsspecinplace import namesDescriptor
+from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
 from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
 from ftpkit.shells.fsspecsftp import LinkAwareSFTPFileSystem
@@ -362,12 +362,12 @@ class SFTPBackend(_PosixBackend):
         """
         return fs.realRoot()
 
-    def openedInPlace(self, fs, path, handle):
+    def inPlaceFiles(self, fs):
         """
-        See L{Backend.openedInPlace}: held among the uploads of every shell
-        on the SFTP filesystem C{fs} wraps.
+        See L{Backend.inPlaceFiles}: those of every shell on the
+        SFTP filesystem C{fs} wraps.
         """
-        return Backend.openedInPlace(self, fs.fs, path, handle)
+        return inPlaceFilesOf(fs.fs)
 
     def moveNew(self, fs, source, target):
         """
@@ -459,12 +459,12 @@ class MemoryBackend(_PosixBackend):
         """
         return IndexedMemoryFileSystem(fs)
 
-    def openedInPlace(self, fs, path, handle):
+    def inPlaceFiles(self, fs):
         """
-        See L{Backend.openedInPlace}: held among the uploads of every shell
-        on the C{memory://} filesystem C{fs} wraps.
+        See L{Backend.inPlaceFiles}: those of every shell on the
+        C{memory://} filesystem C{fs} wraps.
         """
-        return Backend.openedInPlace(self, fs.fs, path, handle)
+        return inPlaceFilesOf(fs.fs)
 
     def rename(self, fs, source, target, isDirectory):
         """

@@ -379,7 +379,18 @@ class Backend:
             is closed.
         @raise FileBusy: another upload writes it in place.
         """
-        return inPlaceFilesOf(fs).hold(path)
+        return self.inPlaceFiles(fs).hold(path)
+
+    def inPlaceFiles(self, fs):
+        """
+        @param fs: the filesystem.
+        @return: the L{ftpkit.shells.fsspecinplace.InPlaceFiles} that
+            L{openedInPlace} holds files in, which the rename of a
+            directory looks at
+            (L{ftpkit.shells.fsspectemporaries.renameUnwritten}): those of
+            C{fs} itself here.
+        """
+        return inPlaceFilesOf(fs)
 
     def holdTemporary(self, fs, handle):
         """

@@ -18,14 +18,21 @@ The backend says how (L{ftpkit.shells.fsspecgeneric.Backend.openedInPlace}
 and C{namesWritten}): on C{file://} the disk realm's C{flock}, which every
 process serving the directory sees, and a comparison of inodes; elsewhere
 the file is held within this process (L{InPlaceFiles}), since a store
-across the network offers no lock and C{memory://} is the process's own.
+across the network offers no lock and C{memory://} is the process's own;
+there the rename of a directory holding such a file is refused while it
+is written (L{InPlaceFiles.renaming}), as the C{flock} refuses it on
+C{file://} (L{ftpkit.shells.uploadlocks.heldBelow}): the file went with
+the directory, and the upload, every byte written into the moved file,
+got C{450} "try again" (a client retrying appended twice).
 """
 
 import os
 import threading
 import weakref
+from contextlib import contextmanager
 
 from ftpkit.errors import FileBusy
+from ftpkit.shells.fsspectemporaries import DIRECTORY_BUSY
 
 _FILES = weakref.WeakKeyDictionary()
 _FILES_LOCK = threading.Lock()
@@ -53,6 +60,22 @@ class InPlaceFiles:
                 raise FileBusy()
             self._paths.add(path)
         return lambda: self._release(path)
+
+    @contextmanager
+    def renaming(self, directory):
+        """
+        Rename a directory within this context; uploads in place wait to
+        start (L{hold}) until it ends.
+
+        @param directory: the directory's path on the filesystem.
+        @raise FileBusy: when an upload of this process writes a file
+            below C{directory} in place.
+        """
+        prefix = directory.rstrip("/") + "/"
+        with self._lock:
+            if any(path.startswith(prefix) for path in self._paths):
+                raise FileBusy(DIRECTORY_BUSY)
+            yield
 
     def _release(self, path):
         with self._lock:

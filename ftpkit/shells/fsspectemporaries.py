@@ -28,7 +28,7 @@ from ftpkit.errors import FileBusy
 TEMPORARY_PREFIX = ".ftpkit-upload-"
 """What the name of an upload's temporary file starts with."""
 
-_BUSY = "An upload into the directory is in progress; try again later"
+DIRECTORY_BUSY = "An upload into the directory is in progress; try again later"
 """The reply to a rename of a directory an upload writes into."""
 
 
@@ -66,19 +66,15 @@ class Temporaries:
         it ends.
 
         @param fs: the filesystem.
-        @param directory: the path of the directory renamed, or C{None}
-            (a file is renamed: nothing to check).
+        @param directory: the path of the directory renamed.
         @raise FileBusy: when an upload writes a temporary file below
             C{directory}.
         """
-        if directory is None:
-            yield
-            return
         prefix = directory.rstrip("/") + "/"
         with self._lock:
             if any(kind is type(fs) and path.startswith(prefix)
                    for kind, path in self._paths):
-                raise FileBusy(_BUSY)
+                raise FileBusy(DIRECTORY_BUSY)
             yield
 
 
@@ -105,7 +101,9 @@ def holdWritten(fd):
 def renameUnwritten(backend, fs, source, target, isDirectory):
     """
     Rename an entry (blocking), unless it is a directory an upload of
-    this process writes into (L{Temporaries.renaming}), or one of
+    this process writes into (a temporary file: L{Temporaries.renaming};
+    a file written in place:
+    L{ftpkit.shells.fsspecinplace.InPlaceFiles.renaming}), or one of
     another process where the backend can tell
     (L{ftpkit.shells.fsspecgeneric.Backend.writtenBelow}).
 
@@ -116,7 +114,11 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     @param isDirectory: whether it is a directory.
     @raise FileBusy: when it is a directory an upload writes into.
     """
-    with TEMPORARIES.renaming(fs, source if isDirectory else None):
-        if isDirectory and backend.writtenBelow(fs, source):
-            raise FileBusy(_BUSY)
+    if not isDirectory:
+        backend.rename(fs, source, target, isDirectory)
+        return
+    with TEMPORARIES.renaming(fs, source), \
+            backend.inPlaceFiles(fs).renaming(source):
+        if backend.writtenBelow(fs, source):
+            raise FileBusy(DIRECTORY_BUSY)
         backend.rename(fs, source, target, isDirectory)

@@ -14,6 +14,7 @@ import os
 
 from twisted.trial import unittest
 
+from tests.fsspecrealms import sftpURL
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, workerServing
@@ -75,7 +76,7 @@ class WorkersRenamedMixin:
             lambda: workerServing(self.server.process.pid, session.sock),
             "a worker serving the session")
 
-    def meanwhile(self, commands, replacing=False, verb="STOR"):
+    def meanwhile(self, commands, replacing=False, verb="STOR", rest=None):
         """
         Upload C{d/x} in one session (L{SIZE} bytes, then the end) and
         send C{commands} from a session of the other worker while it
@@ -85,6 +86,7 @@ class WorkersRenamedMixin:
         @param replacing: store C{d/x} first, so that the upload replaces
             it (or, with C{APPE}, writes it in place).
         @param verb: the upload's command.
+        @param rest: the offset a C{REST} before it gives, or C{None}.
         @return: the reply codes to C{commands}, the upload's end's, and
             the other session.
         """
@@ -95,13 +97,13 @@ class WorkersRenamedMixin:
             with one.transfercmd("STOR d/x") as data:
                 data.sendall(b"old")
             one.voidresp()
-        data = one.transfercmd(verb + " d/x")
+        data = one.transfercmd(verb + " d/x", rest)
         data.sendall(b"A" * SIZE)
         during = [replyCode(other.sendcmd, command) for command in commands]
         data.close()
         return during, replyCode(one.voidresp), other
 
-    def assertRenameWaits(self, replacing=False, verb="STOR"):
+    def assertRenameWaits(self, replacing=False, verb="STOR", rest=None):
         """
         The rename of the directory gets C{450} while the upload runs
         (L{meanwhile}), and C{250} once it ended; the upload is complete,
@@ -109,15 +111,16 @@ class WorkersRenamedMixin:
 
         @param replacing: as for L{meanwhile}.
         @param verb: as for L{meanwhile}.
+        @param rest: as for L{meanwhile}.
         """
         during, ended, other = self.meanwhile(["RNFR d", "RNTO e"],
-                                              replacing, verb)
+                                              replacing, verb, rest)
         self.assertEqual(during, ["350", "450"])
         self.assertEqual(ended, "226")
         self.assertEqual(replyCode(other.sendcmd, "RNFR d"), "350")
         self.assertEqual(replyCode(other.sendcmd, "RNTO e"), "250")
         self.assertEqual(other.size("e/x"),
-                         SIZE + (3 if verb == "APPE" else 0))
+                         SIZE + (3 if verb == "APPE" else rest or 0))
         self.assertEqual(self.leftovers(), [])
 
     def test_renameRefusedAppending(self):
@@ -128,6 +131,13 @@ class WorkersRenamedMixin:
         moved file, C{450} "try again" (a retried C{APPE} appends twice).
         """
         self.assertRenameWaits(replacing=True, verb="APPE")
+
+    def test_renameRefusedResuming(self):
+        """
+        The same for a resumed upload (C{REST} then C{STOR}), also
+        written in place.
+        """
+        self.assertRenameWaits(replacing=True, rest=3)
 
     def leftovers(self):
         """
@@ -242,3 +252,51 @@ class DiskOneProcessRenamedTests(DiskWorkersRenamedTests):
     """
 
     workers = 1
+
+
+
+class MemoryRenamedTests(WorkersRenamedMixin, unittest.TestCase):
+    """
+    On C{--realm memory}, in one process (its store is the process's
+    own), whose open uploads keep their directory from being renamed
+    (L{ftpkit.shells.memoryuploads}).
+    """
+
+    workers = 1
+
+    def realmOptions(self):
+        """
+        @return: the options serving the memory realm.
+        """
+        return ["--realm", "memory"]
+
+
+class FsspecMemoryRenamedTests(MemoryRenamedTests):
+    """
+    The same on C{--realm fsspec:memory://}, whose uploads written in
+    place (L{ftpkit.shells.fsspecinplace}) did not keep their directory
+    from being renamed.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def realmOptions(self):
+        """
+        @return: the options serving a C{memory://} store.
+        """
+        return ["--realm", "fsspec:memory://"]
+
+
+class FsspecSFTPRenamedTests(FsspecMemoryRenamedTests):
+    """
+    On C{--realm fsspec:sftp://...}, the root seen through OpenSSH's SFTP
+    server, in one process (a store across the network offers no lock
+    that other processes would see).
+    """
+
+    def realmOptions(self):
+        """
+        @return: the options serving the root through SFTP.
+        """
+        return ["--realm", "fsspec:" + sftpURL(self.root)]

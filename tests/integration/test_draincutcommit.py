@@ -43,7 +43,8 @@ class DrainCutCommitTests(unittest.TestCase):
     def test_drainCut(self):
         """
         C{426}, then C{421}; the file is in place, and the log's line says
-        the session closing cut it, once.
+        the shutdown's grace cut it, once, naming the transfer (it named
+        the file object's C{repr}).
         """
         self.root = scratchDirectory(self)
         self.marker = os.path.join(scratchDirectory(self), "committing")
@@ -63,8 +64,8 @@ class DrainCutCommitTests(unittest.TestCase):
             log = self.server.log()
             self.assertNotIn("after its ABOR was answered", log)
             self.assertEqual(log.count(
-                "after the session closing (a shutdown's grace over, or the "
-                "client gone) answered it 426: the file is in place"), 1, log)
+                "'STOR /old' was stored after a shutdown's grace over "
+                "answered it 426: the file is in place"), 1, log)
             with open(os.path.join(self.root, "old"), "rb") as f:
                 self.assertTrue(f.read() == PAYLOAD)
 

@@ -32,7 +32,7 @@ class StoredLateTests(unittest.TestCase):
         clock = Clock()
         closing = Deferred()
         committing = Committing(
-            closing, storedLate("FILE", "STOR f",
+            closing, storedLate("STOR f",
                                 lambda: committing.cutByAbor), clock)
         cut(committing, clock)
         self.failureResultOf(committing.result, TransferAborted)
@@ -64,5 +64,26 @@ class StoredLateTests(unittest.TestCase):
         lines = self.cutThenStored(cut)
         self.assertEqual(len(lines), 1)
         self.assertNotIn("ABOR", lines[0])
-        self.assertIn("the session closing", lines[0])
+        self.assertIn("a shutdown's grace over", lines[0])
+        self.assertIn("'STOR f' was stored", lines[0])
         self.assertIn("the file is in place", lines[0])
+
+    def test_clientLeft(self):
+        """
+        The client leaving (L{Committing.clientLeft}) does not end the
+        wait, even once an C{ABOR}'s grace would have: the commit's end
+        is the upload's, and nothing says it was stored late.
+        """
+        events = captureLogs(self)
+        clock = Clock()
+        closing = Deferred()
+        committing = Committing(
+            closing, storedLate("STOR f", lambda: committing.cutByAbor),
+            clock)
+        committing.clientLeft()
+        clock.advance(COMMIT_GRACE)
+        self.assertNoResult(committing.result)
+        closing.callback(None)
+        self.successResultOf(committing.result)
+        self.assertEqual([event for event in events
+                          if "stored" in event.get("log_format", "")], [])

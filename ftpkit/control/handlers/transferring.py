@@ -266,7 +266,7 @@ class Transferring:
                         self.reactor, (session.downloadRate, session.uploadRate),
                         session.rateLimits)
 
-    def abortTransfer(self, sentCompletes=False):
+    def abortTransfer(self, sentCompletes=False, clientLeft=False):
         """
         Abort the running transfer, if any, or the wait for what its
         command opens (L{whileOpening}) or for its data connection: the
@@ -277,10 +277,16 @@ class Transferring:
             end of data went to the kernel already is complete (C{226}),
             as for an C{ABOR} (L{Transfer.abortOnArrival}): a drain's cut
             answered C{426} to a client that then read the whole file.
+        @param clientLeft: the client closed the control connection: an
+            upload's commit is waited for all the same
+            (L{ftpkit.control.opening.Committing.clientLeft}).
         """
         channel = self._dataChannel
         if self.opening is not None:
-            self.opening.abort()
+            if clientLeft:
+                self.opening.clientLeft()
+            else:
+                self.opening.abort()
         elif self.transfer is not None:
             if sentCompletes:
                 self.transfer.abortOnArrival()
@@ -549,7 +555,7 @@ class Transferring:
         closing = writeFile.close()
         if settled(closing) is UNSETTLED:
             committing = Committing(
-                closing, storedLate(writeFile, description,
+                closing, storedLate(description,
                                     lambda: committing.cutByAbor),
                 self.factory.reactor)
             await self._waitOpening(committing)
