@@ -50,8 +50,47 @@ ENDED_EARLY = "Data connection: the MODE Z (deflate) stream ended early"
 """The text of the C{426} of an upload whose stream ended unfinished."""
 
 
-@implementer(IConsumer, IPushProducer)
-class DeflatingConsumer:
+@implementer(IPushProducer)
+class _HoldingProducer:
+    """
+    The producer half of a consumer that holds bytes between a producer
+    and the consumer behind it: paused by the consumer behind, it pauses
+    the producer; resumed, it goes on (C{_pump}); stopped, it drops what
+    it holds (C{abort}) and stops the producer.
+    """
+
+    _producer = None
+    _streaming = True
+    _paused = _producerPaused = False
+
+    def pauseProducing(self):
+        """
+        @see: L{IPushProducer.pauseProducing}
+        """
+        self._paused = True
+        if (self._producer is not None and self._streaming
+                and not self._producerPaused):
+            self._producerPaused = True
+            self._producer.pauseProducing()
+
+    def resumeProducing(self):
+        """
+        @see: L{IPushProducer.resumeProducing}
+        """
+        self._paused = False
+        self._pump()
+
+    def stopProducing(self):
+        """
+        @see: L{IPushProducer.stopProducing}
+        """
+        self.abort()
+        if self._producer is not None:
+            self._producer.stopProducing()
+
+
+@implementer(IConsumer)
+class DeflatingConsumer(_HoldingProducer):
     """
     A download's bytes, converted to TYPE A first if asked, compressed into
     one zlib stream on the way to the connection's consumer, never more
@@ -70,9 +109,8 @@ class DeflatingConsumer:
     bytesSent = fileBytes = 0
     _used = _spent = _writes = 0
     _held = b""
-    _producer = _turn = _waiting = None
-    _streaming = True
-    _paused = _producerPaused = _pumping = _pulling = _stopped = False
+    _turn = _waiting = None
+    _pumping = _pulling = _stopped = False
     _ending = _ended = False
 
     def __init__(self, consumer, level, clock, ascii=False):
@@ -266,33 +304,6 @@ class DeflatingConsumer:
         if turn is not None and turn.active():
             turn.cancel()
 
-    def pauseProducing(self):
-        """
-        @see: L{IPushProducer.pauseProducing}: the connection is full.
-        """
-        self._paused = True
-        if (self._producer is not None and self._streaming
-                and not self._producerPaused):
-            self._producerPaused = True
-            self._producer.pauseProducing()
-
-    def resumeProducing(self):
-        """
-        @see: L{IPushProducer.resumeProducing}
-        """
-        self._paused = False
-        self._pump()
-
-    def stopProducing(self):
-        """
-        @see: L{IPushProducer.stopProducing}: the connection is gone; so
-            is the file's producer.
-        """
-        producer = self._producer
-        self.abort()
-        if producer is not None:
-            producer.stopProducing()
-
     def abort(self):
         """
         Drop what is held and compress nothing more (the download was
@@ -307,8 +318,8 @@ class DeflatingConsumer:
             waiting.errback(ConnectionLost("The consumer stopped the transfer"))
 
 
-@implementer(IConsumer, IPushProducer)
-class InflatingConsumer:
+@implementer(IConsumer)
+class InflatingConsumer(_HoldingProducer):
     """
     An upload's zlib stream inflated into the consumer behind it (its
     file's, through the size limit and the TYPE A conversion), with
@@ -328,9 +339,9 @@ class InflatingConsumer:
     bytesInflated = 0
     _tail = b""
     _used = 0
-    _more = _received = _paused = _pumping = False
-    _producerPaused = _ending = _ended = False
-    _producer = _waiting = None
+    _more = _received = _pumping = False
+    _ending = _ended = False
+    _waiting = None
 
     def __init__(self, consumer, connection):
         """
@@ -415,30 +426,6 @@ class InflatingConsumer:
         self._used = 0
         self._more = False
         self._connection.abort()
-
-    def pauseProducing(self):
-        """
-        @see: L{IPushProducer.pauseProducing}
-        """
-        self._paused = True
-        if self._producer is not None and not self._producerPaused:
-            self._producerPaused = True
-            self._producer.pauseProducing()
-
-    def resumeProducing(self):
-        """
-        @see: L{IPushProducer.resumeProducing}
-        """
-        self._paused = False
-        self._pump()
-
-    def stopProducing(self):
-        """
-        @see: L{IPushProducer.stopProducing}
-        """
-        self.abort()
-        if self._producer is not None:
-            self._producer.stopProducing()
 
     def abort(self):
         """
