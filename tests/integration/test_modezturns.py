@@ -25,6 +25,11 @@ SIZE = 6 << 20
 """The file downloaded: six disk reads of a megabyte."""
 
 
+CUT = 24 << 20
+"""The random file whose download is cut: more than the sockets' buffers
+on loopback hold."""
+
+
 class _Turns:
     """
     Marks each turn of the reactor in C{events} (C{("turn", 0)}) until
@@ -144,6 +149,62 @@ class ModeZTurnsTests(FTPSTestsMixin, unittest.TestCase):
         first = kinds.index("compress")
         last = len(kinds) - 1 - kinds[::-1].index("compress")
         self.assertIn("noop", kinds[first:last])
+
+    def writeRandom(self):
+        """
+        Write L{CUT} random bytes to C{random.bin}.
+        """
+        with open(os.path.join(self.root, "random.bin"), "wb") as f:
+            f.write(os.urandom(CUT))
+
+    def cutDownload(self, how):
+        """
+        Start the download of L{CUT} random bytes in C{MODE Z}, read its
+        first bytes, then send C{ABOR} (C{how} C{"abor"}) or close the data
+        connection (C{"close"}): the compressed bytes, as many as the
+        file's, fill the sockets' buffers and the server's, which pauses
+        the compression, bytes held (blocking).
+
+        @return: the replies to the C{RETR} (and C{ABOR}), then to a
+            C{NOOP} after it.
+        """
+        ftp = ftplibLogin(self, self.server.port, timeout=30)
+        ftp.voidcmd("TYPE I")
+        ftp.voidcmd("MODE Z")
+        conn = ftp.transfercmd("RETR random.bin")
+        conn.recv(1000)
+        if how == "abor":
+            ftp.putcmd("ABOR")
+            replies = [ftp.getline()]
+            conn.close()
+            replies.append(ftp.getline())
+        else:
+            conn.close()
+            replies = [ftp.getline()]
+        replies.append(ftp.sendcmd("NOOP"))
+        ftp.quit()
+        return replies
+
+    async def test_abort(self):
+        """
+        C{ABOR} in the middle of a C{MODE Z} download, with bytes waiting
+        in the compressor: C{426}, C{226}, and the session goes on.
+        """
+        self.writeRandom()
+        self.serve(modeZ=True)
+        replies = await self.inThread(self.cutDownload, "abor")
+        self.assertEqual([reply[:3] for reply in replies],
+                         ["426", "226", "200"])
+
+    async def test_cut(self):
+        """
+        The client closing the data connection in the middle of a
+        C{MODE Z} download: C{426}, and the session goes on.
+        """
+        self.writeRandom()
+        self.serve(modeZ=True)
+        replies = await self.inThread(self.cutDownload, "close")
+        self.assertEqual([reply[:3] for reply in replies], ["426", "200"])
 
     async def test_clear(self):
         """
