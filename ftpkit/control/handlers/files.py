@@ -246,7 +246,7 @@ class FileCommands:
         except NoSuchFile:
             if isTimeSetting(argument):
                 return (501, "MDTM does not set a file's time; " + (
-                    "use MFMT" if "MFMT" in self._offeredVerbs()
+                    "use MFMT" if "MFMT" in self.offeredVerbs()
                     and self.session.access.allows(CHANGE)
                     else "times cannot be set here"))
             raise

@@ -40,7 +40,8 @@ class SiteCommands:
         C{--no-site-chmod}, where it gets C{502}, nor on a shell without
         chmod, nor for a user granted it nowhere), C{UTIME} where times
         can, as C{FEAT}'s C{MFF} line says; C{MKDIR} where the user may
-        make directories; C{HELP} always.
+        make directories (not for one whose permissions grant C{mkdir}
+        nowhere, L{ftpkit.protocol.access.grantedBy}); C{HELP} always.
 
         @return: C{{name: syntax}}, in the order C{SITE HELP} lists them.
         """
@@ -49,7 +50,9 @@ class SiteCommands:
             (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
             (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
             if fact in settable}
-        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
+        access = self.knownAccess()
+        if (access.directoriesGranted
+                and access.allows(commandtable.SITE_ACCESS["MKDIR"])):
             offered["MKDIR"] = "MKDIR <path>"
         offered["HELP"] = "HELP"
         return offered
