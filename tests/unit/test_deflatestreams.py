@@ -8,6 +8,7 @@ import os
 import zlib
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -65,12 +66,14 @@ class DeflatingConsumerTests(SynchronousTestCase):
         the data; the count is of the data.
         """
         wire = Collecting()
-        consumer = DeflatingConsumer(wire, 9)
+        clock = Clock()
+        consumer = DeflatingConsumer(wire, 9, clock)
         data = [b"a" * 100000, b"b" * 5, b""]
         for each in data:
             consumer.write(each)
-        self.assertEqual(consumer.finish("sent"), "sent")
-        consumer.finish()
+        finishing = consumer.finish("sent")
+        clock.advance(0)
+        self.assertEqual(self.successResultOf(finishing), "sent")
         compressed = b"".join(wire.chunks)
         self.assertEqual(zlib.decompress(compressed), b"".join(data))
         self.assertLess(len(compressed), 1000)
@@ -81,7 +84,7 @@ class DeflatingConsumerTests(SynchronousTestCase):
         An empty file is an empty zlib stream.
         """
         wire = Collecting()
-        DeflatingConsumer(wire, 6).finish()
+        self.successResultOf(DeflatingConsumer(wire, 6, Clock()).finish())
         self.assertEqual(zlib.decompress(b"".join(wire.chunks)), b"")
 
     def test_asciiFirst(self):
@@ -90,10 +93,10 @@ class DeflatingConsumerTests(SynchronousTestCase):
         the count is of the converted bytes.
         """
         wire = Collecting()
-        consumer = DeflatingConsumer(wire, 6, ascii=True)
+        consumer = DeflatingConsumer(wire, 6, Clock(), ascii=True)
         consumer.write(b"one\ntwo\r")
         consumer.write(b"\nthree\n")
-        consumer.finish()
+        self.successResultOf(consumer.finish())
         self.assertEqual(zlib.decompress(b"".join(wire.chunks)),
                          b"one\r\ntwo\r\nthree\r\n")
         self.assertEqual(consumer.bytesSent, len(b"one\r\ntwo\r\nthree\r\n"))
@@ -310,7 +313,7 @@ class DeflatedDownloadTests(SynchronousTestCase):
         have been answered C{226} for a stream the client cannot inflate.
         """
         readFile = _HeldFile()
-        download = Download(readFile, True, None, deflate=6)
+        download = Download(readFile, True, Clock(), deflate=6)
         self.assertFalse(download.bareSocket)
         self.assertFalse(download.sentWhole())
         connection = _Connection()
@@ -331,7 +334,7 @@ class DeflatedDownloadTests(SynchronousTestCase):
         the conversion made more bytes than the file has.
         """
         readFile = _HeldFile()
-        download = Download(readFile, False, None, deflate=6)
+        download = Download(readFile, False, Clock(), deflate=6)
         connection = _Connection()
         sending = download.startNow(connection)
         readFile.consumer.write(b"a\nb")
@@ -352,7 +355,7 @@ class DeflatedDownloadTests(SynchronousTestCase):
                 for secure, size in ((True, TLS_BUFFER_SIZE),
                                      (False, 65536)):
                     connection = _Connection(secure)
-                    Download(_HeldFile(), binary, None,
+                    Download(_HeldFile(), binary, Clock(),
                              deflate=deflate).startNow(connection)
                     self.assertEqual(
                         connection.socketTransport.bufferSize, size,

@@ -222,7 +222,7 @@ class Download(Mover):
             return self._sendfile(writer, None)
         if self._deflate is not None:
             consumer = _deflate.DeflatingConsumer(
-                TransportConsumer(transport), self._deflate,
+                TransportConsumer(transport), self._deflate, self._reactor,
                 not self._binary)
         elif not self._binary:
             consumer = ASCIIConsumer(transport)
@@ -282,6 +282,10 @@ class Download(Mover):
             writer.stop()
         if self._pipe is not None:
             self._pipe.cancel()
+        if self._deflate is not None and self._consumer is not None:
+            # What the compressor still holds is dropped, not compressed
+            # in the turns after.
+            self._consumer.abort()
 
 
 class _SizeLimit(ConsumerFilter):
