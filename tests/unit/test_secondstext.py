@@ -147,3 +147,16 @@ class NoExponentTests(unittest.TestCase):
         self.assertEqual([formatEvent(event) for event in events], [
             f"worker 4321 did not take within {YEAR} s; killing it and "
             "starting another"])
+
+    def test_noWorkerReady(self):
+        """
+        The line of a server whose workers are not ready in time gives
+        the wait as written.
+        """
+        pool = SimpleNamespace(
+            _accepting=False, _stopping=False, _acceptors=[], log=Logger(),
+            _acceptLater=SimpleNamespace(active=lambda: False))
+        with capturedLogs() as events:
+            WorkerPool._startAccepting(pool)
+        self.assertEqual([formatEvent(event) for event in events], [
+            "no worker ready after 30 s; clients get 421 until one is"])
