@@ -82,12 +82,13 @@ class NoExponentTests(unittest.TestCase):
     def test_storageDeadline(self):
         """
         A storage call given no answer within a deadline of a year says
-        so in whole seconds.
+        so in whole seconds, the deadline a float as the default
+        (C{SFTP_DEADLINE}, C{30.0}) is.
         """
         pool = BlockingPool("test-secondstext", size=1)
         self.addCleanup(pool.stop)
         clock = Clock()
-        calls = Calls(pool, YEAR, clock)
+        calls = Calls(pool, float(YEAR), clock)
         dropped = calls.backend.dropped
         self.addCleanup(dropped.set)
         entered = threading.Event()
