@@ -145,7 +145,7 @@ def ratioOf(run, scenario, metric, server, other):
     """
     @param run: one run's C{--json} record.
     @param scenario: the scenario's name.
-    @param metric: the metric's name.
+    @param metric: a rate's name (in L{HIGHER}: higher is better).
     @param server: the server compared.
     @param other: the server it is compared with.
     @return: C{server}'s median over C{other}'s, above 1 when C{server} is
@@ -156,7 +156,7 @@ def ratioOf(run, scenario, metric, server, other):
                     for name in (server, other))
     if not mine or not theirs:
         return None
-    return mine / theirs if metric in HIGHER else theirs / mine
+    return mine / theirs
 
 
 def beforeAfter(runs, peers=("pyftpdlib", "vsftpd")):

@@ -1,6 +1,6 @@
 """
 The control layer's turns at the shell's slow work
-(L{ftpkit.control.turns}): which session's C{HASH} or C{RNTO} reaches
+(L{ftpkit.control.turns}): which session's C{HASH}, C{RNTO} or C{SITE MKDIR} reaches
 the shell, with IPv6 clients counted by their network, on
 L{StringTransport}s.
 """
@@ -15,6 +15,8 @@ from zope.interface import implementer
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.errors import NoSuchFile
+from ftpkit.fileinfo import DIRECTORY, FileInfo
 from ftpkit.interfaces import IFTPShell
 from ftpkit.shells.memory import MemoryShell
 from tests.memorysessions import connect, replyCodes
@@ -174,3 +176,32 @@ class SiteMkdirTurnTests(ClientsTakingTurns, unittest.TestCase):
 
     def asking(self, name):
         return (name, "new")
+
+
+class SiteMkdirLookTurnTests(ClientsTakingTurns, unittest.TestCase):
+    """
+    C{SITE MKDIR}'s looks take the client's turn too: the look at the
+    whole path (a directory already: C{200} at once), and each look
+    along a path that is not one yet.
+    """
+
+    method = "stat"
+    done = "200"
+    result = FileInfo(kind=DIRECTORY)
+
+    def commands(self, name):
+        return [b"SITE MKDIR " + name + b"/new"]
+
+    def asking(self, name):
+        return (name, "new")
+
+    def test_stepsTakeTurns(self):
+        """
+        Once the whole path is not found, the look at its first name
+        waits for the client's turn, behind another session's look.
+        """
+        factory = self.factory()
+        self.session(factory, FIRST, b"a")
+        self.session(factory, SECOND, b"b")
+        self.realm.asked[0][1].errback(NoSuchFile())
+        self.assertEqual(self.asked(), [("a", "new"), ("b", "new")])

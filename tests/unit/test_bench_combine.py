@@ -134,7 +134,8 @@ class BeforeAfterTests(unittest.TestCase):
         Each tree's ratio to each peer is the median over the runs with
         its range; ftpkit over the baseline is given for each run, in
         order; a peer missing from a run is left out of that run's
-        figures, and from a line it never has, a C{-}.
+        figures, and from a line it never has, a C{-}; so is a run
+        without the baseline's figure, in its place among the runs.
         """
         runs = [run(ftpkit=entry(100), ftpkit_base=entry(50),
                     pyftpdlib=entry(50), vsftpd=entry(25)),
@@ -148,9 +149,10 @@ class BeforeAfterTests(unittest.TestCase):
         self.assertEqual(row, [
             "small files/s", "1.45x (0.90-2.00)", "1.00x (1.00-1.00)",
             "4.00x (4.00-4.00)", "2.00x (2.00-2.00)", "2.00, 0.90"])
-        _, row = combine.beforeAfter([run(ftpkit=entry(1), ftpkit_base=entry(1))],
+        _, row = combine.beforeAfter([run(ftpkit=entry(1), ftpkit_base=entry(1)),
+                                      run(ftpkit=entry(1))],
                                      peers=("vsftpd",))
-        self.assertEqual(row, ["small files/s", "-", "-", "1.00"])
+        self.assertEqual(row, ["small files/s", "-", "-", "1.00, -"])
 
     def test_ratesOnly(self):
         """

@@ -6,6 +6,8 @@ import threading
 
 from twisted.internet import reactor
 from twisted.internet.defer import gatherResults, inlineCallbacks
+from twisted.internet.task import Clock
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
@@ -145,6 +147,33 @@ class BlockingPoolTests(unittest.TestCase):
         self.assertFalse(release.is_set())
         release.set()
         self.assertTrue((yield running))
+
+    @inlineCallbacks
+    def test_shutdownLeavesAStuckCallSaying(self):
+        """
+        A call still running when C{stopWait} passed is left with one
+        line giving C{stopWait} as written (C{60}, not C{60.0}).
+        """
+        clock = Clock()
+
+        class Timed:
+            callLater = clock.callLater
+
+            def __getattr__(self, name):
+                return getattr(reactor, name)
+
+        pool = BlockingPool("test-stuck-line", 2, Timed(), stopWait=60.0)
+        self.addCleanup(pool.stop)
+        release, running = self.runHeld(pool, lambda: 1)
+        with capturedLogs() as events:
+            stopping = pool._stopAtShutdown()
+            clock.advance(60)
+        yield stopping
+        self.assertEqual([formatEvent(event) for event in events], [
+            "test-stuck-line: calls still running 60 s after the server"
+            " stopped; exiting without them"])
+        release.set()
+        self.assertEqual((yield running), 1)
 
     @inlineCallbacks
     def test_shutdownOfAnIdlePool(self):

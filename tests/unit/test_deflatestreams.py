@@ -196,6 +196,42 @@ class InflatingConsumerTests(SynchronousTestCase):
         self.assertTrue(self.connection.aborted)
         self.assertEqual(consumer.error.message, CORRUPT)
 
+    def test_inputWithoutOutput(self):
+        """
+        A stream whose first L{INFLATE_INPUT} bytes inflate to nothing
+        (empty stored blocks, as a flush of nothing makes) goes on to the
+        bytes after them within the same write: it ends cleanly.
+        """
+        data = b"hello" * 1000
+        deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        body = deflater.compress(data) + deflater.flush()
+        empty = b"\x00\x00\x00\xff\xff"
+        stream = (b"\x78\x9c" + empty * (INFLATE_INPUT // len(empty) + 1)
+                  + body + zlib.adler32(data).to_bytes(4, "big"))
+        consumer = self.inflating()
+        consumer.write(stream)
+        consumer.unregisterProducer()
+        self.successResultOf(consumer.whenEnded())
+        self.assertEqual(b"".join(self.file.chunks), data)
+
+    def test_writtenWhilePaused(self):
+        """
+        Bytes that arrive while the file is paused, part of what is held
+        already inflated, follow what is held: the file gets the stream's
+        data once, in order.
+        """
+        data = b"\0" * (8 * INFLATE_CHUNK) + os.urandom(1000)
+        stream = zlib.compress(data, 9)
+        consumer = self.inflating(pauseAfter=1)
+        consumer.write(stream[:len(stream) // 2])
+        self.assertEqual(len(self.file.chunks), 1)
+        consumer.write(stream[len(stream) // 2:])
+        consumer.unregisterProducer()
+        while self.file.producer is not None:
+            consumer.resumeProducing()
+        self.successResultOf(consumer.whenEnded())
+        self.assertEqual(b"".join(self.file.chunks), data)
+
     def test_pausedWhileHolding(self):
         """
         The connection stays paused while inflated bytes wait, and is

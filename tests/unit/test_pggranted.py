@@ -250,3 +250,13 @@ class FeatWaitTests(unittest.TestCase):
             reply = self.features()
             self.assertTrue(reply, command)
             self.assertNotIn(offered, reply, command)
+
+    def test_afterUser(self):
+        """
+        After C{USER}, C{FEAT} answers at once, from what the server
+        knows then: it waits for the realm only before C{USER}.
+        """
+        self.protocol.dataReceived(b"USER alice\r\n")
+        self.features()
+        self.protocol.dataReceived(b"FEAT\r\n")
+        self.assertIn("211 End", self.features())

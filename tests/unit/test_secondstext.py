@@ -15,18 +15,25 @@ from types import SimpleNamespace
 from twisted.internet import defer
 from twisted.internet.error import ProcessTerminated
 from twisted.internet.task import Clock
-from twisted.logger import capturedLogs, formatEvent
+from twisted.logger import Logger, capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 import ftpkit
 from ftpkit.blocking import BlockingPool
 from ftpkit.control.uploadhook import UploadCommand, _Run
+from ftpkit.deploy.restarts import Restarts
+from ftpkit.deploy.tap import Options
+from ftpkit.deploy.workers import WorkerPool
 from ftpkit.errors import StorageTimedOut
 from tests.unit.test_calldeadline import WAIT, Calls
 
 YEAR = 31536000
 """The longest seconds an option takes."""
+
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]*[1-9])?")
+"""Seconds as an operator writes them: digits, a fraction without
+trailing zeros."""
 
 _G_FORMAT = re.compile(r"\{[^{}:]*:[^{}]*g\}")
 """A replacement field whose format is C{g}'s, in a log format or an
@@ -75,12 +82,13 @@ class NoExponentTests(unittest.TestCase):
     def test_storageDeadline(self):
         """
         A storage call given no answer within a deadline of a year says
-        so in whole seconds.
+        so in whole seconds, the deadline a float as the default
+        (C{SFTP_DEADLINE}, C{30.0}) is.
         """
         pool = BlockingPool("test-secondstext", size=1)
         self.addCleanup(pool.stop)
         clock = Clock()
-        calls = Calls(pool, YEAR, clock)
+        calls = Calls(pool, float(YEAR), clock)
         dropped = calls.backend.dropped
         self.addCleanup(dropped.set)
         entered = threading.Event()
@@ -100,3 +108,56 @@ class NoExponentTests(unittest.TestCase):
             [formatEvent(event).split(":")[0] for event in events
              if "got no answer" in formatEvent(event)],
             [f"fake storage call stuck got no answer in {YEAR} s"])
+
+    def test_helpDefaults(self):
+        """
+        C{--help} shows the defaults of the options of seconds as an
+        operator writes them (C{300}, not C{300.0}).
+        """
+        defaults = {name: default
+                    for name, _, default, _ in Options.optParameters
+                    if name in ("login-timeout", "idle-timeout",
+                                "data-timeout", "shutdown-grace")}
+        self.assertEqual(len(defaults), 4)
+        for name, default in defaults.items():
+            self.assertTrue(_SECONDS.fullmatch(default), (name, default))
+
+    def test_workerRestarts(self):
+        """
+        The delays before another worker is started are written as
+        seconds, the second one's (1.0) as C{1}.
+        """
+        clock = Clock()
+        restarts = Restarts(clock)
+        ended = SimpleNamespace(pid=4321, hung=False, stopAsked=None,
+                                ready=False)
+        with capturedLogs() as events:
+            restarts.workerEnded(ended, Failure(Exception("x")), list)
+            restarts.spawnFailed(OSError("no memory"), list)
+        restarts.cancel()
+        self.assertEqual([event["delay"] for event in events], ["0.5", "1"])
+
+    def test_workerHung(self):
+        """
+        A hung worker's line gives the seconds it was given as written.
+        """
+        pool = SimpleNamespace(log=Logger(), _kill=lambda worker: None)
+        worker = SimpleNamespace(transport=SimpleNamespace(pid=4321))
+        with capturedLogs() as events:
+            WorkerPool.workerHung(pool, worker, "take", float(YEAR))
+        self.assertEqual([formatEvent(event) for event in events], [
+            f"worker 4321 did not take within {YEAR} s; killing it and "
+            "starting another"])
+
+    def test_noWorkerReady(self):
+        """
+        The line of a server whose workers are not ready in time gives
+        the wait as written.
+        """
+        pool = SimpleNamespace(
+            _accepting=False, _stopping=False, _acceptors=[], log=Logger(),
+            _acceptLater=SimpleNamespace(active=lambda: False))
+        with capturedLogs() as events:
+            WorkerPool._startAccepting(pool)
+        self.assertEqual([formatEvent(event) for event in events], [
+            "no worker ready after 30 s; clients get 421 until one is"])

@@ -72,7 +72,8 @@ class RenameWalkTests(unittest.TestCase):
         it stops in C{top}, among its files (the subdirectory is read
         after them), and the rename goes on, the upload's file with it,
         logged as one L{uploadlocks.RENAME_WALK_CUT} event (it went on
-        without a word).
+        without a word), tagged C{[ftpkit#info]} with the fields
+        docs/logging.rst names.
         """
         self.patch(uploadlocks, "WALK_LIMIT", FILES)
         with capturedLogs() as events:
@@ -82,6 +83,11 @@ class RenameWalkTests(unittest.TestCase):
         self.assertEqual(self.walksCut(events), [
             f"renaming {top}: uploads below it looked for in its first "
             f"{FILES} entries only"])
+        [cut] = [event for event in events
+                 if event.get("ftpkit_event") == uploadlocks.RENAME_WALK_CUT]
+        self.assertEqual((cut["log_namespace"], cut["log_level"].name,
+                          cut["directory"], cut["entries"]),
+                         ("ftpkit", "info", top, FILES))
 
     @defer.inlineCallbacks
     def test_pastBoundInThread(self):

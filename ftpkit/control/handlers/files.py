@@ -327,8 +327,8 @@ class FileCommands:
         C{SITE UTIME} and C{MFF}'s C{modify} do, as ProFTPD and
         Pure-FTPd set it. A directory whose time the storage does not
         keep (its C{stat} gives no C{mtime}: a directory of
-        C{fsspec:memory://}) gets C{550} saying so, before anything is
-        asked of the shell.
+        C{fsspec:memory://}) gets C{550} saying so, before the shell is
+        asked to set it.
 
         @param pathText: the client's path.
         @param when: seconds since the epoch.
