@@ -299,12 +299,14 @@ class FactsTests(SynchronousTestCase):
 
     def test_factNames(self):
         """
-        The known facts, all selected by default.
+        The known facts, all but the owner's and group's selected by default.
         """
         self.assertEqual(
-            FACTS, ("type", "size", "modify", "perm", "unique", "unix.mode")
+            FACTS, ("type", "size", "modify", "perm", "unique", "unix.mode",
+                    "unix.owner", "unix.ownername", "unix.group",
+                    "unix.groupname")
         )
-        self.assertEqual(DEFAULT_FACTS, FACTS)
+        self.assertEqual(DEFAULT_FACTS, FACTS[:6])
 
     def test_file(self):
         """
@@ -313,7 +315,7 @@ class FactsTests(SynchronousTestCase):
         """
         info = _file(mtime=NOW, unique="803g1a2b")
         self.assertEqual(
-            formatFacts("name", info, FACTS, "adfrw"),
+            formatFacts("name", info, DEFAULT_FACTS, "adfrw"),
             "type=file;size=1234;modify=20261125130100;perm=adfrw;"
             "unique=803g1a2b;UNIX.mode=0644; name",
         )
@@ -339,7 +341,7 @@ class FactsTests(SynchronousTestCase):
         """
         info = _file(kind=DIRECTORY, mode=0o755, mtime=NOW)
         self.assertEqual(
-            formatFacts("d", info, FACTS, "el"),
+            formatFacts("d", info, DEFAULT_FACTS, "el"),
             "type=dir;modify=20261125130100;perm=el;UNIX.mode=0755; d",
         )
 
@@ -391,7 +393,7 @@ class FactsTests(SynchronousTestCase):
         C{19700101000000}.
         """
         info = _file(kind=DIRECTORY, mode=0o755, mtime=None)
-        self.assertEqual(formatFacts("d", info, FACTS, "el"),
+        self.assertEqual(formatFacts("d", info, DEFAULT_FACTS, "el"),
                          "type=dir;perm=el;UNIX.mode=0755; d")
         self.assertEqual(
             FactsFormat(("type", "modify"), False).entries(
@@ -492,15 +494,19 @@ class FactsTests(SynchronousTestCase):
         """
         The FEAT line lists every fact, starring the selected ones.
         """
+        owners = "UNIX.owner;UNIX.ownername;UNIX.group;UNIX.groupname;"
         self.assertEqual(
-            mlstFeature(FACTS), "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"
+            mlstFeature(DEFAULT_FACTS),
+            "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;" + owners
         )
         self.assertEqual(
-            mlstFeature(("size", "unix.mode")),
-            "MLST type;size*;modify;perm;unique;UNIX.mode*;",
+            mlstFeature(("size", "unix.mode", "unix.groupname")),
+            "MLST type;size*;modify;perm;unique;UNIX.mode*;UNIX.owner;"
+            "UNIX.ownername;UNIX.group;UNIX.groupname*;",
         )
         self.assertEqual(
             mlstFeature(()), "MLST type;size;modify;perm;unique;UNIX.mode;"
+            + owners
         )
 
 

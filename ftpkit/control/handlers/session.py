@@ -433,7 +433,7 @@ class SessionCommands:
         return (501, "Unknown option")
 
     def _factNames(self):
-        return ["UNIX.mode" if fact == "unix.mode" else fact
+        return [listingfacts.factName(fact)
                 for fact in self.session.mlstFacts]
 
     async def ftp_STAT(self, argument):
