@@ -55,9 +55,10 @@ L{FACTS}."""
 DEFAULT_FACTS = tuple(fact for fact in FACTS if fact not in OWNER_FACTS)
 """The facts selected until the client says otherwise with C{OPTS MLST}:
 all but those of L{OWNER_FACTS}, which ProFTPD selects too. The clients
-that show owners ask for them with C{OPTS MLST} when C{FEAT} lists them
-unselected (lftp, FileZilla and WinSCP ask for C{UNIX.owner} and
-C{UNIX.group}); every other listing would carry their bytes for nothing,
+that show owners mostly ask for them with C{OPTS MLST} when C{FEAT}
+lists them unselected (lftp asks for C{UNIX.owner} and C{UNIX.group},
+FileZilla 3 for all four; WinSCP never sends the command); every other
+listing would carry their bytes for nothing,
 and a listing's bytes are most of what C{MLSD} costs
 (C{docs/benchmark.rst}, C{bench-mlsdowner-46})."""
 
