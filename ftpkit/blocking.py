@@ -38,6 +38,8 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
+from ftpkit.protocol.numbertext import decimalText
+
 STOP_WAIT = 10.0
 """Seconds the reactor's shutdown waits, by default, for the calls still
 running in a pool before the process exits without them."""
@@ -152,9 +154,9 @@ class BlockingPool:
                 stopped.callback(None)
 
         def late():
-            _log.warn("{name}: calls still running {seconds:g} s after the"
+            _log.warn("{name}: calls still running {seconds} s after the"
                       " server stopped; exiting without them",
-                      name=self.name, seconds=self.stopWait)
+                      name=self.name, seconds=decimalText(self.stopWait))
             stopped.callback(None)
 
         def stop():

@@ -111,6 +111,27 @@ class ScenarioChecks:
         self.root = scratchDirectory(self)
         self.big = seed(self.root)
 
+    async def driven(self, executable, script, host, security, data,
+                     port=None):
+        """
+        Run a driver of L{DRIVERS} through the scenario, its local files
+        in C{self.local}, and check that it ran to its end
+        (L{assertCompleted}).
+
+        @param executable: the program that runs it (C{php}, C{perl}...).
+        @param script: the driver's file name in L{DRIVERS}.
+        @param host: the server's address.
+        @param security: C{plain}, C{explicit} or C{implicit}.
+        @param data: C{passive} or C{active}.
+        @param port: the server's port; C{self.server}'s when C{None}.
+        @return: a L{Deferred} firing with the driver's events.
+        """
+        result = await drive(executable, [
+            os.path.join(DRIVERS, script), host,
+            str(port or self.server.port), security, data, self.local])
+        self.assertCompleted(*result)
+        return result[0]
+
     def steps(self, events, step):
         """
         @return: the events of one step, in order.

@@ -14,6 +14,7 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
+from tests.polling import waitUntil
 from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 
@@ -46,6 +47,29 @@ def cut(ftp, name, size=HALF, received=None):
         time.sleep(0.01)
     hardClose(connection)
     return replyCode(ftp.voidresp)
+
+
+def killedUpload(port, name, data, written):
+    """
+    Log in as alice (password C{secret}), start C{STOR name} in C{TYPE I},
+    send C{data} and, once the server wrote it (C{written}, for up to 30
+    seconds), vanish: reset the data and the control connection without a
+    word, as a killed client does (blocking).
+
+    @param port: the server's port on 127.0.0.1.
+    @param name: the file to upload.
+    @param data: the bytes sent.
+    @param written: returns how many bytes the server wrote so far.
+    """
+    ftp = ftplib.FTP()
+    ftp.connect("127.0.0.1", port, timeout=30)
+    ftp.login("alice", "secret")
+    ftp.voidcmd("TYPE I")
+    connection = ftp.transfercmd("STOR " + name)
+    connection.sendall(data)
+    waitUntil(lambda: written() >= len(data), 30)
+    hardClose(connection)
+    hardClose(ftp.sock)
 
 
 def loginAndCut(testCase, port, name="f"):

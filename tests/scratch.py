@@ -107,6 +107,32 @@ def writeLocal(path, data):
         f.write(data)
 
 
+def tooLongPath(top, content=None):
+    """
+    Make below C{top} a directory whose path is longer than the system can
+    name (C{PATH_MAX}): 25 directories of 200 characters each, made one
+    inside the other through their descriptors, as a user's renames of
+    directories into one another build one.
+
+    @param top: the directory to make it in.
+    @param content: C{None}, or the bytes of a file C{f} made at the
+        bottom.
+    """
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(25):
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        if content is not None:
+            written = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(written, content)
+            os.close(written)
+    finally:
+        os.close(fd)
+
+
 def asNobody(function, *args):
     """
     Call C{function} as the server runs unprivileged: with the effective

@@ -17,8 +17,8 @@ that timed out still holds its place in the connection pool's queue
 until the database answers it, so at most L{QUERIES_WAITING} may be
 unanswered: later logins get C{421} at once.
 
-What C{FEAT} offers before login (the commands of C{set-time}, C{chmod}
-and C{append} only where some user is granted them somewhere,
+What C{FEAT} offers before login (the commands of C{set-time}, C{chmod},
+C{append} and C{mkdir} only where some user is granted them somewhere,
 L{ftpkit.protocol.access.grantedBy}) is read from the table too, by one
 query that stops at the first row granting each
 (L{PostgresUsers.granted}), answered from what it last read and read

@@ -39,6 +39,7 @@ from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.identity import IdentityCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.offers import SessionOffers
 from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
@@ -76,6 +77,7 @@ class FTPProtocol(
     LoginCommands,
     HostCommands,
     SessionCommands,
+    SessionOffers,
     SiteCommands,
     IdentityCommands,
     FileCommands,
@@ -104,7 +106,7 @@ class FTPProtocol(
     @ivar peer: the client's address.
     @ivar greeted: the client was greeted already, by a worker of
         C{--workers} that died before it acknowledged the connection
-        (L{ftpkit.deploy.worker.AlreadyGreeted}): the session starts
+        (L{ftpkit.deploy.greetings.AlreadyGreeted}): the session starts
         without a C{220}.
     @ivar MAX_LENGTH: the longest command line accepted (L{LineReceiver}
         reads it), the config's C{maxLineLength}.

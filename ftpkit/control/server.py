@@ -245,7 +245,7 @@ class FTPFactory(ServerFactory):
         """
         Set the process's file-creation mask to C{config.umask}, if set,
         for the files and directories users make (C{twistd ftpkit} sets
-        it at start too, L{ftpkit.deploy.service.StartupWork}, before any
+        it at start too, L{ftpkit.deploy.startupwork.StartupWork}, before any
         file of its own). Pool passive listeners (again, after
         L{stopFactory}); watch for the end of bursts (L{AfterBurst});
         keep the timers of the theft alarm, of the lingering close

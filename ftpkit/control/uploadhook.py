@@ -55,6 +55,7 @@ from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops.metrics import MULTIPROCESS_VARIABLE
 from ftpkit.ops.observers import IgnoringObserver
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH, limitKey
+from ftpkit.protocol.numbertext import decimalText
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 
 PRIVATE_VARIABLES = (MULTIPROCESS_VARIABLE, LEDGERS_VARIABLE)
@@ -482,7 +483,7 @@ class UploadCommand(IgnoringObserver):
         if reason.check(error.ProcessDone) and not timedOut:
             return
         if timedOut:
-            why = f"killed after {self.timeout:g} s"
+            why = f"killed after {decimalText(self.timeout)} s"
         elif run.cut:
             why = "killed at shutdown"
         else:

@@ -61,7 +61,7 @@ class SoftLimit:
     The process' soft C{RLIMIT_NOFILE}, read again once the value read is
     C{maxAge} seconds old: reading it is a system call, which every new
     connection would otherwise make. The limit changes at start
-    (L{ftpkit.deploy.service.raiseDescriptorLimit}) or by hand
+    (L{ftpkit.deploy.startupwork.raiseDescriptorLimit}) or by hand
     (C{prlimit}), which is seen within C{maxAge}.
     """
 

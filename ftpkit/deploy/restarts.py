@@ -12,6 +12,8 @@ import signal
 
 from twisted.logger import Logger
 
+from ftpkit.protocol.numbertext import decimalText
+
 __all__ = ["Restarts", "restartDelay", "stopSignal", "FIRST_RESTART_DELAY",
            "LONGEST_RESTART_DELAY"]
 
@@ -104,9 +106,9 @@ class Restarts:
         delay = restartDelay(self.failures)
         if delay:
             self.log.error("worker {pid} exited before it was ready "
-                           "({reason}); starting another in {delay:g} s",
+                           "({reason}); starting another in {delay} s",
                            pid=worker.pid, reason=str(reason.value),
-                           delay=delay)
+                           delay=decimalText(delay))
             self._pending.append(
                 self.reactor.callLater(delay, self._later, start))
             return
@@ -134,7 +136,8 @@ class Restarts:
         self.failures += 1
         delay = restartDelay(self.failures)
         self.log.error("cannot start a worker ({error}); trying again in "
-                       "{delay:g} s", error=str(error), delay=delay)
+                       "{delay} s", error=str(error),
+                       delay=decimalText(delay))
         self._pending.append(self.reactor.callLater(delay, self._later, start))
 
     def _later(self, start):

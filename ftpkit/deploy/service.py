@@ -30,37 +30,24 @@ Whatever the process, the service holds the same parts:
     after every listener: the start-up lines saying where it listens.
 """
 
-import gc
-import importlib
-import os
-import resource
 import signal
-import warnings
 
 from twisted.application import service
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 
-from ftpkit.compat.dispatch import dispatchLazily
-from ftpkit.compat.reactortimeout import timeoutLeanly
-from ftpkit.control.tls import freshTicketsMissing
-from ftpkit.control.tlsfiles import serialNotPositive
-from ftpkit.data.passiveshares import passiveCapNote
-from ftpkit.deploy.anonymousentry import (
-    anonymousSeesHomes,
-    warnAnonymousWithoutEntry,
-)
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.keptfiles import warnExposedAll
 from ftpkit.deploy.listening import ListeningAnnouncement, controlListening
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
-from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
 from ftpkit.deploy.startfailure import (
     WorkersCannotStart,
     cannotListen,
     endStart,
 )
+from ftpkit.deploy.startupwork import StartupWork
+from ftpkit.deploy.startwarnings import warnAtStart
 from ftpkit.deploy.stoporder import stopInOrder
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
@@ -166,134 +153,6 @@ class Listeners(service.MultiService):
                 _log.critical("{line}", line=line)
                 endStart(self.twistdOptions, line)
 
-SESSION_MODULES = (
-    "ftpkit.shells.filesystem",
-    "ftpkit.shells.memory",
-    "ftpkit.shells.wrappers",
-    "ftpkit.shells.permissions",
-    "grp",
-    "pwd",
-)
-"""
-Modules a session may import on first use, imported at start instead:
-after C{--uid}/C{--gid} the interpreter may no longer be able to read them
-(a broken install must fail at start, not at the first login).
-"""
-
-OPTIONAL_SESSION_MODULES = (
-    "spwd",
-    "crypt",
-)
-"""
-Modules a session may import on first use where they exist (C{--auth
-unix} reads shadow passwords through them; newer Pythons have neither).
-"""
-
-
-def preloadSessionModules(names=SESSION_MODULES,
-                          optional=OPTIONAL_SESSION_MODULES):
-    """
-    Import every module of C{names}, and those of C{optional} that exist.
-
-    @param names: module names.
-    @param optional: names of modules that may be missing.
-    @raise ImportError: when one of C{names} cannot be imported.
-    """
-    for name in names:
-        importlib.import_module(name)
-    for name in optional:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                importlib.import_module(name)
-        except ImportError:
-            pass
-
-
-def raiseDescriptorLimit(getrlimit=resource.getrlimit,
-                         setrlimit=resource.setrlimit):
-    """
-    Raise the soft limit on open descriptors to the hard limit, so that
-    the server is not out of descriptors at a thousand sessions while the
-    system allows more.
-
-    @param getrlimit: L{resource.getrlimit}.
-    @param setrlimit: L{resource.setrlimit}.
-    @return: the soft limit now in force.
-    """
-    soft, hard = getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft == hard:
-        return soft
-    try:
-        setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ValueError, OSError) as e:
-        _log.warn("could not raise the descriptor limit from {soft} to "
-                  "{hard}: {error}", soft=soft, hard=hard,
-                  error=str(e))
-        return soft
-    return hard
-
-
-def freezeStartupObjects():
-    """
-    Take every object made so far (modules, options, the factory) out of
-    the garbage collector's sight with C{gc.freeze}: they live as long as
-    the process, and a full collection then no longer walks through
-    them (one such collection on a fresh server fell within its first
-    thousand logins).
-    """
-    gc.freeze()
-
-
-class StartupWork(service.Service):
-    """
-    What every ftpkit process does at start: set the file-creation mask
-    (C{--umask}), raise the descriptor limit and import what a session
-    needs while still privileged (before C{twistd} switches to C{--uid}),
-    then freeze start-up objects.
-
-    @ivar umask: the mask to set, or C{None} to keep the process's.
-    @ivar reactor: the reactor the process runs, or C{None} for the
-        global one.
-    """
-
-    def __init__(self, umask=None, reactor=None):
-        """
-        @param umask: the file-creation mask to set at start, or C{None}.
-        @param reactor: the reactor the process runs (the global one when
-            C{None}).
-        """
-        self.umask = umask
-        self.reactor = reactor
-
-    def privilegedStartService(self):
-        """
-        Set the mask (after C{twistd} set its own: 077 when it
-        daemonizes); raise the descriptor limit; import the session
-        modules.
-        """
-        service.Service.privilegedStartService(self)
-        if self.umask is not None:
-            os.umask(self.umask)
-        raiseDescriptorLimit()
-        preloadSessionModules()
-
-    def startService(self):
-        """
-        Have the reactor handle ready descriptors without a log context
-        made for each (L{ftpkit.compat.dispatch}) and work out how long
-        each poll may wait without C{min} and C{max}
-        (L{ftpkit.compat.reactortimeout}); freeze what start-up made.
-        """
-        service.Service.startService(self)
-        reactor = self.reactor
-        if reactor is None:
-            from twisted.internet import reactor
-        dispatchLazily(reactor)
-        timeoutLeanly(reactor)
-        freezeStartupObjects()
-
-
 class KeepOnRotation(service.Service):
     """
     C{SIGUSR1} is C{twistd}'s log rotation, which it handles only for a
@@ -315,76 +174,6 @@ class KeepOnRotation(service.Service):
         if signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
-
-
-def warnSerial(contextFactory):
-    """
-    Log a warning when the certificate of C{--tls-cert} has a serial number
-    that is not positive (L{ftpkit.control.tlsfiles.serialNotPositive}).
-
-    @param contextFactory: the L{ftpkit.control.tls.FTPSContextFactory}
-        read from C{--tls-cert}.
-    """
-    if serialNotPositive(contextFactory.chain[0]):
-        _log.warn(
-            "--tls-cert {path}: the certificate's serial number is not "
-            "positive, which RFC 5280 forbids: a later release of the "
-            "cryptography library will refuse to load it (issue a new "
-            "certificate)", path=contextFactory.paths[0])
-
-
-def warnUnused(options):
-    """
-    Log a warning for C{--root} or C{--home-per-user} given where no realm
-    uses it (L{ftpkit.deploy.realmplugins.unusedRoot},
-    L{ftpkit.deploy.realmplugins.unusedHomes}).
-
-    @param options: a parsed L{ftpkit.deploy.tap.Options}.
-    """
-    specs = [host.realmSpec for host in options["config"].virtualHosts]
-    for text in (unusedHomes(options, specs), unusedRoot(options, specs)):
-        if text is not None:
-            _log.warn("{text}", text=text)
-
-
-def warnAtStart(options):
-    """
-    Log what the operator should know of C{options} before the server
-    starts: no C{--auth}, anonymous users seeing every home, options no
-    realm uses, TLS settings this cryptography cannot keep, a passive
-    port range too small for its per-address cap. One process, or the
-    acceptor, warns; its workers do not repeat it.
-
-    @param options: a parsed L{ftpkit.deploy.tap.Options}.
-    """
-    if not options.get("credCheckers", []):
-        _log.warn(
-            "No --auth given: nobody can log in. Add --auth anonymous, "
-            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
-        )
-    if anonymousSeesHomes(options):
-        _log.warn(
-            "--home-per-user with --auth anonymous: anonymous users see "
-            "--root, which holds every user's home, so they can read every "
-            "user's files. Give anonymous users a home of their own with "
-            "--realm users:PATH (an entry named anonymous) instead."
-        )
-    warnAnonymousWithoutEntry(options)
-    warnUnused(options)
-    config = options["config"]
-    if freshTicketsMissing(config.tlsContextFactory,
-                           config.tlsRequireSessionReuse):
-        _log.warn(
-            "--tls-require-session-reuse with --tls-allow-1.3: this "
-            "cryptography gives no way to send new TLS session tickets, "
-            "so curl's data connections after an upload will be refused "
-            "(see docs/tls.rst, 'Session reuse')."
-        )
-    if config.tlsContextFactory is not None:
-        warnSerial(config.tlsContextFactory)
-    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
-    if capNote is not None:
-        _log.warn("{text}", text=capNote)
 
 
 def makeService(options, workerChannel=None, workerLog=None):

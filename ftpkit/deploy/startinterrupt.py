@@ -7,6 +7,13 @@ a server a C{SIGINT} stopped (a shell sees status 130). Python's own
 handler raised C{KeyboardInterrupt} wherever the start stood, a
 traceback; raised in a weak reference's callback or a reactor's event
 trigger, it was printed as ignored, and the server started anyway.
+Installed from the first moment ftpkit's code runs: C{python -m
+ftpkit}'s first line, and under C{twistd} or C{python -m twisted} when
+the C{ftpkit} subcommand is chosen (C{twisted/plugins/ftpkit_plugin.py}),
+before its options are loaded, which imports the whole server (a
+C{KeyboardInterrupt} traceback meanwhile, until session 46). What
+C{twistd} does before it chooses (Python's start, importing Twisted,
+finding its plugins) is its own, as under any C{twistd} subcommand.
 
 Once the reactor runs, the signal is the reactor's: Twisted installs its
 own C{SIGINT} handler only where it finds Python's default one, so this

@@ -81,6 +81,7 @@ from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigField
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
 from ftpkit.ops.logformat import underTwist
 from ftpkit.protocol.limitkeys import parsePrefixLength
+from ftpkit.protocol.numbertext import decimalText
 
 __all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
            "Options", "makePortal", "makeFactory", "makeService", "helpNotRead"]
@@ -204,13 +205,13 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
           "client address may hold at once, over all its sessions, and "
           "never more than half of --passive-ports; past it, 425 "
           "[default: half of --passive-ports; no limit without it].")],
-        ["login-timeout", None, f"{_DEFAULTS.loginTimeout:g}",
+        ["login-timeout", None, decimalText(_DEFAULTS.loginTimeout),
          ("Seconds a client may take to log in (after connecting, or a "
           "REIN that logged a user out); then it gets 421 and the "
           "connection closes, whatever it sent.")],
-        ["idle-timeout", None, f"{_DEFAULTS.idleTimeout:g}",
+        ["idle-timeout", None, decimalText(_DEFAULTS.idleTimeout),
          "Seconds a control connection may stay idle."],
-        ["data-timeout", None, f"{_DEFAULTS.dataTimeout:g}",
+        ["data-timeout", None, decimalText(_DEFAULTS.dataTimeout),
          ("Seconds a data connection may move no byte before it is "
           "closed (426), a passive listener may wait for its "
           "client, and a client's passive connection for its "
@@ -218,7 +219,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         ["max-login-attempts", None, str(_DEFAULTS.maxLoginAttempts),
          "Failed PASS before the connection is closed."],
         ["banner", None, _DEFAULTS.banner, "Text of the 220 greeting."],
-        ["shutdown-grace", None, f"{_DEFAULTS.shutdownGrace:g}",
+        ["shutdown-grace", None, decimalText(_DEFAULTS.shutdownGrace),
          ("Seconds SIGTERM lets running transfers finish before closing "
           "them (idle sessions are closed at once).")],
         ["workers", None, "1",

@@ -86,6 +86,7 @@ from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
 from ftpkit.ops.workerlog import workerEnvironment
 from ftpkit.ops.xferlog import XferLog
+from ftpkit.protocol.numbertext import decimalText
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -263,8 +264,8 @@ class WorkerPool(Dispatcher, service.Service):
         if self._acceptLater.active():
             self._acceptLater.cancel()
         else:
-            self.log.error("no worker ready after {wait:g} s; clients get "
-                           "421 until one is", wait=STARTUP_WAIT)
+            self.log.error("no worker ready after {wait} s; clients get "
+                           "421 until one is", wait=decimalText(STARTUP_WAIT))
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 
@@ -340,9 +341,10 @@ class WorkerPool(Dispatcher, service.Service):
             L{ftpkit.deploy.handover.ANSWER}).
         @param timeout: the seconds it was given.
         """
-        self.log.error("worker {pid} did not {what} within {timeout:g} s; "
+        self.log.error("worker {pid} did not {what} within {timeout} s; "
                        "killing it and starting another",
-                       pid=worker.transport.pid, what=what, timeout=timeout)
+                       pid=worker.transport.pid, what=what,
+                       timeout=decimalText(timeout))
         self._kill(worker)
 
     def workerOverflowed(self, worker):

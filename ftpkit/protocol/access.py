@@ -81,7 +81,11 @@ APPEND = "append"
 """The permission to append to a file or resume an upload (C{APPE},
 C{REST} then C{STOR}), as a users file names it."""
 
-OFFERED_PERMISSIONS = frozenset([SET_TIME, CHMOD, APPEND])
+MKDIR = "mkdir"
+"""The permission to make a directory (C{MKD}, C{SITE MKDIR}), as a
+users file names it."""
+
+OFFERED_PERMISSIONS = frozenset([SET_TIME, CHMOD, APPEND, MKDIR])
 """The permissions a session offers the commands of only where the user
 has them somewhere (L{grantedBy}): what a shell that declares none
 grants."""
@@ -98,10 +102,11 @@ def grantedBy(shell):
     wraps declares); one that declares nothing may be asked, and refuses
     what it refuses on its own. What is granted nowhere is not offered:
     C{FEAT}, C{HELP} and C{SITE HELP} leave out C{MFMT}, C{MFF}'s facts,
-    C{SITE UTIME} and C{SITE CHMOD}, and C{OPTS REST STOR} says uploads
-    do not resume. rclone sets each upload's time where C{FEAT} lists
-    C{MFMT} after login, and failed every upload on the C{550}; WinSCP
-    resumes uploads where C{OPTS REST STOR} says they resume.
+    C{SITE UTIME}, C{SITE CHMOD} and C{SITE MKDIR}, and C{OPTS REST
+    STOR} says uploads do not resume. rclone sets each upload's time
+    where C{FEAT} lists C{MFMT} after login, and failed every upload on
+    the C{550}; WinSCP resumes uploads where C{OPTS REST STOR} says they
+    resume.
 
     @param shell: an L{ftpkit.interfaces.IFTPShell}.
     @return: a C{frozenset}, within L{OFFERED_PERMISSIONS}.
@@ -157,6 +162,7 @@ class AccessPolicy:
         somewhere (L{within}, L{grantedBy}).
     @ivar modesGranted: they grant L{CHMOD} somewhere.
     @ivar resumesGranted: they grant L{APPEND} somewhere.
+    @ivar directoriesGranted: they grant L{MKDIR} somewhere.
     """
 
     readOnly: bool = False
@@ -169,6 +175,7 @@ class AccessPolicy:
     timesGranted: bool = True
     modesGranted: bool = True
     resumesGranted: bool = True
+    directoriesGranted: bool = True
 
     @classmethod
     def forUser(cls, config, anonymous):
@@ -224,7 +231,8 @@ class AccessPolicy:
         return dataclasses.replace(
             self, timesGranted=self.timesGranted and SET_TIME in granted,
             modesGranted=self.modesGranted and CHMOD in granted,
-            resumesGranted=self.resumesGranted and APPEND in granted)
+            resumesGranted=self.resumesGranted and APPEND in granted,
+            directoriesGranted=self.directoriesGranted and MKDIR in granted)
 
     def within(self, shell):
         """

@@ -26,6 +26,7 @@ from ftpkit.errors import (
     StorageTimedOut,
     fromOSError,
 )
+from ftpkit.protocol.numbertext import decimalText
 from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer, closeAside
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
@@ -302,10 +303,11 @@ class PooledCalls:
         @param watch: its L{CallWatch}.
         """
         _log.warn(
-            "{backend} storage call {call} got no answer in {seconds:g} s:"
+            "{backend} storage call {call} got no answer in {seconds} s:"
             " its connection is dropped, the next call opens another",
             backend=self.backend.label,
-            call=getattr(function, "__name__", "?"), seconds=seconds)
+            call=getattr(function, "__name__", "?"),
+            seconds=decimalText(seconds))
 
         def drop():
             try:

@@ -148,9 +148,9 @@ class PermissionShell(ShellWrapper):
     @property
     def grantedPermissions(self):
         """
-        See L{ftpkit.protocol.access.grantedBy}: C{set-time}, C{chmod}
-        and C{append} where the user's permissions grant them in some
-        directory, and the shell it wraps does.
+        See L{ftpkit.protocol.access.grantedBy}: C{set-time}, C{chmod},
+        C{append} and C{mkdir} where the user's permissions grant them in
+        some directory, and the shell it wraps does.
         """
         return (OFFERED_PERMISSIONS & self._table.grantedAnywhere()
                 & grantedBy(self._shell))

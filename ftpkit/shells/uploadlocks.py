@@ -49,12 +49,16 @@ tree) took the file along, and the upload failed once complete
 (C{550}); such a rename is refused while a held temporary file is below
 the directory (L{heldBelow}), as the fsspec realm's on C{file://}
 (L{ftpkit.shells.fsspectemporaries}); the rename looks at the first
-L{WALK_LIMIT} entries of that tree and no further.
+L{WALK_LIMIT} entries of that tree and no further, and a rename that
+goes on past them is logged (L{RENAME_WALK_CUT}).
 """
 
 import contextlib
 import fcntl
 import os
+
+from twisted.logger import Logger
+from twisted.python import threadable
 
 from ftpkit.errors import FileBusy
 from ftpkit.shells.cachedopen import openWithoutLinks
@@ -285,6 +289,43 @@ rename of a large directory time and CPU in proportion to it (a disk
 thread's, with no bound on the tree's size)."""
 
 
+RENAME_WALK_CUT = "rename-walk-cut"
+"""The event (C{ftpkit_event}) of a look for uploads below a directory
+being renamed that stopped at L{WALK_LIMIT} entries (L{heldBelow}): an
+upload further down may fail once complete."""
+
+_log = Logger(namespace="ftpkit")
+
+
+def logWalkCut(directory, log=_log):
+    """
+    Log that L{heldBelow} stopped at L{WALK_LIMIT} entries below a
+    directory, whose rename goes on: one L{RENAME_WALK_CUT} event.
+
+    @param directory: the directory's path, C{str} or C{bytes}.
+    @param log: the L{Logger} to log with (namespace C{ftpkit}).
+    """
+    log.info("renaming {directory}: uploads below it looked for in its "
+             "first {entries} entries only", ftpkit_event=RENAME_WALK_CUT,
+             directory=os.fsdecode(directory), entries=WALK_LIMIT)
+
+
+def _walkCut(directory):
+    """
+    L{logWalkCut} from any thread (L{heldBelow} runs in a disk thread): at
+    once in the reactor's (or where none ran yet), else handed to it,
+    whose log observers are not thread-safe.
+
+    @param directory: as for L{logWalkCut}.
+    """
+    if threadable.ioThread is None or threadable.isInIOThread():
+        logWalkCut(directory)
+    else:
+        from twisted.internet import reactor
+
+        reactor.callFromThread(logWalkCut, directory)
+
+
 def heldBelow(directory):
     """
     Tell whether an upload, in any process, writes a temporary file, or
@@ -294,7 +335,8 @@ def heldBelow(directory):
     there, in the middle of a directory if need be); a temporary file
     nobody holds (its process died) does not count.
 
-    Past the bound the answer is C{False}: the rename the caller guards
+    Past the bound the answer is C{False}, and one L{RENAME_WALK_CUT}
+    event says so: the rename the caller guards
     goes on, as C{rename(2)} does on other servers, and an upload it
     moves fails once complete with a clear reply, its bytes kept (a
     temporary file, made a partial upload by the next start's sweep).
@@ -316,6 +358,7 @@ def heldBelow(directory):
             for entry in entries:
                 left -= 1
                 if left < 0:
+                    _walkCut(directory)
                     return False
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)

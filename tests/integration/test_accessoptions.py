@@ -15,7 +15,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
-from ftpkit.deploy.service import StartupWork
+from ftpkit.deploy.startupwork import StartupWork
 from ftpkit.errors import InvalidPath, NoSuchFile
 from ftpkit.loopback import LoopbackServerMixin, makePortal
 from ftpkit.shells.memory import MemoryShell

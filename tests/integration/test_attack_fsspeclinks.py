@@ -15,7 +15,7 @@ from twisted.trial import unittest
 
 from ftpkit.errors import FTPError, PermissionDenied
 from ftpkit.shells.adapters import writeFileFor
-from tests.scratch import scratchDirectory
+from tests.scratch import scratchDirectory, tooLongPath
 
 try:
     from fsspec.implementations.local import LocalFileSystem
@@ -310,15 +310,7 @@ class TooLongPathWalkTests(unittest.TestCase):
         from ftpkit.errors import QuotaExceeded
 
         root = scratchDirectory(self)
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            for _ in range(25):
-                os.mkdir("d" * 200, dir_fd=fd)
-                inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
-                os.close(fd)
-                fd = inner
-        finally:
-            os.close(fd)
+        tooLongPath(root)
         shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
         self.assertRaises(QuotaExceeded, _du, shell.fs, shell.fsPath(()))
 

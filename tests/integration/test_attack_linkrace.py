@@ -155,144 +155,16 @@ class LinkRaceTests(LoopbackServerMixin, unittest.TestCase):
         info = os.stat(secret)
         return snapshot(self.outside), info.st_mode, info.st_mtime
 
-    @defer.inlineCallbacks
-    def test_swappedDirectoryNotFollowed(self):
-        """
-        Downloads, listings and uploads through the swapped directory fail
-        or stay in the root: the secret is never sent, and nothing is
-        written outside.
-        """
-        def attack():
-            client = RawClient(self.server.port)
-            seen = []
-            try:
-                client.login()
-                # TYPE I: there SIZE asks the shell, as the others do.
-                client.command("TYPE I")
-                for line, upload in [(b"RETR race/secret.txt", None),
-                                     (b"LIST race", None),
-                                     (b"NLST race", None),
-                                     (b"MLSD race", None),
-                                     (b"STOR race/dropped.txt", b"x"),
-                                     (b"HASH race/secret.txt", None)]:
-                    self.shell.restore()
-                    if line.startswith(b"HASH"):
-                        seen.append(client.command(line))
-                    else:
-                        seen.append(b"%r" % (client.transfer(line, upload),))
-                self.shell.restore()
-                self.shell.armed = False
-                return b"\n".join(seen)
-            finally:
-                client.close()
-
-        seen = yield self.inThread(attack)
-        self.assertNotIn(SECRET, seen)
-        self.assertNotIn(b"TOPSECRET", seen)
-        self.assertEqual(self.outsideState(), self.outsideBefore)
-        # The upload's open was raced too: it walks its path itself, and
-        # the swap, hooked on FilesystemShell._walk, missed it.
-        self.assertIn(("race", "dropped.txt"), self.shell.swappedAt)
-
-    @defer.inlineCallbacks
-    def test_swappedDirectoryNotChanged(self):
-        """
-        Nor do the commands that change entries act through it: the
-        secret outside is neither removed, renamed nor changed, and no
-        directory is made or removed there.
-        """
-        def attack():
-            client = RawClient(self.server.port)
-            seen = []
-            try:
-                client.login()
-                # TYPE I: there SIZE asks the shell, as the others do.
-                client.command("TYPE I")
-                for line in [b"DELE race/secret.txt", b"MKD race/made",
-                             b"RMD race/empty",
-                             b"SITE CHMOD 777 race/secret.txt",
-                             b"MFMT 20000101000000 race/secret.txt"]:
-                    self.shell.restore()
-                    seen.append(client.command(line))
-                self.shell.restore()
-                self.shell.armed = False
-                seen.append(client.command(b"RNFR race/secret.txt"))
-                self.shell.restore()
-                seen.append(client.command(b"RNTO stolen.txt"))
-                self.shell.restore()
-                self.shell.armed = False
-                return seen
-            finally:
-                client.close()
-
-        seen = yield self.inThread(attack)
-        self.assertEqual(self.outsideState(), self.outsideBefore)
-        self.assertFalse(os.path.exists(
-            os.path.join(self.base, "root", "stolen.txt")), seen)
-
-    @defer.inlineCallbacks
-    def test_swappedDirectoryNotDescribed(self):
-        """
-        Nor do the commands that describe an entry look through it:
-        C{SIZE}, C{MDTM}, C{MLST} and C{STAT} never give the size or the
-        time of the secret outside, and C{NLST} never names what is
-        there.
-        """
-        secret = os.path.join(self.outside, "secret.txt")
-        os.utime(secret, (978307200, 978307200))  # 2001-01-01
-        self.outsideBefore = self.outsideState()
-
-        def attack():
-            client = RawClient(self.server.port)
-            seen = []
-            try:
-                client.login()
-                # TYPE I: there SIZE asks the shell, as the others do.
-                client.command("TYPE I")
-                for line in [b"SIZE race/secret.txt",
-                             b"MDTM race/secret.txt",
-                             b"MLST race/secret.txt",
-                             b"STAT race/secret.txt",
-                             b"MLST race/empty", b"STAT race/empty"]:
-                    self.shell.restore()
-                    seen.append(client.command(line))
-                self.shell.restore()
-                seen.append(b"%r" % (client.transfer(b"NLST race"),))
-                self.shell.restore()
-                self.shell.armed = False
-                return b"\n".join(seen)
-            finally:
-                client.close()
-
-        seen = yield self.inThread(attack)
-        size = b"%d" % (len(SECRET),)
-        for told in [b"213 " + size, b"size=" + size, b" " + size + b" "]:
-            self.assertNotIn(told, seen)
-        self.assertNotIn(b"2001", seen)
-        self.assertNotIn(b"empty", seen.replace(b"race/empty", b""))
-        self.assertEqual(self.outsideState(), self.outsideBefore)
-
-
-class MoreLinkRaceTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    The verbs L{LinkRaceTests} does not race, in its setting: checksums
-    other than C{HASH}, C{SITE UTIME}, C{MFF}, C{APPE}, C{STOU} in the
-    swapped directory, a rename into it, and C{AVBL}.
-    """
-
-    timeout = 60
-    setUp = LinkRaceTests.setUp
-    outsideState = LinkRaceTests.outsideState
-
     def race(self, lines, armed=True):
         """
-        Send each line with the swap armed (a C{(line, upload)} pair runs
-        a transfer, C{None} disarms the next line's swap), as
-        L{LinkRaceTests} does.
+        Send each line with the swap armed, logged in and in C{TYPE I}.
 
+        @param lines: command lines (C{bytes}), transfers (a C{(line,)}
+            or C{(line, upload)} tuple, L{RawClient.transfer}'s
+            arguments), and C{None}, which disarms the next line's swap.
         @param armed: whether to arm the swaps at all.
-
-        @return: a L{Deferred} firing with everything the client got.
+        @return: a L{Deferred} firing with everything the client got, the
+            replies and transfers one a line.
         """
         def attack():
             client = RawClient(self.server.port)
@@ -320,6 +192,81 @@ class MoreLinkRaceTests(LoopbackServerMixin, unittest.TestCase):
                 client.close()
 
         return self.inThread(attack)
+
+    @defer.inlineCallbacks
+    def test_swappedDirectoryNotFollowed(self):
+        """
+        Downloads, listings and uploads through the swapped directory fail
+        or stay in the root: the secret is never sent, and nothing is
+        written outside.
+        """
+        seen = yield self.race([(b"RETR race/secret.txt", None),
+                                (b"LIST race", None), (b"NLST race", None),
+                                (b"MLSD race", None),
+                                (b"STOR race/dropped.txt", b"x"),
+                                b"HASH race/secret.txt"])
+        self.assertNotIn(SECRET, seen)
+        self.assertNotIn(b"TOPSECRET", seen)
+        self.assertEqual(self.outsideState(), self.outsideBefore)
+        # The upload's open was raced too: it walks its path itself, and
+        # the swap, hooked on FilesystemShell._walk, missed it.
+        self.assertIn(("race", "dropped.txt"), self.shell.swappedAt)
+
+    @defer.inlineCallbacks
+    def test_swappedDirectoryNotChanged(self):
+        """
+        Nor do the commands that change entries act through it: the
+        secret outside is neither removed, renamed nor changed, and no
+        directory is made or removed there.
+        """
+        # RNFR unarmed: its RNTO, into the root, is the one raced.
+        seen = yield self.race([b"DELE race/secret.txt", b"MKD race/made",
+                                b"RMD race/empty",
+                                b"SITE CHMOD 777 race/secret.txt",
+                                b"MFMT 20000101000000 race/secret.txt",
+                                None, b"RNFR race/secret.txt",
+                                b"RNTO stolen.txt"])
+        self.assertEqual(self.outsideState(), self.outsideBefore)
+        self.assertFalse(os.path.exists(
+            os.path.join(self.base, "root", "stolen.txt")), seen)
+
+    @defer.inlineCallbacks
+    def test_swappedDirectoryNotDescribed(self):
+        """
+        Nor do the commands that describe an entry look through it:
+        C{SIZE}, C{MDTM}, C{MLST} and C{STAT} never give the size or the
+        time of the secret outside, and C{NLST} never names what is
+        there.
+        """
+        secret = os.path.join(self.outside, "secret.txt")
+        os.utime(secret, (978307200, 978307200))  # 2001-01-01
+        self.outsideBefore = self.outsideState()
+
+        seen = yield self.race([b"SIZE race/secret.txt",
+                                b"MDTM race/secret.txt",
+                                b"MLST race/secret.txt",
+                                b"STAT race/secret.txt",
+                                b"MLST race/empty", b"STAT race/empty",
+                                (b"NLST race",)])
+        size = b"%d" % (len(SECRET),)
+        for told in [b"213 " + size, b"size=" + size, b" " + size + b" "]:
+            self.assertNotIn(told, seen)
+        self.assertNotIn(b"2001", seen)
+        self.assertNotIn(b"empty", seen.replace(b"race/empty", b""))
+        self.assertEqual(self.outsideState(), self.outsideBefore)
+
+
+class MoreLinkRaceTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    The verbs L{LinkRaceTests} does not race, in its setting: checksums
+    other than C{HASH}, C{SITE UTIME}, C{MFF}, C{APPE}, C{STOU} in the
+    swapped directory, a rename into it, and C{AVBL}.
+    """
+
+    timeout = 60
+    setUp = LinkRaceTests.setUp
+    outsideState = LinkRaceTests.outsideState
+    race = LinkRaceTests.race
 
     async def test_described(self):
         """

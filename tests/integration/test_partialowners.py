@@ -12,7 +12,6 @@ short, and said it had succeeded.
 import ftplib
 import io
 import os
-import socket
 import subprocess
 import time
 
@@ -21,6 +20,7 @@ from twisted.trial import unittest
 
 from ftpkit.shells import uploads
 from tests.clientprograms import CURL, LFTP
+from tests.cutuploads import killedUpload
 from tests.scratch import readLocal, scratchDirectory, writeLocal
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import Certificates
@@ -49,27 +49,6 @@ def received(root):
             except FileNotFoundError:
                 continue
     return total
-
-
-def cutUpload(port, root, name, data):
-    """
-    Log in as alice, start C{STOR name} over an existing file, send
-    C{data} and, once the server wrote it, vanish (reset both
-    connections), as a killed client does.
-    """
-    ftp = ftplib.FTP()
-    ftp.connect("127.0.0.1", port, timeout=30)
-    ftp.login("alice", "secret")
-    ftp.voidcmd("TYPE I")
-    data_socket = ftp.transfercmd("STOR " + name)
-    data_socket.sendall(data)
-    deadline = time.monotonic() + 30
-    while received(root) < len(data) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    for sock in (data_socket, ftp.sock):
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                        b"\1\0\0\0\0\0\0\0")
-        sock.close()
 
 
 class PartialOwnersMixin(Certificates):
@@ -108,7 +87,8 @@ class PartialOwnersMixin(Certificates):
         Cut alice's upload of C{big.bin} after L{KEPT} bytes, and wait
         for the server to keep them.
         """
-        cutUpload(self.server.port, self.root, "big.bin", self.new[:KEPT])
+        killedUpload(self.server.port, "big.bin", self.new[:KEPT],
+                     lambda: received(self.root))
         partial = os.path.join(self.root, b".ftpkit-partial.big.bin")
         deadline = time.monotonic() + 30
         while not os.path.exists(partial):

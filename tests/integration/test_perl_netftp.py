@@ -12,16 +12,13 @@ connections, so it cannot work under C{--tls-require-session-reuse} (off
 by default).
 """
 
-import os
 import shutil
 import subprocess
 
 from twisted.trial import unittest
 
 from tests.clientscenario import (
-    DRIVERS,
     NetFTPScenarioTests,
-    drive,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -60,11 +57,8 @@ class NetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
         if security != "plain" and not hasSSL():
             raise unittest.SkipTest(
                 "IO::Socket::SSL is missing (libio-socket-ssl-perl)")
-        result = await drive(PERL, [
-            os.path.join(DRIVERS, "perl_drive.pl"), host,
-            str(port or self.server.port), security, data, self.local])
-        events = result[0]
-        self.assertCompleted(*result)
+        events = await self.driven(PERL, "perl_drive.pl", host, security,
+                                   data, port)
         self.assertNetFTPSteps(events, "5000000")
         self.assertEqual(self.step(events, "mfmt")["code"], 2)
         self.assertEqual(self.step(events, "chmod")["code"], 2)

@@ -77,14 +77,38 @@ class FeatBeforeLoginTests(PostgresTestCase):
 
     def test_notGranted(self):
         """
-        C{FEAT} before login leaves out C{MFMT} and C{MFF}, as C{FEAT}
-        after login does, from the very first: it waits for the
-        database's first answer (the first offered them all while the
-        table was read, and lftp keeps the first answer).
+        C{FEAT} before login leaves out C{MFMT}, C{MFF} and C{SITE
+        MKDIR}, as C{FEAT} after login does, from the very first: it
+        waits for the database's first answer (the first offered them all
+        while the table was read, and lftp keeps the first answer).
         """
         for features in self.firstFeatures():
             self.assertNotIn("MFMT", features)
             self.assertNotIn("MFF", features)
+            self.assertNotIn("SITE MKDIR", features)
+
+    def test_otherOffers(self):
+        """
+        So do C{HELP}, C{HELP SITE} and C{OPTS REST STOR}, each the first
+        command of a new server: they did not wait, and offered them all.
+        """
+        self.addUser("max", "pw", "--permissions", "list,read,write")
+        for command, offered in (("HELP", "MFMT"), ("HELP SITE", "CHMOD"),
+                                 ("OPTS REST STOR", "200 ")):
+            server = ServerProcess(self, [
+                "--root", scratchDirectory(self), "--auth", f"pg:{self.dsn}",
+                "--realm", f"pg:{self.dsn}"])
+            server.waitForGreeting()
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=30)
+            self.addCleanup(ftp.close)
+            try:
+                reply = ftp.sendcmd(command)
+            except ftplib.error_perm as e:
+                reply = str(e)
+            self.assertNotIn(offered, reply, command)
+            ftp.quit()
+            server.stop()
 
     def test_workers(self):
         """

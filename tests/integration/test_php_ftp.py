@@ -10,16 +10,13 @@ offset, C{ftp_put} with C{FTP_AUTORESUME}, C{ftp_fput}, C{ftp_append};
 IPv6 and C{--workers 2}.
 """
 
-import os
 import shutil
 
 from twisted.trial import unittest
 
 from tests.clientscenario import (
     BIG,
-    DRIVERS,
     NetFTPScenarioTests,
-    drive,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -47,11 +44,8 @@ class PHPFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
         """
         Run the whole scenario and check what the client saw and left.
         """
-        result = await drive(PHP, [
-            os.path.join(DRIVERS, "php_drive.php"), host,
-            str(port or self.server.port), security, data, self.local])
-        events = result[0]
-        self.assertCompleted(*result)
+        events = await self.driven(PHP, "php_drive.php", host, security,
+                                   data, port)
         self.assertNetFTPSteps(events, BIG)
         self.assertEntries(self.step(events, "mlsd")["entries"])
         self.assertTrue(

@@ -10,7 +10,6 @@ connections resume the control connection's TLS session), IPv6 and
 C{--workers 2}. net-ftp 0.1.3 (Ruby 3.1) has no implicit FTPS.
 """
 
-import os
 import shutil
 import subprocess
 
@@ -18,9 +17,7 @@ from twisted.trial import unittest
 
 from tests.clientscenario import (
     BIG,
-    DRIVERS,
     NetFTPScenarioTests,
-    drive,
 )
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -62,11 +59,8 @@ class RubyNetFTPTests(NetFTPScenarioTests, FTPSTestsMixin, unittest.TestCase):
         """
         Run the whole scenario and check what the client saw and left.
         """
-        result = await drive(RUBY, [
-            os.path.join(DRIVERS, "ruby_drive.rb"), host,
-            str(port or self.server.port), security, data, self.local])
-        events = result[0]
-        self.assertCompleted(*result)
+        events = await self.driven(RUBY, "ruby_drive.rb", host, security,
+                                   data, port)
         self.assertNetFTPSteps(events, str(BIG))
         self.assertEntries(self.step(events, "mlsd")["entries"])
         self.assertEqual(self.step(events, "mfmt")["code"], 2)

@@ -98,6 +98,17 @@ class StartInterruptTests(unittest.TestCase):
         """
         self.interrupted("options")
 
+    def test_optionsUnderTwistd(self):
+        """
+        C{twistd -n ftpkit} and C{python -m twisted ftpkit} interrupted
+        as they load ftpkit's options, once the C{ftpkit} subcommand is
+        chosen (loading them imports the whole server, a second under
+        load): a C{KeyboardInterrupt} traceback before.
+        """
+        self.interrupted("options", twistd=True)
+        self.interrupted("options", twistd=True, python=["-m", "twisted"],
+                         twistdOptions=["--log-format", "text"])
+
     def test_listen(self):
         """
         C{python -m ftpkit} and C{twistd -n ftpkit} interrupted as their

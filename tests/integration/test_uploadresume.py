@@ -7,7 +7,6 @@ import ftplib
 import io
 import os
 import signal
-import socket
 import subprocess
 import time
 
@@ -18,34 +17,11 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import uploads
 from tests.clientprograms import LFTP
+from tests.cutuploads import killedUpload
 from tests.ftpclient import ftplibLogin
 from tests.scratch import readLocal, writeLocal
 from tests.uploadroot import UploadRoot
 from tests.uploadsinprogress import largestUpload
-
-
-def _cutUpload(port, root, name, data):
-    """
-    Log in, start C{STOR name}, send C{data} and, once the server wrote it
-    into the file, vanish: reset the data connection and drop the control
-    connection without a word, as a killed client does.
-    """
-    ftp = ftplib.FTP()
-    ftp.connect("127.0.0.1", port, timeout=30)
-    ftp.login("alice", "secret")
-    ftp.voidcmd("TYPE I")
-    data_socket = ftp.transfercmd("STOR " + name)
-    data_socket.sendall(data)
-    deadline = time.monotonic() + 30
-    while ((largestUpload(root) or 0) < len(data)
-           and time.monotonic() < deadline):
-        time.sleep(0.01)
-    data_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                           b"\1\0\0\0\0\0\0\0")
-    data_socket.close()
-    ftp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                        b"\1\0\0\0\0\0\0\0")
-    ftp.sock.close()
 
 
 class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
@@ -56,6 +32,12 @@ class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
     def setUp(self):
         self.makeRoot()
         self.server = self.startServer(FilesystemRealm(self.root))
+
+    def uploaded(self):
+        """
+        @return: the bytes the largest upload under way holds.
+        """
+        return largestUpload(self.root) or 0
 
     def waitForPartial(self, name):
         """
@@ -79,8 +61,8 @@ class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
         C{REST} + C{STOR} of the rest completes the file.
         """
         payload = os.urandom(3 << 20)
-        await self.inThread(_cutUpload, self.server.port, self.root,
-                            "big.bin", payload[:1 << 20])
+        await self.inThread(killedUpload, self.server.port, "big.bin",
+                            payload[:1 << 20], self.uploaded)
         await self.waitForPartial(b"big.bin")
 
         def resume():
@@ -104,8 +86,8 @@ class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
         if LFTP is None:
             raise unittest.SkipTest("lftp is not installed")
         os.mkdir(self.path(b"d"))
-        await self.inThread(_cutUpload, self.server.port, self.root,
-                            "d/big.bin", os.urandom(1 << 20))
+        await self.inThread(killedUpload, self.server.port, "d/big.bin",
+                            os.urandom(1 << 20), self.uploaded)
         await self.waitForPartial(b"d/big.bin")
 
         def remove():

@@ -406,12 +406,13 @@ class RealmTests(unittest.TestCase):
     def test_grantedPermissions(self):
         """
         The realm grants, for what C{FEAT} offers before login, the
-        C{set-time}, C{chmod} and C{append} some named user that is not
-        read-only has somewhere: none here (the C{anonymous} entry's
-        C{write} aside), C{set-time} once a reload adds such a user in a
-        directory; under C{--read-only}, it tells nothing of its own.
+        C{set-time}, C{chmod}, C{append} and C{mkdir} some named user that
+        is not read-only has somewhere: alice's C{mkdir} here (the
+        C{anonymous} entry's C{write} aside), C{set-time} too once a
+        reload adds such a user in a directory; under C{--read-only}, it
+        tells nothing of its own.
         """
-        self.assertEqual(self.realm.grantedPermissions, frozenset())
+        self.assertEqual(self.realm.grantedPermissions, frozenset(["mkdir"]))
         with open(self.path, "a", encoding="utf-8") as f:
             f.write('\n[users.dave]\n[users.dave.directories."/d"]\n'
                     'permissions = ["set-time"]\n'
@@ -419,7 +420,7 @@ class RealmTests(unittest.TestCase):
                     'permissions = ["chmod"]\n')
         self.realm.database.reload()
         self.assertEqual(self.realm.grantedPermissions,
-                         frozenset(["set-time"]))
+                         frozenset(["set-time", "mkdir"]))
         readOnly = UsersRealm(UsersDatabase(self.path), self.root,
                               readOnly=True)
         self.assertEqual(readOnly.grantedPermissions, OFFERED_PERMISSIONS)

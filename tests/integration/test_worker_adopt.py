@@ -15,12 +15,11 @@ from twisted.logger import Logger
 from twisted.trial import unittest
 
 from ftpkit.deploy.channel import LOST, Channel
+from ftpkit.deploy.greetings import connectionHost, wasGreeted
 from ftpkit.deploy.worker import (
     LOST_LINES,
     ConnectionReceiver,
     ReceiveConnections,
-    connectionHost,
-    wasGreeted,
 )
 from ftpkit.shells.uploads import temporaryTag
 

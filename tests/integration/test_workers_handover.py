@@ -18,8 +18,8 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
+from ftpkit.deploy.greetings import DIE_AFTER_GREETING
 from ftpkit.deploy.handover import ANSWER_TIMEOUT, Handovers
-from ftpkit.deploy.worker import DIE_AFTER_GREETING
 from ftpkit.deploy.workers import WorkerPool, _Worker
 from tests.scratch import scratchDirectory
 from tests.serverprocess import TIMEOUT, ServerProcess, childrenOf
@@ -409,7 +409,7 @@ class HungWorkerTests(unittest.TestCase):
         """
         A worker that dies after it greeted a client, before it
         acknowledged the connection (the fault-injection seam
-        L{ftpkit.deploy.worker.DIE_AFTER_GREETING}), leaves the client
+        L{ftpkit.deploy.greetings.DIE_AFTER_GREETING}), leaves the client
         greeted once: the next worker serves the session without a second
         C{220}, and the client's next command gets its own reply.
         """

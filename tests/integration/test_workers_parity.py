@@ -64,14 +64,6 @@ class WorkersTestCase(unittest.TestCase):
             ' ready"' if "json" in options else READY, 2)
         return self.server
 
-    def workerPids(self):
-        """
-        @return: the process ids of the workers that logged C{ready}, in
-            order.
-        """
-        return [int(pid) for pid in
-                re.findall(r"worker (\d+) ready", self.server.log())]
-
     def download(self, ftp, name="f.txt"):
         """
         @return: the bytes of C{name} downloaded with C{ftp}.

@@ -65,7 +65,7 @@ def _session(makeShell):
 
 class HashOfferTests(unittest.TestCase):
     """
-    L{ftpkit.control.handlers.session.SessionCommands.hashOffered}.
+    L{ftpkit.control.handlers.offers.SessionOffers.hashOffered}.
     """
 
     def _loggedIn(self, makeShell):

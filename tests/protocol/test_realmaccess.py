@@ -150,15 +150,17 @@ class WithinTests(unittest.TestCase):
     def test_grantedNowhere(self):
         """
         A users file's user whose permissions grant C{set-time},
-        C{chmod} or C{append} nowhere (L{PermissionTable.grantedAnywhere})
-        is offered none of their commands; one granted them in a
-        directory alone, and through a wrapper, is.
+        C{chmod}, C{append} or C{mkdir} nowhere
+        (L{PermissionTable.grantedAnywhere}) is offered none of their
+        commands; one granted them in a directory alone, and through a
+        wrapper, is.
         """
         table = PermissionTable(["list", "read", "write", "chmod"],
                                 {("up",): ["append"]})
         policy = AccessPolicy().within(PermissionShell(MemoryShell(), table))
         self.assertEqual((policy.timesGranted, policy.modesGranted,
-                          policy.resumesGranted), (False, True, True))
+                          policy.resumesGranted, policy.directoriesGranted),
+                         (False, True, True, False))
         self.assertEqual(grantedBy(UploadOnlyShell(PermissionShell(
             MemoryShell(), PermissionTable(["write"])))), frozenset())
         policy = AccessPolicy()

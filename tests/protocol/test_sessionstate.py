@@ -19,6 +19,7 @@ from ftpkit.control.handlers.host import HostCommands
 from ftpkit.control.handlers.identity import IdentityCommands
 from ftpkit.control.handlers.listings import ListingCommands
 from ftpkit.control.handlers.login import LoginCommands
+from ftpkit.control.handlers.offers import SessionOffers
 from ftpkit.control.handlers.reporting import SessionReporting
 from ftpkit.control.handlers.securefxp import SecureFxpCommands
 from ftpkit.control.handlers.security import SecurityCommands
@@ -33,7 +34,8 @@ from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIELDS = {field.name for field in dataclasses.fields(Session)}
 
-HANDLERS = [LoginCommands, HostCommands, SessionCommands, SiteCommands,
+HANDLERS = [LoginCommands, HostCommands, SessionCommands, SessionOffers,
+            SiteCommands,
             IdentityCommands,
             FileCommands,
             DataChannelCommands, SecurityCommands, SessionReporting,

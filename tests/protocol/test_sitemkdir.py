@@ -5,13 +5,23 @@ refusals, and C{FEAT} and C{SITE HELP} offering it where the user may
 make directories.
 """
 
+from twisted.cred import checkers, portal
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.reporting import pathArgument
 from ftpkit.errors import NoSuchFile
 from ftpkit.ops import events
 from ftpkit.shells.memory import MemoryShell
-from tests.memorysessions import loggedIn, repliesTo
+from ftpkit.shells.permissions import PermissionShell
+from ftpkit.shells.permissiontable import PermissionTable
+from tests.memorysessions import (
+    OneShellRealm,
+    connect,
+    loggedIn,
+    makeFactory,
+    repliesTo,
+)
 
 OK = b"200 SITE MKDIR command successful\r\n"
 
@@ -52,6 +62,23 @@ class SiteMkdirTests(unittest.TestCase):
         replies = repliesTo(self.protocol, self.transport,
                             b"SITE MKDIR a", b"SITE MKDIR /")
         self.assertEqual(replies, [OK, OK])
+
+    def test_existingLookedAtOnce(self):
+        """
+        A path that is a directory already is looked at once, not once
+        for each of its names: a client repeating C{SITE MKDIR} of a
+        path of 256 names cost the server 256 looks each time (145 ms
+        of CPU on the disk realm).
+        """
+        deep = b"/".join([b"d"] * 40)
+        repliesTo(self.protocol, self.transport, b"SITE MKDIR " + deep)
+        asked = []
+        stat = self.shell.stat
+        self.patch(self.shell, "stat",
+                   lambda path: asked.append(path) or stat(path))
+        replies = repliesTo(self.protocol, self.transport,
+                            b"SITE MKDIR " + deep)
+        self.assertEqual((replies, len(asked)), ([OK], 1))
 
     def test_fileOnThePath(self):
         """
@@ -156,6 +183,66 @@ class ReadOnlyTests(unittest.TestCase):
                   b"PASS a@b")
         self.watch(protocol)
         self.check(protocol, transport, shell)
+
+
+class UngrantedTests(unittest.TestCase):
+    """
+    A user whose permissions (a users file's) grant C{mkdir} nowhere is
+    offered no C{SITE MKDIR} (C{FEAT}, C{SITE HELP}, C{HELP SITE}), as
+    one granted C{chmod} nowhere is offered no C{SITE CHMOD}: it was
+    offered, and every C{SITE MKDIR} then got C{550}. Nor is it offered
+    before login where no user of the realm is granted it somewhere.
+    """
+
+    def offers(self, protocol, transport):
+        """
+        @return: C{[FEAT lists SITE MKDIR, SITE HELP names it, HELP SITE
+            names it]} in that session.
+        """
+        feat, siteHelp, helpSite = repliesTo(
+            protocol, transport, b"FEAT", b"SITE HELP", b"HELP SITE")
+        return [b"\r\n SITE MKDIR\r\n" in feat, b"MKDIR" in siteHelp,
+                b"MKDIR" in helpSite]
+
+    def test_grantedNowhere(self):
+        """
+        Granted C{write} but not C{mkdir}: not offered, and refused.
+        """
+        shell = PermissionShell(MemoryShell({}), PermissionTable(
+            ["list", "read", "write"]))
+        protocol, transport = loggedIn(shell)
+        self.assertEqual(self.offers(protocol, transport), [False] * 3)
+        [mkdir] = repliesTo(protocol, transport, b"SITE MKDIR b/c")
+        self.assertEqual(mkdir[:4], b"550 ")
+
+    def test_grantedInDirectory(self):
+        """
+        Granted C{mkdir} in one directory only: offered.
+        """
+        shell = PermissionShell(MemoryShell({}), PermissionTable(
+            ["list", "read"], {("in",): ["list", "read", "mkdir"]}))
+        protocol, transport = loggedIn(shell)
+        self.assertEqual(self.offers(protocol, transport), [True] * 3)
+
+    def test_beforeLogin(self):
+        """
+        Before C{USER}, C{FEAT} and C{HELP SITE} leave it out where the
+        realm grants C{mkdir} to nobody (L{grantedBy
+        <ftpkit.protocol.access.grantedBy>}), and offer it where it does.
+        """
+        for granted, offered in ((frozenset(["set-time"]), False),
+                                 (frozenset(["mkdir"]), True)):
+            realm = OneShellRealm(MemoryShell({}))
+            realm.grantedPermissions = granted
+            factory = makeFactory(MemoryReactorClock())
+            factory.portal = portal.Portal(
+                realm, [checkers.InMemoryUsernamePasswordDatabaseDontUse(
+                    alice=b"secret")])
+            protocol, transport = connect(factory)
+            feat, helpSite = repliesTo(protocol, transport, b"FEAT",
+                                       b"HELP SITE")
+            self.assertEqual([b"\r\n SITE MKDIR\r\n" in feat,
+                              b"MKDIR" in helpSite], [offered] * 2)
 
 
 class PathArgumentTests(unittest.TestCase):

@@ -21,7 +21,7 @@ from tests.memorysessions import loggedIn as loggedInShell
 from tests.protocol.test_hashoffer import _session, withoutHash
 from tests.protocol.test_ipv6clients import FIRST, SECOND
 from tests.protocol.test_sessionstate import loggedIn
-from tests.protocol.test_turns import HeldHashRealm
+from tests.protocol.test_turns import HeldCallRealm
 
 TOP = b"x" * 10
 """The bytes of C{/top.bin} in L{tests.memorysessions.ShellRealm}'s
@@ -159,7 +159,7 @@ class SharedTurnTests(unittest.TestCase):
     """
 
     def test_xVerbWaitsForHash(self):
-        realm = HeldHashRealm()
+        realm = HeldCallRealm("hash")
         passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
         passwords.addUser(b"alice", b"secret")
         factory = FTPFactory(portal.Portal(realm, [passwords]),

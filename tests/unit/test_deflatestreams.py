@@ -4,6 +4,7 @@ bytes compressed after their TYPE A conversion, an upload's inflated with
 backpressure and a bound on what one C{write} hands on.
 """
 
+import os
 import zlib
 
 from twisted.internet.defer import Deferred, succeed
@@ -15,6 +16,7 @@ from ftpkit.data.movers._deflate import (
     CORRUPT,
     ENDED_EARLY,
     INFLATE_CHUNK,
+    INFLATE_INPUT,
     DeflatingConsumer,
     InflatingConsumer,
 )
@@ -143,6 +145,53 @@ class InflatingConsumerTests(SynchronousTestCase):
             consumer.resumeProducing()
         self.assertEqual(b"".join(self.file.chunks), b"\0" * (40 * INFLATE_CHUNK))
         self.successResultOf(consumer.whenEnded())
+
+    def test_boundedInput(self):
+        """
+        The inflater is given at most L{INFLATE_INPUT} bytes a call,
+        however many one write brought: zlib copies what a call leaves
+        unused, which for a bomb was nearly all of it at each
+        L{INFLATE_CHUNK} handed on.
+        """
+        given = []
+        real = zlib.decompressobj
+
+        class Recording:
+            def __init__(self):
+                self._inflater = real()
+
+            def decompress(self, data, maxLength):
+                given.append(len(data))
+                return self._inflater.decompress(data, maxLength)
+
+            def __getattr__(self, name):
+                return getattr(self._inflater, name)
+
+        self.patch(zlib, "decompressobj", Recording)
+        data = b"\0" * (64 * INFLATE_CHUNK) + os.urandom(3 * INFLATE_INPUT)
+        stream = zlib.compress(data, 9)
+        consumer = self.inflating()
+        consumer.write(stream[:100])
+        consumer.write(stream[100:])
+        consumer.unregisterProducer()
+        self.successResultOf(consumer.whenEnded())
+        self.assertEqual(b"".join(self.file.chunks), data)
+        self.assertLessEqual(max(given), INFLATE_INPUT)
+
+    def test_trailingAfterWindow(self):
+        """
+        Bytes after the stream's end are refused as corrupt where the
+        stream ends at the end of what the inflater was given, the
+        bytes after it beyond that.
+        """
+        overhead = len(zlib.compress(b"x" * INFLATE_INPUT, 0)) - INFLATE_INPUT
+        head = zlib.compress(b"x" * (2 * INFLATE_INPUT - overhead), 0)
+        self.assertEqual(len(head), 2 * INFLATE_INPUT)
+        stream = head + b"junk"
+        consumer = self.inflating()
+        consumer.write(stream)
+        self.assertTrue(self.connection.aborted)
+        self.assertEqual(consumer.error.message, CORRUPT)
 
     def test_pausedWhileHolding(self):
         """

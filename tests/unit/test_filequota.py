@@ -24,7 +24,7 @@ from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 from ftpkit.shells.quotas import Footprint, QuotaUsage, diskFootprint
 from ftpkit.testing import IFTPShellConformanceMixin, writeFile
-from tests.scratch import scratchDirectory
+from tests.scratch import scratchDirectory, tooLongPath
 from tests.syncrun import syncRun
 
 
@@ -268,18 +268,7 @@ class TooLongPathTests(unittest.TestCase):
         uploads of 90 KB under a quota of 100 KB).
         """
         top = scratchDirectory(self)
-        fd = os.open(top, os.O_RDONLY)
-        try:
-            for _ in range(25):
-                os.mkdir("d" * 200, dir_fd=fd)
-                inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
-                os.close(fd)
-                fd = inner
-            written = os.open("f", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
-            os.write(written, b"x" * 1000)
-            os.close(written)
-        finally:
-            os.close(fd)
+        tooLongPath(top, b"x" * 1000)
         self.assertRaises(QuotaExceeded, diskFootprint, top)
 
     def test_refusedReplies(self):

@@ -173,6 +173,13 @@ class FeatWaitTests(unittest.TestCase):
     """
 
     def setUp(self):
+        self.connect()
+
+    def connect(self):
+        """
+        Start a session of a new server, whose database has not answered
+        yet, on a L{StringTransport}.
+        """
         self.clock = Clock()
         self.pool = StalledPool()
         users = PostgresUsers("", pool=self.pool, clock=self.clock)
@@ -225,3 +232,21 @@ class FeatWaitTests(unittest.TestCase):
         self.pool.queries[0].callback([])
         self.protocol.dataReceived(b"FEAT\r\n")
         self.assertNotIn("MFMT", self.features())
+
+    def test_otherOffers(self):
+        """
+        C{HELP}, C{HELP SITE} and C{OPTS REST STOR} before login wait for
+        it too, and answer from it, as C{FEAT} does: they answered at
+        once, offering everything (C{MFMT}, C{SITE CHMOD}, resumed
+        uploads) while C{FEAT} waited.
+        """
+        for command, offered in ((b"HELP", "MFMT"),
+                                 (b"HELP SITE", "CHMOD"),
+                                 (b"OPTS REST STOR", "200 ")):
+            self.connect()
+            self.protocol.dataReceived(command + b"\r\n")
+            self.assertEqual(self.features(), "", command)
+            self.pool.queries[0].callback([])
+            reply = self.features()
+            self.assertTrue(reply, command)
+            self.assertNotIn(offered, reply, command)

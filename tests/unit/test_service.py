@@ -14,13 +14,8 @@ from ftpkit.auth.realms import ReloadOnHangup
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
-from ftpkit.deploy.service import (
-    Listeners,
-    StartupWork,
-    SweepUploads,
-    makeService,
-    raiseDescriptorLimit,
-)
+from ftpkit.deploy.service import Listeners, SweepUploads, makeService
+from ftpkit.deploy.startupwork import StartupWork, raiseDescriptorLimit
 from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.ops.drain import ABORT_WAIT, REPLY_WAIT, SHUTTING_DOWN, Drain
 from tests.loglines import LoggedLines
@@ -618,14 +613,17 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
 
 class PreloadTests(unittest.SynchronousTestCase):
     """
-    L{ftpkit.deploy.service.preloadSessionModules} imports what a session needs
+    L{ftpkit.deploy.startupwork.preloadSessionModules} imports what a session needs
     at start.
     """
 
     def test_imports(self):
         import sys
 
-        from ftpkit.deploy.service import SESSION_MODULES, preloadSessionModules
+        from ftpkit.deploy.startupwork import (
+            SESSION_MODULES,
+            preloadSessionModules,
+        )
 
         preloadSessionModules()
         for name in SESSION_MODULES:
@@ -636,7 +634,7 @@ class PreloadTests(unittest.SynchronousTestCase):
         A missing optional module is skipped; a missing required one is an
         error (the server does not start).
         """
-        from ftpkit.deploy.service import preloadSessionModules
+        from ftpkit.deploy.startupwork import preloadSessionModules
 
         preloadSessionModules(("os",), ("ftpkit_no_such_module",))
         self.assertRaises(ImportError, preloadSessionModules,

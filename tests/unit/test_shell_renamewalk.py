@@ -5,7 +5,10 @@ directory looks for an upload's held temporary file below it
 """
 
 import os
+import threading
 
+from twisted.internet import defer, threads
+from twisted.logger import capturedLogs, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
@@ -49,19 +52,57 @@ class RenameWalkTests(unittest.TestCase):
         C{450} and says why; nothing is renamed.
         """
         self.patch(uploadlocks, "WALK_LIMIT", FILES + 2)
-        error = self.assertRaises(FileBusy, self.rename)
+        with capturedLogs() as events:
+            error = self.assertRaises(FileBusy, self.rename)
         self.assertEqual(error.args, (UPLOAD_BELOW,))
         self.assertTrue(os.path.isdir(os.path.join(self.root, b"top")))
+        self.assertEqual(self.walksCut(events), [])
+
+    def walksCut(self, events):
+        """
+        @param events: the log events captured.
+        @return: the text of each L{uploadlocks.RENAME_WALK_CUT} event.
+        """
+        return [formatEvent(event) for event in events
+                if event.get("ftpkit_event") == uploadlocks.RENAME_WALK_CUT]
 
     def test_pastBound(self):
         """
         The walk looks at L{uploadlocks.WALK_LIMIT} entries and no more:
         it stops in C{top}, among its files (the subdirectory is read
-        after them), and the rename goes on, the upload's file with it.
+        after them), and the rename goes on, the upload's file with it,
+        logged as one L{uploadlocks.RENAME_WALK_CUT} event (it went on
+        without a word).
         """
         self.patch(uploadlocks, "WALK_LIMIT", FILES)
-        self.rename()
+        with capturedLogs() as events:
+            self.rename()
         self.assertEqual(os.listdir(self.root), [b"moved"])
+        top = os.path.join(os.path.realpath(self.root), b"top").decode()
+        self.assertEqual(self.walksCut(events), [
+            f"renaming {top}: uploads below it looked for in its first "
+            f"{FILES} entries only"])
+
+    @defer.inlineCallbacks
+    def test_pastBoundInThread(self):
+        """
+        Past the bound in a disk thread (where the rename's walk runs),
+        the event is logged in the reactor's thread, whose log observers
+        are not thread-safe, before the walk's answer comes back.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        logged = []
+
+        def observe(event):
+            if event.get("ftpkit_event") == uploadlocks.RENAME_WALK_CUT:
+                logged.append(threading.current_thread())
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        held = yield threads.deferToThread(
+            uploadlocks.heldBelow, os.path.join(self.root, b"top"))
+        self.assertFalse(held)
+        self.assertEqual(logged, [threading.main_thread()])
 
     def test_boundStopsInDirectory(self):
         """

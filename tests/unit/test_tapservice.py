@@ -12,7 +12,7 @@ from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.compat.dispatch import LazyDispatch
-from ftpkit.deploy.service import StartupWork
+from ftpkit.deploy.startupwork import StartupWork
 from ftpkit.deploy.tap import (
     makeService,
 )

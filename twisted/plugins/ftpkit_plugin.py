@@ -22,8 +22,10 @@ class _ServerMaker(ServiceMaker):
     moment it is chosen until the server's service handles them
     (L{ftpkit.deploy.startsignals.holdStartSignals}): their default
     actions ended a server that got one while it started (a
-    C{systemctl reload} right after the start). This is the first
-    moment ftpkit's code runs in C{twistd}; before, Python and
+    C{systemctl reload} right after the start); and from then on ends
+    the start quietly on C{SIGINT} or C{SIGTERM}
+    (L{ftpkit.deploy.startinterrupt.interruptQuietly}). This is the
+    first moment ftpkit's code runs in C{twistd}; before, Python and
     C{twistd} start up on their own.
     """
 
@@ -33,11 +35,17 @@ class _ServerMaker(ServiceMaker):
         @return: the class of the server's options,
             L{ftpkit.deploy.tap.Options} (its module loaded only now, with
             the start's signals held first: its service handles them once
-            it serves; and plugin lookups taken over,
+            it serves; C{SIGINT} and C{SIGTERM} ending the start with one
+            line, as once the options are read: loading them imports the
+            whole server, a second under load, and a Ctrl-C meanwhile
+            was a C{KeyboardInterrupt} traceback; and plugin lookups
+            taken over,
             L{ftpkit.deploy.pluginlookups.takeOverPluginLookups}).
         """
+        from ftpkit.deploy.startinterrupt import interruptQuietly
         from ftpkit.deploy.startsignals import holdStartSignals
 
+        interruptQuietly()
         holdStartSignals()
         # From here, a plugin module that fails to import is one line,
         # not a traceback at every lookup (--auth's, the realms').

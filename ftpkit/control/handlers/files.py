@@ -181,14 +181,19 @@ class FileCommands:
 
     async def ftp_RNTO(self, argument):
         """
-        Rename what RNFR named.
+        Rename what RNFR named, in the client's turn at listings
+        (L{ftpkit.control.turns}): the rename of a directory may look
+        at up to 10,000 entries below it for uploads it would move
+        (the disk realm's and C{fsspec:file://}'s), the work of a
+        listing, and sessions of one address pipelining renames of a
+        large tree held every disk thread with it.
         """
         session = self.session
         source, session.renameFrom = session.renameFrom, None
         if source is None:
             return (503, "RNFR required first")
         target = self.resolve(argument)
-        await session.shell.rename(source, target)
+        await self.listingTurn.call(session.shell.rename, source, target)
         self.reportChange("RNTO", source, target)
         return (250, "Rename successful")
 
@@ -241,7 +246,7 @@ class FileCommands:
         except NoSuchFile:
             if isTimeSetting(argument):
                 return (501, "MDTM does not set a file's time; " + (
-                    "use MFMT" if "MFMT" in self._offeredVerbs()
+                    "use MFMT" if "MFMT" in self.offeredVerbs()
                     and self.session.access.allows(CHANGE)
                     else "times cannot be set here"))
             raise

@@ -40,7 +40,8 @@ class SiteCommands:
         C{--no-site-chmod}, where it gets C{502}, nor on a shell without
         chmod, nor for a user granted it nowhere), C{UTIME} where times
         can, as C{FEAT}'s C{MFF} line says; C{MKDIR} where the user may
-        make directories; C{HELP} always.
+        make directories (not for one whose permissions grant C{mkdir}
+        nowhere, L{ftpkit.protocol.access.grantedBy}); C{HELP} always.
 
         @return: C{{name: syntax}}, in the order C{SITE HELP} lists them.
         """
@@ -49,7 +50,9 @@ class SiteCommands:
             (factchanges.UNIX_MODE, "CHMOD", "CHMOD <mode> <path>"),
             (factchanges.MODIFY, "UTIME", "UTIME YYYYMMDDhhmm[ss] <path>")]
             if fact in settable}
-        if self.knownAccess().allows(commandtable.SITE_ACCESS["MKDIR"]):
+        access = self.knownAccess()
+        if (access.directoriesGranted
+                and access.allows(commandtable.SITE_ACCESS["MKDIR"])):
             offered["MKDIR"] = "MKDIR <path>"
         offered["HELP"] = "HELP"
         return offered
@@ -111,18 +114,30 @@ class SiteCommands:
         directory, made now or before; C{550} where some part of it is
         a file (what was made before it stays, as with C{mkdir -p}).
         Each directory made is checked, made and reported as C{MKD}
-        makes one.
+        makes one. A path that is a directory already is looked at once,
+        and every look and directory made takes the client's turn at
+        listings (L{ftpkit.control.turns}): a path of 256 names is 256
+        looks and as many directories made, and a client repeating it
+        cost the server a listing's work many times over with each
+        command.
         """
         if not argument:
             return (501, "Syntax: SITE MKDIR <path>")
         path = self.resolve(argument)
         shell = self.session.shell
+        turn = self.listingTurn.call
+        try:
+            whole = await turn(shell.stat, path)
+        except (NoSuchFile, NotDirectory):
+            whole = None
+        if whole is not None and whole.isDirectory:
+            return (200, "SITE MKDIR command successful")
         for depth in range(1, len(path) + 1):
             step = path[:depth]
             try:
-                info = await shell.stat(step)
+                info = await turn(shell.stat, step)
             except NoSuchFile:
-                await shell.makeDirectory(step)
+                await turn(shell.makeDirectory, step)
                 self.reportChange("MKD", step)
                 continue
             if not info.isDirectory:

@@ -24,6 +24,13 @@ from ftpkit.errors import TransferAborted
 INFLATE_CHUNK = 64 * 1024
 """The most inflated bytes handed to an upload's file in one C{write}."""
 
+INFLATE_INPUT = 16 * 1024
+"""The most compressed bytes given the inflater in one call. zlib copies
+the input a call leaves unused (C{unconsumed_tail}), and a bomb's call
+uses a few dozen bytes for its L{INFLATE_CHUNK} of output: given all it
+held (a read of up to a megabyte), each chunk written copied that
+megabyte."""
+
 CORRUPT = "Data connection: the MODE Z (deflate) stream is corrupt"
 """The text of the C{426} of an upload whose stream does not inflate."""
 
@@ -108,6 +115,7 @@ class InflatingConsumer:
     error = None
     bytesInflated = 0
     _tail = b""
+    _used = 0
     _more = _received = _paused = _pumping = False
     _producerPaused = _ending = _ended = False
     _producer = _waiting = None
@@ -137,7 +145,8 @@ class InflatingConsumer:
         if self.error is not None or not data:
             return
         self._received = True
-        self._tail += data
+        self._tail = self._tail[self._used:] + data
+        self._used = 0
         self._more = True
         self._pump()
 
@@ -151,17 +160,24 @@ class InflatingConsumer:
         try:
             inflater = self._inflater
             while self._more and not self._paused and self.error is None:
+                given = memoryview(self._tail)[
+                    self._used:self._used + INFLATE_INPUT]
                 try:
-                    out = inflater.decompress(self._tail, INFLATE_CHUNK)
+                    out = inflater.decompress(given, INFLATE_CHUNK)
                 except zlib.error:
                     self._fail(CORRUPT)
                     break
-                self._tail = inflater.unconsumed_tail
-                if inflater.unused_data:
+                used = len(given) - len(inflater.unconsumed_tail)
+                self._used += used
+                if inflater.unused_data or (
+                        inflater.eof and self._used < len(self._tail)):
                     # Bytes after the stream's end.
                     self._fail(CORRUPT)
                     break
-                self._more = bool(out)
+                if self._used == len(self._tail):
+                    self._tail = b""
+                    self._used = 0
+                self._more = bool(out) or (used > 0 and self._tail != b"")
                 if out:
                     self.bytesInflated += len(out)
                     self._consumer.write(out)
@@ -184,6 +200,7 @@ class InflatingConsumer:
         """
         self.error = TransferAborted(text)
         self._tail = b""
+        self._used = 0
         self._more = False
         self._connection.abort()
 
@@ -216,6 +233,7 @@ class InflatingConsumer:
         Drop what is held (the upload was cut).
         """
         self._tail = b""
+        self._used = 0
         self._more = False
 
     def unregisterProducer(self):

@@ -1,0 +1,88 @@
+"""
+What the operator should know of the options before the server starts
+(L{warnAtStart}), logged by one process or the acceptor
+(L{ftpkit.deploy.service.makeService}), never by its workers.
+"""
+
+from twisted.logger import Logger
+
+from ftpkit.control.tls import freshTicketsMissing
+from ftpkit.control.tlsfiles import serialNotPositive
+from ftpkit.data.passiveshares import passiveCapNote
+from ftpkit.deploy.anonymousentry import (
+    anonymousSeesHomes,
+    warnAnonymousWithoutEntry,
+)
+from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
+
+_log = Logger(namespace="ftpkit.deploy.service")
+
+
+def warnSerial(contextFactory):
+    """
+    Log a warning when the certificate of C{--tls-cert} has a serial number
+    that is not positive (L{ftpkit.control.tlsfiles.serialNotPositive}).
+
+    @param contextFactory: the L{ftpkit.control.tls.FTPSContextFactory}
+        read from C{--tls-cert}.
+    """
+    if serialNotPositive(contextFactory.chain[0]):
+        _log.warn(
+            "--tls-cert {path}: the certificate's serial number is not "
+            "positive, which RFC 5280 forbids: a later release of the "
+            "cryptography library will refuse to load it (issue a new "
+            "certificate)", path=contextFactory.paths[0])
+
+
+def warnUnused(options):
+    """
+    Log a warning for C{--root} or C{--home-per-user} given where no realm
+    uses it (L{ftpkit.deploy.realmplugins.unusedRoot},
+    L{ftpkit.deploy.realmplugins.unusedHomes}).
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    """
+    specs = [host.realmSpec for host in options["config"].virtualHosts]
+    for text in (unusedHomes(options, specs), unusedRoot(options, specs)):
+        if text is not None:
+            _log.warn("{text}", text=text)
+
+
+def warnAtStart(options):
+    """
+    Log what the operator should know of C{options} before the server
+    starts: no C{--auth}, anonymous users seeing every home, options no
+    realm uses, TLS settings this cryptography cannot keep, a passive
+    port range too small for its per-address cap. One process, or the
+    acceptor, warns; its workers do not repeat it.
+
+    @param options: a parsed L{ftpkit.deploy.tap.Options}.
+    """
+    if not options.get("credCheckers", []):
+        _log.warn(
+            "No --auth given: nobody can log in. Add --auth anonymous, "
+            "--auth file:PASSWDFILE or --auth unix (see --help-auth)."
+        )
+    if anonymousSeesHomes(options):
+        _log.warn(
+            "--home-per-user with --auth anonymous: anonymous users see "
+            "--root, which holds every user's home, so they can read every "
+            "user's files. Give anonymous users a home of their own with "
+            "--realm users:PATH (an entry named anonymous) instead."
+        )
+    warnAnonymousWithoutEntry(options)
+    warnUnused(options)
+    config = options["config"]
+    if freshTicketsMissing(config.tlsContextFactory,
+                           config.tlsRequireSessionReuse):
+        _log.warn(
+            "--tls-require-session-reuse with --tls-allow-1.3: this "
+            "cryptography gives no way to send new TLS session tickets, "
+            "so curl's data connections after an upload will be refused "
+            "(see docs/tls.rst, 'Session reuse')."
+        )
+    if config.tlsContextFactory is not None:
+        warnSerial(config.tlsContextFactory)
+    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
+    if capNote is not None:
+        _log.warn("{text}", text=capNote)
