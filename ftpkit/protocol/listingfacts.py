@@ -472,8 +472,8 @@ class FactsFormat:
         # sorted by name are often made in turn, seconds apart or less.
         lastWhole = None
         # The owner facts of the last user and group, kept likewise: the
-        # entries of a directory mostly have one owner.
-        ownerText = ""
+        # entries of a directory mostly have one owner. A listing without
+        # them formats its lines as before they were known.
         lastUid = lastGid = None
         lines = []
         add = lines.append
@@ -511,8 +511,12 @@ class FactsFormat:
                 device = result.st_dev
                 device = devices.get(device) or _device(devices, device)
                 inode = "%x" % result.st_ino
-            if owners and (result.st_uid != lastUid
-                           or result.st_gid != lastGid):
+            if not owners:
+                add(f"{first}{result.st_size if sized else ''}{second}"
+                    f"{modified}{third}{device}"
+                    f"{inode}{last}{name}")
+                continue
+            if result.st_uid != lastUid or result.st_gid != lastGid:
                 lastUid, lastGid = ids = result.st_uid, result.st_gid
                 ownerText = ownedBy.get(ids) or _ownedText(
                     ownedBy, ids, owners, owner, group)
