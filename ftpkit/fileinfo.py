@@ -79,8 +79,10 @@ class FileInfo:
         is one no client may enter, and lftp's C{mirror} made its local
         copy so).
     @ivar nlink: number of hard links.
-    @ivar owner: owner name shown in listings.
-    @ivar group: group name shown in listings.
+    @ivar owner: owner name shown in listings (C{LIST}, and the
+        C{UNIX.ownername} fact of C{MLSD} and C{MLST}).
+    @ivar group: group name shown in listings (C{LIST}, and the
+        C{UNIX.groupname} fact).
     @ivar unique: an identifier unique to this file on its shell
         (the MLSD C{unique} fact), e.g. C{"803g1a2b"} from device and inode.
     @ivar special: for an L{OTHER} entry, what it is when known
@@ -97,6 +99,11 @@ class FileInfo:
         the shell tells; C{None} otherwise, and for every other kind.
         C{LIST} then shows C{name -> target}
         (L{ftpkit.protocol.listing.formatListLine}).
+    @ivar uid: the owner's user id, where the storage has one (the
+        filesystem shell: C{st_uid}), given as the C{UNIX.owner} fact;
+        C{None} otherwise, and the fact is left out.
+    @ivar gid: the group's id likewise (C{st_gid}, the C{UNIX.group}
+        fact), or C{None}.
     """
 
     kind: str
@@ -110,6 +117,8 @@ class FileInfo:
     special: str = ""
     access: Optional[int] = None
     target: Optional[str] = None
+    uid: Optional[int] = None
+    gid: Optional[int] = None
 
     def __post_init__(self):
         """

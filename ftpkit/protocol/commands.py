@@ -28,7 +28,8 @@ from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
     utcSecond,
 )
 
-MLST_FACTS = ("type", "size", "modify", "perm", "unique", "unix.mode")
+MLST_FACTS = ("type", "size", "modify", "perm", "unique", "unix.mode",
+              "unix.owner", "unix.ownername", "unix.group", "unix.groupname")
 """The MLST/MLSD facts this server knows, lower-case, in canonical order."""
 
 CUT_LINE = "\n"

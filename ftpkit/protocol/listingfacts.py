@@ -44,11 +44,49 @@ FACTS = MLST_FACTS
 """The facts C{MLST}/C{MLSD} can give, lower-case, in canonical order."""
 
 
-DEFAULT_FACTS = FACTS
-"""The facts selected until the client says otherwise with C{OPTS MLST}."""
+OWNER_FACTS = ("unix.owner", "unix.ownername", "unix.group",
+               "unix.groupname")
+"""The facts of an entry's owner and group, as ProFTPD names them: the
+user and group ids (L{FileInfo.uid}, L{FileInfo.gid}) and their names
+(L{FileInfo.owner}, L{FileInfo.group}, those C{LIST} shows); last of
+L{FACTS}."""
 
 
-_FACT_NAMES = {"unix.mode": "UNIX.mode"}
+DEFAULT_FACTS = tuple(fact for fact in FACTS if fact not in OWNER_FACTS)
+"""The facts selected until the client says otherwise with C{OPTS MLST}:
+all but those of L{OWNER_FACTS}, which ProFTPD selects too. The clients
+that show owners mostly ask for them with C{OPTS MLST} when C{FEAT}
+lists them unselected (lftp asks for C{UNIX.owner} and C{UNIX.group},
+FileZilla 3 for all four; WinSCP never sends the command); every other
+listing would carry their bytes for nothing,
+and a listing's bytes are most of what C{MLSD} costs
+(C{docs/benchmark.rst}, C{bench-mlsdowner-46})."""
+
+
+_FACT_NAMES = {"unix.mode": "UNIX.mode", "unix.owner": "UNIX.owner",
+               "unix.ownername": "UNIX.ownername", "unix.group": "UNIX.group",
+               "unix.groupname": "UNIX.groupname"}
+
+
+def factName(fact):
+    """
+    @param fact: a fact of L{FACTS}, lower-case.
+    @return: its name as the server writes it (C{"UNIX.mode"} for
+        C{"unix.mode"}).
+    """
+    return _FACT_NAMES.get(fact, fact)
+
+
+@functools.lru_cache(maxsize=256)
+def isFactValue(text):
+    """
+    @param text: a name to give as a fact's value.
+    @return: whether it may be one (RFC 3659 section 7.2: no C{";"}, no
+        space, nothing unprintable, not empty); a name that may not is
+        left out of the line, as a fact the server cannot give.
+    """
+    return bool(text) and text.isprintable() and not (
+        " " in text or ";" in text)
 
 
 _MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink",
@@ -75,7 +113,10 @@ def formatFacts(name, info, facts, perm, typeName=None):
         C{size} fact is left out for directories, C{unique} when the shell
         gave none, C{modify} when the time is not known (C{mtime} C{None}:
         RFC 3659 section 7 lets a server leave out a fact it cannot give
-        for an entry).
+        for an entry), C{UNIX.owner} and C{UNIX.group} when the shell
+        gave no id (L{FileInfo.uid}, L{FileInfo.gid}), C{UNIX.ownername}
+        and C{UNIX.groupname} when the name may not be a fact's value
+        (L{isFactValue}).
     """
     return _factsLine(name, info, tuple(facts), perm, typeName, {})
 
@@ -90,8 +131,10 @@ def _factsLine(name, info, facts, perm, typeName, modified):
     """
     directory = info.isDirectory
     mtime = info.mtime
+    uid, gid, owner, group = info.uid, info.gid, info.owner, info.group
     return _factsTemplate(facts, not directory, bool(info.unique),
-                          mtime is not None).format(
+                          mtime is not None,
+                          _ownersLeft(uid, gid, owner, group)).format(
         typeName or _MLST_TYPES.get(typeOf(info.kind, info.special),
                                     "OS.unix=other"),
         "" if directory else str(info.size),
@@ -100,17 +143,38 @@ def _factsLine(name, info, facts, perm, typeName, modified):
         info.unique,
         f"{info.mode & 0o7777:04o}",
         name,
+        uid, owner, gid, group,
     )
+
+
+def _ownersLeft(uid, gid, owner, group):
+    """
+    @param uid: a user id, or C{None}.
+    @param gid: a group id, or C{None}.
+    @param owner: the user's name.
+    @param group: the group's name.
+    @return: the mask of the facts of L{OWNER_FACTS} that cannot be given
+        for them (L{_OWNER_BITS}).
+    """
+    return ((uid is None) | (not isFactValue(owner)) << 1
+            | (gid is None) << 2 | (not isFactValue(group)) << 3)
+
+
+_OWNER_BITS = {fact: 1 << index for index, fact in enumerate(OWNER_FACTS)}
+"""Each fact of L{OWNER_FACTS}'s bit in a mask of L{_ownersLeft}."""
 
 
 _FACT_FIELDS = {
     "type": 0, "size": 1, "modify": 2, "perm": 3, "unique": 4, "unix.mode": 5,
+    "unix.owner": 7, "unix.ownername": 8, "unix.group": 9,
+    "unix.groupname": 10,
 }  # fmt: skip
 """Each fact's argument to a template of L{_factsTemplate}; 6 is the name."""
 
 
 @functools.lru_cache(maxsize=64)
-def _factsTemplate(facts, withSize, withUnique, withModify=True):
+def _factsTemplate(facts, withSize, withUnique, withModify=True,
+                   ownersLeft=0):
     """
     Make the L{str.format} template of the lines L{formatFacts} gives
     (remembered: a listing has few kinds of line).
@@ -119,11 +183,15 @@ def _factsTemplate(facts, withSize, withUnique, withModify=True):
     @param withSize: whether the C{size} fact is given.
     @param withUnique: whether the C{unique} fact is given.
     @param withModify: whether the C{modify} fact is given.
+    @param ownersLeft: the mask of the facts of L{OWNER_FACTS} not given
+        (L{_ownersLeft}).
     @return: the template, taking the fields of L{_FACT_FIELDS} and the
         name.
     """
     left = {"size": not withSize, "unique": not withUnique,
             "modify": not withModify}
+    for fact, bit in _OWNER_BITS.items():
+        left[fact] = bool(ownersLeft & bit)
     return "".join(
         f"{_FACT_NAMES.get(fact, fact)}={{{_FACT_FIELDS[fact]}}};"
         for fact in facts
@@ -244,11 +312,12 @@ def mlstFeature(selected):
     Format the C{MLST} line of the C{FEAT} reply (RFC 3659 section 7.8).
 
     @param selected: the facts currently selected.
-    @return: e.g. C{"MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"},
-        a star marking each selected fact.
+    @return: e.g. C{"MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"}
+        and the facts of L{OWNER_FACTS}, a star marking each selected
+        fact.
     """
     return "MLST " + "".join(
-        f"{_FACT_NAMES.get(fact, fact)}{'*' if fact in selected else ''};"
+        f"{factName(fact)}{'*' if fact in selected else ''};"
         for fact in FACTS
     )
 
@@ -271,6 +340,9 @@ class FactsFormat:
             (see L{ftpkit.interfaces.IFTPShellPermitted.permittedIn}).
         """
         self._facts = tuple(facts)
+        self._owners = tuple(fact for fact in self._facts
+                             if fact in OWNER_FACTS)
+        self._owned = {}
         self._writable = maskOf(writable)
         self._exceptions = exceptions or None
         self._masked = {}
@@ -364,11 +436,14 @@ class FactsFormat:
             C{result} an C{os.stat} result (C{st_mode}, C{st_size},
             C{st_mtime}, C{st_dev}, C{st_ino}), its mode giving its kind
             (L{ftpkit.fileinfo.kindOf}).
-        @param owner: gives the name of a user id (no fact shows it).
-        @param group: gives the name of a group id (likewise).
+        @param owner: gives the name of a user id (the C{UNIX.ownername}
+            fact).
+        @param group: gives the name of a group id (C{UNIX.groupname}).
         @return: what L{entries} gives for the C{FileInfo} values of those
             results, whose C{unique} is C{"DEVgINO"} (device and inode in
-            hexadecimal), as the filesystem shell's are.
+            hexadecimal), C{uid} and C{gid} the result's, and C{owner} and
+            C{group} the names of those, as the filesystem shell's are.
+            The facts are in L{FACTS}' order (which C{OPTS MLST} keeps).
         """
         if self._exceptions:
             return self._oneByOne(batch, lambda own, pairs: own._stats(
@@ -381,6 +456,7 @@ class FactsFormat:
         """
         pieces, dates, devices = self._pieces, self._dates, self._devices
         modify, unique = self._modify, self._unique
+        owners, ownedBy = self._owners, self._owned
         # The process's bits on an entry (modeaccess.accessBits) follow
         # from its mode and whether the process is its owner, in its group
         # or neither: its line's pieces are kept by mode in one table for
@@ -395,6 +471,10 @@ class FactsFormat:
         # The modify fact of the last second formatted, kept: entries
         # sorted by name are often made in turn, seconds apart or less.
         lastWhole = None
+        # The owner facts of the last user and group, kept likewise: the
+        # entries of a directory mostly have one owner. A listing without
+        # them formats its lines as before they were known.
+        lastUid = lastGid = None
         lines = []
         add = lines.append
         for name, result in sorted(batch, key=byName):
@@ -431,9 +511,18 @@ class FactsFormat:
                 device = result.st_dev
                 device = devices.get(device) or _device(devices, device)
                 inode = "%x" % result.st_ino
+            if not owners:
+                add(f"{first}{result.st_size if sized else ''}{second}"
+                    f"{modified}{third}{device}"
+                    f"{inode}{last}{name}")
+                continue
+            if result.st_uid != lastUid or result.st_gid != lastGid:
+                lastUid, lastGid = ids = result.st_uid, result.st_gid
+                ownerText = ownedBy.get(ids) or _ownedText(
+                    ownedBy, ids, owners, owner, group)
             add(f"{first}{result.st_size if sized else ''}{second}"
                 f"{modified}{third}{device}"
-                f"{inode}{last}{name}")
+                f"{inode}{last}{ownerText}{name}")
         return encodeLines(lines)
 
     def _around(self, mode, bits=EVERYTHING):
@@ -444,14 +533,18 @@ class FactsFormat:
         @return: C{(first, sized, second, third, last)}: the text of the
             lines of entries with that mode before the size, whether the
             size is given, and the texts between the size, the C{modify}
-            fact, the C{unique} fact and the name (each C{""} where the
-            fact around it is not given).
+            fact, the C{unique} fact and the name, or the facts of
+            L{OWNER_FACTS} where any is selected (L{_ownedText}) (each
+            C{""} where the fact around it is not given).
         """
         kind = kindOfMode(mode)
         directory = kind == DIRECTORY
         sized = "size" in self._facts and not directory
         cut = "\0"
-        texts = iter(_factsTemplate(self._facts, not directory, True).format(
+        facts = self._facts
+        if self._owners:
+            facts = tuple(fact for fact in facts if fact not in OWNER_FACTS)
+        texts = iter(_factsTemplate(facts, not directory, True).format(
             _MLST_TYPES.get(kind, "OS.unix=other"), cut, cut,
             _permissionLetters(kind, self._writable, not (
                 self._held and kind == FILE and _isHeldMode(mode)), bits),
@@ -460,7 +553,31 @@ class FactsFormat:
         first, second, third, last = (
             next(texts) if given else ""
             for given in (sized, self._modify, self._unique, True))
+        if self._owners:
+            # The space before the name ends the owner facts instead.
+            last = last[:-1]
         return first, sized, second, third, last
+
+
+def _ownedText(texts, ids, facts, owner, group):
+    """
+    @param texts: the texts of L{_ownedText} so far, by C{ids}.
+    @param ids: a user id and a group id.
+    @param facts: the facts of L{OWNER_FACTS} selected, in their order.
+    @param owner: gives the name of a user id.
+    @param group: gives the name of a group id.
+    @return: those facts of the ids, and the space before an entry's name,
+        remembered in C{texts}.
+    """
+    uid, gid = ids
+    ownerName, groupName = owner(uid), group(gid)
+    left = _ownersLeft(uid, gid, ownerName, groupName)
+    values = {"unix.owner": uid, "unix.ownername": ownerName,
+              "unix.group": gid, "unix.groupname": groupName}
+    text = texts[ids] = "".join(
+        f"{factName(fact)}={values[fact]};" for fact in facts
+        if not left & _OWNER_BITS[fact]) + " "
+    return text
 
 
 def _device(devices, device):

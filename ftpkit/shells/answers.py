@@ -27,6 +27,8 @@ _FIELDS = (
     ("special", (str,), "text"),
     ("access", (int, type(None)), "permission bits (an int) or None"),
     ("target", (str, type(None)), "text or None"),
+    ("uid", (int, type(None)), "a user id (an int) or None"),
+    ("gid", (int, type(None)), "a group id (an int) or None"),
 )
 """The fields of a L{FileInfo} checked: name, the types allowed (C{bool}
 never), and what it must be, as text."""

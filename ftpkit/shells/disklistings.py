@@ -114,6 +114,8 @@ def describe(result, creds=False):
         access=modeaccess.accessBits(result.st_mode, result.st_uid,
                                      result.st_gid, creds),
         target=getattr(result, "target", None) if kind == LINK else None,
+        uid=result.st_uid,
+        gid=result.st_gid,
     )
 
 

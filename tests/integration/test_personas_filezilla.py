@@ -37,18 +37,21 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
         Plain FTP login. FEAT, read as FileZilla 3 and FileZilla 2 read it,
         offers what their transfers key on (MLSD through MLST, UTF8, MFMT,
         MDTM, SIZE, REST STREAM, EPSV, TVFS), and nothing they would use
-        that ftpkit lacks (MODE Z), and CLNT, which ftpkit takes. Every MLST
-        fact FileZilla knows is on by default, so it sends no OPTS MLST;
-        its list of facts, lower-case, is still accepted.
+        that ftpkit lacks (MODE Z), and CLNT, which ftpkit takes. The
+        owner facts FileZilla reads are listed but not on by default, so
+        it sends OPTS MLST with every fact it knows, which is accepted, in
+        lower case, and selects them all (it sent none while ftpkit had no
+        owner facts).
         """
         self.serve()
 
         def client(wire):
             lines = wire.login()
             features = filezillaFeatures(lines)
-            wire.ok("OPTS MLST type;size;modify;perm;unix.mode;", 200)
-            return features, engine2Features(lines), filezillaOptsMlst(
-                features["MLST"]), filezillaPwd(wire.ok("PWD", 257))
+            asked = filezillaOptsMlst(features["MLST"])
+            opts = wire.ok("OPTS MLST " + asked, 200)
+            return features, engine2Features(lines), (asked, opts), \
+                filezillaPwd(wire.ok("PWD", 257))
 
         def check(result):
             features, engine2, optsMlst, pwd = result
@@ -58,7 +61,12 @@ class FileZillaTests(PersonaTestsMixin, unittest.TestCase):
             self.assertIn("modify*", features["MLST"])
             self.assertEqual(engine2, {"UTF8", "MLSD", "MDTM", "MFMT",
                                        "CLNT"})
-            self.assertEqual((optsMlst, pwd), (None, "/"))
+            facts = ("type;size;modify;perm;unix.mode;unix.owner;"
+                     "unix.ownername;unix.group;unix.groupname;")
+            self.assertEqual(
+                (optsMlst, pwd),
+                ((facts, "200 MLST OPTS " + facts.replace("unix.", "UNIX.")),
+                 "/"))
         return self.converse(client).addCallback(check)
 
     def explicitSession(self, verb, **settings):

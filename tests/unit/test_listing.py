@@ -4,6 +4,7 @@ Tests for L{ftpkit.protocol.listing} and L{ftpkit.protocol.listingfacts}.
 
 import calendar
 import locale
+import os
 from types import SimpleNamespace
 
 from hypothesis import given
@@ -299,12 +300,14 @@ class FactsTests(SynchronousTestCase):
 
     def test_factNames(self):
         """
-        The known facts, all selected by default.
+        The known facts, all but the owner's and group's selected by default.
         """
         self.assertEqual(
-            FACTS, ("type", "size", "modify", "perm", "unique", "unix.mode")
+            FACTS, ("type", "size", "modify", "perm", "unique", "unix.mode",
+                    "unix.owner", "unix.ownername", "unix.group",
+                    "unix.groupname")
         )
-        self.assertEqual(DEFAULT_FACTS, FACTS)
+        self.assertEqual(DEFAULT_FACTS, FACTS[:6])
 
     def test_file(self):
         """
@@ -313,7 +316,7 @@ class FactsTests(SynchronousTestCase):
         """
         info = _file(mtime=NOW, unique="803g1a2b")
         self.assertEqual(
-            formatFacts("name", info, FACTS, "adfrw"),
+            formatFacts("name", info, DEFAULT_FACTS, "adfrw"),
             "type=file;size=1234;modify=20261125130100;perm=adfrw;"
             "unique=803g1a2b;UNIX.mode=0644; name",
         )
@@ -339,7 +342,7 @@ class FactsTests(SynchronousTestCase):
         """
         info = _file(kind=DIRECTORY, mode=0o755, mtime=NOW)
         self.assertEqual(
-            formatFacts("d", info, FACTS, "el"),
+            formatFacts("d", info, DEFAULT_FACTS, "el"),
             "type=dir;modify=20261125130100;perm=el;UNIX.mode=0755; d",
         )
 
@@ -391,7 +394,7 @@ class FactsTests(SynchronousTestCase):
         C{19700101000000}.
         """
         info = _file(kind=DIRECTORY, mode=0o755, mtime=None)
-        self.assertEqual(formatFacts("d", info, FACTS, "el"),
+        self.assertEqual(formatFacts("d", info, DEFAULT_FACTS, "el"),
                          "type=dir;perm=el;UNIX.mode=0755; d")
         self.assertEqual(
             FactsFormat(("type", "modify"), False).entries(
@@ -414,6 +417,36 @@ class FactsTests(SynchronousTestCase):
             formatFacts("x", _file(mode=0o4755), ("unix.mode",), "r"),
             "UNIX.mode=4755; x",
         )
+
+    def test_ownerFacts(self):
+        """
+        C{UNIX.owner} and C{UNIX.group} give the ids, C{UNIX.ownername}
+        and C{UNIX.groupname} the names C{LIST} shows, in the order
+        asked; an id the shell gave none of, and a name no fact value may
+        be (empty, with a space or C{";"}, unprintable), are left out
+        (RFC 3659 section 7).
+        """
+        owners = ("unix.owner", "unix.ownername", "unix.group",
+                  "unix.groupname")
+        self.assertEqual(
+            formatFacts("x", _file(uid=1000, gid=0), ("type",) + owners, "r"),
+            "type=file;UNIX.owner=1000;UNIX.ownername=owner;UNIX.group=0;"
+            "UNIX.groupname=group; x")
+        self.assertEqual(
+            formatFacts("x", _file(), owners[::-1], "r"),
+            "UNIX.groupname=group;UNIX.ownername=owner; x")
+        for name in ("", "two words", "a;b", "line\nbreak"):
+            self.assertEqual(
+                formatFacts("x", _file(owner=name, group=name, uid=5),
+                            owners, "r"), "UNIX.owner=5; x")
+        batch = [("y", os.stat_result((0o100644, 9, 8, 1, 5, 6, 3, 0, 0, 0))),
+                 ("x", os.stat_result((0o100600, 9, 8, 1, 7, 6, 3, 0, 0, 0)))]
+        self.assertEqual(
+            FactsFormat(("size",) + owners, False).stats(
+                batch, {5: "alice", 7: "b c"}.get, "g{}".format),
+            b"size=3;UNIX.owner=7;UNIX.group=6;UNIX.groupname=g6; x\r\n"
+            b"size=3;UNIX.owner=5;UNIX.ownername=alice;UNIX.group=6;"
+            b"UNIX.groupname=g6; y\r\n")
 
     def test_mlsd(self):
         """
@@ -492,15 +525,19 @@ class FactsTests(SynchronousTestCase):
         """
         The FEAT line lists every fact, starring the selected ones.
         """
+        owners = "UNIX.owner;UNIX.ownername;UNIX.group;UNIX.groupname;"
         self.assertEqual(
-            mlstFeature(FACTS), "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"
+            mlstFeature(DEFAULT_FACTS),
+            "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;" + owners
         )
         self.assertEqual(
-            mlstFeature(("size", "unix.mode")),
-            "MLST type;size*;modify;perm;unique;UNIX.mode*;",
+            mlstFeature(("size", "unix.mode", "unix.groupname")),
+            "MLST type;size*;modify;perm;unique;UNIX.mode*;UNIX.owner;"
+            "UNIX.ownername;UNIX.group;UNIX.groupname*;",
         )
         self.assertEqual(
             mlstFeature(()), "MLST type;size;modify;perm;unique;UNIX.mode;"
+            + owners
         )
 
 

@@ -103,10 +103,24 @@ def referenceFactsLine(name, info, facts, writable):
         "perm": "".join(sorted(perm)),
         "unique": info.unique or None,
         "unix.mode": f"{info.mode & 0o7777:04o}",
+        "unix.owner": None if info.uid is None else str(info.uid),
+        "unix.ownername": referenceFactValue(info.owner),
+        "unix.group": None if info.gid is None else str(info.gid),
+        "unix.groupname": referenceFactValue(info.group),
     }
     return "".join(
-        f"{'UNIX.mode' if fact == 'unix.mode' else fact}={values[fact]};"
+        f"{fact.replace('unix.', 'UNIX.')}={values[fact]};"
         for fact in facts if values[fact] is not None) + " " + name
+
+
+def referenceFactValue(text):
+    """
+    @return: C{text} when RFC 3659's grammar lets it be a fact's value
+        (printable, neither C{";"} nor a space, not empty), else C{None}.
+    """
+    if not text or any(not c.isprintable() or c in " ;" for c in text):
+        return None
+    return text
 
 
 def referenceBody(lines):
@@ -143,6 +157,8 @@ infos = st.builds(
     nlink=st.integers(0, 10**5),
     owner=st.text(max_size=10),
     group=st.text(max_size=10),
+    uid=st.none() | st.integers(0, 2**32 - 1),
+    gid=st.none() | st.integers(0, 2**32 - 1),
     unique=st.sampled_from(["", "803g1a2b", "fe01g7"]),
     special=st.sampled_from(["", FIFO, SOCKET, CHARACTER_DEVICE,
                              BLOCK_DEVICE]),
@@ -226,7 +242,8 @@ def owner(uid):
     """
     @return: a name for a user id, padded or not.
     """
-    return {0: "root", 1: "a-very-long-owner"}.get(uid, str(uid))
+    return {0: "root", 1: "a-very-long-owner", 4242: "with space"}.get(
+        uid, str(uid))
 
 
 def group(gid):

@@ -28,7 +28,7 @@ class InfoTests(unittest.TestCase):
         """
         for info in (FileInfo(FILE), FileInfo(DIRECTORY, mtime=None),
                      FileInfo(FILE, size=3, mtime=5),
-                     FileInfo(LINK, target="t")):
+                     FileInfo(LINK, target="t"), FileInfo(FILE, uid=0, gid=7)):
             self.assertIsNone(infoProblem(info))
 
     def test_bad(self):
@@ -49,6 +49,9 @@ class InfoTests(unittest.TestCase):
             (FileInfo(FILE, mode="644"), "a FileInfo whose mode is '644'"),
             (FileInfo(LINK, target=b"t"), "a FileInfo whose target is b't',"
              " not text or None"),
+            (FileInfo(FILE, uid="0"), "a FileInfo whose uid is '0', not a"
+             " user id (an int) or None"),
+            (FileInfo(FILE, gid=1.5), "a FileInfo whose gid is 1.5"),
             (None, "None, not a FileInfo"),
         ]
         for info, said in cases:

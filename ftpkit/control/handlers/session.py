@@ -11,6 +11,7 @@ from ftpkit.interfaces import IDirectoryListing, IStatListing
 from ftpkit.protocol import (
     commandtable,
     listing,
+    listingfacts,
     listingorder,
     orderedlines,
     paths,
@@ -187,9 +188,9 @@ class SessionCommands:
     def _factNames(self):
         """
         @return: the facts C{OPTS MLST} chose, spelt as its reply gives
-            them (C{UNIX.mode}).
+            them (C{UNIX.mode}, C{UNIX.owner}...).
         """
-        return ["UNIX.mode" if fact == "unix.mode" else fact
+        return [listingfacts.factName(fact)
                 for fact in self.session.mlstFacts]
 
     async def ftp_STAT(self, argument):
