@@ -44,6 +44,7 @@ import os
 import signal
 import socket
 import sys
+from functools import partial
 
 from twisted.application import service
 from twisted.internet import defer, task
@@ -76,6 +77,7 @@ from ftpkit.deploy.restarts import (
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
 from ftpkit.deploy.startfailure import WorkersCannotStart
+from ftpkit.deploy.workercpus import CPU_VARIABLE, PINNED_LINE, cpuForSlot
 from ftpkit.deploy.workerprocess import (
     WORKER_FD,
     WORKER_IGNORES,
@@ -157,7 +159,8 @@ class WorkerPool(Dispatcher, service.Service):
 
     log = Logger()
 
-    def __init__(self, count, listens, argv, config, reactor=None):
+    def __init__(self, count, listens, argv, config, reactor=None,
+                 cpus=None):
         """
         @param count: the number of worker processes.
         @param listens: C{tcp:}/C{tcp6:}/C{ssl:} endpoint descriptions,
@@ -166,11 +169,15 @@ class WorkerPool(Dispatcher, service.Service):
             server's own, C{--workers} among them).
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         @param reactor: the reactor, or C{None} for the global one.
+        @param cpus: the CPUs of C{--worker-cpus}
+            (L{ftpkit.deploy.workercpus}), or C{None}: the workers run on
+            any.
         """
         if reactor is None:
             from twisted.internet import reactor
         Dispatcher.__init__(self, config, reactor)
         self.count = count
+        self.cpus = cpus
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.theftAlarm = AcceptorTheftAlarm()
@@ -251,8 +258,8 @@ class WorkerPool(Dispatcher, service.Service):
         """
         if self._stopping:
             return
-        for _ in range(self.count):
-            self._startWorker()
+        for slot in range(self.count):
+            self._startWorker(slot)
 
     def _startAccepting(self):
         """
@@ -269,10 +276,24 @@ class WorkerPool(Dispatcher, service.Service):
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 
-    def _startWorker(self):
+    def _startWorker(self, slot=0):
+        """
+        Start one worker.
+
+        @param slot: its place among the C{--workers}, from 0: the one
+            that replaces it after its death takes it, and with it its CPU
+            (C{--worker-cpus}).
+        """
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
-        worker = WorkerProcess(self, ours)
+        worker = WorkerProcess(self, ours, slot)
+        environment = workerEnvironment()
+        environment.pop(CPU_VARIABLE, None)
+        cpu = cpuForSlot(self.cpus, slot)
+        if cpu is not None:
+            # The worker pins itself before any thread of its own starts
+            # (ftpkit.deploy.workercpus says why there).
+            environment[CPU_VARIABLE] = str(cpu)
         # The worker starts with the signals it ignores blocked (a process
         # group's, a terminal's, systemctl kill's), not ended by them,
         # until it ignores them (ftpkit.deploy.worker.main); one for the
@@ -286,7 +307,7 @@ class WorkerPool(Dispatcher, service.Service):
             self.reactor.spawnProcess(
                 worker, sys.executable,
                 [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
-                env=workerEnvironment(),
+                env=environment,
                 childFDs={0: 0, 1: writeEnd, 2: "r",
                           WORKER_FD: theirs.fileno(), KEPT_FD: kept})
         except BaseException as e:
@@ -297,13 +318,15 @@ class WorkerPool(Dispatcher, service.Service):
                 raise
             # No process, or no memory, left for it now (EAGAIN, ENOMEM):
             # tried again later, as a worker that failed to start.
-            self._restarts.spawnFailed(e, self._startWorker)
+            self._restarts.spawnFailed(e, partial(self._startWorker, slot))
             return
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(writeEnd)
             os.close(kept)
         theirs.close()
+        if cpu is not None:
+            self.log.info(PINNED_LINE, pid=worker.pid, cpu=cpu)
         worker.readLogs(readEnd)
         self.reactor.addReader(worker.channel)
         self.workers.append(worker)
@@ -408,7 +431,9 @@ class WorkerPool(Dispatcher, service.Service):
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
-        self._restarts.workerEnded(worker, reason, self._startWorker, cut)
+        self._restarts.workerEnded(worker, reason,
+                                   partial(self._startWorker, worker.slot),
+                                   cut)
 
     def loginFailed(self, kind, host):
         """
