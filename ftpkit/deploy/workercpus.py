@@ -18,6 +18,7 @@ acceptor's choice for a slot, L{cpuForSlot}.
 
 import os
 
+from ftpkit.deploy.keptfiles import checkedByAcceptor
 from ftpkit.protocol.numbertext import isWholeNumber
 
 CPU_VARIABLE = "FTPKIT_WORKER_CPU"
@@ -92,12 +93,16 @@ def cpuForSlot(cpus, slot):
 def workerCpuOption(text):
     """
     The converter of C{--worker-cpus}: L{parseWorkerCpus} against this
-    process's allowed CPUs.
+    process's allowed CPUs; in a worker, nothing: its acceptor checked the
+    value against its own, and the worker, pinned already, may run on one
+    of them only.
 
     @param text: the option's value.
-    @return: the CPUs, a C{tuple} of C{int}.
+    @return: the CPUs, a C{tuple} of C{int}; C{None} in a worker.
     @raise ValueError: saying why otherwise.
     """
+    if checkedByAcceptor():
+        return None
     canPin = hasattr(os, "sched_setaffinity")
     allowed = os.sched_getaffinity(0) if canPin else set()
     return parseWorkerCpus(text, allowed, canPin)
