@@ -90,6 +90,19 @@ def cpuForSlot(cpus, slot):
     return cpus[slot % len(cpus)]
 
 
+def pinnedEnvironment(environment, cpu):
+    """
+    @param environment: the environment a worker is to start with.
+    @param cpu: the CPU it is to pin itself to (L{cpuForSlot}), or
+        C{None}.
+    @return: C{environment}, L{CPU_VARIABLE} naming C{cpu}, or unset.
+    """
+    environment.pop(CPU_VARIABLE, None)
+    if cpu is not None:
+        environment[CPU_VARIABLE] = str(cpu)
+    return environment
+
+
 def workerCpuOption(text):
     """
     The converter of C{--worker-cpus}: L{parseWorkerCpus} against this

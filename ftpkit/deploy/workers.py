@@ -77,7 +77,7 @@ from ftpkit.deploy.restarts import (
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
 from ftpkit.deploy.startfailure import WorkersCannotStart
-from ftpkit.deploy.workercpus import CPU_VARIABLE, PINNED_LINE, cpuForSlot
+from ftpkit.deploy.workercpus import PINNED_LINE, cpuForSlot, pinnedEnvironment
 from ftpkit.deploy.workerprocess import (
     WORKER_FD,
     WORKER_IGNORES,
@@ -169,9 +169,7 @@ class WorkerPool(Dispatcher, service.Service):
             server's own, C{--workers} among them).
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         @param reactor: the reactor, or C{None} for the global one.
-        @param cpus: the CPUs of C{--worker-cpus}
-            (L{ftpkit.deploy.workercpus}), or C{None}: the workers run on
-            any.
+        @param cpus: the CPUs of C{--worker-cpus}, or C{None}: any.
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -278,22 +276,14 @@ class WorkerPool(Dispatcher, service.Service):
 
     def _startWorker(self, slot=0):
         """
-        Start one worker.
-
-        @param slot: its place among the C{--workers}, from 0: the one
-            that replaces it after its death takes it, and with it its CPU
-            (C{--worker-cpus}).
+        @param slot: the worker's place, from 0, which its replacement
+            takes, and with it its CPU (C{--worker-cpus}).
         """
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
         worker = WorkerProcess(self, ours, slot)
-        environment = workerEnvironment()
-        environment.pop(CPU_VARIABLE, None)
         cpu = cpuForSlot(self.cpus, slot)
-        if cpu is not None:
-            # The worker pins itself before any thread of its own starts
-            # (ftpkit.deploy.workercpus says why there).
-            environment[CPU_VARIABLE] = str(cpu)
+        environment = pinnedEnvironment(workerEnvironment(), cpu)
         # The worker starts with the signals it ignores blocked (a process
         # group's, a terminal's, systemctl kill's), not ended by them,
         # until it ignores them (ftpkit.deploy.worker.main); one for the

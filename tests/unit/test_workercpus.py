@@ -10,6 +10,7 @@ from ftpkit.deploy.workercpus import (
     cpuForSlot,
     parseWorkerCpus,
     pinFromEnvironment,
+    pinnedEnvironment,
 )
 
 
@@ -83,6 +84,16 @@ class SlotTests(unittest.TestCase):
         Without C{--worker-cpus} a worker runs on any CPU.
         """
         self.assertIsNone(cpuForSlot(None, 3))
+
+    def test_environment(self):
+        """
+        A worker's environment names its CPU; without one, not even the
+        CPU the acceptor's own environment named (a server started from
+        a worker's shell must not pin its workers by accident).
+        """
+        self.assertEqual(pinnedEnvironment({"A": "b"}, 1),
+                         {"A": "b", CPU_VARIABLE: "1"})
+        self.assertEqual(pinnedEnvironment({CPU_VARIABLE: "0"}, None), {})
 
 
 class PinTests(unittest.TestCase):
