@@ -44,7 +44,6 @@ import os
 import signal
 import socket
 import sys
-from functools import partial
 
 from twisted.application import service
 from twisted.internet import defer, task
@@ -256,8 +255,8 @@ class WorkerPool(Dispatcher, service.Service):
         """
         if self._stopping:
             return
-        for slot in range(self.count):
-            self._startWorker(slot)
+        for _ in range(self.count):
+            self._startWorker()
 
     def _startAccepting(self):
         """
@@ -274,11 +273,13 @@ class WorkerPool(Dispatcher, service.Service):
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 
-    def _startWorker(self, slot=0):
+    def _startWorker(self):
         """
-        @param slot: the worker's place, from 0, which its replacement
-            takes, and with it its CPU (C{--worker-cpus}).
+        Start a worker in the first slot no running worker holds: a dead
+        one's replacement takes its slot, and its CPU (C{--worker-cpus}).
         """
+        held = {worker.slot for worker in self.workers}
+        slot = min(set(range(self.count)) - held, default=0)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
         worker = WorkerProcess(self, ours, slot)
@@ -308,7 +309,7 @@ class WorkerPool(Dispatcher, service.Service):
                 raise
             # No process, or no memory, left for it now (EAGAIN, ENOMEM):
             # tried again later, as a worker that failed to start.
-            self._restarts.spawnFailed(e, partial(self._startWorker, slot))
+            self._restarts.spawnFailed(e, self._startWorker)
             return
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
@@ -421,9 +422,7 @@ class WorkerPool(Dispatcher, service.Service):
                 stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
-        self._restarts.workerEnded(worker, reason,
-                                   partial(self._startWorker, worker.slot),
-                                   cut)
+        self._restarts.workerEnded(worker, reason, self._startWorker, cut)
 
     def loginFailed(self, kind, host):
         """

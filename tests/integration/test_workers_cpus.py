@@ -150,14 +150,17 @@ class PinnedTests(unittest.TestCase):
 
     def test_restarted(self):
         """
-        The worker started in place of a killed one runs on the dead one's
-        CPU, and says so.
+        The worker started in place of a killed one (the first) runs on
+        the dead one's CPU, and says so.
         """
         server, lines = self.start("0,1")
-        dead = next(pid for pid, cpu in lines.items() if cpu == 1)
+        # The first slot's: a replacement given the next slot along (the
+        # second, as a count of the running workers would make it) is
+        # caught.
+        dead = next(pid for pid, cpu in lines.items() if cpu == 0)
         os.kill(dead, signal.SIGKILL)
         log = server.waitForLog(READY, 3)
         self.assertEqual([cpu for pid, cpu in pinnedLines(log).items()
-                          if pid not in lines], [1])
+                          if pid not in lines], [0])
         busyWorkers(server, "again")
         self.assertPinned(server, [0, 1])
