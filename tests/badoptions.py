@@ -175,6 +175,18 @@ ROWS = [
     (["--listen", "ssl:0:privateKey={key}:certKey={cert}", "--listen",
       "ssl:1:privateKey={otherKey}:certKey={cert}"], "--listen: 'ssl:1:"),
     (["--workers", "2", "--listen", "unix:{dir}/s"], "--workers: needs "),
+    # --worker-cpus: no --workers, not CPU numbers, a CPU not this
+    # process's (none has 4096: the kernel's most is 4096 CPUs, 0-4095).
+    (["--worker-cpus", "0"], "--worker-cpus: pins the workers of "
+     "--workers N (N > 1), and there are none"),
+    *[(["--workers", "2", "--worker-cpus", value], "--worker-cpus: must be "
+       "auto or CPU numbers separated by commas (0,1), not ")
+      for value in ["", "x", "0,", ",0", "0,,1", "-1", "0-1", "0 1", "1.0",
+                    "AUTO", "\u0661", "1234567", NOT_UTF8]],
+    (["--workers", "2", "--worker-cpus", "4096"],
+     "--worker-cpus: CPU 4096 is not one this process may run on ("),
+    (["--workers", "2", "--worker-cpus", "0,4096"],
+     "--worker-cpus: CPU 4096 is not one this process may run on ("),
     (["--listen", "tcp:"], "--listen: bad endpoint 'tcp:': a port or "
      "number is missing or not a whole number ('')"),
     (["--listen", "tcp:x"], "--listen: bad endpoint 'tcp:x': a port or "

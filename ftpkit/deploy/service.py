@@ -264,7 +264,8 @@ def _addAcceptor(server, options, sweeper, twistdOptions):
     # needs to know how many share the passive ports (passiveLimit);
     # their relative paths are taken from this process' directory.
     pool = WorkerPool(options["workers"], options["listen"],
-                      workerArgv(options.argv), config)
+                      workerArgv(options.argv), config,
+                      cpus=options.get("worker-cpus"))
     if sweeper is not None:
         pool.uploadsHooks.append(sweeper.sweepCut)
         pool.readyHooks.append(sweeper.workerReady)

@@ -78,6 +78,7 @@ from ftpkit.deploy.startsignals import holdStartSignals
 from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError, twistdWarning
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
+from ftpkit.deploy.workercpus import workerCpuOption
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
 from ftpkit.ops.logformat import underTwist
 from ftpkit.protocol.limitkeys import parsePrefixLength
@@ -227,6 +228,11 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
           "connections to N workers (tcp:, tcp6: and ssl: listeners, "
           "haproxy: in front of them or not); at most 4 per CPU, as each "
           "is a whole process serving on one core.")],
+        ["worker-cpus", None, None,
+         ("LIST|auto: pin worker i of --workers to CPU LIST[i % len] "
+          "(CPU numbers separated by commas; auto: every CPU this process "
+          "may run on), the acceptor left unpinned; for a machine the "
+          "server has to itself (Linux only).")],
     ]
 
     converters: ClassVar[dict] = {
@@ -242,6 +248,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         "max-login-attempts": positiveInteger,
         "banner": replyText,
         "workers": workerCount,
+        "worker-cpus": workerCpuOption,
         "shutdown-grace": nonNegativeNumber,
     }
 
@@ -522,6 +529,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
                 "a user who has not logged in yet with their files in it. "
                 "Give anonymous users a home of their own with --realm "
                 "users:PATH (an entry named anonymous) instead")
+        if self["worker-cpus"] is not None and self["workers"] == 1:
+            raise usage.UsageError(
+                "--worker-cpus: pins the workers of --workers N (N > 1), "
+                "and there are none")
         if self["workers"] > 1:
             from ftpkit.deploy.acceptor import acceptorAddress
 

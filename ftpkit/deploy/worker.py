@@ -58,6 +58,7 @@ from ftpkit.deploy.greetings import (
 )
 from ftpkit.deploy.pendingsweep import takeLine
 from ftpkit.deploy.proxiedaccept import isProxiedConnection
+from ftpkit.deploy.workercpus import pinFromEnvironment
 from ftpkit.deploy.workerprocess import WORKER_FD, WORKER_IGNORES
 from ftpkit.ops.logthrottle import LogThrottle, Summaries, skippedNote
 from ftpkit.shells.uploads import temporaryTag
@@ -423,6 +424,9 @@ def main(argv=None):
     if not startedByAcceptor():
         sys.stderr.write(NOT_BY_HAND + "\n")
         sys.exit(2)
+    # Before any thread starts, so that every one takes its CPU
+    # (--worker-cpus).
+    notPinned = pinFromEnvironment()
     # SIGHUP, SIGINT and SIGQUIT are the acceptor's
     # (ftpkit.deploy.workersignals), and their default actions (ending the
     # process, KeyboardInterrupt, a core dump) must not apply. SIGUSR1 is
@@ -445,6 +449,9 @@ def main(argv=None):
     from ftpkit.ops.workerlog import beginWorkerLogging
 
     workerLog = beginWorkerLogging()
+    if notPinned is not None:
+        Logger(namespace="ftpkit.deploy.worker").error("{line}",
+                                                       line=notPinned)
     receive()
     linked = socket.socket(fileno=WORKER_FD)
     linked.setblocking(False)

@@ -73,6 +73,8 @@ class WorkerProcess(ProcessProtocol):
         Twisted's process transport no longer has it).
     @ivar reloadPending: whether C{SIGHUP} came while it was not ready
         yet (it gets it once ready).
+    @ivar slot: its place among the C{--workers}, from 0, which the worker
+        started in its place takes (L{ftpkit.deploy.workers.WorkerPool}).
     @ivar uploadTag: what its temporary upload files are named with
         (L{ftpkit.shells.uploads.temporaryTag}), once it is ready; else
         C{None}.
@@ -80,13 +82,15 @@ class WorkerProcess(ProcessProtocol):
 
     log = Logger()
 
-    def __init__(self, pool, channel):
+    def __init__(self, pool, channel, slot=0):
         """
         @param pool: the L{ftpkit.deploy.workers.WorkerPool} it belongs to.
         @param channel: the acceptor's end of the Unix socket
             (non-blocking).
+        @param slot: its place among the C{--workers}, from 0.
         """
         self.pool = pool
+        self.slot = slot
         self.channel = Channel(channel, pool.reactor)
         self.channel.receiver = self
         self.sessions = 0

@@ -76,6 +76,7 @@ from ftpkit.deploy.restarts import (
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
 from ftpkit.deploy.startfailure import WorkersCannotStart
+from ftpkit.deploy.workercpus import PINNED_LINE, cpuForSlot, pinnedEnvironment
 from ftpkit.deploy.workerprocess import (
     WORKER_FD,
     WORKER_IGNORES,
@@ -157,7 +158,8 @@ class WorkerPool(Dispatcher, service.Service):
 
     log = Logger()
 
-    def __init__(self, count, listens, argv, config, reactor=None):
+    def __init__(self, count, listens, argv, config, reactor=None,
+                 cpus=None):
         """
         @param count: the number of worker processes.
         @param listens: C{tcp:}/C{tcp6:}/C{ssl:} endpoint descriptions,
@@ -166,11 +168,13 @@ class WorkerPool(Dispatcher, service.Service):
             server's own, C{--workers} among them).
         @param config: the L{ftpkit.config.ServerConfig} (for its limits).
         @param reactor: the reactor, or C{None} for the global one.
+        @param cpus: the CPUs of C{--worker-cpus}, or C{None}: any.
         """
         if reactor is None:
             from twisted.internet import reactor
         Dispatcher.__init__(self, config, reactor)
         self.count = count
+        self.cpus = cpus
         self.userSessions = AcceptorUserSessions(config.maxSessionsPerUser)
         self.loginFailures = AcceptorFailures(config.ipv6PrefixLength)
         self.theftAlarm = AcceptorTheftAlarm()
@@ -270,9 +274,17 @@ class WorkerPool(Dispatcher, service.Service):
             self.reactor.addReader(acceptor)
 
     def _startWorker(self):
+        """
+        Start a worker in the first slot no running worker holds: a dead
+        one's replacement takes its slot, and its CPU (C{--worker-cpus}).
+        """
+        held = {worker.slot for worker in self.workers}
+        slot = min(set(range(self.count)) - held, default=0)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)
-        worker = WorkerProcess(self, ours)
+        worker = WorkerProcess(self, ours, slot)
+        cpu = cpuForSlot(self.cpus, slot)
+        environment = pinnedEnvironment(workerEnvironment(), cpu)
         # The worker starts with the signals it ignores blocked (a process
         # group's, a terminal's, systemctl kill's), not ended by them,
         # until it ignores them (ftpkit.deploy.worker.main); one for the
@@ -286,7 +298,7 @@ class WorkerPool(Dispatcher, service.Service):
             self.reactor.spawnProcess(
                 worker, sys.executable,
                 [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
-                env=workerEnvironment(),
+                env=environment,
                 childFDs={0: 0, 1: writeEnd, 2: "r",
                           WORKER_FD: theirs.fileno(), KEPT_FD: kept})
         except BaseException as e:
@@ -304,6 +316,8 @@ class WorkerPool(Dispatcher, service.Service):
             os.close(writeEnd)
             os.close(kept)
         theirs.close()
+        if cpu is not None:
+            self.log.info(PINNED_LINE, pid=worker.pid, cpu=cpu)
         worker.readLogs(readEnd)
         self.reactor.addReader(worker.channel)
         self.workers.append(worker)
