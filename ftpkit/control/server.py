@@ -150,7 +150,8 @@ class FTPFactory(ServerFactory):
                                   self.config.workers)
         self.passiveShares = (None if shareLimit is None
                               else PassiveShares(
-                                  shareLimit, self.config.ipv6PrefixLength))
+                                  shareLimit, self.config.ipv6PrefixLength,
+                                  self.config.workers))
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
