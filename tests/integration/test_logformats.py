@@ -249,6 +249,11 @@ class TwistdObserverTests(unittest.TestCase):
         # twistd's; without --log-format, ftpkit's options parse.
         options = Options()
         options.parent = {"logFile": sys.stdout, "logFormat": None}
+        # As parse: the options block SIGHUP until the service starts (it
+        # was left blocked, and test_tapservice's HangupAtStartTests
+        # failed after this test).
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
         options.parseOptions([])
         self.assertEqual(options["config"].logFormat, "text")
 
