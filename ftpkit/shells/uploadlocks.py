@@ -58,6 +58,7 @@ import contextlib
 import fcntl
 import os
 
+from twisted.internet.defer import succeed
 from twisted.logger import Logger
 from twisted.python import threadable
 
@@ -349,6 +350,20 @@ class WalkCuts:
                  "first {entries} entries only" + skippedNote(skipped),
                  ftpkit_event=RENAME_WALK_CUT,
                  directory=os.fsdecode(directory), entries=WALK_LIMIT)
+
+    def finish(self, left):
+        """
+        Log the count of lines left out now, its minute over or not, and
+        drop the timer, as one of an event hub's C{finishers} (once the
+        sessions of a stopping server are gone): the count pending was
+        lost.
+
+        @param left: the seconds left of the shutdown grace (unused).
+        @return: a Deferred that has fired.
+        """
+        if self._summaries is not None:
+            self._summaries.stop()
+        return succeed(None)
 
     def _ended(self, kind, count):
         """

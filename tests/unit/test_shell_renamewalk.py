@@ -7,12 +7,16 @@ directory looks for an upload's held temporary file below it
 import os
 import threading
 
+from twisted.cred.portal import Portal
 from twisted.internet import defer, threads
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
 from ftpkit.errors import FileBusy
+from ftpkit.ops.events import EventHub
 from ftpkit.shells import uploadlocks, uploads
 from ftpkit.shells.diskplacing import UPLOAD_BELOW
 from ftpkit.shells.filesystem import FilesystemShell
@@ -176,3 +180,29 @@ class RenameWalkTests(unittest.TestCase):
         cuts = self.walksCut(events)
         self.assertEqual(len(cuts), uploadlocks.WALK_CUT_LINES + 1)
         self.assertTrue(cuts[-1].endswith("entries only"), cuts[-1])
+
+    def test_finish(self):
+        """
+        A server stopping (the hub's C{finishers}, which the server's
+        factory gives L{uploadlocks.walkCuts}) logs the count of lines
+        left out at once, though their minute is not over, and leaves no
+        timer: the count was lost with the process.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        cuts = uploadlocks.WalkCuts(self.clock)
+        self.patch(uploadlocks, "walkCuts", cuts)
+        names = [["top"], ["moved"]]
+        with capturedLogs() as events:
+            for _ in range(uploadlocks.WALK_CUT_LINES + 3):
+                self.shell._rename(*names)
+                names.reverse()
+            self.successResultOf(cuts.finish(0))
+        self.assertEqual(
+            [formatEvent(event) for event in events
+             if event.get("ftpkit_event")
+             == uploadlocks.RENAME_WALK_CUTS_NOT_LOGGED],
+            ["rename-walk-cut lines not logged: 3"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        hub = EventHub()
+        FTPFactory(Portal(None), ServerConfig(), reactor=Clock(), hub=hub)
+        self.assertIn(cuts.finish, hub.finishers)
