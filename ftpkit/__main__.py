@@ -7,7 +7,6 @@ import signal
 import sys
 
 from ftpkit.deploy.startinterrupt import interruptQuietly
-from ftpkit.deploy.stopsignals import holdQuit
 
 
 def main(argv=None):
@@ -16,8 +15,12 @@ def main(argv=None):
 
     @param argv: the ftpkit options; C{sys.argv[1:]} when C{None}.
     """
-    # Ctrl-C while it starts: one line, not a traceback.
+    # Ctrl-C while it starts: one line, not a traceback. Before any
+    # other import: ftpkit.deploy.stopsignals imports twisted.application
+    # and asyncio, a tenth of a second in which Ctrl-C was a traceback.
     interruptQuietly()
+    from ftpkit.deploy.stopsignals import holdQuit
+
     # As the server will (ftpkit.deploy.tap.Options.parseOptions), from
     # the first moment: a SIGHUP while it starts must not end it; it is
     # held until the server serves, then reloads (ReloadOnHangup).

@@ -38,6 +38,7 @@ from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.protocol.listingorder import SortBudget, processBudget
+from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskthreads import STUCK_AFTER
 from ftpkit.shells.held import HeldUploads
 
@@ -144,13 +145,15 @@ class FTPFactory(ServerFactory):
         # Its counts of lines left out are written once the sessions of
         # a drain are gone (and at stopFactory).
         getattr(hub, "finishers", []).append(self.peerWarnings.finish)
+        getattr(hub, "finishers", []).append(uploadlocks.walkCuts.finish)
         self.listenerPool = ListenerPool(reactor, self.config.dataTimeout)
         shareLimit = passiveLimit(self.config.maxPassivePerIP,
                                   self.config.passivePorts,
                                   self.config.workers)
         self.passiveShares = (None if shareLimit is None
                               else PassiveShares(
-                                  shareLimit, self.config.ipv6PrefixLength))
+                                  shareLimit, self.config.ipv6PrefixLength,
+                                  self.config.workers))
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()

@@ -79,7 +79,8 @@ class PassiveListening:
                 if timer is not None and timer.active():
                     timer.cancel()
                 self._refusedListener().overShare(self.log,
-                                                  self._shares.limit)
+                                                  self._shares.limit,
+                                                  self._shares.workers)
                 raise CannotOpenDataConnection(
                     "Too many passive connections from your address")
             self._holding = True

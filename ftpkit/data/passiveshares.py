@@ -45,42 +45,62 @@ def passiveLimit(perAddress, portRange, workers=1):
     return max(1, limit // workers)
 
 
-def passiveCapNote(perAddress, portRange):
+def passiveCapNote(perAddress, portRange, workers=1):
     """
     @param perAddress: the configured C{--max-passive-per-ip}, or C{None}.
     @param portRange: the C{--passive-ports} range, C{(low, high)}
         inclusive, or C{None}.
-    @return: text saying that L{passiveLimit} holds C{perAddress} to half
-        of the range, when it does; else C{None}.
+    @param workers: the processes (C{--workers}) serving sessions, each
+        allowing an address its part of the share (L{passiveLimit}).
+    @return: text saying what L{passiveLimit} makes of C{perAddress}:
+        half of the range when that is less, and, under C{--workers},
+        the part of each worker (at least one, so that a share smaller
+        than the workers is exceeded); else C{None}.
     """
-    if perAddress is None or portRange is None:
+    if perAddress is None:
         return None
-    low, high = portRange
-    ports = high - low + 1
-    half = max(1, ports // 2)
-    if perAddress <= half:
+    share = passiveLimit(perAddress, portRange, workers)
+    if share >= perAddress and workers == 1:
         return None
-    return (f"--max-passive-per-ip {perAddress} is more than half of "
-            f"--passive-ports ({ports} ports): one client address holds at "
-            f"most {half}, so that others always find a port")
+    reasons = []
+    ending = ""
+    if portRange is not None:
+        low, high = portRange
+        ports = high - low + 1
+        if perAddress > max(1, ports // 2):
+            reasons.append(f"is more than half of --passive-ports "
+                           f"({ports} ports)")
+            ending = ", so that others always find a port"
+    held = f"at most {share}"
+    if workers > 1:
+        reasons.append(f"is shared among the {workers} workers, each "
+                       f"counting its own sessions' listeners")
+        held += " in each worker"
+    return (f"--max-passive-per-ip {perAddress} {' and '.join(reasons)}: "
+            f"one client address holds {held}{ending}")
 
 
 class PassiveShares:
     """
     Passive listeners held, per client address.
 
-    @ivar limit: the most one client may hold.
+    @ivar limit: the most one client may hold (in this process).
+    @ivar workers: the processes sharing the passive ports, each with
+        its own L{PassiveShares} (C{--workers}; 1 for one process).
     @ivar held: listeners held, by L{limitKey} (an IPv4 address, an IPv6
         network).
     """
 
-    def __init__(self, limit, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+    def __init__(self, limit, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
+                 workers=1):
         """
         @param limit: see L{passiveLimit}.
         @param ipv6PrefixLength: the bits of an IPv6 address that name
             its client (see L{limitKey}).
+        @param workers: see C{workers}.
         """
         self.limit = limit
+        self.workers = workers
         self.ipv6PrefixLength = ipv6PrefixLength
         self.held = Counter()
 

@@ -90,15 +90,18 @@ class RefusedListeners:
         self._peer = peer
         self._warnings = warnings
 
-    def overShare(self, log, limit):
+    def overShare(self, log, limit, workers=1):
         """
         Say that the peer's address holds its share of listeners already
-        (L{ftpkit.data.passiveshares}).
+        (L{ftpkit.data.passiveshares}): under C{--workers}, its part of
+        it in this worker, whose count it is.
 
         @param log: the channel's L{twisted.logger.Logger}.
-        @param limit: the listeners an address may hold.
+        @param limit: the listeners an address may hold in this process.
+        @param workers: the processes sharing the passive ports.
         """
-        self._log(log, "passive share", "it holds {limit} already",
+        where = " in this worker" if workers > 1 else ""
+        self._log(log, "passive share", "it holds {limit} already" + where,
                   limit=limit)
 
     def unbound(self, log, error, portRange):

@@ -33,10 +33,12 @@ class OperationsOptionsMixin:
     """
 
     optParameters = [
-        ["log-format", None, "text",
+        ["log-format", None, None,
          ("text (twistd's lines) or json (one JSON object per line, or "
           "per message where twistd logs to syslog; field names in the "
-          "docs' Logging page).")],
+          "docs' Logging page); under python -m twisted, give it to "
+          "twist, before ftpkit (python -m twisted --log-format text "
+          "ftpkit ...) [default: text].")],
         ["log-rotate-size", None, None,
          ("SIZE (K, M, G suffixes) at which the file twistd logs to is "
           "renamed NAME.1 and a new one begun; 0: never, logrotate rotates it "
@@ -149,8 +151,10 @@ def operationsConfigFields(options):
         C{onUpload}, C{maxSessionsPerUser}, C{allowFrom} and C{denyFrom}.
     @raise usage.UsageError: with one line naming the option at fault
         (C{--log-rotate-size} where C{twistd} writes no log file of
-        ftpkit's: it would rotate nothing; C{--log-format json} under
-        C{python -m twisted}, whose own C{--log-format} decides)
+        ftpkit's: it would rotate nothing; C{--log-format} under
+        C{python -m twisted}, whose own C{--log-format} decides: its
+        C{text} was taken, and twist wrote JSON all the same where its
+        output was no terminal)
         (C{--deny-from} when it denies every address C{--allow-from}
         allows, or every address while every C{--listen} takes clients
         with one: the server started, and refused every client; a
@@ -181,12 +185,13 @@ def operationsConfigFields(options):
                 "--deny-from: denies every address (0.0.0.0/0 and ::/0), "
                 "and no --listen takes clients without one (unix:): no "
                 "client could connect")
-    if values["log-format"] == "json" and underTwist(
-            getattr(options, "parent", None)):
+    given = values["log-format"]
+    if given is not None and underTwist(getattr(options, "parent", None)):
         raise usage.UsageError(
-            "--log-format: python -m twisted writes its log in its own "
-            "format: give json to its --log-format, before ftpkit (python "
-            "-m twisted --log-format json ftpkit ...)")
+            f"--log-format: python -m twisted writes its log in its own "
+            f"format: give {given} to its --log-format, before ftpkit "
+            f"(python -m twisted --log-format {given} ftpkit ...)")
+    values["log-format"] = given or "text"
     rotateLength = values["log-rotate-size"]
     if rotateLength is not None:
         why = ownLogFile(getattr(options, "parent", None))

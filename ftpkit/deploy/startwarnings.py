@@ -83,6 +83,7 @@ def warnAtStart(options):
         )
     if config.tlsContextFactory is not None:
         warnSerial(config.tlsContextFactory)
-    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts)
+    capNote = passiveCapNote(config.maxPassivePerIP, config.passivePorts,
+                             config.workers)
     if capNote is not None:
         _log.warn("{text}", text=capNote)

@@ -204,8 +204,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         ["max-passive-per-ip", None, None,
          ("Passive listeners (PASV/EPSV waiting for their connection) one "
           "client address may hold at once, over all its sessions, and "
-          "never more than half of --passive-ports; past it, 425 "
-          "[default: half of --passive-ports; no limit without it].")],
+          "never more than half of --passive-ports; past it, 425; under "
+          "--workers N each worker allows its sessions 1/N of it (at "
+          "least 1) [default: half of --passive-ports; no limit without "
+          "it].")],
         ["login-timeout", None, decimalText(_DEFAULTS.loginTimeout),
          ("Seconds a client may take to log in (after connecting, or a "
           "REIN that logged a user out); then it gets 421 and the "

@@ -50,17 +50,20 @@ tree) took the file along, and the upload failed once complete
 the directory (L{heldBelow}), as the fsspec realm's on C{file://}
 (L{ftpkit.shells.fsspectemporaries}); the rename looks at the first
 L{WALK_LIMIT} entries of that tree and no further, and a rename that
-goes on past them is logged (L{RENAME_WALK_CUT}).
+goes on past them is logged (L{RENAME_WALK_CUT}), at most
+L{WALK_CUT_LINES} lines a minute in a process (L{walkCuts}).
 """
 
 import contextlib
 import fcntl
 import os
 
+from twisted.internet.defer import succeed
 from twisted.logger import Logger
 from twisted.python import threadable
 
 from ftpkit.errors import FileBusy
+from ftpkit.ops.logthrottle import LogThrottle, Summaries, skippedNote
 from ftpkit.shells.cachedopen import openWithoutLinks
 
 _OPEN_FLAGS = (os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -294,20 +297,99 @@ RENAME_WALK_CUT = "rename-walk-cut"
 being renamed that stopped at L{WALK_LIMIT} entries (L{heldBelow}): an
 upload further down may fail once complete."""
 
+RENAME_WALK_CUTS_NOT_LOGGED = "rename-walk-cuts-not-logged"
+"""The event of the line counting the L{RENAME_WALK_CUT} lines left out
+of the log, once the minute holding them is over and no later one said
+it (L{WalkCuts})."""
+
+WALK_CUT_LINES = 10
+"""L{RENAME_WALK_CUT} lines a process logs a minute; the next says how
+many were left out, or, when the minute ends first, one
+L{RENAME_WALK_CUTS_NOT_LOGGED} line: a client renaming a large directory
+back and forth wrote a line per rename (14 a second)."""
+
 _log = Logger(namespace="ftpkit")
+
+
+class WalkCuts:
+    """
+    The L{RENAME_WALK_CUT} lines of a process, held to L{WALK_CUT_LINES}
+    a minute as other lines a client causes at will are
+    (L{ftpkit.ops.logthrottle}).
+
+    @ivar clock: the C{IReactorTime} of the minutes; the global reactor,
+        at the first line, when C{None}.
+    """
+
+    def __init__(self, clock=None):
+        """
+        @param clock: see C{clock}.
+        """
+        self.clock = clock
+        self._summaries = None
+
+    def log(self, directory, log=_log):
+        """
+        Log one L{RENAME_WALK_CUT} event, unless L{WALK_CUT_LINES} were
+        logged in the last minute (then it is counted).
+
+        @param directory: the directory's path, C{str} or C{bytes}.
+        @param log: the L{Logger} to log with (namespace C{ftpkit}).
+        """
+        summaries = self._summaries
+        if summaries is None:
+            clock = self.clock
+            if clock is None:
+                from twisted.internet import reactor as clock
+            summaries = self._summaries = Summaries(
+                LogThrottle(clock, burst=WALK_CUT_LINES), self._ended)
+        skipped = summaries.admit(RENAME_WALK_CUT)
+        if skipped is None:
+            return
+        log.info("renaming {directory}: uploads below it looked for in its "
+                 "first {entries} entries only" + skippedNote(skipped),
+                 ftpkit_event=RENAME_WALK_CUT,
+                 directory=os.fsdecode(directory), entries=WALK_LIMIT)
+
+    def finish(self, left):
+        """
+        Log the count of lines left out now, its minute over or not, and
+        drop the timer, as one of an event hub's C{finishers} (once the
+        sessions of a stopping server are gone): the count pending was
+        lost.
+
+        @param left: the seconds left of the shutdown grace (unused).
+        @return: a Deferred that has fired.
+        """
+        if self._summaries is not None:
+            self._summaries.stop()
+        return succeed(None)
+
+    def _ended(self, kind, count):
+        """
+        Log the L{RENAME_WALK_CUTS_NOT_LOGGED} line of a minute over.
+
+        @param kind: L{RENAME_WALK_CUT}.
+        @param count: how many of its lines were left out.
+        """
+        _log.info("rename-walk-cut lines not logged: {count}",
+                  ftpkit_event=RENAME_WALK_CUTS_NOT_LOGGED, count=count)
+
+
+walkCuts = WalkCuts()
+"""The process's L{WalkCuts}."""
 
 
 def logWalkCut(directory, log=_log):
     """
     Log that L{heldBelow} stopped at L{WALK_LIMIT} entries below a
-    directory, whose rename goes on: one L{RENAME_WALK_CUT} event.
+    directory, whose rename goes on: one L{RENAME_WALK_CUT} event, within
+    L{walkCuts}' bound.
 
     @param directory: the directory's path, C{str} or C{bytes}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
-    log.info("renaming {directory}: uploads below it looked for in its "
-             "first {entries} entries only", ftpkit_event=RENAME_WALK_CUT,
-             directory=os.fsdecode(directory), entries=WALK_LIMIT)
+    walkCuts.log(directory, log)
 
 
 def _walkCut(directory):

@@ -16,7 +16,11 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
-from ftpkit.data.passiveshares import PassiveShares, passiveLimit
+from ftpkit.data.passiveshares import (
+    PassiveShares,
+    passiveCapNote,
+    passiveLimit,
+)
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.loopback import LoopbackServerMixin
 from tests.attackhelpers import CLIENT_WAIT
@@ -58,6 +62,27 @@ class PassiveLimitTests(unittest.TestCase):
         self.assertEqual(passiveLimit(8, None, 2), 4)
         self.assertEqual(passiveLimit(1, (1000, 1099), 2), 1)
         self.assertIsNone(passiveLimit(None, None, 2))
+
+    def test_capNote(self):
+        """
+        L{passiveCapNote} says what the share is held to: half of the
+        range, and each worker's part under C{--workers}, even where that
+        part is not less (one each, of a share of one between two
+        workers, is two in all); nothing where the share is as given in
+        one process.
+        """
+        self.assertIsNone(passiveCapNote(5, (1000, 1009)))
+        self.assertIsNone(passiveCapNote(None, (1000, 1009), 2))
+        self.assertEqual(
+            passiveCapNote(4, None, 2),
+            "--max-passive-per-ip 4 is shared among the 2 workers, each "
+            "counting its own sessions' listeners: one client address "
+            "holds at most 2 in each worker")
+        self.assertEqual(
+            passiveCapNote(1, (1000, 1099), 2),
+            "--max-passive-per-ip 1 is shared among the 2 workers, each "
+            "counting its own sessions' listeners: one client address "
+            "holds at most 1 in each worker")
 
     def test_shares(self):
         """

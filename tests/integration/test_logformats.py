@@ -222,15 +222,22 @@ class TwistdObserverTests(unittest.TestCase):
         Under C{python -m twisted} (C{twist}, whose options have its
         C{logFile} and none of C{twistd}'s), which logs as its own
         C{--log-format} says and never rotates its file, C{--log-rotate-size}
-        and C{--log-format json} are usage errors saying so: both were
-        taken, and did nothing.
+        and C{--log-format} (C{json} or C{text}) are usage errors saying
+        so, and what to give instead: all were taken, and did nothing
+        (C{text} until session 46: twist wrote JSON all the same where its
+        output was no terminal).
         """
         for arguments, start in [
                 (["--log-rotate-size", "1M"],
                  "--log-rotate-size: python -m twisted writes its own log"),
                 (["--log-format", "json"],
                  "--log-format: python -m twisted writes its log in its own "
-                 "format")]:
+                 "format: give json to its --log-format, before ftpkit "
+                 "(python -m twisted --log-format json ftpkit ...)"),
+                (["--log-format", "text"],
+                 "--log-format: python -m twisted writes its log in its own "
+                 "format: give text to its --log-format, before ftpkit "
+                 "(python -m twisted --log-format text ftpkit ...)")]:
             ran = subprocess.run(
                 [sys.executable, "-m", "twisted", "ftpkit", *arguments,
                  "--listen", "tcp:0:interface=127.0.0.1"],
@@ -239,10 +246,16 @@ class TwistdObserverTests(unittest.TestCase):
             line, = (ran.stdout + ran.stderr).splitlines()
             self.assertIn(f"python -m twisted ftpkit: {start}", line)
         # twist's own options, as ftpkit's see them: its log file, none of
-        # twistd's.
+        # twistd's; without --log-format, ftpkit's options parse.
         options = Options()
         options.parent = {"logFile": sys.stdout, "logFormat": None}
-        options.parseOptions(["--log-format", "text"])
+        # As parse: the options block SIGHUP until the service starts (it
+        # was left blocked, and test_tapservice's HangupAtStartTests
+        # failed after this test).
+        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
+                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        options.parseOptions([])
+        self.assertEqual(options["config"].logFormat, "text")
 
     def test_daemonStandardOutput(self):
         """

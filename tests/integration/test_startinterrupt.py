@@ -31,6 +31,9 @@ def interrupt(event, args):
     if MOMENT == "options" and event == "import" and (
             args[0] == "ftpkit.deploy.tap"):
         os.kill(os.getpid(), SIGNAL)
+    elif MOMENT == "main" and event == "import" and (
+            args[0] == "ftpkit.deploy.stopsignals"):
+        os.kill(os.getpid(), SIGNAL)
     elif MOMENT == "listen" and event == "socket.bind" and main:
         os.kill(os.getpid(), SIGNAL)
     elif MOMENT == "spawn" and event in ("os.posix_spawn", "os.fork"):
@@ -45,8 +48,10 @@ if "ftpkit.deploy.worker" not in sys.orig_argv:
 """
 A C{sitecustomize} sending its process C{SIGINT} (or the signal
 C{$FTPKIT_TEST_INTERRUPT_SIGNAL} names) at the moment
-C{$FTPKIT_TEST_INTERRUPT_AT} names: C{options}, as ftpkit's options are
-loaded; C{listen}, as the server's service starts listening (before the
+C{$FTPKIT_TEST_INTERRUPT_AT} names: C{main}, as C{python -m ftpkit}
+imports its signal guards (L{ftpkit.deploy.stopsignals}, which imports
+C{twisted.application} and C{asyncio}); C{options}, as ftpkit's options
+are loaded; C{listen}, as the server's service starts listening (before the
 reactor runs; the sweep of cut uploads, started next in a thread of its
 own, leaves the signal to the main thread); C{spawn}, to the whole
 process group (a terminal's Ctrl-C) as the second worker is started.
@@ -97,6 +102,15 @@ class StartInterruptTests(unittest.TestCase):
         C{python -m ftpkit} interrupted as it loads its options.
         """
         self.interrupted("options")
+
+    def test_main(self):
+        """
+        C{python -m ftpkit} interrupted in its first moments, as it
+        imports L{ftpkit.deploy.stopsignals}: a C{KeyboardInterrupt}
+        traceback from C{ftpkit/__main__.py} before session 46's fix,
+        whose handler came after that import.
+        """
+        self.interrupted("main")
 
     def test_optionsUnderTwistd(self):
         """

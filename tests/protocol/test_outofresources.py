@@ -183,6 +183,25 @@ class PassiveShareFullTests(unittest.TestCase):
                          "1 already (and 10 more not logged)")
 
 
+    def test_inThisWorker(self):
+        """
+        Under C{--workers}, where each worker counts the listeners of its
+        own sessions against its part of the share, the line says the
+        count is this worker's: it read as the address's count over all
+        its sessions, which C{--max-passive-per-ip} promises to limit.
+        """
+        shares = PassiveShares(1, workers=2)
+        self.assertTrue(shares.take("10.0.0.1"))
+        logged = captureLogs(self)
+        channel = DataChannel(MemoryReactorClock(), "127.0.0.1", "10.0.0.1",
+                              8.0, shares=shares)
+        self.assertRaises(CannotOpenDataConnection, channel.listen)
+        self.assertEqual([formatEvent(event) for event in logged
+                          if event.get("log_level") == LogLevel.warn],
+                         ["refused passive listener for 10.0.0.1: it holds "
+                          "1 already in this worker"])
+
+
 class PassiveOutOfDescriptorsTests(unittest.TestCase):
     """
     A process out of descriptors refuses passive listeners cleanly.

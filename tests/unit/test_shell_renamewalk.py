@@ -7,11 +7,16 @@ directory looks for an upload's held temporary file below it
 import os
 import threading
 
+from twisted.cred.portal import Portal
 from twisted.internet import defer, threads
+from twisted.internet.task import Clock
 from twisted.logger import capturedLogs, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
+from ftpkit.config import ServerConfig
+from ftpkit.control.server import FTPFactory
 from ftpkit.errors import FileBusy
+from ftpkit.ops.events import EventHub
 from ftpkit.shells import uploadlocks, uploads
 from ftpkit.shells.diskplacing import UPLOAD_BELOW
 from ftpkit.shells.filesystem import FilesystemShell
@@ -39,6 +44,10 @@ class RenameWalkTests(unittest.TestCase):
         fd, _ = uploads.createTemporary(os.path.join(top, b"deep", b"up"))
         self.addCleanup(os.close, fd)
         self.shell = FilesystemShell(self.root)
+        # The process's throttle of the lines, fresh for each test (its
+        # minutes on the reactor's clock, or self.clock's).
+        self.clock = Clock()
+        self.patch(uploadlocks, "walkCuts", uploadlocks.WalkCuts())
 
     def rename(self):
         """
@@ -141,3 +150,59 @@ class RenameWalkTests(unittest.TestCase):
         self.assertFalse(uploadlocks.heldBelow(
             os.path.join(self.root, b"top")))
         self.assertEqual(len(taken), 3)
+
+    def test_linesBounded(self):
+        """
+        300 renames of the directory past the bound (a client repeating
+        C{RNFR} and C{RNTO}) log L{uploadlocks.WALK_CUT_LINES} lines in
+        their minute, and once it is over one
+        L{uploadlocks.RENAME_WALK_CUTS_NOT_LOGGED} line counting the
+        others; the first line after it starts the count again. They
+        logged a line each.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        self.patch(uploadlocks, "walkCuts", uploadlocks.WalkCuts(self.clock))
+        names = [["top"], ["moved"]]
+        with capturedLogs() as events:
+            for _ in range(300):
+                self.shell._rename(*names)
+                names.reverse()
+            self.assertEqual(len(self.walksCut(events)),
+                             uploadlocks.WALK_CUT_LINES)
+            self.clock.advance(60)
+            self.shell._rename(*names)
+        summaries = [formatEvent(event) for event in events
+                     if event.get("ftpkit_event")
+                     == uploadlocks.RENAME_WALK_CUTS_NOT_LOGGED]
+        self.assertEqual(summaries, [
+            f"rename-walk-cut lines not logged: "
+            f"{300 - uploadlocks.WALK_CUT_LINES}"])
+        cuts = self.walksCut(events)
+        self.assertEqual(len(cuts), uploadlocks.WALK_CUT_LINES + 1)
+        self.assertTrue(cuts[-1].endswith("entries only"), cuts[-1])
+
+    def test_finish(self):
+        """
+        A server stopping (the hub's C{finishers}, which the server's
+        factory gives L{uploadlocks.walkCuts}) logs the count of lines
+        left out at once, though their minute is not over, and leaves no
+        timer: the count was lost with the process.
+        """
+        self.patch(uploadlocks, "WALK_LIMIT", FILES)
+        cuts = uploadlocks.WalkCuts(self.clock)
+        self.patch(uploadlocks, "walkCuts", cuts)
+        names = [["top"], ["moved"]]
+        with capturedLogs() as events:
+            for _ in range(uploadlocks.WALK_CUT_LINES + 3):
+                self.shell._rename(*names)
+                names.reverse()
+            self.successResultOf(cuts.finish(0))
+        self.assertEqual(
+            [formatEvent(event) for event in events
+             if event.get("ftpkit_event")
+             == uploadlocks.RENAME_WALK_CUTS_NOT_LOGGED],
+            ["rename-walk-cut lines not logged: 3"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        hub = EventHub()
+        FTPFactory(Portal(None), ServerConfig(), reactor=Clock(), hub=hub)
+        self.assertIn(cuts.finish, hub.finishers)

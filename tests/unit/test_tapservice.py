@@ -122,6 +122,23 @@ class MakeServiceTests(unittest.TestCase):
             any("--max-passive-per-ip" in text for text in self.warnings()),
             self.warnings())
 
+    def test_passiveCapWarningWorkers(self):
+        """
+        Under C{--workers}, the warning's numbers are each worker's part
+        of the share, which is what a worker refuses past: it said one
+        address held at most half of the range, though each of two
+        workers refused it past half of that.
+        """
+        makeService(parse("--auth", "anonymous", "--passive-ports",
+                          "30000-30003", "--max-passive-per-ip", "3",
+                          "--workers", "2"))
+        self.assertIn(
+            "--max-passive-per-ip 3 is more than half of --passive-ports "
+            "(4 ports) and is shared among the 2 workers, each counting "
+            "its own sessions' listeners: one client address holds at "
+            "most 1 in each worker, so that others always find a port",
+            self.warnings())
+
     def test_noWarningWithAuth(self):
         """
         With C{--auth} there is no such warning.
