@@ -5,8 +5,9 @@ Each file and directory is a row of C{files}, keyed by its path (C{"a/b"};
 the root is C{""}); a directory's C{data} is C{NULL}. An upload collects
 its chunks in a temporary table and its C{close} writes the file in one
 statement, so readers see the old file until then (and until then the
-directory it goes to is neither removed nor renamed). All database work
-runs in one thread of a L{BlockingPool}: the reactor never waits for the disk.
+directory it goes to is neither removed nor renamed, by this process: the
+example is for one process, not C{--workers}). All database work runs in
+one thread of a L{BlockingPool}: the reactor never waits for the disk.
 """
 
 import collections
