@@ -4,9 +4,13 @@ Seconds in ftpkit's messages are written as an operator writes them
 C{format(value, "g")} wrote a year as C{3.1536e+07}, which no option
 takes, in the lines of a storage call's deadline (C{?deadline=} up to a
 year), an C{--on-upload} command's timeout, the workers' waits and
-restarts, and a blocking pool's C{stopWait}.
+restarts, and a blocking pool's C{stopWait}. Their event fields are
+numbers all the same (an C{int} where whole) in C{--log-format json}:
+written as text (C{"grace": "30"}) in session 46, they were no number
+for a log shipper.
 """
 
+import json
 import os
 import re
 import threading
@@ -26,7 +30,10 @@ from ftpkit.deploy.restarts import Restarts
 from ftpkit.deploy.tap import Options
 from ftpkit.deploy.workers import WorkerPool
 from ftpkit.errors import StorageTimedOut
+from ftpkit.ops.drain import Drain
+from ftpkit.ops.jsonformat import eventAsJSON, eventFromJSON
 from tests.unit.test_calldeadline import WAIT, Calls
+from tests.unit.test_service import FakeFactory, FakeSession
 
 YEAR = 31536000
 """The longest seconds an option takes."""
@@ -40,9 +47,34 @@ _G_FORMAT = re.compile(r"\{[^{}:]*:[^{}]*g\}")
 f-string."""
 
 
-class NoExponentTests(unittest.TestCase):
+class SecondsRecords:
     """
-    No message of ftpkit formats a number with C{g}.
+    A test case mixin: L{assertSeconds} checks a line of seconds.
+    """
+
+    def assertSeconds(self, event, field, value, line):
+        """
+        Assert that C{event}'s C{field} is the number C{value} in its
+        C{--log-format json} record, and that its text is C{line}, as
+        this process writes it and as the acceptor of C{--workers} writes
+        it from the record a worker sent.
+
+        @param event: a log event.
+        @param field: the name of its field of seconds.
+        @param value: the number expected, of the type expected.
+        @param line: the text expected.
+        """
+        record = eventAsJSON(dict(event))
+        read = json.loads(record)[field]
+        self.assertEqual((type(read), read), (type(value), value))
+        self.assertEqual(formatEvent(event), line)
+        self.assertEqual(formatEvent(eventFromJSON(record)), line)
+
+
+class NoExponentTests(SecondsRecords, unittest.TestCase):
+    """
+    No message of ftpkit formats a number with C{g}; the seconds a line
+    gives are numbers in its JSON record.
     """
 
     def test_noGFormat(self):
@@ -104,10 +136,12 @@ class NoExponentTests(unittest.TestCase):
         with capturedLogs() as events:
             clock.advance(YEAR)
         yield self.assertFailure(call, StorageTimedOut)
-        self.assertEqual(
-            [formatEvent(event).split(":")[0] for event in events
-             if "got no answer" in formatEvent(event)],
-            [f"fake storage call stuck got no answer in {YEAR} s"])
+        [event] = [event for event in events
+                   if "got no answer" in formatEvent(event)]
+        self.assertSeconds(
+            event, "seconds", YEAR,
+            f"fake storage call stuck got no answer in {YEAR} s: its"
+            " connection is dropped, the next call opens another")
 
     def test_helpDefaults(self):
         """
@@ -135,7 +169,14 @@ class NoExponentTests(unittest.TestCase):
             restarts.workerEnded(ended, Failure(Exception("x")), list)
             restarts.spawnFailed(OSError("no memory"), list)
         restarts.cancel()
-        self.assertEqual([event["delay"] for event in events], ["0.5", "1"])
+        self.assertEqual(len(events), 2)
+        self.assertSeconds(
+            events[0], "delay", 0.5,
+            "worker 4321 exited before it was ready (x); starting another"
+            " in 0.5 s")
+        self.assertSeconds(
+            events[1], "delay", 1,
+            "cannot start a worker (no memory); trying again in 1 s")
 
     def test_workerHung(self):
         """
@@ -145,9 +186,11 @@ class NoExponentTests(unittest.TestCase):
         worker = SimpleNamespace(transport=SimpleNamespace(pid=4321))
         with capturedLogs() as events:
             WorkerPool.workerHung(pool, worker, "take", float(YEAR))
-        self.assertEqual([formatEvent(event) for event in events], [
+        [event] = events
+        self.assertSeconds(
+            event, "timeout", YEAR,
             f"worker 4321 did not take within {YEAR} s; killing it and "
-            "starting another"])
+            "starting another")
 
     def test_noWorkerReady(self):
         """
@@ -159,5 +202,49 @@ class NoExponentTests(unittest.TestCase):
             _acceptLater=SimpleNamespace(active=lambda: False))
         with capturedLogs() as events:
             WorkerPool._startAccepting(pool)
-        self.assertEqual([formatEvent(event) for event in events], [
-            "no worker ready after 30 s; clients get 421 until one is"])
+        [event] = events
+        self.assertSeconds(
+            event, "wait", 30,
+            "no worker ready after 30 s; clients get 421 until one is")
+
+    def test_drainGrace(self):
+        """
+        A drain's lines give its grace as written: a fraction with no
+        exponent (C{0.00001}, which C{float} writes C{1e-05}), and a
+        number in their JSON records.
+        """
+        clock = Clock()
+        factory = FakeFactory()
+        drain = Drain(factory, 0.00001, clock)
+        FakeSession(factory, busy=True)
+        with capturedLogs() as events:
+            drain.stopService()
+            clock.advance(0.00001)
+        self.assertEqual(len(events), 2)
+        self.assertSeconds(
+            events[0], "grace", 0.00001,
+            "stopping: closing 0 idle sessions, 1 finishing their "
+            "transfers and 0 other commands (grace 0.00001 s)")
+        self.assertSeconds(
+            events[1], "grace", 0.00001,
+            "shutdown grace of 0.00001 s over: closing 1 sessions with "
+            "transfers running and 0 with other commands")
+
+    def test_drainGraceCut(self):
+        """
+        The line of a drain whose grace C{SIGQUIT} cut short gives the
+        grace it had as written, and a number in its JSON record.
+        """
+        clock = Clock()
+        factory = FakeFactory()
+        drain = Drain(factory, 2.5, clock)
+        FakeSession(factory, busy=True)
+        drain.stopService()
+        with capturedLogs() as events:
+            drain.hurry()
+            clock.advance(0)
+        [event] = events
+        self.assertSeconds(
+            event, "grace", 2.5,
+            "shutdown grace of 2.5 s cut short (SIGQUIT): closing 1 "
+            "sessions with transfers running and 0 with other commands")
