@@ -215,6 +215,29 @@ class UngrantedTests(unittest.TestCase):
         [mkdir] = repliesTo(protocol, transport, b"SITE MKDIR b/c")
         self.assertEqual(mkdir[:4], b"550 ")
 
+    def test_helpListsTheVerbs(self):
+        """
+        C{HELP} lists C{MKD} and C{XMKD} all the same, as it lists
+        C{STOR}, C{DELE} and C{RMD} to a read-only user, and C{HELP MKD}
+        gives its syntax; C{MKD} gets C{550} (C{docs/protocol.rst}:
+        C{HELP} leaves out what the session's state or storage refuses,
+        and what C{FEAT} leaves out, never a verb for the user's rules).
+        """
+        for shell in (PermissionShell(MemoryShell({}), PermissionTable(
+                          ["list", "read", "write"])),
+                      PermissionShell(MemoryShell({}), PermissionTable(
+                          ["list", "read"]))):
+            protocol, transport = loggedIn(shell)
+            help, helpMkd, mkd = repliesTo(protocol, transport, b"HELP",
+                                           b"HELP MKD", b"MKD b")
+            listed = set(b" ".join(help.split(b"\r\n")[1:-2]).split())
+            self.assertTrue(
+                {b"MKD", b"XMKD", b"STOR", b"DELE", b"RMD"} <= listed,
+                listed)
+            self.assertNotIn(b"MFMT", listed)
+            self.assertTrue(helpMkd.startswith(b"214 Syntax: MKD "), helpMkd)
+            self.assertEqual(mkd[:4], b"550 ")
+
     def test_grantedInDirectory(self):
         """
         Granted C{mkdir} in one directory only: offered.
