@@ -171,11 +171,9 @@ class BlockingPoolTests(SecondsRecords, unittest.TestCase):
             stopping = pool._stopAtShutdown()
             clock.advance(60)
         yield stopping
-        [event] = events
-        self.assertSeconds(
-            event, "seconds", 60,
-            "test-stuck-line: calls still running 60 s after the server"
-            " stopped; exiting without them")
+        self.assertSeconds(events, "seconds", [
+            (60, "test-stuck-line: calls still running 60 s after the"
+                 " server stopped; exiting without them")])
         release.set()
         self.assertEqual((yield running), 1)
 

@@ -52,23 +52,25 @@ class SecondsRecords:
     A test case mixin: L{assertSeconds} checks a line of seconds.
     """
 
-    def assertSeconds(self, event, field, value, line):
+    def assertSeconds(self, events, field, expected):
         """
-        Assert that C{event}'s C{field} is the number C{value} in its
-        C{--log-format json} record, and that its text is C{line}, as
-        this process writes it and as the acceptor of C{--workers} writes
-        it from the record a worker sent.
+        Assert that each of C{events} has its C{field} the number
+        expected in its C{--log-format json} record, and the text
+        expected, as this process writes it and as the acceptor of
+        C{--workers} writes it from the record a worker sent.
 
-        @param event: a log event.
-        @param field: the name of its field of seconds.
-        @param value: the number expected, of the type expected.
-        @param line: the text expected.
+        @param events: log events.
+        @param field: the name of their field of seconds.
+        @param expected: for each event, C{(value, line)}: the number
+            expected, of the type expected, and the text expected.
         """
-        record = eventAsJSON(dict(event))
-        read = json.loads(record)[field]
-        self.assertEqual((type(read), read), (type(value), value))
-        self.assertEqual(formatEvent(event), line)
-        self.assertEqual(formatEvent(eventFromJSON(record)), line)
+        self.assertEqual(len(events), len(expected))
+        for event, (value, line) in zip(events, expected):
+            record = eventAsJSON(dict(event))
+            read = json.loads(record)[field]
+            self.assertEqual((type(read), read), (type(value), value))
+            self.assertEqual(formatEvent(event), line)
+            self.assertEqual(formatEvent(eventFromJSON(record)), line)
 
 
 class NoExponentTests(SecondsRecords, unittest.TestCase):
@@ -136,12 +138,12 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
         with capturedLogs() as events:
             clock.advance(YEAR)
         yield self.assertFailure(call, StorageTimedOut)
-        [event] = [event for event in events
-                   if "got no answer" in formatEvent(event)]
         self.assertSeconds(
-            event, "seconds", YEAR,
-            f"fake storage call stuck got no answer in {YEAR} s: its"
-            " connection is dropped, the next call opens another")
+            [event for event in events
+             if "got no answer" in formatEvent(event)], "seconds",
+            [(YEAR, f"fake storage call stuck got no answer in {YEAR} s:"
+                    " its connection is dropped, the next call opens"
+                    " another")])
 
     def test_helpDefaults(self):
         """
@@ -169,14 +171,10 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
             restarts.workerEnded(ended, Failure(Exception("x")), list)
             restarts.spawnFailed(OSError("no memory"), list)
         restarts.cancel()
-        self.assertEqual(len(events), 2)
-        self.assertSeconds(
-            events[0], "delay", 0.5,
-            "worker 4321 exited before it was ready (x); starting another"
-            " in 0.5 s")
-        self.assertSeconds(
-            events[1], "delay", 1,
-            "cannot start a worker (no memory); trying again in 1 s")
+        self.assertSeconds(events, "delay", [
+            (0.5, "worker 4321 exited before it was ready (x); starting"
+                  " another in 0.5 s"),
+            (1, "cannot start a worker (no memory); trying again in 1 s")])
 
     def test_workerHung(self):
         """
@@ -186,11 +184,9 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
         worker = SimpleNamespace(transport=SimpleNamespace(pid=4321))
         with capturedLogs() as events:
             WorkerPool.workerHung(pool, worker, "take", float(YEAR))
-        [event] = events
-        self.assertSeconds(
-            event, "timeout", YEAR,
-            f"worker 4321 did not take within {YEAR} s; killing it and "
-            "starting another")
+        self.assertSeconds(events, "timeout", [
+            (YEAR, f"worker 4321 did not take within {YEAR} s; killing it"
+                   " and starting another")])
 
     def test_noWorkerReady(self):
         """
@@ -202,49 +198,33 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
             _acceptLater=SimpleNamespace(active=lambda: False))
         with capturedLogs() as events:
             WorkerPool._startAccepting(pool)
-        [event] = events
-        self.assertSeconds(
-            event, "wait", 30,
-            "no worker ready after 30 s; clients get 421 until one is")
+        self.assertSeconds(events, "wait", [
+            (30, "no worker ready after 30 s; clients get 421 until one"
+                 " is")])
 
     def test_drainGrace(self):
         """
-        A drain's lines give its grace as written: a fraction with no
-        exponent (C{0.00001}, which C{float} writes C{1e-05}), and a
-        number in their JSON records.
+        A drain's lines give its grace as written, and a number in their
+        JSON records: a fraction with no exponent (C{0.00001}, which
+        C{float} writes C{1e-05}) over, and C{2.5} cut short by
+        C{SIGQUIT}.
         """
-        clock = Clock()
-        factory = FakeFactory()
-        drain = Drain(factory, 0.00001, clock)
-        FakeSession(factory, busy=True)
-        with capturedLogs() as events:
-            drain.stopService()
-            clock.advance(0.00001)
-        self.assertEqual(len(events), 2)
-        self.assertSeconds(
-            events[0], "grace", 0.00001,
-            "stopping: closing 0 idle sessions, 1 finishing their "
-            "transfers and 0 other commands (grace 0.00001 s)")
-        self.assertSeconds(
-            events[1], "grace", 0.00001,
-            "shutdown grace of 0.00001 s over: closing 1 sessions with "
-            "transfers running and 0 with other commands")
-
-    def test_drainGraceCut(self):
-        """
-        The line of a drain whose grace C{SIGQUIT} cut short gives the
-        grace it had as written, and a number in its JSON record.
-        """
-        clock = Clock()
-        factory = FakeFactory()
-        drain = Drain(factory, 2.5, clock)
-        FakeSession(factory, busy=True)
-        drain.stopService()
-        with capturedLogs() as events:
-            drain.hurry()
-            clock.advance(0)
-        [event] = events
-        self.assertSeconds(
-            event, "grace", 2.5,
-            "shutdown grace of 2.5 s cut short (SIGQUIT): closing 1 "
-            "sessions with transfers running and 0 with other commands")
+        busy = "1 finishing their transfers and 0 other commands"
+        closing = "closing 1 sessions with transfers running and 0 with"
+        for grace, text, hurried, over in [
+                (0.00001, "0.00001", False, "over"),
+                (2.5, "2.5", True, "cut short (SIGQUIT)")]:
+            clock = Clock()
+            factory = FakeFactory()
+            FakeSession(factory, busy=True)
+            drain = Drain(factory, grace, clock)
+            with capturedLogs() as events:
+                drain.stopService()
+                if hurried:
+                    drain.hurry()
+                clock.advance(0 if hurried else grace)
+            self.assertSeconds(events, "grace", [
+                (grace, f"stopping: closing 0 idle sessions, {busy} (grace"
+                        f" {text} s)"),
+                (grace, f"shutdown grace of {text} s {over}: {closing}"
+                        " other commands")])
