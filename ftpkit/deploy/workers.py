@@ -87,7 +87,7 @@ from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
 from ftpkit.ops.workerlog import workerEnvironment
 from ftpkit.ops.xferlog import XferLog
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -269,7 +269,7 @@ class WorkerPool(Dispatcher, service.Service):
             self._acceptLater.cancel()
         else:
             self.log.error("no worker ready after {wait} s; clients get "
-                           "421 until one is", wait=decimalText(STARTUP_WAIT))
+                           "421 until one is", wait=decimalValue(STARTUP_WAIT))
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 
@@ -358,7 +358,7 @@ class WorkerPool(Dispatcher, service.Service):
         self.log.error("worker {pid} did not {what} within {timeout} s; "
                        "killing it and starting another",
                        pid=worker.transport.pid, what=what,
-                       timeout=decimalText(timeout))
+                       timeout=decimalValue(timeout))
         self._kill(worker)
 
     def workerOverflowed(self, worker):

@@ -145,6 +145,9 @@ class PermissionShell(ShellWrapper):
         self._resolves = (bool(table.overrides)
                           and IFTPShellResolve.providedBy(shell))
 
+    knownPermissions = OFFERED_PERMISSIONS
+    """What L{grantedPermissions} speaks for: every permission offered."""
+
     @property
     def grantedPermissions(self):
         """
