@@ -209,6 +209,7 @@ class LocalBackend(_PosixBackend):
     resolvesLinks = True
     describesEntries = True
     locksTemporaries = True
+    locksInPlace = True
 
     def bind(self, fs, root):
         """
@@ -252,16 +253,17 @@ class LocalBackend(_PosixBackend):
         See L{Backend.openedInPlace}: the disk realm's C{flock} on the open
         file (L{ftpkit.shells.uploadlocks.holdInPlace}), which every
         process serving the directory sees, the disk realm's too, and goes
-        when the file is closed; and its set-user-ID and set-group-ID bits
+        when the file is closed, refusing the upload when C{path} no
+        longer names the file once held (a directory above it renamed in
+        between); and its set-user-ID and set-group-ID bits
         cleared, as the disk realm clears them
         (L{ftpkit.shells.diskuploads.dropPrivilege}): a server running as
         root keeps them when it writes, and the owner's program would hold
         the uploader's bytes.
         """
         fd = handle.fileno()
-        uploadlocks.holdInPlace(fd)
+        uploadlocks.holdInPlace(fd, path)
         dropPrivilege(fd, os.fstat(fd))
-        return lambda: None
 
     def namesWritten(self, fs, path, handle):
         """
