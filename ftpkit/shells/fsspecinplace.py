@@ -18,7 +18,8 @@ The backend says how (L{ftpkit.shells.fsspecgeneric.Backend.holdInPlace},
 C{openedInPlace} and C{namesWritten}): on C{file://} the disk realm's
 C{flock}, which every process serving the directory sees, and a
 comparison of inodes; elsewhere the file is held, before it is opened,
-within this process (L{InPlaceFiles}), since a store
+within this process (L{InPlaceFiles}; on SFTP under C{--workers}, in
+every worker: L{ftpkit.shells.sharedinplace}), since a store
 across the network offers no lock and C{memory://} is the process's own;
 there the rename of a directory holding such a file is refused while it
 is written (L{InPlaceFiles.renaming}), as the C{flock} refuses it on
