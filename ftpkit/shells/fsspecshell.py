@@ -387,7 +387,8 @@ class FsspecShell(PooledCalls):
             writer = RenameIntoPlaceWriter(
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.rename(
-                    self.fs, source, name, False), self.backend.holdTemporary)
+                    self.fs, source, name, False), self.backend.holdTemporary,
+                self.backend.reserveTemporary)
         else:
             writer = CommitOnCloseWriter(self.fs.open(
                 target, "wb", autocommit=False, **self.backend.writeOptions))
@@ -407,7 +408,7 @@ class FsspecShell(PooledCalls):
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.moveNew(self.fs, source,
                                                           name),
-                self.backend.holdTemporary),
+                self.backend.holdTemporary, self.backend.reserveTemporary),
                 ended=lambda: RESERVED.release(reserved))
         except BaseException:
             RESERVED.release(reserved)
