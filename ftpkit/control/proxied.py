@@ -33,6 +33,7 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
+from ftpkit.configvalues import parseNetworks  # noqa: F401 (importable here)
 from ftpkit.control.clientname import clientName
 from ftpkit.ops.logthrottle import (
     INTERVAL,
@@ -68,21 +69,6 @@ log, once their minute ended and no later refusal's line said it."""
 NOT_LOGGED = ("refused connections ({refusal}) on a PROXY-protocol "
               "listener not logged: {count}")
 """The format of a L{PROXY_REFUSALS_NOT_LOGGED} line."""
-
-
-def parseNetworks(texts):
-    """
-    @param texts: CIDR blocks or addresses, e.g. C{["10.0.0.0/8", "::1"]}.
-    @return: a C{tuple} of L{ipaddress} networks.
-    @raise ValueError: naming the first one that is not valid.
-    """
-    networks = []
-    for text in texts:
-        try:
-            networks.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            raise ValueError(f"not an address or CIDR block: {text!r}")
-    return tuple(networks)
 
 
 def inNetworks(host, networks):

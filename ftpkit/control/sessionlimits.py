@@ -7,6 +7,7 @@ reactor.
 
 import ipaddress
 
+from ftpkit.configvalues import parseNetwork  # noqa: F401 (importable here)
 from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey
 
 NOT_ALLOWED = "Not allowed from your address"
@@ -19,20 +20,6 @@ TOO_MANY_LEFT = ("Too many commands of this user still wait for the "
                  "storage; try again later")
 """The C{421} text for a login of a user with L{LeftSessions.limit}
 sessions whose clients left before the shell answered their commands."""
-
-
-def parseNetwork(text):
-    """
-    @param text: an address or a CIDR network, IPv4 or IPv6.
-    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}).
-    @raise ValueError: saying why it is not one.
-    """
-    try:
-        return str(ipaddress.ip_network(text.strip(), strict=False))
-    except ValueError:
-        raise ValueError(
-            f"must be an address or a CIDR network like 10.0.0.0/8, "
-            f"not {text!r}")
 
 
 EVERY_NETWORK = ("0.0.0.0/0", "::/0")

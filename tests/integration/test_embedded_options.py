@@ -48,17 +48,25 @@ class HandBuiltServerMixin:
     scratch directory to alice on an ephemeral loopback port.
     """
 
-    def startServer(self, **settings):
+    def startServer(self, listen=("tcp:0:interface=127.0.0.1",),
+                    checkers=None, realm=None, **settings):
         """
+        @param listen: the L{FTPService}'s C{listen}.
+        @param checkers: the portal's checkers; by default one knowing
+            alice, C{bytes} as Twisted's examples store them.
+        @param realm: the portal's realm; by default a L{FilesystemRealm}
+            of a scratch directory.
         @param settings: L{ServerConfig} fields.
         @return: C{(root, port, service)}.
         """
         root = scratchDirectory(self)
-        checker = InMemoryUsernamePasswordDatabaseDontUse()
-        checker.addUser(b"alice", b"secret")
-        portal = Portal(FilesystemRealm(root), [checker])
+        if checkers is None:
+            checker = InMemoryUsernamePasswordDatabaseDontUse()
+            checker.addUser(b"alice", b"secret")
+            checkers = [checker]
+        portal = Portal(realm or FilesystemRealm(root), checkers)
         factory = FTPFactory(portal, ServerConfig(**settings))
-        ftp = FTPService(factory, ["tcp:0:interface=127.0.0.1"])
+        ftp = FTPService(factory, listen)
         # Before the start: one that raised (a port taken) stops too.
         self.addCleanup(ftp.stopService)
         ftp.startService()
@@ -91,6 +99,25 @@ class HandBuiltServerMixin:
 
         loop = task.LoopingCall(poll)
         return loop.start(0.05)
+
+
+class ListenTests(HandBuiltServerMixin, unittest.TestCase):
+    """
+    L{FTPService}'s C{listen}.
+    """
+
+    @defer.inlineCallbacks
+    def test_oneDescription(self):
+        """
+        One endpoint description alone, not in a list, is one listener:
+        it was read a character at a time (C{ValueError: Unknown endpoint
+        type: 't'}).
+        """
+        root, port, ftp = self.startServer(listen="tcp:0:interface=127.0.0.1")
+        self.assertEqual(len(ftp.ports()), 1)
+        yield self.upload(port)
+        with open(os.path.join(root, "a.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"embedded")
 
 
 class UmaskTests(HandBuiltServerMixin, unittest.TestCase):
