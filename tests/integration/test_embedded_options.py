@@ -30,7 +30,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.embedding import FTPService, logObserver
 from ftpkit.ops import events
 from ftpkit.ops.observers import ObserverSubscription
-from ftpkit.realms import FilesystemRealm
+from ftpkit.realms import AnyOfCheckers, FilesystemRealm
 from ftpkit.server import FTPFactory
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
@@ -118,6 +118,67 @@ class ListenTests(HandBuiltServerMixin, unittest.TestCase):
         yield self.upload(port)
         with open(os.path.join(root, "a.txt"), "rb") as f:
             self.assertEqual(f.read(), b"embedded")
+
+
+class CheckerTypesTests(HandBuiltServerMixin, unittest.TestCase):
+    """
+    Twisted's in-memory checker in a hand-built portal, not wrapped as
+    C{twistd ftpkit} wraps its checkers, whether it stores C{str} or
+    C{bytes}.
+    """
+
+    def checker(self, name, password):
+        """
+        @return: an in-memory checker knowing C{name}.
+        """
+        checker = InMemoryUsernamePasswordDatabaseDontUse()
+        checker.addUser(name, password)
+        return checker
+
+    def logins(self, port, *users):
+        """
+        @param users: user names, each logging in with C{secret}.
+        @return: a Deferred firing with the reply to each one's C{PASS}.
+        """
+
+        def client():
+            replies = []
+            for user in users:
+                ftp = ftplibLogin(self, port, user=user)
+                replies.append(ftp.lastresp)
+                ftp.quit()
+            return replies
+
+        return deferToThread(client)
+
+    @defer.inlineCallbacks
+    def test_text(self):
+        """
+        A user of the checker in its usual form, C{addUser("alice",
+        "secret")}, logs in, and the realm makes the home named by the
+        C{str} it is given: the server's C{bytes} credentials were no
+        user of it, and every login got C{530}.
+        """
+        homes = scratchDirectory(self)
+        root, port, ftp = self.startServer(
+            checkers=[self.checker("alice", "secret")],
+            realm=FilesystemRealm(homes, homePerUser=True))
+        self.assertEqual((yield self.logins(port, "alice")), ["230"])
+        self.assertEqual(os.listdir(homes), ["alice"])
+
+    @defer.inlineCallbacks
+    def test_both(self):
+        """
+        Two checkers of passwords in one portal need
+        L{ftpkit.realms.AnyOfCheckers} (a portal keeps one checker per
+        credentials interface); with it, the users of a C{bytes} and of a
+        C{str} checker log in.
+        """
+        either = AnyOfCheckers([self.checker(b"bob", b"secret"),
+                                self.checker("alice", "secret")])
+        root, port, ftp = self.startServer(checkers=[either])
+        self.assertEqual((yield self.logins(port, "bob", "alice")),
+                         ["230", "230"])
 
 
 class UmaskTests(HandBuiltServerMixin, unittest.TestCase):
