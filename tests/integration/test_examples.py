@@ -18,6 +18,8 @@ from twisted.trial import unittest
 import twisted.plugins
 from ftpkit.deploy import realmplugins, tap
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.keptuploads import KeptUploadsShell
+from ftpkit.testing import IFTPShellConformanceMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
 from tests.tlssupport import ImplicitFTPTLS, clientContext, makeCertificate
@@ -190,6 +192,32 @@ class SQLiteShellConformanceTests(_SQLITE_TESTS.SQLiteShellConformanceTests):
     backend" tutorial builds) passes the conformance kit, run by the
     tests the tutorial shows (C{examples/test_ftpkit_sqlite.py}).
     """
+
+
+class KeptSQLiteShellConformanceTests(SQLiteShellConformanceTests):
+    """
+    The SQLite storage wrapped as C{docs/writing-a-storage-backend.rst}
+    says to deploy a shell of the simple contract,
+    C{KeptUploadsShell(SQLiteShell(...))}, passes the conformance kit, the
+    tests of L{ftpkit.interfaces.IFTPShellResumeOwners} included, as
+    C{docs/hooks.rst} says to run it over what you deploy.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{KeptUploadsShell} around a new L{SQLiteShell}.
+        """
+        self.sqlite = SQLiteShellConformanceTests.makeShell(self)
+        return KeptUploadsShell(self.sqlite)
+
+    def settle(self):
+        """
+        Wait for the SQLite shell's thread, then as the kit does.
+        """
+        settling = self.sqlite.pool.run(lambda: None)
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
 
 
 class SQLiteServerTests(_SQLITE_TESTS.SQLiteServerTests):
