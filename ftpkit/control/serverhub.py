@@ -23,7 +23,9 @@ def configuredHub(config, root=None, observers=(), reactor=None):
     @param root: the directory served, told to the C{onUpload} command
         (C{FTPKIT_ROOT}), or C{None}.
     @param observers: more L{ftpkit.interfaces.IFTPEventObserver}s to
-        subscribe.
+        subscribe, each to every session's events, or
+        L{ObserverSubscription}s (an observer told of some sessions'
+        events: a realm's, L{ftpkit.ops.observers.realmSubscriptions}).
     @param reactor: the reactor (the global one when C{None}).
     @return: an L{events.EventHub} with those subscribed.
     @raise OSError: when C{config.xferlog} cannot be opened.
@@ -47,7 +49,9 @@ def configuredHub(config, root=None, observers=(), reactor=None):
         observers.append(command)
         hub.finishers.append(command.finish)
     for observer in observers:
-        ObserverSubscription(observer).subscribeTo(hub)
+        if not isinstance(observer, ObserverSubscription):
+            observer = ObserverSubscription(observer)
+        observer.subscribeTo(hub)
     return hub
 
 

@@ -17,7 +17,10 @@ from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
+from ftpkit.config import ServerConfig
+from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.control.vhosts import VirtualHost
 from ftpkit.deploy.tap import Options
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops import events
@@ -164,8 +167,37 @@ class SubscriptionTests(unittest.TestCase):
         A realm that provides L{IFTPEventObserver} is registered.
         """
         realm = Recorder()
-        self.assertIn(realm, findObservers({"realmObject": realm}))
+        self.assertEqual([each.observer for each in
+                          findObservers({"realmObject": realm})], [realm])
         self.assertEqual(findObservers({"realmObject": object()}), [])
+
+    def test_realmsHearTheirOwnHosts(self):
+        """
+        Under C{--vhost}, each realm that is an observer is told of the
+        sessions it serves: a C{--vhost}'s realm of those that chose one
+        of its names, the default realm of the others (no C{HOST}, a
+        name no C{--vhost} has under C{--vhost-fallback}); a realm that
+        is no observer is skipped. Before session 47 the default realm
+        was told of every host's sessions and a C{--vhost}'s of none.
+        """
+        default, shared, other = Recorder(), Recorder(), Recorder()
+        hosts = (VirtualHost(("b.example",), "peruser", shared),
+                 VirtualHost(("c.example",), "dict", object()),
+                 VirtualHost(("d.example",), "peruser", shared),
+                 VirtualHost(("e.example",), "peruser", other))
+        options = {"realmObject": default,
+                   "config": ServerConfig(virtualHosts=hosts)}
+        hub = configuredHub(ServerConfig(), observers=findObservers(options))
+        for host in [None, "b.example", "c.example", "d.example",
+                     "e.example", "x.example"]:
+            hub.publish(event(events.LOGIN, host=host))
+        heard = {name: [each.host for _, each in observer.calls]
+                 for name, observer in [("default", default),
+                                        ("shared", shared),
+                                        ("other", other)]}
+        self.assertEqual(heard, {"default": [None, "x.example"],
+                                 "shared": ["b.example", "d.example"],
+                                 "other": ["e.example"]})
 
 
 class ParseTests(unittest.TestCase):
