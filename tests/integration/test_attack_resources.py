@@ -186,8 +186,9 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
     def test_sessionsFreed(self):
         """
         Sessions of every ending, from many client addresses (a download
-        read to its end, one cut by C{ABOR}, one reset mid-transfer, a
-        passive listener never connected, a failed login), leave none of
+        read to its end, one cut by C{ABOR}, one reset mid-transfer, an
+        upload reset mid-transfer, a passive listener never connected, a
+        failed login), leave none of
         their objects alive once they ended: nothing kept per session or
         per address holds one.
         """
@@ -195,7 +196,17 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
             client = RawClient(self.server.port,
                                source="127.0.%d.%d" % (number // 200 + 1,
                                                        number % 200 + 1))
-            how = number % 5
+            how = (number + 3) % 6  # the last: a download reset
+            if how == 5:
+                client.login()
+                data = socket.create_connection(
+                    ("127.0.0.1", client.epsvPort()), timeout=20,
+                    source_address=client.source)
+                client.command("STOR up%d.bin" % number)
+                data.sendall(b"x" * 65536)
+                hardClose(data)
+                hardClose(client.sock)
+                return
             if how == 4:
                 client.login(password="wrong")
                 client.close()
@@ -222,7 +233,7 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
             hardClose(client.sock)
 
         def sessions():
-            for number in range(40):
+            for number in range(48):
                 session(number)
 
         yield self.inThread(sessions)
