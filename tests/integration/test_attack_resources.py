@@ -159,6 +159,89 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(released, (before, openDescriptors()))
         self.assertEqual(dict(self.server.factory.sessionsByHost), {})
 
+    def liveSessionObjects(self):
+        """
+        @return: how many sessions, session values, data channels and
+            data connections exist now, by class name (those the cyclic
+            collector would not free too).
+        """
+        import gc
+
+        from ftpkit.data.channel import DataChannel
+        from ftpkit.data.connection import DataConnection
+        from ftpkit.data.leanconnection import LeanConnection
+        from ftpkit.server import FTPProtocol
+
+        kinds = (FTPProtocol, Session, DataChannel, DataConnection,
+                 LeanConnection)
+        gc.collect()
+        live = {}
+        for each in gc.get_objects():
+            if isinstance(each, kinds):
+                name = type(each).__name__
+                live[name] = live.get(name, 0) + 1
+        return live
+
+    @defer.inlineCallbacks
+    def test_sessionsFreed(self):
+        """
+        Sessions of every ending, from many client addresses (a download
+        read to its end, one cut by C{ABOR}, one reset mid-transfer, an
+        upload reset mid-transfer, a passive listener never connected, a
+        failed login), leave none of
+        their objects alive once they ended: nothing kept per session or
+        per address holds one.
+        """
+        def session(number):
+            client = RawClient(self.server.port,
+                               source="127.0.%d.%d" % (number // 200 + 1,
+                                                       number % 200 + 1))
+            how = (number + 3) % 6  # the last: a download reset
+            if how == 5:
+                client.login()
+                data = socket.create_connection(
+                    ("127.0.0.1", client.epsvPort()), timeout=20,
+                    source_address=client.source)
+                client.command("STOR up%d.bin" % number)
+                data.sendall(b"x" * 65536)
+                hardClose(data)
+                hardClose(client.sock)
+                return
+            if how == 4:
+                client.login(password="wrong")
+                client.close()
+                return
+            client.login()
+            client.command("TYPE I")
+            if how == 0:
+                client.transfer("RETR big.bin")
+            elif how == 3:
+                client.epsvPort()
+            else:
+                data = socket.create_connection(
+                    ("127.0.0.1", client.epsvPort()), timeout=20,
+                    source_address=client.source)
+                client.command("RETR big.bin")
+                data.recv(65536)
+                if how == 1:
+                    client.sock.sendall(b"ABOR\r\n")
+                    hardClose(data)
+                    client.reply()
+                    client.command("QUIT")
+                else:
+                    hardClose(data)
+            hardClose(client.sock)
+
+        def sessions():
+            for number in range(48):
+                session(number)
+
+        yield self.inThread(sessions)
+        ended = yield waitFor(lambda: self.server.factory.sessions == 0)
+        self.assertTrue(ended, self.server.factory.sessions)
+        freed = yield waitFor(lambda: not self.liveSessionObjects())
+        self.assertTrue(freed, self.liveSessionObjects())
+
 
 class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
     """

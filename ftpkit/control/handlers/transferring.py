@@ -9,6 +9,7 @@ transfer commands (L{ftpkit.control.handlers.transfers}), C{STOU}
 from twisted.internet import defer
 from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
@@ -172,6 +173,17 @@ async def endedWhole(transfer, connection):
     return transfer.wholeSent()
 
 
+def ownFailure(failure):
+    """
+    @param failure: how a transfer's operation failed.
+    @return: C{failure}, a connection's end as a new one: raised, the
+        reactor's shared instance kept the session until the next end.
+    """
+    if failure.check(ConnectionClosed):
+        return Failure(type(failure.value)(*failure.value.args))
+    return failure
+
+
 def _firstOf(operation, connection):
     """
     Wait for C{operation}, failing early if the data connection ends.
@@ -190,7 +202,7 @@ def _firstOf(operation, connection):
 
     def failed(failure):
         if not result.called:
-            result.errback(failure)
+            result.errback(ownFailure(failure))
 
     def lost(reason):
         if not result.called:
