@@ -12,6 +12,9 @@ MOVED = (
     ("ftpkit.data.tls", "ftpkit.data.tlslayer",
      ("ANSWERS_LIMIT", "BULK_WRITE_SIZE", "DataTLSProtocol",
       "keepSessionResumable", "receivedCloseNotify", "sentCloseNotify")),
+    ("ftpkit.deploy.workers", "ftpkit.deploy.workerspawn",
+     ("interpreterProblem",)),
+    ("ftpkit.deploy.workers", "ftpkit.deploy.workerstop", ("STOP_MARGIN",)),
 )
 """C{(old module, new module, names)} for each split."""
 
