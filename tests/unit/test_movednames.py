@@ -15,6 +15,9 @@ MOVED = (
     ("ftpkit.deploy.workers", "ftpkit.deploy.workerspawn",
      ("interpreterProblem",)),
     ("ftpkit.deploy.workers", "ftpkit.deploy.workerstop", ("STOP_MARGIN",)),
+    ("ftpkit.shells.fsspecbackends", "ftpkit.shells.fsspecposix",
+     ("LocalBackend", "MemoryBackend", "SFTPBackend", "SFTP_DEADLINE",
+      "confined")),
 )
 """C{(old module, new module, names)} for each split."""
 
