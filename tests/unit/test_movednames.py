@@ -18,6 +18,8 @@ MOVED = (
     ("ftpkit.shells.fsspecbackends", "ftpkit.shells.fsspecposix",
      ("LocalBackend", "MemoryBackend", "SFTPBackend", "SFTP_DEADLINE",
       "confined")),
+    ("ftpkit.deploy.tap", "ftpkit.deploy.commandline",
+     ("helpNotRead", "usageErrorLine")),
 )
 """C{(old module, new module, names)} for each split."""
 
