@@ -20,6 +20,9 @@ MOVED = (
       "confined")),
     ("ftpkit.deploy.tap", "ftpkit.deploy.commandline",
      ("helpNotRead", "usageErrorLine")),
+    ("ftpkit.protocol.listingfacts", "ftpkit.protocol.factlines",
+     ("DEFAULT_FACTS", "FACTS", "OWNER_FACTS", "factName", "formatFacts",
+      "formatMLSD", "isFactValue", "maskOf", "mlstFeature", "permissions")),
 )
 """C{(old module, new module, names)} for each split."""
 
