@@ -12,15 +12,8 @@ names too, as they did when they held them.
 
 import functools
 
-from ftpkit.fileinfo import (
-    BLOCK_DEVICE,
-    CHARACTER_DEVICE,
-    DIRECTORY,
-    FIFO,
-    FILE,
-    LINK,
-    SOCKET,
-)
+from ftpkit import fileinfo
+from ftpkit.fileinfo import DIRECTORY, FILE, LINK
 from ftpkit.protocol.commands import MLST_FACTS
 from ftpkit.protocol.listingdates import modifyFact
 from ftpkit.protocol.listinglines import (
@@ -80,8 +73,9 @@ def isFactValue(text):
 
 
 MLST_TYPES = {FILE: "file", DIRECTORY: "dir", LINK: "OS.unix=symlink",
-               FIFO: "OS.unix=fifo", SOCKET: "OS.unix=socket",
-               CHARACTER_DEVICE: "OS.unix=chr", BLOCK_DEVICE: "OS.unix=blk"}
+              fileinfo.FIFO: "OS.unix=fifo", fileinfo.SOCKET: "OS.unix=socket",
+              fileinfo.CHARACTER_DEVICE: "OS.unix=chr",
+              fileinfo.BLOCK_DEVICE: "OS.unix=blk"}
 """The C{type} fact (RFC 3659 section 7.5.1) by kind or, for an L{OTHER}
 entry, by what it is: C{OS.unix=} and the names of RFC 3659's examples
 (C{chr}, C{blk}) and of other servers (C{fifo}, C{socket}), which
@@ -279,7 +273,8 @@ def isHeldMode(mode):
     return not (mode or 0) & 0o004
 
 
-_SPECIAL = frozenset({FIFO, SOCKET, CHARACTER_DEVICE, BLOCK_DEVICE})
+_SPECIAL = frozenset({fileinfo.FIFO, fileinfo.SOCKET,
+                      fileinfo.CHARACTER_DEVICE, fileinfo.BLOCK_DEVICE})
 
 
 @functools.lru_cache(maxsize=256)

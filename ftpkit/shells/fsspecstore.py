@@ -8,10 +8,10 @@ the backend (L{ftpkit.shells.fsspecbackends}) for what differs between
 stores.
 """
 
+from ftpkit import errors
 from ftpkit.errors import (
     AlreadyExists,
     DirectoryNotEmpty,
-    FTPError,
     IsDirectory,
     MovedIntoItself,
     NoSuchFile,
@@ -130,6 +130,19 @@ class StoreCalls:
         except FileNotFoundError:
             return None
 
+    def _ownEntry(self, path):
+        """
+        @param path: a tuple of segments, not the root's.
+        @return: C{(real, kind)}: the entry's path on the filesystem
+            (L{_entryPath}) and its own kind (L{_ownKindOf}).
+        @raise NoSuchFile: when nothing is there.
+        """
+        real = self._entryPath(path)
+        kind = self._ownKindOf(real)
+        if kind is None:
+            raise NoSuchFile()
+        return real, kind
+
     def _requireDirectory(self, path, real=None):
         """
         @param real: see L{_info}.
@@ -211,7 +224,7 @@ class StoreCalls:
                 # An object store lists a missing prefix, or a file's
                 # name, as empty.
                 self._requireDirectory(path, real)
-        except (FTPError, NotADirectoryError):
+        except (errors.FTPError, NotADirectoryError):
             raise
         except Exception as error:
             if not path and isinstance(error, FileNotFoundError):
@@ -232,10 +245,7 @@ class StoreCalls:
 
     def _removeDirectory(self, path):
         # A link is no directory to remove, as rmdir(2) says on disk.
-        real = self._entryPath(path)
-        kind = self._ownKindOf(real)
-        if kind is None:
-            raise NoSuchFile()
+        real, kind = self._ownEntry(path)
         if kind != DIRECTORY:
             raise NotDirectory()
         # Not the whole listing, which any user who may remove
@@ -245,19 +255,13 @@ class StoreCalls:
         self.backend.removeDirectory(self.fs, real)
 
     def _removeFile(self, path):
-        real = self._entryPath(path)
-        kind = self._ownKindOf(real)
-        if kind is None:
-            raise NoSuchFile()
+        real, kind = self._ownEntry(path)
         if kind == DIRECTORY:
             raise IsDirectory()
         self.fs.rm_file(real)
 
     def _rename(self, fromPath, toPath):
-        source = self._entryPath(fromPath)
-        kind = self._ownKindOf(source)
-        if kind is None:
-            raise NoSuchFile()
+        source, kind = self._ownEntry(fromPath)
         realParent = self._requireDirectory(toPath[:-1])
         if fromPath == toPath:
             return
@@ -345,7 +349,7 @@ class StoreCalls:
     def _resolve(self, path):
         try:
             return self._segmentsOf(self.fsPath(path))
-        except FTPError:
+        except errors.FTPError:
             return None
 
     def _linkTargets(self, path):
