@@ -295,8 +295,9 @@ def measure(kind, root, workdir, scenario, warm, counted, keep=None,
     attribute cache from the address of the attribute's name, so which
     lookups miss it (and walk the classes' MROs) changes with the layout.
     One checkout counted in one layout can be several percent off what it
-    counts in another (C{docs/benchmark.rst}); rounds under different
-    seeds make the min-max show it.
+    counts in another (C{docs/benchmark-investigations.rst},
+    C{bench-layout-19}); rounds under different seeds make the min-max
+    show it.
 
     @param kind: L{Ftpkit}, a L{bench.servers.FtpkitBaseline} or a value
         of L{PEERS}.

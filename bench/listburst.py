@@ -1,7 +1,7 @@
 """
 C{python -m bench.listburst}: many sessions listing one large directory
 the listings' cache does not hold yet, all at the same moment (the
-thirty-fifth attack sweep's burst, C{docs/benchmark.rst},
+thirty-fifth attack sweep's burst, C{docs/benchmark-investigations.rst},
 C{bench-listshare-36}).
 
 For each round and each C{--checkout} in turn, a server of that checkout

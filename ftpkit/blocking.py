@@ -38,7 +38,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 STOP_WAIT = 10.0
 """Seconds the reactor's shutdown waits, by default, for the calls still
@@ -156,7 +156,7 @@ class BlockingPool:
         def late():
             _log.warn("{name}: calls still running {seconds} s after the"
                       " server stopped; exiting without them",
-                      name=self.name, seconds=decimalText(self.stopWait))
+                      name=self.name, seconds=decimalValue(self.stopWait))
             stopped.callback(None)
 
         def stop():

@@ -330,7 +330,11 @@ class UsersRealm:
     @ivar database: the L{UsersDatabase}.
     @ivar root: where relative homes are, an absolute path.
     @ivar reload: the database's C{reload}, called on C{SIGHUP}.
+    @cvar knownPermissions: what L{grantedPermissions} speaks for
+        (L{ftpkit.protocol.access.grantedBy}): every permission offered.
     """
+
+    knownPermissions = OFFERED_PERMISSIONS
 
     def __init__(self, database, root, readOnly=False, anonymousWrite=False,
                  reactor=None):

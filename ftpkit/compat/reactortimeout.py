@@ -4,7 +4,7 @@ as Twisted's C{ReactorBase.timeout} does but without its calls to the
 built-ins C{min} and C{max}: CPython 3.11 parses their keyword arguments
 (C{key}, C{default}) at every call, and the main loop asks at every turn,
 two to five turns for each command a client sends (the instructions saved
-are in C{docs/benchmark.rst}, "The reactor's timeout without C{min} and
+are in C{docs/benchmark-investigations.rst}, "The reactor's timeout without C{min} and
 C{max}"). The new timed calls are moved into the heap only when there
 are some, as Twisted's C{_insertNewDelayedCalls} itself checks first.
 

@@ -129,7 +129,8 @@ class ConnectionLife:
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
-            # ends as its commit does.
+            # ends as its commit does, and a transfer that has all its
+            # bytes (Transfer.clientLeft) as its data connection does.
             opening = self.opening
             self.abortTransfer(clientLeft=True)
             if self._dataChannel is not None:

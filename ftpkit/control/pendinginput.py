@@ -39,7 +39,7 @@ def unreadBytes(sock):
     # A buffer of its own (disk threads ask too), and a writable one:
     # given bytes, ioctl first fails to take them as a writable buffer,
     # and that failure (an exception made and cleared) was most of the
-    # call's cost (docs/benchmark.rst, bench-abor-25).
+    # call's cost (docs/benchmark-investigations.rst, bench-abor-25).
     count = bytearray(4)
     try:
         fcntl.ioctl(sock.fileno(), termios.FIONREAD, count)

@@ -34,12 +34,14 @@ from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.control.clientname import clientName
+from ftpkit.data.hosts import normalizeHost
 from ftpkit.ops.logthrottle import (
     INTERVAL,
     LogThrottle,
     Summaries,
     skippedNote,
 )
+from ftpkit.protocol.limitkeys import operatorNetwork
 from ftpkit.protocol.proxyheader import InvalidProxyHeader, parseProxyHeader
 
 HEADER_TIMEOUT = 10
@@ -73,13 +75,14 @@ NOT_LOGGED = ("refused connections ({refusal}) on a PROXY-protocol "
 def parseNetworks(texts):
     """
     @param texts: CIDR blocks or addresses, e.g. C{["10.0.0.0/8", "::1"]}.
-    @return: a C{tuple} of L{ipaddress} networks.
+    @return: a C{tuple} of L{ipaddress} networks (an IPv4-mapped one as
+        its IPv4 network: L{operatorNetwork}).
     @raise ValueError: naming the first one that is not valid.
     """
     networks = []
     for text in texts:
         try:
-            networks.append(ipaddress.ip_network(text, strict=False))
+            networks.append(operatorNetwork(text))
         except ValueError:
             raise ValueError(f"not an address or CIDR block: {text!r}")
     return tuple(networks)
@@ -339,6 +342,8 @@ class ProxiedFactory(WrappingFactory):
         @return: a L{ProxiedProtocol}, or C{None} to refuse.
         """
         host = getattr(addr, "host", None)
+        if host is not None:
+            host = normalizeHost(host)
         if (self.trusted and host is not None
                 and not inNetworks(host, self.trusted)):
             logRefusal(self.throttle, host, "not a --trusted-proxy",

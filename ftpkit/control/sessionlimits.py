@@ -7,7 +7,7 @@ reactor.
 
 import ipaddress
 
-from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey
+from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey, operatorNetwork
 
 NOT_ALLOWED = "Not allowed from your address"
 """The C{421} text for a client outside the address rules."""
@@ -24,11 +24,12 @@ sessions whose clients left before the shell answered their commands."""
 def parseNetwork(text):
     """
     @param text: an address or a CIDR network, IPv4 or IPv6.
-    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}).
+    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}; an
+        IPv4-mapped one as its IPv4 network: L{operatorNetwork}).
     @raise ValueError: saying why it is not one.
     """
     try:
-        return str(ipaddress.ip_network(text.strip(), strict=False))
+        return str(operatorNetwork(text))
     except ValueError:
         raise ValueError(
             f"must be an address or a CIDR network like 10.0.0.0/8, "

@@ -261,7 +261,7 @@ class HandshakeCandidates:
             self._stopWaking()
         if not self._kept:
             # A clear session's channel drops none at every PASV and
-            # EPSV: no new dict, no calls (docs/benchmark.rst,
+            # EPSV: no new dict, no calls (docs/benchmark-investigations.rst,
             # bench-small-stor-35).
             return
         kept, self._kept = self._kept, {}

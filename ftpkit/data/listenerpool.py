@@ -14,7 +14,7 @@ the next session took the port or the pool closed it. The pool sweeps
 its listeners on a timer rather than having the reactor watch each one:
 watching costs every download an C{epoll} registration and its removal,
 a share of a small file's instructions worth saving
-(C{docs/benchmark.rst});
+(C{docs/benchmark-investigations.rst}, C{bench-pool-23});
 the sweep, one C{getsockopt} per pooled listener a second. (Stopping it
 listening, C{shutdown} then C{listen} again, would cost each reuse a walk
 of every C{TIME_WAIT} connection its port holds: thousands, on a busy

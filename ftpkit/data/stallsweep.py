@@ -5,7 +5,8 @@ quarter of the timeout apart, instead of a timed call of each connection's
 own. A small upload whose end comes a turn after its data is watched for
 that turn; with a timer of its own it made one timed call and cancelled
 it, the most costly part of a small file's wait in the reactor
-(C{docs/benchmark.rst}); in the sweep it joins and leaves a set.
+(C{docs/benchmark-investigations.rst}, C{bench-smallstor-32}); in the
+sweep it joins and leaves a set.
 """
 
 import weakref

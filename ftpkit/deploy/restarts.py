@@ -12,7 +12,7 @@ import signal
 
 from twisted.logger import Logger
 
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 __all__ = ["Restarts", "restartDelay", "stopSignal", "FIRST_RESTART_DELAY",
            "LONGEST_RESTART_DELAY"]
@@ -108,7 +108,7 @@ class Restarts:
             self.log.error("worker {pid} exited before it was ready "
                            "({reason}); starting another in {delay} s",
                            pid=worker.pid, reason=str(reason.value),
-                           delay=decimalText(delay))
+                           delay=decimalValue(delay))
             self._pending.append(
                 self.reactor.callLater(delay, self._later, start))
             return
@@ -137,7 +137,7 @@ class Restarts:
         delay = restartDelay(self.failures)
         self.log.error("cannot start a worker ({error}); trying again in "
                        "{delay} s", error=str(error),
-                       delay=decimalText(delay))
+                       delay=decimalValue(delay))
         self._pending.append(self.reactor.callLater(delay, self._later, start))
 
     def _later(self, start):

@@ -9,7 +9,7 @@ connections, and another starts once it exited
 """
 
 from ftpkit.deploy import workerrelay
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 
 class RetiringWorkers:
@@ -36,7 +36,7 @@ class RetiringWorkers:
         self.log.error("worker {pid} did not {what} within {timeout} s; "
                        "killing it and starting another",
                        pid=worker.transport.pid, what=what,
-                       timeout=decimalText(timeout))
+                       timeout=decimalValue(timeout))
         self._kill(worker)
 
     def workerOverflowed(self, worker):

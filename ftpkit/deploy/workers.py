@@ -82,7 +82,7 @@ from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
 from ftpkit.ops.xferlog import XferLog
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
@@ -239,7 +239,7 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
             self._acceptLater.cancel()
         else:
             self.log.error("no worker ready after {wait} s; clients get "
-                           "421 until one is", wait=decimalText(STARTUP_WAIT))
+                           "421 until one is", wait=decimalValue(STARTUP_WAIT))
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 

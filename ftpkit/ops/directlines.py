@@ -9,7 +9,7 @@ L{ftpkit.embedding.logObserver}.
 Through C{twisted.logger}, each line is a log event of some twenty keys
 built from the event, handed to the publisher, to the file observer and
 to its formatter, which reads the keys back to make the text: a
-visible share of a small download's work (C{docs/benchmark.rst},
+visible share of a small download's work (C{docs/benchmark-investigations.rst},
 C{bench-logline-29}, has the count). Here the text is one function of the event,
 compiled once per kind from that kind's log format (L{compileLine}), and
 the line is put together and written by the text observer itself

@@ -24,7 +24,7 @@ from twisted.application import service
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 
 SHUTTING_DOWN = "Server shutting down; try again later"
 """The text of the C{421} a drained session gets."""
@@ -173,7 +173,7 @@ class Drain(service.Service):
         # kept for whoever reads the JSON events.
         self.log.info(CUTTING if self._hurried else STOPPING, idle=idle,
                       transfers=transfers, others=others,
-                      busy=transfers + others, grace=decimalText(self.grace))
+                      busy=transfers + others, grace=decimalValue(self.grace))
         finished = defer.DeferredList(
             [self._finish(session) for session in sessions])
         graceTimer = self.reactor.callLater(self.grace, self._graceOver,
@@ -254,7 +254,7 @@ class Drain(service.Service):
         _, transfers, others = countRunning(left)
         if transfers + others and not self._cutAtOnce:
             self.log.warn(GRACE_CUT if self._hurried else GRACE_OVER,
-                          grace=decimalText(self._graceGiven), transfers=transfers,
+                          grace=decimalValue(self._graceGiven), transfers=transfers,
                           others=others, count=transfers + others)
         for session in left:
             # A download whose every byte went to the kernel is complete

@@ -13,7 +13,7 @@ text instead (L{WorkerLines}, a line record): made in the worker as one
 process makes them (L{ftpkit.ops.directlines}), written as they are by
 the acceptor (L{WorkerLogReader}). Their JSON records cost the worker
 and the acceptor more than the rest of a 16 KiB download's logging
-(C{docs/benchmark.rst}, C{bench-smallfiles-33}). The lines are the same
+(C{docs/benchmark-investigations.rst}, C{bench-smallfiles-33}). The lines are the same
 bytes; should the acceptor's log no longer be its text log alone, such
 a line is logged as an event of its text (C{{line}}).
 """

@@ -90,14 +90,20 @@ OFFERED_PERMISSIONS = frozenset([SET_TIME, CHMOD, APPEND, MKDIR])
 has them somewhere (L{grantedBy}): what a shell that declares none
 grants."""
 
+FIRST_OFFERED = frozenset([SET_TIME, CHMOD, APPEND])
+"""The permissions L{OFFERED_PERMISSIONS} held when shells and realms
+began to declare C{grantedPermissions} (session 46, before C{mkdir}
+joined them): what a declaration without C{knownPermissions} speaks
+for (L{grantedBy})."""
+
 
 def grantedBy(shell):
     """
     Which of L{OFFERED_PERMISSIONS} a shell grants somewhere.
 
-    A shell declares them in its C{grantedPermissions} attribute (the
-    permission shell of a users file does, from the user's permissions
-    in every directory, and every
+    A shell declares them in its C{grantedPermissions} attribute, a
+    C{frozenset} (the permission shell of a users file does, from the
+    user's permissions in every directory, and every
     L{ftpkit.shells.shellwrapper.ShellWrapper} passes on what the shell it
     wraps declares); one that declares nothing may be asked, and refuses
     what it refuses on its own. What is granted nowhere is not offered:
@@ -108,10 +114,26 @@ def grantedBy(shell):
     the C{550}; WinSCP resumes uploads where C{OPTS REST STOR} says they
     resume.
 
-    @param shell: an L{ftpkit.interfaces.IFTPShell}.
+    A declaration speaks for the permissions its C{knownPermissions}
+    attribute names (a C{frozenset}), or for L{FIRST_OFFERED} where there
+    is none: a permission added to L{OFFERED_PERMISSIONS} after it was
+    written counts as granted. A shell or realm of a plugin that listed
+    C{set-time}, C{chmod} and C{append} by hand before C{mkdir} was
+    offered so keeps C{SITE MKDIR}; one that decides C{mkdir} too says
+    C{knownPermissions = OFFERED_PERMISSIONS} (ftpkit's own do).
+
+    @param shell: an L{ftpkit.interfaces.IFTPShell}, or a realm (what
+        C{FEAT} offers before login).
     @return: a C{frozenset}, within L{OFFERED_PERMISSIONS}.
     """
-    return getattr(shell, "grantedPermissions", OFFERED_PERMISSIONS)
+    granted = getattr(shell, "grantedPermissions", None)
+    if granted is None:
+        return OFFERED_PERMISSIONS
+    known = getattr(shell, "knownPermissions", FIRST_OFFERED)
+    if known >= OFFERED_PERMISSIONS:
+        return granted
+    return OFFERED_PERMISSIONS & (frozenset(granted)
+                                  | (OFFERED_PERMISSIONS - known))
 
 
 RENAME = "f"

@@ -43,7 +43,7 @@ lists them unselected (lftp asks for C{UNIX.owner} and C{UNIX.group},
 FileZilla 3 for all four; WinSCP never sends the command); every other
 listing would carry their bytes for nothing,
 and a listing's bytes are most of what C{MLSD} costs
-(C{docs/benchmark.rst}, C{bench-mlsdowner-46})."""
+(C{docs/benchmark-investigations.rst}, C{bench-mlsdowner-46})."""
 
 
 _FACT_NAMES = {"unix.mode": "UNIX.mode", "unix.owner": "UNIX.owner",

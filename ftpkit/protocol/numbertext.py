@@ -88,6 +88,38 @@ def decimalText(value):
     return text
 
 
+class _DecimalFloat(float):
+    """
+    A C{float} written as L{decimalText} writes it, by C{str} and by
+    C{format} without a spec (a log line's C{{seconds}}); C{json} writes
+    it as the number it is, by C{float}'s own C{repr}.
+    """
+
+    __slots__ = ()
+
+    def __str__(self):
+        return decimalText(self)
+
+    def __format__(self, spec):
+        return decimalText(self) if spec == "" else float.__format__(self, spec)
+
+
+def decimalValue(value):
+    """
+    A number for a log event's field (seconds, say): a number to what
+    reads the event (C{--log-format json}, a plugin's observer), and in
+    the line of its format (C{{grace}}) the digits L{decimalText} writes,
+    not C{float}'s C{1e-05} nor C{30.0}.
+
+    @param value: a finite C{int} or C{float} of at least 0.
+    @return: an C{int} where C{value} is whole; otherwise a C{float}
+        whose C{str} and C{format} are L{decimalText}'s.
+    """
+    if isinstance(value, int) or float(value).is_integer():
+        return int(value)
+    return _DecimalFloat(value)
+
+
 def _decimal(text):
     """
     @param text: any value.

@@ -38,7 +38,7 @@ system call's own Python work), and is given C{ctypes} values made once
 C{struct open_how} for each combination of flags, mode and resolve flags
 (L{_howFor}); the path is C{bytes}, which C{ctypes} passes as a
 C{char *} (a C{str} would go as a C{wchar_t *}: a C{TypeError} refuses
-it, as the C{argtypes} did; C{docs/benchmark.rst}, "Cheaper C{ctypes}
+it, as the C{argtypes} did; C{docs/benchmark-investigations.rst}, "Cheaper C{ctypes}
 calls").
 """
 
@@ -202,7 +202,7 @@ _cannotTell = set()
 """The devices (C{st_dev}) whose files refused C{RWF_NOWAIT} with
 C{EOPNOTSUPP} (tmpfs): L{isCached} does not ask their files again (the
 refusal cost every download from C{/dev/shm} a system call and an
-exception raised and caught, C{docs/benchmark.rst}, "16 KiB transfers:
+exception raised and caught, C{docs/benchmark-investigations.rst}, "16 KiB transfers:
 two exceptions, and what the counts measure")."""
 
 

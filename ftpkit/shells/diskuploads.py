@@ -99,7 +99,9 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         writes the target in place, or replaces it (a C{STOR}, a resume
         of its partial upload): written in place from the offset the
         client checked against the old file, the target would hold the
-        old file's start and the new file's rest.
+        old file's start and the new file's rest; or for an upload in
+        place whose file was moved as it was opened
+        (L{ftpkit.shells.uploadlocks.holdInPlace}).
     """
     if offset or append:
         if atOnce and (uploads.sweepPending() or shortcalls.freesMuch(
@@ -112,7 +114,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
         fd, result = openRegular(target, flags)
         try:
-            holdInPlace(fd)
+            holdInPlace(fd, target)
             dropPrivilege(fd, result)
         except BaseException:
             os.close(fd)

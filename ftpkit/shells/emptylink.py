@@ -37,7 +37,7 @@ def _binding():
         return None
     # No argtypes: every upload to a new name makes this call in the
     # reactor thread, and converting its arguments through them cost more
-    # than the rest of the call (docs/benchmark.rst, "Cheaper ctypes
+    # than the rest of the call (docs/benchmark-investigations.rst, "Cheaper ctypes
     # calls"). Without them an int goes as a C int and bytes as a char *,
     # linkat's own types; a str would go as a wchar_t *, which
     # linkEmptyPath refuses.

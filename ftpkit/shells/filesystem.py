@@ -419,7 +419,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         uploads of C{resumer} (L{ftpkit.shells.partialowners}).
         """
         # Not copy.copy: this runs at every login, and that costs more
-        # (docs/benchmark.rst, "The price of keeping a cut upload for its
+        # (docs/benchmark-investigations.rst, "The price of keeping a cut upload for its
         # user").
         shell = object.__new__(type(self))
         shell.__dict__ = self.__dict__.copy()

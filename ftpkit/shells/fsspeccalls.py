@@ -26,7 +26,7 @@ from ftpkit.errors import (
     StorageTimedOut,
     fromOSError,
 )
-from ftpkit.protocol.numbertext import decimalText
+from ftpkit.protocol.numbertext import decimalValue
 from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer, closeAside
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
@@ -307,7 +307,7 @@ class PooledCalls:
             " its connection is dropped, the next call opens another",
             backend=self.backend.label,
             call=getattr(function, "__name__", "?"),
-            seconds=decimalText(seconds))
+            seconds=decimalValue(seconds))
 
         def drop():
             try:

@@ -450,11 +450,18 @@ class InPlaceWriter:
             C{fs}, which holds, prepares and checks the file.
         @raise FileBusy: another upload writes the file in place.
         """
-        self._handle = _openInPlace(fs, fsPath, append, backend)
+        # Held before it is opened: a directory renamed in between moved
+        # the file opened (L{ftpkit.shells.fsspecgeneric.Backend.holdInPlace}).
+        self._release = backend.holdInPlace(fs, fsPath)
         try:
-            self._release = backend.openedInPlace(fs, fsPath, self._handle)
+            self._handle = _openInPlace(fs, fsPath, append, backend)
+            try:
+                backend.openedInPlace(fs, fsPath, self._handle)
+            except BaseException:
+                self._handle.close()
+                raise
         except BaseException:
-            self._handle.close()
+            self._release()
             raise
         # Moved once held: a shared file object has one position.
         if append:

@@ -66,6 +66,13 @@ def isPattern(path):
     return _PATTERN.search(path) is not None
 
 
+def _letGo():
+    """
+    Let go of nothing: what L{Backend.holdInPlace} holds where
+    L{Backend.locksInPlace}.
+    """
+
+
 class Backend:
     """
     A filesystem fsspec knows nothing particular about here: the
@@ -104,6 +111,9 @@ class Backend:
     @cvar locksTemporaries: the store is the local disk, where an
         upload's temporary file is held with a C{flock}
         (L{holdTemporary}) that every process sees (L{writtenBelow}).
+    @cvar locksInPlace: a file written in place is held once open, where
+        every process sees it (L{openedInPlace}), not before it is
+        opened, in this process (L{holdInPlace}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -120,6 +130,7 @@ class Backend:
     describesEntries = False
     callDeadline = None
     locksTemporaries = False
+    locksInPlace = False
 
     def __init__(self, label):
         """
@@ -366,26 +377,44 @@ class Backend:
             f" {self.label} storage: it writes whole objects, and keeps"
             " nothing of a cut upload; send the whole file")
 
+    def holdInPlace(self, fs, path):
+        """
+        An upload is about to open a file to write it in place (blocking):
+        hold it, so that a second such upload of it meanwhile is refused;
+        here, within this process, before the file is opened, so that the
+        rename of a directory above it either comes first (the open then
+        finds what is at the path after it) or is refused (L{inPlaceFiles}):
+        held once opened, a rename in between moved the file, and the
+        upload got C{450} once its client had sent every byte. Where
+        L{locksInPlace}, nothing is held before the open.
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @return: a function that lets the file go, to call once the file
+            is closed (or was not opened).
+        @raise FileBusy: another upload writes it in place.
+        """
+        if self.locksInPlace:
+            return _letGo
+        return self.inPlaceFiles(fs).hold(path)
+
     def openedInPlace(self, fs, path, handle):
         """
-        An upload opened a file to write it in place (blocking): hold it,
-        so that a second such upload of it meanwhile is refused; here,
-        within this process.
+        An upload opened a file to write it in place, held already
+        (L{holdInPlace}; blocking): prepare it. Nothing more here.
 
         @param fs: the filesystem.
         @param path: the file's path on C{fs}.
         @param handle: the file object the upload writes.
-        @return: a function that lets the file go, to call once C{handle}
-            is closed.
-        @raise FileBusy: another upload writes it in place.
+        @raise FileBusy: where the backend holds the open file itself,
+            another upload writes it in place.
         """
-        return self.inPlaceFiles(fs).hold(path)
 
     def inPlaceFiles(self, fs):
         """
         @param fs: the filesystem.
         @return: the L{ftpkit.shells.fsspecinplace.InPlaceFiles} that
-            L{openedInPlace} holds files in, which the rename of a
+            L{holdInPlace} holds files in, which the rename of a
             directory looks at
             (L{ftpkit.shells.fsspectemporaries.renameUnwritten}): those of
             C{fs} itself here.

@@ -14,16 +14,22 @@ whose openers share one file object, the later writer wrote over the
 other's bytes at its own offset; an C{APPE} whose file was replaced or
 taken away was told C{226} for bytes no longer at its path.
 
-The backend says how (L{ftpkit.shells.fsspecgeneric.Backend.openedInPlace}
-and C{namesWritten}): on C{file://} the disk realm's C{flock}, which every
-process serving the directory sees, and a comparison of inodes; elsewhere
-the file is held within this process (L{InPlaceFiles}), since a store
+The backend says how (L{ftpkit.shells.fsspecgeneric.Backend.holdInPlace},
+C{openedInPlace} and C{namesWritten}): on C{file://} the disk realm's
+C{flock}, which every process serving the directory sees, and a
+comparison of inodes; elsewhere the file is held, before it is opened,
+within this process (L{InPlaceFiles}; on SFTP under C{--workers}, in
+every worker: L{ftpkit.shells.sharedinplace}), since a store
 across the network offers no lock and C{memory://} is the process's own;
 there the rename of a directory holding such a file is refused while it
 is written (L{InPlaceFiles.renaming}), as the C{flock} refuses it on
 C{file://} (L{ftpkit.shells.uploadlocks.heldBelow}): the file went with
 the directory, and the upload, every byte written into the moved file,
-got C{450} "try again" (a client retrying appended twice).
+got C{450} "try again" (a client retrying appended twice). A rename
+between the upload's open and its hold moved the file all the same: now
+the file is held first (here), or, on C{file://}, refused once held when
+its path no longer names it; the rename, or the upload before it starts,
+gets C{450}.
 """
 
 import os

@@ -27,6 +27,7 @@ from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
 from ftpkit.shells.fsspecsftp import LinkAwareSFTPFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memoryindex import indexStore, walk
+from ftpkit.shells.sharedinplace import sftpInPlaceFiles
 
 SFTP_DEADLINE = 30.0
 """Seconds an SFTP call may wait for the server's answer (paramiko has no
@@ -58,6 +59,7 @@ class LocalBackend(_PosixBackend):
     resolvesLinks = True
     describesEntries = True
     locksTemporaries = True
+    locksInPlace = True
 
     def bind(self, fs, root):
         """
@@ -101,16 +103,16 @@ class LocalBackend(_PosixBackend):
         See L{Backend.openedInPlace}: the disk realm's C{flock} on the open
         file (L{ftpkit.shells.uploadlocks.holdInPlace}), which every
         process serving the directory sees, the disk realm's too, and goes
-        when the file is closed; and its set-user-ID and set-group-ID bits
-        cleared, as the disk realm clears them
-        (L{ftpkit.shells.diskuploads.dropPrivilege}): a server running as
-        root keeps them when it writes, and the owner's program would hold
-        the uploader's bytes.
+        when the file is closed, refusing the upload when C{path} no
+        longer names the file once held (a directory above it renamed in
+        between); and its set-user-ID and set-group-ID bits cleared, as
+        the disk realm clears them (L{ftpkit.shells.diskuploads.dropPrivilege}):
+        a server running as root keeps them when it writes, and the owner's
+        program would hold the uploader's bytes.
         """
         fd = handle.fileno()
-        uploadlocks.holdInPlace(fd)
+        uploadlocks.holdInPlace(fd, path)
         dropPrivilege(fd, os.fstat(fd))
-        return lambda: None
 
     def namesWritten(self, fs, path, handle):
         """
@@ -213,10 +215,10 @@ class SFTPBackend(_PosixBackend):
 
     def inPlaceFiles(self, fs):
         """
-        See L{Backend.inPlaceFiles}: those of every shell on the
-        SFTP filesystem C{fs} wraps.
+        See L{Backend.inPlaceFiles}: those of the SFTP filesystem C{fs}
+        wraps, shared by the workers of C{--workers} (L{sftpInPlaceFiles}).
         """
-        return inPlaceFilesOf(fs.fs)
+        return sftpInPlaceFiles(fs.fs)
 
     def moveNew(self, fs, source, target):
         """

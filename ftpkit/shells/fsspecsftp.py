@@ -29,7 +29,7 @@ swapping a directory for one), which the next call would follow
 unchecked, turning the one call's window above into the session's; and
 what would tell that it has not (C{REALPATH} again, or an C{LSTAT} of
 each segment) is a request at least, what keeping the resolution saves
-(C{docs/benchmark.rst}, C{bench-listcache-37}).
+(C{docs/benchmark-investigations.rst}, C{bench-listcache-37}).
 """
 
 import posixpath

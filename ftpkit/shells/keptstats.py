@@ -6,7 +6,7 @@ them, so that a listing of the directory in another format (C{MLSD}
 after C{LIST}, C{LIST} after C{MLSD}, C{NLST -R}'s names, other facts or
 masks) is formatted from them instead of reading the directory again:
 the C{lstat} of each entry is most of a first listing
-(C{docs/benchmark.rst}, C{bench-listings-33}).
+(C{docs/benchmark-investigations.rst}, C{bench-listings-33}).
 
 Each batch is kept as the listing read it (so that a listing formatted
 from it sends the batches a listing read from the directory sends): the

@@ -33,6 +33,9 @@ class PermissionChecks:
     provides L{ftpkit.interfaces.IFTPShellResolve}).
     """
 
+    knownPermissions = OFFERED_PERMISSIONS
+    """What L{grantedPermissions} speaks for: every permission offered."""
+
     @property
     def grantedPermissions(self):
         """

@@ -13,7 +13,7 @@ C{close} is called as C{maybeDeferred} would call it (a coroutine it
 returns is run, a L{Failure} it returns is a failure), without the
 L{Deferred} C{maybeDeferred} makes and fires for the usual C{None}, nor
 its errback: a visible share of every download's work
-(C{docs/benchmark.rst}, "Small transfers, counted again").
+(C{docs/benchmark-investigations.rst}, "Small transfers, counted again").
 """
 
 from types import CoroutineType

@@ -7,7 +7,7 @@ Sessions listing one directory the cache does not hold at the same moment
 (a site's clients starting together) each read it whole, and each kept
 the whole listing to cache at its end: twenty sessions listing a
 directory of 100,000 entries read it twenty times and held twenty copies
-(C{docs/benchmark.rst}, C{bench-listshare-36}). A listing that misses the
+(C{docs/benchmark-investigations.rst}, C{bench-listshare-36}). A listing that misses the
 cache while another one reads the directory in its format, as it is now
 (L{ftpkit.shells.listingcache.ListingCache.find}: the directory's
 generation unchanged since that read began, inotify's queue drained just
@@ -66,7 +66,7 @@ from ftpkit.shells.listings import BATCH_SIZE
 
 MIN_ENTRIES = 8
 """A listing of fewer entries is not cached: reading it again costs
-about what checking and using what was kept does (docs/benchmark.rst,
+about what checking and using what was kept does (docs/benchmark-investigations.rst,
 "The listings' cache")."""
 
 WINDOW_SHARE = 8

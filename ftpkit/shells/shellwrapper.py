@@ -18,7 +18,12 @@ from ftpkit.interfaces import (
     IFTPShell,
     IFTPShellResumeOwners,
 )
-from ftpkit.protocol.access import allowedBy, grantedBy
+from ftpkit.protocol.access import (
+    FIRST_OFFERED,
+    OFFERED_PERMISSIONS,
+    allowedBy,
+    grantedBy,
+)
 
 
 @implementer(IFTPShell)
@@ -70,6 +75,21 @@ class ShellWrapper:
         them.
         """
         return grantedBy(self._shell)
+
+    @property
+    def knownPermissions(self):
+        """
+        What L{grantedPermissions} speaks for
+        (L{ftpkit.protocol.access.grantedBy}): every permission offered,
+        when it is this class's (the wrapped shell's C{grantedBy} says
+        them all); L{ftpkit.protocol.access.FIRST_OFFERED} for a subclass
+        that overrides it and not this (one written before C{mkdir} was
+        offered, which then keeps C{SITE MKDIR}). A subclass whose own
+        C{grantedPermissions} decides them all says so here.
+        """
+        if type(self).grantedPermissions is ShellWrapper.grantedPermissions:
+            return OFFERED_PERMISSIONS
+        return FIRST_OFFERED
 
     def stat(self, path):
         """

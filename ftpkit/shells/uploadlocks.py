@@ -151,17 +151,33 @@ def mayRemoveDirectory(fd):
     return _holdAlone(fd)
 
 
-def holdInPlace(fd):
+MOVED_WHILE_OPENED = ("File moved, replaced or removed as the upload"
+                      " opened it; try again")
+"""The reply to an upload in place whose file its path no longer names
+once held (L{holdInPlace})."""
+
+
+def holdInPlace(fd, path=None):
     """
     Mark the file open as C{fd}, which an upload is about to write in
-    place, as written, until that open file is closed.
+    place, as written, until that open file is closed; and check that
+    C{path} still names it once held. The file is opened, then held: a
+    rename of a directory above it in between (in any process: the
+    rename looks for a held file below it, L{heldBelow}, and found none)
+    moved it, and the upload, once its client had sent every byte into
+    the moved file, got C{450}; now it is refused before it starts.
 
     @param fd: its descriptor, open for writing.
+    @param path: the path it was opened by (last segment not followed),
+        or C{None} not to check.
     @raise FileBusy: another upload, in any process, writes it in place,
-        or replaces it (L{holdTarget}).
+        or replaces it (L{holdTarget}); or C{path} names it no more
+        (L{MOVED_WHILE_OPENED}).
     """
     if not _holdAlone(fd):
         raise FileBusy()
+    if path is not None and not _stillNamed(fd, path):
+        raise FileBusy(MOVED_WHILE_OPENED)
 
 
 _TARGET_FLAGS = (os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -229,7 +245,7 @@ def _stillNamed(fd, path):
     """
     try:
         there = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
     here = os.fstat(fd)
     return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)

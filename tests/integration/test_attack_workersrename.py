@@ -300,3 +300,14 @@ class FsspecSFTPRenamedTests(FsspecMemoryRenamedTests):
         @return: the options serving the root through SFTP.
         """
         return ["--realm", "fsspec:" + sftpURL(self.root)]
+
+
+class FsspecSFTPWorkersRenamedTests(FsspecSFTPRenamedTests):
+    """
+    The same under C{--workers 2}, whose workers share the SFTP store's
+    in-place uploads (L{ftpkit.shells.sharedinplace}): the other worker's
+    rename got C{250}, and the upload C{450} once its client had sent
+    every byte.
+    """
+
+    workers = 2

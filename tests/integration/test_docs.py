@@ -99,6 +99,12 @@ FOREIGN_OPTIONS = frozenset(["--max-time", "--no-passive-ftp", "--no-quota",
 """Options of other programs (curl, wget, C{python -m ftpkit.pgadmin}) the
 pages name that look like C{twistd ftpkit}'s."""
 
+MEASUREMENT_PAGES = frozenset(["benchmark.rst", "benchmark-investigations.rst"])
+"""The benchmark's page and its measurements, which name the options of
+the clients they ran (aria2c's C{--max-tries}...): left out of the check
+of option names, as C{benchmark.rst} was before its investigations moved
+to C{benchmark-investigations.rst}."""
+
 
 class OptionNamesTests(unittest.TestCase):
     """
@@ -120,7 +126,7 @@ class OptionNamesTests(unittest.TestCase):
         firstWords = {name.split("-")[0] for name in options.synonyms
                       if "-" in name}
         pages = [os.path.join(DOCS, name) for name in os.listdir(DOCS)
-                 if name.endswith(".rst") and name != "benchmark.rst"]
+                 if name.endswith(".rst") and name not in MEASUREMENT_PAGES]
         pages.append(os.path.join(SOURCE, "README.md"))
         unknown = set()
         for page in pages:

@@ -328,16 +328,23 @@ class JSONLogTests(unittest.TestCase):
         self.check("--workers", "2")
 
     def check(self, *options):
-        server, _ = startServer(self, "--log-format", "json", *options)
+        server, _ = startServer(self, "--log-format", "json",
+                                "--shutdown-grace", "2.5", *options)
         ftp = server.login("alice", "secret")
         ftp.storbinary("STOR a.bin", io.BytesIO(b"x" * 100))
         refuseMany(ftp, REFUSAL_LINES + 3)
         ftp.quit()
         server.waitForLog('"ftpkit_event": "logout"')
+        # Idle at SIGTERM: the drain's line names it, and the grace.
+        idle = server.login("alice", "secret")
+        self.addCleanup(idle.close)
         server.stop()
         records = [json.loads(line) for line in server.log().splitlines()
                    if line.strip()]
-        byKind = {record.get("ftpkit_event"): record for record in records}
+        byKind = {}
+        for record in records:
+            # The first of each: the idle session's come after.
+            byKind.setdefault(record.get("ftpkit_event"), record)
         self.assertEqual(byKind["login"]["user"], "alice")
         self.assertEqual(byKind["login"]["peer"], "127.0.0.1")
         self.assertEqual(byKind["login"]["log_namespace"], "ftpkit")
@@ -362,6 +369,13 @@ class JSONLogTests(unittest.TestCase):
         self.assertEqual((listening["interface"], listening["log_namespace"]),
                          ("127.0.0.1", "ftpkit"))
         self.assertIsInstance(listening["port"], int)
+        # A number (session 46 wrote "2.5"), its text as --shutdown-grace
+        # takes it.
+        [stopping] = [record for record in records
+                      if record.get("log_format", "").startswith("stopping")]
+        self.assertEqual(
+            (type(stopping["grace"]), stopping["grace"],
+             stopping["log_flattened"]["grace!s:"]), (float, 2.5, "2.5"))
 
 
 class TextLogTests(unittest.TestCase):

@@ -57,6 +57,24 @@ class AddressRulesTests(unittest.TestCase):
         self.assertTrue(rules.allows("10.9.8.6"))
         self.assertTrue(rules.allows("/run/ftp.sock"))
 
+    def test_mappedNetworks(self):
+        """
+        A network written as IPv4-mapped matches the IPv4 clients of a
+        dual-stack listener, which are matched as their IPv4 address: a
+        deny rule so written refuses them, an allow rule lets them in.
+        """
+        deny = AddressRules(deny=[parseNetwork("::ffff:127.0.0.4/128")])
+        self.assertFalse(deny.allows("::ffff:127.0.0.4"))
+        self.assertFalse(deny.allows("127.0.0.4"))
+        self.assertTrue(deny.allows("127.0.0.5"))
+        allow = AddressRules(allow=[parseNetwork("::ffff:127.0.0.0/104")])
+        self.assertTrue(allow.allows("::ffff:127.0.0.1"))
+        self.assertTrue(allow.allows("127.0.0.1"))
+        self.assertFalse(allow.allows("::1"))
+        everyIPv4 = [parseNetwork("::ffff:0:0/96")]
+        self.assertFalse(AddressRules(deny=everyIPv4).allows("10.1.1.1"))
+        self.assertTrue(allowsNobody([], everyIPv4 + [parseNetwork("::/0")]))
+
     def test_translated(self):
         """
         An IPv4 client shown through RFC 6052's well-known prefix
@@ -114,6 +132,7 @@ class AddressRulesTests(unittest.TestCase):
     def test_parse(self):
         self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")
         self.assertEqual(parseNetwork("::1"), "::1/128")
+        self.assertEqual(parseNetwork("::ffff:10.1.2.3/104"), "10.0.0.0/8")
         self.assertRaises(ValueError, parseNetwork, "10.0.0.0/33")
         self.assertRaises(ValueError, parseNetwork, "example.com")
 

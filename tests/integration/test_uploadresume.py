@@ -77,6 +77,21 @@ class ResumeClientTests(UploadRoot, LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(readLocal(self.path(b"big.bin")), payload)
         self.assertEqual(os.listdir(self.root), [b"big.bin"])
 
+    async def test_restStorEndsThere(self):
+        """
+        C{REST n} and C{STOR} keep the file's first C{n} bytes, then what
+        the client sends, and end there: a longer file loses its tail
+        (docs/protocol.rst, C{OPTS REST STOR}).
+        """
+        writeLocal(self.path(b"six.txt"), b"abcdef")
+
+        def resume():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            ftp.storbinary("STOR six.txt", io.BytesIO(b"XY"), rest=2)
+            ftp.quit()
+        await self.inThread(resume)
+        self.assertEqual(readLocal(self.path(b"six.txt")), b"abXY")
+
     async def test_lftpRemoveAfterCutUpload(self):
         """
         After an upload into a directory was cut, lftp's C{rm -r} of the

@@ -496,7 +496,7 @@ class PeerAddressCheckTests(unittest.TestCase):
     commands are refused, L{datachannel.NO_ADDRESS}) is parsed once for
     each address, not at every C{PASV}, C{EPSV}, C{PORT} and C{EPRT}:
     parsing it each time was a visible part of a small upload's cost
-    (C{docs/benchmark.rst}, C{bench-smallstor-27}).
+    (C{docs/benchmark-investigations.rst}, C{bench-smallstor-27}).
     """
 
     def setUp(self):

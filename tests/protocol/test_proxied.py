@@ -126,6 +126,22 @@ class ProxiedFactoryTests(unittest.TestCase):
             factory, IPv4Address("TCP", "10.1.2.3", 1))
         self.assertIsNotNone(protocol)
 
+    def test_untrustedMappedNamed(self):
+        """
+        A refused balancer reached over a dual-stack listener is named
+        by its IPv4 address, the form a --trusted-proxy would take.
+        """
+        factory = ProxiedFactory(Factory.forProtocol(Recorder),
+                                 parseNetworks(["10.1.0.0/16"]),
+                                 reactor=self.clock)
+        with capturedLogs() as events:
+            self.assertEqual(
+                self.connect(factory,
+                             IPv6Address("TCP", "::ffff:10.9.9.9", 1)),
+                (None, None))
+        self.assertEqual([formatEvent(event) for event in events], [
+            "refused connection from 10.9.9.9: not a --trusted-proxy"])
+
     def test_waitingBounded(self):
         """
         Past C{waitingPerPeer} connections from one address, or
@@ -200,6 +216,16 @@ class NetworksTests(unittest.TestCase):
         self.assertTrue(inNetworks("::ffff:10.1.1.1", networks))
         self.assertFalse(inNetworks("11.0.0.1", networks))
         self.assertFalse(inNetworks("not an address", networks))
+
+    def test_mapped(self):
+        """
+        A trusted network written as IPv4-mapped trusts the balancer's
+        IPv4 address in either form.
+        """
+        networks = parseNetworks(["::ffff:127.0.0.2"])
+        self.assertTrue(inNetworks("127.0.0.2", networks))
+        self.assertTrue(inNetworks("::ffff:127.0.0.2", networks))
+        self.assertFalse(inNetworks("127.0.0.3", networks))
 
     def test_bad(self):
         self.assertRaises(ValueError, parseNetworks, ["10.0.0.0/33"])

@@ -12,9 +12,11 @@ from twisted.trial import unittest
 from ftpkit.control.handlers.reporting import pathArgument
 from ftpkit.errors import NoSuchFile
 from ftpkit.ops import events
+from ftpkit.protocol.access import OFFERED_PERMISSIONS
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
+from ftpkit.shells.wrappers import HideDotfilesShell, ShellWrapper
 from tests.memorysessions import (
     OneShellRealm,
     connect,
@@ -215,6 +217,40 @@ class UngrantedTests(unittest.TestCase):
         [mkdir] = repliesTo(protocol, transport, b"SITE MKDIR b/c")
         self.assertEqual(mkdir[:4], b"550 ")
 
+    def test_helpListsTheVerbs(self):
+        """
+        C{HELP} lists C{MKD} and C{XMKD} all the same, as it lists
+        C{STOR}, C{DELE} and C{RMD} to a read-only user, and C{HELP MKD}
+        gives its syntax; C{MKD} gets C{550} (C{docs/protocol.rst}:
+        C{HELP} leaves out what the session's state or storage refuses,
+        and what C{FEAT} leaves out, never a verb for the user's rules).
+        """
+        for shell in (PermissionShell(MemoryShell({}), PermissionTable(
+                          ["list", "read", "write"])),
+                      PermissionShell(MemoryShell({}), PermissionTable(
+                          ["list", "read"]))):
+            protocol, transport = loggedIn(shell)
+            help, helpMkd, mkd = repliesTo(protocol, transport, b"HELP",
+                                           b"HELP MKD", b"MKD b")
+            listed = set(b" ".join(help.split(b"\r\n")[1:-2]).split())
+            self.assertTrue(
+                {b"MKD", b"XMKD", b"STOR", b"DELE", b"RMD"} <= listed,
+                listed)
+            self.assertNotIn(b"MFMT", listed)
+            self.assertTrue(helpMkd.startswith(b"214 Syntax: MKD "), helpMkd)
+            self.assertEqual(mkd[:4], b"550 ")
+
+    def test_grantedNowhereWrapped(self):
+        """
+        Nor where the realm wraps that shell again (in a
+        L{HideDotfilesShell}): a wrapper passes on what the shell it
+        wraps grants, C{mkdir} included.
+        """
+        shell = HideDotfilesShell(PermissionShell(
+            MemoryShell({}), PermissionTable(["list", "read", "write"])))
+        protocol, transport = loggedIn(shell)
+        self.assertEqual(self.offers(protocol, transport), [False] * 3)
+
     def test_grantedInDirectory(self):
         """
         Granted C{mkdir} in one directory only: offered.
@@ -234,6 +270,7 @@ class UngrantedTests(unittest.TestCase):
                                  (frozenset(["mkdir"]), True)):
             realm = OneShellRealm(MemoryShell({}))
             realm.grantedPermissions = granted
+            realm.knownPermissions = OFFERED_PERMISSIONS
             factory = makeFactory(MemoryReactorClock())
             factory.portal = portal.Portal(
                 realm, [checkers.InMemoryUsernamePasswordDatabaseDontUse(
@@ -243,6 +280,78 @@ class UngrantedTests(unittest.TestCase):
                                        b"HELP SITE")
             self.assertEqual([b"\r\n SITE MKDIR\r\n" in feat,
                               b"MKDIR" in helpSite], [offered] * 2)
+
+
+class PluginShell(ShellWrapper):
+    """
+    A shell as a plugin outside ftpkit wrote it before C{mkdir} was
+    offered only where granted (session 46): it lists by hand the
+    permissions it grants of those there were, C{set-time}, C{chmod} and
+    C{append}.
+    """
+
+    grantedPermissions = frozenset(["set-time", "chmod", "append"])
+
+
+class DecidingShell(PluginShell):
+    """
+    A plugin's shell that says its C{grantedPermissions} decides every
+    permission offered, C{mkdir} among them.
+    """
+
+    knownPermissions = OFFERED_PERMISSIONS
+
+
+class OlderPluginTests(unittest.TestCase):
+    """
+    A shell or realm of a plugin that declares C{grantedPermissions}
+    without C{mkdir}, written before there was one to declare, keeps
+    C{SITE MKDIR}: it lost it when C{mkdir} joined the permissions
+    offered only where granted. One that says its declaration decides
+    C{mkdir} (C{knownPermissions}) does not.
+    """
+
+    def offers(self, protocol, transport):
+        """
+        @return: C{[FEAT lists SITE MKDIR, HELP SITE names it]}.
+        """
+        feat, siteHelp = repliesTo(protocol, transport, b"FEAT",
+                                   b"HELP SITE")
+        return [b"\r\n SITE MKDIR\r\n" in feat, b"MKDIR" in siteHelp]
+
+    def test_shell(self):
+        """
+        After login on the older plugin's shell: offered, and made.
+        """
+        shell = MemoryShell({})
+        protocol, transport = loggedIn(PluginShell(shell))
+        self.assertEqual(self.offers(protocol, transport), [True, True])
+        self.assertEqual(repliesTo(protocol, transport, b"SITE MKDIR b/c"),
+                         [OK])
+        self.assertTrue(self.successResultOf(
+            shell.stat(("b", "c"))).isDirectory)
+
+    def test_shellDeciding(self):
+        """
+        A shell whose C{knownPermissions} holds C{mkdir} and whose
+        C{grantedPermissions} does not: not offered.
+        """
+        protocol, transport = loggedIn(DecidingShell(MemoryShell({})))
+        self.assertEqual(self.offers(protocol, transport), [False, False])
+
+    def test_realm(self):
+        """
+        Before login, on a server whose older plugin's realm declares the
+        permissions of its users so: offered.
+        """
+        realm = OneShellRealm(MemoryShell({}))
+        realm.grantedPermissions = PluginShell.grantedPermissions
+        factory = makeFactory(MemoryReactorClock())
+        factory.portal = portal.Portal(
+            realm, [checkers.InMemoryUsernamePasswordDatabaseDontUse(
+                alice=b"secret")])
+        protocol, transport = connect(factory)
+        self.assertEqual(self.offers(protocol, transport), [True, True])
 
 
 class PathArgumentTests(unittest.TestCase):

@@ -7,11 +7,12 @@ import threading
 from twisted.internet import reactor
 from twisted.internet.defer import gatherResults, inlineCallbacks
 from twisted.internet.task import Clock
-from twisted.logger import capturedLogs, formatEvent
+from twisted.logger import capturedLogs
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
 from tests.polling import waitFor
+from tests.unit.test_secondstext import SecondsRecords
 
 
 def poolThreads(name):
@@ -23,7 +24,7 @@ def poolThreads(name):
             if f"PoolThread-{name}" in thread.name]
 
 
-class BlockingPoolTests(unittest.TestCase):
+class BlockingPoolTests(SecondsRecords, unittest.TestCase):
     """
     L{BlockingPool} runs blocking calls in threads of its own.
     """
@@ -152,7 +153,8 @@ class BlockingPoolTests(unittest.TestCase):
     def test_shutdownLeavesAStuckCallSaying(self):
         """
         A call still running when C{stopWait} passed is left with one
-        line giving C{stopWait} as written (C{60}, not C{60.0}).
+        line giving C{stopWait} as written (C{60}, not C{60.0}), a
+        number in its JSON record.
         """
         clock = Clock()
 
@@ -169,9 +171,9 @@ class BlockingPoolTests(unittest.TestCase):
             stopping = pool._stopAtShutdown()
             clock.advance(60)
         yield stopping
-        self.assertEqual([formatEvent(event) for event in events], [
-            "test-stuck-line: calls still running 60 s after the server"
-            " stopped; exiting without them"])
+        self.assertSeconds(events, "seconds", [
+            (60, "test-stuck-line: calls still running 60 s after the"
+                 " server stopped; exiting without them")])
         release.set()
         self.assertEqual((yield running), 1)
 

@@ -3,6 +3,7 @@ Tests for L{ftpkit.protocol.numbertext}, the one grammar of the numbers
 operators write, and for the readers of sizes and counts that use it.
 """
 
+import json
 from argparse import ArgumentTypeError
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from ftpkit.protocol.numbertext import (
     decimalFraction,
     decimalNumber,
     decimalText,
+    decimalValue,
     isWholeNumber,
     octalNumber,
     wholeNumber,
@@ -147,3 +149,34 @@ class DecimalTextTests(unittest.SynchronousTestCase):
                             (1e-5, "0.00001"), (0, "0"), (0.1, "0.1")]:
             self.assertEqual(decimalText(value), text)
             self.assertEqual(decimalNumber(text), value)
+
+
+class DecimalValueTests(unittest.SynchronousTestCase):
+    """
+    L{decimalValue} is a number to JSON and L{decimalText}'s digits in
+    text.
+    """
+
+    def test_numberAndText(self):
+        """
+        A whole value is an C{int}; another a C{float} equal to it, whose
+        C{str} and C{format} without a spec are L{decimalText}'s, and
+        whose JSON is C{float}'s.
+        """
+        for value, number, text in [
+                (30, 30, "30"), (30.0, 30, "30"), (1e6, 1000000, "1000000"),
+                (2.5, 2.5, "2.5"), (1e-5, 1e-5, "0.00001"), (0, 0, "0")]:
+            got = decimalValue(value)
+            self.assertEqual((type(got) is int, got),
+                             (type(number) is int, number))
+            self.assertEqual((str(got), f"{got}", f"(grace {got} s)"),
+                             (text, text, f"(grace {text} s)"))
+            self.assertEqual(json.loads(json.dumps({"grace": got})),
+                             {"grace": number})
+
+    def test_spec(self):
+        """
+        A format spec is C{float}'s.
+        """
+        self.assertEqual(f"{decimalValue(1e-5):.6f}", "0.000010")
+        self.assertEqual(f"{decimalValue(2.5):g}", "2.5")

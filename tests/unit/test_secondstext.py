@@ -4,9 +4,13 @@ Seconds in ftpkit's messages are written as an operator writes them
 C{format(value, "g")} wrote a year as C{3.1536e+07}, which no option
 takes, in the lines of a storage call's deadline (C{?deadline=} up to a
 year), an C{--on-upload} command's timeout, the workers' waits and
-restarts, and a blocking pool's C{stopWait}.
+restarts, and a blocking pool's C{stopWait}. Their event fields are
+numbers all the same (an C{int} where whole) in C{--log-format json}:
+written as text (C{"grace": "30"}) in session 46, they were no number
+for a log shipper.
 """
 
+import json
 import os
 import re
 import threading
@@ -26,7 +30,10 @@ from ftpkit.deploy.restarts import Restarts
 from ftpkit.deploy.tap import Options
 from ftpkit.deploy.workers import WorkerPool
 from ftpkit.errors import StorageTimedOut
+from ftpkit.ops.drain import Drain
+from ftpkit.ops.jsonformat import eventAsJSON, eventFromJSON
 from tests.unit.test_calldeadline import WAIT, Calls
+from tests.unit.test_service import FakeFactory, FakeSession
 
 YEAR = 31536000
 """The longest seconds an option takes."""
@@ -40,9 +47,36 @@ _G_FORMAT = re.compile(r"\{[^{}:]*:[^{}]*g\}")
 f-string."""
 
 
-class NoExponentTests(unittest.TestCase):
+class SecondsRecords:
     """
-    No message of ftpkit formats a number with C{g}.
+    A test case mixin: L{assertSeconds} checks a line of seconds.
+    """
+
+    def assertSeconds(self, events, field, expected):
+        """
+        Assert that each of C{events} has its C{field} the number
+        expected in its C{--log-format json} record, and the text
+        expected, as this process writes it and as the acceptor of
+        C{--workers} writes it from the record a worker sent.
+
+        @param events: log events.
+        @param field: the name of their field of seconds.
+        @param expected: for each event, C{(value, line)}: the number
+            expected, of the type expected, and the text expected.
+        """
+        self.assertEqual(len(events), len(expected))
+        for event, (value, line) in zip(events, expected):
+            record = eventAsJSON(dict(event))
+            read = json.loads(record)[field]
+            self.assertEqual((type(read), read), (type(value), value))
+            self.assertEqual(formatEvent(event), line)
+            self.assertEqual(formatEvent(eventFromJSON(record)), line)
+
+
+class NoExponentTests(SecondsRecords, unittest.TestCase):
+    """
+    No message of ftpkit formats a number with C{g}; the seconds a line
+    gives are numbers in its JSON record.
     """
 
     def test_noGFormat(self):
@@ -104,10 +138,12 @@ class NoExponentTests(unittest.TestCase):
         with capturedLogs() as events:
             clock.advance(YEAR)
         yield self.assertFailure(call, StorageTimedOut)
-        self.assertEqual(
-            [formatEvent(event).split(":")[0] for event in events
-             if "got no answer" in formatEvent(event)],
-            [f"fake storage call stuck got no answer in {YEAR} s"])
+        self.assertSeconds(
+            [event for event in events
+             if "got no answer" in formatEvent(event)], "seconds",
+            [(YEAR, f"fake storage call stuck got no answer in {YEAR} s:"
+                    " its connection is dropped, the next call opens"
+                    " another")])
 
     def test_helpDefaults(self):
         """
@@ -135,7 +171,10 @@ class NoExponentTests(unittest.TestCase):
             restarts.workerEnded(ended, Failure(Exception("x")), list)
             restarts.spawnFailed(OSError("no memory"), list)
         restarts.cancel()
-        self.assertEqual([event["delay"] for event in events], ["0.5", "1"])
+        self.assertSeconds(events, "delay", [
+            (0.5, "worker 4321 exited before it was ready (x); starting"
+                  " another in 0.5 s"),
+            (1, "cannot start a worker (no memory); trying again in 1 s")])
 
     def test_workerHung(self):
         """
@@ -145,9 +184,9 @@ class NoExponentTests(unittest.TestCase):
         worker = SimpleNamespace(transport=SimpleNamespace(pid=4321))
         with capturedLogs() as events:
             WorkerPool.workerHung(pool, worker, "take", float(YEAR))
-        self.assertEqual([formatEvent(event) for event in events], [
-            f"worker 4321 did not take within {YEAR} s; killing it and "
-            "starting another"])
+        self.assertSeconds(events, "timeout", [
+            (YEAR, f"worker 4321 did not take within {YEAR} s; killing it"
+                   " and starting another")])
 
     def test_noWorkerReady(self):
         """
@@ -159,5 +198,33 @@ class NoExponentTests(unittest.TestCase):
             _acceptLater=SimpleNamespace(active=lambda: False))
         with capturedLogs() as events:
             WorkerPool._startAccepting(pool)
-        self.assertEqual([formatEvent(event) for event in events], [
-            "no worker ready after 30 s; clients get 421 until one is"])
+        self.assertSeconds(events, "wait", [
+            (30, "no worker ready after 30 s; clients get 421 until one"
+                 " is")])
+
+    def test_drainGrace(self):
+        """
+        A drain's lines give its grace as written, and a number in their
+        JSON records: a fraction with no exponent (C{0.00001}, which
+        C{float} writes C{1e-05}) over, and C{2.5} cut short by
+        C{SIGQUIT}.
+        """
+        busy = "1 finishing their transfers and 0 other commands"
+        closing = "closing 1 sessions with transfers running and 0 with"
+        for grace, text, hurried, over in [
+                (0.00001, "0.00001", False, "over"),
+                (2.5, "2.5", True, "cut short (SIGQUIT)")]:
+            clock = Clock()
+            factory = FakeFactory()
+            FakeSession(factory, busy=True)
+            drain = Drain(factory, grace, clock)
+            with capturedLogs() as events:
+                drain.stopService()
+                if hurried:
+                    drain.hurry()
+                clock.advance(0 if hurried else grace)
+            self.assertSeconds(events, "grace", [
+                (grace, f"stopping: closing 0 idle sessions, {busy} (grace"
+                        f" {text} s)"),
+                (grace, f"shutdown grace of {text} s {over}: {closing}"
+                        " other commands")])

@@ -535,7 +535,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.drain.stopService()
         self.clock.advance(1000000)
         self.assertEqual([event["grace"] for event in self.logged],
-                         ["1000000", "1000000"])
+                         [1000000, 1000000])
         self.assertIn("(grace 1000000 s)", self.lines()[0])
 
     def test_linesCountTransfers(self):

@@ -36,7 +36,7 @@ def peerIsAddress(peer):
     at every C{PASV}, C{EPSV}, C{PORT} and C{EPRT}, the same few
     addresses come back for every session, and parsing one with
     L{ipaddress} each time was a visible part of a small transfer's cost
-    (C{docs/benchmark.rst}, C{bench-smallstor-27}).
+    (C{docs/benchmark-investigations.rst}, C{bench-smallstor-27}).
 
     @param peer: a session's C{peer}.
     @return: whether it is an IPv4 or IPv6 address (else the client has

@@ -79,6 +79,28 @@ class Transfer:
         self.mover.abort()
         self.connection.closeInOrder()
 
+    def clientLeft(self):
+        """
+        The client closed its control connection: L{abort}, unless the
+        transfer has all its bytes. An upload whose client has ended its
+        data connection has them: every byte it sent is with the kernel,
+        what the storage has not taken yet (backpressure: the connection
+        paused) unread. A download whose every byte was handed to its
+        connection, which is closing in order (L{finishing}), has them:
+        its last bytes may still be in the transport, the client reading
+        them after it closed the control connection. Either goes on, and
+        ends as its data connection (its linger, its watchdog), then an
+        upload's commit, do. Aborted, each was cut (C{426}: an upload's
+        file dropped, a download's last bytes and end of data never
+        sent) though its client had sent, or been sent, it whole.
+        """
+        if self.mover.incoming:
+            if self.connection.peerFinished():
+                return
+        elif self.finishing:
+            return
+        self.abort()
+
     def abortOnArrival(self):
         """
         C{ABOR} arrived, or a drain's grace is over: L{abort}, the
@@ -279,7 +301,9 @@ class Transferring:
             answered C{426} to a client that then read the whole file.
         @param clientLeft: the client closed the control connection: an
             upload's commit is waited for all the same
-            (L{ftpkit.control.opening.Committing.clientLeft}).
+            (L{ftpkit.control.opening.Committing.clientLeft}), and an
+            upload whose client ended its data connection goes on
+            (L{Transfer.clientLeft}).
         """
         channel = self._dataChannel
         if self.opening is not None:
@@ -290,6 +314,8 @@ class Transferring:
         elif self.transfer is not None:
             if sentCompletes:
                 self.transfer.abortOnArrival()
+            elif clientLeft:
+                self.transfer.clientLeft()
             else:
                 self.transfer.abort()
         elif channel is not None and channel.isConnecting:

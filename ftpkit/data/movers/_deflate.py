@@ -31,7 +31,7 @@ buffer to pause it: compressed whole, each write held the reactor for
 tens of milliseconds, several downloads' writes in one turn, while every
 other session of the process waited. A socket read's worth, as an
 upload's inflater gets: a short turn, and few turns more per file
-(docs/benchmark.rst, bench-modezdown-46)."""
+(docs/benchmark-investigations.rst, bench-modezdown-46)."""
 
 INFLATE_CHUNK = 64 * 1024
 """The most inflated bytes handed to an upload's file in one C{write}."""

@@ -28,7 +28,7 @@ No write crosses a multiple of it in the file (L{spliceBatch}): a folio
 is aligned to its size, so a 64 KiB write starting anywhere else (the
 socket gives bytes in amounts of its own) was made of five smaller
 folios, of eight pages and less; on the boundaries it is one, for less
-CPU per upload (C{docs/benchmark.rst}, bench-bigxfer-35)."""
+CPU per upload (C{docs/benchmark-investigations.rst}, bench-bigxfer-35)."""
 
 BATCH_SIZE = 16 << 20
 """Most bytes one L{spliceBatch} moves, so that one upload cannot keep a

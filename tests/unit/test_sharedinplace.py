@@ -1,0 +1,109 @@
+"""
+Tests for L{ftpkit.shells.sharedinplace}: two L{SharedInPlaceFiles} on
+one directory stand for two workers (a C{flock} belongs to an open file,
+so two of one process exclude each other as two processes' do).
+"""
+
+import os
+
+from twisted.trial import unittest
+
+from ftpkit.errors import FileBusy
+from ftpkit.shells.fsspecinplace import InPlaceFiles
+from ftpkit.shells.sharedinplace import (
+    SharedInPlaceFiles,
+    mirrored,
+    sftpInPlaceFiles,
+)
+from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
+from tests.scratch import scratchDirectory
+
+STORE = "sftp://alice@127.0.0.1:22"
+
+
+class SharedInPlaceFilesTests(unittest.TestCase):
+    """
+    The in-place uploads of two workers on one store.
+    """
+
+    def setUp(self):
+        self.directory = scratchDirectory(self)
+        self.one = SharedInPlaceFiles(self.directory, STORE)
+        self.other = SharedInPlaceFiles(self.directory, STORE)
+
+    def test_busy(self):
+        """
+        A file one worker holds is busy for the other until let go.
+        """
+        release = self.one.hold("/srv/d/x")
+        self.assertRaises(FileBusy, self.other.hold, "/srv/d/x")
+        release()
+        self.other.hold("/srv/d/x")()
+
+    def test_otherStore(self):
+        """
+        The same path on another store is another file.
+        """
+        release = self.one.hold("/srv/d/x")
+        SharedInPlaceFiles(self.directory, "sftp://bob@127.0.0.1:22").hold(
+            "/srv/d/x")()
+        release()
+
+    def test_renameRefused(self):
+        """
+        A directory above a held file is not renamed by the other worker;
+        others are, and it is once the file is let go.
+        """
+        release = self.one.hold("/srv/d/sub/x")
+        for directory in ["/srv/d", "/srv/d/sub", "/srv"]:
+            with self.assertRaises(FileBusy):
+                with self.other.renaming(directory):
+                    self.fail("renamed " + directory)
+        with self.other.renaming("/srv/e"):
+            pass
+        release()
+        with self.other.renaming("/srv/d"):
+            pass
+
+    def test_fileAndDirectory(self):
+        """
+        A file and a directory of one name have lock paths that do not
+        clash (a file held, then a file below a directory of that name).
+        """
+        self.assertNotEqual(mirrored("/r", "/a/b", False),
+                            mirrored("/r", "/a/b", True))
+        self.one.hold("/srv/b")()
+        self.one.hold("/srv/b/c")()
+
+    def test_letGoRemoves(self):
+        """
+        A file let go leaves no lock file behind.
+        """
+        self.one.hold("/srv/d/x")()
+        self.assertEqual([name for _, _, names in os.walk(self.directory)
+                          for name in names if name.startswith("f-")], [])
+
+
+class _Store:
+    """
+    Stands for an SFTP filesystem.
+    """
+
+
+class ChoiceTests(unittest.TestCase):
+    """
+    L{sftpInPlaceFiles}.
+    """
+
+    def test_oneProcess(self):
+        """
+        Without the workers' directory, the process's own.
+        """
+        self.assertIsInstance(sftpInPlaceFiles(_Store(), {}), InPlaceFiles)
+
+    def test_workers(self):
+        """
+        With it, shared.
+        """
+        files = sftpInPlaceFiles(_Store(), {LEDGERS_VARIABLE: "/nowhere"})
+        self.assertIsInstance(files, SharedInPlaceFiles)
