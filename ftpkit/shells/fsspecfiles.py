@@ -358,13 +358,20 @@ class CommitOnCloseWriter(_SequentialWriter):
         self._handle.closed = True
 
 
+def _nothingHeld():
+    """
+    Let go of nothing: no C{reserve} was given to L{RenameIntoPlaceWriter}.
+    """
+
+
 class RenameIntoPlaceWriter(_SequentialWriter):
     """
     An upload written to a temporary sibling of its target, moved over it
     once complete.
     """
 
-    def __init__(self, fs, temporary, target, move=None, hold=None):
+    def __init__(self, fs, temporary, target, move=None, hold=None,
+                 reserve=None):
         """
         Open the temporary file (blocking).
 
@@ -377,11 +384,19 @@ class RenameIntoPlaceWriter(_SequentialWriter):
             file, to mark it as written for other processes
             (L{ftpkit.shells.fsspecgeneric.Backend.holdTemporary}), or
             C{None}.
+        @param reserve: called (blocking) with C{fs} and C{temporary}
+            before the file is made, to mark it as written for other
+            processes where the store offers no lock
+            (L{ftpkit.shells.fsspecgeneric.Backend.reserveTemporary});
+            returns a function that lets it go; or C{None}.
         """
         # Known before it is made: its directory is not renamed until it
         # is written (ftpkit.shells.fsspectemporaries).
         TEMPORARIES.add(fs, temporary)
+        self._letGo = _nothingHeld
         try:
+            if reserve is not None:
+                self._letGo = reserve(fs, temporary)
             handle = fs.open(temporary, "wb")
             try:
                 if hold is not None:
@@ -391,7 +406,7 @@ class RenameIntoPlaceWriter(_SequentialWriter):
                 raise
             super().__init__(handle)
         except BaseException:
-            TEMPORARIES.discard(fs, temporary)
+            self._forget(fs, temporary)
             raise
         self._fs = fs
         self._temporary = temporary
@@ -409,7 +424,17 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         except BaseException:
             self._removeTemporary()
             raise
-        TEMPORARIES.discard(self._fs, self._temporary)
+        self._forget(self._fs, self._temporary)
+
+    def _forget(self, fs, temporary):
+        """
+        The temporary file is written no more: its directory may be
+        renamed (what C{reserve} held is let go once, however often this
+        is called).
+        """
+        TEMPORARIES.discard(fs, temporary)
+        letGo, self._letGo = self._letGo, _nothingHeld
+        letGo()
 
     def discard(self):
         """

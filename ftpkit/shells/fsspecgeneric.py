@@ -114,6 +114,12 @@ class Backend:
     @cvar locksInPlace: a file written in place is held once open, where
         every process sees it (L{openedInPlace}), not before it is
         opened, in this process (L{holdInPlace}).
+    @cvar reservesTemporaries: an upload's temporary file is held in
+        L{inPlaceFiles} from before it is made (L{reserveTemporary}),
+        which the workers of C{--workers} share on SFTP: another worker's
+        rename of a directory above it got C{250}, and the upload C{550}
+        once its client had sent every byte, where this process's rename
+        gets C{450} (L{ftpkit.shells.fsspectemporaries.TEMPORARIES}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -131,6 +137,7 @@ class Backend:
     callDeadline = None
     locksTemporaries = False
     locksInPlace = False
+    reservesTemporaries = False
 
     def __init__(self, label):
         """
@@ -435,6 +442,24 @@ class Backend:
         """
         if self.locksTemporaries:
             holdWritten(handle.fileno())
+
+    def reserveTemporary(self, fs, path):
+        """
+        An upload is about to make its temporary file (blocking): mark it
+        as written, for the other processes sharing the store, before it
+        is made, where L{reservesTemporaries} (the store offers no lock,
+        L{holdTemporary}); elsewhere nothing is held here, and the uploads
+        of this process are seen
+        (L{ftpkit.shells.fsspectemporaries.TEMPORARIES}).
+
+        @param fs: the filesystem.
+        @param path: the temporary file's path on C{fs}.
+        @return: a function that lets it go, to call once the file is
+            moved into place or removed (or was not made).
+        """
+        if self.reservesTemporaries:
+            return self.inPlaceFiles(fs).hold(path)
+        return _letGo
 
     def writtenBelow(self, fs, directory):
         """

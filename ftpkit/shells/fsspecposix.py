@@ -176,6 +176,7 @@ class SFTPBackend(_PosixBackend):
     createsAtomically = True
     resolvesLinks = True
     describesEntries = True
+    reservesTemporaries = True
 
     def __init__(self, label, callDeadline=None):
         """
@@ -273,8 +274,7 @@ class SFTPBackend(_PosixBackend):
 
     def setModificationTime(self, fs, path, when):
         """
-        See L{Backend.setModificationTime}: the SFTP C{SETSTAT} of the
-        paramiko client.
+        See L{Backend.setModificationTime}: paramiko's SFTP C{SETSTAT}.
         """
         fs.ftp.utime(path, (when, when))
 

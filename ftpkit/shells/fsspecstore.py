@@ -308,7 +308,8 @@ class StoreCalls:
             writer = RenameIntoPlaceWriter(
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.rename(
-                    self.fs, source, name, False), self.backend.holdTemporary)
+                    self.fs, source, name, False), self.backend.holdTemporary,
+                self.backend.reserveTemporary)
         else:
             writer = CommitOnCloseWriter(self.fs.open(
                 target, "wb", autocommit=False, **self.backend.writeOptions))
@@ -328,7 +329,7 @@ class StoreCalls:
                 self.fs, temporarySibling(target), target,
                 lambda source, name: self.backend.moveNew(self.fs, source,
                                                           name),
-                self.backend.holdTemporary),
+                self.backend.holdTemporary, self.backend.reserveTemporary),
                 ended=lambda: RESERVED.release(reserved))
         except BaseException:
             RESERVED.release(reserved)

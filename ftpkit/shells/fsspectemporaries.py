@@ -16,7 +16,10 @@ the rename of a directory looks for a held one below it
 (L{ftpkit.shells.uploadlocks.heldBelow}), as the disk realm's rename
 does (L{ftpkit.shells.uploadlocks}); a temporary file nobody
 holds (its process died) does not keep the directory from being renamed.
-Other stores offer no such lock.
+Other stores offer no such lock: on SFTP, the workers hold theirs in
+lock files they share before they make them
+(L{ftpkit.shells.fsspecgeneric.Backend.reserveTemporary},
+L{ftpkit.shells.sharedinplace}), which the rename looks below too.
 """
 
 import fcntl

@@ -1,15 +1,20 @@
 """
 The files that uploads written in place (C{APPE}, C{REST} and C{STOR})
-write on an SFTP store, held where every worker of C{--workers} sees them
+write on an SFTP store, and the temporary files that plain C{STOR}
+uploads write there (L{ftpkit.shells.fsspecgeneric.Backend.reserveTemporary}),
+held where every worker of C{--workers} sees them
 (L{SharedInPlaceFiles}), as the disk realm's are by their C{flock}
-(L{ftpkit.shells.uploadlocks.holdInPlace}).
+(L{ftpkit.shells.uploadlocks.holdInPlace},
+L{ftpkit.shells.uploadlocks.holdTemporary}).
 
 Each process held them in a set of its own
 (L{ftpkit.shells.fsspecinplace.InPlaceFiles}): a second worker's C{APPE}
 of a file another worker appended to interleaved its bytes with the
 first one's, and a directory renamed by one worker moved the file
 another one wrote, whose upload got C{450} once its client had sent
-every byte.
+every byte; or the directory of another one's temporary file, whose
+upload got C{550} then (the temporary file no longer where it was made,
+and left, hidden, in the renamed directory).
 
 A held file is a lock file, in the directory the acceptor makes for its
 workers (L{ftpkit.shells.sharedquota.LEDGERS_VARIABLE}), under a tree of

@@ -287,6 +287,21 @@ class FsspecMemoryRenamedTests(MemoryRenamedTests):
         """
         return ["--realm", "fsspec:memory://"]
 
+    def test_renameRefused(self):
+        """
+        The rename of the directory of a plain C{STOR} (into a temporary
+        file, moved into place by its path once complete) gets C{450}
+        while the upload runs, and C{250} once it ended; the upload is
+        complete, and no temporary file is left.
+        """
+        self.assertRenameWaits()
+
+    def test_renameRefusedReplacing(self):
+        """
+        The same for a C{STOR} replacing a file.
+        """
+        self.assertRenameWaits(replacing=True)
+
 
 class FsspecSFTPRenamedTests(FsspecMemoryRenamedTests):
     """
@@ -305,9 +320,10 @@ class FsspecSFTPRenamedTests(FsspecMemoryRenamedTests):
 class FsspecSFTPWorkersRenamedTests(FsspecSFTPRenamedTests):
     """
     The same under C{--workers 2}, whose workers share the SFTP store's
-    in-place uploads (L{ftpkit.shells.sharedinplace}): the other worker's
-    rename got C{250}, and the upload C{450} once its client had sent
-    every byte.
+    in-place uploads and temporary upload files
+    (L{ftpkit.shells.sharedinplace}): the other worker's rename got
+    C{250}, and the upload C{450} (in place) or C{550} (into a temporary
+    file) once its client had sent every byte.
     """
 
     workers = 2

@@ -14,7 +14,10 @@ Now either the rename gets C{450} and the upload completes
 or the rename goes ahead and the upload is refused before it starts (the
 disk realm and C{fsspec:file://}, whose hold is a C{flock} on the open
 file, seen by every process: once held, the upload checks that its path
-still names the file).
+still names the file). The disk realm's resume of a kept partial upload,
+which is held once opened and then moved by its path, is checked the same
+way, at its open and once it is held (L{DiskPartialOpenRaceTests},
+L{DiskPartialHeldRaceTests}): there was no window to close.
 
 The moment is made to happen, in one thread, by the other session's
 C{RNTO} run from within the upload's open (L{OpenRaceMixin.racing}),
@@ -30,7 +33,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
-from ftpkit.shells import diskuploads
+from ftpkit.shells import diskuploads, partials, uploads
 from ftpkit.shells.filesystem import FilesystemShell
 from tests.integration.test_shell_fsspec import _CallNow
 from tests.scratch import scratchDirectory
@@ -49,6 +52,9 @@ OLD = b"0123456789"
 NEW = b"new bytes"
 """What the upload sends."""
 
+PARTIAL = b"kept part"
+"""What C{d/x}'s partial upload holds, where a test makes one."""
+
 
 class OpenRaceMixin:
     """
@@ -61,7 +67,11 @@ class OpenRaceMixin:
 
     @ivar renameRefused: whether the rename gets C{450} (else the upload
         is refused).
+    @ivar continued: what the upload continues: C{d/x} (L{OLD}), or its
+        partial upload.
     """
+
+    continued = OLD
 
     def setUp(self):
         self.prepare()
@@ -117,8 +127,8 @@ class OpenRaceMixin:
                              " went ahead")
         renamed[0].trap(FileBusy)
         yield self.send(upload)
-        start = len(OLD) if append else offset
-        self.assertEqual(self.read("d/x"), OLD[:start] + NEW)
+        start = len(self.continued) if append else offset
+        self.assertEqual(self.read("d/x"), self.continued[:start] + NEW)
 
     def test_append(self):
         """
@@ -163,6 +173,69 @@ class DiskOpenRaceTests(OpenRaceMixin, unittest.TestCase):
         """
         with open(os.path.join(self.root, name), "rb") as f:
             return f.read()
+
+
+class DiskPartialOpenRaceTests(DiskOpenRaceTests):
+    """
+    The disk realm's resume of C{d/x}'s partial upload (L{PARTIAL}),
+    which is opened by its path, held, renamed by its path to the name
+    it is written under, and put in place by its path once complete
+    (L{ftpkit.shells.partials.claimPartial}): a rename of C{d} as it is
+    opened, before it is held, goes ahead, and the resume is refused
+    before it starts (C{450}: its partial upload was not where it was
+    opened), the partial upload kept in C{e}.
+    """
+
+    continued = PARTIAL
+
+    def prepare(self):
+        """
+        Make the root, holding C{d/x} and its partial upload.
+        """
+        DiskOpenRaceTests.prepare(self)
+        with open(self.partial("d"), "wb") as f:
+            f.write(PARTIAL)
+
+    def partial(self, directory):
+        """
+        @param directory: C{"d"} or C{"e"}.
+        @return: the path of the partial upload of C{x} in it.
+        """
+        return uploads.partialPath(
+            os.fsencode(os.path.join(self.root, directory, "x")))
+
+    @defer.inlineCallbacks
+    def assertOneWins(self, offset, append):
+        """
+        See L{OpenRaceMixin.assertOneWins}; where the upload is refused,
+        its partial upload went with C{d}, whole.
+        """
+        yield OpenRaceMixin.assertOneWins(self, offset, append)
+        if not self.renameRefused:
+            with open(self.partial("e"), "rb") as f:
+                self.assertEqual(f.read(), PARTIAL)
+
+    @defer.inlineCallbacks
+    def send(self, upload):
+        """
+        @param upload: the upload opened: L{NEW} is written, and it is
+            closed.
+        """
+        consumer = yield upload.receive()
+        consumer.write(NEW)
+        yield consumer.drain()
+        yield upload.close()
+
+
+class DiskPartialHeldRaceTests(DiskPartialOpenRaceTests):
+    """
+    The same, the rename of C{d} coming once the partial upload is held,
+    before it is renamed to the name it is written under: the rename
+    gets C{450}, and the resume completes.
+    """
+
+    opener = (partials, "holdTemporary")
+    renameRefused = True
 
 
 class LocalOpenRaceTests(DiskOpenRaceTests):

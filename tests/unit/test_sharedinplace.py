@@ -18,6 +18,13 @@ from ftpkit.shells.sharedinplace import (
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 from tests.scratch import scratchDirectory
 
+try:
+    import fsspec
+
+    from ftpkit.shells import fsspecfiles
+except ImportError:
+    fsspec = None
+
 STORE = "sftp://alice@127.0.0.1:22"
 
 
@@ -107,3 +114,56 @@ class ChoiceTests(unittest.TestCase):
         """
         files = sftpInPlaceFiles(_Store(), {LEDGERS_VARIABLE: "/nowhere"})
         self.assertIsInstance(files, SharedInPlaceFiles)
+
+
+class TemporaryReservedTests(unittest.TestCase):
+    """
+    A plain C{STOR}'s temporary file held in the tree (C{reserve} of
+    L{ftpkit.shells.fsspecfiles.RenameIntoPlaceWriter}, as the SFTP
+    backend's L{ftpkit.shells.fsspecgeneric.Backend.reserveTemporary}
+    gives it) from before it is made until it is in place.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.directory = scratchDirectory(self)
+        self.one = SharedInPlaceFiles(self.directory, STORE)
+        self.fs = fsspec.filesystem("memory", global_store=False,
+                                    skip_instance_cache=True)
+        self.fs.mkdir("/srv/d")
+        self.letGo = []
+
+    def reserve(self, fs, path):
+        """
+        Hold C{path} in L{one}, counting the calls that let it go.
+        """
+        release = self.one.hold(path)
+
+        def letGo():
+            self.letGo.append(path)
+            release()
+        return letGo
+
+    def test_renameRefusedUntilInPlace(self):
+        """
+        Another worker's rename of its directory is refused while it is
+        written, and goes ahead once it is in place; a discard after the
+        commit lets nothing go twice (the lock file's descriptor is closed
+        once).
+        """
+        other = SharedInPlaceFiles(self.directory, STORE)
+        writer = fsspecfiles.RenameIntoPlaceWriter(
+            self.fs, fsspecfiles.temporarySibling("/srv/d/x"), "/srv/d/x",
+            reserve=self.reserve)
+        with self.assertRaises(FileBusy):
+            with other.renaming("/srv/d"):
+                self.fail("renamed /srv/d")
+        writer.writeAt(0, b"bytes")
+        writer.commit()
+        writer.discard()
+        self.assertEqual(len(self.letGo), 1)
+        with other.renaming("/srv/d"):
+            pass
+        self.assertEqual(self.fs.cat_file("/srv/d/x"), b"bytes")
