@@ -12,7 +12,8 @@ operations uncounted, turns the instrumentation on (C{callgrind_control -i
 on}), drives C{--ops} operations with the benchmark's own clients
 (L{bench.scenarios._eachFile}, as the C{small} scenarios do), dumps the
 count (C{callgrind_control -d}) and stops the server. C{--peer pyftpdlib}
-counts pyftpdlib's process the same way, in the same rounds.
+counts pyftpdlib's process the same way, in the same rounds
+(C{--peer pyftpdlib-info}: pyftpdlib logging as it does by default).
 C{--ftpkit-arg ARG} gives every ftpkit more arguments
 (C{--ftpkit-arg=--workers=2}); the server's child processes then run
 under callgrind too (C{--trace-children=yes}), and the count is that of
@@ -39,7 +40,7 @@ from bench.cpuperop import (
     treeFiles,
 )
 from bench.scenarios import TransferError, _eachFile, _fetch
-from bench.servers import Ftpkit, Pyftpdlib, baselineServers
+from bench.servers import Ftpkit, Pyftpdlib, PyftpdlibInfo, baselineServers
 
 SIZE = 16 * 1024
 FILES = 2000
@@ -165,7 +166,7 @@ LISTINGS = frozenset(["list", "mlsd", "listr"])
 """The listing scenarios: a fiftieth of C{--ops} (L{LIST_SHARE}) each."""
 TLS = frozenset(["login-tls", "noop-tls"])
 """Scenarios whose server must offer C{AUTH TLS}."""
-PEERS = {"pyftpdlib": Pyftpdlib}
+PEERS = {kind.name: kind for kind in (Pyftpdlib, PyftpdlibInfo)}
 """The other servers C{--peer} can count."""
 
 

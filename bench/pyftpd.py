@@ -1,8 +1,13 @@
 """
-Run pyftpdlib for the benchmark: C{python -m bench.pyftpd PORT ROOT [PEM]}.
+Run pyftpdlib for the benchmark: C{python -m bench.pyftpd [--info] PORT ROOT
+[PEM]}.
 
 User C{bench}, password C{bench}, full permissions on C{ROOT}; with C{PEM}
 (certificate and key) it uses pyftpdlib's TLS handler (explicit FTPS).
+Without C{--info} it logs warnings and errors only; with it, pyftpdlib
+configures its own logging, as it does for a program that configures
+none (C{INFO} to standard error: every connect, login, file transfer and
+disconnect, and C{CWD}, C{MKD}, C{DELE}...).
 """
 
 import logging
@@ -17,8 +22,12 @@ def main(argv):
     """
     Serve until killed.
 
-    @param argv: C{[PORT, ROOT]} or C{[PORT, ROOT, PEM]}.
+    @param argv: C{[PORT, ROOT]} or C{[PORT, ROOT, PEM]}, after
+        C{--info} or not.
     """
+    info = argv[:1] == ["--info"]
+    if info:
+        argv = argv[1:]
     port, root = int(argv[0]), argv[1]
     authorizer = DummyAuthorizer()
     authorizer.add_user("bench", "bench", root, perm="elradfmwMT")
@@ -29,7 +38,8 @@ def main(argv):
     else:
         handler = FTPHandler
     handler.authorizer = authorizer
-    logging.basicConfig(level=logging.WARNING)
+    if not info:
+        logging.basicConfig(level=logging.WARNING)
     server = FTPServer(("127.0.0.1", port), handler)
     server.max_cons = 0
     server.max_cons_per_ip = 0

@@ -97,9 +97,12 @@ def parseArguments(argv):
                         help="small sizes for a smoke run (1-2 minutes)")
     parser.add_argument("--servers",
                         default="ftpkit,pyftpdlib,vsftpd,proftpd,pure-ftpd",
-                        help="comma-separated (default: %(default)s; a"
+                        help="comma-separated, of "
+                        + ",".join(SERVERS) + " (default: %(default)s; a"
                         " server not installed is skipped; ftpkit-w2 is"
-                        " ftpkit with --workers 2)")
+                        " ftpkit with --workers 2; pyftpdlib-info is"
+                        " pyftpdlib logging as it does by default, a line"
+                        " per connect, login, transfer and disconnect)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds of every scenario (default: 3)")
     parser.add_argument("--only", default="",

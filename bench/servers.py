@@ -392,15 +392,31 @@ def twoWorkerBaselines(baselines):
 class Pyftpdlib(Server):
     """
     pyftpdlib, through L{bench.pyftpd}.
+
+    @cvar options: L{bench.pyftpd}'s options, before its arguments.
     """
 
     name = "pyftpdlib"
+    options = ()
 
     def command(self, port, tls):
-        args = [sys.executable, "-m", "bench.pyftpd", str(port), self.root]
+        args = [sys.executable, "-m", "bench.pyftpd", *self.options,
+                str(port), self.root]
         if tls:
             args.append(self.pem)
         return args + self.extraArgs
+
+
+class PyftpdlibInfo(Pyftpdlib):
+    """
+    pyftpdlib logging as it does by default (L{bench.pyftpd}'s C{--info}):
+    a line per connect, login, file transfer and disconnect, to its
+    output file, as a user's redirected standard error. L{Pyftpdlib},
+    which logs warnings only, is the one the docs compare against.
+    """
+
+    name = "pyftpdlib-info"
+    options = ("--info",)
 
 
 class SystemServer(Server):
@@ -569,5 +585,6 @@ def cryptPassword(password):
 
 
 SERVERS = {cls.name: cls for cls in (Ftpkit, FtpkitTwoWorkers,
-                                     FtpkitBaseline, Pyftpdlib, Vsftpd,
-                                     ProFTPD, PureFTPd)}
+                                     FtpkitBaseline, Pyftpdlib,
+                                     PyftpdlibInfo, Vsftpd, ProFTPD,
+                                     PureFTPd)}

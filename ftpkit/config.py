@@ -40,9 +40,11 @@ class ServerConfig:
         listeners, or C{None} for any free port.
     @ivar passiveAddress: IPv4 address put in the C{227} reply, or C{None}
         for the control connection's local address.
-    @ivar trustedProxies: the networks (L{ipaddress} objects) load
-        balancers connect from, whose PROXY headers C{haproxy:} listeners
-        believe (C{--trusted-proxy}); by default the loopback networks
+    @ivar trustedProxies: the networks (L{ipaddress} objects; addresses
+        and CIDR texts given, C{("127.0.0.1",)}, are held as such networks)
+        load balancers connect from, whose PROXY headers C{haproxy:}
+        listeners believe (C{--trusted-proxy}); by default the loopback
+        networks
         (a balancer on the node itself), for anyone else who can reach a
         C{haproxy:} listener directly could claim any address with a
         header of their own; empty: any address.
@@ -99,15 +101,18 @@ class ServerConfig:
     @ivar metrics: the Twisted endpoint string C{/metrics} is served on,
         or C{None}.
     @ivar onUpload: the command run after each completed upload, an
-        argument list (C{--on-upload}), or C{None}.
+        argument list (C{("/usr/bin/logger", "uploaded")}; C{--on-upload}'s
+        command line split, C{tuple(shlex.split(line))}: one string is
+        refused), or C{None}.
     @ivar onUploadConcurrency: C{onUpload} commands run at once, at most.
     @ivar onUploadTimeout: seconds before an C{onUpload} command is
         killed.
     @ivar maxSessionsPerUser: a login of a user with that many sessions
         gets C{421} and is closed; C{None} for no limit.
-    @ivar allowFrom: networks (C{"10.0.0.0/8"}) clients must be in, if
-        any; others get C{421}.
-    @ivar denyFrom: networks whose clients get C{421}.
+    @ivar allowFrom: networks clients must be in, if any (a tuple of
+        texts, C{("10.0.0.0/8",)}, held in normal form as C{--allow-from}
+        holds them); others get C{421}.
+    @ivar denyFrom: networks whose clients get C{421} (as C{allowFrom}).
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     @ivar virtualHosts: the L{ftpkit.control.vhosts.VirtualHost}s C{HOST} can
@@ -193,9 +198,13 @@ class ServerConfig:
 
     def __post_init__(self):
         """
-        Check the values (L{checkConfig}).
+        Check the values (L{checkConfig}), and hold those given in another
+        form than the config's in its own (a C{list} as a C{tuple},
+        C{trustedProxies} texts as networks).
 
         @raise ValueError: C{"ServerConfig NAME: why"}, for a value the
-            command line would refuse too.
+            command line would refuse too, or one of a wrong type (a
+            string where a tuple is expected).
         """
-        checkConfig(self)
+        for name, value in checkConfig(self).items():
+            object.__setattr__(self, name, value)

@@ -13,7 +13,9 @@ more than four C{--workers} a CPU, C{--passive-ports} under 1024. Tests
 and embedding code give such values on purpose.
 """
 
+import ipaddress
 import math
+import os
 
 MOST_BYTES = (1 << 63) - 1
 """The largest count of bytes (or bytes a second) L{byteCount} takes: a
@@ -210,6 +212,138 @@ def logFormat(text):
     return text
 
 
+def _items(value, what, example):
+    """
+    @param value: a field that holds several values (C{allowFrom},
+        C{trustedProxies}, C{onUpload}).
+    @param what: what its items are, for the error.
+    @param example: the field's value written right, for the error.
+    @return: its items as a C{tuple}, from a C{tuple} or a C{list}.
+    @raise ValueError: for anything else; a string above all, which was
+        taken as its characters (C{"10.0.0.0/8"}: the networks C{1},
+        C{0}...).
+    """
+    if isinstance(value, (str, bytes)):
+        raise ValueError(f"must be a tuple of {what}, not the string "
+                         f"{value!r}: write {example}")
+    if not isinstance(value, (tuple, list)):
+        raise ValueError(f"must be a tuple of {what}, not {value!r}")
+    return tuple(value)
+
+
+IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+"""Where a dual-stack listener's IPv4 clients appear (RFC 4291
+2.5.5.2): C{::ffff:192.0.2.7} is the IPv4 client C{192.0.2.7}."""
+
+
+def operatorNetwork(text):
+    """
+    A network an operator wrote (C{--allow-from}, C{--deny-from},
+    C{--trusted-proxy}) as the rules match it. One inside
+    L{IPV4_MAPPED} is the IPv4 network it stands for
+    (C{::ffff:10.0.0.0/104} is C{10.0.0.0/8}): an IPv4 client of a
+    dual-stack listener is matched as its IPv4 address
+    (L{ftpkit.protocol.limitkeys.embeddedIPv4}), so the IPv6 form would match nobody.
+
+    @param text: an address or a CIDR network, IPv4 or IPv6; host bits
+        may be set (C{10.1.2.3/8} is C{10.0.0.0/8}); an L{ipaddress}
+        network or address is taken too.
+    @return: an C{ipaddress} network.
+    @raise ValueError: when C{text} is neither.
+    """
+    network = ipaddress.ip_network(
+        text.strip() if isinstance(text, str) else text, strict=False)
+    if network.version == 6 and network.subnet_of(IPV4_MAPPED):
+        return ipaddress.IPv4Network(
+            (network.network_address.ipv4_mapped, network.prefixlen - 96))
+    return network
+
+
+def parseNetwork(text):
+    """
+    @param text: an address or a CIDR network, IPv4 or IPv6 (an
+        L{ipaddress} network or address is taken too).
+    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}; an
+        IPv4-mapped one as its IPv4 network: L{operatorNetwork}).
+    @raise ValueError: saying why it is not one.
+    """
+    try:
+        return str(operatorNetwork(text))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"must be an address or a CIDR network like 10.0.0.0/8, "
+            f"not {text!r}") from None
+
+
+def parseNetworks(texts):
+    """
+    @param texts: CIDR blocks or addresses, e.g. C{["10.0.0.0/8", "::1"]}
+        (L{ipaddress} networks or addresses are taken too).
+    @return: a C{tuple} of L{ipaddress} networks (an IPv4-mapped one as
+        its IPv4 network: L{operatorNetwork}).
+    @raise ValueError: naming the first one that is not valid.
+    """
+    networks = []
+    for text in texts:
+        try:
+            networks.append(operatorNetwork(text))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"not an address or CIDR block: {text!r}") from None
+    return tuple(networks)
+
+
+def addressRules(value):
+    """
+    @param value: C{ServerConfig.allowFrom} or C{denyFrom}: a C{tuple}
+        (or C{list}) of addresses or CIDR networks (C{--allow-from},
+        C{--deny-from}).
+    @return: them as a C{tuple} of network texts in normal form
+        (L{parseNetwork}: C{"10.0.0.1/8"} is C{"10.0.0.0/8"}, as the
+        options take it).
+    @raise ValueError: for one string rather than a tuple, or an item that
+        is no network.
+    """
+    return tuple(parseNetwork(text) for text in _items(
+        value, "networks", '("10.0.0.0/8",)'))
+
+
+def trustedNetworks(value):
+    """
+    @param value: C{ServerConfig.trustedProxies}: a C{tuple} (or C{list})
+        of L{ipaddress} networks, or of addresses and CIDR networks as
+        C{--trusted-proxy} takes them (C{"127.0.0.1"}), read as it reads
+        them (L{parseNetworks}).
+    @return: them as a C{tuple} of L{ipaddress} networks.
+    @raise ValueError: for one string rather than a tuple, or an item that
+        is no network.
+    """
+    return parseNetworks(_items(value, "networks", '("127.0.0.1",)'))
+
+
+def argumentList(value):
+    """
+    @param value: C{ServerConfig.onUpload}: the command's argument list, a
+        C{tuple} (or C{list}) of C{str} (C{bytes} and paths are taken
+        too), its program first. A command line in one string, as
+        C{--on-upload} takes it, is refused, not split: its characters
+        were run as the arguments (C{/}, C{u}, C{s}...); C{shlex.split}
+        splits one as the option does.
+    @return: the arguments as a C{tuple}.
+    @raise ValueError: saying why it is no argument list.
+    """
+    arguments = _items(value, "arguments", "(\"/usr/bin/logger\", "
+                       "\"uploaded\"), or split a command line with "
+                       "tuple(shlex.split(line))")
+    if not arguments:
+        raise ValueError("needs a command, not ()")
+    for argument in arguments:
+        if not isinstance(argument, (str, bytes, os.PathLike)):
+            raise ValueError(f"must be a tuple of str, not one holding "
+                             f"{argument!r}")
+    return arguments
+
+
 RULES = {
     "banner": (replyText, False),
     "umask": (fileMask, True),
@@ -230,9 +364,16 @@ RULES = {
     "maxUploadRate": (byteCount, True),
     "maxTotalRate": (byteCount, True),
     "maxUploadSize": (byteCount, True),
+    "allowFrom": (addressRules, False),
+    "denyFrom": (addressRules, False),
+    "trustedProxies": (trustedNetworks, False),
+    "onUpload": (argumentList, True),
 }
 """The fields whose values the command line checks, each with its rule
-and whether C{None} (no limit, or the default) is allowed."""
+and whether C{None} (no limit, or the default) is allowed. A rule returns
+the value the config holds: the one given, or its normal form (a C{list}
+as a C{tuple}, network texts as L{ipaddress} networks for
+C{trustedProxies})."""
 
 
 def checkConfig(config):
@@ -240,14 +381,20 @@ def checkConfig(config):
     Check the values of a config with L{RULES}.
 
     @param config: a L{ftpkit.config.ServerConfig}.
+    @return: a C{dict} of the fields whose value the config should hold
+        in its normal form instead (L{RULES}), by name.
     @raise ValueError: C{"ServerConfig NAME: why"} for the first value
         that breaks its rule.
     """
+    normal = {}
     for name, (rule, optional) in RULES.items():
         value = getattr(config, name)
         if value is None and optional:
             continue
         try:
-            rule(value)
+            checked = rule(value)
         except ValueError as e:
             raise ValueError(f"ServerConfig {name}: {e}") from None
+        if checked != value or type(checked) is not type(value):
+            normal[name] = checked
+    return normal

@@ -62,7 +62,9 @@ class FTPService(service.MultiService):
         @param factory: an L{ftpkit.server.FTPFactory}.
         @param listen: Twisted server endpoint descriptions, as
             C{--listen} takes them (C{"tcp:2121:interface=127.0.0.1"},
-            C{"ssl:990"} for implicit FTPS, C{"haproxy:tcp:21"}).
+            C{"ssl:990"} for implicit FTPS, C{"haproxy:tcp:21"}), or one
+            such description alone (C{"tcp:0"}: one listener, not one per
+            character).
         @param reactor: the reactor (the factory's when C{None}).
         """
         service.MultiService.__init__(self)
@@ -76,6 +78,8 @@ class FTPService(service.MultiService):
             SweepUploads(roots[0], whileServing=True, others=roots[1:],
                          reactor=reactor).setServiceParent(self)
         self._listening = []
+        if isinstance(listen, str):
+            listen = (listen,)
         for description in listen:
             listening = controlListening(description, factory, reactor)
             listening.setServiceParent(self)

@@ -26,6 +26,12 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ftpkit.auth import quicklogin
+from ftpkit.auth.credtext import (
+    asText,
+    presentedTo,
+    textCredentials,
+    wantsText,
+)
 from ftpkit.errors import FTPError
 
 # The name its log lines carried when this lived in ftpkit.auth.realms.
@@ -136,17 +142,6 @@ class TextCredentialsChecker:
         self.checker = checker
         self.credentialInterfaces = tuple(checker.credentialInterfaces)
 
-    def _wantsText(self):
-        """
-        @return: whether the wrapped checker stores user names as C{str}
-            (its first one tells: they are all of one type), found without
-            going through every user at each login.
-        """
-        users = getattr(self.checker, "users", None)
-        if not isinstance(users, dict):
-            return False
-        return isinstance(next(iter(users), None), str)
-
     def _present(self, creds):
         """
         @param creds: the credentials the server built.
@@ -163,12 +158,10 @@ class TextCredentialsChecker:
             return creds
         if _holdsNul(creds.username) or _holdsNul(creds.password):
             raise error.UnauthorizedLogin("credentials hold a NUL")
-        if not self._wantsText():
+        if not wantsText(self.checker):
             return creds
         try:
-            return UsernamePassword(
-                _asText(creds.username), _asText(creds.password)
-            )
+            return textCredentials(creds)
         except UnicodeDecodeError:
             raise error.UnauthorizedLogin("credentials are not UTF-8")
 
@@ -227,7 +220,8 @@ class AnyOfCheckers:
 
     A L{twisted.cred.portal.Portal} keeps one checker per credentials
     interface, so several C{--auth} checkers for passwords would replace
-    each other; this one asks each in turn, in order.
+    each other; this one asks each in turn, in order, each given the
+    credentials in the type it stores (L{presentedTo}).
 
     @ivar checkers: the checkers, in order.
     @ivar credentialInterfaces: every interface any of them handles.
@@ -263,7 +257,7 @@ class AnyOfCheckers:
                 continue
             try:
                 avatarId = yield defer.maybeDeferred(
-                    checker.requestAvatarId, creds
+                    checker.requestAvatarId, presentedTo(checker, creds)
                 )
             except error.LoginFailed:
                 continue
@@ -276,17 +270,6 @@ class AnyOfCheckers:
         raise error.UnauthorizedLogin("no checker accepted the credentials")
 
 
-def _asText(value):
-    """
-    @param value: C{str} or UTF-8 C{bytes}.
-    @return: C{value} as C{str}.
-    @raise UnicodeDecodeError: for bytes that are not UTF-8.
-    """
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value
-
-
 def textAvatarId(avatarId):
     """
     @param avatarId: what a checker returned.
@@ -296,6 +279,6 @@ def textAvatarId(avatarId):
     if isAnonymous(avatarId):
         return avatarId
     try:
-        return _asText(avatarId)
+        return asText(avatarId)
     except UnicodeDecodeError:
         raise error.UnauthorizedLogin("user name is not UTF-8")

@@ -12,7 +12,12 @@ would pick (the first whose credentials interface the credentials
 provide) and the realm is asked the same thing, in the same order; a
 portal whose class changes C{login}, an answer still to come and a
 failure go through C{Portal.login}'s own path (or the same Deferred it
-would give), so that the outcome is the same whatever answers.
+would give), so that the outcome is the same whatever answers. The
+checker is given the credentials in the type it stores
+(L{ftpkit.auth.credtext.presentedTo}): a checker of C{str} user names put
+in the portal by a program embedding the server accepts its users, as
+under C{twistd ftpkit}, which wraps each checker in a
+L{ftpkit.auth.checkers.TextCredentialsChecker}.
 """
 
 from types import CoroutineType
@@ -21,6 +26,7 @@ from twisted.cred.portal import Portal
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
+from ftpkit.auth.credtext import presentedTo
 from ftpkit.deferreds import isDeferred
 
 UNSETTLED = object()
@@ -79,7 +85,7 @@ def login(portal, credentials, mind, *interfaces):
         # No checker: the portal's own failure.
         return portal.login(credentials, mind, *interfaces)
     try:
-        answer = checker.requestAvatarId(credentials)
+        answer = checker.requestAvatarId(presentedTo(checker, credentials))
     except Exception:
         return Failure()
     avatarId = settled(answer)

@@ -528,7 +528,7 @@ class FileTests(ShellKit):
         bob = self.shell.forResumer("bob")
         self.assertEqual(set(providedBy(alice)), set(providedBy(self.shell)))
         yield writeFile(self.shell, ("f",), b"old")
-        opened = yield alice.openForWriting(("f",))
+        opened = writeFileFor((yield alice.openForWriting(("f",))))
         consumer = yield opened.receive()
         consumer.write(b"new ")
         yield opened.abort()

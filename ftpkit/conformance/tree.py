@@ -340,6 +340,38 @@ class TreeTests(ShellKit):
         self.assertEqual((yield self.names(("d1",))), ["inner"])
 
     @inlineCallbacks
+    def test_nonUTF8Names(self):
+        """
+        A name holding bytes a client sent that are not UTF-8 (a lone
+        surrogate, Python's C{surrogateescape}: C{caf\\udce9} is
+        Latin-1's C{café}) is kept like any other (listed under the same
+        name, read back, removed), or refused with an L{FTPError}
+        (L{InvalidPath}: C{553}), leaving nothing. Any other exception (a
+        store's C{UnicodeEncodeError}) gets the client C{451} and the log
+        an error line for every command naming it.
+        """
+        name = "caf\udce9"
+        for what, make, check in [
+                ("an upload", lambda: writeFile(self.shell, (name,), b"x"),
+                 lambda: readFile(self.shell, (name,))),
+                ("makeDirectory", lambda: self.shell.makeDirectory((name,)),
+                 lambda: self.shell.stat((name,)))]:
+            try:
+                yield make()
+            except FTPError:
+                self.assertNotIn(name, (yield self.names()))
+                continue
+            except Exception as e:
+                self.fail(f"{what} of {name!r} failed with {e!r}: keep the "
+                          f"name, or refuse it with InvalidPath")
+            self.assertEqual((yield self.names()), [name])
+            yield check()
+            remove = (self.shell.removeFile if what == "an upload"
+                      else self.shell.removeDirectory)
+            yield remove((name,))
+            self.assertEqual((yield self.names()), [])
+
+    @inlineCallbacks
     def test_rootEdges(self):
         """
         The root exists, is a directory, and cannot be made, removed as a

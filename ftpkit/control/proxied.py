@@ -33,6 +33,7 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
+from ftpkit.configvalues import parseNetworks  # noqa: F401 (importable here)
 from ftpkit.control.clientname import clientName
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.ops.logthrottle import (
@@ -41,7 +42,6 @@ from ftpkit.ops.logthrottle import (
     Summaries,
     skippedNote,
 )
-from ftpkit.protocol.limitkeys import operatorNetwork
 from ftpkit.protocol.proxyheader import InvalidProxyHeader, parseProxyHeader
 
 HEADER_TIMEOUT = 10
@@ -70,22 +70,6 @@ log, once their minute ended and no later refusal's line said it."""
 NOT_LOGGED = ("refused connections ({refusal}) on a PROXY-protocol "
               "listener not logged: {count}")
 """The format of a L{PROXY_REFUSALS_NOT_LOGGED} line."""
-
-
-def parseNetworks(texts):
-    """
-    @param texts: CIDR blocks or addresses, e.g. C{["10.0.0.0/8", "::1"]}.
-    @return: a C{tuple} of L{ipaddress} networks (an IPv4-mapped one as
-        its IPv4 network: L{operatorNetwork}).
-    @raise ValueError: naming the first one that is not valid.
-    """
-    networks = []
-    for text in texts:
-        try:
-            networks.append(operatorNetwork(text))
-        except ValueError:
-            raise ValueError(f"not an address or CIDR block: {text!r}")
-    return tuple(networks)
 
 
 def inNetworks(host, networks):

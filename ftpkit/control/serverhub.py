@@ -20,10 +20,13 @@ from ftpkit.ops.xferlog import XferLog
 def configuredHub(config, root=None, observers=(), reactor=None):
     """
     @param config: a L{ftpkit.config.ServerConfig}.
-    @param root: the directory served, told to the C{onUpload} command
-        (C{FTPKIT_ROOT}), or C{None}.
+    @param root: the directory the default realm serves, told to the
+        C{onUpload} command (C{FTPKIT_ROOT}; each virtual host's is its
+        realm's, L{servedRoot}), or C{None}.
     @param observers: more L{ftpkit.interfaces.IFTPEventObserver}s to
-        subscribe.
+        subscribe, each to every session's events, or
+        L{ObserverSubscription}s (an observer told of some sessions'
+        events: a realm's, L{ftpkit.ops.observers.realmSubscriptions}).
     @param reactor: the reactor (the global one when C{None}).
     @return: an L{events.EventHub} with those subscribed.
     @raise OSError: when C{config.xferlog} cannot be opened.
@@ -43,11 +46,16 @@ def configuredHub(config, root=None, observers=(), reactor=None):
         command = UploadCommand(
             config.onUpload, root, config.onUploadConcurrency,
             config.onUploadTimeout, reactor,
-            ipv6PrefixLength=config.ipv6PrefixLength)
+            ipv6PrefixLength=config.ipv6PrefixLength,
+            hostRoots={name: servedRoot(host.realm)
+                       for host in config.virtualHosts
+                       for name in host.names})
         observers.append(command)
         hub.finishers.append(command.finish)
     for observer in observers:
-        ObserverSubscription(observer).subscribeTo(hub)
+        if not isinstance(observer, ObserverSubscription):
+            observer = ObserverSubscription(observer)
+        observer.subscribeTo(hub)
     return hub
 
 

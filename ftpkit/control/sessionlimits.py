@@ -7,7 +7,8 @@ reactor.
 
 import ipaddress
 
-from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey, operatorNetwork
+from ftpkit.configvalues import parseNetwork  # noqa: F401 (importable here)
+from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey
 
 NOT_ALLOWED = "Not allowed from your address"
 """The C{421} text for a client outside the address rules."""
@@ -19,21 +20,6 @@ TOO_MANY_LEFT = ("Too many commands of this user still wait for the "
                  "storage; try again later")
 """The C{421} text for a login of a user with L{LeftSessions.limit}
 sessions whose clients left before the shell answered their commands."""
-
-
-def parseNetwork(text):
-    """
-    @param text: an address or a CIDR network, IPv4 or IPv6.
-    @return: C{text} as a network, in normal form (C{"10.0.0.0/8"}; an
-        IPv4-mapped one as its IPv4 network: L{operatorNetwork}).
-    @raise ValueError: saying why it is not one.
-    """
-    try:
-        return str(operatorNetwork(text))
-    except ValueError:
-        raise ValueError(
-            f"must be an address or a CIDR network like 10.0.0.0/8, "
-            f"not {text!r}")
 
 
 EVERY_NETWORK = ("0.0.0.0/0", "::/0")

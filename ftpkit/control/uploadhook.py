@@ -8,9 +8,12 @@ was uploaded in its environment:
     - C{FTPKIT_PEER}: the client's address
     - C{FTPKIT_BYTES}: the bytes received
     - C{FTPKIT_COMMAND}: C{STOR}, C{APPE} or C{STOU}
-    - C{FTPKIT_ROOT}: the server's C{--root} (with the C{filesystem}
-      realm the file is C{$FTPKIT_ROOT$FTPKIT_PATH}, or
-      C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH} with C{--home-per-user})
+    - C{FTPKIT_ROOT}: the local directory the realm that took the upload
+      serves (its C{root}: the default realm's, or the C{--vhost}'s the
+      session chose), empty for a realm with none (C{memory}, an object
+      store); with the C{filesystem} realm the file is
+      C{$FTPKIT_ROOT$FTPKIT_PATH}, or C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH}
+      with C{--home-per-user}
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
@@ -251,21 +254,27 @@ class UploadCommand(IgnoringObserver):
     maxPending = QUEUED_UPLOADS
 
     def __init__(self, argv, root, concurrency, timeout, reactor=None,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH, hostRoots=None):
         """
         @param argv: the command, an argument list.
-        @param root: the server's C{--root}, for C{FTPKIT_ROOT}.
+        @param root: the directory the default realm serves, for
+            C{FTPKIT_ROOT}, or C{None}.
         @param concurrency: commands run at once, at most.
         @param timeout: seconds before a command is killed.
         @param reactor: the reactor (the global one when C{None}).
         @param ipv6PrefixLength: the bits of an IPv6 address that name its
             client, whose uploads take one turn (L{limitKey}).
+        @param hostRoots: a mapping from each C{--vhost} name to the
+            directory its realm serves (or C{None}), for the
+            C{FTPKIT_ROOT} of the uploads of sessions that chose it; a
+            name it lacks has C{root}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self.reactor = reactor
         self.argv = list(argv)
         self.root = root
+        self.hostRoots = dict(hostRoots or {})
         self.timeout = timeout
         self._concurrency = concurrency
         self._ipv6PrefixLength = ipv6PrefixLength
@@ -443,7 +452,7 @@ class UploadCommand(IgnoringObserver):
             os.environ, FTPKIT_PATH=event.path or "",
             FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
             FTPKIT_BYTES=str(event.bytes), FTPKIT_COMMAND=event.command or "",
-            FTPKIT_ROOT=self.root or "")
+            FTPKIT_ROOT=self.hostRoots.get(event.host, self.root) or "")
         run = _Run(self.reactor)
         try:
             _, run.group = spawnInSession(self.reactor, run, self.argv[0],

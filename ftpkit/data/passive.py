@@ -88,19 +88,21 @@ def queuedConnections(listening):
     return _LISTEN_QUEUE.unpack_from(info, 24)[0]
 
 
-def _ephemeralPorts():
+def ephemeralPorts(rangeFile="/proc/sys/net/ipv4/ip_local_port_range"):
     """
-    @return: the kernel's ephemeral port range, C{(low, high)}.
+    @param rangeFile: the file that says the kernel's range.
+    @return: the kernel's ephemeral port range, C{(low, high)}, never
+        below 1024 (a passive listener is not put on a privileged port).
     """
     try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        with open(rangeFile) as f:
             low, high = (int(word) for word in f.read().split())
     except (OSError, ValueError):
         return (32768, 60999)
     return (max(low, 1024), high)
 
 
-EPHEMERAL_PORTS = _ephemeralPorts()
+EPHEMERAL_PORTS = ephemeralPorts()
 """Where passive ports are picked when no --passive-ports range is set."""
 
 

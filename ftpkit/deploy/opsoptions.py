@@ -13,7 +13,7 @@ import shlex
 from twisted.python import usage
 
 from ftpkit.compat.logfiles import ROTATE_LENGTH
-from ftpkit.control.serverhub import configuredHub
+from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
 from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
@@ -211,12 +211,13 @@ def makeHub(config, options=None):
     """
     @param config: a L{ftpkit.config.ServerConfig}.
     @param options: the parsed L{ftpkit.deploy.tap.Options}, to find observers
-        (L{findObservers}) and C{--root}, or C{None}.
+        (L{findObservers}) and the directory the realm serves (its
+        C{root}, as an embedded factory's: C{FTPKIT_ROOT}), or C{None}.
     @return: the L{events.EventHub} C{config} asks for
         (L{configuredHub}: the log, the transfer log, metrics,
         C{--on-upload}), with the plugins' observers subscribed too.
     """
     if options is None:
         return configuredHub(config)
-    return configuredHub(config, root=options.get("root"),
+    return configuredHub(config, root=servedRoot(options.get("realmObject")),
                          observers=findObservers(options))

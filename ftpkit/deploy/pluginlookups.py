@@ -3,11 +3,16 @@ Plugin lookups that say in one line which plugin module ftpkit skipped
 and why (L{pluginLookups}, L{takeOverPluginLookups}), where Twisted's
 loader logged a traceback at every lookup (L{ftpkit.compat.pluginimports}).
 
+L{uninstantiated} finds the plugin classes whose module holds no instance
+of them (Twisted finds objects, not classes), for the usage error of a
+C{--realm} naming one.
+
 Each plugin module skipped is said once per process, as a warning in the
 log (L{sayOnce}); a C{--realm} that names no installed realm also names
 them in its usage error (L{ftpkit.deploy.realmplugins.findRealm}).
 """
 
+import importlib
 import os
 import sys
 from contextlib import contextmanager
@@ -121,3 +126,38 @@ def takeOverPluginLookups():
     """
     takeOverPluginImports(reportImportFailure)
     takeBackEarlyImports(reportImportFailure)
+
+
+def uninstantiated(interface):
+    """
+    @param interface: a plugin interface (L{ftpkit.interfaces.IRealmPlugin}).
+    @return: the classes of the plugin modules (in C{twisted/plugins/}
+        directories) that implement C{interface} (C{@implementer}) with no
+        instance of them in their module: a module that forgot the line
+        making its plugin, whose plugin Twisted does not find. A module
+        holding no plugin at all is imported for this (Twisted imported it
+        when it made its plugin cache); one holding plugins is looked at
+        if it is imported already.
+    """
+    from twisted.plugin import getCache
+
+    import twisted.plugins
+
+    found = []
+    with pluginLookups():
+        dropins = list(getCache(twisted.plugins).values())
+    for dropin in dropins:
+        module = sys.modules.get(dropin.moduleName)
+        if module is None and not dropin.plugins:
+            try:
+                module = importlib.import_module(dropin.moduleName)
+            except Exception:
+                # Said in one line by the lookups already.
+                continue
+        values = list(vars(module).values()) if module is not None else []
+        found.extend(
+            value for value in values
+            if isinstance(value, type) and value.__module__ == module.__name__
+            and interface.implementedBy(value)
+            and not any(isinstance(other, value) for other in values))
+    return found

@@ -18,15 +18,17 @@ from ftpkit.deploy.pluginlookups import (
     describePlugin,
     pluginLookups,
     sayOnce,
+    uninstantiated,
 )
 from ftpkit.interfaces import IRealmPlugin
 
 __all__ = ["realmPlugins", "describeImportFailure", "unusableRealmPlugin",
-           "describePlugin", "writeRealmHelp", "findRealm", "buildRealm", "servesRealm",
+           "describePlugin", "writeRealmHelp", "findRealm", "forgottenInstance",
+           "buildRealm", "servesRealm",
            "unusedHomes", "unusedRoot"]
 
 
-def realmPlugins(failedImports=None, unusable=None):
+def realmPlugins(failedImports=None, unusable=None, unusableNames=None):
     """
     @param failedImports: a C{list} to which the plugin modules that failed
         to import are added (L{describeImportFailure}), or C{None}.
@@ -34,6 +36,9 @@ def realmPlugins(failedImports=None, unusable=None):
         are added (L{unusableRealmPlugin}; and two or more with one name,
         which would have given that name to whichever was found last), or
         C{None}.
+    @param unusableNames: a C{dict} to which each plugin skipped as
+        unusable that has a name (one without C{makeRealm}) is added, by
+        that name, with why (L{unusableRealmPlugin}), or C{None}.
     @return: a C{dict} mapping each installed realm name to its
         L{IRealmPlugin}.
     """
@@ -49,6 +54,9 @@ def realmPlugins(failedImports=None, unusable=None):
                 named.setdefault(plugin.name, []).append(plugin)
             else:
                 _skip(why, unusable)
+                name = getattr(plugin, "name", None)
+                if unusableNames is not None and isinstance(name, str):
+                    unusableNames[name] = why
     for name, plugins in named.items():
         if len(plugins) > 1:
             _skip(_ambiguous(name) + ", ".join(map(describePlugin, plugins)),
@@ -125,18 +133,29 @@ def findRealm(spec, option="--realm"):
     @return: C{(plugin, argument)}, C{argument} being C{""} when absent.
     @raise usage.UsageError: when no installed realm has that name, naming
         the plugins skipped and the realm it most resembles (a misspelt
-        or miscapitalised name); or more than one, naming them; or when
+        or miscapitalised name), or saying what is wrong with the plugin
+        of that name (it has no C{makeRealm}; its module has its class but
+        no instance of it: L{forgottenInstance}); or more than one, naming
+        them; or when
         C{spec} has a C{:} and nothing after it (C{filesystem:$DIR} with
         the variable unset served C{--root}, C{memory:} 256M: an empty
         value taken as the default, which the options never do).
     """
     name, colon, argument = spec.partition(":")
-    failedImports, unusable = [], []
-    plugins = realmPlugins(failedImports, unusable)
+    failedImports, unusable, unusableNames = [], [], {}
+    plugins = realmPlugins(failedImports, unusable, unusableNames)
     for why in unusable:
         if why.startswith(_ambiguous(name)):
             raise usage.UsageError(f"{option}: {why} (rename one)")
+    if name not in plugins and name in unusableNames:
+        raise usage.UsageError(
+            f"{option}: the realm plugin {name!r} is installed but "
+            f"unusable: {unusableNames[name]}")
     if name not in plugins:
+        forgotten = forgottenInstance(name)
+        if forgotten is not None:
+            raise usage.UsageError(f"{option}: unknown realm {name!r}: "
+                                   f"{forgotten}")
         known = ", ".join(sorted(plugins)) or "none"
         failed = ""
         if failedImports:
@@ -153,6 +172,22 @@ def findRealm(spec, option="--realm"):
             f"{option}: {spec!r} has nothing after ':' (a variable left "
             f"unset?): give {name}'s argument, or leave out the ':'")
     return plugins[name], argument
+
+
+def forgottenInstance(name):
+    """
+    @param name: a realm name no installed plugin has.
+    @return: what to do when a plugin module has a realm plugin class of
+        that C{name} but no instance of it (Twisted finds plugin objects,
+        not classes), or C{None}.
+    """
+    for cls in uninstantiated(IRealmPlugin):
+        if getattr(cls, "name", None) == name:
+            return (f"{describePlugin(cls)[:-1]} is a class, and the module "
+                    f"has no instance of it: add "
+                    f"'{cls.__name__[:1].lower()}{cls.__name__[1:]} = "
+                    f"{cls.__name__}()' to it)")
+    return None
 
 
 def buildRealm(plugin, argument, options, option):

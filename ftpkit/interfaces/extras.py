@@ -463,10 +463,14 @@ before the extra existed never has its restriction bypassed through it.
 
 class IFTPShellRates(Interface):
     """
-    An optional extra of the shell a realm gives at login (read once, then,
-    not forwarded by wrappers): the user's own bandwidth limits, which
-    replace C{--max-download-rate} and C{--max-upload-rate} for their
-    sessions (the users file's C{max-download-rate}, say).
+    An optional extra of the shell a realm gives at login (read once,
+    then): the user's own bandwidth limits, which replace
+    C{--max-download-rate} and C{--max-upload-rate} for their sessions
+    (the users file's C{max-download-rate}, say). A
+    L{ftpkit.shells.shellwrapper.ShellWrapper} (C{ReadOnlyShell}...)
+    around such a shell provides it too, with the wrapped shell's rates
+    unless the wrapper is given its own (before session 47 the rates were
+    lost in the wrapper).
     """
 
     downloadRate = Attribute(

@@ -3,7 +3,8 @@ L{ObserverSubscription}: hands the events an
 L{ftpkit.interfaces.IFTPEventObserver} wants to its methods, never waiting
 for their Deferreds, and bounding how many may be unfinished;
 L{IgnoringObserver}, the base of an observer that wants only some events;
-and L{findObservers}, the observers a server's options give it.
+and L{findObservers}, the observers a server's options give it, a realm
+that is one told of the sessions it serves (L{RealmSessions}).
 """
 
 import inspect
@@ -72,13 +73,19 @@ class ObserverSubscription:
 
     @ivar pending: the observer's calls not finished yet.
     @ivar skipped: events not given to it because too many were pending.
+    @ivar sessions: which sessions' events it is told of (see
+        L{__init__}).
     """
 
     log = Logger()
 
-    def __init__(self, observer, maxPending=None):
+    def __init__(self, observer, maxPending=None, sessions=None):
         """
         @param observer: the L{IFTPEventObserver}.
+        @param sessions: C{None} for the events of every session; else a
+            callable taking an event's C{host} (the C{HOST} name its
+            session chose, or C{None}) and telling whether the observer
+            is told of it (a L{RealmSessions}: the sessions of one realm).
         @param maxPending: how many of its calls may be unfinished before
             new events skip it; C{None} for the observer's own
             C{maxPending} attribute, if it has one (an observer that
@@ -97,6 +104,7 @@ class ObserverSubscription:
                               bound=MAX_PENDING)
                 maxPending = MAX_PENDING
         self.observer = observer
+        self.sessions = sessions
         self.maxPending = maxPending
         self.pending = 0
         self.skipped = 0
@@ -113,6 +121,8 @@ class ObserverSubscription:
         @param event: an L{events.Event}: call the observer's method for
             it, if any.
         """
+        if self.sessions is not None and not self.sessions(event.host):
+            return
         name = methodFor(event)
         # Looked up at each event, as before: an observer may set a
         # method once it is subscribed (a realm that is its own observer,
@@ -158,21 +168,78 @@ class ObserverSubscription:
         self.pending -= 1
 
 
+class RealmSessions:
+    """
+    The sessions one realm serves, by the C{HOST} name their events carry
+    (L{ftpkit.control.vhosts.chooseHost} decided it): a C{--vhost}'s
+    realm serves the names it was given; the default realm (C{--realm})
+    every session without C{HOST}, or whose name no C{--vhost} has
+    (C{--vhost-fallback}, an address of the server itself).
+    """
+
+    def __init__(self, names, default, hostNames):
+        """
+        @param names: the host names the realm serves as a C{--vhost}'s.
+        @param default: whether it is the default realm too.
+        @param hostNames: every C{--vhost}'s names.
+        """
+        self.names = frozenset(names)
+        self.default = default
+        self.hostNames = frozenset(hostNames)
+
+    def __call__(self, host):
+        """
+        @param host: an event's C{host}: the name its session chose with
+            C{HOST}, or C{None}.
+        @return: whether the session is one of the realm's.
+        """
+        if host in self.names:
+            return True
+        return self.default and host not in self.hostNames
+
+
+def realmSubscriptions(options):
+    """
+    @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping):
+        its C{realmObject} and its config's C{virtualHosts}.
+    @return: an L{ObserverSubscription} for each realm (the default one,
+        a C{--vhost}'s) that is an L{IFTPEventObserver}, told of the
+        sessions of that realm alone (L{RealmSessions}; before session 47
+        the default realm was told of every host's, and a C{--vhost}'s
+        realm of none).
+    """
+    config = options.get("config")
+    hosts = getattr(config, "virtualHosts", ())
+    hostNames = [name for host in hosts for name in host.names]
+    realms = {}
+    default = options.get("realmObject")
+    if IFTPEventObserver.providedBy(default):
+        realms[id(default)] = (default, [], True)
+    for host in hosts:
+        if IFTPEventObserver.providedBy(host.realm):
+            realm, names, isDefault = realms.setdefault(
+                id(host.realm), (host.realm, [], False))
+            names.extend(host.names)
+    return [ObserverSubscription(realm,
+                                 sessions=RealmSessions(names, isDefault,
+                                                        hostNames))
+            for realm, names, isDefault in realms.values()]
+
+
 def findObservers(options):
     """
     @param options: the parsed L{ftpkit.deploy.tap.Options} (a mapping).
-    @return: the L{IFTPEventObserver}s to register: the realm, if it is
-        one, and what each installed L{IFTPEventObserverPlugin} gives (a
+    @return: the L{IFTPEventObserver}s to register: each realm that is
+        one, as an L{ObserverSubscription} to the sessions it serves
+        (L{realmSubscriptions}), and what each installed
+        L{IFTPEventObserverPlugin} gives (a
         plugin without C{makeObserver}, which ended the start with a
         traceback, is skipped, said in one line; as is a plugin module
         that fails to import: L{ftpkit.deploy.pluginlookups}).
     """
     from ftpkit.deploy.pluginlookups import describePlugin, sayOnce
 
-    found = []
-    realm = options.get("realmObject")
-    if IFTPEventObserver.providedBy(realm):
-        found.append(realm)
+    found = realmSubscriptions(options)
     for plugin in installedObserverPlugins():
         described = describePlugin(plugin)[:-1]
         if not callable(getattr(plugin, "makeObserver", None)):

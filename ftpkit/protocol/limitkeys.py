@@ -50,32 +50,6 @@ def embeddedIPv4(address):
     return None
 
 
-IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
-"""Where a dual-stack listener's IPv4 clients appear (RFC 4291
-2.5.5.2): C{::ffff:192.0.2.7} is the IPv4 client C{192.0.2.7}."""
-
-
-def operatorNetwork(text):
-    """
-    A network an operator wrote (C{--allow-from}, C{--deny-from},
-    C{--trusted-proxy}) as the rules match it. One inside
-    L{IPV4_MAPPED} is the IPv4 network it stands for
-    (C{::ffff:10.0.0.0/104} is C{10.0.0.0/8}): an IPv4 client of a
-    dual-stack listener is matched as its IPv4 address
-    (L{embeddedIPv4}), so the IPv6 form would match nobody.
-
-    @param text: an address or a CIDR network, IPv4 or IPv6; host bits
-        may be set (C{10.1.2.3/8} is C{10.0.0.0/8}).
-    @return: an C{ipaddress} network.
-    @raise ValueError: when C{text} is neither.
-    """
-    network = ipaddress.ip_network(text.strip(), strict=False)
-    if network.version == 6 and network.subnet_of(IPV4_MAPPED):
-        return ipaddress.IPv4Network(
-            (network.network_address.ipv4_mapped, network.prefixlen - 96))
-    return network
-
-
 @functools.lru_cache(maxsize=4096)
 def limitKey(host, ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
     """

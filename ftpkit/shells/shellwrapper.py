@@ -3,10 +3,12 @@ L{ShellWrapper}: the base of shells that wrap another shell.
 
 It forwards every L{IFTPShell} method, and provides and forwards every
 optional extra of L{ftpkit.interfaces.OPTIONAL_SHELL_INTERFACES} exactly
-when the wrapped shell provides it. A wrapper overrides only what it
-restricts, so a capability it does not restrict is never lost on the way
-(the wrappers of L{ftpkit.shells.wrappers}, L{ftpkit.shells.dotfiles} and
-L{ftpkit.shells.permissions} are built on it). L{storageOf} finds the
+when the wrapped shell provides it, and the user's rates of
+L{ftpkit.interfaces.IFTPShellRates} (a wrapper's own win). A wrapper
+overrides only what it restricts, so a capability it does not restrict
+is never lost on the way (the wrappers of L{ftpkit.shells.wrappers},
+L{ftpkit.shells.dotfiles} and L{ftpkit.shells.permissions} are built on
+it). L{storageOf} finds the
 shell beneath them all.
 """
 
@@ -16,6 +18,7 @@ from zope.interface.interface import Method
 from ftpkit.interfaces import (
     OPTIONAL_SHELL_INTERFACES,
     IFTPShell,
+    IFTPShellRates,
     IFTPShellResumeOwners,
 )
 from ftpkit.protocol.access import (
@@ -56,6 +59,11 @@ class ShellWrapper:
         for extra in OPTIONAL_SHELL_INTERFACES:
             if extra.providedBy(shell) and _keepsRestriction(type(self), extra):
                 alsoProvides(self, extra)
+        if IFTPShellRates.providedBy(shell):
+            # Read once at login, from the shell the realm gives: a
+            # ReadOnlyShell around a rated shell lost its rates (before
+            # session 47), the download going at the server's rate.
+            alsoProvides(self, IFTPShellRates)
 
     @property
     def accessClasses(self):
@@ -90,6 +98,22 @@ class ShellWrapper:
         if type(self).grantedPermissions is ShellWrapper.grantedPermissions:
             return OFFERED_PERMISSIONS
         return FIRST_OFFERED
+
+    downloadRate = property(
+        lambda self: _rateOf(self, "downloadRate"),
+        lambda self, rate: _setRate(self, "downloadRate", rate),
+        doc="""
+        See L{IFTPShellRates.downloadRate} (provided when the wrapped shell
+        provides it, or the wrapper says it does): the rate set on this
+        wrapper, else the wrapped shell's.
+        """)
+
+    uploadRate = property(
+        lambda self: _rateOf(self, "uploadRate"),
+        lambda self, rate: _setRate(self, "uploadRate", rate),
+        doc="""
+        See L{IFTPShellRates.uploadRate}; as L{downloadRate}.
+        """)
 
     def stat(self, path):
         """
@@ -156,6 +180,34 @@ class ShellWrapper:
         shell.__dict__ = self.__dict__.copy()
         shell._shell = self._shell.forResumer(resumer)
         return shell
+
+
+_NOT_SET = object()
+"""What a wrapper without a rate of its own has set."""
+
+
+def _rateOf(wrapper, name):
+    """
+    @param wrapper: a L{ShellWrapper}.
+    @param name: C{"downloadRate"} or C{"uploadRate"}.
+    @return: the rate set on C{wrapper} (a realm's, the users file's),
+        else the wrapped shell's, else C{None}.
+    """
+    own = wrapper.__dict__.get("_own" + name, _NOT_SET)
+    if own is not _NOT_SET:
+        return own
+    return getattr(wrapper._shell, name, None)
+
+
+def _setRate(wrapper, name, rate):
+    """
+    Set a rate of C{wrapper}'s own, which wins over the wrapped shell's.
+
+    @param wrapper: a L{ShellWrapper}.
+    @param name: C{"downloadRate"} or C{"uploadRate"}.
+    @param rate: the rate.
+    """
+    wrapper.__dict__["_own" + name] = rate
 
 
 def _keepsRestriction(cls, extra):

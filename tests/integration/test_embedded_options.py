@@ -30,7 +30,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.embedding import FTPService, logObserver
 from ftpkit.ops import events
 from ftpkit.ops.observers import ObserverSubscription
-from ftpkit.realms import FilesystemRealm
+from ftpkit.realms import AnyOfCheckers, FilesystemRealm
 from ftpkit.server import FTPFactory
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
@@ -48,17 +48,25 @@ class HandBuiltServerMixin:
     scratch directory to alice on an ephemeral loopback port.
     """
 
-    def startServer(self, **settings):
+    def startServer(self, listen=("tcp:0:interface=127.0.0.1",),
+                    checkers=None, realm=None, **settings):
         """
+        @param listen: the L{FTPService}'s C{listen}.
+        @param checkers: the portal's checkers; by default one knowing
+            alice, C{bytes} as Twisted's examples store them.
+        @param realm: the portal's realm; by default a L{FilesystemRealm}
+            of a scratch directory.
         @param settings: L{ServerConfig} fields.
         @return: C{(root, port, service)}.
         """
         root = scratchDirectory(self)
-        checker = InMemoryUsernamePasswordDatabaseDontUse()
-        checker.addUser(b"alice", b"secret")
-        portal = Portal(FilesystemRealm(root), [checker])
+        if checkers is None:
+            checker = InMemoryUsernamePasswordDatabaseDontUse()
+            checker.addUser(b"alice", b"secret")
+            checkers = [checker]
+        portal = Portal(realm or FilesystemRealm(root), checkers)
         factory = FTPFactory(portal, ServerConfig(**settings))
-        ftp = FTPService(factory, ["tcp:0:interface=127.0.0.1"])
+        ftp = FTPService(factory, listen)
         # Before the start: one that raised (a port taken) stops too.
         self.addCleanup(ftp.stopService)
         ftp.startService()
@@ -91,6 +99,86 @@ class HandBuiltServerMixin:
 
         loop = task.LoopingCall(poll)
         return loop.start(0.05)
+
+
+class ListenTests(HandBuiltServerMixin, unittest.TestCase):
+    """
+    L{FTPService}'s C{listen}.
+    """
+
+    @defer.inlineCallbacks
+    def test_oneDescription(self):
+        """
+        One endpoint description alone, not in a list, is one listener:
+        it was read a character at a time (C{ValueError: Unknown endpoint
+        type: 't'}).
+        """
+        root, port, ftp = self.startServer(listen="tcp:0:interface=127.0.0.1")
+        self.assertEqual(len(ftp.ports()), 1)
+        yield self.upload(port)
+        with open(os.path.join(root, "a.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"embedded")
+
+
+class CheckerTypesTests(HandBuiltServerMixin, unittest.TestCase):
+    """
+    Twisted's in-memory checker in a hand-built portal, not wrapped as
+    C{twistd ftpkit} wraps its checkers, whether it stores C{str} or
+    C{bytes}.
+    """
+
+    def checker(self, name, password):
+        """
+        @return: an in-memory checker knowing C{name}.
+        """
+        checker = InMemoryUsernamePasswordDatabaseDontUse()
+        checker.addUser(name, password)
+        return checker
+
+    def logins(self, port, *users):
+        """
+        @param users: user names, each logging in with C{secret}.
+        @return: a Deferred firing with the reply to each one's C{PASS}.
+        """
+
+        def client():
+            replies = []
+            for user in users:
+                ftp = ftplibLogin(self, port, user=user)
+                replies.append(ftp.lastresp)
+                ftp.quit()
+            return replies
+
+        return deferToThread(client)
+
+    @defer.inlineCallbacks
+    def test_text(self):
+        """
+        A user of the checker in its usual form, C{addUser("alice",
+        "secret")}, logs in, and the realm makes the home named by the
+        C{str} it is given: the server's C{bytes} credentials were no
+        user of it, and every login got C{530}.
+        """
+        homes = scratchDirectory(self)
+        root, port, ftp = self.startServer(
+            checkers=[self.checker("alice", "secret")],
+            realm=FilesystemRealm(homes, homePerUser=True))
+        self.assertEqual((yield self.logins(port, "alice")), ["230"])
+        self.assertEqual(os.listdir(homes), ["alice"])
+
+    @defer.inlineCallbacks
+    def test_both(self):
+        """
+        Two checkers of passwords in one portal need
+        L{ftpkit.realms.AnyOfCheckers} (a portal keeps one checker per
+        credentials interface); with it, the users of a C{bytes} and of a
+        C{str} checker log in.
+        """
+        either = AnyOfCheckers([self.checker(b"bob", b"secret"),
+                                self.checker("alice", "secret")])
+        root, port, ftp = self.startServer(checkers=[either])
+        self.assertEqual((yield self.logins(port, "bob", "alice")),
+                         ["230", "230"])
 
 
 class UmaskTests(HandBuiltServerMixin, unittest.TestCase):

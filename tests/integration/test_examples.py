@@ -18,8 +18,11 @@ from twisted.trial import unittest
 import twisted.plugins
 from ftpkit.deploy import realmplugins, tap
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.keptuploads import KeptUploadsShell
+from ftpkit.testing import IFTPShellConformanceMixin
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
 from tests.tlssupport import ImplicitFTPTLS, clientContext, makeCertificate
 from tests.twistdrun import SOURCE
 
@@ -39,6 +42,7 @@ class ExamplesOnPathMixin:
         shutil.copytree(EXAMPLES, copy,
                         ignore=shutil.ignore_patterns("__pycache__", "*.cache"))
         sys.path.insert(0, copy)
+        self.examples = copy
         pluginPath = list(twisted.plugins.__path__)
         twisted.plugins.__path__.append(os.path.join(copy, "twisted", "plugins"))
 
@@ -46,7 +50,9 @@ class ExamplesOnPathMixin:
             sys.path.remove(copy)
             twisted.plugins.__path__[:] = pluginPath
             for name in ["ftpkit_tenants", "twisted.plugins.ftpkit_example_realm",
-                         "ftpkit_sqlite", "twisted.plugins.ftpkit_example_sqlite"]:
+                         "ftpkit_sqlite", "twisted.plugins.ftpkit_example_sqlite",
+                         "ftpkit_envpasswords",
+                         "twisted.plugins.ftpkit_example_checker"]:
                 sys.modules.pop(name, None)
 
         self.addCleanup(restore)
@@ -127,6 +133,53 @@ class TenantRealmTests(ExamplesOnPathMixin, LoopbackServerMixin,
         self.assertTrue(outcome["nodot"].startswith("530"), outcome)
 
 
+class CheckerPluginTests(ExamplesOnPathMixin, unittest.TestCase):
+    """
+    The C{envpw} checker plugin of C{examples/} (the one "A checker
+    plugin" in the realm tutorial shows).
+    """
+
+    def test_listed(self):
+        """
+        C{--help-auth} lists it; C{--auth envpw} without its prefix is a
+        one-line usage error.
+        """
+        from twisted.python import usage
+
+        options = tap.Options()
+        options.authOutput = io.StringIO()
+        self.assertRaises(SystemExit, options.parseOptions, ["--help-auth"])
+        self.assertIn("envpw", options.authOutput.getvalue())
+        error = self.assertRaises(usage.UsageError, tap.Options().parseOptions,
+                                  ["--auth", "envpw"])
+        self.assertEqual(str(error), "--auth: envpw needs a PREFIX: --auth "
+                         "envpw:FTP_PASSWORD_")
+
+    def test_workers(self):
+        """
+        Under C{twistd ftpkit --workers 2}, whose workers parse the
+        options again, users log in with its passwords, and a wrong one
+        gets C{530}.
+        """
+        server = ServerProcess(
+            self, ["--root", self.root, "--auth", "envpw:FTPKIT_TEST_PW_",
+                   "--workers", "2"], twistd=True, cwd=self.root,
+            env={"PYTHONPATH": os.pathsep.join([SOURCE, self.examples]),
+                 "FTPKIT_TEST_PW_alice": "s3cret"})
+        server.waitForGreeting()
+        for _ in range(2):
+            ftp = server.login("alice", "s3cret")
+            ftp.storbinary("STOR a.txt", io.BytesIO(b"a"))
+            ftp.quit()
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(ftp.close)
+        error = self.assertRaises(ftplib.error_perm, ftp.login, "alice",
+                                  "wrong")
+        self.assertTrue(str(error).startswith("530"), str(error))
+        self.assertEqual(os.listdir(self.root), ["a.txt"])
+
+
 def _loadExample(name):
     """
     Import a module of C{examples/} by its file name, with C{examples/} on
@@ -190,6 +243,32 @@ class SQLiteShellConformanceTests(_SQLITE_TESTS.SQLiteShellConformanceTests):
     backend" tutorial builds) passes the conformance kit, run by the
     tests the tutorial shows (C{examples/test_ftpkit_sqlite.py}).
     """
+
+
+class KeptSQLiteShellConformanceTests(SQLiteShellConformanceTests):
+    """
+    The SQLite storage wrapped as C{docs/writing-a-storage-backend.rst}
+    says to deploy a shell of the simple contract,
+    C{KeptUploadsShell(SQLiteShell(...))}, passes the conformance kit, the
+    tests of L{ftpkit.interfaces.IFTPShellResumeOwners} included, as
+    C{docs/hooks.rst} says to run it over what you deploy.
+    """
+
+    def makeShell(self):
+        """
+        @return: a L{KeptUploadsShell} around a new L{SQLiteShell}.
+        """
+        self.sqlite = SQLiteShellConformanceTests.makeShell(self)
+        return KeptUploadsShell(self.sqlite)
+
+    def settle(self):
+        """
+        Wait for the SQLite shell's thread, then as the kit does.
+        """
+        settling = self.sqlite.pool.run(lambda: None)
+        settling.addCallback(
+            lambda ignored: IFTPShellConformanceMixin.settle(self))
+        return settling
 
 
 class SQLiteServerTests(_SQLITE_TESTS.SQLiteServerTests):

@@ -17,7 +17,11 @@ from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
+from ftpkit.config import ServerConfig
+from ftpkit.control.serverhub import configuredHub
 from ftpkit.control.uploadhook import UploadCommand, parseCommand
+from ftpkit.control.vhosts import VirtualHost
+from ftpkit.deploy.opsoptions import makeHub
 from ftpkit.deploy.tap import Options
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops import events
@@ -164,8 +168,37 @@ class SubscriptionTests(unittest.TestCase):
         A realm that provides L{IFTPEventObserver} is registered.
         """
         realm = Recorder()
-        self.assertIn(realm, findObservers({"realmObject": realm}))
+        self.assertEqual([each.observer for each in
+                          findObservers({"realmObject": realm})], [realm])
         self.assertEqual(findObservers({"realmObject": object()}), [])
+
+    def test_realmsHearTheirOwnHosts(self):
+        """
+        Under C{--vhost}, each realm that is an observer is told of the
+        sessions it serves: a C{--vhost}'s realm of those that chose one
+        of its names, the default realm of the others (no C{HOST}, a
+        name no C{--vhost} has under C{--vhost-fallback}); a realm that
+        is no observer is skipped. Before session 47 the default realm
+        was told of every host's sessions and a C{--vhost}'s of none.
+        """
+        default, shared, other = Recorder(), Recorder(), Recorder()
+        hosts = (VirtualHost(("b.example",), "peruser", shared),
+                 VirtualHost(("c.example",), "dict", object()),
+                 VirtualHost(("d.example",), "peruser", shared),
+                 VirtualHost(("e.example",), "peruser", other))
+        options = {"realmObject": default,
+                   "config": ServerConfig(virtualHosts=hosts)}
+        hub = configuredHub(ServerConfig(), observers=findObservers(options))
+        for host in [None, "b.example", "c.example", "d.example",
+                     "e.example", "x.example"]:
+            hub.publish(event(events.LOGIN, host=host))
+        heard = {name: [each.host for _, each in observer.calls]
+                 for name, observer in [("default", default),
+                                        ("shared", shared),
+                                        ("other", other)]}
+        self.assertEqual(heard, {"default": [None, "x.example"],
+                                 "shared": ["b.example", "d.example"],
+                                 "other": ["e.example"]})
 
 
 class ParseTests(unittest.TestCase):
@@ -249,6 +282,47 @@ class UploadCommandTests(unittest.TestCase):
         self.assertEqual([line.split()[0] for line in lines],
                          ["start", "end"] * 3)
         self.assertEqual(lines[1], "end /a alice 10.0.0.1 12 STOR /srv/ftp")
+
+    @defer.inlineCallbacks
+    def test_hostRoot(self):
+        """
+        C{FTPKIT_ROOT} is the directory of the realm that took the
+        upload: a C{--vhost}'s for a session that chose it (it was the
+        default realm's for every host).
+        """
+        hook = self.command()
+        hook.hostRoots = {"b.example": "/srv/b"}
+        for host in ("b.example", None, "x.example"):
+            yield hook.uploadFinished(event(
+                events.TRANSFER, command="STOR", code=226, path="/f",
+                bytes=1, host=host))
+        self.assertEqual([line.split()[-1] for line in self.lines()
+                          if line.startswith("end")],
+                         ["/srv/b", "/srv/ftp", "/srv/ftp"])
+
+    def test_rootOfRealm(self):
+        """
+        Under C{twistd}, C{FTPKIT_ROOT} is the directory the realm
+        serves, as for an embedded factory (the realm's C{root}), and
+        each C{--vhost}'s is its realm's: with C{--realm filesystem:DIR}
+        it was C{--root}, where no file is.
+        """
+        served, other, hosted = (os.path.abspath(self.mktemp())
+                                 for _ in range(3))
+        for directory in (served, other, hosted):
+            os.mkdir(directory)
+        options = Options()
+        options.parseOptions(["--root", other, "--realm",
+                              "filesystem:" + served, "--vhost",
+                              "b.example=filesystem:" + hosted,
+                              "--on-upload", "true"])
+        hub = makeHub(options["config"], options)
+        [command] = {each.observer for subscribers in
+                     hub._subscribers.values() for each in subscribers
+                     if isinstance(getattr(each, "observer", None),
+                                   UploadCommand)}
+        self.assertEqual((command.root, command.hostRoots),
+                         (served, {"b.example": hosted}))
 
     @defer.inlineCallbacks
     def test_failureLogged(self):

@@ -24,6 +24,7 @@ from ftpkit.data.passive import (
     EXHAUSTED_PAUSE,
     PassiveListener,
     candidatePorts,
+    ephemeralPorts,
     queuedConnections,
 )
 from ftpkit.errors import OutOfDescriptors
@@ -227,6 +228,37 @@ class CandidatePortsTests(unittest.SynchronousTestCase):
         ports = list(candidatePorts(EPHEMERAL_PORTS, attempts=3))
         self.assertEqual(ports[-1], 0)
         self.assertEqual(len(ports), 4)
+
+    def test_largeRangeBoundsIncluded(self):
+        """
+        A large range's ports are picked from C{low} to C{high}, both
+        included, and never past them.
+        """
+        class Bounds:
+            """
+            Picks the highest port C{randint} may give, then the lowest
+            and the next.
+            """
+
+            offsets = iter([None, 0, 1])
+
+            def randint(self, low, high):
+                offset = next(self.offsets)
+                return high if offset is None else low + offset
+
+        ports = list(candidatePorts((2000, 60000), attempts=3, rng=Bounds()))
+        self.assertEqual(ports, [60000, 2000, 2001])
+
+    def test_ephemeralNeverPrivileged(self):
+        """
+        A kernel range starting below 1024 gives passive ports from 1024
+        on; a range file that cannot be read, Linux's default range.
+        """
+        rangeFile = self.mktemp()
+        with open(rangeFile, "w") as f:
+            f.write("80\t60999\n")
+        self.assertEqual(ephemeralPorts(rangeFile), (1024, 60999))
+        self.assertEqual(ephemeralPorts(rangeFile + ".none"), (32768, 60999))
 
 
 class PassiveListenerTests(unittest.TestCase):

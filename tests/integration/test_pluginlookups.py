@@ -174,6 +174,38 @@ class UnusableRealmPluginTests(PluginsOnPathMixin, unittest.TestCase):
         self.assertEqual(len(unusable), 1)
         self.assertIn("(Nameless has no makeRealm)", unusable[0])
 
+    def test_noMakeRealmNamed(self):
+        """
+        C{--realm} naming a plugin without C{makeRealm} says it is
+        installed but unusable, and why (it said C{unknown realm}).
+        """
+        plugins = self.addPlugins({"nomake_plugin.py": _NAMELESS.replace(
+            "nmae", "name").replace("def makeRealm", "def makerealm")})
+        error = self.assertRaises(usage.UsageError, findRealm, "nameless:x")
+        where = os.path.join(plugins, "nomake_plugin.py")
+        self.assertEqual(str(error), "--realm: the realm plugin 'nameless' "
+                         f"is installed but unusable: {where} (Nameless "
+                         "has no makeRealm)")
+
+    def test_forgottenInstance(self):
+        """
+        C{--realm} naming the plugin class of a module that has no
+        instance of it says so, and what to add (it said C{unknown realm}
+        and no more); another name does not.
+        """
+        plugins = self.addPlugins({"forgot_plugin.py": _NAMELESS.replace(
+            'nmae = "nameless"', 'name = "forgot"').replace(
+            "nameless = Nameless()", "")})
+        error = self.assertRaises(usage.UsageError, findRealm, "forgot",
+                                  "--vhost")
+        where = os.path.join(plugins, "forgot_plugin.py")
+        self.assertEqual(str(error), "--vhost: unknown realm 'forgot': "
+                         f"{where} (Nameless is a class, and the module has "
+                         "no instance of it: add 'nameless = Nameless()' "
+                         "to it)")
+        error = self.assertRaises(usage.UsageError, findRealm, "other")
+        self.assertNotIn("Nameless", str(error))
+
     def test_sameName(self):
         """
         Two realm plugins with one name are both skipped (whichever was

@@ -23,6 +23,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.realms import SharedShellRealm
+from ftpkit.shells.wrappers import ReadOnlyShell
 from tests.contractshells import (
     ContractTestCase,
     PluginShell,
@@ -131,13 +132,15 @@ class FileAnswerTests(ContractTestCase):
 
         return self.session(shell, work).addCallback(check)
 
-    def checkRates(self, rate, said):
+    def checkRates(self, rate, said, wrapper=None):
         shell = PluginShell()
         alsoProvides(shell, IFTPShellRates)
         shell.downloadRate = rate
         shell.uploadRate = None
         shell.openForReading = lambda path, offset=0: succeed(
             _BigFile(100000))
+        if wrapper is not None:
+            shell = wrapper(shell)
 
         def work(ftp):
             ftp.voidcmd("TYPE I")
@@ -166,6 +169,15 @@ class FileAnswerTests(ContractTestCase):
         first 4 KiB until the data timeout).
         """
         return self.checkRates(-1, "-1, not bytes a second")
+
+    def test_rateThroughWrapper(self):
+        """
+        The rates of a shell a realm wraps (C{ReadOnlyShell}, as
+        writing-a-realm.rst recommends) are read at login through the
+        wrapper: before session 47 they were lost, and no line said so.
+        """
+        return self.checkRates("1M", "'1M', not bytes a second",
+                               ReadOnlyShell)
 
 
 @implementer(IRandomWriteFile)

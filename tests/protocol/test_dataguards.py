@@ -65,11 +65,14 @@ class BounceTests(unittest.TestCase):
 
     def test_privilegedPort(self):
         """
-        PORT or EPRT to our peer's port below 1024: C{501}, logged.
+        PORT or EPRT to our peer's port below 1024: C{501}, logged;
+        1024, the first port that is not privileged, is the client's.
         """
         self.assertEqual(self.send(b"PORT 10,0,0,1,0,25"), "501")
         self.assertEqual(self.send(b"EPRT |1|10.0.0.1|1023|"), "501")
         self.assertEqual(len(warningsAbout(self.events, "10.0.0.1")), 2)
+        self.assertEqual(self.send(b"PORT 10,0,0,1,4,0"), "200")
+        self.assertEqual(self.send(b"EPRT |1|10.0.0.1|1024|"), "200")
 
     def test_ownControlPort(self):
         """

@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from bench import firstbanner, listfloor, run, scenarios
 from bench.procstat import timeWaitSockets
+from bench.servers import SERVERS
 from tests.scratch import scratchDirectory
 
 SOCKSTAT = """sockets: used 10
@@ -185,6 +186,38 @@ class BaselineArgumentsTests(unittest.TestCase):
         args = run.parseArguments(["--baseline", first])
         record = json.loads(json.dumps(run.optionsRecord(args)))
         self.assertEqual(record["baseline"], [first])
+
+
+class ServerListTests(unittest.TestCase):
+    """
+    The servers C{python -m bench --servers} takes.
+    """
+
+    def test_pyftpdlibInfo(self):
+        """
+        C{pyftpdlib-info} is pyftpdlib with L{bench.pyftpd}'s C{--info}
+        (its own default logging); C{pyftpdlib} stays quiet.
+        """
+        args = run.parseArguments(
+            ["--servers", "ftpkit,pyftpdlib,pyftpdlib-info"])
+        self.assertEqual(args.servers,
+                         ["ftpkit", "pyftpdlib", "pyftpdlib-info"])
+        commands = [SERVERS[name]("/srv", "/work", "/pem", ["--x"]).command(
+            2121, True) for name in ("pyftpdlib", "pyftpdlib-info")]
+        start = [sys.executable, "-m", "bench.pyftpd"]
+        end = ["2121", "/srv", "/pem", "--x"]
+        self.assertEqual(commands, [start + end, start + ["--info"] + end])
+
+    def test_help(self):
+        """
+        C{--help} names every server.
+        """
+        out = io.StringIO()
+        with redirect_stdout(out), self.assertRaises(SystemExit):
+            run.parseArguments(["--help"])
+        text = " ".join(out.getvalue().split()).replace("- ", "-")
+        for name in SERVERS:
+            self.assertIn(name, text)
 
 
 _LATE_GREETER = (

@@ -3,11 +3,15 @@ Tests for L{ftpkit.configvalues}: a L{ServerConfig} refuses the values
 its command-line options refuse, for the same reason.
 """
 
+from ipaddress import ip_network
+
 from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
-from ftpkit.configvalues import RULES
+from ftpkit.configvalues import RULES, operatorNetwork
+from ftpkit.control.proxied import inNetworks
+from ftpkit.control.sessionlimits import AddressRules
 from tests.tapoptions import parse
 
 BAD = {
@@ -30,6 +34,10 @@ BAD = {
     "maxUploadRate": 0.5,
     "maxTotalRate": -5,
     "maxUploadSize": 0,
+    "allowFrom": "10.0.0.0/8",
+    "denyFrom": ("10.0.0.0/33",),
+    "trustedProxies": ("127.0.0.1", "balancer"),
+    "onUpload": "/usr/bin/logger uploaded",
 }
 """A value each checked field refuses."""
 
@@ -112,3 +120,113 @@ class ServerConfigValuesTests(unittest.TestCase):
             # The option names the text typed, the field the value.
             self.assertEqual(byOption.split(", not ")[0],
                              byField.split(", not ")[0], option)
+
+
+class ContainerFieldsTests(unittest.TestCase):
+    """
+    The fields that hold several values refuse one string, and take the
+    natural forms that are not ambiguous.
+    """
+
+    def test_oneStringRefused(self):
+        """
+        One string where a tuple is expected is a L{ValueError} naming the
+        field and showing the tuple to write: it was taken, and its
+        characters used as the values (C{onUpload} ran C{['/', 'u', 's',
+        ...]}, C{allowFrom} failed in L{FTPFactory} on the network C{1}).
+        """
+        for name, text, written in [
+                ("onUpload", "/usr/bin/logger uploaded",
+                 '("/usr/bin/logger", "uploaded")'),
+                ("allowFrom", "10.0.0.0/8", '("10.0.0.0/8",)'),
+                ("denyFrom", "10.0.0.0/8", '("10.0.0.0/8",)'),
+                ("trustedProxies", "127.0.0.1", '("127.0.0.1",)')]:
+            e = str(self.assertRaises(ValueError, ServerConfig,
+                                      **{name: text}))
+            self.assertTrue(e.startswith(
+                f"ServerConfig {name}: must be a tuple of "), e)
+            self.assertIn(f"not the string {text!r}: write {written}", e)
+
+    def test_trustedProxyTexts(self):
+        """
+        C{trustedProxies} given as texts, as C{--trusted-proxy} and
+        C{allowFrom} take them, holds them as networks, which C{haproxy:}
+        listeners match peers against: the texts were kept, and every
+        connection to such a listener raised C{TypeError}.
+        """
+        config = ServerConfig(trustedProxies=("127.0.0.1", "10.0.0.0/8"))
+        self.assertEqual(config.trustedProxies,
+                         (ip_network("127.0.0.1/32"),
+                          ip_network("10.0.0.0/8")))
+        self.assertTrue(inNetworks("10.1.2.3", config.trustedProxies))
+        self.assertFalse(inNetworks("192.0.2.1", config.trustedProxies))
+        self.assertEqual(ServerConfig().trustedProxies,
+                         ServerConfig.trustedProxies)
+
+    def test_addressRulesNormal(self):
+        """
+        C{allowFrom} and C{denyFrom} hold their networks in normal form,
+        as C{--allow-from} does, which the factory's rules read: a host
+        address with a prefix (C{10.0.0.1/8}) made C{FTPFactory} raise.
+        """
+        config = ServerConfig(allowFrom=("10.0.0.1/8", " ::1 "),
+                              denyFrom=["10.9.0.0/16"])
+        self.assertEqual(config.allowFrom, ("10.0.0.0/8", "::1/128"))
+        self.assertEqual(config.denyFrom, ("10.9.0.0/16",))
+        rules = AddressRules(config.allowFrom, config.denyFrom)
+        self.assertTrue(rules.allows("10.1.0.1"))
+        self.assertFalse(rules.allows("10.9.0.1"))
+
+    def test_lists(self):
+        """
+        A C{list} is held as a C{tuple}, so that the config stays a value
+        (hashable) and the command's arguments cannot change under it.
+        """
+        config = ServerConfig(onUpload=["/bin/true", "x"],
+                              passivePorts=[2000, 3000])
+        self.assertEqual(config.onUpload, ("/bin/true", "x"))
+        self.assertEqual(config.passivePorts, (2000, 3000))
+        hash(config)
+
+    def test_badArguments(self):
+        """
+        An empty argument list, or one holding what is no argument, is
+        refused.
+        """
+        for value, why in [((), "needs a command, not ()"),
+                           (("/bin/true", 1),
+                            "must be a tuple of str, not one holding 1")]:
+            e = self.assertRaises(ValueError, ServerConfig, onUpload=value)
+            self.assertEqual(str(e), f"ServerConfig onUpload: {why}")
+
+class OperatorNetworkTests(unittest.TestCase):
+    """
+    L{operatorNetwork}: a network written in the IPv4-mapped form is the
+    IPv4 network it stands for, which is how its clients are matched.
+    """
+
+    def test_mapped(self):
+        self.assertEqual(operatorNetwork("::ffff:127.0.0.4/128"),
+                         ip_network("127.0.0.4/32"))
+        self.assertEqual(operatorNetwork("::ffff:127.0.0.4"),
+                         ip_network("127.0.0.4/32"))
+        self.assertEqual(operatorNetwork("::ffff:10.1.2.3/104"),
+                         ip_network("10.0.0.0/8"))
+        self.assertEqual(operatorNetwork("::ffff:0:0/96"),
+                         ip_network("0.0.0.0/0"))
+
+    def test_others(self):
+        """
+        IPv4 networks, other IPv6 ones (a wider one holding the mapped
+        block too) and NAT64's are kept as written.
+        """
+        for text in ("10.0.0.0/8", "::/0", "::fffe:0:0/95", "::1",
+                     "64:ff9b::/96", "2001:db8::/32"):
+            self.assertEqual(operatorNetwork(text),
+                             ip_network(text))
+        self.assertEqual(operatorNetwork(" 10.1.2.3/8 "),
+                         ip_network("10.0.0.0/8"))
+
+    def test_bad(self):
+        for text in ("10.0.0.0/33", "example.com", "::ffff:1.2.3.4/129"):
+            self.assertRaises(ValueError, operatorNetwork, text)

@@ -6,13 +6,13 @@ a shell the contract allows, and says which rule one breaks.
 import dataclasses
 import datetime
 
-from twisted.internet.defer import inlineCallbacks, succeed
+from twisted.internet.defer import fail, inlineCallbacks, succeed
 from twisted.internet.interfaces import IConsumer
 from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.conformance import IFTPShellConformanceMixin
-from ftpkit.errors import NoSuchFile
+from ftpkit.errors import InvalidPath, NoSuchFile
 from ftpkit.fileinfo import DIRECTORY, FileInfo
 from ftpkit.interfaces import (
     IFTPShellFeatures,
@@ -398,3 +398,76 @@ class UploadOffsetsTests(unittest.TestCase):
             kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
         self.assertIn("writesAtOffsets() gave None, not True or False",
                       str(error))
+
+
+class Utf8OnlyShell(ShellWrapper):
+    """
+    A L{MemoryShell} whose store takes UTF-8 names only, and fails with
+    C{UnicodeEncodeError} on a name that is not (or, C{refusing}, with
+    L{InvalidPath}).
+    """
+
+    def __init__(self, refusing=False):
+        ShellWrapper.__init__(self, MemoryShell())
+        self.refusing = refusing
+
+    def _checked(self, path, call):
+        """
+        @param path: a tuple of segments.
+        @param call: a callable giving the wrapped shell's answer.
+        @return: C{call()}, or a failing Deferred for a path that is not
+            UTF-8.
+        """
+        try:
+            "/".join(path).encode("utf-8")
+        except UnicodeEncodeError as e:
+            return fail(InvalidPath() if self.refusing else e)
+        return call()
+
+    def makeDirectory(self, path):
+        """
+        @param path: see L{ftpkit.interfaces.IFTPShell.makeDirectory}.
+        @return: the wrapped shell's answer, for a UTF-8 path.
+        """
+        return self._checked(path, lambda: ShellWrapper.makeDirectory(
+            self, path))
+
+    def openForWriting(self, path, offset=0, append=False):
+        """
+        @param path: see L{ftpkit.interfaces.IFTPShell.openForWriting}.
+        @return: the wrapped shell's answer, for a UTF-8 path.
+        """
+        return self._checked(path, lambda: ShellWrapper.openForWriting(
+            self, path, offset, append))
+
+
+class NonUTF8NamesTests(unittest.TestCase):
+    """
+    The kit's C{test_nonUTF8Names} fails a store whose names must be
+    UTF-8 and that fails otherwise with another error than
+    L{InvalidPath}, saying what to do; one refusing them with
+    L{InvalidPath} passes, as one keeping them does.
+    """
+
+    def kit(self, shell):
+        """
+        @param shell: the shell under test.
+        @return: the Deferred of the kit's test of it.
+        """
+        kit = NoUniqueConformanceTests("test_nonUTF8Names")
+        kit.shell = shell
+        return kit.test_nonUTF8Names()
+
+    @inlineCallbacks
+    def test_unicodeEncodeError(self):
+        error = yield self.assertFailure(self.kit(Utf8OnlyShell()),
+                                         self.failureException)
+        self.assertIn("an upload of 'caf\\udce9' failed with "
+                      "UnicodeEncodeError(", str(error))
+        self.assertIn("refuse it with InvalidPath", str(error))
+
+    def test_refused(self):
+        return self.kit(Utf8OnlyShell(refusing=True))
+
+    def test_kept(self):
+        return self.kit(MemoryShell())

@@ -20,7 +20,6 @@ from ftpkit.protocol.limitkeys import (
     NAT64_PREFIX,
     embeddedIPv4,
     limitKey,
-    operatorNetwork,
     parsePrefixLength,
 )
 
@@ -263,37 +262,4 @@ class GroupedLimitsTests(unittest.SynchronousTestCase):
         self.assertTrue(exact.wait(Connection(), self.FIRST, "full", 2))
         self.assertTrue(exact.wait(Connection(), self.SECOND, "full", 2))
         exact.stop()
-
-
-class OperatorNetworkTests(unittest.TestCase):
-    """
-    L{operatorNetwork}: a network written in the IPv4-mapped form is the
-    IPv4 network it stands for, which is how its clients are matched.
-    """
-
-    def test_mapped(self):
-        self.assertEqual(operatorNetwork("::ffff:127.0.0.4/128"),
-                         ipaddress.ip_network("127.0.0.4/32"))
-        self.assertEqual(operatorNetwork("::ffff:127.0.0.4"),
-                         ipaddress.ip_network("127.0.0.4/32"))
-        self.assertEqual(operatorNetwork("::ffff:10.1.2.3/104"),
-                         ipaddress.ip_network("10.0.0.0/8"))
-        self.assertEqual(operatorNetwork("::ffff:0:0/96"),
-                         ipaddress.ip_network("0.0.0.0/0"))
-
-    def test_others(self):
-        """
-        IPv4 networks, other IPv6 ones (a wider one holding the mapped
-        block too) and NAT64's are kept as written.
-        """
-        for text in ("10.0.0.0/8", "::/0", "::fffe:0:0/95", "::1",
-                     "64:ff9b::/96", "2001:db8::/32"):
-            self.assertEqual(operatorNetwork(text),
-                             ipaddress.ip_network(text))
-        self.assertEqual(operatorNetwork(" 10.1.2.3/8 "),
-                         ipaddress.ip_network("10.0.0.0/8"))
-
-    def test_bad(self):
-        for text in ("10.0.0.0/33", "example.com", "::ffff:1.2.3.4/129"):
-            self.assertRaises(ValueError, operatorNetwork, text)
 

@@ -167,6 +167,16 @@ class ResolveTests(SynchronousTestCase):
         cwd = ("a" * 200,) * 20
         self.assertRaises(InvalidPath, resolve, cwd, "b" * 200)
 
+    def test_resultLengthBoundary(self):
+        """
+        A result of exactly L{MAX_PATH_LENGTH} characters as text is
+        kept; one character more is refused.
+        """
+        cwd = ("a" * 200,) * 20
+        kept = resolve(cwd, "b" * 75)
+        self.assertEqual(len(toText(kept)), MAX_PATH_LENGTH)
+        self.assertRaises(InvalidPath, resolve, cwd, "b" * 76)
+
     def test_depth(self):
         """
         More than L{MAX_DEPTH} segments are refused.

@@ -9,10 +9,10 @@ import os
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
-from ftpkit.errors import NoSuchFile, PermissionDenied
+from ftpkit.errors import InvalidPath, NoSuchFile, PermissionDenied
 from ftpkit.fileinfo import LINK
 from ftpkit.shells import uploads
-from ftpkit.shells.diskpaths import jailFor
+from ftpkit.shells.diskpaths import jailFor, reachable
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.testing import readFile, writeFile
 from tests.scratch import readLocal, scratchRoot, writeLocal
@@ -228,3 +228,69 @@ class WalkTests(unittest.TestCase):
         self.assertEqual(jail.joined(("sub", "f" + hidden)),
                          root + b"/sub/f" + hidden.encode())
         self.assertIsNone(jail.joined(("sub", "\ud800")))
+
+
+class SiblingTests(unittest.TestCase):
+    """
+    A directory beside the root whose name starts with the root's
+    (C{root2} beside C{root}) is outside it: the jail compares whole
+    segments, not a text prefix.
+    """
+
+    def setUp(self):
+        base = scratchRoot(self)
+        self.root = os.path.join(base, b"root")
+        sibling = os.path.join(base, b"root2")
+        os.mkdir(self.root)
+        os.mkdir(sibling)
+        self.secret = os.path.join(sibling, b"secret.txt")
+        writeLocal(self.secret, b"secret")
+        os.symlink(b"../root2", os.path.join(self.root, b"sib"))
+        os.symlink(b"../root2/secret.txt", os.path.join(self.root, b"sibFile"))
+        self.jail = jailFor(self.root)
+        self.shell = FilesystemShell(self.root)
+
+    def test_inside(self):
+        """
+        L{Jail.inside} holds the root and what is below it, never a path
+        that only starts with the root's text.
+        """
+        jail = self.jail
+        root = jail.root
+        self.assertTrue(jail.inside(root))
+        self.assertTrue(jail.inside(root + b"/a"))
+        self.assertFalse(jail.inside(root + b"2"))
+        self.assertFalse(jail.inside(root + b"2/secret.txt"))
+
+    @inlineCallbacks
+    def test_refused(self):
+        """
+        A link to the sibling, or into it, is refused as any link leading
+        out, and its target is not told.
+        """
+        shell = self.shell
+        for path in [("sib",), ("sib", "secret.txt"), ("sibFile",)]:
+            yield self.assertFailure(shell.stat(path), PermissionDenied)
+            yield self.assertFailure(shell.openForReading(path),
+                                     PermissionDenied)
+        yield self.assertFailure(shell.list(("sib",)), PermissionDenied)
+        targets = yield shell.linkTargets(())
+        self.assertEqual(targets, {"sib": None, "sibFile": None})
+        self.assertEqual(readLocal(self.secret), b"secret")
+
+
+class PathLimitTests(unittest.TestCase):
+    """
+    L{reachable} keeps an entry about to be made within the system's
+    limit on a path, C{PATH_MAX} (4096 bytes with its NUL).
+    """
+
+    def test_limit(self):
+        """
+        A path of 4095 bytes is reachable; one of 4096, which with its
+        NUL passes C{PATH_MAX}, is C{File name too long}.
+        """
+        longest = b"/" + b"a" * 4094
+        self.assertEqual(reachable(longest), longest)
+        failure = self.assertRaises(InvalidPath, reachable, longest + b"a")
+        self.assertIn("too long", str(failure))

@@ -4,7 +4,7 @@ Tests for L{ftpkit.shells.wrappers}.
 
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
-from zope.interface import implementer, implementer_only
+from zope.interface import alsoProvides, implementer, implementer_only
 from zope.interface.verify import verifyObject
 
 from ftpkit.errors import InvalidPath, PermissionDenied
@@ -16,10 +16,12 @@ from ftpkit.interfaces import (
     IFTPShellHash,
     IFTPShellNames,
     IFTPShellPermitted,
+    IFTPShellRates,
     IFTPShellResolve,
     IFTPShellResumeOwners,
     IFTPShellTimes,
 )
+from ftpkit.shells.contract import ratesOf
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
@@ -380,3 +382,52 @@ class CreateKeptTests(unittest.TestCase):
         shell = HeldUploadsShell(MemoryShell(), HeldUploads())
         self.assertTrue(verifyObject(IFTPShellCreate, shell))
         self.failureResultOf(shell.openForCreating(("x",)), PermissionDenied)
+
+
+class RatesTests(unittest.TestCase):
+    """
+    A wrapper around an L{IFTPShellRates} shell provides it, with the
+    wrapped shell's rates unless it is given its own.
+    """
+
+    def rated(self, download, upload):
+        """
+        @return: a L{MemoryShell} providing L{IFTPShellRates} with those
+            rates.
+        """
+        shell = MemoryShell()
+        alsoProvides(shell, IFTPShellRates)
+        shell.downloadRate, shell.uploadRate = download, upload
+        return shell
+
+    def test_forwarded(self):
+        """
+        L{ReadOnlyShell} and L{HideDotfilesShell} around a rated shell
+        have its rates (before session 47 they provided no rates, and
+        its sessions went at the server's).
+        """
+        for wrapper in (ShellWrapper, ReadOnlyShell, HideDotfilesShell):
+            shell = wrapper(self.rated(200000, None))
+            self.assertTrue(verifyObject(IFTPShellRates, shell))
+            self.assertEqual(ratesOf(shell), (200000, None))
+
+    def test_ownWins(self):
+        """
+        A rate set on the wrapper (as the users realm sets a users
+        file's) wins over the wrapped shell's; the other is still the
+        wrapped shell's, and the wrapped shell keeps its own.
+        """
+        inner = self.rated(200000, 300000)
+        shell = ReadOnlyShell(inner)
+        shell.downloadRate = 1000
+        self.assertEqual(ratesOf(shell), (1000, 300000))
+        self.assertEqual(ratesOf(inner), (200000, 300000))
+        shell.uploadRate = None
+        self.assertEqual(ratesOf(shell), (1000, None))
+
+    def test_unratedNotProvided(self):
+        """
+        Around a shell without rates, a wrapper does not provide them.
+        """
+        self.assertFalse(IFTPShellRates.providedBy(
+            ReadOnlyShell(MemoryShell())))
