@@ -105,7 +105,7 @@ class FsspecRealm:
             (its C{--realm} argument): the workers of C{--workers} share
             the quota usage of the homes of one name.
         @param callDeadline: the seconds each call on an SFTP store may
-            wait for its answer (L{ftpkit.shells.fsspecbackends.SFTPBackend}),
+            wait for its answer (L{ftpkit.shells.fsspecposix.SFTPBackend}),
             or C{None} for the default.
         """
         self._makeFilesystem = makeFilesystem

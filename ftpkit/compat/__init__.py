@@ -41,7 +41,7 @@ One module a job, each listing the private names it reads and why:
       replies once it is open, each in one call of Python.
 
     - L{ftpkit.compat.tlshooks}: L{TLSLayerHooks}, Twisted's TLS layer with
-      the private steps L{ftpkit.data.tls}'s layer changes (sending the
+      the private steps L{ftpkit.data.tlslayer}'s layer changes (sending the
       records, the end of the TLS connection) turned into public methods,
       and the records of each read decrypted together, their plaintext
       delivered at once.

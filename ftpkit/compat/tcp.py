@@ -8,7 +8,7 @@ than on the reactor's next turn.
       plain TCP transport has nothing queued, so that a short reply can be
       sent, or a connection closed, at once (L{queueIsEmpty},
       L{sendAtOnce}, L{sendNow}, L{closeAtOnce}; used by
-      L{ftpkit.control.sockets}, and by L{ftpkit.data.tls.DataTLSProtocol},
+      L{ftpkit.control.sockets}, and by L{ftpkit.data.tlslayer.DataTLSProtocol},
       which closes a data connection the peer half-closed too early as the
       reactor would); fallback: never at once (Twisted's own queue).
     - C{tcp.Connection.dataBuffer}, C{offset} and C{_tempDataBuffer} of

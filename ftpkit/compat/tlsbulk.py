@@ -1,6 +1,6 @@
 """
 The private names that a data connection's TLS layer
-(L{ftpkit.data.tls.DataTLSProtocol}) reads to encrypt a download's large
+(L{ftpkit.data.tlslayer.DataTLSProtocol}) reads to encrypt a download's large
 writes a few records at a time, into one buffer kept for every such
 write, and to send the records to the socket at once when nothing is
 queued (L{writeInBulk}):

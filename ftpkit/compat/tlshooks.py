@@ -1,6 +1,6 @@
 """
 L{TLSLayerHooks}: Twisted's TLS layer (L{TLSMemoryBIOProtocol}) with the
-private steps a data connection's layer (L{ftpkit.data.tls}) changes
+private steps a data connection's layer (L{ftpkit.data.tlslayer}) changes
 turned into public methods to override. It reads and overrides:
 
     - C{TLSMemoryBIOProtocol._flushSendBIO}: the one place the layer sends

@@ -1,7 +1,8 @@
 """
 TLS for FTPS (RFC 4217): server contexts from PEM files, implicit-TLS
 listeners, and the command-line options that turn it on (the data
-connections' TLS is in L{ftpkit.data.tls}; the C{ssl:} C{--listen}
+connections' TLS is in L{ftpkit.data.tls}, their TLS layer in
+L{ftpkit.data.tlslayer}; the C{ssl:} C{--listen}
 descriptions are read in L{ftpkit.control.implicitendpoints}).
 
 Every control connection gets its own OpenSSL context (L{FTPSContextFactory}
@@ -121,7 +122,7 @@ class FTPSContextFactory:
             knows. TLS 1.2 by default (docs/tls.rst says why): under TLS
             1.3 uploads by clients that never read their data connection
             (curl) depend on the session tickets being held back
-            (L{ftpkit.data.tls.DataTLSProtocol.holdTickets}), and with
+            (L{ftpkit.data.tlslayer.DataTLSProtocol.holdTickets}), and with
             session reuse required, those that resume each ticket once
             (curl again) on new tickets from the control connection
             (L{ftpkit.compat.newSessionTicket}): both rely on names private

@@ -28,7 +28,7 @@ from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
     LeanConnection,
 )
 from ftpkit.data.linger import LINGER_TIMEOUT, TransportLinger, nextLook
-from ftpkit.data.tls import receivedCloseNotify, sentCloseNotify
+from ftpkit.data.tlslayer import receivedCloseNotify, sentCloseNotify
 from ftpkit.data.watchdog import WatchedConnection, checkFinished
 from ftpkit.errors import TransferAborted
 
@@ -60,7 +60,7 @@ class DataConnection(WatchedConnection, Protocol):
     seconds: neither received, nor sent by the session's transfer over it
     (its C{bytesMoved()}, which counts C{sendfile} progress too).
 
-    Under TLS (PROT P) its transport is an L{ftpkit.data.tls.DataTLSProtocol},
+    Under TLS (PROT P) its transport is an L{ftpkit.data.tlslayer.DataTLSProtocol},
     which answers the client's handshake as soon as the connection is
     made.
 
@@ -252,7 +252,7 @@ class DataConnection(WatchedConnection, Protocol):
             with L{TransferAborted} unless it closed cleanly: under TLS,
             the client's close_notify arrived, or the TCP connection ended
             in order after the server's close_notify (see
-            L{ftpkit.data.tls.DataTLSProtocol.closedInOrder}); in clear,
+            L{ftpkit.data.tlslayer.DataTLSProtocol.closedInOrder}); in clear,
             once its end of the data went out.
         @param linger: wait for the client (a download).
         """

@@ -18,7 +18,7 @@ class WorkersCannotStart(Exception):
     """
     The acceptor of C{--workers} cannot start a worker at all (its
     account may not run the interpreter,
-    L{ftpkit.deploy.workers.interpreterProblem}): the server ends at
+    L{ftpkit.deploy.workerspawn.interpreterProblem}): the server ends at
     start, saying why (L{ftpkit.deploy.service.Listeners.startService}).
     """
 

@@ -2,7 +2,9 @@
 C{twistd ftpkit}: the command line (L{Options}) and the service it builds
 (L{makeService}; the control-channel factory and its portal are
 L{ftpkit.deploy.controlfactory}'s, whose L{makePortal} and L{makeFactory}
-are importable from here too).
+are importable from here too). How the command line behaves as a program
+(its help, a bad option's one line, the signals held while it starts) is
+L{ftpkit.deploy.commandline}'s, C{--auth} L{ftpkit.deploy.authoptions}'.
 
 Every option value is checked in L{Options}: a bad one is a
 L{usage.UsageError} whose one-line message starts with the option's name,
@@ -14,28 +16,27 @@ by L{ftpkit.deploy.realmplugins}, whose names this module gives too, as
 it did when it held them.
 """
 
-import os
 import sys
-import textwrap
 from typing import ClassVar
 
-from twisted.cred import credentials, strcred
-from twisted.cred.checkers import FilePasswordDB
-from twisted.plugins.cred_unix import UNIXChecker
+from twisted.cred import strcred
 from twisted.python import usage
 
-from ftpkit.auth.checkers import TextCredentialsChecker
-from ftpkit.auth.passwordfile import PasswordFileChecker, memoryUsersError
-from ftpkit.auth.unixusers import UnixChecker, systemDummyHash
 from ftpkit.config import ServerConfig
 from ftpkit.control.implicitendpoints import checkImplicitArguments, implicitAsTCP
 from ftpkit.control.tls import TLSOptionsMixin, tlsConfigFields
 from ftpkit.deploy.accessoptions import AccessOptionsMixin, accessConfigFields
 from ftpkit.deploy.anonymousentry import anonymousSeesHomes
-from ftpkit.deploy.authhelp import authTypeHelp
+from ftpkit.deploy.authoptions import AuthOptionsMixin
 from ftpkit.deploy.cacheoptions import (
     ListingCacheOptionsMixin,
     listingCacheConfigFields,
+)
+from ftpkit.deploy.commandline import (
+    CommandLineMixin,
+    helpNotRead,
+    oneLine,
+    usageErrorLine,
 )
 from ftpkit.deploy.controlfactory import (  # noqa: F401 (importable from here)
     makeFactory,
@@ -53,14 +54,12 @@ from ftpkit.deploy.opsoptions import (
 )
 from ftpkit.deploy.optionvalues import (
     checkValues,
-    helpWidth,
     nonNegativeNumber,
     passiveAddress,
     portRange,
     positiveInteger,
     replyText,
     timeoutSeconds,
-    usersFile,
     workerCount,
 )
 from ftpkit.deploy.pidfiles import checkPidFile
@@ -73,62 +72,25 @@ from ftpkit.deploy.realmplugins import (
     writeRealmHelp,
 )
 from ftpkit.deploy.sameaddress import dualStack, firstClash
-from ftpkit.deploy.startinterrupt import interruptQuietly
-from ftpkit.deploy.startsignals import holdStartSignals
-from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
+from ftpkit.deploy.twistdids import twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError, twistdWarning
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
 from ftpkit.deploy.workercpus import workerCpuOption
 from ftpkit.deploy.workerroots import rootByDefault, servedDirectoryAtStart
-from ftpkit.ops.logformat import underTwist
 from ftpkit.protocol.limitkeys import parsePrefixLength
 from ftpkit.protocol.numbertext import decimalText
 
+# usageErrorLine and helpNotRead moved to commandline (session 47): code
+# outside the package imports them from here still.
 __all__ = ["usageErrorLine", "realmPlugins", "describeImportFailure", "findRealm",
            "Options", "makePortal", "makeFactory", "makeService", "helpNotRead"]
 
 _DEFAULTS = ServerConfig()
 
-_NO_ARGUMENT = frozenset(["anonymous", "unix"])
-"""The C{--auth} checkers that take no argument (Twisted's drop one)."""
-
-
-def usageErrorLine(program, error):
-    """
-    Format a usage error as one line.
-
-    @param program: how the command was run (C{sys.argv[0]}:
-        C{"twistd"}, C{"ftpkit"} for C{python -m ftpkit}, or
-        C{twisted/__main__.py} for C{python -m twisted}, which the line
-        names as that command rather than C{__main__.py}).
-    @param error: the L{usage.UsageError}, naming the option and why.
-    @return: the line, ending in a newline.
-    """
-    name = os.path.basename(program)
-    if name == "__main__.py":
-        package = os.path.basename(os.path.dirname(program))
-        name = f"python -m {package}"
-    if name != "ftpkit":
-        name += " ftpkit"
-    return f"{name}: {error} (see --help)\n"
-
-
-def _oneLine(doc):
-    """
-    Join an option's help onto one line: C{--help} wraps it with
-    L{textwrap}, which turns each newline and indentation of a multi-line
-    C{opt_} docstring into a run of spaces in the middle of the text.
-
-    @param doc: the help text, or L{None}.
-    @return: C{doc} with each run of whitespace made one space.
-    """
-    return " ".join(doc.split()) if doc else doc
-
-
-class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
-              ProxyOptionsMixin, VirtualHostOptionsMixin,
+class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
+              AccessOptionsMixin, ProxyOptionsMixin, VirtualHostOptionsMixin,
               TransferLimitsOptionsMixin, ListingCacheOptionsMixin,
-              usage.Options,
+              AuthOptionsMixin, usage.Options,
               strcred.AuthOptionMixin):
     """
     The options of C{twistd ftpkit} and C{python -m ftpkit}.
@@ -164,7 +126,6 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         "writes it).",
     )
 
-    supportedInterfaces = (credentials.IUsernamePassword, credentials.IAnonymous)
     realmOutput = sys.stdout
     errorOutput = sys.stderr
 
@@ -257,7 +218,7 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
     def __init__(self):
         usage.Options.__init__(self)
         self.onceOnly = refuseRepeats(self)
-        self.docs = {name: _oneLine(doc) for name, doc in self.docs.items()}
+        self.docs = {name: oneLine(doc) for name, doc in self.docs.items()}
         self.argv = []
         self["listen"] = []
         self["root"] = None  # postOptions: rootByDefault, unless given
@@ -274,17 +235,6 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         except ValueError as e:
             raise usage.UsageError(f"--listen: {e}")
         self["listen"].append(description)
-
-    def getSynopsis(self):
-        """
-        @return: the usage line of C{--help}: C{python -m ftpkit}'s own
-            when run by it (it said C{Usage: twistd [options] ftpkit
-            [options]}, which no one had typed), else C{twistd}'s.
-        """
-        if (getattr(self, "parent", None) is not None
-                and os.path.basename(sys.argv[0]) == "ftpkit"):
-            return "Usage: python -m ftpkit [options]"
-        return usage.Options.getSynopsis(self)
 
     def parseArgs(self, *arguments):
         """
@@ -308,157 +258,10 @@ class Options(TLSOptionsMixin, OperationsOptionsMixin, AccessOptionsMixin,
         except ValueError as e:
             raise usage.UsageError(f"--root: {e}")
 
-    def opt_auth(self, description):
-        """A twisted.cred checker (see --help-auth), repeatable."""
-        kind, _, argument = description.partition(":")
-        if kind in ("file", "users"):
-            try:
-                description = f"{kind}:{usersFile(argument)}"
-            except ValueError as e:
-                raise usage.UsageError(f"--auth: {e}")
-        elif kind in _NO_ARGUMENT and argument:
-            raise usage.UsageError(
-                f"--auth: {kind} takes no argument (got {argument!r})")
-        elif kind == "memory" and memoryUsersError(argument):
-            raise usage.UsageError(f"--auth: memory: {memoryUsersError(argument)}")
-        self._checkInstalled("--auth", kind)
-        try:
-            strcred.AuthOptionMixin.opt_auth(self, description)
-        except usage.UsageError as e:
-            # strcred prefixes a checker factory's own ValueError message.
-            why = str(e).removeprefix("Unexpected error: ")
-            raise usage.UsageError(f"--auth: {why}")
-
-    def opt_help_auth_type(self, authType):
-        """Show help for a particular authentication type."""
-        self._checkInstalled("--help-auth-type", authType)
-        text = authTypeHelp(
-            authType, strcred.findCheckerFactory(authType).argStringFormat)
-        if text is None:
-            strcred.AuthOptionMixin.opt_help_auth_type(self, authType)
-        self.authOutput.write(text)
-        raise SystemExit(0)
-
-    def _checkInstalled(self, option, kind):
-        """
-        @param option: the option naming a checker.
-        @param kind: the checker's name.
-        @raise usage.UsageError: naming the checkers FTP logins can use,
-            when C{kind} is not one (Twisted said only "Auth plugin not
-            recognized" or "Invalid auth type").
-        """
-        # Finding the named checker stops at it; listing them all loads
-        # every checker plugin (Twisted's sshkeys one imports Conch), so
-        # only a wrong name pays for the list.
-        try:
-            if self.supportsCheckerFactory(strcred.findCheckerFactory(kind)):
-                return
-        except strcred.InvalidAuthType:
-            pass
-        installed = sorted(factory.authType
-                           for factory in strcred.findCheckerFactories()
-                           if self.supportsCheckerFactory(factory))
-        if kind not in installed:
-            raise usage.UsageError(
-                f"{option}: no checker {kind!r} for FTP logins (installed: "
-                f"{', '.join(installed)})")
-
-    def addChecker(self, checker):
-        """
-        Add a checker from C{--auth}, wrapped in a
-        L{TextCredentialsChecker} so that it sees credentials in the type
-        it stores. Twisted's C{unix} one becomes ftpkit's
-        L{UnixChecker}, which spends a C{crypt} on unknown names too, and
-        its C{file} one ftpkit's L{PasswordFileChecker}, which reads the
-        file now and refuses a line it cannot use.
-
-        @raise PasswordFileError: naming the file and line, for a
-            C{file} checker whose file holds such a line.
-
-        @param checker: a C{twisted.cred} checker.
-        """
-        if type(checker) is UNIXChecker:
-            checker = UnixChecker(systemDummyHash())
-        elif type(checker) is FilePasswordDB:
-            checker = PasswordFileChecker(checker.filename)
-        strcred.AuthOptionMixin.addChecker(self, TextCredentialsChecker(checker))
-
-    def opt_version(self):
-        """Display ftpkit's version and Twisted's, and exit."""
-        import ftpkit
-        from twisted import copyright
-
-        print(f"ftpkit {ftpkit.__version__} (Twisted {copyright.version})")
-        raise SystemExit(0)
-
-    def getUsage(self, width=None):
-        """
-        Twisted's help, then L{paragraphs}, each wrapped on its own
-        (Twisted wraps C{longdesc} as one paragraph, running them together).
-
-        @param width: the columns to wrap to [default: L{helpWidth}].
-        @return: the help text after the synopsis.
-        """
-        width = width or helpWidth()
-        paragraphs = ["\n".join(textwrap.wrap(p, width)) for p in self.paragraphs]
-        return (usage.Options.getUsage(self, width) + "\n"
-                + "\n\n".join(paragraphs) + "\n")
-
     def opt_help_realms(self):
         """List the installed realms (--realm NAME) and exit."""
         writeRealmHelp(self.realmOutput)
         raise SystemExit(0)
-
-    def parseOptions(self, options=None):
-        """
-        Parse, remembering the arguments (workers are started with them).
-
-        Run by C{twistd} (as its C{ftpkit} subcommand), a bad option ends
-        the process here with one line on standard error (C{twistd}
-        itself would print the whole help first) and exit status 1, and
-        C{SIGHUP} is held from here on until the service handles it (a
-        C{systemctl reload} right after the start ended the server), and
-        C{SIGUSR2}, which ftpkit does not use, ignored for good; C{SIGUSR1}
-        is blocked until the service starts (L{KeepOnRotation}), and
-        C{SIGQUIT} until the reactor runs (L{holdStartSignals}). Help read
-        through a pager or C{head} that stops reading ends the process
-        quietly (L{helpNotRead}), not with a C{BrokenPipeError} traceback;
-        help that cannot be written at all, with one line saying why.
-
-        @param options: the arguments, C{sys.argv[1:]} when C{None}.
-        @raise usage.UsageError: naming the bad option, when not run by
-            C{twistd}.
-        """
-        self.argv = list(sys.argv[1:] if options is None else options)
-        if getattr(self, "parent", None) is not None:
-            # The server starts: SIGHUP, SIGUSR1 and SIGQUIT held until
-            # the service handles them, SIGUSR2 ignored (the plugin did
-            # so already, when twistd chose it; python -m ftpkit too).
-            holdStartSignals()
-            if isinstance(self.parent, dict) and (self.parent.get(
-                    "nodaemon") or underTwist(self.parent)):
-                # Ctrl-C while it starts (twistd -n, or python -m
-                # twisted, always in the foreground): one line, not a
-                # traceback, and the pid file twistd wrote removed.
-                interruptQuietly(self.parent.get("pidfile"))
-        try:
-            usage.Options.parseOptions(self, options)
-        except usage.UsageError as e:
-            if getattr(self, "parent", None) is None:
-                raise
-            program = os.path.basename(sys.argv[0])
-            moved = misplacedOption(str(e), self.parent, program)
-            if moved is not None:
-                e = usage.UsageError(moved)
-            self.errorOutput.write(usageErrorLine(sys.argv[0], e))
-            raise SystemExit(1)
-        except BrokenPipeError:
-            helpNotRead()
-        except OSError as e:
-            # The help or version found its output unwritable (a full
-            # disk, /dev/full): one line, not a traceback.
-            helpNotRead(f"{os.path.basename(sys.argv[0])}: cannot write "
-                        f"to standard output: {e.strerror or e}\n")
 
     def configFields(self):
         """
@@ -576,21 +379,3 @@ def makeService(options):
     from ftpkit.deploy.service import makeService
 
     return makeService(options)
-
-
-def helpNotRead(why=""):
-    """
-    End the process after what it wrote to standard output (C{--help},
-    C{--help-realms}...) found nobody reading, or could not be written, as
-    Python's documentation advises: standard output goes to C{/dev/null},
-    so that flushing it at exit fails no more, and the exit status is 1.
-
-    @param why: a line for standard error (nothing for a reader that
-        stopped reading: a pager quit early, C{head}).
-    @raise SystemExit: always.
-    """
-    sys.stderr.write(why)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    raise SystemExit(1)

@@ -32,21 +32,19 @@ This module is the supervisor (L{WorkerPool}); the acceptor's other jobs
 have modules of their own: listening and accepting
 (L{ftpkit.deploy.acceptor}), what becomes of each connection
 (L{ftpkit.deploy.dispatch}), the handle on one worker process
-(L{ftpkit.deploy.workerprocess}), what a worker that exited held
+(L{ftpkit.deploy.workerprocess}) and starting it
+(L{ftpkit.deploy.workerspawn}), the workers retired while it runs
+(L{ftpkit.deploy.workerretiring}), what a worker that exited held
 (L{ftpkit.deploy.deadworker}) and its replacement
-(L{ftpkit.deploy.restarts}), and what is passed on to every worker
-(L{ftpkit.deploy.workerrelay}). The worker's side is
+(L{ftpkit.deploy.restarts}), what is passed on to every worker
+(L{ftpkit.deploy.workerrelay}), and stopping them all
+(L{ftpkit.deploy.workerstop}). The worker's side is
 L{ftpkit.deploy.worker}.
 """
 
 
-import os
-import signal
-import socket
-import sys
-
 from twisted.application import service
-from twisted.internet import defer, task
+from twisted.internet import task
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogPublisher
 
@@ -63,9 +61,8 @@ from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL
 from ftpkit.deploy.inflight import deathReason
-from ftpkit.deploy.keptfiles import KEPT_FD, keptDescriptor, refreshAll
+from ftpkit.deploy.keptfiles import refreshAll
 from ftpkit.deploy.listening import refuseQueued
-from ftpkit.deploy.logpipe import logPipe
 from ftpkit.deploy.pinports import pinnedArgv
 from ftpkit.deploy.restarts import (
     FIRST_RESTART_DELAY,
@@ -76,22 +73,22 @@ from ftpkit.deploy.restarts import (
 from ftpkit.deploy.sharedfailures import AcceptorFailures
 from ftpkit.deploy.sharedtheft import THEFT, AcceptorTheftAlarm
 from ftpkit.deploy.startfailure import WorkersCannotStart
-from ftpkit.deploy.workercpus import PINNED_LINE, cpuForSlot, pinnedEnvironment
-from ftpkit.deploy.workerprocess import (
-    WORKER_FD,
-    WORKER_IGNORES,
-    WorkerProcess,
-)
+from ftpkit.deploy.workercpus import PINNED_LINE, cpuForSlot
+from ftpkit.deploy.workerprocess import WORKER_FD, WorkerProcess
+from ftpkit.deploy.workerretiring import RetiringWorkers
+from ftpkit.deploy.workerspawn import interpreterProblem, startWorkerProcess
+from ftpkit.deploy.workerstop import STOP_MARGIN, WorkersStop
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.listeninglog import logListening
 from ftpkit.ops.workerechoes import WorkerEchoes
-from ftpkit.ops.workerlog import workerEnvironment
 from ftpkit.ops.xferlog import XferLog
 from ftpkit.protocol.numbertext import decimalValue
 
 _Worker = WorkerProcess
 """The name L{WorkerProcess} had before it had a module of its own."""
 
+# interpreterProblem and STOP_MARGIN moved to workerspawn and workerstop
+# (session 47); code outside the package imports them from here still.
 __all__ = ["WorkerPool", "WorkerProcess", "WORKER_FD", "WorkersCannotStart",
            "interpreterProblem",
            "acceptorAddress", "listeningSocket", "parseListenAddress",
@@ -105,33 +102,7 @@ worker has started yet, so that a client connecting as the server starts
 is served a moment later instead of refused.
 """
 
-STOP_MARGIN = 10.0
-"""
-Seconds the acceptor waits for its workers after their shutdown grace
-before killing them.
-"""
-
-
-
-def interpreterProblem(executable=None):
-    """
-    @param executable: the interpreter a worker runs (C{sys.executable}
-        when C{None}).
-    @return: why this process, as the account it serves as (C{--uid},
-        C{--euid}), cannot run it, one line; or C{None} when it can.
-    """
-    if executable is None:
-        executable = sys.executable
-    effective = os.access in os.supports_effective_ids
-    if os.access(executable, os.X_OK, effective_ids=effective):
-        return None
-    return (f"--workers: cannot start a worker: this account (uid "
-            f"{os.geteuid()}) may not run {executable} (the interpreter "
-            f"and every directory above it must be executable by the "
-            f"--uid account)")
-
-
-class WorkerPool(Dispatcher, service.Service):
+class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
     """
     The acceptor: listens (L{Acceptor}), dispatches (L{Dispatcher}), and
     keeps its worker processes (L{WorkerProcess}) running: starts them,
@@ -197,8 +168,7 @@ class WorkerPool(Dispatcher, service.Service):
         self._accepting = False
         self._acceptLater = None
         self._stopping = False
-        self._stopped = None
-        self._killer = None
+        self._stop = WorkersStop(reactor)
         self._pinging = task.LoopingCall(self.pingWorkers)
         self._pinging.clock = reactor
 
@@ -280,45 +250,17 @@ class WorkerPool(Dispatcher, service.Service):
         """
         held = {worker.slot for worker in self.workers}
         slot = min(set(range(self.count)) - held, default=0)
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        ours.setblocking(False)
-        worker = WorkerProcess(self, ours, slot)
         cpu = cpuForSlot(self.cpus, slot)
-        environment = pinnedEnvironment(workerEnvironment(), cpu)
-        # The worker starts with the signals it ignores blocked (a process
-        # group's, a terminal's, systemctl kill's), not ended by them,
-        # until it ignores them (ftpkit.deploy.worker.main); one for the
-        # acceptor meanwhile waits the moment the spawn takes.
-        # What the users files held when last good, which the worker
-        # serves should one be bad now (ftpkit.deploy.keptfiles).
-        kept = keptDescriptor()
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_IGNORES)
-        readEnd, writeEnd = logPipe()
-        try:
-            self.reactor.spawnProcess(
-                worker, sys.executable,
-                [sys.executable, "-m", "ftpkit.deploy.worker", *self.argv],
-                env=environment,
-                childFDs={0: 0, 1: writeEnd, 2: "r",
-                          WORKER_FD: theirs.fileno(), KEPT_FD: kept})
-        except BaseException as e:
-            os.close(readEnd)
-            ours.close()
-            theirs.close()
-            if not isinstance(e, OSError):
-                raise
-            # No process, or no memory, left for it now (EAGAIN, ENOMEM):
-            # tried again later, as a worker that failed to start.
-            self._restarts.spawnFailed(e, self._startWorker)
+        started = startWorkerProcess(
+            self.reactor, self, slot, self.argv, cpu,
+            # Tried again later, as a worker that failed to start.
+            lambda e: self._restarts.spawnFailed(e, self._startWorker))
+        if started is None:
             return
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            os.close(writeEnd)
-            os.close(kept)
-        theirs.close()
+        worker, logs = started
         if cpu is not None:
             self.log.info(PINNED_LINE, pid=worker.pid, cpu=cpu)
-        worker.readLogs(readEnd)
+        worker.readLogs(logs)
         self.reactor.addReader(worker.channel)
         self.workers.append(worker)
 
@@ -343,55 +285,6 @@ class WorkerPool(Dispatcher, service.Service):
             workerrelay.tellAll([worker], THEFT)
         self._startAccepting()
         self.channelDrained()
-
-    def workerHung(self, worker, what, timeout):
-        """
-        A worker left a connection unacknowledged, or a ping unanswered,
-        too long: hand it no more, and kill it (L{workerEnded} hands its
-        unacknowledged connections to others and starts another).
-
-        @param worker: the hung worker.
-        @param what: what it did not do (L{ftpkit.deploy.handover.TAKE} or
-            L{ftpkit.deploy.handover.ANSWER}).
-        @param timeout: the seconds it was given.
-        """
-        self.log.error("worker {pid} did not {what} within {timeout} s; "
-                       "killing it and starting another",
-                       pid=worker.transport.pid, what=what,
-                       timeout=decimalValue(timeout))
-        self._kill(worker)
-
-    def workerOverflowed(self, worker):
-        """
-        A worker left more lines unread than its channel keeps
-        (L{ftpkit.deploy.channel.QUEUE_LIMIT}): it is hung (stopped, or
-        its reactor stuck), and killed as L{workerHung} does; lines to
-        it are dropped until it ended. While the server stops, its
-        workers are left to finish their sessions' transfers all the
-        same.
-
-        @param worker: the worker.
-        """
-        if self._stopping:
-            self.log.warn("worker {pid} reads nothing while it stops; "
-                          "lines to it are dropped",
-                          pid=worker.transport.pid)
-            return
-        if worker.hung:
-            return
-        self.log.error("worker {pid} left {count} bytes of messages unread; "
-                       "killing it and starting another",
-                       pid=worker.transport.pid,
-                       count=worker.channel.queued())
-        self._kill(worker)
-
-    def _kill(self, worker):
-        """
-        Hand a hung worker no more, and kill it (L{workerEnded} hands its
-        unacknowledged connections to others and starts another).
-        """
-        worker.hung = True
-        workerrelay.signal(worker, "KILL")
 
     def workerEnded(self, worker, reason):
         """
@@ -418,9 +311,7 @@ class WorkerPool(Dispatcher, service.Service):
         tellEnded(worker, self.endedHooks,
                   () if stopping else self.uploadsHooks)
         if stopping:
-            if not self.workers and self._stopped is not None:
-                stopped, self._stopped = self._stopped, None
-                stopped.callback(None)
+            self._stop.workerGone(self.workers)
             return
         self._restarts.workerEnded(worker, reason, self._startWorker, cut)
 
@@ -443,30 +334,6 @@ class WorkerPool(Dispatcher, service.Service):
         self.theftAlarm.told(self.reactor.seconds())
         workerrelay.tellAll(self.workers, THEFT)
 
-    def workerSignalled(self, worker, name):
-        """
-        A worker got a signal (C{SIGTERM}) and left it to the acceptor
-        (L{ftpkit.deploy.workersignals}). While the acceptor stops, or
-        its own signal has come (the same signal sent to the whole
-        server), nothing: its stop reaches every worker. Otherwise the
-        worker was signalled alone: it is told to stop, and drains while
-        the others take the new clients (another starts once it exited).
-
-        @param worker: the worker.
-        @param name: the signal's name, C{str}.
-        """
-        if self.stopping():
-            return
-        if worker.stopAsked:
-            self.log.info("worker {pid}: {signal} again: already stopping, "
-                          "transfers running still finish",
-                          pid=worker.pid, signal=name)
-            return
-        worker.stopAsked = name
-        self.log.info("worker {pid}: {signal}: stopping it; another starts "
-                      "once it exited", pid=worker.pid, signal=name)
-        workerrelay.stop(worker)
-
     def stopping(self):
         """
         @return: whether the acceptor stops: its service stopped, or a
@@ -484,11 +351,7 @@ class WorkerPool(Dispatcher, service.Service):
         L{STOP_MARGIN} later are killed.
         """
         self.grace = 0
-        workerrelay.quitAll(self.workers)
-        killer = self._killer
-        if killer is not None and killer.active() and (
-                killer.getTime() - self.reactor.seconds() > STOP_MARGIN):
-            killer.reset(STOP_MARGIN)
+        self._stop.hurry(self.workers)
 
     def reloadWorkers(self):
         """
@@ -571,28 +434,4 @@ class WorkerPool(Dispatcher, service.Service):
         self._acceptors = []
         self.stopDispatching()
         service.Service.stopService(self)
-        if not self.workers:
-            return defer.succeed(None)
-        self._stopped = defer.Deferred()
-        workerrelay.stopAll(self.workers)
-        # A worker still starting serves nobody: stopped now, not waited
-        # for until it is ready and reads the line above (the stop took
-        # what was left of its start, a second on a loaded machine, or
-        # the shutdown grace and STOP_MARGIN for one stuck starting).
-        # Not handling SIGTERM yet, it ends by it; handling it, it tells
-        # the acceptor (nothing more: the acceptor stops) and stops at
-        # the line.
-        workerrelay.signalAll(
-            [worker for worker in self.workers if not worker.ready],
-            signal.SIGTERM)
-        killer = self.reactor.callLater(self.grace + STOP_MARGIN,
-                                        workerrelay.signalAll, self.workers,
-                                        signal.SIGKILL)
-        self._killer = killer
-
-        def stopped(result):
-            if killer.active():
-                killer.cancel()
-            return result
-
-        return self._stopped.addCallback(stopped)
+        return self._stop.stop(self.workers, self.grace)

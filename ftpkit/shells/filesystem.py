@@ -25,7 +25,9 @@ same directory and renamed over the old file when complete, so a failed or
 aborted upload never destroys it; uploads that create one, to a file with
 no name that gets its name when complete; a cut one is kept, hidden, for a
 resume (the rule is in L{ftpkit.shells.uploads}; which file an upload
-opens, in L{ftpkit.shells.diskuploads}).
+opens, in L{ftpkit.shells.diskuploads}). The shell's methods that open
+files (downloads, uploads, checksums) are L{ftpkit.shells.diskopens}'s, as
+those that read directories are L{ftpkit.shells.diskdirectories}'s.
 """
 
 import errno
@@ -33,14 +35,12 @@ import functools
 import os
 import stat as statModule
 
-from twisted.internet.defer import succeed
 from zope.interface import implementer
 
 from ftpkit.errors import (
     AlreadyExists,
     FTPError,
     InvalidPath,
-    IsDirectory,
     MovedIntoItself,
     NoSuchFile,
     PermissionDenied,
@@ -61,15 +61,12 @@ from ftpkit.interfaces import (
     IFTPShellStreamedListing,
     IFTPShellTimes,
 )
-from ftpkit.shells import cachedopen, linkfree, uploads
-from ftpkit.shells.cachedopen import openCached
-from ftpkit.shells.digests import newDigest
+from ftpkit.shells import linkfree, uploads
 from ftpkit.shells.diskdirectories import DirectoryCalls
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
     HASH_STEP_SIZE,  # noqa: F401 (likewise)
-    checksum,
-)
+    )
 from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
     DiskListing,
     OpenDirectory,
@@ -79,12 +76,11 @@ from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
     readNamedStats,
     visibleNames,
 )
-from ftpkit.shells.diskpaths import OPEN_FLAGS, jailFor, openRegular, reachable
+from ftpkit.shells.diskopens import FileOpens
+from ftpkit.shells.diskpaths import jailFor, reachable
 from ftpkit.shells.diskplacing import refuseMovingUploads
-from ftpkit.shells.diskreader import FileReader
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
-from ftpkit.shells.diskuploads import openNew, openUpload
 from ftpkit.shells.keptregistry import logDroppedFrom
 from ftpkit.shells.listings import BATCH_SIZE  # noqa: F401 (importable here)
 from ftpkit.shells.shortcalls import shortCallsFor
@@ -132,10 +128,11 @@ def _translated(function, *args):
              IFTPShellResume, IFTPShellResumeOwners, IFTPShellStreamedListing,
              IFTPShellCreate, IFTPShellListSome, IFTPShellAvailable,
              IFTPShellResolve, IFTPShellTimes)
-class FilesystemShell(DirectoryCalls):
+class FilesystemShell(FileOpens, DirectoryCalls):
     """
-    A directory of the local disk, seen as C{/}: its directories are read
-    by the methods of L{DirectoryCalls}.
+    A directory of the local disk, seen as C{/}: its files are opened by
+    the methods of L{FileOpens}, its directories read by those of
+    L{DirectoryCalls}.
 
     @ivar _resumer: who this shell acts for (L{forResumer}), or C{None}.
     """
@@ -206,6 +203,13 @@ class FilesystemShell(DirectoryCalls):
         (see L{ftpkit.shells.diskthreads.LISTINGS}).
         """
         return self._listingRunner(_translated, function, *args)
+
+    def _runHash(self, function, *args):
+        """
+        Like L{_run}, for a checksum's steps: in the checksums' own lane
+        (see L{ftpkit.shells.diskthreads.HASHES}).
+        """
+        return self._hashRunner(_translated, function, *args)
 
     def _resolve(self, path, followLast=True):
         """
@@ -394,143 +398,6 @@ class FilesystemShell(DirectoryCalls):
         """
         return self._run(lambda: spaceLeft(self._resolve(path)))
 
-    def hash(self, path, algorithm, start=0, end=None):
-        """
-        See L{IFTPShellHash.hash}: L{ftpkit.shells.diskhash.checksum}, in
-        the checksums' own lane (L{ftpkit.shells.diskthreads.HASHES}), so
-        that hashing large files never holds up other file commands.
-
-        @raise ParameterNotImplemented: for an algorithm
-            L{ftpkit.shells.digests.newDigest} lacks.
-        """
-        return checksum(functools.partial(self._hashRunner, _translated),
-                        functools.partial(self._openForHash, path, algorithm,
-                                          end), start)
-
-    def _openForHash(self, path, algorithm, end):
-        """
-        The first, blocking, step of L{hash}.
-
-        @return: the digest object, the open file and where to stop.
-        """
-        digest = newDigest(algorithm)
-        fd, result = openRegular(self._resolve(path), os.O_RDONLY)
-        stop = result.st_size if end is None else min(end, result.st_size)
-        return digest, fd, stop
-
-    def openForReading(self, path, offset=0):
-        """
-        See L{IFTPShell.openForReading}; only regular files can be read.
-
-        A file whose path is in the kernel's cache and has no link on the
-        way is opened at once (L{ftpkit.shells.cachedopen}); any other goes to a
-        disk thread. Where C{openat2} cannot tell (L{cachedopen.gaveUp}:
-        a kernel before Linux 5.6, a seccomp filter refusing it), the open
-        is a short call (L{ftpkit.shells.shortcalls}), as an upload's is:
-        at once on a local file system, unless its calls have been slow.
-        """
-        if not path:
-            return self._run(self._readRoot)
-        reader = self._openCachedForReading(path, offset)
-        if reader is not None:
-            return succeed(reader)
-        if cachedopen.gaveUp():
-            opening = self._runShort(self._openForReading, path, offset)
-            if opening is not None:
-                return opening
-        return self._run(self._openForReading, path, offset)
-
-    def _openCachedForReading(self, path, offset):
-        """
-        Open a regular file for reading without waiting on the disk.
-
-        @return: a L{FileReader}, or C{None} when the threaded way must
-            decide.
-        """
-        target = self._jail.joined(path)
-        if target is None:
-            return None
-        fd = openCached(target, os.O_RDONLY | OPEN_FLAGS)
-        if fd is None:
-            return None
-        try:
-            result = os.fstat(fd)
-        except OSError:
-            result = None
-        if result is None or not statModule.S_ISREG(result.st_mode):
-            os.close(fd)
-            return None
-        return FileReader(self._run, fd, offset, result.st_size,
-                          result.st_dev)
-
-    def _readRoot(self):
-        """
-        The blocking part of L{openForReading} for the root, which is
-        never read: a directory, or not one any more (L{_statOf}).
-
-        @raise IsDirectory: for the root that is a directory.
-        @raise NoSuchFile: for one that is not.
-        """
-        self._statOf(())
-        raise IsDirectory()
-
-    def _openForReading(self, path, offset):
-        """
-        The blocking part of L{openForReading}.
-        """
-        fd, result = openRegular(self._resolve(path), os.O_RDONLY)
-        return FileReader(self._run, fd, offset, result.st_size,
-                          result.st_dev)
-
-    def openForWriting(self, path, offset=0, append=False):
-        """
-        See L{IFTPShell.openForWriting}.
-
-        With C{offset=0, append=False} the upload goes to a temporary file,
-        renamed over the target (keeping the old file's permissions but
-        for the set-user-ID and set-group-ID bits,
-        L{ftpkit.shells.diskuploads.PRIVILEGE_BITS}) by
-        L{IWriteFile.close}, or, for a target that does not exist, to a
-        file with no name that gets the target's name then
-        (L{uploads.createAnonymous}); cut short (L{IWriteFile.abort}), it is kept as
-        the target's partial upload. With C{offset > 0} (C{REST} then
-        C{STOR}) or C{append}, a partial upload of the target is continued
-        (from C{offset}, or at its end) and replaces the target when
-        complete (see L{ftpkit.shells.uploads}). Without one, the target is
-        written in place from C{offset} and truncated after the last byte
-        at close, or opened C{O_APPEND}; both create a missing file, and
-        the bytes already written stay when the upload is cut, so that a
-        client can resume again.
-        """
-        if not path:
-            return self._run(self._raise, IsDirectory())
-        opening = self._runShort(self._openForWriting, path, offset, append,
-                                 True)
-        if opening is None:
-            opening = self._run(self._openForWriting, path, offset, append)
-        return opening
-
-    def _openForWriting(self, path, offset, append, atOnce=False):
-        """
-        The blocking part of L{openForWriting}.
-
-        @param atOnce: it runs in the reactor thread
-            (L{ShortCalls.__call__}): see
-            L{ftpkit.shells.diskuploads.openUpload}.
-        """
-        opened = None
-        if len(path) > 1 and not (offset or append):
-            # (A file of the root: its lstat tells as much, and one
-            # replacing it would open and close the root for nothing.)
-            opened = self._jail.openParent(path)
-        if opened is None:
-            opened = self._jail.walk(path) + (None,)
-        target, found, directory = opened
-        return openUpload(self._run, self._runShort, target, found, offset,
-                          append, atOnce, self._resumer, self._dropped,
-                          directory,
-                          self._runOnDescriptors if atOnce else None)
-
     def _dropped(self, partial, resumer, size, reason):
         """
         A stale partial upload was removed (in any thread): log it, one
@@ -544,35 +411,6 @@ class FilesystemShell(DirectoryCalls):
         """
         logDroppedFrom(self._reactor, self._jail.segmentsOf(partial),
                        resumer, size, reason)
-
-    def openForCreating(self, path):
-        """
-        See L{IFTPShellCreate.openForCreating}: the upload goes to a
-        file with no name, or a temporary file, as for L{openForWriting},
-        which L{IWriteFile.close} links to the target's name, failing if
-        that name exists by then.
-        """
-        if not path:
-            return self._run(self._raise, IsDirectory())
-        opening = self._runShort(self._openForCreating, path)
-        if opening is None:
-            opening = self._run(self._openForCreating, path)
-        return opening
-
-    def _openForCreating(self, path):
-        """
-        The blocking part of L{openForCreating}.
-        """
-        return openNew(self._run, self._runShort, self._resolve(path),
-                       self._resumer)
-
-    def resumableSize(self, path):
-        """
-        See L{IFTPShellResume.resumableSize}.
-        """
-        return self._run(lambda: uploads.resumableSize(
-            self._resolve(path), resumer=self._resumer,
-            onDropped=self._dropped))
 
     def forResumer(self, resumer):
         """

@@ -5,7 +5,7 @@ link (blocking).
 
 fsspec's local filesystem takes paths and follows every link on them. The
 shell resolves its paths first and checks that they stay in its root
-(L{ftpkit.shells.fsspecbackends.LocalBackend.confine}), so that the path
+(L{ftpkit.shells.fsspecposix.LocalBackend.confine}), so that the path
 it then uses has no link left in it; but a local user who swaps a
 directory on that path for a link out of the root before the call would
 lead the call outside (a download of a file elsewhere, an upload or a
@@ -75,7 +75,7 @@ def _detail(name, result, islink=False):
 class LinkFreeLocalFileSystem:
     """
     The local disk as the fsspec shell uses it, on paths with every link
-    resolved (L{ftpkit.shells.fsspecbackends.LocalBackend.confine}), with
+    resolved (L{ftpkit.shells.fsspecposix.LocalBackend.confine}), with
     no link followed: see the module's description.
 
     @ivar fs: fsspec's local filesystem, for what needs no path.

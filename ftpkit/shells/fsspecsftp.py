@@ -10,7 +10,7 @@ link: C{MLSD} gave every link C{perm=df} and no C{r}, while C{MLST}, C{RETR}
 and C{CWD} of a link followed it wherever it led, out of the root too.
 Here, as L{ftpkit.shells.fsspeclocal.LinkFreeLocalFileSystem} does on the
 local disk, a path is resolved with the server's C{REALPATH} (L{realpath})
-and checked to stay in the root (L{ftpkit.shells.fsspecbackends.SFTPBackend.confine}),
+and checked to stay in the root (L{ftpkit.shells.fsspecposix.SFTPBackend.confine}),
 a listing describes a link by what it leads to where that is in the root
 and exists, by itself otherwise (L{entries}), and a path is described by
 its own entry (L{info}: C{LSTAT}), so that C{DELE}, C{RNFR} and C{RMD} of
@@ -85,7 +85,7 @@ class LinkAwareSFTPFileSystem:
         @return: the root's real path (links resolved), asked of the
             server once: the first time, the one L{realpath} of the root
             that follows at once (a check of a path against the root,
-            L{ftpkit.shells.fsspecbackends.confined}, of the root itself)
+            L{ftpkit.shells.fsspecposix.confined}, of the root itself)
             is given it without asking again.
         """
         if self._realRoot is None:
@@ -257,7 +257,7 @@ class LinkAwareSFTPFileSystem:
         the transport's thread and may join it), without waiting for any
         answer of the server: the call waiting on its channel raises, and
         the next call opens a new connection
-        (L{ftpkit.shells.fsspecbackends.SFTPBackend.recover}).
+        (L{ftpkit.shells.fsspecposix.SFTPBackend.recover}).
         """
         transport = self.fs.client.get_transport()
         if transport is not None:

@@ -13,7 +13,7 @@ below it. L{indexStore} puts in their place a C{dict} and a C{list} of
 the same content (L{IndexedStore}, L{IndexedDirectories}) that tell one
 L{PathIndex} of each path added or removed, whoever adds or removes it
 (fsspec's own C{MemoryFile.commit}, C{rm_file}, C{mkdir} and C{rmdir}, a
-program filling the store, L{ftpkit.shells.fsspecbackends.MemoryBackend}'s
+program filling the store, L{ftpkit.shells.fsspecposix.MemoryBackend}'s
 renames), and L{ftpkit.shells.fsspecmemory.IndexedMemoryFileSystem}
 answers from it.
 """

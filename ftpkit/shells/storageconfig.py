@@ -25,7 +25,7 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     call may wait for the store's answer before its command fails with
     C{451}, whole seconds from 1 to L{MAX_DEADLINE}: on SFTP the
     connection is then dropped (L{ftpkit.shells.calldeadline};
-    L{ftpkit.shells.fsspecbackends.SFTP_DEADLINE} unless given), on S3
+    L{ftpkit.shells.fsspecposix.SFTP_DEADLINE} unless given), on S3
     each request is bounded by botocore's own timeouts
     (L{boundS3Requests}; none unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
@@ -382,7 +382,7 @@ def resolve(config):
         raise ValueError(refusal(config.protocol, cls, unknown))
     if config.protocol in ("sftp", "ssh"):
         from ftpkit.compat.sftpconnect import boundedSFTP
-        from ftpkit.shells.fsspecbackends import SFTP_DEADLINE
+        from ftpkit.shells.fsspecposix import SFTP_DEADLINE
 
         deadline = config.callDeadline or SFTP_DEADLINE
         for name in _SFTP_TIMEOUTS:

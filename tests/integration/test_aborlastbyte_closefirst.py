@@ -20,7 +20,8 @@ from ftpkit.control.handlers.transferring import Transfer
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.data.connection import DataConnection
 from ftpkit.data.movers import Download
-from ftpkit.data.tls import DataTLS, receivedCloseNotify
+from ftpkit.data.tls import DataTLS
+from ftpkit.data.tlslayer import receivedCloseNotify
 from tests.integration import test_aborlastbyte
 from tests.integration.test_aborlastbyte import PAYLOAD
 from tests.scratch import scratchDirectory

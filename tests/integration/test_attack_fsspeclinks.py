@@ -20,7 +20,7 @@ from tests.scratch import scratchDirectory, tooLongPath
 try:
     from fsspec.implementations.local import LocalFileSystem
 
-    from ftpkit.shells.fsspecbackends import LocalBackend
+    from ftpkit.shells.fsspecposix import LocalBackend
     from ftpkit.shells.fsspecshell import FsspecShell
 except ImportError:
     LocalBackend = object

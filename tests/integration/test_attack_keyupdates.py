@@ -2,10 +2,10 @@
 TLS 1.3 KeyUpdate requests on C{PROT P} data connections (the fortieth
 attack sweep): OpenSSL answers each request with a KeyUpdate of its own
 at once, and sets no bound on how many a peer sends. An upload's answers
-were held back until it ended (L{ftpkit.data.tls.DataTLSProtocol.holdTickets}),
+were held back until it ended (L{ftpkit.data.tlslayer.DataTLSProtocol.holdTickets}),
 a download's queued behind its data; a client that sent requests and
 never read grew the server's memory by what it sent, and the held bytes
-were copied whole at each read. Past L{ftpkit.data.tls.ANSWERS_LIMIT}
+were copied whole at each read. Past L{ftpkit.data.tlslayer.ANSWERS_LIMIT}
 bytes of answers the data connection is dropped (C{426}).
 """
 
@@ -24,7 +24,7 @@ from tests.tlssupport import FTPSTestsMixin, clientContext
 
 FLOOD = 10000
 """The requests a flooding client sends: answered, 270,000 bytes, four
-times L{ftpkit.data.tls.ANSWERS_LIMIT}."""
+times L{ftpkit.data.tlslayer.ANSWERS_LIMIT}."""
 
 
 class _UpdatingClient(KeyUpdateClient):

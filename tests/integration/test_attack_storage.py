@@ -265,7 +265,7 @@ class HashLaneTests(unittest.TestCase):
 
         from twisted.internet import reactor
 
-        from ftpkit.shells import filesystem
+        from ftpkit.shells import diskopens, filesystem
 
         release = threading.Event()
         self.addCleanup(release.set)
@@ -281,7 +281,7 @@ class HashLaneTests(unittest.TestCase):
             hashlib.new(algorithm)
             return StuckDigest()
 
-        self.patch(filesystem, "newDigest", stuckDigest)
+        self.patch(diskopens, "newDigest", stuckDigest)
         root = scratchDirectory(self)
         with open(os.path.join(root, "f"), "wb") as f:
             f.write(b"x")

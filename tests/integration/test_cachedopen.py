@@ -13,7 +13,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.data.movers import _sendfile
 from ftpkit.errors import IsDirectory, NoSuchFile, PermissionDenied
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells import cachedopen, filesystem
+from ftpkit.shells import cachedopen, diskopens
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.shortcalls import ShortCalls
 from tests.ftpclient import ftplibLogin
@@ -257,7 +257,7 @@ class FilesystemShellFastOpenTests(unittest.TestCase):
         """
         Without C{openat2} every open takes the threaded way.
         """
-        self.patch(filesystem, "openCached", lambda path, flags: None)
+        self.patch(diskopens, "openCached", lambda path, flags: None)
         self.assertEqual(await self.read(("f",)), b"content of f")
         self.assertEqual(self.runner.calls, 1)
 

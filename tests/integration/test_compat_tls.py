@@ -126,7 +126,7 @@ class PrivateTLSNamesTests(LoopbackConnecting, unittest.TestCase):
         After C{startTLS}, a TCP transport's C{protocol} is a TLS layer
         with the write aggregator L{compat.tlsLayer} flushes (C{CCC});
         and L{TLSMemoryBIOProtocol} still sends through C{_flushSendBIO},
-        which L{ftpkit.data.tls.DataTLSProtocol} overrides to hold TLS 1.3
+        which L{ftpkit.data.tlslayer.DataTLSProtocol} overrides to hold TLS 1.3
         tickets.
         """
         from twisted.protocols.tls import TLSMemoryBIOProtocol

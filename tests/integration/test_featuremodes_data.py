@@ -6,7 +6,7 @@ FTPS, passive (C{PASV} on IPv4, C{EPSV} on IPv6) and active (C{PORT},
 C{EPRT}) data connections:
 
   - the bound on a data connection's answers to TLS 1.3 KeyUpdate
-    requests (L{ftpkit.data.tls.ANSWERS_LIMIT}): a client asking for a
+    requests (L{ftpkit.data.tlslayer.ANSWERS_LIMIT}): a client asking for a
     few during a long transfer keeps working;
   - C{LIST -d}, C{-t}, C{-r} and C{STAT -d} under C{PROT P}, and on every
     realm (disk, C{memory}, C{fsspec:file://}, C{users:});

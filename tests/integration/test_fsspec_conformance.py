@@ -19,7 +19,7 @@ except ImportError:
 if fsspec is not None:
     from fsspec.implementations.local import LocalFileSystem
 
-    from ftpkit.shells.fsspecbackends import MemoryBackend
+    from ftpkit.shells.fsspecposix import MemoryBackend
     from ftpkit.shells.fsspecshell import FsspecShell
 
 

@@ -1,6 +1,6 @@
 """
 A download's large writes on a data connection's TLS layer
-(L{ftpkit.data.tls.DataTLSProtocol}) are encrypted a few records at a time
+(L{ftpkit.data.tlslayer.DataTLSProtocol}) are encrypted a few records at a time
 (L{ftpkit.compat.writeInBulk}) and sent to the socket at once, over a real
 loopback connection, with Twisted's TLS as the client.
 """
@@ -20,7 +20,8 @@ from ftpkit import compat
 from ftpkit.compat.tcp import unqueued
 from ftpkit.compat.tlsbulk import PLAINTEXT_SIZE
 from ftpkit.control.tls import makeContextFactory
-from ftpkit.data.tls import BULK_WRITE_SIZE, DataTLS
+from ftpkit.data.tls import DataTLS
+from ftpkit.data.tlslayer import BULK_WRITE_SIZE
 from tests.scratch import scratchDirectory
 from tests.tlssupport import makeCertificate
 

@@ -39,7 +39,7 @@ class _Holding(Protocol):
 
 class TicketTests(unittest.TestCase):
     """
-    L{ftpkit.data.tls.DataTLSProtocol.holdTickets} over a memory transport,
+    L{ftpkit.data.tlslayer.DataTLSProtocol.holdTickets} over a memory transport,
     with Python's C{ssl} as the client.
     """
 

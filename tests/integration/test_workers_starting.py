@@ -143,7 +143,7 @@ class StuckStartTests(unittest.TestCase):
         ends them, and the acceptor exits by the signal with no error.
         The acceptor told them to stop over their sockets, which a
         worker reads only once ready, and waited: here the whole grace
-        (300 s) and L{ftpkit.deploy.workers.STOP_MARGIN}, then killed
+        (300 s) and L{ftpkit.deploy.workerstop.STOP_MARGIN}, then killed
         them.
         """
         server = self.startStuck("--shutdown-grace", "300")

@@ -10,8 +10,8 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.errors import CommandNotImplemented
-from ftpkit.shells.fsspecbackends import LocalBackend
 from ftpkit.shells.fsspecgeneric import Backend
+from ftpkit.shells.fsspecposix import LocalBackend
 from ftpkit.shells.listings import BATCH_SIZE
 
 
@@ -101,7 +101,7 @@ class MemoryRenameTests(unittest.SynchronousTestCase):
             import fsspec
         except ImportError:
             raise unittest.SkipTest("fsspec is not installed") from None
-        from ftpkit.shells.fsspecbackends import MemoryBackend
+        from ftpkit.shells.fsspecposix import MemoryBackend
 
         self.fs = fsspec.filesystem("memory", global_store=False,
                                     skip_instance_cache=True)

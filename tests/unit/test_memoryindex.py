@@ -112,7 +112,7 @@ class IndexedAnswersTests(unittest.SynchronousTestCase):
         (C{rm_file}, C{rmdir}, C{mkdir}, C{pipe_file}, C{rm}), and the
         backend's renames, are in the index at once.
         """
-        from ftpkit.shells.fsspecbackends import MemoryBackend
+        from ftpkit.shells.fsspecposix import MemoryBackend
 
         fs = self.fs
         fs.rm_file("/d/sub/deeper/e")

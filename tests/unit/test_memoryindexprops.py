@@ -20,8 +20,8 @@ except ImportError:
     fsspec = None
 
 if fsspec is not None:
-    from ftpkit.shells.fsspecbackends import MemoryBackend
     from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
+    from ftpkit.shells.fsspecposix import MemoryBackend
 
 
 _PATH = st.lists(st.sampled_from("ab"), min_size=1, max_size=2).map(

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.compat.fsspecnames import decodedPublicly
 from ftpkit.errors import PermissionDenied
-from ftpkit.shells.fsspecbackends import SFTPBackend
+from ftpkit.shells.fsspecposix import SFTPBackend
 from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.testing import readFile
 

@@ -12,7 +12,7 @@ import os
 from twisted.python import usage
 from twisted.trial import unittest
 
-from ftpkit.deploy import keptfiles, startdirectory, tap
+from ftpkit.deploy import commandline, keptfiles, startdirectory
 from ftpkit.deploy.startdirectory import START, fromStart, takeStart, workerArgv
 from tests.tapoptions import parse
 from tests.tlssupport import makeCertificate
@@ -20,7 +20,7 @@ from tests.tlssupport import makeCertificate
 
 def _notHelp(why=""):
     """
-    In place of L{tap.helpNotRead}, which ends the process: an unexpected
+    In place of L{commandline.helpNotRead}, which ends the process: an unexpected
     C{OSError} from parsing the options (C{FileNotFoundError}) came to it.
     """
     raise AssertionError(f"the options' parse failed with an OSError: {why}")
@@ -40,7 +40,7 @@ class _Removed(unittest.TestCase):
     """
 
     def setUp(self):
-        self.patch(tap, "helpNotRead", _notHelp)
+        self.patch(commandline, "helpNotRead", _notHelp)
         here = os.getcwd()
         self.addCleanup(os.chdir, here)
         self.base = os.path.abspath(self.mktemp())

@@ -49,7 +49,7 @@ class RealmFileErrorTests(unittest.TestCase):
     def setUp(self):
         plugins = dict(realmPlugins(), unreadable=_UnreadableRealmPlugin())
         self.patch(realmplugins, "realmPlugins",
-                   lambda failed=None, unusable=None: plugins)
+                   lambda *_: plugins)
         self.missing = self.mktemp()
 
     def test_realm(self):

@@ -1,7 +1,7 @@
 """
 An upload's TLS records decrypted in bulk: L{ftpkit.compat.openssl.readAvailable}
 (every whole record OpenSSL holds, into one buffer) and the data
-connection's TLS layer that uses it (L{ftpkit.data.tls.DataTLSProtocol},
+connection's TLS layer that uses it (L{ftpkit.data.tlslayer.DataTLSProtocol},
 through L{ftpkit.compat.tlshooks.TLSLayerHooks.dataReceived}), in memory:
 a pyOpenSSL client with memory buffers, the layer over a
 L{StringTransport}.
@@ -194,7 +194,7 @@ class _Received(Protocol):
 
 class LayerTests(unittest.TestCase):
     """
-    L{ftpkit.data.tls.DataTLSProtocol} delivers the plaintext of each read
+    L{ftpkit.data.tlslayer.DataTLSProtocol} delivers the plaintext of each read
     of records at once.
     """
 
@@ -331,7 +331,7 @@ class LayerTests(unittest.TestCase):
         A record that does not decrypt after good ones in one read: the
         good ones are delivered, and the TLS connection fails (the TCP
         connection dropped at once, as
-        L{ftpkit.data.tls.DataTLSProtocol.tlsEnded} does).
+        L{ftpkit.data.tlslayer.DataTLSProtocol.tlsEnded} does).
         """
         layer, client = self.connect()
         good = self.send(client, [b"good"])

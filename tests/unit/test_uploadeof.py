@@ -14,8 +14,9 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.data.connection import DataConnection
-from ftpkit.data.tls import DataTLS, DataTLSProtocol
+from ftpkit.data.tls import DataTLS
 from ftpkit.data.tlsclient import ClientDataTLS
+from ftpkit.data.tlslayer import DataTLSProtocol
 
 _FIN = Failure(error.ConnectionLost("no close_notify"))
 """What the TLS layer gives for a TCP FIN without a close_notify (Twisted

@@ -9,7 +9,6 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.deploy.worker import ConnectionReceiver
-from ftpkit.deploy.workers import STOP_MARGIN
 from ftpkit.deploy.workersignals import (
     QUIT,
     RELOAD,
@@ -17,6 +16,7 @@ from ftpkit.deploy.workersignals import (
     LeaveToAcceptor,
     signalledLine,
 )
+from ftpkit.deploy.workerstop import STOP_MARGIN
 from tests.loglines import LoggedLines
 from tests.workerpools import LineChannel, poolWithWorkers
 
