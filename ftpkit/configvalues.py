@@ -236,6 +236,36 @@ IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 2.5.5.2): C{::ffff:192.0.2.7} is the IPv4 client C{192.0.2.7}."""
 
 
+_NETWORK_TYPES = (ipaddress.IPv4Network, ipaddress.IPv6Network,
+                  ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+
+def listenDescriptions(listen):
+    """
+    The endpoint descriptions an embedded L{ftpkit.embedding.FTPService}
+    listens on.
+
+    @param listen: Twisted server endpoint descriptions (C{str}), as
+        C{--listen} takes them, in a C{tuple} or C{list}; or one alone.
+    @return: them as a C{tuple} of at least one.
+    @raise ValueError: for none, or one that is no C{str} (C{bytes}
+        above all).
+    """
+    if isinstance(listen, str):
+        return (listen,)
+    if not isinstance(listen, (tuple, list)):
+        raise ValueError(f"listen: must be endpoint descriptions like "
+                         f"'tcp:2121', not {listen!r}")
+    if not listen:
+        raise ValueError("listen: no endpoint description: the service "
+                         "would listen on nothing")
+    for description in listen:
+        if not isinstance(description, str):
+            raise ValueError(f"listen: an endpoint description is a str "
+                             f"like 'tcp:2121', not {description!r}")
+    return tuple(listen)
+
+
 def operatorNetwork(text):
     """
     A network an operator wrote (C{--allow-from}, C{--deny-from},
@@ -251,6 +281,10 @@ def operatorNetwork(text):
     @return: an C{ipaddress} network.
     @raise ValueError: when C{text} is neither.
     """
+    if not isinstance(text, (str, *_NETWORK_TYPES)):
+        # ipaddress takes an int (5 is 0.0.0.5) or 4 or 16 bytes as an
+        # address: no operator means that.
+        raise ValueError(f"not an address or CIDR network: {text!r}")
     network = ipaddress.ip_network(
         text.strip() if isinstance(text, str) else text, strict=False)
     if network.version == 6 and network.subnet_of(IPV4_MAPPED):

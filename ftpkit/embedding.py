@@ -15,6 +15,7 @@ L{logObserver} writes the log in C{ServerConfig.logFormat}.
 
 from twisted.application import service
 
+from ftpkit.configvalues import listenDescriptions
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.deploy.listening import controlListening
 from ftpkit.deploy.opsservice import addMetricsServices
@@ -65,8 +66,11 @@ class FTPService(service.MultiService):
             C{"ssl:990"} for implicit FTPS, C{"haproxy:tcp:21"}), or one
             such description alone (C{"tcp:0"}: one listener, not one per
             character).
+        @raise ValueError: for no description, or one that is no C{str}
+            (L{ftpkit.configvalues.listenDescriptions}).
         @param reactor: the reactor (the factory's when C{None}).
         """
+        descriptions = listenDescriptions(listen)
         service.MultiService.__init__(self)
         if reactor is None:
             reactor = factory.reactor
@@ -78,9 +82,7 @@ class FTPService(service.MultiService):
             SweepUploads(roots[0], whileServing=True, others=roots[1:],
                          reactor=reactor).setServiceParent(self)
         self._listening = []
-        if isinstance(listen, str):
-            listen = (listen,)
-        for description in listen:
+        for description in descriptions:
             listening = controlListening(description, factory, reactor)
             listening.setServiceParent(self)
             self._listening.append(listening)

@@ -9,7 +9,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
-from ftpkit.configvalues import RULES, operatorNetwork
+from ftpkit.configvalues import RULES, listenDescriptions, operatorNetwork
 from ftpkit.control.proxied import inNetworks
 from ftpkit.control.sessionlimits import AddressRules
 from tests.tapoptions import parse
@@ -146,6 +146,36 @@ class ContainerFieldsTests(unittest.TestCase):
             self.assertTrue(e.startswith(
                 f"ServerConfig {name}: must be a tuple of "), e)
             self.assertIn(f"not the string {text!r}: write {written}", e)
+
+    def test_notNetworksRefused(self):
+        """
+        An item that is no network text (or L{ipaddress} value) is a
+        L{ValueError} naming the field: an C{int} was taken as an address
+        (C{5}, C{0.0.0.5/32}), as were 4 or 16 bytes.
+        """
+        for name in ("allowFrom", "denyFrom", "trustedProxies"):
+            for item in (5, b"\x7f\x00\x00\x01", None):
+                e = str(self.assertRaises(ValueError, ServerConfig,
+                                          **{name: (item,)}))
+                self.assertTrue(e.startswith(f"ServerConfig {name}: "), e)
+                self.assertIn(repr(item), e)
+        self.assertEqual(
+            ServerConfig(trustedProxies=(ip_network("10.0.0.0/8"),))
+            .trustedProxies, (ip_network("10.0.0.0/8"),))
+
+    def test_listenDescriptions(self):
+        """
+        L{listenDescriptions}: one description alone is one; none, bytes
+        or another type is a L{ValueError} saying what a description is.
+        """
+        self.assertEqual(listenDescriptions("tcp:0"), ("tcp:0",))
+        self.assertEqual(listenDescriptions(["tcp:0", "tcp6:0"]),
+                         ("tcp:0", "tcp6:0"))
+        for bad, said in [(b"tcp:0", "b'tcp:0'"), ([], "nothing"),
+                          ([b"tcp:0"], "b'tcp:0'"), (2121, "2121")]:
+            e = str(self.assertRaises(ValueError, listenDescriptions, bad))
+            self.assertTrue(e.startswith("listen: "), e)
+            self.assertIn(said, e)
 
     def test_trustedProxyTexts(self):
         """
