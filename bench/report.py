@@ -149,26 +149,28 @@ def table(runner, medians):
         for metric in metrics:
             better = "higher" if metric in HIGHER else "lower"
             lines.append(f"{metric} ({better} is better)")
-            header = f"  {'server':<11} {'median':>9} {'min-max':>17}"
-            header += "".join(f" {'/' + n:>11}" for n in names)
+            wide = max([11] + [len(n) + 1 for n in names])
+            header = f"  {'server':<{wide}} {'median':>9} {'min-max':>17}"
+            header += "".join(f" {'/' + n:>{wide}}" for n in names)
             lines.append(header)
             for server in names:
                 samples = [s[metric] for s in
                            results.get(server, {}).get("samples", [])
                            if metric in s]
                 if not samples:
-                    lines.append(f"  {server:<11} {'-':>9}")
+                    lines.append(f"  {server:<{wide}} {'-':>9}")
                     continue
                 median = statistics.median(samples)
                 spread = f"{formatNumber(min(samples))}-{formatNumber(max(samples))}"
-                row = f"  {server:<11} {formatNumber(median):>9} {spread:>17}"
+                row = (f"  {server:<{wide}} {formatNumber(median):>9}"
+                       f" {spread:>17}")
                 for other in names:
                     theirs = medians.get(scenario.name, {}).get(
                         other, {}).get(metric)
                     if other == server or not theirs:
-                        row += f" {'':>11}"
+                        row += f" {'':>{wide}}"
                     else:
-                        row += f" {median / theirs:>10.2f}x"
+                        row += f" {median / theirs:>{wide - 1}.2f}x"
                 lines.append(row)
             lines.extend(bestPeerLines(results, names, metric))
         for server in names:

@@ -271,3 +271,35 @@ class FirstBannerTests(unittest.TestCase):
         """
         self.assertEqual(firstbanner.summary("ftpkit", [0.3, 0.1, 0.2], 0.1),
                          "ftpkit               0.200 (0.100-0.300)  2.00x")
+
+
+class ReportTableTests(unittest.TestCase):
+    """
+    L{bench.report.table}'s layout.
+    """
+
+    def test_tableColumns(self):
+        """
+        A server name wider than the table's first column (C{pyftpdlib-
+        info}) widens every column: its rows were shifted out of line.
+        """
+        from types import SimpleNamespace
+
+        from bench import report
+        names = ["ftpkit", "pyftpdlib-info"]
+        scenario = SimpleNamespace(name="idle", title="logins")
+        runner = SimpleNamespace(
+            servers=[SimpleNamespace(name=n) for n in names],
+            args=SimpleNamespace(big_mib=1, files=1, entries=1, clients=1,
+                                 sessions=1, slow_seconds=1),
+            scenarios=lambda: [scenario],
+            results={"idle": {n: {"samples": [{"logins/s": 100.0 + i}]}
+                              for i, n in enumerate(names)}})
+        medians = {"idle": {n: {"logins/s": 100.0 + i}
+                            for i, n in enumerate(names)}}
+        lines = report.table(runner, medians).splitlines()
+        rows = [line for line in lines if line.startswith("  ")]
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(rows[1].index("100"), rows[2].index("101"))
+        self.assertEqual(rows[0].index("median") + len("median"),
+                         rows[1].index("100") + len("100"))
