@@ -29,7 +29,8 @@ made once complete (L{placeTemporary})."""
 
 UPLOAD_BELOW = "An upload into the directory is in progress; try again later"
 """The reply to a rename of a directory an upload into a temporary file
-writes into (L{refuseMovingUploads})."""
+writes into, and to the rename of a file an upload writes in place
+(L{refuseMovingUploads})."""
 
 ON_DESCRIPTORS = "on descriptors"
 """L{nameAnonymous}'s C{atOnce} for a call on the upload's descriptors
@@ -99,16 +100,24 @@ def refuseMovingUploads(source):
     would fail once complete (L{placeTemporary}, L{checkInPlace}), its
     file left where the directory went. An upload
     of a new file (no name until complete) goes along with its directory,
-    and does not count.
+    and does not count. Refuse as well, with the same reply, to rename a
+    file an upload writes in place (L{uploadlocks.held}): the upload
+    ended with C{450} "try again", every byte of it in the renamed file
+    (a client retrying an C{APPE} stored its bytes twice). A change that
+    comes between this check and the rename (a local user's) is still
+    caught when the upload ends (L{checkInPlace}).
 
     @param source: the path renamed, its last segment not followed.
-    @raise FileBusy: when it is such a directory.
+    @raise FileBusy: when it is such a directory, or file.
     """
     try:
-        isDirectory = stat.S_ISDIR(os.lstat(source).st_mode)
+        mode = os.lstat(source).st_mode
     except OSError:
         return
-    if isDirectory and uploadlocks.heldBelow(source):
+    if stat.S_ISDIR(mode):
+        if uploadlocks.heldBelow(source):
+            raise FileBusy(UPLOAD_BELOW)
+    elif stat.S_ISREG(mode) and uploadlocks.held(source):
         raise FileBusy(UPLOAD_BELOW)
 
 
@@ -116,9 +125,10 @@ def checkInPlace(target, inode):
     """
     Check that the target still names the file an upload wrote in place
     (blocking: one C{lstat}). Another upload writing in place waits for
-    this one (L{ftpkit.shells.uploadlocks.holdInPlace}), but an upload
+    this one (L{ftpkit.shells.uploadlocks.holdInPlace}), and a session's
+    rename of it is refused (L{refuseMovingUploads}), but an upload
     replacing the file (its own file renamed over the target), C{RNTO}
-    onto it, C{DELE} or a rename of it does not: told C{226}, the client
+    onto it, C{DELE} or a local user's rename does not: told C{226}, the client
     would believe its bytes are at the target, where they are not (in a
     file no name reaches, or under another name). Checked once complete,
     when the bytes are written: what changes the target after that comes

@@ -22,7 +22,7 @@ from ftpkit.shells.fsspecinplace import inPlaceFilesOf
 from ftpkit.shells.fsspeclistings import pageEntries
 from ftpkit.shells.fsspectemporaries import holdWritten
 from ftpkit.shells.listings import BATCH_SIZE
-from ftpkit.shells.uploadlocks import heldBelow
+from ftpkit.shells.uploadlocks import held, heldBelow
 
 
 def asTimestamp(value):
@@ -473,6 +473,20 @@ class Backend:
         @return: whether one does (C{False} where the store cannot tell).
         """
         return self.locksTemporaries and heldBelow(directory)
+
+    def writtenInPlace(self, fs, path):
+        """
+        Tell whether an upload, of any process, writes a file in place
+        where L{locksInPlace} (its C{flock},
+        L{ftpkit.shells.uploadlocks.held}; blocking); elsewhere those of
+        L{inPlaceFiles} are held before they are opened, and looked at
+        there (L{ftpkit.shells.fsspectemporaries.renameUnwritten}).
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @return: whether one does (C{False} where not L{locksInPlace}).
+        """
+        return self.locksInPlace and held(path)
 
     def namesWritten(self, fs, path, handle):
         """

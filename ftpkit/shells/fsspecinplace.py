@@ -83,6 +83,21 @@ class InPlaceFiles:
                 raise FileBusy(DIRECTORY_BUSY)
             yield
 
+    @contextmanager
+    def renamingFile(self, path):
+        """
+        Rename a file within this context; uploads in place wait to start
+        (L{hold}) until it ends.
+
+        @param path: the file's path on the filesystem.
+        @raise FileBusy: when an upload of this process writes it in
+            place.
+        """
+        with self._lock:
+            if path in self._paths:
+                raise FileBusy(DIRECTORY_BUSY)
+            yield
+
     def _release(self, path):
         with self._lock:
             self._paths.discard(path)

@@ -108,17 +108,27 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     a file written in place:
     L{ftpkit.shells.fsspecinplace.InPlaceFiles.renaming}), or one of
     another process where the backend can tell
-    (L{ftpkit.shells.fsspecgeneric.Backend.writtenBelow}).
+    (L{ftpkit.shells.fsspecgeneric.Backend.writtenBelow}); or a file an
+    upload writes in place
+    (L{ftpkit.shells.fsspecinplace.InPlaceFiles.renamingFile},
+    L{ftpkit.shells.fsspecgeneric.Backend.writtenInPlace}): the upload,
+    every byte of it in the renamed file, got C{450} "try again" (a
+    client retrying an C{APPE} stored its bytes twice), or, on a store
+    that cannot tell (SFTP), C{226}.
 
     @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     @param fs: the filesystem.
     @param source: the entry's path.
     @param target: its new path.
     @param isDirectory: whether it is a directory.
-    @raise FileBusy: when it is a directory an upload writes into.
+    @raise FileBusy: when it is a directory an upload writes into, or a
+        file an upload writes in place.
     """
     if not isDirectory:
-        backend.rename(fs, source, target, isDirectory)
+        with backend.inPlaceFiles(fs).renamingFile(source):
+            if backend.writtenInPlace(fs, source):
+                raise FileBusy(DIRECTORY_BUSY)
+            backend.rename(fs, source, target, isDirectory)
         return
     with TEMPORARIES.renaming(fs, source), \
             backend.inPlaceFiles(fs).renaming(source):

@@ -139,6 +139,20 @@ class SharedInPlaceFiles:
                 raise FileBusy(DIRECTORY_BUSY)
             yield
 
+    @contextmanager
+    def renamingFile(self, path):
+        """
+        Rename a file within this context; holds wait until it ends.
+
+        @param path: the file's absolute path on the store.
+        @raise FileBusy: when an upload, in any process, writes it in
+            place.
+        """
+        with self._renames(fcntl.LOCK_EX):
+            if uploadlocks.held(mirrored(self._root, path, False)):
+                raise FileBusy(DIRECTORY_BUSY)
+            yield
+
 
 def sftpInPlaceFiles(fs, environ=os.environ):
     """

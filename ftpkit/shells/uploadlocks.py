@@ -285,9 +285,14 @@ def heldAlone(path):
         os.close(fd)
 
 
-def _held(path):
+def held(path):
     """
-    @param path: a file's path.
+    Tell whether an upload, in any process, writes a file: its temporary
+    file, or a file in place (L{holdInPlace}), which a rename of it, or
+    of a directory above it (L{heldBelow}), would take away from the
+    upload (blocking; L{ftpkit.shells.diskplacing.refuseMovingUploads}).
+
+    @param path: a file's path, its last segment not followed.
     @return: whether an open file, in any process, holds an exclusive
         lock on it (a shared one is taken for a moment to tell:
         L{holdTarget}).
@@ -460,7 +465,7 @@ def heldBelow(directory):
                     return False
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-                elif entry.is_file(follow_symlinks=False) and _held(
+                elif entry.is_file(follow_symlinks=False) and held(
                         entry.path):
                     # A temporary file, or a file written in place
                     # (holdInPlace: REST + STOR, APPE), which checks at

@@ -79,9 +79,8 @@ class MemoryReplacedDuringAppendTests(
         MemoryMixin, test_inplacereplaced.ReplacedDuringAppendTests):
     """
     A file on C{memory://} changed by another session while an C{APPE}
-    writes it: renamed away, it keeps every byte under its new name, as on
-    the disk (a rename copied it, the bytes written after the copy lost,
-    before session 35).
+    writes it: its rename is refused while the upload runs, as on the
+    disk.
     """
 
 

@@ -157,7 +157,9 @@ class MemoryRealmAppendReplacedTests(MemoryRealmResumeReplacedTests):
         """
         Renamed away, the file keeps its bytes under its new name and
         C{f} is no more; the C{APPE}, stored once complete, gets C{450}
-        and makes no C{f} of its own bytes.
+        and makes no C{f} of its own bytes: nothing of it is stored, so
+        a retry stores its bytes once. (The other realms refuse the
+        rename, C{450}: their C{APPE} wrote into the renamed file.)
         """
         replies, final = yield self.inThread(
             self.duringUpload, self.upload, "RNFR f", "RNTO h")

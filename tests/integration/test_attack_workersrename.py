@@ -14,8 +14,9 @@ import os
 
 from twisted.trial import unittest
 
+from ftpkit.shells.diskplacing import UPLOAD_BELOW
 from tests.fsspecrealms import sftpURL
-from tests.ftpclient import ftplibLogin, replyCode
+from tests.ftpclient import ftplibLogin, replyCode, replyText
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, workerServing
 
@@ -76,7 +77,8 @@ class WorkersRenamedMixin:
             lambda: workerServing(self.server.process.pid, session.sock),
             "a worker serving the session")
 
-    def meanwhile(self, commands, replacing=False, verb="STOR", rest=None):
+    def meanwhile(self, commands, replacing=False, verb="STOR", rest=None,
+                  whole=False):
         """
         Upload C{d/x} in one session (L{SIZE} bytes, then the end) and
         send C{commands} from a session of the other worker while it
@@ -87,6 +89,7 @@ class WorkersRenamedMixin:
             it (or, with C{APPE}, writes it in place).
         @param verb: the upload's command.
         @param rest: the offset a C{REST} before it gives, or C{None}.
+        @param whole: give the whole replies to C{commands}, not codes.
         @return: the reply codes to C{commands}, the upload's end's, and
             the other session.
         """
@@ -99,7 +102,9 @@ class WorkersRenamedMixin:
             one.voidresp()
         data = one.transfercmd(verb + " d/x", rest)
         data.sendall(b"A" * SIZE)
-        during = [replyCode(other.sendcmd, command) for command in commands]
+        during = [replyText(other, command) if whole
+                  else replyCode(other.sendcmd, command)
+                  for command in commands]
         data.close()
         return during, replyCode(one.voidresp), other
 
@@ -138,6 +143,43 @@ class WorkersRenamedMixin:
         written in place.
         """
         self.assertRenameWaits(replacing=True, rest=3)
+
+    def assertFileRenameWaits(self, verb="STOR", rest=None):
+        """
+        The rename of the file an upload writes in place gets C{450},
+        with the reply to a directory's rename above it, while the upload
+        runs (L{meanwhile}), and C{250} once it ended; the upload is
+        complete, its bytes once in the file, which the rename then
+        takes along.
+
+        @param verb: as for L{meanwhile}.
+        @param rest: as for L{meanwhile}.
+        """
+        during, ended, other = self.meanwhile(
+            ["RNFR d/x", "RNTO d/y"], True, verb, rest, whole=True)
+        self.assertEqual(during[1], "450 " + UPLOAD_BELOW)
+        self.assertEqual(ended, "226")
+        size = SIZE + (3 if verb == "APPE" else rest)
+        self.assertEqual(other.size("d/x"), size)
+        self.assertEqual(replyCode(other.sendcmd, "RNFR d/x"), "350")
+        self.assertEqual(replyCode(other.sendcmd, "RNTO d/y"), "250")
+        self.assertEqual(other.size("d/y"), size)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_fileRenameRefusedAppending(self):
+        """
+        The rename of the file an C{APPE} writes gets C{450} while it
+        runs, and the upload C{226}. It got C{250}, and the upload, every
+        byte written into the renamed file, C{450} "try again" (a retried
+        C{APPE} appended twice).
+        """
+        self.assertFileRenameWaits(verb="APPE")
+
+    def test_fileRenameRefusedResuming(self):
+        """
+        The same for a resumed upload (C{REST} then C{STOR}).
+        """
+        self.assertFileRenameWaits(rest=3)
 
     def leftovers(self):
         """
@@ -270,6 +312,25 @@ class MemoryRenamedTests(WorkersRenamedMixin, unittest.TestCase):
         """
         return ["--realm", "memory"]
 
+    def assertFileRenameWaits(self, verb="STOR", rest=None):
+        """
+        Here the rename of the file an upload continues goes ahead, and
+        the upload, stored by path once complete, gets C{450} with
+        nothing of it stored: the renamed file keeps its bytes, and a
+        retry stores the upload's once. (Refusing it, as the other realms
+        do, refused also the rename of a partial upload that a resume
+        takes over from one abandoned, L{ftpkit.shells.keptfresh}.)
+
+        @param verb: as for L{WorkersRenamedMixin.meanwhile}.
+        @param rest: as for L{WorkersRenamedMixin.meanwhile}.
+        """
+        during, ended, other = self.meanwhile(["RNFR d/x", "RNTO d/y"],
+                                              True, verb, rest)
+        self.assertEqual(during, ["350", "250"])
+        self.assertEqual(ended, "450")
+        self.assertEqual(other.size("d/y"), 3)
+        self.assertEqual(replyCode(other.size, "d/x"), "550")
+
 
 class FsspecMemoryRenamedTests(MemoryRenamedTests):
     """
@@ -286,6 +347,8 @@ class FsspecMemoryRenamedTests(MemoryRenamedTests):
         @return: the options serving a C{memory://} store.
         """
         return ["--realm", "fsspec:memory://"]
+
+    assertFileRenameWaits = WorkersRenamedMixin.assertFileRenameWaits
 
     def test_renameRefused(self):
         """

@@ -8,7 +8,9 @@ own, then renamed over the target) still went ahead meanwhile: the
 C{APPE}'s bytes went into the file it replaced, which no name reached any
 more, and the C{APPE} was told C{226}. Now an upload written in place
 checks at its end that its path still names the file it wrote, and gets
-C{450} otherwise; the replacing upload costs nothing more.
+C{450} otherwise; the replacing upload costs nothing more. A rename of
+the file itself is refused (C{450}) while the upload runs: the file took
+the upload's bytes along, and a client told "try again" stored them twice.
 """
 
 from twisted.internet import defer
@@ -61,14 +63,17 @@ class ReplacedDuringAppendTests(AppendingTestsMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_moved(self):
         """
-        Renamed away, the file keeps every byte under its new name, and
-        the C{APPE} gets C{450}: C{f} does not hold them.
+        Its rename gets C{450} while the C{APPE} runs, and the C{APPE}
+        C{226} with every byte in C{f}. The file was renamed, and the
+        C{APPE}, every byte written into it under its new name, got
+        C{450} "try again": a client retrying appended twice.
         """
         replies, final = yield self.inThread(
             self.duringAppend, "RNFR f", "RNTO h")
-        self.assertEqual(replies[1][:4], "250 ")
-        self.assertEqual(final[:4], "450 ")
-        self.assertEqual(self.read("h"), ORIGINAL + APPENDED)
+        self.assertEqual(replies[1][:4], "450 ")
+        self.assertEqual(final[:4], "226 ")
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
+        self.assertFalse(self.exists("h"))
 
     @defer.inlineCallbacks
     def test_untouched(self):
