@@ -130,9 +130,11 @@ class ConnectionLife:
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
             # ends as its commit does, and a transfer that has all its
-            # bytes (Transfer.clientLeft) as its data connection does.
+            # bytes (Transfer.clientLeft), or whose client sent QUIT
+            # before it left, as its data connection does.
             opening = self.opening
-            self.abortTransfer(clientLeft=True)
+            self.abortTransfer(clientLeft=True,
+                               quitting=self._queue.quitWaiting())
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage

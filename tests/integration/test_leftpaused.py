@@ -159,11 +159,13 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
             lambda event: self.transfers.append(event.code),
             (events.TRANSFER,))
 
-    def leave(self, ended=True):
+    def leave(self, ended=True, quitting=False):
         """
         Upload L{PAYLOAD} to C{f}: every byte, then the end of the data
-        (unless not C{ended}), then, once the server paused the data
-        connection, the control connection closed (blocking).
+        (unless not C{ended}: it is sent once the server saw the client
+        leave), then, once the server paused the data connection, a
+        C{QUIT} if C{quitting}, and the control connection closed
+        (blocking).
         """
         ftp = ftplibLogin(self, self.server.port, binary=True)
         data = ftp.transfercmd("STOR f")
@@ -173,6 +175,8 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         if not waitUntil(lambda: self.shell.uploads
                          and self.shell.uploads[0].producer is not None):
             raise AssertionError("the upload was never paused")
+        if quitting:
+            ftp.sock.sendall(b"QUIT\r\n")
         ftp.file.close()
         ftp.sock.close()
         if not waitUntil(lambda: not self.server.factory.openSessions):
@@ -202,6 +206,23 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         upload = self.shell.uploads[0]
         self.assertTrue((yield waitFor(lambda: self.transfers)))
         self.assertEqual((upload.ended, self.transfers), ("abort", [426]))
+
+    @defer.inlineCallbacks
+    def test_quitStored(self):
+        """
+        An upload whose client sent C{QUIT} before it closed its control
+        connection goes on though the end of its data comes only after
+        (RFC 959: C{QUIT} lets the transfer finish): stored whole, C{226}.
+        It was aborted, C{426}, its file dropped, whenever the server had
+        not read the end of the data before the client left (a rate
+        limit, a slow storage).
+        """
+        yield self.inThread(self.leave, False, True)
+        upload = self.shell.uploads[0]
+        upload.producer.resumeProducing()
+        self.assertTrue((yield waitFor(lambda: self.transfers)))
+        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
+        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
 
     @defer.inlineCallbacks
     def test_downloadSent(self):
