@@ -185,8 +185,8 @@ class CommandQueue:
         Whether a C{QUIT} waits its turn: the client said it is done once
         the commands before it end (RFC 959: a C{QUIT} during a transfer
         lets the transfer finish), which a client closing its control
-        connection at once must not undo
-        (L{ftpkit.control.handlers.transferring.Transfer.clientLeft}).
+        connection at once must not undo (L{ftpkit.control.connectionlife}
+        then lets a running transfer go on).
 
         @return: C{True} or C{False}.
         """

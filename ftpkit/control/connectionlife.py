@@ -130,11 +130,14 @@ class ConnectionLife:
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
             # ends as its commit does, and a transfer that has all its
-            # bytes (Transfer.clientLeft), or whose client sent QUIT
-            # before it left, as its data connection does.
+            # bytes (Transfer.clientLeft) as its data connection does; so
+            # does a transfer running when its client sent QUIT and left
+            # (RFC 959 lets it finish, as for a client that stays: the
+            # end of an upload's data may still be queued behind what a
+            # rate limit or the storage left unread).
             opening = self.opening
-            self.abortTransfer(clientLeft=True,
-                               quitting=self._queue.quitWaiting())
+            if self.transfer is None or not self._queue.quitWaiting():
+                self.abortTransfer(clientLeft=True)
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage

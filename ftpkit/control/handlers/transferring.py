@@ -80,15 +80,10 @@ class Transfer:
         self.mover.abort()
         self.connection.closeInOrder()
 
-    def clientLeft(self, quitting=False):
+    def clientLeft(self):
         """
-        The client closed its control connection: L{abort}, unless it
-        sent C{QUIT} first or the transfer has all its bytes. After a
-        C{QUIT} (RFC 959: it lets the transfer finish) the transfer goes
-        on as if the client had stayed to read the replies: an upload
-        whose end of the data is still on its way (queued behind the
-        bytes a rate limit or a slow storage left unread) is stored whole
-        when it ends in order. An upload whose client has ended its
+        The client closed its control connection: L{abort}, unless the
+        transfer has all its bytes. An upload whose client has ended its
         data connection has them: every byte it sent is with the kernel,
         what the storage has not taken yet (backpressure: the connection
         paused) unread. A download whose every byte was handed to its
@@ -99,15 +94,7 @@ class Transfer:
         upload's commit, do. Aborted, each was cut (C{426}: an upload's
         file dropped, a download's last bytes and end of data never
         sent) though its client had sent, or been sent, it whole.
-        Without a C{QUIT}, a client gone before either is ambiguous (it
-        may have given up): the transfer is aborted, an upload's partial
-        file kept for a resume.
-
-        @param quitting: a C{QUIT} waited for the transfer
-            (L{ftpkit.control.commandqueue.CommandQueue.quitWaiting}).
         """
-        if quitting:
-            return
         if self.mover.incoming:
             if self.connection.peerFinished():
                 return
@@ -313,8 +300,7 @@ class Transferring:
                         self.reactor, (session.downloadRate, session.uploadRate),
                         session.rateLimits)
 
-    def abortTransfer(self, sentCompletes=False, clientLeft=False,
-                      quitting=False):
+    def abortTransfer(self, sentCompletes=False, clientLeft=False):
         """
         Abort the running transfer, if any, or the wait for what its
         command opens (L{whileOpening}) or for its data connection: the
@@ -330,9 +316,6 @@ class Transferring:
             (L{ftpkit.control.opening.Committing.clientLeft}), and an
             upload whose client ended its data connection goes on
             (L{Transfer.clientLeft}).
-        @param quitting: with C{clientLeft}, a C{QUIT} waited for the
-            transfer: a running one goes on to its data connection's end
-            (L{Transfer.clientLeft}).
         """
         channel = self._dataChannel
         if self.opening is not None:
@@ -344,7 +327,7 @@ class Transferring:
             if sentCompletes:
                 self.transfer.abortOnArrival()
             elif clientLeft:
-                self.transfer.clientLeft(quitting)
+                self.transfer.clientLeft()
             else:
                 self.transfer.abort()
         elif channel is not None and channel.isConnecting:
