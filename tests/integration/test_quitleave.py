@@ -17,7 +17,7 @@ from twisted.trial import unittest
 
 from tests.serverprocess import startServer
 
-RATE = 1 << 20
+RATE = 1 << 19
 """The server's C{--max-upload-rate} or C{--max-download-rate}, bytes a
 second."""
 
