@@ -138,6 +138,8 @@ class ConnectionLife:
             opening = self.opening
             if self.transfer is None or not self._queue.quitWaiting():
                 self.abortTransfer(clientLeft=True)
+            if self.transfer is not None and not self.transfer.aborted:
+                self._goesOn()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage
@@ -171,6 +173,16 @@ class ConnectionLife:
                     lambda _: self._answered(left, key))
             else:
                 self.logout()
+
+    def _goesOn(self):
+        """
+        The client left while its transfer goes on: it counts among the
+        factory's C{leftTransfers}, which a drain waits for, until its
+        command replies.
+        """
+        left = self.factory.leftTransfers
+        left.add(self)
+        self.whenIdle().addCallback(lambda _: left.discard(self))
 
     def _answered(self, left, key):
         """

@@ -28,6 +28,7 @@ from ftpkit.data.connection import DataConnection
 from ftpkit.interfaces import IWriteFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
+from ftpkit.ops.drain import Drain
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
@@ -184,17 +185,24 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         data.close()
 
     @defer.inlineCallbacks
+    def storedWhole(self):
+        """
+        Let the paused upload go on: it must be stored whole, C{226}.
+        """
+        upload = self.shell.uploads[0]
+        upload.producer.resumeProducing()
+        self.assertTrue((yield waitFor(lambda: self.transfers)))
+        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
+        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
+
+    @defer.inlineCallbacks
     def test_stored(self):
         """
         The upload, its storage catching up, reads the rest and is stored
         whole, C{226} (it was aborted, C{426}).
         """
         yield self.inThread(self.leave)
-        upload = self.shell.uploads[0]
-        upload.producer.resumeProducing()
-        self.assertTrue((yield waitFor(lambda: self.transfers)))
-        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
-        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
+        yield self.storedWhole()
 
     @defer.inlineCallbacks
     def test_cut(self):
@@ -218,11 +226,21 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         limit, a slow storage).
         """
         yield self.inThread(self.leave, False, True)
-        upload = self.shell.uploads[0]
-        upload.producer.resumeProducing()
-        self.assertTrue((yield waitFor(lambda: self.transfers)))
-        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
-        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
+        yield self.storedWhole()
+
+    @defer.inlineCallbacks
+    def test_quitDrained(self):
+        """
+        A drain (C{SIGTERM}) waits, within its grace, for an upload that
+        goes on after its client sent C{QUIT} and left: stored whole,
+        C{226}. It ended at once, the session being no longer open, and
+        the process with it: the upload lost, not even kept for a resume.
+        """
+        yield self.inThread(self.leave, False, True)
+        drained = Drain(self.server.factory, 30).drain()
+        self.assertNoResult(drained)
+        yield self.storedWhole()
+        yield drained
 
     @defer.inlineCallbacks
     def test_downloadSent(self):
