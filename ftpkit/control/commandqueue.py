@@ -180,6 +180,18 @@ class CommandQueue:
             return True
         return False
 
+    def quitWaiting(self):
+        """
+        Whether a C{QUIT} waits its turn: the client said it is done once
+        the commands before it end (RFC 959: a C{QUIT} during a transfer
+        lets the transfer finish), which a client closing its control
+        connection at once must not undo (L{ftpkit.control.connectionlife}
+        then lets a running transfer go on).
+
+        @return: C{True} or C{False}.
+        """
+        return any(verb == "QUIT" for verb, _ in self._waiting)
+
     def overflowed(self):
         """
         After L{take} queued a command: whether the queue just reached its

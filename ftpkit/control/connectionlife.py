@@ -130,9 +130,16 @@ class ConnectionLife:
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
             # ends as its commit does, and a transfer that has all its
-            # bytes (Transfer.clientLeft) as its data connection does.
+            # bytes (Transfer.clientLeft) as its data connection does; so
+            # does a transfer running when its client sent QUIT and left
+            # (RFC 959 lets it finish, as for a client that stays: the
+            # end of an upload's data may still be queued behind what a
+            # rate limit or the storage left unread).
             opening = self.opening
-            self.abortTransfer(clientLeft=True)
+            if self.transfer is None or not self._queue.quitWaiting():
+                self.abortTransfer(clientLeft=True)
+            if self.transfer is not None and not self.transfer.aborted:
+                self._goesOn()
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage
@@ -166,6 +173,16 @@ class ConnectionLife:
                     lambda _: self._answered(left, key))
             else:
                 self.logout()
+
+    def _goesOn(self):
+        """
+        The client left while its transfer goes on: it counts among the
+        factory's C{leftTransfers}, which a drain waits for, until its
+        command replies.
+        """
+        left = self.factory.leftTransfers
+        left.add(self)
+        self.whenIdle().addCallback(lambda _: left.discard(self))
 
     def _answered(self, left, key):
         """

@@ -28,6 +28,7 @@ from ftpkit.data.connection import DataConnection
 from ftpkit.interfaces import IWriteFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
+from ftpkit.ops.drain import Drain
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.shellwrapper import ShellWrapper
@@ -159,11 +160,13 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
             lambda event: self.transfers.append(event.code),
             (events.TRANSFER,))
 
-    def leave(self, ended=True):
+    def leave(self, ended=True, quitting=False):
         """
         Upload L{PAYLOAD} to C{f}: every byte, then the end of the data
-        (unless not C{ended}), then, once the server paused the data
-        connection, the control connection closed (blocking).
+        (unless not C{ended}: it is sent once the server saw the client
+        leave), then, once the server paused the data connection, a
+        C{QUIT} if C{quitting}, and the control connection closed
+        (blocking).
         """
         ftp = ftplibLogin(self, self.server.port, binary=True)
         data = ftp.transfercmd("STOR f")
@@ -173,11 +176,24 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         if not waitUntil(lambda: self.shell.uploads
                          and self.shell.uploads[0].producer is not None):
             raise AssertionError("the upload was never paused")
+        if quitting:
+            ftp.sock.sendall(b"QUIT\r\n")
         ftp.file.close()
         ftp.sock.close()
         if not waitUntil(lambda: not self.server.factory.openSessions):
             raise AssertionError("the server never saw the client leave")
         data.close()
+
+    @defer.inlineCallbacks
+    def storedWhole(self):
+        """
+        Let the paused upload go on: it must be stored whole, C{226}.
+        """
+        upload = self.shell.uploads[0]
+        upload.producer.resumeProducing()
+        self.assertTrue((yield waitFor(lambda: self.transfers)))
+        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
+        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
 
     @defer.inlineCallbacks
     def test_stored(self):
@@ -186,11 +202,7 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         whole, C{226} (it was aborted, C{426}).
         """
         yield self.inThread(self.leave)
-        upload = self.shell.uploads[0]
-        upload.producer.resumeProducing()
-        self.assertTrue((yield waitFor(lambda: self.transfers)))
-        self.assertEqual((upload.ended, self.transfers), ("close", [226]))
-        self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
+        yield self.storedWhole()
 
     @defer.inlineCallbacks
     def test_cut(self):
@@ -202,6 +214,33 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         upload = self.shell.uploads[0]
         self.assertTrue((yield waitFor(lambda: self.transfers)))
         self.assertEqual((upload.ended, self.transfers), ("abort", [426]))
+
+    @defer.inlineCallbacks
+    def test_quitStored(self):
+        """
+        An upload whose client sent C{QUIT} before it closed its control
+        connection goes on though the end of its data comes only after
+        (RFC 959: C{QUIT} lets the transfer finish): stored whole, C{226}.
+        It was aborted, C{426}, its file dropped, whenever the server had
+        not read the end of the data before the client left (a rate
+        limit, a slow storage).
+        """
+        yield self.inThread(self.leave, False, True)
+        yield self.storedWhole()
+
+    @defer.inlineCallbacks
+    def test_quitDrained(self):
+        """
+        A drain (C{SIGTERM}) waits, within its grace, for an upload that
+        goes on after its client sent C{QUIT} and left: stored whole,
+        C{226}. It ended at once, the session being no longer open, and
+        the process with it: the upload lost, not even kept for a resume.
+        """
+        yield self.inThread(self.leave, False, True)
+        drained = Drain(self.server.factory, 30).drain()
+        self.assertNoResult(drained)
+        yield self.storedWhole()
+        yield drained
 
     @defer.inlineCallbacks
     def test_downloadSent(self):

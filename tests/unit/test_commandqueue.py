@@ -455,3 +455,36 @@ class AbortedBeforeTurnTests(unittest.TestCase):
         queue.arrive("RETR", "c", noTransfer, False)
         queue.next()
         self.assertFalse(queue.abortedBeforeTurn())
+
+
+class QuitWaitingTests(unittest.TestCase):
+    """
+    L{CommandQueue.quitWaiting} tells whether a C{QUIT} waits its turn.
+    """
+
+    def test_quitBehindTransfer(self):
+        """
+        A C{QUIT} sent during a transfer waits, behind any command sent
+        before it, until it runs.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertFalse(queue.quitWaiting())
+        queue.arrive("NOOP", "", noTransfer, False)
+        self.assertFalse(queue.quitWaiting())
+        queue.arrive("QUIT", "", running, False)
+        self.assertTrue(queue.quitWaiting())
+        queue.next()
+        self.assertTrue(queue.quitWaiting())
+        queue.next()
+        self.assertFalse(queue.quitWaiting())
+
+    def test_quitRunNow(self):
+        """
+        A C{QUIT} run at once, or forgotten, does not wait.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("QUIT", "", noTransfer, True), RUN)
+        self.assertFalse(queue.quitWaiting())
+        queue.arrive("QUIT", "", noTransfer, False)
+        queue.clear()
+        self.assertFalse(queue.quitWaiting())
