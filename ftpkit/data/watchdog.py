@@ -174,7 +174,13 @@ class WatchedConnection:
         if sock is None:
             handle = getattr(getattr(self, "socketTransport", None),
                              "getHandle", None)
-            sock = handle() if handle is not None else None
+            try:
+                sock = handle() if handle is not None else None
+            except AttributeError:
+                # Twisted's TCP transport drops its socket as the
+                # connection is lost: the client's end of the control
+                # connection can come in the same turn (a killed client).
+                sock = None
         return sock
 
     def peerFinished(self):

@@ -8,6 +8,7 @@ import socket
 from twisted.trial import unittest
 
 from ftpkit.data.peerends import peerFinished
+from ftpkit.data.watchdog import WatchedConnection
 
 
 class PeerFinishedTests(unittest.TestCase):
@@ -39,3 +40,33 @@ class PeerFinishedTests(unittest.TestCase):
         self.there.shutdown(socket.SHUT_WR)
         self.assertTrue(peerFinished(self.here))
         self.assertEqual(self.here.recv(100), b"bytes")
+
+
+class ClosedTransport:
+    """
+    A TCP transport after its connection was lost: Twisted's drops its
+    C{socket}, so C{getHandle} raises.
+    """
+
+    def getHandle(self):
+        raise AttributeError("'Server' object has no attribute 'socket'")
+
+
+class LostSocketTests(unittest.TestCase):
+    """
+    L{WatchedConnection.peerFinished} of a data connection whose socket
+    is gone.
+    """
+
+    def test_cannotTell(self):
+        """
+        Cannot be told (C{False}: the transfer is cut, as before the
+        question was asked), not an C{AttributeError} out of the control
+        connection's C{connectionLost}, which left the transfer running
+        and the session alive (a client killed mid-upload: its control
+        and data connections lost in one turn).
+        """
+        connection = WatchedConnection()
+        connection.socketTransport = ClosedTransport()
+        self.assertFalse(connection.peerFinished())
+
