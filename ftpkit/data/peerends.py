@@ -3,14 +3,10 @@ What a data socket whose sending side ended tells of its client, without
 waiting: whether the client's kernel has acknowledged every byte and the
 end of the data (L{acknowledged}), and whether the client has ended its
 side (L{peerEnded}). The lingering close of a download
-(L{ftpkit.data.linger}) asks both. And, without reading what the socket
-holds, whether the client has ended its side (L{peerFinished}): an upload
-whose client left asks it
-(L{ftpkit.control.handlers.transferring.Transfer.clientLeft}).
+(L{ftpkit.data.linger}) asks both.
 """
 
 import fcntl
-import select
 import socket
 import struct
 import termios
@@ -56,25 +52,3 @@ def peerEnded(sock):
             return True
         if not data:
             return True
-
-
-_RDHUP = getattr(select, "POLLRDHUP", None)
-"""The C{poll} event of a peer that ended its side (Linux), or C{None}."""
-
-
-def peerFinished(sock):
-    """
-    @param sock: a TCP socket.
-    @return: whether the peer has ended its side (its FIN came, or the
-        connection failed), what it sent before maybe still unread in
-        the kernel; C{False} where that cannot be told without reading
-        (no C{POLLRDHUP}).
-    """
-    if _RDHUP is None:
-        return False
-    poller = select.poll()
-    try:
-        poller.register(sock.fileno(), _RDHUP)
-    except (OSError, ValueError):
-        return True
-    return bool(poller.poll(0))

@@ -14,7 +14,6 @@ import termios
 from twisted.internet import defer, error
 from twisted.logger import Logger
 
-from ftpkit.data.peerends import peerFinished
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.errors import TransferAborted
 
@@ -182,16 +181,6 @@ class WatchedConnection:
                 # connection can come in the same turn (a killed client).
                 sock = None
         return sock
-
-    def peerFinished(self):
-        """
-        @return: whether the client has ended its side of the TCP
-            connection, what it sent before maybe still unread
-            (L{ftpkit.data.peerends.peerFinished}); C{False} where that
-            cannot be told.
-        """
-        sock = self._watchedSocket()
-        return sock is not None and peerFinished(sock)
 
     def _bytesMoved(self):
         transfer = self._transfer()

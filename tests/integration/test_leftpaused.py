@@ -196,13 +196,17 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual((yield readFile(self.shell, ("f",))), PAYLOAD)
 
     @defer.inlineCallbacks
-    def test_stored(self):
+    def test_endedCut(self):
         """
-        The upload, its storage catching up, reads the rest and is stored
-        whole, C{226} (it was aborted, C{426}).
+        An upload whose client ended its data connection and left
+        without C{QUIT} is aborted, C{426}, kept for a resume: a killed
+        client's kernel ends both its connections in order too, so the
+        end of the data does not say the upload is whole.
         """
         yield self.inThread(self.leave)
-        yield self.storedWhole()
+        upload = self.shell.uploads[0]
+        self.assertTrue((yield waitFor(lambda: self.transfers)))
+        self.assertEqual((upload.ended, self.transfers), ("abort", [426]))
 
     @defer.inlineCallbacks
     def test_cut(self):

@@ -1,45 +1,11 @@
 """
-Tests for L{ftpkit.data.peerends.peerFinished}.
+Tests for L{ftpkit.data.watchdog.WatchedConnection}'s socket of a data
+connection whose transport dropped it.
 """
-
-import select
-import socket
 
 from twisted.trial import unittest
 
-from ftpkit.data.peerends import peerFinished
-from ftpkit.data.watchdog import WatchedConnection
-
-
-class PeerFinishedTests(unittest.TestCase):
-    """
-    Whether a peer ended its side, told without reading what it sent.
-    """
-
-    if getattr(select, "POLLRDHUP", None) is None:
-        skip = "no POLLRDHUP here"
-
-    def setUp(self):
-        self.here, self.there = socket.socketpair()
-        self.addCleanup(self.here.close)
-        self.addCleanup(self.there.close)
-
-    def test_open(self):
-        """
-        A peer that sent bytes and did not end its side has not finished.
-        """
-        self.there.sendall(b"bytes")
-        self.assertFalse(peerFinished(self.here))
-
-    def test_endedUnread(self):
-        """
-        A peer that ended its side has finished, its bytes still there to
-        read after the question.
-        """
-        self.there.sendall(b"bytes")
-        self.there.shutdown(socket.SHUT_WR)
-        self.assertTrue(peerFinished(self.here))
-        self.assertEqual(self.here.recv(100), b"bytes")
+from ftpkit.data.watchdog import WatchedConnection, unacknowledged
 
 
 class ClosedTransport:
@@ -54,19 +20,17 @@ class ClosedTransport:
 
 class LostSocketTests(unittest.TestCase):
     """
-    L{WatchedConnection.peerFinished} of a data connection whose socket
-    is gone.
+    A data connection whose transport has dropped its socket has none to
+    watch.
     """
 
-    def test_cannotTell(self):
+    def test_noSocket(self):
         """
-        Cannot be told (C{False}: the transfer is cut, as before the
-        question was asked), not an C{AttributeError} out of the control
-        connection's C{connectionLost}, which left the transfer running
-        and the session alive (a client killed mid-upload: its control
-        and data connections lost in one turn).
+        No socket (and so nothing the kernel still holds for it), not an
+        C{AttributeError} out of the watchdog's look or a session's end
+        (a client killed: its connections lost in one turn).
         """
         connection = WatchedConnection()
         connection.socketTransport = ClosedTransport()
-        self.assertFalse(connection.peerFinished())
-
+        self.assertIsNone(connection._watchedSocket())
+        self.assertIsNone(unacknowledged(connection._watchedSocket()))

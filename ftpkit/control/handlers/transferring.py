@@ -82,23 +82,18 @@ class Transfer:
 
     def clientLeft(self):
         """
-        The client closed its control connection: L{abort}, unless the
-        transfer has all its bytes. An upload whose client has ended its
-        data connection has them: every byte it sent is with the kernel,
-        what the storage has not taken yet (backpressure: the connection
-        paused) unread. A download whose every byte was handed to its
-        connection, which is closing in order (L{finishing}), has them:
-        its last bytes may still be in the transport, the client reading
-        them after it closed the control connection. Either goes on, and
-        ends as its data connection (its linger, its watchdog), then an
-        upload's commit, do. Aborted, each was cut (C{426}: an upload's
-        file dropped, a download's last bytes and end of data never
-        sent) though its client had sent, or been sent, it whole.
+        The client closed its control connection (without C{QUIT}: the
+        session decides that case): L{abort}, unless the transfer is a
+        download whose every byte was handed to its connection, which is
+        closing in order (L{finishing}): its last bytes may still be in
+        the transport, the client reading them after it closed the
+        control connection; it goes on and ends as its data connection
+        (its linger, its watchdog) does. An upload is cut (kept for a
+        resume): the end of its data connection cannot tell a complete
+        upload from a killed client's, whose kernel ends both its
+        connections in order.
         """
-        if self.mover.incoming:
-            if self.connection.peerFinished():
-                return
-        elif self.finishing:
+        if not self.mover.incoming and self.finishing:
             return
         self.abort()
 
