@@ -129,9 +129,9 @@ class ConnectionLife:
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
-            # ends as its commit does, and a transfer that has all its
-            # bytes (Transfer.clientLeft) as its data connection does; so
-            # does a transfer running when its client sent QUIT and left
+            # ends as its commit does, and a download handed whole to its
+            # connection (Transfer.clientLeft) as its data connection does;
+            # so does a transfer running when its client sent QUIT and left
             # (RFC 959 lets it finish, as for a client that stays: the
             # end of an upload's data may still be queued behind what a
             # rate limit or the storage left unread).
