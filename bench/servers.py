@@ -492,6 +492,7 @@ class ProFTPD(SystemServer):
 
     name = "proftpd"
     program = "proftpd"
+    forksPerSession = True
 
     def command(self, port, tls):
         user = pwd.getpwnam(ftpUser())
