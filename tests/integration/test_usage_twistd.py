@@ -163,6 +163,13 @@ class TwistdIdTests(unittest.TestCase):
             self.assertEqual(
                 unknownIdName(option, Parent, parser, names), expected,
                 argv)
+        parser.argv = ["--gid", "ftpkit-no-such-group"]
+        self.assertEqual(
+            misplacedOption("option --gid not recognized", Parent, "ftpkit",
+                            parser),
+            "--gid: no group is named 'ftpkit-no-such-group', and --gid is "
+            "an option of twistd, which python -m ftpkit does not take: run "
+            "twistd -n --gid ... ftpkit ...")
         status, lines = runTwistd(self, "ftpkit", "--gid", "nosuchgroup")
         self.assertEqual((status, lines), (1, [
             "twistd ftpkit: --gid: no group is named 'nosuchgroup', and "
