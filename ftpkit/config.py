@@ -113,10 +113,13 @@ class ServerConfig:
         texts, C{("10.0.0.0/8",)}, held in normal form as C{--allow-from}
         holds them); others get C{421}.
     @ivar denyFrom: networks whose clients get C{421} (as C{allowFrom}).
-    @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred first.
+    @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred
+        first: a tuple of C{"SHA-256"}, C{"SHA-512"}, C{"SHA-1"},
+        C{"MD5"} (held in upper case; one string is refused).
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     @ivar virtualHosts: the L{ftpkit.control.vhosts.VirtualHost}s C{HOST} can
-        pick (C{--vhost}); sessions that pick none use the default realm.
+        pick (C{--vhost}), a tuple (one string is refused); sessions that
+        pick none use the default realm.
     @ivar vhostFallback: a C{HOST} name no virtual host has picks the
         default realm instead of being refused with C{504}
         (C{--vhost-fallback}).

@@ -17,6 +17,9 @@ import ipaddress
 import math
 import os
 
+from ftpkit.errors import BadArgument
+from ftpkit.protocol.commands import parseHASHAlgorithm
+
 MOST_BYTES = (1 << 63) - 1
 """The largest count of bytes (or bytes a second) L{byteCount} takes: a
 TOML integer's (a users file's), PostgreSQL's C{bigint} (its users
@@ -378,6 +381,62 @@ def argumentList(value):
     return arguments
 
 
+def hashNames(value):
+    """
+    @param value: C{ServerConfig.hashAlgorithms}: a C{tuple} (or C{list})
+        of the algorithms C{HASH} offers, preferred first, named as
+        C{HASH} names them (C{"SHA-256"}, C{"SHA-512"}, C{"SHA-1"},
+        C{"MD5"}), in any case.
+    @return: them as a C{tuple} of those names in upper case, as C{OPTS
+        HASH} compares them (C{"sha-256"} was offered in C{FEAT}, and
+        C{OPTS HASH SHA-256} refused).
+    @raise ValueError: for one string rather than a tuple, or a name
+        C{HASH} does not know (C{FEAT} got C{501 Unknown algorithm}), or
+        none (C{OPTS HASH} got C{451} and logged a traceback).
+    """
+    names = _items(value, "algorithm names", '("SHA-256",)')
+    if not names:
+        raise ValueError("needs an algorithm, not (): HASH uses the first")
+    for name in names:
+        try:
+            parseHASHAlgorithm(name)
+        except (AttributeError, BadArgument):
+            raise ValueError(
+                f"must name SHA-256, SHA-512, SHA-1 or MD5, not "
+                f"{name!r}") from None
+    return tuple(name.strip().upper() for name in names)
+
+
+_VIRTUAL_HOST_FIELDS = ("names", "realmSpec", "realm", "banner")
+"""What the server reads of each of C{ServerConfig.virtualHosts}: the
+fields of L{ftpkit.control.vhosts.VirtualHost}."""
+
+
+def virtualHostList(value):
+    """
+    @param value: C{ServerConfig.virtualHosts}: a C{tuple} (or C{list}) of
+        L{ftpkit.control.vhosts.VirtualHost}s (or values with its fields),
+        each with a C{tuple} of names.
+    @return: them as a C{tuple}.
+    @raise ValueError: for one string rather than a tuple (C{HOST} was
+        read as a table of one-letter names), an item without a
+        L{VirtualHost<ftpkit.control.vhosts.VirtualHost>}'s fields, or
+        one whose names are one string.
+    """
+    example = ('(VirtualHost(("ftp.example.com",), "filesystem:/srv/example", '
+               'realm),)')
+    hosts = _items(value, "VirtualHost values", example)
+    for host in hosts:
+        if not all(hasattr(host, name) for name in _VIRTUAL_HOST_FIELDS):
+            raise ValueError(f"must be a tuple of VirtualHost values, not "
+                             f"one holding {host!r}: write {example}")
+        try:
+            _items(host.names, "host names", '("ftp.example.com",)')
+        except ValueError as e:
+            raise ValueError(f"a VirtualHost's names {e}") from None
+    return hosts
+
+
 RULES = {
     "banner": (replyText, False),
     "umask": (fileMask, True),
@@ -402,6 +461,8 @@ RULES = {
     "denyFrom": (addressRules, False),
     "trustedProxies": (trustedNetworks, False),
     "onUpload": (argumentList, True),
+    "hashAlgorithms": (hashNames, False),
+    "virtualHosts": (virtualHostList, False),
 }
 """The fields whose values the command line checks, each with its rule
 and whether C{None} (no limit, or the default) is allowed. A rule returns

@@ -11,9 +11,11 @@ was uploaded in its environment:
     - C{FTPKIT_ROOT}: the local directory the realm that took the upload
       serves (its C{root}: the default realm's, or the C{--vhost}'s the
       session chose), empty for a realm with none (C{memory}, an object
-      store); with the C{filesystem} realm the file is
+      store), the same for every user of that realm, not the uploading
+      user's home: with the C{filesystem} realm the file is
       C{$FTPKIT_ROOT$FTPKIT_PATH}, or C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH}
-      with C{--home-per-user}
+      with C{--home-per-user}; with C{users:PATH} or C{pg:DSN}, under the
+      C{home} its users file or table gives the user (docs/hooks.rst)
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a

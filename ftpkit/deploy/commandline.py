@@ -130,7 +130,7 @@ class CommandLineMixin:
             if getattr(self, "parent", None) is None:
                 raise
             program = os.path.basename(sys.argv[0])
-            moved = misplacedOption(str(e), self.parent, program)
+            moved = misplacedOption(str(e), self.parent, program, self)
             if moved is not None:
                 e = usage.UsageError(moved)
             self.errorOutput.write(usageErrorLine(sys.argv[0], e))

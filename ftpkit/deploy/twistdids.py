@@ -11,9 +11,13 @@ still C{twistd}'s own C{KeyError} traceback: it looks names up as it
 reads its options, before it loads any plugin, and no ftpkit code runs
 before that. Given after C{ftpkit} (C{twistd ftpkit --uid ftp}), it, or
 any other option of C{twistd}'s, is a usage error saying where it goes
-(L{misplacedOption}).
+(L{misplacedOption}), which names a user or group name that names no one
+as well (L{unknownIdName}): moved before C{ftpkit} as it says, that
+name was C{twistd}'s traceback.
 """
 
+import getopt
+import grp
 import pwd
 import re
 
@@ -50,13 +54,65 @@ def twistdIdError(twistdOptions, passwordEntry=pwd.getpwuid):
     return None
 
 
-def misplacedOption(error, twistdOptions, program):
+_NAMES = {"uid": ("user", pwd.getpwnam), "gid": ("group", grp.getgrnam)}
+"""For each of C{twistd}'s options that take a name: what it names, and
+the lookup C{twistd} makes of it (L{twisted.python.util.uidFromString},
+L{twisted.python.util.gidFromString})."""
+
+
+def unknownIdName(option, twistdOptions, parser, names=_NAMES):
+    """
+    @param option: an option of C{twistd}'s as written after C{ftpkit}
+        (C{"--uid"}, C{"-g"}...).
+    @param twistdOptions: C{twistd}'s options (their C{synonyms}).
+    @param parser: the L{twisted.python.usage.Options} that read the
+        arguments and did not know C{option} (its C{argv}, C{shortOpt}
+        and C{longOpt}).
+    @param names: L{_NAMES}, or stand-ins for tests.
+    @return: C{"no user is named 'ftq'"} where C{option} is C{--uid} or
+        C{--gid} (or a synonym) and its value is a name the password or
+        group database does not have; otherwise C{None} (a number is
+        C{twistd}'s to check, L{twistdIdError}, once given in its place).
+    """
+    synonyms = getattr(twistdOptions, "synonyms", {})
+    name = synonyms.get(option.lstrip("-"))
+    if name not in names:
+        return None
+    spellings = [s for s, n in synonyms.items() if n == name]
+    shortOpt = parser.shortOpt + "".join(
+        s + ":" for s in spellings if len(s) == 1)
+    longOpt = parser.longOpt + [s + "=" for s in spellings if len(s) > 1]
+    try:
+        given, _ = getopt.getopt(parser.argv, shortOpt, longOpt)
+    except getopt.GetoptError:
+        return None
+    values = [v for o, v in given if o.lstrip("-") in spellings]
+    if not values:
+        return None
+    value = values[0]
+    try:
+        int(value)
+        return None
+    except ValueError:
+        pass
+    what, lookup = names[name]
+    try:
+        lookup(value)
+    except KeyError:
+        return f"no {what} is named {value!r}"
+    return None
+
+
+def misplacedOption(error, twistdOptions, program, parser=None):
     """
     @param error: the text of a usage error from ftpkit's options.
     @param twistdOptions: C{twistd}'s options (its
         L{twisted.python.usage.Options}, whose C{synonyms} names every
         option it takes), or C{None}.
     @param program: C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}.
+    @param parser: the ftpkit options that gave C{error}, or C{None}:
+        with them, a C{--uid} or C{--gid} name that names no one is said
+        first (L{unknownIdName}).
     @return: the usage error to give instead when C{error} is the parser's
         C{option --uid not recognized} for an option of C{twistd}'s, given
         after C{ftpkit} where ftpkit's parser reads it: where to give it;
@@ -67,8 +123,10 @@ def misplacedOption(error, twistdOptions, program):
     if unknown is None or unknown.group(2) not in synonyms:
         return None
     option = unknown.group(1) + unknown.group(2)
+    noOne = parser is not None and unknownIdName(option, twistdOptions, parser)
+    said = f"{option}: {noOne}, and {option} is" if noOne else f"{option}:"
     if program == "ftpkit":
-        return (f"{option}: an option of twistd, which python -m ftpkit does "
+        return (f"{said} an option of twistd, which python -m ftpkit does "
                 f"not take: run twistd -n {option} ... ftpkit ...")
-    return (f"{option}: an option of twistd itself: give it before ftpkit "
+    return (f"{said} an option of twistd itself: give it before ftpkit "
             f"(twistd {option} ... ftpkit ...)")

@@ -9,7 +9,8 @@ C{twistd --uid nosuchuser ftpkit} and C{--gid nosuchgroup} (a I{name}
 C{twistd} cannot find) are still C{twistd}'s C{KeyError} traceback:
 C{twistd} looks names up as it reads its own options, before it loads any
 plugin, and no ftpkit code runs before that (documented in
-C{docs/deployment.rst}).
+C{docs/deployment.rst}). Given after C{ftpkit}, such a name is named in
+ftpkit's line (session 48).
 """
 
 import io
@@ -24,7 +25,11 @@ from twisted.trial import unittest
 from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.tap import Options
-from ftpkit.deploy.twistdids import misplacedOption, twistdIdError
+from ftpkit.deploy.twistdids import (
+    misplacedOption,
+    twistdIdError,
+    unknownIdName,
+)
 from ftpkit.deploy.twistdpaths import (
     syslogError,
     twistdPathError,
@@ -118,10 +123,58 @@ class TwistdIdTests(unittest.TestCase):
         self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd"))
         self.assertIsNone(misplacedOption("option --uid not recognized",
                                           None, "twistd"))
-        status, lines = runTwistd(self, "ftpkit", "--uid", "nosuchuser")
+        status, lines = runTwistd(self, "ftpkit", "--uid", "root")
         self.assertEqual((status, lines), (1, [
             "twistd ftpkit: --uid: an option of twistd itself: give it "
             "before ftpkit (twistd --uid ... ftpkit ...) (see --help)"]))
+
+    def test_unknownNameAfterFtpkit(self):
+        """
+        C{twistd ftpkit --uid nosuchuser} names the user no one is, with
+        where C{--uid} goes: moved before C{ftpkit} as the line said, the
+        name was C{twistd}'s own C{KeyError} traceback. A number, a name
+        that is found, an option that takes no name, and arguments the
+        parser cannot read are left to the line without it.
+        """
+        twistd = {"uid": "uid", "u": "uid", "gid": "gid", "g": "gid",
+                  "nodaemon": "nodaemon", "n": "nodaemon"}
+
+        class Parent:
+            synonyms = twistd
+
+        def lookup(name):
+            if name != "ftp":
+                raise KeyError(name)
+
+        names = {"uid": ("user", lookup), "gid": ("group", lookup)}
+        parser = Options()
+        for argv, option, expected in [
+                (["--uid", "ftq"], "--uid", "no user is named 'ftq'"),
+                (["--banner", "-u", "--uid=ftq"], "--uid",
+                 "no user is named 'ftq'"),
+                (["-gftq"], "-g", "no group is named 'ftq'"),
+                (["-g", "ftq"], "-g", "no group is named 'ftq'"),
+                (["--uid", "ftp"], "--uid", None),
+                (["--uid", "54321"], "--uid", None),
+                (["--nodaemon"], "--nodaemon", None),
+                (["--uid", "ftq", "--bogus"], "--uid", None),
+                (["--uid"], "--uid", None)]:
+            parser.argv = argv
+            self.assertEqual(
+                unknownIdName(option, Parent, parser, names), expected,
+                argv)
+        parser.argv = ["--gid", "ftpkit-no-such-group"]
+        self.assertEqual(
+            misplacedOption("option --gid not recognized", Parent, "ftpkit",
+                            parser),
+            "--gid: no group is named 'ftpkit-no-such-group', and --gid is "
+            "an option of twistd, which python -m ftpkit does not take: run "
+            "twistd -n --gid ... ftpkit ...")
+        status, lines = runTwistd(self, "ftpkit", "--gid", "nosuchgroup")
+        self.assertEqual((status, lines), (1, [
+            "twistd ftpkit: --gid: no group is named 'nosuchgroup', and "
+            "--gid is an option of twistd itself: give it before ftpkit "
+            "(twistd --gid ... ftpkit ...) (see --help)"]))
 
 
 class TwistdPathTests(unittest.TestCase):

@@ -12,6 +12,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.configvalues import RULES, listenDescriptions, operatorNetwork
 from ftpkit.control.proxied import inNetworks
 from ftpkit.control.sessionlimits import AddressRules
+from ftpkit.control.vhosts import VirtualHost
 from tests.tapoptions import parse
 
 BAD = {
@@ -38,6 +39,8 @@ BAD = {
     "denyFrom": ("10.0.0.0/33",),
     "trustedProxies": ("127.0.0.1", "balancer"),
     "onUpload": "/usr/bin/logger uploaded",
+    "hashAlgorithms": ("SHA-256", "BLAKE"),
+    "virtualHosts": ("ftp.example.com",),
 }
 """A value each checked field refuses."""
 
@@ -140,12 +143,56 @@ class ContainerFieldsTests(unittest.TestCase):
                  '("/usr/bin/logger", "uploaded")'),
                 ("allowFrom", "10.0.0.0/8", '("10.0.0.0/8",)'),
                 ("denyFrom", "10.0.0.0/8", '("10.0.0.0/8",)'),
-                ("trustedProxies", "127.0.0.1", '("127.0.0.1",)')]:
+                ("trustedProxies", "127.0.0.1", '("127.0.0.1",)'),
+                ("hashAlgorithms", "SHA-256", '("SHA-256",)'),
+                ("virtualHosts", "ftp.example.com",
+                 '(VirtualHost(("ftp.example.com",), '
+                 '"filesystem:/srv/example", realm),)')]:
             e = str(self.assertRaises(ValueError, ServerConfig,
                                       **{name: text}))
             self.assertTrue(e.startswith(
                 f"ServerConfig {name}: must be a tuple of "), e)
             self.assertIn(f"not the string {text!r}: write {written}", e)
+
+    def test_hashNames(self):
+        """
+        C{hashAlgorithms} holds the names C{HASH} knows in upper case, as
+        C{OPTS HASH} compares them (C{"sha-256"} was offered in C{FEAT}
+        and refused by C{OPTS HASH SHA-256}); none, or a name C{HASH}
+        does not know, is a L{ValueError} naming the field (C{FEAT} got
+        C{501 Unknown algorithm}; C{()}: C{OPTS HASH} a C{451}).
+        """
+        self.assertEqual(
+            ServerConfig(hashAlgorithms=["sha-256", " md5"]).hashAlgorithms,
+            ("SHA-256", "MD5"))
+        self.assertEqual(ServerConfig().hashAlgorithms,
+                         ("SHA-256", "SHA-512", "SHA-1", "MD5"))
+        for bad, said in [((), "needs an algorithm"), (("BLAKE2",), "BLAKE2"),
+                          ((256,), "256"), ((b"MD5",), "b'MD5'")]:
+            e = str(self.assertRaises(ValueError, ServerConfig,
+                                      hashAlgorithms=bad))
+            self.assertTrue(e.startswith("ServerConfig hashAlgorithms: "), e)
+            self.assertIn(said, e)
+
+    def test_virtualHostItems(self):
+        """
+        C{virtualHosts} takes L{VirtualHost}s (a list, held as a tuple);
+        an item that is none, or one whose names are one string, is a
+        L{ValueError} naming the field: C{HOST} read one string's
+        characters as one-letter names.
+        """
+        host = VirtualHost(("a.example",), "memory", object())
+        self.assertEqual(ServerConfig(virtualHosts=[host]).virtualHosts,
+                         (host,))
+        for bad, said in [
+                (("a.example",), "not one holding 'a.example'"),
+                ((VirtualHost("a.example", "memory", object()),),
+                 "a VirtualHost's names must be a tuple of host names, "
+                 "not the string 'a.example'")]:
+            e = str(self.assertRaises(ValueError, ServerConfig,
+                                      virtualHosts=bad))
+            self.assertTrue(e.startswith("ServerConfig virtualHosts: "), e)
+            self.assertIn(said, e)
 
     def test_notNetworksRefused(self):
         """
