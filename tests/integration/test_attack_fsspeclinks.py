@@ -212,6 +212,21 @@ class RaceTests(unittest.TestCase):
         self.assertEqual(snapshot(self.outside), self.before)
 
     @defer.inlineCallbacks
+    def eachRefused(self, attempts):
+        """
+        Make each attempt once the one before has ended, and check that it
+        fails: run at once, one attempt's check could put the directory
+        back while another used the path, which then named the directory
+        inside the root, and the attempt rightly succeeded there (a
+        listing of C{ROOT/real} in a loaded full suite).
+
+        @param attempts: callables, each starting one attempt and
+            returning its L{Deferred}.
+        """
+        for attempt in attempts:
+            yield self.assertFailure(attempt(), FTPError)
+
+    @defer.inlineCallbacks
     def test_readRefused(self):
         """
         A download of a file in the swapped directory fails.
@@ -233,10 +248,11 @@ class RaceTests(unittest.TestCase):
         """
         Nothing is listed or described through the swapped directory.
         """
-        for attempt in (self.shell.list(("real",)),
-                        self.shell.openListing(("real",)),
-                        self.shell.stat(("real", "secret.txt"))):
-            yield self.assertFailure(attempt, FTPError)
+        yield self.eachRefused([
+            lambda: self.shell.list(("real",)),
+            lambda: self.shell.openListing(("real",)),
+            lambda: self.shell.stat(("real", "secret.txt")),
+        ])
 
     @defer.inlineCallbacks
     def test_writeRefused(self):
@@ -244,29 +260,29 @@ class RaceTests(unittest.TestCase):
         Uploads (plain, resumed, appended, created) and new directories
         make nothing outside.
         """
-        attempts = [
-            upload(self.shell, ("real", "planted.txt"), b"planted"),
-            upload(self.shell, ("real", "secret.txt"), b"X", offset=1),
-            upload(self.shell, ("real", "secret.txt"), b"X", append=True),
-            create(self.shell, ("real", "created.txt"), b"planted"),
-            self.shell.makeDirectory(("real", "made")),
-        ]
-        for attempt in attempts:
-            yield self.assertFailure(attempt, FTPError)
+        yield self.eachRefused([
+            lambda: upload(self.shell, ("real", "planted.txt"), b"planted"),
+            lambda: upload(self.shell, ("real", "secret.txt"), b"X",
+                           offset=1),
+            lambda: upload(self.shell, ("real", "secret.txt"), b"X",
+                           append=True),
+            lambda: create(self.shell, ("real", "created.txt"), b"planted"),
+            lambda: self.shell.makeDirectory(("real", "made")),
+        ])
 
     @defer.inlineCallbacks
     def test_changeRefused(self):
         """
         Nothing outside is removed, renamed or given a new time.
         """
-        attempts = [
-            self.shell.removeFile(("real", "secret.txt")),
-            self.shell.removeDirectory(("real", "sub")),
-            self.shell.rename(("real", "secret.txt"), ("real", "moved.txt")),
-            self.shell.setModificationTime(("real", "secret.txt"), 0),
-        ]
-        for attempt in attempts:
-            yield self.assertFailure(attempt, FTPError)
+        yield self.eachRefused([
+            lambda: self.shell.removeFile(("real", "secret.txt")),
+            lambda: self.shell.removeDirectory(("real", "sub")),
+            lambda: self.shell.rename(("real", "secret.txt"),
+                                      ("real", "moved.txt")),
+            lambda: self.shell.setModificationTime(("real", "secret.txt"),
+                                                   0),
+        ])
 
 
 class QuotaWalkTests(unittest.TestCase):
