@@ -17,6 +17,7 @@ from tests.ftpclient import ftplibLogin, replyCode
 from tests.polling import waitUntil
 from tests.resets import hardClose
 from tests.scratch import scratchDirectory
+from tests.tcptable import readByPeer
 
 NEW = os.urandom(200000)
 """What the uploads send."""
@@ -25,7 +26,7 @@ HALF = len(NEW) // 2
 """Where an upload is cut."""
 
 
-def cut(ftp, name, size=HALF, received=None):
+def cut(ftp, name, size=HALF, received=None, untilRead=False):
     """
     Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
     data connection (blocking).
@@ -36,11 +37,19 @@ def cut(ftp, name, size=HALF, received=None):
     @param received: C{None}, or tells whether the server has read all
         that was sent: the reset waits for it (up to 30 seconds), since it
         drops what the server has not read.
+    @param untilRead: whether the reset waits (up to 30 seconds) until
+        the server's process has read every byte sent
+        (L{tests.tcptable.readByPeer}): what a store shows of an upload
+        only once it ends cannot say so, and more than the server's
+        receive buffer takes is still in the client's kernel while
+        C{sendall} returns.
     @return: the reply code to the C{STOR}.
     """
     connection = ftp.transfercmd("STOR " + name)
     if size:
         connection.sendall(NEW[:size])
+    if untilRead:
+        waitUntil(lambda: readByPeer(connection), 30)
     deadline = time.monotonic() + 30
     while (received is not None and not received()
            and time.monotonic() < deadline):

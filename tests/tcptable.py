@@ -62,8 +62,22 @@ def readByPeer(sock):
     @return: whether the other end's process read every byte written to
         it (none waits in either kernel).
     """
-    found = tcpSocket(sock.getpeername(), sock.getsockname())
-    return delivered(sock) and found is not None and found[2] == 0
+    return readByOtherEnd(sock.getsockname(), sock.getpeername())
+
+
+def readByOtherEnd(local, remote):
+    """
+    L{readByPeer} of a socket of any process on this machine.
+
+    @param local: the socket's own end, C{(address, port)}.
+    @param remote: its other end, likewise.
+    @return: whether the other end's process read every byte written to
+        the socket (none waits in either kernel).
+    """
+    sent = tcpSocket(local, remote)
+    found = tcpSocket(remote, local)
+    return (sent is not None and sent[1] == 0
+            and found is not None and found[2] == 0)
 
 
 def peerClosedBy(sock):

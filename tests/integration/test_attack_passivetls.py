@@ -27,6 +27,7 @@ from ftpkit.data import channel
 from ftpkit.data.tlsclient import ClientDataTLS
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_workers_parity import WorkersTestCase
+from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
 from tests.tlssupport import (
     FTPSTestsMixin,
@@ -261,10 +262,8 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
 
         def flood(address):
             socks = [_silent(address) for _ in range(strangers)]
-            deadline = time.monotonic() + 5
-            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
-                   and time.monotonic() < deadline):
-                time.sleep(0.05)
+            waitUntil(lambda: _acceptedOn(address[1])
+                      >= channel.PENDING_HANDSHAKES)
             # Time to take more, were there no cap.
             time.sleep(0.3)
             accepted.append(self.settledAcceptedOn(address[1]))
@@ -290,10 +289,8 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
 
         def flood(address):
             socks = [_silent(address) for _ in range(strangers)]
-            deadline = time.monotonic() + 3
-            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
-                   and time.monotonic() < deadline):
-                time.sleep(0.05)
+            waitUntil(lambda: _acceptedOn(address[1])
+                      >= channel.PENDING_HANDSHAKES)
             return socks
 
         reply, data, ftp = await self.download(flood, timeout=5)
@@ -339,10 +336,8 @@ class SameAddressThiefTests(FTPSTestsMixin, unittest.TestCase):
                      for _ in range(channel.PENDING_HANDSHAKES)]
             for sock in socks:
                 sock.sendall(b"\x16\x03\x01")
-            deadline = time.monotonic() + 3
-            while (_acceptedOn(address[1]) < channel.PENDING_HANDSHAKES
-                   and time.monotonic() < deadline):
-                time.sleep(0.05)
+            waitUntil(lambda: _acceptedOn(address[1])
+                      >= channel.PENDING_HANDSHAKES)
             late = _silent(address)
             time.sleep(0.3)
             counts.append(_acceptedOn(address[1]))

@@ -253,6 +253,19 @@ class ExhaustionTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(freed, self.liveSessionObjects(before))
 
 
+def _fileInfos():
+    """
+    @return: the L{FileInfo} objects alive now (once the cyclic collector
+        freed those it could).
+    """
+    import gc
+
+    from ftpkit.fileinfo import FileInfo
+
+    gc.collect()
+    return [each for each in gc.get_objects() if isinstance(each, FileInfo)]
+
+
 class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
     """
     A listing whose client does not read it holds a batch of its
@@ -274,18 +287,24 @@ class StalledListingTests(LoopbackServerMixin, unittest.TestCase):
                 pass
         self.server = self.startServer(FilesystemRealm(self.root),
                                        ServerConfig(loginFailureDelay=0))
+        self.countEntriesFromNow()
+
+    def countEntriesFromNow(self):
+        """
+        Leave the L{FileInfo} objects alive now out of L{liveEntries}
+        (kept until the test ends, so that none's id is another's).
+        """
+        self.entriesBefore = _fileInfos()
+        self.addCleanup(delattr, self, "entriesBefore")
 
     def liveEntries(self):
         """
-        @return: how many L{FileInfo} objects exist now.
+        @return: how many L{FileInfo} objects exist now that did not when
+            the test started (L{entriesBefore}): those of another test, in
+            the same process, that something else holds are not counted.
         """
-        import gc
-
-        from ftpkit.fileinfo import FileInfo
-
-        gc.collect()
-        return sum(1 for each in gc.get_objects()
-                   if isinstance(each, FileInfo))
+        existing = {id(each) for each in self.entriesBefore}
+        return sum(1 for each in _fileInfos() if id(each) not in existing)
 
     def stalled(self, command):
         """
@@ -386,6 +405,7 @@ class MemoryStalledListingTests(StalledListingTests):
         for number in range(self.ENTRIES):
             realm.shell.makeDirectory(("many", "file-%05d" % number))
         self.server = self.startServer(realm, ServerConfig(loginFailureDelay=0))
+        self.countEntriesFromNow()
 
     def test_namesFreedWhileSending(self):
         """

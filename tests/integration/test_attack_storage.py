@@ -165,7 +165,7 @@ class QuotaFloodTests(LoopbackServerMixin, unittest.TestCase):
                 except OSError:
                     pass
                 # All of it arrived, or the quota ended the upload.
-                waitUntil(lambda: self.uploading() in (PART, None), 10)
+                waitUntil(lambda: self.uploading() in (PART, None))
                 hardClose(data)
                 try:
                     results.append(ftp.voidresp()[:3])

@@ -309,14 +309,16 @@ class WorkersPoolTests(FTPSTestsMixin, unittest.TestCase):
     timeout = 300
 
     async def test_parallelMirrors(self):
-        from tests.serverprocess import ServerProcess, freePort
+        from tests.serverprocess import ServerProcess, freeRange
 
-        low = freePort()
-        low = min(low, 65535 - 6)
+        # Six ports free now, below the ephemeral ports: freePort checked
+        # one of them, among the ports other tests' connections take,
+        # and they could hold the five after it.
+        low, high = freeRange(6)
         server = ServerProcess(self, [
             "--root", self.root, "--auth", "memory:alice:secret",
             "--workers", "2", "--tls-cert", self.both,
-            "--passive-ports", "%d-%d" % (low, low + 5)])
+            "--passive-ports", "%d-%d" % (low, high)])
         server.waitForGreeting()
         local = os.path.abspath(self.mktemp())
         makeTree(local, files=15)

@@ -43,9 +43,9 @@ from tests.clientmatrix import (
     run,
 )
 from tests.clienttrees import readFile
+from tests.polling import waitUntil
 from tests.realmsweeps import (
     BIG,
-    CUT_AFTER,
     RATE,
     DiskRealmMixin,
     MemoryRealmMixin,
@@ -57,6 +57,7 @@ from tests.realmsweeps import (
 )
 from tests.resets import hardClose
 from tests.scratch import scratchDirectory
+from tests.tcptable import readByOtherEnd
 from tests.tlssupport import skipUnlessBinary
 
 WGET = shutil.which("wget")
@@ -414,17 +415,27 @@ class ResumeSweepMixin(RealmSweepMixin):
                 "%s\n"
                 "f.set_pasv(%r); f.voidcmd('TYPE I')\n"
                 "s = f.transfercmd('STOR %s')\n"
-                "s.sendall(sys.stdin.buffer.read()); time.sleep(60)\n" % (
+                "s.sendall(sys.stdin.buffer.read())\n"
+                "print(*s.getsockname()[:2], *s.getpeername()[:2], "
+                "flush=True); time.sleep(60)\n" % (
                     security != "clear", self.ports["4"],
                     "f.prot_p()" if security != "clear" else "", passive,
                     name))
             process = subprocess.Popen(
                 [sys.executable, "-c", script], stdin=subprocess.PIPE,
-                start_new_session=True)
+                stdout=subprocess.PIPE, start_new_session=True)
             process.stdin.write(BIG[:len(BIG) // 2])
             process.stdin.close()
-            time.sleep(CUT_AFTER)
+            # Killed once the server read all it sent, not a fixed time
+            # after it took its input (a server that read nothing of it
+            # by then, on a loaded machine, left no upload to resume).
+            ends = process.stdout.readline().split()
+            self.assertEqual(len(ends), 4, ends)
+            local, remote = ((ends[0].decode(), int(ends[1])),
+                             (ends[2].decode(), int(ends[3])))
+            self.assertTrue(waitUntil(lambda: readByOtherEnd(local, remote)))
             os.killpg(process.pid, signal.SIGKILL)
+            process.stdout.close()
             process.wait()
             ftp = self.client(security)
             ftp.set_pasv(passive)

@@ -23,6 +23,7 @@ from tests.logevents import captureWarnings
 from tests.polling import waitFor
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
+from tests.serverprocess import freeRange
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
 
@@ -260,10 +261,11 @@ class ReplacedSetUpTests(FTPSTestsMixin, unittest.TestCase):
         FTPSTestsMixin.setUp(self)
         with open(os.path.join(self.root, "f.bin"), "wb") as f:
             f.write(b"0123456789")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            low = probe.getsockname()[1]
-        self.ports = range(low, low + 4)
+        # Below the ephemeral ports, which another test's connections
+        # may hold meanwhile (a port of the range busy, or one listening
+        # there found by listening()).
+        low, high = freeRange(4)
+        self.ports = range(low, high + 1)
         self.serve(passivePorts=(self.ports[0], self.ports[-1]))
 
     def listening(self):

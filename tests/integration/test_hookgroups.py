@@ -14,12 +14,13 @@ import signal
 import sys
 
 from twisted.internet import defer, reactor
-from twisted.internet.task import deferLater
+from twisted.internet.task import Clock, deferLater
 from twisted.trial import unittest
 
 from ftpkit.control import uploadhook
 from ftpkit.control.uploadhook import UploadCommand
 from ftpkit.ops import events
+from tests.clockedreactor import ClockedReactor
 from tests.logevents import captureLogs
 from tests.polling import waitFor
 from tests.scratch import scratchDirectory
@@ -109,24 +110,32 @@ class GroupKilledTests(unittest.TestCase):
         self.pids = os.path.abspath(self.mktemp())
         self.addCleanup(killLeft, self.pids)
 
-    def shell(self, script, timeout=30.0):
+    def shell(self, script, timeout=30.0, reactor=None):
         """
+        @param reactor: the command's reactor (the global one when
+            C{None}).
         @return: an L{UploadCommand} running C{script} with C{sh}, C{$0}
             being the file of process ids.
         """
         return UploadCommand(["/bin/sh", "-c", script, self.pids], None, 1,
-                             timeout)
+                             timeout, reactor)
 
     @defer.inlineCallbacks
     def test_timeout(self):
         """
         A command past its time limit is killed with the process it
-        started: the background C{sleep} outlived it before.
+        started: the background C{sleep} outlived it before. Its time
+        runs on a clock advanced once it started that process (a shell
+        slower than the limit on a loaded machine was killed before).
         """
         logged = captureLogs(self)
+        clocked = ClockedReactor(reactor, Clock())
         hook = self.shell('sleep 60 & echo $! > "$0"; sleep 60',
-                          timeout=0.5)
-        yield hook.uploadFinished(upload("/slow"))
+                          timeout=0.5, reactor=clocked)
+        finished = hook.uploadFinished(upload("/slow"))
+        self.assertTrue((yield waitFor(lambda: pidsIn(self.pids))))
+        clocked.clock.advance(0.5)
+        yield finished
         [pid] = pidsIn(self.pids)
         self.assertTrue((yield waitFor(lambda: not alive(pid))))
         self.assertEqual(len(hookLines(logged)), 1, logged)

@@ -314,13 +314,8 @@ class FsspecBoundedTests(MemoryMixin, KeptSetUpMixin, unittest.TestCase):
             oldest and of the newest cut upload)}.
         """
         ftp = ftplibLogin(self, self.server.port, binary=True)
-        # The store shows nothing of an upload before it ends: half a
-        # second for the server to read what was sent before the reset.
-        cuts = []
-        for each in range(5):
-            until = time.monotonic() + 0.5
-            cuts.append(cut(ftp, "n%d" % each, 190000,
-                            lambda until=until: time.monotonic() > until))
+        cuts = [cut(ftp, "n%d" % each, 190000, untilRead=True)
+                for each in range(5)]
         bob = ftplibLogin(self, self.server.port, "bob", "pw", binary=True)
         stored = replyCode(bob.storbinary, "STOR b",
                        io.BytesIO(NEW[:190000]))

@@ -31,7 +31,9 @@ from ftpkit.ops.observers import (
     findObservers,
     methodFor,
 )
+from tests.clockedreactor import ClockedReactor
 from tests.logevents import captureLogs
+from tests.polling import waitFor
 from tests.serverprocess import startServer
 
 
@@ -256,10 +258,11 @@ class UploadCommandTests(unittest.TestCase):
             f.write(SCRIPT)
         self.out = os.path.abspath(self.mktemp())
 
-    def command(self, sleep=0.0, status=0, concurrency=4, timeout=30.0):
+    def command(self, sleep=0.0, status=0, concurrency=4, timeout=30.0,
+                reactor=None):
         return UploadCommand(
             [sys.executable, self.script, self.out, str(sleep), str(status)],
-            "/srv/ftp", concurrency, timeout)
+            "/srv/ftp", concurrency, timeout, reactor)
 
     def upload(self, path):
         return event(events.TRANSFER, command="STOR", code=226, path=path,
@@ -335,9 +338,22 @@ class UploadCommandTests(unittest.TestCase):
 
     @defer.inlineCallbacks
     def test_timeout(self):
+        """
+        A command past its time limit is killed, and logged; its time
+        runs on a clock advanced once the command has started (a Python
+        starting slower than the limit on a loaded machine was killed
+        before its first line).
+        """
+        from twisted.internet import reactor
+
         logged = captureLogs(self)
-        yield self.command(sleep=30, timeout=0.5).uploadFinished(
-            self.upload("/slow"))
+        clocked = ClockedReactor(reactor, Clock())
+        hook = self.command(sleep=30, timeout=0.5, reactor=clocked)
+        finished = hook.uploadFinished(self.upload("/slow"))
+        self.assertTrue((yield waitFor(
+            lambda: os.path.exists(self.out) and self.lines())))
+        clocked.clock.advance(0.5)
+        yield finished
         [warning] = [e for e in logged
                      if "--on-upload" in e.get("log_format", "")]
         self.assertEqual(warning["why"], "killed after 0.5 s")

@@ -27,7 +27,6 @@ from tests.integration.test_quotareclaim import (
     CUTS,
     QUOTA,
     fill,
-    halfASecond,
     usersFile,
 )
 from tests.logevents import captureLogs, dropped
@@ -77,7 +76,7 @@ class ForRoomTests(MemoryMixin, LoopbackServerMixin, unittest.TestCase):
         def client():
             ftp = ftplibLogin(self, port, binary=True)
             try:
-                return fill(ftp, 550000, 160000, 3000000, halfASecond)
+                return fill(ftp, 550000, 160000, 3000000)
             finally:
                 ftp.quit()
 
@@ -116,7 +115,7 @@ class WorkersTests(unittest.TestCase):
         self.addCleanup(ftp.close)
         ftp.login("alice", "secret")
         ftp.voidcmd("TYPE I")
-        cuts, stored, _ = fill(ftp, 60000, 64000, 250000, halfASecond)
+        cuts, stored, _ = fill(ftp, 60000, 64000, 250000)
         self.assertEqual((cuts, stored), (["426"] * CUTS, "226"))
         server.waitForLog('"partial-dropped"')
         ftp.quit()

@@ -16,17 +16,16 @@ C{--realm memory:4M} accepted.
 import ftplib
 import io
 import os
-import time
 
 from twisted.trial import unittest
 
 from ftpkit.auth.users import hashPassword
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from tests.cutuploads import cut
 from tests.fsspecrealms import LocalMixin, MemoryMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_attack_quota import ALL
-from tests.resets import hardClose
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 
@@ -39,46 +38,18 @@ CUTS = 4
 """How many uploads alice cuts."""
 
 
-def halfASecond(size):
+def fill(ftp, files, cutSize, big):
     """
-    @param size: the bytes of a cut upload.
-    @return: the test of whether the server had time to read them: half
-        a second from now (the store shows nothing of an upload before
-        it ends).
-    """
-    until = time.monotonic() + 0.5
-    return lambda: time.monotonic() > until
+    Store two files of C{files} bytes, cut L{CUTS} uploads of C{cutSize}
+    bytes, each once the server read them all, then store C{big} bytes
+    (blocking).
 
-
-def cutIn(ftp, name, size, received):
-    """
-    Send C{size} bytes as C{STOR name} and reset the data connection once
-    C{received()} says the server holds them (blocking).
-
-    @return: the reply to the C{STOR}.
-    """
-    connection = ftp.transfercmd("STOR " + name)
-    connection.sendall(b"c" * size)
-    deadline = time.monotonic() + 30
-    while not received() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    hardClose(connection)
-    return replyCode(ftp.voidresp)
-
-
-def fill(ftp, files, cut, big, received):
-    """
-    Store two files of C{files} bytes, cut L{CUTS} uploads of C{cut}
-    bytes, then store C{big} bytes (blocking).
-
-    @param received: gives the test of whether the server holds an
-        upload's C{cut} bytes (L{cutIn}), from their size.
     @return: C{(the cuts' replies, the big STOR's reply, SIZE of the
         oldest cut and the big file)}.
     """
     for name in ("a", "b"):
         ftp.storbinary("STOR " + name, io.BytesIO(b"f" * files))
-    cuts = [cutIn(ftp, "n%d" % each, cut, received(cut))
+    cuts = [cut(ftp, "n%d" % each, cutSize, untilRead=True)
             for each in range(CUTS)]
     stored = replyCode(lambda: ftp.storbinary("STOR big",
                                               io.BytesIO(b"B" * big)))
@@ -111,7 +82,7 @@ class MemoryBoundTests(MemoryMixin, LoopbackServerMixin, unittest.TestCase):
         """
         ftp = ftplibLogin(self, self.port, binary=True)
         try:
-            return fill(ftp, 550000, 160000, 3000000, halfASecond)
+            return fill(ftp, 550000, 160000, 3000000)
         finally:
             ftp.quit()
 
@@ -166,7 +137,7 @@ class LocalQuotaTests(LocalMixin, LoopbackServerMixin, unittest.TestCase):
         """
         ftp = ftplibLogin(self, self.port, "alice", "secret", binary=True)
         try:
-            return fill(ftp, 60000, 64000, 250000, halfASecond)
+            return fill(ftp, 60000, 64000, 250000)
         finally:
             ftp.quit()
 
@@ -209,6 +180,6 @@ class WorkersQuotaTests(unittest.TestCase):
         self.addCleanup(ftp.close)
         ftp.login("alice", "secret")
         ftp.voidcmd("TYPE I")
-        cuts, stored, sizes = fill(ftp, 60000, 64000, 250000, halfASecond)
+        cuts, stored, sizes = fill(ftp, 60000, 64000, 250000)
         self.assertEqual((cuts, stored), (["426"] * CUTS, "226"))
         self.assertEqual(sizes, ["550", 250000])

@@ -42,6 +42,11 @@ ORDERS = [
 ]
 """The orders, and the exit status each ends in."""
 
+HANDLED = {HUP: "SIGHUP: ", TERM: "Received SIGTERM",
+           INT: "Received SIGINT"}
+"""What the server (one process, the acceptor) logs once it handled each
+signal (for C{SIGHUP}, once the reload it asks for begins)."""
+
 RELOAD = re.compile(r"(?:\[worker (\d+) |\[)ftpkit\.auth\.realms#info\] "
                     r"SIGHUP: reloading")
 """A process's line for a reload; its group is a worker's pid, or empty."""
@@ -72,9 +77,18 @@ class OrderTests(unittest.TestCase):
             data = up.transfercmd("STOR " + name)
             self.addCleanup(data.close)
             data.sendall(b"x" * 65536)
+            previous = None
             for each, wait in order:
-                time.sleep(wait)
+                if wait:
+                    # The server's window for copies opens as it handles a
+                    # signal, which a loaded machine delays (two pending
+                    # at once are even handled in the order of their
+                    # numbers, or merged): the next goes APART after the
+                    # server said it handled the last.
+                    server.waitForLog(HANDLED[previous])
+                    time.sleep(wait)
                 server.signal(each)
+                previous = each
             server.waitForLog("stopping: closing")
             # The upload outlasts the signals' windows: a reload asked
             # for just before the stop is said not done during the drain.

@@ -472,7 +472,7 @@ class CutIntoRemovedDirectoryTests(LoopbackServerMixin, UploadRoot,
             ftp = ftplibLogin(self, server.port, binary=True)
             data = ftp.transfercmd("STOR d/f")
             data.sendall(b"x" * 4096)
-            waitUntil(lambda: largestUpload(self.root) == 4096, 10)
+            waitUntil(lambda: largestUpload(self.root) == 4096)
             shutil.rmtree(self.path(b"d"))
             hardClose(data)
             try:
