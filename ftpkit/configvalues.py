@@ -296,6 +296,20 @@ def operatorNetwork(text):
     return network
 
 
+def mappedLeftOut(network):
+    """
+    Whether a network an operator wrote holds the whole IPv4-mapped block
+    without being inside it (C{::/0}, C{::/64}, C{::ffff:0:0/95}): it is
+    kept as an IPv6 network (L{operatorNetwork}), so the IPv4 clients of
+    a dual-stack listener, matched as their IPv4 addresses, are not in
+    it, though it looks as if they were.
+
+    @param network: what L{operatorNetwork} made of the operator's text.
+    @return: C{True} for such a network.
+    """
+    return network.version == 6 and IPV4_MAPPED.subnet_of(network)
+
+
 def parseNetwork(text):
     """
     @param text: an address or a CIDR network, IPv4 or IPv6 (an

@@ -6,6 +6,7 @@ What the operator should know of the options before the server starts
 
 from twisted.logger import Logger
 
+from ftpkit.configvalues import mappedLeftOut, operatorNetwork
 from ftpkit.control.tls import freshTicketsMissing
 from ftpkit.control.tlsfiles import serialNotPositive
 from ftpkit.data.passiveshares import passiveCapNote
@@ -48,12 +49,36 @@ def warnUnused(options):
             _log.warn("{text}", text=text)
 
 
+def warnMappedLeftOut(config):
+    """
+    Log a warning for each network of C{--allow-from}, C{--deny-from} and
+    C{--trusted-proxy} that holds the IPv4-mapped addresses but matches
+    no IPv4 client (L{ftpkit.configvalues.mappedLeftOut}): C{--deny-from
+    ::/0} denied no IPv4 client of a dual-stack listener, and
+    C{--allow-from ::/0} let none in, without a word.
+
+    @param config: the L{ftpkit.config.ServerConfig}.
+    """
+    for option, networks in (("--allow-from", config.allowFrom),
+                             ("--deny-from", config.denyFrom),
+                             ("--trusted-proxy", config.trustedProxies)):
+        for network in map(operatorNetwork, networks):
+            if mappedLeftOut(network):
+                _log.warn(
+                    "{option} {network}: IPv4 clients are matched as IPv4 "
+                    "addresses, even on a dual-stack listener (as "
+                    "::ffff:a.b.c.d), so this network holds none of them: "
+                    "give 0.0.0.0/0 (or their IPv4 networks) as well to "
+                    "match them", option=option, network=str(network))
+
+
 def warnAtStart(options):
     """
     Log what the operator should know of C{options} before the server
     starts: no C{--auth}, anonymous users seeing every home, options no
     realm uses, TLS settings this cryptography cannot keep, a passive
-    port range too small for its per-address cap. One process, or the
+    port range too small for its per-address cap, IPv6 networks that look
+    as if they held IPv4 clients. One process, or the
     acceptor, warns; its workers do not repeat it.
 
     @param options: a parsed L{ftpkit.deploy.tap.Options}.
@@ -73,6 +98,7 @@ def warnAtStart(options):
     warnAnonymousWithoutEntry(options)
     warnUnused(options)
     config = options["config"]
+    warnMappedLeftOut(config)
     if freshTicketsMissing(config.tlsContextFactory,
                            config.tlsRequireSessionReuse):
         _log.warn(

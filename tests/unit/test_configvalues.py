@@ -9,7 +9,12 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
-from ftpkit.configvalues import RULES, listenDescriptions, operatorNetwork
+from ftpkit.configvalues import (
+    RULES,
+    listenDescriptions,
+    mappedLeftOut,
+    operatorNetwork,
+)
 from ftpkit.control.proxied import inNetworks
 from ftpkit.control.sessionlimits import AddressRules
 from ftpkit.control.vhosts import VirtualHost
@@ -307,3 +312,15 @@ class OperatorNetworkTests(unittest.TestCase):
     def test_bad(self):
         for text in ("10.0.0.0/33", "example.com", "::ffff:1.2.3.4/129"):
             self.assertRaises(ValueError, operatorNetwork, text)
+
+    def test_mappedLeftOut(self):
+        """
+        L{mappedLeftOut} tells the IPv6 networks that hold the whole
+        IPv4-mapped block but match no IPv4 client; not the mapped
+        networks (read as IPv4), nor others.
+        """
+        for text in ("::/0", "::/64", "::ffff:0:0/95"):
+            self.assertTrue(mappedLeftOut(operatorNetwork(text)), text)
+        for text in ("::ffff:0:0/96", "::ffff:10.0.0.0/104", "0.0.0.0/0",
+                     "::1", "2001:db8::/32", "::fffe:0:0/96"):
+            self.assertFalse(mappedLeftOut(operatorNetwork(text)), text)

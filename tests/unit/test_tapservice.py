@@ -12,7 +12,9 @@ from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.compat.dispatch import LazyDispatch
+from ftpkit.config import ServerConfig
 from ftpkit.deploy.startupwork import StartupWork
+from ftpkit.deploy.startwarnings import warnMappedLeftOut
 from ftpkit.deploy.tap import (
     makeService,
 )
@@ -138,6 +140,29 @@ class MakeServiceTests(unittest.TestCase):
             "its own sessions' listeners: one client address holds at "
             "most 1 in each worker, so that others always find a port",
             self.warnings())
+
+    def test_mappedLeftOutWarning(self):
+        """
+        An IPv6 network that looks as if it held IPv4 clients (C{::/0})
+        in C{--allow-from}, C{--deny-from} or C{--trusted-proxy} is
+        warned of: it matches none (C{--deny-from ::/0} denied no IPv4
+        client of a dual-stack listener, silently); a mapped network or
+        an IPv4 one is not.
+        """
+        makeService(parse("--auth", "anonymous", "--deny-from", "::/0",
+                          "--allow-from", "::/64", "--allow-from",
+                          "10.0.0.0/8", "--allow-from",
+                          "::ffff:192.0.2.0/120"))
+        warnMappedLeftOut(ServerConfig(trustedProxies=("::ffff:0:0/95",
+                                                       "::1")))
+        said = [text for text in self.warnings()
+                if "IPv4 clients are matched as IPv4" in text]
+        self.assertEqual([text.split(":")[0] for text in said],
+                         ["--allow-from ", "--deny-from ",
+                          "--trusted-proxy "], said)
+        self.assertTrue(said[1].startswith(
+            "--deny-from ::/0: IPv4 clients are matched as IPv4 addresses, "
+            "even on a dual-stack listener"), said[1])
 
     def test_noWarningWithAuth(self):
         """
