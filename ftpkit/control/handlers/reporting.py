@@ -6,7 +6,10 @@ command ran).
 
 import itertools
 
+from twisted.logger import Logger
+
 from ftpkit.errors import FTPError
+from ftpkit.interfaces import IFTPShellLocalPath
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, paths
 from ftpkit.protocol.commands import splitListArgument
@@ -50,6 +53,31 @@ def pathArgument(verb, argument):
     return argument
 
 
+_log = Logger()
+
+
+def localFileOf(shell, path):
+    """
+    Where a complete upload's file is on this machine's disk, for its
+    event (L{events.Event.localFile}): the one place that asks.
+
+    @param shell: the session's shell, wrapped or not.
+    @param path: the file's shell path, a tuple of segments.
+    @return: the shell's L{IFTPShellLocalPath.localPath} of it, or
+        C{None} for a shell without that extra, or whose answer is not
+        a C{str} (or that raised, logged).
+    """
+    if not IFTPShellLocalPath.providedBy(shell):
+        return None
+    try:
+        found = shell.localPath(path)
+    except Exception:
+        _log.failure("{shell!r} failed to say where {path!r} is on disk",
+                     shell=shell, path=paths.toText(path))
+        return None
+    return found if isinstance(found, str) else None
+
+
 class SessionReporting:
     """
     Publishes the session's events to the factory's
@@ -62,7 +90,7 @@ class SessionReporting:
     """
 
     sessionFields = frozenset(["username", "anonymous", "cwd", "binary",
-                               "hostName"])
+                               "hostName", "shell"])
     loginTime = None
     bytesIn = 0
     bytesOut = 0
@@ -238,11 +266,14 @@ class SessionReporting:
                                   transfer.mover.incoming)
         else:
             reports = None
+        target = transfer.target
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
                      seconds=self.factory.reactor.seconds()
                      - transfer.started,
-                     binary=self.session.binary, reason=reason)
+                     binary=self.session.binary, reason=reason,
+                     localFile=None if target is None or code != 226
+                     else localFileOf(self.session.shell, target))
         if reports is not None:
             reports.flush()
         return kind == events.TRANSFER
