@@ -1,0 +1,181 @@
+"""
+C{--on-upload}'s C{FTPKIT_FILE}, run by real servers: the uploaded file's
+path on this machine's disk, under the user's home whichever way the
+realm chose it, its final name, already holding the bytes when the
+command runs; set but empty where the realm keeps no local file.
+"""
+
+import glob
+import io
+import json
+import os
+import shlex
+import sys
+
+from twisted.trial import unittest
+
+from tests.scratch import scratchDirectory
+from tests.serverprocess import READY, ServerProcess, startServer
+from tests.usersfiles import ALICE_HASH, writeText
+
+HOOK = """\
+import json, os, sys, uuid
+found = os.environ.get("FTPKIT_FILE")
+record = {"path": os.environ["FTPKIT_PATH"], "file": found,
+          "root": os.environ["FTPKIT_ROOT"]}
+if found:
+    with open(found, "rb") as f:
+        record["bytes"] = f.read().decode()
+with open(os.path.join(sys.argv[1], uuid.uuid4().hex + ".tmp"), "w") as f:
+    json.dump(record, f)
+os.rename(f.name, f.name[:-4] + ".json")
+"""
+"""The command: each upload's C{FTPKIT_*} variables, and what the file
+named holds, as a JSON file of its own in the directory it is given."""
+
+
+class UploadFileTests(unittest.TestCase):
+    """
+    C{FTPKIT_FILE} for each built-in way of choosing a home.
+    """
+
+    def setUp(self):
+        self.out = scratchDirectory(self)
+
+    def hookOptions(self):
+        """
+        @return: the C{--on-upload} option running L{HOOK}.
+        """
+        return ["--on-upload",
+                shlex.join([sys.executable, "-c", HOOK, self.out])]
+
+    def records(self, count, server):
+        """
+        @param count: the commands that are to run.
+        @param server: the L{ServerProcess} running them.
+        @return: what they recorded, by C{FTPKIT_PATH}.
+        """
+        def ran():
+            found = glob.glob(os.path.join(self.out, "*.json"))
+            return found if len(found) >= count else None
+        records = {}
+        for name in server.waitFor(ran, f"{count} --on-upload commands"):
+            with open(name) as f:
+                record = json.load(f)
+            records[record.pop("path")] = record
+        return records
+
+    def upload(self, server, user, password, *names):
+        """
+        Upload each name, its own name as its bytes.
+
+        @param server: the L{ServerProcess}.
+        @param user: who logs in.
+        @param password: their password.
+        @param names: the paths, as C{STOR} gives them.
+        """
+        ftp = server.login(user, password)
+        for name in names:
+            ftp.storbinary("STOR " + name, io.BytesIO(name.encode()))
+        ftp.quit()
+
+    def assertFiles(self, records, home, *names):
+        """
+        Each name's C{FTPKIT_FILE} is under C{home}, holding its bytes.
+        """
+        home = os.path.realpath(home)
+        self.assertEqual(
+            {name: (records[name]["file"], records[name]["bytes"])
+             for name in names},
+            {name: (os.path.join(home, name.lstrip("/")), name.lstrip("/"))
+             for name in names})
+
+    def test_root(self):
+        """
+        With C{--root} alone, the file is below it; C{APPE} and C{STOU}
+        name theirs too (C{STOU}'s under the name it chose).
+        """
+        server, root = startServer(self, *self.hookOptions())
+        self.upload(server, "alice", "secret", "a.txt")
+        ftp = server.login("alice", "secret")
+        ftp.storbinary("APPE a.txt", io.BytesIO(b"!"))
+        ftp.storbinary("STOU u.txt", io.BytesIO(b"u"))
+        ftp.quit()
+        records = self.records(3, server)
+        [stou] = [path for path in records if path.startswith("/u.txt")]
+        self.assertEqual(
+            {path: (record["file"], record.get("bytes"), record["root"])
+             for path, record in records.items()},
+            {"/a.txt": (os.path.join(os.path.realpath(root), "a.txt"),
+                        "a.txt!", root),
+             stou: (os.path.join(os.path.realpath(root), stou[1:]), "u",
+                    root)})
+
+    def test_homePerUser(self):
+        """
+        With C{--home-per-user}, under C{twistd}, the file is in the
+        user's home, C{ROOT/USERNAME}, where C{$FTPKIT_ROOT$FTPKIT_PATH}
+        is not.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--home-per-user",
+                                      "--auth", "memory:alice:secret",
+                                      *self.hookOptions()], twistd=True)
+        server.waitForGreeting()
+        self.upload(server, "alice", "secret", "a.txt")
+        records = self.records(1, server)
+        self.assertFiles(records, os.path.join(root, "alice"), "/a.txt")
+        self.assertFalse(os.path.exists(os.path.join(root, "a.txt")))
+
+    def test_usersFile(self):
+        """
+        With C{--realm users:PATH}, the file is under the home the users
+        file gives: relative to C{--root}, or absolute.
+        """
+        root = scratchDirectory(self)
+        elsewhere = scratchDirectory(self)
+        users = os.path.join(scratchDirectory(self), "users.toml")
+        entry = ('[users.{name}]\npassword = "' + ALICE_HASH
+                 + '"\nhome = "{home}"\n'
+                 'permissions = ["list", "read", "write"]\n')
+        writeText(users, entry.format(name="alice", home="homes/al")
+                  + entry.format(name="bob", home=elsewhere))
+        server = ServerProcess(self, ["--root", root, "--realm",
+                                      "users:" + users, "--auth",
+                                      "users:" + users, *self.hookOptions()])
+        server.waitForGreeting()
+        self.upload(server, "alice", "secret", "a.txt")
+        self.upload(server, "bob", "secret", "b.txt")
+        records = self.records(2, server)
+        self.assertFiles(records, os.path.join(root, "homes", "al"),
+                         "/a.txt")
+        self.assertFiles(records, elsewhere, "/b.txt")
+
+    def test_workers(self):
+        """
+        Under C{--workers 2}, each worker's commands name the files its
+        sessions uploaded.
+        """
+        root = scratchDirectory(self)
+        server = ServerProcess(self, ["--root", root, "--home-per-user",
+                                      "--auth", "memory:alice:secret",
+                                      "--workers", "2",
+                                      *self.hookOptions()])
+        server.waitForLog(READY, 2)
+        names = [f"f{n}.txt" for n in range(4)]
+        for name in names:
+            self.upload(server, "alice", "secret", name)
+        records = self.records(len(names), server)
+        self.assertFiles(records, os.path.join(root, "alice"),
+                         *("/" + name for name in names))
+
+    def test_memory(self):
+        """
+        With C{--realm memory} no file is on this machine's disk:
+        C{FTPKIT_FILE} is set, and empty.
+        """
+        server, _ = startServer(self, "--realm", "memory",
+                                *self.hookOptions())
+        self.upload(server, "alice", "secret", "a.txt")
+        self.assertEqual(self.records(1, server)["/a.txt"],
+                         {"file": "", "root": ""})
