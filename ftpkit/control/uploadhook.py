@@ -17,7 +17,7 @@ was uploaded in its environment:
       under the user's home whichever way the realm chose it (the
       event's L{ftpkit.ops.events.Event.localFile}); set but empty where
       the upload's storage has no local file (memory, an object store,
-      a plugin's shell without L{ftpkit.interfaces.IFTPShellLocalPath})
+      SFTP, a plugin's shell without L{ftpkit.interfaces.IFTPShellLocalPath})
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a

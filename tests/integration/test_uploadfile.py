@@ -1,8 +1,9 @@
 """
 C{--on-upload}'s C{FTPKIT_FILE}, run by real servers: the uploaded file's
 path on this machine's disk, under the user's home whichever way the
-realm chose it, its final name, already holding the bytes when the
-command runs; set but empty where the realm keeps no local file.
+realm chose it (and on C{fsspec:file://}), its final name, already
+holding the bytes when the command runs; set but empty where the realm
+keeps no local file.
 """
 
 import glob
@@ -168,6 +169,16 @@ class UploadFileTests(unittest.TestCase):
         records = self.records(len(names), server)
         self.assertFiles(records, os.path.join(root, "alice"),
                          *("/" + name for name in names))
+
+    def test_fsspecLocal(self):
+        """
+        With C{--realm fsspec:file://DIR}, the file is below C{DIR}.
+        """
+        served = scratchDirectory(self)
+        server, _ = startServer(self, "--realm", "fsspec:file://" + served,
+                                *self.hookOptions())
+        self.upload(server, "alice", "secret", "a.txt")
+        self.assertFiles(self.records(1, server), served, "/a.txt")
 
     def test_memory(self):
         """

@@ -1,6 +1,6 @@
 """
 Tests for where an upload is on this machine's disk: the disk shell's
-L{ftpkit.interfaces.IFTPShellLocalPath}, its wrappers, the event's
+and C{file://}'s L{ftpkit.interfaces.IFTPShellLocalPath}, its wrappers, the event's
 C{localFile} (L{ftpkit.control.handlers.reporting.localFileOf}) and
 C{--on-upload}'s C{FTPKIT_FILE}
 (L{ftpkit.control.uploadhook.uploadVariables}).
@@ -8,6 +8,8 @@ C{--on-upload}'s C{FTPKIT_FILE}
 
 import os
 
+from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
 from twisted.trial import unittest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -18,6 +20,8 @@ from ftpkit.interfaces import IFTPShellLocalPath
 from ftpkit.ops import events
 from ftpkit.shells import uploads
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.fsspecshell import FsspecShell
+from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import HideDotfilesShell, ReadOnlyShell
 from tests.logevents import captureLogs
@@ -71,6 +75,42 @@ class DiskLocalPathTests(unittest.TestCase):
         shell = FilesystemShell("/")
         self.assertEqual((shell.localPath(()), shell.localPath(("tmp",))),
                          ("/", "/tmp"))
+
+
+class FsspecLocalPathTests(unittest.TestCase):
+    """
+    L{FsspecShell.localPath}: on C{file://} alone, the path joined under
+    the root.
+    """
+
+    def test_local(self):
+        """
+        On the local disk the shell provides it, joining the path under
+        its root.
+        """
+        root = scratchDirectory(self)
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                            root + "/")
+        self.assertTrue(verifyObject(IFTPShellLocalPath, shell))
+        self.assertEqual((shell.localPath(()), shell.localPath(("in", "a"))),
+                         (root, os.path.join(root, "in", "a")))
+
+    def test_reserved(self):
+        """
+        The temporary sibling of an upload in progress (the shell's, which
+        no path may name) has none.
+        """
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                            scratchDirectory(self))
+        self.assertIsNone(shell.localPath(("in", TEMPORARY_PREFIX + "a")))
+
+    def test_memory(self):
+        """
+        On C{memory://} it does not.
+        """
+        shell = FsspecShell(MemoryFileSystem(skip_instance_cache=True,
+                                             global_store=False), "/")
+        self.assertFalse(IFTPShellLocalPath.providedBy(shell))
 
 
 class WrappedLocalPathTests(unittest.TestCase):
