@@ -255,14 +255,11 @@ class FilesystemShell(FileOpens, DirectoryCalls):
     def localPath(self, path):
         """
         See L{IFTPShellLocalPath.localPath}: the path joined under the
-        root's real path (L{ftpkit.shells.diskpaths.Jail.joined}, as an
+        root's real path (L{ftpkit.shells.diskpaths.Jail.localPath}, as an
         upload's open names its target), no call to the kernel; C{None}
-        for a name of an upload not in place or with no file system name.
+        for a name of an upload not in place.
         """
-        real = self._jail.joined(path)
-        if real is None:
-            return None
-        return os.fsdecode(real) or "/"
+        return self._jail.localPath(path)
 
     def stat(self, path):
         """

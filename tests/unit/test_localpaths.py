@@ -67,6 +67,16 @@ class DiskLocalPathTests(unittest.TestCase):
         self.assertTrue(uploads.isHidden(hidden.encode()))
         self.assertIsNone(self.shell.localPath(("in", hidden)))
 
+    def test_hiddenStartAlone(self):
+        """
+        A name holding what hidden uploads' names start with, which is not
+        one of them, has its path.
+        """
+        name = "a" + os.fsdecode(uploads.PARTIAL_PREFIX) + "b"
+        self.assertEqual(self.shell.localPath(("in", name)),
+                         os.path.join(os.path.realpath(self.real), "in",
+                                      name))
+
     def test_machineRoot(self):
         """
         A shell of C{/} names C{/} itself, and files just below it, with
