@@ -24,7 +24,6 @@ from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import HideDotfilesShell, ReadOnlyShell
-from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory
 
 
@@ -151,22 +150,21 @@ class WrappedLocalPathTests(unittest.TestCase):
 @implementer(IFTPShellLocalPath)
 class _Answers:
     """
-    A shell's L{IFTPShellLocalPath} giving what it was told to, or
-    raising it.
+    A shell's L{IFTPShellLocalPath} giving what it was told to.
     """
 
     def __init__(self, answer):
         self.answer = answer
 
     def localPath(self, path):
-        if isinstance(self.answer, Exception):
-            raise self.answer
         return self.answer
 
 
 class LocalFileOfTests(unittest.TestCase):
     """
-    L{localFileOf}: what a complete upload's event says of its file.
+    L{localFileOf}: what a complete upload's event says of its file (a
+    plugin's answer held to its shape by the contract:
+    C{tests.integration.test_shellcontract_answers}).
     """
 
     def test_withoutExtra(self):
@@ -182,24 +180,6 @@ class LocalFileOfTests(unittest.TestCase):
         """
         self.assertEqual(localFileOf(_Answers("/srv/a"), ("a",)), "/srv/a")
         self.assertIsNone(localFileOf(_Answers(None), ("a",)))
-
-    def test_notText(self):
-        """
-        An answer that is not a C{str} (C{bytes}) is none, not a value
-        the command's environment could not hold.
-        """
-        self.assertIsNone(localFileOf(_Answers(b"/srv/a"), ("a",)))
-
-    def test_raised(self):
-        """
-        A shell that raises gives none, and is logged.
-        """
-        logged = captureLogs(self)
-        self.assertIsNone(localFileOf(_Answers(ValueError("no")),
-                                      ("in", "a")))
-        [failure] = [each for each in logged if "log_failure" in each]
-        self.assertEqual(failure["path"], "/in/a")
-        self.flushLoggedErrors(ValueError)
 
 
 class UploadVariablesTests(unittest.TestCase):

@@ -6,8 +6,6 @@ command ran).
 
 import itertools
 
-from twisted.logger import Logger
-
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import IFTPShellLocalPath
 from ftpkit.ops import events
@@ -53,29 +51,21 @@ def pathArgument(verb, argument):
     return argument
 
 
-_log = Logger()
-
-
 def localFileOf(shell, path):
     """
     Where a complete upload's file is on this machine's disk, for its
-    event (L{events.Event.localFile}): the one place that asks.
+    event (L{events.Event.localFile}): the one place that asks. A
+    plugin's shell is held to the answer's shape where the login put it
+    (L{ftpkit.shells.contract.ContractShell.localPath}).
 
     @param shell: the session's shell, wrapped or not.
     @param path: the file's shell path, a tuple of segments.
     @return: the shell's L{IFTPShellLocalPath.localPath} of it, or
-        C{None} for a shell without that extra, or whose answer is not
-        a C{str} (or that raised, logged).
+        C{None} for a shell without that extra.
     """
-    if not IFTPShellLocalPath.providedBy(shell):
-        return None
-    try:
-        found = shell.localPath(path)
-    except Exception:
-        _log.failure("{shell!r} failed to say where {path!r} is on disk",
-                     shell=shell, path=paths.toText(path))
-        return None
-    return found if isinstance(found, str) else None
+    if IFTPShellLocalPath.providedBy(shell):
+        return shell.localPath(path)
+    return None
 
 
 class SessionReporting:
