@@ -214,11 +214,19 @@ class EventHub:
         seconds left of its shutdown grace and returning a Deferred that
         fires once a subscriber's work on the events it had is done or
         given up (L{ftpkit.control.uploadhook.UploadCommand.finish}).
+    @ivar localFiles: whether a subscriber reads the C{localFile} of
+        complete uploads' events: an observer's C{uploadFinished}
+        (L{ftpkit.ops.observers.ObserverSubscription.subscribeTo} sets
+        it; code subscribing another callable that reads it sets it
+        too). A session asks its shell where an upload is only then
+        (L{ftpkit.control.handlers.reporting.localFileOf}): every upload
+        would pay for the answer.
     """
 
     log = Logger()
 
     wanted = frozenset()
+    localFiles = False
 
     def __init__(self):
         self._subscribers = {}

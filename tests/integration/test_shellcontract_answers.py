@@ -319,6 +319,7 @@ class LocalPathAnswerTests(ContractTestCase):
         server = self.startServer(SharedShellRealm(shell))
         uploads = []
         server.factory.events.subscribe(uploads.append, [events.TRANSFER])
+        server.factory.events.localFiles = True
 
         def client():
             ftp = ftplib.FTP()

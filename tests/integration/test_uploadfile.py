@@ -3,9 +3,12 @@ C{--on-upload}'s C{FTPKIT_FILE}, run by real servers: the uploaded file's
 path on this machine's disk, under the user's home whichever way the
 realm chose it (and on C{fsspec:file://}), its final name, already
 holding the bytes when the command runs; set but empty where the realm
-keeps no local file.
+keeps no local file. And the event it comes from
+(L{ftpkit.ops.events.Event.localFile}), asked for only where an observer
+is told of uploads.
 """
 
+import ftplib
 import glob
 import io
 import json
@@ -13,8 +16,13 @@ import os
 import shlex
 import sys
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
+from ftpkit.ops.observers import IgnoringObserver, ObserverSubscription
 from tests.scratch import scratchDirectory
 from tests.serverprocess import READY, ServerProcess, startServer
 from tests.usersfiles import ALICE_HASH, writeText
@@ -190,3 +198,67 @@ class UploadFileTests(unittest.TestCase):
         self.upload(server, "alice", "secret", "a.txt")
         self.assertEqual(self.records(1, server)["/a.txt"],
                          {"file": "", "root": ""})
+
+
+class _Uploads(IgnoringObserver):
+    """
+    An observer keeping the events of complete uploads.
+    """
+
+    def __init__(self):
+        self.events = []
+
+    def uploadFinished(self, event):
+        self.events.append(event)
+
+
+class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A complete upload's event names its local file where an observer is
+    told of it (L{events.EventHub.localFiles}), and only there: no other
+    upload asks its shell.
+    """
+
+    @defer.inlineCallbacks
+    def uploaded(self, observe):
+        """
+        Upload C{a.txt} as C{alice}.
+
+        @param observe: called with the server's event hub first.
+        @return: a Deferred firing with the served directory.
+        """
+        root = scratchDirectory(self)
+        server = self.startServer(FilesystemRealm(root))
+        observe(server.factory.events)
+
+        def client():
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", server.port, timeout=10)
+            ftp.login("alice", "secret")
+            ftp.storbinary("STOR a.txt", io.BytesIO(b"a"))
+            ftp.quit()
+        yield self.inThread(client)
+        return root
+
+    @defer.inlineCallbacks
+    def test_observed(self):
+        """
+        An observer's C{uploadFinished} gets C{localFile}.
+        """
+        observer = _Uploads()
+        root = yield self.uploaded(
+            ObserverSubscription(observer).subscribeTo)
+        self.assertEqual([event.localFile for event in observer.events],
+                         [os.path.join(os.path.realpath(root), "a.txt")])
+
+    @defer.inlineCallbacks
+    def test_notObserved(self):
+        """
+        Without an observer (the log alone reads the event), the event
+        has none.
+        """
+        transfers = []
+        yield self.uploaded(lambda hub: hub.subscribe(transfers.append,
+                                                      [events.TRANSFER]))
+        self.assertEqual([(event.code, event.localFile)
+                          for event in transfers], [(226, None)])

@@ -54,7 +54,8 @@ def pathArgument(verb, argument):
 def localFileOf(shell, path):
     """
     Where a complete upload's file is on this machine's disk, for its
-    event (L{events.Event.localFile}): the one place that asks. A
+    event (L{events.Event.localFile}) where a subscriber reads it
+    (L{events.EventHub.localFiles}): the one place that asks. A
     plugin's shell is held to the answer's shape where the login put it
     (L{ftpkit.shells.contract.ContractShell.localPath}).
 
@@ -263,6 +264,7 @@ class SessionReporting:
                      - transfer.started,
                      binary=self.session.binary, reason=reason,
                      localFile=None if target is None or code != 226
+                     or not self.factory.events.localFiles
                      else localFileOf(self.session.shell, target))
         if reports is not None:
             reports.flush()
