@@ -8,7 +8,6 @@ taken. Each test says what the server did before.
 """
 
 import datetime
-import ftplib
 import hashlib
 import io
 
@@ -44,6 +43,7 @@ from tests.contractshells import (
     replyCode,
     runCommands,
 )
+from tests.ftpclient import inLoggedInClient
 
 
 class _Unlisted(ShellWrapper):
@@ -316,18 +316,13 @@ class LocalPathAnswerTests(ContractTestCase):
         shell = PluginShell()
         alsoProvides(shell, IFTPShellLocalPath)
         shell.localPath = localPath
-        server = self.startServer(SharedShellRealm(shell))
+        self.server = self.startServer(SharedShellRealm(shell))
         uploads = []
-        server.factory.events.subscribe(uploads.append, [events.TRANSFER])
-        server.factory.events.localFiles = True
-
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login("alice", "secret")
-            ftp.storbinary("STOR up.txt", io.BytesIO(b"up"))
-            ftp.quit()
-        return self.inThread(client).addCallback(
+        self.server.factory.events.subscribe(uploads.append,
+                                             [events.TRANSFER])
+        self.server.factory.events.localFiles = True
+        return inLoggedInClient(self, lambda ftp: ftp.storbinary(
+            "STOR up.txt", io.BytesIO(b"up"))).addCallback(
             lambda _: [(event.code, event.localFile) for event in uploads])
 
     @defer.inlineCallbacks

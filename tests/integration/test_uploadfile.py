@@ -8,7 +8,6 @@ keeps no local file. And the event it comes from
 is told of uploads.
 """
 
-import ftplib
 import glob
 import io
 import json
@@ -23,6 +22,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.observers import IgnoringObserver, ObserverSubscription
+from tests.ftpclient import inLoggedInClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import READY, ServerProcess, startServer
 from tests.usersfiles import ALICE_HASH, writeText
@@ -228,16 +228,10 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
         @return: a Deferred firing with the served directory.
         """
         root = scratchDirectory(self)
-        server = self.startServer(FilesystemRealm(root))
-        observe(server.factory.events)
-
-        def client():
-            ftp = ftplib.FTP()
-            ftp.connect("127.0.0.1", server.port, timeout=10)
-            ftp.login("alice", "secret")
-            ftp.storbinary("STOR a.txt", io.BytesIO(b"a"))
-            ftp.quit()
-        yield self.inThread(client)
+        self.server = self.startServer(FilesystemRealm(root))
+        observe(self.server.factory.events)
+        yield inLoggedInClient(self, lambda ftp: ftp.storbinary(
+            "STOR a.txt", io.BytesIO(b"a")))
         return root
 
     @defer.inlineCallbacks
