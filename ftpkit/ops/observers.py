@@ -112,8 +112,8 @@ class ObserverSubscription:
     def subscribeTo(self, hub):
         """
         @param hub: the L{events.EventHub} to observe; its complete
-        uploads' events name their local files
-        (L{events.EventHub.localFiles}).
+            uploads' events name their local files
+            (L{events.EventHub.localFiles}).
         """
         hub.subscribe(self, [events.LOGIN, events.LOGOUT, events.TRANSFER,
                              events.CHANGE])
