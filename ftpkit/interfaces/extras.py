@@ -13,8 +13,8 @@ __all__ = [
     "IFTPShellTimes", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellResumeOwners", "IFTPShellCreate", "IFTPShellStreamedListing",
     "IFTPShellAvailable", "IFTPShellResolve", "IFTPShellPermitted",
-    "IFTPShellUploadOffsets", "IFTPShellLocalPath", "IDirectoryListing", "IStatListing",
-    "INameListing", "IFTPShellRates",
+    "IFTPShellUploadOffsets", "IFTPShellLocalPath", "IDirectoryListing",
+    "IStatListing", "INameListing", "IFTPShellRates",
 ]
 """Every name here, each re-exported by L{ftpkit.interfaces} (a new
 interface is named here and nowhere else)."""
@@ -363,10 +363,11 @@ class IFTPShellLocalPath(Interface):
         """
         @param path: a tuple of segments.
         @return: the absolute path on this machine's disk at which the
-            shell stores C{path} (C{str}, as C{os.fsdecode} gives it),
-            below the shell's root, the path as the shell resolves it
-            for an upload; or C{None} where there is none (a name the
-            shell refuses).
+            shell stores C{path} (C{str}, as C{os.fsdecode} gives it):
+            its segments below the shell's root, as an upload of C{path}
+            names its file (a symbolic link on the way, which the shell
+            follows only inside its root, is kept in it); or C{None}
+            where there is none (a name the shell refuses).
         """
 
 
