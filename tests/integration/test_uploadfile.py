@@ -23,6 +23,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.observers import IgnoringObserver, ObserverSubscription
 from tests.ftpclient import inLoggedInClient
+from tests.integration.test_pgusers import PostgresTestCase
 from tests.scratch import scratchDirectory
 from tests.serverprocess import READY, ServerProcess, startServer
 from tests.usersfiles import ALICE_HASH, writeText
@@ -43,18 +44,18 @@ os.rename(f.name, f.name[:-4] + ".json")
 named holds, as a JSON file of its own in the directory it is given."""
 
 
-class UploadFileTests(unittest.TestCase):
+class HookRecords:
     """
-    C{FTPKIT_FILE} for each built-in way of choosing a home.
+    A test case mixin running servers with L{HOOK} as C{--on-upload},
+    and reading what it recorded.
     """
-
-    def setUp(self):
-        self.out = scratchDirectory(self)
 
     def hookOptions(self):
         """
-        @return: the C{--on-upload} option running L{HOOK}.
+        @return: the C{--on-upload} option running L{HOOK}, recording in
+            a new directory of the test's (C{out}).
         """
+        self.out = scratchDirectory(self)
         return ["--on-upload",
                 shlex.join([sys.executable, "-c", HOOK, self.out])]
 
@@ -98,6 +99,12 @@ class UploadFileTests(unittest.TestCase):
              for name in names},
             {name: (os.path.join(home, name.lstrip("/")), name.lstrip("/"))
              for name in names})
+
+
+class UploadFileTests(HookRecords, unittest.TestCase):
+    """
+    C{FTPKIT_FILE} for each built-in way of choosing a home.
+    """
 
     def test_root(self):
         """
@@ -198,6 +205,29 @@ class UploadFileTests(unittest.TestCase):
         self.upload(server, "alice", "secret", "a.txt")
         self.assertEqual(self.records(1, server)["/a.txt"],
                          {"file": "", "root": ""})
+
+
+class PostgresUploadFileTests(HookRecords, PostgresTestCase):
+    """
+    C{FTPKIT_FILE} with C{--realm pg:DSN}: under the home the user's row
+    gives.
+    """
+
+    def test_home(self):
+        """
+        A home relative to C{--root}, where C{$FTPKIT_ROOT$FTPKIT_PATH}
+        is not the file.
+        """
+        root = scratchDirectory(self)
+        self.addUser("fay", "pw", "--permissions", "list,read,write",
+                     "--home", "homes/fay")
+        server = ServerProcess(self, ["--root", root, "--auth",
+                                      f"pg:{self.dsn}", "--realm",
+                                      f"pg:{self.dsn}", *self.hookOptions()])
+        server.waitForGreeting()
+        self.upload(server, "fay", "pw", "a.txt")
+        self.assertFiles(self.records(1, server),
+                         os.path.join(root, "homes", "fay"), "/a.txt")
 
 
 class _Uploads(IgnoringObserver):
