@@ -15,8 +15,10 @@ import os
 import shlex
 import sys
 
+from twisted.cred.portal import IRealm
 from twisted.internet import defer
 from twisted.trial import unittest
+from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.loopback import LoopbackServerMixin
@@ -250,18 +252,20 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     @defer.inlineCallbacks
-    def uploaded(self, observe):
+    def uploaded(self, observe, realm=FilesystemRealm, user="alice"):
         """
-        Upload C{a.txt} as C{alice}.
+        Upload C{a.txt}.
 
         @param observe: called with the server's event hub first.
+        @param realm: makes the realm of a directory.
+        @param user: who logs in, password C{secret}.
         @return: a Deferred firing with the served directory.
         """
         root = scratchDirectory(self)
-        self.server = self.startServer(FilesystemRealm(root))
+        self.server = self.startServer(realm(root), users={user: "secret"})
         observe(self.server.factory.events)
         yield inLoggedInClient(self, lambda ftp: ftp.storbinary(
-            "STOR a.txt", io.BytesIO(b"a")))
+            "STOR a.txt", io.BytesIO(b"a")), user=user)
         return root
 
     @defer.inlineCallbacks
@@ -286,3 +290,37 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
                                                       [events.TRANSFER]))
         self.assertEqual([(event.code, event.localFile)
                           for event in transfers], [(226, None)])
+
+    @defer.inlineCallbacks
+    def test_nameCaseChanged(self):
+        """
+        Where the checker gives the realm another name than the client
+        typed (the case changed), the file is in the home of the name the
+        realm was given, not of C{FTPKIT_USER}'s.
+        """
+        observer = _Uploads()
+        root = yield self.uploaded(
+            ObserverSubscription(observer).subscribeTo,
+            lambda root: _LowerCaseRealm(FilesystemRealm(
+                root, homePerUser=True)), user="Alice")
+        [event] = observer.events
+        self.assertEqual((event.user, event.localFile),
+                         ("Alice", os.path.join(os.path.realpath(root),
+                                                "alice", "a.txt")))
+
+
+@implementer(IRealm)
+class _LowerCaseRealm:
+    """
+    A realm given the avatar ids a checker that lowers their case would
+    give it.
+    """
+
+    def __init__(self, realm):
+        self.realm = realm
+
+    def __getattr__(self, name):
+        return getattr(self.realm, name)
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        return self.realm.requestAvatar(avatarId.lower(), mind, *interfaces)
