@@ -4,6 +4,7 @@ size, offsets, append, atomic replace and abort, and backpressure both
 ways, for both file styles (random-access and producer/consumer).
 """
 
+import os
 
 from twisted.internet.defer import (
     Deferred,
@@ -31,6 +32,7 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import (
     IFTPShellCreate,
+    IFTPShellLocalPath,
     IFTPShellResume,
     IFTPShellResumeOwners,
     IPartialWriteFile,
@@ -341,6 +343,32 @@ class FileTests(ShellKit):
         yield opened.close()
         self.assertEqual((yield readFile(self.shell, ("f",))), b"new content")
         self.assertEqual((yield self.names()), ["f"])
+
+    @inlineCallbacks
+    def test_localPath(self):
+        """
+        A shell providing L{IFTPShellLocalPath} names, for a file an
+        upload replaced, an absolute path (C{str}) at which this machine
+        holds the new bytes, below where it says its root is; or
+        C{None}.
+        """
+        if not IFTPShellLocalPath.providedBy(self.shell):
+            raise SkipTest("The shell has no local files"
+                           " (IFTPShellLocalPath)")
+        yield self.shell.makeDirectory(("d",))
+        yield writeFile(self.shell, ("d", "f"), b"old")
+        yield writeFile(self.shell, ("d", "f"), b"local")
+        found = self.shell.localPath(("d", "f"))
+        if found is None:
+            return
+        self.assertIsInstance(found, str)
+        self.assertTrue(os.path.isabs(found), found)
+        with open(found, "rb") as f:
+            self.assertEqual(f.read(), b"local")
+        root = self.shell.localPath(())
+        if root is not None:
+            self.assertTrue(found.startswith(root.rstrip("/") + "/"),
+                            (found, root))
 
     @inlineCallbacks
     def test_abortKeepsOldFile(self):

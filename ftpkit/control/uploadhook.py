@@ -12,10 +12,12 @@ was uploaded in its environment:
       serves (its C{root}: the default realm's, or the C{--vhost}'s the
       session chose), empty for a realm with none (C{memory}, an object
       store), the same for every user of that realm, not the uploading
-      user's home: with the C{filesystem} realm the file is
-      C{$FTPKIT_ROOT$FTPKIT_PATH}, or C{$FTPKIT_ROOT/$FTPKIT_USER$FTPKIT_PATH}
-      with C{--home-per-user}; with C{users:PATH} or C{pg:DSN}, under the
-      C{home} its users file or table gives the user (docs/hooks.rst)
+      user's home
+    - C{FTPKIT_FILE}: the file's absolute path on this machine's disk,
+      under the user's home whichever way the realm chose it (the
+      event's L{ftpkit.ops.events.Event.localFile}); set but empty where
+      the upload's storage has no local file (memory, an object store,
+      SFTP, a plugin's shell without L{ftpkit.interfaces.IFTPShellLocalPath})
 
 At most L{ftpkit.config.ServerConfig.onUploadConcurrency} commands run at
 once; the rest wait their turn, up to L{QUEUED_UPLOADS} of them, so that a
@@ -84,6 +86,19 @@ def commandEnvironment(environ, **variables):
            if name not in PRIVATE_VARIABLES}
     env.update(variables)
     return env
+
+
+def uploadVariables(event, root):
+    """
+    @param event: a complete upload's L{ftpkit.ops.events.Event}.
+    @param root: the directory the realm that took it serves, or C{None}.
+    @return: the C{FTPKIT_*} variables of its command, each set (to
+        C{""} where the event has no value).
+    """
+    return {"FTPKIT_PATH": event.path or "", "FTPKIT_USER": event.user or "",
+            "FTPKIT_PEER": event.peer, "FTPKIT_BYTES": str(event.bytes),
+            "FTPKIT_COMMAND": event.command or "", "FTPKIT_ROOT": root or "",
+            "FTPKIT_FILE": event.localFile or ""}
 
 
 OUTPUT_KEPT = 4096
@@ -450,11 +465,8 @@ class UploadCommand(IgnoringObserver):
         if self._cutting:
             self._notRun.append(event)
             return None
-        env = commandEnvironment(
-            os.environ, FTPKIT_PATH=event.path or "",
-            FTPKIT_USER=event.user or "", FTPKIT_PEER=event.peer,
-            FTPKIT_BYTES=str(event.bytes), FTPKIT_COMMAND=event.command or "",
-            FTPKIT_ROOT=self.hostRoots.get(event.host, self.root) or "")
+        env = commandEnvironment(os.environ, **uploadVariables(
+            event, self.hostRoots.get(event.host, self.root)))
         run = _Run(self.reactor)
         try:
             _, run.group = spawnInSession(self.reactor, run, self.argv[0],

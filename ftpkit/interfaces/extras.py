@@ -13,8 +13,8 @@ __all__ = [
     "IFTPShellTimes", "IFTPShellFeatures", "IFTPShellResume",
     "IFTPShellResumeOwners", "IFTPShellCreate", "IFTPShellStreamedListing",
     "IFTPShellAvailable", "IFTPShellResolve", "IFTPShellPermitted",
-    "IFTPShellUploadOffsets", "IDirectoryListing", "IStatListing",
-    "INameListing", "IFTPShellRates",
+    "IFTPShellUploadOffsets", "IFTPShellLocalPath", "IDirectoryListing",
+    "IStatListing", "INameListing", "IFTPShellRates",
 ]
 """Every name here, each re-exported by L{ftpkit.interfaces} (a new
 interface is named here and nowhere else)."""
@@ -347,6 +347,30 @@ class IFTPShellUploadOffsets(Interface):
         """
 
 
+class IFTPShellLocalPath(Interface):
+    """
+    An optional extra a shell whose files are on this machine's disk may
+    provide: where a path is there, so that what runs after an upload
+    (C{--on-upload}'s C{FTPKIT_FILE}, L{ftpkit.ops.events.Event.localFile})
+    can find the file without knowing how the realm chose the user's
+    home. It answers at once, from what the shell holds (its root): no
+    storage is asked, and nothing is a Deferred. A shell without it
+    (memory, an object store, SFTP, a plugin's) has no local file to
+    name.
+    """
+
+    def localPath(path):
+        """
+        @param path: a tuple of segments.
+        @return: the absolute path on this machine's disk at which the
+            shell stores C{path} (C{str}, as C{os.fsdecode} gives it):
+            its segments below the shell's root, as an upload of C{path}
+            names its file (a symbolic link on the way, which the shell
+            follows only inside its root, is kept in it); or C{None}
+            where there is none (a name the shell refuses).
+        """
+
+
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellAvailable.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
@@ -442,7 +466,7 @@ OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellCreate, IFTPShellListSome,
                              IFTPShellAvailable, IFTPShellResolve,
                              IFTPShellPermitted, IFTPShellTimes,
-                             IFTPShellUploadOffsets)
+                             IFTPShellUploadOffsets, IFTPShellLocalPath)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

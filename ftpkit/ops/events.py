@@ -117,6 +117,12 @@ class Event:
     @ivar client: the name the client gave itself with C{CLNT} or
         C{CSID}, cleaned (L{ftpkit.protocol.clientid.cleanClientName}), or
         C{None}.
+    @ivar localFile: where a complete upload's file (C{226}) is on this
+        machine's disk, an absolute path below the user's root, the final
+        name (its shell's
+        L{ftpkit.interfaces.IFTPShellLocalPath.localPath}), or C{None}:
+        any other event, and an upload to storage with no local file
+        (memory, an object store, a shell without that extra).
     """
 
     kind: str
@@ -139,12 +145,13 @@ class Event:
     session: int = 0
     host: Optional[str] = None
     client: Optional[str] = None
+    localFile: Optional[str] = None
 
     def __init__(self, kind, peer, time=0.0, user=None, anonymous=False,
                  command=None, path=None, target=None, code=None, bytes=0,
                  seconds=0.0, beforeData=False, binary=True, bytesIn=0,
                  bytesOut=0, count=0, reason=None, session=0, host=None,
-                 client=None):
+                 client=None, localFile=None):
         # The fields in one step: the generated __init__ of a frozen
         # dataclass sets each through object.__setattr__, which costs a
         # transfer's event twice as much (one per transfer, for the log).
@@ -153,7 +160,8 @@ class Event:
             command=command, path=path, target=target, code=code,
             bytes=bytes, seconds=seconds, beforeData=beforeData,
             binary=binary, bytesIn=bytesIn, bytesOut=bytesOut, count=count,
-            reason=reason, session=session, host=host, client=client)
+            reason=reason, session=session, host=host, client=client,
+            localFile=localFile)
 
     @classmethod
     def fromFields(cls, fields):
@@ -206,11 +214,19 @@ class EventHub:
         seconds left of its shutdown grace and returning a Deferred that
         fires once a subscriber's work on the events it had is done or
         given up (L{ftpkit.control.uploadhook.UploadCommand.finish}).
+    @ivar localFiles: whether a subscriber reads the C{localFile} of
+        complete uploads' events: an observer's C{uploadFinished}
+        (L{ftpkit.ops.observers.ObserverSubscription.subscribeTo} sets
+        it; code subscribing another callable that reads it sets it
+        too). A session asks its shell where an upload is only then
+        (L{ftpkit.control.handlers.reporting.localFileOf}): every upload
+        would pay for the answer.
     """
 
     log = Logger()
 
     wanted = frozenset()
+    localFiles = False
 
     def __init__(self):
         self._subscribers = {}

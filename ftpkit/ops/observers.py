@@ -111,10 +111,13 @@ class ObserverSubscription:
 
     def subscribeTo(self, hub):
         """
-        @param hub: the L{events.EventHub} to observe.
+        @param hub: the L{events.EventHub} to observe; its complete
+            uploads' events name their local files
+            (L{events.EventHub.localFiles}).
         """
         hub.subscribe(self, [events.LOGIN, events.LOGOUT, events.TRANSFER,
                              events.CHANGE])
+        hub.localFiles = True
 
     def __call__(self, event):
         """

@@ -192,6 +192,19 @@ def resolvedProblem(resolved):
         shortRepr(resolved),)
 
 
+def localPathProblem(local):
+    """
+    @param local: what C{localPath} gave
+        (L{ftpkit.interfaces.IFTPShellLocalPath}).
+    @return: C{(local, None)} for an absolute path (a C{str} starting
+        with C{/}) or C{None}; else C{(None, text)} saying what is wrong.
+    """
+    if local is None or (isinstance(local, str) and local.startswith("/")):
+        return local, None
+    return None, "%s, not an absolute path (text) or None" % (
+        shortRepr(local),)
+
+
 def targetsProblem(targets):
     """
     @param targets: what C{linkTargets} fired with.

@@ -17,11 +17,11 @@ and the listings' (L{ftpkit.shells.answers}; the batches of a listing:
 L{ftpkit.shells.contractlistings}), and the files an open gives.
 
 The methods that answer at once (C{permitted}, C{permittedIn},
-C{unsupportedFeatures}, C{writesAtOffsets}) are held to their shapes as
-well; one that raises or gives another shape is, for the session, taken
-as telling nothing, as a shell without that extra would (every C{perm}
-letter the server's rules allow; every C{FEAT} line; uploads that
-resume), said in one log line a session.
+C{unsupportedFeatures}, C{writesAtOffsets}, C{localPath}) are held to
+their shapes as well; one that raises or gives another shape is, for the
+session, taken as telling nothing, as a shell without that extra would
+(every C{perm} letter the server's rules allow; every C{FEAT} line;
+uploads that resume; no local file), said in one log line a session.
 
 ftpkit's own wrappers that a realm put around such a shell
 (L{ftpkit.shells.wrappers.ReadOnlyShell}...) are given the held shell:
@@ -66,7 +66,7 @@ _log = Logger()
 
 ANSWERING_AT_ONCE = frozenset(
     ["unsupportedFeatures", "forResumer", "permitted", "permittedIn",
-     "writesAtOffsets"])
+     "writesAtOffsets", "localPath"])
 """The methods of the optional extras that answer at once rather than
 with a L{Deferred}: held by L{ContractShell._atOnce} (C{forResumer}:
 L{ftpkit.control.handlers.login.forResumer}), not as a Deferred."""
@@ -296,6 +296,16 @@ class ContractShell(ShellWrapper):
         shell without the extra is taken to.
         """
         return self._atOnce("writesAtOffsets", answers.offsetsProblem, True)
+
+    def localPath(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellLocalPath.localPath} (provided
+        when the wrapped shell provides it): its path
+        (L{ftpkit.shells.answers.localPathProblem}), else C{None}, no
+        local file, as a shell without the extra tells.
+        """
+        return self._atOnce("localPath", answers.localPathProblem, None,
+                            path)
 
     def _checkAnswer(self, answer, name, args):
         """

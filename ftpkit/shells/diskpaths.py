@@ -40,6 +40,9 @@ _HIDDEN_START = os.path.commonprefix([uploads.TEMPORARY_PREFIX,
 """What the names of uploads not in place (L{uploads.isHidden}) start
 with."""
 
+_HIDDEN_TEXT = os.fsdecode(_HIDDEN_START)
+"""L{_HIDDEN_START} as a segment's text holds it."""
+
 OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 """Flags for every open: no final link, no hang on FIFOs, no leaking."""
 
@@ -124,6 +127,8 @@ class Jail:
     The paths below one real root.
 
     @ivar root: the root's real path, C{bytes}.
+    @ivar text: the root's real path as text (C{os.fsdecode}), without a
+        final C{/} (C{""} for the machine's root).
     """
 
     def __init__(self, root):
@@ -131,6 +136,24 @@ class Jail:
         @param root: the root's real path, C{bytes}.
         """
         self.root = root
+        self.text = os.fsdecode(root.rstrip(b"/"))
+
+    def localPath(self, path):
+        """
+        L{joined} as text, for
+        L{ftpkit.interfaces.IFTPShellLocalPath.localPath} (once per
+        complete upload): the segments joined as they are, looked at
+        one by one only where a hidden upload's name may be.
+
+        @param path: a tuple of segments.
+        @return: the path, C{str}; or C{None} where L{joined} gives none.
+        """
+        if not path:
+            return self.text or "/"
+        below = "/".join(path)
+        if _HIDDEN_TEXT in below and self.joined(path) is None:
+            return None
+        return self.text + "/" + below
 
     def inside(self, real):
         """

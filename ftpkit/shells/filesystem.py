@@ -54,6 +54,7 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellHash,
     IFTPShellListSome,
+    IFTPShellLocalPath,
     IFTPShellNames,
     IFTPShellResolve,
     IFTPShellResume,
@@ -127,7 +128,7 @@ def _translated(function, *args):
 @implementer(IFTPShell, IFTPShellHash, IFTPShellChmod, IFTPShellNames,
              IFTPShellResume, IFTPShellResumeOwners, IFTPShellStreamedListing,
              IFTPShellCreate, IFTPShellListSome, IFTPShellAvailable,
-             IFTPShellResolve, IFTPShellTimes)
+             IFTPShellResolve, IFTPShellTimes, IFTPShellLocalPath)
 class FilesystemShell(FileOpens, DirectoryCalls):
     """
     A directory of the local disk, seen as C{/}: its files are opened by
@@ -250,6 +251,15 @@ class FilesystemShell(FileOpens, DirectoryCalls):
             return self._jail.segmentsOf(self._resolve(path))
         except FTPError:
             return None
+
+    def localPath(self, path):
+        """
+        See L{IFTPShellLocalPath.localPath}: the path joined under the
+        root's real path (L{ftpkit.shells.diskpaths.Jail.localPath}, as an
+        upload's open names its target), no call to the kernel; C{None}
+        for a name of an upload not in place.
+        """
+        return self._jail.localPath(path)
 
     def stat(self, path):
         """

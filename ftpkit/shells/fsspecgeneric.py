@@ -120,6 +120,9 @@ class Backend:
         rename of a directory above it got C{250}, and the upload C{550}
         once its client had sent every byte, where this process's rename
         gets C{450} (L{ftpkit.shells.fsspectemporaries.TEMPORARIES}).
+    @cvar localFiles: the store is this machine's disk, its paths the
+        paths there (the shell then provides
+        L{ftpkit.interfaces.IFTPShellLocalPath}).
     @ivar label: the name used in replies, e.g. C{"S3"}.
     """
 
@@ -138,6 +141,7 @@ class Backend:
     locksTemporaries = False
     locksInPlace = False
     reservesTemporaries = False
+    localFiles = False
 
     def __init__(self, label):
         """

@@ -60,6 +60,7 @@ class LocalBackend(_PosixBackend):
     describesEntries = True
     locksTemporaries = True
     locksInPlace = True
+    localFiles = True
 
     def bind(self, fs, root):
         """

@@ -32,6 +32,7 @@ from ftpkit.interfaces import (
     IFTPShellCreate,
     IFTPShellFeatures,
     IFTPShellListSome,
+    IFTPShellLocalPath,
     IFTPShellResolve,
     IFTPShellStreamedListing,
     IFTPShellUploadOffsets,
@@ -103,6 +104,8 @@ class FsspecShell(StoreCalls, PooledCalls):
             alsoProvides(self, IFTPShellResolve)
         if self.backend.describesEntries:
             alsoProvides(self, IFTPShellListSome)
+        if self.backend.localFiles:
+            alsoProvides(self, IFTPShellLocalPath)
 
     def _refused(self, *pathList):
         """
@@ -243,6 +246,19 @@ class FsspecShell(StoreCalls, PooledCalls):
             return defer.fail(IsDirectory())
         return (self._refused(path)
                 or self.call(self._openForCreating, path))
+
+    def localPath(self, path):
+        """
+        See L{IFTPShellLocalPath.localPath} (provided where the backend's
+        L{localFiles <ftpkit.shells.fsspecgeneric.Backend.localFiles>}:
+        C{file://}): the path joined under the root, as the store's calls
+        name it; C{None} for a reserved name, or a root that is not
+        absolute.
+        """
+        if any(map(isReserved, path)):
+            return None
+        joined = "/".join((self.root, *path)) or "/"
+        return joined if joined.startswith("/") else None
 
     def resolve(self, path):
         """

@@ -1,14 +1,17 @@
 """
 What a shell's Deferreds fire with, held to its shape by the contract
 (L{ftpkit.shells.contract}): a L{ftpkit.fileinfo.FileInfo}'s fields,
-C{hash}, C{available}, C{resumableSize} and C{linkTargets}; and what a
+C{hash}, C{available}, C{resumableSize} and C{linkTargets}, and the
+answer of C{localPath}; and what a
 plugin gave that the server took before the contract held it, still
 taken. Each test says what the server did before.
 """
 
 import datetime
 import hashlib
+import io
 
+from twisted.internet import defer
 from twisted.internet.defer import succeed
 from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
@@ -18,6 +21,7 @@ from ftpkit.fileinfo import FILE, FileInfo
 from ftpkit.interfaces import (
     IDirectoryListing,
     IFTPShellListSome,
+    IFTPShellLocalPath,
     IFTPShellNames,
     IFTPShellResolve,
     IFTPShellResume,
@@ -25,6 +29,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
 from ftpkit.protocol.listing import ListFormat
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.dotfiles import HideDotfilesShell
@@ -38,6 +43,7 @@ from tests.contractshells import (
     replyCode,
     runCommands,
 )
+from tests.ftpclient import inLoggedInClient
 
 
 class _Unlisted(ShellWrapper):
@@ -289,3 +295,76 @@ class UnchangedTests(ContractTestCase):
 
         return self.session(shell, lambda ftp: listingReply(ftp, "LIST")
                             ).addCallback(check)
+
+
+class LocalPathAnswerTests(ContractTestCase):
+    """
+    What a plugin's C{localPath} gives (L{ftpkit.interfaces.IFTPShellLocalPath})
+    is the complete upload's C{localFile} where it is an absolute path or
+    C{None}; another shape, or an exception, is no local file, said in one
+    line.
+    """
+
+    def upload(self, localPath):
+        """
+        Upload C{/up.txt} to a plugin's shell whose C{localPath} is
+        C{localPath}.
+
+        @return: a Deferred firing with the C{localFile} of the upload's
+            event.
+        """
+        shell = PluginShell()
+        alsoProvides(shell, IFTPShellLocalPath)
+        shell.localPath = localPath
+        self.server = self.startServer(SharedShellRealm(shell))
+        uploads = []
+        self.server.factory.events.subscribe(uploads.append,
+                                             [events.TRANSFER])
+        self.server.factory.events.localFiles = True
+        return inLoggedInClient(self, lambda ftp: ftp.storbinary(
+            "STOR up.txt", io.BytesIO(b"up"))).addCallback(
+            lambda _: [(event.code, event.localFile) for event in uploads])
+
+    @defer.inlineCallbacks
+    def test_absolute(self):
+        """
+        An absolute path is the event's, nothing said.
+        """
+        asked = []
+
+        def localPath(path):
+            asked.append(path)
+            return "/srv/plugin/up.txt"
+        self.assertEqual((yield self.upload(localPath)),
+                         [(226, "/srv/plugin/up.txt")])
+        self.assertEqual((asked, self.lines), ([("up.txt",)], []))
+
+    @defer.inlineCallbacks
+    def test_bytes(self):
+        """
+        C{bytes} (which the command's environment could not hold as
+        text) is none, said.
+        """
+        self.assertEqual((yield self.upload(lambda path: b"/srv/up.txt")),
+                         [(226, None)])
+        self.said("localPath", "not an absolute path (text) or None")
+
+    @defer.inlineCallbacks
+    def test_relative(self):
+        """
+        A relative path is none, said.
+        """
+        self.assertEqual((yield self.upload(lambda path: "up.txt")),
+                         [(226, None)])
+        self.said("localPath", "'up.txt', not an absolute path")
+
+    @defer.inlineCallbacks
+    def test_raises(self):
+        """
+        An exception raised is none, said: the upload's reply and event
+        are as without it.
+        """
+        def broken(path):
+            raise KeyError("disk")
+        self.assertEqual((yield self.upload(broken)), [(226, None)])
+        self.said("localPath", "raised KeyError: 'disk'")

@@ -5,6 +5,7 @@ a shell the contract allows, and says which rule one breaks.
 
 import dataclasses
 import datetime
+import os
 
 from twisted.internet.defer import fail, inlineCallbacks, succeed
 from twisted.internet.interfaces import IConsumer
@@ -22,8 +23,10 @@ from ftpkit.interfaces import (
     IWriteFile,
 )
 from ftpkit.protocol.permletters import ALL
+from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.wrappers import ShellWrapper
+from tests.scratch import scratchDirectory
 
 
 class UniqueShell(ShellWrapper):
@@ -399,6 +402,75 @@ class UploadOffsetsTests(unittest.TestCase):
             kit.test_answersAtOnceHaveTheirShapes(), self.failureException)
         self.assertIn("writesAtOffsets() gave None, not True or False",
                       str(error))
+
+
+class MisplacedShell(FilesystemShell):
+    """
+    A disk shell whose L{ftpkit.interfaces.IFTPShellLocalPath} answers
+    C{answer(path, itsOwn)}, C{itsOwn} the disk shell's answer.
+    """
+
+    def __init__(self, root, answer):
+        FilesystemShell.__init__(self, root)
+        self.answer = answer
+
+    def localPath(self, path):
+        """
+        @param path: a tuple of segments.
+        @return: what L{answer} makes of the right answer.
+        """
+        return self.answer(path, FilesystemShell.localPath(self, path))
+
+
+class LocalPathTests(unittest.TestCase):
+    """
+    The kit holds a shell providing
+    L{ftpkit.interfaces.IFTPShellLocalPath} to naming the file.
+    """
+
+    @inlineCallbacks
+    def check(self, answer):
+        """
+        @param answer: see L{MisplacedShell}.
+        @return: a Deferred failing with C{test_localPath}'s failure.
+        """
+        kit = NoUniqueConformanceTests("test_localPath")
+        kit.shell = MisplacedShell(scratchDirectory(self), answer)
+        return (yield self.assertFailure(kit.test_localPath(),
+                                         self.failureException))
+
+    def test_right(self):
+        """
+        The disk shell's own answers pass.
+        """
+        kit = NoUniqueConformanceTests("test_localPath")
+        kit.shell = MisplacedShell(scratchDirectory(self),
+                                   lambda path, right: right)
+        return kit.test_localPath()
+
+    def test_relative(self):
+        """
+        A relative path fails.
+        """
+        return self.check(lambda path, right: right.lstrip("/"))
+
+    def test_notTheFile(self):
+        """
+        A path of another file (the one the upload replaced, kept
+        elsewhere) fails.
+        """
+        other = scratchDirectory(self)
+        with open(os.path.join(other, "f"), "wb") as f:
+            f.write(b"old")
+        return self.check(lambda path, right: os.path.join(other, "f")
+                          if path else right)
+
+    def test_outsideRoot(self):
+        """
+        A root said to be elsewhere than its files fails.
+        """
+        return self.check(lambda path, right: right if path
+                          else scratchDirectory(self))
 
 
 class Utf8OnlyShell(ShellWrapper):

@@ -359,7 +359,7 @@ class SessionReportingTests(unittest.TestCase):
     def transfer(self, description, incoming=False):
         return SimpleNamespace(
             description=description, bytesMoved=lambda: 3,
-            mover=SimpleNamespace(incoming=incoming))
+            mover=SimpleNamespace(incoming=incoming), target=None)
 
     def test_reported(self):
         """

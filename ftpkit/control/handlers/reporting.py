@@ -7,6 +7,7 @@ command ran).
 import itertools
 
 from ftpkit.errors import FTPError
+from ftpkit.interfaces import IFTPShellLocalPath
 from ftpkit.ops import events
 from ftpkit.protocol import commandtable, paths
 from ftpkit.protocol.commands import splitListArgument
@@ -50,6 +51,24 @@ def pathArgument(verb, argument):
     return argument
 
 
+def localFileOf(shell, path):
+    """
+    Where a complete upload's file is on this machine's disk, for its
+    event (L{events.Event.localFile}) where a subscriber reads it
+    (L{events.EventHub.localFiles}): the one place that asks. A
+    plugin's shell is held to the answer's shape where the login put it
+    (L{ftpkit.shells.contract.ContractShell.localPath}).
+
+    @param shell: the session's shell, wrapped or not.
+    @param path: the file's shell path, a tuple of segments.
+    @return: the shell's L{IFTPShellLocalPath.localPath} of it, or
+        C{None} for a shell without that extra.
+    """
+    if IFTPShellLocalPath.providedBy(shell):
+        return shell.localPath(path)
+    return None
+
+
 class SessionReporting:
     """
     Publishes the session's events to the factory's
@@ -62,7 +81,7 @@ class SessionReporting:
     """
 
     sessionFields = frozenset(["username", "anonymous", "cwd", "binary",
-                               "hostName"])
+                               "hostName", "shell"])
     loginTime = None
     bytesIn = 0
     bytesOut = 0
@@ -238,11 +257,15 @@ class SessionReporting:
                                   transfer.mover.incoming)
         else:
             reports = None
+        target = transfer.target
         self.publish(kind, command=command, path=path, code=code,
                      bytes=moved,
                      seconds=self.factory.reactor.seconds()
                      - transfer.started,
-                     binary=self.session.binary, reason=reason)
+                     binary=self.session.binary, reason=reason,
+                     localFile=None if target is None or code != 226
+                     or not self.factory.events.localFiles
+                     else localFileOf(self.session.shell, target))
         if reports is not None:
             reports.flush()
         return kind == events.TRANSFER

@@ -46,8 +46,11 @@ class Transfer:
     @ivar completed: the C{ABOR} came once the connection had sent every
         byte and the end of the data: the transfer completed (RFC 959's
         C{226}, not C{426}).
+    @ivar target: an upload's file (segments), for its event's
+        C{localFile} (L{ftpkit.control.handlers.reporting.localFileOf}).
     """
 
+    target = None
     started = 0.0
     finishing = False
     completed = False
@@ -535,7 +538,7 @@ class Transferring:
         return short if short is not None else (226, "Transfer complete")
 
     async def receiveFile(self, writeFile, description, opening,
-                          whole=False):
+                          whole=False, target=None):
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
@@ -547,6 +550,7 @@ class Transferring:
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
         @param whole: it writes a whole file (L{_endFailedUpload}).
+        @param target: the file's path (L{Transfer.target}), or C{None}.
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
@@ -559,6 +563,7 @@ class Transferring:
             if connection is None:
                 await writeFile.abort()
                 return self.clearDataRefusal()
+            self.transfer.target = target
             try:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:

@@ -196,7 +196,7 @@ class TransferCommands(Transferring):
             writeFile, verb + text,
             "Opening %s mode data connection for %s"
             % ("BINARY" if self.session.binary else "ASCII", text),
-            whole=not (append or offset))
+            whole=not (append or offset), target=path)
 
     async def ftp_STOR(self, argument):
         """

@@ -98,7 +98,7 @@ class UniqueUploadCommands:
             return (450, "No unique name available")
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
-            "FILE: " + paths.basename(path))
+            "FILE: " + paths.basename(path), target=path)
 
     async def _uniqueBase(self, argument):
         """
