@@ -51,44 +51,20 @@ class ForksPerSessionTests(unittest.TestCase):
                          f"{name}: {before} processes, {with3} with three "
                          f"sessions")
 
-    def test_ftpkit(self):
-        """
-        C{ftpkit} says whether its sessions fork.
-        """
-        self.checkServer("ftpkit")
 
-    def test_ftpkitW2(self):
-        """
-        C{ftpkit-w2} says whether its sessions fork.
-        """
-        self.checkServer("ftpkit-w2")
 
-    def test_pyftpdlib(self):
-        """
-        C{pyftpdlib} says whether its sessions fork.
-        """
-        self.checkServer("pyftpdlib")
+def _says(name):
+    """
+    @param name: a key of L{SERVERS}.
+    @return: a test that C{name} says whether its sessions fork.
+    """
+    def test(self):
+        self.checkServer(name)
+    test.__doc__ = f"C{{{name}}} says whether its sessions fork."
+    return test
 
-    def test_pyftpdlibInfo(self):
-        """
-        C{pyftpdlib-info} says whether its sessions fork.
-        """
-        self.checkServer("pyftpdlib-info")
 
-    def test_vsftpd(self):
-        """
-        C{vsftpd} says whether its sessions fork.
-        """
-        self.checkServer("vsftpd")
-
-    def test_proftpd(self):
-        """
-        C{proftpd} says whether its sessions fork.
-        """
-        self.checkServer("proftpd")
-
-    def test_pureFtpd(self):
-        """
-        C{pure-ftpd} says whether its sessions fork.
-        """
-        self.checkServer("pure-ftpd")
+for _name in ("ftpkit", "ftpkit-w2", "pyftpdlib", "pyftpdlib-info", "vsftpd",
+              "proftpd", "pure-ftpd"):
+    setattr(ForksPerSessionTests, "test_" + _name.replace("-", "_"),
+            _says(_name))
