@@ -3,7 +3,8 @@ The factory's C{leftTransfers} (L{ftpkit.control.connectionlife}), on
 L{StringTransport}s: a session whose client closed its control
 connection during an upload is among them while a transfer a C{QUIT}
 waited for goes on, until it replies; a transfer cut when its client
-left without C{QUIT} is not (a drain has nothing of it to wait for).
+left without C{QUIT} (an upload, a download not handed whole to its
+connection) is not (a drain has nothing of it to wait for).
 """
 
 from twisted.internet.address import IPv4Address
@@ -12,7 +13,8 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from ftpkit.shells.memory import MemoryShell
+from ftpkit.testing import writeFile
+from tests.lateends import LastByteSenderShell
 from tests.memorysessions import loggedIn
 
 
@@ -23,10 +25,25 @@ class LeftTransfersTests(unittest.TestCase):
     """
 
     def setUp(self):
-        self.shell = MemoryShell()
+        # Its downloads send only what their connection pulls: a
+        # L{StringTransport} pulls nothing unless told.
+        self.shell = LastByteSenderShell()
         self.protocol, self.transport = loggedIn(self.shell)
         self.factory = self.protocol.factory
         self.clock = self.factory.reactor
+
+    def connectData(self):
+        """
+        Make the active data connection the last C{PORT} asked for, on a
+        L{StringTransport}.
+
+        @return: its protocol.
+        """
+        peer = IPv4Address("TCP", "10.0.0.1", 2048)
+        data = self.clock.tcpClients[-1][2].buildProtocol(peer)
+        data.makeConnection(StringTransport(peerAddress=peer))
+        self.clock.advance(0)
+        return data
 
     def leave(self, quitting):
         """
@@ -37,10 +54,7 @@ class LeftTransfersTests(unittest.TestCase):
         """
         self.protocol.dataReceived(b"TYPE I\r\nPORT 10,0,0,1,8,0\r\n")
         self.protocol.dataReceived(b"STOR /f\r\n")
-        peer = IPv4Address("TCP", "10.0.0.1", 2048)
-        data = self.clock.tcpClients[-1][2].buildProtocol(peer)
-        data.makeConnection(StringTransport(peerAddress=peer))
-        self.clock.advance(0)
+        data = self.connectData()
         data.dataReceived(b"abc")
         if quitting:
             self.protocol.dataReceived(b"QUIT\r\n")
@@ -54,6 +68,22 @@ class LeftTransfersTests(unittest.TestCase):
         the factory's C{leftTransfers}.
         """
         self.leave(False)
+        self.assertTrue(self.protocol.transfer.aborted)
+        self.assertEqual(self.factory.leftTransfers, set())
+
+    def test_downloadUnsentCut(self):
+        """
+        Without C{QUIT}, a download with bytes not yet handed to its
+        connection is cut (only one handed whole goes on:
+        L{ftpkit.control.handlers.transferring.Transfer.clientLeft}).
+        """
+        self.successResultOf(writeFile(self.shell, ("g",), b"g" * 100000))
+        self.protocol.dataReceived(b"TYPE I\r\nPORT 10,0,0,1,8,0\r\n")
+        self.protocol.dataReceived(b"RETR /g\r\n")
+        self.connectData()
+        self.assertFalse(self.protocol.transfer.finishing)
+        self.protocol.connectionLost(Failure(ConnectionDone()))
+        self.clock.advance(0)
         self.assertTrue(self.protocol.transfer.aborted)
         self.assertEqual(self.factory.leftTransfers, set())
 
