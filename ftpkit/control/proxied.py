@@ -33,7 +33,7 @@ from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from zope.interface import directlyProvides, providedBy
 
-from ftpkit.configvalues import parseNetworks  # noqa: F401 (importable here)
+from ftpkit.configvalues import parseNetworks  # noqa: F401 (importable from here, as before)
 from ftpkit.control.clientname import clientName
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.ops.logthrottle import (

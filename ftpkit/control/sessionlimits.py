@@ -7,7 +7,7 @@ reactor.
 
 import ipaddress
 
-from ftpkit.configvalues import parseNetwork  # noqa: F401 (importable here)
+from ftpkit.configvalues import parseNetwork  # noqa: F401 (importable from here, as before)
 from ftpkit.protocol.limitkeys import embeddedIPv4, limitKey
 
 NOT_ALLOWED = "Not allowed from your address"

@@ -13,8 +13,9 @@ import shlex
 from twisted.python import usage
 
 from ftpkit.compat.logfiles import ROTATE_LENGTH
+from ftpkit.configvalues import parseNetwork
 from ftpkit.control.serverhub import configuredHub, servedRoot
-from ftpkit.control.sessionlimits import allowsNobody, parseNetwork
+from ftpkit.control.sessionlimits import allowsNobody
 from ftpkit.control.uploadhook import parseCommand
 from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
 from ftpkit.deploy.keptfiles import checkedByAcceptor

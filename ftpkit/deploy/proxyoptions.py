@@ -6,7 +6,8 @@ C{--listen haproxy:...} listener believes (L{ftpkit.control.proxied}).
 from twisted.python import usage
 
 from ftpkit.config import ServerConfig
-from ftpkit.control.proxied import isProxied, parseNetworks
+from ftpkit.configvalues import parseNetworks
+from ftpkit.control.proxied import isProxied
 
 
 class ProxyOptionsMixin:

@@ -124,7 +124,9 @@ def grantedBy(shell):
 
     @param shell: an L{ftpkit.interfaces.IFTPShell}, or a realm (what
         C{FEAT} offers before login).
-    @return: a C{frozenset}, within L{OFFERED_PERMISSIONS}.
+    @return: a C{frozenset} of L{OFFERED_PERMISSIONS}; where
+        C{knownPermissions} names them all, the declared
+        C{grantedPermissions} themselves, unchecked (every login asks).
     """
     granted = getattr(shell, "grantedPermissions", None)
     if granted is None:

@@ -100,9 +100,6 @@ class _DecimalFloat(float):
     def __str__(self):
         return decimalText(self)
 
-    def __format__(self, spec):
-        return decimalText(self) if spec == "" else float.__format__(self, spec)
-
 
 def decimalValue(value):
     """

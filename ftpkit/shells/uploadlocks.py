@@ -157,7 +157,7 @@ MOVED_WHILE_OPENED = ("File moved, replaced or removed as the upload"
 once held (L{holdInPlace})."""
 
 
-def holdInPlace(fd, path=None):
+def holdInPlace(fd, path):
     """
     Mark the file open as C{fd}, which an upload is about to write in
     place, as written, until that open file is closed; and check that
@@ -168,15 +168,14 @@ def holdInPlace(fd, path=None):
     the moved file, got C{450}; now it is refused before it starts.
 
     @param fd: its descriptor, open for writing.
-    @param path: the path it was opened by (last segment not followed),
-        or C{None} not to check.
+    @param path: the path it was opened by (last segment not followed).
     @raise FileBusy: another upload, in any process, writes it in place,
         or replaces it (L{holdTarget}); or C{path} names it no more
         (L{MOVED_WHILE_OPENED}).
     """
     if not _holdAlone(fd):
         raise FileBusy()
-    if path is not None and not _stillNamed(fd, path):
+    if not _stillNamed(fd, path):
         raise FileBusy(MOVED_WHILE_OPENED)
 
 

@@ -247,6 +247,19 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
         yield drained
 
     @defer.inlineCallbacks
+    def test_quitCutAfterGrace(self):
+        """
+        A drain whose grace is over cuts an upload that goes on after its
+        client sent C{QUIT} and left, as it cuts a client's that stays:
+        aborted, C{426}, and the drain ends.
+        """
+        yield self.inThread(self.leave, False, True)
+        yield Drain(self.server.factory, 0).drain()
+        self.assertTrue((yield waitFor(lambda: self.transfers)))
+        self.assertEqual((self.shell.uploads[0].ended, self.transfers),
+                         ("abort", [426]))
+
+    @defer.inlineCallbacks
     def test_downloadSent(self):
         """
         A download whose every byte was handed to its data connection,

@@ -12,7 +12,7 @@ from twisted.trial import unittest
 from ftpkit.control.handlers.reporting import pathArgument
 from ftpkit.errors import NoSuchFile
 from ftpkit.ops import events
-from ftpkit.protocol.access import OFFERED_PERMISSIONS
+from ftpkit.protocol.access import OFFERED_PERMISSIONS, grantedBy
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.permissions import PermissionShell
 from ftpkit.shells.permissiontable import PermissionTable
@@ -338,6 +338,16 @@ class OlderPluginTests(unittest.TestCase):
         """
         protocol, transport = loggedIn(DecidingShell(MemoryShell({})))
         self.assertEqual(self.offers(protocol, transport), [False, False])
+
+    def test_onlyNewOnesGranted(self):
+        """
+        An older declaration withholds what it names: C{append} left out
+        of it is not granted, C{mkdir}, which it could not name, is.
+        """
+        shell = PluginShell(MemoryShell({}))
+        shell.grantedPermissions = frozenset(["set-time", "chmod"])
+        self.assertEqual(grantedBy(shell),
+                         frozenset(["set-time", "chmod", "mkdir"]))
 
     def test_realm(self):
         """

@@ -159,6 +159,25 @@ class ContainerFieldsTests(unittest.TestCase):
                 f"ServerConfig {name}: must be a tuple of "), e)
             self.assertIn(f"not the string {text!r}: write {written}", e)
 
+    def test_otherContainersRefused(self):
+        """
+        Bytes are refused as one string is, with the tuple to write; a
+        container that is no C{tuple} or C{list} (a C{set}: no order, a
+        C{dict}) is a L{ValueError} naming the field.
+        """
+        for name, value, said in [
+                ("allowFrom", b"10.0.0.0/8",
+                 "not the string b'10.0.0.0/8': write"),
+                ("onUpload", b"/bin/true", "not the string b'/bin/true'"),
+                ("denyFrom", {"10.0.0.0/8"}, "not {'10.0.0.0/8'}"),
+                ("trustedProxies", {"127.0.0.1": 1},
+                 "not {'127.0.0.1': 1}")]:
+            e = str(self.assertRaises(ValueError, ServerConfig,
+                                      **{name: value}))
+            self.assertTrue(e.startswith(
+                f"ServerConfig {name}: must be a tuple of "), e)
+            self.assertIn(said, e)
+
     def test_hashNames(self):
         """
         C{hashAlgorithms} holds the names C{HASH} knows in upper case, as

@@ -74,7 +74,8 @@ class PresentedToTests(unittest.SynchronousTestCase):
             def requestAvatarId(self, creds):
                 return creds.username.decode("utf-8")
 
-        own = OwnChecker(alice="secret")
+        own = OwnChecker()
+        own.addUser("alice", "secret")
         notUTF8 = UsernamePassword(b"\xff", b"secret")
         for checker, creds in [(bytesChecker(), SERVERS), (own, SERVERS),
                                (textChecker(), notUTF8)]:

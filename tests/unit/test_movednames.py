@@ -1,6 +1,7 @@
 """
-Names moved out of a module that grew too large (C{tests/unit/test_sizes})
-stay importable from where code outside the repository, and the docs,
+Names moved out of a module that grew too large (C{tests/unit/test_sizes}),
+or to the one that checks a config's values (L{ftpkit.configvalues}), stay
+importable from where code outside the repository, and the docs,
 found them: each is the very object of its new module.
 """
 
@@ -23,8 +24,10 @@ MOVED = (
     ("ftpkit.protocol.listingfacts", "ftpkit.protocol.factlines",
      ("DEFAULT_FACTS", "FACTS", "OWNER_FACTS", "factName", "formatFacts",
       "formatMLSD", "isFactValue", "maskOf", "mlstFeature", "permissions")),
+    ("ftpkit.control.sessionlimits", "ftpkit.configvalues", ("parseNetwork",)),
+    ("ftpkit.control.proxied", "ftpkit.configvalues", ("parseNetworks",)),
 )
-"""C{(old module, new module, names)} for each split."""
+"""C{(old module, new module, names)} for each split or move."""
 
 
 def notReExported(moved):

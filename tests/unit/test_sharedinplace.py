@@ -9,6 +9,7 @@ import os
 from twisted.trial import unittest
 
 from ftpkit.errors import FileBusy
+from ftpkit.shells import uploadlocks
 from ftpkit.shells.fsspecinplace import InPlaceFiles
 from ftpkit.shells.sharedinplace import (
     SharedInPlaceFiles,
@@ -71,6 +72,29 @@ class SharedInPlaceFilesTests(unittest.TestCase):
         release()
         with self.other.renaming("/srv/d"):
             pass
+
+    def test_releasedMeanwhile(self):
+        """
+        A hold whose lock file the other worker's release removed between
+        its open and its C{flock} (which then holds a file no name
+        reaches) opens the path again and holds that: the path is held,
+        not refused.
+        """
+        release = self.other.hold("/srv/d/x")
+        held = uploadlocks.holdNamed
+        calls = []
+
+        def releasedFirst(fd, path, made=True):
+            if not calls:
+                release()
+            calls.append(path)
+            return held(fd, path, made)
+        self.patch(uploadlocks, "holdNamed", releasedFirst)
+        letGo = self.one.hold("/srv/d/x")
+        self.assertEqual(len(calls), 2)
+        with self.assertRaises(FileBusy):
+            self.other.hold("/srv/d/x")
+        letGo()
 
     def test_fileAndDirectory(self):
         """

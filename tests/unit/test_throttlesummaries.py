@@ -15,9 +15,10 @@ from twisted.internet.task import Clock
 from twisted.logger import Logger, LogLevel, capturedLogs, formatEvent
 from twisted.trial import unittest
 
+from ftpkit.configvalues import parseNetworks
 from ftpkit.control import peerwarnings
 from ftpkit.control.peerwarnings import LINES, PeerWarnings
-from ftpkit.control.proxied import ProxiedFactory, parseNetworks
+from ftpkit.control.proxied import ProxiedFactory
 from ftpkit.deploy.proxiedaccept import HeaderWaits
 from ftpkit.ops import eventlog, events
 from ftpkit.ops.eventlog import EventLog

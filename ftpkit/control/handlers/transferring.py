@@ -91,12 +91,12 @@ class Transfer:
         closing in order (L{finishing}): its last bytes may still be in
         the transport, the client reading them after it closed the
         control connection; it goes on and ends as its data connection
-        (its linger, its watchdog) does. An upload is cut (kept for a
-        resume): the end of its data connection cannot tell a complete
-        upload from a killed client's, whose kernel ends both its
-        connections in order.
+        (its linger, its watchdog) does. An upload (never L{finishing}) is
+        cut (kept for a resume): the end of its data connection cannot
+        tell a complete upload from a killed client's, whose kernel ends
+        both its connections in order.
         """
-        if not self.mover.incoming and self.finishing:
+        if self.finishing:
             return
         self.abort()
 
