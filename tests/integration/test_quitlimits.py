@@ -152,3 +152,19 @@ class QuitLeaveLimitTests(MetricsTestCase):
         self.assertIn(b"421 Too many connections", server.greeting())
         self.endAndWait(server, data)
         self.assertTrue(server.greeting().startswith(b"220"))
+
+    def test_otherAddress(self):
+        """
+        A download going on after C{QUIT} counts for its address's limit
+        (C{--max-connections-per-ip 1}), not among its user's sessions left
+        to the shell: alice, with no C{--max-sessions-per-user}, logs in
+        from another address. She got C{421} "Too many commands of this
+        user still wait for the storage", which was not why.
+        """
+        server, data, _ = self.startLeaving("alice",
+                                            "--max-connections-per-ip", "1")
+        other = ftplib.FTP(source_address=("127.0.0.2", 0))
+        ftplibLogin(self, server.port, "alice", "secret", client=other).quit()
+        self.assertIn(b"421 Too many connections from your address",
+                      server.greeting())
+        self.endAndWait(server, data)
