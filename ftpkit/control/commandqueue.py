@@ -43,7 +43,8 @@ ABORT = "abort"
 L{CommandQueue.take} with C{ended=True}."""
 
 DROP = "drop"
-"""L{CommandQueue.arrive}: ignore the command (the server is stopping)."""
+"""L{CommandQueue.arrive}: ignore the command (the server is stopping, or
+the client sent C{QUIT} before it)."""
 
 RUNNING = "running"
 """A transfer's data is moving (its C{STAT} is a status)."""
@@ -100,8 +101,16 @@ class CommandQueue:
             for the session's transfer: L{RUNNING}, L{WAITING}, or C{None}
             when none is underway.
         @param idle: whether no command runs.
-        @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT} or L{DROP}.
+        @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT} or L{DROP}: every
+            command after a C{QUIT} that waits its turn is dropped
+            (L{quitWaiting}), C{ABOR}, C{STAT} and C{NOOP} during a
+            transfer too: C{QUIT}'s C{221} and the connection's close come
+            before any reply of theirs could (RFC 959 answers commands in
+            order), and an C{ABOR} after it cut the transfer the C{QUIT}
+            let finish, unanswered.
         """
+        if self._waiting and self.quitWaiting():
+            return DROP
         command = COMMANDS.get(verb)
         state = None
         if command is not None and command.duringTransfer:

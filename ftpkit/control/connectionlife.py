@@ -118,12 +118,8 @@ class ConnectionLife:
         self._closing = None
         if self._counted:
             self._counted = False
-            self.factory.openSessions.discard(self)
-            self.factory.sessionEnded(self.peer)
             if self.session.shell is None:
                 self.factory.loginWatch.stop(self)
-            if events.SESSION_ENDED in self.factory.events.wanted:
-                self.publish(events.SESSION_ENDED)
             self.releaseTurns()
             # A transfer command ends now (426), whether its transfer
             # runs or it waits for the shell to open its file or for its
@@ -138,8 +134,7 @@ class ConnectionLife:
             opening = self.opening
             if self.transfer is None or not self._queue.quitWaiting():
                 self.abortTransfer(clientLeft=True)
-            if self.transfer is not None and not self.transfer.aborted:
-                self._goesOn()
+            goesOn = self.transfer is not None and not self.transfer.aborted
             if self._dataChannel is not None:
                 # The channel holds the session (currentTransfer): let go
                 # of it, so that both are freed now, not by the garbage
@@ -148,41 +143,61 @@ class ConnectionLife:
                 self._dataChannel = None
             if self._loginDelay is not None:
                 self.cancelLoginDelay()
-            # A command still running (waiting for the shell, say) keeps
-            # its shell until it ends, an open cut short until the shell
-            # answered and what it gave is released: the shell never
-            # works for a user logged out, and the logout is published
-            # after what they publish (a cut upload's bytes). The session
-            # counts no more for its user's limit (a shell that never
-            # answers locked the user out) nor its address's, but among
-            # the user's sessions left to the shell (LeftSessions).
-            key = self.releaseUserSession()
-            waits = []
-            if self._busy is not None:
-                waits.append(self.whenIdle())
-            if opening is not None and not opening.settled.called:
-                waits.append(opening.settled)
-            if self.unsettled:
-                waits.append(self.whenSettled())
-            if waits:
-                left = self.factory.leftSessions
-                if key is not None:
-                    key = self.leftKey()
-                    left.leave(key)
-                defer.gatherResults(waits).addCallback(
-                    lambda _: self._answered(left, key))
+            if goesOn:
+                # Its transfer goes on: the session counts as before, for
+                # every limit and on every page, until it ends.
+                self.whenIdle().addCallback(lambda _: self._leave(opening))
             else:
-                self.logout()
+                self._leave(opening)
 
-    def _goesOn(self):
+    @property
+    def leaving(self):
         """
-        The client left while its transfer goes on: it counts among the
-        factory's C{leftTransfers}, which a drain waits for, until its
-        command replies.
+        @return: whether the client left while the session's transfer
+            goes on (the session still counts, L{connectionLost}, until
+            that transfer ends).
         """
-        left = self.factory.leftTransfers
-        left.add(self)
-        self.whenIdle().addCallback(lambda _: left.discard(self))
+        return self._lost
+
+    def _leave(self, opening):
+        """
+        The session, its client gone, stops counting: for the connection
+        limits (its address's, the server's), for its user's
+        (C{--max-sessions-per-user}) and on the pages that list the
+        sessions. A command still running (waiting for the shell, say)
+        keeps its shell until it ends, an open cut short until the shell
+        answered and what it gave is released: the shell never works for
+        a user logged out, and the logout is published after what they
+        publish (a cut upload's bytes); meanwhile the session counts among
+        the user's sessions left to the shell
+        (L{ftpkit.control.sessionlimits.LeftSessions}; a shell
+        that never answers must not lock the user out).
+
+        @param opening: what the session's command was opening when its
+            client left (L{ftpkit.control.opening}), or C{None}.
+        """
+        factory = self.factory
+        factory.openSessions.discard(self)
+        factory.sessionEnded(self.peer)
+        if events.SESSION_ENDED in factory.events.wanted:
+            self.publish(events.SESSION_ENDED)
+        key = self.releaseUserSession()
+        waits = []
+        if self._busy is not None:
+            waits.append(self.whenIdle())
+        if opening is not None and not opening.settled.called:
+            waits.append(opening.settled)
+        if self.unsettled:
+            waits.append(self.whenSettled())
+        if waits:
+            left = factory.leftSessions
+            if key is not None:
+                key = self.leftKey()
+                left.leave(key)
+            defer.gatherResults(waits).addCallback(
+                lambda _: self._answered(left, key))
+        else:
+            self.logout()
 
     def _answered(self, left, key):
         """

@@ -71,10 +71,9 @@ class FTPFactory(ServerFactory):
         seen lately.
     @ivar heldUploads: the L{HeldUploads} of anonymous uploads in progress
         (C{--hold-anonymous-uploads}).
-    @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed.
-    @ivar leftTransfers: the L{FTPProtocol}s closed while their transfer
-        goes on (L{ftpkit.control.connectionlife}), until it ends: a
-        drain waits for them too.
+    @ivar openSessions: the L{FTPProtocol}s admitted and not yet closed,
+        or closed by their client while their transfer goes on (until it
+        ends: L{ftpkit.control.connectionlife}).
     @ivar listingTurns: the L{Turns} in which clients (by
         L{ftpkit.protocol.limitkeys.limitKey}) read directory listings
         from their shells: one call of each client at a time (a call
@@ -160,7 +159,6 @@ class FTPFactory(ServerFactory):
         self.theftAlarm = TheftAlarm(reactor)
         self.heldUploads = HeldUploads()
         self.openSessions = set()
-        self.leftTransfers = set()
         # A listing of a hung mount holds its address's turn for ever:
         # past the disk threads' time for stuck calls it counts no more.
         self.listingTurns = Turns(clock=reactor, stuckAfter=STUCK_AFTER)

@@ -155,7 +155,7 @@ class Drain(service.Service):
         """
         Close idle sessions now, busy ones once their command replied,
         and the rest when the grace is over (a transfer whose client left
-        while it goes on, the factory's C{leftTransfers}, among them);
+        while it goes on among them: its session is open until it ends);
         then let the work the
         sessions' events started (the C{--on-upload} commands of their
         uploads) finish within what is left of the grace
@@ -166,8 +166,7 @@ class Drain(service.Service):
             L{ABORT_WAIT} after the grace.
         """
         started = self.reactor.seconds()
-        sessions = list(self.factory.openSessions) + list(
-            getattr(self.factory, "leftTransfers", ()))
+        sessions = list(self.factory.openSessions)
         if not sessions:
             return self._finishWork(started)
         idle, transfers, others = countRunning(sessions)
@@ -250,8 +249,7 @@ class Drain(service.Service):
         The grace is over: close the sessions still running a command.
         """
         left = [session for session in sessions
-                if session in self.factory.openSessions
-                or session in getattr(self.factory, "leftTransfers", ())]
+                if session in self.factory.openSessions]
         # Begun after SIGQUIT, the drain said at once that it cuts them.
         # A session idle by now, its connection not ended yet (its last
         # replies still going out under TLS), is cut from nothing.

@@ -118,7 +118,8 @@ class ServerMetrics:
 
         self.registry = registry
         self.sessions = Gauge(
-            "ftpkit_sessions", "Control connections open now.",
+            "ftpkit_sessions", "Control connections open now, and sessions "
+            "whose transfer goes on after their client left.",
             registry=registry, multiprocess_mode="livesum")
         self.sessionsStarted = Counter(
             "ftpkit_sessions_started", "Control connections accepted.",

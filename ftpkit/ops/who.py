@@ -44,9 +44,11 @@ def sessionRecord(protocol, now):
         chose), C{anonymous} (C{False} until login), C{host} (the name
         given to C{HOST}, or C{None}), C{client} (the name the client
         gave with C{CLNT} or C{CSID}, cleaned and cut short, or C{None}),
-        C{login_time} (ISO 8601 UTC, C{None} before login) and
+        C{login_time} (ISO 8601 UTC, C{None} before login),
         C{transfer} (C{None}, or C{command}, C{path}, C{bytes},
-        C{seconds} and C{rate} in bytes a second).
+        C{seconds} and C{rate} in bytes a second) and C{leaving}
+        (whether the client closed its control connection while the
+        transfer goes on: the session counts until it ends).
     """
     session = protocol.session
     loginTime = protocol.loginTime
@@ -60,6 +62,7 @@ def sessionRecord(protocol, now):
         "client": protocol.clientName,
         "login_time": _isoTime(loginTime) if loggedIn else None,
         "transfer": None,
+        "leaving": protocol.leaving,
     }
     transfer = protocol.transfer
     if transfer is not None:
@@ -205,9 +208,10 @@ def formatTable(records):
         if transfer is None:
             doing = "idle"
         else:
-            doing = "%s %s: %d bytes, %d B/s" % (
+            doing = "%s %s: %d bytes, %d B/s%s" % (
                 transfer["command"], transfer["path"], transfer["bytes"],
-                transfer["rate"])
+                transfer["rate"],
+                " (client left)" if record.get("leaving") else "")
         lines.append(row % (
             _escaped(record.get("user") or "(not logged in)"),
             _escaped(record.get("peer") or "-"),

@@ -29,8 +29,8 @@ made once complete (L{placeTemporary})."""
 
 UPLOAD_BELOW = "An upload into the directory is in progress; try again later"
 """The reply to a rename of a directory an upload into a temporary file
-writes into, and to the rename of a file an upload writes in place
-(L{refuseMovingUploads})."""
+writes into (L{refuseMovingUploads}; a file an upload writes in place
+gets L{uploadlocks.FILE_UPLOADING})."""
 
 ON_DESCRIPTORS = "on descriptors"
 """L{nameAnonymous}'s C{atOnce} for a call on the upload's descriptors
@@ -100,10 +100,11 @@ def refuseMovingUploads(source):
     would fail once complete (L{placeTemporary}, L{checkInPlace}), its
     file left where the directory went. An upload
     of a new file (no name until complete) goes along with its directory,
-    and does not count. Refuse as well, with the same reply, to rename a
-    file an upload writes in place (L{uploadlocks.held}): the upload
-    ended with C{450} "try again", every byte of it in the renamed file
-    (a client retrying an C{APPE} stored its bytes twice). A change that
+    and does not count. Refuse as well to rename a file an upload
+    writes in place (L{uploadlocks.held}), saying so
+    (L{uploadlocks.FILE_UPLOADING}): the upload ended with C{450} "try
+    again", every byte of it in the renamed file (a client retrying an
+    C{APPE} stored its bytes twice). A change that
     comes between this check and the rename (a local user's) is still
     caught when the upload ends (L{checkInPlace}).
 
@@ -118,7 +119,7 @@ def refuseMovingUploads(source):
         if uploadlocks.heldBelow(source):
             raise FileBusy(UPLOAD_BELOW)
     elif stat.S_ISREG(mode) and uploadlocks.held(source):
-        raise FileBusy(UPLOAD_BELOW)
+        raise FileBusy(uploadlocks.FILE_UPLOADING)
 
 
 def checkInPlace(target, inode):

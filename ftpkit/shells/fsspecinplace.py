@@ -38,6 +38,7 @@ import weakref
 from contextlib import contextmanager
 
 from ftpkit.errors import FileBusy
+from ftpkit.shells import uploadlocks
 from ftpkit.shells.fsspectemporaries import DIRECTORY_BUSY
 
 _FILES = weakref.WeakKeyDictionary()
@@ -95,7 +96,7 @@ class InPlaceFiles:
         """
         with self._lock:
             if path in self._paths:
-                raise FileBusy(DIRECTORY_BUSY)
+                raise FileBusy(uploadlocks.FILE_UPLOADING)
             yield
 
     def _release(self, path):

@@ -27,6 +27,7 @@ import threading
 from contextlib import contextmanager
 
 from ftpkit.errors import FileBusy
+from ftpkit.shells import uploadlocks
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
 """What the name of an upload's temporary file starts with."""
@@ -127,7 +128,7 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     if not isDirectory:
         with backend.inPlaceFiles(fs).renamingFile(source):
             if backend.writtenInPlace(fs, source):
-                raise FileBusy(DIRECTORY_BUSY)
+                raise FileBusy(uploadlocks.FILE_UPLOADING)
             backend.rename(fs, source, target, isDirectory)
         return
     with TEMPORARIES.renaming(fs, source), \

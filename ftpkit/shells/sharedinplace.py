@@ -150,7 +150,7 @@ class SharedInPlaceFiles:
         """
         with self._renames(fcntl.LOCK_EX):
             if uploadlocks.held(mirrored(self._root, path, False)):
-                raise FileBusy(DIRECTORY_BUSY)
+                raise FileBusy(uploadlocks.FILE_UPLOADING)
             yield
 
 

@@ -151,6 +151,11 @@ def mayRemoveDirectory(fd):
     return _holdAlone(fd)
 
 
+FILE_UPLOADING = "The file is being uploaded; try again later"
+"""The reply (C{450}) to a rename of a file an upload writes in place,
+in every shell that refuses it (a directory's rename above an upload has
+its own: the upload is not in it but below)."""
+
 MOVED_WHILE_OPENED = ("File moved, replaced or removed as the upload"
                       " opened it; try again")
 """The reply to an upload in place whose file its path no longer names

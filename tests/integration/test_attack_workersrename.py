@@ -14,7 +14,7 @@ import os
 
 from twisted.trial import unittest
 
-from ftpkit.shells.diskplacing import UPLOAD_BELOW
+from ftpkit.shells.uploadlocks import FILE_UPLOADING
 from tests.fsspecrealms import sftpURL
 from tests.ftpclient import ftplibLogin, replyCode, replyText
 from tests.scratch import scratchDirectory
@@ -147,8 +147,9 @@ class WorkersRenamedMixin:
     def assertFileRenameWaits(self, verb="STOR", rest=None):
         """
         The rename of the file an upload writes in place gets C{450},
-        with the reply to a directory's rename above it, while the upload
-        runs (L{meanwhile}), and C{250} once it ended; the upload is
+        saying the file is being uploaded (it said an upload into the
+        directory was in progress, a directory's rename's reply), while
+        the upload runs (L{meanwhile}), and C{250} once it ended; the upload is
         complete, its bytes once in the file, which the rename then
         takes along.
 
@@ -157,7 +158,7 @@ class WorkersRenamedMixin:
         """
         during, ended, other = self.meanwhile(
             ["RNFR d/x", "RNTO d/y"], True, verb, rest, whole=True)
-        self.assertEqual(during[1], "450 " + UPLOAD_BELOW)
+        self.assertEqual(during[1], "450 " + FILE_UPLOADING)
         self.assertEqual(ended, "226")
         size = SIZE + (3 if verb == "APPE" else rest)
         self.assertEqual(other.size("d/x"), size)

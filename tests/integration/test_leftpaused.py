@@ -180,7 +180,9 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
             ftp.sock.sendall(b"QUIT\r\n")
         ftp.file.close()
         ftp.sock.close()
-        if not waitUntil(lambda: not self.server.factory.openSessions):
+        if not waitUntil(lambda: all(
+                session.leaving
+                for session in self.server.factory.openSessions)):
             raise AssertionError("the server never saw the client leave")
         data.close()
 
@@ -284,7 +286,8 @@ class LeftWhilePausedTests(LoopbackServerMixin, unittest.TestCase):
             session.transfer is not None and session.transfer.finishing
             for session in sessions))))
         yield self.inThread(ftp.sock.close)
-        self.assertTrue((yield waitFor(lambda: not sessions)))
+        self.assertTrue((yield waitFor(lambda: all(
+            session.leaving for session in sessions))))
         self.assertEqual((yield self.inThread(readAll, data)), DOWNLOAD)
         self.assertTrue((yield waitFor(lambda: self.transfers)))
         self.assertEqual(self.transfers, [226])

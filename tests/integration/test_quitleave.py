@@ -105,3 +105,21 @@ class QuitThenLeaveTests(unittest.TestCase):
         self.assertEqual(len(received), len(PAYLOAD))
         log = server.waitForLog("logout from")
         self.assertIn("path '/sent.bin': 226, %d bytes" % len(PAYLOAD), log)
+
+    def test_quitThenAbort(self):
+        """
+        An C{ABOR} after C{QUIT} is not run: the upload the C{QUIT} lets
+        finish is stored whole (C{226}), then C{221}. The C{ABOR} cut it
+        (C{426}, then C{221}, no reply of its own).
+        """
+        server, root = startServer(self, "--max-upload-rate", str(RATE))
+        ftp = server.login("alice", "secret")
+        ftp.voidcmd("TYPE I")
+        data = ftp.transfercmd("STOR late.bin")
+        data.sendall(PAYLOAD)
+        data.close()
+        ftp.sock.sendall(b"QUIT\r\nABOR\r\n")
+        self.assertEqual([ftp.getline()[:3] for _ in range(2)],
+                         ["226", "221"])
+        with open(os.path.join(root, "late.bin"), "rb") as f:
+            self.assertEqual(f.read(), PAYLOAD)

@@ -488,3 +488,16 @@ class QuitWaitingTests(unittest.TestCase):
         queue.arrive("QUIT", "", noTransfer, False)
         queue.clear()
         self.assertFalse(queue.quitWaiting())
+
+    def test_afterQuitDropped(self):
+        """
+        Every command arriving after a C{QUIT} that waits is dropped, an
+        C{ABOR} during the transfer too: it cut the transfer the C{QUIT}
+        let finish (its client read C{426}, then C{221}, and no reply to
+        the C{ABOR}).
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("QUIT", "", running, False)
+        for verb in ("ABOR", "STAT", "NOOP", "DELE"):
+            self.assertIs(queue.arrive(verb, "", running, False), DROP)
+        self.assertEqual(queue.next(), ("QUIT", ""))
