@@ -1,10 +1,11 @@
 """
-The factory's C{leftTransfers} (L{ftpkit.control.connectionlife}), on
-L{StringTransport}s: a session whose client closed its control
-connection during an upload is among them while a transfer a C{QUIT}
-waited for goes on, until it replies; a transfer cut when its client
-left without C{QUIT} (an upload, a download not handed whole to its
-connection) is not (a drain has nothing of it to wait for).
+Sessions whose client left (L{ftpkit.control.connectionlife}), on
+L{StringTransport}s: one whose client closed its control connection
+during an upload stays among the factory's C{openSessions}, C{leaving},
+while a transfer a C{QUIT} waited for goes on, until it replies; one
+whose transfer was cut when its client left without C{QUIT} (an upload,
+a download not handed whole to its connection) leaves them at once (a
+drain has nothing of it to wait for, no limit counts it).
 """
 
 from twisted.internet.address import IPv4Address
@@ -64,12 +65,12 @@ class LeftTransfersTests(unittest.TestCase):
 
     def test_cutNotLeft(self):
         """
-        Without C{QUIT} the upload is cut, and its session is not among
-        the factory's C{leftTransfers}.
+        Without C{QUIT} the upload is cut, and its session has left the
+        factory's C{openSessions}.
         """
         self.leave(False)
         self.assertTrue(self.protocol.transfer.aborted)
-        self.assertEqual(self.factory.leftTransfers, set())
+        self.assertNotIn(self.protocol, self.factory.openSessions)
 
     def test_downloadUnsentCut(self):
         """
@@ -85,19 +86,20 @@ class LeftTransfersTests(unittest.TestCase):
         self.protocol.connectionLost(Failure(ConnectionDone()))
         self.clock.advance(0)
         self.assertTrue(self.protocol.transfer.aborted)
-        self.assertEqual(self.factory.leftTransfers, set())
+        self.assertNotIn(self.protocol, self.factory.openSessions)
 
     def test_quitLeftUntilReplied(self):
         """
         After C{QUIT} the upload goes on, its session among the factory's
-        C{leftTransfers} until its data connection's end ends it (a
-        L{StringTransport} cannot say its client finished: C{426}).
+        C{openSessions}, C{leaving}, until its data connection's end ends
+        it (a L{StringTransport} cannot say its client finished: C{426}).
         """
         data = self.leave(True)
-        self.assertEqual(self.factory.leftTransfers, {self.protocol})
+        self.assertIn(self.protocol, self.factory.openSessions)
+        self.assertTrue(self.protocol.leaving)
         self.clock.advance(1)
-        self.assertEqual(self.factory.leftTransfers, {self.protocol})
+        self.assertIn(self.protocol, self.factory.openSessions)
         data.connectionLost(Failure(ConnectionDone()))
         self.clock.pump([1] * 3)
         self.assertIsNone(self.protocol.transfer)
-        self.assertEqual(self.factory.leftTransfers, set())
+        self.assertNotIn(self.protocol, self.factory.openSessions)
