@@ -33,7 +33,7 @@ C{SIGTERM} never ended the process).
 
 import threading
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
@@ -59,6 +59,52 @@ def _daemonThread(*args, **kwargs):
     thread = threading.Thread(*args, **kwargs)
     thread.daemon = True
     return thread
+
+
+class CallCount:
+    """
+    The calls under way, counted by whoever makes them, and who waits for
+    there to be none: what closes the things the calls use (a store's
+    connection, at a test's end) waits for L{whenIdle}.
+
+    @ivar running: how many calls are under way.
+    """
+
+    def __init__(self):
+        self.running = 0
+        self._waiters = []
+
+    def started(self):
+        """
+        A call started.
+        """
+        self.running += 1
+
+    def ended(self, result=None):
+        """
+        A call ended; tell L{whenIdle}'s waiters when none is left.
+
+        @param result: what the call gave, given back (so that this can be
+            a callback).
+        @return: C{result}.
+        """
+        self.running -= 1
+        if not self.running:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return result
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once no call is under way (at once when
+            none is).
+        """
+        if not self.running:
+            return succeed(None)
+        waiter = Deferred()
+        self._waiters.append(waiter)
+        return waiter
 
 
 class BlockingPool:
@@ -93,6 +139,7 @@ class BlockingPool:
         self._reactor = reactor
         self._pool = None
         self._trigger = None
+        self._calls = CallCount()
 
     def run(self, function, *args, **kwargs):
         """
@@ -108,8 +155,17 @@ class BlockingPool:
         """
         if self._pool is None:
             self._start()
-        return deferToThreadPool(self._reactor, self._pool, function,
-                                 *args, **kwargs)
+        self._calls.started()
+        running = deferToThreadPool(self._reactor, self._pool, function,
+                                    *args, **kwargs)
+        return running.addBoth(self._calls.ended)
+
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once none of the calls given to L{run}
+            is running or waiting for a thread (at once when none is).
+        """
+        return self._calls.whenIdle()
 
     def _start(self):
         """

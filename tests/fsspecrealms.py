@@ -47,6 +47,28 @@ def sftpURL(root):
             "&allow_agent=false")
 
 
+def closeAtEnd(testCase, realm):
+    """
+    Close an SFTP realm's SSH connection after the test, once the realm
+    is idle (L{ftpkit.auth.fsspecrealm.FsspecRealm.whenIdle}): a call
+    made after the close would open another connection, which outlived
+    the test (a reactor left unclean, with the call's deadline timers).
+    Call it before the test's server starts, so that it runs once the
+    server stopped (cleanups run last first) and its sessions' last
+    calls were made.
+
+    @param testCase: the L{twisted.trial.unittest.TestCase}.
+    @param realm: the fsspec realm, through SFTP.
+    """
+    def close():
+        if realm.fs is None:
+            return None
+        return realm.whenIdle().addCallback(
+            lambda _: realm.shellAt(()).call(realm.fs.client.close))
+
+    testCase.addCleanup(close)
+
+
 class SFTPMixin:
     """
     The root served as C{fsspec:sftp://USER@127.0.0.1:PORT/ROOT}, by the
@@ -63,16 +85,7 @@ class SFTPMixin:
             SSH connection is closed after the test.
         """
         realm = makeFsspecRealm(sftpURL(self.root), {})
-
-        def close():
-            # After the realm's sweep: closed under it, the connection
-            # was opened again by its next call, outliving the test.
-            if realm.fs is not None:
-                return realm.whenSwept().addCallback(
-                    lambda _: realm.shellAt(()).call(realm.fs.client.close))
-            return None
-
-        self.addCleanup(close)
+        closeAtEnd(self, realm)
         return realm
 
     def timeoutContext(self):

@@ -217,6 +217,17 @@ class FsspecRealm:
         self._sweeping.append(waiter)
         return waiter
 
+    def whenIdle(self):
+        """
+        @return: a Deferred firing once the sweep (L{whenSwept}) is over
+            and no call runs or waits in the realm's pool: whoever closes
+            the filesystem's connection (a test, at its end, once its
+            server stopped) waits for it, or a call made as a session
+            ended (a listing's close) finds the connection gone and opens
+            another.
+        """
+        return self.whenSwept().addCallback(lambda _: self._pool.whenIdle())
+
     def _keptRemoved(self, key, size):
         """
         A cut upload dropped for room, or past its user's

@@ -10,10 +10,9 @@ import sys
 import threading
 import weakref
 
-from twisted.internet import defer
 from twisted.logger import Logger
 
-from ftpkit.blocking import BlockingPool
+from ftpkit.blocking import BlockingPool, CallCount
 from ftpkit.errors import (
     AlreadyExists,
     FTPError,
@@ -175,8 +174,7 @@ class PooledCalls:
         self._lock = lock
         self._callDeadline = callDeadline
         self._clock = clock
-        self._running = 0
-        self._idleWaiters = []
+        self._calls = CallCount()
 
     def call(self, function, *args):
         """
@@ -191,7 +189,7 @@ class PooledCalls:
         @param args: its arguments.
         @return: a Deferred with the call's result.
         """
-        self._running += 1
+        self._calls.started()
         seconds = self._callDeadline
         if seconds is None:
             running = self._pool.run(self._guarded, function, args, None)
@@ -207,32 +205,14 @@ class PooledCalls:
                 lambda: self._abandon(function, seconds, watch),
                 self._progress)
             running.addBoth(timer.cancel)
-        running.addBoth(self._ended)
-        return running
-
-    def _ended(self, result):
-        """
-        Count a call as over; tell L{whenIdle}'s waiters when none is left.
-
-        @return: C{result}.
-        """
-        self._running -= 1
-        if not self._running:
-            waiters, self._idleWaiters = self._idleWaiters, []
-            for waiter in waiters:
-                waiter.callback(None)
-        return result
+        return running.addBoth(self._calls.ended)
 
     def whenIdle(self):
         """
         @return: a Deferred firing once none of this shell's calls is
             running (at once if none is).
         """
-        if not self._running:
-            return defer.succeed(None)
-        waiter = defer.Deferred()
-        self._idleWaiters.append(waiter)
-        return waiter
+        return self._calls.whenIdle()
 
     def _guarded(self, function, args, watch):
         """

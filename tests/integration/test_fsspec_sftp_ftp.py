@@ -15,8 +15,8 @@ from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.clientprograms import CURL, LFTP, lftpMirror, runProgram
 from tests.clienttrees import makeTree, sha256, treeDigest
+from tests.fsspecrealms import closeAtEnd, sftpURL
 from tests.ftpclient import breakOffUpload, ftplibLogin
-from tests.storageservers import sshServer
 
 MiB = 1024 * 1024
 
@@ -31,27 +31,16 @@ class SFTPGatewayMixin(LoopbackServerMixin):
     timeout = 180
 
     def setUp(self):
-        ssh = sshServer()
         self.root = os.path.abspath(self.mktemp())
         self.local = os.path.abspath(self.mktemp())
         os.makedirs(self.root)
         os.makedirs(self.local)
-        argument = (f"fsspec:sftp://{ssh.user}@127.0.0.1:{ssh.port}{self.root}"
-                    f"?key_filename={ssh.keyFile}&look_for_keys=false"
-                    "&allow_agent=false")
         options = tap.Options()
-        options.parseOptions(["--realm", argument])
+        options.parseOptions(["--realm", "fsspec:" + sftpURL(self.root)])
         realm = options["realmObject"]
+        closeAtEnd(self, realm)
         self.server = self.startServer(realm, ServerConfig(loginFailureDelay=0.01))
-        self.addCleanup(self.closeConnection, realm)
         self.url = "ftp://127.0.0.1:%d/" % self.server.port
-
-    def closeConnection(self, realm):
-        """
-        Close the realm's SSH connection once its last calls are over.
-        """
-        if realm.fs is not None:
-            return realm.shellAt(()).call(realm.fs.client.close)
 
     def ftp(self):
         """

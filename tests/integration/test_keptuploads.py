@@ -25,7 +25,7 @@ from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from tests.clientprograms import CURL, LFTP
 from tests.cutuploads import HALF, NEW, loginAndCut
-from tests.fsspecrealms import LocalMixin, MemoryMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin, closeAtEnd, sftpURL
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_fsspec_s3_ftp import S3ServerMixin
 from tests.resets import hardClose
@@ -420,24 +420,11 @@ class FsspecSFTPTests(CutResumeMixin, unittest.TestCase):
         """
         @return: the fsspec realm of the root through SFTP.
         """
-        from tests.storageservers import sshServer
-
-        ssh = sshServer()
         options = tap.Options()
-        options.parseOptions([
-            "--realm", f"fsspec:sftp://{ssh.user}@127.0.0.1:{ssh.port}"
-            f"{self.root}?key_filename={ssh.keyFile}&look_for_keys=false"
-            "&allow_agent=false"])
+        options.parseOptions(["--realm", "fsspec:" + sftpURL(self.root)])
         realm = options["realmObject"]
-        self.addCleanup(self.closeConnection, realm)
+        closeAtEnd(self, realm)
         return realm
-
-    def closeConnection(self, realm):
-        """
-        Close the realm's SSH connection once its last calls are over.
-        """
-        if realm.fs is not None:
-            return realm.shellAt(()).call(realm.fs.client.close)
 
 
 class S3RefusedTests(S3ServerMixin, unittest.TestCase):

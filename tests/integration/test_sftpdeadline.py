@@ -21,6 +21,7 @@ from twisted.trial import unittest
 from ftpkit.config import ServerConfig
 from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
+from tests.fsspecrealms import closeAtEnd
 from tests.ftpclient import ftplibLogin
 from tests.serverprocess import TIMEOUT, ServerProcess
 from tests.stallingproxy import StallingProxy
@@ -75,26 +76,16 @@ class ProxiedRealmMixin(LoopbackServerMixin):
         options = tap.Options()
         options.parseOptions(["--realm", argument])
         self.realm = options["realmObject"]
+        # Before the server, after the proxy: cleanups run last first.
+        closeAtEnd(self, self.realm)
         self.server = self.startServer(self.realm,
                                        ServerConfig(loginFailureDelay=0.01))
-        # Cleanups run last first: this, before the proxy closes (which
-        # would leave nothing to connect to).
-        self.addCleanup(self.closeConnection)
 
     def beforeServer(self):
         """
         Called once the proxy is up, before the server starts: nothing
         here.
         """
-
-    def closeConnection(self):
-        """
-        Close the realm's SSH connection once its last calls are over.
-        """
-        realm = self.realm
-        if realm.fs is not None:
-            return realm.shellAt(()).call(realm.fs.client.close)
-        return None
 
 
 class StalledCallTests(ProxiedRealmMixin, unittest.TestCase):

@@ -24,9 +24,9 @@ def poolThreads(name):
             if f"PoolThread-{name}" in thread.name]
 
 
-class BlockingPoolTests(SecondsRecords, unittest.TestCase):
+class PoolMixin:
     """
-    L{BlockingPool} runs blocking calls in threads of its own.
+    Pools made for a test, and calls held in them.
     """
 
     def makePool(self, size=4, name="test-blocking", **kwargs):
@@ -61,6 +61,12 @@ class BlockingPoolTests(SecondsRecords, unittest.TestCase):
         running = pool.run(held)
         self.assertTrue(entered.wait(60))
         return release, running
+
+
+class BlockingPoolTests(PoolMixin, SecondsRecords, unittest.TestCase):
+    """
+    L{BlockingPool} runs blocking calls in threads of its own.
+    """
 
     @inlineCallbacks
     def test_runInThread(self):
@@ -210,3 +216,48 @@ class BlockingPoolTests(SecondsRecords, unittest.TestCase):
         yield stopping
         self.assertEqual((yield result), 1)
         self.assertEqual(poolThreads("test-quick-stop"), [])
+
+
+class WhenIdleTests(PoolMixin, unittest.TestCase):
+    """
+    L{BlockingPool.whenIdle} fires once none of its calls runs or waits.
+    """
+
+    def test_idle(self):
+        """
+        At once when no call was made.
+        """
+        self.assertIsNone(self.successResultOf(self.makePool().whenIdle()))
+
+    @inlineCallbacks
+    def test_afterRunningAndWaiting(self):
+        """
+        Not while a call runs, nor while one waits for a thread behind it;
+        once both ended, and before the second call's own callbacks run
+        (which may close what the calls used).
+        """
+        pool = self.makePool(size=1)
+        release, running = self.runHeld(pool, lambda: "first")
+        waiting = pool.run(lambda: "second")
+        idle = pool.whenIdle()
+        seen = []
+        waiting.addCallback(lambda result: seen.append(idle.called))
+        self.assertNoResult(idle)
+        release.set()
+        self.assertEqual((yield running), "first")
+        self.assertEqual((yield waiting), None)
+        self.assertEqual(seen, [True])
+
+    @inlineCallbacks
+    def test_failedCallEnds(self):
+        """
+        A call that raised counts as ended too.
+        """
+        pool = self.makePool()
+
+        def broken():
+            raise OSError("disk on fire")
+
+        failing = pool.run(broken)
+        yield self.assertFailure(failing, OSError)
+        yield pool.whenIdle()
