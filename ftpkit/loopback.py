@@ -12,6 +12,7 @@ from twisted.internet import defer, task, threads
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.data.passive import EPHEMERAL_PORTS
+from ftpkit.ops.drain import finishLeft
 
 USERS = {"alice": "secret", "bob": "pw"}
 """The accounts L{makePortal} creates by default."""
@@ -106,8 +107,9 @@ class LoopbackServer:
     def stop(self, grace=5.0):
         """
         Stop listening and wait (up to C{grace} seconds) for the sessions
-        to end, then for the hub's C{finishers} (as a drain does), so
-        that a test leaves a clean reactor.
+        to end, then for the work of those whose client left and for the
+        hub's C{finishers} (as a drain does, L{finishLeft}), so that a
+        test leaves a clean reactor.
 
         @param grace: seconds to wait at most for the sessions to end.
         @return: a Deferred firing when done.
@@ -119,12 +121,11 @@ class LoopbackServer:
         while self.factory.sessions > 0 and waited < grace:
             yield task.deferLater(self.reactor, 0.02, lambda: None)
             waited += 0.02
-        # As a drain ends (ftpkit.ops.drain): the work the sessions'
+        # As a drain ends (ftpkit.ops.drain): the work of sessions whose
+        # client left before the shell answered, the work the sessions'
         # events started, and the counts of log lines left out, whose
         # timers would fire after the test.
-        yield defer.DeferredList(
-            [finish(grace) for finish in getattr(self.factory.events,
-                                                 "finishers", ())])
+        yield finishLeft(self.factory, self.reactor, grace)
         # Let the last connectionLost callbacks and thread results settle.
         yield task.deferLater(self.reactor, 0.01, lambda: None)
 

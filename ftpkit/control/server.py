@@ -17,6 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.afterburst import AfterBurst
 from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
+from ftpkit.control.leftwork import LeftWork
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.loginwatch import LoginWatch
 from ftpkit.control.peerwarnings import PeerWarnings
@@ -58,6 +59,8 @@ class FTPFactory(ServerFactory):
         sessions whose client left before the shell answered: as many as
         one client may hold live (C{--max-connections-per-ip}), in each
         process.
+    @ivar leftWork: the L{LeftWork} of those sessions, which a server's
+        stop waits for (L{ftpkit.ops.drain.Drain}).
     @ivar loginFailures: the L{AddressFailures} counting failed logins
         per client address (the delay after a failed C{PASS} follows it).
     @ivar events: the L{ftpkit.ops.events.EventHub} sessions publish what
@@ -136,6 +139,7 @@ class FTPFactory(ServerFactory):
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
         self.leftSessions = LeftSessions(self.config.maxConnectionsPerIP)
+        self.leftWork = LeftWork(reactor)
         self.loginFailures = AddressFailures(
             ipv6PrefixLength=self.config.ipv6PrefixLength)
         self.peerWarnings = PeerWarnings(reactor,
