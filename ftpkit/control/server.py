@@ -17,7 +17,6 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.afterburst import AfterBurst
 from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
-from ftpkit.control.leftwork import LeftWork
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.loginwatch import LoginWatch
 from ftpkit.control.peerwarnings import PeerWarnings
@@ -38,6 +37,7 @@ from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
+from ftpkit.ops.leftwork import LeftWork
 from ftpkit.protocol.listingorder import SortBudget, processBudget
 from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskthreads import STUCK_AFTER

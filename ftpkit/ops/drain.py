@@ -111,7 +111,7 @@ def finishLeft(factory, reactor, left):
     """
     The work a server's stop waits for once its sessions are closed: that
     of the sessions whose client left before the shell answered them
-    (L{ftpkit.control.leftwork.LeftWork}), then the hub's C{finishers},
+    (L{ftpkit.ops.leftwork.LeftWork}), then the hub's C{finishers},
     which log what that work published.
 
     @param factory: the L{ftpkit.control.server.FTPFactory}.

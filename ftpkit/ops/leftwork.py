@@ -1,14 +1,17 @@
 """
-L{LeftWork}: what the shell still does for the sessions whose client
-left (L{ftpkit.control.connectionlife.ConnectionLife._leave}): a slow
-C{DELE} or C{MKD}, an open cut short, an upload's commit. Such a session
-no longer counts anywhere, but a server's stop (L{ftpkit.ops.drain.Drain},
-L{ftpkit.loopback.LoopbackServer.stop}) waits for its work within its
-grace, then for the hub's C{finishers}, which log what that work
-published: a stop that took the session's end for the end of its work
-let the process end under it (an upload whose client sent every byte
-and left while its file was being committed: neither stored nor kept
-for a resume), and let a test end with it running.
+L{LeftWork}: work that outlives what started it, counted until it ends,
+which a server's stop (L{ftpkit.ops.drain.Drain},
+L{ftpkit.loopback.LoopbackServer.stop}) waits for within its grace
+(L{ftpkit.ops.drain.finishLeft}): what the shell still does for the
+sessions whose client left (L{ftpkit.control.connectionlife.ConnectionLife._leave}:
+a slow C{DELE} or C{MKD}, an open cut short, an upload's commit), which
+no longer count anywhere, and an observer's calls
+(L{ftpkit.ops.observers.ObserverSubscription}), which no session waits
+for. A stop that took the sessions' end for the end of their work let
+the process end under it (an upload whose client sent every byte and
+left while its file was being committed: neither stored nor kept for a
+resume; an observer's notice of the last upload: never sent), and let a
+test end with it running.
 """
 
 from twisted.internet import defer
@@ -18,12 +21,13 @@ from ftpkit.blocking import CallCount
 
 class LeftWork:
     """
-    The work of sessions whose client left, counted until it ends.
+    Work left running (see the module), counted until it ends.
     """
 
-    def __init__(self, reactor):
+    def __init__(self, reactor=None):
         """
-        @param reactor: provides C{IReactorTime}, for L{finish}'s bound.
+        @param reactor: provides C{IReactorTime}, for L{finish}'s bound;
+            the global reactor when C{None}.
         """
         self._reactor = reactor
         self._calls = CallCount()
@@ -33,9 +37,9 @@ class LeftWork:
         """
         Count C{work} until it ends.
 
-        @param work: a Deferred firing once the shell answered what a
-            session whose client left was waiting for (and its user was
-            logged out).
+        @param work: a Deferred firing once the work ended (the shell
+            answered what a session whose client left was waiting for,
+            and its user was logged out; an observer's call finished).
         @return: C{work}, its result passed on.
         """
         self._calls.started()
@@ -54,6 +58,10 @@ class LeftWork:
         idle = self._calls.whenIdle()
         if idle.called:
             return idle
+        if self._reactor is None:
+            from twisted.internet import reactor
+
+            self._reactor = reactor
         ends = self._reactor.seconds() + left
         for timer in self._timers:
             if timer.getTime() > ends:
