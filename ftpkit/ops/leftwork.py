@@ -9,9 +9,10 @@ no longer count anywhere, and an observer's calls
 (L{ftpkit.ops.observers.ObserverSubscription}), which no session waits
 for. A stop that took the sessions' end for the end of their work let
 the process end under it (an upload whose client sent every byte and
-left while its file was being committed: neither stored nor kept for a
-resume; an observer's notice of the last upload: never sent), and let a
-test end with it running.
+left while its file was being committed: its C{close} never made, the
+upload neither logged nor, on a store that places the file at its
+C{close}, stored; an observer's notice of the last upload: never sent),
+and let a test end with it running.
 """
 
 from twisted.internet import defer

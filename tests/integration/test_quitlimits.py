@@ -9,7 +9,6 @@ downloads at once as it liked, each at the whole per-session rate.
 """
 
 import ftplib
-import json
 import os
 import urllib.request
 
@@ -58,27 +57,18 @@ class QuitLeaveLimitTests(MetricsTestCase):
         data.recv(1)
         # Under --workers each worker's snapshot comes in its own time.
         server.waitFor(lambda: any(record["transfer"] for record in
-                                   self.sessions(server)),
+                                   server.sessionRecords()),
                        "the download in /sessions")
         leave(ftp)
 
         def left():
-            records = self.sessions(server)
+            records = server.sessionRecords()
             if all(record.get("leaving") for record in records):
                 return [records]
             return None
 
         [records] = server.waitFor(left, "the client gone in /sessions")
         return server, data, records
-
-    def sessions(self, server):
-        """
-        @param server: a server started with C{metrics}.
-        @return: its C{/sessions} records.
-        """
-        with urllib.request.urlopen(server.metricsURL("/sessions"),
-                                    timeout=30) as response:
-            return json.loads(response.read())
 
     def endAndWait(self, server, data):
         """
@@ -89,7 +79,7 @@ class QuitLeaveLimitTests(MetricsTestCase):
         @param data: the download's data connection.
         """
         data.close()
-        server.waitFor(lambda: not self.sessions(server),
+        server.waitFor(lambda: not server.sessionRecords(),
                        "no session in /sessions")
 
     def checkUserLimit(self, *options):

@@ -139,7 +139,8 @@ class LeftDuringCommandTests(unittest.TestCase):
         session whose client left before it began, and the user is logged
         out: it took the session's end for the end of its work, and the
         process ending then cut that work short (an upload's commit
-        whose client sent every byte and left: neither stored nor kept).
+        whose client sent every byte and left:
+        C{tests.integration.test_lostcommit.StopAfterLeavingTests}).
         """
         waiting = self.leave(b"DELE f.txt\r\n")
         clock = self.factory.reactor
