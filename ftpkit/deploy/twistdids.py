@@ -17,9 +17,10 @@ name was C{twistd}'s traceback.
 """
 
 import getopt
-import grp
 import pwd
 import re
+
+from twisted.python.util import gidFromString, uidFromString
 
 _MOST_ID = 2 ** 32 - 2
 """The largest user or group id the kernel takes (C{2 ** 32 - 1} is
@@ -54,10 +55,11 @@ def twistdIdError(twistdOptions, passwordEntry=pwd.getpwuid):
     return None
 
 
-_NAMES = {"uid": ("user", pwd.getpwnam), "gid": ("group", grp.getgrnam)}
+_NAMES = {"uid": ("user", uidFromString), "gid": ("group", gidFromString)}
 """For each of C{twistd}'s options that take a name: what it names, and
-the lookup C{twistd} makes of it (L{twisted.python.util.uidFromString},
-L{twisted.python.util.gidFromString})."""
+the function C{twistd} reads its value with (L{uidFromString},
+L{gidFromString}: a number as it is, a name looked up, C{KeyError} where
+no one has it)."""
 
 
 def unknownIdName(option, twistdOptions, parser, names=_NAMES):
@@ -71,8 +73,9 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
     @param names: L{_NAMES}, or stand-ins for tests.
     @return: C{"no user is named 'ftq'"} where C{option} is C{--uid} or
         C{--gid} (or a synonym) and its value is a name the password or
-        group database does not have; otherwise C{None} (a number is
-        C{twistd}'s to check, L{twistdIdError}, once given in its place).
+        group database does not have, read as C{twistd} reads it;
+        otherwise C{None} (a number is C{twistd}'s to check,
+        L{twistdIdError}, once given in its place).
     """
     synonyms = getattr(twistdOptions, "synonyms", {})
     name = synonyms.get(option.lstrip("-"))
@@ -89,17 +92,11 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
     values = [v for o, v in given if o.lstrip("-") in spellings]
     if not values:
         return None
-    value = values[0]
+    what, fromString = names[name]
     try:
-        int(value)
-        return None
-    except ValueError:
-        pass
-    what, lookup = names[name]
-    try:
-        lookup(value)
+        fromString(values[0])
     except KeyError:
-        return f"no {what} is named {value!r}"
+        return f"no {what} is named {values[0]!r}"
     return None
 
 

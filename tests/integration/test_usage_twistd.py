@@ -26,6 +26,7 @@ from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.tap import Options
 from ftpkit.deploy.twistdids import (
+    _NAMES,
     misplacedOption,
     twistdIdError,
     unknownIdName,
@@ -142,11 +143,11 @@ class TwistdIdTests(unittest.TestCase):
         class Parent:
             synonyms = twistd
 
-        def lookup(name):
-            if name != "ftp":
-                raise KeyError(name)
+        def fromString(value):
+            if value != "ftp":
+                raise KeyError(value)
 
-        names = {"uid": ("user", lookup), "gid": ("group", lookup)}
+        names = {"uid": ("user", fromString), "gid": ("group", fromString)}
         parser = Options()
         for argv, option, expected in [
                 (["--uid", "ftq"], "--uid", "no user is named 'ftq'"),
@@ -155,7 +156,6 @@ class TwistdIdTests(unittest.TestCase):
                 (["-gftq"], "-g", "no group is named 'ftq'"),
                 (["-g", "ftq"], "-g", "no group is named 'ftq'"),
                 (["--uid", "ftp"], "--uid", None),
-                (["--uid", "54321"], "--uid", None),
                 (["--nodaemon"], "--nodaemon", None),
                 (["--uid", "ftq", "--bogus"], "--uid", None),
                 (["--uid"], "--uid", None)]:
@@ -163,6 +163,10 @@ class TwistdIdTests(unittest.TestCase):
             self.assertEqual(
                 unknownIdName(option, Parent, parser, names), expected,
                 argv)
+        for value in ["54321", "4294967296"]:
+            parser.argv = ["--uid", value, "--gid", value]
+            for option in ["--uid", "--gid"]:
+                self.assertIsNone(unknownIdName(option, Parent, parser))
         parser.argv = ["--gid", "ftpkit-no-such-group"]
         self.assertEqual(
             misplacedOption("option --gid not recognized", Parent, "ftpkit",
@@ -175,6 +179,23 @@ class TwistdIdTests(unittest.TestCase):
             "twistd ftpkit: --gid: no group is named 'nosuchgroup', and "
             "--gid is an option of twistd itself: give it before ftpkit "
             "(twistd --gid ... ftpkit ...) (see --help)"]))
+
+
+    def test_namesReadAsTwistdReads(self):
+        """
+        A C{--uid} or C{--gid} value after C{ftpkit} is read with the
+        function C{twistd} reads it with before C{ftpkit}
+        (L{twisted.python.util.uidFromString}, C{gidFromString}), so that
+        what the line calls no one is exactly what would be C{twistd}'s
+        C{KeyError}.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        twistds = {option[0]: option[4] for option
+                   in ServerOptions.optParameters if option[0] in _NAMES}
+        self.assertEqual(
+            twistds, {name: fromString for name, (_, fromString)
+                      in _NAMES.items()})
 
 
 class TwistdPathTests(unittest.TestCase):
