@@ -26,10 +26,12 @@ HALF = len(NEW) // 2
 """Where an upload is cut."""
 
 
-def cut(ftp, name, size=HALF, received=None, untilRead=False):
+def cut(ftp, name, size=HALF, received=None, untilRead=False, start=0,
+        verb="STOR"):
     """
     Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
-    data connection (blocking).
+    data connection (blocking); or those from C{start} on, written in
+    place.
 
     @param ftp: a logged-in C{ftplib.FTP} in C{TYPE I}.
     @param name: the file to upload.
@@ -43,11 +45,16 @@ def cut(ftp, name, size=HALF, received=None, untilRead=False):
         only once it ends cannot say so, and more than the server's
         receive buffer takes is still in the client's kernel while
         C{sendall} returns.
-    @return: the reply code to the C{STOR}.
+    @param start: the first byte of L{NEW} sent: C{REST start} comes
+        before a C{STOR} from a byte other than the first.
+    @param verb: C{STOR}, or C{APPE} (which continues the file at its
+        end, C{start} or not).
+    @return: the reply code to the C{STOR} (or C{APPE}).
     """
-    connection = ftp.transfercmd("STOR " + name)
+    rest = start if verb == "STOR" and start else None
+    connection = ftp.transfercmd(f"{verb} {name}", rest)
     if size:
-        connection.sendall(NEW[:size])
+        connection.sendall(NEW[start:start + size])
     if untilRead:
         waitUntil(lambda: readByPeer(connection), 30)
     deadline = time.monotonic() + 30
