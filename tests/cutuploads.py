@@ -154,8 +154,23 @@ class TwoUsersMixin(LoopbackServerMixin):
     def setUp(self):
         self.root = scratchDirectory(self)
         self.port = self.startServer(
-            self.makeRealm(), ServerConfig(loginFailureDelay=0),
+            self.makeRealm(),
+            ServerConfig(loginFailureDelay=0, **self.serverSettings()),
             users={"alice": "secret", "bob": "pw"}, anonymous=False).port
+
+    def serverSettings(self):
+        """
+        @return: the server's L{ServerConfig} settings beyond no delay
+            after a failed login: none here.
+        """
+        return {}
+
+    def clientOptions(self):
+        """
+        @return: the keyword arguments L{login} gives
+            L{tests.ftpclient.ftplibLogin} beyond C{TYPE I}: none here.
+        """
+        return {}
 
     def login(self, user="alice", password="secret"):
         """
@@ -163,7 +178,8 @@ class TwoUsersMixin(LoopbackServerMixin):
         @param password: their password.
         @return: a new session of C{user}'s, in C{TYPE I}.
         """
-        return ftplibLogin(self, self.port, user, password, binary=True)
+        return ftplibLogin(self, self.port, user, password, binary=True,
+                           **self.clientOptions())
 
 
 class DiskRealmMixin:

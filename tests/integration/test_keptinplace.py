@@ -2,8 +2,10 @@
 An upload written in place (C{APPE}, C{REST} + C{STOR} of a file with no
 partial upload to continue) cut by a reset of its data connection, then
 resumed from C{SIZE}, over real loopback sockets, on each realm that
-keeps cut uploads: the disk realm, C{--realm memory}, C{fsspec:memory://}
-and C{fsspec:file://}. What it wrote stays in the file, for everyone, so
+keeps cut uploads: the disk realm, C{--realm memory} (in clear and under
+C{PROT P}, the reset ending the data connection without its TLS
+close_notify), C{fsspec:memory://}, C{fsspec:file://} and
+C{fsspec:sftp://}. What it wrote stays in the file, for everyone, so
 that its resume goes on from there.
 
 C{--realm memory} kept nothing of it (its upload stored the file only
@@ -11,13 +13,16 @@ once complete): C{SIZE} answered the file's size before the upload, and
 the resume sent again what the cut upload had sent.
 """
 
+import ftplib
 import io
 
 from twisted.trial import unittest
 
+from ftpkit.control.tls import makeContextFactory
 from tests import cutuploads
 from tests.cutuploads import HALF, NEW
-from tests.fsspecrealms import LocalMixin, MemoryMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin, SFTPMixin
+from tests.tlssupport import Certificates, clientContext
 
 START = 50000
 """The bytes of L{NEW} the file holds before the upload written in
@@ -106,3 +111,34 @@ class FsspecLocalTests(LocalMixin, CutInPlaceMixin, unittest.TestCase):
     """
     C{--realm fsspec:file://}.
     """
+
+
+class MemoryTLSTests(Certificates, MemoryTests):
+    """
+    C{--realm memory} under C{PROT P}.
+    """
+
+    def setUp(self):
+        self.makeCertificates()
+        return super().setUp()
+
+    def serverSettings(self):
+        """
+        @return: explicit FTPS (L{tests.tlssupport.Certificates}).
+        """
+        return {"tlsContextFactory": makeContextFactory(self.both)}
+
+    def clientOptions(self):
+        """
+        @return: an FTPS client, its data connections protected.
+        """
+        return {"client": ftplib.FTP_TLS(context=clientContext()),
+                "protect": True}
+
+
+class FsspecSFTPTests(SFTPMixin, CutInPlaceMixin, unittest.TestCase):
+    """
+    C{--realm fsspec:sftp://}, through an OpenSSH server on loopback.
+    """
+
+    timeout = 180
