@@ -213,7 +213,6 @@ class FsspecSFTPDeleteTests(DeleteKeptMixin, unittest.TestCase):
 
     timeout = 180
     makeRealm = kept.FsspecSFTPTests.makeRealm
-    closeConnection = kept.FsspecSFTPTests.closeConnection
 
 
 class MemoryBudgetTests(MemoryTests):
