@@ -72,10 +72,11 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
         and C{longOpt}).
     @param names: L{_NAMES}, or stand-ins for tests.
     @return: C{"no user is named 'ftq'"} where C{option} is C{--uid} or
-        C{--gid} (or a synonym) and its value is a name the password or
-        group database does not have, read as C{twistd} reads it;
-        otherwise C{None} (a number is C{twistd}'s to check,
-        L{twistdIdError}, once given in its place).
+        C{--gid} (or a synonym) and a value of it is a name the password
+        or group database does not have, read as C{twistd} reads it (the
+        first such: C{twistd} reads each value given, C{--uid ftp --uid
+        ftq} is its C{KeyError}); otherwise C{None} (a number is
+        C{twistd}'s to check, L{twistdIdError}, once given in its place).
     """
     synonyms = getattr(twistdOptions, "synonyms", {})
     name = synonyms.get(option.lstrip("-"))
@@ -89,14 +90,13 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
         given, _ = getopt.getopt(parser.argv, shortOpt, longOpt)
     except getopt.GetoptError:
         return None
-    values = [v for o, v in given if o.lstrip("-") in spellings]
-    if not values:
-        return None
     what, fromString = names[name]
-    try:
-        fromString(values[0])
-    except KeyError:
-        return f"no {what} is named {values[0]!r}"
+    for written, value in given:
+        if written.lstrip("-") in spellings:
+            try:
+                fromString(value)
+            except KeyError:
+                return f"no {what} is named {value!r}"
     return None
 
 
