@@ -100,16 +100,16 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
     return None
 
 
-def misplacedOption(error, twistdOptions, program, parser=None):
+def misplacedOption(error, twistdOptions, program, parser):
     """
     @param error: the text of a usage error from ftpkit's options.
     @param twistdOptions: C{twistd}'s options (its
         L{twisted.python.usage.Options}, whose C{synonyms} names every
         option it takes), or C{None}.
     @param program: C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}.
-    @param parser: the ftpkit options that gave C{error}, or C{None}:
-        with them, a C{--uid} or C{--gid} name that names no one is said
-        first (L{unknownIdName}).
+    @param parser: the ftpkit options that gave C{error}: a C{--uid} or
+        C{--gid} name of their arguments that names no one is said first
+        (L{unknownIdName}).
     @return: the usage error to give instead when C{error} is the parser's
         C{option --uid not recognized} for an option of C{twistd}'s, given
         after C{ftpkit} where ftpkit's parser reads it: where to give it;
@@ -120,7 +120,7 @@ def misplacedOption(error, twistdOptions, program, parser=None):
     if unknown is None or unknown.group(2) not in synonyms:
         return None
     option = unknown.group(1) + unknown.group(2)
-    noOne = parser is not None and unknownIdName(option, twistdOptions, parser)
+    noOne = unknownIdName(option, twistdOptions, parser)
     said = f"{option}: {noOne}, and {option} is" if noOne else f"{option}:"
     if program == "ftpkit":
         return (f"{said} an option of twistd, which python -m ftpkit does "

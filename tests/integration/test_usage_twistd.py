@@ -111,19 +111,24 @@ class TwistdIdTests(unittest.TestCase):
         class Parent:
             synonyms = twistd
 
+        parser = Options()
+        parser.argv = []
         self.assertEqual(
-            misplacedOption("option --uid not recognized", Parent, "twistd"),
+            misplacedOption("option --uid not recognized", Parent, "twistd",
+                            parser),
             "--uid: an option of twistd itself: give it before ftpkit "
             "(twistd --uid ... ftpkit ...)")
         self.assertEqual(
-            misplacedOption("option -u not recognized", Parent, "ftpkit"),
+            misplacedOption("option -u not recognized", Parent, "ftpkit",
+                            parser),
             "-u: an option of twistd, which python -m ftpkit does not "
             "take: run twistd -n -u ... ftpkit ...")
         self.assertIsNone(misplacedOption("option --bogus not recognized",
-                                          Parent, "twistd"))
-        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd"))
+                                          Parent, "twistd", parser))
+        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd",
+                                          parser))
         self.assertIsNone(misplacedOption("option --uid not recognized",
-                                          None, "twistd"))
+                                          None, "twistd", parser))
         status, lines = runTwistd(self, "ftpkit", "--uid", "root")
         self.assertEqual((status, lines), (1, [
             "twistd ftpkit: --uid: an option of twistd itself: give it "
