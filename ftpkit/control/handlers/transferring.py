@@ -537,8 +537,8 @@ class Transferring:
         short = shortDownload(binary, readFile.size, sent)
         return short if short is not None else (226, "Transfer complete")
 
-    async def receiveFile(self, writeFile, description, opening,
-                          whole=False, target=None):
+    async def receiveFile(self, writeFile, description, opening, target,
+                          whole=False):
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
@@ -549,8 +549,8 @@ class Transferring:
         @param writeFile: what the shell opened.
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
+        @param target: the file's path (L{Transfer.target}).
         @param whole: it writes a whole file (L{_endFailedUpload}).
-        @param target: the file's path (L{Transfer.target}), or C{None}.
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
