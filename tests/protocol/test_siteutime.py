@@ -154,16 +154,23 @@ class SiteUtimeTests(unittest.TestCase):
         syntax from the command table, naming C{CHMOD}, which gets
         C{502} here. C{HELP SITE UTIME} and C{SITE HELP UTIME} give the
         syntax of C{UTIME} (C{HELP SITE UTIME} got C{501 Unknown
-        command}); of a C{SITE} command not offered, the list.
+        command}), whatever follows it. Of a C{SITE} command not offered
+        here, C{214} saying so; of an unknown one C{501}, as C{HELP} of
+        an unknown verb (both got the list, as if nothing had been
+        named); each names the commands offered.
         """
-        listed = (b"214 SITE commands: "
-                  b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
+        offered = (b"SITE commands: "
+                   b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
         syntax = b"214 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>\r\n"
+        unknown = b"501 Unknown SITE command; " + offered
         self.assertEqual(
             repliesTo(self.protocol, self.transport, b"HELP SITE",
                       b"help site utime", b"SITE HELP UTIME",
-                      b"HELP SITE CHMOD", b"HELP SITE NOPE"),
-            [listed, syntax, syntax, listed, listed])
+                      b"HELP SITE UTIME now", b"HELP SITE CHMOD",
+                      b"HELP SITE NOPE", b"SITE HELP NOPE", b"SITE HELP"),
+            [b"214 " + offered, syntax, syntax, syntax,
+             b"214 SITE CHMOD is not offered here; " + offered, unknown,
+             unknown, b"214 " + offered])
 
     def test_readOnly(self):
         """

@@ -81,17 +81,25 @@ class SiteCommands:
     def siteHelp(self, argument):
         """
         The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
-        this session offers (L{offeredSite}), or the syntax of the one
-        named, if offered.
+        this session offers (L{offeredSite}), or the syntax of the one its
+        first word names; of a C{SITE} command ftpkit has but this session
+        does not offer, C{214} saying so; of another, C{501}, as C{HELP}
+        of an unknown verb, and as pyftpdlib answers (both listed the
+        commands). Either names the commands offered.
 
         @param argument: what follows C{HELP}: a C{SITE} command, or none.
-        @return: the C{214} reply.
+        @return: the C{214} or C{501} reply.
         """
         offered = self.offeredSite()
-        named = offered.get(argument.strip().upper())
-        if named is not None and named != "HELP":
-            return (214, "Syntax: SITE " + named)
-        return (214, "SITE commands: " + ", ".join(offered.values()))
+        listed = "SITE commands: " + ", ".join(offered.values())
+        name = (argument.split() or ["HELP"])[0].upper()
+        if name == "HELP":
+            return (214, listed)
+        if name in offered:
+            return (214, "Syntax: SITE " + offered[name])
+        if name in commandtable.SITE_ACCESS:
+            return (214, "SITE %s is not offered here; %s" % (name, listed))
+        return (501, "Unknown SITE command; " + listed)
 
     async def _siteUtime(self, argument):
         """
