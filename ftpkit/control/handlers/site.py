@@ -11,7 +11,7 @@ nothing).
 from ftpkit.errors import NoSuchFile, NotDirectory
 from ftpkit.interfaces import IFTPShellChmod
 from ftpkit.protocol import commandtable, factchanges
-from ftpkit.protocol.timevals import parseSiteUtimes
+from ftpkit.protocol.timevals import formatSetTime, parseSiteUtimes
 
 
 class SiteCommands:
@@ -107,12 +107,17 @@ class SiteCommands:
         (the same access class, the same shell method), in either form of
         ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
         an access time sets it too, where the shell can
-        (L{ftpkit.interfaces.IFTPShellTimes}).
+        (L{ftpkit.interfaces.IFTPShellTimes}). The reply gives the
+        modification time the file then has, as C{MFMT}'s does: a file
+        system may have clamped it to its range (ext4 keeps 1901 to 2446;
+        it was C{200} alone, as if the time asked for were kept).
         """
         accessed, when, pathText = parseSiteUtimes(argument)
-        path, _ = await self.changeModificationTime(pathText, when, accessed)
+        path, kept = await self.changeModificationTime(pathText, when,
+                                                       accessed)
         self.reportChange("SITE UTIME", path)
-        return (200, "SITE UTIME command successful")
+        return (200, "SITE UTIME command successful; Modify="
+                + formatSetTime(kept))
 
     async def _siteMkdir(self, argument):
         """
