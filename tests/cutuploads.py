@@ -26,10 +26,12 @@ HALF = len(NEW) // 2
 """Where an upload is cut."""
 
 
-def cut(ftp, name, size=HALF, received=None, untilRead=False):
+def cut(ftp, name, size=HALF, received=None, untilRead=False, start=0,
+        verb="STOR"):
     """
     Send the first C{size} bytes of L{NEW} as C{STOR name} and reset the
-    data connection (blocking).
+    data connection (blocking); or those from C{start} on, written in
+    place.
 
     @param ftp: a logged-in C{ftplib.FTP} in C{TYPE I}.
     @param name: the file to upload.
@@ -43,11 +45,16 @@ def cut(ftp, name, size=HALF, received=None, untilRead=False):
         only once it ends cannot say so, and more than the server's
         receive buffer takes is still in the client's kernel while
         C{sendall} returns.
-    @return: the reply code to the C{STOR}.
+    @param start: the first byte of L{NEW} sent: C{REST start} comes
+        before a C{STOR} from a byte other than the first.
+    @param verb: C{STOR}, or C{APPE} (which continues the file at its
+        end, C{start} or not).
+    @return: the reply code to the C{STOR} (or C{APPE}).
     """
-    connection = ftp.transfercmd("STOR " + name)
+    rest = start if verb == "STOR" and start else None
+    connection = ftp.transfercmd(f"{verb} {name}", rest)
     if size:
-        connection.sendall(NEW[:size])
+        connection.sendall(NEW[start:start + size])
     if untilRead:
         waitUntil(lambda: readByPeer(connection), 30)
     deadline = time.monotonic() + 30
@@ -147,8 +154,23 @@ class TwoUsersMixin(LoopbackServerMixin):
     def setUp(self):
         self.root = scratchDirectory(self)
         self.port = self.startServer(
-            self.makeRealm(), ServerConfig(loginFailureDelay=0),
+            self.makeRealm(),
+            ServerConfig(loginFailureDelay=0, **self.serverSettings()),
             users={"alice": "secret", "bob": "pw"}, anonymous=False).port
+
+    def serverSettings(self):
+        """
+        @return: the server's L{ServerConfig} settings beyond no delay
+            after a failed login: none here.
+        """
+        return {}
+
+    def clientOptions(self):
+        """
+        @return: the keyword arguments L{login} gives
+            L{tests.ftpclient.ftplibLogin} beyond C{TYPE I}: none here.
+        """
+        return {}
 
     def login(self, user="alice", password="secret"):
         """
@@ -156,7 +178,8 @@ class TwoUsersMixin(LoopbackServerMixin):
         @param password: their password.
         @return: a new session of C{user}'s, in C{TYPE I}.
         """
-        return ftplibLogin(self, self.port, user, password, binary=True)
+        return ftplibLogin(self, self.port, user, password, binary=True,
+                           **self.clientOptions())
 
 
 class DiskRealmMixin:

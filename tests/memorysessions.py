@@ -4,8 +4,9 @@ Sessions of a server on in-memory transports, with no sockets: a factory
 (L{ShellRealm}), a session of it from any address (L{connect}) and the
 reply codes it wrote (L{replyCodes}); alice logged in from 127.0.0.1,
 where passive listeners really listen (L{loggedInLoopback}), or on a
-shell of the test's (L{loggedIn}); and the replies to the commands a test sends
-(L{repliesTo}).
+shell of the test's (L{loggedIn}); the replies to the commands a test sends
+(L{repliesTo}); and the active data connection a C{PORT} asked for
+(L{connectActive}).
 """
 
 import re
@@ -69,6 +70,23 @@ def connect(factory, host="10.0.0.1"):
     transport = StringTransport(hostAddress=local, peerAddress=peer)
     protocol.makeConnection(transport)
     return protocol, transport
+
+
+def connectActive(clock, host="10.0.0.1", port=2048):
+    """
+    Make the active data connection the last C{PORT} asked for, on a
+    L{StringTransport} (which pulls nothing from a producer unless told).
+
+    @param clock: the factory's L{MemoryReactorClock}.
+    @param host: the address C{PORT} named.
+    @param port: the port C{PORT} named.
+    @return: the data connection's protocol.
+    """
+    peer = IPv4Address("TCP", host, port)
+    data = clock.tcpClients[-1][2].buildProtocol(peer)
+    data.makeConnection(StringTransport(peerAddress=peer))
+    clock.advance(0)
+    return data
 
 
 def loggedInLoopback(testCase, factory):

@@ -120,7 +120,6 @@ class ConnectionLife:
             self._counted = False
             if self.session.shell is None:
                 self.factory.loginWatch.stop(self)
-            self.releaseTurns()
             # A transfer command ends now (426), whether its transfer
             # runs or it waits for the shell to open its file or for its
             # data connection: what a slow store opens later is released
@@ -145,7 +144,9 @@ class ConnectionLife:
                 self.cancelLoginDelay()
             if goesOn:
                 # Its transfer goes on: the session counts as before, for
-                # every limit and on every page, until it ends.
+                # every limit and on every page, and keeps its client's
+                # turns at listings (a batch of a listing waiting for
+                # its turn, forgotten, cut it), until it ends.
                 self.whenIdle().addCallback(lambda _: self._leave(opening))
             else:
                 self._leave(opening)
@@ -163,9 +164,12 @@ class ConnectionLife:
         """
         The session, its client gone, stops counting: for the connection
         limits (its address's, the server's), for its user's
-        (C{--max-sessions-per-user}) and on the pages that list the
-        sessions. A command still running (waiting for the shell, say)
-        keeps its shell until it ends, an open cut short until the shell
+        (C{--max-sessions-per-user}), on the pages that list the sessions,
+        and in its client's turns at listings and checksums (its calls
+        still waiting are forgotten, a checksum running stops:
+        L{ftpkit.control.turns.TakingTurns.releaseTurns}). A command
+        still running (waiting for the shell, say) keeps its shell until
+        it ends, an open cut short until the shell
         answered and what it gave is released: the shell never works for
         a user logged out, and the logout is published after what they
         publish (a cut upload's bytes); meanwhile the session counts among
@@ -176,6 +180,7 @@ class ConnectionLife:
         @param opening: what the session's command was opening when its
             client left (L{ftpkit.control.opening}), or C{None}.
         """
+        self.releaseTurns()
         factory = self.factory
         factory.openSessions.discard(self)
         factory.sessionEnded(self.peer)

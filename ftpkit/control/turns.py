@@ -492,7 +492,8 @@ class TakingTurns:
 
     def releaseTurns(self):
         """
-        The session ended: its calls still waiting for a turn are
+        The session ended (its client left, and the transfer a C{QUIT}
+        let go on, if any, ended): its calls still waiting for a turn are
         forgotten, and a checksum running stops (nobody would read it).
         Only a session that asked for a turn can have calls waiting for
         one (most sessions never list).

@@ -11,6 +11,10 @@ C{SIZE} = the old file's size while its first upload still ran (it keeps
 nothing until cut), resumed from there into the old file in place, and
 was told C{226}: the old file's start and the new file's rest, which the
 first upload, cut later, did not replace (its target had changed).
+
+It also counts the files uploads write in place (L{RunningUploads.hold}
+with C{inPlace}), whose rename gets C{450} meanwhile
+(L{ftpkit.shells.keptuploads.KeptUploadsShell.rename}).
 """
 
 from collections import Counter
@@ -25,25 +29,36 @@ class RunningUploads:
 
     def __init__(self):
         self._counts = Counter()
+        self._inPlace = Counter()
 
-    def hold(self, target):
+    def hold(self, target, inPlace=False):
         """
         Count an upload of C{target} as running.
 
         @param target: its path from the tree's root, a tuple.
+        @param inPlace: the upload writes C{target} in place (it will not
+            replace it: L{writtenInPlace} tells, not C{in}).
         @return: a callable that counts it as ended (once, however often
             it is called).
         """
-        self._counts[target] += 1
+        counts = self._inPlace if inPlace else self._counts
+        counts[target] += 1
         held = [True]
 
         def release():
             if held:
                 held.pop()
-                self._counts[target] -= 1
-                if not self._counts[target]:
-                    del self._counts[target]
+                counts[target] -= 1
+                if not counts[target]:
+                    del counts[target]
         return release
+
+    def writtenInPlace(self, target):
+        """
+        @param target: a path from the tree's root, a tuple.
+        @return: whether an upload writes it in place.
+        """
+        return target in self._inPlace
 
     def __contains__(self, target):
         """

@@ -34,6 +34,8 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     process (L{ftpkit.shells.keptrunning}): a client resuming on a new
     connection while its first upload still ran wrote the old file's
     start and the new file's rest, told C{226};
+  - while an upload writes the target in place, the target's rename gets
+    C{450} (L{rename}), as on the disk and fsspec realms;
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over); once any upload changed the target since
     a partial upload was kept, that partial upload no longer matches it,
@@ -92,6 +94,8 @@ from ftpkit.shells.keptnames import PARTIAL_PREFIX, partialNames, placingName
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.listings import openListing
 from ftpkit.shells.partials import DIRECTORY_KEPT
+from ftpkit.shells.uploadends import ThenFinished
+from ftpkit.shells.uploadlocks import FILE_UPLOADING
 
 _REPLACED = ("File busy: another upload replaces it; try again later")
 """The reply to an upload into a file in place while an upload that will
@@ -168,7 +172,7 @@ class KeptUploadsShell(FreshPartialsShell):
                     # checked against the old file, it would hold the
                     # old file's start and the new file's rest.
                     raise FileBusy(_REPLACED)
-                return await self._shell.openForWriting(path, offset, append)
+                return await self._writeInPlace(path, offset, append)
             taken, size = claimed
             # Fresh, so the target is the one it was kept against: a
             # change of it while the resume runs makes the resume keep
@@ -193,6 +197,37 @@ class KeptUploadsShell(FreshPartialsShell):
         return KeptWriteFile(self, inner, path, placing,
                              targetWas=versionOf(found),
                              ended=self._running.hold(self._where + path))
+
+    async def _writeInPlace(self, path, offset, append):
+        """
+        Open the wrapped shell's upload of a target in place, its target
+        counted as written in place (L{rename}) until it ends.
+
+        @param path: the target.
+        @param offset: see L{openForWriting}.
+        @param append: see L{openForWriting}.
+        @return: the upload.
+        """
+        release = self._running.hold(self._where + path, inPlace=True)
+        try:
+            opened = await self._shell.openForWriting(path, offset, append)
+        except BaseException:
+            release()
+            raise
+        return ThenFinished(opened, lambda committed: release())
+
+    def rename(self, fromPath, toPath):
+        """
+        See L{ftpkit.interfaces.IFTPShell.rename}: a file an upload
+        writes in place (an C{APPE}, a C{REST} + C{STOR} with no partial
+        upload to continue) gets C{450} while it runs, as on the disk and
+        fsspec realms, in this process. On C{--realm memory} the rename
+        went ahead: the upload, stored by path, then got C{450} with
+        nothing of it stored.
+        """
+        if self._running.writtenInPlace(self._where + tuple(fromPath)):
+            return fail(FileBusy(FILE_UPLOADING))
+        return FreshPartialsShell.rename(self, fromPath, toPath)
 
     async def _refuseDirectory(self, path):
         """

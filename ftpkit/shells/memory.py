@@ -14,7 +14,8 @@ server adapts to producers and consumers (L{ftpkit.shells.adapters}):
     which its C{close} commits in one step, so readers see the old
     content until the upload is complete; meanwhile the directory it
     is stored in is neither removed nor renamed
-    (L{ftpkit.shells.memoryuploads}).
+    (L{ftpkit.shells.memoryuploads}); one written in place, cut, is
+    stored as far as it came (L{MemoryInPlaceWriteFile}).
 
 (Each also keeps the C{send} or C{receive} of the producer/consumer
 files it used to have, for code that calls them directly; a new storage
@@ -62,7 +63,11 @@ from ftpkit.interfaces import (
 )
 from ftpkit.shells.digests import newDigest
 from ftpkit.shells.memorycontent import Content
-from ftpkit.shells.memoryfiles import MemoryReadFile, MemoryWriteFile
+from ftpkit.shells.memoryfiles import (
+    MemoryInPlaceWriteFile,
+    MemoryReadFile,
+    MemoryWriteFile,
+)
 from ftpkit.shells.memoryhash import HASH_AT_ONCE, checksumRead
 from ftpkit.shells.memorylistings import MemoryListing
 from ftpkit.shells.memorytree import (
@@ -425,20 +430,24 @@ class MemoryShell:
         C{offset} beyond the end of the file pads it with zero bytes, as a
         sparse file on disk would read. A resume (an C{offset}) or an
         append continues the file there now: it is stored only if the
-        path still names that file then (L{_resume}).
+        path still names that file then (L{_resume}), complete or cut
+        (L{MemoryInPlaceWriteFile}, as a file written in place on disk).
         """
         if not path:
             raise IsDirectory()
         existing = self._parent(path).children.get(path[-1])
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
+        ended = self._uploads.add(path)
         if offset or append:
-            commit = functools.partial(self._resume, path, offset, append,
+            resume = functools.partial(self._resume, path, offset, append,
                                        existing)
-        else:
-            commit = functools.partial(self._commit, path, 0, False)
-        return MemoryWriteFile(self._budget, commit,
-                               ended=self._uploads.add(path))
+            return MemoryInPlaceWriteFile(
+                self._budget, resume, functools.partial(resume, cut=True),
+                ended=ended)
+        return MemoryWriteFile(
+            self._budget, functools.partial(self._commit, path, 0, False),
+            ended=ended)
 
     @_deferred
     def openForCreating(self, path):
@@ -464,7 +473,7 @@ class MemoryShell:
                 self._commit, path, 0, False, exclusive=True),
             ended=ended)
 
-    def _resume(self, path, offset, append, continued, data):
+    def _resume(self, path, offset, append, continued, data, cut=False):
         """
         Store the result of a resumed or appended upload, if its path
         still names the file it continues: one another upload replaced,
@@ -480,13 +489,15 @@ class MemoryShell:
             started, or C{None}.
         @param data: the uploaded bytes (a
             L{ftpkit.shells.memorycontent.Content}).
+        @param cut: see L{_commit}.
         @raise FileReplaced: when C{path} names another file, or none.
         """
         if self._parent(path).children.get(path[-1]) is not continued:
             raise FileReplaced()
-        self._commit(path, offset, append, data)
+        self._commit(path, offset, append, data, cut=cut)
 
-    def _commit(self, path, offset, append, data, exclusive=False):
+    def _commit(self, path, offset, append, data, exclusive=False,
+                cut=False):
         """
         Store the result of an upload.
 
@@ -497,6 +508,9 @@ class MemoryShell:
             L{ftpkit.shells.memorycontent.Content} (no longer counted as
             held by the upload).
         @param exclusive: store it only as a new file.
+        @param cut: the upload, a resume, was cut: the file's bytes past
+            the last one it wrote stay (written in place, it wrote over
+            those it reached), where a complete one ends the file there.
         @raise FTPError: when the path no longer suits a file
             (L{AlreadyExists} when it must be new and is not).
         @raise QuotaExceeded: when the file would not fit in C{maxBytes}
@@ -514,7 +528,8 @@ class MemoryShell:
                               and self._onTheirWay(path[-1])):
             raise self._budget.tooMany()
         old = existing.content if existing is not None else Content()
-        size = (old.size if append else offset) + data.size
+        end = (old.size if append else offset) + data.size
+        size = max(end, old.size) if cut else end
         # A file a download reads stays held once replaced (FileNode).
         freed = 0 if existing is None or existing.readers else old.size
         if not self._budget.fits(size - freed):
@@ -524,6 +539,9 @@ class MemoryShell:
             # costs what is appended, whatever the file's size.
             content = old.truncated(old.size if append else offset)
             content.extend(data)
+            if cut:
+                for piece in old.pieces(end):
+                    content.append(piece)
             data = content
         node = FileNode(self._now(), content=data)
         node.overdrawn = overdrawn

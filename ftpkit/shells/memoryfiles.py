@@ -1,7 +1,9 @@
 """
 The files a L{ftpkit.shells.memory.MemoryShell} opens: the simple kind,
 read and written at offsets, that the server adapts to producers and
-consumers (L{ftpkit.shells.adapters}).
+consumers (L{ftpkit.shells.adapters}). An upload written in place (an
+append, a resume) is a L{MemoryInPlaceWriteFile}: cut, it keeps what it
+received, as a file written in place on the disk does.
 """
 
 from twisted.internet.defer import fail, succeed
@@ -9,6 +11,7 @@ from zope.interface import implementer
 
 from ftpkit.errors import FTPError
 from ftpkit.interfaces import (
+    IDiscardableWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
     IReadFile,
@@ -128,13 +131,24 @@ class MemoryWriteFile:
         a refused write, fail with its L{ftpkit.errors.QuotaExceeded} and
         store nothing.
         """
+        return self._stored(self._commit)
+
+    def _stored(self, commit):
+        """
+        End the upload by storing what it received.
+
+        @param commit: stores it, called with its bytes (a L{Content});
+            raises an L{FTPError} when it cannot.
+        @return: a Deferred firing with C{None}, or failing with that
+            error (or the refused write's).
+        """
         self._end()
         if self._refused is not None:
             return fail(self._refused)
         data = self._data
         self._forget()
         try:
-            self._commit(data)
+            commit(data)
         except FTPError as error:
             return fail(error)
         return succeed(None)
@@ -162,6 +176,62 @@ class MemoryWriteFile:
         write completes at once, so L{close} may follow the last one.
         """
         return WriteFileAdapter(self).receive()
+
+
+@implementer(IDiscardableWriteFile)
+class MemoryInPlaceWriteFile(MemoryWriteFile):
+    """
+    An upload written in place (an C{APPE}, a C{REST} + C{STOR}), stored
+    by L{close} as any. Cut (L{abort}: its connection broke, C{ABOR},
+    the server stopping), what it received is stored all the same, as a
+    file written in place on the disk holds it, so that a client
+    resuming from C{SIZE} goes on from there (it was stored only once
+    complete: that C{SIZE} answered the old file's size, and the resume
+    sent again what the cut upload had sent). Dropped whole
+    (L{discard}: refused for its size), it leaves the file as it was.
+    """
+
+    def __init__(self, budget, commit, keep, ended=None):
+        """
+        @param budget: see L{MemoryWriteFile}.
+        @param commit: see L{MemoryWriteFile}.
+        @param keep: stores a cut upload's bytes (a L{Content}), called
+            once, by L{abort}, where any came; raises an L{FTPError} when
+            it cannot (they are dropped then).
+        @param ended: see L{MemoryWriteFile}.
+        """
+        MemoryWriteFile.__init__(self, budget, commit, ended)
+        self._keep = keep
+
+    def abort(self):
+        """
+        See L{IRandomWriteFile.abort}: store what was received (nothing
+        after a refused write: L{MemoryWriteFile.writeAt} dropped it);
+        where it cannot be (the path names another file by now, no room),
+        it is dropped, and the abort succeeds all the same.
+        """
+        if self._refused is not None or not self._data.size:
+            return self.discard()
+        return self._stored(self._keep).addErrback(_keptNothing)
+
+    def discard(self):
+        """
+        See L{IDiscardableWriteFile.discard}: forget what was received.
+        """
+        return MemoryWriteFile.abort(self)
+
+
+def _keptNothing(failure):
+    """
+    A cut upload written in place could not be stored: nothing of it is
+    kept, as where it received nothing.
+
+    @param failure: the L{Failure} of its store, an L{FTPError}'s (any
+        other is passed on).
+    @return: C{None}.
+    """
+    failure.trap(FTPError)
+    return None
 
 
 def _written(content, offset, data):

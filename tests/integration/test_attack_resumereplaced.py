@@ -155,15 +155,15 @@ class MemoryRealmAppendReplacedTests(MemoryRealmResumeReplacedTests):
     @defer.inlineCallbacks
     def test_moved(self):
         """
-        Renamed away, the file keeps its bytes under its new name and
-        C{f} is no more; the C{APPE}, stored once complete, gets C{450}
-        and makes no C{f} of its own bytes: nothing of it is stored, so
-        a retry stores its bytes once. (The other realms refuse the
-        rename, C{450}: their C{APPE} wrote into the renamed file.)
+        Its rename gets C{450} while the C{APPE} runs, as on the other
+        realms (L{tests.integration.test_inplacereplaced}), and the
+        C{APPE} C{226} with every byte in C{f}. The rename went ahead,
+        and the C{APPE}, stored once complete, got C{450} with nothing of
+        it stored.
         """
         replies, final = yield self.inThread(
             self.duringUpload, self.upload, "RNFR f", "RNTO h")
-        self.assertEqual(replies[1][:4], "250 ")
-        self.assertEqual(final[:4], "450 ")
-        self.assertEqual(self.read("h"), ORIGINAL)
-        self.assertFalse(self.exists("f"))
+        self.assertEqual(replies[1][:4], "450 ")
+        self.assertEqual(final[:4], "226 ")
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
+        self.assertFalse(self.exists("h"))

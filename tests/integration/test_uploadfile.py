@@ -1,13 +1,15 @@
 """
 C{--on-upload}'s C{FTPKIT_FILE}, run by real servers: the uploaded file's
 path on this machine's disk, under the user's home whichever way the
-realm chose it (and on C{fsspec:file://}), its final name, already
+realm chose it (and on C{fsspec:file://}; under C{--vhost}, the realm of
+the host the session chose), its final name, already
 holding the bytes when the command runs; set but empty where the realm
 keeps no local file. And the event it comes from
 (L{ftpkit.ops.events.Event.localFile}), asked for only where an observer
 is told of uploads.
 """
 
+import ftplib
 import glob
 import io
 import json
@@ -21,6 +23,7 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.observers import IgnoringObserver, ObserverSubscription
@@ -77,7 +80,7 @@ class HookRecords:
             records[record.pop("path")] = record
         return records
 
-    def upload(self, server, user, password, *names):
+    def upload(self, server, user, password, *names, host=None):
         """
         Upload each name, its own name as its bytes.
 
@@ -85,8 +88,17 @@ class HookRecords:
         @param user: who logs in.
         @param password: their password.
         @param names: the paths, as C{STOR} gives them.
+        @param host: the name to send with C{HOST} before logging in, if
+            any.
         """
-        ftp = server.login(user, password)
+        if host is None:
+            ftp = server.login(user, password)
+        else:
+            ftp = ftplib.FTP()
+            self.addCleanup(ftp.close)
+            ftp.connect(server.host, server.port, timeout=30)
+            ftp.sendcmd("HOST " + host)
+            ftp.login(user, password)
         for name in names:
             ftp.storbinary("STOR " + name, io.BytesIO(name.encode()))
         ftp.quit()
@@ -168,6 +180,39 @@ class UploadFileTests(HookRecords, unittest.TestCase):
         self.assertFiles(records, os.path.join(root, "homes", "al"),
                          "/a.txt")
         self.assertFiles(records, elsewhere, "/b.txt")
+
+    def test_vhosts(self):
+        """
+        Under C{--vhost}, an upload of a session that chose a host with
+        C{HOST} is under that host's realm's directory (C{FTPKIT_ROOT}
+        its too): a C{filesystem:DIR} host's C{DIR}, and for a users
+        file's host the user's home relative to the host's
+        C{--vhost-root}; without C{HOST}, under C{--root}.
+        """
+        root, files, homes = (scratchDirectory(self) for _ in range(3))
+        users = os.path.join(scratchDirectory(self), "users.toml")
+        writeText(users, '[users.alice]\npassword = "' + ALICE_HASH
+                  + '"\nhome = "homes/al"\n'
+                  'permissions = ["list", "read", "write"]\n')
+        server = ServerProcess(self, [
+            "--root", root, "--auth", "users:" + users,
+            "--vhost", "files.example=filesystem:" + files,
+            "--vhost", "users.example=users:" + users,
+            "--vhost-root", "users.example=" + homes, *self.hookOptions()])
+        server.waitForGreeting()
+        self.upload(server, "alice", "secret", "f.txt",
+                    host="files.example")
+        self.upload(server, "alice", "secret", "u.txt",
+                    host="users.example")
+        self.upload(server, "alice", "secret", "d.txt")
+        records = self.records(3, server)
+        self.assertFiles(records, files, "/f.txt")
+        self.assertFiles(records, os.path.join(homes, "homes", "al"),
+                         "/u.txt")
+        self.assertFiles(records, root, "/d.txt")
+        self.assertEqual({path: record["root"]
+                          for path, record in records.items()},
+                         {"/f.txt": files, "/u.txt": homes, "/d.txt": root})
 
     def test_workers(self):
         """
@@ -252,20 +297,29 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     @defer.inlineCallbacks
-    def uploaded(self, observe, realm=FilesystemRealm, user="alice"):
+    def uploaded(self, observe, realm=FilesystemRealm, user="alice",
+                 config=None, then=None):
         """
         Upload C{a.txt}.
 
         @param observe: called with the server's event hub first.
         @param realm: makes the realm of a directory.
         @param user: who logs in, password C{secret}.
+        @param config: the server's L{ServerConfig}, or C{None}.
+        @param then: called with the client after the upload, or C{None}.
         @return: a Deferred firing with the served directory.
         """
         root = scratchDirectory(self)
-        self.server = self.startServer(realm(root), users={user: "secret"})
+        self.server = self.startServer(realm(root), config,
+                                       users={user: "secret"})
         observe(self.server.factory.events)
-        yield inLoggedInClient(self, lambda ftp: ftp.storbinary(
-            "STOR a.txt", io.BytesIO(b"a")), user=user)
+
+        def session(ftp):
+            ftp.storbinary("STOR a.txt", io.BytesIO(b"a"))
+            if then is not None:
+                then(ftp)
+
+        yield inLoggedInClient(self, session, user=user)
         return root
 
     @defer.inlineCallbacks
@@ -290,6 +344,32 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
                                                       [events.TRANSFER]))
         self.assertEqual([(event.code, event.localFile)
                           for event in transfers], [(226, None)])
+
+    @defer.inlineCallbacks
+    def test_completeUploadsOnly(self):
+        """
+        Observed, only a complete upload's event names a file: not an
+        upload cut short (C{552} past C{maxUploadSize}: what it left is
+        no file to work on), nor a download.
+        """
+        transfers = []
+
+        def observe(hub):
+            ObserverSubscription(_Uploads()).subscribeTo(hub)
+            hub.subscribe(transfers.append, [events.TRANSFER])
+
+        def then(ftp):
+            with self.assertRaises(ftplib.error_perm):
+                ftp.storbinary("STOR b.txt", io.BytesIO(b"b" * 4096))
+            ftp.retrbinary("RETR a.txt", lambda data: None)
+
+        root = yield self.uploaded(observe, config=ServerConfig(
+            maxUploadSize=16), then=then)
+        self.assertEqual(
+            [(event.command, event.code, event.localFile)
+             for event in transfers],
+            [("STOR", 226, os.path.join(os.path.realpath(root), "a.txt")),
+             ("STOR", 552, None), ("RETR", 226, None)])
 
     @defer.inlineCallbacks
     def test_nameCaseChanged(self):

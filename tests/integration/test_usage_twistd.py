@@ -26,6 +26,7 @@ from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.pidfiles import commandLine
 from ftpkit.deploy.tap import Options
 from ftpkit.deploy.twistdids import (
+    _NAMES,
     misplacedOption,
     twistdIdError,
     unknownIdName,
@@ -110,19 +111,24 @@ class TwistdIdTests(unittest.TestCase):
         class Parent:
             synonyms = twistd
 
+        parser = Options()
+        parser.argv = []
         self.assertEqual(
-            misplacedOption("option --uid not recognized", Parent, "twistd"),
+            misplacedOption("option --uid not recognized", Parent, "twistd",
+                            parser),
             "--uid: an option of twistd itself: give it before ftpkit "
             "(twistd --uid ... ftpkit ...)")
         self.assertEqual(
-            misplacedOption("option -u not recognized", Parent, "ftpkit"),
+            misplacedOption("option -u not recognized", Parent, "ftpkit",
+                            parser),
             "-u: an option of twistd, which python -m ftpkit does not "
             "take: run twistd -n -u ... ftpkit ...")
         self.assertIsNone(misplacedOption("option --bogus not recognized",
-                                          Parent, "twistd"))
-        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd"))
+                                          Parent, "twistd", parser))
+        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd",
+                                          parser))
         self.assertIsNone(misplacedOption("option --uid not recognized",
-                                          None, "twistd"))
+                                          None, "twistd", parser))
         status, lines = runTwistd(self, "ftpkit", "--uid", "root")
         self.assertEqual((status, lines), (1, [
             "twistd ftpkit: --uid: an option of twistd itself: give it "
@@ -133,20 +139,22 @@ class TwistdIdTests(unittest.TestCase):
         C{twistd ftpkit --uid nosuchuser} names the user no one is, with
         where C{--uid} goes: moved before C{ftpkit} as the line said, the
         name was C{twistd}'s own C{KeyError} traceback. A number, a name
-        that is found, an option that takes no name, and arguments the
-        parser cannot read are left to the line without it.
+        that is found, an option that takes no name (C{--nodaemon}, or
+        C{--logfile}, whose value is no user's), and arguments the parser
+        cannot read are left to the line without it.
         """
         twistd = {"uid": "uid", "u": "uid", "gid": "gid", "g": "gid",
-                  "nodaemon": "nodaemon", "n": "nodaemon"}
+                  "nodaemon": "nodaemon", "n": "nodaemon",
+                  "logfile": "logfile", "l": "logfile"}
 
         class Parent:
             synonyms = twistd
 
-        def lookup(name):
-            if name != "ftp":
-                raise KeyError(name)
+        def fromString(value):
+            if value != "ftp":
+                raise KeyError(value)
 
-        names = {"uid": ("user", lookup), "gid": ("group", lookup)}
+        names = {"uid": ("user", fromString), "gid": ("group", fromString)}
         parser = Options()
         for argv, option, expected in [
                 (["--uid", "ftq"], "--uid", "no user is named 'ftq'"),
@@ -154,15 +162,24 @@ class TwistdIdTests(unittest.TestCase):
                  "no user is named 'ftq'"),
                 (["-gftq"], "-g", "no group is named 'ftq'"),
                 (["-g", "ftq"], "-g", "no group is named 'ftq'"),
+                (["--uid", "ftp", "-u", "ftq"], "--uid",
+                 "no user is named 'ftq'"),
+                (["--gid=ftq", "-g", "ftp"], "--gid",
+                 "no group is named 'ftq'"),
                 (["--uid", "ftp"], "--uid", None),
-                (["--uid", "54321"], "--uid", None),
                 (["--nodaemon"], "--nodaemon", None),
+                (["--logfile", "ftq"], "--logfile", None),
+                (["-lftq"], "-l", None),
                 (["--uid", "ftq", "--bogus"], "--uid", None),
                 (["--uid"], "--uid", None)]:
             parser.argv = argv
             self.assertEqual(
                 unknownIdName(option, Parent, parser, names), expected,
                 argv)
+        for value in ["54321", "4294967296"]:
+            parser.argv = ["--uid", value, "--gid", value]
+            for option in ["--uid", "--gid"]:
+                self.assertIsNone(unknownIdName(option, Parent, parser))
         parser.argv = ["--gid", "ftpkit-no-such-group"]
         self.assertEqual(
             misplacedOption("option --gid not recognized", Parent, "ftpkit",
@@ -175,6 +192,23 @@ class TwistdIdTests(unittest.TestCase):
             "twistd ftpkit: --gid: no group is named 'nosuchgroup', and "
             "--gid is an option of twistd itself: give it before ftpkit "
             "(twistd --gid ... ftpkit ...) (see --help)"]))
+
+
+    def test_namesReadAsTwistdReads(self):
+        """
+        A C{--uid} or C{--gid} value after C{ftpkit} is read with the
+        function C{twistd} reads it with before C{ftpkit}
+        (L{twisted.python.util.uidFromString}, C{gidFromString}), so that
+        what the line calls no one is exactly what would be C{twistd}'s
+        C{KeyError}.
+        """
+        from twisted.scripts.twistd import ServerOptions
+
+        twistds = {option[0]: option[4] for option
+                   in ServerOptions.optParameters if option[0] in _NAMES}
+        self.assertEqual(
+            twistds, {name: fromString for name, (_, fromString)
+                      in _NAMES.items()})
 
 
 class TwistdPathTests(unittest.TestCase):

@@ -8,15 +8,13 @@ a download not handed whole to its connection) leaves them at once (a
 drain has nothing of it to wait for, no limit counts it).
 """
 
-from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
-from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.testing import writeFile
 from tests.lateends import LastByteSenderShell
-from tests.memorysessions import loggedIn
+from tests.memorysessions import connectActive, loggedIn
 
 
 class LeftTransfersTests(unittest.TestCase):
@@ -40,11 +38,7 @@ class LeftTransfersTests(unittest.TestCase):
 
         @return: its protocol.
         """
-        peer = IPv4Address("TCP", "10.0.0.1", 2048)
-        data = self.clock.tcpClients[-1][2].buildProtocol(peer)
-        data.makeConnection(StringTransport(peerAddress=peer))
-        self.clock.advance(0)
-        return data
+        return connectActive(self.clock)
 
     def leave(self, quitting):
         """

@@ -1,12 +1,13 @@
 """
 The control layer's turns at the shell's slow work
 (L{ftpkit.control.turns}): which session's C{HASH}, C{RNTO} or C{SITE MKDIR} reaches
-the shell, with IPv6 clients counted by their network, on
+the shell, with IPv6 clients counted by their network, and the turns of
+a C{LIST} going on after its client sent C{QUIT} and left, on
 L{StringTransport}s.
 """
 
 from twisted.cred import checkers, portal
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -16,10 +17,10 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.errors import NoSuchFile
-from ftpkit.fileinfo import DIRECTORY, FileInfo
-from ftpkit.interfaces import IFTPShell
+from ftpkit.fileinfo import DIRECTORY, FILE, FileInfo
+from ftpkit.interfaces import IDirectoryListing, IFTPShell
 from ftpkit.shells.memory import MemoryShell
-from tests.memorysessions import connect, replyCodes
+from tests.memorysessions import connect, connectActive, replyCodes
 from tests.protocol.test_ipv6clients import ELSEWHERE, FIRST, SECOND
 
 
@@ -205,3 +206,95 @@ class SiteMkdirLookTurnTests(ClientsTakingTurns, unittest.TestCase):
         self.session(factory, SECOND, b"b")
         self.realm.asked[0][1].errback(NoSuchFile())
         self.assertEqual(self.asked(), [("a", "new"), ("b", "new")])
+
+
+@implementer(portal.IRealm)
+class HeldBatchesRealm:
+    """
+    Gives every user a L{MemoryShell} whose listings' batches each wait
+    until the test gives them.
+
+    @ivar asked: C{(session, Deferred)} of every batch asked for, in
+        order, C{session} counting the logins from 1.
+    """
+
+    def __init__(self):
+        self.asked = []
+        self.logins = 0
+
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        """
+        @return: C{(IFTPShell, shell, logout)}.
+        """
+        self.logins += 1
+        login = self.logins
+        shell = MemoryShell({"/d/f": b"f"})
+
+        @implementer(IDirectoryListing)
+        class HeldBatches:
+            def nextBatch(listing):
+                waiting = Deferred()
+                self.asked.append((login, waiting))
+                return waiting
+
+            def close(listing):
+                pass
+
+        shell.openListing = lambda path: succeed(HeldBatches())
+        return IFTPShell, shell, lambda: None
+
+
+class ListingAfterQuitTests(unittest.TestCase):
+    """
+    A listing that goes on after its client sent C{QUIT} and left keeps
+    its client's turn until it ends.
+    """
+
+    def test_keepsItsTurn(self):
+        """
+        The next batch of a C{LIST} waiting behind another session's of
+        the same address when its client sent C{QUIT} and left still
+        comes, in its turn, and the listing ends with C{226}; forgotten
+        as the client left, it cut the listing (C{426}).
+        """
+        realm = HeldBatchesRealm()
+        passwords = checkers.InMemoryUsernamePasswordDatabaseDontUse()
+        passwords.addUser(b"alice", b"secret")
+        clock = MemoryReactorClock()
+        factory = FTPFactory(portal.Portal(realm, [passwords]),
+                             ServerConfig(loginFailureDelay=0), clock)
+        entries = [("e", FileInfo(kind=FILE))]
+        sessions = []
+        for _ in range(2):
+            sessions.append(connect(factory))
+            sessions[-1][0].dataReceived(
+                b"USER alice\r\nPASS secret\r\nPORT 10,0,0,1,8,0\r\n"
+                b"LIST /d\r\n")
+            clock.advance(0)
+            if realm.asked:
+                realm.asked[0][1].callback(entries)
+            sessions[-1] += (connectActive(clock),)
+        (first, firstWire, firstData), (second, secondWire, _) = sessions
+        realm.asked[1][1].callback(entries)
+        self.assertEqual([login for login, _ in realm.asked], [1, 1, 2])
+        self.assertEqual(factory.listingTurns.waiting("10.0.0.1"), 1)
+        first.dataReceived(b"QUIT\r\n")
+        first.connectionLost(Failure(ConnectionDone()))
+        clock.advance(0)
+        self.assertEqual(replyCodes(firstWire), ["220", "331", "230", "200",
+                                                  "150"])
+        realm.asked[2][1].callback(entries)
+        self.assertEqual([login for login, _ in realm.asked], [1, 1, 2, 1])
+        self.assertEqual((factory.listingTurns.running("10.0.0.1"),
+                          factory.listingTurns.waiting("10.0.0.1")), (1, 1))
+        realm.asked[3][1].callback([])
+        self.assertEqual([login for login, _ in realm.asked],
+                         [1, 1, 2, 1, 2])
+        self.assertIn(first, factory.openSessions)
+        # Its end sent, the listing replies once its data connection
+        # closed (a L{StringTransport} does not close itself).
+        firstData.connectionLost(Failure(ConnectionDone()))
+        clock.advance(0)
+        self.assertEqual(replyCodes(firstWire)[-2:], ["150", "226"])
+        self.assertNotIn(first, factory.openSessions)
+        self.assertEqual(replyCodes(secondWire)[-1], "150")

@@ -19,6 +19,7 @@ from ftpkit.shells import keptnames
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.uploadlocks import FILE_UPLOADING
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
 from ftpkit.testing import IFTPShellConformanceMixin
 
@@ -303,6 +304,30 @@ class KeptUploadsTests(unittest.TestCase):
         self.upload(self.alice, b" new", offset=5)
         self.assertEqual(self.read(), b"brand new")
         self.assertEqual(self.stored(), ["d", "f"])
+
+    def test_renameWrittenInPlace(self):
+        """
+        The rename of a file an upload writes in place (bob's append,
+        alice's resume with no partial upload) gets C{450} saying so, for
+        any user, until the upload ends (complete, cut); an in-place open
+        that failed holds nothing. A resume of a partial upload writes a
+        hidden file of its own, and leaves the target's rename alone.
+        """
+        for shell, offset, end in ((self.bob, 0, "close"),
+                                   (self.alice, 3, "abort")):
+            opened = self.open(shell, offset=offset, append=not offset)
+            refused = self.failureResultOf(
+                self.alice.rename(("f",), ("g",)), FileBusy)
+            self.assertEqual(refused.value.message, FILE_UPLOADING)
+            self.successResultOf(getattr(opened, end)())
+            self.successResultOf(self.bob.rename(("f",), ("g",)))
+            self.successResultOf(self.bob.rename(("g",), ("f",)))
+        self.failureResultOf(self.bob.openForWriting(("x", "g"), 0, True))
+        self.successResultOf(self.bob.rename(("d",), ("x",)))
+        self.successResultOf(self.bob.rename(("x", "g"), ("x", "h")))
+        self.cut(self.alice, b"brand")
+        self.open(self.alice, offset=5)
+        self.successResultOf(self.bob.rename(("f",), ("g",)))
 
     def test_restPastEnd(self):
         """

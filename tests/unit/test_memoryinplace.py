@@ -1,0 +1,140 @@
+"""
+Tests for L{ftpkit.shells.memoryfiles.MemoryInPlaceWriteFile}: an upload
+that L{ftpkit.shells.memory.MemoryShell} writes in place (an append, a
+resume), cut (C{abort}), keeps what it received where it wrote it, as a
+file written in place on the disk does; dropped whole (C{discard}), it
+leaves the file as it was.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.errors import QuotaExceeded
+from ftpkit.interfaces import IDiscardableWriteFile, IPartialWriteFile
+from ftpkit.shells.adapters import writeFileFor
+from ftpkit.shells.memory import MemoryShell
+from ftpkit.testing import readFile, writeFile
+
+
+class CutInPlaceTests(unittest.TestCase):
+    """
+    C{abort} and C{discard} of an upload written in place.
+    """
+
+    def opened(self, shell, data, offset=0, append=False):
+        """
+        @param shell: a L{MemoryShell} holding C{f}.
+        @param data: the bytes the upload of C{f} receives.
+        @param offset: where it starts.
+        @param append: whether it is appended.
+        @return: the upload, C{data} written.
+        """
+        upload = self.successResultOf(
+            shell.openForWriting(("f",), offset, append))
+        if data:
+            self.successResultOf(upload.writeAt(0, data))
+        return upload
+
+    def contentOf(self, shell):
+        """
+        @param shell: a L{MemoryShell} holding C{f}.
+        @return: C{f}'s bytes.
+        """
+        return self.successResultOf(readFile(shell, ("f",)))
+
+    def test_appendCutKept(self):
+        """
+        A cut append keeps what it received after the file's bytes, and
+        the shell holds them once (it kept nothing: a resume from
+        C{SIZE} sent them again).
+        """
+        shell = MemoryShell({"/f": b"old"}, maxBytes=100)
+        upload = self.opened(shell, b"new", append=True)
+        self.assertIsNone(self.successResultOf(upload.abort()))
+        self.assertEqual(self.contentOf(shell), b"oldnew")
+        self.assertEqual(shell.bytesHeld, 6)
+
+    def test_resumeCutKeepsWhatFollows(self):
+        """
+        A cut resume inside the file writes over the bytes it reached and
+        leaves those after them, as a file written in place on the disk
+        does; complete, it ends the file at its last byte.
+        """
+        shell = MemoryShell({"/f": b"0123456789"})
+        self.successResultOf(self.opened(shell, b"ab", offset=2).abort())
+        self.assertEqual(self.contentOf(shell), b"01ab456789")
+        self.successResultOf(self.opened(shell, b"cd", offset=4).close())
+        self.assertEqual(self.contentOf(shell), b"01abcd")
+
+    def test_cutOfNothingChangesNothing(self):
+        """
+        A cut resume or append that received nothing leaves the file as
+        it was, its time too (an upload cut before its first byte, one
+        opened for a command aborted meanwhile).
+        """
+        shell = MemoryShell({"/f": b"0123456789"})
+        before = self.successResultOf(shell.stat(("f",)))
+        for offset, append in ((2, False), (0, True)):
+            self.successResultOf(self.opened(shell, b"", offset,
+                                             append).abort())
+        self.assertEqual(self.contentOf(shell), b"0123456789")
+        self.assertEqual(self.successResultOf(shell.stat(("f",))), before)
+
+    def test_cutOfReplacedFileKeepsNothing(self):
+        """
+        A cut append whose file another upload replaced meanwhile keeps
+        nothing (it would add its bytes to a file it never continued);
+        its abort succeeds.
+        """
+        shell = MemoryShell({"/f": b"old"})
+        upload = self.opened(shell, b"new", append=True)
+        self.successResultOf(writeFile(shell, ("f",), b"other"))
+        self.assertIsNone(self.successResultOf(upload.abort()))
+        self.assertEqual(self.contentOf(shell), b"other")
+        self.assertEqual(shell.bytesHeld, 5)
+
+    def test_cutWithoutRoomKeepsNothing(self):
+        """
+        A cut append that no longer fits (a download holds the old file's
+        bytes, which the new file would not free) keeps nothing; its abort
+        succeeds, and the bytes it received are no longer held.
+        """
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
+        reading = self.successResultOf(shell.openForReading(("f",)))
+        self.addCleanup(reading.close)
+        upload = self.opened(shell, b"yyy", append=True)
+        self.assertEqual(shell.bytesHeld, 9)
+        self.assertIsNone(self.successResultOf(upload.abort()))
+        self.assertEqual(self.contentOf(shell), b"x" * 6)
+        self.assertEqual(shell.bytesHeld, 6)
+
+    def test_refusedThenCutKeepsNothing(self):
+        """
+        An append refused for the shell's bound (C{552}), then aborted as
+        the server's adapter aborts an upload whose write failed, keeps
+        nothing.
+        """
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
+        upload = self.opened(shell, b"yy", append=True)
+        self.failureResultOf(upload.writeAt(2, b"z" * 3), QuotaExceeded)
+        self.successResultOf(upload.abort())
+        self.assertEqual(self.contentOf(shell), b"x" * 6)
+        self.assertEqual(shell.bytesHeld, 6)
+
+    def test_discard(self):
+        """
+        An upload written in place can be dropped whole
+        (L{IDiscardableWriteFile}, which the server's adapter turns into
+        L{IPartialWriteFile}, for an upload refused for its size): the
+        file stays as it was. An upload that replaces the file, kept by
+        no C{abort}, cannot.
+        """
+        shell = MemoryShell({"/f": b"old"}, maxBytes=100)
+        upload = self.opened(shell, b"new", append=True)
+        self.assertTrue(IPartialWriteFile.providedBy(writeFileFor(upload)))
+        self.successResultOf(upload.discard())
+        self.assertEqual(self.contentOf(shell), b"old")
+        self.assertEqual(shell.bytesHeld, 3)
+        replacing = self.opened(shell, b"new")
+        self.assertFalse(IDiscardableWriteFile.providedBy(replacing))
+        self.successResultOf(replacing.abort())
+        self.assertEqual(self.contentOf(shell), b"old")
