@@ -48,6 +48,11 @@ class QuitLeaveLimitTests(MetricsTestCase):
         """
         server, root = startServer(self, "--max-download-rate", str(RATE),
                                    *options, metrics=True)
+        # The connection that saw the greeting (waitForGreeting) counts
+        # for the limits until the server read its end: a login before
+        # then was refused under a limit of 1.
+        server.waitFor(lambda: not server.sessionRecords(),
+                       "the greeting's connection gone from /sessions")
         with open(os.path.join(root, "big.bin"), "wb") as f:
             f.write(b"b" * SIZE)
         ftp = server.login(user, "secret" if user == "alice" else "x")
