@@ -12,6 +12,8 @@ from twisted.internet import defer, task, threads
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.data.passive import EPHEMERAL_PORTS
+from ftpkit.ops.drain import finishLeft
+from ftpkit.ops.leftwork import LeftWork
 
 USERS = {"alice": "secret", "bob": "pw"}
 """The accounts L{makePortal} creates by default."""
@@ -106,8 +108,12 @@ class LoopbackServer:
     def stop(self, grace=5.0):
         """
         Stop listening and wait (up to C{grace} seconds) for the sessions
-        to end, then for the hub's C{finishers} (as a drain does), so
-        that a test leaves a clean reactor.
+        to end, then for the work of those whose client left and for the
+        hub's C{finishers} (as a drain does, L{finishLeft}), then, up to
+        C{grace} seconds, for the calls the realm still runs, where it
+        tells when none is left (a C{whenIdle} method, as
+        L{ftpkit.auth.fsspecrealm.FsspecRealm.whenIdle}), so that a test
+        leaves a clean reactor and no work behind.
 
         @param grace: seconds to wait at most for the sessions to end.
         @return: a Deferred firing when done.
@@ -119,12 +125,20 @@ class LoopbackServer:
         while self.factory.sessions > 0 and waited < grace:
             yield task.deferLater(self.reactor, 0.02, lambda: None)
             waited += 0.02
-        # As a drain ends (ftpkit.ops.drain): the work the sessions'
+        # As a drain ends (ftpkit.ops.drain): the work of sessions whose
+        # client left before the shell answered, the work the sessions'
         # events started, and the counts of log lines left out, whose
         # timers would fire after the test.
-        yield defer.DeferredList(
-            [finish(grace) for finish in getattr(self.factory.events,
-                                                 "finishers", ())])
+        yield finishLeft(self.factory, self.reactor, grace)
+        # As a real server's shutdown waits for the calls its blocking
+        # pools still run (ftpkit.blocking.BlockingPool): those the
+        # sessions made last in the realm's (a listing's or a file's
+        # close, as a transfer ended), which went on into the next test.
+        whenIdle = getattr(self.factory.portal.realm, "whenIdle", None)
+        if whenIdle is not None:
+            calls = LeftWork(self.reactor)
+            calls.hold(whenIdle())
+            yield calls.finish(grace)
         # Let the last connectionLost callbacks and thread results settle.
         yield task.deferLater(self.reactor, 0.01, lambda: None)
 

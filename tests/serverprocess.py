@@ -5,6 +5,7 @@ anonymous and alice on a new directory (L{startServer}); free ports for
 the listeners it is given (L{freePort}, L{freeRange}).
 """
 
+import json
 import os
 import random
 import re
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
@@ -294,6 +296,15 @@ class ServerProcess:
         @return: its URL, for a server started with C{metrics}.
         """
         return f"http://127.0.0.1:{self.metricsPort}{path}"
+
+    def sessionRecords(self):
+        """
+        @return: the records of C{/sessions} (JSON), for a server started
+            with C{metrics}: the sessions open now.
+        """
+        with urllib.request.urlopen(self.metricsURL("/sessions"),
+                                    timeout=30) as response:
+            return json.loads(response.read())
 
     def running(self):
         """

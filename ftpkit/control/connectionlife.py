@@ -199,8 +199,8 @@ class ConnectionLife:
             if key is not None:
                 key = self.leftKey()
                 left.leave(key)
-            defer.gatherResults(waits).addCallback(
-                lambda _: self._answered(left, key))
+            factory.leftWork.hold(defer.gatherResults(waits).addCallback(
+                lambda _: self._answered(left, key)))
         else:
             self.logout()
 

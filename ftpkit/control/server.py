@@ -37,6 +37,7 @@ from ftpkit.data.movers.pacing import serverLimits
 from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
+from ftpkit.ops.leftwork import LeftWork
 from ftpkit.protocol.listingorder import SortBudget, processBudget
 from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskthreads import STUCK_AFTER
@@ -58,6 +59,8 @@ class FTPFactory(ServerFactory):
         sessions whose client left before the shell answered: as many as
         one client may hold live (C{--max-connections-per-ip}), in each
         process.
+    @ivar leftWork: the L{LeftWork} of those sessions, which a server's
+        stop waits for (L{ftpkit.ops.drain.Drain}).
     @ivar loginFailures: the L{AddressFailures} counting failed logins
         per client address (the delay after a failed C{PASS} follows it).
     @ivar events: the L{ftpkit.ops.events.EventHub} sessions publish what
@@ -136,6 +139,7 @@ class FTPFactory(ServerFactory):
                                          self.config.denyFrom)
         self.userSessions = UserSessions(self.config.maxSessionsPerUser)
         self.leftSessions = LeftSessions(self.config.maxConnectionsPerIP)
+        self.leftWork = LeftWork(reactor)
         self.loginFailures = AddressFailures(
             ipv6PrefixLength=self.config.ipv6PrefixLength)
         self.peerWarnings = PeerWarnings(reactor,

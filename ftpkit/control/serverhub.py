@@ -54,7 +54,7 @@ def configuredHub(config, root=None, observers=(), reactor=None):
         hub.finishers.append(command.finish)
     for observer in observers:
         if not isinstance(observer, ObserverSubscription):
-            observer = ObserverSubscription(observer)
+            observer = ObserverSubscription(observer, reactor=reactor)
         observer.subscribeTo(hub)
     return hub
 

@@ -107,6 +107,28 @@ def _within(deferred, seconds, reactor):
     return done, timer
 
 
+def finishLeft(factory, reactor, left):
+    """
+    The work a server's stop waits for once its sessions are closed: that
+    of the sessions whose client left before the shell answered them
+    (L{ftpkit.ops.leftwork.LeftWork}), then the hub's C{finishers},
+    which log what that work published.
+
+    @param factory: the L{ftpkit.control.server.FTPFactory}.
+    @param reactor: provides C{IReactorTime}.
+    @param left: the seconds the stop may still wait (none when negative).
+    @return: a Deferred firing once it is done or given up.
+    """
+    ends = reactor.seconds() + max(0, left)
+    leftWork = getattr(factory, "leftWork", None)
+    waited = defer.succeed(None) if leftWork is None else leftWork.finish(
+        max(0, left))
+    hub = getattr(factory, "events", None)
+    return waited.addCallback(lambda _: defer.DeferredList(
+        [finish(max(0, ends - reactor.seconds()))
+         for finish in getattr(hub, "finishers", ())]))
+
+
 class Drain(service.Service):
     """
     When stopped, drains the sessions of one
@@ -202,10 +224,8 @@ class Drain(service.Service):
         @return: a Deferred firing once it is done or given up.
         """
         self._workStarted = started
-        left = max(0, self.grace - (self.reactor.seconds() - started))
-        hub = getattr(self.factory, "events", None)
-        return defer.DeferredList(
-            [finish(left) for finish in getattr(hub, "finishers", ())])
+        return finishLeft(self.factory, self.reactor,
+                          self.grace + started - self.reactor.seconds())
 
     def hurry(self):
         """

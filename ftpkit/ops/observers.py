@@ -15,6 +15,7 @@ from zope.interface import implementer
 
 from ftpkit.interfaces import IFTPEventObserver, IFTPEventObserverPlugin
 from ftpkit.ops import events
+from ftpkit.ops.leftwork import LeftWork
 from ftpkit.shells.heldcalls import describeFailure
 
 MAX_PENDING = 1000
@@ -79,7 +80,8 @@ class ObserverSubscription:
 
     log = Logger()
 
-    def __init__(self, observer, maxPending=None, sessions=None):
+    def __init__(self, observer, maxPending=None, sessions=None,
+                 reactor=None):
         """
         @param observer: the L{IFTPEventObserver}.
         @param sessions: C{None} for the events of every session; else a
@@ -91,6 +93,9 @@ class ObserverSubscription:
             C{maxPending} attribute, if it has one (an observer that
             queues its work, such as L{ftpkit.control.uploadhook}, states
             how much it may queue), else L{MAX_PENDING}.
+        @param reactor: provides C{IReactorTime}, bounding the wait of a
+            server's stop for the observer's calls (L{subscribeTo}); the
+            global reactor when C{None}.
         """
         if maxPending is None:
             maxPending = getattr(observer, "maxPending", MAX_PENDING)
@@ -108,16 +113,21 @@ class ObserverSubscription:
         self.maxPending = maxPending
         self.pending = 0
         self.skipped = 0
+        self._calls = LeftWork(reactor)
 
     def subscribeTo(self, hub):
         """
         @param hub: the L{events.EventHub} to observe; its complete
             uploads' events name their local files
-            (L{events.EventHub.localFiles}).
+            (L{events.EventHub.localFiles}), and its server's stop waits
+            for the observer's calls within its grace (one of its
+            C{finishers}): the process ending first cut them short (the
+            notice of the last upload never sent).
         """
         hub.subscribe(self, [events.LOGIN, events.LOGOUT, events.TRANSFER,
                              events.CHANGE])
         hub.localFiles = True
+        getattr(hub, "finishers", []).append(self._calls.finish)
 
     def __call__(self, event):
         """
@@ -154,6 +164,7 @@ class ObserverSubscription:
         result = defer.maybeDeferred(method, event)
         result.addErrback(self._failed, name, event)
         result.addBoth(self._finished)
+        self._calls.hold(result)
 
     def _failed(self, failure, name, event):
         """

@@ -14,6 +14,7 @@ under C{timeout}, replaced the old file with what it had sent).
 """
 
 import os
+import signal
 
 from twisted.internet import threads
 from twisted.trial import unittest
@@ -26,14 +27,16 @@ from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
 
 
-class ClientLeftWhileCommittingTests(unittest.TestCase):
+class LeftWhileCommittingMixin:
     """
-    One process; L{WorkersClientLeftWhileCommittingTests} under
-    C{--workers 2}.
+    A server (C{workers} processes) whose uploads take C{commitDelay}
+    seconds to commit, with C{--metrics}; and a client that leaves while
+    one commits.
     """
 
     timeout = 120
     workers = 1
+    commitDelay = "1"
 
     def setUp(self):
         self.root = scratchDirectory(self)
@@ -45,9 +48,10 @@ class ClientLeftWhileCommittingTests(unittest.TestCase):
         self.server = ServerProcess(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--xferlog", self.xferlog, "--workers", str(self.workers)],
+            metrics=True,
             env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker,
-                 "FTPKIT_TEST_COMMIT_DELAY": "1",
+                 "FTPKIT_TEST_COMMIT_DELAY": self.commitDelay,
                  "FTPKIT_TEST_ABOR_READ": os.path.join(scratch, "abor")})
         if self.workers == 1:
             self.server.waitForGreeting()
@@ -63,6 +67,21 @@ class ClientLeftWhileCommittingTests(unittest.TestCase):
         uploadUntilCommitting(ftp, "STOR old", PAYLOAD, self.marker)
         ftp.file.close()
         ftp.sock.close()
+
+    def readStored(self):
+        """
+        @return: the bytes of C{old} now.
+        """
+        with open(os.path.join(self.root, "old"), "rb") as f:
+            return f.read()
+
+
+class ClientLeftWhileCommittingTests(LeftWhileCommittingMixin,
+                                     unittest.TestCase):
+    """
+    One process; L{WorkersClientLeftWhileCommittingTests} under
+    C{--workers 2}.
+    """
 
     def test_complete(self):
         """
@@ -84,8 +103,7 @@ class ClientLeftWhileCommittingTests(unittest.TestCase):
                 lines = f.read().splitlines()
             self.assertEqual([line.split()[-1] for line in lines], ["c"],
                              lines)
-            with open(os.path.join(self.root, "old"), "rb") as f:
-                self.assertTrue(f.read() == PAYLOAD)
+            self.assertTrue(self.readStored() == PAYLOAD)
 
         return threads.deferToThread(self.leaveWhileCommitting).addCallback(
             check)
@@ -97,3 +115,39 @@ class WorkersClientLeftWhileCommittingTests(ClientLeftWhileCommittingTests):
     """
 
     workers = 2
+
+
+class StopAfterLeavingTests(LeftWhileCommittingMixin, unittest.TestCase):
+    """
+    C{SIGTERM} once a client that left while its upload commits is gone
+    from C{/sessions}: the commit takes longer than the steps between.
+    """
+
+    commitDelay = "5"
+
+    def test_drainWaits(self):
+        """
+        The drain waits for the commit: the file is the upload, logged
+        C{226} and in the xferlog (C{c}), and the process ends as
+        C{SIGTERM} ends it. Before, the session gone, the drain ended at
+        once and the process with it: the file's C{close} was never made,
+        the upload neither logged nor in the xferlog (on a store that
+        places the file at its C{close}, the fsspec realms', not stored).
+        """
+        def leaveThenStop():
+            self.leaveWhileCommitting()
+            self.server.waitFor(lambda: not self.server.sessionRecords(),
+                                "the client gone from /sessions")
+            return self.server.stop()
+
+        def check(status):
+            self.assertEqual(status, -signal.SIGTERM, self.server.log())
+            self.assertTrue(self.readStored() == PAYLOAD)
+            self.assertIn("path '/old': 226, %d bytes" % len(PAYLOAD),
+                          self.server.log())
+            with open(self.xferlog) as f:
+                lines = f.read().splitlines()
+            self.assertEqual([line.split()[-1] for line in lines], ["c"],
+                             lines)
+
+        return threads.deferToThread(leaveThenStop).addCallback(check)

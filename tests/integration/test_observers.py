@@ -7,6 +7,7 @@ import io
 import os
 import sys
 import textwrap
+from types import SimpleNamespace
 
 from twisted.internet import defer, error
 from twisted.internet.task import Clock
@@ -25,6 +26,7 @@ from ftpkit.deploy.opsoptions import makeHub
 from ftpkit.deploy.tap import Options
 from ftpkit.interfaces import IFTPEventObserver
 from ftpkit.ops import events
+from ftpkit.ops.drain import finishLeft
 from ftpkit.ops.observers import (
     MAX_PENDING,
     ObserverSubscription,
@@ -146,6 +148,45 @@ class SubscriptionTests(unittest.TestCase):
                          1)
         self.assertEqual(len([text for text in texts if "caught up" in text]),
                          1)
+
+    def stopWith(self, answer):
+        """
+        Publish one login to an observer answering C{answer()} on a hub
+        of L{configuredHub}, and start a server's stop (what a drain
+        waits for once its sessions are closed) with a grace of 30 s.
+
+        @return: C{(the stop's Deferred, its Clock)}.
+        """
+        clock = Clock()
+        hub = configuredHub(ServerConfig(), observers=[Recorder(answer)],
+                            reactor=clock)
+        hub.publish(event(events.LOGIN))
+        return finishLeft(SimpleNamespace(events=hub), clock, 30), clock
+
+    def test_stopWaits(self):
+        """
+        A server's stop waits for the observer's calls still running
+        (before, it ended under them: a notice of the last upload never
+        sent), and leaves no timer behind.
+        """
+        waiting = defer.Deferred()
+        stopped, clock = self.stopWith(lambda: waiting)
+        clock.advance(29)
+        self.assertNoResult(stopped)
+        waiting.callback(None)
+        self.successResultOf(stopped)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_stopBounded(self):
+        """
+        It waits for a call that never ends only within its grace.
+        """
+        stopped, clock = self.stopWith(defer.Deferred)
+        clock.advance(29)
+        self.assertNoResult(stopped)
+        clock.advance(1)
+        self.successResultOf(stopped)
+        self.assertEqual(clock.getDelayedCalls(), [])
 
     def test_failureLogged(self):
         """

@@ -17,6 +17,7 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.control.sessionlimits import TOO_MANY_LEFT
 from ftpkit.interfaces import IFTPShell
+from ftpkit.loopback import LoopbackServer
 from ftpkit.ops import events, who
 from ftpkit.ops.drain import Drain
 from ftpkit.shells.memory import MemoryShell
@@ -84,14 +85,15 @@ class LeftDuringCommandTests(LoggedLines, unittest.TestCase):
             self.published.append,
             [kind for kind in events.KINDS if kind != events.REPLY])
 
-    def leave(self, command):
+    def leave(self, command, factory=None):
         """
         Log in as alice, send C{command}, which waits for the shell, and
         close the connection.
 
+        @param factory: the server's factory (C{self.factory} if C{None}).
         @return: the shell's Deferred the command waits on.
         """
-        protocol, _ = connect(self.factory)
+        protocol, _ = connect(factory or self.factory)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n" + command)
         protocol.connectionLost(Failure(error.ConnectionDone()))
         [shell] = self.realm.shells
@@ -131,6 +133,78 @@ class LeftDuringCommandTests(LoggedLines, unittest.TestCase):
                          [events.CHANGE, events.LOGOUT])
         self.assertEqual(self.realm.loggedOut, 1)
 
+
+    def test_drainWaits(self):
+        """
+        A drain (C{SIGTERM}) ends once the shell answered the command of a
+        session whose client left before it began, and the user is logged
+        out: it took the session's end for the end of its work, and the
+        process ending then cut that work short (an upload's commit
+        whose client sent every byte and left:
+        C{tests.integration.test_lostcommit.StopAfterLeavingTests}).
+        """
+        waiting = self.leave(b"DELE f.txt\r\n")
+        clock = self.factory.reactor
+        stopped = Drain(self.factory, 30).stopService()
+        clock.advance(1)
+        self.assertNoResult(stopped)
+        waiting.callback(None)
+        clock.advance(0)
+        self.successResultOf(stopped)
+        self.assertEqual(self.realm.loggedOut, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_drainGraceBounds(self):
+        """
+        The drain waits for a shell that never answers only within its
+        grace, and leaves no timer behind.
+        """
+        self.leave(b"MKD new\r\n")
+        clock = self.factory.reactor
+        stopped = Drain(self.factory, 30).stopService()
+        clock.advance(29)
+        self.assertNoResult(stopped)
+        clock.advance(1)
+        clock.advance(0)
+        self.successResultOf(stopped)
+        self.assertEqual(self.realm.loggedOut, 0)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+
+    def test_drainHurried(self):
+        """
+        C{SIGQUIT} (L{Drain.hurry}) during that wait ends it at once.
+        """
+        self.leave(b"MKD new\r\n")
+        clock = self.factory.reactor
+        drain = Drain(self.factory, 30)
+        stopped = drain.stopService()
+        clock.advance(1)
+        drain.hurry()
+        clock.advance(0)
+        clock.advance(0)
+        self.successResultOf(stopped)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+
+    def test_loopbackStopWaits(self):
+        """
+        L{LoopbackServer.stop} (every test's server) waits for that work
+        too: a test ended with it running.
+        """
+        clock = MemoryReactorClock()
+        server = LoopbackServer(self.realm, users={"alice": "secret"},
+                                anonymous=False, reactor=clock)
+        server.start()
+        waiting = self.leave(b"DELE f.txt\r\n", server.factory)
+        stopped = server.stop()
+        clock.advance(1)
+        self.assertNoResult(stopped)
+        waiting.callback(None)
+        clock.advance(0)
+        clock.advance(0.01)
+        self.successResultOf(stopped)
+        self.assertEqual(self.realm.loggedOut, 1)
 
     def test_leftDuringDrainNotCut(self):
         """
