@@ -10,6 +10,8 @@ import os
 import socket
 import struct
 
+from tests.polling import waitUntil
+
 CLOSE_WAIT = "08"
 """The state of a socket whose peer closed its end (its FIN arrived)."""
 
@@ -130,3 +132,26 @@ def bufferOfOtherEnd(sock, option):
             if ends == wanted:
                 return other.getsockopt(socket.SOL_SOCKET, option)
     return None
+
+
+def queuedUntilStalled(sock, looks=50):
+    """
+    Watch what the other end of C{sock} (a server's data connection) holds
+    unacknowledged toward it while the test reads nothing, until that
+    stays the same for C{looks} looks in a row (its sender blocked on
+    its full buffer; a paced sender's round is far shorter than that).
+
+    @param sock: a connected socket of this process (the test's client
+        end).
+    @param looks: looks in a row that must find the same nonzero count.
+    @return: the most found queued, or C{None} if it never stalled.
+    """
+    ends = (sock.getpeername(), sock.getsockname())
+    queued = []
+
+    def stalled():
+        found = tcpSocket(*ends)
+        queued.append(found[1] if found is not None else 0)
+        last = queued[-looks:]
+        return len(last) == looks and last[0] > 0 and len(set(last)) == 1
+    return max(queued) if waitUntil(stalled) else None

@@ -23,7 +23,7 @@ from ftpkit.data.movers.pacing import (
 from tests.ftpclient import ftplibLogin
 from tests.ipv6 import hasIPv6
 from tests.polling import waitUntil
-from tests.tcptable import bufferOfOtherEnd, readByPeer, tcpSocket
+from tests.tcptable import bufferOfOtherEnd, queuedUntilStalled, readByPeer
 from tests.tlssupport import FTPSTestsMixin
 
 RATE = 100000
@@ -33,6 +33,10 @@ below C{net.core.wmem_max}'s and C{rmem_max}'s default (212992)."""
 BOUND = 2 * RATE
 """What C{getsockopt} reads of a buffer set to a second of L{RATE}: Linux
 doubles the value set, for its bookkeeping."""
+
+QUEUED_AT_MOST = BOUND + (64 << 10)
+"""The most a paced download at L{RATE} may queue in the server's kernel:
+its buffer and one write past it."""
 
 
 class SocketBufferSizeTests(unittest.SynchronousTestCase):
@@ -215,26 +219,23 @@ class PausedClientTests(_Client, unittest.TestCase):
         (the whole file) before the bound.
         """
         self.serve(maxDownloadRate=RATE)
-        queued = []
 
         def run():
             ftp = self.login()
-            sock = ftp.transfercmd("RETR big.bin")
-            ends = (sock.getpeername(), sock.getsockname())
-
-            def stalled():
-                found = tcpSocket(*ends)
-                queued.append(found[1] if found is not None else 0)
-                # The sender blocked on its full buffer: the queue stayed
-                # the same for the last 50 looks (a pacer's round is a
-                # tenth of this).
-                last = queued[-50:]
-                return (len(last) == 50 and last[0] > 0
-                        and len(set(last)) == 1)
-            try:
-                self.assertTrue(waitUntil(stalled))
-            finally:
-                sock.close()
-                ftp.close()
+            with ftp.transfercmd("RETR big.bin") as sock:
+                queued = queuedUntilStalled(sock)
+            ftp.close()
+            return queued
         return self.inThread(run).addCallback(
-            lambda _: self.assertLessEqual(max(queued), BOUND + (64 << 10)))
+            lambda queued: assertQueuedWithinBound(self, queued))
+
+
+def assertQueuedWithinBound(case, queued):
+    """
+    Assert a paced download at L{RATE} queued at most L{QUEUED_AT_MOST}.
+
+    @param case: the L{unittest.TestCase}.
+    @param queued: what L{queuedUntilStalled} found.
+    """
+    case.assertIsNotNone(queued, "the download never stalled")
+    case.assertLessEqual(queued, QUEUED_AT_MOST)
