@@ -102,9 +102,9 @@ def freeIPv6Port():
     """
     @return: a TCP port on C{::1} that was free a moment ago.
     """
-    with socket.socket(socket.AF_INET6) as s:
-        s.bind(("::1", 0))
-        return s.getsockname()[1]
+    from tests.serverprocess import freePort
+
+    return freePort("::1", socket.AF_INET6)
 
 
 class ClientServerMixin(EndpointServerMixin):

@@ -25,13 +25,29 @@ TIMEOUT = 60
 """Seconds to wait for a server to start, log a line, or exit."""
 
 
-def freePort():
+PICKED_PORTS = (10000, 20000)
+"""Where L{freePort} draws its ports from: below the kernel's ephemeral
+range (32768 and up on Linux), which every outgoing connection of the
+machine and every listener on port 0 takes its port from, and below
+L{freeRange}'s passive ranges: a port picked here is taken before the
+server binds it only by another picker's server."""
+
+
+def freePort(host="127.0.0.1", family=socket.AF_INET, rng=random):
     """
-    @return: a TCP port on 127.0.0.1 that was free a moment ago.
+    @param host: the address the port is to be free on.
+    @param family: its address family.
+    @param rng: where the port is drawn from (in L{PICKED_PORTS}).
+    @return: a TCP port on C{host} that was free a moment ago.
     """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    while True:
+        port = rng.randrange(*PICKED_PORTS)
+        with socket.socket(family) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
 
 
 def chosenPort(log, process, timeout=TIMEOUT):

@@ -10,13 +10,14 @@ import atexit
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 from twisted.trial.unittest import SkipTest
+
+from tests.serverprocess import freePort
 
 S3_KEY = "testing"
 """The access key id moto accepts (any)."""
@@ -25,15 +26,6 @@ S3_SECRET = "testing"
 """The secret access key moto accepts (any)."""
 
 _started = {}
-
-
-def freePort():
-    """
-    @return: a TCP port on 127.0.0.1 that was free a moment ago.
-    """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 PORT_ATTEMPTS = 5

@@ -72,10 +72,11 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
         and C{longOpt}).
     @param names: L{_NAMES}, or stand-ins for tests.
     @return: C{"no user is named 'ftq'"} where C{option} is C{--uid} or
-        C{--gid} (or a synonym) and its value is a name the password or
-        group database does not have, read as C{twistd} reads it;
-        otherwise C{None} (a number is C{twistd}'s to check,
-        L{twistdIdError}, once given in its place).
+        C{--gid} (or a synonym) and a value of it is a name the password
+        or group database does not have, read as C{twistd} reads it (the
+        first such: C{twistd} reads each value given, C{--uid ftp --uid
+        ftq} is its C{KeyError}); otherwise C{None} (a number is
+        C{twistd}'s to check, L{twistdIdError}, once given in its place).
     """
     synonyms = getattr(twistdOptions, "synonyms", {})
     name = synonyms.get(option.lstrip("-"))
@@ -89,27 +90,26 @@ def unknownIdName(option, twistdOptions, parser, names=_NAMES):
         given, _ = getopt.getopt(parser.argv, shortOpt, longOpt)
     except getopt.GetoptError:
         return None
-    values = [v for o, v in given if o.lstrip("-") in spellings]
-    if not values:
-        return None
     what, fromString = names[name]
-    try:
-        fromString(values[0])
-    except KeyError:
-        return f"no {what} is named {values[0]!r}"
+    for written, value in given:
+        if written.lstrip("-") in spellings:
+            try:
+                fromString(value)
+            except KeyError:
+                return f"no {what} is named {value!r}"
     return None
 
 
-def misplacedOption(error, twistdOptions, program, parser=None):
+def misplacedOption(error, twistdOptions, program, parser):
     """
     @param error: the text of a usage error from ftpkit's options.
     @param twistdOptions: C{twistd}'s options (its
         L{twisted.python.usage.Options}, whose C{synonyms} names every
         option it takes), or C{None}.
     @param program: C{"twistd"}, or C{"ftpkit"} for C{python -m ftpkit}.
-    @param parser: the ftpkit options that gave C{error}, or C{None}:
-        with them, a C{--uid} or C{--gid} name that names no one is said
-        first (L{unknownIdName}).
+    @param parser: the ftpkit options that gave C{error}: a C{--uid} or
+        C{--gid} name of their arguments that names no one is said first
+        (L{unknownIdName}).
     @return: the usage error to give instead when C{error} is the parser's
         C{option --uid not recognized} for an option of C{twistd}'s, given
         after C{ftpkit} where ftpkit's parser reads it: where to give it;
@@ -120,7 +120,7 @@ def misplacedOption(error, twistdOptions, program, parser=None):
     if unknown is None or unknown.group(2) not in synonyms:
         return None
     option = unknown.group(1) + unknown.group(2)
-    noOne = parser is not None and unknownIdName(option, twistdOptions, parser)
+    noOne = unknownIdName(option, twistdOptions, parser)
     said = f"{option}: {noOne}, and {option} is" if noOne else f"{option}:"
     if program == "ftpkit":
         return (f"{said} an option of twistd, which python -m ftpkit does "

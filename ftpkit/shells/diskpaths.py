@@ -146,7 +146,10 @@ class Jail:
         one by one only where a hidden upload's name may be.
 
         @param path: a tuple of segments.
-        @return: the path, C{str}; or C{None} where L{joined} gives none.
+        @return: the path, C{str}; or C{None} for the name of an upload
+            not in place (where L{joined} gives none for it). A segment
+            with no file system name, for which L{joined} gives none too,
+            is not looked for: no upload stored a file under it.
         """
         if not path:
             return self.text or "/"

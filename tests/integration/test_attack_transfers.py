@@ -3,11 +3,12 @@ Attacks on transfers, over real loopback sockets: clients that misuse a
 data connection while a file goes over it.
 
 Downloads left unread cannot hold old versions of a file past a memory
-tree's or a quota's limit; a file that shrinks while it is sent, or a
-client that half-closes its data connection, never gets C{226} with
-bytes missing; a slow reader is not cut as idle; bytes sent into a
-download, or before a transfer takes the connection, are bounded; and
-C{ABOR} after transfer commands queued behind a download ends them all.
+tree's or a quota's limit; a client that half-closes its data
+connection never gets C{226} with bytes missing (a file that shrinks
+while it is sent: L{tests.integration.test_shrunkdownload}); a slow
+reader is not cut as idle; bytes sent into a download, or before a
+transfer takes the connection, are bounded; and C{ABOR} after transfer
+commands queued behind a download ends them all.
 """
 
 import ftplib
@@ -201,62 +202,6 @@ class DiskQuotaStalledDownloadTests(FsspecStalledDownloadTests):
         @return: the bytes of the user's files.
         """
         return diskUsage(self.home)
-
-
-SPARSE = 64 << 20
-"""The size of the (sparse) file truncated while it is sent: far more
-than the loopback connection's buffers hold."""
-
-
-class ShrunkDownloadTests(LoopbackServerMixin, unittest.TestCase):
-    """
-    A download of a file on the disk truncated while it is sent.
-    """
-
-    timeout = 60
-
-    def setUp(self):
-        self.root = os.path.abspath(self.mktemp())
-        os.makedirs(self.root)
-        self.path = os.path.join(self.root, "big.bin")
-        with open(self.path, "wb") as f:
-            f.truncate(SPARSE)
-        self.server = self.startServer(
-            FilesystemRealm(self.root), ServerConfig(loginFailureDelay=0),
-            users={"alice": "secret"}, anonymous=False)
-
-    @defer.inlineCallbacks
-    def test_shrunkIsNotComplete(self):
-        """
-        The client gets C{451}, not C{226}, after the bytes the file still
-        had.
-        """
-        def client():
-            ftp = ftplibLogin(self, self.server.port, binary=True)
-            port = int(ftp.sendcmd("EPSV").split("|")[3])
-            data = socket.socket()
-            data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            data.connect(("127.0.0.1", port))
-            ftp.sendcmd("RETR big.bin")
-            received = len(data.recv(4096))
-            os.truncate(self.path, 1 << 20)
-            while True:
-                chunk = data.recv(1 << 20)
-                if not chunk:
-                    break
-                received += len(chunk)
-            data.close()
-            try:
-                reply = ftp.voidresp()
-            except ftplib.Error as e:
-                reply = str(e)
-            ftp.close()
-            return received, reply
-
-        received, reply = yield self.inThread(client)
-        self.assertLess(received, SPARSE)
-        self.assertEqual(reply[:4], "451 ")
-        self.assertIn(f"{received} of {SPARSE} bytes", reply)
 
 
 class JunkIntoDownloadTests(LoopbackServerMixin, unittest.TestCase):

@@ -80,15 +80,11 @@ class GitFTPMixin(EndpointServerMixin):
 
     def setUp(self):
         EndpointServerMixin.setUp(self)
-        self.implicitPort = freePort()
-        tls = "privateKey=%s:certKey=%s" % (self.key, self.cert)
-        implicit = "ssl:%d:interface=127.0.0.1:%s" % (self.implicitPort, tls)
         server = self.serverProcess(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--tls-cert", self.cert, "--tls-key", self.key,
                    *self.workers],
-            listen=lambda port: ["--listen", "tcp:%d:interface=127.0.0.1"
-                                 % port, "--listen", implicit])
+            listen=self.listeners)
         server.waitForLog("ftpkit listening on", 2)
         if "--workers" in self.workers:
             server.waitForLog(" ready\n", 2)
@@ -100,6 +96,22 @@ class GitFTPMixin(EndpointServerMixin):
         with open(os.path.join(self.config, "lftp", "rc"), "w") as f:
             f.write("set ssl:verify-certificate no\n")
         self.git("init", "-q")
+
+    def listeners(self, port):
+        """
+        The server's C{--listen} options, the implicit port picked again
+        each time it starts (a start on a port taken meanwhile is made
+        again, on new ports: L{tests.serverprocess.ServerProcess}).
+
+        @param port: the clear listener's port.
+        @return: the options: that port and L{implicitPort} (implicit
+            FTPS), both on C{127.0.0.1}.
+        """
+        self.implicitPort = freePort()
+        tls = "privateKey=%s:certKey=%s" % (self.key, self.cert)
+        return ["--listen", "tcp:%d:interface=127.0.0.1" % port,
+                "--listen", "ssl:%d:interface=127.0.0.1:%s"
+                % (self.implicitPort, tls)]
 
     def runIn(self, args, cwd=None):
         """

@@ -146,8 +146,9 @@ class SiteUtimeTests(DigestServerMixin, unittest.TestCase):
                                 "200402240836 20200101000000 UTC"),
                     ftp.sendcmd("MDTM data.bin"))
         first, second, mdtm = await self.session(run)
-        self.assertEqual((first, second),
-                         ("200 SITE UTIME command successful",) * 2)
+        self.assertEqual((first, second), (
+            "200 SITE UTIME command successful; Modify=20040224083655",
+            "200 SITE UTIME command successful; Modify=20040224083600"))
         self.assertEqual(self.mtime("a b.txt"), 1077611815)
         self.assertEqual(self.mtime("data.bin"), 1077611760)
         self.assertEqual(mdtm, "213 20040224083600")
@@ -299,7 +300,8 @@ class LftpTests(DigestServerMixin, unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn(hashlib.sha256(b"spaced\n").hexdigest().upper().encode(),
                       out)
-        self.assertIn(b"200 SITE UTIME command successful", out)
+        self.assertIn(b"200 SITE UTIME command successful; "
+                      b"Modify=20040224083600", out)
         self.assertRegex(out, rb"213 [0-9]+")
         self.assertEqual(
             os.stat(os.path.join(self.root, "a b.txt")).st_mtime, 1077611760)

@@ -50,18 +50,30 @@ class WorkersPersonaTests(PersonaTestsMixin, unittest.TestCase):
 
     def setUp(self):
         PersonaTestsMixin.setUp(self)
+        self.server = ServerProcess(self, [
+            "--root", self.root, "--auth", "memory:alice:secret",
+            "--workers", "2", "--tls-cert", self.both, "--tls-allow-1.3",
+            "--tls-require-session-reuse"], listen=self.listeners)
+        self.server.waitForLog(READY, 2)
+
+    def listeners(self, port):
+        """
+        The server's C{--listen} options, its other ports picked again
+        each time it starts (a start on a port taken meanwhile is made
+        again, on new ports: L{ServerProcess}).
+
+        @param port: the clear listener's port.
+        @return: the options: that port on C{127.0.0.1}, implicit FTPS on
+            L{implicitPort}, and C{::1} on L{ipv6Port} where there is IPv6.
+        """
         self.implicitPort = freePort()
-        listens = ["--listen", "ssl:%d:interface=127.0.0.1"
-                   % self.implicitPort]
+        listens = ["--listen", "tcp:%d:interface=127.0.0.1" % port,
+                   "--listen", "ssl:%d:interface=127.0.0.1" % self.implicitPort]
         if hasIPv6():
             self.ipv6Port = freeIPv6Port()
             listens += ["--listen", "tcp6:%d:interface=\\:\\:1"
                         % self.ipv6Port]
-        self.server = ServerProcess(self, [
-            "--root", self.root, "--auth", "memory:alice:secret",
-            "--workers", "2", "--tls-cert", self.both, "--tls-allow-1.3",
-            "--tls-require-session-reuse", *listens])
-        self.server.waitForLog(READY, 2)
+        return listens
 
     @contextlib.contextmanager
     def session(self, security="explicit", host="127.0.0.1", port=None,

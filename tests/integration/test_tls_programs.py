@@ -104,6 +104,43 @@ class ClientProgramTests(FTPSTestsMixin, unittest.TestCase):
             "ftp://127.0.0.1:%d/big.bin" % self.server.port)
         self.assertEqual(self.checkProcess(result), self.payload)
 
+    @defer.inlineCallbacks
+    def test_curlControlOnlyRequired(self):
+        """
+        curl's C{--ftp-ssl-control} sends C{PROT C} after login: under
+        C{--tls-required}, the C{534} it gets does not stop it (curl goes
+        on where it asked for clear data), and what needs no data
+        connection (C{-I}: C{SIZE}, C{MDTM}) works.
+        """
+        self.serve(tlsRequired=True)
+        out, err, code = yield self.curl(
+            "-v", "-I", "-u", "alice:secret", "--ftp-ssl-control",
+            "ftp://127.0.0.1:%d/big.bin" % self.server.port)
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"< 534 PROT C refused", err)
+        self.assertIn(b"Content-Length: %d" % len(self.payload), out)
+
+    @defer.inlineCallbacks
+    def test_lftpClearDataRequired(self):
+        """
+        lftp with C{ftp:ssl-protect-data no} sends C{PROT C} after login:
+        under C{--tls-required} the C{534} does not stop it, and C{mkdir}
+        (no data connection) works.
+        """
+        lftp = skipUnlessBinary("lftp")
+        self.serve(tlsRequired=True)
+        script = (
+            "set ftp:ssl-force true; set ftp:ssl-protect-data no; "
+            "set ftp:ssl-protect-list no; debug -o %s 5; "
+            "set ssl:verify-certificate no; set net:max-retries 1; "
+            "set net:timeout 20; open -u alice,secret ftp://127.0.0.1:%d; "
+            "mkdir made; bye"
+            % (os.path.join(self.certDir, "lftp.log"), self.server.port))
+        self.checkProcess((yield self.runProgram(lftp, "-c", script)))
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "made")))
+        with open(os.path.join(self.certDir, "lftp.log")) as f:
+            self.assertIn("<--- 534 PROT C refused", f.read())
+
     def test_curlImplicit(self):
         self.serveImplicit(tlsRequireSessionReuse=True)
         return self.curlRoundTrip("ftps://127.0.0.1:%d/" % self.server.port)

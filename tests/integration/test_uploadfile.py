@@ -23,6 +23,7 @@ from twisted.trial import unittest
 from zope.interface import implementer
 
 from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.observers import IgnoringObserver, ObserverSubscription
@@ -296,20 +297,29 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
     """
 
     @defer.inlineCallbacks
-    def uploaded(self, observe, realm=FilesystemRealm, user="alice"):
+    def uploaded(self, observe, realm=FilesystemRealm, user="alice",
+                 config=None, then=None):
         """
         Upload C{a.txt}.
 
         @param observe: called with the server's event hub first.
         @param realm: makes the realm of a directory.
         @param user: who logs in, password C{secret}.
+        @param config: the server's L{ServerConfig}, or C{None}.
+        @param then: called with the client after the upload, or C{None}.
         @return: a Deferred firing with the served directory.
         """
         root = scratchDirectory(self)
-        self.server = self.startServer(realm(root), users={user: "secret"})
+        self.server = self.startServer(realm(root), config,
+                                       users={user: "secret"})
         observe(self.server.factory.events)
-        yield inLoggedInClient(self, lambda ftp: ftp.storbinary(
-            "STOR a.txt", io.BytesIO(b"a")), user=user)
+
+        def session(ftp):
+            ftp.storbinary("STOR a.txt", io.BytesIO(b"a"))
+            if then is not None:
+                then(ftp)
+
+        yield inLoggedInClient(self, session, user=user)
         return root
 
     @defer.inlineCallbacks
@@ -334,6 +344,32 @@ class UploadEventTests(LoopbackServerMixin, unittest.TestCase):
                                                       [events.TRANSFER]))
         self.assertEqual([(event.code, event.localFile)
                           for event in transfers], [(226, None)])
+
+    @defer.inlineCallbacks
+    def test_completeUploadsOnly(self):
+        """
+        Observed, only a complete upload's event names a file: not an
+        upload cut short (C{552} past C{maxUploadSize}: what it left is
+        no file to work on), nor a download.
+        """
+        transfers = []
+
+        def observe(hub):
+            ObserverSubscription(_Uploads()).subscribeTo(hub)
+            hub.subscribe(transfers.append, [events.TRANSFER])
+
+        def then(ftp):
+            with self.assertRaises(ftplib.error_perm):
+                ftp.storbinary("STOR b.txt", io.BytesIO(b"b" * 4096))
+            ftp.retrbinary("RETR a.txt", lambda data: None)
+
+        root = yield self.uploaded(observe, config=ServerConfig(
+            maxUploadSize=16), then=then)
+        self.assertEqual(
+            [(event.command, event.code, event.localFile)
+             for event in transfers],
+            [("STOR", 226, os.path.join(os.path.realpath(root), "a.txt")),
+             ("STOR", 552, None), ("RETR", 226, None)])
 
     @defer.inlineCallbacks
     def test_nameCaseChanged(self):

@@ -111,19 +111,24 @@ class TwistdIdTests(unittest.TestCase):
         class Parent:
             synonyms = twistd
 
+        parser = Options()
+        parser.argv = []
         self.assertEqual(
-            misplacedOption("option --uid not recognized", Parent, "twistd"),
+            misplacedOption("option --uid not recognized", Parent, "twistd",
+                            parser),
             "--uid: an option of twistd itself: give it before ftpkit "
             "(twistd --uid ... ftpkit ...)")
         self.assertEqual(
-            misplacedOption("option -u not recognized", Parent, "ftpkit"),
+            misplacedOption("option -u not recognized", Parent, "ftpkit",
+                            parser),
             "-u: an option of twistd, which python -m ftpkit does not "
             "take: run twistd -n -u ... ftpkit ...")
         self.assertIsNone(misplacedOption("option --bogus not recognized",
-                                          Parent, "twistd"))
-        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd"))
+                                          Parent, "twistd", parser))
+        self.assertIsNone(misplacedOption("--uid: x", Parent, "twistd",
+                                          parser))
         self.assertIsNone(misplacedOption("option --uid not recognized",
-                                          None, "twistd"))
+                                          None, "twistd", parser))
         status, lines = runTwistd(self, "ftpkit", "--uid", "root")
         self.assertEqual((status, lines), (1, [
             "twistd ftpkit: --uid: an option of twistd itself: give it "
@@ -134,11 +139,13 @@ class TwistdIdTests(unittest.TestCase):
         C{twistd ftpkit --uid nosuchuser} names the user no one is, with
         where C{--uid} goes: moved before C{ftpkit} as the line said, the
         name was C{twistd}'s own C{KeyError} traceback. A number, a name
-        that is found, an option that takes no name, and arguments the
-        parser cannot read are left to the line without it.
+        that is found, an option that takes no name (C{--nodaemon}, or
+        C{--logfile}, whose value is no user's), and arguments the parser
+        cannot read are left to the line without it.
         """
         twistd = {"uid": "uid", "u": "uid", "gid": "gid", "g": "gid",
-                  "nodaemon": "nodaemon", "n": "nodaemon"}
+                  "nodaemon": "nodaemon", "n": "nodaemon",
+                  "logfile": "logfile", "l": "logfile"}
 
         class Parent:
             synonyms = twistd
@@ -155,8 +162,14 @@ class TwistdIdTests(unittest.TestCase):
                  "no user is named 'ftq'"),
                 (["-gftq"], "-g", "no group is named 'ftq'"),
                 (["-g", "ftq"], "-g", "no group is named 'ftq'"),
+                (["--uid", "ftp", "-u", "ftq"], "--uid",
+                 "no user is named 'ftq'"),
+                (["--gid=ftq", "-g", "ftp"], "--gid",
+                 "no group is named 'ftq'"),
                 (["--uid", "ftp"], "--uid", None),
                 (["--nodaemon"], "--nodaemon", None),
+                (["--logfile", "ftq"], "--logfile", None),
+                (["-lftq"], "-l", None),
                 (["--uid", "ftq", "--bogus"], "--uid", None),
                 (["--uid"], "--uid", None)]:
             parser.argv = argv

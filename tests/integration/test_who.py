@@ -46,6 +46,7 @@ class RecordTests(unittest.TestCase):
         self.assertIsNone(record["host"])
         self.assertEqual(record["login_time"], "2023-11-14T22:13:20Z")
         self.assertIsNone(record["transfer"])
+        self.assertIs(record["leaving"], False)
         protocol.transfer = _Transfer()
         record = who.sessionRecord(protocol, 102.0)
         self.assertEqual(record["transfer"], {
@@ -94,6 +95,26 @@ class RecordTests(unittest.TestCase):
         self.assertIn("STOR /a: 10 bytes, 10 B/s", lines[1])
         self.assertIn("(not logged in)", lines[2])
         self.assertEqual(lines[3], "2 session(s)")
+
+    def test_tableLeaving(self):
+        """
+        A transfer going on after its client left (C{leaving}) ends its
+        C{DOING} with C{(client left)}; others, and a record without
+        C{leaving} (a worker's of before session 48), do not.
+        """
+        transfer = {"command": "RETR", "path": "/a", "bytes": 10,
+                    "seconds": 1.0, "rate": 10}
+        text = who.formatTable([
+            {"session": session, "peer": "10.0.0.1", "user": "alice",
+             "login_time": "2026-01-01T00:00:00Z", "transfer": transfer,
+             **leaving}
+            for session, leaving in [(1, {"leaving": True}),
+                                     (2, {"leaving": False}), (3, {})]])
+        lines = text.splitlines()[1:4]
+        self.assertEqual([line.endswith("RETR /a: 10 bytes, 10 B/s (client left)")
+                          for line in lines], [True, False, False])
+        self.assertEqual([line.rstrip().endswith("10 B/s") for line in lines],
+                         [False, True, True])
 
     def test_tableClient(self):
         """

@@ -18,7 +18,9 @@ from ftpkit.control.server import FTPFactory
 from ftpkit.control.sessionlimits import TOO_MANY_LEFT
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events, who
+from ftpkit.ops.drain import Drain
 from ftpkit.shells.memory import MemoryShell
+from tests.loglines import LoggedLines
 from tests.memorysessions import connect
 
 
@@ -64,7 +66,7 @@ class GatedRealm:
         return IFTPShell, shell, logout
 
 
-class LeftDuringCommandTests(unittest.TestCase):
+class LeftDuringCommandTests(LoggedLines, unittest.TestCase):
     """
     What a session whose client left holds while its command waits for
     the shell.
@@ -127,6 +129,31 @@ class LeftDuringCommandTests(unittest.TestCase):
         waiting.callback(None)
         self.assertEqual([event.kind for event in self.published][-2:],
                          [events.CHANGE, events.LOGOUT])
+        self.assertEqual(self.realm.loggedOut, 1)
+
+
+    def test_leftDuringDrainNotCut(self):
+        """
+        A drain whose session's client leaves during the grace, its
+        command waiting for the shell, does not cut it at the grace's end
+        (the drain reads the factory's C{openSessions}): nothing of it is
+        said to be closed, nor is it told C{421}; the shell still answers
+        its command for the user, logged out then.
+        """
+        protocol, transport = connect(self.factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nDELE f.txt\r\n")
+        [shell] = self.realm.shells
+        [waiting] = shell.waiting
+        clock = self.factory.reactor
+        self.captureLog()
+        Drain(self.factory, 30, clock).drain()
+        protocol.connectionLost(Failure(error.ConnectionDone()))
+        transport.clear()
+        clock.advance(31)
+        self.assertEqual([line for line in self.lines()
+                          if "grace" in line and "over" in line], [])
+        self.assertEqual(transport.value(), b"")
+        waiting.callback(None)
         self.assertEqual(self.realm.loggedOut, 1)
 
 

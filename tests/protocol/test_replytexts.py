@@ -167,13 +167,15 @@ class ClearDataRefusedTests(unittest.TestCase):
 
     def test_afterPBSZ(self):
         """
-        After C{PBSZ}, C{PROT P} is enough.
+        After C{PBSZ}, C{PROT P} is enough; after a refused C{PROT C} too.
         """
         protocol, transport = loggedInUnderTLS()
         self.assertEqual(
-            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C",
-                      b"RETR d/f.txt"),
-            [b"200 PBSZ=0\r\n", b"200 Protection level set to Clear\r\n",
+            repliesTo(protocol, transport, b"PBSZ 0", b"RETR d/f.txt",
+                      b"PROT C", b"RETR d/f.txt"),
+            [b"200 PBSZ=0\r\n",
+             b"521 Data connections must be protected (PROT P)\r\n",
+             CLEAR_REFUSED % b"Clear",
              b"521 Data connections must be protected (PROT P)\r\n"])
 
     def test_afterCCC(self):
@@ -191,6 +193,76 @@ class ClearDataRefusedTests(unittest.TestCase):
             refused, b"521 Data connections must be protected, and PROT "
             b"cannot change after CCC: send AUTH TLS and log in again\r\n")
         self.assertTrue(prot.startswith(b"503 PROT is not allowed after CCC"))
+
+
+CLEAR_REFUSED = (b"534 PROT C refused: this server requires protected "
+                 b"data connections (PROT P); data protection stays %s\r\n")
+"""The refusal of C{PROT C}, with the protection level kept."""
+
+
+class ClearProtectionRefusedTests(unittest.TestCase):
+    """
+    Where TLS is required, C{PROT C} gets RFC 4217's C{534} (request
+    denied for policy reasons), as ProFTPD's C{TLSRequired} answers it,
+    when every clear transfer of the session would get C{521}: it got
+    C{200}, and the transfer that followed C{521}. It keeps the
+    protection level as it was.
+    """
+
+    def test_loggedIn(self):
+        """
+        Logged in, C{PROT C} is refused; C{PROT P} then works.
+        """
+        protocol, transport = loggedInUnderTLS()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C", b"PROT P",
+                      b"PROT C"),
+            [b"200 PBSZ=0\r\n", CLEAR_REFUSED % b"Clear",
+             b"200 Protection level set to Private\r\n",
+             CLEAR_REFUSED % b"Private"])
+        self.assertTrue(protocol.protectData)
+
+    def test_beforeLogin(self):
+        """
+        Before login too, where anonymous users get no exemption: every
+        login will need protected data connections.
+        """
+        protocol, transport = underTLS(tlsRequired=True)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
+            [b"200 PBSZ=0\r\n", CLEAR_REFUSED % b"Clear"])
+
+    def test_anonymousExempt(self):
+        """
+        Under C{--tls-anonymous-exempt}, C{PROT C} is taken before login
+        (the user may log in as anonymous) and from an anonymous user,
+        refused from another.
+        """
+        protocol, transport = underTLS(tlsRequired=True,
+                                       tlsRequiredForAnonymous=False)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C",
+                      b"USER anonymous", b"PASS a@b", b"PROT C"),
+            [b"200 PBSZ=0\r\n", b"200 Protection level set to Clear\r\n",
+             b"331 Anonymous login ok, send your e-mail as password\r\n",
+             b"230 Login successful\r\n",
+             b"200 Protection level set to Clear\r\n"])
+        protocol, transport = underTLS(tlsRequired=True,
+                                       tlsRequiredForAnonymous=False)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        transport.clear()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
+            [b"200 PBSZ=0\r\n", CLEAR_REFUSED % b"Clear"])
+
+    def test_notRequired(self):
+        """
+        Without C{--tls-required}, C{PROT C} is taken as ever.
+        """
+        protocol, transport = underTLS()
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
+            [b"200 PBSZ=0\r\n", b"200 Protection level set to Clear\r\n"])
 
 
 class LoginFirstTests(unittest.TestCase):

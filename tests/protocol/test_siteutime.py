@@ -19,6 +19,9 @@ from tests.memorysessions import loggedIn, repliesTo, replyCodes
 FEB_24_2004 = 1077611760
 """2004-02-24 08:36:00 UTC, ProFTPD's example."""
 
+DONE = b"200 SITE UTIME command successful; Modify=%s\r\n"
+"""The reply, with the modification time the file then has."""
+
 
 
 
@@ -47,8 +50,8 @@ class SiteUtimeTests(unittest.TestCase):
             self.protocol, self.transport,
             b"SITE UTIME 200402240836 f.txt",
             b"site utime 20040224083655 a b.txt")
-        self.assertEqual(minutes, b"200 SITE UTIME command successful\r\n")
-        self.assertEqual(seconds, minutes)
+        self.assertEqual((minutes, seconds), (DONE % b"20040224083600",
+                                              DONE % b"20040224083655"))
         self.assertEqual(self.mtime("f.txt"), FEB_24_2004)
         self.assertEqual(self.mtime("a b.txt"), FEB_24_2004 + 55)
 
@@ -60,7 +63,7 @@ class SiteUtimeTests(unittest.TestCase):
             self.protocol, self.transport,
             b"SITE UTIME /a b.txt 20200101000000 200402240836 "
             b"20200101000000 UTC")
-        self.assertEqual(reply, b"200 SITE UTIME command successful\r\n")
+        self.assertEqual(reply, DONE % b"20040224083600")
         self.assertEqual(self.mtime("a b.txt"), FEB_24_2004)
 
     def test_trailingBlanks(self):
@@ -76,8 +79,8 @@ class SiteUtimeTests(unittest.TestCase):
             b"SITE UTIME 200402240836 t.txt ",
             b"SITE UTIME u\t 20200101000000 20040224083601 20200101000000 "
             b"UTC")
-        self.assertEqual(replies, [b"200 SITE UTIME command successful\r\n"]
-                         * 2)
+        self.assertEqual(replies, [DONE % b"20040224083600",
+                                   DONE % b"20040224083601"])
         self.assertEqual((self.mtime("t.txt "), self.mtime("u\t")),
                          (FEB_24_2004, FEB_24_2004 + 1))
 
@@ -96,8 +99,8 @@ class SiteUtimeTests(unittest.TestCase):
             b"SITE UTIME 200402240836  lead",
             b"SITE UTIME   two 20200101000000 20040224083601 20200101000000 "
             b"UTC")
-        self.assertEqual(replies, [b"200 SITE UTIME command successful\r\n"]
-                         * 2)
+        self.assertEqual(replies, [DONE % b"20040224083600",
+                                   DONE % b"20040224083601"])
         self.assertEqual(
             (self.mtime(" lead"), self.mtime("  two"),
              self.mtime("lead") == FEB_24_2004),
@@ -131,8 +134,8 @@ class SiteUtimeTests(unittest.TestCase):
             self.protocol, self.transport, b"SITE UTIME 200402240836 d",
             b"SITE UTIME d 20040224083700 20040224083701 20040224083702 UTC",
             b"SITE UTIME 200402240836 nothing")
-        self.assertEqual((first, second), (
-            b"200 SITE UTIME command successful\r\n",) * 2)
+        self.assertEqual((first, second), (DONE % b"20040224083600",
+                                           DONE % b"20040224083701"))
         self.assertEqual(self.mtime("d"), FEB_24_2004 + 61)
         self.assertTrue(missing.startswith(b"550 "), missing)
 
@@ -154,16 +157,23 @@ class SiteUtimeTests(unittest.TestCase):
         syntax from the command table, naming C{CHMOD}, which gets
         C{502} here. C{HELP SITE UTIME} and C{SITE HELP UTIME} give the
         syntax of C{UTIME} (C{HELP SITE UTIME} got C{501 Unknown
-        command}); of a C{SITE} command not offered, the list.
+        command}), whatever follows it. Of a C{SITE} command not offered
+        here, C{214} saying so; of an unknown one C{501}, as C{HELP} of
+        an unknown verb (both got the list, as if nothing had been
+        named); each names the commands offered.
         """
-        listed = (b"214 SITE commands: "
-                  b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
+        offered = (b"SITE commands: "
+                   b"UTIME YYYYMMDDhhmm[ss] <path>, MKDIR <path>, HELP\r\n")
         syntax = b"214 Syntax: SITE UTIME YYYYMMDDhhmm[ss] <path>\r\n"
+        unknown = b"501 Unknown SITE command; " + offered
         self.assertEqual(
             repliesTo(self.protocol, self.transport, b"HELP SITE",
                       b"help site utime", b"SITE HELP UTIME",
-                      b"HELP SITE CHMOD", b"HELP SITE NOPE"),
-            [listed, syntax, syntax, listed, listed])
+                      b"HELP SITE UTIME now", b"HELP SITE CHMOD",
+                      b"HELP SITE NOPE", b"SITE HELP NOPE", b"SITE HELP"),
+            [b"214 " + offered, syntax, syntax, syntax,
+             b"214 SITE CHMOD is not offered here; " + offered, unknown,
+             unknown, b"214 " + offered])
 
     def test_readOnly(self):
         """
@@ -230,8 +240,7 @@ class DiskTests(unittest.TestCase):
                 protocol, transport,
                 b"SITE UTIME a b.txt 20200101000000 200402240836 "
                 b"20210101000000 UTC")
-            self.assertEqual(reply,
-                             b"200 SITE UTIME command successful\r\n")
+            self.assertEqual(reply, DONE % b"20040224083600")
             self.assertEqual(self.times(), (1577836800, FEB_24_2004))
 
     def test_help(self):

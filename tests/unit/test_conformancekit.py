@@ -448,11 +448,41 @@ class LocalPathTests(unittest.TestCase):
                                    lambda path, right: right)
         return kit.test_localPath()
 
+    def test_none(self):
+        """
+        C{None}, no local file (a name the shell refuses), passes.
+        """
+        kit = NoUniqueConformanceTests("test_localPath")
+        kit.shell = MisplacedShell(scratchDirectory(self),
+                                   lambda path, right: None)
+        return kit.test_localPath()
+
     def test_relative(self):
         """
         A relative path fails.
         """
         return self.check(lambda path, right: right.lstrip("/"))
+
+    def test_bytes(self):
+        """
+        A path as C{bytes}, not text, fails.
+        """
+        return self.check(lambda path, right: os.fsencode(right))
+
+    def test_otherFileBelowRoot(self):
+        """
+        A path below the root, of another file than the one uploaded,
+        fails.
+        """
+        def answer(path, right):
+            if not path:
+                return right
+            other = os.path.join(os.path.dirname(right), "other")
+            with open(other, "wb") as f:
+                f.write(b"other")
+            return other
+
+        return self.check(answer)
 
     def test_notTheFile(self):
         """

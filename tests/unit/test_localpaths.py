@@ -113,6 +113,26 @@ class FsspecLocalPathTests(unittest.TestCase):
                             scratchDirectory(self))
         self.assertIsNone(shell.localPath(("in", TEMPORARY_PREFIX + "a")))
 
+    def test_machineRoot(self):
+        """
+        Serving the machine's C{/} (C{fsspec:file:///}), its root is C{/},
+        not C{""}, and a path below it has one C{/}.
+        """
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), "/")
+        self.assertEqual((shell.localPath(()), shell.localPath(("tmp",))),
+                         ("/", "/tmp"))
+
+    def test_relativeRoot(self):
+        """
+        A root that is no absolute path (a shell made by code of its own;
+        the store takes it from its working directory) names no file: an
+        event's C{localFile} is absolute or C{None}.
+        """
+        shell = FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                            "in/dir")
+        self.assertEqual((shell.localPath(()), shell.localPath(("a",))),
+                         (None, None))
+
     def test_memory(self):
         """
         On C{memory://} it does not.

@@ -21,6 +21,18 @@ class ShortDownloadTests(unittest.TestCase):
             shortDownload(True, 10, 4),
             (451, "File shrank during the transfer: 4 of 10 bytes sent"))
 
+    def test_shortASCII(self):
+        """
+        In C{TYPE A} too (it was C{None}, a C{226}): the counts are the
+        file's bytes, not the more sent for its LFs, and the reply says
+        so.
+        """
+        self.assertEqual(
+            shortDownload(False, 10, 4),
+            (451, "File shrank during the transfer: 4 of 10 file bytes"
+                  " sent, counted before TYPE A's CRLF conversion"))
+        self.assertIsNone(shortDownload(False, 10, 10))
+
     def test_whole(self):
         """
         All the bytes (or more: a file that grew is sent to its size).
@@ -30,9 +42,8 @@ class ShortDownloadTests(unittest.TestCase):
 
     def test_unknown(self):
         """
-        In C{TYPE A}, or without a size or a count, nothing is told.
+        Without a size or a count, nothing is told.
         """
-        self.assertIsNone(shortDownload(False, 10, 4))
         self.assertIsNone(shortDownload(True, None, 4))
         self.assertIsNone(shortDownload(True, 10, None))
 

@@ -261,14 +261,12 @@ class FileCommands:
         Set a file's or a directory's modification time
         (L{changeModificationTime}); the reply gives the time it then has
         (L{formatSetTime}: its milliseconds too), which a file system may
-        have clamped to its range (ext4 keeps 1901 to 2446), or the time
-        asked for where the shell then does not know it.
+        have clamped to its range (ext4 keeps 1901 to 2446), as C{SITE
+        UTIME}'s does.
         """
         when, pathText = parseMFMT(argument)
         path, kept = await self.changeModificationTime(pathText, when)
         self.reportChange("MFMT", path)
-        if kept is None:
-            kept = when
         return (213, "Modify=" + formatSetTime(kept) + "; "
                 + paths.toText(path))
 
@@ -304,8 +302,7 @@ class FileCommands:
                 before = (await self.session.shell.stat(path)).mtime
             _, kept = await self.changeModificationTime(
                 pathText, facts[factchanges.MODIFY])
-            done[factchanges.MODIFY] = formatSetTime(
-                facts[factchanges.MODIFY] if kept is None else kept)
+            done[factchanges.MODIFY] = formatSetTime(kept)
         if factchanges.UNIX_MODE in facts:
             mode = facts[factchanges.UNIX_MODE]
             try:
@@ -336,8 +333,9 @@ class FileCommands:
             (L{IFTPShellTimes}; its modification time alone otherwise), or
             C{None} to keep it.
         @return: C{(path, kept)}: the path, a tuple of segments, and the
-            modification time the file then has (C{None} where the shell
-            does not know it).
+            modification time the file then has, which the replies give
+            (a file system may have clamped it), or C{when} where the
+            shell does not know it.
         """
         path = await self.resolveEntry(pathText)
         shell = self.session.shell
@@ -348,8 +346,8 @@ class FileCommands:
             await shell.setTimes(path, accessed, when)
         else:
             await shell.setModificationTime(path, when)
-        kept = await shell.stat(path)
-        return path, kept.mtime
+        kept = (await shell.stat(path)).mtime
+        return path, when if kept is None else kept
 
     async def ftp_MLST(self, argument):
         """

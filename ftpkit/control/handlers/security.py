@@ -245,6 +245,17 @@ class SecurityCommands:
         return not self.protectData and self.tlsRequiredFor(
             self.session.anonymous)
 
+    def refusesEveryClearTransfer(self):
+        """
+        @return: whether policy refuses every clear data transfer this
+            session could make (L{refuseClearData}): TLS is required of
+            its user, or, before login, of every user (no anonymous
+            exemption); C{PROT C} is then refused (L{ftp_PROT}).
+        """
+        if self.session.shell is None:
+            return self.tlsRequiredFor(False) and self.tlsRequiredFor(True)
+        return self.tlsRequiredFor(self.session.anonymous)
+
     def clearDataRefusal(self):
         """
         The C{521} refusing a clear data transfer (L{refuseClearData}),
@@ -362,7 +373,11 @@ class SecurityCommands:
 
     def ftp_PROT(self, argument):
         """
-        Choose clear (C) or private (P) data connections.
+        Choose clear (C) or private (P) data connections. C{PROT C} where
+        policy refuses every clear transfer of the session
+        (L{refusesEveryClearTransfer}) gets RFC 4217's C{534}, as under
+        ProFTPD's C{TLSRequired}, the level staying as it was: rather
+        than C{200} and C{521} at the transfer.
         """
         level = argument.strip().upper()
         refusal = self.refuseOutsideTLS("PROT")
@@ -370,6 +385,10 @@ class SecurityCommands:
             return refusal
         if not self.bufferSizeSet:
             return (503, "PROT requires PBSZ first")
+        if level == "C" and self.refusesEveryClearTransfer():
+            return (534, "PROT C refused: this server requires protected "
+                         "data connections (PROT P); data protection stays "
+                         "%s" % ("Private" if self.protectData else "Clear"))
         if level == "C":
             self.protectData = False
             return (200, "Protection level set to Clear")

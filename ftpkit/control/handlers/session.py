@@ -74,8 +74,10 @@ class SessionCommands:
         """
         List the commands, or give one command's syntax; of a verb ftpkit
         knows but does not implement (which gets C{502}), say so; of any
-        other, C{501}. C{HELP SITE [command]} is C{SITE HELP [command]}
-        (L{SiteCommands.siteHelp
+        other, C{501}. The first word names the command: what follows it
+        (C{HELP MODE Z}) is not part of its name, as in ProFTPD (it got
+        C{501 Unknown command}). C{HELP SITE [command]} is C{SITE HELP
+        [command]} (L{SiteCommands.siteHelp
         <ftpkit.control.handlers.site.SiteCommands.siteHelp>}), as in
         ProFTPD. Before login, once known (L{offering}).
         """
@@ -86,10 +88,10 @@ class SessionCommands:
         @param argument: C{HELP}'s argument.
         @return: its reply, from what is known now.
         """
-        if argument:
-            verb = argument.strip().upper()
-            if verb.split(" ", 1)[0] == "SITE":
-                return self.siteHelp(argument.strip()[4:])
+        if argument.strip():
+            verb, *rest = argument.upper().split(None, 1)
+            if verb == "SITE":
+                return self.siteHelp("".join(rest))
             if verb in commandtable.KNOWN_UNIMPLEMENTED:
                 return (214, verb + " is not implemented")
             command = commandtable.lookup(verb)

@@ -11,7 +11,7 @@ nothing).
 from ftpkit.errors import NoSuchFile, NotDirectory
 from ftpkit.interfaces import IFTPShellChmod
 from ftpkit.protocol import commandtable, factchanges
-from ftpkit.protocol.timevals import parseSiteUtimes
+from ftpkit.protocol.timevals import formatSetTime, parseSiteUtimes
 
 
 class SiteCommands:
@@ -81,17 +81,25 @@ class SiteCommands:
     def siteHelp(self, argument):
         """
         The reply of C{SITE HELP} and C{HELP SITE}: the C{SITE} commands
-        this session offers (L{offeredSite}), or the syntax of the one
-        named, if offered.
+        this session offers (L{offeredSite}), or the syntax of the one its
+        first word names; of a C{SITE} command ftpkit has but this session
+        does not offer, C{214} saying so; of another, C{501}, as C{HELP}
+        of an unknown verb, and as pyftpdlib answers (both listed the
+        commands). Either names the commands offered.
 
         @param argument: what follows C{HELP}: a C{SITE} command, or none.
-        @return: the C{214} reply.
+        @return: the C{214} or C{501} reply.
         """
         offered = self.offeredSite()
-        named = offered.get(argument.strip().upper())
-        if named is not None and named != "HELP":
-            return (214, "Syntax: SITE " + named)
-        return (214, "SITE commands: " + ", ".join(offered.values()))
+        listed = "SITE commands: " + ", ".join(offered.values())
+        name = (argument.split() or ["HELP"])[0].upper()
+        if name == "HELP":
+            return (214, listed)
+        if name in offered:
+            return (214, "Syntax: SITE " + offered[name])
+        if name in commandtable.SITE_ACCESS:
+            return (214, "SITE %s is not offered here; %s" % (name, listed))
+        return (501, "Unknown SITE command; " + listed)
 
     async def _siteUtime(self, argument):
         """
@@ -99,12 +107,17 @@ class SiteCommands:
         (the same access class, the same shell method), in either form of
         ProFTPD's mod_site_misc (L{parseSiteUtimes}); the form that gives
         an access time sets it too, where the shell can
-        (L{ftpkit.interfaces.IFTPShellTimes}).
+        (L{ftpkit.interfaces.IFTPShellTimes}). The reply gives the
+        modification time the file then has, as C{MFMT}'s does: a file
+        system may have clamped it to its range (ext4 keeps 1901 to 2446;
+        it was C{200} alone, as if the time asked for were kept).
         """
         accessed, when, pathText = parseSiteUtimes(argument)
-        path, _ = await self.changeModificationTime(pathText, when, accessed)
+        path, kept = await self.changeModificationTime(pathText, when,
+                                                       accessed)
         self.reportChange("SITE UTIME", path)
-        return (200, "SITE UTIME command successful")
+        return (200, "SITE UTIME command successful; Modify="
+                + formatSetTime(kept))
 
     async def _siteMkdir(self, argument):
         """

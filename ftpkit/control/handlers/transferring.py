@@ -134,19 +134,20 @@ def shortDownload(binary, size, sent):
     """
     Tell a download that ended before the size it was opened with.
 
-    @param binary: whether it was sent in C{TYPE I} (in C{TYPE A} the
-        bytes sent are not the file's).
-    @param size: the bytes it was to send, or C{None} if not known.
-    @param sent: what the file's C{send} fired with: the bytes it sent;
+    @param binary: whether it was sent in C{TYPE I}; in C{TYPE A} C{sent}
+        and the reply count the file's bytes, not the more sent for LFs.
+    @param size: the file's bytes to send, or C{None} if not known.
+    @param sent: what the file's C{send} fired with: its bytes sent;
         C{None}, or anything but an C{int}, when not known (Twisted's
         C{FileSender} fires with the last byte).
-    @return: the C{451} reply of a download of a file that shrank while it
-        was sent, or C{None}.
+    @return: the C{451} of a file that shrank while sent, or C{None}.
     """
-    if not binary or size is None or type(sent) is not int or sent >= size:
+    if size is None or type(sent) is not int or sent >= size:
         return None
-    return (451, "File shrank during the transfer: %d of %d bytes sent"
-            % (sent, size))
+    counted = ("bytes sent" if binary else
+               "file bytes sent, counted before TYPE A's CRLF conversion")
+    return (451, "File shrank during the transfer: %d of %d %s"
+            % (sent, size, counted))
 
 
 async def endedWhole(transfer, connection):
@@ -484,9 +485,8 @@ class Transferring:
         Send a file a shell opened (an L{IReadFile}, or an
         L{IRandomReadFile} adapted to one) over a data connection: 150,
         bytes, 226. A file that shrank meanwhile (truncated, or rewritten
-        in place by C{REST} + C{STOR}) ends the download early: that gets
-        451, not 226, so that the client does not take what it got for
-        the whole file (L{shortDownload}).
+        in place by C{REST} + C{STOR}) ends the download early: 451, not
+        226, lest the client take it for the whole file (L{shortDownload}).
 
         @param readFile: what the shell opened.
         @param binary: TYPE I (else TYPE A, translated).
@@ -529,7 +529,7 @@ class Transferring:
                                    why=describeFailure(e))
                     raise _aborted(connection)
                 # Complete, though the send was not over.
-                sent = mover.bytesMoved
+                sent = mover.fileBytesMoved
         finally:
             release(readFile)
             if self.transfer is not None:
@@ -537,8 +537,8 @@ class Transferring:
         short = shortDownload(binary, readFile.size, sent)
         return short if short is not None else (226, "Transfer complete")
 
-    async def receiveFile(self, writeFile, description, opening,
-                          whole=False, target=None):
+    async def receiveFile(self, writeFile, description, opening, target,
+                          whole=False):
         """
         Receive an upload into a file a shell opened (an L{IWriteFile}, or
         an L{IRandomWriteFile} adapted to one): 150, bytes, 226. C{ABOR}
@@ -549,8 +549,8 @@ class Transferring:
         @param writeFile: what the shell opened.
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
+        @param target: the file's path (L{Transfer.target}).
         @param whole: it writes a whole file (L{_endFailedUpload}).
-        @param target: the file's path (L{Transfer.target}), or C{None}.
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)

@@ -111,6 +111,17 @@ class Mover:
         self._pacer = pacer
         self._deflate = deflate
 
+    @property
+    def fileBytesMoved(self):
+        """
+        @return: the file's bytes sent so far: in C{TYPE A} those read and
+            converted (L{bytesMoved} counts what the conversion made of
+            them, more for every LF), in C{TYPE I} L{bytesMoved}.
+        """
+        if self._binary:
+            return self.bytesMoved
+        return getattr(self._consumer, "fileBytes", 0)
+
     def sentWhole(self):
         """
         @return: whether every byte of the file was handed to the data
@@ -187,9 +198,7 @@ class Download(Mover):
                 consumer, "finished", False):
             # MODE Z: the compressor still holds the stream's end.
             return False
-        if self._binary:
-            return self.bytesMoved >= size
-        return consumer is not None and consumer.fileBytes >= size
+        return self.fileBytesMoved >= size
 
     def start(self, connection):
         """
