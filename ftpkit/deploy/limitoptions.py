@@ -2,13 +2,12 @@
 The transfer limits of C{twistd ftpkit}: bandwidth per session and for the
 whole server, and the largest upload (L{TransferLimitsOptionsMixin},
 L{transferLimitsConfigFields}), and L{parseByteCount}, which reads their
-values (and the users file's; the options' rates: L{parseRate}).
+values (and the users file's).
 """
 
 import re
 
 from ftpkit.configvalues import MOST_BYTES, byteCount  # noqa: F401 (importable here)
-from ftpkit.data.movers.pacing import SMALLEST_RATE
 from ftpkit.deploy.optionvalues import checkValues
 from ftpkit.protocol.numbertext import decimalFraction
 
@@ -44,23 +43,6 @@ def parseByteCount(text, least=1):
     return byteCount(value, least, repr(text))
 
 
-def parseRate(text):
-    """
-    Read a rate option's value: L{parseByteCount}, at least
-    L{SMALLEST_RATE}, which the pacer can keep.
-
-    @param text: the value.
-    @return: bytes a second.
-    @raise ValueError: saying why C{text} is not one.
-    """
-    value = parseByteCount(text, least=0)
-    if value < SMALLEST_RATE:
-        raise ValueError(
-            f"must be at least 4K ({SMALLEST_RATE} bytes a second: the "
-            f"server paces in steps of 4 KiB), not {text!r}")
-    return value
-
-
 class TransferLimitsOptionsMixin:
     """
     The bandwidth and upload size options, for a L{usage.Options}
@@ -69,9 +51,8 @@ class TransferLimitsOptionsMixin:
 
     optParameters = [
         ["max-download-rate", None, None,
-         ("RATE in bytes a second (K, M, G suffixes: 500K; at least 4K) "
-          "at which one session downloads, listings included "
-          "[default: no limit].")],
+         ("RATE in bytes a second (K, M, G suffixes: 500K) at which one "
+          "session downloads, listings included [default: no limit].")],
         ["max-upload-rate", None, None,
          "RATE at which one session uploads [default: no limit]."],
         ["max-total-rate", None, None,
@@ -99,7 +80,5 @@ def transferLimitsConfigFields(options):
               "max-upload-rate": "maxUploadRate",
               "max-total-rate": "maxTotalRate",
               "max-upload-size": "maxUploadSize"}
-    parsers = dict.fromkeys(fields, parseRate)
-    parsers["max-upload-size"] = parseByteCount
-    values = checkValues(options, parsers)
+    values = checkValues(options, dict.fromkeys(fields, parseByteCount))
     return {field: values[name] for name, field in fields.items()}

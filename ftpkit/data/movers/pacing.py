@@ -15,12 +15,6 @@ from twisted.internet.interfaces import IConsumer, IPushProducer
 from zope.interface import implementer
 
 _SMALLEST_BURST = 4 << 10
-
-SMALLEST_RATE = _SMALLEST_BURST
-"""The least rate the options take (bytes a second): below it the
-smallest burst, 4 KiB, is more than a second's worth, and a transfer
-moves in steps of 2 KiB half a burst's time apart (20 s at 100 bytes a
-second, past the default C{--data-timeout} of 60 s at 34 or less)."""
 _LARGEST_BURST = 4 << 20
 _TAKER_MEMORY = 1.0
 
@@ -230,10 +224,10 @@ def socketBufferSize(pacer):
     """
     The kernel buffer a paced data connection's socket is bounded to: one
     second of the tightest of its limits, at least L{SOCKET_BUFFER_FLOOR}.
-    Unbounded, the kernel grew a paced download's send buffer to
-    megabytes: a client that paused came back to a burst of all that was
-    queued. An upload's receive buffer is bounded alike (what waits in
-    the client's own send buffer is its kernel's to size).
+    Unbounded, the kernel grows it to megabytes: a paced upload's client
+    had "sent" everything long before the server read it (and gave up
+    waiting for the C{226}), and a paced download whose client paused
+    came back to a burst of all that was queued.
 
     @param pacer: the transfer's L{Pacer}.
     @return: bytes, or C{None} to leave the buffer to the kernel (a rate
