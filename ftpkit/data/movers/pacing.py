@@ -224,10 +224,10 @@ def socketBufferSize(pacer):
     """
     The kernel buffer a paced data connection's socket is bounded to: one
     second of the tightest of its limits, at least L{SOCKET_BUFFER_FLOOR}.
-    Unbounded, the kernel grows it to megabytes: a paced upload's client
-    had "sent" everything long before the server read it (and gave up
-    waiting for the C{226}), and a paced download whose client paused
-    came back to a burst of all that was queued.
+    Unbounded, the kernel grew a paced download's send buffer to
+    megabytes: a client that paused came back to a burst of all that was
+    queued. An upload's receive buffer is bounded alike (what waits in
+    the client's own send buffer is its kernel's to size).
 
     @param pacer: the transfer's L{Pacer}.
     @return: bytes, or C{None} to leave the buffer to the kernel (a rate
