@@ -2,11 +2,15 @@
 What the kernel of this machine says of a TCP connection
 (C{/proc/net/tcp} and C{tcp6}): its state and the bytes queued each way.
 Tests that stop a server (C{SIGSTOP}) wait on it until what their
-client sent has reached the server's kernel, instead of sleeping.
+client sent has reached the server's kernel, instead of sleeping; those
+of an in-process server read its end's buffers (L{bufferOfOtherEnd}).
 """
 
+import os
 import socket
 import struct
+
+from tests.polling import waitUntil
 
 CLOSE_WAIT = "08"
 """The state of a socket whose peer closed its end (its FIN arrived)."""
@@ -93,3 +97,61 @@ def peerClosedBy(sock):
         found = tcpSocket(*server)
         return found is not None and found[0] == CLOSE_WAIT
     return closed
+
+
+def bufferOfOtherEnd(sock, option):
+    """
+    Read a socket option of the other end of a connection whose both ends
+    are in this process (an in-process server's data connection), found
+    among this process's descriptors.
+
+    @param sock: a connected socket of this process (the test's client
+        end).
+    @param option: a C{SOL_SOCKET} option, as C{socket.SO_SNDBUF}.
+    @return: the option's value on the other end, or C{None} when no
+        descriptor of this process holds it.
+    """
+    wanted = (sock.getpeername(), sock.getsockname())
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            copy = os.dup(int(name))
+        except OSError:
+            # Closed meanwhile.
+            continue
+        try:
+            other = socket.socket(fileno=copy)
+        except OSError:
+            # Not a socket.
+            os.close(copy)
+            continue
+        with other:
+            try:
+                ends = (other.getsockname(), other.getpeername())
+            except OSError:
+                continue
+            if ends == wanted:
+                return other.getsockopt(socket.SOL_SOCKET, option)
+    return None
+
+
+def queuedUntilStalled(sock, looks=50):
+    """
+    Watch what the other end of C{sock} (a server's data connection) holds
+    unacknowledged toward it while the test reads nothing, until that
+    stays the same for C{looks} looks in a row (its sender blocked on
+    its full buffer; a paced sender's round is far shorter than that).
+
+    @param sock: a connected socket of this process (the test's client
+        end).
+    @param looks: looks in a row that must find the same nonzero count.
+    @return: the most found queued, or C{None} if it never stalled.
+    """
+    ends = (sock.getpeername(), sock.getsockname())
+    queued = []
+
+    def stalled():
+        found = tcpSocket(*ends)
+        queued.append(found[1] if found is not None else 0)
+        last = queued[-looks:]
+        return len(last) == looks and last[0] > 0 and len(set(last)) == 1
+    return max(queued) if waitUntil(stalled) else None

@@ -23,10 +23,12 @@ from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_metrics import samples
+from tests.integration.test_pacedbuffers import RATE, assertQueuedWithinBound
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freeRange
 from tests.strangers import strangerReads
+from tests.tcptable import queuedUntilStalled
 from tests.tlssupport import (
     ImplicitFTPTLS,
     ReusingFTPTLS,
@@ -345,6 +347,21 @@ class SessionFeatureTests(WorkersTestCase):
         self.assertEqual(second.getresp()[:3], "226")
         self.assertEqual(self.download(second), b"served\n")
         self.assertEqual(self.download(first), b"served\n")
+
+    def test_pacedBuffer(self):
+        """
+        A paced download in a worker, which owns its data connection's
+        socket, queues no more than a second of its rate in the kernel
+        while its client reads nothing.
+        """
+        with open(os.path.join(self.root, "big.bin"), "wb") as f:
+            f.write(b"b" * (3 << 20))
+        self.start("--max-download-rate", str(RATE))
+        ftp = ftplibLogin(self, self.server.port)
+        ftp.voidcmd("TYPE I")
+        with ftp.transfercmd("RETR big.bin") as data:
+            queued = queuedUntilStalled(data)
+        assertQueuedWithinBound(self, queued)
 
 
 def eventWorkers(log, event, user):

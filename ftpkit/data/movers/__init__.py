@@ -32,7 +32,7 @@ from ftpkit.data.movers.consumers import (
     ASCIIUploadConsumer,
     TransportConsumer,
 )
-from ftpkit.data.movers.pacing import PacedPipe
+from ftpkit.data.movers.pacing import PacedPipe, boundSocketBuffer
 from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
@@ -131,6 +131,20 @@ class Mover:
         """
         return False
 
+    def _boundBuffer(self, connection):
+        """
+        A paced transfer's data connection gets a kernel buffer of about a
+        second of its rate (L{boundSocketBuffer}) before its first byte
+        moves; an unpaced one is not asked (no system call).
+
+        @param connection: as for L{Download.start} or L{Upload.start}.
+        """
+        if connection.bare:
+            sock = connection.socket
+        else:
+            sock = connection.socketTransport.getHandle()
+        boundSocketBuffer(sock, self._pacer, self.incoming)
+
 
 class Download(Mover):
     """
@@ -208,6 +222,8 @@ class Download(Mover):
         @return: L{MOVED} when every byte is sent (L{bytesMoved} says how
             many), else what L{start} returns.
         """
+        if self._pacer is not None:
+            self._boundBuffer(connection)
         descriptor = self._descriptor
         if connection.bare:
             if self._pacer is not None or descriptor.size > CORKED_SIZE:
@@ -410,6 +426,8 @@ class Upload(Mover):
         @raise FTPError: as L{start} raises.
         """
         self._connection = connection
+        if self._pacer is not None:
+            self._boundBuffer(connection)
         if not connection.bare:
             return self._receive(connection)
         receiver = self._receiver = _splice.SpliceReceiver(

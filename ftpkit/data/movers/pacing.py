@@ -1,11 +1,14 @@
 """
 Bandwidth limits: token buckets (L{RateLimit}), what one transfer obeys
-(L{Pacer}: its session's limit and the server's), and L{PacedPipe}, which
+(L{Pacer}: its session's limit and the server's), the kernel buffers of a
+paced data connection (L{boundSocketBuffer}), and L{PacedPipe}, which
 paces bytes that pass through Python by pausing their producer.
 
 No thread ever sleeps: a transfer over its limit stops asking for bytes
 and a reactor timer starts it again.
 """
+
+import socket
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IConsumer, IPushProducer
@@ -14,6 +17,18 @@ from zope.interface import implementer
 _SMALLEST_BURST = 4 << 10
 _LARGEST_BURST = 4 << 20
 _TAKER_MEMORY = 1.0
+
+SOCKET_BUFFER_FLOOR = 64 << 10
+"""The least kernel buffer a paced data connection gets: what a paced
+transfer over a long link needs in flight to keep its rate, whatever the
+rate (a rate's one second is more than its rate times any round trip
+under a second)."""
+
+SOCKET_BUFFER_CEILING = 4 << 20
+"""A rate whose one second is this or more leaves the kernel's buffers to
+autotuning, whose default ceiling for a socket's send buffer it is: a
+bound that high would only stop the buffer growing past what
+C{net.core.wmem_max} and C{rmem_max} allow a program to set."""
 
 
 class RateLimit:
@@ -203,6 +218,50 @@ def pacerFor(incoming, config, serverWide, clock, userRates=(None, None),
         # No limit (the usual case): no list made for Pacer.over.
         return None
     return Pacer.over([own, server])
+
+
+def socketBufferSize(pacer):
+    """
+    The kernel buffer a paced data connection's socket is bounded to: one
+    second of the tightest of its limits, at least L{SOCKET_BUFFER_FLOOR}.
+    Unbounded, the kernel grew a paced download's send buffer to
+    megabytes: a client that paused came back to a burst of all that was
+    queued. An upload's receive buffer is bounded alike (what waits in
+    the client's own send buffer is its kernel's to size).
+
+    @param pacer: the transfer's L{Pacer}.
+    @return: bytes, or C{None} to leave the buffer to the kernel (a rate
+        of L{SOCKET_BUFFER_CEILING} or more).
+    """
+    second = min(limit.rate for limit in pacer.limits)
+    if second >= SOCKET_BUFFER_CEILING:
+        return None
+    return max(second, SOCKET_BUFFER_FLOOR)
+
+
+def boundSocketBuffer(sock, pacer, incoming):
+    """
+    Bound the buffer of a paced data connection's socket on the side its
+    bytes wait in: C{SO_RCVBUF} for an upload, C{SO_SNDBUF} for a
+    download (L{socketBufferSize}). Set on a connected socket, Linux
+    still caps the buffer there and stops autotuning it; the kernel
+    doubles the value (its bookkeeping) and caps it at
+    C{net.core.rmem_max} or C{wmem_max}.
+
+    @param sock: the data connection's TCP socket (under TLS, the one
+        beneath it).
+    @param pacer: the transfer's L{Pacer}.
+    @param incoming: an upload (else a download or listing).
+    """
+    size = socketBufferSize(pacer)
+    if size is None:
+        return
+    option = socket.SO_RCVBUF if incoming else socket.SO_SNDBUF
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, option, size)
+    except OSError:
+        # The connection is gone already: the transfer sees its end.
+        pass
 
 
 @implementer(IConsumer, IPushProducer)
