@@ -540,9 +540,29 @@ class InPlaceWriter:
         A write failed (the disk is full, say): cut the file back to
         where the upload started, as the disk realm does. It kept the
         bytes that fitted, a full disk's worth, and the disk stayed full.
+
+        A file object that buffers (C{file://}'s) still holds what the
+        full disk refused, which it writes before it truncates: failing
+        again, the truncate did not happen, the upload was told C{452}
+        and the file kept a disk's worth of it. Then the file object is
+        closed, its buffer dropped with it, and the file cut back through
+        another one.
         """
         try:
             self._handle.truncate(self._start)
+            return
+        except (OSError, ValueError):
+            # ValueError: closed by a cut back before.
+            pass
+        if self._backend.sharedFileObjects:
+            return
+        try:
+            self._handle.close()
+        except OSError:
+            pass
+        try:
+            with self._fs.open(self._path, "r+b") as again:
+                again.truncate(self._start)
         except OSError:
             pass
 

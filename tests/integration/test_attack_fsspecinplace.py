@@ -49,6 +49,8 @@ try:
     import fsspec
 
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
+    from ftpkit.shells.fsspecbackends import backendFor
+    from ftpkit.shells.fsspecfiles import InPlaceWriter
 except ImportError:
     fsspec = None
 
@@ -219,3 +221,59 @@ class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
         final, size = await self.refused(600000)
         self.assertEqual(final[:4], "552 ")
         self.assertEqual(size, 100000)
+
+
+class FullDiskCutBackTests(unittest.TestCase):
+    """
+    L{InPlaceWriter} on C{file://} cuts the file back to where the upload
+    started when a write finds the disk full, whatever the sizes of the
+    writes: C{file://}'s file object buffers, and its truncate first wrote
+    what the full disk had refused, failed again, and left the file
+    holding a disk's worth of the upload (writes of 1,000, 4,096 or 65,536
+    bytes; those of 5,000 or 100,000 were cut back). Over the network the
+    writes are as large as what each read of the socket brought, so the
+    upload was told C{452} and its file kept the bytes or not by chance.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def filled(self, size, append):
+        """
+        Write C{size} bytes at a time into C{old} on a 1 MiB file system
+        until a write fails.
+
+        @param size: the bytes of each write.
+        @param append: an C{APPE} (else a resume from byte 1,000).
+        @return: what C{old} holds afterwards.
+        """
+        root = smallFilesystem(self, size="1m")
+        path = os.path.join(root, "old")
+        with open(path, "wb") as f:
+            f.write(b"old bytes " * 300)
+        fs = fsspec.filesystem("file")
+        writer = InPlaceWriter(fs, path, 1000, append, backendFor(fs))
+        written = 0
+        with self.assertRaises(OSError):
+            while True:
+                writer.writeAt(written, b"n" * size)
+                written += size
+        writer.drop()
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_append(self):
+        """
+        An append is cut back to the file as it was.
+        """
+        for size in (1000, 4096, 5000, 65536, 100000):
+            self.assertEqual(self.filled(size, append=True),
+                             b"old bytes " * 300, size)
+
+    def test_resume(self):
+        """
+        A resume is cut back to its offset.
+        """
+        for size in (1000, 4096, 65536):
+            self.assertEqual(self.filled(size, append=False),
+                             (b"old bytes " * 300)[:1000], size)
