@@ -32,7 +32,11 @@ from ftpkit.data.movers.consumers import (
     ASCIIUploadConsumer,
     TransportConsumer,
 )
-from ftpkit.data.movers.pacing import PacedPipe, boundSocketBuffer
+from ftpkit.data.movers.pacing import (
+    PacedPipe,
+    boundSocketBuffer,
+    writeBufferSize,
+)
 from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
@@ -254,7 +258,8 @@ class Download(Mover):
         else:
             consumer = TransportConsumer(transport)
         if connection.isSecure:
-            connection.socketTransport.bufferSize = TLS_BUFFER_SIZE
+            connection.socketTransport.bufferSize = writeBufferSize(
+                self._pacer, TLS_BUFFER_SIZE)
         self._consumer = consumer
         if self._pacer is not None:
             pipe = self._pipe = PacedPipe(consumer, self._pacer,

@@ -239,6 +239,24 @@ def socketBufferSize(pacer):
     return max(second, SOCKET_BUFFER_FLOOR)
 
 
+def writeBufferSize(pacer, unpaced):
+    """
+    The most bytes a download's transport holds before it pauses the
+    file's producer, under TLS, where an unpaced download's is raised to
+    C{unpaced}: a paced one's is its kernel buffer's size
+    (L{socketBufferSize}). Raised for it too, a client that stopped
+    reading found up to C{unpaced} of encrypted bytes waiting in the
+    server on top of the kernel's queue, and got them at once when it
+    read again.
+
+    @param pacer: the transfer's L{Pacer}, or C{None}.
+    @param unpaced: the size an unpaced download's transport gets.
+    @return: bytes.
+    """
+    size = None if pacer is None else socketBufferSize(pacer)
+    return unpaced if size is None else min(size, unpaced)
+
+
 def boundSocketBuffer(sock, pacer, incoming):
     """
     Bound the buffer of a paced data connection's socket on the side its
