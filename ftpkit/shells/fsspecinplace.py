@@ -28,7 +28,7 @@ the directory, and the upload, every byte written into the moved file,
 got C{450} "try again" (a client retrying appended twice); and so are
 the file's own rename, a rename of another file onto it and its removal
 (L{InPlaceFiles.takingFiles}): the upload got C{450}, or, on SFTP, which
-cannot tell, C{226} for bytes no name reached. A rename
+could not tell then, C{226} for bytes no name reached. A rename
 between the upload's open and its hold moved the file all the same: now
 the file is held first (here), or, on C{file://}, refused once held when
 its path no longer names it; the rename, or the upload before it starts,

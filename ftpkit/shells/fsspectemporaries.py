@@ -163,8 +163,8 @@ def filesUnwritten(backend, fs, *paths):
     can tell (L{ftpkit.shells.fsspecgeneric.Backend.writtenInPlace}:
     C{file://}'s C{flock}). The upload, its file renamed, replaced or
     removed, got C{450} "try again" (a client retrying an C{APPE}
-    stored its bytes twice, or began the file again), or, on a store
-    that cannot tell (SFTP), C{226} for bytes no name reached. An upload
+    stored its bytes twice, or began the file again), or, on SFTP, which
+    could not tell then, C{226} for bytes no name reached. An upload
     that will replace its target once complete does not count: the
     target may go meanwhile.
 
