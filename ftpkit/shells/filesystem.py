@@ -328,10 +328,10 @@ class FilesystemShell(FileOpens, DirectoryCalls):
             # A link leading out of the root: no partial upload of its own.
             target = None
         was = None if target is None else uploads.targetTime(target)
-        entry = self._resolve(path, followLast=False)
-        refuseTakingUpload(entry)
         fileGone = True
         try:
+            entry = self._resolve(path, followLast=False)
+            refuseTakingUpload(entry)
             linkfree.inParent(entry, linkfree.unlinkFile)
         except FileNotFoundError:
             if target is None:
