@@ -83,7 +83,9 @@ class AppendingTestsMixin(LoopbackServerMixin):
 
         @param upload: the first session's command lines, the last of
             which starts the upload (C{["REST 5", "STOR f"]}).
-        @param commands: the second session's command lines.
+        @param commands: the second session's command lines, or
+            callables to call there instead (a local user's change: their
+            results are the replies).
         @return: what L{duringAppend} returns.
         """
         first = ftplibLogin(self, self.server.port, binary=True)
@@ -96,7 +98,9 @@ class AppendingTestsMixin(LoopbackServerMixin):
         replies = []
         for command in commands:
             try:
-                if command.split()[0] in ("STOR", "APPE"):
+                if callable(command):
+                    replies.append(command())
+                elif command.split()[0] in ("STOR", "APPE"):
                     replies.append(second.storbinary(
                         command, io.BytesIO(b"B" * 1000)))
                 else:

@@ -118,7 +118,42 @@ def refuseMovingUploads(source):
     if stat.S_ISDIR(mode):
         if uploadlocks.heldBelow(source):
             raise FileBusy(UPLOAD_BELOW)
-    elif stat.S_ISREG(mode) and uploadlocks.held(source):
+    elif stat.S_ISREG(mode):
+        _refuseWritten(source)
+
+
+def refuseTakingUpload(path):
+    """
+    Refuse to remove a file an upload, of any process serving the tree,
+    writes in place (C{DELE}), or to replace it with another (the target
+    of C{RNTO}), saying so (L{uploadlocks.FILE_UPLOADING}), as its own
+    rename is refused (L{refuseMovingUploads}): the upload ended with
+    C{450} "try again", its bytes in a file no name reached (a client
+    retrying an C{APPE} began the file again from nothing, or wrote
+    after another's bytes). An upload that replaces its target once
+    complete (a C{STOR} into a temporary file) holds it shared
+    (L{uploadlocks.holdTarget}), which does not count: its target may go
+    meanwhile, and it puts its own file there once complete (blocking).
+
+    @param path: the path removed or replaced, its last segment not
+        followed (a link is removed, not what it names).
+    @raise FileBusy: when it names such a file.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode):
+        _refuseWritten(path)
+
+
+def _refuseWritten(path):
+    """
+    @param path: a regular file's path.
+    @raise FileBusy: when an upload writes it in place
+        (L{uploadlocks.held}).
+    """
+    if uploadlocks.held(path):
         raise FileBusy(uploadlocks.FILE_UPLOADING)
 
 

@@ -79,7 +79,7 @@ from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
 )
 from ftpkit.shells.diskopens import FileOpens
 from ftpkit.shells.diskpaths import jailFor, reachable
-from ftpkit.shells.diskplacing import refuseMovingUploads
+from ftpkit.shells.diskplacing import refuseMovingUploads, refuseTakingUpload
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
 from ftpkit.shells.keptregistry import logDroppedFrom
@@ -310,7 +310,9 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         partial upload of the file this shell's resumer sees goes with it
         (L{uploads.dropPartial}): C{DELE} of a name whose cut upload was
         all there was removes that, and a stale one does not answer
-        C{SIZE} once its file is gone.
+        C{SIZE} once its file is gone. A file an upload writes in place
+        gets L{ftpkit.errors.FileBusy} meanwhile
+        (L{ftpkit.shells.diskplacing.refuseTakingUpload}).
         """
         return self._run(self._removeFile, path)
 
@@ -328,8 +330,9 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         was = None if target is None else uploads.targetTime(target)
         fileGone = True
         try:
-            linkfree.inParent(self._resolve(path, followLast=False),
-                              linkfree.unlinkFile)
+            entry = self._resolve(path, followLast=False)
+            refuseTakingUpload(entry)
+            linkfree.inParent(entry, linkfree.unlinkFile)
         except FileNotFoundError:
             if target is None:
                 raise
@@ -346,7 +349,11 @@ class FilesystemShell(FileOpens, DirectoryCalls):
     def rename(self, fromPath, toPath):
         """
         See L{IFTPShell.rename}: the root cannot be renamed or replaced,
-        and nothing replaces an existing directory (L{AlreadyExists}).
+        and nothing replaces an existing directory (L{AlreadyExists}); a
+        file an upload writes in place is neither renamed nor replaced
+        meanwhile (L{ftpkit.errors.FileBusy}:
+        L{ftpkit.shells.diskplacing.refuseMovingUploads},
+        L{ftpkit.shells.diskplacing.refuseTakingUpload}).
         """
         if not fromPath or not toPath:
             return self._run(self._raise, PermissionDenied())
@@ -364,6 +371,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         source = self._resolve(fromPath, followLast=False)
         target = reachable(self._resolve(toPath, followLast=False))
         refuseMovingUploads(source)
+        refuseTakingUpload(target)
         try:
             linkfree.inParents(source, target, linkfree.renameEntry)
         except (AlreadyExists, OSError) as error:

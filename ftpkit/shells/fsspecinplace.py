@@ -25,7 +25,10 @@ there the rename of a directory holding such a file is refused while it
 is written (L{InPlaceFiles.renaming}), as the C{flock} refuses it on
 C{file://} (L{ftpkit.shells.uploadlocks.heldBelow}): the file went with
 the directory, and the upload, every byte written into the moved file,
-got C{450} "try again" (a client retrying appended twice). A rename
+got C{450} "try again" (a client retrying appended twice); and so are
+the file's own rename, a rename of another file onto it and its removal
+(L{InPlaceFiles.takingFiles}): the upload got C{450}, or, on SFTP, which
+could not tell then, C{226} for bytes no name reached. A rename
 between the upload's open and its hold moved the file all the same: now
 the file is held first (here), or, on C{file://}, refused once held when
 its path no longer names it; the rename, or the upload before it starts,
@@ -85,17 +88,17 @@ class InPlaceFiles:
             yield
 
     @contextmanager
-    def renamingFile(self, path):
+    def takingFiles(self, *paths):
         """
-        Rename a file within this context; uploads in place wait to start
-        (L{hold}) until it ends.
+        Rename, replace or remove files within this context; uploads in
+        place wait to start (L{hold}) until it ends.
 
-        @param path: the file's path on the filesystem.
-        @raise FileBusy: when an upload of this process writes it in
+        @param paths: the files' paths on the filesystem.
+        @raise FileBusy: when an upload of this process writes one in
             place.
         """
         with self._lock:
-            if path in self._paths:
+            if not self._paths.isdisjoint(paths):
                 raise FileBusy(uploadlocks.FILE_UPLOADING)
             yield
 

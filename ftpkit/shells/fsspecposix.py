@@ -273,6 +273,28 @@ class SFTPBackend(_PosixBackend):
         """
         fs.mv(source, target)
 
+    def namesWritten(self, fs, path, handle):
+        """
+        See L{Backend.namesWritten}: SFTP tells no inode, so C{path} (its
+        last segment not followed: C{LSTAT}) is taken to name the file
+        written where it is a regular file of the size and modification
+        time of the open file (C{FSTAT} of its handle): a file removed
+        meanwhile, by a local user or another server on the store (no
+        session of this one may), does not, nor one renamed onto it that
+        differs in either (one of the same size and second passes). It
+        was believed: the upload was told C{226} for bytes no name
+        reached. Two requests more at the end of an upload written in
+        place.
+        """
+        written = handle.stat()
+        try:
+            found = fs.ftp.lstat(path)
+        except OSError:
+            return False
+        return (statModule.S_ISREG(found.st_mode)
+                and (found.st_size, found.st_mtime)
+                == (written.st_size, written.st_mtime))
+
     def setModificationTime(self, fs, path, when):
         """
         See L{Backend.setModificationTime}: paramiko's SFTP C{SETSTAT}.

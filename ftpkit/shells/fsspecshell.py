@@ -189,7 +189,9 @@ class FsspecShell(StoreCalls, PooledCalls):
 
     def removeFile(self, path):
         """
-        See L{IFTPShell.removeFile}.
+        See L{IFTPShell.removeFile}: a file an upload writes in place gets
+        L{ftpkit.errors.FileBusy} meanwhile
+        (L{ftpkit.shells.fsspectemporaries.removeUnwritten}).
         """
         return self._refused(path) or self.call(self._removeFile, path)
 
@@ -197,7 +199,9 @@ class FsspecShell(StoreCalls, PooledCalls):
         """
         See L{IFTPShell.rename}. On an object store a file is copied on the
         server side and the original deleted, and a directory is not
-        renamed (L{PermissionDenied}).
+        renamed (L{PermissionDenied}). A file an upload writes in place is
+        neither renamed nor replaced meanwhile (L{ftpkit.errors.FileBusy}:
+        L{ftpkit.shells.fsspectemporaries.renameUnwritten}).
         """
         if not fromPath or not toPath:
             return defer.fail(PermissionDenied())

@@ -31,7 +31,7 @@ from ftpkit.shells.fsspecfiles import (
     temporarySibling,
 )
 from ftpkit.shells.fsspeclistings import FsspecListing, isReserved, pageEntries
-from ftpkit.shells.fsspectemporaries import renameUnwritten
+from ftpkit.shells.fsspectemporaries import removeUnwritten, renameUnwritten
 from ftpkit.shells.guardedpaths import checkedReal
 from ftpkit.shells.reservednames import RESERVED
 
@@ -258,7 +258,7 @@ class StoreCalls:
         real, kind = self._ownEntry(path)
         if kind == DIRECTORY:
             raise IsDirectory()
-        self.fs.rm_file(real)
+        removeUnwritten(self.backend, self.fs, real)
 
     def _rename(self, fromPath, toPath):
         source, kind = self._ownEntry(fromPath)

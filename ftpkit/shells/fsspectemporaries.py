@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 from ftpkit.errors import FileBusy
 from ftpkit.shells import uploadlocks
+from ftpkit.shells.keptnames import isKept
 
 TEMPORARY_PREFIX = ".ftpkit-upload-"
 """What the name of an upload's temporary file starts with."""
@@ -110,12 +111,7 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     L{ftpkit.shells.fsspecinplace.InPlaceFiles.renaming}), or one of
     another process where the backend can tell
     (L{ftpkit.shells.fsspecgeneric.Backend.writtenBelow}); or a file an
-    upload writes in place
-    (L{ftpkit.shells.fsspecinplace.InPlaceFiles.renamingFile},
-    L{ftpkit.shells.fsspecgeneric.Backend.writtenInPlace}): the upload,
-    every byte of it in the renamed file, got C{450} "try again" (a
-    client retrying an C{APPE} stored its bytes twice), or, on a store
-    that cannot tell (SFTP), C{226}.
+    upload writes in place, or would replace one (L{filesUnwritten}).
 
     @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     @param fs: the filesystem.
@@ -123,12 +119,16 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
     @param target: its new path.
     @param isDirectory: whether it is a directory.
     @raise FileBusy: when it is a directory an upload writes into, or a
-        file an upload writes in place.
+        file an upload writes in place, or would replace one.
     """
     if not isDirectory:
-        with backend.inPlaceFiles(fs).renamingFile(source):
-            if backend.writtenInPlace(fs, source):
-                raise FileBusy(uploadlocks.FILE_UPLOADING)
+        # A source of the server's own name is the commit of an upload
+        # that replaces its target (keptfiles.KeptWriteFile): it replaces
+        # the target whatever writes it in place, as a STOR does on the
+        # disk (diskuploads), and that upload gets 450 once complete.
+        taken = ((source,) if isKept(source.rpartition("/")[2])
+                 else (source, target))
+        with filesUnwritten(backend, fs, *taken):
             backend.rename(fs, source, target, isDirectory)
         return
     with TEMPORARIES.renaming(fs, source), \
@@ -136,3 +136,45 @@ def renameUnwritten(backend, fs, source, target, isDirectory):
         if backend.writtenBelow(fs, source):
             raise FileBusy(DIRECTORY_BUSY)
         backend.rename(fs, source, target, isDirectory)
+
+
+def removeUnwritten(backend, fs, path):
+    """
+    Remove a file (blocking), unless an upload writes it in place
+    (L{filesUnwritten}).
+
+    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
+    @param fs: the filesystem.
+    @param path: the file's path.
+    @raise FileBusy: when an upload writes it in place.
+    """
+    with filesUnwritten(backend, fs, path):
+        fs.rm_file(path)
+
+
+@contextmanager
+def filesUnwritten(backend, fs, *paths):
+    """
+    Rename, replace or remove files within this context (blocking),
+    unless an upload writes one in place: of this process, or of another
+    where they share their holds
+    (L{ftpkit.shells.fsspecinplace.InPlaceFiles.takingFiles}; SFTP under
+    C{--workers}: L{ftpkit.shells.sharedinplace}), or where the backend
+    can tell (L{ftpkit.shells.fsspecgeneric.Backend.writtenInPlace}:
+    C{file://}'s C{flock}). The upload, its file renamed, replaced or
+    removed, got C{450} "try again" (a client retrying an C{APPE}
+    stored its bytes twice, or began the file again), or, on SFTP, which
+    could not tell then, C{226} for bytes no name reached. An upload
+    that will replace its target once complete does not count: the
+    target may go meanwhile.
+
+    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
+    @param fs: the filesystem.
+    @param paths: the files' paths.
+    @raise FileBusy: when an upload writes one in place
+        (L{uploadlocks.FILE_UPLOADING}).
+    """
+    with backend.inPlaceFiles(fs).takingFiles(*paths):
+        if any(backend.writtenInPlace(fs, path) for path in paths):
+            raise FileBusy(uploadlocks.FILE_UPLOADING)
+        yield

@@ -13,8 +13,10 @@ was told C{226}: the old file's start and the new file's rest, which the
 first upload, cut later, did not replace (its target had changed).
 
 It also counts the files uploads write in place (L{RunningUploads.hold}
-with C{inPlace}), whose rename gets C{450} meanwhile
-(L{ftpkit.shells.keptuploads.KeptUploadsShell.rename}).
+with C{inPlace}), whose rename, replacement by a rename and removal get
+C{450} meanwhile
+(L{ftpkit.shells.keptuploads.KeptUploadsShell.rename},
+L{ftpkit.shells.keptuploads.KeptUploadsShell.removeFile}).
 """
 
 from collections import Counter

@@ -34,8 +34,9 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     process (L{ftpkit.shells.keptrunning}): a client resuming on a new
     connection while its first upload still ran wrote the old file's
     start and the new file's rest, told C{226};
-  - while an upload writes the target in place, the target's rename gets
-    C{450} (L{rename}), as on the disk and fsspec realms;
+  - while an upload writes the target in place, the target's rename,
+    the rename of another file onto it and its C{DELE} get C{450}
+    (L{rename}, L{removeFile}), as on the disk and fsspec realms;
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over); once any upload changed the target since
     a partial upload was kept, that partial upload no longer matches it,
@@ -221,13 +222,28 @@ class KeptUploadsShell(FreshPartialsShell):
         See L{ftpkit.interfaces.IFTPShell.rename}: a file an upload
         writes in place (an C{APPE}, a C{REST} + C{STOR} with no partial
         upload to continue) gets C{450} while it runs, as on the disk and
-        fsspec realms, in this process. On C{--realm memory} the rename
+        fsspec realms, in this process, and so does the rename of another
+        file onto it (L{_refuseWritten}). On C{--realm memory} the rename
         went ahead: the upload, stored by path, then got C{450} with
         nothing of it stored.
         """
-        if self._running.writtenInPlace(self._where + tuple(fromPath)):
+        return (self._refuseWritten(fromPath, toPath)
+                or FreshPartialsShell.rename(self, fromPath, toPath))
+
+    def _refuseWritten(self, *paths):
+        """
+        @param paths: the files a command would remove, move or replace.
+        @return: a failed Deferred (L{FileBusy}, L{FILE_UPLOADING}) when
+            an upload writes one in place, in this process
+            (L{RunningUploads.writtenInPlace}); else C{None}. The upload,
+            its file taken away, got C{450} once complete. An upload that
+            will replace its target does not count: its target may go
+            meanwhile.
+        """
+        if any(self._running.writtenInPlace(self._where + tuple(path))
+               for path in paths):
             return fail(FileBusy(FILE_UPLOADING))
-        return FreshPartialsShell.rename(self, fromPath, toPath)
+        return None
 
     async def _refuseDirectory(self, path):
         """
@@ -255,11 +271,14 @@ class KeptUploadsShell(FreshPartialsShell):
         of C{path} this shell's resumer sees (L{resumableSize}: its own,
         and those kept for nobody in particular) go with the file, and
         C{DELE} of a name whose cut upload was all there was removes it.
-        Another user's stay, and so does one a running resume holds.
+        Another user's stay, and so does one a running resume holds. A
+        file an upload writes in place gets C{450} while it runs, as its
+        rename does (L{_refuseWritten}).
         """
         if not path:
             return fail(IsDirectory())
-        return self._refused(path) or ensureDeferred(self._removeFile(path))
+        return (self._refused(path) or self._refuseWritten(path)
+                or ensureDeferred(self._removeFile(path)))
 
     async def _removeFile(self, path):
         fileGone = True

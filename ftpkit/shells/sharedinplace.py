@@ -140,16 +140,18 @@ class SharedInPlaceFiles:
             yield
 
     @contextmanager
-    def renamingFile(self, path):
+    def takingFiles(self, *paths):
         """
-        Rename a file within this context; holds wait until it ends.
+        Rename, replace or remove files within this context; holds wait
+        until it ends.
 
-        @param path: the file's absolute path on the store.
-        @raise FileBusy: when an upload, in any process, writes it in
+        @param paths: the files' absolute paths on the store.
+        @raise FileBusy: when an upload, in any process, writes one in
             place.
         """
         with self._renames(fcntl.LOCK_EX):
-            if uploadlocks.held(mirrored(self._root, path, False)):
+            if any(uploadlocks.held(mirrored(self._root, path, False))
+                   for path in paths):
                 raise FileBusy(uploadlocks.FILE_UPLOADING)
             yield
 

@@ -3,7 +3,8 @@ Uploads written in place (C{APPE}, C{REST} and C{STOR}) on the fsspec
 realm, over real loopback sockets: the disk realm's tests of them
 (L{tests.integration.test_attack_uploads.InPlaceWritersTests},
 L{tests.integration.test_inplacereplaced.ReplacedDuringAppendTests}) run
-on C{fsspec:file://} and C{fsspec:memory://}.
+on C{fsspec:file://} and C{fsspec:memory://} (the second on
+C{fsspec:sftp://} too).
 
 Both went unchecked there. Two sessions appending to one file at once
 were both told C{226}: on C{file://} their bytes interleaved (100,000 of
@@ -35,7 +36,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import LocalMixin, MemoryMixin
+from tests.fsspecrealms import LocalMixin, MemoryMixin, SFTPMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration import (
     test_attack_permissions,
@@ -84,6 +85,18 @@ class MemoryReplacedDuringAppendTests(
     writes it: its rename is refused while the upload runs, as on the
     disk.
     """
+
+
+class SFTPReplacedDuringAppendTests(
+        SFTPMixin, test_inplacereplaced.ReplacedDuringAppendTests):
+    """
+    A file on C{sftp://} changed by another session while an C{APPE}
+    writes it. The C{APPE} whose file a C{STOR} replaced meanwhile was
+    told C{226} (SFTP tells no inode, and the path was believed): now
+    the file's size and modification time tell.
+    """
+
+    timeout = 120
 
 
 class LocalPrivilegeBitsTests(LocalMixin,

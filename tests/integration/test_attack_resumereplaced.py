@@ -18,6 +18,9 @@ file's, one whose file was removed or renamed made a file of its own
 bytes alone, and each was told C{226}; the other realms answer C{450}
 (L{tests.integration.test_inplacereplaced},
 L{tests.integration.test_attack_fsspecinplace}).
+
+A C{DELE} of the file meanwhile gets C{450} now, on every realm: it
+went ahead, and the upload got C{450}, its bytes in no file.
 """
 
 from twisted.internet import defer
@@ -58,14 +61,14 @@ class ResumeReplacedTestsMixin(AppendingTestsMixin):
     @defer.inlineCallbacks
     def test_removed(self):
         """
-        A C{DELE} meanwhile removes the file; the resume gets C{450} and
-        does not bring it back.
+        A C{DELE} meanwhile gets C{450}, and the upload C{226}, its bytes
+        in the file. The C{DELE} removed the file, and the upload got
+        C{450} (not bringing it back).
         """
         replies, final = yield self.inThread(self.duringUpload, self.upload,
                                              "DELE f")
-        self.assertEqual(replies[0][:4], "250 ")
-        self.assertEqual(final[:4], "450 ")
-        self.assertFalse(self.exists("f"))
+        self.assertEqual((replies[0][:4], final[:4]), ("450 ", "226 "))
+        self.assertEqual(self.read(), ORIGINAL[:self.kept] + APPENDED)
 
     @defer.inlineCallbacks
     def test_untouched(self):

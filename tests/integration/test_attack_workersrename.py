@@ -8,6 +8,13 @@ other worker's upload failed at its end (C{550}), and its temporary
 file stayed in the renamed directory, hidden, keeping C{RMD} from
 removing a directory listed empty. The disk realm's refusals (C{RMD} of
 a directory an upload writes into) are checked across the workers too.
+
+The file an upload writes in place (C{APPE}, C{REST} + C{STOR}) is
+neither renamed, nor removed (C{DELE}), nor replaced by the rename of
+another file onto it (C{RNTO}) while the upload runs, from a session of
+either worker, or, on the realms held in memory, of the one process: the
+last two went ahead on every realm, and the upload got C{450} (its bytes
+in a file no name reached), or, on SFTP, C{226} for bytes lost.
 """
 
 import os
@@ -78,7 +85,7 @@ class WorkersRenamedMixin:
             "a worker serving the session")
 
     def meanwhile(self, commands, replacing=False, verb="STOR", rest=None,
-                  whole=False):
+                  whole=False, spare=False):
         """
         Upload C{d/x} in one session (L{SIZE} bytes, then the end) and
         send C{commands} from a session of the other worker while it
@@ -90,16 +97,18 @@ class WorkersRenamedMixin:
         @param verb: the upload's command.
         @param rest: the offset a C{REST} before it gives, or C{None}.
         @param whole: give the whole replies to C{commands}, not codes.
+        @param spare: store C{d/z} (C{spare}) first too.
         @return: the reply codes to C{commands}, the upload's end's, and
             the other session.
         """
         one, other = self.sessions()
         one.mkd("d")
         one.voidcmd("TYPE I")
-        if replacing:
-            with one.transfercmd("STOR d/x") as data:
-                data.sendall(b"old")
-            one.voidresp()
+        for name, wanted in (("x", replacing), ("z", spare)):
+            if wanted:
+                with one.transfercmd("STOR d/" + name) as data:
+                    data.sendall(b"old" if name == "x" else b"spare")
+                one.voidresp()
         data = one.transfercmd(verb + " d/x", rest)
         data.sendall(b"A" * SIZE)
         during = [replyText(other, command) if whole
@@ -181,6 +190,73 @@ class WorkersRenamedMixin:
         The same for a resumed upload (C{REST} then C{STOR}).
         """
         self.assertFileRenameWaits(rest=3)
+
+    def assertFileTakingWaits(self, commands, verb="STOR", rest=None):
+        """
+        C{commands}, which would take away the file an upload writes in
+        place (C{DELE} of it, C{RNTO} of another file onto it), get
+        C{450} saying the file is being uploaded while the upload runs
+        (L{meanwhile}), and the upload C{226}, its bytes once in the
+        file.
+
+        @param commands: the other session's command lines, the last of
+            which is refused; C{d/z} holds C{spare} before them.
+        @param verb: as for L{meanwhile}.
+        @param rest: as for L{meanwhile}.
+        @return: the other session.
+        """
+        during, ended, other = self.meanwhile(
+            commands, True, verb, rest, whole=True, spare=True)
+        self.assertEqual((during[-1], ended),
+                         ("450 " + FILE_UPLOADING, "226"))
+        self.assertEqual(other.size("d/x"),
+                         SIZE + (3 if verb == "APPE" else rest))
+        self.assertEqual(other.size("d/z"), len(b"spare"))
+        return other
+
+    def test_fileRemoveRefusedAppending(self):
+        """
+        C{DELE} of the file an C{APPE} writes gets C{450} while it runs,
+        and C{250} once it ended. It got C{250}, and the upload C{450}
+        (its bytes in a file no name reached), or, on SFTP, C{226} with
+        its bytes lost.
+        """
+        other = self.assertFileTakingWaits(["DELE d/x"], verb="APPE")
+        self.assertEqual(replyCode(other.sendcmd, "DELE d/x"), "250")
+
+    def test_fileRemoveRefusedResuming(self):
+        """
+        The same for a resumed upload (C{REST} then C{STOR}).
+        """
+        self.assertFileTakingWaits(["DELE d/x"], rest=3)
+
+    def test_fileReplaceRefusedAppending(self):
+        """
+        C{RNTO} of another file onto the file an C{APPE} writes gets
+        C{450} while it runs, and C{250} once it ended. It got C{250},
+        and the upload C{450}, or, on SFTP, C{226} with its bytes lost.
+        """
+        other = self.assertFileTakingWaits(["RNFR d/z", "RNTO d/x"],
+                                           verb="APPE")
+        self.assertEqual(replyCode(other.sendcmd, "RNFR d/z"), "350")
+        self.assertEqual(replyCode(other.sendcmd, "RNTO d/x"), "250")
+        self.assertEqual(other.size("d/x"), len(b"spare"))
+
+    def test_fileReplaceRefusedResuming(self):
+        """
+        The same for a resumed upload (C{REST} then C{STOR}).
+        """
+        self.assertFileTakingWaits(["RNFR d/z", "RNTO d/x"], rest=3)
+
+    def test_replacedFileRemoved(self):
+        """
+        C{DELE} of a file an upload will replace once complete (a plain
+        C{STOR}, not written in place) goes ahead, and the upload puts
+        its file there all the same.
+        """
+        during, ended, other = self.meanwhile(["DELE d/x"], True)
+        self.assertEqual((during, ended), (["250"], "226"))
+        self.assertEqual(other.size("d/x"), SIZE)
 
     def leftovers(self):
         """

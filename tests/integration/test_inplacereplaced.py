@@ -11,6 +11,8 @@ checks at its end that its path still names the file it wrote, and gets
 C{450} otherwise; the replacing upload costs nothing more. A rename of
 the file itself is refused (C{450}) while the upload runs: the file took
 the upload's bytes along, and a client told "try again" stored them twice.
+So are C{DELE} of it and C{RNTO} of another file onto it, which left the
+upload's bytes in a file no name reached, the upload told C{450}.
 """
 
 from twisted.internet import defer
@@ -40,25 +42,28 @@ class ReplacedDuringAppendTests(AppendingTestsMixin, unittest.TestCase):
     @defer.inlineCallbacks
     def test_replacedByRename(self):
         """
-        C{RNTO} of another file onto it does the same.
+        C{RNTO} of another file onto it gets C{450} while the C{APPE}
+        runs, and the C{APPE} C{226} with every byte in C{f}. The rename
+        replaced it, and the C{APPE}, its bytes in a file no name
+        reached, got C{450}.
         """
         self.write("g", b"g")
         replies, final = yield self.inThread(
             self.duringAppend, "RNFR g", "RNTO f")
-        self.assertEqual(replies[1][:4], "250 ")
-        self.assertEqual(final[:4], "450 ")
-        self.assertEqual(self.read(), b"g")
+        self.assertEqual((replies[1][:4], final[:4]), ("450 ", "226 "))
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
+        self.assertEqual(self.read("g"), b"g")
 
     @defer.inlineCallbacks
     def test_removed(self):
         """
-        C{DELE} of it removes it, and the C{APPE} gets C{450}: its bytes
-        went into a file with no name.
+        C{DELE} of it gets C{450} while the C{APPE} runs, and the C{APPE}
+        C{226} with every byte in C{f}. C{DELE} removed it, and the
+        C{APPE}, its bytes in a file with no name, got C{450}.
         """
         replies, final = yield self.inThread(self.duringAppend, "DELE f")
-        self.assertEqual(replies[0][:4], "250 ")
-        self.assertEqual(final[:4], "450 ")
-        self.assertFalse(self.exists("f"))
+        self.assertEqual((replies[0][:4], final[:4]), ("450 ", "226 "))
+        self.assertEqual(self.read(), ORIGINAL + APPENDED)
 
     @defer.inlineCallbacks
     def test_moved(self):

@@ -329,6 +329,26 @@ class KeptUploadsTests(unittest.TestCase):
         self.open(self.alice, offset=5)
         self.successResultOf(self.bob.rename(("f",), ("g",)))
 
+    def test_takeWrittenInPlace(self):
+        """
+        C{DELE} of a file an upload writes in place, and the rename of
+        another file onto it, get C{450} saying so until the upload ends;
+        they went ahead, and the upload, its file gone, got C{450} once
+        complete. A file a new upload will replace may go meanwhile.
+        """
+        opened = self.open(self.bob, append=True)
+        for refused in (self.alice.removeFile(("f",)),
+                        self.alice.rename(("d", "g"), ("f",))):
+            self.assertEqual(self.failureResultOf(refused, FileBusy)
+                             .value.message, FILE_UPLOADING)
+        self.successResultOf(opened.close())
+        self.successResultOf(self.alice.rename(("d", "g"), ("f",)))
+        replacing = self.open(self.bob)
+        self.successResultOf(self.alice.removeFile(("f",)))
+        self.successResultOf(replacing.writeAt(0, b"new"))
+        self.successResultOf(replacing.close())
+        self.assertEqual(self.read(), b"new")
+
     def test_restPastEnd(self):
         """
         A resume past the partial upload's end gets C{554}, and gives it
