@@ -10,7 +10,10 @@ at once would be refused for the session it just ended. A client
 as it has sessions counted that may be ending (one at least), and
 L{MOST_WAITING} wait in all: a client flooding the server must not make
 it hold descriptors. No sockets are read or written here: the acceptor
-(L{ftpkit.deploy.workers.WorkerPool}) admits and refuses.
+(L{ftpkit.deploy.workers.WorkerPool}) admits and refuses; one process
+holds its connections over a limit likewise
+(L{ftpkit.control.overlimitholds}), since it may read the end of a
+client's connection after the client's next one.
 """
 
 from ftpkit.deploy.waiting import WaitingConnections

@@ -75,6 +75,25 @@ class ReconnectTests(unittest.TestCase):
                              else [b"220"] * limit,
                              f"round {n}: {replies}\n{server.log()}")
 
+    def test_quit(self):
+        """
+        One process, one session an address: C{QUIT}, then connect again.
+        """
+        self.reconnect(self.start(1), 1, quit=True)
+
+    def test_cut(self):
+        """
+        One process, one session an address: cut, then connect again.
+        """
+        self.reconnect(self.start(1), 1, quit=False)
+
+    def test_cutTwo(self):
+        """
+        One process, two sessions an address: both cut, then two connect
+        again at once.
+        """
+        self.reconnect(self.start(2), 2, quit=False)
+
     def test_quitWorkers(self):
         """
         C{--workers 2}, one session an address: C{QUIT}, then connect
