@@ -37,8 +37,9 @@ MOST_WAITING = 64
 class OverLimitWaits(WaitingConnections):
     """
     Connections over a limit, waiting a little for a session to end
-    (L{RELEASE_WAIT}) before they are refused: whenever a worker reports
-    one ended, each is tried again, oldest first (L{retry}). Each waits
+    (L{RELEASE_WAIT}) before they are refused: whenever one ends (a
+    worker reports it, or one process's factory sees it), each is tried
+    again, oldest first (L{retry}). Each waits
     with its client's address (the C{about} of L{WaitingConnections}); a
     client (L{limitKey}) has at most as many waiting as it has sessions
     counted (one at least: a session of another client may end), and
