@@ -15,6 +15,7 @@ connection (L{ConnectionLife.startAfresh}).
 from twisted.internet import defer
 from twisted.internet.interfaces import ISSLTransport
 from twisted.logger import LogLevel
+from twisted.protocols.basic import LineReceiver
 
 from ftpkit.compat import handshakePending, underTLS
 from ftpkit.control.clientname import clientName
@@ -46,17 +47,62 @@ class ConnectionLife:
     def connectionMade(self):
         """
         Apply connection limits (and keep descriptors in reserve), then
-        greet.
+        greet. A connection over a limit waits a moment, unread, for a
+        session to end (L{ftpkit.control.overlimitholds}) before it is
+        refused: what comes meanwhile (bytes after a PROXY header) waits
+        for the greeting.
         """
         self.peer = clientName(self.transport)
         refusal = transportRefusal(self.transport,
                                    releaseIdle=descriptors.releaseIdle)
         if refusal is None:
             refusal = self.factory.sessionStarted(self.peer)
+            if refusal is not None and self.factory.overLimit.hold(
+                    self, refusal):
+                LineReceiver.pauseProducing(self)
+                return
         if refusal is not None:
             self.reportRefused(refusal)
             self.refuse(refusal)
             return
+        self._begin()
+
+    def admitHeld(self):
+        """
+        A session ended while this connection waited over a limit: start
+        its session if it fits now.
+
+        @return: whether its wait is over: its session started, or its
+            connection is gone.
+        """
+        if self._lost:
+            return True
+        if self.factory.sessionStarted(self.peer) is not None:
+            return False
+        self._begin()
+        self._updateReading()
+        return True
+
+    def refuseHeld(self, refusal):
+        """
+        No session ended while this connection waited over a limit:
+        refuse it now (C{421}).
+
+        @param refusal: why.
+        """
+        if self._lost:
+            return
+        # What it sent meanwhile is dropped; reading lets a TLS handshake
+        # go on before the refusal (refuse).
+        self.clearLineBuffer()
+        LineReceiver.resumeProducing(self)
+        self.reportRefused(refusal)
+        self.refuse(refusal)
+
+    def _begin(self):
+        """
+        Start the session of a connection admitted (counted): greet it.
+        """
         self._counted = True
         self.factory.openSessions.add(self)
         if events.SESSION_STARTED in self.factory.events.wanted:

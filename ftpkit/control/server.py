@@ -19,6 +19,7 @@ from ftpkit.control.connection import FTPProtocol
 from ftpkit.control.idlewatch import IdleWatch
 from ftpkit.control.loginfailures import AddressFailures
 from ftpkit.control.loginwatch import LoginWatch
+from ftpkit.control.overlimitholds import OverLimitHolds
 from ftpkit.control.peerwarnings import PeerWarnings
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.refusedtls import RefusedHandshakes
@@ -51,6 +52,8 @@ class FTPFactory(ServerFactory):
     @ivar portal: the L{twisted.cred.portal.Portal} that logs users in.
     @ivar config: the L{ServerConfig}.
     @ivar limiter: the L{ConnectionLimiter} counting sessions.
+    @ivar overLimit: the L{OverLimitHolds} of connections over a limit,
+        waiting a moment for a session to end.
     @ivar afterBurst: the L{AfterBurst} releasing the memory a burst of
         sessions freed.
     @ivar addressRules: the L{AddressRules} clients are checked against.
@@ -132,6 +135,8 @@ class FTPFactory(ServerFactory):
                                         self.config.maxConnectionsPerIP,
                                         self.config.ipv6PrefixLength)
         self.limiter = limiter
+        self.overLimit = OverLimitHolds(reactor, limiter,
+                                        self.config.ipv6PrefixLength)
         self.refusedHandshakes = RefusedHandshakes(
             self.config.ipv6PrefixLength)
         self.afterBurst = AfterBurst(reactor, releaseFreed)
@@ -281,9 +286,12 @@ class FTPFactory(ServerFactory):
         Close the pooled passive listeners, and those of sessions ending
         from now on; the timers kept between uses end once unused, and a
         release of memory still to come (L{AfterBurst}) is forgotten; the
-        peer warnings left out of the log are counted there now.
+        peer warnings left out of the log are counted there now; the
+        connections waiting over a limit (L{overLimit}) are closed
+        unanswered, as the acceptor of C{--workers} closes its own.
         """
         self.listenerPool.closeAll()
+        self.overLimit.stop()
         self.peerWarnings.stop()
         self.theftAlarm.stop()
         self.afterBurst.stop()
@@ -342,3 +350,4 @@ class FTPFactory(ServerFactory):
         """
         self.limiter.release(host)
         self.afterBurst.counted(self.limiter.sessions)
+        self.overLimit.retry()

@@ -77,13 +77,14 @@ class Dispatcher:
         self.eventLog.subscribeTo(self.events)
         self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
                                        self.dispatch)
-        self.overLimit = OverLimitWaits(reactor, self._admitted, self.refuse,
-                                        config.ipv6PrefixLength)
-        self.channelWaits = WaitingConnections(
-            reactor, self._handOverHeld, self._refuseHeld, MOST_HELD)
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP,
                                          config.ipv6PrefixLength)
+        self.overLimit = OverLimitWaits(
+            reactor, self._admitted, self.refuse, config.ipv6PrefixLength,
+            lambda client: self.limiter.sessionsByHost.get(client, 0))
+        self.channelWaits = WaitingConnections(
+            reactor, self._handOverHeld, self._refuseHeld, MOST_HELD)
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
         self.spare = fdlimit.SpareDescriptor()
         self.tlsListeners = []

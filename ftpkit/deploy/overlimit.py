@@ -5,11 +5,15 @@ C{--max-connections} or C{--max-connections-per-ip} waits a little
 
 A worker tells the acceptor that a session ended a moment after its client
 got its last reply, so without the wait a client that quits and reconnects
-at once would be refused for the session it just ended. Only one
-connection per client (L{ftpkit.protocol.limitkeys.limitKey}), and
-L{MOST_WAITING} in all, wait: a client flooding the server must not make
+at once would be refused for the session it just ended. A client
+(L{ftpkit.protocol.limitkeys.limitKey}) has as many connections waiting
+as it has sessions counted that may be ending (one at least), and
+L{MOST_WAITING} wait in all: a client flooding the server must not make
 it hold descriptors. No sockets are read or written here: the acceptor
-(L{ftpkit.deploy.workers.WorkerPool}) admits and refuses.
+(L{ftpkit.deploy.workers.WorkerPool}) admits and refuses; one process
+holds its connections over a limit likewise
+(L{ftpkit.control.overlimitholds}), since it may read the end of a
+client's connection after the client's next one.
 """
 
 from ftpkit.deploy.waiting import WaitingConnections
@@ -33,16 +37,21 @@ MOST_WAITING = 64
 class OverLimitWaits(WaitingConnections):
     """
     Connections over a limit, waiting a little for a session to end
-    (L{RELEASE_WAIT}) before they are refused: whenever a worker reports
-    one ended, each is tried again, oldest first (L{retry}). Each waits
-    with its client's address (the C{about} of L{WaitingConnections}); one
-    per client (L{limitKey}), and L{MOST_WAITING} in all, wait: a client
-    flooding the server must not make it hold descriptors, and only a
-    client reconnecting after its session ended has reason to wait.
+    (L{RELEASE_WAIT}) before they are refused: whenever one ends (a
+    worker reports it, or one process's factory sees it), each is tried
+    again, oldest first (L{retry}). Each waits
+    with its client's address (the C{about} of L{WaitingConnections}); a
+    client (L{limitKey}) has at most as many waiting as it has sessions
+    counted (one at least: a session of another client may end), and
+    L{MOST_WAITING} wait in all: a client flooding the server must not
+    make it hold descriptors, and only a client reconnecting after its
+    sessions ended has reason to wait, each connection for one of them
+    (FileZilla's two connections, cut by a timeout, come back at once).
     """
 
     def __init__(self, reactor, admit, refuse,
-                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH):
+                 ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
+                 sessionsOf=lambda client: 0):
         """
         @param reactor: an C{IReactorTime}.
         @param admit: called with a connection and its client's address
@@ -51,19 +60,26 @@ class OverLimitWaits(WaitingConnections):
         @param refuse: called with the connection, the address and the
             refusal when the wait is over; the connection is closed after.
         @param ipv6PrefixLength: the bits of an IPv6 address that name
-            its client (L{limitKey}): one connection per client waits.
+            its client (L{limitKey}).
+        @param sessionsOf: called with a client (its L{limitKey}), returns
+            how many sessions of it are counted: as many of its
+            connections may wait (one at least).
         """
         WaitingConnections.__init__(self, reactor, admit, refuse,
                                     MOST_WAITING)
         self.ipv6PrefixLength = ipv6PrefixLength
+        self.sessionsOf = sessionsOf
 
     def mayWait(self, host):
         """
         @param host: a connection's client address.
-        @return: whether it may wait: no other connection of its client
-            waits, and fewer than L{MOST_WAITING} do in all.
+        @return: whether it may wait: fewer connections of its client wait
+            than it has sessions counted (or none, when it has none),
+            and fewer than L{MOST_WAITING} do in all.
         """
+        if not WaitingConnections.mayWait(self, host):
+            return False
         client = limitKey(host, self.ipv6PrefixLength)
-        return WaitingConnections.mayWait(self, host) and not any(
-            limitKey(each[1], self.ipv6PrefixLength) == client
-            for each in self.waiting)
+        waiting = sum(limitKey(each[1], self.ipv6PrefixLength) == client
+                      for each in self.waiting)
+        return waiting < max(1, self.sessionsOf(client))

@@ -14,6 +14,7 @@ from twisted.trial import unittest
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.control.handlers.reporting import pathArgument
+from ftpkit.deploy.overlimit import RELEASE_WAIT
 from ftpkit.errors import InsufficientStorage
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
@@ -477,6 +478,7 @@ class SessionEventTests(unittest.TestCase):
         published = collect(factory)
         connect(factory)
         connect(factory)
+        self.clock.advance(RELEASE_WAIT)
         [refused] = [event for event in published
                      if event.kind == events.CONNECTION_REFUSED]
         self.assertEqual(refused.peer, "10.0.0.1")
@@ -493,6 +495,7 @@ class SessionEventTests(unittest.TestCase):
         published = collect(factory)
         connect(factory)
         connect(factory)
+        self.clock.advance(RELEASE_WAIT)
         [refused] = [event for event in published
                      if event.kind == events.CONNECTION_REFUSED]
         self.assertEqual(refused.session, 0)

@@ -6,6 +6,7 @@ Per-address limits count an IPv6 client by its network
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.deploy.overlimit import RELEASE_WAIT
 from tests.memorysessions import connect, makeFactory, replyCodes
 
 FIRST = "2001:db8:0:1::a"
@@ -27,6 +28,7 @@ class SessionsPerNetworkTests(unittest.TestCase):
         _, first = connect(factory, FIRST)
         _, second = connect(factory, SECOND)
         _, elsewhere = connect(factory, ELSEWHERE)
+        factory.reactor.advance(RELEASE_WAIT)
         self.assertEqual(replyCodes(first), ["220"])
         self.assertEqual(replyCodes(second), ["421"])
         self.assertTrue(second.disconnecting)
@@ -41,6 +43,7 @@ class SessionsPerNetworkTests(unittest.TestCase):
         _, first = connect(factory, FIRST)
         _, second = connect(factory, SECOND)
         _, again = connect(factory, FIRST)
+        factory.reactor.advance(RELEASE_WAIT)
         self.assertEqual(replyCodes(first), ["220"])
         self.assertEqual(replyCodes(second), ["220"])
         self.assertEqual(replyCodes(again), ["421"])

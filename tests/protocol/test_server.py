@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
+from ftpkit.deploy.overlimit import RELEASE_WAIT
 from ftpkit.errors import CannotOpenDataConnection
 from tests.logevents import captureLogs, warningsAbout
 from tests.memorysessions import connect, makeFactory, replyCodes
@@ -45,14 +46,19 @@ class ConnectionLimitTests(unittest.TestCase):
 
     def test_maxConnections(self):
         """
-        Over the limit, a client gets C{421} and is closed, with a log line;
-        once a session ends, a new one is accepted.
+        Over the limit, a client waits a moment for a session to end
+        (L{RELEASE_WAIT}), unread and ungreeted; then it gets C{421} and
+        is closed, with a log line; once a session ends, a new one is
+        accepted.
         """
         events = captureLogs(self)
         factory = makeFactory(MemoryReactorClock(), maxConnections=2)
         first, _ = connect(factory, "10.0.0.1")
         connect(factory, "10.0.0.2")
         third, transport = connect(factory, "10.0.0.3")
+        self.assertEqual(replyCodes(transport), [])
+        self.assertEqual(transport.producerState, "paused")
+        factory.reactor.advance(RELEASE_WAIT)
         self.assertEqual(replyCodes(transport), ["421"])
         self.assertTrue(transport.disconnecting)
         self.assertEqual(factory.sessions, 2)
@@ -66,8 +72,8 @@ class ConnectionLimitTests(unittest.TestCase):
 
     def test_maxConnectionsPerIP(self):
         """
-        Over the per-address limit, a client gets C{421}; other addresses
-        still get in.
+        Over the per-address limit, a client gets C{421} (after
+        L{RELEASE_WAIT}); other addresses still get in.
         """
         events = captureLogs(self)
         factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=2)
@@ -75,11 +81,62 @@ class ConnectionLimitTests(unittest.TestCase):
         connect(factory, "10.0.0.1")
         _, refused = connect(factory, "10.0.0.1")
         _, other = connect(factory, "10.0.0.2")
+        factory.reactor.advance(RELEASE_WAIT)
         self.assertEqual(replyCodes(refused), ["421"])
         self.assertTrue(refused.disconnecting)
         self.assertEqual(replyCodes(other), ["220"])
         self.assertEqual(factory.sessionsByHost["10.0.0.1"], 2)
         self.assertTrue(warningsAbout(events, "10.0.0.1"))
+
+    def test_heldUntilSessionEnds(self):
+        """
+        A client that cut its connection and connected again at once may
+        be read connecting before its end is: its new connection, over
+        the limit, waits for a session to end and then gets C{220}, and
+        then the replies to what it sent meanwhile. It has as many
+        connections waiting as it has sessions; past them, one gets
+        C{421} at once.
+        """
+        factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=2)
+        sessions = [connect(factory, "10.0.0.1")[0] for _ in range(2)]
+        waiting = [connect(factory, "10.0.0.1") for _ in range(2)]
+        _, refused = connect(factory, "10.0.0.1")
+        self.assertEqual(replyCodes(refused), ["421"])
+        waiting[0][0].dataReceived(b"NOOP\r\n")
+        self.assertEqual([replyCodes(each) for _, each in waiting], [[], []])
+        for session in sessions:
+            session.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual([replyCodes(each) for _, each in waiting],
+                         [["220", "200"], ["220"]])
+        self.assertEqual([each.producerState for _, each in waiting],
+                         ["producing", "producing"])
+        self.assertEqual(factory.sessionsByHost["10.0.0.1"], 2)
+        factory.reactor.advance(RELEASE_WAIT)
+        self.assertEqual([replyCodes(each) for _, each in waiting],
+                         [["220", "200"], ["220"]])
+
+    def test_heldGoneUncounted(self):
+        """
+        A connection waiting over a limit that is gone when a session
+        ends is not counted; the server's stop closes one still waiting,
+        unanswered. What one refused after its wait sent meanwhile is
+        dropped.
+        """
+        factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=1)
+        first, _ = connect(factory, "10.0.0.1")
+        late, refused = connect(factory, "10.0.0.1")
+        late.dataReceived(b"NOOP\r\n")
+        factory.reactor.advance(RELEASE_WAIT)
+        self.assertEqual(replyCodes(refused), ["421"])
+        gone, _ = connect(factory, "10.0.0.1")
+        gone.connectionLost(Failure(error.ConnectionDone()))
+        first.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(factory.sessions, 0)
+        connect(factory, "10.0.0.1")
+        _, stopped = connect(factory, "10.0.0.1")
+        factory.stopFactory()
+        self.assertEqual(replyCodes(stopped), [])
+        self.assertTrue(stopped.disconnecting)
 
 
 class IdleTimeoutTests(unittest.TestCase):

@@ -76,10 +76,25 @@ class OverLimitWaitsTests(unittest.SynchronousTestCase):
 
     def test_onePerClient(self):
         """
-        A second connection from a client already waiting is not held.
+        A second connection from a client already waiting, with no
+        session counted, is not held.
         """
         self.assertTrue(self.waits.wait(Connection(), "10.0.0.1", "full", 2))
         self.assertFalse(self.waits.wait(Connection(), "10.0.0.1", "full", 2))
+
+    def test_asManyAsSessions(self):
+        """
+        A client has as many connections waiting as it has sessions
+        counted (its sessions cut, FileZilla's two connections come back
+        at once); the next one is not held, while another client's is.
+        """
+        counted = {"10.0.0.1": 2}
+        waits = OverLimitWaits(self.clock, self.admit, self.refuse,
+                               sessionsOf=lambda client: counted.get(client, 0))
+        for _ in range(2):
+            self.assertTrue(waits.wait(Connection(), "10.0.0.1", "full", 2))
+        self.assertFalse(waits.wait(Connection(), "10.0.0.1", "full", 2))
+        self.assertTrue(waits.wait(Connection(), "10.0.0.2", "full", 2))
 
     def test_mostWaiting(self):
         """
