@@ -1,7 +1,7 @@
 """
 Tests for L{ftpkit.ops.drain.finishLeft}: a server's stop waits for the
-work its sessions left, then gives the hub's finishers what is left of
-its grace.
+work its sessions left (L{ftpkit.ops.leftwork.LeftWork}), then gives the
+hub's finishers what is left of its grace.
 """
 
 from types import SimpleNamespace
@@ -63,3 +63,30 @@ class FinishLeftTests(unittest.TestCase):
         self.assertEqual(self.given, [0])
         self.successResultOf(done)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class LeftWorkTests(unittest.TestCase):
+    """
+    L{LeftWork.finish}'s bounds.
+    """
+
+    def test_shorterBoundAfterEnded(self):
+        """
+        A wait that ended leaves no timer behind for a later, shorter
+        bound (a drain hurried by C{SIGQUIT}) to move: that bound ends
+        the waits still running as soon as it says.
+        """
+        clock = Clock()
+        work = LeftWork(clock)
+        first = Deferred()
+        work.hold(first)
+        ended = work.finish(30)
+        first.callback(None)
+        self.successResultOf(ended)
+        work.hold(Deferred())
+        waiting = work.finish(30)
+        hurried = work.finish(5)
+        clock.advance(5)
+        self.successResultOf(waiting)
+        self.successResultOf(hurried)
+        self.assertEqual(clock.getDelayedCalls(), [])
