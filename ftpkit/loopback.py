@@ -12,8 +12,8 @@ from twisted.internet import defer, task, threads
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
 from ftpkit.data.passive import EPHEMERAL_PORTS
+from ftpkit.deferreds import within
 from ftpkit.ops.drain import finishLeft
-from ftpkit.ops.leftwork import LeftWork
 
 USERS = {"alice": "secret", "bob": "pw"}
 """The accounts L{makePortal} creates by default."""
@@ -136,9 +136,7 @@ class LoopbackServer:
         # close, as a transfer ended), which went on into the next test.
         whenIdle = getattr(self.factory.portal.realm, "whenIdle", None)
         if whenIdle is not None:
-            calls = LeftWork(self.reactor)
-            calls.hold(whenIdle())
-            yield calls.finish(grace)
+            yield within(whenIdle(), grace, self.reactor)[0]
         # Let the last connectionLost callbacks and thread results settle.
         yield task.deferLater(self.reactor, 0.01, lambda: None)
 

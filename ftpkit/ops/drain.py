@@ -24,6 +24,7 @@ from twisted.application import service
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
+from ftpkit.deferreds import within
 from ftpkit.protocol.numbertext import decimalValue
 
 SHUTTING_DOWN = "Server shutting down; try again later"
@@ -86,25 +87,6 @@ def countRunning(sessions):
         elif session.transferState() is not None:
             transfers += 1
     return idle, transfers, len(sessions) - idle - transfers
-
-
-def _within(deferred, seconds, reactor):
-    """
-    @return: a Deferred firing with C{None} when C{deferred} fires or
-        C{seconds} have passed, whichever is first (C{deferred} itself is
-        left alone), and the timer of C{seconds}.
-    """
-    done = defer.Deferred()
-    timer = reactor.callLater(seconds, done.callback, None)
-
-    def fired(result):
-        if timer.active():
-            timer.cancel()
-            done.callback(None)
-        return result
-
-    deferred.addBoth(fired)
-    return done, timer
 
 
 def finishLeft(factory, reactor, left):
@@ -210,7 +192,7 @@ class Drain(service.Service):
 
         finished.addCallback(allFinished)
         finished.addCallback(lambda ignored: self._finishWork(started))
-        drained, giveUp = _within(finished, self.grace + ABORT_WAIT,
+        drained, giveUp = within(finished, self.grace + ABORT_WAIT,
                                   self.reactor)
         self._timers = (graceTimer, giveUp)
         return drained
@@ -287,7 +269,7 @@ class Drain(service.Service):
             # later turn of the reactor for a TLS one. The session idle is
             # told 421 (_finish); one whose command does not reply within
             # REPLY_WAIT is told and closed anyway.
-            replied = _within(session.whenIdle(), REPLY_WAIT,
+            replied = within(session.whenIdle(), REPLY_WAIT,
                               self.reactor)[0]
             replied.addCallback(
                 lambda ignored, session=session: self._tellAndClose(session))

@@ -15,9 +15,8 @@ C{close}, stored; an observer's notice of the last upload: never sent),
 and let a test end with it running.
 """
 
-from twisted.internet import defer
-
 from ftpkit.blocking import CallCount
+from ftpkit.deferreds import within
 
 
 class LeftWork:
@@ -67,18 +66,6 @@ class LeftWork:
         for timer in self._timers:
             if timer.getTime() > ends:
                 timer.reset(left)
-        done = defer.Deferred()
-
-        def over():
-            self._timers.remove(timer)
-            done.callback(None)
-
-        def ended(ignored):
-            if timer.active():
-                timer.cancel()
-                over()
-
-        timer = self._reactor.callLater(left, over)
+        done, timer = within(idle, left, self._reactor)
         self._timers.append(timer)
-        idle.addCallback(ended)
-        return done
+        return done.addCallback(lambda ignored: self._timers.remove(timer))

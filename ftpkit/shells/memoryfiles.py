@@ -205,12 +205,12 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
 
     def abort(self):
         """
-        See L{IRandomWriteFile.abort}: store what was received (nothing
-        after a refused write: L{MemoryWriteFile.writeAt} dropped it);
-        where it cannot be (the path names another file by now, no room),
-        it is dropped, and the abort succeeds all the same.
+        See L{IRandomWriteFile.abort}: store what was received, if
+        anything (after a refused write nothing: L{MemoryWriteFile.writeAt}
+        dropped it); where it cannot be (the path names another file by
+        now, no room), it is dropped, and the abort succeeds all the same.
         """
-        if self._refused is not None or not self._data.size:
+        if not self._data.size:
             return self.discard()
         return self._stored(self._keep).addErrback(_keptNothing)
 

@@ -251,13 +251,15 @@ class FullDiskCutBackTests(unittest.TestCase):
     if fsspec is None:
         skip = "fsspec is not installed"
 
-    def filled(self, size, append):
+    def filled(self, size, append, end="drop"):
         """
         Write C{size} bytes at a time into C{old} on a 1 MiB file system
         until a write fails.
 
         @param size: the bytes of each write.
         @param append: an C{APPE} (else a resume from byte 1,000).
+        @param end: the writer's method called then: C{drop}, or
+            C{discard} (which keeps what is written).
         @return: what C{old} holds afterwards.
         """
         root = smallFilesystem(self, size="1m")
@@ -271,7 +273,7 @@ class FullDiskCutBackTests(unittest.TestCase):
             while True:
                 writer.writeAt(written, b"n" * size)
                 written += size
-        writer.drop()
+        getattr(writer, end)()
         with open(path, "rb") as f:
             return f.read()
 
@@ -290,3 +292,13 @@ class FullDiskCutBackTests(unittest.TestCase):
         for size in (1000, 4096, 65536):
             self.assertEqual(self.filled(size, append=False),
                              (b"old bytes " * 300)[:1000], size)
+
+    def test_keptOnceCutBack(self):
+        """
+        The write that failed cut the file back already: an end that
+        keeps what is written (C{discard}, as a cut upload's) finds in it
+        none of what the full disk refused, which the file object held.
+        """
+        for size in (1000, 4096, 65536):
+            self.assertEqual(self.filled(size, append=True, end="discard"),
+                             b"old bytes " * 300, size)

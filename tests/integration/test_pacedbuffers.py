@@ -21,6 +21,7 @@ from ftpkit.data.movers.pacing import (
     SOCKET_BUFFER_FLOOR,
     Pacer,
     RateLimit,
+    boundSocketBuffer,
     socketBufferSize,
     writeBufferSize,
 )
@@ -91,6 +92,22 @@ class WriteBufferSizeTests(unittest.SynchronousTestCase):
         self.assertEqual(writeBufferSize(None, 1 << 20), 1 << 20)
         fast = Pacer([RateLimit(SOCKET_BUFFER_CEILING, Clock())])
         self.assertEqual(writeBufferSize(fast, 1 << 20), 1 << 20)
+
+
+class BoundSocketBufferTests(unittest.SynchronousTestCase):
+    """
+    L{boundSocketBuffer} on a socket of its own.
+    """
+
+    def test_closed(self):
+        """
+        A socket closed already (the data connection gone before its
+        first byte) is left alone: no error reaches the transfer, which
+        sees the connection's end.
+        """
+        sock = socket.socket()
+        sock.close()
+        boundSocketBuffer(sock, Pacer([RateLimit(RATE, Clock())]), False)
 
 
 class _Client(FTPSTestsMixin):

@@ -5,6 +5,9 @@ that tests with C{--metrics} do not fail when another process took that
 port between L{freePort} and the server's start (a CI flake: the server
 ended with "Address already in use" and was started again on the same
 metrics port, which a test had passed among its options).
+
+L{freePort} itself: a port taken is drawn again, on the address asked,
+and ports are drawn below the kernel's ephemeral range.
 """
 
 import socket
@@ -14,7 +17,8 @@ import urllib.request
 from twisted.trial import unittest
 
 from tests import serverprocess
-from tests.serverprocess import startServer
+from tests.ipv6 import hasIPv6
+from tests.serverprocess import PICKED_PORTS, freePort, startServer
 
 
 class MetricsPortTakenTests(unittest.TestCase):
@@ -109,3 +113,65 @@ class ListeningPortTakenTests(unittest.TestCase):
         self.assertNotEqual(server.port, otherPort)
         self.assertTrue(server.greeting().startswith(b"220 "))
         self.assertNotIn(b"another program", server.greeting())
+
+
+class _Drawn:
+    """
+    Stands for C{random}: gives the ports it was made with, in order.
+
+    @ivar asked: the ranges it was asked to draw from.
+    """
+
+    def __init__(self, *ports):
+        self._ports = list(ports)
+        self.asked = []
+
+    def randrange(self, low, high):
+        """
+        @return: the next port.
+        """
+        self.asked.append((low, high))
+        return self._ports.pop(0)
+
+
+class FreePortTests(unittest.TestCase):
+    """
+    L{freePort} draws ports until one is free on the address asked.
+    """
+
+    def taken(self, host, family):
+        """
+        @return: a port bound on C{host} until the test ends.
+        """
+        sock = socket.socket(family)
+        self.addCleanup(sock.close)
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+    def test_takenDrawnAgain(self):
+        """
+        A port taken is not given: the next one drawn is.
+        """
+        free = freePort()
+        drawn = _Drawn(self.taken("127.0.0.1", socket.AF_INET), free)
+        self.assertEqual(freePort(rng=drawn), free)
+        self.assertEqual(drawn.asked, [PICKED_PORTS] * 2)
+
+    def test_takenOnIPv6(self):
+        """
+        A port taken on C{::1} is drawn again when asked for C{::1}.
+        """
+        if not hasIPv6():
+            raise unittest.SkipTest("no IPv6 loopback")
+        free = freePort("::1", socket.AF_INET6)
+        drawn = _Drawn(self.taken("::1", socket.AF_INET6), free)
+        self.assertEqual(freePort("::1", socket.AF_INET6, rng=drawn), free)
+
+    def test_belowEphemeral(self):
+        """
+        The ports drawn are below the kernel's ephemeral range, and below
+        L{serverprocess.freeRange}'s passive ranges (from 20000).
+        """
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral = int(f.read().split()[0])
+        self.assertLessEqual(PICKED_PORTS[1], min(ephemeral, 20000))

@@ -263,16 +263,18 @@ class ClientMistakeTests(unittest.TestCase):
         """
         C{HELP} of a command and an argument describes the command its
         first word names, as ProFTPD does: C{HELP MODE Z} got C{501
-        Unknown command}, MODE being one. An unknown first word is still
-        unknown, whatever follows it.
+        Unknown command}, MODE being one; a tab ends the word as a space
+        does. An unknown first word is still unknown, whatever follows it.
         """
         protocol, transport = self.login()
         transport.clear()
         protocol.dataReceived(b"HELP MODE Z\r\nhelp type  a\r\n"
+                              b"HELP MODE\tZ\r\n"
                               b"HELP SMNT x\r\nHELP XYZZY MODE\r\n")
         self.assertEqual(transport.value(),
                          b"214 Syntax: MODE <sp> S\r\n"
                          b"214 Syntax: TYPE <sp> A | I | L 8\r\n"
+                         b"214 Syntax: MODE <sp> S\r\n"
                          b"214 SMNT is not implemented\r\n"
                          b"501 Unknown command\r\n")
 

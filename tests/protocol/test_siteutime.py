@@ -23,10 +23,6 @@ DONE = b"200 SITE UTIME command successful; Modify=%s\r\n"
 """The reply, with the modification time the file then has."""
 
 
-
-
-
-
 class SiteUtimeTests(unittest.TestCase):
     """
     C{SITE UTIME} on a L{MemoryShell} of C{/a b.txt}, C{/f.txt} and

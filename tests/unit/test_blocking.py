@@ -10,7 +10,7 @@ from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial import unittest
 
-from ftpkit.blocking import BlockingPool
+from ftpkit.blocking import BlockingPool, CallCount
 from tests.polling import waitFor
 from tests.unit.test_secondstext import SecondsRecords
 
@@ -261,3 +261,24 @@ class WhenIdleTests(PoolMixin, unittest.TestCase):
         failing = pool.run(broken)
         yield self.assertFailure(failing, OSError)
         yield pool.whenIdle()
+
+
+class CallCountTests(unittest.SynchronousTestCase):
+    """
+    L{CallCount} tells its waiters once the last call ended.
+    """
+
+    def test_lastCallEnds(self):
+        """
+        With two calls under way, the waiters are told when the second
+        ends, not the first.
+        """
+        calls = CallCount()
+        calls.started()
+        calls.started()
+        idle = calls.whenIdle()
+        self.assertEqual(calls.ended("first"), "first")
+        self.assertNoResult(idle)
+        calls.ended()
+        self.successResultOf(idle)
+        self.successResultOf(calls.whenIdle())

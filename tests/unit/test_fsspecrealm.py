@@ -245,7 +245,8 @@ class SweepTests(unittest.TestCase):
     def test_whenSwept(self):
         """
         L{FsspecRealm.whenSwept} fires once the sweep's listing, held
-        here, is answered, not before; at once when no sweep runs.
+        here, is answered, not before; at once when no sweep runs. So
+        does L{FsspecRealm.whenIdle}, its pool idle.
         """
         fs = memoryFilesystem()
         fs.pipe_file("/srv/f", b"f")
@@ -279,14 +280,54 @@ class SweepTests(unittest.TestCase):
             [swept] = waiting
             self.assertEqual(len(held), 1)
             self.assertNoResult(swept)
+            # No call runs in the pool, but the sweep does.
+            self.assertNoResult(realm.whenIdle())
             held.pop().callback(None)
             return swept
 
         def done(ignored):
             self.successResultOf(realm.whenSwept())
+            self.successResultOf(realm.whenIdle())
 
         return login.addCallback(loggedIn).addCallback(listing).addCallback(
             done)
+
+
+class _HeldPool:
+    """
+    A pool whose calls end when the test says (L{idle}).
+
+    @ivar idle: fired by the test: no call runs any longer.
+    """
+
+    def __init__(self):
+        self.idle = defer.Deferred()
+
+    def whenIdle(self):
+        """
+        @return: L{idle}.
+        """
+        return self.idle
+
+
+class RealmIdleTests(unittest.TestCase):
+    """
+    L{FsspecRealm.whenIdle} waits for the calls its pool still runs.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def test_waitsForPool(self):
+        """
+        No sweep runs: it fires once the pool is idle, not before.
+        """
+        pool = _HeldPool()
+        realm = FsspecRealm(memoryFilesystem, "/srv", pool=pool)
+        idle = realm.whenIdle()
+        self.assertNoResult(idle)
+        pool.idle.callback(None)
+        self.successResultOf(idle)
 
 
 class MemoryKeyTests(unittest.TestCase):

@@ -349,6 +349,21 @@ class KeptUploadsTests(unittest.TestCase):
         self.successResultOf(replacing.close())
         self.assertEqual(self.read(), b"new")
 
+    def test_renameWrittenInPlaceSharedByTree(self):
+        """
+        Shells over one tree given the same L{RunningUploads} refuse the
+        rename of a file another writes in place, each naming it from
+        its own root (C{home} stands for a shell rooted at C{/d}: only
+        its name of the file counts here).
+        """
+        running = RunningUploads()
+        whole = KeptUploadsShell(self.raw, running=running)
+        home = KeptUploadsShell(self.raw, running=running, where=("d",))
+        upload = self.open(whole, ("d", "g"), append=True)
+        self.failureResultOf(home.rename(("g",), ("h",)), FileBusy)
+        self.successResultOf(upload.close())
+        self.successResultOf(whole.rename(("d", "g"), ("d", "h")))
+
     def test_restPastEnd(self):
         """
         A resume past the partial upload's end gets C{554}, and gives it

@@ -107,6 +107,21 @@ class CutInPlaceTests(unittest.TestCase):
         self.assertEqual(self.contentOf(shell), b"x" * 6)
         self.assertEqual(shell.bytesHeld, 6)
 
+    def test_cutResumeWithoutRoomKeepsNothing(self):
+        """
+        A cut resume inside the file needs room for the whole file it
+        leaves (its bytes past the last one the resume wrote stay), not
+        only up to that byte: with a download holding the old file, no
+        room for it keeps nothing.
+        """
+        shell = MemoryShell({"/f": b"012345"}, maxBytes=10)
+        reading = self.successResultOf(shell.openForReading(("f",)))
+        self.addCleanup(reading.close)
+        upload = self.opened(shell, b"ab", offset=2)
+        self.assertIsNone(self.successResultOf(upload.abort()))
+        self.assertEqual(self.contentOf(shell), b"012345")
+        self.assertEqual(shell.bytesHeld, 6)
+
     def test_refusedThenCutKeepsNothing(self):
         """
         An append refused for the shell's bound (C{552}), then aborted as

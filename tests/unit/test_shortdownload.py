@@ -21,6 +21,14 @@ class ShortDownloadTests(unittest.TestCase):
             shortDownload(True, 10, 4),
             (451, "File shrank during the transfer: 4 of 10 bytes sent"))
 
+    def test_oneShort(self):
+        """
+        One byte fewer than the size is short too.
+        """
+        self.assertEqual(
+            shortDownload(True, 10, 9),
+            (451, "File shrank during the transfer: 9 of 10 bytes sent"))
+
     def test_shortASCII(self):
         """
         In C{TYPE A} too (it was C{None}, a C{226}): the counts are the
