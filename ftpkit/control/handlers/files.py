@@ -282,8 +282,8 @@ class FileCommands:
         changes, and the time the file had is put back when its mode
         then cannot be set (the users file's C{chmod} permission missing,
         a C{chmod} the storage refuses). The C{213} reply gives the facts
-        then set, in the client's order (the modification time the file
-        keeps), and the path.
+        then set, in the client's order (the modification time and the
+        mode the file keeps), and the path.
         """
         changes, pathText = factchanges.parseMFF(argument)
         path = await self.resolveEntry(pathText)
@@ -304,19 +304,35 @@ class FileCommands:
                 pathText, facts[factchanges.MODIFY])
             done[factchanges.MODIFY] = formatSetTime(kept)
         if factchanges.UNIX_MODE in facts:
-            mode = facts[factchanges.UNIX_MODE]
             try:
-                await self.session.shell.setPermissions(path, mode)
+                kept = await self.changePermissions(
+                    path, facts[factchanges.UNIX_MODE])
             except BaseException:
                 if before is not None:
                     await self.session.shell.setModificationTime(
                         path, before)
                 raise
-            done[factchanges.UNIX_MODE] = "%04o" % mode
+            done[factchanges.UNIX_MODE] = "%04o" % kept
         self.reportChange("MFF", path)
         return (213, factchanges.formatChanges(
             (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))
+
+    async def changePermissions(self, path, mode):
+        """
+        Set a file's or a directory's permission bits: what C{SITE CHMOD}
+        and C{MFF}'s C{UNIX.mode} do.
+
+        @param path: the path, a tuple of segments, not the root.
+        @param mode: the bits asked for, C{0} to C{0o777}.
+        @return: the bits the file then has, which the replies give: the
+            storage may keep others (the disk keeps a directory's owner
+            read and search bits, L{ftpkit.shells.filesystem.KEPT_DIRECTORY_BITS};
+            the replies said the mode asked for).
+        """
+        shell = self.session.shell
+        await shell.setPermissions(path, mode)
+        return (await shell.stat(path)).mode
 
     async def changeModificationTime(self, pathText, when, accessed=None):
         """
