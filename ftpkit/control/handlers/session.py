@@ -18,7 +18,6 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import (
-    parseALLO,
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
@@ -310,10 +309,3 @@ class SessionCommands:
         """
         parseSTRU(argument)
         return (200, "Structure set to F")
-
-    def ftp_ALLO(self, argument):
-        """
-        No space needs reserving: 202, once the argument is valid.
-        """
-        parseALLO(argument)
-        return (202, "No storage allocation necessary")
