@@ -444,7 +444,9 @@ class MemoryShell:
                                        existing)
             return MemoryInPlaceWriteFile(
                 self._budget, resume, functools.partial(resume, cut=True),
-                ended=ended)
+                ended=ended,
+                cutBack=None if append else functools.partial(
+                    resume, Content()))
         return MemoryWriteFile(
             self._budget, functools.partial(self._commit, path, 0, False),
             ended=ended)
