@@ -328,8 +328,9 @@ class FileCommands:
         @param mode: the bits asked for, C{0} to C{0o777}.
         @return: the bits the file then has, which the replies give: the
             storage may keep others (the disk keeps a directory's owner
-            read and search bits, L{ftpkit.shells.filesystem.KEPT_DIRECTORY_BITS};
-            the replies said the mode asked for).
+            read and search bits,
+            L{ftpkit.shells.filesystem.KEPT_DIRECTORY_BITS}; the replies
+            said the mode asked for).
         """
         shell = self.session.shell
         await shell.setPermissions(path, mode)
