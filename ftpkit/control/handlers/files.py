@@ -1,6 +1,6 @@
 """
 Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
-MFF MLST AVBL.
+MFF MLST AVBL, and ALLO, which AVBL's room answers.
 """
 
 from twisted.logger import Logger

@@ -1,7 +1,8 @@
 """
 Commands about the session itself: NOOP HELP FEAT OPTS STAT TYPE MODE
-STRU ALLO (SYST CLNT CSID LANG are L{ftpkit.control.handlers.identity}'s,
-SITE L{ftpkit.control.handlers.site}'s).
+STRU (SYST CLNT CSID LANG are L{ftpkit.control.handlers.identity}'s,
+SITE L{ftpkit.control.handlers.site}'s, ALLO
+L{ftpkit.control.handlers.files}', beside AVBL).
 """
 
 import time
