@@ -115,7 +115,8 @@ class ServerConfig:
     @ivar denyFrom: networks whose clients get C{421} (as C{allowFrom}).
     @ivar hashAlgorithms: the algorithms offered by C{HASH}, preferred
         first: a tuple of C{"SHA-256"}, C{"SHA-512"}, C{"SHA-1"},
-        C{"MD5"} (held in upper case; one string is refused).
+        C{"MD5"} (held in upper case; one string is refused, and so is
+        a name given twice).
     @ivar shutdownGrace: seconds C{SIGTERM} lets running transfers finish.
     @ivar virtualHosts: the L{ftpkit.control.vhosts.VirtualHost}s C{HOST} can
         pick (C{--vhost}), a tuple (one string is refused); sessions that

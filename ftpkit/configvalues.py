@@ -406,7 +406,8 @@ def hashNames(value):
         C{OPTS HASH SHA-256} refused).
     @raise ValueError: for one string rather than a tuple, or a name
         C{HASH} does not know (C{FEAT} got C{501 Unknown algorithm}), or
-        none (C{OPTS HASH} got C{451} and logged a traceback).
+        none (C{OPTS HASH} got C{451} and logged a traceback), or one
+        named twice, in any case (C{FEAT} listed it twice).
     """
     names = _items(value, "algorithm names", '("SHA-256",)')
     if not names:
@@ -418,7 +419,11 @@ def hashNames(value):
             raise ValueError(
                 f"must name SHA-256, SHA-512, SHA-1 or MD5, not "
                 f"{name!r}") from None
-    return tuple(name.strip().upper() for name in names)
+    upper = tuple(name.strip().upper() for name in names)
+    for index, name in enumerate(upper):
+        if name in upper[:index]:
+            raise ValueError(f"names {name} twice ({names[index]!r})")
+    return upper
 
 
 _VIRTUAL_HOST_FIELDS = ("names", "realmSpec", "realm", "banner")

@@ -36,7 +36,9 @@ def parseHostName(text):
     """
     Check and normalize the argument of C{HOST} (RFC 7151 section 3: a
     domain name, in A-labels for an internationalized one, an IPv4
-    address, or an IPv6 address in square brackets).
+    address, or an IPv6 address in square brackets). Text whose last
+    label is all digits is an IPv4 address or nothing: RFC 1123 (section
+    2.1) keeps a host name's last label from being all digits.
 
     @param text: the argument as received.
     @return: the name in lower case without a trailing dot, an IPv4
@@ -73,6 +75,13 @@ def parseHostName(text):
     if name.endswith("."):
         name = name[:-1]
     labels = name.split(".")
+    if labels[-1].isdigit():
+        # RFC 1123, 2.1: a host name's last label is never all digits.
+        try:
+            return str(ipaddress.IPv4Address(name))
+        except ValueError:
+            raise ValueError("not an IPv4 address (a host name does not "
+                             "end in a number)")
     if (not name or len(name) > 253
             or not all(_LABEL.fullmatch(label) for label in labels)):
         raise ValueError("not a host name")

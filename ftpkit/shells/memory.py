@@ -442,9 +442,10 @@ class MemoryShell:
         if offset or append:
             resume = functools.partial(self._resume, path, offset, append,
                                        existing)
+            cutBack = None if append else functools.partial(resume, Content())
             return MemoryInPlaceWriteFile(
                 self._budget, resume, functools.partial(resume, cut=True),
-                ended=ended)
+                ended=ended, cutBack=cutBack)
         return MemoryWriteFile(
             self._budget, functools.partial(self._commit, path, 0, False),
             ended=ended)

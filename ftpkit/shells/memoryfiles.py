@@ -188,10 +188,14 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
     resuming from C{SIZE} goes on from there (it was stored only once
     complete: that C{SIZE} answered the old file's size, and the resume
     sent again what the cut upload had sent). Dropped whole
-    (L{discard}: refused for its size), it leaves the file as it was.
+    (L{discard}: refused for its size), it leaves what the disk leaves
+    of a file written in place there: an appended file as it was, a
+    resumed one cut back to where the upload started (the disk had
+    written over the bytes past it; the file was left whole here, so a
+    client's C{SIZE} then differed by realm).
     """
 
-    def __init__(self, budget, commit, keep, ended=None):
+    def __init__(self, budget, commit, keep, ended=None, cutBack=None):
         """
         @param budget: see L{MemoryWriteFile}.
         @param commit: see L{MemoryWriteFile}.
@@ -199,9 +203,14 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
             once, by L{abort}, where any came; raises an L{FTPError} when
             it cannot (they are dropped then).
         @param ended: see L{MemoryWriteFile}.
+        @param cutBack: cuts the file back to where the upload started,
+            called by L{discard}; raises an L{FTPError} when it cannot
+            (the file is left as it is then); C{None} for an append,
+            which leaves the file as it was.
         """
         MemoryWriteFile.__init__(self, budget, commit, ended)
         self._keep = keep
+        self._cutBack = cutBack
 
     def abort(self):
         """
@@ -211,14 +220,23 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
         now, no room), it is dropped, and the abort succeeds all the same.
         """
         if not self._data.size:
-            return self.discard()
+            return MemoryWriteFile.abort(self)
         return self._stored(self._keep).addErrback(_keptNothing)
 
     def discard(self):
         """
-        See L{IDiscardableWriteFile.discard}: forget what was received.
+        See L{IDiscardableWriteFile.discard}: forget what was received,
+        and cut a resumed file back to where the upload started.
         """
-        return MemoryWriteFile.abort(self)
+        aborted = MemoryWriteFile.abort(self)
+        cutBack, self._cutBack = self._cutBack, None
+        if cutBack is not None:
+            try:
+                cutBack()
+            except FTPError:
+                # Another file by that name by now, or none: left as is.
+                pass
+        return aborted
 
 
 def _keptNothing(failure):

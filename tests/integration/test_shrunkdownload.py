@@ -2,12 +2,13 @@
 A download of a file on the disk truncated while it is sent never ends
 with C{226}: in C{TYPE I} and in C{TYPE A} (whose bytes on the wire are
 not the file's: the C{451} counts the file's), on a clear data
-connection and under C{PROT P}.
+connection and under C{PROT P}, and in C{MODE Z} with C{TYPE A}.
 """
 
 import ftplib
 import os
 import socket
+import zlib
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -34,19 +35,18 @@ class ShrunkDownloadMixin(LoopbackServerMixin):
     """
     A file of L{SPARSE} bytes, truncated to L{KEPT} after the first bytes
     of its download arrived. Subclasses set C{binary} (the C{TYPE}) and
-    C{secure} (C{PROT P}).
+    C{secure} (C{PROT P}), and may set C{deflate} (C{MODE Z}).
     """
 
     timeout = 60
+    deflate = False
 
     def setUp(self):
         self.root = os.path.abspath(self.mktemp())
         os.makedirs(self.root)
         self.path = os.path.join(self.root, "big.txt")
-        with open(self.path, "wb") as f:
-            f.write(LINES)
-            f.truncate(SPARSE)
-        settings = {}
+        self.writeFile()
+        settings = {"modeZ": self.deflate}
         if self.secure:
             Certificates.makeCertificates(self)
             settings["tlsContextFactory"] = makeContextFactory(self.both)
@@ -54,6 +54,14 @@ class ShrunkDownloadMixin(LoopbackServerMixin):
             FilesystemRealm(self.root),
             ServerConfig(loginFailureDelay=0, **settings),
             users={"alice": "secret"}, anonymous=False)
+
+    def writeFile(self):
+        """
+        Write the file: L{LINES}, then a hole up to L{SPARSE} bytes.
+        """
+        with open(self.path, "wb") as f:
+            f.write(LINES)
+            f.truncate(SPARSE)
 
     def _download(self):
         """
@@ -69,6 +77,8 @@ class ShrunkDownloadMixin(LoopbackServerMixin):
                           protect=self.secure, binary=self.binary)
         if not self.binary:
             ftp.voidcmd("TYPE A")
+        if self.deflate:
+            ftp.voidcmd("MODE Z")
         port = int(ftp.sendcmd("EPSV").split("|")[3])
         data = socket.socket()
         data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -89,7 +99,10 @@ class ShrunkDownloadMixin(LoopbackServerMixin):
         except ftplib.Error as e:
             reply = str(e)
         ftp.close()
-        return b"".join(received), reply
+        received = b"".join(received)
+        if self.deflate:
+            received = zlib.decompressobj().decompress(received)
+        return received, reply
 
     @defer.inlineCallbacks
     def test_shrunkIsNotComplete(self):
@@ -135,3 +148,24 @@ class SecureASCIITests(ShrunkDownloadMixin, unittest.TestCase):
 
     binary = False
     secure = True
+
+
+class DeflatedASCIITests(ShrunkDownloadMixin, unittest.TestCase):
+    """
+    C{MODE Z} with C{TYPE A}, clear, of a file of random bytes (no CR
+    among them), which the deflate stream cannot shrink below the
+    connection's buffers as it shrinks L{LINES} and the hole.
+    """
+
+    binary = False
+    secure = False
+    deflate = True
+
+    def writeFile(self):
+        """
+        Write L{SPARSE} random bytes without CR, which C{TYPE A} sends as
+        they are but LF, sent as CRLF.
+        """
+        with open(self.path, "wb") as f:
+            for _ in range(SPARSE >> 20):
+                f.write(os.urandom(1 << 20).replace(b"\r", b"x"))

@@ -86,6 +86,22 @@ class AnonymousOffTests(unittest.TestCase):
             + [b"530 Please send AUTH TLS, then log in with USER and "
                b"PASS\r\n"])
 
+    def test_protClearBeforeLogin(self):
+        """
+        Under C{--tls-anonymous-exempt}, C{PROT C} before login is refused
+        as where nobody is exempt, not telling of anonymous users who
+        cannot log in here.
+        """
+        protocol, transport = session(
+            anonymous=False, tlsContextFactory=ContextFactory(),
+            tlsRequired=True, tlsRequiredForAnonymous=False)
+        protocol.controlSecure = True
+        self.assertEqual(
+            repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
+            [b"200 PBSZ=0\r\n",
+             b"534 PROT C refused: this server requires protected data "
+             b"connections (PROT P); data protection stays Clear\r\n"])
+
     def test_anonymousOn(self):
         """
         With anonymous logins, C{USER anonymous} is told so, and logs in;

@@ -137,3 +137,59 @@ class WrongRoomTests(unittest.TestCase):
         protocol, transport = loggedIn(WrongRoomShell(12))
         self.assertEqual(repliesTo(protocol, transport, b"AVBL"),
                          [b"213 12\r\n"])
+
+
+class AlloTests(unittest.TestCase):
+    """
+    C{ALLO} says whether a file of its size fits where C{AVBL} measures,
+    as Pure-FTPd answers it: it answered C{202} to any size.
+    """
+
+    def test_quota(self):
+        """
+        Past what the user's quota leaves in the current directory:
+        C{552}; up to it: C{200} (with an C{R} size too).
+        """
+        shell = PermissionShell(capped(), PermissionTable(PERMISSIONS), 100,
+                                QuotaUsage(lambda: 6, syncRun))
+        protocol, transport = loggedIn(shell)
+        self.assertEqual(
+            repliesTo(protocol, transport, b"ALLO 95", b"ALLO 94",
+                      b"ALLO 0 R 512", b"CWD d", b"ALLO 95"),
+            [b"552 Exceeded storage allocation: 95 bytes do not fit, 94 "
+             b"may be stored here\r\n",
+             b"200 ALLO command successful: 94 bytes fit\r\n",
+             b"200 ALLO command successful: 0 bytes fit\r\n",
+             b"250 Directory changed to /d\r\n",
+             b"552 Exceeded storage allocation: 95 bytes do not fit, 94 "
+             b"may be stored here\r\n"])
+
+    def test_readOnly(self):
+        """
+        Where no upload may go (C{--read-only}), any bytes get C{552}.
+        """
+        protocol, transport = loggedIn(capped(), readOnly=True)
+        codes = [reply[:4] for reply in repliesTo(
+            protocol, transport, b"ALLO 1", b"ALLO 0")]
+        self.assertEqual(codes, [b"552 ", b"200 "])
+
+    def test_cannotTell(self):
+        """
+        A shell that cannot tell its room, a current directory gone, or a
+        room that is no count of bytes: C{202}, nothing to reserve, as
+        before; a bad argument C{501}.
+        """
+        protocol, transport = loggedIn(MemoryShell())
+        gone = capped()
+        goneProtocol, goneTransport = loggedIn(gone)
+        goneProtocol.dataReceived(b"CWD d\r\n")
+        gone.removeFile(("d", "f.txt"))
+        gone.removeDirectory(("d",))
+        wrongProtocol, wrongTransport = loggedIn(WrongRoomShell("lots"))
+        self.assertEqual(
+            repliesTo(protocol, transport, b"ALLO 10", b"ALLO x")
+            + repliesTo(goneProtocol, goneTransport, b"ALLO 10")[-1:]
+            + repliesTo(wrongProtocol, wrongTransport, b"ALLO 10"),
+            [b"202 No storage allocation necessary\r\n",
+             b"501 Syntax error in parameters or arguments\r\n"]
+            + [b"202 No storage allocation necessary\r\n"] * 2)

@@ -4,6 +4,7 @@ through the same checks and shell calls as C{MFMT} and C{SITE CHMOD}, its
 refusals, its C{FEAT} line; and C{MFCT}, which it cannot do.
 """
 
+import dataclasses
 import os
 
 from twisted.cred import checkers, portal
@@ -34,7 +35,8 @@ JAN_1_2020 = 1577836800
 @implementer(IFTPShellChmod)
 class ChmodMemoryShell(MemoryShell):
     """
-    A L{MemoryShell} that keeps the modes C{SITE CHMOD} and C{MFF} set.
+    A L{MemoryShell} that keeps the modes C{SITE CHMOD} and C{MFF} set,
+    which its C{stat} then gives.
 
     @ivar modes: the mode set on each path, a tuple of segments.
     """
@@ -49,6 +51,16 @@ class ChmodMemoryShell(MemoryShell):
         """
         d = self.stat(path)
         d.addCallback(lambda _: self.modes.__setitem__(tuple(path), mode))
+        return d
+
+    def stat(self, path):
+        """
+        The entry, with the mode set on it, if any.
+        """
+        d = MemoryShell.stat(self, path)
+        mode = self.modes.get(tuple(path))
+        if mode is not None:
+            d.addCallback(dataclasses.replace, mode=mode)
         return d
 
 

@@ -199,6 +199,13 @@ CLEAR_REFUSED = (b"534 PROT C refused: this server requires protected "
                  b"data connections (PROT P); data protection stays %s\r\n")
 """The refusal of C{PROT C}, with the protection level kept."""
 
+EXEMPT_REFUSED = (b"534 PROT C refused before login: this server requires "
+                  b"protected data connections (PROT P) of all but "
+                  b"anonymous users, who may send it once logged in; data "
+                  b"protection stays %s\r\n")
+"""The refusal of C{PROT C} before login where anonymous users are
+exempt."""
+
 
 class ClearProtectionRefusedTests(unittest.TestCase):
     """
@@ -234,19 +241,26 @@ class ClearProtectionRefusedTests(unittest.TestCase):
 
     def test_anonymousExempt(self):
         """
-        Under C{--tls-anonymous-exempt}, C{PROT C} is taken before login
-        (the user may log in as anonymous) and from an anonymous user,
-        refused from another.
+        Under C{--tls-anonymous-exempt}, C{PROT C} is taken from an
+        anonymous user once logged in, refused from another, and refused
+        before login (between C{USER anonymous} and C{PASS} too), saying
+        that anonymous users may send it once logged in: taken there, it
+        left a user who then logged in, not exempt, at a level each of
+        his transfers refused.
         """
         protocol, transport = underTLS(tlsRequired=True,
                                        tlsRequiredForAnonymous=False)
         self.assertEqual(
             repliesTo(protocol, transport, b"PBSZ 0", b"PROT C",
-                      b"USER anonymous", b"PASS a@b", b"PROT C"),
-            [b"200 PBSZ=0\r\n", b"200 Protection level set to Clear\r\n",
+                      b"USER anonymous", b"PROT P", b"PROT C", b"PASS a@b",
+                      b"PROT C"),
+            [b"200 PBSZ=0\r\n", EXEMPT_REFUSED % b"Clear",
              b"331 Anonymous login ok, send your e-mail as password\r\n",
+             b"200 Protection level set to Private\r\n",
+             EXEMPT_REFUSED % b"Private",
              b"230 Login successful\r\n",
              b"200 Protection level set to Clear\r\n"])
+        self.assertFalse(protocol.protectData)
         protocol, transport = underTLS(tlsRequired=True,
                                        tlsRequiredForAnonymous=False)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")

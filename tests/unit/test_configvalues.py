@@ -184,7 +184,8 @@ class ContainerFieldsTests(unittest.TestCase):
         C{OPTS HASH} compares them (C{"sha-256"} was offered in C{FEAT}
         and refused by C{OPTS HASH SHA-256}); none, or a name C{HASH}
         does not know, is a L{ValueError} naming the field (C{FEAT} got
-        C{501 Unknown algorithm}; C{()}: C{OPTS HASH} a C{451}).
+        C{501 Unknown algorithm}; C{()}: C{OPTS HASH} a C{451}); so is a
+        name given twice, in any case (C{FEAT} listed it twice).
         """
         self.assertEqual(
             ServerConfig(hashAlgorithms=["sha-256", " md5"]).hashAlgorithms,
@@ -192,7 +193,9 @@ class ContainerFieldsTests(unittest.TestCase):
         self.assertEqual(ServerConfig().hashAlgorithms,
                          ("SHA-256", "SHA-512", "SHA-1", "MD5"))
         for bad, said in [((), "needs an algorithm"), (("BLAKE2",), "BLAKE2"),
-                          ((256,), "256"), ((b"MD5",), "b'MD5'")]:
+                          ((256,), "256"), ((b"MD5",), "b'MD5'"),
+                          (("SHA-256", "md5", " sha-256"),
+                           "names SHA-256 twice (' sha-256')")]:
             e = str(self.assertRaises(ValueError, ServerConfig,
                                       hashAlgorithms=bad))
             self.assertTrue(e.startswith("ServerConfig hashAlgorithms: "), e)

@@ -3,7 +3,8 @@ Tests for L{ftpkit.shells.memoryfiles.MemoryInPlaceWriteFile}: an upload
 that L{ftpkit.shells.memory.MemoryShell} writes in place (an append, a
 resume), cut (C{abort}), keeps what it received where it wrote it, as a
 file written in place on the disk does; dropped whole (C{discard}), it
-leaves the file as it was.
+leaves what the disk leaves: an appended file as it was, a resumed one
+cut back to where the upload started.
 """
 
 from twisted.trial import unittest
@@ -153,3 +154,20 @@ class CutInPlaceTests(unittest.TestCase):
         self.assertFalse(IDiscardableWriteFile.providedBy(replacing))
         self.successResultOf(replacing.abort())
         self.assertEqual(self.contentOf(shell), b"old")
+
+    def test_discardResume(self):
+        """
+        A resume dropped whole cuts the file back to its offset, as the
+        disk cuts back a file written in place (it was left whole); one
+        whose file was replaced meanwhile leaves the new file as it is.
+        """
+        shell = MemoryShell({"/f": b"oldold"}, maxBytes=100)
+        upload = self.opened(shell, b"new", offset=2)
+        self.successResultOf(upload.discard())
+        self.assertEqual(self.contentOf(shell), b"ol")
+        self.assertEqual(shell.bytesHeld, 2)
+        upload = self.opened(shell, b"new", offset=1)
+        self.successResultOf(writeFile(shell, ("f",), b"other"))
+        self.successResultOf(upload.discard())
+        self.assertEqual(self.contentOf(shell), b"other")
+        self.assertEqual(shell.bytesHeld, 5)

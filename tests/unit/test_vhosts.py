@@ -50,6 +50,23 @@ class ParseHostNameTests(unittest.TestCase):
                     "[fe80::1%eth0]", "[::1%\x1b[31m x\x00]"):
             self.assertRaises(ValueError, parseHostName, bad)
 
+    def test_badIPv4(self):
+        """
+        Text ending in a label of digits is an IPv4 address or nothing:
+        RFC 1123 (section 2.1) keeps a host name's last label from being
+        all digits, so C{256.1.1.1} is refused as an address, not taken
+        for a name (which C{--vhost-fallback} sent to the default realm).
+        An address with a trailing dot is the address.
+        """
+        for bad in ("256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "10",
+                    "example.123"):
+            e = self.assertRaises(ValueError, parseHostName, bad)
+            self.assertEqual(str(e), "not an IPv4 address (a host name "
+                                     "does not end in a number)")
+        self.assertEqual(parseHostName("192.0.2.1."), "192.0.2.1")
+        self.assertEqual(parseHostName("1a.example"), "1a.example")
+        self.assertEqual(parseHostName("example.1a"), "example.1a")
+
     def test_port(self):
         """
         A name or an address followed by a port (as HTTP's C{Host} has

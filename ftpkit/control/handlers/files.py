@@ -1,6 +1,6 @@
 """
 Commands on names: PWD CWD CDUP MKD RMD DELE RNFR RNTO SIZE MDTM MFMT
-MFF MLST AVBL.
+MFF MLST AVBL, and ALLO, which AVBL's room answers.
 """
 
 from twisted.logger import Logger
@@ -27,6 +27,7 @@ from ftpkit.protocol import (
     permletters,
 )
 from ftpkit.protocol.access import CHANGE, CREATE, mayRename
+from ftpkit.protocol.commands import parseALLO
 from ftpkit.protocol.replies import quotePath
 from ftpkit.protocol.timevals import (
     formatSetTime,
@@ -282,8 +283,8 @@ class FileCommands:
         changes, and the time the file had is put back when its mode
         then cannot be set (the users file's C{chmod} permission missing,
         a C{chmod} the storage refuses). The C{213} reply gives the facts
-        then set, in the client's order (the modification time the file
-        keeps), and the path.
+        then set, in the client's order (the modification time and the
+        mode the file keeps), and the path.
         """
         changes, pathText = factchanges.parseMFF(argument)
         path = await self.resolveEntry(pathText)
@@ -304,19 +305,36 @@ class FileCommands:
                 pathText, facts[factchanges.MODIFY])
             done[factchanges.MODIFY] = formatSetTime(kept)
         if factchanges.UNIX_MODE in facts:
-            mode = facts[factchanges.UNIX_MODE]
             try:
-                await self.session.shell.setPermissions(path, mode)
+                kept = await self.changePermissions(
+                    path, facts[factchanges.UNIX_MODE])
             except BaseException:
                 if before is not None:
                     await self.session.shell.setModificationTime(
                         path, before)
                 raise
-            done[factchanges.UNIX_MODE] = "%04o" % mode
+            done[factchanges.UNIX_MODE] = "%04o" % kept
         self.reportChange("MFF", path)
         return (213, factchanges.formatChanges(
             (name, done[name]) for name, _ in changes) + " "
                 + paths.toText(path))
+
+    async def changePermissions(self, path, mode):
+        """
+        Set a file's or a directory's permission bits: what C{SITE CHMOD}
+        and C{MFF}'s C{UNIX.mode} do.
+
+        @param path: the path, a tuple of segments, not the root.
+        @param mode: the bits asked for, C{0} to C{0o777}.
+        @return: the bits the file then has, which the replies give: the
+            storage may keep others (the disk keeps a directory's owner
+            read and search bits,
+            L{ftpkit.shells.filesystem.KEPT_DIRECTORY_BITS}; the replies
+            said the mode asked for).
+        """
+        shell = self.session.shell
+        await shell.setPermissions(path, mode)
+        return (await shell.stat(path)).mode
 
     async def changeModificationTime(self, pathText, when, accessed=None):
         """
@@ -373,12 +391,48 @@ class FileCommands:
         """
         if not self.availableOffered():
             return (550, "Available space unknown here")
-        room = await self.session.shell.available(self.resolve(argument))
+        return (213, str(await self.roomLeft(self.resolve(argument))))
+
+    async def ftp_ALLO(self, argument):
+        """
+        Say whether a file of the size given would fit, once the argument
+        is valid, as Pure-FTPd (and ProFTPD with C{AllowALLO}) answer it:
+        C{552} where it is more than the current directory's room
+        (C{AVBL}'s: the disk's free space, or what the user's quota leaves
+        if less; none for a user who cannot upload), C{200} where it
+        fits, C{202} (nothing to reserve, as before) where the storage
+        cannot tell (L{availableOffered}, or the room could not be
+        measured: no directory there any more). Nothing is reserved: the
+        upload's bytes are judged as they come. A client sending C{ALLO}
+        before each C{STOR} (lftp with C{ftp:use-allo}) goes on with
+        C{200}, and stops sending it after a C{202}; after a C{552} it
+        does not upload.
+        """
+        size = parseALLO(argument)
+        if not self.availableOffered():
+            return (202, "No storage allocation necessary")
+        try:
+            room = await self.roomLeft(self.session.cwd)
+        except FTPError:
+            return (202, "No storage allocation necessary")
+        if size > room:
+            return (552, "Exceeded storage allocation: %d bytes do not fit, "
+                         "%d may be stored here" % (size, room))
+        return (200, "ALLO command successful: %d bytes fit" % size)
+
+    async def roomLeft(self, path):
+        """
+        @param path: a directory, a tuple of segments.
+        @return: a coroutine giving the bytes an upload there may still
+            bring (L{ftpkit.interfaces.IFTPShellAvailable.available}).
+        @raise LocalError: where the shell gave no count of bytes (logged).
+        """
+        room = await self.session.shell.available(path)
         if isinstance(room, bool) or not isinstance(room, int) or room < 0:
             _log.error("{shell!r}.available gave {room!r}, not a count of"
                        " bytes", shell=self.session.shell, room=room)
             raise LocalError()
-        return (213, str(room))
+        return room
 
     async def permMask(self, path):
         """

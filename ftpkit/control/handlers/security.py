@@ -245,16 +245,39 @@ class SecurityCommands:
         return not self.protectData and self.tlsRequiredFor(
             self.session.anonymous)
 
-    def refusesEveryClearTransfer(self):
+    def refusesClearProtection(self):
         """
-        @return: whether policy refuses every clear data transfer this
-            session could make (L{refuseClearData}): TLS is required of
-            its user, or, before login, of every user (no anonymous
-            exemption); C{PROT C} is then refused (L{ftp_PROT}).
+        @return: whether C{PROT C} is refused (L{ftp_PROT}): TLS is
+            required of the user logged in, or, before login, of the
+            server's users at all. C{--tls-anonymous-exempt} exempts an
+            anonymous user once logged in, as ProFTPD reads
+            C{TLSRequired} again in an C{<Anonymous>} context after
+            C{PASS} (before it, the server's setting holds): a C{200}
+            before login would leave a user who then logs in, not
+            exempt, with a level every transfer of his refuses (C{521}).
         """
         if self.session.shell is None:
-            return self.tlsRequiredFor(False) and self.tlsRequiredFor(True)
+            return self.tlsRequiredFor(False)
         return self.tlsRequiredFor(self.session.anonymous)
+
+    def clearProtectionRefusal(self):
+        """
+        The C{534} refusing C{PROT C} (L{refusesClearProtection}), the
+        protection level kept; before login, where anonymous users are
+        exempt (and the session's portal has anonymous logins), it says
+        they may send it once logged in.
+
+        @return: the C{(534, text)} reply.
+        """
+        kept = "Private" if self.protectData else "Clear"
+        if (self.session.shell is None and not self.tlsRequiredFor(True)
+                and self.anonymousOpen()):
+            return (534, "PROT C refused before login: this server requires "
+                         "protected data connections (PROT P) of all but "
+                         "anonymous users, who may send it once logged "
+                         "in; data protection stays %s" % kept)
+        return (534, "PROT C refused: this server requires protected data "
+                     "connections (PROT P); data protection stays %s" % kept)
 
     def clearDataRefusal(self):
         """
@@ -374,10 +397,10 @@ class SecurityCommands:
     def ftp_PROT(self, argument):
         """
         Choose clear (C) or private (P) data connections. C{PROT C} where
-        policy refuses every clear transfer of the session
-        (L{refusesEveryClearTransfer}) gets RFC 4217's C{534}, as under
-        ProFTPD's C{TLSRequired}, the level staying as it was: rather
-        than C{200} and C{521} at the transfer.
+        policy requires TLS of the session's user, or before login of
+        the server's users (L{refusesClearProtection}), gets RFC 4217's
+        C{534}, as under ProFTPD's C{TLSRequired}, the level staying as
+        it was: rather than C{200} and C{521} at the transfer.
         """
         level = argument.strip().upper()
         refusal = self.refuseOutsideTLS("PROT")
@@ -385,10 +408,8 @@ class SecurityCommands:
             return refusal
         if not self.bufferSizeSet:
             return (503, "PROT requires PBSZ first")
-        if level == "C" and self.refusesEveryClearTransfer():
-            return (534, "PROT C refused: this server requires protected "
-                         "data connections (PROT P); data protection stays "
-                         "%s" % ("Private" if self.protectData else "Clear"))
+        if level == "C" and self.refusesClearProtection():
+            return self.clearProtectionRefusal()
         if level == "C":
             self.protectData = False
             return (200, "Protection level set to Clear")

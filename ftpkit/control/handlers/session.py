@@ -1,7 +1,8 @@
 """
 Commands about the session itself: NOOP HELP FEAT OPTS STAT TYPE MODE
-STRU ALLO (SYST CLNT CSID LANG are L{ftpkit.control.handlers.identity}'s,
-SITE L{ftpkit.control.handlers.site}'s).
+STRU (SYST CLNT CSID LANG are L{ftpkit.control.handlers.identity}'s,
+SITE L{ftpkit.control.handlers.site}'s, ALLO
+L{ftpkit.control.handlers.files}', beside AVBL).
 """
 
 import time
@@ -18,7 +19,6 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE
 from ftpkit.protocol.commands import (
-    parseALLO,
     parseHASHAlgorithm,
     parseMODE,
     parseOptsMLST,
@@ -310,10 +310,3 @@ class SessionCommands:
         """
         parseSTRU(argument)
         return (200, "Structure set to F")
-
-    def ftp_ALLO(self, argument):
-        """
-        No space needs reserving: 202, once the argument is valid.
-        """
-        parseALLO(argument)
-        return (202, "No storage allocation necessary")

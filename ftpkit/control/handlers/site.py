@@ -158,6 +158,13 @@ class SiteCommands:
         return (200, "SITE MKDIR command successful")
 
     async def _siteChmod(self, argument):
+        """
+        Set a file's or a directory's permission bits
+        (L{changePermissions}); the C{200} reply gives the mode the file
+        then has (C{UNIX.mode=0500} for C{SITE CHMOD 000} of a directory
+        on disk, which keeps its owner's read and search bits), as C{SITE
+        UTIME}'s gives the time kept (it was C{200} alone).
+        """
         modeText, _, pathText = argument.partition(" ")
         if (not pathText or not modeText
                 or any(c not in "01234567" for c in modeText)
@@ -171,6 +178,6 @@ class SiteCommands:
             # The root is every user's (and anonymous's): one user's
             # SITE CHMOD 000 / would lock them all out of it.
             return (550, "The root's permissions cannot be changed")
-        await session.shell.setPermissions(path, int(modeText, 8))
+        kept = await self.changePermissions(path, int(modeText, 8))
         self.reportChange("SITE CHMOD", path)
-        return (200, "SITE CHMOD command successful")
+        return (200, "SITE CHMOD command successful; UNIX.mode=%04o" % kept)
