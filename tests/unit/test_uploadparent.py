@@ -21,6 +21,22 @@ from tests.openparent import DIRECTORY, openDescriptors, parentRoot
 from tests.scratch import writeLocal
 
 
+def lstatCounted(testCase):
+    """
+    @param testCase: the running test, which patches C{os.lstat} for the
+        rest of it.
+    @return: the list of the paths C{os.lstat} is asked for from now.
+    """
+    looked = []
+    lstat = os.lstat
+
+    def counting(path, *args, **kwargs):
+        looked.append(path)
+        return lstat(path, *args, **kwargs)
+    testCase.patch(os, "lstat", counting)
+    return looked
+
+
 class OpenParentTests(unittest.TestCase):
     """
     L{Jail.openParent} gives what L{Jail.walk} gives for a path with no
@@ -114,24 +130,11 @@ class LocalOpenParentTests(OpenParentTests):
 
     local = True
 
-    def lstatCounted(self):
-        """
-        @return: the list of the names C{os.lstat} is asked for from now.
-        """
-        looked = []
-        lstat = os.lstat
-
-        def counting(path, *args, **kwargs):
-            looked.append(path)
-            return lstat(path, *args, **kwargs)
-        self.patch(os, "lstat", counting)
-        return looked
-
     def test_newNameNoLstat(self):
         """
         A new name is found missing without an C{lstat}.
         """
-        looked = self.lstatCounted()
+        looked = lstatCounted(self)
         real, found, fd = self.jail.openParent(("a", "b", "new.txt"), True)
         os.close(fd)
         self.assertIs(found, False)
@@ -143,7 +146,7 @@ class LocalOpenParentTests(OpenParentTests):
         C{lstat}, which tells a name too long (left to the walk, which
         refuses it) from a missing one.
         """
-        looked = self.lstatCounted()
+        looked = lstatCounted(self)
         name = "n" * (diskpaths._NAME_MAX + 1)
         self.assertNothing(("a", "b", name))
         self.assertEqual(looked, [name.encode("ascii")])
@@ -174,13 +177,7 @@ class UploadWithoutWalkTests(unittest.TestCase):
         No C{lstat} of the directories on the way (the walk made one for
         each, every upload); the upload is stored.
         """
-        looked = []
-        lstat = os.lstat
-
-        def counting(path, *args, **kwargs):
-            looked.append(path)
-            return lstat(path, *args, **kwargs)
-        self.patch(os, "lstat", counting)
+        looked = lstatCounted(self)
         yield writeFile(self.shell, ("a", "b", "new.txt"), b"data")
         self.assertNotIn(os.path.join(self.root, b"a"), looked)
         self.assertNotIn(self.directory, looked)
