@@ -143,7 +143,7 @@ class FileInfo:
         return self.kind == FILE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class FileDescriptor:
     """
     An open file's operating-system descriptor, for the server to move a
@@ -194,6 +194,33 @@ class FileDescriptor:
     room: int = None
     runShort: object = None
     device: int = None
+
+    def __init__(self, fd, offset, size=None, run=None, commit=None,
+                 room=None, runShort=None, device=None):
+        """
+        Set the fields, as the dataclass's own C{__init__} would, straight
+        into the instance's dictionary: a frozen dataclass's calls
+        C{object.__setattr__} once per field, and every download and
+        upload makes one of these in the reactor thread.
+
+        @param fd: L{fd}.
+        @param offset: L{offset}.
+        @param size: L{size}.
+        @param run: L{run}.
+        @param commit: L{commit}.
+        @param room: L{room}.
+        @param runShort: L{runShort}.
+        @param device: L{device}.
+        """
+        values = self.__dict__
+        values["fd"] = fd
+        values["offset"] = offset
+        values["size"] = size
+        values["run"] = run
+        values["commit"] = commit
+        values["room"] = room
+        values["runShort"] = runShort
+        values["device"] = device
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,7 @@ class FileOpens:
         if len(path) > 1 and not (offset or append):
             # (A file of the root: its lstat tells as much, and one
             # replacing it would open and close the root for nothing.)
-            opened = self._jail.openParent(path)
+            opened = self._jail.openParent(path, atOnce)
         if opened is None:
             opened = self._jail.walk(path) + (None,)
         target, found, directory = opened

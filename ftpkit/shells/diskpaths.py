@@ -56,6 +56,13 @@ a name opened in a directory descriptor could make a file whose whole
 path is longer, one no command naming it could then reach."""
 
 
+_NAME_MAX = 255
+"""The longest name, in bytes, every file system of
+L{ftpkit.shells.shortcalls.LOCAL_TYPES} takes (Linux's C{NAME_MAX}): a
+longer one may fail with C{ENAMETOOLONG}, which L{Jail.openParent} must
+see."""
+
+
 @functools.lru_cache(maxsize=1024)
 def jailFor(root):
     """
@@ -221,7 +228,7 @@ class Jail:
             current = os.path.join(current, segments[-1])
         return checkedReal(path, current, self.segmentsOf), found
 
-    def openParent(self, path):
+    def openParent(self, path, local=False):
         """
         What L{walk} gives for an upload's target, without walking: the
         target's directory is opened from the kernel's dentry cache with
@@ -232,7 +239,19 @@ class Jail:
         nothing more, and the upload of a new name holds that directory
         open anyway (L{ftpkit.shells.uploadlocks.holdDirectory}).
 
+        On a local file system (C{local}) a name no longer than
+        L{_NAME_MAX} is first asked for with C{os.access}, which tells a
+        missing name without the C{FileNotFoundError} an C{lstat} raises
+        (made, raised and caught for every upload of a new name). There
+        it fails as C{lstat} would fail only for a missing name, but in
+        a directory this process may not search, where the upload's own
+        open in it then fails as the walk's C{lstat} would have. Other
+        names, and every name elsewhere, are looked up with C{lstat}.
+
         @param path: a tuple of segments, at least one.
+        @param local: the target's file system is of a local kind
+            (L{ftpkit.shells.shortcalls.LOCAL_TYPES}: the caller runs at
+            once, L{ftpkit.shells.shortcalls.ShortCalls}).
         @return: C{(real, found, directory)}: the target's path and what
             is there, as L{walk} gives them (C{found} never C{None}), and
             a descriptor of its directory, the caller's to close; or
@@ -254,7 +273,12 @@ class Jail:
         if directory is None:
             return None
         try:
-            found = os.lstat(name, dir_fd=directory)
+            if local and len(name) <= _NAME_MAX and not os.access(
+                    name, os.F_OK, dir_fd=directory, effective_ids=True,
+                    follow_symlinks=False):
+                found = False
+            else:
+                found = os.lstat(name, dir_fd=directory)
         except FileNotFoundError:
             found = False
         except OSError:

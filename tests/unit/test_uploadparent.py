@@ -11,6 +11,7 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial import unittest
 
 from ftpkit.errors import PermissionDenied
+from ftpkit.shells import diskpaths
 from ftpkit.shells.diskpaths import jailFor
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.guardedpaths import Guarded
@@ -20,12 +21,32 @@ from tests.openparent import DIRECTORY, openDescriptors, parentRoot
 from tests.scratch import writeLocal
 
 
+def lstatCounted(testCase):
+    """
+    @param testCase: the running test, which patches C{os.lstat} for the
+        rest of it.
+    @return: the list of the paths C{os.lstat} is asked for from now.
+    """
+    looked = []
+    lstat = os.lstat
+
+    def counting(path, *args, **kwargs):
+        looked.append(path)
+        return lstat(path, *args, **kwargs)
+    testCase.patch(os, "lstat", counting)
+    return looked
+
+
 class OpenParentTests(unittest.TestCase):
     """
     L{Jail.openParent} gives what L{Jail.walk} gives for a path with no
     link on it, and the directory's descriptor; anywhere else, nothing,
     with no descriptor left open.
+
+    @cvar local: what the tests give L{Jail.openParent} as C{local}.
     """
+
+    local = False
 
     def setUp(self):
         self.root, self.directory = parentRoot(self)
@@ -39,14 +60,15 @@ class OpenParentTests(unittest.TestCase):
         """
         Assert that C{path} gets nothing, and leaves no descriptor open.
         """
-        self.assertIsNone(self.jail.openParent(path))
+        self.assertIsNone(self.jail.openParent(path, self.local))
         self.assertEqual(openDescriptors(), self.before)
 
     def test_newName(self):
         """
         A new name: its path, C{False}, and its directory's descriptor.
         """
-        real, found, fd = self.jail.openParent(("a", "b", "new.txt"))
+        real, found, fd = self.jail.openParent(("a", "b", "new.txt"),
+                                               self.local)
         self.addCleanup(os.close, fd)
         self.assertEqual(real, os.path.join(self.directory, b"new.txt"))
         self.assertIs(found, False)
@@ -56,7 +78,8 @@ class OpenParentTests(unittest.TestCase):
         """
         A file: its C{lstat}, as the walk gives it.
         """
-        real, found, fd = self.jail.openParent(("a", "b", "f.txt"))
+        real, found, fd = self.jail.openParent(("a", "b", "f.txt"),
+                                               self.local)
         os.close(fd)
         self.assertEqual(found, self.jail.walk(("a", "b", "f.txt"))[1])
         self.assertEqual(real, os.path.join(self.directory, b"f.txt"))
@@ -92,9 +115,50 @@ class OpenParentTests(unittest.TestCase):
             asked.append(segments)
             return False
         self.assertRaises(PermissionDenied, self.jail.openParent,
-                          Guarded(("a", "b", "new.txt"), allowed))
+                          Guarded(("a", "b", "new.txt"), allowed),
+                          self.local)
         self.assertEqual(asked, [("a", "b", "new.txt")])
         self.assertEqual(openDescriptors(), self.before)
+
+
+class LocalOpenParentTests(OpenParentTests):
+    """
+    L{OpenParentTests} on a local file system (C{local}), where a name is
+    first asked for with C{os.access}: the same answers, and a new name
+    costs no C{lstat} (a C{FileNotFoundError} raised and caught).
+    """
+
+    local = True
+
+    def test_newNameNoLstat(self):
+        """
+        A new name is found missing without an C{lstat}.
+        """
+        looked = lstatCounted(self)
+        real, found, fd = self.jail.openParent(("a", "b", "new.txt"), True)
+        os.close(fd)
+        self.assertIs(found, False)
+        self.assertEqual(looked, [])
+
+    def test_longName(self):
+        """
+        A name longer than L{diskpaths._NAME_MAX} is looked up with
+        C{lstat}, which tells a name too long (left to the walk, which
+        refuses it) from a missing one.
+        """
+        looked = lstatCounted(self)
+        name = "n" * (diskpaths._NAME_MAX + 1)
+        self.assertNothing(("a", "b", name))
+        self.assertEqual(looked, [name.encode("ascii")])
+
+    def test_directory(self):
+        """
+        A directory of the name: its C{lstat}, as the walk gives it.
+        """
+        os.mkdir(os.path.join(self.directory, b"sub"))
+        real, found, fd = self.jail.openParent(("a", "b", "sub"), True)
+        os.close(fd)
+        self.assertEqual(found, self.jail.walk(("a", "b", "sub"))[1])
 
 
 class UploadWithoutWalkTests(unittest.TestCase):
@@ -113,13 +177,7 @@ class UploadWithoutWalkTests(unittest.TestCase):
         No C{lstat} of the directories on the way (the walk made one for
         each, every upload); the upload is stored.
         """
-        looked = []
-        lstat = os.lstat
-
-        def counting(path, *args, **kwargs):
-            looked.append(path)
-            return lstat(path, *args, **kwargs)
-        self.patch(os, "lstat", counting)
+        looked = lstatCounted(self)
         yield writeFile(self.shell, ("a", "b", "new.txt"), b"data")
         self.assertNotIn(os.path.join(self.root, b"a"), looked)
         self.assertNotIn(self.directory, looked)

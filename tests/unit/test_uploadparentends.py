@@ -45,7 +45,8 @@ class EndsAsWalkTests(unittest.TestCase):
         """
         shell = FilesystemShell(self.root)
         if walked:
-            self.patch(shell._jail, "openParent", lambda path: None)
+            self.patch(shell._jail, "openParent",
+                       lambda path, local=False: None)
         before = openDescriptors(collect=True)
         try:
             writer = yield shell.openForWriting(path)
