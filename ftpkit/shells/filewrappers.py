@@ -29,6 +29,21 @@ FORWARDED_WRITE_EXTRAS = (IPartialWriteFile, IAccountedWriteFile,
 """The extras a L{WriteFileWrapper} provides when the wrapped file does."""
 
 
+def _forwarding(interface, name):
+    """
+    @param interface: the interface declaring the method.
+    @param name: the method's name.
+    @return: a method calling the wrapped file's one of that name (the
+        extras' are only called where the wrapped file provides them).
+    """
+    def forward(self, *args):
+        return getattr(self._writeFile, name)(*args)
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = (f"See L{{{interface.__name__}.{name}}}: the wrapped "
+                       "file's.")
+    return forward
+
+
 @implementer(IWriteFile)
 class WriteFileWrapper:
     """
@@ -49,44 +64,12 @@ class WriteFileWrapper:
             if extra.providedBy(writeFile):
                 alsoProvides(self, extra)
 
-    def receive(self):
-        """
-        See L{IWriteFile.receive}.
-        """
-        return self._writeFile.receive()
-
-    def close(self):
-        """
-        See L{IWriteFile.close}.
-        """
-        return self._writeFile.close()
-
-    def abort(self):
-        """
-        See L{IWriteFile.abort}.
-        """
-        return self._writeFile.abort()
-
-    def discard(self):
-        """
-        See L{IPartialWriteFile.discard} (provided when the wrapped file
-        provides it).
-        """
-        return self._writeFile.discard()
-
-    def leftBehind(self):
-        """
-        See L{IAccountedWriteFile.leftBehind} (provided when the wrapped
-        file provides it).
-        """
-        return self._writeFile.leftBehind()
-
-    def withholdFromOthers(self):
-        """
-        See L{IPrivateWriteFile.withholdFromOthers} (provided when the
-        wrapped file provides it).
-        """
-        return self._writeFile.withholdFromOthers()
+    receive = _forwarding(IWriteFile, "receive")
+    close = _forwarding(IWriteFile, "close")
+    abort = _forwarding(IWriteFile, "abort")
+    discard = _forwarding(IPartialWriteFile, "discard")
+    leftBehind = _forwarding(IAccountedWriteFile, "leftBehind")
+    withholdFromOthers = _forwarding(IPrivateWriteFile, "withholdFromOthers")
 
     def refusal(self):
         """

@@ -12,6 +12,7 @@ from zope.interface import implementer
 
 from ftpkit.auth.realms import SharedShellRealm
 from ftpkit.config import ServerConfig
+from ftpkit.data.producers import ConsumerFilter
 from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import IPartialWriteFile, IRefusingWriteFile
 from ftpkit.loopback import LoopbackServerMixin
@@ -24,25 +25,22 @@ LIMIT = 100
 """The most bytes the plugin's uploads take."""
 
 
-class _LimitedConsumer:
+class _LimitedConsumer(ConsumerFilter):
     """
     A plugin's consumer: hands bytes on up to L{LIMIT}, then stops the
     data connection (what it handed on is on the disk by then).
     """
 
+    _producer = None
+
     def __init__(self, consumer, upload):
-        self._consumer = consumer
+        ConsumerFilter.__init__(self, consumer)
         self._upload = upload
-        self._producer = None
         self._count = 0
 
     def registerProducer(self, producer, streaming):
         self._producer = producer
-        self._consumer.registerProducer(producer, streaming)
-
-    def unregisterProducer(self):
-        self._producer = None
-        self._consumer.unregisterProducer()
+        ConsumerFilter.registerProducer(self, producer, streaming)
 
     def write(self, data):
         room = LIMIT - self._count
