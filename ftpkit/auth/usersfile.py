@@ -157,6 +157,11 @@ def parseUser(name, table):
             f"{where}.home: {home!r} is this machine's root directory, not "
             "the one the server serves: write '.' for --root itself, or "
             "the path of the user's own directory")
+    if climbsOutOfRoot(home):
+        raise UsersFileError(
+            f"{where}.home: {home!r} climbs out of --root, which a relative "
+            "home is under: write the absolute path of a directory outside "
+            "it")
     quota = _byteCount(table.get("quota"), f"{where}.quota", least=0)
     fileQuota = table.get("quota-files")
     if fileQuota is not None and (
@@ -214,6 +219,24 @@ def isMachineRoot(home):
     @return: whether it names the machine's root directory.
     """
     return posixpath.isabs(home) and not posixpath.normpath(home).strip("/")
+
+
+def climbsOutOfRoot(home):
+    """
+    A relative home is under the served root (C{--root}, or a virtual
+    host's); one whose C{..} climb above it named a directory that
+    depends on how deep the root is (C{../../..} under C{/srv/ftp/x} is
+    the machine's root, L{isMachineRoot}'s refusal gone round), and
+    one the L{ftpkit.auth.fsspecrealm} took as under its root anyway.
+    A directory outside the root is written as an absolute path.
+
+    @param home: a user's C{home}, as written.
+    @return: whether it is relative and climbs above where it starts.
+    """
+    if posixpath.isabs(home):
+        return False
+    first = posixpath.normpath(home).split("/", 1)[0]
+    return first == ".."
 
 
 def parseUsers(text, source="<users>"):

@@ -69,6 +69,15 @@ class IWriteFile(Interface):
         """
         Discard the upload; an old file, if any, stays as it was.
 
+        A file that wraps another's (a shell wrapper's, one that counts or
+        refuses bytes) provides L{IPartialWriteFile} and forwards its
+        C{discard} where the wrapped file does: for an upload refused for
+        its own sake the server calls C{discard} where it is provided, and
+        the wrapped file's C{abort} may keep what it received, for a
+        resume (a refused C{STOR} leaving a hidden partial file, a refused
+        C{APPE} the bytes appended).
+        L{ftpkit.shells.wrappers.WriteFileWrapper} does this.
+
         @return: a Deferred firing with C{None}.
         """
 

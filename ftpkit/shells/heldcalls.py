@@ -15,6 +15,7 @@ plugin breaks on has a few lines a minute logged, not one each.
 
 import os
 import sys
+import sysconfig
 from types import CoroutineType
 
 from twisted.internet.defer import CancelledError, fail, maybeDeferred
@@ -41,6 +42,13 @@ _TWISTED = os.path.dirname(os.path.dirname(
     sys.modules[Failure.__module__].__file__)) + os.sep
 """Where Twisted's own modules are."""
 
+_STANDARD_LIBRARY = os.path.join(sysconfig.get_paths()["stdlib"], "")
+"""Where the standard library's modules are."""
+
+_INSTALLED = tuple(os.path.join(sysconfig.get_paths()[name], "")
+                   for name in ("purelib", "platlib"))
+"""Where packages are installed, which may be inside L{_STANDARD_LIBRARY}."""
+
 _CUT = TransferAborted()
 """What the client gets for a download whose C{send} broke."""
 
@@ -57,17 +65,48 @@ def describeFailure(failure):
     if isinstance(failure, BaseException):
         failure = Failure(failure, type(failure), failure.__traceback__)
     text = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-    if failure.frames:
-        function, path, line = failure.frames[-1][:3]
-        # A failure a Deferred was given without its traceback (defer.fail)
-        # is raised again by Twisted: where is not known.
-        if not path.startswith(_TWISTED):
-            text += f" (raised at {path}:{line}, in {function})"
+    where = _raisedIn(failure.frames)
+    if where is not None:
+        function, path, line = where
+        text += f" (raised at {path}:{line}, in {function})"
     text = " ".join(text.split())
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else ascii(char)[1:-1]
                    for char in text)
+
+
+def _isStandardLibrary(path):
+    """
+    @param path: a frame's file name.
+    @return: whether it is the standard library's (a frozen module's,
+        C{<frozen os>}, among them), not a package installed beside it.
+    """
+    if path.startswith("<frozen "):
+        return True
+    return (path.startswith(_STANDARD_LIBRARY)
+            and not path.startswith(_INSTALLED))
+
+
+def _raisedIn(frames):
+    """
+    The frame to name where an exception was raised: the deepest one
+    outside the standard library and Twisted (the plugin's line calling
+    C{os.makedirs}, not C{<frozen os>:225, in makedirs}), else the
+    deepest one.
+
+    @param frames: a L{Failure}'s C{frames}, outermost first.
+    @return: C{(function, path, line)}, or C{None} when no frame is
+        known, or the deepest is Twisted's (a failure a Deferred was given
+        without its traceback, C{defer.fail}, raised again by Twisted:
+        where is not known).
+    """
+    if not frames or frames[-1][1].startswith(_TWISTED):
+        return None
+    for function, path, line, *_ in reversed(frames):
+        if not (path.startswith(_TWISTED) or _isStandardLibrary(path)):
+            return function, path, line
+    return tuple(frames[-1][:3])
 
 
 def translated(failure):

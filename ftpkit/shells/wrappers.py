@@ -5,7 +5,8 @@ users with C{--anonymous-write}).
 
 Their base, L{ShellWrapper} (L{ftpkit.shells.shellwrapper}), and
 L{HideDotfilesShell} (C{--hide-dotfiles}, L{ftpkit.shells.dotfiles}) are
-importable from here too, as is L{storageOf};
+importable from here too, as are L{storageOf} and the base of a
+wrapper's upload files, L{WriteFileWrapper} (L{ftpkit.shells.filewrappers});
 L{ftpkit.shells.permissions.PermissionShell} is a wrapper as well.
 """
 
@@ -31,6 +32,7 @@ from ftpkit.shells.dotfiles import (  # noqa: F401 (importable from here)
     HideDotfilesShell,
     isHidden,
 )
+from ftpkit.shells.filewrappers import WriteFileWrapper  # noqa: F401 (likewise)
 from ftpkit.shells.listings import FilteredListing  # noqa: F401 (likewise)
 from ftpkit.shells.permitted import narrowed, narrowedIn
 from ftpkit.shells.shellwrapper import (  # noqa: F401 (importable from here)

@@ -19,6 +19,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.peerwarnings import LINES
+from ftpkit.control.vhosts import VirtualHost
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import REFUSAL_LINES
@@ -89,9 +90,10 @@ class ConnectionWarningsTests(LoggedLines, FTPSTestsMixin,
     async def test_hostLinesThrottled(self):
         """
         Of 25 connections each choosing a host and closing, ten are
-        logged.
+        logged (a host is chosen only where there are virtual hosts).
         """
-        server = self.serve()
+        server = self.serve(virtualHosts=(VirtualHost(
+            ("ftp.example.com",), "test", FilesystemRealm(self.root)),))
         self.captureLog()
 
         def flood():

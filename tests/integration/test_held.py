@@ -8,17 +8,18 @@ import os
 
 from twisted.internet.defer import fail, inlineCallbacks
 from twisted.trial import unittest
-from zope.interface import implementer, providedBy
+from zope.interface import directlyProvides, providedBy
 
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.errors import LocalError, PermissionDenied
-from ftpkit.interfaces import IPrivateWriteFile, IWriteFile
+from ftpkit.interfaces import IPrivateWriteFile
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.shells.filesystem import FilesystemShell
 from ftpkit.shells.held import HeldUploads, HeldUploadsShell
 from ftpkit.shells.memory import MemoryShell
+from ftpkit.shells.wrappers import WriteFileWrapper
 from ftpkit.testing import readFile, writeFile
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
@@ -32,36 +33,17 @@ def mode(path):
     return os.stat(path).st_mode & 0o777
 
 
-@implementer(IWriteFile)
-class _PlainUpload:
+def _plainUpload(writeFile):
     """
     An open upload offering nothing but L{IWriteFile} (as a storage of a
     plugin may): it cannot be withheld before it is committed.
+
+    @param writeFile: the storage's open upload.
+    @return: a L{WriteFileWrapper} of it without the extras it forwards.
     """
-
-    def __init__(self, writeFile):
-        """
-        @param writeFile: the storage's open upload.
-        """
-        self._writeFile = writeFile
-
-    def receive(self):
-        """
-        See L{IWriteFile.receive}.
-        """
-        return self._writeFile.receive()
-
-    def close(self):
-        """
-        See L{IWriteFile.close}.
-        """
-        return self._writeFile.close()
-
-    def abort(self):
-        """
-        See L{IWriteFile.abort}.
-        """
-        return self._writeFile.abort()
+    upload = WriteFileWrapper(writeFile)
+    directlyProvides(upload)
+    return upload
 
 
 class _WatchedStorage(FilesystemShell):
@@ -203,7 +185,7 @@ class HeldUploadsShellTests(unittest.TestCase):
         an upload in progress cannot be downloaded either; an aborted one
         is forgotten.
         """
-        self.storage.onOpen = _PlainUpload
+        self.storage.onOpen = _plainUpload
         writing = yield self.shell.openForWriting(("incoming",))
         self.assertIn(("incoming",), self.held)
         yield writing.abort()
@@ -237,7 +219,7 @@ class HeldUploadsShellTests(unittest.TestCase):
         an upload whose mode cannot be changed is removed, and its close
         fails (C{451}).
         """
-        self.storage.onOpen = _PlainUpload
+        self.storage.onOpen = _plainUpload
         self.storage.setPermissions = lambda path, bits: fail(OSError())
         error = yield self.assertFailure(
             writeFile(self.shell, ("drop",), b"x"), LocalError)

@@ -152,6 +152,10 @@ class CommandTests(unittest.TestCase):
                                     stdin=b"\n")
         self.assertEqual(code, 1)
         self.assertIn("empty password", err)
+        code, out, err = runCommand(self.path, "esc", "--password-stdin",
+                                    "--home", "../../..", stdin=b"pw\n")
+        self.assertEqual(code, 1)
+        self.assertIn("users.esc.home: '../../..' climbs out of --root", err)
         with open(self.path) as f:
             self.assertEqual(f.read(), EXISTING)
         with open(self.path, "w") as f:

@@ -6,6 +6,7 @@ contract; and how a failure is described in the contract's lines.
 """
 
 import io
+import os
 
 from twisted.internet.defer import ensureDeferred, fail
 from twisted.python.failure import Failure
@@ -94,6 +95,26 @@ class HeldToContractTests(unittest.TestCase):
         self.assertTrue(text.endswith(", in test_describeFailure)"), text)
         self.assertEqual(describeFailure(Failure(KeyError("k"))),
                          "KeyError: 'k'")
+
+    def test_describeStandardLibraryFailure(self):
+        """
+        An exception the standard library raised for a plugin is said to
+        be raised at the plugin's line that called it, not at the
+        library's (it was C{raised at <frozen os>:225, in makedirs}).
+        """
+        existing = self.mktemp()
+        open(existing, "w").close()
+
+        def makeHome():
+            os.makedirs(existing)
+
+        try:
+            makeHome()
+        except FileExistsError as e:
+            error = e
+        text = describeFailure(error)
+        self.assertIn(f"(raised at {__file__}:", text)
+        self.assertTrue(text.endswith(", in makeHome)"), text)
 
     def test_describeDeferredFailure(self):
         """

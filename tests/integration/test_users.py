@@ -192,6 +192,12 @@ class ParseTests(unittest.TestCase):
             self.assertBad(f"[users.alice]\nhome = '{home}'\n",
                            f"users.alice.home: '{home}' is this machine's "
                            "root directory", "write '.' for --root itself")
+        for home in ("..", "../../..", "a/../../b", "../srv"):
+            # Climbing out of --root, where a relative home is: '../../..'
+            # was the machine's root under any --root three deep.
+            self.assertBad(f"[users.alice]\nhome = '{home}'\n",
+                           f"users.alice.home: '{home}' climbs out of --root",
+                           "write the absolute path")
         self.assertBad("[users.alice]\nread-only = 1\n", "users.alice.read-only")
         self.assertBad("[users.alice]\npassword = 1\n", "users.alice.password")
         self.assertBad('[users.alice]\npassword = "scrypt$1$2"\n',
@@ -250,6 +256,22 @@ class DatabaseTests(unittest.TestCase):
         self.assertIn("alice", self.database.users)
         self.assertTrue(any("quota" in e.get("why", "") for e in events))
         self.assertIsNotNone(self.database.get("bob"))
+
+    def test_climbingHomeRefused(self):
+        """
+        A relative home climbing out of the root (C{../../..}, the
+        machine's root under C{/tmp/x/srv}) stops the start and is
+        refused at a reload, as C{/} is: the sweep of crashed uploads
+        never walks the machine's root.
+        """
+        climbing = "[users.esc]\nhome = '../../..'\n"
+        writeText(self.path, climbing)
+        self.assertFalse(self.database.reload())
+        self.assertIsNone(self.database.get("esc"))
+        roots = UsersRealm(self.database, "/tmp/x/srv").sweptRoots()
+        self.assertNotIn("/", roots)
+        e = self.assertRaises(UsersFileError, UsersDatabase, self.path)
+        self.assertIn("users.esc.home: '../../..' climbs out of --root", str(e))
 
     def test_reloadCountsUsers(self):
         """

@@ -217,7 +217,10 @@ class HostTests(unittest.TestCase):
         picks the default realm; another address is unknown.
         """
         self.assertEqual(self.send("HOST 10.0.0.9"), ["504"])
-        self.assertEqual(self.send("HOST 10.0.0.254"), ["220"])
+        with capturedLogs() as events:
+            self.assertEqual(self.send("HOST 10.0.0.254"), ["220"])
+        self.assertIn("10.0.0.1 chose virtual host 10.0.0.254 (the default"
+                      " realm)", [formatEvent(event) for event in events])
         self.send(*LOGIN)
         self.assertEqual(realmOf(self.protocol, self.transport), "default")
 
@@ -227,10 +230,15 @@ class HostTests(unittest.TestCase):
         realm (clients that send HOST keep working).
         """
         protocol, transport = connect(makeFactory())
-        self.assertEqual(
-            send(protocol, transport, "HOST ftp.example.org", *LOGIN),
-            ["220", "331", "230"])
+        with capturedLogs() as events:
+            self.assertEqual(
+                send(protocol, transport, "HOST ftp.example.org", *LOGIN),
+                ["220", "331", "230"])
         self.assertEqual(realmOf(protocol, transport), "default")
+        # No line saying a virtual host was chosen where there is none
+        # (lftp sends HOST with every address it connects to).
+        self.assertEqual([formatEvent(event) for event in events
+                          if "virtual host" in formatEvent(event)], [])
 
     def test_badName(self):
         """

@@ -186,14 +186,16 @@ class RealmTests(unittest.TestCase):
     def test_usersFile(self):
         """
         With a users file, a user's home is under the root (never above
-        it), with their permissions; an unknown user is refused.
+        it: an absolute one climbing is taken as under the root, a
+        relative one is refused in the file), with their permissions; an
+        unknown user is refused.
         """
         from ftpkit.auth.users import UsersDatabase
         from ftpkit.errors import PermissionDenied
 
         path = os.path.abspath(self.mktemp())
         with open(path, "w") as f:
-            f.write('[users.alice]\nhome = "../../a"\npermissions = ["list"]\n')
+            f.write('[users.alice]\nhome = "/../../a"\npermissions = ["list"]\n')
         realm = FsspecRealm(lambda: self.fs, "/srv",
                             database=UsersDatabase(path))
         interface, shell, logout = yield self.login(realm, "alice")

@@ -166,10 +166,9 @@ class MemoryRealmPlugin:
 
         maxBytes = MEMORY_REALM_BYTES
         if argument:
-            try:
-                maxBytes = parseByteCount(argument)
-            except ValueError as e:
-                raise ValueError(f"memory:{argument}: {e}") from None
+            # Its ValueError as it is: the option's usage error names
+            # the option (and --vhost the realm, memory:SIZE).
+            maxBytes = parseByteCount(argument)
         return MemoryRealm(
             readOnly=bool(options["read-only"]),
             anonymousWrite=bool(options["anonymous-write"]),

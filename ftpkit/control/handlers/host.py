@@ -53,9 +53,14 @@ class HostCommands:
         # a client could stay without logging in by sending HOST now and
         # then), as startAfresh keeps it for a session not logged in.
         self.startAfresh(hostName=name, portal=portal)
-        self.factory.peerWarnings.emit(
-            self.log, LogLevel.info, "chose host", self.peer,
-            "{peer} chose virtual host {host}", peer=self.peer, host=name)
+        if self.factory.config.virtualHosts:
+            # Without --vhost, HOST (lftp sends it with every address)
+            # keeps the one realm there is: nothing was chosen.
+            default = " (the default realm)" if portal is self.factory.portal else ""
+            self.factory.peerWarnings.emit(
+                self.log, LogLevel.info, "chose host", self.peer,
+                "{peer} chose virtual host {host}{default}", peer=self.peer,
+                host=name, default=default)
         return (220, banner or f"Host {name} ready")
 
     def refuseContradictedHost(self):
