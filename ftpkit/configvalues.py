@@ -296,31 +296,6 @@ def operatorNetwork(text):
     return network
 
 
-def refuseHostBits(text):
-    """
-    Refuse a network an operator wrote on the command line with host
-    bits set (C{10.0.0.1/8}): L{operatorNetwork} takes it as
-    C{10.0.0.0/8}, but the operator may have meant the one address, and
-    a rule that silently matched a whole network (or an address that is
-    not the one written) is a rule nobody wrote. Call it once the text
-    is known to be a network (L{parseNetwork}).
-
-    @param text: the operator's text (anything else is let through).
-    @raise ValueError: naming the network and the address it may mean.
-    """
-    if not isinstance(text, str):
-        return
-    written = text.strip()
-    try:
-        ipaddress.ip_network(written)
-    except ValueError:
-        address = ipaddress.ip_interface(written).ip
-        raise ValueError(
-            f"{written} has host bits set: write the network, "
-            f"{operatorNetwork(written)}, or the one address, "
-            f"{operatorNetwork(address)}") from None
-
-
 def mappedLeftOut(network):
     """
     Whether a network an operator wrote holds the whole IPv4-mapped block

@@ -13,7 +13,7 @@ import shlex
 from twisted.python import usage
 
 from ftpkit.compat.logfiles import ROTATE_LENGTH
-from ftpkit.configvalues import parseNetwork, refuseHostBits
+from ftpkit.configvalues import parseNetwork
 from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import allowsNobody
 from ftpkit.control.uploadhook import parseCommand
@@ -75,7 +75,6 @@ class OperationsOptionsMixin:
     def _addNetwork(self, name, text):
         try:
             network = parseNetwork(text)
-            refuseHostBits(text)
         except ValueError as e:
             raise usage.UsageError(f"--{name}: {e}")
         self.setdefault(name, []).append(network)

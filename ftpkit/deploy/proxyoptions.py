@@ -6,7 +6,7 @@ C{--listen haproxy:...} listener believes (L{ftpkit.control.proxied}).
 from twisted.python import usage
 
 from ftpkit.config import ServerConfig
-from ftpkit.configvalues import parseNetworks, refuseHostBits
+from ftpkit.configvalues import parseNetworks
 from ftpkit.control.proxied import isProxied
 
 
@@ -22,7 +22,6 @@ class ProxyOptionsMixin:
         loopback only, 127.0.0.0/8 and ::1]."""
         try:
             parseNetworks([text])
-            refuseHostBits(text)
         except ValueError as e:
             raise usage.UsageError(f"--trusted-proxy: {e}")
         self.setdefault("trusted-proxy", []).append(text)
