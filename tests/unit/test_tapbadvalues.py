@@ -269,6 +269,21 @@ class BadValueTests(unittest.TestCase):
         self.assertEqual((config.allowFrom, config.denyFrom),
                          (("10.0.0.0/8",), ("10.1.0.0/16",)))
 
+    def test_hostBitsTakenAsNetwork(self):
+        """
+        A network written with host bits set (C{127.0.0.1/8}) is taken as
+        its network, as it always was: a deployment written so must keep
+        starting after an upgrade (a usage error for it was tried, and
+        reverted).
+        """
+        config = parse("--allow-from", "127.0.0.1/8", "--deny-from",
+                       "10.0.0.1/8", "--listen", "haproxy:tcp:0",
+                       "--trusted-proxy", "192.0.2.1/24")["config"]
+        self.assertEqual((config.allowFrom, config.denyFrom),
+                         (("127.0.0.0/8",), ("10.0.0.0/8",)))
+        self.assertEqual([str(network) for network in config.trustedProxies],
+                         ["192.0.2.0/24"])
+
     def test_everyAddressDenied(self):
         """
         C{--deny-from} denying every address, IPv4 and IPv6, with no
