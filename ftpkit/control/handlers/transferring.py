@@ -241,6 +241,19 @@ def abortWrite(writeFile):
     return writeFileFor(writeFile).abort()
 
 
+def _refused(reason):
+    """
+    @param reason: why an upload failed.
+    @return: whether it failed for its own sake (a quota or size limit,
+        the file's own error), not cut: its data connection is then
+        drained rather than reset, so that the client reads the reply
+        before anything it would take for a network error
+        (L{ftpkit.data.uploaddrain}).
+    """
+    return isinstance(reason, FTPError) and not isinstance(
+        reason, TransferAborted)
+
+
 async def _endFailedUpload(writeFile, reason, whole=False):
     """
     An upload failed: one that was cut (the connection broke, C{ABOR}, the
@@ -570,7 +583,10 @@ class Transferring:
                     await receiving
             except BaseException as e:
                 mover.abort()
-                connection.abort()
+                if _refused(e):
+                    connection.drainRefused()
+                else:
+                    connection.abort()
                 if getattr(connection, "tlsRefused", False):
                     raise _aborted(connection) from e
                 raise
