@@ -98,7 +98,9 @@ class RefusedUploadTests(FTPSTestsMixin, unittest.TestCase):
         """
         Past the room of C{--realm memory:SIZE} (the file's own refusal,
         L{ftpkit.interfaces.IRefusingWriteFile}, through a Twisted
-        transport).
+        transport). This one passed before: the file's consumer stopped
+        the transport, which closed in order; reset there, lftp sent
+        seven C{STOR} commands.
         """
         server = self.startServer(MemoryRealm(maxBytes=LIMIT),
                                   ServerConfig(loginFailureDelay=0))
