@@ -108,9 +108,9 @@ class RefusedUploadTests(FTPSTestsMixin, unittest.TestCase):
         self.assertEqual(stors, 1, output[-3000:])
         self.assertIn(b"<--- 552", output)
 
-    async def test_lftpWorkers(self):
+    async def test_workers(self):
         """
-        Under C{--workers 2}, in clear and over TLS.
+        Under C{--workers 2}, lftp and curl, in clear and over TLS.
         """
         server, root = startServer(
             self, "--max-upload-size", str(LIMIT), "--tls-cert", self.both,
@@ -118,20 +118,30 @@ class RefusedUploadTests(FTPSTestsMixin, unittest.TestCase):
         for settings in (CLEAR, SECURE):
             self.assertRefusedOnce(
                 *await self.lftpPut(server.port, settings), root)
+        await self.curlPuts(server.port, root)
 
-    async def test_curl(self):
+    async def curlPuts(self, port, root):
         """
         curl, which sends its whole file before it reads the reply, exits
-        with its code for a C{552} (70), not for a failed send (55).
+        with its code for a C{552} (70), not for a failed send (55), in
+        clear and with C{--ssl-reqd} (C{PROT P}).
         """
         if CURL is None:
             raise unittest.SkipTest("curl is not installed")
+        for secure in ([], ["--ssl-reqd", "-k"]):
+            out, err, code = await runProgram(
+                CURL, "-sS", "--max-time", "60", "-u", "alice:secret",
+                *secure, "-T", self.source,
+                "ftp://127.0.0.1:%d/up.bin" % (port,))
+            self.assertEqual(code, 70, (secure, err))
+        self.assertFalse(os.path.exists(os.path.join(root, "up.bin")))
+
+    async def test_curl(self):
+        """
+        curl gets the C{552} (L{curlPuts}).
+        """
         server = self.serve(maxUploadSize=LIMIT)
-        out, err, code = await runProgram(
-            CURL, "-sS", "--max-time", "60", "-u", "alice:secret", "-T",
-            self.source, "ftp://127.0.0.1:%d/up.bin" % (server.port,))
-        self.assertEqual(code, 70, err)
-        self.assertFalse(os.path.exists(os.path.join(self.root, "up.bin")))
+        await self.curlPuts(server.port, self.root)
 
     def ftplibPut(self, secure):
         """
