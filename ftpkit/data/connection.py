@@ -29,6 +29,7 @@ from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
 )
 from ftpkit.data.linger import LINGER_TIMEOUT, TransportLinger, nextLook
 from ftpkit.data.tlslayer import receivedCloseNotify, sentCloseNotify
+from ftpkit.data.uploaddrain import DRAIN_BYTES, drainSeconds
 from ftpkit.data.watchdog import WatchedConnection, checkFinished
 from ftpkit.errors import TransferAborted
 
@@ -77,6 +78,9 @@ class DataConnection(WatchedConnection, Protocol):
     _lingerCall = None
     _silenceCall = None
     _endedSilent = False
+    _drainCall = None
+    _drained = 0
+    _receiving = None
 
     def __init__(self, onMade, reactor, timeout, currentTransfer, tls=None):
         """
@@ -182,7 +186,13 @@ class DataConnection(WatchedConnection, Protocol):
 
         @param data: the bytes received.
         """
-        if self.tlsRefused or self._discarding:
+        if self.tlsRefused:
+            return
+        if self._discarding:
+            if self._drainCall is not None:
+                drained = self._drained = self._drained + len(data)
+                if drained > DRAIN_BYTES >= drained - len(data):
+                    self.abort()
             return
         self.bytesReceived += len(data)
         if self._sink is not None:
@@ -211,25 +221,86 @@ class DataConnection(WatchedConnection, Protocol):
         """
         Write everything the client sends to C{consumer}, with backpressure.
 
+        The consumer's producer is this connection: its C{stopProducing}
+        (a file that takes no more) drains the connection
+        (L{drainRefused}).
+
         @param consumer: an L{IConsumer}.
         @return: a Deferred firing when the client closed the connection
-            cleanly, failing with L{TransferAborted} otherwise.
+            cleanly, failing with L{TransferAborted} otherwise, or once
+            the upload is refused (L{drainRefused}).
         """
         self._sink = consumer
+        received = self._receiving = defer.Deferred()
         if hasattr(self.socketTransport, "bufferSize"):
             self.socketTransport.bufferSize = UPLOAD_READ_SIZE
-        consumer.registerProducer(self.transport, True)
+        consumer.registerProducer(self, True)
         early, self._early = self._early, []
         for chunk in early:
             consumer.write(chunk)
         self.transport.resumeProducing()
-        return self.whenLost().addCallback(self._checkClean)
+        self.whenLost().addCallback(self._checkClean)
+        return received
 
     def _checkClean(self, reason):
         consumer, self._sink = self._sink, None
-        consumer.unregisterProducer()
-        if not isinstance(reason, error.ConnectionDone):
-            raise TransferAborted()
+        if consumer is not None:
+            consumer.unregisterProducer()
+        received, self._receiving = self._receiving, None
+        if received is None:
+            return
+        if isinstance(reason, error.ConnectionDone):
+            received.callback(None)
+        else:
+            received.errback(TransferAborted())
+
+    def pauseProducing(self):
+        """
+        See L{IPushProducer.pauseProducing}: an upload's consumer is
+        full, the transport stops reading.
+        """
+        self.transport.pauseProducing()
+
+    def resumeProducing(self):
+        """
+        See L{IPushProducer.resumeProducing}.
+        """
+        self.transport.resumeProducing()
+
+    def stopProducing(self):
+        """
+        See L{IPushProducer.stopProducing}: an upload's file takes no
+        more (L{ftpkit.interfaces.IRefusingWriteFile}): L{drainRefused}.
+        """
+        self.drainRefused()
+
+    def drainRefused(self):
+        """
+        The upload over this connection was refused (its reply is on its
+        way; L{ftpkit.data.uploaddrain}): its consumer gets nothing more
+        and the upload fails now (L{receiveInto}), this side's end of the
+        data is sent (under TLS its close_notify, the TCP connection kept
+        open for the client's end), and what the client still sends is
+        dropped until it ends its side, or it sent more than
+        L{DRAIN_BYTES} or the drain lasted L{drainSeconds}: then the
+        connection is reset (L{abort}).
+        """
+        if self.lostReason is not None or self._drainCall is not None:
+            return
+        self._drainCall = self._reactor.callLater(
+            drainSeconds(self._timeout), self.abort)
+        consumer, self._sink = self._sink, None
+        if consumer is not None:
+            consumer.unregisterProducer()
+        self.discardReceived()
+        self.transport.resumeProducing()
+        if self.isSecure:
+            self.transport.loseConnection()
+        elif hasattr(self.transport, "loseWriteConnection"):
+            self.transport.loseWriteConnection()
+        received, self._receiving = self._receiving, None
+        if received is not None:
+            received.errback(TransferAborted())
 
     def finish(self, linger=True):
         """
@@ -433,6 +504,9 @@ class DataConnection(WatchedConnection, Protocol):
         """
         lost = reason.value
         self._handshakeWaiters = []
+        drain, self._drainCall = self._drainCall, None
+        if drain is not None and drain.active():
+            drain.cancel()
         silence, self._silenceCall = self._silenceCall, None
         if silence is not None and silence.active():
             silence.cancel()

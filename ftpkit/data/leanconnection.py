@@ -7,11 +7,14 @@ L{ftpkit.data.channel.DataChannel} makes it; the Twisted protocol kind is
 L{ftpkit.data.connection.DataConnection}.
 """
 
+import socket
+
 from twisted.internet import defer, error
 
 from ftpkit.data.cork import uncork
 from ftpkit.data.descriptors import closeSocket, resetOnClose
 from ftpkit.data.linger import LINGER_TIMEOUT, lingerOn
+from ftpkit.data.uploaddrain import BareDrain, drainSeconds
 from ftpkit.data.watchdog import WatchedConnection
 from ftpkit.errors import TransferAborted
 
@@ -204,6 +207,36 @@ class LeanConnection(WatchedConnection):
         self._ended(error.ConnectionAborted())
         if user is not None:
             user.connectionAborted()
+
+    def drainRefused(self):
+        """
+        The upload over this connection was refused (its reply is on its
+        way): send the end of the data and drop what the client still
+        sends until it ends its side, within the bounds of
+        L{ftpkit.data.uploaddrain}, rather than reset it now. A socket a
+        disk thread still uses is aborted as before (L{abort}).
+        """
+        if self.lostReason is not None or isinstance(self.user, BareDrain):
+            return
+        if self._held or self.user is not None:
+            self.abort()
+            return
+        try:
+            self.socket.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.abort()
+            return
+        self._waited = True
+        self.user = BareDrain(self, drainSeconds(self._timeout))
+
+    def drained(self):
+        """
+        The client of a refused upload ended its side (L{drainRefused}):
+        close, in order.
+        """
+        drain, self.user = self.user, None
+        drain.stopWaiting()
+        self._close()
 
     def closeInOrder(self):
         """

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
+from ftpkit.control.failedupload import endFailedConnection, endFailedFile
 from ftpkit.control.opening import (
     Committing,
     Opening,
@@ -23,8 +24,7 @@ from ftpkit.control.storagewait import waitAtMost
 from ftpkit.data.movers import MOVED, Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
-from ftpkit.errors import FTPError, InsufficientStorage, TransferAborted
-from ftpkit.interfaces import IPartialWriteFile
+from ftpkit.errors import FTPError, TransferAborted
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 from ftpkit.shells.heldcalls import describeFailure
 from ftpkit.shells.release import release
@@ -239,29 +239,6 @@ def abortWrite(writeFile):
     @return: a Deferred firing once it is aborted.
     """
     return writeFileFor(writeFile).abort()
-
-
-async def _endFailedUpload(writeFile, reason, whole=False):
-    """
-    An upload failed: one that was cut (the connection broke, C{ABOR}, the
-    session ended), or that wrote a whole file onto a full disk (C{452},
-    which clients retry as a resume from C{SIZE}), is aborted, which may
-    keep what it received for a resume (L{IPartialWriteFile}); any other
-    that failed for its own sake (a quota or size limit, C{552}) is
-    discarded whole where the file can tell the two apart.
-
-    @param writeFile: the L{IWriteFile}.
-    @param reason: the exception.
-    @param whole: the upload writes a whole file (C{STOR} without C{REST}).
-    """
-    transient = whole and isinstance(reason, InsufficientStorage)
-    if (isinstance(reason, FTPError)
-            and not isinstance(reason, TransferAborted)
-            and not transient
-            and IPartialWriteFile.providedBy(writeFile)):
-        await writeFile.discard()
-    else:
-        await writeFile.abort()
 
 
 class Transferring:
@@ -550,7 +527,8 @@ class Transferring:
         @param description: the transfer, as C{STAT} and the logs show it.
         @param opening: the text of the C{150} reply.
         @param target: the file's path (L{Transfer.target}).
-        @param whole: it writes a whole file (L{_endFailedUpload}).
+        @param whole: it writes a whole file
+            (L{ftpkit.control.failedupload.endFailedFile}).
         @return: the final reply.
         """
         writeFile = writeFileFor(writeFile)
@@ -570,7 +548,7 @@ class Transferring:
                     await receiving
             except BaseException as e:
                 mover.abort()
-                connection.abort()
+                endFailedConnection(connection, e)
                 if getattr(connection, "tlsRefused", False):
                     raise _aborted(connection) from e
                 raise
@@ -579,7 +557,7 @@ class Transferring:
         except BaseException as e:
             await waitAtMost(
                 defer.ensureDeferred(
-                    _endFailedUpload(writeFile, e, whole)),
+                    endFailedFile(writeFile, e, whole)),
                 self.factory.reactor, self.factory.config.dataTimeout,
                 lambda: _log.warn(
                     "{file!r} did not end its aborted upload {transfer!r} "

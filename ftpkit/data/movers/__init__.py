@@ -321,7 +321,8 @@ class Download(Mover):
 class _SizeLimit(ConsumerFilter):
     """
     Passes an upload's bytes to the file's consumer until there are more
-    than C{limit}; then drops the connection.
+    than C{limit}; then drains the connection (its C{drainRefused}, which
+    ends the upload: L{ftpkit.data.uploaddrain}).
 
     @ivar exceeded: the upload brought too many bytes.
     @ivar upstream: what hands this its bytes, told to C{abort} as the
@@ -346,7 +347,7 @@ class _SizeLimit(ConsumerFilter):
         self._left -= len(data)
         if self._left < 0:
             self.exceeded = True
-            self._connection.abort()
+            self._connection.drainRefused()
             if self.upstream is not None:
                 self.upstream.abort()
             return
