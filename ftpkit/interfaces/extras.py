@@ -320,7 +320,8 @@ class IFTPShellPermitted(Interface):
         @param path: a tuple of segments naming a directory.
         @return: C{(mask, exceptions)}: the mask of its entries, and a
             C{dict} from the name of each entry whose mask differs (one
-            with rules of its own) to its mask.
+            with rules of its own, or served by another shell: a mount
+            point, C{examples/ftpkit_mounts.py}) to its mask.
         """
 
 
