@@ -12,7 +12,7 @@ from twisted.trial import unittest
 
 from tests.integration.test_tls_clientedges import EdgeServerMixin
 
-BIG = 8 * 1024 * 1024
+BIG = 64 * 1024 * 1024
 """Bytes of the file downloaded: more than the sockets' buffers hold, so
 that the download still runs when the C{ABOR}s come."""
 
