@@ -53,6 +53,10 @@ WAITING = "waiting"
 """A transfer command waits for what it opens or for its data connection
 (its C{STAT} of a path would be a listing)."""
 
+ABORTING = "aborting"
+"""A transfer was aborted and its end is under way (a TLS data connection
+closing): as L{RUNNING}, but an C{ABOR} has nothing more to end."""
+
 
 class CommandQueue:
     """
@@ -98,8 +102,8 @@ class CommandQueue:
         @param verb: its verb, upper case.
         @param argument: its argument.
         @param transfer: called (only for a verb acting during a transfer)
-            for the session's transfer: L{RUNNING}, L{WAITING}, or C{None}
-            when none is underway.
+            for the session's transfer: L{RUNNING}, L{ABORTING},
+            L{WAITING}, or C{None} when none is underway.
         @param idle: whether no command runs.
         @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT} or L{DROP}: every
             command after a C{QUIT} that waits its turn is dropped
@@ -125,8 +129,12 @@ class CommandQueue:
             # NOOP is answered now only once the data moves: before, its
             # 200 would come ahead of the transfer's 150.
             if verb == "ABOR":
+                if state is ABORTING:
+                    # In clear the transfer ended as the ABOR before
+                    # came: this one replies 225 in its turn, as there.
+                    return self.take(verb, argument, idle)
                 return ABORT
-            if not self._waiting and (state is RUNNING or (
+            if not self._waiting and (state is not WAITING or (
                     verb == "STAT" and not argument)):
                 return NOW
         elif self.stopping:

@@ -280,7 +280,7 @@ class DataChannel(PassiveListening):
             if self._candidates:
                 self.announceOpening()
             else:
-                self._candidates.handRefused(self)
+                self._candidates.handLostEarly(self)
             if self._port is not None:
                 if self._candidates.admits(self):
                     self._port.startReading()

@@ -41,6 +41,11 @@ HANDSHAKE_TIMEOUT = 10.0
 """Seconds a passive connection under C{PROT P} has, once a transfer
 command waits for it, to complete its TLS handshake."""
 
+UNADOPTED = object()
+"""What L{HandshakeCandidates} has, in place of a candidate's connection,
+of one that ended before the reactor could adopt it (reset as it was
+accepted)."""
+
 
 class HandshakeCandidates:
     """
@@ -52,19 +57,20 @@ class HandshakeCandidates:
     candidates' Deferreds and its wake-up call hold (a session is freed
     without the cyclic garbage collector): the flow's methods are given
     the channel, a L{ftpkit.data.channel.DataChannel}, of which they use
-    C{isConnecting}, C{listener}, C{announceOpening}, C{acceptQueued} and
-    C{claim}.
+    C{isConnecting}, C{listener}, C{announceOpening}, C{acceptQueued},
+    C{claim} and C{claimLost}.
 
     @ivar limit: how many may be under way at once (L{full}).
     @ivar timeout: seconds each has, once timed, for its handshake.
     @ivar grace: seconds each stays before it may make way, silent
         (L{EVICT_GRACE}).
-    @ivar refused: the last candidate the session's TLS policy refused
-        while no transfer waited (L{_lost}), until L{drop}; else C{None}.
+    @ivar lostEarly: the last candidate that ended before its handshake was
+        accepted while no transfer waited (L{_lost}; L{UNADOPTED} for one
+        never adopted), until L{drop}; else C{None}.
     """
 
     __slots__ = ("_reactor", "limit", "timeout", "grace", "_kept", "_wake",
-                 "refused")
+                 "lostEarly")
 
     def __init__(self, reactor, limit=PENDING_HANDSHAKES,
                  timeout=HANDSHAKE_TIMEOUT, grace=EVICT_GRACE):
@@ -80,7 +86,7 @@ class HandshakeCandidates:
         self.grace = grace
         self._kept = {}
         self._wake = None
-        self.refused = None
+        self.lostEarly = None
 
     def __len__(self):
         """
@@ -225,21 +231,32 @@ class HandshakeCandidates:
             kept.timer = self._reactor.callLater(self.timeout,
                                                  connection.abort)
 
-    def handRefused(self, channel):
+    def handLostEarly(self, channel):
         """
-        A transfer now waits and no candidate is under way: if one was
-        refused before (L{refused}), it is the transfer's, as in L{_lost}.
-        A client whose handshake ends on its side before it sends its
-        command (curl, Python's C{ssl} under TLS 1.3) has its connection
-        refused before the command arrives; the transfer waited for
-        another until the data timeout (C{425}), its client long gone. A
-        stranger's refused connection cannot end the client's transfer
-        so: the client's own, made before its command, is there.
+        A transfer now waits and no candidate is under way: if one ended
+        before (L{lostEarly}), the transfer ends now, saying why, instead
+        of waiting for another until the data timeout (C{425 Data
+        connection timed out}), its client long gone: with the refusal
+        (C{426}) of one the session's TLS policy refused (curl, Python's
+        C{ssl} under TLS 1.3: the handshake is over on the client's side
+        before it sends its command), else with C{425 Data connection
+        closed}, as a clear connection's end before its transfer (the
+        client closed or reset it, or sent bytes that are not TLS, before
+        its command, or after it while a listing's command was still on
+        its way to its connection). A stranger's ended connection cannot
+        end the client's transfer so: the client's own, made before its
+        command, is there (and one from another address is refused on
+        arrival, as port theft).
 
         @param channel: the channel whose transfer waits.
         """
-        if self.refused is not None:
-            channel.claim(self.refused)
+        lost = self.lostEarly
+        if lost is None:
+            return
+        if lost is not UNADOPTED and lost.tlsRefused:
+            channel.claim(lost)
+        else:
+            channel.claimLost()
 
     def _ended(self, ignored, connection, then):
         """
@@ -254,9 +271,9 @@ class HandshakeCandidates:
     def drop(self):
         """
         Abort every candidate still in its handshake, forgetting it first,
-        and forget L{refused}.
+        and forget L{lostEarly}.
         """
-        self.refused = None
+        self.lostEarly = None
         if self._wake is not None:
             self._stopWaking()
         if not self._kept:
@@ -283,7 +300,9 @@ class HandshakeCandidates:
         """
         if self.full:
             self.evictSilent()
-        adopt(self._reactor, sock, channel, tls, partial(self._made, channel))
+        if not adopt(self._reactor, sock, channel, tls,
+                     partial(self._made, channel)):
+            self._lost(channel, UNADOPTED)
 
     def _made(self, channel, connection):
         """
@@ -346,11 +365,14 @@ class HandshakeCandidates:
         C{--tls-require-session-reuse}, say): the transfer ends now, saying
         why, rather than at the data timeout. A client connects before
         its transfer command, so a stranger's failure cannot end it so.
-        One refused by the session's TLS policy while no transfer waited
-        is kept for the next (L{refused}, L{handRefused}).
+        One that ended while no transfer waited (closed, reset, not TLS,
+        refused by the session's TLS policy) is kept for the next
+        (L{lostEarly}, L{handLostEarly}): a transfer command may be on its
+        way already (a listing's asks for its connection a step later).
 
         @param channel: the channel it was a candidate of.
-        @param connection: its L{ftpkit.data.connection.DataConnection}.
+        @param connection: its L{ftpkit.data.connection.DataConnection},
+            or L{UNADOPTED}.
         """
         listener = channel.listener
         if listener is None:
@@ -358,15 +380,14 @@ class HandshakeCandidates:
         if not listener.reading and not self.full:
             listener.startReading()
         if not channel.isConnecting:
-            if connection.tlsRefused:
-                self.refused = connection
+            self.lostEarly = connection
             return
         if self:
             channel.announceOpening()
             return
         channel.acceptQueued()
         if channel.isConnecting and not self:
-            channel.claim(connection)
+            _hand(channel, connection)
 
     def _passed(self, channel, connection):
         """
@@ -397,6 +418,21 @@ class _Kept:
         """
         self.since = since
         self.timer = None
+
+
+def _hand(channel, lost):
+    """
+    Give a waiting transfer the candidate that ended, whose end ends it.
+
+    @param channel: the channel whose transfer waits.
+    @param lost: the candidate's L{ftpkit.data.connection.DataConnection},
+        claimed as the data connection; or L{UNADOPTED}, for which the
+        channel fails the transfer (its C{claimLost}).
+    """
+    if lost is UNADOPTED:
+        channel.claimLost()
+    else:
+        channel.claim(lost)
 
 
 def sentNothing(connection):

@@ -211,6 +211,18 @@ class PassiveListening:
             # bytes its client sends meanwhile move on).
             self._keepUnused()
 
+    def claimLost(self):
+        """
+        Under C{PROT P}, the client's connection ended before its transfer
+        could take it (L{ftpkit.data.handshakes}): the waiting transfer
+        gets C{425 Data connection closed}, as when a clear one did; the
+        listener is done with as for L{claim}.
+        """
+        self.claimed = True
+        self._candidates.drop()
+        self._stopListening(release=True)
+        self._fail(CannotOpenDataConnection("Data connection closed"))
+
     def acceptQueued(self):
         """
         Accept the connections already queued on the passive listener,

@@ -1,8 +1,8 @@
 """
 Attacks on the root every user of a realm shares: a user who may change
-files cannot rename, remove or change the modes of the root itself (a
-C{SITE CHMOD 000 /} locked every user of a server not running as root
-out of it).
+files cannot rename, remove or change the modes or the modification time
+of the root itself (a C{SITE CHMOD 000 /} locked every user of a server
+not running as root out of it).
 """
 
 import os
@@ -57,3 +57,29 @@ class RootTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(
             stat.S_IMODE(os.stat(os.path.join(self.root, "sub")).st_mode),
             0o700)
+
+    @defer.inlineCallbacks
+    def test_rootTimeKept(self):
+        """
+        C{MFMT} and C{SITE UTIME} of the root, however named, answer
+        C{550}, as C{SITE CHMOD} does, and leave its time (they set it);
+        below it, they still work.
+        """
+        before = os.stat(self.root).st_mtime
+
+        def attack():
+            client = RawClient(self.server.port)
+            try:
+                client.login()
+                return [client.command(line)[:3] for line in (
+                    "MFMT 19800101000000 /", "MFMT 19800101000000 sub/..",
+                    "SITE UTIME 198001010000 /", "SITE UTIME 198001010000 .",
+                    "MFMT 19800101000000 sub")]
+            finally:
+                client.close()
+
+        answers = yield self.inThread(attack)
+        self.assertEqual(answers, [b"550"] * 4 + [b"213"])
+        self.assertEqual(os.stat(self.root).st_mtime, before)
+        self.assertEqual(os.stat(os.path.join(self.root, "sub")).st_mtime,
+                         315532800)

@@ -26,10 +26,11 @@ class DirectoryTimeTests(unittest.TestCase):
 
     def test_set(self):
         """
-        A directory named as a name, as C{name/}, as C{.} (the current
-        one) and the root: C{213} with the time it then has, and that
-        time kept.
+        A directory named as a name, as C{name/} and as C{.} (the current
+        one): C{213} with the time it then has, and that time kept. The
+        root's is not set (C{550}, as for its mode: it is every user's).
         """
+        root = self.mtime()
         protocol, transport = loggedIn(self.shell)
         replies = repliesTo(
             protocol, transport, b"MFMT 20040224083600 d",
@@ -40,10 +41,10 @@ class DirectoryTimeTests(unittest.TestCase):
             b"213 Modify=20040224083601; /d/e\r\n",
             b"250 Directory changed to /d\r\n",
             b"213 Modify=20040224083602; /d\r\n",
-            b"213 Modify=20040224083603; /\r\n"])
+            b"550 The root's modification time cannot be changed\r\n"])
         self.assertEqual(
             [self.mtime("d"), self.mtime("d", "e"), self.mtime()],
-            [FEB_24_2004 + 2, FEB_24_2004 + 1, FEB_24_2004 + 3])
+            [FEB_24_2004 + 2, FEB_24_2004 + 1, root])
 
     def test_readOnly(self):
         """

@@ -22,6 +22,9 @@ FEB_24_2004 = 1077611760
 DONE = b"200 SITE UTIME command successful; Modify=%s\r\n"
 """The reply, with the modification time the file then has."""
 
+ROOT_REFUSED = b"550 The root's modification time cannot be changed\r\n"
+"""The reply to a change of the root's time."""
+
 
 class SiteUtimeTests(unittest.TestCase):
     """
@@ -134,6 +137,22 @@ class SiteUtimeTests(unittest.TestCase):
                                            DONE % b"20040224083701"))
         self.assertEqual(self.mtime("d"), FEB_24_2004 + 61)
         self.assertTrue(missing.startswith(b"550 "), missing)
+
+    def test_root(self):
+        """
+        The root's time cannot be set, however named, by C{SITE UTIME},
+        C{MFMT} or C{MFF}'s C{modify}: C{550} saying so, as C{SITE CHMOD}
+        and C{MFF}'s C{UNIX.mode} of the root get (it is every user's);
+        they were C{200}/C{213}, the root's time changed for everyone.
+        """
+        before = self.mtime()
+        replies = repliesTo(
+            self.protocol, self.transport, b"SITE UTIME 198001010000 /",
+            b"SITE UTIME . 20200101000000 19800101000000 20200101000000 UTC",
+            b"MFMT 19800101000000 /", b"MFMT 19800101000000 d/..",
+            b"MFF modify=19800101000000; /")
+        self.assertEqual(replies, [ROOT_REFUSED] * 5)
+        self.assertEqual(self.mtime(), before)
 
     def test_help(self):
         """

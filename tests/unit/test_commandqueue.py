@@ -7,6 +7,7 @@ from twisted.trial import unittest
 
 from ftpkit.control.commandqueue import (
     ABORT,
+    ABORTING,
     DROP,
     NOW,
     QUEUED,
@@ -29,6 +30,13 @@ def running():
     @return: a transfer's data is moving.
     """
     return RUNNING
+
+
+def aborting():
+    """
+    @return: a transfer was aborted; its end is under way.
+    """
+    return ABORTING
 
 
 def waiting():
@@ -361,6 +369,21 @@ class AbortAnswerTests(unittest.TestCase):
         queue = CommandQueue(8, 1000)
         queue.arrive("ABOR", "", noTransfer, False)
         self.assertFalse(queue.answersAbort())
+
+    def test_abortingDoesNotAnswer(self):
+        """
+        An C{ABOR} coming while an aborted transfer's end is under way (a
+        TLS data connection closing) waits its turn like any command and
+        is not one to answer: C{225}, as in clear, where the transfer had
+        ended when it came (it got C{226}); C{STAT} and C{NOOP} still act
+        on the transfer as while it ran.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertIs(queue.arrive("ABOR", "", aborting, False), QUEUED)
+        self.assertEqual((queue.next(), queue.answersAbort()),
+                         (("ABOR", ""), False))
+        self.assertIs(queue.arrive("STAT", "", aborting, False), NOW)
+        self.assertIs(queue.arrive("NOOP", "", aborting, False), NOW)
 
     def test_clearedDoNotAnswer(self):
         """

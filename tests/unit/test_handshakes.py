@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from ftpkit.data.handshakes import (
     EVICT_GRACE,
+    UNADOPTED,
     HandshakeCandidates,
     sentNothing,
 )
@@ -268,13 +269,15 @@ class _Channel:
     @ivar announced: how often the waiting transfer's C{150} was asked.
     @ivar queuedAccepts: how often its queued connections were accepted.
     @ivar claimed: the connections it took as its data connection.
+    @ivar lostClaims: how often its transfer was failed for a connection
+        that ended before it could take it.
     @ivar built: the connections built for it.
     """
 
     def __init__(self, waiting=False):
         self.isConnecting = waiting
         self.listener = _Listener()
-        self.announced = self.queuedAccepts = 0
+        self.announced = self.queuedAccepts = self.lostClaims = 0
         self.claimed = []
         self.built = []
 
@@ -299,6 +302,10 @@ class _Channel:
         """Take C{connection} as the data connection."""
         self.claimed.append(connection)
 
+    def claimLost(self):
+        """Count the transfer failed for a connection that ended."""
+        self.lostClaims += 1
+
 
 class _AdoptingClock(Clock):
     """
@@ -312,6 +319,19 @@ class _AdoptingClock(Clock):
         """
         connection = factory.buildProtocol(None)
         connection.onMade(connection)
+
+
+class _ResettingClock(Clock):
+    """
+    A clock whose reactor cannot adopt a socket: its connection was reset
+    as it was accepted.
+    """
+
+    def adoptStreamConnection(self, fileno, family, factory):
+        """
+        @raise OSError: always, as for a socket whose peer is gone.
+        """
+        raise OSError(107, "Transport endpoint is not connected")
 
 
 class _TLS:
@@ -415,34 +435,101 @@ class CandidateFlowTests(unittest.TestCase):
     def test_refusedBeforeTransferHanded(self):
         """
         A candidate the TLS policy refused while no transfer waited is
-        kept (L{HandshakeCandidates.refused}) and handed to the transfer
+        kept (L{HandshakeCandidates.lostEarly}) and handed to the transfer
         that comes when no other is under way
-        (L{HandshakeCandidates.handRefused}): it ends with the refusal.
+        (L{HandshakeCandidates.handLostEarly}): it ends with the refusal.
         """
         channel = _Channel()
         candidate = self.take(channel)
         candidate.tlsRefused = True
         candidate.abort()
-        self.assertIs(self.candidates.refused, candidate)
+        self.assertIs(self.candidates.lostEarly, candidate)
         channel.isConnecting = True
-        self.candidates.handRefused(channel)
-        self.assertEqual(channel.claimed, [candidate])
+        self.candidates.handLostEarly(channel)
+        self.assertEqual((channel.claimed, channel.lostClaims),
+                         ([candidate], 0))
 
-    def test_refusedForgottenOnDrop(self):
+    def test_lostBeforeTransferEndsIt(self):
         """
-        L{HandshakeCandidates.drop} (the listener claimed or closed)
-        forgets a refused candidate; one that ended otherwise (garbage,
-        its timeout) was never kept: a transfer coming later waits.
+        A candidate that ended otherwise while no transfer waited (its
+        client closed or reset it, or sent bytes that are not TLS) is kept
+        too: the transfer that comes when no other is under way fails at
+        once (C{425 Data connection closed}, the channel's C{claimLost}),
+        where it waited for the data timeout.
         """
         channel = _Channel()
-        refused = self.take(channel)
-        refused.tlsRefused = True
-        refused.abort()
-        self.candidates.drop()
+        candidate = self.take(channel)
+        candidate.abort()
+        self.assertIs(self.candidates.lostEarly, candidate)
+        channel.isConnecting = True
+        self.candidates.handLostEarly(channel)
+        self.assertEqual((channel.claimed, channel.lostClaims), ([], 1))
+
+    def test_lostBeforeTransferWithOtherUnderWay(self):
+        """
+        A transfer that finds a candidate under way is not handed one
+        that ended before (the channel does not ask,
+        L{ftpkit.data.channel.DataChannel.connecting}): that one's end,
+        alone, is the transfer's.
+        """
+        channel = _Channel()
         self.take(channel).abort()
-        self.candidates.handRefused(channel)
-        self.assertEqual((self.candidates.refused, channel.claimed),
-                         (None, []))
+        other = self.take(channel)
+        channel.isConnecting = True
+        other.abort()
+        self.assertEqual((channel.claimed, channel.lostClaims),
+                         ([other], 0))
+
+    def resetOnAccept(self, channel):
+        """
+        Take a connection the reactor cannot adopt (reset as it was
+        accepted).
+
+        @param channel: the L{_Channel} whose listener accepted it.
+        """
+        mine, theirs = socket.socketpair()
+        self.addCleanup(theirs.close)
+        candidates = HandshakeCandidates(_ResettingClock(), limit=2,
+                                         timeout=5)
+        candidates.take(channel, mine, _TLS())
+        self.assertEqual((mine.fileno(), channel.built), (-1, []))
+        return candidates
+
+    def test_unadoptedBeforeTransfer(self):
+        """
+        A connection reset before the reactor could adopt it, while no
+        transfer waited, is kept as L{UNADOPTED}: the transfer that comes
+        fails at once.
+        """
+        channel = _Channel()
+        candidates = self.resetOnAccept(channel)
+        self.assertIs(candidates.lostEarly, UNADOPTED)
+        channel.isConnecting = True
+        candidates.handLostEarly(channel)
+        self.assertEqual((channel.claimed, channel.lostClaims), ([], 1))
+
+    def test_unadoptedWhileWaiting(self):
+        """
+        A transfer waiting with no other candidate fails at once when the
+        connection it waited for is reset before it could be adopted.
+        """
+        channel = _Channel(waiting=True)
+        self.resetOnAccept(channel)
+        self.assertEqual((channel.queuedAccepts, channel.lostClaims),
+                         (1, 1))
+
+    def test_lostEarlyForgottenOnDrop(self):
+        """
+        L{HandshakeCandidates.drop} (the listener claimed or closed)
+        forgets a candidate that ended early: a transfer coming later,
+        on a new listener, waits for its own.
+        """
+        channel = _Channel()
+        self.take(channel).abort()
+        self.candidates.drop()
+        self.candidates.handLostEarly(channel)
+        self.assertEqual((self.candidates.lostEarly, channel.claimed,
+                          channel.lostClaims), (None, [], 0))
 
     def test_lostOnceDoneListening(self):
         """

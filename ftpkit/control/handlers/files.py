@@ -343,7 +343,8 @@ class FileCommands:
         Pure-FTPd set it. A directory whose time the storage does not
         keep (its C{stat} gives no C{mtime}: a directory of
         C{fsspec:memory://}) gets C{550} saying so, before the shell is
-        asked to set it.
+        asked to set it; so does the root, every user's, as its mode does
+        (C{SITE CHMOD}).
 
         @param pathText: the client's path.
         @param when: seconds since the epoch.
@@ -356,6 +357,10 @@ class FileCommands:
             shell does not know it.
         """
         path = await self.resolveEntry(pathText)
+        if not path:
+            # Every user's, as for SITE CHMOD: one may not change it for all.
+            raise PermissionDenied(
+                "The root's modification time cannot be changed")
         shell = self.session.shell
         info = await shell.stat(path)
         if info.isDirectory and info.mtime is None:

@@ -11,7 +11,7 @@ from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.commandqueue import ABORTING, RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.failedupload import endFailedConnection, endFailedFile
 from ftpkit.control.opening import (
@@ -313,12 +313,12 @@ class Transferring:
         """
         @return: what the session's command queue needs to know of a
             transfer: L{ftpkit.control.commandqueue.RUNNING} while one
-            runs, L{ftpkit.control.commandqueue.WAITING} while its command
-            opens what it sends or receives or waits for its data
-            connection, else C{None}.
+            runs (C{ABORTING} once aborted, until it ends), C{WAITING}
+            while its command opens what it sends or receives or waits
+            for its data connection, else C{None}.
         """
         if self.transfer is not None:
-            return RUNNING
+            return ABORTING if self.transfer.aborted else RUNNING
         channel = self._dataChannel
         if self.opening is not None or (channel is not None
                                         and channel.isConnecting):
