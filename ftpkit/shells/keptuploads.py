@@ -189,7 +189,9 @@ class KeptUploadsShell(FreshPartialsShell):
                 raise
             return KeptWriteFile(self, inner, path, taken, resumed=True,
                                  targetWas=targetWas,
-                                 ended=self._running.hold(self._where + path))
+                                 ended=self._running.hold(
+                                     self._where + path,
+                                     hidden=self._where + taken))
         found = await self.lookAt(path)
         if found is not None and found.isDirectory:
             raise IsDirectory()
@@ -197,7 +199,9 @@ class KeptUploadsShell(FreshPartialsShell):
         inner = await self._shell.openForWriting(placing)
         return KeptWriteFile(self, inner, path, placing,
                              targetWas=versionOf(found),
-                             ended=self._running.hold(self._where + path))
+                             ended=self._running.hold(
+                                 self._where + path,
+                                 hidden=self._where + placing))
 
     async def _writeInPlace(self, path, offset, append):
         """

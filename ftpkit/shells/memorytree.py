@@ -213,13 +213,19 @@ class Budget:
         return not self._room(lambda: self.maxEntries is None
                               or self.entries <= self.maxEntries)
 
-    def fits(self, size):
+    def fits(self, size, freed=0):
         """
         @param size: bytes more to hold (fewer, when negative).
+        @param freed: bytes the upload holding them frees once complete
+            (those of the file it replaces, or of the part of it a resume
+            writes over), which it may hold meanwhile as well: room is
+            counted as the disk's quotas count it
+            (L{ftpkit.shells.quotauploads}), not as the old file and the
+            whole new one side by side.
         @return: whether the shell may hold them.
         """
         return self._room(lambda: self.limit is None or size <= 0
-                          or self.used + size <= self.limit)
+                          or self.used + size <= self.limit + freed)
 
     def full(self):
         """
