@@ -70,7 +70,7 @@ from ftpkit.shells.memoryfiles import (
 )
 from ftpkit.shells.memoryhash import HASH_AT_ONCE, checksumRead
 from ftpkit.shells.memorylistings import MemoryListing
-from ftpkit.shells.memoryroom import freedBy
+from ftpkit.shells.memoryroom import freedBy, replacedBy
 from ftpkit.shells.memorytree import (
     BYTES_PER_ENTRY,
     MIN_ENTRIES,
@@ -516,9 +516,9 @@ class MemoryShell:
         old = existing.content if existing is not None else Content()
         end = (old.size if append else offset) + data.size
         size = max(end, old.size) if cut else end
-        # The file at path, unless a download reads it, and its target.
-        freed = freedBy(self._parent, self._targetOf, path, 0, False,
-                        existing)
+        # A file a download reads stays held once replaced (FileNode).
+        freed = 0 if existing is None or existing.readers else old.size
+        freed += replacedBy(self._parent, self._targetOf, path)
         if not self._budget.fits(size - freed):
             raise self._budget.full()
         if append or offset:

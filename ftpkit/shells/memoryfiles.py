@@ -95,7 +95,7 @@ class MemoryWriteFile:
         @param ended: called with no argument once the upload ended
             (L{close} or L{abort}), or C{None}.
         @param freed: called with no argument, gives the bytes the
-            upload's commit would free now (see
+            upload's commit would free now (the C{freed} of
             L{ftpkit.shells.memorytree.Budget.fits}); C{None} for none.
         """
         self._budget = budget
@@ -113,8 +113,7 @@ class MemoryWriteFile:
         """
         budget = self._budget
         growth = max(0, offset + len(data) - len(self._data))
-        freed = 0 if self._freed is None else self._freed()
-        if self._refused is None and not budget.fits(growth, freed):
+        if self._refused is None and not budget.fits(growth, self._freed):
             self._refused = budget.full()
             self._forget()
         if self._refused is not None:

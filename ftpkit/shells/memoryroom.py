@@ -35,7 +35,9 @@ def replacedBy(parentOf, targetOf, path):
     @return: the bytes that file frees (its target's, which no download
         reads), or 0.
     """
-    target = None if targetOf is None else targetOf(path)
+    if targetOf is None:
+        return 0
+    target = targetOf(path)
     node = None if target is None else fileAt(parentOf, target)
     return 0 if node is None or node.readers else node.content.size
 
