@@ -340,16 +340,21 @@ class MemoryRealm(SharedShellRealm):
         """
         from ftpkit.shells.keptnames import isPlacing
         from ftpkit.shells.keptregistry import KeptPartials
+        from ftpkit.shells.keptrunning import RunningUploads
         from ftpkit.shells.keptuploads import KeptUploadsShell
         from ftpkit.shells.memory import MemoryShell
 
-        # An upload replacing a file needs no room for a new entry.
+        # An upload replacing a file needs no room for a new entry, nor
+        # for the bytes of the file it replaces (targetOf).
         # Cut uploads kept for a resume give way before anyone gets 552.
         kept = KeptPartials()
+        running = RunningUploads()
         SharedShellRealm.__init__(
             self, MemoryShell(maxBytes=maxBytes, onTheirWay=isPlacing,
-                              reclaim=kept.dropOldest))
-        self._kept = KeptUploadsShell(self.shell, kept=kept)
+                              reclaim=kept.dropOldest,
+                              targetOf=running.targetOf))
+        self._kept = KeptUploadsShell(self.shell, running=running,
+                                      kept=kept)
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
 

@@ -32,19 +32,25 @@ class RunningUploads:
     def __init__(self):
         self._counts = Counter()
         self._inPlace = Counter()
+        self._hidden = {}
 
-    def hold(self, target, inPlace=False):
+    def hold(self, target, inPlace=False, hidden=None):
         """
         Count an upload of C{target} as running.
 
         @param target: its path from the tree's root, a tuple.
         @param inPlace: the upload writes C{target} in place (it will not
             replace it: L{writtenInPlace} tells, not C{in}).
+        @param hidden: the path from the tree's root of the hidden file
+            the upload writes, renamed over C{target} once complete
+            (L{targetOf} tells it meanwhile), or C{None}.
         @return: a callable that counts it as ended (once, however often
             it is called).
         """
         counts = self._inPlace if inPlace else self._counts
         counts[target] += 1
+        if hidden is not None:
+            self._hidden[hidden] = target
         held = [True]
 
         def release():
@@ -53,7 +59,16 @@ class RunningUploads:
                 counts[target] -= 1
                 if not counts[target]:
                     del counts[target]
+                self._hidden.pop(hidden, None)
         return release
+
+    def targetOf(self, hidden):
+        """
+        @param hidden: a path from the tree's root, a tuple.
+        @return: the target a running upload of that hidden file will
+            replace, or C{None}.
+        """
+        return self._hidden.get(hidden)
 
     def writtenInPlace(self, target):
         """

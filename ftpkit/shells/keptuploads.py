@@ -29,6 +29,10 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     the target once complete; cut again, it is kept again. Everyone
     else sees the target alone, and resumes write into it in place, as
     before;
+  - while an upload writes the target in place, a second one (C{APPE},
+    C{REST} + C{STOR}) gets C{450} "File busy", as on the disk and
+    fsspec realms (on C{--realm memory} it was stored, and the first
+    then got C{450}, its bytes dropped);
   - while an upload that will replace the target runs (a new upload, a
     resume), an upload into the target in place gets C{450}, in this
     process (L{ftpkit.shells.keptrunning}): a client resuming on a new
@@ -173,6 +177,11 @@ class KeptUploadsShell(FreshPartialsShell):
                     # checked against the old file, it would hold the
                     # old file's start and the new file's rest.
                     raise FileBusy(_REPLACED)
+                if self._running.writtenInPlace(self._where + path):
+                    # As on the disk and fsspec realms; the memory
+                    # realm stored the second, and the first got 450
+                    # with its bytes dropped (FileReplaced).
+                    raise FileBusy()
                 return await self._writeInPlace(path, offset, append)
             taken, size = claimed
             # Fresh, so the target is the one it was kept against: a
@@ -189,7 +198,9 @@ class KeptUploadsShell(FreshPartialsShell):
                 raise
             return KeptWriteFile(self, inner, path, taken, resumed=True,
                                  targetWas=targetWas,
-                                 ended=self._running.hold(self._where + path))
+                                 ended=self._running.hold(
+                                     self._where + path,
+                                     hidden=self._where + taken))
         found = await self.lookAt(path)
         if found is not None and found.isDirectory:
             raise IsDirectory()
@@ -197,7 +208,9 @@ class KeptUploadsShell(FreshPartialsShell):
         inner = await self._shell.openForWriting(placing)
         return KeptWriteFile(self, inner, path, placing,
                              targetWas=versionOf(found),
-                             ended=self._running.hold(self._where + path))
+                             ended=self._running.hold(
+                                 self._where + path,
+                                 hidden=self._where + placing))
 
     async def _writeInPlace(self, path, offset, append):
         """

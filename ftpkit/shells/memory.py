@@ -24,7 +24,8 @@ needs neither.)
 A shell given C{maxBytes} holds at most that many bytes, its files and the
 uploads in progress together (L{Budget}): an upload that would pass it
 is cut with L{QuotaExceeded} (C{552}) and nothing of it is kept, so that
-uploaders cannot fill the server's memory (C{--realm memory:SIZE}). It
+uploaders cannot fill the server's memory (C{--realm memory:SIZE}); the
+bytes its commit frees count as room (L{ftpkit.shells.memoryroom}). It
 also holds at most one file or directory per L{BYTES_PER_ENTRY} bytes of
 that (L{MIN_ENTRIES} at least): an entry costs memory though it holds no
 byte, and a flood of C{MKD}s or empty uploads would otherwise fill it too.
@@ -36,7 +37,6 @@ L{ftpkit.blocking.BlockingPool} and return its L{Deferred}s instead.
 import functools
 import time
 
-from twisted.internet.defer import fail, succeed
 from zope.interface import alsoProvides, implementer
 
 from ftpkit.data.producers import CHUNK_SIZE, BytesProducer
@@ -45,7 +45,6 @@ from ftpkit.errors import (
     DirectoryNotEmpty,
     DirectoryOverFileQuota,
     FileReplaced,
-    FTPError,
     IsDirectory,
     MovedIntoItself,
     NoSuchFile,
@@ -62,6 +61,7 @@ from ftpkit.interfaces import (
     IFTPShellStreamedListing,
 )
 from ftpkit.shells.digests import newDigest
+from ftpkit.shells.fired import fired
 from ftpkit.shells.memorycontent import Content
 from ftpkit.shells.memoryfiles import (
     MemoryInPlaceWriteFile,
@@ -70,6 +70,7 @@ from ftpkit.shells.memoryfiles import (
 )
 from ftpkit.shells.memoryhash import HASH_AT_ONCE, checksumRead
 from ftpkit.shells.memorylistings import MemoryListing
+from ftpkit.shells.memoryroom import freedBy, replacedBy
 from ftpkit.shells.memorytree import (
     BYTES_PER_ENTRY,
     MIN_ENTRIES,
@@ -82,26 +83,6 @@ from ftpkit.shells.memoryuploads import UploadsInProgress
 __all__ = ["MemoryShell", "BytesProducer", "CHUNK_SIZE", "BYTES_PER_ENTRY",
            "MIN_ENTRIES", "HASH_AT_ONCE"]
 
-def _deferred(method):
-    """
-    Turn a method that returns a value or raises into one that returns a
-    fired L{Deferred}, so that the shell's logic reads as plain code.
-
-    @param method: the method to wrap.
-    @return: the wrapped method.
-    """
-
-    def wrapper(*args, **kwargs):
-        try:
-            return succeed(method(*args, **kwargs))
-        except FTPError as error:
-            return fail(error)
-
-    wrapper.__name__ = method.__name__
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
 @implementer(IFTPShell, IFTPShellHash, IFTPShellNames, IFTPShellCreate,
              IFTPShellListSome, IFTPShellStreamedListing)
 class MemoryShell:
@@ -113,15 +94,14 @@ class MemoryShell:
     """
 
     def __init__(self, files=None, clock=None, maxBytes=None,
-                 onTheirWay=None, reclaim=None):
+                 onTheirWay=None, reclaim=None, targetOf=None):
         """
         @param files: optional C{dict} mapping absolute path text such as
             C{"/a/b.txt"} to C{bytes}; the directories they need are made.
         @param clock: an L{twisted.internet.interfaces.IReactorTime} giving
             modification times; the system clock when omitted.
         @param maxBytes: the most bytes the shell holds, its files and the
-            uploads in progress together (an upload replacing a file needs
-            room for both until it is complete), or C{None} for no limit.
+            uploads in progress together, or C{None} for no limit.
             C{files} count towards it, but are never refused. It also
             bounds the files and directories (see L{maxEntries}); with
             it, the shell provides L{IFTPShellAvailable}.
@@ -134,8 +114,11 @@ class MemoryShell:
             then needs room (L{QuotaExceeded} otherwise).
         @param reclaim: frees room where it lacks, before anything is
             refused (L{Budget.reclaim}), or C{None}.
+        @param targetOf: see L{ftpkit.shells.memoryroom.replacedBy}: a
+            file on its way to a target has its bytes as room.
         """
         self._onTheirWay = onTheirWay
+        self._targetOf = targetOf
         self._clock = clock
         self._budget = Budget(maxBytes)
         self._budget.reclaim = reclaim
@@ -253,14 +236,14 @@ class MemoryShell:
         """
         return self._directoryAt(path[:-1])
 
-    @_deferred
+    @fired
     def stat(self, path):
         """
         See L{IFTPShell.stat}.
         """
         return self._lookup(path).info()
 
-    @_deferred
+    @fired
     def list(self, path):
         """
         See L{IFTPShell.list}.
@@ -271,14 +254,14 @@ class MemoryShell:
             for name in sorted(directory.children)
         ]
 
-    @_deferred
+    @fired
     def listNames(self, path):
         """
         See L{IFTPShellNames.listNames}.
         """
         return sorted(self._directoryAt(path).children)
 
-    @_deferred
+    @fired
     def openListing(self, path):
         """
         See L{IFTPShellStreamedListing.openListing}: a
@@ -287,7 +270,7 @@ class MemoryShell:
         """
         return MemoryListing(self._directoryAt(path))
 
-    @_deferred
+    @fired
     def listSome(self, path, names):
         """
         See L{ftpkit.interfaces.IFTPShellListSome.listSome}.
@@ -307,7 +290,7 @@ class MemoryShell:
             raise NotDirectory()
         return directory
 
-    @_deferred
+    @fired
     def makeDirectory(self, path):
         """
         See L{IFTPShell.makeDirectory}.
@@ -322,7 +305,7 @@ class MemoryShell:
         self._place(parent, path[-1], DirectoryNode(self._now()))
         parent.mtime = self._now()
 
-    @_deferred
+    @fired
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}.
@@ -337,7 +320,7 @@ class MemoryShell:
         self._uploads.checkRemoval(path)
         self._remove(path)
 
-    @_deferred
+    @fired
     def removeFile(self, path):
         """
         See L{IFTPShell.removeFile}.
@@ -370,7 +353,7 @@ class MemoryShell:
         parent.mtime = self._now()
         return node
 
-    @_deferred
+    @fired
     def rename(self, fromPath, toPath):
         """
         See L{IFTPShell.rename}.
@@ -404,7 +387,7 @@ class MemoryShell:
         self._put(target, toPath[-1], node)
         target.mtime = self._now()
 
-    @_deferred
+    @fired
     def openForReading(self, path, offset=0):
         """
         See L{IFTPShell.openForReading}.
@@ -421,7 +404,7 @@ class MemoryShell:
         return MemoryReadFile(node.content.snapshot(), offset,
                               functools.partial(node.closed, self._budget))
 
-    @_deferred
+    @fired
     def openForWriting(self, path, offset=0, append=False):
         """
         See L{IFTPShell.openForWriting}.
@@ -439,18 +422,20 @@ class MemoryShell:
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
         ended = self._uploads.add(path)
+        freed = functools.partial(freedBy, self._parent, self._targetOf,
+                                  path, offset, append, existing)
         if offset or append:
             resume = functools.partial(self._resume, path, offset, append,
                                        existing)
             cutBack = None if append else functools.partial(resume, Content())
             return MemoryInPlaceWriteFile(
                 self._budget, resume, functools.partial(resume, cut=True),
-                ended=ended, cutBack=cutBack)
+                ended=ended, cutBack=cutBack, freed=freed)
         return MemoryWriteFile(
             self._budget, functools.partial(self._commit, path, 0, False),
-            ended=ended)
+            ended=ended, freed=freed)
 
-    @_deferred
+    @fired
     def openForCreating(self, path):
         """
         See L{IFTPShellCreate.openForCreating}: the name is reserved for
@@ -533,6 +518,7 @@ class MemoryShell:
         size = max(end, old.size) if cut else end
         # A file a download reads stays held once replaced (FileNode).
         freed = 0 if existing is None or existing.readers else old.size
+        freed += replacedBy(self._parent, self._targetOf, path)
         if not self._budget.fits(size - freed):
             raise self._budget.full()
         if append or offset:
@@ -549,14 +535,14 @@ class MemoryShell:
         self._place(parent, path[-1], node)
         parent.mtime = self._now()
 
-    @_deferred
+    @fired
     def setModificationTime(self, path, when):
         """
         See L{IFTPShell.setModificationTime}.
         """
         self._lookup(path).mtime = when
 
-    @_deferred
+    @fired
     def available(self, path):
         """
         See L{IFTPShellAvailable.available}: what L{maxBytes} leaves
@@ -583,7 +569,7 @@ class MemoryShell:
         return self._toHash(path, algorithm, start, end).addCallback(
             checksumRead, self._budget)
 
-    @_deferred
+    @fired
     def _toHash(self, path, algorithm, start, end):
         """
         The checks of L{hash}.

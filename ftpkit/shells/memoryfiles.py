@@ -81,10 +81,12 @@ class MemoryWriteFile:
     A file opened for an upload; nothing changes in the shell until
     L{close}. Its bytes count in the shell's
     L{ftpkit.shells.memorytree.Budget} as they arrive: a write that does
-    not fit is refused, and the upload with it.
+    not fit is refused, and the upload with it. The bytes its commit
+    frees (C{freed}) count as room: an upload replacing a file fits if
+    the new file does.
     """
 
-    def __init__(self, budget, commit, ended=None):
+    def __init__(self, budget, commit, ended=None, freed=None):
         """
         @param budget: the shell's L{ftpkit.shells.memorytree.Budget}.
         @param commit: stores the upload, called with its bytes (a
@@ -92,8 +94,12 @@ class MemoryWriteFile:
             cannot.
         @param ended: called with no argument once the upload ended
             (L{close} or L{abort}), or C{None}.
+        @param freed: called with no argument, gives the bytes the
+            upload's commit would free now (the C{freed} of
+            L{ftpkit.shells.memorytree.Budget.fits}); C{None} for none.
         """
         self._budget = budget
+        self._freed = freed
         self._commit = commit
         self._ended = ended
         self._data = Content()
@@ -107,7 +113,7 @@ class MemoryWriteFile:
         """
         budget = self._budget
         growth = max(0, offset + len(data) - len(self._data))
-        if self._refused is None and not budget.fits(growth):
+        if self._refused is None and not budget.fits(growth, self._freed):
             self._refused = budget.full()
             self._forget()
         if self._refused is not None:
@@ -195,7 +201,8 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
     client's C{SIZE} then differed by realm).
     """
 
-    def __init__(self, budget, commit, keep, ended=None, cutBack=None):
+    def __init__(self, budget, commit, keep, ended=None, cutBack=None,
+                 freed=None):
         """
         @param budget: see L{MemoryWriteFile}.
         @param commit: see L{MemoryWriteFile}.
@@ -207,8 +214,9 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
             called by L{discard}; raises an L{FTPError} when it cannot
             (the file is left as it is then); C{None} for an append,
             which leaves the file as it was.
+        @param freed: see L{MemoryWriteFile}.
         """
-        MemoryWriteFile.__init__(self, budget, commit, ended)
+        MemoryWriteFile.__init__(self, budget, commit, ended, freed)
         self._keep = keep
         self._cutBack = cutBack
 

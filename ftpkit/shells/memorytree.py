@@ -213,13 +213,21 @@ class Budget:
         return not self._room(lambda: self.maxEntries is None
                               or self.entries <= self.maxEntries)
 
-    def fits(self, size):
+    def fits(self, size, freed=None):
         """
         @param size: bytes more to hold (fewer, when negative).
+        @param freed: where they do not fit in C{limit}, called with no
+            argument, gives the bytes the upload holding them frees once
+            complete (L{ftpkit.shells.memoryroom.freedBy}), which it may
+            hold meanwhile as well: room is counted as the disk's quotas
+            count it (L{ftpkit.shells.quotauploads}), not as the old file
+            and the whole new one side by side. C{None} for none.
         @return: whether the shell may hold them.
         """
-        return self._room(lambda: self.limit is None or size <= 0
-                          or self.used + size <= self.limit)
+        if self.limit is None or size <= 0 or self.used + size <= self.limit:
+            return True
+        room = self.limit + (0 if freed is None else freed())
+        return self._room(lambda: self.used + size <= room)
 
     def full(self):
         """

@@ -80,6 +80,48 @@ class MemoryRealmLimitTests(unittest.TestCase):
         ftp.storbinary("APPE f", io.BytesIO(b"z" * 10))
         self.assertEqual(ftp.size("f"), LIMIT)
 
+    def test_resumeReplacingFits(self):
+        """
+        A resume (C{REST} + C{STOR}) of a file whose result fits gets
+        C{226}, though the old file and the bytes sent together would
+        not fit: the bytes it writes over count as room, as on the disk
+        realm with a quota (it got C{552}, and the file was cut back to
+        the offset). One whose result does not fit still gets C{552},
+        the file cut back to the offset, as on the disk.
+        """
+        ftp = self.login()
+        ftp.storbinary("STOR f", io.BytesIO(b"a" * 600000))
+        ftp.storbinary("STOR f", io.BytesIO(b"b" * 460000), rest=100)
+        self.assertEqual(ftp.size("f"), 460100)
+        received = []
+        ftp.retrbinary("RETR f", received.append)
+        self.assertEqual(b"".join(received), b"a" * 100 + b"b" * 460000)
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR f", io.BytesIO(b"c" * (LIMIT - 99)),
+                           rest=100)
+        self.assertTrue(str(caught.exception).startswith("552"),
+                        caught.exception)
+        self.assertEqual(ftp.size("f"), 100)
+
+    def test_storeReplacingFits(self):
+        """
+        C{STOR} replacing a file gets C{226} where the new file fits
+        once the old one's room is freed (it got C{552}, the old file
+        kept), as on the disk realm with a quota; one past the realm's
+        size still gets C{552}, the old file kept.
+        """
+        ftp = self.login()
+        ftp.storbinary("STOR f", io.BytesIO(b"a" * 600000))
+        ftp.storbinary("STOR f", io.BytesIO(b"b" * 500000))
+        received = []
+        ftp.retrbinary("RETR f", received.append)
+        self.assertEqual(b"".join(received), b"b" * 500000)
+        with self.assertRaises(ftplib.error_perm) as caught:
+            ftp.storbinary("STOR f", io.BytesIO(b"c" * (LIMIT + 1)))
+        self.assertTrue(str(caught.exception).startswith("552"),
+                        caught.exception)
+        self.assertEqual((ftp.size("f"), ftp.nlst()), (500000, ["f"]))
+
     def test_directoryFlood(self):
         """
         Directories hold no byte, but each costs the server memory: a

@@ -349,6 +349,22 @@ class KeptUploadsTests(unittest.TestCase):
         self.successResultOf(replacing.close())
         self.assertEqual(self.read(), b"new")
 
+    def test_secondInPlaceBusy(self):
+        """
+        While an upload writes C{f} in place, a second one (an append, a
+        resume with no partial upload to continue) gets C{450}, as on
+        the disk and fsspec realms (it was stored, and the first then
+        failed, its bytes dropped); once the first ended, it goes on.
+        """
+        first = self.open(self.alice, append=True)
+        self.failureResultOf(self.bob.openForWriting(("f",), 0, True),
+                             FileBusy)
+        self.failureResultOf(self.bob.openForWriting(("f",), 2), FileBusy)
+        self.successResultOf(first.writeAt(0, b"1"))
+        self.successResultOf(first.close())
+        self.upload(self.bob, b"2", append=True)
+        self.assertEqual(self.read(), OLD + b"12")
+
     def test_renameWrittenInPlaceSharedByTree(self):
         """
         Shells over one tree given the same L{RunningUploads} refuse the

@@ -12,6 +12,9 @@ from twisted.trial import unittest
 from ftpkit.errors import QuotaExceeded
 from ftpkit.interfaces import IDiscardableWriteFile, IPartialWriteFile
 from ftpkit.shells.adapters import writeFileFor
+from ftpkit.shells.keptnames import isPlacing
+from ftpkit.shells.keptrunning import RunningUploads
+from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.testing import readFile, writeFile
 
@@ -171,3 +174,74 @@ class CutInPlaceTests(unittest.TestCase):
         self.successResultOf(upload.discard())
         self.assertEqual(self.contentOf(shell), b"other")
         self.assertEqual(shell.bytesHeld, 5)
+
+
+class RoomFreedTests(unittest.TestCase):
+    """
+    The bytes an upload's commit frees count as room while it runs, as
+    the disk's quotas count them (L{ftpkit.shells.memorytree.Budget.fits}).
+    """
+
+    def test_resumeFits(self):
+        """
+        A resume whose result fits is stored, though the old file and
+        the bytes it received would not fit side by side.
+        """
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
+        upload = self.successResultOf(shell.openForWriting(("f",), 1))
+        self.successResultOf(upload.writeAt(0, b"y" * 9))
+        self.successResultOf(upload.close())
+        self.assertEqual(self.successResultOf(readFile(shell, ("f",))),
+                         b"x" + b"y" * 9)
+        self.assertEqual(shell.bytesHeld, 10)
+
+    def test_replaceFits(self):
+        """
+        An upload replacing a file is stored where the new file fits.
+        """
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
+        self.successResultOf(writeFile(shell, ("f",), b"y" * 10))
+        self.assertEqual(shell.bytesHeld, 10)
+
+    def test_readFileFreesNothing(self):
+        """
+        A file a download reads stays held once replaced: its bytes are
+        no room for the upload replacing it.
+        """
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
+        reading = self.successResultOf(shell.openForReading(("f",)))
+        self.addCleanup(reading.close)
+        upload = self.successResultOf(shell.openForWriting(("f",), 1))
+        self.failureResultOf(upload.writeAt(0, b"y" * 5), QuotaExceeded)
+        self.successResultOf(upload.discard())
+        self.assertEqual(shell.bytesHeld, 6 + 1)
+
+    def test_placedUploadFits(self):
+        """
+        An upload written under a hidden name and renamed over its
+        target once complete (L{KeptUploadsShell}, as the memory realm
+        wires it) has the target's bytes as room: the target it will
+        replace is known while it runs (L{RunningUploads.targetOf}).
+        """
+        running = RunningUploads()
+        shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10,
+                            onTheirWay=isPlacing, targetOf=running.targetOf)
+        kept = KeptUploadsShell(shell, running=running)
+        upload = self.successResultOf(kept.openForWriting(("f",)))
+        self.successResultOf(upload.writeAt(0, b"y" * 10))
+        self.successResultOf(upload.close())
+        self.assertEqual(self.successResultOf(readFile(shell, ("f",))),
+                         b"y" * 10)
+        self.assertEqual(shell.bytesHeld, 10)
+
+    def test_targetOf(self):
+        """
+        L{RunningUploads.targetOf} tells the target of a hidden file
+        while its upload runs, and nothing once it ended.
+        """
+        running = RunningUploads()
+        release = running.hold(("d", "f"), hidden=("d", ".h"))
+        self.assertEqual(running.targetOf(("d", ".h")), ("d", "f"))
+        self.assertIsNone(running.targetOf(("d", "f")))
+        release()
+        self.assertIsNone(running.targetOf(("d", ".h")))

@@ -193,15 +193,16 @@ class MaxBytesTests(unittest.TestCase):
 
     def test_replaceFreesTheOld(self):
         """
-        A replaced file's bytes are freed once the upload is stored (it
-        needs room for both until then); removing and overwriting by a
-        rename free bytes too.
+        A replaced file's bytes are freed once the upload is stored, and
+        count as room for it meanwhile (it needed room for both, as the
+        disk's quotas do not); removing and overwriting by a rename free
+        bytes too.
         """
         shell = MemoryShell({"/f": b"o" * 6, "/g": b"g" * 2}, maxBytes=12)
-        self.failureResultOf(writeFile(shell, ("f",), b"n" * 5),
+        self.failureResultOf(writeFile(shell, ("f",), b"n" * 11),
                              QuotaExceeded)
-        self.successResultOf(writeFile(shell, ("f",), b"n" * 4))
-        self.assertEqual(shell.bytesHeld, 6)
+        self.successResultOf(writeFile(shell, ("f",), b"n" * 10))
+        self.assertEqual(shell.bytesHeld, 12)
         self.successResultOf(shell.rename(("g",), ("f",)))
         self.assertEqual(shell.bytesHeld, 2)
         self.successResultOf(shell.removeFile(("f",)))
