@@ -12,6 +12,7 @@ end: the client was refused for the session it had just ended.
 
 from ftpkit.control.sessionlimits import NOT_ALLOWED
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
+from ftpkit.ops.drain import SHUTTING_DOWN
 
 
 class _Held:
@@ -106,6 +107,10 @@ class OverLimitHolds:
 
     def stop(self):
         """
-        Close the connections still waiting, unanswered.
+        The server stops (its drain begins, or its factory stops): refuse
+        the connections still waiting at once, none admitted any more,
+        with the C{421} of a client that connects during the drain
+        (L{SHUTTING_DOWN}): a session ending in the drain let one in,
+        which the drain then did not wait for.
         """
-        self.waits.stop()
+        self.waits.stop(SHUTTING_DOWN)

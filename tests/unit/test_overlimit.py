@@ -107,15 +107,19 @@ class OverLimitWaitsTests(unittest.SynchronousTestCase):
 
     def test_stop(self):
         """
-        Stopping closes every waiting connection unanswered and cancels
-        its timer.
+        Stopping refuses every waiting connection at once with the
+        refusal given (not its own), closes it and cancels its timer; a
+        session ending then admits none.
         """
         connection = Connection()
         self.waits.wait(connection, "10.0.0.1", "full", 2)
-        self.waits.stop()
+        self.waits.stop("stopping")
         self.assertTrue(connection.closed)
-        self.assertEqual(self.refused, [])
+        self.assertEqual(self.refused, [("10.0.0.1", "stopping", False)])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.room = 1
+        self.waits.retry()
+        self.assertEqual(self.admitted, [])
 
 
 class WaitingConnectionsTests(unittest.SynchronousTestCase):
