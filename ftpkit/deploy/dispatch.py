@@ -11,6 +11,7 @@ report the sessions that end.
 
 from twisted.logger import Logger
 
+from ftpkit.control.hangup import peerHungUp
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.deploy import fdlimit
@@ -83,7 +84,8 @@ class Dispatcher:
                                          config.ipv6PrefixLength)
         self.overLimit = OverLimitWaits(
             reactor, self._admitted, self.refuse, config.ipv6PrefixLength,
-            lambda client: self.limiter.sessionsByHost.get(client, 0))
+            lambda client: self.limiter.sessionsByHost.get(client, 0),
+            peerHungUp)
         self.channelWaits = WaitingConnections(
             reactor, self._handOverHeld, self._refuseHeld, MOST_HELD)
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
