@@ -167,6 +167,18 @@ def holdsAny(pid, inodes):
     return False
 
 
+def serverEnd(client):
+    """
+    @param client: a socket connected to a server on this machine.
+    @return: the inodes of the server's end of its connection, once the
+        server accepted it (none while it waits in the listen queue).
+    """
+    port, serverPort = client.getsockname()[1], client.getpeername()[1]
+    return {fields[9] for fields in _tcpSockets()
+            if _port(fields[1]) == serverPort and _port(fields[2]) == port
+            and fields[9] != "0"}
+
+
 def workerServing(pid, client):
     """
     @param pid: the process id of a C{--workers} server (its acceptor).
@@ -175,9 +187,7 @@ def workerServing(pid, client):
     @return: the id of the worker holding the server's end of it, or
         C{None} when none does (yet).
     """
-    port, serverPort = client.getsockname()[1], client.getpeername()[1]
-    inodes = {fields[9] for fields in _tcpSockets()
-              if _port(fields[1]) == serverPort and _port(fields[2]) == port}
+    inodes = serverEnd(client)
     for worker in childrenOf(pid):
         if holdsAny(worker, inodes):
             return worker

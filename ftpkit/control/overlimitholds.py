@@ -7,11 +7,15 @@ of C{--workers} (L{ftpkit.deploy.overlimit.OverLimitWaits}). A client that
 cuts its connection and connects again at once (FileZilla and lftp after
 a timeout or an error) sends its end and its new connection together,
 and the reactor may accept the new one before it reads the old one's
-end: the client was refused for the session it had just ended.
+end: the client was refused for the session it had just ended. A
+connection waiting is not read, so its own end is not seen either: one
+whose client hung up (L{peerHungUp}) makes room for a newer one of it.
 """
 
+from ftpkit.control.hangup import peerHungUp, socketOf
 from ftpkit.control.sessionlimits import NOT_ALLOWED
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
+from ftpkit.ops.drain import SHUTTING_DOWN
 
 
 class _Held:
@@ -31,11 +35,19 @@ class _Held:
         """
         self.protocol = protocol
 
+    def hungUp(self):
+        """
+        @return: whether its client ended the connection (unread, its
+            end is not seen otherwise): L{peerHungUp} of its socket.
+        """
+        sock = socketOf(self.protocol.transport)
+        return sock is not None and peerHungUp(sock)
+
     def close(self):
         """
         Close the connection of a session neither admitted nor refused
-        (the server stops), unanswered, as the acceptor closes those
-        waiting.
+        (its client hung up), unanswered; one answered is the session's
+        own to close.
         """
         if not self.answered:
             self.answered = True
@@ -62,7 +74,8 @@ class OverLimitHolds:
         """
         self.waits = OverLimitWaits(
             reactor, self._admit, self._refuse, ipv6PrefixLength,
-            lambda client: limiter.sessionsByHost.get(client, 0))
+            lambda client: limiter.sessionsByHost.get(client, 0),
+            _Held.hungUp)
 
     def hold(self, protocol, refusal):
         """
@@ -106,6 +119,10 @@ class OverLimitHolds:
 
     def stop(self):
         """
-        Close the connections still waiting, unanswered.
+        The server stops (its drain begins, or its factory stops): refuse
+        the connections still waiting at once, none admitted any more,
+        with the C{421} of a client that connects during the drain
+        (L{SHUTTING_DOWN}): a session ending in the drain let one in,
+        which the drain then did not wait for.
         """
-        self.waits.stop()
+        self.waits.stop(SHUTTING_DOWN)

@@ -287,8 +287,9 @@ class FTPFactory(ServerFactory):
         from now on; the timers kept between uses end once unused, and a
         release of memory still to come (L{AfterBurst}) is forgotten; the
         peer warnings left out of the log are counted there now; the
-        connections waiting over a limit (L{overLimit}) are closed
-        unanswered, as the acceptor of C{--workers} closes its own.
+        connections waiting over a limit (L{overLimit}) are refused
+        (C{421}, as the drain refuses them), as the acceptor of
+        C{--workers} refuses its own.
         """
         self.listenerPool.closeAll()
         self.overLimit.stop()

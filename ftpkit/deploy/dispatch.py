@@ -11,6 +11,7 @@ report the sessions that end.
 
 from twisted.logger import Logger
 
+from ftpkit.control.hangup import peerHungUp
 from ftpkit.control.policies import ConnectionLimiter
 from ftpkit.control.sessionlimits import NOT_ALLOWED, AddressRules
 from ftpkit.deploy import fdlimit
@@ -19,6 +20,7 @@ from ftpkit.deploy.listening import refusalBytes, sendReply
 from ftpkit.deploy.overlimit import RELEASE_WAIT, OverLimitWaits
 from ftpkit.deploy.proxiedaccept import HeaderWaits, isProxiedConnection
 from ftpkit.deploy.waiting import WaitingConnections
+from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.eventlog import EventLog
 from ftpkit.ops.events import CONNECTION_REFUSED, Event, EventHub
 from ftpkit.protocol.replies import formatReply
@@ -82,7 +84,8 @@ class Dispatcher:
                                          config.ipv6PrefixLength)
         self.overLimit = OverLimitWaits(
             reactor, self._admitted, self.refuse, config.ipv6PrefixLength,
-            lambda client: self.limiter.sessionsByHost.get(client, 0))
+            lambda client: self.limiter.sessionsByHost.get(client, 0),
+            peerHungUp)
         self.channelWaits = WaitingConnections(
             reactor, self._handOverHeld, self._refuseHeld, MOST_HELD)
         self.addressRules = AddressRules(config.allowFrom, config.denyFrom)
@@ -252,11 +255,13 @@ class Dispatcher:
 
     def stopDispatching(self):
         """
-        Refuse the connections still waiting (for a PROXY header, over a
-        limit, or for a worker's channel); then log the refusals left out
-        of the log (and drop the timers that would).
+        Close the connections still waiting for a PROXY header; refuse
+        those waiting over a limit or for a worker's channel at once, none
+        admitted any more, with the C{421} of a client that connects during
+        the drain (L{SHUTTING_DOWN}); then log the refusals left out of
+        the log (and drop the timers that would).
         """
         self.headerWaits.stop()
-        self.overLimit.stop()
-        self.channelWaits.stop()
+        self.overLimit.stop(SHUTTING_DOWN)
+        self.channelWaits.stop(SHUTTING_DOWN)
         self.eventLog.stop()

@@ -60,10 +60,13 @@ is why vsftpd and Pure-FTPd write their limits' C{421} in clear there,
 and ProFTPD's C{MaxInstances} closes without a byte).
 """
 
-TLS_DRAINED = 16384
-"""The most bytes of a refused implicit-TLS client's C{ClientHello} read
-and dropped before its connection is closed (L{sendReply}): closed with
-them unread, its connection is reset, which can cut the alert short."""
+DRAINED = 16384
+"""The most bytes a refused client sent read and dropped before its
+connection is closed (L{sendReply}): an implicit-TLS client's
+C{ClientHello}, the commands a client sent while it waited over a limit
+(L{ftpkit.deploy.overlimit}). Closed with them unread, its connection is
+reset, which can cut the alert or the C{421} short (the client's kernel
+drops what it had not read yet)."""
 
 
 def refusalBytes(reply, tls):
@@ -79,8 +82,9 @@ def refusalBytes(reply, tls):
 def sendReply(connection, reply):
     """
     Send a refused client its C{421} (as much as its socket takes at once;
-    a client gone already gets nothing); after L{TLS_REFUSAL}, read and
-    drop what the client sent (its C{ClientHello}) up to L{TLS_DRAINED}.
+    a client gone already gets nothing), then read and drop what the
+    client sent (its C{ClientHello} after L{TLS_REFUSAL}, commands), up to
+    L{DRAINED}.
 
     @param connection: the accepted socket.
     @param reply: the reply's bytes (L{refusalBytes}).
@@ -88,8 +92,7 @@ def sendReply(connection, reply):
     connection.setblocking(False)
     try:
         connection.send(reply)
-        if reply is TLS_REFUSAL:
-            connection.recv(TLS_DRAINED)
+        connection.recv(DRAINED)
     except OSError:
         pass
 

@@ -51,7 +51,7 @@ class OverLimitWaits(WaitingConnections):
 
     def __init__(self, reactor, admit, refuse,
                  ipv6PrefixLength=DEFAULT_IPV6_PREFIX_LENGTH,
-                 sessionsOf=lambda client: 0):
+                 sessionsOf=lambda client: 0, hungUp=lambda connection: False):
         """
         @param reactor: an C{IReactorTime}.
         @param admit: called with a connection and its client's address
@@ -64,11 +64,45 @@ class OverLimitWaits(WaitingConnections):
         @param sessionsOf: called with a client (its L{limitKey}), returns
             how many sessions of it are counted: as many of its
             connections may wait (one at least).
+        @param hungUp: called with a waiting connection, returns whether
+            its client ended it (L{ftpkit.control.hangup.peerHungUp}):
+            one waiting is not read, so its end is not seen otherwise.
         """
         WaitingConnections.__init__(self, reactor, admit, refuse,
                                     MOST_WAITING)
         self.ipv6PrefixLength = ipv6PrefixLength
         self.sessionsOf = sessionsOf
+        self.hungUp = hungUp
+
+    def wait(self, connection, host, refusal, seconds):
+        """
+        Hold a connection as L{WaitingConnections.wait} does; where none
+        more may wait (L{mayWait}), those whose client hung up meanwhile
+        are closed first, unanswered, to make room: a client that cut its
+        connection and connected again must not be refused for the one it
+        left.
+
+        @param connection: see L{WaitingConnections.wait}.
+        @param host: its client's address.
+        @param refusal: see L{WaitingConnections.wait}.
+        @param seconds: see L{WaitingConnections.wait}.
+        @return: whether it is held.
+        """
+        if not self.mayWait(host):
+            self._closeHungUp()
+        return WaitingConnections.wait(self, connection, host, refusal,
+                                       seconds)
+
+    def _closeHungUp(self):
+        """
+        Close the waiting connections whose client ended them.
+        """
+        for entry in list(self.waiting):
+            connection, _, _, timer = entry
+            if self.hungUp(connection):
+                self.waiting.remove(entry)
+                timer.cancel()
+                connection.close()
 
     def mayWait(self, host):
         """

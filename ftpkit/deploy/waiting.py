@@ -83,11 +83,18 @@ class WaitingConnections:
         finally:
             connection.close()
 
-    def stop(self):
+    def stop(self, refusal):
         """
-        Close every waiting connection unanswered (the server stops).
+        The server stops: refuse every waiting connection at once, none
+        admitted any more, with the refusal of a client that connects
+        during the drain (C{refuse}), and close it.
+
+        @param refusal: the reason each is refused.
         """
         waiting, self.waiting = self.waiting, []
-        for connection, _, _, timer in waiting:
+        for connection, about, _, timer in waiting:
             timer.cancel()
-            connection.close()
+            try:
+                self.refuse(connection, about, refusal)
+            finally:
+                connection.close()

@@ -157,7 +157,10 @@ class Drain(service.Service):
 
     def drain(self):
         """
-        Close idle sessions now, busy ones once their command replied,
+        Refuse the connections waiting over a connection limit
+        (C{overLimit}, L{ftpkit.control.overlimitholds}: C{421}, as a
+        client connecting now is); close idle sessions now, busy ones once
+        their command replied,
         and the rest when the grace is over (a transfer whose client left
         while it goes on among them: its session is open until it ends);
         then let the work the
@@ -170,6 +173,11 @@ class Drain(service.Service):
             L{ABORT_WAIT} after the grace.
         """
         started = self.reactor.seconds()
+        # First: a session closed below must not let in a connection
+        # waiting over a limit, a session the drain would not wait for.
+        overLimit = getattr(self.factory, "overLimit", None)
+        if overLimit is not None:
+            overLimit.stop()
         sessions = list(self.factory.openSessions)
         if not sessions:
             return self._finishWork(started)

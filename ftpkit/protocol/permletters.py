@@ -25,6 +25,11 @@ CREATE_ONLY = LOOK | frozenset("cm")
 """The mask of a user who may also make new files and directories, and
 change nothing (anonymous users with C{--anonymous-write})."""
 
+UPLOADS = frozenset("acw")
+"""The letters of which a directory's mask needs one for its user to
+upload there at all: C{c} (a new file), C{w} (over one), C{a}
+(C{APPE})."""
+
 ROOT_REFUSED = frozenset("df")
 """The letters never shown for a user's root: it cannot be removed
 (C{RMD}) or renamed (C{RNFR}), whoever asks."""

@@ -164,14 +164,40 @@ class AlloTests(unittest.TestCase):
              b"552 Exceeded storage allocation: 95 bytes do not fit, 94 "
              b"may be stored here\r\n"])
 
-    def test_readOnly(self):
+    def test_cannotUpload(self):
         """
-        Where no upload may go (C{--read-only}), any bytes get C{552}.
+        A user who may not upload at all (C{--read-only}; anonymous
+        without C{--anonymous-write}) gets C{202}, as from ProFTPD and
+        Pure-FTPd, which never refuse C{ALLO} for permissions, whatever
+        the size (past C{--max-upload-size} too): it got C{552} saying
+        no byte fits, when the reason is its permissions, which C{STOR}
+        then answers.
         """
-        protocol, transport = loggedIn(capped(), readOnly=True)
-        codes = [reply[:4] for reply in repliesTo(
-            protocol, transport, b"ALLO 1", b"ALLO 0")]
-        self.assertEqual(codes, [b"552 ", b"200 "])
+        protocol, transport = loggedIn(capped(), readOnly=True,
+                                       maxUploadSize=5)
+        anonymous, anonymousTransport = loggedIn(capped())
+        anonymous.dataReceived(b"REIN\r\nUSER anonymous\r\nPASS x\r\n")
+        replies = (repliesTo(protocol, transport, b"ALLO 10", b"ALLO 0")
+                   + repliesTo(anonymous, anonymousTransport, b"ALLO 10",
+                               b"STOR f"))
+        self.assertEqual(replies[:3],
+                         [b"202 No storage allocation necessary\r\n"] * 3)
+        self.assertTrue(replies[3].startswith(b"550 "), replies[3])
+
+    def test_maxUploadSize(self):
+        """
+        Past C{--max-upload-size}: C{552} with the text the upload would
+        get, where the room is known and where it is not; up to it, as
+        without it.
+        """
+        protocol, transport = loggedIn(capped(), maxUploadSize=50)
+        unknown, unknownTransport = loggedIn(MemoryShell(), maxUploadSize=50)
+        tooLarge = b"552 Upload larger than the largest allowed\r\n"
+        self.assertEqual(
+            repliesTo(protocol, transport, b"ALLO 51", b"ALLO 50 R 512")
+            + repliesTo(unknown, unknownTransport, b"ALLO 51", b"ALLO 50"),
+            [tooLarge, b"200 ALLO command successful: 50 bytes fit\r\n",
+             tooLarge, b"202 No storage allocation necessary\r\n"])
 
     def test_cannotTell(self):
         """

@@ -14,7 +14,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from ftpkit.ops.drain import Drain
+from ftpkit.ops.drain import SHUTTING_DOWN, Drain
 from tests.memorysessions import connect, makeFactory, replyCodes
 
 
@@ -54,3 +54,33 @@ class DrainEndTests(unittest.TestCase):
         self.assertEqual(ended, [])
         clock.advance(0)
         self.assertEqual(ended, [None])
+
+
+class DrainHeldTests(unittest.TestCase):
+    """
+    A connection waiting over a connection limit
+    (L{ftpkit.control.overlimitholds}) when the drain begins.
+    """
+
+    def test_heldRefused(self):
+        """
+        It gets the C{421} of a client connecting during the drain at
+        once and is closed, not admitted when the drain closes an idle
+        session of its client: it had its session started, then cut
+        without a reply, and an upload it began was lost.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, maxConnectionsPerIP=1)
+        session, _ = connect(factory)
+        session.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        held, heldTransport = connect(factory)
+        held.dataReceived(b"USER alice\r\nPASS secret\r\nPWD\r\n")
+        Drain(factory, 30, clock).stopService()
+        self.assertEqual(heldTransport.value(),
+                         b"421 " + SHUTTING_DOWN.encode() + b"\r\n")
+        self.assertTrue(heldTransport.disconnecting)
+        session.connectionLost(Failure(ConnectionDone()))
+        held.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(heldTransport.value(),
+                         b"421 " + SHUTTING_DOWN.encode() + b"\r\n")
+        self.assertEqual(factory.sessions, 0)

@@ -118,9 +118,9 @@ class ConnectionLimitTests(unittest.TestCase):
     def test_heldGoneUncounted(self):
         """
         A connection waiting over a limit that is gone when a session
-        ends is not counted; the server's stop closes one still waiting,
-        unanswered. What one refused after its wait sent meanwhile is
-        dropped.
+        ends is not counted; the server's stop refuses one still waiting
+        (C{421}, as the drain does). What one refused after its wait sent
+        meanwhile is dropped.
         """
         factory = makeFactory(MemoryReactorClock(), maxConnectionsPerIP=1)
         first, _ = connect(factory, "10.0.0.1")
@@ -135,7 +135,7 @@ class ConnectionLimitTests(unittest.TestCase):
         connect(factory, "10.0.0.1")
         _, stopped = connect(factory, "10.0.0.1")
         factory.stopFactory()
-        self.assertEqual(replyCodes(stopped), [])
+        self.assertEqual(replyCodes(stopped), ["421"])
         self.assertTrue(stopped.disconnecting)
 
 

@@ -16,9 +16,11 @@ class Connection:
     An accepted socket, as far as L{OverLimitWaits} uses one.
 
     @ivar closed: whether it was closed.
+    @ivar gone: whether its client ended it (unread).
     """
 
     closed = False
+    gone = False
 
     def close(self):
         self.closed = True
@@ -82,6 +84,25 @@ class OverLimitWaitsTests(unittest.SynchronousTestCase):
         self.assertTrue(self.waits.wait(Connection(), "10.0.0.1", "full", 2))
         self.assertFalse(self.waits.wait(Connection(), "10.0.0.1", "full", 2))
 
+    def test_hungUpMakesRoom(self):
+        """
+        Where none more may wait, one whose client ended it is closed,
+        unanswered, and its timer cancelled, to make room for the new
+        one; one still open is kept, and the next one is not held.
+        """
+        waits = OverLimitWaits(self.clock, self.admit, self.refuse,
+                               hungUp=lambda connection: connection.gone)
+        left, kept = Connection(), Connection()
+        self.assertTrue(waits.wait(left, "10.0.0.1", "full", 2))
+        left.gone = True
+        self.assertTrue(waits.wait(kept, "10.0.0.1", "full", 2))
+        self.assertTrue(left.closed)
+        self.assertEqual([entry[0] for entry in waits.waiting], [kept])
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.assertFalse(waits.wait(Connection(), "10.0.0.1", "full", 2))
+        self.assertFalse(kept.closed)
+        self.assertEqual(self.refused, [])
+
     def test_asManyAsSessions(self):
         """
         A client has as many connections waiting as it has sessions
@@ -107,15 +128,19 @@ class OverLimitWaitsTests(unittest.SynchronousTestCase):
 
     def test_stop(self):
         """
-        Stopping closes every waiting connection unanswered and cancels
-        its timer.
+        Stopping refuses every waiting connection at once with the
+        refusal given (not its own), closes it and cancels its timer; a
+        session ending then admits none.
         """
         connection = Connection()
         self.waits.wait(connection, "10.0.0.1", "full", 2)
-        self.waits.stop()
+        self.waits.stop("stopping")
         self.assertTrue(connection.closed)
-        self.assertEqual(self.refused, [])
+        self.assertEqual(self.refused, [("10.0.0.1", "stopping", False)])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.room = 1
+        self.waits.retry()
+        self.assertEqual(self.admitted, [])
 
 
 class WaitingConnectionsTests(unittest.SynchronousTestCase):

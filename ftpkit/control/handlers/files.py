@@ -13,6 +13,7 @@ from ftpkit.errors import (
     NotDirectory,
     ParameterNotImplemented,
     PermissionDenied,
+    UploadTooLarge,
 )
 from ftpkit.interfaces import (
     IFTPShellPermitted,
@@ -402,18 +403,35 @@ class FileCommands:
         """
         Say whether a file of the size given would fit, once the argument
         is valid, as Pure-FTPd (and ProFTPD with C{AllowALLO}) answer it:
-        C{552} where it is more than the current directory's room
-        (C{AVBL}'s: the disk's free space, or what the user's quota leaves
-        if less; none for a user who cannot upload), C{200} where it
-        fits, C{202} (nothing to reserve, as before) where the storage
-        cannot tell (L{availableOffered}, or the room could not be
-        measured: no directory there any more). Nothing is reserved: the
-        upload's bytes are judged as they come. A client sending C{ALLO}
-        before each C{STOR} (lftp with C{ftp:use-allo}) goes on with
-        C{200}, and stops sending it after a C{202}; after a C{552} it
-        does not upload.
+        C{552} where it is more than C{--max-upload-size} (its refusal's
+        text, L{UploadTooLarge}, which the upload would get) or than the
+        current directory's room (C{AVBL}'s: the disk's free space, or
+        what the user's quota leaves if less), C{200} where it fits,
+        C{202} (nothing to reserve, as before) where the storage cannot
+        tell (L{availableOffered}, or the room could not be measured: no
+        directory there any more). A user who may not upload there at all
+        (anonymous without C{--anonymous-write}, C{--read-only}, a users
+        file's permissions: no L{permletters.UPLOADS} letter) gets
+        C{202}, not a C{552} for space that is not the reason, nor the
+        upload's refusal: neither ProFTPD (C{ALLO} is in no C{<Limit
+        WRITE>} group; C{202} unless C{AllowALLO}) nor Pure-FTPd (space
+        and quota only) refuses C{ALLO} for permissions; C{STOR} then
+        gets its own C{550} or C{553}. Nothing is reserved: the upload's
+        bytes are judged as they come. A client sending C{ALLO} before
+        each C{STOR} (lftp with C{ftp:use-allo}) goes on with C{200}, and
+        stops sending it after a C{202}; after a C{552} it does not
+        upload.
         """
         size = parseALLO(argument)
+        try:
+            mask = await self.permMask(self.session.cwd)
+        except FTPError:
+            return (202, "No storage allocation necessary")
+        if not mask & permletters.UPLOADS:
+            return (202, "No storage allocation necessary")
+        limit = self.factory.config.maxUploadSize
+        if limit is not None and size > limit:
+            raise UploadTooLarge()
         if not self.availableOffered():
             return (202, "No storage allocation necessary")
         try:
