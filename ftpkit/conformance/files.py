@@ -35,6 +35,7 @@ from ftpkit.interfaces import (
     IFTPShellLocalPath,
     IFTPShellResume,
     IFTPShellResumeOwners,
+    IFTPShellUploadsInPlace,
     IPartialWriteFile,
     IRandomReadFile,
     IRandomWriteFile,
@@ -42,6 +43,7 @@ from ftpkit.interfaces import (
     IWriteFile,
 )
 from ftpkit.shells.adapters import readFileFor, writeFileFor
+from ftpkit.shells.pathlookups import statOrNone
 
 UPLOAD_BOUND = 16 * 1024 * 1024
 """The bytes the conformance kit's upload backpressure test sends."""
@@ -369,6 +371,25 @@ class FileTests(ShellKit):
         if root is not None:
             self.assertTrue(found.startswith(root.rstrip("/") + "/"),
                             (found, root))
+
+    @inlineCallbacks
+    def test_writtenInPlace(self):
+        """
+        A shell providing L{IFTPShellUploadsInPlace} tells of a file an
+        append makes, while the append runs, unless the storage shows
+        the file from the append's start (C{stat} finds it); not of a
+        name no upload writes, nor once the append ended.
+        """
+        if not IFTPShellUploadsInPlace.providedBy(self.shell):
+            raise SkipTest("The shell does not say (IFTPShellUploadsInPlace)")
+        self.assertFalse((yield self.shell.writtenInPlace(("f",))))
+        opened = yield self.openWriting(("f",), append=True)
+        consumer = yield opened.receive()
+        consumer.write(b"appended")
+        if (yield statOrNone(self.shell, ("f",))) is None:
+            self.assertTrue((yield self.shell.writtenInPlace(("f",))))
+        yield opened.close()
+        self.assertFalse((yield self.shell.writtenInPlace(("f",))))
 
     @inlineCallbacks
     def test_abortKeepsOldFile(self):

@@ -234,29 +234,29 @@ class HandshakeCandidates:
     def handLostEarly(self, channel):
         """
         A transfer now waits and no candidate is under way: if one ended
-        before (L{lostEarly}), the transfer ends now, saying why, instead
-        of waiting for another until the data timeout (C{425 Data
-        connection timed out}), its client long gone: with the refusal
-        (C{426}) of one the session's TLS policy refused (curl, Python's
-        C{ssl} under TLS 1.3: the handshake is over on the client's side
-        before it sends its command), else with C{425 Data connection
-        closed}, as a clear connection's end before its transfer (the
-        client closed or reset it, or sent bytes that are not TLS, before
-        its command, or after it while a listing's command was still on
-        its way to its connection). A stranger's ended connection cannot
-        end the client's transfer so: the client's own, made before its
-        command, is there (and one from another address is refused on
-        arrival, as port theft).
+        before (L{lostEarly}), the transfer ends now with it (L{_hand}),
+        instead of waiting for another until the data timeout (C{425 Data
+        connection timed out}), its client long gone: C{150}, then C{426}
+        (the refusal of one the session's TLS policy refused: curl,
+        Python's C{ssl} under TLS 1.3, whose handshake is over on the
+        client's side before it sends its command), as a clear connection
+        its client closed, or sent bytes on, before its command or just
+        after it gets, and as one lost while the transfer waits does
+        (L{_lost}); C{425 Data connection closed} for one reset as it was
+        accepted (L{UNADOPTED}), as a clear listing's command gets. It got
+        C{425} for each before session 50, so a listing's command, which
+        asks for its connection a step later than C{RETR} and C{STOR},
+        got either answer for a connection lost just after it, by timing.
+        A stranger's ended connection cannot end the client's transfer
+        so: the client's own, made before its command, is there (and one
+        from another address is refused on arrival, as port theft).
 
         @param channel: the channel whose transfer waits.
         """
         lost = self.lostEarly
         if lost is None:
             return
-        if lost is not UNADOPTED and lost.tlsRefused:
-            channel.claim(lost)
-        else:
-            channel.claimLost()
+        _hand(channel, lost)
 
     def _ended(self, ignored, connection, then):
         """

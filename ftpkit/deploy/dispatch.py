@@ -77,8 +77,10 @@ class Dispatcher:
         self.eventLog = EventLog(
             reactor, ipv6PrefixLength=config.ipv6PrefixLength)
         self.eventLog.subscribeTo(self.events)
-        self.headerWaits = HeaderWaits(reactor, config.trustedProxies,
-                                       self.dispatch)
+        self.headerWaits = HeaderWaits(
+            reactor, config.trustedProxies, self.dispatch,
+            refuseStopping=lambda connection, balancer: self.refuse(
+                connection, balancer, SHUTTING_DOWN))
         self.limiter = ConnectionLimiter(config.maxConnections,
                                          config.maxConnectionsPerIP,
                                          config.ipv6PrefixLength)
@@ -255,10 +257,13 @@ class Dispatcher:
 
     def stopDispatching(self):
         """
-        Close the connections still waiting for a PROXY header; refuse
-        those waiting over a limit or for a worker's channel at once, none
-        admitted any more, with the C{421} of a client that connects during
-        the drain (L{SHUTTING_DOWN}); then log the refusals left out of
+        Refuse the connections still waiting for a PROXY header, over a
+        limit or for a worker's channel at once, none admitted any more,
+        with the C{421} of a client that connects during the drain
+        (L{SHUTTING_DOWN}; the balancer relays it to the client, as it
+        relays the C{421} of one still queued,
+        L{ftpkit.deploy.listening.refuseQueued}, whose
+        header was not read either); then log the refusals left out of
         the log (and drop the timers that would).
         """
         self.headerWaits.stop()

@@ -82,10 +82,14 @@ class HeaderWaits:
     @ivar waitingTotal: how many there may be (L{WAITING_TOTAL}).
     @ivar throttle: the L{ftpkit.ops.logthrottle.Summaries} of the
         refusals' log lines (L{refusalSummaries}).
+    @ivar refuseStopping: called with each connection still waiting and
+        the balancer's address when the wait stops (L{stop}), before the
+        connection is closed; C{None}: closed unanswered.
     """
 
     def __init__(self, reactor, trusted, dispatch, timeout=HEADER_TIMEOUT,
-                 waitingPerPeer=WAITING_PER_PEER, waitingTotal=WAITING_TOTAL):
+                 waitingPerPeer=WAITING_PER_PEER, waitingTotal=WAITING_TOTAL,
+                 refuseStopping=None):
         """
         @param reactor: an C{IReactorFDSet} and C{IReactorTime}.
         @param trusted: the C{--trusted-proxy} networks (empty: any).
@@ -94,6 +98,7 @@ class HeaderWaits:
         @param timeout: seconds a connection may take to send its header.
         @param waitingPerPeer: see L{waitingPerPeer}.
         @param waitingTotal: see L{waitingTotal}.
+        @param refuseStopping: see L{refuseStopping}.
         """
         self.reactor = reactor
         self.trusted = tuple(trusted)
@@ -104,6 +109,7 @@ class HeaderWaits:
         self.waitingPerPeer = waitingPerPeer
         self.waitingTotal = waitingTotal
         self.throttle = refusalSummaries(reactor)
+        self.refuseStopping = refuseStopping
 
     def accepted(self, connection, host):
         """
@@ -146,7 +152,12 @@ class HeaderWaits:
 
         def refused(failure):
             done()
-            connection.close()
+            try:
+                if (failure.check(defer.CancelledError)
+                        and self.refuseStopping is not None):
+                    self.refuseStopping(connection, host)
+            finally:
+                connection.close()
             if failure.check(defer.CancelledError):
                 return None
             failure.trap(InvalidProxyHeader)
@@ -158,8 +169,9 @@ class HeaderWaits:
 
     def stop(self):
         """
-        Stop waiting: close every connection whose header has not come;
-        log the refusals left out of the log now (and drop their timer).
+        Stop waiting: refuse every connection whose header has not come
+        (L{refuseStopping}) and close it; log the refusals left out of
+        the log now (and drop their timer).
         """
         self.throttle.stop()
         for waiting in list(self.pending):

@@ -15,6 +15,7 @@ __all__ = [
     "IFTPShellAvailable", "IFTPShellResolve", "IFTPShellPermitted",
     "IFTPShellUploadOffsets", "IFTPShellLocalPath", "IDirectoryListing",
     "IStatListing", "INameListing", "IFTPShellRates",
+    "IFTPShellUploadsInPlace",
 ]
 """Every name here, each re-exported by L{ftpkit.interfaces} (a new
 interface is named here and nowhere else)."""
@@ -262,6 +263,26 @@ class IFTPShellAvailable(Interface):
         """
 
 
+class IFTPShellUploadsInPlace(Interface):
+    """
+    An optional extra a shell may provide: whether an upload writes a
+    file in place now, for a shell that stores such an upload only once
+    it ends (L{IFTPShell.stat} does not find a file an C{APPE} makes
+    until then). C{RNFR} of such a file gets C{350}, as on a storage
+    where the file is there from the upload's start, and the shell's
+    C{rename} refuses it (C{450}) while the upload runs. It tells about
+    a path as L{IFTPShell.stat} does, so a wrapper that restricts
+    C{stat} provides it only if it restricts this too.
+    """
+
+    def writtenInPlace(path):
+        """
+        @param path: a tuple of segments.
+        @return: a Deferred firing with whether an upload writes the
+            file at C{path} in place now (C{bool}).
+        """
+
+
 class IFTPShellResolve(Interface):
     """
     An optional extra a shell with symbolic links may provide: where a
@@ -374,6 +395,7 @@ class IFTPShellLocalPath(Interface):
 
 IFTPShellStreamedListing.setTaggedValue("variantOf", "list")
 IFTPShellAvailable.setTaggedValue("variantOf", "stat")
+IFTPShellUploadsInPlace.setTaggedValue("variantOf", "stat")
 IFTPShellNames.setTaggedValue("variantOf", "list")
 IFTPShellListSome.setTaggedValue("variantOf", "list")
 IFTPShellCreate.setTaggedValue("variantOf", "openForWriting")
@@ -467,7 +489,8 @@ OPTIONAL_SHELL_INTERFACES = (IFTPShellHash, IFTPShellNames, IFTPShellChmod,
                              IFTPShellCreate, IFTPShellListSome,
                              IFTPShellAvailable, IFTPShellResolve,
                              IFTPShellPermitted, IFTPShellTimes,
-                             IFTPShellUploadOffsets, IFTPShellLocalPath)
+                             IFTPShellUploadOffsets, IFTPShellLocalPath,
+                             IFTPShellUploadsInPlace)
 """
 Every optional extra a shell may provide besides L{IFTPShell}: the shell
 wrappers (L{ftpkit.shells.wrappers.ShellWrapper}) forward each one the

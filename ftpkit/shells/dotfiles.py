@@ -275,6 +275,14 @@ class HideDotfilesShell(ShellWrapper):
         path = self._guarded(path)
         return self._looked(path, lambda: ShellWrapper.available(self, path))
 
+    def writtenInPlace(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellUploadsInPlace.writtenInPlace}.
+        """
+        path = self._guarded(path)
+        return self._looked(path, lambda: ShellWrapper.writtenInPlace(
+            self, path))
+
     def removeDirectory(self, path):
         """
         See L{IFTPShell.removeDirectory}.

@@ -40,7 +40,9 @@ told C{226}. With it, as on the disk realm (L{ftpkit.shells.uploads}):
     start and the new file's rest, told C{226};
   - while an upload writes the target in place, the target's rename,
     the rename of another file onto it and its C{DELE} get C{450}
-    (L{rename}, L{removeFile}), as on the disk and fsspec realms;
+    (L{rename}, L{removeFile}), as on the disk and fsspec realms; C{RNFR}
+    of a target an C{APPE} makes, not there until it ends, gets C{350}
+    as on those realms (L{writtenInPlace});
   - a new upload of the target that completes drops its resumer's partial
     upload (it started over); once any upload changed the target since
     a partial upload was kept, that partial upload no longer matches it,
@@ -77,7 +79,7 @@ one a resumer may continue and taking it
 and removals through it.
 """
 
-from twisted.internet.defer import ensureDeferred, fail
+from twisted.internet.defer import ensureDeferred, fail, succeed
 from zope.interface import implementer
 
 from ftpkit.errors import (
@@ -91,6 +93,7 @@ from ftpkit.fileinfo import HiddenEntries
 from ftpkit.interfaces import (
     IFTPShellResume,
     IFTPShellResumeOwners,
+    IFTPShellUploadsInPlace,
 )
 from ftpkit.shells.keptfiles import KeptWriteFile, versionOf
 from ftpkit.shells.keptfresh import FreshPartialsShell
@@ -107,7 +110,7 @@ _REPLACED = ("File busy: another upload replaces it; try again later")
 replace it runs (L{RunningUploads})."""
 
 
-@implementer(IFTPShellResume, IFTPShellResumeOwners)
+@implementer(IFTPShellResume, IFTPShellResumeOwners, IFTPShellUploadsInPlace)
 class KeptUploadsShell(FreshPartialsShell):
     """
     A shell whose cut uploads are kept for a resume (see the module).
@@ -242,6 +245,17 @@ class KeptUploadsShell(FreshPartialsShell):
         """
         return (self._refuseWritten(fromPath, toPath)
                 or FreshPartialsShell.rename(self, fromPath, toPath))
+
+    def writtenInPlace(self, path):
+        """
+        See L{IFTPShellUploadsInPlace.writtenInPlace}: an upload of this
+        process writes it in place (L{RunningUploads.writtenInPlace}), as
+        L{rename} refuses it. On C{--realm memory}, whose file an C{APPE}
+        makes is stored only at its end, C{RNFR} of it got C{550} where
+        the disk and fsspec realms answer C{350}, then C{450} at C{RNTO}.
+        """
+        return self._refused(path) or succeed(
+            self._running.writtenInPlace(self._where + tuple(path)))
 
     def _refuseWritten(self, *paths):
         """

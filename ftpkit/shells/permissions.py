@@ -150,6 +150,16 @@ class PermissionShell(PermissionChecks, ShellWrapper):
         return self._checked(self._mayLook, [path],
                              lambda: self._shell.stat(path))
 
+    def writtenInPlace(self, path):
+        """
+        See L{ftpkit.interfaces.IFTPShellUploadsInPlace.writtenInPlace}:
+        needs what L{stat} needs (only provided when the wrapped shell
+        provides it).
+        """
+        path = self._guarded(path, self._mayLook)
+        return self._checked(self._mayLook, [path],
+                             lambda: self._shell.writtenInPlace(path))
+
     @defer.inlineCallbacks
     def available(self, path):
         """

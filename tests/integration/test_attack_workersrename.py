@@ -191,6 +191,20 @@ class WorkersRenamedMixin:
         """
         self.assertFileRenameWaits(rest=3)
 
+    def test_newFileRenameRefusedAppending(self):
+        """
+        The rename of a file an C{APPE} makes gets C{350} at C{RNFR},
+        then C{450} at C{RNTO} while it runs, on every realm, and the
+        upload C{226}. On C{--realm memory}, which stores the file once
+        the upload ends, C{RNFR} got C{550} "No such file".
+        """
+        during, ended, other = self.meanwhile(
+            ["RNFR d/x", "RNTO d/y"], verb="APPE", whole=True)
+        self.assertEqual((during[0][:3], during[1]),
+                         ("350", "450 " + FILE_UPLOADING))
+        self.assertEqual(ended, "226")
+        self.assertEqual(other.size("d/x"), SIZE)
+
     def assertFileTakingWaits(self, commands, verb="STOR", rest=None):
         """
         C{commands}, which would take away the file an upload writes in

@@ -24,9 +24,33 @@ from twisted.trial import unittest
 
 from ftpkit.ops.drain import SHUTTING_DOWN
 from tests.ftpclient import ftplibLogin
+from tests.integration.test_attack_listeners import serveProxied
 from tests.serverprocess import holdsAny, serverEnd, startServer, waitInReactors
 from tests.sockreads import readToEnd
 from tests.tcptable import peerClosedBy
+
+
+def readAfterTerm(testCase, server, port, sent, held):
+    """
+    Connect to a server, send some bytes, wait until the server holds the
+    connection (accepted, every reactor idle), tell it C{SIGTERM} and read
+    the connection to its end.
+
+    @param testCase: the running test (which closes the connection).
+    @param server: the L{tests.serverprocess.ServerProcess}.
+    @param port: the port to connect to on C{127.0.0.1}.
+    @param sent: the bytes to send.
+    @param held: what is awaited, for the timeout's message.
+    @return: what the connection read until the server closed it.
+    """
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    testCase.addCleanup(connection.close)
+    connection.sendall(sent)
+    pid = server.process.pid
+    server.waitFor(lambda: holdsAny(pid, serverEnd(connection))
+                   and waitInReactors(pid), held)
+    server.signal(signal.SIGTERM)
+    return readToEnd(connection)
 
 
 class HeldWhenDrainingTests(unittest.TestCase):
@@ -53,16 +77,9 @@ class HeldWhenDrainingTests(unittest.TestCase):
             server.waitForLog(" ready\n", 2)
         # Kept until the end: a client let go of is closed.
         session = ftplibLogin(self, server.port)
-        held = socket.create_connection(("127.0.0.1", server.port),
-                                        timeout=30)
-        self.addCleanup(held.close)
-        held.sendall(b"USER alice\r\nPASS secret\r\nPWD\r\n")
-        pid = server.process.pid
-        server.waitFor(lambda: holdsAny(pid, serverEnd(held))
-                       and waitInReactors(pid),
-                       "the server holding the connection over the limit")
-        server.signal(signal.SIGTERM)
-        read = readToEnd(held)
+        read = readAfterTerm(
+            self, server, server.port, b"USER alice\r\nPASS secret\r\nPWD\r\n",
+            "the server holding the connection over the limit")
         session.close()
         return read
 
@@ -136,3 +153,24 @@ class HeldLeftTests(unittest.TestCase):
         Under C{--workers 2}: likewise, from a worker.
         """
         self.assertEqual(self.heldAfterLeft("--workers", "2")[:4], b"220 ")
+
+
+class HeaderWaitWhenDrainingTests(unittest.TestCase):
+    """
+    A connection to a C{haproxy:} listener of C{--workers 2} whose PROXY
+    header has not all come when the server is told C{SIGTERM}.
+    """
+
+    timeout = 120
+
+    def test_refused(self):
+        """
+        It gets the drain's C{421} from the acceptor, not a close
+        without a word.
+        """
+        server, proxied = serveProxied(self, "--workers", "2")
+        server.waitForLog(" ready\n", 2)
+        self.assertEqual(
+            readAfterTerm(self, server, proxied, b"PROXY TCP4 203.0.113.7 ",
+                          "the acceptor waiting for the PROXY header"),
+            b"421 " + SHUTTING_DOWN.encode() + b"\r\n")

@@ -11,6 +11,7 @@ from ftpkit.errors import (
     DirectoryNotEmpty,
     FileBusy,
     InvalidPath,
+    NoSuchFile,
     QuotaExceeded,
     RestPastEnd,
 )
@@ -21,6 +22,7 @@ from ftpkit.shells.keptuploads import KeptUploadsShell
 from ftpkit.shells.memory import MemoryShell
 from ftpkit.shells.uploadlocks import FILE_UPLOADING
 from ftpkit.shells.uploads import PARTIAL_LIFETIME, TAKE_GRACE
+from ftpkit.shells.wrappers import HideDotfilesShell
 from ftpkit.testing import IFTPShellConformanceMixin
 
 OLD = b"old file"
@@ -328,6 +330,27 @@ class KeptUploadsTests(unittest.TestCase):
         self.cut(self.alice, b"brand")
         self.open(self.alice, offset=5)
         self.successResultOf(self.bob.rename(("f",), ("g",)))
+
+    def test_writtenInPlace(self):
+        """
+        L{KeptUploadsShell.writtenInPlace} tells, to any user, of a file
+        an C{APPE} makes (not in the tree until it ends) while the upload
+        runs, through a wrapper hiding dotfiles too, which hides it where
+        its name is one; not of one a new upload replaces (under a hidden
+        name), nor once the upload ended.
+        """
+        hiding = HideDotfilesShell(self.bob)
+        for path in (("new",), (".new",)):
+            opened = self.open(self.alice, path, append=True)
+            self.assertTrue(self.successResultOf(
+                self.bob.writtenInPlace(path)))
+            self.successResultOf(opened.close())
+            self.assertFalse(self.successResultOf(
+                self.bob.writtenInPlace(path)))
+        self.open(self.alice, (".x",), append=True)
+        self.failureResultOf(hiding.writtenInPlace((".x",)), NoSuchFile)
+        self.open(self.alice, ("f",))
+        self.assertFalse(self.successResultOf(hiding.writtenInPlace(("f",))))
 
     def test_takeWrittenInPlace(self):
         """

@@ -19,6 +19,7 @@ from ftpkit.interfaces import (
     IFTPShellPermitted,
     IFTPShellResume,
     IFTPShellTimes,
+    IFTPShellUploadsInPlace,
 )
 from ftpkit.protocol import (
     factchanges,
@@ -168,7 +169,11 @@ class FileCommands:
         its rename renames the link, as C{rename(2)} does on ProFTPD and
         Pure-FTPd: C{stat} follows it, and C{RNFR} of it got C{550}. A
         shell that finds the link in its parent's whole listing does it
-        in the client's turn at listings, as C{MLST} does.
+        in the client's turn at listings, as C{MLST} does. A file an
+        upload writes in place that the shell stores once it ends
+        (L{IFTPShellUploadsInPlace}: an C{APPE} making it on
+        C{--realm memory}) gets C{350}, then its C{RNTO} C{450}, as on
+        the disk realm where it is there from the upload's start.
         """
         path = await self.resolveEntry(argument)
         self.session.renameFrom = None
@@ -177,7 +182,14 @@ class FileCommands:
         shell = self.session.shell
         if not await mayRename(shell, path):
             raise PermissionDenied()
-        await entryStat(shell, path, self.listingTurn.call)
+        try:
+            await entryStat(shell, path, self.listingTurn.call)
+        except NoSuchFile:
+            # A file an upload makes in place, stored once it ends: 350
+            # then 450 at RNTO, as where the file is there from its start.
+            if not (IFTPShellUploadsInPlace.providedBy(shell)
+                    and await shell.writtenInPlace(path)):
+                raise
         self.session.renameFrom = path
         return (350, "Ready for RNTO")
 
