@@ -6,7 +6,9 @@ after C{QUIT}; L{tests.integration.test_quitopening} stores such an
 upload on a real server), its session counted as open, but no longer
 than the data timeout while it waits for its file or its data
 connection. Without C{QUIT} it is cut at once
-(L{tests.protocol.test_abortopening.DisconnectWhileOpeningTests}).
+(L{tests.protocol.test_abortopening.DisconnectWhileOpeningTests}). So
+does a C{QUIT} queued while the session had stopped reading, its queue
+full, when the client hung up (L{ftpkit.control.hangup}).
 """
 
 from twisted.trial import unittest
@@ -25,16 +27,18 @@ class QuitWhileOpeningTests(unittest.TestCase):
 
     leaving = _leaving
 
-    def leave(self):
+    def leave(self, command=b"STOR f.txt\r\nQUIT", **settings):
         """
         Log in, send C{EPSV}, C{STOR f.txt} (whose open waits) and
         C{QUIT}, and close the connection.
 
+        @param command: what is sent after C{EPSV}.
+        @param settings: see L{_leaving}.
         @return: the realm, the session, what it published, the shell.
         """
         shell = SlowShell({"/f.txt": b"x" * 100}, ["openForWriting"])
-        realm, protocol, published = self.leaving(shell,
-                                                  b"STOR f.txt\r\nQUIT")
+        realm, protocol, published = self.leaving(shell, command,
+                                                  **settings)
         return realm, protocol, published, shell
 
     def assertGoesOn(self, protocol, published):
@@ -84,3 +88,18 @@ class QuitWhileOpeningTests(unittest.TestCase):
         self.assertEqual(realm.logouts, 0)
         self.assertEqual(openedLate(self, shell), ["abort"])
         self.assertEqual(realm.logouts, 1)
+
+    def test_hungUpWithQuitQueued(self):
+        """
+        A client whose C{QUIT} waits in a full queue (reading paused), and
+        which hangs up, seen by the hang-up watch: the C{QUIT} still lets
+        the upload go on. It was forgotten with the queue, the upload cut.
+        """
+        def hungUp(protocol):
+            self.assertTrue(protocol.paused)
+            protocol._hungUp()
+
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nNOOP\r\nQUIT", hangUp=hungUp,
+            maxPendingCommands=2)
+        self.assertGoesOn(protocol, published)
