@@ -14,8 +14,8 @@ a client that waited for its replies (L{ftpkit.control.connectionlife}).
 import os
 import re
 import socket
-import ssl
 
+from tests.integration.test_featuremodes_session44 import sendCloseNotify
 from tests.integration.test_metrics import MetricsTestCase
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
@@ -52,22 +52,6 @@ filesystem.FilesystemShell.openForWriting = _openForWriting
 """A C{sitecustomize} holding every upload's C{openForWriting} back
 until the file C{FTPKIT_TEST_GATE} names exists; it makes the file
 C{FTPKIT_TEST_OPENING} names as the open begins."""
-
-
-def endTLS(data):
-    """
-    End a TLS data connection as a client that leaves at once does: its
-    C{close_notify} sent, the server's not awaited, then the socket
-    closed.
-
-    @param data: an C{ssl.SSLSocket}.
-    """
-    data.setblocking(False)
-    try:
-        data.unwrap()
-    except ssl.SSLWantReadError:
-        pass
-    data.close()
 
 
 class QuitWhileOpeningTests(Certificates, MetricsTestCase):
@@ -135,7 +119,9 @@ class QuitWhileOpeningTests(Certificates, MetricsTestCase):
         server.waitFor(lambda: os.path.exists(self.opening),
                        "the upload's open")
         data.sendall(PAYLOAD)
-        (endTLS if tls else socket.socket.close)(data)
+        if tls:
+            sendCloseNotify(data)
+        data.close()
         client.sock.sendall(b"QUIT\r\n")
         client.close()
         server.waitFor(lambda: all(record.get("leaving") for record in
