@@ -14,6 +14,7 @@ full, when the client hung up (L{ftpkit.control.hangup}).
 from twisted.trial import unittest
 
 from ftpkit.ops import events
+from ftpkit.ops.drain import Drain
 from tests.protocol import test_abortopening
 from tests.protocol.test_abortopening import SlowShell, openedLate
 
@@ -103,3 +104,24 @@ class QuitWhileOpeningTests(unittest.TestCase):
             b"STOR f.txt\r\nNOOP\r\nQUIT", hangUp=hungUp,
             maxPendingCommands=2)
         self.assertGoesOn(protocol, published)
+
+    def test_drainCuts(self):
+        """
+        A drain (C{SIGTERM}) cuts such a command at its grace's end, as it
+        cuts a running one (C{426}), without waiting for the data timeout,
+        and ends once the shell answered the open.
+        """
+        realm, protocol, published, shell = self.leave()
+        clock = protocol.factory.reactor
+        stopped = Drain(protocol.factory, 5).stopService()
+        clock.advance(4)
+        self.assertGoesOn(protocol, published)
+        clock.advance(1)
+        self.assertEqual([(event.kind, event.command, event.code)
+                          for event in published],
+                         [(events.TRANSFER, "STOR", 426)])
+        self.assertNoResult(stopped)
+        self.assertEqual(openedLate(self, shell), ["abort"])
+        clock.advance(0)
+        self.successResultOf(stopped)
+        self.assertEqual(realm.logouts, 1)
