@@ -20,6 +20,7 @@ from twisted.protocols.basic import LineReceiver
 from ftpkit.compat import handshakePending, underTLS
 from ftpkit.control.clientname import clientName
 from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.opening import Committing
 from ftpkit.control.sockets import closeNow, tuneControlSocket
 from ftpkit.data import descriptors
 from ftpkit.deploy.fdlimit import transportRefusal
@@ -221,9 +222,12 @@ class ConnectionLife:
         """
         The data timeout is over for a transfer command still waiting for
         its file's open or its data connection after its client sent
-        C{QUIT} and left: cut it (C{426}).
+        C{QUIT} and left: cut it (C{426}). An upload's commit is waited
+        for as when the client leaves without C{QUIT}
+        (L{ftpkit.control.opening.Committing.clientLeft}).
         """
-        if self.transferState() is WAITING:
+        if (self.transferState() is WAITING
+                and not isinstance(self.opening, Committing)):
             self.log.warn("transfer of {peer}, who sent QUIT and left, "
                           "still not started after {timeout}s; cut",
                           peer=self.peer, timeout=self.config.dataTimeout)
