@@ -257,6 +257,19 @@ class CommandQueue:
         self._abortsToAnswer = 0
         self._beforeAbort = 0
 
+    def clearButQuit(self):
+        """
+        The client hung up while the session had stopped reading
+        (L{ftpkit.control.readingcontrol}): forget the waiting commands as
+        L{clear} does, but a C{QUIT} among them, which still lets the
+        running transfer finish (L{quitWaiting}): forgotten, it had the
+        transfer cut as if the client had left without it.
+        """
+        quitting = self.quitWaiting()
+        self.clear()
+        if quitting:
+            self._waiting.append(("QUIT", ""))
+
     def stop(self):
         """
         The server is stopping: forget the waiting commands but the

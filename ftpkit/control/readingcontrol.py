@@ -149,11 +149,12 @@ class ReadingControl:
         """
         The client hung up while reading was paused: the session ends now
         (L{connectionLost}), its queued commands and a delayed login
-        failure dropped with it.
+        failure dropped with it, but a C{QUIT} among them, which lets the
+        running transfer finish.
         """
         self._hangupWatch = None
         self.log.info("{peer} hung up with {count} commands queued; "
                       "ending the session", peer=self.peer,
                       count=len(self._queue))
-        self._queue.clear()
+        self._queue.clearButQuit()
         self.transport.abortConnection()

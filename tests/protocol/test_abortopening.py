@@ -408,11 +408,15 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
     shell never works for a user logged out).
     """
 
-    def leaving(self, shell, command):
+    def leaving(self, shell, command, hangUp=lambda protocol: None,
+                **settings):
         """
         Log in to C{shell}, send C{EPSV} and C{command}, and close the
         connection.
 
+        @param hangUp: called with the session before its connection is
+            closed.
+        @param settings: more of the L{ServerConfig}.
         @return: the L{CountingRealm}, the session, and the events
             published (transfers, listings, logouts).
         """
@@ -420,7 +424,7 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         passwords.addUser(b"alice", b"secret")
         realm = CountingRealm(shell)
         factory = FTPFactory(portal.Portal(realm, [passwords]),
-                             ServerConfig(loginFailureDelay=0),
+                             ServerConfig(loginFailureDelay=0, **settings),
                              MemoryReactorClock())
         published = []
         factory.events.subscribe(published.append, [
@@ -429,6 +433,7 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\nEPSV\r\n"
                               + command + b"\r\n")
         self.assertFalse(protocol.isIdle())
+        hangUp(protocol)
         protocol.connectionLost(None)
         return realm, protocol, published
 
