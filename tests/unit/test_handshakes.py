@@ -439,15 +439,7 @@ class CandidateFlowTests(unittest.TestCase):
         that comes when no other is under way
         (L{HandshakeCandidates.handLostEarly}): it ends with the refusal.
         """
-        channel = _Channel()
-        candidate = self.take(channel)
-        candidate.tlsRefused = True
-        candidate.abort()
-        self.assertIs(self.candidates.lostEarly, candidate)
-        channel.isConnecting = True
-        self.candidates.handLostEarly(channel)
-        self.assertEqual((channel.claimed, channel.lostClaims),
-                         ([candidate], 0))
+        self.assertHandedLostEarly(tlsRefused=True)
 
     def test_lostBeforeTransferEndsIt(self):
         """
@@ -460,8 +452,18 @@ class CandidateFlowTests(unittest.TestCase):
         got C{425 Data connection closed} (the channel's C{claimLost}),
         so a listing's command got either answer, by timing.
         """
+        self.assertHandedLostEarly(tlsRefused=False)
+
+    def assertHandedLostEarly(self, tlsRefused):
+        """
+        Assert that a candidate lost while no transfer waited is kept and
+        handed, claimed, to the transfer that comes next.
+
+        @param tlsRefused: whether the TLS policy refused it.
+        """
         channel = _Channel()
         candidate = self.take(channel)
+        candidate.tlsRefused = tlsRefused
         candidate.abort()
         self.assertIs(self.candidates.lostEarly, candidate)
         channel.isConnecting = True
