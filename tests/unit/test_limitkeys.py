@@ -261,5 +261,5 @@ class GroupedLimitsTests(unittest.SynchronousTestCase):
         exact = OverLimitWaits(clock, lambda *_: False, lambda *_: None, 128)
         self.assertTrue(exact.wait(Connection(), self.FIRST, "full", 2))
         self.assertTrue(exact.wait(Connection(), self.SECOND, "full", 2))
-        exact.stop()
+        exact.stop("stopping")
 
