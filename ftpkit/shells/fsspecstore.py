@@ -216,9 +216,28 @@ class StoreCalls:
         its first batch read.
         """
         real = self.fsPath(path)
+        pages = self.backend.pages(self.fs, real)
         listing = FsspecListing(
-            self.call, self.backend.pages(self.fs, real), real.rstrip("/"),
+            self.call, pages, real.rstrip("/"),
             lambda detail: describe(self.backend, self.fs, detail))
+        try:
+            return self._readFirst(listing, path, real)
+        except BaseException:
+            # A refused listing gives back the entries its first page
+            # holds now, not when its traceback is collected.
+            pages.close()
+            raise
+
+    def _readFirst(self, listing, path, real):
+        """
+        Read a new listing's first batch (blocking), failing as listing
+        the directory would.
+
+        @param listing: the L{FsspecListing}.
+        @param path: the directory's path segments.
+        @param real: its path on the filesystem.
+        @return: C{listing}.
+        """
         try:
             if not listing.readFirst() and path:
                 # An object store lists a missing prefix, or a file's

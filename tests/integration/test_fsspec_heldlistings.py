@@ -12,6 +12,7 @@ try:
 except ImportError:
     fsspec = None
 else:
+    from ftpkit.errors import NotDirectory
     from ftpkit.shells import fsspecheld
     from ftpkit.shells.fsspecshell import FsspecShell
 
@@ -32,6 +33,9 @@ class HeldListingsTests(unittest.TestCase):
             fs.pipe(f"/d/f{number:02d}", b"x")
         self.shell = FsspecShell(fs, "")
         self.patch(fsspecheld.heldEntries, "limit", 50)
+        # What other tests' listings hold until collected is not these
+        # tests' business (test_refusedGivesBack checks this shell's).
+        self.patch(fsspecheld.heldEntries, "held", 0)
         self.addCleanup(self.shell.whenIdle)
 
     @defer.inlineCallbacks
@@ -64,3 +68,16 @@ class HeldListingsTests(unittest.TestCase):
         listing = yield self.shell.openListing(("d",))
         self.assertEqual(len((yield listing.nextBatch())), 30)
         yield listing.close()
+
+    @defer.inlineCallbacks
+    def test_refusedGivesBack(self):
+        """
+        A listing refused once its first page is read (the name of a
+        file, which C{memory://} lists as the file alone) gives back the
+        entries it held at once: it held them until its traceback was
+        collected, and the next listings were refused for them.
+        """
+        error = yield self.assertFailure(
+            self.shell.openListing(("d", "f00")), NotDirectory)
+        self.assertEqual(fsspecheld.heldEntries.held, 0)
+        self.assertIsNotNone(error.__traceback__)
