@@ -375,9 +375,14 @@ class FTPProtocol(
         An implicit-TLS session finished its handshake: only now may reading
         pause for unread replies (pausing during the handshake would stall
         it, since the greeting waits in the TLS layer until then). An
-        C{AUTH TLS} handshake ends here too.
+        C{AUTH TLS} handshake ends here too. A connection closed while
+        its handshake went on ends once the replies that waited for it
+        are sent (L{endAfterHandshake}).
         """
         self.tlsHandshakeDone = True
+        if self._closed:
+            self.endAfterHandshake()
+            return
         self._watchReplies()
 
     def commandFinished(self):

@@ -422,6 +422,22 @@ class ConnectionLife:
             self._closing = self.callLater(self.config.closeTimeout,
                                            self._cut)
 
+    def endAfterHandshake(self):
+        """
+        The TLS handshake of a connection closed while it went on (one
+        refused as its session started, L{refuse}) is done: once this
+        returns, the layer sends the replies that waited for it and its
+        close_notify, and the connection under it ends as soon as they are
+        sent, as L{closeNow} ends one closed after its handshake. The layer
+        alone would wait for the client's close_notify, which a client
+        reading on never sends, until the closing time cut it; and the
+        replies of such a connection are not watched (L{_watchReplies}): a
+        producer registered keeps the layer from closing at all.
+        """
+        below = underTLS(self.transport)
+        if below is not None and not self._lost:
+            below.loseConnection()
+
     def _cut(self):
         """
         Drop a connection that did not close in time, with its unsent
