@@ -4,10 +4,15 @@ write and hangs up at once, on a real server (C{python -m ftpkit}, in
 one process and under C{--workers 2}): the download goes on (RFC 959 lets
 a transfer finish after C{QUIT}), then the commands queued before the
 C{QUIT} run (L{ftpkit.control.quitleft}); they never ran, the session
-ending with the transfer.
+ending with the transfer. And a client that sends C{STOR}, part of its
+data, more commands than the session queues and C{QUIT}, and closes its
+control connection: the session, its reading paused, sees the hang-up
+(L{ftpkit.control.hangup}) with the C{QUIT} still unread, reads it then,
+and lets the upload finish; it was cut (C{426}), the C{QUIT} never read.
 """
 
 import os
+import re
 import socket
 
 from twisted.trial import unittest
@@ -68,3 +73,52 @@ class RunToQuitTests(unittest.TestCase):
         """
         self.workers = 2
         self.test_commandsBeforeQuitRun()
+
+
+class QuitUnreadTests(unittest.TestCase):
+    """
+    C{STOR}, half its data, 200 C{PWD}s and C{QUIT}, a hang-up, the rest
+    of the data.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_uploadStored(self):
+        """
+        The upload is stored whole (C{226}); no C{PWD} ran.
+        """
+        root = scratchDirectory(self)
+        options = ["--root", root, "--auth", "memory:alice:secret"]
+        if self.workers:
+            options += ["--workers", str(self.workers)]
+        server = ServerProcess(self, options)
+        if self.workers:
+            server.waitForLog(READY, self.workers)
+        else:
+            server.waitForGreeting()
+        client = RawClient(server.port)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
+                                        timeout=20)
+        self.addCleanup(data.close)
+        self.assertTrue(client.command("STOR up.bin").startswith(b"150"))
+        data.sendall(b"u" * 100000)
+        client.sock.sendall(b"PWD\r\n" * 200 + b"QUIT\r\n")
+        client.close()
+        server.waitForLog("hung up with")
+        data.sendall(b"p" * 100000)
+        data.close()
+        log = server.waitForLog("logout from")
+        self.assertRegex(log, re.escape("path '/up.bin': 226, 200000 bytes"))
+        with open(os.path.join(root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"u" * 100000 + b"p" * 100000)
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2}.
+        """
+        self.workers = 2
+        self.test_uploadStored()
