@@ -36,7 +36,7 @@ class QuitAfterLeaving:
     Runs a lost session's queue down to its C{QUIT} (see the module). The
     session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{transferState},
     C{opening}, C{abortTransfer}, C{whenIdle}, C{callLater}, C{config},
-    C{log}, C{peer} and C{_leave}.
+    C{setTimeout}, C{factory}, C{log}, C{peer} and C{_leave}.
     """
 
     _runsToQuit = False
@@ -128,10 +128,14 @@ class QuitAfterLeaving:
     def _leaveOnce(self, opening):
         """
         Leave (C{_leave}), the first time only: a command given up on
-        (L{_tooLate}) ends later.
+        (L{_tooLate}) ends later. The idle time and the time to log in,
+        which a command run meanwhile may have started again (C{PASS},
+        C{REIN}), stop: they held the session, and would close it again.
 
         @param opening: see L{runToQuit}.
         """
         if not self._leftOnce:
             self._leftOnce = True
+            self.setTimeout(None)
+            self.factory.loginWatch.stop(self)
             self._leave(opening)

@@ -127,3 +127,24 @@ class RunToQuitTests(unittest.TestCase):
         self.assertExists(shell, "old.txt", False)
         self.assertExists(shell, "d", False)
         self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_anyCommandBeforeQuit(self):
+        """
+        Commands that touch the connection, the login or the data channel
+        run too, with no error logged: the session leaves once its C{QUIT}
+        ran, its user logged out each time a login ended, nothing left
+        scheduled.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nAUTH TLS\r\nCCC\r\nPBSZ 0\r\nREIN\r\n"
+            b"USER alice\r\nPASS secret\r\nPASV\r\nLIST\r\nHASH old.txt\r\n"
+            b"STAT\r\nQUIT")
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(4):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertTrue(protocol.isIdle())
+        self.assertEqual(realm.logouts, 2)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertEqual(self.flushLoggedErrors(), [])
