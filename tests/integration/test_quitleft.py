@@ -20,6 +20,7 @@ from twisted.trial import unittest
 from tests.rawclient import RawClient, readToEnd
 from tests.scratch import scratchDirectory
 from tests.serverprocess import READY, ServerProcess
+from tests.tlssupport import Certificates, clientContext
 
 SIZE = 8 * 1024 * 1024
 """The download's size: more than the sockets' buffers hold, so that it
@@ -75,7 +76,7 @@ class RunToQuitTests(unittest.TestCase):
         self.test_commandsBeforeQuitRun()
 
 
-class QuitUnreadTests(unittest.TestCase):
+class QuitUnreadTests(Certificates, unittest.TestCase):
     """
     C{STOR}, half its data, 200 C{PWD}s and C{QUIT}, a hang-up, the rest
     of the data.
@@ -83,13 +84,16 @@ class QuitUnreadTests(unittest.TestCase):
 
     timeout = 120
     workers = None
+    tls = False
 
     def test_uploadStored(self):
         """
         The upload is stored whole (C{226}); no C{PWD} ran.
         """
+        self.makeCertificates()
         root = scratchDirectory(self)
-        options = ["--root", root, "--auth", "memory:alice:secret"]
+        options = ["--root", root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both]
         if self.workers:
             options += ["--workers", str(self.workers)]
         server = ServerProcess(self, options)
@@ -99,6 +103,9 @@ class QuitUnreadTests(unittest.TestCase):
             server.waitForGreeting()
         client = RawClient(server.port)
         self.addCleanup(client.close)
+        if self.tls:
+            client.command("AUTH TLS")
+            client.sock = clientContext().wrap_socket(client.sock)
         client.login()
         client.command("TYPE I")
         data = socket.create_connection(("127.0.0.1", client.epsvPort()),
@@ -121,4 +128,12 @@ class QuitUnreadTests(unittest.TestCase):
         The same under C{--workers 2}.
         """
         self.workers = 2
+        self.test_uploadStored()
+
+    def test_tls(self):
+        """
+        The same on a control connection under C{AUTH TLS}: what is left
+        is read through the TLS layer.
+        """
+        self.tls = True
         self.test_uploadStored()
