@@ -12,8 +12,9 @@ transfer but never the C{MKD} (the session, lost, ran nothing more of its
 queue). Now the transfer goes on, then the commands queued before the
 C{QUIT} run in order (their replies go nowhere), then the C{QUIT}, and
 only then does the session stop counting. vsftpd, one process reading a
-session's commands one after another, likewise runs what its kernel
-buffer still holds after a transfer.
+session's commands in turn from its socket (C{ftpcmdio.c}), likewise
+reads those its kernel still holds after a transfer before it meets the
+connection's end.
 
 Each command run so has the data timeout to end
 (L{QuitAfterLeaving._tooLate}): a transfer still waiting for its file's
@@ -40,6 +41,9 @@ class QuitAfterLeaving:
     """
 
     _runsToQuit = False
+    """Whether the session, its client gone, still runs the commands
+    queued before its C{QUIT} (the protocol runs its queue although
+    closed)."""
     _leftOnce = False
 
     def quitsAfterLeaving(self):
@@ -52,14 +56,6 @@ class QuitAfterLeaving:
         """
         return (self.transferState() in (RUNNING, WAITING)
                 and self._queue.quitWaiting())
-
-    def runsToQuit(self):
-        """
-        @return: whether the session, its client gone, still runs the
-            commands queued before its C{QUIT} (the protocol runs its
-            queue although closed).
-        """
-        return self._runsToQuit
 
     def runToQuit(self, opening):
         """
