@@ -1,0 +1,155 @@
+"""
+The bound of C{--realm fsspec:memory://?size=} counts what the store
+holds, and what uploads in progress reserve, exactly, whatever the
+uploads do: cut and kept, replaced, dropped, deleted, or measured while
+others run. Before session 51, a complete upload dropped its user's cut
+upload of the file without telling the bound (its bytes stayed counted
+until the next refusal measured the store again), and a measurement
+while an upload ran counted its bytes twice, for good once it ended.
+"""
+
+from twisted.internet import defer
+from twisted.trial import unittest
+
+from ftpkit.interfaces import IFTPShell
+from ftpkit.testing import writeFile
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+else:
+    from ftpkit.auth.fsspecrealm import FsspecRealm, _du
+
+
+class _Bound1M:
+    """
+    L{FsspecRealm} on a private fsspec memory store bound to 1 MiB.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    maxBytes = 1 << 20
+
+    def setUp(self):
+        self.fs = fsspec.filesystem("memory", global_store=False,
+                                    skip_instance_cache=True)
+        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
+
+    @defer.inlineCallbacks
+    def shell(self):
+        """
+        @return: a Deferred firing with a session's shell.
+        """
+        interface, shell, logout = yield self.realm.requestAvatar(
+            "alice", None, IFTPShell)
+        return shell
+
+    def measured(self):
+        """
+        @return: what the store holds, keys and contents, measured afresh.
+        """
+        return _du(self.fs, "/", withKeys=True).bytes
+
+    @defer.inlineCallbacks
+    def assertExact(self):
+        """
+        Assert that the bound counts what the store holds, with no upload
+        in progress.
+        """
+        usage = self.realm._storeUsage
+        yield usage.current()
+        self.assertEqual((usage.used, usage.inFlight),
+                         (self.measured(), 0))
+
+    @defer.inlineCallbacks
+    def cut(self, shell, path, data):
+        """
+        Upload C{data} to C{path}, then cut the upload: it is kept for a
+        resume.
+        """
+        upload = yield shell.openForWriting(path)
+        yield upload.writeAt(0, data)
+        yield upload.abort()
+        self.assertEqual((yield shell.resumableSize(path)), len(data))
+
+    @defer.inlineCallbacks
+    def test_newUploadDropsCut(self):
+        """
+        A complete upload of a name whose cut upload was kept drops it, and
+        the bound counts what that freed: the tester's sequence (cut,
+        replaced, deleted, then the store filled to the bound).
+        """
+        shell = yield self.shell()
+        yield self.cut(shell, ("f",), b"c" * 300000)
+        yield self.assertExact()
+        yield writeFile(shell, ("f",), b"n" * 400000)
+        yield self.assertExact()
+        yield shell.removeFile(("f",))
+        yield self.assertExact()
+        self.assertEqual(self.measured(), 0)
+        for name in ("p1", "p2", "p3", "p4"):
+            yield writeFile(shell, (name,), b"p" * 250000)
+        yield self.assertExact()
+
+    @defer.inlineCallbacks
+    def test_measuredWhileUploading(self):
+        """
+        A measurement while an upload runs (another session's refusal
+        asks for one) counts its bytes once, in flight: they were counted
+        in the store too, and stayed so once it was complete.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("b1",), b"o" * 1000)
+        upload = yield shell.openForWriting(("b1",))
+        yield upload.writeAt(0, b"x" * 5000)
+        usage = self.realm._storeUsage
+        usage.invalidate()
+        yield usage.current()
+        self.assertEqual(usage.occupied(), len("/b1") + 1000 + 5000)
+        yield upload.close()
+        yield self.assertExact()
+
+    @defer.inlineCallbacks
+    def test_concurrentReplacements(self):
+        """
+        Two uploads replace one file: the second is cut, and the store
+        measured again while the first runs, which then completes; the
+        bound counts what is left.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("b1",), b"o" * 9000)
+        yield writeFile(shell, ("b2",), b"o" * 10000)
+        first = yield shell.openForWriting(("b1",))
+        second = yield (yield self.shell()).openForWriting(("b1",))
+        yield first.writeAt(0, b"1" * 9000)
+        yield second.writeAt(0, b"2" * 9000)
+        yield second.abort()
+        usage = self.realm._storeUsage
+        yield usage.current()
+        yield first.close()
+        yield self.assertExact()
+        yield shell.removeFile(("b1",))
+        yield shell.removeFile(("b2",))
+        yield self.assertExact()
+
+
+class StaleCutTests(_Bound1M, unittest.TestCase):
+    """
+    A cut upload found outdated is dropped, and the bound counts what
+    that freed.
+    """
+
+    @defer.inlineCallbacks
+    def test_outdated(self):
+        """
+        Another user's complete upload of the file outdates the cut upload
+        kept for nobody in particular; the next look at it drops it.
+        """
+        shell = yield self.shell()
+        yield self.cut(shell, ("f",), b"c" * 3000)
+        other = (yield self.shell()).forResumer("bob")
+        yield writeFile(other, ("f",), b"n" * 4000)
+        self.assertIsNone((yield shell.resumableSize(("f",))))
+        yield self.assertExact()
