@@ -11,6 +11,7 @@ while an upload ran counted its bytes twice, for good once it ended.
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.errors import DirectoryOverFileQuota, FileQuotaExceeded, QuotaExceeded
 from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import writeFile
 
@@ -133,6 +134,66 @@ class _Bound1M:
         yield shell.removeFile(("b1",))
         yield shell.removeFile(("b2",))
         yield self.assertExact()
+
+
+class EntryRefusalTests(unittest.TestCase):
+    """
+    A new entry refused by the bound of C{size=} says why: its name's
+    bytes do not fit, not "too many files".
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    maxBytes = 64 * 1024
+
+    def setUp(self):
+        self.fs = fsspec.filesystem("memory", global_store=False,
+                                    skip_instance_cache=True)
+        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
+
+    @defer.inlineCallbacks
+    def full(self):
+        """
+        @return: a Deferred firing with a session's shell on a store
+            holding five entries and all but 10 bytes of the bound.
+        """
+        interface, shell, logout = yield self.realm.requestAvatar(
+            "alice", None, IFTPShell)
+        for name in ("a", "b", "c", "d"):
+            yield writeFile(shell, (name,), b"x" * 1000)
+        left = self.maxBytes - _du(self.fs, "/", withKeys=True).bytes
+        yield writeFile(shell, ("e",), b"x" * (left - len("/e") - 10))
+        return shell
+
+    @defer.inlineCallbacks
+    def test_fileName(self):
+        """
+        A new file whose key does not fit gets C{552} saying the bytes the
+        store holds at most.
+        """
+        shell = yield self.full()
+        failure = yield self.assertFailure(
+            shell.openForWriting(("a-long-name-of-a-file",)), QuotaExceeded)
+        self.assertNotIsInstance(failure, FileQuotaExceeded)
+        self.assertEqual(failure.code, 552)
+        self.assertEqual(failure.message,
+                         "Exceeded storage allocation: at most %d bytes may"
+                         " be stored" % self.maxBytes)
+
+    @defer.inlineCallbacks
+    def test_directoryName(self):
+        """
+        So does a new directory, with C{550} (the one refusal of C{MKD}).
+        """
+        shell = yield self.full()
+        failure = yield self.assertFailure(
+            shell.makeDirectory(("a-long-name-of-a-directory",)),
+            DirectoryOverFileQuota)
+        self.assertEqual(failure.code, 550)
+        self.assertEqual(failure.message,
+                         "Exceeded storage allocation: at most %d bytes may"
+                         " be stored" % self.maxBytes)
 
 
 class StaleCutTests(_Bound1M, unittest.TestCase):
