@@ -231,8 +231,15 @@ class QuotaAccount:
         byte quota; a new file must have room in the file quota, and its
         key in the byte quota (L{FileQuotaExceeded}, L{QuotaExceeded}
         otherwise, before anything is opened: L{_reserveEntry});
-        replacing a file, or continuing a cut upload, adds none. Call
-        once L{measured}.
+        replacing a file, or continuing a cut upload, adds none. One
+        that continues a cut upload keeps none of the target's bytes
+        (the cut upload's are counted already, and it replaces the
+        target once complete), and has the usage measured again once
+        complete: its key goes, the target's comes (before session 51
+        the target's bytes up to the offset stayed counted as well as
+        the cut upload's: on C{fsspec:memory://?size=} a resume over a
+        file left its cut upload counted for good). Call once
+        L{measured}.
 
         @param path: its path.
         @param offset: where it starts.
@@ -245,8 +252,10 @@ class QuotaAccount:
         """
         inPlace = bool(append or offset)
         oldSize = info.size if info is not None and info.isFile else 0
-        kept = oldSize if append else min(offset, oldSize)
-        newFile = info is None and (yield self._makesFile(path, inPlace))
+        continues = yield self._continuesCut(path, inPlace)
+        kept = 0 if continues else (
+            oldSize if append else min(offset, oldSize))
+        newFile = info is None and not continues
         keyBytes = (yield self._roomForEntry(path)) if newFile else 0
         try:
             writeFile = yield opening()
@@ -259,21 +268,21 @@ class QuotaAccount:
                      else QuotaWriteFile)
         return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
                          inPlace, newFile, self._at(path), keyBytes,
-                         self.reclaimed if self._reclaim else None)
+                         self.reclaimed if self._reclaim else None,
+                         remeasure=continues)
 
     @defer.inlineCallbacks
-    def _makesFile(self, path, inPlace):
+    def _continuesCut(self, path, inPlace):
         """
-        Whether an upload to C{path}, where nothing is, adds a file to
-        those the file quota counts: it does, unless it continues (in
-        place) a cut upload the shell kept for a resume, a file counted
-        already (L{IFTPShellResume}).
+        Whether an upload to C{path} continues (in place) a cut upload
+        the shell kept for a resume (L{IFTPShellResume}), a file counted
+        already: it adds no file to those the file quota counts.
 
         @return: a Deferred firing with C{True} or C{False}.
         """
         if inPlace and IFTPShellResume.providedBy(self._shell):
-            return (yield self._shell.resumableSize(path)) is None
-        return True
+            return (yield self._shell.resumableSize(path)) is not None
+        return False
 
     def _at(self, path):
         """

@@ -214,3 +214,60 @@ class StaleCutTests(_Bound1M, unittest.TestCase):
         yield writeFile(other, ("f",), b"n" * 4000)
         self.assertIsNone((yield shell.resumableSize(("f",))))
         yield self.assertExact()
+
+
+class InPlaceTests(_Bound1M, unittest.TestCase):
+    """
+    Uploads written in place (a resume of a cut upload, an append) count
+    exactly once complete.
+    """
+
+    @defer.inlineCallbacks
+    def resume(self, shell, path, offset, data):
+        """
+        Continue the cut upload of C{path} at C{offset} with C{data}.
+        """
+        upload = yield shell.openForWriting(path, offset)
+        yield upload.writeAt(0, data)
+        yield upload.close()
+
+    @defer.inlineCallbacks
+    def test_resumeOverFile(self):
+        """
+        A resume of a cut upload that replaces a file frees the file and
+        the cut upload's name: the file's bytes up to the offset stayed
+        counted, as well as the cut upload's.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("g",), b"t" * 5000)
+        yield self.cut(shell, ("g",), b"c" * 3000)
+        yield self.resume(shell, ("g",), 3000, b"r" * 2000)
+        yield self.assertExact()
+        self.assertEqual(self.measured(), len("/g") + 5000)
+
+    @defer.inlineCallbacks
+    def test_resumeNewName(self):
+        """
+        A resume of a cut upload of a new name counts the name's key in
+        place of the cut upload's.
+        """
+        shell = yield self.shell()
+        yield self.cut(shell, ("g",), b"c" * 3000)
+        yield self.resume(shell, ("g",), 3000, b"r" * 2000)
+        yield self.assertExact()
+
+    @defer.inlineCallbacks
+    def test_appendMeasuredMidway(self):
+        """
+        A measurement while an append runs sees the bytes it wrote in
+        place, also counted in flight: measured again once it ends.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("h",), b"h" * 1000)
+        upload = yield shell.openForWriting(("h",), append=True)
+        yield upload.writeAt(0, b"a" * 2000)
+        usage = self.realm._storeUsage
+        usage.invalidate()
+        yield usage.current()
+        yield upload.close()
+        yield self.assertExact()
