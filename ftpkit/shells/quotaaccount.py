@@ -234,8 +234,9 @@ class QuotaAccount:
         replacing a file, or continuing a cut upload, adds none. One
         that continues a cut upload keeps none of the target's bytes
         (the cut upload's are counted already, and it replaces the
-        target once complete), and has the usage measured again once
-        complete: its key goes, the target's comes (before session 51
+        target once complete), and, where keys count
+        (C{entryBytes}), has the usage measured again once complete: its
+        hidden key goes, the target's comes (before session 51
         the target's bytes up to the offset stayed counted as well as
         the cut upload's: on C{fsspec:memory://?size=} a resume over a
         file left its cut upload counted for good). Call once
@@ -269,7 +270,8 @@ class QuotaAccount:
         return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
                          inPlace, newFile, self._at(path), keyBytes,
                          self.reclaimed if self._reclaim else None,
-                         remeasure=continues)
+                         remeasure=continues
+                         and self._entryBytes is not None)
 
     @defer.inlineCallbacks
     def _continuesCut(self, path, inPlace):

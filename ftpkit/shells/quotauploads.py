@@ -111,12 +111,13 @@ class _QuotaUpload:
             (L{QuotaRandomWriteFile}), whose writes may wait, asks it.
         @param remeasure: have the usage measured again once the upload
             is complete, where what its commit changes is not all told
-            by its bytes (it continues a cut upload, whose hidden name
-            goes). So it is, however it ends, where a measurement was
-            kept while it ran (L{ftpkit.shells.quotas.QuotaUsage.measurements}):
-            one that saw the bytes it wrote (in place, or under a name of
-            its own before it had its target's) counted them twice, with
-            those in flight, and its commit added them again.
+            by its bytes (it continues a cut upload, whose hidden name's
+            key goes). So it is, however it ends, where a measurement was
+            kept while it ran
+            (L{ftpkit.shells.quotas.QuotaUsage.measurements}): one that
+            saw the bytes it wrote (in place, or under a name of its own
+            before it had its target's) counted them twice, with those in
+            flight, and its commit added them again.
         """
         self._remeasure = remeasure
         self._measuredBefore = usage.measurements
@@ -272,18 +273,18 @@ class _QuotaUpload:
             else:
                 reads.left(self._path)
         self._settleFile(made=True)
-        self._measureAgainIfSeen()
-        return result
+        return self._measureAgainIfSeen(result, self._remeasure)
 
-    def _measureAgainIfSeen(self, result=None):
+    def _measureAgainIfSeen(self, result, always=False):
         """
-        Have the usage measured again (C{remeasure}) where the upload asked
-        for it, or a measurement was kept while it ran.
+        Have the usage measured again where a measurement was kept while
+        the upload ran, or C{always}.
 
         @param result: passed on.
+        @param always: whether to have it measured again in any case.
+        @return: C{result}.
         """
-        if (self._remeasure
-                or self._usage.measurements != self._measuredBefore):
+        if always or self._usage.measurements != self._measuredBefore:
             self._usage.invalidate()
         return result
 
@@ -329,13 +330,15 @@ class _QuotaUpload:
             end = writeFile.discard
         if self._accounted:
             return defer.maybeDeferred(end).addBoth(self._settleLeft)
-        if self.count or self._uncounted or (self._newFile and self._inPlace):
-            self._usage.invalidate()
+        again = bool(self.count or self._uncounted
+                     or (self._newFile and self._inPlace))
+        if again:
             # Also once it ended: a measurement meanwhile may have seen
             # its bytes neither where they were nor where they went.
-            self._remeasure = True
+            self._usage.invalidate()
         self._settleFile(made=False)
-        return defer.maybeDeferred(end).addBoth(self._measureAgainIfSeen)
+        return defer.maybeDeferred(end).addBoth(self._measureAgainIfSeen,
+                                                again)
 
     def _settleLeft(self, result):
         """
