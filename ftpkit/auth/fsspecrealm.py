@@ -502,8 +502,16 @@ def _du(fs, where, withKeys=False):
     @return: the L{ftpkit.shells.quotas.Footprint} of what is stored under
         C{where} (blocking): the bytes of its files (and keys, with
         C{withKeys}), and its entries (files, and directories where the
-        store has them); nothing when nothing is there yet.
+        store has them); nothing when nothing is there yet. The temporary
+        files of uploads in progress
+        (L{ftpkit.shells.fsspectemporaries.TEMPORARY_PREFIX}) are left
+        out: the quotas count their bytes in flight
+        (L{ftpkit.shells.quotas.QuotaUsage.inFlight}), and the file an
+        upload makes once complete. Counted here as well, a measurement
+        while an upload ran counted its bytes twice, and kept them so
+        once it was complete (its commit adds them).
     """
+    from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX
     from ftpkit.shells.quotas import Footprint
 
     try:
@@ -520,10 +528,11 @@ def _du(fs, where, withKeys=False):
             "Exceeded storage allocation: paths too long to be measured;"
             " move deep directories up") from None
     top = stripProtocol(fs, where).rstrip("/")
-    entries = [info for name, info in found.items()
-               if name.rstrip("/") != top]
-    keys = (sum(keyBytes(name.rstrip("/")) for name, info in found.items()
-                if name.rstrip("/") != top) if withKeys else 0)
+    counted = [name.rstrip("/") for name in found]
+    counted = [name for name in counted if name != top
+               and not name.rpartition("/")[2].startswith(TEMPORARY_PREFIX)]
+    entries = [found.get(name, found.get(name + "/")) for name in counted]
+    keys = sum(map(keyBytes, counted)) if withKeys else 0
     return Footprint(
         keys + sum(int(info.get("size") or 0) for info in entries
                    if info.get("type") == "file"),

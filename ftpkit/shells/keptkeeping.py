@@ -240,7 +240,9 @@ class KeepingShell(HidingKeptShell):
         """
         Remove a partial upload found past its lifetime, or outdated, and
         log it (L{logDropped}) once this call removed it: two workers of
-        C{--workers} finding it so log one event.
+        C{--workers} finding it so log one event. L{KeptPartials.removed}
+        is told what it freed, for the quotas above this shell that count
+        it (before session 51 they kept counting it).
 
         @param path: its path.
         @param size: its bytes.
@@ -252,6 +254,7 @@ class KeepingShell(HidingKeptShell):
         known = self._kept.forget(key)
         if await self.removeQuietly(path):
             logDropped(key, resumer if known is None else known, size, reason)
+            self._kept.removed(key, size)
 
     async def dropChanged(self, path, size):
         """
@@ -268,12 +271,23 @@ class KeepingShell(HidingKeptShell):
     async def dropPartial(self, target):
         """
         Remove this shell's resumer's partial upload of C{target}, if
-        there is one.
+        there is one (a complete upload of C{target} started over), and
+        tell L{KeptPartials.removed} what it freed: no command above
+        this shell removed it, so the quotas that count it (an fsspec
+        realm's C{size=}, a users file's, above this shell) learn it
+        there alone. Before session 51 they kept counting it: on
+        C{fsspec:memory://?size=4M}, a cut upload of 1 MB, completed
+        anew and deleted, made the fourth upload of 1 MB after it
+        C{552}.
 
         @param target: the target's path.
         """
-        await self.removeKept(
-            target[:-1] + (partialName(target[-1], self._resumer),))
+        partial = target[:-1] + (partialName(target[-1], self._resumer),)
+        info = await self.lookAt(partial)
+        self._kept.forget(self._where + partial)
+        if (info is not None and info.isFile
+                and await self.removeQuietly(partial)):
+            self._kept.removed(self._where + partial, info.size)
 
     def sweepTree(self, path=()):
         """

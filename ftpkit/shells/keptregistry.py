@@ -237,8 +237,10 @@ class KeptPartials:
 
     def removed(self, key, size):
         """
-        A partial upload dropped here (L{kept}, L{oldest}) was removed:
-        log the drop (L{logDropped}) and tell C{onRemoved}.
+        A partial upload was removed: dropped here (L{kept},
+        L{oldest}), its drop is logged (L{logDropped}); C{onRemoved} is
+        told in any case (one a complete upload of its target replaced,
+        L{ftpkit.shells.keptkeeping.KeepingShell.dropPartial}, too).
 
         @param key: its path from the tree's root, a tuple.
         @param size: its bytes.

@@ -139,9 +139,11 @@ class QuotaAccount:
             # The home could not be measured: C{550}, the one refusal
             # RFC 959 lists for MKD.
             raise DirectoryOverFileQuota(e.message) from None
-        size = yield self._roomForEntry(path)
-        if size is None:
-            raise DirectoryOverFileQuota()
+        try:
+            size = yield self._roomForEntry(path)
+        except QuotaExceeded as e:
+            # C{550}, as for the file quota: what lacks is in the message.
+            raise DirectoryOverFileQuota(e.message) from None
         try:
             result = yield making()
         except BaseException:
@@ -226,10 +228,19 @@ class QuotaAccount:
     def uploading(self, path, offset, append, info, opening):
         """
         Open an upload that counts its bytes and refuses to go past the
-        byte quota; a new file must have room in the file quota
-        (L{FileQuotaExceeded} otherwise, before anything is opened);
-        replacing a file, or continuing a cut upload, adds none. Call
-        once L{measured}.
+        byte quota; a new file must have room in the file quota, and its
+        key in the byte quota (L{FileQuotaExceeded}, L{QuotaExceeded}
+        otherwise, before anything is opened: L{_reserveEntry});
+        replacing a file, or continuing a cut upload, adds none. One
+        that continues a cut upload keeps none of the target's bytes
+        (the cut upload's are counted already, and it replaces the
+        target once complete), and, where keys count
+        (C{entryBytes}), has the usage measured again once complete: its
+        hidden key goes, the target's comes (before session 51
+        the target's bytes up to the offset stayed counted as well as
+        the cut upload's: on C{fsspec:memory://?size=} a resume over a
+        file left its cut upload counted for good). Call once
+        L{measured}.
 
         @param path: its path.
         @param offset: where it starts.
@@ -242,11 +253,11 @@ class QuotaAccount:
         """
         inPlace = bool(append or offset)
         oldSize = info.size if info is not None and info.isFile else 0
-        kept = oldSize if append else min(offset, oldSize)
-        newFile = info is None and (yield self._makesFile(path, inPlace))
+        continues = yield self._continuesCut(path, inPlace)
+        kept = 0 if continues else (
+            oldSize if append else min(offset, oldSize))
+        newFile = info is None and not continues
         keyBytes = (yield self._roomForEntry(path)) if newFile else 0
-        if keyBytes is None:
-            raise FileQuotaExceeded()
         try:
             writeFile = yield opening()
         except BaseException:
@@ -258,21 +269,22 @@ class QuotaAccount:
                      else QuotaWriteFile)
         return quotaFile(writeFile, self._usage, self._quota, oldSize, kept,
                          inPlace, newFile, self._at(path), keyBytes,
-                         self.reclaimed if self._reclaim else None)
+                         self.reclaimed if self._reclaim else None,
+                         remeasure=continues
+                         and self._entryBytes is not None)
 
     @defer.inlineCallbacks
-    def _makesFile(self, path, inPlace):
+    def _continuesCut(self, path, inPlace):
         """
-        Whether an upload to C{path}, where nothing is, adds a file to
-        those the file quota counts: it does, unless it continues (in
-        place) a cut upload the shell kept for a resume, a file counted
-        already (L{IFTPShellResume}).
+        Whether an upload to C{path} continues (in place) a cut upload
+        the shell kept for a resume (L{IFTPShellResume}), a file counted
+        already: it adds no file to those the file quota counts.
 
         @return: a Deferred firing with C{True} or C{False}.
         """
         if inPlace and IFTPShellResume.providedBy(self._shell):
-            return (yield self._shell.resumableSize(path)) is None
-        return True
+            return (yield self._shell.resumableSize(path)) is not None
+        return False
 
     def _at(self, path):
         """
@@ -308,28 +320,36 @@ class QuotaAccount:
         L{_reserveEntry}, dropping cut uploads for room
         (L{reclaimed}) while it does not fit.
 
-        @return: a Deferred firing with what L{_reserveEntry} gives.
+        @return: a Deferred firing with what L{_reserveEntry} gives, or
+            failing as it does once nothing is left to drop.
         """
         while True:
-            size = self._reserveEntry(path)
-            if size is not None or not (yield self.reclaimed()):
-                return size
+            try:
+                return self._reserveEntry(path)
+            except QuotaExceeded:
+                if not (yield self.reclaimed()):
+                    raise
 
     def _reserveEntry(self, path):
         """
         Count a file or directory about to be made at C{path}, and the
         bytes of its key, if they fit (call once measured).
 
-        @return: the bytes of its key, or C{None} when it does not fit
-            (nothing is counted then); L{_settleEntry} must follow.
+        @return: the bytes of its key; L{_settleEntry} must follow.
+        @raise FileQuotaExceeded: past the file quota.
+        @raise QuotaExceeded: when its key's bytes do not fit in the byte
+            quota, saying so (they were refused as "too many files"
+            before session 51, where C{--realm memory} says the bytes
+            the server holds at most). Nothing is counted then.
         """
         usage = self._usage
         if not usage.reserveFile(self._fileQuota):
-            return None
+            raise FileQuotaExceeded()
         size = self._keyBytes(path)
         if size and not usage.reserveBytes(size, self._quota):
             usage.settleFile(made=False)
-            return None
+            raise QuotaExceeded(f"Exceeded storage allocation: at most "
+                                f"{self._quota} bytes may be stored")
         return size
 
     def _settleEntry(self, size, made):

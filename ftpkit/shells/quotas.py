@@ -110,6 +110,10 @@ class QuotaUsage:
     @ivar changes: counts the changes told (L{adjust}, L{settleFile}):
         a count made while another session changed the home can be told
         from one made while nothing did.
+    @ivar measurements: counts the measurements kept: an upload that
+        one may have seen the bytes of while it ran (counted in flight
+        too) has the usage measured again once it ends
+        (L{ftpkit.shells.quotauploads}).
     """
 
     def __init__(self, measure, run=inWalksLane):
@@ -135,6 +139,7 @@ class QuotaUsage:
         self.stale = True
         self.generation = 0
         self.changes = 0
+        self.measurements = 0
         self._measuring = None
 
     def current(self):
@@ -163,6 +168,7 @@ class QuotaUsage:
                 result = Footprint(result, 0)
             with self.lock:
                 self.used, self.files = result.bytes, result.files
+                self.measurements += 1
             # A change told since the walk began may be missing from it.
             self.stale = self.generation != self._measuring
             result = result.bytes

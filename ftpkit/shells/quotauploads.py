@@ -82,7 +82,8 @@ class _QuotaUpload:
     """
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
-                 newFile=False, path=None, entryBytes=0, reclaim=None):
+                 newFile=False, path=None, entryBytes=0, reclaim=None,
+                 remeasure=False):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
@@ -108,7 +109,18 @@ class _QuotaUpload:
             (L{ftpkit.shells.quotaaccount.QuotaAccount.reclaimed}); or
             C{None}. Only an upload written at an offset
             (L{QuotaRandomWriteFile}), whose writes may wait, asks it.
+        @param remeasure: have the usage measured again once the upload
+            is complete, where what its commit changes is not all told
+            by its bytes (it continues a cut upload, whose hidden name's
+            key goes). So it is, however it ends, where a measurement was
+            kept while it ran
+            (L{ftpkit.shells.quotas.QuotaUsage.measurements}): one that
+            saw the bytes it wrote (in place, or under a name of its own
+            before it had its target's) counted them twice, with those in
+            flight, and its commit added them again.
         """
+        self._remeasure = remeasure
+        self._measuredBefore = usage.measurements
         self._reclaim = reclaim
         self._writeFile = writeFile
         self._usage = usage
@@ -261,6 +273,19 @@ class _QuotaUpload:
             else:
                 reads.left(self._path)
         self._settleFile(made=True)
+        return self._measureAgainIfSeen(result, self._remeasure)
+
+    def _measureAgainIfSeen(self, result, always=False):
+        """
+        Have the usage measured again where a measurement was kept while
+        the upload ran, or C{always}.
+
+        @param result: passed on.
+        @param always: whether to have it measured again in any case.
+        @return: C{result}.
+        """
+        if always or self._usage.measurements != self._measuredBefore:
+            self._usage.invalidate()
         return result
 
     def _notCommitted(self, failure):
@@ -305,10 +330,15 @@ class _QuotaUpload:
             end = writeFile.discard
         if self._accounted:
             return defer.maybeDeferred(end).addBoth(self._settleLeft)
-        if self.count or self._uncounted or (self._newFile and self._inPlace):
+        again = bool(self.count or self._uncounted
+                     or (self._newFile and self._inPlace))
+        if again:
+            # Also once it ended: a measurement meanwhile may have seen
+            # its bytes neither where they were nor where they went.
             self._usage.invalidate()
         self._settleFile(made=False)
-        return end()
+        return defer.maybeDeferred(end).addBoth(self._measureAgainIfSeen,
+                                                again)
 
     def _settleLeft(self, result):
         """
@@ -326,7 +356,7 @@ class _QuotaUpload:
             usage.adjust(left.bytes, left.files)
         usage.releaseBytes(self.count)
         self._settleFile(made=left is not None and self._inPlace)
-        return result
+        return self._measureAgainIfSeen(result)
 
     def leftBehind(self):
         """
