@@ -227,6 +227,8 @@ ROWS = [
                     "users:", "users:{missing}", "users:{dir}",
                     "users:{fifo}", "users:{zero}", "users:{badUsers}",
                     "fsspec:", "fsspec:nosuch://x",
+                    "fsspec:file://{missing}", "fsspec:file://{file}",
+                    "fsspec:file://{fifo}", "fsspec:file://nosuch-relative",
                     "fsspec:memory://?config={fifo}",
                     "fsspec:memory://?config={zero}",
                     "fsspec:memory://?config={dir}", NOT_UTF8]],

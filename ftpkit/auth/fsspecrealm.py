@@ -555,12 +555,18 @@ def makeFsspecRealm(argument, options):
     @param options: the parsed L{ftpkit.deploy.tap.Options}.
     @return: an L{FsspecRealm}.
     @raise ValueError: for an argument, config file or users file that is
-        not valid, or a backend that is not installed.
+        not valid, a backend that is not installed, or a C{file://} URL
+        naming no directory the server can serve
+        (L{ftpkit.deploy.workerroots.servedURLAtStart}).
     """
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
     cls, root, fsOptions = resolve(config)
+    if "file" in _protocols(cls):
+        from ftpkit.deploy.workerroots import servedURLAtStart
+
+        servedURLAtStart(config.url, root)
     database = None
     if config.users is not None:
         from ftpkit.auth.users import openUsersDatabase

@@ -1,7 +1,8 @@
 """
 The directories a server serves (C{--root}, C{--vhost-root},
-C{--realm filesystem:DIR} and a C{--vhost}'s), checked at start
-(L{servedDirectoryAtStart}), and the one served without C{--root}
+C{--realm filesystem:DIR}, C{--realm fsspec:file://DIR} and a
+C{--vhost}'s), checked at start (L{servedDirectoryAtStart},
+L{servedURLAtStart}), and the one served without C{--root}
 (L{rootByDefault}).
 
 One process checks them as it starts: one it cannot serve is a usage
@@ -54,6 +55,28 @@ def servedDirectoryAtStart(text):
             _told.add(root)
             _log.error(GONE_SINCE_START, root=root, why=str(e))
         return root
+
+
+def servedURLAtStart(url, root):
+    """
+    A C{file://} URL of C{--realm fsspec:} must name a directory the
+    server can serve, as C{--root} and C{--realm filesystem:DIR} must
+    (L{servedDirectoryAtStart}): one missing, or a file, started a server
+    whose every user saw an empty tree, and whose every upload got
+    C{550}. Object stores are not checked (a prefix need not exist
+    before its first object), nor C{sftp://}, which would need a
+    connection and a login to its server at start (docs/object-storage.rst).
+
+    @param url: the realm's URL, for the message.
+    @param root: the local directory it names (fsspec's reading of it:
+        C{file://relative} is relative to the working directory).
+    @raise ValueError: when C{root} is not a directory the server can
+        serve, in a process where L{servedDirectoryAtStart} raises.
+    """
+    try:
+        servedDirectoryAtStart(root)
+    except ValueError as e:
+        raise ValueError(f"{url!r} cannot be served: {e}") from None
 
 
 def rootByDefault():

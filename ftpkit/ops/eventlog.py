@@ -15,13 +15,15 @@ left out is one L{REFUSALS_NOT_LOGGED} line, written before the
 session's next refusal line or its logout, or once its minute is over,
 whichever comes first (a session may stay connected, silent, for hours).
 A transfer that failed before its data connection opened (C{beforeData}:
-a C{RETR} of an existing file without C{PASV} gets C{425}) is such a
-refusal: it did no work, and its line (with the file's path) is longer
-than its command, so it shares the session's refusal lines; it counted
-as a transfer, a line each, and 2,000 pipelined C{RETR /pub.txt} logged
-2,000 lines. Only the log is bounded: the hub's other subscribers
-(metrics, observers, the transfer log) get every refusal and every
-transfer.
+a C{RETR} of an existing file after C{PASV}, cut by C{ABOR} before the
+client connected, gets C{425}) is such a refusal: it did no work, and
+its line (with the file's path) is longer than its command, so it
+shares the session's refusal lines; it counted as a transfer, a line
+each, and 2,000 pipelined logged 2,000 lines. (One refused before it
+began, with no data connection set up, is no transfer at all:
+L{ftpkit.control.handlers.reporting}.) Only the log is bounded: the
+hub's other subscribers (metrics, observers, the transfer log) get every
+refusal and every transfer.
 
 A client refused at the door (C{connection-refused}: over a connection
 limit, or the server draining) can open and drop connections as fast as

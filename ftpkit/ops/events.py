@@ -103,7 +103,9 @@ class Event:
         connection was ready (none came, or no descriptor was left:
         C{425}; the file could not be opened: C{451}; cut while it waited
         for the connection or its TLS handshake: C{426}): it moved
-        nothing, and C{seconds} say how long its command waited.
+        nothing, and C{seconds} say how long its command waited. A
+        command refused before its transfer began (C{501}, C{503},
+        C{530}, C{425} with no data connection set up) is no transfer.
     @ivar binary: whether a transfer was in C{TYPE I}.
     @ivar bytesIn: bytes a session received (L{LOGOUT}).
     @ivar bytesOut: bytes a session sent (L{LOGOUT}).

@@ -31,7 +31,8 @@ def sessions(server):
     Run the fixed sequence: a failed login; C{alice} uploading,
     downloading, refused, making, renaming and removing; an anonymous
     client named with C{CLNT}, refused a long path and a download without
-    a data connection.
+    a data connection (no transfer since session 51: it never began, and
+    only its reply is counted).
 
     @param server: a L{tests.serverprocess.ServerProcess} serving
         anonymous users and C{alice:secret}.
@@ -119,8 +120,6 @@ TEXT = [
     "'golden client 1.0'",
     "[ftpkit#info] refused RETR from 127.0.0.1 user 'anonymous' path '/"
     + "x" * 255 + "...[90 characters]..." + "y" * 256 + "': 550",
-    "[ftpkit#warn] RETR from 127.0.0.1 user 'anonymous' path '/c.bin': 425, "
-    "0 bytes in S s",
     "[ftpkit#info] logout from 127.0.0.1 user 'anonymous': S s, 0 bytes in, "
     "0 bytes out",
 ]
@@ -172,7 +171,6 @@ XFER = [
     " 0 127.0.0.1 7 /c.bin b _ i r alice ftp 0 alice c",
     " 0 127.0.0.1 100 /a.bin b _ o r alice ftp 0 alice c",
     " 0 127.0.0.1 7 /c.bin a _ o r alice ftp 0 alice c",
-    " 0 127.0.0.1 0 /c.bin a _ o a anonymous ftp 0 * i",
 ]
 """The C{--xferlog} lines of L{sessions}, as L{xferLines} gives them."""
 
@@ -331,7 +329,7 @@ METRICS = sorted([
     'ftpkit_transfers_total{command="MLSD",result="success"} 0.0',
     'ftpkit_transfers_total{command="NLST",result="failure"} 0.0',
     'ftpkit_transfers_total{command="NLST",result="success"} 0.0',
-    'ftpkit_transfers_total{command="RETR",result="failure"} 1.0',
+    'ftpkit_transfers_total{command="RETR",result="failure"} 0.0',
     'ftpkit_transfers_total{command="RETR",result="success"} 2.0',
     'ftpkit_transfers_total{command="STOR",result="failure"} 0.0',
     'ftpkit_transfers_total{command="STOR",result="success"} 2.0',

@@ -137,10 +137,12 @@ class ServerMetricsTests(MetricsTestCase):
 
     def test_transferWithoutDataConnection(self):
         """
-        A transfer refused with C{425} (no data connection) is one failed
-        transfer, in the transfer log as one incomplete line (as ProFTPD
-        writes it, lasting 0 s), but not in the duration histogram: it
-        counted there as a transfer of 0 s.
+        A transfer whose data connection never came (C{425}: cut by
+        C{ABOR} while it waited) is one failed transfer, in the transfer
+        log as one incomplete line (as ProFTPD writes it, lasting 0 s),
+        but not in the duration histogram: it counted there as a
+        transfer of 0 s. (One refused before it began, no data
+        connection set up, is none: tests.integration.test_refusedtransfers.)
         """
         from twisted.internet.testing import MemoryReactorClock
 
@@ -154,9 +156,9 @@ class ServerMetricsTests(MetricsTestCase):
         published = []
         factory.events.subscribe(published.append, [events.TRANSFER])
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
-                              b"RETR /top.bin\r\n")
-        self.assertEqual(replyCodes(transport)[-1], "425")
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nPASV\r\n"
+                              b"RETR /top.bin\r\nABOR\r\n")
+        self.assertEqual(replyCodes(transport)[-2:], ["425", "226"])
         value = registry.get_sample_value
         self.assertEqual(value("ftpkit_transfers_total",
                                {"command": "RETR", "result": "failure"}), 1)
@@ -170,7 +172,8 @@ class ServerMetricsTests(MetricsTestCase):
 
     def test_listingWithoutDataConnection(self):
         """
-        A listing refused with C{425} is a failed transfer of its command
+        A listing whose data connection never came (C{425}, C{426}: cut
+        by C{ABOR} while it waited) is a failed transfer of its command
         too, as a file's is: it was counted nowhere, so listings failing
         for want of a data connection (or of a descriptor) never showed
         in C{ftpkit_transfers_total}.
@@ -181,15 +184,19 @@ class ServerMetricsTests(MetricsTestCase):
         from tests.memorysessions import connect, makeFactory, replyCodes
 
         registry = CollectorRegistry()
-        factory = makeFactory(MemoryReactorClock())
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock)
         ServerMetrics(registry).subscribeTo(factory.events)
         published = []
         factory.events.subscribe(published.append,
                                  [events.TRANSFER, events.LISTING])
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
-                              b"LIST\r\nNLST\r\nMLSD\r\n")
-        self.assertEqual(replyCodes(transport)[-3:], ["425"] * 3)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n" + b"".join(
+            b"PASV\r\n%s\r\nABOR\r\n" % verb
+            for verb in (b"LIST", b"NLST", b"MLSD")))
+        clock.advance(0)
+        self.assertEqual(replyCodes(transport)[-9:],
+                         ["227", "425", "226"] + ["227", "426", "225"] * 2)
         for verb in ("LIST", "NLST", "MLSD"):
             self.assertEqual(
                 registry.get_sample_value(

@@ -209,6 +209,22 @@ class BadValueTests(unittest.TestCase):
         self.assertIn("tenants_plugin.py (ModuleNotFoundError: No module "
                       "named 'no_such_module_for_tenants')", message)
 
+    def test_fsspecLocalRoot(self):
+        """
+        C{--realm fsspec:file://} of a directory that is missing (by an
+        absolute or a relative path) or of a file is refused as
+        C{--realm filesystem:} of it is: the server started and served
+        an empty tree, every upload refused.
+        """
+        path = os.path.abspath(self.mktemp())
+        for url in ["file://" + path, "file://nosuch-relative",
+                    "file:///etc/passwd"]:
+            message = self.assertRejected("--realm", "--realm",
+                                          "fsspec:" + url)
+            self.assertIn("not an existing directory", message)
+        os.mkdir(path)
+        parse("--realm", "fsspec:file://" + path)
+
     def test_realmArgument(self):
         """
         The realm's C{ValueError} becomes the usage error.

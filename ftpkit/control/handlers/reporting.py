@@ -22,8 +22,8 @@ LISTING_VERBS = frozenset(events.LISTING_COMMANDS)
 
 REPORTED_VERBS = TRANSFER_VERBS | LISTING_VERBS
 """Commands whose final reply L{SessionReporting.reportReplied} may
-publish whatever its code; for any other command it publishes only a
-refusal (a code of L{events.REFUSAL_CODES})."""
+publish as a transfer or listing (one that began); for any other command
+it publishes only a refusal (a code of L{events.REFUSAL_CODES})."""
 
 
 def pathArgument(verb, argument):
@@ -87,7 +87,7 @@ class SessionReporting:
     bytesOut = 0
     sessionId = 0
     _reportedTransfer = None
-    _commandStarted = 0.0
+    _commandStarted = None
 
     def publish(self, kind, **fields):
         """
@@ -184,11 +184,23 @@ class SessionReporting:
     def reportCommandStarted(self):
         """
         A transfer or listing command (L{REPORTED_VERBS}) begins to run:
-        if it ends before its data connection is ready (refused, cut while
-        it waits for the connection or during its TLS handshake), its
-        event's C{seconds} run from now.
+        if it ends before its data connection is ready (cut while it
+        waits for the connection or during its TLS handshake, or the
+        server failed it: a C{4xx}), its event's C{seconds} run from
+        now. One refused before it ran (by the command table), or with a
+        C{5xx}, or before it asked for its data connection
+        (L{reportTransferRefused}), is no transfer: it did nothing.
         """
         self._commandStarted = self.factory.reactor.seconds()
+
+    def reportTransferRefused(self):
+        """
+        The running transfer or listing command is refused before it
+        asks for its data connection, as one refused before it ran is
+        (none was set up: C{425}): its reply publishes no transfer, as
+        wu-ftpd, ProFTPD and vsftpd log only transfers that started.
+        """
+        self._commandStarted = None
 
     def reportTransferStarted(self, transfer):
         """
@@ -222,8 +234,9 @@ class SessionReporting:
         if verb in TRANSFER_VERBS or verb in LISTING_VERBS:
             # Not STAT or ABOR, answered while a transfer runs.
             transfer, self._reportedTransfer = self._reportedTransfer, None
+            started, self._commandStarted = self._commandStarted, None
         else:
-            transfer = None
+            transfer = started = None
         if transfer is not None:
             return self._reportTransfer(verb, transfer, code, reason)
         if code in events.REFUSAL_CODES and (
@@ -231,13 +244,15 @@ class SessionReporting:
             # A transfer command the server failed (452 at the open) is a
             # failed transfer, below, as one cut short is.
             return self._reportRefusal(verb, argument, code, reason)
-        if verb in REPORTED_VERBS and code >= 400:
+        if started is not None and 400 <= code < 500:
+            # Begun, and failed before its data connection was ready. A
+            # command refused (5xx: a syntax, a sequence, a protection)
+            # or never begun is no transfer.
             kind = (events.TRANSFER if verb in TRANSFER_VERBS
                     else events.LISTING)
             self.publish(kind, command=verb,
                          path=self._pathText(verb, argument), code=code,
-                         seconds=self.factory.reactor.seconds()
-                         - self._commandStarted,
+                         seconds=self.factory.reactor.seconds() - started,
                          beforeData=True, binary=self.session.binary,
                          reason=reason)
             return kind == events.TRANSFER

@@ -427,6 +427,7 @@ class Transferring:
             channel.close()
             raise TransferAborted("Transfer aborted")
         if not channel.isSetUp:
+            self.reportTransferRefused()
             raise self.noDataConnection()
         announced = []
 
