@@ -20,9 +20,10 @@ holds it to a size (C{size=}, L{ftpkit.auth.realms.MEMORY_REALM_BYTES}
 unless given) as a quota over the whole root, in bytes and in files and
 directories (one per KiB), so that uploaders cannot fill the server's
 memory: past it, uploads get C{552} and C{MKD} C{550}. The bytes count
-each entry's key as well as its content (L{keyBytes}): the store keeps
-each file's and directory's full path, up to 4096 bytes, and long names
-held 4 times the bound in keys alone.
+each entry's key as well as its content
+(L{ftpkit.shells.fsspecfootprint.keyBytes}): the store keeps each
+file's and directory's full path, up to 4096 bytes, and long names held
+4 times the bound in keys alone.
 
 Cut uploads kept for a resume (L{ftpkit.shells.keptuploads}, where the
 store writes in place) give way, oldest first, before that bound or a
@@ -31,8 +32,6 @@ L{ftpkit.shells.permissions.PermissionShell} waits for the store to
 remove one (L{FsspecRealm._reclaimer}), and the realm counts what went in
 every quota that counted it (L{FsspecRealm._keptRemoved}).
 """
-
-import errno
 
 from twisted.cred import error
 from twisted.cred.portal import IRealm
@@ -52,11 +51,12 @@ from ftpkit.auth.realms import (
     wrapForUser,
 )
 from ftpkit.compat.fsspecnames import stripProtocol
-from ftpkit.errors import FTPError, QuotaExceeded, StorageTimedOut
+from ftpkit.errors import FTPError, StorageTimedOut
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
+from ftpkit.shells.fsspecfootprint import footprint, keyBytes
 from ftpkit.shells.fsspecshell import FsspecShell
 from ftpkit.shells.keptregistry import KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
@@ -343,9 +343,10 @@ class FsspecRealm:
         @return: C{shell} in a L{ftpkit.shells.permissions.PermissionShell}
             allowing everything within quotas that every session of the
             realm shares: L{maxBytes}, counting each entry's key
-            (L{keyBytes}) as well as the bytes of the files, and one file
-            or directory per L{ftpkit.shells.memorytree.BYTES_PER_ENTRY}
-            bytes of it (at least L{ftpkit.shells.memorytree.MIN_ENTRIES});
+            (L{ftpkit.shells.fsspecfootprint.keyBytes}) as well as the
+            bytes of the files, and one file or directory per
+            L{ftpkit.shells.memorytree.BYTES_PER_ENTRY} bytes of it (at
+            least L{ftpkit.shells.memorytree.MIN_ENTRIES});
             its room, for C{AVBL} and C{ALLO}, is what L{maxBytes} leaves
             (L{ftpkit.shells.boundroom.BoundRoom}).
         """
@@ -358,7 +359,7 @@ class FsspecRealm:
         fs, where = top.fs, top.fsPath(())
         if self._storeUsage is None:
             self._storeUsage = QuotaUsage(
-                lambda: _du(fs, where, withKeys=True), run=top.call)
+                lambda: footprint(fs, where, withKeys=True), run=top.call)
         key = self._storeKey
         return PermissionShell(
             BoundRoom(shell, self.maxBytes), PermissionTable(PERMISSIONS),
@@ -367,7 +368,7 @@ class FsspecRealm:
             max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home,
             entryBytes=lambda path: keyBytes(key(path)),
             entriesBelow=lambda path: top.call(
-                lambda: 1 + _du(fs, key(path)).files),
+                lambda: 1 + footprint(fs, key(path)).files),
             reclaim=self._reclaimer(()))
 
     def usageOf(self, home, shell):
@@ -390,7 +391,7 @@ class FsspecRealm:
             fs, where = shell.fs, shell.fsPath(())
             usage = shareUsage(
                 self._usages, home, f"fsspec:{self.name} {where}",
-                lambda: _du(fs, where), _log, where, run=shell.call)
+                lambda: footprint(fs, where), _log, where, run=shell.call)
         return usage
 
     def quotaHomes(self):
@@ -485,58 +486,6 @@ def _usageAt(realm, home):
     @return: L{FsspecRealm.usageOf} that home.
     """
     return realm.usageOf(home, realm.shellAt(home))
-
-
-def keyBytes(key):
-    """
-    @param key: the path a store keeps for an entry (fsspec's
-        C{memory://} keeps each file's and directory's full path).
-    @return: the bytes it costs: its length in UTF-8.
-    """
-    return len(key.encode("utf-8", "surrogatepass"))
-
-
-def _du(fs, where, withKeys=False):
-    """
-    @param withKeys: count each entry's key (L{keyBytes}) among the bytes.
-    @return: the L{ftpkit.shells.quotas.Footprint} of what is stored under
-        C{where} (blocking): the bytes of its files (and keys, with
-        C{withKeys}), and its entries (files, and directories where the
-        store has them); nothing when nothing is there yet. The temporary
-        files of uploads in progress
-        (L{ftpkit.shells.fsspectemporaries.TEMPORARY_PREFIX}) are left
-        out: the quotas count their bytes in flight
-        (L{ftpkit.shells.quotas.QuotaUsage.inFlight}), and the file an
-        upload makes once complete. Counted here as well, a measurement
-        while an upload ran counted its bytes twice, and kept them so
-        once it was complete (its commit adds them).
-    """
-    from ftpkit.shells.fsspectemporaries import TEMPORARY_PREFIX
-    from ftpkit.shells.quotas import Footprint
-
-    try:
-        found = fs.find(where, withdirs=True, detail=True)
-    except FileNotFoundError:
-        found = {}
-    except OSError as e:
-        if e.errno != errno.ENAMETOOLONG:
-            raise
-        # A directory renamed into another past what the system names
-        # (file://): as on the disk realm, refused rather than a failed
-        # measurement (451 and a traceback at every upload).
-        raise QuotaExceeded(
-            "Exceeded storage allocation: paths too long to be measured;"
-            " move deep directories up") from None
-    top = stripProtocol(fs, where).rstrip("/")
-    counted = [name.rstrip("/") for name in found]
-    counted = [name for name in counted if name != top
-               and not name.rpartition("/")[2].startswith(TEMPORARY_PREFIX)]
-    entries = [found.get(name, found.get(name + "/")) for name in counted]
-    keys = sum(map(keyBytes, counted)) if withKeys else 0
-    return Footprint(
-        keys + sum(int(info.get("size") or 0) for info in entries
-                   if info.get("type") == "file"),
-        len(entries))
 
 
 def _oneLine(text):

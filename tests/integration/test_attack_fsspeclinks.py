@@ -293,7 +293,7 @@ class QuotaWalkTests(unittest.TestCase):
     """
 
     def test_linksCountedAsThemselves(self):
-        from ftpkit.auth.fsspecrealm import _du
+        from ftpkit.shells.fsspecfootprint import footprint
 
         base, root, outside = makeTree(self)
         with open(os.path.join(root, "mine"), "wb") as f:
@@ -303,9 +303,9 @@ class QuotaWalkTests(unittest.TestCase):
         os.symlink(".", os.path.join(root, "loop"))
         os.symlink("mine", os.path.join(root, "again"))
         shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
-        footprint = _du(shell.fs, shell.fsPath(()))
+        measured = footprint(shell.fs, shell.fsPath(()))
         # real/, real/sub/, real/secret.txt, mine and the three links.
-        self.assertEqual((footprint.bytes, footprint.files),
+        self.assertEqual((measured.bytes, measured.files),
                          (5 + len(SECRET), 7))
 
 
@@ -322,13 +322,13 @@ class TooLongPathWalkTests(unittest.TestCase):
         disk realm: the walk failed with C{ENAMETOOLONG}, so that every
         upload of that user got C{451} and left a traceback in the log.
         """
-        from ftpkit.auth.fsspecrealm import _du
         from ftpkit.errors import QuotaExceeded
+        from ftpkit.shells.fsspecfootprint import footprint
 
         root = scratchDirectory(self)
         tooLongPath(root)
         shell = FsspecShell(LocalFileSystem(skip_instance_cache=True), root)
-        self.assertRaises(QuotaExceeded, _du, shell.fs, shell.fsPath(()))
+        self.assertRaises(QuotaExceeded, footprint, shell.fs, shell.fsPath(()))
 
 
 class FifoSwapBackend(LocalBackend):

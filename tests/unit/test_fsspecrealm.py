@@ -357,9 +357,9 @@ class MemoryKeyTests(unittest.TestCase):
         """
         @return: what the store holds, keys and contents, measured afresh.
         """
-        from ftpkit.auth.fsspecrealm import _du
+        from ftpkit.shells.fsspecfootprint import footprint
 
-        return _du(self.fs, "/", withKeys=True).bytes
+        return footprint(self.fs, "/", withKeys=True).bytes
 
     @defer.inlineCallbacks
     def test_secondSession(self):

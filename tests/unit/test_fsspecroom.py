@@ -20,7 +20,8 @@ try:
 except ImportError:
     fsspec = None
 else:
-    from ftpkit.auth.fsspecrealm import FsspecRealm, _du
+    from ftpkit.auth.fsspecrealm import FsspecRealm
+    from ftpkit.shells.fsspecfootprint import footprint
 
 
 class _Bound1M:
@@ -51,7 +52,7 @@ class _Bound1M:
         """
         @return: what the store holds, keys and contents, measured afresh.
         """
-        return _du(self.fs, "/", withKeys=True).bytes
+        return footprint(self.fs, "/", withKeys=True).bytes
 
     @defer.inlineCallbacks
     def assertExact(self):
@@ -162,7 +163,7 @@ class EntryRefusalTests(unittest.TestCase):
             "alice", None, IFTPShell)
         for name in ("a", "b", "c", "d"):
             yield writeFile(shell, (name,), b"x" * 1000)
-        left = self.maxBytes - _du(self.fs, "/", withKeys=True).bytes
+        left = self.maxBytes - footprint(self.fs, "/", withKeys=True).bytes
         yield writeFile(shell, ("e",), b"x" * (left - len("/e") - 10))
         return shell
 
