@@ -99,6 +99,25 @@ class TwistdIdTests(unittest.TestCase):
             "its entry in the password database for its name and groups) "
             "(see --help)"]))
 
+    def test_unknownNameBeforeFtpkit(self):
+        """
+        C{twistd --uid nosuchuser ftpkit} (and C{--gid nosuchgroup}) is
+        still C{twistd}'s own traceback, exit status 1, as
+        C{docs/deployment.rst} shows it: C{twistd} reads the name before
+        it loads any plugin, and no ftpkit code runs before that. Should
+        C{twistd} come to say it in a line, this fails, and the docs are
+        to say so.
+        """
+        for option, lookup, name in [("--uid", "getpwnam", "nosuchuser"),
+                                     ("--gid", "getgrnam", "nosuchgroup")]:
+            status, lines = runTwistd(
+                self, option, name, "ftpkit", "--listen",
+                "tcp:0:interface=127.0.0.1", "--root", scratchDirectory(self))
+            self.assertEqual(
+                (status, lines[0], lines[-1]),
+                (1, "Traceback (most recent call last):",
+                 f"KeyError: \"{lookup}(): name not found: '{name}'\""))
+
     def test_twistdOptionAfterFtpkit(self):
         """
         C{twistd ftpkit --uid ftp} says C{--uid} goes before C{ftpkit}
