@@ -40,6 +40,7 @@ from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
 from tests.twistdrun import (
     SOURCE,
     TWISTD,
+    runPython,
     runTwistd,
     twistdRun,
     withoutFileCapabilities,
@@ -117,6 +118,25 @@ class TwistdIdTests(unittest.TestCase):
                 (status, lines[0], lines[-1]),
                 (1, "Traceback (most recent call last):",
                  f"KeyError: \"{lookup}(): name not found: '{name}'\""))
+
+    def test_moduleNames(self):
+        """
+        C{python -m ftpkit}, which takes no option of C{twistd}'s, says
+        so in one line, exit status 1, naming the C{--uid}, C{-u} or
+        C{--gid} that names no one first: the traceback of
+        L{test_unknownNameBeforeFtpkit} is C{twistd}'s alone.
+        """
+        for option, what in [("--uid", "user"), ("--gid", "group"),
+                             ("-u", "user")]:
+            status, output = runPython(
+                ["-m", "ftpkit", option, "nosuchuser", "--listen",
+                 "tcp:0:interface=127.0.0.1"],
+                scratchDirectory(self), SOURCE)
+            self.assertEqual((status, output.splitlines()), (1, [
+                f"ftpkit: {option}: no {what} is named 'nosuchuser', and "
+                f"{option} is an option of twistd, which python -m ftpkit "
+                f"does not take: run twistd -n {option} ... ftpkit ... "
+                f"(see --help)"]))
 
     def test_twistdOptionAfterFtpkit(self):
         """
