@@ -33,7 +33,10 @@ call has ended for L{STUCK_AFTER} seconds, the pool starts a thread for
 each call waiting, and again after each such wait, up to
 L{STUCK_THREADS} threads more than its size; a thread beyond the size
 ends once it has waited L{EXTRA_IDLE} seconds for a call, so that the
-pool is back at its size once the calls come back.
+pool is back at its size once the calls come back. Each time its calls
+are found stuck after some call had ended, the pool logs one warning
+(L{STUCK_FORMAT}): the operator learns of the file system that hangs,
+once for each time it hangs, not once a second while it does.
 """
 
 import functools
@@ -61,6 +64,19 @@ stuck: more than the sessions of one client address
 client naming a file system that hangs cannot stop the others."""
 
 
+CALLS_STUCK = "disk-calls-stuck"
+"""The event (C{ftpkit_event}) of a pool whose calls are stuck: calls
+waited L{STUCK_AFTER} seconds with every thread busy and none ending."""
+
+STUCK_FORMAT = ("disk calls stuck in the {lane} lane for {seconds} s: "
+                "threads busy {threads}, calls waiting {waiting}, threads "
+                "started {started}")
+"""The text of a L{CALLS_STUCK} line: the lane, the threads busy, the
+seconds waited (C{stuckAfter}), the calls waiting and the threads started
+for them (fewer where the pool has L{STUCK_THREADS} more than its
+size)."""
+
+
 class _Worker:
     """
     One thread's mailbox: the call handed to it while it was idle, and the
@@ -84,17 +100,21 @@ class DiskThreads:
     C{size}).
     """
 
-    def __init__(self, reactor, size=8, stuckAfter=STUCK_AFTER):
+    def __init__(self, reactor, size=8, stuckAfter=STUCK_AFTER, lane="disk"):
         """
         @param reactor: the reactor results are handed back to.
         @param size: the most threads while calls end.
         @param stuckAfter: seconds calls may wait without any ending before
             another thread is started (L{STUCK_AFTER}).
+        @param lane: the pool's name in its log lines (L{DISK},
+            L{LISTINGS}, L{HASHES}, L{WALKS}).
         """
         self._reactor = reactor
         self._size = size
         self._stuckAfter = stuckAfter
+        self._lane = lane
         self._ended = 0
+        self._saidStuck = None
         self._stuckCheck = None
         self._pending = deque()
         self._idleWorkers = []
@@ -160,11 +180,18 @@ class DiskThreads:
             if not self._pending:
                 return
             grow = 0
-            if self._ended == ended:
-                grow = min(len(self._pending),
-                           self._size + STUCK_THREADS - self._threads)
+            stuck = self._ended == ended
+            if stuck:
+                waiting, busy = len(self._pending), self._threads
+                grow = min(waiting, self._size + STUCK_THREADS - busy)
                 self._threads += grow
             ended = self._ended
+        if stuck and self._saidStuck != ended:
+            # The first look of this hang: calls ended since the last.
+            self._saidStuck = ended
+            _log.warn(STUCK_FORMAT, ftpkit_event=CALLS_STUCK, lane=self._lane,
+                      threads=busy, seconds=self._stuckAfter,
+                      waiting=waiting, started=grow)
         for _ in range(grow):
             self._startThread()
         self._stuckCheck = self._reactor.callLater(
@@ -295,7 +322,8 @@ def diskThreadsFor(reactor, lane=DISK):
     key = (reactor, lane)
     pool = _pools.get(key)
     if pool is None:
-        pool = _pools[key] = DiskThreads(reactor, _LANE_SIZES[lane])
+        pool = _pools[key] = DiskThreads(reactor, _LANE_SIZES[lane],
+                                         lane=lane)
     return pool
 
 

@@ -18,9 +18,9 @@ from twisted.internet import reactor, threads
 from twisted.trial import unittest
 
 from ftpkit.deploy.opsservice import metricsFactory
-from ftpkit.ops import metricfiles, who
+from ftpkit.ops import httpguard, metricfiles, who
 from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, startServer
 
 try:
     import prometheus_client
@@ -69,6 +69,39 @@ class PipelinedScrapesTests(unittest.TestCase):
                 client.close()
         await threads.deferToThread(flood, self.port.getHost().port)
         self.assertLess(self.answered, 200)
+
+
+class UnreadScrapesTests(unittest.TestCase):
+    """
+    A real server's metrics endpoint held by clients that pipeline
+    scrapes and read none of the answers (a stuck or hostile scraper)
+    still answers another scrape, and its FTP sessions are served: the
+    answers wait in buffers, nothing waits for them.
+    """
+
+    timeout = 120
+
+    def test_othersServed(self):
+        """
+        With all but one of the connections an address may hold sending
+        500 scrapes each and reading none, a scrape from that address is
+        answered whole, and an FTP client logs in and lists.
+        """
+        server, _ = startServer(self, metrics=True)
+        request = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        for _ in range(httpguard.PER_ADDRESS - 1):
+            client = socket.socket()
+            self.addCleanup(client.close)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            client.connect(("127.0.0.1", server.metricsPort))
+            client.sendall(request * 500)
+        with urllib.request.urlopen(server.metricsURL(),
+                                    timeout=30) as response:
+            self.assertIn(b"ftpkit_sessions", response.read())
+        ftp = server.login()
+        self.assertEqual(ftp.nlst(), [])
+        ftp.quit()
+        self.assertTrue(server.running())
 
 
 class _Squatter(http.server.BaseHTTPRequestHandler):

@@ -40,6 +40,7 @@ from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
 from tests.twistdrun import (
     SOURCE,
     TWISTD,
+    runPython,
     runTwistd,
     twistdRun,
     withoutFileCapabilities,
@@ -98,6 +99,44 @@ class TwistdIdTests(unittest.TestCase):
             "twistd ftpkit: --uid: no user has the id 54321 (twistd needs "
             "its entry in the password database for its name and groups) "
             "(see --help)"]))
+
+    def test_unknownNameBeforeFtpkit(self):
+        """
+        C{twistd --uid nosuchuser ftpkit} (and C{--gid nosuchgroup}) is
+        still C{twistd}'s own traceback, exit status 1, as
+        C{docs/deployment.rst} shows it: C{twistd} reads the name before
+        it loads any plugin, and no ftpkit code runs before that. Should
+        C{twistd} come to say it in a line, this fails, and the docs are
+        to say so.
+        """
+        for option, lookup, name in [("--uid", "getpwnam", "nosuchuser"),
+                                     ("--gid", "getgrnam", "nosuchgroup")]:
+            status, lines = runTwistd(
+                self, option, name, "ftpkit", "--listen",
+                "tcp:0:interface=127.0.0.1", "--root", scratchDirectory(self))
+            self.assertEqual(
+                (status, lines[0], lines[-1]),
+                (1, "Traceback (most recent call last):",
+                 f"KeyError: \"{lookup}(): name not found: '{name}'\""))
+
+    def test_moduleNames(self):
+        """
+        C{python -m ftpkit}, which takes no option of C{twistd}'s, says
+        so in one line, exit status 1, naming the C{--uid}, C{-u} or
+        C{--gid} that names no one first: the traceback of
+        L{test_unknownNameBeforeFtpkit} is C{twistd}'s alone.
+        """
+        for option, what in [("--uid", "user"), ("--gid", "group"),
+                             ("-u", "user")]:
+            status, output = runPython(
+                ["-m", "ftpkit", option, "nosuchuser", "--listen",
+                 "tcp:0:interface=127.0.0.1"],
+                scratchDirectory(self), SOURCE)
+            self.assertEqual((status, output.splitlines()), (1, [
+                f"ftpkit: {option}: no {what} is named 'nosuchuser', and "
+                f"{option} is an option of twistd, which python -m ftpkit "
+                f"does not take: run twistd -n {option} ... ftpkit ... "
+                f"(see --help)"]))
 
     def test_twistdOptionAfterFtpkit(self):
         """

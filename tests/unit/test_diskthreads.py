@@ -5,9 +5,12 @@ Tests for L{ftpkit.shells.diskthreads}.
 import threading
 
 from twisted.internet import defer, reactor, task
+from twisted.logger import formatEvent
 from twisted.trial import unittest
 
+from ftpkit.shells import diskthreads
 from ftpkit.shells.diskthreads import DiskThreads, diskThreadsFor
+from tests.logevents import captureLogs
 
 
 class DiskThreadsTests(unittest.TestCase):
@@ -292,4 +295,100 @@ class CancelledStuckCheckTests(unittest.SynchronousTestCase):
         self.handedBack(2)
         self.assertEqual((self.successResultOf(self.stuck),
                           self.successResultOf(self.waiting)), (True, 1))
+        self.assertIsNone(self.pool._stuckCheck)
+
+
+class StuckLogTests(unittest.SynchronousTestCase):
+    """
+    A pool whose calls are stuck logs one warning each time they get
+    stuck (L{diskthreads.STUCK_FORMAT}), not one at each look while they
+    stay stuck.
+    """
+
+    def setUp(self):
+        self.reactor = _ClockReactor()
+        self.pool = DiskThreads(self.reactor, size=1, stuckAfter=1)
+        self.gates = [threading.Event(), threading.Event()]
+        for gate in self.gates:
+            self.addCleanup(gate.set)
+        self.pool.run(self.gates[0].wait, 30)
+        self.events = captureLogs(self)
+
+    def settled(self, condition):
+        """
+        Wait (10 seconds at most) for the pool's threads to make
+        C{condition} true.
+
+        @param condition: a callable taking no argument.
+        """
+        import time
+
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.assertTrue(condition())
+
+    def lines(self):
+        """
+        @return: the text of each L{diskthreads.CALLS_STUCK} event logged.
+        """
+        return [formatEvent(event) for event in self.events
+                if event.get("ftpkit_event") == diskthreads.CALLS_STUCK]
+
+    def test_oneLinePerHang(self):
+        """
+        Two calls waiting behind the stuck one, both stuck once started:
+        one line. A third call waiting behind all three gets a thread of
+        its own without another line (no call ended: the same hang). Once
+        that call ended, calls stuck again are a new hang, and a line.
+        """
+        stuckToo = self.gates[1].wait
+        self.pool.run(stuckToo, 30)
+        self.pool.run(stuckToo, 30)
+        self.reactor.advance(1)
+        first = ("disk calls stuck in the disk lane for 1 s: threads busy 1,"
+                 " calls waiting 2, threads started 2")
+        self.assertEqual(self.lines(), [first])
+        self.settled(lambda: not self.pool._pending)
+        self.pool.run(int, 3)
+        self.reactor.advance(1)
+        self.settled(lambda: self.pool._done)
+        self.assertEqual(self.lines(), [first])
+        self.reactor.advance(1)
+        self.pool.run(stuckToo, 30)
+        self.settled(lambda: not self.pool._pending)
+        self.pool.run(int, 4)
+        self.reactor.advance(1)
+        self.assertEqual(self.lines(), [first, (
+            "disk calls stuck in the disk lane for 1 s: threads busy 4,"
+            " calls waiting 1, threads started 1")])
+        [event] = [event for event in self.events
+                   if event.get("ftpkit_event") == diskthreads.CALLS_STUCK
+                   and event["threads"] == 4]
+        self.assertEqual((event["log_namespace"], event["log_level"].name,
+                          event["lane"], event["waiting"], event["started"]),
+                         ("ftpkit.shells.diskthreads", "warn", "disk", 1, 1))
+
+    def test_lanesNamed(self):
+        """
+        Each lane's pool says its lane in its lines.
+        """
+        for lane in (diskthreads.DISK, diskthreads.LISTINGS,
+                     diskthreads.HASHES, diskthreads.WALKS):
+            self.assertEqual(diskThreadsFor(self.reactor, lane)._lane, lane)
+
+    def test_noTimerLeft(self):
+        """
+        A hang that lasts leaves no timer once each call waiting got a
+        thread: the look for stuck calls that found none waiting sets no
+        other, so that a server stopping while a file system hangs is
+        left with no call of the pool's (the timer runs only while calls
+        wait for a thread, at most one look past their last).
+        """
+        self.pool.run(self.gates[1].wait, 30)
+        self.reactor.advance(1)
+        self.settled(lambda: not self.pool._pending)
+        self.assertEqual(len(self.reactor.getDelayedCalls()), 1)
+        self.reactor.advance(1)
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
         self.assertIsNone(self.pool._stuckCheck)
