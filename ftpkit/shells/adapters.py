@@ -448,10 +448,15 @@ class _WriteConsumer:
         """
         Start the next write and steer the producer, until nothing more
         can happen now. Writes that finish during this loop (synchronous
-        storage) only ask it to go round again.
+        storage) only ask it to go round again; bytes written during it
+        (a producer that writes as it is resumed, such as C{MODE Z}'s
+        inflater) pause the producer at once, or it would go on writing
+        (a decompression bomb, whole) into one write held in memory.
         """
         if self._pumping:
             self._again = True
+            if self._buffer:
+                self._steer()
             return
         self._pumping = True
         try:
