@@ -257,14 +257,17 @@ class DataConnection(WatchedConnection, Protocol):
     def pauseProducing(self):
         """
         See L{IPushProducer.pauseProducing}: an upload's consumer is
-        full, the transport stops reading.
+        full, the transport stops reading, and the watchdog does not
+        count the pause as the client's silence (L{held}).
         """
+        self.held = True
         self.transport.pauseProducing()
 
     def resumeProducing(self):
         """
         See L{IPushProducer.resumeProducing}.
         """
+        self.held = False
         self.transport.resumeProducing()
 
     def stopProducing(self):
@@ -293,7 +296,7 @@ class DataConnection(WatchedConnection, Protocol):
         if consumer is not None:
             consumer.unregisterProducer()
         self.discardReceived()
-        self.transport.resumeProducing()
+        self.resumeProducing()
         if self.isSecure:
             self.transport.loseConnection()
         elif hasattr(self.transport, "loseWriteConnection"):
