@@ -2,9 +2,10 @@
 A C{MODE Z} upload into storage written at an offset
 (L{ftpkit.shells.adapters.WriteFileAdapter}): the inflater, a producer
 that writes as it is resumed, is paused by the file's consumer at its
-first write, so each write to the storage is one inflated chunk, not
-the whole inflation held in memory and written at once (which slow
-storage took longer than the data timeout to write).
+writes once they make L{WRITE_SIZE}, so each write to the storage is
+about one socket read's worth, as in C{MODE S}, not the whole
+inflation held in memory and written at once (which slow storage took
+longer than the data timeout to write).
 """
 
 import zlib
@@ -16,7 +17,7 @@ from zope.interface import implementer
 
 from ftpkit.data.movers._deflate import INFLATE_CHUNK, InflatingConsumer
 from ftpkit.interfaces import IRandomWriteFile
-from ftpkit.shells.adapters import WriteFileAdapter
+from ftpkit.shells.adapters import WRITE_SIZE, WriteFileAdapter
 
 
 @implementer(IRandomWriteFile)
@@ -65,20 +66,20 @@ class InflatedIntoSlowStorageTests(SynchronousTestCase):
         self.inflater = InflatingConsumer(consumer, _Connection())
         self.inflater.registerProducer(self.wire, True)
 
-    def test_oneChunkPerWrite(self):
+    def test_boundedWrites(self):
         """
-        A small write of a huge inflation reaches the storage one chunk
-        per write, the next once the one before has ended, the data
-        connection paused until the last: every write is at most
-        L{INFLATE_CHUNK}, in order, and they make the data.
+        A small write of a huge inflation reaches the storage in writes
+        of less than L{WRITE_SIZE} and one inflated chunk, the next once
+        the one before has ended, the data connection paused until the
+        last; in order, they make the data.
         """
-        data = b"\0" * (40 * INFLATE_CHUNK)
+        data = b"\0" * (8 * WRITE_SIZE)
         self.inflater.write(zlib.compress(data, 9))
         written = []
         while self.file.writes:
             offset, chunk, done = self.file.writes.pop(0)
             self.assertEqual(offset, sum(map(len, written)))
-            self.assertLessEqual(len(chunk), INFLATE_CHUNK)
+            self.assertLess(len(chunk), WRITE_SIZE + INFLATE_CHUNK)
             self.assertEqual(self.file.writes, [])
             self.assertEqual(self.wire.producerState, "paused")
             written.append(chunk)
