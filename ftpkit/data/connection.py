@@ -257,17 +257,14 @@ class DataConnection(WatchedConnection, Protocol):
     def pauseProducing(self):
         """
         See L{IPushProducer.pauseProducing}: an upload's consumer is
-        full, the transport stops reading, and the watchdog does not
-        count the pause as the client's silence (L{held}).
+        full, the transport stops reading.
         """
-        self.held = True
         self.transport.pauseProducing()
 
     def resumeProducing(self):
         """
         See L{IPushProducer.resumeProducing}.
         """
-        self.held = False
         self.transport.resumeProducing()
 
     def stopProducing(self):
@@ -296,7 +293,7 @@ class DataConnection(WatchedConnection, Protocol):
         if consumer is not None:
             consumer.unregisterProducer()
         self.discardReceived()
-        self.resumeProducing()
+        self.transport.resumeProducing()
         if self.isSecure:
             self.transport.loseConnection()
         elif hasattr(self.transport, "loseWriteConnection"):

@@ -68,19 +68,12 @@ class WatchedConnection:
     C{abort()} and C{_peerText()}; a bare connection its C{socket}, a
     Twisted one its C{socketTransport}.
 
-    A connection whose reading its upload's consumer paused (L{held}:
-    the storage still writing what came, a C{MODE Z} inflation, a pacer)
-    is not idle either: the client cannot send while the server holds
-    it; its silence counts from the resume.
-
     @ivar timedOut: the watchdog dropped the connection.
-    @ivar held: the server paused reading the connection (backpressure).
     """
 
     log = Logger()
     bare = False
     timedOut = False
-    held = False
     _sweep = None
     _finishWaiter = None
 
@@ -207,7 +200,7 @@ class WatchedConnection:
         drained = (self._lastQueued is not _UNREAD
                    and queued != self._lastQueued)
         self._lastQueued = queued
-        if moved != self._lastMoved or drained or self.held:
+        if moved != self._lastMoved or drained:
             self._lastMoved, self._lastMovedAt = moved, now
         elif now - self._lastMovedAt >= self._timeout:
             self._stalled()

@@ -243,24 +243,6 @@ class DataWatchdogTests(unittest.TestCase):
         self.clock.advance(10)
         self.assertTrue(self.transport.disconnecting)
 
-    def test_pausedByItsConsumerIsNotIdle(self):
-        """
-        An upload's connection paused by its consumer (the storage still
-        writing what came, a C{MODE Z} inflation, a pacer: the server's
-        own pause, which keeps the client from sending) is not idle,
-        however long the pause; once resumed, the client's silence
-        counts again.
-        """
-        self.connection.receiveInto(StringTransport())
-        self.connection.pauseProducing()
-        for _ in range(10):
-            self.clock.advance(4)
-        self.assertFalse(self.transport.disconnecting)
-        self.connection.resumeProducing()
-        for _ in range(3):
-            self.clock.advance(4)
-        self.assertTrue(self.transport.disconnecting)
-
     def _unacknowledged(self, sock):
         self.queueReads += 1
         return self.queued
