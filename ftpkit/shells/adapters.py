@@ -50,6 +50,13 @@ READ_AHEAD = 2
 """The most reads outstanding for one download: while one chunk goes to
 the network, the next is being read."""
 
+WRITE_SIZE = 1 << 20
+"""The bytes a producer that writes as it is resumed (C{MODE Z}'s
+inflater, whose chunks are small) may hand on before it is paused: one
+write to the storage of about what an upload's socket read brings in
+C{MODE S} (L{ftpkit.data.connection.UPLOAD_READ_SIZE}), not one per
+chunk, whose call each costs a round trip on remote storage."""
+
 
 
 def readFileFor(opened):
@@ -406,6 +413,7 @@ class _WriteConsumer:
         self._paused = False
         self._wantMore = False
         self._buffer = []
+        self._buffered = 0
         self._position = 0
         self._writing = False
         self._pumping = False
@@ -442,16 +450,23 @@ class _WriteConsumer:
             self._wantMore = True
         if self.error is None and not self._ended and data:
             self._buffer.append(bytes(data))
+            self._buffered += len(data)
         self._pump()
 
     def _pump(self):
         """
         Start the next write and steer the producer, until nothing more
         can happen now. Writes that finish during this loop (synchronous
-        storage) only ask it to go round again.
+        storage) only ask it to go round again; bytes written during it
+        (a producer that writes as it is resumed, such as C{MODE Z}'s
+        inflater) pause the producer once they make L{WRITE_SIZE}, or it
+        would go on writing (a decompression bomb, whole) into one write
+        held in memory.
         """
         if self._pumping:
             self._again = True
+            if self._buffered >= WRITE_SIZE:
+                self._steer()
             return
         self._pumping = True
         try:
@@ -471,6 +486,7 @@ class _WriteConsumer:
     def _startWrite(self):
         data = b"".join(self._buffer)
         self._buffer = []
+        self._buffered = 0
         self._writing = True
         offset = self._position
         self._position += len(data)
@@ -487,6 +503,7 @@ class _WriteConsumer:
         if self.error is None:
             self.error = failure
         self._buffer = []
+        self._buffered = 0
         producer, self._producer = self._producer, None
         if producer is not None:
             producer.stopProducing()
@@ -535,6 +552,7 @@ class _WriteConsumer:
         """
         self._ended = True
         self._buffer = []
+        self._buffered = 0
         drained = self.drain()
         drained.addErrback(lambda failure: None)
         return drained

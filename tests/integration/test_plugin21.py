@@ -10,6 +10,7 @@ import threading
 
 from twisted.cred.portal import IRealm
 from twisted.internet.defer import Deferred, fail, succeed
+from twisted.logger import formatEvent
 from twisted.trial import unittest
 from zope.interface import implementer
 
@@ -366,6 +367,10 @@ class HungWriteServerTests(LoopbackServerMixin, unittest.TestCase):
                     if "did not end its aborted upload"
                     in event.get("log_format", "")]
             self.assertEqual(len(late), 1)
+            # It names the upload, not an object's repr.
+            line = formatEvent(late[0])
+            self.assertIn("'STOR /g'", line)
+            self.assertNotIn(" object at 0x", line)
 
         return self.inThread(client).addCallback(check)
 

@@ -561,9 +561,9 @@ class Transferring:
                     endFailedFile(writeFile, e, whole)),
                 self.factory.reactor, self.factory.config.dataTimeout,
                 lambda: _log.warn(
-                    "{file!r} did not end its aborted upload {transfer!r} "
+                    "storage did not end its aborted upload {transfer!r} "
                     "within {timeout}s; replying without waiting more",
-                    file=writeFile, transfer=description,
+                    transfer=description,
                     timeout=self.factory.config.dataTimeout))
             raise
         finally:
