@@ -451,7 +451,10 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         except FileNotFoundError:
             pass
         finally:
-            TEMPORARIES.discard(self._fs, self._temporary)
+            # What reserve held too: left held, a discarded upload's
+            # temporary file kept the rename of its directory refused
+            # for the rest of the process.
+            self._forget(self._fs, self._temporary)
 
 
 class InPlaceWriter:
