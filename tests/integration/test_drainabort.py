@@ -21,7 +21,7 @@ from twisted.trial import unittest
 
 from tests.drainsteps import loginAlice, repliesUntilClosed, uploadUntilCommitting
 from tests.integration.test_abortcommit_workers import (
-    COMMIT_ON_ABORT,
+    HELD_COMMIT,
     SLOW_COMMIT,
 )
 from tests.scratch import scratchDirectory
@@ -83,7 +83,7 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--tls-cert", self.both, "--shutdown-grace", "30",
                    *extra],
-            env={"PYTHONPATH": sitePath(self, COMMIT_ON_ABORT),
+            env={"PYTHONPATH": sitePath(self, HELD_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker,
                  "FTPKIT_TEST_COMMIT_DELAY": str(delay),
                  "FTPKIT_TEST_ABOR_READ": self.aborRead})
