@@ -116,6 +116,18 @@ class FileReplaced(FileBusy):
                       " try again")
 
 
+class FileChanged(FileBusy):
+    """
+    An upload appended to its file in place is complete, but the file's
+    length is not its length before the upload plus the bytes appended:
+    another program (a local user's) cut it, or wrote to it, meanwhile,
+    so it does not hold its bytes from before followed by the client's.
+    """
+
+    defaultMessage = ("File changed by another program during the upload;"
+                      " it does not hold what was sent")
+
+
 class InsufficientStorage(FTPError):
     """The disk is full."""
 

@@ -345,8 +345,11 @@ class FsspecRealm:
             realm shares: L{maxBytes}, counting each entry's key
             (L{keyBytes}) as well as the bytes of the files, and one file
             or directory per L{ftpkit.shells.memorytree.BYTES_PER_ENTRY}
-            bytes of it (at least L{ftpkit.shells.memorytree.MIN_ENTRIES}).
+            bytes of it (at least L{ftpkit.shells.memorytree.MIN_ENTRIES});
+            its room, for C{AVBL} and C{ALLO}, is what L{maxBytes} leaves
+            (L{ftpkit.shells.boundroom.BoundRoom}).
         """
+        from ftpkit.shells.boundroom import BoundRoom
         from ftpkit.shells.memorytree import BYTES_PER_ENTRY, MIN_ENTRIES
         from ftpkit.shells.permissions import PermissionShell, QuotaUsage
         from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
@@ -358,7 +361,8 @@ class FsspecRealm:
                 lambda: _du(fs, where, withKeys=True), run=top.call)
         key = self._storeKey
         return PermissionShell(
-            shell, PermissionTable(PERMISSIONS), self.maxBytes,
+            BoundRoom(shell, self.maxBytes), PermissionTable(PERMISSIONS),
+            self.maxBytes,
             self._storeUsage,
             max(MIN_ENTRIES, self.maxBytes // BYTES_PER_ENTRY), where=home,
             entryBytes=lambda path: keyBytes(key(path)),

@@ -268,6 +268,15 @@ class CommandQueue:
         quitting = self.quitWaiting()
         self.clear()
         if quitting:
+            self.keepQuit()
+
+    def keepQuit(self):
+        """
+        A C{QUIT} the client sent before it hung up, found among what the
+        session had not read (L{ftpkit.control.hangup.quitAmong}): it
+        waits its turn, as one queued does (L{quitWaiting}).
+        """
+        if not self.quitWaiting():
             self._waiting.append(("QUIT", ""))
 
     def stop(self):

@@ -49,6 +49,7 @@ from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.idlewatch import WatchedTimeout
 from ftpkit.control.pendinginput import PendingInput
+from ftpkit.control.quitleft import QuitAfterLeaving
 from ftpkit.control.readingcontrol import ReadingControl
 from ftpkit.control.sockets import writeBeforeData, writeUnsent
 from ftpkit.control.turns import TakingTurns
@@ -90,6 +91,7 @@ class FTPProtocol(
     SecureFxpCommands,
     SessionReporting,
     ConnectionLife,
+    QuitAfterLeaving,
     CommandRunning,
     TakingTurns,
     PendingInput,
@@ -356,9 +358,12 @@ class FTPProtocol(
         # a STAT during the last transfer) is there. While the client
         # leaves its replies unread, the commands it queued wait too:
         # each would add its reply to those held for it (a STAT of a
-        # large directory, 600 KB, for every pipelined command).
+        # large directory, 600 KB, for every pipelined command). A
+        # session whose client sent QUIT and left runs what it queued
+        # before it, though closed (ftpkit.control.quitleft).
         queue = self._queue
-        while (self._busy is None and not self._closed
+        while (self._busy is None
+               and (not self._closed or self._runsToQuit)
                and not self._repliesBlocked):
             command = queue.next()
             if command is None:
@@ -375,9 +380,14 @@ class FTPProtocol(
         An implicit-TLS session finished its handshake: only now may reading
         pause for unread replies (pausing during the handshake would stall
         it, since the greeting waits in the TLS layer until then). An
-        C{AUTH TLS} handshake ends here too.
+        C{AUTH TLS} handshake ends here too. A connection closed while
+        its handshake went on ends once the replies that waited for it
+        are sent (L{endAfterHandshake}).
         """
         self.tlsHandshakeDone = True
+        if self._closed:
+            self.endAfterHandshake()
+            return
         self._watchReplies()
 
     def commandFinished(self):

@@ -19,8 +19,6 @@ from twisted.protocols.basic import LineReceiver
 
 from ftpkit.compat import handshakePending, underTLS
 from ftpkit.control.clientname import clientName
-from ftpkit.control.commandqueue import RUNNING, WAITING
-from ftpkit.control.opening import Committing
 from ftpkit.control.sockets import closeNow, tuneControlSocket
 from ftpkit.data import descriptors
 from ftpkit.deploy.fdlimit import transportRefusal
@@ -173,65 +171,28 @@ class ConnectionLife:
             # data connection: what a slow store opens later is released
             # (ftpkit.control.opening); an upload whose every byte came
             # ends as its commit does, and a download handed whole to its
-            # connection (Transfer.clientLeft) as its data connection does;
-            # so does a transfer running, or still opening, when its
-            # client sent QUIT and left (RFC 959 lets it finish, as for a
-            # client that stays: the end of an upload's data may still be
-            # queued behind what a rate limit or the storage left unread,
-            # a pipelined upload's whole data behind its file's open).
+            # connection (Transfer.clientLeft) as its data connection does.
+            # A client that sent QUIT behind its transfer and left has it
+            # go on, and the commands before its QUIT run after it
+            # (ftpkit.control.quitleft decides).
             opening = self.opening
-            quitting = (self.transferState() in (RUNNING, WAITING)
-                        and self._queue.quitWaiting())
+            quitting = self.quitsAfterLeaving()
             if not quitting:
                 self.abortTransfer(clientLeft=True)
-            goesOn = quitting or (self.transfer is not None
-                                  and not self.transfer.aborted)
             if self._loginDelay is not None:
                 self.cancelLoginDelay()
-            if goesOn:
+            if quitting:
+                self.runToQuit(opening)
+            elif self.transfer is not None and not self.transfer.aborted:
                 # Its transfer goes on: the session counts as before, for
                 # every limit and on every page, and keeps its client's
                 # turns at listings (a batch of a listing waiting for
                 # its turn, forgotten, cut it), and its data channel
                 # (the connection a transfer still opening will take),
                 # until it ends.
-                if quitting:
-                    self._boundOpening()
                 self.whenIdle().addCallback(lambda _: self._leave(opening))
             else:
                 self._leave(opening)
-
-    def _boundOpening(self):
-        """
-        A transfer command whose client sent C{QUIT} and left goes on;
-        while it waits for the shell to open its file or for its data
-        connection, as long as the data timeout (a running transfer's
-        watchdog bounds the rest): past it, it is cut as it would have
-        been when the client left (a shell that never answers must not
-        keep the session counted).
-        """
-        timer = self.callLater(self.config.dataTimeout, self._openedTooLate)
-
-        def ended(result):
-            if timer.active():
-                timer.cancel()
-            return result
-        self.whenIdle().addBoth(ended)
-
-    def _openedTooLate(self):
-        """
-        The data timeout is over for a transfer command still waiting for
-        its file's open or its data connection after its client sent
-        C{QUIT} and left: cut it (C{426}). An upload's commit is waited
-        for as when the client leaves without C{QUIT}
-        (L{ftpkit.control.opening.Committing.clientLeft}).
-        """
-        if (self.transferState() is WAITING
-                and not isinstance(self.opening, Committing)):
-            self.log.warn("transfer of {peer}, who sent QUIT and left, "
-                          "still not started after {timeout}s; cut",
-                          peer=self.peer, timeout=self.config.dataTimeout)
-            self.abortTransfer(clientLeft=True)
 
     @property
     def leaving(self):
@@ -421,6 +382,22 @@ class ConnectionLife:
         if not self._lost and self._closing is None:
             self._closing = self.callLater(self.config.closeTimeout,
                                            self._cut)
+
+    def endAfterHandshake(self):
+        """
+        The TLS handshake of a connection closed while it went on (one
+        refused as its session started, L{refuse}) is done: once this
+        returns, the layer sends the replies that waited for it and its
+        close_notify, and the connection under it ends as soon as they are
+        sent, as L{closeNow} ends one closed after its handshake. The layer
+        alone would wait for the client's close_notify, which a client
+        reading on never sends, until the closing time cut it; and the
+        replies of such a connection are not watched (L{_watchReplies}): a
+        producer registered keeps the layer from closing at all.
+        """
+        below = underTLS(self.transport)
+        if below is not None and not self._lost:
+            below.loseConnection()
 
     def _cut(self):
         """

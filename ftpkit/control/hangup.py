@@ -12,12 +12,21 @@ a minute, in C{CLOSE-WAIT}). The kernel knows the client ended its side
 even while the bytes before the end are unread: L{peerHungUp} asks it
 (Linux's C{TCP_INFO}), and L{HangupWatch} asks every
 L{CHECK_INTERVAL} seconds while reading is paused.
+
+A C{QUIT} may be among the bytes left unread: it lets a running transfer
+finish (RFC 959), where a client hanging up without one has it cut. The
+session reads them once it has seen the hang-up, running none of them
+but looking for that C{QUIT} (L{quitAmong}); a client that sent C{STOR},
+its data, a few dozen commands and C{QUIT}, then closed, had its upload
+cut (C{426}), the C{QUIT} never read.
 """
 
 import _socket
 import socket
 
 from twisted.internet import task
+
+from ftpkit.protocol.commands import parseLine
 
 CHECK_INTERVAL = 1.0
 """Seconds between two looks at a paused session's socket."""
@@ -72,6 +81,36 @@ def peerHungUp(sock):
     except OSError:
         return False
     return bool(info) and info[0] in _ENDED
+
+
+def quitAmong(pending, data, maxLength):
+    """
+    Look for a C{QUIT} among bytes a client sent before it hung up.
+
+    @param pending: the unfinished line of the bytes looked at before.
+    @param data: the bytes that follow it.
+    @param maxLength: the longest command line the session takes; at a
+        longer one it would have closed, never reading what follows.
+    @return: C{(quit, pending)}: whether a whole line is a C{QUIT}, and
+        the unfinished line to give with the next bytes, or C{None} when
+        nothing after them matters (a C{QUIT} or an over-long line came).
+    """
+    chunk = pending + data
+    lines = chunk.split(b"\n")
+    rest = lines.pop()
+    if b"\xff" in chunk or b"quit" in chunk.lower():
+        # A QUIT may be there (Telnet commands may cut its letters).
+        for line in lines:
+            if len(line) > maxLength:
+                return False, None
+            if parseLine(line) == ("QUIT", ""):
+                return True, None
+    elif lines and max(map(len, lines)) > maxLength:
+        # A flood of other commands is only measured, none parsed.
+        return False, None
+    if len(rest) > maxLength:
+        return False, None
+    return False, rest
 
 
 class HangupWatch:

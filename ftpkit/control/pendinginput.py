@@ -52,7 +52,8 @@ class PendingInput:
     """
     Tells whether the session holds input it has not run, and when it
     has read it. The session gives C{_closed}, C{_queue}, C{paused},
-    C{_repliesBlocked}, C{_buffer} (L{twisted.protocols.basic.LineReceiver}'s),
+    C{_repliesBlocked}, C{_afterHangup},
+    C{_buffer} (L{twisted.protocols.basic.LineReceiver}'s),
     C{transport} and C{reactor}; L{inputRead} is called once each read
     has run its lines, and when the connection is lost.
     """
@@ -72,7 +73,10 @@ class PendingInput:
 
         @return: C{True} or C{False}.
         """
-        if self._closed or self._queue.full or self._repliesBlocked:
+        if (self._closed or self._queue.full or self._repliesBlocked
+                or self._afterHangup is not None):
+            # Nor is what a client that hung up sent: the session only
+            # looks for a QUIT in it (ftpkit.control.readingcontrol).
             return False
         if self.paused and b"\n" in self._buffer:
             # Lines of a read that ran its turn's (LINES_PER_TURN).

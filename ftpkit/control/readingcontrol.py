@@ -5,12 +5,18 @@ commands wait in its queue, while the client leaves its replies unread
 (the session is its transport's producer), and for the rest of the
 reactor's turn once it ran L{LINES_PER_TURN} lines of one read; while
 reading is held for either of the first two, the client's hang-up is
-watched (L{ftpkit.control.hangup}).
+watched (L{ftpkit.control.hangup}); once it hung up, what the session had
+not read is read only to look for a C{QUIT}.
 """
 
 from twisted.protocols.basic import LineReceiver
 
-from ftpkit.control.hangup import HangupWatch, socketOf
+from ftpkit.control.hangup import (
+    CHECK_INTERVAL,
+    HangupWatch,
+    quitAmong,
+    socketOf,
+)
 
 LINES_PER_TURN = 64
 """The most command lines a session runs before it lets the reactor serve
@@ -35,6 +41,8 @@ class ReadingControl:
     _repliesBlocked = False
     _watchingReplies = False
     _hangupWatch = None
+    _afterHangup = None
+    _restTimer = None
     _linesLeft = LINES_PER_TURN
     _turnSpent = False
     _receiving = False
@@ -49,6 +57,11 @@ class ReadingControl:
         @param data: the bytes received.
         """
         if self._closed:
+            return
+        if self._afterHangup is not None:
+            self._readRest(data)
+            if self._inputWaiters is not None:
+                self.inputRead()
             return
         if self._receiving:
             LineReceiver.dataReceived(self, data)
@@ -112,7 +125,7 @@ class ReadingControl:
         wait to be sent, or the session ran its turn's lines. Only the
         first two, which may last, have the client's hang-up watched.
         """
-        if self._closed:
+        if self._closed or self._afterHangup is not None:
             return
         held = self._queue.full or self._repliesBlocked
         if held or self._turnSpent:
@@ -139,22 +152,61 @@ class ReadingControl:
 
     def _stopHangupWatch(self):
         """
-        Reading resumed, or the session ended: stop looking.
+        Reading resumed, or the session ended: stop looking (at its
+        socket, and for a C{QUIT} in what it had not read).
         """
         watch, self._hangupWatch = self._hangupWatch, None
         if watch is not None:
             watch.stop()
+        timer, self._restTimer = self._restTimer, None
+        if timer is not None and timer.active():
+            timer.cancel()
 
     def _hungUp(self):
         """
-        The client hung up while reading was paused: the session ends now
+        The client hung up while reading was paused: the session ends
         (L{connectionLost}), its queued commands and a delayed login
-        failure dropped with it, but a C{QUIT} among them, which lets the
-        running transfer finish.
+        failure dropped with it, but a C{QUIT}, which lets the running
+        transfer finish: one queued, or one among what the session had
+        not read yet, which it reads for that (L{_readRest}) and runs
+        none of. The client has ended its side: no more than what its
+        kernel holds comes; a connection whose end does not come within
+        L{CHECK_INTERVAL} is cut.
         """
         self._hangupWatch = None
         self.log.info("{peer} hung up with {count} commands queued; "
                       "ending the session", peer=self.peer,
                       count=len(self._queue))
         self._queue.clearButQuit()
+        if self._queue.quitWaiting():
+            self.transport.abortConnection()
+            return
+        self._afterHangup = b""
+        self._readRest(self.clearLineBuffer())
+        if self._afterHangup is not None:
+            self._restTimer = self.callLater(CHECK_INTERVAL, self._restRead)
+            LineReceiver.resumeProducing(self)
+
+    def _readRest(self, data):
+        """
+        Look for a C{QUIT} in what a client that hung up sent
+        (L{ftpkit.control.hangup.quitAmong}); once one came, or nothing
+        more matters, cut the connection.
+
+        @param data: bytes read after the hang-up was seen.
+        """
+        quit, self._afterHangup = quitAmong(self._afterHangup, data,
+                                            self.MAX_LENGTH)
+        if quit:
+            self._queue.keepQuit()
+        if self._afterHangup is None:
+            self._restRead()
+
+    def _restRead(self):
+        """
+        What a client that hung up sent was looked at (or the time to
+        read it is over): cut the connection.
+        """
+        self._afterHangup = None
+        self._stopHangupWatch()
         self.transport.abortConnection()

@@ -38,12 +38,17 @@ def parseHostName(text):
     domain name, in A-labels for an internationalized one, an IPv4
     address, or an IPv6 address in square brackets). Text whose last
     label is all digits is an IPv4 address or nothing: RFC 1123 (section
-    2.1) keeps a host name's last label from being all digits.
+    2.1) keeps a host name's last label from being all digits, and a
+    dotted quad has no trailing dot (the root a name may end with).
+    An IPv4-mapped IPv6 address (C{[::ffff:192.0.2.1]}) is the IPv4
+    address, as ftpkit takes it everywhere (limits, C{--allow-from}, the
+    server's own address in L{localAddressNames}).
 
     @param text: the argument as received.
     @return: the name in lower case without a trailing dot, an IPv4
-        address in dotted-quad form, or an IPv6 address in its compressed
-        form inside brackets (C{"[::1]"}): equal names compare equal.
+        address (mapped or not) in dotted-quad form, or any other IPv6
+        address in its compressed form inside brackets (C{"[::1]"}):
+        equal names compare equal.
     @raise ValueError: saying why the text is no host name.
     """
     text = text.strip()
@@ -61,6 +66,8 @@ def parseHostName(text):
             # characters, spaces, NUL, which the name carried into the
             # 220 reply and the log lines of the session.
             raise ValueError("an IPv6 address in HOST has no zone (%)")
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
         return f"[{address.compressed}]"
     if ":" in text:
         raise ValueError("an IPv6 address goes in brackets: [ADDRESS]")
@@ -72,11 +79,16 @@ def parseHostName(text):
         raise ValueError("an international name must be sent in A-labels "
                          "(xn--...)")
     name = text.lower()
-    if name.endswith("."):
+    absolute = name.endswith(".")
+    if absolute:
         name = name[:-1]
     labels = name.split(".")
     if labels[-1].isdigit():
         # RFC 1123, 2.1: a host name's last label is never all digits.
+        if absolute:
+            raise ValueError("not an IPv4 address (which has no trailing "
+                             "dot) nor a host name (which does not end "
+                             "in a number)")
         try:
             return str(ipaddress.IPv4Address(name))
         except ValueError:
@@ -99,12 +111,11 @@ def localAddressNames(host):
         address = ipaddress.ip_address(host)
     except ValueError:
         return frozenset()
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     if address.version == 4:
         return frozenset([str(address)])
-    names = {f"[{address.compressed}]"}
-    if address.ipv4_mapped is not None:
-        names.add(str(address.ipv4_mapped))
-    return frozenset(names)
+    return frozenset([f"[{address.compressed}]"])
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,9 @@ def parseVhostOption(text):
 
     @param text: the option value: comma-separated host names, C{=}, and
         a realm spec as C{--realm} takes it.
-    @return: C{(names, realmSpec)}, the names normalized.
+    @return: C{(names, realmSpec)}, the names normalized, each once
+        (C{a.example.} and C{a.example} are one name, not a name given
+        two hosts, L{hostTable}).
     @raise ValueError: saying why the value is bad.
     """
     names, sep, spec = text.partition("=")
@@ -147,7 +160,7 @@ def parseVhostOption(text):
             parsed.append(parseHostName(name))
         except ValueError as e:
             raise ValueError(f"{name.strip()!r}: {e}")
-    return tuple(parsed), spec.strip()
+    return tuple(dict.fromkeys(parsed)), spec.strip()
 
 
 def hostTable(hosts):

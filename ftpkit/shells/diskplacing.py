@@ -3,14 +3,21 @@ Putting a complete upload's file at its name, for
 L{ftpkit.shells.diskwriter.FileWriter}: the blocking calls of its commit,
 each on paths and descriptors alone (a temporary file renamed or linked
 over the target, a file with no name given one, the file written in place
-checked to be still there).
+checked to be still there, and, appended to, to hold what it held and the
+bytes appended).
 """
 
 import errno
 import os
 import stat
 
-from ftpkit.errors import AlreadyExists, FileBusy, FileReplaced, NoSuchFile
+from ftpkit.errors import (
+    AlreadyExists,
+    FileBusy,
+    FileChanged,
+    FileReplaced,
+    NoSuchFile,
+)
 from ftpkit.shells import shortcalls, uploadlocks, uploads
 from ftpkit.shells.uploadremoval import removeQuietly
 
@@ -180,6 +187,27 @@ def checkInPlace(target, inode):
         found = None
     if found is None or (found.st_dev, found.st_ino) != inode:
         raise FileReplaced()
+
+
+def checkAppended(fd, length):
+    """
+    Check that a file an upload appended to in place (C{O_APPEND}) is as
+    long as the upload made it (blocking: one C{fstat}). Another upload
+    writing it in place waits for this one
+    (L{ftpkit.shells.uploadlocks.holdInPlace}), but another program does
+    not: cut meanwhile (C{truncate}), the file lost its bytes from before,
+    and maybe some of the appended ones, the rest going to its new end;
+    written to, it mixes that program's bytes with the client's. Told
+    C{226}, the client would believe the file holds what it had followed
+    by what was sent. Like L{checkInPlace}, checked once complete.
+
+    @param fd: the descriptor the upload wrote.
+    @param length: the file's length before the upload plus the bytes
+        appended.
+    @raise FileChanged: when it is another length.
+    """
+    if os.fstat(fd).st_size != length:
+        raise FileChanged()
 
 
 def nameAnonymous(fd, name, directory, exclusive, atOnce):

@@ -27,6 +27,7 @@ from ftpkit.interfaces import (
 from ftpkit.shells import shortcalls, uploadreservations, uploads
 from ftpkit.shells.diskplacing import (
     ON_DESCRIPTORS,
+    checkAppended,
     checkInPlace,
     directoryRemoved,
     nameAnonymous,
@@ -433,6 +434,9 @@ class FileWriter(LeftBehind):
                 self._name(self._fd)
             if self._inode is not None:
                 self._checkInPlace()
+                if self._consumer.position is None:
+                    checkAppended(self._fd, self._initialSize
+                                  + self._consumer.written)
             if self._temporary is not None:
                 # Still open, so still held: closed first, it was nobody's
                 # for a moment, which a sweep in another process serving

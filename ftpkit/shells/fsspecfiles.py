@@ -23,7 +23,7 @@ import threading
 from twisted.internet import defer
 from zope.interface import implementer
 
-from ftpkit.errors import FileReplaced, LocalError
+from ftpkit.errors import FileChanged, FileReplaced, LocalError
 from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import (
     IAccountedWriteFile,
@@ -523,6 +523,10 @@ class InPlaceWriter:
 
         @raise FileReplaced: when the path no longer names the file
             written (replaced, removed or renamed meanwhile).
+        @raise FileChanged: when a file appended to ends elsewhere than
+            where the upload's last byte went: another program cut it,
+            or wrote to it, meanwhile (as
+            L{ftpkit.shells.diskplacing.checkAppended} tells on the disk).
         """
         try:
             try:
@@ -535,8 +539,18 @@ class InPlaceWriter:
             if not self._backend.namesWritten(self._fs, self._path,
                                               self._handle):
                 raise FileReplaced()
+            if not self._truncate and self._fileEnd() != self._end:
+                raise FileChanged()
         finally:
             self.discard()
+
+    def _fileEnd(self):
+        """
+        @return: where the file written ends now (C{seek}'s answer is not
+            used: paramiko's gives none).
+        """
+        self._handle.seek(0, 2)
+        return self._handle.tell()
 
     def _cutBack(self):
         """

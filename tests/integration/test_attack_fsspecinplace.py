@@ -13,7 +13,9 @@ C{memory://}, whose openers share one file object, the later writer wrote
 at its own offset over the other's bytes (1,000 of the second's lost).
 And an C{APPE} whose file a C{STOR} or C{RNTO} replaced, or C{DELE} or a
 rename took away, meanwhile was told C{226} for bytes its path no longer
-held.
+held. So was one whose file another program cut or wrote to meanwhile
+(L{tests.integration.test_inplacereplaced.ChangedByLocalUserTests}, on
+C{file://} and C{sftp://}).
 
 And, as on the disk (L{tests.integration.test_attack_permissions}), an
 upload written in place on C{file://} by a server running as root kept
@@ -94,6 +96,25 @@ class SFTPReplacedDuringAppendTests(
     writes it. The C{APPE} whose file a C{STOR} replaced meanwhile was
     told C{226} (SFTP tells no inode, and the path was believed): now
     the file's size and modification time tell.
+    """
+
+    timeout = 120
+
+
+class LocalChangedByLocalUserTests(
+        LocalMixin, test_inplacereplaced.ChangedByLocalUserTests):
+    """
+    A file on C{file://} cut or written by another program while an
+    C{APPE} writes it: C{450}, as on the disk realm (it got C{226}).
+    """
+
+
+class SFTPChangedByLocalUserTests(
+        SFTPMixin, test_inplacereplaced.ChangedByLocalUserTests):
+    """
+    A file on C{sftp://} cut or written by another program (on the SFTP
+    server's machine) while an C{APPE} writes it: C{450}, as on the disk
+    realm (it got C{226}).
     """
 
     timeout = 120

@@ -2,8 +2,9 @@
 Attacks across virtual hosts (C{HOST}, C{--vhost}): a user of one host
 cannot log in with another host's users file, resume another host's
 user's partial upload, or escape a quota by logging in on another host
-serving the same root; a C{HOST} naming an IPv6 address with a zone is
-refused.
+serving the same root; a C{HOST} naming an IPv6 address with a zone, or
+an IPv4 address with a trailing dot, is refused, and one naming an
+IPv4-mapped address is answered as the IPv4 address.
 """
 
 import ftplib
@@ -89,6 +90,39 @@ class HostZoneTests(LoopbackServerMixin, unittest.TestCase):
         replies = await self.inThread(run)
         self.assertEqual([reply[:4] for reply in replies],
                          [b"200 ", b"501 ", b"220 "], replies)
+
+
+class HostAddressFormTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    C{HOST} with an address literal in other forms than a dotted quad.
+    """
+
+    timeout = 30
+
+    def setUp(self):
+        self.server = self.startServer(
+            FilesystemRealm(scratchDirectory(self)), ServerConfig())
+
+    async def test_mappedIsTheIPv4Address(self):
+        """
+        An IPv4-mapped IPv6 literal is answered as the IPv4 address it
+        maps (as C{HOST 192.0.2.1} is), not in Python's hexadecimal form
+        (C{[::ffff:c000:201]}).
+        """
+        replies = await self.inThread(exchange, self.server.port, [
+            b"HOST [::ffff:192.0.2.1]", b"HOST 192.0.2.1"])
+        self.assertEqual(replies, [b"220 Host 192.0.2.1 ready"] * 2)
+
+    async def test_trailingDotRefused(self):
+        """
+        An IPv4 address with a trailing dot gets C{501}, as C{256.1.1.1}
+        does: it is no dotted quad, nor a host name (whose last label is
+        never a number); a name with one is the name.
+        """
+        replies = await self.inThread(exchange, self.server.port, [
+            b"HOST 192.0.2.1.", b"HOST 256.1.1.1", b"HOST ftp.example."])
+        self.assertEqual([reply[:4] for reply in replies],
+                         [b"501 ", b"501 ", b"220 "], replies)
 
 
 class VirtualHostQuotaTests(unittest.TestCase):

@@ -80,6 +80,43 @@ class MemoryBoundTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(sorted(self.fs.ls(self.where, detail=False)),
                          [self.where + "/a", self.where + "/c"])
 
+    @defer.inlineCallbacks
+    def test_alloJudged(self):
+        """
+        C{ALLO} and C{AVBL} know the room C{size=} leaves, as on C{--realm
+        memory} and the disk: a size past it gets C{552}, as its upload
+        would, and one within it C{200}; C{FEAT} lists C{AVBL}. They
+        answered C{202} and C{550} (the store cannot tell its room), and
+        the upload after the C{202} got C{552}.
+        """
+        realm = makeFsspecRealm(f"memory://{self.where}?size=64K", {})
+        server = self.startServer(realm, ServerConfig(loginFailureDelay=0))
+
+        def client():
+            with ftplibLogin(self, server.port, timeout=20) as ftp:
+                ftp.storbinary("STOR a", io.BytesIO(b"x" * 40000))
+                replies = [ftp.sendcmd("FEAT")]
+                for command in ("AVBL", "ALLO 20000", "ALLO 30000"):
+                    try:
+                        replies.append(ftp.sendcmd(command))
+                    except ftplib.error_perm as e:
+                        replies.append(str(e))
+                try:
+                    ftp.storbinary("STOR b", io.BytesIO(b"x" * 30000))
+                except ftplib.error_perm as e:
+                    replies.append(str(e))
+            return replies
+
+        feat, avbl, fits, tooLarge, stored = yield self.inThread(client)
+        self.assertIn("\n AVBL\n", feat)
+        room = int(avbl.split()[1])
+        self.assertTrue(20000 < room < 65536 - 40000, avbl)
+        self.assertEqual(fits, "200 ALLO command successful: 20000 bytes fit")
+        self.assertEqual(tooLarge, "552 Exceeded storage allocation: 30000 "
+                                   "bytes do not fit, %d may be stored here"
+                                   % room)
+        self.assertTrue(stored.startswith("552 "), stored)
+
     def test_defaultSize(self):
         """
         Without C{size=}, the tree holds 256M, as C{--realm memory} does;

@@ -12,8 +12,13 @@ C{450} otherwise; the replacing upload costs nothing more. A rename of
 the file itself is refused (C{450}) while the upload runs: the file took
 the upload's bytes along, and a client told "try again" stored them twice.
 So are C{DELE} of it and C{RNTO} of another file onto it, which left the
-upload's bytes in a file no name reached, the upload told C{450}.
+upload's bytes in a file no name reached, the upload told C{450}. One
+another program cut or wrote to meanwhile (a local user's) does not hold
+the bytes it had followed by the client's: the upload gets C{450} too
+(it got C{226}).
 """
+
+import os
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -88,3 +93,41 @@ class ReplacedDuringAppendTests(AppendingTestsMixin, unittest.TestCase):
         replies, final = yield self.inThread(self.duringAppend)
         self.assertEqual(final[:4], "226 ")
         self.assertEqual(self.read(), ORIGINAL + APPENDED)
+
+
+class ChangedByLocalUserTests(AppendingTestsMixin, unittest.TestCase):
+    """
+    C{f} on the disk, appended to by one session while another program
+    (a local user's) changes it, which no session can stop.
+    """
+
+    @defer.inlineCallbacks
+    def test_cutByLocalUser(self):
+        """
+        A local user's program cutting the file while the C{APPE} runs
+        (C{truncate}) leaves it without its bytes from before, or some of
+        the appended ones: the C{APPE} gets C{450} saying so, and the file
+        is left as it is (C{O_APPEND} put the rest at its new end). It
+        got C{226}.
+        """
+        def cut():
+            os.truncate(self.path, 0)
+            return "cut"
+        replies, final = yield self.inThread(self.duringAppend, cut)
+        self.assertEqual(final[:4], "450 ", final)
+        self.assertIn("changed by another program", final)
+        self.assertTrue(self.read().endswith(APPENDED[1000:]))
+
+    @defer.inlineCallbacks
+    def test_writtenByLocalUser(self):
+        """
+        A local user's program appending to the file too while the
+        C{APPE} runs mixes its bytes with the client's: C{450} as well.
+        """
+        def write():
+            with open(self.path, "ab") as f:
+                f.write(b"local")
+            return "written"
+        replies, final = yield self.inThread(self.duringAppend, write)
+        self.assertEqual(final[:4], "450 ", final)
+        self.assertIn(b"local", self.read())

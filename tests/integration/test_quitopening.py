@@ -8,15 +8,18 @@ C{python -m ftpkit}, in one process and under C{--workers 2}, over
 C{PASV} and C{EPSV}, in clear and under C{PROT P}. The transfer still
 opening was aborted (C{426}, nothing stored); RFC 959 lets a transfer
 finish after C{QUIT}, and it does now, stored, logged and counted as for
-a client that waited for its replies (L{ftpkit.control.connectionlife}).
+a client that waited for its replies (L{ftpkit.control.connectionlife}),
+in the metrics too: one upload stored, its bytes received, no session
+left open.
 """
 
 import os
 import re
 import socket
+import urllib.request
 
 from tests.integration.test_featuremodes_session44 import sendCloseNotify
-from tests.integration.test_metrics import MetricsTestCase
+from tests.integration.test_metrics import MetricsTestCase, samples
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -141,6 +144,16 @@ class QuitWhileOpeningTests(Certificates, MetricsTestCase):
         server, root, xferlog = self.serve(*options)
         self.leaveWhileOpening(server, passive, tls)
         log = server.waitForLog("logout from")
+        self.assertEqual(self.counted(server), {
+            ("ftpkit_transfers_total",
+             (("command", "STOR"), ("result", "success"))): 1,
+            ("ftpkit_transfers_total",
+             (("command", "STOR"), ("result", "failure"))): 0,
+            ("ftpkit_received_bytes_total", ()): len(PAYLOAD),
+            ("ftpkit_sent_bytes_total", ()): 0,
+            ("ftpkit_transfer_duration_seconds_count",
+             (("command", "STOR"),)): 1,
+            ("ftpkit_sessions", ()): 0})
         self.assertIn("path '/quit.bin': 226, %d bytes" % len(PAYLOAD), log)
         with open(os.path.join(root, "quit.bin"), "rb") as f:
             self.assertEqual(f.read(), PAYLOAD)
@@ -148,6 +161,30 @@ class QuitWhileOpeningTests(Certificates, MetricsTestCase):
             [line] = f.read().splitlines()
         self.assertEqual(line.split()[7:9] + line.split()[-1:],
                          [str(len(PAYLOAD)), "/quit.bin", "c"])
+
+    def counted(self, server):
+        """
+        @param server: the L{ServerProcess}, started with C{metrics}.
+        @return: the samples of C{/metrics} that tell what the upload did,
+            once its end (stored or not) is counted (under C{--workers},
+            a worker's counts reach the acceptor a moment after its log
+            line).
+        """
+        wanted = {"ftpkit_transfers_total", "ftpkit_received_bytes_total",
+                  "ftpkit_sent_bytes_total", "ftpkit_sessions",
+                  "ftpkit_transfer_duration_seconds_count"}
+
+        def scrape():
+            with urllib.request.urlopen(server.metricsURL(),
+                                        timeout=30) as response:
+                found = samples(response.read().decode("utf-8"))
+            counted = {key: value for key, value in found.items()
+                       if key[0] in wanted and dict(key[1]).get(
+                           "command", "STOR") == "STOR"}
+            ended = sum(value for key, value in counted.items()
+                        if key[0] == "ftpkit_transfers_total")
+            return counted if ended else None
+        return server.waitFor(scrape, "the upload in /metrics")
 
     def test_pasv(self):
         self.check("PASV")

@@ -14,7 +14,9 @@ from twisted.application.internet import StreamServerEndpointService
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
+from ftpkit.control.tls import implicitFactory
 from ftpkit.deploy.dispatch import UNAVAILABLE
 from ftpkit.deploy.listening import REFUSAL
 from ftpkit.deploy.service import makeService
@@ -23,7 +25,12 @@ from ftpkit.protocol.replies import formatReply
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freePort
 from tests.tapoptions import parse
-from tests.tlssupport import Certificates, FTPSTestsMixin, clientContext
+from tests.tlssupport import (
+    Certificates,
+    FTPSTestsMixin,
+    ImplicitLoopbackServer,
+    clientContext,
+)
 
 QUEUED = 3
 """Clients left waiting in a listen queue."""
@@ -185,6 +192,82 @@ class SessionRefusalTests(FTPSTestsMixin, unittest.TestCase):
         return self.inThread(client).addCallback(
             self.assertEqual,
             formatReply(421, "Too many connections from your address"))
+
+
+class ClosedAfterRefusalTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    A client an implicit-TLS session refuses as it starts reads its
+    C{421} under TLS, then the end of the connection at once (as a client
+    of a plain listener does), not when the closing time (C{closeTimeout},
+    here longer than the test's) cuts it: the refused session watched its
+    replies once the handshake was done, and the layer, which closes only
+    when no producer is registered, kept it open.
+    """
+
+    def refusedThenEnd(self, server):
+        """
+        @param server: a loopback server taking one session per address.
+        @return: a Deferred firing with what a second client read on its
+            connection: its C{421}, then the end (a timeout, with the
+            connection still open, fails the test).
+        """
+        def client():
+            first = clientContext().wrap_socket(
+                socket.create_connection(("127.0.0.1", server.port), 20))
+            with first:
+                first.recv(100)
+                refused = clientContext().wrap_socket(
+                    socket.create_connection(("127.0.0.1", server.port), 20))
+                with refused:
+                    reply = refused.recv(100)
+                    return reply, refused.recv(100)
+
+        return self.inThread(client)
+
+    async def test_ownLayer(self):
+        """
+        Under ftpkit's TLS layer (what C{twistd ftpkit} listens with on
+        an C{ssl:} endpoint).
+        """
+        server = OwnLayerLoopbackServer(
+            FilesystemRealm(self.root), self.factory,
+            ServerConfig(maxConnectionsPerIP=1, closeTimeout=3600))
+        server.start()
+        self.addCleanup(server.stop)
+        self.assertEqual(
+            await self.refusedThenEnd(server),
+            (formatReply(421, "Too many connections from your address"),
+             b""))
+
+    async def test_twistedLayer(self):
+        """
+        Under Twisted's own TLS (a listener of C{listenSSL}).
+        """
+        server = self.serveImplicit(maxConnectionsPerIP=1, closeTimeout=3600)
+        self.assertEqual(
+            await self.refusedThenEnd(server),
+            (formatReply(421, "Too many connections from your address"),
+             b""))
+
+
+class OwnLayerLoopbackServer(ImplicitLoopbackServer):
+    """
+    An implicit-FTPS loopback server under ftpkit's own TLS layer
+    (L{ftpkit.control.tls.implicitFactory}), as C{twistd ftpkit} listens
+    on an C{ssl:} endpoint.
+    """
+
+    def start(self):
+        """
+        Listen on TCP, each connection under ftpkit's TLS layer.
+
+        @return: the port number.
+        """
+        self._listening = self.reactor.listenTCP(
+            0, implicitFactory(self.factory, self.contextFactory),
+            interface=self.interface)
+        self.port = self._listening.getHost().port
+        return self.port
 
 
 class AlertTests(unittest.TestCase):

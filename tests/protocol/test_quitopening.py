@@ -13,6 +13,7 @@ full, when the client hung up (L{ftpkit.control.hangup}).
 
 from twisted.trial import unittest
 
+from ftpkit.control.hangup import CHECK_INTERVAL
 from ftpkit.ops import events
 from ftpkit.ops.drain import Drain
 from tests.protocol import test_abortopening
@@ -104,6 +105,80 @@ class QuitWhileOpeningTests(unittest.TestCase):
             b"STOR f.txt\r\nNOOP\r\nQUIT", hangUp=hungUp,
             maxPendingCommands=2)
         self.assertGoesOn(protocol, published)
+
+    def hungUpAfter(self, command, after=b""):
+        """
+        Send C{command}, behind C{STOR f.txt} and with the queue's limit at
+        two, so that reading pauses and holds the last lines unread, then
+        have the hang-up watch see the client gone, hand the session
+        C{after}, read once the hang-up was seen, and close.
+
+        @return: the session, what it published, its transport's
+            C{disconnected} once the hang-up was seen and C{after} read.
+        """
+        cut = []
+
+        def hungUp(protocol):
+            self.assertTrue(protocol.paused)
+            self.assertFalse(protocol._queue.quitWaiting())
+            protocol._hungUp()
+            protocol.dataReceived(after)
+            cut.append(protocol.transport.disconnected)
+
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nNOOP\r\nNOOP\r\n" + command, hangUp=hungUp,
+            maxPendingCommands=2)
+        return protocol, published, cut[0]
+
+    def test_hungUpWithQuitUnread(self):
+        """
+        A C{QUIT} the session had not read when the hang-up watch saw its
+        client gone (reading paused, the queue full) is read then, and
+        lets the upload go on; the commands around it do not run. It was
+        never read: the upload was cut.
+        """
+        protocol, published, cut = self.hungUpAfter(b"PWD\r\nQUIT\r\nPWD")
+        self.assertTrue(cut)
+        self.assertGoesOn(protocol, published)
+        self.assertEqual(protocol.transport.value().count(b"257"), 0)
+
+    def test_hungUpQuitReadAfter(self):
+        """
+        Such a C{QUIT} still in the client's socket, read after the
+        hang-up was seen, does as much.
+        """
+        protocol, published, cut = self.hungUpAfter(b"PWD", b"\r\nQUIT\r\n")
+        self.assertTrue(cut)
+        self.assertGoesOn(protocol, published)
+
+    def test_hungUpWithoutQuit(self):
+        """
+        Without a C{QUIT} in what it sent, the session reads it all, then
+        is cut once its connection's end has not come within the hang-up
+        watch's interval (when it comes, the upload is cut at once).
+        """
+        protocol, published, cut = self.hungUpAfter(b"PWD", b"\r\nNOOP\r\n")
+        self.assertFalse(cut)
+        self.assertEqual([event.code for event in published], [426])
+
+    def test_hungUpRestBounded(self):
+        """
+        A connection whose end does not come after the hang-up was seen,
+        no C{QUIT} read, is cut L{CHECK_INTERVAL} later.
+        """
+        seen = []
+
+        def hungUp(protocol):
+            protocol._hungUp()
+            clock = protocol.factory.reactor
+            clock.advance(CHECK_INTERVAL - 0.1)
+            seen.append(protocol.transport.disconnected)
+            clock.advance(0.1)
+            seen.append(protocol.transport.disconnected)
+
+        self.leave(b"STOR f.txt\r\nNOOP\r\nNOOP\r\nPWD", hangUp=hungUp,
+                   maxPendingCommands=2)
+        self.assertEqual(seen, [False, True])
 
     def test_drainCuts(self):
         """

@@ -10,7 +10,7 @@ import time
 
 from twisted.trial import unittest
 
-from ftpkit.control.hangup import peerHungUp, socketOf
+from ftpkit.control.hangup import peerHungUp, quitAmong, socketOf
 
 
 class PeerHungUpTests(unittest.TestCase):
@@ -124,3 +124,54 @@ class SocketOfTests(unittest.TestCase):
         C{None} when there is no socket (a test's string transport).
         """
         self.assertIsNone(socketOf(object()))
+
+
+class QuitAmongTests(unittest.SynchronousTestCase):
+    """
+    L{quitAmong} finds a C{QUIT} line in what a client sent before it
+    hung up.
+    """
+
+    def test_found(self):
+        """
+        A whole C{QUIT} line, in any case, CRLF or LF, is found; nothing
+        after it matters.
+        """
+        for data in [b"NOOP\r\nQUIT\r\n", b"quit\n", b"PWD\r\nQuIt\r\nX"]:
+            self.assertEqual(quitAmong(b"", data, 100), (True, None), data)
+
+    def test_acrossReads(self):
+        """
+        A line cut between two reads is kept, and found whole with the
+        next.
+        """
+        self.assertEqual(quitAmong(b"", b"NOOP\r\nQU", 100),
+                         (False, b"QU"))
+        self.assertEqual(quitAmong(b"QU", b"IT\r\n", 100), (True, None))
+
+    def test_telnet(self):
+        """
+        Telnet commands inside it are stripped, as the session does.
+        """
+        self.assertEqual(quitAmong(b"", b"QU\xff\xf1IT\r\n", 100),
+                         (True, None))
+
+    def test_notQuit(self):
+        """
+        C{QUIT} with an argument (a C{501}), a name holding C{quit}, an
+        unfinished C{QUIT}: none is one.
+        """
+        self.assertEqual(quitAmong(b"", b"QUIT now\r\nDELE quit\r\nQUIT",
+                                   100), (False, b"QUIT"))
+
+    def test_overLong(self):
+        """
+        After an over-long line (the session would have closed there), or
+        within one still unfinished, nothing matters.
+        """
+        self.assertEqual(quitAmong(b"", b"X" * 101 + b"\nQUIT\n", 100),
+                         (False, None))
+        self.assertEqual(quitAmong(b"", b"NOOP\n" + b"X" * 101, 100),
+                         (False, None))
+        self.assertEqual(quitAmong(b"", b"N" * 101 + b"\n", 100),
+                         (False, None))

@@ -46,6 +46,11 @@ class ParseHostNameTests(unittest.TestCase):
         """
         self.assertEqual(parseHostName("192.0.2.1"), "192.0.2.1")
         self.assertEqual(parseHostName("[2001:DB8:0::1]"), "[2001:db8::1]")
+        # Not "[::ffff:c000:201]": ftpkit takes an IPv4-mapped address for
+        # the IPv4 address everywhere (limits, --allow-from, its own
+        # address by localAddressNames).
+        self.assertEqual(parseHostName("[::FFFF:192.0.2.1]"), "192.0.2.1")
+        self.assertEqual(parseHostName("[::ffff:c000:201]"), "192.0.2.1")
         for bad in ("::1", "[::1", "[not-an-address]", "2001:db8::1",
                     "[fe80::1%eth0]", "[::1%\x1b[31m x\x00]"):
             self.assertRaises(ValueError, parseHostName, bad)
@@ -56,14 +61,20 @@ class ParseHostNameTests(unittest.TestCase):
         RFC 1123 (section 2.1) keeps a host name's last label from being
         all digits, so C{256.1.1.1} is refused as an address, not taken
         for a name (which C{--vhost-fallback} sent to the default realm).
-        An address with a trailing dot is the address.
+        An address with a trailing dot is refused too: a dotted quad has
+        none (C{inet_pton} refuses it), and as an absolute domain name
+        (whose trailing dot a name may have) it ends in a number.
         """
         for bad in ("256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "10",
                     "example.123"):
             e = self.assertRaises(ValueError, parseHostName, bad)
             self.assertEqual(str(e), "not an IPv4 address (a host name "
                                      "does not end in a number)")
-        self.assertEqual(parseHostName("192.0.2.1."), "192.0.2.1")
+        for bad in ("192.0.2.1.", "256.1.1.1.", "example.123."):
+            e = self.assertRaises(ValueError, parseHostName, bad)
+            self.assertEqual(str(e), "not an IPv4 address (which has no "
+                                     "trailing dot) nor a host name (which "
+                                     "does not end in a number)")
         self.assertEqual(parseHostName("1a.example"), "1a.example")
         self.assertEqual(parseHostName("example.1a"), "example.1a")
 
@@ -99,12 +110,13 @@ class LocalAddressNamesTests(unittest.TestCase):
 
     def test_versions(self):
         """
-        IPv4 as is, IPv6 in brackets, an IPv4-mapped address both ways.
+        IPv4 as is, IPv6 in brackets, an IPv4-mapped address as its IPv4
+        address (which L{parseHostName} makes of the mapped one too).
         """
         self.assertEqual(localAddressNames("127.0.0.1"), {"127.0.0.1"})
         self.assertEqual(localAddressNames("::1"), {"[::1]"})
         self.assertEqual(localAddressNames("::ffff:127.0.0.1"),
-                         {"[::ffff:7f00:1]", "127.0.0.1"})
+                         {"127.0.0.1"})
         self.assertEqual(localAddressNames("/run/ftp.sock"), set())
 
 
@@ -121,6 +133,16 @@ class ParseVhostOptionTests(unittest.TestCase):
         self.assertEqual(
             parseVhostOption("A.example, b.example=fsspec:memory://x?a=b"),
             (("a.example", "b.example"), "fsspec:memory://x?a=b"))
+
+    def test_sameNameTwice(self):
+        """
+        Names that normalize to one (an IPv4 address and its mapped form,
+        a name with and without its trailing dot) are one name of the
+        host, not a name given two hosts (L{hostTable}'s refusal).
+        """
+        names, _ = parseVhostOption(
+            "192.0.2.1,[::ffff:192.0.2.1],a.example.,A.example=memory")
+        self.assertEqual(names, ("192.0.2.1", "a.example"))
 
     def test_bad(self):
         """

@@ -1,0 +1,137 @@
+"""
+A session whose client sent C{QUIT} behind a transfer and hung up
+(L{QuitAfterLeaving}, a mixin of
+L{ftpkit.control.connection.FTPProtocol}): the one place that decides
+what such a session still does once its connection is lost
+(L{ftpkit.control.connectionlife.ConnectionLife.connectionLost} asks it).
+
+RFC 959 lets a transfer finish after C{QUIT}, and the commands a client
+pipelined before its C{QUIT} are ones it asked for: C{RETR big},
+C{MKD done}, C{QUIT} in one write, the client gone at once, ran the
+transfer but never the C{MKD} (the session, lost, ran nothing more of its
+queue). Now the transfer goes on, then the commands queued before the
+C{QUIT} run in order (their replies go nowhere), then the C{QUIT}, and
+only then does the session stop counting. vsftpd, one process reading a
+session's commands in turn from its socket (C{ftpcmdio.c}), likewise
+reads those its kernel still holds after a transfer before it meets the
+connection's end.
+
+Each command run so has the data timeout to end
+(L{QuitAfterLeaving._tooLate}): a transfer still waiting for its file's
+open or its data connection is cut then (C{426}: a shell or a data
+connection that never answers must not keep the session counted); one
+running is bounded by its own watchdog, an upload's commit as when a
+client leaves without C{QUIT}
+(L{ftpkit.control.opening.Committing.clientLeft}); any other command
+still unanswered has the session stop waiting: it no longer counts, the
+command is left to the shell (as a client leaving without C{QUIT} leaves
+it) and the commands after it are dropped.
+"""
+
+from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.opening import Committing
+
+
+class QuitAfterLeaving:
+    """
+    Runs a lost session's queue down to its C{QUIT} (see the module). The
+    session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{transferState},
+    C{opening}, C{abortTransfer}, C{whenIdle}, C{callLater}, C{config},
+    C{setTimeout}, C{factory}, C{log}, C{peer} and C{_leave}.
+    """
+
+    _runsToQuit = False
+    """Whether the session, its client gone, still runs the commands
+    queued before its C{QUIT} (the protocol runs its queue although
+    closed)."""
+    _leftOnce = False
+
+    def quitsAfterLeaving(self):
+        """
+        The client's connection is lost: whether the session goes on to
+        its C{QUIT} (L{runToQuit}): a C{QUIT} waits behind a transfer that
+        runs or opens.
+
+        @return: C{True} or C{False}.
+        """
+        return (self.transferState() in (RUNNING, WAITING)
+                and self._queue.quitWaiting())
+
+    def runToQuit(self, opening):
+        """
+        Let the running transfer end, then run the commands queued before
+        the C{QUIT}, and the C{QUIT}; the session leaves
+        (C{_leave(opening)}) once that is done, or once a command took too
+        long (L{_tooLate}).
+
+        @param opening: what the session's command was opening when its
+            client left (L{ftpkit.control.opening}), or C{None}.
+        """
+        self._runsToQuit = True
+        # Nobody reads the replies any more: none holds the queue back.
+        self._repliesBlocked = False
+        self._processQueue()
+        self._bound(opening)
+
+    def _bound(self, opening):
+        """
+        Give the running command the data timeout (L{_tooLate}); once it
+        ended, bound the next one, or leave if none runs.
+
+        @param opening: see L{runToQuit}.
+        """
+        timer = self.callLater(self.config.dataTimeout, self._tooLate,
+                               opening)
+
+        def ended(result):
+            if timer.active():
+                timer.cancel()
+            if self._busy is not None and self._runsToQuit:
+                # The command's end ran the next one (commandFinished).
+                self._bound(opening)
+            else:
+                self._leaveOnce(opening)
+            return result
+        self.whenIdle().addBoth(ended)
+
+    def _tooLate(self, opening):
+        """
+        The data timeout is over for a command run after the client sent
+        C{QUIT} and left: a transfer still waiting for its file's open or
+        its data connection is cut (C{426}); one running, aborting or
+        committing goes on (see the module); any other command is left to
+        the shell, and the session leaves now.
+
+        @param opening: see L{runToQuit}.
+        """
+        state = self.transferState()
+        if state is WAITING:
+            if not isinstance(self.opening, Committing):
+                self.log.warn("transfer of {peer}, who sent QUIT and left, "
+                              "still not started after {timeout}s; cut",
+                              peer=self.peer,
+                              timeout=self.config.dataTimeout)
+                self.abortTransfer(clientLeft=True)
+        elif state is None:
+            self.log.warn("command of {peer}, who sent QUIT and left, "
+                          "still unanswered after {timeout}s; the commands "
+                          "after it dropped", peer=self.peer,
+                          timeout=self.config.dataTimeout)
+            self._runsToQuit = False
+            self._queue.clear()
+            self._leaveOnce(opening)
+
+    def _leaveOnce(self, opening):
+        """
+        Leave (C{_leave}), the first time only: a command given up on
+        (L{_tooLate}) ends later. The idle time and the time to log in,
+        which a command run meanwhile may have started again (C{PASS},
+        C{REIN}), stop: they held the session, and would close it again.
+
+        @param opening: see L{runToQuit}.
+        """
+        if not self._leftOnce:
+            self._leftOnce = True
+            self.setTimeout(None)
+            self.factory.loginWatch.stop(self)
+            self._leave(opening)

@@ -1,0 +1,139 @@
+"""
+A client that pipelines a download, more commands and C{QUIT} in one
+write and hangs up at once, on a real server (C{python -m ftpkit}, in
+one process and under C{--workers 2}): the download goes on (RFC 959 lets
+a transfer finish after C{QUIT}), then the commands queued before the
+C{QUIT} run (L{ftpkit.control.quitleft}); they never ran, the session
+ending with the transfer. And a client that sends C{STOR}, part of its
+data, more commands than the session queues and C{QUIT}, and closes its
+control connection: the session, its reading paused, sees the hang-up
+(L{ftpkit.control.hangup}) with the C{QUIT} still unread, reads it then,
+and lets the upload finish; it was cut (C{426}), the C{QUIT} never read.
+"""
+
+import os
+import re
+import socket
+
+from twisted.trial import unittest
+
+from tests.rawclient import RawClient, readToEnd
+from tests.scratch import scratchDirectory
+from tests.serverprocess import READY, ServerProcess
+from tests.tlssupport import Certificates, clientContext
+
+SIZE = 8 * 1024 * 1024
+"""The download's size: more than the sockets' buffers hold, so that it
+still runs when the server sees the client hang up."""
+
+
+class RunToQuitTests(unittest.TestCase):
+    """
+    C{RETR big}, C{MKD done}, C{RNFR}, C{RNTO}, C{QUIT}, then a hang-up.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_commandsBeforeQuitRun(self):
+        """
+        The whole file is sent, the directory made and the file renamed,
+        then the user is logged out.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        with open(os.path.join(root, "old.txt"), "wb") as f:
+            f.write(b"o")
+        options = ["--root", root, "--auth", "memory:alice:secret"]
+        if self.workers:
+            options += ["--workers", str(self.workers)]
+        server = ServerProcess(self, options)
+        if self.workers:
+            server.waitForLog(READY, self.workers)
+        else:
+            server.waitForGreeting()
+        client = RawClient(server.port)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
+                                        timeout=20)
+        self.addCleanup(data.close)
+        client.sock.sendall(b"RETR big\r\nMKD done\r\nRNFR old.txt\r\n"
+                            b"RNTO new.txt\r\nQUIT\r\n")
+        client.close()
+        self.assertEqual(len(readToEnd(data)), SIZE)
+        server.waitForLog("logout from")
+        self.assertTrue(os.path.isdir(os.path.join(root, "done")))
+        self.assertEqual(sorted(os.listdir(root)), ["big", "done", "new.txt"])
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2}.
+        """
+        self.workers = 2
+        self.test_commandsBeforeQuitRun()
+
+
+class QuitUnreadTests(Certificates, unittest.TestCase):
+    """
+    C{STOR}, half its data, 200 C{PWD}s and C{QUIT}, a hang-up, the rest
+    of the data.
+    """
+
+    timeout = 120
+    workers = None
+    tls = False
+
+    def test_uploadStored(self):
+        """
+        The upload is stored whole (C{226}); no C{PWD} ran.
+        """
+        self.makeCertificates()
+        root = scratchDirectory(self)
+        options = ["--root", root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both]
+        if self.workers:
+            options += ["--workers", str(self.workers)]
+        server = ServerProcess(self, options)
+        if self.workers:
+            server.waitForLog(READY, self.workers)
+        else:
+            server.waitForGreeting()
+        client = RawClient(server.port)
+        self.addCleanup(client.close)
+        if self.tls:
+            client.command("AUTH TLS")
+            client.sock = clientContext().wrap_socket(client.sock)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
+                                        timeout=20)
+        self.addCleanup(data.close)
+        self.assertTrue(client.command("STOR up.bin").startswith(b"150"))
+        data.sendall(b"u" * 100000)
+        client.sock.sendall(b"PWD\r\n" * 200 + b"QUIT\r\n")
+        client.close()
+        server.waitForLog("hung up with")
+        data.sendall(b"p" * 100000)
+        data.close()
+        log = server.waitForLog("logout from")
+        self.assertRegex(log, re.escape("path '/up.bin': 226, 200000 bytes"))
+        with open(os.path.join(root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"u" * 100000 + b"p" * 100000)
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2}.
+        """
+        self.workers = 2
+        self.test_uploadStored()
+
+    def test_tls(self):
+        """
+        The same on a control connection under C{AUTH TLS}: what is left
+        is read through the TLS layer.
+        """
+        self.tls = True
+        self.test_uploadStored()

@@ -1,0 +1,150 @@
+"""
+A client that pipelines a transfer, more commands and C{QUIT}, and hangs
+up at once, on L{StringTransport} (L{ftpkit.control.quitleft}): the
+commands queued before the C{QUIT} run once the transfer ends, each
+bounded by the data timeout. The session, lost, ran none of them: the
+transfer went on, then the session ended. A real server does the same
+in L{tests.integration.test_quitleft}.
+"""
+
+from twisted.logger import Logger, formatEvent
+from twisted.trial import unittest
+
+from ftpkit.errors import NoSuchFile
+from ftpkit.ops import events
+from tests.protocol import test_abortopening
+from tests.protocol.test_abortopening import SlowShell
+
+_leaving = test_abortopening.DisconnectWhileOpeningTests.leaving
+
+
+class RunToQuitTests(unittest.TestCase):
+    """
+    C{STOR} (its open slow), commands, C{QUIT}, the client gone.
+    """
+
+    leaving = _leaving
+
+    def leave(self, command, slow=("openForWriting",)):
+        """
+        Log in, send C{EPSV}, C{command}, and close the connection; the
+        session's log lines are kept in C{self.logged}.
+
+        @param command: what is sent after C{EPSV}.
+        @param slow: the shell's methods that wait for the test.
+        @return: the realm, the session, what it published, the shell.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100, "/old.txt": b"o"}, slow)
+        self.logged = []
+
+        def hangUp(protocol):
+            protocol.log = Logger(observer=self.logged.append)
+
+        realm, protocol, published = self.leaving(shell, command,
+                                                  hangUp=hangUp)
+        return realm, protocol, published, shell
+
+    def lines(self):
+        """
+        @return: the session's log lines, formatted.
+        """
+        return [formatEvent(event) for event in self.logged]
+
+    def assertExists(self, shell, name, exists=True):
+        """
+        Whether the shell has C{name} at its root.
+        """
+        stat = shell.stat((name,))
+        if exists:
+            self.successResultOf(stat)
+        else:
+            self.failureResultOf(stat, NoSuchFile)
+
+    def test_commandsBeforeQuitRun(self):
+        """
+        The commands pipelined between the transfer and C{QUIT} run once
+        the transfer ended, in order (C{MKD} then C{RNFR} and C{RNTO}),
+        then the session ends and its user is logged out; nothing is left
+        scheduled.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nMKD d\r\nRNFR old.txt\r\nRNTO new.txt\r\nQUIT")
+        shell.answer()
+        self.assertExists(shell, "d", False)
+        self.assertEqual(list(protocol.factory.openSessions), [protocol])
+        clock = protocol.factory.reactor
+        # No data connection comes: the upload ends (425) at the data
+        # timeout.
+        clock.advance(protocol.config.dataTimeout)
+        self.assertExists(shell, "d")
+        self.assertExists(shell, "new.txt")
+        self.assertExists(shell, "old.txt", False)
+        self.assertTrue(protocol.isIdle())
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual([event.kind for event in published],
+                         [events.TRANSFER, events.LOGOUT])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_openedTooLateLogged(self):
+        """
+        An open the shell does not answer within the data timeout is cut,
+        and the log says why, once.
+        """
+        realm, protocol, published, shell = self.leave(b"STOR f.txt\r\nQUIT")
+        protocol.factory.reactor.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.lines(), [
+            "transfer of 10.0.0.1, who sent QUIT and left, still not "
+            "started after %ss; cut" % (protocol.config.dataTimeout,)])
+
+    def test_slowCommandLeftToShell(self):
+        """
+        A command after the transfer that the shell leaves unanswered for
+        the data timeout (the upload, no data connection come, was cut
+        at its own): the session stops waiting (it no longer counts),
+        the commands after it are dropped, and the user is logged out once
+        the shell answered.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nDELE old.txt\r\nMKD d\r\nQUIT",
+            slow=("openForWriting", "removeFile"))
+        shell.answer()
+        clock = protocol.factory.reactor
+        clock.advance(protocol.config.dataTimeout)
+        self.assertFalse(protocol.isIdle())
+        self.assertEqual(list(protocol.factory.openSessions), [protocol])
+        clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        timeout = protocol.config.dataTimeout
+        self.assertEqual(self.lines(), [
+            "transfer of 10.0.0.1, who sent QUIT and left, still not "
+            "started after %ss; cut" % (timeout,),
+            "command of 10.0.0.1, who sent QUIT and left, still unanswered "
+            "after %ss; the commands after it dropped" % (timeout,)])
+        self.assertEqual(realm.logouts, 0)
+        shell.answer()
+        self.assertEqual(realm.logouts, 1)
+        self.assertExists(shell, "old.txt", False)
+        self.assertExists(shell, "d", False)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_anyCommandBeforeQuit(self):
+        """
+        Commands that touch the connection, the login or the data channel
+        run too, with no error logged: the session leaves once its C{QUIT}
+        ran, its user logged out each time a login ended, nothing left
+        scheduled.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nAUTH TLS\r\nCCC\r\nPBSZ 0\r\nREIN\r\n"
+            b"USER alice\r\nPASS secret\r\nPASV\r\nLIST\r\nHASH old.txt\r\n"
+            b"STAT\r\nQUIT")
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(4):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertTrue(protocol.isIdle())
+        self.assertEqual(realm.logouts, 2)
+        self.assertEqual(clock.getDelayedCalls(), [])
+        self.assertEqual(self.flushLoggedErrors(), [])
