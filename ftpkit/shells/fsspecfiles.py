@@ -451,9 +451,6 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         except FileNotFoundError:
             pass
         finally:
-            # What reserve held too: left held, a discarded upload's
-            # temporary file kept the rename of its directory refused
-            # for the rest of the process.
             self._forget(self._fs, self._temporary)
 
 
