@@ -1,7 +1,8 @@
 """
 The TLS layer of control connections: L{layerFactory}, which makes them
-(one L{TLSMemoryBIOFactory} per context factory, not one per connection),
-and L{startTLS}, which puts one under a connection for C{AUTH TLS}.
+(one L{TLSMemoryBIOFactory} per context factory, not one per connection,
+holding its context factory weakly), and L{startTLS}, which puts one
+under a connection for C{AUTH TLS}.
 
 The layer itself, L{ControlTLSProtocol}, follows Twisted's private names,
 so it lives in L{ftpkit.compat.controltls}; it is importable from here
@@ -10,7 +11,10 @@ too.
 
 import weakref
 
+from OpenSSL import SSL
+from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
 from twisted.protocols.tls import TLSMemoryBIOFactory
+from zope.interface import implementer
 
 from ftpkit import compat
 from ftpkit.compat.controltls import FOLLOWS_TWISTED, ControlTLSProtocol
@@ -37,10 +41,40 @@ def layerFactory(contextFactory, wrappedFactory=None):
         return _layerFactories[contextFactory]
     except KeyError:
         factory = _layerFactories[contextFactory] = _newLayerFactory(
-            contextFactory, None)
+            _WeakCreator(contextFactory), None)
         return factory
     except TypeError:
         return _newLayerFactory(contextFactory, None)
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class _WeakCreator:
+    """
+    The server side of TLS connections from a context factory held
+    weakly: a cached layer factory holding it (as Twisted's does) kept it
+    alive through L{_layerFactories}' own weak key, with its contexts,
+    for the rest of the process (every server an embedding program or a
+    test ever started).
+    """
+
+    def __init__(self, contextFactory):
+        """
+        @param contextFactory: an C{IOpenSSLServerConnectionCreator} or
+            an C{IOpenSSLContextFactory}, held weakly (a connection only
+            starts while its server holds it).
+        """
+        self._contextFactory = weakref.ref(contextFactory)
+
+    def serverConnectionForTLS(self, protocol):
+        """
+        @param protocol: the TLS layer.
+        @return: an C{SSL.Connection} from the context factory, as
+            Twisted makes it.
+        """
+        contextFactory = self._contextFactory()
+        if IOpenSSLServerConnectionCreator.providedBy(contextFactory):
+            return contextFactory.serverConnectionForTLS(protocol)
+        return SSL.Connection(contextFactory.getContext(), None)
 
 
 def _newLayerFactory(contextFactory, wrappedFactory):

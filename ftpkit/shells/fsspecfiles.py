@@ -451,7 +451,7 @@ class RenameIntoPlaceWriter(_SequentialWriter):
         except FileNotFoundError:
             pass
         finally:
-            TEMPORARIES.discard(self._fs, self._temporary)
+            self._forget(self._fs, self._temporary)
 
 
 class InPlaceWriter:

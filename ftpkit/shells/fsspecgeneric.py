@@ -17,7 +17,7 @@ from contextlib import closing
 from datetime import datetime, timezone
 
 from ftpkit.errors import CommandNotImplemented, PermissionDenied
-from ftpkit.shells.fsspecheld import heldEntries
+from ftpkit.shells import fsspecheld
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf
 from ftpkit.shells.fsspeclistings import pageEntries
 from ftpkit.shells.fsspectemporaries import holdWritten
@@ -180,12 +180,15 @@ class Backend:
         """
         details = fs.ls(path, detail=True)
         count = len(details)
-        heldEntries.take(count)
+        # Given back to the counter it was taken from, whatever the
+        # process's is by then.
+        counter = fsspecheld.heldEntries
+        counter.take(count)
         try:
             for start in range(0, count, BATCH_SIZE):
                 yield details[start:start + BATCH_SIZE]
         finally:
-            heldEntries.give(count)
+            counter.give(count)
 
     def confine(self, root, path, followLast=True, fs=None):
         """

@@ -22,6 +22,7 @@ from twisted.trial import unittest
 from zope.interface import directlyProvides, providedBy
 
 from ftpkit.config import ServerConfig
+from ftpkit.control.commandqueue import CommandQueue
 from ftpkit.errors import LocalError
 from ftpkit.realms import SharedShellRealm
 from ftpkit.shells.filesystem import FilesystemShell
@@ -32,18 +33,17 @@ from tests.logevents import captureLogs
 from tests.scratch import scratchDirectory
 from tests.tlssupport import FTPSTestsMixin, clientContext
 
-DELAY = 0.3
-"""Seconds a L{SlowCommitShell}'s upload takes to be stored: less than
-the grace C{ABOR} gives a commit."""
-
 PAYLOAD = b"u" * 100000
 
 
 class SlowCommitShell(ShellWrapper):
     """
-    A shell whose uploads are stored (or fail) L{DELAY} seconds after
-    their C{close} is called, as a storage whose last call (an upload's
-    rename, a network store) takes that long.
+    A shell whose uploads are stored (or fail) only once the server read
+    the C{ABOR} sent during their commit (L{abortRead}), as a storage
+    whose last call (an upload's rename, a network store) takes that
+    long. They were stored 0.3 s after their C{close} was called: a
+    client (or a server) slower than that under load sent its C{ABOR}
+    after the commit, answered C{225}, and the test failed.
 
     @ivar committing: a C{threading.Event} set once a C{close} is called.
     @ivar failing: the commit fails (and stores nothing).
@@ -56,7 +56,25 @@ class SlowCommitShell(ShellWrapper):
         """
         ShellWrapper.__init__(self, shell)
         self.committing = threading.Event()
+        self._commits = []
         self.failing = failing
+
+    def commitOnAbort(self, commit):
+        """
+        Run C{commit} once the server read an C{ABOR}.
+
+        @param commit: called with no argument.
+        """
+        self._commits.append(commit)
+
+    def abortRead(self):
+        """
+        The server read an C{ABOR} (and acted on it): the commits waiting
+        run on the reactor's next turn, the C{ABOR} waiting for them.
+        """
+        commits, self._commits = self._commits, []
+        for commit in commits:
+            reactor.callLater(0, commit)
 
     def openForWriting(self, path, offset=0, append=False):
         """
@@ -77,7 +95,8 @@ class SlowCommitShell(ShellWrapper):
 
 class SlowCommitFile:
     """
-    An upload's file whose C{close} takes L{DELAY} seconds.
+    An upload's file whose C{close} ends once the server read an
+    C{ABOR} (L{SlowCommitShell.abortRead}).
     """
 
     def __init__(self, opened, shell):
@@ -94,8 +113,8 @@ class SlowCommitFile:
 
     def close(self):
         """
-        Store the file (or fail, L{SlowCommitShell.failing}) L{DELAY}
-        seconds from now.
+        Store the file (or fail, L{SlowCommitShell.failing}) once the
+        server read an C{ABOR}.
 
         @return: a Deferred firing then.
         """
@@ -112,7 +131,7 @@ class SlowCommitFile:
                 defer.maybeDeferred(self._opened.close).chainDeferred(
                     closing)
 
-        reactor.callLater(DELAY, commit)
+        self._shell.commitOnAbort(commit)
         return closing
 
 
@@ -178,13 +197,21 @@ class AbortCommitTests(FTPSTestsMixin, unittest.TestCase):
     def serveSlow(self, disk=False, failing=False):
         """
         Serve a L{SlowCommitShell} (on disk in C{self.root}, or in
-        memory).
+        memory), told of each C{ABOR} the server reads.
 
         @return: the shell.
         """
         inner = (FilesystemShell(scratchDirectory(self)) if disk
                  else MemoryShell())
         shell = SlowCommitShell(inner, failing)
+        arrive = CommandQueue.arrive
+
+        def arriving(queue, verb, *args):
+            action = arrive(queue, verb, *args)
+            if verb == "ABOR":
+                shell.abortRead()
+            return action
+        self.patch(CommandQueue, "arrive", arriving)
         self.server = self.startServer(
             SharedShellRealm(shell),
             ServerConfig(loginFailureDelay=0,

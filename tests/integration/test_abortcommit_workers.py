@@ -54,6 +54,81 @@ def _openForWriting(self, *args):
 
 filesystem.FilesystemShell.openForWriting = _openForWriting
 """
+"""A C{sitecustomize} whose disk uploads are stored 0.3 seconds after
+their file's C{close}, which touches the file C{FTPKIT_TEST_COMMITTING}
+names."""
+
+HELD_COMMIT = """\
+import os
+from zope.interface import directlyProvides, providedBy
+from twisted.internet import defer
+from ftpkit.control import commandqueue
+from ftpkit.ops import drain
+from ftpkit.shells import filesystem
+
+_opened = filesystem.FilesystemShell.openForWriting
+_arrive = commandqueue.CommandQueue.arrive
+_drain = drain.Drain.drain
+_commits = []
+
+
+class _CommitOnAbort:
+    def __init__(self, opened):
+        self._opened = opened
+        directlyProvides(self, providedBy(opened))
+
+    def __getattr__(self, name):
+        return getattr(self._opened, name)
+
+    def close(self):
+        open(os.environ["FTPKIT_TEST_COMMITTING"], "w").close()
+        closing = defer.Deferred()
+        _commits.append(lambda: defer.maybeDeferred(
+            self._opened.close).chainDeferred(closing))
+        return closing
+
+
+def _openForWriting(self, *args):
+    return defer.maybeDeferred(_opened, self, *args).addCallback(
+        _CommitOnAbort)
+
+
+def _commitLater():
+    from twisted.internet import reactor
+    delay = float(os.environ.get("FTPKIT_TEST_COMMIT_DELAY", "0"))
+    while _commits:
+        reactor.callLater(delay, _commits.pop())
+
+
+def _arriveSeen(self, verb, *args):
+    action = _arrive(self, verb, *args)
+    if verb == "ABOR":
+        _commitLater()
+        read = os.environ.get("FTPKIT_TEST_ABOR_READ")
+        if read:
+            open(read, "w").close()
+    return action
+
+
+def _drainSeen(self):
+    _commitLater()
+    return _drain(self)
+
+
+filesystem.FilesystemShell.openForWriting = _openForWriting
+commandqueue.CommandQueue.arrive = _arriveSeen
+drain.Drain.drain = _drainSeen
+"""
+"""A C{sitecustomize} whose disk uploads are stored only once the
+server read an C{ABOR} sent during their commit, or began a drain
+(C{SIGTERM}), whichever comes first (their file's C{close} touches the
+file C{FTPKIT_TEST_COMMITTING} names), and then
+C{FTPKIT_TEST_COMMIT_DELAY} seconds later (0 by default); it touches the
+file C{FTPKIT_TEST_ABOR_READ} names, if any, once the C{ABOR} was read.
+Stored a fixed time after the C{close} (L{SLOW_COMMIT}), an upload
+whose client sent its C{ABOR}, or whose test sent its C{SIGTERM}, later
+than that under load had its commit end before, and its test failed
+(C{225} to the C{ABOR}; C{226}, not C{426}, past a drain's grace)."""
 
 
 class WorkersAbortCommitTests(Certificates, unittest.TestCase):
@@ -73,7 +148,7 @@ class WorkersAbortCommitTests(Certificates, unittest.TestCase):
         self.server = ServerProcess(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--tls-cert", self.both, "--workers", "2"],
-            env={"PYTHONPATH": sitePath(self, SLOW_COMMIT),
+            env={"PYTHONPATH": sitePath(self, HELD_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker})
         self.server.waitForGreeting()
 

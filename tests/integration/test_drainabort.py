@@ -20,7 +20,10 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from tests.drainsteps import loginAlice, repliesUntilClosed, uploadUntilCommitting
-from tests.integration.test_abortcommit_workers import SLOW_COMMIT
+from tests.integration.test_abortcommit_workers import (
+    HELD_COMMIT,
+    SLOW_COMMIT,
+)
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
@@ -61,12 +64,15 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
 
     def start(self, delay, *extra):
         """
-        Start a server whose uploads take C{delay} seconds to commit.
+        Start a server whose uploads are committed C{delay} seconds after
+        it read the C{ABOR} sent during their commit (its grace, 1.5 s,
+        starts then too): 1.0 s after the commit began, a client later
+        than that under load had its C{ABOR} answered C{225}, or within
+        the grace of a commit taking 4 s.
 
         @param delay: the seconds.
         @param extra: more options.
         """
-        assert "0.3" not in DELAYED_COMMIT
         self.makeCertificates()
         self.root = scratchDirectory(self)
         self.marker = os.path.join(scratchDirectory(self), "committing")
@@ -77,7 +83,7 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--tls-cert", self.both, "--shutdown-grace", "30",
                    *extra],
-            env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
+            env={"PYTHONPATH": sitePath(self, HELD_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker,
                  "FTPKIT_TEST_COMMIT_DELAY": str(delay),
                  "FTPKIT_TEST_ABOR_READ": self.aborRead})
@@ -126,14 +132,14 @@ class AbortWhileCommittingTests(Certificates, unittest.TestCase):
         The commit ends within the C{ABOR}'s grace: C{226} for the
         upload, C{226} for the C{ABOR}, then C{421}.
         """
-        self.start(1.0)
+        self.start(0.5)
         return self.assertAnswered(False, ["226", "226", "421"])
 
     def test_committedTLSWorkers(self):
         """
         The same under C{PROT P} and C{--workers 2}.
         """
-        self.start(1.0, "--workers", "2")
+        self.start(0.5, "--workers", "2")
         return self.assertAnswered(True, ["226", "226", "421"])
 
     def test_pastGrace(self):

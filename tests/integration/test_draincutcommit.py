@@ -15,7 +15,8 @@ from twisted.internet import threads
 from twisted.trial import unittest
 
 from tests.drainsteps import loginAlice, repliesUntilClosed, uploadUntilCommitting
-from tests.integration.test_drainabort import DELAYED_COMMIT, PAYLOAD
+from tests.integration.test_abortcommit_workers import HELD_COMMIT
+from tests.integration.test_drainabort import PAYLOAD
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
@@ -23,7 +24,10 @@ from tests.sitescripts import sitePath
 
 class DrainCutCommitTests(unittest.TestCase):
     """
-    One process, C{--shutdown-grace 1}, uploads committed in 3 seconds.
+    One process, C{--shutdown-grace 1}, uploads committed 3 seconds
+    after the drain began (3 seconds after their commit began, a
+    C{SIGTERM} more than 2 seconds late under load found the upload
+    stored, answered C{226}).
     """
 
     timeout = 120
@@ -53,7 +57,7 @@ class DrainCutCommitTests(unittest.TestCase):
         self.server = ServerProcess(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--shutdown-grace", "1"],
-            env={"PYTHONPATH": sitePath(self, DELAYED_COMMIT),
+            env={"PYTHONPATH": sitePath(self, HELD_COMMIT),
                  "FTPKIT_TEST_COMMITTING": self.marker,
                  "FTPKIT_TEST_COMMIT_DELAY": "3"})
         self.server.waitForGreeting()

@@ -32,10 +32,14 @@ class HeldListingsTests(unittest.TestCase):
         for number in range(30):
             fs.pipe(f"/d/f{number:02d}", b"x")
         self.shell = FsspecShell(fs, "")
-        self.patch(fsspecheld.heldEntries, "limit", 50)
-        # What other tests' listings hold until collected is not these
-        # tests' business (test_refusedGivesBack checks this shell's).
-        self.patch(fsspecheld.heldEntries, "held", 0)
+        # A counter of these tests' own: what other tests' listings hold
+        # until collected, or give back in their shells' threads, is not
+        # their business (test_refusedGivesBack checks this shell's).
+        # Patching the process's count to 0 instead, a listing of an
+        # earlier test given back meanwhile took it below 0, and the
+        # count restored afterwards kept its entries held for ever.
+        self.held = fsspecheld.HeldEntries(limit=50)
+        self.patch(fsspecheld, "heldEntries", self.held)
         self.addCleanup(self.shell.whenIdle)
 
     @defer.inlineCallbacks
@@ -52,11 +56,11 @@ class HeldListingsTests(unittest.TestCase):
         self.assertEqual(failure.code, 451)
         yield first.close()
         yield self.shell.whenIdle()
-        self.assertEqual(fsspecheld.heldEntries.held, 0)
+        self.assertEqual(self.held.held, 0)
         second = yield self.shell.openListing(("d",))
         self.assertEqual(len((yield second.nextBatch())), 30)
         self.assertEqual((yield second.nextBatch()), [])
-        self.assertEqual(fsspecheld.heldEntries.held, 0)
+        self.assertEqual(self.held.held, 0)
 
     @defer.inlineCallbacks
     def test_aloneOverBound(self):
@@ -64,7 +68,7 @@ class HeldListingsTests(unittest.TestCase):
         A directory larger than the bound is listed all the same when no
         other listing holds entries.
         """
-        self.patch(fsspecheld.heldEntries, "limit", 10)
+        self.patch(self.held, "limit", 10)
         listing = yield self.shell.openListing(("d",))
         self.assertEqual(len((yield listing.nextBatch())), 30)
         yield listing.close()
@@ -79,5 +83,21 @@ class HeldListingsTests(unittest.TestCase):
         """
         error = yield self.assertFailure(
             self.shell.openListing(("d", "f00")), NotDirectory)
-        self.assertEqual(fsspecheld.heldEntries.held, 0)
+        self.assertEqual(self.held.held, 0)
         self.assertIsNotNone(error.__traceback__)
+
+    @defer.inlineCallbacks
+    def test_givesBackWhereTaken(self):
+        """
+        A listing gives its entries back to the count it took them from,
+        though the process's count was replaced meanwhile (by a later
+        test's own): it gave them to the new count, below 0, and the one
+        it took them from held them for ever.
+        """
+        listing = yield self.shell.openListing(("d",))
+        self.assertEqual(self.held.held, 30)
+        other = fsspecheld.HeldEntries(limit=50)
+        self.patch(fsspecheld, "heldEntries", other)
+        yield listing.close()
+        yield self.shell.whenIdle()
+        self.assertEqual((self.held.held, other.held), (0, 0))

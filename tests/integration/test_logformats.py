@@ -28,6 +28,7 @@ from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.scratch import scratchDirectory, syslogReceiver
 from tests.serverprocess import ServerProcess, startServer
+from tests.signalstate import keepSignalState
 from tests.twistdrun import SOURCE
 
 FILTER = os.path.join(SOURCE, "contrib", "fail2ban", "ftpkit.conf")
@@ -114,10 +115,9 @@ class TwistdObserverTests(unittest.TestCase):
         parent.update(twistd)
         options = Options()
         options.parent = parent
-        # Parsed as twistd's, the options block SIGUSR1 until the service
-        # starts.
-        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
-                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        # Parsed as twistd's, the options hold the start's signals (and
+        # take SIGINT and SIGTERM): not for the tests after.
+        keepSignalState(self)
         options.parseOptions(list(arguments))
         return parent
 
@@ -252,8 +252,7 @@ class TwistdObserverTests(unittest.TestCase):
         # As parse: the options block SIGHUP until the service starts (it
         # was left blocked, and test_tapservice's HangupAtStartTests
         # failed after this test).
-        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
-                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        keepSignalState(self)
         options.parseOptions([])
         self.assertEqual(options["config"].logFormat, "text")
 

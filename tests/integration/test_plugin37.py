@@ -280,8 +280,13 @@ class ObserverPluginTests(unittest.TestCase):
         @return: the observers found, and the log's texts meanwhile.
         """
         import ftpkit.ops.observers as observers
+        from ftpkit.deploy import pluginlookups
 
         self.patch(observers, "installedObserverPlugins", lambda: [plugin])
+        # A process says each line once (pluginlookups.sayOnce): the
+        # lines of these plugins, which another test (or a run of this one
+        # before, trial -u) may have had said, are said again here.
+        self.patch(pluginlookups, "_said", set())
         logged = captureLogs(self)
         found = findObservers({})
         return found, logText(logged)

@@ -7,17 +7,20 @@ for its data connection.
 """
 
 import socket
+import threading
 import time
 
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.commandqueue import CommandQueue
 from ftpkit.ops import events
 from tests.memorysessions import connect, makeFactory, replyCodes
 from tests.tlssupport import FTPSTestsMixin
 
 WAITED = 0.5
-"""Seconds the client lets its transfer wait before C{ABOR}."""
+"""Seconds the client lets its transfer wait before C{ABOR}, from when
+the server read its command."""
 
 
 class BeforeDataSecondsTests(unittest.TestCase):
@@ -60,6 +63,18 @@ class HandshakeCutSecondsTests(FTPSTestsMixin, unittest.TestCase):
         server = self.serve()
         published = []
         server.factory.events.subscribe(published.append, [events.TRANSFER])
+        # The wait starts once the server read the RETR: started when the
+        # client sent it, a server slower to read it than WAITED (under
+        # load) read it with the ABOR, and counted no wait.
+        retrRead = threading.Event()
+        arrive = CommandQueue.arrive
+
+        def arriving(queue, verb, *args):
+            action = arrive(queue, verb, *args)
+            if verb == "RETR":
+                retrRead.set()
+            return action
+        self.patch(CommandQueue, "arrive", arriving)
 
         def client():
             ftp = self.connect()
@@ -68,6 +83,7 @@ class HandshakeCutSecondsTests(FTPSTestsMixin, unittest.TestCase):
             data = socket.create_connection((host, port), timeout=10)
             try:
                 ftp.putcmd("RETR big.bin")
+                self.assertTrue(retrRead.wait(60))
                 time.sleep(WAITED)
                 ftp.putcmd("ABOR")
                 replies = [ftp.getline()[:3] for _ in range(3)]

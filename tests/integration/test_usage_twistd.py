@@ -15,7 +15,6 @@ ftpkit's line (session 48).
 
 import io
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from ftpkit.deploy.twistdpaths import (
     twistdWarning,
 )
 from tests.scratch import scratchDirectory, shortDirectory, syslogReceiver
+from tests.signalstate import keepSignalState
 from tests.twistdrun import (
     SOURCE,
     TWISTD,
@@ -455,8 +455,7 @@ class SyslogTests(unittest.TestCase):
         options.parent = {"logger": None, "logfile": None, "pidfile": None,
                           "rundir": here, "chroot": None, "nodaemon": True,
                           "syslog": True}
-        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
-                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        keepSignalState(self)
         options.parseOptions(["--root", here])
         line, = errors.getvalue().splitlines()
         self.assertTrue(line.startswith("warning: --syslog: nothing "

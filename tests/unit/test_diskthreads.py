@@ -11,6 +11,7 @@ from twisted.trial import unittest
 from ftpkit.shells import diskthreads
 from ftpkit.shells.diskthreads import DiskThreads, diskThreadsFor
 from tests.logevents import captureLogs
+from tests.polling import TIMEOUT, waitFor
 
 
 class DiskThreadsTests(unittest.TestCase):
@@ -67,7 +68,10 @@ class DiskThreadsTests(unittest.TestCase):
 
     async def test_boundedThreads(self):
         """
-        No more than C{size} threads run calls at once.
+        No more than C{size} threads run calls at once: the calls wait
+        until C{size} of them run (they were let go after 0.2 s, and a
+        second thread slower than that to start, under load, left the
+        peak at 1).
         """
         pool = DiskThreads(reactor, size=2)
         gate = threading.Event()
@@ -79,12 +83,13 @@ class DiskThreadsTests(unittest.TestCase):
             with lock:
                 running.append(1)
                 peak[0] = max(peak[0], len(running))
-            gate.wait(5)
+            gate.wait(TIMEOUT)
             with lock:
                 running.pop()
 
         calls = [pool.run(work) for _ in range(6)]
-        reactor.callLater(0.2, gate.set)
+        self.assertTrue(await waitFor(lambda: len(running) >= 2))
+        gate.set()
         for call in calls:
             await call
         self.assertEqual(peak[0], 2)

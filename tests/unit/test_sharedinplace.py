@@ -191,3 +191,39 @@ class TemporaryReservedTests(unittest.TestCase):
         with other.renaming("/srv/d"):
             pass
         self.assertEqual(self.fs.cat_file("/srv/d/x"), b"bytes")
+
+    def test_discardLetsGo(self):
+        """
+        An upload discarded (aborted) lets its temporary file go, once:
+        it stayed held for the rest of the process, and the rename of its
+        directory (of any above it) was refused ever after.
+        """
+        other = SharedInPlaceFiles(self.directory, STORE)
+        writer = fsspecfiles.RenameIntoPlaceWriter(
+            self.fs, fsspecfiles.temporarySibling("/srv/d/x"), "/srv/d/x",
+            reserve=self.reserve)
+        writer.writeAt(0, b"bytes")
+        writer.discard()
+        writer.discard()
+        self.assertEqual(len(self.letGo), 1)
+        with other.renaming("/srv/d"):
+            pass
+        self.assertEqual(self.fs.ls("/srv/d", detail=False), [])
+
+    def test_failedCommitLetsGo(self):
+        """
+        An upload whose move into place failed lets its temporary file
+        go too.
+        """
+        other = SharedInPlaceFiles(self.directory, STORE)
+
+        def refused(source, target):
+            raise PermissionError(13, "refused")
+        writer = fsspecfiles.RenameIntoPlaceWriter(
+            self.fs, fsspecfiles.temporarySibling("/srv/d/x"), "/srv/d/x",
+            move=refused, reserve=self.reserve)
+        writer.writeAt(0, b"bytes")
+        self.assertRaises(PermissionError, writer.commit)
+        self.assertEqual(len(self.letGo), 1)
+        with other.renaming("/srv/d"):
+            pass

@@ -37,6 +37,10 @@ class _Removed(unittest.TestCase):
     A base whose C{etc} holds a users file, a password file, an upload
     command and a certificate, C{srv} and C{vh} directories to serve, and
     whose C{run}, the current directory, was removed.
+
+    @ivar removed: the path of C{run} (not C{self.run}: that replaced
+        the test's C{run} method, and a second run of the test, trial's
+        C{--until-failure}, crashed the whole trial process).
     """
 
     def setUp(self):
@@ -51,9 +55,9 @@ class _Removed(unittest.TestCase):
         _write(os.path.join(self.etc, "passwd"), "bob:pw\n")
         _write(os.path.join(self.etc, "hook.sh"), "#!/bin/sh\n", 0o755)
         self.cert, self.key, _ = makeCertificate(self.etc)
-        self.run = os.path.join(self.base, "run")
-        os.chdir(self.run)
-        os.rmdir(self.run)
+        self.removed = os.path.join(self.base, "run")
+        os.chdir(self.removed)
+        os.rmdir(self.removed)
 
     def under(self, *segments):
         """
@@ -71,7 +75,7 @@ class WorkerTests(_Removed):
     def setUp(self):
         _Removed.setUp(self)
         self.patch(startdirectory, "_given", [])
-        self.assertEqual(takeStart([START + self.run, "--read-only"]),
+        self.assertEqual(takeStart([START + self.removed, "--read-only"]),
                          ["--read-only"])
         self.patch(keptfiles, "_received", [True])
 
@@ -80,7 +84,7 @@ class WorkerTests(_Removed):
         C{--root}, given or not (the acceptor's directory).
         """
         self.assertEqual(parse("--root", "../srv")["root"], self.under("srv"))
-        self.assertEqual(parse()["root"], self.run)
+        self.assertEqual(parse()["root"], self.removed)
 
     def test_authFiles(self):
         """
@@ -142,7 +146,7 @@ class WorkerTests(_Removed):
         """
         C{--tls-cert} and C{--tls-key}, read again by the same paths.
         """
-        config = parse("--tls-cert", os.path.relpath(self.cert, self.run),
+        config = parse("--tls-cert", os.path.relpath(self.cert, self.removed),
                        "--tls-key", "../etc/" + os.path.basename(self.key),
                        )["config"]
         files = config.tlsContextFactory.files

@@ -6,7 +6,6 @@ that live in one process are refused with C{--workers}.
 
 import io
 import os
-import signal
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ from ftpkit.deploy.tap import (
     Options,
 )
 from tests.scratch import scratchDirectory
+from tests.signalstate import keepSignalState
 from tests.tapoptions import parse
 from tests.twistdrun import SOURCE
 
@@ -572,12 +572,10 @@ class UnderTwistdTests(unittest.TestCase):
 
     def setUp(self):
         # Parsed as twistd's, the options ignore some signals and block
-        # others (SIGUSR1, SIGQUIT) until the service starts: the
-        # processes later tests of this one start would inherit that.
-        for number in (signal.SIGHUP, signal.SIGUSR2, signal.SIGINT):
-            self.addCleanup(signal.signal, number, signal.getsignal(number))
-        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
-                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        # others (SIGUSR1, SIGQUIT) until the service starts, and take
+        # SIGINT and SIGTERM (it kept SIGTERM's): the processes later
+        # tests of this one start would inherit that.
+        keepSignalState(self)
 
     def test_oneLine(self):
         from twisted.scripts.twistd import ServerOptions

@@ -19,6 +19,7 @@ from ftpkit.deploy.tap import (
     makeService,
 )
 from tests.scratch import scratchDirectory
+from tests.signalstate import keepSignalState
 from tests.tapoptions import parse
 
 
@@ -293,13 +294,11 @@ class HangupAtStartTests(unittest.TestCase):
     def setUp(self):
         import signal
 
-        for number in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
-            self.addCleanup(signal.signal, number,
-                            signal.signal(number, signal.SIG_DFL))
         # Parsed as twistd's, the options block SIGUSR1 until the service
-        # starts.
-        self.addCleanup(signal.pthread_sigmask, signal.SIG_SETMASK,
-                        signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        # starts; python -m ftpkit takes SIGINT and SIGTERM too.
+        keepSignalState(self)
+        for number in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(number, signal.SIG_DFL)
         # The entry points take over the plugin loader's log for the
         # process (ftpkit.deploy.pluginlookups): not for the tests after.
         import twisted.plugin

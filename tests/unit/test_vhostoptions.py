@@ -12,6 +12,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.deploy.tap import Options
 from tests.scratch import scratchDirectory
+from tests.signalstate import keepSignalState
 from tests.tapoptions import parse
 
 
@@ -171,6 +172,9 @@ class VhostOptionTests(unittest.TestCase):
         """
         from ftpkit.deploy.tap import Options
 
+        # Parsed as twistd's, the options hold the start's signals: not
+        # for the tests after.
+        keepSignalState(self)
         options = Options()
         options.parent = object()
         options.errorOutput = io.StringIO()
