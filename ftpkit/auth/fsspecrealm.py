@@ -548,6 +548,7 @@ def makeFsspecRealm(argument, options):
     @raise ValueError: for an argument, config file or users file that is
         not valid, or a backend that is not installed.
     """
+    from ftpkit.compat.memorystores import privateMemory
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
@@ -558,10 +559,13 @@ def makeFsspecRealm(argument, options):
 
         database = openUsersDatabase(config.users)
 
+    inMemory = "memory" in _protocols(cls)
+
     def makeFilesystem():
+        if inMemory:
+            return privateMemory(cls, fsOptions)
         return cls(skip_instance_cache=True, **fsOptions)
 
-    inMemory = "memory" in _protocols(cls)
     maxBytes = None
     if inMemory:
         from ftpkit.auth.realms import MEMORY_REALM_BYTES
