@@ -181,6 +181,29 @@ class PrivateNamesTests(FsspecMixin, unittest.TestCase):
                          fsspecnames.decodedPublicly(attributes),
                          changed("SFTPFileSystem._decode_stat"))
 
+    def test_sftpRequests(self):
+        """
+        paramiko's C{SFTPClient} has C{_request(kind, *args)}, giving the
+        reply's kind and message, and C{SFTPAttributes} has
+        C{_from_msg(message, filename, longname)}: what
+        L{ftpkit.compat.sftpnames} reads a directory and a real path
+        with.
+        """
+        if self.classes().get("sftp") is None:
+            raise unittest.SkipTest("fsspec's SFTP needs paramiko")
+        from paramiko import SFTPAttributes, SFTPClient
+
+        request = getattr(SFTPClient, "_request", None)
+        self.assertTrue(callable(request), changed("SFTPClient._request"))
+        self.assertEqual(list(inspect.signature(request).parameters),
+                         ["self", "t", "args"],
+                         changed("SFTPClient._request's arguments"))
+        unpack = getattr(SFTPAttributes, "_from_msg", None)
+        self.assertTrue(callable(unpack), changed("SFTPAttributes._from_msg"))
+        self.assertEqual(list(inspect.signature(unpack).parameters),
+                         ["msg", "filename", "longname"],
+                         changed("SFTPAttributes._from_msg's arguments"))
+
 
 class FallbackTests(FsspecMixin, unittest.TestCase):
     """

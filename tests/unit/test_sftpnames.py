@@ -1,0 +1,104 @@
+"""
+L{ftpkit.compat.sftpnames}: names of an SFTP server that are not UTF-8,
+read from paramiko's messages as the disk realm reads names.
+"""
+
+from twisted.trial import unittest
+
+try:
+    from paramiko import Message, SFTPAttributes
+    from paramiko.sftp import CMD_HANDLE, CMD_NAME, CMD_STATUS
+except ImportError:
+    Message = None
+
+from ftpkit.compat.sftpnames import readDirectory, readLink, realPath
+
+
+def nameMessage(*names):
+    """
+    @param names: the names (C{bytes}) of a C{NAME} reply.
+    @return: the reply's message, read from its start.
+    """
+    message = Message()
+    message.add_int(len(names))
+    for name in names:
+        message.add_string(name)
+        message.add_string(b"-rw-r--r-- " + name)
+        SFTPAttributes()._pack(message)
+    return Message(message.asbytes())
+
+
+class FakeClient:
+    """
+    The part of paramiko's C{SFTPClient} read here: C{_request} answers
+    from a list of replies (C{EOFError} ends a directory, as paramiko
+    raises it), and records the requests.
+    """
+
+    def __init__(self, replies):
+        self.replies = list(replies)
+        self.requests = []
+
+    def _request(self, kind, *args):
+        self.requests.append((kind, *args))
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def readlink(self, path):
+        self.requests.append(("readlink", path))
+        return b"to\xff"
+
+
+class ReadDirectoryTests(unittest.TestCase):
+    """
+    L{readDirectory} and L{realPath} over paramiko's messages.
+    """
+
+    if Message is None:
+        skip = "paramiko is not installed"
+
+    def test_undecodableListed(self):
+        """
+        A name that is not UTF-8 is given decoded with
+        C{surrogateescape}, beside the others; C{.} and C{..} are left
+        out; the path asked is sent as its bytes.
+        """
+        handle = Message()
+        handle.add_string(b"h1")
+        client = FakeClient([
+            (CMD_HANDLE, Message(handle.asbytes())),
+            (CMD_NAME, nameMessage(b".", b"good", b"bad\xff\xfe")),
+            (CMD_NAME, nameMessage(b"..", b"z\xc3\xa9")),
+            EOFError(), (CMD_STATUS, None)])
+        entries = readDirectory(client, "/r/d\udcff")
+        self.assertEqual([entry.filename for entry in entries],
+                         ["good", "bad\udcff\udcfe", "z\xe9"])
+        self.assertEqual(client.requests[0][1], b"/r/d\xff")
+        self.assertEqual(len(client.requests), 5)
+
+    def test_realPathUndecodable(self):
+        """
+        A real path that is not UTF-8 is decoded as a name is.
+        """
+        client = FakeClient([(CMD_NAME, nameMessage(b"/r/bad\xff"))])
+        self.assertEqual(realPath(client, "/r/./bad\udcff"), "/r/bad\udcff")
+        self.assertEqual(client.requests[0][1], b"/r/./bad\xff")
+
+    def test_linkText(self):
+        """
+        A link's text paramiko gives as C{bytes} is given as text.
+        """
+        self.assertEqual(readLink(FakeClient([]), "/r/l"), "to\udcff")
+
+    def test_withoutRequests(self):
+        """
+        Without paramiko's C{_request}, its C{listdir_attr} reads the
+        directory.
+        """
+        class Public:
+            def listdir_attr(self, path):
+                return [path]
+
+        self.assertEqual(readDirectory(Public(), "/r"), ["/r"])
