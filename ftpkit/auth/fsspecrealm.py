@@ -48,11 +48,17 @@ from ftpkit.auth.realms import (
     isSafeUserName,
     noLogout,
     shareUsage,
+    storageFailed,
     storageUnavailable,
     wrapForUser,
 )
 from ftpkit.compat.fsspecnames import stripProtocol
-from ftpkit.errors import FTPError, QuotaExceeded, StorageTimedOut
+from ftpkit.errors import (
+    FTPError,
+    QuotaExceeded,
+    StorageTimedOut,
+    StorageUnavailable,
+)
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -440,12 +446,17 @@ class FsspecRealm:
         checkAvatarInterfaces(interfaces)
         home, entry = self.homeOf(avatarId)
         yield self._filesystem()
+        if not self._backend.connected(self.fs):
+            # Gone since (an SSH server down): opened again before a call;
+            # where it cannot be, 421 as at the first login (it was 230,
+            # then 451 at each command).
+            yield self.shellAt(()).call(len, ()).addErrback(storageFailed)
         try:
             yield self._makeHome(home)
         except FTPError as e:
             _log.error("cannot make the home /{home} of {user}: {why}",
                        home="/".join(home), user=str(avatarId), why=e.message)
-            if isinstance(e, StorageTimedOut):
+            if isinstance(e, (StorageTimedOut, StorageUnavailable)):
                 # The store failed, not the home: as when it cannot be
                 # opened (L{_made}).
                 raise storageUnavailable() from None
@@ -548,7 +559,7 @@ def makeFsspecRealm(argument, options):
     @raise ValueError: for an argument, config file or users file that is
         not valid, or a backend that is not installed.
     """
-    from ftpkit.compat.memorystores import privateMemory
+    from ftpkit.compat.memorystores import privateMemory, servesMemory
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
@@ -559,7 +570,7 @@ def makeFsspecRealm(argument, options):
 
         database = openUsersDatabase(config.users)
 
-    inMemory = "memory" in _protocols(cls)
+    inMemory = servesMemory(cls)
 
     def makeFilesystem():
         if inMemory:
@@ -583,12 +594,3 @@ def makeFsspecRealm(argument, options):
     )
     realm.oneProcess = inMemory
     return realm
-
-
-def _protocols(cls):
-    """
-    @param cls: an fsspec filesystem class.
-    @return: the protocols it serves (its C{protocol}, a name or a tuple).
-    """
-    protocol = getattr(cls, "protocol", ())
-    return (protocol,) if isinstance(protocol, str) else tuple(protocol)

@@ -30,3 +30,14 @@ def privateMemory(cls, options):
     fs.store = {}
     fs.pseudo_dirs = [""]
     return fs
+
+
+def servesMemory(cls):
+    """
+    @param cls: an fsspec filesystem class.
+    @return: whether it serves C{memory://} (its C{protocol}, a name or a
+        tuple, names it).
+    """
+    protocol = getattr(cls, "protocol", ())
+    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+    return "memory" in protocols
