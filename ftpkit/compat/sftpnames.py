@@ -8,14 +8,17 @@ C{550}. Here a name is decoded with C{surrogateescape}, as Python
 decodes a name read from the local disk, so that it is listed as the
 disk realm lists it (its bytes as they are).
 
-This reads paramiko's C{SFTPClient._request} (private, paramiko's own
-C{listdir_attr} makes the same requests through it) and
-C{SFTPAttributes._from_msg}. Fallback, without them: paramiko's
-C{listdir_attr}, names decoded strictly, and an undecodable name fails
-the listing as before. C{tests/integration/test_compat_fsspec.py}
-checks both names against the installed paramiko. paramiko, an
-optional dependency, is imported only when a directory is read.
+This reads paramiko's C{SFTPClient._request}, C{_async_request} and
+C{_read_response} (private: paramiko's own C{listdir_iter} makes the
+same requests through them) and C{SFTPAttributes._from_msg}. Fallback,
+without them: paramiko's C{listdir_attr}, names decoded strictly, and
+an undecodable name fails the listing as before.
+C{tests/integration/test_compat_fsspec.py} checks these names against
+the installed paramiko. paramiko, an optional dependency, is imported
+only when a directory is read.
 """
+
+from collections import deque
 
 
 def wireName(text):
@@ -35,6 +38,13 @@ def textName(raw):
     return raw.decode("utf-8", "surrogateescape")
 
 
+READ_AHEADS = 50
+"""C{READDIR} requests kept in flight while a directory is read, as
+paramiko's C{listdir_iter}, which fsspec's listing used, keeps them: a
+large directory costs a round trip per 50 of the server's batches, not
+one per batch."""
+
+
 def readDirectory(sftp, path):
     """
     The entries of a directory (blocking), C{.} and C{..} left out.
@@ -45,31 +55,21 @@ def readDirectory(sftp, path):
         name as L{textName} gives it.
     @raise OSError: as paramiko's C{listdir_attr} raises it.
     """
-    from paramiko.sftp import (
-        CMD_CLOSE,
-        CMD_HANDLE,
-        CMD_NAME,
-        CMD_OPENDIR,
-        CMD_READDIR,
-    )
+    from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_OPENDIR
     from paramiko.sftp_attr import SFTPAttributes
 
     request = getattr(sftp, "_request", None)
     unpack = getattr(SFTPAttributes, "_from_msg", None)
-    if not (callable(request) and callable(unpack)):
+    if not (callable(request) and callable(unpack)
+            and callable(getattr(sftp, "_async_request", None))
+            and callable(getattr(sftp, "_read_response", None))):
         return sftp.listdir_attr(path)
     kind, message = request(CMD_OPENDIR, wireName(path))
     if kind != CMD_HANDLE:
         raise OSError(f"SFTP server answered OPENDIR with message {kind}")
     handle = message.get_binary()
     entries = []
-    while True:
-        try:
-            kind, message = request(CMD_READDIR, handle)
-        except EOFError:
-            break
-        if kind != CMD_NAME:
-            raise OSError(f"SFTP server answered READDIR with message {kind}")
+    for message in _batches(sftp, handle):
         for _ in range(message.get_int()):
             name = textName(message.get_string())
             longname = textName(message.get_string())
@@ -78,6 +78,39 @@ def readDirectory(sftp, path):
                 entries.append(attributes)
     request(CMD_CLOSE, handle)
     return entries
+
+
+def _batches(sftp, handle):
+    """
+    Read a directory's batches, L{READ_AHEADS} requests in flight, each
+    answer awaited in the order sent (an SFTP server answers in order:
+    paramiko's C{listdir_iter} takes them so too). The requests still in
+    flight once one failed are answered later, and those answers dropped,
+    by paramiko's next request.
+
+    @param sftp: paramiko's C{SFTPClient}.
+    @param handle: the directory's handle.
+    @return: an iterator of the C{NAME} answers' messages, each read past
+        its request number.
+    @raise OSError: as paramiko raises it for an error status.
+    """
+    from paramiko.sftp import CMD_NAME, CMD_READDIR
+
+    sent = deque()
+    ended = False
+    while True:
+        while not ended and len(sent) < READ_AHEADS:
+            sent.append(sftp._async_request(type(None), CMD_READDIR, handle))
+        if not sent:
+            return
+        try:
+            kind, message = sftp._read_response(sent.popleft())
+        except EOFError:
+            ended = True
+            continue
+        if kind != CMD_NAME:
+            raise OSError(f"SFTP server answered READDIR with message {kind}")
+        yield message
 
 
 def realPath(sftp, path):

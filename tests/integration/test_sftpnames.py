@@ -96,3 +96,23 @@ class UndecodableNameTests(SFTPMixin, LoopbackServerMixin, unittest.TestCase):
         # A byte 255 doubled, as Telnet's IAC on the control connection.
         self.assertIn(BAD.replace(b"\xff", b"\xff\xff"), stat)
         self.assertEqual((data, last[:3]), (b"good", b"226"))
+
+    @defer.inlineCallbacks
+    def test_largeDirectory(self):
+        """
+        A directory of more batches than are kept in flight
+        (L{ftpkit.compat.sftpnames.READ_AHEADS}; OpenSSH sends at most
+        100 names a batch) is listed whole, each name once.
+        """
+        big = os.path.join(os.fsencode(self.root), b"big")
+        os.mkdir(big)
+        names = {b"f%05d" % index for index in range(6000)} | {BAD}
+        for name in names:
+            open(os.path.join(big, name), "wb").close()
+
+        def run():
+            return self.listed(self.session(), "NLST big")
+
+        listed = (yield self.inThread(run)).split(b"\r\n")[:-1]
+        self.assertEqual(len(listed), len(names))
+        self.assertEqual({name.rpartition(b"/")[2] for name in listed}, names)
