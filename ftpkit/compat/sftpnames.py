@@ -11,8 +11,8 @@ disk realm lists it (its bytes as they are).
 This reads paramiko's C{SFTPClient._request}, C{_async_request} and
 C{_read_response} (private: paramiko's own C{listdir_iter} makes the
 same requests through them) and C{SFTPAttributes._from_msg}. Fallback,
-without them: paramiko's C{listdir_attr}, names decoded strictly, and
-an undecodable name fails the listing as before.
+without them: fsspec's listing, names decoded strictly, and an
+undecodable name fails the listing as before.
 C{tests/integration/test_compat_fsspec.py} checks these names against
 the installed paramiko. paramiko, an optional dependency, is imported
 only when a directory is read.
@@ -52,7 +52,8 @@ def readDirectory(sftp, path):
     @param sftp: paramiko's C{SFTPClient}.
     @param path: the directory's absolute path.
     @return: a list of paramiko C{SFTPAttributes}, each C{filename} a
-        name as L{textName} gives it.
+        name as L{textName} gives it; C{None} where C{sftp} lacks the
+        private names read (then fsspec's listing is the one to read).
     @raise OSError: as paramiko's C{listdir_attr} raises it.
     """
     from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_OPENDIR
@@ -63,7 +64,7 @@ def readDirectory(sftp, path):
     if not (callable(request) and callable(unpack)
             and callable(getattr(sftp, "_async_request", None))
             and callable(getattr(sftp, "_read_response", None))):
-        return sftp.listdir_attr(path)
+        return None
     kind, message = request(CMD_OPENDIR, wireName(path))
     if kind != CMD_HANDLE:
         raise OSError(f"SFTP server answered OPENDIR with message {kind}")
@@ -129,7 +130,8 @@ def realPath(sftp, path):
 
     request = getattr(sftp, "_request", None)
     if not callable(request):
-        return sftp.normalize(wireName(path))
+        real = sftp.normalize(wireName(path))
+        return textName(real) if isinstance(real, bytes) else real
     kind, message = request(CMD_REALPATH, wireName(path))
     if kind != CMD_NAME or message.get_int() != 1:
         raise OSError(f"SFTP server answered REALPATH with message {kind}")

@@ -197,10 +197,13 @@ class LinkAwareSFTPFileSystem:
             (L{ftpkit.compat.sftpnames.readDirectory}): fsspec's failed
             the whole listing.
         """
-        here = stripProtocol(self.fs, path).rstrip("/")
+        here = path.rstrip("/")
+        read = readDirectory(self.fs.ftp, here or "/")
+        if read is None:
+            return self.fs.ls(path, detail=True)
         return [dict(decodeStat(self.fs, attributes),
                      name=here + "/" + attributes.filename)
-                for attributes in readDirectory(self.fs.ftp, here or "/")]
+                for attributes in read]
 
     def entry(self, path):
         """

@@ -6,7 +6,7 @@ read from paramiko's messages as the disk realm reads names.
 from twisted.trial import unittest
 
 try:
-    from paramiko import Message, SFTPAttributes
+    from paramiko import Message
     from paramiko.sftp import CMD_CLOSE, CMD_HANDLE, CMD_NAME, CMD_STATUS
 except ImportError:
     Message = None
@@ -29,7 +29,7 @@ def nameMessage(*names):
     for name in names:
         message.add_string(name)
         message.add_string(b"-rw-r--r-- " + name)
-        SFTPAttributes()._pack(message)
+        message.add_int(0)  # The attributes' flags: none given.
     return Message(message.asbytes())
 
 
@@ -131,11 +131,16 @@ class ReadDirectoryTests(unittest.TestCase):
 
     def test_withoutRequests(self):
         """
-        Without paramiko's C{_request}, its C{listdir_attr} reads the
-        directory.
+        Without paramiko's private names, no directory is read here (the
+        shell reads fsspec's listing), and a real path is paramiko's
+        C{normalize}, given as text.
         """
         class Public:
             def listdir_attr(self, path):
-                return [path]
+                raise AssertionError("read through fsspec instead")
 
-        self.assertEqual(readDirectory(Public(), "/r"), ["/r"])
+            def normalize(self, path):
+                return path
+
+        self.assertIsNone(readDirectory(Public(), "/r"))
+        self.assertEqual(realPath(Public(), "/r/b\udcff"), "/r/b\udcff")
