@@ -229,6 +229,17 @@ class StorageTimedOut(LocalError):
     defaultMessage = "Storage did not answer in time; try again later"
 
 
+class StorageUnavailable(LocalError):
+    """
+    The store cannot be reached: its connection is gone and cannot be
+    opened again (C{--realm fsspec:sftp://...} whose SSH server is down).
+    Passing (C{451}): the client may try again, and the next command
+    tries to connect again.
+    """
+
+    defaultMessage = "Storage unavailable, try again later"
+
+
 class ServiceUnavailable(FTPError):
     """
     Something the server needs (a user database, say) does not answer;

@@ -98,8 +98,9 @@ class SFTPMixin:
 
 class MemoryMixin:
     """
-    A root of fsspec's C{memory://} (one store per process: a root of the
-    test's own, removed afterwards).
+    A root of fsspec's C{memory://} (the process' store, which the test
+    writes to as another program would, C{global_store=true}: a root of
+    the test's own, removed afterwards).
     """
 
     if fsspec is None:
@@ -119,7 +120,8 @@ class MemoryMixin:
         """
         @return: the fsspec realm of the test's C{memory://} root.
         """
-        return makeFsspecRealm("memory://" + self.where, {})
+        return makeFsspecRealm(
+            "memory://" + self.where + "?global_store=true", {})
 
     def write(self, name, data):
         """

@@ -150,7 +150,13 @@ class StallingProxy:
             client, _ = self._listener.accept()
         except BlockingIOError:
             return
-        server = socket.create_connection(self._target, timeout=WAIT)
+        try:
+            server = socket.create_connection(self._target, timeout=WAIT)
+        except OSError:
+            # Nothing listens there (a server down): the client's
+            # connection ends at once.
+            client.close()
+            return
         for each in (client, server):
             each.setblocking(True)
             self._selector.register(each, selectors.EVENT_READ)

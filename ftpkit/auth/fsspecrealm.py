@@ -47,11 +47,12 @@ from ftpkit.auth.realms import (
     isSafeUserName,
     noLogout,
     shareUsage,
+    storageFailed,
     storageUnavailable,
     wrapForUser,
 )
 from ftpkit.compat.fsspecnames import stripProtocol
-from ftpkit.errors import FTPError, StorageTimedOut
+from ftpkit.errors import FTPError, StorageTimedOut, StorageUnavailable
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
@@ -441,12 +442,17 @@ class FsspecRealm:
         checkAvatarInterfaces(interfaces)
         home, entry = self.homeOf(avatarId)
         yield self._filesystem()
+        if not self._backend.connected(self.fs):
+            # Gone since (an SSH server down): opened again before a call;
+            # where it cannot be, 421 as at the first login (it was 230,
+            # then 451 at each command).
+            yield self.shellAt(()).call(len, ()).addErrback(storageFailed)
         try:
             yield self._makeHome(home)
         except FTPError as e:
             _log.error("cannot make the home /{home} of {user}: {why}",
                        home="/".join(home), user=str(avatarId), why=e.message)
-            if isinstance(e, StorageTimedOut):
+            if isinstance(e, (StorageTimedOut, StorageUnavailable)):
                 # The store failed, not the home: as when it cannot be
                 # opened (L{_made}).
                 raise storageUnavailable() from None
@@ -508,11 +514,12 @@ def makeFsspecRealm(argument, options):
         naming no directory the server can serve
         (L{ftpkit.deploy.workerroots.servedURLAtStart}).
     """
+    from ftpkit.compat.memorystores import privateMemory, servesMemory
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
     cls, root, fsOptions = resolve(config)
-    if "file" in _protocols(cls):
+    if config.protocol in ("file", "local"):
         from ftpkit.deploy.workerroots import servedURLAtStart
 
         servedURLAtStart(config.url, root)
@@ -522,10 +529,13 @@ def makeFsspecRealm(argument, options):
 
         database = openUsersDatabase(config.users)
 
+    inMemory = servesMemory(cls)
+
     def makeFilesystem():
+        if inMemory:
+            return privateMemory(cls, fsOptions)
         return cls(skip_instance_cache=True, **fsOptions)
 
-    inMemory = "memory" in _protocols(cls)
     maxBytes = None
     if inMemory:
         from ftpkit.auth.realms import MEMORY_REALM_BYTES
@@ -543,12 +553,3 @@ def makeFsspecRealm(argument, options):
     )
     realm.oneProcess = inMemory
     return realm
-
-
-def _protocols(cls):
-    """
-    @param cls: an fsspec filesystem class.
-    @return: the protocols it serves (its C{protocol}, a name or a tuple).
-    """
-    protocol = getattr(cls, "protocol", ())
-    return (protocol,) if isinstance(protocol, str) else tuple(protocol)

@@ -27,7 +27,12 @@ from ftpkit.auth.checkers import (
     textAvatarId,
 )
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
-from ftpkit.errors import ServiceUnavailable, UnsupportedAvatarInterface
+from ftpkit.errors import (
+    ServiceUnavailable,
+    StorageTimedOut,
+    StorageUnavailable,
+    UnsupportedAvatarInterface,
+)
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol.access import AccessPolicy
 from ftpkit.shells.filesystem import FilesystemShell
@@ -139,6 +144,21 @@ def storageUnavailable():
     @return: a L{ServiceUnavailable} (C{421}, and the connection closed).
     """
     return ServiceUnavailable("Storage unavailable, try again later")
+
+
+def storageFailed(failure):
+    """
+    An errback for a storage call made as a user logs in.
+
+    @param failure: why the call failed.
+    @raise ftpkit.errors.ServiceUnavailable: L{storageUnavailable}, for a
+        store that cannot be reached or did not answer in time
+        (L{ftpkit.errors.StorageUnavailable},
+        L{ftpkit.errors.StorageTimedOut}: the call logged why); else the
+        failure.
+    """
+    failure.trap(StorageUnavailable, StorageTimedOut)
+    raise storageUnavailable()
 
 
 def shareUsage(usages, key, name, measure, log, shown, run=None):

@@ -23,6 +23,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
     StorageTimedOut,
+    StorageUnavailable,
     fromOSError,
 )
 from ftpkit.protocol.numbertext import decimalValue
@@ -236,7 +237,7 @@ class PooledCalls:
                 return function(*args)
             watch.start(self._progress())
             try:
-                self.backend.recover(self.fs)
+                self._reconnected()
                 return function(*args)
             finally:
                 if watch.end():
@@ -249,12 +250,7 @@ class PooledCalls:
         except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
             translated = translateError(error)
             if isinstance(translated, LocalError) and translated is not error:
-                _log.error(
-                    "{backend} storage call {call} failed: {kind}: {why}",
-                    backend=self.backend.label,
-                    call=getattr(function, "__name__", "?"),
-                    kind=type(error).__name__, why=str(error)[:200])
-                self._recover()
+                translated = self._repaired(function, error, translated)
             raise translated from None
 
     def _progress(self):
@@ -297,14 +293,59 @@ class PooledCalls:
 
         closeAside(drop, self.backend.label)
 
-    def _recover(self):
+    def _reconnected(self):
         """
-        Let the backend repair the filesystem after an unexpected failure
-        (in the pool thread, holding the lock if there is one).
+        Before a call where the backend has a deadline: open the
+        connection again where it is gone
+        (L{ftpkit.shells.fsspecgeneric.Backend.recover}).
+
+        @raise StorageUnavailable: when it cannot be (one log line); it
+            was a failed call's C{451} and two lines, the second from a
+            second attempt to connect.
+        @raise StorageTimedOut: when opening it took past the deadline.
         """
         try:
             self.backend.recover(self.fs)
-        except Exception as error:  # noqa: BLE001 (the next call tries again)
-            _log.error("{backend} storage cannot reconnect: {kind}: {why}",
+        except FTPError:
+            raise
+        except Exception as error:  # noqa: BLE001 (it becomes a reply)
+            if timedOut(error):
+                raise StorageTimedOut() from None
+            _log.error("{backend} storage cannot be reached: {kind}: {why}",
                        backend=self.backend.label, kind=type(error).__name__,
                        why=str(error)[:200])
+            raise StorageUnavailable() from None
+
+    def _repaired(self, function, error, translated):
+        """
+        A call failed unexpectedly: let the backend repair the filesystem
+        (in the pool thread, holding the lock if there is one), and log
+        one line of both.
+
+        @param function: the call.
+        @param error: what it raised.
+        @param translated: the L{LocalError} it is (L{translateError}): a
+            L{StorageTimedOut} for a library's timeout.
+        @return: the error to reply with: L{StorageUnavailable} where the
+            repair found the store cannot be reached (its connection gone
+            and not opened again: the next call tries again),
+            L{StorageTimedOut} where opening it took past the deadline,
+            else C{translated}.
+        """
+        call = getattr(function, "__name__", "?")
+        try:
+            self.backend.recover(self.fs)
+        except Exception as failure:  # noqa: BLE001 (it becomes a reply)
+            _log.error(
+                "{backend} storage call {call} failed: {kind}: {why};"
+                " the storage cannot be reached: {reason}: {because}",
+                backend=self.backend.label, call=call,
+                kind=type(error).__name__, why=str(error)[:200],
+                reason=type(failure).__name__, because=str(failure)[:200])
+            if isinstance(failure, StorageTimedOut) or timedOut(failure):
+                return StorageTimedOut()
+            return StorageUnavailable()
+        _log.error("{backend} storage call {call} failed: {kind}: {why}",
+                   backend=self.backend.label, call=call,
+                   kind=type(error).__name__, why=str(error)[:200])
+        return translated

@@ -273,6 +273,17 @@ class Backend:
         @param fs: the filesystem.
         """
 
+    def connected(self, fs):
+        """
+        Whether the filesystem's connection is known to be up, told
+        without blocking (in the reactor thread): where it is not, the
+        next call opens it again first (L{recover}).
+
+        @param fs: the filesystem.
+        @return: C{True} here: a store without a connection of its own.
+        """
+        return True
+
     def progress(self, fs):
         """
         What tells that the store answered since it was last asked (read

@@ -252,6 +252,18 @@ class SFTPBackend(_PosixBackend):
         """
         fs.abandon()
 
+    def connected(self, fs):
+        """
+        See L{Backend.connected}: whether the SSH connection is active
+        (paramiko's transport tells it once the server or the network
+        ended it).
+        """
+        client = getattr(fs, "client", None)
+        if client is None:
+            return True
+        transport = client.get_transport()
+        return transport is not None and transport.is_active()
+
     def recover(self, fs):
         """
         See L{Backend.recover}: when the SSH connection is gone (the server

@@ -36,6 +36,7 @@ import posixpath
 import stat as statModule
 
 from ftpkit.compat.fsspecnames import decodeStat, stripProtocol
+from ftpkit.compat.sftpnames import readDirectory, readLink, realPath, wireName
 
 _MAX_LINKS = 40
 """Links followed in one path before it is taken for a loop (Linux's
@@ -120,7 +121,7 @@ class LinkAwareSFTPFileSystem:
         if justAsked and path == self._root:
             return self._realRoot
         try:
-            return ServerResolved(self.fs.ftp.normalize(path))
+            return ServerResolved(realPath(self.fs.ftp, path))
         except OSError:
             directory, _, name = path.rstrip("/").rpartition("/")
             if not name:
@@ -132,7 +133,7 @@ class LinkAwareSFTPFileSystem:
         if real in seen or len(seen) >= _MAX_LINKS:
             return real
         try:
-            text = self.fs.ftp.readlink(real)
+            text = readLink(self.fs.ftp, real)
         except OSError:
             text = None
         if text is None:
@@ -151,7 +152,8 @@ class LinkAwareSFTPFileSystem:
         if isinstance(real, ServerResolved):
             return False
         try:
-            return statModule.S_ISLNK(self.fs.ftp.lstat(real).st_mode)
+            return statModule.S_ISLNK(
+                self.fs.ftp.lstat(wireName(real)).st_mode)
         except OSError:
             return False
 
@@ -162,7 +164,7 @@ class LinkAwareSFTPFileSystem:
             C{"link"}), as fsspec's C{info} gives it.
         @raise FileNotFoundError: when nothing is there.
         """
-        detail = decodeStat(self.fs, self.fs.ftp.lstat(path))
+        detail = decodeStat(self.fs, self.fs.ftp.lstat(wireName(path)))
         detail["name"] = path
         return detail
 
@@ -174,7 +176,7 @@ class LinkAwareSFTPFileSystem:
 
         @param path: a path whose directory is resolved.
         """
-        self.fs.ftp.remove(path)
+        self.fs.ftp.remove(wireName(path))
 
     def ls(self, path, detail=True):
         """
@@ -184,8 +186,24 @@ class LinkAwareSFTPFileSystem:
             what it leads to where that is in the root and exists, by
             itself (type C{"link"}) otherwise.
         """
-        return [self._followed(entry)
-                for entry in self.fs.ls(path, detail=True)]
+        return [self._followed(entry) for entry in self._listed(path)]
+
+    def _listed(self, path):
+        """
+        @param path: a resolved path of a directory.
+        @return: its entries, each as the server describes it (C{LSTAT}),
+            as fsspec's C{ls} gives them, but a name that is not UTF-8
+            decoded as the disk realm decodes it
+            (L{ftpkit.compat.sftpnames.readDirectory}): fsspec's failed
+            the whole listing.
+        """
+        here = path.rstrip("/")
+        read = readDirectory(self.fs.ftp, here or "/")
+        if read is None:
+            return self.fs.ls(path, detail=True)
+        return [dict(decodeStat(self.fs, attributes),
+                     name=here + "/" + attributes.filename)
+                for attributes in read]
 
     def entry(self, path):
         """
@@ -204,12 +222,24 @@ class LinkAwareSFTPFileSystem:
         """
         @param path: a resolved path of a directory.
         @return: a C{dict} from the name of each symbolic link in it to the
-            real path it leads to (wherever that is).
+            real path it leads to (wherever that is), or C{None} where
+            that cannot be asked (L{_realOrNone}).
         """
         return {entry["name"].rstrip("/").rpartition("/")[2]:
-                self.realpath(entry["name"])
-                for entry in self.fs.ls(path, detail=True)
+                self._realOrNone(entry["name"])
+                for entry in self._listed(path)
                 if entry["type"] == "link"}
+
+    def _realOrNone(self, path):
+        """
+        @param path: a path whose directory is resolved.
+        @return: L{realpath} of it; C{None} where paramiko cannot ask
+            (a name, or a link's text, that is not UTF-8).
+        """
+        try:
+            return self.realpath(path)
+        except UnicodeError:
+            return None
 
     def _followed(self, entry):
         """
@@ -223,16 +253,16 @@ class LinkAwareSFTPFileSystem:
         if entry["type"] != "link":
             return entry
         name = entry["name"]
-        real = self.realpath(name)
-        if not self.inside(real):
+        real = self._realOrNone(name)
+        if real is None or not self.inside(real):
             return entry
         try:
-            target = self.fs.ftp.lstat(real)
+            target = self.fs.ftp.lstat(wireName(real))
         except OSError:
             target = None
         if target is None or statModule.S_ISLNK(target.st_mode):
             try:
-                text = self.fs.ftp.readlink(name)
+                text = readLink(self.fs.ftp, name)
             except OSError:
                 text = None
             return entry if text is None else dict(entry, destination=text)

@@ -374,8 +374,8 @@ class StoreCalls:
 
     def _linkTargets(self, path):
         directory = self._requireDirectory(path)
-        return {name: self._segmentsOf(real) for name, real
-                in self.fs.links(directory).items()}
+        return {name: None if real is None else self._segmentsOf(real)
+                for name, real in self.fs.links(directory).items()}
 
     def _setModificationTime(self, path, when):
         real = self.fsPath(path)

@@ -211,7 +211,8 @@ class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
         self.addCleanup(lambda: self.fs.exists(self.where)
                         and self.fs.rm(self.where, recursive=True))
         self.server = self.startServer(
-            makeFsspecRealm(f"memory://{self.where}?size=1M", {}),
+            makeFsspecRealm(
+                f"memory://{self.where}?size=1M&global_store=true", {}),
             ServerConfig(maxUploadSize=500000))
 
     def refused(self, size, rest=None):

@@ -537,7 +537,8 @@ class MemoryRenamedTests(RenamedWhileUploadedMixin, LoopbackServerMixin,
         self.fs = fsspec.filesystem("memory")
         self.addCleanup(lambda: self.fs.exists(self.where)
                         and self.fs.rm(self.where, recursive=True))
-        return makeFsspecRealm("memory://" + self.where, {})
+        return makeFsspecRealm(
+            "memory://" + self.where + "?global_store=true", {})
 
     def leftovers(self):
         """

@@ -158,7 +158,8 @@ class FsspecStalledDownloadTests(StalledDownloadTests):
         self.fs = fsspec.filesystem("memory")
         self.addCleanup(self._clean)
         self.server = self.startServer(
-            makeFsspecRealm(f"memory://{self.where}?size={LIMIT}", {}),
+            makeFsspecRealm(f"memory://{self.where}?size={LIMIT}"
+            "&global_store=true", {}),
             ServerConfig(loginFailureDelay=0),
             users={"alice": "secret"}, anonymous=False)
 

@@ -181,6 +181,34 @@ class PrivateNamesTests(FsspecMixin, unittest.TestCase):
                          fsspecnames.decodedPublicly(attributes),
                          changed("SFTPFileSystem._decode_stat"))
 
+    def test_sftpRequests(self):
+        """
+        paramiko's C{SFTPClient} has C{_request(kind, *args)}, giving the
+        reply's kind and message, C{_async_request(fileobj, kind, *args)}
+        and C{_read_response(num)}, and C{SFTPAttributes} has
+        C{_from_msg(message, filename, longname)}: what
+        L{ftpkit.compat.sftpnames} reads a directory and a real path
+        with.
+        """
+        if self.classes().get("sftp") is None:
+            raise unittest.SkipTest("fsspec's SFTP needs paramiko")
+        from paramiko import SFTPAttributes, SFTPClient
+
+        expected = {"_request": ["self", "t", "args"],
+                    "_async_request": ["self", "fileobj", "t", "args"],
+                    "_read_response": ["self", "waitfor"]}
+        for name, parameters in expected.items():
+            method = getattr(SFTPClient, name, None)
+            self.assertTrue(callable(method), changed(f"SFTPClient.{name}"))
+            self.assertEqual(list(inspect.signature(method).parameters),
+                             parameters,
+                             changed(f"SFTPClient.{name}'s arguments"))
+        unpack = getattr(SFTPAttributes, "_from_msg", None)
+        self.assertTrue(callable(unpack), changed("SFTPAttributes._from_msg"))
+        self.assertEqual(list(inspect.signature(unpack).parameters),
+                         ["msg", "filename", "longname"],
+                         changed("SFTPAttributes._from_msg's arguments"))
+
 
 class FallbackTests(FsspecMixin, unittest.TestCase):
     """

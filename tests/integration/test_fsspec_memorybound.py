@@ -72,7 +72,7 @@ class MemoryBoundTests(LoopbackServerMixin, unittest.TestCase):
         on being stored.
         """
         replies = yield self._stores(
-            f"memory://{self.where}?size=64K",
+            f"memory://{self.where}?size=64K&global_store=true",
             [("a", 40000), ("b", 40000), ("c", 20000)])
         self.assertTrue(replies[0].startswith("226"), replies)
         self.assertTrue(replies[1].startswith("552 "), replies)

@@ -72,7 +72,8 @@ class MemoryBoundTests(MemoryMixin, LoopbackServerMixin, unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.port = self.startServer(
-            makeFsspecRealm(f"memory://{self.where}?size=4M", {}),
+            makeFsspecRealm(
+                f"memory://{self.where}?size=4M&global_store=true", {}),
             ServerConfig(loginFailureDelay=0)).port
 
     def filled(self):

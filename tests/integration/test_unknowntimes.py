@@ -58,7 +58,8 @@ class MemoryDirectoryTimeTests(LoopbackServerMixin, unittest.TestCase):
         self.fs.store[self.where + "/d/e/f.txt"].modified = (
             datetime.fromtimestamp(FILE_TIME, timezone.utc))
         self.server = self.startServer(
-            makeFsspecRealm("memory://" + self.where, {}),
+            makeFsspecRealm(
+                "memory://" + self.where + "?global_store=true", {}),
             ServerConfig(loginFailureDelay=0))
 
     @inlineCallbacks
