@@ -124,6 +124,7 @@ class FTPProtocol(
     _busy = None
     _closed = False
     _dataChannel = None
+    _localAddress = None
     _crlfLines = False
     _lineCut = False
     _cutLogged = False
@@ -176,7 +177,7 @@ class FTPProtocol(
         if self._dataChannel is None:
             if self._closed:
                 raise CannotOpenDataConnection("Session closed")
-            host = self.transport.getHost()
+            host = self.localAddress()
             self._dataChannel = DataChannel(
                 self.reactor, withZone(getattr(host, "host", "127.0.0.1"),
                                        getattr(host, "scopeID", 0)),
@@ -186,6 +187,16 @@ class FTPProtocol(
                 self.arrivalTLS, self.factory.passiveShares,
                 self.factory.theftAlarm, self.factory.peerWarnings)
         return self._dataChannel
+
+    def localAddress(self):
+        """
+        @return: the control connection's local address (its transport's
+            C{getHost()}), as it was when the connection was made: a
+            command run after the client hung up
+            (L{ftpkit.control.quitleft}) has a transport without a socket
+            to ask.
+        """
+        return self._localAddress or self.transport.getHost()
 
     def _currentTransfer(self):
         return self.transfer

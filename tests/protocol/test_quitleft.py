@@ -148,3 +148,32 @@ class RunToQuitTests(unittest.TestCase):
         self.assertEqual(realm.logouts, 2)
         self.assertEqual(clock.getDelayedCalls(), [])
         self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_localAddressAfterHangUp(self):
+        """
+        Commands that need the control connection's local address (a
+        transfer without a data connection, whose C{425} names C{PASV}
+        only on IPv4; C{PASV}; C{EPRT} to the server's own end) run after
+        the client hung up with no error: they asked the transport, which
+        has no socket then (Twisted's TCP transport raises
+        C{AttributeError}; under C{--workers}, another), and each logged
+        a traceback.
+        """
+        def noSocket():
+            raise AttributeError("'Server' object has no attribute 'socket'")
+
+        def hangUp(protocol):
+            protocol.transport.getHost = noSocket
+
+        shell = SlowShell({"/f.txt": b"x" * 100}, ("openForWriting",))
+        realm, protocol, published = self.leaving(
+            shell, b"STOR f.txt\r\nLIST\r\nEPRT |1|127.0.0.1|21|\r\n"
+            b"PASV\r\nQUIT", hangUp=hangUp)
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(3):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])

@@ -112,7 +112,7 @@ class DataChannelCommands:
             connection: its local address is IPv4 (or IPv4-mapped), the
             only family a C{227} reply can name.
         """
-        host = self.transport.getHost()
+        host = self.localAddress()
         return addressFamily(getattr(host, "host", "127.0.0.1")) == 1
 
     def activeIPv4(self):
@@ -296,6 +296,6 @@ class DataChannelCommands:
             server connect to itself and send a file's lines to a new
             session as its commands.
         """
-        local = self.transport.getHost()
+        local = self.localAddress()
         return (port == getattr(local, "port", None)
                 and normalizeHost(local.host) == host)

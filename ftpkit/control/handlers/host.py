@@ -43,7 +43,7 @@ class HostCommands:
         if serverName is not None and serverName != name:
             return (504, f"HOST {name} is not the name given to TLS "
                          f"({serverName})")
-        local = getattr(self.transport.getHost(), "host", "")
+        local = getattr(self.localAddress(), "host", "")
         picked = self.factory.pickHost(name, localAddressNames(local))
         if picked is None:
             self._logUnknownHost(name)
