@@ -152,6 +152,7 @@ class ConnectionLife:
         if self._heldRefusal:
             self._heldRefusal = False
             self.factory.refusedHandshakes.release(self.peer)
+        self.quitUnrun()
         self._closed = self._lost = True
         self.setTimeout(None)
         self._stopHangupWatch()

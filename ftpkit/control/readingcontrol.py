@@ -6,7 +6,9 @@ commands wait in its queue, while the client leaves its replies unread
 reactor's turn once it ran L{LINES_PER_TURN} lines of one read; while
 reading is held for either of the first two, the client's hang-up is
 watched (L{ftpkit.control.hangup}); once it hung up, what the session had
-not read is read only to look for a C{QUIT}.
+not read is read only to look for a C{QUIT}. A connection lost while lines
+it received wait unrun (their turn not come: L{LINES_PER_TURN}) has them
+looked at for a C{QUIT} the same way (L{ReadingControl.quitUnrun}).
 """
 
 from twisted.protocols.basic import LineReceiver
@@ -210,3 +212,29 @@ class ReadingControl:
         self._afterHangup = None
         self._stopHangupWatch()
         self.transport.abortConnection()
+
+    def quitUnrun(self):
+        """
+        The connection is lost (L{ftpkit.control.connectionlife}): look
+        for a C{QUIT} among the lines the session received but did not run
+        yet, as among those a client that hung up left unread
+        (L{_hungUp}). A client that pipelined C{RETR}, a few hundred
+        C{NOOP}s and C{QUIT} and closed at once had its download cut
+        (C{426}): the session ran 64 lines a turn, and its replies, met by
+        the closed socket's reset, lost the connection with the C{QUIT}
+        still unparsed. A C{QUIT} found waits its turn behind the transfer
+        (L{ftpkit.control.quitleft}); the commands before it are dropped,
+        unrun, as at a hang-up.
+        """
+        if self._closed or self._afterHangup is not None:
+            return
+        unrun = self.clearLineBuffer()
+        if not unrun or self._queue.quitWaiting():
+            return
+        quit, _ = quitAmong(b"", unrun, self.MAX_LENGTH)
+        if quit:
+            self.log.info("{peer} left with a QUIT among {count} bytes not "
+                          "run yet; dropping the commands before it",
+                          peer=self.peer, count=len(unrun))
+            self._queue.clearButQuit()
+            self._queue.keepQuit()

@@ -9,6 +9,9 @@ data, more commands than the session queues and C{QUIT}, and closes its
 control connection: the session, its reading paused, sees the hang-up
 (L{ftpkit.control.hangup}) with the C{QUIT} still unread, reads it then,
 and lets the upload finish; it was cut (C{426}), the C{QUIT} never read.
+A download, 3000 C{NOOP}s and C{QUIT} in one write, then a hang-up: the
+session, running 64 lines a turn, lost its connection with the C{QUIT}
+received but not yet run; it looks for it then (it cut the download).
 """
 
 import os
@@ -74,6 +77,51 @@ class RunToQuitTests(unittest.TestCase):
         """
         self.workers = 2
         self.test_commandsBeforeQuitRun()
+
+
+class QuitNotRunYetTests(unittest.TestCase):
+    """
+    C{RETR big}, 3000 C{NOOP}s, C{QUIT}, then a hang-up.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_downloadWhole(self):
+        """
+        The whole file is sent, then the user is logged out.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        options = ["--root", root, "--auth", "memory:alice:secret"]
+        if self.workers:
+            options += ["--workers", str(self.workers)]
+        server = ServerProcess(self, options)
+        if self.workers:
+            server.waitForLog(READY, self.workers)
+        else:
+            server.waitForGreeting()
+        client = RawClient(server.port)
+        self.addCleanup(client.close)
+        client.login()
+        client.command("TYPE I")
+        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
+                                        timeout=20)
+        self.addCleanup(data.close)
+        client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
+                            + b"QUIT\r\n")
+        client.close()
+        self.assertEqual(len(readToEnd(data)), SIZE)
+        log = server.waitForLog("logout from")
+        self.assertRegex(log, re.escape("'/big': 226, %d bytes" % (SIZE,)))
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2}.
+        """
+        self.workers = 2
+        self.test_downloadWhole()
 
 
 class QuitUnreadTests(Certificates, unittest.TestCase):

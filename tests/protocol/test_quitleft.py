@@ -177,3 +177,62 @@ class RunToQuitTests(unittest.TestCase):
         self.assertEqual(list(protocol.factory.openSessions), [])
         self.assertEqual(realm.logouts, 1)
         self.assertEqual(clock.getDelayedCalls(), [])
+
+
+class QuitNotRunYetTests(unittest.TestCase):
+    """
+    C{STOR} (its open slow), a few hundred C{NOOP}s and C{QUIT}, the client
+    gone before the session ran them all (64 lines a turn): the C{QUIT},
+    still unparsed, lets the transfer go on as one queued does.
+    """
+
+    leave = RunToQuitTests.leave
+    leaving = _leaving
+    lines = RunToQuitTests.lines
+
+    def assertRunsToQuit(self, quit):
+        """
+        After C{STOR}, C{MKD d}, 300 C{NOOP}s and C{quit}, the session
+        still counts once its client left, its upload not cut; it ends at
+        the data timeout (no data connection came: C{426}, as for a
+        transfer not started then), without running the C{MKD}.
+
+        @param quit: the C{QUIT} line, without its end.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\n" + b"NOOP\r\n" * 60 + b"MKD d\r\n"
+            + b"NOOP\r\n" * 300 + quit)
+        self.assertEqual(published, [])
+        shell.answer()
+        self.assertEqual(list(protocol.factory.openSessions), [protocol])
+        protocol.factory.reactor.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual([(event.kind, event.code) for event in published],
+                         [(events.TRANSFER, 426), (events.LOGOUT, None)])
+        self.failureResultOf(shell.stat(("d",)), NoSuchFile)
+        logged = self.lines()
+        self.assertIn("left with a QUIT among", logged[0])
+        self.assertIn("still not started", logged[1])
+
+    def test_quitUnparsed(self):
+        """
+        A C{QUIT} the session had received but not parsed when the
+        connection was lost lets the transfer finish.
+        """
+        self.assertRunsToQuit(b"QUIT")
+
+    def test_quitCutByTelnet(self):
+        """
+        So does one whose letters a Telnet command cuts.
+        """
+        self.assertRunsToQuit(b"QU\xff\xf1IT")
+
+    def test_noQuitCuts(self):
+        """
+        Without a C{QUIT} among them, the transfer is cut at once (C{426})
+        when the client leaves.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\n" + b"NOOP\r\n" * 300 + b"NOOP")
+        self.assertEqual([(event.kind, event.code) for event in published],
+                         [(events.TRANSFER, 426)])
