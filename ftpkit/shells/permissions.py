@@ -293,19 +293,26 @@ class PermissionShell(PermissionChecks, ShellWrapper):
         path = self._guarded(path, self._allows("delete"))
         yield self._checked(self._allows("delete"), [path])
         account = self._account
-        size = 0
-        if account is not None or self._changes.nested:
-            size = yield ownSizeOf(self._shell, path)
-        result = yield self._shell.removeFile(path)
-        hidden = result
-        if not isinstance(hidden, HiddenEntries):
-            hidden = HiddenEntries(0, 0)
-        if account is not None:
-            if hidden.fileGone:
-                account.removedFile(path, size)
-            if hidden:
-                # Their keys are not the file's: measured again.
-                account.removedDirectory(path, None)
+        # Another session may replace the file between its size and its
+        # removal: then the quota is measured again.
+        watch = None if account is None else account.watch(path)
+        try:
+            size = 0
+            if account is not None or self._changes.nested:
+                size = yield ownSizeOf(self._shell, path)
+            result = yield self._shell.removeFile(path)
+            hidden = result
+            if not isinstance(hidden, HiddenEntries):
+                hidden = HiddenEntries(0, 0)
+            if account is not None:
+                if hidden.fileGone:
+                    account.removedFile(path, size, watch)
+                if hidden:
+                    # Their keys are not the file's: measured again.
+                    account.removedDirectory(path, None)
+        finally:
+            if watch is not None:
+                account.unwatch(watch)
         if not hidden.fileGone:
             size = 0
         yield self._changes.touched(path, StorageChange(
@@ -449,8 +456,13 @@ class PermissionShell(PermissionChecks, ShellWrapper):
             before = yield changes.before(path, inPlace)
             return changes.watched(path, (yield opening()), before)
         yield account.measured()
-        info = yield statOrNone(self._shell, path)
-        before = yield changes.before(path, inPlace, info)
+        watch = account.watch(path)
+        try:
+            info = yield statOrNone(self._shell, path)
+            before = yield changes.before(path, inPlace, info)
+        except BaseException:
+            account.unwatch(watch)
+            raise
         writeFile = yield account.uploading(path, offset, append, info,
-                                            opening)
+                                            opening, watch)
         return changes.watched(path, writeFile, before)

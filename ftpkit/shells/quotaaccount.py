@@ -166,16 +166,46 @@ class QuotaAccount:
         else:
             self._usage.adjust(change.bytes - self._keyBytes(path),
                                change.files)
+        self._usage.names.changed(self._at(path))
 
-    def removedFile(self, path, size):
+    def watch(self, path):
+        """
+        Watch a name before what is at it is found, for an upload
+        (L{uploading}) or a deletion (L{removedFile}) that counts from
+        that.
+
+        @param path: its path.
+        @return: a L{ftpkit.shells.quotanames.NameWatch}; L{unwatch} must
+            follow, unless it is given to L{uploading}.
+        """
+        return self._usage.names.watch(self._at(path))
+
+    def unwatch(self, watch):
+        """
+        Stop watching a name (further calls do nothing).
+
+        @param watch: a L{ftpkit.shells.quotanames.NameWatch} from
+            L{watch}.
+        """
+        self._usage.names.unwatch(watch)
+
+    def removedFile(self, path, size, watch=None):
         """
         Give back what a removed file took.
 
         @param path: its path.
         @param size: its size.
+        @param watch: the L{watch} of C{path} taken before C{size} was
+            found, or C{None}: where another session changed the name
+            meanwhile (its upload replaced the file with another size),
+            the usage is measured again.
         """
-        self._usage.adjust(-size - self._keyBytes(path), files=-1)
-        self._usage.reads.left(self._at(path))
+        usage = self._usage
+        usage.adjust(-size - self._keyBytes(path), files=-1)
+        usage.reads.left(self._at(path))
+        usage.names.changed(self._at(path), by=watch)
+        if watch is not None and watch.changed:
+            usage.invalidate()
 
     @defer.inlineCallbacks
     def renaming(self, fromPath, toPath, replaced, renaming):
@@ -221,11 +251,12 @@ class QuotaAccount:
         if replaced is not None:
             added -= replaced.size if replaced.isFile else 0
         usage.adjust(added, files=-1 if replaced is not None else 0)
-        usage.reads.left(self._at(fromPath))
-        usage.reads.left(self._at(toPath))
+        for path in (fromPath, toPath):
+            usage.reads.left(self._at(path))
+            usage.names.changed(self._at(path))
 
     @defer.inlineCallbacks
-    def uploading(self, path, offset, append, info, opening):
+    def uploading(self, path, offset, append, info, opening, watch=None):
         """
         Open an upload that counts its bytes and refuses to go past the
         byte quota; a new file must have room in the file quota, and its
@@ -249,7 +280,26 @@ class QuotaAccount:
             C{path}, or C{None} for nothing.
         @param opening: opens the wrapped shell's file, returning a
             Deferred.
+        @param watch: the L{watch} of C{path} taken before C{info} was
+            found, or C{None} for one taken now: the upload counts from
+            C{info} unless another session changes the name before it is
+            complete (the usage is then measured again). The upload
+            unwatches it, or this once it fails.
         @return: a Deferred firing with the L{ftpkit.interfaces.IWriteFile}.
+        """
+        if watch is None:
+            watch = self.watch(path)
+        try:
+            return (yield self._uploading(path, offset, append, info,
+                                          opening, watch))
+        except BaseException:
+            self.unwatch(watch)
+            raise
+
+    @defer.inlineCallbacks
+    def _uploading(self, path, offset, append, info, opening, watch):
+        """
+        L{uploading}, once C{path} is watched.
         """
         inPlace = bool(append or offset)
         oldSize = info.size if info is not None and info.isFile else 0
@@ -271,7 +321,7 @@ class QuotaAccount:
                          inPlace, newFile, self._at(path), keyBytes,
                          self.reclaimed if self._reclaim else None,
                          remeasure=continues
-                         and self._entryBytes is not None)
+                         and self._entryBytes is not None, watch=watch)
 
     @defer.inlineCallbacks
     def _continuesCut(self, path, inPlace):

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from ftpkit.errors import QuotaExceeded
 from ftpkit.shells.diskthreads import inWalksLane
+from ftpkit.shells.quotanames import NameChanges
 from ftpkit.shells.quotareads import OpenReads
 from ftpkit.shells.quotauploads import QuotaRandomWriteFile, QuotaWriteFile
 
@@ -114,6 +115,8 @@ class QuotaUsage:
         one may have seen the bytes of while it ran (counted in flight
         too) has the usage measured again once it ends
         (L{ftpkit.shells.quotauploads}).
+    @ivar names: the L{NameChanges} of the names that uploads and
+        deletions count from.
     """
 
     def __init__(self, measure, run=inWalksLane):
@@ -134,6 +137,7 @@ class QuotaUsage:
         self.files = None
         self.inFlight = 0
         self.reads = OpenReads()
+        self.names = NameChanges()
         self.filesInFlight = 0
         self.lock = threading.Lock()
         self.stale = True

@@ -83,7 +83,7 @@ class _QuotaUpload:
 
     def __init__(self, writeFile, usage, quota, oldSize, kept, inPlace,
                  newFile=False, path=None, entryBytes=0, reclaim=None,
-                 remeasure=False):
+                 remeasure=False, watch=None):
         """
         @param writeFile: the wrapped L{IWriteFile} or
             L{IRandomWriteFile}.
@@ -118,7 +118,13 @@ class _QuotaUpload:
             saw the bytes it wrote (in place, or under a name of its own
             before it had its target's) counted them twice, with those in
             flight, and its commit added them again.
+        @param watch: the L{ftpkit.shells.quotanames.NameWatch} of its
+            name, taken before C{oldSize} was found, or C{None}. Where
+            another session changed the name meanwhile, the usage is
+            measured again once the upload is complete: its commit may
+            neither have made a file nor freed C{oldSize}.
         """
+        self._watch = watch
         self._remeasure = remeasure
         self._measuredBefore = usage.measurements
         self._reclaim = reclaim
@@ -264,6 +270,7 @@ class _QuotaUpload:
         return closing
 
     def _committed(self, result):
+        meanwhile = self._unwatch(changing=True)
         size = self._kept + self.count
         self._usage.adjust(size - self._oldSize)
         if self._path is not None:
@@ -273,7 +280,24 @@ class _QuotaUpload:
             else:
                 reads.left(self._path)
         self._settleFile(made=True)
-        return self._measureAgainIfSeen(result, self._remeasure)
+        return self._measureAgainIfSeen(result, self._remeasure or meanwhile)
+
+    def _unwatch(self, changing):
+        """
+        Stop watching the upload's name (once), telling the other uploads
+        and deletions of it that it changed.
+
+        @param changing: whether the upload changed what is at its name.
+        @return: whether another session changed it meanwhile.
+        """
+        watch, self._watch = self._watch, None
+        if watch is None:
+            return False
+        names = self._usage.names
+        names.unwatch(watch)
+        if changing:
+            names.changed(watch.path)
+        return watch.changed
 
     def _measureAgainIfSeen(self, result, always=False):
         """
@@ -293,6 +317,7 @@ class _QuotaUpload:
         The wrapped upload failed to close: what it left is not known, so
         the usage is measured again.
         """
+        self._unwatch(changing=True)
         self._usage.invalidate()
         self._settleFile(made=False)
         return failure
@@ -323,13 +348,17 @@ class _QuotaUpload:
         @param whole: discard it (L{IPartialWriteFile.discard}) where it
             can be, so that it keeps nothing.
         """
+        # Another session's change of a file written in place may be
+        # missing from what it left: measured again once it ended.
+        contested = self._unwatch(self._inPlace) and self._inPlace
         writeFile = self._writeFile
         end = writeFile.abort
         if whole and (IPartialWriteFile.providedBy(writeFile)
                       or IDiscardableWriteFile.providedBy(writeFile)):
             end = writeFile.discard
         if self._accounted:
-            return defer.maybeDeferred(end).addBoth(self._settleLeft)
+            ending = defer.maybeDeferred(end).addBoth(self._settleLeft)
+            return ending.addBoth(self._measureAgainIfSeen, contested)
         again = bool(self.count or self._uncounted
                      or (self._newFile and self._inPlace))
         if again:
@@ -338,7 +367,7 @@ class _QuotaUpload:
             self._usage.invalidate()
         self._settleFile(made=False)
         return defer.maybeDeferred(end).addBoth(self._measureAgainIfSeen,
-                                                again)
+                                                again or contested)
 
     def _settleLeft(self, result):
         """

@@ -10,6 +10,7 @@ measured, stayed counted.
 import ftplib
 import functools
 import io
+import threading
 import uuid
 
 from twisted.trial import unittest
@@ -139,3 +140,49 @@ class RoomCountTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(stored, ["226 Transfer complete"] * 2)
         self.assertEqual(replies, ["552", "226"])
         self.assertEqual(fits, ["226 Transfer complete"] * 2)
+
+    async def test_sameNameSessions(self):
+        """
+        The tester's third sequence, a third of its size: three sessions
+        at once each store one name twenty times (empty, 1000 or 30,000
+        bytes), or store and delete it; once it is deleted, C{AVBL}
+        tells the whole bound. The count drifted, either way: each upload
+        counted from what its session found at the name when it opened,
+        and each deletion freed the size it found before another
+        session's upload replaced the file.
+        """
+        server = self.serve("1M")
+        errors = []
+
+        def session(size, delete):
+            try:
+                with ftplibLogin(self, server.port, binary=True) as ftp:
+                    for _ in range(20):
+                        store(ftp, "same", size)
+                        if delete:
+                            try:
+                                ftp.delete("same")
+                            except ftplib.error_perm:
+                                pass
+            except Exception as e:
+                errors.append(e)
+
+        def client():
+            for delete in (False, True):
+                sessions = [threading.Thread(target=session,
+                                             args=(size, delete))
+                            for size in (0, 1000, 30000)]
+                for thread in sessions:
+                    thread.start()
+                for thread in sessions:
+                    thread.join()
+            with ftplibLogin(self, server.port, binary=True) as ftp:
+                try:
+                    ftp.delete("same")
+                except ftplib.error_perm:
+                    pass
+                return ftp.nlst(), ftp.sendcmd("AVBL")
+
+        names, available = await self.inThread(client)
+        self.assertEqual((errors, names, available),
+                         ([], [], "213 1048576"))

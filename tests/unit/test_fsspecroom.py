@@ -272,3 +272,68 @@ class InPlaceTests(_Bound1M, unittest.TestCase):
         yield usage.current()
         yield upload.close()
         yield self.assertExact()
+
+
+class SameNameTests(_Bound1M, unittest.TestCase):
+    """
+    Sessions uploading and deleting one name at once leave the bound
+    counting what the store holds. Before session 51, each upload counted
+    from what it found at the name when it opened: two new files were
+    counted for one, and a replacement freed the size its opener saw, not
+    that of the file it replaced.
+    """
+
+    @defer.inlineCallbacks
+    def uploads(self, path, count):
+        """
+        @return: a Deferred firing with C{count} uploads of C{path} opened
+            at once, each by a session of its own.
+        """
+        opened = []
+        for _ in range(count):
+            shell = yield self.shell()
+            opened.append((yield shell.openForWriting(path)))
+        return opened
+
+    @defer.inlineCallbacks
+    def test_twoNewFiles(self):
+        """
+        Two uploads of a new name make one file, and one key.
+        """
+        first, second = yield self.uploads(("s",), 2)
+        yield first.writeAt(0, b"1" * 1000)
+        yield second.writeAt(0, b"2" * 30000)
+        yield first.close()
+        yield second.close()
+        yield self.assertExact()
+
+    @defer.inlineCallbacks
+    def test_replacedMeanwhile(self):
+        """
+        An upload replacing a file another session's upload replaced
+        meanwhile frees the bytes of that one, not those it found.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("s",), b"o" * 1000)
+        first, second = yield self.uploads(("s",), 2)
+        yield first.writeAt(0, b"1" * 30000)
+        yield first.close()
+        yield second.close()
+        yield self.assertExact()
+        self.assertEqual(self.measured(), len("/s"))
+
+    @defer.inlineCallbacks
+    def test_deletedMeanwhile(self):
+        """
+        An upload whose file another session deleted meanwhile makes a new
+        file, and frees nothing.
+        """
+        shell = yield self.shell()
+        yield writeFile(shell, ("s",), b"o" * 30000)
+        upload, = yield self.uploads(("s",), 1)
+        yield shell.removeFile(("s",))
+        yield upload.writeAt(0, b"1" * 1000)
+        yield upload.close()
+        yield self.assertExact()
+        yield shell.removeFile(("s",))
+        yield self.assertExact()
