@@ -314,8 +314,12 @@ class FTPProtocol(
         elif action is QUEUED:
             self._processQueue()
             if not self._closed and queue.overflowed():
-                self.log.info("{peer} pipelined {count} commands; pausing",
-                              peer=self.peer, count=len(queue))
+                # A client fills its queue at will, again at each turn:
+                # throttled as the other lines it can cause are.
+                self.factory.peerWarnings.emit(
+                    self.log, LogLevel.info, "pipelined", self.peer,
+                    "{peer} pipelined {count} commands; pausing",
+                    peer=self.peer, count=len(queue))
                 self._updateReading()
         elif action is NOW:
             self.runCommand(verb, argument)

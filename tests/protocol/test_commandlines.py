@@ -8,6 +8,7 @@ from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control import peerwarnings
 from ftpkit.errors import NoSuchFile
 from ftpkit.protocol import commandtable
 from tests.logevents import captureLogs, warningsAbout
@@ -114,6 +115,36 @@ class PipeliningTests(unittest.TestCase):
         codes = replyCodes(transport)
         self.assertEqual(codes, ["550"] + ["200"] * 50)
         self.assertEqual(transport.producerState, "producing")
+
+    def test_pauseLinesThrottled(self):
+        """
+        The line saying a session paused for its pipelined commands is
+        throttled for its client's address as the other lines a client
+        causes at will are (L{PeerWarnings}): a client refilling its queue
+        at each turn wrote one line each time, 4,312 lines in 10 s.
+        """
+        events = captureLogs(self)
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, maxPendingCommands=8)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nTYPE I\r\n")
+        shell = protocol.session.shell
+        rounds = peerwarnings.LINES + 20
+        for _ in range(rounds):
+            slow = defer.Deferred()
+            shell.stat = lambda path, slow=slow: slow
+            protocol.dataReceived(b"SIZE /top.bin\r\n" + b"NOOP\r\n" * 20)
+            self.assertEqual(transport.producerState, "paused")
+            slow.errback(NoSuchFile())
+            clock.advance(0)
+        paused = [event for event in events
+                  if "pipelined" in event.get("log_format", "")]
+        self.assertEqual(len(paused), peerwarnings.LINES)
+        clock.advance(peerwarnings.INTERVAL)
+        self.assertEqual(
+            [(event["warning_kind"], event["count"]) for event in events
+             if event.get("ftpkit_event") == "warnings-not-logged"],
+            [("pipelined", rounds - peerwarnings.LINES)])
 
     def test_queueWaitsForUnreadReplies(self):
         """
