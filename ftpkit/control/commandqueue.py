@@ -270,6 +270,25 @@ class CommandQueue:
         if quitting:
             self.keepQuit()
 
+    def keepLeft(self, verb, argument):
+        """
+        A command the client sent before a C{QUIT} and hung up, found
+        among what the session had not read or run
+        (L{ftpkit.control.hangup.LeftLines}): it waits its turn as one
+        queued does, within the same limits (C{maxCommands},
+        C{maxBytes}): a client gone buys no more work than one connected
+        has waiting (L{ftpkit.control.quitleft}).
+
+        @param verb: its verb, upper case.
+        @param argument: its argument.
+        @return: whether it was kept: C{False} once the commands waiting
+            reach the limits.
+        """
+        if self._over(1):
+            return False
+        self.take(verb, argument, False)
+        return True
+
     def keepQuit(self):
         """
         A C{QUIT} the client sent before it hung up, found among what the

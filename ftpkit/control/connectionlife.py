@@ -201,9 +201,11 @@ class ConnectionLife:
         """
         @return: whether the client left while the session's transfer
             goes on (the session still counts, L{connectionLost}, until
-            that transfer ends).
+            that transfer ends): its connection is lost, or its hang-up
+            was seen and what it sent is being read for a C{QUIT}
+            (L{ftpkit.control.readingcontrol.ReadingControl._hungUp}).
         """
-        return self._lost
+        return self._lost or self._afterHangup is not None
 
     def _leave(self, opening):
         """

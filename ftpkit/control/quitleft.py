@@ -28,7 +28,8 @@ command is left to the shell (as a client leaving without C{QUIT} leaves
 it) and the commands after it are dropped.
 """
 
-from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.commandqueue import WAITING
+from ftpkit.control.hangup import LeftLines
 from ftpkit.control.opening import Committing
 
 
@@ -46,16 +47,49 @@ class QuitAfterLeaving:
     closed)."""
     _leftOnce = False
 
+    def leftLines(self):
+        """
+        The client hung up, or its connection was lost, with lines the
+        session had not run: what to read them with. The commands before
+        a C{QUIT} among them join the queue, as many as it takes when
+        connected (L{ftpkit.control.commandqueue.CommandQueue.keepLeft}):
+        a client gone buys no more work than one connected has waiting,
+        however much it sent before it left.
+
+        @return: a L{LeftLines}.
+        """
+        return LeftLines(self.MAX_LENGTH, self._queue.keepLeft)
+
+    def leftRead(self, lines):
+        """
+        The lines of L{leftLines} were read: with a C{QUIT} among them,
+        it waits its turn after the commands kept (L{runToQuit} then runs
+        them), and the commands dropped past the queue's limits are
+        logged, in one line; without one, the commands kept are
+        forgotten with those queued (a client that leaves without
+        C{QUIT} has none run).
+
+        @param lines: the L{LeftLines}.
+        """
+        if not lines.quit:
+            self._queue.clear()
+            return
+        if lines.dropped:
+            self.log.warn("{peer} sent QUIT and left with more commands "
+                          "before it than the {limit} a session queues; "
+                          "running those, the rest dropped", peer=self.peer,
+                          limit=len(self._queue))
+        self._queue.keepQuit()
+
     def quitsAfterLeaving(self):
         """
         The client's connection is lost: whether the session goes on to
-        its C{QUIT} (L{runToQuit}): a C{QUIT} waits behind a transfer that
-        runs or opens.
+        its C{QUIT} (L{runToQuit}): one waits behind a command that runs
+        (a transfer, say) or behind commands held back.
 
         @return: C{True} or C{False}.
         """
-        return (self.transferState() in (RUNNING, WAITING)
-                and self._queue.quitWaiting())
+        return self._queue.quitWaiting()
 
     def runToQuit(self, opening):
         """
