@@ -209,6 +209,13 @@ class HangupWatch:
         self._loop.clock = reactor
         self._loop.start(interval, now=False)
 
+    def clientGone(self):
+        """
+        @return: whether the client hung up, as its socket tells now
+            (between two looks: C{/sessions} asks).
+        """
+        return peerHungUp(self._sock)
+
     def _look(self):
         if peerHungUp(self._sock):
             self.stop()

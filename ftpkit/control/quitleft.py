@@ -16,6 +16,21 @@ session's commands in turn from its socket (C{ftpcmdio.c}), likewise
 reads those its kernel still holds after a transfer before it meets the
 connection's end.
 
+However the session finds the C{QUIT} (queued; among what it had not read
+when it saw its client hang up, L{ftpkit.control.readingcontrol}; among
+the lines it received but had not run when the connection was lost), the
+commands before it run, as many as its queue holds when connected
+(L{leftLines}, L{leftRead}): they were dropped unless the C{QUIT} was
+queued, so the same bytes had them run or not by timing. Unbounded,
+the 20,000 C{MKD}s a client may send before it would all run, one
+after another, for a client long gone: the rest are dropped, in one
+log line: a client gone buys no more work
+than one connected has waiting. A last C{QUIT} without its line end is
+no command (RFC 959 ends each with CRLF; vsftpd and pyftpdlib run only
+whole lines): the transfer is cut as without one. A C{QUIT} behind a
+command that is not a transfer, or behind commands held while replies
+went unread, counts too (L{quitsAfterLeaving}).
+
 Each command run so has the data timeout to end
 (L{QuitAfterLeaving._tooLate}): a transfer still waiting for its file's
 open or its data connection is cut then (C{426}: a shell or a data
@@ -36,9 +51,10 @@ from ftpkit.control.opening import Committing
 class QuitAfterLeaving:
     """
     Runs a lost session's queue down to its C{QUIT} (see the module). The
-    session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{transferState},
-    C{opening}, C{abortTransfer}, C{whenIdle}, C{callLater}, C{config},
-    C{setTimeout}, C{factory}, C{log}, C{peer} and C{_leave}.
+    session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{MAX_LENGTH},
+    C{transferState}, C{opening}, C{abortTransfer}, C{whenIdle},
+    C{callLater}, C{config}, C{setTimeout}, C{factory}, C{log}, C{peer}
+    and C{_leave}.
     """
 
     _runsToQuit = False

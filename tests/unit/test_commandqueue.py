@@ -542,3 +542,13 @@ class QuitWaitingTests(unittest.TestCase):
         queue = CommandQueue(100, 10)
         self.assertTrue(queue.keepLeft("MKD", "x" * 10))
         self.assertFalse(queue.keepLeft("MKD", "y"))
+
+    def test_keepLeftPassesNoop(self):
+        """
+        A C{NOOP} left behind is passed over: it takes no room.
+        """
+        queue = CommandQueue(1, 1000)
+        for _ in range(3):
+            self.assertTrue(queue.keepLeft("NOOP", ""))
+        self.assertTrue(queue.keepLeft("MKD", "a"))
+        self.assertEqual((len(queue), queue.next()), (1, ("MKD", "a")))

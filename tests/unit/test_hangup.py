@@ -8,9 +8,16 @@ import socket
 import sys
 import time
 
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ftpkit.control.hangup import LeftLines, peerHungUp, quitAmong, socketOf
+from ftpkit.control.hangup import (
+    HangupWatch,
+    LeftLines,
+    peerHungUp,
+    quitAmong,
+    socketOf,
+)
 
 
 class PeerHungUpTests(unittest.TestCase):
@@ -51,6 +58,17 @@ class PeerHungUpTests(unittest.TestCase):
         """
         self.client.close()
         self.assertTrue(self.waitFor(lambda: peerHungUp(self.server)))
+
+    def test_watchTellsBetweenLooks(self):
+        """
+        L{HangupWatch.clientGone} asks the socket whenever asked, not
+        only at the watch's looks.
+        """
+        watch = HangupWatch(Clock(), self.server, lambda: None)
+        self.addCleanup(watch.stop)
+        self.assertFalse(watch.clientGone())
+        self.client.close()
+        self.assertTrue(self.waitFor(watch.clientGone))
 
     def test_closedSocket(self):
         """
