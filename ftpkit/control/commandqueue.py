@@ -270,6 +270,31 @@ class CommandQueue:
         if quitting:
             self.keepQuit()
 
+    def keepLeft(self, verb, argument):
+        """
+        A command the client sent before a C{QUIT} and hung up, found
+        among what the session had not read or run
+        (L{ftpkit.control.hangup.LeftLines}): it waits its turn as one
+        queued does, within the same limits (C{maxCommands},
+        C{maxBytes}): a client gone buys no more work than one connected
+        has waiting (L{ftpkit.control.quitleft}). A C{NOOP} does
+        nothing and its reply would go nowhere: it is passed over, as one
+        during a transfer is answered outside the queue (a client that
+        sent keep-alive C{NOOP}s during a long download had the commands
+        after its 64th dropped).
+
+        @param verb: its verb, upper case.
+        @param argument: its argument.
+        @return: whether it was kept (or passed over): C{False} once the
+            commands waiting reach the limits.
+        """
+        if verb == "NOOP":
+            return True
+        if self._over(1):
+            return False
+        self.take(verb, argument, False)
+        return True
+
     def keepQuit(self):
         """
         A C{QUIT} the client sent before it hung up, found among what the

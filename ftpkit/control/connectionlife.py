@@ -201,9 +201,15 @@ class ConnectionLife:
         """
         @return: whether the client left while the session's transfer
             goes on (the session still counts, L{connectionLost}, until
-            that transfer ends).
+            that transfer ends): its connection is lost, or, while
+            reading is paused, its hang-up was seen and what it sent is
+            being read for a C{QUIT}
+            (L{ftpkit.control.readingcontrol.ReadingControl._hungUp}), or
+            its socket says it hung up (the watch looks once a second).
         """
-        return self._lost
+        watch = self._hangupWatch
+        return (self._lost or self._afterHangup is not None
+                or (watch is not None and watch.clientGone()))
 
     def _leave(self, opening):
         """

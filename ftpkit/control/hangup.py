@@ -26,7 +26,7 @@ import socket
 
 from twisted.internet import task
 
-from ftpkit.protocol.commands import parseLine
+from ftpkit.protocol.commands import HTTP_METHODS, isHTTPRequest, parseLine
 
 CHECK_INTERVAL = 1.0
 """Seconds between two looks at a paused session's socket."""
@@ -113,6 +113,82 @@ def quitAmong(pending, data, maxLength):
     return False, rest
 
 
+class LeftLines:
+    """
+    The lines a client sent before it hung up that the session had not
+    run (L{ftpkit.control.readingcontrol}): read in pieces (L{read}), the
+    commands before a C{QUIT} are offered in order to C{keep} (the
+    session's queue, L{ftpkit.control.quitleft}), and once it keeps no
+    more, what follows is only searched for the C{QUIT}
+    (L{quitAmong}), none of it parsed or held.
+
+    @ivar quit: whether a whole line was a C{QUIT}.
+    @ivar dropped: whether C{keep} refused a command before it.
+    @ivar done: whether nothing after what was read matters: a C{QUIT},
+        an over-long line (the session would have closed there) or an
+        HTTP request (it would have closed, running none of the lines
+        after it) came.
+    """
+
+    quit = False
+    dropped = False
+    done = False
+
+    def __init__(self, maxLength, keep):
+        """
+        @param maxLength: the longest command line the session takes.
+        @param keep: called with a command's verb and argument; returns
+            whether it was kept (C{False} once no more are).
+        """
+        self._maxLength = maxLength
+        self._keep = keep
+        self._pending = b""
+
+    def read(self, data):
+        """
+        Read the next bytes the client sent.
+
+        @param data: the bytes.
+        @return: L{done}.
+        """
+        if self.done:
+            return True
+        if self.dropped:
+            return self._search(data)
+        lines = (self._pending + data).split(b"\n")
+        self._pending = lines.pop()
+        for index, line in enumerate(lines):
+            if len(line) > self._maxLength:
+                self.done = True
+                return True
+            verb, argument = parseLine(line)
+            if verb == "QUIT" and not argument:
+                self.quit = self.done = True
+                return True
+            if verb in HTTP_METHODS and isHTTPRequest(verb, argument):
+                self.done = True
+                return True
+            if not self._keep(verb, argument):
+                self.dropped = True
+                rest, self._pending = self._pending, b""
+                return self._search(b"\n".join(lines[index + 1:] + [rest]))
+        if len(self._pending) > self._maxLength:
+            self.done = True
+        return self.done
+
+    def _search(self, data):
+        """
+        Look for the C{QUIT} only (L{quitAmong}).
+
+        @param data: the bytes that follow those read.
+        @return: L{done}.
+        """
+        self.quit, pending = quitAmong(self._pending, data, self._maxLength)
+        self.done = pending is None
+        self._pending = pending or b""
+        return self.done
+
+
 class HangupWatch:
     """
     Looks at a paused session's socket now and then, and calls back once
@@ -132,6 +208,13 @@ class HangupWatch:
         self._loop = task.LoopingCall(self._look)
         self._loop.clock = reactor
         self._loop.start(interval, now=False)
+
+    def clientGone(self):
+        """
+        @return: whether the client hung up, as its socket tells now
+            (between two looks: C{/sessions} asks).
+        """
+        return peerHungUp(self._sock)
 
     def _look(self):
         if peerHungUp(self._sock):

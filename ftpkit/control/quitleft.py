@@ -16,6 +16,21 @@ session's commands in turn from its socket (C{ftpcmdio.c}), likewise
 reads those its kernel still holds after a transfer before it meets the
 connection's end.
 
+However the session finds the C{QUIT} (queued; among what it had not read
+when it saw its client hang up, L{ftpkit.control.readingcontrol}; among
+the lines it received but had not run when the connection was lost), the
+commands before it run, as many as its queue holds when connected
+(L{leftLines}, L{leftRead}): they were dropped unless the C{QUIT} was
+queued, so the same bytes had them run or not by timing. Unbounded,
+the 20,000 C{MKD}s a client may send before it would all run, one
+after another, for a client long gone: the rest are dropped, in one
+log line: a client gone buys no more work
+than one connected has waiting. A last C{QUIT} without its line end is
+no command (RFC 959 ends each with CRLF; vsftpd and pyftpdlib run only
+whole lines): the transfer is cut as without one. A C{QUIT} behind a
+command that is not a transfer, or behind commands held while replies
+went unread, counts too (L{quitsAfterLeaving}).
+
 Each command run so has the data timeout to end
 (L{QuitAfterLeaving._tooLate}): a transfer still waiting for its file's
 open or its data connection is cut then (C{426}: a shell or a data
@@ -28,16 +43,18 @@ command is left to the shell (as a client leaving without C{QUIT} leaves
 it) and the commands after it are dropped.
 """
 
-from ftpkit.control.commandqueue import RUNNING, WAITING
+from ftpkit.control.commandqueue import WAITING
+from ftpkit.control.hangup import LeftLines
 from ftpkit.control.opening import Committing
 
 
 class QuitAfterLeaving:
     """
     Runs a lost session's queue down to its C{QUIT} (see the module). The
-    session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{transferState},
-    C{opening}, C{abortTransfer}, C{whenIdle}, C{callLater}, C{config},
-    C{setTimeout}, C{factory}, C{log}, C{peer} and C{_leave}.
+    session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{MAX_LENGTH},
+    C{transferState}, C{opening}, C{abortTransfer}, C{whenIdle},
+    C{callLater}, C{config}, C{setTimeout}, C{factory}, C{log}, C{peer}
+    and C{_leave}.
     """
 
     _runsToQuit = False
@@ -46,16 +63,49 @@ class QuitAfterLeaving:
     closed)."""
     _leftOnce = False
 
+    def leftLines(self):
+        """
+        The client hung up, or its connection was lost, with lines the
+        session had not run: what to read them with. The commands before
+        a C{QUIT} among them join the queue, as many as it takes when
+        connected (L{ftpkit.control.commandqueue.CommandQueue.keepLeft}):
+        a client gone buys no more work than one connected has waiting,
+        however much it sent before it left.
+
+        @return: a L{LeftLines}.
+        """
+        return LeftLines(self.MAX_LENGTH, self._queue.keepLeft)
+
+    def leftRead(self, lines):
+        """
+        The lines of L{leftLines} were read: with a C{QUIT} among them,
+        it waits its turn after the commands kept (L{runToQuit} then runs
+        them), and the commands dropped past the queue's limits are
+        logged, in one line; without one, the commands kept are
+        forgotten with those queued (a client that leaves without
+        C{QUIT} has none run).
+
+        @param lines: the L{LeftLines}.
+        """
+        if not lines.quit:
+            self._queue.clear()
+            return
+        if lines.dropped:
+            self.log.warn("{peer} sent QUIT and left with more commands "
+                          "before it than the {limit} a session queues; "
+                          "running those, the rest dropped", peer=self.peer,
+                          limit=len(self._queue))
+        self._queue.keepQuit()
+
     def quitsAfterLeaving(self):
         """
         The client's connection is lost: whether the session goes on to
-        its C{QUIT} (L{runToQuit}): a C{QUIT} waits behind a transfer that
-        runs or opens.
+        its C{QUIT} (L{runToQuit}): one waits behind a command that runs
+        (a transfer, say) or behind commands held back.
 
         @return: C{True} or C{False}.
         """
-        return (self.transferState() in (RUNNING, WAITING)
-                and self._queue.quitWaiting())
+        return self._queue.quitWaiting()
 
     def runToQuit(self, opening):
         """

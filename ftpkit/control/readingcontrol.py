@@ -6,19 +6,15 @@ commands wait in its queue, while the client leaves its replies unread
 reactor's turn once it ran L{LINES_PER_TURN} lines of one read; while
 reading is held for either of the first two, the client's hang-up is
 watched (L{ftpkit.control.hangup}); once it hung up, what the session had
-not read is read only to look for a C{QUIT}. A connection lost while lines
-it received wait unrun (their turn not come: L{LINES_PER_TURN}) has them
-looked at for a C{QUIT} the same way (L{ReadingControl.quitUnrun}).
+not read is read for a C{QUIT} and the commands before it (what the
+session then does is L{ftpkit.control.quitleft}'s). A connection lost while
+lines it received wait unrun (their turn not come: L{LINES_PER_TURN}) has
+them read the same way (L{ReadingControl.quitUnrun}).
 """
 
 from twisted.protocols.basic import LineReceiver
 
-from ftpkit.control.hangup import (
-    CHECK_INTERVAL,
-    HangupWatch,
-    quitAmong,
-    socketOf,
-)
+from ftpkit.control.hangup import CHECK_INTERVAL, HangupWatch, socketOf
 
 LINES_PER_TURN = 64
 """The most command lines a session runs before it lets the reactor serve
@@ -98,8 +94,11 @@ class ReadingControl:
     def resumeProducing(self):
         """
         The replies went out: run the commands that wait, and read
-        commands again.
+        commands again; not once the client hung up (L{_hungUp}): what
+        it queued waits for its C{QUIT} to be found.
         """
+        if self._afterHangup is not None:
+            return
         self._repliesBlocked = False
         self._processQueue()
         self._updateReading()
@@ -168,22 +167,24 @@ class ReadingControl:
         """
         The client hung up while reading was paused: the session ends
         (L{connectionLost}), its queued commands and a delayed login
-        failure dropped with it, but a C{QUIT}, which lets the running
-        transfer finish: one queued, or one among what the session had
-        not read yet, which it reads for that (L{_readRest}) and runs
-        none of. The client has ended its side: no more than what its
-        kernel holds comes; a connection whose end does not come within
-        L{CHECK_INTERVAL} is cut.
+        failure dropped with it, unless a C{QUIT} came: one queued, or
+        one among what the session had not read yet, which it reads for
+        that (L{_readRest}), keeping the commands before it
+        (L{ftpkit.control.quitleft.QuitAfterLeaving.leftLines}); those
+        queued wait meanwhile (nobody reads their replies). The client has
+        ended its side: no more than what its kernel holds comes; a
+        connection whose end does not come within L{CHECK_INTERVAL} is
+        cut.
         """
         self._hangupWatch = None
         self.log.info("{peer} hung up with {count} commands queued; "
                       "ending the session", peer=self.peer,
                       count=len(self._queue))
-        self._queue.clearButQuit()
         if self._queue.quitWaiting():
             self.transport.abortConnection()
             return
-        self._afterHangup = b""
+        self._repliesBlocked = True
+        self._afterHangup = self.leftLines()
         self._readRest(self.clearLineBuffer())
         if self._afterHangup is not None:
             self._restTimer = self.callLater(CHECK_INTERVAL, self._restRead)
@@ -191,50 +192,49 @@ class ReadingControl:
 
     def _readRest(self, data):
         """
-        Look for a C{QUIT} in what a client that hung up sent
-        (L{ftpkit.control.hangup.quitAmong}); once one came, or nothing
-        more matters, cut the connection.
+        Read what a client that hung up sent
+        (L{ftpkit.control.hangup.LeftLines}); once a C{QUIT} came, or
+        nothing more matters, cut the connection.
 
         @param data: bytes read after the hang-up was seen.
         """
-        quit, self._afterHangup = quitAmong(self._afterHangup, data,
-                                            self.MAX_LENGTH)
-        if quit:
-            self._queue.keepQuit()
-        if self._afterHangup is None:
+        if self._afterHangup.read(data):
             self._restRead()
 
     def _restRead(self):
         """
-        What a client that hung up sent was looked at (or the time to
-        read it is over): cut the connection.
+        What a client that hung up sent was read (or the time to read it
+        is over): keep its C{QUIT} and the commands before it, or drop
+        them all (L{ftpkit.control.quitleft.QuitAfterLeaving.leftRead}),
+        and cut the connection.
         """
-        self._afterHangup = None
+        lines, self._afterHangup = self._afterHangup, None
         self._stopHangupWatch()
+        self.leftRead(lines)
         self.transport.abortConnection()
 
     def quitUnrun(self):
         """
         The connection is lost (L{ftpkit.control.connectionlife}): look
         for a C{QUIT} among the lines the session received but did not run
-        yet, as among those a client that hung up left unread
-        (L{_hungUp}). A client that pipelined C{RETR}, a few hundred
-        C{NOOP}s and C{QUIT} and closed at once had its download cut
-        (C{426}): the session ran 64 lines a turn, and its replies, met by
-        the closed socket's reset, lost the connection with the C{QUIT}
-        still unparsed. A C{QUIT} found waits its turn behind the transfer
-        (L{ftpkit.control.quitleft}); the commands before it are dropped,
-        unrun, as at a hang-up.
+        yet, and keep the commands before it, as among those a client
+        that hung up left unread (L{_hungUp}). A client that pipelined
+        C{RETR}, a few hundred C{NOOP}s and C{QUIT} and closed at once had
+        its download cut (C{426}): the session ran 64 lines a turn, and
+        its replies, met by the closed socket's reset, lost the connection
+        with the C{QUIT} still unparsed. A C{QUIT} found waits its turn
+        behind the transfer and the commands kept
+        (L{ftpkit.control.quitleft}).
         """
         if self._closed or self._afterHangup is not None:
             return
         unrun = self.clearLineBuffer()
         if not unrun or self._queue.quitWaiting():
             return
-        quit, _ = quitAmong(b"", unrun, self.MAX_LENGTH)
-        if quit:
+        lines = self.leftLines()
+        lines.read(unrun)
+        if lines.quit:
             self.log.info("{peer} left with a QUIT among {count} bytes not "
-                          "run yet; dropping the commands before it",
+                          "run yet; running the commands before it",
                           peer=self.peer, count=len(unrun))
-            self._queue.clearButQuit()
-            self._queue.keepQuit()
+        self.leftRead(lines)

@@ -47,8 +47,9 @@ def sessionRecord(protocol, now):
         C{login_time} (ISO 8601 UTC, C{None} before login),
         C{transfer} (C{None}, or C{command}, C{path}, C{bytes},
         C{seconds} and C{rate} in bytes a second) and C{leaving}
-        (whether the client closed its control connection while the
-        transfer goes on: the session counts until it ends).
+        (whether the client closed its control connection, or was seen to
+        hang up, while the transfer goes on: the session counts until it
+        ends).
     """
     session = protocol.session
     loginTime = protocol.loginTime

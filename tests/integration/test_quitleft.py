@@ -12,6 +12,9 @@ and lets the upload finish; it was cut (C{426}), the C{QUIT} never read.
 A download, 3000 C{NOOP}s and C{QUIT} in one write, then a hang-up: the
 session, running 64 lines a turn, lost its connection with the C{QUIT}
 received but not yet run; it looks for it then (it cut the download).
+Commands before a C{QUIT} found so run too, as many as the session's
+queue holds (L{HungUpCommandsTests}); a last C{QUIT} without its line end
+is no command (L{UnendedQuitTests}).
 """
 
 import os
@@ -28,6 +31,34 @@ from tests.tlssupport import Certificates, clientContext
 SIZE = 8 * 1024 * 1024
 """The download's size: more than the sockets' buffers hold, so that it
 still runs when the server sees the client hang up."""
+
+
+def downloading(case, root, workers):
+    """
+    Start a server on C{root} (C{--workers} when given), log in as alice
+    and open a passive data connection.
+
+    @param case: the test.
+    @param root: the server's root.
+    @param workers: how many worker processes, or C{None} for one process.
+    @return: the L{ServerProcess}, the L{RawClient}, the data socket.
+    """
+    options = ["--root", root, "--auth", "memory:alice:secret"]
+    if workers:
+        options += ["--workers", str(workers)]
+    server = ServerProcess(case, options)
+    if workers:
+        server.waitForLog(READY, workers)
+    else:
+        server.waitForGreeting()
+    client = RawClient(server.port)
+    case.addCleanup(client.close)
+    client.login()
+    client.command("TYPE I")
+    data = socket.create_connection(("127.0.0.1", client.epsvPort()),
+                                    timeout=20)
+    case.addCleanup(data.close)
+    return server, client, data
 
 
 class RunToQuitTests(unittest.TestCase):
@@ -48,21 +79,7 @@ class RunToQuitTests(unittest.TestCase):
             f.write(b"b" * SIZE)
         with open(os.path.join(root, "old.txt"), "wb") as f:
             f.write(b"o")
-        options = ["--root", root, "--auth", "memory:alice:secret"]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server, client, data = downloading(self, root, self.workers)
         client.sock.sendall(b"RETR big\r\nMKD done\r\nRNFR old.txt\r\n"
                             b"RNTO new.txt\r\nQUIT\r\n")
         client.close()
@@ -94,21 +111,7 @@ class QuitNotRunYetTests(unittest.TestCase):
         root = scratchDirectory(self)
         with open(os.path.join(root, "big"), "wb") as f:
             f.write(b"b" * SIZE)
-        options = ["--root", root, "--auth", "memory:alice:secret"]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server, client, data = downloading(self, root, self.workers)
         client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
                             + b"QUIT\r\n")
         client.close()
@@ -122,6 +125,71 @@ class QuitNotRunYetTests(unittest.TestCase):
         """
         self.workers = 2
         self.test_downloadWhole()
+
+
+class HungUpCommandsTests(unittest.TestCase):
+    """
+    C{RETR big}, 200 C{MKD}s, C{QUIT}, then a hang-up: the session stops
+    reading at its queue's limit (64 commands), sees the hang-up, and
+    finds the C{QUIT} in what it had not read.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_queuedCommandsRun(self):
+        """
+        The whole file is sent, then the 64 C{MKD}s the queue holds run,
+        the rest dropped in one log line; none ran (the C{QUIT} alone was
+        kept).
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        server, client, data = downloading(self, root, self.workers)
+        client.sock.sendall(b"RETR big\r\n" + b"".join(
+            b"MKD d%03d\r\n" % (i,) for i in range(200)) + b"QUIT\r\n")
+        self.assertTrue(client.reply().startswith(b"150"))
+        client.close()
+        server.waitForLog("the rest dropped")
+        self.assertEqual(len(readToEnd(data)), SIZE)
+        server.waitForLog("logout from")
+        self.assertEqual(sorted(os.listdir(root)),
+                         ["big"] + ["d%03d" % (i,) for i in range(64)])
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2}.
+        """
+        self.workers = 2
+        self.test_queuedCommandsRun()
+
+
+class UnendedQuitTests(unittest.TestCase):
+    """
+    C{RETR big}, C{MKD d}, and C{QUIT} without its line end, then a
+    hang-up: no C{QUIT} came (RFC 959 ends each command with CRLF; vsftpd
+    and pyftpdlib drop a line left unfinished at the end), so the
+    download is cut as when a client leaves without one.
+    """
+
+    timeout = 120
+
+    def test_downloadCut(self):
+        """
+        The download is cut (C{426}), the C{MKD} never runs.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        server, client, data = downloading(self, root, None)
+        client.sock.sendall(b"RETR big\r\nMKD d\r\nQUIT")
+        self.assertTrue(client.reply().startswith(b"150"))
+        client.close()
+        log = server.waitForLog("logout from")
+        self.assertLess(len(readToEnd(data)), SIZE)
+        self.assertRegex(log, re.escape("'/big': 426, "))
+        self.assertEqual(os.listdir(root), ["big"])
 
 
 class QuitUnreadTests(Certificates, unittest.TestCase):

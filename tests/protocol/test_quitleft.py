@@ -10,6 +10,7 @@ in L{tests.integration.test_quitleft}.
 from twisted.logger import Logger, formatEvent
 from twisted.trial import unittest
 
+from ftpkit.control.hangup import CHECK_INTERVAL
 from ftpkit.errors import NoSuchFile
 from ftpkit.ops import events
 from tests.protocol import test_abortopening
@@ -25,23 +26,28 @@ class RunToQuitTests(unittest.TestCase):
 
     leaving = _leaving
 
-    def leave(self, command, slow=("openForWriting",)):
+    def leave(self, command, slow=("openForWriting",),
+              hangUp=lambda protocol: None, **settings):
         """
         Log in, send C{EPSV}, C{command}, and close the connection; the
         session's log lines are kept in C{self.logged}.
 
         @param command: what is sent after C{EPSV}.
         @param slow: the shell's methods that wait for the test.
+        @param hangUp: called with the session before its connection is
+            closed.
+        @param settings: more of the L{ServerConfig}.
         @return: the realm, the session, what it published, the shell.
         """
         shell = SlowShell({"/f.txt": b"x" * 100, "/old.txt": b"o"}, slow)
         self.logged = []
 
-        def hangUp(protocol):
+        def logging(protocol):
             protocol.log = Logger(observer=self.logged.append)
+            hangUp(protocol)
 
         realm, protocol, published = self.leaving(shell, command,
-                                                  hangUp=hangUp)
+                                                  hangUp=logging, **settings)
         return realm, protocol, published, shell
 
     def lines(self):
@@ -192,10 +198,12 @@ class QuitNotRunYetTests(unittest.TestCase):
 
     def assertRunsToQuit(self, quit):
         """
-        After C{STOR}, C{MKD d}, 300 C{NOOP}s and C{quit}, the session
-        still counts once its client left, its upload not cut; it ends at
-        the data timeout (no data connection came: C{426}, as for a
-        transfer not started then), without running the C{MKD}.
+        After C{STOR}, 60 C{NOOP}s, C{MKD d}, 300 C{NOOP}s and C{quit},
+        the session still counts once its client left, its upload not
+        cut; it ends at the data timeout (no data connection came:
+        C{426}, as for a transfer not started then), then runs the
+        commands before the C{QUIT} (the C{MKD}; the C{NOOP}s, which do
+        nothing, passed over), and the C{QUIT}.
 
         @param quit: the C{QUIT} line, without its end.
         """
@@ -209,10 +217,11 @@ class QuitNotRunYetTests(unittest.TestCase):
         self.assertEqual(list(protocol.factory.openSessions), [])
         self.assertEqual([(event.kind, event.code) for event in published],
                          [(events.TRANSFER, 426), (events.LOGOUT, None)])
-        self.failureResultOf(shell.stat(("d",)), NoSuchFile)
+        self.successResultOf(shell.stat(("d",)))
         logged = self.lines()
         self.assertIn("left with a QUIT among", logged[0])
         self.assertIn("still not started", logged[1])
+        self.assertEqual(len(logged), 2)
 
     def test_quitUnparsed(self):
         """
@@ -236,3 +245,197 @@ class QuitNotRunYetTests(unittest.TestCase):
             b"STOR f.txt\r\n" + b"NOOP\r\n" * 300 + b"NOOP")
         self.assertEqual([(event.kind, event.code) for event in published],
                          [(events.TRANSFER, 426)])
+
+    def test_commandsBeforeQuitRun(self):
+        """
+        The commands before such a C{QUIT} run after the transfer, in
+        order (C{MKD}, C{RNFR}, C{RNTO}), as those of one queued: they
+        were dropped.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\n" + b"NOOP\r\n" * 60 + b"MKD d\r\n"
+            + b"RNFR old.txt\r\nRNTO new.txt\r\nQUIT")
+        self.assertEqual(len(protocol._queue), 64)
+        shell.answer()
+        protocol.factory.reactor.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.successResultOf(shell.stat(("d",)))
+        self.successResultOf(shell.stat(("new.txt",)))
+        self.assertEqual(len(self.lines()), 2)
+
+    def test_commandsBounded(self):
+        """
+        Of 20,000 C{MKD}s before the C{QUIT}, those the queue holds (its
+        limit, 64) run, no more: a client gone buys no more work than one
+        connected has waiting. The rest are dropped, in one log line.
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\n"
+            + b"".join(b"MKD d%d\r\n" % (i,) for i in range(20000))
+            + b"QUIT")
+        shell.answer()
+        clock = protocol.factory.reactor
+        clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        made = [
+            i for i in range(70)
+            if self.successResultOf(shell.stat(("d%d" % (i,),)).addErrback(
+                lambda failure: failure.trap(NoSuchFile) and None))]
+        self.assertEqual(made, list(range(64)))
+        self.assertEqual(
+            [line for line in self.lines() if "rest dropped" in line],
+            ["10.0.0.1 sent QUIT and left with more commands before it "
+             "than the 64 a session queues; running those, the rest "
+             "dropped"])
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+
+class UnendedQuitTests(unittest.TestCase):
+    """
+    A last C{QUIT} without its line end (RFC 959 ends every command with
+    CRLF), then the connection lost: no command came, and the transfer is
+    cut at once (C{426}) as for a client leaving without C{QUIT}; the
+    commands before it are not run. vsftpd and pyftpdlib likewise run
+    only whole lines, dropping a line left unfinished at the end.
+    """
+
+    leave = RunToQuitTests.leave
+    leaving = _leaving
+    lines = RunToQuitTests.lines
+
+    def test_lost(self):
+        """
+        Connection lost with C{QUIT} unended (L{ReadingControl.quitUnrun}).
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nMKD d",
+            hangUp=lambda protocol: protocol.dataReceived(b"QUIT"))
+        shell.answer()
+        self.assertEqual([(event.kind, event.code) for event in published],
+                         [(events.TRANSFER, 426), (events.LOGOUT, None)])
+        self.failureResultOf(shell.stat(("d",)), NoSuchFile)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+
+    def test_hungUp(self):
+        """
+        Hang-up seen with C{QUIT} unended among what was not read
+        (L{ReadingControl._hungUp}): the connection is cut once the
+        hang-up watch's interval is over, the transfer with it.
+        """
+        def hungUp(protocol):
+            protocol._hungUp()
+            protocol.dataReceived(b"MKD e\r\nQUIT")
+            self.assertFalse(protocol.transport.disconnected)
+            protocol.factory.reactor.advance(CHECK_INTERVAL)
+            self.assertTrue(protocol.transport.disconnected)
+
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nNOOP\r\nNOOP\r\nMKD d", hangUp=hungUp,
+            maxPendingCommands=2)
+        shell.answer()
+        self.assertEqual([(event.kind, event.code) for event in published],
+                         [(events.TRANSFER, 426), (events.LOGOUT, None)])
+        self.failureResultOf(shell.stat(("d",)), NoSuchFile)
+        self.failureResultOf(shell.stat(("e",)), NoSuchFile)
+
+
+class HungUpRunToQuitTests(unittest.TestCase):
+    """
+    The client hung up while its replies went unread (reading paused with
+    room in the queue), a C{QUIT} and commands before it among what the
+    session had not read (L{ftpkit.control.hangup}).
+    """
+
+    leave = RunToQuitTests.leave
+    leaving = _leaving
+
+    def hangUpAfter(self, unread, seen):
+        """
+        Send C{STOR} (its open slow), have the client stop reading its
+        replies, send C{unread} (which the session holds unread), and
+        have the hang-up watch see the client gone.
+
+        @param unread: the bytes the session holds unread.
+        @param seen: a list given, once the hang-up was seen, whether the
+            session said its client was leaving.
+        @return: the session and the shell.
+        """
+        def hungUp(protocol):
+            protocol.pauseProducing()
+            protocol.dataReceived(unread)
+            protocol._hungUp()
+            seen.append(protocol.leaving)
+
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\nNOOP", hangUp=hungUp)
+        return protocol, shell
+
+    def test_commandsBeforeQuitRun(self):
+        """
+        The commands before the C{QUIT} run once the upload ended: they
+        were dropped, only the C{QUIT} kept.
+        """
+        seen = []
+        protocol, shell = self.hangUpAfter(
+            b"MKD d\r\nRNFR old.txt\r\nRNTO new.txt\r\nQUIT\r\n", seen)
+        shell.answer()
+        protocol.factory.reactor.advance(protocol.config.dataTimeout)
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.successResultOf(shell.stat(("d",)))
+        self.successResultOf(shell.stat(("new.txt",)))
+
+    def test_heldUntilQuit(self):
+        """
+        Until the C{QUIT} comes, the commands wait, none run (the client
+        may have left without one), though the upload ended meanwhile
+        (its data timeout shorter than the time to read what is left);
+        the session says its client has gone (C{leaving}, which
+        C{/sessions} shows): it said so only once the connection was cut.
+        """
+        seen = []
+
+        def hungUp(protocol):
+            protocol.pauseProducing()
+            protocol.dataReceived(b"MKD d\r\n")
+            protocol._hungUp()
+            seen.append(protocol.leaving)
+            shell.answer()
+            protocol.factory.reactor.advance(0.5)
+            self.assertTrue(protocol.isIdle())
+            self.failureResultOf(shell.stat(("d",)), NoSuchFile)
+            protocol.dataReceived(b"QUIT\r\n")
+
+        shell = SlowShell({"/f.txt": b"x" * 100}, ("openForWriting",))
+        realm, protocol, published = self.leaving(
+            shell, b"STOR f.txt\r\nNOOP", hangUp=hungUp, dataTimeout=0.5)
+        self.assertEqual(seen, [True])
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.successResultOf(shell.stat(("d",)))
+
+    def test_leavingWhileUnseen(self):
+        """
+        While reading is paused, C{leaving} says whether the client hung
+        up as its socket tells (C{HangupWatch.clientGone}), before the
+        watch, which looks once a second, has seen it: C{/sessions} said
+        C{false} up to a second.
+        """
+        seen = []
+
+        class Watch:
+            gone = False
+
+            def clientGone(self):
+                return self.gone
+
+            def stop(self):
+                pass
+
+        def hungUp(protocol):
+            protocol.pauseProducing()
+            protocol._hangupWatch = watch = Watch()
+            seen.append(protocol.leaving)
+            watch.gone = True
+            seen.append(protocol.leaving)
+
+        self.leave(b"STOR f.txt\r\nNOOP", hangUp=hungUp)
+        self.assertEqual(seen, [False, True])

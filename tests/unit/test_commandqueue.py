@@ -524,3 +524,31 @@ class QuitWaitingTests(unittest.TestCase):
         for verb in ("ABOR", "STAT", "NOOP", "DELE"):
             self.assertIs(queue.arrive(verb, "", running, False), DROP)
         self.assertEqual(queue.next(), ("QUIT", ""))
+
+    def test_keepLeftWithinLimits(self):
+        """
+        Commands a client left behind join the queue after those waiting,
+        until the queue's limits: its count, or its arguments' bytes.
+        """
+        queue = CommandQueue(3, 1000)
+        queue.arrive("NOOP", "", noTransfer, False)
+        self.assertTrue(queue.keepLeft("MKD", "a"))
+        self.assertTrue(queue.keepLeft("MKD", "b"))
+        self.assertFalse(queue.keepLeft("MKD", "c"))
+        queue.keepQuit()
+        self.assertEqual([queue.next() for _ in range(4)],
+                         [("NOOP", ""), ("MKD", "a"), ("MKD", "b"),
+                          ("QUIT", "")])
+        queue = CommandQueue(100, 10)
+        self.assertTrue(queue.keepLeft("MKD", "x" * 10))
+        self.assertFalse(queue.keepLeft("MKD", "y"))
+
+    def test_keepLeftPassesNoop(self):
+        """
+        A C{NOOP} left behind is passed over: it takes no room.
+        """
+        queue = CommandQueue(1, 1000)
+        for _ in range(3):
+            self.assertTrue(queue.keepLeft("NOOP", ""))
+        self.assertTrue(queue.keepLeft("MKD", "a"))
+        self.assertEqual((len(queue), queue.next()), (1, ("MKD", "a")))

@@ -8,9 +8,16 @@ import socket
 import sys
 import time
 
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from ftpkit.control.hangup import peerHungUp, quitAmong, socketOf
+from ftpkit.control.hangup import (
+    HangupWatch,
+    LeftLines,
+    peerHungUp,
+    quitAmong,
+    socketOf,
+)
 
 
 class PeerHungUpTests(unittest.TestCase):
@@ -51,6 +58,17 @@ class PeerHungUpTests(unittest.TestCase):
         """
         self.client.close()
         self.assertTrue(self.waitFor(lambda: peerHungUp(self.server)))
+
+    def test_watchTellsBetweenLooks(self):
+        """
+        L{HangupWatch.clientGone} asks the socket whenever asked, not
+        only at the watch's looks.
+        """
+        watch = HangupWatch(Clock(), self.server, lambda: None)
+        self.addCleanup(watch.stop)
+        self.assertFalse(watch.clientGone())
+        self.client.close()
+        self.assertTrue(self.waitFor(watch.clientGone))
 
     def test_closedSocket(self):
         """
@@ -175,3 +193,78 @@ class QuitAmongTests(unittest.SynchronousTestCase):
                          (False, None))
         self.assertEqual(quitAmong(b"", b"N" * 101 + b"\n", 100),
                          (False, None))
+
+
+class LeftLinesTests(unittest.SynchronousTestCase):
+    """
+    L{LeftLines} offers the commands before a C{QUIT} to C{keep}, then
+    only looks for the C{QUIT}.
+    """
+
+    def read(self, pieces, room=10, maxLength=100):
+        """
+        @param pieces: the bytes read, in pieces.
+        @param room: how many commands C{keep} takes.
+        @param maxLength: the longest line.
+        @return: the L{LeftLines}, and the commands kept.
+        """
+        kept = []
+
+        def keep(verb, argument):
+            if len(kept) == room:
+                return False
+            kept.append((verb, argument))
+            return True
+
+        lines = LeftLines(maxLength, keep)
+        for piece in pieces:
+            if lines.read(piece):
+                break
+        return lines, kept
+
+    def test_commandsBeforeQuit(self):
+        """
+        The commands before the C{QUIT} are kept in order, lines cut
+        across reads too; none after it.
+        """
+        lines, kept = self.read([b"MKD a\r\nRNFR b\r", b"\nRNTO c\r\nQU",
+                                 b"IT\r\nDELE d\r\n"])
+        self.assertEqual((lines.quit, lines.dropped, lines.done),
+                         (True, False, True))
+        self.assertEqual(kept, [("MKD", "a"), ("RNFR", "b"), ("RNTO", "c")])
+
+    def test_dropped(self):
+        """
+        Once C{keep} refuses one, the rest are dropped; the C{QUIT} is
+        still found, in a later read too.
+        """
+        lines, kept = self.read([b"MKD a\r\nMKD b\r\nMKD c\r\n",
+                                 b"MKD d\r\nQUIT\r\n"], room=1)
+        self.assertEqual((lines.quit, lines.dropped), (True, True))
+        self.assertEqual(kept, [("MKD", "a")])
+
+    def test_unended(self):
+        """
+        A last C{QUIT} without its line end is no command.
+        """
+        lines, kept = self.read([b"MKD a\r\nQUIT"])
+        self.assertEqual((lines.quit, lines.done), (False, False))
+
+    def test_overLong(self):
+        """
+        An over-long line ends the reading (the session would have
+        closed there), whether commands are kept or only looked through.
+        """
+        for room in (10, 0):
+            lines, kept = self.read([b"MKD a\r\n" + b"x" * 20 + b"\r\n",
+                                     b"QUIT\r\n"], room=room, maxLength=10)
+            self.assertEqual((lines.quit, lines.done), (False, True))
+
+    def test_httpRequest(self):
+        """
+        An HTTP request ends the reading: the FTP commands a web page put
+        in its body never run, a C{QUIT} among them is not honoured.
+        """
+        lines, kept = self.read([b"POST /x HTTP/1.1\r\n\r\nMKD a\r\n"
+                                 b"QUIT\r\n"])
+        self.assertEqual((lines.quit, lines.done, kept), (False, True, []))
