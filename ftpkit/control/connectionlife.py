@@ -53,7 +53,6 @@ class ConnectionLife:
         for the greeting.
         """
         self.peer = clientName(self.transport)
-        self._localAddress = self.transport.getHost()
         refusal = transportRefusal(self.transport,
                                    releaseIdle=descriptors.releaseIdle)
         if refusal is None:
