@@ -157,12 +157,18 @@ class ReadingControl:
         Reading resumed, or the session ended: stop looking (at its
         socket, and for a C{QUIT} in what it had not read).
         """
-        watch, self._hangupWatch = self._hangupWatch, None
+        # Each name is stored only when set: a session storing a name of
+        # its own, even None, at every end took one of the few names
+        # CPython shares among a class's instances (bench-login-52).
+        watch = self._hangupWatch
         if watch is not None:
+            self._hangupWatch = None
             watch.stop()
-        timer, self._restTimer = self._restTimer, None
-        if timer is not None and timer.active():
-            timer.cancel()
+        timer = self._restTimer
+        if timer is not None:
+            self._restTimer = None
+            if timer.active():
+                timer.cancel()
 
     def _hungUp(self):
         """
