@@ -60,11 +60,6 @@ class ReadingControl:
         """
         if self._closed:
             return
-        if self._afterHangup is not None:
-            self._readRest(data)
-            if self._inputWaiters is not None:
-                self.inputRead()
-            return
         if self._receiving:
             LineReceiver.dataReceived(self, data)
             return
@@ -193,7 +188,20 @@ class ReadingControl:
         self._readRest(self.clearLineBuffer())
         if self._afterHangup is not None:
             self._restTimer = self.callLater(CHECK_INTERVAL, self._restRead)
+            # What comes now goes to rawDataReceived: no check of its own
+            # on every read of every session (bench-login-52).
+            self.setRawMode()
             LineReceiver.resumeProducing(self)
+
+    def rawDataReceived(self, data):
+        """
+        Bytes read after the client hung up (L{_hungUp} turned
+        L{LineReceiver}'s raw mode on): only looked at for a C{QUIT}
+        (L{_readRest}).
+
+        @param data: the bytes.
+        """
+        self._readRest(data)
 
     def _readRest(self, data):
         """
