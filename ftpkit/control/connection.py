@@ -191,12 +191,20 @@ class FTPProtocol(
     def localAddress(self):
         """
         @return: the control connection's local address (its transport's
-            C{getHost()}), as it was when the connection was made: a
+            C{getHost()}), asked once, when first needed, and kept: a
             command run after the client hung up
             (L{ftpkit.control.quitleft}) has a transport without a socket
-            to ask.
+            to ask. Every command that may run so follows a transfer that
+            asked while the connection lived: it set up its data channel
+            (L{dataChannel}), or waited for its open
+            (L{ftpkit.control.handlers.transferring.Transferring.whileOpening}).
+            Asked at every connection's start, it cost each login a system
+            call and an address object (C{docs/benchmark-investigations.rst},
+            C{bench-login-52}).
         """
-        return self._localAddress or self.transport.getHost()
+        if self._localAddress is None:
+            self._localAddress = self.transport.getHost()
+        return self._localAddress
 
     def _currentTransfer(self):
         return self.transfer

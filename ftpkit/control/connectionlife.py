@@ -53,7 +53,6 @@ class ConnectionLife:
         for the greeting.
         """
         self.peer = clientName(self.transport)
-        self._localAddress = self.transport.getHost()
         refusal = transportRefusal(self.transport,
                                    releaseIdle=descriptors.releaseIdle)
         if refusal is None:
@@ -158,12 +157,17 @@ class ConnectionLife:
         self._stopHangupWatch()
         self.inputRead()
         self.tlsConnectionLost(reason)
-        waiters, self._lostWaiters = self._lostWaiters, None
-        for waiter in waiters or ():
-            waiter.callback(None)
-        if self._closing is not None and self._closing.active():
-            self._closing.cancel()
-        self._closing = None
+        # Only names that were set are cleared (see _stopHangupWatch).
+        waiters = self._lostWaiters
+        if waiters is not None:
+            self._lostWaiters = None
+            for waiter in waiters:
+                waiter.callback(None)
+        closing = self._closing
+        if closing is not None:
+            self._closing = None
+            if closing.active():
+                closing.cancel()
         if self._counted:
             self._counted = False
             if self.session.shell is None:

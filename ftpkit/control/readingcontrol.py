@@ -56,11 +56,6 @@ class ReadingControl:
         """
         if self._closed:
             return
-        if self._afterHangup is not None:
-            self._readRest(data)
-            if self._inputWaiters is not None:
-                self.inputRead()
-            return
         if self._receiving:
             LineReceiver.dataReceived(self, data)
             return
@@ -156,12 +151,18 @@ class ReadingControl:
         Reading resumed, or the session ended: stop looking (at its
         socket, and for a C{QUIT} in what it had not read).
         """
-        watch, self._hangupWatch = self._hangupWatch, None
+        # Each name is stored only when set: a session storing a name of
+        # its own, even None, at every end took one of the few names
+        # CPython shares among a class's instances (bench-login-52).
+        watch = self._hangupWatch
         if watch is not None:
+            self._hangupWatch = None
             watch.stop()
-        timer, self._restTimer = self._restTimer, None
-        if timer is not None and timer.active():
-            timer.cancel()
+        timer = self._restTimer
+        if timer is not None:
+            self._restTimer = None
+            if timer.active():
+                timer.cancel()
 
     def _hungUp(self):
         """
@@ -188,7 +189,20 @@ class ReadingControl:
         self._readRest(self.clearLineBuffer())
         if self._afterHangup is not None:
             self._restTimer = self.callLater(CHECK_INTERVAL, self._restRead)
+            # What comes now goes to rawDataReceived: no check of its own
+            # on every read of every session (bench-login-52).
+            self.setRawMode()
             LineReceiver.resumeProducing(self)
+
+    def rawDataReceived(self, data):
+        """
+        Bytes read after the client hung up (L{_hungUp} turned
+        L{LineReceiver}'s raw mode on): only looked at for a C{QUIT}
+        (L{_readRest}).
+
+        @param data: the bytes.
+        """
+        self._readRest(data)
 
     def _readRest(self, data):
         """

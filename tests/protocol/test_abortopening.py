@@ -202,6 +202,8 @@ class OpenedAtOnceTests(unittest.TestCase):
         still waiting gets one.
         """
         commands = TransferCommands()
+        # The session's, asked while an open waits (its client may leave).
+        commands.localAddress = lambda: None
         opened = defer.succeed("file")
         self.assertIs(commands.whileOpening(opened), opened)
         self.assertIsNone(commands.opening)
@@ -409,13 +411,15 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
     """
 
     def leaving(self, shell, command, hangUp=lambda protocol: None,
-                **settings):
+                setUp=b"EPSV\r\n", **settings):
         """
         Log in to C{shell}, send C{EPSV} and C{command}, and close the
         connection.
 
         @param hangUp: called with the session before its connection is
             closed.
+        @param setUp: what is sent between the login and C{command}
+            (C{EPSV}; C{b""}: no data connection is set up).
         @param settings: more of the L{ServerConfig}.
         @return: the L{CountingRealm}, the session, and the events
             published (transfers, listings, logouts).
@@ -430,7 +434,7 @@ class DisconnectWhileOpeningTests(unittest.TestCase):
         factory.events.subscribe(published.append, [
             events.TRANSFER, events.LISTING, events.LOGOUT])
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\nEPSV\r\n"
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n" + setUp
                               + command + b"\r\n")
         self.assertFalse(protocol.isIdle())
         hangUp(protocol)

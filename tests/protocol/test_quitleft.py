@@ -184,6 +184,33 @@ class RunToQuitTests(unittest.TestCase):
         self.assertEqual(realm.logouts, 1)
         self.assertEqual(clock.getDelayedCalls(), [])
 
+    def test_localAddressWithoutDataChannel(self):
+        """
+        The session asks for its control connection's local address when
+        first needed, not at every connection's start; a transfer sent
+        before any data connection was set up asks for it while its file
+        opens: its client may hang up meanwhile, and the commands queued
+        after it need the address then (C{EPRT}, C{PASV}), with no socket
+        left to ask. They run with no error.
+        """
+        def noSocket():
+            raise AttributeError("'Server' object has no attribute 'socket'")
+
+        def hangUp(protocol):
+            protocol.transport.getHost = noSocket
+
+        shell = SlowShell({"/f.txt": b"x" * 100}, ("openForWriting",))
+        realm, protocol, published = self.leaving(
+            shell, b"STOR f.txt\r\nEPRT |1|10.0.0.1|2048|\r\nPASV\r\nQUIT",
+            hangUp=hangUp, setUp=b"")
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(3):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])
 
 class QuitNotRunYetTests(unittest.TestCase):
     """
