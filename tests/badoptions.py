@@ -232,6 +232,12 @@ ROWS = [
                     "fsspec:memory://?config={fifo}",
                     "fsspec:memory://?config={zero}",
                     "fsspec:memory://?config={dir}", NOT_UTF8]],
+    (["--realm", "fsspec:memory://?global_store=maybe"],
+     "--realm: memory:// option global_store='maybe': must be true or false"),
+    (["--realm", "fsspec:file://{dir}?auto_mkdir=yes"],
+     "--realm: file:// option auto_mkdir='yes': must be true or false"),
+    (["--realm", "fsspec:sftp://u@127.0.0.1/x?port=x"],
+     "--realm: sftp:// option port='x': must be a number"),
     *[(["--realm", value], f"--realm: {value!r} has nothing after ':'")
       for value in ["filesystem:", "memory:", "fsspec:"]],
     (["--vhost", "a.example=filesystem:"],
