@@ -7,6 +7,7 @@ change or read the file (L{ftpkit.auth.exposedfiles}) is written: at
 start and at each reload.
 """
 
+import errno
 import os
 import stat
 
@@ -29,19 +30,32 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISSOCK, "a socket"))
 """What L{readRegularFile} calls a file that is not a regular one."""
 
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The most bytes L{readRegularFile} reads: 64 MiB, some 300,000 users
+with their hashes, or hundreds of certificates. A bigger file (a 2 GB log
+given as C{--users} by mistake) was read whole into memory at start and
+at each C{SIGHUP}."""
 
-def readRegularFile(path):
+TOO_BIG = "larger than 64 MiB, the most a configuration file may hold"
+"""The C{strerror} of L{readRegularFile} for a file past L{MAX_FILE_BYTES}."""
+
+
+def readRegularFile(path, limit=MAX_FILE_BYTES):
     """
     Read the whole of a file the server takes its configuration from (a
     users or password file, a certificate or key), at start or on
     C{SIGHUP}, without waiting: a FIFO (nobody writing) held the open,
     and C{/dev/zero} the read, for ever, at start or, the file replaced
-    by one, in the reactor at a reload.
+    by one, in the reactor at a reload. A file past C{limit} is refused
+    before it is read, and one that grows past it while read is refused
+    too, having been read no further.
 
     @param path: the file.
+    @param limit: the most bytes it may hold (L{MAX_FILE_BYTES}).
     @return: its content, C{bytes}.
-    @raise OSError: when it cannot be opened or read, or is not a regular
-        file (its C{strerror} then says what it is).
+    @raise OSError: when it cannot be opened or read, is not a regular
+        file (its C{strerror} then says what it is), or holds more than
+        C{limit} bytes (C{EFBIG}, L{TOO_BIG} for the default limit).
     """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
@@ -53,8 +67,15 @@ def readRegularFile(path):
         if isKind(mode):
             os.close(descriptor)
             raise OSError(0, f"{kind}, not a regular file", path)
+    tooBig = OSError(errno.EFBIG, TOO_BIG if limit == MAX_FILE_BYTES
+                     else f"larger than {limit} bytes", path)
     with os.fdopen(descriptor, "rb") as f:
-        return f.read()
+        if os.fstat(f.fileno()).st_size > limit:
+            raise tooBig
+        content = f.read(limit + 1)
+    if len(content) > limit:
+        raise tooBig
+    return content
 
 
 def readUsersSource(path, error, what):

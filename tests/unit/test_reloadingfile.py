@@ -3,10 +3,19 @@ Tests for L{ftpkit.auth.reloadingfile.ReloadingFile}: what a reload
 parses again.
 """
 
+import errno
+
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
+from ftpkit.auth.reloadingfile import (
+    MAX_FILE_BYTES,
+    TOO_BIG,
+    ReloadingFile,
+    readRegularFile,
+    readUsersSource,
+)
+from ftpkit.ops.workerechoes import USERS_NOT_RELOADED
 
 
 class SameContentTests(unittest.TestCase):
@@ -59,3 +68,55 @@ class SameContentTests(unittest.TestCase):
         self.write(b"alice\n")
         self.file.refresh()
         self.assertEqual(sorted(self.file.users), [b"alice"])
+
+
+class SizeCapTests(unittest.TestCase):
+    """
+    A file past L{MAX_FILE_BYTES} is refused unread: a 2 GB file given as
+    a users file was read whole into memory at start and at each
+    C{SIGHUP}.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        with open(self.path, "wb") as f:
+            f.write(b"alice\n")
+        self.events = []
+        self.file = ReloadingFile(
+            self.path, lambda path: readUsersSource(path, ValueError, "users"),
+            lambda content, path: content.split(),
+            Logger(observer=self.events.append))
+
+    def grow(self, size):
+        """
+        @param size: the bytes the file is to hold (sparse).
+        """
+        with open(self.path, "r+b") as f:
+            f.truncate(size)
+
+    def test_refusedUnread(self):
+        """
+        One byte past the cap is refused with C{EFBIG} and one line saying
+        the cap; the cap itself is read (with a smaller limit, as the
+        default's 64 MiB would take the test's memory).
+        """
+        self.grow(MAX_FILE_BYTES + 1)
+        e = self.assertRaises(OSError, readRegularFile, self.path)
+        self.assertEqual((e.errno, e.strerror), (errno.EFBIG, TOO_BIG))
+        self.grow(10)
+        self.assertEqual(len(readRegularFile(self.path, limit=10)), 10)
+        e = self.assertRaises(OSError, readRegularFile, self.path, limit=9)
+        self.assertEqual(e.strerror, "larger than 9 bytes")
+
+    def test_reloadKeepsOld(self):
+        """
+        A reload finding the file past the cap logs that it was not
+        reloaded, why, and keeps the users it had.
+        """
+        self.grow(MAX_FILE_BYTES + 1)
+        self.assertFalse(self.file.reload())
+        self.assertEqual(self.file.users, [b"alice"])
+        errors = [e for e in self.events if e.get("log_format")
+                  == USERS_NOT_RELOADED]
+        self.assertEqual(len(errors), 1)
+        self.assertIn(TOO_BIG, errors[0]["why"])
