@@ -118,6 +118,7 @@ class FsspecRealm:
         self.database = database
         if database is not None:
             self.reload = database.reload
+            self.reloadInThread = database.reloadInThread
         self._pool = pool if pool is not None else defaultPool()
         self.fs = None
         self._backend = None

@@ -11,6 +11,8 @@ import errno
 import os
 import stat
 
+from twisted.internet import defer, threads
+
 from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as before)
     PASSWORDS,
     USERS,
@@ -152,6 +154,7 @@ class ReloadingFile:
         self._parse = parse
         self._log = log
         self._signature = fileSignature(self.path)
+        self._reloads = defer.DeferredLock()
         try:
             self.content, self.users = self._load(path)
         except ValueError as e:
@@ -177,8 +180,8 @@ class ReloadingFile:
         content = self._read(path)
         if self.content is not None and content == self.content:
             # The same bytes name the same users: a SIGHUP for a renewed
-            # certificate holds the reactor for a read of the file, not
-            # for a parse of every entry again.
+            # certificate costs a read of the file, not a parse of every
+            # entry again.
             return content, self.users
         return content, self._parse(content, path)
 
@@ -202,16 +205,60 @@ class ReloadingFile:
 
     def reload(self):
         """
-        Read the file again.
+        Read the file again, here and now (a login that found it changed,
+        L{reloadIfChanged}; L{reloadInThread} is C{SIGHUP}'s).
 
         @return: whether the users were replaced.
         """
         self._signature = fileSignature(self.path)
         try:
-            self.content, self.users = self._load(self.path)
+            loaded = self._load(self.path)
         except ValueError as e:
             self._notReloaded(e)
             return False
+        return self._replace(loaded)
+
+    def reloadInThread(self):
+        """
+        Read and parse the file again in a thread, and put the users in
+        force once done, in the reactor: what C{SIGHUP} calls
+        (L{ftpkit.deploy.hangup.reloadTargets}). A large users file held
+        the reactor, every session with it, for its whole parse.
+        Meanwhile the old users serve, and a login does not parse the
+        file itself (L{reloadIfChanged} finds it as the reload found
+        it). Reloads run one after the other, in the order asked:
+        an older file's parse never replaces a newer one's.
+
+        @return: a Deferred firing with whether the users were replaced
+            (C{False}: the file could not be used, logged as by
+            L{reload}, the old users kept).
+        """
+        return self._reloads.run(self._parseInThread)
+
+    def _parseInThread(self):
+        """
+        See L{reloadInThread}.
+
+        @return: a Deferred firing with whether the users were replaced.
+        """
+        self._signature = fileSignature(self.path)
+
+        def failed(reason):
+            reason.trap(ValueError)
+            self._notReloaded(reason.value)
+            return False
+
+        return threads.deferToThread(self._load, self.path).addCallbacks(
+            self._replace, failed)
+
+    def _replace(self, loaded):
+        """
+        Put users just read in force, and log it.
+
+        @param loaded: C{(content, users)}, as L{_load} returns.
+        @return: C{True}.
+        """
+        self.content, self.users = loaded
         self.reloaded()
         users = self.users
         if users:

@@ -5,9 +5,11 @@ parses again.
 
 import errno
 
+from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.trial import unittest
 
+from ftpkit.auth import reloadingfile
 from ftpkit.auth.reloadingfile import (
     MAX_FILE_BYTES,
     TOO_BIG,
@@ -15,7 +17,7 @@ from ftpkit.auth.reloadingfile import (
     readRegularFile,
     readUsersSource,
 )
-from ftpkit.ops.workerechoes import USERS_NOT_RELOADED
+from ftpkit.ops.workerechoes import USERS_NOT_RELOADED, USERS_RELOADED
 
 
 class SameContentTests(unittest.TestCase):
@@ -120,3 +122,94 @@ class SizeCapTests(unittest.TestCase):
                   == USERS_NOT_RELOADED]
         self.assertEqual(len(errors), 1)
         self.assertIn(TOO_BIG, errors[0]["why"])
+
+
+class InThreadTests(unittest.TestCase):
+    """
+    L{ReloadingFile.reloadInThread}, what C{SIGHUP} calls: as
+    L{ReloadingFile.reload}, but the file read and parsed in a thread.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        self.write(b"alice\n")
+        self.events = []
+
+        def parse(content, path):
+            if b"!" in content:
+                raise ValueError(f"{path}: a '!' is no user")
+            return sorted(content.split())
+
+        self.file = ReloadingFile(
+            self.path, lambda path: readUsersSource(path, ValueError, "users"),
+            parse, Logger(observer=self.events.append))
+
+    def write(self, content):
+        """
+        @param content: what the file is to hold, C{bytes}.
+        """
+        with open(self.path, "wb") as f:
+            f.write(content)
+
+    def formats(self):
+        """
+        @return: the formats of the events logged, in order.
+        """
+        return [e["log_format"] for e in self.events]
+
+    @defer.inlineCallbacks
+    def test_replaces(self):
+        """
+        A good file's users replace the old ones once the parse is done,
+        with the line a reload logs.
+        """
+        self.write(b"alice\nbob\n")
+        replaced = yield self.file.reloadInThread()
+        self.assertTrue(replaced)
+        self.assertEqual(self.file.users, [b"alice", b"bob"])
+        self.assertIn(USERS_RELOADED, self.formats())
+
+    @defer.inlineCallbacks
+    def test_brokenKeepsOld(self):
+        """
+        A file that cannot be used keeps the old users, with the line
+        L{ReloadingFile.reload} logs for it.
+        """
+        self.write(b"alice\n!\n")
+        del self.events[:]
+        replaced = yield self.file.reloadInThread()
+        self.assertFalse(replaced)
+        self.assertEqual(self.file.users, [b"alice"])
+        self.assertEqual(self.formats(), [USERS_NOT_RELOADED])
+        self.assertIn("a '!' is no user", self.events[0]["why"])
+
+    def test_inOrder(self):
+        """
+        Reloads asked one after the other run one after the other: the
+        second thread starts once the first's users are in force, so
+        that the last file read is the one in force, whichever parse
+        would be quicker.
+        """
+        calls = []
+
+        def deferToThread(function, *args):
+            calls.append((function, args, defer.Deferred()))
+            return calls[-1][2]
+
+        def finish(call):
+            function, args, done = call
+            done.callback(function(*args))
+
+        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.write(b"alice\nbob\n")
+        first = self.file.reloadInThread()
+        second = self.file.reloadInThread()
+        self.assertEqual(len(calls), 1)
+        finish(calls[0])
+        self.assertEqual(self.file.users, [b"alice", b"bob"])
+        self.assertEqual(len(calls), 2)
+        self.write(b"carol\n")
+        finish(calls[1])
+        self.assertEqual(self.file.users, [b"carol"])
+        self.assertEqual([self.successResultOf(d) for d in (first, second)],
+                         [True, True])
