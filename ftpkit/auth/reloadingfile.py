@@ -38,7 +38,8 @@ with their hashes, or hundreds of certificates. A bigger file (a 2 GB log
 given as C{--users} by mistake) was read whole into memory at start and
 at each C{SIGHUP}."""
 
-TOO_BIG = "larger than 64 MiB, the most a configuration file may hold"
+TOO_BIG = (f"larger than {MAX_FILE_BYTES >> 20} MiB, the most a"
+           " configuration file may hold")
 """The C{strerror} of L{readRegularFile} for a file past L{MAX_FILE_BYTES}."""
 
 
