@@ -285,9 +285,43 @@ class ReloadingFile:
             return
         self._signature = signature
         try:
-            self.content, self.users = self._load(self.path)
+            loaded = self._load(self.path)
         except ValueError:
             return
+        self._refreshed(loaded)
+
+    def refreshInThread(self):
+        """
+        L{refresh}, the file read and parsed in a thread: what the
+        acceptor of C{--workers} does at each round of pings
+        (L{ftpkit.deploy.keptfiles.refreshAllInThread}), which held its
+        reactor, every connection it hands on with it, for the parse of
+        a large file that changed. After the reloads asked before it
+        (L{reloadInThread}).
+
+        @return: a Deferred firing with C{None} once done.
+        """
+        signature = fileSignature(self.path)
+        if signature == self._signature:
+            return defer.succeed(None)
+        self._signature = signature
+
+        def unusable(reason):
+            reason.trap(ValueError)
+
+        def parsed():
+            return threads.deferToThread(self._load, self.path).addCallbacks(
+                self._refreshed, unusable)
+
+        return self._reloads.run(parsed)
+
+    def _refreshed(self, loaded):
+        """
+        Keep what L{refresh} found good, without a line.
+
+        @param loaded: C{(content, users)}, as L{_load} returns.
+        """
+        self.content, self.users = loaded
         self.reloaded()
 
     def keptFiles(self):
