@@ -95,18 +95,16 @@ class PluginTests(unittest.TestCase):
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
 
-    def alias(self, name, target):
+    def aliases(self, classes):
         """
-        Make fsspec know a protocol of a test's own for one of its stores,
-        until the test ends.
+        Make fsspec serve protocols of a test's own with some of its
+        stores, until the test ends.
 
-        @param name: the protocol.
-        @param target: the class, a dotted name.
+        @param classes: C{{protocol: class}}.
         """
-        from fsspec.registry import _registry, register_implementation
-
-        register_implementation(name, target)
-        self.addCleanup(_registry.pop, name, None)
+        found = fsspec.get_filesystem_class
+        self.patch(fsspec, "get_filesystem_class",
+                   lambda protocol: classes.get(protocol) or found(protocol))
 
     def test_aliasesServeAsTheirStore(self):
         """
@@ -120,10 +118,11 @@ class PluginTests(unittest.TestCase):
         users saw an empty tree; it is now refused at start, as a
         C{file://} URL naming no directory is.
         """
-        self.alias("ftpkitlocalalias",
-                   "fsspec.implementations.local.LocalFileSystem")
-        self.alias("ftpkitmemoryalias",
-                   "fsspec.implementations.memory.MemoryFileSystem")
+        from fsspec.implementations.local import LocalFileSystem
+        from fsspec.implementations.memory import MemoryFileSystem
+
+        self.aliases({"ftpkitlocalalias": LocalFileSystem,
+                      "ftpkitmemoryalias": MemoryFileSystem})
         directory = os.path.abspath(self.mktemp())
         for protocol in ("file", "local", "ftpkitlocalalias"):
             e = self.assertRaises(usage.UsageError, self.parse, "--realm",
