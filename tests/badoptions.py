@@ -17,7 +17,9 @@ Arguments may name these files, filled in by the test (C{str.format}):
     with its key; C{{bundle}}: two CA certificates, no key; C{{der}}: the
     certificate in DER; C{{encrypted}}: the key, encrypted;
   - C{{badPasswords}}: a password file with a line that is no
-    C{USER:PASSWORD}; C{{badUsers}}: a users file that is not TOML.
+    C{USER:PASSWORD}; C{{badUsers}}: a users file that is not TOML;
+  - C{{huge}}: a file one byte past the 64 MiB a configuration file may
+    hold (L{ftpkit.auth.reloadingfile.MAX_FILE_BYTES}; sparse).
 
 C{NOT_UTF8} is a value holding a byte that is not UTF-8, as Python gives
 one from the command line.
@@ -232,6 +234,20 @@ ROWS = [
                     "fsspec:memory://?config={fifo}",
                     "fsspec:memory://?config={zero}",
                     "fsspec:memory://?config={dir}", NOT_UTF8]],
+    *[(["--realm", value.format(path=path)],
+       "--realm: cannot read users file ")
+      for value in ["users:{path}", "fsspec:memory://?users={path}"]
+      for path in ["{huge}", "{zero}", "{fifo}", "{dir}"]],
+    (["--realm", "fsspec:memory://?config={huge}"],
+     "--realm: cannot read storage config "),
+    *[(["--auth", f"{kind}:{{huge}}"], f"--auth: cannot read {what} file ")
+      for kind, what in [("file", "password"), ("users", "users")]],
+    (["--realm", "fsspec:memory://?global_store=maybe"],
+     "--realm: memory:// option global_store='maybe': must be true or false"),
+    (["--realm", "fsspec:file://{dir}?auto_mkdir=yes"],
+     "--realm: file:// option auto_mkdir='yes': must be true or false"),
+    (["--realm", "fsspec:sftp://u@127.0.0.1/x?port=x"],
+     "--realm: sftp:// option port='x': must be a number"),
     *[(["--realm", value], f"--realm: {value!r} has nothing after ':'")
       for value in ["filesystem:", "memory:", "fsspec:"]],
     (["--vhost", "a.example=filesystem:"],
@@ -255,10 +271,10 @@ ROWS = [
     # TLS.
     *[(["--tls-cert", value], "--tls-cert: ")
       for value in ["", "{missing}", "{dir}", "{fifo}", "{zero}", "{file}",
-                    "{der}", "{bundle}", "{expired}", "{key}"]],
+                    "{der}", "{bundle}", "{expired}", "{key}", "{huge}"]],
     *[(["--tls-cert", "{cert}", "--tls-key", value], "--tls-key: ")
       for value in ["", "{missing}", "{dir}", "{fifo}", "{zero}", "{file}",
-                    "{otherKey}", "{encrypted}", "{cert}"]],
+                    "{otherKey}", "{encrypted}", "{cert}", "{huge}"]],
     (["--tls-key", "{key}"], "--tls-key: needs --tls-cert"),
     (["--tls-required"], "--tls-required: needs --tls-cert"),
     (["--tls-allow-ccc"], "--tls-allow-ccc: needs --tls-cert"),

@@ -118,6 +118,7 @@ class FsspecRealm:
         self.database = database
         if database is not None:
             self.reload = database.reload
+            self.reloadInThread = database.reloadInThread
         self._pool = pool if pool is not None else defaultPool()
         self.fs = None
         self._backend = None
@@ -514,12 +515,15 @@ def makeFsspecRealm(argument, options):
         naming no directory the server can serve
         (L{ftpkit.deploy.workerroots.servedURLAtStart}).
     """
-    from ftpkit.compat.memorystores import privateMemory, servesMemory
+    from ftpkit.compat.memorystores import privateMemory, serves
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
     cls, root, fsOptions = resolve(config)
-    if config.protocol in ("file", "local"):
+    # Both asked of the class (L{serves}): the local check went by the
+    # URL's protocol name, the memory bound by the class, so an alias
+    # fsspec knows for one of them got one and not the other.
+    if serves(cls, "file"):
         from ftpkit.deploy.workerroots import servedURLAtStart
 
         servedURLAtStart(config.url, root)
@@ -529,7 +533,7 @@ def makeFsspecRealm(argument, options):
 
         database = openUsersDatabase(config.users)
 
-    inMemory = servesMemory(cls)
+    inMemory = serves(cls, "memory")
 
     def makeFilesystem():
         if inMemory:

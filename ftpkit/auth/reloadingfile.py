@@ -7,8 +7,11 @@ change or read the file (L{ftpkit.auth.exposedfiles}) is written: at
 start and at each reload.
 """
 
+import errno
 import os
 import stat
+
+from twisted.internet import defer, threads
 
 from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as before)
     PASSWORDS,
@@ -29,19 +32,33 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISSOCK, "a socket"))
 """What L{readRegularFile} calls a file that is not a regular one."""
 
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The most bytes L{readRegularFile} reads: 64 MiB, some 300,000 users
+with their hashes, or hundreds of certificates. A bigger file (a 2 GB log
+given as C{--users} by mistake) was read whole into memory at start and
+at each C{SIGHUP}."""
 
-def readRegularFile(path):
+TOO_BIG = (f"larger than {MAX_FILE_BYTES >> 20} MiB, the most a"
+           " configuration file may hold")
+"""The C{strerror} of L{readRegularFile} for a file past L{MAX_FILE_BYTES}."""
+
+
+def readRegularFile(path, limit=MAX_FILE_BYTES):
     """
     Read the whole of a file the server takes its configuration from (a
     users or password file, a certificate or key), at start or on
     C{SIGHUP}, without waiting: a FIFO (nobody writing) held the open,
     and C{/dev/zero} the read, for ever, at start or, the file replaced
-    by one, in the reactor at a reload.
+    by one, in the reactor at a reload. A file past C{limit} is refused
+    before it is read, and one that grows past it while read is refused
+    too, having been read no further.
 
     @param path: the file.
+    @param limit: the most bytes it may hold (L{MAX_FILE_BYTES}).
     @return: its content, C{bytes}.
-    @raise OSError: when it cannot be opened or read, or is not a regular
-        file (its C{strerror} then says what it is).
+    @raise OSError: when it cannot be opened or read, is not a regular
+        file (its C{strerror} then says what it is), or holds more than
+        C{limit} bytes (C{EFBIG}, L{TOO_BIG} for the default limit).
     """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
@@ -53,8 +70,15 @@ def readRegularFile(path):
         if isKind(mode):
             os.close(descriptor)
             raise OSError(0, f"{kind}, not a regular file", path)
+    tooBig = OSError(errno.EFBIG, TOO_BIG if limit == MAX_FILE_BYTES
+                     else f"larger than {limit} bytes", path)
     with os.fdopen(descriptor, "rb") as f:
-        return f.read()
+        if os.fstat(f.fileno()).st_size > limit:
+            raise tooBig
+        content = f.read(limit + 1)
+    if len(content) > limit:
+        raise tooBig
+    return content
 
 
 def readUsersSource(path, error, what):
@@ -131,6 +155,7 @@ class ReloadingFile:
         self._parse = parse
         self._log = log
         self._signature = fileSignature(self.path)
+        self._reloads = defer.DeferredLock()
         try:
             self.content, self.users = self._load(path)
         except ValueError as e:
@@ -156,8 +181,8 @@ class ReloadingFile:
         content = self._read(path)
         if self.content is not None and content == self.content:
             # The same bytes name the same users: a SIGHUP for a renewed
-            # certificate holds the reactor for a read of the file, not
-            # for a parse of every entry again.
+            # certificate costs a read of the file, not a parse of every
+            # entry again.
             return content, self.users
         return content, self._parse(content, path)
 
@@ -181,16 +206,60 @@ class ReloadingFile:
 
     def reload(self):
         """
-        Read the file again.
+        Read the file again, here and now (a login that found it changed,
+        L{reloadIfChanged}; L{reloadInThread} is C{SIGHUP}'s).
 
         @return: whether the users were replaced.
         """
         self._signature = fileSignature(self.path)
         try:
-            self.content, self.users = self._load(self.path)
+            loaded = self._load(self.path)
         except ValueError as e:
             self._notReloaded(e)
             return False
+        return self._replace(loaded)
+
+    def reloadInThread(self):
+        """
+        Read and parse the file again in a thread, and put the users in
+        force once done, in the reactor: what C{SIGHUP} calls
+        (L{ftpkit.deploy.hangup.reloadTargets}). A large users file held
+        the reactor, every session with it, for its whole parse.
+        Meanwhile the old users serve, and a login does not parse the
+        file itself (L{reloadIfChanged} finds it as the reload found
+        it). Reloads run one after the other, in the order asked:
+        an older file's parse never replaces a newer one's.
+
+        @return: a Deferred firing with whether the users were replaced
+            (C{False}: the file could not be used, logged as by
+            L{reload}, the old users kept).
+        """
+        return self._reloads.run(self._parseInThread)
+
+    def _parseInThread(self):
+        """
+        See L{reloadInThread}.
+
+        @return: a Deferred firing with whether the users were replaced.
+        """
+        self._signature = fileSignature(self.path)
+
+        def failed(reason):
+            reason.trap(ValueError)
+            self._notReloaded(reason.value)
+            return False
+
+        return threads.deferToThread(self._load, self.path).addCallbacks(
+            self._replace, failed)
+
+    def _replace(self, loaded):
+        """
+        Put users just read in force, and log it.
+
+        @param loaded: C{(content, users)}, as L{_load} returns.
+        @return: C{True}.
+        """
+        self.content, self.users = loaded
         self.reloaded()
         users = self.users
         if users:
@@ -216,9 +285,43 @@ class ReloadingFile:
             return
         self._signature = signature
         try:
-            self.content, self.users = self._load(self.path)
+            loaded = self._load(self.path)
         except ValueError:
             return
+        self._refreshed(loaded)
+
+    def refreshInThread(self):
+        """
+        L{refresh}, the file read and parsed in a thread: what the
+        acceptor of C{--workers} does at each round of pings
+        (L{ftpkit.deploy.keptfiles.refreshAllInThread}), which held its
+        reactor, every connection it hands on with it, for the parse of
+        a large file that changed. After the reloads asked before it
+        (L{reloadInThread}).
+
+        @return: a Deferred firing with C{None} once done.
+        """
+        signature = fileSignature(self.path)
+        if signature == self._signature:
+            return defer.succeed(None)
+        self._signature = signature
+
+        def unusable(reason):
+            reason.trap(ValueError)
+
+        def parsed():
+            return threads.deferToThread(self._load, self.path).addCallbacks(
+                self._refreshed, unusable)
+
+        return self._reloads.run(parsed)
+
+    def _refreshed(self, loaded):
+        """
+        Keep what L{refresh} found good, without a line.
+
+        @param loaded: C{(content, users)}, as L{_load} returns.
+        """
+        self.content, self.users = loaded
         self.reloaded()
 
     def keptFiles(self):

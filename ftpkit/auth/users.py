@@ -165,6 +165,8 @@ class UsersChecker:
         """
         self.database = database
         self.reload = database.reload
+        self.reloadInThread = getattr(database, "reloadInThread",
+                                      database.reload)
         self._run = run
         self._costOf = self._cost = None
         self._seenCosts = Counter()
@@ -351,6 +353,8 @@ class UsersRealm:
         """
         self.database = database
         self.reload = database.reload
+        self.reloadInThread = getattr(database, "reloadInThread",
+                                      database.reload)
         self.root = os.path.abspath(root)
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite

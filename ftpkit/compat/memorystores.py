@@ -6,7 +6,8 @@ that two realms on C{memory://} (C{--realm} and a C{--vhost}, or two
 C{--vhost}s) saw and deleted each other's files, and one C{size=} bound
 held them all. fsspec 2025 and later take C{global_store=False} for a
 store of the filesystem's own; before, the store and the list of
-directories made are given to the instance here.
+directories made are given to the instance here. And which store a class
+is (L{serves}): C{memory://}, C{file://}, whatever the URL called it.
 """
 
 from ftpkit.shells.storageoptions import namedParameters
@@ -32,12 +33,17 @@ def privateMemory(cls, options):
     return fs
 
 
-def servesMemory(cls):
+def serves(cls, protocol):
     """
+    What a store is, asked of its class, whatever the URL called it
+    (C{local://} is C{file://}, and fsspec may be given other aliases):
+    the one way the fsspec realm tells C{memory://} and C{file://}.
+
     @param cls: an fsspec filesystem class.
-    @return: whether it serves C{memory://} (its C{protocol}, a name or a
+    @param protocol: a protocol's name, C{"memory"} or C{"file"}.
+    @return: whether C{cls} serves it (its C{protocol}, a name or a
         tuple, names it).
     """
-    protocol = getattr(cls, "protocol", ())
-    protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
-    return "memory" in protocols
+    names = getattr(cls, "protocol", ())
+    names = (names,) if isinstance(names, str) else tuple(names)
+    return protocol in names

@@ -10,6 +10,7 @@ Importable from L{ftpkit.auth.realms} too, where it was first.
 import signal
 
 from twisted.application import service
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from ftpkit.auth.checkers import TextCredentialsChecker
@@ -91,16 +92,22 @@ def announcement(targets, workers, told=None, onceReady=0):
 def reloadTargets(objects):
     """
     Find what to reload on C{SIGHUP}: the C{reload} callables of a realm
-    and checkers (unwrapping L{TextCredentialsChecker}s), each once.
+    and checkers (unwrapping L{TextCredentialsChecker}s), each once; their
+    C{reloadInThread} instead where they have one (a users or password
+    file, L{ftpkit.auth.reloadingfile.ReloadingFile.reloadInThread},
+    parsed off the reactor thread).
 
     @param objects: realms and checkers.
-    @return: a list of callables taking no argument.
+    @return: a list of callables taking no argument, returning a result
+        or a Deferred of one (see L{ReloadOnHangup.reloadAll}).
     """
     targets = []
     for thing in objects:
         if isinstance(thing, TextCredentialsChecker):
             thing = thing.checker
-        reload = getattr(thing, "reload", None)
+        reload = getattr(thing, "reloadInThread", None)
+        if not callable(reload):
+            reload = getattr(thing, "reload", None)
         if callable(reload) and reload not in targets:
             targets.append(reload)
     return targets
@@ -219,27 +226,51 @@ class ReloadOnHangup(service.Service):
     def reloadAll(self):
         """
         Call every target; one that fails is logged and the others still
-        run. The line comes after them under C{--workers}, where it says
-        how many workers the acceptor's target told. A process that
-        reloads for itself counts the reload in its metrics
-        (L{countReload}): a failure where a target raised or returned
-        C{False} (a file that could not be used, the old one kept).
+        run. A target may return a Deferred (a file parsed in a thread,
+        L{ftpkit.auth.reloadingfile.ReloadingFile.reloadInThread}): the
+        reactor serves meanwhile, the next target is called once its
+        result is in (L{_reloadEach}), and the reload is over when every
+        target's is. The line comes after them under
+        C{--workers}, where it says how many workers the acceptor's
+        target told. A process that reloads for itself counts the reload
+        in its metrics (L{countReload}) once it is over: a failure where
+        a target raised, failed or returned C{False} (a file that could
+        not be used, the old one kept).
+
+        @return: a Deferred firing with C{None} once the reload is over
+            (at once where no target returned a Deferred).
         """
         if self.workers is None:
             text, fields = announcement(len(self.targets), None)
             _log.info(text, **fields)
+        return self._reloadEach()
+
+    @defer.inlineCallbacks
+    def _reloadEach(self):
+        """
+        Call the targets one after the other, each once the previous
+        one's result is in: their lines keep the order they always had
+        (users, passwords, certificates).
+
+        @return: a Deferred firing with C{None} once all are done.
+        """
         told = []
-        failed = False
         for reload in self.targets:
-            try:
-                told.append(reload())
-            except Exception:  # noqa: BLE001 (a bad reload must not stop the others)
-                _log.failure("reload on SIGHUP failed")
-                failed = True
+            told.append((yield defer.maybeDeferred(reload).addErrback(
+                _reloadFailed)))
+        self._reloaded(told)
+
+    def _reloaded(self, told):
+        """
+        Every target's result is in: count the reload, or log the
+        acceptor's line.
+
+        @param told: the targets' results, L{_FAILED} for one that failed.
+        """
         if self.workers is None and self.targets:
             # False: a file that could not be used (its line said why).
-            countReload(not failed
-                        and not any(each is False for each in told))
+            countReload(not any(each is False or each is _FAILED
+                                for each in told))
         if self.workers is not None:
             reloads = [each for each in told if isinstance(each, Reloads)]
             text, fields = announcement(
@@ -247,3 +278,18 @@ class ReloadOnHangup(service.Service):
                 sum(each.now for each in reloads),
                 sum(each.onceReady for each in reloads))
             _log.info(text, **fields)
+
+
+_FAILED = object()
+"""What L{_reloadFailed} makes of a target that raised or failed."""
+
+
+def _reloadFailed(reason):
+    """
+    Log a target that raised or failed; the other targets still run.
+
+    @param reason: the L{Failure}.
+    @return: L{_FAILED}.
+    """
+    _log.failure("reload on SIGHUP failed", reason)
+    return _FAILED

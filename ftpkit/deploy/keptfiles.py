@@ -10,7 +10,8 @@ retried it with a growing delay, a worker short meanwhile).
 The acceptor read every such file at start (a bad one then is a usage
 error, as for one process), and reads each again when it changed
 (L{refreshAll}: at each worker's start and each round of pings), keeping
-its content when it is good. Each worker gets that content in an
+its content when it is good (at each round of pings, in a thread:
+L{refreshAllInThread}). Each worker gets that content in an
 anonymous file, the descriptor L{KEPT_FD} (L{keptDescriptor}), which it
 reads before its options (L{receive}); a file it cannot use at start is
 then read from its kept content (L{keptContent}), with the one error
@@ -28,6 +29,7 @@ import struct
 import tempfile
 import weakref
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 KEPT_FD = 4
@@ -66,6 +68,32 @@ def refreshAll():
     for source in list(_sources):
         try:
             source.refresh()
+        except Exception:  # noqa: BLE001 (one source must not stop the others)
+            _log.failure("cannot read {source!r} again", source=source)
+
+
+def refreshAllInThread():
+    """
+    L{refreshAll}, each source that can read and parse its file in a
+    thread doing so (C{refreshInThread}), one source after the other: at
+    each round of pings, the acceptor's reactor serves meanwhile.
+
+    @return: a Deferred firing with C{None} once every source is done.
+    """
+    return _refreshEach(list(_sources))
+
+
+@defer.inlineCallbacks
+def _refreshEach(sources):
+    """
+    See L{refreshAllInThread}.
+
+    @param sources: the sources.
+    """
+    for source in sources:
+        refresh = getattr(source, "refreshInThread", source.refresh)
+        try:
+            yield refresh()
         except Exception:  # noqa: BLE001 (one source must not stop the others)
             _log.failure("cannot read {source!r} again", source=source)
 

@@ -14,7 +14,14 @@ from twisted.logger import Logger
 
 from ftpkit.deploy.endpoints import endpointNames, servesEveryNetwork
 from ftpkit.deploy.rundirs import makeRunDirectory
-from ftpkit.ops import cachemetrics, dropmetrics, metricfiles, metrics, who
+from ftpkit.ops import (
+    cachemetrics,
+    dropmetrics,
+    metricfiles,
+    metrics,
+    stuckmetrics,
+    who,
+)
 from ftpkit.protocol.limitkeys import DEFAULT_IPV6_PREFIX_LENGTH
 
 _log = Logger(namespace="ftpkit.deploy.service")
@@ -108,7 +115,8 @@ def addMetricsServices(server, config, pool=None, factory=None,
             if not isinstance(metrics.processMetrics(),
                               metrics.UncountedMetrics):
                 for files in (cachemetrics.CacheFiles(),
-                              dropmetrics.DropFiles()):
+                              dropmetrics.DropFiles(),
+                              stuckmetrics.StuckFiles()):
                     files.subscribeTo(factory.events)
                     files.setServiceParent(parent)
         return

@@ -61,7 +61,7 @@ from ftpkit.deploy.deadworker import releaseHeld, tellEnded
 from ftpkit.deploy.dispatch import Dispatcher
 from ftpkit.deploy.handover import PING_INTERVAL
 from ftpkit.deploy.inflight import deathReason
-from ftpkit.deploy.keptfiles import refreshAll
+from ftpkit.deploy.keptfiles import refreshAllInThread
 from ftpkit.deploy.listening import refuseQueued
 from ftpkit.deploy.pinports import pinnedArgv
 from ftpkit.deploy.restarts import (
@@ -376,10 +376,10 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
         answer in time is hung, L{WorkerProcess.ping}): an idle worker
         stopped or stuck is found too, not only one handed a connection,
         and one draining its sessions. The users files that changed are
-        read again meanwhile, what a worker started later serves should
-        they be bad then (L{ftpkit.deploy.keptfiles}).
+        read again meanwhile, in a thread, what a worker started later
+        serves should they be bad then (L{ftpkit.deploy.keptfiles}).
         """
-        refreshAll()
+        refreshAllInThread()
         for worker in self.workers:
             if worker.alive and worker.ready and not worker.hung:
                 worker.ping()

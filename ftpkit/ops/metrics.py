@@ -300,8 +300,9 @@ def processMetrics():
     """
     @return: this process's L{ServerMetrics}, made on first use: in its
         own registry (with the listings' cache's,
-        L{ftpkit.ops.cachemetrics.CacheCollector}, and the dropped cut
-        uploads', L{ftpkit.ops.dropmetrics.DropCollector}), or
+        L{ftpkit.ops.cachemetrics.CacheCollector}, the dropped cut
+        uploads', L{ftpkit.ops.dropmetrics.DropCollector}, and the stuck
+        disk calls', L{ftpkit.ops.stuckmetrics.StuckCollector}), or
         unregistered in
         multiprocess mode, where its
         files get their room first (L{metricfiles.reserveFiles}); an
@@ -327,10 +328,12 @@ def processMetrics():
 
             from ftpkit.ops.cachemetrics import CacheCollector
             from ftpkit.ops.dropmetrics import DropCollector
+            from ftpkit.ops.stuckmetrics import StuckCollector
 
             registry = CollectorRegistry()
             registry.register(CacheCollector())
             registry.register(DropCollector())
+            registry.register(StuckCollector())
             _metrics = ServerMetrics(registry)
     return _metrics
 

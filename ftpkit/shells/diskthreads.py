@@ -36,7 +36,8 @@ ends once it has waited L{EXTRA_IDLE} seconds for a call, so that the
 pool is back at its size once the calls come back. Each time its calls
 are found stuck after some call had ended, the pool logs one warning
 (L{STUCK_FORMAT}): the operator learns of the file system that hangs,
-once for each time it hangs, not once a second while it does.
+once for each time it hangs, not once a second while it does; and
+C{--metrics} counts it (L{stuckCounts}, L{ftpkit.ops.stuckmetrics}).
 """
 
 import functools
@@ -189,6 +190,7 @@ class DiskThreads:
         if stuck and self._saidStuck != ended:
             # The first look of this hang: calls ended since the last.
             self._saidStuck = ended
+            stuckCounts[self._lane] = stuckCounts.get(self._lane, 0) + 1
             _log.warn(STUCK_FORMAT, ftpkit_event=CALLS_STUCK, lane=self._lane,
                       threads=busy, seconds=self._stuckAfter,
                       waiting=waiting, started=grow)
@@ -308,6 +310,14 @@ mount) took every thread, and no user could log in any more. Here the
 stuck walks get threads of their own (L{STUCK_AFTER})."""
 
 _LANE_SIZES = {DISK: 8, LISTINGS: 1, HASHES: 2, WALKS: 2}
+
+LANES = tuple(_LANE_SIZES)
+"""Every lane."""
+
+stuckCounts = dict.fromkeys(LANES, 0)
+"""How many times this process's calls were found stuck, by lane: one
+for each L{CALLS_STUCK} line, counted where it is logged, so that the
+metric read from it (L{ftpkit.ops.stuckmetrics}) and the log agree."""
 
 _pools = {}
 

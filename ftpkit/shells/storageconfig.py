@@ -30,7 +30,9 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     (L{boundS3Requests}; none unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
     (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
-    C{false} and whole numbers become C{bool} and C{int}. A secret's name
+    C{false} and whole numbers become C{bool} and C{int}, and an option
+    whose default is one takes nothing else
+    (L{ftpkit.shells.storageoptions.wrongKind}). A secret's name
     is refused there (and so is a password in the URL): the command line
     is seen by every user of the machine (C{ps}) and lands in shell
     history and logs.
@@ -50,7 +52,7 @@ from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.protocol.numbertext import isWholeNumber
-from ftpkit.shells.storageoptions import refusal, unknownOption
+from ftpkit.shells.storageoptions import refusal, unknownOption, wrongKind
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
@@ -354,9 +356,11 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, C{asynchronous=true}, or an option the
+        URL without a bucket, C{asynchronous=true}, an option the
         store would not take
-        (L{ftpkit.shells.storageoptions.unknownOption}).
+        (L{ftpkit.shells.storageoptions.unknownOption}), or a truth value
+        or whole number that is not one
+        (L{ftpkit.shells.storageoptions.wrongKind}).
     """
     cls = filesystemClass(config.protocol)
     root = stripProtocol(cls, config.url)
@@ -364,6 +368,9 @@ def resolve(config):
         raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
     options = urlOptions(cls, config.url)
     options.update(config.options)
+    wrong = wrongKind(config.protocol, cls, options)
+    if wrong is not None:
+        raise ValueError(wrong)
     if options.get("asynchronous"):
         raise ValueError(
             "fsspec realm: asynchronous=true cannot be used: ftpkit calls the"

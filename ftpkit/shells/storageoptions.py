@@ -20,6 +20,10 @@ FSSPEC_OPTIONS = frozenset({
     "skip_instance_cache"})
 """The options fsspec itself takes for any filesystem."""
 
+FSSPEC_KINDS = {"use_listings_cache": bool, "skip_instance_cache": bool,
+                "max_paths": int}
+"""What the values of L{FSSPEC_OPTIONS} are, where it is one kind."""
+
 _REFUSERS = {"s3": "s3fs and botocore's session do not know it",
              "sftp": "the SFTP filesystem and paramiko do not know it",
              "http": "fsspec's HTTP filesystem and aiohttp's requests do"
@@ -48,6 +52,75 @@ def namedParameters(function):
     return {name for name, parameter in parameters.items()
             if name != "self" and parameter.kind in (
                 parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)}
+
+
+def _initializers(protocol, cls):
+    """
+    @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it.
+    @return: the C{__init__} of C{cls} and of every class it inherits,
+        then the callables its store hands its other options to
+        (L{handedOn}).
+    """
+    found = [vars(klass)["__init__"] for klass in cls.__mro__
+             if klass is not object and "__init__" in vars(klass)]
+    family = _FAMILIES.get(protocol)
+    if family == "s3":
+        from aiobotocore.session import AioSession
+
+        found.append(AioSession.__init__)
+    elif family == "sftp":
+        import paramiko
+
+        found.append(paramiko.SSHClient.connect)
+    return found
+
+
+def optionKinds(protocol, cls):
+    """
+    @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it.
+    @return: C{{name: bool or int}} for each option its store takes whose
+        default says it is a truth value or a number (the first
+        C{__init__} naming it, its own before those it inherits, wins).
+    """
+    kinds = dict(FSSPEC_KINDS)
+    for function in reversed(_initializers(protocol, cls)):
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            continue
+        for name, parameter in parameters.items():
+            default = parameter.default
+            if isinstance(default, bool):
+                kinds[name] = bool
+            elif isinstance(default, int):
+                kinds[name] = int
+    return kinds
+
+
+def wrongKind(protocol, cls, options):
+    """
+    @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it.
+    @param options: the keyword arguments it is to be made with.
+    @return: the one-line usage error for the first (sorted) option whose
+        value is not of its kind (L{optionKinds}; a number may be a
+        TOML float in the config file): C{global_store=maybe}
+        was taken as true (a non-empty text), C{port=x} failed at the
+        first login; or C{None} when every value fits.
+    """
+    kinds = optionKinds(protocol, cls)
+    for name in sorted(options):
+        kind, value = kinds.get(name), options[name]
+        if kind is bool and not isinstance(value, bool):
+            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
+                    " must be true or false")
+        if kind is int and (isinstance(value, bool)
+                            or not isinstance(value, (int, float))):
+            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
+                    " must be a number")
+    return None
 
 
 def classOptions(cls):

@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from twisted.trial import unittest
 
 from ftpkit.auth.passwordhash import hashPassword
+from ftpkit.auth.reloadingfile import MAX_FILE_BYTES, TOO_BIG
 from tests.integration.test_metrics import samples
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
@@ -73,6 +74,15 @@ def writer(data):
 
 def zero(path):
     os.symlink("/dev/zero", path)
+
+
+def huge(path):
+    """
+    Make C{path} a sparse file one byte past the cap of a configuration
+    file (L{MAX_FILE_BYTES}).
+    """
+    with open(path, "wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
 
 
 def reloadFiles(case):
@@ -137,6 +147,7 @@ class BadReloadTests(unittest.TestCase):
             (u, os.mkfifo, f"{USERS}cannot read users file {u!r}: a FIFO, "
              "not a regular file"),
             (u, writer(b"[users.bob\n"), f"{USERS}{u}: not valid TOML"),
+            (u, huge, f"{USERS}cannot read users file {u!r}: {TOO_BIG}"),
             (c, writer(self.otherCert), f"{CERTIFICATE}{k}: the private key "
              f"does not match the certificate in {c}"),
             (c, writer(self.expiredCertificate()), f"{CERTIFICATE}{c}: the certificate "
@@ -151,6 +162,7 @@ class BadReloadTests(unittest.TestCase):
              "device, not a regular file)"),
             (k, writer(self.encryptedKey()), f"{CERTIFICATE}{k}: the "
              "private key is encrypted"),
+            (k, huge, f"{CERTIFICATE}{k}: cannot read it ({TOO_BIG})"),
         ]
 
     def expiredCertificate(self):

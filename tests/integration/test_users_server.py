@@ -168,8 +168,10 @@ class HangupTests(unittest.TestCase):
 
     def test_targets(self):
         """
-        The realm and a (wrapped) checker of one database reload it; a
-        realm without C{reload} adds nothing; each callable comes once.
+        The realm and a (wrapped) checker of one database reload it, in a
+        thread (C{reloadInThread}); a realm without C{reload} adds
+        nothing; each callable comes once; an outside plugin's realm with
+        a C{reload} alone reloads with it.
         """
         path = self.mktemp()
         writeText(path, GOOD)
@@ -177,7 +179,14 @@ class HangupTests(unittest.TestCase):
         realm = UsersRealm(database, ".")
         checker = TextCredentialsChecker(UsersChecker(database))
         targets = reloadTargets([realm, checker, object()])
-        self.assertEqual(targets, [database.reload])
+        self.assertEqual(targets, [database.reloadInThread])
+
+        class Outside:
+            def reload(self):
+                return True
+
+        outside = Outside()
+        self.assertEqual(reloadTargets([outside]), [outside.reload])
 
     def test_sighup(self):
         """
@@ -312,7 +321,8 @@ class OptionsTests(unittest.TestCase):
         hangups = [s for s in server if isinstance(s, ReloadOnHangup)]
         self.assertEqual(len(hangups), 1)
         self.assertIs(options["realmObject"].database, checker.database)
-        self.assertEqual(hangups[0].targets, [checker.database.reload])
+        self.assertEqual(hangups[0].targets,
+                         [checker.database.reloadInThread])
 
 
 class TwistdTests(unittest.TestCase):

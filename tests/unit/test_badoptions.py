@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from twisted.python import usage
 from twisted.trial import unittest
 
+from ftpkit.auth.reloadingfile import MAX_FILE_BYTES
 from tests.badoptions import NOT_UTF8, ROWS
 from tests.scratch import shortDirectory
 from tests.tapoptions import parse
@@ -93,6 +94,10 @@ def makeFiles(directory):
         os.path.join(directory, "passwd"), b"alice:pw\nno colon here\n")
     files["badUsers"] = writeFile(
         os.path.join(directory, "users.toml"), b"[users.alice\n")
+    files["huge"] = os.path.join(directory, "huge")
+    with open(files["huge"], "wb") as f:
+        # Sparse: one byte past the cap, taking no room on the disk.
+        f.truncate(MAX_FILE_BYTES + 1)
     return files
 
 

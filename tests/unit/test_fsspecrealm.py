@@ -95,6 +95,50 @@ class PluginTests(unittest.TestCase):
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
 
+    def aliases(self, classes):
+        """
+        Make fsspec serve protocols of a test's own with some of its
+        stores, until the test ends.
+
+        @param classes: C{{protocol: class}}.
+        """
+        found = fsspec.get_filesystem_class
+        self.patch(fsspec, "get_filesystem_class",
+                   lambda protocol: classes.get(protocol) or found(protocol))
+
+    def test_aliasesServeAsTheirStore(self):
+        """
+        Whether a store is C{file://} or C{memory://} is asked of its
+        class, for the check of the local directory at start as for the
+        bound of a store in memory: a protocol fsspec serves with either
+        class gets what the store's own names get. The local check went
+        by the URL's protocol name: an alias of fsspec's local store,
+        which reads the alias's URL as a path relative to the working
+        directory (a directory that is not there), started a server whose
+        users saw an empty tree; it is now refused at start, as a
+        C{file://} URL naming no directory is.
+        """
+        from fsspec.implementations.local import LocalFileSystem
+        from fsspec.implementations.memory import MemoryFileSystem
+
+        self.aliases({"ftpkitlocalalias": LocalFileSystem,
+                      "ftpkitmemoryalias": MemoryFileSystem})
+        directory = os.path.abspath(self.mktemp())
+        for protocol in ("file", "local", "ftpkitlocalalias"):
+            e = self.assertRaises(usage.UsageError, self.parse, "--realm",
+                                  f"fsspec:{protocol}://{directory}")
+            self.assertIn("cannot be served", str(e))
+        os.mkdir(directory)
+        for protocol in ("file", "local"):
+            realm = self.parse("--realm", f"fsspec:{protocol}://{directory}")[
+                "realmObject"]
+            self.assertEqual((realm.maxBytes, realm.oneProcess), (None, False))
+        for protocol in ("memory", "ftpkitmemoryalias"):
+            realm = self.parse("--realm", f"fsspec:{protocol}://")[
+                "realmObject"]
+            self.assertIsNotNone(realm.maxBytes)
+            self.assertTrue(realm.oneProcess)
+
     def test_options(self):
         """
         C{--home-per-user} and C{--read-only} reach the realm.

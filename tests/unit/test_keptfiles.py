@@ -7,9 +7,11 @@ C{--workers} to its workers.
 import os
 
 from cryptography.hazmat.primitives.serialization import Encoding
+from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.trial import unittest
 
+from ftpkit.auth import reloadingfile
 from ftpkit.auth.passwordfile import PasswordFileChecker, PasswordFileError
 from ftpkit.control.tlsfiles import CertificateFiles, TLSConfigurationError
 from ftpkit.deploy import keptfiles
@@ -103,6 +105,46 @@ class ReloadingFileTests(unittest.TestCase):
         checker.reloadIfChanged()
         self.assertEqual(len(self.errors), 1)
         self.assertIn("line 1", self.errors[0])
+
+    def test_refreshInThread(self):
+        """
+        At each round of pings the acceptor reads and parses a changed
+        file in a thread (L{keptfiles.refreshAllInThread}): what it keeps
+        changes once the thread is done, not before (it was parsed in
+        the acceptor's reactor); a bad file changes nothing, and an
+        unchanged one starts no thread.
+        """
+        calls = []
+
+        def deferToThread(function, *args):
+            calls.append((function, args, defer.Deferred()))
+            return calls[-1][2]
+
+        def finish():
+            function, args, done = calls.pop(0)
+            defer.maybeDeferred(function, *args).chainDeferred(done)
+
+        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw\n")
+        checker = PasswordFileChecker(self.path)
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw2\n\n")
+        done = keptfiles.refreshAllInThread()
+        self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw\n"})
+        finish()
+        self.successResultOf(done)
+        self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
+        self.assertEqual(checker.users, {b"bob": b"pw2"})
+        self.successResultOf(keptfiles.refreshAllInThread())
+        self.assertEqual(calls, [])
+        with open(self.path, "wb") as f:
+            f.write(b"broken")
+        done = keptfiles.refreshAllInThread()
+        finish()
+        self.successResultOf(done)
+        self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
+        self.assertEqual(self.errors, [])
 
     def test_refreshKeepsGood(self):
         """

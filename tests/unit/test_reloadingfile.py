@@ -3,10 +3,21 @@ Tests for L{ftpkit.auth.reloadingfile.ReloadingFile}: what a reload
 parses again.
 """
 
+import errno
+
+from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.trial import unittest
 
-from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
+from ftpkit.auth import reloadingfile
+from ftpkit.auth.reloadingfile import (
+    MAX_FILE_BYTES,
+    TOO_BIG,
+    ReloadingFile,
+    readRegularFile,
+    readUsersSource,
+)
+from ftpkit.ops.workerechoes import USERS_NOT_RELOADED, USERS_RELOADED
 
 
 class SameContentTests(unittest.TestCase):
@@ -59,3 +70,146 @@ class SameContentTests(unittest.TestCase):
         self.write(b"alice\n")
         self.file.refresh()
         self.assertEqual(sorted(self.file.users), [b"alice"])
+
+
+class SizeCapTests(unittest.TestCase):
+    """
+    A file past L{MAX_FILE_BYTES} is refused unread: a 2 GB file given as
+    a users file was read whole into memory at start and at each
+    C{SIGHUP}.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        with open(self.path, "wb") as f:
+            f.write(b"alice\n")
+        self.events = []
+        self.file = ReloadingFile(
+            self.path, lambda path: readUsersSource(path, ValueError, "users"),
+            lambda content, path: content.split(),
+            Logger(observer=self.events.append))
+
+    def grow(self, size):
+        """
+        @param size: the bytes the file is to hold (sparse).
+        """
+        with open(self.path, "r+b") as f:
+            f.truncate(size)
+
+    def test_refusedUnread(self):
+        """
+        One byte past the cap is refused with C{EFBIG} and one line saying
+        the cap; the cap itself is read (with a smaller limit, as the
+        default's 64 MiB would take the test's memory).
+        """
+        self.grow(MAX_FILE_BYTES + 1)
+        e = self.assertRaises(OSError, readRegularFile, self.path)
+        self.assertEqual((e.errno, e.strerror), (errno.EFBIG, TOO_BIG))
+        self.grow(10)
+        self.assertEqual(len(readRegularFile(self.path, limit=10)), 10)
+        e = self.assertRaises(OSError, readRegularFile, self.path, limit=9)
+        self.assertEqual(e.strerror, "larger than 9 bytes")
+
+    def test_reloadKeepsOld(self):
+        """
+        A reload finding the file past the cap logs that it was not
+        reloaded, why, and keeps the users it had.
+        """
+        self.grow(MAX_FILE_BYTES + 1)
+        self.assertFalse(self.file.reload())
+        self.assertEqual(self.file.users, [b"alice"])
+        errors = [e for e in self.events if e.get("log_format")
+                  == USERS_NOT_RELOADED]
+        self.assertEqual(len(errors), 1)
+        self.assertIn(TOO_BIG, errors[0]["why"])
+
+
+class InThreadTests(unittest.TestCase):
+    """
+    L{ReloadingFile.reloadInThread}, what C{SIGHUP} calls: as
+    L{ReloadingFile.reload}, but the file read and parsed in a thread.
+    """
+
+    def setUp(self):
+        self.path = self.mktemp()
+        self.write(b"alice\n")
+        self.events = []
+
+        def parse(content, path):
+            if b"!" in content:
+                raise ValueError(f"{path}: a '!' is no user")
+            return sorted(content.split())
+
+        self.file = ReloadingFile(
+            self.path, lambda path: readUsersSource(path, ValueError, "users"),
+            parse, Logger(observer=self.events.append))
+
+    def write(self, content):
+        """
+        @param content: what the file is to hold, C{bytes}.
+        """
+        with open(self.path, "wb") as f:
+            f.write(content)
+
+    def formats(self):
+        """
+        @return: the formats of the events logged, in order.
+        """
+        return [e["log_format"] for e in self.events]
+
+    @defer.inlineCallbacks
+    def test_replaces(self):
+        """
+        A good file's users replace the old ones once the parse is done,
+        with the line a reload logs.
+        """
+        self.write(b"alice\nbob\n")
+        replaced = yield self.file.reloadInThread()
+        self.assertTrue(replaced)
+        self.assertEqual(self.file.users, [b"alice", b"bob"])
+        self.assertIn(USERS_RELOADED, self.formats())
+
+    @defer.inlineCallbacks
+    def test_brokenKeepsOld(self):
+        """
+        A file that cannot be used keeps the old users, with the line
+        L{ReloadingFile.reload} logs for it.
+        """
+        self.write(b"alice\n!\n")
+        del self.events[:]
+        replaced = yield self.file.reloadInThread()
+        self.assertFalse(replaced)
+        self.assertEqual(self.file.users, [b"alice"])
+        self.assertEqual(self.formats(), [USERS_NOT_RELOADED])
+        self.assertIn("a '!' is no user", self.events[0]["why"])
+
+    def test_inOrder(self):
+        """
+        Reloads asked one after the other run one after the other: the
+        second thread starts once the first's users are in force, so
+        that the last file read is the one in force, whichever parse
+        would be quicker.
+        """
+        calls = []
+
+        def deferToThread(function, *args):
+            calls.append((function, args, defer.Deferred()))
+            return calls[-1][2]
+
+        def finish(call):
+            function, args, done = call
+            done.callback(function(*args))
+
+        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.write(b"alice\nbob\n")
+        first = self.file.reloadInThread()
+        second = self.file.reloadInThread()
+        self.assertEqual(len(calls), 1)
+        finish(calls[0])
+        self.assertEqual(self.file.users, [b"alice", b"bob"])
+        self.assertEqual(len(calls), 2)
+        self.write(b"carol\n")
+        finish(calls[1])
+        self.assertEqual(self.file.users, [b"carol"])
+        self.assertEqual([self.successResultOf(d) for d in (first, second)],
+                         [True, True])

@@ -7,6 +7,7 @@ users file that could not be used was one error line in the log, and
 nothing a monitoring system could alert on.
 """
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.deploy.hangup import ReloadOnHangup
@@ -109,6 +110,26 @@ class ReloadAllTests(unittest.TestCase):
             raise RuntimeError("bad")
 
         self.assertEqual(self.outcome(broken, lambda: True), [False])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_deferred(self):
+        """
+        A target returning a Deferred (a file parsed in a thread) is
+        counted once its result is in, as its result says: a failed one,
+        or one firing C{False}, fails the reload; L{reloadAll}'s
+        Deferred fires then.
+        """
+        parsed, broken = defer.Deferred(), defer.Deferred()
+        done = ReloadOnHangup([lambda: parsed, lambda: True]).reloadAll()
+        self.assertEqual(self.recorder.outcomes, [])
+        self.assertNoResult(done)
+        parsed.callback(True)
+        self.successResultOf(done)
+        self.assertEqual(self.recorder.outcomes, [True])
+        ReloadOnHangup([lambda: broken, lambda: defer.succeed(False)]
+                       ).reloadAll()
+        broken.errback(RuntimeError("bad"))
+        self.assertEqual(self.recorder.outcomes, [True, False])
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
 
     def test_nothing(self):

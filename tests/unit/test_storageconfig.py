@@ -306,6 +306,47 @@ class ResolveTests(unittest.TestCase):
                  "allow_redirects", False)]:
             self.assertEqual(resolve(parseArgument(url))[2][name], value)
 
+    def test_wrongKinds(self):
+        """
+        A truth value that is not C{true} or C{false} (any case), or a
+        number that is not one, is refused when the realm is built, in
+        the URL or the config file, for the store's own options, those it
+        hands on (paramiko's, botocore's session's) and fsspec's:
+        C{global_store=maybe} was taken as true (a text that is not
+        empty), C{port=x} failed at each login.
+        """
+        for url, wrong in [
+                ("memory://?global_store=maybe", "global_store='maybe'"),
+                ("memory://?global_store=1", "global_store='1'"),
+                ("memory://?use_listings_cache=yes", "use_listings_cache="),
+                ("file:///srv?auto_mkdir=no", "auto_mkdir='no'"),
+                ("sftp://u@h/x?look_for_keys=0", "look_for_keys='0'"),
+                ("sftp://u@h/x?compress=on", "compress='on'"),
+                ("s3://b/x?anon=maybe", "anon='maybe'"),
+                ("s3://b/x?include_builtin_handlers=x",
+                 "include_builtin_handlers=")]:
+            e = self.assertRaises(ValueError, resolve, parseArgument(url))
+            self.assertIn(wrong, str(e))
+            self.assertTrue(str(e).endswith(": must be true or false"), e)
+        for url in ["sftp://u@h/x?port=abc", "sftp://u@h/x?port=true",
+                    "s3://b/x?max_concurrency=many",
+                    "memory://?max_paths=lots"]:
+            e = self.assertRaises(ValueError, resolve, parseArgument(url))
+            self.assertTrue(str(e).endswith(": must be a number"), e)
+        config = parseArgument("memory://?config=/etc/m.toml", files({
+            "/etc/m.toml": b'[options]\nglobal_store = "maybe"\n'}))
+        e = self.assertRaises(ValueError, resolve, config)
+        self.assertEqual(str(e), "memory:// option global_store='maybe':"
+                                 " must be true or false")
+        for url, name, value in [
+                ("memory://?global_store=TRUE", "global_store", True),
+                ("memory://?global_store=False", "global_store", False),
+                ("sftp://u@h/x?port=2222&compress=true", "port", 2222)]:
+            self.assertEqual(resolve(parseArgument(url))[2][name], value)
+        config = parseArgument("ftp://h/x?config=/etc/f.toml", files({
+            "/etc/f.toml": b"[options]\ntimeout = 2.5\n"}))
+        self.assertEqual(resolve(config)[2]["timeout"], 2.5)
+
     def test_notInstalled(self):
         """
         A store fsspec knows whose package is not installed is refused
