@@ -194,12 +194,13 @@ class FTPProtocol(
             C{getHost()}), asked once, when first needed, and kept: a
             command run after the client hung up
             (L{ftpkit.control.quitleft}) has a transport without a socket
-            to ask. Every command that may run so follows a transfer that
-            asked while the connection lived: it set up its data channel
-            (L{dataChannel}), or waited for its open
-            (L{ftpkit.control.handlers.transferring.Transferring.whileOpening}).
-            Asked at every connection's start, it cost each login a system
-            call and an address object (C{docs/benchmark-investigations.rst},
+            to ask. Every command that may run so was asked for it while
+            the connection lived: it waited behind another command
+            (L{lineReceived}, C{QUEUED}), or was read while reading paused
+            (L{ftpkit.control.readingcontrol.ReadingControl._updateReading};
+            the lines found at a hang-up or left unrun are read so). Asked
+            at every connection's start, it cost each login a system call
+            and an address object (C{docs/benchmark-investigations.rst},
             C{bench-login-52}).
         """
         if self._localAddress is None:
@@ -320,6 +321,8 @@ class FTPProtocol(
             if result is not None and not result.called:
                 self._busy = result
         elif action is QUEUED:
+            # It may run once the client left (FTPProtocol.localAddress).
+            self.localAddress()
             self._processQueue()
             if not self._closed and queue.overflowed():
                 # A client fills its queue at will, again at each turn:

@@ -30,7 +30,7 @@ class ReadingControl:
     Pauses and resumes the reading of a session's commands. The session
     gives C{_queue} (its L{ftpkit.control.commandqueue.CommandQueue}),
     C{_closed}, C{_processQueue}, C{callLater}, C{reactor}, C{peer},
-    C{log}, and C{_inputWaiters} and C{inputRead}
+    C{log}, C{localAddress}, and C{_inputWaiters} and C{inputRead}
     (L{ftpkit.control.pendinginput.PendingInput}: told once each read
     ran its lines); this mixin comes before L{LineReceiver} among its
     bases.
@@ -126,6 +126,9 @@ class ReadingControl:
         held = self._queue.full or self._repliesBlocked
         if held or self._turnSpent:
             if not self.paused:
+                # What it read and did not run yet may run once the client
+                # left, with no socket left to ask (FTPProtocol.localAddress).
+                self.localAddress()
                 LineReceiver.pauseProducing(self)
             if held:
                 self._watchHangup()

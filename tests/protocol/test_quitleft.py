@@ -7,12 +7,15 @@ transfer went on, then the session ended. A real server does the same
 in L{tests.integration.test_quitleft}.
 """
 
+from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import Logger, formatEvent
 from twisted.trial import unittest
 
 from ftpkit.control.hangup import CHECK_INTERVAL
+from ftpkit.control.readingcontrol import LINES_PER_TURN
 from ftpkit.errors import NoSuchFile
 from ftpkit.ops import events
+from tests.memorysessions import connect, makeFactory, replyCodes
 from tests.protocol import test_abortopening
 from tests.protocol.test_abortopening import SlowShell
 
@@ -186,12 +189,10 @@ class RunToQuitTests(unittest.TestCase):
 
     def test_localAddressWithoutDataChannel(self):
         """
-        The session asks for its control connection's local address when
-        first needed, not at every connection's start; a transfer sent
-        before any data connection was set up asks for it while its file
-        opens: its client may hang up meanwhile, and the commands queued
-        after it need the address then (C{EPRT}, C{PASV}), with no socket
-        left to ask. They run with no error.
+        A transfer sent before any data connection was set up, its client
+        gone while its file opens: the commands queued after it need the
+        control connection's local address (C{EPRT}, C{PASV}), with no
+        socket left to ask. They run with no error.
         """
         def noSocket():
             raise AttributeError("'Server' object has no attribute 'socket'")
@@ -211,6 +212,67 @@ class RunToQuitTests(unittest.TestCase):
         self.assertEqual(list(protocol.factory.openSessions), [])
         self.assertEqual(realm.logouts, 1)
         self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_localAddressAfterOtherCommand(self):
+        """
+        Commands that need the local address run after the client hung
+        up with no error when what they waited behind was no transfer (a
+        slow C{MKD}; its client sent C{PASV}, C{EPRT} and C{QUIT} after
+        it): the session asked the transport for the address only when
+        first needed, and a session whose commands queue behind any
+        command runs them once its client left (tester52c: C{critical:
+        error handling PASV}, C{AttributeError}).
+        """
+        def noSocket():
+            raise AttributeError("'Server' object has no attribute 'socket'")
+
+        def hangUp(protocol):
+            protocol.transport.getHost = noSocket
+
+        shell = SlowShell({"/f.txt": b"x" * 100}, ("makeDirectory",))
+        realm, protocol, published = self.leaving(
+            shell, b"MKD d\r\nPASV\r\nEPRT |1|10.0.0.1|2048|\r\n"
+            b"HOST example.com\r\nRETR f.txt\r\nQUIT",
+            hangUp=hangUp, setUp=b"")
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(3):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+
+    def test_localAddressAfterTurn(self):
+        """
+        Lines a session had read but not run (it runs L{LINES_PER_TURN}
+        a turn) when its client left with a C{QUIT} among them run after
+        the hang-up with no error, those that need the local address too:
+        no command waited behind another, so only the pause of reading
+        could ask for it while the connection lived.
+        """
+        def noSocket():
+            raise AttributeError("'Server' object has no attribute 'socket'")
+
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock, loginFailureDelay=0)
+        protocol, transport = connect(factory)
+        protocol.dataReceived(
+            b"USER alice\r\nPASS secret\r\n"
+            + b"NOOP\r\n" * LINES_PER_TURN
+            + b"PASV\r\nHOST example.com\r\nQUIT\r\n")
+        self.assertTrue(protocol.paused)
+        transport.getHost = noSocket
+        transport.clear()
+        protocol.connectionLost(None)
+        for _ in range(3):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(replyCodes(transport)[-1], "221")
+        self.assertEqual(list(factory.openSessions), [])
+        self.assertEqual(clock.getDelayedCalls(), [])
+
 
 class QuitNotRunYetTests(unittest.TestCase):
     """

@@ -349,10 +349,6 @@ class Transferring:
 
         @param opening: the L{Opening} (or L{Committing}).
         """
-        # The client may send QUIT and leave meanwhile: the commands it
-        # queued before it run then, without a socket to ask the local
-        # address of (ftpkit.control.quitleft).
-        self.localAddress()
         self.opening = opening
         try:
             return await opening.result
