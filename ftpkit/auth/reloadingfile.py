@@ -131,6 +131,7 @@ class ReloadingFile:
     hashes (what L{warnExposed} says reading it gives away)."""
 
     content = None
+    _installs = 0
 
     def __init__(self, path, read, parse, log):
         """
@@ -243,6 +244,15 @@ class ReloadingFile:
         @return: a Deferred firing with whether the users were replaced.
         """
         self._signature = fileSignature(self.path)
+        installs = self._installs
+
+        def parsed(loaded):
+            if self._installs != installs:
+                # A login found the file changed again meanwhile and read
+                # it here and now (reloadIfChanged): what it put in force
+                # is newer than what this thread read.
+                return False
+            return self._replace(loaded)
 
         def failed(reason):
             reason.trap(ValueError)
@@ -250,7 +260,7 @@ class ReloadingFile:
             return False
 
         return threads.deferToThread(self._load, self.path).addCallbacks(
-            self._replace, failed)
+            parsed, failed)
 
     def _replace(self, loaded):
         """
@@ -259,8 +269,7 @@ class ReloadingFile:
         @param loaded: C{(content, users)}, as L{_load} returns.
         @return: C{True}.
         """
-        self.content, self.users = loaded
-        self.reloaded()
+        self._install(loaded)
         users = self.users
         if users:
             self._log.info(
@@ -288,7 +297,7 @@ class ReloadingFile:
             loaded = self._load(self.path)
         except ValueError:
             return
-        self._refreshed(loaded)
+        self._install(loaded)
 
     def refreshInThread(self):
         """
@@ -309,18 +318,26 @@ class ReloadingFile:
         def unusable(reason):
             reason.trap(ValueError)
 
-        def parsed():
+        def parse():
+            installs = self._installs
+
+            def parsed(loaded):
+                # As in _parseInThread: not over a newer reading.
+                if self._installs == installs:
+                    self._install(loaded)
+
             return threads.deferToThread(self._load, self.path).addCallbacks(
-                self._refreshed, unusable)
+                parsed, unusable)
 
-        return self._reloads.run(parsed)
+        return self._reloads.run(parse)
 
-    def _refreshed(self, loaded):
+    def _install(self, loaded):
         """
-        Keep what L{refresh} found good, without a line.
+        Put users just read in force, without a line.
 
         @param loaded: C{(content, users)}, as L{_load} returns.
         """
+        self._installs += 1
         self.content, self.users = loaded
         self.reloaded()
 

@@ -213,3 +213,53 @@ class InThreadTests(unittest.TestCase):
         self.assertEqual(self.file.users, [b"carol"])
         self.assertEqual([self.successResultOf(d) for d in (first, second)],
                          [True, True])
+
+    def readNowAnswerLater(self):
+        """
+        Have the file read and parsed at once where it would be in a
+        thread, its result handed back only when the test says.
+
+        @return: the list of C{(Deferred, result)} of each such call.
+        """
+        calls = []
+
+        def deferToThread(function, *args):
+            calls.append((defer.Deferred(), function(*args)))
+            return calls[-1][0]
+
+        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        return calls
+
+    def test_notOverNewer(self):
+        """
+        A login that found the file changed again while C{SIGHUP}'s parse
+        ran reads it here and now; the parse ending later does not put
+        the older users it read back in force (tester52c: a removed user
+        logged in again, and the new one was refused, until the file
+        changed again).
+        """
+        calls = self.readNowAnswerLater()
+        self.write(b"alice\nbob\n")
+        reloading = self.file.reloadInThread()
+        self.write(b"carol\n")
+        self.assertTrue(self.file.reloadIfChanged())
+        done, result = calls[0]
+        done.callback(result)
+        self.assertFalse(self.successResultOf(reloading))
+        self.assertEqual(self.file.users, [b"carol"])
+        self.assertFalse(self.file.reloadIfChanged())
+
+    def test_refreshNotOverNewer(self):
+        """
+        The same of the acceptor's refresh in a thread
+        (L{ReloadingFile.refreshInThread}).
+        """
+        calls = self.readNowAnswerLater()
+        self.write(b"alice\nbob\n")
+        refreshing = self.file.refreshInThread()
+        self.write(b"carol\n")
+        self.assertTrue(self.file.reloadIfChanged())
+        done, result = calls[0]
+        done.callback(result)
+        self.successResultOf(refreshing)
+        self.assertEqual(self.file.users, [b"carol"])
