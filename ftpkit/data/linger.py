@@ -77,6 +77,11 @@ def nextLook(waited):
     return min(max(waited, ACKED_FIRST), ACKED_GRACE)
 
 
+FIRST_LOOK = nextLook(0)
+"""The seconds until the first look (L{nextLook} of C{0}), worked out
+once: every download's linger (L{lingerOn}) starts with it."""
+
+
 class LingerWatcher:
     """
     Watches a reactor's lingering sockets (L{Linger}s) until their clients
@@ -405,10 +410,10 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
         return None
     watcher = watcherFor(reactor)
     started = reactor.seconds()
-    left = watcher.waitHere(sock, timeout, nextLook(0))
+    left = watcher.waitHere(sock, timeout, FIRST_LOOK)
     if left is None:
         return None
-    return watcher.linger(sock, onEnd, left, grace=nextLook(0) - (
+    return watcher.linger(sock, onEnd, left, grace=FIRST_LOOK - (
         reactor.seconds() - started), started=started)
 
 
@@ -434,7 +439,7 @@ class TransportLinger:
         self._transport = transport
         self._started = reactor.seconds()
         self._final = self._started + timeout
-        self._call = reactor.callLater(min(nextLook(0), timeout), self._look)
+        self._call = reactor.callLater(min(FIRST_LOOK, timeout), self._look)
 
     def _look(self):
         transport = self._transport
