@@ -373,7 +373,20 @@ class LingerWatcher:
             self._timer.reset(delay)
 
 
-_watchers = weakref.WeakKeyDictionary()
+_watchers = {}
+"""Each reactor's L{LingerWatcher}, keyed by a weak reference to the
+reactor that drops the entry with it: every download's linger looks its
+watcher up with one C{dict.get}, where a C{WeakKeyDictionary}'s C{get}
+is a Python-level call."""
+
+
+def _forget(reference):
+    """
+    A reactor keyed in L{_watchers} is gone: drop its entry.
+
+    @param reference: the entry's key, dead now.
+    """
+    _watchers.pop(reference, None)
 
 
 def watcherFor(reactor):
@@ -381,9 +394,10 @@ def watcherFor(reactor):
     @param reactor: the reactor.
     @return: its L{LingerWatcher}, made when first needed.
     """
-    watcher = _watchers.get(reactor)
+    watcher = _watchers.get(weakref.ref(reactor))
     if watcher is None:
-        watcher = _watchers[reactor] = LingerWatcher(reactor)
+        watcher = _watchers[weakref.ref(reactor, _forget)] = LingerWatcher(
+            reactor)
     return watcher
 
 
