@@ -168,7 +168,14 @@ class LingerWatcher:
         now = self._reactor.seconds()
         linger.final = now + timeout
         linger.started = now if started is None else started
-        first = timeout if grace is None else min(timeout, max(grace, 0))
+        # min(timeout, max(grace, 0)), without the builtins' calls (see
+        # ftpkit.shells.diskreader.FileReader.__init__).
+        if grace is None:
+            first = timeout
+        else:
+            first = grace if grace > 0 else 0
+            if timeout < first:
+                first = timeout
         deadline = now + first
         heapq.heappush(self._deadlines, (deadline, next(self._order), linger))
         if self._timer is None:
