@@ -115,10 +115,23 @@ def writeBeforeData(transport, data):
     other servers send it; held back, it would leave with the final reply
     of a small file in one segment.
 
+    A plain TCP transport whose socket took C{data} whole, with nothing
+    queued before it, holds nothing back: the usual 150 returns without
+    the look at what is held back (L{writeNow}'s course, inline).
+
     @param transport: the transport of a control connection.
     @param data: the bytes to send.
     """
-    writeNow(transport, data)
+    if type(transport) is ControlTLSProtocol:
+        left = None
+    else:
+        left = sendAtOnce(transport, data)
+        if left == b"":
+            return
+    if left is None:
+        writeUnsent(transport, data)
+    else:
+        transport.write(left)
     sendQueued(transport)
 
 

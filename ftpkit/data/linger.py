@@ -77,6 +77,11 @@ def nextLook(waited):
     return min(max(waited, ACKED_FIRST), ACKED_GRACE)
 
 
+FIRST_LOOK = nextLook(0)
+"""The seconds until the first look (L{nextLook} of C{0}), worked out
+once: every download's linger (L{lingerOn}) starts with it."""
+
+
 class LingerWatcher:
     """
     Watches a reactor's lingering sockets (L{Linger}s) until their clients
@@ -163,7 +168,14 @@ class LingerWatcher:
         now = self._reactor.seconds()
         linger.final = now + timeout
         linger.started = now if started is None else started
-        first = timeout if grace is None else min(timeout, max(grace, 0))
+        # min(timeout, max(grace, 0)), without the builtins' calls (see
+        # ftpkit.shells.diskreader.FileReader.__init__).
+        if grace is None:
+            first = timeout
+        else:
+            first = grace if grace > 0 else 0
+            if timeout < first:
+                first = timeout
         deadline = now + first
         heapq.heappush(self._deadlines, (deadline, next(self._order), linger))
         if self._timer is None:
@@ -368,7 +380,20 @@ class LingerWatcher:
             self._timer.reset(delay)
 
 
-_watchers = weakref.WeakKeyDictionary()
+_watchers = {}
+"""Each reactor's L{LingerWatcher}, keyed by a weak reference to the
+reactor that drops the entry with it: every download's linger looks its
+watcher up with one C{dict.get}, where a C{WeakKeyDictionary}'s C{get}
+is a Python-level call."""
+
+
+def _forget(reference):
+    """
+    A reactor keyed in L{_watchers} is gone: drop its entry.
+
+    @param reference: the entry's key, dead now.
+    """
+    _watchers.pop(reference, None)
 
 
 def watcherFor(reactor):
@@ -376,9 +401,10 @@ def watcherFor(reactor):
     @param reactor: the reactor.
     @return: its L{LingerWatcher}, made when first needed.
     """
-    watcher = _watchers.get(reactor)
+    watcher = _watchers.get(weakref.ref(reactor))
     if watcher is None:
-        watcher = _watchers[reactor] = LingerWatcher(reactor)
+        watcher = _watchers[weakref.ref(reactor, _forget)] = LingerWatcher(
+            reactor)
     return watcher
 
 
@@ -405,10 +431,10 @@ def lingerOn(reactor, sock, onEnd, timeout=LINGER_TIMEOUT):
         return None
     watcher = watcherFor(reactor)
     started = reactor.seconds()
-    left = watcher.waitHere(sock, timeout, nextLook(0))
+    left = watcher.waitHere(sock, timeout, FIRST_LOOK)
     if left is None:
         return None
-    return watcher.linger(sock, onEnd, left, grace=nextLook(0) - (
+    return watcher.linger(sock, onEnd, left, grace=FIRST_LOOK - (
         reactor.seconds() - started), started=started)
 
 
@@ -434,7 +460,7 @@ class TransportLinger:
         self._transport = transport
         self._started = reactor.seconds()
         self._final = self._started + timeout
-        self._call = reactor.callLater(min(nextLook(0), timeout), self._look)
+        self._call = reactor.callLater(min(FIRST_LOOK, timeout), self._look)
 
     def _look(self):
         transport = self._transport

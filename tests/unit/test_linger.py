@@ -482,7 +482,7 @@ class WaitHereTests(unittest.TestCase):
         wait for in the reactor (no reader, no timer). (The first look at
         what the client acknowledged is put off beyond its close.)
         """
-        self.patch(lingerModule, "ACKED_FIRST", lingerModule.ACKED_GRACE)
+        self.patch(lingerModule, "FIRST_LOOK", lingerModule.ACKED_GRACE)
         self.closeClientSoon()
         self.assertIsNone(self.lingerOn())
         self.assertEqual(self.reactor.readers, [])

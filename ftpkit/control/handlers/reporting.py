@@ -94,7 +94,9 @@ class SessionReporting:
         Publish an event of this session, if anyone wants it.
 
         @param kind: one of L{events.KINDS}.
-        @param fields: the event's other fields (L{events.Event}).
+        @param fields: the event's other fields (L{events.Event}); its
+            C{time} is the reactor's now unless given (by a caller that
+            read the clock already).
         """
         factory = self.factory
         hub = factory.events
@@ -104,7 +106,8 @@ class SessionReporting:
             session = self.session
             fields["kind"] = kind
             fields["peer"] = self.peer
-            fields["time"] = factory.reactor.seconds()
+            if "time" not in fields:
+                fields["time"] = factory.reactor.seconds()
             fields["user"] = session.username
             fields["anonymous"] = session.anonymous
             fields["session"] = self.sessionId
@@ -273,10 +276,10 @@ class SessionReporting:
         else:
             reports = None
         target = transfer.target
+        # The clock read once, for the event's time and its seconds.
+        now = self.factory.reactor.seconds()
         self.publish(kind, command=command, path=path, code=code,
-                     bytes=moved,
-                     seconds=self.factory.reactor.seconds()
-                     - transfer.started,
+                     bytes=moved, time=now, seconds=now - transfer.started,
                      binary=self.session.binary, reason=reason,
                      localFile=None if target is None or code != 226
                      or not self.factory.events.localFiles

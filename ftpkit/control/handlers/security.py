@@ -242,8 +242,10 @@ class SecurityCommands:
         """
         @return: whether a clear data transfer must be refused (C{521}).
         """
-        return not self.protectData and self.tlsRequiredFor(
-            self.session.anonymous)
+        # Without --tls-required, tlsRequiredFor's answer without the
+        # call (one a transfer).
+        return (not self.protectData and self.factory.config.tlsRequired
+                and self.tlsRequiredFor(self.session.anonymous))
 
     def refusesClearProtection(self):
         """

@@ -272,8 +272,10 @@ class Transferring:
         @return: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         """
         session = self.session
-        return pacerFor(incoming, self.factory.config, self.factory.totalLimits,
-                        self.reactor, (session.downloadRate, session.uploadRate),
+        factory = self.factory
+        return pacerFor(incoming, factory.config, factory.totalLimits,
+                        factory.reactor,
+                        (session.downloadRate, session.uploadRate),
                         session.rateLimits)
 
     def abortTransfer(self, sentCompletes=False, clientLeft=False):
@@ -474,8 +476,10 @@ class Transferring:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
-        mover = Download(readFile, binary, self.reactor, self._pacer(False),
-                         self.session.deflate)
+        # The factory's reactor, as receiveFile reads it: the reactor
+        # property is a Python call more per download.
+        mover = Download(readFile, binary, self.factory.reactor,
+                         self._pacer(False), self.session.deflate)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)

@@ -137,8 +137,12 @@ class TransferCommands(Transferring):
         if refusal is not None:
             return refusal
         path = await self.resolveEntry(argument)
-        readFile = await self.whileOpening(
-            session.shell.openForReading(path, offset))
+        opening = self.whileOpening(session.shell.openForReading(path, offset))
+        # An open answered at once (a file in the kernel's cache) is taken
+        # without awaiting its fired Deferred, as _store takes an upload's.
+        readFile = settled(opening)
+        if readFile is UNSETTLED:
+            readFile = await opening
         if offset and readFile.size == 0:
             try:
                 pastEnd = await self._pastEnd(path, offset)
