@@ -74,15 +74,20 @@ def writeNow(transport, data):
 
     @param transport: the transport of a connection.
     @param data: the bytes to send.
+    @return: whether the socket took C{data} whole at once, with nothing
+        queued before it (a plain TCP connection's usual course).
     """
     if type(transport) is ControlTLSProtocol:
         transport.writeAtOnce(data)
-        return
+        return False
     left = sendAtOnce(transport, data)
     if left is None:
         writeUnsent(transport, data)
     elif left:
         transport.write(left)
+    else:
+        return True
+    return False
 
 
 def writeUnsent(transport, data):
@@ -117,22 +122,13 @@ def writeBeforeData(transport, data):
 
     A plain TCP transport whose socket took C{data} whole, with nothing
     queued before it, holds nothing back: the usual 150 returns without
-    the look at what is held back (L{writeNow}'s course, inline).
+    the look at what is held back.
 
     @param transport: the transport of a control connection.
     @param data: the bytes to send.
     """
-    if type(transport) is ControlTLSProtocol:
-        left = None
-    else:
-        left = sendAtOnce(transport, data)
-        if left == b"":
-            return
-    if left is None:
-        writeUnsent(transport, data)
-    else:
-        transport.write(left)
-    sendQueued(transport)
+    if not writeNow(transport, data):
+        sendQueued(transport)
 
 
 def _controlLayer(transport):
