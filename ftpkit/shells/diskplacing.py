@@ -246,7 +246,7 @@ def denseLength(fd):
         os.lseek(fd, position, os.SEEK_SET)
 
 
-def resumedIntact(before, after, dense, denseNow, end):
+def resumedIntact(before, after, dense, denseNow, offset, end):
     """
     Whether a file an upload wrote in place from an offset (C{REST} then
     C{STOR}) still holds its bytes before that offset, as far as can be
@@ -255,8 +255,11 @@ def resumedIntact(before, after, dense, denseNow, end):
     kept, in a file of the length the client expects: near the offset
     they change the bytes read before it (L{bytesBefore}); farther, they
     hold a whole block at least, a hole where the filesystem tells holes
-    (L{denseLength}; a file with holes before the upload is judged up to
-    its first).
+    (L{denseLength}; a file with holes before the offset is judged up to
+    its first). A file with none before the offset has none before the
+    upload's end once complete: a hole there is also a cut into the
+    upload's own bytes, of a whole block at least, which its later
+    writes went past.
 
     @param before: the bytes before the offset when the upload opened the
         file, or C{None} when they could not be read.
@@ -265,12 +268,13 @@ def resumedIntact(before, after, dense, denseNow, end):
     @param dense: where the file's first hole began when opened, or
         C{None} when the store cannot tell.
     @param denseNow: where it begins now (C{None} likewise).
+    @param offset: where the upload began.
     @param end: where the upload's last byte went.
     @return: C{True} or C{False}.
     """
     if before != after:
         return False
-    return dense is None or denseNow >= min(dense, end)
+    return dense is None or denseNow >= (end if dense >= offset else dense)
 
 
 def checkResumed(fd, offset, before, dense, end):
@@ -291,7 +295,8 @@ def checkResumed(fd, offset, before, dense, end):
     """
     after = None if before is None else bytesBefore(
         lambda length, at: os.pread(fd, length, at), offset)
-    if not resumedIntact(before, after, dense, denseLength(fd), end):
+    if not resumedIntact(before, after, dense, denseLength(fd), offset,
+                         end):
         raise FileChanged()
 
 

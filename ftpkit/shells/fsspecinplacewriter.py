@@ -168,7 +168,7 @@ class InPlaceWriter:
         return resumedIntact(
             self._before, bytesBefore(self._readAt, self._start), dense,
             None if dense is None else self._backend.denseLength(
-                self._handle), self._end)
+                self._handle), self._start, self._end)
 
     def _cutBack(self):
         """

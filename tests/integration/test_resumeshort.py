@@ -16,7 +16,7 @@ import os
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.errors import RestPastEnd
+from ftpkit.errors import FileChanged, RestPastEnd
 from ftpkit.shells.filesystem import FilesystemShell
 
 try:
@@ -66,6 +66,32 @@ class DiskResumeShortTests(unittest.TestCase):
         """
         writeFile = yield self.shell.openForWriting(("f",), 10, False)
         yield writeFile.abort()
+
+
+class DiskOwnBytesCutTests(unittest.TestCase):
+    """
+    A resume from a file's end whose own bytes another program cuts,
+    a whole block and more, while it runs: its later writes went past
+    the cut, a hole before them.
+    """
+
+    def test_ownBytesCut(self):
+        """
+        The upload fails with L{FileChanged} (C{450}): it was complete,
+        zeros in the middle of its bytes.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        path = os.path.join(root, "f")
+        with open(path, "wb") as f:
+            f.write(b"x" * 65536)
+        shell = FilesystemShell(root, runner=defer.maybeDeferred)
+        writer = self.successResultOf(shell.openForWriting(("f",), 65536))
+        consumer = self.successResultOf(writer.receive())
+        consumer.write(b"y" * 65536)
+        os.truncate(path, 65536 + 8192)
+        consumer.write(b"y" * 65536)
+        self.failureResultOf(writer.close(), FileChanged)
 
 
 class FsspecResumeShortTests(unittest.TestCase):

@@ -38,10 +38,19 @@ class ResumedIntactTests(unittest.TestCase):
         hole begins before the upload's end (or the first hole of the
         file as it was), or the store tells no holes.
         """
-        self.assertTrue(resumedIntact(b"ab", b"ab", 100, 150, 150))
-        self.assertTrue(resumedIntact(b"ab", b"ab", None, None, 150))
-        self.assertTrue(resumedIntact(None, None, 100, 150, 150))
-        self.assertTrue(resumedIntact(b"ab", b"ab", 40, 40, 150))
-        self.assertFalse(resumedIntact(b"ab", b"\0\0", 100, 150, 150))
-        self.assertFalse(resumedIntact(b"ab", b"ab", 100, 60, 150))
-        self.assertFalse(resumedIntact(b"ab", b"ab", 40, 30, 150))
+        self.assertTrue(resumedIntact(b"ab", b"ab", 100, 150, 50, 150))
+        self.assertTrue(resumedIntact(b"ab", b"ab", None, None, 50, 150))
+        self.assertTrue(resumedIntact(None, None, 100, 150, 50, 150))
+        self.assertTrue(resumedIntact(b"ab", b"ab", 40, 40, 50, 150))
+        self.assertFalse(resumedIntact(b"ab", b"\0\0", 100, 150, 50, 150))
+        self.assertFalse(resumedIntact(b"ab", b"ab", 100, 30, 50, 150))
+        self.assertFalse(resumedIntact(b"ab", b"ab", 40, 30, 50, 150))
+
+    def test_ownBytesCut(self):
+        """
+        A file with no hole before the offset has none before the
+        upload's end, past the file's old end too: one there is a cut
+        into the upload's own bytes.
+        """
+        self.assertFalse(resumedIntact(b"ab", b"ab", 100, 120, 50, 150))
+        self.assertTrue(resumedIntact(b"ab", b"ab", 100, 150, 50, 150))
