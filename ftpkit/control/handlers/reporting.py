@@ -206,7 +206,7 @@ class SessionReporting:
         both at once, as a client pipelining C{RETR} and C{ABOR} does:
         it never meant to connect). An C{ABOR} that came later, while the
         command waited for its data connection, ends a transfer that
-        began (a failed one, C{beforeData}).
+        began: a failed one, its event saying C{beforeData}.
 
         @param beforeData: whether the command had not asked for its data
             connection yet.
