@@ -1,9 +1,10 @@
 """
 C{AVBL} and C{ALLO} of a user with a users file's byte quota on an
-fsspec store that cannot say its room (C{s3://}, C{sftp://}): they
-judge what the quota leaves, as on the disk realm and under
-C{memory://}'s C{size=}. C{AVBL} answered C{550} ("unknown") and C{ALLO}
-C{202} for any size, then the upload past the quota got C{552}.
+fsspec store that cannot say its room (C{s3://} here; C{sftp://} and
+C{file://} take the same path): they judge what the quota leaves, as on
+the disk realm and under C{memory://}'s C{size=}. C{AVBL} answered
+C{550} ("unknown") and C{ALLO} C{202} for any size, then the upload past
+the quota got C{552}.
 """
 
 import io
@@ -13,7 +14,6 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import closeAtEnd, sftpURL
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_quotareclaim import usersFile
 from tests.scratch import scratchDirectory
@@ -51,15 +51,9 @@ class QuotaRoomMixin(LoopbackServerMixin):
         self.local = scratchDirectory(self)
         realm = makeFsspecRealm(
             self.url() + "users=" + usersFile(self.local, QUOTA), {})
-        self.realmMade(realm)
         self.port = self.startServer(
             realm, ServerConfig(loginFailureDelay=0),
             users={"alice": "secret"}, anonymous=False).port
-
-    def realmMade(self, realm):
-        """
-        @param realm: the realm just made, before its server starts.
-        """
 
     def url(self):
         """
@@ -111,15 +105,3 @@ class S3QuotaRoomTests(QuotaRoomMixin, unittest.TestCase):
                   f'[options]\nkey = "{S3_KEY}"\nsecret = "{S3_SECRET}"\n')
         return (f"s3://{bucket}/ftp?config={config}"
                 f"&endpoint_url={endpoint}&")
-
-
-class SFTPQuotaRoomTests(QuotaRoomMixin, unittest.TestCase):
-    """
-    C{sftp://}, the test process's OpenSSH server.
-    """
-
-    def url(self):
-        return sftpURL(self.local) + "&"
-
-    def realmMade(self, realm):
-        closeAtEnd(self, realm)
