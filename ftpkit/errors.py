@@ -122,6 +122,9 @@ class FileChanged(FileBusy):
     length is not its length before the upload plus the bytes appended:
     another program (a local user's) cut it, or wrote to it, meanwhile,
     so it does not hold its bytes from before followed by the client's.
+    Or an upload written in place from an offset (C{REST} then C{STOR})
+    is complete, but another program cut the file below the upload's
+    bytes meanwhile: a hole lies before them.
     """
 
     defaultMessage = ("File changed by another program during the upload;"

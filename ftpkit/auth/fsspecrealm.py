@@ -53,7 +53,7 @@ from ftpkit.auth.realms import (
 )
 from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.errors import FTPError, StorageTimedOut, StorageUnavailable
-from ftpkit.interfaces import IFTPShell
+from ftpkit.interfaces import IFTPShell, IFTPShellAvailable
 from ftpkit.protocol import paths
 from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
@@ -468,11 +468,18 @@ class FsspecRealm:
             shell = self._bounded(shell, home)
         readOnly = self._readOnly
         if entry is not None:
+            from ftpkit.shells.boundroom import BoundRoom
             from ftpkit.shells.nestedquotas import Neighbours
             from ftpkit.shells.permissions import PermissionShell
 
             limited = entry.quota is not None or entry.fileQuota is not None
             usage = self.usageOf(home, storage) if limited else None
+            if entry.quota is not None and not (
+                    IFTPShellAvailable.providedBy(shell)):
+                # The store cannot tell its room (S3, SFTP): the user's
+                # is what the quota leaves, for AVBL and ALLO, as on
+                # the disk and under size=.
+                shell = BoundRoom(shell, entry.quota)
             homes = self.quotaHomes()
             homes.add(self, home, limited)
             shell = PermissionShell(shell, entry.permissions, entry.quota,

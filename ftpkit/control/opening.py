@@ -36,6 +36,11 @@ class Opening:
         from then on the open no longer needs the shell.
     """
 
+    beforeData = True
+    """Whether the command waits before asking for its data connection
+    (an open, a look-up), so that an C{ABOR} cutting the wait ends a
+    command whose transfer never began."""
+
     def __init__(self, operation, release):
         """
         @param operation: a Deferred or coroutine: the open.
@@ -102,6 +107,7 @@ class Committing(Opening):
     """
 
     _timer = None
+    beforeData = False
 
     cutByAbor = False
     """Whether an C{ABOR}'s grace ended the wait (L{abortOnArrival}), not

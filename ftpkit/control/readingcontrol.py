@@ -44,6 +44,15 @@ class ReadingControl:
     _linesLeft = LINES_PER_TURN
     _turnSpent = False
     _receiving = False
+    _reads = 0
+
+    def readNumber(self):
+        """
+        @return: a number naming the read whose lines run now, the same
+            for each of them; C{None} when none runs (a command the end of
+            another let run, a timer).
+        """
+        return self._reads if self._receiving else None
 
     def dataReceived(self, data):
         """
@@ -60,6 +69,7 @@ class ReadingControl:
             LineReceiver.dataReceived(self, data)
             return
         self._receiving = True
+        self._reads += 1
         self._linesLeft = LINES_PER_TURN
         try:
             LineReceiver.dataReceived(self, data)

@@ -11,6 +11,10 @@ C{202} got C{552}. Wrapped in L{BoundRoom}, the store's room is the
 bound, and the quota above it takes what is held off, as
 L{ftpkit.shells.permissions.PermissionShell.available} does for the
 disk's free space.
+
+Object stores and SFTP servers cannot say their room either: there a
+users file's byte quota is the bound of the user's home (C{AVBL} answered
+C{550} and C{ALLO} C{202}, then the upload past the quota C{552}).
 """
 
 from zope.interface import implementer

@@ -151,9 +151,12 @@ class FileOpens:
         (from C{offset}, or at its end) and replaces the target when
         complete (see L{ftpkit.shells.uploads}). Without one, the target is
         written in place from C{offset} and truncated after the last byte
-        at close, or opened C{O_APPEND}; both create a missing file, and
-        the bytes already written stay when the upload is cut, so that a
-        client can resume again.
+        at close (L{ftpkit.errors.RestPastEnd} when shorter than
+        C{offset}, or missing; L{ftpkit.errors.FileChanged} when another
+        program cut it below the upload's
+        bytes meanwhile), or opened C{O_APPEND}, which creates a missing
+        file; the bytes already written stay when the upload is cut, so
+        that a client can resume again.
         """
         if not path:
             return self._run(self._raise, IsDirectory())

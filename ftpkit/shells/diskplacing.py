@@ -210,6 +210,96 @@ def checkAppended(fd, length):
         raise FileChanged()
 
 
+RESUME_CHECKED = 65536
+"""Bytes before a resume's offset that an upload written in place from
+it reads when it opens the file and again once complete
+(L{checkResumed}): a cut below the offset within them, too close to it
+for the hole it leaves to hold a whole block, changes them."""
+
+
+def bytesBefore(read, offset):
+    """
+    @param read: reads a file: called with a length and an offset, gives
+        the bytes there.
+    @param offset: where an upload resumes the file.
+    @return: the file's L{RESUME_CHECKED} bytes before C{offset} (fewer
+        near its start).
+    """
+    start = max(0, offset - RESUME_CHECKED)
+    return read(offset - start, start)
+
+
+def denseLength(fd):
+    """
+    @param fd: a descriptor of a regular file; its position is left as
+        it was (a buffered file object over it counts on it).
+    @return: where the file's first hole begins (C{SEEK_HOLE}): its
+        length when it has none, or when its filesystem tells of none.
+    """
+    position = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        return os.lseek(fd, 0, os.SEEK_HOLE)
+    except OSError:
+        # ENXIO: an empty file; EINVAL: no SEEK_HOLE here.
+        return os.fstat(fd).st_size
+    finally:
+        os.lseek(fd, position, os.SEEK_SET)
+
+
+def resumedIntact(before, after, dense, denseNow, offset, end):
+    """
+    Whether a file an upload wrote in place from an offset (C{REST} then
+    C{STOR}) still holds its bytes before that offset, as far as can be
+    told. Another program that cut it below the offset meanwhile
+    (C{truncate}) left zeros there, which the upload's writes past them
+    kept, in a file of the length the client expects: near the offset
+    they change the bytes read before it (L{bytesBefore}); farther, they
+    hold a whole block at least, a hole where the filesystem tells holes
+    (L{denseLength}; a file with holes before the offset is judged up to
+    its first). A file with none before the offset has none before the
+    upload's end once complete: a hole there is also a cut into the
+    upload's own bytes, of a whole block at least, which its later
+    writes went past.
+
+    @param before: the bytes before the offset when the upload opened the
+        file, or C{None} when they could not be read.
+    @param after: those bytes once the upload is complete (C{None} too
+        when C{before} is).
+    @param dense: where the file's first hole began when opened, or
+        C{None} when the store cannot tell.
+    @param denseNow: where it begins now (C{None} likewise).
+    @param offset: where the upload began.
+    @param end: where the upload's last byte went.
+    @return: C{True} or C{False}.
+    """
+    if before != after:
+        return False
+    return dense is None or denseNow >= (end if dense >= offset else dense)
+
+
+def checkResumed(fd, offset, before, dense, end):
+    """
+    Check that a file an upload wrote in place from C{offset} holds its
+    bytes before it (blocking: a read and an C{lseek};
+    L{resumedIntact}). Told C{226}, the client would believe the file
+    whole. Like L{checkAppended}, checked once complete.
+
+    @param fd: the descriptor the upload wrote, readable unless C{before}
+        is C{None}.
+    @param offset: where the upload began.
+    @param before: L{bytesBefore} C{offset} when it opened the file, or
+        C{None}.
+    @param dense: L{denseLength} when it opened the file.
+    @param end: the file's length now, where the upload's last byte went.
+    @raise FileChanged: when it does not.
+    """
+    after = None if before is None else bytesBefore(
+        lambda length, at: os.pread(fd, length, at), offset)
+    if not resumedIntact(before, after, dense, denseLength(fd), offset,
+                         end):
+        raise FileChanged()
+
+
 def nameAnonymous(fd, name, directory, exclusive, atOnce):
     """
     Give a file with no name its name (blocking), in the directory the

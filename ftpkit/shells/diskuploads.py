@@ -25,6 +25,7 @@ from ftpkit.shells import (
     uploads,
 )
 from ftpkit.shells.diskpaths import openRegular
+from ftpkit.shells.diskplacing import bytesBefore, denseLength
 from ftpkit.shells.diskwriter import FileWriter
 from ftpkit.shells.partialowners import recordResumer
 from ftpkit.shells.uploadlocks import holdInPlace, holdTarget
@@ -102,30 +103,32 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         old file's start and the new file's rest; or for an upload in
         place whose file was moved as it was opened
         (L{ftpkit.shells.uploadlocks.holdInPlace}).
+    @raise RestPastEnd: for an upload into the target in place from
+        C{offset} (not an append) when the target is shorter, or missing:
+        cut since its size was read, it would be left with a hole.
     """
     if offset or append:
-        if atOnce and (uploads.sweepPending() or shortcalls.freesMuch(
-                uploads.partialPath(target))):
+        # A resume in place reads the file (_resumeInPlace): not at once.
+        if atOnce and (not append or uploads.sweepPending()
+                       or shortcalls.freesMuch(uploads.partialPath(target))):
             raise shortcalls.Declined()
         writer = _continuePartial(run, runShort, target, offset, append,
                                   resumer, onDropped)
         if writer is not None:
             return writer
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
-        fd, result = openRegular(target, flags)
+        if not append:
+            return _resumeInPlace(run, runShort, target, offset)
+        fd, result = openRegular(target, os.O_WRONLY | os.O_APPEND
+                                 | os.O_CREAT)
         try:
             holdInPlace(fd, target)
             dropPrivilege(fd, result)
         except BaseException:
             os.close(fd)
             raise
-        inode = (result.st_dev, result.st_ino)
-        if append:
-            return FileWriter(run, fd, None, target, None,
-                              start=result.st_size, inode=inode,
-                              initialSize=result.st_size)
-        return FileWriter(run, fd, None, target, offset,
-                          start=offset, runShort=runShort, inode=inode,
+        return FileWriter(run, fd, None, target, None,
+                          start=result.st_size,
+                          inode=(result.st_dev, result.st_ino),
                           initialSize=result.st_size)
     if found is None:
         try:
@@ -162,6 +165,45 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       resumer=resumer, targetWas=uploads.versionOf(old),
                       guard=guard)
+
+
+def _resumeInPlace(run, runShort, target, offset):
+    """
+    Open the target to write it in place from C{offset} (C{REST} then
+    C{STOR} with no partial upload to continue; blocking), reading what
+    lies before the offset for the check at its end
+    (L{ftpkit.shells.diskplacing.checkResumed}) where the file may be
+    read: one that may only be written is checked for holes alone.
+
+    @return: a L{FileWriter}.
+    @raise RestPastEnd: when the target is missing or shorter than
+        C{offset}: cut since its size was read, it would be left with a
+        hole (a resume creates no file).
+    """
+    try:
+        try:
+            fd, result = openRegular(target, os.O_RDWR)
+            readable = True
+        except PermissionError:
+            fd, result = openRegular(target, os.O_WRONLY)
+            readable = False
+    except FileNotFoundError:
+        raise RestPastEnd() from None
+    try:
+        if result.st_size < offset:
+            raise RestPastEnd()
+        holdInPlace(fd, target)
+        dropPrivilege(fd, result)
+        before = bytesBefore(
+            lambda length, at: os.pread(fd, length, at),
+            offset) if readable else None
+        dense = denseLength(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return FileWriter(run, fd, None, target, offset, start=offset,
+                      runShort=runShort, inode=(result.st_dev, result.st_ino),
+                      initialSize=result.st_size, before=before, dense=dense)
 
 
 def _guard(target):

@@ -29,6 +29,7 @@ from ftpkit.shells.diskplacing import (
     ON_DESCRIPTORS,
     checkAppended,
     checkInPlace,
+    checkResumed,
     directoryRemoved,
     nameAnonymous,
     placeNew,
@@ -63,7 +64,7 @@ class FileWriter(LeftBehind):
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
                  targetWas=uploads.UNKNOWN, guard=None, onDropped=None,
-                 runOnDescriptors=None):
+                 runOnDescriptors=None, before=None, dense=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -114,7 +115,16 @@ class FileWriter(LeftBehind):
             short calls on its descriptors alone
             (L{shortcalls.ShortCalls.onDescriptors}), which its
             L{descriptor}'s bytes and commit are; or C{None}.
+        @param before: for a file written in place from an offset, its
+            bytes before the offset when opened
+            (L{ftpkit.shells.diskplacing.bytesBefore}), or C{None}.
+        @param dense: for such a file, where its first hole began when
+            opened (L{ftpkit.shells.diskplacing.denseLength}): once the
+            upload is complete it is checked not to have been cut below
+            the offset meanwhile (L{checkResumed}); or C{None}.
         """
+        self._before = before
+        self._dense = dense
         self._runOnDescriptors = runOnDescriptors
         self._onDropped = onDropped
         self._guard = guard
@@ -437,6 +447,9 @@ class FileWriter(LeftBehind):
                 if self._consumer.position is None:
                     checkAppended(self._fd, self._initialSize
                                   + self._consumer.written)
+                elif self._dense is not None:
+                    checkResumed(self._fd, self._start, self._before,
+                                 self._dense, self._consumer.position)
             if self._temporary is not None:
                 # Still open, so still held: closed first, it was nobody's
                 # for a moment, which a sweep in another process serving

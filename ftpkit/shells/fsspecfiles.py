@@ -13,8 +13,8 @@ Uploads are atomic where the store can be: L{CommitOnCloseWriter} asks
 fsspec to hold the result back until L{CommitOnCloseWriter.close} (an S3
 multipart upload completes only then; an abort aborts it), and
 L{RenameIntoPlaceWriter} writes a temporary sibling and moves it over the
-target. L{InPlaceWriter} resumes or appends into the file itself, as a
-local disk's C{REST}/C{APPE} do.
+target. L{ftpkit.shells.fsspecinplacewriter.InPlaceWriter} resumes or
+appends into the file itself, as a local disk's C{REST}/C{APPE} do.
 """
 
 import secrets
@@ -23,7 +23,7 @@ import threading
 from twisted.internet import defer
 from zope.interface import implementer
 
-from ftpkit.errors import FileChanged, FileReplaced, LocalError
+from ftpkit.errors import LocalError
 from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import (
     IAccountedWriteFile,
@@ -31,6 +31,7 @@ from ftpkit.interfaces import (
     IRandomReadFile,
     IRandomWriteFile,
 )
+from ftpkit.shells.fsspecinplacewriter import InPlaceWriter
 from ftpkit.shells.fsspecmemory import readStored, storedFile
 from ftpkit.shells.fsspectemporaries import TEMPORARIES, TEMPORARY_PREFIX
 
@@ -177,29 +178,6 @@ def openForReadingBlocking(fs, backend, fsPath):
     if backend.sharedFileObjects:
         return _RangeReader(fs, fsPath)
     return _FileObjectReader(fs.open(fsPath, "rb", **backend.readOptions))
-
-
-def _openInPlace(fs, fsPath, append, backend):
-    """
-    Open a file for an upload written in place (blocking), at no position
-    in particular: where every opener shares the file object, an existing
-    file is the stored object itself, its position left as the upload
-    already writing it (if any) set it (see
-    L{ftpkit.shells.fsspecmemory.storedFile}).
-
-    @param fs: the filesystem.
-    @param fsPath: the file's path.
-    @param append: whether to append (creating a missing file).
-    @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
-    @return: the file object.
-    """
-    if backend.sharedFileObjects:
-        try:
-            return storedFile(fs, fsPath)
-        except FileNotFoundError:
-            if not append:
-                raise
-    return fs.open(fsPath, "ab" if append else "r+b")
 
 
 @implementer(IRandomWriteFile, IAccountedWriteFile, IDiscardableWriteFile)
@@ -452,149 +430,3 @@ class RenameIntoPlaceWriter(_SequentialWriter):
             pass
         finally:
             self._forget(self._fs, self._temporary)
-
-
-class InPlaceWriter:
-    """
-    A resumed or appended upload, written into the file itself (blocking):
-    what was written stays written even if the upload is aborted, as with
-    a resumed upload on a local disk. It holds the file against a second
-    such upload, and is complete only if its path still names the file
-    once written (L{ftpkit.shells.fsspecinplace}).
-    """
-
-    def __init__(self, fs, fsPath, offset, append, backend):
-        """
-        Open the file and hold it.
-
-        @param fs: the filesystem.
-        @param fsPath: the file's path.
-        @param offset: the byte to resume from (ignored when appending).
-        @param append: whether to append (creating a missing file).
-        @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of
-            C{fs}, which holds, prepares and checks the file.
-        @raise FileBusy: another upload writes the file in place.
-        """
-        # Held before it is opened: a directory renamed in between moved
-        # the file opened (L{ftpkit.shells.fsspecgeneric.Backend.holdInPlace}).
-        self._release = backend.holdInPlace(fs, fsPath)
-        try:
-            self._handle = _openInPlace(fs, fsPath, append, backend)
-            try:
-                backend.openedInPlace(fs, fsPath, self._handle)
-            except BaseException:
-                self._handle.close()
-                raise
-        except BaseException:
-            self._release()
-            raise
-        # Moved once held: a shared file object has one position.
-        if append:
-            self._handle.seek(0, 2)
-        else:
-            self._handle.seek(offset)
-        self._fs, self._path, self._backend = fs, fsPath, backend
-        self._start = self._end = self._handle.tell()
-        self._truncate = not append
-
-    def writeAt(self, offset, data):
-        """
-        Write C{data} at C{offset} bytes from where the upload started.
-
-        @param offset: bytes from where the upload started.
-        @param data: the bytes.
-        """
-        offset += self._start
-        try:
-            if self._handle.tell() != offset:
-                self._handle.seek(offset)
-            self._handle.write(data)
-        except OSError:
-            self._cutBack()
-            raise
-        self._end = max(self._end, offset + len(data))
-
-    def commit(self):
-        """
-        Drop what lay past the end of a resumed upload, and close.
-
-        @raise FileReplaced: when the path no longer names the file
-            written (replaced, removed or renamed meanwhile).
-        @raise FileChanged: when a file appended to ends elsewhere than
-            where the upload's last byte went: another program cut it,
-            or wrote to it, meanwhile (as
-            L{ftpkit.shells.diskplacing.checkAppended} tells on the disk).
-        """
-        try:
-            try:
-                if self._truncate:
-                    self._handle.truncate(self._end)
-                self._handle.flush()
-            except OSError:
-                self._cutBack()
-                raise
-            if not self._backend.namesWritten(self._fs, self._path,
-                                              self._handle):
-                raise FileReplaced()
-            if not self._truncate and self._fileEnd() != self._end:
-                raise FileChanged()
-        finally:
-            self.discard()
-
-    def _fileEnd(self):
-        """
-        @return: where the file written ends now (C{seek}'s answer is not
-            used: paramiko's gives none).
-        """
-        self._handle.seek(0, 2)
-        return self._handle.tell()
-
-    def _cutBack(self):
-        """
-        A write failed (the disk is full, say): cut the file back to
-        where the upload started, as the disk realm does. It kept the
-        bytes that fitted, a full disk's worth, and the disk stayed full.
-
-        A file object that buffers (C{file://}'s) still holds what the
-        full disk refused, which it writes before it truncates: failing
-        again, the truncate did not happen, the upload was told C{452}
-        and the file kept a disk's worth of it. Then the file object is
-        closed, its buffer dropped with it, and the file cut back through
-        another one.
-        """
-        try:
-            self._handle.truncate(self._start)
-            return
-        except (OSError, ValueError):
-            # ValueError: closed by a cut back before.
-            pass
-        if self._backend.sharedFileObjects:
-            return
-        try:
-            self._handle.close()
-        except OSError:
-            pass
-        try:
-            with self._fs.open(self._path, "r+b") as again:
-                again.truncate(self._start)
-        except OSError:
-            pass
-
-    def drop(self):
-        """
-        Cut the file back to where the upload started, close, and let
-        the file go.
-        """
-        try:
-            self._cutBack()
-        finally:
-            self.discard()
-
-    def discard(self):
-        """
-        Close, keeping what was written, and let the file go.
-        """
-        try:
-            self._handle.close()
-        finally:
-            self._release()

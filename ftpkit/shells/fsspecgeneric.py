@@ -506,6 +506,19 @@ class Backend:
         """
         return self.locksInPlace and held(path)
 
+    def denseLength(self, handle):
+        """
+        Tell where the first hole of a file an upload writes in place
+        begins (blocking), so that a file cut below the upload's bytes
+        by another program meanwhile, left with a hole before them, is
+        seen (L{ftpkit.shells.fsspecinplacewriter.InPlaceWriter.commit}).
+
+        @param handle: the file object the upload writes, its bytes
+            flushed.
+        @return: C{None} here: a store that cannot tell is believed.
+        """
+        return None
+
     def namesWritten(self, fs, path, handle):
         """
         Tell whether a path still names the file an upload wrote in place,

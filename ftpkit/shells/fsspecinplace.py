@@ -1,7 +1,7 @@
 """
-What an upload written in place on an fsspec store (C{APPE}, C{REST} and
-C{STOR}: L{ftpkit.shells.fsspecfiles.InPlaceWriter}) is held to, as the
-disk realm's are (L{ftpkit.shells.uploadlocks.holdInPlace},
+What an upload written in place on an fsspec store (C{APPE}, C{REST}
+and C{STOR}: L{ftpkit.shells.fsspecinplacewriter.InPlaceWriter}) is held
+to, as the disk realm's are (L{ftpkit.shells.uploadlocks.holdInPlace},
 L{ftpkit.shells.diskwriter.FileWriter}): one such upload of a file at a
 time, a second one meanwhile getting C{450 File busy}; and C{450}, not
 C{226}, when once complete its path no longer names the file it wrote

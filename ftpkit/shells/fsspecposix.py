@@ -19,6 +19,7 @@ from itertools import islice
 from ftpkit.compat.fsspecnames import reconnect, stripProtocol
 from ftpkit.errors import PermissionDenied
 from ftpkit.shells import uploadlocks
+from ftpkit.shells.diskplacing import denseLength
 from ftpkit.shells.diskuploads import dropPrivilege
 from ftpkit.shells.fsspecgeneric import Backend, asTimestamp
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
@@ -114,6 +115,13 @@ class LocalBackend(_PosixBackend):
         fd = handle.fileno()
         uploadlocks.holdInPlace(fd, path)
         dropPrivilege(fd, os.fstat(fd))
+
+    def denseLength(self, handle):
+        """
+        See L{Backend.denseLength}: the disk realm's C{SEEK_HOLE}
+        (L{ftpkit.shells.diskplacing.denseLength}).
+        """
+        return denseLength(handle.fileno())
 
     def namesWritten(self, fs, path, handle):
         """

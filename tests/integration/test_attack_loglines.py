@@ -162,23 +162,24 @@ class TransferBeforeDataLinesTests(unittest.TestCase):
 
     def test_noDataConnectionBounded(self):
         """
-        C{REFUSAL_LINES + 50} pipelined C{RETR} of an existing file, each
-        after C{PASV} and cut by C{ABOR} before its data connection came:
-        each gets C{425} or C{426} and is published as a failed transfer,
-        but the log has C{REFUSAL_LINES} of their lines and one counting
-        the 50 others, before the logout line (it had a line for each).
+        C{REFUSAL_LINES + 50} C{RETR} of an existing file, each after
+        C{PASV} and cut by C{ABOR} (in a read of its own: one sent with
+        its command is no transfer) before its data connection came: each
+        gets C{425} and is published as a failed transfer, but the log
+        has C{REFUSAL_LINES} of their lines and one counting the 50
+        others, before the logout line (it had a line for each).
         """
         logged = captureLogs(self)
         protocol, transport = connect(self.factory)
-        protocol.dataReceived(
-            b"USER anonymous\r\nPASS x\r\n"
-            + b"PASV\r\nRETR /d/f.txt\r\nABOR\r\n" * (REFUSAL_LINES + 50))
-        self.clock.advance(0)
+        protocol.dataReceived(b"USER anonymous\r\nPASS x\r\n")
+        for _ in range(REFUSAL_LINES + 50):
+            protocol.dataReceived(b"PASV\r\nRETR /d/f.txt\r\n")
+            protocol.dataReceived(b"ABOR\r\n")
+            self.clock.advance(0)
         protocol.dataReceived(b"QUIT\r\n")
         protocol.connectionLost(None)
         codes = replyCodes(transport)
-        self.assertEqual(codes.count("425") + codes.count("426"),
-                         REFUSAL_LINES + 50)
+        self.assertEqual(codes.count("425"), REFUSAL_LINES + 50)
         self.assertEqual(
             len([event for event in self.published
                  if event.kind == events.TRANSFER and event.beforeData]),
@@ -188,8 +189,7 @@ class TransferBeforeDataLinesTests(unittest.TestCase):
                      "transfer", "refusals-not-logged", "logout")]
         failed = ("RETR from 10.0.0.1 user 'anonymous' path '/d/f.txt': "
                   "%d, 0 bytes in 0.000 s")
-        self.assertEqual(lines[:-1], [failed % 425] + [failed % 426] * (
-            REFUSAL_LINES - 1) + [
+        self.assertEqual(lines[:-1], [failed % 425] * REFUSAL_LINES + [
             "50 more refused commands from 10.0.0.1 user 'anonymous' "
             "not logged"])
         self.assertTrue(lines[-1].startswith("logout from 10.0.0.1"))
@@ -203,25 +203,31 @@ class TransferLogBeforeDataTests(unittest.TestCase):
 
     def test_bounded(self):
         """
-        C{REFUSAL_LINES + 50} pipelined C{RETR} of a file, each cut by
-        C{ABOR} before its data connection came: C{REFUSAL_LINES}
-        transfer log lines, then another
-        session's get lines of their own, and so do the first session's
-        once a minute passed (it had a line for each).
+        C{REFUSAL_LINES + 50} C{RETR} of a file, each cut by C{ABOR}
+        (in a read of its own) before its data connection came:
+        C{REFUSAL_LINES} transfer log lines, then another session's get
+        lines of their own, and so do the first session's once a minute
+        passed (it had a line for each).
         """
         path = self.mktemp()
         clock = MemoryReactorClock()
         factory = makeFactory(clock, loginFailureDelay=0.0, xferlog=path)
+
+        def cut(session, name):
+            session.dataReceived(b"PASV\r\nRETR " + name + b"\r\n")
+            session.dataReceived(b"ABOR\r\n")
+            clock.advance(0)
+
         flooding, _ = connect(factory)
-        flooding.dataReceived(
-            b"USER anonymous\r\nPASS x\r\n"
-            + b"PASV\r\nRETR /d/f.txt\r\nABOR\r\n" * (REFUSAL_LINES + 50))
+        flooding.dataReceived(b"USER anonymous\r\nPASS x\r\n")
+        for _ in range(REFUSAL_LINES + 50):
+            cut(flooding, b"/d/f.txt")
         clock.advance(0)
         other, _ = connect(factory, "10.0.0.2")
-        other.dataReceived(b"USER anonymous\r\nPASS x\r\nPASV\r\n"
-                           b"RETR /top.bin\r\nABOR\r\n")
+        other.dataReceived(b"USER anonymous\r\nPASS x\r\n")
+        cut(other, b"/top.bin")
         clock.advance(60)
-        flooding.dataReceived(b"PASV\r\nRETR /d/f.txt\r\nABOR\r\n")
+        cut(flooding, b"/d/f.txt")
         clock.advance(0)
         with open(path) as log:
             lines = log.read().splitlines()

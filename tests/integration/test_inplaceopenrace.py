@@ -41,7 +41,7 @@ from tests.scratch import scratchDirectory
 try:
     import fsspec
 
-    from ftpkit.shells import fsspecfiles
+    from ftpkit.shells import fsspecinplacewriter
     from ftpkit.shells.fsspecshell import FsspecShell
 except ImportError:
     fsspec = None
@@ -246,7 +246,7 @@ class LocalOpenRaceTests(DiskOpenRaceTests):
     if fsspec is None:
         skip = "fsspec is not installed"
     else:
-        opener = (fsspecfiles, "_openInPlace")
+        opener = (fsspecinplacewriter, "_openInPlace")
 
     def makeShell(self):
         """
@@ -264,7 +264,7 @@ class MemoryOpenRaceTests(OpenRaceMixin, unittest.TestCase):
     if fsspec is None:
         skip = "fsspec is not installed"
     else:
-        opener = (fsspecfiles, "_openInPlace")
+        opener = (fsspecinplacewriter, "_openInPlace")
     renameRefused = True
 
     def prepare(self):

@@ -131,3 +131,34 @@ class ChangedByLocalUserTests(AppendingTestsMixin, unittest.TestCase):
         replies, final = yield self.inThread(self.duringAppend, write)
         self.assertEqual(final[:4], "450 ", final)
         self.assertIn(b"local", self.read())
+
+    @defer.inlineCallbacks
+    def test_resumeCutBelowOffset(self):
+        """
+        A local user's program cutting the file below the offset of a
+        C{REST 5} and C{STOR} while it runs left zeros before the
+        upload's bytes, which kept the length the client expects: the
+        upload gets C{450}. It got C{226}.
+        """
+        def cut():
+            os.truncate(self.path, 2)
+            return "cut"
+        replies, final = yield self.inThread(
+            self.duringUpload, ["REST 5", "STOR f"], cut)
+        self.assertEqual(final[:4], "450 ", final)
+        self.assertIn("changed by another program", final)
+
+    @defer.inlineCallbacks
+    def test_resumeCutFarBelowOffset(self):
+        """
+        So does one cutting it far below the offset, every byte before
+        the upload's a zero or a hole by then.
+        """
+        self.write("f", b"x" * 300000)
+
+        def cut():
+            os.truncate(self.path, 0)
+            return "cut"
+        replies, final = yield self.inThread(
+            self.duringUpload, ["REST 200000", "STOR f"], cut)
+        self.assertEqual(final[:4], "450 ", final)

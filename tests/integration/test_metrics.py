@@ -157,7 +157,8 @@ class ServerMetricsTests(MetricsTestCase):
         factory.events.subscribe(published.append, [events.TRANSFER])
         protocol, transport = connect(factory)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\nPASV\r\n"
-                              b"RETR /top.bin\r\nABOR\r\n")
+                              b"RETR /top.bin\r\n")
+        protocol.dataReceived(b"ABOR\r\n")
         self.assertEqual(replyCodes(transport)[-2:], ["425", "226"])
         value = registry.get_sample_value
         self.assertEqual(value("ftpkit_transfers_total",
@@ -191,12 +192,15 @@ class ServerMetricsTests(MetricsTestCase):
         factory.events.subscribe(published.append,
                                  [events.TRANSFER, events.LISTING])
         protocol, transport = connect(factory)
-        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n" + b"".join(
-            b"PASV\r\n%s\r\nABOR\r\n" % verb
-            for verb in (b"LIST", b"NLST", b"MLSD")))
-        clock.advance(0)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")
+        for verb in (b"LIST", b"NLST", b"MLSD"):
+            # The ABOR in a read of its own: one sent with its command
+            # comes before a transfer that never began.
+            protocol.dataReceived(b"PASV\r\n%s\r\n" % verb)
+            protocol.dataReceived(b"ABOR\r\n")
+            clock.advance(0)
         self.assertEqual(replyCodes(transport)[-9:],
-                         ["227", "425", "226"] + ["227", "426", "225"] * 2)
+                         ["227", "425", "226"] * 3)
         for verb in ("LIST", "NLST", "MLSD"):
             self.assertEqual(
                 registry.get_sample_value(

@@ -17,9 +17,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
+from ftpkit.control.handlers import unique
 from ftpkit.ops import events
 from ftpkit.ops.metrics import ServerMetrics
-from tests.memorysessions import connect, makeFactory, replyCodes
+from tests.memorysessions import (
+    OneShellRealm,
+    connect,
+    makeFactory,
+    replyCodes,
+)
+from tests.protocol.test_abortopening import SlowShell
 from tests.serverprocess import startServer
 
 ALICE = b"USER alice\r\nPASS secret\r\nTYPE I\r\n"
@@ -116,6 +123,126 @@ class RefusedOnSessionTests(unittest.TestCase):
         [event] = published
         self.assertEqual((event.command, event.code, event.beforeData,
                           event.seconds), ("RETR", 425, True, 7))
+
+
+class AbortCameFirstTests(unittest.TestCase):
+    """
+    A transfer command the client's C{ABOR} came before is no transfer
+    either: sent in one write with it, waiting its turn behind another
+    when it came, or still opening its file. Each was a failed transfer
+    (a log line, an C{--xferlog} line, an C{ftpkit_transfers_total}
+    failure) though it never began. One the C{ABOR} came after, while it
+    waited for its data connection, stays one
+    (L{RefusedOnSessionTests.test_startedStillTransfer}).
+    """
+
+    def session(self, shell=None):
+        """
+        @param shell: the shell alice gets, or C{None} for the memory one
+            of L{makeFactory}.
+        @return: C{(protocol, transport, published, registry, path)}: a
+            session logged in as alice in C{TYPE I}, the transfers,
+            listings and refusals published, the metrics, the
+            C{--xferlog} file.
+        """
+        clock = MemoryReactorClock()
+        path = self.mktemp()
+        factory = makeFactory(clock, xferlog=path)
+        if shell is not None:
+            factory.portal.realm = OneShellRealm(shell)
+        registry = CollectorRegistry()
+        ServerMetrics(registry).subscribeTo(factory.events)
+        published = []
+        factory.events.subscribe(
+            published.append,
+            [events.TRANSFER, events.LISTING, events.REFUSAL])
+        protocol, transport = connect(factory)
+        protocol.dataReceived(ALICE)
+        return protocol, transport, published, registry, path
+
+    def assertNoTransfer(self, published, registry, path):
+        """
+        Nothing was published, counted or written to the C{--xferlog}.
+        """
+        self.assertEqual(published, [])
+        for verb in VERBS:
+            for result in ("success", "failure"):
+                self.assertIn(registry.get_sample_value(
+                    "ftpkit_transfers_total",
+                    {"command": verb, "result": result}), (None, 0.0))
+        self.assertFalse(os.path.exists(path) and os.path.getsize(path))
+
+    def test_oneWrite(self):
+        """
+        C{RETR}, C{STOR}, C{STOU} or C{LIST} and C{ABOR} in one write,
+        after C{PASV}: C{425} and C{226}, and no transfer.
+        """
+        for command in (b"RETR /top.bin", b"STOR /new", b"STOU", b"LIST"):
+            protocol, transport, published, registry, path = self.session()
+            protocol.dataReceived(b"PASV\r\n")
+            transport.clear()
+            protocol.dataReceived(command + b"\r\nABOR\r\n")
+            self.assertEqual(replyCodes(transport), ["425", "226"], command)
+            self.assertNoTransfer(published, registry, path)
+            protocol.connectionLost(None)
+
+    def test_beforeItsTurn(self):
+        """
+        A C{RETR} waiting its turn behind one that waits for its data
+        connection when C{ABOR} comes: the first, which began, is a
+        failed transfer (C{425}); the second (C{426}) is none.
+        """
+        protocol, transport, published, registry, path = self.session()
+        protocol.dataReceived(b"PASV\r\n")
+        protocol.dataReceived(b"RETR /top.bin\r\n")
+        transport.clear()
+        protocol.dataReceived(b"RETR /d/f.txt\r\nABOR\r\n")
+        self.assertEqual(replyCodes(transport), ["425", "426", "226"])
+        self.assertEqual(
+            [(event.kind, event.command, event.path, event.code)
+             for event in published],
+            [(events.TRANSFER, "RETR", "/top.bin", 425)])
+        self.assertEqual(registry.get_sample_value(
+            "ftpkit_transfers_total",
+            {"command": "RETR", "result": "failure"}), 1)
+        with open(path) as f:
+            [line] = f.read().splitlines()
+        self.assertIn(" /top.bin ", line)
+
+    def test_whileOpening(self):
+        """
+        A C{RETR} whose file is still being opened when C{ABOR} comes, in
+        a later read: C{426}, and no transfer.
+        """
+        shell = SlowShell({"/f.txt": b"x" * 100}, ["openForReading"])
+        protocol, transport, published, registry, path = self.session(shell)
+        protocol.dataReceived(b"PASV\r\nRETR f.txt\r\n")
+        transport.clear()
+        protocol.dataReceived(b"ABOR\r\n")
+        self.assertEqual(replyCodes(transport), ["426", "226"])
+        shell.answer()
+        self.assertNoTransfer(published, registry, path)
+        protocol.connectionLost(None)
+
+    def test_noUniqueName(self):
+        """
+        C{STOU} with every name it may try taken: C{450}, a refusal, no
+        transfer.
+        """
+        self.patch(unique, "STOU_ATTEMPTS", 1)
+        self.patch(unique, "RANDOM_ATTEMPTS", 0)
+        protocol, transport, published, registry, path = self.session()
+        protocol.dataReceived(b"PASV\r\n")
+        transport.clear()
+        protocol.dataReceived(b"STOU /top.bin\r\n")
+        self.assertEqual(replyCodes(transport), ["450"])
+        self.assertEqual(
+            [(event.kind, event.command, event.path, event.code)
+             for event in published],
+            [(events.REFUSAL, "STOU", "/top.bin", 450)])
+        published.clear()
+        self.assertNoTransfer(published, registry, path)
+        protocol.connectionLost(None)
 
 
 class RefusedOnServerTests(unittest.TestCase):

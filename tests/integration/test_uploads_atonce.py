@@ -279,15 +279,20 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
 
     def test_resumedEndInThreads(self):
         """
-        The end of an upload written in place (C{REST}) goes to the disk
-        threads: cutting the file after its new end may free much.
+        The open and the end of an upload written in place (C{REST}) go
+        to the disk threads: the open reads the bytes before the offset
+        (L{ftpkit.shells.diskplacing.bytesBefore}), which may not be in
+        the kernel's cache, and cutting the file after its new end may
+        free much.
         """
         with open(os.path.join(self.root, "f"), "wb") as f:
             f.write(b"0123456789")
         writer = self.write([b"ab"], offset=2)
         self.successResultOf(writer.close())
         self.assertEqual(self.content("f"), b"01ab")
-        self.assertEqual(self.jobs, [writer._commit])
+        self.assertEqual([job.__name__ for job in self.jobs],
+                         ["_openForWriting", "_commit"])
+        self.assertEqual(self.jobs[1], writer._commit)
 
     def test_failedWriteAtOnce(self):
         """

@@ -31,6 +31,7 @@ from ftpkit.errors import (
     NotDirectory,
     PermissionDenied,
     QuotaExceeded,
+    RestPastEnd,
 )
 from ftpkit.interfaces import IDescriptorFile
 from ftpkit.shells import diskqueue
@@ -173,12 +174,15 @@ class FilesystemShellTests(unittest.TestCase):
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
 
     @inlineCallbacks
-    def test_resumeCreates(self):
+    def test_resumeOfMissingRefused(self):
         """
-        Resuming an upload of a missing file creates it.
+        Resuming an upload of a missing file is refused
+        (L{RestPastEnd}), and makes none: it made one holding zeros
+        before the bytes sent.
         """
-        yield writeFile(self.shell, ("f",), b"z", offset=2)
-        self.assertEqual(readLocal(os.path.join(self.root, b"f")), b"\0\0z")
+        yield self.assertFailure(
+            writeFile(self.shell, ("f",), b"z", offset=2), RestPastEnd)
+        self.assertFalse(os.path.exists(os.path.join(self.root, b"f")))
 
     @inlineCallbacks
     def test_fifoRefused(self):

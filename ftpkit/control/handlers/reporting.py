@@ -88,6 +88,7 @@ class SessionReporting:
     sessionId = 0
     _reportedTransfer = None
     _commandStarted = None
+    _startedInRead = None
 
     def publish(self, kind, **fields):
         """
@@ -195,6 +196,27 @@ class SessionReporting:
         (L{reportTransferRefused}), is no transfer: it did nothing.
         """
         self._commandStarted = self.factory.reactor.seconds()
+        self._startedInRead = self.readNumber()
+
+    def reportAbortArrived(self, beforeData):
+        """
+        C{ABOR} arrived while the running transfer or listing command has
+        no data connection open. If it came first, the command's transfer
+        never began, and its reply publishes none, as for a command
+        refused (L{reportTransferRefused}): the command still opened what
+        it sends or receives, or looked it up (C{beforeData}), or the
+        C{ABOR} came in the same read as the command (the client sent
+        both at once, as a client pipelining C{RETR} and C{ABOR} does:
+        it never meant to connect). An C{ABOR} that came later, while the
+        command waited for its data connection, ends a transfer that
+        began: a failed one, its event saying C{beforeData}.
+
+        @param beforeData: whether the command had not asked for its data
+            connection yet.
+        """
+        if beforeData or (self._startedInRead is not None
+                          and self._startedInRead == self.readNumber()):
+            self.reportTransferRefused()
 
     def reportTransferRefused(self):
         """
@@ -243,9 +265,12 @@ class SessionReporting:
         if transfer is not None:
             return self._reportTransfer(verb, transfer, code, reason)
         if code in events.REFUSAL_CODES and (
-                code >= 500 or verb not in TRANSFER_VERBS):
+                code >= 500 or verb not in TRANSFER_VERBS
+                or started is None):
             # A transfer command the server failed (452 at the open) is a
-            # failed transfer, below, as one cut short is.
+            # failed transfer, below, as one cut short is; one refused
+            # before its transfer began (STOU's 450: no unique name) is a
+            # refusal.
             return self._reportRefusal(verb, argument, code, reason)
         if started is not None and 400 <= code < 500:
             # Begun, and failed before its data connection was ready. A

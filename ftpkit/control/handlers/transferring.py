@@ -395,12 +395,16 @@ class Transferring:
         what it opens (C{426}) or for an upload's commit, after a grace
         (L{Committing}), or drop the data connection it waits for
         (C{425}); the C{ABOR}, queued, replies C{226} in its turn, after
-        the commands the client sent before it (L{ftp_ABOR}).
+        the commands the client sent before it (L{ftp_ABOR}). A command
+        whose transfer the C{ABOR} came before is no transfer
+        (L{reportAbortArrived}).
         """
         if self.opening is not None:
+            self.reportAbortArrived(self.opening.beforeData)
             self.opening.abortOnArrival()
             self.dataChannel.close()
         elif self.transfer is None:
+            self.reportAbortArrived(False)
             self.dataChannel.close()
         elif not self.transfer.aborted:
             self.transfer.abortOnArrival()
@@ -425,7 +429,9 @@ class Transferring:
             return None
         if self.abortedBeforeTurn:
             # An ABOR came after this command while it waited its turn
-            # (ftpkit.control.commandqueue): its client will not connect.
+            # (ftpkit.control.commandqueue): its client will not connect,
+            # and its transfer never began.
+            self.reportTransferRefused()
             channel.close()
             raise TransferAborted("Transfer aborted")
         if not channel.isSetUp:

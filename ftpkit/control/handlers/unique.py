@@ -95,6 +95,8 @@ class UniqueUploadCommands:
             if writeFile is not None:
                 break
         else:
+            # Refused: its transfer never began.
+            self.reportTransferRefused()
             return (450, "No unique name available")
         return await self.receiveFile(
             writeFile, "STOU " + paths.toText(path),
