@@ -6,8 +6,7 @@ import threading
 
 from twisted.internet import reactor
 from twisted.internet.base import ReactorBase
-from twisted.internet.defer import Deferred
-from twisted.internet.defer import gatherResults, inlineCallbacks
+from twisted.internet.defer import Deferred, gatherResults, inlineCallbacks
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial import unittest
