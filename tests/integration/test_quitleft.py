@@ -16,18 +16,40 @@ received but not yet run; it looks for it then (it cut the download).
 
 import os
 import re
-import socket
 
 from twisted.trial import unittest
 
 from tests.rawclient import RawClient, readToEnd
 from tests.scratch import scratchDirectory
-from tests.serverprocess import READY, ServerProcess
+from tests.serverprocess import startServing
 from tests.tlssupport import Certificates, clientContext
 
 SIZE = 8 * 1024 * 1024
 """The download's size: more than the sockets' buffers hold, so that it
 still runs when the server sees the client hang up."""
+
+
+def loggedIn(testCase, server, tls=False):
+    """
+    Log in to C{server} as alice with a L{RawClient}, under C{AUTH TLS}
+    when C{tls}, and connect a binary data connection (both closed after
+    the test).
+
+    @param testCase: the running test.
+    @param server: the L{ServerProcess}.
+    @param tls: whether the control connection is secured first.
+    @return: C{(client, data)}: the client and the data socket, its
+        transfer command not sent yet.
+    """
+    client = RawClient(server.port)
+    testCase.addCleanup(client.close)
+    if tls:
+        client.command("AUTH TLS")
+        client.sock = clientContext().wrap_socket(client.sock)
+    client.login()
+    data = client.binaryData()
+    testCase.addCleanup(data.close)
+    return client, data
 
 
 class RunToQuitTests(unittest.TestCase):
@@ -48,21 +70,10 @@ class RunToQuitTests(unittest.TestCase):
             f.write(b"b" * SIZE)
         with open(os.path.join(root, "old.txt"), "wb") as f:
             f.write(b"o")
-        options = ["--root", root, "--auth", "memory:alice:secret"]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server = startServing(
+            self, ["--root", root, "--auth", "memory:alice:secret"],
+            self.workers)
+        client, data = loggedIn(self, server)
         client.sock.sendall(b"RETR big\r\nMKD done\r\nRNFR old.txt\r\n"
                             b"RNTO new.txt\r\nQUIT\r\n")
         client.close()
@@ -94,21 +105,10 @@ class QuitNotRunYetTests(unittest.TestCase):
         root = scratchDirectory(self)
         with open(os.path.join(root, "big"), "wb") as f:
             f.write(b"b" * SIZE)
-        options = ["--root", root, "--auth", "memory:alice:secret"]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server = startServing(
+            self, ["--root", root, "--auth", "memory:alice:secret"],
+            self.workers)
+        client, data = loggedIn(self, server)
         client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
                             + b"QUIT\r\n")
         client.close()
@@ -140,25 +140,10 @@ class QuitUnreadTests(Certificates, unittest.TestCase):
         """
         self.makeCertificates()
         root = scratchDirectory(self)
-        options = ["--root", root, "--auth", "memory:alice:secret",
-                   "--tls-cert", self.both]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        if self.tls:
-            client.command("AUTH TLS")
-            client.sock = clientContext().wrap_socket(client.sock)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server = startServing(
+            self, ["--root", root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both], self.workers)
+        client, data = loggedIn(self, server, self.tls)
         self.assertTrue(client.command("STOR up.bin").startswith(b"150"))
         data.sendall(b"u" * 100000)
         client.sock.sendall(b"PWD\r\n" * 200 + b"QUIT\r\n")
