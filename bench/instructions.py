@@ -23,6 +23,7 @@ the whole process tree, the acceptor's and its workers'.
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,13 @@ FEW = 20
 what a thread hand-off costs shows against a small directory's lines."""
 LIST_SHARE = 50
 """A listing scenario runs one operation for every this many of C{--ops}."""
+CALLGRIND_CONTROL = "callgrind_control"
+"""The program that turns callgrind's instrumentation on and dumps."""
+CONTROL_TIMEOUT = 60.0
+"""Seconds a L{CALLGRIND_CONTROL} call may take: its C{vgdb} waits for
+ever on a process that died with its FIFO left (a worker of the server
+killed on a loaded machine), and the whole measure (a trial worker
+running its test) hung with it."""
 
 
 def _nothing(client, name, content):
@@ -262,14 +270,36 @@ def _control(option, pid, required=False):
     @return: whether it did (a process not under callgrind does not).
     @raise RuntimeError: see C{required}.
     """
-    done = subprocess.run(["callgrind_control", *option, str(pid)],
-                          capture_output=True, text=True)
-    if "OK" in done.stdout:
+    if not os.path.exists(f"/proc/{pid}"):
+        stdout, stderr = "", "no such process"
+    else:
+        stdout, stderr = _answer([CALLGRIND_CONTROL, *option, str(pid)])
+    if "OK" in stdout:
         return True
     if required:
-        raise RuntimeError(f"callgrind_control {option} {pid}: {done.stdout}"
-                           f" {done.stderr}")
+        raise RuntimeError(f"callgrind_control {option} {pid}: {stdout}"
+                           f" {stderr}")
     return False
+
+
+def _answer(command):
+    """
+    Run a command in a process group of its own, for L{CONTROL_TIMEOUT}
+    seconds at most (the whole group is killed then: C{vgdb}, which
+    C{callgrind_control} starts, holds its output open).
+
+    @param command: the command line.
+    @return: C{(stdout, stderr)}, the latter saying so when it was killed.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        return process.communicate(timeout=CONTROL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        return stdout, f"{stderr} (no answer in {CONTROL_TIMEOUT:g} s)"
 
 
 def totals(path):

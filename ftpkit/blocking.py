@@ -179,8 +179,12 @@ class BlockingPool:
                                 name=self.name)
         self._pool.threadFactory = _daemonThread
         self._pool.start()
+        # Before the shutdown: only that phase's Deferreds are waited for
+        # (a "during" trigger's is dropped, so the reactor stopped at once
+        # and left the stopWait timer behind: in a trial -j2 worker, whose
+        # every test ends with a shutdown, the next test found it pending).
         self._trigger = self._reactor.addSystemEventTrigger(
-            "during", "shutdown", self._stopAtShutdown)
+            "before", "shutdown", self._stopAtShutdown)
 
     def _stopAtShutdown(self):
         """

@@ -3,20 +3,34 @@ Test case mixins serving a test's root through fsspec: on the disk
 (L{LocalMixin}, C{fsspec:file://ROOT}), through a real OpenSSH server on
 loopback (L{SFTPMixin}, C{fsspec:sftp://USER@127.0.0.1:PORT/ROOT}) or in
 fsspec's C{memory://} store (L{MemoryMixin}); the tests of a realm take
-them to run again there. They skip their tests where fsspec is not
-installed (L{SFTPMixin} also where OpenSSH's server or paramiko is not).
+them to run again there. And a realm on a private memory store bound to
+a size (L{BoundMemoryMixin}), as C{memory://?size=} makes it. They skip
+their tests where fsspec is not installed (L{SFTPMixin} also where
+OpenSSH's server or paramiko is not).
 """
 
 import uuid
 
+from twisted.internet import defer
+
+from ftpkit.interfaces import IFTPShell
 from tests.storageservers import sshServer
 
 try:
     import fsspec
 
-    from ftpkit.auth.fsspecrealm import makeFsspecRealm
+    from ftpkit.auth.fsspecrealm import FsspecRealm, makeFsspecRealm
+    from ftpkit.shells.fsspecfootprint import footprint
 except ImportError:
     fsspec = None
+
+
+def memoryFilesystem():
+    """
+    @return: a new, private fsspec memory filesystem.
+    """
+    return fsspec.filesystem("memory", global_store=False,
+                             skip_instance_cache=True)
 
 
 class LocalMixin:
@@ -143,3 +157,37 @@ class MemoryMixin:
         @return: its bytes.
         """
         return self.fs.cat_file(f"{self.where}/{name}")
+
+
+class BoundMemoryMixin:
+    """
+    C{self.realm}, an L{FsspecRealm} on C{self.fs}, a private fsspec
+    memory store, bound to L{maxBytes}: what the store holds, its keys
+    counted with its contents.
+
+    @cvar maxBytes: the bound.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    maxBytes = 1 << 20
+
+    def setUp(self):
+        self.fs = memoryFilesystem()
+        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
+
+    @defer.inlineCallbacks
+    def shell(self):
+        """
+        @return: a Deferred firing with a session's shell.
+        """
+        interface, shell, logout = yield self.realm.requestAvatar(
+            "alice", None, IFTPShell)
+        return shell
+
+    def measured(self):
+        """
+        @return: what the store holds, keys and contents, measured afresh.
+        """
+        return footprint(self.fs, "/", withKeys=True).bytes

@@ -1,16 +1,18 @@
 """
 A throwaway PostgreSQL server for the tests: C{initdb} into a temporary
 directory, C{pg_ctl} on a free loopback port, trust authentication,
-removed when stopped.
+removed when stopped, when it fails to start, or when the test process
+dies first (L{tests.pgguard}).
 """
 
 import glob
 import os
 import pwd
-import shutil
 import subprocess
+import sys
 import tempfile
 
+from tests import pgguard
 from tests.serverprocess import freePort
 
 PORT_ATTEMPTS = 5
@@ -66,12 +68,29 @@ class PostgresServer:
         self._bin = bin
         self._dir = tempfile.mkdtemp(prefix="ftpkit-pg-")
         self._account = _account()
+        self._data = os.path.join(self._dir, "data")
+        self._guard = subprocess.Popen(
+            [sys.executable, pgguard.__file__, self._dir,
+             *self._command("pg_ctl", "-D", self._data, "-m", "immediate",
+                            "-w", "stop")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            self._create()
+        except BaseException:
+            self.stop(failed=True)
+            raise
+
+    def _create(self):
+        """
+        Make the cluster and start it on a free port.
+
+        @raise RuntimeError: when a program fails (with its log).
+        """
         if self._account is not None:
             os.chown(self._dir, self._account.pw_uid, self._account.pw_gid)
-        data = os.path.join(self._dir, "data")
-        self._run("initdb", "-D", data, "-U", "ftpkit", "--auth=trust",
+        self._run("initdb", "-D", self._data, "-U", "ftpkit", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
-        self._data = data
         for attempt in range(PORT_ATTEMPTS):
             self.port = freePort()
             self.dsn = (f"host=127.0.0.1 port={self.port} user=ftpkit"
@@ -105,17 +124,24 @@ class PostgresServer:
                   "stop")
         self._start()
 
+    def _command(self, program, *args):
+        """
+        @return: the command line running one of PostgreSQL's programs as
+            its account.
+        """
+        command = [os.path.join(self._bin, program), *args]
+        if self._account is not None:
+            command = ["runuser", "-u", self._account.pw_name, "--", *command]
+        return command
+
     def _run(self, program, *args):
         """
         Run one of PostgreSQL's programs as its account.
 
         @raise RuntimeError: when it fails, with its output and the log.
         """
-        command = [os.path.join(self._bin, program), *args]
-        if self._account is not None:
-            command = ["runuser", "-u", self._account.pw_name, "--", *command]
-        done = subprocess.run(command, cwd=self._dir, capture_output=True,
-                              text=True)
+        done = subprocess.run(self._command(program, *args), cwd=self._dir,
+                              capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"{program} failed: {done.stdout}{done.stderr}"
                                f"{self.log()}")
@@ -130,12 +156,18 @@ class PostgresServer:
         except OSError:
             return ""
 
-    def stop(self):
+    def stop(self, failed=False):
         """
-        Stop the server at once and remove its files.
+        Stop the server at once and remove its files: its guard
+        (L{tests.pgguard}) does, told by the end of its input, and is
+        waited for. Again, nothing is done.
+
+        @param failed: whether the server is stopped because it failed
+            to start: the stop's own failure is not raised then.
+        @raise RuntimeError: when C{pg_ctl stop} failed (with its output).
         """
-        try:
-            self._run("pg_ctl", "-D", self._data, "-m", "immediate", "-w",
-                      "stop")
-        finally:
-            shutil.rmtree(self._dir, ignore_errors=True)
+        if self._guard.returncode is not None:
+            return
+        output, _ = self._guard.communicate()
+        if self._guard.returncode != 0 and not failed:
+            raise RuntimeError(f"pg_ctl stop failed: {output}")

@@ -70,6 +70,18 @@ class RawClient:
         reply = self.command("EPSV")
         return int(re.search(rb"\|\|\|(\d+)\|", reply).group(1))
 
+    def binaryData(self):
+        """
+        C{TYPE I}, then a data connection to the port of an C{EPSV} reply,
+        made before the transfer's command is sent.
+
+        @return: the connected data socket, which the caller closes.
+        """
+        self.command("TYPE I")
+        return socket.create_connection(("127.0.0.1", self.epsvPort()),
+                                        timeout=20,
+                                        source_address=self.source)
+
     def transfer(self, line, upload=None):
         """
         Run a transfer command over a passive connection.

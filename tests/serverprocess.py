@@ -450,6 +450,27 @@ def startServer(testCase, *options, users="alice:secret", metrics=False):
     return server, root
 
 
+def startServing(testCase, options, workers=None):
+    """
+    Start C{python -m ftpkit} with C{options}, in one process or under
+    C{--workers}, and wait until it serves: its greeting, or every worker
+    ready.
+
+    @param testCase: the running test.
+    @param options: the server's options.
+    @param workers: the C{--workers} count, or C{None} for one process.
+    @return: the L{ServerProcess}.
+    """
+    if workers:
+        options = [*options, "--workers", str(workers)]
+    server = ServerProcess(testCase, options)
+    if workers:
+        server.waitForLog(READY, workers)
+    else:
+        server.waitForGreeting()
+    return server
+
+
 def freeRange(size, rng=random):
     """
     @param size: how many ports.

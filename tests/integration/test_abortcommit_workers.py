@@ -22,7 +22,7 @@ from tests.serverprocess import ServerProcess
 from tests.sitescripts import sitePath
 from tests.tlssupport import Certificates
 
-SLOW_COMMIT = """\
+HELD_CLOSE = """\
 import os
 from zope.interface import directlyProvides, providedBy
 from twisted.internet import defer
@@ -31,7 +31,7 @@ from ftpkit.shells import filesystem
 _opened = filesystem.FilesystemShell.openForWriting
 
 
-class _SlowClose:
+class _HeldClose:
     def __init__(self, opened):
         self._opened = opened
         directlyProvides(self, providedBy(opened))
@@ -40,57 +40,44 @@ class _SlowClose:
         return getattr(self._opened, name)
 
     def close(self):
-        from twisted.internet import reactor
         open(os.environ["FTPKIT_TEST_COMMITTING"], "w").close()
         closing = defer.Deferred()
-        reactor.callLater(0.3, lambda: defer.maybeDeferred(
+        _holdCommit(lambda: defer.maybeDeferred(
             self._opened.close).chainDeferred(closing))
         return closing
 
 
 def _openForWriting(self, *args):
-    return defer.maybeDeferred(_opened, self, *args).addCallback(_SlowClose)
+    return defer.maybeDeferred(_opened, self, *args).addCallback(_HeldClose)
 
 
 filesystem.FilesystemShell.openForWriting = _openForWriting
 """
-"""A C{sitecustomize} whose disk uploads are stored 0.3 seconds after
-their file's C{close}, which touches the file C{FTPKIT_TEST_COMMITTING}
-names."""
+"""The start of a C{sitecustomize} whose disk uploads' C{close} touches
+the file C{FTPKIT_TEST_COMMITTING} names and hands the commit (a
+callable storing the file) to C{_holdCommit}, which the rest of the
+script defines."""
 
-HELD_COMMIT = """\
-import os
-from zope.interface import directlyProvides, providedBy
-from twisted.internet import defer
+SLOW_COMMIT = HELD_CLOSE + """
+
+def _holdCommit(commit):
+    from twisted.internet import reactor
+    reactor.callLater(0.3, commit)
+"""
+"""A C{sitecustomize} whose disk uploads are stored 0.3 seconds after
+their file's C{close} (L{HELD_CLOSE})."""
+
+HELD_COMMIT = HELD_CLOSE + """
 from ftpkit.control import commandqueue
 from ftpkit.ops import drain
-from ftpkit.shells import filesystem
 
-_opened = filesystem.FilesystemShell.openForWriting
 _arrive = commandqueue.CommandQueue.arrive
 _drain = drain.Drain.drain
 _commits = []
 
 
-class _CommitOnAbort:
-    def __init__(self, opened):
-        self._opened = opened
-        directlyProvides(self, providedBy(opened))
-
-    def __getattr__(self, name):
-        return getattr(self._opened, name)
-
-    def close(self):
-        open(os.environ["FTPKIT_TEST_COMMITTING"], "w").close()
-        closing = defer.Deferred()
-        _commits.append(lambda: defer.maybeDeferred(
-            self._opened.close).chainDeferred(closing))
-        return closing
-
-
-def _openForWriting(self, *args):
-    return defer.maybeDeferred(_opened, self, *args).addCallback(
-        _CommitOnAbort)
+def _holdCommit(commit):
+    _commits.append(commit)
 
 
 def _commitLater():
@@ -115,14 +102,12 @@ def _drainSeen(self):
     return _drain(self)
 
 
-filesystem.FilesystemShell.openForWriting = _openForWriting
 commandqueue.CommandQueue.arrive = _arriveSeen
 drain.Drain.drain = _drainSeen
 """
 """A C{sitecustomize} whose disk uploads are stored only once the
 server read an C{ABOR} sent during their commit, or began a drain
-(C{SIGTERM}), whichever comes first (their file's C{close} touches the
-file C{FTPKIT_TEST_COMMITTING} names), and then
+(C{SIGTERM}), whichever comes first (L{HELD_CLOSE}), and then
 C{FTPKIT_TEST_COMMIT_DELAY} seconds later (0 by default); it touches the
 file C{FTPKIT_TEST_ABOR_READ} names, if any, once the C{ABOR} was read.
 Stored a fixed time after the C{close} (L{SLOW_COMMIT}), an upload

@@ -19,7 +19,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
 from tests.rawclient import RawClient
 from tests.scratch import scratchDirectory
-from tests.serverprocess import READY, ServerProcess
+from tests.serverprocess import startServing
 from tests.tlssupport import Certificates, clientContext
 
 DELAY = 30.0
@@ -129,14 +129,9 @@ class WorkersHangingUpTests(unittest.TestCase):
         has its session ended for it (the worker logs it) instead of
         running them all.
         """
-        options = ["--root", scratchDirectory(self), "--auth", "anonymous"]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
+        server = startServing(
+            self, ["--root", scratchDirectory(self), "--auth", "anonymous"],
+            self.workers)
         client = RawClient(server.port)
         self.addCleanup(client.close)
         client.sock.sendall(b"USER alice\r\nPASS wrong\r\n" * 3

@@ -22,11 +22,8 @@ from ftpkit.shells import uploads
 from tests.clientprograms import CURL, LFTP
 from tests.cutuploads import killedUpload
 from tests.scratch import readLocal, scratchDirectory, writeLocal
-from tests.serverprocess import ServerProcess
+from tests.serverprocess import ServerProcess, startServing
 from tests.tlssupport import Certificates
-
-READY = " ready\n"
-"""What each process of the server logs once it serves."""
 
 OLD = 3 << 20
 """The size of the file a cut upload would have replaced."""
@@ -68,15 +65,9 @@ class PartialOwnersMixin(Certificates):
         self.makeCertificates()
         self.root = os.fsencode(scratchDirectory(self))
         self.local = scratchDirectory(self)
-        options = ["--root", self.root, "--auth",
-                   "memory:alice:secret:bob:pw", "--tls-cert", self.both]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        self.server = ServerProcess(self, options)
-        if self.workers:
-            self.server.waitForLog(READY, self.workers)
-        else:
-            self.server.waitForGreeting()
+        self.server = startServing(
+            self, ["--root", self.root, "--auth", "memory:alice:secret:bob:pw",
+                   "--tls-cert", self.both], self.workers)
         self.old = os.urandom(OLD)
         self.new = os.urandom(OLD + 12345)
         writeLocal(os.path.join(self.root, b"big.bin"), self.old)

@@ -19,13 +19,12 @@ is no command (L{UnendedQuitTests}).
 
 import os
 import re
-import socket
 
 from twisted.trial import unittest
 
 from tests.rawclient import RawClient, readToEnd
 from tests.scratch import scratchDirectory
-from tests.serverprocess import READY, ServerProcess
+from tests.serverprocess import startServing
 from tests.tlssupport import Certificates, clientContext
 
 SIZE = 8 * 1024 * 1024
@@ -33,31 +32,42 @@ SIZE = 8 * 1024 * 1024
 still runs when the server sees the client hang up."""
 
 
-def downloading(case, root, workers):
+def loggedIn(testCase, server, tls=False):
     """
-    Start a server on C{root} (C{--workers} when given), log in as alice
-    and open a passive data connection.
+    Log in to C{server} as alice with a L{RawClient}, under C{AUTH TLS}
+    when C{tls}, and connect a binary data connection (both closed after
+    the test).
 
-    @param case: the test.
+    @param testCase: the running test.
+    @param server: the L{ServerProcess}.
+    @param tls: whether the control connection is secured first.
+    @return: C{(client, data)}: the client and the data socket, its
+        transfer command not sent yet.
+    """
+    client = RawClient(server.port)
+    testCase.addCleanup(client.close)
+    if tls:
+        client.command("AUTH TLS")
+        client.sock = clientContext().wrap_socket(client.sock)
+    client.login()
+    data = client.binaryData()
+    testCase.addCleanup(data.close)
+    return client, data
+
+
+def downloading(testCase, root, workers):
+    """
+    Start a server on C{root} (L{startServing}) and log in to it as alice
+    with a binary data connection (L{loggedIn}).
+
+    @param testCase: the running test.
     @param root: the server's root.
-    @param workers: how many worker processes, or C{None} for one process.
+    @param workers: the C{--workers} count, or C{None} for one process.
     @return: the L{ServerProcess}, the L{RawClient}, the data socket.
     """
-    options = ["--root", root, "--auth", "memory:alice:secret"]
-    if workers:
-        options += ["--workers", str(workers)]
-    server = ServerProcess(case, options)
-    if workers:
-        server.waitForLog(READY, workers)
-    else:
-        server.waitForGreeting()
-    client = RawClient(server.port)
-    case.addCleanup(client.close)
-    client.login()
-    client.command("TYPE I")
-    data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                    timeout=20)
-    case.addCleanup(data.close)
+    server = startServing(
+        testCase, ["--root", root, "--auth", "memory:alice:secret"], workers)
+    client, data = loggedIn(testCase, server)
     return server, client, data
 
 
@@ -208,25 +218,10 @@ class QuitUnreadTests(Certificates, unittest.TestCase):
         """
         self.makeCertificates()
         root = scratchDirectory(self)
-        options = ["--root", root, "--auth", "memory:alice:secret",
-                   "--tls-cert", self.both]
-        if self.workers:
-            options += ["--workers", str(self.workers)]
-        server = ServerProcess(self, options)
-        if self.workers:
-            server.waitForLog(READY, self.workers)
-        else:
-            server.waitForGreeting()
-        client = RawClient(server.port)
-        self.addCleanup(client.close)
-        if self.tls:
-            client.command("AUTH TLS")
-            client.sock = clientContext().wrap_socket(client.sock)
-        client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
-        self.addCleanup(data.close)
+        server = startServing(
+            self, ["--root", root, "--auth", "memory:alice:secret",
+                   "--tls-cert", self.both], self.workers)
+        client, data = loggedIn(self, server, self.tls)
         self.assertTrue(client.command("STOR up.bin").startswith(b"150"))
         data.sendall(b"u" * 100000)
         client.sock.sendall(b"PWD\r\n" * 200 + b"QUIT\r\n")

@@ -10,7 +10,6 @@ nothing of the upload is kept.
 
 import ftplib
 import os
-import socket
 
 from twisted.internet import threads
 from twisted.trial import unittest
@@ -206,9 +205,7 @@ class DrainBoundTests(LoopbackServerMixin, unittest.TestCase):
         client = RawClient(self.server.port)
         self.addCleanup(client.close)
         client.login()
-        client.command("TYPE I")
-        data = socket.create_connection(("127.0.0.1", client.epsvPort()),
-                                        timeout=20)
+        data = client.binaryData()
         self.addCleanup(data.close)
         self.assertTrue(client.command("STOR up.bin").startswith(b"150"))
         data.sendall(b"x" * (2 * LIMIT))

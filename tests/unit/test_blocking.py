@@ -5,7 +5,8 @@ Tests for L{ftpkit.blocking}.
 import threading
 
 from twisted.internet import reactor
-from twisted.internet.defer import gatherResults, inlineCallbacks
+from twisted.internet.base import ReactorBase
+from twisted.internet.defer import Deferred, gatherResults, inlineCallbacks
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial import unittest
@@ -22,6 +23,34 @@ def poolThreads(name):
     """
     return [thread for thread in threading.enumerate()
             if f"PoolThread-{name}" in thread.name]
+
+
+class OwnEvents:
+    """
+    The global reactor, but with system events (C{shutdown}) of its own,
+    fired as Twisted fires them, so that a test can shut it down.
+    """
+
+    addSystemEventTrigger = ReactorBase.addSystemEventTrigger
+    removeSystemEventTrigger = ReactorBase.removeSystemEventTrigger
+    fireSystemEvent = ReactorBase.fireSystemEvent
+
+    def __init__(self):
+        self._eventTriggers = {}
+
+    def __getattr__(self, name):
+        return getattr(reactor, name)
+
+    def shutDown(self):
+        """
+        Fire C{shutdown}, as trial does after each test of a C{-j} worker.
+
+        @return: a Deferred firing once the shutdown's last phase ran.
+        """
+        ended = Deferred()
+        self.addSystemEventTrigger("after", "shutdown", ended.callback, None)
+        self.fireSystemEvent("shutdown")
+        return ended
 
 
 class PoolMixin:
@@ -201,6 +230,28 @@ class BlockingPoolTests(PoolMixin, SecondsRecords, unittest.TestCase):
         self.assertIsNone(pool._stopAtShutdown())
         self.assertEqual(set(reactor.getDelayedCalls()) - before, set())
         self.assertEqual(poolThreads("test-idle-stop"), [])
+
+    @inlineCallbacks
+    def test_reactorShutdownWaits(self):
+        """
+        The reactor's shutdown itself waits for a call running, and no
+        timer is left once it ended (the pool stopped in a phase whose
+        Deferred Twisted drops: the shutdown ended at once, leaving the
+        C{stopWait} timer pending, which a loaded trial -j2 worker found
+        at the end of its next test).
+        """
+        events = OwnEvents()
+        pool = BlockingPool("test-reactor-stop", 2, events)
+        self.addCleanup(pool.stop)
+        release, result = self.runHeld(pool, lambda: 1)
+        ended = events.shutDown()
+        self.assertNoResult(ended)
+        release.set()
+        yield ended
+        self.assertEqual((yield result), 1)
+        self.assertEqual([call for call in reactor.getDelayedCalls()
+                          if "BlockingPool" in call.func.__qualname__], [])
+        self.assertEqual(poolThreads("test-reactor-stop"), [])
 
     @inlineCallbacks
     def test_shutdownWaitsForCallsEnding(self):

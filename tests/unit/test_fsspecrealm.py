@@ -13,6 +13,7 @@ from twisted.trial import unittest
 from ftpkit.deploy import realmplugins, tap
 from ftpkit.errors import ServiceUnavailable
 from ftpkit.interfaces import IFTPShell
+from tests.fsspecrealms import BoundMemoryMixin, memoryFilesystem
 
 try:
     import fsspec
@@ -20,13 +21,6 @@ except ImportError:
     fsspec = None
 else:
     from ftpkit.auth.fsspecrealm import FsspecRealm
-
-
-def memoryFilesystem():
-    """
-    @return: a new, private fsspec memory filesystem.
-    """
-    return fsspec.filesystem("memory", global_store=False, skip_instance_cache=True)
 
 
 def stallingFilesystem():
@@ -376,34 +370,11 @@ class RealmIdleTests(unittest.TestCase):
         self.successResultOf(idle)
 
 
-class MemoryKeyTests(unittest.TestCase):
+class MemoryKeyTests(BoundMemoryMixin, unittest.TestCase):
     """
     The bound of a C{memory://} realm (C{size=}) counts each entry's key,
     the full path the store keeps for it, as well as its content.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    maxBytes = 1 << 20
-
-    def setUp(self):
-        self.fs = memoryFilesystem()
-        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
-
-    @defer.inlineCallbacks
-    def shell(self):
-        interface, shell, logout = yield self.realm.requestAvatar(
-            "alice", None, IFTPShell)
-        return shell
-
-    def measured(self):
-        """
-        @return: what the store holds, keys and contents, measured afresh.
-        """
-        from ftpkit.shells.fsspecfootprint import footprint
-
-        return footprint(self.fs, "/", withKeys=True).bytes
 
     @defer.inlineCallbacks
     def test_secondSession(self):

@@ -12,47 +12,15 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.errors import DirectoryOverFileQuota, FileQuotaExceeded, QuotaExceeded
-from ftpkit.interfaces import IFTPShell
 from ftpkit.testing import writeFile
-
-try:
-    import fsspec
-except ImportError:
-    fsspec = None
-else:
-    from ftpkit.auth.fsspecrealm import FsspecRealm
-    from ftpkit.shells.fsspecfootprint import footprint
+from tests.fsspecrealms import BoundMemoryMixin
 
 
-class _Bound1M:
+class _Bound1M(BoundMemoryMixin):
     """
-    L{FsspecRealm} on a private fsspec memory store bound to 1 MiB.
+    L{ftpkit.auth.fsspecrealm.FsspecRealm} on a private fsspec memory
+    store bound to 1 MiB, and what its tests check and do.
     """
-
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
-    maxBytes = 1 << 20
-
-    def setUp(self):
-        self.fs = fsspec.filesystem("memory", global_store=False,
-                                    skip_instance_cache=True)
-        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
-
-    @defer.inlineCallbacks
-    def shell(self):
-        """
-        @return: a Deferred firing with a session's shell.
-        """
-        interface, shell, logout = yield self.realm.requestAvatar(
-            "alice", None, IFTPShell)
-        return shell
-
-    def measured(self):
-        """
-        @return: what the store holds, keys and contents, measured afresh.
-        """
-        return footprint(self.fs, "/", withKeys=True).bytes
 
     @defer.inlineCallbacks
     def assertExact(self):
@@ -137,21 +105,13 @@ class _Bound1M:
         yield self.assertExact()
 
 
-class EntryRefusalTests(unittest.TestCase):
+class EntryRefusalTests(BoundMemoryMixin, unittest.TestCase):
     """
     A new entry refused by the bound of C{size=} says why: its name's
     bytes do not fit, not "too many files".
     """
 
-    if fsspec is None:
-        skip = "fsspec is not installed"
-
     maxBytes = 64 * 1024
-
-    def setUp(self):
-        self.fs = fsspec.filesystem("memory", global_store=False,
-                                    skip_instance_cache=True)
-        self.realm = FsspecRealm(lambda: self.fs, "", maxBytes=self.maxBytes)
 
     @defer.inlineCallbacks
     def full(self):
@@ -159,11 +119,10 @@ class EntryRefusalTests(unittest.TestCase):
         @return: a Deferred firing with a session's shell on a store
             holding five entries and all but 10 bytes of the bound.
         """
-        interface, shell, logout = yield self.realm.requestAvatar(
-            "alice", None, IFTPShell)
+        shell = yield self.shell()
         for name in ("a", "b", "c", "d"):
             yield writeFile(shell, (name,), b"x" * 1000)
-        left = self.maxBytes - footprint(self.fs, "/", withKeys=True).bytes
+        left = self.maxBytes - self.measured()
         yield writeFile(shell, ("e",), b"x" * (left - len("/e") - 10))
         return shell
 
