@@ -1,0 +1,120 @@
+"""
+Tests for L{ftpkit.auth.fsspecrealm}: the quotas of an fsspec realm ask
+the store nothing in the reactor's thread. A store with links resolves a
+path by asking the server (an SFTP server's C{REALPATH}): asked in the
+reactor's thread, a server that stopped answering held every session.
+"""
+
+import os
+
+from twisted.python import threadable
+from twisted.trial import unittest
+
+from ftpkit.conformance.helpers import writeFile
+from ftpkit.interfaces import IFTPShell
+from tests.fsspecrealms import memoryFilesystem
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+else:
+    from ftpkit.auth import fsspecrealm
+    from ftpkit.auth.fsspecrealm import FsspecRealm
+
+
+class WatchedBackend:
+    """
+    A store's backend whose path lookups (C{confine}, which asks the
+    server on a store with links) are told apart by the thread making
+    them; everything else is the backend's.
+
+    @ivar inReactor: the lookups made in the reactor's thread.
+    @ivar inPool: the lookups made in other threads.
+    """
+
+    def __init__(self, backend):
+        """
+        @param backend: the backend watched.
+        """
+        self._backend = backend
+        self.inReactor = 0
+        self.inPool = 0
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+    def confine(self, *args, **kwargs):
+        """
+        See L{ftpkit.shells.fsspecgeneric.Backend.confine}: counted.
+        """
+        if threadable.isInIOThread():
+            self.inReactor += 1
+        else:
+            self.inPool += 1
+        return self._backend.confine(*args, **kwargs)
+
+
+class ReactorThreadTests(unittest.TestCase):
+    """
+    A session of a home with a quota, or of a realm bound to a size,
+    looks its paths up in the pool only.
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.fs = memoryFilesystem()
+        self.watched = []
+        made = fsspecrealm.backendFor
+
+        def watched(fs, deadline=None):
+            backend = WatchedBackend(made(fs, deadline))
+            self.watched.append(backend)
+            return backend
+
+        self.patch(fsspecrealm, "backendFor", watched)
+
+    async def session(self, realm):
+        """
+        Log alice in, upload a file and remove it.
+
+        @param realm: the realm.
+        @return: the backend the realm made, watched.
+        """
+        interface, shell, logout = await realm.requestAvatar(
+            "alice", None, IFTPShell)
+        await writeFile(shell, ("f",), b"data")
+        await shell.removeFile(("f",))
+        await realm.whenIdle()
+        [backend] = self.watched
+        return backend
+
+    async def test_quotaHome(self):
+        """
+        A users file's quota names the home by its path and resolves it
+        in the pool, as the measurement's first step.
+        """
+        from ftpkit.auth.users import UsersDatabase
+
+        path = os.path.abspath(self.mktemp())
+        with open(path, "w") as f:
+            f.write('[users.alice]\npermissions = ["write", "delete"]\n'
+                    'quota = 1000\n')
+        realm = FsspecRealm(lambda: self.fs, "/srv",
+                            database=UsersDatabase(path))
+        backend = await self.session(realm)
+        self.assertEqual(backend.inReactor, 0)
+        self.assertGreater(backend.inPool, 0)
+
+    async def test_boundRealm(self):
+        """
+        A realm bound to a size (C{size=} of C{memory://}) tells its
+        keys' bytes without asking the store, and resolves its root in
+        the pool to measure it.
+        """
+        realm = FsspecRealm(lambda: self.fs, "/srv", maxBytes=1 << 20)
+        backend = await self.session(realm)
+        self.assertEqual(backend.inReactor, 0)
+        self.assertGreater(backend.inPool, 0)
