@@ -1,6 +1,7 @@
 """
 Tests for L{ftpkit.auth.fsspecrealm}: the quotas of an fsspec realm ask
-the store nothing in the reactor's thread. A store with links resolves a
+the store nothing in the reactor's thread (neither its filesystem's
+calls nor its backend's path lookups). A store with links resolves a
 path by asking the server (an SFTP server's C{REALPATH}): asked in the
 reactor's thread, a server that stopped answering held every session.
 """
@@ -12,7 +13,6 @@ from twisted.trial import unittest
 
 from ftpkit.conformance.helpers import writeFile
 from ftpkit.interfaces import IFTPShell
-from tests.fsspecrealms import memoryFilesystem
 
 try:
     import fsspec
@@ -21,6 +21,41 @@ except ImportError:
 else:
     from ftpkit.auth import fsspecrealm
     from ftpkit.auth.fsspecrealm import FsspecRealm
+
+
+STORE_CALLS = ("info", "ls", "find", "du", "exists", "isdir", "isfile",
+               "mkdir", "makedirs", "rm_file", "rm", "mv", "_open",
+               "cat_file", "pipe_file", "touch", "created", "modified")
+"""The calls of a filesystem that ask its store (L{watchedFilesystem})."""
+
+
+def inReactor():
+    """
+    @return: whether the caller runs in the reactor's thread.
+    """
+    return threadable.isInIOThread()
+
+
+def watchedFilesystem(reactorCalls):
+    """
+    @param reactorCalls: a list, given the name of each of the new
+        filesystem's L{STORE_CALLS} made in the reactor's thread.
+    @return: a new, private fsspec memory filesystem.
+    """
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    def watched(name):
+        call = getattr(MemoryFileSystem, name)
+
+        def watching(self, *args, **kwargs):
+            if inReactor():
+                reactorCalls.append(name)
+            return call(self, *args, **kwargs)
+        return watching
+
+    Watched = type("Watched", (MemoryFileSystem,),
+                   {name: watched(name) for name in STORE_CALLS})
+    return Watched(global_store=False, skip_instance_cache=True)
 
 
 class WatchedBackend:
@@ -48,7 +83,7 @@ class WatchedBackend:
         """
         See L{ftpkit.shells.fsspecgeneric.Backend.confine}: counted.
         """
-        if threadable.isInIOThread():
+        if inReactor():
             self.inReactor += 1
         else:
             self.inPool += 1
@@ -65,7 +100,8 @@ class ReactorThreadTests(unittest.TestCase):
         skip = "fsspec is not installed"
 
     def setUp(self):
-        self.fs = memoryFilesystem()
+        self.reactorCalls = []
+        self.fs = watchedFilesystem(self.reactorCalls)
         self.watched = []
         made = fsspecrealm.backendFor
 
@@ -105,7 +141,7 @@ class ReactorThreadTests(unittest.TestCase):
         realm = FsspecRealm(lambda: self.fs, "/srv",
                             database=UsersDatabase(path))
         backend = await self.session(realm)
-        self.assertEqual(backend.inReactor, 0)
+        self.assertEqual((backend.inReactor, self.reactorCalls), (0, []))
         self.assertGreater(backend.inPool, 0)
 
     async def test_boundRealm(self):
@@ -116,5 +152,5 @@ class ReactorThreadTests(unittest.TestCase):
         """
         realm = FsspecRealm(lambda: self.fs, "/srv", maxBytes=1 << 20)
         backend = await self.session(realm)
-        self.assertEqual(backend.inReactor, 0)
+        self.assertEqual((backend.inReactor, self.reactorCalls), (0, []))
         self.assertGreater(backend.inPool, 0)
