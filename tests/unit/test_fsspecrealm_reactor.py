@@ -11,7 +11,7 @@ import os
 from twisted.python import threadable
 from twisted.trial import unittest
 
-from ftpkit.conformance.helpers import writeFile
+from ftpkit.conformance.helpers import readFile, writeFile
 from ftpkit.interfaces import IFTPShell
 
 try:
@@ -114,15 +114,24 @@ class ReactorThreadTests(unittest.TestCase):
 
     async def session(self, realm):
         """
-        Log alice in, upload a file and remove it.
+        Log alice in; make a directory, upload a file into it, ask its
+        room, list, rename, read and remove it all.
 
         @param realm: the realm.
         @return: the backend the realm made, watched.
         """
         interface, shell, logout = await realm.requestAvatar(
             "alice", None, IFTPShell)
-        await writeFile(shell, ("f",), b"data")
-        await shell.removeFile(("f",))
+        await shell.makeDirectory(("d",))
+        await writeFile(shell, ("d", "f"), b"data")
+        await shell.available(("d",))
+        await shell.list(("d",))
+        await shell.stat(("d", "f"))
+        await shell.rename(("d", "f"), ("d", "g"))
+        self.assertEqual(await readFile(shell, ("d", "g")), b"data")
+        await shell.setModificationTime(("d", "g"), 86400)
+        await shell.removeFile(("d", "g"))
+        await shell.removeDirectory(("d",))
         await realm.whenIdle()
         [backend] = self.watched
         return backend
@@ -136,7 +145,8 @@ class ReactorThreadTests(unittest.TestCase):
 
         path = os.path.abspath(self.mktemp())
         with open(path, "w") as f:
-            f.write('[users.alice]\npermissions = ["write", "delete"]\n'
+            f.write('[users.alice]\npermissions = ["list", "read", "write",'
+                    ' "delete", "rename", "mkdir", "set-time"]\n'
                     'quota = 1000\n')
         realm = FsspecRealm(lambda: self.fs, "/srv",
                             database=UsersDatabase(path))
