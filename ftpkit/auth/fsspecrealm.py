@@ -399,7 +399,7 @@ class FsspecRealm:
             # deadline, as the measurement's first step (asked here, in
             # the reactor's thread, a server that stopped answering held
             # every session).
-            where = shell.root or shell.fs.root_marker
+            where = shell.root or "/"
             usage = shareUsage(
                 self._usages, home, f"fsspec:{self.name} {where}",
                 lambda: footprint(shell.fs, shell.fsPath(())), _log, where,
