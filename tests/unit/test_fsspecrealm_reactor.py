@@ -20,7 +20,8 @@ except ImportError:
     fsspec = None
 else:
     from ftpkit.auth import fsspecrealm
-    from ftpkit.auth.fsspecrealm import FsspecRealm
+    from ftpkit.auth.fsspecrealm import FsspecRealm, makeFsspecRealm
+    from tests.fsspecrealms import closeAtEnd, sftpURL
 
 
 STORE_CALLS = ("info", "ls", "find", "du", "exists", "isdir", "isfile",
@@ -90,18 +91,28 @@ class WatchedBackend:
         return self._backend.confine(*args, **kwargs)
 
 
-class ReactorThreadTests(unittest.TestCase):
+def writeUsers(path):
     """
-    A session of a home with a quota, or of a realm bound to a size,
-    looks its paths up in the pool only.
+    Write a users file giving alice a quota and every permission a
+    session of L{WatchedMixin.session} needs.
+
+    @param path: the file's path.
+    """
+    with open(path, "w") as f:
+        f.write('[users.alice]\npermissions = ["list", "read", "write",'
+                ' "delete", "rename", "mkdir", "set-time"]\n'
+                'quota = 100000\n')
+
+
+class WatchedMixin:
+    """
+    The backends of the realms a test makes are watched (C{self.watched}).
     """
 
     if fsspec is None:
         skip = "fsspec is not installed"
 
     def setUp(self):
-        self.reactorCalls = []
-        self.fs = watchedFilesystem(self.reactorCalls)
         self.watched = []
         made = fsspecrealm.backendFor
 
@@ -136,6 +147,19 @@ class ReactorThreadTests(unittest.TestCase):
         [backend] = self.watched
         return backend
 
+
+class MemoryTests(WatchedMixin, unittest.TestCase):
+    """
+    On C{memory://}, a session of a home with a quota, or of a realm
+    bound to a size, asks its store, and looks its paths up, in the pool
+    only.
+    """
+
+    def setUp(self):
+        WatchedMixin.setUp(self)
+        self.reactorCalls = []
+        self.fs = watchedFilesystem(self.reactorCalls)
+
     async def test_quotaHome(self):
         """
         A users file's quota names the home by its path and resolves it
@@ -144,10 +168,7 @@ class ReactorThreadTests(unittest.TestCase):
         from ftpkit.auth.users import UsersDatabase
 
         path = os.path.abspath(self.mktemp())
-        with open(path, "w") as f:
-            f.write('[users.alice]\npermissions = ["list", "read", "write",'
-                    ' "delete", "rename", "mkdir", "set-time"]\n'
-                    'quota = 1000\n')
+        writeUsers(path)
         realm = FsspecRealm(lambda: self.fs, "/srv",
                             database=UsersDatabase(path))
         backend = await self.session(realm)
@@ -164,3 +185,63 @@ class ReactorThreadTests(unittest.TestCase):
         backend = await self.session(realm)
         self.assertEqual((backend.inReactor, self.reactorCalls), (0, []))
         self.assertGreater(backend.inPool, 0)
+
+
+class LinkedStoreMixin(WatchedMixin):
+    """
+    On a store with links, which the backend resolves by asking it (the
+    disk's C{realpath}, an SFTP server's C{REALPATH}), a session of a home
+    with a quota looks its paths up in the pool only.
+    """
+
+    def url(self, root):
+        """
+        @param root: a directory of the disk.
+        @return: the realm's URL serving it.
+        """
+        raise NotImplementedError
+
+    def closing(self, realm):
+        """
+        Close what the realm opened after the test: nothing here.
+
+        @param realm: the realm.
+        """
+
+    async def test_quotaHome(self):
+        """
+        The quota's home is resolved in the pool: it was in the reactor's
+        thread at each login (on SFTP, with no deadline).
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        users = os.path.abspath(self.mktemp())
+        writeUsers(users)
+        url = self.url(root)
+        separator = "&" if "?" in url else "?"
+        realm = makeFsspecRealm(f"{url}{separator}users={users}", {})
+        self.closing(realm)
+        backend = await self.session(realm)
+        self.assertEqual(backend.inReactor, 0)
+        self.assertGreater(backend.inPool, 0)
+
+
+class LocalTests(LinkedStoreMixin, unittest.TestCase):
+    """
+    L{LinkedStoreMixin} on C{file://}.
+    """
+
+    def url(self, root):
+        return "file://" + root
+
+
+class SFTPTests(LinkedStoreMixin, unittest.TestCase):
+    """
+    L{LinkedStoreMixin} on C{sftp://}, through the tests' OpenSSH server.
+    """
+
+    def url(self, root):
+        return sftpURL(root)
+
+    def closing(self, realm):
+        closeAtEnd(self, realm)
