@@ -254,7 +254,9 @@ class FsspecRealm:
     def _storeKey(self, path):
         """
         @param path: a tuple of segments under the root.
-        @return: the store's key for C{path} (what L{keyBytes} counts).
+        @return: the store's key for C{path} (what L{keyBytes} counts),
+            from the root's path as the realm names it: called in the
+            reactor's thread, it asks the store nothing.
         """
         top = self.shellAt(())
         prefix = stripProtocol(top.fs, top.root or top.fs.root_marker)
