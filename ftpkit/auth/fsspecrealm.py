@@ -254,11 +254,13 @@ class FsspecRealm:
     def _storeKey(self, path):
         """
         @param path: a tuple of segments under the root.
-        @return: the store's key for C{path} (what L{keyBytes} counts).
+        @return: the store's key for C{path} (what L{keyBytes} counts),
+            from the root's path as the realm names it: called in the
+            reactor's thread, it asks the store nothing.
         """
         top = self.shellAt(())
-        prefix = stripProtocol(top.fs, top.fsPath(())).rstrip("/")
-        return prefix + "/" + "/".join(path)
+        prefix = stripProtocol(top.fs, top.root or top.fs.root_marker)
+        return prefix.rstrip("/") + "/" + "/".join(path)
 
     def _reclaimer(self, home):
         """
@@ -358,10 +360,13 @@ class FsspecRealm:
         from ftpkit.shells.permissiontable import PERMISSIONS, PermissionTable
 
         top = self.shellAt(())
-        fs, where = top.fs, top.fsPath(())
+        fs = top.fs
         if self._storeUsage is None:
+            # The root's path asked of the store in the pool, as every
+            # call on it (L{usageOf}).
             self._storeUsage = QuotaUsage(
-                lambda: footprint(fs, where, withKeys=True), run=top.call)
+                lambda: footprint(fs, top.fsPath(()), withKeys=True),
+                run=top.call)
         key = self._storeKey
         return PermissionShell(
             BoundRoom(shell, self.maxBytes), PermissionTable(PERMISSIONS),
@@ -390,10 +395,17 @@ class FsspecRealm:
             self._usages = HomeUsages(lambda: self.database.generation)
         usage = self._usages.find(home)
         if usage is None:
-            fs, where = shell.fs, shell.fsPath(())
+            # Named by the home's path, not its real path: a store with
+            # links gives that only when asked (an SFTP server's
+            # C{REALPATH}), which is made in the pool, with the store's
+            # deadline, as the measurement's first step (asked here, in
+            # the reactor's thread, a server that stopped answering held
+            # every session).
+            where = shell.root or "/"
             usage = shareUsage(
                 self._usages, home, f"fsspec:{self.name} {where}",
-                lambda: footprint(fs, where), _log, where, run=shell.call)
+                lambda: footprint(shell.fs, shell.fsPath(())), _log, where,
+                run=shell.call)
         return usage
 
     def quotaHomes(self):
