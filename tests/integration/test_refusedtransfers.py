@@ -291,6 +291,21 @@ class RefusedOnServerTests(unittest.TestCase):
             if sample.name == "ftpkit_transfers_total" and sample.value}
         self.assertEqual(counted, {("RETR", "success"): 1.0})
 
+    def test_appendMakesNothing(self):
+        """
+        An C{APPE} of a new name with no data connection set up
+        (C{425}) makes no file: its open, before that refusal, made the
+        file, left empty (tester52d).
+        """
+        server, root = startServer(self)
+        ftp = ftplib.FTP()
+        ftp.connect("127.0.0.1", server.port, timeout=30)
+        self.addCleanup(ftp.close)
+        ftp.login("alice", "secret")
+        self.assertEqual(self.reply(ftp, "APPE new.txt"), "425")
+        ftp.quit()
+        self.assertEqual(sorted(os.listdir(root)), [])
+
     def reply(self, ftp, command):
         """
         @param ftp: a connected L{ftplib.FTP}.

@@ -409,6 +409,28 @@ class Transferring:
         elif not self.transfer.aborted:
             self.transfer.abortOnArrival()
 
+    def dataRefused(self, channel):
+        """
+        Whether a transfer's data connection cannot come (C{APPE} asks
+        before its open, which makes a new name's file).
+
+        @param channel: the session's L{dataChannel}.
+        @return: whether clear data is refused (L{clearDataRefusal}).
+        @raise TransferAborted: an C{ABOR} came while it waited its turn.
+        @raise CannotOpenDataConnection: no data connection was set up.
+        """
+        if self.refuseClearData():
+            channel.close()
+            return True
+        if self.abortedBeforeTurn:
+            self.reportTransferRefused()
+            channel.close()
+            raise TransferAborted("Transfer aborted")
+        if not channel.isSetUp:
+            self.reportTransferRefused()
+            raise self.noDataConnection()
+        return False
+
     async def _openData(self, description, mover, opening, listing=False):
         """
         Get the data connection (a bare socket if the mover can use one),
@@ -424,19 +446,8 @@ class Transferring:
         """
         # The property read once: it makes the channel only when none is.
         channel = self.dataChannel
-        if self.refuseClearData():
-            channel.close()
+        if self.dataRefused(channel):
             return None
-        if self.abortedBeforeTurn:
-            # An ABOR came after this command while it waited its turn
-            # (ftpkit.control.commandqueue): its client will not connect,
-            # and its transfer never began.
-            self.reportTransferRefused()
-            channel.close()
-            raise TransferAborted("Transfer aborted")
-        if not channel.isSetUp:
-            self.reportTransferRefused()
-            raise self.noDataConnection()
         announced = []
 
         def announce():

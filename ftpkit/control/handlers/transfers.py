@@ -256,7 +256,8 @@ class TransferCommands(Transferring):
         pyftpdlib and ProFTPD refuse it whatever N). C{REST 0} (which
         FileZilla sends before a transfer) asks for nothing. Where the
         storage writes whole files, every C{APPE} gets L{APPEND_REFUSED}
-        and opens nothing.
+        and opens nothing; so does one whose data connection cannot come
+        (L{dataRefused}: its open would make a new name's file).
         """
         offset = self._takeOffset()
         if not self.uploadsWriteAtOffsets():
@@ -268,6 +269,8 @@ class TransferCommands(Transferring):
         if offset and (not self.session.access.allows(CHANGE)
                        or await self._resumeFrom(path) != offset):
             return (503, REST_APPE_REFUSED % offset)
+        if self.dataRefused(self.dataChannel):
+            return self.clearDataRefusal()
         return await self._store(path, 0, append=True)
 
     def _uploadTarget(self, argument):
