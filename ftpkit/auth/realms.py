@@ -26,6 +26,7 @@ from ftpkit.auth.checkers import (
     isAnonymous,
     textAvatarId,
 )
+from ftpkit.auth.dirprobe import isDirectory
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.errors import (
     ServiceUnavailable,
@@ -246,7 +247,7 @@ class FilesystemRealm:
             root that is gone (see L{homeUnavailable}).
         """
         if isAnonymous(avatarId) or not self._homePerUser:
-            if not os.path.isdir(self.root):
+            if not isDirectory(self.root):
                 _log.error("the served directory {root} is missing",
                            root=self.root)
                 raise homeUnavailable()
@@ -267,7 +268,7 @@ class FilesystemRealm:
                 home=home, user=name, why=e.strerror,
             )
             raise homeUnavailable()
-        if not os.path.isdir(home):
+        if not isDirectory(home):
             _log.error("home {home} of {user} is not a directory",
                        home=home, user=name)
             raise homeUnavailable()

@@ -143,7 +143,8 @@ class SessionReporting:
             reports.loggedIn(self._sessionNumber(), self.loginTime,
                              self.peer, session.username, session.anonymous,
                              session.hostName, self.clientName)
-        self.publish(events.LOGIN)
+        # The clock read above is the event's time: publish reads none.
+        self.publish(events.LOGIN, time=self.loginTime)
         if reports is not None:
             reports.flush()
 
@@ -153,13 +154,14 @@ class SessionReporting:
         """
         if self.loginTime is None:
             return
-        seconds = self.factory.reactor.seconds() - self.loginTime
+        now = self.factory.reactor.seconds()
+        seconds = now - self.loginTime
         self.loginTime = None
         reports = self.factory.inFlight
         if reports is not None:
             reports.loggedOut(self._sessionNumber())
-        self.publish(events.LOGOUT, seconds=seconds, bytesIn=self.bytesIn,
-                     bytesOut=self.bytesOut)
+        self.publish(events.LOGOUT, time=now, seconds=seconds,
+                     bytesIn=self.bytesIn, bytesOut=self.bytesOut)
         if reports is not None:
             reports.flush()
 
