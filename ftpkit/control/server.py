@@ -183,6 +183,7 @@ class FTPFactory(ServerFactory):
         self.loginWatch = self.idleWatch(self.config.loginTimeout,
                                          "loginTimedOut", LoginWatch)
         self._stallSweep = None
+        self._lingerWatcher = None
 
     def idleWatch(self, timeout, expire="timeoutConnection",
                   kind=IdleWatch):
@@ -272,7 +273,9 @@ class FTPFactory(ServerFactory):
         self.listenerPool.reopen()
         self.theftAlarm.start()
         self.afterBurst.start()
-        watcherFor(self.reactor).hold()
+        if self._lingerWatcher is None:
+            self._lingerWatcher = watcherFor(self.reactor)
+            self._lingerWatcher.hold()
         if self._stallSweep is None:
             self._stallSweep = sweepFor(self.reactor, self.config.dataTimeout)
             self._stallSweep.hold()
@@ -296,7 +299,13 @@ class FTPFactory(ServerFactory):
         self.peerWarnings.stop()
         self.theftAlarm.stop()
         self.afterBurst.stop()
-        watcherFor(self.reactor).release()
+        # The watcher held at the start, whatever self.reactor is now (a
+        # test that put a clock in front of it after the start released
+        # another's, and the reactor's stayed held: the first download of
+        # each later test in the process left it in the reactor).
+        if self._lingerWatcher is not None:
+            self._lingerWatcher.release()
+            self._lingerWatcher = None
         if self._stallSweep is not None:
             self._stallSweep.release()
             self._stallSweep = None

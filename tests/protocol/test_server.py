@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
+from ftpkit.data.linger import watcherFor
 from ftpkit.deploy.overlimit import RELEASE_WAIT
 from ftpkit.errors import CannotOpenDataConnection
 from tests.logevents import captureLogs, warningsAbout
@@ -207,6 +208,25 @@ class IdleTimeoutTests(unittest.TestCase):
         protocol, _ = connect(makeFactory(clock))
         protocol.connectionLost(Failure(error.ConnectionDone()))
         self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_lingerWatcherReleasedAsHeld(self):
+        """
+        A stopped factory releases the lingering closes' watcher it held
+        when it started, even if its C{reactor} was replaced meanwhile (a
+        test's clock in front of it): the started reactor's watcher stayed
+        held, and took each later download's socket into the reactor for
+        good.
+        """
+        clock = MemoryReactorClock()
+        factory = makeFactory(clock)
+        factory.doStart()
+        self.addCleanup(lambda: factory.numPorts and factory.doStop())
+        watcher = watcherFor(clock)
+        self.addCleanup(watcher.poller.close)
+        self.assertEqual(watcher._holders, 1)
+        factory.reactor = MemoryReactorClock()
+        factory.doStop()
+        self.assertEqual(watcher._holders, 0)
 
     def test_startedServerKeepsItsTimer(self):
         """
