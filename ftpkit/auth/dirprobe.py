@@ -20,7 +20,8 @@ real user)."""
 
 def isDirectory(path):
     """
-    @param path: a path (C{str}).
+    @param path: a path (C{str}, C{bytes} or path-like, as a realm's
+        root may be given).
     @return: whether it names a directory (after symbolic links), as
         C{os.path.isdir} says: C{False} for a path that is missing, names
         another kind of file, cannot be resolved by the effective user,
@@ -28,8 +29,10 @@ def isDirectory(path):
     """
     if not _EFFECTIVE:
         return os.path.isdir(path)
+    path = os.fspath(path)
+    slash = b"/" if isinstance(path, bytes) else "/"
     try:
-        return os.access(path + "/", os.F_OK, effective_ids=True)
+        return os.access(path + slash, os.F_OK, effective_ids=True)
     except ValueError:
         # A NUL in the path, which os.path.isdir answers False.
         return False

@@ -4,6 +4,7 @@ C{os.path.isdir} does.
 """
 
 import os
+import pathlib
 
 from twisted.trial import unittest
 
@@ -43,6 +44,18 @@ class IsDirectoryTests(unittest.TestCase):
         self.assertAsIsdir(self.directory, True)
         self.assertAsIsdir(os.path.join(self.top, "toDirectory"), True)
         self.assertAsIsdir("/", True)
+
+    def test_bytesAndPathLike(self):
+        """
+        A path given as C{bytes} or as a path-like object (a realm's root
+        may be either: C{FilesystemRealm(b"/srv")}) is answered as a
+        text one: it raised C{TypeError}, and every login failed.
+        """
+        for path in (self.directory.encode(), pathlib.Path(self.directory)):
+            self.assertAsIsdir(path, True)
+        for path in (os.path.join(self.top, "f").encode(),
+                     pathlib.Path(self.top, "missing")):
+            self.assertAsIsdir(path, False)
 
     def test_notDirectory(self):
         """
