@@ -42,8 +42,13 @@ class StuckCountTests(unittest.SynchronousTestCase):
         skip = "prometheus_client not installed"
 
     def setUp(self):
-        self.counts = dict.fromkeys(diskthreads.LANES, 0)
-        self.patch(diskthreads, "stuckCounts", self.counts)
+        # The process's own counts, zeroed for the test and put back
+        # after it: a collector made without counts (processMetrics)
+        # reads them, and earlier tests' stuck pools added to them.
+        self.counts = diskthreads.stuckCounts
+        kept = dict(self.counts)
+        self.addCleanup(self.counts.update, kept)
+        self.counts.update(dict.fromkeys(diskthreads.LANES, 0))
 
     def test_agreesWithLog(self):
         """
