@@ -22,6 +22,17 @@ from tests.protocol.test_abortopening import SlowShell
 _leaving = test_abortopening.DisconnectWhileOpeningTests.leaving
 
 
+def _noSocket(protocol):
+    """
+    Have C{protocol}'s transport fail to tell its local address, as
+    Twisted's TCP transport does once its connection is lost.
+    """
+    def noSocket():
+        raise AttributeError("'Server' object has no attribute 'socket'")
+
+    protocol.transport.getHost = noSocket
+
+
 class RunToQuitTests(unittest.TestCase):
     """
     C{STOR} (its open slow), commands, C{QUIT}, the client gone.
@@ -158,6 +169,21 @@ class RunToQuitTests(unittest.TestCase):
         self.assertEqual(clock.getDelayedCalls(), [])
         self.assertEqual(self.flushLoggedErrors(), [])
 
+    def assertRanWithoutSocket(self, shell, realm, protocol):
+        """
+        Answer C{shell}'s slow calls and let the session whose client
+        left (L{_noSocket}) run to its end: no error was logged, the
+        session is gone and logged out once, no timer is left.
+        """
+        shell.answer()
+        clock = protocol.factory.reactor
+        for _ in range(3):
+            clock.advance(protocol.config.dataTimeout)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual(realm.logouts, 1)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
     def test_localAddressAfterHangUp(self):
         """
         Commands that need the control connection's local address (a
@@ -168,24 +194,11 @@ class RunToQuitTests(unittest.TestCase):
         C{AttributeError}; under C{--workers}, another), and each logged
         a traceback.
         """
-        def noSocket():
-            raise AttributeError("'Server' object has no attribute 'socket'")
-
-        def hangUp(protocol):
-            protocol.transport.getHost = noSocket
-
         shell = SlowShell({"/f.txt": b"x" * 100}, ("openForWriting",))
         realm, protocol, published = self.leaving(
             shell, b"STOR f.txt\r\nLIST\r\nEPRT |1|127.0.0.1|21|\r\n"
-            b"PASV\r\nQUIT", hangUp=hangUp)
-        shell.answer()
-        clock = protocol.factory.reactor
-        for _ in range(3):
-            clock.advance(protocol.config.dataTimeout)
-        self.assertEqual(self.flushLoggedErrors(), [])
-        self.assertEqual(list(protocol.factory.openSessions), [])
-        self.assertEqual(realm.logouts, 1)
-        self.assertEqual(clock.getDelayedCalls(), [])
+            b"PASV\r\nQUIT", hangUp=_noSocket)
+        self.assertRanWithoutSocket(shell, realm, protocol)
 
     def test_localAddressWithoutDataChannel(self):
         """
@@ -194,24 +207,11 @@ class RunToQuitTests(unittest.TestCase):
         control connection's local address (C{EPRT}, C{PASV}), with no
         socket left to ask. They run with no error.
         """
-        def noSocket():
-            raise AttributeError("'Server' object has no attribute 'socket'")
-
-        def hangUp(protocol):
-            protocol.transport.getHost = noSocket
-
         shell = SlowShell({"/f.txt": b"x" * 100}, ("openForWriting",))
         realm, protocol, published = self.leaving(
             shell, b"STOR f.txt\r\nEPRT |1|10.0.0.1|2048|\r\nPASV\r\nQUIT",
-            hangUp=hangUp, setUp=b"")
-        shell.answer()
-        clock = protocol.factory.reactor
-        for _ in range(3):
-            clock.advance(protocol.config.dataTimeout)
-        self.assertEqual(self.flushLoggedErrors(), [])
-        self.assertEqual(list(protocol.factory.openSessions), [])
-        self.assertEqual(realm.logouts, 1)
-        self.assertEqual(clock.getDelayedCalls(), [])
+            hangUp=_noSocket, setUp=b"")
+        self.assertRanWithoutSocket(shell, realm, protocol)
 
     def test_localAddressAfterOtherCommand(self):
         """
@@ -223,26 +223,12 @@ class RunToQuitTests(unittest.TestCase):
         command runs them once its client left (tester52c: C{critical:
         error handling PASV}, C{AttributeError}).
         """
-        def noSocket():
-            raise AttributeError("'Server' object has no attribute 'socket'")
-
-        def hangUp(protocol):
-            protocol.transport.getHost = noSocket
-
         shell = SlowShell({"/f.txt": b"x" * 100}, ("makeDirectory",))
         realm, protocol, published = self.leaving(
             shell, b"MKD d\r\nPASV\r\nEPRT |1|10.0.0.1|2048|\r\n"
             b"HOST example.com\r\nRETR f.txt\r\nQUIT",
-            hangUp=hangUp, setUp=b"")
-        shell.answer()
-        clock = protocol.factory.reactor
-        for _ in range(3):
-            clock.advance(protocol.config.dataTimeout)
-        self.assertEqual(self.flushLoggedErrors(), [])
-        self.assertEqual(list(protocol.factory.openSessions), [])
-        self.assertEqual(realm.logouts, 1)
-        self.assertEqual(clock.getDelayedCalls(), [])
-
+            hangUp=_noSocket, setUp=b"")
+        self.assertRanWithoutSocket(shell, realm, protocol)
 
     def test_localAddressAfterTurn(self):
         """
@@ -252,9 +238,6 @@ class RunToQuitTests(unittest.TestCase):
         no command waited behind another, so only the pause of reading
         could ask for it while the connection lived.
         """
-        def noSocket():
-            raise AttributeError("'Server' object has no attribute 'socket'")
-
         clock = MemoryReactorClock()
         factory = makeFactory(clock, loginFailureDelay=0)
         protocol, transport = connect(factory)
@@ -263,7 +246,7 @@ class RunToQuitTests(unittest.TestCase):
             + b"NOOP\r\n" * LINES_PER_TURN
             + b"PASV\r\nHOST example.com\r\nQUIT\r\n")
         self.assertTrue(protocol.paused)
-        transport.getHost = noSocket
+        _noSocket(protocol)
         transport.clear()
         protocol.connectionLost(None)
         for _ in range(3):
