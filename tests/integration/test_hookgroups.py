@@ -158,6 +158,37 @@ class GroupKilledTests(unittest.TestCase):
                       "command(s) left running", line)
 
     @defer.inlineCallbacks
+    def test_leftRunningKilledWhileOutputRead(self):
+        """
+        A command that exited, leaving a process that holds its output
+        open, is still read for L{uploadhook.OUTPUT_GRACE} seconds; a
+        stop whose grace ends within them kills that process in the one
+        line of the processes commands left running. It was killed as
+        the command still running, and its command's end (status 0)
+        logged nothing, so the line was missing (CI: test_oneProcess,
+        stopped within a second of its uploads).
+        """
+        logged = captureLogs(self)
+        clocked = ClockedReactor(reactor, Clock())
+        hook = self.shell('sleep 60 & echo $! > "$0"; echo $$ >> "$0"',
+                          reactor=clocked)
+        ended = hook.uploadFinished(upload("/a"))
+        self.assertTrue((yield waitFor(lambda: len(pidsIn(self.pids)) == 2)))
+        left, command = pidsIn(self.pids)
+        # Gone from /proc once the reactor reaped it: the command exited,
+        # and its output is read on, its grace on the clock.
+        self.assertTrue((yield waitFor(
+            lambda: not os.path.exists(f"/proc/{command}"))))
+        settled = hook.finish(0.5)
+        clocked.clock.advance(0.5)
+        yield settled
+        yield ended
+        self.assertTrue((yield waitFor(lambda: not alive(left))))
+        [line] = hookLines(logged)
+        self.assertIn("killed at shutdown the processes that {count} "
+                      "command(s) left running", line)
+
+    @defer.inlineCallbacks
     def test_leftRunningFinishes(self):
         """
         A process a command left running that ends within the grace is
