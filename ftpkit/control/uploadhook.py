@@ -399,16 +399,17 @@ class UploadCommand(IgnoringObserver):
         self._cutting = True
         groups = set(self._leftRunning)
         for run in list(self._runs):
-            run.cut = True
             if run.exited and run.group is not None:
                 # Its output still read (OUTPUT_GRACE): what holds it is
                 # a process it left running, killed in the line of the
                 # commands that ended. Killed as a command running, its
-                # end (status 0) logged nothing.
+                # end (status 0) logged nothing; its own status is what
+                # its end logs.
                 run.killed = True
                 if groupRuns(run.group):
                     groups.add(run.group)
             else:
+                run.cut = True
                 self._kill(run)
         killed = sorted(group for group in groups
                         if signalGroup(group, signal.SIGKILL))

@@ -189,6 +189,30 @@ class GroupKilledTests(unittest.TestCase):
                       "command(s) left running", line)
 
     @defer.inlineCallbacks
+    def test_failedWhileOutputReadKeepsItsReason(self):
+        """
+        A command that exited with a failure, its output still read when
+        the stop's grace ends, is logged with its own status, not as
+        killed at shutdown (which it was not).
+        """
+        logged = captureLogs(self)
+        clocked = ClockedReactor(reactor, Clock())
+        hook = self.shell('sleep 60 & echo $! > "$0"; echo $$ >> "$0"; exit 3',
+                          reactor=clocked)
+        ended = hook.uploadFinished(upload("/a"))
+        self.assertTrue((yield waitFor(lambda: len(pidsIn(self.pids)) == 2)))
+        left, command = pidsIn(self.pids)
+        self.assertTrue((yield waitFor(
+            lambda: not os.path.exists(f"/proc/{command}"))))
+        settled = hook.finish(0.5)
+        clocked.clock.advance(0.5)
+        yield settled
+        yield ended
+        [failed] = [e for e in logged
+                    if "command {argv} failed" in e.get("log_format", "")]
+        self.assertIn("exit code 3", failed["why"])
+
+    @defer.inlineCallbacks
     def test_leftRunningFinishes(self):
         """
         A process a command left running that ends within the grace is
