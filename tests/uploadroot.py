@@ -1,12 +1,25 @@
 """
 L{UploadRoot}: a test case mixin giving a test a directory of its own
 (C{bytes} paths) for the tests of cut uploads, their resumes and their
-sweep to upload into, and the paths of its files and partial uploads.
+sweep to upload into, and the paths of its files and partial uploads;
+L{expire}, which dates a partial upload past its lifetime.
 """
 
 import os
+import time
 
 from ftpkit.shells import uploads
+
+
+def expire(path):
+    """
+    Date a file ten seconds past a partial upload's lifetime
+    (L{uploads.PARTIAL_LIFETIME}), as a partial upload the sweep removes.
+
+    @param path: the file's path.
+    """
+    old = time.time() - uploads.PARTIAL_LIFETIME - 10
+    os.utime(path, (old, old))
 
 
 class UploadRoot:

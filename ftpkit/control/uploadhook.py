@@ -212,10 +212,13 @@ class _Run(ProcessProtocol):
     @ivar group: the id of the process group the command leads, or
         C{None} when it runs in the server's.
     @ivar killed: whether it was killed (with its group).
+    @ivar exited: whether the command exited (its output may still be
+        read: L{OUTPUT_GRACE}).
     """
 
     group = None
     killed = False
+    exited = False
 
     def __init__(self, clock):
         """
@@ -237,6 +240,7 @@ class _Run(ProcessProtocol):
         The command exited: stop reading what it left behind after
         L{OUTPUT_GRACE} seconds.
         """
+        self.exited = True
         self._closing = self.clock.callLater(
             OUTPUT_GRACE, self.transport.loseConnection)
 
@@ -393,10 +397,21 @@ class UploadCommand(IgnoringObserver):
 
     def _cut(self):
         self._cutting = True
+        groups = set(self._leftRunning)
         for run in list(self._runs):
-            run.cut = True
-            self._kill(run)
-        killed = sorted(group for group in self._leftRunning
+            if run.exited and run.group is not None:
+                # Its output still read (OUTPUT_GRACE): what holds it is
+                # a process it left running, killed in the line of the
+                # commands that ended. Killed as a command running, its
+                # end (status 0) logged nothing; its own status is what
+                # its end logs.
+                run.killed = True
+                if groupRuns(run.group):
+                    groups.add(run.group)
+            else:
+                run.cut = True
+                self._kill(run)
+        killed = sorted(group for group in groups
                         if signalGroup(group, signal.SIGKILL))
         self._leftRunning.clear()
         if killed:

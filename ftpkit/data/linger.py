@@ -295,8 +295,35 @@ class LingerWatcher:
         one timed call per L{ACKED_FIRST} at most (L{lingerOn}'s first
         deadline), which finds nothing to end, and a socket joins the set
         with one call and leaves it by its close.
+
+        A watcher the reactor dropped meanwhile without a word
+        (L{_dropped}) first forgets what it had: its waits, timer, place
+        in the reactor and holds went with what the reactor dropped.
         """
+        if self._dropped():
+            for linger in self._waiting.values():
+                linger.drop()
+            self._waiting = {}
+            self._deadlines = []
+            self._timer = None
+            self._polled = self._holders = 0
+            self._inReactor = False
         self._holders += 1
+
+    def _dropped(self):
+        """
+        @return: whether the reactor let go of the watcher without telling
+            it: its timer cancelled by another, or its descriptor no
+            longer watched. Trial's cleanup of a test that left the
+            reactor dirty does both (C{removeAll}, every timed call
+            cancelled), and that test's server never releases its hold:
+            the waits of every later test in the process were neither
+            seen nor timed out, and a release raised C{AlreadyCancelled}.
+        """
+        timer = self._timer
+        if timer is not None and not timer.active():
+            return True
+        return self._inReactor and self not in self._reactor.getReaders()
 
     def release(self):
         """

@@ -82,9 +82,17 @@ class Linger:
         is not told.
         """
         if not self.ended:
-            self.ended = True
-            self._onEnd = self.socket = None
+            self.drop()
             self._watcher.forget(self)
+
+    def drop(self):
+        """
+        The wait is over, its owner not told, with nothing to leave: the
+        watcher forgot it (L{ftpkit.data.linger.LingerWatcher.hold}
+        found that the reactor had dropped them both).
+        """
+        self.ended = True
+        self._onEnd = self.socket = None
 
     def connectionAborted(self):
         """

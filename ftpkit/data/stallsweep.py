@@ -68,7 +68,19 @@ class StallSweep:
         """
         A server started: until it calls L{release}, the timer is not
         cancelled when the last connection leaves, but runs out.
+
+        A timer cancelled by another meanwhile (trial's cleanup of a
+        test that left the reactor dirty cancels every timed call, and
+        that test's server never releases its hold) means the reactor
+        dropped the sweep: its connections and holds went with it, and
+        are forgotten. The sweep thought its timer pending, and looked
+        at no later connection of the process again.
         """
+        if self._timer is not None and not self._timer.active():
+            self._timer = None
+            self._watched.clear()
+            self._fresh.clear()
+            self._holders = 0
         self._holders += 1
 
     def release(self):

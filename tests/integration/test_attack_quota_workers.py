@@ -17,6 +17,7 @@ from ftpkit.auth.users import hashPassword
 from ftpkit.shells.quotaledger import Ledger
 from ftpkit.shells.quotas import diskFootprint
 from ftpkit.shells.sharedquota import ledgerFor
+from tests.ftpclient import ftplibLogin
 from tests.integration.test_attack_quota import ALL, store
 from tests.integration.test_attack_quotawalks import PART, cutUpload
 from tests.scratch import scratchDirectory
@@ -51,6 +52,25 @@ def writeQuotaUser(root):
     return users
 
 
+def startWorkers(testCase, root, users, realm, env=None):
+    """
+    Start a two-worker server on C{root} whose users are those of a users
+    file, and wait until both workers are ready.
+
+    @param testCase: the running test.
+    @param root: the served directory.
+    @param users: the users file's path (C{--auth users:}).
+    @param realm: the C{--realm} value.
+    @param env: extra environment variables of the server, or C{None}.
+    @return: the L{ServerProcess}.
+    """
+    server = ServerProcess(testCase, [
+        "--root", root, "--workers", "2",
+        "--realm", realm, "--auth", f"users:{users}"], env=env)
+    server.waitForLog(READY, 2)
+    return server
+
+
 class WorkersQuotaTests(unittest.TestCase):
     """
     A two-worker server whose user has a 100000-byte quota.
@@ -69,16 +89,10 @@ class WorkersQuotaTests(unittest.TestCase):
         """
         root = scratchDirectory(self)
         users = writeQuotaUser(root)
-        server = ServerProcess(self, [
-            "--root", root, "--workers", "2",
-            "--realm", realm(users, root), "--auth", f"users:{users}"])
-        server.waitForLog(READY, 2)
+        server = startWorkers(self, root, users, realm(users, root))
         sessions = []
-        self.addCleanup(lambda: [each.close() for each in sessions])
         for index in range(4):
-            session = ftplib.FTP()
-            session.connect("127.0.0.1", server.port, timeout=30)
-            session.login("alice", "secret")
+            session = ftplibLogin(self, server.port)
             sessions.append(session)
             session.storbinary(f"STOR small{index}", io.BytesIO(b"x"))
         stored = 0
@@ -136,17 +150,9 @@ class NestedWorkersTests(unittest.TestCase):
                     f'permissions = {ALL}\n'
                     f'[users.bob]\npassword = "{password}"\nhome = "bob"\n'
                     f'permissions = {ALL}\nquota = 300000\n')
-        server = ServerProcess(self, [
-            "--root", root, "--workers", "2",
-            "--realm", realm(users, root), "--auth", f"users:{users}"])
-        server.waitForLog(READY, 2)
-        sessions = []
-        self.addCleanup(lambda: [each.close() for each in sessions])
-        for name in ("admin", "bob", "admin", "bob"):
-            session = ftplib.FTP()
-            session.connect("127.0.0.1", server.port, timeout=30)
-            session.login(name, "secret")
-            sessions.append(session)
+        server = startWorkers(self, root, users, realm(users, root))
+        sessions = [ftplibLogin(self, server.port, name)
+                    for name in ("admin", "bob", "admin", "bob")]
         return sessions[0], sessions[1], sessions[3]
 
     def changesByAdmin(self, realm, held=".ftpkit-partial.f"):
@@ -224,19 +230,12 @@ class WorkersCutUploadTests(unittest.TestCase):
         with open(users, "w") as f:
             f.write(f'[users.bob]\npassword = "{hashPassword("secret")}"\n'
                     f'home = "bob"\nquota = "1G"\npermissions = {ALL}\n')
-        server = ServerProcess(
-            self, ["--root", root, "--workers", "2", "--realm",
-                   f"users:{users}", "--auth", f"users:{users}"],
-            env={"TMPDIR": temporary})
-        server.waitForLog(READY, 2)
+        server = startWorkers(self, root, users, f"users:{users}",
+                              env={"TMPDIR": temporary})
         pids = childrenOf(server.process.pid)
         sessions = []
-        self.addCleanup(lambda: [each.close() for each in sessions])
         for _ in range(4):
-            session = ftplib.FTP()
-            session.connect("127.0.0.1", server.port, timeout=30)
-            session.login("bob", "secret")
-            session.voidcmd("TYPE I")
+            session = ftplibLogin(self, server.port, "bob", binary=True)
             sessions.append(session)
             store(session, f"STOR first{len(sessions)}", 10)
         codes = []

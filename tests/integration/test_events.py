@@ -470,9 +470,14 @@ class SessionEventTests(unittest.TestCase):
         self.assertEqual(failed, ["failed login from 10.0.0.1 user "
                                   "'alice' (1)"] * (REFUSAL_LINES + 5))
 
-    def test_connectionRefused(self):
+    def refusedConnection(self):
         """
-        A connection over the limits is a refusal event with the reason.
+        Connect twice from one address to a factory that takes one
+        connection an address.
+
+        @return: C{(factory, published, refused)}: the factory, the
+            events it published, and the one C{CONNECTION_REFUSED} among
+            them.
         """
         factory = makeFactory(self.clock, maxConnectionsPerIP=1)
         published = collect(factory)
@@ -481,6 +486,13 @@ class SessionEventTests(unittest.TestCase):
         self.clock.advance(RELEASE_WAIT)
         [refused] = [event for event in published
                      if event.kind == events.CONNECTION_REFUSED]
+        return factory, published, refused
+
+    def test_connectionRefused(self):
+        """
+        A connection over the limits is a refusal event with the reason.
+        """
+        _, _, refused = self.refusedConnection()
         self.assertEqual(refused.peer, "10.0.0.1")
         self.assertIn("connections", refused.reason)
 
@@ -491,13 +503,7 @@ class SessionEventTests(unittest.TestCase):
         the acceptor's refusals under C{--workers}; it took a session
         number of its own.
         """
-        factory = makeFactory(self.clock, maxConnectionsPerIP=1)
-        published = collect(factory)
-        connect(factory)
-        connect(factory)
-        self.clock.advance(RELEASE_WAIT)
-        [refused] = [event for event in published
-                     if event.kind == events.CONNECTION_REFUSED]
+        factory, published, refused = self.refusedConnection()
         self.assertEqual(refused.session, 0)
         self.assertNotIn("session", logFields(refused)[2])
         # As the acceptor of --workers makes its refusals' events.

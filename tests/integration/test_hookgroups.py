@@ -158,6 +158,63 @@ class GroupKilledTests(unittest.TestCase):
                       "command(s) left running", line)
 
     @defer.inlineCallbacks
+    def stoppedWhileOutputRead(self, exit):
+        """
+        Run a command that leaves C{sleep 60} running, holding its output
+        open, and ends with C{exit}; stop, the stop's grace ending once
+        the command exited, its output still read (for
+        L{uploadhook.OUTPUT_GRACE} seconds, on a clock).
+
+        @param exit: the command's last shell command.
+        @return: a Deferred firing with C{(logged, left)}: the log events,
+            and the id of the process it left.
+        """
+        logged = captureLogs(self)
+        clocked = ClockedReactor(reactor, Clock())
+        hook = self.shell(f'sleep 60 & echo $! > "$0"; echo $$ >> "$0"; {exit}',
+                          reactor=clocked)
+        ended = hook.uploadFinished(upload("/a"))
+        self.assertTrue((yield waitFor(lambda: len(pidsIn(self.pids)) == 2)))
+        left, command = pidsIn(self.pids)
+        # Gone from /proc once the reactor reaped it: the command exited.
+        self.assertTrue((yield waitFor(
+            lambda: not os.path.exists(f"/proc/{command}"))))
+        settled = hook.finish(0.5)
+        clocked.clock.advance(0.5)
+        yield settled
+        yield ended
+        return logged, left
+
+    @defer.inlineCallbacks
+    def test_leftRunningKilledWhileOutputRead(self):
+        """
+        A command that exited, leaving a process that holds its output
+        open, is still read for L{uploadhook.OUTPUT_GRACE} seconds; a
+        stop whose grace ends within them kills that process in the one
+        line of the processes commands left running. It was killed as
+        the command still running, and its command's end (status 0)
+        logged nothing, so the line was missing (CI: test_oneProcess,
+        stopped within a second of its uploads).
+        """
+        logged, left = yield self.stoppedWhileOutputRead("exit 0")
+        self.assertTrue((yield waitFor(lambda: not alive(left))))
+        [line] = hookLines(logged)
+        self.assertIn("killed at shutdown the processes that {count} "
+                      "command(s) left running", line)
+
+    @defer.inlineCallbacks
+    def test_failedWhileOutputReadKeepsItsReason(self):
+        """
+        A command that exited with a failure, its output still read when
+        the stop's grace ends, is logged with its own status, not as
+        killed at shutdown (which it was not).
+        """
+        logged, _ = yield self.stoppedWhileOutputRead("exit 3")
+        [failed] = [e for e in logged
+                    if "command {argv} failed" in e.get("log_format", "")]
+        self.assertIn("exit code 3", failed["why"])
+
+    @defer.inlineCallbacks
     def test_leftRunningFinishes(self):
         """
         A process a command left running that ends within the grace is

@@ -6,7 +6,6 @@ C{partial-dropped} event, with the partial upload's path, its user, its
 bytes and why; before, the server discarded them without a line.
 """
 
-import ftplib
 import json
 
 from twisted.trial import unittest
@@ -24,14 +23,10 @@ from ftpkit.shells.keptregistry import (
 from tests.fsspecrealms import MemoryMixin
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_quotareclaim import (
-    CUTS,
-    QUOTA,
     fill,
-    usersFile,
+    filledOnWorkers,
 )
 from tests.logevents import captureLogs, dropped
-from tests.scratch import scratchDirectory
-from tests.serverprocess import ServerProcess
 
 
 class LimitTests(unittest.TestCase):
@@ -103,20 +98,7 @@ class WorkersTests(unittest.TestCase):
         """
         Each drop is one JSON record naming its worker.
         """
-        root = scratchDirectory(self)
-        users = usersFile(root, QUOTA)
-        server = ServerProcess(self, [
-            "--root", root, "--workers", "2", "--log-format", "json",
-            "--realm", f"fsspec:file://{root}?users={users}",
-            "--auth", f"users:{users}"])
-        server.waitForLog(" ready", 2)
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", server.port, timeout=30)
-        self.addCleanup(ftp.close)
-        ftp.login("alice", "secret")
-        ftp.voidcmd("TYPE I")
-        cuts, stored, _ = fill(ftp, 60000, 64000, 250000)
-        self.assertEqual((cuts, stored), (["426"] * CUTS, "226"))
+        server, ftp, _ = filledOnWorkers(self, "--log-format", "json")
         server.waitForLog('"partial-dropped"')
         ftp.quit()
         server.waitForLog('"logout"')

@@ -117,6 +117,32 @@ QUOTA = 400000
 fit, and 250 KB more do only without some of those."""
 
 
+def filledOnWorkers(testCase, *options):
+    """
+    Start a two-worker server whose C{fsspec:file://} realm holds alice
+    to L{QUOTA}, and L{fill} her home from one session (one worker),
+    its cuts and its upload checked.
+
+    @param testCase: the running test.
+    @param options: more of the server's options.
+    @return: C{(server, ftp, sizes)}: the L{ServerProcess}, alice's
+        logged-in session, and what L{fill} found of the oldest cut and
+        the big file.
+    """
+    root = scratchDirectory(testCase)
+    users = usersFile(root, QUOTA)
+    server = ServerProcess(testCase, [
+        "--root", root, "--workers", "2",
+        "--realm", f"fsspec:file://{root}?users={users}",
+        "--auth", f"users:{users}", *options])
+    # " ready" ends the text line and stands in the JSON record.
+    server.waitForLog(" ready", 2)
+    ftp = ftplibLogin(testCase, server.port, binary=True)
+    cuts, stored, sizes = fill(ftp, 60000, 64000, 250000)
+    testCase.assertEqual((cuts, stored), (["426"] * CUTS, "226"))
+    return server, ftp, sizes
+
+
 class LocalQuotaTests(LocalMixin, LoopbackServerMixin, unittest.TestCase):
     """
     C{fsspec:file://} with a users file's quota, one process.
@@ -169,18 +195,5 @@ class WorkersQuotaTests(unittest.TestCase):
         One session (one worker) cuts its uploads, then stores 250 KB:
         it fits (C{552} before).
         """
-        root = scratchDirectory(self)
-        users = usersFile(root, QUOTA)
-        server = ServerProcess(self, [
-            "--root", root, "--workers", "2",
-            "--realm", f"fsspec:file://{root}?users={users}",
-            "--auth", f"users:{users}"])
-        server.waitForLog(" ready\n", 2)
-        ftp = ftplib.FTP()
-        ftp.connect("127.0.0.1", server.port, timeout=30)
-        self.addCleanup(ftp.close)
-        ftp.login("alice", "secret")
-        ftp.voidcmd("TYPE I")
-        cuts, stored, sizes = fill(ftp, 60000, 64000, 250000)
-        self.assertEqual((cuts, stored), (["426"] * CUTS, "226"))
+        _, _, sizes = filledOnWorkers(self)
         self.assertEqual(sizes, ["550", 250000])

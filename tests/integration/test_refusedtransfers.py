@@ -58,6 +58,45 @@ before its transfer: what the session sends first, the command, and the
 reply it gets."""
 
 
+def observedFactory(testCase, clock, shell=None):
+    """
+    @param testCase: the running test (for C{mktemp}).
+    @param clock: the factory's reactor.
+    @param shell: the shell alice gets, or C{None} for the memory one of
+        L{makeFactory}.
+    @return: C{(factory, published, registry, path)}: a factory writing
+        the C{--xferlog} file C{path}, the transfers, listings and
+        refusals it publishes (a list, filled as they come), its metrics.
+    """
+    path = testCase.mktemp()
+    factory = makeFactory(clock, xferlog=path)
+    if shell is not None:
+        factory.portal.realm = OneShellRealm(shell)
+    registry = CollectorRegistry()
+    ServerMetrics(registry).subscribeTo(factory.events)
+    published = []
+    factory.events.subscribe(
+        published.append, [events.TRANSFER, events.LISTING, events.REFUSAL])
+    return factory, published, registry, path
+
+
+def assertNoneCounted(testCase, registry, path):
+    """
+    No transfer was counted in C{ftpkit_transfers_total} nor written to
+    the C{--xferlog} file.
+
+    @param testCase: the running test.
+    @param registry: the metrics (L{observedFactory}).
+    @param path: the C{--xferlog} file.
+    """
+    for verb in VERBS:
+        for result in ("success", "failure"):
+            testCase.assertIn(registry.get_sample_value(
+                "ftpkit_transfers_total",
+                {"command": verb, "result": result}), (None, 0.0))
+    testCase.assertFalse(os.path.exists(path) and os.path.getsize(path))
+
+
 class RefusedOnSessionTests(unittest.TestCase):
     """
     Sessions on in-memory transports, with a clock long past 0 (a
@@ -73,14 +112,7 @@ class RefusedOnSessionTests(unittest.TestCase):
         """
         clock = MemoryReactorClock()
         clock.advance(1796621301.75)
-        path = self.mktemp()
-        factory = makeFactory(clock, xferlog=path)
-        registry = CollectorRegistry()
-        ServerMetrics(registry).subscribeTo(factory.events)
-        published = []
-        factory.events.subscribe(
-            published.append,
-            [events.TRANSFER, events.LISTING, events.REFUSAL])
+        factory, published, registry, path = observedFactory(self, clock)
         for login, command, code in REFUSALS:
             protocol, transport = connect(factory)
             protocol.dataReceived(login)
@@ -94,12 +126,7 @@ class RefusedOnSessionTests(unittest.TestCase):
             [(event.kind, event.command, event.code) for event in published],
             [(events.REFUSAL, command.split()[0], 550)
              for _, command, code in REFUSALS if code == "550"])
-        for verb in VERBS:
-            for result in ("success", "failure"):
-                self.assertIn(registry.get_sample_value(
-                    "ftpkit_transfers_total",
-                    {"command": verb, "result": result}), (None, 0.0))
-        self.assertFalse(os.path.exists(path) and os.path.getsize(path))
+        assertNoneCounted(self, registry, path)
 
     def test_startedStillTransfer(self):
         """
@@ -145,17 +172,8 @@ class AbortCameFirstTests(unittest.TestCase):
             listings and refusals published, the metrics, the
             C{--xferlog} file.
         """
-        clock = MemoryReactorClock()
-        path = self.mktemp()
-        factory = makeFactory(clock, xferlog=path)
-        if shell is not None:
-            factory.portal.realm = OneShellRealm(shell)
-        registry = CollectorRegistry()
-        ServerMetrics(registry).subscribeTo(factory.events)
-        published = []
-        factory.events.subscribe(
-            published.append,
-            [events.TRANSFER, events.LISTING, events.REFUSAL])
+        factory, published, registry, path = observedFactory(
+            self, MemoryReactorClock(), shell)
         protocol, transport = connect(factory)
         protocol.dataReceived(ALICE)
         return protocol, transport, published, registry, path
@@ -165,12 +183,7 @@ class AbortCameFirstTests(unittest.TestCase):
         Nothing was published, counted or written to the C{--xferlog}.
         """
         self.assertEqual(published, [])
-        for verb in VERBS:
-            for result in ("success", "failure"):
-                self.assertIn(registry.get_sample_value(
-                    "ftpkit_transfers_total",
-                    {"command": verb, "result": result}), (None, 0.0))
-        self.assertFalse(os.path.exists(path) and os.path.getsize(path))
+        assertNoneCounted(self, registry, path)
 
     def test_oneWrite(self):
         """

@@ -143,20 +143,37 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
             self.assertTrue(noop.startswith("200"), noop)
         return self.inThread(client).addCallback(check)
 
+    def serveEveryVersion(self):
+        """
+        Serve with session reuse required, TLS 1.3 allowed.
+        """
+        self.factory = makeContextFactory(self.both, maximumVersion=None)
+        self.serve(tlsRequireSessionReuse=True)
+
+    def reusingClient(self, minimum, maximum=None):
+        """
+        @param minimum: the lowest TLS version the client offers.
+        @param maximum: the highest, or C{None} for its default.
+        @return: a L{ReusingFTPTLS} logged in, with C{PROT P} (blocking:
+            run in a thread).
+        """
+        context = clientContext()
+        context.minimum_version = minimum
+        if maximum is not None:
+            context.maximum_version = maximum
+        return ftplibLogin(self, self.server.port, timeout=20,
+                           client=ReusingFTPTLS(context=context),
+                           protect=True)
+
     def test_sessionReuseAccepted(self):
         """
         A client that resumes the control connection's session on its data
         connections passes the check, under TLS 1.2 and TLS 1.3.
         """
-        self.factory = makeContextFactory(self.both, maximumVersion=None)
-        self.serve(tlsRequireSessionReuse=True)
+        self.serveEveryVersion()
 
         def client(version):
-            context = clientContext()
-            context.minimum_version = context.maximum_version = version
-            ftp = ftplibLogin(self, self.server.port, timeout=20,
-                              client=ReusingFTPTLS(context=context),
-                              protect=True)
+            ftp = self.reusingClient(version, version)
             out = io.BytesIO()
             ftp.retrbinary("RETR big.bin", out.write)
             ftp.storbinary("STOR reused.bin", io.BytesIO(self.payload))
@@ -183,15 +200,10 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
         stateful tickets are not single-use, as they would be were early
         data (and with it OpenSSL's anti-replay) on.
         """
-        self.factory = makeContextFactory(self.both, maximumVersion=None)
-        self.serve(tlsRequireSessionReuse=True)
+        self.serveEveryVersion()
 
         def client():
-            context = clientContext()
-            context.minimum_version = ssl.TLSVersion.TLSv1_3
-            ftp = ftplibLogin(self, self.server.port, timeout=20,
-                              client=ReusingFTPTLS(context=context),
-                              protect=True)
+            ftp = self.reusingClient(ssl.TLSVersion.TLSv1_3)
             ftp.pinned = ftp.sock.session
             sizes = []
             for _ in range(5):
@@ -220,15 +232,10 @@ class DataChannelSecurityTests(FTPSTestsMixin, unittest.TestCase):
         OpenSSL cache) has one for its next data connection even after an
         upload, whose own connection's tickets it never reads.
         """
-        self.factory = makeContextFactory(self.both, maximumVersion=None)
-        self.serve(tlsRequireSessionReuse=True)
+        self.serveEveryVersion()
 
         def client():
-            context = clientContext()
-            context.minimum_version = ssl.TLSVersion.TLSv1_3
-            ftp = ftplibLogin(self, self.server.port, timeout=20,
-                              client=ReusingFTPTLS(context=context),
-                              protect=True)
+            ftp = self.reusingClient(ssl.TLSVersion.TLSv1_3)
             for index in range(5):
                 try:
                     ftp.storbinary("STOR fresh%d.bin" % index,

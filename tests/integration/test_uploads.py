@@ -27,7 +27,7 @@ from tests.integration.test_attack_storage import waitUntil
 from tests.resets import hardClose
 from tests.scratch import readLocal, writeLocal
 from tests.serverprocess import ServerProcess
-from tests.uploadroot import UploadRoot
+from tests.uploadroot import UploadRoot, expire
 from tests.uploadsinprogress import largestUpload
 
 
@@ -327,8 +327,7 @@ class PartialUploadTests(UploadRoot, unittest.TestCase):
         A partial upload past its lifetime is not resumed: it is removed.
         """
         yield self.upload("f", b"cut", cut=True)
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(self.partial(b"f"), (old, old))
+        expire(self.partial(b"f"))
         self.assertIsNone((yield self.shell.resumableSize(("f",))))
         self.assertEqual(os.listdir(self.root), [])
 

@@ -18,7 +18,7 @@ from ftpkit.errors import FileBusy
 from ftpkit.shells import uploads
 from ftpkit.shells.uploadlocks import holdTemporary
 from tests.scratch import readLocal, writeLocal
-from tests.uploadroot import UploadRoot
+from tests.uploadroot import UploadRoot, expire
 
 
 class SweepTests(UploadRoot, unittest.TestCase):
@@ -42,8 +42,7 @@ class SweepTests(UploadRoot, unittest.TestCase):
         writeLocal(unnamed, b"?")
         expired = self.partial(b"old")
         writeLocal(expired, b"old")
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(expired, (old, old))
+        expire(expired)
         writeLocal(self.path(b"plain"), b"untouched")
         self.assertEqual(uploads.sweep(self.root), (1, 2))
         self.assertEqual(sorted(os.listdir(self.root)), [b"plain", b"sub"])
@@ -155,8 +154,7 @@ class SweepTests(UploadRoot, unittest.TestCase):
         writeLocal(running, b"running")
         expired = self.partial(b"old")
         writeLocal(expired, b"old")
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(expired, (old, old))
+        expire(expired)
         self.assertEqual(
             uploads.sweep(self.root, tag=uploads.temporaryTag()), (1, 0))
         self.assertEqual(sorted(os.listdir(self.root)), sorted(
@@ -224,8 +222,7 @@ class PartialRaceTests(UploadRoot, unittest.TestCase):
         """
         partial = self.partial(b"f")
         writeLocal(partial, b"stale")
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(partial, (old, old))
+        expire(partial)
         self.patch(os, "lstat", self.replacedAfterLook(partial))
 
     def replacedAfterLook(self, partial):
@@ -276,8 +273,7 @@ class PartialRaceTests(UploadRoot, unittest.TestCase):
         for remove in (lambda: uploads.sweep(self.root),
                        lambda: uploads.resumableSize(self.path(b"f"))):
             writeLocal(self.partial(b"f"), b"stale")
-            old = time.time() - uploads.PARTIAL_LIFETIME - 10
-            os.utime(self.partial(b"f"), (old, old))
+            expire(self.partial(b"f"))
             remove()
             self.assertEqual(os.listdir(self.root), [])
 

@@ -15,7 +15,7 @@ from ftpkit.shells import uploads
 from tests.callcounts import countedCalls
 from tests.integration.test_uploadsweep import claimAndClose, crashedName
 from tests.scratch import readLocal, writeLocal
-from tests.uploadroot import UploadRoot
+from tests.uploadroot import UploadRoot, expire
 from tests.workerpools import LineChannel
 
 
@@ -100,8 +100,7 @@ class SweepWhileServingTests(UploadRoot, unittest.TestCase):
         writeLocal(os.path.join(other, crashedName(b"f")), b"half")
         expired = os.path.join(other, uploads.PARTIAL_PREFIX + b"old")
         writeLocal(expired, b"old")
-        old = time.time() - uploads.PARTIAL_LIFETIME - 10
-        os.utime(expired, (old, old))
+        expire(expired)
         writeLocal(os.path.join(other, crashedName(b"g")), b"other half")
         sweeper = SweepUploads(self.root, whileServing=True, others=[other])
         sweeper.startService()

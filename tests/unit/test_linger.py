@@ -26,6 +26,7 @@ from ftpkit.data.linger import (
     watcherFor,
 )
 from ftpkit.errors import TransferAborted
+from tests.droppedreactor import dropEverything
 from tests.unit.test_movers import LeanConnectionMixin, ReadersClock
 
 
@@ -394,6 +395,35 @@ class LingerWatcherTests(unittest.TestCase):
         client.close()
         self.clock.readers[0].doRead()
         self.assertEqual(self.ended, ["first", "second"])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_reactorDroppedIt(self):
+        """
+        A reactor that dropped the watcher without a word (trial's
+        cleanup of a test that left it dirty: every reader removed, every
+        timed call cancelled; that test's server never stopped) is found
+        out by the next server's L{LingerWatcher.hold}: that server's
+        waits are watched and timed, and its release leaves the reactor
+        clean. The watcher thought itself in the reactor and its timer
+        pending: the waits of every later test of the process were never
+        noticed nor timed out, and the release raised C{AlreadyCancelled}.
+        """
+        watcher = LingerWatcher(self.clock)
+        self.addCleanup(watcher.poller.close)
+        watcher.hold()
+        self.linger(watcher, "dropped")
+        self.assertEqual(self.clock.readers, [watcher])
+        dropEverything(self.clock)
+        watcher.hold()
+        client = self.linger(watcher, "seen")
+        [reader] = self.clock.readers
+        client.close()
+        reader.doRead()
+        self.linger(watcher, "timed")
+        self.clock.advance(LINGER_TIMEOUT)
+        self.assertEqual(self.ended, ["seen", "timed"])
+        watcher.release()
+        self.assertEqual(self.clock.readers, [])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_withoutEpoll(self):

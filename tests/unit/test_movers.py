@@ -307,6 +307,22 @@ class ReadersClock(Clock):
     def removeReader(self, reader):
         self.readers.remove(reader)
 
+    def getReaders(self):
+        """
+        @return: the readers watched now.
+        """
+        return list(self.readers)
+
+    def removeAll(self):
+        """
+        Stop watching every reader, telling none (as trial's cleanup of
+        a dirty reactor does).
+
+        @return: the readers.
+        """
+        readers, self.readers = self.readers, []
+        return readers
+
 
 class LeanConnectionMixin:
     """

@@ -13,6 +13,7 @@ from twisted.trial import unittest
 from ftpkit.data import watchdog
 from ftpkit.data.channel import DataChannel
 from ftpkit.data.stallsweep import StallSweep, sweepFor
+from tests.droppedreactor import dropEverything
 
 
 class _Looked:
@@ -246,3 +247,32 @@ class ServerHoldsTests(unittest.TestCase):
         self.assertEqual(len(set(clock.getDelayedCalls()) - before), 1)
         factory.doStop()
         self.assertEqual(set(clock.getDelayedCalls()) - before, set())
+
+    def test_reactorDroppedIt(self):
+        """
+        A server started after the reactor's timed calls were all
+        cancelled without a word (trial's cleanup of a test that left it
+        dirty, its server never stopped) has its connections looked at,
+        and leaves nothing scheduled when it stops. The sweep thought its
+        timer pending: no later connection of the process was looked at
+        again, and the dirty test's hold kept the sweep held for good.
+        """
+        from tests.memorysessions import makeFactory
+
+        clock = MemoryReactorClock()
+        dirty = makeFactory(clock, dataTimeout=12.0)
+        dirty.doStart()
+        sweep = sweepFor(clock, 12.0)
+        sweep.add(_Looked([], "dropped"))
+        dropEverything(clock)
+        factory = makeFactory(clock, dataTimeout=12.0)
+        factory.doStart()
+        self.addCleanup(lambda: factory.numPorts and factory.doStop())
+        looks = []
+        connection = _Looked(looks, "seen")
+        sweep.add(connection)
+        clock.advance(3)
+        self.assertEqual(looks, [("seen", 3.0)])
+        sweep.remove(connection)
+        factory.doStop()
+        self.assertEqual(clock.getDelayedCalls(), [])
