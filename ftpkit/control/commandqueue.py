@@ -207,7 +207,13 @@ class CommandQueue:
 
         @return: C{True} or C{False}.
         """
-        return any(verb == "QUIT" for verb, _ in self._waiting)
+        # A loop rather than any() of a generator: asked as every session
+        # ends, mostly of an empty queue, where making the generator was
+        # most of the cost.
+        for verb, _ in self._waiting:
+            if verb == "QUIT":
+                return True
+        return False
 
     def overflowed(self):
         """

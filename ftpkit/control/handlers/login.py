@@ -222,17 +222,19 @@ class LoginCommands:
         portal = self.session.portal
         if portal is None:
             portal = self.factory.portal
-        failures, peer = self.factory.loginFailures, self.peer
-        failures.checking(peer)
         try:
             outcome = quicklogin.login(portal, creds, None, IFTPShell)
         except Exception:
             outcome = Failure()
         if isDeferred(outcome):
-            # Counted until the answer, which _loggedIn records if failed.
+            # A check still running counts against its client's hold
+            # (AddressFailures.checking) until the answer, which
+            # _loggedIn records if failed. One answered at once let no
+            # other session's hold run meanwhile: nothing to count.
+            failures, peer = self.factory.loginFailures, self.peer
+            failures.checking(peer)
             outcome.addBoth(_passing, failures.checked, peer)
             return self._loginLater(outcome)
-        failures.checked(peer)
         return self._loggedIn(outcome)
 
     async def _loginLater(self, waiting):
