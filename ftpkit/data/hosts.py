@@ -11,12 +11,28 @@ back), and Python's C{bind} reads no zone from a host's text
 (L{socketAddress} makes the address it takes).
 
 And the one decision of where a C{PORT} or C{EPRT} data connection may go
-(L{connectBackHost}).
+(L{connectBackHost}); and an address with its port as log lines write
+it (L{endpointText}).
 """
 
 import functools
 import ipaddress
 import socket
+
+
+def endpointText(host, port):
+    """
+    An address and port as a log line writes them: an IPv6 address in
+    brackets (RFC 3986's form), whose own colons would otherwise run into
+    the port's (C{::2:5000} reads as one address).
+
+    @param host: an IPv4 or IPv6 address (or host name) as text.
+    @param port: a port number.
+    @return: C{"10.0.0.9:2048"} or C{"[::2]:5000"}.
+    """
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -401,7 +401,7 @@ class TransferChecks:
                     self.assertTrue(reply.startswith(("425", "503")), reply)
             self.assertEqual(stranger.call("accepted", listener), 0)
         # A worker's lines reach the log a moment later.
-        server.waitForLog(f"refused PORT/EPRT to {self.stranger.ipv6}")
+        server.waitForLog(f"refused PORT/EPRT to [{self.stranger.ipv6}]")
 
 
 class OneProcessTransferTests(TransferChecks, NetworkMixin,

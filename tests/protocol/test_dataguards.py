@@ -158,6 +158,27 @@ class BounceTests(unittest.TestCase):
         factory.clientConnectionFailed(None, Failure(error.ConnectError()))
         self.assertEqual(replyCodes(self.transport)[-1], "425")
 
+    def test_ipv6RefusalBracketed(self):
+        """
+        A refused C{EPRT} of an IPv6 session logs the address in brackets
+        before its port: C{::2:5000} read as one address.
+        """
+        peer = IPv6Address("TCP", "::1", 40000)
+        protocol = makeFactory(self.clock).buildProtocol(peer)
+        transport = StringTransport(
+            hostAddress=IPv6Address("TCP", "::1", 2121), peerAddress=peer)
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"USER alice\r\nPASS secret\r\n"
+                              b"EPRT |2|::2|5000|\r\n"
+                              b"EPRT |2|::1|2121|\r\n")
+        self.assertEqual(replyCodes(transport)[-2:], ["501", "501"])
+        self.assertEqual(
+            [formatEvent(event) for event in warningsAbout(self.events, "::1")],
+            ["refused PORT/EPRT to [::2]:5000 from ::1: foreign address "
+             "(FTP bounce)",
+             "refused PORT/EPRT to [::1]:2121 from ::1: this server's "
+             "control port"])
+
     def test_unspecifiedAddress(self):
         """
         PORT or EPRT naming the unspecified address (lftp's EPRT in active

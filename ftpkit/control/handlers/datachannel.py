@@ -7,7 +7,7 @@ import functools
 
 from twisted.logger import LogLevel
 
-from ftpkit.data.hosts import connectBackHost, normalizeHost
+from ftpkit.data.hosts import connectBackHost, endpointText, normalizeHost
 from ftpkit.errors import CannotOpenDataConnection, UnsupportedNetworkProtocol
 from ftpkit.ops.hostcheck import isAddress
 from ftpkit.protocol.commands import (
@@ -268,8 +268,9 @@ class DataChannelCommands:
         if target is None:
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.warn, "foreign PORT", self.peer,
-                "refused PORT/EPRT to {host}:{port} from {peer}: foreign "
-                "address (FTP bounce)", host=host, port=port, peer=self.peer)
+                "refused PORT/EPRT to {endpoint} from {peer}: foreign "
+                "address (FTP bounce)", endpoint=endpointText(host, port),
+                host=host, port=port, peer=self.peer)
             return (501, "Data connection only to your own address")
         if port < PRIVILEGED_PORTS:
             self.factory.peerWarnings.emit(
@@ -280,8 +281,9 @@ class DataChannelCommands:
         if self._isControlEnd(target, port):
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.warn, "own PORT", self.peer,
-                "refused PORT/EPRT to {host}:{port} from {peer}: this "
-                "server's control port", host=host, port=port, peer=self.peer)
+                "refused PORT/EPRT to {endpoint} from {peer}: this "
+                "server's control port", endpoint=endpointText(host, port),
+                host=host, port=port, peer=self.peer)
             return (501, "Data connection to this server's control port "
                          "refused")
         self.dataChannel.connectTo(target, port)
