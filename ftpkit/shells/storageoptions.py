@@ -99,30 +99,6 @@ def optionKinds(protocol, cls):
     return kinds
 
 
-def wrongKind(protocol, cls, options):
-    """
-    @param protocol: a URL's protocol.
-    @param cls: the fsspec class serving it.
-    @param options: the keyword arguments it is to be made with.
-    @return: the one-line usage error for the first (sorted) option whose
-        value is not of its kind (L{optionKinds}; a number may be a
-        TOML float in the config file): C{global_store=maybe}
-        was taken as true (a non-empty text), C{port=x} failed at the
-        first login; or C{None} when every value fits.
-    """
-    kinds = optionKinds(protocol, cls)
-    for name in sorted(options):
-        kind, value = kinds.get(name), options[name]
-        if kind is bool and not isinstance(value, bool):
-            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
-                    " must be true or false")
-        if kind is int and (isinstance(value, bool)
-                            or not isinstance(value, (int, float))):
-            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
-                    " must be a number")
-    return None
-
-
 def classOptions(cls):
     """
     @param cls: an fsspec filesystem class.

@@ -1,0 +1,233 @@
+"""
+Tests for L{ftpkit.shells.storagebounds}: the values of a store's options
+checked at start (C{--realm fsspec:URL?NAME=VALUE} and the config file),
+through L{ftpkit.shells.storageconfig.resolve} as the server does.
+"""
+
+from twisted.trial import unittest
+
+from ftpkit.shells.storagebounds import (
+    BOUNDS,
+    S3_BOUNDS,
+    boundedValue,
+    urlPortError,
+)
+from ftpkit.shells.storageconfig import parseArgument, resolve
+from tests.unit.test_storageconfig import files
+
+
+def _needs(module):
+    """
+    Skip a test whose store's package is not installed.
+
+    @param module: the package's module name.
+    """
+    try:
+        __import__(module)
+    except ImportError:
+        raise unittest.SkipTest(f"{module} is not installed") from None
+
+
+def refused(url, config=None):
+    """
+    @param url: the argument of C{--realm fsspec:}.
+    @param config: the config file's bytes, named C{/etc/s.toml} by
+        C{?config=/etc/s.toml} in C{url}, or C{None}.
+    @return: the message of the L{ValueError} resolving it raised, or
+        C{"accepted"}.
+    """
+    readFile = files({"/etc/s.toml": config}) if config else None
+    try:
+        resolve(parseArgument(url, readFile))
+    except ValueError as e:
+        return str(e)
+    return "accepted"
+
+
+def optionsOf(url, config=None):
+    """
+    @param url: see L{refused}.
+    @param config: see L{refused}.
+    @return: the options the store is made with.
+    """
+    readFile = files({"/etc/s.toml": config}) if config else None
+    return resolve(parseArgument(url, readFile))[2]
+
+
+PORT = "must be a port from 1 to 65535"
+SECONDS = "must be seconds, more than 0 and at most 31536000"
+
+
+class SFTPBoundsTests(unittest.TestCase):
+    """
+    An SFTP store's port and paramiko's timeouts are checked at start:
+    C{port=99999} and C{port=0} started a server whose every login then
+    failed (paramiko's C{connect}), C{timeout=-5} and C{timeout=0} made
+    each connection fail at once, and C{timeout=1.5}, no option's number,
+    reached paramiko as a text.
+    """
+
+    def setUp(self):
+        _needs("paramiko")
+
+    def test_portOption(self):
+        """
+        C{port=} is a whole number from 1 to 65535, in the query or the
+        config file (not a TOML float or truth value).
+        """
+        for port in ["99999", "0", "-1", "abc", "22.0", "", "65536"]:
+            self.assertEqual(
+                refused(f"sftp://u@h/x?port={port}"),
+                f"sftp:// option port={port!r}: {PORT}")
+        for toml in [b"port = 99999", b"port = 0", b"port = 22.0",
+                     b"port = true", b'port = "x"']:
+            self.assertIn(f": {PORT}", refused(
+                "sftp://u@h/x?config=/etc/s.toml", b"[options]\n" + toml))
+        self.assertEqual(optionsOf("sftp://u@h/x?port=65535")["port"], 65535)
+        self.assertEqual(optionsOf("sftp://u@h/x?config=/etc/s.toml",
+                                   b"[options]\nport = 2222")["port"], 2222)
+
+    def test_urlPort(self):
+        """
+        The URL's own port too: Python's C{urlsplit} said only C{Port out
+        of range 0-65535} for 99999, and fsspec dropped a port of 0 (the
+        store connected to 22).
+        """
+        for port in ["0", "99999", "abc", "+22", "-1"]:
+            self.assertEqual(
+                refused(f"sftp://u@h:{port}/x"),
+                f"sftp:// URL port {port!r}: {PORT}")
+        self.assertEqual(refused("sftp://u@[::1]:0/x"),
+                         f"sftp:// URL port '0': {PORT}")
+        self.assertEqual(optionsOf("sftp://u@[::1]:2222/x")["port"], 2222)
+        self.assertNotIn("port", optionsOf("sftp://u@h:/x"))
+
+    def test_timeouts(self):
+        """
+        paramiko's timeouts are seconds, more than 0, a fraction allowed.
+        """
+        for name in ["timeout", "banner_timeout", "auth_timeout",
+                     "channel_timeout"]:
+            for value in ["0", "-5", "x", "1e3", "inf", "31536001", ""]:
+                self.assertEqual(
+                    refused(f"sftp://u@h/x?{name}={value}"),
+                    f"sftp:// option {name}={value!r}: {SECONDS}")
+            self.assertIn(f": {SECONDS}", refused(
+                "sftp://u@h/x?config=/etc/s.toml",
+                f"[options]\n{name} = inf".encode()))
+            options = optionsOf(f"sftp://u@h/x?{name}=1.5")
+            self.assertEqual((options[name], type(options[name])),
+                             (1.5, float))
+            self.assertEqual(optionsOf(f"sftp://u@h/x?{name}=20")[name], 20)
+
+
+class S3BoundsTests(unittest.TestCase):
+    """
+    S3's counts and block size are checked at start: C{max_concurrency=0}
+    was refused by s3fs as each login made the store, and a block size
+    under 5 MiB at each upload's open.
+    """
+
+    def setUp(self):
+        _needs("s3fs")
+
+    def test_refused(self):
+        """
+        Out of their ranges, each is one line naming the range.
+        """
+        for name, value, what in [
+                ("max_concurrency", "0", "a whole number from 1 to "),
+                ("batch_size", "0", "a whole number from 1 to "),
+                ("default_block_size", "1M", "bytes from 5M to 5G"),
+                ("default_block_size", "6G", "bytes from 5M to 5G"),
+                ("default_block_size", "-1", "bytes from 5M to 5G")]:
+            message = refused(f"s3://b/x?{name}={value}")
+            self.assertTrue(message.startswith(
+                f"s3:// option {name}={value!r}: must be {what}"), message)
+
+    def test_accepted(self):
+        """
+        Within them, a size is read with K, M, G suffixes.
+        """
+        options = optionsOf("s3://b/x?default_block_size=50M"
+                            "&max_concurrency=4")
+        self.assertEqual(
+            (options["default_block_size"], options["max_concurrency"]),
+            (50 << 20, 4))
+
+
+class TruthSpellingsTests(unittest.TestCase):
+    """
+    Every truth-valued option of every store takes the spellings of
+    L{ftpkit.protocol.truthtext}: C{global_store=TRUE} was taken and
+    C{global_store=1} refused.
+    """
+
+    def test_spellings(self):
+        """
+        1/0, true/false, yes/no, on/off in any case, in the query and the
+        config file, become C{bool}s.
+        """
+        rows = [("memory://?global_store={}", "global_store"),
+                ("file:///srv?auto_mkdir={}", "auto_mkdir"),
+                ("memory://?use_listings_cache={}", "use_listings_cache")]
+        try:
+            __import__("paramiko")
+            rows.append(("sftp://u@h/x?compress={}", "compress"))
+        except ImportError:
+            pass
+        for url, name in rows:
+            for words, truth in [("1 true YES On", True),
+                                 ("0 False no OFF", False)]:
+                for word in words.split():
+                    self.assertIs(optionsOf(url.format(word))[name], truth,
+                                  (url, word))
+        for toml, truth in [(b"1", True), (b'"yes"', True), (b"0", False),
+                            (b'"off"', False)]:
+            self.assertIs(optionsOf(
+                "memory://?config=/etc/s.toml",
+                b"[options]\nglobal_store = " + toml)["global_store"], truth)
+
+    def test_asynchronous(self):
+        """
+        C{asynchronous} is refused in any spelling of true, and taken in
+        any of false.
+        """
+        _needs("s3fs")
+        for word in ["true", "1", "yes", "ON"]:
+            self.assertIn("asynchronous=true cannot be used",
+                          refused(f"s3://b/x?asynchronous={word}"))
+        self.assertIs(optionsOf("s3://b/x?asynchronous=off")["asynchronous"],
+                      False)
+
+
+class BoundedValueTests(unittest.TestCase):
+    """
+    L{boundedValue} and L{urlPortError} as pure functions.
+    """
+
+    def test_kinds(self):
+        """
+        A whole bound takes C{int}s and digits, not C{bool}s nor floats; a
+        bound of seconds fractions too; a bound of bytes suffixes.
+        """
+        port, timeout = BOUNDS["port"], BOUNDS["timeout"]
+        self.assertEqual([boundedValue(port, v) for v in
+                          [22, "22", True, 22.0, "0", 70000, "9" * 30]],
+                         [22, 22, None, None, None, None, None])
+        self.assertEqual([boundedValue(timeout, v) for v in
+                          [0.5, "0.5", "2", 0, float("nan"), False]],
+                         [0.5, 0.5, 2, None, None, None])
+        self.assertEqual(
+            boundedValue(S3_BOUNDS["default_block_size"], "5M"), 5 << 20)
+
+    def test_urlPortError(self):
+        """
+        Only a port the URL names is judged; an empty one is the store's
+        default.
+        """
+        self.assertIsNone(urlPortError("sftp", "sftp://u@h/x"))
+        self.assertIsNone(urlPortError("sftp", "sftp://u@h:/x"))
+        self.assertIsNone(urlPortError("sftp", "sftp://u@h:22/x"))
+        self.assertEqual(urlPortError("ftp", "ftp://h:0/x"),
+                         f"ftp:// URL port '0': {PORT}")
