@@ -17,7 +17,11 @@ from ftpkit.configvalues import parseNetwork
 from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import allowsNobody
 from ftpkit.control.uploadhook import parseCommand
-from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
+from ftpkit.deploy.endpoints import (
+    clientsHaveAddresses,
+    parseServerEndpoint,
+    withTruthValues,
+)
 from ftpkit.deploy.keptfiles import checkedByAcceptor
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
@@ -131,11 +135,13 @@ def commandOfWorker(text):
 def metricsEndpoint(description):
     """
     @param description: a Twisted server endpoint string.
-    @return: C{description}, once it parses
+    @return: C{description}, its truth values as Twisted reads them
+        (L{ftpkit.deploy.endpoints.withTruthValues}), once it parses
         (L{ftpkit.deploy.endpoints.parseServerEndpoint}) and
         C{prometheus_client} is installed.
     @raise ValueError: saying why not.
     """
+    description = withTruthValues(description)
     parseServerEndpoint(description)
     metrics.checkAvailable()
     return description
