@@ -83,9 +83,11 @@ _SFTP_TIMEOUTS = ("timeout", "banner_timeout", "auth_timeout",
 deadline gives where the options do not: without them, a server that
 stops answering held the first login (and a pool thread) for ever."""
 
-DEADLINE_PROTOCOLS = ("sftp", "ssh", "s3", "s3a")
-"""The stores C{deadline=} bounds: those whose stalled call can be ended
-(an SFTP connection closed, an S3 request timed out by botocore)."""
+DEADLINE_PROTOCOLS = ("sftp", "s3")
+"""The stores C{deadline=} bounds, as their classes name them (whatever
+the URL called them: C{ssh://}, C{s3a://}, an alias): those whose
+stalled call can be ended (an SFTP connection closed, an S3 request
+timed out by botocore)."""
 
 _NEEDS = {"size": "size", "deadline": "number of seconds"}
 """What an own key's value is, for the message refusing an empty one."""
@@ -218,7 +220,7 @@ def parseArgument(argument, readFile=None):
         url = localURL(url)
     return StorageConfig(url, protocol, options, users, configFile,
                          _maxBytes(own.get("size")),
-                         _callDeadline(own.get("deadline"), protocol))
+                         _callDeadline(own.get("deadline")))
 
 
 def _maxBytes(text):
@@ -238,21 +240,16 @@ def _maxBytes(text):
         raise ValueError(f"fsspec realm: size={text}: {e}") from None
 
 
-def _callDeadline(text, protocol):
+def _callDeadline(text):
     """
     @param text: the value of C{deadline=}, or C{None}.
-    @param protocol: the URL's protocol.
     @return: the seconds it says, or C{None} without it.
     @raise ValueError: for a value that is not whole seconds from 1 to
-        L{MAX_DEADLINE}, or one given for a store not in
-        L{DEADLINE_PROTOCOLS} (whose stuck call ftpkit cannot end).
+        L{MAX_DEADLINE} (whether the store is one it bounds is for
+        L{resolve}, which knows its class).
     """
     if text is None:
         return None
-    if protocol not in DEADLINE_PROTOCOLS:
-        raise ValueError(
-            f"fsspec realm: deadline= bounds sftp:// and s3:// only, not"
-            f" {protocol}://")
     if (not isWholeNumber(text) or len(text) > len(str(MAX_DEADLINE))
             or not 1 <= int(text) <= MAX_DEADLINE):
         raise ValueError(
@@ -362,7 +359,8 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, C{size=} for a store not in memory,
+        URL without a bucket, C{size=} for a store not in memory, or
+        C{deadline=} for one not in L{DEADLINE_PROTOCOLS},
         C{asynchronous=true}, an option the
         store would not take
         (L{ftpkit.shells.storageoptions.unknownOption}), or a truth value
@@ -374,6 +372,11 @@ def resolve(config):
         wrongPort = urlPortError(config.protocol, config.url)
         if wrongPort is not None:
             raise ValueError(wrongPort)
+    if config.callDeadline is not None and not any(
+            serves(cls, store) for store in DEADLINE_PROTOCOLS):
+        raise ValueError(
+            f"fsspec realm: deadline= bounds sftp:// and s3:// only, not"
+            f" {config.protocol}://")
     if config.maxBytes is not None and not serves(cls, "memory"):
         # Asked of the class, as the fsspec realm asks it whether to
         # bound the store: an alias fsspec knows for memory:// was
@@ -404,7 +407,7 @@ def resolve(config):
         # Several servers (or other programs) may change the bucket: a
         # cached listing would show them stale contents.
         options.setdefault("use_listings_cache", False)
-    if config.protocol in ("sftp", "ssh"):
+    if serves(cls, "sftp"):
         from ftpkit.compat.sftpconnect import boundedSFTP
         from ftpkit.shells.fsspecposix import SFTP_DEADLINE
 
@@ -412,7 +415,7 @@ def resolve(config):
         for name in _SFTP_TIMEOUTS:
             options.setdefault(name, deadline)
         cls = boundedSFTP(cls, deadline)
-    elif config.callDeadline is not None and config.protocol in ("s3", "s3a"):
+    elif config.callDeadline is not None and serves(cls, "s3"):
         cls = boundS3Requests(cls, options, config.callDeadline)
     return cls, root, options
 

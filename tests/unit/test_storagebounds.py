@@ -231,3 +231,50 @@ class BoundedValueTests(unittest.TestCase):
         self.assertIsNone(urlPortError("sftp", "sftp://u@h:22/x"))
         self.assertEqual(urlPortError("ftp", "ftp://h:0/x"),
                          f"ftp:// URL port '0': {PORT}")
+
+
+class AliasTests(unittest.TestCase):
+    """
+    What a store takes is asked of its class, whatever the URL calls it:
+    C{deadline=} was allowed by the URL's protocol name, so an alias
+    fsspec knows for SFTP was refused it, and got none of the timeouts
+    that bound its connecting.
+    """
+
+    def test_sftpAlias(self):
+        """
+        An alias of the SFTP store takes C{deadline=}, and its connecting
+        is bounded by it, as C{sftp://}'s is.
+        """
+        _needs("paramiko")
+        import fsspec
+
+        sftp = fsspec.get_filesystem_class("sftp")
+        found = fsspec.get_filesystem_class
+        self.patch(fsspec, "get_filesystem_class",
+                   lambda protocol: sftp if protocol == "ftpkitsftp"
+                   else found(protocol))
+        for url in ["sftp://u@h/x?deadline=7", "ftpkitsftp://u@h/x?deadline=7"]:
+            cls, _, options = resolve(parseArgument(url))
+            self.assertEqual((options["timeout"], options["banner_timeout"]),
+                             (7, 7), url)
+            self.assertTrue(issubclass(cls, sftp))
+            self.assertIsNot(cls, sftp)
+
+    def test_s3Alias(self):
+        """
+        An alias of the S3 store takes C{deadline=} and botocore's session
+        options (C{profile}), as C{s3://} does.
+        """
+        _needs("s3fs")
+        import fsspec
+
+        s3 = fsspec.get_filesystem_class("s3")
+        found = fsspec.get_filesystem_class
+        self.patch(fsspec, "get_filesystem_class",
+                   lambda protocol: s3 if protocol == "ftpkits3"
+                   else found(protocol))
+        for url in ["s3://b/x?deadline=7&profile=p",
+                    "ftpkits3://b/x?deadline=7&profile=p"]:
+            _, _, options = resolve(parseArgument(url))
+            self.assertEqual(options["config_kwargs"]["read_timeout"], 7, url)

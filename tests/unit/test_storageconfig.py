@@ -529,7 +529,7 @@ class DeadlineTests(unittest.TestCase):
     def test_refused(self):
         """
         A deadline that is not whole seconds from 1 to a day, and one for
-        another store, are one-line errors.
+        another store (once its class is known), are one-line errors.
         """
         for argument, words in (
                 ("sftp://h/?deadline=soon", "deadline=soon: not whole seconds"),
@@ -537,9 +537,11 @@ class DeadlineTests(unittest.TestCase):
                 ("sftp://h/?deadline=1.5", "deadline=1.5: not whole seconds"),
                 ("sftp://h/?deadline=" + "9" * 5000, "not whole seconds"),
                 ("sftp://h/?deadline=86401", "from 1 to 86400"),
-                ("sftp://h/?deadline=", "deadline= needs a number of seconds"),
-                ("memory://?deadline=5",
-                 "deadline= bounds sftp:// and s3:// only, not memory://")):
+                ("sftp://h/?deadline=", "deadline= needs a number of seconds")):
             e = self.assertRaises(ValueError, parseArgument, argument)
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument("memory://?deadline=5"))
+        self.assertEqual(str(e), "fsspec realm: deadline= bounds sftp:// and"
+                                 " s3:// only, not memory://")
