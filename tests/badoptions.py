@@ -270,6 +270,9 @@ ROWS = [
           ("default_block_size", "6G", "bytes from 5M to 5G"),
           ("default_block_size", "x", "bytes from 5M to 5G"),
           ("anon", "maybe", "1/0, true/false, yes/no or on/off")]],
+    (["--realm", "fsspec:memory://?size=1M&size=2M"],
+     "--realm: fsspec realm: size= given twice (the last would replace the "
+     "first)"),
     (["--realm", "fsspec:memory://?listings_expiry_time=-1"],
      "--realm: memory:// option listings_expiry_time='-1': must be seconds "
      "from 0 to 31536000"),

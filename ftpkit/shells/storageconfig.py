@@ -194,6 +194,10 @@ def parseArgument(argument, readFile=None):
     own = {}
     queryOptions = {}
     for name, value in pairs:
+        if name in own or name in queryOptions:
+            # As an endpoint's argument, or an option, given twice.
+            raise ValueError(f"fsspec realm: {name}= given twice (the last"
+                             " would replace the first)")
         if name in _OWN_KEYS:
             if not value:
                 raise ValueError(f"fsspec realm: {name}= needs a "

@@ -278,3 +278,25 @@ class AliasTests(unittest.TestCase):
                     "ftpkits3://b/x?deadline=7&profile=p"]:
             _, _, options = resolve(parseArgument(url))
             self.assertEqual(options["config_kwargs"]["read_timeout"], 7, url)
+
+
+class TwiceTests(unittest.TestCase):
+    """
+    A name the query gives twice is refused, as an endpoint's argument or
+    a command-line option given twice is: the last silently replaced the
+    first (C{size=1M&size=2M} bound the store to 2M).
+    """
+
+    def test_twice(self):
+        """
+        ftpkit's own keys and the store's options alike.
+        """
+        for url, name in [("memory://?size=1M&size=2M", "size"),
+                          ("memory://?global_store=1&global_store=0",
+                           "global_store"),
+                          ("sftp://u@h/x?deadline=5&port=22&deadline=6",
+                           "deadline"),
+                          ("memory://?users=/a&users=/b", "users")]:
+            e = self.assertRaises(ValueError, parseArgument, url)
+            self.assertEqual(str(e), f"fsspec realm: {name}= given twice"
+                                     " (the last would replace the first)")
