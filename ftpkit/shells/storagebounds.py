@@ -14,12 +14,13 @@ whose default says nothing (C{None}: paramiko's timeouts, fsspec's
 C{listings_expiry_time}) from L{BOUNDS}, which also gives the ranges.
 """
 
+import os
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ftpkit.protocol.numbertext import decimalFraction, isWholeNumber
 from ftpkit.protocol.truthtext import SPELLINGS, truthValue
-from ftpkit.shells.storageoptions import optionKinds
+from ftpkit.shells.storageoptions import familyOf, optionKinds
 
 MOST_SECONDS = 31536000
 """The longest timeout or expiry a store's option may give (a year, as
@@ -166,7 +167,49 @@ def checkedOptions(protocol, cls, options):
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))):
             raise ValueError(f"{shown}: must be a number (ASCII digits)")
+        why = shapeError(familyOf(protocol, cls), name, value)
+        if why is not None:
+            raise ValueError(f"{shown}: {why}")
     return checked
+
+
+def shapeError(family, name, value):
+    """
+    What the store would refuse of some options once a login made it, or
+    a file was opened, asked at start: every login failed (S3's
+    C{endpoint_url=notaurl}: botocore's C{Invalid endpoint}; an SFTP
+    C{key_filename} that is not there; a C{config_kwargs} that is no
+    table), or every download (C{default_cache_type=bogus}).
+
+    @param family: the store's family (L{familyOf}), or C{None}.
+    @param name: an option's name.
+    @param value: its value.
+    @return: why the value is none the store takes, or C{None}.
+    """
+    if name.endswith("_kwargs") and not isinstance(value, dict):
+        return f"must be a table of the config file ([options.{name}])"
+    if name in ("cache_type", "default_cache_type"):
+        from fsspec.caching import caches
+
+        if value not in caches:
+            return f"must be one of {', '.join(map(str, filter(None, caches)))}"
+    if family == "s3" and name == "endpoint_url":
+        from botocore.utils import (
+            is_valid_endpoint_url,
+            is_valid_ipv6_endpoint_url,
+        )
+
+        if not isinstance(value, str) or not (
+                is_valid_endpoint_url(value)
+                or is_valid_ipv6_endpoint_url(value)):
+            return "must be an http:// or https:// URL"
+    if family == "sftp" and name == "key_filename":
+        paths = [value] if isinstance(value, str) else value
+        if not isinstance(paths, list) or not all(
+                isinstance(path, str) and os.path.isfile(path)
+                for path in paths):
+            return "must name a key file, or a list of them, that exists"
+    return None
 
 
 def urlPortError(protocol, url):

@@ -300,3 +300,54 @@ class TwiceTests(unittest.TestCase):
             e = self.assertRaises(ValueError, parseArgument, url)
             self.assertEqual(str(e), f"fsspec realm: {name}= given twice"
                                      " (the last would replace the first)")
+
+
+class ShapeTests(unittest.TestCase):
+    """
+    Options the store would refuse once a login made it (or a download
+    opened a file) are refused at start: S3's C{endpoint_url=notaurl}
+    (botocore's C{Invalid endpoint} at every login), a C{config_kwargs}
+    that is no table (a C{TypeError} at every login; with C{deadline=}
+    a start error quoting Python's C{dict}), C{default_cache_type=bogus},
+    an SFTP C{key_filename} that is not there.
+    """
+
+    def test_s3(self):
+        """
+        S3's endpoint, tables and cache type.
+        """
+        _needs("s3fs")
+        for query, why in [
+                ("endpoint_url=notaurl", "must be an http:// or https:// URL"),
+                ("endpoint_url=5", "must be an http:// or https:// URL"),
+                ("config_kwargs=x&deadline=5",
+                 "must be a table of the config file ([options.config_kwargs])"),
+                ("client_kwargs=5",
+                 "must be a table of the config file ([options.client_kwargs])"),
+                ("default_cache_type=bogus", "must be one of none, ")]:
+            message = refused(f"s3://b/x?{query}")
+            self.assertIn(f": {why}", message)
+            self.assertNotIn("\n", message)
+        options = optionsOf(
+            "s3://b/x?config=/etc/s.toml&endpoint_url=http://127.0.0.1:9000"
+            "&default_cache_type=none",
+            b"[options.config_kwargs]\nconnect_timeout = 5\n")
+        self.assertEqual(options["config_kwargs"], {"connect_timeout": 5})
+        self.assertEqual(optionsOf("s3://b/x?endpoint_url=https://[::1]:9000")[
+            "endpoint_url"], "https://[::1]:9000")
+
+    def test_sftpKeyFile(self):
+        """
+        An SFTP key file, or each of a list of them, must exist.
+        """
+        _needs("paramiko")
+        key = self.mktemp()
+        with open(key, "w") as f:
+            f.write("not read here")
+        why = "must name a key file, or a list of them, that exists"
+        self.assertIn(why, refused(f"sftp://u@h/x?key_filename={key}.no"))
+        self.assertIn(why, refused(
+            "sftp://u@h/x?config=/etc/s.toml",
+            f'[options]\nkey_filename = ["{key}", "{key}.no"]\n'.encode()))
+        self.assertEqual(optionsOf(f"sftp://u@h/x?key_filename={key}")[
+            "key_filename"], key)
