@@ -179,7 +179,8 @@ def shapeError(family, name, value):
     a file was opened, asked at start: every login failed (S3's
     C{endpoint_url=notaurl}: botocore's C{Invalid endpoint}; an SFTP
     C{key_filename} that is not there; a C{config_kwargs} that is no
-    table), or every download (C{default_cache_type=bogus}).
+    table; FTP's C{encoding=bogus}), or every download
+    (C{default_cache_type=bogus}).
 
     @param family: the store's family (L{familyOf}), or C{None}.
     @param name: an option's name.
@@ -193,6 +194,8 @@ def shapeError(family, name, value):
 
         if value not in caches:
             return f"must be one of {', '.join(map(str, filter(None, caches)))}"
+    if name == "encoding" and not _isCodec(value):
+        return "must be a text encoding Python knows (utf-8, latin-1...)"
     if family == "s3" and name == "endpoint_url":
         from botocore.utils import (
             is_valid_endpoint_url,
@@ -233,3 +236,16 @@ def urlPortError(protocol, url):
         return (f"{protocol}:// URL port {port[:40]!r}: must be"
                 f" {_PORT.what}")
     return None
+
+
+def _isCodec(value):
+    """
+    @param value: an option's value.
+    @return: whether it names a text encoding Python has.
+    """
+    import codecs
+
+    try:
+        return isinstance(value, str) and codecs.lookup(value) is not None
+    except LookupError:
+        return False

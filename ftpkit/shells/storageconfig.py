@@ -392,7 +392,7 @@ def resolve(config):
         raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
     options = urlOptions(cls, config.url)
     options.update(config.options)
-    if truthValue(options.get("asynchronous", False)) is not False:
+    if truthValue(options.get("asynchronous", False)):
         raise ValueError(
             "fsspec realm: asynchronous=true cannot be used: ftpkit calls the"
             " store's synchronous methods from threads of its own")

@@ -191,7 +191,8 @@ class TruthSpellingsTests(unittest.TestCase):
     def test_asynchronous(self):
         """
         C{asynchronous} is refused in any spelling of true, and taken in
-        any of false.
+        any of false; another text is no truth value (it was told
+        C{asynchronous=true cannot be used}).
         """
         _needs("s3fs")
         for word in ["true", "1", "yes", "ON"]:
@@ -199,6 +200,9 @@ class TruthSpellingsTests(unittest.TestCase):
                           refused(f"s3://b/x?asynchronous={word}"))
         self.assertIs(optionsOf("s3://b/x?asynchronous=off")["asynchronous"],
                       False)
+        self.assertEqual(refused("s3://b/x?asynchronous=maybe"),
+                         "s3:// option asynchronous='maybe': must be 1/0,"
+                         " true/false, yes/no or on/off")
 
 
 class BoundedValueTests(unittest.TestCase):
@@ -335,6 +339,16 @@ class ShapeTests(unittest.TestCase):
         self.assertEqual(options["config_kwargs"], {"connect_timeout": 5})
         self.assertEqual(optionsOf("s3://b/x?endpoint_url=https://[::1]:9000")[
             "endpoint_url"], "https://[::1]:9000")
+
+    def test_encoding(self):
+        """
+        An FTP store's C{encoding} is a codec Python has (it failed each
+        login's listing with a C{LookupError}).
+        """
+        self.assertIn(": must be a text encoding Python knows",
+                      refused("ftp://h/x?encoding=bogus"))
+        self.assertEqual(optionsOf("ftp://h/x?encoding=latin-1")["encoding"],
+                         "latin-1")
 
     def test_sftpKeyFile(self):
         """
