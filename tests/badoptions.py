@@ -94,6 +94,10 @@ ROWS = [
       for name in _RATES],
     *[([f"--{name}", HUGE + "G"], f"--{name}: must be at most")
       for name in [*_RATES, "listing-cache", "log-rotate-size"]],
+    # A file per line or two, every one renamed at each rotation.
+    *[(["--log-rotate-size", value],
+       "--log-rotate-size: must be 0 (never) or at least 64K")
+      for value in ["1", "1K", "65535", "63.9K"]],
     # Masks, formats, text.
     *[(["--umask", value], "--umask: must be an octal mask from 000 to 777")
       for value in ["", "8", "1000", "-22", "0o22", "x", NOT_UTF8]],
