@@ -298,12 +298,14 @@ def withTruthValues(description):
     if name is None:
         return description
     place = _SOCKET_ARGUMENTS[fields[front].lower()].index(name)
-    placed = 0
+    unnamed = [index for index in range(front + 1, len(fields))
+               if "=" not in fields[index]]
     for index in range(front + 1, len(fields)):
         key, equals, value = fields[index].partition("=")
         if not equals:
-            placed += 1
-            key, value = (name, key) if placed == place + 1 else ("", "")
+            # In its place, or another argument given without its name.
+            key, value = (name, key) if unnamed.index(index) == place else (
+                None, None)
         if key != name:
             continue
         truth = truthValue(value)

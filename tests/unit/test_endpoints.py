@@ -205,7 +205,8 @@ class WithTruthValuesTests(unittest.TestCase):
         Other endpoints, and a C{unix:} one naming no C{lockfile}, are
         kept as they are; a C{lockfile} no spelling reads is refused.
         """
-        for kept in ["unix:/r/s", "unix:/r/s:666:50",
+        for kept in ["unix:/r/s", "unix:/r/s:666:50", "unix:lockfile",
+                     "unix:lockfile:666",
                      "tcp:2121:interface=127.0.0.1", "tcp:0:lockfile=x"]:
             self.assertEqual(withTruthValues(kept), kept)
         for wrong in ["unix:/r/s:lockfile=2", "unix:/r/s:666:50:maybe"]:
