@@ -249,3 +249,34 @@ def _isCodec(value):
         return isinstance(value, str) and codecs.lookup(value) is not None
     except LookupError:
         return False
+
+
+def configuredOptions(protocol, cls, options):
+    """
+    Check what fsspec's own configuration (the C{FSSPEC_<PROTOCOL>_<NAME>}
+    environment variables, C{~/.config/fsspec/*.json}) gives the store
+    where the options do not: fsspec adds it as it makes the store, so
+    C{FSSPEC_SFTP_PORT=99999} failed every login as C{port=99999} did,
+    and C{FSSPEC_S3_ANON=off} was handed on as a text, which s3fs took as
+    true.
+
+    @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it.
+    @param options: the keyword arguments it is to be made with (which
+        win over the configuration).
+    @return: what the configuration adds to them, its truth values and
+        numbers read as L{checkedOptions} reads them (given to the store
+        with the options, they are what fsspec would have added).
+    @raise ValueError: with the one-line usage error for the first value
+        L{checkedOptions} refuses, saying where it came from.
+    """
+    from fsspec.config import apply_config
+
+    configured = {name: value for name, value in apply_config(cls, {}).items()
+                  if name not in options}
+    try:
+        return checkedOptions(protocol, cls, configured)
+    except ValueError as e:
+        raise ValueError(
+            f"{e} (given by fsspec's configuration: an FSSPEC_"
+            f"{protocol.upper()}_... variable or ~/.config/fsspec)") from None

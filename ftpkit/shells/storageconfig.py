@@ -57,7 +57,11 @@ from ftpkit.compat.memorystores import serves
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.protocol.numbertext import isWholeNumber
 from ftpkit.protocol.truthtext import truthValue
-from ftpkit.shells.storagebounds import checkedOptions, urlPortError
+from ftpkit.shells.storagebounds import (
+    checkedOptions,
+    configuredOptions,
+    urlPortError,
+)
 from ftpkit.shells.storageoptions import (
     knownOptions,
     refusal,
@@ -369,7 +373,9 @@ def resolve(config):
         store would not take
         (L{ftpkit.shells.storageoptions.unknownOption}), or a truth value
         or number that is not one, or out of its range
-        (L{ftpkit.shells.storagebounds.checkedOptions}).
+        (L{ftpkit.shells.storagebounds.checkedOptions}), here or in
+        fsspec's own configuration
+        (L{ftpkit.shells.storagebounds.configuredOptions}).
     """
     cls = filesystemClass(config.protocol)
     if "port" in knownOptions(config.protocol, cls):
@@ -421,6 +427,9 @@ def resolve(config):
         cls = boundedSFTP(cls, deadline)
     elif config.callDeadline is not None and serves(cls, "s3"):
         cls = boundS3Requests(cls, options, config.callDeadline)
+    # Last, so that what ftpkit sets wins over fsspec's configuration, as
+    # when fsspec added it.
+    options.update(configuredOptions(config.protocol, cls, options))
     return cls, root, options
 
 

@@ -365,3 +365,47 @@ class ShapeTests(unittest.TestCase):
             f'[options]\nkey_filename = ["{key}", "{key}.no"]\n'.encode()))
         self.assertEqual(optionsOf(f"sftp://u@h/x?key_filename={key}")[
             "key_filename"], key)
+
+
+class ConfiguredTests(unittest.TestCase):
+    """
+    What fsspec's own configuration (C{FSSPEC_<PROTOCOL>_<NAME>}
+    variables, C{~/.config/fsspec}) gives a store is checked at start as
+    the options are, where no option replaces it: fsspec added it as it
+    made the store, at each login.
+    """
+
+    def configure(self, conf):
+        """
+        Give fsspec a configuration until the test ends.
+
+        @param conf: C{{protocol: {name: value}}}.
+        """
+        import fsspec.config
+
+        self.patch(fsspec.config, "conf", conf)
+
+    def test_refused(self):
+        """
+        A value out of its range is refused, saying where it came from,
+        unless an option replaces it.
+        """
+        _needs("paramiko")
+        self.configure({"sftp": {"port": 99999}})
+        self.assertEqual(
+            refused("sftp://u@h/x"),
+            f"sftp:// option port='99999': {PORT} (given by fsspec's"
+            " configuration: an FSSPEC_SFTP_... variable or ~/.config/fsspec)")
+        self.assertEqual(optionsOf("sftp://u@h/x?port=22")["port"], 22)
+
+    def test_read(self):
+        """
+        A truth value is given to the store as a C{bool}: fsspec handed on
+        C{FSSPEC_S3_ANON=off} as a text, which s3fs took as true. What
+        ftpkit sets itself (S3's listings cache off) still wins.
+        """
+        _needs("s3fs")
+        self.configure({"s3": {"anon": "off", "use_listings_cache": True}})
+        options = optionsOf("s3://b/x")
+        self.assertEqual((options["anon"], options["use_listings_cache"]),
+                         (False, False))
