@@ -1,8 +1,9 @@
 """
 How the fsspec shells make their blocking calls (L{PooledCalls}): the
 pool of threads they run in (L{defaultPool}), the lock of a filesystem
-that takes one call at a time (L{lockFor}), and the reply a failed call
-becomes (L{translateError}).
+that takes one call at a time (L{lockFor}), what tells the calls waiting
+on it that its store is silent (L{outageFor}), and the reply a failed
+call becomes (L{translateError}).
 """
 
 import errno
