@@ -183,8 +183,8 @@ class QueuedCallsTests(unittest.TestCase):
         whole deadline in turn); one line is logged.
         """
         first = self.shells[0].call(self.stuck)
-        waiting = [shell.call(self.answer) for shell in self.shells[1:]]
         self.assertTrue(self.entered.wait(WAIT))
+        waiting = [shell.call(self.answer) for shell in self.shells[1:]]
         self.clock.advance(DEADLINE)
         for call in [first] + waiting:
             yield self.assertFailure(call, StorageTimedOut)
