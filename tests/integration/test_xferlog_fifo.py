@@ -170,6 +170,21 @@ class XferLogFifoTests(unittest.TestCase):
         xferlog(transfer(path="/kept"))
         self.assertEqual(drain(reader).count(b"\n"), 1)
 
+    def test_longLineCut(self):
+        """
+        A line longer than the pipe's room goes in only in part (a write
+        over C{PIPE_BUF} is not whole or nothing): it is counted as lost,
+        and the next line starts on a line of its own.
+        """
+        reader = openReader(self, self.path)
+        xferlog = self.xferlog()
+        xferlog(transfer(path="/" + "n" * 2 * PIPE_ROOM))
+        self.assertEqual(xferlog.lost, 1)
+        self.assertEqual(len(drain(reader)), PIPE_ROOM)
+        xferlog(transfer(path="/next"))
+        self.assertEqual(drain(reader)[:1], b"\n")
+        self.assertEqual(xferlog.lost, 0)
+
     def test_fifoInPlace(self):
         """
         A FIFO put in the place of the file being written (removed) is
