@@ -147,7 +147,8 @@ class XferLog:
     the file around looking at its last byte and writing, without ever
     waiting for it: a lock held elsewhere (by another program) must not
     stall the server, so the line is then appended as it is, as it is to
-    a file the server may write but not read.
+    a file the server may write but not read, or a FIFO (after a line
+    feed only where this process's own last line there was cut short).
 
     The file is opened without blocking (C{O_NONBLOCK}), so that no
     write can stall the reactor: a FIFO (a log shipper's) whose reader
