@@ -103,7 +103,7 @@ def writableFile(path):
     except OSError as e:
         if e.errno == errno.ENXIO:
             raise ValueError(f"cannot append to {path!r}: a FIFO nothing "
-                             "reads (a transfer log is a regular file)")
+                             "reads (start its reader first)")
         raise ValueError(f"cannot append to {path!r}: {e.strerror}")
     return path
 
