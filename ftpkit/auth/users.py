@@ -20,6 +20,11 @@ from twisted.internet import defer, threads
 from twisted.logger import Logger
 from zope.interface import alsoProvides, implementer
 
+from ftpkit.auth.dummycosts import (  # noqa: F401 (importable from here, as before)
+    SEEN_COSTS,
+    commonCost,
+    mostCommonCost,
+)
 from ftpkit.auth.passwordhash import (
     SCRYPT_N,
     SCRYPT_P,
@@ -260,37 +265,6 @@ class UsersChecker:
             self._costOf = users
             self._cost = commonCost(users.values())
         return self._cost
-
-
-SEEN_COSTS = 16
-"""Costs of the hashes logins found that a L{UsersChecker} of a database
-read at each login counts, at most (hashes of more costs than that are
-not counted)."""
-
-
-def mostCommonCost(costs):
-    """
-    @param costs: a L{Counter} of scrypt C{(n, r, p)}.
-    @return: the cost counted most (the smallest of those tied), or the
-        default (L{SCRYPT_N}, L{SCRYPT_R}, L{SCRYPT_P}) when none is.
-    """
-    if not costs:
-        return (SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return min(costs, key=lambda cost: (-costs[cost], cost))
-
-
-def commonCost(entries):
-    """
-    @param entries: L{UserEntry}s.
-    @return: the scrypt C{(n, r, p)} most of their hashes have (the
-        smallest of those tied), or the default (L{SCRYPT_N},
-        L{SCRYPT_R}, L{SCRYPT_P}) when none has a hash.
-    """
-    costs = Counter()
-    for entry in entries:
-        if entry.password is not None and isPasswordHash(entry.password):
-            costs[parseHash(entry.password)[:3]] += 1
-    return mostCommonCost(costs)
 
 
 def _verifyOrDummy(password, stored, cost=(SCRYPT_N, SCRYPT_R, SCRYPT_P)):
