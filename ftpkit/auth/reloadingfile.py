@@ -11,7 +11,7 @@ import errno
 import os
 import stat
 
-from twisted.internet import defer, threads
+from twisted.internet import defer
 
 from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as before)
     PASSWORDS,
@@ -19,6 +19,7 @@ from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as b
     exposure,
     warnExposed,
 )
+from ftpkit.blocking import deferToUnwaitedThread
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.ops.workerechoes import (
     USERS_NOT_RELOADED,
@@ -96,6 +97,22 @@ def readUsersSource(path, error, what):
         return readRegularFile(path)
     except OSError as e:
         raise error(f"cannot read {what} {path!r}: {e.strerror}") from None
+
+
+def inThread(function, *args):
+    """
+    Read and parse a file in a thread whose result the server's stop
+    does not wait for (L{ftpkit.blocking.deferToUnwaitedThread}): a
+    C{SIGTERM} coming while a large users file was parsed waited for the
+    parse, whose users nobody would serve.
+
+    @param function: the reading, blocking.
+    @param args: its arguments.
+    @return: a Deferred firing with its result, in the reactor thread.
+    """
+    from twisted.internet import reactor
+
+    return deferToUnwaitedThread(reactor, "ftpkit-reload", function, *args)
 
 
 def fileSignature(path):
@@ -259,7 +276,7 @@ class ReloadingFile:
             self._notReloaded(reason.value)
             return False
 
-        return threads.deferToThread(self._load, self.path).addCallbacks(
+        return inThread(self._load, self.path).addCallbacks(
             parsed, failed)
 
     def _replace(self, loaded):
@@ -326,7 +343,7 @@ class ReloadingFile:
                 if self._installs == installs:
                     self._install(loaded)
 
-            return threads.deferToThread(self._load, self.path).addCallbacks(
+            return inThread(self._load, self.path).addCallbacks(
                 parsed, unusable)
 
         return self._reloads.run(parse)

@@ -2,10 +2,12 @@
 C{SIGHUP} parses a users file that changed in a thread
 (L{ftpkit.auth.reloadingfile.ReloadingFile.reloadInThread}): a running
 server answers its sessions while the parse runs, and puts the new users
-in force once it is done.
+in force once it is done; a server stopping does not wait for the parse.
 """
 
 import os
+import subprocess
+import sys
 import threading
 
 from twisted.internet import defer
@@ -15,6 +17,7 @@ from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
+from tests.twistdrun import SOURCE
 from tests.usersfiles import writeText
 
 USERS = '[users.alice]\nhome = "alice"\npermissions = ["list"]\n'
@@ -77,3 +80,50 @@ class ThreadedReloadTests(LoopbackServerMixin, unittest.TestCase):
         yield done
         self.assertEqual(sorted(database.users), ["alice", "bob"])
         yield self.inThread(ftp.quit)
+
+
+STOPPING = """
+import sys, threading
+from twisted.internet import reactor
+from twisted.logger import Logger
+from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
+
+path, parses, never = sys.argv[1], [], threading.Event()
+
+def parse(content, source):
+    parses.append(content)
+    if len(parses) > 1:
+        reactor.callFromThread(reactor.stop)
+        never.wait()
+    return content.split()
+
+users = ReloadingFile(path, readRegularFile, parse, Logger())
+with open(path, "ab") as f:
+    f.write(b"bob\\n")
+reactor.callWhenRunning(users.reloadInThread)
+reactor.run()
+print("stopped", flush=True)
+"""
+"""A process whose reactor stops while a users file's parse, which
+never ends, runs in its thread."""
+
+
+class StopDuringParseTests(unittest.TestCase):
+    """
+    The reactor's shutdown does not wait for a users file's parse, whose
+    users nobody would serve.
+    """
+
+    def test_stopsDuringParse(self):
+        """
+        The process ends while the parse still runs: it waited for it in
+        the reactor's thread pool (C{SIGTERM} waited 8 s for a large
+        file's parse, a minute under load; this parse never ends).
+        """
+        path = self.mktemp()
+        writeText(path, "alice\n")
+        ended = subprocess.run(
+            [sys.executable, "-c", STOPPING, path], capture_output=True,
+            env={**os.environ, "PYTHONPATH": SOURCE}, timeout=DEADLOCK)
+        self.assertEqual((ended.returncode, ended.stdout, ended.stderr),
+                         (0, b"stopped\n", b""))

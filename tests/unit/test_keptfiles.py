@@ -129,7 +129,7 @@ class ReloadingFileTests(unittest.TestCase):
             function, args, done = calls.pop(0)
             defer.maybeDeferred(function, *args).chainDeferred(done)
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         with open(self.path, "wb") as f:
             f.write(b"bob:pw\n")
         checker = PasswordFileChecker(self.path)

@@ -200,7 +200,7 @@ class InThreadTests(unittest.TestCase):
             function, args, done = call
             done.callback(function(*args))
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         self.write(b"alice\nbob\n")
         first = self.file.reloadInThread()
         second = self.file.reloadInThread()
@@ -227,7 +227,7 @@ class InThreadTests(unittest.TestCase):
             calls.append((defer.Deferred(), function(*args)))
             return calls[-1][0]
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         return calls
 
     def test_notOverNewer(self):
