@@ -111,10 +111,26 @@ class UsersDatabase(ReloadingFile):
         """
         @param name: a user name.
         @return: the L{UserEntry}, or C{None} for an unknown user (after
-            a L{reloadIfChanged}).
+            a L{reloadIfChanged}: a file that changed is parsed here and
+            now, holding the reactor; a login asks L{lookup}).
         """
         self.reloadIfChanged()
         return self.users.get(name)
+
+    def lookup(self, name):
+        """
+        L{get}, a file that changed read again in a thread
+        (L{whenCurrent}): what a login asks.
+
+        @param name: a user name.
+        @return: the L{UserEntry}, or C{None} for an unknown user; or,
+            while the file is read again, a Deferred firing with it once
+            the users read are in force.
+        """
+        waiting = self.whenCurrent()
+        if waiting is None:
+            return self.users.get(name)
+        return waiting.addCallback(lambda _: self.users.get(name))
 
 
 _open = weakref.WeakValueDictionary()
@@ -164,11 +180,13 @@ class UsersChecker:
         """
         @param database: a L{UsersDatabase}, or anything with its C{get},
             C{reload} and C{path} whose C{get} may return a Deferred
-            (L{ftpkit.auth.pgusers.PostgresUsers}).
+            (L{ftpkit.auth.pgusers.PostgresUsers}); its C{lookup}, where
+            it has one, is asked instead.
         @param run: runs a blocking callable off the reactor thread,
             returning a L{Deferred}.
         """
         self.database = database
+        self._lookup = getattr(database, "lookup", database.get)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -207,7 +225,7 @@ class UsersChecker:
             password = _text(creds.password)
         except UnicodeDecodeError:
             return _refused()
-        entry = self.database.get(name)
+        entry = self._lookup(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._check, name, password)
         return self._check(entry, name, password)
@@ -317,7 +335,8 @@ class UsersRealm:
         """
         @param database: a L{UsersDatabase}, or anything with its C{get},
             C{reload}, C{path}, C{generation} and C{shared} whose C{get}
-            may return a Deferred (L{ftpkit.auth.pgusers.PostgresUsers}).
+            may return a Deferred (L{ftpkit.auth.pgusers.PostgresUsers});
+            its C{lookup}, where it has one, is asked instead.
         @param root: the directory relative homes are in.
         @param readOnly: nobody may change anything (C{--read-only}).
         @param anonymousWrite: the C{anonymous} entry may upload new
@@ -326,6 +345,7 @@ class UsersRealm:
             L{ftpkit.shells.filesystem.FilesystemShell}.
         """
         self.database = database
+        self._lookup = getattr(database, "lookup", database.get)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -473,7 +493,7 @@ class UsersRealm:
         checkAvatarInterfaces(interfaces)
         anonymous = isAnonymous(avatarId)
         name = "anonymous" if anonymous else _text(avatarId)
-        entry = self.database.get(name)
+        entry = self._lookup(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._avatarFor, name, anonymous)
         return self._avatarFor(entry, name, anonymous)
