@@ -151,6 +151,28 @@ class ReloadingFileTests(unittest.TestCase):
         self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
         self.assertEqual(self.errors, [])
 
+    def test_workerStartReadsNothing(self):
+        """
+        As it starts a worker, the acceptor hands what it last found good
+        and reads nothing: it parsed a changed file in its reactor, every
+        connection it hands on held meanwhile, for content the worker
+        uses only of a file it cannot use as it starts (which a reading
+        then would not have kept either).
+        """
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw\n")
+        checker = PasswordFileChecker(self.path)
+        parses = []
+        parse = checker._parse
+        checker._parse = lambda *args: parses.append(args) or parse(*args)
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw2\n\n")
+        descriptor = keptfiles.keptDescriptor()
+        with os.fdopen(descriptor, "rb") as f:
+            self.assertEqual(keptfiles.unpack(f.read()),
+                             {self.path: b"bob:pw\n"})
+        self.assertEqual(parses, [])
+
     def test_refreshKeepsGood(self):
         """
         L{ReloadingFile.refresh} keeps what changed and is good, and
