@@ -132,11 +132,11 @@ class ReloadingFile:
     """
     The users of one file, read at start and again on C{SIGHUP}
     (L{reloadInThread}) or when a login finds it changed (L{whenCurrent},
-    one C{stat}), in a thread. A file that became unusable is one error line, and the
-    users read last stay in force until it is fixed; so it is for a
-    worker of C{--workers} started again meanwhile, which has them from
-    its acceptor (L{ftpkit.deploy.keptfiles}, where every such file is
-    registered).
+    one C{stat}), in a thread. A file that became unusable is one error
+    line, and the users read last stay in force until it is fixed; so it
+    is for a worker of C{--workers} started again meanwhile, which has
+    them from its acceptor (L{ftpkit.deploy.keptfiles}, where every such
+    file is registered).
 
     @ivar path: the file's absolute path.
     @ivar users: what the parser returned for it.
