@@ -232,11 +232,12 @@ class InThreadTests(unittest.TestCase):
 
     def test_notOverNewer(self):
         """
-        A login that found the file changed again while C{SIGHUP}'s parse
-        ran reads it here and now; the parse ending later does not put
-        the older users it read back in force (tester52c: a removed user
-        logged in again, and the new one was refused, until the file
-        changed again).
+        A caller that cannot wait (L{ReloadingFile.reloadIfChanged}, a
+        C{UsersDatabase.get}; a login did so until session 53) that found
+        the file changed again while C{SIGHUP}'s parse ran reads it here
+        and now; the parse ending later does not put the older users it
+        read back in force (tester52c: a removed user logged in again,
+        and the new one was refused, until the file changed again).
         """
         calls = self.readNowAnswerLater()
         self.write(b"alice\nbob\n")
