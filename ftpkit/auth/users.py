@@ -186,7 +186,7 @@ class UsersChecker:
             returning a L{Deferred}.
         """
         self.database = database
-        self._lookup = getattr(database, "lookup", database.get)
+        self._lookup = getattr(database, "lookup", None)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -225,7 +225,7 @@ class UsersChecker:
             password = _text(creds.password)
         except UnicodeDecodeError:
             return _refused()
-        entry = self._lookup(name)
+        entry = (self._lookup or self.database.get)(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._check, name, password)
         return self._check(entry, name, password)
@@ -345,7 +345,7 @@ class UsersRealm:
             L{ftpkit.shells.filesystem.FilesystemShell}.
         """
         self.database = database
-        self._lookup = getattr(database, "lookup", database.get)
+        self._lookup = getattr(database, "lookup", None)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -493,7 +493,7 @@ class UsersRealm:
         checkAvatarInterfaces(interfaces)
         anonymous = isAnonymous(avatarId)
         name = "anonymous" if anonymous else _text(avatarId)
-        entry = self._lookup(name)
+        entry = (self._lookup or self.database.get)(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._avatarFor, name, anonymous)
         return self._avatarFor(entry, name, anonymous)
