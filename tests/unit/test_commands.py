@@ -13,9 +13,9 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
 from ftpkit.protocol.commands import (
-    abortAmong,
     DEFAULT_DEFLATE_LEVEL,
     MLST_FACTS,
+    abortAmong,
     isHTTPRequest,
     parseALLO,
     parseHASHAlgorithm,
