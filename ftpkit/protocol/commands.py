@@ -175,6 +175,24 @@ def parseLine(line):
     return verbText, text
 
 
+def abortAmong(data):
+    """
+    Whether a client's C{ABOR} is among command lines it sent that the
+    session has read and not run yet (those after the line running now,
+    sent in the same write: C{APPE new}, then C{ABOR}).
+
+    @param data: the bytes read and not run, lines ended by LF; the last
+        piece, without its LF, is no line yet.
+    @type data: L{bytes}
+    @return: C{True} when a complete line among them is an C{ABOR}
+        (Telnet commands before it, C{IAC IP}, taken away as
+        L{parseLine} takes them).
+    """
+    lines = data.split(b"\n")
+    del lines[-1]
+    return any(parseLine(line)[0] == "ABOR" for line in lines)
+
+
 HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",
                           "CONNECT", "PATCH", "TRACE"])
 """HTTP's methods, none of which is an FTP verb: a line of any other verb

@@ -18,6 +18,7 @@ from ftpkit.protocol import commands
 from ftpkit.protocol.commands import (
     DEFAULT_DEFLATE_LEVEL,
     MLST_FACTS,
+    abortAmong,
     isHTTPRequest,
     parseALLO,
     parseHASHAlgorithm,
@@ -276,6 +277,30 @@ class VerbAloneTests(SynchronousTestCase):
         self.kept.clear()
         first = parseLine(line)
         self.assertEqual(parseLine(line), first)
+
+
+class AbortAmongTests(SynchronousTestCase):
+    """
+    L{abortAmong} finds an C{ABOR} among lines read and not run.
+    """
+
+    def test_found(self):
+        """
+        A complete C{ABOR} line, in any case, after others, with CRLF or
+        LF, or after Telnet's C{IAC IP}.
+        """
+        for data in (b"ABOR\r\n", b"NOOP\r\nabor\r\n", b"ABOR\n",
+                     b"\xff\xf4\xff\xf2ABOR\r\nNO"):
+            self.assertTrue(abortAmong(data), data)
+
+    def test_notFound(self):
+        """
+        No line, an C{ABOR} not ended yet, other verbs, or C{ABOR} as an
+        argument.
+        """
+        for data in (b"", b"ABOR", b"ABOR\r", b"NOOP\r\n",
+                     b"ABORT\r\n", b"DELE ABOR\r\n"):
+            self.assertFalse(abortAmong(data), data)
 
 
 class HTTPRequestTests(SynchronousTestCase):
