@@ -142,8 +142,8 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
             [event for event in events
              if "got no answer" in formatEvent(event)], "seconds",
             [(YEAR, f"fake storage call stuck got no answer in {YEAR} s:"
-                    " its connection is dropped, the next call opens"
-                    " another")])
+                    " its connection is dropped, the calls waiting fail"
+                    " (451), the next call opens another")])
 
     def test_helpDefaults(self):
         """
