@@ -29,6 +29,11 @@ shutdown waits for the calls still running at most C{stopWait} seconds,
 and the pool's threads are daemon threads, which the interpreter does not
 wait for at its exit (Twisted's own pool joins its threads, and a
 C{SIGTERM} never ended the process).
+
+A call whose result is of no use once the server stops (the parse of a
+users file read again) runs in a daemon thread of its own instead
+(L{deferToUnwaitedThread}): the reactor's shutdown does not wait for it
+at all, and the thread hands nothing back to a reactor that stopped.
 """
 
 import threading
@@ -36,6 +41,7 @@ import threading
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ftpkit.protocol.numbertext import decimalValue
@@ -238,3 +244,55 @@ class BlockingPool:
             self._reactor.removeSystemEventTrigger(trigger)
         if pool is not None:
             pool.stop()
+
+
+def deferToUnwaitedThread(reactor, name, function, *args):
+    """
+    Call C{function(*args)} in a daemon thread of its own, which the
+    reactor's shutdown does not wait for: a call whose result nobody
+    uses once the server stops (a users file's parse; in the reactor's
+    own thread pool, C{SIGTERM} waited for it, the 8 seconds of a large
+    file's parse, a minute under load). From the shutdown's C{during}
+    phase on (after the C{before} phase, in which the server drains its
+    sessions, a login waiting for this result among them), the thread
+    drops its result and calls nothing of the reactor's; it ends with
+    the process.
+
+    @param reactor: the reactor to hand the result back to.
+    @param name: the thread's name (shown by debuggers and C{ps -L}).
+    @param function: a blocking callable; it must write nothing (its
+        result alone is what it gives).
+    @param args: its positional arguments.
+    @return: a L{Deferred} firing in the reactor thread with the call's
+        result, or failing with its exception; one that never fires
+        when the reactor stopped before the call ended.
+    """
+    result = Deferred()
+    lock = threading.Lock()
+    stopped = []
+
+    def stopping():
+        with lock:
+            stopped.append(True)
+
+    trigger = reactor.addSystemEventTrigger("during", "shutdown", stopping)
+
+    def deliver(outcome):
+        if not stopped:
+            reactor.removeSystemEventTrigger(trigger)
+        if isinstance(outcome, Failure):
+            result.errback(outcome)
+        else:
+            result.callback(outcome)
+
+    def call():
+        try:
+            outcome = function(*args)
+        except BaseException:
+            outcome = Failure()
+        with lock:
+            if not stopped:
+                reactor.callFromThread(deliver, outcome)
+
+    _daemonThread(target=call, name=name).start()
+    return result

@@ -94,6 +94,10 @@ ROWS = [
       for name in _RATES],
     *[([f"--{name}", HUGE + "G"], f"--{name}: must be at most")
       for name in [*_RATES, "listing-cache", "log-rotate-size"]],
+    # A file per line or two, every one renamed at each rotation.
+    *[(["--log-rotate-size", value],
+       "--log-rotate-size: must be 0 (never) or at least 64K")
+      for value in ["1", "1K", "65535", "63.9K"]],
     # Masks, formats, text.
     *[(["--umask", value], "--umask: must be an octal mask from 000 to 777")
       for value in ["", "8", "1000", "-22", "0o22", "x", NOT_UTF8]],
@@ -243,11 +247,46 @@ ROWS = [
     *[(["--auth", f"{kind}:{{huge}}"], f"--auth: cannot read {what} file ")
       for kind, what in [("file", "password"), ("users", "users")]],
     (["--realm", "fsspec:memory://?global_store=maybe"],
-     "--realm: memory:// option global_store='maybe': must be true or false"),
-    (["--realm", "fsspec:file://{dir}?auto_mkdir=yes"],
-     "--realm: file:// option auto_mkdir='yes': must be true or false"),
-    (["--realm", "fsspec:sftp://u@127.0.0.1/x?port=x"],
-     "--realm: sftp:// option port='x': must be a number"),
+     "--realm: memory:// option global_store='maybe': must be 1/0, "
+     "true/false, yes/no or on/off"),
+    (["--realm", "fsspec:file://{dir}?auto_mkdir=2"],
+     "--realm: file:// option auto_mkdir='2': must be 1/0, true/false, "
+     "yes/no or on/off"),
+    *[(["--realm", f"fsspec:sftp://u@127.0.0.1/x?port={port}"],
+       f"--realm: sftp:// option port='{port}': must be a port from 1 to "
+       "65535")
+      for port in ["x", "0", "-1", "99999", "22.0", "", HUGE]],
+    *[(["--realm", f"fsspec:sftp://u@127.0.0.1:{port}/x"],
+       f"--realm: sftp:// URL port '{port}': must be a port from 1 to 65535")
+      for port in ["0", "99999", "x", "+22", HUGE]],
+    *[(["--realm", f"fsspec:sftp://u@127.0.0.1/x?{name}={value}"],
+       f"--realm: sftp:// option {name}='{value}': must be seconds, more "
+       "than 0 and at most 31536000")
+      for name in ["timeout", "banner_timeout", "auth_timeout",
+                   "channel_timeout"]
+      for value in ["0", "-5", "x", "1e3", "31536001", ""]],
+    *[(["--realm", f"fsspec:s3://b?{name}={value}"],
+       f"--realm: s3:// option {name}='{value}': must be {what}")
+      for name, value, what in [
+          ("max_concurrency", "0", "a whole number from 1 to 2147483648"),
+          ("max_concurrency", "-1", "a whole number from 1 to 2147483648"),
+          ("default_block_size", "1M", "bytes from 5M to 5G"),
+          ("default_block_size", "6G", "bytes from 5M to 5G"),
+          ("default_block_size", "x", "bytes from 5M to 5G"),
+          ("anon", "maybe", "1/0, true/false, yes/no or on/off")]],
+    (["--realm", "fsspec:memory://?size=1M&size=2M"],
+     "--realm: fsspec realm: size= given twice (the last would replace the "
+     "first)"),
+    (["--realm", "fsspec:memory://?listings_expiry_time=-1"],
+     "--realm: memory:// option listings_expiry_time='-1': must be seconds "
+     "from 0 to 31536000"),
+    *[([f"--{name}", f"{front}unix:s:{lockfile}"],
+       f"--{name}: bad endpoint '{front}unix:s:{lockfile}': lockfile "
+       f"'{value}' must be 1/0, true/false, yes/no or on/off")
+      for name in ["listen", "metrics"] for front in ["", "haproxy:"]
+      for lockfile, value in [("lockfile=2", "2"), ("lockfile=", ""),
+                              ("666:50:maybe", "maybe")]
+      if not (name == "metrics" and front)],
     *[(["--realm", value], f"--realm: {value!r} has nothing after ':'")
       for value in ["filesystem:", "memory:", "fsspec:"]],
     (["--vhost", "a.example=filesystem:"],

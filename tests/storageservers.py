@@ -10,6 +10,7 @@ import atexit
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -258,6 +259,22 @@ def sshServer():
     if os.geteuid() == 0:
         # sshd started by root wants its privilege separation directory.
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    process, port = _listeningSSHD(sshd, directory, hostKey)
+    _stopAtExit(process, directory)
+    import pwd
+
+    server = SSHServer(port, pwd.getpwuid(os.geteuid()).pw_name, userKey, directory)
+    _started["sshd"] = server
+    return server
+
+
+def _listeningSSHD(sshd, directory, hostKey):
+    """
+    Start C{sshd} on a free port.
+
+    @return: C{(process, port)}.
+    @raise SkipTest: when it found no free port.
+    """
     for _ in range(PORT_ATTEMPTS):
         port = freePort()
         process = _startSSHD(sshd, directory, port, hostKey)
@@ -265,12 +282,89 @@ def sshServer():
             f"Server listening on 127\\.0\\.0\\.1 port {port}\\.")
         if _waitForLog(os.path.join(directory, "log"), process, listening,
                        "sshd"):
-            break
-    else:
-        raise SkipTest(f"sshd found no free port in {PORT_ATTEMPTS} attempts")
-    _stopAtExit(process, directory)
-    import pwd
+            return process, port
+    raise SkipTest(f"sshd found no free port in {PORT_ATTEMPTS} attempts")
 
-    server = SSHServer(port, pwd.getpwuid(os.geteuid()).pw_name, userKey, directory)
-    _started["sshd"] = server
-    return server
+
+def ownSSHServer(testCase):
+    """
+    Start an OpenSSH server of the test's own, which it may stop with
+    C{SIGSTOP} (the process-wide one of L{sshServer} is shared by other
+    tests), with that one's keys and user; it is ended (continued first)
+    and its directory removed after the test.
+
+    @param testCase: the running test.
+    @return: C{(server, process)}: an L{SSHServer} and its listening
+        process (whose children are its connections' processes).
+    """
+    shared = sshServer()
+    directory = tempfile.mkdtemp(prefix="ftpkit-ownsshd-")
+    os.chmod(directory, 0o755)
+    shutil.copy(os.path.join(shared.directory, "authorized_keys"),
+                os.path.join(directory, "authorized_keys"))
+    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
+    process, port = _listeningSSHD(
+        sshd, directory, os.path.join(shared.directory, "host_key"))
+    testCase.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+    testCase.addCleanup(_endStopped, process)
+    return SSHServer(port, shared.user, shared.keyFile, directory), process
+
+
+def _endStopped(process):
+    """
+    End an sshd that may be stopped, and its connections' processes.
+
+    @param process: its listening process's L{subprocess.Popen}.
+    """
+    tree = processTree(process.pid)
+    for pid in tree:
+        _signal(pid, signal.SIGCONT)
+    for pid in tree:
+        _signal(pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def processTree(pid):
+    """
+    @param pid: a process.
+    @return: its id and those of its descendants, parents first (read
+        from Linux's C{/proc/PID/task/TID/children}).
+    """
+    tree = [pid]
+    for parent in tree:
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as f:
+                    tree.extend(int(child) for child in f.read().split())
+            except OSError:
+                continue
+    return tree
+
+
+def signalTree(pid, number):
+    """
+    Send a signal to a process and its descendants.
+
+    @param pid: the process.
+    @param number: the signal.
+    """
+    for each in processTree(pid):
+        _signal(each, number)
+
+
+def _signal(pid, number):
+    """
+    Send a signal to a process that may have ended already.
+    """
+    try:
+        os.kill(pid, number)
+    except ProcessLookupError:
+        pass

@@ -274,9 +274,13 @@ class FsspecRealm:
             return None
         return lambda: self._kept.dropOldestWithin(home)
 
-    def homeOf(self, avatarId):
+    def homeOf(self, avatarId, entries=None):
         """
         @param avatarId: a user name or C{checkers.ANONYMOUS}.
+        @param entries: the users file's users to find the user in, by
+            name (L{requestAvatar}'s, once a file that changed was read
+            again in a thread); the database is asked when C{None} (its
+            C{get}: a changed file parsed here and now).
         @return: C{(home, entry)}: the home as a tuple of segments under
             the root, and the user's L{ftpkit.auth.users.UserEntry} (C{None}
             without a users file).
@@ -290,7 +294,8 @@ class FsspecRealm:
                 raise error.UnauthorizedLogin("user name is not UTF-8") from None
         if self.database is not None:
             name = "anonymous" if anonymous else avatarId
-            entry = self.database.get(name)
+            entry = (self.database.get(name) if entries is None
+                     else entries.get(name))
             if entry is None:
                 raise error.UnauthorizedLogin(f"no user {name!r} in the users file")
             try:
@@ -453,7 +458,13 @@ class FsspecRealm:
             (L{storageUnavailable}).
         """
         checkAvatarInterfaces(interfaces)
-        home, entry = self.homeOf(avatarId)
+        entries = None
+        current = getattr(self.database, "whenCurrent", None)
+        if current is not None:
+            # A users file that changed is read again in a thread first.
+            yield current()
+            entries = self.database.users
+        home, entry = self.homeOf(avatarId, entries)
         yield self._filesystem()
         if not self._backend.connected(self.fs):
             # Gone since (an SSH server down): opened again before a call;

@@ -136,7 +136,7 @@ class PasswordFileChecker(ReloadingFile):
     """
     The checker of C{--auth file:PATH}: user names and plain-text
     passwords from a password file, read at start and again on C{SIGHUP}
-    (L{reload}) or when a login finds it changed (one C{stat} a login:
+    or when a login finds it changed, in a thread (one C{stat} a login:
     Twisted's checker read it at each login, and an edited file still
     takes effect without a reload).
 
@@ -171,9 +171,19 @@ class PasswordFileChecker(ReloadingFile):
         @param creds: L{credentials.IUsernamePassword} or
             L{credentials.IUsernameHashedPassword}.
         @return: a Deferred firing with the user name (C{bytes}); fails
-            with L{error.UnauthorizedLogin}.
+            with L{error.UnauthorizedLogin}. A file changed since it was
+            read is read again in a thread first (L{whenCurrent}).
         """
-        self.reloadIfChanged()
+        waiting = self.whenCurrent()
+        if waiting is not None:
+            return waiting.addCallback(lambda _: self._check(creds))
+        return self._check(creds)
+
+    def _check(self, creds):
+        """
+        @param creds: see L{requestAvatarId}.
+        @return: see L{requestAvatarId}.
+        """
         name = creds.username
         if isinstance(name, str):
             name = name.encode("utf-8")

@@ -11,7 +11,7 @@ import errno
 import os
 import stat
 
-from twisted.internet import defer, threads
+from twisted.internet import defer
 
 from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as before)
     PASSWORDS,
@@ -19,6 +19,7 @@ from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as b
     exposure,
     warnExposed,
 )
+from ftpkit.blocking import deferToUnwaitedThread
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.ops.workerechoes import (
     USERS_NOT_RELOADED,
@@ -98,6 +99,22 @@ def readUsersSource(path, error, what):
         raise error(f"cannot read {what} {path!r}: {e.strerror}") from None
 
 
+def inThread(function, *args):
+    """
+    Read and parse a file in a thread whose result the server's stop
+    does not wait for (L{ftpkit.blocking.deferToUnwaitedThread}): a
+    C{SIGTERM} coming while a large users file was parsed waited for the
+    parse, whose users nobody would serve.
+
+    @param function: the reading, blocking.
+    @param args: its arguments.
+    @return: a Deferred firing with its result, in the reactor thread.
+    """
+    from twisted.internet import reactor
+
+    return deferToUnwaitedThread(reactor, "ftpkit-reload", function, *args)
+
+
 def fileSignature(path):
     """
     @param path: a file.
@@ -114,12 +131,12 @@ def fileSignature(path):
 class ReloadingFile:
     """
     The users of one file, read at start and again on C{SIGHUP}
-    (L{reload}) or when a login finds it changed (L{reloadIfChanged}, one
-    C{stat}). A file that became unusable is one error line, and the
-    users read last stay in force until it is fixed; so it is for a
-    worker of C{--workers} started again meanwhile, which has them from
-    its acceptor (L{ftpkit.deploy.keptfiles}, where every such file is
-    registered).
+    (L{reloadInThread}) or when a login finds it changed (L{whenCurrent},
+    one C{stat}), in a thread. A file that became unusable is one error
+    line, and the users read last stay in force until it is fixed; so it
+    is for a worker of C{--workers} started again meanwhile, which has
+    them from its acceptor (L{ftpkit.deploy.keptfiles}, where every such
+    file is registered).
 
     @ivar path: the file's absolute path.
     @ivar users: what the parser returned for it.
@@ -207,8 +224,8 @@ class ReloadingFile:
 
     def reload(self):
         """
-        Read the file again, here and now (a login that found it changed,
-        L{reloadIfChanged}; L{reloadInThread} is C{SIGHUP}'s).
+        Read the file again, here and now (L{reloadIfChanged}'s;
+        L{reloadInThread} is C{SIGHUP}'s, L{whenCurrent} a login's).
 
         @return: whether the users were replaced.
         """
@@ -226,9 +243,9 @@ class ReloadingFile:
         force once done, in the reactor: what C{SIGHUP} calls
         (L{ftpkit.deploy.hangup.reloadTargets}). A large users file held
         the reactor, every session with it, for its whole parse.
-        Meanwhile the old users serve, and a login does not parse the
-        file itself (L{reloadIfChanged} finds it as the reload found
-        it). Reloads run one after the other, in the order asked:
+        Meanwhile the sessions logged in serve on, and a login waits for
+        the new users (L{whenCurrent}). Reloads run one after the other,
+        in the order asked:
         an older file's parse never replaces a newer one's.
 
         @return: a Deferred firing with whether the users were replaced
@@ -248,9 +265,10 @@ class ReloadingFile:
 
         def parsed(loaded):
             if self._installs != installs:
-                # A login found the file changed again meanwhile and read
-                # it here and now (reloadIfChanged): what it put in force
-                # is newer than what this thread read.
+                # A caller that cannot wait found the file changed again
+                # meanwhile and read it here and now (reloadIfChanged, a
+                # UsersDatabase.get): what it put in force is newer than
+                # what this thread read.
                 return False
             return self._replace(loaded)
 
@@ -259,7 +277,7 @@ class ReloadingFile:
             self._notReloaded(reason.value)
             return False
 
-        return threads.deferToThread(self._load, self.path).addCallbacks(
+        return inThread(self._load, self.path).addCallbacks(
             parsed, failed)
 
     def _replace(self, loaded):
@@ -326,7 +344,7 @@ class ReloadingFile:
                 if self._installs == installs:
                     self._install(loaded)
 
-            return threads.deferToThread(self._load, self.path).addCallbacks(
+            return inThread(self._load, self.path).addCallbacks(
                 parsed, unusable)
 
         return self._reloads.run(parse)
@@ -355,10 +373,45 @@ class ReloadingFile:
     def reloadIfChanged(self):
         """
         L{reload} if the file's modification time, size or inode changed
-        since it was last read.
+        since it was last read: here and now, in the reactor, for a
+        caller that cannot wait (a login waits instead, L{whenCurrent}).
 
         @return: whether the users were replaced.
         """
         if fileSignature(self.path) == self._signature:
             return False
         return self.reload()
+
+    def whenCurrent(self):
+        """
+        What a login asks before it looks a user up: whether the users in
+        force are those of the file as it is now (one C{stat}). A file
+        changed since it was last read is read and parsed again in a
+        thread (after the readings asked before, as L{reloadInThread}'s),
+        logged as L{reload} logs it; the logins that come meanwhile wait
+        for that same reading, as do those coming while any reading runs
+        (C{SIGHUP}'s, the acceptor's refresh). A login that found the
+        file changed parsed it in the reactor, holding every session (20
+        seconds for 60,000 users).
+
+        @return: C{None} when they are (the file did not change, and no
+            reading is under way); else a Deferred firing with C{None}
+            once the readings under way are done (a file that cannot be
+            used keeps the old users, logged once).
+        """
+        signature = fileSignature(self.path)
+        if signature != self._signature:
+            # Said read now: a login coming before the thread starts
+            # waits for it rather than starting another.
+            self._signature = signature
+            self._reloads.run(self._parseInThread)
+        elif not self._reloads.locked:
+            return None
+        return self._reloads.run(_done)
+
+
+def _done():
+    """
+    What a login waiting for the readings under way runs once they are
+    done (L{ReloadingFile.whenCurrent}): nothing.
+    """

@@ -20,6 +20,11 @@ from twisted.internet import defer, threads
 from twisted.logger import Logger
 from zope.interface import alsoProvides, implementer
 
+from ftpkit.auth.dummycosts import (  # noqa: F401 (importable from here, as before)
+    SEEN_COSTS,
+    commonCost,
+    mostCommonCost,
+)
 from ftpkit.auth.passwordhash import (
     SCRYPT_N,
     SCRYPT_P,
@@ -106,10 +111,26 @@ class UsersDatabase(ReloadingFile):
         """
         @param name: a user name.
         @return: the L{UserEntry}, or C{None} for an unknown user (after
-            a L{reloadIfChanged}).
+            a L{reloadIfChanged}: a file that changed is parsed here and
+            now, holding the reactor; a login asks L{lookup}).
         """
         self.reloadIfChanged()
         return self.users.get(name)
+
+    def lookup(self, name):
+        """
+        L{get}, a file that changed read again in a thread
+        (L{whenCurrent}): what a login asks.
+
+        @param name: a user name.
+        @return: the L{UserEntry}, or C{None} for an unknown user; or,
+            while the file is read again, a Deferred firing with it once
+            the users read are in force.
+        """
+        waiting = self.whenCurrent()
+        if waiting is None:
+            return self.users.get(name)
+        return waiting.addCallback(lambda _: self.users.get(name))
 
 
 _open = weakref.WeakValueDictionary()
@@ -159,11 +180,13 @@ class UsersChecker:
         """
         @param database: a L{UsersDatabase}, or anything with its C{get},
             C{reload} and C{path} whose C{get} may return a Deferred
-            (L{ftpkit.auth.pgusers.PostgresUsers}).
+            (L{ftpkit.auth.pgusers.PostgresUsers}); its C{lookup}, where
+            it has one, is asked instead.
         @param run: runs a blocking callable off the reactor thread,
             returning a L{Deferred}.
         """
         self.database = database
+        self._lookup = getattr(database, "lookup", None)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -202,7 +225,7 @@ class UsersChecker:
             password = _text(creds.password)
         except UnicodeDecodeError:
             return _refused()
-        entry = self.database.get(name)
+        entry = (self._lookup or self.database.get)(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._check, name, password)
         return self._check(entry, name, password)
@@ -262,37 +285,6 @@ class UsersChecker:
         return self._cost
 
 
-SEEN_COSTS = 16
-"""Costs of the hashes logins found that a L{UsersChecker} of a database
-read at each login counts, at most (hashes of more costs than that are
-not counted)."""
-
-
-def mostCommonCost(costs):
-    """
-    @param costs: a L{Counter} of scrypt C{(n, r, p)}.
-    @return: the cost counted most (the smallest of those tied), or the
-        default (L{SCRYPT_N}, L{SCRYPT_R}, L{SCRYPT_P}) when none is.
-    """
-    if not costs:
-        return (SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return min(costs, key=lambda cost: (-costs[cost], cost))
-
-
-def commonCost(entries):
-    """
-    @param entries: L{UserEntry}s.
-    @return: the scrypt C{(n, r, p)} most of their hashes have (the
-        smallest of those tied), or the default (L{SCRYPT_N},
-        L{SCRYPT_R}, L{SCRYPT_P}) when none has a hash.
-    """
-    costs = Counter()
-    for entry in entries:
-        if entry.password is not None and isPasswordHash(entry.password):
-            costs[parseHash(entry.password)[:3]] += 1
-    return mostCommonCost(costs)
-
-
 def _verifyOrDummy(password, stored, cost=(SCRYPT_N, SCRYPT_R, SCRYPT_P)):
     """
     L{verifyPassword}, against a dummy hash of C{cost} (C{(n, r, p)})
@@ -343,7 +335,8 @@ class UsersRealm:
         """
         @param database: a L{UsersDatabase}, or anything with its C{get},
             C{reload}, C{path}, C{generation} and C{shared} whose C{get}
-            may return a Deferred (L{ftpkit.auth.pgusers.PostgresUsers}).
+            may return a Deferred (L{ftpkit.auth.pgusers.PostgresUsers});
+            its C{lookup}, where it has one, is asked instead.
         @param root: the directory relative homes are in.
         @param readOnly: nobody may change anything (C{--read-only}).
         @param anonymousWrite: the C{anonymous} entry may upload new
@@ -352,6 +345,7 @@ class UsersRealm:
             L{ftpkit.shells.filesystem.FilesystemShell}.
         """
         self.database = database
+        self._lookup = getattr(database, "lookup", None)
         self.reload = database.reload
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
@@ -499,7 +493,7 @@ class UsersRealm:
         checkAvatarInterfaces(interfaces)
         anonymous = isAnonymous(avatarId)
         name = "anonymous" if anonymous else _text(avatarId)
-        entry = self.database.get(name)
+        entry = (self._lookup or self.database.get)(name)
         if isinstance(entry, defer.Deferred):
             return entry.addCallback(self._avatarFor, name, anonymous)
         return self._avatarFor(entry, name, anonymous)

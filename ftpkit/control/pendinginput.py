@@ -20,6 +20,7 @@ import termios
 from twisted.internet import defer
 
 from ftpkit.control.hangup import socketOf
+from ftpkit.protocol.commands import abortAmong
 
 INPUT_WAIT = 1.0
 """Most seconds an upload's commit waits for the session to read the
@@ -87,6 +88,16 @@ class PendingInput:
             if sock is None:
                 return False
         return unreadBytes(sock)
+
+    def abortRead(self):
+        """
+        Whether an C{ABOR} is among the lines the session read with the
+        running command and has not run yet (the client sent them in one
+        write): it will act on the command as soon as the command waits.
+
+        @return: C{True} or C{False}.
+        """
+        return abortAmong(self._buffer)
 
     def whenInputRead(self):
         """

@@ -11,10 +11,15 @@ C{MKD done}, C{QUIT} in one write, the client gone at once, ran the
 transfer but never the C{MKD} (the session, lost, ran nothing more of its
 queue). Now the transfer goes on, then the commands queued before the
 C{QUIT} run in order (their replies go nowhere), then the C{QUIT}, and
-only then does the session stop counting. vsftpd, one process reading a
-session's commands in turn from its socket (C{ftpcmdio.c}), likewise
-reads those its kernel still holds after a transfer before it meets the
-connection's end.
+only then does the session stop counting. An C{ABOR} among those
+commands ends the running transfer (or the wait for its open or its
+data connection) as soon as the session goes on to the C{QUIT}
+(L{QuitAfterLeaving.runToQuit}), as it would have on arrival with the
+client there, not once the transfer is over (it then had nothing to
+end: a download the client cancelled ran whole). vsftpd, one process
+reading a session's commands in turn from its socket (C{ftpcmdio.c}),
+likewise reads those its kernel still holds after a transfer before it
+meets the connection's end.
 
 However the session finds the C{QUIT} (queued; among what it had not read
 when it saw its client hang up, L{ftpkit.control.readingcontrol}; among
@@ -43,7 +48,7 @@ command is left to the shell (as a client leaving without C{QUIT} leaves
 it) and the commands after it are dropped.
 """
 
-from ftpkit.control.commandqueue import WAITING
+from ftpkit.control.commandqueue import RUNNING, WAITING
 from ftpkit.control.hangup import LeftLines
 from ftpkit.control.opening import Committing
 
@@ -52,7 +57,8 @@ class QuitAfterLeaving:
     """
     Runs a lost session's queue down to its C{QUIT} (see the module). The
     session gives C{_queue}, C{_busy}, C{_repliesBlocked}, C{MAX_LENGTH},
-    C{transferState}, C{opening}, C{abortTransfer}, C{whenIdle},
+    C{transferState}, C{opening}, C{abortTransfer}, C{abortOnArrival},
+    C{whenIdle},
     C{callLater}, C{config}, C{setTimeout}, C{factory}, C{log}, C{peer}
     and C{_leave}.
     """
@@ -62,6 +68,9 @@ class QuitAfterLeaving:
     queued before its C{QUIT} (the protocol runs its queue although
     closed)."""
     _leftOnce = False
+    _abortLeft = False
+    """Whether an C{ABOR} is among the commands kept from what the client
+    left (L{_keepLeft})."""
 
     def leftLines(self):
         """
@@ -74,7 +83,22 @@ class QuitAfterLeaving:
 
         @return: a L{LeftLines}.
         """
-        return LeftLines(self.MAX_LENGTH, self._queue.keepLeft)
+        return LeftLines(self.MAX_LENGTH, self._keepLeft)
+
+    def _keepLeft(self, verb, argument):
+        """
+        Keep a command of the lines a client left (L{leftLines}) in the
+        queue, noting an C{ABOR} kept (L{runToQuit} has it act).
+
+        @param verb: its verb, upper case.
+        @param argument: its argument.
+        @return: whether it was kept
+            (L{ftpkit.control.commandqueue.CommandQueue.keepLeft}).
+        """
+        kept = self._queue.keepLeft(verb, argument)
+        if kept and verb == "ABOR":
+            self._abortLeft = True
+        return kept
 
     def leftRead(self, lines):
         """
@@ -109,8 +133,9 @@ class QuitAfterLeaving:
 
     def runToQuit(self, opening):
         """
-        Let the running transfer end, then run the commands queued before
-        the C{QUIT}, and the C{QUIT}; the session leaves
+        Let the running transfer end (unless an C{ABOR} among the
+        commands kept ends it now: L{_keepLeft}), then run the commands
+        queued before the C{QUIT}, and the C{QUIT}; the session leaves
         (C{_leave(opening)}) once that is done, or once a command took too
         long (L{_tooLate}).
 
@@ -120,6 +145,10 @@ class QuitAfterLeaving:
         self._runsToQuit = True
         # Nobody reads the replies any more: none holds the queue back.
         self._repliesBlocked = False
+        if self._abortLeft and self.transferState() in (RUNNING, WAITING):
+            # The ABOR ends the transfer now, as it would have on arrival
+            # (FTPProtocol.lineReceived), and waits its turn.
+            self.abortOnArrival()
         self._processQueue()
         self._bound(opening)
 

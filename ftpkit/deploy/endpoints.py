@@ -271,6 +271,51 @@ _SOCKET_ARGUMENTS = {"tcp": ("port", "interface", "backlog"),
 """The arguments of the endpoints whose socket ftpkit checks, in the
 order their descriptions may give them unnamed."""
 
+_TRUTH_ARGUMENTS = {"unix": "lockfile"}
+"""The endpoints with a truth-valued argument, and its name (Twisted
+reads C{lockfile} with C{bool(int(...))}: C{1} and C{2} were true,
+C{true} a complaint about a port)."""
+
+
+def withTruthValues(description):
+    """
+    Write a C{unix:} listener's C{lockfile} as Twisted reads it, C{1} or
+    C{0}, from any spelling of L{ftpkit.protocol.truthtext} (C{yes},
+    C{true}, C{off}...), as a store's truth-valued options are read.
+
+    @param description: an endpoint description (C{haproxy:} in front of
+        it or not).
+    @return: C{description}, its C{lockfile} (named, or in its place
+        after C{address}, C{mode} and C{backlog}) C{1} or C{0}.
+    @raise ValueError: for a C{lockfile} no spelling reads (C{2},
+        C{maybe}, nothing), naming it.
+    """
+    from ftpkit.protocol.truthtext import SPELLINGS, truthValue
+
+    fields = splitEndpoint(description, keepEscapes=True)
+    front = 1 if fields[0].lower() == "haproxy" and len(fields) > 1 else 0
+    name = _TRUTH_ARGUMENTS.get(fields[front].lower())
+    if name is None:
+        return description
+    place = _SOCKET_ARGUMENTS[fields[front].lower()].index(name)
+    unnamed = [index for index in range(front + 1, len(fields))
+               if "=" not in fields[index]]
+    for index in range(front + 1, len(fields)):
+        key, equals, value = fields[index].partition("=")
+        if not equals:
+            # In its place, or another argument given without its name.
+            key, value = (name, key) if unnamed.index(index) == place else (
+                None, None)
+        if key != name:
+            continue
+        truth = truthValue(value)
+        if truth is None:
+            raise ValueError(f"bad endpoint {description!r}: {name} "
+                             f"{value[:40]!r} must be {SPELLINGS}")
+        fields[index] = (f"{name}=" if equals else "") + str(int(truth))
+    return ":".join(fields)
+
+
 _MOST_BACKLOG = 2 ** 31 - 1
 """The largest listen queue a socket takes (a C C{int}; the kernel cuts
 it to C{net.core.somaxconn})."""

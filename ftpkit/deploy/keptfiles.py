@@ -8,10 +8,9 @@ instead of failing at start until the file is fixed (the acceptor
 retried it with a growing delay, a worker short meanwhile).
 
 The acceptor read every such file at start (a bad one then is a usage
-error, as for one process), and reads each again when it changed
-(L{refreshAll}: at each worker's start and each round of pings), keeping
-its content when it is good (at each round of pings, in a thread:
-L{refreshAllInThread}). Each worker gets that content in an
+error, as for one process), and reads each again when it changed, at
+each round of pings, in a thread (L{refreshAllInThread}), keeping its
+content when it is good. Each worker gets that content in an
 anonymous file, the descriptor L{KEPT_FD} (L{keptDescriptor}), which it
 reads before its options (L{receive}); a file it cannot use at start is
 then read from its kept content (L{keptContent}), with the one error
@@ -59,24 +58,13 @@ def register(source):
     _sources.add(source)
 
 
-def refreshAll():
-    """
-    Read again every registered source's file that changed (see the
-    module's docstring); a source that fails unexpectedly is logged, and
-    the others still read.
-    """
-    for source in list(_sources):
-        try:
-            source.refresh()
-        except Exception:  # noqa: BLE001 (one source must not stop the others)
-            _log.failure("cannot read {source!r} again", source=source)
-
-
 def refreshAllInThread():
     """
-    L{refreshAll}, each source that can read and parse its file in a
-    thread doing so (C{refreshInThread}), one source after the other: at
-    each round of pings, the acceptor's reactor serves meanwhile.
+    Read again every registered source's file that changed (see the
+    module's docstring), each source that can read and parse its file in
+    a thread doing so (C{refreshInThread}), one source after the other:
+    at each round of pings, the acceptor's reactor serves meanwhile. A
+    source that fails unexpectedly is logged, and the others still read.
 
     @return: a Deferred firing with C{None} once every source is done.
     """
@@ -182,13 +170,16 @@ def anonymousFile(data):
 
 def keptDescriptor():
     """
-    The acceptor's part, as it starts a worker: read again the files
-    that changed (L{refreshAll}), and put what was last good of each in
-    a file with no name (L{anonymousFile}).
+    The acceptor's part, as it starts a worker: put what was last found
+    good of each file (at most a round of pings ago) in a file with no
+    name (L{anonymousFile}). Nothing is read here: a file read again here
+    was parsed in the acceptor's reactor, every connection it hands on
+    held meanwhile, and to no end, as the worker uses what is kept only
+    of a file it cannot use when it starts, one that a reading here
+    would not have kept either.
 
     @return: its descriptor (the caller closes it).
     """
-    refreshAll()
     return anonymousFile(pack(keptFiles()))
 
 

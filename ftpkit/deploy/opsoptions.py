@@ -17,7 +17,11 @@ from ftpkit.configvalues import parseNetwork
 from ftpkit.control.serverhub import configuredHub, servedRoot
 from ftpkit.control.sessionlimits import allowsNobody
 from ftpkit.control.uploadhook import parseCommand
-from ftpkit.deploy.endpoints import clientsHaveAddresses, parseServerEndpoint
+from ftpkit.deploy.endpoints import (
+    clientsHaveAddresses,
+    parseServerEndpoint,
+    withTruthValues,
+)
 from ftpkit.deploy.keptfiles import checkedByAcceptor
 from ftpkit.deploy.limitoptions import parseByteCount
 from ftpkit.deploy.optionvalues import checkValues, positiveInteger
@@ -42,7 +46,8 @@ class OperationsOptionsMixin:
           "ftpkit ...) [default: text].")],
         ["log-rotate-size", None, None,
          ("SIZE (K, M, G suffixes) at which the file twistd logs to is "
-          "renamed NAME.1 and a new one begun; 0: never, logrotate rotates it "
+          "renamed NAME.1 and a new one begun, at least 64K; 0: never, "
+          "logrotate rotates it "
           "(SIGUSR1 then only opens the file at its path again where it "
           "was moved) [default: 1000000, twistd's].")],
         ["xferlog", None, None,
@@ -98,18 +103,30 @@ def writableFile(path):
     except OSError as e:
         if e.errno == errno.ENXIO:
             raise ValueError(f"cannot append to {path!r}: a FIFO nothing "
-                             "reads (a transfer log is a regular file)")
+                             "reads (start its reader first)")
         raise ValueError(f"cannot append to {path!r}: {e.strerror}")
     return path
+
+
+LEAST_ROTATE_SIZE = 64 << 10
+"""The smallest C{--log-rotate-size} but C{0}: Twisted's log file renames
+every file rotated before at each rotation, in the reactor's thread, so
+C{--log-rotate-size 1} (or a C{1K} meant as C{1M}) made a file per line
+or two and froze the server for ever longer (1,500 lines: 1,500 files,
+107 seconds of renames)."""
 
 
 def rotateSize(text):
     """
     @param text: a C{--log-rotate-size} value.
     @return: its bytes, C{0} for never.
-    @raise ValueError: saying why it is not a size.
+    @raise ValueError: saying why it is not a size, or one from 1 byte to
+        just under L{LEAST_ROTATE_SIZE}.
     """
-    return parseByteCount(text, least=0)
+    size = parseByteCount(text, least=0)
+    if 0 < size < LEAST_ROTATE_SIZE:
+        raise ValueError(f"must be 0 (never) or at least 64K, not {text!r}")
+    return size
 
 
 def commandOfWorker(text):
@@ -131,11 +148,13 @@ def commandOfWorker(text):
 def metricsEndpoint(description):
     """
     @param description: a Twisted server endpoint string.
-    @return: C{description}, once it parses
+    @return: C{description}, its truth values as Twisted reads them
+        (L{ftpkit.deploy.endpoints.withTruthValues}), once it parses
         (L{ftpkit.deploy.endpoints.parseServerEndpoint}) and
         C{prometheus_client} is installed.
     @raise ValueError: saying why not.
     """
+    description = withTruthValues(description)
     parseServerEndpoint(description)
     metrics.checkAvailable()
     return description

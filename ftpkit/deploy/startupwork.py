@@ -3,7 +3,9 @@ The start-up work of every ftpkit process (L{StartupWork}, which
 L{ftpkit.deploy.service.makeService} puts first in each service): set
 the file-creation mask, raise the descriptor limit and import what a
 session needs while still privileged, then have the reactor make log
-contexts only when used and freeze start-up objects.
+contexts only when used and freeze start-up objects; have the records
+of paramiko, botocore and the like logged by the server
+(L{ftpkit.ops.librarylogs}).
 """
 
 import gc
@@ -17,6 +19,7 @@ from twisted.logger import Logger
 
 from ftpkit.compat.dispatch import dispatchLazily
 from ftpkit.compat.reactortimeout import timeoutLeanly
+from ftpkit.ops.librarylogs import bridgeLibraryLogs
 
 _log = Logger(namespace="ftpkit.deploy.service")
 
@@ -124,13 +127,16 @@ class StartupWork(service.Service):
         """
         Set the mask (after C{twistd} set its own: 077 when it
         daemonizes); raise the descriptor limit; import the session
-        modules.
+        modules; have the records of the libraries realms work through
+        logged by the server (L{bridgeLibraryLogs}), not written to
+        standard error.
         """
         service.Service.privilegedStartService(self)
         if self.umask is not None:
             os.umask(self.umask)
         raiseDescriptorLimit()
         preloadSessionModules()
+        bridgeLibraryLogs(reactor=self.reactor)
 
     def startService(self):
         """

@@ -42,7 +42,7 @@ from ftpkit.deploy.controlfactory import (  # noqa: F401 (importable from here)
     makeFactory,
     makePortal,
 )
-from ftpkit.deploy.endpoints import parseServerEndpoint
+from ftpkit.deploy.endpoints import parseServerEndpoint, withTruthValues
 from ftpkit.deploy.limitoptions import (
     TransferLimitsOptionsMixin,
     transferLimitsConfigFields,
@@ -230,6 +230,7 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
             # TLS (the key is read with the other TLS options): Twisted's
             # parser would read the key, server.pem by default, even where
             # --tls-cert names the one used.
+            description = withTruthValues(description)
             checkImplicitArguments(description)
             parseServerEndpoint(implicitAsTCP(description), description)
         except ValueError as e:

@@ -19,6 +19,7 @@ be an outage where a gap in the log was.
 import errno
 import os
 import socket
+import stat
 import tempfile
 
 SYSLOG_SOCKET = "/dev/log"
@@ -40,12 +41,30 @@ def _fileError(option, path, what, replaced=False):
     """
     if os.path.isdir(path):
         return f"{option}: {path!r} is a directory, not a {what}"
+    if _isFifo(path):
+        return f"{option}: {path!r} is a FIFO, not a {what}"
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         return f"{option}: no directory {directory!r} for the {what}"
     if replaced or not os.path.exists(path):
         return _directoryError(option, directory, what)
     return _appendError(option, path, what)
+
+
+def _isFifo(path):
+    """
+    @param path: a path.
+    @return: whether it names a FIFO. C{twistd} could use none: its log
+        file is sought to its end, a traceback (C{ESPIPE}) where a
+        reader held the FIFO open, and its pid file is read at start,
+        which waits for a writer for ever (a log shipper's FIFO goes to
+        C{--xferlog}, which never waits for its reader; the server's
+        log to one through C{--syslog} or C{--logfile -}).
+    """
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _directoryError(option, directory, what):
@@ -73,15 +92,12 @@ def _appendError(option, path, what):
     @param path: an existing file.
     @param what: see L{_fileError}.
     @return: why C{path} cannot be appended to (it is opened to find out,
-        without waiting for a FIFO's reader: one nothing reads held the
-        server once its log had filled the pipe), or C{None}.
+        without waiting: a FIFO put there since L{_isFifo} looked), or
+        C{None}.
     """
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
     except OSError as e:
-        if e.errno == errno.ENXIO:
-            return (f"{option}: {path!r} is a FIFO nothing reads, not a "
-                    f"{what}")
         return f"{option}: cannot write the {what} {path!r}: {e.strerror}"
     return None
 

@@ -27,9 +27,11 @@ had a line each, with the file's whole path: 8-byte C{RETR f} commands
 in a deep directory appended some 4 KB each.
 """
 
+import errno
 import fcntl
 import os
 import re
+import stat
 import time
 
 from twisted.logger import Logger
@@ -109,6 +111,28 @@ def formatLine(event):
     )
 
 
+_FLAGS = os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC
+"""The flags the transfer log is opened with, besides its access mode:
+appending, and never waiting (for a FIFO's reader, or room in its
+pipe)."""
+
+_NO_READER = (errno.ENXIO, errno.EPIPE)
+"""The errors of a FIFO that nothing reads (at its opening, at a write)."""
+
+
+def _reason(error):
+    """
+    @param error: the C{OSError} of a line that could not be written.
+    @return: why, as text: the system's error, said plainly for a FIFO
+        whose reader is behind or gone.
+    """
+    if error.errno == errno.EAGAIN:
+        return "a FIFO whose reader is behind (its pipe is full)"
+    if error.errno in _NO_READER:
+        return "a FIFO nothing reads"
+    return str(error)
+
+
 class XferLog:
     """
     Subscribes to L{events.TRANSFER} events and appends their lines to a
@@ -123,7 +147,19 @@ class XferLog:
     the file around looking at its last byte and writing, without ever
     waiting for it: a lock held elsewhere (by another program) must not
     stall the server, so the line is then appended as it is, as it is to
-    a file the server may write but not read.
+    a file the server may write but not read, or a FIFO (after a line
+    feed only where this process's own last line there was cut short).
+
+    The file is opened without blocking (C{O_NONBLOCK}), so that no
+    write can stall the reactor: a FIFO (a log shipper's) whose reader
+    is behind, or gone, loses the lines it has no room for, counted as
+    lines that failed, where a blocking write held the whole server (no
+    connection served, C{SIGTERM} ignored) once the pipe was full. A
+    FIFO is opened for writing only, so that the server never holds a
+    reader's end of it: with no reader, each line is lost (and the FIFO
+    opened again at the next), as ProFTPD's log (opened without
+    blocking) and vsftpd's (a process per session) never stall more
+    than one session.
 
     The first line that cannot be written is an error in the log; the
     next failures of that file are not logged, and the first line
@@ -156,6 +192,7 @@ class XferLog:
         self.path = path
         self._fd = None
         self._inode = None
+        self._cut = False
         self.lost = 0
         if late:
             return
@@ -167,18 +204,25 @@ class XferLog:
 
     def _open(self):
         try:
-            self._fd = os.open(self.path,
-                               os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+            self._fd = os.open(self.path, os.O_RDWR | _FLAGS | os.O_CREAT,
+                               0o640)
             self._readable = True
         except PermissionError as e:
             # A file it may write but not read; with no file at all, the
             # reason is the one above (no new file in that directory).
             try:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+                self._fd = os.open(self.path, os.O_WRONLY | _FLAGS)
             except FileNotFoundError:
                 raise e from None
             self._readable = False
-        self._inode = os.fstat(self._fd).st_ino
+        opened = os.fstat(self._fd)
+        if stat.S_ISFIFO(opened.st_mode) and self._readable:
+            # Opened for reading too, the server would hold a reader's
+            # end: the lines would wait in the pipe, its own reader gone.
+            self.close()
+            self._fd = os.open(self.path, os.O_WRONLY | _FLAGS)
+            self._readable = False
+        self._inode = opened.st_ino
 
     def _reopenIfMoved(self):
         try:
@@ -200,11 +244,11 @@ class XferLog:
         @raise OSError: when nothing could be.
         """
         if not self._readable:
-            return os.write(self._fd, line)
+            return self._appendUnread(line)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return os.write(self._fd, line)
+            return self._appendUnread(line)
         try:
             end = os.fstat(self._fd).st_size
             cut = end > 0 and os.pread(self._fd, 1, end - 1) != b"\n"
@@ -212,6 +256,23 @@ class XferLog:
             return os.write(self._fd, ending + line) - len(ending)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _appendUnread(self, line):
+        """
+        Append C{line} to a file whose end this process cannot read (one
+        it may not read, or locked elsewhere, or a FIFO), after a line
+        feed when its own last write there was cut short (in a FIFO's
+        pipe, a line longer than C{PIPE_BUF} that it had only part of
+        the room for).
+
+        @param line: the line's bytes.
+        @return: how many of them were written.
+        @raise OSError: when nothing could be.
+        """
+        ending = b"\n" if self._cut else b""
+        written = os.write(self._fd, ending + line) - len(ending)
+        self._cut = written < len(line)
+        return written
 
     def __call__(self, event):
         """
@@ -226,12 +287,15 @@ class XferLog:
             self._reopenIfMoved()
             written = self._append(line)
         except OSError as e:
-            self._failed("{error}", error=str(e))
+            if e.errno in _NO_READER:
+                # Opened again at the next line: a reader may be back.
+                self.close()
+            self._failed("{error}", error=_reason(e))
             return
         if written < len(line):
             self._failed("{written} of a line's {size} bytes written "
-                         "(disk full?)", written=max(written, 0),
-                         size=len(line))
+                         "(disk full?)",
+                         written=max(written, 0), size=len(line))
         elif self.lost:
             self.log.info("the transfer log {path} is written again; "
                           "{lost} line(s) lost or cut meanwhile",

@@ -47,7 +47,14 @@ _FIRST_NEGOTIATION = 0xFB
 _SEPARATORS = (0x20, 0x09)
 """What ends a verb: a space (RFC 959's <SP>) or a tab (L{parseLine})."""
 
-_VERB_END = re.compile(rb"[ \t]")
+_VERB_ALONE = {}
+"""Lines of a verb alone (C{b"EPSV\\r"}), as received, to what L{parseLine}
+made of them: at most L{_VERB_ALONE_MOST} lines of at most
+L{_VERB_ALONE_LENGTH} bytes, the first that came (a client sending
+nonsense fills it with nonsense, and the others' lines are split again
+each time: slower, never different)."""
+_VERB_ALONE_MOST = 64
+_VERB_ALONE_LENGTH = 8
 
 _HOST_PORT = re.compile(r"\s*([0-9]{1,3})\s*", re.ASCII)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -129,28 +136,61 @@ def parseLine(line):
     none (C{"MKD  "} is C{MKD} without a name, as ProFTPD reads it), but
     for a password (L{VERBATIM_ARGUMENTS}). Never raises.
 
+    A line of a verb alone (C{EPSV}, C{PASV}, C{NOOP}: half the lines of
+    a session moving small files) is split once and its answer kept
+    (L{_VERB_ALONE}).
+
     @param line: one line from the control connection, without its LF.
     @type line: L{bytes}
     @return: C{(verb, argument)}, both L{str}; C{argument} is C{""} when
         there is none.
     """
-    if line.endswith(b"\r"):
+    known = _VERB_ALONE.get(line)
+    if known is not None:
+        return known
+    received = line
+    if line[-1:] == b"\r":
         line = line[:-1]
     if _IAC in line:
         line = _stripTelnet(line)
-    end = _VERB_END.search(line)
-    if end is None:
-        verb, argument = line, b""
-    else:
-        verb, argument = line[:end.start()], line[end.end():]
-    if verb.isascii():
+    # The first space or tab ends the verb: the first space, unless a tab
+    # comes before it.
+    verb, space, argument = line.partition(b" ")
+    if b"\t" in verb:
+        verb, _, before = verb.partition(b"\t")
+        argument = before + space + argument
+    try:
         verbText = verb.decode("ascii").upper()
-    else:
+    except UnicodeDecodeError:
         verbText = verb.decode("utf-8", "surrogateescape")
+    if not argument:
+        parsed = (verbText, "")
+        if (len(received) <= _VERB_ALONE_LENGTH
+                and len(_VERB_ALONE) < _VERB_ALONE_MOST):
+            _VERB_ALONE[received] = parsed
+        return parsed
     text = argument.decode("utf-8", "surrogateescape")
     if text.isspace() and verbText not in VERBATIM_ARGUMENTS:
         text = ""
     return verbText, text
+
+
+def abortAmong(data):
+    """
+    Whether a client's C{ABOR} is among command lines it sent that the
+    session has read and not run yet (those after the line running now,
+    sent in the same write: C{APPE new}, then C{ABOR}).
+
+    @param data: the bytes read and not run, lines ended by LF; the last
+        piece, without its LF, is no line yet.
+    @type data: L{bytes}
+    @return: C{True} when a complete line among them is an C{ABOR}
+        (Telnet commands before it, C{IAC IP}, taken away as
+        L{parseLine} takes them).
+    """
+    lines = data.split(b"\n")
+    del lines[-1]
+    return any(parseLine(line)[0] == "ABOR" for line in lines)
 
 
 HTTP_METHODS = frozenset(["GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE",

@@ -82,6 +82,8 @@ class CallWatch:
     (L{start}, L{end}) and the reactor thread that watches its deadline
     (L{expire}).
 
+    @ivar ticket: its place among the calls on its filesystem
+        (L{ftpkit.shells.storeoutage.Outage.ticket}), or C{None}.
     @ivar started: when the call started on the store (the clock's
         seconds), or C{None} while it waits for its turn.
     @ivar mark: the backend's progress mark when it started.
@@ -92,11 +94,13 @@ class CallWatch:
         makes none).
     """
 
-    def __init__(self, clock):
+    def __init__(self, clock, ticket=None):
         """
         @param clock: an L{twisted.internet.interfaces.IReactorTime}, whose
             C{seconds} both threads read.
+        @param ticket: see L{ticket}.
         """
+        self.ticket = ticket
         self._clock = clock
         self._lock = threading.Lock()
         self._ended = False

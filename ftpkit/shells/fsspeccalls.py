@@ -1,8 +1,9 @@
 """
 How the fsspec shells make their blocking calls (L{PooledCalls}): the
 pool of threads they run in (L{defaultPool}), the lock of a filesystem
-that takes one call at a time (L{lockFor}), and the reply a failed call
-becomes (L{translateError}).
+that takes one call at a time (L{lockFor}), what tells the calls waiting
+on it that its store is silent (L{outageFor}), and the reply a failed
+call becomes (L{translateError}).
 """
 
 import errno
@@ -28,6 +29,7 @@ from ftpkit.errors import (
 )
 from ftpkit.protocol.numbertext import decimalValue
 from ftpkit.shells.calldeadline import CallWatch, DeadlineTimer, closeAside
+from ftpkit.shells.storeoutage import Outage
 
 _log = Logger(namespace="ftpkit.shells.fsspecshell")
 """The failed calls' lines keep the namespace they had when the shell's
@@ -106,6 +108,7 @@ def _systemGaveUp(error):
 _DEFAULT_POOL = None
 
 _LOCKS = {}
+_OUTAGES = {}
 _LOCKS_LOCK = threading.Lock()
 
 
@@ -119,24 +122,46 @@ def lockFor(fs):
         connection held up every call on the other), until it is
         collected.
     """
+    return _ownOf(fs, _LOCKS, threading.Lock)
+
+
+def outageFor(fs):
+    """
+    @param fs: a filesystem whose calls have a deadline.
+    @return: the L{ftpkit.shells.storeoutage.Outage} every shell on C{fs}
+        shares, kept by its identity as L{lockFor}'s lock.
+    """
+    return _ownOf(fs, _OUTAGES, Outage)
+
+
+def _ownOf(fs, table, make):
+    """
+    @param fs: a filesystem.
+    @param table: the C{dict} from a filesystem's id to its thing.
+    @param make: makes a thing, without arguments.
+    @return: the thing of this filesystem object in C{table}, made at the
+        first call, dropped once C{fs} is collected.
+    """
     key = id(fs)
     with _LOCKS_LOCK:
-        lock = _LOCKS.get(key)
-        if lock is None:
-            lock = _LOCKS[key] = threading.Lock()
-            weakref.finalize(fs, _forget, key)
-        return lock
+        own = table.get(key)
+        if own is None:
+            own = table[key] = make()
+            weakref.finalize(fs, _forget, table, key)
+        return own
 
 
-def _forget(key):
+def _forget(table, key):
     """
-    Drop the lock of a filesystem collected (its id may come again):
-    without L{_LOCKS_LOCK}, as the collection may run in L{lockFor}
-    holding it; the pop is atomic, and done before the id can be reused.
+    Drop the lock (or outage) of a filesystem collected (its id may come
+    again): without L{_LOCKS_LOCK}, as the collection may run in
+    L{_ownOf} holding it; the pop is atomic, and done before the id can
+    be reused.
 
+    @param table: the C{dict} it is in.
     @param key: the id it had.
     """
-    _LOCKS.pop(key, None)
+    table.pop(key, None)
 
 
 def defaultPool():
@@ -161,7 +186,8 @@ class PooledCalls:
     abandonment use.
     """
 
-    def __init__(self, pool, lock, callDeadline=None, clock=None):
+    def __init__(self, pool, lock, callDeadline=None, clock=None,
+                 outage=None):
         """
         @param pool: the L{ftpkit.blocking.BlockingPool} to make the calls
             in.
@@ -170,12 +196,16 @@ class PooledCalls:
             (L{ftpkit.shells.fsspecgeneric.Backend.callDeadline}), or C{None}.
         @param clock: the L{twisted.internet.interfaces.IReactorTime} that
             times the calls' deadlines; the global reactor when omitted.
+        @param outage: the L{ftpkit.shells.storeoutage.Outage} of the
+            filesystem, shared by every shell on it (L{outageFor}); one of
+            these calls' own when omitted.
         """
         self._pool = pool
         self._lock = lock
         self._callDeadline = callDeadline
         self._clock = clock
         self._calls = CallCount()
+        self._outage = outage if outage is not None else Outage()
 
     def call(self, function, *args):
         """
@@ -184,7 +214,9 @@ class PooledCalls:
         L{translateError}; where the backend has a deadline, a call that
         got no answer from the store that long fails with
         L{StorageTimedOut}, its connection abandoned
-        (L{ftpkit.shells.calldeadline}).
+        (L{ftpkit.shells.calldeadline}), and the calls made before the
+        store was found silent fail at once with it
+        (L{ftpkit.shells.storeoutage}).
 
         @param function: a blocking callable.
         @param args: its arguments.
@@ -199,7 +231,7 @@ class PooledCalls:
                 from twisted.internet import reactor
 
                 self._clock = reactor
-            watch = CallWatch(self._clock)
+            watch = CallWatch(self._clock, self._outage.ticket())
             running = self._pool.run(self._guarded, function, args, watch)
             timer = DeadlineTimer(
                 self._clock, watch, seconds,
@@ -230,15 +262,20 @@ class PooledCalls:
         """
         Make one call, timed by C{watch} (or C{None}), its error
         translated; a connection that an expired call before abandoned is
-        opened again first (L{ftpkit.shells.fsspecgeneric.Backend.recover}).
+        opened again first (L{ftpkit.shells.fsspecgeneric.Backend.recover});
+        a call made before the store was found silent fails at once.
         """
         try:
             if watch is None:
                 return function(*args)
+            if self._outage.refuses(watch.ticket):
+                raise StorageTimedOut()
             watch.start(self._progress())
             try:
                 self._reconnected()
-                return function(*args)
+                result = function(*args)
+                self._outage.answered()
+                return result
             finally:
                 if watch.end():
                     # Whatever it gave, it failed for the abandonment,
@@ -249,6 +286,9 @@ class PooledCalls:
             raise
         except Exception as error:  # noqa: BLE001 (every failure becomes a reply)
             translated = translateError(error)
+            if not isinstance(translated, LocalError):
+                # The store answered, if with a refusal.
+                self._outage.answered()
             if isinstance(translated, LocalError) and translated is not error:
                 translated = self._repaired(function, error, translated)
             raise translated from None
@@ -278,12 +318,14 @@ class PooledCalls:
         @param seconds: its deadline.
         @param watch: its L{CallWatch}.
         """
-        _log.warn(
-            "{backend} storage call {call} got no answer in {seconds} s:"
-            " its connection is dropped, the next call opens another",
-            backend=self.backend.label,
-            call=getattr(function, "__name__", "?"),
-            seconds=decimalValue(seconds))
+        if self._outage.silent():
+            _log.warn(
+                "{backend} storage call {call} got no answer in {seconds}"
+                " s: its connection is dropped, the calls waiting fail"
+                " (451), the next call opens another",
+                backend=self.backend.label,
+                call=getattr(function, "__name__", "?"),
+                seconds=decimalValue(seconds))
 
         def drop():
             try:
@@ -306,15 +348,33 @@ class PooledCalls:
         """
         try:
             self.backend.recover(self.fs)
+        except StorageTimedOut:
+            self._openingSilent()
+            raise
         except FTPError:
             raise
         except Exception as error:  # noqa: BLE001 (it becomes a reply)
             if timedOut(error):
+                self._openingSilent()
                 raise StorageTimedOut() from None
             _log.error("{backend} storage cannot be reached: {kind}: {why}",
                        backend=self.backend.label, kind=type(error).__name__,
                        why=str(error)[:200])
             raise StorageUnavailable() from None
+
+    def _openingSilent(self):
+        """
+        Opening a connection again took past the deadline: the calls
+        waiting fail at once (L{ftpkit.shells.storeoutage.Outage.silent});
+        one line per outage.
+        """
+        if self._outage.silent():
+            _log.warn(
+                "{backend} storage did not answer a new connection in"
+                " {seconds} s: the calls waiting fail (451), the next call"
+                " tries again",
+                backend=self.backend.label,
+                seconds=decimalValue(self._callDeadline))
 
     def _repaired(self, function, error, translated):
         """
@@ -343,6 +403,7 @@ class PooledCalls:
                 kind=type(error).__name__, why=str(error)[:200],
                 reason=type(failure).__name__, because=str(failure)[:200])
             if isinstance(failure, StorageTimedOut) or timedOut(failure):
+                self._outage.silent()
                 return StorageTimedOut()
             return StorageUnavailable()
         _log.error("{backend} storage call {call} failed: {kind}: {why}",

@@ -24,14 +24,23 @@ def _openInPlace(fs, fsPath, append, backend):
     @param append: whether to append (creating a missing file).
     @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
     @return: the file object.
+    @raise RestPastEnd: when resuming (not appending), the file is
+        missing: shorter than any offset, as the disk realm and the
+        server's own check (C{554}) answer; it was C{550}, the store's
+        C{FileNotFoundError}.
     """
-    if backend.sharedFileObjects:
-        try:
-            return storedFile(fs, fsPath)
-        except FileNotFoundError:
-            if not append:
-                raise
-    return fs.open(fsPath, "ab" if append else "r+b")
+    try:
+        if backend.sharedFileObjects:
+            try:
+                return storedFile(fs, fsPath)
+            except FileNotFoundError:
+                if not append:
+                    raise
+        return fs.open(fsPath, "ab" if append else "r+b")
+    except FileNotFoundError:
+        if append:
+            raise
+        raise RestPastEnd() from None
 
 
 

@@ -43,6 +43,7 @@ from ftpkit.shells.fsspeccalls import (
     PooledCalls,
     defaultPool,
     lockFor,
+    outageFor,
     translateError,
 )
 from ftpkit.shells.fsspecentries import describe
@@ -97,7 +98,7 @@ class FsspecShell(StoreCalls, PooledCalls):
         PooledCalls.__init__(
             self, pool if pool is not None else defaultPool(),
             lockFor(fs) if self.backend.serialized else None,
-            self.backend.callDeadline)
+            self.backend.callDeadline, outage=outageFor(fs))
         if self.backend.createsAtomically:
             alsoProvides(self, IFTPShellCreate)
         if self.backend.resolvesLinks:

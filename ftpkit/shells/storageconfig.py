@@ -17,7 +17,8 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     C{users} key may name the users file;
   - C{users=PATH}: a users file (L{ftpkit.auth.users}): each user's home is a
     prefix under the URL, with their permissions and quota;
-  - C{size=SIZE} (C{memory://} only; K, M, G suffixes): the most bytes
+  - C{size=SIZE} (C{memory://}, or an alias fsspec knows for it, only;
+    K, M, G suffixes): the most bytes
     the tree in the server's memory holds, files and uploads in progress
     together, and one file or directory per KiB of it
     (L{ftpkit.auth.realms.MEMORY_REALM_BYTES} unless given);
@@ -30,9 +31,11 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
     (L{boundS3Requests}; none unless given);
   - any other C{NAME=VALUE}: a backend option that is not a secret
     (C{endpoint_url}, C{region_name}, C{profile}, C{port}...): C{true},
-    C{false} and whole numbers become C{bool} and C{int}, and an option
-    whose default is one takes nothing else
-    (L{ftpkit.shells.storageoptions.wrongKind}). A secret's name
+    C{false} and whole numbers become C{bool} and C{int}; an option
+    whose default is a truth value takes the spellings of
+    L{ftpkit.protocol.truthtext} (C{1}, C{yes}, C{on}...), and a port,
+    a timeout, a count or a size nothing out of its range
+    (L{ftpkit.shells.storagebounds.checkedOptions}). A secret's name
     is refused there (and so is a password in the URL): the command line
     is seen by every user of the machine (C{ps}) and lands in shell
     history and logs.
@@ -50,9 +53,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ftpkit.auth.reloadingfile import readRegularFile
 from ftpkit.compat.fsspecnames import stripProtocol, urlOptions
+from ftpkit.compat.memorystores import serves
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.protocol.numbertext import isWholeNumber
-from ftpkit.shells.storageoptions import refusal, unknownOption, wrongKind
+from ftpkit.protocol.truthtext import truthValue
+from ftpkit.shells.storagebounds import (
+    checkedOptions,
+    configuredOptions,
+    urlPortError,
+)
+from ftpkit.shells.storageoptions import (
+    knownOptions,
+    refusal,
+    unknownOption,
+)
 
 SECRET_WORDS = ("secret", "password", "passphrase", "token", "credential",
                 "private", "sas")
@@ -73,9 +87,11 @@ _SFTP_TIMEOUTS = ("timeout", "banner_timeout", "auth_timeout",
 deadline gives where the options do not: without them, a server that
 stops answering held the first login (and a pool thread) for ever."""
 
-DEADLINE_PROTOCOLS = ("sftp", "ssh", "s3", "s3a")
-"""The stores C{deadline=} bounds: those whose stalled call can be ended
-(an SFTP connection closed, an S3 request timed out by botocore)."""
+DEADLINE_PROTOCOLS = ("sftp", "s3")
+"""The stores C{deadline=} bounds, as their classes name them (whatever
+the URL called them: C{ssh://}, C{s3a://}, an alias): those whose
+stalled call can be ended (an SFTP connection closed, an S3 request
+timed out by botocore)."""
 
 _NEEDS = {"size": "size", "deadline": "number of seconds"}
 """What an own key's value is, for the message refusing an empty one."""
@@ -126,7 +142,7 @@ def optionValue(text):
         digit, was a C{ValueError} from C{int}), the text otherwise.
     """
     if text.lower() in ("true", "false"):
-        return text.lower() == "true"
+        return truthValue(text)
     if isWholeNumber(text):
         return int(text)
     return text
@@ -182,6 +198,10 @@ def parseArgument(argument, readFile=None):
     own = {}
     queryOptions = {}
     for name, value in pairs:
+        if name in own or name in queryOptions:
+            # As an endpoint's argument, or an option, given twice.
+            raise ValueError(f"fsspec realm: {name}= given twice (the last"
+                             " would replace the first)")
         if name in _OWN_KEYS:
             if not value:
                 raise ValueError(f"fsspec realm: {name}= needs a "
@@ -207,23 +227,19 @@ def parseArgument(argument, readFile=None):
     if protocol in ("file", "local"):
         url = localURL(url)
     return StorageConfig(url, protocol, options, users, configFile,
-                         _maxBytes(own.get("size"), protocol),
-                         _callDeadline(own.get("deadline"), protocol))
+                         _maxBytes(own.get("size")),
+                         _callDeadline(own.get("deadline")))
 
 
-def _maxBytes(text, protocol):
+def _maxBytes(text):
     """
     @param text: the value of C{size=}, or C{None}.
-    @param protocol: the URL's protocol.
-    @return: the bytes it says, or C{None} without it.
-    @raise ValueError: for a size that is not one, or one given for a
-        store other than C{memory://} (whose room is its own).
+    @return: the bytes it says, or C{None} without it (whether the store
+        is one C{size=} bounds is for L{resolve}, which knows its class).
+    @raise ValueError: for a size that is not one.
     """
     if text is None:
         return None
-    if protocol != "memory":
-        raise ValueError(
-            f"fsspec realm: size= bounds memory:// only, not {protocol}://")
     from ftpkit.deploy.limitoptions import parseByteCount
 
     try:
@@ -232,21 +248,16 @@ def _maxBytes(text, protocol):
         raise ValueError(f"fsspec realm: size={text}: {e}") from None
 
 
-def _callDeadline(text, protocol):
+def _callDeadline(text):
     """
     @param text: the value of C{deadline=}, or C{None}.
-    @param protocol: the URL's protocol.
     @return: the seconds it says, or C{None} without it.
     @raise ValueError: for a value that is not whole seconds from 1 to
-        L{MAX_DEADLINE}, or one given for a store not in
-        L{DEADLINE_PROTOCOLS} (whose stuck call ftpkit cannot end).
+        L{MAX_DEADLINE} (whether the store is one it bounds is for
+        L{resolve}, which knows its class).
     """
     if text is None:
         return None
-    if protocol not in DEADLINE_PROTOCOLS:
-        raise ValueError(
-            f"fsspec realm: deadline= bounds sftp:// and s3:// only, not"
-            f" {protocol}://")
     if (not isWholeNumber(text) or len(text) > len(str(MAX_DEADLINE))
             or not 1 <= int(text) <= MAX_DEADLINE):
         raise ValueError(
@@ -356,25 +367,47 @@ def resolve(config):
         with (the URL's own, such as an SFTP host and port, under the
         config's).
     @raise ValueError: see L{filesystemClass}; also for an object store
-        URL without a bucket, C{asynchronous=true}, an option the
+        URL without a bucket, C{size=} for a store not in memory, or
+        C{deadline=} for one not in L{DEADLINE_PROTOCOLS},
+        C{asynchronous=true}, an option the
         store would not take
         (L{ftpkit.shells.storageoptions.unknownOption}), or a truth value
-        or whole number that is not one
-        (L{ftpkit.shells.storageoptions.wrongKind}).
+        or number that is not one, or out of its range
+        (L{ftpkit.shells.storagebounds.checkedOptions}), here or in
+        fsspec's own configuration
+        (L{ftpkit.shells.storagebounds.configuredOptions}).
     """
     cls = filesystemClass(config.protocol)
+    if "port" in knownOptions(config.protocol, cls):
+        wrongPort = urlPortError(config.protocol, config.url)
+        if wrongPort is not None:
+            raise ValueError(wrongPort)
+    if config.callDeadline is not None and not any(
+            serves(cls, store) for store in DEADLINE_PROTOCOLS):
+        raise ValueError(
+            f"fsspec realm: deadline= bounds sftp:// and s3:// only, not"
+            f" {config.protocol}://")
+    if config.maxBytes is not None and not serves(cls, "memory"):
+        # Asked of the class, as the fsspec realm asks it whether to
+        # bound the store: an alias fsspec knows for memory:// was
+        # refused size= by its name, and bound to the default.
+        raise ValueError(f"fsspec realm: size= bounds memory:// only, not"
+                         f" {config.protocol}:// (whose room is its own)")
     root = stripProtocol(cls, config.url)
     if isinstance(root, list):
         raise ValueError(f"the fsspec realm serves one URL, not {config.url!r}")
     options = urlOptions(cls, config.url)
     options.update(config.options)
-    wrong = wrongKind(config.protocol, cls, options)
-    if wrong is not None:
-        raise ValueError(wrong)
-    if options.get("asynchronous"):
+    if truthValue(options.get("asynchronous", False)):
         raise ValueError(
             "fsspec realm: asynchronous=true cannot be used: ftpkit calls the"
             " store's synchronous methods from threads of its own")
+    # A name the store does not take is told as such before its value
+    # is judged by what the name means elsewhere (timeout=x on memory://).
+    unknown = unknownOption(config.protocol, cls, options)
+    if unknown is not None:
+        raise ValueError(refusal(config.protocol, cls, unknown))
+    options = checkedOptions(config.protocol, cls, options)
     from ftpkit.shells.fsspecbackends import OBJECT_STORE_PROTOCOLS
 
     if config.protocol in OBJECT_STORE_PROTOCOLS:
@@ -384,10 +417,7 @@ def resolve(config):
         # Several servers (or other programs) may change the bucket: a
         # cached listing would show them stale contents.
         options.setdefault("use_listings_cache", False)
-    unknown = unknownOption(config.protocol, cls, options)
-    if unknown is not None:
-        raise ValueError(refusal(config.protocol, cls, unknown))
-    if config.protocol in ("sftp", "ssh"):
+    if serves(cls, "sftp"):
         from ftpkit.compat.sftpconnect import boundedSFTP
         from ftpkit.shells.fsspecposix import SFTP_DEADLINE
 
@@ -395,8 +425,11 @@ def resolve(config):
         for name in _SFTP_TIMEOUTS:
             options.setdefault(name, deadline)
         cls = boundedSFTP(cls, deadline)
-    elif config.callDeadline is not None and config.protocol in ("s3", "s3a"):
+    elif config.callDeadline is not None and serves(cls, "s3"):
         cls = boundS3Requests(cls, options, config.callDeadline)
+    # Last, so that what ftpkit sets wins over fsspec's configuration, as
+    # when fsspec added it.
+    options.update(configuredOptions(config.protocol, cls, options))
     return cls, root, options
 
 

@@ -39,6 +39,23 @@ _FAMILIES = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp",
 """The protocols whose store hands its other options to a library."""
 
 
+def familyOf(protocol, cls):
+    """
+    @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it.
+    @return: the family (L{_FAMILIES}) of the protocol, or else of the
+        first of the class's own protocol names that has one (an alias
+        fsspec knows for SFTP hands its options to paramiko as C{sftp://}
+        does), or C{None}.
+    """
+    names = getattr(cls, "protocol", ())
+    names = (names,) if isinstance(names, str) else tuple(names)
+    for name in (protocol, *names):
+        if name in _FAMILIES:
+            return _FAMILIES[name]
+    return None
+
+
 def namedParameters(function):
     """
     @param function: a callable.
@@ -64,7 +81,7 @@ def _initializers(protocol, cls):
     """
     found = [vars(klass)["__init__"] for klass in cls.__mro__
              if klass is not object and "__init__" in vars(klass)]
-    family = _FAMILIES.get(protocol)
+    family = familyOf(protocol, cls)
     if family == "s3":
         from aiobotocore.session import AioSession
 
@@ -99,30 +116,6 @@ def optionKinds(protocol, cls):
     return kinds
 
 
-def wrongKind(protocol, cls, options):
-    """
-    @param protocol: a URL's protocol.
-    @param cls: the fsspec class serving it.
-    @param options: the keyword arguments it is to be made with.
-    @return: the one-line usage error for the first (sorted) option whose
-        value is not of its kind (L{optionKinds}; a number may be a
-        TOML float in the config file): C{global_store=maybe}
-        was taken as true (a non-empty text), C{port=x} failed at the
-        first login; or C{None} when every value fits.
-    """
-    kinds = optionKinds(protocol, cls)
-    for name in sorted(options):
-        kind, value = kinds.get(name), options[name]
-        if kind is bool and not isinstance(value, bool):
-            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
-                    " must be true or false")
-        if kind is int and (isinstance(value, bool)
-                            or not isinstance(value, (int, float))):
-            return (f"{protocol}:// option {name}={str(value)[:40]!r}:"
-                    " must be a number")
-    return None
-
-
 def classOptions(cls):
     """
     @param cls: an fsspec filesystem class.
@@ -137,16 +130,18 @@ def classOptions(cls):
     return names
 
 
-def handedOn(protocol):
+def handedOn(protocol, cls=None):
     """
     @param protocol: a URL's protocol.
+    @param cls: the fsspec class serving it, or C{None} to go by the
+        protocol's name alone.
     @return: the names of the options its store hands to a library:
         botocore's session for S3 (s3fs), paramiko's C{connect} for SFTP
         (less C{hostname}, which the SFTP filesystem calls C{host}; with
         the two it documents and keeps, L{_SFTP_OPTIONS}),
         aiohttp's request for HTTP; none for the other stores.
     """
-    family = _FAMILIES.get(protocol)
+    family = familyOf(protocol, cls)
     if family == "s3":
         from aiobotocore.session import AioSession
 
@@ -169,7 +164,7 @@ def knownOptions(protocol, cls):
     @param cls: the fsspec class serving it.
     @return: the names of the options its store takes.
     """
-    return classOptions(cls) | FSSPEC_OPTIONS | handedOn(protocol)
+    return classOptions(cls) | FSSPEC_OPTIONS | handedOn(protocol, cls)
 
 
 def unknownOption(protocol, cls, options):
@@ -190,7 +185,7 @@ def refusal(protocol, cls, name):
     @param name: an option it would not take.
     @return: the one-line usage error saying so.
     """
-    refuser = _REFUSERS.get(_FAMILIES.get(protocol))
+    refuser = _REFUSERS.get(familyOf(protocol, cls))
     if refuser is None:
         owner = cls.__module__.partition(".")[0]
         refuser = f"{owner}'s {cls.__name__} does not know it"

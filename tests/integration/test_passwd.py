@@ -252,9 +252,11 @@ class OwnerTests(unittest.TestCase):
         self.assertEqual(read.returncode, 0, read.stderr)
         self.assertNotIn(b"bob smith", read.stdout)
 
+    @defer.inlineCallbacks
     def test_deletedUserRefused(self):
         """
-        A checker on the file refuses a user deleted while it runs.
+        A checker on the file refuses a user deleted while it runs, once
+        it read the file again (in a thread).
         """
         from twisted.cred.credentials import UsernamePassword
         from twisted.cred.error import UnauthorizedLogin
@@ -269,7 +271,7 @@ class OwnerTests(unittest.TestCase):
             UsernamePassword(b"carol", b"pw"))), "carol")
         self.assertEqual(passwd.main([self.path, "--delete", "carol"],
                                      stdout=io.StringIO()), 0)
-        self.failureResultOf(checker.requestAvatarId(
+        yield self.assertFailure(checker.requestAvatarId(
             UsernamePassword(b"carol", b"pw")), UnauthorizedLogin)
 
 

@@ -136,6 +136,24 @@ class QuitNotRunYetTests(unittest.TestCase):
         self.workers = 2
         self.test_downloadWhole()
 
+    def test_abortCuts(self):
+        """
+        With C{ABOR} and C{MKD d} before the C{QUIT}: the download is cut
+        (C{426}), as the C{ABOR} would have cut it with the client there,
+        then the directory is made; the download ran whole.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        server, client, data = downloading(self, root, self.workers)
+        client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
+                            + b"ABOR\r\nMKD d\r\nQUIT\r\n")
+        client.close()
+        readToEnd(data)
+        log = server.waitForLog("logout from")
+        self.assertRegex(log, re.escape("'/big': 426, "))
+        self.assertEqual(sorted(os.listdir(root)), ["big", "d"])
+
 
 class HungUpCommandsTests(unittest.TestCase):
     """

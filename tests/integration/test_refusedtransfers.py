@@ -20,6 +20,7 @@ from twisted.trial import unittest
 from ftpkit.control.handlers import unique
 from ftpkit.ops import events
 from ftpkit.ops.metrics import ServerMetrics
+from ftpkit.shells.memory import MemoryShell
 from tests.memorysessions import (
     OneShellRealm,
     connect,
@@ -198,6 +199,23 @@ class AbortCameFirstTests(unittest.TestCase):
             self.assertEqual(replyCodes(transport), ["425", "226"], command)
             self.assertNoTransfer(published, registry, path)
             protocol.connectionLost(None)
+
+    def test_appendOneWrite(self):
+        """
+        C{APPE} of a new name and C{ABOR} in one write, after C{PASV}:
+        C{426} and C{226}, no transfer, and no file: its open, before the
+        C{ABOR} was read, made the file, left empty (session 52).
+        """
+        shell = MemoryShell({"/top.bin": b"x" * 10})
+        protocol, transport, published, registry, path = self.session(shell)
+        protocol.dataReceived(b"PASV\r\n")
+        transport.clear()
+        protocol.dataReceived(b"APPE /new\r\nABOR\r\nNOOP\r\n")
+        self.assertEqual(replyCodes(transport), ["426", "226", "200"])
+        self.assertNoTransfer(published, registry, path)
+        self.assertEqual(self.successResultOf(shell.listNames(())),
+                         ["top.bin"])
+        protocol.connectionLost(None)
 
     def test_beforeItsTurn(self):
         """

@@ -1,21 +1,27 @@
 """
 C{SIGHUP} parses a users file that changed in a thread
-(L{ftpkit.auth.reloadingfile.ReloadingFile.reloadInThread}): a running
+(L{ftpkit.auth.reloadingfile.ReloadingFile.reloadInThread}), and so does
+a login that finds it changed
+(L{ftpkit.auth.reloadingfile.ReloadingFile.whenCurrent}): a running
 server answers its sessions while the parse runs, and puts the new users
-in force once it is done.
+in force once it is done; a server stopping does not wait for the parse.
 """
 
+import ftplib
 import os
+import subprocess
+import sys
 import threading
 
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth.users import UsersDatabase, UsersRealm
+from ftpkit.auth.users import UsersChecker, UsersDatabase, UsersRealm
 from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin
-from tests.usersfiles import writeText
+from tests.twistdrun import SOURCE
+from tests.usersfiles import ALICE_HASH, writeText
 
 USERS = '[users.alice]\nhome = "alice"\npermissions = ["list"]\n'
 
@@ -77,3 +83,119 @@ class ThreadedReloadTests(LoopbackServerMixin, unittest.TestCase):
         yield done
         self.assertEqual(sorted(database.users), ["alice", "bob"])
         yield self.inThread(ftp.quit)
+
+
+def entries(*names):
+    """
+    @param names: user names.
+    @return: a users file's entries of those users, TOML, each with
+        alice's password (C{secret}) and a home of their name.
+    """
+    return "".join(f'[users.{name}]\npassword = "{ALICE_HASH}"\n'
+                   f'home = "{name}"\n' for name in names)
+
+
+class LoginReadTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A login that finds the users file changed waits for it to be read
+    again in a thread, and the server answers its other sessions
+    meanwhile (C{--auth users:PATH --realm users:PATH}).
+    """
+
+    @defer.inlineCallbacks
+    def test_newUserWhileServing(self):
+        """
+        A user added to a file of 20,000 logs in at once: the login waits
+        for the parse, held until a C{NOOP} of a session already logged
+        in is answered, which a parse in the reactor thread held back (a
+        60,002-user file held every session 20-25 s). A user then removed
+        is refused at once.
+        """
+        root = os.path.abspath(self.mktemp())
+        os.makedirs(root)
+        path = os.path.join(root, "users.toml")
+        many = entries(*(f"u{number}" for number in range(20000)))
+        writeText(path, many + entries("alice"))
+        database = UsersDatabase(path)
+        server = self.startServer(UsersRealm(database, root), anonymous=False)
+        server.factory.portal.registerChecker(UsersChecker(database))
+        parsing, answered, parsed = (threading.Event(), threading.Event(),
+                                     threading.Event())
+        parse = database._parse
+
+        def heldParse(content, source):
+            parsing.set()
+            answered.wait(DEADLOCK)
+            parsed.set()
+            return parse(content, source)
+
+        database._parse = heldParse
+        alice = yield self.inThread(ftplibLogin, self, server.port)
+        writeText(path, many + entries("alice", "bob"))
+        bobLogin = self.inThread(ftplibLogin, self, server.port, "bob")
+
+        def client():
+            parsing.wait(DEADLOCK)
+            reply = alice.voidcmd("NOOP")
+            stillParsing = not parsed.is_set()
+            answered.set()
+            return reply, stillParsing
+
+        reply, stillParsing = yield self.inThread(client)
+        self.assertTrue(reply.startswith("200"), reply)
+        self.assertTrue(stillParsing)
+        bob = yield bobLogin
+        self.assertEqual((yield self.inThread(bob.pwd)), "/")
+        database._parse = parse
+        writeText(path, entries("bob"))
+        yield self.assertFailure(
+            self.inThread(ftplibLogin, self, server.port), ftplib.error_perm)
+        yield self.inThread(bob.quit)
+        yield self.inThread(alice.quit)
+
+
+STOPPING = """
+import sys, threading
+from twisted.internet import reactor
+from twisted.logger import Logger
+from ftpkit.auth.reloadingfile import ReloadingFile, readRegularFile
+
+path, parses, never = sys.argv[1], [], threading.Event()
+
+def parse(content, source):
+    parses.append(content)
+    if len(parses) > 1:
+        reactor.callFromThread(reactor.stop)
+        never.wait()
+    return content.split()
+
+users = ReloadingFile(path, readRegularFile, parse, Logger())
+with open(path, "ab") as f:
+    f.write(b"bob\\n")
+reactor.callWhenRunning(users.reloadInThread)
+reactor.run()
+print("stopped", flush=True)
+"""
+"""A process whose reactor stops while a users file's parse, which
+never ends, runs in its thread."""
+
+
+class StopDuringParseTests(unittest.TestCase):
+    """
+    The reactor's shutdown does not wait for a users file's parse, whose
+    users nobody would serve.
+    """
+
+    def test_stopsDuringParse(self):
+        """
+        The process ends while the parse still runs: it waited for it in
+        the reactor's thread pool (C{SIGTERM} waited 8 s for a large
+        file's parse, a minute under load; this parse never ends).
+        """
+        path = self.mktemp()
+        writeText(path, "alice\n")
+        ended = subprocess.run(
+            [sys.executable, "-c", STOPPING, path], capture_output=True,
+            env={**os.environ, "PYTHONPATH": SOURCE}, timeout=DEADLOCK)
+        self.assertEqual((ended.returncode, ended.stdout, ended.stderr),
+                         (0, b"stopped\n", b""))

@@ -18,10 +18,13 @@ from twisted.trial import unittest
 
 from ftpkit.errors import FileChanged, RestPastEnd
 from ftpkit.shells.filesystem import FilesystemShell
+from tests.fsspecrealms import closeAtEnd, sftpURL
+from tests.scratch import scratchDirectory
 
 try:
     import fsspec
 
+    from ftpkit.auth.fsspecrealm import makeFsspecRealm
     from ftpkit.shells.fsspecbackends import backendFor
     from ftpkit.shells.fsspecfiles import InPlaceWriter
 except ImportError:
@@ -121,3 +124,55 @@ class FsspecResumeShortTests(unittest.TestCase):
         writer.commit()
         with open(path, "rb") as f:
             self.assertEqual(f.read(), b"0123456789!")
+
+
+
+class ResumeMissingTests(unittest.TestCase):
+    """
+    The shells of C{fsspec:file://}, C{fsspec:memory://} and
+    C{fsspec:sftp://} (through a real OpenSSH server): a resume of a
+    missing file is refused as on the disk (L{RestPastEnd}, C{554}, the
+    server's answer to C{REST} and C{STOR} of one), and makes none; it
+    was the store's C{FileNotFoundError} (C{550}).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    @defer.inlineCallbacks
+    def refused(self, realm, root):
+        """
+        @param realm: an fsspec realm on C{root}.
+        @param root: an empty directory of the disk, or C{None}.
+        """
+        yield realm._filesystem()
+        yield realm.whenSwept()
+        shell = realm.shellAt(())
+        yield self.assertFailure(shell.openForWriting(("g",), 5, False),
+                                 RestPastEnd)
+        self.assertEqual((yield shell.list(())), [])
+        if root is not None:
+            self.assertEqual(os.listdir(root), [])
+
+    def test_file(self):
+        """
+        On C{file://}.
+        """
+        root = scratchDirectory(self)
+        return self.refused(makeFsspecRealm("file://" + root, {}), root)
+
+    def test_memory(self):
+        """
+        On C{memory://}.
+        """
+        root = scratchDirectory(self)
+        return self.refused(makeFsspecRealm("memory://" + root, {}), None)
+
+    def test_sftp(self):
+        """
+        On C{sftp://}.
+        """
+        root = scratchDirectory(self)
+        realm = makeFsspecRealm(sftpURL(root), {})
+        closeAtEnd(self, realm)
+        return self.refused(realm, root)

@@ -309,6 +309,30 @@ class TwistdPathTests(unittest.TestCase):
             self.assertEqual(twistdPathError({**fine, **changed}), expected)
 
 
+    def test_fifo(self):
+        """
+        A FIFO as the log file, read by a log shipper, and one as the pid
+        file are usage errors: the first was a traceback (C{twistd}'s log
+        file seeks to its end), the second a start that waited for ever
+        (C{twistd} reads a pid file there), for a writer.
+        """
+        here = scratchDirectory(self)
+        fifo = os.path.join(here, "fifo")
+        os.mkfifo(fifo)
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.addCleanup(os.close, reader)
+        done = twistdRun(
+            "-n", "--pidfile=", "--logfile", fifo, "ftpkit", "--listen",
+            "tcp:0:interface=127.0.0.1", "--root", here)
+        self.assertEqual(
+            (done.returncode, done.stderr),
+            (1, f"twistd ftpkit: --logfile: {fifo!r} is a FIFO, not a log "
+                "file (see --help)\n"))
+        self.assertEqual(
+            twistdPathError({"pidfile": fifo, "rundir": here}),
+            f"--pidfile: {fifo!r} is a FIFO, not a pid file")
+
+
 class UnwritablePathTests(unittest.TestCase):
     """
     A C{--logfile} or C{--pidfile} the server may not write: each was a
@@ -358,8 +382,7 @@ class UnwritablePathTests(unittest.TestCase):
                  f"--logfile: cannot write the log file {readOnly!r}: "
                  "Permission denied"),
                 ([f"--logfile={fifo}", "--pidfile="],
-                 f"--logfile: {fifo!r} is a FIFO nothing reads, not a "
-                 "log file")]:
+                 f"--logfile: {fifo!r} is a FIFO, not a log file")]:
             self.assertEqual(self.runTwistd(*options), (
                 1, f"twistd ftpkit: {line} (see --help)\n", ""))
         self.assertEqual(os.listdir(closed), [])

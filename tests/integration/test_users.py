@@ -412,6 +412,15 @@ class RealmTests(unittest.TestCase):
         logout()
         return shell
 
+    def shellOnceRead(self, avatarId):
+        """
+        @return: a Deferred firing with L{shell}'s, once the realm read
+            again, in a thread, the file that changed.
+        """
+        return defer.maybeDeferred(self.realm.requestAvatar, avatarId,
+                                   None, IFTPShell).addCallback(
+            lambda answer: answer[1])
+
     @defer.inlineCallbacks
     def test_homes(self):
         """
@@ -491,8 +500,8 @@ class RealmTests(unittest.TestCase):
                                  PermissionDenied)
         self.assertTrue(os.path.isdir(os.path.join(self.root, "pub")))
         writeText(self.path, GOOD)
-        self.assertRaises(error.UnauthorizedLogin, self.realm.requestAvatar,
-                          checkers.ANONYMOUS, None, IFTPShell)
+        yield self.assertFailure(self.shellOnceRead(checkers.ANONYMOUS),
+                                 error.UnauthorizedLogin)
 
     def test_homeUnavailable(self):
         """
@@ -518,7 +527,7 @@ class RealmTests(unittest.TestCase):
         """
         before = self.shell("alice")
         writeText(self.path, GOOD.replace('"mkdir"]', '"mkdir", "delete"]'))
-        after = self.shell("alice")
+        after = yield self.shellOnceRead("alice")
         yield after.makeDirectory(("d",))
         yield self.assertFailure(before.removeDirectory(("d",)),
                                  PermissionDenied)
@@ -534,7 +543,7 @@ class RealmTests(unittest.TestCase):
         writeText(self.path, '[users.dora]\npermissions = ["write",'
                   ' "mkdir"]\nquota-files = 2\n')
         os.makedirs(os.path.join(self.root, "dora", "sub"))
-        shell = self.shell("dora")
+        shell = yield self.shellOnceRead("dora")
         yield writeFile(shell, ("a",), b"a")
         failure = yield self.assertFailure(writeFile(shell, ("b",), b"b"),
                                            QuotaExceeded)

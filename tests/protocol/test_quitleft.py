@@ -335,6 +335,26 @@ class QuitNotRunYetTests(unittest.TestCase):
         self.successResultOf(shell.stat(("new.txt",)))
         self.assertEqual(len(self.lines()), 2)
 
+    def test_abortActs(self):
+        """
+        An C{ABOR} among the commands before such a C{QUIT} ends the
+        upload waiting for its open at once, as it would have on arrival
+        with the client there (no transfer: the C{ABOR} came before it
+        began), the file left as it was, and the commands after it run;
+        it was queued, the upload
+        going on until the data timeout cut it (C{426}).
+        """
+        realm, protocol, published, shell = self.leave(
+            b"STOR f.txt\r\n" + b"NOOP\r\n" * 300 + b"ABOR\r\nMKD d\r\n"
+            b"QUIT")
+        shell.answer()
+        self.assertEqual(list(protocol.factory.openSessions), [])
+        self.assertEqual([event.kind for event in published],
+                         [events.LOGOUT])
+        self.successResultOf(shell.stat(("d",)))
+        self.assertEqual(self.successResultOf(shell.stat(("f.txt",))).size,
+                         100)
+
     def test_commandsBounded(self):
         """
         Of 20,000 C{MKD}s before the C{QUIT}, those the queue holds (its

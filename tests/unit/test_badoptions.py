@@ -195,6 +195,12 @@ PROCESS_ROWS = [
     (["--max-upload-size", " 5M"], "--max-upload-size: must be"),
     (["--no-listing-cache", "--listing-cache", "64M"],
      "--no-listing-cache: contradicts --listing-cache"),
+    (["--realm", "fsspec:sftp://u@127.0.0.1/x?port=99999"],
+     "--realm: sftp:// option port='99999': must be a port from 1 to 65535"),
+    (["--workers", "2", "--realm", "fsspec:s3://b?max_concurrency=0"],
+     "--realm: s3:// option max_concurrency='0': must be a whole number"),
+    (["--listen", "unix:s:lockfile=2"], "--listen: bad endpoint "
+     "'unix:s:lockfile=2': lockfile '2' must be 1/0, true/false"),
 ]
 """Rows of L{tests.badoptions} (or like them) run through real
 processes: those that could hang a start, and each process mode."""

@@ -11,7 +11,7 @@ from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial import unittest
 
-from ftpkit.blocking import BlockingPool, CallCount
+from ftpkit.blocking import BlockingPool, CallCount, deferToUnwaitedThread
 from tests.polling import waitFor
 from tests.unit.test_secondstext import SecondsRecords
 
@@ -51,6 +51,42 @@ class OwnEvents:
         self.addSystemEventTrigger("after", "shutdown", ended.callback, None)
         self.fireSystemEvent("shutdown")
         return ended
+
+
+class HandedBack(OwnEvents):
+    """
+    L{OwnEvents}, keeping what a thread hands to the reactor
+    (C{callFromThread}) for the test to run, or not.
+
+    @ivar handed: the C{(function, args)} handed, in order.
+    """
+
+    def __init__(self):
+        OwnEvents.__init__(self)
+        self.handed = []
+
+    def callFromThread(self, function, *args):
+        self.handed.append((function, args))
+
+    def runHanded(self):
+        """
+        Run in the reactor thread what the threads handed back.
+        """
+        handed, self.handed = self.handed, []
+        for function, args in handed:
+            function(*args)
+
+
+def joinThreads(name):
+    """
+    Wait for the threads named C{name} to end (a minute at most each, so
+    that a test that failed does not hang).
+
+    @param name: their name.
+    """
+    for thread in threading.enumerate():
+        if thread.name == name:
+            thread.join(60)
 
 
 class PoolMixin:
@@ -333,3 +369,57 @@ class CallCountTests(unittest.SynchronousTestCase):
         calls.ended()
         self.successResultOf(idle)
         self.successResultOf(calls.whenIdle())
+
+
+class UnwaitedThreadTests(unittest.TestCase):
+    """
+    L{deferToUnwaitedThread}: a call in a daemon thread of its own, which
+    the reactor's shutdown does not wait for.
+    """
+
+    def test_result(self):
+        """
+        The call's result comes in the reactor thread, from a daemon
+        thread; no shutdown trigger is left behind.
+        """
+        events = HandedBack()
+        result = deferToUnwaitedThread(
+            events, "test-unwaited-result",
+            lambda: threading.current_thread().daemon)
+        joinThreads("test-unwaited-result")
+        self.assertNoResult(result)
+        events.runHanded()
+        self.assertTrue(self.successResultOf(result))
+        self.assertEqual(events._eventTriggers["shutdown"].during, [])
+
+    def test_failure(self):
+        """
+        The call's exception fails the Deferred.
+        """
+        events = HandedBack()
+
+        def broken():
+            raise ValueError("no users")
+
+        result = deferToUnwaitedThread(events, "test-unwaited-failure", broken)
+        joinThreads("test-unwaited-failure")
+        events.runHanded()
+        self.failureResultOf(result, ValueError)
+
+    def test_shutdownDoesNotWait(self):
+        """
+        The reactor's shutdown ends while the call still runs (Twisted's
+        thread pool joined its threads: C{SIGTERM} waited for a users
+        file's parse); the call ending later hands nothing to the
+        stopped reactor, and its result is dropped.
+        """
+        events = HandedBack()
+        release = threading.Event()
+        self.addCleanup(release.set)
+        result = deferToUnwaitedThread(events, "test-unwaited-stop",
+                                       lambda: release.wait(60))
+        self.successResultOf(events.shutDown())
+        release.set()
+        joinThreads("test-unwaited-stop")
+        self.assertEqual(events.handed, [])
+        self.assertNoResult(result)

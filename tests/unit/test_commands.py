@@ -7,14 +7,18 @@ L{tests.unit.test_addressarguments}, times in L{tests.unit.test_timevals}.
 """
 
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from ftpkit.errors import BadArgument, ParameterNotImplemented
+from ftpkit.protocol import commands
 from ftpkit.protocol.commands import (
     DEFAULT_DEFLATE_LEVEL,
     MLST_FACTS,
+    abortAmong,
     isHTTPRequest,
     parseALLO,
     parseHASHAlgorithm,
@@ -204,6 +208,99 @@ class ParseLineTests(SynchronousTestCase):
             argument.encode("utf-8", "surrogateescape") + b"\r",
             b"x" + data + b"\r"
         )
+
+    @settings(deadline=None)
+    @given(st.binary(max_size=12).filter(lambda data: b"\xff" not in data))
+    def test_verbEndsAtFirstSeparator(self, line):
+        """
+        Without Telnet bytes, the verb is what comes before the first space
+        or tab, the argument what comes after it.
+        """
+        body = line[:-1] if line.endswith(b"\r") else line
+        verb, _, argument = (re.split(rb"([ \t])", body, maxsplit=1)
+                             + [b"", b""])[:3]
+        parsed = parseLine(line)
+        self.assertEqual(parsed[0].encode("utf-8", "surrogateescape"),
+                         verb.upper() if verb.isascii() else verb)
+        if not argument.isspace() and argument:
+            self.assertEqual(parsed[1],
+                             argument.decode("utf-8", "surrogateescape"))
+
+
+class VerbAloneTests(SynchronousTestCase):
+    """
+    Tests for the lines of a verb alone that L{parseLine} keeps.
+    """
+
+    def setUp(self):
+        self.kept = {}
+        self.patch(commands, "_VERB_ALONE", self.kept)
+
+    def test_keptAnswer(self):
+        """
+        A verb alone is split once: the same line again gets the answer
+        kept, which is the one it got the first time.
+        """
+        first = parseLine(b"epsv\r")
+        self.assertEqual(first, ("EPSV", ""))
+        self.assertEqual(self.kept, {b"epsv\r": first})
+        self.assertIs(parseLine(b"epsv\r"), first)
+
+    def test_notKept(self):
+        """
+        A line with an argument, or longer than
+        C{_VERB_ALONE_LENGTH}, is not kept.
+        """
+        self.assertEqual(parseLine(b"RETR a\r"), ("RETR", "a"))
+        long = b"X" * (commands._VERB_ALONE_LENGTH + 1)
+        self.assertEqual(parseLine(long), (long.decode(), ""))
+        self.assertEqual(self.kept, {})
+
+    def test_bounded(self):
+        """
+        At most C{_VERB_ALONE_MOST} lines are kept; a line after them is
+        split each time, to the same answer.
+        """
+        for n in range(commands._VERB_ALONE_MOST):
+            parseLine(b"V%d" % (n,))
+        self.assertEqual(len(self.kept), commands._VERB_ALONE_MOST)
+        self.assertEqual(parseLine(b"NOOP\r"), ("NOOP", ""))
+        self.assertEqual(parseLine(b"NOOP\r"), ("NOOP", ""))
+        self.assertNotIn(b"NOOP\r", self.kept)
+
+    @settings(deadline=None)
+    @given(st.binary(max_size=10))
+    def test_sameAnswer(self, line):
+        """
+        A line kept gets the answer it got when split.
+        """
+        self.kept.clear()
+        first = parseLine(line)
+        self.assertEqual(parseLine(line), first)
+
+
+class AbortAmongTests(SynchronousTestCase):
+    """
+    L{abortAmong} finds an C{ABOR} among lines read and not run.
+    """
+
+    def test_found(self):
+        """
+        A complete C{ABOR} line, in any case, after others, with CRLF or
+        LF, or after Telnet's C{IAC IP}.
+        """
+        for data in (b"ABOR\r\n", b"NOOP\r\nabor\r\n", b"ABOR\n",
+                     b"\xff\xf4\xff\xf2ABOR\r\nNO"):
+            self.assertTrue(abortAmong(data), data)
+
+    def test_notFound(self):
+        """
+        No line, an C{ABOR} not ended yet, other verbs, or C{ABOR} as an
+        argument.
+        """
+        for data in (b"", b"ABOR", b"ABOR\r", b"NOOP\r\n",
+                     b"ABORT\r\n", b"DELE ABOR\r\n"):
+            self.assertFalse(abortAmong(data), data)
 
 
 class HTTPRequestTests(SynchronousTestCase):

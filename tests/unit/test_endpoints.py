@@ -11,6 +11,7 @@ from ftpkit.deploy.endpoints import (
     clientsHaveAddresses,
     parseServerEndpoint,
     withBacklog,
+    withTruthValues,
 )
 
 
@@ -173,3 +174,40 @@ class ClientsHaveAddressesTests(unittest.TestCase):
         for description in ("unix:/run/s", "systemd:domain=UNIX:index=0",
                             "systemd:index=0", "other:21"):
             self.assertFalse(clientsHaveAddresses(description), description)
+
+
+class WithTruthValuesTests(unittest.TestCase):
+    """
+    L{withTruthValues} reads a C{unix:} listener's C{lockfile} as store
+    options' truth values are read, and writes it as Twisted reads it:
+    Twisted's C{bool(int(...))} refused C{lockfile=true} with a complaint
+    about a port, and took C{lockfile=2} as true.
+    """
+
+    def test_spellings(self):
+        """
+        Named or in its place, behind C{haproxy:} or not, any spelling
+        becomes C{1} or C{0}, escapes kept.
+        """
+        for given, written in [
+                ("unix:/r/s:lockfile=yes", "unix:/r/s:lockfile=1"),
+                ("unix:/r/s:lockfile=OFF", "unix:/r/s:lockfile=0"),
+                ("unix:/r/s:666:50:true", "unix:/r/s:666:50:1"),
+                ("haproxy:unix:/r/s:lockfile=no",
+                 "haproxy:unix:/r/s:lockfile=0"),
+                ("unix:/r\\:x/s:lockfile=on", "unix:/r\\:x/s:lockfile=1"),
+                ("unix:address=/r/s:mode=600:lockfile=1",
+                 "unix:address=/r/s:mode=600:lockfile=1")]:
+            self.assertEqual(withTruthValues(given), written)
+
+    def test_others(self):
+        """
+        Other endpoints, and a C{unix:} one naming no C{lockfile}, are
+        kept as they are; a C{lockfile} no spelling reads is refused.
+        """
+        for kept in ["unix:/r/s", "unix:/r/s:666:50", "unix:lockfile",
+                     "unix:lockfile:666",
+                     "tcp:2121:interface=127.0.0.1", "tcp:0:lockfile=x"]:
+            self.assertEqual(withTruthValues(kept), kept)
+        for wrong in ["unix:/r/s:lockfile=2", "unix:/r/s:666:50:maybe"]:
+            self.assertRaises(ValueError, withTruthValues, wrong)

@@ -132,6 +132,14 @@ class PluginTests(unittest.TestCase):
                 "realmObject"]
             self.assertIsNotNone(realm.maxBytes)
             self.assertTrue(realm.oneProcess)
+        for protocol in ("memory", "ftpkitmemoryalias"):
+            # size= too is asked of the class: refused to the alias.
+            realm = self.parse("--realm", f"fsspec:{protocol}://?size=1M")[
+                "realmObject"]
+            self.assertEqual(realm.maxBytes, 1 << 20)
+        e = self.assertRaises(usage.UsageError, self.parse, "--realm",
+                              f"fsspec:ftpkitlocalalias://{directory}?size=1M")
+        self.assertIn("size= bounds memory:// only", str(e))
 
     def test_options(self):
         """

@@ -5,6 +5,7 @@ C{--workers} to its workers.
 """
 
 import os
+import weakref
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from twisted.internet import defer
@@ -82,6 +83,10 @@ class ReloadingFileTests(unittest.TestCase):
         with open(self.path, "wb") as f:
             f.write(b"bob no colon\n")
         self.addCleanup(keptfiles._kept.clear)
+        # This test's sources alone: another module's file left mid-reading
+        # (test_reloadingfile's, its thread never answered) held
+        # refreshAllInThread for ever.
+        self.patch(keptfiles, "_sources", weakref.WeakSet())
         self.errors = []
         self.patch(Logger, "error",
                    lambda logger, text, **fields: self.errors.append(
@@ -124,7 +129,7 @@ class ReloadingFileTests(unittest.TestCase):
             function, args, done = calls.pop(0)
             defer.maybeDeferred(function, *args).chainDeferred(done)
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         with open(self.path, "wb") as f:
             f.write(b"bob:pw\n")
         checker = PasswordFileChecker(self.path)
@@ -145,6 +150,28 @@ class ReloadingFileTests(unittest.TestCase):
         self.successResultOf(done)
         self.assertEqual(checker.keptFiles(), {self.path: b"bob:pw2\n\n"})
         self.assertEqual(self.errors, [])
+
+    def test_workerStartReadsNothing(self):
+        """
+        As it starts a worker, the acceptor hands what it last found good
+        and reads nothing: it parsed a changed file in its reactor, every
+        connection it hands on held meanwhile, for content the worker
+        uses only of a file it cannot use as it starts (which a reading
+        then would not have kept either).
+        """
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw\n")
+        checker = PasswordFileChecker(self.path)
+        parses = []
+        parse = checker._parse
+        checker._parse = lambda *args: parses.append(args) or parse(*args)
+        with open(self.path, "wb") as f:
+            f.write(b"bob:pw2\n\n")
+        descriptor = keptfiles.keptDescriptor()
+        with os.fdopen(descriptor, "rb") as f:
+            self.assertEqual(keptfiles.unpack(f.read()),
+                             {self.path: b"bob:pw\n"})
+        self.assertEqual(parses, [])
 
     def test_refreshKeepsGood(self):
         """

@@ -7,6 +7,7 @@ went bad.
 import os
 
 from twisted.cred import credentials, error
+from twisted.internet import defer
 from twisted.python import usage
 from twisted.trial import unittest
 
@@ -164,14 +165,14 @@ class CheckerTests(LoggedLines, unittest.TestCase):
         self.failureResultOf(self.login(b"bob", b"secret"),
                              error.UnauthorizedLogin)
 
+    @defer.inlineCallbacks
     def test_changedFile(self):
         """
-        A login finding the file changed reads it again, as Twisted's
-        checker, which read it at each login, did.
+        A login finding the file changed reads it again (in a thread), as
+        Twisted's checker, which read it at each login, did.
         """
         self.write(b"bob:pw\n")
-        self.assertEqual(self.successResultOf(self.login(b"bob", b"pw")),
-                         b"bob")
+        self.assertEqual((yield self.login(b"bob", b"pw")), b"bob")
         self.failureResultOf(self.login(b"alice", b"secret"),
                              error.UnauthorizedLogin)
 
@@ -188,13 +189,13 @@ class CheckerTests(LoggedLines, unittest.TestCase):
             f"users file not reloaded, keeping the old users: {self.path}, "
             "line 2: no ':' between user name and password"])
 
+    @defer.inlineCallbacks
     def test_reloadMissing(self):
         """
         Likewise for a file gone; the next login does not log it again.
         """
         os.unlink(self.path)
-        self.assertEqual(self.successResultOf(self.login(b"alice", b"secret")),
-                         b"alice")
+        self.assertEqual((yield self.login(b"alice", b"secret")), b"alice")
         self.successResultOf(self.login(b"alice", b"secret"))
         self.assertEqual(self.lines(), [
             "users file not reloaded, keeping the old users: cannot read "

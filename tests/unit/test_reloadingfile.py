@@ -200,7 +200,7 @@ class InThreadTests(unittest.TestCase):
             function, args, done = call
             done.callback(function(*args))
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         self.write(b"alice\nbob\n")
         first = self.file.reloadInThread()
         second = self.file.reloadInThread()
@@ -227,16 +227,17 @@ class InThreadTests(unittest.TestCase):
             calls.append((defer.Deferred(), function(*args)))
             return calls[-1][0]
 
-        self.patch(reloadingfile.threads, "deferToThread", deferToThread)
+        self.patch(reloadingfile, "inThread", deferToThread)
         return calls
 
     def test_notOverNewer(self):
         """
-        A login that found the file changed again while C{SIGHUP}'s parse
-        ran reads it here and now; the parse ending later does not put
-        the older users it read back in force (tester52c: a removed user
-        logged in again, and the new one was refused, until the file
-        changed again).
+        A caller that cannot wait (L{ReloadingFile.reloadIfChanged}, a
+        C{UsersDatabase.get}; a login did so until session 53) that found
+        the file changed again while C{SIGHUP}'s parse ran reads it here
+        and now; the parse ending later does not put the older users it
+        read back in force (tester52c: a removed user logged in again,
+        and the new one was refused, until the file changed again).
         """
         calls = self.readNowAnswerLater()
         self.write(b"alice\nbob\n")

@@ -308,36 +308,39 @@ class ResolveTests(unittest.TestCase):
 
     def test_wrongKinds(self):
         """
-        A truth value that is not C{true} or C{false} (any case), or a
-        number that is not one, is refused when the realm is built, in
-        the URL or the config file, for the store's own options, those it
-        hands on (paramiko's, botocore's session's) and fsspec's:
-        C{global_store=maybe} was taken as true (a text that is not
-        empty), C{port=x} failed at each login.
+        A truth value in none of the spellings of
+        L{ftpkit.protocol.truthtext} (C{1}/C{0}, C{true}/C{false},
+        C{yes}/C{no}, C{on}/C{off}, any case), or a number that is not
+        one, is refused when the realm is built, in the URL or the config
+        file, for the store's own options, those it hands on (paramiko's,
+        botocore's session's) and fsspec's: C{global_store=maybe} was
+        taken as true (a text that is not empty), C{port=x} failed at each
+        login.
         """
+        spellings = ": must be 1/0, true/false, yes/no or on/off"
         for url, wrong in [
                 ("memory://?global_store=maybe", "global_store='maybe'"),
-                ("memory://?global_store=1", "global_store='1'"),
-                ("memory://?use_listings_cache=yes", "use_listings_cache="),
-                ("file:///srv?auto_mkdir=no", "auto_mkdir='no'"),
-                ("sftp://u@h/x?look_for_keys=0", "look_for_keys='0'"),
-                ("sftp://u@h/x?compress=on", "compress='on'"),
+                ("memory://?global_store=2", "global_store='2'"),
+                ("memory://?use_listings_cache=", "use_listings_cache="),
+                ("file:///srv?auto_mkdir=y", "auto_mkdir='y'"),
+                ("sftp://u@h/x?look_for_keys=-1", "look_for_keys='-1'"),
+                ("sftp://u@h/x?compress=onn", "compress='onn'"),
                 ("s3://b/x?anon=maybe", "anon='maybe'"),
                 ("s3://b/x?include_builtin_handlers=x",
                  "include_builtin_handlers=")]:
             e = self.assertRaises(ValueError, resolve, parseArgument(url))
             self.assertIn(wrong, str(e))
-            self.assertTrue(str(e).endswith(": must be true or false"), e)
+            self.assertTrue(str(e).endswith(spellings), e)
         for url in ["sftp://u@h/x?port=abc", "sftp://u@h/x?port=true",
                     "s3://b/x?max_concurrency=many",
                     "memory://?max_paths=lots"]:
             e = self.assertRaises(ValueError, resolve, parseArgument(url))
-            self.assertTrue(str(e).endswith(": must be a number"), e)
+            self.assertIn(": must be a ", str(e))
         config = parseArgument("memory://?config=/etc/m.toml", files({
             "/etc/m.toml": b'[options]\nglobal_store = "maybe"\n'}))
         e = self.assertRaises(ValueError, resolve, config)
-        self.assertEqual(str(e), "memory:// option global_store='maybe':"
-                                 " must be true or false")
+        self.assertEqual(str(e), "memory:// option global_store='maybe'"
+                                 + spellings)
         for url, name, value in [
                 ("memory://?global_store=TRUE", "global_store", True),
                 ("memory://?global_store=False", "global_store", False),
@@ -433,17 +436,20 @@ class SizeTests(unittest.TestCase):
 
     def test_refused(self):
         """
-        A size that is not one, and a size for another store, are one-line
-        errors.
+        A size that is not one, and a size for a store not in memory
+        (once its class is known), are one-line errors.
         """
         for argument, words in (
                 ("memory://?size=lots", "size=lots: must be a number"),
                 ("memory://?size=0", "size=0: must be at least 1 byte"),
-                ("memory://?size=", "size= needs a size"),
-                ("s3://bucket?size=1G", "size= bounds memory:// only")):
+                ("memory://?size=", "size= needs a size")):
             e = self.assertRaises(ValueError, parseArgument, argument)
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument("s3://bucket?size=1G"))
+        self.assertEqual(str(e), "fsspec realm: size= bounds memory:// only,"
+                                 " not s3:// (whose room is its own)")
 
 
 class DeadlineTests(unittest.TestCase):
@@ -523,7 +529,7 @@ class DeadlineTests(unittest.TestCase):
     def test_refused(self):
         """
         A deadline that is not whole seconds from 1 to a day, and one for
-        another store, are one-line errors.
+        another store (once its class is known), are one-line errors.
         """
         for argument, words in (
                 ("sftp://h/?deadline=soon", "deadline=soon: not whole seconds"),
@@ -531,9 +537,11 @@ class DeadlineTests(unittest.TestCase):
                 ("sftp://h/?deadline=1.5", "deadline=1.5: not whole seconds"),
                 ("sftp://h/?deadline=" + "9" * 5000, "not whole seconds"),
                 ("sftp://h/?deadline=86401", "from 1 to 86400"),
-                ("sftp://h/?deadline=", "deadline= needs a number of seconds"),
-                ("memory://?deadline=5",
-                 "deadline= bounds sftp:// and s3:// only, not memory://")):
+                ("sftp://h/?deadline=", "deadline= needs a number of seconds")):
             e = self.assertRaises(ValueError, parseArgument, argument)
             self.assertIn(words, str(e))
             self.assertNotIn("\n", str(e))
+        e = self.assertRaises(ValueError, resolve,
+                              parseArgument("memory://?deadline=5"))
+        self.assertEqual(str(e), "fsspec realm: deadline= bounds sftp:// and"
+                                 " s3:// only, not memory://")

@@ -317,7 +317,8 @@ def _postgresUsers(dsn, usage):
     @return: a L{ftpkit.auth.pgusers.PostgresUsers}.
     @raise ValueError: when C{dsn} is empty or not libpq's syntax (the
         server started, and every login failed with the parse error), or
-        psycopg is missing.
+        holds a value libpq would refuse when connecting
+        (L{ftpkit.auth.pgconninfo.conninfoError}), or psycopg is missing.
     """
     if not dsn:
         raise ValueError(f"pg needs a connection string: {usage}")
@@ -327,10 +328,15 @@ def _postgresUsers(dsn, usage):
     except ImportError:
         raise ValueError("pg needs psycopg: pip install 'ftpkit[pg]'")
     try:
-        conninfo_to_dict(dsn)
+        parameters = conninfo_to_dict(dsn)
     except psycopg.Error as e:
         why = " ".join(str(e).split())
         raise ValueError(f"pg: bad connection string: {why}") from None
+    from ftpkit.auth.pgconninfo import conninfoError
+
+    why = conninfoError(parameters)
+    if why is not None:
+        raise ValueError(f"pg: bad connection string: {why}")
     from ftpkit.auth.pgusers import databaseFor
 
     return databaseFor(dsn)

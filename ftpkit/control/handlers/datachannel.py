@@ -193,7 +193,6 @@ class DataChannelCommands:
         """
         self.tlsClientNext = False
         channel = self.dataChannel
-        usable = addressFamily(channel.localHost)
         try:
             family = parseEPSV(argument)
         except UnsupportedNetworkProtocol:
@@ -204,8 +203,12 @@ class DataChannelCommands:
         if not self.clientHasAddress():
             # Before the family: no family would do.
             return (425, NO_ADDRESS)
-        if family is not None and family != usable:
-            return otherFamily(usable)
+        if family is not None:
+            # The family the connection can use, worked out only for an
+            # EPSV that names one (not the usual EPSV, before each file).
+            usable = addressFamily(channel.localHost)
+            if family != usable:
+                return otherFamily(usable)
         if channel.whenListenable() is not None:
             return self._listenLater(self.ftp_EPSV, argument)
         port = channel.listen(self.factory.config.passivePorts)

@@ -257,7 +257,10 @@ class TransferCommands(Transferring):
         FileZilla sends before a transfer) asks for nothing. Where the
         storage writes whole files, every C{APPE} gets L{APPEND_REFUSED}
         and opens nothing; so does one whose data connection cannot come
-        (L{dataRefused}: its open would make a new name's file).
+        (L{dataRefused}: its open would make a new name's file), and one
+        sent in one write with an C{ABOR} (L{abortRead}): it waits for
+        that C{ABOR} to end it (C{426}, the C{ABOR} C{226}, as an open
+        under way is ended) before its open, which made the file.
         """
         offset = self._takeOffset()
         if not self.uploadsWriteAtOffsets():
@@ -271,6 +274,10 @@ class TransferCommands(Transferring):
             return (503, REST_APPE_REFUSED % offset)
         if self.dataRefused(self.dataChannel):
             return self.clearDataRefusal()
+        if self.abortRead():
+            # The ABOR read with it ends the wait as it ends an open's
+            # (426, the ABOR 226), before the open makes a new name's file.
+            await self.whileOpening(self.whenInputRead())
         return await self._store(path, 0, append=True)
 
     def _uploadTarget(self, argument):
