@@ -167,6 +167,14 @@ class DataConnection(WatchedConnection, Protocol):
         for waiter in waiters:
             waiter.callback(None)
 
+    @property
+    def secured(self):
+        """
+        @return: whether data may go over it: in clear always, under TLS
+            once its handshake is complete and accepted.
+        """
+        return self._handshakeDone or not self.isSecure
+
     def whenSecured(self):
         """
         @return: a Deferred firing once the TLS handshake is complete and

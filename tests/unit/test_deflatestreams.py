@@ -326,6 +326,7 @@ class _Connection:
     """
 
     bare = False
+    secured = True
 
     def __init__(self, isSecure=False):
         self.transport = StringTransport()

@@ -16,7 +16,8 @@ L{ftpkit.interfaces.IDescriptorFile}) and the TYPE:
       bytes compressed after their TYPE A translation, an upload's
       inflated before it (L{ftpkit.data.movers._deflate}).
 
-A transfer's byte count, its pacing (L{ftpkit.data.movers.pacing}) and its
+A transfer's byte count (for a download, what the kernel took:
+L{ftpkit.data.sentbytes}), its pacing (L{ftpkit.data.movers.pacing}) and its
 size limit attach here, whichever way the bytes go; the data connection's
 stall watchdog reads the byte count (L{Mover.bytesMoved}). In C{MODE Z}
 the byte count and the size limit are of the data (the bytes C{MODE S}
@@ -38,6 +39,7 @@ from ftpkit.data.movers.pacing import (
     writeBufferSize,
 )
 from ftpkit.data.producers import ConsumerFilter
+from ftpkit.data.sentbytes import bytesSent, kernelTook
 from ftpkit.errors import TransferAborted, UploadTooLarge
 from ftpkit.interfaces import IDescriptorFile, IRefusingWriteFile
 
@@ -115,17 +117,6 @@ class Mover:
         self._pacer = pacer
         self._deflate = deflate
 
-    @property
-    def fileBytesMoved(self):
-        """
-        @return: the file's bytes sent so far: in C{TYPE A} those read and
-            converted (L{bytesMoved} counts what the conversion made of
-            them, more for every LF), in C{TYPE I} L{bytesMoved}.
-        """
-        if self._binary:
-            return self.bytesMoved
-        return getattr(self._consumer, "fileBytes", 0)
-
     def sentWhole(self):
         """
         @return: whether every byte of the file was handed to the data
@@ -169,11 +160,12 @@ class Download(Mover):
 
     _writer = None
     _consumer = None
+    _connection = None
 
     @property
-    def bytesMoved(self):
+    def _handed(self):
         """
-        @return: the bytes sent so far.
+        @return: the bytes handed to the data connection so far.
         """
         writer = self._writer
         if writer is not None:
@@ -181,6 +173,35 @@ class Download(Mover):
         if self._consumer is not None:
             return self._consumer.bytesSent
         return self._sent
+
+    @property
+    def fileBytesMoved(self):
+        """
+        @return: the file's bytes handed to the data connection so far
+            (not all of them sent yet: L{bytesMoved}): in C{TYPE A} those
+            read and converted (the conversion made more of them, one for
+            every LF), in C{TYPE I} the bytes handed over.
+        """
+        if self._binary:
+            return self._handed
+        return getattr(self._consumer, "fileBytes", 0)
+
+    @property
+    def bytesMoved(self):
+        """
+        @return: the bytes sent so far: those the kernel took
+            (L{ftpkit.data.sentbytes}; C{sendfile} counts so itself); in
+            C{MODE Z}, whose count is of the data before compression,
+            those handed to the transport, but under TLS none before the
+            handshake.
+        """
+        consumer = self._consumer
+        if consumer is None or self._writer is not None:
+            return self._handed
+        if self._deflate is not None:
+            return kernelTook(consumer.bytesSent, self._connection.secured,
+                              None)
+        return bytesSent(self._connection, consumer.bytesSent)
 
     def sentWhole(self):
         """
@@ -261,6 +282,7 @@ class Download(Mover):
             connection.socketTransport.bufferSize = writeBufferSize(
                 self._pacer, TLS_BUFFER_SIZE)
         self._consumer = consumer
+        self._connection = connection
         if self._pacer is not None:
             pipe = self._pipe = PacedPipe(consumer, self._pacer,
                                           self._reactor)
