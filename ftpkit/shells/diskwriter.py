@@ -110,7 +110,8 @@ class FileWriter(LeftBehind):
             upload ended, or C{None}.
         @param onDropped: told of the partial upload a resume continued,
             removed once cut after its target changed
-            (L{uploads.keepPartial}), or C{None}.
+            (L{uploads.keepPartial}), and of a cut upload's bytes not
+            kept, its disk full (L{keptSize}); or C{None}.
         @param runOnDescriptors: for a file with no name opened at once
             (after the mount table's check), the shell's runner of the
             short calls on its descriptors alone
@@ -409,7 +410,8 @@ class FileWriter(LeftBehind):
         """
         size = os.fstat(fd).st_size
         if not self._resumed:
-            size = keptSize(fd, size, self._consumer.error)
+            size = keptSize(fd, size, self._consumer.error, self._onDropped,
+                            uploads.partialPath(self._target), self._resumer)
         temporary, target, directory = self._temporary, self._target, None
         if self._anonymous:
             target, directory = self._targetName(), self._directory
@@ -436,8 +438,7 @@ class FileWriter(LeftBehind):
 
     def _commit(self):
         """
-        Truncate (after a resumed upload), rename (or give a file with no
-        name its name) and close, blocking.
+        Truncate (a resume), rename (or name a file with none), close.
         """
         try:
             if self._truncate:
@@ -494,8 +495,7 @@ class FileWriter(LeftBehind):
 
     def _checkInPlace(self):
         """
-        Check that the target still names the file this upload wrote in
-        place (blocking: L{checkInPlace}).
+        The target still names the file written in place (L{checkInPlace}).
         """
         checkInPlace(self._target, self._inode)
 

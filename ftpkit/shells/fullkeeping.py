@@ -18,6 +18,7 @@ the old file's head: L{ftpkit.shells.partials.keepPartial}).
 import os
 
 from ftpkit.errors import InsufficientStorage
+from ftpkit.shells.keptregistry import DISK_FULL
 
 FULL_BELOW = 64 << 10
 """A file system with fewer bytes left than this is full: less than one
@@ -58,17 +59,27 @@ def roomLeft(fd):
     return result.f_bavail * result.f_frsize
 
 
-def keptSize(fd, size, error):
+def keptSize(fd, size, error, onDropped=None, partial=None, resumer=None):
     """
     Empty a cut upload's file where its bytes are not kept
-    (L{keepsReceived}), blocking.
+    (L{keepsReceived}), blocking; the bytes lost are told as a dropped
+    partial upload (one C{partial-dropped} line, counted in
+    L{ftpkit.ops.dropmetrics}, reason L{DISK_FULL}): the server discards
+    a user's bytes of its own accord.
 
     @param fd: the upload's descriptor, still open.
     @param size: the bytes its file holds.
     @param error: as for L{keepsReceived}.
+    @param onDropped: called (in this thread) with C{partial},
+        C{resumer}, C{size} and L{DISK_FULL} once bytes were emptied, or
+        C{None} (as L{ftpkit.shells.partials.keepPartial}'s).
+    @param partial: the path of the partial upload it would have kept.
+    @param resumer: who could have resumed it, or C{None}.
     @return: the bytes it holds now: C{size}, or 0 once emptied.
     """
     if keepsReceived(error, roomLeft(fd)):
         return size
     os.ftruncate(fd, 0)
+    if size and onDropped is not None:
+        onDropped(partial, resumer, size, DISK_FULL)
     return 0

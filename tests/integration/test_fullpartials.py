@@ -10,6 +10,7 @@ keeps its partial upload. In one process and under C{--workers 2}.
 
 import hashlib
 import io
+import json
 import os
 import time
 
@@ -18,8 +19,10 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells.keptregistry import DISK_FULL
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_diskfull import FLOOD, OLD, storeFailing
+from tests.logevents import captureLogs, dropped
 from tests.polling import waitFor
 from tests.resets import hardClose
 from tests.serverprocess import ServerProcess
@@ -111,6 +114,7 @@ class FullDiskMixin:
         self.assertRoomMade(final, stored)
         self.assertEqual(size, 0)
         self.assertEqual(self.hidden(), {PARTIAL + "old": 0})
+        await self.assertDropped("old")
 
     async def test_replacingActive(self):
         """
@@ -130,6 +134,7 @@ class FullDiskMixin:
         self.assertTrue(size.startswith("550"), size)
         self.assertEqual(self.hidden(), {})
         self.assertEqual(sorted(os.listdir(self.root)), ["old", "small"])
+        await self.assertDropped("big")
 
     async def test_cutKeepsPartial(self):
         """
@@ -154,6 +159,18 @@ class FullDiskMixin:
         size = await self.inThread(
             lambda: self.login("alice", "secret").size("new"))
         self.assertEqual(size, len(SMALL))
+        self.assertEqual(self.drops(), [])
+
+    async def assertDropped(self, name):
+        """
+        One C{partial-dropped} event says the bytes of Alice's upload to
+        C{name} were not kept, the disk full.
+        """
+        self.assertTrue(await waitFor(self.drops), "no partial-dropped")
+        [(path, user, size, reason)] = self.drops()
+        self.assertEqual((path, user, reason),
+                         ("/" + PARTIAL + name, "alice", DISK_FULL))
+        self.assertGreater(size, 0)
 
     def used(self):
         """
@@ -172,8 +189,16 @@ class OneProcessTests(FullDiskMixin, LoopbackServerMixin,
 
     def setUp(self):
         self.mount()
+        self.events = captureLogs(self)
         self.server = self.startServer(FilesystemRealm(self.root),
                                        ServerConfig(loginFailureDelay=0))
+
+    def drops(self):
+        """
+        @return: the C{partial-dropped} events logged, as
+            L{tests.logevents.dropped} gives them.
+        """
+        return dropped(self.events)
 
     def login(self, user, password):
         """
@@ -191,9 +216,18 @@ class WorkersTests(FullDiskMixin, unittest.TestCase):
     def setUp(self):
         self.mount()
         self.server = ServerProcess(self, [
-            "--root", self.root, "--workers", "2",
+            "--root", self.root, "--workers", "2", "--log-format", "json",
             "--auth", "memory:alice:secret:bob:pw"])
-        self.server.waitForLog(" ready\n", 2)
+        self.server.waitForLog(" ready", 2)
+
+    def drops(self):
+        """
+        @return: the C{partial-dropped} records the server logged, as
+            L{tests.logevents.dropped} gives them.
+        """
+        return dropped(json.loads(line)
+                       for line in self.server.log().splitlines()
+                       if line.startswith("{"))
 
     def login(self, user, password):
         """

@@ -14,6 +14,7 @@ from ftpkit.shells.fullkeeping import (
     keptSize,
     roomLeft,
 )
+from ftpkit.shells.keptregistry import DISK_FULL
 
 
 class KeepsReceivedTests(unittest.TestCase):
@@ -95,3 +96,23 @@ class KeptSizeTests(unittest.TestCase):
         """
         self.assertEqual(keptSize(self.fd, 1000, InsufficientStorage()), 0)
         self.assertEqual(os.fstat(self.fd).st_size, 0)
+
+    def test_emptiedTold(self):
+        """
+        The bytes emptied are told as dropped, reason L{DISK_FULL}, once.
+        """
+        told = []
+        keptSize(self.fd, 1000, InsufficientStorage(),
+                 lambda *args: told.append(args), b"/r/.ftpkit-partial.a",
+                 "alice")
+        self.assertEqual(told,
+                         [(b"/r/.ftpkit-partial.a", "alice", 1000, DISK_FULL)])
+
+    def test_emptyNotTold(self):
+        """
+        An upload that received nothing loses nothing: no drop.
+        """
+        told = []
+        keptSize(self.fd, 0, InsufficientStorage(),
+                 lambda *args: told.append(args))
+        self.assertEqual(told, [])
