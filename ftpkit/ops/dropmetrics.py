@@ -30,6 +30,7 @@ LABELS = {
     keptregistry.EXPIRED: "expired",
     keptregistry.FILE_CHANGED: "file-changed",
     keptregistry.REPLACED: "newer-kept",
+    keptregistry.DISK_FULL: "disk-full",
 }
 """The C{reason} label's value of each reason the log gives."""
 

@@ -206,7 +206,7 @@ class FileOpens:
         The blocking part of L{openForCreating}.
         """
         return openNew(self._run, self._runShort, self._resolve(path),
-                       self._resumer)
+                       self._resumer, self._dropped)
 
     def resumableSize(self, path):
         """

@@ -84,7 +84,9 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         upload that one may resume, and leaves one that one may resume
         (L{ftpkit.shells.partialowners}); or C{None}.
     @param onDropped: told of a stale partial upload removed
-        (L{ftpkit.shells.partials.claimPartial}), or C{None}.
+        (L{ftpkit.shells.partials.claimPartial}), and of the bytes a cut
+        upload did not keep, its disk full
+        (L{ftpkit.shells.fullkeeping.keptSize}); or C{None}.
     @param directory: a descriptor of the target's directory from
         L{ftpkit.shells.diskpaths.Jail.openParent} (C{found} then not
         C{None}), which this takes: the upload of a new name holds it
@@ -148,7 +150,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             return FileWriter(run, held[0], None, target, 0,
                               runShort=runShort, anonymous=True,
                               directory=held[1], resumer=resumer,
-                              targetWas=None,
+                              targetWas=None, onDropped=onDropped,
                               runOnDescriptors=runOnDescriptors)
     guard = _guard(target) if old is not None else None
     try:
@@ -164,7 +166,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       resumer=resumer, targetWas=uploads.versionOf(old),
-                      guard=guard)
+                      guard=guard, onDropped=onDropped)
 
 
 def _resumeInPlace(run, runShort, target, offset):
@@ -246,7 +248,7 @@ def _mayWrite(path):
     return os.access(path, os.W_OK)
 
 
-def openNew(run, runShort, target, resumer=None):
+def openNew(run, runShort, target, resumer=None, onDropped=None):
     """
     Open the file an upload creates (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForCreating}).
@@ -255,6 +257,8 @@ def openNew(run, runShort, target, resumer=None):
     @param runShort: as for L{openUpload}.
     @param target: the resolved path, C{bytes}.
     @param resumer: as for L{openUpload}.
+    @param onDropped: told of the bytes a cut upload did not keep, its
+        disk full (L{ftpkit.shells.fullkeeping.keptSize}), or C{None}.
     @return: a L{FileWriter}, which holds the target's name reserved
         (L{ftpkit.shells.uploadreservations}) until the upload ends.
     @raise AlreadyExists: when the target exists, or another upload that
@@ -270,7 +274,7 @@ def openNew(run, runShort, target, resumer=None):
                               runShort=runShort, exclusive=True,
                               anonymous=True, directory=held[1],
                               reservation=reservation, resumer=resumer,
-                              targetWas=None)
+                              targetWas=None, onDropped=onDropped)
         fd, temporary = uploads.createTemporary(target)
     except BaseException:
         uploadreservations.release(reservation)
@@ -278,7 +282,7 @@ def openNew(run, runShort, target, resumer=None):
     recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True, reservation=reservation,
-                      resumer=resumer, targetWas=None)
+                      resumer=resumer, targetWas=None, onDropped=onDropped)
 
 
 def _refuseDirectory(target, resumer, onDropped=None):

@@ -36,6 +36,7 @@ from ftpkit.shells.diskplacing import (
     placeTemporary,
 )
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
+from ftpkit.shells.fullkeeping import keptSize
 from ftpkit.shells.outcome import Outcome
 from ftpkit.shells.uploadremains import LeftBehind
 from ftpkit.shells.uploadremoval import removeQuietly
@@ -109,7 +110,8 @@ class FileWriter(LeftBehind):
             upload ended, or C{None}.
         @param onDropped: told of the partial upload a resume continued,
             removed once cut after its target changed
-            (L{uploads.keepPartial}), or C{None}.
+            (L{uploads.keepPartial}), and of a cut upload's bytes not
+            kept, its disk full (L{keptSize}); or C{None}.
         @param runOnDescriptors: for a file with no name opened at once
             (after the mount table's check), the shell's runner of the
             short calls on its descriptors alone
@@ -365,10 +367,8 @@ class FileWriter(LeftBehind):
 
     def _removed(self):
         """
-        @return: what a clean-up may drop the last name of: its own
-            temporary file (a large partial upload continued), and the
-            target's partial upload, which a partial upload continued is
-            kept over again (L{_keptOver}).
+        @return: what a clean-up may drop the last name of: its temporary
+            file, and for a partial upload continued, L{_keptOver}.
         """
         if self._resumed:
             return self._keptOver()
@@ -403,11 +403,15 @@ class FileWriter(LeftBehind):
         while its file is still open: still held, so that a sweep starting
         in another process serving the root does not take the temporary
         file before it has its partial name (closed first, it was nobody's
-        for that moment).
+        for that moment). On a full disk it keeps no bytes
+        (L{keptSize}).
 
         @param fd: the upload's descriptor, closed by the caller.
         """
         size = os.fstat(fd).st_size
+        if not self._resumed:
+            size = keptSize(fd, size, self._consumer.error, self._onDropped,
+                            uploads.partialPath(self._target), self._resumer)
         temporary, target, directory = self._temporary, self._target, None
         if self._anonymous:
             target, directory = self._targetName(), self._directory
@@ -434,8 +438,7 @@ class FileWriter(LeftBehind):
 
     def _commit(self):
         """
-        Truncate (after a resumed upload), rename (or give a file with no
-        name its name) and close, blocking.
+        Truncate (a resume), rename (or name a file with none), close.
         """
         try:
             if self._truncate:
@@ -486,15 +489,13 @@ class FileWriter(LeftBehind):
 
     def _place(self):
         """
-        Put the temporary file in place (blocking, by its path:
-        L{placeTemporary}).
+        Put the temporary file in place (blocking: L{placeTemporary}).
         """
         placeTemporary(self._temporary, self._target, self._exclusive)
 
     def _checkInPlace(self):
         """
-        Check that the target still names the file this upload wrote in
-        place (blocking: L{checkInPlace}).
+        The target still names the file written in place (L{checkInPlace}).
         """
         checkInPlace(self._target, self._inode)
 
@@ -519,8 +520,8 @@ class FileWriter(LeftBehind):
         """
         After a failed upload (a write failed: the disk is full, say):
         clean up as L{discard} does, then report the failure; an upload of
-        a whole file that found the disk full keeps what it received, as
-        L{abort} does (clients retry a C{452} as a resume).
+        a whole file that found the disk full ends as L{abort} does
+        (keeping no bytes: L{ftpkit.shells.fullkeeping}).
         """
         if failure.check(InsufficientStorage) and (
                 self._anonymous or (self._temporary is not None
@@ -592,8 +593,7 @@ class FileWriter(LeftBehind):
 
     def _releaseReservation(self):
         """
-        Let the target's name go (L{uploadreservations.release}): another
-        upload that creates it may start now.
+        Let the target's name go (L{uploadreservations.release}).
         """
         reservation, self._reservation = self._reservation, None
         if reservation is not None:

@@ -68,7 +68,11 @@ FILE_CHANGED = "the file changed"
 """The C{reason} of a drop whose target another upload replaced or wrote
 since it was kept (L{ftpkit.shells.partials.isOutdated})."""
 
-REASONS = (FOR_ROOM, PAST_LIMIT, EXPIRED, FILE_CHANGED, REPLACED)
+DISK_FULL = "the disk is full"
+"""The C{reason} of a cut upload's bytes not kept, on the disk realm,
+because its disk is full (L{ftpkit.shells.fullkeeping})."""
+
+REASONS = (FOR_ROOM, PAST_LIMIT, EXPIRED, FILE_CHANGED, REPLACED, DISK_FULL)
 """Every C{reason} of L{logDropped}."""
 
 dropCounts = dict.fromkeys(REASONS, 0)
@@ -87,7 +91,7 @@ def logDropped(key, resumer, size, reason, log=_log):
     @param resumer: who it was kept for, or C{None}.
     @param size: its bytes.
     @param reason: L{FOR_ROOM}, L{PAST_LIMIT}, L{EXPIRED},
-        L{FILE_CHANGED} or L{REPLACED}.
+        L{FILE_CHANGED}, L{REPLACED} or L{DISK_FULL}.
     @param log: the L{Logger} to log with (namespace C{ftpkit}).
     """
     dropCounts[reason] = dropCounts.get(reason, 0) + 1
