@@ -7,7 +7,6 @@ configuration asks for.
 """
 
 import errno
-import os
 import shlex
 
 from twisted.python import usage
@@ -29,6 +28,7 @@ from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops import metrics
 from ftpkit.ops.logformat import logFormat, ownLogFile, underTwist, useFormat
 from ftpkit.ops.observers import findObservers
+from ftpkit.ops.xferlog import openForAppending
 
 
 class OperationsOptionsMixin:
@@ -98,8 +98,7 @@ def writableFile(path):
     path = fromStart(path)
     try:
         # Without waiting: a FIFO nobody reads held the start for ever.
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                         | os.O_NONBLOCK, 0o640))
+        openForAppending(path)
     except OSError as e:
         if e.errno == errno.ENXIO:
             raise ValueError(f"cannot append to {path!r}: a FIFO nothing "

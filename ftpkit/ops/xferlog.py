@@ -119,6 +119,34 @@ pipe)."""
 _NO_READER = (errno.ENXIO, errno.EPIPE)
 """The errors of a FIFO that nothing reads (at its opening, at a write)."""
 
+_held = {}
+"""Writers' ends of FIFOs the start's check of C{--xferlog} opened, by
+path (L{holdFifo}), until the L{XferLog} of that path takes one."""
+
+
+def openForAppending(path):
+    """
+    Open C{path} as the transfer log opens it, creating a missing file:
+    what the start's check of C{--xferlog} tries. A FIFO's descriptor is
+    kept for the L{XferLog} that will write it (L{holdFifo}), not closed:
+    a log shipper reading it as C{cat} does (waiting for a writer, then
+    reading until the last writer goes) took the close of the check's,
+    the server's only writer then, for the end of its input, and was gone
+    before the first line.
+
+    @param path: the transfer log's path.
+    @raise OSError: when it cannot be opened (C{ENXIO}: a FIFO nothing
+        reads).
+    """
+    fd = os.open(path, os.O_WRONLY | _FLAGS | os.O_CREAT, 0o640)
+    if stat.S_ISFIFO(os.fstat(fd).st_mode):
+        old = _held.pop(path, None)
+        _held[path] = fd
+        if old is not None:
+            os.close(old)
+    else:
+        os.close(fd)
+
 
 def _reason(error):
     """
@@ -203,6 +231,22 @@ class XferLog:
             self._fd = None
 
     def _open(self):
+        held = _held.pop(self.path, None)
+        if held is not None:
+            self._fd, self._readable = held, False
+            self._inode = os.fstat(held).st_ino
+            return
+        try:
+            fifo = stat.S_ISFIFO(os.stat(self.path).st_mode)
+        except FileNotFoundError:
+            fifo = False
+        if fifo:
+            # For writing only, and at once: see below, and the closing
+            # of a writer's end (openForAppending).
+            self._fd = os.open(self.path, os.O_WRONLY | _FLAGS)
+            self._readable = False
+            self._inode = os.fstat(self._fd).st_ino
+            return
         try:
             self._fd = os.open(self.path, os.O_RDWR | _FLAGS | os.O_CREAT,
                                0o640)
@@ -217,10 +261,14 @@ class XferLog:
             self._readable = False
         opened = os.fstat(self._fd)
         if stat.S_ISFIFO(opened.st_mode) and self._readable:
-            # Opened for reading too, the server would hold a reader's
-            # end: the lines would wait in the pipe, its own reader gone.
-            self.close()
-            self._fd = os.open(self.path, os.O_WRONLY | _FLAGS)
+            # Made a FIFO since the look above. Opened for reading too,
+            # the server would hold a reader's end: the lines would wait
+            # in the pipe, its own reader gone. The writer's end is
+            # opened before this one is closed, never leaving the FIFO
+            # without a writer (its reader's end of input).
+            both, self._fd = self._fd, os.open(self.path,
+                                               os.O_WRONLY | _FLAGS)
+            os.close(both)
             self._readable = False
         self._inode = opened.st_ino
 

@@ -8,6 +8,8 @@ ignored).
 import fcntl
 import os
 import signal
+import subprocess
+import time
 
 from twisted.logger import globalLogPublisher
 from twisted.trial import unittest
@@ -230,6 +232,54 @@ class ServerFifoTests(unittest.TestCase):
         ftp.close()
         server.signal(signal.SIGTERM)
         server.process.wait(TIMEOUT)
+
+    def test_oneProcess(self):
+        self.check()
+
+    def test_workers(self):
+        self.check("--workers", "2")
+
+
+class ShipperTests(unittest.TestCase):
+    """
+    A log shipper reading the FIFO as C{cat} does (an open that waits for
+    a writer, then reads until the last writer goes) gets every line: the
+    start's check of the option, and the opening of the log, closed the
+    server's only writer's end a moment, and the shipper, given an end of
+    file, was gone before the first transfer (tester53c).
+    """
+
+    timeout = 3 * TIMEOUT
+
+    def check(self, *options):
+        """
+        Start C{cat FIFO > FILE}, then the server, and download three
+        times: the file gets the three lines.
+
+        @param options: more options of the server.
+        """
+        path = makeFifo(self)
+        shipped = os.path.abspath(self.mktemp())
+        with open(shipped, "wb") as out:
+            shipper = subprocess.Popen(["cat", path], stdout=out)
+        self.addCleanup(shipper.wait)
+        self.addCleanup(shipper.kill)
+        server, root = startServer(self, "--xferlog", path, *options)
+        with open(os.path.join(root, "a.bin"), "wb") as f:
+            f.write(b"x")
+        ftp = server.login("alice", "secret")
+        for _ in range(3):
+            ftp.retrbinary("RETR a.bin", lambda data: None)
+        ftp.quit()
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with open(shipped, "rb") as f:
+                if f.read().count(b"/a.bin") == 3:
+                    break
+            time.sleep(0.05)
+        self.assertIsNone(shipper.poll(), "the shipper was given an end")
+        with open(shipped, "rb") as f:
+            self.assertEqual(f.read().count(b"/a.bin"), 3)
 
     def test_oneProcess(self):
         self.check()
