@@ -26,7 +26,6 @@ from json.encoder import encode_basestring_ascii
 from math import isfinite
 
 from twisted.logger import (
-    InvalidLogLevelError,
     LogLevel,
     globalLogBeginner,
     globalLogPublisher,
@@ -51,6 +50,11 @@ LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
 when its log is its text log alone (L{workerEnvironment})."""
 
 _lineEncoder = json.JSONEncoder()
+
+_LEVELS = {level.name: level for level in LogLevel.iterconstants()}
+"""Each log level by its name: what C{LogLevel.levelWithName} answers,
+without its calls (the acceptor reads a level's name in each of a
+worker's line records)."""
 
 
 def lineRecordText(when, name, namespace, text):
@@ -234,9 +238,8 @@ def lineRecord(value):
     if (type(when) is not float or type(name) is not str
             or type(namespace) is not str or type(text) is not str):
         return None
-    try:
-        level = LogLevel.levelWithName(name)
-    except InvalidLogLevelError:
+    level = _LEVELS.get(name)
+    if level is None:
         return None
     return when, level, namespace, text
 
