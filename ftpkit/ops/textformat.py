@@ -197,18 +197,49 @@ class TextFileLogObserver(FileLogObserver):
             own L{ClassicTextFormatter} (replaced): call the observer
             with the event instead.
         """
+        line = self.lineOf(text, namespace, level, when, system)
+        if line is None:
+            return False
+        if line:
+            writeGivingUp(self.outFile, self.encoding, line)
+        return True
+
+    def lineOf(self, text, namespace, level, when, system=None):
+        """
+        The line L{writeText} writes, made but not written, so that a
+        caller with several (the acceptor reading a worker's records,
+        L{ftpkit.ops.workerlog.WorkerLogReader}) writes them in one call
+        of L{writeLines}.
+
+        @param text: the event's formatted text.
+        @param namespace: its C{log_namespace}.
+        @param level: its C{log_level}.
+        @param when: its C{log_time}.
+        @param system: its C{log_system}, or C{None} for an event with
+            none (then C{NAMESPACE#LEVEL}).
+        @return: the line (C{""} for an empty C{text}: nothing to
+            write); C{None} when this observer's formatter is not its
+            own L{ClassicTextFormatter} (replaced): call the observer
+            with the event instead.
+        """
         formatter = self.formatEvent
         if type(formatter) is not ClassicTextFormatter:
-            return False
+            return None
         if system is None:
             # The kept system first, as __call__ reads it: a call less.
             system = formatter._systems.get((namespace, level))
             if system is None:
                 system = formatter.system(namespace, level)
-        line = formatter.textLine(text, system, when)
-        if line:
-            writeGivingUp(self.outFile, self.encoding, line)
-        return True
+        return formatter.textLine(text, system, when) or ""
+
+    def writeLines(self, lines):
+        """
+        Write lines made by L{lineOf}, in order, with one write and one
+        flush (given up if either raises, L{writeGivingUp}).
+
+        @param lines: a C{list} of C{str}.
+        """
+        writeGivingUp(self.outFile, self.encoding, "".join(lines))
 
 
 def textFileLogObserver(outFile, formats=()):

@@ -26,7 +26,6 @@ from json.encoder import encode_basestring_ascii
 from math import isfinite
 
 from twisted.logger import (
-    InvalidLogLevelError,
     LogLevel,
     globalLogBeginner,
     globalLogPublisher,
@@ -51,6 +50,11 @@ LINES_VARIABLE = "FTPKIT_WORKER_LOG_LINES"
 when its log is its text log alone (L{workerEnvironment})."""
 
 _lineEncoder = json.JSONEncoder()
+
+_LEVELS = {level.name: level for level in LogLevel.iterconstants()}
+"""Each log level by its name: what C{LogLevel.levelWithName} answers,
+without its calls (the acceptor reads a level's name in each of a
+worker's line records)."""
 
 
 def lineRecordText(when, name, namespace, text):
@@ -234,9 +238,8 @@ def lineRecord(value):
     if (type(when) is not float or type(name) is not str
             or type(namespace) is not str or type(text) is not str):
         return None
-    try:
-        level = LogLevel.levelWithName(name)
-    except InvalidLogLevelError:
+    level = _LEVELS.get(name)
+    if level is None:
         return None
     return when, level, namespace, text
 
@@ -408,17 +411,38 @@ class WorkerLogReader:
             pieces.append(last)
             last = ""
         self._records = last
+        lines = []
         for piece in pieces:
             if piece.strip():
-                self._received(piece)
+                self._received(piece, lines)
+        self._writeLines(lines)
 
-    def _received(self, record):
+    def _writeLines(self, lines):
+        """
+        Write the text log's lines gathered from line records, in one
+        write (the acceptor wrote each with its own, a system call a
+        worker's line: C{bench-workers-53} in
+        C{docs/benchmark-investigations.rst}), and forget them.
+
+        @param lines: a C{list} of C{(observer, line)}, all of one
+            L{TextFileLogObserver}.
+        """
+        if lines:
+            lines[0][0].writeLines([line for _, line in lines])
+            del lines[:]
+
+    def _received(self, record, lines=None):
         """
         Log one record: a line record (L{lineRecord}) as its text, any
         other as its event (L{workerEvent}); a report (L{REPORT_MARK})
         goes to L{reports}.
 
         @param record: its text, without its separator.
+        @param lines: where a line for the acceptor's text log is
+            gathered, as C{(observer, line)}, to be written with the
+            others of one read (L{_writeLines}, which runs before any
+            event is published here, keeping the log's order), or
+            C{None} to write it at once.
         """
         if record.startswith(REPORT_MARK):
             if self.reports is not None:
@@ -429,15 +453,25 @@ class WorkerLogReader:
         except ValueError:
             value = None
         line = lineRecord(value)
+        pending = [] if lines is None else lines
         if line is None:
+            self._writeLines(pending)
             self.publish(workerEvent(record, self.pid, self.now(), value))
             return
         when, level, namespace, text = line
         system = f"worker {self.pid} {namespace}#{level.name}"
         observer = soleObserver(self.observer)
-        if type(observer) is TextFileLogObserver and observer.writeText(
-                text, namespace, level, when, system):
-            return
+        if type(observer) is TextFileLogObserver:
+            made = observer.lineOf(text, namespace, level, when, system)
+            if made is not None:
+                if pending and pending[0][0] is not observer:
+                    self._writeLines(pending)
+                if made:
+                    pending.append((observer, made))
+                if lines is None:
+                    self._writeLines(pending)
+                return
+        self._writeLines(pending)
         self.publish({
             "log_time": when, "log_format": "{line}", "line": text,
             "log_level": level, "log_namespace": namespace,

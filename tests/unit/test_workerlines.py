@@ -177,6 +177,69 @@ class LineRecordTests(unittest.TestCase):
             "x", "ftpkit", LogLevel.info, 1.0))
 
 
+class Counted(io.StringIO):
+    """
+    A text file counting its writes.
+
+    @ivar writes: how many calls of C{write}.
+    """
+
+    writes = 0
+
+    def write(self, text):
+        self.writes += 1
+        return io.StringIO.write(self, text)
+
+
+class OneWriteTests(unittest.TestCase):
+    """
+    The acceptor writes the line records of one read of a worker's pipe
+    with one write, in their order, lines around a JSON record before and
+    after its event.
+    """
+
+    def test_oneWrite(self):
+        """
+        Three downloads' line records (with reports between them, as a
+        worker sends them) read at once: one write, the three lines in
+        order, the reports passed on.
+        """
+        written, _ = _records(self, [_transfer()] * 3, True)
+        report = f"{RECORD_SEPARATOR}!e 3 16384 o\n"
+        data = "".join(report + RECORD_SEPARATOR + record
+                       for record in written.split(RECORD_SEPARATOR)[1:])
+        out = Counted()
+        publisher = LogPublisher(fileObserver(out, "text"))
+        reports = []
+        reader = WorkerLogReader(1234, publisher, observer=publisher,
+                                 reports=reports.append)
+        reader.recordsReceived(data.encode("utf-8"))
+        self.assertEqual(out.writes, 1)
+        self.assertEqual(out.getvalue(), _acceptorText(written))
+        self.assertEqual(out.getvalue().count("RETR from 10.0.0.1"), 3)
+        self.assertEqual(reports, ["e 3 16384 o\n"] * 3)
+
+    def test_orderAroundEvents(self):
+        """
+        A JSON record between line records is logged after the lines
+        before it and before those after it.
+        """
+        lines, _ = _records(self, [_transfer()], True)
+        other, _ = _records(self, [events.Event(
+            events.TRANSFER, "10.0.0.1", user="bob", command="RETR",
+            path="/b.bin", code=226, bytes=1, seconds=0.5, session=4)],
+            False)
+        out = Counted()
+        publisher = LogPublisher(fileObserver(out, "text"))
+        reader = WorkerLogReader(1234, publisher, observer=publisher)
+        reader.recordsReceived((lines + other + lines).encode("utf-8"))
+        users = [line.split("user ")[1][:7]
+                 for line in out.getvalue().splitlines()]
+        self.assertEqual(users, ["'alice'", "'bob' p", "'alice'"])
+        self.assertEqual(out.getvalue(),
+                         _acceptorText(lines + other + lines))
+
+
 class EnvironmentTests(unittest.TestCase):
     """
     L{workerEnvironment} tells a worker whether its acceptor logs text
