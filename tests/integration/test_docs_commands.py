@@ -97,7 +97,8 @@ class _Machine:
         certificate, key, _ = makeCertificate(etc)
         for name, source in [("cert.pem", certificate), ("key.pem", key),
                              ("fullchain.pem", certificate),
-                             ("privkey.pem", key)]:
+                             ("privkey.pem", key),
+                             ("gateway_key", key)]:
             shutil.copy(source, os.path.join(etc, name))
         status = passwd.main(
             [os.path.join(etc, "users.toml"), "alice", "--home", "alice",
