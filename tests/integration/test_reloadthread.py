@@ -54,17 +54,7 @@ class ThreadedReloadTests(LoopbackServerMixin, unittest.TestCase):
         realm = UsersRealm(database, root)
         server = self.startServer(realm, users={"alice": "pw"},
                                   anonymous=False)
-        parsing, answered, parsed = (threading.Event(), threading.Event(),
-                                     threading.Event())
-        parse = database._parse
-
-        def heldParse(content, source):
-            parsing.set()
-            answered.wait(DEADLOCK)
-            parsed.set()
-            return parse(content, source)
-
-        database._parse = heldParse
+        parsing, answered, parsed = holdParse(database)
         ftp = yield self.inThread(ftplibLogin, self, server.port, "alice",
                                   "pw")
         writeText(path, USERS + '[users.bob]\nhome = "alice"\n')
@@ -83,6 +73,28 @@ class ThreadedReloadTests(LoopbackServerMixin, unittest.TestCase):
         yield done
         self.assertEqual(sorted(database.users), ["alice", "bob"])
         yield self.inThread(ftp.quit)
+
+
+def holdParse(database):
+    """
+    Hold each parse of C{database}'s file until the test says.
+
+    @param database: a L{UsersDatabase}.
+    @return: C{(parsing, answered, parsed)}, three C{threading.Event}s: a
+        parse started; the test lets it go on; it went on.
+    """
+    parsing, answered, parsed = (threading.Event(), threading.Event(),
+                                 threading.Event())
+    parse = database._parse
+
+    def heldParse(content, source):
+        parsing.set()
+        answered.wait(DEADLOCK)
+        parsed.set()
+        return parse(content, source)
+
+    database._parse = heldParse
+    return parsing, answered, parsed
 
 
 def entries(*names):
@@ -119,17 +131,7 @@ class LoginReadTests(LoopbackServerMixin, unittest.TestCase):
         database = UsersDatabase(path)
         server = self.startServer(UsersRealm(database, root), anonymous=False)
         server.factory.portal.registerChecker(UsersChecker(database))
-        parsing, answered, parsed = (threading.Event(), threading.Event(),
-                                     threading.Event())
-        parse = database._parse
-
-        def heldParse(content, source):
-            parsing.set()
-            answered.wait(DEADLOCK)
-            parsed.set()
-            return parse(content, source)
-
-        database._parse = heldParse
+        parsing, answered, parsed = holdParse(database)
         alice = yield self.inThread(ftplibLogin, self, server.port)
         writeText(path, many + entries("alice", "bob"))
         bobLogin = self.inThread(ftplibLogin, self, server.port, "bob")
@@ -146,7 +148,6 @@ class LoginReadTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(stillParsing)
         bob = yield bobLogin
         self.assertEqual((yield self.inThread(bob.pwd)), "/")
-        database._parse = parse
         writeText(path, entries("bob"))
         yield self.assertFailure(
             self.inThread(ftplibLogin, self, server.port), ftplib.error_perm)
