@@ -151,7 +151,7 @@ class LoginCommands:
         session = self.session
         anonymous = (name.lower() in ANONYMOUS_NAMES
                      and self.anonymousOpen())
-        if self.tlsRequiredFor(anonymous) and not self.controlSecure:
+        if self.tlsRequiredFor(anonymous) and not self.tls.controlSecure:
             session.username = None
             session.anonymous = False
             return (530, "TLS required: use AUTH TLS before logging in")
@@ -428,7 +428,7 @@ class LoginCommands:
         @param steps: what to send after C{AUTH TLS} otherwise.
         @return: the reply text.
         """
-        if self.controlSecure or not self.tlsRequiredFor(False):
+        if self.tls.controlSecure or not self.tlsRequiredFor(False):
             return text
         if self.tlsRequiredFor(True) or not self.anonymousOpen():
             return "Please send AUTH TLS, then " + steps
