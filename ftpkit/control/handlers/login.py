@@ -77,9 +77,21 @@ def resumerOf(username, anonymous, peer, users=None):
         uploads kept then are still hers), or for an anonymous user,
         whom every anonymous client is, its address.
     """
+    return resumerFor(userKey(username, anonymous, users), anonymous, peer)
+
+
+def resumerFor(key, anonymous, peer):
+    """
+    L{resumerOf} from the user's key, which a login has made already.
+
+    @param key: the user's key (L{userKey}).
+    @param anonymous: whether it is an anonymous login.
+    @param peer: the client's address.
+    @return: see L{resumerOf}.
+    """
     if anonymous:
         return "anonymous@" + peer
-    return userKey(username, False, users)
+    return key
 
 
 def forResumer(shell, resumer):
@@ -346,9 +358,8 @@ class LoginCommands:
         session = self.session
         if IFTPShellRates.providedBy(shell):
             session.downloadRate, session.uploadRate = ratesOf(shell)
-        shell = forResumer(shell, resumerOf(
-            session.username, session.anonymous, self.peer,
-            self.factory.usersOf(session.portal)))
+        shell = forResumer(shell, resumerFor(key, session.anonymous,
+                                             self.peer))
         # A shell from outside ftpkit answers as the contract says, or
         # the log says in one line how it did not.
         shell = self._contractShell = heldToContract(shell)
