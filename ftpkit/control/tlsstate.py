@@ -3,8 +3,9 @@ The TLS state of one control connection, as one value: whether the
 control connection is under TLS, whether data connections are protected
 (C{PBSZ}, C{PROT}), the TLS context to give back, and what C{CCC} left
 for the data connections. A session holds it in one attribute (its
-class's default, L{CLEAR}, until TLS starts), which C{AUTH}, C{PBSZ},
-C{PROT}, C{CCC} and the handshake replace: so an FTPS session stores one
+class's default, L{CLEAR}, until TLS starts). When TLS starts (C{AUTH},
+an implicit listener) the session gets a value of its own, which C{PBSZ},
+C{PROT}, C{CCC} and the handshake change: so an FTPS session stores one
 name for all of it, and its other names keep the class's shared keys
 (C{tests.integration.test_sessionnames}).
 """
@@ -13,11 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ControlTLS:
     """
-    One control connection's TLS state; a change is a new value
-    (C{dataclasses.replace}).
+    One control connection's TLS state. Changed in place, and only once
+    TLS started and the session holds one of its own (every change
+    follows TLS), never L{CLEAR}: not frozen, as a new value at each
+    change (C{dataclasses.replace}) cost an FTPS login 2.5% more
+    instructions (C{docs/benchmark-investigations.rst},
+    C{bench-login-53c}).
 
     @ivar controlSecure: the control connection is under TLS.
     @ivar protectData: PROT P is in force.
@@ -50,4 +55,5 @@ class ControlTLS:
 
 
 CLEAR = ControlTLS()
-"""A control connection TLS never touched: in clear, data clear."""
+"""A control connection TLS never touched: in clear, data clear (the
+class default every session shares: never changed)."""

@@ -3,8 +3,6 @@ AUTH, PBSZ, PROT and CCC: explicit FTPS (RFC 4217), and the TLS rules the
 other commands consult.
 """
 
-from dataclasses import replace
-
 from OpenSSL import SSL
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import ISSLTransport
@@ -14,7 +12,7 @@ from ftpkit import compat
 from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.tls import describeTLSError
-from ftpkit.control.tlsstate import CLEAR
+from ftpkit.control.tlsstate import CLEAR, ControlTLS
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import (
     DataTLS,
@@ -59,8 +57,9 @@ class SecurityCommands:
     not to the L{ftpkit.protocol.sessionstate.Session}: C{REIN}, refused
     under TLS (L{refuseReinitialize}), keeps it after C{CCC}.
 
-    @ivar tls: the L{ftpkit.control.tlsstate.ControlTLS}, replaced at
-        each change (the connection's C{handshakeCompleted} too).
+    @ivar tls: the L{ftpkit.control.tlsstate.ControlTLS}: the class's
+        L{CLEAR} until TLS starts, then the session's own, which the
+        commands (and the connection's C{handshakeCompleted}) change.
     """
 
     sessionFields = frozenset(["anonymous", "shell", "username", "hostName",
@@ -76,8 +75,9 @@ class SecurityCommands:
         (L{compat.sendRecordsAtOnce}).
         """
         compat.sendRecordsAtOnce(self.transport)
-        self.tls = replace(self.tls, controlSecure=True, bufferSizeSet=True,
-                           protectData=True, context=self._startedContext())
+        self.tls = ControlTLS(controlSecure=True, bufferSizeSet=True,
+                              protectData=True,
+                              context=self._startedContext())
 
     def _startedContext(self):
         """
@@ -106,7 +106,7 @@ class SecurityCommands:
         The control connection's TLS handshake completed (implicit, or
         after C{AUTH TLS}).
         """
-        self.tls = replace(self.tls, handshakeDone=True)
+        self.tls.handshakeDone = True
 
     def noteTLSEnded(self, reason):
         """
@@ -137,10 +137,9 @@ class SecurityCommands:
         tls = self.tls
         if tls.context is None:
             return
-        self.tls = replace(tls, context=None)
+        context, tls.context = tls.context, None
         if tls.contextLent:
             return
-        context = tls.context
         release = getattr(self.config.tlsContextFactory, "release", None)
         if release is not None:
             release(context)
@@ -185,7 +184,7 @@ class SecurityCommands:
         if not tls.protectData:
             return None
         if not tls.contextLent:
-            tls = self.tls = replace(tls, contextLent=True)
+            tls.contextLent = True
         if tls.clearedContext is not None:
             return DataTLS(tls.clearedContext,
                            self.config.tlsRequireSessionReuse,
@@ -193,7 +192,7 @@ class SecurityCommands:
                            controlSecret=tls.clearedSecret,
                            allowUploadEOF=self.config.tlsAllowUploadEOF)
         if tls.resumedTickets is None:
-            tls = self.tls = replace(tls, resumedTickets=ResumedTickets())
+            tls.resumedTickets = ResumedTickets()
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse,
                               self._reuseRefused, tls.resumedTickets,
@@ -326,12 +325,15 @@ class SecurityCommands:
         # RFC 2228: an accepted AUTH removes the state of the security
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
+        # What it keeps from the session before (after CCC): whether a
+        # handshake was done, and whether its context was lent.
         protected = mechanism in PROTECTED_MECHANISMS
-        self.tls = replace(self.tls, controlSecure=True,
-                           context=self._startedContext(),
-                           clearedContext=None, clearedSecret=None,
-                           resumedTickets=None, bufferSizeSet=protected,
-                           protectData=protected)
+        before = self.tls
+        self.tls = ControlTLS(controlSecure=True, bufferSizeSet=protected,
+                              protectData=protected,
+                              context=self._startedContext(),
+                              handshakeDone=before.handshakeDone,
+                              contextLent=before.contextLent)
         self.clearSecureFxp()
         return None
 
@@ -390,7 +392,7 @@ class SecurityCommands:
             return refusal
         if not validBufferSize(argument):
             return (501, "PBSZ takes a number from 0 to %d" % MAX_BUFFER_SIZE)
-        self.tls = replace(self.tls, bufferSizeSet=True)
+        self.tls.bufferSizeSet = True
         return (200, "PBSZ=0")
 
     def ftp_PROT(self, argument):
@@ -410,10 +412,10 @@ class SecurityCommands:
         if level == "C" and self.refusesClearProtection():
             return self.clearProtectionRefusal()
         if level == "C":
-            self.tls = replace(self.tls, protectData=False)
+            self.tls.protectData = False
             return (200, "Protection level set to Clear")
         if level == "P":
-            self.tls = replace(self.tls, protectData=True)
+            self.tls.protectData = True
             return (200, "Protection level set to Private")
         if level in ("S", "E"):
             return (536, "Protection level not supported")
@@ -441,6 +443,7 @@ class SecurityCommands:
         except ConnectionLost:
             # The client went away before TLS ended: nobody to answer.
             return None
-        self.tls = replace(self.tls, clearedContext=context,
-                           clearedSecret=secret, controlSecure=False)
+        tls = self.tls
+        tls.clearedContext, tls.clearedSecret = context, secret
+        tls.controlSecure = False
         return None
