@@ -410,7 +410,7 @@ class FTPProtocol(
         its handshake went on ends once the replies that waited for it
         are sent (L{endAfterHandshake}).
         """
-        self.tlsHandshakeDone = True
+        self.noteHandshakeDone()
         if self._closed:
             self.endAfterHandshake()
             return

@@ -4,6 +4,8 @@ C{anonymous} and C{ftp} are user names like any other: C{USER} answers
 them as it answers every name, on L{StringTransport}s.
 """
 
+from dataclasses import replace
+
 from twisted.cred import checkers, portal
 from twisted.cred.credentials import IAnonymous as ICredentialsAnonymous
 from twisted.internet import defer
@@ -95,7 +97,7 @@ class AnonymousOffTests(unittest.TestCase):
         protocol, transport = session(
             anonymous=False, tlsContextFactory=ContextFactory(),
             tlsRequired=True, tlsRequiredForAnonymous=False)
-        protocol.controlSecure = True
+        protocol.tls = replace(protocol.tls, controlSecure=True)
         self.assertEqual(
             repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
             [b"200 PBSZ=0\r\n",

@@ -4,6 +4,8 @@ C{TLS-P}, C{SSL}) beside RFC 4217's C{TLS}, and the data protection each
 leaves in force.
 """
 
+from dataclasses import replace
+
 from OpenSSL import SSL
 from twisted.internet.interfaces import IOpenSSLContextFactory
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -78,7 +80,7 @@ class AuthMechanismTests(unittest.TestCase):
         protocol, transport = authenticate(mechanism)
         self.assertEqual(replyCodes(transport), ["234"])
         self.assertIsNotNone(transport.tlsStarted)
-        self.assertTrue(protocol.controlSecure)
+        self.assertTrue(protocol.tls.controlSecure)
         return protocol
 
     def test_controlOnly(self):
@@ -88,8 +90,8 @@ class AuthMechanismTests(unittest.TestCase):
         """
         for mechanism in (b"TLS", b"TLS-C", b"tls-c", b"SSL"):
             protocol = self.assertAccepted(mechanism)
-            self.assertFalse(protocol.protectData, mechanism)
-            self.assertFalse(protocol.bufferSizeSet, mechanism)
+            self.assertFalse(protocol.tls.protectData, mechanism)
+            self.assertFalse(protocol.tls.bufferSizeSet, mechanism)
 
     def test_protected(self):
         """
@@ -98,12 +100,12 @@ class AuthMechanismTests(unittest.TestCase):
         """
         for mechanism in (b"TLS-P", b"tls-p"):
             protocol = self.assertAccepted(mechanism)
-            self.assertTrue(protocol.protectData, mechanism)
-            self.assertTrue(protocol.bufferSizeSet, mechanism)
+            self.assertTrue(protocol.tls.protectData, mechanism)
+            self.assertTrue(protocol.tls.bufferSizeSet, mechanism)
             protocol.transport.clear()
             protocol.dataReceived(b"PROT C\r\n")
             self.assertEqual(replyCodes(protocol.transport), ["200"])
-            self.assertFalse(protocol.protectData)
+            self.assertFalse(protocol.tls.protectData)
 
     def test_unknownMechanism(self):
         """
@@ -112,7 +114,7 @@ class AuthMechanismTests(unittest.TestCase):
         protocol, transport = authenticate(b"KERBEROS")
         self.assertEqual(replyCodes(transport), ["504"])
         self.assertIsNone(transport.tlsStarted)
-        self.assertFalse(protocol.controlSecure)
+        self.assertFalse(protocol.tls.controlSecure)
 
 
 class DataTLSDecisionTests(unittest.TestCase):
@@ -132,7 +134,7 @@ class DataTLSDecisionTests(unittest.TestCase):
         protocol, _ = authenticate(b"TLS")
         self.assertIsNone(protocol.arrivalTLS())
         self.assertIsNone(protocol.transferTLS())
-        self.assertFalse(protocol._tlsContextLent)
+        self.assertFalse(protocol.tls.contextLent)
 
     def test_protected(self):
         """
@@ -141,7 +143,7 @@ class DataTLSDecisionTests(unittest.TestCase):
         protocol, _ = authenticate(b"TLS-P")
         self.assertIsNotNone(protocol.arrivalTLS())
         self.assertIsNotNone(protocol.transferTLS())
-        self.assertTrue(protocol._tlsContextLent)
+        self.assertTrue(protocol.tls.contextLent)
 
     def test_clientRole(self):
         """
@@ -154,7 +156,7 @@ class DataTLSDecisionTests(unittest.TestCase):
         protocol.tlsClientMode = True
         self.assertIsNone(protocol.arrivalTLS())
         protocol.tlsClientMode = False
-        protocol.protectData = False
+        protocol.tls = replace(protocol.tls, protectData=False)
         protocol.tlsClientNext = True
         self.assertIsNone(protocol.arrivalTLS())
         self.assertIsNone(protocol.transferTLS())

@@ -3,6 +3,8 @@ Tests for C{HOST} (RFC 7151) on the control connection: which realm a
 session logs in to, and when C{HOST} may be sent.
 """
 
+from dataclasses import replace
+
 from twisted.cred import checkers, portal
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import capturedLogs, formatEvent
@@ -318,7 +320,7 @@ class SNITests(unittest.TestCase):
         factory = makeFactory([(("a.example",), "a"), (("b.example",), "b")])
         protocol, transport = connect(factory)
         transport.getHandle = lambda: _Handle(serverName)
-        protocol.controlSecure = True
+        protocol.tls = replace(protocol.tls, controlSecure=True)
         return protocol, transport
 
     def test_mismatch(self):

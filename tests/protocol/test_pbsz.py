@@ -38,7 +38,7 @@ class BufferSizeTests(unittest.TestCase):
                          b"0" * 5000 + b"1"):
             protocol, codes = bufferSize(argument)
             self.assertEqual(codes, ["200"], argument)
-            self.assertTrue(protocol.bufferSizeSet, argument)
+            self.assertTrue(protocol.tls.bufferSizeSet, argument)
 
     def test_refused(self):
         """
@@ -53,4 +53,4 @@ class BufferSizeTests(unittest.TestCase):
                          "\u0661".encode("utf-8")):
             protocol, codes = bufferSize(argument)
             self.assertEqual(codes, ["501"], argument)
-            self.assertFalse(protocol.bufferSizeSet, argument)
+            self.assertFalse(protocol.tls.bufferSizeSet, argument)

@@ -3,6 +3,8 @@ Reply texts that depend on the session's state name only what the
 session can do in that state, on L{StringTransport}s.
 """
 
+from dataclasses import replace
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
@@ -186,8 +188,9 @@ class ClearDataRefusedTests(unittest.TestCase):
         """
         protocol, transport = loggedInUnderTLS()
         protocol.dataReceived(b"PBSZ 0\r\nPROT C\r\n")
-        protocol.clearedContext = ContextFactory().getContext()
-        protocol.controlSecure = False
+        protocol.tls = replace(
+            protocol.tls, clearedContext=ContextFactory().getContext(),
+            controlSecure=False)
         [refused, prot] = repliesTo(protocol, transport, b"LIST", b"PROT P")
         self.assertEqual(
             refused, b"521 Data connections must be protected, and PROT "
@@ -227,7 +230,7 @@ class ClearProtectionRefusedTests(unittest.TestCase):
             [b"200 PBSZ=0\r\n", CLEAR_REFUSED % b"Clear",
              b"200 Protection level set to Private\r\n",
              CLEAR_REFUSED % b"Private"])
-        self.assertTrue(protocol.protectData)
+        self.assertTrue(protocol.tls.protectData)
 
     def test_beforeLogin(self):
         """
@@ -260,7 +263,7 @@ class ClearProtectionRefusedTests(unittest.TestCase):
              EXEMPT_REFUSED % b"Private",
              b"230 Login successful\r\n",
              b"200 Protection level set to Clear\r\n"])
-        self.assertFalse(protocol.protectData)
+        self.assertFalse(protocol.tls.protectData)
         protocol, transport = underTLS(tlsRequired=True,
                                        tlsRequiredForAnonymous=False)
         protocol.dataReceived(b"USER alice\r\nPASS secret\r\n")

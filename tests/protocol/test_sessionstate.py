@@ -199,12 +199,12 @@ class ReinitializeTests(unittest.TestCase):
         nothing: the user is still logged in, TLS and C{PROT} stay.
         """
         protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
-        protocol.controlSecure = True
-        protocol.protectData = True
+        protocol.tls = dataclasses.replace(protocol.tls, controlSecure=True,
+                                           protectData=True)
         protocol.dataReceived(b"REIN\r\nPWD\r\n")
         self.assertEqual(replyCodes(transport), ["502", "257"])
-        self.assertTrue(protocol.controlSecure)
-        self.assertTrue(protocol.protectData)
+        self.assertTrue(protocol.tls.controlSecure)
+        self.assertTrue(protocol.tls.protectData)
 
     def test_protectionSurvivesAfterCCC(self):
         """
@@ -213,7 +213,7 @@ class ReinitializeTests(unittest.TestCase):
         lowered over the clear channel.
         """
         protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
-        protocol.protectData = True
+        protocol.tls = dataclasses.replace(protocol.tls, protectData=True)
         protocol.dataReceived(b"REIN\r\nPWD\r\n")
         self.assertEqual(replyCodes(transport), ["220", "530"])
-        self.assertTrue(protocol.protectData)
+        self.assertTrue(protocol.tls.protectData)

@@ -11,7 +11,8 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from ftpkit.control.handlers.login import resumerOf
+from ftpkit.control.handlers.login import resumerFor, resumerOf
+from ftpkit.control.sessionlimits import userKey
 from ftpkit.interfaces import IFTPShellResumeOwners
 from ftpkit.shells import partialowners, uploads
 from ftpkit.shells.filesystem import FilesystemShell
@@ -53,6 +54,21 @@ class SessionResumerTests(unittest.TestCase):
              resumerOf("anonymous", True, "10.0.0.1"),
              resumerOf("ftp", True, "::1")],
             ["alice", "alice", "anonymous@10.0.0.1", "anonymous@::1"])
+
+    def test_fromKey(self):
+        """
+        L{resumerFor}, from the key a login made (L{userKey}), gives what
+        L{resumerOf} gives: a virtual host's own user's key, the server's
+        user's name, an anonymous client's address.
+        """
+        for username, anonymous, peer, users in [
+                ("alice", False, "10.0.0.1", None),
+                ("alice", False, "10.0.0.1", "/etc/vhost.passwd"),
+                ("ftp", True, "::1", "/etc/vhost.passwd")]:
+            self.assertEqual(
+                resumerFor(userKey(username, anonymous, users), anonymous,
+                           peer),
+                resumerOf(username, anonymous, peer, users))
 
 
 class ResumerTests(unittest.TestCase):

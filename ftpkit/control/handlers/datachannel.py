@@ -171,7 +171,7 @@ class DataChannelCommands:
         @param verb: the command, C{PASV} or C{CPSV}, as refusals name it.
         @return: its reply, or a coroutine giving it.
         """
-        self.tlsClientNext = False
+        self.forgetClientNext()
         if self.session.epsvAll:
             return (503, "%s not allowed after EPSV ALL" % verb)
         if not self.passiveIPv4():
@@ -191,7 +191,7 @@ class DataChannelCommands:
         """
         Listen for a data connection, any family (229), or EPSV ALL.
         """
-        self.tlsClientNext = False
+        self.forgetClientNext()
         channel = self.dataChannel
         try:
             family = parseEPSV(argument)
@@ -258,7 +258,7 @@ class DataChannelCommands:
         return self._connectBack(host, port, "EPRT")
 
     def _connectBack(self, host, port, verb):
-        self.tlsClientNext = False
+        self.forgetClientNext()
         if not self.clientHasAddress():
             # Else the unspecified address (the client itself) named the
             # peer's text, connected to as a host name.

@@ -33,7 +33,7 @@ class HostCommands:
         """
         if self.session.shell is not None or self.session.username is not None:
             # Under TLS REIN is refused (SecurityCommands.refuseReinitialize).
-            again = "connect again" if self.controlSecure else "send REIN first"
+            again = "connect again" if self.tls.controlSecure else "send REIN first"
             return (503, f"HOST must come before USER; {again}")
         try:
             name = parseHostName(argument)

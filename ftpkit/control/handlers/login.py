@@ -13,6 +13,7 @@ from twisted.cred.credentials import Anonymous, UsernamePassword
 from twisted.internet import defer, task
 from twisted.logger import Logger, LogLevel
 from twisted.python.failure import Failure
+from zope.interface import providedBy
 
 from ftpkit.auth import quicklogin
 from ftpkit.auth.avatars import avatarProblem, shellProblem
@@ -77,37 +78,47 @@ def resumerOf(username, anonymous, peer, users=None):
         uploads kept then are still hers), or for an anonymous user,
         whom every anonymous client is, its address.
     """
+    return resumerFor(userKey(username, anonymous, users), anonymous, peer)
+
+
+def resumerFor(key, anonymous, peer):
+    """
+    L{resumerOf} from the user's key, which a login has made already.
+
+    @param key: the user's key (L{userKey}).
+    @param anonymous: whether it is an anonymous login.
+    @param peer: the client's address.
+    @return: see L{resumerOf}.
+    """
     if anonymous:
         return "anonymous@" + peer
-    return userKey(username, False, users)
+    return key
 
 
 def forResumer(shell, resumer):
     """
-    @param shell: a user's shell.
+    @param shell: a user's shell that keeps cut uploads for whom they
+        were cut for (L{IFTPShellResumeOwners}).
     @param resumer: who the session is (L{resumerOf}).
-    @return: C{shell} acting for C{resumer}, where it keeps cut uploads
-        for whom they were cut for (L{IFTPShellResumeOwners}); else, and
-        when its C{forResumer} raises or gives what is no shell (one log
-        line), C{shell}.
+    @return: C{shell} acting for C{resumer}; when its C{forResumer} raises
+        or gives what is no shell (one log line), C{shell}.
     """
-    if IFTPShellResumeOwners.providedBy(shell):
-        # A plugin's bug: the shell as it is, cut uploads kept for
-        # everyone, as for a shell without the extra.
-        try:
-            copy = shell.forResumer(resumer)
-        except Exception:
-            _log.error("{shell!r}.forResumer failed with {why}; its cut "
-                       "uploads are kept for everyone", shell=shell,
-                       why=describeFailure(Failure()))
-            return shell
-        # A copy of the shell's own class is one (ftpkit's shells give
-        # one): only another answer is looked at.
-        problem = None if type(copy) is type(shell) else shellProblem(copy)
-        if problem is None:
-            return copy
-        _log.error("{shell!r}.forResumer gave {problem}; its cut uploads "
-                   "are kept for everyone", shell=shell, problem=problem)
+    # A plugin's bug: the shell as it is, cut uploads kept for everyone,
+    # as for a shell without the extra.
+    try:
+        copy = shell.forResumer(resumer)
+    except Exception:
+        _log.error("{shell!r}.forResumer failed with {why}; its cut "
+                   "uploads are kept for everyone", shell=shell,
+                   why=describeFailure(Failure()))
+        return shell
+    # A copy of the shell's own class is one (ftpkit's shells give one):
+    # only another answer is looked at.
+    problem = None if type(copy) is type(shell) else shellProblem(copy)
+    if problem is None:
+        return copy
+    _log.error("{shell!r}.forResumer gave {problem}; its cut uploads "
+               "are kept for everyone", shell=shell, problem=problem)
     return shell
 
 
@@ -151,7 +162,7 @@ class LoginCommands:
         session = self.session
         anonymous = (name.lower() in ANONYMOUS_NAMES
                      and self.anonymousOpen())
-        if self.tlsRequiredFor(anonymous) and not self.controlSecure:
+        if self.tlsRequiredFor(anonymous) and not self.tls.controlSecure:
             session.username = None
             session.anonymous = False
             return (530, "TLS required: use AUTH TLS before logging in")
@@ -344,11 +355,13 @@ class LoginCommands:
         self._userSessionKey = key
         self.logins += 1
         session = self.session
-        if IFTPShellRates.providedBy(shell):
+        # The shell's declarations looked up once for both extras.
+        extras = providedBy(shell)
+        if extras.isOrExtends(IFTPShellRates):
             session.downloadRate, session.uploadRate = ratesOf(shell)
-        shell = forResumer(shell, resumerOf(
-            session.username, session.anonymous, self.peer,
-            self.factory.usersOf(session.portal)))
+        if extras.isOrExtends(IFTPShellResumeOwners):
+            shell = forResumer(shell, resumerFor(key, session.anonymous,
+                                                 self.peer))
         # A shell from outside ftpkit answers as the contract says, or
         # the log says in one line how it did not.
         shell = self._contractShell = heldToContract(shell)
@@ -428,7 +441,7 @@ class LoginCommands:
         @param steps: what to send after C{AUTH TLS} otherwise.
         @return: the reply text.
         """
-        if self.controlSecure or not self.tlsRequiredFor(False):
+        if self.tls.controlSecure or not self.tlsRequiredFor(False):
             return text
         if self.tlsRequiredFor(True) or not self.anonymousOpen():
             return "Please send AUTH TLS, then " + steps

@@ -42,7 +42,7 @@ class SecureFxpCommands:
         """
         if self.config.tlsContextFactory is None:
             return (502, "TLS is not configured on this server")
-        if not (self.controlSecure or self.clearedContext is not None):
+        if not (self.tls.controlSecure or self.tls.clearedContext is not None):
             return (503, "%s requires AUTH TLS first" % verb)
         if self.config.tlsRequireSessionReuse:
             # The other server cannot resume this client's TLS session.
@@ -97,8 +97,8 @@ class SecureFxpCommands:
             the TLS client role, an L{ftpkit.data.tlsclient.ClientDataTLS}.
         """
         client = (self.tlsClientMode or self.tlsClientNext) and not listing
-        self.tlsClientNext = False
-        if not self.protectData:
+        self.forgetClientNext()
+        if not self.tls.protectData:
             # dataTLSContext's answer in clear, without the call.
             return None
         tls = self.dataTLSContext()
@@ -121,17 +121,30 @@ class SecureFxpCommands:
             role.
         """
         if (self.tlsClientMode or self.tlsClientNext
-                or not self.protectData):
+                or not self.tls.protectData):
             # (In clear: dataTLSContext's answer, without the call; the
             # channel asks at every PASV and EPSV, and again when the
             # connection comes.)
             return None
         return self.dataTLSContext()
 
+    def forgetClientNext(self):
+        """
+        The C{CPSV} listener's role is taken, or another data connection
+        replaces it: the next one is made as C{SSCN} says. (Stored only
+        when set: a session keeps its class's default otherwise, see
+        C{tests.integration.test_sessionnames}.)
+        """
+        if self.tlsClientNext:
+            self.tlsClientNext = False
+
     def clearSecureFxp(self):
         """
         An C{AUTH} cleared the security commands' state: back to the TLS
-        server role.
+        server role (each stored only when set, as in
+        L{forgetClientNext}).
         """
-        self.tlsClientMode = self.tlsClientNext = False
+        if self.tlsClientMode:
+            self.tlsClientMode = False
+        self.forgetClientNext()
 

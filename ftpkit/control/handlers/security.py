@@ -12,6 +12,7 @@ from ftpkit import compat
 from ftpkit.control import tlslayer
 from ftpkit.control.ccc import canClearTLS, clearTLS
 from ftpkit.control.tls import describeTLSError
+from ftpkit.control.tlsstate import CLEAR, ControlTLS
 from ftpkit.control.vhosts import parseHostName
 from ftpkit.data.tls import (
     DataTLS,
@@ -56,33 +57,14 @@ class SecurityCommands:
     not to the L{ftpkit.protocol.sessionstate.Session}: C{REIN}, refused
     under TLS (L{refuseReinitialize}), keeps it after C{CCC}.
 
-    @ivar controlSecure: the control connection is under TLS.
-    @ivar protectData: PROT P is in force.
-    @ivar bufferSizeSet: PBSZ was given since TLS started (RFC 2228
-        section 3 and RFC 4217 section 8: PROT must follow it).
-    @ivar clearedContext: after C{CCC}, the TLS context the control
-        connection had, which data connections keep using (so that they
-        can still resume its session).
-    @ivar clearedSecret: after C{CCC}, what tells that session
-        (L{ftpkit.data.tls.sessionSecret}).
-    @ivar tlsHandshakeDone: the control connection's TLS handshake
-        completed (set by the connection's C{handshakeCompleted}).
-    @ivar resumedTickets: the L{ftpkit.data.tls.ResumedTickets} of the
-        control connection's TLS session, or C{None} before a data
-        connection needs it.
+    @ivar tls: the L{ftpkit.control.tlsstate.ControlTLS}: the class's
+        L{CLEAR} until TLS starts, then the session's own, which the
+        commands (and the connection's C{handshakeCompleted}) change.
     """
 
     sessionFields = frozenset(["anonymous", "shell", "username", "hostName",
                                "portal"])
-    controlSecure = False
-    protectData = False
-    bufferSizeSet = False
-    clearedContext = None
-    clearedSecret = None
-    tlsHandshakeDone = False
-    resumedTickets = None
-    _tlsContext = None
-    _tlsContextLent = False
+    tls = CLEAR
 
     def startedImplicitTLS(self):
         """
@@ -92,21 +74,20 @@ class SecurityCommands:
         after C{AUTH TLS-P}); its TLS records are sent at once
         (L{compat.sendRecordsAtOnce}).
         """
-        self.controlSecure = True
-        self.bufferSizeSet = True
-        self.protectData = True
         compat.sendRecordsAtOnce(self.transport)
-        self._noteTLSContext()
+        self.tls = ControlTLS(controlSecure=True, bufferSizeSet=True,
+                              protectData=True,
+                              context=self._startedContext())
 
-    def _noteTLSContext(self):
+    def _startedContext(self):
         """
-        Remember the OpenSSL context TLS on the control connection just
-        started with, for L{releaseTLSContext}.
+        @return: the OpenSSL context TLS on the control connection just
+            started with, for L{releaseTLSContext}, or C{None}.
         """
         try:
-            self._tlsContext = self.transport.getHandle().get_context()
+            return self.transport.getHandle().get_context()
         except AttributeError:
-            self._tlsContext = None
+            return None
 
     def tlsConnectionLost(self, reason):
         """
@@ -117,8 +98,15 @@ class SecurityCommands:
         @param reason: the L{Failure} the connection ended with.
         """
         self.noteTLSEnded(reason)
-        if self._tlsContext is not None:
+        if self.tls.context is not None:
             self.releaseTLSContext()
+
+    def noteHandshakeDone(self):
+        """
+        The control connection's TLS handshake completed (implicit, or
+        after C{AUTH TLS}).
+        """
+        self.tls.handshakeDone = True
 
     def noteTLSEnded(self, reason):
         """
@@ -131,7 +119,8 @@ class SecurityCommands:
 
         @param reason: the L{Failure} the connection ended with.
         """
-        if (self.controlSecure and not self.tlsHandshakeDone
+        tls = self.tls
+        if (tls.controlSecure and not tls.handshakeDone
                 and reason.check(SSL.Error)):
             self.factory.peerWarnings.emit(
                 self.log, LogLevel.info, "handshake", self.peer,
@@ -145,8 +134,11 @@ class SecurityCommands:
         L{ftpkit.control.tls.FTPSContextFactory.release}), unless a data
         connection used it.
         """
-        context, self._tlsContext = self._tlsContext, None
-        if context is None or self._tlsContextLent:
+        tls = self.tls
+        if tls.context is None:
+            return
+        context, tls.context = tls.context, None
+        if tls.contextLent:
             return
         release = getattr(self.config.tlsContextFactory, "release", None)
         if release is not None:
@@ -169,7 +161,7 @@ class SecurityCommands:
             L{ftpkit.control.vhosts.parseHostName}, or C{None} when it gave none
             (or the connection is not under TLS).
         """
-        if not self.controlSecure:
+        if not self.tls.controlSecure:
             return None
         try:
             name = self.transport.getHandle().get_servername()
@@ -188,20 +180,22 @@ class SecurityCommands:
             the control connection's TLS context, so its session can be
             resumed), or C{None} for clear data connections.
         """
-        if not self.protectData:
+        tls = self.tls
+        if not tls.protectData:
             return None
-        self._tlsContextLent = True
-        if self.clearedContext is not None:
-            return DataTLS(self.clearedContext,
+        if not tls.contextLent:
+            tls.contextLent = True
+        if tls.clearedContext is not None:
+            return DataTLS(tls.clearedContext,
                            self.config.tlsRequireSessionReuse,
                            refused=self._reuseRefused,
-                           controlSecret=self.clearedSecret,
+                           controlSecret=tls.clearedSecret,
                            allowUploadEOF=self.config.tlsAllowUploadEOF)
-        if self.resumedTickets is None:
-            self.resumedTickets = ResumedTickets()
+        if tls.resumedTickets is None:
+            tls.resumedTickets = ResumedTickets()
         return dataChannelTLS(self.transport, self.config.tlsContextFactory,
                               self.config.tlsRequireSessionReuse,
-                              self._reuseRefused, self.resumedTickets,
+                              self._reuseRefused, tls.resumedTickets,
                               self.config.tlsAllowUploadEOF)
 
     def _reuseRefused(self):
@@ -233,7 +227,7 @@ class SecurityCommands:
         @return: the C{502} refusing it, or C{None} when the control
             connection is in clear.
         """
-        if not self.controlSecure:
+        if not self.tls.controlSecure:
             return None
         return (502, "REIN is not available on a TLS control connection; "
                      "QUIT and connect again")
@@ -244,7 +238,7 @@ class SecurityCommands:
         """
         # Without --tls-required, tlsRequiredFor's answer without the
         # call (one a transfer).
-        return (not self.protectData and self.factory.config.tlsRequired
+        return (not self.tls.protectData and self.factory.config.tlsRequired
                 and self.tlsRequiredFor(self.session.anonymous))
 
     def refusesClearProtection(self):
@@ -271,7 +265,7 @@ class SecurityCommands:
 
         @return: the C{(534, text)} reply.
         """
-        kept = "Private" if self.protectData else "Clear"
+        kept = "Private" if self.tls.protectData else "Clear"
         if (self.session.shell is None and not self.tlsRequiredFor(True)
                 and self.anonymousOpen()):
             return (534, "PROT C refused before login: this server requires "
@@ -290,11 +284,11 @@ class SecurityCommands:
 
         @return: the C{(521, text)} reply.
         """
-        if self.clearedContext is not None:
+        if self.tls.clearedContext is not None:
             return (521, "Data connections must be protected, and PROT "
                          "cannot change after CCC: send AUTH TLS and log "
                          "in again")
-        if not self.bufferSizeSet:
+        if not self.tls.bufferSizeSet:
             return (521, "Data connections must be protected "
                          "(PBSZ 0, PROT P)")
         return (521, "Data connections must be protected (PROT P)")
@@ -328,16 +322,19 @@ class SecurityCommands:
             self.session.username = None
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
-        self._noteTLSContext()
-        self.controlSecure = True
         # RFC 2228: an accepted AUTH removes the state of the security
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
-        self.clearedContext = self.clearedSecret = None
-        self.resumedTickets = None
-        self.clearSecureFxp()
+        # What it keeps from the session before (after CCC): whether a
+        # handshake was done, and whether its context was lent.
         protected = mechanism in PROTECTED_MECHANISMS
-        self.bufferSizeSet = self.protectData = protected
+        before = self.tls
+        self.tls = ControlTLS(controlSecure=True, bufferSizeSet=protected,
+                              protectData=protected,
+                              context=self._startedContext(),
+                              handshakeDone=before.handshakeDone,
+                              contextLent=before.contextLent)
+        self.clearSecureFxp()
         return None
 
     def alreadyTLS(self):
@@ -346,7 +343,8 @@ class SecurityCommands:
             C{AUTH} cannot start again (C{503}): after C{AUTH TLS}, on an
             implicit C{ssl:} listener; not after C{CCC}.
         """
-        return self.controlSecure or ISSLTransport.providedBy(self.transport)
+        return (self.tls.controlSecure
+                or ISSLTransport.providedBy(self.transport))
 
     def tlsClearable(self):
         """
@@ -370,12 +368,13 @@ class SecurityCommands:
         @return: the C{503} refusing C{verb}, or C{None} when the control
             connection is under TLS.
         """
-        if self.controlSecure:
+        tls = self.tls
+        if tls.controlSecure:
             return None
-        if self.clearedContext is not None:
+        if tls.clearedContext is not None:
             return (503, "%s is not allowed after CCC (the control "
                          "connection is in clear); data protection stays "
-                         "%s" % (verb, "Private" if self.protectData
+                         "%s" % (verb, "Private" if tls.protectData
                                  else "Clear"))
         if self.config.tlsContextFactory is None:
             # AUTH gets 502 here: naming it would send the client to a
@@ -393,7 +392,7 @@ class SecurityCommands:
             return refusal
         if not validBufferSize(argument):
             return (501, "PBSZ takes a number from 0 to %d" % MAX_BUFFER_SIZE)
-        self.bufferSizeSet = True
+        self.tls.bufferSizeSet = True
         return (200, "PBSZ=0")
 
     def ftp_PROT(self, argument):
@@ -408,15 +407,15 @@ class SecurityCommands:
         refusal = self.refuseOutsideTLS("PROT")
         if refusal is not None:
             return refusal
-        if not self.bufferSizeSet:
+        if not self.tls.bufferSizeSet:
             return (503, "PROT requires PBSZ first")
         if level == "C" and self.refusesClearProtection():
             return self.clearProtectionRefusal()
         if level == "C":
-            self.protectData = False
+            self.tls.protectData = False
             return (200, "Protection level set to Clear")
         if level == "P":
-            self.protectData = True
+            self.tls.protectData = True
             return (200, "Protection level set to Private")
         if level in ("S", "E"):
             return (536, "Protection level not supported")
@@ -430,7 +429,7 @@ class SecurityCommands:
         """
         if not self.config.tlsAllowCCC:
             return (534, "CCC is not allowed on this server")
-        if not self.controlSecure:
+        if not self.tls.controlSecure:
             return (533, "The control connection is not under TLS")
         if not self.tlsClearable():
             return (534, "CCC is not possible on this connection "
@@ -444,6 +443,7 @@ class SecurityCommands:
         except ConnectionLost:
             # The client went away before TLS ended: nobody to answer.
             return None
-        self.clearedContext, self.clearedSecret = context, secret
-        self.controlSecure = False
+        tls = self.tls
+        tls.clearedContext, tls.clearedSecret = context, secret
+        tls.controlSecure = False
         return None

@@ -273,9 +273,9 @@ class SessionCommands:
             + ", STRUcture: File, MODE: "
             + ("Stream" if session.deflate is None
                else "Deflate (level %d)" % (session.deflate,)),
-            "Control connection: " + ("TLS" if self.controlSecure
+            "Control connection: " + ("TLS" if self.tls.controlSecure
                                       else "plain"),
-            "Data protection: " + ("Private" if self.protectData
+            "Data protection: " + ("Private" if self.tls.protectData
                                    else "Clear"),
             "End of status",
         ]
