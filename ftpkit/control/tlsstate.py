@@ -10,7 +10,7 @@ name for all of it, and its other names keep the class's shared keys
 (C{tests.integration.test_sessionnames}).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 
@@ -54,6 +54,22 @@ class ControlTLS:
     resumedTickets: Optional[Any] = None
 
 
-CLEAR = ControlTLS()
+class _Shared(ControlTLS):
+    """
+    L{CLEAR}: a L{ControlTLS} that refuses every change, being every
+    session's until TLS starts (a change there would be every session's).
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"CLEAR is every session's TLS state before "
+                             f"TLS starts: {name} cannot change in it")
+
+
+CLEAR = _Shared.__new__(_Shared)
 """A control connection TLS never touched: in clear, data clear (the
 class default every session shares: never changed)."""
+for _field in fields(ControlTLS):
+    object.__setattr__(CLEAR, _field.name, _field.default)
+del _field

@@ -4,7 +4,6 @@ C{anonymous} and C{ftp} are user names like any other: C{USER} answers
 them as it answers every name, on L{StringTransport}s.
 """
 
-from dataclasses import replace
 
 from twisted.cred import checkers, portal
 from twisted.cred.credentials import IAnonymous as ICredentialsAnonymous
@@ -14,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
 from ftpkit.control.server import FTPFactory
+from ftpkit.control.tlsstate import ControlTLS
 from tests.memorysessions import ShellRealm, connect, repliesTo
 from tests.protocol.test_authmechanisms import ContextFactory
 
@@ -97,7 +97,7 @@ class AnonymousOffTests(unittest.TestCase):
         protocol, transport = session(
             anonymous=False, tlsContextFactory=ContextFactory(),
             tlsRequired=True, tlsRequiredForAnonymous=False)
-        protocol.tls = replace(protocol.tls, controlSecure=True)
+        protocol.tls = ControlTLS(controlSecure=True)
         self.assertEqual(
             repliesTo(protocol, transport, b"PBSZ 0", b"PROT C"),
             [b"200 PBSZ=0\r\n",

@@ -3,7 +3,6 @@ Tests for C{HOST} (RFC 7151) on the control connection: which realm a
 session logs in to, and when C{HOST} may be sent.
 """
 
-from dataclasses import replace
 
 from twisted.cred import checkers, portal
 from twisted.internet.testing import MemoryReactorClock
@@ -14,6 +13,7 @@ from zope.interface import implementer
 from ftpkit.config import ServerConfig
 from ftpkit.control import peerwarnings
 from ftpkit.control.server import FTPFactory
+from ftpkit.control.tlsstate import ControlTLS
 from ftpkit.control.vhosts import VirtualHost
 from ftpkit.interfaces import IFTPShell
 from ftpkit.ops import events
@@ -320,7 +320,7 @@ class SNITests(unittest.TestCase):
         factory = makeFactory([(("a.example",), "a"), (("b.example",), "b")])
         protocol, transport = connect(factory)
         transport.getHandle = lambda: _Handle(serverName)
-        protocol.tls = replace(protocol.tls, controlSecure=True)
+        protocol.tls = ControlTLS(controlSecure=True)
         return protocol, transport
 
     def test_mismatch(self):

@@ -29,6 +29,7 @@ from ftpkit.control.handlers.transferring import Transferring
 from ftpkit.control.handlers.transfers import TransferCommands
 from ftpkit.control.handlers.unique import UniqueUploadCommands
 from ftpkit.control.server import FTPProtocol
+from ftpkit.control.tlsstate import ControlTLS
 from ftpkit.protocol.sessionstate import Session
 from tests.memorysessions import connect, makeFactory, replyCodes
 
@@ -199,8 +200,7 @@ class ReinitializeTests(unittest.TestCase):
         nothing: the user is still logged in, TLS and C{PROT} stay.
         """
         protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
-        protocol.tls = dataclasses.replace(protocol.tls, controlSecure=True,
-                                           protectData=True)
+        protocol.tls = ControlTLS(controlSecure=True, protectData=True)
         protocol.dataReceived(b"REIN\r\nPWD\r\n")
         self.assertEqual(replyCodes(transport), ["502", "257"])
         self.assertTrue(protocol.tls.controlSecure)
@@ -213,7 +213,7 @@ class ReinitializeTests(unittest.TestCase):
         lowered over the clear channel.
         """
         protocol, transport = loggedIn(makeFactory(MemoryReactorClock()))
-        protocol.tls = dataclasses.replace(protocol.tls, protectData=True)
+        protocol.tls = ControlTLS(protectData=True)
         protocol.dataReceived(b"REIN\r\nPWD\r\n")
         self.assertEqual(replyCodes(transport), ["220", "530"])
         self.assertTrue(protocol.tls.protectData)
