@@ -104,8 +104,13 @@ class SecurityCommands:
     def noteHandshakeDone(self):
         """
         The control connection's TLS handshake completed (implicit, or
-        after C{AUTH TLS}).
+        after C{AUTH TLS}). A session refused before it started TLS (an
+        implicit listener's, over a limit) gets a state of its own here:
+        set in L{CLEAR}, it was every later session's (whose failed
+        handshakes then went unlogged).
         """
+        if self.tls is CLEAR:
+            self.tls = ControlTLS(controlSecure=True)
         self.tls.handshakeDone = True
 
     def noteTLSEnded(self, reason):
