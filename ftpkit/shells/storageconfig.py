@@ -134,20 +134,6 @@ def isSecretName(name):
     return lowered in SECRET_NAMES or any(word in lowered for word in SECRET_WORDS)
 
 
-def optionValue(text):
-    """
-    @param text: an option's value as written in a query.
-    @return: C{True}/C{False} for C{true}/C{false}, an C{int} for a whole
-        number (ASCII digits: a superscript two, which Python calls a
-        digit, was a C{ValueError} from C{int}), the text otherwise.
-    """
-    if text.lower() in ("true", "false"):
-        return truthValue(text)
-    if isWholeNumber(text):
-        return int(text)
-    return text
-
-
 def protocolOf(url):
     """
     @param url: an fsspec URL or a local path.
@@ -213,7 +199,7 @@ def parseArgument(argument, readFile=None):
                 " command line; put it in the config file (?config=PATH) or the"
                 " backend's own configuration")
         else:
-            queryOptions[name] = optionValue(value)
+            queryOptions[name] = value
     options = {}
     users = own.get("users")
     configFile = own.get("config")

@@ -409,3 +409,51 @@ class ConfiguredTests(unittest.TestCase):
         options = optionsOf("s3://b/x")
         self.assertEqual((options["anon"], options["use_listings_cache"]),
                          (False, False))
+
+
+class TextOptionsTests(unittest.TestCase):
+    """
+    An option a store takes as a text stays a text when written as
+    digits: C{username=1000} reached paramiko as an C{int} and every
+    login got C{421} (C{object of type 'int' has no len()}). Only the
+    options of a numeric or truth kind are converted.
+    """
+
+    def test_sftp(self):
+        """
+        paramiko's user name, key file and passphrase-less texts, and the
+        SFTP filesystem's C{temppath}, keep the query's text, leading
+        zeros and all; a TOML number for one is its digits.
+        """
+        _needs("paramiko")
+        self.patch(__import__("os").path, "isfile", lambda path: True)
+        options = optionsOf("sftp://h/x?username=1000&key_filename=007"
+                            "&temppath=42&port=2222")
+        self.assertEqual(
+            [options[name] for name in ("username", "key_filename",
+                                        "temppath", "port")],
+            ["1000", "007", "42", 2222])
+        self.assertEqual(optionsOf("sftp://h/x?config=/etc/s.toml",
+                                   b"[options]\nusername = 1000")["username"],
+                         "1000")
+
+    def test_s3(self):
+        """
+        S3's profile stays a text; its numbers are still numbers.
+        """
+        _needs("s3fs")
+        options = optionsOf("s3://b?profile=2024&max_concurrency=4")
+        self.assertEqual((options["profile"], options["max_concurrency"]),
+                         ("2024", 4))
+
+    def test_ftp(self):
+        """
+        FTP's user name and account stay texts, its port and block size
+        numbers.
+        """
+        options = optionsOf("ftp://h/x?username=1000&acct=12&port=2121"
+                            "&block_size=4096")
+        self.assertEqual(
+            [options[name] for name in ("username", "acct", "port",
+                                        "block_size")],
+            ["1000", "12", 2121, 4096])
