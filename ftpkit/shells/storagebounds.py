@@ -237,9 +237,14 @@ def shapeError(family, name, value):
             is_valid_ipv6_endpoint_url,
         )
 
-        if not isinstance(value, str) or not (
+        try:
+            valid = isinstance(value, str) and (
                 is_valid_endpoint_url(value)
-                or is_valid_ipv6_endpoint_url(value)):
+                or is_valid_ipv6_endpoint_url(value))
+        except ValueError:
+            # Python's urlsplit: an unclosed IPv6 literal (http://[::1:9).
+            valid = False
+        if not valid:
             return "must be an http:// or https:// URL"
     if family == "sftp" and name == "key_filename":
         paths = [value] if isinstance(value, str) else value

@@ -324,6 +324,8 @@ class ShapeTests(unittest.TestCase):
         for query, why in [
                 ("endpoint_url=notaurl", "must be an http:// or https:// URL"),
                 ("endpoint_url=5", "must be an http:// or https:// URL"),
+                ("endpoint_url=http://[::1:9000",
+                 "must be an http:// or https:// URL"),
                 ("config_kwargs=x&deadline=5",
                  "must be a table of the config file ([options.config_kwargs])"),
                 ("client_kwargs=5",
@@ -457,3 +459,34 @@ class TextOptionsTests(unittest.TestCase):
             [options[name] for name in ("username", "acct", "port",
                                         "block_size")],
             ["1000", "12", 2121, 4096])
+
+
+class LiteralHostTests(unittest.TestCase):
+    """
+    A URL's IPv6 literal host is handed to the store without its brackets:
+    fsspec kept them (C{sftp://u@[::1]:22/d} gave C{host='[::1]'}) and
+    every login got C{421}, C{gaierror: Name or service not known}; with
+    no port it cut the address at its last colon (C{host='[:'}).
+    """
+
+    def test_sftp(self):
+        """
+        An SFTP URL's literal, with and without a port, and a zone
+        (C{%25} in the URL, C{%} to the resolver).
+        """
+        _needs("paramiko")
+        for url, host in [("sftp://u@[::1]:22522/d", "::1"),
+                          ("sftp://u@[::1]/d", "::1"),
+                          ("sftp://[fe80::1%25eth0]:22/d", "fe80::1%eth0"),
+                          ("sftp://u@h:22/d", "h")]:
+            self.assertEqual(optionsOf(url)["host"], host, url)
+        self.assertEqual(optionsOf("sftp://u@[::1]:22522/d")["port"], 22522)
+
+    def test_ftp(self):
+        """
+        An FTP URL's literal too.
+        """
+        for url, host in [("ftp://u@[::1]:2121/d", "::1"),
+                          ("ftp://u@[::1]/d", "::1"),
+                          ("ftp://[fe80::1%25eth0]/d", "fe80::1%eth0")]:
+            self.assertEqual(optionsOf(url)["host"], host, url)
