@@ -66,7 +66,9 @@ def conninfoError(parameters, environ=None):
         one is the default) from 1 to 65535, one port or as many as there
         are hosts (and as many hosts as C{hostaddr}s), the numbers of
         L{_LEAST} ASCII digits after an optional sign that fit a C
-        C{int}, a word of L{CHOICES} one of its words.
+        C{int}, a word of L{CHOICES} one of its words (and
+        C{sslnegotiation=direct} with an C{sslmode} that requires SSL, as
+        libpq wants).
     """
     given = {name: environ[variable]
              for variable, name in ENVIRONMENT.items()
@@ -105,6 +107,10 @@ def _firstError(parameters):
         if value is not None and value not in words:
             return name, (f"{name} {str(value)[:40]!r} is none of "
                           f"{', '.join(words)}")
+    mode = parameters.get("sslmode") or "prefer"
+    if parameters.get("sslnegotiation") == "direct" and mode in SSL_MODES[:3]:
+        return "sslmode", (f"sslnegotiation=direct needs sslmode require,"
+                           f" verify-ca or verify-full, not {mode!r}")
     return None, None
 
 

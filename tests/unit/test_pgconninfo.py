@@ -39,7 +39,8 @@ class ConninfoErrorTests(unittest.TestCase):
                            {"gssencmode": "prefer", "channel_binding": "require",
                             "target_session_attrs": "prefer-standby",
                             "load_balance_hosts": "random",
-                            "sslcertmode": "allow", "sslnegotiation": "direct"},
+                            "sslcertmode": "allow", "sslnegotiation": "direct",
+                            "sslmode": "require"},
                            {"host": "a,b,c", "port": "1,2,3"},
                            {"host": "a,b,c", "port": "5432"},
                            {"host": "a,b", "hostaddr": "127.0.0.1,::1",
@@ -68,6 +69,8 @@ class ConninfoErrorTests(unittest.TestCase):
                  "target_session_attrs 'bogus' is none of any, read-write"),
                 ({"channel_binding": "bogus"}, "channel_binding 'bogus' is"),
                 ({"sslmode": "REQUIRE"}, "sslmode 'REQUIRE' is none of"),
+                ({"sslnegotiation": "direct"}, "sslnegotiation=direct needs"
+                 " sslmode require, verify-ca or verify-full, not 'prefer'"),
                 ({"host": "a,b,c", "port": "1,2"},
                  "port lists 2 ports for 3 hosts"),
                 ({"port": "1,2"}, "port lists 2 ports for 0 hosts"),
