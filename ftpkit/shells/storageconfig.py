@@ -177,6 +177,12 @@ def parseArgument(argument, readFile=None):
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
         raise ValueError(f"fsspec realm: cannot parse the query {query!r}") from None
+    try:
+        urlsplit(url)
+    except ValueError as e:
+        # Python's "Invalid IPv6 URL" alone did not say which.
+        raise ValueError(f"fsspec realm: {url[:80]!r} is no URL: {e} (an"
+                         " IPv6 address is written [::1])") from None
     if _hasPassword(url):
         raise ValueError(
             "fsspec realm: no password in the URL (it would show in ps and"

@@ -490,3 +490,13 @@ class LiteralHostTests(unittest.TestCase):
                           ("ftp://u@[::1]/d", "::1"),
                           ("ftp://[fe80::1%25eth0]/d", "fe80::1%eth0")]:
             self.assertEqual(optionsOf(url)["host"], host, url)
+
+    def test_unclosed(self):
+        """
+        An unclosed literal is a usage error naming the URL, not Python's
+        bare C{Invalid IPv6 URL}.
+        """
+        self.assertEqual(
+            refused("sftp://u@[::1/d"),
+            "fsspec realm: 'sftp://u@[::1/d' is no URL: Invalid IPv6 URL (an"
+            " IPv6 address is written [::1])")
