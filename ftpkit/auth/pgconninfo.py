@@ -63,8 +63,9 @@ def conninfoError(parameters, environ=None):
     @return: why one of them is no value libpq takes, one line naming it
         (and the variable, where the environment gave it), or C{None}:
         each of C{port}'s comma-separated ports (one per host; an empty
-        one is the default) from 1 to 65535, one port or as many as there
-        are hosts (and as many hosts as C{hostaddr}s), the numbers of
+        one is the default) from 1 to 65535 (libpq takes C{+5432}), one
+        port or as many as there are hosts (and as many hosts as
+        C{hostaddr}s), the numbers of
         L{_LEAST} ASCII digits after an optional sign that fit a C
         C{int}, a word of L{CHOICES} one of its words (and
         C{sslnegotiation=direct} with an C{sslmode} that requires SSL, as
@@ -88,8 +89,7 @@ def _firstError(parameters):
     """
     ports = str(parameters.get("port") or "").split(",")
     for port in ports:
-        if port and not (isWholeNumber(port) and len(port) <= 5
-                         and 1 <= int(port) <= 65535):
+        if port and not 1 <= (_wholeNumber(port) or 0) <= 65535:
             return "port", f"port {port[:40]!r} is not a port from 1 to 65535"
     why = _countError(parameters, len(ports) if parameters.get("port") else 0)
     if why is not None:

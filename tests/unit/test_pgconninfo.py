@@ -26,7 +26,8 @@ class ConninfoErrorTests(unittest.TestCase):
         documentation says), libpq's words for its modes, and parameters
         it does not judge.
         """
-        for parameters in [{}, {"port": "5432"},
+        for parameters in [{}, {"port": "5432"}, {"port": "+5432"},
+                           {"port": "000005432"},
                            {"host": "a,b", "port": "1,65535"},
                            {"host": "a,b", "port": "5432,"}, {"port": ""},
                            {"connect_timeout": "0", "keepalives": "1",
@@ -56,7 +57,8 @@ class ConninfoErrorTests(unittest.TestCase):
                 ({"port": "99999"}, "port '99999' is not a port"),
                 ({"port": "0"}, "port '0' is not a port"),
                 ({"port": "5432,abc"}, "port 'abc' is not a port"),
-                ({"port": "+5432"}, "port '+5432' is not a port"),
+                ({"port": "-1"}, "port '-1' is not a port"),
+                ({"port": "+0"}, "port '+0' is not a port"),
                 ({"port": "9" * 30}, "is not a port from 1 to 65535"),
                 ({"connect_timeout": "1.5"}, "connect_timeout '1.5' is not"),
                 ({"connect_timeout": "--5"}, "connect_timeout '--5' is not"),
