@@ -9,6 +9,8 @@ C{sslmode=bogus}, C{gssencmode=bogus}, C{host=a,b,c port=1,2} or
 C{PGPORT=99999} started, and every login failed with libpq's complaint.
 """
 
+import sys
+
 from ftpkit.protocol.numbertext import isWholeNumber
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca",
@@ -44,6 +46,13 @@ interval or count failed every connection
 _MOST_WHOLE = 2 ** 31 - 1
 """libpq reads those numbers as a C C{int}."""
 
+LINUX_MOST = {"keepalives_idle": 32767, "keepalives_interval": 32767,
+              "keepalives_count": 127}
+"""The largest keepalive time, interval and count Linux's C{setsockopt}
+takes, where libpq sets them (C{keepalives} not 0): one more failed
+every connection (C{setsockopt(TCP_KEEPIDLE) failed: Invalid
+argument})."""
+
 ENVIRONMENT = {
     "PGHOST": "host", "PGHOSTADDR": "hostaddr", "PGPORT": "port",
     "PGCONNECT_TIMEOUT": "connect_timeout", "PGSSLMODE": "sslmode",
@@ -65,11 +74,11 @@ def conninfoError(parameters, environ=None):
         each of C{port}'s comma-separated ports (one per host; an empty
         one is the default) from 1 to 65535 (libpq takes C{+5432}), one
         port or as many as there are hosts (and as many hosts as
-        C{hostaddr}s), the numbers of
-        L{_LEAST} ASCII digits after an optional sign that fit a C
-        C{int}, a word of L{CHOICES} one of its words (and
-        C{sslnegotiation=direct} with an C{sslmode} that requires SSL, as
-        libpq wants).
+        C{hostaddr}s), the numbers of L{_LEAST} ASCII digits after an
+        optional sign that fit a C C{int} (the keepalives' within
+        L{LINUX_MOST} on Linux), a word of L{CHOICES} one of its words
+        (and C{sslnegotiation=direct} with an C{sslmode} that requires
+        SSL, as libpq wants).
     """
     given = {name: environ[variable]
              for variable, name in ENVIRONMENT.items()
@@ -94,14 +103,18 @@ def _firstError(parameters):
     why = _countError(parameters, len(ports) if parameters.get("port") else 0)
     if why is not None:
         return "port", why
+    keepalives = _wholeNumber(str(parameters.get("keepalives", "1")))
     for name, least in _LEAST.items():
         value = parameters.get(name)
         if value is None:
             continue
+        most = _MOST_WHOLE
+        if sys.platform.startswith("linux") and keepalives != 0:
+            most = LINUX_MOST.get(name, most)
         number = _wholeNumber(str(value))
-        if number is None or not least <= number <= _MOST_WHOLE:
+        if number is None or not least <= number <= most:
             return name, (f"{name} {str(value)[:40]!r} is not a whole number"
-                          f" from {least} to {_MOST_WHOLE}")
+                          f" from {least} to {most}")
     for name, words in CHOICES.items():
         value = parameters.get(name)
         if value is not None and value not in words:

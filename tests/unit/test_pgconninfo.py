@@ -5,6 +5,7 @@ C{--auth pg:DSN} and C{--realm pg:DSN} are parsed.
 """
 
 import os
+import sys
 
 from twisted.python import usage
 from twisted.trial import unittest
@@ -85,6 +86,24 @@ class ConninfoErrorTests(unittest.TestCase):
             self.assertIn(words, message or "accepted")
             self.assertNotIn("\n", message)
 
+
+    def test_linuxKeepalives(self):
+        """
+        On Linux, a keepalive time or interval past 32767 seconds, or a
+        count past 127, is refused where libpq sets them (C{keepalives}
+        not 0): Linux's C{setsockopt} refused it at every connection.
+        """
+        if not sys.platform.startswith("linux"):
+            raise unittest.SkipTest("Linux's bounds")
+        for name, most in [("keepalives_idle", 32767),
+                           ("keepalives_interval", 32767),
+                           ("keepalives_count", 127)]:
+            self.assertIsNone(conninfoError({name: str(most)}))
+            self.assertEqual(
+                conninfoError({name: str(most + 1)}),
+                f"{name} '{most + 1}' is not a whole number from 0 to {most}")
+            self.assertIsNone(conninfoError(
+                {name: str(most + 1), "keepalives": "0"}))
 
     def test_environment(self):
         """
