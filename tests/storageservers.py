@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -203,17 +204,18 @@ def _keygen(path):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _startSSHD(sshd, directory, port, hostKey):
+def _startSSHD(sshd, directory, port, hostKey, address="127.0.0.1"):
     """
     Start C{sshd} on a port (its log in C{DIRECTORY/log}, replaced).
 
+    @param address: the loopback address it listens on.
     @return: its L{subprocess.Popen}.
     """
     config = os.path.join(directory, "sshd_config")
     with open(config, "w") as f:
         f.write(
             f"Port {port}\n"
-            "ListenAddress 127.0.0.1\n"
+            f"ListenAddress {address}\n"
             f"HostKey {hostKey}\n"
             f"PidFile {directory}/sshd.pid\n"
             f"AuthorizedKeysFile {directory}/authorized_keys\n"
@@ -268,25 +270,28 @@ def sshServer():
     return server
 
 
-def _listeningSSHD(sshd, directory, hostKey):
+def _listeningSSHD(sshd, directory, hostKey, address="127.0.0.1"):
     """
     Start C{sshd} on a free port.
 
+    @param address: the loopback address it listens on (C{127.0.0.1} or
+        C{::1}).
     @return: C{(process, port)}.
     @raise SkipTest: when it found no free port.
     """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     for _ in range(PORT_ATTEMPTS):
-        port = freePort()
-        process = _startSSHD(sshd, directory, port, hostKey)
+        port = freePort(address, family)
+        process = _startSSHD(sshd, directory, port, hostKey, address)
         listening = re.compile(
-            f"Server listening on 127\\.0\\.0\\.1 port {port}\\.")
+            f"Server listening on {re.escape(address)} port {port}\\.")
         if _waitForLog(os.path.join(directory, "log"), process, listening,
                        "sshd"):
             return process, port
     raise SkipTest(f"sshd found no free port in {PORT_ATTEMPTS} attempts")
 
 
-def ownSSHServer(testCase):
+def ownSSHServer(testCase, address="127.0.0.1"):
     """
     Start an OpenSSH server of the test's own, which it may stop with
     C{SIGSTOP} (the process-wide one of L{sshServer} is shared by other
@@ -294,9 +299,15 @@ def ownSSHServer(testCase):
     and its directory removed after the test.
 
     @param testCase: the running test.
+    @param address: the loopback address it listens on (C{::1} skips the
+        test where this machine has no IPv6 loopback).
     @return: C{(server, process)}: an L{SSHServer} and its listening
         process (whose children are its connections' processes).
     """
+    from tests.ipv6 import hasIPv6
+
+    if ":" in address and not hasIPv6():
+        raise SkipTest("this machine has no IPv6 loopback (::1)")
     shared = sshServer()
     directory = tempfile.mkdtemp(prefix="ftpkit-ownsshd-")
     os.chmod(directory, 0o755)
@@ -304,7 +315,7 @@ def ownSSHServer(testCase):
                 os.path.join(directory, "authorized_keys"))
     sshd = shutil.which("sshd") or "/usr/sbin/sshd"
     process, port = _listeningSSHD(
-        sshd, directory, os.path.join(shared.directory, "host_key"))
+        sshd, directory, os.path.join(shared.directory, "host_key"), address)
     testCase.addCleanup(shutil.rmtree, directory, ignore_errors=True)
     testCase.addCleanup(_endStopped, process)
     return SSHServer(port, shared.user, shared.keyFile, directory), process

@@ -10,9 +10,10 @@ imported only when one is called: it is an optional dependency.
       (L{fsspec.core.strip_protocol}), given the path with the
       filesystem's protocol (L{unstrip_protocol}) in front.
     - C{AbstractFileSystem._get_kwargs_from_urls} (a static method): the
-      options a URL carries (an SFTP URL's host, port and user).
-      Fallback: those L{fsspec.utils.infer_storage_options} reads from
-      the URL, for a filesystem made with a C{host}; none for another.
+      options a URL carries (an SFTP URL's host, port and user; an
+      IPv6 literal host read here, L{literalHost}). Fallback: those
+      L{fsspec.utils.infer_storage_options} reads from the URL, for a
+      filesystem made with a C{host}; none for another.
     - C{S3FileSystem._iterdir} (s3fs): a bucket's keys a page at a time.
       Fallback: none, and listings are read whole, as from a store
       without it.
@@ -73,10 +74,37 @@ def urlOptions(cls, url):
     @return: a C{dict} of the keyword arguments to make C{cls} with that
         C{url} carries.
     """
-    options = getattr(cls, "_get_kwargs_from_urls", None)
-    if callable(options):
-        return dict(options(url))
-    return optionsPublicly(cls, url)
+    found = getattr(cls, "_get_kwargs_from_urls", None)
+    options = dict(found(url)) if callable(found) else optionsPublicly(
+        cls, url)
+    literal = literalHost(url)
+    if literal is not None and "host" in options:
+        options["host"] = literal
+    return options
+
+
+def literalHost(url):
+    """
+    The address a URL's IPv6 literal names: fsspec kept a host's brackets
+    (C{sftp://u@[::1]:22/d} gave C{host='[::1]'}, which every login then
+    failed to resolve: C{gaierror: Name or service not known}), and, with
+    no port, cut the address at its last colon (C{[:}).
+
+    @param url: a URL.
+    @return: the address within the brackets of its host, a zone's
+        C{%25} read as the C{%} the resolver takes (C{fe80::1%eth0}), or
+        C{None} when its host is no bracketed literal.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return None
+    host = netloc.rpartition("@")[2]
+    if not host.startswith("[") or "]" not in host:
+        return None
+    return unquote(host[1:host.index("]")])
 
 
 def optionsPublicly(cls, url):

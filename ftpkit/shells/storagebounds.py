@@ -95,8 +95,8 @@ def boundOf(protocol, name):
 def boundedValue(bound, value):
     """
     @param bound: a L{Bound}.
-    @param value: an option's value: a text from the query (its digits
-        already an C{int}), or what the config file gave.
+    @param value: an option's value: a text as the query or fsspec's
+        configuration wrote it, or what the config file gave.
     @return: it as a number within C{bound} (an C{int} where whole, a
         C{float} for a fraction of a second), or C{None} when it is
         none.
@@ -144,8 +144,11 @@ def checkedOptions(protocol, cls, options):
     @param protocol: a URL's protocol.
     @param cls: the fsspec class serving it.
     @param options: the keyword arguments it is to be made with.
-    @return: a copy of C{options} whose truth values are C{bool} and whose
-        bounded numbers (L{boundOf}) are numbers.
+    @return: a copy of C{options} whose truth values are C{bool}, whose
+        bounded numbers (L{boundOf}) are numbers, whose texts
+        (L{ftpkit.shells.storageoptions.TEXT_OPTIONS}, a text default)
+        are texts, and whose other values written as a text are read as
+        L{optionValue} reads them.
     @raise ValueError: with the one-line usage error for the first
         (sorted) option whose value is none of its kind or out of its
         range.
@@ -155,6 +158,11 @@ def checkedOptions(protocol, cls, options):
     for name in sorted(options):
         value, bound = options[name], boundOf(protocol, name)
         shown = f"{protocol}:// option {name}={str(value)[:40]!r}"
+        if kinds.get(name) is str:
+            checked[name] = textValue(value)
+        elif isinstance(value, str) and bound is None and (
+                kinds.get(name) is not bool):
+            checked[name] = value = optionValue(value)
         if kinds.get(name) is bool:
             checked[name] = truthValue(value)
             if checked[name] is None:
@@ -171,6 +179,33 @@ def checkedOptions(protocol, cls, options):
         if why is not None:
             raise ValueError(f"{shown}: {why}")
     return checked
+
+
+def optionValue(text):
+    """
+    @param text: the value of an option of no text kind, as written (in
+        the query, fsspec's configuration or a quoted value of the config
+        file).
+    @return: C{True}/C{False} for C{true}/C{false}, an C{int} for a whole
+        number (ASCII digits: a superscript two, which Python calls a
+        digit, was a C{ValueError} from C{int}), the text otherwise.
+    """
+    if text.lower() in ("true", "false"):
+        return truthValue(text)
+    if isWholeNumber(text):
+        return int(text)
+    return text
+
+
+def textValue(value):
+    """
+    @param value: the value of an option the store takes as a text.
+    @return: it, or the digits of a whole number (the config file's
+        C{username = 1000}).
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def shapeError(family, name, value):
@@ -202,9 +237,14 @@ def shapeError(family, name, value):
             is_valid_ipv6_endpoint_url,
         )
 
-        if not isinstance(value, str) or not (
+        try:
+            valid = isinstance(value, str) and (
                 is_valid_endpoint_url(value)
-                or is_valid_ipv6_endpoint_url(value)):
+                or is_valid_ipv6_endpoint_url(value))
+        except ValueError:
+            # Python's urlsplit: an unclosed IPv6 literal (http://[::1:9).
+            valid = False
+        if not valid:
             return "must be an http:// or https:// URL"
     if family == "sftp" and name == "key_filename":
         paths = [value] if isinstance(value, str) else value

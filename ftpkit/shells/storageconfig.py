@@ -134,20 +134,6 @@ def isSecretName(name):
     return lowered in SECRET_NAMES or any(word in lowered for word in SECRET_WORDS)
 
 
-def optionValue(text):
-    """
-    @param text: an option's value as written in a query.
-    @return: C{True}/C{False} for C{true}/C{false}, an C{int} for a whole
-        number (ASCII digits: a superscript two, which Python calls a
-        digit, was a C{ValueError} from C{int}), the text otherwise.
-    """
-    if text.lower() in ("true", "false"):
-        return truthValue(text)
-    if isWholeNumber(text):
-        return int(text)
-    return text
-
-
 def protocolOf(url):
     """
     @param url: an fsspec URL or a local path.
@@ -191,6 +177,12 @@ def parseArgument(argument, readFile=None):
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
         raise ValueError(f"fsspec realm: cannot parse the query {query!r}") from None
+    try:
+        urlsplit(url)
+    except ValueError as e:
+        # Python's "Invalid IPv6 URL" alone did not say which.
+        raise ValueError(f"fsspec realm: {url[:80]!r} is no URL: {e} (an"
+                         " IPv6 address is written [::1])") from None
     if _hasPassword(url):
         raise ValueError(
             "fsspec realm: no password in the URL (it would show in ps and"
@@ -213,7 +205,7 @@ def parseArgument(argument, readFile=None):
                 " command line; put it in the config file (?config=PATH) or the"
                 " backend's own configuration")
         else:
-            queryOptions[name] = optionValue(value)
+            queryOptions[name] = value
     options = {}
     users = own.get("users")
     configFile = own.get("config")

@@ -24,6 +24,15 @@ FSSPEC_KINDS = {"use_listings_cache": bool, "skip_instance_cache": bool,
                 "max_paths": int}
 """What the values of L{FSSPEC_OPTIONS} are, where it is one kind."""
 
+TEXT_OPTIONS = frozenset({
+    "host", "username", "password", "passphrase", "key_filename",
+    "gss_host", "acct", "tempdir", "temppath", "key", "secret", "token",
+    "profile", "endpoint_url", "region_name"})
+"""Options the stores take as a text whose default (C{None}) does not
+say so: a host, a user's name, a key file, a profile or region. Written
+as digits (C{username=1000}), they stay a text: made an C{int}, paramiko
+failed every login (C{object of type 'int' has no len()})."""
+
 _REFUSERS = {"s3": "s3fs and botocore's session do not know it",
              "sftp": "the SFTP filesystem and paramiko do not know it",
              "http": "fsspec's HTTP filesystem and aiohttp's requests do"
@@ -97,9 +106,11 @@ def optionKinds(protocol, cls):
     """
     @param protocol: a URL's protocol.
     @param cls: the fsspec class serving it.
-    @return: C{{name: bool or int}} for each option its store takes whose
-        default says it is a truth value or a number (the first
-        C{__init__} naming it, its own before those it inherits, wins).
+    @return: C{{name: bool, int or str}} for each option its store
+        takes whose default says it is a truth value, a number or a text
+        (the first C{__init__} naming it, its own before those it
+        inherits, wins), and C{str} for the L{TEXT_OPTIONS} no default
+        tells.
     """
     kinds = dict(FSSPEC_KINDS)
     for function in reversed(_initializers(protocol, cls)):
@@ -113,6 +124,10 @@ def optionKinds(protocol, cls):
                 kinds[name] = bool
             elif isinstance(default, int):
                 kinds[name] = int
+            elif isinstance(default, str):
+                kinds[name] = str
+    for name in TEXT_OPTIONS:
+        kinds.setdefault(name, str)
     return kinds
 
 

@@ -27,7 +27,7 @@ from ftpkit.protocol.numbertext import (
     octalNumber,
     wholeNumber,
 )
-from ftpkit.shells.storageconfig import optionValue
+from ftpkit.shells.storagebounds import optionValue
 
 NOT_PLAIN = ["+5", "1_000", " 5 ", "5 ", " 5", "\t5", "5\n", "\u0665",
              "\uff15", "\u00b2", "", "-5", "0x10", "5.", ".5"]

@@ -324,6 +324,8 @@ class ShapeTests(unittest.TestCase):
         for query, why in [
                 ("endpoint_url=notaurl", "must be an http:// or https:// URL"),
                 ("endpoint_url=5", "must be an http:// or https:// URL"),
+                ("endpoint_url=http://[::1:9000",
+                 "must be an http:// or https:// URL"),
                 ("config_kwargs=x&deadline=5",
                  "must be a table of the config file ([options.config_kwargs])"),
                 ("client_kwargs=5",
@@ -409,3 +411,92 @@ class ConfiguredTests(unittest.TestCase):
         options = optionsOf("s3://b/x")
         self.assertEqual((options["anon"], options["use_listings_cache"]),
                          (False, False))
+
+
+class TextOptionsTests(unittest.TestCase):
+    """
+    An option a store takes as a text stays a text when written as
+    digits: C{username=1000} reached paramiko as an C{int} and every
+    login got C{421} (C{object of type 'int' has no len()}). Only the
+    options of a numeric or truth kind are converted.
+    """
+
+    def test_sftp(self):
+        """
+        paramiko's user name, key file and passphrase-less texts, and the
+        SFTP filesystem's C{temppath}, keep the query's text, leading
+        zeros and all; a TOML number for one is its digits.
+        """
+        _needs("paramiko")
+        self.patch(__import__("os").path, "isfile", lambda path: True)
+        options = optionsOf("sftp://h/x?username=1000&key_filename=007"
+                            "&temppath=42&port=2222")
+        self.assertEqual(
+            [options[name] for name in ("username", "key_filename",
+                                        "temppath", "port")],
+            ["1000", "007", "42", 2222])
+        self.assertEqual(optionsOf("sftp://h/x?config=/etc/s.toml",
+                                   b"[options]\nusername = 1000")["username"],
+                         "1000")
+
+    def test_s3(self):
+        """
+        S3's profile stays a text; its numbers are still numbers.
+        """
+        _needs("s3fs")
+        options = optionsOf("s3://b?profile=2024&max_concurrency=4")
+        self.assertEqual((options["profile"], options["max_concurrency"]),
+                         ("2024", 4))
+
+    def test_ftp(self):
+        """
+        FTP's user name and account stay texts, its port and block size
+        numbers.
+        """
+        options = optionsOf("ftp://h/x?username=1000&acct=12&port=2121"
+                            "&block_size=4096")
+        self.assertEqual(
+            [options[name] for name in ("username", "acct", "port",
+                                        "block_size")],
+            ["1000", "12", 2121, 4096])
+
+
+class LiteralHostTests(unittest.TestCase):
+    """
+    A URL's IPv6 literal host is handed to the store without its brackets:
+    fsspec kept them (C{sftp://u@[::1]:22/d} gave C{host='[::1]'}) and
+    every login got C{421}, C{gaierror: Name or service not known}; with
+    no port it cut the address at its last colon (C{host='[:'}).
+    """
+
+    def test_sftp(self):
+        """
+        An SFTP URL's literal, with and without a port, and a zone
+        (C{%25} in the URL, C{%} to the resolver).
+        """
+        _needs("paramiko")
+        for url, host in [("sftp://u@[::1]:22522/d", "::1"),
+                          ("sftp://u@[::1]/d", "::1"),
+                          ("sftp://[fe80::1%25eth0]:22/d", "fe80::1%eth0"),
+                          ("sftp://u@h:22/d", "h")]:
+            self.assertEqual(optionsOf(url)["host"], host, url)
+        self.assertEqual(optionsOf("sftp://u@[::1]:22522/d")["port"], 22522)
+
+    def test_ftp(self):
+        """
+        An FTP URL's literal too.
+        """
+        for url, host in [("ftp://u@[::1]:2121/d", "::1"),
+                          ("ftp://u@[::1]/d", "::1"),
+                          ("ftp://[fe80::1%25eth0]/d", "fe80::1%eth0")]:
+            self.assertEqual(optionsOf(url)["host"], host, url)
+
+    def test_unclosed(self):
+        """
+        An unclosed literal is a usage error naming the URL, not Python's
+        bare C{Invalid IPv6 URL}.
+        """
+        self.assertEqual(
+            refused("sftp://u@[::1/d"),
+            "fsspec realm: 'sftp://u@[::1/d' is no URL: Invalid IPv6 URL (an"
+            " IPv6 address is written [::1])")

@@ -4,10 +4,10 @@ Tests for L{ftpkit.shells.storageconfig}: what C{--realm fsspec:...} accepts.
 
 from twisted.trial import unittest
 
+from ftpkit.shells.storagebounds import optionValue
 from ftpkit.shells.storageconfig import (
     filesystemClass,
     isSecretName,
-    optionValue,
     parseArgument,
     protocolOf,
     readConfig,
@@ -54,15 +54,15 @@ class ParseArgumentTests(unittest.TestCase):
 
     def test_queryOptions(self):
         """
-        Query pairs become backend options, with booleans and whole numbers
-        converted; C{users} names the users file.
+        Query pairs become backend options, as written (L{resolve} reads
+        them by what the store takes); C{users} names the users file.
         """
         config = parseArgument(
             "s3://b?endpoint_url=http://127.0.0.1:9000&anon=false&port=2222"
             "&users=/etc/u.toml")
         self.assertEqual(config.options, {
-            "endpoint_url": "http://127.0.0.1:9000", "anon": False,
-            "port": 2222})
+            "endpoint_url": "http://127.0.0.1:9000", "anon": "false",
+            "port": "2222"})
         self.assertEqual(config.users, "/etc/u.toml")
 
     def test_secretsRefused(self):

@@ -317,8 +317,9 @@ def _postgresUsers(dsn, usage):
     @return: a L{ftpkit.auth.pgusers.PostgresUsers}.
     @raise ValueError: when C{dsn} is empty or not libpq's syntax (the
         server started, and every login failed with the parse error), or
-        holds a value libpq would refuse when connecting
-        (L{ftpkit.auth.pgconninfo.conninfoError}), or psycopg is missing.
+        holds a value libpq would refuse when connecting, or libpq's
+        environment does (L{ftpkit.auth.pgconninfo.conninfoError}), or
+        psycopg is missing.
     """
     if not dsn:
         raise ValueError(f"pg needs a connection string: {usage}")
@@ -332,9 +333,11 @@ def _postgresUsers(dsn, usage):
     except psycopg.Error as e:
         why = " ".join(str(e).split())
         raise ValueError(f"pg: bad connection string: {why}") from None
+    import os
+
     from ftpkit.auth.pgconninfo import conninfoError
 
-    why = conninfoError(parameters)
+    why = conninfoError(parameters, os.environ)
     if why is not None:
         raise ValueError(f"pg: bad connection string: {why}")
     from ftpkit.auth.pgusers import databaseFor
