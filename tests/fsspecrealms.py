@@ -9,10 +9,12 @@ their tests where fsspec is not installed (L{SFTPMixin} also where
 OpenSSH's server or paramiko is not).
 """
 
+import os
 import uuid
 
 from twisted.internet import defer
 
+from ftpkit.deploy import tap
 from ftpkit.interfaces import IFTPShell
 from tests.storageservers import sshServer
 
@@ -59,6 +61,32 @@ def sftpURL(root):
     return (f"sftp://{ssh.user}@127.0.0.1:{ssh.port}{root}"
             f"?key_filename={ssh.keyFile}&look_for_keys=false"
             "&allow_agent=false")
+
+
+def tenBytesOverSFTP(testCase, ssh, host, deadline):
+    """
+    A realm serving, through C{ssh}, a new directory holding C{f.bin} (10
+    bytes), closed at the test's end (L{closeAtEnd}).
+
+    @param testCase: the running test.
+    @param ssh: the OpenSSH server (L{tests.storageservers.ownSSHServer}).
+    @param host: its address as the URL writes it (C{[::1]} in brackets).
+    @param deadline: the realm's C{deadline=} seconds.
+    @return: the fsspec realm.
+    """
+    root = os.path.abspath(testCase.mktemp())
+    os.makedirs(root)
+    with open(os.path.join(root, "f.bin"), "wb") as f:
+        f.write(b"0123456789")
+    options = tap.Options()
+    options.parseOptions([
+        "--realm",
+        f"fsspec:sftp://{ssh.user}@{host}:{ssh.port}{root}"
+        f"?key_filename={ssh.keyFile}&look_for_keys=false"
+        f"&allow_agent=false&deadline={deadline}"])
+    realm = options["realmObject"]
+    closeAtEnd(testCase, realm)
+    return realm
 
 
 def closeAtEnd(testCase, realm):

@@ -60,14 +60,8 @@ class ThreadedReloadTests(LoopbackServerMixin, unittest.TestCase):
         writeText(path, USERS + '[users.bob]\nhome = "alice"\n')
         done = ReloadOnHangup(reloadTargets([realm])).reloadAll()
 
-        def client():
-            parsing.wait(DEADLOCK)
-            reply = ftp.voidcmd("NOOP")
-            stillParsing = not parsed.is_set()
-            answered.set()
-            return reply, stillParsing
-
-        reply, stillParsing = yield self.inThread(client)
+        reply, stillParsing = yield self.inThread(
+            noopDuringParse, ftp, parsing, answered, parsed)
         self.assertTrue(reply.startswith("200"), reply)
         self.assertTrue(stillParsing)
         yield done
@@ -95,6 +89,25 @@ def holdParse(database):
 
     database._parse = heldParse
     return parsing, answered, parsed
+
+
+def noopDuringParse(ftp, parsing, answered, parsed):
+    """
+    In a client thread: once a parse held by L{holdParse} started, send
+    C{NOOP}, then let the parse go on.
+
+    @param ftp: a logged-in C{ftplib.FTP}.
+    @param parsing: see L{holdParse}.
+    @param answered: see L{holdParse}.
+    @param parsed: see L{holdParse}.
+    @return: C{(reply, stillParsing)}: the C{NOOP}'s reply, and whether
+        the parse was still held when it came.
+    """
+    parsing.wait(DEADLOCK)
+    reply = ftp.voidcmd("NOOP")
+    stillParsing = not parsed.is_set()
+    answered.set()
+    return reply, stillParsing
 
 
 def entries(*names):
@@ -136,14 +149,8 @@ class LoginReadTests(LoopbackServerMixin, unittest.TestCase):
         writeText(path, many + entries("alice", "bob"))
         bobLogin = self.inThread(ftplibLogin, self, server.port, "bob")
 
-        def client():
-            parsing.wait(DEADLOCK)
-            reply = alice.voidcmd("NOOP")
-            stillParsing = not parsed.is_set()
-            answered.set()
-            return reply, stillParsing
-
-        reply, stillParsing = yield self.inThread(client)
+        reply, stillParsing = yield self.inThread(
+            noopDuringParse, alice, parsing, answered, parsed)
         self.assertTrue(reply.startswith("200"), reply)
         self.assertTrue(stillParsing)
         bob = yield bobLogin

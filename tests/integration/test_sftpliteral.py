@@ -6,14 +6,11 @@ brackets (C{host='[::1]'}), and every login got C{421 Storage
 unavailable} (C{gaierror: Name or service not known}) (tester53c F2).
 """
 
-import os
-
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
-from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
-from tests.fsspecrealms import closeAtEnd
+from tests.fsspecrealms import tenBytesOverSFTP
 from tests.ftpclient import ftplibLogin
 from tests.serverprocess import TIMEOUT
 from tests.storageservers import ownSSHServer
@@ -28,18 +25,7 @@ class LiteralHostTests(LoopbackServerMixin, unittest.TestCase):
 
     def setUp(self):
         ssh, _ = ownSSHServer(self, "::1")
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
-        with open(os.path.join(root, "f.bin"), "wb") as f:
-            f.write(b"0123456789")
-        options = tap.Options()
-        options.parseOptions([
-            "--realm",
-            f"fsspec:sftp://{ssh.user}@[::1]:{ssh.port}{root}"
-            f"?key_filename={ssh.keyFile}&look_for_keys=false"
-            "&allow_agent=false&deadline=5"])
-        self.realm = options["realmObject"]
-        closeAtEnd(self, self.realm)
+        self.realm = tenBytesOverSFTP(self, ssh, "[::1]", 5)
         self.server = self.startServer(self.realm,
                                        ServerConfig(loginFailureDelay=0.01))
 

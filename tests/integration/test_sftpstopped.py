@@ -12,7 +12,6 @@ the process-wide one is shared by other tests.
 """
 
 import ftplib
-import os
 import signal
 
 from twisted.internet import defer
@@ -20,10 +19,9 @@ from twisted.logger import LogLevel
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
-from ftpkit.deploy import tap
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells import fsspecposix
-from tests.fsspecrealms import closeAtEnd
+from tests.fsspecrealms import tenBytesOverSFTP
 from tests.ftpclient import ftplibLogin
 from tests.logevents import captureLogs
 from tests.serverprocess import TIMEOUT
@@ -57,18 +55,7 @@ class StoppedServerTests(LoopbackServerMixin, unittest.TestCase):
 
     def setUp(self):
         ssh, self.sshd = ownSSHServer(self)
-        root = os.path.abspath(self.mktemp())
-        os.makedirs(root)
-        with open(os.path.join(root, "f.bin"), "wb") as f:
-            f.write(b"0123456789")
-        options = tap.Options()
-        options.parseOptions([
-            "--realm",
-            f"fsspec:sftp://{ssh.user}@127.0.0.1:{ssh.port}{root}"
-            f"?key_filename={ssh.keyFile}&look_for_keys=false"
-            f"&allow_agent=false&deadline={DEADLINE}"])
-        self.realm = options["realmObject"]
-        closeAtEnd(self, self.realm)
+        self.realm = tenBytesOverSFTP(self, ssh, "127.0.0.1", DEADLINE)
         self.server = self.startServer(self.realm,
                                        ServerConfig(loginFailureDelay=0.01))
         self.connects = 0
