@@ -549,6 +549,26 @@ def splitListArgument(arg):
     return "".join(letters), rest
 
 
+_ALONE_LETTERS = frozenset("aAlR")
+
+
+def optionsAlone(arg):
+    """
+    Whether a listing argument is one of the option clusters clients send
+    with no path (C{-a}, C{-la}, C{-alR}: the letters C{a}, C{A}, C{l}
+    and C{R}, each at most once), which stay options even where an entry
+    of that name exists: wget, WinSCP and lftp send C{LIST -a} for the
+    current directory, and a user who uploads a file named C{-a} must
+    not change what they are shown (C{./-a} names it).
+
+    @param arg: the argument text.
+    @return: C{True} for such a cluster alone.
+    """
+    letters = arg[1:]
+    return (arg[:1] == "-" and 0 < len(letters) == len(set(letters))
+            and _ALONE_LETTERS.issuperset(letters))
+
+
 def parseOptsMLST(arg):
     """
     Parse the fact list of C{OPTS MLST} (RFC 3659 section 7.9).

@@ -20,6 +20,7 @@ from ftpkit.protocol.commands import (
     MLST_FACTS,
     abortAmong,
     isHTTPRequest,
+    optionsAlone,
     parseALLO,
     parseHASHAlgorithm,
     parseLine,
@@ -523,6 +524,17 @@ class ListArgumentTests(SynchronousTestCase):
         self.assertEqual(splitListArgument("-- -dir"), ("", "-dir"))
         self.assertEqual(splitListArgument("-l -- -dir"), ("l", "-dir"))
         self.assertEqual(splitListArgument("--"), ("", ""))
+
+    def test_optionsAlone(self):
+        """
+        The option clusters clients send with no path are told apart from
+        other names starting with C{-}.
+        """
+        for argument in ("-a", "-l", "-la", "-al", "-alR", "-A", "-R"):
+            self.assertTrue(optionsAlone(argument), argument)
+        for argument in ("-dir", "-aa", "-", "", "a", "-la x", "-la/",
+                         "-ld", "./-a"):
+            self.assertFalse(optionsAlone(argument), argument)
 
     def test_loneDash(self):
         """

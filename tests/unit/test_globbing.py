@@ -203,6 +203,23 @@ class FindListedTests(SynchronousTestCase):
                          (("-dash.txt",), ["-dash.txt"]))
         self.assertEqual(listed(self.shell, "-- -dir").path, ("-dir",))
 
+    def test_optionClustersStayOptions(self):
+        """
+        An entry named as an option cluster clients send alone (C{-a},
+        C{-la}) does not replace the listing they ask for with C{LIST -a}
+        (a user who may upload could hide a directory from wget); it is
+        named as C{./-a}.
+        """
+        shell = MemoryShell({"/a.txt": b"a", "/-a": b"x",
+                             "/-la/in.txt": b"i"})
+        for argument in ("-a", "-la"):
+            result = listed(shell, argument, namesOnly=True)
+            self.assertEqual(result.path, ())
+            self.assertIn("a.txt", result.entries)
+        self.assertEqual(listed(shell, "./-a").path, ("-a",))
+        self.assertEqual(listed(shell, "./-la", namesOnly=True).entries,
+                         ["in.txt"])
+
     def test_optionsWhenNoSuchName(self):
         """
         Options naming nothing are options.

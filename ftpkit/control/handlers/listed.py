@@ -6,7 +6,9 @@ The argument may start with C{ls} options (C{LIST -la dir}); a name that
 starts with C{"-"} and exists as written is taken as that name, so that
 clients sending C{LIST -dir} for a directory called C{-dir} (the Go FTP
 library rclone uses does) get its listing rather than the current
-directory's.
+directory's; but not the option clusters clients send alone (C{-a},
+C{-la}: L{optionsAlone}), so that an uploaded file named C{-a} does not
+replace what C{LIST -a} shows.
 
 C{LIST} and C{STAT} take C{-d} as C{ls -d}: a directory the argument
 names is shown as one entry, named as written (C{"."} for the current
@@ -48,7 +50,7 @@ from ftpkit.interfaces import (
     IStatListing,
 )
 from ftpkit.protocol import globbing, paths
-from ftpkit.protocol.commands import splitListArgument
+from ftpkit.protocol.commands import optionsAlone, splitListArgument
 from ftpkit.shells.listings import (
     FilteredListing,
     MatchedEntries,
@@ -321,7 +323,8 @@ async def findListed(shell, cwd, argument, turn, inThread, namesOnly=False,
     letters, pathText = (splitListArgument(argument) if split is None
                          else split)
     path = None
-    if pathText != argument and argument.startswith("-"):
+    if (pathText != argument and argument.startswith("-")
+            and not optionsAlone(argument)):
         path = await _literal(shell, cwd, argument)
         if path is not None:
             pathText, letters = argument, ""
