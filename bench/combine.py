@@ -25,29 +25,33 @@ from bench.run import SCENARIOS
 BASELINE = "ftpkit-base"
 
 
-def figures(run):
+def figures(run, server="ftpkit"):
     """
     @param run: one run's C{--json} record.
-    @return: C{(scenario, metric)} pairs with a figure for ftpkit, in the
-        benchmark's order of scenarios; the client's own figures left out.
+    @param server: the ftpkit server whose figures are wanted
+        (C{ftpkit-w2} for C{--workers 2}).
+    @return: C{(scenario, metric)} pairs with a figure for C{server}, in
+        the benchmark's order of scenarios; the client's own figures left
+        out.
     """
     order = [s.name for s in SCENARIOS]
     found = []
     for scenario in sorted(run["scenarios"], key=order.index):
-        mine = run["scenarios"][scenario].get("ftpkit", {}).get("median", {})
+        mine = run["scenarios"][scenario].get(server, {}).get("median", {})
         found.extend((scenario, metric) for metric in mine
                      if not metric.startswith("client"))
     return found
 
 
-def lineOf(run, scenario, metric):
+def lineOf(run, scenario, metric, server="ftpkit"):
     """
     One run's comparisons for one figure.
 
     @param run: the run's C{--json} record.
     @param scenario: the scenario's name.
     @param metric: the metric's name.
-    @return: a dict with C{ftpkit} (its median), C{pyftpdlib} and
+    @param server: the ftpkit server compared (see L{figures}).
+    @return: a dict with C{ftpkit} (C{server}'s median), C{pyftpdlib} and
         C{base} (ratios, or C{None} where not measured), C{best} (the best
         peer's name), C{ratio} and C{worst} (its worst round), or C{None}
         when ftpkit has no figure.
@@ -55,7 +59,7 @@ def lineOf(run, scenario, metric):
     results = run["scenarios"].get(scenario, {})
     medians = {name: entry.get("median", {}).get(metric)
                for name, entry in results.items()}
-    mine = medians.get("ftpkit")
+    mine = medians.get(server)
     if not mine:
         return None
     higher = metric in HIGHER
@@ -71,7 +75,7 @@ def lineOf(run, scenario, metric):
             "worst": None}
     for name, best, ratio, worst in compareWithPeers(
             results, run["servers"], metric):
-        if name == "ftpkit":
+        if name == server:
             line.update(best=best, ratio=ratio, worst=worst)
     return line
 
@@ -99,24 +103,25 @@ def _ratio(values):
     return f"{median:.2f}x ({low:.2f}-{high:.2f})"
 
 
-def combine(runs):
+def combine(runs, server="ftpkit"):
     """
     @param runs: the runs' C{--json} records.
+    @param server: the ftpkit server compared (see L{figures}).
     @return: rows of text cells, the first the header; a figure that is
-        zero for ftpkit in every run (no ratio to give: the slow reader's
-        memory growth, say) is left out.
+        zero for C{server} in every run (no ratio to give: the slow
+        reader's memory growth, say) is left out.
     """
-    header = ["figure", f"ftpkit, median of {len(runs)}", "/pyftpdlib",
-              "best peer: ftpkit/it", "worst run", "worst round"]
+    header = ["figure", f"{server}, median of {len(runs)}", "/pyftpdlib",
+              f"best peer: {server}/it", "worst run", "worst round"]
     withBase = any(BASELINE in r["servers"] for r in runs)
     if withBase:
         header.append("/ftpkit-base")
     rows = [header]
     seen = []
     for run in runs:
-        seen.extend(f for f in figures(run) if f not in seen)
+        seen.extend(f for f in figures(run, server) if f not in seen)
     for scenario, metric in seen:
-        lines = [lineOf(run, scenario, metric) for run in runs]
+        lines = [lineOf(run, scenario, metric, server) for run in runs]
         lines = [line for line in lines if line is not None]
         if not lines:
             continue
@@ -220,6 +225,10 @@ def main(argv=None):
         "--before-after", action="store_true",
         help="compare ftpkit and ftpkit-base (runs made with --baseline) "
              "with pyftpdlib and vsftpd")
+    parser.add_argument(
+        "--server", default="ftpkit", metavar="NAME",
+        help="the ftpkit server to compare with the peers, as the runs "
+             "name it (ftpkit-w2 for --workers 2) [default: ftpkit]")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     runs = []
     for path in args.runs:
@@ -229,7 +238,7 @@ def main(argv=None):
         except (OSError, ValueError) as e:
             parser.error(f"{path}: {e}")
     print(rstTable(beforeAfter(runs) if args.before_after
-                   else combine(runs)))
+                   else combine(runs, args.server)))
     return 0
 
 

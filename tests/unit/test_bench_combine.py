@@ -70,6 +70,24 @@ class CombineTests(unittest.TestCase):
         self.assertEqual(row[2], "2.00x (2.00-2.00)")
         self.assertEqual(row[3], "pyftpdlib 2.00x (2.00-2.00)")
 
+    def test_otherServer(self):
+        """
+        C{--server ftpkit-w2} compares the runs' C{--workers 2} server with
+        the peers in ftpkit's place (never with ftpkit itself).
+        """
+        runs = [run(ftpkit=entry(100), ftpkit_w2=entry(150),
+                    pyftpdlib=entry(50), pure_ftpd=entry(200))]
+        header, row = combine.combine(runs, "ftpkit-w2")
+        self.assertEqual(header[1], "ftpkit-w2, median of 1")
+        self.assertEqual(row[1:4], ["150 (150-150)", "3.00x (3.00-3.00)",
+                                    "pure-ftpd 0.75x (0.75-0.75)"])
+        out = io.StringIO()
+        with open(self.mktemp(), "w") as f:
+            json.dump(runs[0], f)
+        with redirect_stdout(out):
+            self.assertEqual(combine.main(["--server", "ftpkit-w2", f.name]), 0)
+        self.assertIn("ftpkit-w2, median of 1", out.getvalue())
+
     def test_baseline(self):
         """
         Runs with an C{ftpkit-base} get a column of ftpkit's ratio to it.
