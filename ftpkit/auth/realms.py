@@ -293,7 +293,7 @@ class FilesystemRealm:
             if len(self._shells) >= KEPT_SHELLS:
                 self._shells.clear()
             shell = self._shells[home] = FilesystemShell(
-                home, reactor=self._reactor)
+                home, reactor=self._reactor, partialRoots=(self.root,))
         shell = wrapForUser(
             shell, isAnonymous(avatarId), self._readOnly, self._anonymousWrite
         )

@@ -524,7 +524,8 @@ class UsersRealm:
         segments = _segments(real)
         homes.add(self, segments, limited)
         shell = PermissionShell(
-            FilesystemShell(home, reactor=self._reactor),
+            FilesystemShell(home, reactor=self._reactor,
+                            partialRoots=(self.root,)),
             entry.permissions, entry.quota, usage, entry.fileQuota,
             neighbours=Neighbours(homes, segments, limited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,

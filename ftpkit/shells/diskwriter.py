@@ -63,7 +63,8 @@ class FileWriter(CutEnds):
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
                  targetWas=uploads.UNKNOWN, guard=None, onDropped=None,
-                 runOnDescriptors=None, before=None, dense=None):
+                 runOnDescriptors=None, before=None, dense=None,
+                 makeRoom=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -123,6 +124,9 @@ class FileWriter(CutEnds):
             opened (L{ftpkit.shells.diskplacing.denseLength}): once the
             upload is complete it is checked not to have been cut below
             the offset meanwhile (L{checkResumed}); or C{None}.
+        @param makeRoom: makes room on the file's file system, a write
+            that found it full then tried once more
+            (L{ftpkit.fileinfo.FileDescriptor.makeRoom}); or C{None}.
         """
         self._before = before
         self._dense = dense
@@ -146,7 +150,8 @@ class FileWriter(CutEnds):
         self._truncate = position is not None and (
             (temporary is None and not anonymous) or resumed)
         self._resumed = resumed
-        self._consumer = QueuedWriter(run, fd, position, runShort)
+        self._makeRoom = makeRoom
+        self._consumer = QueuedWriter(run, fd, position, runShort, makeRoom)
         self._started = False
         self._outcome = Outcome()
 
@@ -191,7 +196,8 @@ class FileWriter(CutEnds):
             runShort = functools.partial(self._runShortUnlessFreeing,
                                          self._replaced)
         return FileDescriptor(self._fd, position, None, self._run,
-                              self._commitAt, runShort=runShort)
+                              self._commitAt, runShort=runShort,
+                              makeRoom=self._makeRoom)
 
     def _commitAt(self, end):
         """
