@@ -27,8 +27,8 @@ class CutEnds(LeftBehind):
     A class using it sets, as L{ftpkit.shells.diskwriter.FileWriter}
     documents them, C{_fd}, C{_temporary}, C{_target}, C{_anonymous},
     C{_resumed}, C{_start}, C{_directory}, C{_guard}, C{_reservation},
-    C{_resumer}, C{_targetWas}, C{_onDropped} and C{_consumer} (its
-    L{ftpkit.shells.diskqueue.QueuedWriter}), and provides
+    C{_resumer}, C{_targetWas}, C{_onDropped}, C{_onKept} and C{_consumer}
+    (its L{ftpkit.shells.diskqueue.QueuedWriter}), and provides
     C{_runEnd(blocking, frees)}, C{_keptOver()}, C{_removed()} and
     C{_targetName()}.
     """
@@ -64,7 +64,8 @@ class CutEnds(LeftBehind):
         in another process serving the root does not take the temporary
         file before it has its partial name (closed first, it was nobody's
         for that moment). On a full disk it keeps no bytes
-        (L{keptSize}).
+        (L{keptSize}). Bytes kept are told to C{_onKept}, where the class
+        sets one (its user's cap, L{ftpkit.shells.diskcap}).
 
         @param fd: the upload's descriptor, closed by the caller.
         """
@@ -95,6 +96,11 @@ class CutEnds(LeftBehind):
             # bytes in it, or moved, where the next sweep keeps them
             # (L{_place}): the cut, not this, is what the client is
             # told.
+            return
+        kept = os.fstat(fd)
+        if self._onKept is not None and size and kept.st_nlink:
+            self._onKept(uploads.partialPath(self._target), kept,
+                         self._resumer)
 
     def _discard(self, failure):
         """

@@ -41,8 +41,10 @@ class FileOpens:
     the shell acts for, or C{None}), C{_runOnDescriptors} (an upload's
     calls at once on its descriptors, or C{None}),
     C{_dropped(partial, resumer, size, reason)} (a stale partial upload
-    was removed) and C{_makeRoom(fd)} (makes room on a full file system,
-    L{ftpkit.shells.diskroom.makeRoom}).
+    was removed), C{_makeRoom(fd)} (makes room on a full file system,
+    L{ftpkit.shells.diskroom.makeRoom}) and C{_partialCap} (a
+    L{ftpkit.shells.diskcap.PartialCap}, or C{None}) with C{_kept(path,
+    stat, resumer)} (a cut upload kept bytes).
     """
 
     def hash(self, path, algorithm, start=0, end=None):
@@ -187,7 +189,7 @@ class FileOpens:
                           append, atOnce, self._resumer, self._dropped,
                           directory,
                           self._runOnDescriptors if atOnce else None,
-                          self._makeRoom)
+                          self._makeRoom, self._onKept())
 
     def openForCreating(self, path):
         """
@@ -208,7 +210,15 @@ class FileOpens:
         The blocking part of L{openForCreating}.
         """
         return openNew(self._run, self._runShort, self._resolve(path),
-                       self._resumer, self._dropped, self._makeRoom)
+                       self._resumer, self._dropped, self._makeRoom,
+                       self._onKept())
+
+    def _onKept(self):
+        """
+        @return: what an upload tells of the bytes it kept when cut
+            (C{_kept}), or C{None} where no cap counts them.
+        """
+        return None if self._partialCap is None else self._kept
 
     def resumableSize(self, path):
         """

@@ -65,7 +65,7 @@ def dropPrivilege(fd, result):
 
 def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                resumer=None, onDropped=None, directory=None,
-               runOnDescriptors=None, makeRoom=None):
+               runOnDescriptors=None, makeRoom=None, onKept=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -97,6 +97,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         with no name gets it (L{FileWriter}); or C{None}.
     @param makeRoom: for the L{FileWriter}: makes room on a full file
         system (L{ftpkit.shells.diskroom.makeRoom}), or C{None}.
+    @param onKept: for the L{FileWriter}: told of the bytes a cut upload
+        kept (its user's cap, L{ftpkit.shells.diskcap}), or C{None}.
     @return: a L{FileWriter}; one replacing a file holds it meanwhile
         (L{holdTarget}).
     @raise FileBusy: for an upload into the target in place, or a resume
@@ -117,7 +119,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                        or shortcalls.freesMuch(uploads.partialPath(target))):
             raise shortcalls.Declined()
         writer = _continuePartial(run, runShort, target, offset, append,
-                                  resumer, onDropped, makeRoom)
+                                  resumer, onDropped, makeRoom, onKept)
         if writer is not None:
             return writer
         if not append:
@@ -154,7 +156,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                               directory=held[1], resumer=resumer,
                               targetWas=None, onDropped=onDropped,
                               runOnDescriptors=runOnDescriptors,
-                              makeRoom=makeRoom)
+                              makeRoom=makeRoom, onKept=onKept)
     guard = _guard(target) if old is not None else None
     try:
         fd, temporary = uploads.createTemporary(target)
@@ -169,7 +171,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       resumer=resumer, targetWas=uploads.versionOf(old),
-                      guard=guard, onDropped=onDropped, makeRoom=makeRoom)
+                      guard=guard, onDropped=onDropped, makeRoom=makeRoom,
+                      onKept=onKept)
 
 
 def _resumeInPlace(run, runShort, target, offset, makeRoom=None):
@@ -253,7 +256,7 @@ def _mayWrite(path):
 
 
 def openNew(run, runShort, target, resumer=None, onDropped=None,
-            makeRoom=None):
+            makeRoom=None, onKept=None):
     """
     Open the file an upload creates (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForCreating}).
@@ -265,6 +268,7 @@ def openNew(run, runShort, target, resumer=None, onDropped=None,
     @param onDropped: told of the bytes a cut upload did not keep, its
         disk full (L{ftpkit.shells.fullkeeping.keptSize}), or C{None}.
     @param makeRoom: as for L{openUpload}.
+    @param onKept: as for L{openUpload}.
     @return: a L{FileWriter}, which holds the target's name reserved
         (L{ftpkit.shells.uploadreservations}) until the upload ends.
     @raise AlreadyExists: when the target exists, or another upload that
@@ -281,7 +285,7 @@ def openNew(run, runShort, target, resumer=None, onDropped=None,
                               anonymous=True, directory=held[1],
                               reservation=reservation, resumer=resumer,
                               targetWas=None, onDropped=onDropped,
-                              makeRoom=makeRoom)
+                              makeRoom=makeRoom, onKept=onKept)
         fd, temporary = uploads.createTemporary(target)
     except BaseException:
         uploadreservations.release(reservation)
@@ -290,7 +294,7 @@ def openNew(run, runShort, target, resumer=None, onDropped=None,
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True, reservation=reservation,
                       resumer=resumer, targetWas=None, onDropped=onDropped,
-                      makeRoom=makeRoom)
+                      makeRoom=makeRoom, onKept=onKept)
 
 
 def _refuseDirectory(target, resumer, onDropped=None):
@@ -317,7 +321,7 @@ def _refuseDirectory(target, resumer, onDropped=None):
 
 
 def _continuePartial(run, runShort, target, offset, append, resumer,
-                     onDropped=None, makeRoom=None):
+                     onDropped=None, makeRoom=None, onKept=None):
     """
     Continue the target's partial upload, if it has one that C{resumer}
     may resume (see L{ftpkit.shells.uploads}), from C{offset} or at its
@@ -371,4 +375,5 @@ def _continuePartial(run, runShort, target, offset, append, resumer,
                       start=result.st_size if append else offset,
                       resumed=True, runShort=runShort, resumer=resumer,
                       initialSize=result.st_size, targetWas=targetWas,
-                      guard=guard, onDropped=onDropped, makeRoom=makeRoom)
+                      guard=guard, onDropped=onDropped, makeRoom=makeRoom,
+                      onKept=onKept)

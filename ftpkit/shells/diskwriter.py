@@ -64,7 +64,7 @@ class FileWriter(CutEnds):
                  reservation=None, resumer=None, initialSize=0,
                  targetWas=uploads.UNKNOWN, guard=None, onDropped=None,
                  runOnDescriptors=None, before=None, dense=None,
-                 makeRoom=None):
+                 makeRoom=None, onKept=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -127,6 +127,9 @@ class FileWriter(CutEnds):
         @param makeRoom: makes room on the file's file system, a write
             that found it full then tried once more
             (L{ftpkit.fileinfo.FileDescriptor.makeRoom}); or C{None}.
+        @param onKept: called (blocking) with the path, the C{stat} and
+            the resumer of the partial upload a cut upload kept bytes in,
+            or C{None}.
         """
         self._before = before
         self._dense = dense
@@ -151,6 +154,7 @@ class FileWriter(CutEnds):
             (temporary is None and not anonymous) or resumed)
         self._resumed = resumed
         self._makeRoom = makeRoom
+        self._onKept = onKept
         self._consumer = QueuedWriter(run, fd, position, runShort, makeRoom)
         self._started = False
         self._outcome = Outcome()

@@ -63,6 +63,7 @@ from ftpkit.interfaces import (
     IFTPShellTimes,
 )
 from ftpkit.shells import linkfree, uploads
+from ftpkit.shells.diskcap import dropPast
 from ftpkit.shells.diskdirectories import DirectoryCalls
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
@@ -141,9 +142,10 @@ class FilesystemShell(FileOpens, DirectoryCalls):
 
     _resumer = None
     _runOnDescriptors = None
+    _partialCap = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None,
-                 partialRoots=()):
+                 partialRoots=(), partialCap=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
@@ -167,11 +169,15 @@ class FilesystemShell(FileOpens, DirectoryCalls):
             those under C{root}, when it finds the disk full
             (L{ftpkit.shells.diskroom}): its realm's root, which holds
             the other users' homes.
+        @param partialCap: the L{ftpkit.shells.diskcap.PartialCap} of
+            every shell of its realm (the most cut uploads kept for one
+            user), or C{None} for no cap.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._jail = jailFor(root)
         self._partialRoots = partialRoots
+        self._partialCap = partialCap
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = laneRunners(reactor)
@@ -449,6 +455,17 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         roots = [self._jail.root] + [os.path.realpath(os.fsencode(root))
                                      for root in self._partialRoots]
         makeRoom(outermost(roots), fd, self._droppedForRoom)
+
+    def _kept(self, partial, seen, resumer):
+        """
+        A cut upload kept bytes (in a disk thread): its user's oldest
+        past the cap go (L{ftpkit.shells.diskcap.dropPast}).
+
+        @param partial: its path, C{bytes}.
+        @param seen: its C{stat}.
+        @param resumer: who it is kept for, or C{None}.
+        """
+        dropPast(self._partialCap, partial, seen, resumer, self._dropped)
 
     def _droppedForRoom(self, root, partial, resumer, size, reason):
         """
