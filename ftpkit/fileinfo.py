@@ -184,6 +184,11 @@ class FileDescriptor:
         C{st_dev}), or C{None}: once a file of that device has shown that
         it cannot tell whether its bytes are in memory (tmpfs,
         L{ftpkit.shells.cachedopen.isCached}), no other is asked.
+    @ivar makeRoom: for an upload, C{None}, or C{makeRoom(fd)}: a
+        blocking call that makes room on the file's file system (dropping
+        what the storage may drop: L{ftpkit.shells.diskroom.makeRoom});
+        a write into the file that fails with C{ENOSPC} in a disk thread
+        calls it, then tries once more.
     """
 
     fd: int
@@ -194,9 +199,10 @@ class FileDescriptor:
     room: int = None
     runShort: object = None
     device: int = None
+    makeRoom: object = None
 
     def __init__(self, fd, offset, size=None, run=None, commit=None,
-                 room=None, runShort=None, device=None):
+                 room=None, runShort=None, device=None, makeRoom=None):
         """
         Set the fields, as the dataclass's own C{__init__} would, straight
         into the instance's dictionary: a frozen dataclass's calls
@@ -211,6 +217,7 @@ class FileDescriptor:
         @param room: L{room}.
         @param runShort: L{runShort}.
         @param device: L{device}.
+        @param makeRoom: L{makeRoom}.
         """
         values = self.__dict__
         values["fd"] = fd
@@ -221,6 +228,7 @@ class FileDescriptor:
         values["room"] = room
         values["runShort"] = runShort
         values["device"] = device
+        values["makeRoom"] = makeRoom
 
 
 @dataclass(frozen=True)

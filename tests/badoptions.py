@@ -36,7 +36,8 @@ NOT_ASCII = ["+5", "1_000", " 5 ", "5\t", "\u0665", "\uff15"]
 a sign, C{_}, spaces, ARABIC-INDIC and FULLWIDTH DIGIT FIVE."""
 
 _COUNTS = ["max-connections", "max-connections-per-ip", "max-passive-per-ip",
-           "max-login-attempts", "max-sessions-per-user"]
+           "max-login-attempts", "max-sessions-per-user",
+           "max-partials-per-user"]
 _TIMEOUTS = ["idle-timeout", "login-timeout", "data-timeout"]
 _RATES = ["max-download-rate", "max-upload-rate", "max-total-rate",
           "max-upload-size"]

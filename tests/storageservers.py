@@ -147,6 +147,22 @@ def newBucket(fs, prefix="t"):
     return name
 
 
+def s3URL(directory):
+    """
+    A new bucket on moto's S3 server, as a C{fsspec:} realm names it.
+
+    @param directory: where the store's config file (its keys) is written.
+    @return: C{s3://BUCKET/ftp?config=...&endpoint_url=...}: its realm's
+        root is the bucket's C{ftp} prefix; more options follow an C{&}.
+    """
+    endpoint = motoServer()
+    bucket = newBucket(s3Filesystem(endpoint))
+    config = os.path.join(directory, "storage.toml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(f'[options]\nkey = "{S3_KEY}"\nsecret = "{S3_SECRET}"\n')
+    return f"s3://{bucket}/ftp?config={config}&endpoint_url={endpoint}"
+
+
 class SSHServer:
     """
     An OpenSSH server on loopback, for the current user, with keys made

@@ -59,7 +59,7 @@ from ftpkit.shells.fsspecbackends import backendFor
 from ftpkit.shells.fsspeccalls import defaultPool
 from ftpkit.shells.fsspecfootprint import footprint, keyBytes
 from ftpkit.shells.fsspecshell import FsspecShell
-from ftpkit.shells.keptregistry import KeptPartials
+from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER, KeptPartials
 from ftpkit.shells.keptrunning import RunningUploads
 from ftpkit.shells.keptuploads import KeptUploadsShell
 
@@ -85,7 +85,8 @@ class FsspecRealm:
 
     def __init__(self, makeFilesystem, root, homePerUser=False, readOnly=False,
                  anonymousWrite=False, database=None, pool=None,
-                 maxBytes=None, name="", callDeadline=None):
+                 maxBytes=None, name="", callDeadline=None,
+                 partialsPerUser=MAX_KEPT_PER_USER):
         """
         @param makeFilesystem: makes the fsspec filesystem (blocking;
             called once, in a thread, at the first login that finds none).
@@ -108,6 +109,8 @@ class FsspecRealm:
         @param callDeadline: the seconds each call on an SFTP store may
             wait for its answer (L{ftpkit.shells.fsspecposix.SFTPBackend}),
             or C{None} for the default.
+        @param partialsPerUser: the most cut uploads kept for one user
+            (C{--max-partials-per-user}).
         """
         self._makeFilesystem = makeFilesystem
         self.root = root.rstrip("/")
@@ -129,7 +132,7 @@ class FsspecRealm:
         self._running = RunningUploads()
         # Cut uploads kept for a resume give way, oldest first, before a
         # quota refuses anything for want of room (as on --realm memory).
-        self._kept = KeptPartials(onRemoved=self._keptRemoved)
+        self._kept = KeptPartials(partialsPerUser, self._keptRemoved)
         self._usages = None
         self._quotaHomes = None
         self._homesGeneration = None
@@ -546,6 +549,7 @@ def makeFsspecRealm(argument, options):
         (L{ftpkit.deploy.workerroots.servedURLAtStart}).
     """
     from ftpkit.compat.memorystores import privateMemory, serves
+    from ftpkit.deploy.limitoptions import partialsPerUser
     from ftpkit.shells.storageconfig import parseArgument, resolve
 
     config = parseArgument(argument)
@@ -584,6 +588,7 @@ def makeFsspecRealm(argument, options):
         maxBytes=maxBytes,
         name=argument,
         callDeadline=config.callDeadline,
+        partialsPerUser=partialsPerUser(options),
     )
     realm.oneProcess = inMemory
     return realm

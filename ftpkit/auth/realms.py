@@ -36,7 +36,9 @@ from ftpkit.errors import (
 )
 from ftpkit.interfaces import IFTPShell
 from ftpkit.protocol.access import AccessPolicy
+from ftpkit.shells.diskcap import PartialCap
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 
 _log = Logger()
 
@@ -218,7 +220,7 @@ class FilesystemRealm:
 
     def __init__(
         self, root, homePerUser=False, readOnly=False, anonymousWrite=False,
-        reactor=None,
+        reactor=None, partialsPerUser=MAX_KEPT_PER_USER,
     ):
         """
         @param root: the directory served (it must exist).
@@ -227,6 +229,8 @@ class FilesystemRealm:
         @param anonymousWrite: anonymous users may upload new files.
         @param reactor: handed to each
             L{ftpkit.shells.filesystem.FilesystemShell}.
+        @param partialsPerUser: the most cut uploads kept for one user
+            (C{--max-partials-per-user}, L{ftpkit.shells.diskcap}).
         """
         self.root = os.path.abspath(root)
         self._homePerUser = self.anonymousSeesHomes = homePerUser
@@ -234,6 +238,7 @@ class FilesystemRealm:
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
         self._shells = {}
+        self._partialCap = PartialCap(partialsPerUser)
 
     def homeFor(self, avatarId):
         """
@@ -293,7 +298,8 @@ class FilesystemRealm:
             if len(self._shells) >= KEPT_SHELLS:
                 self._shells.clear()
             shell = self._shells[home] = FilesystemShell(
-                home, reactor=self._reactor)
+                home, reactor=self._reactor, partialRoots=(self.root,),
+                partialCap=self._partialCap)
         shell = wrapForUser(
             shell, isAnonymous(avatarId), self._readOnly, self._anonymousWrite
         )
@@ -351,13 +357,16 @@ class MemoryRealm(SharedShellRealm):
     oneProcess = True
 
     def __init__(self, readOnly=False, anonymousWrite=False,
-                 maxBytes=MEMORY_REALM_BYTES):
+                 maxBytes=MEMORY_REALM_BYTES,
+                 partialsPerUser=MAX_KEPT_PER_USER):
         """
         @param readOnly: nobody may change anything.
         @param anonymousWrite: anonymous users may upload new files.
         @param maxBytes: the most bytes the tree holds, files and uploads
             in progress together (past it, uploads get C{552}), or
             C{None} for no limit: see L{MEMORY_REALM_BYTES}.
+        @param partialsPerUser: the most cut uploads kept for one user
+            (C{--max-partials-per-user}).
         """
         from ftpkit.shells.keptnames import isPlacing
         from ftpkit.shells.keptregistry import KeptPartials
@@ -368,7 +377,7 @@ class MemoryRealm(SharedShellRealm):
         # An upload replacing a file needs no room for a new entry, nor
         # for the bytes of the file it replaces (targetOf).
         # Cut uploads kept for a resume give way before anyone gets 552.
-        kept = KeptPartials()
+        kept = KeptPartials(partialsPerUser)
         running = RunningUploads()
         SharedShellRealm.__init__(
             self, MemoryShell(maxBytes=maxBytes, onTheirWay=isPlacing,

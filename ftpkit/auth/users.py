@@ -57,7 +57,9 @@ from ftpkit.auth.usersfile import (
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
+from ftpkit.shells.diskcap import PartialCap
 from ftpkit.shells.filesystem import FilesystemShell
+from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 from ftpkit.shells.nestedquotas import DISK_HOMES, Neighbours
 from ftpkit.shells.permissions import (  # noqa: F401 (QuotaUsage: importable from here, as before)
     PermissionShell,
@@ -331,7 +333,7 @@ class UsersRealm:
     knownPermissions = OFFERED_PERMISSIONS
 
     def __init__(self, database, root, readOnly=False, anonymousWrite=False,
-                 reactor=None):
+                 reactor=None, partialsPerUser=MAX_KEPT_PER_USER):
         """
         @param database: a L{UsersDatabase}, or anything with its C{get},
             C{reload}, C{path}, C{generation} and C{shared} whose C{get}
@@ -343,6 +345,8 @@ class UsersRealm:
             files (C{--anonymous-write}); it is read-only otherwise.
         @param reactor: handed to each
             L{ftpkit.shells.filesystem.FilesystemShell}.
+        @param partialsPerUser: the most cut uploads kept for one user
+            (C{--max-partials-per-user}, L{ftpkit.shells.diskcap}).
         """
         self.database = database
         self._lookup = getattr(database, "lookup", None)
@@ -353,6 +357,7 @@ class UsersRealm:
         self._readOnly = readOnly
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
+        self._partialCap = PartialCap(partialsPerUser)
         self._granted = None
         self._usages = HomeUsages(lambda: self.database.generation)
         self._measures = LoginMeasures(self._seconds)
@@ -524,7 +529,9 @@ class UsersRealm:
         segments = _segments(real)
         homes.add(self, segments, limited)
         shell = PermissionShell(
-            FilesystemShell(home, reactor=self._reactor),
+            FilesystemShell(home, reactor=self._reactor,
+                            partialRoots=(self.root,),
+                            partialCap=self._partialCap),
             entry.permissions, entry.quota, usage, entry.fileQuota,
             neighbours=Neighbours(homes, segments, limited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,

@@ -10,6 +10,7 @@ import re
 from ftpkit.configvalues import MOST_BYTES, byteCount  # noqa: F401 (importable here)
 from ftpkit.deploy.optionvalues import checkValues
 from ftpkit.protocol.numbertext import decimalFraction
+from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 
 _SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _BYTE_COUNT = re.compile(r"(.*?)([KMG]?)(?:i?B)?", re.IGNORECASE | re.DOTALL)
@@ -43,6 +44,18 @@ def parseByteCount(text, least=1):
     return byteCount(value, least, repr(text))
 
 
+def partialsPerUser(options):
+    """
+    @param options: the parsed L{ftpkit.deploy.tap.Options}, or a
+        C{dict} of options a realm plugin was given.
+    @return: C{--max-partials-per-user}, or
+        L{ftpkit.shells.keptregistry.MAX_KEPT_PER_USER} where the options
+        do not give it.
+    """
+    given = options.get("max-partials-per-user")
+    return MAX_KEPT_PER_USER if given is None else given
+
+
 class TransferLimitsOptionsMixin:
     """
     The bandwidth and upload size options, for a L{usage.Options}
@@ -62,6 +75,10 @@ class TransferLimitsOptionsMixin:
         ["max-upload-size", None, None,
          ("SIZE (K, M, G suffixes) one upload may bring; past it the "
           "upload gets 552 and nothing is kept [default: no limit].")],
+        ["max-partials-per-user", None, str(MAX_KEPT_PER_USER),
+         ("Cut uploads kept hidden for one user to resume, on every realm "
+          "that keeps them; keeping one more drops that user's oldest "
+          "(each process of --workers counts its own).")],
     ]
 
 

@@ -213,6 +213,7 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
         "workers": workerCount,
         "worker-cpus": workerCpuOption,
         "shutdown-grace": nonNegativeNumber,
+        "max-partials-per-user": positiveInteger,
     }
 
     def __init__(self):

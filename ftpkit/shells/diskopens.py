@@ -39,9 +39,12 @@ class FileOpens:
     each a Deferred failing with L{ftpkit.errors.FTPError}, C{_runShort}
     C{None} where it did not run), C{_raise(error)}, C{_resumer} (who
     the shell acts for, or C{None}), C{_runOnDescriptors} (an upload's
-    calls at once on its descriptors, or C{None}) and
+    calls at once on its descriptors, or C{None}),
     C{_dropped(partial, resumer, size, reason)} (a stale partial upload
-    was removed).
+    was removed), C{_makeRoom(fd)} (makes room on a full file system,
+    L{ftpkit.shells.diskroom.makeRoom}) and C{_partialCap} (a
+    L{ftpkit.shells.diskcap.PartialCap}, or C{None}) with C{_kept(path,
+    stat, resumer)} (a cut upload kept bytes).
     """
 
     def hash(self, path, algorithm, start=0, end=None):
@@ -185,7 +188,8 @@ class FileOpens:
         return openUpload(self._run, self._runShort, target, found, offset,
                           append, atOnce, self._resumer, self._dropped,
                           directory,
-                          self._runOnDescriptors if atOnce else None)
+                          self._runOnDescriptors if atOnce else None,
+                          self._makeRoom, self._onKept())
 
     def openForCreating(self, path):
         """
@@ -206,7 +210,15 @@ class FileOpens:
         The blocking part of L{openForCreating}.
         """
         return openNew(self._run, self._runShort, self._resolve(path),
-                       self._resumer, self._dropped)
+                       self._resumer, self._dropped, self._makeRoom,
+                       self._onKept())
+
+    def _onKept(self):
+        """
+        @return: what an upload tells of the bytes it kept when cut
+            (C{_kept}), or C{None} where no cap counts them.
+        """
+        return None if self._partialCap is None else self._kept
 
     def resumableSize(self, path):
         """

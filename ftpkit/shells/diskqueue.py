@@ -5,6 +5,7 @@ bytes for a disk thread with backpressure, and L{writeAll}, the blocking
 gathered write it runs there.
 """
 
+import errno
 import os
 
 from twisted.internet.defer import Deferred
@@ -12,6 +13,7 @@ from twisted.internet.interfaces import IConsumer
 from zope.interface import implementer
 
 from ftpkit.errors import FTPError, LocalError
+from ftpkit.shells.shortcalls import Declined
 
 HIGH_WATER = 4 * 1024 * 1024
 """Queued upload bytes above which the data connection is paused."""
@@ -40,7 +42,7 @@ once, in the reactor thread, where the shell allows it
 clean-up of an upload that wrote no more. The rest of a larger upload is
 written in the disk threads."""
 
-def writeAll(fd, chunks, position):
+def writeAll(fd, chunks, position, makeRoom=None):
     """
     Write all of C{chunks}, in order, blocking: gathered by C{pwritev} (or
     C{writev}), so that they are never joined into one copy first.
@@ -49,14 +51,21 @@ def writeAll(fd, chunks, position):
     @param chunks: a list of bytes-like objects.
     @param position: the offset to write at, or C{None} to write at the
         descriptor's own position (for C{O_APPEND}).
+    @param makeRoom: called with C{fd} when a write finds the file system
+        full (C{ENOSPC}), before that write is tried once more
+        (L{ftpkit.shells.diskroom.makeRoom}); or C{None}.
     """
     views = [memoryview(chunk) for chunk in chunks if len(chunk)]
     while views:
         batch = _leadingViews(views)
-        if position is None:
-            written = os.writev(fd, batch)
-        else:
-            written = os.pwritev(fd, batch, position)
+        try:
+            written = _write(fd, batch, position)
+        except OSError as error:
+            if error.errno != errno.ENOSPC or makeRoom is None:
+                raise
+            makeRoom(fd)
+            written = _write(fd, batch, position)
+        if position is not None:
             position += written
         while written:
             first = len(views[0])
@@ -66,6 +75,33 @@ def writeAll(fd, chunks, position):
             else:
                 views[0] = views[0][written:]
                 written = 0
+
+
+def _write(fd, batch, position):
+    """
+    One gathered write.
+
+    @param fd: the descriptor.
+    @param batch: the buffers (L{_leadingViews}).
+    @param position: the offset, or C{None} for the descriptor's own.
+    @return: the bytes written.
+    """
+    if position is None:
+        return os.writev(fd, batch)
+    return os.pwritev(fd, batch, position)
+
+
+def declineWhenFull(fd):
+    """
+    A write run at once (in the reactor thread) found the file system
+    full: decline, so that the queue writes the same bytes at the same
+    place again in a disk thread, where room can be made
+    (L{QueuedWriter}).
+
+    @param fd: the descriptor (unused).
+    @raise Declined: always.
+    """
+    raise Declined()
 
 
 def _leadingViews(views):
@@ -111,7 +147,7 @@ class QueuedWriter:
     written = 0
     error = None
 
-    def __init__(self, run, fd, position, runShort=None):
+    def __init__(self, run, fd, position, runShort=None, makeRoom=None):
         """
         @param run: runs a blocking function in a worker thread, returning
             a L{Deferred}.
@@ -119,9 +155,16 @@ class QueuedWriter:
         @param position: where the first byte goes, or C{None} to write at
             the descriptor's position (C{O_APPEND}).
         @param runShort: see L{FileDescriptor.runShort}, or C{None}.
+        @param makeRoom: for L{writeAll} in a disk thread, or C{None}; a
+            write at once that finds the file system full is then written
+            again in a disk thread (L{declineWhenFull}), unless it appends
+            (C{position} C{None}: what it wrote would be written twice).
         """
         self._run = run
         self._runShort = runShort
+        self._makeRoom = makeRoom
+        self._fullAtOnce = (declineWhenFull if makeRoom is not None
+                            and position is not None else None)
         self._fd = fd
         self.position = position
         self._queue = []
@@ -183,9 +226,11 @@ class QueuedWriter:
         writing = None
         self.written += size
         if self._runShort is not None and self.written <= SHORT_UPLOAD_SIZE:
-            writing = self._runShort(writeAll, self._fd, chunks, position)
+            writing = self._runShort(writeAll, self._fd, chunks, position,
+                                     self._fullAtOnce)
         if writing is None:
-            writing = self._run(writeAll, self._fd, chunks, position)
+            writing = self._run(writeAll, self._fd, chunks, position,
+                                self._makeRoom)
         writing.addCallbacks(self._wrote, self._failed)
         self._resumeIfLow()
 

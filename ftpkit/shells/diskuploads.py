@@ -65,7 +65,7 @@ def dropPrivilege(fd, result):
 
 def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                resumer=None, onDropped=None, directory=None,
-               runOnDescriptors=None):
+               runOnDescriptors=None, makeRoom=None, onKept=None):
     """
     Open the file an upload writes (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForWriting}).
@@ -95,6 +95,10 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         descriptors alone, for an open run at once
         (L{ftpkit.shells.shortcalls.ShortCalls.onDescriptors}): a file
         with no name gets it (L{FileWriter}); or C{None}.
+    @param makeRoom: for the L{FileWriter}: makes room on a full file
+        system (L{ftpkit.shells.diskroom.makeRoom}), or C{None}.
+    @param onKept: for the L{FileWriter}: told of the bytes a cut upload
+        kept (its user's cap, L{ftpkit.shells.diskcap}), or C{None}.
     @return: a L{FileWriter}; one replacing a file holds it meanwhile
         (L{holdTarget}).
     @raise FileBusy: for an upload into the target in place, or a resume
@@ -115,11 +119,11 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                        or shortcalls.freesMuch(uploads.partialPath(target))):
             raise shortcalls.Declined()
         writer = _continuePartial(run, runShort, target, offset, append,
-                                  resumer, onDropped)
+                                  resumer, onDropped, makeRoom, onKept)
         if writer is not None:
             return writer
         if not append:
-            return _resumeInPlace(run, runShort, target, offset)
+            return _resumeInPlace(run, runShort, target, offset, makeRoom)
         fd, result = openRegular(target, os.O_WRONLY | os.O_APPEND
                                  | os.O_CREAT)
         try:
@@ -131,7 +135,7 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
         return FileWriter(run, fd, None, target, None,
                           start=result.st_size,
                           inode=(result.st_dev, result.st_ino),
-                          initialSize=result.st_size)
+                          initialSize=result.st_size, makeRoom=makeRoom)
     if found is None:
         try:
             found = linkfree.statOf(target)
@@ -151,7 +155,8 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
                               runShort=runShort, anonymous=True,
                               directory=held[1], resumer=resumer,
                               targetWas=None, onDropped=onDropped,
-                              runOnDescriptors=runOnDescriptors)
+                              runOnDescriptors=runOnDescriptors,
+                              makeRoom=makeRoom, onKept=onKept)
     guard = _guard(target) if old is not None else None
     try:
         fd, temporary = uploads.createTemporary(target)
@@ -166,10 +171,11 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             pass
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       resumer=resumer, targetWas=uploads.versionOf(old),
-                      guard=guard, onDropped=onDropped)
+                      guard=guard, onDropped=onDropped, makeRoom=makeRoom,
+                      onKept=onKept)
 
 
-def _resumeInPlace(run, runShort, target, offset):
+def _resumeInPlace(run, runShort, target, offset, makeRoom=None):
     """
     Open the target to write it in place from C{offset} (C{REST} then
     C{STOR} with no partial upload to continue; blocking), reading what
@@ -205,7 +211,8 @@ def _resumeInPlace(run, runShort, target, offset):
         raise
     return FileWriter(run, fd, None, target, offset, start=offset,
                       runShort=runShort, inode=(result.st_dev, result.st_ino),
-                      initialSize=result.st_size, before=before, dense=dense)
+                      initialSize=result.st_size, before=before, dense=dense,
+                      makeRoom=makeRoom)
 
 
 def _guard(target):
@@ -248,7 +255,8 @@ def _mayWrite(path):
     return os.access(path, os.W_OK)
 
 
-def openNew(run, runShort, target, resumer=None, onDropped=None):
+def openNew(run, runShort, target, resumer=None, onDropped=None,
+            makeRoom=None, onKept=None):
     """
     Open the file an upload creates (see
     L{ftpkit.shells.filesystem.FilesystemShell.openForCreating}).
@@ -259,6 +267,8 @@ def openNew(run, runShort, target, resumer=None, onDropped=None):
     @param resumer: as for L{openUpload}.
     @param onDropped: told of the bytes a cut upload did not keep, its
         disk full (L{ftpkit.shells.fullkeeping.keptSize}), or C{None}.
+    @param makeRoom: as for L{openUpload}.
+    @param onKept: as for L{openUpload}.
     @return: a L{FileWriter}, which holds the target's name reserved
         (L{ftpkit.shells.uploadreservations}) until the upload ends.
     @raise AlreadyExists: when the target exists, or another upload that
@@ -274,7 +284,8 @@ def openNew(run, runShort, target, resumer=None, onDropped=None):
                               runShort=runShort, exclusive=True,
                               anonymous=True, directory=held[1],
                               reservation=reservation, resumer=resumer,
-                              targetWas=None, onDropped=onDropped)
+                              targetWas=None, onDropped=onDropped,
+                              makeRoom=makeRoom, onKept=onKept)
         fd, temporary = uploads.createTemporary(target)
     except BaseException:
         uploadreservations.release(reservation)
@@ -282,7 +293,8 @@ def openNew(run, runShort, target, resumer=None, onDropped=None):
     recordResumer(fd, resumer)
     return FileWriter(run, fd, temporary, target, 0, runShort=runShort,
                       exclusive=True, reservation=reservation,
-                      resumer=resumer, targetWas=None, onDropped=onDropped)
+                      resumer=resumer, targetWas=None, onDropped=onDropped,
+                      makeRoom=makeRoom, onKept=onKept)
 
 
 def _refuseDirectory(target, resumer, onDropped=None):
@@ -309,7 +321,7 @@ def _refuseDirectory(target, resumer, onDropped=None):
 
 
 def _continuePartial(run, runShort, target, offset, append, resumer,
-                     onDropped=None):
+                     onDropped=None, makeRoom=None, onKept=None):
     """
     Continue the target's partial upload, if it has one that C{resumer}
     may resume (see L{ftpkit.shells.uploads}), from C{offset} or at its
@@ -363,4 +375,5 @@ def _continuePartial(run, runShort, target, offset, append, resumer,
                       start=result.st_size if append else offset,
                       resumed=True, runShort=runShort, resumer=resumer,
                       initialSize=result.st_size, targetWas=targetWas,
-                      guard=guard, onDropped=onDropped)
+                      guard=guard, onDropped=onDropped, makeRoom=makeRoom,
+                      onKept=onKept)

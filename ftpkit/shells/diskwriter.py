@@ -4,8 +4,9 @@ opened for an upload. Its bytes go through a L{QueuedWriter} (or, through
 its descriptor, L{IDescriptorFile}, inside the kernel); it commits the
 upload (an atomic rename, or a hard link for a new file only: the file's
 first name, for a file that had none), or keeps what an upload cut short
-received as a partial upload, or discards it. The blocking calls that put
-the file at its name are L{ftpkit.shells.diskplacing}'s (L{placeNew} is
+received as a partial upload, or discards it (those ends are
+L{ftpkit.shells.diskcuts.CutEnds}'). The blocking calls that put the
+file at its name are L{ftpkit.shells.diskplacing}'s (L{placeNew} is
 importable from here too).
 """
 
@@ -15,8 +16,8 @@ import os
 from twisted.internet.defer import succeed
 from zope.interface import implementer
 
-from ftpkit.errors import InsufficientStorage, PermissionDenied
-from ftpkit.fileinfo import FileDescriptor, StorageChange
+from ftpkit.errors import PermissionDenied
+from ftpkit.fileinfo import FileDescriptor
 from ftpkit.interfaces import (
     IAccountedWriteFile,
     IDescriptorFile,
@@ -24,29 +25,26 @@ from ftpkit.interfaces import (
     IPrivateWriteFile,
     IRefusingWriteFile,
 )
-from ftpkit.shells import shortcalls, uploadreservations, uploads
+from ftpkit.shells import shortcalls, uploads
+from ftpkit.shells.diskcuts import CutEnds
 from ftpkit.shells.diskplacing import (
     ON_DESCRIPTORS,
     checkAppended,
     checkInPlace,
     checkResumed,
-    directoryRemoved,
     nameAnonymous,
     placeNew,
     placeTemporary,
 )
 from ftpkit.shells.diskqueue import SHORT_UPLOAD_SIZE, QueuedWriter
-from ftpkit.shells.fullkeeping import keptSize
 from ftpkit.shells.outcome import Outcome
-from ftpkit.shells.uploadremains import LeftBehind
-from ftpkit.shells.uploadremoval import removeQuietly
 
 __all__ = ["FileWriter", "placeNew"]
 
 
 @implementer(IPartialWriteFile, IDescriptorFile, IPrivateWriteFile,
              IRefusingWriteFile, IAccountedWriteFile)
-class FileWriter(LeftBehind):
+class FileWriter(CutEnds):
     """
     A file opened for an upload, owning its descriptor. Cut short
     (L{abort}), an upload into a temporary file is kept as its target's
@@ -65,7 +63,8 @@ class FileWriter(LeftBehind):
                  anonymous=False, directory=None, inode=None,
                  reservation=None, resumer=None, initialSize=0,
                  targetWas=uploads.UNKNOWN, guard=None, onDropped=None,
-                 runOnDescriptors=None, before=None, dense=None):
+                 runOnDescriptors=None, before=None, dense=None,
+                 makeRoom=None, onKept=None):
         """
         @param run: L{FilesystemShell._run}.
         @param fd: the open descriptor.
@@ -101,7 +100,7 @@ class FileWriter(LeftBehind):
             (L{ftpkit.shells.partialowners}), or C{None}.
         @param initialSize: the bytes C{fd}'s file held when opened, there
             before the upload (the target written in place, a partial
-            upload continued), for L{LeftBehind.leftBehind}.
+            upload continued), for L{CutEnds.leftBehind}.
         @param targetWas: the target's version when the upload began
             (L{uploads.targetVersion}): cut, the upload keeps nothing if
             the target changed since (L{uploads.keepPartial}).
@@ -111,7 +110,8 @@ class FileWriter(LeftBehind):
         @param onDropped: told of the partial upload a resume continued,
             removed once cut after its target changed
             (L{uploads.keepPartial}), and of a cut upload's bytes not
-            kept, its disk full (L{keptSize}); or C{None}.
+            kept, its disk full
+            (L{ftpkit.shells.fullkeeping.keptSize}); or C{None}.
         @param runOnDescriptors: for a file with no name opened at once
             (after the mount table's check), the shell's runner of the
             short calls on its descriptors alone
@@ -124,6 +124,12 @@ class FileWriter(LeftBehind):
             opened (L{ftpkit.shells.diskplacing.denseLength}): once the
             upload is complete it is checked not to have been cut below
             the offset meanwhile (L{checkResumed}); or C{None}.
+        @param makeRoom: makes room on the file's file system, a write
+            that found it full then tried once more
+            (L{ftpkit.fileinfo.FileDescriptor.makeRoom}); or C{None}.
+        @param onKept: called (blocking) with the path, the C{stat} and
+            the resumer of the partial upload a cut upload kept bytes in,
+            or C{None}.
         """
         self._before = before
         self._dense = dense
@@ -147,7 +153,9 @@ class FileWriter(LeftBehind):
         self._truncate = position is not None and (
             (temporary is None and not anonymous) or resumed)
         self._resumed = resumed
-        self._consumer = QueuedWriter(run, fd, position, runShort)
+        self._makeRoom = makeRoom
+        self._onKept = onKept
+        self._consumer = QueuedWriter(run, fd, position, runShort, makeRoom)
         self._started = False
         self._outcome = Outcome()
 
@@ -192,7 +200,8 @@ class FileWriter(LeftBehind):
             runShort = functools.partial(self._runShortUnlessFreeing,
                                          self._replaced)
         return FileDescriptor(self._fd, position, None, self._run,
-                              self._commitAt, runShort=runShort)
+                              self._commitAt, runShort=runShort,
+                              makeRoom=self._makeRoom)
 
     def _commitAt(self, end):
         """
@@ -374,68 +383,6 @@ class FileWriter(LeftBehind):
             return self._keptOver()
         return (self._temporary,)
 
-    def _droppedTo(self):
-        """
-        @return: what a resume's L{uploads.keepPartial} tells of the
-            partial upload it drops (C{onDropped}), or C{None}.
-        """
-        return self._onDropped if self._resumed else None
-
-    def _keep(self):
-        """
-        The blocking part of L{abort}.
-        """
-        if self._fd is None or (self._temporary is None
-                                and not self._anonymous):
-            self._cleanUp()
-            return
-        fd, self._fd = self._fd, None
-        try:
-            self._keepOpen(fd)
-        finally:
-            os.close(fd)
-            self._releaseDirectory()
-            self._releaseReservation()
-
-    def _keepOpen(self, fd):
-        """
-        Keep what the cut upload received as the target's partial upload
-        while its file is still open: still held, so that a sweep starting
-        in another process serving the root does not take the temporary
-        file before it has its partial name (closed first, it was nobody's
-        for that moment). On a full disk it keeps no bytes
-        (L{keptSize}).
-
-        @param fd: the upload's descriptor, closed by the caller.
-        """
-        size = os.fstat(fd).st_size
-        if not self._resumed:
-            size = keptSize(fd, size, self._consumer.error, self._onDropped,
-                            uploads.partialPath(self._target), self._resumer)
-        temporary, target, directory = self._temporary, self._target, None
-        if self._anonymous:
-            target, directory = self._targetName(), self._directory
-            if size == 0:
-                self._left = StorageChange(0, 0)
-                return
-            try:
-                temporary = uploads.nameAnonymous(fd, target, directory)
-            except FileNotFoundError:
-                if directoryRemoved(self._directory):
-                    return
-                raise
-        try:
-            self._leave(uploads.keepPartial(
-                temporary, target, size, directory, fd, self._resumer,
-                self._targetWas, self._droppedTo()), self._resumed)
-        except FileNotFoundError:
-            if directory is not None or os.path.lexists(temporary):
-                raise
-            # Its directory was removed (by a local user) with the
-            # bytes in it, or moved, where the next sweep keeps them
-            # (L{_place}): the cut, not this, is what the client is
-            # told.
-
     def _commit(self):
         """
         Truncate (a resume), rename (or name a file with none), close.
@@ -515,86 +462,3 @@ class FileWriter(LeftBehind):
         @return: the target's name in its directory, C{bytes}.
         """
         return self._target.rpartition(b"/")[2]
-
-    def _discard(self, failure):
-        """
-        After a failed upload (a write failed: the disk is full, say):
-        clean up as L{discard} does, then report the failure; an upload of
-        a whole file that found the disk full ends as L{abort} does
-        (keeping no bytes: L{ftpkit.shells.fullkeeping}).
-        """
-        if failure.check(InsufficientStorage) and (
-                self._anonymous or (self._temporary is not None
-                                    and not self._resumed)):
-            cleaning = self._runEnd(self._keep, self._keptOver)
-        else:
-            cleaning = self._runEnd(lambda: self._cleanUp(cutBack=True),
-                                    self._removed)
-        cleaning.addBoth(lambda ignored: failure)
-        return cleaning
-
-    def _cleanUp(self, cutBack=False):
-        """
-        Close the descriptor if open and remove the temporary file,
-        blocking.
-
-        @param cutBack: also cut a file written in place back to its
-            length before the upload, and keep a partial upload continued
-            as it was before (its bytes are the client's earlier upload).
-        """
-        try:
-            self._removeFiles(cutBack)
-        finally:
-            self._releaseReservation()
-
-    def _removeFiles(self, cutBack):
-        """
-        The files' part of L{_cleanUp}.
-        """
-        fd, self._fd = self._fd, None
-        left = None
-        try:
-            if (fd is not None and cutBack and self._start is not None
-                    and self._resumed):
-                # Kept again while open, so still held (L{_keepOpen}).
-                os.ftruncate(fd, self._start)
-                self._leave(uploads.keepPartial(
-                    self._temporary, self._target, self._start, fd=fd,
-                    resumer=self._resumer, targetWas=self._targetWas,
-                    onDropped=self._droppedTo()), resumed=True)
-                return
-            if fd is not None and cutBack and self._start is not None:
-                os.ftruncate(fd, self._start)
-            if fd is not None:
-                inPlace = self._temporary is None and not self._anonymous
-                left = StorageChange(os.fstat(fd).st_size if inPlace else 0,
-                                     0)
-        finally:
-            if fd is not None:
-                os.close(fd)
-            self._releaseDirectory()
-        if self._temporary is not None:
-            removeQuietly(self._temporary)
-        if left is not None:
-            self._leave(left, self._resumed)
-
-    def _releaseDirectory(self):
-        """
-        Let the target's directory go (L{uploads.createAnonymous}): a C{RMD}
-        may remove it now; and the file it replaces (its C{guard}): an upload
-        may write that in place now.
-        """
-        directory, self._directory = self._directory, None
-        if directory is not None:
-            os.close(directory)
-        guard, self._guard = self._guard, None
-        if guard is not None:
-            os.close(guard)
-
-    def _releaseReservation(self):
-        """
-        Let the target's name go (L{uploadreservations.release}).
-        """
-        reservation, self._reservation = self._reservation, None
-        if reservation is not None:
-            uploadreservations.release(reservation)

@@ -63,11 +63,12 @@ from ftpkit.interfaces import (
     IFTPShellTimes,
 )
 from ftpkit.shells import linkfree, uploads
+from ftpkit.shells.diskcap import dropPast
 from ftpkit.shells.diskdirectories import DirectoryCalls
 from ftpkit.shells.diskhash import (
     HASH_CHUNK_SIZE,  # noqa: F401 (importable from here, as before diskhash.py)
     HASH_STEP_SIZE,  # noqa: F401 (likewise)
-    )
+)
 from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
     DiskListing,
     OpenDirectory,
@@ -80,6 +81,7 @@ from ftpkit.shells.disklistings import (  # noqa: F401 (importable from here)
 from ftpkit.shells.diskopens import FileOpens
 from ftpkit.shells.diskpaths import jailFor, reachable
 from ftpkit.shells.diskplacing import refuseMovingUploads, refuseTakingUpload
+from ftpkit.shells.diskroom import makeRoom, outermost
 from ftpkit.shells.diskspace import spaceLeft
 from ftpkit.shells.diskthreads import laneRunners
 from ftpkit.shells.keptregistry import logDroppedFrom
@@ -140,8 +142,10 @@ class FilesystemShell(FileOpens, DirectoryCalls):
 
     _resumer = None
     _runOnDescriptors = None
+    _partialCap = None
 
-    def __init__(self, root, reactor=None, runner=None, shortCalls=None):
+    def __init__(self, root, reactor=None, runner=None, shortCalls=None,
+                 partialRoots=(), partialCap=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
@@ -160,10 +164,20 @@ class FilesystemShell(FileOpens, DirectoryCalls):
             runs those of an upload opened at once); by default the one of
             this root when C{runner} is omitted, else none (C{runner} runs
             them).
+        @param partialRoots: directories (C{str} or C{bytes}) whose kept
+            partial uploads an upload of this shell may drop, besides
+            those under C{root}, when it finds the disk full
+            (L{ftpkit.shells.diskroom}): its realm's root, which holds
+            the other users' homes.
+        @param partialCap: the L{ftpkit.shells.diskcap.PartialCap} of
+            every shell of its realm (the most cut uploads kept for one
+            user), or C{None} for no cap.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._jail = jailFor(root)
+        self._partialRoots = partialRoots
+        self._partialCap = partialCap
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = laneRunners(reactor)
@@ -429,6 +443,45 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         """
         logDroppedFrom(self._reactor, self._jail.segmentsOf(partial),
                        resumer, size, reason)
+
+    def _makeRoom(self, fd):
+        """
+        Make room on the full file system of an upload's descriptor
+        (blocking: L{ftpkit.shells.diskroom.makeRoom}) under this
+        shell's root and its C{partialRoots}.
+
+        @param fd: the upload's descriptor.
+        """
+        roots = [self._jail.root] + [os.path.realpath(os.fsencode(root))
+                                     for root in self._partialRoots]
+        makeRoom(outermost(roots), fd, self._droppedForRoom)
+
+    def _kept(self, partial, seen, resumer):
+        """
+        A cut upload kept bytes (in a disk thread): its user's oldest
+        past the cap go (L{ftpkit.shells.diskcap.dropPast}).
+
+        @param partial: its path, C{bytes}.
+        @param seen: its C{stat}.
+        @param resumer: who it is kept for, or C{None}.
+        """
+        dropPast(self._partialCap, partial, seen, resumer, self._dropped)
+
+    def _droppedForRoom(self, root, partial, resumer, size, reason):
+        """
+        A partial upload was dropped for room (in a disk thread): log it,
+        one C{partial-dropped} event, its path from the root it was found
+        under (L{ftpkit.shells.keptregistry.logDroppedFrom}).
+
+        @param root: that root, C{bytes}.
+        @param partial: its path, C{bytes}.
+        @param resumer: who it was kept for, or C{None}.
+        @param size: its bytes.
+        @param reason: L{ftpkit.shells.keptregistry.DISK_FULL}.
+        """
+        below = os.fsdecode(os.path.relpath(partial, root))
+        logDroppedFrom(self._reactor, tuple(below.split(os.sep)), resumer,
+                       size, reason)
 
     def forResumer(self, resumer):
         """

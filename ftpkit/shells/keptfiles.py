@@ -12,7 +12,7 @@ from twisted.internet.defer import ensureDeferred, maybeDeferred
 from twisted.logger import Logger
 from zope.interface import alsoProvides
 
-from ftpkit.errors import FTPError
+from ftpkit.errors import FTPError, InsufficientStorage
 from ftpkit.interfaces import (
     IDiscardableWriteFile,
     IPartialWriteFile,
@@ -80,12 +80,26 @@ class KeptWriteFile:
         else:
             alsoProvides(self, IWriteFile, IPartialWriteFile)
 
+    _full = False
+
     def writeAt(self, offset, data):
         """
         See L{IRandomWriteFile.writeAt} (provided when the wrapped upload
-        provides it).
+        provides it); one that finds the store full is noted
+        (L{_noteFull}).
         """
-        return self._inner.writeAt(offset, data)
+        return self._inner.writeAt(offset, data).addErrback(self._noteFull)
+
+    def _noteFull(self, failure):
+        """
+        A write found the store full (C{452}): cut, the upload keeps none
+        of its bytes (L{_keepNone}).
+
+        @param failure: the write's L{Failure}, given on.
+        """
+        if failure.check(InsufficientStorage):
+            self._full = True
+        return failure
 
     def receive(self):
         """
@@ -162,7 +176,8 @@ class KeptWriteFile:
         for the shell's resumer; a new upload that received nothing and
         was to make a file, or an upload whose target changed since it
         began, keeps nothing (as on the disk realm,
-        L{ftpkit.shells.partials.keepPartial}).
+        L{ftpkit.shells.partials.keepPartial}); one whose write found the
+        store full keeps none of its bytes (L{_keepNone}).
         """
         keeper = self._keeper
         if self._targetWas is not UNKNOWN:
@@ -183,6 +198,38 @@ class KeptWriteFile:
                         size == 0 and now is None and not self._resumed):
                     await keeper.removeQuietly(self._hidden)
                     return
+                if self._full and not self._resumed:
+                    await self._keepNone(size, now)
+                    return
+        await keeper.keepPartial(self._hidden, self._target,
+                                 self._targetWas)
+
+    async def _keepNone(self, size, now):
+        """
+        A cut upload whose write found the store full keeps none of its
+        bytes, as on the disk realm (L{ftpkit.shells.fullkeeping}): kept
+        for a resume, they held the store full for their 24 hours (an
+        C{fsspec:file://} on a full disk: every later upload, by anyone,
+        got C{452}), and a resume could not go on there. One that
+        replaced a file keeps an empty partial upload, so that its
+        resumer's C{SIZE} answers 0 and a client's retry starts over; the
+        bytes are one C{partial-dropped} event.
+
+        @param size: the bytes it received.
+        @param now: the target's L{versionOf} now, C{None} where no file
+            is there.
+        """
+        keeper = self._keeper
+        await keeper.removeQuietly(self._hidden)
+        if size:
+            keeper.droppedFull(self._target, size)
+        if now is None:
+            return
+        try:
+            empty = await keeper.wrapped.openForWriting(self._hidden)
+            await maybeDeferred(empty.close)
+        except FTPError:
+            return
         await keeper.keepPartial(self._hidden, self._target,
                                  self._targetWas)
 

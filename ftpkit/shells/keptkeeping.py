@@ -21,6 +21,7 @@ from ftpkit.shells.keptfiles import UNKNOWN, versionOf
 from ftpkit.shells.kepthidden import HidingKeptShell
 from ftpkit.shells.keptnames import partialName
 from ftpkit.shells.keptregistry import (
+    DISK_FULL,
     FILE_CHANGED,
     NOT_RECORDED,
     KeptPartials,
@@ -255,6 +256,18 @@ class KeepingShell(HidingKeptShell):
         if await self.removeQuietly(path):
             logDropped(key, resumer if known is None else known, size, reason)
             self._kept.removed(key, size)
+
+    def droppedFull(self, target, size):
+        """
+        Log that a cut upload of C{target} kept none of its C{size}
+        bytes, its store full (L{ftpkit.shells.keptfiles.KeptWriteFile}):
+        one C{partial-dropped} event, L{DISK_FULL}, as on the disk realm.
+
+        @param target: the target's path.
+        @param size: the bytes not kept.
+        """
+        partial = target[:-1] + (partialName(target[-1], self._resumer),)
+        logDropped(self._where + partial, self._resumer, size, DISK_FULL)
 
     async def dropChanged(self, path, size):
         """

@@ -8,7 +8,6 @@ the quota got C{552}.
 """
 
 import io
-import os
 
 from twisted.trial import unittest
 
@@ -17,14 +16,7 @@ from ftpkit.loopback import LoopbackServerMixin
 from tests.ftpclient import ftplibLogin, replyCode
 from tests.integration.test_quotareclaim import usersFile
 from tests.scratch import scratchDirectory
-from tests.storageservers import (
-    S3_KEY,
-    S3_SECRET,
-    motoServer,
-    newBucket,
-    s3Filesystem,
-)
-from tests.usersfiles import writeText
+from tests.storageservers import s3URL
 
 try:
     import fsspec
@@ -98,10 +90,4 @@ class S3QuotaRoomTests(QuotaRoomMixin, unittest.TestCase):
     timeout = 180
 
     def url(self):
-        endpoint = motoServer()
-        bucket = newBucket(s3Filesystem(endpoint))
-        config = os.path.join(self.local, "storage.toml")
-        writeText(config,
-                  f'[options]\nkey = "{S3_KEY}"\nsecret = "{S3_SECRET}"\n')
-        return (f"s3://{bucket}/ftp?config={config}"
-                f"&endpoint_url={endpoint}&")
+        return s3URL(self.local) + "&"

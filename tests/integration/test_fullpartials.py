@@ -10,58 +10,32 @@ keeps its partial upload. In one process and under C{--workers 2}.
 
 import hashlib
 import io
-import json
 import os
 import time
 
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
-from ftpkit.config import ServerConfig
-from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.keptregistry import DISK_FULL
-from tests.ftpclient import ftplibLogin
-from tests.integration.test_diskfull import FLOOD, OLD, storeFailing
-from tests.logevents import captureLogs, dropped
+from tests.fulldisks import (
+    PARTIAL,
+    OneProcessServer,
+    WorkersServer,
+    digest,
+)
+from tests.integration.test_diskfull import FLOOD, storeFailing
 from tests.polling import waitFor
 from tests.resets import hardClose
-from tests.serverprocess import ServerProcess
-from tests.smallmounts import smallFilesystem
 
 SMALL = os.urandom(200 << 10)
 """What the other user uploads after the C{452}: a fifth of the disk."""
 
-PARTIAL = ".ftpkit-partial."
-"""The start of a partial upload's name."""
-
-
-def digest(path):
-    """
-    @param path: a local file.
-    @return: the SHA-256 of its bytes.
-    """
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
 
 class FullDiskMixin:
     """
-    The scenarios, on a 1 MiB file system at C{self.root} holding C{old},
-    through C{self.login(user, password)} giving a logged-in ftplib client
-    in C{TYPE I}.
+    The scenarios, on a 1 MiB file system at C{self.root} holding C{old}
+    (L{tests.fulldisks.FullDisk}), through C{self.login(user, password)}
+    giving a logged-in ftplib client in C{TYPE I}.
     """
-
-    timeout = 120
-
-    def mount(self):
-        """
-        Mount the file system and write C{old} on it.
-        """
-        self.root = smallFilesystem(self, size="1m")
-        self.old = os.path.join(self.root, "old")
-        with open(self.old, "wb") as f:
-            f.write(OLD)
-        self.oldDigest = digest(self.old)
 
     def failThenStore(self, target, active=False):
         """
@@ -83,15 +57,6 @@ class FullDiskMixin:
         bob = self.login("bob", "pw")
         stored = bob.storbinary("STOR small", io.BytesIO(SMALL))
         return final, size, stored
-
-    def hidden(self):
-        """
-        @return: the partial uploads on the disk, by name, with their
-            sizes.
-        """
-        return {name: os.path.getsize(os.path.join(self.root, name))
-                for name in os.listdir(self.root)
-                if name.startswith(PARTIAL)}
 
     def assertRoomMade(self, final, stored):
         """
@@ -172,75 +137,14 @@ class FullDiskMixin:
                          ("/" + PARTIAL + name, "alice", DISK_FULL))
         self.assertGreater(size, 0)
 
-    def used(self):
-        """
-        @return: the bytes the file system holds (the upload's file too,
-            nameless or hidden).
-        """
-        result = os.statvfs(self.root)
-        return (result.f_blocks - result.f_bfree) * result.f_frsize
 
-
-class OneProcessTests(FullDiskMixin, LoopbackServerMixin,
-                      unittest.TestCase):
+class OneProcessTests(FullDiskMixin, OneProcessServer, unittest.TestCase):
     """
     A server in this process.
     """
 
-    def setUp(self):
-        self.mount()
-        self.events = captureLogs(self)
-        self.server = self.startServer(FilesystemRealm(self.root),
-                                       ServerConfig(loginFailureDelay=0))
 
-    def drops(self):
-        """
-        @return: the C{partial-dropped} events logged, as
-            L{tests.logevents.dropped} gives them.
-        """
-        return dropped(self.events)
-
-    def login(self, user, password):
-        """
-        @return: C{user} logged in, in C{TYPE I}.
-        """
-        return ftplibLogin(self, self.server.port, user, password,
-                           binary=True)
-
-
-class WorkersTests(FullDiskMixin, unittest.TestCase):
+class WorkersTests(FullDiskMixin, WorkersServer, unittest.TestCase):
     """
     A server of C{--workers 2} in a child process.
     """
-
-    def setUp(self):
-        self.mount()
-        self.server = ServerProcess(self, [
-            "--root", self.root, "--workers", "2", "--log-format", "json",
-            "--auth", "memory:alice:secret:bob:pw"])
-        self.server.waitForLog(" ready", 2)
-
-    def drops(self):
-        """
-        @return: the C{partial-dropped} records the server logged, as
-            L{tests.logevents.dropped} gives them.
-        """
-        return dropped(json.loads(line)
-                       for line in self.server.log().splitlines()
-                       if line.startswith("{"))
-
-    def login(self, user, password):
-        """
-        @return: C{user} logged in, in C{TYPE I}.
-        """
-        ftp = self.server.login(user, password)
-        ftp.voidcmd("TYPE I")
-        return ftp
-
-    def inThread(self, function, *args):
-        """
-        @return: a Deferred firing with C{function(*args)}, run in a
-            thread.
-        """
-        from twisted.internet import threads
-        return threads.deferToThread(function, *args)

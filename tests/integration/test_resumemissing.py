@@ -12,7 +12,6 @@ file goes between the server's check and the open
 
 import ftplib
 import io
-import os
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -24,14 +23,7 @@ from tests.everyrealm import EveryRealmMixin
 from tests.fsspecrealms import closeAtEnd, sftpURL
 from tests.ftpclient import ftplibLogin
 from tests.scratch import scratchDirectory
-from tests.storageservers import (
-    S3_KEY,
-    S3_SECRET,
-    motoServer,
-    newBucket,
-    s3Filesystem,
-)
-from tests.usersfiles import writeText
+from tests.storageservers import s3URL
 
 try:
     from ftpkit.auth.fsspecrealm import makeFsspecRealm
@@ -103,13 +95,7 @@ class ResumeMissingTests(EveryRealmMixin, LoopbackServerMixin,
         """
         if makeFsspecRealm is None:
             raise unittest.SkipTest("fsspec is not installed")
-        endpoint = motoServer()
-        bucket = newBucket(s3Filesystem(endpoint))
-        config = os.path.join(scratchDirectory(self), "storage.toml")
-        writeText(config, f'[options]\nkey = "{S3_KEY}"\n'
-                          f'secret = "{S3_SECRET}"\n')
         options = tap.Options()
         options.parseOptions([
-            "--realm", f"fsspec:s3://{bucket}/ftp?config={config}"
-                       f"&endpoint_url={endpoint}"])
+            "--realm", "fsspec:" + s3URL(scratchDirectory(self))])
         return self.check(options["realmObject"], ("502", "550"))

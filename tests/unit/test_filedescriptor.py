@@ -50,7 +50,7 @@ class FileDescriptorTests(unittest.TestCase):
         """
         made = FileDescriptor(3, 10)
         self.assertEqual(dataclasses.astuple(made),
-                         (3, 10, None, None, None, None, None, None))
+                         (3, 10, None, None, None, None, None, None, None))
 
     def test_frozen(self):
         """
@@ -75,4 +75,5 @@ class FileDescriptorTests(unittest.TestCase):
                          FileDescriptor(3, 0, 6, device=7))
         self.assertEqual(
             repr(one), "FileDescriptor(fd=3, offset=0, size=5, run=None,"
-            " commit=None, room=None, runShort=None, device=7)")
+            " commit=None, room=None, runShort=None, device=7,"
+            " makeRoom=None)")

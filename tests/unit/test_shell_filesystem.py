@@ -378,7 +378,7 @@ class FilesystemShellTests(unittest.TestCase):
         path = os.path.join(self.root, b"f")
         writeLocal(path, b"old")
 
-        def failingWrite(fd, data, position):
+        def failingWrite(fd, data, position, makeRoom=None):
             raise OSError(number, os.strerror(number))
 
         self.patch(diskqueue, "writeAll", failingWrite)

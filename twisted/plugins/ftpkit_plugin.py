@@ -112,12 +112,14 @@ class FilesystemRealmPlugin:
         if argument:
             root = servedDirectoryAtStart(argument)
         from ftpkit.auth.realms import FilesystemRealm
+        from ftpkit.deploy.limitoptions import partialsPerUser
 
         return FilesystemRealm(
             root,
             homePerUser=bool(options["home-per-user"]),
             readOnly=bool(options["read-only"]),
             anonymousWrite=bool(options["anonymous-write"]),
+            partialsPerUser=partialsPerUser(options),
         )
 
 
@@ -169,10 +171,13 @@ class MemoryRealmPlugin:
             # Its ValueError as it is: the option's usage error names
             # the option (and --vhost the realm, memory:SIZE).
             maxBytes = parseByteCount(argument)
+        from ftpkit.deploy.limitoptions import partialsPerUser
+
         return MemoryRealm(
             readOnly=bool(options["read-only"]),
             anonymousWrite=bool(options["anonymous-write"]),
             maxBytes=maxBytes,
+            partialsPerUser=partialsPerUser(options),
         )
 
 
@@ -299,12 +304,14 @@ def _usersRealm(database, options):
         options' root, C{--read-only} and C{--anonymous-write}.
     """
     from ftpkit.auth.users import UsersRealm
+    from ftpkit.deploy.limitoptions import partialsPerUser
 
     return UsersRealm(
         database,
         options["root"],
         readOnly=bool(options["read-only"]),
         anonymousWrite=bool(options["anonymous-write"]),
+        partialsPerUser=partialsPerUser(options),
     )
 
 

@@ -33,10 +33,12 @@ from ftpkit.data.movers._splicebatch import (
     HELD,
     MORE,
     SHORT_BATCH_SIZE,
+    Unwritten,
     batchThenCommit,
     hasInput,
     readInThreadThenCommit,
     readThenCommit,
+    writeUnwritten,
 )
 from ftpkit.errors import (
     NO_DESCRIPTOR_ERRNOS,
@@ -347,10 +349,27 @@ class SpliceReceiver(EndsOnce):
         self._batchDone((0, END))
 
     def _batchFailed(self, failure):
+        if failure.check(Unwritten):
+            self._writeUnwritten(failure.value)
+            return
         self.connection.unwatched()
         self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.release():
             self.finish(failure)
+
+    def _writeUnwritten(self, unwritten):
+        """
+        A batch run at once took bytes its file system had no room for: a
+        disk thread makes room and writes them
+        (L{ftpkit.data.movers._splicebatch.writeUnwritten}), and the
+        upload goes on as after any batch.
+
+        @param unwritten: the L{Unwritten}.
+        """
+        self.connection.hold()
+        running = self.descriptor.run(writeUnwritten, self.descriptor,
+                                      unwritten, self.position)
+        running.addCallbacks(self._batchDone, self._batchFailed)
 
     def doRead(self):
         """

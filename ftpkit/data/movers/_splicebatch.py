@@ -60,7 +60,39 @@ maybe: L{ftpkit.control.pendinginput}): the bytes are all in, the commit
 waits for the session to run that input."""
 
 
-def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
+class Unwritten(Exception):
+    """
+    A batch run at once (L{readThenCommit}) took bytes from the socket
+    that its file system had no room for: they are to be written in a
+    disk thread, where room can be made (L{writeUnwritten}).
+
+    @ivar moved: the bytes the batch moved into the file before them.
+    @ivar data: the bytes, C{bytes}.
+    """
+
+    def __init__(self, moved, data):
+        """
+        @param moved: L{moved}.
+        @param data: L{data}.
+        """
+        Exception.__init__(self, moved, len(data))
+        self.moved = moved
+        self.data = data
+
+
+def _full(error, makeRoom):
+    """
+    @param error: an C{OSError} of a write into the file.
+    @param makeRoom: the file's L{ftpkit.fileinfo.FileDescriptor.makeRoom},
+        or C{None}.
+    @return: whether room can be made for the write to be tried once more:
+        the file system is full (C{ENOSPC}) and C{makeRoom} is given.
+    """
+    return error.errno == errno.ENOSPC and makeRoom is not None
+
+
+def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
+                makeRoom=None):
     """
     Move what the socket has (up to C{limit} bytes) into the file (blocking
     on the disk; run it in a disk thread).
@@ -70,6 +102,9 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     @param fileFD: the file's descriptor.
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move.
+    @param makeRoom: called with C{fileFD} when a write finds the file
+        system full, which is then tried once more (the bytes wait in the
+        pipe); or C{None}.
     @return: C{(moved, why)}: the bytes moved and one of L{MORE},
         L{EMPTY}, L{END} or L{BROKEN}.
     @raise OSError: when writing the file fails (the pipe may then hold
@@ -90,9 +125,17 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
         while count:
             # Up to the next multiple of FILE_WRITE_SIZE (see there).
             size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
-            written = os.splice(readFD, fileFD, min(count, size),
-                                offset_dst=position,
-                                flags=os.SPLICE_F_MOVE)
+            try:
+                written = os.splice(readFD, fileFD, min(count, size),
+                                    offset_dst=position,
+                                    flags=os.SPLICE_F_MOVE)
+            except OSError as error:
+                if not _full(error, makeRoom):
+                    raise
+                makeRoom(fileFD)
+                written = os.splice(readFD, fileFD, min(count, size),
+                                    offset_dst=position,
+                                    flags=os.SPLICE_F_MOVE)
             if written == 0:
                 raise OSError(errno.EIO, "splice into the file wrote nothing")
             count -= written
@@ -101,7 +144,7 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE):
     return moved, MORE
 
 
-def readBatch(sock, fileFD, position, limit, buffer=None):
+def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None):
     """
     Move what the socket has (up to C{limit} bytes, at most
     L{SHORT_BATCH_SIZE}) into the file through Python: C{recv} into a
@@ -117,8 +160,13 @@ def readBatch(sock, fileFD, position, limit, buffer=None):
     @param buffer: a writable C{memoryview} of at least C{limit} bytes
         to read into, for a disk thread; C{None} for the one of the
         reactor thread.
+    @param makeRoom: called with C{fileFD} when a write finds the file
+        system full, in a disk thread, which then tries once more; or
+        C{None}.
     @return: C{(moved, why)}, as L{spliceBatch}.
     @raise OSError: when writing the file fails.
+    @raise Unwritten: run in the reactor thread (no C{buffer}), when a
+        write finds the file system full and C{makeRoom} is given.
     """
     if buffer is None:
         buffer = _shortBuffer
@@ -134,7 +182,16 @@ def readBatch(sock, fileFD, position, limit, buffer=None):
             return moved, END
         written = 0
         while written < count:
-            done = os.pwrite(fileFD, buffer[written:count], position)
+            try:
+                done = os.pwrite(fileFD, buffer[written:count], position)
+            except OSError as error:
+                if not _full(error, makeRoom):
+                    raise
+                if buffer is _shortBuffer:
+                    raise Unwritten(moved + written,
+                                    bytes(buffer[written:count])) from None
+                makeRoom(fileFD)
+                done = os.pwrite(fileFD, buffer[written:count], position)
             if done == 0:
                 raise OSError(errno.EIO, "pwrite into the file wrote nothing")
             written += done
@@ -181,7 +238,8 @@ def batchThenCommit(socketFD, pipe, descriptor, position, limit,
         when the batch reached the end but the commit declined to run
         there.
     """
-    moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit)
+    moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit,
+                             descriptor.makeRoom)
     return commitAtEnd(descriptor, position, moved, why, pending)
 
 
@@ -196,7 +254,8 @@ def readThenCommit(sock, descriptor, position, limit, pending=None):
     @param pending: as for L{commitAtEnd}.
     @return: C{(moved, why)} as L{batchThenCommit}'s run at once.
     """
-    moved, why = readBatch(sock, descriptor.fd, position, limit)
+    moved, why = readBatch(sock, descriptor.fd, position, limit,
+                           makeRoom=descriptor.makeRoom)
     return commitAtEnd(descriptor, position, moved, why, pending)
 
 
@@ -214,8 +273,32 @@ def readInThreadThenCommit(sock, descriptor, position, limit,
     @return: C{(moved, why)} as L{batchThenCommit}.
     """
     moved, why = readBatch(sock, descriptor.fd, position, limit,
-                           memoryview(bytearray(limit)))
+                           memoryview(bytearray(limit)), descriptor.makeRoom)
     return commitAtEnd(descriptor, position, moved, why, pending)
+
+
+def writeUnwritten(descriptor, unwritten, position):
+    """
+    Write the bytes of an L{Unwritten} (blocking; in a disk thread): room
+    made first (their write found the file system full), then tried once.
+
+    @param descriptor: the file's L{ftpkit.fileinfo.FileDescriptor}.
+    @param unwritten: the L{Unwritten}.
+    @param position: the file offset of the batch's first byte.
+    @return: C{(moved, MORE)}: the bytes of the batch now in the file,
+        all it took (the socket is looked at again next).
+    @raise OSError: when the write fails.
+    """
+    descriptor.makeRoom(descriptor.fd)
+    view = memoryview(unwritten.data)
+    at = position + unwritten.moved
+    while view:
+        done = os.pwrite(descriptor.fd, view, at)
+        if done == 0:
+            raise OSError(errno.EIO, "pwrite into the file wrote nothing")
+        view = view[done:]
+        at += done
+    return unwritten.moved + len(unwritten.data), MORE
 
 
 def commitAtEnd(descriptor, position, moved, why, pending=None):
