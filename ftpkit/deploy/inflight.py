@@ -34,7 +34,7 @@ from twisted.internet.error import ProcessTerminated
 
 from ftpkit.deploy.progress import ProgressTicks
 from ftpkit.ops import events
-from ftpkit.ops.workerlog import RECORD_SEPARATOR, REPORT_MARK
+from ftpkit.ops.workerlog import RECORD_SEPARATOR, REPORT_MARK, microseconds
 
 CUT_CODE = 426
 """The final reply code of a transfer its worker's death cut: that of a
@@ -155,20 +155,21 @@ class InFlightReports:
 
 def startFields(when, command, path, binary):
     """
-    @param when: a start record's time.
+    @param when: a start record's time, seconds since the epoch.
     @param command: its command.
     @param path: its path.
     @param binary: its type.
-    @return: the JSON array of the four, as C{_compact} writes it, made
-        without the encoder each call of C{encode} builds (a worker writes
-        one for each transfer) where each is of its usual type.
+    @return: the JSON array of the four, the time in whole microseconds
+        (L{microseconds}), as C{_compact} writes it, made without the
+        encoder each call of C{encode} builds (a worker writes one for
+        each transfer) where each is of its usual type.
     """
     if (type(when) is float and isfinite(when) and type(path) is str
             and type(binary) is bool and command in _STARTED):
-        return (f'[{float.__repr__(when)},"{command}",'
+        return (f'[{round(when * 1_000_000)},"{command}",'
                 f'{encode_basestring_ascii(path)},'
                 f'{"true" if binary else "false"}]')
-    return _compact([when, command, path, binary])
+    return _compact([microseconds(when), command, path, binary])
 
 
 class InFlight:
@@ -243,7 +244,7 @@ class InFlight:
                 logins[login[0]] = [login[1], bytesIn, bytesOut]
         starts = {}
         for session, fields in self.transfers.items():
-            start = _fields(session, fields, 4)
+            start = _fields(session, fields, 4, int)
             if start is not None and start[0] in logins:
                 moved = self.moved.get(session, "")
                 starts[start[0]] = (start[1],
@@ -251,6 +252,7 @@ class InFlight:
         cut = []
         for session in sorted(starts):
             (started, command, path, binary), moved = starts[session]
+            started /= 1_000_000
             held = logins[session]
             held[1 if command in events.UPLOADS else 2] += moved
             cut.append(_event(
@@ -270,11 +272,14 @@ class InFlight:
         return cut
 
 
-def _fields(session, text, count):
+def _fields(session, text, count, times=(int, float)):
     """
     @param session: a record's session id, its text.
     @param text: the JSON text of its fields.
     @param count: how many it has.
+    @param times: the types its first field, a time, may be of: a login's
+        seconds (an C{int} or a C{float}), a start's whole microseconds
+        (an C{int}, L{startFields}).
     @return: C{(session, fields)}, the id an C{int}; C{None} when either
         does not read.
     """
@@ -284,7 +289,7 @@ def _fields(session, text, count):
     except ValueError:
         return None
     if (type(fields) is not list or len(fields) != count
-            or not isinstance(fields[0], (int, float))):
+            or not isinstance(fields[0], times)):
         return None
     return number, fields
 

@@ -168,18 +168,24 @@ class RecordTests(unittest.TestCase):
     def test_encoderText(self):
         """
         A transfer's start record, made without an encoder, holds the
-        text the encoder makes of its fields, whatever they hold.
+        text the encoder makes of its fields, whatever they hold, its
+        time in whole microseconds.
         """
-        for fields in [
-                (1764903600.123456, "RETR", "/a b\n\udc80\xe9\x1e\"", True),
-                (0.0, "STOR", "", False), (1e20, "APPE", "/x", True),
-                (float("nan"), "STOU", "/x", True), (1.0, "RETR", "/x", 1),
-                (1, "RETR", "/x", True), (1.0, "LIST", "/x", True)]:
+        nan = float("nan")
+        for fields, written in [
+                ((1764903600.123456, "RETR", "/a b\n\udc80\xe9\x1e\"",
+                  True), 1764903600123456),
+                ((0.0, "STOR", "", False), 0),
+                ((1e20, "APPE", "/x", True), round(1e26)),
+                ((nan, "STOU", "/x", True), nan),
+                ((1.0, "RETR", "/x", 1), 10**6),
+                ((1, "RETR", "/x", True), 10**6),
+                ((1.0, "LIST", "/x", True), 10**6)]:
             out = io.StringIO()
             InFlightReports(HeldText(out), MemoryReactorClock(
                 )).transferStarted(7, *fields, nothingMoved)
             self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
-                json.dumps(list(fields), separators=(",", ":"))))
+                json.dumps([written, *fields[1:]], separators=(",", ":"))))
 
     def test_otherRecordsIgnored(self):
         """
@@ -383,9 +389,9 @@ class SessionReportingTests(unittest.TestCase):
         self.assertEqual(out.sent, [
             f"\x1e!l {number} [0.0,\"10.0.0.1\",\"alice\",false,null,null]\n"
             "LINE login\n",
-            f"\x1e!s {number} [0.0,\"RETR\",\"/a\",true]\n",
+            f"\x1e!s {number} [0,\"RETR\",\"/a\",true]\n",
             f"\x1e!e {number} 3 o\nLINE transfer\n",
-            f"\x1e!s {number} [0.0,\"LIST\",\"/\",true]\n",
+            f"\x1e!s {number} [0,\"LIST\",\"/\",true]\n",
             f"\x1e!e {number} 3 o\nLINE listing\n",
             f"\x1e!o {number}\nLINE logout\n"])
         held = InFlight()
