@@ -187,6 +187,42 @@ class RecordTests(unittest.TestCase):
             self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
                 json.dumps([written, *fields[1:]], separators=(",", ":"))))
 
+    def test_timesInMicroseconds(self):
+        """
+        A login's and a start's times go as whole microseconds, and come
+        back as seconds: the cut events' durations.
+        """
+        self.reports.loggedIn(1, 1764903600.25, "10.0.0.1", "alice", False,
+                              None, None)
+        self.reports.transferStarted(1, 1764903601.5, "RETR", "/a", True,
+                                     nothingMoved)
+        self.assertIn("!l 1 [1764903600250000,", self.out.getvalue())
+        self.assertIn("!s 1 [1764903601500000,", self.out.getvalue())
+        cut, logout = passOn(self.out).cutEvents(1764903610.0, "died")
+        self.assertEqual((cut.seconds, logout.seconds), (8.5, 9.75))
+
+    def test_loginEncoderText(self):
+        """
+        A login record, made without an encoder, holds the text the
+        encoder makes of its fields, whatever they hold, its time in whole
+        microseconds.
+        """
+        nan = float("nan")
+        for fields, written in [
+                ((1764903600.123456, "10.0.0.1", "al\u00e9 \"x\"\n\udc80",
+                  False, None, None), 1764903600123456),
+                ((0.0, "::1", "", True, "h\x1e", "lftp 4.9"), 0),
+                ((nan, "10.0.0.1", "u", False, None, None), nan),
+                ((1, "10.0.0.1", "u", 0, None, None), 10**6),
+                ((1.0, "10.0.0.1", "u", False, 3, None), 10**6),
+                ((1.0, "10.0.0.1", "u", False, None, ["x"]), 10**6)]:
+            out = io.StringIO()
+            reports = InFlightReports(HeldText(out), MemoryReactorClock())
+            reports.loggedIn(7, *fields)
+            reports.flush()
+            self.assertEqual(out.getvalue(), "\x1e!l 7 {}\n".format(
+                json.dumps([written, *fields[1:]], separators=(",", ":"))))
+
     def test_otherRecordsIgnored(self):
         """
         A marked record that is not one of the reports changes nothing,
@@ -387,7 +423,7 @@ class SessionReportingTests(unittest.TestCase):
         # Each record goes in the write of the event's line; a start alone.
         number = str(session.sessionId)
         self.assertEqual(out.sent, [
-            f"\x1e!l {number} [0.0,\"10.0.0.1\",\"alice\",false,null,null]\n"
+            f"\x1e!l {number} [0,\"10.0.0.1\",\"alice\",false,null,null]\n"
             "LINE login\n",
             f"\x1e!s {number} [0,\"RETR\",\"/a\",true]\n",
             f"\x1e!e {number} 3 o\nLINE transfer\n",
