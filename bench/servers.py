@@ -15,6 +15,7 @@ import time
 from bench.client import Client, ReplyError
 from bench.fetchservers import unpackedPath
 from bench.procstat import ProcessTree
+from bench.workersready import waitForWorkers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -326,6 +327,14 @@ class Ftpkit(Server):
         if tls:
             args += ["--tls-cert", self.pem, "--tls-key", self.pem]
         return args + self.extraArgs
+
+    def start(self, tls=False, timeout=30):
+        """L{Server.start}, then L{bench.workersready.waitForWorkers}."""
+        instance = Server.start(self, tls, timeout)
+        if not waitForWorkers(instance, timeout):
+            instance.stop()
+            raise ServerFailed(f"{self.name}: not every worker ready")
+        return instance
 
 
 class FtpkitTwoWorkers(Ftpkit):

@@ -57,23 +57,43 @@ without its calls (the acceptor reads a level's name in each of a
 worker's line records)."""
 
 
+def microseconds(when):
+    """
+    A record's time as the acceptor reads it (a line record's,
+    L{lineRecord}, and a transfer's start,
+    L{ftpkit.deploy.inflight.startFields}): whole microseconds, whose
+    text costs a worker far less than the shortest C{repr} of a C{float}
+    (C{bench-workers-54} in C{docs/benchmark-investigations.rst}).
+
+    @param when: seconds since the epoch.
+    @return: C{when} in whole microseconds, an C{int}, where it is a
+        finite C{int} or C{float}; else C{when} itself (no time the
+        acceptor reads as one).
+    """
+    if type(when) in (int, float) and isfinite(when):
+        return round(when * 1_000_000)
+    return when
+
+
 def lineRecordText(when, name, namespace, text):
     """
     @param when: a line's C{log_time}.
     @param name: its level's name.
     @param namespace: its C{log_namespace}.
     @param text: its text.
-    @return: the JSON array of the four, as C{json.JSONEncoder().encode}
-        writes it, made without the encoder a call of C{encode} makes
-        (a worker writes one for each of its transfers' lines) where
-        each is of its usual type: a finite C{float} and three C{str}.
+    @return: the JSON array of the four, the time in whole microseconds
+        (L{microseconds}), as C{json.JSONEncoder().encode} writes it,
+        made without the encoder a call of C{encode} makes (a worker
+        writes one for each of its transfers' lines) where each is of its
+        usual type: a finite C{float} and three C{str}.
     """
     if (type(when) is float and isfinite(when) and type(name) is str
             and type(namespace) is str and type(text) is str):
-        return (f"[{float.__repr__(when)}, {encode_basestring_ascii(name)},"
+        return (f"[{round(when * 1_000_000)},"
+                f" {encode_basestring_ascii(name)},"
                 f" {encode_basestring_ascii(namespace)},"
                 f" {encode_basestring_ascii(text)}]")
-    return _lineEncoder.encode([when, name, namespace, text])
+    return _lineEncoder.encode([microseconds(when), name, namespace, text])
 
 
 def workerEnvironment(environ=None, publisher=globalLogPublisher):
@@ -210,8 +230,9 @@ class WorkerLines(WorkerObserver):
 
     def writeText(self, text, namespace, level, when):
         """
-        Write a line record: the JSON array of C{when}, the level's name,
-        C{namespace} and C{text}. A write or flush that raises is given up
+        Write a line record: the JSON array of C{when} (in whole
+        microseconds, L{lineRecordText}), the level's name, C{namespace}
+        and C{text}. A write or flush that raises is given up
         (L{writeGivingUp}).
 
         @param text: the event's formatted text.
@@ -230,18 +251,19 @@ def lineRecord(value):
     """
     @param value: a worker's record, parsed.
     @return: C{(when, level, namespace, text)} when it is a line record
-        (L{WorkerLines.writeText}), else C{None}.
+        (L{WorkerLines.writeText}; its time whole microseconds,
+        L{microseconds}), C{when} in seconds; else C{None}.
     """
     if type(value) is not list or len(value) != 4:
         return None
     when, name, namespace, text = value
-    if (type(when) is not float or type(name) is not str
+    if (type(when) is not int or type(name) is not str
             or type(namespace) is not str or type(text) is not str):
         return None
     level = _LEVELS.get(name)
     if level is None:
         return None
-    return when, level, namespace, text
+    return when / 1_000_000, level, namespace, text
 
 
 _PORTABLE = (int, float, str, type(None))

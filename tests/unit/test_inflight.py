@@ -168,18 +168,60 @@ class RecordTests(unittest.TestCase):
     def test_encoderText(self):
         """
         A transfer's start record, made without an encoder, holds the
-        text the encoder makes of its fields, whatever they hold.
+        text the encoder makes of its fields, whatever they hold, its
+        time in whole microseconds.
         """
-        for fields in [
-                (1764903600.123456, "RETR", "/a b\n\udc80\xe9\x1e\"", True),
-                (0.0, "STOR", "", False), (1e20, "APPE", "/x", True),
-                (float("nan"), "STOU", "/x", True), (1.0, "RETR", "/x", 1),
-                (1, "RETR", "/x", True), (1.0, "LIST", "/x", True)]:
+        nan = float("nan")
+        for fields, written in [
+                ((1764903600.123456, "RETR", "/a b\n\udc80\xe9\x1e\"",
+                  True), 1764903600123456),
+                ((0.0, "STOR", "", False), 0),
+                ((1e20, "APPE", "/x", True), round(1e26)),
+                ((nan, "STOU", "/x", True), nan),
+                ((1.0, "RETR", "/x", 1), 10**6),
+                ((1, "RETR", "/x", True), 10**6),
+                ((1.0, "LIST", "/x", True), 10**6)]:
             out = io.StringIO()
             InFlightReports(HeldText(out), MemoryReactorClock(
                 )).transferStarted(7, *fields, nothingMoved)
             self.assertEqual(out.getvalue(), "\x1e!s 7 {}\n".format(
-                json.dumps(list(fields), separators=(",", ":"))))
+                json.dumps([written, *fields[1:]], separators=(",", ":"))))
+
+    def test_timesInMicroseconds(self):
+        """
+        A login's and a start's times go as whole microseconds, and come
+        back as seconds: the cut events' durations.
+        """
+        self.reports.loggedIn(1, 1764903600.25, "10.0.0.1", "alice", False,
+                              None, None)
+        self.reports.transferStarted(1, 1764903601.5, "RETR", "/a", True,
+                                     nothingMoved)
+        self.assertIn("!l 1 [1764903600250000,", self.out.getvalue())
+        self.assertIn("!s 1 [1764903601500000,", self.out.getvalue())
+        cut, logout = passOn(self.out).cutEvents(1764903610.0, "died")
+        self.assertEqual((cut.seconds, logout.seconds), (8.5, 9.75))
+
+    def test_loginEncoderText(self):
+        """
+        A login record, made without an encoder, holds the text the
+        encoder makes of its fields, whatever they hold, its time in whole
+        microseconds.
+        """
+        nan = float("nan")
+        for fields, written in [
+                ((1764903600.123456, "10.0.0.1", "al\u00e9 \"x\"\n\udc80",
+                  False, None, None), 1764903600123456),
+                ((0.0, "::1", "", True, "h\x1e", "lftp 4.9"), 0),
+                ((nan, "10.0.0.1", "u", False, None, None), nan),
+                ((1, "10.0.0.1", "u", 0, None, None), 10**6),
+                ((1.0, "10.0.0.1", "u", False, 3, None), 10**6),
+                ((1.0, "10.0.0.1", "u", False, None, ["x"]), 10**6)]:
+            out = io.StringIO()
+            reports = InFlightReports(HeldText(out), MemoryReactorClock())
+            reports.loggedIn(7, *fields)
+            reports.flush()
+            self.assertEqual(out.getvalue(), "\x1e!l 7 {}\n".format(
+                json.dumps([written, *fields[1:]], separators=(",", ":"))))
 
     def test_otherRecordsIgnored(self):
         """
@@ -381,11 +423,11 @@ class SessionReportingTests(unittest.TestCase):
         # Each record goes in the write of the event's line; a start alone.
         number = str(session.sessionId)
         self.assertEqual(out.sent, [
-            f"\x1e!l {number} [0.0,\"10.0.0.1\",\"alice\",false,null,null]\n"
+            f"\x1e!l {number} [0,\"10.0.0.1\",\"alice\",false,null,null]\n"
             "LINE login\n",
-            f"\x1e!s {number} [0.0,\"RETR\",\"/a\",true]\n",
+            f"\x1e!s {number} [0,\"RETR\",\"/a\",true]\n",
             f"\x1e!e {number} 3 o\nLINE transfer\n",
-            f"\x1e!s {number} [0.0,\"LIST\",\"/\",true]\n",
+            f"\x1e!s {number} [0,\"LIST\",\"/\",true]\n",
             f"\x1e!e {number} 3 o\nLINE listing\n",
             f"\x1e!o {number}\nLINE logout\n"])
         held = InFlight()

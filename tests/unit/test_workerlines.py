@@ -130,19 +130,22 @@ class LineRecordTests(unittest.TestCase):
         """
         Arrays that are not line records are none.
         """
-        for value in ([1.0, "info", "ftpkit"], [1, "info", "ftpkit", "x"],
-                      [1.0, "loud", "ftpkit", "x"],
-                      [1.0, "info", None, "x"], {"log_format": "x"}, None):
+        for value in ([1, "info", "ftpkit"], [1.0, "info", "ftpkit", "x"],
+                      [True, "info", "ftpkit", "x"],
+                      [1, "loud", "ftpkit", "x"], [1, "info", None, "x"],
+                      {"log_format": "x"}, None):
             self.assertIsNone(lineRecord(value), value)
-        self.assertEqual(lineRecord(json.loads('[1.5, "warn", "a", "b"]')),
-                         (1.5, LogLevel.warn, "a", "b"))
+        self.assertEqual(
+            lineRecord(json.loads('[1500000, "warn", "a", "b"]')),
+            (1.5, LogLevel.warn, "a", "b"))
 
     def test_recordText(self):
         """
         A line record's text is what C{json.JSONEncoder().encode} writes
-        for the array, whatever its values: text of every kind of
-        character, floats of every size and sign, and values of other
-        types (which the acceptor then takes for no line record).
+        for the array, its time in whole microseconds, whatever its
+        values: text of every kind of character, times of every size and
+        sign, and values of other types (which the acceptor then takes
+        for no line record).
         """
 
         class Text(str):
@@ -152,16 +155,36 @@ class LineRecordTests(unittest.TestCase):
                  "\x00\x1f\x7f", "caf\u00e9 \u4e2d \U0001f600",
                  "lone \ud800 surrogate", "\u2028\u2029"]
         encoder = json.JSONEncoder()
-        for when in [1700000000.25, 0.1, -0.0, 1e300, 5e-324, 1.0,
-                     float("nan"), float("inf"), -float("inf"), 17, None]:
+        nan, inf = float("nan"), float("inf")
+        for when, written in [
+                (1700000000.25, 1700000000250000), (0.1, 100000),
+                (-0.0, 0), (1e300, round(1e306)), (5e-324, 0), (1.0, 10**6),
+                (1764903600.123456, 1764903600123456), (nan, nan),
+                (inf, inf), (-inf, -inf), (17, 17000000), (None, None)]:
             for text in texts:
                 for name in ["info", text]:
                     for namespace in ["ftpkit", text, Text(text)]:
                         values = [when, name, namespace, text]
-                        self.assertEqual(lineRecordText(*values),
-                                         encoder.encode(values), values)
+                        self.assertEqual(
+                            lineRecordText(*values),
+                            encoder.encode([written, name, namespace, text]),
+                            values)
         self.assertEqual(lineRecordText(1.5, "info", "a", None),
-                         '[1.5, "info", "a", null]')
+                         '[1500000, "info", "a", null]')
+
+    def test_timeKept(self):
+        """
+        A line's time reaches the acceptor to the microsecond, the text
+        log's second unchanged.
+        """
+        for when in [1700000000.25, 1764903600.123456, 1764903600.999999]:
+            [value] = json.loads("[{}]".format(lineRecordText(
+                when, "info", "ftpkit", "x")))
+            kept = lineRecord(value)[0]
+            self.assertAlmostEqual(kept, when, delta=5e-7)
+            formatter = ClassicTextFormatter()
+            self.assertEqual(formatter.timeStamp(kept),
+                             formatter.timeStamp(when))
 
     def test_brokenPipe(self):
         """
