@@ -35,6 +35,7 @@ C{SIGUSR1} renames the file even without a size, as before).
 
 import fcntl
 import os
+import stat
 import time
 
 from twisted.python import logfile
@@ -81,6 +82,8 @@ class MovableLogFile(logfile.LogFile):
 
     now = staticmethod(time.monotonic)
     _looked = None
+    _mode = None
+    """The mode of the file before a rotation, for the file it makes."""
 
     def shouldRotate(self):
         """
@@ -104,12 +107,21 @@ class MovableLogFile(logfile.LogFile):
     def _openFile(self):
         """
         Open the file as L{logfile.LogFile} does, then set C{O_APPEND}
-        on it.
+        on it; a file it made (after a rotation, or a move) gets the mode
+        of the file before it. C{twistd} made the first before it became
+        a daemon, under the umask it was started with (C{0644} under
+        C{022}), and the next under its daemon's C{077}: a log its
+        readers (a C{adm} group, a shipper) could read until the first
+        C{SIGUSR1}, and not after. A file found at the path (made by
+        C{logrotate}'s C{create}) keeps its own.
         """
+        made = not os.path.exists(self.path)
         logfile.LogFile._openFile(self)
         descriptor = self._file.fileno()
         flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
         fcntl.fcntl(descriptor, fcntl.F_SETFL, flags | os.O_APPEND)
+        if made and self._mode is not None:
+            os.fchmod(descriptor, self._mode)
 
     def rotate(self):
         """
@@ -121,6 +133,7 @@ class MovableLogFile(logfile.LogFile):
         a C{rotateLength} a file still at its path is left as it is
         (C{logrotate} names the rotated files).
         """
+        self._mode = stat.S_IMODE(os.fstat(self._file.fileno()).st_mode)
         if not movedAway(self.path, self._file):
             if self.rotateLength:
                 logfile.LogFile.rotate(self)

@@ -44,6 +44,32 @@ class MovableLogFileTests(unittest.TestCase):
         self.assertEqual(readBytes(self.path + ".1"), b"first\n")
         self.assertEqual(readBytes(self.path), b"second\n")
 
+    def test_rotatedMode(self):
+        """
+        The file a rotation makes gets the mode of the one before it,
+        whatever the umask now (C{twistd} made the first before it became
+        a daemon, the next under its daemon's C{077}).
+        """
+        os.chmod(self.path, 0o644)
+        self.addCleanup(os.umask, os.umask(0o077))
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o644)
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o644)
+
+    def test_createdModeKept(self):
+        """
+        A file found at the path (C{logrotate}'s C{create 0640}) keeps
+        its own mode.
+        """
+        os.chmod(self.path, 0o644)
+        os.rename(self.path, self.path + ".1")
+        with open(self.path, "wb"):
+            pass
+        os.chmod(self.path, 0o640)
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o640)
+
     def test_movedAway(self):
         """
         A file moved away: the rotation opens a new one at the path and
