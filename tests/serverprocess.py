@@ -227,7 +227,8 @@ class ServerProcess:
 
     def __init__(self, testCase, options, twistd=False, twistdOptions=(),
                  cwd=None, env=None, python=None, preexec=None,
-                 listen=None, host="127.0.0.1", metrics=False):
+                 listen=None, host="127.0.0.1", metrics=False,
+                 stdout=None):
         """
         Start it (see L{waitForGreeting}); the test case stops it.
 
@@ -251,6 +252,9 @@ class ServerProcess:
             (L{metricsPort}), picked again with the listening port when
             either was taken meanwhile (L{_portTaken}): a port picked by
             the test and passed among C{options} is not.
+        @param stdout: the descriptor of the server's standard output (a
+            pipe the test reads), or C{None} for its log file; with one
+            given, the log file gets its standard error alone.
         """
         self.testCase = testCase
         self._metrics = metrics
@@ -265,8 +269,10 @@ class ServerProcess:
                if twistd else ["-m", "ftpkit"]),
              *listen, *options],
             cwd=cwd, env={**os.environ, "PYTHONPATH": SOURCE, **(env or {})},
-            stdin=subprocess.DEVNULL, stdout=self._logFile,
-            stderr=subprocess.STDOUT, preexec_fn=defaultSignalsFirst(preexec))
+            stdin=subprocess.DEVNULL,
+            stdout=self._logFile if stdout is None else stdout,
+            stderr=subprocess.STDOUT if stdout is None else self._logFile,
+            preexec_fn=defaultSignalsFirst(preexec))
         self._logFile = open(self.logPath, "wb")
         testCase.addCleanup(self._logFile.close)
         self._launch()

@@ -10,7 +10,9 @@ an already logged-in session. Paced, the acceptor reads a pipe at most
 once every L{READ_DELAY} while records keep coming: the first record after
 a quiet time is read at once, those right after it wait in the pipe, at
 most that long, and are read together. They wait in the kernel, not in
-the worker: a worker killed or hung loses none of the lines it wrote.
+the worker: a worker killed or hung loses none of the lines it wrote
+while the pipe had room for them (past that, they wait in the worker,
+L{ftpkit.ops.unblockedlog}).
 The pipe is made large (L{PIPE_SIZE}), so that a worker writing many
 lines does not wait for the acceptor; one that still filled half of it
 between two reads is read again as soon as it writes.
@@ -46,8 +48,10 @@ def logPipe():
 
     @return: C{(readEnd, writeEnd)}, descriptors: the read end the
         acceptor's (non-blocking), the write end the worker's standard
-        output (blocking: a worker whose acceptor reads nothing waits,
-        as it did writing its lines one at a time).
+        output (blocking; the worker's log writes through an end of its
+        own that is not, L{ftpkit.ops.unblockedlog}: a worker whose
+        acceptor reads nothing keeps serving, its lines waiting in it,
+        up to a bound).
     """
     readEnd, writeEnd = os.pipe()
     os.set_blocking(readEnd, False)

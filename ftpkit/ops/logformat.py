@@ -22,6 +22,7 @@ from ftpkit.configvalues import LOG_FORMATS, logFormat  # noqa: F401 (its home w
 from ftpkit.ops.eventlog import TEXT_FORMATS
 from ftpkit.ops.jsonformat import jsonFileLogObserver
 from ftpkit.ops.textformat import textFileLogObserver
+from ftpkit.ops.unblockedlog import describedBy, standardOutput
 
 FORMATS = LOG_FORMATS
 """The values C{--log-format} takes (read by L{logFormat})."""
@@ -33,11 +34,16 @@ def fileObserver(outFile, format):
     @param format: one of L{FORMATS}.
     @return: an C{ILogObserver} writing each event to C{outFile} in that
         format (C{json}: one object per line; C{text}: with the session
-        events' formats compiled already).
+        events' formats compiled already); an
+        L{ftpkit.ops.unblockedlog.UnblockedLogFile} writes its own lines
+        in that format too.
     """
     if format == "json":
-        return jsonFileLogObserver(outFile, recordSeparator="")
-    return textFileLogObserver(outFile, TEXT_FORMATS)
+        observer = jsonFileLogObserver(outFile, recordSeparator="")
+    else:
+        observer = textFileLogObserver(outFile, TEXT_FORMATS)
+    describedBy(outFile, observer.formatEvent)
+    return observer
 
 
 def twistdLogFile(twistdOptions):
@@ -50,7 +56,10 @@ def twistdLogFile(twistdOptions):
     @param twistdOptions: C{twistd}'s parsed options (C{logfile},
         C{nodaemon}), and C{rotateLength}: the size at which the file
         rotates (C{--log-rotate-size}; C{0} for never).
-    @return: a writable file: standard output, or a
+    @return: a writable file: standard output (through an
+        L{ftpkit.ops.unblockedlog.UnblockedLogFile} where it is a pipe,
+        a terminal or a socket: a reader that stops reading never
+        stalls the server), or a
         L{ftpkit.compat.logfiles.MovableLogFile}.
     @raise SystemExit: for C{--logfile -} without C{--nodaemon}, as
         C{twistd} does (a daemon has no standard output).
@@ -59,7 +68,7 @@ def twistdLogFile(twistdOptions):
     if name == "-" and not twistdOptions.get("nodaemon"):
         sys.exit("Daemons cannot log to stdout, exiting!")
     if name == "-" or (not name and twistdOptions.get("nodaemon")):
-        return sys.stdout
+        return standardOutput()
     logFile = openLogFile(name or "twistd.log",
                           twistdOptions.get("rotateLength", ROTATE_LENGTH))
     if not signal.getsignal(signal.SIGUSR1):

@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import socket
+import stat
 import sys
 import time
 import urllib.parse
@@ -100,16 +101,40 @@ def snapshotPath(directory, pid):
 def writeSnapshot(directory, records, pid=None):
     """
     Replace this process's snapshot file (written aside, then renamed:
-    a reader never sees half of one).
+    a reader never sees half of one). The file aside is always made new
+    (whatever was at its path removed first): a FIFO there was opened,
+    and the worker waited for a reader for good.
 
     @param directory: the metrics directory.
     @param records: the session records.
     @param pid: the process id (this process's by default).
     """
     path = snapshotPath(directory, os.getpid() if pid is None else pid)
-    with open(path + ".new", "w") as f:
+    aside = path + ".new"
+    try:
+        os.remove(aside)
+    except FileNotFoundError:
+        pass
+    descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | os.O_CLOEXEC, 0o666)
+    with open(descriptor, "w") as f:
         json.dump(records, f)
-    os.replace(path + ".new", path)
+    os.replace(aside, path)
+
+
+def _readRegular(path):
+    """
+    @param path: a file's path.
+    @return: its text.
+    @raise OSError: when it cannot be read, or is no regular file (a
+        FIFO, opened without waiting for a writer: the acceptor waited
+        for one for good).
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(descriptor) as f:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return f.read()
 
 
 def readSnapshots(directory):
@@ -120,8 +145,7 @@ def readSnapshots(directory):
     records = []
     for path in sorted(glob.glob(os.path.join(directory, "sessions_*.json"))):
         try:
-            with open(path) as f:
-                records.extend(json.load(f))
+            records.extend(json.loads(_readRegular(path)))
         except (OSError, ValueError):
             continue
     return records

@@ -20,7 +20,6 @@ a line is logged as an event of its text (C{{line}}).
 
 import json
 import os
-import sys
 import time
 from json.encoder import encode_basestring_ascii
 from math import isfinite
@@ -36,6 +35,7 @@ from ftpkit.compat.logpublisher import soleObserver
 from ftpkit.ops.flatten import flattenEvent
 from ftpkit.ops.jsonformat import eventFromJSON, jsonFileLogObserver
 from ftpkit.ops.textformat import TextFileLogObserver, writeGivingUp
+from ftpkit.ops.unblockedlog import describedBy, standardOutput
 
 RECORD_SEPARATOR = "\x1e"
 """Starts each JSON record (RFC 7464, as L{jsonFileLogObserver} writes)."""
@@ -117,7 +117,10 @@ def beginWorkerLogging(out=None, environ=None):
     """
     Send every log event of this (worker) process to the acceptor.
 
-    @param out: the text file to write to (standard output when C{None}).
+    @param out: the text file to write to (when C{None}, standard output,
+        through an L{ftpkit.ops.unblockedlog.UnblockedLogFile}: an
+        acceptor that reads nothing for a while never stalls the
+        worker).
     @param environ: the worker's environment (C{os.environ} when
         C{None}): L{LINES_VARIABLE} says whether to send event lines as
         text.
@@ -127,13 +130,13 @@ def beginWorkerLogging(out=None, environ=None):
         on (L{ftpkit.deploy.service.makeService}).
     """
     if out is None:
-        out = sys.stdout
+        out = standardOutput()
     if environ is None:
         environ = os.environ
     held = HeldText(out)
-    globalLogBeginner.beginLoggingTo(
-        [workerObserver(held, environ.get(LINES_VARIABLE) == "1")],
-        redirectStandardIO=False)
+    observer = workerObserver(held, environ.get(LINES_VARIABLE) == "1")
+    describedBy(out, observer.formatEvent)
+    globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
     return held
 
 
@@ -202,6 +205,9 @@ class WorkerObserver:
     """
     Writes a worker's events for the acceptor, as JSON records, each with
     its fields formatted by L{_formatUnportable} first.
+
+    @ivar formatEvent: makes an event's record, as written (the format
+        of the lines L{ftpkit.ops.unblockedlog} adds itself).
     """
 
     def __init__(self, out):
@@ -212,6 +218,7 @@ class WorkerObserver:
         self._encoding = None if ioType(out) is str else "utf-8"
         self._write = jsonFileLogObserver(out,
                                           recordSeparator=RECORD_SEPARATOR)
+        self.formatEvent = self._write.formatEvent
 
     def __call__(self, event):
         """

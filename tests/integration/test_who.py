@@ -18,6 +18,7 @@ from tests.integration.test_metrics import MetricsTestCase
 from tests.memorysessions import connect, makeFactory
 from tests.scratch import scratchDirectory
 from tests.serverprocess import freePort, startServer
+from tests.stalledpipes import HangGuard
 from tests.twistdrun import SOURCE
 
 
@@ -146,6 +147,29 @@ class RecordTests(unittest.TestCase):
                          [{"session": 1}, {"session": 2}])
         who.forgetSnapshot(directory, 10)
         self.assertEqual(who.readSnapshots(directory), [{"session": 2}])
+
+    def test_fifoSnapshot(self):
+        """
+        A FIFO among the snapshots is skipped: opened to read, it waited
+        for a writer for good (the acceptor's C{/sessions}).
+        """
+        HangGuard(self)
+        directory = scratchDirectory(self)
+        who.writeSnapshot(directory, [{"session": 1}], pid=10)
+        os.mkfifo(who.snapshotPath(directory, 11))
+        self.assertEqual(who.readSnapshots(directory), [{"session": 1}])
+
+    def test_fifoAside(self):
+        """
+        A FIFO where a snapshot is written aside is replaced: opened to
+        write, it waited for a reader for good (the worker).
+        """
+        HangGuard(self)
+        directory = scratchDirectory(self)
+        os.mkfifo(who.snapshotPath(directory, 10) + ".new")
+        who.writeSnapshot(directory, [{"session": 1}], pid=10)
+        self.assertEqual(who.readSnapshots(directory), [{"session": 1}])
+        self.assertEqual(os.listdir(directory), ["sessions_10.json"])
 
 
 class SessionsPageTests(MetricsTestCase):

@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from ftpkit.ops.xferlog import XferLog
 from tests.integration.test_xferlog import transfer
 from tests.serverprocess import TIMEOUT, startServer
+from tests.stalledpipes import HangGuard, drain
 
 PIPE_ROOM = 4096
 """The room the tests give a FIFO's pipe (C{F_SETPIPE_SZ}; a page, the
@@ -24,28 +25,6 @@ least Linux keeps), so that a few lines fill it."""
 
 LONG_NAME = "n" * 250
 """A file name of 250 characters: some 330 bytes of transfer log line."""
-
-
-class HangGuard:
-    """
-    Fails the running test with an exception where a write blocks the
-    test's own process (the failure this module tests for), where it
-    would hang the test run for good.
-    """
-
-    def __init__(self, testCase, seconds=TIMEOUT):
-        """
-        Arm it until the test ends.
-
-        @param testCase: the running test.
-        @param seconds: how long the test may take.
-        """
-        def hung(number, frame):
-            raise AssertionError("a transfer log write blocked")
-        previous = signal.signal(signal.SIGALRM, hung)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        testCase.addCleanup(signal.signal, signal.SIGALRM, previous)
-        testCase.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
 
 
 def makeFifo(testCase):
@@ -71,20 +50,6 @@ def openReader(testCase, path):
     testCase.addCleanup(os.close, reader)
     fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, PIPE_ROOM)
     return reader
-
-
-def drain(reader):
-    """
-    @param reader: a FIFO's reader's end, opened without blocking.
-    @return: all the pipe holds.
-    """
-    chunks = []
-    try:
-        while chunk := os.read(reader, 65536):
-            chunks.append(chunk)
-    except BlockingIOError:
-        pass
-    return b"".join(chunks)
 
 
 def logged(testCase):

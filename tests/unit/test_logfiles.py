@@ -5,11 +5,15 @@ C{twistd}'s does, and is opened again at its path once moved away.
 
 import os
 import shutil
+import threading
 
 from twisted.trial import unittest
 
 from ftpkit.compat import logfiles
 from ftpkit.compat.logfiles import MovableLogFile, movedAway, openLogFile
+
+startShift = MovableLogFile.startShift
+"""The renaming's start, as the server has it (the tests patch it)."""
 
 
 def readBytes(path):
@@ -26,6 +30,10 @@ class MovableLogFileTests(unittest.TestCase):
     """
 
     def setUp(self):
+        # The renaming of a rotation at once, not in a thread (see
+        # test_renamedInThread).
+        self.patch(MovableLogFile, "startShift",
+                   staticmethod(lambda shift: shift()))
         self.directory = os.path.abspath(self.mktemp())
         os.makedirs(self.directory)
         self.path = os.path.join(self.directory, "ftpkit.log")
@@ -43,6 +51,93 @@ class MovableLogFileTests(unittest.TestCase):
         self.log.write(b"second\n")
         self.assertEqual(readBytes(self.path + ".1"), b"first\n")
         self.assertEqual(readBytes(self.path), b"second\n")
+
+    def test_renamedInThread(self):
+        """
+        A rotation's renaming runs apart (L{MovableLogFile.startShift}, a
+        thread): the lines written meanwhile go on into the file; once
+        it is renamed C{.1} (the older C{.2}), the next line opens a new
+        file at the path.
+        """
+        with open(self.path + ".1", "wb") as f:
+            f.write(b"older\n")
+        held = []
+        self.patch(MovableLogFile, "startShift", staticmethod(held.append))
+        self.log.rotate()
+        self.log.write(b"meanwhile\n")
+        self.log.rotate()
+        [shift] = held
+        self.assertEqual(readBytes(self.path), b"first\nmeanwhile\n")
+        shift()
+        self.log.write(b"second\n")
+        self.assertEqual(readBytes(self.path + ".2"), b"older\n")
+        self.assertEqual(readBytes(self.path + ".1"), b"first\nmeanwhile\n")
+        self.assertEqual(readBytes(self.path), b"second\n")
+        self.assertFalse(os.path.exists(self.path + ".3"))
+
+    def test_startShift(self):
+        """
+        L{MovableLogFile.startShift} runs the renaming in a thread the
+        process waits for as it exits (not a daemon's).
+        """
+        ran = []
+        done = threading.Event()
+
+        def shift():
+            ran.append(threading.current_thread())
+            done.set()
+
+        startShift(shift)
+        self.assertTrue(done.wait(60))
+        [thread] = ran
+        self.assertIsNot(thread, threading.current_thread())
+        self.assertFalse(thread.daemon)
+        thread.join()
+
+    def test_failedShiftNotRetried(self):
+        """
+        A renaming that failed is not tried again at each line, but
+        after L{logfiles.SHIFT_RETRY} seconds.
+        """
+        clock = [1e9]
+        self.log.now = lambda: clock[0]
+        started = []
+        self.patch(MovableLogFile, "startShift",
+                   staticmethod(lambda shift: started.append(shift())))
+        self.patch(self.log, "listLogs", lambda: [1])
+        self.log.rotate()
+        self.log.rotate()
+        self.assertEqual(len(started), 1)
+        clock[0] += logfiles.SHIFT_RETRY
+        self.log.rotate()
+        self.assertEqual(len(started), 2)
+        self.assertEqual(readBytes(self.path), b"first\n")
+
+    def test_rotatedMode(self):
+        """
+        The file a rotation makes gets the mode of the one before it,
+        whatever the umask now (C{twistd} made the first before it became
+        a daemon, the next under its daemon's C{077}).
+        """
+        os.chmod(self.path, 0o644)
+        self.addCleanup(os.umask, os.umask(0o077))
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o644)
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o644)
+
+    def test_createdModeKept(self):
+        """
+        A file found at the path (C{logrotate}'s C{create 0640}) keeps
+        its own mode.
+        """
+        os.chmod(self.path, 0o644)
+        os.rename(self.path, self.path + ".1")
+        with open(self.path, "wb"):
+            pass
+        os.chmod(self.path, 0o640)
+        self.log.rotate()
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o640)
 
     def test_movedAway(self):
         """

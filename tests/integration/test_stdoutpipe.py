@@ -1,0 +1,156 @@
+"""
+The server's log on standard output, a pipe whose reader stops reading
+(a supervisor, C{| less}, a stopped log shipper): the server goes on
+serving, and stops on C{SIGTERM}; once the reader reads again it gets
+the lines that waited, and how many were dropped
+(L{ftpkit.ops.unblockedlog}). Written blocking, the log froze the server
+once the pipe was full: no login answered, C{SIGTERM} ignored.
+"""
+
+import fcntl
+import os
+import re
+import signal
+import time
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin
+from tests.scratch import scratchDirectory
+from tests.serverprocess import READY, TIMEOUT, ServerProcess
+from tests.stalledpipes import drain
+
+PIPE_ROOM = 4096
+"""The room the tests give the pipe (a page, the least Linux keeps)."""
+
+NAME = "n" * 250
+"""A directory name of 250 characters: its log lines are long."""
+
+PAIRS = 1200
+"""C{MKD} and C{RMD} pairs a flood sends: some 1.4 MB of log lines, more
+than the pipe and the server's 1 MiB hold."""
+
+CLIENTS = 8
+"""Clients that log in and send C{NOOP} while the reader reads nothing."""
+
+
+class StalledStdoutTests(unittest.TestCase):
+    """
+    A server whose standard output the test stops reading.
+    """
+
+    timeout = 6 * TIMEOUT
+
+    def start(self, twistd=False, workers=None):
+        """
+        Start a server whose standard output is a pipe of L{PIPE_ROOM}
+        the test reads until the server serves.
+
+        @param twistd: run it as C{twistd -n ftpkit}, not C{python -m
+            ftpkit}.
+        @param workers: the C{--workers} count, or C{None}.
+        @return: C{(server, readEnd)}.
+        """
+        readEnd, writeEnd = os.pipe()
+        self.addCleanup(os.close, readEnd)
+        fcntl.fcntl(readEnd, fcntl.F_SETPIPE_SZ, PIPE_ROOM)
+        os.set_blocking(readEnd, False)
+        root = scratchDirectory(self)
+        os.mkdir(os.path.join(root, NAME))
+        options = ["--root", root, "--auth", "memory:alice:secret"]
+        if workers:
+            options += ["--workers", str(workers)]
+        try:
+            server = ServerProcess(self, options, twistd=twistd, cwd=root,
+                                   stdout=writeEnd)
+        finally:
+            os.close(writeEnd)
+        output = b""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            output += drain(readEnd)
+            if workers:
+                serving = output.decode("utf-8", "replace").count(
+                    READY) >= workers
+            else:
+                serving = (server.listensHere()
+                           and server.greeting().startswith(b"220"))
+            if serving:
+                return server, readEnd
+            if server.process.poll() is not None:
+                self.fail(f"the server exited: {output!r} {server.log()}")
+            if time.monotonic() > deadline:
+                self.fail(f"the server did not serve: {output!r}")
+            time.sleep(0.05)
+
+    def flood(self, server):
+        """
+        Have the server log more than the pipe and its bound hold: a
+        client makes and removes a directory of a long name in another
+        of a long name, L{PAIRS} times.
+
+        @param server: the L{ServerProcess}.
+        """
+        ftp = ftplibLogin(self, server.port)
+        ftp.cwd(NAME)
+        for _ in range(PAIRS):
+            ftp.mkd(NAME)
+            ftp.rmd(NAME)
+        ftp.quit()
+
+    def readAgain(self, server, readEnd):
+        """
+        Read the pipe until the server says how many lines it dropped.
+
+        @return: what was read.
+        """
+        output = b""
+        deadline = time.monotonic() + TIMEOUT
+        while b"caught up: " not in output:
+            if time.monotonic() > deadline:
+                self.fail(f"no count of lines dropped: {output[-2000:]!r}")
+            output += drain(readEnd)
+            time.sleep(0.05)
+        return output + drain(readEnd)
+
+    def check(self, twistd=False, workers=None):
+        """
+        Stop reading the server's standard output, and flood its log: the
+        server still answers logins and C{NOOP}. Read again: the lines
+        come, then the line where dropping started, and the count of the
+        lines dropped. Stop reading again and flood again: C{SIGTERM}
+        stops the server.
+        """
+        server, readEnd = self.start(twistd, workers)
+        self.flood(server)
+        for _ in range(CLIENTS):
+            ftp = ftplibLogin(self, server.port)
+            self.assertEqual(ftp.voidcmd("NOOP")[:3], "200")
+            ftp.quit()
+        output = self.readAgain(server, readEnd).decode("utf-8", "replace")
+        stalled = output.index("the log's reader is behind (")
+        # The lines of one read of a worker's pipe are one write (at most
+        # 64 KiB), kept or dropped whole.
+        self.assertGreater(stalled, (1 << 20) - (64 << 10))
+        self.assertIn("MKD from 127.0.0.1 user 'alice' path '/" + NAME,
+                      output[:stalled])
+        self.assertEqual(output.count("the log's reader is behind"), 1)
+        [dropped] = re.findall(
+            r"\] the log's reader caught up: (\d+) line\(s\) dropped "
+            r"meanwhile\n", output)
+        self.assertGreater(int(dropped), 0)
+        self.flood(server)
+        server.signal(signal.SIGTERM)
+        server.process.wait(TIMEOUT)
+
+    def test_oneProcess(self):
+        self.check()
+
+    def test_workers(self):
+        self.check(workers=2)
+
+    def test_twistd(self):
+        self.check(twistd=True)
+
+    def test_twistdWorkers(self):
+        self.check(twistd=True, workers=2)
