@@ -106,6 +106,42 @@ class RunToQuitTests(unittest.TestCase):
         self.test_commandsBeforeQuitRun()
 
 
+class ReinBeforeQuitTests(unittest.TestCase):
+    """
+    C{RETR big}, C{REIN}, C{USER}, C{PASS}, C{MKD done}, C{QUIT}, then a
+    hang-up.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_loginRuns(self):
+        """
+        The login runs as with the client there (logged, counted), the
+        directory is made, then the user is logged out; the login was
+        dropped without a line, and the C{MKD} refused (C{530}).
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "big"), "wb") as f:
+            f.write(b"b" * SIZE)
+        server, client, data = downloading(self, root, self.workers)
+        client.sock.sendall(b"RETR big\r\nREIN\r\nUSER alice\r\n"
+                            b"PASS secret\r\nMKD done\r\nQUIT\r\n")
+        client.close()
+        self.assertEqual(len(readToEnd(data)), SIZE)
+        log = server.waitForLog("logout from", 2)
+        self.assertEqual(log.count("login from 127.0.0.1 user 'alice'"), 2)
+        self.assertIn("MKD from 127.0.0.1 user 'alice' path '/done'", log)
+        self.assertEqual(sorted(os.listdir(root)), ["big", "done"])
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2} (the acceptor admits the login).
+        """
+        self.workers = 2
+        self.test_loginRuns()
+
+
 class QuitNotRunYetTests(unittest.TestCase):
     """
     C{RETR big}, 3000 C{NOOP}s, C{QUIT}, then a hang-up.
