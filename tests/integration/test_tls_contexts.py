@@ -5,6 +5,7 @@ never resumed under a later one.
 """
 
 import ftplib
+import gc
 import io
 import socket
 import ssl
@@ -13,6 +14,7 @@ import types
 from twisted.internet import reactor, task
 from twisted.trial import unittest
 
+from ftpkit.compat.controltls import ControlTLSProtocol
 from ftpkit.control.tls import makeContextFactory
 from tests.ftpclient import ftplibLogin
 from tests.sockreads import readToEnd
@@ -211,6 +213,18 @@ class AuthAfterCCCTests(PoolWaits, unittest.TestCase):
         await self.keptContext()
         self.assertEqual(len(self.factory._contexts._idle), 1)
 
+    async def test_layersFreed(self):
+        """
+        The TLS layers C{CCC} took off are freed once the connection
+        ended: each stayed in its factory's protocols (a layer and its
+        TLS connection, 20 KB, for the life of the process).
+        """
+        gc.collect()
+        before = layers()
+        await self.rounds(5)
+        gc.collect()
+        self.assertEqual(layers(), before)
+
     async def test_lentNotCarried(self):
         """
         A context a data connection used is not kept, but the one the
@@ -243,3 +257,10 @@ def download(sock, replies, context):
     readToEnd(data)
     data.close()
     replies.readline()
+
+
+def layers():
+    """
+    @return: how many control connections' TLS layers are in memory.
+    """
+    return sum(isinstance(o, ControlTLSProtocol) for o in gc.get_objects())
