@@ -154,14 +154,20 @@ def flushTLSWrites(layer):
         aggregator.flush()
 
 
-def dropTLSLayer(transport, protocol):
+def dropTLSLayer(transport, protocol, layer):
     """
     Make a transport for which L{tlsLayer} gave a layer plain again: its
-    bytes go to and come from C{protocol} unencrypted.
+    bytes go to and come from C{protocol} unencrypted. The layer is taken
+    out of its factory's protocols too, which its C{connectionLost} does
+    for a layer that stays to the end: kept there, every C{CCC} left its
+    layer and TLS connection for the life of the process (20 KB a
+    C{CCC}).
 
     @param transport: the transport.
     @param protocol: the protocol above the TLS layer.
+    @param layer: that layer.
     """
+    layer.factory.protocols.pop(layer, None)
     transport.TLS = False
     transport.protocol = protocol
     for name in ("getHandle", "getPeerCertificate"):

@@ -119,6 +119,7 @@ class TLSShutdown:
 
     @ivar done: fires once the connection is in clear, fails if it was
         lost first.
+    @ivar layer: the TLS layer it stands in for, taken off at the end.
     """
 
     def __init__(self, transport, layer, clock):
@@ -129,6 +130,7 @@ class TLSShutdown:
             times L{CLOSE_NOTIFY_WAIT}.
         """
         self.transport = transport
+        self.layer = layer
         self.connection = layer.getHandle()
         self.protocol = layer.wrappedProtocol
         self.held = []
@@ -209,7 +211,7 @@ class TLSShutdown:
         @param clear: bytes that followed the TLS records, or C{None}.
         """
         self._stopWaiting()
-        compat.dropTLSLayer(self.transport, self.protocol)
+        compat.dropTLSLayer(self.transport, self.protocol, self.layer)
         held, self.held = self.held, []
         for data in held:
             self.transport.write(data)

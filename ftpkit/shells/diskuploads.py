@@ -24,6 +24,7 @@ from ftpkit.shells import (
     uploadreservations,
     uploads,
 )
+from ftpkit.shells.appendnew import NewAppendWriter, openAppended
 from ftpkit.shells.diskpaths import openRegular
 from ftpkit.shells.diskplacing import bytesBefore, denseLength
 from ftpkit.shells.diskwriter import FileWriter
@@ -124,18 +125,17 @@ def openUpload(run, runShort, target, found, offset, append, atOnce=False,
             return writer
         if not append:
             return _resumeInPlace(run, runShort, target, offset, makeRoom)
-        fd, result = openRegular(target, os.O_WRONLY | os.O_APPEND
-                                 | os.O_CREAT)
+        fd, result, created = openAppended(openRegular, target)
         try:
             holdInPlace(fd, target)
             dropPrivilege(fd, result)
         except BaseException:
             os.close(fd)
             raise
-        return FileWriter(run, fd, None, target, None,
-                          start=result.st_size,
-                          inode=(result.st_dev, result.st_ino),
-                          initialSize=result.st_size, makeRoom=makeRoom)
+        writer = NewAppendWriter if created else FileWriter
+        return writer(run, fd, None, target, None, start=result.st_size,
+                      inode=(result.st_dev, result.st_ino),
+                      initialSize=result.st_size, makeRoom=makeRoom)
     if found is None:
         try:
             found = linkfree.statOf(target)

@@ -50,6 +50,7 @@ from ftpkit.errors import (
     NoSuchFile,
     NotDirectory,
     PermissionDenied,
+    RestPastEnd,
 )
 from ftpkit.interfaces import (
     IFTPShell,
@@ -409,18 +410,24 @@ class MemoryShell:
         """
         See L{IFTPShell.openForWriting}.
 
-        Nothing changes before L{IRandomWriteFile.close}, whatever the mode;
-        C{offset} beyond the end of the file pads it with zero bytes, as a
-        sparse file on disk would read. A resume (an C{offset}) or an
-        append continues the file there now: it is stored only if the
-        path still names that file then (L{_resume}), complete or cut
-        (L{MemoryInPlaceWriteFile}, as a file written in place on disk).
+        Nothing changes before L{IRandomWriteFile.close}, whatever the mode.
+        A resume (an C{offset}) or an append continues the file there now:
+        it is stored only if the path still names that file then
+        (L{_resume}), complete or cut (L{MemoryInPlaceWriteFile}, as a
+        file written in place on disk). A resume past the file's end, or
+        of no file, is refused (L{RestPastEnd}), as on the disk: it was
+        padded with zero bytes the client never sent (the server checks
+        the offset first, but the file may shrink, replaced by another
+        session's upload, between that check and this open).
         """
         if not path:
             raise IsDirectory()
         existing = self._parent(path).children.get(path[-1])
         if isinstance(existing, DirectoryNode):
             raise IsDirectory()
+        if offset and not append and (
+                existing is None or offset > existing.content.size):
+            raise RestPastEnd()
         ended = self._uploads.add(path)
         freed = functools.partial(freedBy, self._parent, self._targetOf,
                                   path, offset, append, existing)
@@ -499,9 +506,8 @@ class MemoryShell:
             those it reached), where a complete one ends the file there.
         @raise FTPError: when the path no longer suits a file
             (L{AlreadyExists} when it must be new and is not).
-        @raise QuotaExceeded: when the file would not fit in C{maxBytes}
-            (a resume far past the end, say, padded with zero bytes), or
-            a new file in L{MemoryShell.maxEntries}.
+        @raise QuotaExceeded: when the file would not fit in C{maxBytes},
+            or a new file in L{MemoryShell.maxEntries}.
         """
         parent = self._parent(path)
         existing = parent.children.get(path[-1])

@@ -55,20 +55,33 @@ def loggedIn(testCase, server, tls=False):
     return client, data
 
 
-def downloading(testCase, root, workers):
+def sentAndLeft(testCase, lines, workers, announced=False, files=None):
     """
-    Start a server on C{root} (L{startServing}) and log in to it as alice
-    with a binary data connection (L{loggedIn}).
+    Start a server (L{startServing}) on a new root holding C{big}
+    (L{SIZE} bytes) and C{files}, log in to it as alice with a binary data
+    connection (L{loggedIn}), send C{lines} in one write, and hang up.
 
     @param testCase: the running test.
-    @param root: the server's root.
+    @param lines: the bytes sent.
     @param workers: the C{--workers} count, or C{None} for one process.
-    @return: the L{ServerProcess}, the L{RawClient}, the data socket.
+    @param announced: wait for the first reply, a C{150}, before hanging
+        up.
+    @param files: more files, C{{name: bytes}}, or C{None}.
+    @return: C{(server, root, data)}: the L{ServerProcess}, the root, and
+        the data socket.
     """
+    root = scratchDirectory(testCase)
+    for name, content in {"big": b"b" * SIZE, **(files or {})}.items():
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(content)
     server = startServing(
         testCase, ["--root", root, "--auth", "memory:alice:secret"], workers)
     client, data = loggedIn(testCase, server)
-    return server, client, data
+    client.sock.sendall(lines)
+    if announced:
+        testCase.assertTrue(client.reply().startswith(b"150"))
+    client.close()
+    return server, root, data
 
 
 class RunToQuitTests(unittest.TestCase):
@@ -84,15 +97,10 @@ class RunToQuitTests(unittest.TestCase):
         The whole file is sent, the directory made and the file renamed,
         then the user is logged out.
         """
-        root = scratchDirectory(self)
-        with open(os.path.join(root, "big"), "wb") as f:
-            f.write(b"b" * SIZE)
-        with open(os.path.join(root, "old.txt"), "wb") as f:
-            f.write(b"o")
-        server, client, data = downloading(self, root, self.workers)
-        client.sock.sendall(b"RETR big\r\nMKD done\r\nRNFR old.txt\r\n"
-                            b"RNTO new.txt\r\nQUIT\r\n")
-        client.close()
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\nMKD done\r\nRNFR old.txt\r\n"
+            b"RNTO new.txt\r\nQUIT\r\n", self.workers,
+            files={"old.txt": b"o"})
         self.assertEqual(len(readToEnd(data)), SIZE)
         server.waitForLog("logout from")
         self.assertTrue(os.path.isdir(os.path.join(root, "done")))
@@ -104,6 +112,38 @@ class RunToQuitTests(unittest.TestCase):
         """
         self.workers = 2
         self.test_commandsBeforeQuitRun()
+
+
+class ReinBeforeQuitTests(unittest.TestCase):
+    """
+    C{RETR big}, C{REIN}, C{USER}, C{PASS}, C{MKD done}, C{QUIT}, then a
+    hang-up.
+    """
+
+    timeout = 120
+    workers = None
+
+    def test_loginRuns(self):
+        """
+        The login runs as with the client there (logged, counted), the
+        directory is made, then the user is logged out; the login was
+        dropped without a line, and the C{MKD} refused (C{530}).
+        """
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\nREIN\r\nUSER alice\r\n"
+            b"PASS secret\r\nMKD done\r\nQUIT\r\n", self.workers)
+        self.assertEqual(len(readToEnd(data)), SIZE)
+        log = server.waitForLog("logout from", 2)
+        self.assertEqual(log.count("login from 127.0.0.1 user 'alice'"), 2)
+        self.assertIn("MKD from 127.0.0.1 user 'alice' path '/done'", log)
+        self.assertEqual(sorted(os.listdir(root)), ["big", "done"])
+
+    def test_workers(self):
+        """
+        The same under C{--workers 2} (the acceptor admits the login).
+        """
+        self.workers = 2
+        self.test_loginRuns()
 
 
 class QuitNotRunYetTests(unittest.TestCase):
@@ -118,13 +158,9 @@ class QuitNotRunYetTests(unittest.TestCase):
         """
         The whole file is sent, then the user is logged out.
         """
-        root = scratchDirectory(self)
-        with open(os.path.join(root, "big"), "wb") as f:
-            f.write(b"b" * SIZE)
-        server, client, data = downloading(self, root, self.workers)
-        client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
-                            + b"QUIT\r\n")
-        client.close()
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\n" + b"NOOP\r\n" * 3000 + b"QUIT\r\n",
+            self.workers)
         self.assertEqual(len(readToEnd(data)), SIZE)
         log = server.waitForLog("logout from")
         self.assertRegex(log, re.escape("'/big': 226, %d bytes" % (SIZE,)))
@@ -142,13 +178,9 @@ class QuitNotRunYetTests(unittest.TestCase):
         (C{426}), as the C{ABOR} would have cut it with the client there,
         then the directory is made; the download ran whole.
         """
-        root = scratchDirectory(self)
-        with open(os.path.join(root, "big"), "wb") as f:
-            f.write(b"b" * SIZE)
-        server, client, data = downloading(self, root, self.workers)
-        client.sock.sendall(b"RETR big\r\n" + b"NOOP\r\n" * 3000
-                            + b"ABOR\r\nMKD d\r\nQUIT\r\n")
-        client.close()
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\n" + b"NOOP\r\n" * 3000
+            + b"ABOR\r\nMKD d\r\nQUIT\r\n", self.workers)
         readToEnd(data)
         log = server.waitForLog("logout from")
         self.assertRegex(log, re.escape("'/big': 426, "))
@@ -171,14 +203,10 @@ class HungUpCommandsTests(unittest.TestCase):
         the rest dropped in one log line; none ran (the C{QUIT} alone was
         kept).
         """
-        root = scratchDirectory(self)
-        with open(os.path.join(root, "big"), "wb") as f:
-            f.write(b"b" * SIZE)
-        server, client, data = downloading(self, root, self.workers)
-        client.sock.sendall(b"RETR big\r\n" + b"".join(
-            b"MKD d%03d\r\n" % (i,) for i in range(200)) + b"QUIT\r\n")
-        self.assertTrue(client.reply().startswith(b"150"))
-        client.close()
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\n" + b"".join(
+                b"MKD d%03d\r\n" % (i,) for i in range(200)) + b"QUIT\r\n",
+            self.workers, announced=True)
         server.waitForLog("the rest dropped")
         self.assertEqual(len(readToEnd(data)), SIZE)
         server.waitForLog("logout from")
@@ -207,13 +235,8 @@ class UnendedQuitTests(unittest.TestCase):
         """
         The download is cut (C{426}), the C{MKD} never runs.
         """
-        root = scratchDirectory(self)
-        with open(os.path.join(root, "big"), "wb") as f:
-            f.write(b"b" * SIZE)
-        server, client, data = downloading(self, root, None)
-        client.sock.sendall(b"RETR big\r\nMKD d\r\nQUIT")
-        self.assertTrue(client.reply().startswith(b"150"))
-        client.close()
+        server, root, data = sentAndLeft(
+            self, b"RETR big\r\nMKD d\r\nQUIT", None, announced=True)
         log = server.waitForLog("logout from")
         self.assertLess(len(readToEnd(data)), SIZE)
         self.assertRegex(log, re.escape("'/big': 426, "))

@@ -341,16 +341,14 @@ class DiskFileQuotaTests(unittest.TestCase):
     def test_cutEmptyAppend(self):
         """
         An append to a new file made it when opened: cut before its first
-        byte, the empty file it leaves is counted (measured again), so
-        that cutting appends to new names cannot fill the disk with empty
-        files past the quota.
+        byte, it removes that file (L{ftpkit.shells.appendnew}; it left
+        it, counted, session 53) and gives its place back.
         """
         upload = yield self.shell.openForWriting(("new",), append=True)
         yield upload.abort()
-        self.assertEqual(sorted(os.listdir(self.root)), ["new", "old"])
-        yield self.assertFailure(self.shell.openForWriting(("other",)),
-                                 FileQuotaExceeded)
-        self.assertEqual((self.usage.files, self.usage.filesInFlight), (2, 0))
+        self.assertEqual(sorted(os.listdir(self.root)), ["old"])
+        self.assertEqual((self.usage.files, self.usage.filesInFlight), (1, 0))
+        yield writeFile(self.shell, ("other",), b"n")
 
 
     @defer.inlineCallbacks

@@ -13,6 +13,7 @@ from ftpkit.errors import (
     NoSuchFile,
     ParameterNotImplemented,
     QuotaExceeded,
+    RestPastEnd,
 )
 from ftpkit.shells.adapters import readFileFor
 from ftpkit.shells.memory import (
@@ -71,13 +72,21 @@ class MemoryShellTests(unittest.TestCase):
         self.assertEqual((yield shell.stat(())).mtime, 1235)
 
     @inlineCallbacks
-    def test_writeOffsetPads(self):
+    def test_writePastEndRefused(self):
         """
-        Writing past the end pads with zero bytes.
+        A resume past the end, or of no file, is refused (L{RestPastEnd},
+        as on the disk), the file left as it was: it was padded with zero
+        bytes the client never sent. At the end it goes on.
         """
         shell = MemoryShell({"/f": b"ab"})
-        yield writeFile(shell, ("f",), b"z", offset=4)
-        self.assertEqual((yield readFile(shell, ("f",))), b"ab\0\0z")
+        yield self.assertFailure(writeFile(shell, ("f",), b"z", offset=4),
+                                 RestPastEnd)
+        yield self.assertFailure(writeFile(shell, ("g",), b"z", offset=1),
+                                 RestPastEnd)
+        self.assertEqual((yield shell.listNames(())), ["f"])
+        self.assertEqual((yield readFile(shell, ("f",))), b"ab")
+        yield writeFile(shell, ("f",), b"z", offset=2)
+        self.assertEqual((yield readFile(shell, ("f",))), b"abz")
 
     @inlineCallbacks
     def test_renameIntoItself(self):
@@ -210,18 +219,18 @@ class MaxBytesTests(unittest.TestCase):
 
     def test_appendAndResume(self):
         """
-        An append counts the whole file it makes; a resume far past the
-        end (padded with zero bytes) is refused before it is built.
+        An append counts the whole file it makes; a resume that would not
+        fit is refused, and one that fits is counted.
         """
         shell = MemoryShell({"/f": b"ab"}, maxBytes=10)
         self.successResultOf(writeFile(shell, ("f",), b"cd", append=True))
         self.assertEqual(shell.bytesHeld, 4)
         self.failureResultOf(
-            writeFile(shell, ("f",), b"z", offset=1 << 40), QuotaExceeded)
+            writeFile(shell, ("f",), b"z" * 7, offset=4), QuotaExceeded)
         self.assertEqual(self.successResultOf(readFile(shell, ("f",))),
                          b"abcd")
         self.assertEqual(shell.bytesHeld, 4)
-        self.successResultOf(writeFile(shell, ("f",), b"z", offset=9))
+        self.successResultOf(writeFile(shell, ("f",), b"z" * 6, offset=4))
         self.assertEqual(shell.bytesHeld, 10)
 
     def test_readersHoldReplacedBytes(self):

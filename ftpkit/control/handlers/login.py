@@ -300,7 +300,7 @@ class LoginCommands:
                 outcome[2]()
             return LocalError.code, LocalError.defaultMessage
         interface, shell, logout = outcome
-        if self._closed:
+        if self.loginUnwanted():
             logout()
             return None
         key = userKey(self.session.username, self.session.anonymous,
@@ -329,7 +329,7 @@ class LoginCommands:
         @return: the reply.
         """
         admitted = await waiting
-        if admitted and self._closed:
+        if admitted and self.loginUnwanted():
             self.factory.userSessions.release(key)
         return self._admitted(admitted, key, shell, logout)
 
@@ -343,7 +343,7 @@ class LoginCommands:
         @param logout: the realm's logout callable.
         @return: the reply, or C{None} (replied already, or closed).
         """
-        if self._closed:
+        if self.loginUnwanted():
             logout()
             return None
         if not admitted:
@@ -373,6 +373,18 @@ class LoginCommands:
         session.realmLogout = logout
         self.reportLogin()
         return (230, "Login successful")
+
+    def loginUnwanted(self):
+        """
+        @return: whether a login answered now has no client to serve: the
+            connection is closed, and the session does not run the
+            commands its client sent before a C{QUIT} and left
+            (L{ftpkit.control.quitleft}). Those run as with the client
+            there, a login among them too: C{REIN}, C{USER}, C{PASS},
+            C{MKD}, C{QUIT} sent behind a download, then a hang-up, had
+            the login dropped without a line, and the C{MKD} refused.
+        """
+        return self._closed and not self._runsToQuit
 
     async def _loginFailed(self):
         self.failedLogins += 1

@@ -325,20 +325,23 @@ class SecurityCommands:
                              portal=self.session.portal)
         else:
             self.session.username = None
+        # After CCC: the context TLS ended with goes back (unless a data
+        # connection used it) before the new TLS takes one. Dropped, it
+        # was never given back: each AUTH TLS after CCC made a new one.
+        self.releaseTLSContext()
         tlslayer.startTLS(self.transport, self.config.tlsContextFactory)
         compat.sendRecordsAtOnce(self.transport)
         # RFC 2228: an accepted AUTH removes the state of the security
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
         # What it keeps from the session before (after CCC): whether a
-        # handshake was done, and whether its context was lent.
+        # handshake was done. Its new context is lent to no data
+        # connection yet.
         protected = mechanism in PROTECTED_MECHANISMS
-        before = self.tls
         self.tls = ControlTLS(controlSecure=True, bufferSizeSet=protected,
                               protectData=protected,
                               context=self._startedContext(),
-                              handshakeDone=before.handshakeDone,
-                              contextLent=before.contextLent)
+                              handshakeDone=self.tls.handshakeDone)
         self.clearSecureFxp()
         return None
 
