@@ -7,10 +7,10 @@ L{storeHomes}). A L{ftpkit.auth.reloadingfile.ReloadingFile}
 works each out again in the thread that parses the file again
 (L{ftpkit.auth.reloadingfile.ReloadingFile.derived}): worked out at the
 first login, C{FEAT} or change after a reload, in the reactor, they held
-every session (0.17 s, 0.14 s and 0.03 s for 60,000 users, and the
-quotas' homes once more at the first change). L{UsersView}
-asks a database for one, or works it out for a database that cannot
-keep it.
+every session for as long as they went over every user (see
+C{docs/benchmark-investigations.rst}, C{bench-reloadcost-54}).
+L{UsersView} asks a database for one, or works it out for a database
+that cannot keep it.
 """
 
 import os
