@@ -51,6 +51,7 @@ from ftpkit.auth.realms import (
     storageUnavailable,
     wrapForUser,
 )
+from ftpkit.auth.usersviews import UsersView, storeHomes
 from ftpkit.compat.fsspecnames import stripProtocol
 from ftpkit.errors import FTPError, StorageTimedOut, StorageUnavailable
 from ftpkit.interfaces import IFTPShell, IFTPShellAvailable
@@ -122,6 +123,7 @@ class FsspecRealm:
         if database is not None:
             self.reload = database.reload
             self.reloadInThread = database.reloadInThread
+            UsersView(storeHomes).start(database)
         self._pool = pool if pool is not None else defaultPool()
         self.fs = None
         self._backend = None
@@ -424,7 +426,8 @@ class FsspecRealm:
             again before each answer, so that a reload reaches the
             sessions opened before it at once (a new set of homes, made
             at the next login, was not theirs: a quota the reload gave
-            was exceeded).
+            was exceeded). The homes are worked out with the parse, in
+            its thread (L{ftpkit.auth.usersviews.storeHomes}).
         """
         from ftpkit.shells.nestedquotas import SharedHomes
 
@@ -433,14 +436,9 @@ class FsspecRealm:
             self._quotaHomes = SharedHomes()
         if self._homesGeneration != generation:
             self._homesGeneration = generation
-            homes = []
-            for entry in getattr(self.database, "users", {}).values():
-                try:
-                    home = paths.resolve((), "/" + entry.home)
-                except FTPError:
-                    continue
-                homes.append((home, entry.quota is not None
-                              or entry.fileQuota is not None))
+            homes = ()
+            if getattr(self.database, "users", None) is not None:
+                homes = UsersView(storeHomes).of(self.database)
             self._quotaHomes.join(self, _usageAt, homes,
                                   FsspecRealm.quotaHomes)
         return self._quotaHomes

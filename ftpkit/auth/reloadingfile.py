@@ -143,6 +143,10 @@ class ReloadingFile:
     @ivar content: the bytes those users were parsed from.
     """
 
+    _derived = (None, {})
+    """C{(users, values)}: the values L{derived} gave, by key, and the
+    users they are of; replaced with C{users}."""
+
     clearText = False
     """Whether the file keeps passwords in clear, rather than their
     hashes (what L{warnExposed} says reading it gives away)."""
@@ -174,8 +178,9 @@ class ReloadingFile:
         self._log = log
         self._signature = fileSignature(self.path)
         self._reloads = defer.DeferredLock()
+        self._derivations = {}
         try:
-            self.content, self.users = self._load(path)
+            self.content, self.users, _ = self._load(path)
         except ValueError as e:
             kept = keptContent(self.path)
             if kept is None:
@@ -191,9 +196,11 @@ class ReloadingFile:
     def _load(self, path):
         """
         @param path: the file.
-        @return: C{(content, users)}: the users parsed again only where
-            the content is not the one they were parsed from (C{parse}
-            gives the same users for the same bytes).
+        @return: C{(content, users, values)}: the users parsed again only
+            where the content is not the one they were parsed from
+            (C{parse} gives the same users for the same bytes), and the
+            values L{derived} was asked for, worked out for them here
+            (where not known yet), with the parse.
         @raise ValueError: see L{__init__}.
         """
         content = self._read(path)
@@ -201,8 +208,38 @@ class ReloadingFile:
             # The same bytes name the same users: a SIGHUP for a renewed
             # certificate costs a read of the file, not a parse of every
             # entry again.
-            return content, self.users
-        return content, self._parse(content, path)
+            users = self.users
+        else:
+            users = self._parse(content, path)
+        known, values = self._derived
+        if known is not users:
+            values = {}
+        return content, users, {
+            key: values[key] if key in values else key[0](users, *key[1:])
+            for key in tuple(self._derivations)}
+
+    def derived(self, function, *args):
+        """
+        A value worked out from every user (L{ftpkit.auth.usersviews}):
+        from the first time it is asked for on, worked out again with
+        each parse of the file, in the parse's thread, and put in force
+        with the users it is of (no login sees users without it); that
+        first time, or for users put in place by hand, here and now.
+
+        @param function: gives the value of the users and C{args}; pure,
+            safe to call in another thread.
+        @param args: its other arguments, hashable.
+        @return: C{function(users, *args)} for the users in force.
+        """
+        key = (function,) + args
+        self._derivations[key] = None
+        known, values = self._derived
+        if known is not self.users:
+            values = {}
+            self._derived = (self.users, values)
+        if key not in values:
+            values[key] = function(self.users, *args)
+        return values[key]
 
     def _notReloaded(self, error):
         """
@@ -284,7 +321,7 @@ class ReloadingFile:
         """
         Put users just read in force, and log it.
 
-        @param loaded: C{(content, users)}, as L{_load} returns.
+        @param loaded: C{(content, users, values)}, as L{_load} returns.
         @return: C{True}.
         """
         self._install(loaded)
@@ -353,10 +390,11 @@ class ReloadingFile:
         """
         Put users just read in force, without a line.
 
-        @param loaded: C{(content, users)}, as L{_load} returns.
+        @param loaded: C{(content, users, values)}, as L{_load} returns.
         """
         self._installs += 1
-        self.content, self.users = loaded
+        self.content, self.users, values = loaded
+        self._derived = (self.users, values)
         self.reloaded()
 
     def keptFiles(self):

@@ -54,6 +54,14 @@ from ftpkit.auth.usersfile import (
     readUsersData,
     readUsersFile,
 )
+from ftpkit.auth.usersviews import (  # noqa: F401 (grantedTo: importable from here, as before)
+    UsersView,
+    diskHomes,
+    fileCost,
+    grantedTo,
+    limited,
+    segments,
+)
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
@@ -167,10 +175,11 @@ class UsersChecker:
     password and a clear-text entry (refused, with an error logged) all
     cost a check against a dummy hash, so that they take the time a
     wrong password takes: a dummy of the cost most of the file's hashes
-    have (L{commonCost}). A dummy of the default cost answered an unknown
-    name ten times as fast as a known one in a file whose hashes an
-    operator made at C{N=2**17} (what OWASP advises), so the time of a
-    failed login told which names exist.
+    have (L{commonCost}), worked out with each parse of the file, in its
+    thread (L{ftpkit.auth.usersviews}). A dummy of the default cost
+    answered an unknown name ten times as fast as a known one in a file
+    whose hashes an operator made at C{N=2**17} (what OWASP advises), so
+    the time of a failed login told which names exist.
 
     @ivar database: the L{UsersDatabase}.
     @ivar reload: the database's C{reload}, called on C{SIGHUP}.
@@ -193,7 +202,8 @@ class UsersChecker:
         self.reloadInThread = getattr(database, "reloadInThread",
                                       database.reload)
         self._run = run
-        self._costOf = self._cost = None
+        self._cost = UsersView(fileCost)
+        self._cost.start(database)
         self._seenCosts = Counter()
 
     def _storedHash(self, entry, name):
@@ -271,7 +281,7 @@ class UsersChecker:
     def _dummyCost(self):
         """
         @return: the C{(n, r, p)} of the dummy hash: L{commonCost} of the
-            database's users, worked out again once they are reloaded; for
+            database's users, worked out again as they are reloaded; for
             a database without C{users} (PostgreSQL's), the cost most of
             the hashes logins found had, the default before any. (It was
             C{None} there, which failed every unknown name's check at
@@ -281,10 +291,7 @@ class UsersChecker:
         users = getattr(self.database, "users", None)
         if users is None:
             return mostCommonCost(self._seenCosts)
-        if users is not self._costOf:
-            self._costOf = users
-            self._cost = commonCost(users.values())
-        return self._cost
+        return self._cost.of(self.database)
 
 
 def _verifyOrDummy(password, stored, cost=(SCRYPT_N, SCRYPT_R, SCRYPT_P)):
@@ -358,7 +365,10 @@ class UsersRealm:
         self._anonymousWrite = anonymousWrite
         self._reactor = reactor
         self._partialCap = PartialCap(partialsPerUser)
-        self._granted = None
+        self._granted = UsersView(grantedTo)
+        self._homesOf = UsersView(diskHomes, self.root)
+        if not readOnly:
+            self._granted.start(database)
         self._usages = HomeUsages(lambda: self.database.generation)
         self._measures = LoginMeasures(self._seconds)
         self._homes = None
@@ -384,10 +394,7 @@ class UsersRealm:
         if users is None:
             granted = getattr(self.database, "granted", None)
             return OFFERED_PERMISSIONS if granted is None else granted()
-        generation = self.database.generation
-        if self._granted is None or self._granted[0] != generation:
-            self._granted = (generation, grantedTo(users))
-        return self._granted[1]
+        return self._granted.of(self.database)
 
     def grantsKnown(self):
         """
@@ -463,10 +470,10 @@ class UsersRealm:
             homes of every disk realm of the process (C{DISK_HOMES}, as
             tuples of segments of their real paths), holding this
             realm's: every user of a users file, given
-            again when it is reloaded (under the real path of C{root}: one
-            read of the links of each home would slow a reload of many
-            users), and the users who logged in (the only ones a database
-            read at each login names; under the real path of their home).
+            again when it is reloaded (L{diskHomes}, worked out with the
+            parse, in its thread), and the users who logged in (the only
+            ones a database read at each login names; under the real path
+            of their home).
             C{DISK_HOMES} asks it again before each answer, so that a
             reload reaches the sessions opened before it at once.
         """
@@ -474,13 +481,10 @@ class UsersRealm:
         if self._homes is None or self._homesGeneration != generation:
             self._homes = DISK_HOMES
             self._homesGeneration = generation
-            root = os.path.realpath(self.root)
-            DISK_HOMES.join(
-                self, _usageAt,
-                [(_segments(os.path.normpath(os.path.join(root, entry.home))),
-                  _limited(entry))
-                 for entry in getattr(self.database, "users", {}).values()],
-                UsersRealm.quotaHomes)
+            known = ()
+            if getattr(self.database, "users", None) is not None:
+                known = self._homesOf.of(self.database)
+            DISK_HOMES.join(self, _usageAt, known, UsersRealm.quotaHomes)
         return self._homes
 
     def requestAvatar(self, avatarId, mind, *interfaces):
@@ -519,21 +523,21 @@ class UsersRealm:
         # --vhost-root may be a link into a home of the default realm).
         real = os.path.realpath(home)
         usage = None
-        limited = _limited(entry)
-        if limited:
+        isLimited = limited(entry)
+        if isLimited:
             usage = self.usageOf(real)
             if self.database.shared and self._measures.due(
                     real, (entry.quota, entry.fileQuota)):
                 usage.invalidate()
         homes = self.quotaHomes()
-        segments = _segments(real)
-        homes.add(self, segments, limited)
+        where = segments(real)
+        homes.add(self, where, isLimited)
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor,
                             partialRoots=(self.root,),
                             partialCap=self._partialCap),
             entry.permissions, entry.quota, usage, entry.fileQuota,
-            neighbours=Neighbours(homes, segments, limited))
+            neighbours=Neighbours(homes, where, isLimited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,
                             self._anonymousWrite)
         if entry.downloadRate is not None or entry.uploadRate is not None:
@@ -543,40 +547,10 @@ class UsersRealm:
         return IFTPShell, shell, noLogout
 
 
-def grantedTo(users):
-    """
-    @param users: a C{dict} of user name to L{UserEntry}.
-    @return: which of L{ftpkit.protocol.access.OFFERED_PERMISSIONS} some
-        named user (not C{anonymous}, whom the server's anonymous rules
-        hold) that is not read-only is granted in some directory.
-    """
-    granted = frozenset()
-    for name, entry in users.items():
-        if name != "anonymous" and not entry.readOnly:
-            granted |= entry.permissions.grantedAnywhere()
-    return OFFERED_PERMISSIONS & granted
-
-
-def _limited(entry):
-    """
-    @param entry: a L{UserEntry}.
-    @return: whether it has a quota (bytes or files).
-    """
-    return entry.quota is not None or entry.fileQuota is not None
-
-
-def _usageAt(realm, segments):
+def _usageAt(realm, home):
     """
     @param realm: a L{UsersRealm}.
-    @param segments: the segments of the real path of a home.
+    @param home: the segments of the real path of a home.
     @return: L{UsersRealm.usageOf} that home.
     """
-    return realm.usageOf("/" + "/".join(segments))
-
-
-def _segments(home):
-    """
-    @param home: an absolute, normalized path.
-    @return: its segments, a tuple (C{()} for C{/}).
-    """
-    return tuple(part for part in home.split("/") if part)
+    return realm.usageOf("/" + "/".join(home))

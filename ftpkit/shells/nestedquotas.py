@@ -29,6 +29,8 @@ import weakref
 from ftpkit.errors import FTPError, ServiceUnavailable
 from ftpkit.protocol import paths
 
+_NONE = frozenset()
+
 
 class QuotaHomes:
     """
@@ -40,16 +42,32 @@ class QuotaHomes:
         other than its own.
     """
 
-    def __init__(self, usageOf):
+    def __init__(self, usageOf, base=None):
         """
         @param usageOf: gives the L{ftpkit.shells.quotas.QuotaUsage} of a
             quota's home (the one its sessions share).
+        @param base: a L{QuotaHomes} whose homes this one holds too,
+            without a copy (L{KnownHomes.built}), left as it is; or
+            C{None}.
         """
         self._usageOf = usageOf
+        self._base = base
         self._kinds = {}
         self._below = {}
         self._limitedBelow = {}
-        self.nested = False
+        self.nested = False if base is None else base.nested
+
+    def _find(self, table, key):
+        """
+        @param table: the name of a table of sets (C{"_kinds"},
+            C{"_below"}, C{"_limitedBelow"}).
+        @param key: a tuple of segments.
+        @return: the set at C{key} in that table, with the base's.
+        """
+        found = getattr(self, table).get(key, _NONE)
+        if self._base is None:
+            return found
+        return found | self._base._find(table, key)
 
     def add(self, home, limited):
         """
@@ -58,28 +76,31 @@ class QuotaHomes:
         @param home: a tuple of segments.
         @param limited: whether the user has a quota (bytes or files).
         """
-        kinds = self._kinds.setdefault(home, set())
+        kinds = self._find("_kinds", home)
         if limited in kinds:
             return
-        kinds.add(limited)
+        # Known already with the other kind: a quota and a user without.
+        both = bool(kinds)
+        self._kinds.setdefault(home, set()).add(limited)
         for depth in range(len(home) + 1):
             self._below.setdefault(home[:depth], set()).add(home)
             if limited:
                 self._limitedBelow.setdefault(home[:depth], set()).add(home)
-        others = self._below if limited else self._limitedBelow
-        self.nested = self.nested or len(kinds) == 2 or any(
-            other != home for other in others.get(home, ())) or any(
-            (limited or True in self._kinds.get(home[:depth], ()))
-            for depth in range(len(home)) if home[:depth] in self._kinds)
+        others = "_below" if limited else "_limitedBelow"
+        above = (self._find("_kinds", home[:depth])
+                 for depth in range(len(home)))
+        self.nested = self.nested or both or any(
+            other != home for other in self._find(others, home)) or any(
+            found and (limited or True in found) for found in above)
 
     def _overlapping(self, path):
         """
         @param path: a tuple of segments.
         @return: the quotas' homes that overlap C{path}.
         """
-        found = set(self._limitedBelow.get(path, ()))
+        found = set(self._find("_limitedBelow", path))
         found.update(path[:depth] for depth in range(len(path))
-                     if True in self._kinds.get(path[:depth], ()))
+                     if True in self._find("_kinds", path[:depth]))
         return found
 
     def holdsOther(self, home, own):
@@ -90,7 +111,7 @@ class QuotaHomes:
             lies below it: whether the session may reach another quota
             through a symbolic link of its own.
         """
-        return bool(self._limitedBelow.get(home, set()) - {own})
+        return bool(self._find("_limitedBelow", home) - {own})
 
     def touched(self, path, own, change=None):
         """
@@ -169,6 +190,29 @@ class Neighbours:
         self._homes.touched(self._home + path, self._own, change)
 
 
+class KnownHomes(frozenset):
+    """
+    The C{(home, limited)} pairs a realm knows ahead (a users file's
+    users, L{ftpkit.auth.usersviews.diskHomes}), with their
+    L{QuotaHomes} built once, where they are made (off the reactor, with
+    the file's parse): a L{SharedHomes} of these homes holds them without
+    adding each again, which went over every user in the reactor at the
+    first change after a reload (once the homes are known again).
+
+    @ivar built: a L{QuotaHomes} of these homes, not to be changed.
+    """
+
+    def __new__(cls, homes):
+        """
+        @param homes: C{(home, limited)} pairs (see L{QuotaHomes.add}).
+        """
+        self = frozenset.__new__(cls, homes)
+        self.built = QuotaHomes(None)
+        for home, limited in sorted(self):
+            self.built.add(home, limited)
+        return self
+
+
 class SharedHomes:
     """
     The homes of realms on one storage (L{DISK_HOMES}: every disk realm
@@ -186,6 +230,7 @@ class SharedHomes:
         self._members = {}
         self._union = None
         self._sources = {}
+        self._baseSource = None
 
     def join(self, realm, usageOf, homes, rejoin=None):
         """
@@ -196,7 +241,8 @@ class SharedHomes:
             gives that home's usage (the same one whichever realm asks);
             it must not hold the realm.
         @param homes: the C{(home, limited)} pairs known ahead (a users
-            file's users).
+            file's users), best as L{KnownHomes} (kept as they are, not
+            copied, and not added one by one to what it answers from).
         @param rejoin: called with the realm before each answer, joins
             it again (calls L{join}) when its users were read again since
             (a C{SIGHUP} reload: a quota given, a home moved), or C{None};
@@ -206,7 +252,8 @@ class SharedHomes:
             the reload made one was exceeded.
         """
         self._members[weakref.ref(realm, self._gone)] = (
-            usageOf, set(homes), rejoin)
+            usageOf, homes if isinstance(homes, frozenset)
+            else frozenset(homes), set(), rejoin)
         self._union = None
 
     def _gone(self, ref):
@@ -226,9 +273,9 @@ class SharedHomes:
         @param limited: whether the user has a quota (bytes or files).
         """
         ref = weakref.ref(realm)
-        usageOf, homes, _ = self._members[ref]
-        if (home, limited) not in homes:
-            homes.add((home, limited))
+        usageOf, known, added, _ = self._members[ref]
+        if (home, limited) not in known and (home, limited) not in added:
+            added.add((home, limited))
             if self._union is not None:
                 self._union.add(home, limited)
                 self._sources.setdefault(home, (ref, usageOf))
@@ -237,7 +284,7 @@ class SharedHomes:
         """
         @return: the usage of a quota's home, from a realm that knows it.
         """
-        ref, usageOf = self._sources[home]
+        ref, usageOf = self._sources.get(home, self._baseSource)
         realm = ref()
         if realm is None:
             # Gone since the union was made: its quotas with it.
@@ -249,14 +296,25 @@ class SharedHomes:
         @return: the L{QuotaHomes} of every member's homes, each
             member's as its users are now (L{join}'s C{rejoin}).
         """
-        for ref, (_, _, rejoin) in list(self._members.items()):
+        for ref, (_, _, _, rejoin) in list(self._members.items()):
             realm = ref()
             if rejoin is not None and realm is not None:
                 rejoin(realm)
         if self._union is None:
+            members = list(self._members.items())
+            # The most homes built ahead are taken as they are.
+            base = max((known for _, (_, known, _, _) in members
+                        if isinstance(known, KnownHomes)), key=len,
+                       default=None)
             self._sources = {}
-            union = QuotaHomes(self._usageOf)
-            for ref, (usageOf, homes, _) in list(self._members.items()):
+            self._baseSource = None
+            union = QuotaHomes(self._usageOf, getattr(base, "built", None))
+            for ref, (usageOf, known, added, _) in members:
+                if known is base:
+                    homes = added
+                    self._baseSource = self._baseSource or (ref, usageOf)
+                else:
+                    homes = known | added
                 for home, limited in sorted(homes):
                     union.add(home, limited)
                     self._sources.setdefault(home, (ref, usageOf))

@@ -13,6 +13,19 @@ from ftpkit.shells.nestedquotas import Neighbours, QuotaHomes, SharedHomes
 from ftpkit.shells.quotas import QuotaUsage
 from ftpkit.shells.uploadends import ThenFinished
 
+NESTED_CASES = [
+    ([((), False), (("bob",), True)], True),
+    ([(("bob",), True), ((), False)], True),
+    ([((), True), (("bob",), False)], True),
+    ([((), True), (("bob",), True)], True),
+    ([(("bob",), True), (("bob",), False)], True),
+    ([(("bob",), True), (("bob",), True)], False),
+    ([(("bob",), True), (("bobby",), True), (("al",), False)], False),
+    ([((), False), (("bob",), False)], False),
+]
+"""C{(homes, nested)}: C{(home, limited)} pairs added in that order, and
+whether they are nested (L{QuotaHomes.nested})."""
+
 
 class _Homes:
     """
@@ -55,17 +68,7 @@ class QuotaHomesTests(unittest.TestCase):
         the home of a user without a quota; not when none overlaps, nor
         when no quota is among them.
         """
-        cases = [
-            ([((), False), (("bob",), True)], True),
-            ([(("bob",), True), ((), False)], True),
-            ([((), True), (("bob",), False)], True),
-            ([((), True), (("bob",), True)], True),
-            ([(("bob",), True), (("bob",), False)], True),
-            ([(("bob",), True), (("bob",), True)], False),
-            ([(("bob",), True), (("bobby",), True), (("al",), False)], False),
-            ([((), False), (("bob",), False)], False),
-        ]
-        for homes, nested in cases:
+        for homes, nested in NESTED_CASES:
             self.assertEqual(_Homes(*homes).homes.nested, nested, homes)
 
     def test_touchedBy(self):
