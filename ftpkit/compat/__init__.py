@@ -24,6 +24,9 @@ One module a job, each listing the private names it reads and why:
       and an upload's decrypted many at a time.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
+    - L{ftpkit.compat.acceptqueue}: a TCP port's accepts a turn
+      (C{numberAccepts}) set from its listen queue, as Linux's
+      C{TCP_INFO} reports it.
     - L{ftpkit.compat.endpoints}: the port a parsed server endpoint
       (through a wrapper such as C{haproxy:}) would listen on.
     - L{ftpkit.compat.startup}: Twisted's option parser (its table of
@@ -85,6 +88,7 @@ Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
+from ftpkit.compat.acceptqueue import acceptsThisTurn
 from ftpkit.compat.controltls import ControlTLSProtocol
 from ftpkit.compat.endpoints import endpointPort
 from ftpkit.compat.eventloop import (
@@ -165,6 +169,7 @@ __all__ = [
     "TunedConnection",
     "acceptBare",
     "acceptBareOn",
+    "acceptsThisTurn",
     "afterThisTurn",
     "boundsAvailable",
     "closeAtOnce",
