@@ -88,7 +88,6 @@ Every function of these modules that ftpkit uses elsewhere is importable
 from C{ftpkit.compat} itself, as it was when this was one module.
 """
 
-from ftpkit.compat.acceptqueue import acceptsThisTurn
 from ftpkit.compat.controltls import ControlTLSProtocol
 from ftpkit.compat.endpoints import endpointPort
 from ftpkit.compat.eventloop import (
@@ -169,7 +168,6 @@ __all__ = [
     "TunedConnection",
     "acceptBare",
     "acceptBareOn",
-    "acceptsThisTurn",
     "afterThisTurn",
     "boundsAvailable",
     "closeAtOnce",

@@ -22,9 +22,6 @@ Fallback: a socket whose C{TCP_INFO} cannot be read (another system, a
 C{unix:} listener) keeps Twisted's port as it is (L{queueSized}); a
 socket whose queue could be read once and no longer can accepts, at each
 turn, until C{accept} fails or L{ACCEPTS_PER_TURN} are accepted.
-
-The acceptor of C{--workers} (L{ftpkit.deploy.acceptor}), whose loop is
-ftpkit's own, sizes its turns the same way (L{acceptsThisTurn}).
 """
 
 import socket
