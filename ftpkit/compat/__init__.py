@@ -24,6 +24,9 @@ One module a job, each listing the private names it reads and why:
       and an upload's decrypted many at a time.
     - L{ftpkit.compat.eventloop}: the reactor's next-turn queue and
       C{epoll} object, and Python's bare C{accept}.
+    - L{ftpkit.compat.acceptqueue}: a TCP port's accepts a turn
+      (C{numberAccepts}) set from its listen queue, as Linux's
+      C{TCP_INFO} reports it.
     - L{ftpkit.compat.endpoints}: the port a parsed server endpoint
       (through a wrapper such as C{haproxy:}) would listen on.
     - L{ftpkit.compat.startup}: Twisted's option parser (its table of

@@ -34,6 +34,8 @@ import sys
 
 from twisted.logger import Logger
 
+from ftpkit.compat.acceptqueue import queueSized
+
 
 def afterThisTurn(reactor, function, *args):
     """
@@ -224,7 +226,9 @@ def acceptBareOn(port, exhausted=None):
     transport and ftpkit's control connection use; on Linux, as
     L{TunedConnection}s of a listener set to C{TCP_NODELAY} and
     C{SO_OOBINLINE}. Its logger is made once (L{_keepLogger}), not twice
-    for each turn that accepts.
+    for each turn that accepts; a TCP port's turns accept what its listen
+    queue holds (L{ftpkit.compat.acceptqueue.queueSized}), not one
+    C{accept} more that fails every other turn.
 
     @param port: what an endpoint's C{listen} gave.
     @param exhausted: called with no argument when C{accept} fails for
@@ -251,4 +255,5 @@ def acceptBareOn(port, exhausted=None):
             "__slots__": (), "exhausted": staticmethod(exhausted)})
     listening.__class__ = accepting
     _keepLogger(port)
+    queueSized(port)
     return True

@@ -42,6 +42,7 @@ VERBATIM_ARGUMENTS = frozenset(["PASS"])
 whitespace: a password is whatever its owner chose."""
 
 _IAC = 0xFF
+_TAB = 0x09
 _FIRST_COMMAND = 0xF0
 _FIRST_NEGOTIATION = 0xFB
 _SEPARATORS = (0x20, 0x09)
@@ -156,7 +157,9 @@ def parseLine(line):
     # The first space or tab ends the verb: the first space, unless a tab
     # comes before it.
     verb, space, argument = line.partition(b" ")
-    if b"\t" in verb:
+    # The tab's value: b"\t" in verb first fails as an integer, an
+    # exception made and cleared for every command with an argument.
+    if _TAB in verb:
         verb, _, before = verb.partition(b"\t")
         argument = before + space + argument
     try:
