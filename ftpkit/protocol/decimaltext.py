@@ -1,8 +1,8 @@
 """
-Numbers clients send in decimal (C{REST}'s offset, C{ALLO}'s count), in
-the grammar of L{ftpkit.protocol.numbertext} (ASCII digits only), with a
-bound on the digits that leading zeros do not count against. Pure: no
-Twisted.
+Numbers clients send in decimal (C{REST}'s offset, C{ALLO}'s count, an
+X-verb's range), in the grammar of L{ftpkit.protocol.numbertext} (ASCII
+digits only), with a bound on the digits that leading zeros do not count
+against. Pure: no Twisted.
 """
 
 from ftpkit.errors import BadArgument
