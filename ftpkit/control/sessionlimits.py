@@ -39,15 +39,38 @@ def allowsNobody(allow, deny):
     @return: C{True} when no address is allowed.
     """
     allow = allow or EVERY_NETWORK
-    denied = {4: [], 6: []}
-    for text in deny:
-        network = ipaddress.ip_network(text)
-        denied[network.version].append(network)
-    merged = {version: list(ipaddress.collapse_addresses(networks))
-              for version, networks in denied.items()}
+    merged = _mergedByVersion(deny)
     return all(any(network.subnet_of(wider)
                    for wider in merged[network.version])
                for network in map(ipaddress.ip_network, allow))
+
+
+def _mergedByVersion(networks):
+    """
+    @param networks: network texts (see L{parseNetwork}).
+    @return: a C{dict} from each IP version (C{4}, C{6}) to a C{list} of
+        the networks of that version, merged where they touch.
+    """
+    byVersion = {4: [], 6: []}
+    for network in map(ipaddress.ip_network, networks):
+        byVersion[network.version].append(network)
+    return {version: list(ipaddress.collapse_addresses(held))
+            for version, held in byVersion.items()}
+
+
+def familiesDenied(deny):
+    """
+    The IP versions every address of which deny rules hold, alone
+    (C{0.0.0.0/0}) or together (C{0.0.0.0/1} and C{128.0.0.0/1}): every
+    client of that version is refused.
+
+    @param deny: network texts (see L{parseNetwork}).
+    @return: a C{tuple} of those versions, C{4} before C{6}.
+    """
+    merged = _mergedByVersion(deny)
+    return tuple(version for version in (4, 6)
+                 if any(network.prefixlen == 0
+                        for network in merged[version]))
 
 
 def addressForms(host):

@@ -144,23 +144,30 @@ def parseVhostOption(text):
 
     @param text: the option value: comma-separated host names, C{=}, and
         a realm spec as C{--realm} takes it.
-    @return: C{(names, realmSpec)}, the names normalized, each once
-        (C{a.example.} and C{a.example} are one name, not a name given
-        two hosts, L{hostTable}).
-    @raise ValueError: saying why the value is bad.
+    @return: C{(names, realmSpec)}, the names normalized.
+    @raise ValueError: saying why the value is bad, among which a name
+        given twice (C{a,a}, or spellings that normalize to one:
+        C{a.example.} and C{A.example}, both named in the message): a
+        slip for another name, most likely, that no host would serve.
     """
     names, sep, spec = text.partition("=")
     if not sep or not names.strip() or not spec.strip():
         raise ValueError(f"must be NAMES=REALM[:ARGS], like "
                          f"ftp.example.com=filesystem:/srv/example, "
                          f"not {text!r}")
-    parsed = []
+    written = {}
     for name in names.split(","):
         try:
-            parsed.append(parseHostName(name))
+            parsed = parseHostName(name)
         except ValueError as e:
             raise ValueError(f"{name.strip()!r}: {e}")
-    return tuple(dict.fromkeys(parsed)), spec.strip()
+        if parsed in written:
+            spellings = {written[parsed], name.strip()}
+            raise ValueError(f"{parsed!r} is given twice" + (
+                f" (as {written[parsed]!r} and {name.strip()!r})"
+                if len(spellings) > 1 else ""))
+        written[parsed] = name.strip()
+    return tuple(written), spec.strip()
 
 
 def hostTable(hosts):

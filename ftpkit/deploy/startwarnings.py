@@ -7,6 +7,7 @@ What the operator should know of the options before the server starts
 from twisted.logger import Logger
 
 from ftpkit.configvalues import mappedLeftOut, operatorNetwork
+from ftpkit.control.sessionlimits import familiesDenied
 from ftpkit.control.tls import freshTicketsMissing
 from ftpkit.control.tlsfiles import serialNotPositive
 from ftpkit.data.passiveshares import passiveCapNote
@@ -72,13 +73,34 @@ def warnMappedLeftOut(config):
                     "match them", option=option, network=str(network))
 
 
+def warnFamilyDenied(config):
+    """
+    Log a warning for each IP version every address of which
+    C{--deny-from} holds (L{ftpkit.control.sessionlimits.familiesDenied}):
+    C{--deny-from 0.0.0.0/0} refused every IPv4 client without a word.
+    The server starts all the same (an operator may mean it); one that
+    would refuse every client does not
+    (L{ftpkit.deploy.opsoptions.operationsConfigFields}).
+
+    @param config: the L{ftpkit.config.ServerConfig}.
+    """
+    for version in familiesDenied(config.denyFrom):
+        networks = [text for text in config.denyFrom
+                    if operatorNetwork(text).version == version]
+        _log.warn(
+            "--deny-from {networks}: denies every IPv{version} address, so "
+            "every IPv{version} client is refused",
+            networks=", ".join(networks), version=version)
+
+
 def warnAtStart(options):
     """
     Log what the operator should know of C{options} before the server
     starts: no C{--auth}, anonymous users seeing every home, options no
     realm uses, TLS settings this cryptography cannot keep, a passive
     port range too small for its per-address cap, IPv6 networks that look
-    as if they held IPv4 clients. One process, or the
+    as if they held IPv4 clients, C{--deny-from} refusing every client of
+    an IP version. One process, or the
     acceptor, warns; its workers do not repeat it.
 
     @param options: a parsed L{ftpkit.deploy.tap.Options}.
@@ -99,6 +121,7 @@ def warnAtStart(options):
     warnUnused(options)
     config = options["config"]
     warnMappedLeftOut(config)
+    warnFamilyDenied(config)
     if freshTicketsMissing(config.tlsContextFactory,
                            config.tlsRequireSessionReuse):
         _log.warn(

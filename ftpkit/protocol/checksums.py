@@ -19,6 +19,7 @@ import re
 
 from ftpkit.errors import BadArgument
 from ftpkit.protocol.commands import MAX_OFFSET
+from ftpkit.protocol.decimaltext import readDecimal
 
 X_VERBS = {
     "XCRC": "crc32",
@@ -33,10 +34,6 @@ L{ftpkit.interfaces.IFTPShellHash.hash} takes."""
 
 X_SYNTAX = "<sp> pathname [<sp> start <sp> end]"
 """The argument of every X-verb, for C{HELP} and C{501} replies."""
-
-_OFFSET_DIGITS = 20
-"""The most digits a range's number may have, as C{REST}'s offset (a few
-leading zeros beside the largest offset's)."""
 
 _QUOTED_RANGE = re.compile(r'"(.*)" +([0-9]+) +([0-9]+) *', re.ASCII)
 _UNQUOTED_RANGE = re.compile(r"(.*?[^ ]) +([0-9]+) +([0-9]+) *", re.ASCII)
@@ -93,13 +90,16 @@ def _withRange(pathText, startText, endText, syntax):
     @return: C{(pathText, start, end)} from the range's digits.
     @raise BadArgument: when C{end} is not past C{start}, or past the
         largest file offset, or the path is empty, or either number has
-        more digits than an offset (read, past Python's limit on decimal
-        conversions, they would raise L{ValueError}).
+        more digits than an offset after its leading zeros
+        (L{ftpkit.protocol.decimaltext.readDecimal}: read, past Python's
+        limit on decimal conversions, they would raise L{ValueError}).
     """
-    if max(len(startText), len(endText)) > _OFFSET_DIGITS:
+    try:
+        start = readDecimal(startText)
+        end = readDecimal(endText, MAX_OFFSET)
+    except BadArgument:
         raise BadArgument(syntax)
-    start, end = int(startText), int(endText)
-    if not pathText or end > MAX_OFFSET:
+    if not pathText:
         raise BadArgument(syntax)
     if start >= end:
         raise BadArgument("End (%d) must be greater than start (%d)"

@@ -16,6 +16,7 @@ from ftpkit.errors import (
     ParameterNotImplemented,
     UnsupportedNetworkProtocol,
 )
+from ftpkit.protocol.decimaltext import readDecimal
 from ftpkit.protocol.timevals import (  # noqa: F401 (importable from here)
     SITE_UTIME_SYNTAX,
     formatSetTime,
@@ -387,15 +388,9 @@ def parseREST(arg):
     @param arg: the argument text; surrounding whitespace is allowed.
     @return: the offset, a non-negative integer.
     @raise BadArgument: unless it is decimal digits of an offset a file can
-        have (up to L{MAX_OFFSET}).
+        have (up to L{MAX_OFFSET}), leading zeros or not.
     """
-    arg = arg.strip()
-    if _DIGITS.fullmatch(arg) is None or len(arg) > 20:
-        raise BadArgument()
-    offset = int(arg)
-    if offset > MAX_OFFSET:
-        raise BadArgument()
-    return offset
+    return readDecimal(arg.strip(), MAX_OFFSET)
 
 
 def parseALLO(arg):
@@ -406,17 +401,15 @@ def parseALLO(arg):
     @param arg: the argument text; surrounding whitespace is allowed,
         C{R} in either case.
     @return: the byte count.
-    @raise BadArgument: for anything else (no count, a count that is not
-        decimal digits or is longer than 20 of them, a C{R} without its
-        size).
+    @raise BadArgument: for anything else (no count, a count or size
+        L{ftpkit.protocol.decimaltext.readDecimal} refuses, a C{R}
+        without its size).
     """
     words = arg.split()
     if len(words) not in (1, 3) or (len(words) == 3 and words[1].upper() != "R"):
         raise BadArgument()
-    for number in words[:1] + words[2:]:
-        if _DIGITS.fullmatch(number) is None or len(number) > 20:
-            raise BadArgument()
-    return int(words[0])
+    readDecimal(words[-1])  # The size after R; the count again without one.
+    return readDecimal(words[0])
 
 
 def parseTYPE(arg):

@@ -15,12 +15,13 @@ from ftpkit.protocol.access import CHANGE, CREATE, READ
 from ftpkit.protocol.checksums import X_SYNTAX, X_VERBS
 
 NONE = "none"
-"""Takes no argument; one given is refused with C{501}, a reply RFC 959
-gives the verb."""
+"""Takes no argument; one given is refused with C{501}, a reply the verb's
+specification gives it (RFC 959; RFC 2389 for C{FEAT}: "giving
+parameters, will result in a 501 reply")."""
 IGNORED = "ignored"
 """Takes no argument; one given is ignored: the verb's specification gives
-it no C{501} (C{NOOP}, C{QUIT}, C{REIN}, C{FEAT}, C{CCC}), or refusing it
-would leave the client's intent undone (C{ABOR})."""
+it no C{501} (C{NOOP}, C{QUIT}, C{REIN}, C{CCC}), or refusing it would
+leave the client's intent undone (C{ABOR})."""
 REQUIRED = "required"
 OPTIONAL = "optional"
 
@@ -175,7 +176,7 @@ COMMANDS = _table(
     Command("NOOP", "NOOP", "RFC 959", IGNORED, needsLogin=False,
             duringTransfer=True),
     # Extensions
-    Command("FEAT", "FEAT", "RFC 2389", IGNORED, needsLogin=False),
+    Command("FEAT", "FEAT", "RFC 2389", needsLogin=False),
     Command("OPTS", "OPTS <sp> command [<sp> options]", "RFC 2389",
             REQUIRED, needsLogin=False, feature="UTF8"),
     Command("SIZE", "SIZE <sp> pathname", "RFC 3659", REQUIRED,

@@ -20,6 +20,7 @@ from ftpkit.control.sessionlimits import (
     AddressRules,
     UserSessions,
     allowsNobody,
+    familiesDenied,
     parseNetwork,
     userKey,
 )
@@ -128,6 +129,18 @@ class AddressRulesTests(unittest.TestCase):
                                           "::/0"]))
         self.assertFalse(allowsNobody([], ["0.0.0.0/0"]))
         self.assertFalse(allowsNobody([], []))
+
+    def test_familiesDenied(self):
+        """
+        The IP versions whose every address deny rules hold, alone or
+        together, 4 before 6; none for rules holding part of each.
+        """
+        self.assertEqual(familiesDenied(["::/0", "0.0.0.0/0"]), (4, 6))
+        self.assertEqual(familiesDenied(["0.0.0.0/1", "128.0.0.0/1",
+                                         "::/1"]), (4,))
+        self.assertEqual(familiesDenied(["10.0.0.0/8", "::/0"]), (6,))
+        self.assertEqual(familiesDenied(["0.0.0.0/1", "8000::/1"]), ())
+        self.assertEqual(familiesDenied([]), ())
 
     def test_parse(self):
         self.assertEqual(parseNetwork("10.1.2.3/8"), "10.0.0.0/8")

@@ -146,16 +146,35 @@ class ConformanceTests(unittest.TestCase):
             [line[:3] for line in self.replies(lines)],
             ["501"] * 6 + ["257", "215"])
 
+    def test_featArgumentRefused(self):
+        """
+        C{FEAT x} gets C{501 Syntax: FEAT}, before login and after, as RFC
+        2389 (3.2) says ("Errors in the command syntax, such as giving
+        parameters, will result in a 501 reply") and ProFTPD and
+        pyftpdlib answer; it listed the features (C{211}), as vsftpd
+        and Pure-FTPd do. C{FEAT} alone, or with spaces, still lists
+        them.
+        """
+        self.assertEqual(self.replies([b"FEAT x"]), ["501 Syntax: FEAT"])
+        codes = [line[:4] for line in self.replies([b"FEAT  ", b"FEAT"])
+                 if line[:3] == "211"]
+        self.assertEqual(codes, ["211-", "211 ", "211-", "211 "])
+        protocol, transport = connect(
+            makeFactory(MemoryReactorClock()), "10.0.0.1")
+        transport.clear()
+        protocol.dataReceived(b"FEAT x\r\n")
+        self.assertEqual(transport.value(), b"501 Syntax: FEAT\r\n")
+
     def test_argumentIgnored(self):
         """
-        Where the RFC gives a verb no C{501} (C{NOOP}, C{FEAT}, C{REIN},
-        C{CCC}), or refusing it would leave the client's intent undone
-        (C{ABOR}), an argument is ignored, as ProFTPD does after C{NOOP}
-        and C{QUIT}.
+        Where the RFC gives a verb no C{501} (C{NOOP}, C{REIN}, C{CCC}),
+        or refusing it would leave the client's intent undone (C{ABOR}),
+        an argument is ignored, as ProFTPD does after C{NOOP} and
+        C{QUIT}.
         """
         codes = [line[:3] for line in self.replies(
-            [b"NOOP x", b"ABOR x", b"CCC x", b"FEAT x"]) if line[3:4] == " "]
-        self.assertEqual(codes, ["200", "225", "534", "211"])
+            [b"NOOP x", b"ABOR x", b"CCC x"]) if line[3:4] == " "]
+        self.assertEqual(codes, ["200", "225", "534"])
         protocol, transport = self.login()
         protocol.dataReceived(b"REIN x\r\nQUIT x\r\n")
         self.assertEqual(transport.value().decode().splitlines(),

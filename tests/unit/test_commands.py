@@ -341,6 +341,17 @@ class RESTTests(SynchronousTestCase):
         self.assertEqual(parseREST(" 10 "), 10)
         self.assertEqual(parseREST(str(2**63 - 1)), 2**63 - 1)
 
+    def test_leadingZeros(self):
+        """
+        Leading zeros, however many, do not count against the bound on
+        digits: C{0...01} is C{1}; the value's bound holds still.
+        """
+        self.assertEqual(parseREST("0" * 57 + "1"), 1)
+        self.assertEqual(parseREST("0" * 100), 0)
+        self.assertEqual(parseREST("0" * 40 + str(2**63 - 1)), 2**63 - 1)
+        self.assertRaises(BadArgument, parseREST, "0" * 40 + str(2**63))
+        self.assertRaises(BadArgument, parseREST, "0" * 40 + "9" * 21)
+
     def test_invalid(self):
         """
         Anything but digits of an offset a file can have (below 2**63)
@@ -364,6 +375,15 @@ class ALLOTests(SynchronousTestCase):
         self.assertEqual(parseALLO("10"), 10)
         self.assertEqual(parseALLO(" 10 R 512 "), 10)
         self.assertEqual(parseALLO("10 r 512"), 10)
+
+    def test_leadingZeros(self):
+        """
+        Leading zeros do not count against the 20 digits a count or a
+        record size may have.
+        """
+        self.assertEqual(parseALLO("0" * 30 + "10"), 10)
+        self.assertEqual(parseALLO("10 R " + "0" * 30 + "512"), 10)
+        self.assertRaises(BadArgument, parseALLO, "0" * 30 + "9" * 21)
 
     def test_invalid(self):
         """

@@ -91,17 +91,21 @@ class ParseXArgumentTests(SynchronousTestCase):
     def test_hugeNumbers(self):
         """
         A range's number of more digits than Python converts (over 4,300)
-        is L{BadArgument} with the syntax, not L{ValueError}; twenty
-        digits, leading zeros included, are still read.
+        is L{BadArgument} with the syntax, not L{ValueError}, as are 21
+        digits after leading zeros; leading zeros, however many, do not
+        count (as C{REST}'s: C{f 0 0...01} of 60 zeros is C{f 0 1}).
         """
         huge = "9" * 5000
         for text in ("f 1 " + huge, "f %s 1" % huge, '"f" 0 %s' % huge,
-                     "f 0 " + "0" * 20 + "1"):
+                     "f 0 " + "0" * 20 + "1" * 21):
             error = self.assertRaises(BadArgument, parseXArgument, "XMD5",
                                       text)
             self.assertIn("XMD5 <sp> pathname", error.message)
         self.assertEqual(parseXArgument("XMD5", "f 0 " + "0" * 19 + "1"),
                          ("f", 0, 1))
+        self.assertEqual(
+            parseXArgument("XMD5", "f %s %s" % ("0" * 60, "0" * 60 + "1")),
+            ("f", 0, 1))
 
     def test_hashQuoted(self):
         """

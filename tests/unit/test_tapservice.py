@@ -165,6 +165,27 @@ class MakeServiceTests(unittest.TestCase):
             "--deny-from ::/0: IPv4 clients are matched as IPv4 addresses, "
             "even on a dual-stack listener"), said[1])
 
+    def test_familyDeniedWarning(self):
+        """
+        C{--deny-from} holding every address of an IP version, in one
+        network or several, gets one warning line naming the option and
+        those networks (it refused every client of that version without a
+        word); the server still starts. A deny rule holding part of a
+        version gets none.
+        """
+        makeService(parse("--auth", "anonymous", "--deny-from", "0.0.0.0/0",
+                          "--deny-from", "2001:db8::/32"))
+        makeService(parse("--auth", "anonymous", "--deny-from", "::/1",
+                          "--deny-from", "8000::/1", "--deny-from",
+                          "10.0.0.0/8"))
+        makeService(parse("--auth", "anonymous", "--deny-from", "0.0.0.0/1"))
+        said = [text for text in self.warnings() if "denies every" in text]
+        self.assertEqual(said, [
+            "--deny-from 0.0.0.0/0: denies every IPv4 address, so every "
+            "IPv4 client is refused",
+            "--deny-from ::/1, 8000::/1: denies every IPv6 address, so "
+            "every IPv6 client is refused"])
+
     def test_noWarningWithAuth(self):
         """
         With C{--auth} there is no such warning.

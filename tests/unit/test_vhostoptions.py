@@ -140,7 +140,8 @@ class VhostOptionTests(unittest.TestCase):
     def test_bad(self):
         """
         A value without C{=}, a bad name, an unknown realm, a realm that
-        refuses its argument, or a name given twice.
+        refuses its argument, or a name given twice (to two C{--vhost},
+        or within one).
         """
         self.assertRejected("--vhost", "a.example")
         self.assertIn("'a..b'", self.assertRejected("--vhost", "a..b=memory"))
@@ -154,6 +155,9 @@ class VhostOptionTests(unittest.TestCase):
             "--vhost: memory:x: must be a number of bytes"), refused)
         self.assertIn("two virtual hosts", self.assertRejected(
             "--vhost", "a.example=memory", "--vhost", "A.example.=memory"))
+        self.assertEqual(
+            "--vhost: 'a' is given twice",
+            self.assertRejected("--vhost", "a,a=memory"))
 
     def test_fallbackWithoutHosts(self):
         """

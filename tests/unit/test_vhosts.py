@@ -136,13 +136,22 @@ class ParseVhostOptionTests(unittest.TestCase):
 
     def test_sameNameTwice(self):
         """
-        Names that normalize to one (an IPv4 address and its mapped form,
-        a name with and without its trailing dot) are one name of the
-        host, not a name given two hosts (L{hostTable}'s refusal).
+        A name given twice in one value is refused, naming it: written
+        the same (most likely a slip for another name, which no host
+        would serve) or in spellings that normalize to one (an IPv4
+        address and its mapped form, a name with and without its
+        trailing dot), both spellings named.
         """
-        names, _ = parseVhostOption(
-            "192.0.2.1,[::ffff:192.0.2.1],a.example.,A.example=memory")
-        self.assertEqual(names, ("192.0.2.1", "a.example"))
+        e = self.assertRaises(ValueError, parseVhostOption,
+                              "a.example,b.example,a.example=memory")
+        self.assertEqual(str(e), "'a.example' is given twice")
+        e = self.assertRaises(ValueError, parseVhostOption,
+                              "a.example., A.example=memory")
+        self.assertEqual(str(e), "'a.example' is given twice (as "
+                         "'a.example.' and 'A.example')")
+        e = self.assertRaises(ValueError, parseVhostOption,
+                              "192.0.2.1,[::ffff:192.0.2.1]=memory")
+        self.assertIn("'192.0.2.1' is given twice", str(e))
 
     def test_bad(self):
         """
