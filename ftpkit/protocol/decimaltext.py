@@ -22,7 +22,11 @@ def readDecimal(text, most=10**MOST_DIGITS - 1):
         however many leading zeros it has (a client may pad a number
         with them: C{REST 0...01} is C{1}).
     """
-    if (not isWholeNumber(text) or len(text.lstrip("0")) > MOST_DIGITS
-            or int(text) > most):
+    if not isWholeNumber(text):
         raise BadArgument()
-    return int(text)
+    # int() of the significant digits alone: of a line of leading zeros
+    # it would raise past Python's 4,300-digit limit.
+    significant = text.lstrip("0") or "0"
+    if len(significant) > MOST_DIGITS or int(significant) > most:
+        raise BadArgument()
+    return int(significant)

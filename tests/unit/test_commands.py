@@ -351,6 +351,10 @@ class RESTTests(SynchronousTestCase):
         self.assertEqual(parseREST("0" * 40 + str(2**63 - 1)), 2**63 - 1)
         self.assertRaises(BadArgument, parseREST, "0" * 40 + str(2**63))
         self.assertRaises(BadArgument, parseREST, "0" * 40 + "9" * 21)
+        # Past Python's 4,300-digit limit for int(): a number, not a
+        # ValueError (a 451 and a traceback in the log).
+        self.assertEqual(parseREST("0" * 5000 + "7"), 7)
+        self.assertEqual(parseREST("0" * 5000), 0)
 
     def test_invalid(self):
         """
