@@ -435,8 +435,8 @@ class Transferring:
         """
         Get the data connection (a bare socket if the mover can use one),
         make it the running L{Transfer} and send the C{150}: under TLS
-        as soon as a passive connection arrives, before its handshake
-        (see L{ftpkit.data.channel.DataChannel.connecting}).
+        as soon as a connection arrives, before its handshake
+        (L{ftpkit.data.channel.DataChannel.connecting}, C{handshaking}).
 
         @param mover: the transfer's L{ftpkit.data.movers.Mover}.
         @param opening: the text of the C{150} reply.
@@ -457,7 +457,7 @@ class Transferring:
 
         connection = channel.connecting(self.transferTLS(listing),
                                         mover.bareSocket, announce,
-                                        mover.incoming)
+                                        mover.incoming, mover.sendsNothing)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)

@@ -96,9 +96,13 @@ class Mover:
         (L{ftpkit.data.leanconnection.LeanConnection}), cheaper to set up than a Twisted
         transport.
     @cvar incoming: the bytes come from the client (an upload).
+    @ivar sendsNothing: a download of an empty file (no byte to send, in
+        C{MODE S}), whose client may never start its data connection's
+        TLS (L{ftpkit.data.channel.DataChannel.connecting}).
     """
 
     incoming = False
+    sendsNothing = False
 
     _pipe = None
 
@@ -157,6 +161,7 @@ class Download(Mover):
                                          _sendfile.available
                                          and deflate is None)
         self.bareSocket = self._descriptor is not None
+        self.sendsNothing = deflate is None and readFile.size == 0
 
     _writer = None
     _consumer = None
