@@ -161,7 +161,8 @@ class Download(Mover):
                                          _sendfile.available
                                          and deflate is None)
         self.bareSocket = self._descriptor is not None
-        self.sendsNothing = deflate is None and readFile.size == 0
+        self.sendsNothing = (deflate is None
+                             and getattr(readFile, "size", None) == 0)
 
     _writer = None
     _consumer = None
