@@ -48,11 +48,12 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
     Under TLS the connection it makes goes to the transfer only once its
     handshake is accepted, within a deadline (the channel's
     C{handshaking}, L{ftpkit.data.activehandshake}), as a passive one
-    under C{PROT P} does; but an empty download's goes at once
-    (C{early}), its handshake timed (L{timeHandshake}): a client may never
-    start the TLS of an empty file's connection (curl, after C{SIZE}
-    said 0), which then ends without TLS
-    (L{ftpkit.data.connection.DataConnection.finish}).
+    under C{PROT P} does; but a listing's or an empty file's download's
+    goes at once (C{early}), its handshake timed (L{timeHandshake}): a
+    client may never start the TLS of such a connection (curl 7.87-7.88),
+    and an empty one then ends without TLS
+    (L{ftpkit.data.connection.DataConnection.finish}); a listing whose
+    client never handshakes gets C{150} then C{426}.
     """
 
     def __init__(self, channel, tls, handshakeTimeout, early=False):
@@ -62,7 +63,8 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
         @param handshakeTimeout: seconds the connection has to complete
             its TLS handshake once made.
         @param early: the transfer gets the connection under TLS before
-            its handshake (an empty download).
+            its handshake (a listing, an empty file's download:
+            L{ftpkit.data.movers.Mover.takesBeforeHandshake}).
         """
         AdoptingFactory.__init__(self, channel, tls,
                                  None if tls is None else self._made)
@@ -122,7 +124,7 @@ def connectBack(channel, host, port, tls, handshakeTimeout, early=False):
 def timeHandshake(reactor, connection, seconds):
     """
     Abort a data connection under TLS, given to its transfer before its
-    handshake (an empty download's), unless its handshake is accepted
+    handshake (a listing's, an empty download's), unless its handshake is accepted
     within C{seconds}: its transfer then ends (C{426}).
 
     @param reactor: provides IReactorTime.

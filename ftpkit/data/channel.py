@@ -209,7 +209,7 @@ class DataChannel(PassiveListening):
         return self._waiting is not None
 
     def connect(self, tlsContextFactory=None, lean=False, announce=None,
-                sendsNothing=False):
+                beforeHandshake=False):
         """
         Get the data connection for a transfer.
 
@@ -219,18 +219,18 @@ class DataChannel(PassiveListening):
             receives one with C{splice}; a passive connection may then come
             as a L{LeanConnection}.
         @param announce: see L{connecting}.
-        @param sendsNothing: see L{connecting}.
+        @param beforeHandshake: see L{connecting}.
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
         connecting = self.connecting(tlsContextFactory, lean, announce,
-                                     sendsNothing=sendsNothing)
+                                     beforeHandshake=beforeHandshake)
         if isinstance(connecting, defer.Deferred):
             return connecting
         return defer.succeed(connecting)
 
     def connecting(self, tlsContextFactory=None, lean=False, announce=None,
-                   incoming=False, sendsNothing=False):
+                   incoming=False, beforeHandshake=False):
         """
         L{connect}, giving the connection itself when it is there at once
         (a lean one the client opened before its command, the usual case),
@@ -244,10 +244,11 @@ class DataChannel(PassiveListening):
             before its handshake; C{None} to send it once connected.
         @param incoming: an upload: a connection that ended cleanly before
             it (an FXP source sent a small file whole) is given, not refused.
-        @param sendsNothing: a download of an empty file: an active
-            connection under TLS is given before its handshake (see
-            L{ftpkit.data.adopting.ActiveFactory}); any other, once its
-            handshake is accepted (L{handshaking}).
+        @param beforeHandshake: the transfer may take an active connection
+            under TLS before its handshake (a listing, an empty file's
+            download: L{ftpkit.data.movers.Mover.takesBeforeHandshake}, see
+            L{ftpkit.data.adopting.ActiveFactory}); else it gets it once
+            its handshake is accepted (L{handshaking}).
         @return: a L{LeanConnection}, or a Deferred as L{connect} gives.
         """
         connection = self.connection
@@ -305,7 +306,7 @@ class DataChannel(PassiveListening):
             self._connector = connectBack(
                 self, host, port, tlsContextFactory,
                 handshakeDeadline(self._candidates.timeout, self.timeout),
-                sendsNothing)
+                beforeHandshake)
         return waiting
 
     def handshaking(self, connection, seconds):

@@ -365,7 +365,7 @@ class DataConnection(WatchedConnection, Protocol):
         """
         A download under TLS ended before its handshake, and the client has
         sent nothing since the connection was made: if nothing was written
-        either (an empty file), end the TCP connection in order, which
+        either (an empty file or listing), end the TCP connection in order, which
         completes the download; else keep waiting (the handshake's timer
         bounds it: L{ftpkit.data.adopting.timeHandshake}).
         """

@@ -10,7 +10,11 @@ an upload makes no file and leaves the file it would replace as it was.
 The transfer got the connection before its handshake (activetls54): C{150}
 then C{426}, up to a megabyte of the file read into the TLS layer, and
 the data timeout's idle watchdog, not the handshake's deadline, ended it
-(its own line). Clients that do handshake (ftplib, curl) still transfer.
+(its own line). A listing still takes the connection before its
+handshake, as an empty file's download does (it reads no file ahead): an
+empty directory's listing, whose client never starts its TLS (curl
+7.87-7.88), ends with C{226}; one with entries gets C{150} then C{426}.
+Clients that do handshake (ftplib, curl) still transfer.
 """
 
 import ftplib
@@ -129,21 +133,29 @@ class ActiveHandshakeMixin(Certificates):
             f.write(BIG)
         with open(os.path.join(self.root, "kept.bin"), "wb") as f:
             f.write(ORIGINAL)
-        self.server = startServing(
+        self.server = self.serve(DEADLINE)
+
+    def serve(self, dataTimeout):
+        """
+        @param dataTimeout: the server's C{--data-timeout}.
+        @return: a server of the root, started.
+        """
+        return startServing(
             self, ["--root", self.root, "--auth", "memory:alice:secret",
                    "--tls-cert", self.both,
-                   "--data-timeout", str(DEADLINE)], self.workers)
+                   "--data-timeout", str(dataTimeout)], self.workers)
 
-    def unanswered(self, command, garbage):
+    def unanswered(self, command, garbage, server=None):
         """
         Send C{command} after C{PORT}, accept the server's connection and
         send nothing on it, or L{GARBAGE} at once.
 
+        @param server: the server (C{self.server} if C{None}).
         @return: C{(replies, connection's peer text)}: the codes of the
             replies to C{command} and to a C{NOOP} after it, with the
             text of the final one.
         """
-        session = RawTLSSession(self.server.port)
+        session = RawTLSSession((server or self.server).port)
         try:
             listener = session.listen()
             with listener:
@@ -226,17 +238,50 @@ class ActiveHandshakeMixin(Certificates):
         self.assertRefused("STOR kept.bin", True)
         self.assertRootUntouched()
 
+    def assertListingCut(self, command, garbage):
+        """
+        C{command}, a listing, takes the connection before its handshake
+        (as an empty file's download does): it gets C{150}, then C{426}
+        (the handshake's deadline, or the garbage, ended the connection),
+        and the server logs no refused handshake and no idle connection.
+        """
+        codes, final, peer = self.unanswered(command, garbage)
+        self.assertEqual(codes, ("150", "426", "200"), final)
+        log = self.server.log()
+        self.assertNotIn("active data connection to", log)
+        self.assertNotIn("idle for", log)
+
     def test_listingSilent(self):
         """
-        C{LIST}, its client silent.
+        C{LIST}, C{NLST} and C{MLSD} of a directory with files, their
+        client silent.
         """
-        self.assertRefused("LIST", False)
+        for command in ("LIST", "NLST", "MLSD"):
+            self.assertListingCut(command, False)
 
     def test_listingGarbage(self):
         """
         C{LIST}, its client sending garbage.
         """
-        self.assertRefused("LIST", True)
+        self.assertListingCut("LIST", True)
+
+    def test_emptyListingSilent(self):
+        """
+        An empty directory's C{LIST} and C{NLST} (C{MLSD} sends its
+        C{cdir} line), their client silent (curl 7.87-7.88 in active
+        mode), send no byte: C{226} once the client
+        has sent nothing for
+        L{ftpkit.data.connection.SILENT_CLIENT_TIMEOUT} seconds, as for an
+        empty file (activetls54 had them wait for the handshake: C{425}).
+        The server's data timeout, which bounds the handshake, is longer
+        than that here.
+        """
+        os.mkdir(os.path.join(self.root, "emptydir"))
+        server = self.serve(30)
+        for command in ("LIST", "NLST"):
+            codes, final, _ = self.unanswered(command + " emptydir", False,
+                                              server)
+            self.assertEqual(codes, ("150", "226", "200"), final)
 
     def test_ftplibActive(self):
         """

@@ -14,8 +14,6 @@ from twisted.internet import defer, reactor, utils
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
-from ftpkit.data import channel
-from tests.integration.test_network import curlActiveFTPS
 from tests.tlssupport import FTPSTestsMixin, clientContext, skipUnlessBinary
 
 VERSIONS = {"12": ssl.TLSVersion.TLSv1_2, "13": ssl.TLSVersion.TLSv1_3}
@@ -116,15 +114,7 @@ class CurlEmptyTransferTests(EmptyTransferMixin, unittest.TestCase):
         @param mode: C{"pasv"}, C{"epsv"} or C{"active"} (for an empty
             file, curl then never starts the data connection's TLS).
         """
-        curl = skipUnlessBinary("curl")
-        # curl 7.87-7.88 never start the TLS of a connection the server
-        # opened: its listings, which wait for the handshake since session
-        # 54 (their size is not known before), fail at its deadline, made
-        # shorter here (not under SILENT_CLIENT_TIMEOUT, which an empty
-        # file, still sent without TLS, waits for).
-        noTLS = mode == "active" and not curlActiveFTPS(curl)
-        if noTLS:
-            self.patch(channel, "HANDSHAKE_TIMEOUT", 3.0)
+        skipUnlessBinary("curl")
         self.start(implicit, version)
         scheme = "ftps" if implicit else "ftp"
         base = "%s://127.0.0.1:%d/" % (scheme, self.server.port)
@@ -137,14 +127,10 @@ class CurlEmptyTransferTests(EmptyTransferMixin, unittest.TestCase):
                     "active": ["--ftp-port", "127.0.0.1"]}[mode]
         empty = os.path.join(self.certDir, "empty-upload")
         open(empty, "wb").close()
-        for extra in ([base + "emptydir/"], ["-l", base + "emptydir/"]):
+        for extra in ([base + "emptydir/"], ["-l", base + "emptydir/"],
+                      [base + "empty.bin"]):
             out, err, code = yield self.curl(*options, *extra)
-            if noTLS:
-                self.assertEqual((code, out), (56, b""), (extra, err))
-            else:
-                self.assertEqual((code, out), (0, b""), (extra, err))
-        out, err, code = yield self.curl(*options, base + "empty.bin")
-        self.assertEqual((code, out), (0, b""), err)
+            self.assertEqual((code, out), (0, b""), (extra, err))
         out, err, code = yield self.curl(*options, "-T", empty,
                                          base + "up0.bin")
         if mode == "active" and code != 0:

@@ -457,7 +457,8 @@ class Transferring:
 
         connection = channel.connecting(self.transferTLS(listing),
                                         mover.bareSocket, announce,
-                                        mover.incoming, mover.sendsNothing)
+                                        mover.incoming,
+                                        mover.takesBeforeHandshake)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
@@ -496,7 +497,7 @@ class Transferring:
         # The factory's reactor, as receiveFile reads it: the reactor
         # property is a Python call more per download.
         mover = Download(readFile, binary, self.factory.reactor,
-                         self._pacer(False), self.session.deflate)
+                         self._pacer(False), self.session.deflate, listing)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)
