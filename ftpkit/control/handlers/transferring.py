@@ -455,10 +455,9 @@ class Transferring:
                 announced.append(True)
                 self.reply(150, opening)
 
-        connection = channel.connecting(self.transferTLS(listing),
-                                        mover.bareSocket, announce,
-                                        mover.incoming,
-                                        mover.takesBeforeHandshake)
+        connection = channel.connecting(
+            self.transferTLS(listing), mover.bareSocket, announce,
+            mover.incoming, mover.takesBeforeHandshake)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
