@@ -45,32 +45,43 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
     Connects back to the client for PORT/EPRT, building the data
     connection as for an adopted socket.
 
-    Under TLS the connection it makes gets the handshake timeout a
-    passive one under C{PROT P} gets (L{ftpkit.data.handshakes}): a
-    client that accepts it and never starts its handshake had the
-    transfer wait for the data timeout instead.
+    Under TLS the connection it makes goes to the transfer only once its
+    handshake is accepted, within a deadline (the channel's
+    C{handshaking}, L{ftpkit.data.activehandshake}), as a passive one
+    under C{PROT P} does; but a listing's or an empty file's download's
+    goes at once (C{early}), its handshake timed (L{timeHandshake}): a
+    client may never start the TLS of such a connection (curl 7.87-7.88),
+    and an empty one then ends without TLS
+    (L{ftpkit.data.connection.DataConnection.finish}); a listing whose
+    client never handshakes gets C{150} then C{426}.
     """
 
-    def __init__(self, channel, tls, handshakeTimeout=None):
+    def __init__(self, channel, tls, handshakeTimeout, early=False):
         """
         @param channel: see L{AdoptingFactory}.
         @param tls: see L{AdoptingFactory}.
         @param handshakeTimeout: seconds the connection has to complete
-            its TLS handshake once made (L{timeHandshake}); C{None} for
-            no limit but the data timeout.
+            its TLS handshake once made.
+        @param early: the transfer gets the connection under TLS before
+            its handshake (a listing, an empty file's download:
+            L{ftpkit.data.movers.Mover.takesBeforeHandshake}).
         """
-        timed = tls is not None and handshakeTimeout is not None
         AdoptingFactory.__init__(self, channel, tls,
-                                 self._made if timed else None)
+                                 None if tls is None else self._made)
         self.handshakeTimeout = handshakeTimeout
+        self.early = early
 
     def _made(self, connection):
         """
-        The connection under TLS is made: time its handshake, then hand
-        it to the channel.
+        The connection under TLS is made: hand it to the channel, which
+        waits for its handshake (or, C{early}, gives it to the transfer,
+        its handshake timed).
 
         @param connection: its L{ftpkit.data.connection.DataConnection}.
         """
+        if not self.early:
+            self.channel.handshaking(connection, self.handshakeTimeout)
+            return
         timeHandshake(self.channel.reactor, connection,
                       self.handshakeTimeout)
         self.channel.connectionMade(connection)
@@ -85,7 +96,7 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
         self.channel.connectionFailed(reason)
 
 
-def connectBack(channel, host, port, tls, handshakeTimeout):
+def connectBack(channel, host, port, tls, handshakeTimeout, early=False):
     """
     Connect to the client for C{PORT}/C{EPRT} from the control
     connection's local address, under TLS when C{tls} is given.
@@ -97,10 +108,11 @@ def connectBack(channel, host, port, tls, handshakeTimeout):
     @param port: its port.
     @param tls: see L{ActiveFactory}.
     @param handshakeTimeout: see L{ActiveFactory}.
+    @param early: see L{ActiveFactory}.
     @return: the L{twisted.internet.interfaces.IConnector}, which can
         stop the connect while it is under way.
     """
-    factory = ActiveFactory(channel, tls, handshakeTimeout)
+    factory = ActiveFactory(channel, tls, handshakeTimeout, early)
     if tls is not None:
         factory = tls.wrapFactory(factory)
     local = onLinkOf(normalizeHost(channel.localHost), channel.localHost)
@@ -111,9 +123,9 @@ def connectBack(channel, host, port, tls, handshakeTimeout):
 
 def timeHandshake(reactor, connection, seconds):
     """
-    Abort a data connection under TLS unless its handshake is accepted
-    within C{seconds}: its transfer then ends (C{426}), as a passive
-    one's does.
+    Abort a data connection under TLS, given to its transfer before its
+    handshake (a listing's, an empty download's), unless its handshake is accepted
+    within C{seconds}: its transfer then ends (C{426}).
 
     @param reactor: provides IReactorTime.
     @param connection: a L{ftpkit.data.connection.DataConnection} under

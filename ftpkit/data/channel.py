@@ -13,13 +13,16 @@ the client's address completes a TLS handshake the session's policy
 accepts (L{ftpkit.data.tls.DataTLS.acceptHandshake}): a stranger sharing
 that address (the same host, the same NAT) who connects first with
 garbage, a handshake of its own or nothing at all no longer ends the
-client's transfer (L{ftpkit.data.handshakes}).
+client's transfer (L{ftpkit.data.handshakes}). An active connection under
+C{PROT P} likewise goes to its transfer once its handshake is accepted
+(L{ftpkit.data.activehandshake}).
 """
 
 from twisted.internet import defer
 from twisted.internet.error import ConnectError, ConnectionDone
 from twisted.logger import Logger
 
+from ftpkit.data.activehandshake import ActiveHandshake, handshakeDeadline
 from ftpkit.data.adopting import adopt, connectBack
 from ftpkit.data.connection import DataConnection
 from ftpkit.data.handshakes import (
@@ -55,6 +58,9 @@ class DataChannel(PassiveListening):
     _connector = None
     """The connector of an active connection under way, until it is made
     or fails."""
+    _handshake = None
+    """The L{ActiveHandshake} of an active connection under TLS, made,
+    until it is accepted or fails."""
     _acceptedAt = 0.0
     """When the client's passive connection in C{_accepted} was kept."""
 
@@ -202,7 +208,8 @@ class DataChannel(PassiveListening):
         """
         return self._waiting is not None
 
-    def connect(self, tlsContextFactory=None, lean=False, announce=None):
+    def connect(self, tlsContextFactory=None, lean=False, announce=None,
+                beforeHandshake=False):
         """
         Get the data connection for a transfer.
 
@@ -212,16 +219,18 @@ class DataChannel(PassiveListening):
             receives one with C{splice}; a passive connection may then come
             as a L{LeanConnection}.
         @param announce: see L{connecting}.
+        @param beforeHandshake: see L{connecting}.
         @return: a Deferred firing with a L{DataConnection} (or
             L{LeanConnection}), failing with L{CannotOpenDataConnection}.
         """
-        connecting = self.connecting(tlsContextFactory, lean, announce)
+        connecting = self.connecting(tlsContextFactory, lean, announce,
+                                     beforeHandshake=beforeHandshake)
         if isinstance(connecting, defer.Deferred):
             return connecting
         return defer.succeed(connecting)
 
     def connecting(self, tlsContextFactory=None, lean=False, announce=None,
-                   incoming=False):
+                   incoming=False, beforeHandshake=False):
         """
         L{connect}, giving the connection itself when it is there at once
         (a lean one the client opened before its command, the usual case),
@@ -235,6 +244,11 @@ class DataChannel(PassiveListening):
             before its handshake; C{None} to send it once connected.
         @param incoming: an upload: a connection that ended cleanly before
             it (an FXP source sent a small file whole) is given, not refused.
+        @param beforeHandshake: the transfer may take an active connection
+            under TLS before its handshake (a listing, an empty file's
+            download: L{ftpkit.data.movers.Mover.takesBeforeHandshake}, see
+            L{ftpkit.data.adopting.ActiveFactory}); else it gets it once
+            its handshake is accepted (L{handshaking}).
         @return: a L{LeanConnection}, or a Deferred as L{connect} gives.
         """
         connection = self.connection
@@ -289,9 +303,52 @@ class DataChannel(PassiveListening):
         elif self._active is not None:
             host, port = self._active
             self._active = None
-            self._connector = connectBack(self, host, port, tlsContextFactory,
-                                          self._candidates.timeout)
+            self._connector = connectBack(
+                self, host, port, tlsContextFactory,
+                handshakeDeadline(self._candidates.timeout, self.timeout),
+                beforeHandshake)
         return waiting
+
+    def handshaking(self, connection, seconds):
+        """
+        An active connection under TLS is made: the waiting transfer sends
+        its C{150} now (its client may wait for that reply before it
+        accepts the connection and starts the handshake: ftplib, curl),
+        and gets the connection once its handshake is accepted; if it
+        ends first, or is not done within C{seconds}, the transfer gets
+        C{425} (L{ActiveHandshake}).
+
+        @param connection: its L{DataConnection}.
+        @param seconds: its deadline.
+        """
+        self._connector = None
+        self._handshake = ActiveHandshake(self.reactor, connection, seconds,
+                                          self._handshakePassed,
+                                          self._handshakeFailed)
+        announce, self._announce = self._announce, None
+        if announce is not None:
+            announce()
+
+    def _handshakePassed(self, connection):
+        """
+        The active connection's handshake is accepted: it is the
+        transfer's.
+
+        @param connection: its L{DataConnection}.
+        """
+        self._handshake = None
+        self.connectionMade(connection)
+
+    def _handshakeFailed(self, why):
+        """
+        The active connection ended before its handshake was accepted:
+        the transfer gets C{425}.
+
+        @param why: the reason, for the reply.
+        """
+        self._handshake = None
+        self._fail(CannotOpenDataConnection(
+            "Can't open data connection: " + why))
 
     def connectionMade(self, connection):
         """
@@ -411,3 +468,6 @@ class DataChannel(PassiveListening):
         connector, self._connector = self._connector, None
         if connector is not None and connector.state == "connecting":
             connector.stopConnecting()
+        handshake, self._handshake = self._handshake, None
+        if handshake is not None:
+            handshake.cancel()

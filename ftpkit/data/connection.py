@@ -109,10 +109,12 @@ class DataConnection(WatchedConnection, Protocol):
 
     def connectionMade(self):
         """
-        Start the watchdog and report the connection to the channel that
-        expects it.
+        Start the watchdog (under TLS, once the handshake is accepted:
+        L{handshakeCompleted}) and report the connection to the channel
+        that expects it.
         """
-        self._startWatch()
+        if self._tls is None:
+            self._startWatch()
         self._onMade(self)
 
     @property
@@ -154,7 +156,12 @@ class DataConnection(WatchedConnection, Protocol):
     def handshakeCompleted(self):
         """
         Ask the TLS policy whether this connection may carry data; drop it
-        at once (unsent data discarded) if not (the policy logs it).
+        at once (unsent data discarded) if not (the policy logs it). If it
+        may, its watchdog starts: the handshake has a deadline of its own
+        (L{ftpkit.data.handshakes}, L{ftpkit.data.activehandshake}), which
+        alone decides, with one log line, when a client never completes
+        it (the watchdog's line came too, before, or first when the data
+        timeout was the shorter).
         """
         if not self._tls.acceptHandshake(self.transport.getHandle()):
             self.tlsRefused = True
@@ -163,6 +170,7 @@ class DataConnection(WatchedConnection, Protocol):
         self.transport.holdTickets()
         self._tls.accepted(self.transport.getHandle())
         self._handshakeDone = True
+        self.watch()
         waiters, self._handshakeWaiters = self._handshakeWaiters, []
         for waiter in waiters:
             waiter.callback(None)
@@ -357,9 +365,9 @@ class DataConnection(WatchedConnection, Protocol):
         """
         A download under TLS ended before its handshake, and the client has
         sent nothing since the connection was made: if nothing was written
-        either (an empty file), end the TCP connection in order, which
-        completes the download; else keep waiting (the watchdog bounds
-        it).
+        either (an empty file or listing), end the TCP connection in order, which
+        completes the download; else keep waiting (the handshake's timer
+        bounds it: L{ftpkit.data.adopting.timeHandshake}).
         """
         self._silenceCall = None
         if self.transport.peerSilent and not self.transport.wroteData:

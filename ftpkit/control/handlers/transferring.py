@@ -435,8 +435,8 @@ class Transferring:
         """
         Get the data connection (a bare socket if the mover can use one),
         make it the running L{Transfer} and send the C{150}: under TLS
-        as soon as a passive connection arrives, before its handshake
-        (see L{ftpkit.data.channel.DataChannel.connecting}).
+        as soon as a connection arrives, before its handshake
+        (L{ftpkit.data.channel.DataChannel.connecting}, C{handshaking}).
 
         @param mover: the transfer's L{ftpkit.data.movers.Mover}.
         @param opening: the text of the C{150} reply.
@@ -455,9 +455,9 @@ class Transferring:
                 announced.append(True)
                 self.reply(150, opening)
 
-        connection = channel.connecting(self.transferTLS(listing),
-                                        mover.bareSocket, announce,
-                                        mover.incoming)
+        connection = channel.connecting(
+            self.transferTLS(listing), mover.bareSocket, announce,
+            mover.incoming, mover.takesBeforeHandshake)
         if isDeferred(connection):
             connection = await connection
         self.transfer = Transfer(description, connection, mover)
@@ -496,7 +496,7 @@ class Transferring:
         # The factory's reactor, as receiveFile reads it: the reactor
         # property is a Python call more per download.
         mover = Download(readFile, binary, self.factory.reactor,
-                         self._pacer(False), self.session.deflate)
+                         self._pacer(False), self.session.deflate, listing)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)

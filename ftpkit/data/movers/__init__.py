@@ -96,9 +96,15 @@ class Mover:
         (L{ftpkit.data.leanconnection.LeanConnection}), cheaper to set up than a Twisted
         transport.
     @cvar incoming: the bytes come from the client (an upload).
+    @ivar takesBeforeHandshake: the transfer may take an active data
+        connection under TLS before its handshake
+        (L{ftpkit.data.channel.DataChannel.connecting}), decided by
+        L{Download.__init__}: a download that reads no file's bytes ahead,
+        whose client may never start that connection's TLS.
     """
 
     incoming = False
+    takesBeforeHandshake = False
 
     _pipe = None
 
@@ -148,15 +154,27 @@ class Download(Mover):
 
     _sent = 0
 
-    def __init__(self, readFile, binary, reactor, pacer=None, deflate=None):
+    def __init__(self, readFile, binary, reactor, pacer=None, deflate=None,
+                 listing=False):
         """
+        A listing, or an empty file in C{MODE S}, takes an active data
+        connection under TLS before its handshake
+        (L{Mover.takesBeforeHandshake}): curl 7.87-7.88 never start the
+        TLS of such a connection, and an empty one then ends without it
+        (L{ftpkit.data.connection.DataConnection.finish}); a listing reads
+        no file ahead into the TLS layer. A file's size is read with
+        C{getattr}: an outside plugin's L{IReadFile} may have none.
+
         @see: L{Mover.__init__}
+        @param listing: C{readFile} is a directory listing.
         """
         Mover.__init__(self, readFile, binary, reactor, pacer, deflate)
         self._descriptor = _descriptorOf(readFile, binary,
                                          _sendfile.available
                                          and deflate is None)
         self.bareSocket = self._descriptor is not None
+        self.takesBeforeHandshake = listing or (
+            deflate is None and getattr(readFile, "size", None) == 0)
 
     _writer = None
     _consumer = None
