@@ -8,8 +8,13 @@ without adding each home again.
 from twisted.trial import unittest
 
 from ftpkit.fileinfo import StorageChange
-from ftpkit.shells.nestedquotas import KnownHomes, QuotaHomes, SharedHomes
-from tests.unit.test_nestedquotas import NESTED_CASES, _Homes, _Realm
+from ftpkit.shells.nestedquotas import KnownHomes, QuotaHomes
+from tests.unit.test_nestedquotas import (
+    NESTED_CASES,
+    SharedHomesMixin,
+    _Homes,
+    _Realm,
+)
 
 PATHS = [(), ("bob",), ("bob", "f"), ("bobby",), ("al", "x"), ("carol",)]
 """Paths the answers of built and layered homes are compared at."""
@@ -53,21 +58,10 @@ class LayeredTests(unittest.TestCase):
                 self.assertEqual(answers(known.built, pairs[:cut]), before)
 
 
-class SharedKnownTests(unittest.TestCase):
+class SharedKnownTests(SharedHomesMixin, unittest.TestCase):
     """
     L{SharedHomes} of realms that joined with L{KnownHomes}.
     """
-
-    def setUp(self):
-        self.usages = _Homes()
-        self.shared = SharedHomes()
-
-    def usageOf(self, realm, home):
-        """
-        @return: the usage of C{home}, the same whichever realm asks.
-        """
-        self.assertIsInstance(realm, _Realm)
-        return self.usages.usageOf(home)
 
     def test_toldThroughKnown(self):
         """

@@ -227,9 +227,10 @@ class _Realm:
     """
 
 
-class SharedHomesTests(unittest.TestCase):
+class SharedHomesMixin:
     """
-    L{SharedHomes}: the homes of several realms of a process as one.
+    A L{SharedHomes} in C{self.shared}, whose realms' usages are those of
+    one L{_Homes} (L{usageOf}).
     """
 
     def setUp(self):
@@ -242,6 +243,12 @@ class SharedHomesTests(unittest.TestCase):
         """
         self.assertIsInstance(realm, _Realm)
         return self.usages.usageOf(home)
+
+
+class SharedHomesTests(SharedHomesMixin, unittest.TestCase):
+    """
+    L{SharedHomes}: the homes of several realms of a process as one.
+    """
 
     def test_acrossRealms(self):
         """
