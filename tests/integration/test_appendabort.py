@@ -225,9 +225,10 @@ class AbortInLaterWriteMixin:
 
     def test_activeTLS(self):
         """
-        Under TLS, after C{PORT}.
+        Under TLS, after C{PORT}: the connection made, its handshake
+        awaited (L{ftpkit.data.activehandshake}), as a passive one's.
         """
-        self.check(True, active, True, "426")
+        self.check(True, active, True, "425")
 
 
 class AbortInLaterWriteTests(AbortInLaterWriteMixin, unittest.TestCase):
