@@ -68,6 +68,6 @@ class FirstSessionsTests(unittest.TestCase):
         for client in clients:
             self.assertTrue(client.recv(200).startswith(b"220"))
         serving = [server.waitFor(
-            lambda: workerServing(server.process.pid, client), "its worker")
-            for client in clients]
+            lambda client=client: workerServing(server.process.pid, client),
+            "its worker") for client in clients]
         self.assertEqual(len(set(serving)), 2, server.log())

@@ -55,9 +55,9 @@ class AcceptorViewsTests(unittest.TestCase):
         @param options: more of the server's options.
         @return: the values worked out at that reading, by name.
         """
-        self.server = makeService(parse("--root", self.root, "--realm", "users:" + self.path,
-                          "--auth", "users:" + self.path,
-                          "--listen", "tcp:0", *options))
+        self.server = makeService(parse(
+            "--root", self.root, "--realm", "users:" + self.path,
+            "--auth", "users:" + self.path, "--listen", "tcp:0", *options))
         with open(self.path, "w") as f:
             f.write(usersText(["alice", "bob"], ["list", "read", "write"]))
         self.counts = dict.fromkeys(VIEWS, 0)
