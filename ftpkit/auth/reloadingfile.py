@@ -241,6 +241,17 @@ class ReloadingFile:
             values[key] = function(self.users, *args)
         return values[key]
 
+    def keepOnly(self):
+        """
+        Work out none of the values L{derived} was asked for with the
+        parses from now on, and forget those worked out: what the
+        acceptor of C{--workers} keeps the file for
+        (L{ftpkit.deploy.keptfiles.keepOnly}) is its content, for its
+        workers, which serve the sessions those values are for.
+        """
+        self._derivations = {}
+        self._derived = (None, {})
+
     def _notReloaded(self, error):
         """
         Log that the file could not be used, and the old users stay.

@@ -99,6 +99,20 @@ def warnExposedAll():
             warn()
 
 
+def keepOnly():
+    """
+    The acceptor's part, once it knows it is one: its sources keep their
+    files for its workers and serve no session, so each stops working
+    out, with each parse of its file (at every change, in the thread the
+    acceptor's reactor shares the process with), the values only
+    sessions use (its C{keepOnly()}, where it has one).
+    """
+    for source in list(_sources):
+        keep = getattr(source, "keepOnly", None)
+        if keep is not None:
+            keep()
+
+
 def keptFiles():
     """
     @return: a C{dict} of absolute path to the content last found good,

@@ -255,10 +255,14 @@ def _addAcceptor(server, options, sweeper, twistdOptions):
     @param twistdOptions: C{twistd}'s options, or C{None}.
     @return: the L{ftpkit.deploy.workers.WorkerPool}.
     """
+    from ftpkit.deploy.keptfiles import keepOnly
     from ftpkit.deploy.quotaledgers import LedgerDirectory
     from ftpkit.deploy.startdirectory import workerArgv
     from ftpkit.deploy.workers import WorkerPool
 
+    # Its users files are kept for the workers: the values their
+    # sessions use are worked out there, not here at each change.
+    keepOnly()
     config = options["config"]
     # The workers get the same options, --workers among them: each
     # needs to know how many share the passive ports (passiveLimit);

@@ -20,9 +20,13 @@ greeted the client already), and a worker that leaves one unacknowledged too lon
 answer the acceptor's ping, sent every few seconds, in time (it would
 leave its clients hanging while it is not handed connections). A worker that dies before
 it is ready is started again after a delay doubling at each such failure
-(L{ftpkit.deploy.restarts}). Until the first worker is ready, clients wait in the
-listen queue (up to L{STARTUP_WAIT}); when no worker is ready after
-that, or after every worker died, they get C{421}. The
+(L{ftpkit.deploy.restarts}). Until every worker of the first start is
+ready, clients wait in the listen queue: accepted as soon as one was
+ready, the sessions of a start under load all went to it, for their
+lifetime. A worker that never gets ready does not hold the others: the
+acceptor accepts L{ALL_READY_WAIT} after the first is ready, or at once
+when the others died starting. When no worker is ready after
+L{STARTUP_WAIT}, or after every worker died, clients get C{421}. The
 workers' logs go to the acceptor's (L{ftpkit.ops.workerlog}); C{SIGHUP} is
 passed on to them, and C{SIGTERM} drains them (the acceptor waits): the
 acceptor's word, a line, is what a worker acts on, not a signal of its
@@ -101,6 +105,15 @@ Seconds the acceptor leaves clients in the kernel's listen queue while no
 worker has started yet, so that a client connecting as the server starts
 is served a moment later instead of refused.
 """
+
+ALL_READY_WAIT = 10.0
+"""
+Seconds the acceptor, once the first of its workers is ready, leaves
+clients in the listen queue for the others of the first start (each
+connection goes to the ready worker with the fewest sessions): a worker
+slower to start than that (or stuck) is not waited for any longer.
+"""
+
 
 class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
     """
@@ -194,8 +207,9 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
 
     def startService(self):
         """
-        Start the workers once the reactor runs; accept once one is ready
-        (or after L{STARTUP_WAIT}).
+        Start the workers once the reactor runs; accept once all are ready
+        (or L{ALL_READY_WAIT} after the first is, or after
+        L{STARTUP_WAIT} with none).
 
         @raise WorkersCannotStart: when this account may not run the
             interpreter (L{interpreterProblem}).
@@ -211,7 +225,7 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
             logListening(*acceptor.socket.getsockname()[:2])
         self.reactor.callWhenRunning(self._startWorkers)
         self._acceptLater = self.reactor.callLater(
-            STARTUP_WAIT, self._startAccepting)
+            STARTUP_WAIT, self._waitOver)
         self._pinging.start(PING_INTERVAL, now=False)
 
     def _startWorkers(self):
@@ -228,6 +242,36 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
         for _ in range(self.count):
             self._startWorker()
 
+    def _acceptOnceAllReady(self):
+        """
+        Accept when some worker is ready and none of the others is still
+        starting; with some still starting, accept L{ALL_READY_WAIT}
+        later at the latest.
+        """
+        if self._accepting or not self.readyWorkers():
+            return
+        if all(worker.ready for worker in self.workers):
+            self._startAccepting()
+        elif self._acceptLater.getTime() > (self.reactor.seconds()
+                                            + ALL_READY_WAIT):
+            self._acceptLater.reset(ALL_READY_WAIT)
+
+    def _waitOver(self):
+        """
+        The wait for the workers is over: say which were not ready in
+        time, and accept.
+        """
+        ready = self.readyWorkers()
+        if ready:
+            self.log.warn("{count} workers not ready {wait} s after the "
+                          "first; accepting without them",
+                          count=len(self.workers) - len(ready),
+                          wait=decimalValue(ALL_READY_WAIT))
+        else:
+            self.log.error("no worker ready after {wait} s; clients get "
+                           "421 until one is", wait=decimalValue(STARTUP_WAIT))
+        self._startAccepting()
+
     def _startAccepting(self):
         """
         Take connections from the listen queue from now on.
@@ -235,11 +279,8 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
         if self._accepting or self._stopping:
             return
         self._accepting = True
-        if self._acceptLater.active():
+        if self._acceptLater is not None and self._acceptLater.active():
             self._acceptLater.cancel()
-        else:
-            self.log.error("no worker ready after {wait} s; clients get "
-                           "421 until one is", wait=decimalValue(STARTUP_WAIT))
         for acceptor in self._acceptors:
             self.reactor.addReader(acceptor)
 
@@ -283,7 +324,7 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
             workerrelay.tellAll([worker], line)
         if self.theftAlarm.mayBeSounding(now):
             workerrelay.tellAll([worker], THEFT)
-        self._startAccepting()
+        self._acceptOnceAllReady()
         self.channelDrained()
 
     def workerEnded(self, worker, reason):
@@ -313,6 +354,7 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
         if stopping:
             self._stop.workerGone(self.workers)
             return
+        self._acceptOnceAllReady()
         self._restarts.workerEnded(worker, reason, self._startWorker, cut)
 
     def loginFailed(self, kind, host):

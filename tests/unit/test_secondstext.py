@@ -195,9 +195,11 @@ class NoExponentTests(SecondsRecords, unittest.TestCase):
         """
         pool = SimpleNamespace(
             _accepting=False, _stopping=False, _acceptors=[], log=Logger(),
-            _acceptLater=SimpleNamespace(active=lambda: False))
+            _acceptLater=SimpleNamespace(active=lambda: False),
+            readyWorkers=lambda: [], workers=[])
+        pool._startAccepting = lambda: WorkerPool._startAccepting(pool)
         with capturedLogs() as events:
-            WorkerPool._startAccepting(pool)
+            WorkerPool._waitOver(pool)
         self.assertSeconds(events, "wait", [
             (30, "no worker ready after 30 s; clients get 421 until one"
                  " is")])
