@@ -1,0 +1,133 @@
+"""
+C{APPE} of a new name on the fsspec realm (C{fsspec:file://} and
+C{fsspec:memory://}) cut by C{ABOR} before any byte arrived, on a real
+server: as on the disk (L{tests.integration.test_appendabort}), it leaves
+no file; it left an empty one, made by the open of the upload written in
+place (L{ftpkit.shells.fsspecinplacewriter}). An C{APPE} of an existing
+file cut so leaves it as it was.
+"""
+
+import ftplib
+import io
+import socket
+import uuid
+
+from twisted.trial import unittest
+
+from tests.ftpclient import ftplibLogin
+from tests.polling import waitUntil
+from tests.scratch import scratchDirectory
+from tests.serverprocess import startServing
+
+try:
+    import fsspec
+except ImportError:
+    fsspec = None
+
+
+def sizeOf(ftp, name):
+    """
+    @param ftp: a logged-in ftplib client in C{TYPE I}.
+    @param name: a file's name.
+    @return: its size, or C{None} when C{SIZE} says C{550}.
+    """
+    try:
+        return ftp.size(name)
+    except ftplib.error_perm as e:
+        if str(e).startswith("550"):
+            return None
+        raise
+
+
+class FsspecAppendAbortMixin:
+    """
+    C{APPE} cut by C{ABOR} once waiting, on the realm of L{url}.
+    """
+
+    timeout = 120
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.server = startServing(self, [
+            "--realm", "fsspec:" + self.url(), "--auth",
+            "memory:alice:secret"])
+        self.ftp = ftplibLogin(self, self.server.port, binary=True)
+        self.ftp.storbinary("STOR old.txt", io.BytesIO(b"hello\n"))
+
+    def url(self):
+        """
+        @return: the fsspec URL the server serves.
+        """
+        raise NotImplementedError()
+
+    def abort(self, name, connect):
+        """
+        C{APPE name}, then C{ABOR} once it waits: on its data connection
+        (C{150} read) where C{connect}, for it otherwise (the file seen
+        made by a second session, where C{name} is new).
+
+        @param name: the file appended to.
+        @param connect: whether the data connection is made.
+        @return: the replies to the C{APPE} and the C{ABOR}.
+        """
+        ftp = self.ftp
+        host, port = ftplib.parse227(ftp.sendcmd("PASV"))
+        sockets = []
+        if connect:
+            sockets.append(socket.create_connection((host, port), timeout=30))
+        ftp.sock.sendall(b"APPE " + name.encode("ascii") + b"\r\n")
+        if connect:
+            self.assertEqual(ftp.getmultiline()[:3], "150")
+        else:
+            other = ftplibLogin(self, self.server.port, binary=True)
+            self.assertTrue(waitUntil(
+                lambda: sizeOf(other, name) is not None))
+            other.quit()
+        ftp.sock.sendall(b"ABOR\r\n")
+        codes = [ftp.getmultiline()[:3] for _ in range(2)]
+        for sock in sockets:
+            sock.close()
+        return codes
+
+    def test_newConnected(self):
+        """
+        A new name, its data connection made: no file is left.
+        """
+        self.assertEqual(self.abort("new.txt", True), ["426", "226"])
+        self.assertIsNone(sizeOf(self.ftp, "new.txt"))
+        self.assertEqual(self.ftp.nlst(), ["old.txt"])
+
+    def test_newWaiting(self):
+        """
+        A new name, its data connection awaited: no file is left.
+        """
+        self.assertEqual(self.abort("new.txt", False), ["425", "226"])
+        self.assertIsNone(sizeOf(self.ftp, "new.txt"))
+
+    def test_existing(self):
+        """
+        An existing file is left as it was.
+        """
+        self.assertEqual(self.abort("old.txt", True), ["426", "226"])
+        self.assertEqual(sizeOf(self.ftp, "old.txt"), 6)
+
+
+class LocalAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
+    """
+    On C{fsspec:file://}.
+    """
+
+    def url(self):
+        return "file://" + scratchDirectory(self)
+
+
+class MemoryAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
+    """
+    On C{fsspec:memory://}, a root of the test's own in the server's
+    store.
+    """
+
+    def url(self):
+        return "memory:///appendabort-" + uuid.uuid4().hex
