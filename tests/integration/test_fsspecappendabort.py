@@ -5,6 +5,11 @@ server: as on the disk (L{tests.integration.test_appendabort}), it leaves
 no file; it left an empty one, made by the open of the upload written in
 place (L{ftpkit.shells.fsspecinplacewriter}). An C{APPE} of an existing
 file cut so leaves it as it was.
+
+And the other ends of such an C{APPE} on the shell in process
+(L{FsspecAppendEndsMixin}): dropped whole, it leaves no file either (it
+left its bytes' file empty); cut after bytes, or complete with none, it
+keeps the file.
 """
 
 import ftplib
@@ -12,6 +17,7 @@ import io
 import socket
 import uuid
 
+from twisted.internet import defer
 from twisted.trial import unittest
 
 from tests.ftpclient import ftplibLogin
@@ -21,6 +27,11 @@ from tests.serverprocess import startServing
 
 try:
     import fsspec
+
+    from fsspec.implementations.local import LocalFileSystem
+
+    from ftpkit.shells.fsspecshell import FsspecShell
+    from tests.fsspecrealms import memoryFilesystem
 except ImportError:
     fsspec = None
 
@@ -131,3 +142,85 @@ class MemoryAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
 
     def url(self):
         return "memory:///appendabort-" + uuid.uuid4().hex
+
+
+class FsspecAppendEndsMixin:
+    """
+    The ends of an C{APPE} (C{openForWriting(..., append=True)}) on the
+    shell of the realm of L{url}, in process: as the disk realm's
+    (L{tests.unit.test_appendnew}).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        self.shell = self.makeShell()
+        self.addCleanup(self.shell.whenIdle)
+
+    def makeShell(self):
+        """
+        @return: the L{FsspecShell} of an empty root.
+        """
+        raise NotImplementedError()
+
+    @defer.inlineCallbacks
+    def appended(self, data, end):
+        """
+        Append C{data} to C{new}, then end the upload.
+
+        @param data: the bytes to append.
+        @param end: C{"abort"}, C{"discard"} or C{"close"}.
+        @return: a Deferred firing with C{new}'s size, C{None} when gone.
+        """
+        opened = yield self.shell.openForWriting(("new",), append=True)
+        if data:
+            yield opened.writeAt(0, data)
+        yield getattr(opened, end)()
+        names = [name for name, _ in (yield self.shell.list(()))]
+        if "new" not in names:
+            return None
+        return (yield self.shell.stat(("new",))).size
+
+    @defer.inlineCallbacks
+    def test_discarded(self):
+        """
+        Dropped whole (refused for its size), its bytes and the file its
+        open made go.
+        """
+        self.assertIsNone((yield self.appended(b"abc", "discard")))
+
+    @defer.inlineCallbacks
+    def test_cutAfterBytes(self):
+        """
+        Cut once bytes came, the file keeps them (a resume goes on).
+        """
+        self.assertEqual((yield self.appended(b"abc", "abort")), 3)
+
+    @defer.inlineCallbacks
+    def test_completeEmpty(self):
+        """
+        Complete with no byte, the file made stays: an empty upload.
+        """
+        self.assertEqual((yield self.appended(b"", "close")), 0)
+
+
+class LocalAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
+    """
+    On C{fsspec:file://}.
+    """
+
+    def makeShell(self):
+        return FsspecShell(LocalFileSystem(skip_instance_cache=True),
+                           scratchDirectory(self))
+
+
+class MemoryAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
+    """
+    On C{fsspec:memory://}, a private store.
+    """
+
+    def makeShell(self):
+        fs = memoryFilesystem()
+        fs.mkdir("/root")
+        return FsspecShell(fs, "/root")
