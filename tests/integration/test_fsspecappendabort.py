@@ -27,7 +27,6 @@ from tests.serverprocess import startServing
 
 try:
     import fsspec
-
     from fsspec.implementations.local import LocalFileSystem
 
     from ftpkit.shells.fsspecshell import FsspecShell
