@@ -1,7 +1,7 @@
 """
-C{APPE} of a new name on the fsspec realm (C{fsspec:file://} and
-C{fsspec:memory://}) cut by C{ABOR} before any byte arrived, on a real
-server: as on the disk (L{tests.integration.test_appendabort}), it leaves
+C{APPE} of a new name on the fsspec realm (C{fsspec:file://},
+C{fsspec:memory://} and C{fsspec:sftp://}) cut by C{ABOR} before any
+byte arrived, on a real server: as on the disk (L{tests.integration.test_appendabort}), it leaves
 no file; it left an empty one, made by the open of the upload written in
 place (L{ftpkit.shells.fsspecinplacewriter}). An C{APPE} of an existing
 file cut so leaves it as it was.
@@ -30,7 +30,7 @@ try:
     from fsspec.implementations.local import LocalFileSystem
 
     from ftpkit.shells.fsspecshell import FsspecShell
-    from tests.fsspecrealms import memoryFilesystem
+    from tests.fsspecrealms import memoryFilesystem, sftpURL
 except ImportError:
     fsspec = None
 
@@ -223,3 +223,13 @@ class MemoryAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
         fs = memoryFilesystem()
         fs.mkdir("/root")
         return FsspecShell(fs, "/root")
+
+
+class SFTPAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
+    """
+    On C{fsspec:sftp://}, through the test process's OpenSSH server: its
+    C{APPE} takes a file missing just before its open as made.
+    """
+
+    def url(self):
+        return sftpURL(scratchDirectory(self))
