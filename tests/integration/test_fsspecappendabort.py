@@ -1,9 +1,10 @@
 """
 C{APPE} of a new name on the fsspec realm (C{fsspec:file://},
 C{fsspec:memory://} and C{fsspec:sftp://}) cut by C{ABOR} before any
-byte arrived, on a real server: as on the disk (L{tests.integration.test_appendabort}), it leaves
-no file; it left an empty one, made by the open of the upload written in
-place (L{ftpkit.shells.fsspecinplacewriter}). An C{APPE} of an existing
+byte arrived, on a real server: as on the disk
+(L{tests.integration.test_appendabort}), it leaves no file; it left an
+empty one, made by the open of the upload written in place
+(L{ftpkit.shells.fsspecinplacewriter}). An C{APPE} of an existing
 file cut so leaves it as it was.
 
 And the other ends of such an C{APPE} on the shell in process
