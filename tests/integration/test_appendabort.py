@@ -225,9 +225,11 @@ class AbortInLaterWriteMixin:
 
     def test_activeTLS(self):
         """
-        Under TLS, after C{PORT}.
+        Under TLS, after C{PORT}: the connection made, its handshake
+        awaited (an active data connection goes to its upload only once
+        its handshake is accepted).
         """
-        self.check(True, active, True, "426")
+        self.check(True, active, True, "425")
 
 
 class AbortInLaterWriteTests(AbortInLaterWriteMixin, unittest.TestCase):
