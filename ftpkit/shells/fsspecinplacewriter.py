@@ -226,24 +226,26 @@ class InPlaceWriter:
         """
         Close, keeping what was written, and let the file go; one this
         upload's open made is removed if none of the upload's bytes was
-        written.
+        written, and it holds none of anyone's (another program's).
         """
-        self._close(self._made and self._end == self._start)
+        self._close(self._made and self._end == self._start, True)
 
-    def _close(self, remove):
+    def _close(self, remove, emptyOnly=False):
         """
         Close and let the file go, once removed if C{remove}
         (L{ftpkit.shells.fsspecgeneric.Backend.removeMade}, while still
         held: no other upload writes it meanwhile).
 
         @param remove: whether to remove the file.
+        @param emptyOnly: remove it only if it is empty.
         """
         try:
             if remove:
                 try:
                     self._handle.flush()
-                    self._backend.removeMade(self._fs, self._path,
-                                             self._handle)
+                    if not emptyOnly or _endOf(self._handle) == 0:
+                        self._backend.removeMade(self._fs, self._path,
+                                                 self._handle)
                 except (OSError, ValueError):
                     # ValueError: closed by a cut back. The empty file
                     # stays, as it did before removals.

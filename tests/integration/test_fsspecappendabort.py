@@ -15,6 +15,7 @@ keeps the file.
 
 import ftplib
 import io
+import os
 import socket
 import uuid
 
@@ -211,8 +212,23 @@ class LocalAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
     """
 
     def makeShell(self):
+        self.root = scratchDirectory(self)
         return FsspecShell(LocalFileSystem(skip_instance_cache=True),
-                           scratchDirectory(self))
+                           self.root)
+
+    @defer.inlineCallbacks
+    def test_writtenByAnother(self):
+        """
+        Cut before any byte, the file its open made stays if another
+        program (a local user) wrote to it meanwhile: the bytes are not
+        the upload's to remove.
+        """
+        opened = yield self.shell.openForWriting(("new",), append=True)
+        with open(os.path.join(self.root, "new"), "ab") as f:
+            f.write(b"other")
+        yield opened.abort()
+        with open(os.path.join(self.root, "new"), "rb") as f:
+            self.assertEqual(f.read(), b"other")
 
 
 class MemoryAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
