@@ -50,36 +50,73 @@ def warnUnused(options):
             _log.warn("{text}", text=text)
 
 
+_MAPPED_ADVICE = {
+    "--allow-from": "give 0.0.0.0/0 (or their IPv4 networks) as well to "
+                    "match them",
+    "--deny-from": "give their IPv4 networks as well to deny them",
+    "--trusted-proxy": "give 0.0.0.0/0 (or their IPv4 networks) as well "
+                       "to match them",
+}
+"""What the warning of L{warnMappedLeftOut} advises, by option: never
+C{--deny-from 0.0.0.0/0}, which denies every IPv4 client (and with an
+IPv6 network denying every IPv6 one, stops the start)."""
+
+_MAPPED_NOTE = (
+    "IPv4 clients are matched as IPv4 addresses, even on a dual-stack "
+    "listener (as ::ffff:a.b.c.d)")
+"""Why an IPv6 network holding the IPv4-mapped block matches no IPv4
+client (L{ftpkit.configvalues.mappedLeftOut})."""
+
+
 def warnMappedLeftOut(config):
     """
     Log a warning for each network of C{--allow-from}, C{--deny-from} and
     C{--trusted-proxy} that holds the IPv4-mapped addresses but matches
     no IPv4 client (L{ftpkit.configvalues.mappedLeftOut}): C{--deny-from
-    ::/0} denied no IPv4 client of a dual-stack listener, and
-    C{--allow-from ::/0} let none in, without a word.
+    ::/64} denied no IPv4 client of a dual-stack listener, and
+    C{--allow-from ::/0} let none in, without a word. A C{--deny-from}
+    network is not warned of when every IPv6 address is denied: the
+    warning of L{warnFamilyDenied} says it (C{--deny-from ::/0} got two).
 
     @param config: the L{ftpkit.config.ServerConfig}.
     """
+    deny = () if 6 in familiesDenied(config.denyFrom) else config.denyFrom
     for option, networks in (("--allow-from", config.allowFrom),
-                             ("--deny-from", config.denyFrom),
+                             ("--deny-from", deny),
                              ("--trusted-proxy", config.trustedProxies)):
         for network in map(operatorNetwork, networks):
             if mappedLeftOut(network):
                 _log.warn(
-                    "{option} {network}: IPv4 clients are matched as IPv4 "
-                    "addresses, even on a dual-stack listener (as "
-                    "::ffff:a.b.c.d), so this network holds none of them: "
-                    "give 0.0.0.0/0 (or their IPv4 networks) as well to "
-                    "match them", option=option, network=str(network))
+                    "{option} {network}: " + _MAPPED_NOTE + ", so this "
+                    "network holds none of them: {advice}", option=option,
+                    network=str(network), advice=_MAPPED_ADVICE[option])
+
+
+def familyDeniedText(version, networks):
+    """
+    @param version: an IP version every address of which C{--deny-from}
+        holds (L{ftpkit.control.sessionlimits.familiesDenied}).
+    @param networks: the C{--deny-from} networks of that version, as the
+        operator wrote them.
+    @return: the warning saying so, and, when one of them looks as if it
+        held IPv4 clients (L{ftpkit.configvalues.mappedLeftOut}), that it
+        refuses none.
+    """
+    text = (f"--deny-from {', '.join(networks)}: denies every "
+            f"IPv{version} address, so every IPv{version} client is "
+            "refused")
+    if any(mappedLeftOut(operatorNetwork(network)) for network in networks):
+        text += f"; {_MAPPED_NOTE}, so none of them is"
+    return text
 
 
 def warnFamilyDenied(config):
     """
     Log a warning for each IP version every address of which
-    C{--deny-from} holds (L{ftpkit.control.sessionlimits.familiesDenied}):
-    C{--deny-from 0.0.0.0/0} refused every IPv4 client without a word.
-    The server starts all the same (an operator may mean it); one that
-    would refuse every client does not
+    C{--deny-from} holds (L{ftpkit.control.sessionlimits.familiesDenied};
+    L{familyDeniedText}): C{--deny-from 0.0.0.0/0} refused every IPv4
+    client without a word. The server starts all the same (an operator
+    may mean it); one that would refuse every client does not
     (L{ftpkit.deploy.opsoptions.operationsConfigFields}).
 
     @param config: the L{ftpkit.config.ServerConfig}.
@@ -87,10 +124,7 @@ def warnFamilyDenied(config):
     for version in familiesDenied(config.denyFrom):
         networks = [text for text in config.denyFrom
                     if operatorNetwork(text).version == version]
-        _log.warn(
-            "--deny-from {networks}: denies every IPv{version} address, so "
-            "every IPv{version} client is refused",
-            networks=", ".join(networks), version=version)
+        _log.warn("{text}", text=familyDeniedText(version, networks))
 
 
 def warnAtStart(options):

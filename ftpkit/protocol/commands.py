@@ -271,11 +271,10 @@ def _parseFamily(text):
     @param text: the field text.
     @return: C{1} (IPv4) or C{2} (IPv6).
     @raise UnsupportedNetworkProtocol: for any other number.
-    @raise BadArgument: if C{text} is not a number.
+    @raise BadArgument: if C{text} is not a number (leading zeros are
+        not counted against its digits: L{readDecimal}).
     """
-    if _DIGITS.fullmatch(text) is None or len(text) > 5:
-        raise BadArgument()
-    family = int(text)
+    family = readDecimal(text)
     if family not in (1, 2):
         raise UnsupportedNetworkProtocol()
     return family
@@ -327,12 +326,12 @@ def _parsePort(portText):
     """
     @param portText: the port field of C{EPRT}.
     @return: the port.
-    @raise BadArgument: unless it is decimal digits naming 1 to 65535.
+    @raise BadArgument: unless it is decimal digits naming 1 to 65535,
+        however many leading zeros it has (L{readDecimal}), as pyftpdlib
+        reads it.
     """
-    if _DIGITS.fullmatch(portText) is None or len(portText) > 5:
-        raise BadArgument()
-    port = int(portText)
-    if not 1 <= port <= 65535:
+    port = readDecimal(portText, 65535)
+    if port < 1:
         raise BadArgument()
     return port
 

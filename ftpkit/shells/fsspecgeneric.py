@@ -423,6 +423,36 @@ class Backend:
             return _letGo
         return self.inPlaceFiles(fs).hold(path)
 
+    def openAppended(self, fs, path):
+        """
+        Open the file an C{APPE} writes in place (blocking), making it if
+        there is none.
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @return: C{(handle, made)}: the file object, and whether this open
+            made the file. Here a file missing when looked at is taken as
+            made: one another program makes in between is too, and is
+            removed by L{removeMade} only if it is empty still and named by
+            C{path} (as far as L{namesWritten} tells).
+        """
+        made = not fs.exists(path)
+        return fs.open(path, "ab"), made
+
+    def removeMade(self, fs, path, handle):
+        """
+        Remove the file an C{APPE}'s open made (L{openAppended}), its
+        upload cut before any byte (blocking), while still held, if
+        C{path} still names it (L{namesWritten}): as the disk realm does
+        (L{ftpkit.shells.appendnew}).
+
+        @param fs: the filesystem.
+        @param path: the file's path on C{fs}.
+        @param handle: the file object the upload wrote, flushed.
+        """
+        if self.namesWritten(fs, path, handle):
+            fs.rm_file(path)
+
     def openedInPlace(self, fs, path, handle):
         """
         An upload opened a file to write it in place, held already

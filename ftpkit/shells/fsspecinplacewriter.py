@@ -21,27 +21,24 @@ def _openInPlace(fs, fsPath, append, backend):
 
     @param fs: the filesystem.
     @param fsPath: the file's path.
-    @param append: whether to append (creating a missing file).
+    @param append: whether to append (creating a missing file:
+        L{ftpkit.shells.fsspecgeneric.Backend.openAppended}).
     @param backend: the L{ftpkit.shells.fsspecgeneric.Backend} of C{fs}.
-    @return: the file object.
+    @return: C{(handle, made)}: the file object, and whether this open
+        made the file.
     @raise RestPastEnd: when resuming (not appending), the file is
         missing: shorter than any offset, as the disk realm and the
         server's own check (C{554}) answer; it was C{550}, the store's
         C{FileNotFoundError}.
     """
+    if append:
+        return backend.openAppended(fs, fsPath)
     try:
         if backend.sharedFileObjects:
-            try:
-                return storedFile(fs, fsPath)
-            except FileNotFoundError:
-                if not append:
-                    raise
-        return fs.open(fsPath, "ab" if append else "r+b")
+            return storedFile(fs, fsPath), False
+        return fs.open(fsPath, "r+b"), False
     except FileNotFoundError:
-        if append:
-            raise
         raise RestPastEnd() from None
-
 
 
 def _endOf(handle):
@@ -60,7 +57,11 @@ class InPlaceWriter:
     what was written stays written even if the upload is aborted, as with
     a resumed upload on a local disk. It holds the file against a second
     such upload, and is complete only if its path still names the file
-    once written (L{ftpkit.shells.fsspecinplace}).
+    once written (L{ftpkit.shells.fsspecinplace}). An C{APPE} whose open
+    made its file, cut before any byte of it was written, or dropped
+    whole, removes that file (as the disk realm's
+    L{ftpkit.shells.appendnew.NewAppendWriter} does): it left it empty,
+    as no client asked.
     """
 
     def __init__(self, fs, fsPath, offset, append, backend):
@@ -82,7 +83,8 @@ class InPlaceWriter:
         # the file opened (L{ftpkit.shells.fsspecgeneric.Backend.holdInPlace}).
         self._release = backend.holdInPlace(fs, fsPath)
         try:
-            self._handle = _openInPlace(fs, fsPath, append, backend)
+            self._handle, self._made = _openInPlace(fs, fsPath, append,
+                                                    backend)
             try:
                 backend.openedInPlace(fs, fsPath, self._handle)
                 if not append and _endOf(self._handle) < offset:
@@ -154,7 +156,7 @@ class InPlaceWriter:
             if self._truncate and not self._resumedIntact():
                 raise FileChanged()
         finally:
-            self.discard()
+            self._close(False)
 
     def _readAt(self, length, offset):
         """
@@ -213,18 +215,41 @@ class InPlaceWriter:
     def drop(self):
         """
         Cut the file back to where the upload started, close, and let
-        the file go.
+        the file go; one this upload's open made is removed.
         """
         try:
             self._cutBack()
         finally:
-            self.discard()
+            self._close(self._made)
 
     def discard(self):
         """
-        Close, keeping what was written, and let the file go.
+        Close, keeping what was written, and let the file go; one this
+        upload's open made is removed if none of the upload's bytes was
+        written, and it holds none of anyone's (another program's).
+        """
+        self._close(self._made and self._end == self._start, True)
+
+    def _close(self, remove, emptyOnly=False):
+        """
+        Close and let the file go, once removed if C{remove}
+        (L{ftpkit.shells.fsspecgeneric.Backend.removeMade}, while still
+        held: no other upload writes it meanwhile).
+
+        @param remove: whether to remove the file.
+        @param emptyOnly: remove it only if it is empty.
         """
         try:
+            if remove:
+                try:
+                    self._handle.flush()
+                    if not emptyOnly or _endOf(self._handle) == 0:
+                        self._backend.removeMade(self._fs, self._path,
+                                                 self._handle)
+                except (OSError, ValueError):
+                    # ValueError: closed by a cut back. The empty file
+                    # stays, as it did before removals.
+                    pass
             self._handle.close()
         finally:
             self._release()

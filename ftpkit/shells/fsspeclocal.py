@@ -30,6 +30,7 @@ _OPEN_FLAGS = {
     "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
     "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
     "r+b": os.O_RDWR,
+    "xb": os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND,
 }
 """The C{os.open} flags of each mode the shell opens files in (with
 C{O_NONBLOCK}: a FIFO put in a file's place since the shell looked at it
@@ -249,7 +250,7 @@ class LinkFreeLocalFileSystem:
     def open(self, path, mode="rb", **options):
         """
         @param path: a resolved path.
-        @param mode: C{"rb"}, C{"wb"}, C{"ab"} or C{"r+b"}.
+        @param mode: C{"rb"}, C{"wb"}, C{"ab"}, C{"r+b"} or C{"xb"}.
         @param options: fsspec's options of C{open} (ignored).
         @return: a file object.
         @raise PermissionError: when what is there is not a regular file.

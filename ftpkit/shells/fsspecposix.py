@@ -24,11 +24,12 @@ from ftpkit.shells.diskuploads import dropPrivilege
 from ftpkit.shells.fsspecgeneric import Backend, asTimestamp
 from ftpkit.shells.fsspecinplace import inPlaceFilesOf, namesDescriptor
 from ftpkit.shells.fsspeclocal import LinkFreeLocalFileSystem
-from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem
+from ftpkit.shells.fsspecmemory import IndexedMemoryFileSystem, storedFile
 from ftpkit.shells.fsspecsftp import LinkAwareSFTPFileSystem
 from ftpkit.shells.listings import BATCH_SIZE
 from ftpkit.shells.memoryindex import indexStore, walk
 from ftpkit.shells.sharedinplace import sftpInPlaceFiles
+from ftpkit.shells.uploadremoval import removeSeen
 
 SFTP_DEADLINE = 30.0
 """Seconds an SFTP call may wait for the server's answer (paramiko has no
@@ -122,6 +123,24 @@ class LocalBackend(_PosixBackend):
         (L{ftpkit.shells.diskplacing.denseLength}).
         """
         return denseLength(handle.fileno())
+
+    def openAppended(self, fs, path):
+        """
+        See L{Backend.openAppended}: made only by an exclusive open, as
+        the disk realm makes it (L{ftpkit.shells.appendnew.openAppended}).
+        """
+        try:
+            return fs.open(path, "xb"), True
+        except FileExistsError:
+            return fs.open(path, "ab"), False
+
+    def removeMade(self, fs, path, handle):
+        """
+        See L{Backend.removeMade}: taken away from its name, and removed
+        only if it is still the file open
+        (L{ftpkit.shells.uploadremoval.removeSeen}).
+        """
+        removeSeen(os.fsencode(path), os.fstat(handle.fileno()))
 
     def namesWritten(self, fs, path, handle):
         """
@@ -391,6 +410,21 @@ class MemoryBackend(_PosixBackend):
             for path in [source, *below]:
                 if path in directories:
                     directories.replace(path, target + path[len(source):])
+
+    def openAppended(self, fs, path):
+        """
+        See L{Backend.openAppended}: the stored file object
+        (L{ftpkit.shells.fsspecmemory.storedFile}), or one made by an
+        exclusive open.
+        """
+        try:
+            return storedFile(fs, path), False
+        except FileNotFoundError:
+            pass
+        try:
+            return fs.open(path, "xb"), True
+        except FileExistsError:
+            return storedFile(fs, path), False
 
     def namesWritten(self, fs, path, handle):
         """

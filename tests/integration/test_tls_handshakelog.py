@@ -13,6 +13,7 @@ from twisted.internet import defer, reactor, task, utils
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
+from tests.integration.test_attack_tlssessions import TLSClient
 from tests.tlssupport import (
     FTPSTestsMixin,
     clientContext,
@@ -131,3 +132,40 @@ class HandshakeFailureLogTests(FTPSTestsMixin, unittest.TestCase):
             lftp, ["-c", script], env=os.environ, reactor=reactor)
         self.assertNotEqual(code, 0, out + err)
         await self.check()
+
+
+class HandshakeAfterCCCLogTests(FTPSTestsMixin, unittest.TestCase):
+    """
+    C{AUTH TLS} again after C{CCC}, its handshake refused: logged as the
+    first one's would be. It was not: the new TLS state kept the first
+    handshake's C{handshakeDone}.
+    """
+
+    def setUp(self):
+        FTPSTestsMixin.setUp(self)
+        self.lines = captureLines(self)
+
+    async def test_secondHandshakeFails(self):
+        """
+        A login under TLS, C{CCC}, then C{AUTH TLS} and a TLS 1.3 only
+        handshake under the TLS 1.2 ceiling: one line says why it failed.
+        """
+        self.serve(tlsAllowCCC=True)
+
+        def run():
+            client = TLSClient(self.server.port)
+            try:
+                client.startTLS()
+                replies = [client.login()[:4], client.clearTLS()[:4],
+                           client.command("AUTH TLS")[:4]]
+                self.assertRaises((ssl.SSLError, OSError),
+                                  onlyTLS13().wrap_socket, client.sock)
+                return replies
+            finally:
+                client.close()
+
+        replies = await self.inThread(run)
+        self.assertEqual(replies, [b"230 ", b"200 ", b"234 "])
+        await HandshakeFailureLogTests.check(self)
+
+    failures = HandshakeFailureLogTests.failures

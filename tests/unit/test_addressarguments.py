@@ -149,6 +149,20 @@ class EPRTTests(SynchronousTestCase):
         """
         self.assertEqual(parseEPRT(" |1|10.0.0.1|21| "), (1, "10.0.0.1", 21))
 
+    def test_leadingZeros(self):
+        """
+        A port or a family padded with leading zeros, however many, is
+        its number, as pyftpdlib reads it (they were refused past five
+        digits, and a family past one).
+        """
+        self.assertEqual(parseEPRT("|1|127.0.0.1|002121|"),
+                         (1, "127.0.0.1", 2121))
+        self.assertEqual(parseEPRT("|1|127.0.0.1|" + "0" * 5000 + "21|"),
+                         (1, "127.0.0.1", 21))
+        self.assertEqual(parseEPRT("|0002|::1|21|"), (2, "::1", 21))
+        self.assertEqual(parseEPRT("|000001|10.0.0.1|21|"),
+                         (1, "10.0.0.1", 21))
+
     def test_unsupportedFamily(self):
         """
         A family other than 1 or 2 raises L{UnsupportedNetworkProtocol},
@@ -196,7 +210,9 @@ class EPRTTests(SynchronousTestCase):
             "|1|10.0.0.1||",
             "|1|10.0.0.1|2 1|",
             "|1|10.0.0.1|\u0662\u0661|",
-            "|1|10.0.0.1|000000021|",
+            "|1|10.0.0.1|0000000|",
+            "|1|10.0.0.1|00065536|",
+            "|1|10.0.0.1|" + "1" * 30 + "|",
         ]:
             self.assertRaises(BadArgument, parseEPRT, text)
 
@@ -231,8 +247,16 @@ class EPSVTests(SynchronousTestCase):
         """
         Other numbers raise L{UnsupportedNetworkProtocol}.
         """
-        for text in ("0", "3", "99"):
+        for text in ("0", "3", "99", "000003", "1000000"):
             self.assertRaises(UnsupportedNetworkProtocol, parseEPSV, text)
+
+    def test_leadingZeros(self):
+        """
+        A family padded with leading zeros is its number (it was refused
+        past five digits).
+        """
+        self.assertEqual(parseEPSV("0000002"), 2)
+        self.assertEqual(parseEPSV("0" * 5000 + "1"), 1)
 
     def test_invalid(self):
         """

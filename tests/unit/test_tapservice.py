@@ -150,7 +150,7 @@ class MakeServiceTests(unittest.TestCase):
         client of a dual-stack listener, silently); a mapped network or
         an IPv4 one is not.
         """
-        makeService(parse("--auth", "anonymous", "--deny-from", "::/0",
+        makeService(parse("--auth", "anonymous", "--deny-from", "::/64",
                           "--allow-from", "::/64", "--allow-from",
                           "10.0.0.0/8", "--allow-from",
                           "::ffff:192.0.2.0/120"))
@@ -162,8 +162,28 @@ class MakeServiceTests(unittest.TestCase):
                          ["--allow-from ", "--deny-from ",
                           "--trusted-proxy "], said)
         self.assertTrue(said[1].startswith(
-            "--deny-from ::/0: IPv4 clients are matched as IPv4 addresses, "
+            "--deny-from ::/64: IPv4 clients are matched as IPv4 addresses, "
             "even on a dual-stack listener"), said[1])
+        self.assertIn("give 0.0.0.0/0", said[0])
+        # Denying 0.0.0.0/0 too would refuse every IPv4 client.
+        self.assertNotIn("0.0.0.0/0", said[1])
+        self.assertIn("give their IPv4 networks as well to deny them",
+                      said[1])
+
+    def test_mappedLeftOutFamilyDenied(self):
+        """
+        C{--deny-from ::/0}, which denies every IPv6 client and looks as
+        if it held IPv4 ones, gets one warning saying both, and no advice
+        to add C{0.0.0.0/0}: it got two, the second's advice denying
+        every client, which stops the start.
+        """
+        makeService(parse("--auth", "anonymous", "--deny-from", "::/0"))
+        said = [text for text in self.warnings() if "::/0" in text]
+        self.assertEqual(said, [
+            "--deny-from ::/0: denies every IPv6 address, so every IPv6 "
+            "client is refused; IPv4 clients are matched as IPv4 "
+            "addresses, even on a dual-stack listener (as "
+            "::ffff:a.b.c.d), so none of them is"])
 
     def test_familyDeniedWarning(self):
         """
@@ -184,7 +204,9 @@ class MakeServiceTests(unittest.TestCase):
             "--deny-from 0.0.0.0/0: denies every IPv4 address, so every "
             "IPv4 client is refused",
             "--deny-from ::/1, 8000::/1: denies every IPv6 address, so "
-            "every IPv6 client is refused"])
+            "every IPv6 client is refused; IPv4 clients are matched as "
+            "IPv4 addresses, even on a dual-stack listener (as "
+            "::ffff:a.b.c.d), so none of them is"])
 
     def test_noWarningWithAuth(self):
         """

@@ -334,14 +334,13 @@ class SecurityCommands:
         # RFC 2228: an accepted AUTH removes the state of the security
         # commands before it (those of a TLS session CCC ended): PBSZ and
         # PROT again, and data connections resume the new session.
-        # What it keeps from the session before (after CCC): whether a
-        # handshake was done. Its new context is lent to no data
-        # connection yet.
+        # Nothing is kept from the session before (after CCC): its new
+        # handshake is still to be done (kept done, a failed one went
+        # unlogged), and its new context is lent to no data connection.
         protected = mechanism in PROTECTED_MECHANISMS
         self.tls = ControlTLS(controlSecure=True, bufferSizeSet=protected,
                               protectData=protected,
-                              context=self._startedContext(),
-                              handshakeDone=self.tls.handshakeDone)
+                              context=self._startedContext())
         self.clearSecureFxp()
         return None
 
