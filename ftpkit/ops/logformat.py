@@ -85,8 +85,9 @@ def twistdLogFile(twistdOptions):
 
 
 _twistdOptions = {}
-"""The C{twistd} options L{jsonTwistdObserver}, L{textTwistdObserver} and
-L{jsonSyslogObserver} read (set by L{useFormat})."""
+"""The C{twistd} options L{jsonTwistdObserver}, L{textTwistdObserver},
+L{jsonSyslogObserver} and L{textSyslogObserver} read (set by
+L{useFormat})."""
 
 
 def jsonTwistdObserver():
