@@ -8,9 +8,9 @@ account's, a read-only file system: C{ProtectSystem=strict}) was one too
 (C{PermissionError}, C{OSError}). C{--syslog} where nothing receives
 syslog's messages yet (no C{/dev/log}: a container without a syslog
 daemon, or one not started yet) gets one line of warning
-(L{twistdWarning}): the C{syslog} library drops what it cannot send
-without a word. It is no usage error, as it is not in vsftpd or ProFTPD:
-the C library tries to connect again at each message, so the log
+(L{twistdWarning}): what cannot be sent is dropped without a word
+(L{ftpkit.ops.syslogsend}). It is no usage error, as it is not in
+vsftpd or ProFTPD: each message tries to connect again, so the log
 resumes once a daemon listens (one restarting, a sidecar starting after
 the server), and an FTP server that would not start over its log would
 be an outage where a gap in the log was.
@@ -22,9 +22,7 @@ import socket
 import stat
 import tempfile
 
-SYSLOG_SOCKET = "/dev/log"
-"""Where the C library's C{syslog} sends its messages (its
-C{_PATH_LOG})."""
+from ftpkit.ops.syslogsend import SYSLOG_SOCKET
 
 
 def _fileError(option, path, what, replaced=False):

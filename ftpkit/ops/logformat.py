@@ -9,8 +9,10 @@ C{jsonFileLogObserver} does (through L{ftpkit.ops.jsonformat}'s, which
 is cheaper). Either goes to the place C{twistd} would have
 written its text (C{--logfile}, or standard output with C{-n}); the field
 names are in C{docs/logging.rst}. With C{twistd}'s C{--syslog}, C{text}
-is C{twistd}'s own syslog observer's, and C{json} goes to syslog as one
-message per record (L{ftpkit.ops.syslogjson}). C{twistd}'s C{--logger},
+is C{twistd}'s own syslog observer's messages (L{ftpkit.ops.syslogtext}),
+and C{json} goes to syslog as one message per record
+(L{ftpkit.ops.syslogjson}), either sent without ever waiting for the
+syslog daemon (L{ftpkit.ops.syslogsend}). C{twistd}'s C{--logger},
 when given, still decides instead.
 """
 
@@ -83,8 +85,9 @@ def twistdLogFile(twistdOptions):
 
 
 _twistdOptions = {}
-"""The C{twistd} options L{jsonTwistdObserver}, L{textTwistdObserver} and
-L{jsonSyslogObserver} read (set by L{useFormat})."""
+"""The C{twistd} options L{jsonTwistdObserver}, L{textTwistdObserver},
+L{jsonSyslogObserver} and L{textSyslogObserver} read (set by
+L{useFormat})."""
 
 
 def jsonTwistdObserver():
@@ -121,9 +124,24 @@ def jsonSyslogObserver():
     return JSONSyslogObserver(_twistdOptions.get("prefix") or "twisted")
 
 
+def textSyslogObserver():
+    """
+    The log observer factory L{useFormat} names to C{twistd} for C{text}
+    with C{--syslog}.
+
+    @return: an observer sending what C{twistd}'s own syslog observer
+        would, under C{twistd}'s C{--prefix}, without waiting for the
+        syslog daemon.
+    """
+    from ftpkit.ops.syslogtext import textSyslogObserver
+
+    return textSyslogObserver(_twistdOptions.get("prefix") or "twisted")
+
+
 _FACTORIES = {("json", False): "jsonTwistdObserver",
               ("text", False): "textTwistdObserver",
-              ("json", True): "jsonSyslogObserver"}
+              ("json", True): "jsonSyslogObserver",
+              ("text", True): "textSyslogObserver"}
 
 
 def underTwist(twistdOptions):
@@ -166,10 +184,9 @@ def ownLogFile(twistdOptions):
 def useFormat(options, format, rotateLength=ROTATE_LENGTH):
     """
     Make C{twistd} log in C{format}: name L{jsonTwistdObserver} or
-    L{textTwistdObserver} (with C{--syslog}: L{jsonSyslogObserver} for
-    C{json}) as C{twistd}'s C{--logger}, which C{twistd} calls once it
-    starts logging; unless a C{--logger} was given, or C{text} goes to
-    syslog (C{twistd}'s own observer writes it there).
+    L{textTwistdObserver} (with C{--syslog}: L{jsonSyslogObserver} or
+    L{textSyslogObserver}) as C{twistd}'s C{--logger}, which C{twistd}
+    calls once it starts logging; unless a C{--logger} was given.
 
     @param options: the parsed C{ftpkit} options; their C{parent}, when
         it is a mapping (C{usage.Options} is one), is C{twistd}'s.

@@ -367,15 +367,17 @@ class WithoutCreated:
 def expositionRegistry():
     """
     @return: the registry to serve: every process's values, collected
-        from the files in multiprocess mode, else this process's (as
+        from the regular files in multiprocess mode
+        (L{ftpkit.ops.regularcollector}), else this process's (as
         L{WithoutCreated}).
     """
     if multiprocess():
         from prometheus_client import CollectorRegistry
-        from prometheus_client.multiprocess import MultiProcessCollector
+
+        from ftpkit.ops.regularcollector import RegularFilesCollector
 
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        RegularFilesCollector(registry, os.environ[MULTIPROCESS_VARIABLE])
         return registry
     return WithoutCreated(processMetrics().registry)
 

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import syslog
 
 from twisted.logger import ILogObserver, LogLevel
 from twisted.python import usage
@@ -22,13 +21,14 @@ from twisted.trial import unittest
 from ftpkit.compat.logfiles import MovableLogFile
 from ftpkit.deploy import twistdpaths
 from ftpkit.deploy.tap import Options
-from ftpkit.ops import logformat
+from ftpkit.ops import logformat, syslogsend
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logformat import logFormat
 from ftpkit.ops.textformat import ClassicTextFormatter
 from tests.scratch import scratchDirectory, syslogReceiver
 from tests.serverprocess import ServerProcess, startServer
 from tests.signalstate import keepSignalState
+from tests.syslogreceivers import received, receiver
 from tests.twistdrun import SOURCE
 
 FILTER = os.path.join(SOURCE, "contrib", "fail2ban", "ftpkit.conf")
@@ -267,9 +267,22 @@ class TwistdObserverTests(unittest.TestCase):
 
     def test_syslog(self):
         """
-        C{--syslog}: C{twistd}'s syslog observer, for text.
+        C{--syslog}: ftpkit's text syslog observer (C{twistd}'s, sending
+        without waiting for the daemon), under C{twistd}'s C{--prefix}.
         """
-        self.assertIsNone(self.parse(syslog=True)["logger"])
+        sock, path = receiver(self)
+        self.patch(syslogsend, "SYSLOG_SOCKET", path)
+        parent = self.parse(syslog=True, prefix="ftpd")
+        self.assertEqual(parent["logger"],
+                         "ftpkit.ops.logformat.textSyslogObserver")
+        observer = logformat.textSyslogObserver()
+        observer({"log_format": "hello {who}", "who": "there",
+                  "log_namespace": "x", "log_level": LogLevel.warn,
+                  "log_time": 0.0, "log_system": "sys"})
+        [message] = received(sock)
+        self.assertTrue(message.startswith(b"<14>"))
+        self.assertTrue(message.endswith(b" ftpd: [sys] hello there"))
+        self.assertTrue(ILogObserver.providedBy(observer))
 
     def test_syslogJSON(self):
         """
@@ -277,21 +290,19 @@ class TwistdObserverTests(unittest.TestCase):
         C{twistd}'s C{--prefix} (the records went to C{twistd.log}, and
         syslog got nothing).
         """
+        sock, path = receiver(self)
+        self.patch(syslogsend, "SYSLOG_SOCKET", path)
         parent = self.parse("--log-format", "json", syslog=True,
                             prefix="ftpd")
         self.assertEqual(parent["logger"],
                          "ftpkit.ops.logformat.jsonSyslogObserver")
-        calls = []
-        self.patch(syslog, "openlog", lambda *args: calls.append(args))
-        self.patch(syslog, "syslog", lambda *args: calls.append(args))
         observer = logformat.jsonSyslogObserver()
         observer({"log_format": "hello {who}", "who": "there",
                   "log_namespace": "x", "log_level": LogLevel.warn,
                   "log_time": 0.0})
-        self.assertEqual(calls[0], ("ftpd", 0, syslog.LOG_USER))
-        self.assertEqual([priority for priority, _ in calls[1:]],
-                         [syslog.LOG_WARNING])
-        record = json.loads(calls[1][1])
+        [message] = received(sock)
+        self.assertTrue(message.startswith(b"<12>"))
+        record = json.loads(message.split(b" ftpd: ", 1)[1])
         self.assertEqual((record["who"], record["log_namespace"]),
                          ("there", "x"))
         self.assertTrue(ILogObserver.providedBy(observer))

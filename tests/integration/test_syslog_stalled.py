@@ -1,0 +1,91 @@
+"""
+C{twistd --syslog} where the syslog daemon reads nothing: the server
+keeps serving (ftpkit's messages never wait for the daemon:
+L{ftpkit.ops.syslogsend}), where the C library's blocking C{syslog(3)}
+froze it once the socket's queue was full (ten messages).
+
+The server's C{/dev/log} is the test's socket (L{devLogIn}: a mount
+namespace), so that these tests fail the same way wherever the server
+would send through the C library.
+"""
+
+import os
+
+from twisted.trial import unittest
+
+from tests.scratch import scratchDirectory
+from tests.serverprocess import ServerProcess
+from tests.syslogreceivers import canMount, devLogIn, received, receiver
+
+LOGINS = 30
+"""Logins, each several messages: many more than the daemon has room
+for."""
+
+
+class StalledSyslogTests(unittest.TestCase):
+    """
+    A syslog daemon that stopped reading.
+    """
+
+    skip = canMount()
+
+    def serve(self, *options):
+        """
+        Start C{twistd -n --syslog --prefix ftpd ftpkit} with C{options},
+        its C{/dev/log} a socket nobody reads yet, and wait for its
+        greeting.
+
+        @return: C{(server, socket)}.
+        """
+        sock, path = receiver(self)
+        root = scratchDirectory(self)
+        server = ServerProcess(
+            self, ["--root", root, "--auth", "anonymous", *options],
+            cwd=root, twistd=True,
+            twistdOptions=["-n", "--pidfile=", "--syslog", "--prefix",
+                           "ftpd"],
+            preexec=devLogIn(os.path.dirname(path)))
+        server.waitForGreeting()
+        return server, sock
+
+    def loginsGoOn(self, server, sock):
+        """
+        Log in many times while the daemon reads nothing; then read what
+        it got, and see the next message say what was dropped.
+        """
+        for _number in range(LOGINS):
+            client = server.login()
+            client.pwd()
+            client.quit()
+        taken = received(sock)
+        self.assertTrue(taken)
+        self.assertTrue(all(b" ftpd: " in message for message in taken))
+        server.login().quit()
+        after = []
+
+        def told():
+            # Under --workers, a worker's records reach the acceptor a
+            # moment after the reply.
+            after.extend(received(sock))
+            return b"line(s) dropped meanwhile" in b"\n".join(after)
+
+        server.waitFor(told, "the message counting those dropped")
+        self.assertIn(b"takes no more messages", b"\n".join(after))
+
+    def test_text(self):
+        """
+        One process, C{--log-format text}.
+        """
+        self.loginsGoOn(*self.serve())
+
+    def test_json(self):
+        """
+        One process, C{--log-format json}.
+        """
+        self.loginsGoOn(*self.serve("--log-format", "json"))
+
+    def test_workers(self):
+        """
+        C{--workers 2}: the acceptor sends the workers' records too.
+        """
+        self.loginsGoOn(*self.serve("--workers", "2"))

@@ -1,0 +1,190 @@
+"""
+Tests for L{ftpkit.ops.syslogsend} and L{ftpkit.ops.syslogtext}: syslog
+messages sent without waiting for the syslog daemon.
+"""
+
+import os
+import socket
+import syslog
+import time
+
+from twisted.python import log
+from twisted.trial import unittest
+
+from ftpkit.ops.syslogjson import JSONSyslogObserver
+from ftpkit.ops.syslogsend import SyslogSender, frame
+from ftpkit.ops.syslogtext import TextSyslogObserver, describeText
+from tests.scratch import shortDirectory
+from tests.syslogreceivers import received, receiver
+
+
+class FrameTests(unittest.TestCase):
+    """
+    L{frame}: the C library's framing.
+    """
+
+    def test_asGlibc(self):
+        """
+        C{<PRI>Mmm dd hh:mm:ss IDENT: TEXT}, the day padded with a space,
+        the local time, the facility added to a priority of none, the
+        text in UTF-8 (what glibc's C{syslog(3)} sends through Python's
+        C{syslog} module).
+        """
+        when = time.mktime((2026, 12, 7, 16, 9, 55, 0, 0, -1))
+        self.assertEqual(
+            frame(syslog.LOG_WARNING, syslog.LOG_USER, "ftpd", "h\xe9 [x]",
+                  when),
+            b"<12>Dec  7 16:09:55 ftpd: h\xc3\xa9 [x]")
+        self.assertEqual(
+            frame(syslog.LOG_LOCAL0 | syslog.LOG_ERR, syslog.LOG_USER, "f",
+                  "t", when)[:5], b"<131>")
+
+
+class SenderTests(unittest.TestCase):
+    """
+    L{SyslogSender}.
+    """
+
+    def sender(self, path):
+        return SyslogSender("ftpd", syslog.LOG_USER, describeText, path)
+
+    def test_neverWaits(self):
+        """
+        A daemon that reads nothing never makes the sender wait: what it
+        has no room for is dropped and counted; once it reads, one message
+        says where the dropping started and one how many were dropped,
+        before the next message.
+        """
+        sock, path = receiver(self)
+        sender = self.sender(path)
+        for number in range(300):
+            sender(syslog.LOG_INFO, f"message {number}")
+        taken = received(sock)
+        self.assertEqual(len(taken) + sender.dropped, 300)
+        self.assertTrue(sender.dropped)
+        dropped = sender.dropped
+        sender(syslog.LOG_INFO, "after")
+        stalled, resumed, after = received(sock)
+        self.assertIn(b"<12>", stalled[:4])
+        self.assertIn(f"syslog at {path} takes no more".encode(), stalled)
+        self.assertIn(f"caught up: {dropped} line(s) dropped".encode(),
+                      resumed)
+        self.assertTrue(after.endswith(b" ftpd: after"))
+        self.assertEqual(sender.dropped, 0)
+
+    def test_nobodyListens(self):
+        """
+        Where nothing listens, a message is lost without a word; the next
+        one connects, once a daemon listens.
+        """
+        path = os.path.join(shortDirectory(self), "log")
+        sender = self.sender(path)
+        sender(syslog.LOG_INFO, "lost")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(sock.close)
+        sock.bind(path)
+        sender(syslog.LOG_INFO, "kept")
+        self.assertTrue(sock.recv(4096).endswith(b"ftpd: kept"))
+        self.assertEqual(sender.dropped, 0)
+
+    def test_daemonRestarts(self):
+        """
+        A daemon that restarted (its socket made again) gets the next
+        message: the sender connects again.
+        """
+        sock, path = receiver(self)
+        sender = self.sender(path)
+        sender(syslog.LOG_INFO, "one")
+        sock.close()
+        os.unlink(path)
+        again = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(again.close)
+        again.bind(path)
+        sender(syslog.LOG_INFO, "two")
+        self.assertTrue(again.recv(4096).endswith(b"ftpd: two"))
+
+
+class ObserverTests(unittest.TestCase):
+    """
+    The observers of C{--syslog} send through a L{SyslogSender}.
+    """
+
+    def test_text(self):
+        """
+        L{TextSyslogObserver} sends what C{twistd}'s syslog observer
+        sends: a message per line, the system first, C{LOG_ALERT} for an
+        error, the facility C{LOG_USER}.
+        """
+        sock, path = receiver(self)
+        observer = TextSyslogObserver("ftpd", path)
+        observer.emit({"message": ("a\nb",), "isError": 1,
+                       "system": "sys"})
+        first, second = received(sock)
+        self.assertTrue(first.startswith(b"<9>"))
+        self.assertTrue(first.endswith(b" ftpd: [sys] a"))
+        self.assertTrue(second.endswith(b" ftpd: [sys] \tb"))
+
+    def test_jsonDefault(self):
+        """
+        L{JSONSyslogObserver} given no C{send} sends through a
+        L{SyslogSender} of its prefix.
+        """
+        sock, path = receiver(self)
+        observer = JSONSyslogObserver("ftpd", path=path)
+        self.assertIsInstance(observer.send, SyslogSender)
+        observer({"log_format": "hi", "log_namespace": "n",
+                  "log_time": 1.0})
+        [message] = received(sock)
+        self.assertTrue(message.startswith(b"<14>"))
+        self.assertIn(b" ftpd: {", message)
+
+    def test_legacyObserver(self):
+        """
+        L{TextSyslogObserver.emit} is a legacy observer: what
+        C{twisted.python.log.msg} sends it arrives.
+        """
+        sock, path = receiver(self)
+        observer = TextSyslogObserver("ftpd", path)
+        log.addObserver(observer.emit)
+        self.addCleanup(log.removeObserver, observer.emit)
+        log.msg("legacy")
+        self.assertTrue(any(m.endswith(b"legacy") for m in received(sock)))
+
+
+class StreamTests(unittest.TestCase):
+    """
+    A daemon listening on a stream socket (C{unix-stream}).
+    """
+
+    def test_stream(self):
+        """
+        Each message ends with a C{NUL}, as the C library sends it; one
+        the daemon has no room for never makes the sender wait, and no
+        message is cut: what was sent in part is sent first.
+        """
+        path = os.path.join(shortDirectory(self), "log")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(listener.close)
+        listener.bind(path)
+        listener.listen(1)
+        sender = SyslogSender("ftpd", syslog.LOG_USER, describeText, path)
+        for number in range(20000):
+            sender(syslog.LOG_INFO, f"message {number}")
+        self.assertTrue(sender.dropped)
+        daemon, _ = listener.accept()
+        self.addCleanup(daemon.close)
+        daemon.setblocking(False)
+        data = b""
+        for _again in range(100):
+            sender(syslog.LOG_INFO, "after")
+            try:
+                while True:
+                    data += daemon.recv(1 << 20)
+            except BlockingIOError:
+                pass
+            if b"dropped meanwhile" in data:
+                break
+        messages = data.split(b"\0")
+        self.assertEqual(messages.pop(), b"")
+        self.assertTrue(all(message.startswith(b"<") for message in messages))
+        self.assertIn(b"line(s) dropped meanwhile", data)
