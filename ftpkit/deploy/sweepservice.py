@@ -50,18 +50,25 @@ def sweptRoots(realms):
                 getattr(realm, "root", None)]:
             if isinstance(root, (str, bytes)) and os.path.isabs(root):
                 roots.append(os.path.realpath(os.fsdecode(root)))
-    return [root for index, root in enumerate(roots)
-            if root not in roots[:index]
-            and not any(_inside(root, other) for other in roots)]
+    known = dict.fromkeys(roots)
+    return [root for root in known if not _belowAny(root, known)]
 
 
-def _inside(path, directory):
+def _belowAny(path, directories):
     """
-    @return: whether C{path} is strictly below C{directory} (both real
-        paths, C{str}).
+    @param path: a real path (C{str}).
+    @param directories: real paths, a set or dict: looked up, not
+        searched, so that a realm of tens of thousands of homes is
+        told apart in time linear in them (every pair compared took 20
+        s of a start at 60,000 users).
+    @return: whether C{path} is strictly below one of C{directories}.
     """
-    return path != directory and path.startswith(
-        directory.rstrip("/") + "/")
+    parent = os.path.dirname(path)
+    while parent != path:
+        if parent in directories:
+            return True
+        path, parent = parent, os.path.dirname(parent)
+    return False
 
 
 class SweepUploads(service.Service):
