@@ -53,6 +53,7 @@ from ftpkit.deploy.stopsignals import StopOnce
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
 from ftpkit.deploy.workersignals import QUIT, RELOAD, STOP, LeaveToAcceptor
 from ftpkit.ops.drain import Drain
+from ftpkit.ops.logformat import unblockTwistOutput
 
 _log = Logger()
 
@@ -202,6 +203,8 @@ def makeService(options, workerChannel=None, workerLog=None):
         if config.metrics is not None:
             dropUnsafeDirectory()
     twistdOptions = getattr(options, "parent", None)
+    if workerChannel is None:
+        unblockTwistOutput(twistdOptions)
     server = ServerService()
     StartupWork(config.umask).setServiceParent(server)
     roots = sweptRoots([options.get("realmObject")] + [

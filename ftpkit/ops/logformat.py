@@ -156,6 +156,22 @@ def underTwist(twistdOptions):
             and "logfile" not in twistdOptions)
 
 
+def unblockTwistOutput(twistdOptions):
+    """
+    Under C{python -m twisted}, whose own observers write the log to
+    standard output unless told otherwise, have that output written by
+    an L{ftpkit.ops.unblockedlog.UnblockedLogFile} too (a reader that
+    stops reading never stalls the server), as C{twistd -n}'s is
+    (L{twistdLogFile}). To be called once the reactor is installed and
+    before C{twist} starts logging (as ftpkit's service is made).
+
+    @param twistdOptions: the options of the program running ftpkit's,
+        or C{None}.
+    """
+    if underTwist(twistdOptions) and twistdOptions["logFile"] is sys.stdout:
+        twistdOptions["logFile"] = standardOutput()
+
+
 def ownLogFile(twistdOptions):
     """
     @param twistdOptions: C{twistd}'s parsed options, or C{None} where
