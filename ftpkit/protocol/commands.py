@@ -544,14 +544,15 @@ def splitListArgument(arg):
     return "".join(letters), rest
 
 
-_ALONE_LETTERS = frozenset("aAlR")
+_ALONE_LETTERS = frozenset("al")
 
 
 def optionsAlone(arg):
     """
     Whether a listing argument is one of the option clusters clients send
-    with no path (C{-a}, C{-la}, C{-alR}: the letters C{a}, C{A}, C{l}
-    and C{R}, each at most once), which stay options even where an entry
+    with no path (C{-a}, C{-l}, C{-la}, C{-al}: the letters C{a} and
+    C{l}, each at most once, as pyftpdlib takes them; C{NLST -R} of a
+    directory named C{-R} stays that name), which stay options even where an entry
     of that name exists: wget, WinSCP and lftp send C{LIST -a} for the
     current directory, and a user who uploads a file named C{-a} must
     not change what they are shown (C{./-a} names it).

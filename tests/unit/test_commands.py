@@ -554,10 +554,10 @@ class ListArgumentTests(SynchronousTestCase):
         The option clusters clients send with no path are told apart from
         other names starting with C{-}.
         """
-        for argument in ("-a", "-l", "-la", "-al", "-alR", "-A", "-R"):
+        for argument in ("-a", "-l", "-la", "-al"):
             self.assertTrue(optionsAlone(argument), argument)
         for argument in ("-dir", "-aa", "-", "", "a", "-la x", "-la/",
-                         "-ld", "./-a"):
+                         "-ld", "./-a", "-R", "-alR"):
             self.assertFalse(optionsAlone(argument), argument)
 
     def test_loneDash(self):
