@@ -20,13 +20,13 @@ import unicodedata
 from twisted.trial import unittest
 
 from tests.clienttrees import readFile
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import (
     Certificates,
     ImplicitFTPTLS,
     clientContext,
-    hasIPv6,
     makeCertificate,
 )
 

@@ -24,8 +24,8 @@ from twisted.internet import utils
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
-from tests.tlssupport import hasIPv6
 
 BIG = 5 * 1000 * 1000
 """Bytes in C{seed/big.bin}."""

@@ -21,8 +21,9 @@ from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.loopback import LoopbackServerMixin
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
-from tests.tlssupport import Certificates, ImplicitLoopbackServer, hasIPv6
+from tests.tlssupport import Certificates, ImplicitLoopbackServer
 
 BIG = os.urandom(1500000)
 """What each cut upload sends, then its resume."""

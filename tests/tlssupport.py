@@ -218,17 +218,6 @@ def skipUnlessBinary(name):
     return path
 
 
-def hasIPv6():
-    if not socket.has_ipv6:
-        return False
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
 class FTPSTestsMixin(Certificates, LoopbackServerMixin):
     """
     Shared set-up of the integration tests: a filesystem root with a

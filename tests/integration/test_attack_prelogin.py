@@ -26,10 +26,11 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from tests.integration.test_attack_tls import closedWithin, connectRaw
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.sockreads import readToEnd
-from tests.tlssupport import FTPSTestsMixin, clientHello, hasIPv6, makeCertificate
+from tests.tlssupport import FTPSTestsMixin, clientHello, makeCertificate
 
 LOGIN_TIMEOUT = 0.5
 """The servers' login timeout, in seconds."""

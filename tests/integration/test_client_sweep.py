@@ -18,7 +18,8 @@ from ftpkit.config import ServerConfig
 from ftpkit.control.tls import SESSION_CACHE_SIZE, makeContextFactory
 from tests.clienttrees import treeDigest, writeTree
 from tests.integration.test_clients import ClientTestMixin
-from tests.tlssupport import FTPSTestsMixin, hasIPv6, skipUnlessBinary
+from tests.ipv6 import hasIPv6
+from tests.tlssupport import FTPSTestsMixin, skipUnlessBinary
 
 INETUTILS_FTP = shutil.which("inetutils-ftp")
 

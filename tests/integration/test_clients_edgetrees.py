@@ -46,6 +46,7 @@ from tests.clientmatrix import (
     writeEdgeFiles,
 )
 from tests.clienttrees import readFile, treeDigest
+from tests.ipv6 import hasIPv6
 from tests.realmsweeps import (
     DiskRealmMixin,
     MemoryRealmMixin,
@@ -55,7 +56,7 @@ from tests.realmsweeps import (
     runClient,
 )
 from tests.scratch import scratchDirectory
-from tests.tlssupport import hasIPv6, skipUnlessBinary
+from tests.tlssupport import skipUnlessBinary
 
 try:
     import aioftp

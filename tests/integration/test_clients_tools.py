@@ -41,7 +41,7 @@ from tests.clientmatrix import (
     writeEdgeFiles,
 )
 from tests.clienttrees import readFile
-from tests.tlssupport import hasIPv6
+from tests.ipv6 import hasIPv6
 
 BUSYBOX = shutil.which("busybox")
 RCLONE = shutil.which("rclone")

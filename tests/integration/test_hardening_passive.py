@@ -17,7 +17,7 @@ from ftpkit.config import ServerConfig
 from tests.attackhelpers import fullListener
 from tests.ftpclient import ftplibLogin, pasvAddress, replyCode, retrOver
 from tests.integration.test_hardening import HardenedServerMixin, waitUntilRefused
-from tests.tlssupport import hasIPv6
+from tests.ipv6 import hasIPv6
 
 
 class PassivePortAttackTests(HardenedServerMixin, unittest.TestCase):

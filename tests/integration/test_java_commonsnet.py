@@ -35,8 +35,9 @@ from tests.clientscenario import (
     drive,
     sha256,
 )
+from tests.ipv6 import hasIPv6
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, hasIPv6
+from tests.tlssupport import FTPSTestsMixin
 
 JAVA = shutil.which("java")
 JAVAC = shutil.which("javac")

@@ -21,9 +21,10 @@ from tests.clientscenario import (
     drive,
 )
 from tests.clienttrees import treeDigest, writeTree
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, hasIPv6
+from tests.tlssupport import FTPSTestsMixin
 
 NODE = shutil.which("node")
 TREE = {

@@ -20,9 +20,10 @@ from twisted.trial import unittest
 from tests.clientscenario import (
     NetFTPScenarioTests,
 )
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
-from tests.tlssupport import FTPSTestsMixin, hasIPv6
+from tests.tlssupport import FTPSTestsMixin
 
 PERL = shutil.which("perl")
 

@@ -10,6 +10,7 @@ import socket
 from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
+from tests.ipv6 import hasIPv6
 from tests.personaparsers import (
     engine2Features,
     filezillaFeatures,
@@ -23,7 +24,6 @@ from tests.personaparsers import (
 from tests.personas import PersonaTestsMixin, Wire, connect
 from tests.tlssupport import (
     clientContext,
-    hasIPv6,
 )
 
 

@@ -16,6 +16,7 @@ import ssl
 
 from twisted.trial import unittest
 
+from tests.ipv6 import hasIPv6
 from tests.personaparsers import (
     filezillaSize,
     mlsdEntries,
@@ -26,7 +27,7 @@ from tests.personaparsers import (
 )
 from tests.personas import PersonaTestsMixin, Wire
 from tests.serverprocess import ServerProcess, freePort
-from tests.tlssupport import clientContext, hasIPv6
+from tests.tlssupport import clientContext
 
 READY = " ready\n"
 """What the acceptor logs when a worker is ready."""

@@ -22,10 +22,10 @@ from twisted.trial import unittest
 
 from ftpkit.ops import peeruser, sockdiag, who
 from ftpkit.ops.peeruser import mayReadSessions, socketOwner
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
 from tests.tcptable import hexAddress
-from tests.tlssupport import hasIPv6
 
 NOBODY = 65534
 """The user id of C{nobody}, another local user."""

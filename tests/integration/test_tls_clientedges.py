@@ -36,13 +36,13 @@ from twisted.trial import unittest
 
 from tests.clientmatrix import WORKER_READY
 from tests.ftpclient import ftplibLogin
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess
 from tests.tlssupport import (
     Certificates,
     ReusingFTPTLS,
     clientContext,
-    hasIPv6,
     makeCertificate,
     skipUnlessBinary,
 )

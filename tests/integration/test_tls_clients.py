@@ -18,11 +18,11 @@ from twisted.trial import unittest
 
 from ftpkit.control.tls import makeContextFactory
 from tests.ftpclient import ftplibLogin
+from tests.ipv6 import hasIPv6
 from tests.tlssupport import (
     FTPSTestsMixin,
     ReusingFTPTLS,
     clientContext,
-    hasIPv6,
 )
 
 

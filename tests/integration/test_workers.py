@@ -23,8 +23,8 @@ from ftpkit.deploy.workers import (
     parseListenAddress,
 )
 from tests.ftpclient import ftplibLogin
+from tests.ipv6 import hasIPv6
 from tests.scratch import scratchDirectory
-from tests.tlssupport import hasIPv6
 from tests.twistdrun import SOURCE
 
 
