@@ -37,8 +37,8 @@ HELD = 600
 """C{MKD} and C{RMD} pairs sent before C{SIGTERM}: some 0.7 MB of log
 lines, which the server holds (none dropped)."""
 
-LAST = "Server Shut Down."
-"""The last line C{twistd} writes."""
+LAST = "Main loop terminated."
+"""A line the reactor writes once it stopped, in every process."""
 
 LOST = re.compile(r"the log's reader is behind as the process stops: "
                   r"(\d+) line\(s\) lost\n")
@@ -161,7 +161,7 @@ class StalledStdoutTests(unittest.TestCase):
         server.signal(signal.SIGTERM)
         server.process.wait(TIMEOUT)
 
-    def stopBehind(self, twistd=False, workers=None):
+    def stopBehind(self, twistd=False, workers=None, twist=False):
         """
         Stop reading the server's standard output, have it log less than
         it holds, and stop it (C{SIGTERM}) while the reader is far behind;
@@ -171,7 +171,7 @@ class StalledStdoutTests(unittest.TestCase):
         to C{atexit}, which a process ended by the signal C{twistd}
         raises again never runs).
         """
-        server, readEnd = self.start(twistd, workers)
+        server, readEnd = self.start(twistd, workers, twist)
         ftp = ftplibLogin(self, server.port)
         ftp.cwd(NAME)
         for _ in range(HELD):
@@ -198,6 +198,9 @@ class StalledStdoutTests(unittest.TestCase):
 
     def test_stopBehindWorkers(self):
         self.stopBehind(workers=2)
+
+    def test_stopBehindTwist(self):
+        self.stopBehind(twist=True)
 
     def test_oneProcess(self):
         self.check()
