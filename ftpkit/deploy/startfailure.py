@@ -8,10 +8,15 @@ handler by, and that command holds the pipe's other end open itself), and
 the pid file is removed. A C{twistd -n} whose log goes to a file or to
 syslog writes the line to its standard error too: the line was in the log
 alone, and the terminal (or the journal of a unit running C{twistd -n
---logfile}) showed an exit status 1 and nothing else.
+--logfile}) showed an exit status 1 and nothing else. That line is
+written without waiting (L{ftpkit.ops.unblockedlog.writeNow}): on a
+standard error nobody reads (a supervisor's pipe, full) the server
+waited for good instead of exiting 1; the line is then lost.
 """
 
 import os
+
+from ftpkit.ops.unblockedlog import writeNow
 
 
 class WorkersCannotStart(Exception):
@@ -90,9 +95,6 @@ def endStart(twistdOptions, why):
                 pass
         elif logElsewhere(twistdOptions):
             # The descriptor, not sys.stderr: twistd sends that to the log.
-            try:
-                os.write(2, f"twistd ftpkit: {why}\n".encode(
-                    "utf-8", "replace"))
-            except OSError:
-                pass
+            writeNow(2, f"twistd ftpkit: {why}\n".encode("utf-8",
+                                                          "replace"))
     raise SystemExit(1)

@@ -15,8 +15,10 @@ on a stream socket, each message ended by a C{NUL}. A message the
 daemon has no room for is dropped and counted: one message
 (L{stalledEvent}, of the time the dropping started) says where it
 starts, and one (L{ftpkit.ops.unblockedlog.resumedEvent}) how many were
-dropped, both sent once the daemon takes messages again, as the next
-message comes. As with the C library, a message sent where
+dropped, both sent once the daemon takes messages again: with the next
+message, or by a try every L{RETRY_INTERVAL} seconds while they wait (an
+idle server's count waited for its next message, for hours maybe). As
+with the C library, a message sent where
 nothing listens is lost without a word, and each message tries to
 connect again (a daemon restarting).
 """
@@ -48,6 +50,11 @@ BLOCKED = "blocked"
 
 LOST = "lost"
 """L{SyslogSender.sendBytes}: nothing takes it (no daemon listens)."""
+
+RETRY_INTERVAL = 1.0
+"""Seconds between the tries to send the messages a L{SyslogSender} owes
+(saying that messages were dropped, and how many) while no other
+message comes."""
 
 
 def frame(priority, facility, ident, text, when):
@@ -92,7 +99,7 @@ class SyslogSender:
     """
 
     def __init__(self, ident, facility, describe, path=None,
-                 now=time.time):
+                 now=time.time, reactor=None):
         """
         @param ident: see L{frame}.
         @param facility: see L{frame}.
@@ -101,7 +108,12 @@ class SyslogSender:
             of the observer sending through it.
         @param path: see L{path} [default: L{SYSLOG_SOCKET}].
         @param now: the clock of the messages' times.
+        @param reactor: provides C{IReactorTime} and C{IReactorThreads},
+            for the tries to send what is owed (L{RETRY_INTERVAL}); the
+            global one when C{None}.
         """
+        if reactor is None:
+            from twisted.internet import reactor
         self._ident = ident
         self._facility = facility
         self._describe = describe
@@ -111,6 +123,8 @@ class SyslogSender:
         self._owed = []
         self._socket = None
         self._rest = b""
+        self._reactor = reactor
+        self._retrying = False
         self._lock = threading.Lock()
 
     def __call__(self, priority, text):
@@ -125,10 +139,32 @@ class SyslogSender:
             if not self._catchUp():
                 self.dropped += 1
                 return
-            if self.sendBytes(self._frame(priority, text)) == BLOCKED:
-                self.dropped = 1
-                self._owed.append(self._own(stalledEvent(self._now(),
-                                                         self.path)))
+            if self.sendBytes(self._frame(priority, text)) != BLOCKED:
+                return
+            self.dropped = 1
+            self._owed.append(self._own(stalledEvent(self._now(),
+                                                     self.path)))
+            retry, self._retrying = not self._retrying, True
+        if retry:
+            self._reactor.callFromThread(self._retryLater)
+
+    def _retryLater(self):
+        """
+        In the reactor's thread: try to send what is owed in
+        L{RETRY_INTERVAL} seconds.
+        """
+        self._reactor.callLater(RETRY_INTERVAL, self._retry)
+
+    def _retry(self):
+        """
+        Send what is owed, if the daemon has room for it now; else try
+        again later. Once nothing is owed, no try is left.
+        """
+        with self._lock:
+            owed = not self._catchUp()
+            self._retrying = owed
+        if owed:
+            self._retryLater()
 
     def _frame(self, priority, text):
         """

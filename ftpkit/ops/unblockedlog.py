@@ -15,7 +15,13 @@ in this process, up to L{BUFFER_LIMIT} bytes, written by the reactor as
 the reader reads. Past that, lines are dropped and counted: one line
 (L{stalledEvent}) says where the dropping starts, and one
 (L{resumedEvent}) how many were dropped, once the reader read all that
-waited. At exit the lines still waiting get at most L{EXIT_WAIT} seconds.
+waited. As the process stops (the reactor's shutdown, whose C{SIGTERM}
+ends the process without running C{atexit}; or its exit) the lines still
+waiting get at most L{EXIT_WAIT} seconds, the last part of which is for
+the line (L{lostEvent}) counting those the reader did not take. A reader
+that closed its end (C{EPIPE}) is told nothing more: one line on
+standard error says so (L{writeNow}), and the lines from then on are
+neither written nor counted.
 
 The transfer log on a FIFO (L{ftpkit.ops.xferlog}) loses the lines its
 pipe has no room for at once: each is a record of its own, whose reader
@@ -41,8 +47,13 @@ BUFFER_LIMIT = 1 << 20
 behind, on top of what its pipe holds (64 KiB by default)."""
 
 EXIT_WAIT = 1.0
-"""Seconds a process that exits waits for its reader to take the lines
-still waiting; those left are lost."""
+"""Seconds a process that stops waits for its reader to take the lines
+still waiting and the line counting those it did not take; those left
+are lost."""
+
+COUNT_SHARE = 0.2
+"""The share of L{EXIT_WAIT} kept for the line counting the lines lost
+at exit (L{lostEvent}), when the reader did not take them all before."""
 
 KEEP = "keep"
 """L{admit}: keep the line, to be written as the reader reads."""
@@ -104,6 +115,36 @@ def resumedEvent(when, count):
                           "dropped meanwhile", "count": count}
 
 
+def lostEvent(when, count):
+    """
+    @param when: the time (seconds since the epoch).
+    @param count: the lines lost.
+    @return: the log event of the line saying how many lines the reader
+        did not take before the process stopped.
+    """
+    return {"log_time": when, "log_level": LogLevel.warn,
+            "log_namespace": NAMESPACE, "ftpkit_event": "log-lost",
+            "log_format": "the log's reader is behind as the process "
+                          "stops: {count} line(s) lost", "count": count}
+
+
+def unsentRest(waiting, midLine):
+    """
+    Split what waits for a reader that has no more time.
+
+    @param waiting: the bytes waiting for the reader.
+    @param midLine: whether the first of their lines was written in part.
+    @return: C{(kept, lost)}: the bytes still to write (the rest of a
+        line written in part, which a line after it must not be glued
+        to), and how many lines are lost with the others.
+    """
+    kept = b""
+    if midLine:
+        end = waiting.find(b"\n") + 1 or len(waiting)
+        kept, waiting = waiting[:end], waiting[end:]
+    return bytes(kept), _lines(waiting) if waiting else 0
+
+
 def plainLine(event):
     """
     @param event: a log event.
@@ -154,6 +195,55 @@ def unblockedEnd(descriptor):
     return own, partial(os.write, own)
 
 
+def writeNow(descriptor, data):
+    """
+    Write to a descriptor without waiting for its reader: a line on
+    standard error, whose reader may have stopped reading (its pipe
+    full); where it has no room now, or is gone, the line is lost.
+
+    @param descriptor: the descriptor (C{2}).
+    @param data: bytes, a few lines at most.
+    @return: whether they were written whole.
+    """
+    try:
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+    except OSError:
+        return False
+    if regular:
+        return _sent(partial(os.write, descriptor), data)
+    end = unblockedEnd(descriptor)
+    if end is None:
+        return False
+    try:
+        return _sent(end[1], data)
+    finally:
+        _closeEnd(end[1])
+
+
+def _sent(send, data):
+    """
+    @param send: writes bytes (L{unblockedEnd}'s).
+    @param data: bytes.
+    @return: whether it wrote them whole.
+    """
+    try:
+        return send(data) == len(data)
+    except OSError:
+        return False
+
+
+def _closeEnd(send):
+    """
+    @param send: the sender of an end of L{unblockedEnd}'s, which is
+        closed.
+    """
+    owner = send.args[0]
+    if isinstance(owner, socket.socket):
+        owner.close()
+    else:
+        os.close(owner)
+
+
 def _sendNow(sock, data):
     """
     @param sock: a stream socket.
@@ -172,15 +262,18 @@ class UnblockedLogFile:
     thread.
 
     @ivar formatEvent: makes the text of the lines this file adds itself
-        (L{stalledEvent}, L{resumedEvent}) from their events, in the
-        format of the observer writing to it (L{describedBy}).
-    @ivar dropped: the lines dropped since lines were last written.
+        (L{stalledEvent}, L{resumedEvent}, L{lostEvent}) from their
+        events, in the format of the observer writing to it
+        (L{describedBy}).
+    @ivar dropped: the lines dropped since lines were last written (none
+        is counted once the reader is gone).
     @ivar limit: see L{BUFFER_LIMIT}.
     @ivar encoding: the encoding of the text written.
     """
 
     def __init__(self, fileno, send, encoding="utf-8", errors="strict",
-                 reactor=None, limit=BUFFER_LIMIT, now=time.time):
+                 reactor=None, limit=BUFFER_LIMIT, now=time.time,
+                 complain=None):
         """
         @param fileno: the descriptor written to (L{unblockedEnd}).
         @param send: writes bytes to it without waiting.
@@ -190,6 +283,8 @@ class UnblockedLogFile:
             C{None}.
         @param limit: see L{BUFFER_LIMIT}.
         @param now: the clock of the lines this file adds.
+        @param complain: writes bytes where the process says that the
+            reader is gone [default: standard error, L{writeNow}].
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -206,6 +301,9 @@ class UnblockedLogFile:
         self._watched = False
         self._stopped = False
         self._broken = False
+        self._complain = complain or partial(writeNow, 2)
+        self._midLine = False
+        self._linesBy = self._deadline = None
         self._lock = threading.RLock()
 
     def fileno(self):
@@ -222,14 +320,14 @@ class UnblockedLogFile:
 
     def write(self, text):
         """
-        Write C{text} now, or as the reader reads (or drop it: L{admit}).
+        Write C{text} now, or as the reader reads (or drop it: L{admit});
+        once L{finish} was called, within what is left of its time.
 
         @param text: one or more whole lines.
         """
         data = text.encode(self.encoding, self._errors)
         with self._lock:
             if self._broken:
-                self.dropped += _lines(data)
                 return
             decision = admit(len(self._waiting), len(data), self.limit,
                              self.dropped > 0)
@@ -244,6 +342,9 @@ class UnblockedLogFile:
                 self.dropped += _lines(data)
                 return
             if self._watched:
+                return
+            if self._deadline is not None:
+                self._flushAtExit()
                 return
             self._sendWaiting()
             watch = bool(self._waiting) and not self._stopped
@@ -277,18 +378,31 @@ class UnblockedLogFile:
                 return
             except InterruptedError:
                 continue
-            except OSError:
-                # The reader is gone (EPIPE), the terminal hung up (EIO):
-                # for good.
-                self._broken = True
-                self.dropped += _lines(self._waiting)
-                del self._waiting[:]
+            except OSError as e:
+                self._readerGone(e)
                 return
+            if written:
+                self._midLine = self._waiting[written - 1] != ord("\n")
             del self._waiting[:written]
             if not self._waiting and self.dropped:
                 self._waiting += self._line(resumedEvent(self._now(),
                                                          self.dropped))
                 self.dropped = 0
+
+    def _readerGone(self, error):
+        """
+        The reader is gone (C{EPIPE}), the terminal hung up (C{EIO}): for
+        good. Nothing it could read says so: one line on standard error
+        does, and no line is counted from then on. With the lock held.
+
+        @param error: the error writing.
+        """
+        self._broken = True
+        self.dropped = 0
+        del self._waiting[:]
+        self._complain(f"ftpkit: the log's reader is gone ({error.strerror}"
+                       f"): its lines are lost from now on\n".encode(
+                           "utf-8", "replace"))
 
     def _watch(self):
         """
@@ -324,26 +438,57 @@ class UnblockedLogFile:
 
     def finish(self, wait=EXIT_WAIT):
         """
-        The process exits: give the reader C{wait} seconds to take what
-        waits; drop the rest.
+        The process stops (a reactor's C{after shutdown} trigger; its
+        exit): give the reader C{wait} seconds from the first call to take
+        what waits, and the lines written meanwhile, then the line
+        counting those it did not take (L{lostEvent}), in the last
+        L{COUNT_SHARE} of them; drop the rest.
 
         @param wait: seconds.
         """
-        deadline = time.monotonic() + wait
         with self._lock:
+            if self._deadline is None:
+                start = time.monotonic()
+                self._linesBy = start + wait * (1 - COUNT_SHARE)
+                self._deadline = start + wait
             self._stopped = True
+            self._flushAtExit()
+
+    def _flushAtExit(self):
+        """
+        Write what waits until L{finish}'s time for lines is over; then
+        replace the lines left by the count of them, written until its
+        time is over; drop what is left then. With the lock held.
+        """
+        self._waitFor(self._linesBy)
+        if self._waiting and not self._broken:
+            kept, lost = unsentRest(self._waiting, self._midLine)
+            lost += self.dropped
+            self._waiting[:] = kept
+            self.dropped = 0
+            if lost:
+                self._waiting += self._line(lostEvent(self._now(), lost))
+        self._waitFor(self._deadline)
+        if self._waiting:
+            self.dropped += _lines(self._waiting)
+            del self._waiting[:]
+
+    def _waitFor(self, deadline):
+        """
+        Write what waits as the reader reads, until C{deadline}. With the
+        lock held.
+
+        @param deadline: a time of C{time.monotonic}.
+        """
+        self._sendWaiting()
+        while self._waiting and not self._broken:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            poller = select.poll()
+            poller.register(self._fileno, select.POLLOUT)
+            poller.poll(left * 1000)
             self._sendWaiting()
-            while self._waiting and not self._broken:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                poller = select.poll()
-                poller.register(self._fileno, select.POLLOUT)
-                poller.poll(left * 1000)
-                self._sendWaiting()
-            if self._waiting:
-                self.dropped += _lines(self._waiting)
-                del self._waiting[:]
 
 
 def _lines(data):
@@ -368,13 +513,18 @@ def describedBy(outFile, format):
         outFile.formatEvent = format
 
 
-def standardOutput(stdout=None, register=atexit.register):
+def standardOutput(stdout=None, register=atexit.register, reactor=None):
     """
     @param stdout: the standard output file (C{sys.stdout} when C{None}).
     @param register: registers what runs as the process exits.
+    @param reactor: the reactor writing what waits; the global one when
+        C{None}.
     @return: an L{UnblockedLogFile} writing where C{stdout} writes, where
         it is a pipe, FIFO, terminal or stream socket (L{unblockedEnd});
-        else C{stdout} itself.
+        else C{stdout} itself. It is finished (L{UnblockedLogFile.finish})
+        once the reactor has stopped (its C{after shutdown} trigger: a
+        C{twistd} or C{twist} stopped by C{SIGTERM} ends with that signal,
+        which runs no C{atexit} function), and at exit.
     """
     if stdout is None:
         stdout = sys.stdout
@@ -389,7 +539,11 @@ def standardOutput(stdout=None, register=atexit.register):
         stdout.flush()
     except (OSError, ValueError):
         pass
+    if reactor is None:
+        from twisted.internet import reactor
     outFile = UnblockedLogFile(*end, encoding=stdout.encoding or "utf-8",
-                               errors=stdout.errors or "strict")
+                               errors=stdout.errors or "strict",
+                               reactor=reactor)
+    reactor.addSystemEventTrigger("after", "shutdown", outFile.finish)
     register(outFile.finish)
     return outFile

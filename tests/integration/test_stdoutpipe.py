@@ -33,6 +33,17 @@ than the pipe and the server's 1 MiB hold."""
 CLIENTS = 8
 """Clients that log in and send C{NOOP} while the reader reads nothing."""
 
+HELD = 600
+"""C{MKD} and C{RMD} pairs sent before C{SIGTERM}: some 0.7 MB of log
+lines, which the server holds (none dropped)."""
+
+LAST = "Main loop terminated."
+"""A line the reactor writes once it stopped, in every process."""
+
+LOST = re.compile(r"the log's reader is behind as the process stops: "
+                  r"(\d+) line\(s\) lost\n")
+"""The line counting the lines a stopping server's reader did not get."""
+
 
 class StalledStdoutTests(unittest.TestCase):
     """
@@ -150,6 +161,47 @@ class StalledStdoutTests(unittest.TestCase):
         server.signal(signal.SIGTERM)
         server.process.wait(TIMEOUT)
 
+    def stopBehind(self, twistd=False, workers=None, twist=False):
+        """
+        Stop reading the server's standard output, have it log less than
+        it holds, and stop it (C{SIGTERM}) while the reader is far behind;
+        read slowly until it exits: every C{MKD} line reached the reader,
+        and the server's last line, or a line says how many did not
+        (before session 55 they were lost, uncounted: the count was left
+        to C{atexit}, which a process ended by the signal C{twistd}
+        raises again never runs).
+        """
+        server, readEnd = self.start(twistd, workers, twist)
+        ftp = ftplibLogin(self, server.port)
+        ftp.cwd(NAME)
+        for _ in range(HELD):
+            ftp.mkd(NAME)
+            ftp.rmd(NAME)
+        ftp.quit()
+        server.signal(signal.SIGTERM)
+        output = readSlowly(readEnd).decode("utf-8", "replace")
+        server.process.wait(TIMEOUT)
+        made = output.count(f"MKD from 127.0.0.1 user 'alice' path "
+                            f"'/{NAME}/{NAME}'")
+        lost = sum(int(count) for count in LOST.findall(output))
+        if lost:
+            self.assertGreaterEqual(made + lost, HELD, output[-2000:])
+        else:
+            self.assertEqual(made, HELD, output[-2000:])
+            self.assertIn(LAST, output[-2000:])
+
+    def test_stopBehind(self):
+        self.stopBehind()
+
+    def test_stopBehindTwistd(self):
+        self.stopBehind(twistd=True)
+
+    def test_stopBehindWorkers(self):
+        self.stopBehind(workers=2)
+
+    def test_stopBehindTwist(self):
+        self.stopBehind(twist=True)
+
     def test_oneProcess(self):
         self.check()
 
@@ -174,3 +226,26 @@ class StalledStdoutTests(unittest.TestCase):
         C{python -m twisted ftpkit --workers 2}.
         """
         self.check(twist=True, workers=2)
+
+
+def readSlowly(readEnd):
+    """
+    Read a pipe a page at a time, a moment between reads, until its
+    writers are gone.
+
+    @param readEnd: its read end, not blocking.
+    @return: what was read.
+    """
+    chunks = []
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(readEnd, PIPE_ROOM)
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            break
+        if chunk:
+            chunks.append(chunk)
+        time.sleep(0.01)
+    return b"".join(chunks)

@@ -10,6 +10,7 @@ would send through the C library.
 """
 
 import os
+import time
 
 from twisted.trial import unittest
 
@@ -76,6 +77,29 @@ class StalledSyslogTests(unittest.TestCase):
 
         server.waitFor(told, "the message counting those dropped")
         self.assertIn(b"takes no more messages", b"\n".join(taken + after))
+
+    def test_idle(self):
+        """
+        The messages saying what was dropped reach a daemon that reads
+        again while the server logs nothing more (an idle server): they
+        waited for a next message, for hours maybe.
+        """
+        server, sock = self.serve()
+        for _number in range(LOGINS):
+            server.login().quit()
+        # Not a bound on anything: the last sessions' lines, logged as
+        # they end, come while the daemon still reads nothing (dropped),
+        # not after the first read, where they would bring the count
+        # along however the server sends what it owes.
+        time.sleep(1)
+        taken = []
+
+        def told():
+            taken.extend(received(sock))
+            return b"line(s) dropped meanwhile" in b"\n".join(taken)
+
+        server.waitFor(told, "the message counting those dropped")
+        self.assertIn(b"takes no more messages", b"\n".join(taken))
 
     def test_text(self):
         """

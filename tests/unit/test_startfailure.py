@@ -4,12 +4,20 @@ waiting C{twistd} command (L{endStart}), with its pid file already gone,
 and says why it could not listen (L{cannotListen}).
 """
 
+import fcntl
 import os
+import subprocess
+import sys
 
 from twisted.internet.error import CannotListenError
 from twisted.trial import unittest
 
+from ftpkit.deploy import startfailure
 from ftpkit.deploy.startfailure import cannotListen, endStart
+from tests.serverprocess import TIMEOUT
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 class EndStartTests(unittest.TestCase):
@@ -51,7 +59,8 @@ class EndStartTests(unittest.TestCase):
         one whose log is its standard output does not write it twice.
         """
         written = []
-        self.patch(os, "write", lambda fd, data: written.append((fd, data)))
+        self.patch(startfailure, "writeNow",
+                   lambda fd, data: written.append((fd, data)))
         for options, expected in [
                 ({"logfile": "ftpkit.log"},
                  [(2, b"twistd ftpkit: cannot listen\n")]),
@@ -61,6 +70,36 @@ class EndStartTests(unittest.TestCase):
             del written[:]
             self.assertRaises(SystemExit, endStart, options, "cannot listen")
             self.assertEqual(written, expected, options)
+
+    def test_stderrFull(self):
+        """
+        A standard error nobody reads, its pipe full (a supervisor's), does
+        not keep the server from exiting 1: the line is lost (before
+        session 55 the server waited on its write for good).
+        """
+        readEnd, writeEnd = os.pipe()
+        self.addCleanup(os.close, readEnd)
+        fcntl.fcntl(writeEnd, fcntl.F_SETPIPE_SZ, 4096)
+        os.set_blocking(writeEnd, False)
+        try:
+            while True:
+                os.write(writeEnd, b"x" * 4096)
+        except BlockingIOError:
+            pass
+        os.set_blocking(writeEnd, True)
+        code = ("from ftpkit.deploy.startfailure import endStart; "
+                "endStart({'logfile': 'ftpkit.log'}, 'cannot listen')")
+        try:
+            process = subprocess.Popen([sys.executable, "-c", code],
+                                       cwd=_ROOT, stderr=writeEnd)
+        finally:
+            os.close(writeEnd)
+        try:
+            self.assertEqual(process.wait(TIMEOUT), 1)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            self.fail("the server waited on its standard error")
 
     def test_noTwistd(self):
         """

@@ -8,11 +8,12 @@ import socket
 import syslog
 import time
 
+from twisted.internet.task import Clock
 from twisted.python import log
 from twisted.trial import unittest
 
 from ftpkit.ops.syslogjson import JSONSyslogObserver
-from ftpkit.ops.syslogsend import SyslogSender, frame
+from ftpkit.ops.syslogsend import RETRY_INTERVAL, SyslogSender, frame
 from ftpkit.ops.syslogtext import TextSyslogObserver, describeText
 from tests.scratch import shortDirectory
 from tests.syslogreceivers import received, receiver
@@ -40,13 +41,72 @@ class FrameTests(unittest.TestCase):
                   "t", when)[:5], b"<131>")
 
 
+class ThreadsClock(Clock):
+    """
+    A L{Clock} that runs what is called from a thread at once.
+    """
+
+    def callFromThread(self, function, *args):
+        function(*args)
+
+
 class SenderTests(unittest.TestCase):
     """
     L{SyslogSender}.
     """
 
     def sender(self, path):
-        return SyslogSender("ftpd", syslog.LOG_USER, describeText, path)
+        self.clock = ThreadsClock()
+        return SyslogSender("ftpd", syslog.LOG_USER, describeText, path,
+                            reactor=self.clock)
+
+    def stall(self):
+        """
+        @return: C{(sock, sender)}: a sender that dropped messages, the
+            daemon's socket full of those it took.
+        """
+        sock, path = receiver(self)
+        sender = self.sender(path)
+        while not sender.dropped:
+            sender(syslog.LOG_INFO, "message")
+        return sock, sender
+
+    def test_idleCatchUp(self):
+        """
+        Once the daemon has room again, what is owed (where the dropping
+        started, how many were dropped) is sent without a next message;
+        then no try is left.
+        """
+        sock, sender = self.stall()
+        sender(syslog.LOG_INFO, "dropped")
+        self.clock.advance(RETRY_INTERVAL)
+        self.assertEqual(sender.dropped, 2)
+        received(sock)
+        self.clock.advance(RETRY_INTERVAL)
+        stalled, resumed = received(sock)
+        self.assertIn(b"takes no more messages", stalled)
+        self.assertIn(b"caught up: 2 line(s) dropped", resumed)
+        self.assertEqual(sender.dropped, 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_noTryOwingNothing(self):
+        """
+        A sender whose daemon takes every message makes no tries.
+        """
+        sock, path = receiver(self)
+        sender = self.sender(path)
+        sender(syslog.LOG_INFO, "one")
+        self.assertEqual(len(received(sock)), 1)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_oneTryAtATime(self):
+        """
+        However many messages are dropped, one try waits at a time.
+        """
+        sock, sender = self.stall()
+        for _number in range(50):
+            sender(syslog.LOG_INFO, "dropped")
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
 
     def test_neverWaits(self):
         """
@@ -167,7 +227,8 @@ class StreamTests(unittest.TestCase):
         self.addCleanup(listener.close)
         listener.bind(path)
         listener.listen(1)
-        sender = SyslogSender("ftpd", syslog.LOG_USER, describeText, path)
+        sender = SyslogSender("ftpd", syslog.LOG_USER, describeText, path,
+                              reactor=ThreadsClock())
         for number in range(20000):
             sender(syslog.LOG_INFO, f"message {number}")
         self.assertTrue(sender.dropped)

@@ -22,6 +22,8 @@ from ftpkit.ops.unblockedlog import (
     describedBy,
     standardOutput,
     unblockedEnd,
+    unsentRest,
+    writeNow,
 )
 from tests.stalledpipes import HangGuard, drain
 
@@ -87,6 +89,25 @@ class FakeReactor:
         function(*args)
 
 
+class TriggersReactor(FakeReactor):
+    """
+    A L{FakeReactor} recording its system event triggers.
+
+    @ivar triggers: C{(phase, event, callable)} of each.
+    """
+
+    def __init__(self):
+        FakeReactor.__init__(self)
+        self.triggers = []
+
+    def addSystemEventTrigger(self, phase, event, callable):
+        self.triggers.append((phase, event, callable))
+
+
+BUFFER = 10 * len(LINE)
+"""The bound of what waits, in L{FinishTests}."""
+
+
 def smallPipe(testCase):
     """
     @param testCase: the running test (which closes the pipe at its end).
@@ -119,8 +140,10 @@ class UnblockedLogFileTests(unittest.TestCase):
         fileno, send = unblockedEnd(writeEnd)
         self.addCleanup(_closeQuietly, fileno)
         self.reactor = FakeReactor()
+        self.complaints = []
         self.out = UnblockedLogFile(fileno, send, reactor=self.reactor,
-                                    limit=10 * len(LINE), now=lambda: 0.0)
+                                    limit=10 * len(LINE), now=lambda: 0.0,
+                                    complain=self.complaints.append)
 
     def fill(self, count):
         """
@@ -215,23 +238,32 @@ class UnblockedLogFileTests(unittest.TestCase):
 
     def test_readerGone(self):
         """
-        A reader that closed its end loses the lines, counted, with no
-        exception.
+        A reader that closed its end loses the lines, with no exception:
+        one line says so on standard error, and none is counted (nothing
+        would ever tell the count).
         """
         os.close(self.readEnd)
         self.out.write(LINE)
         self.out.write(LINE)
-        self.assertEqual(self.out.dropped, 2)
+        self.assertEqual(self.out.dropped, 0)
         self.assertEqual(self.reactor.writers, [])
+        self.assertEqual(self.complaints, [
+            b"ftpkit: the log's reader is gone (Broken pipe): its lines are "
+            b"lost from now on\n"])
 
     def test_finish(self):
         """
         At exit, what waits is dropped once the reader took nothing for
-        the time given.
+        the time given, and the line counting it takes its place, where
+        the pipe has room for that line.
         """
         self.fill(PIPE_ROOM // len(LINE) + 3)
         self.out.finish(wait=0.01)
-        self.assertEqual(self.out.dropped, 3)
+        self.assertEqual(self.out.dropped, 0)
+        self.assertEqual(
+            drain(self.readEnd), LINE.encode() * (PIPE_ROOM // len(LINE))
+            + b"the log's reader is behind as the process stops: 3 line(s) "
+            b"lost\n")
 
     def test_finishReaderReads(self):
         """
@@ -256,6 +288,149 @@ class UnblockedLogFileTests(unittest.TestCase):
         self.assertEqual(drain(self.readEnd).count(b"\n"), 4)
 
 
+class ScriptedReader:
+    """
+    A reader taking, at each write, the bytes its script says.
+
+    @ivar taken: the bytes taken.
+    """
+
+    def __init__(self, *rooms):
+        """
+        @param rooms: the bytes each write finds room for, in turn (none
+            after the last).
+        """
+        self._rooms = list(rooms)
+        self.taken = b""
+
+    def send(self, data):
+        room = self._rooms.pop(0) if self._rooms else 0
+        if not room:
+            raise BlockingIOError()
+        self.taken += bytes(data[:room])
+        return min(room, len(data))
+
+
+class FinishTests(unittest.TestCase):
+    """
+    L{UnblockedLogFile.finish}: as the process stops, every line reaches
+    the reader, or a line says how many did not.
+    """
+
+    def finished(self, *rooms, lines=5):
+        """
+        @param rooms: see L{ScriptedReader}.
+        @param lines: the lines written before, while the reader takes
+            nothing.
+        @return: the reader, once the file was finished without waiting.
+        """
+        reader = ScriptedReader(0, *rooms)
+        _, writeEnd = smallPipe(self)
+        out = UnblockedLogFile(writeEnd, reader.send, reactor=FakeReactor(),
+                               limit=BUFFER, now=lambda: 0.0)
+        for line in [LINE] * lines:
+            out.write(line)
+        out.finish(wait=0)
+        return reader
+
+    def test_counted(self):
+        """
+        The lines the reader did not take are counted, in a line of their
+        own after the rest of a line it took in part.
+        """
+        reader = self.finished(150, 0, 1000)
+        self.assertEqual(
+            reader.taken, LINE.encode() * 2 + b"the log's reader is behind "
+            b"as the process stops: 3 line(s) lost\n")
+
+    def test_allTaken(self):
+        """
+        A reader that took every line gets no count.
+        """
+        reader = self.finished(10000)
+        self.assertEqual(reader.taken, LINE.encode() * 5)
+
+    def test_droppedCounted(self):
+        """
+        The lines dropped before, past the limit, whose count the reader
+        never got, are among those counted (with the line saying that the
+        dropping started).
+        """
+        reader = self.finished(BUFFER, 0, 1000,
+                               lines=BUFFER // len(LINE) + 7)
+        self.assertEqual(reader.taken, LINE.encode() * (BUFFER // len(LINE))
+                         + b"the log's reader is behind as the process "
+                         b"stops: 8 line(s) lost\n")
+
+    def test_linesAfter(self):
+        """
+        A line written once the file is finished (C{twistd}'s last ones,
+        after the reactor's shutdown) is written at once, or counted.
+        """
+        reader = ScriptedReader(1000, 0, 1000)
+        _, writeEnd = smallPipe(self)
+        out = UnblockedLogFile(writeEnd, reader.send, reactor=FakeReactor(),
+                               now=lambda: 0.0)
+        out.finish(wait=0)
+        out.write("shut down\n")
+        out.write("gone\n")
+        self.assertEqual(reader.taken, b"shut down\nthe log's reader is "
+                         b"behind as the process stops: 1 line(s) lost\n")
+
+
+class UnsentRestTests(unittest.TestCase):
+    """
+    L{unsentRest}.
+    """
+
+    def test_whole(self):
+        """
+        Lines none of which was begun are all lost.
+        """
+        self.assertEqual(unsentRest(b"a\nb\n", False), (b"", 2))
+
+    def test_begun(self):
+        """
+        The rest of a line begun is kept.
+        """
+        self.assertEqual(unsentRest(b"a\nb\nc\n", True), (b"a\n", 2))
+        self.assertEqual(unsentRest(b"a\n", True), (b"a\n", 0))
+
+
+class WriteNowTests(unittest.TestCase):
+    """
+    L{writeNow}: a line on standard error, without waiting.
+    """
+
+    def test_fullPipe(self):
+        """
+        A pipe with no room loses the line, at once.
+        """
+        HangGuard(self)
+        readEnd, writeEnd = smallPipe(self)
+        os.write(writeEnd, b"x" * PIPE_ROOM)
+        self.assertFalse(writeNow(writeEnd, b"line\n"))
+        self.assertTrue(os.get_blocking(writeEnd))
+        drain(readEnd)
+        self.assertTrue(writeNow(writeEnd, b"line\n"))
+        self.assertEqual(drain(readEnd), b"line\n")
+
+    def test_regularFile(self):
+        """
+        A regular file is written.
+        """
+        with open(self.mktemp(), "w+b") as f:
+            self.assertTrue(writeNow(f.fileno(), b"line\n"))
+            f.seek(0)
+            self.assertEqual(f.read(), b"line\n")
+
+    def test_closed(self):
+        """
+        A descriptor not open loses the line, without an exception.
+        """
+        self.assertFalse(writeNow(1 << 24, b"line\n"))
+
+
 class StandardOutputTests(unittest.TestCase):
     """
     L{standardOutput}.
@@ -264,16 +439,22 @@ class StandardOutputTests(unittest.TestCase):
     def test_pipe(self):
         """
         Standard output on a pipe is written through an
-        L{UnblockedLogFile}, finished at exit.
+        L{UnblockedLogFile}, finished once the reactor stopped, and at
+        exit.
         """
         readEnd, writeEnd = smallPipe(self)
         stdout = io.TextIOWrapper(io.FileIO(writeEnd, "w", closefd=False),
                                   encoding="ascii", errors="replace")
         finished = []
-        out = standardOutput(stdout, finished.append)
+        reactor = TriggersReactor()
+        out = standardOutput(stdout, finished.append, reactor)
         self.addCleanup(os.close, out.fileno())
         self.assertIsInstance(out, UnblockedLogFile)
         self.assertEqual(finished, [out.finish])
+        # C{twistd} and C{twist} stopped by SIGTERM end with the signal:
+        # no atexit function runs.
+        self.assertEqual(reactor.triggers,
+                         [("after", "shutdown", out.finish)])
         self.assertEqual(out.encoding, "ascii")
 
     def test_notAFile(self):
