@@ -145,7 +145,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
     _partialCap = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None,
-                 partialRoots=(), partialCap=None):
+                 partialRoots=(), partialCap=None, onDroppedForRoom=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
@@ -172,12 +172,17 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         @param partialCap: the L{ftpkit.shells.diskcap.PartialCap} of
             every shell of its realm (the most cut uploads kept for one
             user), or C{None} for no cap.
+        @param onDroppedForRoom: called in the reactor thread with the
+            path (C{bytes}, real) and the bytes of each partial upload an
+            upload of this shell dropped for room (its realm's quotas
+            count it gone), or C{None}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._jail = jailFor(root)
         self._partialRoots = partialRoots
         self._partialCap = partialCap
+        self._onDroppedForRoom = onDroppedForRoom
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = laneRunners(reactor)
@@ -482,6 +487,9 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         below = os.fsdecode(os.path.relpath(partial, root))
         logDroppedFrom(self._reactor, tuple(below.split(os.sep)), resumer,
                        size, reason)
+        if self._onDroppedForRoom is not None:
+            self._reactor.callFromThread(self._onDroppedForRoom, partial,
+                                         size)
 
     def forResumer(self, resumer):
         """
