@@ -304,7 +304,7 @@ def _madeBefore(path, before):
         return False
 
 
-def _walk(root, wanted):
+def _walk(root, wanted, device=None):
     """
     Walk a tree as C{os.walk} does, not following symbolic links, but
     without recursion: C{os.walk} recurses once per level (before Python
@@ -318,6 +318,8 @@ def _walk(root, wanted):
     @param root: the directory, C{bytes}.
     @param wanted: called with each name that is not a directory's; the
         names it returns true for are given.
+    @param device: a file system's C{st_dev}: only directories on it are
+        entered (C{root} whatever it is on); or C{None} for any.
     @return: an iterator of C{(directory, names)}: each directory under
         C{root} (C{root} first) and the names of what it holds other than
         directories that are C{wanted}; one that cannot be read is left
@@ -332,7 +334,9 @@ def _walk(root, wanted):
                 for entry in entries:
                     try:
                         isDirectory = entry.is_dir()
-                        if isDirectory and not entry.is_symlink():
+                        if isDirectory and not entry.is_symlink() and (
+                                device is None or entry.stat(
+                                    follow_symlinks=False).st_dev == device):
                             pending.append(entry.path)
                     except OSError:
                         isDirectory = False
