@@ -488,12 +488,13 @@ class UsersRealm:
             DISK_HOMES.join(self, _usageAt, known, UsersRealm.quotaHomes)
         return self._homes
 
-    def _droppedForRoom(self, partial, size):
+    def _partialDropped(self, partial, size):
         """
-        A partial upload was dropped to make room on a full disk: the
-        quotas whose homes held it count it gone
-        (L{ftpkit.shells.nestedquotas.SharedHomes.dropped}). Until
-        session 55 they counted it until they measured the home again.
+        A partial upload was dropped of the server's accord (to make room
+        on a full disk, past its user's cap): the quotas whose homes held
+        it count it gone (L{ftpkit.shells.nestedquotas.SharedHomes.dropped}).
+        Until session 55 they counted it until they measured the home
+        again.
 
         @param partial: its real path, C{bytes}.
         @param size: its bytes.
@@ -550,7 +551,7 @@ class UsersRealm:
             FilesystemShell(home, reactor=self._reactor,
                             partialRoots=(self.root,),
                             partialCap=self._partialCap,
-                            onDroppedForRoom=self._droppedForRoom),
+                            onPartialDropped=self._partialDropped),
             entry.permissions, entry.quota, usage, entry.fileQuota,
             neighbours=Neighbours(homes, where, isLimited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,

@@ -14,8 +14,10 @@ import os
 from twisted.internet import threads
 from twisted.trial import unittest
 
+from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.shells.keptregistry import DISK_FULL
+from tests.cutuploads import cut
 from tests.ftpclient import ftplibLogin
 from tests.fulldisks import PARTIAL, FullDisk
 from tests.logevents import captureLogs, dropped
@@ -107,6 +109,44 @@ class RoomQuotaMixin:
                 ("/alice/" + PARTIAL + "big", DISK_FULL)]), self.drops())
         os.remove(os.path.join(self.root, "bob", "fill"))
         reply = await self.inThread(self.store, "alice", "after", 200 * KB)
+        self.assertTrue(reply.startswith("226"), reply)
+
+
+class CapQuotaTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A users file's quota counts a partial upload dropped past its user's
+    C{--max-partials-per-user} as gone.
+    """
+
+    timeout = 120
+
+    def setUp(self):
+        self.root = os.path.abspath(self.mktemp())
+        os.makedirs(self.root)
+        path = os.path.join(self.root, "users.toml")
+        writeText(path, USERS)
+        self.server = self.startServer(
+            UsersRealm(UsersDatabase(path), self.root, partialsPerUser=1),
+            users={"alice": "secret"}, anonymous=False)
+
+    async def test_pastCapNotCounted(self):
+        """
+        alice's second cut upload drops her first, past a cap of one; her
+        quota of 400,000 bytes counts only the second, and her 200 KB
+        upload fits (it got C{552} before session 55: both counted).
+        """
+        def steps():
+            ftp = ftplibLogin(self, self.server.port, "alice", "secret",
+                              binary=True)
+            for name in ("a", "b"):
+                cut(ftp, name, 150 * KB, untilRead=True)
+            ftp.storbinary("STOR t", io.BytesIO(b"t"))
+            try:
+                return ftp.storbinary("STOR after",
+                                      io.BytesIO(PAYLOAD[:200 * KB]))
+            except Exception as e:
+                return str(e)
+        reply = await threads.deferToThread(steps)
         self.assertTrue(reply.startswith("226"), reply)
 
 
