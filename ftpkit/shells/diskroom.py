@@ -30,10 +30,12 @@ anyone, C{452} for its resumer's 24 hours, hidden from every listing.
   - One walk in flight for a file system: an upload that finds the disk
     full while one runs waits for it, then tries its write once more,
     its thread not counted among the disk threads' busy ones meanwhile
-    (L{ftpkit.shells.diskthreads.waitingElsewhere}): 16 uploads that
-    met C{ENOSPC} together took every disk thread, one walking and the
+    (L{ftpkit.shells.diskthreads.waitingElsewhere}): uploads that met
+    C{ENOSPC} together took every disk thread, one walking and the
     others waiting their turn to walk, and another session's C{SIZE}
-    waited a second for a thread. A walk that dropped none pauses
+    waited for a thread until the pool took them for stuck
+    (C{docs/benchmark-investigations.rst}, bench-roomwalk-55). A walk
+    that dropped none pauses
     room-making there (L{ftpkit.shells.roompause}) until a partial
     upload is kept there, for L{FRUITLESS_PAUSE} seconds at most, so
     that uploads onto a disk full of users' files do not each walk the

@@ -234,6 +234,20 @@ class MakeRoomTests(unittest.TestCase):
         The walk does not enter a directory of another file system (a
         mount under a home): it walked it before session 55.
         """
+        self.assertMountNotEntered()
+
+    def test_mountNotEnteredWithoutTable(self):
+        """
+        Nor where there is no mount table to tell the mount points: each
+        directory is looked at.
+        """
+        self.patch(partialsweep, "readMounts", lambda: [])
+        self.assertMountNotEntered()
+
+    def assertMountNotEntered(self):
+        """
+        A C{tmpfs} mounted under bob's home is not walked.
+        """
         mount = os.path.join(self.root, b"home", b"bob", b"mnt")
         os.mkdir(mount)
         smallFilesystem(self, point=os.fsdecode(mount))
