@@ -14,7 +14,7 @@ import os
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.loopback import LoopbackServerMixin
-from ftpkit.shells import diskroom
+from ftpkit.shells import roompause
 from tests.ftpclient import ftplibLogin
 from tests.integration.test_diskfull import OLD
 from tests.logevents import captureLogs, dropped
@@ -80,12 +80,12 @@ class FullDisk:
 class OneProcessServer(FullDisk, LoopbackServerMixin):
     """
     A server in this process, which forgets the file systems an earlier
-    test found no partial upload on (L{diskroom.FRUITLESS_PAUSE}: a new
+    test found no partial upload on (L{roompause.FRUITLESS_PAUSE}: a new
     C{tmpfs} may get an old one's device number).
     """
 
     def setUp(self):
-        self.patch(diskroom, "_fruitless", {})
+        self.patch(roompause, "_pauses", [roompause.Pauses()])
         self.mount()
         self.events = captureLogs(self)
         self.server = self.startServer(FilesystemRealm(self.root),

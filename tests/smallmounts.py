@@ -11,7 +11,7 @@ import subprocess
 from twisted.trial.unittest import SkipTest
 
 
-def smallFilesystem(testCase, size="1m", inodes=None):
+def smallFilesystem(testCase, size="1m", inodes=None, point=None):
     """
     Mount a new C{tmpfs} for C{testCase}, unmounted (lazily, so that a
     server's descriptor still open cannot keep it) when the test ends.
@@ -21,22 +21,27 @@ def smallFilesystem(testCase, size="1m", inodes=None):
     @param size: the file system's size, as C{mount -o size=} takes it.
     @param inodes: the most files and directories it holds (its root
         counts as one), or C{None} for C{tmpfs}'s default.
+    @param point: an empty directory to mount it on (left when the test
+        ends), or C{None} for a new one of the test's.
     @return: the mount point's absolute path, L{str}.
     @raise SkipTest: when this process may not mount one.
     """
     if os.geteuid() != 0:
         raise SkipTest("mounting a tmpfs needs root")
-    point = os.path.abspath(testCase.mktemp())
-    os.makedirs(point)
+    made = point is None
+    if made:
+        point = os.path.abspath(testCase.mktemp())
+        os.makedirs(point)
     options = f"size={size}"
     if inodes is not None:
         options += f",nr_inodes={inodes}"
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs",
                            point], capture_output=True)
     if done.returncode != 0:
-        os.rmdir(point)
+        if made:
+            os.rmdir(point)
         raise SkipTest(f"cannot mount a tmpfs: {done.stderr!r}")
-    testCase.addCleanup(_unmount, point)
+    testCase.addCleanup(_unmount, point, made)
     return point
 
 
@@ -52,9 +57,11 @@ def remount(point, options):
                    capture_output=True)
 
 
-def _unmount(point):
+def _unmount(point, made=True):
     """
-    Unmount C{point} and remove the directory it leaves.
+    Unmount C{point} and remove the directory it leaves, where
+    L{smallFilesystem} C{made} it.
     """
     subprocess.run(["umount", "-l", point], check=True, capture_output=True)
-    os.rmdir(point)
+    if made:
+        os.rmdir(point)

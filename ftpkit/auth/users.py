@@ -63,6 +63,7 @@ from ftpkit.auth.usersviews import (  # noqa: F401 (grantedTo: importable from h
     segments,
 )
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
 from ftpkit.shells.diskcap import PartialCap
@@ -487,6 +488,20 @@ class UsersRealm:
             DISK_HOMES.join(self, _usageAt, known, UsersRealm.quotaHomes)
         return self._homes
 
+    def _partialDropped(self, partial, size):
+        """
+        A partial upload was dropped of the server's accord (to make room
+        on a full disk, past its user's cap): the quotas whose homes held
+        it count it gone (L{ftpkit.shells.nestedquotas.SharedHomes.dropped}).
+        Until session 55 they counted it until they measured the home
+        again.
+
+        @param partial: its real path, C{bytes}.
+        @param size: its bytes.
+        """
+        self.quotaHomes().dropped(segments(os.fsdecode(partial)),
+                                  StorageChange(-size, -1))
+
     def requestAvatar(self, avatarId, mind, *interfaces):
         """
         Build the shell of a user who logged in.
@@ -535,7 +550,8 @@ class UsersRealm:
         shell = PermissionShell(
             FilesystemShell(home, reactor=self._reactor,
                             partialRoots=(self.root,),
-                            partialCap=self._partialCap),
+                            partialCap=self._partialCap,
+                            onPartialDropped=self._partialDropped),
             entry.permissions, entry.quota, usage, entry.fileQuota,
             neighbours=Neighbours(homes, where, isLimited))
         shell = wrapForUser(shell, anonymous, self._readOnly or entry.readOnly,

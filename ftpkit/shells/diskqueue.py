@@ -53,7 +53,10 @@ def writeAll(fd, chunks, position, makeRoom=None):
         descriptor's own position (for C{O_APPEND}).
     @param makeRoom: called with C{fd} when a write finds the file system
         full (C{ENOSPC}), before that write is tried once more
-        (L{ftpkit.shells.diskroom.makeRoom}); or C{None}.
+        (L{ftpkit.shells.diskroom.makeRoom}); or C{None}. Where it raises
+        L{Declined} (L{declineWhenFull}), C{chunks} is left holding the
+        bytes not written yet, for the call made again in a disk thread:
+        an append (C{O_APPEND}) must not write twice what it wrote.
     """
     views = [memoryview(chunk) for chunk in chunks if len(chunk)]
     while views:
@@ -63,7 +66,11 @@ def writeAll(fd, chunks, position, makeRoom=None):
         except OSError as error:
             if error.errno != errno.ENOSPC or makeRoom is None:
                 raise
-            makeRoom(fd)
+            try:
+                makeRoom(fd)
+            except Declined:
+                chunks[:] = views
+                raise
             written = _write(fd, batch, position)
         if position is not None:
             position += written
@@ -94,9 +101,9 @@ def _write(fd, batch, position):
 def declineWhenFull(fd):
     """
     A write run at once (in the reactor thread) found the file system
-    full: decline, so that the queue writes the same bytes at the same
-    place again in a disk thread, where room can be made
-    (L{QueuedWriter}).
+    full: decline, so that the queue writes the bytes not written yet
+    (L{writeAll} leaves them in its C{chunks}) again in a disk thread,
+    where room can be made (L{QueuedWriter}).
 
     @param fd: the descriptor (unused).
     @raise Declined: always.
@@ -156,15 +163,15 @@ class QueuedWriter:
             the descriptor's position (C{O_APPEND}).
         @param runShort: see L{FileDescriptor.runShort}, or C{None}.
         @param makeRoom: for L{writeAll} in a disk thread, or C{None}; a
-            write at once that finds the file system full is then written
-            again in a disk thread (L{declineWhenFull}), unless it appends
-            (C{position} C{None}: what it wrote would be written twice).
+            write at once that finds the file system full then writes what
+            it did not write again in a disk thread (L{declineWhenFull}),
+            an append too (an C{APPE} continuing a partial upload got
+            C{452} there, no room made, before session 55).
         """
         self._run = run
         self._runShort = runShort
         self._makeRoom = makeRoom
-        self._fullAtOnce = (declineWhenFull if makeRoom is not None
-                            and position is not None else None)
+        self._fullAtOnce = declineWhenFull if makeRoom is not None else None
         self._fd = fd
         self.position = position
         self._queue = []
@@ -229,6 +236,9 @@ class QueuedWriter:
             writing = self._runShort(writeAll, self._fd, chunks, position,
                                      self._fullAtOnce)
         if writing is None:
+            if position is not None:
+                # After the bytes a write at once declining wrote.
+                position += size - sum(map(len, chunks))
             writing = self._run(writeAll, self._fd, chunks, position,
                                 self._makeRoom)
         writing.addCallbacks(self._wrote, self._failed)

@@ -25,10 +25,21 @@ anyone, C{452} for its resumer's 24 hours, hidden from every listing.
     realm's, which holds the other users' homes), found by a walk
     (L{ftpkit.shells.partialsweep}'s), since any process serving the
     tree may have kept one (a worker of C{--workers}, the process before
-    a restart). One walk at a time in a process; a walk that dropped
-    none is not made again on that file system for L{FRUITLESS_PAUSE}
-    seconds, so that uploads onto a disk full of users' files do not
-    each walk the tree.
+    a restart). It does not enter a directory of another file system (a
+    mount under a home: before session 55 the walk went through it).
+  - One walk in flight for a file system: an upload that finds the disk
+    full while one runs waits for it, then tries its write once more,
+    its thread not counted among the disk threads' busy ones meanwhile
+    (L{ftpkit.shells.diskthreads.waitingElsewhere}): uploads that met
+    C{ENOSPC} together took every disk thread, one walking and the
+    others waiting their turn to walk, and another session's C{SIZE}
+    waited for a thread until the pool took them for stuck
+    (C{docs/benchmark-investigations.rst}, bench-roomwalk-55). A walk
+    that dropped none pauses
+    room-making there (L{ftpkit.shells.roompause}) until a partial
+    upload is kept there, for L{FRUITLESS_PAUSE} seconds at most, so
+    that uploads onto a disk full of users' files do not each walk the
+    tree.
 
 Each drop is one C{partial-dropped} log line, reason
 L{ftpkit.shells.keptregistry.DISK_FULL}, counted as C{disk-full}
@@ -40,12 +51,17 @@ import stat
 import threading
 import time
 
+from ftpkit.shells.diskthreads import waitingElsewhere
 from ftpkit.shells.fullkeeping import roomLeft
 from ftpkit.shells.keptregistry import DISK_FULL
 from ftpkit.shells.partialowners import resumerOf
 from ftpkit.shells.partialsweep import _walk
+from ftpkit.shells.roompause import FRUITLESS_PAUSE, pauses
 from ftpkit.shells.uploadnames import PARTIAL_PREFIX
 from ftpkit.shells.uploadremoval import removeSeen
+
+__all__ = ["FRUITLESS_PAUSE", "MIN_ROOM_MADE", "ROOM_SHARE", "makeRoom",
+           "oldestFirst", "outermost", "partialsOn", "roomWanted"]
 
 MIN_ROOM_MADE = 256 << 10
 """The fewest bytes L{makeRoom} makes free (on a small file system): four
@@ -57,16 +73,12 @@ ROOM_SHARE = 64
 large upload onto a disk full of small partial uploads would walk the
 tree again at every few writes otherwise."""
 
-FRUITLESS_PAUSE = 60.0
-"""Seconds after a walk that found no partial upload to drop on a file
-system during which L{makeRoom} does not walk again for it."""
+_lock = threading.Lock()
+"""Held while L{_walks} is looked at or changed."""
 
-_walking = threading.Lock()
-"""Held by the one L{makeRoom} that walks at a time in a process."""
-
-_fruitless = {}
-"""For each file system (C{st_dev}) whose last walk dropped nothing: when
-(L{makeRoom}'s C{clock})."""
+_walks = {}
+"""For each file system (C{st_dev}) a walk of L{makeRoom} runs for: a
+C{threading.Event}, set once it ended."""
 
 
 def roomWanted(result):
@@ -110,11 +122,12 @@ def partialsOn(roots, device):
     @param roots: directories, C{bytes}.
     @param device: the file system's C{st_dev}.
     @return: an iterator of C{(path, lstat, root)}: each regular file
-        named as a partial upload on C{device}, and the root it is under.
+        named as a partial upload on C{device}, and the root it is under,
+        in directories on C{device} (and the roots).
     """
     for root in roots:
         for directory, names in _walk(
-                root, lambda name: name.startswith(PARTIAL_PREFIX)):
+                root, lambda name: name.startswith(PARTIAL_PREFIX), device):
             for name in names:
                 path = os.path.join(directory, name)
                 try:
@@ -125,7 +138,7 @@ def partialsOn(roots, device):
                     yield path, result, root
 
 
-def makeRoom(roots, fd, onDropped=None, clock=time.monotonic):
+def makeRoom(roots, fd, onDropped=None, clock=time.time):
     """
     Drop the oldest partial uploads on the file system of C{fd} until it
     has L{roomWanted} bytes free (blocking; see the module's rules). The
@@ -139,20 +152,42 @@ def makeRoom(roots, fd, onDropped=None, clock=time.monotonic):
         the resumer, the bytes and L{DISK_FULL} of each partial upload
         dropped; or C{None}.
     @param clock: gives the time in seconds, for L{FRUITLESS_PAUSE}.
+    @return: how many it dropped (none where it waited for another
+        upload's walk).
+    """
+    try:
+        device = os.fstat(fd).st_dev
+        wanted = roomWanted(os.fstatvfs(fd))
+    except OSError:
+        return 0
+    if _enough(fd, wanted) or pauses().paused(device, clock()):
+        return 0
+    with _lock:
+        running = _walks.get(device)
+        if running is None:
+            _walks[device] = threading.Event()
+    if running is not None:
+        with waitingElsewhere():
+            running.wait()
+        return 0
+    try:
+        return _dropOldest(roots, fd, device, wanted, onDropped, clock)
+    finally:
+        with _lock:
+            _walks.pop(device).set()
+
+
+def _dropOldest(roots, fd, device, wanted, onDropped, clock):
+    """
+    The walk of L{makeRoom}, and its drops.
+
+    @param device: the C{st_dev} of C{fd}.
+    @param wanted: the bytes to have free (L{roomWanted}).
     @return: how many it dropped.
     """
-    with _walking:
-        try:
-            device = os.fstat(fd).st_dev
-            wanted = roomWanted(os.fstatvfs(fd))
-        except OSError:
-            return 0
-        if _enough(fd, wanted):
-            return 0
-        since = _fruitless.get(device)
-        if since is not None and clock() - since < FRUITLESS_PAUSE:
-            return 0
-        dropped = 0
+    walking = pauses().walking(device)
+    dropped = 0
+    try:
         for path, seen, root in oldestFirst(partialsOn(roots, device)):
             resumer = resumerOf(path)
             if not removeSeen(path, seen):
@@ -162,11 +197,9 @@ def makeRoom(roots, fd, onDropped=None, clock=time.monotonic):
                 onDropped(root, path, resumer, seen.st_size, DISK_FULL)
             if _enough(fd, wanted):
                 break
-        if dropped:
-            _fruitless.pop(device, None)
-        else:
-            _fruitless[device] = clock()
-        return dropped
+    finally:
+        pauses().walked(device, walking, dropped, clock())
+    return dropped
 
 
 def _enough(fd, wanted):

@@ -40,6 +40,7 @@ once for each time it hangs, not once a second while it does; and
 C{--metrics} counts it (L{stuckCounts}, L{ftpkit.ops.stuckmetrics}).
 """
 
+import contextlib
 import functools
 import threading
 from collections import deque
@@ -120,6 +121,7 @@ class DiskThreads:
         self._pending = deque()
         self._idleWorkers = []
         self._threads = 0
+        self._waitingElsewhere = 0
         self._lock = threading.Lock()
         self._done = []
 
@@ -141,7 +143,7 @@ class DiskThreads:
                 worker.wake.release()
                 return result
             self._pending.append(call)
-            grow = self._threads < self._size
+            grow = self._threads - self._waitingElsewhere < self._size
             if grow:
                 self._threads += 1
         if grow:
@@ -162,6 +164,28 @@ class DiskThreads:
         """
         check = self._stuckCheck
         return check is not None and check.active()
+
+    @contextlib.contextmanager
+    def waitingElsewhere(self):
+        """
+        A context in which one of this pool's threads waits for another
+        thread's work (L{waitingElsewhere}): it is not counted among the
+        busy ones meanwhile, so that a call waiting gets a thread (one is
+        started for it at once), as the pool's other calls do.
+        """
+        with self._lock:
+            self._waitingElsewhere += 1
+            grow = bool(self._pending) and (
+                self._threads < self._size + STUCK_THREADS)
+            if grow:
+                self._threads += 1
+        if grow:
+            self._startThread()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waitingElsewhere -= 1
 
     def _startThread(self):
         threading.Thread(target=self._work, daemon=True,
@@ -227,6 +251,7 @@ class DiskThreads:
         return True
 
     def _work(self):
+        _current.pool = self
         worker = _Worker()
         lock, pending = self._lock, self._pending
         with lock:
@@ -320,6 +345,25 @@ for each L{CALLS_STUCK} line, counted where it is logged, so that the
 metric read from it (L{ftpkit.ops.stuckmetrics}) and the log agree."""
 
 _pools = {}
+
+_current = threading.local()
+"""C{pool}: the L{DiskThreads} whose thread this is, where it is one."""
+
+
+def waitingElsewhere():
+    """
+    A context in which the calling thread waits for another thread's
+    work (a walk for room another upload runs,
+    L{ftpkit.shells.diskroom.makeRoom}): where it is a thread of a
+    L{DiskThreads}, not counted among its busy ones meanwhile
+    (L{DiskThreads.waitingElsewhere}).
+
+    @return: the context manager.
+    """
+    pool = getattr(_current, "pool", None)
+    if pool is None:
+        return contextlib.nullcontext()
+    return pool.waitingElsewhere()
 
 
 def diskThreadsFor(reactor, lane=DISK):

@@ -145,7 +145,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
     _partialCap = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None,
-                 partialRoots=(), partialCap=None):
+                 partialRoots=(), partialCap=None, onPartialDropped=None):
         """
         @param root: the directory (C{str} or C{bytes}); it is resolved
             (once per process) so that it may itself be reached through
@@ -172,12 +172,18 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         @param partialCap: the L{ftpkit.shells.diskcap.PartialCap} of
             every shell of its realm (the most cut uploads kept for one
             user), or C{None} for no cap.
+        @param onPartialDropped: called in the reactor thread with the
+            path (C{bytes}, real) and the bytes of each partial upload an
+            upload of this shell dropped of the server's accord, for room
+            on a full disk or past its user's cap (its realm's quotas
+            count it gone), or C{None}.
         """
         if reactor is None:
             from twisted.internet import reactor
         self._jail = jailFor(root)
         self._partialRoots = partialRoots
         self._partialCap = partialCap
+        self._onPartialDropped = onPartialDropped
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = laneRunners(reactor)
@@ -465,7 +471,27 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         @param seen: its C{stat}.
         @param resumer: who it is kept for, or C{None}.
         """
-        dropPast(self._partialCap, partial, seen, resumer, self._dropped)
+        dropPast(self._partialCap, partial, seen, resumer, self._droppedPast)
+
+    def _droppedPast(self, partial, resumer, size, reason):
+        """
+        A partial upload was dropped past its user's cap (in a disk
+        thread): logged (L{_dropped}) and told (L{_told}).
+        """
+        self._dropped(partial, resumer, size, reason)
+        self._told(partial, size)
+
+    def _told(self, partial, size):
+        """
+        Tell C{onPartialDropped} of a partial upload the server dropped, in
+        the reactor thread.
+
+        @param partial: its path, C{bytes}.
+        @param size: its bytes.
+        """
+        if self._onPartialDropped is not None:
+            self._reactor.callFromThread(self._onPartialDropped, partial,
+                                         size)
 
     def _droppedForRoom(self, root, partial, resumer, size, reason):
         """
@@ -482,6 +508,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         below = os.fsdecode(os.path.relpath(partial, root))
         logDroppedFrom(self._reactor, tuple(below.split(os.sep)), resumer,
                        size, reason)
+        self._told(partial, size)
 
     def forResumer(self, resumer):
         """

@@ -145,7 +145,7 @@ class KeptPartials:
         """
         return len(self._entries)
 
-    def kept(self, key, resumer, remove, size=0, target=NOT_RECORDED):
+    def kept(self, key, resumer, remove, size=None, target=NOT_RECORDED):
         """
         Count a partial upload as kept now (newest), replacing what was
         known under C{key}.
@@ -154,20 +154,26 @@ class KeptPartials:
         @param resumer: who it is kept for (C{str}), or C{None}.
         @param remove: a callable of no argument removing it (returning a
             Deferred or C{None}).
-        @param size: its bytes.
+        @param size: its bytes, or C{None} where not told (counted as
+            holding some).
         @param target: the version of its target when its upload began
             (L{ftpkit.shells.keptfiles.versionOf}, or
             L{ftpkit.shells.partials.NOTHING_THERE} where no file was
             there), or L{NOT_RECORDED}, for L{recorded}.
         @return: the C{remove} callables of the partial uploads dropped,
             oldest first, which are no longer counted (the caller removes
-            them): the same user's past L{MAX_KEPT_PER_USER}.
+            them): the same user's past L{MAX_KEPT_PER_USER}, counting
+            only those holding bytes. An empty one (a cut upload that
+            replaced a file, kept so that its resumer's C{SIZE} answers
+            0) is worth nothing to a resume, frees nothing, and before
+            session 55 took the place of one of its user's that held
+            bytes.
         """
         entries = self._entries
         entries.pop(key, None)
         entries[key] = (resumer, remove, size, target)
-        mine = [each for each, (whose, *_) in entries.items()
-                if whose == resumer]
+        mine = [each for each, (whose, _, held, _) in entries.items()
+                if whose == resumer and held != 0]
         return [self._drop(each, PAST_LIMIT)
                 for each in mine[:max(0, len(mine) - self._perUser)]]
 
@@ -184,7 +190,7 @@ class KeptPartials:
         @return: its C{remove} callable.
         """
         resumer, remove, size, _ = self._entries.pop(key)
-        self._dropping[key] = (resumer, size, reason)
+        self._dropping[key] = (resumer, size or 0, reason)
         return remove
 
     def recorded(self, key):

@@ -126,8 +126,25 @@ class QuotaHomes:
         @param change: the L{ftpkit.fileinfo.StorageChange} at C{path},
             or C{None} when not known.
         """
-        if not self.nested:
-            return
+        if self.nested:
+            self._tell(path, own, change)
+
+    def dropped(self, path, change):
+        """
+        The server dropped a file of its own accord (a partial upload, to
+        make room on a full disk: L{ftpkit.shells.diskroom}), which no
+        session counted: every quota whose home holds it counts
+        C{change}, nested or not.
+
+        @param path: a tuple of segments.
+        @param change: the L{ftpkit.fileinfo.StorageChange} there.
+        """
+        self._tell(path, None, change)
+
+    def _tell(self, path, own, change):
+        """
+        The loop of L{touched} and L{dropped}.
+        """
         for home in self._overlapping(path):
             if home == own:
                 continue
@@ -340,6 +357,12 @@ class SharedHomes:
         many realms know it.
         """
         self._current().touched(path, own, change)
+
+    def dropped(self, path, change):
+        """
+        See L{QuotaHomes.dropped}: each quota's home is told once.
+        """
+        self._current().dropped(path, change)
 
 
 DISK_HOMES = SharedHomes()

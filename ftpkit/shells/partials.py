@@ -21,6 +21,7 @@ from ftpkit.fileinfo import StorageChange
 from ftpkit.shells.keptregistry import EXPIRED, FILE_CHANGED
 from ftpkit.shells.partialowners import mayResume, recordResumer, resumerOf
 from ftpkit.shells.partialsweep import _lookedUpPartial
+from ftpkit.shells.roompause import partialKept
 from ftpkit.shells.uploadlocks import heldAlone, holdTemporary
 from ftpkit.shells.uploadnames import (
     PARTIAL_LIFETIME,
@@ -442,7 +443,9 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
     at once. An upload that replaced a file and received nothing keeps
     an empty partial upload: its resumer's C{SIZE} then answers 0, not
     the old file's size, from which lftp and curl's C{-C -} sent the new
-    file's rest after the old file's start.
+    file's rest after the old file's start. One holding bytes ends the
+    pause of room-making on its file system
+    (L{ftpkit.shells.roompause.partialKept}).
 
     @param temporary: the temporary file's path.
     @param target: the target's path.
@@ -483,6 +486,9 @@ def keepPartial(temporary, target, size, directory=None, fd=None,
         replaced = _replacedSize(partial, directory)
         os.replace(temporary, partial, src_dir_fd=directory,
                    dst_dir_fd=directory)
+        if size > 0:
+            partialKept(os.fstat(fd).st_dev if fd is not None else os.lstat(
+                partial, dir_fd=directory).st_dev)
         if replaced is None:
             return StorageChange(size, 1)
         return StorageChange(size - replaced, 0)

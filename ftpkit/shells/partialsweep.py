@@ -13,6 +13,7 @@ import time
 
 from ftpkit.shells.keptregistry import EXPIRED, REPLACED
 from ftpkit.shells.partialowners import resumerOf
+from ftpkit.shells.shortcalls import readMounts
 from ftpkit.shells.uploadlocks import heldAlone
 from ftpkit.shells.uploadnames import (
     _TEMPORARY_ATTEMPTS,
@@ -304,7 +305,7 @@ def _madeBefore(path, before):
         return False
 
 
-def _walk(root, wanted):
+def _walk(root, wanted, device=None):
     """
     Walk a tree as C{os.walk} does, not following symbolic links, but
     without recursion: C{os.walk} recurses once per level (before Python
@@ -318,11 +319,15 @@ def _walk(root, wanted):
     @param root: the directory, C{bytes}.
     @param wanted: called with each name that is not a directory's; the
         names it returns true for are given.
+    @param device: a file system's C{st_dev}: only directories on it are
+        entered (C{root} whatever it is on), which only those the mount
+        table names may not be (L{_elsewhere}); or C{None} for any.
     @return: an iterator of C{(directory, names)}: each directory under
         C{root} (C{root} first) and the names of what it holds other than
         directories that are C{wanted}; one that cannot be read is left
         out.
     """
+    elsewhere = None if device is None else _elsewhere(device)
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -332,7 +337,8 @@ def _walk(root, wanted):
                 for entry in entries:
                     try:
                         isDirectory = entry.is_dir()
-                        if isDirectory and not entry.is_symlink():
+                        if isDirectory and not entry.is_symlink() and (
+                                elsewhere is None or not elsewhere(entry)):
                             pending.append(entry.path)
                     except OSError:
                         isDirectory = False
@@ -341,6 +347,25 @@ def _walk(root, wanted):
         except OSError:
             continue
         yield directory, names
+
+
+def _elsewhere(device):
+    """
+    @param device: a file system's C{st_dev}.
+    @return: a predicate telling whether a directory's C{os.DirEntry}
+        (of a walk by C{bytes} paths) is on another file system: only a
+        mount point can be (C{/proc/self/mountinfo}, read now), where
+        there is a mount table; an C{lstat} of each directory, which
+        makes a walk much slower (C{docs/benchmark-investigations.rst},
+        bench-roomwalk-55), where there is none.
+    """
+    points = {point for point, _ in readMounts()}
+
+    def elsewhere(entry):
+        if points and entry.path not in points:
+            return False
+        return entry.stat(follow_symlinks=False).st_dev != device
+    return elsewhere
 
 
 def _becomesPartial(path, directory, target):

@@ -6,19 +6,47 @@ bob's are his own. Before, the disk realm kept every cut upload for its
 24 hours, and one user cutting uploads could fill the disk.
 """
 
+import io
 import os
 
 from twisted.trial import unittest
 
-from ftpkit.auth.realms import FilesystemRealm
+from ftpkit.auth.realms import FilesystemRealm, MemoryRealm
 from ftpkit.shells.keptregistry import PAST_LIMIT
-from tests.cutuploads import HALF, TwoUsersMixin, cut, resumeFromSize
+from tests.cutuploads import HALF, TwoUsersMixin, cut, resumeFromSize, sizeOf
 from tests.fulldisks import PARTIAL
 from tests.logevents import captureLogs, dropped
-from tests.polling import waitFor
+from tests.polling import waitFor, waitUntil
 
 
-class DiskCapTests(TwoUsersMixin, unittest.TestCase):
+class EmptyPartialMixin:
+    """
+    An empty partial upload is not counted against the cap.
+    """
+
+    async def test_emptyNotCounted(self):
+        """
+        alice's C{STOR} over a file of hers, cut before any byte, keeps
+        an empty partial upload (so that her C{SIZE} answers 0), which
+        frees nothing and is worth nothing to a resume: it is not counted,
+        and her two partial uploads holding bytes stay. Before session 55
+        the memory and fsspec realms dropped her oldest for it.
+        """
+        def steps():
+            ftp = self.login()
+            ftp.storbinary("STOR old", io.BytesIO(b"old bytes"))
+            for name in ("a", "b"):
+                cut(ftp, name, untilRead=True)
+            cut(ftp, "old", size=0)
+            waitUntil(lambda: sizeOf(ftp, "old") == 0, 30)
+            sizes = [sizeOf(ftp, name) for name in ("a", "b", "old")]
+            ftp.quit()
+            return sizes
+        self.assertEqual(await self.inThread(steps), [HALF, HALF, 0])
+        self.assertEqual(dropped(self.events), [])
+
+
+class DiskCapTests(EmptyPartialMixin, TwoUsersMixin, unittest.TestCase):
     """
     A disk realm of a cap of 2.
     """
@@ -72,3 +100,19 @@ class DiskCapTests(TwoUsersMixin, unittest.TestCase):
         self.assertTrue(await waitFor(
             lambda: self.hidden() == ["a", "b", "x"]), self.hidden())
         self.assertEqual(dropped(self.events), [])
+
+
+class MemoryCapTests(EmptyPartialMixin, TwoUsersMixin, unittest.TestCase):
+    """
+    C{--realm memory} of a cap of 2.
+    """
+
+    def setUp(self):
+        self.events = captureLogs(self)
+        return TwoUsersMixin.setUp(self)
+
+    def makeRealm(self):
+        """
+        @return: a memory realm keeping 2 cut uploads a user.
+        """
+        return MemoryRealm(maxBytes=None, partialsPerUser=2)

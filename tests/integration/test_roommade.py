@@ -168,6 +168,55 @@ class RoomMadeMixin:
         self.assertEqual(self.hidden(), {PARTIAL + "old": 0})
         await self.assertDropped("big")
 
+    async def test_pauseEndsWhenKept(self):
+        """
+        A walk that found nothing to drop (bob's upload filled the disk
+        with no partial upload there) pauses room-making only until a
+        partial upload is kept: alice's, cut just after (on the other
+        worker under C{--workers 2}: bob's session holds one), is dropped
+        for bob's next upload, which it left too little room. Before
+        session 55 that upload got C{452} for the rest of the minute.
+        """
+        bob = await self.inThread(self.login, "bob", "pw")
+        self.addCleanup(bob.close)
+
+        def fail():
+            return storeFailing(bob, "STOR flood", FLOOD)
+        final = await self.inThread(fail)
+        self.assertTrue(final.startswith("452"), final)
+        await self.cutKept("big", 900 * KB)
+
+        def store():
+            return bob.storbinary("STOR small", io.BytesIO(
+                PAYLOAD[:200 * KB]))
+        reply = await self.inThread(store)
+        self.assertStored(reply, "small", 200 * KB)
+        await self.assertDropped("big")
+
+    async def test_appendAtOnce(self):
+        """
+        An C{APPE} continuing alice's partial upload, its first write
+        made at once (in the reactor thread) on a disk a user's file
+        filled, drops her older partial upload as a C{STOR} does, and
+        completes. It got C{452}, no room made, before session 55.
+        """
+        await self.cutKept("first", 500 * KB)
+        await self.cutKept("new", 100 * KB)
+        filler = self.free() - 20 * KB
+        reply = await self.inThread(self.store, "filler", filler)
+        self.assertStored(reply, "filler", filler)
+
+        def append():
+            alice = self.login("alice", "secret")
+            try:
+                return alice.storbinary("APPE new", io.BytesIO(
+                    PAYLOAD[100 * KB:130 * KB]))
+            finally:
+                alice.close()
+        reply = await self.inThread(append)
+        self.assertStored(reply, "new", 130 * KB)
+        await self.assertDropped("first")
+
     async def test_cutResumed(self):
         """
         An upload cut on a disk with room keeps its partial upload, which

@@ -315,6 +315,33 @@ class QueuedUploadsAtOnceTests(CountedShellMixin, unittest.TestCase):
                          [".ftpkit-partial.f", "f"])
         self.assertEqual(self.jobs, [diskqueue.writeAll])
 
+    def test_fullAppendAtOnce(self):
+        """
+        An C{APPE} continuing a partial upload, whose write at once finds
+        the disk full after writing some of its bytes, writes the others
+        in a disk thread, where room is made first: each byte once. It got
+        C{452}, no room made, before session 55.
+        """
+        with open(self.path(".ftpkit-partial.f"), "wb") as f:
+            f.write(b"abc")
+        madeRoom = []
+        self.patch(self.shell, "_makeRoom", madeRoom.append)
+        real, calls = os.writev, []
+
+        def shortThenFull(fd, buffers):
+            calls.append(fd)
+            if len(calls) == 1:
+                return real(fd, [bytes(buffers[0][:2])])
+            if len(calls) in (2, 3):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(fd, buffers)
+        self.patch(os, "writev", shortThenFull)
+        writer = self.write([b"defgh"], append=True)
+        self.successResultOf(writer.close())
+        self.assertEqual(self.content("f"), b"abcdefgh")
+        self.assertEqual((madeRoom, self.jobs[0]), (calls[:1],
+                                                     diskqueue.writeAll))
+
     def test_networkFileSystemUsesThreads(self):
         """
         Where short calls are not allowed, every call goes to the disk

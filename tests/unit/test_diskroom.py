@@ -5,12 +5,16 @@ else.
 """
 
 import os
+import threading
 
 from twisted.trial import unittest
 
-from ftpkit.shells import diskroom
+from ftpkit.shells import diskroom, diskthreads, partialsweep, roompause
 from ftpkit.shells.keptregistry import DISK_FULL
 from ftpkit.shells.partialowners import recordResumer
+from ftpkit.shells.partials import keepPartial
+from tests.polling import waitFor
+from tests.smallmounts import smallFilesystem
 
 
 class _StatVFS:
@@ -76,9 +80,17 @@ class MakeRoomTests(unittest.TestCase):
         self.room = 0
         self.patch(diskroom, "roomLeft", lambda fd: self.room)
         self.patch(diskroom, "roomWanted", lambda result: 100)
-        self.patch(diskroom, "_fruitless", {})
+        self.pauses = self.makePauses()
+        self.patch(roompause, "_pauses", [self.pauses])
         self.now = 1000.0
         self.dropped = []
+
+    def makePauses(self):
+        """
+        @return: the pauses of room-making the test runs with: a
+            process's own.
+        """
+        return roompause.Pauses()
 
     def partial(self, relative, size, age, resumer=None):
         """
@@ -162,6 +174,127 @@ class MakeRoomTests(unittest.TestCase):
         self.assertEqual(self.makeRoom(), 1)
         self.assertFalse(os.path.exists(path))
 
+    def kept(self, name, size):
+        """
+        Keep a cut upload of C{size} bytes as the partial upload of
+        C{name} in the root, as a cut upload is kept
+        (L{ftpkit.shells.partials.keepPartial}).
+
+        @return: its path.
+        """
+        temporary = os.path.join(self.root, b".ftpkit-upload.cut.tmp")
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT)
+        try:
+            os.write(fd, b"x" * size)
+            keepPartial(temporary, os.path.join(self.root, name), size,
+                        fd=fd)
+        finally:
+            os.close(fd)
+        return os.path.join(self.root, b".ftpkit-partial." + name)
+
+    def test_pauseEndsWhenKept(self):
+        """
+        A partial upload kept after a fruitless walk ends the pause: the
+        next upload that finds the disk full drops it (it waited
+        L{diskroom.FRUITLESS_PAUSE} seconds before session 55).
+        """
+        self.assertEqual(self.makeRoom(), 0)
+        path = self.kept(b"f", 10)
+        self.now += 1
+        self.assertEqual(self.makeRoom(), 1)
+        self.assertFalse(os.path.exists(path))
+
+    def test_emptyKeptPauses(self):
+        """
+        An empty partial upload (kept for a cut upload that replaced a
+        file) frees nothing: the pause goes on.
+        """
+        self.assertEqual(self.makeRoom(), 0)
+        self.kept(b"f", 0)
+        self.partial(b".ftpkit-partial.g", 10, 10)
+        self.assertEqual(self.makeRoom(), 0)
+
+    def test_keptDuringWalk(self):
+        """
+        A walk that dropped none does not pause where a partial upload was
+        kept while it ran (it may have walked past its directory).
+        """
+        real = diskroom.partialsOn
+
+        def keptMeanwhile(roots, device):
+            self.kept(b"f", 10)
+            return iter(())
+        self.patch(diskroom, "partialsOn", keptMeanwhile)
+        self.assertEqual(self.makeRoom(), 0)
+        self.patch(diskroom, "partialsOn", real)
+        self.assertEqual(self.makeRoom(), 1)
+
+    def test_mountNotEntered(self):
+        """
+        The walk does not enter a directory of another file system (a
+        mount under a home): it walked it before session 55.
+        """
+        self.assertMountNotEntered()
+
+    def test_mountNotEnteredWithoutTable(self):
+        """
+        Nor where there is no mount table to tell the mount points: each
+        directory is looked at.
+        """
+        self.patch(partialsweep, "readMounts", lambda: [])
+        self.assertMountNotEntered()
+
+    def assertMountNotEntered(self):
+        """
+        A C{tmpfs} mounted under bob's home is not walked.
+        """
+        mount = os.path.join(self.root, b"home", b"bob", b"mnt")
+        os.mkdir(mount)
+        smallFilesystem(self, point=os.fsdecode(mount))
+        os.mkdir(os.path.join(mount, b"deep"))
+        scanned = []
+        real = os.scandir
+
+        def scandir(path):
+            scanned.append(os.fsencode(path))
+            return real(path)
+        self.patch(partialsweep.os, "scandir", scandir)
+        self.partial(b".ftpkit-partial.f", 10, 10)
+        self.assertEqual(self.makeRoom(), 1)
+        self.assertEqual(
+            [path for path in scanned if path.startswith(mount)], [])
+
+    async def test_oneWalkShared(self):
+        """
+        An upload that finds the disk full while another's walk runs on
+        the same file system waits for that walk, without walking, in a
+        thread the disk threads do not count as busy: a call made
+        meanwhile gets a thread at once (it waited for the walk, every
+        thread taken, before session 55).
+        """
+        from twisted.internet import reactor
+
+        pool = diskthreads.DiskThreads(reactor, size=2, stuckAfter=3600)
+        walking, release = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+        walks = []
+
+        def slowWalk(roots, device):
+            walks.append(device)
+            walking.set()
+            release.wait(60)
+            return iter(())
+        self.patch(diskroom, "partialsOn", slowWalk)
+        first = pool.run(self.makeRoom)
+        self.assertTrue(await waitFor(walking.is_set))
+        second = pool.run(self.makeRoom)
+        other = []
+        pool.run(lambda: "other").addCallback(other.append)
+        ran = await waitFor(lambda: other == ["other"])
+        release.set()
+        self.assertEqual((ran, await first, await second, len(walks)),
+                         (True, 0, 0, 1))
+
     def test_otherFileSystem(self):
         """
         A partial upload on another file system is left.
@@ -173,3 +306,32 @@ class MakeRoomTests(unittest.TestCase):
                                                           device)], [path])
         self.assertEqual(list(diskroom.partialsOn([self.root], device + 1)),
                          [])
+
+
+class SharedPausesTests(MakeRoomTests):
+    """
+    The same, as a worker of C{--workers}: the pauses are files in the
+    directory the workers share.
+    """
+
+    def makePauses(self):
+        """
+        @return: L{roompause.SharedPauses} in a new directory.
+        """
+        directory = self.mktemp()
+        os.makedirs(directory)
+        return roompause.SharedPauses(directory)
+
+    def test_otherWorkerKept(self):
+        """
+        A partial upload another worker keeps ends this one's pause, and
+        another worker's fruitless walk pauses this one.
+        """
+        other = roompause.SharedPauses(self.pauses._directory)
+        self.assertEqual(self.makeRoom(), 0)
+        device = os.fstat(self.fd).st_dev
+        self.assertTrue(other.paused(device, self.now))
+        path = self.partial(b".ftpkit-partial.f", 10, 10)
+        other.kept(device)
+        self.assertEqual(self.makeRoom(), 1)
+        self.assertFalse(os.path.exists(path))

@@ -113,6 +113,24 @@ class QuotaHomesTests(unittest.TestCase):
         homes.homes.touched(("bob", "f"), None)
         self.assertEqual(homes.usages, {})
 
+    def test_droppedNotNested(self):
+        """
+        A file the server dropped of its own accord (a partial upload,
+        for room on a full disk) is counted by the quota whose home held
+        it, nested or not: no session told it.
+        """
+        homes = _Homes((("bob",), True), (("carol",), False))
+        bob = homes.usageOf(("bob",))
+        bob.used, bob.files = 100, 10
+        homes.homes.dropped(("bob", "d", ".ftpkit-partial.f"),
+                            StorageChange(-30, -1))
+        self.assertEqual((bob.used, bob.files, homes.stale()), (70, 9, set()))
+        shared = SharedHomes()
+        shared.join(homes, lambda realm, home: homes.usageOf(home),
+                    [(("bob",), True)])
+        shared.dropped(("bob", "g"), StorageChange(-20, -1))
+        self.assertEqual((bob.used, bob.files), (50, 8))
+
     def test_readsLeft(self):
         """
         A file another user removes while a download of the quota's user
