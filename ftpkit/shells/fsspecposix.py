@@ -426,6 +426,19 @@ class MemoryBackend(_PosixBackend):
         except FileExistsError:
             return storedFile(fs, path), False
 
+    def removeMade(self, fs, path, handle):
+        """
+        See L{Backend.removeMade}: the file object stored at C{path} is
+        looked at and removed under the store's index lock
+        (L{ftpkit.shells.memoryindex.PathIndex.lock}), which every change
+        of the store holds: the store of an upload of the same name in
+        another thread (the shell's calls run in several) can come before
+        or after, never between the look and the removal, which removed
+        that upload's file.
+        """
+        with indexStore(fs).lock:
+            return Backend.removeMade(self, fs, path, handle)
+
     def namesWritten(self, fs, path, handle):
         """
         See L{Backend.namesWritten}: the file object stored at C{path} is
