@@ -267,6 +267,24 @@ class SFTPBackend(_PosixBackend):
                 raise error from None
             raise FileExistsError(target) from None
 
+    def openAppended(self, fs, path):
+        """
+        See L{Backend.openAppended}: a missing file made only by an
+        exclusive open (C{SSH_FXF_CREAT | SSH_FXF_EXCL}, paramiko's mode
+        C{"ax"}), as the disk realm makes it: one another program made
+        since it was looked at is not taken as made (it was, and removed
+        with an upload cut before any byte if still empty and unchanged).
+        An exclusive open refused (the file exists now; SFTP version 3
+        tells no more than a failure, and a server may not know the flag)
+        opens it as L{Backend.openAppended} does.
+        """
+        if not fs.exists(path):
+            try:
+                return fs.open(path, "axb"), True
+            except OSError:
+                pass
+        return Backend.openAppended(self, fs, path)
+
     def progress(self, fs):
         """
         See L{Backend.progress}: L{LinkAwareSFTPFileSystem.progress}.

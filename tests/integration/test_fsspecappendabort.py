@@ -10,7 +10,8 @@ file cut so leaves it as it was.
 And the other ends of such an C{APPE} on the shell in process
 (L{FsspecAppendEndsMixin}): dropped whole, it leaves no file either (it
 left its bytes' file empty); cut after bytes, or complete with none, it
-keeps the file.
+keeps the file. On C{fsspec:sftp://} the file an C{APPE} makes is made
+by an exclusive open (L{SFTPAppendMadeTests}).
 """
 
 import ftplib
@@ -245,8 +246,76 @@ class MemoryAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
 class SFTPAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
     """
     On C{fsspec:sftp://}, through the test process's OpenSSH server: its
-    C{APPE} takes a file missing just before its open as made.
+    C{APPE} makes a missing file by an exclusive open
+    (L{SFTPAppendMadeTests}).
     """
 
     def url(self):
         return sftpURL(scratchDirectory(self))
+
+
+class SFTPAppendMadeTests(unittest.TestCase):
+    """
+    L{ftpkit.shells.fsspecposix.SFTPBackend.openAppended}, through the
+    test process's OpenSSH server: a file it makes is made by an exclusive
+    open, so one another program makes between its look and its open is
+    not taken as made (which an upload cut before any byte removed, if
+    still empty and unchanged).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        from ftpkit.shells.fsspecposix import SFTPBackend
+        from tests.storageservers import sshServer
+
+        self.root = os.path.realpath(scratchDirectory(self))
+        self.backend = SFTPBackend("sftp")
+        self.fs = self.backend.bind(sshServer().sharedFilesystem(),
+                                    self.root)
+
+    def opened(self, fs, name):
+        """
+        @return: whether C{openAppended} of C{name} took it as made (the
+            file object closed).
+        """
+        handle, made = self.backend.openAppended(
+            fs, self.root + "/" + name)
+        handle.close()
+        return made
+
+    def test_madeMeanwhile(self):
+        """
+        Another program makes the file just after it was looked up: it
+        is not taken as made.
+        """
+        fs = self.fs
+        looked = []
+
+        class MadeMeanwhile:
+            def __getattr__(self, name):
+                return getattr(fs, name)
+
+            def exists(self, path):
+                found = fs.exists(path)
+                if not looked:
+                    looked.append(path)
+                    open(path, "wb").close()
+                return found
+
+        self.assertFalse(self.opened(MadeMeanwhile(), "new"))
+        self.assertEqual(looked, [self.root + "/new"])
+
+    def test_madeOrFound(self):
+        """
+        A missing file is made (and taken as made), an existing one is
+        not, and keeps its bytes.
+        """
+        self.assertTrue(self.opened(self.fs, "new"))
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"old")
+        self.assertFalse(self.opened(self.fs, "old"))
+        with open(os.path.join(self.root, "old"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
+        self.assertEqual(sorted(os.listdir(self.root)), ["new", "old"])
