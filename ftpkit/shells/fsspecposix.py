@@ -140,7 +140,7 @@ class LocalBackend(_PosixBackend):
         only if it is still the file open
         (L{ftpkit.shells.uploadremoval.removeSeen}).
         """
-        removeSeen(os.fsencode(path), os.fstat(handle.fileno()))
+        return removeSeen(os.fsencode(path), os.fstat(handle.fileno()))
 
     def namesWritten(self, fs, path, handle):
         """
