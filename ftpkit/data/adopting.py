@@ -52,8 +52,8 @@ class ActiveFactory(AdoptingFactory, ClientFactory):
     goes at once (C{early}), its handshake timed (L{timeHandshake}): a
     client may never start the TLS of such a connection (curl 7.87-7.88),
     and an empty one then ends without TLS
-    (L{ftpkit.data.connection.DataConnection.finish}); a listing whose
-    client never handshakes gets C{150} then C{426}.
+    (L{ftpkit.data.handshakeend}); a listing with entries whose client
+    never handshakes gets C{150} then C{426}.
     """
 
     def __init__(self, channel, tls, handshakeTimeout, early=False):
@@ -123,16 +123,20 @@ def connectBack(channel, host, port, tls, handshakeTimeout, early=False):
 
 def timeHandshake(reactor, connection, seconds):
     """
-    Abort a data connection under TLS, given to its transfer before its
-    handshake (a listing's, an empty download's), unless its handshake is accepted
-    within C{seconds}: its transfer then ends (C{426}).
+    Give a data connection under TLS, taken by its transfer before its
+    handshake (a listing's, an empty download's), a deadline: unless its
+    handshake is accepted within C{seconds}, it is told so
+    (L{ftpkit.data.handshakeend.EndBeforeHandshake.handshakeOverdue}),
+    which aborts it (its transfer then ends with C{426}) unless its client
+    is silent and nothing was written to it: such a download then ends
+    without TLS, complete, once its transfer finishes (curl 7.87-7.88).
 
     @param reactor: provides IReactorTime.
     @param connection: a L{ftpkit.data.connection.DataConnection} under
         TLS, just made.
     @param seconds: how long its handshake may take.
     """
-    timer = reactor.callLater(seconds, connection.abort)
+    timer = reactor.callLater(seconds, connection.handshakeOverdue)
 
     def cancel(ignored):
         if timer.active():

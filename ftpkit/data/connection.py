@@ -24,6 +24,7 @@ from ftpkit.compat import (
     transportEnded,
     writeSideClosed,
 )
+from ftpkit.data.handshakeend import EndBeforeHandshake
 from ftpkit.data.leanconnection import (  # noqa: F401 (importable from here)
     LeanConnection,
 )
@@ -41,18 +42,10 @@ of the server's memory per session, with no transfer command, until the
 data timeout."""
 UPLOAD_READ_SIZE = 1 << 20
 """Bytes read from the socket at once while receiving an upload."""
-SILENT_CLIENT_TIMEOUT = 2.0
-"""Seconds an empty download under TLS waits for a client that has sent
-nothing on its data connection, not even its handshake, before ending the
-connection without TLS: curl 7.87 and 7.88 never start the TLS of a
-connection the server opened (active mode) and wait for the C{226}
-(pyftpdlib, vsftpd, ProFTPD and Pure-FTPd wait with it until it gives
-up). Clients that want the empty TLS stream send their handshake as soon
-as they accept the connection."""
 
 
 @implementer(IHandshakeListener)
-class DataConnection(WatchedConnection, Protocol):
+class DataConnection(EndBeforeHandshake, WatchedConnection, Protocol):
     """
     One data connection. It reads nothing into a file until a transfer
     gives it a sink; bytes that arrive before are held (bounded).
@@ -76,8 +69,6 @@ class DataConnection(WatchedConnection, Protocol):
     _handshakeDone = False
     _finishing = False
     _lingerCall = None
-    _silenceCall = None
-    _endedSilent = False
     _drainCall = None
     _drained = 0
     _receiving = None
@@ -332,8 +323,8 @@ class DataConnection(WatchedConnection, Protocol):
         handshake is not over (nothing was sent: an empty file or listing)
         is closed once it is: closed before, the client would get no TLS
         stream at all, where an empty one is the answer; but a client that
-        sends nothing at all for L{SILENT_CLIENT_TIMEOUT} seconds gets the
-        end of the TCP connection instead (L{_endSilent}).
+        sends nothing at all gets the end of the TCP connection instead
+        (L{ftpkit.data.handshakeend}).
 
         @return: a Deferred firing when the connection is closed, failing
             with L{TransferAborted} unless it closed cleanly: under TLS,
@@ -345,12 +336,7 @@ class DataConnection(WatchedConnection, Protocol):
         """
         self._finishing = True
         if self.isSecure and not self._handshakeDone:
-            waiter = defer.Deferred()
-            waiter.addCallback(lambda _: self._endTLS(linger))
-            self._handshakeWaiters.append(waiter)
-            if linger:
-                self._silenceCall = self._reactor.callLater(
-                    SILENT_CLIENT_TIMEOUT, self._endSilent)
+            self._finishBeforeHandshake(linger)
         elif self.isSecure:
             self._endTLS(linger)
         elif linger and hasattr(self.transport, "loseWriteConnection"):
@@ -360,19 +346,6 @@ class DataConnection(WatchedConnection, Protocol):
         else:
             self.transport.loseConnection()
         return self.whenLost().addCallback(checkFinished)
-
-    def _endSilent(self):
-        """
-        A download under TLS ended before its handshake, and the client has
-        sent nothing since the connection was made: if nothing was written
-        either (an empty file or listing), end the TCP connection in order, which
-        completes the download; else keep waiting (the handshake's timer
-        bounds it: L{ftpkit.data.adopting.timeHandshake}).
-        """
-        self._silenceCall = None
-        if self.transport.peerSilent and not self.transport.wroteData:
-            self._endedSilent = True
-            self.socketTransport.loseConnection()
 
     def _endTLS(self, linger):
         """
@@ -523,9 +496,7 @@ class DataConnection(WatchedConnection, Protocol):
         drain, self._drainCall = self._drainCall, None
         if drain is not None and drain.active():
             drain.cancel()
-        silence, self._silenceCall = self._silenceCall, None
-        if silence is not None and silence.active():
-            silence.cancel()
+        self._cancelSilence()
         # A fatal alert from the client (its TLS failed) also counts as a
         # received shutdown in OpenSSL, but ends the TLS layer with an
         # SSL.Error: that transfer failed.

@@ -21,6 +21,16 @@ give back unchanged for the client to use it.
 A C1 control is a character (U+0080 to U+009F) or, in a name that is not
 UTF-8, its byte (C{0x80} to C{0x9f}), which an 8-bit terminal reads as
 that control.
+
+A name in a reply's text for people to read (C{250 Directory changed to
+NAME}, a C{150}'s, C{550 Cannot enter NAME}, the heading of C{STAT} and
+C{MLST}) shows the controls of the text's direction as C{"?"}
+(L{shownName}): U+202E (RIGHT-TO-LEFT OVERRIDE) in a name otherwise
+shows what follows it reversed, the rest of the server's text included
+(C{"report\\u202etxt.exe"} shows as C{reportexe.txt}). Where a client
+reads the name back (C{257}, C{MLST}'s entry, C{STAT}'s listing lines,
+C{STOU}'s C{FILE:}, C{MFMT}'s and C{HASH}'s answers) it goes as it is, as
+listings send it: changed, it would name no file.
 """
 
 import re
@@ -46,6 +56,26 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udc9f]")
 on first), DEL, C1, and the surrogates of C1 bytes. TAB moves a
 terminal's cursor and nothing else, and a name may hold one: C{MLST}'s
 and C{PWD}'s names must come back as they are."""
+
+
+_DIRECTION = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""The controls of a text's direction: the Arabic letter mark, the
+left-to-right and right-to-left marks, embeddings, overrides and their
+end, and isolates and their end (those the xferlog replaces,
+L{ftpkit.ops.xferlog})."""
+
+
+def shownName(text):
+    """
+    A name (a path) as a reply's text for people shows it: each control
+    of the text's direction (L{_DIRECTION}) becomes C{"?"}.
+
+    @param text: the name.
+    @return: C{text}, those controls replaced.
+    """
+    if text.isascii():
+        return text
+    return _DIRECTION.sub("?", text)
 
 
 def printable(line):

@@ -223,11 +223,10 @@ class FsspecWriteFile:
         See L{IRandomWriteFile.abort}: discard; the previous file, if any,
         is untouched.
         """
-        if self._finished is None and not isinstance(self._writer,
-                                                     InPlaceWriter):
-            return self._finish(self._writer.discard).addCallback(
-                self._leftNothing)
-        return self._finish(self._writer.discard)
+        if isinstance(self._writer, InPlaceWriter):
+            return self._finishTelling(self._writer.discard,
+                                       self._leftByWriter)
+        return self._finishTelling(self._writer.discard, self._leftNothing)
 
     def discard(self):
         """
@@ -235,7 +234,7 @@ class FsspecWriteFile:
         is cut back to where it started; any other is aborted.
         """
         if isinstance(self._writer, InPlaceWriter):
-            return self._finish(self._writer.drop)
+            return self._finishTelling(self._writer.drop, self._leftByWriter)
         return self.abort()
 
     def _leftNothing(self, result):
@@ -245,12 +244,38 @@ class FsspecWriteFile:
         self._left = StorageChange(0, 0)
         return result
 
+    def _leftByWriter(self, result):
+        """
+        An upload written in place was discarded or dropped: see
+        L{leftBehind}.
+        """
+        self._left = self._writer.left
+        return result
+
     def leftBehind(self):
         """
         See L{IAccountedWriteFile.leftBehind}: nothing once an upload not
-        written in place was discarded; not known otherwise.
+        written in place was discarded; for one written in place, what
+        its writer measured (L{InPlaceWriter.left}: the file's size
+        against its size when opened, one file less where the file its
+        open made was removed, or C{None} when not known). Before session
+        55 an upload written in place always said C{None}, and a quota
+        measured its home again.
         """
         return self._left
+
+    def _finishTelling(self, how, tell):
+        """
+        L{_finish}, then C{tell} what the upload left (L{leftBehind}), the
+        first time only.
+
+        @param how: the writer's C{discard} or C{drop}.
+        @param tell: L{_leftNothing} or L{_leftByWriter}.
+        @return: as L{_finish}.
+        """
+        if self._finished is not None:
+            return defer.succeed(None)
+        return self._finish(how).addCallback(tell)
 
     def _finish(self, how):
         """

@@ -449,9 +449,12 @@ class Backend:
         @param fs: the filesystem.
         @param path: the file's path on C{fs}.
         @param handle: the file object the upload wrote, flushed.
+        @return: whether it was removed.
         """
-        if self.namesWritten(fs, path, handle):
-            fs.rm_file(path)
+        if not self.namesWritten(fs, path, handle):
+            return False
+        fs.rm_file(path)
+        return True
 
     def openedInPlace(self, fs, path, handle):
         """

@@ -7,6 +7,7 @@ still the one written, holding what the client sent where it sent it.
 """
 
 from ftpkit.errors import FileChanged, FileReplaced, RestPastEnd
+from ftpkit.fileinfo import StorageChange
 from ftpkit.shells.diskplacing import bytesBefore, resumedIntact
 from ftpkit.shells.fsspecmemory import storedFile
 
@@ -62,7 +63,19 @@ class InPlaceWriter:
     whole, removes that file (as the disk realm's
     L{ftpkit.shells.appendnew.NewAppendWriter} does): it left it empty,
     as no client asked.
+
+    @ivar left: once L{drop} or L{discard} ended, how the upload changed
+        what the store holds
+        (L{ftpkit.interfaces.IAccountedWriteFile.leftBehind}), as the disk
+        realm tells it (L{ftpkit.shells.appendnew.NewAppendWriter}): the
+        file's size then against its size when opened, the file counted
+        as there before (a quota settles the file it reserved for it as
+        made), so one file less where the file its open made was removed;
+        C{None} when not known (a removal or a look at the file that
+        failed, or the path naming another file).
     """
+
+    left = None
 
     def __init__(self, fs, fsPath, offset, append, backend):
         """
@@ -87,7 +100,8 @@ class InPlaceWriter:
                                                     backend)
             try:
                 backend.openedInPlace(fs, fsPath, self._handle)
-                if not append and _endOf(self._handle) < offset:
+                size = None if append else _endOf(self._handle)
+                if not append and size < offset:
                     raise RestPastEnd()
                 self._before = None if append else bytesBefore(
                     self._readAt, offset)
@@ -104,6 +118,7 @@ class InPlaceWriter:
             self._handle.seek(offset)
         self._fs, self._path, self._backend = fs, fsPath, backend
         self._start = self._end = self._handle.tell()
+        self._size = self._start if append else size
         self._truncate = not append
         self._dense = None if append else backend.denseLength(self._handle)
 
@@ -220,7 +235,7 @@ class InPlaceWriter:
         try:
             self._cutBack()
         finally:
-            self._close(self._made)
+            self._close(self._made, measure=True)
 
     def discard(self):
         """
@@ -228,9 +243,10 @@ class InPlaceWriter:
         upload's open made is removed if none of the upload's bytes was
         written, and it holds none of anyone's (another program's).
         """
-        self._close(self._made and self._end == self._start, True)
+        self._close(self._made and self._end == self._start, True,
+                    measure=True)
 
-    def _close(self, remove, emptyOnly=False):
+    def _close(self, remove, emptyOnly=False, measure=False):
         """
         Close and let the file go, once removed if C{remove}
         (L{ftpkit.shells.fsspecgeneric.Backend.removeMade}, while still
@@ -238,18 +254,36 @@ class InPlaceWriter:
 
         @param remove: whether to remove the file.
         @param emptyOnly: remove it only if it is empty.
+        @param measure: tell what the upload left (L{left}).
         """
         try:
+            gone = False
             if remove:
                 try:
                     self._handle.flush()
                     if not emptyOnly or _endOf(self._handle) == 0:
-                        self._backend.removeMade(self._fs, self._path,
-                                                 self._handle)
+                        gone = self._backend.removeMade(
+                            self._fs, self._path, self._handle) or None
                 except (OSError, ValueError):
                     # ValueError: closed by a cut back. The empty file
                     # stays, as it did before removals.
-                    pass
+                    gone = None
+            if measure:
+                self.left = self._leftBehind(gone)
             self._handle.close()
         finally:
             self._release()
+
+    def _leftBehind(self, gone):
+        """
+        @param gone: C{True} if the file was removed, C{False} if it
+            stays, C{None} when not known.
+        @return: L{left}, as the store holds it now.
+        """
+        if gone is not False:
+            return None if gone is None else StorageChange(-self._size, -1)
+        try:
+            size = _endOf(self._handle)
+        except (OSError, ValueError):
+            return None
+        return StorageChange(size - self._size, 0)

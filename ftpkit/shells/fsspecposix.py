@@ -140,7 +140,7 @@ class LocalBackend(_PosixBackend):
         only if it is still the file open
         (L{ftpkit.shells.uploadremoval.removeSeen}).
         """
-        removeSeen(os.fsencode(path), os.fstat(handle.fileno()))
+        return removeSeen(os.fsencode(path), os.fstat(handle.fileno()))
 
     def namesWritten(self, fs, path, handle):
         """
@@ -266,6 +266,24 @@ class SFTPBackend(_PosixBackend):
             except OSError:
                 raise error from None
             raise FileExistsError(target) from None
+
+    def openAppended(self, fs, path):
+        """
+        See L{Backend.openAppended}: a missing file made only by an
+        exclusive open (C{SSH_FXF_CREAT | SSH_FXF_EXCL}, paramiko's mode
+        C{"ax"}), as the disk realm makes it: one another program made
+        since it was looked at is not taken as made (it was, and removed
+        with an upload cut before any byte if still empty and unchanged).
+        An exclusive open refused (the file exists now; SFTP version 3
+        tells no more than a failure, and a server may not know the flag)
+        opens it as L{Backend.openAppended} does.
+        """
+        if not fs.exists(path):
+            try:
+                return fs.open(path, "axb"), True
+            except OSError:
+                pass
+        return Backend.openAppended(self, fs, path)
 
     def progress(self, fs):
         """
@@ -425,6 +443,19 @@ class MemoryBackend(_PosixBackend):
             return fs.open(path, "xb"), True
         except FileExistsError:
             return storedFile(fs, path), False
+
+    def removeMade(self, fs, path, handle):
+        """
+        See L{Backend.removeMade}: the file object stored at C{path} is
+        looked at and removed under the store's index lock
+        (L{ftpkit.shells.memoryindex.PathIndex.lock}), which every change
+        of the store holds: the store of an upload of the same name in
+        another thread (the shell's calls run in several) can come before
+        or after, never between the look and the removal, which removed
+        that upload's file.
+        """
+        with indexStore(fs).lock:
+            return Backend.removeMade(self, fs, path, handle)
 
     def namesWritten(self, fs, path, handle):
         """

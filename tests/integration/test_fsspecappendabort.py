@@ -10,7 +10,10 @@ file cut so leaves it as it was.
 And the other ends of such an C{APPE} on the shell in process
 (L{FsspecAppendEndsMixin}): dropped whole, it leaves no file either (it
 left its bytes' file empty); cut after bytes, or complete with none, it
-keeps the file.
+keeps the file; and each says what it left (it said "not known" for
+any upload written in place, and a quota measured its home again). On
+C{fsspec:sftp://} the file an C{APPE} makes is made by an exclusive
+open (L{SFTPAppendMadeTests}).
 """
 
 import ftplib
@@ -22,6 +25,7 @@ import uuid
 from twisted.internet import defer
 from twisted.trial import unittest
 
+from ftpkit.fileinfo import StorageChange
 from tests.ftpclient import ftplibLogin
 from tests.polling import waitUntil
 from tests.scratch import scratchDirectory
@@ -172,12 +176,14 @@ class FsspecAppendEndsMixin:
 
         @param data: the bytes to append.
         @param end: C{"abort"}, C{"discard"} or C{"close"}.
-        @return: a Deferred firing with C{new}'s size, C{None} when gone.
+        @return: a Deferred firing with C{new}'s size, C{None} when gone;
+            what the upload said it left is kept as C{self.left}.
         """
         opened = yield self.shell.openForWriting(("new",), append=True)
         if data:
             yield opened.writeAt(0, data)
         yield getattr(opened, end)()
+        self.left = opened.leftBehind()
         names = [name for name, _ in (yield self.shell.list(()))]
         if "new" not in names:
             return None
@@ -187,16 +193,34 @@ class FsspecAppendEndsMixin:
     def test_discarded(self):
         """
         Dropped whole (refused for its size), its bytes and the file its
-        open made go.
+        open made go, and it says so (a file less: a quota settled the file
+        it reserved as made, as the disk realm's upload says; it said
+        C{None}, not known, and the quota measured its home again).
         """
         self.assertIsNone((yield self.appended(b"abc", "discard")))
+        self.assertEqual(self.left, StorageChange(0, -1))
 
     @defer.inlineCallbacks
     def test_cutAfterBytes(self):
         """
-        Cut once bytes came, the file keeps them (a resume goes on).
+        Cut once bytes came, the file keeps them (a resume goes on), and
+        it says so.
         """
         self.assertEqual((yield self.appended(b"abc", "abort")), 3)
+        self.assertEqual(self.left, StorageChange(3, 0))
+
+    @defer.inlineCallbacks
+    def test_cutExisting(self):
+        """
+        An existing file appended to, cut once bytes came, keeps them, and
+        the upload says how many; dropped whole, it goes back to its
+        size and says nothing changed.
+        """
+        yield self.appended(b"old", "close")
+        self.assertEqual((yield self.appended(b"abcd", "abort")), 7)
+        self.assertEqual(self.left, StorageChange(4, 0))
+        self.assertEqual((yield self.appended(b"ef", "discard")), 7)
+        self.assertEqual(self.left, StorageChange(0, 0))
 
     @defer.inlineCallbacks
     def test_completeEmpty(self):
@@ -245,8 +269,88 @@ class MemoryAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
 class SFTPAppendAbortTests(FsspecAppendAbortMixin, unittest.TestCase):
     """
     On C{fsspec:sftp://}, through the test process's OpenSSH server: its
-    C{APPE} takes a file missing just before its open as made.
+    C{APPE} makes a missing file by an exclusive open
+    (L{SFTPAppendMadeTests}).
     """
 
     def url(self):
         return sftpURL(scratchDirectory(self))
+
+
+class SFTPAppendEndsTests(FsspecAppendEndsMixin, unittest.TestCase):
+    """
+    On C{fsspec:sftp://}, through the test process's OpenSSH server.
+    """
+
+    def makeShell(self):
+        from tests.storageservers import sshServer
+
+        return FsspecShell(sshServer().sharedFilesystem(),
+                           os.path.realpath(scratchDirectory(self)))
+
+
+class SFTPAppendMadeTests(unittest.TestCase):
+    """
+    L{ftpkit.shells.fsspecposix.SFTPBackend.openAppended}, through the
+    test process's OpenSSH server: a file it makes is made by an exclusive
+    open, so one another program makes between its look and its open is
+    not taken as made (which an upload cut before any byte removed, if
+    still empty and unchanged).
+    """
+
+    if fsspec is None:
+        skip = "fsspec is not installed"
+
+    def setUp(self):
+        from ftpkit.shells.fsspecposix import SFTPBackend
+        from tests.storageservers import sshServer
+
+        self.root = os.path.realpath(scratchDirectory(self))
+        self.backend = SFTPBackend("sftp")
+        self.fs = self.backend.bind(sshServer().sharedFilesystem(),
+                                    self.root)
+
+    def opened(self, fs, name):
+        """
+        @return: whether C{openAppended} of C{name} took it as made (the
+            file object closed).
+        """
+        handle, made = self.backend.openAppended(
+            fs, self.root + "/" + name)
+        handle.close()
+        return made
+
+    def test_madeMeanwhile(self):
+        """
+        Another program makes the file just after it was looked up: it
+        is not taken as made.
+        """
+        fs = self.fs
+        looked = []
+
+        class MadeMeanwhile:
+            def __getattr__(self, name):
+                return getattr(fs, name)
+
+            def exists(self, path):
+                found = fs.exists(path)
+                if not looked:
+                    looked.append(path)
+                    open(path, "wb").close()
+                return found
+
+        self.assertFalse(self.opened(MadeMeanwhile(), "new"))
+        self.assertEqual(looked, [self.root + "/new"])
+
+    def test_madeOrFound(self):
+        """
+        A missing file is made (and taken as made), an existing one is
+        not, and keeps its bytes.
+        """
+        self.assertTrue(self.opened(self.fs, "new"))
+        with open(os.path.join(self.root, "old"), "wb") as f:
+            f.write(b"old")
+        self.assertFalse(self.opened(self.fs, "old"))
+        with open(os.path.join(self.root, "old"), "rb") as f:
+            self.assertEqual(f.read(), b"old")
+        self.assertEqual(sorted(os.listdir(self.root)), ["new", "old"])

@@ -271,7 +271,7 @@ class ActiveHandshakeMixin(Certificates):
         C{cdir} line), their client silent (curl 7.87-7.88 in active
         mode), send no byte: C{226} once the client
         has sent nothing for
-        L{ftpkit.data.connection.SILENT_CLIENT_TIMEOUT} seconds, as for an
+        L{ftpkit.data.handshakeend.SILENT_CLIENT_TIMEOUT} seconds, as for an
         empty file (activetls54 had them wait for the handshake: C{425}).
         The server's data timeout, which bounds the handshake, is longer
         than that here.
@@ -282,6 +282,22 @@ class ActiveHandshakeMixin(Certificates):
             codes, final, _ = self.unanswered(command + " emptydir", False,
                                               server)
             self.assertEqual(codes, ("150", "226", "200"), final)
+
+    def test_emptySilentShortDeadline(self):
+        """
+        With a C{--data-timeout} under
+        L{ftpkit.data.handshakeend.SILENT_CLIENT_TIMEOUT} (1 second, the
+        handshake's deadline), an empty directory's C{LIST} and C{NLST}
+        and an empty file's C{RETR}, their client silent, still end with
+        C{226}, at the deadline: the deadline aborted them before
+        (C{150} then C{426}, curl 7.88's error 56 or 28).
+        """
+        os.mkdir(os.path.join(self.root, "emptydir"))
+        open(os.path.join(self.root, "empty.bin"), "wb").close()
+        server = self.serve(1)
+        for command in ("LIST emptydir", "NLST emptydir", "RETR empty.bin"):
+            codes, final, _ = self.unanswered(command, False, server)
+            self.assertEqual(codes, ("150", "226", "200"), (command, final))
 
     def test_ftplibActive(self):
         """

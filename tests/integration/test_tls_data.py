@@ -13,7 +13,7 @@ import time
 
 from twisted.trial import unittest
 
-from ftpkit.data import connection
+from ftpkit.data import handshakeend
 from tests.attackhelpers import fullListener
 from tests.sockreads import readToEnd
 from tests.tlssupport import FTPSTestsMixin, clientContext, clientHello
@@ -226,7 +226,7 @@ class SilentClientTests(FTPSTestsMixin, unittest.TestCase):
     def setUp(self):
         FTPSTestsMixin.setUp(self)
         open(os.path.join(self.root, "empty.bin"), "wb").close()
-        self.patch(connection, "SILENT_CLIENT_TIMEOUT", 0.1)
+        self.patch(handshakeend, "SILENT_CLIENT_TIMEOUT", 0.1)
         self.serve(dataTimeout=2)
 
     def download(self, name, greeting=b""):

@@ -1,11 +1,13 @@
 """
 Tests for L{ftpkit.shells.fsspecgeneric} and
 L{ftpkit.shells.fsspecbackends}: what a store without an
-optional capability answers when asked for it anyway, and the local
-disk's listing pages.
+optional capability answers when asked for it anyway, the local
+disk's listing pages, and the memory store's renames and removal of the
+file an C{APPE} made.
 """
 
 import os
+import threading
 
 from twisted.trial import unittest
 
@@ -146,3 +148,70 @@ class MemoryRenameTests(unittest.SynchronousTestCase):
         self.assertEqual(fs.cat_file("/b"), b"a")
         self.assertRaises(FileNotFoundError, self.backend.rename, fs, "/a",
                           "/c", False)
+
+
+class MemoryRemoveMadeTests(unittest.SynchronousTestCase):
+    """
+    L{MemoryBackend.removeMade} against the store of an upload of the
+    same name in another thread.
+    """
+
+    def setUp(self):
+        try:
+            import fsspec
+        except ImportError:
+            raise unittest.SkipTest("fsspec is not installed") from None
+        from ftpkit.shells.fsspecposix import MemoryBackend
+
+        self.backend = MemoryBackend("memory")
+        self.fs = self.backend.bind(fsspec.filesystem(
+            "memory", global_store=False, skip_instance_cache=True), "")
+
+    def test_rivalStore(self):
+        """
+        Another thread stores a file at the name just as the removal looks
+        at it (before the removal), when it can: the file it stored stays,
+        whether it stored it then or waited for the removal to end. The
+        look and the removal were two steps, and its file was removed.
+        """
+        from ftpkit.shells.memoryindex import IndexedStore
+
+        handle, made = self.backend.openAppended(self.fs, "/new")
+        self.assertTrue(made)
+        store = self.fs.store
+        rival = object()
+        waited = []
+
+        def storeRival():
+            if store.index.lock.acquire(blocking=False):
+                try:
+                    store["/new"] = rival
+                finally:
+                    store.index.lock.release()
+            else:
+                waited.append(rival)
+
+        class RivalStore(IndexedStore):
+            def get(self, key, default=None):
+                found = IndexedStore.get(self, key, default)
+                if self.__class__ is RivalStore:
+                    self.__class__ = IndexedStore
+                    thread = threading.Thread(target=storeRival)
+                    thread.start()
+                    thread.join()
+                return found
+
+        store.__class__ = RivalStore
+        self.backend.removeMade(self.fs, "/new", handle)
+        self.assertIs(store.__class__, IndexedStore)
+        for waiting in waited:
+            store["/new"] = waiting
+        self.assertIs(store.get("/new"), rival)
+
+    def test_removed(self):
+        """
+        Alone, the file an C{APPE}'s open made is removed.
+        """
+        handle, _ = self.backend.openAppended(self.fs, "/new")
+        self.backend.removeMade(self.fs, "/new", handle)
+        self.assertNotIn("/new", self.fs.store)

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from ftpkit.protocol.replies import encodeReply, encodeText, formatReply, quotePath
+from ftpkit.protocol.replies import (
+    encodeReply,
+    encodeText,
+    formatReply,
+    quotePath,
+    shownName,
+)
 from tests.controlnames import controlsIn
 
 _ANY_TEXT = st.one_of(
@@ -238,3 +244,32 @@ class QuotePathTests(SynchronousTestCase):
         Embedded double quotes are doubled.
         """
         self.assertEqual(quotePath('/say "hi"'), '"/say ""hi"""')
+
+
+class ShownNameTests(SynchronousTestCase):
+    """
+    L{shownName}: a name in a reply's text for people, without the
+    controls of the text's direction.
+    """
+
+    def test_directionControls(self):
+        """
+        Each control of the text's direction becomes C{"?"}: the Arabic
+        letter mark, the two marks, the embeddings and overrides and
+        their end, the isolates and their end.
+        """
+        controls = ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                    "\u2066\u2067\u2068\u2069")
+        self.assertEqual(shownName("a" + controls + "b"),
+                         "a" + "?" * len(controls) + "b")
+        self.assertEqual(shownName("report\u202etxt.exe"), "report?txt.exe")
+
+    def test_otherText(self):
+        """
+        Any other text stays as it is: ASCII, accented and right-to-left
+        letters, a name that is not UTF-8 (its surrogates), the zero
+        width joiner.
+        """
+        for text in ("plain.txt", "caf\u00e9", "\u05e9\u05dc\u05d5\u05dd.txt",
+                     "bad\udcff", "a\u200db", ""):
+            self.assertEqual(shownName(text), text)

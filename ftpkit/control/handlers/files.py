@@ -30,7 +30,7 @@ from ftpkit.protocol import (
 )
 from ftpkit.protocol.access import CHANGE, CREATE, mayRename
 from ftpkit.protocol.commands import parseALLO
-from ftpkit.protocol.replies import quotePath
+from ftpkit.protocol.replies import quotePath, shownName
 from ftpkit.protocol.timevals import (
     formatSetTime,
     formatTimeval,
@@ -61,7 +61,7 @@ async def _checkSearchable(shell, path):
         await shell.stat(path + (SEARCH_PROBE,))
     except PermissionDenied:
         raise PermissionDenied(
-            "Cannot enter %s: permission denied" % paths.toText(path)
+            "Cannot enter %s: permission denied" % shownName(paths.toText(path))
         ) from None
     except FTPError:
         pass
@@ -125,7 +125,7 @@ class FileCommands:
         if (info.mode or 0) & 0o111 != 0o111:
             await _checkSearchable(shell, path)
         self.session.cwd = path
-        return (250, "Directory changed to " + paths.toText(path))
+        return (250, "Directory changed to " + shownName(paths.toText(path)))
 
     async def ftp_CDUP(self, argument):
         """
@@ -398,7 +398,8 @@ class FileCommands:
             paths.toText(path), info, self.session.mlstFacts,
             listingfacts.permissions(info, await self.permMask(path),
                                 self.session.access.holdUploads))
-        return (250, ["Listing " + paths.toText(path), " " + line, "End"])
+        return (250, ["Listing " + shownName(paths.toText(path)), " " + line,
+                      "End"])
 
     async def ftp_AVBL(self, argument):
         """

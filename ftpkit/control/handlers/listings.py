@@ -21,7 +21,7 @@ from ftpkit.protocol import (
     paths,
 )
 from ftpkit.protocol.commands import splitListArgument
-from ftpkit.protocol.replies import encodeText
+from ftpkit.protocol.replies import encodeText, shownName
 from ftpkit.shells.listings import (
     BATCH_SIZE,
     WholeListing,
@@ -112,7 +112,8 @@ class ListingCommands:
         if tree.truncated:
             end += "; " + listingtree.truncatedText(limits)
         # As STAT's listing: lines end in CRLF and hold no CR or LF.
-        return (212, ["Status of " + paths.toText(listed.path) + ":"]
+        heading = "Status of " + shownName(paths.toText(listed.path)) + ":"
+        return (212, [heading]
                 + data.decode("utf-8", "surrogateescape").split("\r\n")[:-1]
                 + [end])
 

@@ -26,6 +26,7 @@ from ftpkit.protocol.commands import (
     parseSTRU,
     parseTYPE,
 )
+from ftpkit.protocol.replies import shownName
 from ftpkit.shells.listings import readFormatted, readListing
 
 STAT_LIST_LIMIT = 2000
@@ -226,7 +227,7 @@ class SessionCommands:
                     % STAT_LIST_LIMIT)
         # RFC 959: 212 is a directory's status, 213 a file's.
         return (212 if listed.isDirectory else 213,
-                ["Status of " + paths.toText(listed.path) + ":"]
+                ["Status of " + shownName(paths.toText(listed.path)) + ":"]
                 + lines + ["End of status"])
 
     async def _statusListing(self, listed, now):

@@ -20,6 +20,7 @@ from ftpkit.interfaces import IFTPShellResume
 from ftpkit.protocol import paths
 from ftpkit.protocol.access import CHANGE, CREATE
 from ftpkit.protocol.commands import parseREST
+from ftpkit.protocol.replies import shownName
 from ftpkit.shells.release import release
 
 REST_APPE_REFUSED = ("APPE appends at the end of the file, not at the REST"
@@ -161,7 +162,8 @@ class TransferCommands(Transferring):
         return await self.sendFile(
             readFile, session.binary, "RETR " + text,
             "Opening %s mode data connection for %s%s"
-            % ("BINARY" if session.binary else "ASCII", text, size))
+            % ("BINARY" if session.binary else "ASCII", shownName(text),
+               size))
 
     async def _pastEnd(self, path, offset):
         """
@@ -199,7 +201,8 @@ class TransferCommands(Transferring):
         return self.receiveFile(
             writeFile, verb + text,
             "Opening %s mode data connection for %s"
-            % ("BINARY" if self.session.binary else "ASCII", text),
+            % ("BINARY" if self.session.binary else "ASCII",
+               shownName(text)),
             whole=not (append or offset), target=path)
 
     async def ftp_STOR(self, argument):
