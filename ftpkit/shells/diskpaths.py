@@ -144,6 +144,8 @@ class Jail:
         """
         self.root = root
         self.text = os.fsdecode(root.rstrip(b"/"))
+        # What joined puts before a path's name (every open's).
+        self._below = root.rstrip(b"/") + b"/"
 
     def localPath(self, path):
         """
@@ -303,20 +305,22 @@ class Jail:
         @return: the path, C{bytes}; or C{None} where a segment has no
             file system name or names an upload not in place.
         """
-        root = self.root.rstrip(b"/")
         if not path:
-            return root
+            return self.root.rstrip(b"/")
         # Encoded whole (the encoding has no state, so this is the
         # segments' names joined), and looked at segment by segment only
         # where a hidden upload's name may be: an upload's open pays no
-        # list and no call for each segment.
+        # list and no call for each segment. Looked for in the text (its
+        # ASCII encodes as itself): bytes' "in" first tries its operand as
+        # an integer, an exception made and cleared at every open.
+        text = "/".join(path)
         try:
-            encoded = "/".join(path).encode(_FS_ENCODING, _FS_ERRORS)
-            if _HIDDEN_START in encoded:
+            if _HIDDEN_TEXT in text:
                 _encoded(path)
+            encoded = text.encode(_FS_ENCODING, _FS_ERRORS)
         except (UnicodeEncodeError, InvalidPath):
             return None
-        return root + b"/" + encoded
+        return self._below + encoded
 
     def segmentsOf(self, real):
         """
