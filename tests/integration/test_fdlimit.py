@@ -319,6 +319,32 @@ class ExhaustedAcceptTests(unittest.TestCase):
         lines = server.log()[before:].splitlines()
         self.assertLessEqual(len(lines), 12, "\n".join(lines))
 
+    def test_toldByAcceptor(self):
+        """
+        The acceptor of C{--workers} out of descriptors: each client gets
+        C{421} with L{REFUSAL} too (the acceptor's spare, taken before
+        its workers started, lies below every number it freed since).
+        """
+        server = ServerProcess(self, ["--root", scratchDirectory(self),
+                                      "--auth", "anonymous", "--workers",
+                                      "2", "--max-connections-per-ip",
+                                      "1000"])
+        server.waitForLog(" ready\n", 2)
+        server.waitForGreeting()
+        pid = server.process.pid
+        # The probe's connection is closed here once a worker took it.
+        server.waitFor(lambda: descriptorsOf(pid, "socket") == 3,
+                       "the listener and the workers' channels alone")
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        greetings = {server.greeting() for _ in range(self.CLIENTS)}
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        server.waitFor(lambda: server.greeting().startswith(b"220"),
+                       "a 220 greeting again")
+        self.assertEqual(greetings,
+                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+
 
 class RunningUploadTests(unittest.TestCase):
     """
