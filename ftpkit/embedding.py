@@ -19,6 +19,7 @@ from ftpkit.configvalues import listenDescriptions
 from ftpkit.control.tls import makeContextFactory
 from ftpkit.deploy.listening import controlListening
 from ftpkit.deploy.opsservice import addMetricsServices
+from ftpkit.deploy.privilegedfirst import PrivilegedFirst
 from ftpkit.deploy.stoporder import InOrder
 from ftpkit.deploy.sweepservice import SweepUploads, sweptRoots
 from ftpkit.ops.drain import Drain
@@ -42,7 +43,7 @@ def logObserver(outFile, config):
     return fileObserver(outFile, config.logFormat)
 
 
-class FTPService(service.MultiService):
+class FTPService(PrivilegedFirst):
     """
     Serves one L{ftpkit.server.FTPFactory} on some endpoints.
 
@@ -53,7 +54,9 @@ class FTPService(service.MultiService):
     waiting in the listen queue are told C{421}), then lets each session
     finish its running command for up to C{ServerConfig.shutdownGrace}
     seconds, tells it C{421} and closes it; C{stopService}'s Deferred fires once every
-    session is gone (the metrics endpoint stops then).
+    session is gone (the metrics endpoint stops then). Started with
+    C{startService} alone, it does its privileged start first
+    (L{PrivilegedFirst}): its listeners bind before the sweep begins.
 
     @ivar factory: the factory served.
     """

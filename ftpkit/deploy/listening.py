@@ -204,9 +204,25 @@ class ControlListening(internet.StreamServerEndpointService):
         # raises from privilegedStartService, for the caller to report.
         raiseListenFailures(self)
 
+    def privilegedStartService(self):
+        """
+        Listen, and hold the spare descriptor: before any service starts,
+        the sweep at start's thread among them. Taken in
+        L{startService}, after that thread had started, the spare could
+        get a number above one the thread held for a moment (the
+        directory it read), and that number, free again, lay below it:
+        a limit lowered to it (C{prlimit}) left the spare above the
+        limit, giving it up freed no number a client could be accepted
+        on, and Twisted's own recovery closed each client without a
+        word. The lowest free number at this point stays taken.
+        """
+        internet.StreamServerEndpointService.privilegedStartService(self)
+        self._spare.reserve()
+
     def startService(self):
         """
-        Listen, and hold the spare descriptor.
+        Listen, unless L{privilegedStartService} did, and hold the spare
+        descriptor (again, when started anew after a stop).
         """
         internet.StreamServerEndpointService.startService(self)
         self._refusing = False

@@ -41,6 +41,7 @@ from ftpkit.deploy.hangup import ReloadOnHangup, reloadTargets
 from ftpkit.deploy.keptfiles import warnExposedAll
 from ftpkit.deploy.listening import ListeningAnnouncement, controlListening
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
+from ftpkit.deploy.privilegedfirst import PrivilegedFirst
 from ftpkit.deploy.startfailure import (
     WorkersCannotStart,
     cannotListen,
@@ -58,7 +59,7 @@ from ftpkit.ops.logformat import unblockTwistOutput
 _log = Logger()
 
 
-class ServerService(service.MultiService):
+class ServerService(PrivilegedFirst):
     """
     The service of one ftpkit process (what L{makeService} returns).
     C{twistd} and the workers' L{runService} call
@@ -68,26 +69,9 @@ class ServerService(service.MultiService):
     not raised (L{StartupWork}), no C{listening} line from one process
     (L{ListeningAnnouncement}), and an address in use C{twist}'s traceback
     instead of one line (L{Listeners}). Where nothing called it, its
-    C{startService} calls C{privilegedStartService} first.
+    C{startService} calls C{privilegedStartService} first
+    (L{PrivilegedFirst}).
     """
-
-    _privileged = False
-
-    def privilegedStartService(self):
-        """
-        Do the children's privileged start.
-        """
-        self._privileged = True
-        service.MultiService.privilegedStartService(self)
-
-    def startService(self):
-        """
-        Start the children, after their privileged start if nothing did
-        it first.
-        """
-        if not self._privileged:
-            self.privilegedStartService()
-        service.MultiService.startService(self)
 
 
 class Listeners(service.MultiService):

@@ -188,7 +188,7 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
     def privilegedStartService(self):
         """
         Bind the listening sockets while still privileged (port 21), before
-        twistd switches to C{--uid}.
+        twistd switches to C{--uid}; then hold the spare descriptor.
         """
         service.Service.privilegedStartService(self)
         for (family, host, port, proxied), given in zip(self.addresses,
@@ -204,6 +204,9 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
                 self.tlsListeners.append(listening.getsockname()[:2])
         self.argv = pinnedArgv(self.argv, [
             acceptor.socket.getsockname()[1] for acceptor in self._acceptors])
+        # Before any service starts, as a one-process listener's
+        # (ftpkit.deploy.listening.ControlListening.privilegedStartService).
+        self.spare.reserve()
 
     def startService(self):
         """
@@ -220,7 +223,6 @@ class WorkerPool(RetiringWorkers, Dispatcher, service.Service):
         service.Service.startService(self)
         if not self._acceptors:
             self.privilegedStartService()
-        self.spare.reserve()
         for acceptor in self._acceptors:
             logListening(*acceptor.socket.getsockname()[:2])
         self.reactor.callWhenRunning(self._startWorkers)

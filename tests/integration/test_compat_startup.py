@@ -127,4 +127,5 @@ class FallbackTests(unittest.SynchronousTestCase):
             f"tcp:{_takenPort(self)}:interface=127.0.0.1", Factory(), reactor)
         self.assertFalse(compat.raiseListenFailures(service))
         service.privilegedStartService()
+        self.addCleanup(service._spare.release)
         self.assertEqual(len(self.flushLoggedErrors(CannotListenError)), 1)

@@ -27,6 +27,7 @@ from twisted.logger import (
 from twisted.trial import unittest
 
 from ftpkit.config import ServerConfig
+from ftpkit.deploy.sweepservice import SweepUploads
 from ftpkit.embedding import FTPService, logObserver
 from ftpkit.ops import events
 from ftpkit.ops.observers import ObserverSubscription
@@ -118,6 +119,30 @@ class ListenTests(HandBuiltServerMixin, unittest.TestCase):
         yield self.upload(port)
         with open(os.path.join(root, "a.txt"), "rb") as f:
             self.assertEqual(f.read(), b"embedded")
+
+
+    def test_spareBeforeSweep(self):
+        """
+        Started with C{startService} alone (as
+        C{examples/embedded_server.py} starts it), each listener holds
+        its spare descriptor before the sweep at start's thread begins:
+        a listener started after the sweep took its spare once the
+        thread could hold a descriptor for a moment, and the number
+        below the spare, free again, left it useless when descriptors
+        ran out (L{ftpkit.deploy.listening.ControlListening}).
+        """
+        held = []
+        started = SweepUploads.startService
+
+        def startSweep(sweep):
+            held.extend(listening._spare.fd
+                        for listening in sweep.parent._listening)
+            started(sweep)
+        self.patch(SweepUploads, "startService", startSweep)
+        self.startServer(listen=["tcp:0:interface=127.0.0.1",
+                                             "tcp:0:interface=127.0.0.1"])
+        self.assertEqual(len(held), 2)
+        self.assertNotIn(None, held)
 
 
 class CheckerTypesTests(HandBuiltServerMixin, unittest.TestCase):

@@ -122,6 +122,7 @@ class AcceptorTests(Certificates, unittest.TestCase):
             "tcp:%d:interface=127.0.0.1" % (freePort(),)], [],
             ServerConfig(), reactor=MemoryReactorClock())
         self.pool.privilegedStartService()
+        self.addCleanup(self.pool.spare.release)
         self.implicit, self.plain = self.pool._acceptors
         for acceptor in (self.implicit, self.plain):
             self.addCleanup(acceptor.socket.close)

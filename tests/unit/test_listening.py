@@ -80,6 +80,31 @@ class ControlListeningTests(unittest.TestCase):
         self.assertEqual([(e.peer, e.reason) for e in seen],
                          [("127.0.0.1", SHUTTING_DOWN)] * QUEUED)
 
+    def test_spareAtPrivilegedStart(self):
+        """
+        The spare descriptor is held from the privileged start on, before
+        any service's C{startService} (the sweep at start's thread):
+        taken in C{startService}, it could lie above a number that
+        thread held for a moment, and be of no use.
+        """
+        listener = ControlListening("tcp:0:interface=127.0.0.1",
+                                    protocol.Factory.forProtocol(
+                                        protocol.Protocol), reactor)
+        listener.privilegedStartService()
+        self.addCleanup(listener.stopService)
+        self.assertIsNotNone(listener._spare.fd)
+
+    async def test_spareAfterRestart(self):
+        """
+        A listener stopped (the spare given up) and started again holds
+        its spare again.
+        """
+        listener, _ = self.listening()
+        await listener.stopService()
+        self.assertIsNone(listener._spare.fd)
+        listener.startService()
+        self.assertIsNotNone(listener._spare.fd)
+
     def test_refuseQueuedCount(self):
         """
         L{refuseQueued} refuses every queued client and says how many;
@@ -121,6 +146,8 @@ class AcceptorStopTests(unittest.TestCase):
             self.addCleanup(client.close)
             client.settimeout(5)
             clients.append(client)
+        # Held from the privileged start, before any service starts.
+        self.assertIsNotNone(pool.spare.fd)
         seen = []
         pool.events.subscribe(seen.append, [CONNECTION_REFUSED])
         self.successResultOf(pool.stopService())
