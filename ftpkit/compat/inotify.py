@@ -6,7 +6,6 @@ descriptor, adds and removes watches, and reads the events queued
 """
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import struct
@@ -61,8 +60,7 @@ def _libc():
     @return: the C library, its inotify functions typed.
     @raise OSError: where it has none.
     """
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
-                       use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)
     try:
         libc.inotify_init1.argtypes = [ctypes.c_int]
         libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p,

@@ -7,7 +7,6 @@ tell.
 """
 
 import ctypes
-import ctypes.util
 
 LOCAL_TYPES = {
     0xEF53: "ext2/ext3/ext4",
@@ -36,8 +35,7 @@ def _fstatfs():
     @return: the C library's C{fstatfs}, or C{None} where it has none.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        function = libc.fstatfs
+        function = ctypes.CDLL(None).fstatfs
     except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p]
