@@ -19,7 +19,7 @@ from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as b
     exposure,
     warnExposed,
 )
-from ftpkit.auth.outofsight import builtOutOfSight
+from ftpkit.auth.outofsight import builtOutOfSight, releaseInSlices
 from ftpkit.blocking import deferToUnwaitedThread
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.ops.workerechoes import (
@@ -418,13 +418,18 @@ class ReloadingFile:
 
     def _install(self, loaded):
         """
-        Put users just read in force, without a line.
+        Put users just read in force, without a line; the users they
+        replace are freed a slice at a time
+        (L{ftpkit.auth.outofsight.releaseInSlices}).
 
         @param loaded: C{(content, users, values)}, as L{_load} returns.
         """
         self._installs += 1
+        old = self.users
         self.content, self.users, values = loaded
         self._derived = (self.users, values)
+        if isinstance(old, dict) and old is not self.users:
+            releaseInSlices(old)
         self.reloaded()
 
     def keptFiles(self):

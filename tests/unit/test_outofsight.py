@@ -12,8 +12,12 @@ import weakref
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.auth import outofsight
-from ftpkit.auth.outofsight import builtOutOfSight, collectionsPaused
+from ftpkit.auth import outofsight, reloadingfile
+from ftpkit.auth.outofsight import (
+    builtOutOfSight,
+    collectionsPaused,
+    releaseInSlices,
+)
 from ftpkit.auth.users import UsersChecker, UsersDatabase, UsersRealm
 from tests.unit.test_reloadviews import usersText
 from tests.usersfiles import writeText
@@ -172,3 +176,113 @@ class UsersReloadTests(unittest.TestCase):
         yield self.database.reloadInThread()
         self.assertIsNone(old())
         self.assertEqual(sorted(self.database.users), ["alice", "dave"])
+
+
+class Entry:
+    """
+    A table's entry, whose freeing a weak reference sees.
+    """
+
+
+class SlicesTests(unittest.TestCase):
+    """
+    L{releaseInSlices}: a large table that only its caller holds is taken
+    apart a slice at a time, one step of the reactor each.
+    """
+
+    def setUp(self):
+        self.steps = []
+
+    def cooperate(self, iterator):
+        """
+        Keep the steps, to be run by the test.
+
+        @param iterator: the steps.
+        @return: C{"task"}.
+        """
+        self.steps.append(iterator)
+        return "task"
+
+    def release(self, count):
+        """
+        Make a table of C{count} entries and let go of it.
+
+        @param count: its entries.
+        @return: weak references to them, and what L{releaseInSlices}
+            returned.
+        """
+        table = {number: Entry() for number in range(count)}
+        refs = [weakref.ref(entry) for entry in table.values()]
+        return refs, releaseInSlices(table, 3, self.cooperate)
+
+    def alive(self, refs):
+        """
+        @param refs: weak references.
+        @return: how many are alive.
+        """
+        return sum(ref() is not None for ref in refs)
+
+    def test_inSlices(self):
+        """
+        Each step frees one slice, until the table is empty.
+        """
+        refs, task = self.release(7)
+        self.assertEqual(task, "task")
+        self.assertEqual(self.alive(refs), 7)
+        [steps] = self.steps
+        next(steps)
+        self.assertEqual(self.alive(refs), 4)
+        next(steps)
+        next(steps)
+        self.assertEqual(self.alive(refs), 0)
+        self.assertEqual(list(steps), [])
+
+    def test_smallAtOnce(self):
+        """
+        A table no larger than a slice is freed at once.
+        """
+        refs, task = self.release(3)
+        self.assertIsNone(task)
+        self.assertEqual(self.alive(refs), 0)
+        self.assertEqual(self.steps, [])
+
+    def test_heldLeftWhole(self):
+        """
+        A table someone else holds too (a login looking a user up in it)
+        is left whole, to be freed by its last holder.
+        """
+        table = {number: Entry() for number in range(7)}
+        holder = [table]
+        self.assertIsNone(releaseInSlices(table, 3, self.cooperate))
+        self.assertEqual(self.steps, [])
+        self.assertEqual(len(holder[0]), 7)
+
+
+class ReplacedInSlicesTests(unittest.TestCase):
+    """
+    The users a reload replaced are taken apart in slices
+    (L{releaseInSlices}), in the reactor: freed at once, 60,000 held it
+    for 0.1 s.
+    """
+
+    def test_replacedReleased(self):
+        """
+        A reload hands the users it replaced to L{releaseInSlices}, once
+        nothing else of the file's holds them; the same users kept (the
+        same bytes read again) are not.
+        """
+        released = []
+        self.patch(reloadingfile, "releaseInSlices", released.append)
+        self.addCleanup(gc.unfreeze)
+        path = self.mktemp()
+        writeText(path, usersText(["alice"]))
+        database = UsersDatabase(path)
+        old = database.users
+        oldEntry = weakref.ref(old["alice"])
+        writeText(path, usersText(["alice", "bob"]))
+        self.assertTrue(database.reload())
+        self.assertEqual(released, [old])
+        self.assertTrue(database.reload())
+        self.assertEqual(released, [old])
+        del old, released[:]
+        self.assertIsNone(oldEntry())
