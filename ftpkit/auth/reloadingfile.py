@@ -19,6 +19,7 @@ from ftpkit.auth.exposedfiles import (  # noqa: F401 (importable from here, as b
     exposure,
     warnExposed,
 )
+from ftpkit.auth.outofsight import builtOutOfSight, releaseInSlices
 from ftpkit.blocking import deferToUnwaitedThread
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.ops.workerechoes import (
@@ -200,7 +201,9 @@ class ReloadingFile:
             where the content is not the one they were parsed from
             (C{parse} gives the same users for the same bytes), and the
             values L{derived} was asked for, worked out for them here
-            (where not known yet), with the parse.
+            (where not known yet), with the parse: both built with no
+            garbage collection meanwhile, and frozen
+            (L{ftpkit.auth.outofsight}).
         @raise ValueError: see L{__init__}.
         """
         content = self._read(path)
@@ -208,13 +211,29 @@ class ReloadingFile:
             # The same bytes name the same users: a SIGHUP for a renewed
             # certificate costs a read of the file, not a parse of every
             # entry again.
-            users = self.users
-        else:
-            users = self._parse(content, path)
+            return (content,) + self._withValues(self.users)
+        return (content,) + builtOutOfSight(self._parsed, content, path)
+
+    def _parsed(self, content, path):
+        """
+        @param content: the file's bytes.
+        @param path: the file.
+        @return: C{(users, values)}: the users C{content} names, and the
+            values L{derived} was asked for, worked out for them.
+        @raise ValueError: see L{__init__}.
+        """
+        return self._withValues(self._parse(content, path))
+
+    def _withValues(self, users):
+        """
+        @param users: users read from the file.
+        @return: C{(users, values)}: them, and the values L{derived} was
+            asked for, worked out for them where not known yet.
+        """
         known, values = self._derived
         if known is not users:
             values = {}
-        return content, users, {
+        return users, {
             key: values[key] if key in values else key[0](users, *key[1:])
             for key in tuple(self._derivations)}
 
@@ -399,13 +418,18 @@ class ReloadingFile:
 
     def _install(self, loaded):
         """
-        Put users just read in force, without a line.
+        Put users just read in force, without a line; the users they
+        replace are freed a slice at a time
+        (L{ftpkit.auth.outofsight.releaseInSlices}).
 
         @param loaded: C{(content, users, values)}, as L{_load} returns.
         """
         self._installs += 1
+        old = self.users
         self.content, self.users, values = loaded
         self._derived = (self.users, values)
+        if isinstance(old, dict) and old is not self.users:
+            releaseInSlices(old)
         self.reloaded()
 
     def keptFiles(self):
