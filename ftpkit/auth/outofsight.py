@@ -11,9 +11,14 @@ table again. See C{docs/benchmark-investigations.rst},
 C{bench-reloadgc-55}.
 
 Freezing takes out of sight whatever the collector had not collected yet,
-so a young collection goes first; the cycles already old are kept with
-the table (a reload's worth, once). A table given up later is freed all
-the same, by reference counting: nothing in it refers back to itself;
+garbage cycles too, which would then never be freed: a reload a minute
+would leak a minute's garbage each. So a full collection goes first (it
+walks what is not frozen yet, the sessions' objects, not the tables
+frozen before), and a young one once the table is built (what the
+process made meanwhile, the collector paused: the new table, which it
+keeps, and the garbage of other threads, which it frees). A table given
+up later is freed all the same, by reference counting: nothing in it
+refers back to itself;
 and, where nothing else holds it, a slice at a time
 (L{releaseInSlices}): freed at once, the old users held the reactor for
 0.1 s at 60,000.
@@ -75,10 +80,10 @@ def builtOutOfSight(build, *args):
     @param args: its arguments.
     @return: what C{build} returned.
     """
-    # The young generations' garbage collected first, not frozen.
-    gc.collect(1)
+    gc.collect()
     with collectionsPaused():
         built = build(*args)
+        gc.collect(0)
         gc.freeze()
     return built
 

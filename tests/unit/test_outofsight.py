@@ -126,6 +126,38 @@ class BuiltTests(unittest.TestCase):
         self.assertIsNone(ref())
 
 
+    def test_oldGarbageNotFrozen(self):
+        """
+        Garbage cycles older than the build (in the oldest generation) are
+        collected, not frozen with the table, where nothing would ever
+        free them: each reload froze the garbage of its time.
+        """
+        cycle = Marker()
+        cycle.me = cycle
+        gc.collect()
+        ref = weakref.ref(cycle)
+        del cycle
+        builtOutOfSight(Marker)
+        self.assertIsNone(ref())
+
+    def test_garbageMeanwhileNotFrozen(self):
+        """
+        Garbage cycles made while the table is built (by other threads,
+        the collector paused) are collected, not frozen with it.
+        """
+        refs = []
+
+        def build():
+            cycle = Marker()
+            cycle.me = cycle
+            refs.append(weakref.ref(cycle))
+            return Marker()
+
+        built = builtOutOfSight(build)
+        self.assertIsNone(refs[0]())
+        self.assertFalse(tracked(built))
+
+
 class UsersReloadTests(unittest.TestCase):
     """
     A users file read again: its users and the values over them built
