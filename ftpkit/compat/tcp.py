@@ -29,6 +29,11 @@ than on the reactor's next turn.
       L{ftpkit.data.connection.DataConnection.ending}, so that a
       download's send stopped by that end is judged once the end is
       known); fallback: not ended (the send's failure stands).
+    - C{tcp.Server.client}, the address C{accept} gave, which the
+      server transport's C{getPeer} builds an address object from at
+      every call: the client's host without that object (L{peerHost}; used
+      by L{ftpkit.control.clientname}, once a session); fallback:
+      C{getPeer().host}.
     - C{FileDescriptor._writeDisconnected}: whether a TCP transport that
       was asked to C{loseWriteConnection} sent its last byte and its FIN
       (L{writeSideClosed}); fallback: "not sent" (a download whose client
@@ -55,6 +60,21 @@ def queueIsEmpty(transport):
                 and not transport._tempDataBuffer)
     except AttributeError:
         return False
+
+
+def peerHost(transport):
+    """
+    @param transport: a connection's transport.
+    @return: its C{getPeer().host}, or C{None} for a peer without one (a
+        Unix socket's); for Twisted's own TCP server transport (its exact
+        class: a wrapper or a subclass may name another peer) read from
+        the address C{accept} gave, with no address object made.
+    """
+    if type(transport) is tcp.Server:
+        client = getattr(transport, "client", None)
+        if type(client) is tuple and client and type(client[0]) is str:
+            return client[0]
+    return getattr(transport.getPeer(), "host", None)
 
 
 def heldUnsent(transport):

@@ -16,6 +16,7 @@ still share it, as the hosts behind one NAT address do.
 
 import socket
 
+from ftpkit.compat.tcp import peerHost
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.ops.peeruser import unixPeerUser
 
@@ -36,7 +37,7 @@ def clientName(transport):
         IPv4-mapped IPv6 address as IPv4); for a Unix socket's client,
         L{LOCAL_USER}, or L{UNKNOWN} where the kernel does not tell.
     """
-    host = getattr(transport.getPeer(), "host", None)
+    host = peerHost(transport)
     if host is not None:
         return normalizeHost(host)
     try:

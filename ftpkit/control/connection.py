@@ -241,14 +241,14 @@ class FTPProtocol(
         if transport is not None and self.connected:
             if type(text) is str and text.isprintable():
                 # formatReply's one-line case, without the call (and
-                # without the format spec, slower, for any 3-digit code):
-                # printable text holds no line break, control character
-                # or surrogate, so UTF-8 encodes it with no 0xff to double.
-                if 100 <= code <= 999:
-                    line = f"{code} {text}\r\n"
-                else:
-                    line = f"{code:03d} {text}\r\n"
-                data = line.encode("utf-8")
+                # without making the code's text, for a code ftpkit
+                # replies with): printable text holds no line break,
+                # control character or surrogate, so UTF-8 encodes it with
+                # no 0xff to double.
+                start = replies.ONE_LINE_STARTS.get(code)
+                if start is None:
+                    start = f"{code:03d} "
+                data = f"{start}{text}\r\n".encode("utf-8")
             else:
                 data = replies.formatReply(code, text)
             if code < 200:

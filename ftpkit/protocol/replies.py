@@ -49,6 +49,15 @@ L{ftpkit.errors.FTPError} may give others): the values of the metrics'
 C{code} label made at 0 at start. A test reads the handlers' replies and
 the errors' codes, and fails on one missing here."""
 
+ONE_LINE_STARTS = {code: f"{code} " for code in REPLY_CODES}
+"""The start of a one-line reply of each of L{REPLY_CODES} (C{"230 "}),
+made once: text made of the number at every reply was a visible share
+of a C{NOOP}'s work (C{docs/benchmark-investigations.rst},
+C{bench-login-55})."""
+
+_IAC = 0xFF
+"""Telnet's C{IAC} byte (RFC 854), doubled in a reply's bytes."""
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udc9f]")
@@ -117,7 +126,9 @@ def encodeReply(text):
     @return: the encoded bytes.
     """
     data = encodeText(text)
-    if b"\xff" in data:
+    # Looked for by its value: bytes' `in` first tries a bytes needle as
+    # an integer, and makes and clears a TypeError (bench-login-55).
+    if _IAC in data:
         return data.replace(b"\xff", b"\xff\xff")
     return data
 

@@ -10,6 +10,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 
 from ftpkit.control.handlers.datachannel import NO_ADDRESS, setUpFirst
+from ftpkit.protocol.replies import REPLY_CODES, formatReply
 from tests.memorysessions import connect, makeFactory, repliesTo
 from tests.protocol.test_authmechanisms import (
     ContextFactory,
@@ -503,3 +504,26 @@ class SecurePassiveTests(unittest.TestCase):
             repliesTo(protocol, transport, b"EPSV ALL", b"CPSV"),
             [b"200 EPSV ALL ok\r\n",
              b"503 CPSV not allowed after EPSV ALL\r\n"])
+
+
+class OneLineReplyTests(unittest.TestCase):
+    """
+    A one-line reply of printable text, which the session formats itself
+    (L{ftpkit.control.connection.FTPProtocol.reply}, with the start of
+    each code it replies with made once:
+    L{ftpkit.protocol.replies.ONE_LINE_STARTS}), is the bytes
+    L{formatReply} makes.
+    """
+
+    def test_everyCode(self):
+        """
+        Every code of L{REPLY_CODES}, and codes outside it (a storage
+        backend's own, one short of three digits), as L{formatReply}.
+        """
+        protocol, transport = session()
+        transport.clear()
+        for code in REPLY_CODES + (120, 999, 42, 5):
+            protocol.reply(code, "All é well")
+            self.assertEqual(transport.value(),
+                             formatReply(code, "All é well"), code)
+            transport.clear()
