@@ -94,8 +94,9 @@ class IPartialWriteFile(IWriteFile):
         Drop the upload and everything it wrote (the server calls it for an
         upload refused for its size, or one that failed on the disk): an
         old file stays as it was, and a file written in place goes back to
-        its length before the upload (the disk shell also keeps a partial
-        upload it continued as it was up to where the upload took it on).
+        its length before the upload, one resumed from below its end
+        keeping its bytes past those the upload wrote (the disk shell
+        also keeps a partial upload it continued, at its length before).
 
         @return: a Deferred firing with C{None}.
         """

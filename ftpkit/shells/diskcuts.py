@@ -26,7 +26,7 @@ class CutEnds(LeftBehind):
 
     A class using it sets, as L{ftpkit.shells.diskwriter.FileWriter}
     documents them, C{_fd}, C{_temporary}, C{_target}, C{_anonymous},
-    C{_resumed}, C{_start}, C{_directory}, C{_guard}, C{_reservation},
+    C{_resumed}, C{_start}, C{_initialSize}, C{_directory}, C{_guard}, C{_reservation},
     C{_resumer}, C{_targetWas}, C{_onDropped}, C{_onKept} and C{_consumer}
     (its L{ftpkit.shells.diskqueue.QueuedWriter}), and provides
     C{_runEnd(blocking, frees)}, C{_keptOver()}, C{_removed()} and
@@ -124,9 +124,11 @@ class CutEnds(LeftBehind):
         Close the descriptor if open and remove the temporary file,
         blocking.
 
-        @param cutBack: also cut a file written in place back to its
-            length before the upload, and keep a partial upload continued
-            as it was before (its bytes are the client's earlier upload).
+        @param cutBack: also cut a file written in place, or a partial
+            upload continued (kept, its bytes the client's earlier
+            upload), back to its length before the upload: not to where
+            the upload started, a resume from below its end keeping the
+            bytes past those it wrote (no client sent them again).
         """
         try:
             self._removeFiles(cutBack)
@@ -140,17 +142,19 @@ class CutEnds(LeftBehind):
         fd, self._fd = self._fd, None
         left = None
         try:
-            if (fd is not None and cutBack and self._start is not None
-                    and self._resumed):
-                # Kept again while open, so still held (L{_keepOpen}).
-                os.ftruncate(fd, self._start)
-                self._leave(uploads.keepPartial(
-                    self._temporary, self._target, self._start, fd=fd,
-                    resumer=self._resumer, targetWas=self._targetWas,
-                    onDropped=self._droppedTo()), resumed=True)
-                return
             if fd is not None and cutBack and self._start is not None:
-                os.ftruncate(fd, self._start)
+                # Back to the length before the upload, not its start: a
+                # resume from below the end keeps the old bytes past what
+                # it wrote, which no client sent over.
+                cut = min(os.fstat(fd).st_size, self._initialSize)
+                os.ftruncate(fd, cut)
+                if self._resumed:
+                    # Kept again while open, so still held (L{_keepOpen}).
+                    self._leave(uploads.keepPartial(
+                        self._temporary, self._target, cut, fd=fd,
+                        resumer=self._resumer, targetWas=self._targetWas,
+                        onDropped=self._droppedTo()), resumed=True)
+                    return
             if fd is not None:
                 inPlace = self._temporary is None and not self._anonymous
                 left = StorageChange(os.fstat(fd).st_size if inPlace else 0,

@@ -231,7 +231,8 @@ class FsspecWriteFile:
     def discard(self):
         """
         See L{IDiscardableWriteFile.discard}: an upload written in place
-        is cut back to where it started; any other is aborted.
+        is cut back to its file's length before it
+        (L{InPlaceWriter.drop}); any other is aborted.
         """
         if isinstance(self._writer, InPlaceWriter):
             return self._finishTelling(self._writer.drop, self._leftByWriter)

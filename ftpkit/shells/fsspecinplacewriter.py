@@ -198,9 +198,12 @@ class InPlaceWriter:
 
     def _cutBack(self):
         """
-        A write failed (the disk is full, say): cut the file back to
-        where the upload started, as the disk realm does. It kept the
-        bytes that fitted, a full disk's worth, and the disk stayed full.
+        A write failed (the disk is full, say), or the upload is dropped
+        whole: cut the file back to its length before the upload, as the
+        disk realm does. It kept the bytes that fitted, a full disk's
+        worth, and the disk stayed full. Not to where the upload started:
+        a resume from below the file's end keeps the old bytes past those
+        it wrote, which no client sent over (they were lost).
 
         A file object that buffers (C{file://}'s) still holds what the
         full disk refused, which it writes before it truncates: failing
@@ -210,7 +213,7 @@ class InPlaceWriter:
         another one.
         """
         try:
-            self._handle.truncate(self._start)
+            self._handle.truncate(self._size)
             return
         except (OSError, ValueError):
             # ValueError: closed by a cut back before.
@@ -223,14 +226,15 @@ class InPlaceWriter:
             pass
         try:
             with self._fs.open(self._path, "r+b") as again:
-                again.truncate(self._start)
+                again.truncate(self._size)
         except OSError:
             pass
 
     def drop(self):
         """
-        Cut the file back to where the upload started, close, and let
-        the file go; one this upload's open made is removed.
+        Cut the file back to its length before the upload
+        (L{_cutBack}), close, and let the file go; one this upload's open
+        made is removed.
         """
         try:
             self._cutBack()

@@ -249,7 +249,8 @@ class KeptWriteFile:
         """
         See L{IDiscardableWriteFile.discard}: the upload was refused for
         its size; it keeps nothing of its own. A resume's partial upload
-        is given back as it was up to where the upload took it on.
+        is given back at its length before the upload (the wrapped
+        shell's C{discard}).
         """
         return ensureDeferred(self._ending(self._discard()))
 

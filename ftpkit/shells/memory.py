@@ -434,10 +434,9 @@ class MemoryShell:
         if offset or append:
             resume = functools.partial(self._resume, path, offset, append,
                                        existing)
-            cutBack = None if append else functools.partial(resume, Content())
             return MemoryInPlaceWriteFile(
                 self._budget, resume, functools.partial(resume, cut=True),
-                ended=ended, cutBack=cutBack, freed=freed)
+                ended=ended, freed=freed)
         return MemoryWriteFile(
             self._budget, functools.partial(self._commit, path, 0, False),
             ended=ended, freed=freed)

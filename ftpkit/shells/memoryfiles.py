@@ -194,15 +194,14 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
     resuming from C{SIZE} goes on from there (it was stored only once
     complete: that C{SIZE} answered the old file's size, and the resume
     sent again what the cut upload had sent). Dropped whole
-    (L{discard}: refused for its size), it leaves what the disk leaves
-    of a file written in place there: an appended file as it was, a
-    resumed one cut back to where the upload started (the disk had
-    written over the bytes past it; the file was left whole here, so a
-    client's C{SIZE} then differed by realm).
+    (L{discard}: refused for its size), it leaves the file as it was,
+    at its length before the upload as the disk leaves a file written
+    in place. A resume from below the file's end was cut back to where
+    it started, here and on the disk: the old bytes past those it
+    reached, which no client sent over, were lost.
     """
 
-    def __init__(self, budget, commit, keep, ended=None, cutBack=None,
-                 freed=None):
+    def __init__(self, budget, commit, keep, ended=None, freed=None):
         """
         @param budget: see L{MemoryWriteFile}.
         @param commit: see L{MemoryWriteFile}.
@@ -210,15 +209,10 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
             once, by L{abort}, where any came; raises an L{FTPError} when
             it cannot (they are dropped then).
         @param ended: see L{MemoryWriteFile}.
-        @param cutBack: cuts the file back to where the upload started,
-            called by L{discard}; raises an L{FTPError} when it cannot
-            (the file is left as it is then); C{None} for an append,
-            which leaves the file as it was.
         @param freed: see L{MemoryWriteFile}.
         """
         MemoryWriteFile.__init__(self, budget, commit, ended, freed)
         self._keep = keep
-        self._cutBack = cutBack
 
     def abort(self):
         """
@@ -233,18 +227,10 @@ class MemoryInPlaceWriteFile(MemoryWriteFile):
 
     def discard(self):
         """
-        See L{IDiscardableWriteFile.discard}: forget what was received,
-        and cut a resumed file back to where the upload started.
+        See L{IDiscardableWriteFile.discard}: forget what was received;
+        the file, changed only by a store, stays as it was.
         """
-        aborted = MemoryWriteFile.abort(self)
-        cutBack, self._cutBack = self._cutBack, None
-        if cutBack is not None:
-            try:
-                cutBack()
-            except FTPError:
-                # Another file by that name by now, or none: left as is.
-                pass
-        return aborted
+        return MemoryWriteFile.abort(self)
 
 
 def _keptNothing(failure):

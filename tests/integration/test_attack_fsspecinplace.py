@@ -25,7 +25,8 @@ for other writers: the owner's program then held the uploader's bytes.
 Uploads refused for their size, by a full disk under C{file://}
 (L{FsspecDiskFullTests}) or by C{--max-upload-size} and the tree's limit
 under C{memory://} (L{FsspecRefusedInPlaceTests}), leave the file as it
-was, or its bytes before a resume's offset.
+was, at its length before (a resume's bytes before its offset, and its own
+up to that length).
 """
 
 import io
@@ -185,11 +186,12 @@ class FsspecDiskFullTests(LoopbackServerMixin, unittest.TestCase):
 
     async def test_resume(self):
         """
-        C{REST 1000} and C{STOR} leave the file's bytes before the offset.
+        C{REST 1000} and C{STOR} leave the file at its length before: its
+        bytes before the offset, the upload's up to that length.
         """
         final, kept = await self.fails("STOR old", rest=1000)
         self.assertEqual(final[:4], "452 ")
-        self.assertEqual(kept, (b"old bytes " * 300)[:1000])
+        self.assertEqual(kept, (b"old bytes " * 300)[:1000] + b"n" * 2000)
 
 
 class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
@@ -242,11 +244,11 @@ class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
 
     async def test_resumeOverQuota(self):
         """
-        A resume past it leaves the bytes before its offset.
+        A resume past it leaves the file at its length before.
         """
         final, size = await self.refused(400000 * 8, rest=50000)
         self.assertEqual(final[:4], "552 ")
-        self.assertEqual(size, 50000)
+        self.assertEqual(size, 100000)
 
     async def test_appendOverLimit(self):
         """
@@ -260,8 +262,8 @@ class FsspecRefusedInPlaceTests(LoopbackServerMixin, unittest.TestCase):
 
 class FullDiskCutBackTests(unittest.TestCase):
     """
-    L{InPlaceWriter} on C{file://} cuts the file back to where the upload
-    started when a write finds the disk full, whatever the sizes of the
+    L{InPlaceWriter} on C{file://} cuts the file back to its length before
+    the upload when a write finds the disk full, whatever the sizes of the
     writes: C{file://}'s file object buffers, and its truncate first wrote
     what the full disk had refused, failed again, and left the file
     holding a disk's worth of the upload (writes of 1,000, 4,096 or 65,536
@@ -309,11 +311,13 @@ class FullDiskCutBackTests(unittest.TestCase):
 
     def test_resume(self):
         """
-        A resume is cut back to its offset.
+        A resume is cut back to the file's length before (not to its
+        offset: the old bytes past those it wrote are not lost).
         """
+        old = b"old bytes " * 300
         for size in (1000, 4096, 65536):
             self.assertEqual(self.filled(size, append=False),
-                             (b"old bytes " * 300)[:1000], size)
+                             old[:1000] + b"n" * (len(old) - 1000), size)
 
     def test_keptOnceCutBack(self):
         """

@@ -83,17 +83,17 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
             ServerConfig(loginFailureDelay=0, tlsContextFactory=self.factory))
         return fs, root
 
-    def flood(self, tls, command):
+    def flood(self, tls, command, rest=None):
         """
         Log in (under C{PROT P} when C{tls}) and send up to L{FLOOD} bytes
-        with C{command} (blocking).
+        with C{command} (blocking), from C{REST rest} unless C{None}.
 
         @return: C{(bytes sent, final reply)}.
         """
         client = ftplib.FTP_TLS(context=clientContext()) if tls else None
         ftp = ftplibLogin(self, self.server.port, client=client, protect=tls,
                           binary=True)
-        result = uploadUntilCut(ftp, command, FLOOD)
+        result = uploadUntilCut(ftp, command, FLOOD, rest=rest)
         ftp.close()
         return result
 
@@ -136,6 +136,41 @@ class QuotaCutTests(FTPSTestsMixin, unittest.TestCase):
             self.assertTrue(final.startswith("552"), final)
             with open(path, "rb") as f:
                 self.assertEqual(f.read(), b"kept" * 250)
+
+    @defer.inlineCallbacks
+    def test_restBelowEndKeepsLength(self):
+        """
+        C{REST} below the file's end then C{STOR} past the quota leaves
+        the file at its length before, its bytes before the offset
+        untouched, in the clear and under C{PROT P} (it was cut back to
+        the offset, the old bytes past it lost).
+        """
+        root = self.serveDisk()
+        path = os.path.join(root, "f.bin")
+        for tls in (False, True):
+            with open(path, "wb") as f:
+                f.write(b"kept" * 250)
+            sent, final = yield self.inThread(self.flood, tls, "STOR f.bin",
+                                              100)
+            self.assertTrue(final.startswith("552"), final)
+            with open(path, "rb") as f:
+                data = f.read()
+            self.assertEqual((len(data), data[:100]), (1000, b"kept" * 25))
+
+    @defer.inlineCallbacks
+    def test_fsspecRestBelowEnd(self):
+        """
+        So does it on an fsspec realm.
+        """
+        fs, root = self.serveFsspec()
+        path = root + "/f.bin"
+        for tls in (False, True):
+            fs.pipe_file(path, b"kept" * 250)
+            sent, final = yield self.inThread(self.flood, tls, "STOR f.bin",
+                                              100)
+            self.assertTrue(final.startswith("552"), (tls, final))
+            data = fs.cat_file(path)
+            self.assertEqual((len(data), data[:100]), (1000, b"kept" * 25))
 
     @defer.inlineCallbacks
     def test_fsspecCut(self):

@@ -139,13 +139,15 @@ class DiskFullTests(Certificates, LoopbackServerMixin, unittest.TestCase):
 
     async def test_resumeUnderTLS(self):
         """
-        C{REST} + C{STOR} under TLS goes back to the bytes before its
-        offset, as it does in clear: it kept all it could write.
+        C{REST} + C{STOR} under TLS goes back to the file's length
+        before, as it does in clear: it kept all it could write. The
+        old bytes up to there were written over; none past them is lost.
         """
         final = await self.inThread(
             lambda: storeFailing(self.login(tls=True), "STOR old", FLOOD,
                                  rest=1000))
-        self.assertFullAndIntact(final, OLD[:1000])
+        self.assertFullAndIntact(
+            final, OLD[:1000] + b"n" * (len(OLD) - 1000))
 
     async def test_cutUnderTLS(self):
         """

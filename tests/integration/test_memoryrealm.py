@@ -85,9 +85,9 @@ class MemoryRealmLimitTests(unittest.TestCase):
         A resume (C{REST} + C{STOR}) of a file whose result fits gets
         C{226}, though the old file and the bytes sent together would
         not fit: the bytes it writes over count as room, as on the disk
-        realm with a quota (it got C{552}, and the file was cut back to
-        the offset). One whose result does not fit still gets C{552},
-        the file cut back to the offset, as on the disk.
+        realm with a quota (it got C{552}). One whose result does not
+        fit still gets C{552}, the file left at its length before, as
+        on the disk.
         """
         ftp = self.login()
         ftp.storbinary("STOR f", io.BytesIO(b"a" * 600000))
@@ -101,7 +101,7 @@ class MemoryRealmLimitTests(unittest.TestCase):
                            rest=100)
         self.assertTrue(str(caught.exception).startswith("552"),
                         caught.exception)
-        self.assertEqual(ftp.size("f"), 100)
+        self.assertEqual(ftp.size("f"), 460100)
 
     def test_storeReplacingFits(self):
         """

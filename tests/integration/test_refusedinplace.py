@@ -2,13 +2,16 @@
 An upload written in place (C{APPE}, C{REST} + C{STOR}) refused for its
 size (C{552}: past C{--max-upload-size}, or past C{--realm memory:SIZE})
 over real loopback sockets, on the disk realm, C{--realm memory} and
-C{fsspec:memory://}: each leaves what the disk does, an appended file as
-it was, a resumed one cut back to the C{REST} offset (the disk wrote
-over the bytes past it, in place).
+C{fsspec:memory://}: each leaves the file at its length before the
+upload, an appended file as it was, a resumed one too (the disk wrote
+over the bytes from the C{REST} offset on, in place, but keeps those
+past what it wrote).
 
 C{--realm memory} left a resumed file whole (it stores an upload only
 when it ends), where the disk and C{fsspec:memory://} kept the bytes
 before the offset: a client's C{SIZE} afterwards differed by realm.
+Then all three cut it back to the offset, losing the old bytes past
+those the upload wrote, which no client sent over (session 55).
 """
 
 import io
@@ -27,17 +30,24 @@ LIMIT = 500000
 """C{--max-upload-size}."""
 
 
-class RefusedInPlaceMixin(cutuploads.TwoUsersMixin):
+SHORT_LIMIT = 20000
+"""C{--max-upload-size} below L{FILE_SIZE}."""
+
+
+class RefusedMixin(cutuploads.TwoUsersMixin):
     """
-    alice's C{f} holds L{FILE_SIZE} bytes; she sends more than L{LIMIT}
-    written in place. Subclasses say which realm (C{makeRealm}).
+    alice's C{f} holds L{FILE_SIZE} bytes; she sends more than
+    C{--max-upload-size} (C{limit}) written in place. Subclasses say
+    which realm (C{makeRealm}).
     """
+
+    limit = LIMIT
 
     def serverSettings(self):
         """
-        @return: C{--max-upload-size} L{LIMIT}.
+        @return: C{--max-upload-size} C{limit}.
         """
-        return {"maxUploadSize": LIMIT}
+        return {"maxUploadSize": self.limit}
 
     def refused(self, size, rest=None):
         """
@@ -45,34 +55,64 @@ class RefusedInPlaceMixin(cutuploads.TwoUsersMixin):
         C{rest} on unless C{None}.
 
         @return: a Deferred firing with the final reply's code and C{f}'s
-            size after.
+            bytes after.
         """
         def run():
             ftp = self.login()
             try:
-                ftp.storbinary("STOR f", io.BytesIO(
-                    b"o" * FILE_SIZE))
+                # In pieces each within the limit.
+                for start in range(0, FILE_SIZE, self.limit):
+                    ftp.storbinary("APPE f" if start else "STOR f",
+                                   io.BytesIO(b"o" * min(
+                                       self.limit, FILE_SIZE - start)))
                 final = storeFailing(ftp, "APPE f" if rest is None
                                      else "STOR f", size, rest=rest)
-                return final[:3], ftp.size("f")
+                received = []
+                ftp.retrbinary("RETR f", received.append)
+                return final[:3], b"".join(received)
             finally:
                 ftp.quit()
         return self.inThread(run)
 
+
+class RefusedInPlaceMixin(RefusedMixin):
+    """
+    Uploads past L{LIMIT}, which go past C{f}'s end.
+    """
+
     async def test_resumeOverLimit(self):
         """
-        A resume past C{--max-upload-size} leaves the bytes before its
-        offset.
+        A resume past C{--max-upload-size} leaves the file at its length
+        before.
         """
-        self.assertEqual(await self.refused(LIMIT + 100000, rest=50000),
-                         ("552", 50000))
+        code, data = await self.refused(LIMIT + 100000, rest=50000)
+        self.assertEqual((code, len(data)), ("552", FILE_SIZE))
 
     async def test_appendOverLimit(self):
         """
         An append past it leaves the file as it was.
         """
         self.assertEqual(await self.refused(LIMIT + 100000),
-                         ("552", FILE_SIZE))
+                         ("552", b"o" * FILE_SIZE))
+
+
+class ShortRefusedMixin(RefusedMixin):
+    """
+    A resume refused past L{SHORT_LIMIT}, before it reached C{f}'s end.
+    """
+
+    limit = SHORT_LIMIT
+
+    async def test_tailKept(self):
+        """
+        The old bytes past those the upload wrote stay: C{f} keeps its
+        length, and all but what the upload could have written over.
+        """
+        code, data = await self.refused(2 * SHORT_LIMIT, rest=10)
+        self.assertEqual((code, len(data)), ("552", FILE_SIZE))
+        self.assertEqual(data[:10], b"o" * 10)
+        self.assertEqual(data[10 + 2 * SHORT_LIMIT:],
+                         b"o" * (FILE_SIZE - 10 - 2 * SHORT_LIMIT))
 
 
 class DiskTests(cutuploads.DiskRealmMixin, RefusedInPlaceMixin,
@@ -103,6 +143,27 @@ class MemorySizeTests(RefusedInPlaceMixin, unittest.TestCase):
 
 
 class FsspecMemoryTests(MemoryMixin, RefusedInPlaceMixin, unittest.TestCase):
+    """
+    C{--realm fsspec:memory://}.
+    """
+
+
+class DiskShortTests(cutuploads.DiskRealmMixin, ShortRefusedMixin,
+                     unittest.TestCase):
+    """
+    The disk realm.
+    """
+
+
+class MemoryShortTests(cutuploads.MemoryRealmMixin, ShortRefusedMixin,
+                       unittest.TestCase):
+    """
+    C{--realm memory}.
+    """
+
+
+class FsspecMemoryShortTests(MemoryMixin, ShortRefusedMixin,
+                             unittest.TestCase):
     """
     C{--realm fsspec:memory://}.
     """

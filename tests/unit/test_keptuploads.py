@@ -230,6 +230,18 @@ class KeptUploadsTests(unittest.TestCase):
         self.assertEqual(self.kept(self.alice), 5)
         self.assertEqual(self.read(), OLD)
 
+    def test_discardedBelowEnd(self):
+        """
+        A resume from below the partial upload's end, refused for its
+        size, gives it back at its length before: the client's earlier
+        bytes past the offset stay (it was cut back to the offset).
+        """
+        self.cut(self.alice, b"brand")
+        opened = self.open(self.alice, offset=2)
+        self.successResultOf(opened.writeAt(0, b"!"))
+        self.successResultOf(opened.discard())
+        self.assertEqual(self.kept(self.alice), 5)
+
     def test_refusedWrite(self):
         """
         An upload whose write the store refused (its size bound) keeps

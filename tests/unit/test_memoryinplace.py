@@ -3,8 +3,8 @@ Tests for L{ftpkit.shells.memoryfiles.MemoryInPlaceWriteFile}: an upload
 that L{ftpkit.shells.memory.MemoryShell} writes in place (an append, a
 resume), cut (C{abort}), keeps what it received where it wrote it, as a
 file written in place on the disk does; dropped whole (C{discard}), it
-leaves what the disk leaves: an appended file as it was, a resumed one
-cut back to where the upload started.
+leaves the file as it was, at its length before the upload, as the disk
+leaves it.
 """
 
 from twisted.trial import unittest
@@ -160,15 +160,16 @@ class CutInPlaceTests(unittest.TestCase):
 
     def test_discardResume(self):
         """
-        A resume dropped whole cuts the file back to its offset, as the
-        disk cuts back a file written in place (it was left whole); one
-        whose file was replaced meanwhile leaves the new file as it is.
+        A resume dropped whole leaves the file as it was, at its length
+        before, as the disk leaves a file written in place (it was cut
+        back to its offset, the bytes past it lost); one whose file was
+        replaced meanwhile leaves the new file as it is.
         """
         shell = MemoryShell({"/f": b"oldold"}, maxBytes=100)
         upload = self.opened(shell, b"new", offset=2)
         self.successResultOf(upload.discard())
-        self.assertEqual(self.contentOf(shell), b"ol")
-        self.assertEqual(shell.bytesHeld, 2)
+        self.assertEqual(self.contentOf(shell), b"oldold")
+        self.assertEqual(shell.bytesHeld, 6)
         upload = self.opened(shell, b"new", offset=1)
         self.successResultOf(writeFile(shell, ("f",), b"other"))
         self.successResultOf(upload.discard())
@@ -206,7 +207,8 @@ class RoomFreedTests(unittest.TestCase):
     def test_readFileFreesNothing(self):
         """
         A file a download reads stays held once replaced: its bytes are
-        no room for the upload replacing it.
+        no room for the upload replacing it. Dropped, that upload leaves
+        the file as it was, held once.
         """
         shell = MemoryShell({"/f": b"x" * 6}, maxBytes=10)
         reading = self.successResultOf(shell.openForReading(("f",)))
@@ -214,7 +216,7 @@ class RoomFreedTests(unittest.TestCase):
         upload = self.successResultOf(shell.openForWriting(("f",), 1))
         self.failureResultOf(upload.writeAt(0, b"y" * 5), QuotaExceeded)
         self.successResultOf(upload.discard())
-        self.assertEqual(shell.bytesHeld, 6 + 1)
+        self.assertEqual(shell.bytesHeld, 6)
 
     def test_placedUploadFits(self):
         """
