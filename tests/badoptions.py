@@ -89,7 +89,7 @@ ROWS = [
     # Sizes and rates.
     *[([f"--{name}", value], f"--{name}: must be a number of bytes")
       for name in [*_RATES, "listing-cache", "log-rotate-size"]
-      for value in ["", "x", "-1", "1T", "1.5.5", "1e3", NOT_UTF8,
+      for value in ["", "x", "-1", "1P", "1.5.5", "1e3", NOT_UTF8,
                     "5 K", "+5K", "\u0665M", *NOT_ASCII]],
     *[([f"--{name}", "0"], f"--{name}: must be at least 1 byte")
       for name in _RATES],

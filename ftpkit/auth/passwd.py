@@ -172,7 +172,7 @@ def permissionList(text):
 
 def byteCount(text):
     """
-    @param text: a number of bytes, with an optional K, M or G suffix as
+    @param text: a number of bytes, with an optional K, M, G or T suffix as
         the server's sizes take (L{parseByteCount}): C{10M}.
     @return: it as an C{int} of at least 0.
     @raise argparse.ArgumentTypeError: otherwise.
@@ -219,7 +219,7 @@ def makeParser():
                         help="comma-separated: " + ",".join(PERMISSIONS)
                         + " [default for a new user: list,read]")
     parser.add_argument("--quota", type=byteCount, metavar="SIZE",
-                        help="the most bytes the user may store (K, M, G"
+                        help="the most bytes the user may store (K, M, G, T"
                         " suffixes: 10G)")
     parser.add_argument("--quota-files", type=positiveCount, metavar="N",
                         help="the most files and directories the user may"

@@ -90,7 +90,7 @@ def makeParser():
         # Each pair is a usage error together: the "no" one silently won.
         quota = sub.add_mutually_exclusive_group()
         quota.add_argument("--quota", type=byteCount, metavar="SIZE",
-                           help="the most bytes the user may store (K, M, G"
+                           help="the most bytes the user may store (K, M, G, T"
                            " suffixes: 10G)")
         quota.add_argument("--no-quota", action="store_true",
                            help="remove the quota")

@@ -66,7 +66,7 @@ class CommandQueue:
     @ivar full: too many commands wait: the protocol reads no more until
         L{drained} says otherwise.
     @ivar stopping: the server is stopping (L{stop}): commands arriving
-        are dropped, but for those acting on a transfer.
+        are dropped, but for those acting on a transfer and C{QUIT}.
     """
 
     __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "_abortsToAnswer",
@@ -137,7 +137,7 @@ class CommandQueue:
             if not self._waiting and (state is not WAITING or (
                     verb == "STAT" and not argument)):
                 return NOW
-        elif self.stopping:
+        elif self.stopping and verb != "QUIT":
             return DROP
         if not self._waiting and idle and not self.full:
             return RUN
@@ -313,8 +313,10 @@ class CommandQueue:
     def stop(self):
         """
         The server is stopping: forget the waiting commands but the
-        C{ABOR}s, and drop those arriving from now on, but for C{ABOR},
-        C{STAT} and C{NOOP} during a transfer. Every C{ABOR} the client
+        C{ABOR}s and a C{QUIT}, and drop those arriving from now on, but
+        for C{QUIT}, and C{ABOR}, C{STAT} and C{NOOP} during a transfer: a
+        client's C{QUIT} gets its C{221} rather than the drain's C{421}
+        (ftplib's C{quit} raises on a C{421}). Every C{ABOR} the client
         sent is answered (C{226} for one that ended a transfer on arrival,
         L{answersAbort}) before the session's C{421}, whether it came
         before the stop or during it: one that waited behind an upload's
@@ -323,7 +325,7 @@ class CommandQueue:
         """
         self.stopping = True
         aborts = [command for command in self._waiting
-                  if command[0] == "ABOR"]
+                  if command[0] in ("ABOR", "QUIT")]
         answers = self._abortsToAnswer
         self.clear()
         self._waiting.extend(aborts)

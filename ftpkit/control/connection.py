@@ -439,11 +439,18 @@ class FTPProtocol(
         """
         return self._busy is None
 
+    def hasClosed(self):
+        """
+        @return: whether the session closed its control connection (or
+            is closing it: after a C{QUIT}'s C{221}).
+        """
+        return self._closed
+
     def stopTaking(self):
         """
         The server is stopping: run no further command (those pipelined
-        are dropped, but an C{ABOR}, still answered; C{ABOR} and C{STAT}
-        still work during a transfer).
+        are dropped, but an C{ABOR}, still answered, and a C{QUIT};
+        C{ABOR} and C{STAT} still work during a transfer).
 
         @return: L{whenIdle}.
         """

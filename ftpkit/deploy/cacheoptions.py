@@ -33,7 +33,7 @@ class ListingCacheOptionsMixin:
 
     optParameters = [
         ["listing-cache", None, None,
-         ("SIZE (K, M, G suffixes) of the listings of local directories "
+         ("SIZE (K, M, G, T suffixes) of the listings of local directories "
           "each process keeps while they are unchanged; 0 keeps none "
           "[default: 32M].")],
         ["recursive-listing-depth", None, None,

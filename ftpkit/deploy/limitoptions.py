@@ -12,14 +12,15 @@ from ftpkit.deploy.optionvalues import checkValues
 from ftpkit.protocol.numbertext import decimalFraction
 from ftpkit.shells.keptregistry import MAX_KEPT_PER_USER
 
-_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-_BYTE_COUNT = re.compile(r"(.*?)([KMG]?)(?:i?B)?", re.IGNORECASE | re.DOTALL)
+_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_BYTE_COUNT = re.compile(r"(.*?)([KMGT]?)(?:i?B)?", re.IGNORECASE | re.DOTALL)
 
 
 def parseByteCount(text, least=1):
     """
     Read a number of bytes (or bytes a second): digits, optionally with a
-    K, M or G suffix (powers of 1024), as C{512}, C{64K}, C{1.5M}, C{2G}
+    K, M, G or T suffix (powers of 1024), as C{512}, C{64K}, C{1.5M},
+    C{2G}, C{1T}
     (L{decimalFraction}: ASCII digits, no sign, no space).
     The server's options, the users file's rates and the user commands'
     C{--quota} (L{ftpkit.auth.passwd}, L{ftpkit.auth.pgadmin}) all read
@@ -39,7 +40,7 @@ def parseByteCount(text, least=1):
             value = int(decimalFraction(number) * _SUFFIXES[suffix.upper()])
         except ValueError:
             raise ValueError(
-                f"must be a number of bytes with an optional K, M or G "
+                f"must be a number of bytes with an optional K, M, G or T "
                 f"suffix (like 512K), not {text!r}") from None
     return byteCount(value, least, repr(text))
 
@@ -64,7 +65,7 @@ class TransferLimitsOptionsMixin:
 
     optParameters = [
         ["max-download-rate", None, None,
-         ("RATE in bytes a second (K, M, G suffixes: 500K) at which one "
+         ("RATE in bytes a second (K, M, G, T suffixes: 500K) at which one "
           "session downloads, listings included [default: no limit].")],
         ["max-upload-rate", None, None,
          "RATE at which one session uploads [default: no limit]."],
@@ -73,7 +74,7 @@ class TransferLimitsOptionsMixin:
           "sends, and at which it receives, all sessions together "
           "[default: no limit].")],
         ["max-upload-size", None, None,
-         ("SIZE (K, M, G suffixes) one upload may bring; past it the "
+         ("SIZE (K, M, G, T suffixes) one upload may bring; past it the "
           "upload gets 552 and nothing is kept [default: no limit].")],
         ["max-partials-per-user", None, str(MAX_KEPT_PER_USER),
          ("Cut uploads kept hidden for one user to resume, on every realm "

@@ -45,7 +45,7 @@ class OperationsOptionsMixin:
           "twist, before ftpkit (python -m twisted --log-format text "
           "ftpkit ...) [default: text].")],
         ["log-rotate-size", None, None,
-         ("SIZE (K, M, G suffixes) at which the file twistd logs to is "
+         ("SIZE (K, M, G, T suffixes) at which the file twistd logs to is "
           "renamed NAME.1 and a new one begun, at least 64K; 0: never, "
           "logrotate rotates it "
           "(SIGUSR1 then only opens the file at its path again where it "

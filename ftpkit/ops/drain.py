@@ -4,7 +4,8 @@ factory's sessions in order once the listeners are closed.
 
 An idle session is told C{421} and closed at once. A session running a
 command (a transfer, most often) finishes it, gets its reply (C{226}),
-then C{421}, and is closed. Draining is over once every connection has
+then, unless its client sends C{QUIT} (then answered C{221}) within
+L{QUIT_WAIT}, C{421}, and is closed. Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends, and the shell has answered what was cut short (an
 upload's commit after its C{ABOR}'s C{426}). Those still running after
@@ -55,6 +56,16 @@ Seconds to wait, once the grace is over and sessions are closed, for
 their commands to finish aborting (an upload removing its temporary
 file): a shell that never answers must not keep the process from
 exiting.
+"""
+
+QUIT_WAIT = 2.0
+"""
+Seconds a session whose command replied during the drain waits for its
+client's next command before it is told C{421}: a client reading the
+C{226} of its transfer then sending C{QUIT} (ftplib's C{with} block)
+read the C{421} sent right after the C{226} as C{QUIT}'s reply, and
+ftplib raised. A C{QUIT} within gets its C{221}; the grace's end cuts the
+wait short.
 """
 
 REPLY_WAIT = 2.0
@@ -243,8 +254,16 @@ class Drain(service.Service):
             C{ABOR}'s C{426}, which then stores the file or keeps it for
             a resume).
         """
+        busy = not session.isIdle()
+
         def idle(ignored):
-            self._tellAndClose(session)
+            if busy:
+                waited = within(session.whenLost(), QUIT_WAIT,
+                                self.reactor)[0]
+                waited.addCallback(
+                    lambda ignored: self._tellAndClose(session))
+            else:
+                self._tellAndClose(session)
             # Closed, not only idle: replies still queued (in the TLS
             # layer, or a socket's full buffer) are sent before the
             # connection ends; the process ending first would drop them.
@@ -285,9 +304,10 @@ class Drain(service.Service):
     def _tellAndClose(self, session):
         """
         Tell a session C{421} and close it, once whatever comes first
-        (its command replying, the grace being over) asks.
+        (its command replying, the grace being over) asks, unless it
+        closed already (its client's C{QUIT}).
         """
-        if session in self._told:
+        if session in self._told or session.hasClosed():
             return
         self._told.add(session)
         session.reply(421, SHUTTING_DOWN)

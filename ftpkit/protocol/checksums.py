@@ -9,7 +9,9 @@ The X-verbs take C{path [start end]}: the checksum of the bytes from
 C{start} up to (not including) C{end}. WinSCP puts a path holding a space
 in double quotes, as it is (a quote inside it stays as it is); an
 unquoted path whose last two words are numbers is read as a path and a
-range, so such a name must be quoted to be checksummed whole.
+range, so such a name must be quoted to be checksummed whole; last two
+words that are numbers but one of them signed (C{f -1 5}) are a bad range
+(C{501}), not part of the name.
 
 C{HASH} takes a path alone, and WinSCP quotes it the same way
 (C{HASH "/dir/a b.txt"}); L{parseHashArgument} takes the quotes off.
@@ -37,6 +39,7 @@ X_SYNTAX = "<sp> pathname [<sp> start <sp> end]"
 
 _QUOTED_RANGE = re.compile(r'"(.*)" +([0-9]+) +([0-9]+) *', re.ASCII)
 _UNQUOTED_RANGE = re.compile(r"(.*?[^ ]) +([0-9]+) +([0-9]+) *", re.ASCII)
+_SIGNED_RANGE = re.compile(r".*?[^ ] +[+-]?[0-9]+ +[+-]?[0-9]+ *", re.ASCII)
 
 
 def parseXArgument(verb, text):
@@ -50,7 +53,9 @@ def parseXArgument(verb, text):
     @return: C{(pathText, start, end)}; C{end} is C{None} (the file's end)
         when no range was given.
     @raise BadArgument: for a quoted path followed by anything but a
-        range, for no path, or for a range whose end is not past its start.
+        range, for no path, for a range whose end is not past its start,
+        or for an unquoted path ending in two numbers one of which is
+        signed (L{_signedRange}).
     """
     syntax = "Syntax: %s %s" % (verb, X_SYNTAX)
     if text.startswith('"') and '"' in text[1:]:
@@ -66,6 +71,7 @@ def parseXArgument(verb, text):
         if match is not None:
             return _withRange(match.group(1), match.group(2), match.group(3),
                               syntax)
+        _signedRange(text)
         pathText = text
     if not pathText:
         raise BadArgument(syntax)
@@ -83,6 +89,21 @@ def parseHashArgument(text):
     if len(text) > 2 and text.startswith('"') and text.endswith('"'):
         return text[1:-1]
     return text
+
+
+def _signedRange(text):
+    """
+    Refuse an unquoted argument whose last two words are numbers, one of
+    them signed: a range that is out of bounds (C{-1 5}), which read as
+    part of the name got C{550 No such file}.
+
+    @param text: the unquoted argument, which holds no unsigned range.
+    @raise BadArgument: when it ends in such a pair.
+    """
+    if _SIGNED_RANGE.fullmatch(text) is not None:
+        raise BadArgument(
+            "Range start and end must be unsigned numbers (quote a name "
+            "that ends in numbers)")
 
 
 def _withRange(pathText, startText, endText, syntax):

@@ -36,7 +36,7 @@ class Bound(NamedTuple):
 
     @ivar kind: C{"whole"} (an C{int}), C{"seconds"} (a number of
         seconds, a fraction allowed) or C{"bytes"} (digits with an
-        optional K, M or G suffix, as C{--max-upload-size} takes).
+        optional K, M, G or T suffix, as C{--max-upload-size} takes).
     @ivar least: the smallest value.
     @ivar most: the largest value.
     @ivar above: whether C{least} itself is refused (a timeout of 0).

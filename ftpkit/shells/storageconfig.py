@@ -18,7 +18,7 @@ The argument is an fsspec URL, optionally followed by ftpkit's own query::
   - C{users=PATH}: a users file (L{ftpkit.auth.users}): each user's home is a
     prefix under the URL, with their permissions and quota;
   - C{size=SIZE} (C{memory://}, or an alias fsspec knows for it, only;
-    K, M, G suffixes): the most bytes
+    K, M, G, T suffixes): the most bytes
     the tree in the server's memory holds, files and uploads in progress
     together, and one file or directory per KiB of it
     (L{ftpkit.auth.realms.MEMORY_REALM_BYTES} unless given);

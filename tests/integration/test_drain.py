@@ -1,6 +1,7 @@
 """
 C{SIGTERM} drains a real server (C{python -m ftpkit}, one process and
-C{--workers}): transfers in flight finish with C{226} and every byte,
+C{--workers}): transfers in flight finish with C{226} and every byte
+(a C{QUIT} after or during one then gets C{221}),
 idle sessions get C{421}, and an upload cut when the grace is over
 leaves nothing behind.
 """
@@ -136,6 +137,38 @@ class DrainTests(unittest.TestCase):
 
     def test_finishingWorkers(self):
         self.finishing("--workers", "2")
+
+    def quitting(self, *extra):
+        """
+        A client whose download was in flight at C{SIGTERM} gets its
+        C{226}, then C{221} for the C{QUIT} it sends after it (ftplib's
+        C{with} block), or for one it sent during the transfer: the
+        drain's C{421} came right after the C{226} and was read as the
+        C{QUIT}'s reply, C{quit} raising C{error_temp}.
+        """
+        server = self.start("--shutdown-grace", "60", *extra)
+        after, during = self.session(server), self.session(server)
+        afterData = after.transfercmd("RETR big")
+        self.addCleanup(afterData.close)
+        duringData = during.transfercmd("RETR big")
+        self.addCleanup(duringData.close)
+        received = [readExactly(afterData, PART), readExactly(duringData, PART)]
+        during.putcmd("QUIT")
+        server.signal(signal.SIGTERM)
+        server.waitForLog("stopping: closing", 2 if extra else 1)
+        for data, ftp in ((afterData, after), (duringData, during)):
+            self.assertTrue(received.pop(0) + readToEnd(data) == self.data)
+            data.close()
+            self.assertEqual(ftp.voidresp()[:3], "226")
+        self.assertEqual(after.quit()[:3], "221")
+        self.assertEqual(during.getline()[:4], "221 ")
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+
+    def test_quitting(self):
+        self.quitting()
+
+    def test_quittingWorkers(self):
+        self.quitting("--workers", "2")
 
     def finishingTLS(self, *extra):
         """

@@ -215,6 +215,9 @@ class _BusySession:
     def isIdle(self):
         return self.running.called
 
+    def hasClosed(self):
+        return False
+
     def transferState(self):
         return None if self.running.called else "running"
 

@@ -116,6 +116,18 @@ class XChecksumTests(unittest.TestCase):
         self.assertIn(b"XMD5 <sp> pathname [<sp> start <sp> end]",
                       replies[3])
 
+    def test_signedRange(self):
+        """
+        A signed range after a path gets C{501} saying what is wrong: it
+        was read as part of the path (C{550 No such file}); quoted, such a
+        name is looked up whole.
+        """
+        signed, quoted = self.replies(b"XCRC top.bin -1 5",
+                                      b'XCRC "top.bin -1 5"')
+        self.assertEqual(signed, b"501 Range start and end must be unsigned "
+                         b"numbers (quote a name that ends in numbers)\r\n")
+        self.assertTrue(quoted.startswith(b"550 "), quoted)
+
     def test_help(self):
         """
         C{HELP XCRC} gives the syntax, range included.

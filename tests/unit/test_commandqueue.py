@@ -210,6 +210,26 @@ class StopTests(unittest.TestCase):
             self.assertIs(queue.arrive(verb, "", noTransfer, True), DROP)
         self.assertEqual(len(queue), 0)
 
+    def test_quitKept(self):
+        """
+        A C{QUIT} is kept, waiting when the stop came or arriving after
+        it, to get its C{221} rather than the drain's C{421}; it was
+        dropped. What arrives after it is dropped still.
+        """
+        queue = CommandQueue(8, 1000)
+        queue.arrive("NOOP", "", noTransfer, False)
+        queue.arrive("QUIT", "", noTransfer, False)
+        queue.stop()
+        self.assertEqual(queue.next(), ("QUIT", ""))
+        queue = CommandQueue(8, 1000)
+        queue.stop()
+        self.assertIs(queue.arrive("QUIT", "", running, False), QUEUED)
+        self.assertIs(queue.arrive("NOOP", "", noTransfer, False), DROP)
+        self.assertEqual(queue.next(), ("QUIT", ""))
+        queue = CommandQueue(8, 1000)
+        queue.stop()
+        self.assertIs(queue.arrive("QUIT", "", noTransfer, True), RUN)
+
     def test_transferCommandsStillAct(self):
         """
         C{ABOR}, C{STAT} and C{NOOP} still act on the last transfer.

@@ -88,6 +88,24 @@ class ParseXArgumentTests(SynchronousTestCase):
         self.assertIn("XMD5 <sp> pathname [<sp> start <sp> end]",
                       error.message)
 
+    def test_signedRange(self):
+        """
+        An unquoted path ending in two numbers, one signed, is a bad range
+        (501 saying so), not part of the name: C{XCRC f -1 5} got C{550
+        No such file}. Quoted, such a name is checksummed whole; one
+        signed word alone stays part of the name.
+        """
+        for text in ("pub/small -1 5", "f 0 -5", "a b +1 +2", "f -3 -1 "):
+            error = self.assertRaises(BadArgument, parseXArgument, "XCRC",
+                                      text)
+            self.assertEqual(error.code, 501)
+            self.assertIn("must be unsigned numbers", error.message)
+        self.assertEqual(parseXArgument("XCRC", '"f -1 5"'),
+                         ("f -1 5", 0, None))
+        self.assertEqual(parseXArgument("XCRC", "f -1"), ("f -1", 0, None))
+        self.assertEqual(parseXArgument("XCRC", "f -1 x"),
+                         ("f -1 x", 0, None))
+
     def test_hugeNumbers(self):
         """
         A range's number of more digits than Python converts (over 4,300)

@@ -10,7 +10,10 @@ from fractions import Fraction
 from twisted.trial import unittest
 
 from ftpkit.auth import passwd
-from ftpkit.deploy.limitoptions import parseByteCount
+from ftpkit.deploy.limitoptions import (
+    parseByteCount,
+    transferLimitsConfigFields,
+)
 from ftpkit.deploy.optionvalues import (
     nonNegativeNumber,
     portRange,
@@ -108,10 +111,23 @@ class ReadersTests(unittest.SynchronousTestCase):
         self.assertEqual(parseByteCount("64M"), 64 << 20)
         self.assertEqual(parseByteCount("1.5k"), 1536)
         self.assertEqual(parseByteCount("2KiB"), 2048)
+        self.assertEqual(parseByteCount("1T"), 1 << 40)
+        self.assertEqual(parseByteCount("1.5tib"), 3 << 39)
         for text in [*NOT_PLAIN, "5 K", " 5K", "5K ", "+5K", "\u0665M",
                      "1_000K"]:
             error = self.assertRaises(ValueError, parseByteCount, text)
             self.assertIn("must be a number of bytes", str(error))
+
+    def test_terabytes(self):
+        """
+        C{--max-upload-size 1T} is a terabyte: it was refused, the suffixes
+        stopping at G.
+        """
+        options = {"max-upload-size": "1T"}
+        fields = transferLimitsConfigFields(options)
+        self.assertEqual(fields["maxUploadSize"], 1 << 40)
+        error = self.assertRaises(ValueError, parseByteCount, "1P")
+        self.assertIn("K, M, G or T suffix", str(error))
 
     def test_tools(self):
         """

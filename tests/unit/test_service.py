@@ -17,7 +17,13 @@ from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
 from ftpkit.deploy.service import Listeners, SweepUploads, makeService
 from ftpkit.deploy.startupwork import StartupWork, raiseDescriptorLimit
 from ftpkit.deploy.stopsignals import StopOnce
-from ftpkit.ops.drain import ABORT_WAIT, REPLY_WAIT, SHUTTING_DOWN, Drain
+from ftpkit.ops.drain import (
+    ABORT_WAIT,
+    QUIT_WAIT,
+    REPLY_WAIT,
+    SHUTTING_DOWN,
+    Drain,
+)
 from tests.loglines import LoggedLines
 from tests.tapoptions import parse
 
@@ -282,6 +288,9 @@ class FakeSession:
     def isIdle(self):
         return self.running is None
 
+    def hasClosed(self):
+        return self.closed
+
     def transferState(self):
         return "running" if self.running and self.transfer else None
 
@@ -381,12 +390,32 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         self.assertTrue(busy.stopped)
         self.assertFalse(busy.closed)
         self.assertNoResult(stopped)
-        self.clock.advance(29)
+        self.clock.advance(20)
         busy.finish()
+        self.assertEqual(busy.replies, [])
+        self.clock.advance(QUIT_WAIT)
         self.assertEqual(busy.replies, [(421, SHUTTING_DOWN)])
         self.assertTrue(busy.closed)
         self.assertFalse(busy.aborted)
         self.drained(stopped)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_quitAfterReply(self):
+        """
+        A busy session's client that sends C{QUIT} once its command
+        replied, within L{QUIT_WAIT}, gets the C{QUIT}'s C{221} alone:
+        the drain's C{421}, sent right after the C{226}, was read as the
+        C{QUIT}'s reply (ftplib's C{quit} raised), and is not sent after
+        it either.
+        """
+        busy = FakeSession(self.factory, busy=True)
+        stopped = self.drain.stopService()
+        busy.finish()
+        busy.reply(221, "Goodbye")
+        busy.close()
+        self.drained(stopped)
+        self.clock.advance(QUIT_WAIT)
+        self.assertEqual(busy.replies, [(221, "Goodbye")])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_graceOver(self):
@@ -455,6 +484,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         busy = FakeSession(self.factory, busy=True, lingering=True)
         stopped = self.drain.stopService()
         busy.finish()
+        self.clock.advance(QUIT_WAIT)
         self.assertTrue(busy.closed)
         self.assertNoResult(stopped)
         busy.lose()
@@ -592,6 +622,7 @@ class DrainTests(LoggedLines, unittest.SynchronousTestCase):
         session.settled = defer.Deferred()
         stopped = self.drain.stopService()
         session.finish()
+        self.clock.advance(QUIT_WAIT)
         self.assertTrue(session.closed)
         self.assertNoResult(stopped)
         session.settled.callback(None)
