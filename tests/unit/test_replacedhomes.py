@@ -5,12 +5,17 @@ L{ftpkit.shells.nestedquotas.SharedHomes}: let go of a slice at a time
 first answer after the reload (0.3 s of the reactor at 60,000 users).
 """
 
+import gc
 import weakref
 
 from twisted.trial import unittest
 
+from ftpkit.auth import users
 from ftpkit.auth.outofsight import SLICE, releaseTablesInSlices
+from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.shells.nestedquotas import KnownHomes, SharedHomes
+from tests.unit.test_reloadviews import usersText
+from tests.usersfiles import writeText
 
 
 class _Realm:
@@ -88,6 +93,33 @@ class ReplacedHomesTests(unittest.TestCase):
         self.shared.join(self.realm, _usageOf, knownHomes(3, "new"))
         self.assertIsNone(whole())
         self.assertEqual(self.steps, [])
+
+
+class RealmReloadTests(unittest.TestCase):
+    """
+    A users realm's reload reaches its L{SharedHomes} with nothing else
+    holding the homes known before: they are let go of in slices.
+    """
+
+    def test_reloadReleased(self):
+        """
+        The first answer after a reload of more than a slice of users
+        hands the old homes' tables over, a slice a step.
+        """
+        steps = []
+        self.patch(users, "DISK_HOMES", SharedHomes(cooperate=steps.append))
+        self.addCleanup(gc.unfreeze)
+        path = self.mktemp()
+        names = ["user%d" % number for number in range(SLICE + 1)]
+        writeText(path, usersText(names))
+        database = UsersDatabase(path)
+        realm = UsersRealm(database, self.mktemp())
+        writeText(path, usersText(names + ["bob"]))
+        self.assertTrue(database.reload())
+        self.assertEqual(steps, [])
+        self.assertFalse(realm.quotaHomes().nested)
+        [iterator] = steps
+        self.assertGreater(len(list(iterator)), 1)
 
 
 class TablesSlicesTests(unittest.TestCase):
