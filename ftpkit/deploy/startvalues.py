@@ -16,8 +16,8 @@ is worked out at once, as it always was.
 from contextlib import contextmanager
 
 _held = []
-"""The works held by the parse under way, or C{None} in it when there is
-no parse under way: C{[None]} or C{[[work, ...]]}."""
+"""The works held by each parse under way, innermost last, as
+C{(work, args)} pairs: empty when none is."""
 
 
 def atStart(work, *args):
@@ -52,7 +52,7 @@ def heldWhileParsed():
     try:
         yield decided
     finally:
-        _held.remove(works)
+        _held.pop()
     if decided["serves"]:
         for work, args in works:
             work(*args)
