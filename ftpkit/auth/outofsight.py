@@ -107,14 +107,41 @@ def releaseInSlices(table, size=SLICE, cooperate=task.cooperate):
     return cooperate(_slices(table, size))
 
 
+def releaseTablesInSlices(tables, size=SLICE, cooperate=task.cooperate):
+    """
+    Let go of tables that only C{tables} holds (the parts of a
+    L{ftpkit.shells.nestedquotas.KnownHomes} a reload replaced), one after
+    another, C{size} entries at a time, one step of the reactor each.
+
+    @param tables: a C{list} of C{dict}s and C{list}s, in the order to
+        take them apart.
+    @param size: the entries freed in one step.
+    @param cooperate: L{task.cooperate}.
+    @return: the L{task.CooperativeTask} taking them apart.
+    """
+    return cooperate(_tablesSlices(tables, size))
+
+
+def _tablesSlices(tables, size):
+    """
+    @param tables: a C{list} of C{dict}s and C{list}s.
+    @param size: entries a step.
+    @return: an iterator taking each of C{tables} apart in turn (see
+        L{_slices}).
+    """
+    while tables:
+        yield from _slices(tables.pop(0), size)
+
+
 def _slices(table, size):
     """
-    @param table: a C{dict}.
+    @param table: a C{dict} or a C{list}.
     @param size: entries a step.
     @return: an iterator removing C{size} entries of C{table} at each
         step, until it is empty.
     """
+    take = table.popitem if isinstance(table, dict) else table.pop
     while table:
         for _ in range(min(size, len(table))):
-            table.popitem()
+            take()
         yield None

@@ -63,6 +63,7 @@ from ftpkit.auth.usersviews import (  # noqa: F401 (grantedTo: importable from h
     segments,
 )
 from ftpkit.deploy.startdirectory import fromStart
+from ftpkit.deploy.startvalues import atStart
 from ftpkit.fileinfo import StorageChange
 from ftpkit.interfaces import IFTPShell, IFTPShellRates
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
@@ -376,7 +377,7 @@ class UsersRealm:
         # Known from the start: a session of another realm of the process
         # (a --vhost's) may change a home of this one's before any login
         # here, as in a worker of --workers that has none yet.
-        self.quotaHomes()
+        atStart(self.quotaHomes)
 
     @property
     def grantedPermissions(self):

@@ -16,6 +16,7 @@ that cannot keep it.
 import os
 
 from ftpkit.auth.dummycosts import commonCost
+from ftpkit.deploy.startvalues import atStart
 from ftpkit.errors import FTPError
 from ftpkit.protocol import paths
 from ftpkit.protocol.access import OFFERED_PERMISSIONS
@@ -51,7 +52,7 @@ class UsersView:
         @param database: a users database.
         """
         if getattr(database, "users", None) is not None:
-            self.of(database)
+            atStart(self.of, database)
 
     def of(self, database):
         """

@@ -72,6 +72,7 @@ from ftpkit.deploy.realmplugins import (
     writeRealmHelp,
 )
 from ftpkit.deploy.sameaddress import dualStack, firstClash
+from ftpkit.deploy.startvalues import heldWhileParsed
 from ftpkit.deploy.twistdids import twistdIdError
 from ftpkit.deploy.twistdpaths import twistdPathError, twistdWarning
 from ftpkit.deploy.vhostoptions import VirtualHostOptionsMixin, vhostConfigFields
@@ -107,8 +108,12 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
         each.
     @cvar realmOutput: where C{--help-realms} writes.
     @cvar errorOutput: where a usage error is written under C{twistd}.
+    @ivar worker: whether a worker of C{--workers} parses them
+        (L{ftpkit.deploy.worker.main}): it serves sessions, its acceptor
+        does not.
     """
 
+    worker = False
     synopsis = "[options]"
     # Twisted wraps longdesc as one paragraph; getUsage wraps these one by
     # one instead.
@@ -296,6 +301,20 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
         fields.update(transferLimitsConfigFields(self))
         fields.update(listingCacheConfigFields(self))
         return fields
+
+    def parseOptions(self, options=None):
+        """
+        Parse (see L{CommandLineMixin.parseOptions}), the values the
+        checkers and realms work out over their users held until the
+        options say whether this process serves sessions: the acceptor of
+        C{--workers} does not (L{ftpkit.deploy.startvalues}); its workers,
+        parsing the same options, do (L{worker}).
+
+        @param options: the arguments, C{sys.argv[1:]} when C{None}.
+        """
+        with heldWhileParsed() as decided:
+            CommandLineMixin.parseOptions(self, options)
+            decided["serves"] = self["workers"] == 1 or self.worker
 
     def postOptions(self):
         """

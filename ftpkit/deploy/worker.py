@@ -457,6 +457,7 @@ def main(argv=None):
     linked.setblocking(False)
     channel = Channel(linked, reactor)
     options = tap.Options()
+    options.worker = True
     try:
         options.parseOptions(takeStart(sys.argv[1:] if argv is None
                                        else argv))
