@@ -18,6 +18,7 @@ from ftpkit.deploy.startinterrupt import interruptQuietly
 from ftpkit.deploy.startsignals import holdStartSignals
 from ftpkit.deploy.twistdids import misplacedOption
 from ftpkit.ops.logformat import underTwist
+from ftpkit.ops.unblockedlog import writeNow
 
 
 def usageErrorLine(program, error):
@@ -38,6 +39,22 @@ def usageErrorLine(program, error):
     if name != "ftpkit":
         name += " ftpkit"
     return f"{name}: {error} (see --help)\n"
+
+
+class StandardErrorNow:
+    """
+    Standard error for the lines a server writes as it starts (a usage
+    error, a warning), written without waiting for its reader
+    (L{writeNow}): on a standard error nobody reads, its pipe full (a
+    supervisor's), a server given a bad option waited on the write for
+    good instead of exiting 1; the line is then lost.
+    """
+
+    def write(self, text):
+        """
+        @param text: the line(s).
+        """
+        writeNow(sys.stderr.fileno(), text.encode("utf-8", "replace"))
 
 
 def oneLine(doc):

@@ -34,6 +34,7 @@ from ftpkit.deploy.cacheoptions import (
 )
 from ftpkit.deploy.commandline import (
     CommandLineMixin,
+    StandardErrorNow,
     helpNotRead,
     oneLine,
     usageErrorLine,
@@ -132,7 +133,7 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
     )
 
     realmOutput = sys.stdout
-    errorOutput = sys.stderr
+    errorOutput = StandardErrorNow()
 
     optFlags: ClassVar[list] = [
         ["home-per-user", None,

@@ -9,9 +9,10 @@ import sys
 
 from twisted.trial import unittest
 
+from tests.fullpipes import fullPipe
 from tests.scratch import scratchDirectory
 from tests.serverprocess import ServerProcess, freePort
-from tests.twistdrun import SOURCE, withoutFileCapabilities
+from tests.twistdrun import SOURCE, TWISTD, withoutFileCapabilities
 
 
 class UnreadableTests(unittest.TestCase):
@@ -150,3 +151,48 @@ class HelpNotReadTests(unittest.TestCase):
             (done.returncode, done.stderr),
             (1, b"ftpkit: cannot write to standard output: No space left "
                 b"on device\n"))
+
+
+class StandardErrorFullTests(unittest.TestCase):
+    """
+    A bad option where standard error is a pipe nobody reads, full (a
+    supervisor's): the server exits 1, the line lost; it waited on its
+    write for good (found by session 55's tester).
+    """
+
+    timeout = 120
+
+    def exitsWith(self, argv):
+        """
+        @param argv: the command.
+        @return: its exit status, or a failure where it still runs after
+            a minute.
+        """
+        writeEnd = fullPipe(self)
+        try:
+            process = subprocess.Popen(
+                argv, stdout=subprocess.DEVNULL, stderr=writeEnd,
+                env=dict(os.environ, PYTHONPATH=SOURCE))
+        finally:
+            os.close(writeEnd)
+        try:
+            return process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            self.fail(f"{argv[1:]} waited on its standard error")
+
+    def test_badOption(self):
+        """
+        C{python -m ftpkit} and C{twistd -n ftpkit}, an option ftpkit does
+        not know and a bad value, one process and C{--workers 2}.
+        """
+        for command in ([sys.executable, "-m", "ftpkit"],
+                        [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
+                         "ftpkit"]):
+            for options in (["--bogus-option"],
+                            ["--max-connections", "abc"],
+                            ["--workers", "2", "--max-connections", "abc"]):
+                self.assertEqual(self.exitsWith(
+                    [*command, "--listen", "tcp:0:interface=127.0.0.1",
+                     *options]), 1, options)

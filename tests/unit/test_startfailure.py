@@ -4,7 +4,6 @@ waiting C{twistd} command (L{endStart}), with its pid file already gone,
 and says why it could not listen (L{cannotListen}).
 """
 
-import fcntl
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from twisted.trial import unittest
 
 from ftpkit.deploy import startfailure
 from ftpkit.deploy.startfailure import cannotListen, endStart
+from tests.fullpipes import fullPipe
 from tests.serverprocess import TIMEOUT
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -77,16 +77,7 @@ class EndStartTests(unittest.TestCase):
         not keep the server from exiting 1: the line is lost (before
         session 55 the server waited on its write for good).
         """
-        readEnd, writeEnd = os.pipe()
-        self.addCleanup(os.close, readEnd)
-        fcntl.fcntl(writeEnd, fcntl.F_SETPIPE_SZ, 4096)
-        os.set_blocking(writeEnd, False)
-        try:
-            while True:
-                os.write(writeEnd, b"x" * 4096)
-        except BlockingIOError:
-            pass
-        os.set_blocking(writeEnd, True)
+        writeEnd = fullPipe(self)
         code = ("from ftpkit.deploy.startfailure import endStart; "
                 "endStart({'logfile': 'ftpkit.log'}, 'cannot listen')")
         try:
