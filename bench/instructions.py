@@ -71,6 +71,17 @@ def _nothing(client, name, content):
     yield
 
 
+def _features(client, name, content):
+    """
+    Ask C{FEAT}, as lftp, FileZilla, curl and WinSCP do at every login
+    (a generator).
+
+    @param client: a logged-in L{bench.sessions.Session}.
+    @param name: unused; so is C{content}.
+    """
+    yield from client.command("FEAT", 211)
+
+
 def _store(client, name, content):
     """
     Upload C{content} to C{up/} under the file's own name (a generator).
@@ -161,6 +172,7 @@ SCENARIOS = {
     "stor": sessions(1, False, _store),
     "stor50": sessions(50, False, _store),
     "login": sessions(1, True, _nothing),
+    "login-feat": sessions(1, True, _features),
     "login-tls": tlsLogins,
     "noop": commands(False),
     "noop-tls": commands(True),

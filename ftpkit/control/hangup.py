@@ -38,6 +38,10 @@ one whose peer ended its side."""
 
 _ENDED = frozenset([_TCP_CLOSE, _TCP_CLOSE_WAIT])
 
+_IAC = 0xFF
+"""Telnet's C{IAC} byte (RFC 854): a command that may cut a C{QUIT}'s
+letters."""
+
 
 def socketOf(transport):
     """
@@ -98,7 +102,9 @@ def quitAmong(pending, data, maxLength):
     chunk = pending + data
     lines = chunk.split(b"\n")
     rest = lines.pop()
-    if b"\xff" in chunk or b"quit" in chunk.lower():
+    # IAC by its value and the word by find: bytes' `in` tries a bytes
+    # needle as an integer first, making and clearing a TypeError.
+    if _IAC in chunk or chunk.lower().find(b"quit") != -1:
         # A QUIT may be there (Telnet commands may cut its letters).
         for line in lines:
             if len(line) > maxLength:

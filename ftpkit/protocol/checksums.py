@@ -17,10 +17,11 @@ C{HASH} takes a path alone, and WinSCP quotes it the same way
 (C{HASH "/dir/a b.txt"}); L{parseHashArgument} takes the quotes off.
 """
 
+import functools
 import re
 
 from ftpkit.errors import BadArgument
-from ftpkit.protocol.commands import MAX_OFFSET
+from ftpkit.protocol.commands import MAX_OFFSET, parseHASHAlgorithm
 from ftpkit.protocol.decimaltext import readDecimal
 
 X_VERBS = {
@@ -138,3 +139,21 @@ def formatXReply(digest):
     @return: C{(code, text)}.
     """
     return (250, digest.upper())
+
+
+@functools.lru_cache(maxsize=64)
+def hashFeature(names, selected):
+    """
+    C{FEAT}'s C{HASH} line (draft-bryan-ftpext-hash), made once for each
+    configuration and choice (a C{FEAT} of a session made it again,
+    every name looked up: C{bench-feat-55}).
+
+    @param names: the algorithms offered, a C{tuple} of names as
+        L{parseHASHAlgorithm} takes them (C{ServerConfig.hashAlgorithms}).
+    @param selected: the C{hashlib} name of the session's algorithm.
+    @return: e.g. C{"HASH SHA-256*;SHA-1;MD5"}, a star marking the
+        selected one.
+    """
+    return "HASH " + ";".join(
+        name + ("*" if parseHASHAlgorithm(name) == selected else "")
+        for name in names)

@@ -59,7 +59,6 @@ _IAC = 0xFF
 """Telnet's C{IAC} byte (RFC 854), doubled in a reply's bytes."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_STARTS_WITH_CODE = re.compile(r"[0-9]{3}", re.ASCII)
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udc9f]")
 """A control character of a reply's line: C0 but TAB (CR and LF are split
 on first), DEL, C1, and the surrogates of C1 bytes. TAB moves a
@@ -166,20 +165,44 @@ def formatReply(code, text):
     """
     if isinstance(text, str) and "\r" not in text and "\n" not in text:
         return encodeReply(f"{code:03d} {printable(text)}\r\n")
-    given = [text] if isinstance(text, str) else list(text)
-    lines = []
-    for line in given or [""]:
-        lines.extend(map(printable, _LINE_BREAK.split(line)))
+    lines = _replyLines([text] if isinstance(text, str) else list(text))
     if len(lines) == 1:
         return encodeReply(f"{code:03d} {lines[0]}\r\n")
     middle = [
-        " " + line if _STARTS_WITH_CODE.match(line) else line for line in lines[1:-1]
+        " " + line if _startsWithCode(line) else line for line in lines[1:-1]
     ]
     return encodeReply("".join(
         [f"{code:03d}-{lines[0]}\r\n"]
         + [line + "\r\n" for line in middle]
         + [f"{code:03d} {lines[-1]}\r\n"]
     ))
+
+
+def _replyLines(given):
+    """
+    @param given: a reply's lines as given, each perhaps holding CR, LF
+        or CRLF; none is one empty line.
+    @return: the lines of the reply: each given one split at its line
+        breaks (only one holding CR or LF goes through the expression: a
+        C{FEAT} reply's dozens of lines hold none), made L{printable}.
+    """
+    lines = []
+    for line in given or [""]:
+        if "\r" in line or "\n" in line:
+            lines.extend(map(printable, _LINE_BREAK.split(line)))
+        else:
+            lines.append(printable(line))
+    return lines
+
+
+def _startsWithCode(line):
+    """
+    @param line: a middle line of a multi-line reply.
+    @return: whether it starts with three ASCII digits, as a reply's last
+        line does (string tests: cheaper than an expression's match).
+    """
+    start = line[:3]
+    return len(start) == 3 and start.isdigit() and start.isascii()
 
 
 def quotePath(text):

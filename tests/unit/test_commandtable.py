@@ -123,6 +123,23 @@ class CommandTableTests(unittest.TestCase):
                                             unsupported=frozenset({"MFMT"}))
         self.assertEqual(sorted(set(lines) - set(without)), ["MFMT"])
 
+    def test_featureLinesKeptApart(self):
+        """
+        The lines are made once for each set of arguments, but each call
+        gives a list of its own: a caller adding to it (as a session adds
+        its C{SITE} lines) changes no other C{FEAT}; a capability given
+        as a C{set} or a C{frozenset} gives the same lines.
+        """
+        first = commandtable.featureLines(True, "MLST type*;", None,
+                                          capabilities={commandtable.HASHING})
+        first.append("SITE SOMETHING")
+        again = commandtable.featureLines(
+            True, "MLST type*;", None,
+            capabilities=frozenset({commandtable.HASHING}))
+        self.assertNotIn("SITE SOMETHING", again)
+        self.assertEqual(first[:-1], again)
+        self.assertIsInstance(again, list)
+
     def test_offered(self):
         """
         L{commandtable.offered}: C{AUTH} and the TLS verbs with TLS only,

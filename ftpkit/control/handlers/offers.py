@@ -17,7 +17,7 @@ from ftpkit.interfaces import (
 )
 from ftpkit.protocol import commandtable, factchanges, listingfacts
 from ftpkit.protocol.access import CHANGE, AccessPolicy, grantedBy
-from ftpkit.protocol.commands import parseHASHAlgorithm
+from ftpkit.protocol.checksums import hashFeature
 
 
 class SessionOffers:
@@ -125,17 +125,15 @@ class SessionOffers:
         """
         @return: this session's FEAT lines.
         """
-        hashFeature = None
+        hashLine = None
         if self.hashOffered():
-            offered = [name + ("*" if parseHASHAlgorithm(name)
-                               == self.hashAlgorithm else "")
-                       for name in self.config.hashAlgorithms]
-            hashFeature = "HASH " + ";".join(offered)
+            hashLine = hashFeature(tuple(self.config.hashAlgorithms),
+                                   self.hashAlgorithm)
         settable = self.settableFacts()
         unsupported = self._unsupported() | self._unsettable(settable)
         lines = commandtable.featureLines(
             mlstFeature=listingfacts.mlstFeature(self.session.mlstFacts),
-            hashFeature=hashFeature, unsupported=unsupported,
+            hashFeature=hashLine, unsupported=unsupported,
             modeZ=self.config.modeZ, **self._offerSettings())
         lines = sorted(lines + self.siteFeatures())
         if len(settable) == 2:
