@@ -302,18 +302,26 @@ def permissionLetters(kind, mask, readable=True, bits=EVERYTHING):
     return "".join(sorted(letter for letter in letters if letter in mask))
 
 
-@functools.lru_cache(maxsize=64)
 def mlstFeature(selected):
     """
     Format the C{MLST} line of the C{FEAT} reply (RFC 3659 section 7.8),
     once for each selection (every C{FEAT} formatted it again:
     C{bench-feat-55}).
 
-    @param selected: the facts currently selected, a C{tuple}
-        (C{OPTS MLST}'s, L{ftpkit.protocol.commands.parseOptsMLST}).
+    @param selected: the facts currently selected (C{OPTS MLST}'s,
+        L{ftpkit.protocol.commands.parseOptsMLST}), any iterable of their
+        names.
     @return: e.g. C{"MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;"}
         and the facts of L{OWNER_FACTS}, a star marking each selected
         fact.
+    """
+    return _mlstFeature(frozenset(selected))
+
+
+@functools.lru_cache(maxsize=64)
+def _mlstFeature(selected):
+    """
+    L{mlstFeature}, from a C{frozenset}.
     """
     return "MLST " + "".join(
         f"{factName(fact)}{'*' if fact in selected else ''};"

@@ -540,6 +540,15 @@ class FactsTests(SynchronousTestCase):
             + owners
         )
 
+    def test_mlstFeatureAnyIterable(self):
+        """
+        The facts selected may come as a list or a set (a plugin's): the
+        cache of lines (bench-feat-55) takes no list.
+        """
+        expected = mlstFeature(("size", "type"))
+        self.assertEqual(mlstFeature(["size", "type"]), expected)
+        self.assertEqual(mlstFeature({"type", "size"}), expected)
+
 
 class NameListPathTests(SynchronousTestCase):
     """
