@@ -285,6 +285,31 @@ class ExhaustedAcceptTests(unittest.TestCase):
 
     CLIENTS = 30
 
+    def refusedWhileExhausted(self, server, pid):
+        """
+        Lower the soft limit of C{pid}'s descriptors to what it holds,
+        connect L{CLIENTS} clients, each of which must get C{421} with
+        L{REFUSAL}, then raise it again and see a client greeted.
+
+        @param server: the L{ServerProcess}.
+        @param pid: the process that accepts (the acceptor of
+            C{--workers}).
+        """
+        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        # Every number below the limit taken, the spare among them: none
+        # free below it (a number the sweep at start's thread held a
+        # moment, when the spare was taken after the thread began, was:
+        # the spare lay above the limit, and every client was closed
+        # without a word, by Twisted).
+        resource.prlimit(pid, resource.RLIMIT_NOFILE,
+                         (lowestFreeDescriptor(pid), hard))
+        greetings = {server.greeting() for _ in range(self.CLIENTS)}
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        server.waitFor(lambda: server.greeting().startswith(b"220"),
+                       "a 220 greeting again")
+        self.assertEqual(greetings,
+                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+
     def test_told(self):
         """
         Each gets C{421} with L{REFUSAL}, its refusals logged as refusals
@@ -301,21 +326,8 @@ class ExhaustedAcceptTests(unittest.TestCase):
         # its end: then the listening socket is its only socket.
         server.waitFor(lambda: descriptorsOf(pid, "socket") == 1,
                        "the probe's connection closed")
-        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
         before = len(server.log())
-        # Every number below the limit taken, the spare among them: none
-        # free below it (a number the sweep at start's thread held a
-        # moment, when the spare was taken after the thread began, was:
-        # the spare lay above the limit, and every client was closed
-        # without a word, by Twisted).
-        resource.prlimit(pid, resource.RLIMIT_NOFILE,
-                         (lowestFreeDescriptor(pid), hard))
-        greetings = {server.greeting() for _ in range(self.CLIENTS)}
-        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
-        server.waitFor(lambda: server.greeting().startswith(b"220"),
-                       "a 220 greeting again")
-        self.assertEqual(greetings,
-                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+        self.refusedWhileExhausted(server, pid)
         lines = server.log()[before:].splitlines()
         self.assertLessEqual(len(lines), 12, "\n".join(lines))
 
@@ -335,15 +347,7 @@ class ExhaustedAcceptTests(unittest.TestCase):
         # The probe's connection is closed here once a worker took it.
         server.waitFor(lambda: descriptorsOf(pid, "socket") == 3,
                        "the listener and the workers' channels alone")
-        _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
-        resource.prlimit(pid, resource.RLIMIT_NOFILE,
-                         (lowestFreeDescriptor(pid), hard))
-        greetings = {server.greeting() for _ in range(self.CLIENTS)}
-        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
-        server.waitFor(lambda: server.greeting().startswith(b"220"),
-                       "a 220 greeting again")
-        self.assertEqual(greetings,
-                         {b"421 " + REFUSAL.encode("ascii") + b"\r\n"})
+        self.refusedWhileExhausted(server, pid)
 
 
 class RunningUploadTests(unittest.TestCase):

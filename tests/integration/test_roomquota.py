@@ -8,7 +8,6 @@ measured again, and her 200 KB upload got C{552}. On a 1 MiB C{tmpfs}
 """
 
 import io
-import json
 import os
 
 from twisted.internet import threads
@@ -16,11 +15,12 @@ from twisted.trial import unittest
 
 from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.shells import roompause
 from ftpkit.shells.keptregistry import DISK_FULL
 from tests.cutuploads import cut
 from tests.ftpclient import ftplibLogin
-from tests.fulldisks import PARTIAL, FullDisk
-from tests.logevents import captureLogs, dropped
+from tests.fulldisks import PARTIAL, OneProcessServer, WorkersServer
+from tests.logevents import captureLogs
 from tests.polling import waitFor, waitUntil
 from tests.resets import hardClose
 from tests.serverprocess import ServerProcess
@@ -52,8 +52,8 @@ password C{secret}."""
 
 class RoomQuotaMixin:
     """
-    The scenario, through C{self.login(user)} on L{FullDisk}'s file system
-    served by a users file of L{USERS}.
+    The scenario, through C{self.login(user, password)} on L{FullDisk}'s
+    file system served by a users file of L{USERS}.
     """
 
     def partial(self):
@@ -68,7 +68,7 @@ class RoomQuotaMixin:
         alice's C{STOR big} of 300 KB, its data connection reset once the
         server wrote them (blocking).
         """
-        alice = self.login("alice")
+        alice = self.login("alice", "secret")
         data = alice.transfercmd("STOR big")
         before = self.used()
         data.sendall(PAYLOAD[:300 * KB])
@@ -82,7 +82,7 @@ class RoomQuotaMixin:
 
         @return: the final reply, or the error's text.
         """
-        ftp = self.login(user)
+        ftp = self.login(user, "secret")
         try:
             return ftp.storbinary("STOR " + name,
                                   io.BytesIO(PAYLOAD[:size]))
@@ -150,34 +150,20 @@ class CapQuotaTests(LoopbackServerMixin, unittest.TestCase):
         self.assertTrue(reply.startswith("226"), reply)
 
 
-class OneProcessTests(RoomQuotaMixin, FullDisk, LoopbackServerMixin,
-                      unittest.TestCase):
+class OneProcessTests(RoomQuotaMixin, OneProcessServer, unittest.TestCase):
     """
     A server in this process.
     """
 
     def setUp(self):
+        self.patch(roompause, "_pauses", [roompause.Pauses()])
         self.mount()
         self.events = captureLogs(self)
         self.server = startUsersServer(self, self.root, USERS,
                                        {"alice": "secret", "bob": "secret"})
 
-    def drops(self):
-        """
-        @return: the C{partial-dropped} events logged, as
-            L{tests.logevents.dropped} gives them.
-        """
-        return dropped(self.events)
 
-    def login(self, user):
-        """
-        @return: C{user} logged in, in C{TYPE I}.
-        """
-        return ftplibLogin(self, self.server.port, user, "secret",
-                           binary=True)
-
-
-class WorkersTests(RoomQuotaMixin, FullDisk, unittest.TestCase):
+class WorkersTests(RoomQuotaMixin, WorkersServer, unittest.TestCase):
     """
     A server of C{--workers 2} in a child process: the quota is the
     workers' shared ledger.
@@ -191,26 +177,3 @@ class WorkersTests(RoomQuotaMixin, FullDisk, unittest.TestCase):
             "--root", self.root, "--workers", "2", "--log-format", "json",
             "--realm", f"users:{users}", "--auth", f"users:{users}"])
         self.server.waitForLog(" ready", 2)
-
-    def drops(self):
-        """
-        @return: the C{partial-dropped} records the server logged.
-        """
-        return dropped(json.loads(line)
-                       for line in self.server.log().splitlines()
-                       if line.startswith("{"))
-
-    def login(self, user):
-        """
-        @return: C{user} logged in, in C{TYPE I}.
-        """
-        ftp = self.server.login(user, "secret")
-        ftp.voidcmd("TYPE I")
-        return ftp
-
-    def inThread(self, function, *args):
-        """
-        @return: a Deferred firing with C{function(*args)}, run in a
-            thread.
-        """
-        return threads.deferToThread(function, *args)
