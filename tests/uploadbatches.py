@@ -97,3 +97,15 @@ class BatchCases:
         self.addCleanup(os.close, readOnly)
         self.sender.sendall(b"data")
         self.assertRaises(OSError, self.batchInto, readOnly, 0, self.limit)
+
+    def test_writeErrorSaysReceived(self):
+        """
+        A failing write's error says the bytes the batch took from the
+        socket (L{batches.receivedBy}): received, though not written.
+        """
+        readOnly = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, readOnly)
+        self.sender.sendall(b"data")
+        error = self.assertRaises(OSError, self.batchInto, readOnly, 0,
+                                  self.limit)
+        self.assertEqual(batches.receivedBy(error), 4)

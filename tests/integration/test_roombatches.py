@@ -89,6 +89,20 @@ class ReadBatchRoomTests(FullOnceMixin, unittest.TestCase):
         self.assertEqual((self.content(), self.madeRoom),
                          (b"\0\0hello", [self.fd]))
 
+    def test_unwrittenFailing(self):
+        """
+        When the write of the bytes handed over fails, its error says
+        them received (L{batches.receivedBy}): those the batch wrote
+        before and the ones handed over.
+        """
+        readOnly = os.open(self.path, os.O_RDONLY)
+        self.addCleanup(os.close, readOnly)
+        descriptor = FileDescriptor(readOnly, 0, makeRoom=self.makeRoom)
+        error = self.assertRaises(OSError, batches.writeUnwritten,
+                                  descriptor, batches.Unwritten(3, b"hello"),
+                                  0)
+        self.assertEqual(batches.receivedBy(error), 8)
+
     def test_noRoomMaker(self):
         """
         Without C{makeRoom}, the error is raised as it was.

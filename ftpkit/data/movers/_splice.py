@@ -38,6 +38,7 @@ from ftpkit.data.movers._splicebatch import (
     hasInput,
     readInThreadThenCommit,
     readThenCommit,
+    receivedBy,
     writeUnwritten,
 )
 from ftpkit.errors import (
@@ -353,6 +354,9 @@ class SpliceReceiver(EndsOnce):
             self._writeUnwritten(failure.value)
             return
         self.connection.unwatched()
+        # The bytes the batch took before it failed were received, as the
+        # upload's count says (docs/logging.rst, byte-counts).
+        self.connection.bytesReceived += receivedBy(failure.value)
         self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.release():
             self.finish(failure)

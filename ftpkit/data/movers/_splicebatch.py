@@ -80,6 +80,36 @@ class Unwritten(Exception):
         self.data = data
 
 
+def _cut(error, received):
+    """
+    Say on the error of a batch that failed how many bytes it took from
+    the socket: the upload's byte count counts every byte received
+    (C{docs/logging.rst}, byte-counts), and those the batch took are
+    received, written into the file or not (L{receivedBy}).
+
+    @param error: the exception the batch raises.
+    @param received: the bytes the batch took from the socket.
+    """
+    error.received = received
+
+
+def receivedBy(error):
+    """
+    @param error: why a batch failed: the exception it raised, or the one
+        a storage's runner raised for it while handling it (an
+        L{ftpkit.errors.FTPError} for an C{OSError}: that one is its
+        C{__context__}).
+    @return: the bytes the batch took from the socket (L{_cut}); C{0} for
+        an error no batch said it for.
+    """
+    while error is not None:
+        received = getattr(error, "received", None)
+        if received is not None:
+            return received
+        error = error.__cause__ or error.__context__
+    return 0
+
+
 def _full(error, makeRoom):
     """
     @param error: an C{OSError} of a write into the file.
@@ -108,7 +138,8 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
     @return: C{(moved, why)}: the bytes moved and one of L{MORE},
         L{EMPTY}, L{END} or L{BROKEN}.
     @raise OSError: when writing the file fails (the pipe may then hold
-        bytes; close it).
+        bytes; close it); L{receivedBy} it says the bytes taken from the
+        socket, as for every error of the batches here.
     """
     readFD, writeFD = pipe
     moved = 0
@@ -122,25 +153,31 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
             return moved, BROKEN
         if count == 0:
             return moved, END
-        while count:
-            # Up to the next multiple of FILE_WRITE_SIZE (see there).
-            size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
-            try:
-                written = os.splice(readFD, fileFD, min(count, size),
-                                    offset_dst=position,
-                                    flags=os.SPLICE_F_MOVE)
-            except OSError as error:
-                if not _full(error, makeRoom):
-                    raise
-                makeRoom(fileFD)
-                written = os.splice(readFD, fileFD, min(count, size),
-                                    offset_dst=position,
-                                    flags=os.SPLICE_F_MOVE)
-            if written == 0:
-                raise OSError(errno.EIO, "splice into the file wrote nothing")
-            count -= written
-            position += written
-            moved += written
+        try:
+            while count:
+                # Up to the next multiple of FILE_WRITE_SIZE (see there).
+                size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
+                try:
+                    written = os.splice(readFD, fileFD, min(count, size),
+                                        offset_dst=position,
+                                        flags=os.SPLICE_F_MOVE)
+                except OSError as error:
+                    if not _full(error, makeRoom):
+                        raise
+                    makeRoom(fileFD)
+                    written = os.splice(readFD, fileFD, min(count, size),
+                                        offset_dst=position,
+                                        flags=os.SPLICE_F_MOVE)
+                if written == 0:
+                    raise OSError(errno.EIO,
+                                  "splice into the file wrote nothing")
+                count -= written
+                position += written
+                moved += written
+        except Exception as error:
+            # The bytes left in the pipe were received all the same.
+            _cut(error, moved + count)
+            raise
     return moved, MORE
 
 
@@ -181,21 +218,27 @@ def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None):
         if count == 0:
             return moved, END
         written = 0
-        while written < count:
-            try:
-                done = os.pwrite(fileFD, buffer[written:count], position)
-            except OSError as error:
-                if not _full(error, makeRoom):
-                    raise
-                if buffer is _shortBuffer:
-                    raise Unwritten(moved + written,
-                                    bytes(buffer[written:count])) from None
-                makeRoom(fileFD)
-                done = os.pwrite(fileFD, buffer[written:count], position)
-            if done == 0:
-                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
-            written += done
-            position += done
+        try:
+            while written < count:
+                try:
+                    done = os.pwrite(fileFD, buffer[written:count], position)
+                except OSError as error:
+                    if not _full(error, makeRoom):
+                        raise
+                    if buffer is _shortBuffer:
+                        raise Unwritten(moved + written,
+                                        bytes(buffer[written:count])) from None
+                    makeRoom(fileFD)
+                    done = os.pwrite(fileFD, buffer[written:count], position)
+                if done == 0:
+                    raise OSError(errno.EIO,
+                                  "pwrite into the file wrote nothing")
+                written += done
+                position += done
+        except Exception as error:
+            # The bytes read and not written were received all the same.
+            _cut(error, moved + count)
+            raise
         moved += count
     return moved, MORE
 
@@ -289,16 +332,21 @@ def writeUnwritten(descriptor, unwritten, position):
         all it took (the socket is looked at again next).
     @raise OSError: when the write fails.
     """
-    descriptor.makeRoom(descriptor.fd)
+    received = unwritten.moved + len(unwritten.data)
     view = memoryview(unwritten.data)
     at = position + unwritten.moved
-    while view:
-        done = os.pwrite(descriptor.fd, view, at)
-        if done == 0:
-            raise OSError(errno.EIO, "pwrite into the file wrote nothing")
-        view = view[done:]
-        at += done
-    return unwritten.moved + len(unwritten.data), MORE
+    try:
+        descriptor.makeRoom(descriptor.fd)
+        while view:
+            done = os.pwrite(descriptor.fd, view, at)
+            if done == 0:
+                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
+            view = view[done:]
+            at += done
+    except Exception as error:
+        _cut(error, received)
+        raise
+    return received, MORE
 
 
 def commitAtEnd(descriptor, position, moved, why, pending=None):
@@ -325,4 +373,7 @@ def commitAtEnd(descriptor, position, moved, why, pending=None):
             descriptor.commit(position + moved)
         except Declined:
             return moved, COMMIT
+        except Exception as error:
+            _cut(error, moved)
+            raise
     return moved, why
