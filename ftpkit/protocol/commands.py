@@ -173,10 +173,12 @@ def parseLine(line):
                 and len(_VERB_ALONE) < _VERB_ALONE_MOST):
             _VERB_ALONE[received] = parsed
         return parsed
-    text = argument.decode("utf-8", "surrogateescape")
-    if text.isspace() and verbText not in VERBATIM_ARGUMENTS:
-        text = ""
-    return verbText, text
+    # Spaces alone (ASCII whitespace: bytes.isspace) are no argument; a
+    # name of other characters Unicode calls spaces (U+00A0, U+3000,
+    # the separators U+001C-U+001F) is a name.
+    if argument.isspace() and verbText not in VERBATIM_ARGUMENTS:
+        return verbText, ""
+    return verbText, argument.decode("utf-8", "surrogateescape")
 
 
 def abortAmong(data):

@@ -94,6 +94,17 @@ class ParseLineTests(SynchronousTestCase):
         self.assertEqual(parseLine(b"DELE \t \r"), ("DELE", ""))
         self.assertEqual(parseLine(b"MLST   "), ("MLST", ""))
 
+    def test_unicodeSpacesAreNames(self):
+        """
+        Only ASCII whitespace is blank: a name of characters Unicode calls
+        spaces (a no-break space, an ideographic space, the separator
+        U+001C) is a name, which was taken for no argument (found by
+        Hypothesis in test_verbEndsAtFirstSeparator).
+        """
+        for name in ("\u00a0", "\u3000", "\x1c", " \u00a0 "):
+            self.assertEqual(parseLine(("MKD " + name).encode()),
+                             ("MKD", name))
+
     def test_blankPasswordKept(self):
         """
         A password is kept as typed, even when it is only spaces.
