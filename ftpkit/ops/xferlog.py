@@ -39,13 +39,13 @@ from twisted.logger import Logger
 from ftpkit.ops import events
 from ftpkit.ops.eventlog import REFUSAL_LINES
 from ftpkit.ops.logthrottle import LogThrottle
+from ftpkit.protocol.replies import DIRECTION_CONTROLS
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
            "Oct", "Nov", "Dec")
 _UNSAFE = re.compile(
-    "[\\s\x00-\x1f\x7f-\x9f\udc80-\udc9f"
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    f"[\\s\x00-\x1f\x7f-\x9f\udc80-\udc9f{DIRECTION_CONTROLS}]")
 """White space, the C0 and C1 controls, as characters or as the bytes of a
 name that is not UTF-8 (its surrogates: written back as bytes 0x80 to
 0x9f, an 8-bit terminal's C1 controls), and the controls of the text's

@@ -66,11 +66,14 @@ terminal's cursor and nothing else, and a name may hold one: C{MLST}'s
 and C{PWD}'s names must come back as they are."""
 
 
-_DIRECTION = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""The controls of a text's direction: the Arabic letter mark, the
-left-to-right and right-to-left marks, embeddings, overrides and their
-end, and isolates and their end (those the xferlog replaces,
+DIRECTION_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The controls of a text's direction, as the inside of a regular
+expression's character class: the Arabic letter mark, the left-to-right
+and right-to-left marks, embeddings, overrides and their end, and
+isolates and their end (the xferlog replaces them too,
 L{ftpkit.ops.xferlog})."""
+
+_DIRECTION = re.compile(f"[{DIRECTION_CONTROLS}]")
 
 
 def shownName(text):
