@@ -99,17 +99,18 @@ class StalledStdoutTests(unittest.TestCase):
                 self.fail(f"the server did not serve: {output!r}")
             time.sleep(0.05)
 
-    def flood(self, server):
+    def flood(self, server, pairs=PAIRS):
         """
         Have the server log more than the pipe and its bound hold: a
         client makes and removes a directory of a long name in another
-        of a long name, L{PAIRS} times.
+        of a long name, C{pairs} times.
 
         @param server: the L{ServerProcess}.
+        @param pairs: how many times [default: L{PAIRS}].
         """
         ftp = ftplibLogin(self, server.port)
         ftp.cwd(NAME)
-        for _ in range(PAIRS):
+        for _ in range(pairs):
             ftp.mkd(NAME)
             ftp.rmd(NAME)
         ftp.quit()
@@ -172,12 +173,7 @@ class StalledStdoutTests(unittest.TestCase):
         raises again never runs).
         """
         server, readEnd = self.start(twistd, workers, twist)
-        ftp = ftplibLogin(self, server.port)
-        ftp.cwd(NAME)
-        for _ in range(HELD):
-            ftp.mkd(NAME)
-            ftp.rmd(NAME)
-        ftp.quit()
+        self.flood(server, HELD)
         server.signal(signal.SIGTERM)
         output = readSlowly(readEnd).decode("utf-8", "replace")
         server.process.wait(TIMEOUT)
