@@ -2,7 +2,8 @@
 Small file systems for the tests of storage failures: a C{tmpfs} of a
 few blocks or inodes, mounted under the test's own temporary directory
 (root only; a test skips where mounting is not permitted) and unmounted
-when the test ends.
+when the test ends; and bind mounts of the test's directories
+(L{bindMount}).
 """
 
 import os
@@ -65,3 +66,24 @@ def _unmount(point, made=True):
     subprocess.run(["umount", "-l", point], check=True, capture_output=True)
     if made:
         os.rmdir(point)
+
+
+def bindMount(testCase, source, point):
+    """
+    Show the directory C{source} at C{point} too (C{mount --bind}) for
+    C{testCase}, unmounted (lazily, with whatever the mount propagated
+    below it) when the test ends.
+
+    @param testCase: the running test.
+    @param source: the directory shown, L{str} or C{bytes}.
+    @param point: an existing directory to show it on, L{str} or
+        C{bytes}.
+    @raise SkipTest: when this process may not mount.
+    """
+    if os.geteuid() != 0:
+        raise SkipTest("a bind mount needs root")
+    done = subprocess.run(["mount", "--bind", os.fsdecode(source),
+                           os.fsdecode(point)], capture_output=True)
+    if done.returncode != 0:
+        raise SkipTest(f"cannot bind-mount: {done.stderr!r}")
+    testCase.addCleanup(_unmount, os.fsdecode(point), False)

@@ -34,8 +34,10 @@ def connectedPair(testCase):
 class BatchCases:
     """
     A mixin for a L{twisted.trial.unittest.TestCase} of one way of moving
-    a batch, which defines C{batchInto(fd, position, limit)}: move a batch
-    from C{self.receiver} into the file C{fd}, giving C{(moved, why)}.
+    a batch, which defines C{batchInto(fd, position, limit, taken=None)}:
+    move a batch from C{self.receiver} into the file C{fd}, counting the
+    bytes taken from the socket in C{taken} (a L{batches.Taken}), giving
+    C{(moved, why)}.
 
     @ivar sender: the sending end of the connection.
     @ivar receiver: the non-blocking end a batch reads.
@@ -98,14 +100,26 @@ class BatchCases:
         self.sender.sendall(b"data")
         self.assertRaises(OSError, self.batchInto, readOnly, 0, self.limit)
 
-    def test_writeErrorSaysReceived(self):
+    def test_takenCounted(self):
         """
-        A failing write's error says the bytes the batch took from the
-        socket (L{batches.receivedBy}): received, though not written.
+        The bytes a batch moves are counted as taken from the socket.
+        """
+        taken = batches.Taken()
+        self.sender.sendall(b"hello")
+        self.sender.shutdown(socket.SHUT_WR)
+        self.assertEqual(self.batchInto(self.fd, 0, self.limit, taken),
+                         (5, batches.END))
+        self.assertEqual(taken.count, 5)
+
+    def test_writeErrorTakenCounted(self):
+        """
+        A batch whose write fails has counted the bytes it took from the
+        socket (L{batches.Taken}): received, though not written.
         """
         readOnly = os.open(self.path, os.O_RDONLY)
         self.addCleanup(os.close, readOnly)
         self.sender.sendall(b"data")
-        error = self.assertRaises(OSError, self.batchInto, readOnly, 0,
-                                  self.limit)
-        self.assertEqual(batches.receivedBy(error), 4)
+        taken = batches.Taken()
+        self.assertRaises(OSError, self.batchInto, readOnly, 0, self.limit,
+                          taken)
+        self.assertEqual(taken.count, 4)

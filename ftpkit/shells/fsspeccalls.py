@@ -216,7 +216,10 @@ class PooledCalls:
         L{StorageTimedOut}, its connection abandoned
         (L{ftpkit.shells.calldeadline}), and the calls made before the
         store was found silent fail at once with it
-        (L{ftpkit.shells.storeoutage}).
+        (L{ftpkit.shells.storeoutage}). Where it has none (S3, whose
+        library bounds each request itself), a call its library gave up
+        on (L{timedOut}) finds the store silent all the same
+        (L{_libraryGaveUp}).
 
         @param function: a blocking callable.
         @param args: its arguments.
@@ -225,7 +228,8 @@ class PooledCalls:
         self._calls.started()
         seconds = self._callDeadline
         if seconds is None:
-            running = self._pool.run(self._guarded, function, args, None)
+            running = self._pool.run(self._guarded, function, args, None,
+                                     self._outage.ticket())
         else:
             if self._clock is None:
                 from twisted.internet import reactor
@@ -247,27 +251,33 @@ class PooledCalls:
         """
         return self._calls.whenIdle()
 
-    def _guarded(self, function, args, watch):
+    def _guarded(self, function, args, watch, ticket=None):
         """
         Make one call (in a pool thread), holding the lock if there is
         one: its failure is dealt with (L{_made}) before the next call
         on the filesystem starts.
         """
         if self._lock is None:
-            return self._made(function, args, watch)
+            return self._made(function, args, watch, ticket)
         with self._lock:
-            return self._made(function, args, watch)
+            return self._made(function, args, watch, ticket)
 
-    def _made(self, function, args, watch):
+    def _made(self, function, args, watch, ticket=None):
         """
-        Make one call, timed by C{watch} (or C{None}), its error
-        translated; a connection that an expired call before abandoned is
-        opened again first (L{ftpkit.shells.fsspecgeneric.Backend.recover});
-        a call made before the store was found silent fails at once.
+        Make one call, timed by C{watch} (or C{None}: its
+        L{ftpkit.shells.storeoutage.Outage} ticket is then C{ticket}),
+        its error translated; a connection that an expired call before
+        abandoned is opened again first
+        (L{ftpkit.shells.fsspecgeneric.Backend.recover}); a call made
+        before the store was found silent fails at once.
         """
         try:
             if watch is None:
-                return function(*args)
+                if self._outage.refuses(ticket):
+                    raise StorageTimedOut()
+                result = function(*args)
+                self._outage.answered()
+                return result
             if self._outage.refuses(watch.ticket):
                 raise StorageTimedOut()
             watch.start(self._progress())
@@ -291,7 +301,30 @@ class PooledCalls:
                 self._outage.answered()
             if isinstance(translated, LocalError) and translated is not error:
                 translated = self._repaired(function, error, translated)
+            if watch is None and isinstance(translated, StorageTimedOut):
+                self._libraryGaveUp(function)
             raise translated from None
+
+    def _libraryGaveUp(self, function):
+        """
+        A call of a store without a deadline of ftpkit's own timed out in
+        its library (botocore's read or connect timeout, bounded by the
+        realm's C{deadline=}): the calls made before it that wait for a
+        thread of the pool fail at once when their turn comes
+        (L{ftpkit.shells.storeoutage.Outage.silent}), rather than each
+        try the store for another deadline; the first call answered
+        ends that. One line per outage. Before session 56, past the
+        pool's L{POOL_SIZE} threads an S3 call waited about two
+        deadlines on a stalled store.
+
+        @param function: the call.
+        """
+        if self._outage.silent():
+            _log.warn(
+                "{backend} storage call {call} timed out: the calls"
+                " waiting fail (451), the next call tries again",
+                backend=self.backend.label,
+                call=getattr(function, "__name__", "?"))
 
     def _progress(self):
         """

@@ -203,7 +203,11 @@ class InPlaceWriter:
         disk realm does. It kept the bytes that fitted, a full disk's
         worth, and the disk stayed full. Not to where the upload started:
         a resume from below the file's end keeps the old bytes past those
-        it wrote, which no client sent over (they were lost).
+        it wrote, which no client sent over (they were lost). Nor past
+        where the file ends then, as the disk realm's
+        L{ftpkit.shells.diskcuts} does: a file another program cut
+        meanwhile was extended back to its old length with zeros nobody
+        wrote (before session 56).
 
         A file object that buffers (C{file://}'s) still holds what the
         full disk refused, which it writes before it truncates: failing
@@ -213,7 +217,7 @@ class InPlaceWriter:
         another one.
         """
         try:
-            self._handle.truncate(self._size)
+            self._handle.truncate(min(_endOf(self._handle), self._size))
             return
         except (OSError, ValueError):
             # ValueError: closed by a cut back before.
@@ -226,7 +230,7 @@ class InPlaceWriter:
             pass
         try:
             with self._fs.open(self._path, "r+b") as again:
-                again.truncate(self._size)
+                again.truncate(min(_endOf(again), self._size))
         except OSError:
             pass
 

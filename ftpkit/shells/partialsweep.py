@@ -12,8 +12,8 @@ import os
 import time
 
 from ftpkit.shells.keptregistry import EXPIRED, REPLACED
+from ftpkit.shells.mountrepeats import mayRepeat, readMountRoots
 from ftpkit.shells.partialowners import resumerOf
-from ftpkit.shells.shortcalls import readMounts
 from ftpkit.shells.uploadlocks import heldAlone
 from ftpkit.shells.uploadnames import (
     _TEMPORARY_ATTEMPTS,
@@ -314,7 +314,11 @@ def _walk(root, wanted, device=None):
     directories to the bottom of another) raised C{RecursionError}, which
     stopped the server from starting. A directory's entries are read one
     at a time and only the names asked for kept: a directory of a million
-    files costs no more memory than one of ten.
+    files costs no more memory than one of ten. No directory is walked
+    twice, where a mount below C{root} shows one of its directories again
+    (a bind mount of one of them, or of an ancestor: before session 56
+    the walk went through both, a bind mount of the root itself doubling
+    it; L{_firstVisits}).
 
     @param root: the directory, C{bytes}.
     @param wanted: called with each name that is not a directory's; the
@@ -327,7 +331,9 @@ def _walk(root, wanted, device=None):
         directories that are C{wanted}; one that cannot be read is left
         out.
     """
-    elsewhere = None if device is None else _elsewhere(device)
+    mounts = readMountRoots()
+    elsewhere = None if device is None else _elsewhere(device, mounts)
+    firstVisit = _firstVisits(root, mounts)
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -338,7 +344,8 @@ def _walk(root, wanted, device=None):
                     try:
                         isDirectory = entry.is_dir()
                         if isDirectory and not entry.is_symlink() and (
-                                elsewhere is None or not elsewhere(entry)):
+                                elsewhere is None or not elsewhere(entry)) and (
+                                firstVisit is None or firstVisit(entry)):
                             pending.append(entry.path)
                     except OSError:
                         isDirectory = False
@@ -349,23 +356,54 @@ def _walk(root, wanted, device=None):
         yield directory, names
 
 
-def _elsewhere(device):
+def _elsewhere(device, mounts):
     """
     @param device: a file system's C{st_dev}.
+    @param mounts: the mount table, as
+        L{ftpkit.shells.mountrepeats.readMountRoots} read it for the walk.
     @return: a predicate telling whether a directory's C{os.DirEntry}
         (of a walk by C{bytes} paths) is on another file system: only a
-        mount point can be (C{/proc/self/mountinfo}, read now), where
-        there is a mount table; an C{lstat} of each directory, which
-        makes a walk much slower (C{docs/benchmark-investigations.rst},
-        bench-roomwalk-55), where there is none.
+        mount point can be, where there is a mount table; an C{lstat} of
+        each directory, which makes a walk much slower
+        (C{docs/benchmark-investigations.rst}, bench-roomwalk-55), where
+        there is none.
     """
-    points = {point for point, _ in readMounts()}
+    points = {point for point, _, _ in mounts}
 
     def elsewhere(entry):
         if points and entry.path not in points:
             return False
         return entry.stat(follow_symlinks=False).st_dev != device
     return elsewhere
+
+
+def _firstVisits(root, mounts):
+    """
+    @param root: a walk's directory, C{bytes}.
+    @param mounts: the mount table, as
+        L{ftpkit.shells.mountrepeats.readMountRoots} read it for the walk.
+    @return: C{None} where the walk cannot reach a directory twice
+        (L{ftpkit.shells.mountrepeats.mayRepeat}); else a predicate
+        telling whether a directory's C{os.DirEntry} is one the walk has
+        not reached yet (by its C{st_dev} and C{st_ino}, an C{lstat}),
+        noting it.
+    """
+    if not mayRepeat(mounts, os.path.realpath(root)):
+        return None
+    try:
+        top = os.stat(root)
+    except OSError:
+        return None
+    seen = {(top.st_dev, top.st_ino)}
+
+    def firstVisit(entry):
+        result = entry.stat(follow_symlinks=False)
+        key = (result.st_dev, result.st_ino)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+    return firstVisit
 
 
 def _becomesPartial(path, directory, target):

@@ -42,9 +42,9 @@ class SpliceBatchTests(BatchCases, unittest.TestCase):
         for fd in self.pipe:
             self.addCleanup(os.close, fd)
 
-    def batchInto(self, fd, position, limit):
+    def batchInto(self, fd, position, limit, taken=None):
         return batches.spliceBatch(self.receiver.fileno(), self.pipe, fd,
-                                   position, limit)
+                                   position, limit, taken=taken)
 
     def test_limit(self):
         """

@@ -89,19 +89,17 @@ class ReadBatchRoomTests(FullOnceMixin, unittest.TestCase):
         self.assertEqual((self.content(), self.madeRoom),
                          (b"\0\0hello", [self.fd]))
 
-    def test_unwrittenFailing(self):
+    def test_unwrittenTaken(self):
         """
-        When the write of the bytes handed over fails, its error says
-        them received (L{batches.receivedBy}): those the batch wrote
-        before and the ones handed over.
+        The bytes handed over were counted as taken from the socket
+        (L{batches.Taken}), with those written before them.
         """
-        readOnly = os.open(self.path, os.O_RDONLY)
-        self.addCleanup(os.close, readOnly)
-        descriptor = FileDescriptor(readOnly, 0, makeRoom=self.makeRoom)
-        error = self.assertRaises(OSError, batches.writeUnwritten,
-                                  descriptor, batches.Unwritten(3, b"hello"),
-                                  0)
-        self.assertEqual(batches.receivedBy(error), 8)
+        self.sender.sendall(b"hello")
+        taken = batches.Taken()
+        self.assertRaises(batches.Unwritten, batches.readBatch,
+                          self.receiver, self.fd, 2, 100,
+                          makeRoom=self.makeRoom, taken=taken)
+        self.assertEqual(taken.count, 5)
 
     def test_noRoomMaker(self):
         """

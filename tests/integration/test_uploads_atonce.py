@@ -362,8 +362,9 @@ class ReadBatchTests(BatchCases, unittest.TestCase):
 
     limit = batches.SHORT_BATCH_SIZE
 
-    def batchInto(self, fd, position, limit):
-        return batches.readBatch(self.receiver, fd, position, limit)
+    def batchInto(self, fd, position, limit, taken=None):
+        return batches.readBatch(self.receiver, fd, position, limit,
+                                 taken=taken)
 
     def test_limit(self):
         """

@@ -1,64 +1,112 @@
 """
-What a failed upload batch says it received
-(L{ftpkit.data.movers._splicebatch.receivedBy}): the bytes it took from
-the socket, found on its error or on the error a storage's runner raised
-while handling it, so that the upload's byte count has them (session 55:
-a spliced upload cut by a full disk logged 65,536 bytes of 1,196,032).
+A spliced upload whose batch failed counts the bytes the batch took from
+the socket (L{ftpkit.data.movers._splice.SpliceReceiver}, through its
+L{ftpkit.data.movers._splicebatch.Taken}), whatever error the storage's
+runner fails with. Session 55 found them on the batch's error, or on
+the runner's through its C{__context__}: a storage plugin whose runner
+raises an error of its own outside an C{except} block (here, in an
+errback) lost them, and the upload counted none of the batch's bytes.
 """
 
+import errno
+import os
+import select
+import socket
+
+from twisted.internet import defer
 from twisted.trial import unittest
 
-from ftpkit.data.movers import _splicebatch as batches
-from ftpkit.errors import InsufficientStorage, fromOSError
+from ftpkit.data.connection import LeanConnection
+from ftpkit.data.movers import Upload
+from ftpkit.data.movers import _splice as splicing
+from ftpkit.errors import InsufficientStorage
 from ftpkit.fileinfo import FileDescriptor
+from tests.unit.test_linger import _EpollClock
+from tests.unit.test_movers import DescriptorOnlyFile
+from tests.uploadbatches import connectedPair
+
+SENT = 1000
+"""The bytes the client sends: one batch takes them all."""
 
 
-def _translating(function):
+def _pluginRun(function, *args):
     """
-    @return: what C{function()} raises, as a storage's runner raises it:
-        an C{OSError} turned into an L{ftpkit.errors.FTPError}.
+    A storage plugin's runner (C{FileDescriptor.run}, and C{runShort}),
+    at once: the call's error replaced by the plugin's own, raised in an
+    errback, where no exception is being handled (nothing chained to it).
+
+    @return: a fired Deferred.
     """
-    try:
-        function()
-    except OSError as error:
-        try:
-            raise fromOSError(error) from None
-        except Exception as translated:
-            return translated
-    raise AssertionError("nothing raised")
+    def failed(failure):
+        raise InsufficientStorage()
+    return defer.maybeDeferred(function, *args).addErrback(failed)
 
 
-class ReceivedByTests(unittest.TestCase):
+class FreshErrorTests(unittest.TestCase):
     """
-    L{batches.receivedBy}.
+    Every write into the file fails (it is open read-only); the runner
+    fails with an error of its own.
     """
 
-    def test_noneSaid(self):
-        """
-        An error no batch marked: C{0}.
-        """
-        self.assertEqual(batches.receivedBy(OSError(5, "EIO")), 0)
+    def setUp(self):
+        if not splicing.available:
+            raise unittest.SkipTest("no splice(2) here")
+        self.reactor = _EpollClock()
+        self.addCleanup(self.reactor._poller.close)
+        self.client, self.server = connectedPair(self)
+        self.connection = LeanConnection(self.server, self.reactor, 60.0,
+                                         lambda: None)
+        self.addCleanup(self.connection.abort)
+        path = self.mktemp()
+        open(path, "wb").close()
+        self.fd = os.open(path, os.O_RDONLY)
+        self.addCleanup(os.close, self.fd)
 
-    def test_translated(self):
+    def upload(self, runShort=None, fd=None, commit=None):
         """
-        The error a runner raised while handling a batch's says what the
-        batch's said.
+        Send L{SENT} bytes, then upload them into the file once they
+        arrived.
+
+        @param runShort: the descriptor's C{runShort}.
+        @param fd: the file's descriptor [default: read-only].
+        @param commit: the descriptor's C{commit}; when given, the client
+            ends its data after the bytes.
+        @return: the upload's Deferred, fired.
         """
-        def commit(end):
-            raise OSError(28, "No space left on device")
-        descriptor = FileDescriptor(-1, 0, commit=commit)
-        error = _translating(lambda: batches.commitAtEnd(
-            descriptor, 10, 7, batches.END))
-        self.assertIsInstance(error, InsufficientStorage)
-        self.assertEqual(batches.receivedBy(error), 7)
+        self.client.sendall(b"x" * SENT)
+        if commit is not None:
+            self.client.shutdown(socket.SHUT_WR)
+        select.select([self.server], [], [], 10)
+        descriptor = FileDescriptor(
+            self.fd if fd is None else fd, 0, None, _pluginRun,
+            commit or (lambda end: None), None, runShort)
+        mover = Upload(DescriptorOnlyFile(descriptor), True, self.reactor)
+        return defer.ensureDeferred(mover.start(self.connection))
+
+    def test_spliced(self):
+        """
+        A batch in a disk thread (spliced): its bytes are received.
+        """
+        self.failureResultOf(self.upload(), InsufficientStorage)
+        self.assertEqual(self.connection.bytesReceived, SENT)
+
+    def test_atOnce(self):
+        """
+        A batch run at once (through Python): its bytes are received.
+        """
+        self.failureResultOf(self.upload(_pluginRun), InsufficientStorage)
+        self.assertEqual(self.connection.bytesReceived, SENT)
 
     def test_commitFailing(self):
         """
-        A batch at the end whose commit fails received all it moved.
+        The batch that reached the end, whose commit failed: its bytes
+        are received.
         """
+        fd = os.open(self.mktemp(), os.O_RDWR | os.O_CREAT)
+        self.addCleanup(os.close, fd)
+
         def commit(end):
-            raise OSError(28, "No space left on device")
-        descriptor = FileDescriptor(-1, 0, commit=commit)
-        error = self.assertRaises(OSError, batches.commitAtEnd, descriptor,
-                                  0, 12, batches.END)
-        self.assertEqual(batches.receivedBy(error), 12)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.failureResultOf(self.upload(fd=fd, commit=commit),
+                             InsufficientStorage)
+        self.assertEqual(self.connection.bytesReceived, SENT)

@@ -241,7 +241,7 @@ class MakeRoomTests(unittest.TestCase):
         Nor where there is no mount table to tell the mount points: each
         directory is looked at.
         """
-        self.patch(partialsweep, "readMounts", lambda: [])
+        self.patch(partialsweep, "readMountRoots", lambda: [])
         self.assertMountNotEntered()
 
     def assertMountNotEntered(self):

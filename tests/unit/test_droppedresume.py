@@ -216,3 +216,20 @@ class FsspecTests(unittest.TestCase):
         expected = OLD[:OFFSET] + SHORT + OLD[OFFSET + len(SHORT):]
         self.assertEqual(self.dropped(SHORT, end="discard"),
                          [(expected, StorageChange(0, 0))] * 2)
+
+    def test_shortenedMeanwhile(self):
+        """
+        On C{file://}, a file another program cut while the upload ran is
+        cut back no further than its length then: not extended to its
+        length before with zeros (it was, before session 56).
+        """
+        [_, shell] = self.shells()
+        path = shell.fsPath(("f",))
+        writer = InPlaceWriter(shell.fs, path, OFFSET, False, shell.backend)
+        writer.writeAt(0, SHORT)
+        os.truncate(path, 50)
+        writer.drop()
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), OLD[:OFFSET] + SHORT + OLD[
+                OFFSET + len(SHORT):50])
+        self.assertEqual(writer.left, StorageChange(-50, 0))

@@ -16,8 +16,9 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from ftpkit.blocking import BlockingPool
-from ftpkit.errors import LocalError, StorageTimedOut
+from ftpkit.errors import LocalError, NoSuchFile, StorageTimedOut
 from ftpkit.shells.fsspeccalls import PooledCalls, lockFor, translateError
+from ftpkit.shells.fsspecgeneric import Backend
 
 try:
     from fsspec.spec import AbstractFileSystem
@@ -162,3 +163,82 @@ class TranslateTimeoutTests(unittest.TestCase):
                 raise EndpointConnectionError(endpoint_url="http://h")
         except EndpointConnectionError as e:
             self.assertIsInstance(translateError(e), StorageTimedOut)
+
+
+class _Calls(PooledCalls):
+    """
+    L{PooledCalls} of a store without a deadline of ftpkit's own (as
+    S3's), on a generic backend.
+    """
+
+    fs = None
+    backend = Backend("test")
+
+
+class LibraryTimeoutTests(unittest.TestCase):
+    """
+    On a store without a deadline of ftpkit's own (S3: botocore bounds
+    each request), a call its library gave up on finds the store silent:
+    the calls made before it, waiting for a thread of the pool, fail at
+    once when their turn comes (they tried the store for another
+    deadline each before session 56: about two deadlines past the
+    pool's threads); the next call made tries the store.
+    """
+
+    def setUp(self):
+        self.pool = BlockingPool("test-fsspeccalls", size=1)
+        self.addCleanup(self.pool.stop)
+        self.calls = _Calls(self.pool, None)
+        self.ran = []
+
+    def record(self, name):
+        """
+        @return: a call that notes C{name} as run.
+        """
+        return lambda: self.ran.append(name) or name
+
+    async def test_waitingFailAtOnce(self):
+        """
+        The call queued behind one that timed out fails at once without
+        running; a call made after runs.
+        """
+        entered, release = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+
+        def timingOut():
+            entered.set()
+            release.wait(10)
+            raise TimeoutError()
+        first = self.calls.call(timingOut)
+        entered.wait(10)
+        second = self.calls.call(self.record("second"))
+        release.set()
+        outcomes = await defer.DeferredList([first, second],
+                                            consumeErrors=True)
+        for succeeded, failure in outcomes:
+            self.assertFalse(succeeded)
+            failure.trap(StorageTimedOut)
+        self.assertEqual(self.ran, [])
+        self.assertEqual(await self.calls.call(self.record("third")),
+                         "third")
+        self.assertEqual(await self.calls.call(self.record("fourth")),
+                         "fourth")
+
+    async def test_otherFailuresNot(self):
+        """
+        A call that failed otherwise (the store answered, with a
+        refusal) leaves the calls waiting to run.
+        """
+        entered, release = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+
+        def refused():
+            entered.set()
+            release.wait(10)
+            raise FileNotFoundError()
+        first = self.calls.call(refused)
+        entered.wait(10)
+        second = self.calls.call(self.record("second"))
+        release.set()
+        await self.assertFailure(first, NoSuchFile)
+        self.assertEqual(await second, "second")

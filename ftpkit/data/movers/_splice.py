@@ -33,12 +33,12 @@ from ftpkit.data.movers._splicebatch import (
     HELD,
     MORE,
     SHORT_BATCH_SIZE,
+    Taken,
     Unwritten,
     batchThenCommit,
     hasInput,
     readInThreadThenCommit,
     readThenCommit,
-    receivedBy,
     writeUnwritten,
 )
 from ftpkit.errors import (
@@ -76,6 +76,8 @@ class SpliceReceiver(EndsOnce):
     @cvar receiving: it receives an upload (see
         L{ftpkit.data.leanconnection.LeanConnection.user}).
     @ivar moved: bytes moved so far.
+    @ivar taken: the L{Taken} its batches count the bytes they take from
+        the socket in: those of a batch that failed are received too.
     @ivar over: the upload is over (L{done} has fired, or will fire when
         made).
     """
@@ -117,6 +119,7 @@ class SpliceReceiver(EndsOnce):
         if room is not None and (limit is None or room < limit):
             self.limit, self._tooLarge = room, QuotaExceeded
         self.moved = 0
+        self.taken = Taken()
         connection.user = self
 
     def fileno(self):
@@ -178,7 +181,7 @@ class SpliceReceiver(EndsOnce):
             limit = min(limit, self.limit + 1 - self.moved)
         running = runShort(readThenCommit, self.connection.socket,
                            self.descriptor, self.position, limit,
-                           self._pending)
+                           self._pending, self.taken)
         if running is None:
             return False
         if running.called and not running.paused and not isinstance(
@@ -246,7 +249,7 @@ class SpliceReceiver(EndsOnce):
         self.connection.hold()
         running = self.descriptor.run(
             batchThenCommit, self.fileno(), self.pipe, self.descriptor,
-            self.position, limit, self._pending)
+            self.position, limit, self._pending, self.taken)
         running.addCallbacks(self._batchDone, self._batchFailed)
 
     def _batchWithoutPipe(self, limit):
@@ -265,7 +268,7 @@ class SpliceReceiver(EndsOnce):
         running = self.descriptor.run(
             readInThreadThenCommit, self.connection.socket,
             self.descriptor, self.position, min(limit, SHORT_BATCH_SIZE),
-            self._pending)
+            self._pending, self.taken)
         running.addCallbacks(self._batchDone, self._batchFailed)
 
     def _waitForPacer(self):
@@ -355,8 +358,9 @@ class SpliceReceiver(EndsOnce):
             return
         self.connection.unwatched()
         # The bytes the batch took before it failed were received, as the
-        # upload's count says (docs/logging.rst, byte-counts).
-        self.connection.bytesReceived += receivedBy(failure.value)
+        # upload's count says (docs/logging.rst, byte-counts): all those
+        # taken but the ones moved by the batches that succeeded.
+        self.connection.bytesReceived += self.taken.count - self.moved
         self._pipeEmpty = False  # A failed write into the file left bytes.
         if not self.connection.release():
             self.finish(failure)

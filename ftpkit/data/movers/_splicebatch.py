@@ -80,34 +80,25 @@ class Unwritten(Exception):
         self.data = data
 
 
-def _cut(error, received):
+class Taken:
     """
-    Say on the error of a batch that failed how many bytes it took from
-    the socket: the upload's byte count counts every byte received
-    (C{docs/logging.rst}, byte-counts), and those the batch took are
-    received, written into the file or not (L{receivedBy}).
+    The bytes an upload's batches took from its data socket, counted by
+    the batches as they take them, written into the file or not: the
+    receiver (L{ftpkit.data.movers._splice.SpliceReceiver}) hands it to
+    each batch and reads it when one fails, so that the upload's byte
+    count has every byte received (C{docs/logging.rst}, byte-counts)
+    whatever error the storage's runner fails with. Session 55 marked
+    the batch's error, found again through the runner's error's
+    C{__context__}: a storage plugin raising its own error outside an
+    C{except} block lost the mark.
 
-    @param error: the exception the batch raises.
-    @param received: the bytes the batch took from the socket.
+    @ivar count: the bytes taken so far.
     """
-    error.received = received
 
+    __slots__ = ("count",)
 
-def receivedBy(error):
-    """
-    @param error: why a batch failed: the exception it raised, or the one
-        a storage's runner raised for it while handling it (an
-        L{ftpkit.errors.FTPError} for an C{OSError}: that one is its
-        C{__context__}).
-    @return: the bytes the batch took from the socket (L{_cut}); C{0} for
-        an error no batch said it for.
-    """
-    while error is not None:
-        received = getattr(error, "received", None)
-        if received is not None:
-            return received
-        error = error.__cause__ or error.__context__
-    return 0
+    def __init__(self):
+        self.count = 0
 
 
 def _full(error, makeRoom):
@@ -122,7 +113,7 @@ def _full(error, makeRoom):
 
 
 def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
-                makeRoom=None):
+                makeRoom=None, taken=None):
     """
     Move what the socket has (up to C{limit} bytes) into the file (blocking
     on the disk; run it in a disk thread).
@@ -135,11 +126,12 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
     @param makeRoom: called with C{fileFD} when a write finds the file
         system full, which is then tried once more (the bytes wait in the
         pipe); or C{None}.
+    @param taken: a L{Taken} counting the bytes taken from the socket,
+        or C{None}.
     @return: C{(moved, why)}: the bytes moved and one of L{MORE},
         L{EMPTY}, L{END} or L{BROKEN}.
     @raise OSError: when writing the file fails (the pipe may then hold
-        bytes; close it); L{receivedBy} it says the bytes taken from the
-        socket, as for every error of the batches here.
+        bytes; close it).
     """
     readFD, writeFD = pipe
     moved = 0
@@ -153,35 +145,32 @@ def spliceBatch(socketFD, pipe, fileFD, position, limit=BATCH_SIZE,
             return moved, BROKEN
         if count == 0:
             return moved, END
-        try:
-            while count:
-                # Up to the next multiple of FILE_WRITE_SIZE (see there).
-                size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
-                try:
-                    written = os.splice(readFD, fileFD, min(count, size),
-                                        offset_dst=position,
-                                        flags=os.SPLICE_F_MOVE)
-                except OSError as error:
-                    if not _full(error, makeRoom):
-                        raise
-                    makeRoom(fileFD)
-                    written = os.splice(readFD, fileFD, min(count, size),
-                                        offset_dst=position,
-                                        flags=os.SPLICE_F_MOVE)
-                if written == 0:
-                    raise OSError(errno.EIO,
-                                  "splice into the file wrote nothing")
-                count -= written
-                position += written
-                moved += written
-        except Exception as error:
-            # The bytes left in the pipe were received all the same.
-            _cut(error, moved + count)
-            raise
+        if taken is not None:
+            taken.count += count
+        while count:
+            # Up to the next multiple of FILE_WRITE_SIZE (see there).
+            size = FILE_WRITE_SIZE - position % FILE_WRITE_SIZE
+            try:
+                written = os.splice(readFD, fileFD, min(count, size),
+                                    offset_dst=position,
+                                    flags=os.SPLICE_F_MOVE)
+            except OSError as error:
+                if not _full(error, makeRoom):
+                    raise
+                makeRoom(fileFD)
+                written = os.splice(readFD, fileFD, min(count, size),
+                                    offset_dst=position,
+                                    flags=os.SPLICE_F_MOVE)
+            if written == 0:
+                raise OSError(errno.EIO, "splice into the file wrote nothing")
+            count -= written
+            position += written
+            moved += written
     return moved, MORE
 
 
-def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None):
+def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None,
+              taken=None):
     """
     Move what the socket has (up to C{limit} bytes, at most
     L{SHORT_BATCH_SIZE}) into the file through Python: C{recv} into a
@@ -200,6 +189,7 @@ def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None):
     @param makeRoom: called with C{fileFD} when a write finds the file
         system full, in a disk thread, which then tries once more; or
         C{None}.
+    @param taken: as for L{spliceBatch}.
     @return: C{(moved, why)}, as L{spliceBatch}.
     @raise OSError: when writing the file fails.
     @raise Unwritten: run in the reactor thread (no C{buffer}), when a
@@ -217,28 +207,24 @@ def readBatch(sock, fileFD, position, limit, buffer=None, makeRoom=None):
             return moved, BROKEN
         if count == 0:
             return moved, END
+        if taken is not None:
+            taken.count += count
         written = 0
-        try:
-            while written < count:
-                try:
-                    done = os.pwrite(fileFD, buffer[written:count], position)
-                except OSError as error:
-                    if not _full(error, makeRoom):
-                        raise
-                    if buffer is _shortBuffer:
-                        raise Unwritten(moved + written,
-                                        bytes(buffer[written:count])) from None
-                    makeRoom(fileFD)
-                    done = os.pwrite(fileFD, buffer[written:count], position)
-                if done == 0:
-                    raise OSError(errno.EIO,
-                                  "pwrite into the file wrote nothing")
-                written += done
-                position += done
-        except Exception as error:
-            # The bytes read and not written were received all the same.
-            _cut(error, moved + count)
-            raise
+        while written < count:
+            try:
+                done = os.pwrite(fileFD, buffer[written:count], position)
+            except OSError as error:
+                if not _full(error, makeRoom):
+                    raise
+                if buffer is _shortBuffer:
+                    raise Unwritten(moved + written,
+                                    bytes(buffer[written:count])) from None
+                makeRoom(fileFD)
+                done = os.pwrite(fileFD, buffer[written:count], position)
+            if done == 0:
+                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
+            written += done
+            position += done
         moved += count
     return moved, MORE
 
@@ -263,7 +249,7 @@ def hasInput(sock):
 
 
 def batchThenCommit(socketFD, pipe, descriptor, position, limit,
-                    pending=None):
+                    pending=None, taken=None):
     """
     One batch, in a disk thread; the batch that reaches the end of the
     upload also commits the file (L{ftpkit.fileinfo.FileDescriptor.commit})
@@ -276,17 +262,19 @@ def batchThenCommit(socketFD, pipe, descriptor, position, limit,
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move.
     @param pending: as for L{commitAtEnd}.
+    @param taken: as for L{spliceBatch}.
     @return: C{(moved, why)} as L{spliceBatch}, or L{HELD}; at once
         (L{ftpkit.fileinfo.FileDescriptor.runShort}), C{why} is L{COMMIT}
         when the batch reached the end but the commit declined to run
         there.
     """
     moved, why = spliceBatch(socketFD, pipe, descriptor.fd, position, limit,
-                             descriptor.makeRoom)
+                             descriptor.makeRoom, taken)
     return commitAtEnd(descriptor, position, moved, why, pending)
 
 
-def readThenCommit(sock, descriptor, position, limit, pending=None):
+def readThenCommit(sock, descriptor, position, limit, pending=None,
+                   taken=None):
     """
     L{batchThenCommit} through Python (L{readBatch}), run at once.
 
@@ -295,15 +283,16 @@ def readThenCommit(sock, descriptor, position, limit, pending=None):
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move, at most L{SHORT_BATCH_SIZE}.
     @param pending: as for L{commitAtEnd}.
+    @param taken: as for L{spliceBatch}.
     @return: C{(moved, why)} as L{batchThenCommit}'s run at once.
     """
     moved, why = readBatch(sock, descriptor.fd, position, limit,
-                           makeRoom=descriptor.makeRoom)
+                           makeRoom=descriptor.makeRoom, taken=taken)
     return commitAtEnd(descriptor, position, moved, why, pending)
 
 
 def readInThreadThenCommit(sock, descriptor, position, limit,
-                           pending=None):
+                           pending=None, taken=None):
     """
     L{readThenCommit} in a disk thread, through a buffer of its own, for
     an upload that got no pipe (the process was out of descriptors).
@@ -313,10 +302,12 @@ def readInThreadThenCommit(sock, descriptor, position, limit,
     @param position: the file offset for the first byte.
     @param limit: the most bytes to move, at most L{SHORT_BATCH_SIZE}.
     @param pending: as for L{commitAtEnd}.
+    @param taken: as for L{spliceBatch}.
     @return: C{(moved, why)} as L{batchThenCommit}.
     """
     moved, why = readBatch(sock, descriptor.fd, position, limit,
-                           memoryview(bytearray(limit)), descriptor.makeRoom)
+                           memoryview(bytearray(limit)), descriptor.makeRoom,
+                           taken)
     return commitAtEnd(descriptor, position, moved, why, pending)
 
 
@@ -332,21 +323,16 @@ def writeUnwritten(descriptor, unwritten, position):
         all it took (the socket is looked at again next).
     @raise OSError: when the write fails.
     """
-    received = unwritten.moved + len(unwritten.data)
+    descriptor.makeRoom(descriptor.fd)
     view = memoryview(unwritten.data)
     at = position + unwritten.moved
-    try:
-        descriptor.makeRoom(descriptor.fd)
-        while view:
-            done = os.pwrite(descriptor.fd, view, at)
-            if done == 0:
-                raise OSError(errno.EIO, "pwrite into the file wrote nothing")
-            view = view[done:]
-            at += done
-    except Exception as error:
-        _cut(error, received)
-        raise
-    return received, MORE
+    while view:
+        done = os.pwrite(descriptor.fd, view, at)
+        if done == 0:
+            raise OSError(errno.EIO, "pwrite into the file wrote nothing")
+        view = view[done:]
+        at += done
+    return unwritten.moved + len(unwritten.data), MORE
 
 
 def commitAtEnd(descriptor, position, moved, why, pending=None):
@@ -373,7 +359,4 @@ def commitAtEnd(descriptor, position, moved, why, pending=None):
             descriptor.commit(position + moved)
         except Declined:
             return moved, COMMIT
-        except Exception as error:
-            _cut(error, moved)
-            raise
     return moved, why
