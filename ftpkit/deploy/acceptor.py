@@ -21,6 +21,7 @@ from ftpkit.control.proxied import isProxied
 from ftpkit.data.hosts import normalizeHost, socketAddress
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
+from ftpkit.deploy.listening import EXHAUSTED_AT_ONCE, refuseQueued
 
 _ACCEPTS_PER_TURN = 64
 
@@ -167,20 +168,33 @@ class Acceptor:
 
     def _refuseWithSpare(self):
         """
-        Out of descriptors: close the spare one, accept one client with
-        it, tell it C{421} and close it, then take the spare again (else
-        the client would wait in the listen queue, unanswered).
+        Out of descriptors: close the spare one, accept with it the
+        clients waiting (up to L{EXHAUSTED_AT_ONCE}, as a one-process
+        listener does, L{ftpkit.deploy.listening.ControlListening}), tell
+        each C{421} and close it, then take the spare again (else they
+        would wait in the listen queue, unanswered). One a turn of the
+        reactor left a burst of clients waiting a turn each, behind the
+        other work of the acceptor.
         """
         spare = self.dispatcher.spare
         if not spare.release():
+            # Given up on a turn that had no descriptor to take it back
+            # with: taken again once there is one. It was taken again
+            # only after a refusal, which it was needed for.
+            spare.reserve()
             return
         try:
-            connection, address = self.socket.accept()
-        except OSError:
-            pass
-        else:
-            self.dispatcher.refuse(connection, normalizeHost(address[0]),
-                                   fdlimit.REFUSAL)
-            connection.close()
+            refuseQueued(self.socket, self._refuseExhausted,
+                         EXHAUSTED_AT_ONCE)
         finally:
             spare.reserve()
+
+    def _refuseExhausted(self, connection, host):
+        """
+        Refuse a client for want of descriptors (L{fdlimit.REFUSAL}); the
+        caller closes its connection.
+
+        @param connection: the accepted socket.
+        @param host: the client's address.
+        """
+        self.dispatcher.refuse(connection, host, fdlimit.REFUSAL)
