@@ -4,14 +4,19 @@ The acceptor of C{--workers} out of descriptors
 refuses, with its spare descriptor, every client waiting, up to the
 bound a one-process listener has
 (L{ftpkit.deploy.listening.EXHAUSTED_AT_ONCE}); it refused one a turn.
+Where even the spare frees none, it pauses accepting
+(L{ftpkit.deploy.acceptpause.AcceptPause}).
 """
 
 import errno
 
+from twisted.internet.task import Clock
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.deploy import fdlimit
 from ftpkit.deploy.acceptor import Acceptor
+from ftpkit.deploy.acceptpause import LOG_EVERY, PAUSE, AcceptPause
 from ftpkit.deploy.listening import EXHAUSTED_AT_ONCE
 
 
@@ -58,13 +63,34 @@ class Spare:
     """
 
     held = True
+    gone = False
+
+    @property
+    def fd(self):
+        return 3 if self.held else None
 
     def release(self):
         held, self.held = self.held, False
         return held
 
     def reserve(self):
-        self.held = True
+        self.held = not self.gone
+
+
+class Reactor(Clock):
+    """
+    A clock that keeps the readers it is given.
+    """
+
+    def __init__(self):
+        Clock.__init__(self)
+        self.readers = []
+
+    def addReader(self, reader):
+        self.readers.append(reader)
+
+    def removeReader(self, reader):
+        self.readers.remove(reader)
 
 
 class Dispatcher:
@@ -75,6 +101,7 @@ class Dispatcher:
     def __init__(self):
         self.spare = Spare()
         self.refused = []
+        self.reactor = Reactor()
 
     def refuse(self, connection, host, refusal):
         self.refused.append((connection.number, host, refusal))
@@ -131,3 +158,90 @@ class ExhaustedAcceptorTests(unittest.SynchronousTestCase):
         self.assertEqual(dispatcher.refused, [])
         self.assertEqual(listener.waiting, 3)
         self.assertTrue(dispatcher.spare.held)
+
+
+class StarvedSocket(ExhaustedListener):
+    """
+    A listening socket whose C{accept} always fails with C{EMFILE} (the
+    spare's number is above the limit), open until closed.
+    """
+
+    def __init__(self):
+        ExhaustedListener.__init__(self, Spare(), 3)
+        self.closed = False
+
+    def fileno(self):
+        return -1 if self.closed else 7
+
+
+class StarvedAcceptorTests(unittest.SynchronousTestCase):
+    """
+    Where even the spare frees no descriptor, the acceptor stops reading
+    its socket for L{PAUSE} seconds: readable every turn, it ran its
+    accept at full CPU.
+    """
+
+    def setUp(self):
+        self.dispatcher = Dispatcher()
+        self.dispatcher.spare.gone = True
+        self.listener = StarvedSocket()
+        self.acceptor = Acceptor(self.dispatcher, self.listener)
+        self.reactor = self.dispatcher.reactor
+        self.reactor.addReader(self.acceptor)
+
+    def test_paused(self):
+        """
+        Reading stops, then starts again after the pause.
+        """
+        self.acceptor.doRead()
+        self.assertEqual(self.reactor.readers, [])
+        self.assertEqual(self.listener.waiting, 3)
+        self.reactor.advance(PAUSE)
+        self.assertEqual(self.reactor.readers, [self.acceptor])
+
+    def test_spareGoneLater(self):
+        """
+        A spare given up before, which cannot be taken again, pauses
+        reading too.
+        """
+        self.dispatcher.spare.held = False
+        self.acceptor.doRead()
+        self.assertEqual(self.reactor.readers, [])
+
+    def test_closedMeanwhile(self):
+        """
+        An acceptor stopped during the pause does not read again.
+        """
+        self.acceptor.doRead()
+        self.listener.closed = True
+        self.reactor.advance(PAUSE)
+        self.assertEqual(self.reactor.readers, [])
+
+
+class AcceptPauseTests(unittest.SynchronousTestCase):
+    """
+    L{AcceptPause}: one pause at a time, one line a minute at most.
+    """
+
+    def test_linesBounded(self):
+        """
+        Pauses within L{LOG_EVERY} seconds of the line give none; the
+        first after gives one; a pause asked during one changes nothing.
+        """
+        clock, calls, events = Clock(), [], []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        pause = AcceptPause(clock, lambda: calls.append("stop"),
+                            lambda: calls.append("start"), lambda: 42)
+        pause.pause()
+        pause.pause()
+        clock.advance(PAUSE)
+        pause.pause()
+        clock.advance(LOG_EVERY)
+        pause.pause()
+        self.assertEqual(calls, ["stop", "start", "stop", "start", "stop"])
+        lines = [formatEvent(event) for event in events
+                 if event.get("log_namespace", "").startswith(
+                     "ftpkit.deploy.acceptpause")]
+        self.assertEqual(len(lines), 2)
+        self.assertIn("the limit of open files, 42,", lines[0])
