@@ -460,9 +460,9 @@ class FTPProtocol(
     def stopTaking(self):
         """
         The server is stopping: run no further command (those pipelined
-        are dropped, but an C{ABOR}, still answered, and a C{QUIT};
-        C{ABOR} and C{STAT} still work during a transfer); one pipelined
-        or arriving from now on is refused (L{whenRefusedInStop}).
+        are forgotten, but an C{ABOR}, still answered, and a C{QUIT};
+        C{ABOR} and C{STAT} still work during a transfer): one forgotten,
+        or arriving from now on, is refused (L{whenRefusedInStop}).
 
         @return: L{whenIdle}.
         """

@@ -183,8 +183,8 @@ class Acceptor:
         spare = self.dispatcher.spare
         if not spare.release():
             # Given up on a turn that had no descriptor to take it back
-            # with: taken again once there is one. It was taken again
-            # only after a refusal, which it was needed for.
+            # with: taken again once there is one (before, only after a
+            # refusal, which needed it held: never).
             spare.reserve()
             starved, refused = spare.fd is None, 0
         else:
