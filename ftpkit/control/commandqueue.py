@@ -43,8 +43,13 @@ ABORT = "abort"
 L{CommandQueue.take} with C{ended=True}."""
 
 DROP = "drop"
-"""L{CommandQueue.arrive}: ignore the command (the server is stopping, or
-the client sent C{QUIT} before it)."""
+"""L{CommandQueue.arrive}: ignore the command (the client sent C{QUIT}
+before it)."""
+
+STOPPED = "stopped"
+"""L{CommandQueue.arrive}: the server is stopping (L{CommandQueue.stop}):
+the command does not run, and its client is told so (the drain's C{421},
+L{ftpkit.ops.drain}) once the running command, if any, replied."""
 
 RUNNING = "running"
 """A transfer's data is moving (its C{STAT} is a status)."""
@@ -66,7 +71,8 @@ class CommandQueue:
     @ivar full: too many commands wait: the protocol reads no more until
         L{drained} says otherwise.
     @ivar stopping: the server is stopping (L{stop}): commands arriving
-        are dropped, but for those acting on a transfer and C{QUIT}.
+        are refused (L{STOPPED}), but for those acting on a transfer and
+        C{QUIT}.
     """
 
     __slots__ = ("_waiting", "_maxCommands", "_maxBytes", "_abortsToAnswer",
@@ -105,7 +111,8 @@ class CommandQueue:
             for the session's transfer: L{RUNNING}, L{ABORTING},
             L{WAITING}, or C{None} when none is underway.
         @param idle: whether no command runs.
-        @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT} or L{DROP}: every
+        @return: L{RUN}, L{QUEUED}, L{NOW}, L{ABORT}, L{STOPPED} (see
+            L{stop}) or L{DROP}: every
             command after a C{QUIT} that waits its turn is dropped
             (L{quitWaiting}), C{ABOR}, C{STAT} and C{NOOP} during a
             transfer too: C{QUIT}'s C{221} and the connection's close come
@@ -138,7 +145,7 @@ class CommandQueue:
                     verb == "STAT" and not argument)):
                 return NOW
         elif self.stopping and verb != "QUIT":
-            return DROP
+            return STOPPED
         if not self._waiting and idle and not self.full:
             return RUN
         return self.take(verb, argument, idle)
@@ -313,8 +320,9 @@ class CommandQueue:
     def stop(self):
         """
         The server is stopping: forget the waiting commands but the
-        C{ABOR}s and a C{QUIT}, and drop those arriving from now on, but
-        for C{QUIT}, and C{ABOR}, C{STAT} and C{NOOP} during a transfer: a
+        C{ABOR}s and a C{QUIT}, and refuse those arriving from now on
+        (L{STOPPED}), but for C{QUIT}, and C{ABOR}, C{STAT} and C{NOOP}
+        during a transfer: a
         client's C{QUIT} gets its C{221} rather than the drain's C{421}
         (ftplib's C{quit} raises on a C{421}). Every C{ABOR} the client
         sent is answered (C{226} for one that ended a transfer on arrival,
@@ -322,11 +330,16 @@ class CommandQueue:
         before the stop or during it: one that waited behind an upload's
         commit (L{ftpkit.control.opening.Committing}) when the stop came
         got no reply, its client reading the C{421} for it.
+
+        @return: whether it forgot a command (one its client waits for the
+            reply of, as for one refused on arrival, L{STOPPED}).
         """
         self.stopping = True
         aborts = [command for command in self._waiting
                   if command[0] in ("ABOR", "QUIT")]
+        forgot = len(aborts) < len(self._waiting)
         answers = self._abortsToAnswer
         self.clear()
         self._waiting.extend(aborts)
         self._abortsToAnswer = answers
+        return forgot

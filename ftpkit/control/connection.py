@@ -29,7 +29,14 @@ from twisted.protocols.basic import LineReceiver
 from zope.interface import implementer
 
 from ftpkit.compat import sendAtOnce
-from ftpkit.control.commandqueue import ABORT, NOW, QUEUED, RUN, CommandQueue
+from ftpkit.control.commandqueue import (
+    ABORT,
+    NOW,
+    QUEUED,
+    RUN,
+    STOPPED,
+    CommandQueue,
+)
 from ftpkit.control.commandrunning import CommandRunning
 from ftpkit.control.connectionlife import ConnectionLife
 from ftpkit.control.handlers.checksums import ChecksumCommands
@@ -128,6 +135,8 @@ class FTPProtocol(
     _crlfLines = False
     _lineCut = False
     _cutLogged = False
+    _refusedInStop = False
+    _refusedWaiters = None
 
     def __init__(self, factory):
         """
@@ -334,6 +343,8 @@ class FTPProtocol(
                 self._updateReading()
         elif action is NOW:
             self.runCommand(verb, argument)
+        elif action is STOPPED:
+            self._refuseInStop()
 
     def _cutLine(self, line):
         """
@@ -449,10 +460,39 @@ class FTPProtocol(
     def stopTaking(self):
         """
         The server is stopping: run no further command (those pipelined
-        are dropped, but an C{ABOR}, still answered, and a C{QUIT};
-        C{ABOR} and C{STAT} still work during a transfer).
+        are forgotten, but an C{ABOR}, still answered, and a C{QUIT};
+        C{ABOR} and C{STAT} still work during a transfer): one forgotten,
+        or arriving from now on, is refused (L{whenRefusedInStop}).
 
         @return: L{whenIdle}.
         """
-        self._queue.stop()
+        if self._queue.stop():
+            self._refuseInStop()
         return self.whenIdle()
+
+    def whenRefusedInStop(self):
+        """
+        @return: a Deferred firing once a command the server stopping does
+            not run (L{stopTaking}) was pipelined or arrived: its client
+            waits for a reply, which the drain gives (C{421}) as soon as
+            the running command, if any, replied, rather than after its
+            wait for a C{QUIT} (L{ftpkit.ops.drain.QUIT_WAIT}), which left
+            the command unanswered that long.
+        """
+        if self._refusedInStop:
+            return defer.succeed(None)
+        if self._refusedWaiters is None:
+            self._refusedWaiters = []
+        waiter = defer.Deferred()
+        self._refusedWaiters.append(waiter)
+        return waiter
+
+    def _refuseInStop(self):
+        """
+        A command was refused as the server stops: tell those waiting in
+        L{whenRefusedInStop}.
+        """
+        self._refusedInStop = True
+        waiters, self._refusedWaiters = self._refusedWaiters, None
+        for waiter in waiters or ():
+            waiter.callback(None)

@@ -9,6 +9,7 @@ descriptors, it still tells the client C{421} (L{ftpkit.deploy.fdlimit}).
 
 import errno
 import socket
+from functools import partial
 
 from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IReadDescriptor
@@ -20,7 +21,9 @@ from ftpkit.control.proxied import PREFIX as PROXY_PREFIX
 from ftpkit.control.proxied import isProxied
 from ftpkit.data.hosts import normalizeHost, socketAddress
 from ftpkit.deploy import fdlimit
+from ftpkit.deploy.acceptpause import AcceptPause
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, splitEndpoint
+from ftpkit.deploy.listening import EXHAUSTED_AT_ONCE, refuseWaiting
 
 _ACCEPTS_PER_TURN = 64
 
@@ -114,6 +117,7 @@ class Acceptor:
     """
 
     log = Logger()
+    _pause = None
 
     def __init__(self, dispatcher, listening, proxied=False):
         """
@@ -167,20 +171,52 @@ class Acceptor:
 
     def _refuseWithSpare(self):
         """
-        Out of descriptors: close the spare one, accept one client with
-        it, tell it C{421} and close it, then take the spare again (else
-        the client would wait in the listen queue, unanswered).
+        Out of descriptors: close the spare one, accept with it the
+        clients waiting (up to L{EXHAUSTED_AT_ONCE}, as a one-process
+        listener does, L{ftpkit.deploy.listening.ControlListening}), tell
+        each C{421} and close it, then take the spare again (else they
+        would wait in the listen queue, unanswered). One a turn of the
+        reactor left a burst of clients waiting a turn each, behind the
+        other work of the acceptor. Where even the spare frees none,
+        accepting pauses (L{AcceptPause}).
         """
         spare = self.dispatcher.spare
         if not spare.release():
-            return
-        try:
-            connection, address = self.socket.accept()
-        except OSError:
-            pass
-        else:
-            self.dispatcher.refuse(connection, normalizeHost(address[0]),
-                                   fdlimit.REFUSAL)
-            connection.close()
-        finally:
+            # Given up on a turn that had no descriptor to take it back
+            # with: taken again once there is one (before, only after a
+            # refusal, which needed it held: never).
             spare.reserve()
+            starved, refused = spare.fd is None, 0
+        else:
+            try:
+                refused, starved = refuseWaiting(
+                    self.socket, self._refuseExhausted, EXHAUSTED_AT_ONCE)
+            finally:
+                spare.reserve()
+        if starved and not refused:
+            # Not even the spare freed a descriptor (a limit lowered below
+            # it): the socket, readable every turn, ran this at full CPU.
+            if self._pause is None:
+                reactor = self.dispatcher.reactor
+                self._pause = AcceptPause(
+                    reactor, partial(reactor.removeReader, self),
+                    self._readAgain)
+            self._pause.pause()
+
+    def _readAgain(self):
+        """
+        Accept again after a pause (L{AcceptPause}), unless the socket was
+        closed meanwhile (the acceptor stopped).
+        """
+        if self.socket.fileno() != -1:
+            self.dispatcher.reactor.addReader(self)
+
+    def _refuseExhausted(self, connection, host):
+        """
+        Refuse a client for want of descriptors (L{fdlimit.REFUSAL}); the
+        caller closes its connection.
+
+        @param connection: the accepted socket.
+        @param host: the client's address.
+        """
+        self.dispatcher.refuse(connection, host, fdlimit.REFUSAL)

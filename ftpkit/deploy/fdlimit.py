@@ -45,6 +45,63 @@ def headroomRefusal(fileno, softLimit, reserve=RESERVE):
     return None
 
 
+def sessionCeiling(softLimit, reserve=RESERVE):
+    """
+    @param softLimit: a process' soft C{RLIMIT_NOFILE}
+        (C{resource.RLIM_INFINITY} for none).
+    @param reserve: see L{headroomRefusal}.
+    @return: the descriptor number from which L{headroomRefusal} refuses
+        new sessions (worked out there without this call: it runs for
+        every connection): more than the sessions the process can hold (its
+        listeners, logs and the like take numbers below it too); C{None}
+        for no limit.
+    """
+    if softLimit == resource.RLIM_INFINITY or softLimit < 0:
+        return None
+    return softLimit - min(reserve, softLimit // 4)
+
+
+def limitAtStart(getrlimit=resource.getrlimit):
+    """
+    @param getrlimit: L{resource.getrlimit}.
+    @return: the soft C{RLIMIT_NOFILE} a server process will have once
+        started: the hard limit, to which the start raises it
+        (L{ftpkit.deploy.startupwork.raiseDescriptorLimit}), but where
+        that is none (the soft one is left as it is).
+    """
+    soft, hard = getrlimit(resource.RLIMIT_NOFILE)
+    return soft if hard == resource.RLIM_INFINITY else hard
+
+
+def connectionsNote(maxConnections, workers, softLimit):
+    """
+    What to tell the operator of a C{--max-connections} the server's
+    descriptors cannot hold (as nginx warns of C{worker_connections}
+    over its open-file limit): the server starts all the same, and
+    refuses sessions past its descriptors (L{REFUSAL}), but the option
+    promises what it cannot keep.
+
+    @param maxConnections: C{--max-connections}.
+    @param workers: the processes serving sessions (C{--workers}), each
+        with its own descriptors.
+    @param softLimit: each one's descriptor limit (L{limitAtStart}).
+    @return: the warning's text, or C{None} when the descriptors hold
+        C{maxConnections} sessions (as far as the limit says).
+    """
+    ceiling = sessionCeiling(softLimit)
+    if ceiling is None or maxConnections <= ceiling * workers:
+        return None
+    each = f" in each of the {workers} workers" if workers > 1 else ""
+    return (f"--max-connections {maxConnections} is more sessions than "
+            f"the server's descriptors hold: fewer than "
+            f"{ceiling * workers} (a limit of {softLimit} open files{each}, "
+            f"the last {softLimit - ceiling} kept for the sessions' "
+            f"transfers); past "
+            f"that, new clients get 421 ({REFUSAL}). Raise the limit "
+            f"(LimitNOFILE= in a systemd unit, ulimit -Hn) or lower "
+            f"--max-connections.")
+
+
 def connectionRefusal(fileno, getrlimit=resource.getrlimit):
     """
     L{headroomRefusal} with the process' current soft limit.

@@ -14,6 +14,8 @@ any session and so before any TLS, reads L{TLS_REFUSAL}, not a C{421}
 in clear (L{refusalBytes}).
 """
 
+import errno
+
 from twisted.application import internet, service
 from twisted.internet import endpoints
 
@@ -23,6 +25,7 @@ from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
 from ftpkit.data.hosts import normalizeHost
 from ftpkit.deploy import fdlimit
+from ftpkit.deploy.acceptpause import AcceptPause
 from ftpkit.deploy.endpoints import BareAccepting, withBacklog
 from ftpkit.ops.drain import SHUTTING_DOWN
 from ftpkit.ops.events import CONNECTION_REFUSED, Event
@@ -36,6 +39,9 @@ REFUSAL = formatReply(421, SHUTTING_DOWN)
 EXHAUSTED = formatReply(421, fdlimit.REFUSAL)
 """What a client queued while the process has no descriptor to accept it
 reads before it is closed."""
+
+NO_DESCRIPTOR = frozenset([errno.EMFILE, errno.ENFILE])
+"""What C{accept} fails with for want of a descriptor (L{refuseWaiting})."""
 
 EXHAUSTED_AT_ONCE = 100
 """The most clients refused for want of descriptors in one turn of the
@@ -142,12 +148,27 @@ def refuseQueued(listening, refuse=sendRefusal, limit=None):
     @param limit: the most to refuse, or C{None} for every one queued.
     @return: how many connections were refused.
     """
+    return refuseWaiting(listening, refuse, limit)[0]
+
+
+def refuseWaiting(listening, refuse=sendRefusal, limit=None):
+    """
+    L{refuseQueued}, saying why it stopped.
+
+    @param listening: see L{refuseQueued}.
+    @param refuse: see L{refuseQueued}.
+    @param limit: see L{refuseQueued}.
+    @return: C{(refused, starved)}: how many connections were refused,
+        and whether it stopped for want of a descriptor to accept one
+        with (C{EMFILE}, C{ENFILE}) rather than at the limit or with none
+        left.
+    """
     refused = 0
     while limit is None or refused < limit:
         try:
             connection, address = listening.accept()
-        except OSError:  # None left (BlockingIOError), or out of descriptors.
-            return refused
+        except OSError as e:  # None left (BlockingIOError), or out of them.
+            return refused, e.errno in NO_DESCRIPTOR
         try:
             refuse(connection, normalizeHost(_hostOf(address)))
         except OSError:
@@ -155,7 +176,7 @@ def refuseQueued(listening, refuse=sendRefusal, limit=None):
         finally:
             connection.close()
         refused += 1
-    return refused
+    return refused, False
 
 
 def _hostOf(address):
@@ -176,6 +197,7 @@ class ControlListening(internet.StreamServerEndpointService):
     """
 
     _refusing = False
+    _pause = None
 
     def __init__(self, description, factory, reactor=None,
                  listened=logPortListening, tls=False):
@@ -248,23 +270,39 @@ class ControlListening(internet.StreamServerEndpointService):
         spare one to accept and refuse those queued (up to
         L{EXHAUSTED_AT_ONCE}), each told C{421} with L{fdlimit.REFUSAL}
         and published as a refusal at the door (whose log lines are
-        bounded per address), then take it again.
+        bounded per address), then take it again. Where even the spare
+        freed none (a limit lowered below it), accepting pauses
+        (L{AcceptPause}).
 
-        @return: whether any was refused; if not (no spare held, or taken
-            meanwhile), Twisted's port handles the error its own way.
+        @return: whether any was refused, or accepting paused; if not (no
+            spare held, or taken meanwhile), Twisted's port handles the
+            error its own way.
         """
-        listening = getattr(self.endpoint.port, "socket", None)
+        port = self.endpoint.port
+        listening = getattr(port, "socket", None)
         spare = self._spare
-        if self._refusing or listening is None or not spare.release():
-            spare.reserve()
+        if self._refusing or listening is None:
             return False
-        self._refusing = True
-        try:
-            refused = refuseQueued(listening, self._refuseExhausted,
-                                   EXHAUSTED_AT_ONCE)
-        finally:
-            self._refusing = False
+        if not spare.release():
+            # Given up before, on a turn that had no descriptor to take
+            # it back with: taken again where there is one now.
             spare.reserve()
+            starved = spare.fd is None
+            refused = 0
+        else:
+            self._refusing = True
+            try:
+                refused, starved = refuseWaiting(
+                    listening, self._refuseExhausted, EXHAUSTED_AT_ONCE)
+            finally:
+                self._refusing = False
+                spare.reserve()
+        if starved and not refused:
+            if self._pause is None:
+                self._pause = AcceptPause(self._reactor, port.stopReading,
+                                          lambda: _readAgain(port))
+            self._pause.pause()
+            return True
         return refused > 0
 
     def _publishRefused(self, host, reason):
@@ -295,6 +333,16 @@ class ControlListening(internet.StreamServerEndpointService):
         """
         self._publishRefused(host, fdlimit.REFUSAL)
         sendReply(connection, self._exhaustedRefusal)
+
+
+def _readAgain(port):
+    """
+    @param port: a listening port whose accepting paused
+        (L{AcceptPause}): it accepts again, unless it stopped listening
+        meanwhile.
+    """
+    if port.connected:
+        port.startReading()
 
 
 class ListeningAnnouncement(service.Service):

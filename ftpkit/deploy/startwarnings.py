@@ -4,6 +4,8 @@ What the operator should know of the options before the server starts
 (L{ftpkit.deploy.service.makeService}), never by its workers.
 """
 
+import resource
+
 from twisted.logger import Logger
 
 from ftpkit.configvalues import mappedLeftOut, operatorNetwork
@@ -15,6 +17,7 @@ from ftpkit.deploy.anonymousentry import (
     anonymousSeesHomes,
     warnAnonymousWithoutEntry,
 )
+from ftpkit.deploy.fdlimit import connectionsNote, limitAtStart
 from ftpkit.deploy.realmplugins import unusedHomes, unusedRoot
 
 _log = Logger(namespace="ftpkit.deploy.service")
@@ -134,7 +137,8 @@ def warnAtStart(options):
     realm uses, TLS settings this cryptography cannot keep, a passive
     port range too small for its per-address cap, IPv6 networks that look
     as if they held IPv4 clients, C{--deny-from} refusing every client of
-    an IP version. One process, or the
+    an IP version, C{--max-connections} past the descriptors. One
+    process, or the
     acceptor, warns; its workers do not repeat it.
 
     @param options: a parsed L{ftpkit.deploy.tap.Options}.
@@ -170,3 +174,21 @@ def warnAtStart(options):
                              config.workers)
     if capNote is not None:
         _log.warn("{text}", text=capNote)
+    warnDescriptors(config)
+
+
+def warnDescriptors(config, getrlimit=resource.getrlimit):
+    """
+    Log a warning when C{--max-connections} is more sessions than the
+    descriptors the server will have can hold
+    (L{ftpkit.deploy.fdlimit.connectionsNote}): the limit was taken
+    without a word, and clients past the descriptors got C{421} for a
+    reason the options did not show.
+
+    @param config: the L{ftpkit.config.ServerConfig}.
+    @param getrlimit: L{resource.getrlimit}.
+    """
+    note = connectionsNote(config.maxConnections, config.workers,
+                           limitAtStart(getrlimit))
+    if note is not None:
+        _log.warn("{text}", text=note)

@@ -160,9 +160,11 @@ class Options(CommandLineMixin, TLSOptionsMixin, OperationsOptionsMixin,
          ("IPv4 address put in 227 replies (NAT, load balancer) "
           "[default: the control connection's local address].")],
         ["max-connections", None, str(_DEFAULTS.maxConnections),
-         "Sessions over this get 421 and are closed."],
+         ("Sessions over this get 421 and are closed; a value past what "
+          "the descriptor limit (ulimit -Hn) holds is warned of at start, "
+          "and sessions past that get 421 too.")],
         ["max-connections-per-ip", None, str(_DEFAULTS.maxConnectionsPerIP),
-         "Likewise per client address."],
+         "Sessions over this from one client address get 421 and are closed."],
         ["ipv6-prefix-length", None, str(_DEFAULTS.ipv6PrefixLength),
          ("Bits of an IPv6 address that name one client for every "
           "per-address limit (sessions, passive listeners, the failed-login "

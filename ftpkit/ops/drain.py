@@ -5,7 +5,10 @@ factory's sessions in order once the listeners are closed.
 An idle session is told C{421} and closed at once. A session running a
 command (a transfer, most often) finishes it, gets its reply (C{226}),
 then, unless its client sends C{QUIT} (then answered C{221}) within
-L{QUIT_WAIT}, C{421}, and is closed. Draining is over once every connection has
+L{QUIT_WAIT}, C{421}, and is closed: at once when its client sends (or
+pipelined) any other command, which the stop does not run; after
+L{QUIT_WAIT} when it sends nothing (so a silent client makes the drain
+that much longer). Draining is over once every connection has
 closed, so that replies queued in a TLS layer are sent, not dropped when
 the process ends, and the shell has answered what was cut short (an
 upload's commit after its C{ABOR}'s C{426}). Those still running after
@@ -64,8 +67,9 @@ Seconds a session whose command replied during the drain waits for its
 client's next command before it is told C{421}: a client reading the
 C{226} of its transfer then sending C{QUIT} (ftplib's C{with} block)
 read the C{421} sent right after the C{226} as C{QUIT}'s reply, and
-ftplib raised. A C{QUIT} within gets its C{221}; the grace's end cuts the
-wait short.
+ftplib raised. A C{QUIT} within gets its C{221}; any other command ends
+the wait (C{421} at once, as its reply: it waited unanswered until the
+wait was over); so does the grace's end.
 """
 
 REPLY_WAIT = 2.0
@@ -258,8 +262,12 @@ class Drain(service.Service):
 
         def idle(ignored):
             if busy:
-                waited = within(session.whenLost(), QUIT_WAIT,
-                                self.reactor)[0]
+                # A command the stop refused (pipelined, or sent after
+                # the reply) is answered now: its client waits for it.
+                quitOrAsked = defer.DeferredList(
+                    [session.whenLost(), session.whenRefusedInStop()],
+                    fireOnOneCallback=True)
+                waited = within(quitOrAsked, QUIT_WAIT, self.reactor)[0]
                 waited.addCallback(
                     lambda ignored: self._tellAndClose(session))
             else:

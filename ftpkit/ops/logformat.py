@@ -117,11 +117,15 @@ def jsonSyslogObserver():
     with C{--syslog}.
 
     @return: an observer sending each event's JSON record to syslog,
-        under C{twistd}'s C{--prefix}.
+        under C{twistd}'s C{--prefix}, given its last time once the
+        reactor stopped (L{ftpkit.ops.syslogsend.finishAtShutdown}).
     """
     from ftpkit.ops.syslogjson import JSONSyslogObserver
+    from ftpkit.ops.syslogsend import finishAtShutdown
 
-    return JSONSyslogObserver(_twistdOptions.get("prefix") or "twisted")
+    observer = JSONSyslogObserver(_twistdOptions.get("prefix") or "twisted")
+    finishAtShutdown(observer.send)
+    return observer
 
 
 def textSyslogObserver():
@@ -131,11 +135,13 @@ def textSyslogObserver():
 
     @return: an observer sending what C{twistd}'s own syslog observer
         would, under C{twistd}'s C{--prefix}, without waiting for the
-        syslog daemon.
+        syslog daemon (given its last time once the reactor stopped).
     """
+    from ftpkit.ops.syslogsend import finishAtShutdown
     from ftpkit.ops.syslogtext import textSyslogObserver
 
-    return textSyslogObserver(_twistdOptions.get("prefix") or "twisted")
+    return textSyslogObserver(_twistdOptions.get("prefix") or "twisted",
+                              atShutdown=finishAtShutdown)
 
 
 _FACTORIES = {("json", False): "jsonTwistdObserver",

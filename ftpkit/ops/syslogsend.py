@@ -18,19 +18,25 @@ starts, and one (L{ftpkit.ops.unblockedlog.resumedEvent}) how many were
 dropped, both sent once the daemon takes messages again: with the next
 message, or by a try every L{RETRY_INTERVAL} seconds while they wait (an
 idle server's count waited for its next message, for hours maybe). As
+the process stops, the daemon gets L{ftpkit.ops.unblockedlog.EXIT_WAIT}
+seconds to take what is still owed (L{SyslogSender.finish}); the
+messages whose count it did not take then are counted in one line on
+standard error (they were lost without a word). As
 with the C library, a message sent where
 nothing listens is lost without a word, and each message tries to
 connect again (a daemon restarting).
 """
 
 import errno
+import select
 import socket
 import threading
 import time
+from functools import partial
 
 from twisted.logger import LogLevel
 
-from ftpkit.ops.unblockedlog import NAMESPACE, resumedEvent
+from ftpkit.ops.unblockedlog import EXIT_WAIT, NAMESPACE, resumedEvent, writeNow
 
 SYSLOG_SOCKET = "/dev/log"
 """Where the C library's C{syslog} sends its messages (its
@@ -99,7 +105,7 @@ class SyslogSender:
     """
 
     def __init__(self, ident, facility, describe, path=None,
-                 now=time.time, reactor=None):
+                 now=time.time, reactor=None, complain=None):
         """
         @param ident: see L{frame}.
         @param facility: see L{frame}.
@@ -111,6 +117,9 @@ class SyslogSender:
         @param reactor: provides C{IReactorTime} and C{IReactorThreads},
             for the tries to send what is owed (L{RETRY_INTERVAL}); the
             global one when C{None}.
+        @param complain: writes bytes where the process says that
+            messages were lost as it stopped (L{finish}) [default:
+            standard error, L{writeNow}].
         """
         if reactor is None:
             from twisted.internet import reactor
@@ -125,6 +134,7 @@ class SyslogSender:
         self._rest = b""
         self._reactor = reactor
         self._retrying = False
+        self._complain = complain or partial(writeNow, 2)
         self._lock = threading.Lock()
 
     def __call__(self, priority, text):
@@ -142,8 +152,8 @@ class SyslogSender:
             if self.sendBytes(self._frame(priority, text)) != BLOCKED:
                 return
             self.dropped = 1
-            self._owed.append(self._own(stalledEvent(self._now(),
-                                                     self.path)))
+            self._owed.append((self._own(stalledEvent(self._now(),
+                                                      self.path)), 0))
             retry, self._retrying = not self._retrying, True
         if retry:
             self._reactor.callFromThread(self._retryLater)
@@ -190,14 +200,41 @@ class SyslogSender:
         @return: whether none waits any more.
         """
         while self._owed:
-            if self.sendBytes(self._owed[0]) == BLOCKED:
+            if self.sendBytes(self._owed[0][0]) == BLOCKED:
                 return False
             del self._owed[0]
             if not self._owed and self.dropped:
-                self._owed.append(self._own(resumedEvent(self._now(),
-                                                         self.dropped)))
+                self._owed.append((self._own(resumedEvent(self._now(),
+                                                          self.dropped)),
+                                   self.dropped))
                 self.dropped = 0
         return True
+
+    def finish(self, wait=EXIT_WAIT):
+        """
+        The process stops (the reactor's C{after shutdown} trigger,
+        L{finishAtShutdown}): give the daemon C{wait} seconds to take what
+        is owed (where the dropping started, how many were dropped); then
+        say on standard error how many messages it did not take the count
+        of, in one line (syslog itself has no room for it).
+
+        @param wait: seconds.
+        """
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while not self._catchUp():
+                left = deadline - time.monotonic()
+                if left <= 0 or self._socket is None:
+                    break
+                poller = select.poll()
+                poller.register(self._socket.fileno(), select.POLLOUT)
+                poller.poll(left * 1000)
+            lost = self.dropped + sum(stands for _, stands in self._owed)
+            self._owed, self.dropped = [], 0
+        if lost:
+            self._complain(f"ftpkit: syslog at {self.path} takes no more "
+                           f"messages as the process stops: {lost} "
+                           f"message(s) lost\n".encode("utf-8", "replace"))
 
     def sendBytes(self, data):
         """
@@ -243,6 +280,23 @@ class SyslogSender:
             if self._rest:
                 raise BlockingIOError()
         self._rest = data[self._socket.send(data):]
+
+
+def finishAtShutdown(sender, reactor=None):
+    """
+    Have a sender given its last time (L{SyslogSender.finish}) once the
+    reactor has stopped (its C{after shutdown} trigger, which runs under
+    C{twistd} stopped by C{SIGTERM}, where C{atexit} does not).
+
+    @param sender: a L{SyslogSender}.
+    @param reactor: provides C{IReactorCore}; the global one when
+        C{None}.
+    @return: C{sender}.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    reactor.addSystemEventTrigger("after", "shutdown", sender.finish)
+    return sender
 
 
 def _connect(path):

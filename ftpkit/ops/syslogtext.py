@@ -63,10 +63,15 @@ class TextSyslogObserver(SyslogObserver):
         self.sender(priority, text)
 
 
-def textSyslogObserver(prefix, path=None):
+def textSyslogObserver(prefix, path=None, atShutdown=None):
     """
     @param prefix: see L{TextSyslogObserver}.
     @param path: see L{TextSyslogObserver}.
+    @param atShutdown: called with the observer's L{SyslogSender}
+        (L{ftpkit.ops.syslogsend.finishAtShutdown}), or C{None}.
     @return: an C{ILogObserver} sending what C{twistd --syslog} sends.
     """
-    return LegacyLogObserverWrapper(TextSyslogObserver(prefix, path).emit)
+    observer = TextSyslogObserver(prefix, path)
+    if atShutdown is not None:
+        atShutdown(observer.sender)
+    return LegacyLogObserverWrapper(observer.emit)

@@ -128,21 +128,35 @@ def lostEvent(when, count):
                           "stops: {count} line(s) lost", "count": count}
 
 
-def unsentRest(waiting, midLine):
+def unsentRest(waiting, midLine, own=()):
     """
     Split what waits for a reader that has no more time.
 
     @param waiting: the bytes waiting for the reader.
     @param midLine: whether the first of their lines was written in part.
+    @param own: C{(end, stands)} for each line among them that the file
+        added itself (L{UnblockedLogFile.addOwn}): where it ends in
+        C{waiting}, and how many of the log's lines it stands for (none
+        for L{stalledEvent}'s, the count it gives for L{resumedEvent}'s
+        and L{lostEvent}'s).
     @return: C{(kept, lost)}: the bytes still to write (the rest of a
         line written in part, which a line after it must not be glued
-        to), and how many lines are lost with the others.
+        to), and how many of the log's lines are lost with the others: a
+        line of the file's own among them counts as the lines it stands
+        for (the one saying that the dropping started was counted as a
+        line lost, and one counting lines dropped as one line).
     """
     kept = b""
     if midLine:
         end = waiting.find(b"\n") + 1 or len(waiting)
         kept, waiting = waiting[:end], waiting[end:]
-    return bytes(kept), _lines(waiting) if waiting else 0
+    if not waiting:
+        return bytes(kept), 0
+    lost = _lines(waiting)
+    for end, stands in own:
+        if end > len(kept):
+            lost += stands - 1
+    return bytes(kept), lost
 
 
 def plainLine(event):
@@ -303,6 +317,7 @@ class UnblockedLogFile:
         self._broken = False
         self._complain = complain or partial(writeNow, 2)
         self._midLine = False
+        self._own = []
         self._linesBy = self._deadline = None
         self._lock = threading.RLock()
 
@@ -334,8 +349,7 @@ class UnblockedLogFile:
             if decision == KEEP:
                 self._waiting += data
             elif decision == START:
-                self._waiting += self._line(stalledEvent(self._now(),
-                                                         len(self._waiting)))
+                self.addOwn(stalledEvent(self._now(), len(self._waiting)), 0)
                 self.dropped = _lines(data)
                 return
             else:
@@ -365,6 +379,17 @@ class UnblockedLogFile:
         """
         return self.formatEvent(event).encode(self.encoding, "replace")
 
+    def addOwn(self, event, stands):
+        """
+        Add a line of this file's own to what waits. With the lock held.
+
+        @param event: its log event.
+        @param stands: how many of the log's lines it stands for, should
+            it be lost (L{unsentRest}).
+        """
+        self._waiting += self._line(event)
+        self._own.append((len(self._waiting), stands))
+
     def _sendWaiting(self):
         """
         Write what waits, as much as the reader has room for; once all of
@@ -384,9 +409,12 @@ class UnblockedLogFile:
             if written:
                 self._midLine = self._waiting[written - 1] != ord("\n")
             del self._waiting[:written]
+            if self._own:
+                self._own = [(end - written, stands)
+                             for end, stands in self._own if end > written]
             if not self._waiting and self.dropped:
-                self._waiting += self._line(resumedEvent(self._now(),
-                                                         self.dropped))
+                self.addOwn(resumedEvent(self._now(), self.dropped),
+                            self.dropped)
                 self.dropped = 0
 
     def _readerGone(self, error):
@@ -400,6 +428,7 @@ class UnblockedLogFile:
         self._broken = True
         self.dropped = 0
         del self._waiting[:]
+        self._own = []
         self._complain(f"ftpkit: the log's reader is gone ({error.strerror}"
                        f"): its lines are lost from now on\n".encode(
                            "utf-8", "replace"))
@@ -462,16 +491,18 @@ class UnblockedLogFile:
         """
         self._waitFor(self._linesBy)
         if self._waiting and not self._broken:
-            kept, lost = unsentRest(self._waiting, self._midLine)
+            kept, lost = unsentRest(self._waiting, self._midLine, self._own)
             lost += self.dropped
             self._waiting[:] = kept
+            self._own = [own for own in self._own if own[0] <= len(kept)]
             self.dropped = 0
             if lost:
-                self._waiting += self._line(lostEvent(self._now(), lost))
+                self.addOwn(lostEvent(self._now(), lost), lost)
         self._waitFor(self._deadline)
         if self._waiting:
-            self.dropped += _lines(self._waiting)
+            self.dropped += unsentRest(self._waiting, False, self._own)[1]
             del self._waiting[:]
+            self._own = []
 
     def _waitFor(self, deadline):
         """

@@ -10,6 +10,8 @@ would send through the C library.
 """
 
 import os
+import re
+import signal
 import time
 
 from twisted.trial import unittest
@@ -118,3 +120,27 @@ class StalledSyslogTests(unittest.TestCase):
         C{--workers 2}: the acceptor sends the workers' records too.
         """
         self.loginsGoOn(*self.serve("--workers", "2"))
+
+    def stopStalled(self, *options):
+        """
+        Stop (C{SIGTERM}) a server whose daemon reads nothing: the messages
+        it owes the daemon are counted in one line on standard error as it
+        exits (they were lost without a word), and the daemon got no more
+        than its queue holds.
+        """
+        server, sock = self.serve(*options)
+        for _number in range(LOGINS):
+            server.login().quit()
+        server.signal(signal.SIGTERM)
+        self.assertEqual(server.process.wait(60), -signal.SIGTERM)
+        [count] = re.findall(
+            r"ftpkit: syslog at /dev/log takes no more messages as the "
+            r"process stops: (\d+) message\(s\) lost\n", server.log())
+        self.assertGreater(int(count), LOGINS)
+        self.assertTrue(received(sock))
+
+    def test_stopStalled(self):
+        self.stopStalled()
+
+    def test_stopStalledJSON(self):
+        self.stopStalled("--log-format", "json")

@@ -232,6 +232,9 @@ class _BusySession:
     def whenLost(self):
         return defer.succeed(None)
 
+    def whenRefusedInStop(self):
+        return defer.Deferred()
+
     def whenSettled(self):
         return defer.succeed(None)
 

@@ -13,6 +13,7 @@ from ftpkit.control.commandqueue import (
     QUEUED,
     RUN,
     RUNNING,
+    STOPPED,
     WAITING,
     CommandQueue,
 )
@@ -191,24 +192,40 @@ class StopTests(unittest.TestCase):
 
     def test_dropsWaiting(self):
         """
-        What waits is forgotten.
+        What waits is forgotten, and L{CommandQueue.stop} says so.
         """
         queue = CommandQueue(8, 1000)
         queue.arrive("NOOP", "", noTransfer, False)
-        queue.stop()
+        self.assertTrue(queue.stop())
         self.assertEqual(len(queue), 0)
         self.assertIsNone(queue.next())
 
-    def test_dropsArriving(self):
+    def test_nothingForgotten(self):
         """
-        Commands arriving are dropped, C{ABOR} and C{STAT} with no
-        transfer too, even on an idle session.
+        With nothing waiting but C{ABOR}s and a C{QUIT}, which are kept,
+        L{CommandQueue.stop} forgot nothing.
+        """
+        queue = CommandQueue(8, 1000)
+        self.assertFalse(queue.stop())
+        queue = CommandQueue(8, 1000)
+        queue.arrive("ABOR", "", noTransfer, False)
+        queue.arrive("QUIT", "", noTransfer, False)
+        self.assertFalse(queue.stop())
+        self.assertEqual(len(queue), 2)
+
+    def test_refusesArriving(self):
+        """
+        Commands arriving are refused (L{STOPPED}: the drain answers
+        them), C{ABOR} and C{STAT} with no transfer too, even on an idle
+        session; after a C{QUIT} waiting, dropped still.
         """
         queue = CommandQueue(8, 1000)
         queue.stop()
-        for verb in "NOOP", "ABOR", "STAT":
-            self.assertIs(queue.arrive(verb, "", noTransfer, True), DROP)
+        for verb in "NOOP", "ABOR", "STAT", "PWD":
+            self.assertIs(queue.arrive(verb, "", noTransfer, True), STOPPED)
         self.assertEqual(len(queue), 0)
+        queue.arrive("QUIT", "", noTransfer, False)
+        self.assertIs(queue.arrive("PWD", "", noTransfer, False), DROP)
 
     def test_quitKept(self):
         """

@@ -331,6 +331,9 @@ class FakeSession:
         self.lost.addCallback(lambda r: waiter.callback(None))
         return waiter
 
+    def whenRefusedInStop(self):
+        return defer.Deferred()
+
     def whenSettled(self):
         waiter = defer.Deferred()
         self.settled.addBoth(lambda r: waiter.callback(None))

@@ -13,7 +13,12 @@ from twisted.python import log
 from twisted.trial import unittest
 
 from ftpkit.ops.syslogjson import JSONSyslogObserver
-from ftpkit.ops.syslogsend import RETRY_INTERVAL, SyslogSender, frame
+from ftpkit.ops.syslogsend import (
+    RETRY_INTERVAL,
+    SyslogSender,
+    finishAtShutdown,
+    frame,
+)
 from ftpkit.ops.syslogtext import TextSyslogObserver, describeText
 from tests.scratch import shortDirectory
 from tests.syslogreceivers import received, receiver
@@ -57,8 +62,10 @@ class SenderTests(unittest.TestCase):
 
     def sender(self, path):
         self.clock = ThreadsClock()
+        self.complaints = []
         return SyslogSender("ftpd", syslog.LOG_USER, describeText, path,
-                            reactor=self.clock)
+                            reactor=self.clock,
+                            complain=self.complaints.append)
 
     def stall(self):
         """
@@ -162,6 +169,76 @@ class SenderTests(unittest.TestCase):
         again.bind(path)
         sender(syslog.LOG_INFO, "two")
         self.assertTrue(again.recv(4096).endswith(b"ftpd: two"))
+
+
+class FinishTests(unittest.TestCase):
+    """
+    L{SyslogSender.finish}: as the process stops, what is owed is sent,
+    or the messages it counts are counted on standard error; they were
+    lost without a word.
+    """
+
+    sender = SenderTests.sender
+    stall = SenderTests.stall
+
+    def lostLine(self, count, path):
+        """
+        @return: the line on standard error counting C{count} messages
+            lost, sent to C{path}.
+        """
+        return (f"ftpkit: syslog at {path} takes no more messages as the "
+                f"process stops: {count} message(s) lost\n").encode()
+
+    def test_counted(self):
+        """
+        A daemon that takes nothing more: the messages dropped are counted
+        on standard error.
+        """
+        sock, sender = self.stall()
+        sender(syslog.LOG_INFO, "dropped")
+        sender.finish(wait=0)
+        self.assertEqual(self.complaints, [self.lostLine(2, sender.path)])
+        self.assertEqual(sender.dropped, 0)
+
+    def test_sent(self):
+        """
+        A daemon with room: where the dropping started and how many were
+        dropped are sent, and nothing is said on standard error.
+        """
+        sock, sender = self.stall()
+        received(sock)
+        sender.finish(wait=0)
+        stalled, resumed = received(sock)
+        self.assertIn(b"takes no more messages", stalled)
+        self.assertIn(b"caught up: 1 line(s) dropped", resumed)
+        self.assertEqual(self.complaints, [])
+
+    def test_countNotTaken(self):
+        """
+        A daemon with room for the first message owed only: the count it
+        did not take is counted.
+        """
+        sock, sender = self.stall()
+        sender(syslog.LOG_INFO, "dropped")
+        sender(syslog.LOG_INFO, "dropped")
+        sock.recv(65536)
+        sender.finish(wait=0)
+        self.assertEqual(self.complaints, [self.lostLine(3, sender.path)])
+
+    def test_atShutdown(self):
+        """
+        L{finishAtShutdown} has the sender finished once the reactor has
+        stopped.
+        """
+        triggers = []
+
+        class Reactor:
+            def addSystemEventTrigger(self, *trigger):
+                triggers.append(trigger)
+
+        sender = self.sender(os.path.join(shortDirectory(self), "log"))
+        self.assertIs(finishAtShutdown(sender, Reactor()), sender)
+        self.assertEqual(triggers, [("after", "shutdown", sender.finish)])
 
 
 class ObserverTests(unittest.TestCase):

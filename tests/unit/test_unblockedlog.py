@@ -353,29 +353,45 @@ class FinishTests(unittest.TestCase):
     def test_droppedCounted(self):
         """
         The lines dropped before, past the limit, whose count the reader
-        never got, are among those counted (with the line saying that the
-        dropping started).
+        never got, are among those counted; the line saying that the
+        dropping started, lost too, is none of the log's lines: it was
+        counted as one.
         """
         reader = self.finished(BUFFER, 0, 1000,
                                lines=BUFFER // len(LINE) + 7)
         self.assertEqual(reader.taken, LINE.encode() * (BUFFER // len(LINE))
                          + b"the log's reader is behind as the process "
-                         b"stops: 8 line(s) lost\n")
+                         b"stops: 7 line(s) lost\n")
 
-    def test_linesAfter(self):
+    def test_caughtUpLost(self):
         """
-        A line written once the file is finished (C{twistd}'s last ones,
-        after the reactor's shutdown) is written at once, or counted.
+        The line counting the lines dropped before (the reader caught
+        up), lost, counts as those lines: it was counted as one.
         """
-        reader = ScriptedReader(1000, 0, 1000)
+        reader = self.finished(10 ** 7, 0, 1000,
+                               lines=BUFFER // len(LINE) + 7)
+        self.assertNotIn(b"caught up", reader.taken)
+        self.assertTrue(reader.taken.endswith(
+            b"the log's reader is behind as the process stops: 7 line(s) "
+            b"lost\n"), reader.taken[-200:])
+
+    def test_countLost(self):
+        """
+        The line counting the lines lost at exit, itself not taken in its
+        time, is dropped as the lines it counts (L{UnblockedLogFile.dropped},
+        which lines written after it add to): it was counted as one.
+        """
+        reader = ScriptedReader(0)
         _, writeEnd = smallPipe(self)
         out = UnblockedLogFile(writeEnd, reader.send, reactor=FakeReactor(),
                                now=lambda: 0.0)
+        for line in [LINE] * 5:
+            out.write(line)
+        out.connectionLost(None)
         out.finish(wait=0)
+        self.assertEqual((reader.taken, out.dropped), (b"", 5))
         out.write("shut down\n")
-        out.write("gone\n")
-        self.assertEqual(reader.taken, b"shut down\nthe log's reader is "
-                         b"behind as the process stops: 1 line(s) lost\n")
+        self.assertEqual(out.dropped, 6)
 
 
 class UnsentRestTests(unittest.TestCase):
@@ -395,6 +411,17 @@ class UnsentRestTests(unittest.TestCase):
         """
         self.assertEqual(unsentRest(b"a\nb\nc\n", True), (b"a\n", 2))
         self.assertEqual(unsentRest(b"a\n", True), (b"a\n", 0))
+
+    def test_ownLines(self):
+        """
+        A line of the file's own counts as the lines it stands for; one
+        kept (written in part) is not counted.
+        """
+        self.assertEqual(unsentRest(b"a\nM\nb\n", False, [(4, 0)]),
+                         (b"", 2))
+        self.assertEqual(unsentRest(b"C\nb\n", False, [(2, 9)]), (b"", 10))
+        self.assertEqual(unsentRest(b"C\nb\n", True, [(2, 9)]),
+                         (b"C\n", 1))
 
 
 class WriteNowTests(unittest.TestCase):
