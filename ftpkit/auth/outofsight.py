@@ -107,19 +107,40 @@ def releaseInSlices(table, size=SLICE, cooperate=task.cooperate):
     return cooperate(_slices(table, size))
 
 
-def releaseTablesInSlices(tables, size=SLICE, cooperate=task.cooperate):
+def releaseOnceAlone(holder, size=SLICE, cooperate=task.cooperate):
     """
-    Let go of tables that only C{tables} holds (the parts of a
-    L{ftpkit.shells.nestedquotas.KnownHomes} a reload replaced), one after
-    another, C{size} entries at a time, one step of the reactor each.
+    Let go of C{holder} (the L{ftpkit.shells.nestedquotas.KnownHomes} a
+    realm gave up: replaced by a reload, or of a realm that is gone),
+    which others may hold a moment longer (the users file's values of a
+    realm that is gone, freed after it): from the first step of the
+    reactor on (L{task.cooperate} runs none at once), where nothing else
+    holds it, take its parts apart C{size} entries at a time, one step
+    each, one table after another; otherwise leave it to its last
+    holder.
 
-    @param tables: a C{list} of C{dict}s and C{list}s, in the order to
-        take them apart.
+    @param holder: has C{parts()}, giving the C{list} of its C{dict}s
+        and C{list}s in the order to take them apart; held by its
+        caller's name alone, besides those others.
     @param size: the entries freed in one step.
     @param cooperate: L{task.cooperate}.
-    @return: the L{task.CooperativeTask} taking them apart.
+    @return: the L{task.CooperativeTask} letting go of it.
     """
-    return cooperate(_tablesSlices(tables, size))
+    return cooperate(_onceAlone(holder, size))
+
+
+def _onceAlone(holder, size):
+    """
+    @param holder: see L{releaseOnceAlone}.
+    @param size: entries a step.
+    @return: an iterator: where, at its first step, only it holds
+        C{holder} (its name here and C{sys.getrefcount}'s argument), the
+        steps taking C{holder}'s parts apart; otherwise none.
+    """
+    if sys.getrefcount(holder) > 2:
+        return
+    tables = holder.parts()
+    del holder
+    yield from _tablesSlices(tables, size)
 
 
 def _tablesSlices(tables, size):

@@ -172,7 +172,8 @@ class PasswordFileChecker(ReloadingFile):
             L{credentials.IUsernameHashedPassword}.
         @return: a Deferred firing with the user name (C{bytes}); fails
             with L{error.UnauthorizedLogin}. A file changed since it was
-            read is read again in a thread first (L{whenCurrent}).
+            read is read again in a thread first, waited for a moment at
+            most (L{whenCurrent}).
         """
         waiting = self.whenCurrent()
         if waiting is not None:

@@ -137,7 +137,9 @@ class UsersDatabase(ReloadingFile):
         @param name: a user name.
         @return: the L{UserEntry}, or C{None} for an unknown user; or,
             while the file is read again, a Deferred firing with it once
-            the users read are in force.
+            the users read are in force, or from the users in force
+            before when that takes longer than
+            L{ftpkit.auth.reloadingfile.FRESH_WAIT}.
         """
         waiting = self.whenCurrent()
         if waiting is None:

@@ -25,12 +25,12 @@ session (L{SharedHomes.join}); the homes it replaced are let go of a
 slice at a time (L{KnownHomes.parts}).
 """
 
-import sys
 import weakref
 
 from twisted.internet import task
+from twisted.python import threadable
 
-from ftpkit.auth.outofsight import SLICE, releaseTablesInSlices
+from ftpkit.auth.outofsight import SLICE, releaseOnceAlone
 from ftpkit.errors import FTPError, ServiceUnavailable
 from ftpkit.protocol import paths
 
@@ -307,20 +307,35 @@ class SharedHomes:
             usageOf, homes if isinstance(homes, frozenset)
             else frozenset(homes), set(), rejoin)
         self._union = None
-        # Held by this name and getrefcount's argument alone: nothing
-        # else (the users file's values) will free it meanwhile.
-        if (isinstance(replaced, KnownHomes) and len(replaced) > SLICE
-                and sys.getrefcount(replaced) == 2):
-            parts = replaced.parts()
-            del replaced
-            releaseTablesInSlices(parts, cooperate=self._cooperate)
+        self._letGo(replaced)
 
     def _gone(self, ref):
         """
-        Forget the homes of a realm that is gone.
+        Forget the homes of a realm that is gone, let go of a slice at a
+        time (L{_letGo}) where it went in the reactor's thread (a
+        collection in a parse's thread frees them there, at once): at
+        once, 60,000 users' homes held the reactor as long as after a
+        reload (L{join}).
+
+        @param ref: the realm's weak reference, dead.
         """
-        self._members.pop(ref, None)
+        _, homes, _, _ = self._members.pop(ref, (None,) * 4)
         self._union = None
+        if threadable.ioThread is None or threadable.isInIOThread():
+            self._letGo(homes)
+
+    def _letGo(self, homes):
+        """
+        Let go of homes a realm gave (L{join}'s C{homes}): more than a
+        slice of L{KnownHomes} a slice at a time, once nothing else holds
+        them (L{releaseOnceAlone}: the users file's values of a realm
+        that is gone go after it).
+
+        @param homes: the C{frozenset} of pairs, or C{None}; held by the
+            caller's name alone, besides those values.
+        """
+        if isinstance(homes, KnownHomes) and len(homes) > SLICE:
+            releaseOnceAlone(homes, cooperate=self._cooperate)
 
     def add(self, realm, home, limited):
         """

@@ -7,6 +7,7 @@ import os
 
 from twisted.cred import checkers, credentials, error
 from twisted.internet import defer
+from twisted.internet.task import Clock
 from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial import unittest
 
@@ -401,6 +402,8 @@ class RealmTests(unittest.TestCase):
                   + '\n[users.anonymous]\nhome = "pub"\n'
                   'permissions = ["list", "read", "write"]\n')
         self.realm = UsersRealm(UsersDatabase(self.path), self.root)
+        # No time passes on it: a login waits for all of a reading.
+        self.realm.database.clock = Clock()
 
     def shell(self, avatarId):
         """

@@ -12,6 +12,7 @@ import threading
 
 from twisted.cred import credentials, error
 from twisted.internet import defer
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from ftpkit.auth import usersfile
@@ -112,6 +113,8 @@ class DiskRealmTests(ReactorReads, unittest.TestCase):
         self.path = os.path.join(self.root, "users.toml")
         writeText(self.path, usersText(["alice"] + others("a")))
         self.database = UsersDatabase(self.path)
+        # No time passes on it: a login waits for all of a reading.
+        self.database.clock = Clock()
         self.checker = UsersChecker(self.database)
         self.realm = UsersRealm(self.database, self.root)
 
@@ -178,6 +181,8 @@ class DerivedTests(unittest.TestCase):
         self.path = os.path.abspath(self.mktemp())
         writeText(self.path, usersText(["alice"]))
         self.database = UsersDatabase(self.path)
+        # No time passes on it: whenCurrent waits for all of a reading.
+        self.database.clock = Clock()
         self.threads = []
 
     def names(self, users, suffix):

@@ -1,8 +1,10 @@
 """
 Tests for the homes a reload replaced in a
-L{ftpkit.shells.nestedquotas.SharedHomes}: let go of a slice at a time
-(L{ftpkit.auth.outofsight.releaseTablesInSlices}), not at once at the
-first answer after the reload (0.3 s of the reactor at 60,000 users).
+L{ftpkit.shells.nestedquotas.SharedHomes}, or a realm that is gone gave:
+let go of a slice at a time
+(L{ftpkit.auth.outofsight.releaseOnceAlone}), not at once at the
+first answer after the reload (0.3 s of the reactor at 60,000 users),
+or as the realm goes.
 """
 
 import gc
@@ -11,7 +13,7 @@ import weakref
 from twisted.trial import unittest
 
 from ftpkit.auth import users
-from ftpkit.auth.outofsight import SLICE, releaseTablesInSlices
+from ftpkit.auth.outofsight import SLICE, releaseOnceAlone
 from ftpkit.auth.users import UsersDatabase, UsersRealm
 from ftpkit.shells.nestedquotas import KnownHomes, SharedHomes
 from tests.unit.test_reloadviews import usersText
@@ -64,10 +66,10 @@ class ReplacedHomesTests(unittest.TestCase):
         whole = weakref.ref(old)
         del old
         self.shared.join(self.realm, _usageOf, knownHomes(3, "new"))
-        self.assertIsNone(whole())
         self.assertIsNotNone(kinds())
         [steps] = self.steps
         self.assertGreater(len(list(steps)), 1)
+        self.assertIsNone(whole())
         self.assertIsNone(kinds())
         self.assertFalse(self.shared.nested)
 
@@ -79,7 +81,37 @@ class ReplacedHomesTests(unittest.TestCase):
         old = knownHomes(SLICE + 1, "old")
         self.shared.join(self.realm, _usageOf, old)
         self.shared.join(self.realm, _usageOf, knownHomes(3, "new"))
-        self.assertEqual(self.steps, [])
+        [steps] = self.steps
+        self.assertEqual(list(steps), [])
+        self.assertEqual(len(old.built.tables()[0]), SLICE + 1)
+
+    def test_goneInSlices(self):
+        """
+        The homes of a realm that is gone are let go of a slice at a time
+        too, once what held them with it (its users file's values, freed
+        after the realm) let go: they were freed at once as it went.
+        """
+        self.realm.values = knownHomes(SLICE + 1, "old")
+        self.shared.join(self.realm, _usageOf, self.realm.values)
+        kinds = weakref.ref(
+            self.realm.values.built.tables()[0][("old", "user0")])
+        del self.realm
+        self.assertIsNotNone(kinds())
+        [steps] = self.steps
+        self.assertGreater(len(list(steps)), 1)
+        self.assertIsNone(kinds())
+        self.assertFalse(self.shared.nested)
+
+    def test_goneHeldLeftWhole(self):
+        """
+        The homes of a realm that is gone, which someone else still
+        holds, are left whole, to their last holder.
+        """
+        old = self.realm.values = knownHomes(SLICE + 1, "old")
+        self.shared.join(self.realm, _usageOf, old)
+        del self.realm
+        [steps] = self.steps
+        self.assertEqual(list(steps), [])
         self.assertEqual(len(old.built.tables()[0]), SLICE + 1)
 
     def test_smallAtOnce(self):
@@ -122,9 +154,27 @@ class RealmReloadTests(unittest.TestCase):
         self.assertGreater(len(list(iterator)), 1)
 
 
-class TablesSlicesTests(unittest.TestCase):
+class _Holder:
     """
-    L{releaseTablesInSlices}: dicts and lists taken apart in turn.
+    What L{releaseOnceAlone} lets go of: its tables are its parts.
+    """
+
+    def __init__(self, tables):
+        """
+        @param tables: its parts.
+        """
+        self.tables = tables
+
+    def parts(self):
+        """
+        @return: its tables.
+        """
+        return self.tables
+
+
+class OnceAloneTests(unittest.TestCase):
+    """
+    L{releaseOnceAlone}: dicts and lists taken apart in turn.
     """
 
     def test_inTurn(self):
@@ -134,7 +184,7 @@ class TablesSlicesTests(unittest.TestCase):
         """
         first, second = {1: 1, 2: 2, 3: 3}, [1, 2]
         steps = []
-        releaseTablesInSlices([first, second], 2, steps.append)
+        releaseOnceAlone(_Holder([first, second]), 2, steps.append)
         [iterator] = steps
         sizes = []
         for _ in iterator:
