@@ -9,11 +9,11 @@ transfer commands (L{ftpkit.control.handlers.transfers}), C{STOU}
 from twisted.internet import defer
 from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from ftpkit.control.commandqueue import ABORTING, RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.failedupload import endFailedConnection, endFailedFile
+from ftpkit.control.handlers.firstlost import firstOf
 from ftpkit.control.opening import (
     Committing,
     Opening,
@@ -170,46 +170,6 @@ async def endedWhole(transfer, connection):
         return False
     await connection.whenLost()
     return transfer.wholeSent()
-
-
-def ownFailure(failure):
-    """
-    @param failure: how a transfer's operation failed.
-    @return: C{failure}, a connection's end as a new one: raised, the
-        reactor's shared instance kept the session until the next end.
-    """
-    if failure.check(ConnectionClosed):
-        return Failure(type(failure.value)(*failure.value.args))
-    return failure
-
-
-def _firstOf(operation, connection):
-    """
-    Wait for C{operation}, failing early if the data connection ends.
-
-    @return: a Deferred firing with C{operation}'s result, or failing with
-        L{TransferAborted} if the connection ended first; C{operation}
-        itself when it is already done.
-    """
-    if operation.called:
-        return operation
-    result = defer.Deferred()
-
-    def succeeded(value):
-        if not result.called:
-            result.callback(value)
-
-    def failed(failure):
-        if not result.called:
-            result.errback(ownFailure(failure))
-
-    def lost(reason):
-        if not result.called:
-            result.errback(TransferAborted())
-
-    operation.addCallbacks(succeeded, failed)
-    connection.whenLost().addCallback(lost)
-    return result
 
 
 REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
@@ -508,7 +468,7 @@ class Transferring:
                     raise TypeError("%r.send gave %r, not a Deferred"
                                     % (readFile, sending))
                 sent = (mover.bytesMoved if sending is MOVED
-                        else await _firstOf(sending, connection))
+                        else await firstOf(sending, connection))
                 self.transfer.finishing = True
                 await connection.finish()
             except Exception as e:
