@@ -42,7 +42,8 @@ class Transfer:
     @ivar aborted: ABOR was given.
     @ivar started: when its data connection opened (reactor seconds).
     @ivar finishing: a download's or listing's every byte was handed to
-        its connection, which is closing (L{Transferring.sendFile}).
+        its connection, which is closing, or waits for its rate to close
+        (L{Transferring.sendFile}).
     @ivar completed: the C{ABOR} came once the connection had sent every
         byte and the end of the data: the transfer completed (RFC 959's
         C{226}, not C{426}).
@@ -453,10 +454,11 @@ class Transferring:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
+        pacer = self._pacer(False)
         # The factory's reactor, as receiveFile reads it: the reactor
         # property is a Python call more per download.
-        mover = Download(readFile, binary, self.factory.reactor,
-                         self._pacer(False), self.session.deflate, listing)
+        mover = Download(readFile, binary, self.factory.reactor, pacer,
+                         self.session.deflate, listing)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)
@@ -470,6 +472,9 @@ class Transferring:
                 sent = (mover.bytesMoved if sending is MOVED
                         else await firstOf(sending, connection))
                 self.transfer.finishing = True
+                ending = pacer and pacer.ended(self.factory.reactor)
+                if ending is not None:  # its connection's end paced too
+                    await firstOf(ending, connection)
                 await connection.finish()
             except Exception as e:
                 mover.abort()
@@ -515,9 +520,10 @@ class Transferring:
         """
         writeFile = writeFileFor(writeFile)
         session = self.session
+        pacer = self._pacer(True)
         mover = Upload(writeFile, session.binary, self.factory.reactor,
-                       self._pacer(True), self.factory.config.maxUploadSize,
-                       self, session.deflate)
+                       pacer, self.factory.config.maxUploadSize, self,
+                       session.deflate)
         try:
             connection = await self._openData(description, mover, opening)
             if connection is None:
@@ -528,6 +534,9 @@ class Transferring:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:
                     await receiving
+                ending = pacer and pacer.ended(self.factory.reactor)
+                if ending is not None:  # its commit and 226 paced too
+                    await ending
             except BaseException as e:
                 mover.abort()
                 endFailedConnection(connection, e)
