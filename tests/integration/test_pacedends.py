@@ -23,7 +23,9 @@ from ftpkit.data.movers import Download, Upload
 from ftpkit.data.movers.pacing import Pacer, RateLimit
 from ftpkit.errors import TransferAborted
 from ftpkit.loopback import LoopbackServerMixin
+from ftpkit.ops import events
 from tests.ftpclient import ftplibLogin
+from tests.polling import waitFor
 from tests.scratch import scratchDirectory
 
 
@@ -142,6 +144,41 @@ class ShortTransferTests(LoopbackServerMixin, unittest.TestCase):
             replies.append(ftp.getline())
         await self.timed(1024, abort)
         self.assertEqual([reply[:3] for reply in replies], ["426", "226"])
+
+
+class LeftDuringTheEndTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    A client that read every byte of a paced download and left (its
+    control connection closed) while the download's end waits for its
+    rate does not cut it.
+    """
+
+    async def test_completes(self):
+        """
+        The download's transfer event says C{226}, the client long gone.
+        """
+        root = scratchDirectory(self)
+        with open(os.path.join(root, "f.bin"), "wb") as f:
+            f.write(b"x" * 1024)
+        server = self.startServer(FilesystemRealm(root),
+                                  ServerConfig(maxDownloadRate=1024))
+        hub = events.EventHub()
+        ended = []
+        hub.subscribe(ended.append, [events.TRANSFER])
+        server.factory.events = hub
+
+        def leave():
+            ftp = ftplibLogin(self, server.port, binary=True)
+            connection = ftp.transfercmd("RETR f.bin")
+            got = b""
+            while len(got) < 1024:
+                got += connection.recv(65536)
+            ftp.close()
+            self.assertEqual(connection.recv(1), b"")
+            connection.close()
+        await self.inThread(leave)
+        self.assertTrue(await waitFor(lambda: ended, 10))
+        self.assertEqual(ended[0].code, 226)
 
 
 class EndedTests(unittest.SynchronousTestCase):
