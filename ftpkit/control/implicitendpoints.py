@@ -22,7 +22,30 @@ _READ_SSL_ARGUMENTS = ("port", "privateKey", "certKey")
 
 _UNUSED_SSL_ARGUMENTS = ("sslmethod", "dhParameters")
 """Arguments of Twisted's C{ssl:} endpoint that ftpkit's TLS decides
-itself (the versions offered, the key exchange): accepted, not read."""
+itself (the versions offered, the key exchange): accepted, not read
+(C{sslmethod} checked, L{checkMethod})."""
+
+
+def checkMethod(description, value):
+    """
+    Refuse an C{ssl:} endpoint's C{sslmethod} that names no method of
+    pyOpenSSL (C{TLS_METHOD}, C{SSLv23_METHOD}, C{TLSv1_2_METHOD}...),
+    as Twisted's own C{ssl:} endpoint does: C{sslmethod=bogus} was taken
+    without a word, although ftpkit's TLS decides the versions itself
+    (C{--tls-allow-1.3}) and reads no method.
+
+    @param description: the C{--listen} value, for the message.
+    @param value: the C{sslmethod} given.
+    @raise ValueError: saying so, when C{value} is no method's name.
+    """
+    from OpenSSL import SSL
+
+    if not (value.endswith("_METHOD")
+            and isinstance(getattr(SSL, value, None), int)):
+        raise ValueError(
+            f"bad endpoint {description!r}: sslmethod={value!r} is no "
+            f"OpenSSL method (such as TLS_METHOD; not used: ftpkit's TLS "
+            f"picks the versions, see --tls-allow-1.3)")
 
 
 def checkImplicitArguments(description):
@@ -31,7 +54,8 @@ def checkImplicitArguments(description):
     without a word: C{extraCertChain}, whose intermediate certificates
     clients then did not get (and failed to verify the server with), and
     any Twisted's C{ssl:} endpoint does not take, or takes by position
-    past the port (a key file).
+    past the port (a key file); and an C{sslmethod} Twisted's would refuse
+    (L{checkMethod}).
 
     @param description: a C{--listen} value; anything but an C{ssl:}
         endpoint (behind C{haproxy:} or not) passes.
@@ -54,6 +78,8 @@ def checkImplicitArguments(description):
                                       + _UNUSED_SSL_ARGUMENTS):
             raise ValueError(f"bad endpoint {description!r}: ssl: takes no "
                              f"argument {name!r}")
+        if name == "sslmethod":
+            checkMethod(description, value)
 
 
 def _splitProxied(description):

@@ -32,6 +32,7 @@ what the path names after it.
 
 import fcntl
 import hashlib
+import ipaddress
 import os
 from contextlib import contextmanager
 
@@ -156,6 +157,34 @@ class SharedInPlaceFiles:
             yield
 
 
+def storeName(user, host, port):
+    """
+    The name of an SFTP store whose lock tree the workers share (what
+    L{SharedInPlaceFiles} digests): C{sftp://USER@HOST:PORT}, with an IP
+    address in one spelling (IPv6 compressed, in brackets, as a URL
+    writes it; a zone kept), a host name in lower case. The host as the
+    URL gave it, an IPv6 one unbracketed, wrote C{sftp://alice@::1:22},
+    and each spelling of one address (C{::1}, C{0:0:0:0:0:0:0:1},
+    C{::0001}) named a tree of its own: realms naming one store so
+    (a C{--vhost}'s and the default one) held its files apart, and their
+    uploads in place interleaved.
+
+    @param user: the SSH user.
+    @param host: the host, as fsspec holds it (an IPv6 address without
+        brackets).
+    @param port: the port.
+    @return: the name, a C{str}.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        spelled = host.lower()
+    else:
+        spelled = (address.compressed if address.version == 4
+                   else "[%s]" % (address.compressed,))
+    return "sftp://%s@%s:%s" % (user, spelled, port)
+
+
 def sftpInPlaceFiles(fs, environ=os.environ):
     """
     @param fs: fsspec's SFTP filesystem.
@@ -168,7 +197,6 @@ def sftpInPlaceFiles(fs, environ=os.environ):
     if directory is None:
         return inPlaceFilesOf(fs)
     kwargs = getattr(fs, "ssh_kwargs", {})
-    store = "sftp://%s@%s:%s" % (kwargs.get("username", ""),
-                                 getattr(fs, "host", ""),
-                                 kwargs.get("port", 22))
+    store = storeName(kwargs.get("username", ""), getattr(fs, "host", ""),
+                      kwargs.get("port", 22))
     return SharedInPlaceFiles(directory, store)

@@ -147,6 +147,45 @@ class RateLimitTests(unittest.SynchronousTestCase):
         pacer = Pacer([RateLimit(100000, clock)])
         self.assertEqual(pacer.allowance(1 << 20), 10000)
 
+    def test_smallRatesStepWithinASecond(self):
+        """
+        A rate under 4 KiB a second bursts a second's worth, and steps
+        half a second apart (a byte at the least): its burst was 4 KiB
+        whatever the rate, and at 34 bytes a second a step waited a
+        minute, past the default C{--data-timeout}.
+        """
+        clock = Clock()
+        for rate in (1, 2, 34, 100, 1024, 4095):
+            limit = RateLimit(rate, clock)
+            self.assertEqual(limit.burst, rate)
+            limit.spend(limit.available())
+            self.assertLessEqual(limit.delay(), 1.0)
+            clock.advance(limit.delay())
+            self.assertGreaterEqual(limit.available(), 1)
+
+    def test_endOwed(self):
+        """
+        A transfer's bytes lead its rate by a burst at most, and its end
+        waits until they do not (L{Pacer.owed}): 64 KiB at 10 KiB a second
+        end 6.4 s after the first was asked for, not 6.0 s.
+        """
+        clock = Clock()
+        clock.advance(100)
+        pacer = Pacer([RateLimit(10240, clock)])
+        self.assertEqual(pacer.owed(), 0.0)
+        left = 65536
+        while True:
+            allowed = pacer.allowance(left)
+            pacer.spent(allowed)
+            left -= allowed
+            self.assertLessEqual(65536 - left,
+                                 4096 + (clock.seconds() - 100) * 10240)
+            if not left:
+                break
+            clock.advance(pacer.delay())
+        self.assertGreater(pacer.owed(), 0)
+        self.assertAlmostEqual(clock.seconds() + pacer.owed(), 106.4)
+
 
 class PacerForTests(unittest.SynchronousTestCase):
     """

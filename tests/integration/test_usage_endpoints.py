@@ -134,6 +134,17 @@ class ImplicitEndpointArgumentsTests(unittest.TestCase):
                           f"certKey={self.cert}:sslmethod=TLSv1_2_METHOD:"
                           f"dhParameters=/nonexistent")
 
+    def test_badMethod(self):
+        """
+        An C{sslmethod} naming no OpenSSL method is a one-line usage error
+        saying so, as Twisted's own C{ssl:} endpoint refuses it; it was
+        taken without a word. So is a name of pyOpenSSL that is no method.
+        """
+        for method in ("bogus", "Context", "tls_method"):
+            why = self.refused(f"sslmethod={method}")
+            self.assertIn(f"sslmethod={method!r} is no OpenSSL method", why)
+            self.assertNotIn("\n", why)
+
 
 class InterfaceNameTests(unittest.TestCase):
     """

@@ -1,6 +1,6 @@
 """
 A transfer ended by its connection's loss does not raise the reactor's
-shared loss exceptions (L{ftpkit.control.handlers.transferring.ownFailure}):
+shared loss exceptions (L{ftpkit.control.handlers.firstlost.ownFailure}):
 their traceback held the last such session alive.
 """
 
@@ -9,7 +9,7 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from ftpkit.control.handlers.transferring import _firstOf, ownFailure
+from ftpkit.control.handlers.firstlost import firstOf, ownFailure
 
 
 class _Connection:
@@ -56,7 +56,7 @@ class OwnFailureTests(unittest.TestCase):
         """
         shared = Failure(ConnectionLost())
         operation = defer.Deferred()
-        waiting = _firstOf(operation, _Connection())
+        waiting = firstOf(operation, _Connection())
         operation.errback(shared)
         failure = self.failureResultOf(waiting, ConnectionLost)
         self.assertIsNot(failure.value, shared.value)

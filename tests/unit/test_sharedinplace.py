@@ -15,6 +15,7 @@ from ftpkit.shells.sharedinplace import (
     SharedInPlaceFiles,
     mirrored,
     sftpInPlaceFiles,
+    storeName,
 )
 from ftpkit.shells.sharedquota import LEDGERS_VARIABLE
 from tests.scratch import scratchDirectory
@@ -121,6 +122,16 @@ class _Store:
     """
 
 
+def _sftpStore(host, user="alice", port=22):
+    """
+    @return: a L{_Store} with the address fsspec's SFTP filesystem holds.
+    """
+    store = _Store()
+    store.host = host
+    store.ssh_kwargs = {"username": user, "port": port}
+    return store
+
+
 class ChoiceTests(unittest.TestCase):
     """
     L{sftpInPlaceFiles}.
@@ -138,6 +149,41 @@ class ChoiceTests(unittest.TestCase):
         """
         files = sftpInPlaceFiles(_Store(), {LEDGERS_VARIABLE: "/nowhere"})
         self.assertIsInstance(files, SharedInPlaceFiles)
+
+    def test_ipv6Spellings(self):
+        """
+        The workers' tree of an SFTP store over IPv6 (C{::1}) is one for
+        every spelling of its address: a file one worker holds through
+        C{::1} is busy for another that names the store
+        C{0:0:0:0:0:0:0:1} or C{::0001}; another user's, or port's, is
+        another store. Each spelling had a tree of its own.
+        """
+        environ = {LEDGERS_VARIABLE: scratchDirectory(self)}
+        one = sftpInPlaceFiles(_sftpStore("::1"), environ)
+        release = one.hold("/srv/x")
+        for spelling in ("0:0:0:0:0:0:0:1", "::0001"):
+            other = sftpInPlaceFiles(_sftpStore(spelling), environ)
+            self.assertRaises(FileBusy, other.hold, "/srv/x")
+        sftpInPlaceFiles(_sftpStore("::1", user="bob"), environ).hold(
+            "/srv/x")()
+        sftpInPlaceFiles(_sftpStore("::1", port=2222), environ).hold(
+            "/srv/x")()
+        release()
+
+    def test_storeName(self):
+        """
+        The name is a URL's: an IPv6 address in brackets (it was written
+        bare, C{sftp://alice@::1:22}), compressed, its zone kept; an IPv4
+        address and a host name (in lower case) as they are.
+        """
+        self.assertEqual(storeName("alice", "::1", 22),
+                         "sftp://alice@[::1]:22")
+        self.assertEqual(storeName("alice", "FE80:0::1%eth0", 2222),
+                         "sftp://alice@[fe80::1%eth0]:2222")
+        self.assertEqual(storeName("alice", "127.0.0.1", 22),
+                         "sftp://alice@127.0.0.1:22")
+        self.assertEqual(storeName("alice", "Files.Example.com", 22),
+                         "sftp://alice@files.example.com:22")
 
 
 class TemporaryReservedTests(unittest.TestCase):

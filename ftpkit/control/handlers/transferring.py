@@ -9,11 +9,11 @@ transfer commands (L{ftpkit.control.handlers.transfers}), C{STOU}
 from twisted.internet import defer
 from twisted.internet.error import ConnectionClosed
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from ftpkit.control.commandqueue import ABORTING, RUNNING, WAITING
 from ftpkit.control.coroutines import UNSETTLED, settled
 from ftpkit.control.failedupload import endFailedConnection, endFailedFile
+from ftpkit.control.handlers.firstlost import firstOf
 from ftpkit.control.opening import (
     Committing,
     Opening,
@@ -42,7 +42,8 @@ class Transfer:
     @ivar aborted: ABOR was given.
     @ivar started: when its data connection opened (reactor seconds).
     @ivar finishing: a download's or listing's every byte was handed to
-        its connection, which is closing (L{Transferring.sendFile}).
+        its connection, which is closing, or waits for its rate to close
+        (L{Transferring.sendFile}).
     @ivar completed: the C{ABOR} came once the connection had sent every
         byte and the end of the data: the transfer completed (RFC 959's
         C{226}, not C{426}).
@@ -170,46 +171,6 @@ async def endedWhole(transfer, connection):
         return False
     await connection.whenLost()
     return transfer.wholeSent()
-
-
-def ownFailure(failure):
-    """
-    @param failure: how a transfer's operation failed.
-    @return: C{failure}, a connection's end as a new one: raised, the
-        reactor's shared instance kept the session until the next end.
-    """
-    if failure.check(ConnectionClosed):
-        return Failure(type(failure.value)(*failure.value.args))
-    return failure
-
-
-def _firstOf(operation, connection):
-    """
-    Wait for C{operation}, failing early if the data connection ends.
-
-    @return: a Deferred firing with C{operation}'s result, or failing with
-        L{TransferAborted} if the connection ended first; C{operation}
-        itself when it is already done.
-    """
-    if operation.called:
-        return operation
-    result = defer.Deferred()
-
-    def succeeded(value):
-        if not result.called:
-            result.callback(value)
-
-    def failed(failure):
-        if not result.called:
-            result.errback(ownFailure(failure))
-
-    def lost(reason):
-        if not result.called:
-            result.errback(TransferAborted())
-
-    operation.addCallbacks(succeeded, failed)
-    connection.whenLost().addCallback(lost)
-    return result
 
 
 REUSE_REFUSED = ("Data connection refused: its TLS session does not resume"
@@ -493,10 +454,11 @@ class Transferring:
         @return: the final reply, or C{None} if refused.
         """
         readFile = readFileFor(readFile)
+        pacer = self._pacer(False)
         # The factory's reactor, as receiveFile reads it: the reactor
         # property is a Python call more per download.
-        mover = Download(readFile, binary, self.factory.reactor,
-                         self._pacer(False), self.session.deflate, listing)
+        mover = Download(readFile, binary, self.factory.reactor, pacer,
+                         self.session.deflate, listing)
         try:
             connection = await self._openData(description, mover, opening,
                                               listing)
@@ -508,8 +470,11 @@ class Transferring:
                     raise TypeError("%r.send gave %r, not a Deferred"
                                     % (readFile, sending))
                 sent = (mover.bytesMoved if sending is MOVED
-                        else await _firstOf(sending, connection))
+                        else await firstOf(sending, connection))
                 self.transfer.finishing = True
+                ending = pacer and pacer.ended(self.factory.reactor)
+                if ending is not None:  # its connection's end paced too
+                    await firstOf(ending, connection)
                 await connection.finish()
             except Exception as e:
                 mover.abort()
@@ -555,9 +520,10 @@ class Transferring:
         """
         writeFile = writeFileFor(writeFile)
         session = self.session
+        pacer = self._pacer(True)
         mover = Upload(writeFile, session.binary, self.factory.reactor,
-                       self._pacer(True), self.factory.config.maxUploadSize,
-                       self, session.deflate)
+                       pacer, self.factory.config.maxUploadSize, self,
+                       session.deflate)
         try:
             connection = await self._openData(description, mover, opening)
             if connection is None:
@@ -568,6 +534,9 @@ class Transferring:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:
                     await receiving
+                ending = pacer and pacer.ended(self.factory.reactor)
+                if ending is not None:  # its commit and 226 paced too
+                    await ending
             except BaseException as e:
                 mover.abort()
                 endFailedConnection(connection, e)

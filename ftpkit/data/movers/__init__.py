@@ -347,6 +347,8 @@ class Download(Mover):
         """
         Stop sending at once (the connection is about to be dropped).
         """
+        if self._pacer is not None:
+            self._pacer.stopWaiting()
         writer = self._writer
         if writer is not None:
             writer.stop()
@@ -572,6 +574,8 @@ class Upload(Mover):
         Stop receiving at once (the connection is about to be dropped).
         """
         self._aborted = True
+        if self._pacer is not None:
+            self._pacer.stopWaiting()
         if self._inflater is not None:
             self._inflater.abort()
         receiver = self._receiver

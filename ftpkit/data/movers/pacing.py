@@ -5,14 +5,18 @@ paced data connection (L{boundSocketBuffer}), and L{PacedPipe}, which
 paces bytes that pass through Python by pausing their producer.
 
 No thread ever sleeps: a transfer over its limit stops asking for bytes
-and a reactor timer starts it again.
+and a reactor timer starts it again, and its end waits on a timer for
+the time its rate still takes (L{Pacer.ended}).
 """
 
 import socket
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.internet.interfaces import IConsumer, IPushProducer
+from twisted.internet.task import deferLater
 from zope.interface import implementer
+
+from ftpkit.errors import TransferAborted
 
 _SMALLEST_BURST = 4 << 10
 _LARGEST_BURST = 4 << 20
@@ -34,9 +38,16 @@ C{net.core.wmem_max} and C{rmem_max} allow a program to set."""
 class RateLimit:
     """
     A token bucket: C{rate} bytes a second on average, with bursts of at
-    most a tenth of a second's worth (between 4 KiB and 4 MiB). Bytes may
+    most a tenth of a second's worth (between 4 KiB and 4 MiB), and never
+    more than a second's worth (a rate under 4 KiB a second). Bytes may
     be spent beyond what is there (a write that was already made); the
     debt is paid back before more is allowed.
+
+    A burst of at least 4 KiB whatever the rate kept a rate under it only
+    on average over many seconds: C{--max-download-rate 1K} sent a 4 KiB
+    file at once, and a 16 KiB one in 12 s instead of 16, with steps of
+    2 KiB two seconds apart (34 bytes a second or less waited past the
+    default C{--data-timeout} between steps, and the transfer was cut).
 
     Transfers that draw on one bucket (C{--max-total-rate}) share it: each
     of the C{N} that asked within the last second may take at most
@@ -47,6 +58,7 @@ class RateLimit:
 
     @ivar rate: bytes a second.
     @ivar burst: the most bytes allowed at once.
+    @ivar clock: an L{twisted.internet.interfaces.IReactorTime}.
     """
 
     def __init__(self, rate, clock):
@@ -55,15 +67,16 @@ class RateLimit:
         @param clock: an L{twisted.internet.interfaces.IReactorTime}.
         """
         self.rate = rate
-        self.burst = min(max(rate // 10, _SMALLEST_BURST), _LARGEST_BURST)
-        self._clock = clock
+        self.burst = min(max(rate // 10, min(rate, _SMALLEST_BURST)),
+                         _LARGEST_BURST)
+        self.clock = clock
         self._tokens = float(self.burst)
         self._at = clock.seconds()
         self._takers = {}
         self._forgotten = self._at
 
     def _refill(self):
-        now = self._clock.seconds()
+        now = self.clock.seconds()
         self._tokens = min(self.burst,
                            self._tokens + (now - self._at) * self.rate)
         self._at = now
@@ -110,24 +123,33 @@ class RateLimit:
 
     def delay(self):
         """
-        @return: the seconds until half a burst may go.
+        @return: the seconds until half a burst may go (a byte, at least:
+            half of a burst of one byte, at one byte a second, is none).
         """
         self._refill()
-        return max(0.0, (self.burst / 2 - self._tokens) / self.rate)
+        step = max(self.burst / 2, 1)
+        return max(0.0, (step - self._tokens) / self.rate)
 
 
 class Pacer:
     """
     The limits one transfer obeys (its session's, the server's); it may
-    move only what all of them allow.
+    move only what all of them allow, and it ends no sooner than its
+    bytes take at the tightest of their rates (L{owed}).
     """
+
+    _since = None
+    _moved = 0
+    _ending = None
 
     def __init__(self, limits):
         """
-        @param limits: the L{RateLimit}s, at least one.
+        @param limits: the L{RateLimit}s, at least one (their clock is the
+            transfer's).
         """
         self.limits = limits
         self._taker = object()
+        self._clock = limits[0].clock
 
     @classmethod
     def over(cls, limits):
@@ -144,6 +166,8 @@ class Pacer:
         @param wanted: the bytes the transfer would move.
         @return: how many of them it may move now.
         """
+        if self._since is None:
+            self._since = self._clock.seconds()
         for limit in self.limits:
             wanted = min(wanted, limit.available(self._taker))
         return wanted
@@ -152,14 +176,75 @@ class Pacer:
         """
         @param count: bytes the transfer moved.
         """
+        self._moved += count
         for limit in self.limits:
             limit.spend(count)
+
+    def owed(self):
+        """
+        The time a transfer whose every byte moved must still wait before
+        it ends (its data connection closed, its final reply sent), as
+        vsftpd and ProFTPD sleep after each chunk, the last one too: the
+        burst it started with let the first bytes go at once, and, ended
+        with its last byte, a transfer of a few bursts beat its rate
+        (C{--max-download-rate 10K} moved a 64 KiB file in 6.0 s, a 4 KiB
+        one at once). With the wait its bytes lead its rate by one burst
+        at most while it runs, and not at all by its end.
+
+        @return: seconds (0.0 when none), from the first time it asked
+            (L{allowance}) at the tightest of its rates.
+        """
+        if self._since is None:
+            return 0.0
+        rate = min(limit.rate for limit in self.limits)
+        return max(0.0, self._since + self._moved / rate
+                   - self._clock.seconds())
 
     def delay(self):
         """
         @return: the seconds to wait before asking again.
         """
         return max(limit.delay() for limit in self.limits)
+
+    def ended(self, reactor):
+        """
+        The wait of a transfer whose every byte moved for what it L{owed};
+        L{stopWaiting} cuts it short.
+
+        @param reactor: an L{twisted.internet.interfaces.IReactorTime}.
+        @return: a Deferred firing once it is over, or failing with
+            L{TransferAborted} if cut short; C{None} when nothing is owed.
+        """
+        owed = self.owed()
+        if owed <= 0:
+            return None
+        ending = self._ending = deferLater(reactor, owed, _nothing)
+        return ending.addErrback(_cutShort)
+
+    def stopWaiting(self):
+        """
+        Cut short the wait L{ended} gave, if any (the transfer is aborted).
+        """
+        ending, self._ending = self._ending, None
+        if ending is not None:
+            ending.cancel()
+
+
+def _nothing():
+    """
+    What L{Pacer.ended}'s wait fires with.
+    """
+
+
+def _cutShort(failure):
+    """
+    @param failure: why L{Pacer.ended}'s wait ended early.
+    @return: C{failure}, unless it was cut short.
+    @raise TransferAborted: it was (L{Pacer.stopWaiting}).
+    """
+    if failure.check(CancelledError):
+        raise TransferAborted()
+    return failure
 
 
 def serverLimits(rate, clock):
