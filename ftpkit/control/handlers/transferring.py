@@ -273,10 +273,13 @@ class Transferring:
         """
         session = self.session
         factory = self.factory
+        limits = session.rateLimits
+        if limits is None:
+            # Made at the first transfer: an idle session holds none.
+            limits = session.rateLimits = {}
         return pacerFor(incoming, factory.config, factory.totalLimits,
                         factory.reactor,
-                        (session.downloadRate, session.uploadRate),
-                        session.rateLimits)
+                        (session.downloadRate, session.uploadRate), limits)
 
     def abortTransfer(self, sentCompletes=False, clientLeft=False):
         """
