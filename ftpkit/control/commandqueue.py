@@ -63,6 +63,12 @@ ABORTING = "aborting"
 closing): as L{RUNNING}, but an C{ABOR} has nothing more to end."""
 
 
+_NONE_WAITING = ()
+"""What a queue holds until a command first waits in it: most sessions'
+commands each run as they arrive, and the list each session made at its
+start was 56 bytes of every idle one."""
+
+
 class CommandQueue:
     """
     The commands waiting for the one that runs, their limit, which verbs
@@ -86,7 +92,7 @@ class CommandQueue:
             (C{maxPendingBytes}): long arguments would otherwise make a
             session hold up to C{maxCommands} times the longest line.
         """
-        self._waiting = []
+        self._waiting = _NONE_WAITING
         self._maxCommands = maxCommands
         self._maxBytes = maxBytes
         self._abortsToAnswer = 0
@@ -167,8 +173,19 @@ class CommandQueue:
             return RUN
         if verb == "ABOR":
             self._beforeAbort = len(self._waiting)
-        self._waiting.append((verb, argument))
+        self._wait((verb, argument))
         return QUEUED
+
+    def _wait(self, command):
+        """
+        Queue a command, making the queue's list for the first one.
+
+        @param command: C{(verb, argument)}.
+        """
+        if self._waiting is _NONE_WAITING:
+            self._waiting = [command]
+        else:
+            self._waiting.append(command)
 
     def next(self):
         """
@@ -266,7 +283,8 @@ class CommandQueue:
         clear before C{AUTH TLS} must not run under TLS); an C{ABOR} among
         them that ended a transfer on arrival will not reply.
         """
-        self._waiting.clear()
+        if self._waiting:
+            self._waiting.clear()
         self._abortsToAnswer = 0
         self._beforeAbort = 0
 
@@ -315,7 +333,7 @@ class CommandQueue:
         waits its turn, as one queued does (L{quitWaiting}).
         """
         if not self.quitWaiting():
-            self._waiting.append(("QUIT", ""))
+            self._wait(("QUIT", ""))
 
     def stop(self):
         """
@@ -340,6 +358,7 @@ class CommandQueue:
         forgot = len(aborts) < len(self._waiting)
         answers = self._abortsToAnswer
         self.clear()
-        self._waiting.extend(aborts)
+        for command in aborts:
+            self._wait(command)
         self._abortsToAnswer = answers
         return forgot

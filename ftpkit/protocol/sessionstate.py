@@ -56,7 +56,9 @@ class Session:
         and drawn on by every transfer after it
         (L{ftpkit.data.movers.pacing.pacerFor}): a limit made anew for
         each transfer started each with a full burst, so that small
-        transfers one after another went unpaced.
+        transfers one after another went unpaced. C{None} until the
+        session's first transfer makes the C{dict} (L{rateLimitsOf}): a
+        session that never transfers holds none.
     @ivar epsvAll: C{EPSV ALL} was given: only C{EPSV} may set up data
         connections.
     @ivar hostName: the name accepted by C{HOST} (RFC 7151), or C{None}.
@@ -82,4 +84,16 @@ class Session:
     portal: object = None
     downloadRate: Optional[int] = None
     uploadRate: Optional[int] = None
-    rateLimits: dict = field(default_factory=dict, compare=False)
+    rateLimits: Optional[dict] = field(default=None, compare=False)
+
+
+def rateLimitsOf(session):
+    """
+    @param session: a L{Session}.
+    @return: its C{rateLimits}, made by the first call (its first
+        transfer's): a session that never transfers holds no C{dict}.
+    """
+    limits = session.rateLimits
+    if limits is None:
+        limits = session.rateLimits = {}
+    return limits

@@ -143,6 +143,7 @@ class FilesystemShell(FileOpens, DirectoryCalls):
     _resumer = None
     _runOnDescriptors = None
     _partialCap = None
+    _onPartialDropped = None
 
     def __init__(self, root, reactor=None, runner=None, shortCalls=None,
                  partialRoots=(), partialCap=None, onPartialDropped=None):
@@ -182,8 +183,12 @@ class FilesystemShell(FileOpens, DirectoryCalls):
             from twisted.internet import reactor
         self._jail = jailFor(root)
         self._partialRoots = partialRoots
-        self._partialCap = partialCap
-        self._onPartialDropped = onPartialDropped
+        # Where the class's None stands, no name is stored: each session's
+        # copy (forResumer) holds a value for every name its shell stored.
+        if partialCap is not None:
+            self._partialCap = partialCap
+        if onPartialDropped is not None:
+            self._onPartialDropped = onPartialDropped
         listingRunner = hashRunner = runner
         if runner is None:
             runner, listingRunner, hashRunner = laneRunners(reactor)
@@ -195,8 +200,9 @@ class FilesystemShell(FileOpens, DirectoryCalls):
         self._hashRunner = hashRunner
         self._shortCalls = shortCalls
         onDescriptors = getattr(shortCalls, "onDescriptors", None)
-        self._runOnDescriptors = onDescriptors and functools.partial(
-            onDescriptors, _translated)
+        if onDescriptors is not None:
+            self._runOnDescriptors = functools.partial(onDescriptors,
+                                                       _translated)
 
     def _run(self, function, *args):
         """

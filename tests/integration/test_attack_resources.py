@@ -518,7 +518,8 @@ class SessionLimitTests(unittest.SynchronousTestCase):
 
     def pacer(self, session):
         """
-        @param session: a L{Session}.
+        @param session: a L{Session} whose C{rateLimits} its first
+            transfer made (a C{dict}).
         @return: the pacer of a download of C{session}.
         """
         return pacing.pacerFor(False, self.config, self.wide, self.clock,
@@ -530,19 +531,19 @@ class SessionLimitTests(unittest.SynchronousTestCase):
         took, at the same moment; a new session (as after C{REIN}) has a
         limit of its own.
         """
-        session = Session()
+        session = Session(rateLimits={})
         first = self.pacer(session)
         self.assertEqual(first.allowance(1 << 20), 4096)
         first.spent(4096)
         self.assertEqual(self.pacer(session).allowance(1 << 20), 0)
-        self.assertEqual(self.pacer(Session()).allowance(1 << 20), 4096)
+        self.assertEqual(self.pacer(Session(rateLimits={})).allowance(1 << 20), 4096)
 
     def test_userRate(self):
         """
         A rate other than the one the session's limit has (a user's own)
         gets a limit of its own.
         """
-        session = Session()
+        session = Session(rateLimits={})
         self.pacer(session).spent(4096)
         pacer = pacing.pacerFor(False, self.config, self.wide, self.clock,
                                 (8192, None), session.rateLimits)

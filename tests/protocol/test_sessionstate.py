@@ -217,3 +217,30 @@ class ReinitializeTests(unittest.TestCase):
         protocol.dataReceived(b"REIN\r\nPWD\r\n")
         self.assertEqual(replyCodes(transport), ["220", "530"])
         self.assertTrue(protocol.tls.protectData)
+
+
+class RateLimitsTests(unittest.TestCase):
+    """
+    A session's own rate limits (L{Session.rateLimits}) are a C{dict} made
+    at its first transfer: an idle session, the kind a server holds by
+    the thousand, holds none (64 bytes each).
+    """
+
+    def test_idleHoldsNone(self):
+        """
+        A logged-in session that never transferred holds no C{dict}.
+        """
+        protocol, _ = loggedIn(makeFactory(MemoryReactorClock()))
+        self.assertIsNone(protocol.session.rateLimits)
+
+    def test_madeAtFirstTransfer(self):
+        """
+        The pacing of a transfer makes the C{dict}, and every later
+        transfer of the session draws on the same one.
+        """
+        protocol, _ = loggedIn(makeFactory(MemoryReactorClock()))
+        protocol._pacer(False)
+        limits = protocol.session.rateLimits
+        self.assertEqual(limits, {})
+        protocol._pacer(True)
+        self.assertIs(protocol.session.rateLimits, limits)

@@ -589,3 +589,38 @@ class QuitWaitingTests(unittest.TestCase):
             self.assertTrue(queue.keepLeft("NOOP", ""))
         self.assertTrue(queue.keepLeft("MKD", "a"))
         self.assertEqual((len(queue), queue.next()), (1, ("MKD", "a")))
+
+
+class HeldListTests(unittest.TestCase):
+    """
+    A queue makes its list for the first command that waits in it: a
+    session whose commands each run as they arrive (an idle one, the
+    kind a server holds by the thousand) holds none.
+    """
+
+    def test_noneUntilWaiting(self):
+        """
+        A queue whose commands ran at once holds no list; one that had a
+        command wait holds its list, which keeps working once emptied.
+        """
+        queue = CommandQueue(10, 1000)
+        self.assertEqual(queue.arrive("NOOP", "", noTransfer, True), RUN)
+        self.assertNotIsInstance(queue._waiting, list)
+        self.assertEqual(queue.arrive("PWD", "", noTransfer, False), QUEUED)
+        self.assertEqual(queue._waiting, [("PWD", "")])
+        self.assertEqual(queue.next(), ("PWD", ""))
+        queue.clear()
+        self.assertEqual(queue.arrive("CWD", "d", noTransfer, False), QUEUED)
+        self.assertEqual((len(queue), queue.next()), (1, ("CWD", "d")))
+
+    def test_stopKeepsQuitWithoutList(self):
+        """
+        A stop with nothing waiting makes no list; a C{QUIT} kept for a
+        hung-up client makes one.
+        """
+        queue = CommandQueue(10, 1000)
+        queue.stop()
+        queue.clear()
+        self.assertNotIsInstance(queue._waiting, list)
+        queue.keepQuit()
+        self.assertTrue(queue.quitWaiting())

@@ -25,6 +25,7 @@ from ftpkit.data.movers import MOVED, Download, Upload
 from ftpkit.data.movers.pacing import pacerFor
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import FTPError, TransferAborted
+from ftpkit.protocol.sessionstate import rateLimitsOf
 from ftpkit.shells.adapters import readFileFor, writeFileFor
 from ftpkit.shells.heldcalls import describeFailure
 from ftpkit.shells.release import release
@@ -219,7 +220,7 @@ class Transferring:
     """
 
     sessionFields = frozenset(
-        ["binary", "downloadRate", "uploadRate", "rateLimits", "deflate"])
+        ["binary", "downloadRate", "uploadRate", "deflate"])
     transfer = None
     opening = None
     unsettled = None
@@ -232,12 +233,11 @@ class Transferring:
         @param incoming: an upload (else a download or listing).
         @return: a L{ftpkit.data.movers.pacing.Pacer}, or C{None}.
         """
-        session = self.session
-        factory = self.factory
+        session, factory = self.session, self.factory
         return pacerFor(incoming, factory.config, factory.totalLimits,
                         factory.reactor,
                         (session.downloadRate, session.uploadRate),
-                        session.rateLimits)
+                        rateLimitsOf(session))
 
     def abortTransfer(self, sentCompletes=False, clientLeft=False):
         """
