@@ -27,7 +27,9 @@ Whatever the process, the service holds the same parts:
   - L{KeepOnRotation} (run by C{twistd}): C{SIGUSR1} with no log file to
     rotate does not end the process;
   - in one process, L{ftpkit.deploy.listening.ListeningAnnouncement},
-    after every listener: the start-up lines saying where it listens.
+    after every listener: the start-up lines saying where it listens;
+  - L{ftpkit.deploy.readynotify.NotifyReady} (one process, or the
+    acceptor), last: systemd's C{READY=1} once the reactor runs.
 """
 
 import signal
@@ -42,6 +44,7 @@ from ftpkit.deploy.keptfiles import warnExposedAll
 from ftpkit.deploy.listening import ListeningAnnouncement, controlListening
 from ftpkit.deploy.opsservice import addMetricsServices, dropUnsafeDirectory
 from ftpkit.deploy.privilegedfirst import PrivilegedFirst
+from ftpkit.deploy.readynotify import NotifyReady
 from ftpkit.deploy.startfailure import (
     WorkersCannotStart,
     cannotListen,
@@ -179,7 +182,8 @@ def makeService(options, workerChannel=None, workerLog=None):
         worker's receiver), a L{Drain} where sessions are served, a
         L{ReloadOnHangup}, a L{StopOnce} (in a worker, a
         L{LeaveToAcceptor}), in one process a L{ListeningAnnouncement}
-        and, run by C{twistd}, a L{KeepOnRotation}.
+        and, run by C{twistd}, a L{KeepOnRotation}; last, except in a
+        worker, a L{NotifyReady}.
     """
     config = options["config"]
     if workerChannel is None:
@@ -228,6 +232,9 @@ def makeService(options, workerChannel=None, workerLog=None):
                            QUIT: leaving.quit}
     if workerChannel is None and twistdOptions is not None:
         KeepOnRotation().setServiceParent(server)
+    if workerChannel is None:
+        # Last: its READY=1 comes after every other service started.
+        NotifyReady().setServiceParent(server)
     return server
 
 

@@ -14,6 +14,7 @@ from ftpkit.auth.realms import ReloadOnHangup
 from ftpkit.deploy.cacheoptions import ListingCacheService
 from ftpkit.deploy.endpoints import LISTEN_BACKLOG, BareAccepting
 from ftpkit.deploy.listening import ControlListening, ListeningAnnouncement
+from ftpkit.deploy.readynotify import NotifyReady
 from ftpkit.deploy.service import Listeners, SweepUploads, makeService
 from ftpkit.deploy.startupwork import StartupWork, raiseDescriptorLimit
 from ftpkit.deploy.stopsignals import StopOnce
@@ -45,15 +46,15 @@ class MakeServiceTests(unittest.TestCase):
         root, a listener per C{--listen} (telling the clients it has
         queued when it stops C{421}), a drain, the lines saying where it
         listens, once every listener listens, a C{SIGHUP} handler, even
-        with nothing to reload, and the guard against a second
-        C{SIGTERM}.
+        with nothing to reload, the guard against a second
+        C{SIGTERM}, and last systemd's C{READY=1}.
         """
         server = makeService(parse("--auth", "anonymous",
                                    "--listen", "tcp:0"))
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, ListingCacheService,
                           Listeners, Drain, ListeningAnnouncement,
-                          ReloadOnHangup, StopOnce])
+                          ReloadOnHangup, StopOnce, NotifyReady])
         self.assertEqual(list(server)[2].size, 32 * 1024 * 1024)
         self.assertEqual(self.kinds(list(server)[3]),
                          [ControlListening])
@@ -116,7 +117,9 @@ class MakeServiceTests(unittest.TestCase):
         directory of the quota ledgers it shares with the workers), and a
         C{SIGHUP} handler passing it on to the workers, and warning of the
         files every local user may read or change, once for them all
-        (L{ftpkit.deploy.keptfiles.warnExposedAll}).
+        (L{ftpkit.deploy.keptfiles.warnExposedAll}); systemd's
+        C{READY=1} last. A worker has none: the acceptor speaks for the
+        server (L{test_worker}).
         """
         from ftpkit.deploy.keptfiles import warnExposedAll
         from ftpkit.deploy.quotaledgers import LedgerDirectory
@@ -126,7 +129,7 @@ class MakeServiceTests(unittest.TestCase):
                                    "--listen", "tcp:2121"))
         self.assertEqual(self.kinds(server),
                          [StartupWork, SweepUploads, Listeners,
-                          ReloadOnHangup, StopOnce])
+                          ReloadOnHangup, StopOnce, NotifyReady])
         [ledgers, pool] = list(list(server)[2])
         self.assertIsInstance(ledgers, LedgerDirectory)
         self.assertIsInstance(pool, WorkerPool)
@@ -134,7 +137,7 @@ class MakeServiceTests(unittest.TestCase):
                     if isinstance(child, ReloadOnHangup)]
         self.assertEqual(hangup.targets, [pool.reloadWorkers, warnExposedAll])
         self.assertEqual(hangup.workers, 2)
-        self.assertEqual(list(server)[-1].hurries, [pool.hurry])
+        self.assertEqual(list(server)[4].hurries, [pool.hurry])
 
     def test_virtualHostRootsSwept(self):
         """
