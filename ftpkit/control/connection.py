@@ -257,13 +257,16 @@ class FTPProtocol(
             else:
                 data = replies.formatReply(code, text)
             if code < 200:
+                self.watchQueuedReplies()
                 writeBeforeData(transport, data)
             else:
                 # writeNow's plain case first, without the call.
                 left = sendAtOnce(transport, data)
                 if left is None:
+                    self.watchQueuedReplies()
                     writeUnsent(transport, data)
                 elif left:
+                    self.watchQueuedReplies()
                     transport.write(left)
         if events.REPLY in self.factory.events.wanted:
             self.publish(events.REPLY, code=code)
