@@ -15,7 +15,6 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
 from zope.interface import (
     alsoProvides,
-    directlyProvides,
     implementer,
     noLongerProvides,
 )
@@ -68,6 +67,14 @@ class TwoShellsRealm(ShellRealm):
         if avatarId == b"bob":
             noLongerProvides(shell, IFTPShellHash)
         return IFTPShell, shell, lambda: None
+
+
+@implementer(ISSLTransport)
+class ImplicitTLSTransport(StringTransport):
+    """
+    A L{StringTransport} that says it is under TLS from its start, as an
+    C{ssl:} listener's connection is.
+    """
 
 
 def factoryOf(realm, **settings):
@@ -334,8 +341,7 @@ class SharedTests(unittest.TestCase):
         """
         factory = factoryOf(ShellRealm(), tlsContextFactory=ContextFactory(),
                             tlsAllowCCC=True)
-        implicit = session(factory)
-        directlyProvides(implicit[1], ISSLTransport)
+        implicit = session(factory, transportClass=ImplicitTLSTransport)
         explicit = session(factory, transportClass=StartTLSTransport)
         explicit[0].dataReceived(b"AUTH TLS\r\n")
         for protocol, _ in (implicit, explicit):
