@@ -71,6 +71,7 @@ from ftpkit.protocol.commands import (
     isHTTPRequest,
     parseLine,
 )
+from ftpkit.protocol.keptreplies import FormattedReply
 from ftpkit.protocol.sessionstate import Session
 
 KNOWN_UNIMPLEMENTED = commandtable.KNOWN_UNIMPLEMENTED
@@ -244,7 +245,9 @@ class FTPProtocol(
         with the C{226}.
 
         @param code: the three-digit reply code.
-        @param text: a line, or a list of lines for a multi-line reply.
+        @param text: a line, a list of lines for a multi-line reply, or
+            a L{FormattedReply} of the same code (made once, for many
+            sessions: C{FEAT}'s), sent as it is.
         """
         transport = self.transport
         if transport is not None and self.connected:
@@ -258,16 +261,21 @@ class FTPProtocol(
                 if start is None:
                     start = f"{code:03d} "
                 data = f"{start}{text}\r\n".encode("utf-8")
+            elif type(text) is FormattedReply:
+                data = text.data
             else:
                 data = replies.formatReply(code, text)
             if code < 200:
+                self.watchQueuedReplies()
                 writeBeforeData(transport, data)
             else:
                 # writeNow's plain case first, without the call.
                 left = sendAtOnce(transport, data)
                 if left is None:
+                    self.watchQueuedReplies()
                     writeUnsent(transport, data)
                 elif left:
+                    self.watchQueuedReplies()
                     transport.write(left)
         if events.REPLY in self.factory.events.wanted:
             self.publish(events.REPLY, code=code)

@@ -110,8 +110,6 @@ class ConnectionLife:
         tuneControlSocket(self.transport)
         if ISSLTransport.providedBy(self.transport):
             self.startedImplicitTLS()
-        else:
-            self._watchReplies()
         config = self.factory.config
         self.setTimeout(config.idleTimeout)
         self.watchLogin()

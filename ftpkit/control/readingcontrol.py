@@ -30,7 +30,9 @@ class ReadingControl:
     Pauses and resumes the reading of a session's commands. The session
     gives C{_queue} (its L{ftpkit.control.commandqueue.CommandQueue}),
     C{_closed}, C{_processQueue}, C{callLater}, C{reactor}, C{peer},
-    C{log}, C{localAddress}, and C{_inputWaiters} and C{inputRead}
+    C{log}, C{localAddress}, C{tls} (its
+    L{ftpkit.control.tlsstate.ControlTLS}), and C{_inputWaiters} and
+    C{inputRead}
     (L{ftpkit.control.pendinginput.PendingInput}: told once each read
     ran its lines); this mixin comes before L{LineReceiver} among its
     bases.
@@ -77,6 +79,27 @@ class ReadingControl:
             self._receiving = False
             if self._inputWaiters is not None:
                 self.inputRead()
+
+    def watchQueuedReplies(self):
+        """
+        A reply is about to wait in the transport's queue (the socket did
+        not take it at once, or the transport queues everything: TLS, a
+        wrapper): watch the replies from now on (L{_watchReplies}), before
+        the write that may fill the queue. Not while the control
+        connection's TLS handshake goes on: the registration would pause
+        reading during it, and the handshake would stall; its end watches
+        them (L{ftpkit.control.connection.FTPProtocol.handshakeCompleted}).
+        A session whose replies all leave at once (most, in clear) never
+        registers: the registration and its removal were 3,720
+        instructions of every login (C{docs/benchmark-investigations.rst},
+        C{bench-feat-56}).
+        """
+        if self._watchingReplies:
+            return
+        tls = self.tls
+        if tls.controlSecure and not tls.handshakeDone:
+            return
+        self._watchReplies()
 
     def _watchReplies(self):
         """

@@ -39,6 +39,8 @@ from ftpkit.data.passiveshares import PassiveShares, passiveLimit
 from ftpkit.data.stallsweep import sweepFor
 from ftpkit.data.theftalarm import TheftAlarm
 from ftpkit.ops.leftwork import LeftWork
+from ftpkit.protocol.commandtable import FEATURE_SETS
+from ftpkit.protocol.keptreplies import KeptReplies
 from ftpkit.protocol.listingorder import SortBudget, processBudget
 from ftpkit.shells import uploadlocks
 from ftpkit.shells.diskthreads import STUCK_AFTER
@@ -97,6 +99,8 @@ class FTPFactory(ServerFactory):
         calling their C{loginTimedOut}.
     @ivar virtualHosts: the config's L{ftpkit.control.vhosts.VirtualHost}s by
         name.
+    @ivar featureReplies: the L{KeptReplies} of its sessions' C{FEAT},
+        by their state (L{ftpkit.control.handlers.offers.SessionOffers.featuresKey}).
     @ivar inFlight: in a worker of C{--workers}, the
         L{ftpkit.deploy.inflight.InFlightReports} its sessions tell the
         acceptor their logins, file transfers and listings by; else
@@ -175,6 +179,7 @@ class FTPFactory(ServerFactory):
         self.sortBudget = SortBudget(processBudget(self.config.workers))
         self.totalLimits = serverLimits(self.config.maxTotalRate, reactor)
         self.virtualHosts = hostTable(self.config.virtualHosts)
+        self.featureReplies = KeptReplies(FEATURE_SETS)
         self._ownUsers = {}
         self._hostPortals = {host: self._sharingCheckers(host.realm)
                              for host in self.config.virtualHosts}

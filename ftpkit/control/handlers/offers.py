@@ -6,6 +6,8 @@ login, from the server's settings, the shell's capabilities and the
 user's access.
 """
 
+from zope.interface import providedBy
+
 from ftpkit.auth.checkers import portalAcceptsOnlyAnonymous
 from ftpkit.control.grantswait import whenKnown
 from ftpkit.interfaces import (
@@ -31,7 +33,7 @@ class SessionOffers:
     """
 
     sessionFields = frozenset(["shell", "username", "access", "portal",
-                               "mlstFacts", "epsvAll"])
+                               "mlstFacts", "epsvAll", "chosenHash"])
 
     def offeredVerbs(self):
         """
@@ -120,6 +122,34 @@ class SessionOffers:
         shell = self.session.shell
         return not (IFTPShellUploadOffsets.providedBy(shell)
                     and not shell.writesAtOffsets())
+
+    def featuresKey(self):
+        """
+        All that this session's C{FEAT} lines (L{featureLines}) follow
+        from besides the server's configuration, as one value, by which
+        the server keeps the reply made for its first session in that
+        state (L{ftpkit.control.server.FTPFactory.featureReplies}): each
+        change of a session's state that changes the lines changes it,
+        with no reply to forget (C{AUTH TLS}, C{CCC}, C{REIN}, C{USER}
+        and C{PASS}, C{HOST}, C{OPTS MLST} and C{OPTS HASH}, C{EPSV
+        ALL}; before login, a reload of what the realm grants). The
+        shell is named by what it provides (the declarations C{zope}
+        keeps, shared by shells of a kind) and what it says it cannot
+        do, not by itself: sessions of the same kind share the reply.
+
+        @return: a hashable tuple.
+        """
+        session = self.session
+        shell = session.shell
+        if shell is not None:
+            shell = (providedBy(shell), self._unsupported(),
+                     self.uploadsWriteAtOffsets())
+        underTLS = self.alreadyTLS()
+        return (self.knownAccess(), shell, session.mlstFacts,
+                session.chosenHash, session.epsvAll, underTLS,
+                underTLS and self.tlsClearable(),
+                self.refuseReinitialize() is None, self.passiveIPv4(),
+                self.activeIPv4(), self.clientHasAddress())
 
     def featureLines(self):
         """

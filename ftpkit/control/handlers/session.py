@@ -117,9 +117,18 @@ class SessionCommands:
 
     def _features(self):
         """
-        @return: C{FEAT}'s reply, from what is known now.
+        @return: C{FEAT}'s reply, from what is known now: made once for
+            each state of the sessions of this server (L{featuresKey}),
+            and sent as it was made.
         """
-        return (211, ["Features:"]
+        return (211, self.factory.featureReplies.reply(
+            self.featuresKey(), 211, self._featuresText))
+
+    def _featuresText(self):
+        """
+        @return: C{FEAT}'s reply's lines, from what is known now.
+        """
+        return (["Features:"]
                 + [" " + line for line in self.featureLines()] + ["End"])
 
     def ftp_OPTS(self, argument):
