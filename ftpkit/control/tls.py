@@ -200,8 +200,9 @@ class FTPSContextFactory:
         """
         L{reload} for C{SIGHUP} (L{ftpkit.deploy.hangup.reloadTargets}):
         files that changed are parsed in a thread
-        (L{CertificateFiles.reloadInThread}), and the new pair is put in
-        force once done, in the reactor; the old one serves meanwhile.
+        (L{CertificateFiles.reloadInThread}, which says what that frees),
+        and the new pair is put in force once done, in the reactor; the
+        old one serves meanwhile.
 
         @return: a Deferred firing with what L{reload} returns.
         """

@@ -330,8 +330,12 @@ class CertificateFiles:
         calls (L{ftpkit.control.tls.FTPSContextFactory.reloadInThread}).
         The parse of a key held the reactor, every session with it, at
         each C{SIGHUP}, in each worker (0.2 to 0.3 s for RSA-4096), even
-        when the files had not changed. Reloads run one after the other,
-        in the order asked: an older reading never replaces a newer one.
+        when the files had not changed: now only a change is parsed.
+        The thread frees the reactor only where the parse lets go of
+        Python's lock: C{cryptography}'s check of an RSA key (its primes)
+        holds it, so a changed RSA key still holds the sessions that long,
+        once per change. Reloads run one after the other, in the order
+        asked: an older reading never replaces a newer one.
 
         @return: a Deferred firing with the pair (see
             L{loadCertificateAndKey}), or failing with
