@@ -9,7 +9,7 @@ import os
 import threading
 
 from cryptography.hazmat.primitives.serialization import Encoding
-from twisted.logger import globalLogPublisher
+from twisted.logger import Logger, globalLogPublisher
 from twisted.trial import unittest
 
 from ftpkit.control import tlsfiles
@@ -152,3 +152,63 @@ class CertificateReloadTests(unittest.TestCase):
             self.assertEqual(len(self.parses), 2)
 
         return d.addCallback(refused).addCallback(again)
+
+
+class AcceptorRefreshTests(unittest.TestCase):
+    """
+    L{tlsfiles.CertificateFiles.refreshInThread}: what the acceptor of
+    C{--workers} keeps of the files at each round of pings.
+    """
+
+    def setUp(self):
+        """
+        Files loaded, a second pair to renew them with, and the key
+        parses' threads in C{parses}.
+        """
+        self.directory = scratchDirectory(self)
+        self.cert, self.key, _ = makeCertificate(self.directory)
+        self.files = tlsfiles.CertificateFiles(self.cert, self.key)
+        self.files.load(Logger())
+        os.makedirs(os.path.join(self.directory, "new"))
+        self.newCert, self.newKey, _ = makeCertificate(
+            os.path.join(self.directory, "new"))
+        self.parses = []
+        parseKey = tlsfiles._parseKey
+
+        def counted(data, path):
+            self.parses.append(threading.current_thread())
+            return parseKey(data, path)
+
+        self.patch(tlsfiles, "_parseKey", counted)
+
+    def test_changedInThread(self):
+        """
+        Files that changed are parsed in a thread and kept; unchanged, they
+        are not read again.
+        """
+        self.assertIsNone(self.successResultOf(self.files.refreshInThread()))
+        self.assertEqual(self.parses, [])
+        os.replace(self.newCert, self.cert)
+        os.replace(self.newKey, self.key)
+
+        def refreshed(result):
+            self.assertIsNone(result)
+            self.assertEqual(len(self.parses), 1)
+            self.assertIsNot(self.parses[0], threading.main_thread())
+            self.assertEqual(self.files.keptFiles()[self.cert],
+                             open(self.cert, "rb").read())
+
+        return self.files.refreshInThread().addCallback(refreshed)
+
+    def test_unusableKeepsOld(self):
+        """
+        A pair that cannot be used changes nothing, and fails nothing.
+        """
+        kept = self.files.keptFiles()
+        os.replace(self.newCert, self.cert)
+
+        def refreshed(result):
+            self.assertIsNone(result)
+            self.assertEqual(self.files.keptFiles(), kept)
+
+        return self.files.refreshInThread().addCallback(refreshed)
