@@ -18,6 +18,7 @@ nothing cached in it can be resumed, and serves a later control connection
 """
 
 from OpenSSL import SSL
+from twisted.internet import defer
 from twisted.internet.interfaces import (
     IOpenSSLServerConnectionCreator,
 )
@@ -177,25 +178,73 @@ class FTPSContextFactory:
 
     def reload(self):
         """
-        Read the certificate and key again from L{paths} (on C{SIGHUP}): new
-        connections present the new ones, sessions in progress keep theirs
-        (each has its own context). Files that became unusable are logged
-        and ignored: the last good pair stays in force.
+        Read the certificate and key again from L{paths}, here and now:
+        new connections present the new ones, sessions in progress keep
+        theirs (each has its own context). Files that became unusable are
+        logged and ignored: the last good pair stays in force. Files
+        unchanged since they were last found good are not parsed again,
+        and the contexts made from them serve on.
 
         @return: whether the certificate and key were replaced; C{None}
             without files to read (nothing failed).
         """
         if self.paths is None:
             return None
-        certPath, keyPath = self.paths
         try:
-            self.chain, self.key = self.files.reload()
+            pair = self.files.reload()
         except TLSConfigurationError as e:
-            self.log.error(CERTIFICATE_NOT_RELOADED, why=str(e))
-            return False
-        self._contexts = ContextPool(self.makeContext)
+            return self._notReloaded(e)
+        return self._reloaded(pair)
+
+    def reloadInThread(self):
+        """
+        L{reload} for C{SIGHUP} (L{ftpkit.deploy.hangup.reloadTargets}):
+        files that changed are parsed in a thread
+        (L{CertificateFiles.reloadInThread}, which says what that frees),
+        and the new pair is put in force once done, in the reactor; the
+        old one serves meanwhile.
+
+        @return: a Deferred firing with what L{reload} returns.
+        """
+        if self.paths is None:
+            return defer.succeed(None)
+        return self.files.reloadInThread().addCallbacks(
+            self._reloaded, self._failedInThread)
+
+    def _failedInThread(self, reason):
+        """
+        L{_notReloaded}, for a reload in a thread.
+
+        @param reason: a L{Failure} of L{TLSConfigurationError}; any other
+            goes on.
+        @return: C{False}.
+        """
+        reason.trap(TLSConfigurationError)
+        return self._notReloaded(reason.value)
+
+    def _notReloaded(self, error):
+        """
+        Log files that cannot be used (the last good pair stays).
+
+        @param error: the L{TLSConfigurationError}.
+        @return: C{False}.
+        """
+        self.log.error(CERTIFICATE_NOT_RELOADED, why=str(error))
+        return False
+
+    def _reloaded(self, pair):
+        """
+        Put a pair reloaded in force (new contexts, unless it is the pair
+        in force, the files unchanged), and log it.
+
+        @param pair: C{(chain, key)}.
+        @return: C{True}.
+        """
+        if pair[0] is not self.chain or pair[1] is not self.key:
+            self.chain, self.key = pair
+            self._contexts = ContextPool(self.makeContext)
         # The expiry as text: a datetime is no JSON (--log-format json).
-        self.log.info(CERTIFICATE_RELOADED, path=certPath,
+        self.log.info(CERTIFICATE_RELOADED, path=self.paths[0],
                       until=self.chain[0].not_valid_after_utc.strftime(
                           "%Y-%m-%d %H:%M"))
         return True

@@ -18,9 +18,10 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
+from twisted.internet import defer
 
 from ftpkit.auth.exposedfiles import KEY, warnExposed
-from ftpkit.auth.reloadingfile import fileSignature, readRegularFile
+from ftpkit.auth.reloadingfile import fileSignature, inThread, readRegularFile
 from ftpkit.deploy.keptfiles import checkedByAcceptor, keptContent, register
 from ftpkit.deploy.startdirectory import fromStart
 from ftpkit.ops.workerechoes import CERTIFICATE_NOT_RELOADED
@@ -131,8 +132,22 @@ def certificateAndKeyFrom(certData, keyData, certPath, keyPath, now=None):
         raise TLSConfigurationError(
             f"{keyPath}: the private key does not match the certificate "
             f"in {certPath}", "key")
-    if now is False:
-        return chain, key
+    if now is not False:
+        checkDates(certificate, certPath, now)
+    return chain, key
+
+
+def checkDates(certificate, certPath, now=None):
+    """
+    Check that a certificate is valid now.
+
+    @param certificate: the server's C{cryptography} certificate.
+    @param certPath: its file, for messages.
+    @param now: the time to check validity at (a timezone-aware
+        C{datetime}), now if C{None}.
+    @raise TLSConfigurationError: for a certificate expired or not yet
+        valid.
+    """
     if now is None:
         now = datetime.datetime.now(datetime.timezone.utc)
     if certificate.not_valid_after_utc < now:
@@ -143,7 +158,6 @@ def certificateAndKeyFrom(certData, keyData, certPath, keyPath, now=None):
         raise TLSConfigurationError(
             f"{certPath}: the certificate is not valid before "
             f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "cert")
-    return chain, key
 
 
 def loadCertificateAndKey(certPath, keyPath=None, now=None):
@@ -195,6 +209,8 @@ class CertificateFiles:
         self.keyPath = keyPath or certPath
         self.contents = {}
         self._signature = None
+        self._loaded = None
+        self._reloads = defer.DeferredLock()
         # Resolved once, at the start: a relative path read again later
         # (SIGHUP, the acceptor's refresh at each ping) was resolved
         # against a current directory that may have been removed since,
@@ -227,7 +243,7 @@ class CertificateFiles:
                 raise
             pair = certificateAndKeyFrom(*kept, self.certPath, self.keyPath,
                                          now=False)
-            self.contents = dict(zip(self._paths(), kept))
+            self._keep(*kept, pair)
             log.error(CERTIFICATE_NOT_RELOADED, why=str(e))
             return pair
         finally:
@@ -241,40 +257,124 @@ class CertificateFiles:
 
     def _read(self):
         """
-        @return: C{(signature, certData, keyData)}.
+        Read both files, noting their signature (for L{refresh}).
+
+        @return: C{(certData, keyData)}.
         @raise TLSConfigurationError: when a file cannot be read.
         """
         paths = self._paths()
-        signature = tuple(map(fileSignature, paths))
+        self._signature = tuple(map(fileSignature, paths))
         certData = _readFile(paths[0], "cert", self.certPath)
         keyData = (certData if self.keyPath == self.certPath
                    else _readFile(paths[1], "key", self.keyPath))
-        return signature, certData, keyData
+        return certData, keyData
+
+    def _known(self, certData, keyData):
+        """
+        @param certData: the certificate file's content, as read now.
+        @param keyData: the key file's content, as read now.
+        @return: the pair last found good when it was read from these
+            very bytes, its dates checked again (an unchanged certificate
+            expires too); C{None} when the files changed: they must be
+            parsed (a key of RSA-4096, some 0.2 s).
+        @raise TLSConfigurationError: when that pair's certificate expired.
+        """
+        if self._loaded is None or self._loaded[:2] != (certData, keyData):
+            return None
+        pair = self._loaded[2]
+        checkDates(pair[0][0], self.certPath)
+        return pair
+
+    def _keep(self, certData, keyData, pair):
+        """
+        Note a pair found good, and the content it was read from.
+
+        @param certData: the certificate file's content.
+        @param keyData: the key file's content.
+        @param pair: C{(chain, key)} read from them.
+        @return: C{pair}.
+        """
+        self._loaded = (certData, keyData, pair)
+        self.contents = dict(zip(self._paths(), (certData, keyData)))
+        return pair
 
     def reload(self):
         """
-        Read and check the pair again; keep their content when good, and
-        then warn when every local user may read or change the key
-        (L{warnExposed}; in a worker of C{--workers}, its acceptor does).
+        Read and check the pair again, here and now; keep their content
+        when good, and then warn when every local user may read or change
+        the key (L{warnExposed}; in a worker of C{--workers}, its acceptor
+        does). Files unchanged since the pair was last found good are not
+        parsed again (L{_known}).
 
         @return: see L{loadCertificateAndKey}.
         @raise TLSConfigurationError: see L{loadCertificateAndKey}.
         """
         pair = self._reread()
-        if not checkedByAcceptor():
-            self.warnExposed()
+        self._warnUnlessAcceptor()
         return pair
 
     def _reread(self):
         """
         L{reload}, without a warning.
         """
-        signature, certData, keyData = self._read()
-        self._signature = signature
-        pair = certificateAndKeyFrom(certData, keyData, self.certPath,
-                                     self.keyPath)
-        self.contents = dict(zip(self._paths(), (certData, keyData)))
+        certData, keyData = self._read()
+        pair = self._known(certData, keyData)
+        if pair is None:
+            pair = certificateAndKeyFrom(certData, keyData, self.certPath,
+                                         self.keyPath)
+        return self._keep(certData, keyData, pair)
+
+    def reloadInThread(self):
+        """
+        L{reload}, files that changed parsed in a thread: what C{SIGHUP}
+        calls (L{ftpkit.control.tls.FTPSContextFactory.reloadInThread}).
+        The parse of a key held the reactor, every session with it, at
+        each C{SIGHUP}, in each worker (0.2 to 0.3 s for RSA-4096), even
+        when the files had not changed: now only a change is parsed.
+        The thread frees the reactor only where the parse lets go of
+        Python's lock: C{cryptography}'s check of an RSA key (its primes)
+        holds it, so a changed RSA key still holds the sessions that long,
+        once per change. Reloads run one after the other, in the order
+        asked: an older reading never replaces a newer one.
+
+        @return: a Deferred firing with the pair (see
+            L{loadCertificateAndKey}), or failing with
+            L{TLSConfigurationError}.
+        """
+        return self._reloads.run(self._rereadInThread).addCallback(
+            self._warnedAfter)
+
+    def _rereadInThread(self):
+        """
+        L{reloadInThread}, without a warning.
+
+        @return: a Deferred firing with the pair, or the pair itself when
+            the files did not change.
+        """
+        certData, keyData = self._read()
+        pair = self._known(certData, keyData)
+        if pair is not None:
+            return self._keep(certData, keyData, pair)
+        return inThread(certificateAndKeyFrom, certData, keyData,
+                        self.certPath, self.keyPath).addCallback(
+            lambda parsed: self._keep(certData, keyData, parsed))
+
+    def _warnedAfter(self, pair):
+        """
+        L{_warnUnlessAcceptor}, after a reload.
+
+        @param pair: the pair reloaded.
+        @return: C{pair}.
+        """
+        self._warnUnlessAcceptor()
         return pair
+
+    def _warnUnlessAcceptor(self):
+        """
+        L{warnExposed}, unless the acceptor of C{--workers} does.
+        """
+        if not checkedByAcceptor():
+            self.warnExposed()
 
     def warnExposed(self):
         """
@@ -297,6 +397,23 @@ class CertificateFiles:
             self._reread()
         except TLSConfigurationError:
             pass
+
+    def refreshInThread(self):
+        """
+        L{refresh}, files that changed parsed in a thread (after the
+        reloads asked before): what the acceptor of C{--workers} does at
+        each round of pings (L{ftpkit.deploy.keptfiles.refreshAllInThread}),
+        whose reactor hands on every connection.
+
+        @return: a Deferred firing with C{None} once done.
+        """
+        if tuple(map(fileSignature, self._paths())) == self._signature:
+            return defer.succeed(None)
+        def unusable(reason):
+            reason.trap(TLSConfigurationError)
+
+        return self._reloads.run(self._rereadInThread).addCallbacks(
+            lambda pair: None, unusable)
 
     def keptFiles(self):
         """

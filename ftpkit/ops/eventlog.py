@@ -44,7 +44,10 @@ though, once its user has C{--max-sessions-per-user} sessions: each
 address gets L{LOGIN_REFUSAL_LINES} C{login-refused} lines a minute, and
 once its minute is over, one L{LOGIN_REFUSALS_NOT_LOGGED} line counts
 those left out (the first line of its next minute, when that comes
-first, ends with the count instead).
+first, ends with the count instead). So does a client that hangs up
+with its password unchecked (C{login-abandoned}: held by its address's
+delay), which it can do as fast as it connects: L{LOGIN_ABANDON_LINES}
+a minute, then one L{LOGIN_ABANDONS_NOT_LOGGED} line.
 
 And each line is bounded: the fields a client chose at length (the user
 name, a path, a rename's target) are cut to L{FIELD_LENGTH} characters
@@ -87,6 +90,14 @@ LOGIN_REFUSALS_NOT_LOGGED = "login-refusals-not-logged"
 """The kind of the line counting an address's C{login-refused} lines left
 out of the log, a minute after the first of them (no L{events.EventHub}
 event: the log writes it)."""
+
+LOGIN_ABANDON_LINES = 10
+"""C{login-abandoned} lines an address gets a minute."""
+
+LOGIN_ABANDONS_NOT_LOGGED = "login-abandons-not-logged"
+"""The kind of the line counting an address's C{login-abandoned} lines
+left out of the log, a minute after the first of them (no
+L{events.EventHub} event: the log writes it)."""
 
 CONNECTION_REFUSALS_NOT_LOGGED = "connection-refusals-not-logged"
 """The kind of the line counting an address's C{connection-refused} lines
@@ -135,6 +146,10 @@ _FORMATS = {
     events.LOGIN_FAILED: (
         LogLevel.warn, "failed login from {peer} user {user!r} ({count})",
         ("user", "anonymous", "count")),
+    events.LOGIN_ABANDONED: (
+        LogLevel.warn,
+        "abandoned login from {peer} user {user!r} (password not checked)",
+        ("user", "anonymous")),
     events.LOGIN_REFUSED: (
         LogLevel.warn, "refused login from {peer} user {user!r}: {reason}",
         ("user", "anonymous", "reason")),
@@ -168,6 +183,10 @@ _FORMATS = {
     LOGIN_REFUSALS_NOT_LOGGED: (
         LogLevel.warn, "{count} more refused logins from {peer} not logged",
         ("count",)),
+    LOGIN_ABANDONS_NOT_LOGGED: (
+        LogLevel.warn,
+        "abandoned logins from {peer} not logged: {count}",
+        ("count",)),
     CONNECTION_REFUSALS_NOT_LOGGED: (
         LogLevel.warn, "refused connections from {peer} not logged: {count}",
         ("count",)),
@@ -195,6 +214,7 @@ _REASON_KINDS = frozenset([events.TRANSFER, events.REFUSAL])
 a command was refused, on the server's side (no descriptor left)."""
 
 _HOST_KINDS = frozenset([events.LOGIN, events.LOGIN_FAILED,
+                         events.LOGIN_ABANDONED,
                          events.LOGIN_REFUSED])
 """Kinds whose lines name the virtual host, when C{HOST} chose one (a
 host name is checked: it holds no space, quote or line break), and the
@@ -361,9 +381,14 @@ class EventLog:
             LogThrottle(clock, interval, LOGIN_REFUSAL_LINES,
                         maxKinds=CONNECTION_REFUSAL_ADDRESSES),
             self._addressEnded(LOGIN_REFUSALS_NOT_LOGGED))
+        self._loginAbandons = Summaries(
+            LogThrottle(clock, interval, LOGIN_ABANDON_LINES,
+                        maxKinds=CONNECTION_REFUSAL_ADDRESSES),
+            self._addressEnded(LOGIN_ABANDONS_NOT_LOGGED))
         # The kinds whose lines are bounded by the client's address.
         self._byAddress = {events.CONNECTION_REFUSED: self._doorRefusals,
-                           events.LOGIN_REFUSED: self._loginRefusals}
+                           events.LOGIN_REFUSED: self._loginRefusals,
+                           events.LOGIN_ABANDONED: self._loginAbandons}
         # The last refusal left out of each session's lines, whose
         # fields its REFUSALS_NOT_LOGGED line takes.
         self._leftOut = {}
@@ -409,7 +434,8 @@ class EventLog:
 
     def _addressEnded(self, kind):
         """
-        @param kind: L{LOGIN_REFUSALS_NOT_LOGGED} or
+        @param kind: L{LOGIN_REFUSALS_NOT_LOGGED},
+            L{LOGIN_ABANDONS_NOT_LOGGED} or
             L{CONNECTION_REFUSALS_NOT_LOGGED}.
         @return: the C{summarize} of a L{Summaries} counting by address:
             it writes a line of C{kind} for an address (its L{limitKey})
@@ -427,7 +453,7 @@ class EventLog:
         and drop their timers: the server stops.
         """
         for summaries in (self._refusals, self._doorRefusals,
-                          self._loginRefusals):
+                          self._loginRefusals, self._loginAbandons):
             summaries.stop()
 
     def finish(self, left):

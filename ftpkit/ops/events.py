@@ -19,6 +19,13 @@ LOGIN = "login"
 LOGIN_FAILED = "login-failed"
 """A C{PASS} was refused (C{count} is the session's failures so far)."""
 
+LOGIN_ABANDONED = "login-abandoned"
+"""A client left with a password it sent still unchecked: held, as
+passwords from an address with recent failed logins are, until that
+address's delay ran out (L{ftpkit.control.loginfailures}). A guesser
+hanging up instead of waiting for each answer had its attempts go
+without a line."""
+
 LOGIN_REFUSED = "login-refused"
 """A user whose password was right was refused by a limit
 (C{--max-sessions-per-user}): the session got C{421} and is closed;
@@ -57,8 +64,9 @@ SESSION_ENDED = "session-ended"
 REPLY = "reply"
 """A reply was sent (C{code}); published only while someone subscribes."""
 
-KINDS = (LOGIN, LOGIN_FAILED, LOGIN_REFUSED, LOGOUT, TRANSFER, LISTING, CHANGE, REFUSAL,
-         CONNECTION_REFUSED, SESSION_STARTED, SESSION_ENDED, REPLY)
+KINDS = (LOGIN, LOGIN_FAILED, LOGIN_ABANDONED, LOGIN_REFUSED, LOGOUT,
+         TRANSFER, LISTING, CHANGE, REFUSAL, CONNECTION_REFUSED,
+         SESSION_STARTED, SESSION_ENDED, REPLY)
 """Every kind of event."""
 
 _new = object.__new__

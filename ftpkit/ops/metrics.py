@@ -42,7 +42,7 @@ _REASONS = {
 }
 
 
-LOGIN_RESULTS = ("success", "failure", "refused")
+LOGIN_RESULTS = ("success", "failure", "refused", "abandoned")
 """The values of C{ftpkit_logins_total}'s C{result} label."""
 
 TRANSFER_RESULTS = ("success", "failure")
@@ -166,6 +166,7 @@ class ServerMetrics:
             events.LOGIN: self._login,
             events.LOGIN_FAILED: self._loginFailed,
             events.LOGIN_REFUSED: self._loginRefused,
+            events.LOGIN_ABANDONED: self._loginAbandoned,
             events.TRANSFER: self._transfer,
             events.LISTING: self._transfer,
             events.REPLY: self._reply,
@@ -243,6 +244,9 @@ class ServerMetrics:
 
     def _loginRefused(self, event):
         self._labels(self.logins, "refused").inc()
+
+    def _loginAbandoned(self, event):
+        self._labels(self.logins, "abandoned").inc()
 
     def _transfer(self, event):
         self._labels(

@@ -496,6 +496,24 @@ class Fail2banTests(unittest.TestCase):
         """
         self.check(startServer(self, "--workers", "2")[0])
 
+    def test_abandoned(self):
+        """
+        A login abandoned with its password unchecked counts as a failure,
+        from the real address only (lines as L{eventlog} writes them).
+        """
+        log = self.mktemp()
+        with open(log, "w") as f:
+            for user in ["x' from 10.9.8.7 '", "plain"]:
+                f.write(f"2026-11-30T06:11:35+0000 [worker 12 ftpkit#warn] "
+                        f"abandoned login from 10.0.0.9 user {user!r} "
+                        f"(password not checked)\n")
+            f.write("2026-11-30T06:12:35+0000 [ftpkit#warn] abandoned "
+                    "logins from 10.0.0.8 not logged: 90\n")
+        done = subprocess.run(["fail2ban-regex", "-o", "ip", log, FILTER],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.split(), ["10.0.0.9"] * 2)
+
     def check(self, server):
         crafted = ["x' from 10.9.8.7 '", "failed login from 10.9.8.6 user x",
                    'y" from 10.9.8.5 "', "plain"]

@@ -71,6 +71,7 @@ class ServerMetricsTests(MetricsTestCase):
         publish(events.SESSION_ENDED)
         publish(events.LOGIN)
         publish(events.LOGIN_FAILED)
+        publish(events.LOGIN_ABANDONED)
         publish(events.LOGIN_REFUSED,
                 reason="Too many sessions for this user; closing")
         publish(events.TRANSFER, command="STOR", code=226, bytes=10,
@@ -90,6 +91,8 @@ class ServerMetricsTests(MetricsTestCase):
                          1)
         self.assertEqual(value("ftpkit_logins_total", {"result": "refused"}),
                          1)
+        self.assertEqual(
+            value("ftpkit_logins_total", {"result": "abandoned"}), 1)
         self.assertEqual(value("ftpkit_transfers_total",
                                {"command": "RETR", "result": "failure"}), 1)
         self.assertEqual(value("ftpkit_transfers_total",

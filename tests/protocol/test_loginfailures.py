@@ -15,6 +15,7 @@ from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.control.handlers.login import MAX_LOGIN_DELAY
 from ftpkit.control.loginfailures import FORGET_AFTER, HOLD_AFTER
+from ftpkit.ops import events
 from ftpkit.server import FTPFactory
 from tests.logevents import captureLogs
 from tests.memorysessions import ShellRealm, connect, makeFactory, replyCodes
@@ -141,6 +142,24 @@ class HangingUpGuesserTests(unittest.TestCase):
             protocol, transport = self.guess(b"wrong%d" % (index,))
             protocol.connectionLost(None)
         self.assertEqual(self.factory.loginFailures.record("10.0.0.1", 0), 2)
+
+    def test_abandonedLogged(self):
+        """
+        Each connection that hung up with its password still held is a
+        C{login-abandoned} event, naming its user: fifty guessers hanging
+        up had one C{login-failed} line (the one password checked), and
+        nothing for the other 49.
+        """
+        published = []
+        self.factory.events.subscribe(published.append, [
+            events.LOGIN_FAILED, events.LOGIN_ABANDONED])
+        for index in range(50):
+            protocol, transport = self.guess(b"wrong%d" % (index,))
+            protocol.connectionLost(None)
+        self.assertEqual(
+            [(event.kind, event.user) for event in published],
+            [(events.LOGIN_FAILED, "alice")]
+            + [(events.LOGIN_ABANDONED, "alice")] * 49)
 
     def test_waitersTakeTurns(self):
         """

@@ -92,6 +92,24 @@ class LoginLinesTests(unittest.TestCase):
                          "user 'anonymous': Too many sessions for this "
                          "user; closing")
 
+    def test_abandonedBounded(self):
+        """
+        An address's logins abandoned with their password unchecked get
+        L{eventlog.LOGIN_ABANDON_LINES} lines a minute (a client can hang
+        up as fast as it connects); once the minute is over, one line
+        counts the others.
+        """
+        lines = eventlog.LOGIN_ABANDON_LINES
+        self.publish(events.LOGIN_ABANDONED, times=300)
+        self.assertEqual(len(self.seen), lines)
+        self.assertEqual(self.texts()[0], "abandoned login from 10.0.0.1 "
+                         "user 'anonymous' (password not checked)")
+        self.clock.advance(60)
+        self.assertEqual(self.texts()[lines:], [
+            f"abandoned logins from 10.0.0.1 not logged: {300 - lines}"])
+        self.assertEqual(self.seen[-1]["ftpkit_event"],
+                         eventlog.LOGIN_ABANDONS_NOT_LOGGED)
+
     def test_oneLeftOut(self):
         """
         The line counting one refused login says so in the singular.

@@ -218,6 +218,8 @@ class LoginCommands:
         """
         while (wait := self._hold()) > 0:
             if not await self._delayLogin(wait):
+                # Gone before its turn: still a line (fail2ban counts it).
+                self.publish(events.LOGIN_ABANDONED)
                 return None
         result = self._check(creds)
         if isinstance(result, CoroutineType):
