@@ -13,7 +13,7 @@ look costs a walk of 60,000 directories about half as long again
 trees hold no such mount.
 """
 
-from ftpkit.shells.shortcalls import MOUNTINFO, _unescape
+from ftpkit.shells.shortcalls import MOUNTINFO, isBelow, unescapeMountPath
 
 
 def parseMountRoots(text):
@@ -29,7 +29,8 @@ def parseMountRoots(text):
         fields = line.split(b" ")
         if len(fields) < 5:
             continue
-        mounts.append((_unescape(fields[4]), fields[2], _unescape(fields[3])))
+        mounts.append((unescapeMountPath(fields[4]), fields[2],
+                       unescapeMountPath(fields[3])))
     return mounts
 
 
@@ -46,16 +47,6 @@ def readMountRoots(path=MOUNTINFO):
         return []
 
 
-def _below(path, directory):
-    """
-    @return: whether C{path} is C{directory} or inside it (both absolute,
-        normalized, C{bytes}).
-    """
-    if directory == b"/":
-        return True
-    return path == directory or path.startswith(directory + b"/")
-
-
 def _shown(mounts, root):
     """
     @param mounts: the triples of L{parseMountRoots}.
@@ -66,12 +57,12 @@ def _shown(mounts, root):
     """
     holding, depth, shown = None, -1, []
     for point, device, top in mounts:
-        if _below(root, point):
+        if isBelow(root, point):
             if len(point) >= depth:
                 # The last mount on the longest matching point is the one
                 # on top.
                 holding, depth = (point, device, top), len(point)
-        elif _below(point, root):
+        elif isBelow(point, root):
             shown.append((device, top))
     if holding is not None:
         point, device, top = holding
@@ -92,7 +83,7 @@ def mayRepeat(mounts, root):
     shown = _shown(mounts, root)
     for index, (device, directory) in enumerate(shown):
         for otherDevice, other in shown[index + 1:]:
-            if device == otherDevice and (_below(directory, other)
-                                          or _below(other, directory)):
+            if device == otherDevice and (isBelow(directory, other)
+                                          or isBelow(other, directory)):
                 return True
     return False

@@ -107,7 +107,7 @@ def freesMuch(path, directory=None):
         return False
 
 
-def _unescape(field):
+def unescapeMountPath(field):
     """
     @param field: a path field of C{/proc/self/mountinfo}, C{bytes}, with
         spaces, tabs, newlines and backslashes as octal escapes.
@@ -138,17 +138,18 @@ def parseMounts(text):
         fields = line.split(b" ")
         try:
             separator = fields.index(b"-", 6)
-            mounts.append((_unescape(fields[4]),
+            mounts.append((unescapeMountPath(fields[4]),
                            fields[separator + 1].decode("ascii", "replace")))
         except (ValueError, IndexError):
             continue
     return mounts
 
 
-def _below(path, directory):
+def isBelow(path, directory):
     """
-    @return: whether C{path} is C{directory} or inside it (both absolute,
-        normalized, C{bytes}).
+    @param path: an absolute, normalized path, C{bytes}.
+    @param directory: an absolute, normalized directory, C{bytes}.
+    @return: whether C{path} is C{directory} or inside it.
     """
     if directory == b"/":
         return True
@@ -164,11 +165,11 @@ def isLocal(mounts, root):
     """
     holding, depth = None, -1
     for point, kind in mounts:
-        if _below(root, point) and len(point) >= depth:
+        if isBelow(root, point) and len(point) >= depth:
             # The last mount on the longest matching point is the one on
             # top.
             holding, depth = kind, len(point)
-        elif point != root and _below(point, root) and (
+        elif point != root and isBelow(point, root) and (
                 kind not in LOCAL_TYPES):
             return False
     return holding in LOCAL_TYPES
