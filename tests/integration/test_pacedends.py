@@ -20,7 +20,7 @@ from twisted.trial import unittest
 from ftpkit.auth.realms import FilesystemRealm
 from ftpkit.config import ServerConfig
 from ftpkit.data.movers import Download, Upload
-from ftpkit.data.movers.pacing import Pacer, RateLimit
+from ftpkit.data.movers.pacing import Pacer, RateLimit, storedEnded
 from ftpkit.errors import TransferAborted
 from ftpkit.loopback import LoopbackServerMixin
 from ftpkit.ops import events
@@ -181,6 +181,106 @@ class LeftDuringTheEndTests(LoopbackServerMixin, unittest.TestCase):
         self.assertEqual(ended[0].code, 226)
 
 
+class StoredDuringTheEndTests(LoopbackServerMixin, unittest.TestCase):
+    """
+    An upload whose every byte came (its data connection closed in order)
+    while its C{226} waits for its rate is complete: an C{ABOR}, or the
+    client leaving, meanwhile does not cut it. It did (tester56b): C{426},
+    the file stored in clear but logged incomplete, an C{APPE}'s bytes
+    appended though the client was told C{426}, a TLS upload hidden as a
+    partial one.
+    """
+
+    def setUp(self):
+        self.root = scratchDirectory(self)
+        self.server = self.startServer(
+            FilesystemRealm(self.root), ServerConfig(maxUploadRate=1024))
+        hub = events.EventHub()
+        self.ended = []
+        hub.subscribe(self.ended.append, [events.TRANSFER])
+        self.server.factory.events = hub
+
+    def sent(self, ftp, command):
+        """
+        Send 1,000 bytes with C{command} (less than a burst: the server
+        reads them and the data's end at once) and close the data
+        connection, in order.
+        """
+        connection = ftp.transfercmd(command)
+        connection.sendall(b"y" * 1000)
+        connection.close()
+
+    def whenHolding(self, size):
+        """
+        Wait (in a thread) until C{up.bin} holds C{size} bytes: the
+        server read the upload's every byte (in clear, written to the
+        file as it comes).
+        """
+        path = os.path.join(self.root, "up.bin")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if os.path.exists(path) and os.path.getsize(path) == size:
+                return
+            time.sleep(0.01)
+
+    async def aborted(self, command, size):
+        """
+        @param command: C{STOR} or C{APPE} of C{up.bin}.
+        @param size: what C{up.bin} holds once the upload came.
+        @return: the replies to C{command} and to an C{ABOR} sent during
+            its end's wait (unless a loaded machine let the wait end
+            first), their codes.
+        """
+        def abort():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            self.sent(ftp, command)
+            self.whenHolding(size)
+            ftp.sock.sendall(b"ABOR\r\n")
+            replies = [ftp.getline()[:3], ftp.getline()[:3]]
+            ftp.quit()
+            return replies
+        return await self.inThread(abort)
+
+    async def test_aborStored(self):
+        """
+        C{ABOR} during the wait: the C{STOR} replies C{226}, its file
+        stored, its transfer event complete.
+        """
+        replies = await self.aborted("STOR up.bin", 1000)
+        self.assertEqual(replies[0], "226")
+        self.assertEqual(replies[1], "225")
+        with open(os.path.join(self.root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"y" * 1000)
+        self.assertTrue(await waitFor(lambda: self.ended, 10))
+        self.assertEqual(self.ended[0].code, 226)
+
+    async def test_aborAppendedOnce(self):
+        """
+        C{ABOR} during an C{APPE}'s wait: C{226}, its bytes appended once.
+        """
+        with open(os.path.join(self.root, "up.bin"), "wb") as f:
+            f.write(b"x" * 1000)
+        replies = await self.aborted("APPE up.bin", 2000)
+        self.assertEqual(replies[0], "226")
+        with open(os.path.join(self.root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"x" * 1000 + b"y" * 1000)
+
+    async def test_leftStored(self):
+        """
+        The client gone during the wait: its upload is stored and logged
+        complete.
+        """
+        def leave():
+            ftp = ftplibLogin(self, self.server.port, binary=True)
+            self.sent(ftp, "STOR up.bin")
+            ftp.close()
+        await self.inThread(leave)
+        self.assertTrue(await waitFor(lambda: self.ended, 10))
+        self.assertEqual(self.ended[0].code, 226)
+        with open(os.path.join(self.root, "up.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"y" * 1000)
+
+
 class EndedTests(unittest.SynchronousTestCase):
     """
     L{Pacer.ended} on a fake clock, and a mover's C{abort} cutting it
@@ -219,14 +319,35 @@ class EndedTests(unittest.SynchronousTestCase):
 
     def test_abortCutsShort(self):
         """
-        A mover's C{abort} ends the wait with L{TransferAborted}, and
+        A download's C{abort} ends the wait with L{TransferAborted}, and
         leaves no timer.
         """
-        for kind in (Download, Upload):
-            self.pacer = Pacer([RateLimit(1024, self.clock)])
-            mover = kind(object(), True, self.clock, self.pacer)
-            self.moved(1024)
-            ending = self.pacer.ended(self.clock)
-            mover.abort()
-            self.failureResultOf(ending, TransferAborted)
-            self.assertEqual(self.clock.getDelayedCalls(), [])
+        mover = Download(object(), True, self.clock, self.pacer)
+        self.moved(1024)
+        ending = self.pacer.ended(self.clock)
+        mover.abort()
+        self.failureResultOf(ending, TransferAborted)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_storedNotCutShort(self):
+        """
+        An upload's C{abort} does not end the wait of its stored file's
+        reply (L{storedEnded}): it fires once its time is over.
+        """
+        mover = Upload(object(), True, self.clock, self.pacer)
+        self.moved(1024)
+        ending = storedEnded(self.pacer, self.clock)
+        mover.abort()
+        self.clock.advance(0.9)
+        self.assertNoResult(ending)
+        self.clock.advance(0.1)
+        self.successResultOf(ending)
+
+    def test_storedOwingNothing(self):
+        """
+        An unpaced upload, or one that took its time, waits for nothing.
+        """
+        self.assertIsNone(storedEnded(None, self.clock))
+        self.moved(1024)
+        self.clock.advance(1)
+        self.assertIsNone(storedEnded(self.pacer, self.clock))

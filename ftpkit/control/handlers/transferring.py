@@ -22,7 +22,7 @@ from ftpkit.control.opening import (
 )
 from ftpkit.control.storagewait import waitAtMost
 from ftpkit.data.movers import MOVED, Download, Upload
-from ftpkit.data.movers.pacing import pacerFor
+from ftpkit.data.movers.pacing import pacerFor, storedEnded
 from ftpkit.deferreds import isDeferred
 from ftpkit.errors import FTPError, TransferAborted
 from ftpkit.protocol.sessionstate import rateLimitsOf
@@ -534,9 +534,6 @@ class Transferring:
                 receiving = mover.startNow(connection)
                 if receiving is not MOVED and settled(receiving) is UNSETTLED:
                     await receiving
-                ending = pacer and pacer.ended(self.factory.reactor)
-                if ending is not None:  # its commit and 226 paced too
-                    await ending
             except BaseException as e:
                 mover.abort()
                 endFailedConnection(connection, e)
@@ -566,4 +563,7 @@ class Transferring:
                                     lambda: committing.cutByAbor),
                 self.factory.reactor)
             await self._waitOpening(committing)
+        ending = storedEnded(pacer, self.factory.reactor)
+        if ending is not None:  # its 226 paced too, its file stored
+            await ending
         return (226, "Transfer complete")

@@ -574,8 +574,6 @@ class Upload(Mover):
         Stop receiving at once (the connection is about to be dropped).
         """
         self._aborted = True
-        if self._pacer is not None:
-            self._pacer.stopWaiting()
         if self._inflater is not None:
             self._inflater.abort()
         receiver = self._receiver

@@ -230,6 +230,26 @@ class Pacer:
             ending.cancel()
 
 
+def storedEnded(pacer, reactor):
+    """
+    The wait of an upload whose every byte came and whose file is
+    stored, for what its pacer still L{owed<Pacer.owed>}, before its
+    C{226}: as a download's connection ends no sooner than its rate
+    allows (L{Pacer.ended}), an upload's reply does. Nothing cuts it
+    short: an C{ABOR}, or the client leaving, meanwhile finds the upload
+    complete, its file stored (the wait is a second at most: a burst).
+
+    @param pacer: the upload's L{Pacer}, or C{None} when unpaced.
+    @param reactor: an L{twisted.internet.interfaces.IReactorTime}.
+    @return: a Deferred firing once it is over; C{None} when nothing is
+        owed.
+    """
+    owed = 0.0 if pacer is None else pacer.owed()
+    if owed <= 0:
+        return None
+    return deferLater(reactor, owed, _nothing)
+
+
 def _nothing():
     """
     What L{Pacer.ended}'s wait fires with.
