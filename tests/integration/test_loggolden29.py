@@ -311,6 +311,7 @@ REPLIES_SENT = {
 (L{REPLY_CODES}) is there at 0."""
 
 METRICS = sorted([
+    'ftpkit_logins_total{result="abandoned"} 0.0',
     'ftpkit_logins_total{result="failure"} 1.0',
     'ftpkit_logins_total{result="refused"} 0.0',
     'ftpkit_logins_total{result="success"} 2.0',
