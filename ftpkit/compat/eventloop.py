@@ -151,7 +151,7 @@ class _BareAccepting(socket.socket):
         try:
             fd, address = self._accept()
         except OSError as e:
-            if (e.errno in _NO_DESCRIPTOR and self.exhausted is not None
+            if (e.errno in NO_DESCRIPTOR and self.exhausted is not None
                     and self.exhausted()):
                 raise BlockingIOError(
                     errno.EAGAIN, "clients refused for want of descriptors"
@@ -176,7 +176,7 @@ class _TunedAccepting(_BareAccepting):
     connectionType = TunedConnection
 
 
-_NO_DESCRIPTOR = frozenset([errno.EMFILE, errno.ENFILE])
+NO_DESCRIPTOR = frozenset([errno.EMFILE, errno.ENFILE])
 """What C{accept} fails with when the process (or the system) has no
 descriptor for the connection."""
 

@@ -14,12 +14,12 @@ any session and so before any TLS, reads L{TLS_REFUSAL}, not a C{421}
 in clear (L{refusalBytes}).
 """
 
-import errno
 
 from twisted.application import internet, service
 from twisted.internet import endpoints
 
 from ftpkit.compat import raiseListenFailures
+from ftpkit.compat.eventloop import NO_DESCRIPTOR
 from ftpkit.control.implicitendpoints import isImplicitTLS
 from ftpkit.control.proxied import listenerFor
 from ftpkit.control.tls import implicitListener
@@ -39,9 +39,6 @@ REFUSAL = formatReply(421, SHUTTING_DOWN)
 EXHAUSTED = formatReply(421, fdlimit.REFUSAL)
 """What a client queued while the process has no descriptor to accept it
 reads before it is closed."""
-
-NO_DESCRIPTOR = frozenset([errno.EMFILE, errno.ENFILE])
-"""What C{accept} fails with for want of a descriptor (L{refuseWaiting})."""
 
 EXHAUSTED_AT_ONCE = 100
 """The most clients refused for want of descriptors in one turn of the
